@@ -1,0 +1,154 @@
+// Command org runs the org service alone (distributed mode), against PostgreSQL.
+//
+//	org serve   -conf app/org/configs/config.yaml   # serve HTTP and gRPC
+//	org migrate -conf app/org/configs/config.yaml   # create or upgrade the schema, then exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/config"
+	"github.com/go-kratos/kratos/v2/config/env"
+	"github.com/go-kratos/kratos/v2/config/file"
+
+	"github.com/vanguard/vanguard/app/org"
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/secret"
+)
+
+type fileConfig struct {
+	Server struct {
+		HTTPAddr string `json:"http_addr"`
+		GRPCAddr string `json:"grpc_addr"`
+	} `json:"server"`
+	Database struct {
+		Driver string `json:"driver"`
+		DSN    string `json:"dsn"`
+	} `json:"database"`
+	Secrets struct {
+		JWTPrivateKeyFile string `json:"jwt_private_key_file"`
+		IDKeyFile         string `json:"id_key_file"`
+		IDKey             string `json:"id_key"`
+	} `json:"secrets"`
+	Auth struct {
+		RefreshTTL       string `json:"refresh_ttl"`
+		MaxLoginFailures int    `json:"max_login_failures"`
+		FailureWindow    string `json:"failure_window"`
+	} `json:"auth"`
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "org:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("org", flag.ContinueOnError)
+	confPath := fs.String("conf", "app/org/configs/config.yaml", "config file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fc, err := loadConfig(*confPath)
+	if err != nil {
+		return err
+	}
+	cfg, err := moduleConfig(fc)
+	if err != nil {
+		return err
+	}
+	logger := obs.NewLogger(os.Stdout, "org")
+	m, err := org.New(cfg, logger, clock.Real{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if cmd == "migrate" {
+		if err := m.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Println("org: schema is up to date")
+		return nil
+	}
+	metrics := obs.NewMetrics()
+	hs, gs, err := kit.NewServers(kit.Options{
+		HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		Verifier:         auth.NewVerifier(clock.Real{}, m.Signer().PublicKey()),
+		PublicOperations: m.PublicOperations(), Logger: logger, Metrics: metrics, Ready: m.Ready,
+	})
+	if err != nil {
+		return err
+	}
+	m.RegisterHTTP(hs)
+	m.RegisterGRPC(gs)
+	app := kratos.New(kratos.Name("vanguard-org"), kratos.Logger(logger), kratos.Server(hs, gs))
+	return app.Run()
+}
+
+func loadConfig(path string) (*fileConfig, error) {
+	c := config.New(config.WithSource(env.NewSource("VANGUARD_"), file.NewSource(path)))
+	defer c.Close()
+	if err := c.Load(); err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	var fc fileConfig
+	if err := c.Scan(&fc); err != nil {
+		return nil, fmt.Errorf("parse config %s: %w", path, err)
+	}
+	return &fc, nil
+}
+
+func moduleConfig(fc *fileConfig) (org.Config, error) {
+	cfg := org.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, MaxLoginFailures: fc.Auth.MaxLoginFailures}
+	var err error
+	if fc.Auth.RefreshTTL != "" {
+		if cfg.RefreshTTL, err = time.ParseDuration(fc.Auth.RefreshTTL); err != nil {
+			return cfg, fmt.Errorf("auth.refresh_ttl: %w", err)
+		}
+	}
+	if fc.Auth.FailureWindow != "" {
+		if cfg.FailureWindow, err = time.ParseDuration(fc.Auth.FailureWindow); err != nil {
+			return cfg, fmt.Errorf("auth.failure_window: %w", err)
+		}
+	}
+	if pemText := os.Getenv("VANGUARD_JWT_PRIVATE_KEY"); pemText != "" {
+		cfg.SigningKeyPEM = []byte(pemText)
+	} else if fc.Secrets.JWTPrivateKeyFile != "" {
+		if cfg.SigningKeyPEM, err = os.ReadFile(fc.Secrets.JWTPrivateKeyFile); err != nil {
+			return cfg, fmt.Errorf("secrets.jwt_private_key_file: %w", err)
+		}
+	} else {
+		return cfg, errors.New("no token signing key: set VANGUARD_JWT_PRIVATE_KEY or VANGUARD_JWT_PRIVATE_KEY_FILE")
+	}
+	switch {
+	case fc.Secrets.IDKey != "":
+		cfg.IDKey, err = secret.ParseKey(fc.Secrets.IDKey)
+	case fc.Secrets.IDKeyFile != "":
+		var b []byte
+		if b, err = os.ReadFile(fc.Secrets.IDKeyFile); err == nil {
+			cfg.IDKey, err = secret.ParseKey(string(b))
+		}
+	default:
+		err = errors.New("set VANGUARD_ID_KEY or VANGUARD_ID_KEY_FILE")
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("id encryption key: %w", err)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,64 @@
+// Package biz holds the org service's domain: the organisation tree, accounts and member
+// profiles, sign-in, and the audit log. It depends only on the standard library, pkg/auth,
+// pkg/clock and the interfaces declared here; the data layer implements them.
+package biz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Domain errors. The service layer maps them to the API's error reasons.
+var (
+	ErrOrgNotFound          = errors.New("org not found")
+	ErrAccountNotFound      = errors.New("account not found")
+	ErrAlreadyExists        = errors.New("already exists")
+	ErrOrgNotEmpty          = errors.New("org not empty")
+	ErrInvalidCredentials   = errors.New("invalid credentials")
+	ErrAccountDisabled      = errors.New("account disabled")
+	ErrInvalidRefreshToken  = errors.New("invalid refresh token")
+	ErrWrongPassword        = errors.New("wrong password")
+	ErrRefreshTokenNotFound = errors.New("refresh token not found")
+)
+
+// FieldError is bad input: Field names the request field, Reason says what is wrong (Chinese,
+// user-facing).
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Invalid returns a FieldError.
+func Invalid(field, reason string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// PermissionError is a denial; Msg is user-facing.
+type PermissionError struct{ Msg string }
+
+func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
+
+func deny(msg string) error { return &PermissionError{Msg: msg} }
+
+// HierarchyError reports a tree rule broken by a create or import.
+type HierarchyError struct{ Msg string }
+
+func (e *HierarchyError) Error() string { return e.Msg }
+
+// RateLimitError means too many failed sign-ins; RetryAfter says how long to wait.
+type RateLimitError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitError) Error() string { return fmt.Sprintf("too many attempts, retry after %s", e.RetryAfter) }
+
+// Transaction runs fn in one database transaction carried by the context; repos called with that
+// context take part in it. Nested calls join the outer transaction.
+type Transaction interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// PageCursor is an opaque position used by list calls: the last id (or path) returned.
+type PageCursor = string

@@ -1,0 +1,552 @@
+package biz
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/sheet"
+)
+
+// RowError is one problem found in an import file. Row is the spreadsheet row number as the user
+// sees it (the header is row 1); Column is the header name.
+type RowError struct {
+	Row    int
+	Column string
+	Reason string
+}
+
+// ImportError is returned when an import file has invalid rows; nothing was written.
+type ImportError struct {
+	Errors []RowError
+	// Total is the number of problems found; Errors may hold only the first MaxReportedErrors.
+	Total int
+}
+
+// MaxReportedErrors caps the row report so a broken 50,000-row file gives a readable answer.
+const MaxReportedErrors = 1000
+
+func (e *ImportError) Error() string { return fmt.Sprintf("import has %d invalid cells", e.Total) }
+
+func (e *ImportError) add(row int, column, reason string, args ...any) {
+	e.Total++
+	if len(e.Errors) < MaxReportedErrors {
+		e.Errors = append(e.Errors, RowError{Row: row, Column: column, Reason: fmt.Sprintf(reason, args...)})
+	}
+}
+
+// ImportResult says what an import did (or, for a dry run, would do).
+type ImportResult struct {
+	Rows    int
+	Created int
+	DryRun  bool
+}
+
+// column describes one template column: its Chinese header, accepted aliases, and whether it
+// must be present.
+type column struct {
+	key      string
+	header   string
+	aliases  []string
+	required bool
+	example  string
+	note     string
+}
+
+// columnIndex maps column keys to positions in a file's header; missing optional columns are -1.
+type columnIndex struct {
+	pos     map[string]int
+	headers map[string]string
+}
+
+func resolveColumns(header []string, cols []column, ie *ImportError) columnIndex {
+	idx := columnIndex{pos: map[string]int{}, headers: map[string]string{}}
+	seen := map[string]int{}
+	for i, h := range header {
+		seen[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range cols {
+		idx.headers[c.key] = c.header
+		idx.pos[c.key] = -1
+		for _, name := range append([]string{c.header, c.key}, c.aliases...) {
+			if i, ok := seen[strings.ToLower(name)]; ok {
+				idx.pos[c.key] = i
+				break
+			}
+		}
+		if idx.pos[c.key] < 0 && c.required {
+			ie.add(1, c.header, "缺少必填列“%s”", c.header)
+		}
+	}
+	return idx
+}
+
+func (ci columnIndex) get(row []string, key string) string { return sheet.Cell(row, ci.pos[key]) }
+
+func templateOf(name string, cols []column) sheet.Template {
+	t := sheet.Template{Name: name}
+	for _, c := range cols {
+		note := c.note
+		if c.required {
+			note = "必填。" + note
+		} else {
+			note = "选填。" + note
+		}
+		t.Header = append(t.Header, c.header)
+		t.Example = append(t.Example, c.example)
+		t.Notes = append(t.Notes, note)
+	}
+	return t
+}
+
+var orgColumns = []column{
+	{key: "code", header: "组织编码", required: true, example: "DW001-ZB01", note: "全系统唯一，字母、数字、下划线或短横线，最长64位"},
+	{key: "name", header: "组织名称", required: true, example: "第一党支部", note: "最长100字"},
+	{key: "type", header: "组织类型", required: true, example: "党支部", note: "党委、党总支 或 党支部"},
+	{key: "parent_code", header: "上级组织编码", aliases: []string{"parent"}, example: "DW001", note: "已存在的组织编码或本文件中出现的组织编码；留空表示顶级组织（仅系统管理员）"},
+}
+
+var memberColumns = []column{
+	{key: "username", header: "用户名", required: true, example: "zhangsan", note: "登录名，全系统唯一，字母、数字及 _ . @ -，2-64位"},
+	{key: "display_name", header: "姓名", aliases: []string{"name"}, required: true, example: "张三", note: "最长64字"},
+	{key: "phone", header: "手机号", example: "13800138000", note: "11位手机号，全系统唯一，可用于登录"},
+	{key: "org_code", header: "所属组织编码", example: "DW001-ZB01", note: "留空则使用导入时选择的默认组织"},
+	{key: "roles", header: "角色", example: "党员", note: "党员、培训管理员、组织管理员，多个用逗号分隔；留空为党员"},
+	{key: "gender", header: "性别", example: "男", note: "男 或 女"},
+	{key: "birth_date", header: "出生日期", example: "1990-01-01", note: "格式 YYYY-MM-DD"},
+	{key: "ethnicity", header: "民族", example: "汉族", note: ""},
+	{key: "education", header: "学历", example: "本科", note: ""},
+	{key: "national_id", header: "身份证号", example: "11010519491231002X", note: "18位居民身份证号，加密存储，全系统唯一"},
+	{key: "application_date", header: "递交入党申请书日期", aliases: []string{"申请入党日期"}, example: "2015-03-01", note: "格式 YYYY-MM-DD"},
+	{key: "joined_date", header: "入党日期", example: "2017-07-01", note: "格式 YYYY-MM-DD"},
+	{key: "full_member_date", header: "转正日期", example: "2018-07-01", note: "格式 YYYY-MM-DD"},
+	{key: "stage", header: "发展阶段", example: "正式党员", note: "入党申请人、入党积极分子、发展对象、预备党员、正式党员；留空为无"},
+}
+
+// OrgTemplate is the downloadable template for org imports.
+func OrgTemplate() sheet.Template { return templateOf("组织导入", orgColumns) }
+
+// MemberTemplate is the downloadable template for member imports.
+func MemberTemplate() sheet.Template { return templateOf("人员导入", memberColumns) }
+
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
+
+func parseOrgType(s string) (OrgType, bool) {
+	switch strings.ToLower(s) {
+	case "党委", "党工委", "committee":
+		return OrgCommittee, true
+	case "党总支", "general_branch":
+		return OrgGeneralBranch, true
+	case "党支部", "支部", "branch":
+		return OrgBranch, true
+	}
+	return "", false
+}
+
+// ImportOrgs validates every row of an org file and, if all are valid, creates the orgs in one
+// transaction (parents before children). Any invalid row means nothing is written and an
+// *ImportError lists every problem.
+func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun bool) (*ImportResult, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
+		return nil, deny("无权导入组织")
+	}
+	ie := &ImportError{}
+	ci := resolveColumns(t.Header, orgColumns, ie)
+	if ie.Total > 0 {
+		return nil, ie
+	}
+	type orgRow struct {
+		row               int
+		code, name, pcode string
+		typ               OrgType
+	}
+	rows := make([]*orgRow, 0, len(t.Rows))
+	inFile := map[string]*orgRow{}
+	var codes []string
+	for i, r := range t.Rows {
+		n := i + 2
+		or := &orgRow{row: n, code: ci.get(r, "code"), name: ci.get(r, "name"), pcode: ci.get(r, "parent_code")}
+		switch {
+		case or.code == "":
+			ie.add(n, "组织编码", "不能为空")
+		case !codePattern.MatchString(or.code):
+			ie.add(n, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位")
+		case inFile[or.code] != nil:
+			ie.add(n, "组织编码", "与第%d行重复", inFile[or.code].row)
+		default:
+			inFile[or.code] = or
+		}
+		if or.name == "" {
+			ie.add(n, "组织名称", "不能为空")
+		} else if utf8.RuneCountInString(or.name) > 100 {
+			ie.add(n, "组织名称", "最长100字")
+		}
+		typ, ok := parseOrgType(ci.get(r, "type"))
+		if !ok {
+			ie.add(n, "组织类型", "应为 党委、党总支 或 党支部")
+		}
+		or.typ = typ
+		rows = append(rows, or)
+		codes = append(codes, or.code)
+		if or.pcode != "" {
+			codes = append(codes, or.pcode)
+		}
+	}
+	var created int
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		existing, err := uc.orgs.GetByCodes(ctx, codes)
+		if err != nil {
+			return err
+		}
+		// Resolve parents and levels; a chain of in-file parents is walked with a visited set so a
+		// cycle is reported instead of looping.
+		level := map[*orgRow]int{}
+		var levelOf func(or *orgRow, seen map[*orgRow]bool) int
+		levelOf = func(or *orgRow, seen map[*orgRow]bool) int {
+			if l, ok := level[or]; ok {
+				return l
+			}
+			if seen[or] {
+				return -1
+			}
+			seen[or] = true
+			l := 0
+			if parent := inFile[or.pcode]; parent != nil && existing[or.pcode] == nil {
+				pl := levelOf(parent, seen)
+				if pl < 0 {
+					return -1
+				}
+				l = pl + 1
+			}
+			level[or] = l
+			return l
+		}
+		maxLevel := 0
+		for _, or := range rows {
+			if or.code != "" && existing[or.code] != nil && inFile[or.code] == or {
+				ie.add(or.row, "组织编码", "组织编码 %s 已存在", or.code)
+			}
+			var parentType OrgType
+			switch {
+			case or.pcode == "":
+				if !p.IsAdmin() {
+					ie.add(or.row, "上级组织编码", "只有系统管理员可以创建顶级组织")
+				}
+			case existing[or.pcode] != nil:
+				parent := existing[or.pcode]
+				if !p.CanManageOrg(parent.Path) {
+					ie.add(or.row, "上级组织编码", "无权在组织 %s 下创建下级组织", or.pcode)
+				}
+				parentType = parent.Type
+			case inFile[or.pcode] != nil:
+				parentType = inFile[or.pcode].typ
+			default:
+				ie.add(or.row, "上级组织编码", "上级组织 %s 不存在", or.pcode)
+			}
+			if parentType != "" && or.typ != "" && !parentType.CanContain(or.typ) {
+				ie.add(or.row, "组织类型", "%s下不能设立%s", parentType.Label(), or.typ.Label())
+			}
+			if inFile[or.code] == or {
+				l := levelOf(or, map[*orgRow]bool{})
+				if l < 0 {
+					ie.add(or.row, "上级组织编码", "上级关系存在循环")
+				}
+				maxLevel = max(maxLevel, l)
+			}
+		}
+		if ie.Total > 0 {
+			return ie
+		}
+		if dryRun {
+			return nil
+		}
+		ids := map[string]int64{}
+		for code, o := range existing {
+			ids[code] = o.ID
+		}
+		for l := 0; l <= maxLevel; l++ {
+			var batch []NewOrg
+			for _, or := range rows {
+				if level[or] == l {
+					batch = append(batch, NewOrg{ParentID: ids[or.pcode], Name: or.name, Code: or.code, Type: or.typ})
+				}
+			}
+			out, err := uc.orgs.Create(ctx, batch)
+			if err != nil {
+				return err
+			}
+			for _, o := range out {
+				ids[o.Code] = o.ID
+			}
+			created += len(out)
+		}
+		scope := p.OrgPath
+		if p.IsAdmin() {
+			scope = "/"
+		}
+		return uc.audit.Record(ctx, AuditEntry{
+			Action: "org.import", TargetType: "org", OrgPath: scope,
+			Summary: fmt.Sprintf("批量导入组织 %d 个", created),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ImportResult{Rows: len(rows), Created: created, DryRun: dryRun}, nil
+}
+
+func parseRoles(s string) ([]string, bool) {
+	if strings.TrimSpace(s) == "" {
+		return []string{auth.RoleMember}, true
+	}
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",，、;；/ ", r) }) {
+		switch strings.ToLower(part) {
+		case "党员", "学员", "member":
+			out = append(out, auth.RoleMember)
+		case "培训管理员", "讲师", "trainer":
+			out = append(out, auth.RoleTrainer)
+		case "组织管理员", "管理员", "staff":
+			out = append(out, auth.RoleStaff)
+		default:
+			return nil, false
+		}
+	}
+	return normaliseRoles(out), len(out) > 0
+}
+
+func parseGender(s string) (string, bool) {
+	switch strings.ToLower(s) {
+	case "":
+		return "", true
+	case "男", "male", "m":
+		return "male", true
+	case "女", "female", "f":
+		return "female", true
+	}
+	return "", false
+}
+
+var stageNames = map[string]Stage{
+	"": StageNone, "无": StageNone, "入党申请人": StageApplicant, "申请人": StageApplicant,
+	"入党积极分子": StageActivist, "积极分子": StageActivist, "发展对象": StageCandidate,
+	"预备党员": StageProbationary, "正式党员": StageFullMember, "党员": StageFullMember,
+}
+
+// normaliseDate accepts YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD and Excel's date serial
+// numbers, and returns YYYY-MM-DD.
+func normaliseDate(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	for _, layout := range []string{"2006-01-02", "2006/01/02", "2006.01.02", "20060102", "2006-1-2", "2006/1/2", "2006.1.2"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("2006-01-02"), true
+		}
+	}
+	if n, err := strconv.Atoi(s); err == nil && n > 0 && n < 80000 {
+		return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n).Format("2006-01-02"), true
+	}
+	return "", false
+}
+
+// ImportMembers validates every row of a member file and, if all are valid, creates the
+// accounts in one transaction with initialPassword (hashed once), flagged must-change.
+func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, defaultOrgID int64, initialPassword string, dryRun bool) (*ImportResult, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
+		return nil, deny("无权导入人员")
+	}
+	if err := ValidatePassword("initial_password", initialPassword); err != nil {
+		return nil, err
+	}
+	ie := &ImportError{}
+	ci := resolveColumns(t.Header, memberColumns, ie)
+	if ie.Total > 0 {
+		return nil, ie
+	}
+	var created int
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var defaultOrg *Org
+		if defaultOrgID != 0 {
+			o, err := uc.orgs.Get(ctx, defaultOrgID)
+			if err == ErrOrgNotFound {
+				return Invalid("default_org_id", "默认组织不存在")
+			}
+			if err != nil {
+				return err
+			}
+			if !p.CanManageOrg(o.Path) {
+				return deny("无权向默认组织导入人员")
+			}
+			defaultOrg = o
+		}
+		var orgCodes, usernames, phones, hashes []string
+		for _, r := range t.Rows {
+			if c := ci.get(r, "org_code"); c != "" {
+				orgCodes = append(orgCodes, c)
+			}
+			usernames = append(usernames, ci.get(r, "username"))
+			if ph := ci.get(r, "phone"); ph != "" {
+				phones = append(phones, ph)
+			}
+			if id := strings.ToUpper(ci.get(r, "national_id")); id != "" {
+				hashes = append(hashes, uc.ids.Hash(id))
+			}
+		}
+		orgs, err := uc.orgs.GetByCodes(ctx, orgCodes)
+		if err != nil {
+			return err
+		}
+		taken, err := uc.accounts.Taken(ctx, usernames, phones, hashes)
+		if err != nil {
+			return err
+		}
+		hash := ""
+		if !dryRun {
+			if hash, err = uc.hasher.Hash(initialPassword); err != nil {
+				return err
+			}
+		}
+		seenUser, seenPhone, seenID := map[string]int{}, map[string]int{}, map[string]int{}
+		accounts := make([]*Account, 0, len(t.Rows))
+		for i, r := range t.Rows {
+			n := i + 2
+			errsBefore := ie.Total
+			username := ci.get(r, "username")
+			switch {
+			case !usernamePattern.MatchString(username):
+				ie.add(n, "用户名", "应为2-64位字母、数字或 _ . @ -")
+			case seenUser[strings.ToLower(username)] != 0:
+				ie.add(n, "用户名", "与第%d行重复", seenUser[strings.ToLower(username)])
+			case taken["u:"+strings.ToLower(username)]:
+				ie.add(n, "用户名", "用户名 %s 已存在", username)
+			default:
+				seenUser[strings.ToLower(username)] = n
+			}
+			name := ci.get(r, "display_name")
+			if name == "" || utf8.RuneCountInString(name) > 64 {
+				ie.add(n, "姓名", "不能为空，最长64字")
+			}
+			phone := ci.get(r, "phone")
+			if phone != "" {
+				switch {
+				case !phonePattern.MatchString(phone):
+					ie.add(n, "手机号", "应为11位中国大陆手机号")
+				case seenPhone[phone] != 0:
+					ie.add(n, "手机号", "与第%d行重复", seenPhone[phone])
+				case taken["p:"+phone]:
+					ie.add(n, "手机号", "手机号已被其他账号使用")
+				default:
+					seenPhone[phone] = n
+				}
+			}
+			org := defaultOrg
+			if code := ci.get(r, "org_code"); code != "" {
+				org = orgs[code]
+				if org == nil {
+					ie.add(n, "所属组织编码", "组织 %s 不存在", code)
+				} else if !p.CanManageOrg(org.Path) {
+					ie.add(n, "所属组织编码", "无权向组织 %s 导入人员", code)
+					org = nil
+				}
+			} else if org == nil {
+				ie.add(n, "所属组织编码", "不能为空（未选择默认组织）")
+			}
+			roles, ok := parseRoles(ci.get(r, "roles"))
+			if !ok {
+				ie.add(n, "角色", "应为 党员、培训管理员 或 组织管理员")
+			} else if org != nil {
+				for _, role := range roles {
+					if !canGrant(p, role, org.Path) {
+						ie.add(n, "角色", "无权授予角色 %s", role)
+					}
+				}
+			}
+			gender, ok := parseGender(ci.get(r, "gender"))
+			if !ok {
+				ie.add(n, "性别", "应为 男 或 女")
+			}
+			var dates [4]string
+			for j, key := range []string{"birth_date", "application_date", "joined_date", "full_member_date"} {
+				d, ok := normaliseDate(ci.get(r, key))
+				if !ok {
+					ie.add(n, ci.headers[key], "日期格式应为 YYYY-MM-DD")
+				}
+				dates[j] = d
+			}
+			nid := strings.ToUpper(ci.get(r, "national_id"))
+			if nid != "" {
+				h := uc.ids.Hash(nid)
+				switch {
+				case !ValidNationalID(nid):
+					ie.add(n, "身份证号", "身份证号码无效（18位，校验位不符）")
+				case seenID[h] != 0:
+					ie.add(n, "身份证号", "与第%d行重复", seenID[h])
+				case taken["n:"+h]:
+					ie.add(n, "身份证号", "该身份证号已登记")
+				default:
+					seenID[h] = n
+				}
+			}
+			stage, ok := stageNames[ci.get(r, "stage")]
+			if !ok {
+				ie.add(n, "发展阶段", "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员")
+			}
+			if ie.Total > errsBefore || dryRun {
+				continue
+			}
+			a, err := uc.buildAccount(NewAccount{
+				Username: username, Phone: phone, DisplayName: name, Roles: roles,
+				Profile: ProfileInput{
+					Gender: gender, BirthDate: dates[0], Ethnicity: ci.get(r, "ethnicity"), Education: ci.get(r, "education"),
+					NationalID: nid, ApplicationDate: dates[1], JoinedDate: dates[2], FullMemberDate: dates[3], Stage: stage,
+				},
+			}, org, hash, true)
+			if err != nil {
+				if fe, ok := err.(*FieldError); ok {
+					ie.add(n, fe.Field, "%s", fe.Reason)
+					continue
+				}
+				return err
+			}
+			accounts = append(accounts, a)
+		}
+		if ie.Total > 0 {
+			return ie
+		}
+		if dryRun {
+			return nil
+		}
+		out, err := uc.accounts.Create(ctx, accounts)
+		if err != nil {
+			return err
+		}
+		created = len(out)
+		scope := p.OrgPath
+		if defaultOrg != nil {
+			scope = defaultOrg.Path
+		}
+		return uc.audit.Record(ctx, AuditEntry{
+			Action: "account.import", TargetType: "account", OrgPath: scope,
+			Summary: fmt.Sprintf("批量导入人员 %d 人", created),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ImportResult{Rows: len(t.Rows), Created: created, DryRun: dryRun}, nil
+}

@@ -1,0 +1,29 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// LoginFailure records one failed sign-in for a username (whether or not it exists), so the
+// brute-force limit holds across replicas and restarts.
+type LoginFailure struct {
+	ent.Schema
+}
+
+// Fields of the LoginFailure.
+func (LoginFailure) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("username").MaxLen(64),
+		field.Time("at"),
+	}
+}
+
+// Indexes of the LoginFailure.
+func (LoginFailure) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("username", "at"),
+	}
+}

@@ -1,0 +1,61 @@
+// Package server registers the org service on Kratos HTTP and gRPC servers.
+package server
+
+import (
+	"net/http"
+
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
+
+	v1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/app/org/internal/service"
+	"github.com/vanguard/vanguard/pkg/sheet"
+)
+
+// Services are the org service's API implementations.
+type Services struct {
+	Auth     *service.AuthService
+	Orgs     *service.OrgService
+	Accounts *service.AccountService
+}
+
+// RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
+func RegisterHTTP(srv *khttp.Server, s *Services, openapi []byte) {
+	v1.RegisterAuthHTTPServer(srv, s.Auth)
+	v1.RegisterOrgsHTTPServer(srv, s.Orgs)
+	v1.RegisterAccountsHTTPServer(srv, s.Accounts)
+	srv.HandleFunc("/openapi/org.yaml", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		_, _ = w.Write(openapi)
+	})
+	templates := map[string]sheet.Template{
+		"orgs": biz.OrgTemplate(), "members": biz.MemberTemplate(),
+	}
+	// Templates hold no data, so they are public: GET /v1/import-templates/{orgs|members}.{xlsx|csv}
+	srv.HandlePrefix("/v1/import-templates/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.URL.Path[len("/v1/import-templates/"):]
+		for kind, t := range templates {
+			switch name {
+			case kind + ".xlsx":
+				w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+				w.Header().Set("Content-Disposition", `attachment; filename="`+kind+`-template.xlsx"`)
+				_ = t.WriteXLSX(w)
+				return
+			case kind + ".csv":
+				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+				w.Header().Set("Content-Disposition", `attachment; filename="`+kind+`-template.csv"`)
+				_ = t.WriteCSV(w)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+}
+
+// RegisterGRPC registers the org API on srv.
+func RegisterGRPC(srv *kgrpc.Server, s *Services) {
+	v1.RegisterAuthServer(srv, s.Auth)
+	v1.RegisterOrgsServer(srv, s.Orgs)
+	v1.RegisterAccountsServer(srv, s.Accounts)
+}

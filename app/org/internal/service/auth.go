@@ -1,0 +1,88 @@
+package service
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	v1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/clock"
+)
+
+// AuthService implements v1.AuthServer.
+type AuthService struct {
+	v1.UnimplementedAuthServer
+	uc        *biz.AuthUsecase
+	clock     clock.Clock
+	publicKey *v1.PublicKey
+}
+
+// NewAuthService wires an AuthService; signer provides the published verification key.
+func NewAuthService(uc *biz.AuthUsecase, signer *auth.Signer, clk clock.Clock) (*AuthService, error) {
+	pemBytes, err := auth.MarshalPublicKeyPEM(signer.PublicKey())
+	if err != nil {
+		return nil, err
+	}
+	return &AuthService{uc: uc, clock: clk, publicKey: &v1.PublicKey{
+		Algorithm: "EdDSA", KeyId: signer.KeyID(), PublicKeyPem: string(pemBytes), Issuer: auth.Issuer,
+	}}, nil
+}
+
+// PublicOperations are the operations callable without an access token.
+var PublicOperations = []string{
+	v1.OperationAuthLogin, v1.OperationAuthRefresh, v1.OperationAuthLogout, v1.OperationAuthGetPublicKey,
+}
+
+func (s *AuthService) pair(p *biz.TokenPair) *v1.TokenPair {
+	now := s.clock.Now()
+	return &v1.TokenPair{
+		AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, TokenType: "Bearer",
+		ExpiresIn:        int64(p.AccessExpiresAt.Sub(now).Seconds()),
+		RefreshExpiresIn: int64(p.RefreshExpiresAt.Sub(now).Seconds()),
+		Account:          accountToAPI(p.Account),
+	}
+}
+
+// Login implements v1.AuthServer.
+func (s *AuthService) Login(ctx context.Context, req *v1.LoginRequest) (*v1.TokenPair, error) {
+	p, err := s.uc.Login(ctx, req.Username, req.Password)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.pair(p), nil
+}
+
+// Refresh implements v1.AuthServer.
+func (s *AuthService) Refresh(ctx context.Context, req *v1.RefreshRequest) (*v1.TokenPair, error) {
+	p, err := s.uc.Refresh(ctx, req.RefreshToken)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.pair(p), nil
+}
+
+// Logout implements v1.AuthServer.
+func (s *AuthService) Logout(ctx context.Context, req *v1.LogoutRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.uc.Logout(ctx, req.RefreshToken))
+}
+
+// GetPublicKey implements v1.AuthServer.
+func (s *AuthService) GetPublicKey(context.Context, *emptypb.Empty) (*v1.PublicKey, error) {
+	return s.publicKey, nil
+}
+
+// GetMe implements v1.AuthServer.
+func (s *AuthService) GetMe(ctx context.Context, _ *emptypb.Empty) (*v1.Account, error) {
+	a, err := s.uc.Me(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return accountToAPI(a), nil
+}
+
+// ChangePassword implements v1.AuthServer.
+func (s *AuthService) ChangePassword(ctx context.Context, req *v1.ChangePasswordRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.uc.ChangePassword(ctx, req.OldPassword, req.NewPassword))
+}

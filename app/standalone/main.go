@@ -1,0 +1,26 @@
+// Command standalone runs every Vanguard service in one process on embedded defaults: SQLite
+// files, keys and (later) media under one data directory, all HTTP APIs on one port and all gRPC
+// APIs on another.
+//
+// Settings come from the environment: VANGUARD_HTTP_ADDR (127.0.0.1:8000), VANGUARD_GRPC_ADDR
+// (127.0.0.1:9000), VANGUARD_DATA_DIR (./data) and VANGUARD_ADMIN_PASSWORD (first start only;
+// a random password is printed if unset).
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/vanguard/vanguard/app/standalone/standalone"
+)
+
+func main() {
+	cfg := standalone.ConfigFromEnv()
+	if len(os.Args) > 1 && os.Args[1] == "migrate" {
+		cfg.MigrateOnly = true
+	}
+	if err := standalone.Run(cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "vanguard:", err)
+		os.Exit(1)
+	}
+}

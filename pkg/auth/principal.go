@@ -1,0 +1,80 @@
+// Package auth verifies access tokens, carries the signed-in principal through the context and
+// decides whether a principal may act on a resource that belongs to an organisation.
+//
+// Every service uses the same rules: admins act everywhere; staff act on their own org subtree;
+// trainers and members follow per-service rules built from the same helpers.
+package auth
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Role names as they appear in tokens.
+const (
+	RoleAdmin   = "admin"
+	RoleStaff   = "staff"
+	RoleTrainer = "trainer"
+	RoleMember  = "member"
+)
+
+// Principal is the authenticated caller, taken from a verified access token.
+type Principal struct {
+	UserID   int64
+	Username string
+	Roles    []string
+	OrgID    int64
+	// OrgPath is the materialised path of the caller's primary org, e.g. "/1/4/9/".
+	OrgPath string
+	// TokenID is the jti of the access token, for logs.
+	TokenID string
+}
+
+// HasRole reports whether the principal holds role.
+func (p *Principal) HasRole(role string) bool {
+	return p != nil && slices.Contains(p.Roles, role)
+}
+
+// IsAdmin reports whether the principal is an admin.
+func (p *Principal) IsAdmin() bool { return p.HasRole(RoleAdmin) }
+
+// InSubtree reports whether path lies in the principal's own org subtree (its org or below).
+func (p *Principal) InSubtree(path string) bool {
+	return p != nil && p.OrgPath != "" && strings.HasPrefix(path, p.OrgPath)
+}
+
+// InAncestry reports whether path is the principal's org or one of its ancestors; members may read
+// what their ancestors assign to them.
+func (p *Principal) InAncestry(path string) bool {
+	return p != nil && path != "" && strings.HasPrefix(p.OrgPath, path)
+}
+
+// CanManageOrg is the one rule every service uses for management actions on a resource owned by
+// the org at path: admins may act anywhere, staff only inside their own subtree.
+func (p *Principal) CanManageOrg(path string) bool {
+	if p == nil {
+		return false
+	}
+	if p.IsAdmin() {
+		return true
+	}
+	return p.HasRole(RoleStaff) && p.InSubtree(path)
+}
+
+// Subject returns the principal's user id as a JWT subject.
+func (p *Principal) Subject() string { return strconv.FormatInt(p.UserID, 10) }
+
+type principalKey struct{}
+
+// NewContext returns ctx carrying p.
+func NewContext(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal in ctx, if any.
+func FromContext(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
+}
