@@ -52,7 +52,9 @@ func (e *HierarchyError) Error() string { return e.Msg }
 // RateLimitError means too many failed sign-ins; RetryAfter says how long to wait.
 type RateLimitError struct{ RetryAfter time.Duration }
 
-func (e *RateLimitError) Error() string { return fmt.Sprintf("too many attempts, retry after %s", e.RetryAfter) }
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("too many attempts, retry after %s", e.RetryAfter)
+}
 
 // Transaction runs fn in one database transaction carried by the context; repos called with that
 // context take part in it. Nested calls join the outer transaction.
