@@ -112,7 +112,10 @@ func (a *Auditor) List(ctx context.Context, orgID int64, f AuditFilter) ([]*Audi
 			return nil, err
 		}
 		if !p.CanManageOrg(org.Path) {
-			return nil, deny("无权查看该组织的审计日志")
+			if canSeeOrg(p, org.Path) {
+				return nil, deny("无权查看该组织的审计日志")
+			}
+			return nil, ErrOrgNotFound
 		}
 		f.PathPrefix = org.Path
 	}
