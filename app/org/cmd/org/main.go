@@ -1,7 +1,10 @@
 // Command org runs the org service alone (distributed mode), against PostgreSQL.
 //
 //	org serve   -conf app/org/configs/config.yaml   # serve HTTP and gRPC
-//	org migrate -conf app/org/configs/config.yaml   # create or upgrade the schema, then exit
+//	org migrate -conf app/org/configs/config.yaml   # create or upgrade the schema, then exit;
+//	                                                # with VANGUARD_ADMIN_PASSWORD set, also create
+//	                                                # the first admin if there is none
+//	org keygen                                      # print a new Ed25519 signing key (PKCS#8 PEM)
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"github.com/go-kratos/kratos/v2/config"
 	"github.com/go-kratos/kratos/v2/config/env"
 	"github.com/go-kratos/kratos/v2/config/file"
+	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
@@ -55,9 +59,23 @@ func main() {
 
 func run(args []string) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "keygen") {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "keygen" {
+		key, err := auth.GenerateKey()
+		if err != nil {
+			return err
+		}
+		pemBytes, err := auth.MarshalPrivateKeyPEM(key)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(pemBytes)
+		return err
+	}
+	logger := obs.NewLogger(os.Stdout, "org")
+	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
 	fs := flag.NewFlagSet("org", flag.ContinueOnError)
 	confPath := fs.String("conf", "app/org/configs/config.yaml", "config file")
 	if err := fs.Parse(args); err != nil {
@@ -71,7 +89,6 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := obs.NewLogger(os.Stdout, "org")
 	m, err := org.New(cfg, logger, clock.Real{})
 	if err != nil {
 		return err
@@ -84,6 +101,17 @@ func run(args []string) error {
 			return err
 		}
 		fmt.Println("org: schema is up to date")
+		if pw := os.Getenv("VANGUARD_ADMIN_PASSWORD"); pw != "" {
+			created, err := m.Bootstrap(ctx, pw)
+			if err != nil {
+				return err
+			}
+			if created {
+				fmt.Println("org: created the root organisation and the admin account")
+			} else {
+				fmt.Println("org: an admin account already exists; VANGUARD_ADMIN_PASSWORD ignored")
+			}
+		}
 		return nil
 	}
 	metrics := obs.NewMetrics()
