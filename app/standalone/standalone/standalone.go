@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/embedredis"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/secret"
@@ -30,6 +31,9 @@ type Config struct {
 	GRPCAddr      string
 	DataDir       string
 	AdminPassword string
+	// RedisAddr is a Redis server for the task queues; empty starts the embedded
+	// Redis-protocol server on a free loopback port.
+	RedisAddr string
 	// MigrateOnly migrates the databases and exits.
 	MigrateOnly bool
 	// Clock and Argon2 are for tests; zero values mean the real clock and default cost.
@@ -44,6 +48,7 @@ func ConfigFromEnv() Config {
 		GRPCAddr:      envOr("VANGUARD_GRPC_ADDR", "127.0.0.1:9000"),
 		DataDir:       envOr("VANGUARD_DATA_DIR", "data"),
 		AdminPassword: os.Getenv("VANGUARD_ADMIN_PASSWORD"),
+		RedisAddr:     os.Getenv("VANGUARD_REDIS_ADDR"),
 	}
 }
 
@@ -62,6 +67,9 @@ type Process struct {
 	logger log.Logger
 	// AdminPassword is set when this start created the admin account.
 	AdminPassword string
+	// RedisAddr is where the task queues live (embedded or configured).
+	RedisAddr string
+	redis     *embedredis.Server
 }
 
 // Build creates the data directory, opens and migrates every service's database, bootstraps the
@@ -104,13 +112,21 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (*Process, error)
 	if cfg.MigrateOnly {
 		return p, nil
 	}
+	p.RedisAddr = cfg.RedisAddr
+	if p.RedisAddr == "" {
+		if p.redis, err = embedredis.Start("127.0.0.1:0"); err != nil {
+			om.Close()
+			return nil, err
+		}
+		p.RedisAddr = p.redis.Addr()
+	}
 	password := cfg.AdminPassword
 	if password == "" {
 		password = randomPassword()
 	}
 	created, err := om.Bootstrap(ctx, password)
 	if err != nil {
-		om.Close()
+		p.Close()
 		return nil, fmt.Errorf("bootstrap admin: %w", err)
 	}
 	if created {
@@ -119,10 +135,10 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (*Process, error)
 	p.HTTP, p.GRPC, err = kit.NewServers(kit.Options{
 		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr,
 		Verifier:         auth.NewVerifier(clk, om.Signer().PublicKey()),
-		PublicOperations: om.PublicOperations(), Logger: logger, Metrics: obs.NewMetrics(), Ready: om.Ready,
+		PublicOperations: om.PublicOperations(), Logger: logger, Metrics: obs.NewMetrics(), Ready: p.ready,
 	})
 	if err != nil {
-		om.Close()
+		p.Close()
 		return nil, err
 	}
 	om.RegisterHTTP(p.HTTP)
@@ -130,8 +146,24 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (*Process, error)
 	return p, nil
 }
 
+// ready reports whether every database and the queue server answer.
+func (p *Process) ready(ctx context.Context) error {
+	if err := p.Org.Ready(ctx); err != nil {
+		return err
+	}
+	if p.RedisAddr != "" {
+		return embedredis.Ping(ctx, p.RedisAddr)
+	}
+	return nil
+}
+
 // Close releases every service's resources.
-func (p *Process) Close() error { return p.Org.Close() }
+func (p *Process) Close() error {
+	if p.redis != nil {
+		p.redis.Close()
+	}
+	return p.Org.Close()
+}
 
 // Run builds the process and serves until interrupted.
 func Run(cfg Config, out io.Writer) error {
@@ -147,7 +179,7 @@ func Run(cfg Config, out io.Writer) error {
 		fmt.Fprintln(out, "Vanguard: databases are up to date in", cfg.DataDir)
 		return nil
 	}
-	fmt.Fprintf(out, "\nVanguard (先锋) standalone\n  API:      http://%s\n  gRPC:     %s\n  data dir: %s\n", cfg.HTTPAddr, cfg.GRPCAddr, cfg.DataDir)
+	fmt.Fprintf(out, "\nVanguard (先锋) standalone\n  API:      http://%s\n  gRPC:     %s\n  data dir: %s\n  queue:    redis://%s\n", cfg.HTTPAddr, cfg.GRPCAddr, cfg.DataDir, p.RedisAddr)
 	if p.AdminPassword != "" {
 		fmt.Fprintf(out, "  admin account created — username: admin  password: %s\n  (shown only once; change it after signing in)\n\n", p.AdminPassword)
 	} else {

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/pkg/embedredis"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -103,6 +104,9 @@ func TestFirstStartBootstrapsAndSecondStartReuses(t *testing.T) {
 		t.Fatalf("token from before restart: %v %v", err, res)
 	}
 	res.Body.Close()
+	if err := embedredis.Ping(ctx, p.RedisAddr); err != nil {
+		t.Fatalf("embedded queue server at %q: %v", p.RedisAddr, err)
+	}
 	for path, code := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200} {
 		res, err := http.Get(srv.URL + path)
 		if err != nil || res.StatusCode != code {
