@@ -8,7 +8,7 @@ PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto))
 ENT_DIRS       := $(wildcard app/*/internal/data/ent)
 FUZZTIME ?= 10s
 
-.PHONY: help run build test test-go api api-check generate lint fuzz bench deps clean
+.PHONY: help run build test test-go api api-check generate generate-check lint fuzz bench deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ build: ## build bin/vanguard (standalone) and bin/org (distributed org service)
 deps: ## check for (and start or install) PostgreSQL, Redis and protoc
 	./deploy/scripts/test-deps.sh
 
-test: deps api-check lint test-go fuzz ## everything CI runs: generated code check, lint, tests with -race, short fuzzing
+test: deps api-check generate-check lint test-go fuzz ## everything CI runs: generated code checks, lint, tests with -race, short fuzzing
 
 test-go:
 	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
@@ -51,7 +51,12 @@ api: $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-open
 	done
 
 api-check: api ## fail if the committed generated code differs from a fresh `make api`
-	@git diff --exit-code --stat -- api/ || { echo "generated API code is stale: run 'make api' and commit"; exit 1; }
+	@if [ -n "$$(git status --porcelain -- api/)" ]; then \
+	  git status --short -- api/; echo "generated API code is stale: run 'make api' and commit"; exit 1; fi
+
+generate-check: generate ## fail if the committed ent code differs from a fresh `make generate`
+	@if [ -n "$$(git status --porcelain -- $(ENT_DIRS))" ]; then \
+	  git status --short -- $(ENT_DIRS); echo "generated ent code is stale: run 'make generate' and commit"; exit 1; fi
 
 generate: ## regenerate ent code for every service
 	@for d in $(ENT_DIRS); do echo "ent generate $$d"; (cd $$d && $(GO) generate ./...) || exit 1; done

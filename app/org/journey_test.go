@@ -115,15 +115,19 @@ func TestDenials(t *testing.T) {
 			reason             string
 		}{
 			// Staff of A acting in sibling B.
-			{"staff A creates member in B", "POST", "/v1/accounts", staffA.access, map[string]any{"username": "x1", "displayName": "x", "password": "Passw0rd-x", "roles": []string{"MEMBER"}, "orgId": tr.b}, 403, "PERMISSION_DENIED"},
+			{"staff A creates member in B", "POST", "/v1/accounts", staffA.access, map[string]any{"username": "x1", "displayName": "x", "password": "Passw0rd-x", "roles": []string{"MEMBER"}, "orgId": tr.b}, 404, "ORG_NOT_FOUND"},
 			{"staff A reads org B", "GET", "/v1/orgs/" + tr.b, staffA.access, nil, 404, "ORG_NOT_FOUND"},
 			{"staff A renames org B", "PATCH", "/v1/orgs/" + tr.b, staffA.access, map[string]any{"name": "x"}, 404, "ORG_NOT_FOUND"},
-			{"staff A creates org under B", "POST", "/v1/orgs", staffA.access, map[string]any{"parentId": tr.b, "name": "x", "code": "X1", "type": "BRANCH"}, 403, "PERMISSION_DENIED"},
+			{"staff A creates org under B", "POST", "/v1/orgs", staffA.access, map[string]any{"parentId": tr.b, "name": "x", "code": "X1", "type": "BRANCH"}, 404, "ORG_NOT_FOUND"},
 			{"staff A reads member of B", "GET", "/v1/accounts/" + tr.m2, staffA.access, nil, 404, "ACCOUNT_NOT_FOUND"},
 			{"staff A edits member of B", "PATCH", "/v1/accounts/" + tr.m2, staffA.access, map[string]any{"displayName": "x"}, 404, "ACCOUNT_NOT_FOUND"},
 			{"staff A resets password in B", "POST", "/v1/accounts/" + tr.m2 + "/password", staffA.access, map[string]any{"newPassword": "Passw0rd-new"}, 404, "ACCOUNT_NOT_FOUND"},
 			{"staff A lists accounts of B", "GET", "/v1/accounts?orgId=" + tr.b, staffA.access, nil, 404, "ORG_NOT_FOUND"},
-			{"staff A moves m1 to B", "PATCH", "/v1/accounts/" + tr.m1, staffA.access, map[string]any{"orgId": tr.b}, 403, "PERMISSION_DENIED"},
+			{"staff A moves m1 to B", "PATCH", "/v1/accounts/" + tr.m1, staffA.access, map[string]any{"orgId": tr.b}, 404, "ORG_NOT_FOUND"},
+			{"staff A creates member in parent G", "POST", "/v1/accounts", staffA.access, map[string]any{"username": "x10", "displayName": "x", "password": "Passw0rd-x", "roles": []string{"MEMBER"}, "orgId": tr.g}, 403, "PERMISSION_DENIED"},
+			{"blank display name", "POST", "/v1/accounts", tr.admin.access, map[string]any{"username": "x11", "displayName": "   ", "password": "Passw0rd-x", "roles": []string{"MEMBER"}, "orgId": tr.a}, 400, "INVALID_ARGUMENT"},
+			{"username shaped like a phone", "POST", "/v1/accounts", tr.admin.access, map[string]any{"username": "13912345678", "displayName": "x", "password": "Passw0rd-x", "roles": []string{"MEMBER"}, "orgId": tr.a}, 400, "INVALID_ARGUMENT"},
+			{"blank org name", "PATCH", "/v1/orgs/" + tr.a, tr.admin.access, map[string]any{"name": "  "}, 400, "INVALID_ARGUMENT"},
 			{"staff A lists audit of B", "GET", "/v1/audit-logs?orgId=" + tr.b, staffA.access, nil, 404, "ORG_NOT_FOUND"},
 			{"staff A grants admin", "PUT", "/v1/accounts/" + tr.m1 + "/roles", staffA.access, map[string]any{"roles": []string{"ADMIN"}}, 403, "PERMISSION_DENIED"},
 			{"staff A grants staff in own org", "PUT", "/v1/accounts/" + tr.m1 + "/roles", staffA.access, map[string]any{"roles": []string{"STAFF"}}, 403, "PERMISSION_DENIED"},
@@ -166,7 +170,7 @@ func TestDenials(t *testing.T) {
 		}
 		// Nothing the denied or invalid calls tried exists.
 		all := e.expect(e.do("GET", "/v1/accounts?pageSize=500", tr.admin.access, nil), 200)
-		for _, u := range []string{"x1", "x3", "x5", "x8", "x9"} {
+		for _, u := range []string{"x1", "x3", "x5", "x8", "x9", "x10", "x11", "13912345678"} {
 			if strings.Contains(all.Raw, `"username":"`+u+`"`) {
 				t.Fatalf("denied create of %s left an account", u)
 			}

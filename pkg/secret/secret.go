@@ -143,7 +143,7 @@ func (a Argon2) Hash(password string) (string, error) {
 // Verify checks password against a hash made by Hash, in constant time.
 func (a Argon2) Verify(password, hash string) (bool, error) {
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false, errors.New("secret: not an argon2id hash")
 	}
 	var m, t uint32
@@ -151,12 +151,16 @@ func (a Argon2) Verify(password, hash string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return false, fmt.Errorf("secret: bad argon2id parameters: %w", err)
 	}
+	// A corrupt or hostile stored hash must not crash the server or make it allocate gigabytes.
+	if t < 1 || t > 16 || p < 1 || m < 8*uint32(p) || m > 1<<21 {
+		return false, errors.New("secret: argon2id parameters out of range")
+	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
 	if err != nil {
 		return false, errors.New("secret: bad argon2id salt")
 	}
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil {
+	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, errors.New("secret: bad argon2id hash")
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))

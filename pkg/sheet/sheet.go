@@ -143,6 +143,9 @@ func parseCSV(content []byte) ([][]string, error) {
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
 	var rows [][]string
+	// encoding/csv skips blank lines; a blank line is still a row to the user, so count the lines
+	// between records and keep an empty row for each to keep row numbers right.
+	linesDone, offset := 0, int64(0)
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -155,6 +158,13 @@ func parseCSV(content []byte) ([][]string, error) {
 			}
 			return nil, &ErrFormat{Msg: "无法读取 CSV 文件"}
 		}
+		start, _ := r.FieldPos(0)
+		for i := linesDone + 1; i < start; i++ {
+			rows = append(rows, []string{})
+		}
+		end := r.InputOffset()
+		linesDone += bytes.Count(content[offset:end], []byte("\n"))
+		offset = end
 		if len(rows) > MaxRows+1 {
 			return nil, &ErrFormat{Msg: fmt.Sprintf("数据行过多：最多 %d 行", MaxRows)}
 		}

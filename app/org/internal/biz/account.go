@@ -217,6 +217,18 @@ func normaliseRoles(roles []string) []string {
 	return out
 }
 
+// validateUsername checks the username rule. Usernames may not look like mobile numbers: sign-in
+// accepts a username or a phone number, and one must never be mistaken for the other.
+func validateUsername(u string) error {
+	if !usernamePattern.MatchString(u) {
+		return Invalid("username", "应为2-64位字母、数字或 _ . @ -")
+	}
+	if phonePattern.MatchString(u) {
+		return Invalid("username", "不能是手机号格式，手机号请填在手机号一栏")
+	}
+	return nil
+}
+
 // ValidatePassword checks the password policy: 8–128 characters with letters and digits.
 func ValidatePassword(field, pw string) error {
 	n := utf8.RuneCountInString(pw)
@@ -308,6 +320,12 @@ func (uc *AccountUsecase) buildAccount(in NewAccount, org *Org, passwordHash str
 	in.Username = strings.TrimSpace(in.Username)
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	in.Phone = strings.TrimSpace(in.Phone)
+	if err := validateUsername(in.Username); err != nil {
+		return nil, err
+	}
+	if in.DisplayName == "" || utf8.RuneCountInString(in.DisplayName) > 64 {
+		return nil, Invalid("display_name", "姓名不能为空，最长64字")
+	}
 	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
 		return nil, Invalid("phone", "手机号应为11位中国大陆手机号")
 	}
@@ -360,13 +378,13 @@ func (uc *AccountUsecase) Create(ctx context.Context, in NewAccount) (*Account, 
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		org, err := uc.orgs.Get(ctx, in.OrgID)
 		if err != nil {
-			if err == ErrOrgNotFound {
-				return Invalid("org_id", "组织不存在")
-			}
 			return err
 		}
 		if !p.CanManageOrg(org.Path) {
-			return deny("无权在该组织中创建账号")
+			if canSeeOrg(p, org.Path) {
+				return deny("无权在该组织中创建账号")
+			}
+			return ErrOrgNotFound
 		}
 		for _, r := range in.Roles {
 			if validRole(r) && !canGrant(p, r, org.Path) {
@@ -478,13 +496,13 @@ func (uc *AccountUsecase) Update(ctx context.Context, id int64, in UpdateInput) 
 		if in.OrgID != nil && *in.OrgID != before.OrgID {
 			org, err := uc.orgs.Get(ctx, *in.OrgID)
 			if err != nil {
-				if err == ErrOrgNotFound {
-					return Invalid("org_id", "组织不存在")
-				}
 				return err
 			}
 			if !p.CanManageOrg(org.Path) {
-				return deny("无权将账号调入该组织")
+				if canSeeOrg(p, org.Path) {
+					return deny("无权将账号调入该组织")
+				}
+				return ErrOrgNotFound
 			}
 			for _, r := range before.Roles {
 				if !canGrant(p, r, org.Path) {

@@ -428,8 +428,8 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			errsBefore := ie.Total
 			username := ci.get(r, "username")
 			switch {
-			case !usernamePattern.MatchString(username):
-				ie.add(n, "用户名", "应为2-64位字母、数字或 _ . @ -")
+			case validateUsername(username) != nil:
+				ie.add(n, "用户名", "%s", validateUsername(username).(*FieldError).Reason)
 			case seenUser[strings.ToLower(username)] != 0:
 				ie.add(n, "用户名", "与第%d行重复", seenUser[strings.ToLower(username)])
 			case taken["u:"+strings.ToLower(username)]:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vanguard/vanguard/pkg/auth"
 )
@@ -109,6 +110,9 @@ func (uc *OrgUsecase) Create(ctx context.Context, in NewOrg) (*Org, error) {
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	in.Code = strings.TrimSpace(in.Code)
+	if err := validateOrgFields(&in.Name, &in.Code); err != nil {
+		return nil, err
+	}
 	if !in.Type.Valid() {
 		return nil, Invalid("type", "组织类型无效")
 	}
@@ -124,7 +128,10 @@ func (uc *OrgUsecase) Create(ctx context.Context, in NewOrg) (*Org, error) {
 				return err
 			}
 			if !p.CanManageOrg(parent.Path) {
-				return deny("无权在该组织下创建下级组织")
+				if canSeeOrg(p, parent.Path) {
+					return deny("无权在该组织下创建下级组织")
+				}
+				return ErrOrgNotFound
 			}
 			if !parent.Type.CanContain(in.Type) {
 				return &HierarchyError{Msg: parent.Type.Label() + "下不能设立" + in.Type.Label()}
@@ -160,6 +167,17 @@ func (uc *OrgUsecase) Get(ctx context.Context, id int64) (*Org, error) {
 	return o, nil
 }
 
+// validateOrgFields checks a trimmed name and code (nil: not being set).
+func validateOrgFields(name, code *string) error {
+	if name != nil && (*name == "" || utf8.RuneCountInString(*name) > 100) {
+		return Invalid("name", "组织名称不能为空，最长100字")
+	}
+	if code != nil && !codePattern.MatchString(*code) {
+		return Invalid("code", "组织编码只能包含字母、数字、下划线或短横线，最长64位")
+	}
+	return nil
+}
+
 func canSeeOrg(p *auth.Principal, path string) bool {
 	if p.IsAdmin() || p.InAncestry(path) {
 		return true
@@ -173,6 +191,17 @@ func (uc *OrgUsecase) Update(ctx context.Context, id int64, name, code *string) 
 	if err != nil {
 		return nil, err
 	}
+	if name != nil {
+		n := strings.TrimSpace(*name)
+		name = &n
+	}
+	if code != nil {
+		c := strings.TrimSpace(*code)
+		code = &c
+	}
+	if err := validateOrgFields(name, code); err != nil {
+		return nil, err
+	}
 	var updated *Org
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.orgs.Get(ctx, id)
@@ -184,10 +213,6 @@ func (uc *OrgUsecase) Update(ctx context.Context, id int64, name, code *string) 
 				return deny("无权修改该组织")
 			}
 			return ErrOrgNotFound
-		}
-		if name != nil {
-			n := strings.TrimSpace(*name)
-			name = &n
 		}
 		updated, err = uc.orgs.Update(ctx, id, name, code)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,25 +91,19 @@ func NewAuthUsecase(cfg AuthConfig, accounts AccountRepo, tokens TokenRepo, fail
 	return &AuthUsecase{cfg: cfg, accounts: accounts, tokens: tokens, failures: failures, hasher: hasher, signer: signer, clock: clk, tx: tx, dummyHash: dummy}, nil
 }
 
-// Login checks the password and issues a token pair. Failures are counted per username; once
-// the limit is reached every attempt is refused with a RateLimitError until the window passes.
+// Login checks the password and issues a token pair. Failures are counted per account; once the
+// limit is reached every attempt is refused with a RateLimitError until the window passes.
 func (uc *AuthUsecase) Login(ctx context.Context, login, password string) (*TokenPair, error) {
 	login = strings.TrimSpace(login)
-	key := strings.ToLower(login)
 	now := uc.clock.Now()
-	n, oldest, err := uc.failures.Since(ctx, key, now.Add(-uc.cfg.FailureWindow))
-	if err != nil {
-		return nil, err
-	}
-	if n >= uc.cfg.MaxFailures {
-		wait := oldest.Add(uc.cfg.FailureWindow).Sub(now)
-		if wait < time.Second {
-			wait = time.Second
-		}
-		return nil, &RateLimitError{RetryAfter: wait}
-	}
 	a, err := uc.accounts.GetByLogin(ctx, login)
 	if err != nil && err != ErrAccountNotFound {
+		return nil, err
+	}
+	// Failures count per account, whichever name (username or phone) was typed; for unknown
+	// names per name, so probing for accounts is limited the same way.
+	key := failureKey(a, login)
+	if err := uc.checkFailures(ctx, key, now); err != nil {
 		return nil, err
 	}
 	hash := uc.dummyHash
@@ -137,6 +132,30 @@ func (uc *AuthUsecase) Login(ctx context.Context, login, password string) (*Toke
 		return err
 	})
 	return pair, err
+}
+
+func failureKey(a *Account, login string) string {
+	if a != nil {
+		return "id:" + strconv.FormatInt(a.ID, 10)
+	}
+	return strings.ToLower(login)
+}
+
+// checkFailures returns a RateLimitError once key has MaxFailures failures in the window; the
+// wait lasts until the oldest of them leaves the window.
+func (uc *AuthUsecase) checkFailures(ctx context.Context, key string, now time.Time) error {
+	n, oldest, err := uc.failures.Since(ctx, key, now.Add(-uc.cfg.FailureWindow))
+	if err != nil {
+		return err
+	}
+	if n < uc.cfg.MaxFailures {
+		return nil
+	}
+	wait := oldest.Add(uc.cfg.FailureWindow).Sub(now)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &RateLimitError{RetryAfter: wait}
 }
 
 // Refresh rotates a refresh token. A token that was already used (or revoked) revokes its whole
@@ -244,11 +263,20 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 		}
 		return err
 	}
+	// Guessing the old password with a stolen access token is limited like signing in.
+	now := uc.clock.Now()
+	key := failureKey(a, "")
+	if err := uc.checkFailures(ctx, key, now); err != nil {
+		return err
+	}
 	ok, err := uc.hasher.Verify(oldPassword, a.PasswordHash)
 	if err != nil {
 		return err
 	}
 	if !ok {
+		if err := uc.failures.Add(ctx, key, now); err != nil {
+			return err
+		}
 		return ErrWrongPassword
 	}
 	hash, err := uc.hasher.Hash(newPassword)
