@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -134,15 +133,14 @@ func TestEnvPasswordAndGRPC(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Endpoint binds the listener; Start then serves on it (calling both concurrently races).
+	u, err := p.GRPC.Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := u.Host
 	go func() { _ = p.GRPC.Start(ctx) }()
 	defer p.GRPC.Stop(context.Background())
-	var endpoint string
-	for i := 0; i < 50 && endpoint == ""; i++ {
-		if u, err := p.GRPC.Endpoint(); err == nil && !strings.HasSuffix(u.Host, ":0") {
-			endpoint = u.Host
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint))
 	if err != nil {
 		t.Fatal(err)
