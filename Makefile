@@ -29,8 +29,8 @@ test-go:
 	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 fuzz: ## run each fuzz target briefly (FUZZTIME=10s)
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/sheet
-	$(GO) test -run '^$$' -fuzz '^FuzzImportMembers$$' -fuzztime $(FUZZTIME) ./app/org/internal/biz
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pkg/sheet
+	$(GO) test -run '^$$' -fuzz '^FuzzImportMembers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./app/org/internal/biz
 
 $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $(TOOLS)/protoc-gen-go-http $(TOOLS)/protoc-gen-go-errors: go.mod go.sum $(wildcard cmd/*/*.go)
 	@mkdir -p $(TOOLS)
