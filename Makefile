@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
-PROTO_SERVICES := org
+PROTO_SERVICES := org course
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto))
 ENT_DIRS       := $(wildcard app/*/internal/data/ent)
 FUZZTIME ?= 10s
@@ -20,8 +20,9 @@ build: ## build bin/vanguard (standalone) and bin/org (distributed org service)
 	$(GO) build -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
 
-deps: ## check for (and start or install) PostgreSQL, Redis and protoc
+deps: ## check for (and start or install) PostgreSQL, Redis, protoc and the MinIO test server
 	./deploy/scripts/test-deps.sh
+	./deploy/scripts/minio.sh
 
 test: deps api-check generate-check lint test-go fuzz ## everything CI runs: generated code checks, lint, tests with -race, short fuzzing
 
@@ -69,7 +70,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/auth ./app/org/internal/data ./app/org/internal/biz 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/auth ./pkg/blob ./app/org/internal/data ./app/org/internal/biz 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 
 clean: ## remove build output
 	rm -rf $(BIN)

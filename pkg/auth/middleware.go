@@ -65,3 +65,20 @@ func Require(ctx context.Context) (*Principal, error) {
 	}
 	return p, nil
 }
+
+// Forward is a Kratos client middleware that passes the caller's bearer token on to the service
+// being called, so that service applies its own scope rules to the same principal.
+func Forward() middleware.Middleware {
+	return func(next middleware.Handler) middleware.Handler {
+		return func(ctx context.Context, req any) (any, error) {
+			if in, ok := transport.FromServerContext(ctx); ok {
+				if out, ok := transport.FromClientContext(ctx); ok {
+					if h := in.RequestHeader().Get("Authorization"); h != "" {
+						out.RequestHeader().Set("Authorization", h)
+					}
+				}
+			}
+			return next(ctx, req)
+		}
+	}
+}

@@ -37,3 +37,7 @@ func Ping(ctx context.Context, addr string) error {
 	defer c.Close()
 	return c.Ping(ctx).Err()
 }
+
+// FlushAll drops every key, as a restart of the in-memory server would; tests use it to show
+// that work lost from the queue is recovered from the databases.
+func (s *Server) FlushAll() { s.mr.FlushAll() }

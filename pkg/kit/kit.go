@@ -5,6 +5,7 @@ package kit
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"time"
 
@@ -26,7 +27,10 @@ import (
 type Options struct {
 	HTTPAddr string
 	GRPCAddr string
-	Verifier *auth.Verifier
+	// HTTPListener, when set, is served instead of listening on HTTPAddr (tests, socket
+	// activation).
+	HTTPListener net.Listener
+	Verifier     *auth.Verifier
 	// PublicOperations need no access token (login, refresh …).
 	PublicOperations []string
 	Logger           log.Logger
@@ -56,12 +60,16 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	hs := khttp.NewServer(
+	hopts := []khttp.ServerOption{
 		khttp.Address(o.HTTPAddr),
-		khttp.Timeout(60*time.Second),
+		khttp.Timeout(60 * time.Second),
 		khttp.Middleware(mw...),
 		khttp.ErrorEncoder(httpx.ErrorEncoder),
-	)
+	}
+	if o.HTTPListener != nil {
+		hopts = append(hopts, khttp.Listener(o.HTTPListener))
+	}
+	hs := khttp.NewServer(hopts...)
 	hs.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))

@@ -5,23 +5,33 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/hibiken/asynq"
+	"google.golang.org/grpc"
 
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/embedredis"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -31,14 +41,21 @@ type Config struct {
 	GRPCAddr      string
 	DataDir       string
 	AdminPassword string
+	// PublicURL is how browsers reach the HTTP port (signed media URLs point there); empty means
+	// "http://" + HTTPAddr.
+	PublicURL string
 	// RedisAddr is a Redis server for the task queues; empty starts the embedded
 	// Redis-protocol server on a free loopback port.
 	RedisAddr string
 	// MigrateOnly migrates the databases and exits.
 	MigrateOnly bool
-	// Clock and Argon2 are for tests; zero values mean the real clock and default cost.
-	Clock  clock.Clock
-	Argon2 secret.Argon2Params
+	// For tests: a listener to serve HTTP on, a clock, a cheap argon2 cost, media limits and the
+	// reconciler interval. Zero values mean the defaults.
+	HTTPListener      net.Listener
+	Clock             clock.Clock
+	Argon2            secret.Argon2Params
+	Media             course.MediaConfig
+	ReconcileInterval time.Duration
 }
 
 // ConfigFromEnv reads the VANGUARD_* environment variables.
@@ -48,6 +65,7 @@ func ConfigFromEnv() Config {
 		GRPCAddr:      envOr("VANGUARD_GRPC_ADDR", "127.0.0.1:9000"),
 		DataDir:       envOr("VANGUARD_DATA_DIR", "data"),
 		AdminPassword: os.Getenv("VANGUARD_ADMIN_PASSWORD"),
+		PublicURL:     os.Getenv("VANGUARD_PUBLIC_URL"),
 		RedisAddr:     os.Getenv("VANGUARD_REDIS_ADDR"),
 	}
 }
@@ -63,29 +81,50 @@ func envOr(k, def string) string {
 type Process struct {
 	HTTP   *khttp.Server
 	GRPC   *kgrpc.Server
+	Tasks  *queue.Server
 	Org    *org.Module
-	logger log.Logger
+	Course *course.Module
+	// Store is the local media store; Queue the task client.
+	Store *blob.Local
+	Queue *queue.Client
 	// AdminPassword is set when this start created the admin account.
 	AdminPassword string
 	// RedisAddr is where the task queues live (embedded or configured).
-	RedisAddr string
-	redis     *embedredis.Server
+	RedisAddr  string
+	reconciler *queue.Reconciler
+	redis      *embedredis.Server
+	orgConn    *grpc.ClientConn
+	monitor    io.Closer
+	closers    []func() error
+}
+
+// Servers returns every transport server the process runs.
+func (p *Process) Servers() []transport.Server {
+	return []transport.Server{p.HTTP, p.GRPC, p.Tasks, p.reconciler}
 }
 
 // Build creates the data directory, opens and migrates every service's database, bootstraps the
-// admin account and wires all servers, without starting them.
-func Build(ctx context.Context, cfg Config, logger log.Logger) (*Process, error) {
+// admin account and wires all servers, without starting them. On error everything opened so far
+// is closed.
+func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err error) {
+	p = &Process{}
+	defer func() {
+		if err != nil {
+			p.Close()
+			p = nil
+		}
+	}()
 	clk := cfg.Clock
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "secrets"), 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	for _, dir := range []string{"secrets", "org", "course", "blob"} {
+		if err := os.MkdirAll(filepath.Join(cfg.DataDir, dir), 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "org"), 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
-	signing, err := auth.LoadOrCreatePrivateKey(filepath.Join(cfg.DataDir, "secrets", "jwt_ed25519.pem"))
+	secrets := func(name string) string { return filepath.Join(cfg.DataDir, "secrets", name) }
+	signing, err := auth.LoadOrCreatePrivateKey(secrets("jwt_ed25519.pem"))
 	if err != nil {
 		return nil, err
 	}
@@ -93,57 +132,138 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (*Process, error)
 	if err != nil {
 		return nil, err
 	}
-	idKey, err := secret.LoadOrCreateKey(filepath.Join(cfg.DataDir, "secrets", "id.key"))
+	idKey, err := secret.LoadOrCreateKey(secrets("id.key"))
 	if err != nil {
 		return nil, err
 	}
-	om, err := org.New(org.Config{
+	blobKey, err := secret.LoadOrCreateKey(secrets("blob.key"))
+	if err != nil {
+		return nil, err
+	}
+
+	// org
+	if p.Org, err = org.New(org.Config{
 		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "org", "org.db"),
 		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2,
-	}, logger, clk)
+	}, logger, clk); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Org.Close)
+	if err := p.Org.Migrate(ctx); err != nil {
+		return nil, err
+	}
+
+	// queues
+	p.RedisAddr = cfg.RedisAddr
+	if p.RedisAddr == "" {
+		if p.redis, err = embedredis.Start("127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		p.RedisAddr = p.redis.Addr()
+	}
+	redisOpt := asynq.RedisClientOpt{Addr: p.RedisAddr}
+	if p.Queue, err = queue.NewClient(redisOpt); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Queue.Close)
+
+	// servers
+	verifier := auth.NewVerifier(clk, p.Org.Signer().PublicKey())
+	p.HTTP, p.GRPC, err = kit.NewServers(kit.Options{
+		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener,
+		Verifier: verifier, PublicOperations: p.Org.PublicOperations(), Logger: logger,
+		Metrics: obs.NewMetrics(), Ready: p.ready,
+	})
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{Org: om, logger: logger}
-	if err := om.Migrate(ctx); err != nil {
-		om.Close()
+	// Services call each other over gRPC exactly as in distributed mode: bind the gRPC listener
+	// now so its address is known, and dial it.
+	grpcURL, err := p.GRPC.Endpoint()
+	if err != nil {
+		return nil, fmt.Errorf("grpc listen: %w", err)
+	}
+	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(dialable(grpcURL)), kgrpc.WithMiddleware(auth.Forward())); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.orgConn.Close)
+
+	// media store
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		addr := cfg.HTTPAddr
+		if cfg.HTTPListener != nil {
+			addr = cfg.HTTPListener.Addr().String()
+		}
+		publicURL = "http://" + addr
+	}
+	if p.Store, err = blob.NewLocal(blob.LocalConfig{
+		Root: filepath.Join(cfg.DataDir, "blob"), BaseURL: publicURL + "/blob", SigningKey: blobKey, Clock: clk,
+	}); err != nil {
+		return nil, err
+	}
+
+	// course
+	if p.Course, err = course.New(course.Config{
+		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "course", "course.db"),
+		Store: p.Store, Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Media: cfg.Media,
+	}, logger, clk); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Course.Close)
+	if err := p.Course.Migrate(ctx); err != nil {
 		return nil, err
 	}
 	if cfg.MigrateOnly {
 		return p, nil
 	}
-	p.RedisAddr = cfg.RedisAddr
-	if p.RedisAddr == "" {
-		if p.redis, err = embedredis.Start("127.0.0.1:0"); err != nil {
-			om.Close()
-			return nil, err
-		}
-		p.RedisAddr = p.redis.Addr()
-	}
+
 	password := cfg.AdminPassword
 	if password == "" {
 		password = randomPassword()
 	}
-	created, err := om.Bootstrap(ctx, password)
+	created, err := p.Org.Bootstrap(ctx, password)
 	if err != nil {
-		p.Close()
 		return nil, fmt.Errorf("bootstrap admin: %w", err)
 	}
 	if created {
 		p.AdminPassword = password
 	}
-	p.HTTP, p.GRPC, err = kit.NewServers(kit.Options{
-		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr,
-		Verifier:         auth.NewVerifier(clk, om.Signer().PublicKey()),
-		PublicOperations: om.PublicOperations(), Logger: logger, Metrics: obs.NewMetrics(), Ready: p.ready,
-	})
-	if err != nil {
-		p.Close()
+
+	p.Org.RegisterHTTP(p.HTTP)
+	p.Org.RegisterGRPC(p.GRPC)
+	p.Course.RegisterHTTP(p.HTTP)
+	p.Course.RegisterGRPC(p.GRPC)
+	p.HTTP.HandlePrefix("/blob/", p.Store.Handler())
+	monitor := queue.MonitorHandler(redisOpt, "/admin/queues", verifier)
+	p.HTTP.HandlePrefix("/admin/queues", monitor)
+	if c, ok := monitor.(io.Closer); ok {
+		p.monitor = c
+	}
+
+	if p.Tasks, err = queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{course.Queue: 1}}, logger); err != nil {
 		return nil, err
 	}
-	om.RegisterHTTP(p.HTTP)
-	om.RegisterGRPC(p.GRPC)
+	p.Course.RegisterTasks(p.Tasks)
+	interval := cfg.ReconcileInterval
+	if interval <= 0 {
+		interval = queue.DefaultReconcileInterval
+	}
+	p.reconciler = queue.NewReconciler("course", interval, p.Course.Reconcile, logger)
 	return p, nil
+}
+
+// dialable turns a listener endpoint into an address to dial (an unspecified host becomes
+// loopback).
+func dialable(u *url.URL) string {
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return u.Host
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // ready reports whether every database and the queue server answer.
@@ -151,23 +271,31 @@ func (p *Process) ready(ctx context.Context) error {
 	if err := p.Org.Ready(ctx); err != nil {
 		return err
 	}
-	if p.RedisAddr != "" {
-		return embedredis.Ping(ctx, p.RedisAddr)
+	if err := p.Course.Ready(ctx); err != nil {
+		return err
 	}
-	return nil
+	return embedredis.Ping(ctx, p.RedisAddr)
 }
 
-// Close releases every service's resources.
+// Close releases every service's resources, in reverse order of opening.
 func (p *Process) Close() error {
+	var errs []error
+	if p.monitor != nil {
+		errs = append(errs, p.monitor.Close())
+	}
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		errs = append(errs, p.closers[i]())
+	}
 	if p.redis != nil {
 		p.redis.Close()
 	}
-	return p.Org.Close()
+	return errors.Join(errs...)
 }
 
 // Run builds the process and serves until interrupted.
 func Run(cfg Config, out io.Writer) error {
 	logger := obs.NewLogger(os.Stderr, "standalone")
+	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	p, err := Build(ctx, cfg, logger)
 	cancel()
@@ -179,13 +307,13 @@ func Run(cfg Config, out io.Writer) error {
 		fmt.Fprintln(out, "Vanguard: databases are up to date in", cfg.DataDir)
 		return nil
 	}
-	fmt.Fprintf(out, "\nVanguard (先锋) standalone\n  API:      http://%s\n  gRPC:     %s\n  data dir: %s\n  queue:    redis://%s\n", cfg.HTTPAddr, cfg.GRPCAddr, cfg.DataDir, p.RedisAddr)
+	fmt.Fprintf(out, "\nVanguard (先锋) standalone\n  API:      http://%s\n  gRPC:     %s\n  data dir: %s\n  queue:    redis://%s (monitor: /admin/queues, admins)\n", cfg.HTTPAddr, cfg.GRPCAddr, cfg.DataDir, p.RedisAddr)
 	if p.AdminPassword != "" {
 		fmt.Fprintf(out, "  admin account created — username: admin  password: %s\n  (shown only once; change it after signing in)\n\n", p.AdminPassword)
 	} else {
 		fmt.Fprintf(out, "  admin account exists — sign in as admin with the password shown at first start\n\n")
 	}
-	app := kratos.New(kratos.Name("vanguard"), kratos.Logger(logger), kratos.Server(p.HTTP, p.GRPC))
+	app := kratos.New(kratos.Name("vanguard"), kratos.Logger(logger), queue.Servers(p.Servers()...))
 	return app.Run()
 }
 

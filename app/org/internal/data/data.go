@@ -6,16 +6,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // pure-Go SQLite driver "sqlite"
 
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/migrate"
+	"github.com/vanguard/vanguard/pkg/dbx"
 )
 
 // Data owns the database connection of the org service.
@@ -30,44 +27,11 @@ var _ biz.Transaction = (*Data)(nil)
 // Open connects to the database. driver is "sqlite" (dsn: a file path) or "postgres" (dsn: a
 // PostgreSQL connection string).
 func Open(driver, dsn string) (*Data, error) {
-	var (
-		db  *sql.DB
-		err error
-		dia string
-	)
-	switch driver {
-	case "sqlite":
-		db, err = sql.Open("sqlite", sqliteDSN(dsn))
-		if err != nil {
-			return nil, fmt.Errorf("data.Open: %w", err)
-		}
-		// SQLite has one writer; one connection serialises writes and keeps transactions simple.
-		db.SetMaxOpenConns(1)
-		dia = dialect.SQLite
-	case "postgres", "pgx":
-		db, err = sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("data.Open: %w", err)
-		}
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
-		dia = dialect.Postgres
-	default:
-		return nil, fmt.Errorf("data.Open: unknown database driver %q (want sqlite or postgres)", driver)
+	db, dia, err := dbx.Open(driver, dsn)
+	if err != nil {
+		return nil, err
 	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("data.Open: ping %s: %w", driver, err)
-	}
-	drv := entsql.OpenDB(dia, db)
-	return &Data{db: ent.NewClient(ent.Driver(drv)), sqlDB: db, dialect: dia}, nil
-}
-
-func sqliteDSN(path string) string {
-	if strings.HasPrefix(path, "file:") {
-		return path
-	}
-	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	return &Data{db: ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))), sqlDB: db, dialect: dia}, nil
 }
 
 // Migrate creates or updates the schema.
@@ -84,36 +48,14 @@ func (d *Data) Close() error { return d.db.Close() }
 // Dialect returns "sqlite3" or "postgres".
 func (d *Data) Dialect() string { return d.dialect }
 
-type txKey struct{}
-
 // InTx runs fn in a transaction carried by ctx; nested calls join the outer transaction.
-func (d *Data) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	if _, ok := ctx.Value(txKey{}).(*ent.Tx); ok {
-		return fn(ctx)
-	}
-	tx, err := d.db.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("data.InTx: begin: %w", err)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			_ = tx.Rollback()
-			panic(r)
-		}
-	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("data.InTx: commit: %w", err)
-	}
-	return nil
+func (d *Data) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return dbx.InTx(ctx, d.db.Tx, fn)
 }
 
 // client returns the transaction's client when ctx carries one.
 func (d *Data) client(ctx context.Context) *ent.Client {
-	if tx, ok := ctx.Value(txKey{}).(*ent.Tx); ok {
+	if tx, ok := dbx.TxFrom[*ent.Tx](ctx); ok {
 		return tx.Client()
 	}
 	return d.db

@@ -1,0 +1,96 @@
+// Package biz holds the course service's domain: courses with chapters and lessons, lecture
+// media uploads and processing, assignments to orgs, study plans and "my courses". It depends on
+// the standard library, pkg/auth, pkg/blob (the object store interface) and its own interfaces.
+package biz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Domain errors; the service layer maps them to API reasons.
+var (
+	ErrCourseNotFound = errors.New("course not found")
+	ErrUploadNotFound = errors.New("upload not found")
+	ErrOrgNotFound    = errors.New("org not found")
+	ErrAlreadyExists  = errors.New("already exists")
+	ErrMediaNotReady  = errors.New("media not ready")
+)
+
+// FieldError is bad input naming the field; Reason is user-facing Chinese.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Invalid returns a FieldError.
+func Invalid(field, reason string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// PermissionError is a denial with a user-facing message.
+type PermissionError struct{ Msg string }
+
+func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
+
+func deny(msg string) error { return &PermissionError{Msg: msg} }
+
+// StateError is an action that does not fit the course's status.
+type StateError struct{ Msg string }
+
+func (e *StateError) Error() string { return e.Msg }
+
+// RejectedError is an upload whose bytes are not what it declared; the object was deleted.
+type RejectedError struct{ Msg string }
+
+func (e *RejectedError) Error() string { return e.Msg }
+
+// Transaction runs fn in one database transaction carried by the context.
+type Transaction interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// OrgInfo is what the course service needs of an organisation.
+type OrgInfo struct {
+	ID   int64
+	Path string
+	Name string
+}
+
+// OrgDirectory looks organisations up in the org service (over its gRPC API, as the caller, so
+// the org service applies its own scope rules too). Unknown or invisible orgs are ErrOrgNotFound.
+type OrgDirectory interface {
+	GetOrg(ctx context.Context, id int64) (*OrgInfo, error)
+}
+
+// TaskQueue enqueues the course service's background work. Enqueueing the same work twice is
+// harmless (task ids dedupe).
+type TaskQueue interface {
+	// EnqueueProbe queues media:probe for the lesson's current media object.
+	EnqueueProbe(ctx context.Context, lessonID int64, mediaKey string) error
+}
+
+// ancestorPaths returns every prefix path of a materialised path, from the root down:
+// "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"].
+func ancestorPaths(path string) []string {
+	var out []string
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			out = append(out, path[:i+1])
+		}
+	}
+	return out
+}
+
+// validDate checks YYYY-MM-DD.
+func validDate(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+func trim(s string) string { return strings.TrimSpace(s) }

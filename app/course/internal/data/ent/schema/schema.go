@@ -1,0 +1,189 @@
+// Package schema is the course service's ent schema.
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Topic is an entry of the managed topic list (专题), e.g. 理论学习, 党史, 党纪法规.
+type Topic struct{ ent.Schema }
+
+// Fields of the Topic.
+func (Topic) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("name").MaxLen(32).Unique(),
+		field.Int("position").Default(0),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Course is a course owned by a trainer and an org.
+type Course struct{ ent.Schema }
+
+// Fields of the Course.
+func (Course) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("title").MaxLen(100),
+		field.Text("summary").Default(""),
+		field.String("cover_url").MaxLen(512).Default(""),
+		field.Int64("topic_id").Default(0),
+		field.Strings("tags").Optional(),
+		field.Float("credit_hours").Default(0),
+		field.Int64("owner_id"),
+		field.Int64("org_id"),
+		field.String("org_path").MaxLen(512),
+		field.Enum("status").Values("draft", "published", "archived").Default("draft"),
+		field.Time("published_at").Optional().Nillable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the Course.
+func (Course) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_path"), index.Fields("owner_id"), index.Fields("status")}
+}
+
+// Chapter is an ordered part of a course.
+type Chapter struct{ ent.Schema }
+
+// Fields of the Chapter.
+func (Chapter) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("course_id"),
+		field.String("title").MaxLen(100),
+		field.Int("position"),
+	}
+}
+
+// Indexes of the Chapter.
+func (Chapter) Indexes() []ent.Index { return []ent.Index{index.Fields("course_id", "position")} }
+
+// Lesson is an ordered item of a chapter: video, audio, document or article.
+type Lesson struct{ ent.Schema }
+
+// Fields of the Lesson.
+func (Lesson) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("chapter_id"),
+		field.Int64("course_id"),
+		field.String("title").MaxLen(100),
+		field.Enum("kind").Values("video", "audio", "document", "article"),
+		field.Int("position"),
+		field.Text("body_html").Default(""),
+		field.Enum("media_status").Values("none", "processing", "ready", "failed").Default("none"),
+		field.String("media_error").MaxLen(256).Default(""),
+		field.String("media_key").MaxLen(512).Default(""),
+		field.String("media_content_type").MaxLen(100).Default(""),
+		field.Int64("media_size").Default(0),
+		field.Int64("duration_seconds").Default(0),
+		field.Int("page_count").Default(0),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the Lesson.
+func (Lesson) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("chapter_id", "position"), index.Fields("course_id"), index.Fields("media_status")}
+}
+
+// Upload is one multipart upload of a lesson's media. The database row is the truth: an upload
+// still pending after it expired is aborted in the store by the reconciler.
+type Upload struct{ ent.Schema }
+
+// Fields of the Upload.
+func (Upload) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("lesson_id"),
+		field.Int64("created_by"),
+		field.String("object_key").MaxLen(512),
+		field.String("store_upload_id").MaxLen(512),
+		field.String("file_name").MaxLen(255),
+		field.Int64("size"),
+		field.String("declared_type").MaxLen(100),
+		field.Int64("part_size"),
+		field.Int("part_count"),
+		field.Enum("status").Values("pending", "completed", "aborted", "rejected").Default("pending"),
+		field.String("reason").MaxLen(256).Default(""),
+		field.Time("expires_at"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Upload.
+func (Upload) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("status", "expires_at"), index.Fields("lesson_id")}
+}
+
+// Assignment assigns a course to an org and its subtree, as required or elective.
+type Assignment struct{ ent.Schema }
+
+// Fields of the Assignment.
+func (Assignment) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("course_id"),
+		field.Int64("org_id"),
+		field.String("org_path").MaxLen(512),
+		field.Bool("required"),
+		field.String("due_date").MaxLen(10).Default(""),
+		field.Int64("assigned_by"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Assignment.
+func (Assignment) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("course_id", "org_id").Unique(), index.Fields("org_path")}
+}
+
+// StudyPlan is an org's yearly plan for its theory study group (理论学习中心组).
+type StudyPlan struct{ ent.Schema }
+
+// Fields of the StudyPlan.
+func (StudyPlan) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		field.String("org_path").MaxLen(512),
+		field.Int("year"),
+		field.String("title").MaxLen(100),
+		field.Int64("created_by"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the StudyPlan.
+func (StudyPlan) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_path", "year")}
+}
+
+// StudyPlanItem is one topic of a plan with its dates and courses.
+type StudyPlanItem struct{ ent.Schema }
+
+// Fields of the StudyPlanItem.
+func (StudyPlanItem) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("plan_id"),
+		field.String("title").MaxLen(100),
+		field.Int64("topic_id").Default(0),
+		field.String("starts_on").MaxLen(10),
+		field.String("ends_on").MaxLen(10),
+		field.JSON("course_ids", []int64{}),
+	}
+}
+
+// Indexes of the StudyPlanItem.
+func (StudyPlanItem) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("plan_id"), index.Fields("starts_on", "ends_on")}
+}

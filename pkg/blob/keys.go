@@ -1,0 +1,92 @@
+package blob
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits shared by both adapters; they are S3's.
+const (
+	// MaxKeyLen is the longest key in bytes.
+	MaxKeyLen = 1024
+	// MaxPartNumber is the highest part number of a multipart upload (the lowest is 1).
+	MaxPartNumber = 10000
+)
+
+// ValidateKey reports whether key can name an object in every adapter: a non-empty, valid UTF-8
+// slash path of at most MaxKeyLen bytes, not absolute, with no empty, "." or ".." segment, no
+// backslash and no control character (NUL included). A key that passes cannot leave the local
+// store's root directory. The error wraps ErrInvalidKey.
+func ValidateKey(key string) error {
+	bad := func(why string) error { return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, why) }
+	switch {
+	case key == "":
+		return bad("empty")
+	case len(key) > MaxKeyLen:
+		return bad(fmt.Sprintf("longer than %d bytes", MaxKeyLen))
+	case !utf8.ValidString(key):
+		return bad("not valid UTF-8")
+	case strings.HasPrefix(key, "/"):
+		return bad("absolute")
+	case strings.Contains(key, `\`):
+		return bad("contains a backslash")
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f {
+			return bad("contains a control character")
+		}
+	}
+	for _, seg := range strings.Split(key, "/") {
+		switch seg {
+		case "":
+			return bad("empty path segment")
+		case ".", "..":
+			return bad(`"." or ".." path segment`)
+		}
+	}
+	return nil
+}
+
+// checkParts validates the list given to CompleteMultipart: non-empty, numbers in range and
+// strictly ascending. It does not look at the stored parts.
+func checkParts(parts []Part) error {
+	if len(parts) == 0 {
+		return fmt.Errorf("%w: no parts", ErrBadParts)
+	}
+	prev := 0
+	for _, p := range parts {
+		if p.Number < 1 || p.Number > MaxPartNumber {
+			return fmt.Errorf("%w: part number %d outside 1..%d", ErrBadParts, p.Number, MaxPartNumber)
+		}
+		if p.Number <= prev {
+			return fmt.Errorf("%w: part %d after part %d (numbers must ascend)", ErrBadParts, p.Number, prev)
+		}
+		prev = p.Number
+	}
+	return nil
+}
+
+// bareETag strips the quotes (and a weak-validator prefix) an HTTP ETag header carries and
+// lower-cases the hex, so ETags from headers, XML listings and our own records compare equal.
+func bareETag(etag string) string {
+	etag = strings.TrimSpace(etag)
+	etag = strings.TrimPrefix(etag, "W/")
+	return strings.ToLower(strings.Trim(etag, `"`))
+}
+
+// multipartETag is S3's ETag of an object assembled from parts: the MD5 of the concatenated
+// binary MD5s of the parts, then "-" and the number of parts.
+func multipartETag(partETags []string) (string, error) {
+	h := md5.New()
+	for _, e := range partETags {
+		b, err := hex.DecodeString(bareETag(e))
+		if err != nil || len(b) != md5.Size {
+			return "", fmt.Errorf("%w: part ETag %q is not a hex MD5", ErrBadParts, e)
+		}
+		h.Write(b)
+	}
+	return fmt.Sprintf("%s-%d", hex.EncodeToString(h.Sum(nil)), len(partETags)), nil
+}

@@ -1,0 +1,93 @@
+// Package dbx opens the databases every service uses (SQLite in standalone mode, PostgreSQL in
+// distributed mode) and runs transactions carried by the context, for any service's ent client.
+package dbx
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // pure-Go SQLite driver "sqlite"
+)
+
+// Open connects to a database. driver is "sqlite" (dsn: a file path) or "postgres" (dsn: a
+// PostgreSQL URL). It returns the connection and its ent dialect.
+func Open(driver, dsn string) (*sql.DB, string, error) {
+	switch driver {
+	case "sqlite":
+		db, err := sql.Open("sqlite", sqliteDSN(dsn))
+		if err != nil {
+			return nil, "", fmt.Errorf("dbx.Open: %w", err)
+		}
+		// SQLite has one writer; one connection serialises writes and keeps transactions simple.
+		db.SetMaxOpenConns(1)
+		if err := db.Ping(); err != nil {
+			db.Close()
+			return nil, "", fmt.Errorf("dbx.Open: ping sqlite: %w", err)
+		}
+		return db, dialect.SQLite, nil
+	case "postgres", "pgx":
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, "", fmt.Errorf("dbx.Open: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		if err := db.Ping(); err != nil {
+			db.Close()
+			return nil, "", fmt.Errorf("dbx.Open: ping postgres: %w", err)
+		}
+		return db, dialect.Postgres, nil
+	}
+	return nil, "", fmt.Errorf("dbx.Open: unknown database driver %q (want sqlite or postgres)", driver)
+}
+
+func sqliteDSN(path string) string {
+	if strings.HasPrefix(path, "file:") {
+		return path
+	}
+	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+}
+
+// Tx is an ent transaction.
+type Tx interface {
+	Commit() error
+	Rollback() error
+}
+
+type txKey struct{}
+
+// InTx runs fn in a transaction begun by begin and carried by the context; a nested call joins
+// the outer transaction. A panic or error rolls back.
+func InTx[T Tx](ctx context.Context, begin func(context.Context) (T, error), fn func(ctx context.Context) error) (err error) {
+	if _, ok := ctx.Value(txKey{}).(T); ok {
+		return fn(ctx)
+	}
+	tx, err := begin(ctx)
+	if err != nil {
+		return fmt.Errorf("dbx.InTx: begin: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("dbx.InTx: commit: %w", err)
+	}
+	return nil
+}
+
+// TxFrom returns the transaction ctx carries, if any.
+func TxFrom[T Tx](ctx context.Context) (T, bool) {
+	tx, ok := ctx.Value(txKey{}).(T)
+	return tx, ok
+}
