@@ -16,9 +16,10 @@ help: ## list targets
 run: build ## build and start standalone on http://127.0.0.1:8000 (prints the admin password on first start)
 	$(BIN)/vanguard
 
-build: ## build bin/vanguard (standalone) and bin/org (distributed org service)
+build: ## build bin/vanguard (standalone) and the distributed service binaries (bin/org, bin/course)
 	$(GO) build -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
+	$(GO) build -o $(BIN)/course ./app/course/cmd/course
 
 deps: ## check for (and start or install) PostgreSQL, Redis, protoc and the MinIO test server
 	./deploy/scripts/test-deps.sh
@@ -70,7 +71,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/auth ./pkg/blob ./app/org/internal/data ./app/org/internal/biz 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/auth ./pkg/blob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -16,9 +16,6 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2"
-	"github.com/go-kratos/kratos/v2/config"
-	"github.com/go-kratos/kratos/v2/config/env"
-	"github.com/go-kratos/kratos/v2/config/file"
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/vanguard/vanguard/app/org"
@@ -130,14 +127,9 @@ func run(args []string) error {
 }
 
 func loadConfig(path string) (*fileConfig, error) {
-	c := config.New(config.WithSource(env.NewSource("VANGUARD_"), file.NewSource(path)))
-	defer c.Close()
-	if err := c.Load(); err != nil {
-		return nil, fmt.Errorf("load config %s: %w", path, err)
-	}
 	var fc fileConfig
-	if err := c.Scan(&fc); err != nil {
-		return nil, fmt.Errorf("parse config %s: %w", path, err)
+	if err := kit.LoadConfig(path, &fc); err != nil {
+		return nil, err
 	}
 	return &fc, nil
 }

@@ -1,0 +1,164 @@
+// Command course runs the course service alone (distributed mode): PostgreSQL, Redis for its
+// Asynq queue, MinIO for lecture media, and the org service over gRPC.
+//
+//	course serve   -conf app/course/configs/config.yaml [-role all|api|worker]
+//	course migrate -conf app/course/configs/config.yaml
+//
+// The api role serves HTTP and gRPC; the worker role runs the media:probe handler and the
+// reconciler; both scale separately.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/hibiken/asynq"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/course"
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/blob"
+	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+type fileConfig struct {
+	Server struct {
+		HTTPAddr string `json:"http_addr"`
+		GRPCAddr string `json:"grpc_addr"`
+	} `json:"server"`
+	Database struct {
+		Driver string `json:"driver"`
+		DSN    string `json:"dsn"`
+	} `json:"database"`
+	Redis struct {
+		Addr string `json:"addr"`
+		DB   int    `json:"db"`
+	} `json:"redis"`
+	MinIO struct {
+		Endpoint  string `json:"endpoint"`
+		AccessKey string `json:"access_key"`
+		SecretKey string `json:"secret_key"`
+		Bucket    string `json:"bucket"`
+		Secure    bool   `json:"secure"`
+	} `json:"minio"`
+	Org struct {
+		GRPCEndpoint     string `json:"grpc_endpoint"`
+		JWTPublicKeyFile string `json:"jwt_public_key_file"`
+	} `json:"org"`
+	Media struct {
+		MaxUploadMiB int64 `json:"max_upload_mib"`
+	} `json:"media"`
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "course:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("course", flag.ContinueOnError)
+	confPath := fs.String("conf", "app/course/configs/config.yaml", "config file")
+	role := fs.String("role", "all", "all, api or worker")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *role != "all" && *role != "api" && *role != "worker" {
+		return fmt.Errorf("-role must be all, api or worker, got %q", *role)
+	}
+	logger := obs.NewLogger(os.Stdout, "course")
+	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	var fc fileConfig
+	if err := kit.LoadConfig(*confPath, &fc); err != nil {
+		return err
+	}
+	if fc.MinIO.AccessKey == "" || fc.MinIO.SecretKey == "" {
+		return errors.New("set VANGUARD_MINIO_ACCESS_KEY and VANGUARD_MINIO_SECRET_KEY")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	store, err := blob.NewMinIO(blob.MinIOConfig{
+		Endpoint: fc.MinIO.Endpoint, AccessKey: fc.MinIO.AccessKey, SecretKey: fc.MinIO.SecretKey,
+		Bucket: fc.MinIO.Bucket, Secure: fc.MinIO.Secure,
+	})
+	if err != nil {
+		return err
+	}
+	if err := store.EnsureBucket(ctx); err != nil {
+		return err
+	}
+	redisOpt := asynq.RedisClientOpt{Addr: fc.Redis.Addr, DB: fc.Redis.DB}
+	tasks, err := queue.NewClient(redisOpt)
+	if err != nil {
+		return err
+	}
+	defer tasks.Close()
+	orgConn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(fc.Org.GRPCEndpoint), kgrpc.WithMiddleware(auth.Forward()))
+	if err != nil {
+		return err
+	}
+	defer orgConn.Close()
+	m, err := course.New(course.Config{
+		DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Store: store, Tasks: tasks,
+		Orgs: orgv1.NewOrgsClient(orgConn), Media: course.MediaConfig{MaxUploadSize: fc.Media.MaxUploadMiB << 20},
+	}, logger, clock.Real{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if cmd == "migrate" {
+		if err := m.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Println("course: schema is up to date")
+		return nil
+	}
+
+	var servers []transport.Server
+	if *role != "worker" {
+		key, err := kit.TokenKey(ctx, fc.Org.JWTPublicKeyFile, orgv1.NewAuthClient(orgConn))
+		if err != nil {
+			return err
+		}
+		verifier := auth.NewVerifier(clock.Real{}, key)
+		hs, gs, err := kit.NewServers(kit.Options{
+			HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr, Verifier: verifier,
+			Logger: logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
+		})
+		if err != nil {
+			return err
+		}
+		m.RegisterHTTP(hs)
+		m.RegisterGRPC(gs)
+		monitor := queue.MonitorHandler(redisOpt, "/admin/queues", verifier)
+		hs.HandlePrefix("/admin/queues", monitor)
+		servers = append(servers, hs, gs)
+	}
+	if *role != "api" {
+		worker, err := queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{course.Queue: 1}}, logger)
+		if err != nil {
+			return err
+		}
+		m.RegisterTasks(worker)
+		servers = append(servers, worker, queue.NewReconciler("course", queue.DefaultReconcileInterval, m.Reconcile, logger))
+	}
+	app := kratos.New(kratos.Name("vanguard-course"), kratos.Logger(logger), queue.Servers(servers...))
+	return app.Run()
+}
