@@ -222,6 +222,13 @@ func TestCourseJourney(t *testing.T) {
 	memberA := mkUser(a, "membera", "MEMBER")
 	memberB := mkUser(b, "memberb", "MEMBER")
 
+	// The queue monitor is for admins only.
+	l.must(l.call("GET", "/admin/queues/api/queues", "", nil), 401)
+	l.must(l.call("GET", "/admin/queues/api/queues", staffG, nil), 403)
+	if q := l.must(l.call("GET", "/admin/queues/api/queues", admin, nil), 200); !strings.Contains(q.raw, "queues") {
+		t.Fatalf("monitor answered %s", q.raw)
+	}
+
 	topic := l.must(l.call("POST", "/v1/topics", admin, map[string]any{"name": "党史"}), 200).s("id")
 	l.must(l.call("POST", "/v1/topics", trainer, map[string]any{"name": "x"}), 403, "PERMISSION_DENIED")
 
