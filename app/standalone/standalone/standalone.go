@@ -25,6 +25,7 @@ import (
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/org"
+	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
@@ -84,6 +85,7 @@ type Process struct {
 	Tasks  *queue.Server
 	Org    *org.Module
 	Course *course.Module
+	Quiz   *quiz.Module
 	// Store is the local media store; Queue the task client.
 	Store *blob.Local
 	Queue *queue.Client
@@ -118,7 +120,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	for _, dir := range []string{"secrets", "org", "course", "blob"} {
+	for _, dir := range []string{"secrets", "org", "course", "quiz", "blob"} {
 		if err := os.MkdirAll(filepath.Join(cfg.DataDir, dir), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
@@ -214,6 +216,18 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if err := p.Course.Migrate(ctx); err != nil {
 		return nil, err
 	}
+
+	// quiz
+	if p.Quiz, err = quiz.New(quiz.Config{
+		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "quiz", "quiz.db"),
+		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn),
+	}, logger, clk); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Quiz.Close)
+	if err := p.Quiz.Migrate(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.MigrateOnly {
 		return p, nil
 	}
@@ -234,6 +248,8 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	p.Org.RegisterGRPC(p.GRPC)
 	p.Course.RegisterHTTP(p.HTTP)
 	p.Course.RegisterGRPC(p.GRPC)
+	p.Quiz.RegisterHTTP(p.HTTP)
+	p.Quiz.RegisterGRPC(p.GRPC)
 	p.HTTP.HandlePrefix("/blob/", p.Store.Handler())
 	monitor := queue.MonitorHandler(redisOpt, "/admin/queues", verifier)
 	p.HTTP.HandlePrefix("/admin/queues", monitor)
@@ -241,15 +257,18 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		p.monitor = c
 	}
 
-	if p.Tasks, err = queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{course.Queue: 1}}, logger); err != nil {
+	if p.Tasks, err = queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{quiz.Queue: 3, course.Queue: 1}}, logger); err != nil {
 		return nil, err
 	}
 	p.Course.RegisterTasks(p.Tasks)
+	p.Quiz.RegisterTasks(p.Tasks)
 	interval := cfg.ReconcileInterval
 	if interval <= 0 {
 		interval = queue.DefaultReconcileInterval
 	}
-	p.reconciler = queue.NewReconciler("course", interval, p.Course.Reconcile, logger)
+	p.reconciler = queue.NewReconciler("standalone", interval, func(ctx context.Context) error {
+		return errors.Join(p.Course.Reconcile(ctx), p.Quiz.Reconcile(ctx))
+	}, logger)
 	return p, nil
 }
 
@@ -272,6 +291,9 @@ func (p *Process) ready(ctx context.Context) error {
 		return err
 	}
 	if err := p.Course.Ready(ctx); err != nil {
+		return err
+	}
+	if err := p.Quiz.Ready(ctx); err != nil {
 		return err
 	}
 	return embedredis.Ping(ctx, p.RedisAddr)

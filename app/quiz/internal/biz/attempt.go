@@ -1,0 +1,581 @@
+package biz
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/vanguard/vanguard/pkg/auth"
+)
+
+func cryptoShuffle(n int, swap func(i, j int)) {
+	for i := n - 1; i > 0; i-- {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		j := int(binary.BigEndian.Uint64(b[:]) % uint64(i+1))
+		swap(i, j)
+	}
+}
+
+// ownAttempt loads an attempt of the caller; anyone else's is ErrNotFound (no IDOR).
+func (uc *Usecase) ownAttempt(ctx context.Context, p *auth.Principal, id int64) (*Attempt, error) {
+	a, err := uc.attempts.GetAttempt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID != p.UserID {
+		return nil, ErrNotFound
+	}
+	return a, nil
+}
+
+// Start begins an attempt, or resumes the caller's attempt in progress. The server freezes the
+// questions (drawn for random papers), their order and option order, and the deadline =
+// min(start + duration, window close).
+func (uc *Usecase) Start(ctx context.Context, examID int64) (*Attempt, *Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := uc.exams.GetExam(ctx, examID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !targeted(p, e) {
+		return nil, nil, ErrNotFound
+	}
+	now := uc.clock.Now()
+	prev, err := uc.attempts.ListAttempts(ctx, examID, p.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range prev {
+		if a.Status == AttemptInProgress && now.Before(a.Deadline.Add(uc.Grace)) {
+			full, err := uc.attempts.GetAttempt(ctx, a.ID)
+			return full, e, err
+		}
+	}
+	switch {
+	case now.Before(e.OpensAt):
+		return nil, nil, &ClosedError{Exam: true, Msg: "考试尚未开始"}
+	case !now.Before(e.ClosesAt):
+		return nil, nil, &ClosedError{Exam: true, Msg: "考试已结束"}
+	case len(prev) >= e.AttemptsAllowed:
+		return nil, nil, &ClosedError{Exam: true, Msg: fmt.Sprintf("已用完全部 %d 次作答机会", e.AttemptsAllowed)}
+	}
+	paper, err := uc.papers.GetPaper(ctx, e.PaperID)
+	if err != nil {
+		return nil, nil, err
+	}
+	qs, err := uc.drawQuestions(ctx, paper, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	deadline := now.Add(e.Duration)
+	if e.ClosesAt.Before(deadline) {
+		deadline = e.ClosesAt
+	}
+	a := &Attempt{
+		ExamID: e.ID, UserID: p.UserID, UserOrgPath: p.OrgPath, Number: len(prev) + 1, Status: AttemptInProgress,
+		StartedAt: now, Deadline: deadline, Questions: qs, Answers: map[int]Answer{},
+	}
+	for _, q := range qs {
+		a.MaxScore += q.Points
+	}
+	a.MaxScore = round2(a.MaxScore)
+	created, err := uc.attempts.CreateAttempt(ctx, a)
+	if errors.Is(err, ErrAlreadyExists) {
+		// A concurrent start (double click) won the race: resume its attempt.
+		again, lerr := uc.attempts.ListAttempts(ctx, examID, p.UserID)
+		if lerr != nil {
+			return nil, nil, lerr
+		}
+		for _, x := range again {
+			if x.Number == a.Number {
+				full, err := uc.attempts.GetAttempt(ctx, x.ID)
+				return full, e, err
+			}
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// The deadline is enforced by the server: the attempt is finalised at deadline + grace even
+	// if the member never submits. The reconciler covers a lost schedule.
+	_ = uc.queue.ScheduleAutosubmit(ctx, created.ID, deadline.Add(uc.Grace))
+	return created, e, nil
+}
+
+// drawQuestions builds the attempt's snapshot: fixed items, or random draws per rule; then the
+// question and option shuffles the exam asks for.
+func (uc *Usecase) drawQuestions(ctx context.Context, paper *Paper, e *Exam) ([]SnapQuestion, error) {
+	type pick struct {
+		q      *Question
+		points float64
+	}
+	var picks []pick
+	if len(paper.Items) > 0 {
+		ids := make([]int64, len(paper.Items))
+		for i, it := range paper.Items {
+			ids[i] = it.QuestionID
+		}
+		qs, err := uc.banks.GetQuestions(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := map[int64]*Question{}
+		for _, q := range qs {
+			byID[q.ID] = q
+		}
+		for _, it := range paper.Items {
+			if q := byID[it.QuestionID]; q != nil {
+				picks = append(picks, pick{q, it.Points})
+			}
+		}
+	}
+	used := map[int64]bool{}
+	for _, r := range paper.Rules {
+		qs, err := uc.banks.FindQuestions(ctx, r.BankID, r.Tags, r.Difficulty, r.Type)
+		if err != nil {
+			return nil, err
+		}
+		qs = slices.DeleteFunc(qs, func(q *Question) bool { return used[q.ID] })
+		uc.shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
+		if len(qs) < r.Count {
+			return nil, &ImpossibleRulesError{Msg: "题库中的题目已不足以按规则抽题，请联系出题人"}
+		}
+		for _, q := range qs[:r.Count] {
+			used[q.ID] = true
+			picks = append(picks, pick{q, r.Points})
+		}
+	}
+	if e.ShuffleQuestions {
+		uc.shuffle(len(picks), func(i, j int) { picks[i], picks[j] = picks[j], picks[i] })
+	}
+	out := make([]SnapQuestion, len(picks))
+	for i, pk := range picks {
+		q := pk.q
+		s := SnapQuestion{
+			No: i + 1, QuestionID: q.ID, Version: q.Version, Type: q.Type, StemHTML: q.StemHTML,
+			Options: slices.Clone(q.Options), AnswerKeys: slices.Clone(q.AnswerKeys), Blanks: q.Blanks,
+			Reference: q.Reference, Explanation: q.Explanation, Points: pk.points,
+		}
+		if e.ShuffleOptions && (q.Type == Single || q.Type == Multiple) {
+			uc.shuffle(len(s.Options), func(i, j int) { s.Options[i], s.Options[j] = s.Options[j], s.Options[i] })
+			// Relabel A, B, … in display order and map the key to the new labels.
+			relabel := map[string]string{}
+			for k := range s.Options {
+				label := string(rune('A' + k))
+				relabel[s.Options[k].Key] = label
+				s.Options[k].Key = label
+			}
+			for k, key := range s.AnswerKeys {
+				s.AnswerKeys[k] = relabel[key]
+			}
+			slices.Sort(s.AnswerKeys)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// Get returns the caller's own attempt (others: ErrNotFound).
+func (uc *Usecase) Get(ctx context.Context, id int64) (*Attempt, *Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := uc.ownAttempt(ctx, p, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := uc.exams.GetExam(ctx, a.ExamID)
+	return a, e, err
+}
+
+// open reports whether answers are still accepted: in progress and before deadline + grace.
+func (uc *Usecase) open(a *Attempt) error {
+	if a.Status != AttemptInProgress {
+		return &ClosedError{Msg: "答卷已提交"}
+	}
+	if uc.clock.Now().After(a.Deadline.Add(uc.Grace)) {
+		return &ClosedError{Msg: "已超过作答截止时间，答案未保存"}
+	}
+	return nil
+}
+
+// SaveAnswer autosaves one answer to the caller's open attempt. A save with a version not
+// newer than the stored one is refused with a StaleError, so a delayed autosave from another
+// device never overwrites a newer answer.
+func (uc *Usecase) SaveAnswer(ctx context.Context, attemptID int64, no int, ans Answer) (int64, time.Duration, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	a, err := uc.ownAttempt(ctx, p, attemptID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := uc.open(a); err != nil {
+		return 0, 0, err
+	}
+	if no < 1 || no > len(a.Questions) {
+		return 0, 0, Invalid("question_no", "题号超出范围")
+	}
+	if err := validAnswer(a.Questions[no-1], ans); err != nil {
+		return 0, 0, err
+	}
+	stored, err := uc.attempts.SaveAnswer(ctx, attemptID, no, ans)
+	if err != nil {
+		return 0, 0, err
+	}
+	if stored != ans.Version {
+		return 0, 0, &StaleError{Current: stored}
+	}
+	return stored, max(0, a.Deadline.Sub(uc.clock.Now())), nil
+}
+
+func validAnswer(q SnapQuestion, a Answer) error {
+	switch q.Type {
+	case Single, TrueFalse:
+		if len(a.Choices) > 1 {
+			return Invalid("value.choices", "本题只能选择一个答案")
+		}
+		fallthrough
+	case Multiple:
+		for _, c := range a.Choices {
+			if !slices.ContainsFunc(q.Options, func(o Option) bool { return o.Key == c }) {
+				return Invalid("value.choices", "选项 %q 不存在", c)
+			}
+		}
+	case FillBlank:
+		if len(a.Choices) > len(q.Blanks) {
+			return Invalid("value.choices", "本题只有 %d 个空", len(q.Blanks))
+		}
+	}
+	return nil
+}
+
+// FocusLoss records a client-reported loss of focus on the caller's open attempt.
+func (uc *Usecase) FocusLoss(ctx context.Context, attemptID int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := uc.ownAttempt(ctx, p, attemptID)
+	if err != nil {
+		return err
+	}
+	if a.Status != AttemptInProgress {
+		return nil
+	}
+	return uc.attempts.AddFocusLoss(ctx, attemptID)
+}
+
+// Submit finalises the caller's attempt. A retry (or a submit racing the autosubmit) returns
+// the attempt as it is: one submission, one grade.
+func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := uc.ownAttempt(ctx, p, attemptID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.Status == AttemptInProgress {
+		if uc.clock.Now().After(a.Deadline.Add(uc.Grace)) {
+			// Too late to count as the member's submit; the server finalises at the deadline.
+			if err := uc.finalise(ctx, a.ID); err != nil {
+				return nil, nil, err
+			}
+		} else if err := uc.submit(ctx, a, uc.clock.Now()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return uc.Get(ctx, attemptID)
+}
+
+// submit moves an in-progress attempt to submitted and queues its grading. Losing the race to
+// another submit is fine.
+func (uc *Usecase) submit(ctx context.Context, a *Attempt, at time.Time) error {
+	a.Status, a.SubmittedAt = AttemptSubmitted, &at
+	err := uc.attempts.Finish(ctx, a, AttemptInProgress)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	// The row says "submitted"; if this enqueue is lost the reconciler enqueues again.
+	_ = uc.queue.EnqueueGrade(ctx, a.ID)
+	return nil
+}
+
+// finalise is the server's own submit at the deadline (the autosubmit task and the reconciler):
+// whatever was saved by then is the answer sheet.
+func (uc *Usecase) finalise(ctx context.Context, attemptID int64) error {
+	a, err := uc.attempts.GetAttempt(ctx, attemptID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	if a.Status != AttemptInProgress {
+		return nil
+	}
+	if uc.clock.Now().Before(a.Deadline.Add(uc.Grace)) {
+		return fmt.Errorf("attempt %d: deadline not reached yet", a.ID) // retried later
+	}
+	return uc.submit(ctx, a, a.Deadline)
+}
+
+// Autosubmit is the quiz:autosubmit work.
+func (uc *Usecase) Autosubmit(ctx context.Context, attemptID int64) error {
+	return uc.finalise(ctx, attemptID)
+}
+
+// Grade is the quiz:grade work: score a submitted attempt once. Running it again, or after a
+// crash half-way, yields the same single result: the status change is conditional, and the
+// graded event is written in the same transaction.
+func (uc *Usecase) Grade(ctx context.Context, attemptID int64) error {
+	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := uc.attempts.GetAttempt(ctx, attemptID)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		if a.Status != AttemptSubmitted {
+			return nil // already graded (or not submitted yet)
+		}
+		e, err := uc.exams.GetExam(ctx, a.ExamID)
+		if err != nil {
+			return err
+		}
+		gradeAttempt(a, e.PartialCredit)
+		now := uc.clock.Now()
+		a.Status, a.GradedAt = AttemptGraded, &now
+		if err := uc.attempts.Finish(ctx, a, AttemptSubmitted); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return nil // another worker graded it first
+			}
+			return err
+		}
+		return uc.emitGraded(ctx, a, e)
+	})
+}
+
+// GradedEvent is the payload of "attempt.graded", consumed by study hours and the growth file.
+type GradedEvent struct {
+	AttemptID   int64      `json:"attempt_id"`
+	ExamID      int64      `json:"exam_id"`
+	UserID      int64      `json:"user_id"`
+	Number      int        `json:"number"`
+	Score       *float64   `json:"score"` // nil while essays wait for review
+	MaxScore    float64    `json:"max_score"`
+	Passed      *bool      `json:"passed"`
+	NeedsReview bool       `json:"needs_review"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	GradedAt    time.Time  `json:"graded_at"`
+}
+
+// TopicAttemptGraded is the outbox topic of graded attempts.
+const TopicAttemptGraded = "attempt.graded"
+
+func (uc *Usecase) emitGraded(ctx context.Context, a *Attempt, e *Exam) error {
+	ev := GradedEvent{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Number: a.Number, Score: a.Score,
+		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt}
+	if a.Score != nil {
+		passed := *a.Score >= e.PassMark
+		ev.Passed = &passed
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return uc.outbox.Add(ctx, TopicAttemptGraded, b)
+}
+
+// ScoreEssay records a trainer's score for an essay; when no essay is left the attempt's total
+// is set and a new graded event announces it.
+func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, score float64, comment string) (*Attempt, *Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out *Attempt
+	var exam *Exam
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := uc.attempts.GetAttempt(ctx, attemptID)
+		if err != nil {
+			return err
+		}
+		e, err := uc.exams.GetExam(ctx, a.ExamID)
+		if err != nil {
+			return err
+		}
+		if !canManage(p, e.OrgPath) {
+			return ErrNotFound
+		}
+		if a.Status != AttemptGraded {
+			return &ClosedError{Msg: "答卷尚未完成客观题评分"}
+		}
+		if no < 1 || no > len(a.Scores) || a.Questions[no-1].Type != Essay {
+			return Invalid("question_no", "该题不是主观题")
+		}
+		if score > a.Questions[no-1].Points {
+			return Invalid("score", "得分不能超过本题分值 %.2f", a.Questions[no-1].Points)
+		}
+		wasPending := a.NeedsReview()
+		a.Scores[no-1] = QScore{No: no, Score: round2(score), Max: a.Questions[no-1].Points, Correct: score >= a.Questions[no-1].Points,
+			Comment: comment, GradedBy: p.UserID}
+		a.Score = total(a)
+		if err := uc.attempts.Finish(ctx, a, AttemptGraded); err != nil {
+			return err
+		}
+		out, exam = a, e
+		if wasPending && !a.NeedsReview() {
+			return uc.emitGraded(ctx, a, e)
+		}
+		return nil
+	})
+	return out, exam, err
+}
+
+// ResultsReleased reports whether the member may see the attempt's score and keys now.
+func (uc *Usecase) ResultsReleased(a *Attempt, e *Exam) bool {
+	if a.Status != AttemptGraded || a.NeedsReview() {
+		return false
+	}
+	switch e.ResultsPolicy {
+	case ResultsImmediate:
+		return true
+	case ResultsAfterClose:
+		return !uc.clock.Now().Before(e.ClosesAt)
+	}
+	return false
+}
+
+// Remaining is the time left on an attempt.
+func (uc *Usecase) Remaining(a *Attempt) time.Duration {
+	if a.Status != AttemptInProgress {
+		return 0
+	}
+	return max(0, a.Deadline.Sub(uc.clock.Now()))
+}
+
+// ListAttempts lists an exam's attempts for its managers.
+func (uc *Usecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := uc.exams.GetExam(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(p, e.OrgPath) {
+		if targeted(p, e) {
+			return nil, deny("无权查看他人答卷")
+		}
+		return nil, ErrNotFound
+	}
+	return uc.attempts.ListAttempts(ctx, examID, 0)
+}
+
+// MyExam is an exam targeted at the caller with its own attempts.
+type MyExam struct {
+	Exam     *Exam
+	Attempts []*Attempt
+	// Score is the released final score by the grading method.
+	Score *float64
+}
+
+// MyExams lists exams targeted at the caller's org chain, newest window first.
+func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for i := 1; i < len(p.OrgPath); i++ {
+		if p.OrgPath[i] == '/' {
+			paths = append(paths, p.OrgPath[:i+1])
+		}
+	}
+	exams, err := uc.exams.ListExamsForPaths(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(exams, func(a, b *Exam) int { return b.OpensAt.Compare(a.OpensAt) })
+	out := make([]*MyExam, 0, len(exams))
+	for _, e := range exams {
+		as, err := uc.attempts.ListAttempts(ctx, e.ID, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		m := &MyExam{Exam: e, Attempts: as}
+		released := len(as) > 0
+		for _, a := range as {
+			released = released && (a.Status != AttemptGraded || uc.ResultsReleased(a, e))
+		}
+		if released {
+			if s, ok := finalScore(e.GradingMethod, as); ok {
+				m.Score = &s
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
+// of submitted attempts, and relay outbox events.
+func (uc *Usecase) Reconcile(ctx context.Context) error {
+	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now().Add(-uc.Grace), 500)
+	if err != nil {
+		return err
+	}
+	for _, a := range overdue {
+		if err := uc.finalise(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	ids, err := uc.attempts.Submitted(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := uc.queue.EnqueueGrade(ctx, id); err != nil {
+			return err
+		}
+	}
+	return uc.RelayOutbox(ctx)
+}
+
+// RelayOutbox hands pending outbox events to the queue and marks them sent. An event relayed
+// twice (crash between publish and mark) is deduplicated by its id downstream.
+func (uc *Usecase) RelayOutbox(ctx context.Context) error {
+	evs, err := uc.outbox.Pending(ctx, 500)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if err := uc.queue.PublishEvent(ctx, ev); err != nil {
+			return err
+		}
+		if err := uc.outbox.MarkSent(ctx, ev.ID, uc.clock.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EventID is the stable id of an outbox event, used as the task id when relayed.
+func EventID(e *Event) string { return "quiz:event:" + strconv.FormatInt(e.ID, 10) }

@@ -1,0 +1,87 @@
+package biz
+
+import (
+	"context"
+	"time"
+)
+
+// BankRepo stores banks and questions.
+type BankRepo interface {
+	CreateBank(ctx context.Context, b *Bank) (*Bank, error)
+	// GetBank returns a bank with QuestionCount filled; ErrNotFound if missing.
+	GetBank(ctx context.Context, id int64) (*Bank, error)
+	// ListBanks lists banks whose org path starts with pathPrefix ("" = all), with counts.
+	ListBanks(ctx context.Context, pathPrefix string) ([]*Bank, error)
+
+	// CreateQuestion stores a new question at version 1.
+	CreateQuestion(ctx context.Context, q *Question) (*Question, error)
+	GetQuestion(ctx context.Context, id int64) (*Question, error)
+	// GetQuestions returns the questions with the given ids (missing ids are absent).
+	GetQuestions(ctx context.Context, ids []int64) ([]*Question, error)
+	// UpdateQuestion replaces the content of q.ID and increments its version.
+	UpdateQuestion(ctx context.Context, q *Question) (*Question, error)
+	ListQuestions(ctx context.Context, bankID int64) ([]*Question, error)
+	// FindQuestions returns a bank's questions having all the tags (none: any), the difficulty
+	// (0: any) and the type ("": any), ordered by id.
+	FindQuestions(ctx context.Context, bankID int64, tags []string, difficulty int, typ QType) ([]*Question, error)
+}
+
+// PaperRepo stores papers.
+type PaperRepo interface {
+	CreatePaper(ctx context.Context, p *Paper) (*Paper, error)
+	GetPaper(ctx context.Context, id int64) (*Paper, error)
+}
+
+// ExamRepo stores exams and their target orgs.
+type ExamRepo interface {
+	CreateExam(ctx context.Context, e *Exam) (*Exam, error)
+	GetExam(ctx context.Context, id int64) (*Exam, error)
+	// ListExamsForPaths lists exams targeted at any of the given org paths.
+	ListExamsForPaths(ctx context.Context, paths []string) ([]*Exam, error)
+}
+
+// AttemptRepo stores attempts and their answers.
+type AttemptRepo interface {
+	// CreateAttempt inserts an attempt; (exam, user, number) is unique → ErrAlreadyExists.
+	CreateAttempt(ctx context.Context, a *Attempt) (*Attempt, error)
+	// GetAttempt loads an attempt with its answers; ErrNotFound if missing.
+	GetAttempt(ctx context.Context, id int64) (*Attempt, error)
+	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
+	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
+	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns
+	// the version now stored (equal to a.Version when this save won).
+	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (int64, error)
+	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Scores,
+	// Score and GradedAt; ErrConflict if the stored status is no longer fromStatus.
+	Finish(ctx context.Context, a *Attempt, fromStatus string) error
+	AddFocusLoss(ctx context.Context, id int64) error
+	// Overdue lists in-progress attempts whose deadline is before t.
+	Overdue(ctx context.Context, t time.Time, limit int) ([]*Attempt, error)
+	// Submitted lists ids of attempts waiting for grading.
+	Submitted(ctx context.Context, limit int) ([]int64, error)
+}
+
+// Event is an outbox row: written in the same transaction as the change it announces, relayed
+// to the queue afterwards.
+type Event struct {
+	ID      int64
+	Topic   string
+	Payload []byte
+	SentAt  *time.Time
+}
+
+// OutboxRepo stores events until they are relayed.
+type OutboxRepo interface {
+	Add(ctx context.Context, topic string, payload []byte) error
+	Pending(ctx context.Context, limit int) ([]*Event, error)
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+}
+
+// TaskQueue enqueues the quiz service's background work; enqueueing twice is harmless.
+type TaskQueue interface {
+	EnqueueGrade(ctx context.Context, attemptID int64) error
+	// ScheduleAutosubmit runs the autosubmit for attemptID at t.
+	ScheduleAutosubmit(ctx context.Context, attemptID int64, at time.Time) error
+	// PublishEvent hands an outbox event to its consumers (deduplicated by event id).
+	PublishEvent(ctx context.Context, e *Event) error
+}

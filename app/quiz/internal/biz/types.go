@@ -1,0 +1,256 @@
+// Package biz holds the quiz service's domain: question banks and versioned questions, papers,
+// exams with windows and policies, attempts with frozen per-attempt snapshots, grading and
+// results release. It depends on the standard library, pkg/auth, pkg/clock and its interfaces.
+package biz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Domain errors.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyExists = errors.New("already exists")
+	ErrOrgNotFound   = errors.New("org not found")
+	// ErrConflict means a conditional update lost a race (e.g. the attempt changed status).
+	ErrConflict = errors.New("conflict")
+)
+
+// FieldError is bad input naming the field; Reason is user-facing Chinese.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Invalid returns a FieldError.
+func Invalid(field, reason string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
+}
+
+// PermissionError is a denial with a user-facing message.
+type PermissionError struct{ Msg string }
+
+func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
+
+func deny(msg string) error { return &PermissionError{Msg: msg} }
+
+// ClosedError means the exam or attempt does not accept this action now; Exam tells which.
+type ClosedError struct {
+	Exam bool
+	Msg  string
+}
+
+func (e *ClosedError) Error() string { return e.Msg }
+
+// StaleError means an autosave carried an older version than the stored one.
+type StaleError struct{ Current int64 }
+
+func (e *StaleError) Error() string { return fmt.Sprintf("stale answer; stored version %d", e.Current) }
+
+// ImpossibleRulesError means a random paper's rules cannot be met.
+type ImpossibleRulesError struct{ Msg string }
+
+func (e *ImpossibleRulesError) Error() string { return e.Msg }
+
+// Transaction runs fn in one database transaction carried by the context.
+type Transaction interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// OrgInfo is what the quiz service needs of an organisation.
+type OrgInfo struct {
+	ID   int64
+	Path string
+	Name string
+}
+
+// OrgDirectory looks organisations up in the org service, as the caller.
+type OrgDirectory interface {
+	GetOrg(ctx context.Context, id int64) (*OrgInfo, error)
+}
+
+// QType is a question type.
+type QType string
+
+// Question types.
+const (
+	Single    QType = "single"
+	Multiple  QType = "multiple"
+	TrueFalse QType = "true_false"
+	FillBlank QType = "fill_blank"
+	Essay     QType = "essay"
+)
+
+// Option is one choice of a choice question.
+type Option struct {
+	Key  string `json:"key"`
+	HTML string `json:"html"`
+}
+
+// Bank is a question bank owned by an org.
+type Bank struct {
+	ID            int64
+	OrgID         int64
+	OrgPath       string
+	Name          string
+	ExamOnly      bool
+	CreatedBy     int64
+	QuestionCount int
+}
+
+// Question is the current version of a question, with its key.
+type Question struct {
+	ID          int64      `json:"id"`
+	BankID      int64      `json:"bank_id"`
+	Version     int        `json:"version"`
+	Type        QType      `json:"type"`
+	StemHTML    string     `json:"stem_html"`
+	Options     []Option   `json:"options,omitempty"`
+	AnswerKeys  []string   `json:"answer_keys,omitempty"`
+	Blanks      [][]string `json:"blanks,omitempty"`
+	Reference   string     `json:"reference,omitempty"`
+	Explanation string     `json:"explanation,omitempty"`
+	Difficulty  int        `json:"difficulty"`
+	Tags        []string   `json:"tags,omitempty"`
+	Points      float64    `json:"points"`
+}
+
+// PaperItem is a fixed question of a paper.
+type PaperItem struct {
+	QuestionID int64   `json:"question_id"`
+	Points     float64 `json:"points"`
+}
+
+// PaperRule draws Count random questions from a bank.
+type PaperRule struct {
+	BankID     int64    `json:"bank_id"`
+	Tags       []string `json:"tags,omitempty"`
+	Difficulty int      `json:"difficulty,omitempty"`
+	Type       QType    `json:"type,omitempty"`
+	Count      int      `json:"count"`
+	Points     float64  `json:"points"`
+}
+
+// Paper is a fixed list of questions, or rules drawn afresh for every attempt.
+type Paper struct {
+	ID        int64
+	OrgPath   string
+	Title     string
+	Items     []PaperItem
+	Rules     []PaperRule
+	CreatedBy int64
+}
+
+// Random reports whether the paper is drawn by rules.
+func (p *Paper) Random() bool { return len(p.Rules) > 0 }
+
+// Results policies.
+const (
+	ResultsImmediate  = "immediate"
+	ResultsAfterClose = "after_close"
+	ResultsNever      = "never"
+)
+
+// Grading methods across attempts.
+const (
+	GradeHighest = "highest"
+	GradeLast    = "last"
+	GradeFirst   = "first"
+	GradeAverage = "average"
+)
+
+// Exam is a paper offered to target orgs in a window.
+type Exam struct {
+	ID               int64
+	PaperID          int64
+	OrgPath          string // owner's org: trainers and staff there manage it
+	Title            string
+	OpensAt          time.Time
+	ClosesAt         time.Time
+	Duration         time.Duration
+	AttemptsAllowed  int
+	GradingMethod    string
+	PassMark         float64
+	ShuffleQuestions bool
+	ShuffleOptions   bool
+	ResultsPolicy    string
+	PartialCredit    bool
+	TargetOrgIDs     []int64
+	TargetPaths      []string
+	CreatedBy        int64
+	QuestionCount    int
+	TotalPoints      float64
+}
+
+// Attempt statuses.
+const (
+	AttemptInProgress = "in_progress"
+	AttemptSubmitted  = "submitted" // final answers in, grading pending
+	AttemptGraded     = "graded"    // objective part graded; may still wait for essay scores
+)
+
+// SnapQuestion is one question frozen into an attempt: its content at that version, the option
+// order this attempt shows, and the key (which never leaves the server before release).
+type SnapQuestion struct {
+	No          int        `json:"no"`
+	QuestionID  int64      `json:"question_id"`
+	Version     int        `json:"version"`
+	Type        QType      `json:"type"`
+	StemHTML    string     `json:"stem_html"`
+	Options     []Option   `json:"options,omitempty"` // in display order, keys relabelled A, B, …
+	AnswerKeys  []string   `json:"answer_keys,omitempty"`
+	Blanks      [][]string `json:"blanks,omitempty"`
+	Reference   string     `json:"reference,omitempty"`
+	Explanation string     `json:"explanation,omitempty"`
+	Points      float64    `json:"points"`
+}
+
+// Answer is a member's saved answer to one question.
+type Answer struct {
+	Choices []string `json:"choices,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	Version int64    `json:"version"`
+}
+
+// QScore is the grade of one question.
+type QScore struct {
+	No            int     `json:"no"`
+	Score         float64 `json:"score"`
+	Max           float64 `json:"max"`
+	Correct       bool    `json:"correct"`
+	PendingReview bool    `json:"pending_review,omitempty"`
+	Comment       string  `json:"comment,omitempty"`
+	GradedBy      int64   `json:"graded_by,omitempty"`
+}
+
+// Attempt is one member's go at an exam.
+type Attempt struct {
+	ID          int64
+	ExamID      int64
+	UserID      int64
+	UserOrgPath string
+	Number      int
+	Status      string
+	StartedAt   time.Time
+	Deadline    time.Time
+	SubmittedAt *time.Time
+	Questions   []SnapQuestion
+	Answers     map[int]Answer
+	Scores      []QScore
+	Score       *float64 // total, set when fully graded (no essay pending)
+	MaxScore    float64
+	FocusLosses int
+	GradedAt    *time.Time
+}
+
+// NeedsReview reports whether an essay still waits for a trainer's score.
+func (a *Attempt) NeedsReview() bool {
+	for _, s := range a.Scores {
+		if s.PendingReview {
+			return true
+		}
+	}
+	return false
+}

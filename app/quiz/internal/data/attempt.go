@@ -1,0 +1,267 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
+)
+
+type attemptRepo struct{ data *Data }
+
+var _ biz.AttemptRepo = (*attemptRepo)(nil)
+
+// NewAttemptRepo returns the ent-backed attempt repository.
+func NewAttemptRepo(d *Data) biz.AttemptRepo { return &attemptRepo{data: d} }
+
+// attemptToBiz converts a row; Answers stays nil (only GetAttempt loads them).
+func attemptToBiz(a *ent.Attempt) *biz.Attempt {
+	return &biz.Attempt{
+		ID: a.ID, ExamID: a.ExamID, UserID: a.UserID, UserOrgPath: a.UserOrgPath, Number: a.Number,
+		Status: string(a.Status), StartedAt: a.StartedAt, Deadline: a.Deadline, SubmittedAt: a.SubmittedAt,
+		Questions: a.Questions, Scores: a.Scores, Score: a.Score, MaxScore: a.MaxScore,
+		FocusLosses: a.FocusLosses, GradedAt: a.GradedAt,
+	}
+}
+
+func attemptsToBiz(rows []*ent.Attempt) []*biz.Attempt {
+	out := make([]*biz.Attempt, len(rows))
+	for i, a := range rows {
+		out[i] = attemptToBiz(a)
+	}
+	return out
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (r *attemptRepo) CreateAttempt(ctx context.Context, a *biz.Attempt) (*biz.Attempt, error) {
+	status := a.Status
+	if status == "" {
+		status = biz.AttemptInProgress
+	}
+	row, err := r.data.client(ctx).Attempt.Create().SetExamID(a.ExamID).SetUserID(a.UserID).
+		SetUserOrgPath(a.UserOrgPath).SetNumber(a.Number).SetStatus(attempt.Status(status)).
+		SetStartedAt(a.StartedAt.UTC()).SetDeadline(a.Deadline.UTC()).SetNillableSubmittedAt(utcPtr(a.SubmittedAt)).
+		SetQuestions(a.Questions).SetScores(a.Scores).SetNillableScore(a.Score).SetMaxScore(a.MaxScore).
+		SetFocusLosses(a.FocusLosses).SetNillableGradedAt(utcPtr(a.GradedAt)).Save(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.CreateAttempt", err, nil)
+	}
+	out := attemptToBiz(row)
+	out.Answers = map[int]biz.Answer{}
+	return out, nil
+}
+
+func (r *attemptRepo) GetAttempt(ctx context.Context, id int64) (*biz.Attempt, error) {
+	c := r.data.client(ctx)
+	row, err := c.Attempt.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("attemptRepo.GetAttempt", err, biz.ErrNotFound)
+	}
+	out := attemptToBiz(row)
+	answers, err := c.Answer.Query().Where(answer.AttemptID(id)).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.GetAttempt: answers", err, nil)
+	}
+	out.Answers = make(map[int]biz.Answer, len(answers))
+	for _, an := range answers {
+		out.Answers[an.QuestionNo] = biz.Answer{Choices: an.Choices, Text: an.Text, Version: an.Version}
+	}
+	return out, nil
+}
+
+func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([]*biz.Attempt, error) {
+	q := r.data.client(ctx).Attempt.Query().Where(attempt.ExamID(examID))
+	if userID > 0 {
+		q = q.Where(attempt.UserID(userID))
+	}
+	rows, err := q.Order(ent.Asc(attempt.FieldUserID), ent.Asc(attempt.FieldNumber)).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.ListAttempts", err, nil)
+	}
+	return attemptsToBiz(rows), nil
+}
+
+// SaveAnswer is one statement, atomic on both databases:
+//
+//	INSERT INTO answers (...) VALUES (...)
+//	ON CONFLICT (attempt_id, question_no) DO UPDATE SET choices = excluded.choices, ...
+//	WHERE answers.version < excluded.version
+//	RETURNING version
+//
+// A row comes back when this save inserted or won; otherwise the stored (newer or equal) version
+// is read back.
+func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a biz.Answer) (int64, error) {
+	choices, err := json.Marshal(a.Choices)
+	if err != nil {
+		return 0, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
+	}
+	query, args, err := entsql.Dialect(r.data.dialect).Insert(answer.Table).
+		Columns(answer.FieldAttemptID, answer.FieldQuestionNo, answer.FieldChoices, answer.FieldText,
+			answer.FieldVersion, answer.FieldUpdatedAt).
+		Values(attemptID, no, json.RawMessage(choices), a.Text, a.Version, time.Now().UTC()).
+		OnConflict(
+			entsql.ConflictColumns(answer.FieldAttemptID, answer.FieldQuestionNo),
+			entsql.ResolveWith(func(u *entsql.UpdateSet) {
+				for _, col := range []string{answer.FieldChoices, answer.FieldText, answer.FieldVersion, answer.FieldUpdatedAt} {
+					u.SetExcluded(col)
+				}
+			}),
+			entsql.UpdateWhere(entsql.P(func(b *entsql.Builder) {
+				// The predicate's identifiers are qualified with the table ("answers"."version").
+				b.Ident(answer.FieldVersion).WriteOp(entsql.OpLT).
+					WriteString(b.Quote("excluded")).WriteByte('.').WriteString(b.Quote(answer.FieldVersion))
+			})),
+		).
+		Returning(answer.FieldVersion).QueryErr()
+	if err != nil {
+		return 0, fmt.Errorf("attemptRepo.SaveAnswer: build: %w", err)
+	}
+	c := r.data.client(ctx)
+	rows, err := c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, mapErr("attemptRepo.SaveAnswer", err, nil)
+	}
+	var (
+		stored int64
+		won    bool
+	)
+	if rows.Next() {
+		if err := rows.Scan(&stored); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("attemptRepo.SaveAnswer: scan: %w", err)
+		}
+		won = true
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, mapErr("attemptRepo.SaveAnswer", err, nil)
+	}
+	if won {
+		return stored, nil
+	}
+	row, err := c.Answer.Query().Where(answer.AttemptID(attemptID), answer.QuestionNo(no)).Only(ctx)
+	if err != nil {
+		return 0, mapErr("attemptRepo.SaveAnswer: reload", err, nil)
+	}
+	return row.Version, nil
+}
+
+// Finish is a conditional UPDATE ... WHERE id = ? AND status = fromStatus.
+func (r *attemptRepo) Finish(ctx context.Context, a *biz.Attempt, fromStatus string) error {
+	u := r.data.client(ctx).Attempt.Update().
+		Where(attempt.ID(a.ID), attempt.StatusEQ(attempt.Status(fromStatus))).
+		SetStatus(attempt.Status(a.Status)).SetScores(a.Scores)
+	if a.SubmittedAt != nil {
+		u.SetSubmittedAt(a.SubmittedAt.UTC())
+	} else {
+		u.ClearSubmittedAt()
+	}
+	if a.Score != nil {
+		u.SetScore(*a.Score)
+	} else {
+		u.ClearScore()
+	}
+	if a.GradedAt != nil {
+		u.SetGradedAt(a.GradedAt.UTC())
+	} else {
+		u.ClearGradedAt()
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return mapErr("attemptRepo.Finish", err, nil)
+	}
+	if n != 1 {
+		return fmt.Errorf("attemptRepo.Finish: attempt %d is not %s: %w", a.ID, fromStatus, biz.ErrConflict)
+	}
+	return nil
+}
+
+func (r *attemptRepo) AddFocusLoss(ctx context.Context, id int64) error {
+	n, err := r.data.client(ctx).Attempt.Update().Where(attempt.ID(id)).AddFocusLosses(1).Save(ctx)
+	if err != nil {
+		return mapErr("attemptRepo.AddFocusLoss", err, nil)
+	}
+	if n == 0 {
+		return biz.ErrNotFound
+	}
+	return nil
+}
+
+func (r *attemptRepo) Overdue(ctx context.Context, t time.Time, limit int) ([]*biz.Attempt, error) {
+	q := r.data.client(ctx).Attempt.Query().
+		Where(attempt.StatusEQ(attempt.StatusInProgress), attempt.DeadlineLT(t.UTC())).
+		Order(ent.Asc(attempt.FieldDeadline), ent.Asc(attempt.FieldID))
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.Overdue", err, nil)
+	}
+	return attemptsToBiz(rows), nil
+}
+
+func (r *attemptRepo) Submitted(ctx context.Context, limit int) ([]int64, error) {
+	q := r.data.client(ctx).Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted)).Order(ent.Asc(attempt.FieldID))
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	ids, err := q.IDs(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.Submitted", err, nil)
+	}
+	return ids, nil
+}
+
+type outboxRepo struct{ data *Data }
+
+var _ biz.OutboxRepo = (*outboxRepo)(nil)
+
+// NewOutboxRepo returns the ent-backed outbox repository.
+func NewOutboxRepo(d *Data) biz.OutboxRepo { return &outboxRepo{data: d} }
+
+func (r *outboxRepo) Add(ctx context.Context, topic string, payload []byte) error {
+	if payload == nil {
+		payload = []byte{}
+	}
+	err := r.data.client(ctx).Outbox.Create().SetTopic(topic).SetPayload(payload).Exec(ctx)
+	return mapErr("outboxRepo.Add", err, nil)
+}
+
+func (r *outboxRepo) Pending(ctx context.Context, limit int) ([]*biz.Event, error) {
+	q := r.data.client(ctx).Outbox.Query().Where(outbox.SentAtIsNil()).Order(ent.Asc(outbox.FieldID))
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, mapErr("outboxRepo.Pending", err, nil)
+	}
+	out := make([]*biz.Event, len(rows))
+	for i, e := range rows {
+		out[i] = &biz.Event{ID: e.ID, Topic: e.Topic, Payload: e.Payload, SentAt: e.SentAt}
+	}
+	return out, nil
+}
+
+func (r *outboxRepo) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	err := r.data.client(ctx).Outbox.UpdateOneID(id).SetSentAt(at.UTC()).Exec(ctx)
+	return mapErr("outboxRepo.MarkSent", err, biz.ErrNotFound)
+}

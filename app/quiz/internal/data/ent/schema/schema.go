@@ -1,0 +1,194 @@
+// Package schema is the quiz service's ent schema. JSON columns hold the biz value types
+// directly (biz does not import data, so there is no cycle).
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+)
+
+// Bank is a question bank owned by an org.
+type Bank struct{ ent.Schema }
+
+// Fields of the Bank.
+func (Bank) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		field.String("org_path").MaxLen(512),
+		field.String("name").MaxLen(100),
+		field.Bool("exam_only").Default(false),
+		field.Int64("created_by"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Bank.
+func (Bank) Indexes() []ent.Index { return []ent.Index{index.Fields("org_path")} }
+
+// Question is the current version of a question in a bank, with its key.
+type Question struct{ ent.Schema }
+
+// Fields of the Question.
+func (Question) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("bank_id"),
+		field.Int("version").Default(1),
+		field.Enum("type").Values("single", "multiple", "true_false", "fill_blank", "essay"),
+		field.Text("stem_html"),
+		field.JSON("options", []biz.Option{}).Optional(),
+		field.JSON("answer_keys", []string{}).Optional(),
+		field.JSON("blanks", [][]string{}).Optional(),
+		field.Text("reference").Default(""),
+		field.Text("explanation").Default(""),
+		field.Int("difficulty").Default(0),
+		field.JSON("tags", []string{}).Optional(),
+		field.Float("points").Default(0),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the Question.
+func (Question) Indexes() []ent.Index { return []ent.Index{index.Fields("bank_id")} }
+
+// Paper is a fixed list of questions or a set of random-draw rules.
+type Paper struct{ ent.Schema }
+
+// Fields of the Paper.
+func (Paper) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("org_path").MaxLen(512),
+		field.String("title").MaxLen(200),
+		field.JSON("items", []biz.PaperItem{}).Optional(),
+		field.JSON("rules", []biz.PaperRule{}).Optional(),
+		field.Int64("created_by"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Paper.
+func (Paper) Indexes() []ent.Index { return []ent.Index{index.Fields("org_path")} }
+
+// Exam is a paper offered to target orgs in a window.
+type Exam struct{ ent.Schema }
+
+// Fields of the Exam.
+func (Exam) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("paper_id"),
+		field.String("org_path").MaxLen(512),
+		field.String("title").MaxLen(200),
+		field.Time("opens_at"),
+		field.Time("closes_at"),
+		field.Int64("duration_seconds"),
+		field.Int("attempts_allowed"),
+		field.String("grading_method").MaxLen(16),
+		field.Float("pass_mark").Default(0),
+		field.Bool("shuffle_questions").Default(false),
+		field.Bool("shuffle_options").Default(false),
+		field.String("results_policy").MaxLen(16),
+		field.Bool("partial_credit").Default(false),
+		field.Int64("created_by"),
+		field.Int("question_count").Default(0),
+		field.Float("total_points").Default(0),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Exam.
+func (Exam) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("paper_id"), index.Fields("org_path")}
+}
+
+// ExamTarget is one org an exam is offered to (with its subtree).
+type ExamTarget struct{ ent.Schema }
+
+// Fields of the ExamTarget.
+func (ExamTarget) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("exam_id"),
+		field.Int64("org_id"),
+		field.String("org_path").MaxLen(512),
+	}
+}
+
+// Indexes of the ExamTarget.
+func (ExamTarget) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("exam_id", "org_id").Unique(), index.Fields("org_path")}
+}
+
+// Attempt is one member's go at an exam, with its frozen question snapshot and grades.
+type Attempt struct{ ent.Schema }
+
+// Fields of the Attempt.
+func (Attempt) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("exam_id"),
+		field.Int64("user_id"),
+		field.String("user_org_path").MaxLen(512),
+		field.Int("number"),
+		field.Enum("status").Values("in_progress", "submitted", "graded").Default("in_progress"),
+		field.Time("started_at"),
+		field.Time("deadline"),
+		field.Time("submitted_at").Optional().Nillable(),
+		field.JSON("questions", []biz.SnapQuestion{}).Optional(),
+		field.JSON("scores", []biz.QScore{}).Optional(),
+		field.Float("score").Optional().Nillable(),
+		field.Float("max_score").Default(0),
+		field.Int("focus_losses").Default(0),
+		field.Time("graded_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the Attempt.
+func (Attempt) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("exam_id", "user_id", "number").Unique(), index.Fields("status", "deadline")}
+}
+
+// Answer is a member's saved answer to one question of an attempt; version orders autosaves.
+type Answer struct{ ent.Schema }
+
+// Fields of the Answer.
+func (Answer) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("attempt_id"),
+		field.Int("question_no"),
+		field.JSON("choices", []string{}).Optional(),
+		field.Text("text").Default(""),
+		field.Int64("version"),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the Answer.
+func (Answer) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("attempt_id", "question_no").Unique()}
+}
+
+// Outbox is an event written with the change it announces, relayed afterwards.
+type Outbox struct{ ent.Schema }
+
+// Fields of the Outbox.
+func (Outbox) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("topic").MaxLen(128),
+		field.Bytes("payload"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("sent_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the Outbox.
+func (Outbox) Indexes() []ent.Index { return []ent.Index{index.Fields("sent_at")} }

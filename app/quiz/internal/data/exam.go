@@ -1,0 +1,160 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
+)
+
+type paperRepo struct{ data *Data }
+
+var _ biz.PaperRepo = (*paperRepo)(nil)
+
+// NewPaperRepo returns the ent-backed paper repository.
+func NewPaperRepo(d *Data) biz.PaperRepo { return &paperRepo{data: d} }
+
+func paperToBiz(p *ent.Paper) *biz.Paper {
+	return &biz.Paper{ID: p.ID, OrgPath: p.OrgPath, Title: p.Title, Items: p.Items, Rules: p.Rules, CreatedBy: p.CreatedBy}
+}
+
+func (r *paperRepo) CreatePaper(ctx context.Context, p *biz.Paper) (*biz.Paper, error) {
+	row, err := r.data.client(ctx).Paper.Create().SetOrgPath(p.OrgPath).SetTitle(p.Title).SetItems(p.Items).
+		SetRules(p.Rules).SetCreatedBy(p.CreatedBy).Save(ctx)
+	if err != nil {
+		return nil, mapErr("paperRepo.CreatePaper", err, nil)
+	}
+	return paperToBiz(row), nil
+}
+
+func (r *paperRepo) GetPaper(ctx context.Context, id int64) (*biz.Paper, error) {
+	row, err := r.data.client(ctx).Paper.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("paperRepo.GetPaper", err, biz.ErrNotFound)
+	}
+	return paperToBiz(row), nil
+}
+
+type examRepo struct{ data *Data }
+
+var _ biz.ExamRepo = (*examRepo)(nil)
+
+// NewExamRepo returns the ent-backed exam repository.
+func NewExamRepo(d *Data) biz.ExamRepo { return &examRepo{data: d} }
+
+func examToBiz(e *ent.Exam) *biz.Exam {
+	return &biz.Exam{
+		ID: e.ID, PaperID: e.PaperID, OrgPath: e.OrgPath, Title: e.Title, OpensAt: e.OpensAt, ClosesAt: e.ClosesAt,
+		Duration: time.Duration(e.DurationSeconds) * time.Second, AttemptsAllowed: e.AttemptsAllowed,
+		GradingMethod: e.GradingMethod, PassMark: e.PassMark, ShuffleQuestions: e.ShuffleQuestions,
+		ShuffleOptions: e.ShuffleOptions, ResultsPolicy: e.ResultsPolicy, PartialCredit: e.PartialCredit,
+		CreatedBy: e.CreatedBy, QuestionCount: e.QuestionCount, TotalPoints: e.TotalPoints,
+	}
+}
+
+// CreateExam writes the exam and its targets in one transaction (joining the caller's, if any).
+func (r *examRepo) CreateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, error) {
+	if len(e.TargetOrgIDs) != len(e.TargetPaths) {
+		return nil, fmt.Errorf("examRepo.CreateExam: %d target ids but %d paths", len(e.TargetOrgIDs), len(e.TargetPaths))
+	}
+	var out *biz.Exam
+	err := r.data.InTx(ctx, func(ctx context.Context) error {
+		c := r.data.client(ctx)
+		row, err := c.Exam.Create().SetPaperID(e.PaperID).SetOrgPath(e.OrgPath).SetTitle(e.Title).
+			SetOpensAt(e.OpensAt.UTC()).SetClosesAt(e.ClosesAt.UTC()).SetDurationSeconds(int64(e.Duration / time.Second)).
+			SetAttemptsAllowed(e.AttemptsAllowed).SetGradingMethod(e.GradingMethod).SetPassMark(e.PassMark).
+			SetShuffleQuestions(e.ShuffleQuestions).SetShuffleOptions(e.ShuffleOptions).SetResultsPolicy(e.ResultsPolicy).
+			SetPartialCredit(e.PartialCredit).SetCreatedBy(e.CreatedBy).SetQuestionCount(e.QuestionCount).
+			SetTotalPoints(e.TotalPoints).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if len(e.TargetOrgIDs) > 0 {
+			creates := make([]*ent.ExamTargetCreate, len(e.TargetOrgIDs))
+			for i, id := range e.TargetOrgIDs {
+				creates[i] = c.ExamTarget.Create().SetExamID(row.ID).SetOrgID(id).SetOrgPath(e.TargetPaths[i])
+			}
+			if err := c.ExamTarget.CreateBulk(creates...).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		out = examToBiz(row)
+		out.TargetOrgIDs = append([]int64(nil), e.TargetOrgIDs...)
+		out.TargetPaths = append([]string(nil), e.TargetPaths...)
+		return nil
+	})
+	if err != nil {
+		return nil, mapErr("examRepo.CreateExam", err, nil)
+	}
+	return out, nil
+}
+
+func (r *examRepo) GetExam(ctx context.Context, id int64) (*biz.Exam, error) {
+	row, err := r.data.client(ctx).Exam.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("examRepo.GetExam", err, biz.ErrNotFound)
+	}
+	out := []*biz.Exam{examToBiz(row)}
+	if err := r.fillTargets(ctx, out); err != nil {
+		return nil, mapErr("examRepo.GetExam: targets", err, nil)
+	}
+	return out[0], nil
+}
+
+// ListExamsForPaths lists, by id, the exams with a target whose org path is one of paths.
+func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string) ([]*biz.Exam, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(paths))
+	for i, p := range paths {
+		args[i] = p
+	}
+	rows, err := r.data.client(ctx).Exam.Query().Where(predicate.Exam(func(s *entsql.Selector) {
+		t := entsql.Table(examtarget.Table)
+		s.Where(entsql.In(s.C(exam.FieldID),
+			entsql.Select(t.C(examtarget.FieldExamID)).From(t).Where(entsql.In(t.C(examtarget.FieldOrgPath), args...))))
+	})).Order(ent.Asc(exam.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("examRepo.ListExamsForPaths", err, nil)
+	}
+	out := make([]*biz.Exam, len(rows))
+	for i, e := range rows {
+		out[i] = examToBiz(e)
+	}
+	if err := r.fillTargets(ctx, out); err != nil {
+		return nil, mapErr("examRepo.ListExamsForPaths: targets", err, nil)
+	}
+	return out, nil
+}
+
+// fillTargets loads the targets of exams, in insertion order, with one query.
+func (r *examRepo) fillTargets(ctx context.Context, exams []*biz.Exam) error {
+	if len(exams) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(exams))
+	byID := make(map[int64]*biz.Exam, len(exams))
+	for i, e := range exams {
+		ids[i] = e.ID
+		byID[e.ID] = e
+	}
+	targets, err := r.data.client(ctx).ExamTarget.Query().Where(examtarget.ExamIDIn(ids...)).
+		Order(ent.Asc(examtarget.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		e := byID[t.ExamID]
+		e.TargetOrgIDs = append(e.TargetOrgIDs, t.OrgID)
+		e.TargetPaths = append(e.TargetPaths, t.OrgPath)
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+package data
+
+import (
+	"context"
+	"fmt"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+)
+
+type orgDirectory struct{ client orgv1.OrgsClient }
+
+var _ biz.OrgDirectory = (*orgDirectory)(nil)
+
+// NewOrgDirectory returns the org directory over the org service's gRPC API. The connection must
+// carry auth.Forward() so the org service sees the original caller.
+func NewOrgDirectory(client orgv1.OrgsClient) biz.OrgDirectory { return &orgDirectory{client: client} }
+
+func (o *orgDirectory) GetOrg(ctx context.Context, id int64) (*biz.OrgInfo, error) {
+	org, err := o.client.GetOrg(ctx, &orgv1.GetOrgRequest{Id: id})
+	if err != nil {
+		if orgv1.IsOrgNotFound(err) || kerrors.Code(err) == 404 {
+			return nil, biz.ErrOrgNotFound
+		}
+		return nil, fmt.Errorf("orgDirectory.GetOrg: %w", err)
+	}
+	return &biz.OrgInfo{ID: org.Id, Path: org.Path, Name: org.Name}, nil
+}

@@ -1,0 +1,401 @@
+// Package service adapts the quiz use cases to the generated gRPC/HTTP interfaces and runs the
+// quiz service's Asynq task handlers. Member-facing conversions never copy answer keys,
+// explanations or per-question correctness unless the results are released.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/hibiken/asynq"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	v1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/app/quiz/internal/data"
+)
+
+func toAPIError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		ke *kerrors.Error
+		fe *biz.FieldError
+		pe *biz.PermissionError
+		ce *biz.ClosedError
+		se *biz.StaleError
+		ie *biz.ImpossibleRulesError
+	)
+	switch {
+	case errors.As(err, &ke):
+		return ke
+	case errors.As(err, &fe):
+		return v1.ErrorInvalidArgument("参数 %s 无效：%s", fe.Field, fe.Reason).WithMetadata(map[string]string{"field": fe.Field})
+	case errors.As(err, &pe):
+		return v1.ErrorPermissionDenied("%s", pe.Msg)
+	case errors.As(err, &ce):
+		if ce.Exam {
+			return v1.ErrorExamClosed("%s", ce.Msg)
+		}
+		return v1.ErrorAttemptClosed("%s", ce.Msg)
+	case errors.As(err, &se):
+		return v1.ErrorStaleAnswer("已有更新的答案（版本 %d），本次保存被忽略", se.Current).
+			WithMetadata(map[string]string{"current_version": fmt.Sprint(se.Current)})
+	case errors.As(err, &ie):
+		return v1.ErrorImpossibleRules("%s", ie.Msg)
+	case errors.Is(err, biz.ErrNotFound), errors.Is(err, biz.ErrOrgNotFound):
+		return v1.ErrorNotFound("不存在或无权访问")
+	}
+	return kerrors.InternalServer(v1.ErrorReason_INTERNAL.String(), "服务器内部错误").WithCause(err)
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// QuizService implements v1.QuizServer.
+type QuizService struct {
+	v1.UnimplementedQuizServer
+	uc *biz.Usecase
+}
+
+// NewQuizService wires a QuizService.
+func NewQuizService(uc *biz.Usecase) *QuizService { return &QuizService{uc: uc} }
+
+var typeToAPI = map[biz.QType]v1.QuestionType{biz.Single: v1.QuestionType_SINGLE, biz.Multiple: v1.QuestionType_MULTIPLE,
+	biz.TrueFalse: v1.QuestionType_TRUE_FALSE, biz.FillBlank: v1.QuestionType_FILL_BLANK, biz.Essay: v1.QuestionType_ESSAY}
+
+func typeFromAPI(t v1.QuestionType) biz.QType {
+	for b, a := range typeToAPI {
+		if a == t {
+			return b
+		}
+	}
+	return ""
+}
+
+var policyToAPI = map[string]v1.ResultsPolicy{biz.ResultsImmediate: v1.ResultsPolicy_IMMEDIATE, biz.ResultsAfterClose: v1.ResultsPolicy_AFTER_CLOSE, biz.ResultsNever: v1.ResultsPolicy_NEVER}
+var methodToAPI = map[string]v1.GradingMethod{biz.GradeHighest: v1.GradingMethod_HIGHEST, biz.GradeLast: v1.GradingMethod_LAST, biz.GradeFirst: v1.GradingMethod_FIRST, biz.GradeAverage: v1.GradingMethod_AVERAGE}
+
+func optionsToAPI(os []biz.Option) []*v1.Option {
+	out := make([]*v1.Option, len(os))
+	for i, o := range os {
+		out[i] = &v1.Option{Key: o.Key, Html: o.HTML}
+	}
+	return out
+}
+
+func blanksToAPI(bs [][]string) []*v1.Blank {
+	out := make([]*v1.Blank, len(bs))
+	for i, b := range bs {
+		out[i] = &v1.Blank{Accepted: b}
+	}
+	return out
+}
+
+// questionToAPI is the authors' view, with the key.
+func questionToAPI(q *biz.Question) *v1.Question {
+	return &v1.Question{Id: q.ID, BankId: q.BankID, Version: int32(q.Version), Type: typeToAPI[q.Type], StemHtml: q.StemHTML,
+		Options: optionsToAPI(q.Options), AnswerKeys: q.AnswerKeys, Blanks: blanksToAPI(q.Blanks), Reference: q.Reference,
+		ExplanationHtml: q.Explanation, Difficulty: int32(q.Difficulty), Tags: q.Tags, DefaultPoints: q.Points}
+}
+
+func questionFromAPI(in *v1.QuestionInput) *biz.Question {
+	q := &biz.Question{BankID: in.BankId, Type: typeFromAPI(in.Type), StemHTML: in.StemHtml, AnswerKeys: in.AnswerKeys,
+		Reference: in.Reference, Explanation: in.ExplanationHtml, Difficulty: int(in.Difficulty), Tags: in.Tags, Points: in.DefaultPoints}
+	for _, o := range in.Options {
+		q.Options = append(q.Options, biz.Option{Key: o.Key, HTML: o.Html})
+	}
+	for _, b := range in.Blanks {
+		q.Blanks = append(q.Blanks, b.Accepted)
+	}
+	return q
+}
+
+func examToAPI(e *biz.Exam) *v1.Exam {
+	return &v1.Exam{Id: e.ID, PaperId: e.PaperID, Title: e.Title, OpensAt: ts(e.OpensAt), ClosesAt: ts(e.ClosesAt),
+		DurationMinutes: int32(e.Duration / time.Minute), AttemptsAllowed: int32(e.AttemptsAllowed), GradingMethod: methodToAPI[e.GradingMethod],
+		PassMark: e.PassMark, ShuffleQuestions: e.ShuffleQuestions, ShuffleOptions: e.ShuffleOptions, ResultsPolicy: policyToAPI[e.ResultsPolicy],
+		PartialCredit: e.PartialCredit, TargetOrgIds: e.TargetOrgIDs, QuestionCount: int32(e.QuestionCount), TotalPoints: e.TotalPoints}
+}
+
+// attemptView is what a member sees of their attempt. Keys, explanations, per-question scores
+// and the total appear only when the exam's results policy has released them.
+func (s *QuizService) attemptView(a *biz.Attempt, e *biz.Exam) *v1.AttemptView {
+	v := &v1.AttemptView{Id: a.ID, ExamId: a.ExamID, Number: int32(a.Number), Status: a.Status, StartedAt: ts(a.StartedAt),
+		Deadline: ts(a.Deadline), RemainingSeconds: int64(s.uc.Remaining(a) / time.Second), FocusLosses: int32(a.FocusLosses),
+		MaxScore: a.MaxScore}
+	if a.SubmittedAt != nil {
+		v.SubmittedAt = ts(*a.SubmittedAt)
+	}
+	for _, q := range a.Questions {
+		qv := &v1.QuestionView{No: int32(q.No), Type: typeToAPI[q.Type], StemHtml: q.StemHTML, BlankCount: int32(len(q.Blanks)), Points: q.Points}
+		if q.Type == biz.Single || q.Type == biz.Multiple || q.Type == biz.TrueFalse {
+			qv.Options = optionsToAPI(q.Options)
+		}
+		v.Questions = append(v.Questions, qv)
+	}
+	for no := 1; no <= len(a.Questions); no++ {
+		if ans, ok := a.Answers[no]; ok {
+			v.Answers = append(v.Answers, &v1.SavedAnswer{QuestionNo: int32(no), Value: &v1.AnswerValue{Choices: ans.Choices, Text: ans.Text}, Version: ans.Version})
+		}
+	}
+	if s.uc.ResultsReleased(a, e) {
+		score := *a.Score
+		passed := score >= e.PassMark
+		v.Score, v.Passed = &score, &passed
+		for i, sc := range a.Scores {
+			q := a.Questions[i]
+			v.Results = append(v.Results, &v1.QuestionResult{QuestionNo: int32(sc.No), Score: sc.Score, MaxScore: sc.Max, Correct: sc.Correct,
+				AnswerKeys: q.AnswerKeys, Blanks: blanksToAPI(q.Blanks), ExplanationHtml: q.Explanation})
+		}
+	}
+	return v
+}
+
+// CreateBank implements v1.QuizServer.
+func (s *QuizService) CreateBank(ctx context.Context, req *v1.CreateBankRequest) (*v1.Bank, error) {
+	b, err := s.uc.CreateBank(ctx, req.Name, req.OrgId, req.ExamOnly)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.Bank{Id: b.ID, OrgId: b.OrgID, Name: b.Name, ExamOnly: b.ExamOnly}, nil
+}
+
+// ListBanks implements v1.QuizServer.
+func (s *QuizService) ListBanks(ctx context.Context, _ *v1.ListBanksRequest) (*v1.ListBanksReply, error) {
+	bs, err := s.uc.ListBanks(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListBanksReply{}
+	for _, b := range bs {
+		out.Banks = append(out.Banks, &v1.Bank{Id: b.ID, OrgId: b.OrgID, Name: b.Name, ExamOnly: b.ExamOnly, QuestionCount: int32(b.QuestionCount)})
+	}
+	return out, nil
+}
+
+// CreateQuestion implements v1.QuizServer.
+func (s *QuizService) CreateQuestion(ctx context.Context, req *v1.QuestionInput) (*v1.Question, error) {
+	q, err := s.uc.CreateQuestion(ctx, questionFromAPI(req))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return questionToAPI(q), nil
+}
+
+// UpdateQuestion implements v1.QuizServer.
+func (s *QuizService) UpdateQuestion(ctx context.Context, req *v1.UpdateQuestionRequest) (*v1.Question, error) {
+	q := questionFromAPI(req.Question)
+	q.ID = req.Id
+	out, err := s.uc.UpdateQuestion(ctx, q)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return questionToAPI(out), nil
+}
+
+// ListQuestions implements v1.QuizServer.
+func (s *QuizService) ListQuestions(ctx context.Context, req *v1.ListQuestionsRequest) (*v1.ListQuestionsReply, error) {
+	qs, err := s.uc.ListQuestions(ctx, req.BankId)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListQuestionsReply{}
+	for _, q := range qs {
+		out.Questions = append(out.Questions, questionToAPI(q))
+	}
+	return out, nil
+}
+
+// CreatePaper implements v1.QuizServer.
+func (s *QuizService) CreatePaper(ctx context.Context, req *v1.CreatePaperRequest) (*v1.Paper, error) {
+	var items []biz.PaperItem
+	for _, it := range req.Items {
+		items = append(items, biz.PaperItem{QuestionID: it.QuestionId, Points: it.Points})
+	}
+	var rules []biz.PaperRule
+	for _, r := range req.Rules {
+		rules = append(rules, biz.PaperRule{BankID: r.BankId, Tags: r.Tags, Difficulty: int(r.Difficulty), Type: typeFromAPI(r.Type), Count: int(r.Count), Points: r.Points})
+	}
+	p, err := s.uc.CreatePaper(ctx, req.Title, items, rules)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	n, pts := 0, 0.0
+	for _, it := range p.Items {
+		n, pts = n+1, pts+it.Points
+	}
+	for _, r := range p.Rules {
+		n, pts = n+r.Count, pts+float64(r.Count)*r.Points
+	}
+	return &v1.Paper{Id: p.ID, Title: p.Title, Random: p.Random(), QuestionCount: int32(n), TotalPoints: pts}, nil
+}
+
+func parseTime(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, biz.Invalid(field, "时间格式应为 RFC 3339，如 2026-12-01T09:00:00+08:00")
+	}
+	return t, nil
+}
+
+// CreateExam implements v1.QuizServer.
+func (s *QuizService) CreateExam(ctx context.Context, req *v1.CreateExamRequest) (*v1.Exam, error) {
+	opens, err := parseTime("opens_at", req.OpensAt)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	closes, err := parseTime("closes_at", req.ClosesAt)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	e := &biz.Exam{PaperID: req.PaperId, Title: req.Title, OpensAt: opens, ClosesAt: closes,
+		Duration: time.Duration(req.DurationMinutes) * time.Minute, AttemptsAllowed: int(req.AttemptsAllowed), PassMark: req.PassMark,
+		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, TargetOrgIDs: req.TargetOrgIds}
+	for k, v := range policyToAPI {
+		if v == req.ResultsPolicy {
+			e.ResultsPolicy = k
+		}
+	}
+	for k, v := range methodToAPI {
+		if v == req.GradingMethod {
+			e.GradingMethod = k
+		}
+	}
+	out, err := s.uc.CreateExam(ctx, e)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return examToAPI(out), nil
+}
+
+// GetExam implements v1.QuizServer.
+func (s *QuizService) GetExam(ctx context.Context, req *v1.IdRequest) (*v1.Exam, error) {
+	e, err := s.uc.GetExam(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return examToAPI(e), nil
+}
+
+// ListMyExams implements v1.QuizServer.
+func (s *QuizService) ListMyExams(ctx context.Context, _ *emptypb.Empty) (*v1.ListMyExamsReply, error) {
+	mine, err := s.uc.MyExams(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListMyExamsReply{}
+	for _, m := range mine {
+		out.Exams = append(out.Exams, &v1.MyExam{Exam: examToAPI(m.Exam), AttemptsUsed: int32(len(m.Attempts)), Score: m.Score})
+	}
+	return out, nil
+}
+
+// StartAttempt implements v1.QuizServer.
+func (s *QuizService) StartAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.uc.Start(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// GetAttempt implements v1.QuizServer.
+func (s *QuizService) GetAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.uc.Get(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// SaveAnswer implements v1.QuizServer.
+func (s *QuizService) SaveAnswer(ctx context.Context, req *v1.SaveAnswerRequest) (*v1.SaveAnswerReply, error) {
+	v, left, err := s.uc.SaveAnswer(ctx, req.AttemptId, int(req.QuestionNo), biz.Answer{Choices: req.Value.Choices, Text: req.Value.Text, Version: req.Version})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.SaveAnswerReply{Version: v, RemainingSeconds: int64(left / time.Second)}, nil
+}
+
+// ReportFocusLoss implements v1.QuizServer.
+func (s *QuizService) ReportFocusLoss(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.uc.FocusLoss(ctx, req.Id))
+}
+
+// SubmitAttempt implements v1.QuizServer.
+func (s *QuizService) SubmitAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.uc.Submit(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// ListAttempts implements v1.QuizServer (managers only; they see scores regardless of policy).
+func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.ListAttemptsReply, error) {
+	as, err := s.uc.ListAttempts(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListAttemptsReply{}
+	for _, a := range as {
+		sum := &v1.AttemptSummary{Id: a.ID, UserId: a.UserID, Number: int32(a.Number), Status: a.Status, Score: a.Score,
+			MaxScore: a.MaxScore, FocusLosses: int32(a.FocusLosses), NeedsReview: a.NeedsReview()}
+		if a.SubmittedAt != nil {
+			sum.SubmittedAt = ts(*a.SubmittedAt)
+		}
+		out.Attempts = append(out.Attempts, sum)
+	}
+	return out, nil
+}
+
+// ScoreEssay implements v1.QuizServer.
+func (s *QuizService) ScoreEssay(ctx context.Context, req *v1.ScoreEssayRequest) (*v1.AttemptView, error) {
+	a, e, err := s.uc.ScoreEssay(ctx, req.AttemptId, int(req.QuestionNo), req.Score, req.Comment)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// Tasks runs the quiz service's Asynq handlers.
+type Tasks struct{ uc *biz.Usecase }
+
+// NewTasks wires the handlers.
+func NewTasks(uc *biz.Usecase) *Tasks { return &Tasks{uc: uc} }
+
+func attemptID(t *asynq.Task) (int64, error) {
+	var p data.AttemptPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.AttemptID <= 0 {
+		return 0, fmt.Errorf("%s: bad payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	}
+	return p.AttemptID, nil
+}
+
+// Grade handles quiz:grade.
+func (t *Tasks) Grade(ctx context.Context, task *asynq.Task) error {
+	id, err := attemptID(task)
+	if err != nil {
+		return err
+	}
+	return t.uc.Grade(ctx, id)
+}
+
+// Autosubmit handles quiz:autosubmit.
+func (t *Tasks) Autosubmit(ctx context.Context, task *asynq.Task) error {
+	id, err := attemptID(task)
+	if err != nil {
+		return err
+	}
+	return t.uc.Autosubmit(ctx, id)
+}
