@@ -47,92 +47,45 @@ type ImportResult struct {
 	DryRun  bool
 }
 
-// column describes one template column: its Chinese header, accepted aliases, and whether it
-// must be present.
-type column struct {
-	key      string
-	header   string
-	aliases  []string
-	required bool
-	example  string
-	note     string
+var orgColumns = []sheet.Column{
+	{Key: "code", Header: "组织编码", Required: true, Example: "DW001-ZB01", Note: "全系统唯一，字母、数字、下划线或短横线，最长64位"},
+	{Key: "name", Header: "组织名称", Required: true, Example: "第一党支部", Note: "最长100字"},
+	{Key: "type", Header: "组织类型", Required: true, Example: "党支部", Note: "党委、党总支 或 党支部"},
+	{Key: "parent_code", Header: "上级组织编码", Aliases: []string{"parent"}, Example: "DW001", Note: "已存在的组织编码或本文件中出现的组织编码；留空表示顶级组织（仅系统管理员）"},
 }
 
-// columnIndex maps column keys to positions in a file's header; missing optional columns are -1.
-type columnIndex struct {
-	pos     map[string]int
-	headers map[string]string
+var memberColumns = []sheet.Column{
+	{Key: "username", Header: "用户名", Required: true, Example: "zhangsan", Note: "登录名，全系统唯一，字母、数字及 _ . @ -，2-64位"},
+	{Key: "display_name", Header: "姓名", Aliases: []string{"name"}, Required: true, Example: "张三", Note: "最长64字"},
+	{Key: "phone", Header: "手机号", Example: "13800138000", Note: "11位手机号，全系统唯一，可用于登录"},
+	{Key: "org_code", Header: "所属组织编码", Example: "DW001-ZB01", Note: "留空则使用导入时选择的默认组织"},
+	{Key: "roles", Header: "角色", Example: "党员", Note: "党员、培训管理员、组织管理员，多个用逗号分隔；留空为党员"},
+	{Key: "gender", Header: "性别", Example: "男", Note: "男 或 女"},
+	{Key: "birth_date", Header: "出生日期", Example: "1990-01-01", Note: "格式 YYYY-MM-DD"},
+	{Key: "ethnicity", Header: "民族", Example: "汉族", Note: ""},
+	{Key: "education", Header: "学历", Example: "本科", Note: ""},
+	{Key: "national_id", Header: "身份证号", Example: "11010519491231002X", Note: "18位居民身份证号，加密存储，全系统唯一"},
+	{Key: "application_date", Header: "递交入党申请书日期", Aliases: []string{"申请入党日期"}, Example: "2015-03-01", Note: "格式 YYYY-MM-DD"},
+	{Key: "joined_date", Header: "入党日期", Example: "2017-07-01", Note: "格式 YYYY-MM-DD"},
+	{Key: "full_member_date", Header: "转正日期", Example: "2018-07-01", Note: "格式 YYYY-MM-DD"},
+	{Key: "stage", Header: "发展阶段", Example: "正式党员", Note: "入党申请人、入党积极分子、发展对象、预备党员、正式党员；留空为无"},
 }
 
-func resolveColumns(header []string, cols []column, ie *ImportError) columnIndex {
-	idx := columnIndex{pos: map[string]int{}, headers: map[string]string{}}
-	seen := map[string]int{}
-	for i, h := range header {
-		seen[strings.ToLower(strings.TrimSpace(h))] = i
+// resolveColumns maps a file's header to the template's columns, reporting every missing
+// required column on row 1.
+func resolveColumns(header []string, cols []sheet.Column, ie *ImportError) sheet.Columns {
+	c, missing := sheet.Resolve(header, cols)
+	for _, h := range missing {
+		ie.add(1, h, "缺少必填列“%s”", h)
 	}
-	for _, c := range cols {
-		idx.headers[c.key] = c.header
-		idx.pos[c.key] = -1
-		for _, name := range append([]string{c.header, c.key}, c.aliases...) {
-			if i, ok := seen[strings.ToLower(name)]; ok {
-				idx.pos[c.key] = i
-				break
-			}
-		}
-		if idx.pos[c.key] < 0 && c.required {
-			ie.add(1, c.header, "缺少必填列“%s”", c.header)
-		}
-	}
-	return idx
-}
-
-func (ci columnIndex) get(row []string, key string) string { return sheet.Cell(row, ci.pos[key]) }
-
-func templateOf(name string, cols []column) sheet.Template {
-	t := sheet.Template{Name: name}
-	for _, c := range cols {
-		note := c.note
-		if c.required {
-			note = "必填。" + note
-		} else {
-			note = "选填。" + note
-		}
-		t.Header = append(t.Header, c.header)
-		t.Example = append(t.Example, c.example)
-		t.Notes = append(t.Notes, note)
-	}
-	return t
-}
-
-var orgColumns = []column{
-	{key: "code", header: "组织编码", required: true, example: "DW001-ZB01", note: "全系统唯一，字母、数字、下划线或短横线，最长64位"},
-	{key: "name", header: "组织名称", required: true, example: "第一党支部", note: "最长100字"},
-	{key: "type", header: "组织类型", required: true, example: "党支部", note: "党委、党总支 或 党支部"},
-	{key: "parent_code", header: "上级组织编码", aliases: []string{"parent"}, example: "DW001", note: "已存在的组织编码或本文件中出现的组织编码；留空表示顶级组织（仅系统管理员）"},
-}
-
-var memberColumns = []column{
-	{key: "username", header: "用户名", required: true, example: "zhangsan", note: "登录名，全系统唯一，字母、数字及 _ . @ -，2-64位"},
-	{key: "display_name", header: "姓名", aliases: []string{"name"}, required: true, example: "张三", note: "最长64字"},
-	{key: "phone", header: "手机号", example: "13800138000", note: "11位手机号，全系统唯一，可用于登录"},
-	{key: "org_code", header: "所属组织编码", example: "DW001-ZB01", note: "留空则使用导入时选择的默认组织"},
-	{key: "roles", header: "角色", example: "党员", note: "党员、培训管理员、组织管理员，多个用逗号分隔；留空为党员"},
-	{key: "gender", header: "性别", example: "男", note: "男 或 女"},
-	{key: "birth_date", header: "出生日期", example: "1990-01-01", note: "格式 YYYY-MM-DD"},
-	{key: "ethnicity", header: "民族", example: "汉族", note: ""},
-	{key: "education", header: "学历", example: "本科", note: ""},
-	{key: "national_id", header: "身份证号", example: "11010519491231002X", note: "18位居民身份证号，加密存储，全系统唯一"},
-	{key: "application_date", header: "递交入党申请书日期", aliases: []string{"申请入党日期"}, example: "2015-03-01", note: "格式 YYYY-MM-DD"},
-	{key: "joined_date", header: "入党日期", example: "2017-07-01", note: "格式 YYYY-MM-DD"},
-	{key: "full_member_date", header: "转正日期", example: "2018-07-01", note: "格式 YYYY-MM-DD"},
-	{key: "stage", header: "发展阶段", example: "正式党员", note: "入党申请人、入党积极分子、发展对象、预备党员、正式党员；留空为无"},
+	return c
 }
 
 // OrgTemplate is the downloadable template for org imports.
-func OrgTemplate() sheet.Template { return templateOf("组织导入", orgColumns) }
+func OrgTemplate() sheet.Template { return sheet.TemplateOf("组织导入", orgColumns) }
 
 // MemberTemplate is the downloadable template for member imports.
-func MemberTemplate() sheet.Template { return templateOf("人员导入", memberColumns) }
+func MemberTemplate() sheet.Template { return sheet.TemplateOf("人员导入", memberColumns) }
 
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
@@ -175,7 +128,7 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 	var codes []string
 	for i, r := range t.Rows {
 		n := i + 2
-		or := &orgRow{row: n, code: ci.get(r, "code"), name: ci.get(r, "name"), pcode: ci.get(r, "parent_code")}
+		or := &orgRow{row: n, code: ci.Get(r, "code"), name: ci.Get(r, "name"), pcode: ci.Get(r, "parent_code")}
 		switch {
 		case or.code == "":
 			ie.add(n, "组织编码", "不能为空")
@@ -191,7 +144,7 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 		} else if utf8.RuneCountInString(or.name) > 100 {
 			ie.add(n, "组织名称", "最长100字")
 		}
-		typ, ok := parseOrgType(ci.get(r, "type"))
+		typ, ok := parseOrgType(ci.Get(r, "type"))
 		if !ok {
 			ie.add(n, "组织类型", "应为 党委、党总支 或 党支部")
 		}
@@ -396,14 +349,14 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 		}
 		var orgCodes, usernames, phones, hashes []string
 		for _, r := range t.Rows {
-			if c := ci.get(r, "org_code"); c != "" {
+			if c := ci.Get(r, "org_code"); c != "" {
 				orgCodes = append(orgCodes, c)
 			}
-			usernames = append(usernames, ci.get(r, "username"))
-			if ph := ci.get(r, "phone"); ph != "" {
+			usernames = append(usernames, ci.Get(r, "username"))
+			if ph := ci.Get(r, "phone"); ph != "" {
 				phones = append(phones, ph)
 			}
-			if id := strings.ToUpper(ci.get(r, "national_id")); id != "" {
+			if id := strings.ToUpper(ci.Get(r, "national_id")); id != "" {
 				hashes = append(hashes, uc.ids.Hash(id))
 			}
 		}
@@ -426,7 +379,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 		for i, r := range t.Rows {
 			n := i + 2
 			errsBefore := ie.Total
-			username := ci.get(r, "username")
+			username := ci.Get(r, "username")
 			switch {
 			case validateUsername(username) != nil:
 				ie.add(n, "用户名", "%s", validateUsername(username).(*FieldError).Reason)
@@ -437,11 +390,11 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			default:
 				seenUser[strings.ToLower(username)] = n
 			}
-			name := ci.get(r, "display_name")
+			name := ci.Get(r, "display_name")
 			if name == "" || utf8.RuneCountInString(name) > 64 {
 				ie.add(n, "姓名", "不能为空，最长64字")
 			}
-			phone := ci.get(r, "phone")
+			phone := ci.Get(r, "phone")
 			if phone != "" {
 				switch {
 				case !phonePattern.MatchString(phone):
@@ -455,7 +408,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 				}
 			}
 			org := defaultOrg
-			if code := ci.get(r, "org_code"); code != "" {
+			if code := ci.Get(r, "org_code"); code != "" {
 				org = orgs[code]
 				if org == nil {
 					ie.add(n, "所属组织编码", "组织 %s 不存在", code)
@@ -466,7 +419,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			} else if org == nil {
 				ie.add(n, "所属组织编码", "不能为空（未选择默认组织）")
 			}
-			roles, ok := parseRoles(ci.get(r, "roles"))
+			roles, ok := parseRoles(ci.Get(r, "roles"))
 			if !ok {
 				ie.add(n, "角色", "应为 党员、培训管理员 或 组织管理员")
 			} else if org != nil {
@@ -476,19 +429,19 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 					}
 				}
 			}
-			gender, ok := parseGender(ci.get(r, "gender"))
+			gender, ok := parseGender(ci.Get(r, "gender"))
 			if !ok {
 				ie.add(n, "性别", "应为 男 或 女")
 			}
 			var dates [4]string
 			for j, key := range []string{"birth_date", "application_date", "joined_date", "full_member_date"} {
-				d, ok := normaliseDate(ci.get(r, key))
+				d, ok := normaliseDate(ci.Get(r, key))
 				if !ok {
-					ie.add(n, ci.headers[key], "日期格式应为 YYYY-MM-DD")
+					ie.add(n, ci.Header(key), "日期格式应为 YYYY-MM-DD")
 				}
 				dates[j] = d
 			}
-			nid := strings.ToUpper(ci.get(r, "national_id"))
+			nid := strings.ToUpper(ci.Get(r, "national_id"))
 			if nid != "" {
 				h := uc.ids.Hash(nid)
 				switch {
@@ -502,7 +455,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 					seenID[h] = n
 				}
 			}
-			stage, ok := stageNames[ci.get(r, "stage")]
+			stage, ok := stageNames[ci.Get(r, "stage")]
 			if !ok {
 				ie.add(n, "发展阶段", "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员")
 			}
@@ -512,7 +465,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			a, err := uc.buildAccount(NewAccount{
 				Username: username, Phone: phone, DisplayName: name, Roles: roles,
 				Profile: ProfileInput{
-					Gender: gender, BirthDate: dates[0], Ethnicity: ci.get(r, "ethnicity"), Education: ci.get(r, "education"),
+					Gender: gender, BirthDate: dates[0], Ethnicity: ci.Get(r, "ethnicity"), Education: ci.Get(r, "education"),
 					NationalID: nid, ApplicationDate: dates[1], JoinedDate: dates[2], FullMemberDate: dates[3], Stage: stage,
 				},
 			}, org, hash, true)

@@ -551,17 +551,17 @@ func TestImportMembersAllOrNothingOnRepoFailure(t *testing.T) {
 func TestTemplatesMatchColumns(t *testing.T) {
 	for _, tc := range []struct {
 		tpl  sheet.Template
-		cols []column
+		cols []sheet.Column
 	}{{OrgTemplate(), orgColumns}, {MemberTemplate(), memberColumns}} {
 		if len(tc.tpl.Header) != len(tc.cols) || len(tc.tpl.Example) != len(tc.cols) || len(tc.tpl.Notes) != len(tc.cols) {
 			t.Fatalf("template %s has mismatched lengths", tc.tpl.Name)
 		}
 		for i, c := range tc.cols {
 			prefix := "选填。"
-			if c.required {
+			if c.Required {
 				prefix = "必填。"
 			}
-			if tc.tpl.Header[i] != c.header || !strings.HasPrefix(tc.tpl.Notes[i], prefix) {
+			if tc.tpl.Header[i] != c.Header || !strings.HasPrefix(tc.tpl.Notes[i], prefix) {
 				t.Errorf("%s column %d = %q / %q", tc.tpl.Name, i, tc.tpl.Header[i], tc.tpl.Notes[i])
 			}
 		}
