@@ -33,6 +33,8 @@ test-go:
 fuzz: ## run each fuzz target briefly (FUZZTIME=10s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pkg/sheet
 	$(GO) test -run '^$$' -fuzz '^FuzzImportMembers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./app/org/internal/biz
+	$(GO) test -run '^$$' -fuzz '^FuzzReaders$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./pkg/media
+	$(GO) test -run '^$$' -fuzz '^FuzzQuestionRows$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./app/quiz/internal/biz
 
 $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $(TOOLS)/protoc-gen-go-http $(TOOLS)/protoc-gen-go-errors: go.mod go.sum $(wildcard cmd/*/*.go)
 	@mkdir -p $(TOOLS)

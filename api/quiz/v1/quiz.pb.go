@@ -2444,6 +2444,642 @@ func (x *ScoreEssayRequest) GetComment() string {
 	return ""
 }
 
+type ImportQuestionsRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	BankId int64                  `protobuf:"varint,1,opt,name=bank_id,json=bankId,proto3" json:"bank_id,omitempty"`
+	// "xlsx" or "csv".
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	Content       []byte `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	DryRun        bool   `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportQuestionsRequest) Reset() {
+	*x = ImportQuestionsRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportQuestionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportQuestionsRequest) ProtoMessage() {}
+
+func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
+func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ImportQuestionsRequest) GetBankId() int64 {
+	if x != nil {
+		return x.BankId
+	}
+	return 0
+}
+
+func (x *ImportQuestionsRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ImportQuestionsRequest) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *ImportQuestionsRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+type ImportQuestionsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          int32                  `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	Created       int32                  `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	DryRun        bool                   `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportQuestionsReply) Reset() {
+	*x = ImportQuestionsReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportQuestionsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportQuestionsReply) ProtoMessage() {}
+
+func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
+func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ImportQuestionsReply) GetRows() int32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *ImportQuestionsReply) GetCreated() int32 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *ImportQuestionsReply) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// RowError names one problem in an import file (row 1 is the header).
+type RowError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Row           int32                  `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	Column        string                 `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RowError) Reset() {
+	*x = RowError{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RowError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RowError) ProtoMessage() {}
+
+func (x *RowError) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RowError.ProtoReflect.Descriptor instead.
+func (*RowError) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *RowError) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *RowError) GetColumn() string {
+	if x != nil {
+		return x.Column
+	}
+	return ""
+}
+
+func (x *RowError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ImportErrorReport is the JSON carried in metadata "errors" of an IMPORT_INVALID error.
+type ImportErrorReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Errors        []*RowError            `protobuf:"bytes,1,rep,name=errors,proto3" json:"errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportErrorReport) Reset() {
+	*x = ImportErrorReport{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportErrorReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportErrorReport) ProtoMessage() {}
+
+func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
+func (*ImportErrorReport) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ImportErrorReport) GetErrors() []*RowError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+type FileReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FileName      string                 `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Content       []byte                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileReply) Reset() {
+	*x = FileReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileReply) ProtoMessage() {}
+
+func (x *FileReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
+func (*FileReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *FileReply) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *FileReply) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *FileReply) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+type ScoreBucket struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower bound of the bucket as a percentage of the maximum (0, 10, … 90; 90 includes 100).
+	FromPercent   int32 `protobuf:"varint,1,opt,name=from_percent,json=fromPercent,proto3" json:"from_percent,omitempty"`
+	Count         int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScoreBucket) Reset() {
+	*x = ScoreBucket{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScoreBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScoreBucket) ProtoMessage() {}
+
+func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
+func (*ScoreBucket) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ScoreBucket) GetFromPercent() int32 {
+	if x != nil {
+		return x.FromPercent
+	}
+	return 0
+}
+
+func (x *ScoreBucket) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type OrgPassRate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgPath       string                 `protobuf:"bytes,1,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Participants  int32                  `protobuf:"varint,2,opt,name=participants,proto3" json:"participants,omitempty"`
+	Passed        int32                  `protobuf:"varint,3,opt,name=passed,proto3" json:"passed,omitempty"`
+	PassRate      float64                `protobuf:"fixed64,4,opt,name=pass_rate,json=passRate,proto3" json:"pass_rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgPassRate) Reset() {
+	*x = OrgPassRate{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgPassRate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgPassRate) ProtoMessage() {}
+
+func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
+func (*OrgPassRate) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *OrgPassRate) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *OrgPassRate) GetParticipants() int32 {
+	if x != nil {
+		return x.Participants
+	}
+	return 0
+}
+
+func (x *OrgPassRate) GetPassed() int32 {
+	if x != nil {
+		return x.Passed
+	}
+	return 0
+}
+
+func (x *OrgPassRate) GetPassRate() float64 {
+	if x != nil {
+		return x.PassRate
+	}
+	return 0
+}
+
+type QuestionStat struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId int64                  `protobuf:"varint,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	StemHtml   string                 `protobuf:"bytes,2,opt,name=stem_html,json=stemHtml,proto3" json:"stem_html,omitempty"`
+	Answered   int32                  `protobuf:"varint,3,opt,name=answered,proto3" json:"answered,omitempty"`
+	// Mean score / max score (0–1): how easy the question was.
+	Facility float64 `protobuf:"fixed64,4,opt,name=facility,proto3" json:"facility,omitempty"`
+	// Correlation between this question's score and the rest of the test (−1–1); high values
+	// separate strong from weak candidates, as Moodle's discrimination index.
+	Discrimination float64 `protobuf:"fixed64,5,opt,name=discrimination,proto3" json:"discrimination,omitempty"`
+	// The wrong option chosen most often (choice questions), with its count.
+	TopWrongOption string `protobuf:"bytes,6,opt,name=top_wrong_option,json=topWrongOption,proto3" json:"top_wrong_option,omitempty"`
+	TopWrongCount  int32  `protobuf:"varint,7,opt,name=top_wrong_count,json=topWrongCount,proto3" json:"top_wrong_count,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *QuestionStat) Reset() {
+	*x = QuestionStat{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuestionStat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuestionStat) ProtoMessage() {}
+
+func (x *QuestionStat) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
+func (*QuestionStat) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *QuestionStat) GetQuestionId() int64 {
+	if x != nil {
+		return x.QuestionId
+	}
+	return 0
+}
+
+func (x *QuestionStat) GetStemHtml() string {
+	if x != nil {
+		return x.StemHtml
+	}
+	return ""
+}
+
+func (x *QuestionStat) GetAnswered() int32 {
+	if x != nil {
+		return x.Answered
+	}
+	return 0
+}
+
+func (x *QuestionStat) GetFacility() float64 {
+	if x != nil {
+		return x.Facility
+	}
+	return 0
+}
+
+func (x *QuestionStat) GetDiscrimination() float64 {
+	if x != nil {
+		return x.Discrimination
+	}
+	return 0
+}
+
+func (x *QuestionStat) GetTopWrongOption() string {
+	if x != nil {
+		return x.TopWrongOption
+	}
+	return ""
+}
+
+func (x *QuestionStat) GetTopWrongCount() int32 {
+	if x != nil {
+		return x.TopWrongCount
+	}
+	return 0
+}
+
+type ExamStats struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExamId        int64                  `protobuf:"varint,1,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
+	TargetedHint  int32                  `protobuf:"varint,2,opt,name=targeted_hint,json=targetedHint,proto3" json:"targeted_hint,omitempty"`
+	Participants  int32                  `protobuf:"varint,3,opt,name=participants,proto3" json:"participants,omitempty"`
+	Attempts      int32                  `protobuf:"varint,4,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	Graded        int32                  `protobuf:"varint,5,opt,name=graded,proto3" json:"graded,omitempty"`
+	MeanScore     float64                `protobuf:"fixed64,6,opt,name=mean_score,json=meanScore,proto3" json:"mean_score,omitempty"`
+	MaxScore      float64                `protobuf:"fixed64,7,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
+	PassRate      float64                `protobuf:"fixed64,8,opt,name=pass_rate,json=passRate,proto3" json:"pass_rate,omitempty"`
+	Distribution  []*ScoreBucket         `protobuf:"bytes,9,rep,name=distribution,proto3" json:"distribution,omitempty"`
+	ByOrg         []*OrgPassRate         `protobuf:"bytes,10,rep,name=by_org,json=byOrg,proto3" json:"by_org,omitempty"`
+	Questions     []*QuestionStat        `protobuf:"bytes,11,rep,name=questions,proto3" json:"questions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExamStats) Reset() {
+	*x = ExamStats{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExamStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExamStats) ProtoMessage() {}
+
+func (x *ExamStats) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
+func (*ExamStats) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ExamStats) GetExamId() int64 {
+	if x != nil {
+		return x.ExamId
+	}
+	return 0
+}
+
+func (x *ExamStats) GetTargetedHint() int32 {
+	if x != nil {
+		return x.TargetedHint
+	}
+	return 0
+}
+
+func (x *ExamStats) GetParticipants() int32 {
+	if x != nil {
+		return x.Participants
+	}
+	return 0
+}
+
+func (x *ExamStats) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *ExamStats) GetGraded() int32 {
+	if x != nil {
+		return x.Graded
+	}
+	return 0
+}
+
+func (x *ExamStats) GetMeanScore() float64 {
+	if x != nil {
+		return x.MeanScore
+	}
+	return 0
+}
+
+func (x *ExamStats) GetMaxScore() float64 {
+	if x != nil {
+		return x.MaxScore
+	}
+	return 0
+}
+
+func (x *ExamStats) GetPassRate() float64 {
+	if x != nil {
+		return x.PassRate
+	}
+	return 0
+}
+
+func (x *ExamStats) GetDistribution() []*ScoreBucket {
+	if x != nil {
+		return x.Distribution
+	}
+	return nil
+}
+
+func (x *ExamStats) GetByOrg() []*OrgPassRate {
+	if x != nil {
+		return x.ByOrg
+	}
+	return nil
+}
+
+func (x *ExamStats) GetQuestions() []*QuestionStat {
+	if x != nil {
+		return x.Questions
+	}
+	return nil
+}
+
 var File_api_quiz_v1_quiz_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_quiz_proto_rawDesc = "" +
@@ -2657,7 +3293,58 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\vquestion_no\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02 \x00R\n" +
 	"questionNo\x12$\n" +
 	"\x05score\x18\x03 \x01(\x01B\x0e\xbaH\v\x12\t)\x00\x00\x00\x00\x00\x00\x00\x00R\x05score\x12\"\n" +
-	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment*r\n" +
+	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"\xa5\x01\n" +
+	"\x16ImportQuestionsRequest\x12 \n" +
+	"\abank_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x06bankId\x12(\n" +
+	"\x06format\x18\x02 \x01(\tB\x10\xbaH\rr\vR\x04xlsxR\x03csvR\x06format\x12&\n" +
+	"\acontent\x18\x03 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\x80\n" +
+	"R\acontent\x12\x17\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"]\n" +
+	"\x14ImportQuestionsReply\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x18\n" +
+	"\acreated\x18\x02 \x01(\x05R\acreated\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"L\n" +
+	"\bRowError\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x16\n" +
+	"\x06column\x18\x02 \x01(\tR\x06column\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"B\n" +
+	"\x11ImportErrorReport\x12-\n" +
+	"\x06errors\x18\x01 \x03(\v2\x15.api.quiz.v1.RowErrorR\x06errors\"e\n" +
+	"\tFileReply\x12\x1b\n" +
+	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"F\n" +
+	"\vScoreBucket\x12!\n" +
+	"\ffrom_percent\x18\x01 \x01(\x05R\vfromPercent\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\x81\x01\n" +
+	"\vOrgPassRate\x12\x19\n" +
+	"\borg_path\x18\x01 \x01(\tR\aorgPath\x12\"\n" +
+	"\fparticipants\x18\x02 \x01(\x05R\fparticipants\x12\x16\n" +
+	"\x06passed\x18\x03 \x01(\x05R\x06passed\x12\x1b\n" +
+	"\tpass_rate\x18\x04 \x01(\x01R\bpassRate\"\xfe\x01\n" +
+	"\fQuestionStat\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\x03R\n" +
+	"questionId\x12\x1b\n" +
+	"\tstem_html\x18\x02 \x01(\tR\bstemHtml\x12\x1a\n" +
+	"\banswered\x18\x03 \x01(\x05R\banswered\x12\x1a\n" +
+	"\bfacility\x18\x04 \x01(\x01R\bfacility\x12&\n" +
+	"\x0ediscrimination\x18\x05 \x01(\x01R\x0ediscrimination\x12(\n" +
+	"\x10top_wrong_option\x18\x06 \x01(\tR\x0etopWrongOption\x12&\n" +
+	"\x0ftop_wrong_count\x18\a \x01(\x05R\rtopWrongCount\"\xa2\x03\n" +
+	"\tExamStats\x12\x17\n" +
+	"\aexam_id\x18\x01 \x01(\x03R\x06examId\x12#\n" +
+	"\rtargeted_hint\x18\x02 \x01(\x05R\ftargetedHint\x12\"\n" +
+	"\fparticipants\x18\x03 \x01(\x05R\fparticipants\x12\x1a\n" +
+	"\battempts\x18\x04 \x01(\x05R\battempts\x12\x16\n" +
+	"\x06graded\x18\x05 \x01(\x05R\x06graded\x12\x1d\n" +
+	"\n" +
+	"mean_score\x18\x06 \x01(\x01R\tmeanScore\x12\x1b\n" +
+	"\tmax_score\x18\a \x01(\x01R\bmaxScore\x12\x1b\n" +
+	"\tpass_rate\x18\b \x01(\x01R\bpassRate\x12<\n" +
+	"\fdistribution\x18\t \x03(\v2\x18.api.quiz.v1.ScoreBucketR\fdistribution\x12/\n" +
+	"\x06by_org\x18\n" +
+	" \x03(\v2\x18.api.quiz.v1.OrgPassRateR\x05byOrg\x127\n" +
+	"\tquestions\x18\v \x03(\v2\x19.api.quiz.v1.QuestionStatR\tquestions*r\n" +
 	"\fQuestionType\x12\x1d\n" +
 	"\x19QUESTION_TYPE_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -2678,14 +3365,16 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xfe\f\n" +
+	"\x05NEVER\x10\x032\xe5\x0f\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
 	"\tListBanks\x12\x1d.api.quiz.v1.ListBanksRequest\x1a\x1b.api.quiz.v1.ListBanksReply\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/banks\x12m\n" +
 	"\x0eCreateQuestion\x12\x1a.api.quiz.v1.QuestionInput\x1a\x15.api.quiz.v1.Question\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/banks/{bank_id}/questions\x12j\n" +
 	"\x0eUpdateQuestion\x12\".api.quiz.v1.UpdateQuestionRequest\x1a\x15.api.quiz.v1.Question\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\x1a\x12/v1/questions/{id}\x12z\n" +
-	"\rListQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x1f.api.quiz.v1.ListQuestionsReply\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/banks/{bank_id}/questions\x12Y\n" +
+	"\rListQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x1f.api.quiz.v1.ListQuestionsReply\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/banks/{bank_id}/questions\x12\x8a\x01\n" +
+	"\x0fImportQuestions\x12#.api.quiz.v1.ImportQuestionsRequest\x1a!.api.quiz.v1.ImportQuestionsReply\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/banks/{bank_id}/questions:import\x12z\n" +
+	"\x0fExportQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x16.api.quiz.v1.FileReply\",\x82\xd3\xe4\x93\x02&\x12$/v1/banks/{bank_id}/questions:export\x12Y\n" +
 	"\vCreatePaper\x12\x1f.api.quiz.v1.CreatePaperRequest\x1a\x12.api.quiz.v1.Paper\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/papers\x12U\n" +
 	"\n" +
@@ -2699,7 +3388,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"SaveAnswer\x12\x1e.api.quiz.v1.SaveAnswerRequest\x1a\x1c.api.quiz.v1.SaveAnswerReply\":\x82\xd3\xe4\x93\x024:\x01*\x1a//v1/attempts/{attempt_id}/answers/{question_no}\x12j\n" +
 	"\x0fReportFocusLoss\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/attempts/{id}:focus-loss\x12f\n" +
 	"\rSubmitAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/attempts/{id}:submit\x12g\n" +
-	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\x88\x01\n" +
+	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
+	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
@@ -2716,42 +3406,51 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
-	(QuestionType)(0),             // 0: api.quiz.v1.QuestionType
-	(GradingMethod)(0),            // 1: api.quiz.v1.GradingMethod
-	(ResultsPolicy)(0),            // 2: api.quiz.v1.ResultsPolicy
-	(*IdRequest)(nil),             // 3: api.quiz.v1.IdRequest
-	(*Bank)(nil),                  // 4: api.quiz.v1.Bank
-	(*CreateBankRequest)(nil),     // 5: api.quiz.v1.CreateBankRequest
-	(*ListBanksRequest)(nil),      // 6: api.quiz.v1.ListBanksRequest
-	(*ListBanksReply)(nil),        // 7: api.quiz.v1.ListBanksReply
-	(*Option)(nil),                // 8: api.quiz.v1.Option
-	(*Blank)(nil),                 // 9: api.quiz.v1.Blank
-	(*QuestionInput)(nil),         // 10: api.quiz.v1.QuestionInput
-	(*UpdateQuestionRequest)(nil), // 11: api.quiz.v1.UpdateQuestionRequest
-	(*Question)(nil),              // 12: api.quiz.v1.Question
-	(*ListQuestionsRequest)(nil),  // 13: api.quiz.v1.ListQuestionsRequest
-	(*ListQuestionsReply)(nil),    // 14: api.quiz.v1.ListQuestionsReply
-	(*PaperItem)(nil),             // 15: api.quiz.v1.PaperItem
-	(*PaperRule)(nil),             // 16: api.quiz.v1.PaperRule
-	(*CreatePaperRequest)(nil),    // 17: api.quiz.v1.CreatePaperRequest
-	(*Paper)(nil),                 // 18: api.quiz.v1.Paper
-	(*CreateExamRequest)(nil),     // 19: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                  // 20: api.quiz.v1.Exam
-	(*MyExam)(nil),                // 21: api.quiz.v1.MyExam
-	(*ListMyExamsReply)(nil),      // 22: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),          // 23: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),           // 24: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),           // 25: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),        // 26: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),           // 27: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),     // 28: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),       // 29: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),        // 30: api.quiz.v1.AttemptSummary
-	(*ListAttemptsReply)(nil),     // 31: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),     // 32: api.quiz.v1.ScoreEssayRequest
-	(*emptypb.Empty)(nil),         // 33: google.protobuf.Empty
+	(QuestionType)(0),              // 0: api.quiz.v1.QuestionType
+	(GradingMethod)(0),             // 1: api.quiz.v1.GradingMethod
+	(ResultsPolicy)(0),             // 2: api.quiz.v1.ResultsPolicy
+	(*IdRequest)(nil),              // 3: api.quiz.v1.IdRequest
+	(*Bank)(nil),                   // 4: api.quiz.v1.Bank
+	(*CreateBankRequest)(nil),      // 5: api.quiz.v1.CreateBankRequest
+	(*ListBanksRequest)(nil),       // 6: api.quiz.v1.ListBanksRequest
+	(*ListBanksReply)(nil),         // 7: api.quiz.v1.ListBanksReply
+	(*Option)(nil),                 // 8: api.quiz.v1.Option
+	(*Blank)(nil),                  // 9: api.quiz.v1.Blank
+	(*QuestionInput)(nil),          // 10: api.quiz.v1.QuestionInput
+	(*UpdateQuestionRequest)(nil),  // 11: api.quiz.v1.UpdateQuestionRequest
+	(*Question)(nil),               // 12: api.quiz.v1.Question
+	(*ListQuestionsRequest)(nil),   // 13: api.quiz.v1.ListQuestionsRequest
+	(*ListQuestionsReply)(nil),     // 14: api.quiz.v1.ListQuestionsReply
+	(*PaperItem)(nil),              // 15: api.quiz.v1.PaperItem
+	(*PaperRule)(nil),              // 16: api.quiz.v1.PaperRule
+	(*CreatePaperRequest)(nil),     // 17: api.quiz.v1.CreatePaperRequest
+	(*Paper)(nil),                  // 18: api.quiz.v1.Paper
+	(*CreateExamRequest)(nil),      // 19: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                   // 20: api.quiz.v1.Exam
+	(*MyExam)(nil),                 // 21: api.quiz.v1.MyExam
+	(*ListMyExamsReply)(nil),       // 22: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),           // 23: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),            // 24: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),            // 25: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),         // 26: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),            // 27: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),      // 28: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),        // 29: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),         // 30: api.quiz.v1.AttemptSummary
+	(*ListAttemptsReply)(nil),      // 31: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),      // 32: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil), // 33: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),   // 34: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),               // 35: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),      // 36: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),              // 37: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),            // 38: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),            // 39: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),           // 40: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),              // 41: api.quiz.v1.ExamStats
+	(*emptypb.Empty)(nil),          // 42: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -2781,43 +3480,53 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	26, // 24: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
 	24, // 25: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
 	30, // 26: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	5,  // 27: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 28: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 29: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 30: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 31: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 32: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	19, // 33: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 34: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	33, // 35: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 36: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 37: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	28, // 38: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 39: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 40: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 41: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
-	32, // 42: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 43: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 44: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 45: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 46: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 47: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	18, // 48: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 49: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 50: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 51: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 52: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 53: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 54: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	33, // 55: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 56: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	31, // 57: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	27, // 58: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	43, // [43:59] is the sub-list for method output_type
-	27, // [27:43] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	35, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	38, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	39, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	40, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	5,  // 31: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 32: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 33: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 34: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 35: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	33, // 36: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 37: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 38: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	19, // 39: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 40: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	42, // 41: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 42: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 43: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	28, // 44: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 45: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 46: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 47: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
+	3,  // 48: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	32, // 49: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 50: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 51: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 52: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 53: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 54: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	34, // 55: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	37, // 56: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 57: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 58: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 59: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 60: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 61: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 62: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 63: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	42, // 64: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 65: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	31, // 66: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	41, // 67: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	27, // 68: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	50, // [50:69] is the sub-list for method output_type
+	31, // [31:50] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -2834,7 +3543,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   30,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	Quiz_CreateQuestion_FullMethodName  = "/api.quiz.v1.Quiz/CreateQuestion"
 	Quiz_UpdateQuestion_FullMethodName  = "/api.quiz.v1.Quiz/UpdateQuestion"
 	Quiz_ListQuestions_FullMethodName   = "/api.quiz.v1.Quiz/ListQuestions"
+	Quiz_ImportQuestions_FullMethodName = "/api.quiz.v1.Quiz/ImportQuestions"
+	Quiz_ExportQuestions_FullMethodName = "/api.quiz.v1.Quiz/ExportQuestions"
 	Quiz_CreatePaper_FullMethodName     = "/api.quiz.v1.Quiz/CreatePaper"
 	Quiz_CreateExam_FullMethodName      = "/api.quiz.v1.Quiz/CreateExam"
 	Quiz_GetExam_FullMethodName         = "/api.quiz.v1.Quiz/GetExam"
@@ -35,6 +37,7 @@ const (
 	Quiz_ReportFocusLoss_FullMethodName = "/api.quiz.v1.Quiz/ReportFocusLoss"
 	Quiz_SubmitAttempt_FullMethodName   = "/api.quiz.v1.Quiz/SubmitAttempt"
 	Quiz_ListAttempts_FullMethodName    = "/api.quiz.v1.Quiz/ListAttempts"
+	Quiz_GetExamStats_FullMethodName    = "/api.quiz.v1.Quiz/GetExamStats"
 	Quiz_ScoreEssay_FullMethodName      = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
@@ -51,6 +54,11 @@ type QuizClient interface {
 	// version they were given.
 	UpdateQuestion(ctx context.Context, in *UpdateQuestionRequest, opts ...grpc.CallOption) (*Question, error)
 	ListQuestions(ctx context.Context, in *ListQuestionsRequest, opts ...grpc.CallOption) (*ListQuestionsReply, error)
+	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
+	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
+	ImportQuestions(ctx context.Context, in *ImportQuestionsRequest, opts ...grpc.CallOption) (*ImportQuestionsReply, error)
+	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
+	ExportQuestions(ctx context.Context, in *ListQuestionsRequest, opts ...grpc.CallOption) (*FileReply, error)
 	CreatePaper(ctx context.Context, in *CreatePaperRequest, opts ...grpc.CallOption) (*Paper, error)
 	CreateExam(ctx context.Context, in *CreateExamRequest, opts ...grpc.CallOption) (*Exam, error)
 	GetExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Exam, error)
@@ -69,6 +77,9 @@ type QuizClient interface {
 	SubmitAttempt(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttemptView, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error)
+	// GetExamStats returns participation, score distribution, pass rate by org and per-question
+	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
+	GetExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ExamStats, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -125,6 +136,26 @@ func (c *quizClient) ListQuestions(ctx context.Context, in *ListQuestionsRequest
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListQuestionsReply)
 	err := c.cc.Invoke(ctx, Quiz_ListQuestions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) ImportQuestions(ctx context.Context, in *ImportQuestionsRequest, opts ...grpc.CallOption) (*ImportQuestionsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportQuestionsReply)
+	err := c.cc.Invoke(ctx, Quiz_ImportQuestions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) ExportQuestions(ctx context.Context, in *ListQuestionsRequest, opts ...grpc.CallOption) (*FileReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FileReply)
+	err := c.cc.Invoke(ctx, Quiz_ExportQuestions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +262,16 @@ func (c *quizClient) ListAttempts(ctx context.Context, in *IdRequest, opts ...gr
 	return out, nil
 }
 
+func (c *quizClient) GetExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ExamStats, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExamStats)
+	err := c.cc.Invoke(ctx, Quiz_GetExamStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -254,6 +295,11 @@ type QuizServer interface {
 	// version they were given.
 	UpdateQuestion(context.Context, *UpdateQuestionRequest) (*Question, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
+	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
+	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
+	ImportQuestions(context.Context, *ImportQuestionsRequest) (*ImportQuestionsReply, error)
+	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
+	ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
@@ -272,6 +318,9 @@ type QuizServer interface {
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error)
+	// GetExamStats returns participation, score distribution, pass rate by org and per-question
+	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
+	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -298,6 +347,12 @@ func (UnimplementedQuizServer) UpdateQuestion(context.Context, *UpdateQuestionRe
 }
 func (UnimplementedQuizServer) ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListQuestions not implemented")
+}
+func (UnimplementedQuizServer) ImportQuestions(context.Context, *ImportQuestionsRequest) (*ImportQuestionsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportQuestions not implemented")
+}
+func (UnimplementedQuizServer) ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportQuestions not implemented")
 }
 func (UnimplementedQuizServer) CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePaper not implemented")
@@ -328,6 +383,9 @@ func (UnimplementedQuizServer) SubmitAttempt(context.Context, *IdRequest) (*Atte
 }
 func (UnimplementedQuizServer) ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAttempts not implemented")
+}
+func (UnimplementedQuizServer) GetExamStats(context.Context, *IdRequest) (*ExamStats, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetExamStats not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -439,6 +497,42 @@ func _Quiz_ListQuestions_Handler(srv interface{}, ctx context.Context, dec func(
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).ListQuestions(ctx, req.(*ListQuestionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_ImportQuestions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportQuestionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ImportQuestions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ImportQuestions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ImportQuestions(ctx, req.(*ImportQuestionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_ExportQuestions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListQuestionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ExportQuestions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ExportQuestions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ExportQuestions(ctx, req.(*ListQuestionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -623,6 +717,24 @@ func _Quiz_ListAttempts_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_GetExamStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).GetExamStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_GetExamStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).GetExamStats(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -669,6 +781,14 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Quiz_ListQuestions_Handler,
 		},
 		{
+			MethodName: "ImportQuestions",
+			Handler:    _Quiz_ImportQuestions_Handler,
+		},
+		{
+			MethodName: "ExportQuestions",
+			Handler:    _Quiz_ExportQuestions_Handler,
+		},
+		{
 			MethodName: "CreatePaper",
 			Handler:    _Quiz_CreatePaper_Handler,
 		},
@@ -707,6 +827,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAttempts",
 			Handler:    _Quiz_ListAttempts_Handler,
+		},
+		{
+			MethodName: "GetExamStats",
+			Handler:    _Quiz_GetExamStats_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

@@ -24,8 +24,11 @@ const OperationQuizCreateBank = "/api.quiz.v1.Quiz/CreateBank"
 const OperationQuizCreateExam = "/api.quiz.v1.Quiz/CreateExam"
 const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
 const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
+const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
 const OperationQuizGetExam = "/api.quiz.v1.Quiz/GetExam"
+const OperationQuizGetExamStats = "/api.quiz.v1.Quiz/GetExamStats"
+const OperationQuizImportQuestions = "/api.quiz.v1.Quiz/ImportQuestions"
 const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
@@ -43,9 +46,17 @@ type QuizHTTPServer interface {
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
+	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
+	ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
 	GetAttempt(context.Context, *IdRequest) (*AttemptView, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
+	// GetExamStats returns participation, score distribution, pass rate by org and per-question
+	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
+	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
+	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
+	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
+	ImportQuestions(context.Context, *ImportQuestionsRequest) (*ImportQuestionsReply, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error)
 	ListBanks(context.Context, *ListBanksRequest) (*ListBanksReply, error)
@@ -76,6 +87,8 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/banks/{bank_id}/questions", _Quiz_CreateQuestion0_HTTP_Handler(srv))
 	r.PUT("/v1/questions/{id}", _Quiz_UpdateQuestion0_HTTP_Handler(srv))
 	r.GET("/v1/banks/{bank_id}/questions", _Quiz_ListQuestions0_HTTP_Handler(srv))
+	r.POST("/v1/banks/{bank_id}/questions:import", _Quiz_ImportQuestions0_HTTP_Handler(srv))
+	r.GET("/v1/banks/{bank_id}/questions:export", _Quiz_ExportQuestions0_HTTP_Handler(srv))
 	r.POST("/v1/papers", _Quiz_CreatePaper0_HTTP_Handler(srv))
 	r.POST("/v1/exams", _Quiz_CreateExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}", _Quiz_GetExam0_HTTP_Handler(srv))
@@ -86,6 +99,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/attempts/{id}:focus-loss", _Quiz_ReportFocusLoss0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{id}:submit", _Quiz_SubmitAttempt0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/attempts", _Quiz_ListAttempts0_HTTP_Handler(srv))
+	r.GET("/v1/exams/{id}/stats", _Quiz_GetExamStats0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -189,6 +203,50 @@ func _Quiz_ListQuestions0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context
 			return err
 		}
 		reply := out.(*ListQuestionsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_ImportQuestions0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ImportQuestionsRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizImportQuestions)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ImportQuestions(ctx, req.(*ImportQuestionsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ImportQuestionsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_ExportQuestions0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListQuestionsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizExportQuestions)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ExportQuestions(ctx, req.(*ListQuestionsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*FileReply)
 		return ctx.Result(200, reply)
 	}
 }
@@ -404,6 +462,28 @@ func _Quiz_ListAttempts0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context)
 	}
 }
 
+func _Quiz_GetExamStats0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizGetExamStats)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetExamStats(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ExamStats)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -432,9 +512,17 @@ type QuizHTTPClient interface {
 	CreateExam(ctx context.Context, req *CreateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	CreatePaper(ctx context.Context, req *CreatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	CreateQuestion(ctx context.Context, req *QuestionInput, opts ...http.CallOption) (rsp *Question, err error)
+	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
+	ExportQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
 	GetAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
 	GetExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Exam, err error)
+	// GetExamStats returns participation, score distribution, pass rate by org and per-question
+	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
+	GetExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ExamStats, err error)
+	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
+	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
+	ImportQuestions(ctx context.Context, req *ImportQuestionsRequest, opts ...http.CallOption) (rsp *ImportQuestionsReply, err error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
 	ListBanks(ctx context.Context, req *ListBanksRequest, opts ...http.CallOption) (rsp *ListBanksReply, err error)
@@ -519,6 +607,19 @@ func (c *QuizHTTPClientImpl) CreateQuestion(ctx context.Context, in *QuestionInp
 	return &out, nil
 }
 
+func (c *QuizHTTPClientImpl) ExportQuestions(ctx context.Context, in *ListQuestionsRequest, opts ...http.CallOption) (*FileReply, error) {
+	var out FileReply
+	pattern := "/v1/banks/{bank_id}/questions:export"
+	path := binding.EncodeURL("/v1/banks/{bankId}/questions:export", in, true)
+	opts = append(opts, http.Operation(OperationQuizExportQuestions))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *QuizHTTPClientImpl) GetAttempt(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*AttemptView, error) {
 	var out AttemptView
 	pattern := "/v1/attempts/{id}"
@@ -539,6 +640,32 @@ func (c *QuizHTTPClientImpl) GetExam(ctx context.Context, in *IdRequest, opts ..
 	opts = append(opts, http.Operation(OperationQuizGetExam))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) GetExamStats(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*ExamStats, error) {
+	var out ExamStats
+	pattern := "/v1/exams/{id}/stats"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizGetExamStats))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ImportQuestions(ctx context.Context, in *ImportQuestionsRequest, opts ...http.CallOption) (*ImportQuestionsReply, error) {
+	var out ImportQuestionsReply
+	pattern := "/v1/banks/{bank_id}/questions:import"
+	path := binding.EncodeURL("/v1/banks/{bankId}/questions:import", in, false)
+	opts = append(opts, http.Operation(OperationQuizImportQuestions))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data"
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -20,6 +21,18 @@ func RegisterHTTP(srv *khttp.Server, s *service.QuizService) {
 	srv.HandleFunc("/openapi/quiz.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		_, _ = w.Write(v1.OpenAPI)
+	})
+	// The question import template holds no data, so it is public.
+	tpl := biz.QuestionTemplate()
+	srv.HandleFunc("/v1/quiz/import-template.xlsx", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="questions-template.xlsx"`)
+		_ = tpl.WriteXLSX(w)
+	})
+	srv.HandleFunc("/v1/quiz/import-template.csv", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="questions-template.csv"`)
+		_ = tpl.WriteCSV(w)
 	})
 }
 

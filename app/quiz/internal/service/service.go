@@ -12,11 +12,13 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/hibiken/asynq"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data"
+	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
 func toAPIError(err error) error {
@@ -24,12 +26,14 @@ func toAPIError(err error) error {
 		return nil
 	}
 	var (
-		ke *kerrors.Error
-		fe *biz.FieldError
-		pe *biz.PermissionError
-		ce *biz.ClosedError
-		se *biz.StaleError
-		ie *biz.ImpossibleRulesError
+		ke  *kerrors.Error
+		fe  *biz.FieldError
+		pe  *biz.PermissionError
+		ce  *biz.ClosedError
+		se  *biz.StaleError
+		ie  *biz.ImpossibleRulesError
+		re  *biz.ImportError
+		fe2 *sheet.ErrFormat
 	)
 	switch {
 	case errors.As(err, &ke):
@@ -48,10 +52,27 @@ func toAPIError(err error) error {
 			WithMetadata(map[string]string{"current_version": fmt.Sprint(se.Current)})
 	case errors.As(err, &ie):
 		return v1.ErrorImpossibleRules("%s", ie.Msg)
+	case errors.As(err, &re):
+		return importError(re)
+	case errors.As(err, &fe2):
+		return v1.ErrorInvalidArgument("参数 content 无效：%s", fe2.Msg).WithMetadata(map[string]string{"field": "content"})
 	case errors.Is(err, biz.ErrNotFound), errors.Is(err, biz.ErrOrgNotFound):
 		return v1.ErrorNotFound("不存在或无权访问")
 	}
 	return kerrors.InternalServer(v1.ErrorReason_INTERNAL.String(), "服务器内部错误").WithCause(err)
+}
+
+func importError(ie *biz.ImportError) error {
+	rep := &v1.ImportErrorReport{}
+	for _, e := range ie.Errors {
+		rep.Errors = append(rep.Errors, &v1.RowError{Row: int32(e.Row), Column: e.Column, Reason: e.Reason})
+	}
+	b, _ := protojson.Marshal(rep)
+	msg := "导入文件有错误，未导入任何题目"
+	if len(ie.Errors) > 0 {
+		msg += fmt.Sprintf("：第%d行“%s”%s，共 %d 处错误", ie.Errors[0].Row, ie.Errors[0].Column, ie.Errors[0].Reason, ie.Total)
+	}
+	return v1.ErrorImportInvalid("%s", msg).WithMetadata(map[string]string{"errors": string(b), "error_count": fmt.Sprint(ie.Total)})
 }
 
 func ts(t time.Time) string {
@@ -214,6 +235,28 @@ func (s *QuizService) ListQuestions(ctx context.Context, req *v1.ListQuestionsRe
 		out.Questions = append(out.Questions, questionToAPI(q))
 	}
 	return out, nil
+}
+
+// ImportQuestions implements v1.QuizServer.
+func (s *QuizService) ImportQuestions(ctx context.Context, req *v1.ImportQuestionsRequest) (*v1.ImportQuestionsReply, error) {
+	t, err := sheet.Parse(req.Format, req.Content)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	res, err := s.uc.ImportQuestions(ctx, req.BankId, t, req.DryRun)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.ImportQuestionsReply{Rows: int32(res.Rows), Created: int32(res.Created), DryRun: res.DryRun}, nil
+}
+
+// ExportQuestions implements v1.QuizServer.
+func (s *QuizService) ExportQuestions(ctx context.Context, req *v1.ListQuestionsRequest) (*v1.FileReply, error) {
+	name, content, err := s.uc.ExportQuestions(ctx, req.BankId)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.FileReply{FileName: name, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Content: content}, nil
 }
 
 // CreatePaper implements v1.QuizServer.
