@@ -18,6 +18,8 @@ var (
 	ErrOrgNotFound    = errors.New("org not found")
 	ErrAlreadyExists  = errors.New("already exists")
 	ErrMediaNotReady  = errors.New("media not ready")
+	// ErrMediaChanged means a conditional lesson update found another media object in place.
+	ErrMediaChanged = errors.New("media changed")
 )
 
 // FieldError is bad input naming the field; Reason is user-facing Chinese.

@@ -133,6 +133,9 @@ type LessonPatch struct {
 	MediaSize        *int64
 	DurationSeconds  *int64
 	PageCount        *int
+	// IfProcessingKey makes the update conditional: it applies only while the lesson is
+	// processing this media key, else the repo returns ErrMediaChanged.
+	IfProcessingKey *string
 }
 
 // CourseFilter selects courses for management listings.
@@ -313,6 +316,9 @@ func (uc *CourseUsecase) Create(ctx context.Context, in NewCourse) (*Course, err
 	if in.Title == "" || utf8.RuneCountInString(in.Title) > 100 {
 		return nil, Invalid("title", "课程名称不能为空，最长100字")
 	}
+	if !(in.CreditHours >= 0 && in.CreditHours <= 100) {
+		return nil, Invalid("credit_hours", "学时应在 0 到 100 之间")
+	}
 	if err := uc.checkTopic(ctx, in.TopicID); err != nil {
 		return nil, err
 	}
@@ -381,6 +387,14 @@ func (uc *CourseUsecase) Update(ctx context.Context, id int64, patch CoursePatch
 	if patch.Tags != nil {
 		tags := normaliseTags(*patch.Tags)
 		patch.Tags = &tags
+	}
+	for _, f := range []*string{patch.Summary, patch.CoverURL} {
+		if f != nil {
+			*f = trim(*f)
+		}
+	}
+	if patch.CreditHours != nil && !(*patch.CreditHours >= 0 && *patch.CreditHours <= 100) {
+		return nil, Invalid("credit_hours", "学时应在 0 到 100 之间")
 	}
 	patch.Status, patch.PublishedAt = nil, nil
 	var out *Course

@@ -75,11 +75,19 @@ func (c *MediaConfig) defaults() {
 	}
 }
 
-// allowedTypes are the content types accepted per lesson kind, as declared and as sniffed.
+// allowedTypes are the content types an upload may declare per lesson kind.
 var allowedTypes = map[Kind][]string{
 	KindVideo:    {"video/mp4"},
 	KindAudio:    {"audio/mpeg", "audio/mp4", "audio/x-m4a"},
 	KindDocument: {"application/pdf"},
+}
+
+// sniffedTypes are the real types accepted per lesson kind: an audio-only MP4 whose brand is
+// isom/mp42 sniffs as video/mp4, and plays fine as audio.
+var sniffedTypes = map[Kind][]string{
+	KindVideo:    allowedTypes[KindVideo],
+	KindAudio:    append(slices.Clone(allowedTypes[KindAudio]), "video/mp4"),
+	KindDocument: allowedTypes[KindDocument],
 }
 
 // MediaUsecase runs lecture media: uploads, the media:probe work and playback.
@@ -121,7 +129,11 @@ func objectKey(lessonID int64, fileName string) string {
 	if len(name) > 80 {
 		name = name[len(name)-80:]
 	}
-	return fmt.Sprintf("lessons/%d/%s/%s", lessonID, hex.EncodeToString(b), strings.Trim(name, "._"))
+	name = strings.Trim(name, "._")
+	if name == "" {
+		name = "media" // e.g. an all-Chinese file name
+	}
+	return fmt.Sprintf("lessons/%d/%s/%s", lessonID, hex.EncodeToString(b), name)
 }
 
 // lessonForEdit loads a lesson and checks p may change the media of its (draft) course.
@@ -153,6 +165,9 @@ func (uc *MediaUsecase) StartUpload(ctx context.Context, lessonID int64, fileNam
 	declared = strings.ToLower(trim(strings.SplitN(declared, ";", 2)[0]))
 	if !slices.Contains(allowed, declared) {
 		return nil, Invalid("content_type", "该课时只接受 %s 类型的文件", strings.Join(allowed, "、"))
+	}
+	if size <= 0 {
+		return nil, Invalid("size", "文件大小无效")
 	}
 	if size > uc.cfg.MaxUploadSize {
 		return nil, Invalid("size", "文件过大：最大 %d MiB", uc.cfg.MaxUploadSize>>20)
@@ -229,7 +244,15 @@ func (uc *MediaUsecase) GetUpload(ctx context.Context, id int64) (*UploadPlan, e
 	if err != nil {
 		return nil, err
 	}
-	return uc.plan(ctx, u)
+	plan, err := uc.plan(ctx, u)
+	if errors.Is(err, blob.ErrUploadNotFound) {
+		// The reconciler (or a concurrent abort/complete) ended the upload between our read
+		// and the presign: report its final state.
+		if again, gerr := uc.uploads.Get(ctx, id); gerr == nil && again.Status != "pending" {
+			return &UploadPlan{Upload: again}, nil
+		}
+	}
+	return plan, err
 }
 
 // Complete verifies every part arrived, assembles the object, checks that its real content type
@@ -276,7 +299,7 @@ func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error)
 		return nil, err
 	}
 	kind := l.Kind
-	if !slices.Contains(allowedTypes[kind], detected) {
+	if !slices.Contains(sniffedTypes[kind], detected) {
 		reason := fmt.Sprintf("文件内容（%s）与声明的类型（%s）不符，已删除", detected, u.DeclaredType)
 		if err := uc.store.Delete(ctx, u.ObjectKey); err != nil && !errors.Is(err, blob.ErrNotFound) {
 			return nil, err
@@ -311,6 +334,15 @@ func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error)
 }
 
 func checkParts(u *Upload, parts []blob.Part) error {
+	if len(parts) > u.PartCount {
+		var extra []string
+		for _, p := range parts {
+			if p.Number > u.PartCount {
+				extra = append(extra, fmt.Sprint(p.Number))
+			}
+		}
+		return Invalid("parts", "多出了计划之外的分片：第 %s 片", strings.Join(extra, "、"))
+	}
 	if len(parts) != u.PartCount {
 		var missing []string
 		have := map[int]bool{}
@@ -366,10 +398,28 @@ func (uc *MediaUsecase) Abort(ctx context.Context, id int64) error {
 	if u.Status != "pending" {
 		return nil
 	}
+	if err := uc.uploads.SetStatus(ctx, u.ID, "aborted", ""); err != nil {
+		return err
+	}
+	return uc.discard(ctx, u)
+}
+
+// discard removes what an abandoned upload left in the store: the multipart upload, and the
+// object itself if a crash assembled it without the lesson ever pointing at it.
+func (uc *MediaUsecase) discard(ctx context.Context, u *Upload) error {
 	if err := uc.store.AbortMultipart(ctx, u.ObjectKey, u.StoreUploadID); err != nil && !errors.Is(err, blob.ErrUploadNotFound) {
 		return err
 	}
-	return uc.uploads.SetStatus(ctx, u.ID, "aborted", "")
+	l, err := uc.repo.GetLesson(ctx, u.LessonID)
+	if err != nil && !errors.Is(err, ErrCourseNotFound) {
+		return err
+	}
+	if l == nil || l.MediaKey != u.ObjectKey {
+		if err := uc.store.Delete(ctx, u.ObjectKey); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Playback is a short-lived media URL for a viewer.
@@ -412,7 +462,7 @@ func (uc *MediaUsecase) Playback(ctx context.Context, lessonID int64) (*Playback
 // and mark the media ready, or failed with a reason when the file cannot be read. Lessons not in
 // "processing" are left alone, so running it twice is harmless. A returned error means a
 // transient failure (the store did not answer) and the task is retried.
-func (uc *MediaUsecase) Probe(ctx context.Context, lessonID int64) error {
+func (uc *MediaUsecase) Probe(ctx context.Context, lessonID int64, mediaKey string) error {
 	l, err := uc.repo.GetLesson(ctx, lessonID)
 	if errors.Is(err, ErrCourseNotFound) {
 		return nil // lesson deleted meanwhile
@@ -420,8 +470,8 @@ func (uc *MediaUsecase) Probe(ctx context.Context, lessonID int64) error {
 	if err != nil {
 		return err
 	}
-	if l.MediaStatus != MediaProcessing {
-		return nil
+	if l.MediaStatus != MediaProcessing || (mediaKey != "" && l.MediaKey != mediaKey) {
+		return nil // done already, or a newer upload replaced this object (its own task probes it)
 	}
 	info, err := uc.store.Stat(ctx, l.MediaKey)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -443,6 +493,9 @@ func (uc *MediaUsecase) Probe(ctx context.Context, lessonID int64) error {
 		}
 	case "audio/mpeg":
 		if dur, err = uc.mp3Duration(ctx, l.MediaKey, info.Size); err != nil {
+			if !errors.Is(err, media.ErrUnrecognised) {
+				return err // the store or the temporary file failed: retry
+			}
 			reason = "无法读取音频时长：文件可能已损坏"
 		}
 	case "application/pdf":
@@ -468,7 +521,13 @@ func (uc *MediaUsecase) finishProbe(ctx context.Context, l *Lesson, dur time.Dur
 		st = MediaFailed
 	}
 	secs := int64(dur.Round(time.Second) / time.Second)
-	_, err := uc.repo.UpdateLesson(ctx, l.ID, LessonPatch{MediaStatus: &st, MediaError: &reason, DurationSeconds: &secs, PageCount: &pages})
+	// Only if the lesson still waits for this very object: a replacement uploaded meanwhile must
+	// not get the old file's facts.
+	_, err := uc.repo.UpdateLesson(ctx, l.ID, LessonPatch{MediaStatus: &st, MediaError: &reason, DurationSeconds: &secs, PageCount: &pages,
+		IfProcessingKey: &l.MediaKey})
+	if errors.Is(err, ErrMediaChanged) {
+		return nil
+	}
 	return err
 }
 
@@ -525,8 +584,9 @@ func (r *storeReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // Reconcile is one pass of the course service's reconciler: lessons still "processing" get their
-// media:probe task again (deduplicated by task id), and uploads left unfinished past their expiry
-// are aborted in the store and marked aborted.
+// media:probe task again (deduplicated by task id), uploads left unfinished past their expiry are
+// marked aborted and aborted in the store, and store uploads older than any upload may live are
+// swept.
 func (uc *MediaUsecase) Reconcile(ctx context.Context) error {
 	lessons, err := uc.repo.LessonsByMediaStatus(ctx, MediaProcessing, 1000)
 	if err != nil {
@@ -537,15 +597,28 @@ func (uc *MediaUsecase) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	expired, err := uc.uploads.Expired(ctx, uc.courses.clock.Now(), 500)
+	now := uc.courses.clock.Now()
+	expired, err := uc.uploads.Expired(ctx, now, 500)
 	if err != nil {
 		return err
 	}
 	for _, u := range expired {
-		if err := uc.store.AbortMultipart(ctx, u.ObjectKey, u.StoreUploadID); err != nil && !errors.Is(err, blob.ErrUploadNotFound) {
+		// The row first (the database is the truth: clients now see "aborted"), then the store.
+		if err := uc.uploads.SetStatus(ctx, u.ID, "aborted", "上传超时未完成，已清理"); err != nil {
 			return err
 		}
-		if err := uc.uploads.SetStatus(ctx, u.ID, "aborted", "上传超时未完成，已清理"); err != nil {
+		if err := uc.discard(ctx, u); err != nil {
+			return err
+		}
+	}
+	// Store-side uploads no row accounts for any more (a crash between the two steps above, or
+	// before a row was written) are swept once well past any upload's lifetime.
+	stale, err := uc.store.ListUploads(ctx, "lessons/", now.Add(-uc.cfg.UploadTTL-time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, up := range stale {
+		if err := uc.store.AbortMultipart(ctx, up.Key, up.UploadID); err != nil && !errors.Is(err, blob.ErrUploadNotFound) {
 			return err
 		}
 	}

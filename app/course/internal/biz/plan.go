@@ -61,6 +61,14 @@ func (uc *PlanUsecase) Create(ctx context.Context, plan *StudyPlan) (*StudyPlan,
 	if plan.Title == "" {
 		return nil, Invalid("title", "计划名称不能为空")
 	}
+	org, err := uc.orgs.GetOrg(ctx, plan.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanManageOrg(org.Path) {
+		return nil, deny("无权为该组织制定学习计划")
+	}
+
 	for i, it := range plan.Items {
 		field := fmt.Sprintf("items[%d]", i)
 		it.Title = trim(it.Title)
@@ -83,13 +91,6 @@ func (uc *PlanUsecase) Create(ctx context.Context, plan *StudyPlan) (*StudyPlan,
 				return nil, Invalid(field+".course_ids", "包含不存在的课程")
 			}
 		}
-	}
-	org, err := uc.orgs.GetOrg(ctx, plan.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	if !p.CanManageOrg(org.Path) {
-		return nil, deny("无权为该组织制定学习计划")
 	}
 	plan.OrgPath, plan.CreatedBy = org.Path, p.UserID
 	return uc.plans.Create(ctx, plan)

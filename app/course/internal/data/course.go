@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"github.com/vanguard/vanguard/app/course/internal/biz"
@@ -358,6 +359,9 @@ func (r *courseRepo) UpdateLesson(ctx context.Context, id int64, p biz.LessonPat
 			return err
 		}
 		u := c.Lesson.UpdateOneID(id)
+		if p.IfProcessingKey != nil {
+			u.Where(lesson.MediaKey(*p.IfProcessingKey), lesson.MediaStatusEQ(lesson.MediaStatusProcessing))
+		}
 		if p.Title != nil {
 			u.SetTitle(*p.Title)
 		}
@@ -397,12 +401,18 @@ func (r *courseRepo) UpdateLesson(ctx context.Context, id int64, p biz.LessonPat
 			}
 		}
 		saved, err := u.Save(ctx)
+		if ent.IsNotFound(err) && p.IfProcessingKey != nil {
+			return biz.ErrMediaChanged
+		}
 		if err != nil {
 			return err
 		}
 		out = lessonToBiz(saved)
 		return nil
 	})
+	if errors.Is(err, biz.ErrMediaChanged) {
+		return nil, err
+	}
 	return out, mapErr("courseRepo.UpdateLesson", err, biz.ErrCourseNotFound)
 }
 

@@ -477,5 +477,5 @@ func (t *MediaTasks) Probe(ctx context.Context, task *asynq.Task) error {
 	if err := json.Unmarshal(task.Payload(), &p); err != nil || p.LessonID <= 0 {
 		return fmt.Errorf("media:probe: bad payload %q: %w", task.Payload(), asynq.SkipRetry)
 	}
-	return t.media.Probe(ctx, p.LessonID)
+	return t.media.Probe(ctx, p.LessonID, p.MediaKey)
 }
