@@ -16,10 +16,11 @@ help: ## list targets
 run: build ## build and start standalone on http://127.0.0.1:8000 (prints the admin password on first start)
 	$(BIN)/vanguard
 
-build: ## build bin/vanguard (standalone) and the distributed service binaries (bin/org, bin/course)
+build: ## build bin/vanguard (standalone) and the distributed service binaries (bin/org, bin/course, bin/quiz)
 	$(GO) build -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
 	$(GO) build -o $(BIN)/course ./app/course/cmd/course
+	$(GO) build -o $(BIN)/quiz ./app/quiz/cmd/quiz
 
 deps: ## check for (and start or install) PostgreSQL, Redis, protoc and the MinIO test server
 	./deploy/scripts/test-deps.sh

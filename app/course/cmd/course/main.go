@@ -16,15 +16,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-kratos/kratos/v2/transport"
-	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/hibiken/asynq"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
-	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
@@ -110,7 +106,7 @@ func run(args []string) error {
 		return err
 	}
 	defer tasks.Close()
-	orgConn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(fc.Org.GRPCEndpoint), kgrpc.WithMiddleware(auth.Forward()))
+	orgConn, err := kit.DialOrg(ctx, fc.Org.GRPCEndpoint)
 	if err != nil {
 		return err
 	}
@@ -131,34 +127,8 @@ func run(args []string) error {
 		return nil
 	}
 
-	var servers []transport.Server
-	if *role != "worker" {
-		key, err := kit.TokenKey(ctx, fc.Org.JWTPublicKeyFile, orgv1.NewAuthClient(orgConn))
-		if err != nil {
-			return err
-		}
-		verifier := auth.NewVerifier(clock.Real{}, key)
-		hs, gs, err := kit.NewServers(kit.Options{
-			HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr, Verifier: verifier,
-			Logger: logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
-		})
-		if err != nil {
-			return err
-		}
-		m.RegisterHTTP(hs)
-		m.RegisterGRPC(gs)
-		monitor := queue.MonitorHandler(redisOpt, "/admin/queues", verifier)
-		hs.HandlePrefix("/admin/queues", monitor)
-		servers = append(servers, hs, gs)
-	}
-	if *role != "api" {
-		worker, err := queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{course.Queue: 1}}, logger)
-		if err != nil {
-			return err
-		}
-		m.RegisterTasks(worker)
-		servers = append(servers, worker, queue.NewReconciler("course", queue.DefaultReconcileInterval, m.Reconcile, logger))
-	}
-	app := kratos.New(kratos.Name("vanguard-course"), kratos.Logger(logger), queue.Servers(servers...))
-	return app.Run()
+	return kit.RunService(context.Background(), kit.ServiceSpec{
+		Name: "course", Role: *role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{course.Queue: 1},
+	}, m, orgConn, logger)
 }

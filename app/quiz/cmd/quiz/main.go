@@ -1,0 +1,104 @@
+// Command quiz runs the quiz service alone (distributed mode): PostgreSQL, Redis for grading and
+// autosubmit tasks, and the org service over gRPC.
+//
+//	quiz serve   -conf app/quiz/configs/config.yaml [-role all|api|worker]
+//	quiz migrate -conf app/quiz/configs/config.yaml
+//
+// At the exam-end peak, scale the worker role (quiz:grade) separately from the API role.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/hibiken/asynq"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+type fileConfig struct {
+	Server struct {
+		HTTPAddr string `json:"http_addr"`
+		GRPCAddr string `json:"grpc_addr"`
+	} `json:"server"`
+	Database struct {
+		Driver string `json:"driver"`
+		DSN    string `json:"dsn"`
+	} `json:"database"`
+	Redis struct {
+		Addr string `json:"addr"`
+		DB   int    `json:"db"`
+	} `json:"redis"`
+	Org struct {
+		GRPCEndpoint     string `json:"grpc_endpoint"`
+		JWTPublicKeyFile string `json:"jwt_public_key_file"`
+	} `json:"org"`
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "quiz:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("quiz", flag.ContinueOnError)
+	confPath := fs.String("conf", "app/quiz/configs/config.yaml", "config file")
+	role := fs.String("role", "all", "all, api or worker")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *role != "all" && *role != "api" && *role != "worker" {
+		return fmt.Errorf("-role must be all, api or worker, got %q", *role)
+	}
+	logger := obs.NewLogger(os.Stdout, "quiz")
+	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	var fc fileConfig
+	if err := kit.LoadConfig(*confPath, &fc); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	redisOpt := asynq.RedisClientOpt{Addr: fc.Redis.Addr, DB: fc.Redis.DB}
+	tasks, err := queue.NewClient(redisOpt)
+	if err != nil {
+		return err
+	}
+	defer tasks.Close()
+	orgConn, err := kit.DialOrg(ctx, fc.Org.GRPCEndpoint)
+	if err != nil {
+		return err
+	}
+	defer orgConn.Close()
+	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
+		Orgs: orgv1.NewOrgsClient(orgConn)}, logger, clock.Real{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if cmd == "migrate" {
+		if err := m.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Println("quiz: schema is up to date")
+		return nil
+	}
+	return kit.RunService(context.Background(), kit.ServiceSpec{
+		Name: "quiz", Role: *role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{quiz.Queue: 1},
+	}, m, orgConn, logger)
+}

@@ -1,0 +1,86 @@
+package kit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/hibiken/asynq"
+	"google.golang.org/grpc"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+// Module is what a distributed service binary runs: its API and its background work.
+type Module interface {
+	Ready(ctx context.Context) error
+	RegisterHTTP(*khttp.Server)
+	RegisterGRPC(*kgrpc.Server)
+	RegisterTasks(*queue.Server)
+	Reconcile(ctx context.Context) error
+}
+
+// ServiceSpec describes one service process in distributed mode.
+type ServiceSpec struct {
+	Name string
+	// Role is "all", "api" (HTTP + gRPC) or "worker" (Asynq handlers + reconciler).
+	Role             string
+	HTTPAddr         string
+	GRPCAddr         string
+	JWTPublicKeyFile string
+	Redis            asynq.RedisConnOpt
+	// Queues are the service's Asynq queues with their priorities.
+	Queues map[string]int
+}
+
+// DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
+func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(auth.Forward()))
+	if err != nil {
+		return nil, fmt.Errorf("dial org service %s: %w", endpoint, err)
+	}
+	return conn, nil
+}
+
+// RunService serves m in the given role until the process is stopped: the API role verifies
+// tokens with the org service's public key (or a PEM file) and mounts the admin-only queue
+// monitor; the worker role runs the task handlers and the reconciler.
+func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.ClientConn, logger log.Logger) error {
+	var servers []transport.Server
+	if spec.Role != "worker" {
+		key, err := TokenKey(ctx, spec.JWTPublicKeyFile, orgv1.NewAuthClient(orgConn))
+		if err != nil {
+			return err
+		}
+		verifier := auth.NewVerifier(clock.Real{}, key)
+		hs, gs, err := NewServers(Options{
+			HTTPAddr: spec.HTTPAddr, GRPCAddr: spec.GRPCAddr, Verifier: verifier,
+			Logger: logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
+		})
+		if err != nil {
+			return err
+		}
+		m.RegisterHTTP(hs)
+		m.RegisterGRPC(gs)
+		hs.HandlePrefix("/admin/queues", queue.MonitorHandler(spec.Redis, "/admin/queues", verifier))
+		servers = append(servers, hs, gs)
+	}
+	if spec.Role != "api" {
+		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: spec.Queues}, logger)
+		if err != nil {
+			return err
+		}
+		m.RegisterTasks(worker)
+		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, m.Reconcile, logger))
+	}
+	app := kratos.New(kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
+	return app.Run()
+}
