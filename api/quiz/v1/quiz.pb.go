@@ -1959,11 +1959,13 @@ type AttemptView struct {
 	Answers          []*SavedAnswer  `protobuf:"bytes,9,rep,name=answers,proto3" json:"answers,omitempty"`
 	FocusLosses      int32           `protobuf:"varint,10,opt,name=focus_losses,json=focusLosses,proto3" json:"focus_losses,omitempty"`
 	// Present only when released by the results policy.
-	Score         *float64          `protobuf:"fixed64,11,opt,name=score,proto3,oneof" json:"score,omitempty"`
-	MaxScore      float64           `protobuf:"fixed64,12,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
-	Passed        *bool             `protobuf:"varint,13,opt,name=passed,proto3,oneof" json:"passed,omitempty"`
-	Results       []*QuestionResult `protobuf:"bytes,14,rep,name=results,proto3" json:"results,omitempty"`
-	SubmittedAt   string            `protobuf:"bytes,15,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	Score       *float64          `protobuf:"fixed64,11,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	MaxScore    float64           `protobuf:"fixed64,12,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
+	Passed      *bool             `protobuf:"varint,13,opt,name=passed,proto3,oneof" json:"passed,omitempty"`
+	Results     []*QuestionResult `protobuf:"bytes,14,rep,name=results,proto3" json:"results,omitempty"`
+	SubmittedAt string            `protobuf:"bytes,15,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	// A change after grading the member should know about (e.g. a regrade after a key fix).
+	Notice        string `protobuf:"bytes,16,opt,name=notice,proto3" json:"notice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2099,6 +2101,13 @@ func (x *AttemptView) GetResults() []*QuestionResult {
 func (x *AttemptView) GetSubmittedAt() string {
 	if x != nil {
 		return x.SubmittedAt
+	}
+	return ""
+}
+
+func (x *AttemptView) GetNotice() string {
+	if x != nil {
+		return x.Notice
 	}
 	return ""
 }
@@ -3080,6 +3089,110 @@ func (x *ExamStats) GetQuestions() []*QuestionStat {
 	return nil
 }
 
+type RegradeExamRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegradeExamRequest) Reset() {
+	*x = RegradeExamRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegradeExamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegradeExamRequest) ProtoMessage() {}
+
+func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
+func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RegradeExamRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *RegradeExamRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RegradeExamReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Checked       int32                  `protobuf:"varint,1,opt,name=checked,proto3" json:"checked,omitempty"`
+	Changed       int32                  `protobuf:"varint,2,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegradeExamReply) Reset() {
+	*x = RegradeExamReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegradeExamReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegradeExamReply) ProtoMessage() {}
+
+func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
+func (*RegradeExamReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RegradeExamReply) GetChecked() int32 {
+	if x != nil {
+		return x.Checked
+	}
+	return 0
+}
+
+func (x *RegradeExamReply) GetChanged() int32 {
+	if x != nil {
+		return x.Changed
+	}
+	return 0
+}
+
 var File_api_quiz_v1_quiz_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_quiz_proto_rawDesc = "" +
@@ -3243,7 +3356,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"answerKeys\x12*\n" +
 	"\x06blanks\x18\x06 \x03(\v2\x12.api.quiz.v1.BlankR\x06blanks\x12)\n" +
 	"\x10explanation_html\x18\a \x01(\tR\x0fexplanationHtml\x12%\n" +
-	"\x0epending_review\x18\b \x01(\bR\rpendingReview\"\xa2\x04\n" +
+	"\x0epending_review\x18\b \x01(\bR\rpendingReview\"\xba\x04\n" +
 	"\vAttemptView\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\aexam_id\x18\x02 \x01(\x03R\x06examId\x12\x16\n" +
@@ -3261,7 +3374,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\tmax_score\x18\f \x01(\x01R\bmaxScore\x12\x1b\n" +
 	"\x06passed\x18\r \x01(\bH\x01R\x06passed\x88\x01\x01\x125\n" +
 	"\aresults\x18\x0e \x03(\v2\x1b.api.quiz.v1.QuestionResultR\aresults\x12!\n" +
-	"\fsubmitted_at\x18\x0f \x01(\tR\vsubmittedAtB\b\n" +
+	"\fsubmitted_at\x18\x0f \x01(\tR\vsubmittedAt\x12\x16\n" +
+	"\x06notice\x18\x10 \x01(\tR\x06noticeB\b\n" +
 	"\x06_scoreB\t\n" +
 	"\a_passed\"\xc0\x01\n" +
 	"\x11SaveAnswerRequest\x12&\n" +
@@ -3344,7 +3458,14 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\fdistribution\x18\t \x03(\v2\x18.api.quiz.v1.ScoreBucketR\fdistribution\x12/\n" +
 	"\x06by_org\x18\n" +
 	" \x03(\v2\x18.api.quiz.v1.OrgPassRateR\x05byOrg\x127\n" +
-	"\tquestions\x18\v \x03(\v2\x19.api.quiz.v1.QuestionStatR\tquestions*r\n" +
+	"\tquestions\x18\v \x03(\v2\x19.api.quiz.v1.QuestionStatR\tquestions\"Q\n" +
+	"\x12RegradeExamRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"F\n" +
+	"\x10RegradeExamReply\x12\x18\n" +
+	"\achecked\x18\x01 \x01(\x05R\achecked\x12\x18\n" +
+	"\achanged\x18\x02 \x01(\x05R\achanged*r\n" +
 	"\fQuestionType\x12\x1d\n" +
 	"\x19QUESTION_TYPE_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -3365,7 +3486,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xe5\x0f\n" +
+	"\x05NEVER\x10\x032\xd7\x10\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -3389,7 +3510,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0fReportFocusLoss\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/attempts/{id}:focus-loss\x12f\n" +
 	"\rSubmitAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/attempts/{id}:submit\x12g\n" +
 	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
-	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12\x88\x01\n" +
+	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12p\n" +
+	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
@@ -3406,7 +3528,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),              // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),             // 1: api.quiz.v1.GradingMethod
@@ -3450,7 +3572,9 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*OrgPassRate)(nil),            // 39: api.quiz.v1.OrgPassRate
 	(*QuestionStat)(nil),           // 40: api.quiz.v1.QuestionStat
 	(*ExamStats)(nil),              // 41: api.quiz.v1.ExamStats
-	(*emptypb.Empty)(nil),          // 42: google.protobuf.Empty
+	(*RegradeExamRequest)(nil),     // 42: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),       // 43: api.quiz.v1.RegradeExamReply
+	(*emptypb.Empty)(nil),          // 44: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -3494,7 +3618,7 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	17, // 38: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
 	19, // 39: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
 	3,  // 40: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	42, // 41: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	44, // 41: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
 	3,  // 42: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
 	3,  // 43: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
 	28, // 44: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
@@ -3502,28 +3626,30 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	3,  // 46: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
 	3,  // 47: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
 	3,  // 48: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	32, // 49: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 50: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 51: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 52: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 53: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 54: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	34, // 55: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	37, // 56: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 57: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 58: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 59: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 60: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 61: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 62: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 63: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	42, // 64: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 65: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	31, // 66: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	41, // 67: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	27, // 68: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	50, // [50:69] is the sub-list for method output_type
-	31, // [31:50] is the sub-list for method input_type
+	42, // 49: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	32, // 50: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 51: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 52: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 53: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 54: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 55: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	34, // 56: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	37, // 57: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 58: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 59: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 60: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 61: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 62: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 63: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 64: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	44, // 65: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 66: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	31, // 67: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	41, // 68: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	43, // 69: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	27, // 70: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	51, // [51:71] is the sub-list for method output_type
+	31, // [31:51] is the sub-list for method input_type
 	31, // [31:31] is the sub-list for extension type_name
 	31, // [31:31] is the sub-list for extension extendee
 	0,  // [0:31] is the sub-list for field type_name
@@ -3543,7 +3669,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   39,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

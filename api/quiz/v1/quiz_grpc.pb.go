@@ -38,6 +38,7 @@ const (
 	Quiz_SubmitAttempt_FullMethodName   = "/api.quiz.v1.Quiz/SubmitAttempt"
 	Quiz_ListAttempts_FullMethodName    = "/api.quiz.v1.Quiz/ListAttempts"
 	Quiz_GetExamStats_FullMethodName    = "/api.quiz.v1.Quiz/GetExamStats"
+	Quiz_RegradeExam_FullMethodName     = "/api.quiz.v1.Quiz/RegradeExam"
 	Quiz_ScoreEssay_FullMethodName      = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
@@ -80,6 +81,9 @@ type QuizClient interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ExamStats, error)
+	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
+	// records who did it and why, and leaves a notice on each attempt whose score changed.
+	RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...grpc.CallOption) (*RegradeExamReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -272,6 +276,16 @@ func (c *quizClient) GetExamStats(ctx context.Context, in *IdRequest, opts ...gr
 	return out, nil
 }
 
+func (c *quizClient) RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...grpc.CallOption) (*RegradeExamReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegradeExamReply)
+	err := c.cc.Invoke(ctx, Quiz_RegradeExam_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -321,6 +335,9 @@ type QuizServer interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
+	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
+	// records who did it and why, and leaves a notice on each attempt whose score changed.
+	RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -386,6 +403,9 @@ func (UnimplementedQuizServer) ListAttempts(context.Context, *IdRequest) (*ListA
 }
 func (UnimplementedQuizServer) GetExamStats(context.Context, *IdRequest) (*ExamStats, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExamStats not implemented")
+}
+func (UnimplementedQuizServer) RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegradeExam not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -735,6 +755,24 @@ func _Quiz_GetExamStats_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_RegradeExam_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegradeExamRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).RegradeExam(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_RegradeExam_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).RegradeExam(ctx, req.(*RegradeExamRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -831,6 +869,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExamStats",
 			Handler:    _Quiz_GetExamStats_Handler,
+		},
+		{
+			MethodName: "RegradeExam",
+			Handler:    _Quiz_RegradeExam_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

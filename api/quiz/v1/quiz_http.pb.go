@@ -33,6 +33,7 @@ const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
+const OperationQuizRegradeExam = "/api.quiz.v1.Quiz/RegradeExam"
 const OperationQuizReportFocusLoss = "/api.quiz.v1.Quiz/ReportFocusLoss"
 const OperationQuizSaveAnswer = "/api.quiz.v1.Quiz/SaveAnswer"
 const OperationQuizScoreEssay = "/api.quiz.v1.Quiz/ScoreEssay"
@@ -63,6 +64,9 @@ type QuizHTTPServer interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
+	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
+	// records who did it and why, and leaves a notice on each attempt whose score changed.
+	RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// SaveAnswer autosaves one answer. version must grow per question; a stale save is refused.
@@ -100,6 +104,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/attempts/{id}:submit", _Quiz_SubmitAttempt0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/attempts", _Quiz_ListAttempts0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/stats", _Quiz_GetExamStats0_HTTP_Handler(srv))
+	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -484,6 +489,28 @@ func _Quiz_GetExamStats0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context)
 	}
 }
 
+func _Quiz_RegradeExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in RegradeExamRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizRegradeExam)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RegradeExam(ctx, req.(*RegradeExamRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*RegradeExamReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -529,6 +556,9 @@ type QuizHTTPClient interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
+	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
+	// records who did it and why, and leaves a notice on each attempt whose score changed.
+	RegradeExam(ctx context.Context, req *RegradeExamRequest, opts ...http.CallOption) (rsp *RegradeExamReply, err error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// SaveAnswer autosaves one answer. version must grow per question; a stale save is refused.
@@ -718,6 +748,19 @@ func (c *QuizHTTPClientImpl) ListQuestions(ctx context.Context, in *ListQuestion
 	opts = append(opts, http.Operation(OperationQuizListQuestions))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...http.CallOption) (*RegradeExamReply, error) {
+	var out RegradeExamReply
+	pattern := "/v1/exams/{id}:regrade"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizRegradeExam))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ type Usecase struct {
 	exams    ExamRepo
 	attempts AttemptRepo
 	outbox   OutboxRepo
+	regrades RegradeRepo
 	orgs     OrgDirectory
 	queue    TaskQueue
 	tx       Transaction
@@ -33,9 +34,9 @@ type Usecase struct {
 }
 
 // New wires the quiz use cases.
-func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, outbox OutboxRepo,
+func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, outbox OutboxRepo, regrades RegradeRepo,
 	orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
-	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, outbox: outbox, orgs: orgs,
+	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, outbox: outbox, regrades: regrades, orgs: orgs,
 		queue: queue, tx: tx, clock: clk, html: bluemonday.UGCPolicy(), Grace: 30 * time.Second, shuffle: cryptoShuffle}
 }
 

@@ -51,14 +51,31 @@ type AttemptRepo interface {
 	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns
 	// the version now stored (equal to a.Version when this save won).
 	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (int64, error)
-	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Scores,
-	// Score and GradedAt; ErrConflict if the stored status is no longer fromStatus.
+	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Questions,
+	// Scores, Score, GradedAt and Notice; ErrConflict if the stored status is no longer fromStatus.
 	Finish(ctx context.Context, a *Attempt, fromStatus string) error
 	AddFocusLoss(ctx context.Context, id int64) error
 	// Overdue lists in-progress attempts whose deadline is before t.
 	Overdue(ctx context.Context, t time.Time, limit int) ([]*Attempt, error)
 	// Submitted lists ids of attempts waiting for grading.
 	Submitted(ctx context.Context, limit int) ([]int64, error)
+}
+
+// RegradeLog is the audit entry of one regrade.
+type RegradeLog struct {
+	ExamID    int64
+	ActorID   int64
+	ActorName string
+	Reason    string
+	Checked   int
+	Changed   int
+	CreatedAt time.Time
+}
+
+// RegradeRepo keeps the audit trail of regrades.
+type RegradeRepo interface {
+	Add(ctx context.Context, r *RegradeLog) error
+	List(ctx context.Context, examID int64) ([]*RegradeLog, error)
 }
 
 // Event is an outbox row: written in the same transaction as the change it announces, relayed

@@ -243,6 +243,8 @@ type Attempt struct {
 	MaxScore    float64
 	FocusLosses int
 	GradedAt    *time.Time
+	// Notice tells the member about a change after grading (e.g. a regrade after a key fix).
+	Notice string
 }
 
 // NeedsReview reports whether an essay still waits for a trainer's score.

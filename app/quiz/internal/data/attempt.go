@@ -28,7 +28,7 @@ func attemptToBiz(a *ent.Attempt) *biz.Attempt {
 		ID: a.ID, ExamID: a.ExamID, UserID: a.UserID, UserOrgPath: a.UserOrgPath, Number: a.Number,
 		Status: string(a.Status), StartedAt: a.StartedAt, Deadline: a.Deadline, SubmittedAt: a.SubmittedAt,
 		Questions: a.Questions, Scores: a.Scores, Score: a.Score, MaxScore: a.MaxScore,
-		FocusLosses: a.FocusLosses, GradedAt: a.GradedAt,
+		FocusLosses: a.FocusLosses, GradedAt: a.GradedAt, Notice: a.Notice,
 	}
 }
 
@@ -167,7 +167,10 @@ func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a
 func (r *attemptRepo) Finish(ctx context.Context, a *biz.Attempt, fromStatus string) error {
 	u := r.data.client(ctx).Attempt.Update().
 		Where(attempt.ID(a.ID), attempt.StatusEQ(attempt.Status(fromStatus))).
-		SetStatus(attempt.Status(a.Status)).SetScores(a.Scores)
+		SetStatus(attempt.Status(a.Status)).SetScores(a.Scores).SetNotice(a.Notice)
+	if a.Questions != nil {
+		u.SetQuestions(a.Questions)
+	}
 	if a.SubmittedAt != nil {
 		u.SetSubmittedAt(a.SubmittedAt.UTC())
 	} else {

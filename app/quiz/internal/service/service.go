@@ -157,6 +157,9 @@ func (s *QuizService) attemptView(a *biz.Attempt, e *biz.Exam) *v1.AttemptView {
 	if a.SubmittedAt != nil {
 		v.SubmittedAt = ts(*a.SubmittedAt)
 	}
+	if s.uc.ResultsReleased(a, e) {
+		v.Notice = a.Notice // the notice names scores: only once results are out
+	}
 	for _, q := range a.Questions {
 		qv := &v1.QuestionView{No: int32(q.No), Type: typeToAPI[q.Type], StemHtml: q.StemHTML, BlankCount: int32(len(q.Blanks)), Points: q.Points}
 		if q.Type == biz.Single || q.Type == biz.Multiple || q.Type == biz.TrueFalse {
@@ -400,6 +403,15 @@ func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.
 		out.Attempts = append(out.Attempts, sum)
 	}
 	return out, nil
+}
+
+// RegradeExam implements v1.QuizServer.
+func (s *QuizService) RegradeExam(ctx context.Context, req *v1.RegradeExamRequest) (*v1.RegradeExamReply, error) {
+	res, err := s.uc.Regrade(ctx, req.Id, req.Reason)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.RegradeExamReply{Checked: int32(res.Checked), Changed: int32(res.Changed)}, nil
 }
 
 // ScoreEssay implements v1.QuizServer.

@@ -46,7 +46,9 @@ type Attempt struct {
 	// FocusLosses holds the value of the "focus_losses" field.
 	FocusLosses int `json:"focus_losses,omitempty"`
 	// GradedAt holds the value of the "graded_at" field.
-	GradedAt     *time.Time `json:"graded_at,omitempty"`
+	GradedAt *time.Time `json:"graded_at,omitempty"`
+	// Notice holds the value of the "notice" field.
+	Notice       string `json:"notice,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -61,7 +63,7 @@ func (*Attempt) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case attempt.FieldID, attempt.FieldExamID, attempt.FieldUserID, attempt.FieldNumber, attempt.FieldFocusLosses:
 			values[i] = new(sql.NullInt64)
-		case attempt.FieldUserOrgPath, attempt.FieldStatus:
+		case attempt.FieldUserOrgPath, attempt.FieldStatus, attempt.FieldNotice:
 			values[i] = new(sql.NullString)
 		case attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt, attempt.FieldGradedAt:
 			values[i] = new(sql.NullTime)
@@ -177,6 +179,12 @@ func (_m *Attempt) assignValues(columns []string, values []any) error {
 				_m.GradedAt = new(time.Time)
 				*_m.GradedAt = value.Time
 			}
+		case attempt.FieldNotice:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field notice", values[i])
+			} else if value.Valid {
+				_m.Notice = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -260,6 +268,9 @@ func (_m *Attempt) String() string {
 		builder.WriteString("graded_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("notice=")
+	builder.WriteString(_m.Notice)
 	builder.WriteByte(')')
 	return builder.String()
 }

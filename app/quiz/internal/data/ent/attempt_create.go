@@ -155,6 +155,20 @@ func (_c *AttemptCreate) SetNillableGradedAt(v *time.Time) *AttemptCreate {
 	return _c
 }
 
+// SetNotice sets the "notice" field.
+func (_c *AttemptCreate) SetNotice(v string) *AttemptCreate {
+	_c.mutation.SetNotice(v)
+	return _c
+}
+
+// SetNillableNotice sets the "notice" field if the given value is not nil.
+func (_c *AttemptCreate) SetNillableNotice(v *string) *AttemptCreate {
+	if v != nil {
+		_c.SetNotice(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AttemptCreate) SetID(v int64) *AttemptCreate {
 	_c.mutation.SetID(v)
@@ -208,6 +222,10 @@ func (_c *AttemptCreate) defaults() {
 		v := attempt.DefaultFocusLosses
 		_c.mutation.SetFocusLosses(v)
 	}
+	if _, ok := _c.mutation.Notice(); !ok {
+		v := attempt.DefaultNotice
+		_c.mutation.SetNotice(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -248,6 +266,14 @@ func (_c *AttemptCreate) check() error {
 	}
 	if _, ok := _c.mutation.FocusLosses(); !ok {
 		return &ValidationError{Name: "focus_losses", err: errors.New(`ent: missing required field "Attempt.focus_losses"`)}
+	}
+	if _, ok := _c.mutation.Notice(); !ok {
+		return &ValidationError{Name: "notice", err: errors.New(`ent: missing required field "Attempt.notice"`)}
+	}
+	if v, ok := _c.mutation.Notice(); ok {
+		if err := attempt.NoticeValidator(v); err != nil {
+			return &ValidationError{Name: "notice", err: fmt.Errorf(`ent: validator failed for field "Attempt.notice": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -337,6 +363,10 @@ func (_c *AttemptCreate) createSpec() (*Attempt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.GradedAt(); ok {
 		_spec.SetField(attempt.FieldGradedAt, field.TypeTime, value)
 		_node.GradedAt = &value
+	}
+	if value, ok := _c.mutation.Notice(); ok {
+		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
+		_node.Notice = value
 	}
 	return _node, _spec
 }
@@ -621,6 +651,18 @@ func (u *AttemptUpsert) UpdateGradedAt() *AttemptUpsert {
 // ClearGradedAt clears the value of the "graded_at" field.
 func (u *AttemptUpsert) ClearGradedAt() *AttemptUpsert {
 	u.SetNull(attempt.FieldGradedAt)
+	return u
+}
+
+// SetNotice sets the "notice" field.
+func (u *AttemptUpsert) SetNotice(v string) *AttemptUpsert {
+	u.Set(attempt.FieldNotice, v)
+	return u
+}
+
+// UpdateNotice sets the "notice" field to the value that was provided on create.
+func (u *AttemptUpsert) UpdateNotice() *AttemptUpsert {
+	u.SetExcluded(attempt.FieldNotice)
 	return u
 }
 
@@ -942,6 +984,20 @@ func (u *AttemptUpsertOne) UpdateGradedAt() *AttemptUpsertOne {
 func (u *AttemptUpsertOne) ClearGradedAt() *AttemptUpsertOne {
 	return u.Update(func(s *AttemptUpsert) {
 		s.ClearGradedAt()
+	})
+}
+
+// SetNotice sets the "notice" field.
+func (u *AttemptUpsertOne) SetNotice(v string) *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetNotice(v)
+	})
+}
+
+// UpdateNotice sets the "notice" field to the value that was provided on create.
+func (u *AttemptUpsertOne) UpdateNotice() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateNotice()
 	})
 }
 
@@ -1429,6 +1485,20 @@ func (u *AttemptUpsertBulk) UpdateGradedAt() *AttemptUpsertBulk {
 func (u *AttemptUpsertBulk) ClearGradedAt() *AttemptUpsertBulk {
 	return u.Update(func(s *AttemptUpsert) {
 		s.ClearGradedAt()
+	})
+}
+
+// SetNotice sets the "notice" field.
+func (u *AttemptUpsertBulk) SetNotice(v string) *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetNotice(v)
+	})
+}
+
+// UpdateNotice sets the "notice" field to the value that was provided on create.
+func (u *AttemptUpsertBulk) UpdateNotice() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateNotice()
 	})
 }
 

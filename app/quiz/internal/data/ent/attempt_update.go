@@ -294,6 +294,20 @@ func (_u *AttemptUpdate) ClearGradedAt() *AttemptUpdate {
 	return _u
 }
 
+// SetNotice sets the "notice" field.
+func (_u *AttemptUpdate) SetNotice(v string) *AttemptUpdate {
+	_u.mutation.SetNotice(v)
+	return _u
+}
+
+// SetNillableNotice sets the "notice" field if the given value is not nil.
+func (_u *AttemptUpdate) SetNillableNotice(v *string) *AttemptUpdate {
+	if v != nil {
+		_u.SetNotice(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AttemptMutation object of the builder.
 func (_u *AttemptUpdate) Mutation() *AttemptMutation {
 	return _u.mutation
@@ -336,6 +350,11 @@ func (_u *AttemptUpdate) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := attempt.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Attempt.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Notice(); ok {
+		if err := attempt.NoticeValidator(v); err != nil {
+			return &ValidationError{Name: "notice", err: fmt.Errorf(`ent: validator failed for field "Attempt.notice": %w`, err)}
 		}
 	}
 	return nil
@@ -437,6 +456,9 @@ func (_u *AttemptUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.GradedAtCleared() {
 		_spec.ClearField(attempt.FieldGradedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Notice(); ok {
+		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -722,6 +744,20 @@ func (_u *AttemptUpdateOne) ClearGradedAt() *AttemptUpdateOne {
 	return _u
 }
 
+// SetNotice sets the "notice" field.
+func (_u *AttemptUpdateOne) SetNotice(v string) *AttemptUpdateOne {
+	_u.mutation.SetNotice(v)
+	return _u
+}
+
+// SetNillableNotice sets the "notice" field if the given value is not nil.
+func (_u *AttemptUpdateOne) SetNillableNotice(v *string) *AttemptUpdateOne {
+	if v != nil {
+		_u.SetNotice(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AttemptMutation object of the builder.
 func (_u *AttemptUpdateOne) Mutation() *AttemptMutation {
 	return _u.mutation
@@ -777,6 +813,11 @@ func (_u *AttemptUpdateOne) check() error {
 	if v, ok := _u.mutation.Status(); ok {
 		if err := attempt.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Attempt.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Notice(); ok {
+		if err := attempt.NoticeValidator(v); err != nil {
+			return &ValidationError{Name: "notice", err: fmt.Errorf(`ent: validator failed for field "Attempt.notice": %w`, err)}
 		}
 	}
 	return nil
@@ -895,6 +936,9 @@ func (_u *AttemptUpdateOne) sqlSave(ctx context.Context) (_node *Attempt, err er
 	}
 	if _u.mutation.GradedAtCleared() {
 		_spec.ClearField(attempt.FieldGradedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Notice(); ok {
+		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
 	}
 	_node = &Attempt{config: _u.config}
 	_spec.Assign = _node.assignValues

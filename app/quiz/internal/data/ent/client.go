@@ -22,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 
 	stdsql "database/sql"
 )
@@ -47,6 +48,8 @@ type Client struct {
 	Paper *PaperClient
 	// Question is the client for interacting with the Question builders.
 	Question *QuestionClient
+	// Regrade is the client for interacting with the Regrade builders.
+	Regrade *RegradeClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -66,6 +69,7 @@ func (c *Client) init() {
 	c.Outbox = NewOutboxClient(c.config)
 	c.Paper = NewPaperClient(c.config)
 	c.Question = NewQuestionClient(c.config)
+	c.Regrade = NewRegradeClient(c.config)
 }
 
 type (
@@ -166,6 +170,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Outbox:     NewOutboxClient(cfg),
 		Paper:      NewPaperClient(cfg),
 		Question:   NewQuestionClient(cfg),
+		Regrade:    NewRegradeClient(cfg),
 	}, nil
 }
 
@@ -193,6 +198,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Outbox:     NewOutboxClient(cfg),
 		Paper:      NewPaperClient(cfg),
 		Question:   NewQuestionClient(cfg),
+		Regrade:    NewRegradeClient(cfg),
 	}, nil
 }
 
@@ -223,7 +229,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.Question,
+		c.Question, c.Regrade,
 	} {
 		n.Use(hooks...)
 	}
@@ -234,7 +240,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.Question,
+		c.Question, c.Regrade,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -259,6 +265,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Paper.mutate(ctx, m)
 	case *QuestionMutation:
 		return c.Question.mutate(ctx, m)
+	case *RegradeMutation:
+		return c.Regrade.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1328,14 +1336,148 @@ func (c *QuestionClient) mutate(ctx context.Context, m *QuestionMutation) (Value
 	}
 }
 
+// RegradeClient is a client for the Regrade schema.
+type RegradeClient struct {
+	config
+}
+
+// NewRegradeClient returns a client for the Regrade from the given config.
+func NewRegradeClient(c config) *RegradeClient {
+	return &RegradeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `regrade.Hooks(f(g(h())))`.
+func (c *RegradeClient) Use(hooks ...Hook) {
+	c.hooks.Regrade = append(c.hooks.Regrade, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `regrade.Intercept(f(g(h())))`.
+func (c *RegradeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Regrade = append(c.inters.Regrade, interceptors...)
+}
+
+// Create returns a builder for creating a Regrade entity.
+func (c *RegradeClient) Create() *RegradeCreate {
+	mutation := newRegradeMutation(c.config, OpCreate)
+	return &RegradeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Regrade entities.
+func (c *RegradeClient) CreateBulk(builders ...*RegradeCreate) *RegradeCreateBulk {
+	return &RegradeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RegradeClient) MapCreateBulk(slice any, setFunc func(*RegradeCreate, int)) *RegradeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RegradeCreateBulk{err: fmt.Errorf("calling to RegradeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RegradeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RegradeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Regrade.
+func (c *RegradeClient) Update() *RegradeUpdate {
+	mutation := newRegradeMutation(c.config, OpUpdate)
+	return &RegradeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RegradeClient) UpdateOne(_m *Regrade) *RegradeUpdateOne {
+	mutation := newRegradeMutation(c.config, OpUpdateOne, withRegrade(_m))
+	return &RegradeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RegradeClient) UpdateOneID(id int64) *RegradeUpdateOne {
+	mutation := newRegradeMutation(c.config, OpUpdateOne, withRegradeID(id))
+	return &RegradeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Regrade.
+func (c *RegradeClient) Delete() *RegradeDelete {
+	mutation := newRegradeMutation(c.config, OpDelete)
+	return &RegradeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RegradeClient) DeleteOne(_m *Regrade) *RegradeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RegradeClient) DeleteOneID(id int64) *RegradeDeleteOne {
+	builder := c.Delete().Where(regrade.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RegradeDeleteOne{builder}
+}
+
+// Query returns a query builder for Regrade.
+func (c *RegradeClient) Query() *RegradeQuery {
+	return &RegradeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRegrade},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Regrade entity by its id.
+func (c *RegradeClient) Get(ctx context.Context, id int64) (*Regrade, error) {
+	return c.Query().Where(regrade.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RegradeClient) GetX(ctx context.Context, id int64) *Regrade {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RegradeClient) Hooks() []Hook {
+	return c.hooks.Regrade
+}
+
+// Interceptors returns the client interceptors.
+func (c *RegradeClient) Interceptors() []Interceptor {
+	return c.inters.Regrade
+}
+
+func (c *RegradeClient) mutate(ctx context.Context, m *RegradeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RegradeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RegradeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RegradeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RegradeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Regrade mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, Question []ent.Hook
+		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, Question,
+		Regrade []ent.Hook
 	}
 	inters struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper,
-		Question []ent.Interceptor
+		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, Question,
+		Regrade []ent.Interceptor
 	}
 )
 

@@ -20,6 +20,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			outbox.Table:     outbox.ValidColumn,
 			paper.Table:      paper.ValidColumn,
 			question.Table:   question.ValidColumn,
+			regrade.Table:    regrade.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

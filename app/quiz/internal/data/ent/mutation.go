@@ -21,6 +21,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
 
 const (
@@ -40,6 +41,7 @@ const (
 	TypeOutbox     = "Outbox"
 	TypePaper      = "Paper"
 	TypeQuestion   = "Question"
+	TypeRegrade    = "Regrade"
 )
 
 // AnswerMutation represents an operation that mutates the Answer nodes in the graph.
@@ -813,6 +815,7 @@ type AttemptMutation struct {
 	focus_losses    *int
 	addfocus_losses *int
 	graded_at       *time.Time
+	notice          *string
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*Attempt, error)
@@ -1645,6 +1648,42 @@ func (m *AttemptMutation) ResetGradedAt() {
 	delete(m.clearedFields, attempt.FieldGradedAt)
 }
 
+// SetNotice sets the "notice" field.
+func (m *AttemptMutation) SetNotice(s string) {
+	m.notice = &s
+}
+
+// Notice returns the value of the "notice" field in the mutation.
+func (m *AttemptMutation) Notice() (r string, exists bool) {
+	v := m.notice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotice returns the old "notice" field's value of the Attempt entity.
+// If the Attempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttemptMutation) OldNotice(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotice: %w", err)
+	}
+	return oldValue.Notice, nil
+}
+
+// ResetNotice resets all changes to the "notice" field.
+func (m *AttemptMutation) ResetNotice() {
+	m.notice = nil
+}
+
 // Where appends a list predicates to the AttemptMutation builder.
 func (m *AttemptMutation) Where(ps ...predicate.Attempt) {
 	m.predicates = append(m.predicates, ps...)
@@ -1679,7 +1718,7 @@ func (m *AttemptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AttemptMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.exam_id != nil {
 		fields = append(fields, attempt.FieldExamID)
 	}
@@ -1722,6 +1761,9 @@ func (m *AttemptMutation) Fields() []string {
 	if m.graded_at != nil {
 		fields = append(fields, attempt.FieldGradedAt)
 	}
+	if m.notice != nil {
+		fields = append(fields, attempt.FieldNotice)
+	}
 	return fields
 }
 
@@ -1758,6 +1800,8 @@ func (m *AttemptMutation) Field(name string) (ent.Value, bool) {
 		return m.FocusLosses()
 	case attempt.FieldGradedAt:
 		return m.GradedAt()
+	case attempt.FieldNotice:
+		return m.Notice()
 	}
 	return nil, false
 }
@@ -1795,6 +1839,8 @@ func (m *AttemptMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldFocusLosses(ctx)
 	case attempt.FieldGradedAt:
 		return m.OldGradedAt(ctx)
+	case attempt.FieldNotice:
+		return m.OldNotice(ctx)
 	}
 	return nil, fmt.Errorf("unknown Attempt field %s", name)
 }
@@ -1901,6 +1947,13 @@ func (m *AttemptMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetGradedAt(v)
+		return nil
+	case attempt.FieldNotice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotice(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Attempt field %s", name)
@@ -2100,6 +2153,9 @@ func (m *AttemptMutation) ResetField(name string) error {
 		return nil
 	case attempt.FieldGradedAt:
 		m.ResetGradedAt()
+		return nil
+	case attempt.FieldNotice:
+		m.ResetNotice()
 		return nil
 	}
 	return fmt.Errorf("unknown Attempt field %s", name)
@@ -7252,4 +7308,795 @@ func (m *QuestionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *QuestionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Question edge %s", name)
+}
+
+// RegradeMutation represents an operation that mutates the Regrade nodes in the graph.
+type RegradeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	exam_id       *int64
+	addexam_id    *int64
+	actor_id      *int64
+	addactor_id   *int64
+	actor_name    *string
+	reason        *string
+	checked       *int
+	addchecked    *int
+	changed       *int
+	addchanged    *int
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Regrade, error)
+	predicates    []predicate.Regrade
+}
+
+var _ ent.Mutation = (*RegradeMutation)(nil)
+
+// regradeOption allows management of the mutation configuration using functional options.
+type regradeOption func(*RegradeMutation)
+
+// newRegradeMutation creates new mutation for the Regrade entity.
+func newRegradeMutation(c config, op Op, opts ...regradeOption) *RegradeMutation {
+	m := &RegradeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRegrade,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRegradeID sets the ID field of the mutation.
+func withRegradeID(id int64) regradeOption {
+	return func(m *RegradeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Regrade
+		)
+		m.oldValue = func(ctx context.Context) (*Regrade, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Regrade.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRegrade sets the old Regrade of the mutation.
+func withRegrade(node *Regrade) regradeOption {
+	return func(m *RegradeMutation) {
+		m.oldValue = func(context.Context) (*Regrade, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RegradeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RegradeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Regrade entities.
+func (m *RegradeMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RegradeMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RegradeMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Regrade.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetExamID sets the "exam_id" field.
+func (m *RegradeMutation) SetExamID(i int64) {
+	m.exam_id = &i
+	m.addexam_id = nil
+}
+
+// ExamID returns the value of the "exam_id" field in the mutation.
+func (m *RegradeMutation) ExamID() (r int64, exists bool) {
+	v := m.exam_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExamID returns the old "exam_id" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldExamID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExamID: %w", err)
+	}
+	return oldValue.ExamID, nil
+}
+
+// AddExamID adds i to the "exam_id" field.
+func (m *RegradeMutation) AddExamID(i int64) {
+	if m.addexam_id != nil {
+		*m.addexam_id += i
+	} else {
+		m.addexam_id = &i
+	}
+}
+
+// AddedExamID returns the value that was added to the "exam_id" field in this mutation.
+func (m *RegradeMutation) AddedExamID() (r int64, exists bool) {
+	v := m.addexam_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExamID resets all changes to the "exam_id" field.
+func (m *RegradeMutation) ResetExamID() {
+	m.exam_id = nil
+	m.addexam_id = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *RegradeMutation) SetActorID(i int64) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *RegradeMutation) ActorID() (r int64, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldActorID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *RegradeMutation) AddActorID(i int64) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *RegradeMutation) AddedActorID() (r int64, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *RegradeMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+}
+
+// SetActorName sets the "actor_name" field.
+func (m *RegradeMutation) SetActorName(s string) {
+	m.actor_name = &s
+}
+
+// ActorName returns the value of the "actor_name" field in the mutation.
+func (m *RegradeMutation) ActorName() (r string, exists bool) {
+	v := m.actor_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorName returns the old "actor_name" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldActorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorName: %w", err)
+	}
+	return oldValue.ActorName, nil
+}
+
+// ResetActorName resets all changes to the "actor_name" field.
+func (m *RegradeMutation) ResetActorName() {
+	m.actor_name = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *RegradeMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *RegradeMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *RegradeMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetChecked sets the "checked" field.
+func (m *RegradeMutation) SetChecked(i int) {
+	m.checked = &i
+	m.addchecked = nil
+}
+
+// Checked returns the value of the "checked" field in the mutation.
+func (m *RegradeMutation) Checked() (r int, exists bool) {
+	v := m.checked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChecked returns the old "checked" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldChecked(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChecked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChecked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChecked: %w", err)
+	}
+	return oldValue.Checked, nil
+}
+
+// AddChecked adds i to the "checked" field.
+func (m *RegradeMutation) AddChecked(i int) {
+	if m.addchecked != nil {
+		*m.addchecked += i
+	} else {
+		m.addchecked = &i
+	}
+}
+
+// AddedChecked returns the value that was added to the "checked" field in this mutation.
+func (m *RegradeMutation) AddedChecked() (r int, exists bool) {
+	v := m.addchecked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChecked resets all changes to the "checked" field.
+func (m *RegradeMutation) ResetChecked() {
+	m.checked = nil
+	m.addchecked = nil
+}
+
+// SetChanged sets the "changed" field.
+func (m *RegradeMutation) SetChanged(i int) {
+	m.changed = &i
+	m.addchanged = nil
+}
+
+// Changed returns the value of the "changed" field in the mutation.
+func (m *RegradeMutation) Changed() (r int, exists bool) {
+	v := m.changed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanged returns the old "changed" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldChanged(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanged: %w", err)
+	}
+	return oldValue.Changed, nil
+}
+
+// AddChanged adds i to the "changed" field.
+func (m *RegradeMutation) AddChanged(i int) {
+	if m.addchanged != nil {
+		*m.addchanged += i
+	} else {
+		m.addchanged = &i
+	}
+}
+
+// AddedChanged returns the value that was added to the "changed" field in this mutation.
+func (m *RegradeMutation) AddedChanged() (r int, exists bool) {
+	v := m.addchanged
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChanged resets all changes to the "changed" field.
+func (m *RegradeMutation) ResetChanged() {
+	m.changed = nil
+	m.addchanged = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RegradeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RegradeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RegradeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the RegradeMutation builder.
+func (m *RegradeMutation) Where(ps ...predicate.Regrade) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RegradeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RegradeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Regrade, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RegradeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RegradeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Regrade).
+func (m *RegradeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RegradeMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.exam_id != nil {
+		fields = append(fields, regrade.FieldExamID)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, regrade.FieldActorID)
+	}
+	if m.actor_name != nil {
+		fields = append(fields, regrade.FieldActorName)
+	}
+	if m.reason != nil {
+		fields = append(fields, regrade.FieldReason)
+	}
+	if m.checked != nil {
+		fields = append(fields, regrade.FieldChecked)
+	}
+	if m.changed != nil {
+		fields = append(fields, regrade.FieldChanged)
+	}
+	if m.created_at != nil {
+		fields = append(fields, regrade.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RegradeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case regrade.FieldExamID:
+		return m.ExamID()
+	case regrade.FieldActorID:
+		return m.ActorID()
+	case regrade.FieldActorName:
+		return m.ActorName()
+	case regrade.FieldReason:
+		return m.Reason()
+	case regrade.FieldChecked:
+		return m.Checked()
+	case regrade.FieldChanged:
+		return m.Changed()
+	case regrade.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RegradeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case regrade.FieldExamID:
+		return m.OldExamID(ctx)
+	case regrade.FieldActorID:
+		return m.OldActorID(ctx)
+	case regrade.FieldActorName:
+		return m.OldActorName(ctx)
+	case regrade.FieldReason:
+		return m.OldReason(ctx)
+	case regrade.FieldChecked:
+		return m.OldChecked(ctx)
+	case regrade.FieldChanged:
+		return m.OldChanged(ctx)
+	case regrade.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Regrade field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RegradeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case regrade.FieldExamID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExamID(v)
+		return nil
+	case regrade.FieldActorID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case regrade.FieldActorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorName(v)
+		return nil
+	case regrade.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case regrade.FieldChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChecked(v)
+		return nil
+	case regrade.FieldChanged:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanged(v)
+		return nil
+	case regrade.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Regrade field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RegradeMutation) AddedFields() []string {
+	var fields []string
+	if m.addexam_id != nil {
+		fields = append(fields, regrade.FieldExamID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, regrade.FieldActorID)
+	}
+	if m.addchecked != nil {
+		fields = append(fields, regrade.FieldChecked)
+	}
+	if m.addchanged != nil {
+		fields = append(fields, regrade.FieldChanged)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RegradeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case regrade.FieldExamID:
+		return m.AddedExamID()
+	case regrade.FieldActorID:
+		return m.AddedActorID()
+	case regrade.FieldChecked:
+		return m.AddedChecked()
+	case regrade.FieldChanged:
+		return m.AddedChanged()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RegradeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case regrade.FieldExamID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExamID(v)
+		return nil
+	case regrade.FieldActorID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	case regrade.FieldChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChecked(v)
+		return nil
+	case regrade.FieldChanged:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChanged(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Regrade numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RegradeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RegradeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RegradeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Regrade nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RegradeMutation) ResetField(name string) error {
+	switch name {
+	case regrade.FieldExamID:
+		m.ResetExamID()
+		return nil
+	case regrade.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case regrade.FieldActorName:
+		m.ResetActorName()
+		return nil
+	case regrade.FieldReason:
+		m.ResetReason()
+		return nil
+	case regrade.FieldChecked:
+		m.ResetChecked()
+		return nil
+	case regrade.FieldChanged:
+		m.ResetChanged()
+		return nil
+	case regrade.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Regrade field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RegradeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RegradeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RegradeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RegradeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RegradeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RegradeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RegradeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Regrade unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RegradeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Regrade edge %s", name)
 }

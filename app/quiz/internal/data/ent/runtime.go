@@ -13,6 +13,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/schema"
 )
 
@@ -46,6 +47,12 @@ func init() {
 	attemptDescFocusLosses := attemptFields[13].Descriptor()
 	// attempt.DefaultFocusLosses holds the default value on creation for the focus_losses field.
 	attempt.DefaultFocusLosses = attemptDescFocusLosses.Default.(int)
+	// attemptDescNotice is the schema descriptor for notice field.
+	attemptDescNotice := attemptFields[15].Descriptor()
+	// attempt.DefaultNotice holds the default value on creation for the notice field.
+	attempt.DefaultNotice = attemptDescNotice.Default.(string)
+	// attempt.NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
+	attempt.NoticeValidator = attemptDescNotice.Validators[0].(func(string) error)
 	bankFields := schema.Bank{}.Fields()
 	_ = bankFields
 	// bankDescOrgPath is the schema descriptor for org_path field.
@@ -168,4 +175,18 @@ func init() {
 	question.DefaultUpdatedAt = questionDescUpdatedAt.Default.(func() time.Time)
 	// question.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	question.UpdateDefaultUpdatedAt = questionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	regradeFields := schema.Regrade{}.Fields()
+	_ = regradeFields
+	// regradeDescActorName is the schema descriptor for actor_name field.
+	regradeDescActorName := regradeFields[3].Descriptor()
+	// regrade.ActorNameValidator is a validator for the "actor_name" field. It is called by the builders before save.
+	regrade.ActorNameValidator = regradeDescActorName.Validators[0].(func(string) error)
+	// regradeDescReason is the schema descriptor for reason field.
+	regradeDescReason := regradeFields[4].Descriptor()
+	// regrade.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	regrade.ReasonValidator = regradeDescReason.Validators[0].(func(string) error)
+	// regradeDescCreatedAt is the schema descriptor for created_at field.
+	regradeDescCreatedAt := regradeFields[7].Descriptor()
+	// regrade.DefaultCreatedAt holds the default value on creation for the created_at field.
+	regrade.DefaultCreatedAt = regradeDescCreatedAt.Default.(func() time.Time)
 }

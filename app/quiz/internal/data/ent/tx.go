@@ -30,6 +30,8 @@ type Tx struct {
 	Paper *PaperClient
 	// Question is the client for interacting with the Question builders.
 	Question *QuestionClient
+	// Regrade is the client for interacting with the Regrade builders.
+	Regrade *RegradeClient
 
 	// lazily loaded.
 	client     *Client
@@ -169,6 +171,7 @@ func (tx *Tx) init() {
 	tx.Outbox = NewOutboxClient(tx.config)
 	tx.Paper = NewPaperClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
+	tx.Regrade = NewRegradeClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -41,6 +41,8 @@ const (
 	FieldFocusLosses = "focus_losses"
 	// FieldGradedAt holds the string denoting the graded_at field in the database.
 	FieldGradedAt = "graded_at"
+	// FieldNotice holds the string denoting the notice field in the database.
+	FieldNotice = "notice"
 	// Table holds the table name of the attempt in the database.
 	Table = "attempts"
 )
@@ -62,6 +64,7 @@ var Columns = []string{
 	FieldMaxScore,
 	FieldFocusLosses,
 	FieldGradedAt,
+	FieldNotice,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -81,6 +84,10 @@ var (
 	DefaultMaxScore float64
 	// DefaultFocusLosses holds the default value on creation for the "focus_losses" field.
 	DefaultFocusLosses int
+	// DefaultNotice holds the default value on creation for the "notice" field.
+	DefaultNotice string
+	// NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
+	NoticeValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -176,4 +183,9 @@ func ByFocusLosses(opts ...sql.OrderTermOption) OrderOption {
 // ByGradedAt orders the results by the graded_at field.
 func ByGradedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGradedAt, opts...).ToFunc()
+}
+
+// ByNotice orders the results by the notice field.
+func ByNotice(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotice, opts...).ToFunc()
 }

@@ -109,6 +109,11 @@ func GradedAt(v time.Time) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldGradedAt, v))
 }
 
+// Notice applies equality check predicate on the "notice" field. It's identical to NoticeEQ.
+func Notice(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldNotice, v))
+}
+
 // ExamIDEQ applies the EQ predicate on the "exam_id" field.
 func ExamIDEQ(v int64) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldExamID, v))
@@ -642,6 +647,71 @@ func GradedAtIsNil() predicate.Attempt {
 // GradedAtNotNil applies the NotNil predicate on the "graded_at" field.
 func GradedAtNotNil() predicate.Attempt {
 	return predicate.Attempt(sql.FieldNotNull(FieldGradedAt))
+}
+
+// NoticeEQ applies the EQ predicate on the "notice" field.
+func NoticeEQ(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldNotice, v))
+}
+
+// NoticeNEQ applies the NEQ predicate on the "notice" field.
+func NoticeNEQ(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNEQ(FieldNotice, v))
+}
+
+// NoticeIn applies the In predicate on the "notice" field.
+func NoticeIn(vs ...string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldIn(FieldNotice, vs...))
+}
+
+// NoticeNotIn applies the NotIn predicate on the "notice" field.
+func NoticeNotIn(vs ...string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNotIn(FieldNotice, vs...))
+}
+
+// NoticeGT applies the GT predicate on the "notice" field.
+func NoticeGT(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGT(FieldNotice, v))
+}
+
+// NoticeGTE applies the GTE predicate on the "notice" field.
+func NoticeGTE(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGTE(FieldNotice, v))
+}
+
+// NoticeLT applies the LT predicate on the "notice" field.
+func NoticeLT(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLT(FieldNotice, v))
+}
+
+// NoticeLTE applies the LTE predicate on the "notice" field.
+func NoticeLTE(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLTE(FieldNotice, v))
+}
+
+// NoticeContains applies the Contains predicate on the "notice" field.
+func NoticeContains(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldContains(FieldNotice, v))
+}
+
+// NoticeHasPrefix applies the HasPrefix predicate on the "notice" field.
+func NoticeHasPrefix(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldHasPrefix(FieldNotice, v))
+}
+
+// NoticeHasSuffix applies the HasSuffix predicate on the "notice" field.
+func NoticeHasSuffix(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldHasSuffix(FieldNotice, v))
+}
+
+// NoticeEqualFold applies the EqualFold predicate on the "notice" field.
+func NoticeEqualFold(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEqualFold(FieldNotice, v))
+}
+
+// NoticeContainsFold applies the ContainsFold predicate on the "notice" field.
+func NoticeContainsFold(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldContainsFold(FieldNotice, v))
 }
 
 // And groups predicates with the AND operator between them.

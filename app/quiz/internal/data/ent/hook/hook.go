@@ -105,6 +105,18 @@ func (f QuestionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.QuestionMutation", m)
 }
 
+// The RegradeFunc type is an adapter to allow the use of ordinary
+// function as Regrade mutator.
+type RegradeFunc func(context.Context, *ent.RegradeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RegradeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RegradeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegradeMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

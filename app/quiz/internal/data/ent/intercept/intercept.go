@@ -17,6 +17,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -291,6 +292,33 @@ func (f TraverseQuestion) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.QuestionQuery", q)
 }
 
+// The RegradeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RegradeFunc func(context.Context, *ent.RegradeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RegradeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RegradeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RegradeQuery", q)
+}
+
+// The TraverseRegrade type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRegrade func(context.Context, *ent.RegradeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRegrade) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRegrade) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RegradeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RegradeQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -310,6 +338,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PaperQuery, predicate.Paper, paper.OrderOption]{typ: ent.TypePaper, tq: q}, nil
 	case *ent.QuestionQuery:
 		return &query[*ent.QuestionQuery, predicate.Question, question.OrderOption]{typ: ent.TypeQuestion, tq: q}, nil
+	case *ent.RegradeQuery:
+		return &query[*ent.RegradeQuery, predicate.Regrade, regrade.OrderOption]{typ: ent.TypeRegrade, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -48,6 +48,7 @@ var (
 		{Name: "max_score", Type: field.TypeFloat64, Default: 0},
 		{Name: "focus_losses", Type: field.TypeInt, Default: 0},
 		{Name: "graded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "notice", Type: field.TypeString, Size: 512, Default: ""},
 	}
 	// AttemptsTable holds the schema information for the "attempts" table.
 	AttemptsTable = &schema.Table{
@@ -228,6 +229,30 @@ var (
 			},
 		},
 	}
+	// RegradesColumns holds the columns for the "regrades" table.
+	RegradesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "exam_id", Type: field.TypeInt64},
+		{Name: "actor_id", Type: field.TypeInt64},
+		{Name: "actor_name", Type: field.TypeString, Size: 64},
+		{Name: "reason", Type: field.TypeString, Size: 500},
+		{Name: "checked", Type: field.TypeInt},
+		{Name: "changed", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// RegradesTable holds the schema information for the "regrades" table.
+	RegradesTable = &schema.Table{
+		Name:       "regrades",
+		Columns:    RegradesColumns,
+		PrimaryKey: []*schema.Column{RegradesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "regrade_exam_id",
+				Unique:  false,
+				Columns: []*schema.Column{RegradesColumns[1]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AnswersTable,
@@ -238,6 +263,7 @@ var (
 		OutboxesTable,
 		PapersTable,
 		QuestionsTable,
+		RegradesTable,
 	}
 )
 

@@ -29,3 +29,6 @@ type Paper func(*sql.Selector)
 
 // Question is the predicate function for question builders.
 type Question func(*sql.Selector)
+
+// Regrade is the predicate function for regrade builders.
+type Regrade func(*sql.Selector)

@@ -147,6 +147,7 @@ func (Attempt) Fields() []ent.Field {
 		field.Float("max_score").Default(0),
 		field.Int("focus_losses").Default(0),
 		field.Time("graded_at").Optional().Nillable(),
+		field.String("notice").MaxLen(512).Default(""),
 	}
 }
 
@@ -192,3 +193,23 @@ func (Outbox) Fields() []ent.Field {
 
 // Indexes of the Outbox.
 func (Outbox) Indexes() []ent.Index { return []ent.Index{index.Fields("sent_at")} }
+
+// Regrade records one regrade of an exam after a key fix: who, why, how many attempts changed.
+type Regrade struct{ ent.Schema }
+
+// Fields of the Regrade.
+func (Regrade) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("exam_id"),
+		field.Int64("actor_id"),
+		field.String("actor_name").MaxLen(64),
+		field.String("reason").MaxLen(500),
+		field.Int("checked"),
+		field.Int("changed"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the Regrade.
+func (Regrade) Indexes() []ent.Index { return []ent.Index{index.Fields("exam_id")} }
