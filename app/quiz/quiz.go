@@ -49,7 +49,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
-	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewOutboxRepo(d), data.NewRegradeRepo(d),
+	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewOutboxRepo(d), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
 		data.NewOrgDirectory(cfg.Orgs), data.NewTaskQueue(cfg.Tasks), d, clk)
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc)}, nil
 }

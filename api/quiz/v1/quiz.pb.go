@@ -3193,6 +3193,446 @@ func (x *RegradeExamReply) GetChanged() int32 {
 	return 0
 }
 
+type StartPracticeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int32                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartPracticeRequest) Reset() {
+	*x = StartPracticeRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartPracticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartPracticeRequest) ProtoMessage() {}
+
+func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
+func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *StartPracticeRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type PracticeView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Questions     []*QuestionView        `protobuf:"bytes,2,rep,name=questions,proto3" json:"questions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PracticeView) Reset() {
+	*x = PracticeView{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PracticeView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PracticeView) ProtoMessage() {}
+
+func (x *PracticeView) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
+func (*PracticeView) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *PracticeView) GetSessionId() int64 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+func (x *PracticeView) GetQuestions() []*QuestionView {
+	if x != nil {
+		return x.Questions
+	}
+	return nil
+}
+
+type AnswerPracticeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     int64                  `protobuf:"varint,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	QuestionNo    int32                  `protobuf:"varint,2,opt,name=question_no,json=questionNo,proto3" json:"question_no,omitempty"`
+	Value         *AnswerValue           `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerPracticeRequest) Reset() {
+	*x = AnswerPracticeRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerPracticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerPracticeRequest) ProtoMessage() {}
+
+func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
+func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *AnswerPracticeRequest) GetSessionId() int64 {
+	if x != nil {
+		return x.SessionId
+	}
+	return 0
+}
+
+func (x *AnswerPracticeRequest) GetQuestionNo() int32 {
+	if x != nil {
+		return x.QuestionNo
+	}
+	return 0
+}
+
+func (x *AnswerPracticeRequest) GetValue() *AnswerValue {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+type Feedback struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Correct         bool                   `protobuf:"varint,1,opt,name=correct,proto3" json:"correct,omitempty"`
+	AnswerKeys      []string               `protobuf:"bytes,2,rep,name=answer_keys,json=answerKeys,proto3" json:"answer_keys,omitempty"`
+	Blanks          []*Blank               `protobuf:"bytes,3,rep,name=blanks,proto3" json:"blanks,omitempty"`
+	ExplanationHtml string                 `protobuf:"bytes,4,opt,name=explanation_html,json=explanationHtml,proto3" json:"explanation_html,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Feedback) Reset() {
+	*x = Feedback{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Feedback) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Feedback) ProtoMessage() {}
+
+func (x *Feedback) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
+func (*Feedback) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *Feedback) GetCorrect() bool {
+	if x != nil {
+		return x.Correct
+	}
+	return false
+}
+
+func (x *Feedback) GetAnswerKeys() []string {
+	if x != nil {
+		return x.AnswerKeys
+	}
+	return nil
+}
+
+func (x *Feedback) GetBlanks() []*Blank {
+	if x != nil {
+		return x.Blanks
+	}
+	return nil
+}
+
+func (x *Feedback) GetExplanationHtml() string {
+	if x != nil {
+		return x.ExplanationHtml
+	}
+	return ""
+}
+
+type ListWrongAnswersRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	IncludeMastered bool                   `protobuf:"varint,1,opt,name=include_mastered,json=includeMastered,proto3" json:"include_mastered,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ListWrongAnswersRequest) Reset() {
+	*x = ListWrongAnswersRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWrongAnswersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWrongAnswersRequest) ProtoMessage() {}
+
+func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
+func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
+	if x != nil {
+		return x.IncludeMastered
+	}
+	return false
+}
+
+type WrongAnswer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId    int64                  `protobuf:"varint,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	Question      *QuestionView          `protobuf:"bytes,2,opt,name=question,proto3" json:"question,omitempty"`
+	WrongCount    int32                  `protobuf:"varint,3,opt,name=wrong_count,json=wrongCount,proto3" json:"wrong_count,omitempty"`
+	LastWrongAt   string                 `protobuf:"bytes,4,opt,name=last_wrong_at,json=lastWrongAt,proto3" json:"last_wrong_at,omitempty"`
+	Mastered      bool                   `protobuf:"varint,5,opt,name=mastered,proto3" json:"mastered,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WrongAnswer) Reset() {
+	*x = WrongAnswer{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WrongAnswer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WrongAnswer) ProtoMessage() {}
+
+func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
+func (*WrongAnswer) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *WrongAnswer) GetQuestionId() int64 {
+	if x != nil {
+		return x.QuestionId
+	}
+	return 0
+}
+
+func (x *WrongAnswer) GetQuestion() *QuestionView {
+	if x != nil {
+		return x.Question
+	}
+	return nil
+}
+
+func (x *WrongAnswer) GetWrongCount() int32 {
+	if x != nil {
+		return x.WrongCount
+	}
+	return 0
+}
+
+func (x *WrongAnswer) GetLastWrongAt() string {
+	if x != nil {
+		return x.LastWrongAt
+	}
+	return ""
+}
+
+func (x *WrongAnswer) GetMastered() bool {
+	if x != nil {
+		return x.Mastered
+	}
+	return false
+}
+
+type ListWrongAnswersReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*WrongAnswer         `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWrongAnswersReply) Reset() {
+	*x = ListWrongAnswersReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWrongAnswersReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWrongAnswersReply) ProtoMessage() {}
+
+func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
+func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+type RetryWrongAnswerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId    int64                  `protobuf:"varint,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	Value         *AnswerValue           `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryWrongAnswerRequest) Reset() {
+	*x = RetryWrongAnswerRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryWrongAnswerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryWrongAnswerRequest) ProtoMessage() {}
+
+func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
+func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
+	if x != nil {
+		return x.QuestionId
+	}
+	return 0
+}
+
+func (x *RetryWrongAnswerRequest) GetValue() *AnswerValue {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
 var File_api_quiz_v1_quiz_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_quiz_proto_rawDesc = "" +
@@ -3465,7 +3905,41 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"F\n" +
 	"\x10RegradeExamReply\x12\x18\n" +
 	"\achecked\x18\x01 \x01(\x05R\achecked\x12\x18\n" +
-	"\achanged\x18\x02 \x01(\x05R\achanged*r\n" +
+	"\achanged\x18\x02 \x01(\x05R\achanged\"7\n" +
+	"\x14StartPracticeRequest\x12\x1f\n" +
+	"\x05count\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x182(\x00R\x05count\"f\n" +
+	"\fPracticeView\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\x03R\tsessionId\x127\n" +
+	"\tquestions\x18\x02 \x03(\v2\x19.api.quiz.v1.QuestionViewR\tquestions\"\xa1\x01\n" +
+	"\x15AnswerPracticeRequest\x12&\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\tsessionId\x12(\n" +
+	"\vquestion_no\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02 \x00R\n" +
+	"questionNo\x126\n" +
+	"\x05value\x18\x03 \x01(\v2\x18.api.quiz.v1.AnswerValueB\x06\xbaH\x03\xc8\x01\x01R\x05value\"\x9c\x01\n" +
+	"\bFeedback\x12\x18\n" +
+	"\acorrect\x18\x01 \x01(\bR\acorrect\x12\x1f\n" +
+	"\vanswer_keys\x18\x02 \x03(\tR\n" +
+	"answerKeys\x12*\n" +
+	"\x06blanks\x18\x03 \x03(\v2\x12.api.quiz.v1.BlankR\x06blanks\x12)\n" +
+	"\x10explanation_html\x18\x04 \x01(\tR\x0fexplanationHtml\"D\n" +
+	"\x17ListWrongAnswersRequest\x12)\n" +
+	"\x10include_mastered\x18\x01 \x01(\bR\x0fincludeMastered\"\xc6\x01\n" +
+	"\vWrongAnswer\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\x03R\n" +
+	"questionId\x125\n" +
+	"\bquestion\x18\x02 \x01(\v2\x19.api.quiz.v1.QuestionViewR\bquestion\x12\x1f\n" +
+	"\vwrong_count\x18\x03 \x01(\x05R\n" +
+	"wrongCount\x12\"\n" +
+	"\rlast_wrong_at\x18\x04 \x01(\tR\vlastWrongAt\x12\x1a\n" +
+	"\bmastered\x18\x05 \x01(\bR\bmastered\"G\n" +
+	"\x15ListWrongAnswersReply\x12.\n" +
+	"\x05items\x18\x01 \x03(\v2\x18.api.quiz.v1.WrongAnswerR\x05items\"{\n" +
+	"\x17RetryWrongAnswerRequest\x12(\n" +
+	"\vquestion_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\n" +
+	"questionId\x126\n" +
+	"\x05value\x18\x02 \x01(\v2\x18.api.quiz.v1.AnswerValueB\x06\xbaH\x03\xc8\x01\x01R\x05value*r\n" +
 	"\fQuestionType\x12\x1d\n" +
 	"\x19QUESTION_TYPE_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -3486,7 +3960,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xd7\x10\n" +
+	"\x05NEVER\x10\x032\xcc\x14\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -3508,7 +3982,11 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\n" +
 	"SaveAnswer\x12\x1e.api.quiz.v1.SaveAnswerRequest\x1a\x1c.api.quiz.v1.SaveAnswerReply\":\x82\xd3\xe4\x93\x024:\x01*\x1a//v1/attempts/{attempt_id}/answers/{question_no}\x12j\n" +
 	"\x0fReportFocusLoss\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/attempts/{id}:focus-loss\x12f\n" +
-	"\rSubmitAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/attempts/{id}:submit\x12g\n" +
+	"\rSubmitAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/attempts/{id}:submit\x12f\n" +
+	"\rStartPractice\x12!.api.quiz.v1.StartPracticeRequest\x1a\x19.api.quiz.v1.PracticeView\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/practice\x12\x87\x01\n" +
+	"\x0eAnswerPractice\x12\".api.quiz.v1.AnswerPracticeRequest\x1a\x15.api.quiz.v1.Feedback\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/practice/{session_id}/answers/{question_no}\x12z\n" +
+	"\x10ListWrongAnswers\x12$.api.quiz.v1.ListWrongAnswersRequest\x1a\".api.quiz.v1.ListWrongAnswersReply\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/my/wrong-answers\x12\x84\x01\n" +
+	"\x10RetryWrongAnswer\x12$.api.quiz.v1.RetryWrongAnswerRequest\x1a\x15.api.quiz.v1.Feedback\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/my/wrong-answers/{question_id}:retry\x12g\n" +
 	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
 	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12p\n" +
 	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12\x88\x01\n" +
@@ -3528,53 +4006,61 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
-	(QuestionType)(0),              // 0: api.quiz.v1.QuestionType
-	(GradingMethod)(0),             // 1: api.quiz.v1.GradingMethod
-	(ResultsPolicy)(0),             // 2: api.quiz.v1.ResultsPolicy
-	(*IdRequest)(nil),              // 3: api.quiz.v1.IdRequest
-	(*Bank)(nil),                   // 4: api.quiz.v1.Bank
-	(*CreateBankRequest)(nil),      // 5: api.quiz.v1.CreateBankRequest
-	(*ListBanksRequest)(nil),       // 6: api.quiz.v1.ListBanksRequest
-	(*ListBanksReply)(nil),         // 7: api.quiz.v1.ListBanksReply
-	(*Option)(nil),                 // 8: api.quiz.v1.Option
-	(*Blank)(nil),                  // 9: api.quiz.v1.Blank
-	(*QuestionInput)(nil),          // 10: api.quiz.v1.QuestionInput
-	(*UpdateQuestionRequest)(nil),  // 11: api.quiz.v1.UpdateQuestionRequest
-	(*Question)(nil),               // 12: api.quiz.v1.Question
-	(*ListQuestionsRequest)(nil),   // 13: api.quiz.v1.ListQuestionsRequest
-	(*ListQuestionsReply)(nil),     // 14: api.quiz.v1.ListQuestionsReply
-	(*PaperItem)(nil),              // 15: api.quiz.v1.PaperItem
-	(*PaperRule)(nil),              // 16: api.quiz.v1.PaperRule
-	(*CreatePaperRequest)(nil),     // 17: api.quiz.v1.CreatePaperRequest
-	(*Paper)(nil),                  // 18: api.quiz.v1.Paper
-	(*CreateExamRequest)(nil),      // 19: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                   // 20: api.quiz.v1.Exam
-	(*MyExam)(nil),                 // 21: api.quiz.v1.MyExam
-	(*ListMyExamsReply)(nil),       // 22: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),           // 23: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),            // 24: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),            // 25: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),         // 26: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),            // 27: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),      // 28: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),        // 29: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),         // 30: api.quiz.v1.AttemptSummary
-	(*ListAttemptsReply)(nil),      // 31: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),      // 32: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil), // 33: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),   // 34: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),               // 35: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),      // 36: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),              // 37: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),            // 38: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),            // 39: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),           // 40: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),              // 41: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),     // 42: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),       // 43: api.quiz.v1.RegradeExamReply
-	(*emptypb.Empty)(nil),          // 44: google.protobuf.Empty
+	(QuestionType)(0),               // 0: api.quiz.v1.QuestionType
+	(GradingMethod)(0),              // 1: api.quiz.v1.GradingMethod
+	(ResultsPolicy)(0),              // 2: api.quiz.v1.ResultsPolicy
+	(*IdRequest)(nil),               // 3: api.quiz.v1.IdRequest
+	(*Bank)(nil),                    // 4: api.quiz.v1.Bank
+	(*CreateBankRequest)(nil),       // 5: api.quiz.v1.CreateBankRequest
+	(*ListBanksRequest)(nil),        // 6: api.quiz.v1.ListBanksRequest
+	(*ListBanksReply)(nil),          // 7: api.quiz.v1.ListBanksReply
+	(*Option)(nil),                  // 8: api.quiz.v1.Option
+	(*Blank)(nil),                   // 9: api.quiz.v1.Blank
+	(*QuestionInput)(nil),           // 10: api.quiz.v1.QuestionInput
+	(*UpdateQuestionRequest)(nil),   // 11: api.quiz.v1.UpdateQuestionRequest
+	(*Question)(nil),                // 12: api.quiz.v1.Question
+	(*ListQuestionsRequest)(nil),    // 13: api.quiz.v1.ListQuestionsRequest
+	(*ListQuestionsReply)(nil),      // 14: api.quiz.v1.ListQuestionsReply
+	(*PaperItem)(nil),               // 15: api.quiz.v1.PaperItem
+	(*PaperRule)(nil),               // 16: api.quiz.v1.PaperRule
+	(*CreatePaperRequest)(nil),      // 17: api.quiz.v1.CreatePaperRequest
+	(*Paper)(nil),                   // 18: api.quiz.v1.Paper
+	(*CreateExamRequest)(nil),       // 19: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                    // 20: api.quiz.v1.Exam
+	(*MyExam)(nil),                  // 21: api.quiz.v1.MyExam
+	(*ListMyExamsReply)(nil),        // 22: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),            // 23: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),             // 24: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),             // 25: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),          // 26: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),             // 27: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),       // 28: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),         // 29: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),          // 30: api.quiz.v1.AttemptSummary
+	(*ListAttemptsReply)(nil),       // 31: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),       // 32: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),  // 33: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),    // 34: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                // 35: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),       // 36: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),               // 37: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),             // 38: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),             // 39: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),            // 40: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),               // 41: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),      // 42: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),        // 43: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),    // 44: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),            // 45: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),   // 46: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                // 47: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil), // 48: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),             // 49: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),   // 50: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil), // 51: api.quiz.v1.RetryWrongAnswerRequest
+	(*emptypb.Empty)(nil),           // 52: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -3608,51 +4094,65 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	38, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
 	39, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
 	40, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	5,  // 31: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 32: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 33: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 34: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 35: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	33, // 36: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 37: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 38: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	19, // 39: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 40: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	44, // 41: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 42: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 43: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	28, // 44: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 45: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 46: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 47: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
-	3,  // 48: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	42, // 49: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	32, // 50: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 51: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 52: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 53: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 54: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 55: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	34, // 56: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	37, // 57: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 58: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 59: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 60: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 61: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 62: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 63: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 64: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	44, // 65: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 66: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	31, // 67: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	41, // 68: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	43, // 69: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	27, // 70: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	51, // [51:71] is the sub-list for method output_type
-	31, // [31:51] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	23, // 31: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	24, // 32: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 33: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	23, // 34: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	49, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	24, // 36: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	5,  // 37: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 38: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 39: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 40: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 41: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	33, // 42: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 43: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 44: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	19, // 45: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 46: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	52, // 47: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 48: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 49: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	28, // 50: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 51: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 52: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	44, // 53: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	46, // 54: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	48, // 55: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	51, // 56: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	3,  // 57: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
+	3,  // 58: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	42, // 59: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	32, // 60: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 61: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 62: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 63: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 64: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 65: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	34, // 66: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	37, // 67: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 68: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 69: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 70: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 71: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 72: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 73: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 74: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	52, // 75: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 76: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	45, // 77: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	47, // 78: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	50, // 79: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	47, // 80: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	31, // 81: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	41, // 82: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	43, // 83: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	27, // 84: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	61, // [61:85] is the sub-list for method output_type
+	37, // [37:61] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -3669,7 +4169,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

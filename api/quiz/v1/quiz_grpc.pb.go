@@ -20,26 +20,30 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Quiz_CreateBank_FullMethodName      = "/api.quiz.v1.Quiz/CreateBank"
-	Quiz_ListBanks_FullMethodName       = "/api.quiz.v1.Quiz/ListBanks"
-	Quiz_CreateQuestion_FullMethodName  = "/api.quiz.v1.Quiz/CreateQuestion"
-	Quiz_UpdateQuestion_FullMethodName  = "/api.quiz.v1.Quiz/UpdateQuestion"
-	Quiz_ListQuestions_FullMethodName   = "/api.quiz.v1.Quiz/ListQuestions"
-	Quiz_ImportQuestions_FullMethodName = "/api.quiz.v1.Quiz/ImportQuestions"
-	Quiz_ExportQuestions_FullMethodName = "/api.quiz.v1.Quiz/ExportQuestions"
-	Quiz_CreatePaper_FullMethodName     = "/api.quiz.v1.Quiz/CreatePaper"
-	Quiz_CreateExam_FullMethodName      = "/api.quiz.v1.Quiz/CreateExam"
-	Quiz_GetExam_FullMethodName         = "/api.quiz.v1.Quiz/GetExam"
-	Quiz_ListMyExams_FullMethodName     = "/api.quiz.v1.Quiz/ListMyExams"
-	Quiz_StartAttempt_FullMethodName    = "/api.quiz.v1.Quiz/StartAttempt"
-	Quiz_GetAttempt_FullMethodName      = "/api.quiz.v1.Quiz/GetAttempt"
-	Quiz_SaveAnswer_FullMethodName      = "/api.quiz.v1.Quiz/SaveAnswer"
-	Quiz_ReportFocusLoss_FullMethodName = "/api.quiz.v1.Quiz/ReportFocusLoss"
-	Quiz_SubmitAttempt_FullMethodName   = "/api.quiz.v1.Quiz/SubmitAttempt"
-	Quiz_ListAttempts_FullMethodName    = "/api.quiz.v1.Quiz/ListAttempts"
-	Quiz_GetExamStats_FullMethodName    = "/api.quiz.v1.Quiz/GetExamStats"
-	Quiz_RegradeExam_FullMethodName     = "/api.quiz.v1.Quiz/RegradeExam"
-	Quiz_ScoreEssay_FullMethodName      = "/api.quiz.v1.Quiz/ScoreEssay"
+	Quiz_CreateBank_FullMethodName       = "/api.quiz.v1.Quiz/CreateBank"
+	Quiz_ListBanks_FullMethodName        = "/api.quiz.v1.Quiz/ListBanks"
+	Quiz_CreateQuestion_FullMethodName   = "/api.quiz.v1.Quiz/CreateQuestion"
+	Quiz_UpdateQuestion_FullMethodName   = "/api.quiz.v1.Quiz/UpdateQuestion"
+	Quiz_ListQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ListQuestions"
+	Quiz_ImportQuestions_FullMethodName  = "/api.quiz.v1.Quiz/ImportQuestions"
+	Quiz_ExportQuestions_FullMethodName  = "/api.quiz.v1.Quiz/ExportQuestions"
+	Quiz_CreatePaper_FullMethodName      = "/api.quiz.v1.Quiz/CreatePaper"
+	Quiz_CreateExam_FullMethodName       = "/api.quiz.v1.Quiz/CreateExam"
+	Quiz_GetExam_FullMethodName          = "/api.quiz.v1.Quiz/GetExam"
+	Quiz_ListMyExams_FullMethodName      = "/api.quiz.v1.Quiz/ListMyExams"
+	Quiz_StartAttempt_FullMethodName     = "/api.quiz.v1.Quiz/StartAttempt"
+	Quiz_GetAttempt_FullMethodName       = "/api.quiz.v1.Quiz/GetAttempt"
+	Quiz_SaveAnswer_FullMethodName       = "/api.quiz.v1.Quiz/SaveAnswer"
+	Quiz_ReportFocusLoss_FullMethodName  = "/api.quiz.v1.Quiz/ReportFocusLoss"
+	Quiz_SubmitAttempt_FullMethodName    = "/api.quiz.v1.Quiz/SubmitAttempt"
+	Quiz_StartPractice_FullMethodName    = "/api.quiz.v1.Quiz/StartPractice"
+	Quiz_AnswerPractice_FullMethodName   = "/api.quiz.v1.Quiz/AnswerPractice"
+	Quiz_ListWrongAnswers_FullMethodName = "/api.quiz.v1.Quiz/ListWrongAnswers"
+	Quiz_RetryWrongAnswer_FullMethodName = "/api.quiz.v1.Quiz/RetryWrongAnswer"
+	Quiz_ListAttempts_FullMethodName     = "/api.quiz.v1.Quiz/ListAttempts"
+	Quiz_GetExamStats_FullMethodName     = "/api.quiz.v1.Quiz/GetExamStats"
+	Quiz_RegradeExam_FullMethodName      = "/api.quiz.v1.Quiz/RegradeExam"
+	Quiz_ScoreEssay_FullMethodName       = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
 // QuizClient is the client API for Quiz service.
@@ -76,6 +80,17 @@ type QuizClient interface {
 	ReportFocusLoss(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// SubmitAttempt finalises the attempt; retries return the same result.
 	SubmitAttempt(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttemptView, error)
+	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
+	// caller's orgs; exam-only banks never appear. Practice does not count.
+	StartPractice(ctx context.Context, in *StartPracticeRequest, opts ...grpc.CallOption) (*PracticeView, error)
+	// AnswerPractice gives instant feedback (right or wrong, key, explanation); mistakes go into
+	// the wrong-answer book.
+	AnswerPractice(ctx context.Context, in *AnswerPracticeRequest, opts ...grpc.CallOption) (*Feedback, error)
+	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
+	// exams whose results are released.
+	ListWrongAnswers(ctx context.Context, in *ListWrongAnswersRequest, opts ...grpc.CallOption) (*ListWrongAnswersReply, error)
+	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
+	RetryWrongAnswer(ctx context.Context, in *RetryWrongAnswerRequest, opts ...grpc.CallOption) (*Feedback, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
@@ -256,6 +271,46 @@ func (c *quizClient) SubmitAttempt(ctx context.Context, in *IdRequest, opts ...g
 	return out, nil
 }
 
+func (c *quizClient) StartPractice(ctx context.Context, in *StartPracticeRequest, opts ...grpc.CallOption) (*PracticeView, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PracticeView)
+	err := c.cc.Invoke(ctx, Quiz_StartPractice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) AnswerPractice(ctx context.Context, in *AnswerPracticeRequest, opts ...grpc.CallOption) (*Feedback, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Feedback)
+	err := c.cc.Invoke(ctx, Quiz_AnswerPractice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) ListWrongAnswers(ctx context.Context, in *ListWrongAnswersRequest, opts ...grpc.CallOption) (*ListWrongAnswersReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWrongAnswersReply)
+	err := c.cc.Invoke(ctx, Quiz_ListWrongAnswers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) RetryWrongAnswer(ctx context.Context, in *RetryWrongAnswerRequest, opts ...grpc.CallOption) (*Feedback, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Feedback)
+	err := c.cc.Invoke(ctx, Quiz_RetryWrongAnswer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ListAttempts(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAttemptsReply)
@@ -330,6 +385,17 @@ type QuizServer interface {
 	ReportFocusLoss(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// SubmitAttempt finalises the attempt; retries return the same result.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
+	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
+	// caller's orgs; exam-only banks never appear. Practice does not count.
+	StartPractice(context.Context, *StartPracticeRequest) (*PracticeView, error)
+	// AnswerPractice gives instant feedback (right or wrong, key, explanation); mistakes go into
+	// the wrong-answer book.
+	AnswerPractice(context.Context, *AnswerPracticeRequest) (*Feedback, error)
+	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
+	// exams whose results are released.
+	ListWrongAnswers(context.Context, *ListWrongAnswersRequest) (*ListWrongAnswersReply, error)
+	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
+	RetryWrongAnswer(context.Context, *RetryWrongAnswerRequest) (*Feedback, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
@@ -397,6 +463,18 @@ func (UnimplementedQuizServer) ReportFocusLoss(context.Context, *IdRequest) (*em
 }
 func (UnimplementedQuizServer) SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitAttempt not implemented")
+}
+func (UnimplementedQuizServer) StartPractice(context.Context, *StartPracticeRequest) (*PracticeView, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartPractice not implemented")
+}
+func (UnimplementedQuizServer) AnswerPractice(context.Context, *AnswerPracticeRequest) (*Feedback, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnswerPractice not implemented")
+}
+func (UnimplementedQuizServer) ListWrongAnswers(context.Context, *ListWrongAnswersRequest) (*ListWrongAnswersReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWrongAnswers not implemented")
+}
+func (UnimplementedQuizServer) RetryWrongAnswer(context.Context, *RetryWrongAnswerRequest) (*Feedback, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryWrongAnswer not implemented")
 }
 func (UnimplementedQuizServer) ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAttempts not implemented")
@@ -719,6 +797,78 @@ func _Quiz_SubmitAttempt_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_StartPractice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartPracticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).StartPractice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_StartPractice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).StartPractice(ctx, req.(*StartPracticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_AnswerPractice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnswerPracticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).AnswerPractice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_AnswerPractice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).AnswerPractice(ctx, req.(*AnswerPracticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_ListWrongAnswers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWrongAnswersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ListWrongAnswers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ListWrongAnswers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ListWrongAnswers(ctx, req.(*ListWrongAnswersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_RetryWrongAnswer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryWrongAnswerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).RetryWrongAnswer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_RetryWrongAnswer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).RetryWrongAnswer(ctx, req.(*RetryWrongAnswerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ListAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(IdRequest)
 	if err := dec(in); err != nil {
@@ -861,6 +1011,22 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SubmitAttempt",
 			Handler:    _Quiz_SubmitAttempt_Handler,
+		},
+		{
+			MethodName: "StartPractice",
+			Handler:    _Quiz_StartPractice_Handler,
+		},
+		{
+			MethodName: "AnswerPractice",
+			Handler:    _Quiz_AnswerPractice_Handler,
+		},
+		{
+			MethodName: "ListWrongAnswers",
+			Handler:    _Quiz_ListWrongAnswers_Handler,
+		},
+		{
+			MethodName: "RetryWrongAnswer",
+			Handler:    _Quiz_RetryWrongAnswer_Handler,
 		},
 		{
 			MethodName: "ListAttempts",

@@ -20,6 +20,7 @@ var _ = binding.EncodeURL
 
 const _ = http.SupportPackageIsVersion1
 
+const OperationQuizAnswerPractice = "/api.quiz.v1.Quiz/AnswerPractice"
 const OperationQuizCreateBank = "/api.quiz.v1.Quiz/CreateBank"
 const OperationQuizCreateExam = "/api.quiz.v1.Quiz/CreateExam"
 const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
@@ -33,16 +34,22 @@ const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
+const OperationQuizListWrongAnswers = "/api.quiz.v1.Quiz/ListWrongAnswers"
 const OperationQuizRegradeExam = "/api.quiz.v1.Quiz/RegradeExam"
 const OperationQuizReportFocusLoss = "/api.quiz.v1.Quiz/ReportFocusLoss"
+const OperationQuizRetryWrongAnswer = "/api.quiz.v1.Quiz/RetryWrongAnswer"
 const OperationQuizSaveAnswer = "/api.quiz.v1.Quiz/SaveAnswer"
 const OperationQuizScoreEssay = "/api.quiz.v1.Quiz/ScoreEssay"
 const OperationQuizStartAttempt = "/api.quiz.v1.Quiz/StartAttempt"
+const OperationQuizStartPractice = "/api.quiz.v1.Quiz/StartPractice"
 const OperationQuizSubmitAttempt = "/api.quiz.v1.Quiz/SubmitAttempt"
 const OperationQuizUpdateQuestion = "/api.quiz.v1.Quiz/UpdateQuestion"
 
 // QuizHTTPServer is the server API for Quiz service over HTTP.
 type QuizHTTPServer interface {
+	// AnswerPractice gives instant feedback (right or wrong, key, explanation); mistakes go into
+	// the wrong-answer book.
+	AnswerPractice(context.Context, *AnswerPracticeRequest) (*Feedback, error)
 	CreateBank(context.Context, *CreateBankRequest) (*Bank, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
@@ -64,11 +71,16 @@ type QuizHTTPServer interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
+	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
+	// exams whose results are released.
+	ListWrongAnswers(context.Context, *ListWrongAnswersRequest) (*ListWrongAnswersReply, error)
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
+	RetryWrongAnswer(context.Context, *RetryWrongAnswerRequest) (*Feedback, error)
 	// SaveAnswer autosaves one answer. version must grow per question; a stale save is refused.
 	SaveAnswer(context.Context, *SaveAnswerRequest) (*SaveAnswerReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
@@ -76,6 +88,9 @@ type QuizHTTPServer interface {
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
 	// The reply never carries answer keys.
 	StartAttempt(context.Context, *IdRequest) (*AttemptView, error)
+	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
+	// caller's orgs; exam-only banks never appear. Practice does not count.
+	StartPractice(context.Context, *StartPracticeRequest) (*PracticeView, error)
 	// SubmitAttempt finalises the attempt; retries return the same result.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
@@ -102,6 +117,10 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.PUT("/v1/attempts/{attempt_id}/answers/{question_no}", _Quiz_SaveAnswer0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{id}:focus-loss", _Quiz_ReportFocusLoss0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{id}:submit", _Quiz_SubmitAttempt0_HTTP_Handler(srv))
+	r.POST("/v1/practice", _Quiz_StartPractice0_HTTP_Handler(srv))
+	r.POST("/v1/practice/{session_id}/answers/{question_no}", _Quiz_AnswerPractice0_HTTP_Handler(srv))
+	r.GET("/v1/my/wrong-answers", _Quiz_ListWrongAnswers0_HTTP_Handler(srv))
+	r.POST("/v1/my/wrong-answers/{question_id}:retry", _Quiz_RetryWrongAnswer0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/attempts", _Quiz_ListAttempts0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/stats", _Quiz_GetExamStats0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
@@ -445,6 +464,88 @@ func _Quiz_SubmitAttempt0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context
 	}
 }
 
+func _Quiz_StartPractice0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StartPracticeRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizStartPractice)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.StartPractice(ctx, req.(*StartPracticeRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*PracticeView)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_AnswerPractice0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in AnswerPracticeRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizAnswerPractice)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.AnswerPractice(ctx, req.(*AnswerPracticeRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Feedback)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_ListWrongAnswers0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListWrongAnswersRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizListWrongAnswers)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListWrongAnswers(ctx, req.(*ListWrongAnswersRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListWrongAnswersReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_RetryWrongAnswer0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in RetryWrongAnswerRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizRetryWrongAnswer)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RetryWrongAnswer(ctx, req.(*RetryWrongAnswerRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Feedback)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ListAttempts0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in IdRequest
@@ -535,6 +636,9 @@ func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) e
 
 // QuizHTTPClient is the client API for Quiz service over HTTP.
 type QuizHTTPClient interface {
+	// AnswerPractice gives instant feedback (right or wrong, key, explanation); mistakes go into
+	// the wrong-answer book.
+	AnswerPractice(ctx context.Context, req *AnswerPracticeRequest, opts ...http.CallOption) (rsp *Feedback, err error)
 	CreateBank(ctx context.Context, req *CreateBankRequest, opts ...http.CallOption) (rsp *Bank, err error)
 	CreateExam(ctx context.Context, req *CreateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	CreatePaper(ctx context.Context, req *CreatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
@@ -556,11 +660,16 @@ type QuizHTTPClient interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
+	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
+	// exams whose results are released.
+	ListWrongAnswers(ctx context.Context, req *ListWrongAnswersRequest, opts ...http.CallOption) (rsp *ListWrongAnswersReply, err error)
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(ctx context.Context, req *RegradeExamRequest, opts ...http.CallOption) (rsp *RegradeExamReply, err error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
+	RetryWrongAnswer(ctx context.Context, req *RetryWrongAnswerRequest, opts ...http.CallOption) (rsp *Feedback, err error)
 	// SaveAnswer autosaves one answer. version must grow per question; a stale save is refused.
 	SaveAnswer(ctx context.Context, req *SaveAnswerRequest, opts ...http.CallOption) (rsp *SaveAnswerReply, err error)
 	// ScoreEssay records a trainer's score for one essay answer.
@@ -568,6 +677,9 @@ type QuizHTTPClient interface {
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
 	// The reply never carries answer keys.
 	StartAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
+	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
+	// caller's orgs; exam-only banks never appear. Practice does not count.
+	StartPractice(ctx context.Context, req *StartPracticeRequest, opts ...http.CallOption) (rsp *PracticeView, err error)
 	// SubmitAttempt finalises the attempt; retries return the same result.
 	SubmitAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
@@ -583,6 +695,19 @@ type QuizHTTPClientImpl struct {
 // NewQuizHTTPClient returns a QuizHTTPClient that sends requests through client.
 func NewQuizHTTPClient(client *http.Client) QuizHTTPClient {
 	return &QuizHTTPClientImpl{client}
+}
+
+func (c *QuizHTTPClientImpl) AnswerPractice(ctx context.Context, in *AnswerPracticeRequest, opts ...http.CallOption) (*Feedback, error) {
+	var out Feedback
+	pattern := "/v1/practice/{session_id}/answers/{question_no}"
+	path := binding.EncodeURL("/v1/practice/{sessionId}/answers/{questionNo}", in, false)
+	opts = append(opts, http.Operation(OperationQuizAnswerPractice))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *QuizHTTPClientImpl) CreateBank(ctx context.Context, in *CreateBankRequest, opts ...http.CallOption) (*Bank, error) {
@@ -754,6 +879,19 @@ func (c *QuizHTTPClientImpl) ListQuestions(ctx context.Context, in *ListQuestion
 	return &out, nil
 }
 
+func (c *QuizHTTPClientImpl) ListWrongAnswers(ctx context.Context, in *ListWrongAnswersRequest, opts ...http.CallOption) (*ListWrongAnswersReply, error) {
+	var out ListWrongAnswersReply
+	pattern := "/v1/my/wrong-answers"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizListWrongAnswers))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *QuizHTTPClientImpl) RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...http.CallOption) (*RegradeExamReply, error) {
 	var out RegradeExamReply
 	pattern := "/v1/exams/{id}:regrade"
@@ -772,6 +910,19 @@ func (c *QuizHTTPClientImpl) ReportFocusLoss(ctx context.Context, in *IdRequest,
 	pattern := "/v1/attempts/{id}:focus-loss"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationQuizReportFocusLoss))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) RetryWrongAnswer(ctx context.Context, in *RetryWrongAnswerRequest, opts ...http.CallOption) (*Feedback, error) {
+	var out Feedback
+	pattern := "/v1/my/wrong-answers/{question_id}:retry"
+	path := binding.EncodeURL("/v1/my/wrong-answers/{questionId}:retry", in, false)
+	opts = append(opts, http.Operation(OperationQuizRetryWrongAnswer))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
@@ -811,6 +962,19 @@ func (c *QuizHTTPClientImpl) StartAttempt(ctx context.Context, in *IdRequest, op
 	pattern := "/v1/exams/{id}/attempts"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationQuizStartAttempt))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) StartPractice(ctx context.Context, in *StartPracticeRequest, opts ...http.CallOption) (*PracticeView, error) {
+	var out PracticeView
+	pattern := "/v1/practice"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizStartPractice))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

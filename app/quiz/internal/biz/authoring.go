@@ -21,6 +21,7 @@ type Usecase struct {
 	attempts AttemptRepo
 	outbox   OutboxRepo
 	regrades RegradeRepo
+	practice PracticeRepo
 	orgs     OrgDirectory
 	queue    TaskQueue
 	tx       Transaction
@@ -35,8 +36,8 @@ type Usecase struct {
 
 // New wires the quiz use cases.
 func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, outbox OutboxRepo, regrades RegradeRepo,
-	orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
-	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, outbox: outbox, regrades: regrades, orgs: orgs,
+	practice PracticeRepo, orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
+	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, outbox: outbox, regrades: regrades, practice: practice, orgs: orgs,
 		queue: queue, tx: tx, clock: clk, html: bluemonday.UGCPolicy(), Grace: 30 * time.Second, shuffle: cryptoShuffle}
 }
 

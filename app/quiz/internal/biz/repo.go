@@ -102,3 +102,26 @@ type TaskQueue interface {
 	// PublishEvent hands an outbox event to its consumers (deduplicated by event id).
 	PublishEvent(ctx context.Context, e *Event) error
 }
+
+// WrongEntry is a stored wrong-answer book row.
+type WrongEntry struct {
+	UserID      int64
+	QuestionID  int64
+	WrongCount  int
+	LastWrongAt *time.Time
+	Mastered    bool
+}
+
+// PracticeRepo stores practice sessions, the wrong-answer book, and finds practice questions.
+type PracticeRepo interface {
+	// PracticeQuestionIDs lists ids of questions in non-exam-only banks owned by the given orgs.
+	PracticeQuestionIDs(ctx context.Context, orgPaths []string) ([]int64, error)
+	CreateSession(ctx context.Context, userID int64, qs []SnapQuestion) (int64, error)
+	// GetSession returns a session's owner and questions; ErrNotFound if missing.
+	GetSession(ctx context.Context, id int64) (int64, []SnapQuestion, error)
+	// RecordWrong adds one mistake for (user, question) and clears its mastered flag.
+	RecordWrong(ctx context.Context, userID, questionID int64, at time.Time) error
+	// SetMastered marks (user, question) mastered after a correct retry.
+	SetMastered(ctx context.Context, userID, questionID int64) error
+	ListWrong(ctx context.Context, userID int64) ([]*WrongEntry, error)
+}

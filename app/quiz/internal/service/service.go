@@ -161,11 +161,7 @@ func (s *QuizService) attemptView(a *biz.Attempt, e *biz.Exam) *v1.AttemptView {
 		v.Notice = a.Notice // the notice names scores: only once results are out
 	}
 	for _, q := range a.Questions {
-		qv := &v1.QuestionView{No: int32(q.No), Type: typeToAPI[q.Type], StemHtml: q.StemHTML, BlankCount: int32(len(q.Blanks)), Points: q.Points}
-		if q.Type == biz.Single || q.Type == biz.Multiple || q.Type == biz.TrueFalse {
-			qv.Options = optionsToAPI(q.Options)
-		}
-		v.Questions = append(v.Questions, qv)
+		v.Questions = append(v.Questions, questionView(q))
 	}
 	for no := 1; no <= len(a.Questions); no++ {
 		if ans, ok := a.Answers[no]; ok {
@@ -183,6 +179,64 @@ func (s *QuizService) attemptView(a *biz.Attempt, e *biz.Exam) *v1.AttemptView {
 		}
 	}
 	return v
+}
+
+// questionView is a question without its key, as members see it while answering.
+func questionView(q biz.SnapQuestion) *v1.QuestionView {
+	qv := &v1.QuestionView{No: int32(q.No), Type: typeToAPI[q.Type], StemHtml: q.StemHTML, BlankCount: int32(len(q.Blanks)), Points: q.Points}
+	if q.Type == biz.Single || q.Type == biz.Multiple || q.Type == biz.TrueFalse {
+		qv.Options = optionsToAPI(q.Options)
+	}
+	return qv
+}
+
+func feedbackToAPI(f *biz.Feedback) *v1.Feedback {
+	return &v1.Feedback{Correct: f.Correct, AnswerKeys: f.AnswerKeys, Blanks: blanksToAPI(f.Blanks), ExplanationHtml: f.Explanation}
+}
+
+// StartPractice implements v1.QuizServer.
+func (s *QuizService) StartPractice(ctx context.Context, req *v1.StartPracticeRequest) (*v1.PracticeView, error) {
+	id, qs, err := s.uc.Practice(ctx, int(req.Count))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.PracticeView{SessionId: id}
+	for _, q := range qs {
+		out.Questions = append(out.Questions, questionView(q))
+	}
+	return out, nil
+}
+
+// AnswerPractice implements v1.QuizServer.
+func (s *QuizService) AnswerPractice(ctx context.Context, req *v1.AnswerPracticeRequest) (*v1.Feedback, error) {
+	f, err := s.uc.AnswerPractice(ctx, req.SessionId, int(req.QuestionNo), biz.Answer{Choices: req.Value.Choices, Text: req.Value.Text})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return feedbackToAPI(f), nil
+}
+
+// ListWrongAnswers implements v1.QuizServer.
+func (s *QuizService) ListWrongAnswers(ctx context.Context, req *v1.ListWrongAnswersRequest) (*v1.ListWrongAnswersReply, error) {
+	items, err := s.uc.WrongBook(ctx, req.IncludeMastered)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListWrongAnswersReply{}
+	for _, it := range items {
+		out.Items = append(out.Items, &v1.WrongAnswer{QuestionId: it.Question.QuestionID, Question: questionView(it.Question),
+			WrongCount: int32(it.WrongCount), LastWrongAt: ts(it.LastWrongAt), Mastered: it.Mastered})
+	}
+	return out, nil
+}
+
+// RetryWrongAnswer implements v1.QuizServer.
+func (s *QuizService) RetryWrongAnswer(ctx context.Context, req *v1.RetryWrongAnswerRequest) (*v1.Feedback, error) {
+	f, err := s.uc.RetryWrong(ctx, req.QuestionId, biz.Answer{Choices: req.Value.Choices, Text: req.Value.Text})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return feedbackToAPI(f), nil
 }
 
 // CreateBank implements v1.QuizServer.

@@ -21,8 +21,10 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/wronganswer"
 
 	stdsql "database/sql"
 )
@@ -46,10 +48,14 @@ type Client struct {
 	Outbox *OutboxClient
 	// Paper is the client for interacting with the Paper builders.
 	Paper *PaperClient
+	// PracticeSession is the client for interacting with the PracticeSession builders.
+	PracticeSession *PracticeSessionClient
 	// Question is the client for interacting with the Question builders.
 	Question *QuestionClient
 	// Regrade is the client for interacting with the Regrade builders.
 	Regrade *RegradeClient
+	// WrongAnswer is the client for interacting with the WrongAnswer builders.
+	WrongAnswer *WrongAnswerClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -68,8 +74,10 @@ func (c *Client) init() {
 	c.ExamTarget = NewExamTargetClient(c.config)
 	c.Outbox = NewOutboxClient(c.config)
 	c.Paper = NewPaperClient(c.config)
+	c.PracticeSession = NewPracticeSessionClient(c.config)
 	c.Question = NewQuestionClient(c.config)
 	c.Regrade = NewRegradeClient(c.config)
+	c.WrongAnswer = NewWrongAnswerClient(c.config)
 }
 
 type (
@@ -160,17 +168,19 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		Answer:     NewAnswerClient(cfg),
-		Attempt:    NewAttemptClient(cfg),
-		Bank:       NewBankClient(cfg),
-		Exam:       NewExamClient(cfg),
-		ExamTarget: NewExamTargetClient(cfg),
-		Outbox:     NewOutboxClient(cfg),
-		Paper:      NewPaperClient(cfg),
-		Question:   NewQuestionClient(cfg),
-		Regrade:    NewRegradeClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		Answer:          NewAnswerClient(cfg),
+		Attempt:         NewAttemptClient(cfg),
+		Bank:            NewBankClient(cfg),
+		Exam:            NewExamClient(cfg),
+		ExamTarget:      NewExamTargetClient(cfg),
+		Outbox:          NewOutboxClient(cfg),
+		Paper:           NewPaperClient(cfg),
+		PracticeSession: NewPracticeSessionClient(cfg),
+		Question:        NewQuestionClient(cfg),
+		Regrade:         NewRegradeClient(cfg),
+		WrongAnswer:     NewWrongAnswerClient(cfg),
 	}, nil
 }
 
@@ -188,17 +198,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:        ctx,
-		config:     cfg,
-		Answer:     NewAnswerClient(cfg),
-		Attempt:    NewAttemptClient(cfg),
-		Bank:       NewBankClient(cfg),
-		Exam:       NewExamClient(cfg),
-		ExamTarget: NewExamTargetClient(cfg),
-		Outbox:     NewOutboxClient(cfg),
-		Paper:      NewPaperClient(cfg),
-		Question:   NewQuestionClient(cfg),
-		Regrade:    NewRegradeClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		Answer:          NewAnswerClient(cfg),
+		Attempt:         NewAttemptClient(cfg),
+		Bank:            NewBankClient(cfg),
+		Exam:            NewExamClient(cfg),
+		ExamTarget:      NewExamTargetClient(cfg),
+		Outbox:          NewOutboxClient(cfg),
+		Paper:           NewPaperClient(cfg),
+		PracticeSession: NewPracticeSessionClient(cfg),
+		Question:        NewQuestionClient(cfg),
+		Regrade:         NewRegradeClient(cfg),
+		WrongAnswer:     NewWrongAnswerClient(cfg),
 	}, nil
 }
 
@@ -229,7 +241,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.Question, c.Regrade,
+		c.PracticeSession, c.Question, c.Regrade, c.WrongAnswer,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,7 +252,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.Question, c.Regrade,
+		c.PracticeSession, c.Question, c.Regrade, c.WrongAnswer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -263,10 +275,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Outbox.mutate(ctx, m)
 	case *PaperMutation:
 		return c.Paper.mutate(ctx, m)
+	case *PracticeSessionMutation:
+		return c.PracticeSession.mutate(ctx, m)
 	case *QuestionMutation:
 		return c.Question.mutate(ctx, m)
 	case *RegradeMutation:
 		return c.Regrade.mutate(ctx, m)
+	case *WrongAnswerMutation:
+		return c.WrongAnswer.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1203,6 +1219,139 @@ func (c *PaperClient) mutate(ctx context.Context, m *PaperMutation) (Value, erro
 	}
 }
 
+// PracticeSessionClient is a client for the PracticeSession schema.
+type PracticeSessionClient struct {
+	config
+}
+
+// NewPracticeSessionClient returns a client for the PracticeSession from the given config.
+func NewPracticeSessionClient(c config) *PracticeSessionClient {
+	return &PracticeSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `practicesession.Hooks(f(g(h())))`.
+func (c *PracticeSessionClient) Use(hooks ...Hook) {
+	c.hooks.PracticeSession = append(c.hooks.PracticeSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `practicesession.Intercept(f(g(h())))`.
+func (c *PracticeSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PracticeSession = append(c.inters.PracticeSession, interceptors...)
+}
+
+// Create returns a builder for creating a PracticeSession entity.
+func (c *PracticeSessionClient) Create() *PracticeSessionCreate {
+	mutation := newPracticeSessionMutation(c.config, OpCreate)
+	return &PracticeSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PracticeSession entities.
+func (c *PracticeSessionClient) CreateBulk(builders ...*PracticeSessionCreate) *PracticeSessionCreateBulk {
+	return &PracticeSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PracticeSessionClient) MapCreateBulk(slice any, setFunc func(*PracticeSessionCreate, int)) *PracticeSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PracticeSessionCreateBulk{err: fmt.Errorf("calling to PracticeSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PracticeSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PracticeSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PracticeSession.
+func (c *PracticeSessionClient) Update() *PracticeSessionUpdate {
+	mutation := newPracticeSessionMutation(c.config, OpUpdate)
+	return &PracticeSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PracticeSessionClient) UpdateOne(_m *PracticeSession) *PracticeSessionUpdateOne {
+	mutation := newPracticeSessionMutation(c.config, OpUpdateOne, withPracticeSession(_m))
+	return &PracticeSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PracticeSessionClient) UpdateOneID(id int64) *PracticeSessionUpdateOne {
+	mutation := newPracticeSessionMutation(c.config, OpUpdateOne, withPracticeSessionID(id))
+	return &PracticeSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PracticeSession.
+func (c *PracticeSessionClient) Delete() *PracticeSessionDelete {
+	mutation := newPracticeSessionMutation(c.config, OpDelete)
+	return &PracticeSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PracticeSessionClient) DeleteOne(_m *PracticeSession) *PracticeSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PracticeSessionClient) DeleteOneID(id int64) *PracticeSessionDeleteOne {
+	builder := c.Delete().Where(practicesession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PracticeSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for PracticeSession.
+func (c *PracticeSessionClient) Query() *PracticeSessionQuery {
+	return &PracticeSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePracticeSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PracticeSession entity by its id.
+func (c *PracticeSessionClient) Get(ctx context.Context, id int64) (*PracticeSession, error) {
+	return c.Query().Where(practicesession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PracticeSessionClient) GetX(ctx context.Context, id int64) *PracticeSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PracticeSessionClient) Hooks() []Hook {
+	return c.hooks.PracticeSession
+}
+
+// Interceptors returns the client interceptors.
+func (c *PracticeSessionClient) Interceptors() []Interceptor {
+	return c.inters.PracticeSession
+}
+
+func (c *PracticeSessionClient) mutate(ctx context.Context, m *PracticeSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PracticeSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PracticeSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PracticeSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PracticeSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PracticeSession mutation op: %q", m.Op())
+	}
+}
+
 // QuestionClient is a client for the Question schema.
 type QuestionClient struct {
 	config
@@ -1469,15 +1618,148 @@ func (c *RegradeClient) mutate(ctx context.Context, m *RegradeMutation) (Value, 
 	}
 }
 
+// WrongAnswerClient is a client for the WrongAnswer schema.
+type WrongAnswerClient struct {
+	config
+}
+
+// NewWrongAnswerClient returns a client for the WrongAnswer from the given config.
+func NewWrongAnswerClient(c config) *WrongAnswerClient {
+	return &WrongAnswerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `wronganswer.Hooks(f(g(h())))`.
+func (c *WrongAnswerClient) Use(hooks ...Hook) {
+	c.hooks.WrongAnswer = append(c.hooks.WrongAnswer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `wronganswer.Intercept(f(g(h())))`.
+func (c *WrongAnswerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WrongAnswer = append(c.inters.WrongAnswer, interceptors...)
+}
+
+// Create returns a builder for creating a WrongAnswer entity.
+func (c *WrongAnswerClient) Create() *WrongAnswerCreate {
+	mutation := newWrongAnswerMutation(c.config, OpCreate)
+	return &WrongAnswerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WrongAnswer entities.
+func (c *WrongAnswerClient) CreateBulk(builders ...*WrongAnswerCreate) *WrongAnswerCreateBulk {
+	return &WrongAnswerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WrongAnswerClient) MapCreateBulk(slice any, setFunc func(*WrongAnswerCreate, int)) *WrongAnswerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WrongAnswerCreateBulk{err: fmt.Errorf("calling to WrongAnswerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WrongAnswerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WrongAnswerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WrongAnswer.
+func (c *WrongAnswerClient) Update() *WrongAnswerUpdate {
+	mutation := newWrongAnswerMutation(c.config, OpUpdate)
+	return &WrongAnswerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WrongAnswerClient) UpdateOne(_m *WrongAnswer) *WrongAnswerUpdateOne {
+	mutation := newWrongAnswerMutation(c.config, OpUpdateOne, withWrongAnswer(_m))
+	return &WrongAnswerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WrongAnswerClient) UpdateOneID(id int64) *WrongAnswerUpdateOne {
+	mutation := newWrongAnswerMutation(c.config, OpUpdateOne, withWrongAnswerID(id))
+	return &WrongAnswerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WrongAnswer.
+func (c *WrongAnswerClient) Delete() *WrongAnswerDelete {
+	mutation := newWrongAnswerMutation(c.config, OpDelete)
+	return &WrongAnswerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WrongAnswerClient) DeleteOne(_m *WrongAnswer) *WrongAnswerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WrongAnswerClient) DeleteOneID(id int64) *WrongAnswerDeleteOne {
+	builder := c.Delete().Where(wronganswer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WrongAnswerDeleteOne{builder}
+}
+
+// Query returns a query builder for WrongAnswer.
+func (c *WrongAnswerClient) Query() *WrongAnswerQuery {
+	return &WrongAnswerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWrongAnswer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WrongAnswer entity by its id.
+func (c *WrongAnswerClient) Get(ctx context.Context, id int64) (*WrongAnswer, error) {
+	return c.Query().Where(wronganswer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WrongAnswerClient) GetX(ctx context.Context, id int64) *WrongAnswer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WrongAnswerClient) Hooks() []Hook {
+	return c.hooks.WrongAnswer
+}
+
+// Interceptors returns the client interceptors.
+func (c *WrongAnswerClient) Interceptors() []Interceptor {
+	return c.inters.WrongAnswer
+}
+
+func (c *WrongAnswerClient) mutate(ctx context.Context, m *WrongAnswerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WrongAnswerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WrongAnswerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WrongAnswerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WrongAnswerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WrongAnswer mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, Question,
-		Regrade []ent.Hook
+		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, PracticeSession,
+		Question, Regrade, WrongAnswer []ent.Hook
 	}
 	inters struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, Question,
-		Regrade []ent.Interceptor
+		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, PracticeSession,
+		Question, Regrade, WrongAnswer []ent.Interceptor
 	}
 )
 

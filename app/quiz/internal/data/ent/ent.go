@@ -19,8 +19,10 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/wronganswer"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -81,15 +83,17 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			answer.Table:     answer.ValidColumn,
-			attempt.Table:    attempt.ValidColumn,
-			bank.Table:       bank.ValidColumn,
-			exam.Table:       exam.ValidColumn,
-			examtarget.Table: examtarget.ValidColumn,
-			outbox.Table:     outbox.ValidColumn,
-			paper.Table:      paper.ValidColumn,
-			question.Table:   question.ValidColumn,
-			regrade.Table:    regrade.ValidColumn,
+			answer.Table:          answer.ValidColumn,
+			attempt.Table:         attempt.ValidColumn,
+			bank.Table:            bank.ValidColumn,
+			exam.Table:            exam.ValidColumn,
+			examtarget.Table:      examtarget.ValidColumn,
+			outbox.Table:          outbox.ValidColumn,
+			paper.Table:           paper.ValidColumn,
+			practicesession.Table: practicesession.ValidColumn,
+			question.Table:        question.ValidColumn,
+			regrade.Table:         regrade.ValidColumn,
+			wronganswer.Table:     wronganswer.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -19,9 +19,11 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/wronganswer"
 )
 
 const (
@@ -33,15 +35,17 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAnswer     = "Answer"
-	TypeAttempt    = "Attempt"
-	TypeBank       = "Bank"
-	TypeExam       = "Exam"
-	TypeExamTarget = "ExamTarget"
-	TypeOutbox     = "Outbox"
-	TypePaper      = "Paper"
-	TypeQuestion   = "Question"
-	TypeRegrade    = "Regrade"
+	TypeAnswer          = "Answer"
+	TypeAttempt         = "Attempt"
+	TypeBank            = "Bank"
+	TypeExam            = "Exam"
+	TypeExamTarget      = "ExamTarget"
+	TypeOutbox          = "Outbox"
+	TypePaper           = "Paper"
+	TypePracticeSession = "PracticeSession"
+	TypeQuestion        = "Question"
+	TypeRegrade         = "Regrade"
+	TypeWrongAnswer     = "WrongAnswer"
 )
 
 // AnswerMutation represents an operation that mutates the Answer nodes in the graph.
@@ -6048,6 +6052,498 @@ func (m *PaperMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Paper edge %s", name)
 }
 
+// PracticeSessionMutation represents an operation that mutates the PracticeSession nodes in the graph.
+type PracticeSessionMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	user_id         *int64
+	adduser_id      *int64
+	questions       *[]biz.SnapQuestion
+	appendquestions []biz.SnapQuestion
+	created_at      *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*PracticeSession, error)
+	predicates      []predicate.PracticeSession
+}
+
+var _ ent.Mutation = (*PracticeSessionMutation)(nil)
+
+// practicesessionOption allows management of the mutation configuration using functional options.
+type practicesessionOption func(*PracticeSessionMutation)
+
+// newPracticeSessionMutation creates new mutation for the PracticeSession entity.
+func newPracticeSessionMutation(c config, op Op, opts ...practicesessionOption) *PracticeSessionMutation {
+	m := &PracticeSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePracticeSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPracticeSessionID sets the ID field of the mutation.
+func withPracticeSessionID(id int64) practicesessionOption {
+	return func(m *PracticeSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PracticeSession
+		)
+		m.oldValue = func(ctx context.Context) (*PracticeSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PracticeSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPracticeSession sets the old PracticeSession of the mutation.
+func withPracticeSession(node *PracticeSession) practicesessionOption {
+	return func(m *PracticeSessionMutation) {
+		m.oldValue = func(context.Context) (*PracticeSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PracticeSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PracticeSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PracticeSession entities.
+func (m *PracticeSessionMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PracticeSessionMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PracticeSessionMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PracticeSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PracticeSessionMutation) SetUserID(i int64) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PracticeSessionMutation) UserID() (r int64, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PracticeSession entity.
+// If the PracticeSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PracticeSessionMutation) OldUserID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *PracticeSessionMutation) AddUserID(i int64) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *PracticeSessionMutation) AddedUserID() (r int64, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PracticeSessionMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetQuestions sets the "questions" field.
+func (m *PracticeSessionMutation) SetQuestions(bq []biz.SnapQuestion) {
+	m.questions = &bq
+	m.appendquestions = nil
+}
+
+// Questions returns the value of the "questions" field in the mutation.
+func (m *PracticeSessionMutation) Questions() (r []biz.SnapQuestion, exists bool) {
+	v := m.questions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestions returns the old "questions" field's value of the PracticeSession entity.
+// If the PracticeSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PracticeSessionMutation) OldQuestions(ctx context.Context) (v []biz.SnapQuestion, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestions: %w", err)
+	}
+	return oldValue.Questions, nil
+}
+
+// AppendQuestions adds bq to the "questions" field.
+func (m *PracticeSessionMutation) AppendQuestions(bq []biz.SnapQuestion) {
+	m.appendquestions = append(m.appendquestions, bq...)
+}
+
+// AppendedQuestions returns the list of values that were appended to the "questions" field in this mutation.
+func (m *PracticeSessionMutation) AppendedQuestions() ([]biz.SnapQuestion, bool) {
+	if len(m.appendquestions) == 0 {
+		return nil, false
+	}
+	return m.appendquestions, true
+}
+
+// ResetQuestions resets all changes to the "questions" field.
+func (m *PracticeSessionMutation) ResetQuestions() {
+	m.questions = nil
+	m.appendquestions = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PracticeSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PracticeSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PracticeSession entity.
+// If the PracticeSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PracticeSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PracticeSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the PracticeSessionMutation builder.
+func (m *PracticeSessionMutation) Where(ps ...predicate.PracticeSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PracticeSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PracticeSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PracticeSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PracticeSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PracticeSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PracticeSession).
+func (m *PracticeSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PracticeSessionMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.user_id != nil {
+		fields = append(fields, practicesession.FieldUserID)
+	}
+	if m.questions != nil {
+		fields = append(fields, practicesession.FieldQuestions)
+	}
+	if m.created_at != nil {
+		fields = append(fields, practicesession.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PracticeSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case practicesession.FieldUserID:
+		return m.UserID()
+	case practicesession.FieldQuestions:
+		return m.Questions()
+	case practicesession.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PracticeSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case practicesession.FieldUserID:
+		return m.OldUserID(ctx)
+	case practicesession.FieldQuestions:
+		return m.OldQuestions(ctx)
+	case practicesession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PracticeSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PracticeSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case practicesession.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case practicesession.FieldQuestions:
+		v, ok := value.([]biz.SnapQuestion)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestions(v)
+		return nil
+	case practicesession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PracticeSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PracticeSessionMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, practicesession.FieldUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PracticeSessionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case practicesession.FieldUserID:
+		return m.AddedUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PracticeSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case practicesession.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PracticeSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PracticeSessionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PracticeSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PracticeSessionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PracticeSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PracticeSessionMutation) ResetField(name string) error {
+	switch name {
+	case practicesession.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case practicesession.FieldQuestions:
+		m.ResetQuestions()
+		return nil
+	case practicesession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PracticeSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PracticeSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PracticeSessionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PracticeSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PracticeSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PracticeSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PracticeSessionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PracticeSessionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PracticeSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PracticeSessionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PracticeSession edge %s", name)
+}
+
 // QuestionMutation represents an operation that mutates the Question nodes in the graph.
 type QuestionMutation struct {
 	config
@@ -8099,4 +8595,730 @@ func (m *RegradeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RegradeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Regrade edge %s", name)
+}
+
+// WrongAnswerMutation represents an operation that mutates the WrongAnswer nodes in the graph.
+type WrongAnswerMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int64
+	user_id        *int64
+	adduser_id     *int64
+	question_id    *int64
+	addquestion_id *int64
+	wrong_count    *int
+	addwrong_count *int
+	last_wrong_at  *time.Time
+	mastered       *bool
+	updated_at     *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*WrongAnswer, error)
+	predicates     []predicate.WrongAnswer
+}
+
+var _ ent.Mutation = (*WrongAnswerMutation)(nil)
+
+// wronganswerOption allows management of the mutation configuration using functional options.
+type wronganswerOption func(*WrongAnswerMutation)
+
+// newWrongAnswerMutation creates new mutation for the WrongAnswer entity.
+func newWrongAnswerMutation(c config, op Op, opts ...wronganswerOption) *WrongAnswerMutation {
+	m := &WrongAnswerMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWrongAnswer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWrongAnswerID sets the ID field of the mutation.
+func withWrongAnswerID(id int64) wronganswerOption {
+	return func(m *WrongAnswerMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WrongAnswer
+		)
+		m.oldValue = func(ctx context.Context) (*WrongAnswer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WrongAnswer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWrongAnswer sets the old WrongAnswer of the mutation.
+func withWrongAnswer(node *WrongAnswer) wronganswerOption {
+	return func(m *WrongAnswerMutation) {
+		m.oldValue = func(context.Context) (*WrongAnswer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WrongAnswerMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WrongAnswerMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WrongAnswer entities.
+func (m *WrongAnswerMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WrongAnswerMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WrongAnswerMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WrongAnswer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *WrongAnswerMutation) SetUserID(i int64) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *WrongAnswerMutation) UserID() (r int64, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldUserID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *WrongAnswerMutation) AddUserID(i int64) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *WrongAnswerMutation) AddedUserID() (r int64, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *WrongAnswerMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *WrongAnswerMutation) SetQuestionID(i int64) {
+	m.question_id = &i
+	m.addquestion_id = nil
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *WrongAnswerMutation) QuestionID() (r int64, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldQuestionID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// AddQuestionID adds i to the "question_id" field.
+func (m *WrongAnswerMutation) AddQuestionID(i int64) {
+	if m.addquestion_id != nil {
+		*m.addquestion_id += i
+	} else {
+		m.addquestion_id = &i
+	}
+}
+
+// AddedQuestionID returns the value that was added to the "question_id" field in this mutation.
+func (m *WrongAnswerMutation) AddedQuestionID() (r int64, exists bool) {
+	v := m.addquestion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *WrongAnswerMutation) ResetQuestionID() {
+	m.question_id = nil
+	m.addquestion_id = nil
+}
+
+// SetWrongCount sets the "wrong_count" field.
+func (m *WrongAnswerMutation) SetWrongCount(i int) {
+	m.wrong_count = &i
+	m.addwrong_count = nil
+}
+
+// WrongCount returns the value of the "wrong_count" field in the mutation.
+func (m *WrongAnswerMutation) WrongCount() (r int, exists bool) {
+	v := m.wrong_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWrongCount returns the old "wrong_count" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldWrongCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWrongCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWrongCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWrongCount: %w", err)
+	}
+	return oldValue.WrongCount, nil
+}
+
+// AddWrongCount adds i to the "wrong_count" field.
+func (m *WrongAnswerMutation) AddWrongCount(i int) {
+	if m.addwrong_count != nil {
+		*m.addwrong_count += i
+	} else {
+		m.addwrong_count = &i
+	}
+}
+
+// AddedWrongCount returns the value that was added to the "wrong_count" field in this mutation.
+func (m *WrongAnswerMutation) AddedWrongCount() (r int, exists bool) {
+	v := m.addwrong_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWrongCount resets all changes to the "wrong_count" field.
+func (m *WrongAnswerMutation) ResetWrongCount() {
+	m.wrong_count = nil
+	m.addwrong_count = nil
+}
+
+// SetLastWrongAt sets the "last_wrong_at" field.
+func (m *WrongAnswerMutation) SetLastWrongAt(t time.Time) {
+	m.last_wrong_at = &t
+}
+
+// LastWrongAt returns the value of the "last_wrong_at" field in the mutation.
+func (m *WrongAnswerMutation) LastWrongAt() (r time.Time, exists bool) {
+	v := m.last_wrong_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastWrongAt returns the old "last_wrong_at" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldLastWrongAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastWrongAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastWrongAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastWrongAt: %w", err)
+	}
+	return oldValue.LastWrongAt, nil
+}
+
+// ClearLastWrongAt clears the value of the "last_wrong_at" field.
+func (m *WrongAnswerMutation) ClearLastWrongAt() {
+	m.last_wrong_at = nil
+	m.clearedFields[wronganswer.FieldLastWrongAt] = struct{}{}
+}
+
+// LastWrongAtCleared returns if the "last_wrong_at" field was cleared in this mutation.
+func (m *WrongAnswerMutation) LastWrongAtCleared() bool {
+	_, ok := m.clearedFields[wronganswer.FieldLastWrongAt]
+	return ok
+}
+
+// ResetLastWrongAt resets all changes to the "last_wrong_at" field.
+func (m *WrongAnswerMutation) ResetLastWrongAt() {
+	m.last_wrong_at = nil
+	delete(m.clearedFields, wronganswer.FieldLastWrongAt)
+}
+
+// SetMastered sets the "mastered" field.
+func (m *WrongAnswerMutation) SetMastered(b bool) {
+	m.mastered = &b
+}
+
+// Mastered returns the value of the "mastered" field in the mutation.
+func (m *WrongAnswerMutation) Mastered() (r bool, exists bool) {
+	v := m.mastered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMastered returns the old "mastered" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldMastered(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMastered is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMastered requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMastered: %w", err)
+	}
+	return oldValue.Mastered, nil
+}
+
+// ResetMastered resets all changes to the "mastered" field.
+func (m *WrongAnswerMutation) ResetMastered() {
+	m.mastered = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WrongAnswerMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WrongAnswerMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WrongAnswer entity.
+// If the WrongAnswer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WrongAnswerMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WrongAnswerMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the WrongAnswerMutation builder.
+func (m *WrongAnswerMutation) Where(ps ...predicate.WrongAnswer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WrongAnswerMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WrongAnswerMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WrongAnswer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WrongAnswerMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WrongAnswerMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WrongAnswer).
+func (m *WrongAnswerMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WrongAnswerMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.user_id != nil {
+		fields = append(fields, wronganswer.FieldUserID)
+	}
+	if m.question_id != nil {
+		fields = append(fields, wronganswer.FieldQuestionID)
+	}
+	if m.wrong_count != nil {
+		fields = append(fields, wronganswer.FieldWrongCount)
+	}
+	if m.last_wrong_at != nil {
+		fields = append(fields, wronganswer.FieldLastWrongAt)
+	}
+	if m.mastered != nil {
+		fields = append(fields, wronganswer.FieldMastered)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, wronganswer.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WrongAnswerMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case wronganswer.FieldUserID:
+		return m.UserID()
+	case wronganswer.FieldQuestionID:
+		return m.QuestionID()
+	case wronganswer.FieldWrongCount:
+		return m.WrongCount()
+	case wronganswer.FieldLastWrongAt:
+		return m.LastWrongAt()
+	case wronganswer.FieldMastered:
+		return m.Mastered()
+	case wronganswer.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WrongAnswerMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case wronganswer.FieldUserID:
+		return m.OldUserID(ctx)
+	case wronganswer.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case wronganswer.FieldWrongCount:
+		return m.OldWrongCount(ctx)
+	case wronganswer.FieldLastWrongAt:
+		return m.OldLastWrongAt(ctx)
+	case wronganswer.FieldMastered:
+		return m.OldMastered(ctx)
+	case wronganswer.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WrongAnswer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WrongAnswerMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case wronganswer.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case wronganswer.FieldQuestionID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case wronganswer.FieldWrongCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWrongCount(v)
+		return nil
+	case wronganswer.FieldLastWrongAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastWrongAt(v)
+		return nil
+	case wronganswer.FieldMastered:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMastered(v)
+		return nil
+	case wronganswer.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WrongAnswer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WrongAnswerMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, wronganswer.FieldUserID)
+	}
+	if m.addquestion_id != nil {
+		fields = append(fields, wronganswer.FieldQuestionID)
+	}
+	if m.addwrong_count != nil {
+		fields = append(fields, wronganswer.FieldWrongCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WrongAnswerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case wronganswer.FieldUserID:
+		return m.AddedUserID()
+	case wronganswer.FieldQuestionID:
+		return m.AddedQuestionID()
+	case wronganswer.FieldWrongCount:
+		return m.AddedWrongCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WrongAnswerMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case wronganswer.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case wronganswer.FieldQuestionID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuestionID(v)
+		return nil
+	case wronganswer.FieldWrongCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWrongCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WrongAnswer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WrongAnswerMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(wronganswer.FieldLastWrongAt) {
+		fields = append(fields, wronganswer.FieldLastWrongAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WrongAnswerMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WrongAnswerMutation) ClearField(name string) error {
+	switch name {
+	case wronganswer.FieldLastWrongAt:
+		m.ClearLastWrongAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WrongAnswer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WrongAnswerMutation) ResetField(name string) error {
+	switch name {
+	case wronganswer.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case wronganswer.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case wronganswer.FieldWrongCount:
+		m.ResetWrongCount()
+		return nil
+	case wronganswer.FieldLastWrongAt:
+		m.ResetLastWrongAt()
+		return nil
+	case wronganswer.FieldMastered:
+		m.ResetMastered()
+		return nil
+	case wronganswer.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WrongAnswer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WrongAnswerMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WrongAnswerMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WrongAnswerMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WrongAnswerMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WrongAnswerMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WrongAnswerMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WrongAnswerMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WrongAnswer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WrongAnswerMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WrongAnswer edge %s", name)
 }

@@ -12,9 +12,11 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/schema"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/wronganswer"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -147,6 +149,12 @@ func init() {
 	paperDescCreatedAt := paperFields[6].Descriptor()
 	// paper.DefaultCreatedAt holds the default value on creation for the created_at field.
 	paper.DefaultCreatedAt = paperDescCreatedAt.Default.(func() time.Time)
+	practicesessionFields := schema.PracticeSession{}.Fields()
+	_ = practicesessionFields
+	// practicesessionDescCreatedAt is the schema descriptor for created_at field.
+	practicesessionDescCreatedAt := practicesessionFields[3].Descriptor()
+	// practicesession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	practicesession.DefaultCreatedAt = practicesessionDescCreatedAt.Default.(func() time.Time)
 	questionFields := schema.Question{}.Fields()
 	_ = questionFields
 	// questionDescVersion is the schema descriptor for version field.
@@ -189,4 +197,20 @@ func init() {
 	regradeDescCreatedAt := regradeFields[7].Descriptor()
 	// regrade.DefaultCreatedAt holds the default value on creation for the created_at field.
 	regrade.DefaultCreatedAt = regradeDescCreatedAt.Default.(func() time.Time)
+	wronganswerFields := schema.WrongAnswer{}.Fields()
+	_ = wronganswerFields
+	// wronganswerDescWrongCount is the schema descriptor for wrong_count field.
+	wronganswerDescWrongCount := wronganswerFields[3].Descriptor()
+	// wronganswer.DefaultWrongCount holds the default value on creation for the wrong_count field.
+	wronganswer.DefaultWrongCount = wronganswerDescWrongCount.Default.(int)
+	// wronganswerDescMastered is the schema descriptor for mastered field.
+	wronganswerDescMastered := wronganswerFields[5].Descriptor()
+	// wronganswer.DefaultMastered holds the default value on creation for the mastered field.
+	wronganswer.DefaultMastered = wronganswerDescMastered.Default.(bool)
+	// wronganswerDescUpdatedAt is the schema descriptor for updated_at field.
+	wronganswerDescUpdatedAt := wronganswerFields[6].Descriptor()
+	// wronganswer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	wronganswer.DefaultUpdatedAt = wronganswerDescUpdatedAt.Default.(func() time.Time)
+	// wronganswer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	wronganswer.UpdateDefaultUpdatedAt = wronganswerDescUpdatedAt.UpdateDefault.(func() time.Time)
 }

@@ -28,10 +28,14 @@ type Tx struct {
 	Outbox *OutboxClient
 	// Paper is the client for interacting with the Paper builders.
 	Paper *PaperClient
+	// PracticeSession is the client for interacting with the PracticeSession builders.
+	PracticeSession *PracticeSessionClient
 	// Question is the client for interacting with the Question builders.
 	Question *QuestionClient
 	// Regrade is the client for interacting with the Regrade builders.
 	Regrade *RegradeClient
+	// WrongAnswer is the client for interacting with the WrongAnswer builders.
+	WrongAnswer *WrongAnswerClient
 
 	// lazily loaded.
 	client     *Client
@@ -170,8 +174,10 @@ func (tx *Tx) init() {
 	tx.ExamTarget = NewExamTargetClient(tx.config)
 	tx.Outbox = NewOutboxClient(tx.config)
 	tx.Paper = NewPaperClient(tx.config)
+	tx.PracticeSession = NewPracticeSessionClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Regrade = NewRegradeClient(tx.config)
+	tx.WrongAnswer = NewWrongAnswerClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -93,6 +93,18 @@ func (f PaperFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaperMutation", m)
 }
 
+// The PracticeSessionFunc type is an adapter to allow the use of ordinary
+// function as PracticeSession mutator.
+type PracticeSessionFunc func(context.Context, *ent.PracticeSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PracticeSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PracticeSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PracticeSessionMutation", m)
+}
+
 // The QuestionFunc type is an adapter to allow the use of ordinary
 // function as Question mutator.
 type QuestionFunc func(context.Context, *ent.QuestionMutation) (ent.Value, error)
@@ -115,6 +127,18 @@ func (f RegradeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RegradeMutation", m)
+}
+
+// The WrongAnswerFunc type is an adapter to allow the use of ordinary
+// function as WrongAnswer mutator.
+type WrongAnswerFunc func(context.Context, *ent.WrongAnswerMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WrongAnswerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WrongAnswerMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WrongAnswerMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -15,9 +15,11 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/wronganswer"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -265,6 +267,33 @@ func (f TraversePaper) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PaperQuery", q)
 }
 
+// The PracticeSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PracticeSessionFunc func(context.Context, *ent.PracticeSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PracticeSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PracticeSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PracticeSessionQuery", q)
+}
+
+// The TraversePracticeSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePracticeSession func(context.Context, *ent.PracticeSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePracticeSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePracticeSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PracticeSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PracticeSessionQuery", q)
+}
+
 // The QuestionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type QuestionFunc func(context.Context, *ent.QuestionQuery) (ent.Value, error)
 
@@ -319,6 +348,33 @@ func (f TraverseRegrade) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RegradeQuery", q)
 }
 
+// The WrongAnswerFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WrongAnswerFunc func(context.Context, *ent.WrongAnswerQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WrongAnswerFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WrongAnswerQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WrongAnswerQuery", q)
+}
+
+// The TraverseWrongAnswer type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWrongAnswer func(context.Context, *ent.WrongAnswerQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWrongAnswer) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWrongAnswer) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WrongAnswerQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WrongAnswerQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -336,10 +392,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxQuery, predicate.Outbox, outbox.OrderOption]{typ: ent.TypeOutbox, tq: q}, nil
 	case *ent.PaperQuery:
 		return &query[*ent.PaperQuery, predicate.Paper, paper.OrderOption]{typ: ent.TypePaper, tq: q}, nil
+	case *ent.PracticeSessionQuery:
+		return &query[*ent.PracticeSessionQuery, predicate.PracticeSession, practicesession.OrderOption]{typ: ent.TypePracticeSession, tq: q}, nil
 	case *ent.QuestionQuery:
 		return &query[*ent.QuestionQuery, predicate.Question, question.OrderOption]{typ: ent.TypeQuestion, tq: q}, nil
 	case *ent.RegradeQuery:
 		return &query[*ent.RegradeQuery, predicate.Regrade, regrade.OrderOption]{typ: ent.TypeRegrade, tq: q}, nil
+	case *ent.WrongAnswerQuery:
+		return &query[*ent.WrongAnswerQuery, predicate.WrongAnswer, wronganswer.OrderOption]{typ: ent.TypeWrongAnswer, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -199,6 +199,26 @@ var (
 			},
 		},
 	}
+	// PracticeSessionsColumns holds the columns for the "practice_sessions" table.
+	PracticeSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "user_id", Type: field.TypeInt64},
+		{Name: "questions", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// PracticeSessionsTable holds the schema information for the "practice_sessions" table.
+	PracticeSessionsTable = &schema.Table{
+		Name:       "practice_sessions",
+		Columns:    PracticeSessionsColumns,
+		PrimaryKey: []*schema.Column{PracticeSessionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "practicesession_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{PracticeSessionsColumns[1]},
+			},
+		},
+	}
 	// QuestionsColumns holds the columns for the "questions" table.
 	QuestionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -253,6 +273,29 @@ var (
 			},
 		},
 	}
+	// WrongAnswersColumns holds the columns for the "wrong_answers" table.
+	WrongAnswersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "user_id", Type: field.TypeInt64},
+		{Name: "question_id", Type: field.TypeInt64},
+		{Name: "wrong_count", Type: field.TypeInt, Default: 0},
+		{Name: "last_wrong_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mastered", Type: field.TypeBool, Default: false},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// WrongAnswersTable holds the schema information for the "wrong_answers" table.
+	WrongAnswersTable = &schema.Table{
+		Name:       "wrong_answers",
+		Columns:    WrongAnswersColumns,
+		PrimaryKey: []*schema.Column{WrongAnswersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wronganswer_user_id_question_id",
+				Unique:  true,
+				Columns: []*schema.Column{WrongAnswersColumns[1], WrongAnswersColumns[2]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AnswersTable,
@@ -262,8 +305,10 @@ var (
 		ExamTargetsTable,
 		OutboxesTable,
 		PapersTable,
+		PracticeSessionsTable,
 		QuestionsTable,
 		RegradesTable,
+		WrongAnswersTable,
 	}
 )
 

@@ -27,8 +27,14 @@ type Outbox func(*sql.Selector)
 // Paper is the predicate function for paper builders.
 type Paper func(*sql.Selector)
 
+// PracticeSession is the predicate function for practicesession builders.
+type PracticeSession func(*sql.Selector)
+
 // Question is the predicate function for question builders.
 type Question func(*sql.Selector)
 
 // Regrade is the predicate function for regrade builders.
 type Regrade func(*sql.Selector)
+
+// WrongAnswer is the predicate function for wronganswer builders.
+type WrongAnswer func(*sql.Selector)

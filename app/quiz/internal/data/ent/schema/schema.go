@@ -213,3 +213,42 @@ func (Regrade) Fields() []ent.Field {
 
 // Indexes of the Regrade.
 func (Regrade) Indexes() []ent.Index { return []ent.Index{index.Fields("exam_id")} }
+
+// WrongAnswer is a member's wrong-answer book entry (错题本) for one question: practice mistakes
+// and retries land here; exam mistakes are read from released attempts when the book is listed.
+type WrongAnswer struct{ ent.Schema }
+
+// Fields of the WrongAnswer.
+func (WrongAnswer) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("user_id"),
+		field.Int64("question_id"),
+		field.Int("wrong_count").Default(0),
+		field.Time("last_wrong_at").Optional().Nillable(),
+		field.Bool("mastered").Default(false),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the WrongAnswer.
+func (WrongAnswer) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "question_id").Unique()}
+}
+
+// PracticeSession is one daily-practice draw (每日答题): the questions shown, with keys kept on
+// the server for instant feedback. Practice never counts towards any score.
+type PracticeSession struct{ ent.Schema }
+
+// Fields of the PracticeSession.
+func (PracticeSession) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("user_id"),
+		field.JSON("questions", []biz.SnapQuestion{}),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Indexes of the PracticeSession.
+func (PracticeSession) Indexes() []ent.Index { return []ent.Index{index.Fields("user_id")} }
