@@ -2968,7 +2968,6 @@ func (x *QuestionStat) GetTopWrongCount() int32 {
 type ExamStats struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ExamId        int64                  `protobuf:"varint,1,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
-	TargetedHint  int32                  `protobuf:"varint,2,opt,name=targeted_hint,json=targetedHint,proto3" json:"targeted_hint,omitempty"`
 	Participants  int32                  `protobuf:"varint,3,opt,name=participants,proto3" json:"participants,omitempty"`
 	Attempts      int32                  `protobuf:"varint,4,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	Graded        int32                  `protobuf:"varint,5,opt,name=graded,proto3" json:"graded,omitempty"`
@@ -3015,13 +3014,6 @@ func (*ExamStats) Descriptor() ([]byte, []int) {
 func (x *ExamStats) GetExamId() int64 {
 	if x != nil {
 		return x.ExamId
-	}
-	return 0
-}
-
-func (x *ExamStats) GetTargetedHint() int32 {
-	if x != nil {
-		return x.TargetedHint
 	}
 	return 0
 }
@@ -3884,10 +3876,9 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\bfacility\x18\x04 \x01(\x01R\bfacility\x12&\n" +
 	"\x0ediscrimination\x18\x05 \x01(\x01R\x0ediscrimination\x12(\n" +
 	"\x10top_wrong_option\x18\x06 \x01(\tR\x0etopWrongOption\x12&\n" +
-	"\x0ftop_wrong_count\x18\a \x01(\x05R\rtopWrongCount\"\xa2\x03\n" +
+	"\x0ftop_wrong_count\x18\a \x01(\x05R\rtopWrongCount\"\x83\x03\n" +
 	"\tExamStats\x12\x17\n" +
-	"\aexam_id\x18\x01 \x01(\x03R\x06examId\x12#\n" +
-	"\rtargeted_hint\x18\x02 \x01(\x05R\ftargetedHint\x12\"\n" +
+	"\aexam_id\x18\x01 \x01(\x03R\x06examId\x12\"\n" +
 	"\fparticipants\x18\x03 \x01(\x05R\fparticipants\x12\x1a\n" +
 	"\battempts\x18\x04 \x01(\x05R\battempts\x12\x16\n" +
 	"\x06graded\x18\x05 \x01(\x05R\x06graded\x12\x1d\n" +
@@ -3898,7 +3889,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\fdistribution\x18\t \x03(\v2\x18.api.quiz.v1.ScoreBucketR\fdistribution\x12/\n" +
 	"\x06by_org\x18\n" +
 	" \x03(\v2\x18.api.quiz.v1.OrgPassRateR\x05byOrg\x127\n" +
-	"\tquestions\x18\v \x03(\v2\x19.api.quiz.v1.QuestionStatR\tquestions\"Q\n" +
+	"\tquestions\x18\v \x03(\v2\x19.api.quiz.v1.QuestionStatR\tquestionsJ\x04\b\x02\x10\x03\"Q\n" +
 	"\x12RegradeExamRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\"\n" +
 	"\x06reason\x18\x02 \x01(\tB\n" +

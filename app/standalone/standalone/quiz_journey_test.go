@@ -175,6 +175,13 @@ func TestQuizJourney(t *testing.T) {
 	if done.s("score") != "15.5" || done.s("passed") != "true" || !strings.Contains(done.raw, "SECRET-EXPLANATION") {
 		t.Fatalf("released result = %s", done.raw)
 	}
+	// Statistics for the trainer; members are refused.
+	st := l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.trainer, nil), 200)
+	if st.s("participants") != "1" || st.s("meanScore") != "15.5" || st.s("passRate") != "1" || !strings.Contains(st.raw, `"facility":1`) {
+		t.Fatalf("stats = %s", st.raw)
+	}
+	l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.m1, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.mb, nil), 404, "NOT_FOUND")
 	my := l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200)
 	if !strings.Contains(my.raw, `"score":15.5`) {
 		t.Fatalf("my exams = %s", my.raw)

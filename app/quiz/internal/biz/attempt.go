@@ -231,11 +231,24 @@ func (uc *Usecase) SaveAnswer(ctx context.Context, attemptID int64, no int, ans 
 	if err := validAnswer(a.Questions[no-1], ans); err != nil {
 		return 0, 0, err
 	}
-	stored, err := uc.attempts.SaveAnswer(ctx, attemptID, no, ans)
+	var (
+		stored int64
+		won    bool
+	)
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.attempts.LockOpen(ctx, attemptID); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return &ClosedError{Msg: "答卷已提交"}
+			}
+			return err
+		}
+		stored, won, err = uc.attempts.SaveAnswer(ctx, attemptID, no, ans)
+		return err
+	})
 	if err != nil {
 		return 0, 0, err
 	}
-	if stored != ans.Version {
+	if !won {
 		return 0, 0, &StaleError{Current: stored}
 	}
 	return stored, max(0, a.Deadline.Sub(uc.clock.Now())), nil
@@ -429,10 +442,10 @@ func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, scor
 		if no < 1 || no > len(a.Scores) || a.Questions[no-1].Type != Essay {
 			return Invalid("question_no", "该题不是主观题")
 		}
-		if score > a.Questions[no-1].Points {
-			return Invalid("score", "得分不能超过本题分值 %.2f", a.Questions[no-1].Points)
+		if score < 0 || score > a.Questions[no-1].Points {
+			return Invalid("score", "得分应在 0 到本题分值 %.2f 之间", a.Questions[no-1].Points)
 		}
-		wasPending := a.NeedsReview()
+		before := a.Score
 		a.Scores[no-1] = QScore{No: no, Score: round2(score), Max: a.Questions[no-1].Points, Correct: score >= a.Questions[no-1].Points,
 			Comment: comment, GradedBy: p.UserID}
 		a.Score = total(a)
@@ -440,7 +453,8 @@ func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, scor
 			return err
 		}
 		out, exam = a, e
-		if wasPending && !a.NeedsReview() {
+		// A new total (the last essay scored, or a score corrected later) is announced again.
+		if !a.NeedsReview() && !sameScore(before, a.Score) {
 			return uc.emitGraded(ctx, a, e)
 		}
 		return nil

@@ -89,6 +89,9 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 				a.Notice = fmt.Sprintf("因题目答案更正，本次作答已重新评分：原得分 %s，现得分 %s。", fmtScore(before), fmtScore(a.Score))
 				res.Changed++
 			}
+			if err := uc.attempts.UpdateQuestions(ctx, a.ID, a.Questions); err != nil {
+				return err
+			}
 			if err := uc.attempts.Finish(ctx, a, a.Status); err != nil {
 				return err
 			}
@@ -110,14 +113,13 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 // refreshKeys copies the current keys of a's questions into its snapshot, translating option keys
 // to the attempt's own labels through the option text. It reports whether anything changed.
 func refreshKeys(a *Attempt, current map[int64]*Question) bool {
-	changed := false
+	any := false
 	for i, sq := range a.Questions {
 		q := current[sq.QuestionID]
 		if q == nil || q.Type != sq.Type || q.Version == sq.Version {
 			continue
 		}
-		before := changed
-		changed = false
+		changed := false
 		switch sq.Type {
 		case Single, Multiple:
 			htmlOf := map[string]string{}
@@ -134,12 +136,11 @@ func refreshKeys(a *Attempt, current map[int64]*Question) bool {
 				}
 				keys = append(keys, sq.Options[idx].Key)
 			}
-			if !ok {
-				continue
-			}
-			slices.Sort(keys)
-			if !slices.Equal(keys, sq.AnswerKeys) {
-				a.Questions[i].AnswerKeys, changed = keys, true
+			if ok {
+				slices.Sort(keys)
+				if !slices.Equal(keys, sq.AnswerKeys) {
+					a.Questions[i].AnswerKeys, changed = keys, true
+				}
 			}
 		case TrueFalse:
 			if !slices.Equal(q.AnswerKeys, sq.AnswerKeys) {
@@ -152,10 +153,10 @@ func refreshKeys(a *Attempt, current map[int64]*Question) bool {
 		}
 		if changed {
 			a.Questions[i].Version = q.Version
+			any = true
 		}
-		changed = changed || before
 	}
-	return changed
+	return any
 }
 
 func sameScore(a, b *float64) bool {

@@ -49,10 +49,16 @@ type AttemptRepo interface {
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
 	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns
-	// the version now stored (equal to a.Version when this save won).
-	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (int64, error)
-	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Questions,
-	// Scores, Score, GradedAt and Notice; ErrConflict if the stored status is no longer fromStatus.
+	// the version now stored and whether this save is the one stored.
+	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (stored int64, won bool, err error)
+	// LockOpen holds the attempt's row for the rest of the transaction if it is still in
+	// progress (ErrConflict otherwise), so a save cannot land after a concurrent submit.
+	LockOpen(ctx context.Context, id int64) error
+	// UpdateQuestions replaces an attempt's snapshot (regrades only).
+	UpdateQuestions(ctx context.Context, id int64, qs []SnapQuestion) error
+	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Scores,
+	// Score, GradedAt and Notice (never the snapshot); ErrConflict if the stored status is no
+	// longer fromStatus.
 	Finish(ctx context.Context, a *Attempt, fromStatus string) error
 	AddFocusLoss(ctx context.Context, id int64) error
 	// Overdue lists in-progress attempts whose deadline is before t.

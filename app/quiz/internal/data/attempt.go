@@ -105,10 +105,10 @@ func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([
 //
 // A row comes back when this save inserted or won; otherwise the stored (newer or equal) version
 // is read back.
-func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a biz.Answer) (int64, error) {
+func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a biz.Answer) (int64, bool, error) {
 	choices, err := json.Marshal(a.Choices)
 	if err != nil {
-		return 0, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
+		return 0, false, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
 	}
 	query, args, err := entsql.Dialect(r.data.dialect).Insert(answer.Table).
 		Columns(answer.FieldAttemptID, answer.FieldQuestionNo, answer.FieldChoices, answer.FieldText,
@@ -129,12 +129,12 @@ func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a
 		).
 		Returning(answer.FieldVersion).QueryErr()
 	if err != nil {
-		return 0, fmt.Errorf("attemptRepo.SaveAnswer: build: %w", err)
+		return 0, false, fmt.Errorf("attemptRepo.SaveAnswer: build: %w", err)
 	}
 	c := r.data.client(ctx)
 	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
-		return 0, mapErr("attemptRepo.SaveAnswer", err, nil)
+		return 0, false, mapErr("attemptRepo.SaveAnswer", err, nil)
 	}
 	var (
 		stored int64
@@ -143,24 +143,45 @@ func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a
 	if rows.Next() {
 		if err := rows.Scan(&stored); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("attemptRepo.SaveAnswer: scan: %w", err)
+			return 0, false, fmt.Errorf("attemptRepo.SaveAnswer: scan: %w", err)
 		}
 		won = true
 	}
 	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
+		return 0, false, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, mapErr("attemptRepo.SaveAnswer", err, nil)
+		return 0, false, mapErr("attemptRepo.SaveAnswer", err, nil)
 	}
 	if won {
-		return stored, nil
+		return stored, true, nil
 	}
 	row, err := c.Answer.Query().Where(answer.AttemptID(attemptID), answer.QuestionNo(no)).Only(ctx)
 	if err != nil {
-		return 0, mapErr("attemptRepo.SaveAnswer: reload", err, nil)
+		return 0, false, mapErr("attemptRepo.SaveAnswer: reload", err, nil)
 	}
-	return row.Version, nil
+	return row.Version, false, nil
+}
+
+// LockOpen touches the attempt row only while it is in progress; in PostgreSQL the row lock is
+// held until the transaction ends, so a concurrent Finish waits for the save (SQLite serialises
+// writers anyway).
+func (r *attemptRepo) LockOpen(ctx context.Context, id int64) error {
+	n, err := r.data.client(ctx).Attempt.Update().
+		Where(attempt.ID(id), attempt.StatusEQ(attempt.StatusInProgress)).AddFocusLosses(0).Save(ctx)
+	if err != nil {
+		return mapErr("attemptRepo.LockOpen", err, nil)
+	}
+	if n != 1 {
+		return fmt.Errorf("attemptRepo.LockOpen: attempt %d is not in progress: %w", id, biz.ErrConflict)
+	}
+	return nil
+}
+
+// UpdateQuestions replaces an attempt's snapshot.
+func (r *attemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []biz.SnapQuestion) error {
+	err := r.data.client(ctx).Attempt.UpdateOneID(id).SetQuestions(qs).Exec(ctx)
+	return mapErr("attemptRepo.UpdateQuestions", err, biz.ErrNotFound)
 }
 
 // Finish is a conditional UPDATE ... WHERE id = ? AND status = fromStatus.
@@ -168,9 +189,6 @@ func (r *attemptRepo) Finish(ctx context.Context, a *biz.Attempt, fromStatus str
 	u := r.data.client(ctx).Attempt.Update().
 		Where(attempt.ID(a.ID), attempt.StatusEQ(attempt.Status(fromStatus))).
 		SetStatus(attempt.Status(a.Status)).SetScores(a.Scores).SetNotice(a.Notice)
-	if a.Questions != nil {
-		u.SetQuestions(a.Questions)
-	}
 	if a.SubmittedAt != nil {
 		u.SetSubmittedAt(a.SubmittedAt.UTC())
 	} else {

@@ -278,18 +278,25 @@ func TestAttempts(t *testing.T) {
 		}
 
 		// SaveAnswer: insert, newer wins, older and equal refused with the stored version.
-		save := func(no int, a biz.Answer) int64 { return must[int64](t)(repo.SaveAnswer(ctx, a1.ID, no, a)) }
-		if v := save(1, biz.Answer{Choices: []string{"A"}, Version: 5}); v != 5 {
-			t.Fatalf("first save = %d", v)
+		save := func(no int, a biz.Answer) (int64, bool) {
+			t.Helper()
+			v, won, err := repo.SaveAnswer(ctx, a1.ID, no, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v, won
 		}
-		if v := save(1, biz.Answer{Choices: []string{"B"}, Version: 7}); v != 7 {
-			t.Fatalf("newer save = %d", v)
+		if v, won := save(1, biz.Answer{Choices: []string{"A"}, Version: 5}); v != 5 || !won {
+			t.Fatalf("first save = %d %v", v, won)
 		}
-		if v := save(1, biz.Answer{Choices: []string{"C"}, Version: 6}); v != 7 {
-			t.Fatalf("older save = %d, want stored 7", v)
+		if v, won := save(1, biz.Answer{Choices: []string{"B"}, Version: 7}); v != 7 || !won {
+			t.Fatalf("newer save = %d %v", v, won)
 		}
-		if v := save(1, biz.Answer{Choices: []string{"D"}, Version: 7}); v != 7 {
-			t.Fatalf("equal save = %d, want stored 7", v)
+		if v, won := save(1, biz.Answer{Choices: []string{"C"}, Version: 6}); v != 7 || won {
+			t.Fatalf("older save = %d %v, want stored 7, lost", v, won)
+		}
+		if v, won := save(1, biz.Answer{Choices: []string{"D"}, Version: 7}); v != 7 || won {
+			t.Fatalf("equal save = %d %v, want stored 7, lost", v, won)
 		}
 		save(2, biz.Answer{Text: "essay text", Version: 1})
 		got = must[*biz.Attempt](t)(repo.GetAttempt(ctx, a1.ID))
@@ -299,7 +306,7 @@ func TestAttempts(t *testing.T) {
 		}
 		// Inside a transaction the same statement works through the tx client.
 		err := repo.(*attemptRepo).data.InTx(ctx, func(ctx context.Context) error {
-			v, err := repo.SaveAnswer(ctx, a1.ID, 2, biz.Answer{Text: "in tx", Version: 2})
+			v, _, err := repo.SaveAnswer(ctx, a1.ID, 2, biz.Answer{Text: "in tx", Version: 2})
 			if err == nil && v != 2 {
 				err = fmt.Errorf("in-tx save = %d", v)
 			}
@@ -317,7 +324,7 @@ func TestAttempts(t *testing.T) {
 			wg.Add(1)
 			go func(v int64) {
 				defer wg.Done()
-				got, err := repo.SaveAnswer(ctx, a2.ID, 3, biz.Answer{Text: fmt.Sprint(v), Version: v})
+				got, _, err := repo.SaveAnswer(ctx, a2.ID, 3, biz.Answer{Text: fmt.Sprint(v), Version: v})
 				if err == nil && got < v {
 					err = fmt.Errorf("save %d returned %d", v, got)
 				}

@@ -459,6 +459,27 @@ func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.
 	return out, nil
 }
 
+// GetExamStats implements v1.QuizServer.
+func (s *QuizService) GetExamStats(ctx context.Context, req *v1.IdRequest) (*v1.ExamStats, error) {
+	st, err := s.uc.ExamStats(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ExamStats{ExamId: st.ExamID, Participants: int32(st.Participants), Attempts: int32(st.Attempts), Graded: int32(st.Graded),
+		MeanScore: st.MeanScore, MaxScore: st.MaxScore, PassRate: st.PassRate}
+	for _, b := range st.Distribution {
+		out.Distribution = append(out.Distribution, &v1.ScoreBucket{FromPercent: int32(b.FromPercent), Count: int32(b.Count)})
+	}
+	for _, o := range st.ByOrg {
+		out.ByOrg = append(out.ByOrg, &v1.OrgPassRate{OrgPath: o.OrgPath, Participants: int32(o.Participants), Passed: int32(o.Passed), PassRate: o.PassRate})
+	}
+	for _, q := range st.Questions {
+		out.Questions = append(out.Questions, &v1.QuestionStat{QuestionId: q.QuestionID, StemHtml: q.StemHTML, Answered: int32(q.Answered),
+			Facility: q.Facility, Discrimination: q.Discrimination, TopWrongOption: q.TopWrongOption, TopWrongCount: int32(q.TopWrongCount)})
+	}
+	return out, nil
+}
+
 // RegradeExam implements v1.QuizServer.
 func (s *QuizService) RegradeExam(ctx context.Context, req *v1.RegradeExamRequest) (*v1.RegradeExamReply, error) {
 	res, err := s.uc.Regrade(ctx, req.Id, req.Reason)

@@ -1,0 +1,1092 @@
+package biz
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/clock"
+)
+
+// errInjected is the failure the fakes return when a test asks them to fail.
+var errInjected = errors.New("fake: injected failure")
+
+// fakeState is everything the in-memory repos hold. The fake transaction copies it wholesale, so
+// a failed InTx leaves no trace, like a rolled-back database transaction.
+type fakeState struct {
+	Banks     map[int64]*Bank
+	Questions map[int64]*Question
+	Papers    map[int64]*Paper
+	Exams     map[int64]*Exam
+	Attempts  map[int64]*Attempt
+	Answers   map[int64]map[int]Answer // attempt id → question no → answer
+	Outbox    []*Event
+	Regrades  []*RegradeLog
+	Sessions  map[int64]*fakeSession
+	Wrong     []*WrongEntry // in insertion order
+	NextID    int64
+}
+
+// fakeSession is a stored practice session.
+type fakeSession struct {
+	UserID    int64
+	Questions []SnapQuestion
+}
+
+func (s *fakeState) clone() *fakeState {
+	c := &fakeState{
+		Banks:     make(map[int64]*Bank, len(s.Banks)),
+		Questions: make(map[int64]*Question, len(s.Questions)),
+		Papers:    make(map[int64]*Paper, len(s.Papers)),
+		Exams:     make(map[int64]*Exam, len(s.Exams)),
+		Attempts:  make(map[int64]*Attempt, len(s.Attempts)),
+		Answers:   make(map[int64]map[int]Answer, len(s.Answers)),
+		Sessions:  make(map[int64]*fakeSession, len(s.Sessions)),
+		NextID:    s.NextID,
+	}
+	for id, b := range s.Banks {
+		bc := *b
+		c.Banks[id] = &bc
+	}
+	for id, q := range s.Questions {
+		c.Questions[id] = cloneQuestion(q)
+	}
+	for id, p := range s.Papers {
+		c.Papers[id] = clonePaper(p)
+	}
+	for id, e := range s.Exams {
+		c.Exams[id] = cloneExam(e)
+	}
+	for id, a := range s.Attempts {
+		c.Attempts[id] = cloneAttempt(a)
+	}
+	for id, m := range s.Answers {
+		c.Answers[id] = cloneAnswers(m)
+	}
+	for _, ev := range s.Outbox {
+		c.Outbox = append(c.Outbox, cloneEvent(ev))
+	}
+	for _, r := range s.Regrades {
+		rc := *r
+		c.Regrades = append(c.Regrades, &rc)
+	}
+	for id, ps := range s.Sessions {
+		c.Sessions[id] = &fakeSession{UserID: ps.UserID, Questions: cloneSnapshot(ps.Questions)}
+	}
+	for _, w := range s.Wrong {
+		c.Wrong = append(c.Wrong, cloneWrong(w))
+	}
+	return c
+}
+
+func cloneBlanks(b [][]string) [][]string {
+	if b == nil {
+		return nil
+	}
+	out := make([][]string, len(b))
+	for i, alts := range b {
+		out[i] = slices.Clone(alts)
+	}
+	return out
+}
+
+func cloneQuestion(q *Question) *Question {
+	c := *q
+	c.Options = slices.Clone(q.Options)
+	c.AnswerKeys = slices.Clone(q.AnswerKeys)
+	c.Blanks = cloneBlanks(q.Blanks)
+	c.Tags = slices.Clone(q.Tags)
+	return &c
+}
+
+func clonePaper(p *Paper) *Paper {
+	c := *p
+	c.Items = slices.Clone(p.Items)
+	c.Rules = slices.Clone(p.Rules)
+	for i := range c.Rules {
+		c.Rules[i].Tags = slices.Clone(p.Rules[i].Tags)
+	}
+	return &c
+}
+
+func cloneExam(e *Exam) *Exam {
+	c := *e
+	c.TargetOrgIDs = slices.Clone(e.TargetOrgIDs)
+	c.TargetPaths = slices.Clone(e.TargetPaths)
+	return &c
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+func cloneAnswers(m map[int]Answer) map[int]Answer {
+	if m == nil {
+		return nil
+	}
+	out := make(map[int]Answer, len(m))
+	for no, a := range m {
+		a.Choices = slices.Clone(a.Choices)
+		out[no] = a
+	}
+	return out
+}
+
+func cloneAttempt(a *Attempt) *Attempt {
+	c := *a
+	c.SubmittedAt, c.GradedAt = cloneTime(a.SubmittedAt), cloneTime(a.GradedAt)
+	if a.Score != nil {
+		s := *a.Score
+		c.Score = &s
+	}
+	c.Questions = make([]SnapQuestion, len(a.Questions))
+	for i, q := range a.Questions {
+		q.Options = slices.Clone(q.Options)
+		q.AnswerKeys = slices.Clone(q.AnswerKeys)
+		q.Blanks = cloneBlanks(q.Blanks)
+		c.Questions[i] = q
+	}
+	c.Scores = slices.Clone(a.Scores)
+	c.Answers = cloneAnswers(a.Answers)
+	return &c
+}
+
+// cloneSnapshot deep-copies an attempt's frozen questions.
+func cloneSnapshot(qs []SnapQuestion) []SnapQuestion {
+	if qs == nil {
+		return nil
+	}
+	return cloneAttempt(&Attempt{Questions: qs}).Questions
+}
+
+func cloneWrong(w *WrongEntry) *WrongEntry {
+	c := *w
+	c.LastWrongAt = cloneTime(w.LastWrongAt)
+	return &c
+}
+
+func cloneEvent(e *Event) *Event {
+	c := *e
+	c.Payload = slices.Clone(e.Payload)
+	c.SentAt = cloneTime(e.SentAt)
+	return &c
+}
+
+// fakeDB is the shared store behind all fake repos, with failure injection and call counts.
+type fakeDB struct {
+	mu sync.Mutex
+	st *fakeState
+
+	// failFinish makes the next n AttemptRepo.Finish calls fail with errInjected before writing.
+	failFinish int
+	// beforeFinish runs (lock held) at the start of every Finish call, e.g. to let "another
+	// worker" change the row first.
+	beforeFinish func(st *fakeState, a *Attempt, fromStatus string)
+	// beforeCreateAttempt runs (lock held) before CreateAttempt's uniqueness check, e.g. to
+	// insert the attempt of a concurrent start.
+	beforeCreateAttempt func(st *fakeState, a *Attempt)
+	// failOutboxAdd makes the next n OutboxRepo.Add calls fail.
+	failOutboxAdd int
+
+	finishCalls        int // Finish calls that reached the conditional check
+	createAttemptCalls int
+}
+
+func newFakeDB() *fakeDB { return &fakeDB{st: (&fakeState{}).clone()} }
+
+func (db *fakeDB) nextID() int64 { db.st.NextID++; return db.st.NextID }
+
+// snapshot returns a deep copy of the current state.
+func (db *fakeDB) snapshot() *fakeState {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.st.clone()
+}
+
+// attempt returns a copy of the stored attempt with its answers (nil if missing).
+func (db *fakeDB) attempt(id int64) *Attempt {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	a := db.st.Attempts[id]
+	if a == nil {
+		return nil
+	}
+	c := cloneAttempt(a)
+	c.Answers = cloneAnswers(db.st.Answers[id])
+	return c
+}
+
+// insertAttempt stores a hand-built attempt with its answers as is and returns its id.
+func (db *fakeDB) insertAttempt(a *Attempt) int64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	c := cloneAttempt(a)
+	c.ID = db.nextID()
+	db.st.Answers[c.ID] = cloneAnswers(a.Answers)
+	if db.st.Answers[c.ID] == nil {
+		db.st.Answers[c.ID] = map[int]Answer{}
+	}
+	c.Answers = nil
+	db.st.Attempts[c.ID] = c
+	return c.ID
+}
+
+// events returns copies of all outbox rows.
+func (db *fakeDB) events() []*Event {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	out := make([]*Event, len(db.st.Outbox))
+	for i, e := range db.st.Outbox {
+		out[i] = cloneEvent(e)
+	}
+	return out
+}
+
+func (db *fakeDB) finishCount() int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.finishCalls
+}
+
+// ---- Transaction ----
+
+type fakeTxKey struct{}
+
+// fakeTx is transactional: the outermost InTx snapshots the state and restores it if fn fails.
+// Nested calls join the outer transaction.
+type fakeTx struct{ db *fakeDB }
+
+var _ Transaction = fakeTx{}
+
+func (tx fakeTx) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if ctx.Value(fakeTxKey{}) != nil {
+		return fn(ctx)
+	}
+	before := tx.db.snapshot()
+	if err := fn(context.WithValue(ctx, fakeTxKey{}, true)); err != nil {
+		tx.db.mu.Lock()
+		tx.db.st = before
+		tx.db.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// ---- BankRepo ----
+
+type fakeBankRepo struct{ db *fakeDB }
+
+var _ BankRepo = fakeBankRepo{}
+
+func (r fakeBankRepo) CreateBank(_ context.Context, b *Bank) (*Bank, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	c := *b
+	c.ID, c.QuestionCount = r.db.nextID(), 0
+	r.db.st.Banks[c.ID] = &c
+	out := c
+	return &out, nil
+}
+
+func (r fakeBankRepo) countQuestions(bankID int64) int {
+	n := 0
+	for _, q := range r.db.st.Questions {
+		if q.BankID == bankID {
+			n++
+		}
+	}
+	return n
+}
+
+func (r fakeBankRepo) GetBank(_ context.Context, id int64) (*Bank, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	b := r.db.st.Banks[id]
+	if b == nil {
+		return nil, ErrNotFound
+	}
+	c := *b
+	c.QuestionCount = r.countQuestions(id)
+	return &c, nil
+}
+
+func (r fakeBankRepo) ListBanks(_ context.Context, pathPrefix string) ([]*Bank, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Bank
+	for _, b := range r.db.st.Banks {
+		if strings.HasPrefix(b.OrgPath, pathPrefix) {
+			c := *b
+			c.QuestionCount = r.countQuestions(b.ID)
+			out = append(out, &c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Bank) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (r fakeBankRepo) CreateQuestion(_ context.Context, q *Question) (*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.st.Banks[q.BankID] == nil {
+		return nil, ErrNotFound
+	}
+	c := cloneQuestion(q)
+	c.ID, c.Version = r.db.nextID(), 1
+	r.db.st.Questions[c.ID] = c
+	return cloneQuestion(c), nil
+}
+
+func (r fakeBankRepo) GetQuestion(_ context.Context, id int64) (*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	q := r.db.st.Questions[id]
+	if q == nil {
+		return nil, ErrNotFound
+	}
+	return cloneQuestion(q), nil
+}
+
+func (r fakeBankRepo) GetQuestions(_ context.Context, ids []int64) ([]*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Question
+	for _, id := range ids {
+		if q := r.db.st.Questions[id]; q != nil {
+			out = append(out, cloneQuestion(q))
+		}
+	}
+	return out, nil
+}
+
+func (r fakeBankRepo) UpdateQuestion(_ context.Context, q *Question) (*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	old := r.db.st.Questions[q.ID]
+	if old == nil {
+		return nil, ErrNotFound
+	}
+	c := cloneQuestion(q)
+	c.BankID, c.Version = old.BankID, old.Version+1
+	r.db.st.Questions[c.ID] = c
+	return cloneQuestion(c), nil
+}
+
+func (r fakeBankRepo) ListQuestions(ctx context.Context, bankID int64) ([]*Question, error) {
+	return r.FindQuestions(ctx, bankID, nil, 0, "")
+}
+
+func (r fakeBankRepo) FindQuestions(_ context.Context, bankID int64, tags []string, difficulty int, typ QType) ([]*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Question
+	for _, q := range r.db.st.Questions {
+		if q.BankID != bankID || (difficulty != 0 && q.Difficulty != difficulty) || (typ != "" && q.Type != typ) {
+			continue
+		}
+		if !slices.ContainsFunc(tags, func(t string) bool { return !slices.Contains(q.Tags, t) }) {
+			out = append(out, cloneQuestion(q))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Question) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// ---- PaperRepo ----
+
+type fakePaperRepo struct{ db *fakeDB }
+
+var _ PaperRepo = fakePaperRepo{}
+
+func (r fakePaperRepo) CreatePaper(_ context.Context, p *Paper) (*Paper, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	c := clonePaper(p)
+	c.ID = r.db.nextID()
+	r.db.st.Papers[c.ID] = c
+	return clonePaper(c), nil
+}
+
+func (r fakePaperRepo) GetPaper(_ context.Context, id int64) (*Paper, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	p := r.db.st.Papers[id]
+	if p == nil {
+		return nil, ErrNotFound
+	}
+	return clonePaper(p), nil
+}
+
+// ---- ExamRepo ----
+
+type fakeExamRepo struct{ db *fakeDB }
+
+var _ ExamRepo = fakeExamRepo{}
+
+func (r fakeExamRepo) CreateExam(_ context.Context, e *Exam) (*Exam, error) {
+	if len(e.TargetOrgIDs) != len(e.TargetPaths) {
+		return nil, fmt.Errorf("fake CreateExam: %d target ids but %d paths", len(e.TargetOrgIDs), len(e.TargetPaths))
+	}
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	c := cloneExam(e)
+	c.ID = r.db.nextID()
+	r.db.st.Exams[c.ID] = c
+	return cloneExam(c), nil
+}
+
+func (r fakeExamRepo) GetExam(_ context.Context, id int64) (*Exam, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	e := r.db.st.Exams[id]
+	if e == nil {
+		return nil, ErrNotFound
+	}
+	return cloneExam(e), nil
+}
+
+func (r fakeExamRepo) ListExamsForPaths(_ context.Context, paths []string) ([]*Exam, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Exam
+	for _, e := range r.db.st.Exams {
+		if slices.ContainsFunc(e.TargetPaths, func(p string) bool { return slices.Contains(paths, p) }) {
+			out = append(out, cloneExam(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Exam) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// ---- AttemptRepo ----
+
+type fakeAttemptRepo struct{ db *fakeDB }
+
+var _ AttemptRepo = fakeAttemptRepo{}
+
+// listed is an attempt as a list returns it: without answers, like the ent repo.
+func listed(a *Attempt) *Attempt {
+	c := cloneAttempt(a)
+	c.Answers = nil
+	return c
+}
+
+func (r fakeAttemptRepo) CreateAttempt(_ context.Context, a *Attempt) (*Attempt, error) {
+	db := r.db
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.createAttemptCalls++
+	if db.beforeCreateAttempt != nil {
+		db.beforeCreateAttempt(db.st, a)
+	}
+	for _, x := range db.st.Attempts {
+		if x.ExamID == a.ExamID && x.UserID == a.UserID && x.Number == a.Number {
+			return nil, fmt.Errorf("fake CreateAttempt: %w", ErrAlreadyExists)
+		}
+	}
+	c := cloneAttempt(a)
+	c.ID = db.nextID()
+	if c.Status == "" {
+		c.Status = AttemptInProgress
+	}
+	c.Answers = nil
+	db.st.Attempts[c.ID] = c
+	db.st.Answers[c.ID] = map[int]Answer{}
+	out := cloneAttempt(c)
+	out.Answers = map[int]Answer{}
+	return out, nil
+}
+
+func (r fakeAttemptRepo) GetAttempt(_ context.Context, id int64) (*Attempt, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	a := r.db.st.Attempts[id]
+	if a == nil {
+		return nil, ErrNotFound
+	}
+	c := cloneAttempt(a)
+	c.Answers = cloneAnswers(r.db.st.Answers[id])
+	if c.Answers == nil {
+		c.Answers = map[int]Answer{}
+	}
+	return c, nil
+}
+
+func (r fakeAttemptRepo) ListAttempts(_ context.Context, examID, userID int64) ([]*Attempt, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Attempt
+	for _, a := range r.db.st.Attempts {
+		if a.ExamID == examID && (userID <= 0 || a.UserID == userID) {
+			out = append(out, listed(a))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Attempt) int {
+		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Number, b.Number))
+	})
+	return out, nil
+}
+
+// SaveAnswer keeps the higher version, like the ent repo's conditional upsert.
+func (r fakeAttemptRepo) SaveAnswer(_ context.Context, attemptID int64, no int, a Answer) (int64, bool, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	m := r.db.st.Answers[attemptID]
+	if m == nil {
+		m = map[int]Answer{}
+		r.db.st.Answers[attemptID] = m
+	}
+	if old, ok := m[no]; ok && old.Version >= a.Version {
+		return old.Version, false, nil
+	}
+	a.Choices = slices.Clone(a.Choices)
+	m[no] = a
+	return a.Version, true, nil
+}
+
+// LockOpen reports ErrConflict unless the attempt is in progress.
+func (r fakeAttemptRepo) LockOpen(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if a := r.db.st.Attempts[id]; a == nil || a.Status != AttemptInProgress {
+		return ErrConflict
+	}
+	return nil
+}
+
+// UpdateQuestions replaces the snapshot.
+func (r fakeAttemptRepo) UpdateQuestions(_ context.Context, id int64, qs []SnapQuestion) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	a := r.db.st.Attempts[id]
+	if a == nil {
+		return ErrNotFound
+	}
+	a.Questions = cloneSnapshot(qs)
+	return nil
+}
+
+// Finish is conditional on the stored status, like UPDATE … WHERE status = fromStatus. Like the
+// ent repo it writes the snapshot only when a.Questions is set.
+func (r fakeAttemptRepo) Finish(_ context.Context, a *Attempt, fromStatus string) error {
+	db := r.db
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.failFinish > 0 {
+		db.failFinish--
+		return fmt.Errorf("fake Finish: %w", errInjected)
+	}
+	if db.beforeFinish != nil {
+		db.beforeFinish(db.st, a, fromStatus)
+	}
+	db.finishCalls++
+	row := db.st.Attempts[a.ID]
+	if row == nil || row.Status != fromStatus {
+		return fmt.Errorf("fake Finish: attempt %d is not %s: %w", a.ID, fromStatus, ErrConflict)
+	}
+	row.Status, row.Notice = a.Status, a.Notice
+	row.SubmittedAt, row.GradedAt = cloneTime(a.SubmittedAt), cloneTime(a.GradedAt)
+	row.Scores = slices.Clone(a.Scores)
+	row.Score = nil
+	if a.Score != nil {
+		s := *a.Score
+		row.Score = &s
+	}
+	return nil
+}
+
+func (r fakeAttemptRepo) AddFocusLoss(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	a := r.db.st.Attempts[id]
+	if a == nil {
+		return ErrNotFound
+	}
+	a.FocusLosses++
+	return nil
+}
+
+func (r fakeAttemptRepo) Overdue(_ context.Context, t time.Time, limit int) ([]*Attempt, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Attempt
+	for _, a := range r.db.st.Attempts {
+		if a.Status == AttemptInProgress && a.Deadline.Before(t) {
+			out = append(out, listed(a))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Attempt) int {
+		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.ID, b.ID))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (r fakeAttemptRepo) Submitted(_ context.Context, limit int) ([]int64, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var ids []int64
+	for id, a := range r.db.st.Attempts {
+		if a.Status == AttemptSubmitted {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids, nil
+}
+
+// ---- OutboxRepo ----
+
+type fakeOutboxRepo struct{ db *fakeDB }
+
+var _ OutboxRepo = fakeOutboxRepo{}
+
+func (r fakeOutboxRepo) Add(_ context.Context, topic string, payload []byte) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.failOutboxAdd > 0 {
+		r.db.failOutboxAdd--
+		return fmt.Errorf("fake outbox Add: %w", errInjected)
+	}
+	r.db.st.Outbox = append(r.db.st.Outbox, &Event{ID: r.db.nextID(), Topic: topic, Payload: slices.Clone(payload)})
+	return nil
+}
+
+func (r fakeOutboxRepo) Pending(_ context.Context, limit int) ([]*Event, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Event
+	for _, e := range r.db.st.Outbox {
+		if e.SentAt == nil && (limit <= 0 || len(out) < limit) {
+			out = append(out, cloneEvent(e))
+		}
+	}
+	return out, nil
+}
+
+func (r fakeOutboxRepo) MarkSent(_ context.Context, id int64, at time.Time) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	for _, e := range r.db.st.Outbox {
+		if e.ID == id {
+			e.SentAt = &at
+			return nil
+		}
+	}
+	return ErrNotFound
+}
+
+// ---- RegradeRepo ----
+
+type fakeRegradeRepo struct{ db *fakeDB }
+
+var _ RegradeRepo = fakeRegradeRepo{}
+
+func (r fakeRegradeRepo) Add(_ context.Context, l *RegradeLog) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	c := *l
+	r.db.st.Regrades = append(r.db.st.Regrades, &c)
+	return nil
+}
+
+// List returns an exam's regrades, newest first.
+func (r fakeRegradeRepo) List(_ context.Context, examID int64) ([]*RegradeLog, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*RegradeLog
+	for i := len(r.db.st.Regrades) - 1; i >= 0; i-- {
+		if l := r.db.st.Regrades[i]; l.ExamID == examID {
+			c := *l
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// ---- PracticeRepo ----
+
+type fakePracticeRepo struct{ db *fakeDB }
+
+var _ PracticeRepo = fakePracticeRepo{}
+
+func (r fakePracticeRepo) PracticeQuestionIDs(_ context.Context, orgPaths []string) ([]int64, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var ids []int64
+	for id, q := range r.db.st.Questions {
+		if b := r.db.st.Banks[q.BankID]; b != nil && !b.ExamOnly && slices.Contains(orgPaths, b.OrgPath) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (r fakePracticeRepo) CreateSession(_ context.Context, userID int64, qs []SnapQuestion) (int64, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	id := r.db.nextID()
+	r.db.st.Sessions[id] = &fakeSession{UserID: userID, Questions: cloneSnapshot(qs)}
+	return id, nil
+}
+
+func (r fakePracticeRepo) GetSession(_ context.Context, id int64) (int64, []SnapQuestion, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	ps := r.db.st.Sessions[id]
+	if ps == nil {
+		return 0, nil, ErrNotFound
+	}
+	return ps.UserID, cloneSnapshot(ps.Questions), nil
+}
+
+// wrongEntry returns the (user, question) row, creating it like the ent repo's upsert would.
+func (r fakePracticeRepo) wrongEntry(userID, questionID int64) *WrongEntry {
+	for _, w := range r.db.st.Wrong {
+		if w.UserID == userID && w.QuestionID == questionID {
+			return w
+		}
+	}
+	w := &WrongEntry{UserID: userID, QuestionID: questionID}
+	r.db.st.Wrong = append(r.db.st.Wrong, w)
+	return w
+}
+
+func (r fakePracticeRepo) RecordWrong(_ context.Context, userID, questionID int64, at time.Time) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	w := r.wrongEntry(userID, questionID)
+	w.WrongCount++
+	w.LastWrongAt, w.Mastered = &at, false
+	return nil
+}
+
+func (r fakePracticeRepo) SetMastered(_ context.Context, userID, questionID int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	r.wrongEntry(userID, questionID).Mastered = true
+	return nil
+}
+
+func (r fakePracticeRepo) ListWrong(_ context.Context, userID int64) ([]*WrongEntry, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*WrongEntry
+	for _, w := range r.db.st.Wrong {
+		if w.UserID == userID {
+			out = append(out, cloneWrong(w))
+		}
+	}
+	return out, nil
+}
+
+// ---- OrgDirectory ----
+
+type fakeOrgs map[int64]*OrgInfo
+
+var _ OrgDirectory = fakeOrgs{}
+
+func (f fakeOrgs) GetOrg(_ context.Context, id int64) (*OrgInfo, error) {
+	o := f[id]
+	if o == nil {
+		return nil, ErrOrgNotFound
+	}
+	c := *o
+	return &c, nil
+}
+
+// ---- TaskQueue ----
+
+// scheduled is one ScheduleAutosubmit call.
+type scheduled struct {
+	AttemptID int64
+	At        time.Time
+}
+
+// fakeQueue records every call; it is not transactional (a queue is outside the database).
+type fakeQueue struct {
+	mu          sync.Mutex
+	grades      []int64
+	autosubmits []scheduled
+	published   []*Event
+}
+
+var _ TaskQueue = (*fakeQueue)(nil)
+
+func (q *fakeQueue) EnqueueGrade(_ context.Context, attemptID int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.grades = append(q.grades, attemptID)
+	return nil
+}
+
+func (q *fakeQueue) ScheduleAutosubmit(_ context.Context, attemptID int64, at time.Time) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.autosubmits = append(q.autosubmits, scheduled{attemptID, at})
+	return nil
+}
+
+func (q *fakeQueue) PublishEvent(_ context.Context, e *Event) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.published = append(q.published, cloneEvent(e))
+	return nil
+}
+
+func (q *fakeQueue) gradeCalls() []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.grades)
+}
+
+func (q *fakeQueue) autosubmitCalls() []scheduled {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.autosubmits)
+}
+
+func (q *fakeQueue) publishedIDs() []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ids := make([]int64, len(q.published))
+	for i, e := range q.published {
+		ids[i] = e.ID
+	}
+	return ids
+}
+
+// ---- test environment ----
+
+// testT0 is the fake clock's start: 09:00 Beijing time.
+var testT0 = time.Date(2025, 7, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// reverseShuffle is a deterministic shuffle: it reverses the slice.
+func reverseShuffle(n int, swap func(i, j int)) {
+	for i := 0; i < n/2; i++ {
+		swap(i, n-1-i)
+	}
+}
+
+// identityShuffle leaves the order alone.
+func identityShuffle(int, func(i, j int)) {}
+
+type testEnv struct {
+	db    *fakeDB
+	queue *fakeQueue
+	clk   *clock.Fake
+	uc    *Usecase
+	org   map[string]*OrgInfo
+	user  map[string]*auth.Principal
+}
+
+// newTestEnv wires the use cases over empty fakes with the org tree
+//
+//	ROOT /1/ ─┬─ A /1/2/ ── A1 /1/2/4/
+//	          └─ B /1/3/
+//
+// and principals admin (ROOT), staffA, trainerA, memberA, memberA2 (A), staffA1, memberA1, memberA1b (A1),
+// trainerB, memberB (B). Shuffles are the identity unless a test sets uc.shuffle.
+func newTestEnv(tb testing.TB) *testEnv {
+	tb.Helper()
+	clk := clock.NewFake(testT0)
+	db := newFakeDB()
+	q := &fakeQueue{}
+	org := map[string]*OrgInfo{
+		"ROOT": {ID: 1, Path: "/1/", Name: "机关党委"},
+		"A":    {ID: 2, Path: "/1/2/", Name: "第一党总支"},
+		"B":    {ID: 3, Path: "/1/3/", Name: "第二党总支"},
+		"A1":   {ID: 4, Path: "/1/2/4/", Name: "第一党支部"},
+	}
+	dir := fakeOrgs{}
+	for _, o := range org {
+		dir[o.ID] = o
+	}
+	uc := New(fakeBankRepo{db}, fakePaperRepo{db}, fakeExamRepo{db}, fakeAttemptRepo{db}, fakeOutboxRepo{db},
+		fakeRegradeRepo{db}, fakePracticeRepo{db}, dir, q, fakeTx{db}, clk)
+	uc.shuffle = identityShuffle
+	e := &testEnv{db: db, queue: q, clk: clk, uc: uc, org: org, user: map[string]*auth.Principal{}}
+	for i, u := range []struct{ name, org, role string }{
+		{"admin", "ROOT", auth.RoleAdmin},
+		{"staffA", "A", auth.RoleStaff},
+		{"trainerA", "A", auth.RoleTrainer},
+		{"memberA", "A", auth.RoleMember},
+		{"memberA2", "A", auth.RoleMember},
+		{"staffA1", "A1", auth.RoleStaff},
+		{"memberA1", "A1", auth.RoleMember},
+		{"memberA1b", "A1", auth.RoleMember},
+		{"trainerB", "B", auth.RoleTrainer},
+		{"memberB", "B", auth.RoleMember},
+	} {
+		o := org[u.org]
+		e.user[u.name] = &auth.Principal{UserID: int64(101 + i), Username: u.name, Roles: []string{u.role},
+			OrgID: o.ID, OrgPath: o.Path}
+	}
+	return e
+}
+
+// as returns a context authenticated as the named principal.
+func (e *testEnv) as(name string) context.Context {
+	p := e.user[name]
+	if p == nil {
+		panic("unknown test user " + name)
+	}
+	return auth.NewContext(context.Background(), p)
+}
+
+// Question fixtures. Stems and options are plain enough to survive the HTML sanitiser as is.
+func qSingle() *Question {
+	return &Question{Type: Single, StemHTML: "<p>党的根本宗旨是？</p>", Points: 2, Options: []Option{
+		{Key: "A", HTML: "全心全意为人民服务"}, {Key: "B", HTML: "发展经济"}, {Key: "C", HTML: "对外开放"}, {Key: "D", HTML: "科技创新"},
+	}, AnswerKeys: []string{"A"}}
+}
+
+func qMultiple() *Question {
+	return &Question{Type: Multiple, StemHTML: "<p>属于“四个意识”的有？</p>", Points: 4, Options: []Option{
+		{Key: "A", HTML: "政治意识"}, {Key: "B", HTML: "市场意识"}, {Key: "C", HTML: "大局意识"}, {Key: "D", HTML: "品牌意识"},
+	}, AnswerKeys: []string{"A", "C"}}
+}
+
+func qTrueFalse() *Question {
+	return &Question{Type: TrueFalse, StemHTML: "<p>党员应按期交纳党费。</p>", Points: 2, AnswerKeys: []string{"true"}}
+}
+
+func qFill() *Question {
+	return &Question{Type: FillBlank, StemHTML: "<p>遵义会议召开于____年，地点在____。</p>", Points: 2,
+		Blanks: [][]string{{"1935", "一九三五"}, {"遵义"}}}
+}
+
+func qEssay(points float64) *Question {
+	return &Question{Type: Essay, StemHTML: "<p>谈谈你对党性修养的认识。</p>", Points: points, Reference: "要点"}
+}
+
+// examFixture is an exam on a fixed paper, created through the use cases by trainerA.
+type examFixture struct {
+	exam      *Exam
+	questions []*Question // in paper order
+}
+
+// newExam creates a bank with the questions, a fixed paper of them and an exam owned by A and
+// targeted at A: open from testT0 for 2h, 30 minutes, 2 attempts, highest, pass mark 6,
+// results immediate. tweak adjusts the exam before it is created.
+func (e *testEnv) newExam(tb testing.TB, qs []*Question, tweak func(*Exam)) *examFixture {
+	tb.Helper()
+	ctx := e.as("trainerA")
+	bank, err := e.uc.CreateBank(ctx, "党史题库", 0, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fx := &examFixture{}
+	var items []PaperItem
+	for _, q := range qs {
+		q.BankID = bank.ID
+		created, err := e.uc.CreateQuestion(ctx, q)
+		if err != nil {
+			tb.Fatalf("create question %q: %v", q.StemHTML, err)
+		}
+		fx.questions = append(fx.questions, created)
+		items = append(items, PaperItem{QuestionID: created.ID})
+	}
+	paper, err := e.uc.CreatePaper(ctx, "试卷", items, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ex := &Exam{PaperID: paper.ID, Title: "党史知识测试", OpensAt: testT0, ClosesAt: testT0.Add(2 * time.Hour),
+		Duration: 30 * time.Minute, AttemptsAllowed: 2, GradingMethod: GradeHighest, PassMark: 6,
+		ResultsPolicy: ResultsImmediate, TargetOrgIDs: []int64{e.org["A"].ID}}
+	if tweak != nil {
+		tweak(ex)
+	}
+	fx.exam, err = e.uc.CreateExam(ctx, ex)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fx
+}
+
+// start starts (or resumes) an attempt as user, failing the test on error.
+func (e *testEnv) start(tb testing.TB, user string, examID int64) *Attempt {
+	tb.Helper()
+	a, _, err := e.uc.Start(e.as(user), examID)
+	if err != nil {
+		tb.Fatalf("Start as %s: %v", user, err)
+	}
+	return a
+}
+
+// save saves answers (question no → answer; version 1 unless set) as user.
+func (e *testEnv) save(tb testing.TB, user string, a *Attempt, answers map[int]Answer) {
+	tb.Helper()
+	for _, no := range slices.Sorted(maps.Keys(answers)) {
+		ans := answers[no]
+		if ans.Version == 0 {
+			ans.Version = 1
+		}
+		if _, _, err := e.uc.SaveAnswer(e.as(user), a.ID, no, ans); err != nil {
+			tb.Fatalf("SaveAnswer(%d) as %s: %v", no, user, err)
+		}
+	}
+}
+
+// submitted starts an attempt as user, saves the answers and submits it.
+func (e *testEnv) submitted(tb testing.TB, user string, examID int64, answers map[int]Answer) *Attempt {
+	tb.Helper()
+	a := e.start(tb, user, examID)
+	e.save(tb, user, a, answers)
+	got, _, err := e.uc.Submit(e.as(user), a.ID)
+	if err != nil {
+		tb.Fatalf("Submit as %s: %v", user, err)
+	}
+	return got
+}
+
+// graded starts, answers, submits and grades an attempt.
+func (e *testEnv) graded(tb testing.TB, user string, examID int64, answers map[int]Answer) *Attempt {
+	tb.Helper()
+	a := e.submitted(tb, user, examID, answers)
+	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+		tb.Fatalf("Grade: %v", err)
+	}
+	return e.db.attempt(a.ID)
+}
+
+// choices is shorthand for a choice answer.
+func choices(keys ...string) Answer { return Answer{Choices: keys} }
+
+// wantErrAs fails unless err is (or wraps) an error of the type of target's pointee.
+func wantErrAs[T error](t *testing.T, err error) T {
+	t.Helper()
+	var target T
+	if !errors.As(err, &target) {
+		t.Fatalf("error = %v (%T), want %T", err, err, target)
+	}
+	return target
+}
+
+// wantErrIs fails unless errors.Is(err, want).
+func wantErrIs(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("error = %v (%T), want %v", err, err, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,97 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// A save with the same version as the stored one loses and says so (two devices, one counter).
+func TestSaveAnswerEqualVersionIsStale(t *testing.T) {
+	e := newTestEnv(t)
+	fx := e.newExam(t, []*Question{qTrueFalse()}, func(x *Exam) { x.PassMark = 1 })
+	a := e.start(t, "memberA", fx.exam.ID)
+	if _, _, err := e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 3}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"false"}, Version: 3})
+	var se *StaleError
+	if !errors.As(err, &se) || se.Current != 3 {
+		t.Fatalf("equal-version save = %v, want StaleError{3}", err)
+	}
+	if got := e.db.attempt(a.ID).Answers[1].Choices; len(got) != 1 || got[0] != "true" {
+		t.Fatalf("stored answer = %v", got)
+	}
+}
+
+// After the attempt left "in progress", a save is refused even if the caller's copy was stale.
+func TestSaveAnswerAfterSubmitIsClosed(t *testing.T) {
+	e := newTestEnv(t)
+	fx := e.newExam(t, []*Question{qTrueFalse()}, func(x *Exam) { x.PassMark = 1 })
+	a := e.start(t, "memberA", fx.exam.ID)
+	e.db.st.Attempts[a.ID].Status = AttemptSubmitted // a submit landed between load and save
+	if err := e.uc.open(a); err != nil {
+		t.Fatal("the loaded copy still says in progress")
+	}
+	// Go through the locked path directly with the stale copy's view.
+	err := e.uc.tx.InTx(context.Background(), func(ctx context.Context) error { return e.uc.attempts.LockOpen(ctx, a.ID) })
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("LockOpen on a submitted attempt = %v", err)
+	}
+	_, _, err = e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 1})
+	if _, ok := err.(*ClosedError); !ok {
+		t.Fatalf("save after submit = %v, want ClosedError", err)
+	}
+}
+
+// Essay scores must be within 0..points; correcting a score later announces the new total.
+func TestScoreEssayBoundsAndRescoreEvent(t *testing.T) {
+	e := newTestEnv(t)
+	fx := e.newExam(t, []*Question{qTrueFalse(), qEssay(10)}, nil)
+	a := e.graded(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("true"), 2: {Text: "体会"}})
+	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, -1, ""); err == nil {
+		t.Fatal("negative essay score accepted")
+	}
+	before := len(e.db.events())
+	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 8, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "复核后调整"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.db.attempt(a.ID).Score; got == nil || *got != 5 {
+		t.Fatalf("total = %v, want 5", got)
+	}
+	if n := len(e.db.events()) - before; n != 2 {
+		t.Fatalf("events after scoring and re-scoring = %d, want 2", n)
+	}
+	// Re-scoring to the same value announces nothing new.
+	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "同分"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.db.events()) - before; n != 2 {
+		t.Fatalf("events after an unchanged re-score = %d, want 2", n)
+	}
+}
+
+// A key fix on one question is applied even when another question's options were edited (whose
+// key then cannot be mapped and stays as it was).
+func TestRefreshKeysMixedChanges(t *testing.T) {
+	a := &Attempt{Questions: []SnapQuestion{
+		{No: 1, QuestionID: 1, Version: 1, Type: Single, Options: []Option{{Key: "A", HTML: "甲"}, {Key: "B", HTML: "乙"}}, AnswerKeys: []string{"A"}},
+		{No: 2, QuestionID: 2, Version: 1, Type: Single, Options: []Option{{Key: "A", HTML: "丙"}, {Key: "B", HTML: "丁"}}, AnswerKeys: []string{"A"}},
+	}}
+	current := map[int64]*Question{
+		1: {ID: 1, Version: 2, Type: Single, Options: []Option{{Key: "A", HTML: "甲"}, {Key: "B", HTML: "乙"}}, AnswerKeys: []string{"B"}},
+		2: {ID: 2, Version: 2, Type: Single, Options: []Option{{Key: "A", HTML: "丙（改）"}, {Key: "B", HTML: "丁"}}, AnswerKeys: []string{"A"}},
+	}
+	if !refreshKeys(a, current) {
+		t.Fatal("refreshKeys reported no change")
+	}
+	if got := a.Questions[0].AnswerKeys; len(got) != 1 || got[0] != "B" || a.Questions[0].Version != 2 {
+		t.Fatalf("question 1 = %+v", a.Questions[0])
+	}
+	if got := a.Questions[1].AnswerKeys; got[0] != "A" || a.Questions[1].Version != 1 {
+		t.Fatalf("question 2 = %+v", a.Questions[1])
+	}
+}
