@@ -3951,7 +3951,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xcc\x14\n" +
+	"\x05NEVER\x10\x032\xb4\x15\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -3979,7 +3979,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x10ListWrongAnswers\x12$.api.quiz.v1.ListWrongAnswersRequest\x1a\".api.quiz.v1.ListWrongAnswersReply\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/my/wrong-answers\x12\x84\x01\n" +
 	"\x10RetryWrongAnswer\x12$.api.quiz.v1.RetryWrongAnswerRequest\x1a\x15.api.quiz.v1.Feedback\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/my/wrong-answers/{question_id}:retry\x12g\n" +
 	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
-	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12p\n" +
+	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12f\n" +
+	"\x0fExportExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.FileReply\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/exams/{id}/stats:export\x12p\n" +
 	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
@@ -4113,34 +4114,36 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	51, // 56: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
 	3,  // 57: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
 	3,  // 58: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	42, // 59: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	32, // 60: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 61: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 62: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 63: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 64: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 65: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	34, // 66: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	37, // 67: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 68: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 69: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 70: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 71: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 72: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 73: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 74: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	52, // 75: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 76: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	45, // 77: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	47, // 78: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	50, // 79: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	47, // 80: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	31, // 81: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	41, // 82: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	43, // 83: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	27, // 84: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	61, // [61:85] is the sub-list for method output_type
-	37, // [37:61] is the sub-list for method input_type
+	3,  // 59: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	42, // 60: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	32, // 61: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 62: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 63: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 64: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 65: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 66: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	34, // 67: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	37, // 68: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 69: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 70: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 71: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 72: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 73: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 74: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 75: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	52, // 76: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 77: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	45, // 78: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	47, // 79: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	50, // 80: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	47, // 81: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	31, // 82: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	41, // 83: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	37, // 84: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	43, // 85: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	27, // 86: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	62, // [62:87] is the sub-list for method output_type
+	37, // [37:62] is the sub-list for method input_type
 	37, // [37:37] is the sub-list for extension type_name
 	37, // [37:37] is the sub-list for extension extendee
 	0,  // [0:37] is the sub-list for field type_name

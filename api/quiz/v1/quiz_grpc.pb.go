@@ -42,6 +42,7 @@ const (
 	Quiz_RetryWrongAnswer_FullMethodName = "/api.quiz.v1.Quiz/RetryWrongAnswer"
 	Quiz_ListAttempts_FullMethodName     = "/api.quiz.v1.Quiz/ListAttempts"
 	Quiz_GetExamStats_FullMethodName     = "/api.quiz.v1.Quiz/GetExamStats"
+	Quiz_ExportExamStats_FullMethodName  = "/api.quiz.v1.Quiz/ExportExamStats"
 	Quiz_RegradeExam_FullMethodName      = "/api.quiz.v1.Quiz/RegradeExam"
 	Quiz_ScoreEssay_FullMethodName       = "/api.quiz.v1.Quiz/ScoreEssay"
 )
@@ -96,6 +97,8 @@ type QuizClient interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ExamStats, error)
+	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
+	ExportExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*FileReply, error)
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...grpc.CallOption) (*RegradeExamReply, error)
@@ -331,6 +334,16 @@ func (c *quizClient) GetExamStats(ctx context.Context, in *IdRequest, opts ...gr
 	return out, nil
 }
 
+func (c *quizClient) ExportExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*FileReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FileReply)
+	err := c.cc.Invoke(ctx, Quiz_ExportExamStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...grpc.CallOption) (*RegradeExamReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RegradeExamReply)
@@ -401,6 +414,8 @@ type QuizServer interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
+	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
+	ExportExamStats(context.Context, *IdRequest) (*FileReply, error)
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error)
@@ -481,6 +496,9 @@ func (UnimplementedQuizServer) ListAttempts(context.Context, *IdRequest) (*ListA
 }
 func (UnimplementedQuizServer) GetExamStats(context.Context, *IdRequest) (*ExamStats, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExamStats not implemented")
+}
+func (UnimplementedQuizServer) ExportExamStats(context.Context, *IdRequest) (*FileReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportExamStats not implemented")
 }
 func (UnimplementedQuizServer) RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method RegradeExam not implemented")
@@ -905,6 +923,24 @@ func _Quiz_GetExamStats_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_ExportExamStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ExportExamStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ExportExamStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ExportExamStats(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_RegradeExam_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RegradeExamRequest)
 	if err := dec(in); err != nil {
@@ -1035,6 +1071,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExamStats",
 			Handler:    _Quiz_GetExamStats_Handler,
+		},
+		{
+			MethodName: "ExportExamStats",
+			Handler:    _Quiz_ExportExamStats_Handler,
 		},
 		{
 			MethodName: "RegradeExam",

@@ -25,6 +25,7 @@ const OperationQuizCreateBank = "/api.quiz.v1.Quiz/CreateBank"
 const OperationQuizCreateExam = "/api.quiz.v1.Quiz/CreateExam"
 const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
 const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
+const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
 const OperationQuizGetExam = "/api.quiz.v1.Quiz/GetExam"
@@ -54,6 +55,8 @@ type QuizHTTPServer interface {
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
+	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
+	ExportExamStats(context.Context, *IdRequest) (*FileReply, error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
 	ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
@@ -123,6 +126,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/my/wrong-answers/{question_id}:retry", _Quiz_RetryWrongAnswer0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/attempts", _Quiz_ListAttempts0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/stats", _Quiz_GetExamStats0_HTTP_Handler(srv))
+	r.GET("/v1/exams/{id}/stats:export", _Quiz_ExportExamStats0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
@@ -590,6 +594,28 @@ func _Quiz_GetExamStats0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context)
 	}
 }
 
+func _Quiz_ExportExamStats0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizExportExamStats)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ExportExamStats(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*FileReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_RegradeExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in RegradeExamRequest
@@ -643,6 +669,8 @@ type QuizHTTPClient interface {
 	CreateExam(ctx context.Context, req *CreateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	CreatePaper(ctx context.Context, req *CreatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	CreateQuestion(ctx context.Context, req *QuestionInput, opts ...http.CallOption) (rsp *Question, err error)
+	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
+	ExportExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
 	ExportQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
@@ -756,6 +784,19 @@ func (c *QuizHTTPClientImpl) CreateQuestion(ctx context.Context, in *QuestionInp
 	opts = append(opts, http.Operation(OperationQuizCreateQuestion))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ExportExamStats(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*FileReply, error) {
+	var out FileReply
+	pattern := "/v1/exams/{id}/stats:export"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizExportExamStats))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,13 @@
 package standalone
 
 import (
+	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // quizWorld is an org tree with a trainer and members, and a bank of five question types.
@@ -181,6 +185,19 @@ func TestQuizJourney(t *testing.T) {
 		t.Fatalf("stats = %s", st.raw)
 	}
 	l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.m1, nil), 403, "PERMISSION_DENIED")
+	x := l.must(l.call("GET", "/v1/exams/"+exam+"/stats:export", w.trainer, nil), 200)
+	book, err := base64.StdEncoding.DecodeString(x.s("content"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xf, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatalf("export is not a workbook: %v", err)
+	}
+	if rows, _ := xf.GetRows("答卷"); len(rows) != 2 || rows[1][4] != "15.5" {
+		t.Fatalf("exported attempts = %v", rows)
+	}
+	l.must(l.call("GET", "/v1/exams/"+exam+"/stats:export", w.m2, nil), 403, "PERMISSION_DENIED")
 	l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.mb, nil), 404, "NOT_FOUND")
 	my := l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200)
 	if !strings.Contains(my.raw, `"score":15.5`) {

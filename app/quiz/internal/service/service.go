@@ -480,6 +480,15 @@ func (s *QuizService) GetExamStats(ctx context.Context, req *v1.IdRequest) (*v1.
 	return out, nil
 }
 
+// ExportExamStats implements v1.QuizServer.
+func (s *QuizService) ExportExamStats(ctx context.Context, req *v1.IdRequest) (*v1.FileReply, error) {
+	name, content, err := s.uc.ExportStats(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.FileReply{FileName: name, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Content: content}, nil
+}
+
 // RegradeExam implements v1.QuizServer.
 func (s *QuizService) RegradeExam(ctx context.Context, req *v1.RegradeExamRequest) (*v1.RegradeExamReply, error) {
 	res, err := s.uc.Regrade(ctx, req.Id, req.Reason)
