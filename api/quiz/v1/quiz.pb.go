@@ -2244,6 +2244,7 @@ type AttemptSummary struct {
 	FocusLosses   int32                  `protobuf:"varint,7,opt,name=focus_losses,json=focusLosses,proto3" json:"focus_losses,omitempty"`
 	SubmittedAt   string                 `protobuf:"bytes,8,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
 	NeedsReview   bool                   `protobuf:"varint,9,opt,name=needs_review,json=needsReview,proto3" json:"needs_review,omitempty"`
+	ExamId        int64                  `protobuf:"varint,10,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2339,6 +2340,13 @@ func (x *AttemptSummary) GetNeedsReview() bool {
 		return x.NeedsReview
 	}
 	return false
+}
+
+func (x *AttemptSummary) GetExamId() int64 {
+	if x != nil {
+		return x.ExamId
+	}
+	return 0
 }
 
 type ListAttemptsReply struct {
@@ -3819,7 +3827,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\aversion\x18\x04 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"X\n" +
 	"\x0fSaveAnswerReply\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x12+\n" +
-	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\x94\x02\n" +
+	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\xad\x02\n" +
 	"\x0eAttemptSummary\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x16\n" +
@@ -3829,7 +3837,9 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\tmax_score\x18\x06 \x01(\x01R\bmaxScore\x12!\n" +
 	"\ffocus_losses\x18\a \x01(\x05R\vfocusLosses\x12!\n" +
 	"\fsubmitted_at\x18\b \x01(\tR\vsubmittedAt\x12!\n" +
-	"\fneeds_review\x18\t \x01(\bR\vneedsReviewB\b\n" +
+	"\fneeds_review\x18\t \x01(\bR\vneedsReview\x12\x17\n" +
+	"\aexam_id\x18\n" +
+	" \x01(\x03R\x06examIdB\b\n" +
 	"\x06_score\"L\n" +
 	"\x11ListAttemptsReply\x127\n" +
 	"\battempts\x18\x01 \x03(\v2\x1b.api.quiz.v1.AttemptSummaryR\battempts\"\xaf\x01\n" +
@@ -3951,7 +3961,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xb4\x15\n" +
+	"\x05NEVER\x10\x032\x99\x16\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -3981,7 +3991,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
 	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12f\n" +
 	"\x0fExportExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.FileReply\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/exams/{id}/stats:export\x12p\n" +
-	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12\x88\x01\n" +
+	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12c\n" +
+	"\x0fListReviewQueue\x12\x16.google.protobuf.Empty\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-queue\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
@@ -4116,34 +4127,36 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	3,  // 58: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
 	3,  // 59: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
 	42, // 60: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	32, // 61: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 62: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 63: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 64: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 65: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 66: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	34, // 67: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	37, // 68: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 69: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 70: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 71: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 72: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 73: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 74: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 75: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	52, // 76: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 77: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	45, // 78: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	47, // 79: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	50, // 80: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	47, // 81: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	31, // 82: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	41, // 83: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	37, // 84: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	43, // 85: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	27, // 86: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	62, // [62:87] is the sub-list for method output_type
-	37, // [37:62] is the sub-list for method input_type
+	52, // 61: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	32, // 62: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 63: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 64: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 65: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 66: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 67: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	34, // 68: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	37, // 69: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 70: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 71: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 72: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 73: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 74: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 75: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 76: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	52, // 77: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 78: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	45, // 79: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	47, // 80: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	50, // 81: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	47, // 82: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	31, // 83: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	41, // 84: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	37, // 85: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	43, // 86: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	31, // 87: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	27, // 88: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	63, // [63:89] is the sub-list for method output_type
+	37, // [37:63] is the sub-list for method input_type
 	37, // [37:37] is the sub-list for extension type_name
 	37, // [37:37] is the sub-list for extension extendee
 	0,  // [0:37] is the sub-list for field type_name

@@ -44,6 +44,7 @@ const (
 	Quiz_GetExamStats_FullMethodName     = "/api.quiz.v1.Quiz/GetExamStats"
 	Quiz_ExportExamStats_FullMethodName  = "/api.quiz.v1.Quiz/ExportExamStats"
 	Quiz_RegradeExam_FullMethodName      = "/api.quiz.v1.Quiz/RegradeExam"
+	Quiz_ListReviewQueue_FullMethodName  = "/api.quiz.v1.Quiz/ListReviewQueue"
 	Quiz_ScoreEssay_FullMethodName       = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
@@ -102,6 +103,9 @@ type QuizClient interface {
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(ctx context.Context, in *RegradeExamRequest, opts ...grpc.CallOption) (*RegradeExamReply, error)
+	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
+	// manages, oldest first.
+	ListReviewQueue(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListAttemptsReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -354,6 +358,16 @@ func (c *quizClient) RegradeExam(ctx context.Context, in *RegradeExamRequest, op
 	return out, nil
 }
 
+func (c *quizClient) ListReviewQueue(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListAttemptsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAttemptsReply)
+	err := c.cc.Invoke(ctx, Quiz_ListReviewQueue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -419,6 +433,9 @@ type QuizServer interface {
 	// RegradeExam re-scores every attempt with the questions' current keys (after a key fix),
 	// records who did it and why, and leaves a notice on each attempt whose score changed.
 	RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error)
+	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
+	// manages, oldest first.
+	ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -502,6 +519,9 @@ func (UnimplementedQuizServer) ExportExamStats(context.Context, *IdRequest) (*Fi
 }
 func (UnimplementedQuizServer) RegradeExam(context.Context, *RegradeExamRequest) (*RegradeExamReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method RegradeExam not implemented")
+}
+func (UnimplementedQuizServer) ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReviewQueue not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -959,6 +979,24 @@ func _Quiz_RegradeExam_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_ListReviewQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(emptypb.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ListReviewQueue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ListReviewQueue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ListReviewQueue(ctx, req.(*emptypb.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -1079,6 +1117,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RegradeExam",
 			Handler:    _Quiz_RegradeExam_Handler,
+		},
+		{
+			MethodName: "ListReviewQueue",
+			Handler:    _Quiz_ListReviewQueue_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

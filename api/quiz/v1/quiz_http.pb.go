@@ -35,6 +35,7 @@ const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
+const OperationQuizListReviewQueue = "/api.quiz.v1.Quiz/ListReviewQueue"
 const OperationQuizListWrongAnswers = "/api.quiz.v1.Quiz/ListWrongAnswers"
 const OperationQuizRegradeExam = "/api.quiz.v1.Quiz/RegradeExam"
 const OperationQuizReportFocusLoss = "/api.quiz.v1.Quiz/ReportFocusLoss"
@@ -74,6 +75,9 @@ type QuizHTTPServer interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
+	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
+	// manages, oldest first.
+	ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error)
 	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
 	// exams whose results are released.
 	ListWrongAnswers(context.Context, *ListWrongAnswersRequest) (*ListWrongAnswersReply, error)
@@ -128,6 +132,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.GET("/v1/exams/{id}/stats", _Quiz_GetExamStats0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/stats:export", _Quiz_ExportExamStats0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
+	r.GET("/v1/review-queue", _Quiz_ListReviewQueue0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -638,6 +643,25 @@ func _Quiz_RegradeExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) 
 	}
 }
 
+func _Quiz_ListReviewQueue0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in emptypb.Empty
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizListReviewQueue)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListReviewQueue(ctx, req.(*emptypb.Empty))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListAttemptsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -688,6 +712,9 @@ type QuizHTTPClient interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
+	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
+	// manages, oldest first.
+	ListReviewQueue(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
 	// ListWrongAnswers is the caller's wrong-answer book (错题本): practice mistakes and mistakes in
 	// exams whose results are released.
 	ListWrongAnswers(ctx context.Context, req *ListWrongAnswersRequest, opts ...http.CallOption) (rsp *ListWrongAnswersReply, err error)
@@ -912,6 +939,19 @@ func (c *QuizHTTPClientImpl) ListQuestions(ctx context.Context, in *ListQuestion
 	pattern := "/v1/banks/{bank_id}/questions"
 	path := binding.EncodeURL("/v1/banks/{bankId}/questions", in, true)
 	opts = append(opts, http.Operation(OperationQuizListQuestions))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ListReviewQueue(ctx context.Context, in *emptypb.Empty, opts ...http.CallOption) (*ListAttemptsReply, error) {
+	var out ListAttemptsReply
+	pattern := "/v1/review-queue"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizListReviewQueue))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

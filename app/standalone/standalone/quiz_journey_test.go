@@ -169,11 +169,19 @@ func TestQuizJourney(t *testing.T) {
 	}
 	noKeys(t, l.must(l.call("GET", "/v1/attempts/"+att, w.m1, nil), 200).raw)
 
+	// The essay is in the trainer's review queue (not in a member's).
+	if q := l.must(l.call("GET", "/v1/review-queue", w.trainer, nil), 200); q.s("attempts", "0", "id") != att || q.s("attempts", "1") != "" {
+		t.Fatalf("review queue = %s", q.raw)
+	}
+	l.must(l.call("GET", "/v1/review-queue", w.m1, nil), 403, "PERMISSION_DENIED")
 	// Member cannot score; trainer of another org cannot see it; the trainer scores the essay.
 	l.must(l.call("POST", "/v1/attempts/"+att+"/answers/"+byType["ESSAY"]+":score", w.m1, map[string]any{"score": 10}), 404)
 	l.must(l.call("POST", "/v1/attempts/"+att+"/answers/"+byType["ESSAY"]+":score", w.trainer, map[string]any{"score": 11}), 400, "INVALID_ARGUMENT")
 	l.must(l.call("POST", "/v1/attempts/"+att+"/answers/"+byType["ESSAY"]+":score", w.trainer, map[string]any{"score": 7.5, "comment": "较好"}), 200)
 
+	if q := l.must(l.call("GET", "/v1/review-queue", w.trainer, nil), 200); strings.Contains(q.raw, `"id"`) {
+		t.Fatalf("scored attempt still in the review queue: %s", q.raw)
+	}
 	done := l.must(l.call("GET", "/v1/attempts/"+att, w.m1, nil), 200)
 	// 2 + 2 + 2 + 2 + 7.5: every objective answer right (full-width fill normalised).
 	if done.s("score") != "15.5" || done.s("passed") != "true" || !strings.Contains(done.raw, "SECRET-EXPLANATION") {

@@ -503,6 +503,45 @@ func (uc *Usecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, 
 	return uc.attempts.ListAttempts(ctx, examID, 0)
 }
 
+// ReviewQueue lists graded attempts with essays still waiting for a score, in the exams the
+// caller manages (trainers and staff of the owning org or above), oldest submission first.
+func (uc *Usecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !canAuthor(p) {
+		return nil, deny("只有培训管理员、组织管理员可以阅卷")
+	}
+	prefix := p.OrgPath
+	if p.IsAdmin() {
+		prefix = ""
+	}
+	exams, err := uc.exams.ListManagedExams(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Attempt
+	for _, e := range exams {
+		list, err := uc.attempts.ListAttempts(ctx, e.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range list {
+			if a.Status == AttemptGraded && a.NeedsReview() {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Attempt) int {
+		if a.SubmittedAt == nil || b.SubmittedAt == nil {
+			return int(a.ID - b.ID)
+		}
+		return a.SubmittedAt.Compare(*b.SubmittedAt)
+	})
+	return out, nil
+}
+
 // MyExam is an exam targeted at the caller with its own attempts.
 type MyExam struct {
 	Exam     *Exam

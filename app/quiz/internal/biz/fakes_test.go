@@ -1090,3 +1090,17 @@ func wantErrIs(t *testing.T, err, want error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ListManagedExams lists exams whose owner path starts with prefix.
+func (r fakeExamRepo) ListManagedExams(_ context.Context, prefix string) ([]*Exam, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Exam
+	for _, e := range r.db.st.Exams {
+		if strings.HasPrefix(e.OrgPath, prefix) {
+			out = append(out, cloneExam(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Exam) int { return int(a.ID - b.ID) })
+	return out, nil
+}

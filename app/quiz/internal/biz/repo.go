@@ -38,6 +38,8 @@ type ExamRepo interface {
 	GetExam(ctx context.Context, id int64) (*Exam, error)
 	// ListExamsForPaths lists exams targeted at any of the given org paths.
 	ListExamsForPaths(ctx context.Context, paths []string) ([]*Exam, error)
+	// ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
+	ListManagedExams(ctx context.Context, prefix string) ([]*Exam, error)
 }
 
 // AttemptRepo stores attempts and their answers.

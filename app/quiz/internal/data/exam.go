@@ -135,6 +135,26 @@ func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string) ([]*bi
 	return out, nil
 }
 
+// ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
+func (r *examRepo) ListManagedExams(ctx context.Context, prefix string) ([]*biz.Exam, error) {
+	q := r.data.client(ctx).Exam.Query()
+	if prefix != "" {
+		q = q.Where(exam.OrgPathGTE(prefix), exam.OrgPathLT(prefix+"\x7f"))
+	}
+	rows, err := q.Order(ent.Asc(exam.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("examRepo.ListManagedExams", err, nil)
+	}
+	out := make([]*biz.Exam, len(rows))
+	for i, e := range rows {
+		out[i] = examToBiz(e)
+	}
+	if err := r.fillTargets(ctx, out); err != nil {
+		return nil, mapErr("examRepo.ListManagedExams: targets", err, nil)
+	}
+	return out, nil
+}
+
 // fillTargets loads the targets of exams, in insertion order, with one query.
 func (r *examRepo) fillTargets(ctx context.Context, exams []*biz.Exam) error {
 	if len(exams) == 0 {

@@ -447,16 +447,29 @@ func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.
 	if err != nil {
 		return nil, toAPIError(err)
 	}
+	return summaries(as), nil
+}
+
+func summaries(as []*biz.Attempt) *v1.ListAttemptsReply {
 	out := &v1.ListAttemptsReply{}
 	for _, a := range as {
-		sum := &v1.AttemptSummary{Id: a.ID, UserId: a.UserID, Number: int32(a.Number), Status: a.Status, Score: a.Score,
+		sum := &v1.AttemptSummary{Id: a.ID, ExamId: a.ExamID, UserId: a.UserID, Number: int32(a.Number), Status: a.Status, Score: a.Score,
 			MaxScore: a.MaxScore, FocusLosses: int32(a.FocusLosses), NeedsReview: a.NeedsReview()}
 		if a.SubmittedAt != nil {
 			sum.SubmittedAt = ts(*a.SubmittedAt)
 		}
 		out.Attempts = append(out.Attempts, sum)
 	}
-	return out, nil
+	return out
+}
+
+// ListReviewQueue implements v1.QuizServer.
+func (s *QuizService) ListReviewQueue(ctx context.Context, _ *emptypb.Empty) (*v1.ListAttemptsReply, error) {
+	as, err := s.uc.ReviewQueue(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return summaries(as), nil
 }
 
 // GetExamStats implements v1.QuizServer.
