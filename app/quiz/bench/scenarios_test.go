@@ -1,0 +1,267 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+func setupWay(viaHTTP bool) string {
+	if viaHTTP {
+		return "autosaved over HTTP"
+	}
+	return "inserted into the quiz database"
+}
+
+// timer is the benchmark clock the scenarios start and stop around their measured part (no-ops
+// in tests).
+type timer struct{ start, stop func() }
+
+func benchTimer(b *testing.B) timer { return timer{start: b.StartTimer, stop: b.StopTimer} }
+
+var noTimer = timer{start: func() {}, stop: func() {}}
+
+// stormClients caps the submits in flight at once: the storm is open-loop (submits go out on
+// their schedule whatever the replies) until this many are waiting, then it falls behind.
+const stormClients = 256
+
+// stormResult is what one exam-end storm measured.
+type stormResult struct {
+	Members     int
+	Requests    int           // submit requests, double clicks included
+	SubmitP50   float64       // ms
+	SubmitP99   float64       // ms
+	SubmitMax   float64       // ms
+	SubmitsDone time.Duration // from the first submit until every submit had its reply
+	AllGraded   time.Duration // from the first submit until every attempt was graded
+	MaxLate     time.Duration // the most a submit left after its scheduled time
+	Check       gradeCheck
+	Failures    int // failed quiz task runs (retried), from the queue's daily stats
+}
+
+// storm runs the exam end: n members, each with an attempt of nq questions all answered, submit
+// spread uniformly over window (every 20th member double-clicks: a second submit at the same
+// time) while two worker servers of concurrency 10 grade. Setup is outside the timer; the timer
+// runs from the first submit until every attempt is graded (or two minutes after the last submit
+// reply, after which ungraded attempts count as lost).
+func storm(tb testing.TB, tm timer, n, nq int, window time.Duration, viaHTTP bool) stormResult {
+	e := newEnv(tb)
+	exam := e.createExam(nq)
+	ms := e.members(n)
+	t := time.Now()
+	e.startAttempts(exam, ms)
+	tb.Logf("setup: %d attempts started over HTTP in %v", n, time.Since(t).Round(time.Millisecond))
+	t = time.Now()
+	e.answerAll(ms, viaHTTP)
+	tb.Logf("setup: %d answers written (%s) in %v", n*nq, setupWay(viaHTTP), time.Since(t).Round(time.Millisecond))
+	e.resign(ms)
+	graders := e.newWorkers(2, 10)
+	graders.start()
+	time.Sleep(300 * time.Millisecond) // let the workers connect before the clock starts
+
+	var (
+		lat     latencies
+		failed  errs
+		maxLate atomic.Int64
+		jobs    = make(chan int)
+		wg      sync.WaitGroup
+	)
+	send := func(m *member) {
+		t := time.Now()
+		err := e.submit(m)
+		lat.add(time.Since(t))
+		if err != nil {
+			failed.add(err)
+		}
+	}
+	order := rand.Perm(n)
+	tm.start()
+	t0 := time.Now()
+	for range stormClients {
+		wg.Go(func() {
+			for k := range jobs {
+				m := ms[order[k]]
+				if order[k]%20 == 0 {
+					var dbl sync.WaitGroup
+					dbl.Go(func() { send(m) })
+					send(m)
+					dbl.Wait()
+					continue
+				}
+				send(m)
+			}
+		})
+	}
+	for k := range n {
+		due := t0.Add(window * time.Duration(k) / time.Duration(n))
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		jobs <- k
+		if late := time.Since(due); late > time.Duration(maxLate.Load()) {
+			maxLate.Store(int64(late))
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	submitted := time.Since(t0)
+	graded, at := e.waitGraded(exam, n, 50*time.Millisecond, time.Now().Add(2*time.Minute))
+	tm.stop()
+	failed.fail(tb, "submits")
+
+	r := stormResult{Members: n, Requests: len(lat.d), SubmitP50: lat.pct(50), SubmitP99: lat.pct(99), SubmitMax: lat.pct(100),
+		SubmitsDone: submitted, AllGraded: at.Sub(t0), MaxLate: time.Duration(maxLate.Load())}
+	graders.stop()
+	r.Check = e.checkGrades(exam, n)
+	r.Failures = e.taskFailures()
+	if graded != r.Check.Graded {
+		tb.Logf("graded count moved after the deadline: %d then %d", graded, r.Check.Graded)
+	}
+	r.Check.assert(tb, n)
+	return r
+}
+
+// throughputResult compares the quiz worker with a no-op handler on the same Redis.
+type throughputResult struct {
+	Attempts int
+	Quiz     time.Duration // n queued quiz:grade tasks, one worker server of concurrency 10
+	Noop     time.Duration // n queued no-op tasks, one worker server of concurrency 10
+	Check    gradeCheck
+}
+
+// noopType is the task the baseline handler does nothing for; it is queued like quiz:grade
+// (own task id, same retry and timeout options, same payload) on its own queue.
+const (
+	noopType  = "bench:noop"
+	noopQueue = "bench"
+)
+
+// gradingThroughput submits n answered attempts of nq questions with no worker running, so n
+// quiz:grade tasks wait in Redis; then, timed, one quiz worker server (concurrency 10) grades
+// them all; then, timed, one server with the same settings runs a no-op handler over n tasks
+// queued the same way.
+func gradingThroughput(tb testing.TB, tm timer, n, nq int, viaHTTP bool) throughputResult {
+	e := newEnv(tb)
+	exam := e.createExam(nq)
+	ms := e.members(n)
+	t := time.Now()
+	e.startAttempts(exam, ms)
+	tb.Logf("setup: %d attempts started over HTTP in %v", n, time.Since(t).Round(time.Millisecond))
+	t = time.Now()
+	e.answerAll(ms, viaHTTP)
+	tb.Logf("setup: %d answers written (%s) in %v", n*nq, setupWay(viaHTTP), time.Since(t).Round(time.Millisecond))
+	e.resign(ms)
+	e.must(parallel(n, httpWorkers, func(i int) error { return e.submit(ms[i]) }))
+	insp := asynq.NewInspector(e.redis)
+	defer insp.Close()
+	info, err := insp.GetQueueInfo(quiz.Queue)
+	e.must(err)
+	if info.Pending != n {
+		tb.Fatalf("%d quiz tasks pending after %d submits, want %d", info.Pending, n, n)
+	}
+
+	r := throughputResult{Attempts: n}
+	grader := e.newWorkers(1, 10)
+	tm.start()
+	t0 := time.Now()
+	grader.start()
+	graded, at := e.waitGraded(exam, n, 10*time.Millisecond, t0.Add(2*time.Minute))
+	r.Quiz = at.Sub(t0)
+	tm.stop()
+	grader.stop()
+	r.Check = e.checkGrades(exam, n)
+	if graded != r.Check.Graded {
+		tb.Logf("graded count moved after the deadline: %d then %d", graded, r.Check.Graded)
+	}
+	r.Check.assert(tb, n)
+
+	for i := range n {
+		t := asynq.NewTask(noopType, fmt.Appendf(nil, `{"attempt_id":%d}`, ms[i].attempt))
+		e.must(e.tasks.Enqueue(e.ctx, t, asynq.Queue(noopQueue), asynq.TaskID(queue.TaskID(noopType, ms[i].attempt)),
+			asynq.MaxRetry(20), asynq.Timeout(time.Minute)))
+	}
+	var (
+		done     = make(chan struct{})
+		handled  atomic.Int64
+		finished sync.Once
+	)
+	srv, err := queue.NewServer(e.redis, queue.Config{Queues: map[string]int{noopQueue: 1}, Concurrency: 10}, e.logger)
+	e.must(err)
+	srv.HandleFunc(noopType, func(context.Context, *asynq.Task) error {
+		if handled.Add(1) == int64(n) {
+			finished.Do(func() { close(done) })
+		}
+		return nil
+	})
+	tm.start()
+	t1 := time.Now()
+	go func() { _ = srv.Start(e.ctx) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+	}
+	r.Noop = time.Since(t1)
+	tm.stop()
+	_ = srv.Stop(e.ctx)
+	if got := handled.Load(); got != int64(n) {
+		tb.Fatalf("no-op handler ran %d of %d tasks", got, n)
+	}
+	return r
+}
+
+// autosaveResult is what the autosave scenario measured.
+type autosaveResult struct {
+	Attempts int
+	P50, P99 float64 // ms
+	Elapsed  time.Duration
+}
+
+// autosave starts n attempts of nq questions (outside the timer), then, timed, each attempt
+// autosaves one answer (its "30 s tick", all ticks compressed together) through httpWorkers
+// concurrent HTTP clients.
+func autosave(tb testing.TB, tm timer, n, nq int) autosaveResult {
+	e := newEnv(tb)
+	exam := e.createExam(nq)
+	ms := e.members(n)
+	t := time.Now()
+	e.startAttempts(exam, ms)
+	tb.Logf("setup: %d attempts started over HTTP in %v", n, time.Since(t).Round(time.Millisecond))
+	e.resign(ms)
+	rand.Shuffle(len(ms), func(i, j int) { ms[i], ms[j] = ms[j], ms[i] })
+
+	var (
+		lat    latencies
+		failed errs
+	)
+	tm.start()
+	t0 := time.Now()
+	_ = parallel(n, httpWorkers, func(i int) error {
+		rng := rand.New(rand.NewPCG(uint64(i), 2))
+		q := ms[i].questions[rng.IntN(len(ms[i].questions))]
+		t := time.Now()
+		err := e.saveAnswer(ms[i], q, answerFor(rng, q), 1)
+		lat.add(time.Since(t))
+		if err != nil {
+			failed.add(err)
+		}
+		return nil
+	})
+	elapsed := time.Since(t0)
+	tm.stop()
+	failed.fail(tb, "autosaves")
+	var saved int
+	e.must(e.db.QueryRowContext(e.ctx, `SELECT count(*) FROM answers`).Scan(&saved))
+	if saved != n {
+		tb.Fatalf("%d answers stored after %d autosaves", saved, n)
+	}
+	return autosaveResult{Attempts: n, P50: lat.pct(50), P99: lat.pct(99), Elapsed: elapsed}
+}
