@@ -80,7 +80,8 @@ type QuizClient interface {
 	SaveAnswer(ctx context.Context, in *SaveAnswerRequest, opts ...grpc.CallOption) (*SaveAnswerReply, error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// SubmitAttempt finalises the attempt; retries return the same result.
+	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
+	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttemptView, error)
 	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
 	// caller's orgs; exam-only banks never appear. Practice does not count.
@@ -410,7 +411,8 @@ type QuizServer interface {
 	SaveAnswer(context.Context, *SaveAnswerRequest) (*SaveAnswerReply, error)
 	// ReportFocusLoss records that the page lost focus (切屏) — evidence for staff, not proof.
 	ReportFocusLoss(context.Context, *IdRequest) (*emptypb.Empty, error)
-	// SubmitAttempt finalises the attempt; retries return the same result.
+	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
+	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
 	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
 	// caller's orgs; exam-only banks never appear. Practice does not count.

@@ -98,7 +98,8 @@ type QuizHTTPServer interface {
 	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
 	// caller's orgs; exam-only banks never appear. Practice does not count.
 	StartPractice(context.Context, *StartPracticeRequest) (*PracticeView, error)
-	// SubmitAttempt finalises the attempt; retries return the same result.
+	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
+	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
@@ -735,7 +736,8 @@ type QuizHTTPClient interface {
 	// StartPractice draws daily-practice questions (每日答题) from the practice banks of the
 	// caller's orgs; exam-only banks never appear. Practice does not count.
 	StartPractice(ctx context.Context, req *StartPracticeRequest, opts ...http.CallOption) (rsp *PracticeView, err error)
-	// SubmitAttempt finalises the attempt; retries return the same result.
+	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
+	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.

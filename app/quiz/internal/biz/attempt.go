@@ -292,7 +292,8 @@ func (uc *Usecase) FocusLoss(ctx context.Context, attemptID int64) error {
 }
 
 // Submit finalises the caller's attempt. A retry (or a submit racing the autosubmit) returns
-// the attempt as it is: one submission, one grade.
+// the attempt as it is: one submission, one grade. The attempt is loaded once: this is the call
+// everyone makes in the same minute when an exam closes.
 func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -308,11 +309,14 @@ func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam
 			if err := uc.finalise(ctx, a.ID); err != nil {
 				return nil, nil, err
 			}
-		} else if err := uc.submit(ctx, a, uc.clock.Now()); err != nil {
+			return uc.Get(ctx, attemptID)
+		}
+		if err := uc.submit(ctx, a, uc.clock.Now()); err != nil {
 			return nil, nil, err
 		}
 	}
-	return uc.Get(ctx, attemptID)
+	e, err := uc.exams.GetExam(ctx, a.ExamID)
+	return a, e, err
 }
 
 // submit moves an in-progress attempt to submitted and queues its grading. Losing the race to
@@ -320,7 +324,16 @@ func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam
 func (uc *Usecase) submit(ctx context.Context, a *Attempt, at time.Time) error {
 	a.Status, a.SubmittedAt = AttemptSubmitted, &at
 	err := uc.attempts.Finish(ctx, a, AttemptInProgress)
-	if err != nil && !errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrConflict) {
+		// Someone else (autosubmit, another tab) finished it first: report what is stored.
+		stored, gerr := uc.attempts.GetAttempt(ctx, a.ID)
+		if gerr != nil {
+			return gerr
+		}
+		*a = *stored
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	// The row says "submitted"; if this enqueue is lost the reconciler enqueues again.

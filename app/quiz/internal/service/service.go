@@ -438,7 +438,11 @@ func (s *QuizService) SubmitAttempt(ctx context.Context, req *v1.IdRequest) (*v1
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return s.attemptView(a, e), nil
+	// The client has the questions and its answers already; at the exam-end peak the reply
+	// carries only the outcome.
+	v := s.attemptView(a, e)
+	v.Questions, v.Answers = nil, nil
+	return v, nil
 }
 
 // ListAttempts implements v1.QuizServer (managers only; they see scores regardless of policy).
