@@ -28,8 +28,10 @@ type Config struct {
 	DatabaseDriver string
 	DatabaseDSN    string
 	Tasks          *queue.Client
-	// Orgs is the org service's gRPC client; its connection must use auth.Forward().
-	Orgs orgv1.OrgsClient
+	// Orgs and Accounts are the org service's gRPC clients; their connection must use
+	// auth.Forward().
+	Orgs     orgv1.OrgsClient
+	Accounts orgv1.AccountsClient
 }
 
 // Module is a wired quiz service.
@@ -42,7 +44,7 @@ type Module struct {
 
 // New opens the database and wires the service.
 func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
-	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Orgs == nil {
+	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Orgs == nil || cfg.Accounts == nil {
 		return nil, errors.New("quiz config: database, task client and org client are required")
 	}
 	d, err := data.Open(cfg.DatabaseDriver, cfg.DatabaseDSN)
@@ -50,7 +52,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
 	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewOutboxRepo(d), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
-		data.NewOrgDirectory(cfg.Orgs), data.NewTaskQueue(cfg.Tasks), d, clk)
+		data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), data.NewTaskQueue(cfg.Tasks), d, clk)
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc)}, nil
 }
 

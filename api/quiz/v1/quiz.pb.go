@@ -1252,6 +1252,8 @@ type CreateExamRequest struct {
 	// Multiple choice: partial credit (correct picks minus wrong picks) instead of all-or-nothing.
 	PartialCredit bool    `protobuf:"varint,12,opt,name=partial_credit,json=partialCredit,proto3" json:"partial_credit,omitempty"`
 	TargetOrgIds  []int64 `protobuf:"varint,13,rep,packed,name=target_org_ids,json=targetOrgIds,proto3" json:"target_org_ids,omitempty"`
+	// Individual members, besides (or instead of) whole orgs.
+	TargetUserIds []int64 `protobuf:"varint,14,rep,packed,name=target_user_ids,json=targetUserIds,proto3" json:"target_user_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1377,6 +1379,13 @@ func (x *CreateExamRequest) GetTargetOrgIds() []int64 {
 	return nil
 }
 
+func (x *CreateExamRequest) GetTargetUserIds() []int64 {
+	if x != nil {
+		return x.TargetUserIds
+	}
+	return nil
+}
+
 type Exam struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	Id               int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1395,6 +1404,7 @@ type Exam struct {
 	TargetOrgIds     []int64                `protobuf:"varint,14,rep,packed,name=target_org_ids,json=targetOrgIds,proto3" json:"target_org_ids,omitempty"`
 	QuestionCount    int32                  `protobuf:"varint,15,opt,name=question_count,json=questionCount,proto3" json:"question_count,omitempty"`
 	TotalPoints      float64                `protobuf:"fixed64,16,opt,name=total_points,json=totalPoints,proto3" json:"total_points,omitempty"`
+	TargetUserIds    []int64                `protobuf:"varint,17,rep,packed,name=target_user_ids,json=targetUserIds,proto3" json:"target_user_ids,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1539,6 +1549,13 @@ func (x *Exam) GetTotalPoints() float64 {
 		return x.TotalPoints
 	}
 	return 0
+}
+
+func (x *Exam) GetTargetUserIds() []int64 {
+	if x != nil {
+		return x.TargetUserIds
+	}
+	return nil
 }
 
 type MyExam struct {
@@ -3727,7 +3744,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +
 	"\x06random\x18\x03 \x01(\bR\x06random\x12%\n" +
 	"\x0equestion_count\x18\x04 \x01(\x05R\rquestionCount\x12!\n" +
-	"\ftotal_points\x18\x05 \x01(\x01R\vtotalPoints\"\x92\x05\n" +
+	"\ftotal_points\x18\x05 \x01(\x01R\vtotalPoints\"\xc9\x05\n" +
 	"\x11CreateExamRequest\x12\"\n" +
 	"\bpaper_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\apaperId\x12\x1f\n" +
 	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12$\n" +
@@ -3743,8 +3760,9 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	" \x01(\bR\x0eshuffleOptions\x12M\n" +
 	"\x0eresults_policy\x18\v \x01(\x0e2\x1a.api.quiz.v1.ResultsPolicyB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\rresultsPolicy\x12%\n" +
-	"\x0epartial_credit\x18\f \x01(\bR\rpartialCredit\x127\n" +
-	"\x0etarget_org_ids\x18\r \x03(\x03B\x11\xbaH\x0e\x92\x01\v\b\x01\x10\xc8\x01\"\x04\"\x02 \x00R\ftargetOrgIds\"\xe5\x04\n" +
+	"\x0epartial_credit\x18\f \x01(\bR\rpartialCredit\x125\n" +
+	"\x0etarget_org_ids\x18\r \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\xc8\x01\"\x04\"\x02 \x00R\ftargetOrgIds\x127\n" +
+	"\x0ftarget_user_ids\x18\x0e \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\x88'\"\x04\"\x02 \x00R\rtargetUserIds\"\x8d\x05\n" +
 	"\x04Exam\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\bpaper_id\x18\x02 \x01(\x03R\apaperId\x12\x14\n" +
@@ -3762,7 +3780,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0epartial_credit\x18\r \x01(\bR\rpartialCredit\x12$\n" +
 	"\x0etarget_org_ids\x18\x0e \x03(\x03R\ftargetOrgIds\x12%\n" +
 	"\x0equestion_count\x18\x0f \x01(\x05R\rquestionCount\x12!\n" +
-	"\ftotal_points\x18\x10 \x01(\x01R\vtotalPoints\"y\n" +
+	"\ftotal_points\x18\x10 \x01(\x01R\vtotalPoints\x12&\n" +
+	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"y\n" +
 	"\x06MyExam\x12%\n" +
 	"\x04exam\x18\x01 \x01(\v2\x11.api.quiz.v1.ExamR\x04exam\x12#\n" +
 	"\rattempts_used\x18\x02 \x01(\x05R\fattemptsUsed\x12\x19\n" +

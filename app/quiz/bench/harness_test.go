@@ -206,7 +206,7 @@ func (e *env) must(err error) {
 // (each with its own connection pool, as separate binaries would have).
 func (e *env) newQuiz() *quiz.Module {
 	m, err := quiz.New(quiz.Config{DatabaseDriver: "postgres", DatabaseDSN: e.quizDSN, Tasks: e.tasks,
-		Orgs: orgv1.NewOrgsClient(e.orgConn)}, e.logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn)}, e.logger, clock.Real{})
 	e.must(err)
 	e.tb.Cleanup(func() { m.Close() })
 	return m

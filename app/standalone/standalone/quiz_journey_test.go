@@ -273,3 +273,26 @@ func waitStatus(t *testing.T, l *live, token, exam, status string) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// An exam can target individual members: only they (and the orgs named) may take it, and only
+// managers of the member's org may target them.
+func TestQuizTargetsIndividualMembers(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	mbID := l.must(l.call("GET", "/v1/me", w.mb, nil), 200).s("id")
+	paper := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "补考", "items": []map[string]any{{"questionId": w.tf}}}), 200).s("id")
+	now := l.clock.Now()
+	body := map[string]any{"paperId": paper, "title": "补考", "opensAt": now.Add(-time.Minute).Format(time.RFC3339),
+		"closesAt": now.Add(time.Hour).Format(time.RFC3339), "durationMinutes": 10, "attemptsAllowed": 1,
+		"resultsPolicy": "IMMEDIATE", "targetUserIds": []string{mbID}}
+	// The trainer of A cannot target a member of B (not visible to it in the org service).
+	l.must(l.call("POST", "/v1/exams", w.trainer, body), 404, "NOT_FOUND")
+	exam := l.must(l.call("POST", "/v1/exams", w.admin, body), 200).s("id")
+	l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 404, "NOT_FOUND")
+	l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.mb, map[string]any{}), 200)
+	if my := l.must(l.call("GET", "/v1/my/exams", w.mb, nil), 200); !strings.Contains(my.raw, `"补考"`) {
+		t.Fatalf("my exams = %s", my.raw)
+	}
+	delete(body, "targetUserIds")
+	l.must(l.call("POST", "/v1/exams", w.admin, body), 400, "INVALID_ARGUMENT")
+}

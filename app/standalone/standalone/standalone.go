@@ -220,7 +220,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	// quiz
 	if p.Quiz, err = quiz.New(quiz.Config{
 		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "quiz", "quiz.db"),
-		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn),
+		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Accounts: orgv1.NewAccountsClient(p.orgConn),
 	}, logger, clk); err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func run(args []string) error {
 	}
 	defer orgConn.Close()
 	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
-		Orgs: orgv1.NewOrgsClient(orgConn)}, logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn)}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}

@@ -575,7 +575,7 @@ func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 			paths = append(paths, p.OrgPath[:i+1])
 		}
 	}
-	exams, err := uc.exams.ListExamsForPaths(ctx, paths)
+	exams, err := uc.exams.ListExamsForPaths(ctx, paths, p.UserID)
 	if err != nil {
 		return nil, err
 	}

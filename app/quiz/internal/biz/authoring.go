@@ -351,6 +351,18 @@ func (uc *Usecase) CreateExam(ctx context.Context, e *Exam) (*Exam, error) {
 	if e.PassMark > e.TotalPoints {
 		return nil, Invalid("pass_mark", "及格分不能高于总分 %.2f", e.TotalPoints)
 	}
+	if len(e.TargetOrgIDs) == 0 && len(e.TargetUserIDs) == 0 {
+		return nil, Invalid("target_org_ids", "至少指定一个参考组织或人员")
+	}
+	for _, uid := range e.TargetUserIDs {
+		path, err := uc.orgs.AccountOrgPath(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		if !canManage(p, path) {
+			return nil, deny("无权向该人员发布考试")
+		}
+	}
 	e.TargetPaths = make([]string, len(e.TargetOrgIDs))
 	for i, id := range e.TargetOrgIDs {
 		org, err := uc.orgs.GetOrg(ctx, id)
@@ -373,7 +385,7 @@ func targeted(p *auth.Principal, e *Exam) bool {
 			return true
 		}
 	}
-	return false
+	return slices.Contains(e.TargetUserIDs, p.UserID)
 }
 
 // GetExam returns an exam to its managers and its targets.

@@ -457,12 +457,12 @@ func (r fakeExamRepo) GetExam(_ context.Context, id int64) (*Exam, error) {
 	return cloneExam(e), nil
 }
 
-func (r fakeExamRepo) ListExamsForPaths(_ context.Context, paths []string) ([]*Exam, error) {
+func (r fakeExamRepo) ListExamsForPaths(_ context.Context, paths []string, userID int64) ([]*Exam, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	var out []*Exam
 	for _, e := range r.db.st.Exams {
-		if slices.ContainsFunc(e.TargetPaths, func(p string) bool { return slices.Contains(paths, p) }) {
+		if slices.ContainsFunc(e.TargetPaths, func(p string) bool { return slices.Contains(paths, p) }) || slices.Contains(e.TargetUserIDs, userID) {
 			out = append(out, cloneExam(e))
 		}
 	}
@@ -803,6 +803,14 @@ func (r fakePracticeRepo) ListWrong(_ context.Context, userID int64) ([]*WrongEn
 type fakeOrgs map[int64]*OrgInfo
 
 var _ OrgDirectory = fakeOrgs{}
+
+// AccountOrgPath looks accounts up under negative keys: f[-userID] holds the account's org.
+func (f fakeOrgs) AccountOrgPath(_ context.Context, userID int64) (string, error) {
+	if o := f[-userID]; o != nil {
+		return o.Path, nil
+	}
+	return "", ErrNotFound
+}
 
 func (f fakeOrgs) GetOrg(_ context.Context, id int64) (*OrgInfo, error) {
 	o := f[id]

@@ -120,7 +120,7 @@ func (uc *Usecase) WrongBook(ctx context.Context, includeMastered bool) ([]*Wron
 		return nil, err
 	}
 	items := map[int64]*WrongItem{}
-	exams, err := uc.exams.ListExamsForPaths(ctx, ancestors(p.OrgPath))
+	exams, err := uc.exams.ListExamsForPaths(ctx, ancestors(p.OrgPath), p.UserID)
 	if err != nil {
 		return nil, err
 	}

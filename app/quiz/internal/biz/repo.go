@@ -36,8 +36,8 @@ type PaperRepo interface {
 type ExamRepo interface {
 	CreateExam(ctx context.Context, e *Exam) (*Exam, error)
 	GetExam(ctx context.Context, id int64) (*Exam, error)
-	// ListExamsForPaths lists exams targeted at any of the given org paths.
-	ListExamsForPaths(ctx context.Context, paths []string) ([]*Exam, error)
+	// ListExamsForPaths lists exams targeted at any of the given org paths or at the user.
+	ListExamsForPaths(ctx context.Context, paths []string, userID int64) ([]*Exam, error)
 	// ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
 	ListManagedExams(ctx context.Context, prefix string) ([]*Exam, error)
 }

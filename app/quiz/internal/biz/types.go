@@ -66,9 +66,12 @@ type OrgInfo struct {
 	Name string
 }
 
-// OrgDirectory looks organisations up in the org service, as the caller.
+// OrgDirectory looks organisations and accounts up in the org service, as the caller (so the
+// org service's scope rules apply: an account outside the caller's view is not found).
 type OrgDirectory interface {
 	GetOrg(ctx context.Context, id int64) (*OrgInfo, error)
+	// AccountOrgPath returns the org path of an account; ErrNotFound if invisible.
+	AccountOrgPath(ctx context.Context, userID int64) (string, error)
 }
 
 // QType is a question type.
@@ -179,6 +182,8 @@ type Exam struct {
 	PartialCredit    bool
 	TargetOrgIDs     []int64
 	TargetPaths      []string
+	// TargetUserIDs are individual members the exam is offered to, besides the orgs.
+	TargetUserIDs []int64
 	CreatedBy        int64
 	QuestionCount    int
 	TotalPoints      float64

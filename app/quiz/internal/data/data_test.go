@@ -211,18 +211,18 @@ func TestPapersAndExams(t *testing.T) {
 			t.Fatalf("missing exam: %v", err)
 		}
 		// A member of /1/3/ whose ancestors are /1/: e1 matches through /1/3/ once, not twice.
-		list := must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/", "/1/3/", "/1/2/"}))
+		list := must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/", "/1/3/", "/1/2/"}, 0))
 		if diff := cmp.Diff([]int64{e1.ID, e2.ID}, ids(list, func(e *biz.Exam) int64 { return e.ID })); diff != "" {
 			t.Fatalf("for paths (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff([]int64{2, 3}, list[0].TargetOrgIDs); diff != "" {
 			t.Fatalf("listed targets (-want +got):\n%s", diff)
 		}
-		list = must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/"}))
+		list = must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/"}, 0))
 		if len(list) != 0 {
 			t.Fatalf("/1/ alone matched %d exams", len(list))
 		}
-		list = must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/10/"}))
+		list = must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/10/"}, 0))
 		if len(list) != 1 || list[0].ID != e3.ID || list[0].Title != "ten" {
 			t.Fatalf("/10/ = %+v", list)
 		}
@@ -233,7 +233,7 @@ func TestPapersAndExams(t *testing.T) {
 		if !errors.Is(err, biz.ErrAlreadyExists) {
 			t.Fatalf("duplicate target: %v", err)
 		}
-		if list := must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/4/"})); len(list) != 0 {
+		if list := must[[]*biz.Exam](t)(exams.ListExamsForPaths(ctx, []string{"/1/4/"}, 0)); len(list) != 0 {
 			t.Fatalf("rolled back exam visible: %+v", list)
 		}
 		if n, _ := d.db.Exam.Query().Count(ctx); n != 3 {

@@ -76,11 +76,14 @@ func (r *examRepo) CreateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, erro
 		if err != nil {
 			return err
 		}
-		if len(e.TargetOrgIDs) > 0 {
-			creates := make([]*ent.ExamTargetCreate, len(e.TargetOrgIDs))
-			for i, id := range e.TargetOrgIDs {
-				creates[i] = c.ExamTarget.Create().SetExamID(row.ID).SetOrgID(id).SetOrgPath(e.TargetPaths[i])
-			}
+		var creates []*ent.ExamTargetCreate
+		for i, id := range e.TargetOrgIDs {
+			creates = append(creates, c.ExamTarget.Create().SetExamID(row.ID).SetOrgID(id).SetOrgPath(e.TargetPaths[i]))
+		}
+		for _, uid := range e.TargetUserIDs {
+			creates = append(creates, c.ExamTarget.Create().SetExamID(row.ID).SetUserID(uid))
+		}
+		if len(creates) > 0 {
 			if err := c.ExamTarget.CreateBulk(creates...).Exec(ctx); err != nil {
 				return err
 			}
@@ -88,6 +91,7 @@ func (r *examRepo) CreateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, erro
 		out = examToBiz(row)
 		out.TargetOrgIDs = append([]int64(nil), e.TargetOrgIDs...)
 		out.TargetPaths = append([]string(nil), e.TargetPaths...)
+		out.TargetUserIDs = append([]int64(nil), e.TargetUserIDs...)
 		return nil
 	})
 	if err != nil {
@@ -108,9 +112,10 @@ func (r *examRepo) GetExam(ctx context.Context, id int64) (*biz.Exam, error) {
 	return out[0], nil
 }
 
-// ListExamsForPaths lists, by id, the exams with a target whose org path is one of paths.
-func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string) ([]*biz.Exam, error) {
-	if len(paths) == 0 {
+// ListExamsForPaths lists, by id, the exams with a target whose org path is one of paths, or
+// that target the user (userID > 0) individually.
+func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string, userID int64) ([]*biz.Exam, error) {
+	if len(paths) == 0 && userID <= 0 {
 		return nil, nil
 	}
 	args := make([]any, len(paths))
@@ -119,8 +124,14 @@ func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string) ([]*bi
 	}
 	rows, err := r.data.client(ctx).Exam.Query().Where(predicate.Exam(func(s *entsql.Selector) {
 		t := entsql.Table(examtarget.Table)
-		s.Where(entsql.In(s.C(exam.FieldID),
-			entsql.Select(t.C(examtarget.FieldExamID)).From(t).Where(entsql.In(t.C(examtarget.FieldOrgPath), args...))))
+		var match []*entsql.Predicate
+		if len(args) > 0 {
+			match = append(match, entsql.In(t.C(examtarget.FieldOrgPath), args...))
+		}
+		if userID > 0 {
+			match = append(match, entsql.EQ(t.C(examtarget.FieldUserID), userID))
+		}
+		s.Where(entsql.In(s.C(exam.FieldID), entsql.Select(t.C(examtarget.FieldExamID)).From(t).Where(entsql.Or(match...))))
 	})).Order(ent.Asc(exam.FieldID)).All(ctx)
 	if err != nil {
 		return nil, mapErr("examRepo.ListExamsForPaths", err, nil)
@@ -173,6 +184,10 @@ func (r *examRepo) fillTargets(ctx context.Context, exams []*biz.Exam) error {
 	}
 	for _, t := range targets {
 		e := byID[t.ExamID]
+		if t.UserID > 0 {
+			e.TargetUserIDs = append(e.TargetUserIDs, t.UserID)
+			continue
+		}
 		e.TargetOrgIDs = append(e.TargetOrgIDs, t.OrgID)
 		e.TargetPaths = append(e.TargetPaths, t.OrgPath)
 	}

@@ -145,7 +145,7 @@ func examToAPI(e *biz.Exam) *v1.Exam {
 	return &v1.Exam{Id: e.ID, PaperId: e.PaperID, Title: e.Title, OpensAt: ts(e.OpensAt), ClosesAt: ts(e.ClosesAt),
 		DurationMinutes: int32(e.Duration / time.Minute), AttemptsAllowed: int32(e.AttemptsAllowed), GradingMethod: methodToAPI[e.GradingMethod],
 		PassMark: e.PassMark, ShuffleQuestions: e.ShuffleQuestions, ShuffleOptions: e.ShuffleOptions, ResultsPolicy: policyToAPI[e.ResultsPolicy],
-		PartialCredit: e.PartialCredit, TargetOrgIds: e.TargetOrgIDs, QuestionCount: int32(e.QuestionCount), TotalPoints: e.TotalPoints}
+		PartialCredit: e.PartialCredit, TargetOrgIds: e.TargetOrgIDs, TargetUserIds: e.TargetUserIDs, QuestionCount: int32(e.QuestionCount), TotalPoints: e.TotalPoints}
 }
 
 // attemptView is what a member sees of their attempt. Keys, explanations, per-question scores
@@ -360,7 +360,8 @@ func (s *QuizService) CreateExam(ctx context.Context, req *v1.CreateExamRequest)
 	}
 	e := &biz.Exam{PaperID: req.PaperId, Title: req.Title, OpensAt: opens, ClosesAt: closes,
 		Duration: time.Duration(req.DurationMinutes) * time.Minute, AttemptsAllowed: int(req.AttemptsAllowed), PassMark: req.PassMark,
-		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, TargetOrgIDs: req.TargetOrgIds}
+		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, TargetOrgIDs: req.TargetOrgIds,
+		TargetUserIDs: req.TargetUserIds}
 	for k, v := range policyToAPI {
 		if v == req.ResultsPolicy {
 			e.ResultsPolicy = k

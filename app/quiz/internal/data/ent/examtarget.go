@@ -21,7 +21,9 @@ type ExamTarget struct {
 	// OrgID holds the value of the "org_id" field.
 	OrgID int64 `json:"org_id,omitempty"`
 	// OrgPath holds the value of the "org_path" field.
-	OrgPath      string `json:"org_path,omitempty"`
+	OrgPath string `json:"org_path,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID       int64 `json:"user_id,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +32,7 @@ func (*ExamTarget) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case examtarget.FieldID, examtarget.FieldExamID, examtarget.FieldOrgID:
+		case examtarget.FieldID, examtarget.FieldExamID, examtarget.FieldOrgID, examtarget.FieldUserID:
 			values[i] = new(sql.NullInt64)
 		case examtarget.FieldOrgPath:
 			values[i] = new(sql.NullString)
@@ -72,6 +74,12 @@ func (_m *ExamTarget) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field org_path", values[i])
 			} else if value.Valid {
 				_m.OrgPath = value.String
+			}
+		case examtarget.FieldUserID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value.Valid {
+				_m.UserID = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -117,6 +125,9 @@ func (_m *ExamTarget) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("org_path=")
 	builder.WriteString(_m.OrgPath)
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -33,9 +33,39 @@ func (_c *ExamTargetCreate) SetOrgID(v int64) *ExamTargetCreate {
 	return _c
 }
 
+// SetNillableOrgID sets the "org_id" field if the given value is not nil.
+func (_c *ExamTargetCreate) SetNillableOrgID(v *int64) *ExamTargetCreate {
+	if v != nil {
+		_c.SetOrgID(*v)
+	}
+	return _c
+}
+
 // SetOrgPath sets the "org_path" field.
 func (_c *ExamTargetCreate) SetOrgPath(v string) *ExamTargetCreate {
 	_c.mutation.SetOrgPath(v)
+	return _c
+}
+
+// SetNillableOrgPath sets the "org_path" field if the given value is not nil.
+func (_c *ExamTargetCreate) SetNillableOrgPath(v *string) *ExamTargetCreate {
+	if v != nil {
+		_c.SetOrgPath(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *ExamTargetCreate) SetUserID(v int64) *ExamTargetCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *ExamTargetCreate) SetNillableUserID(v *int64) *ExamTargetCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
 	return _c
 }
 
@@ -52,6 +82,7 @@ func (_c *ExamTargetCreate) Mutation() *ExamTargetMutation {
 
 // Save creates the ExamTarget in the database.
 func (_c *ExamTargetCreate) Save(ctx context.Context) (*ExamTarget, error) {
+	_c.defaults()
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -77,6 +108,22 @@ func (_c *ExamTargetCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *ExamTargetCreate) defaults() {
+	if _, ok := _c.mutation.OrgID(); !ok {
+		v := examtarget.DefaultOrgID
+		_c.mutation.SetOrgID(v)
+	}
+	if _, ok := _c.mutation.OrgPath(); !ok {
+		v := examtarget.DefaultOrgPath
+		_c.mutation.SetOrgPath(v)
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		v := examtarget.DefaultUserID
+		_c.mutation.SetUserID(v)
+	}
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *ExamTargetCreate) check() error {
 	if _, ok := _c.mutation.ExamID(); !ok {
@@ -92,6 +139,9 @@ func (_c *ExamTargetCreate) check() error {
 		if err := examtarget.OrgPathValidator(v); err != nil {
 			return &ValidationError{Name: "org_path", err: fmt.Errorf(`ent: validator failed for field "ExamTarget.org_path": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ExamTarget.user_id"`)}
 	}
 	return nil
 }
@@ -137,6 +187,10 @@ func (_c *ExamTargetCreate) createSpec() (*ExamTarget, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.OrgPath(); ok {
 		_spec.SetField(examtarget.FieldOrgPath, field.TypeString, value)
 		_node.OrgPath = value
+	}
+	if value, ok := _c.mutation.UserID(); ok {
+		_spec.SetField(examtarget.FieldUserID, field.TypeInt64, value)
+		_node.UserID = value
 	}
 	return _node, _spec
 }
@@ -235,6 +289,24 @@ func (u *ExamTargetUpsert) SetOrgPath(v string) *ExamTargetUpsert {
 // UpdateOrgPath sets the "org_path" field to the value that was provided on create.
 func (u *ExamTargetUpsert) UpdateOrgPath() *ExamTargetUpsert {
 	u.SetExcluded(examtarget.FieldOrgPath)
+	return u
+}
+
+// SetUserID sets the "user_id" field.
+func (u *ExamTargetUpsert) SetUserID(v int64) *ExamTargetUpsert {
+	u.Set(examtarget.FieldUserID, v)
+	return u
+}
+
+// UpdateUserID sets the "user_id" field to the value that was provided on create.
+func (u *ExamTargetUpsert) UpdateUserID() *ExamTargetUpsert {
+	u.SetExcluded(examtarget.FieldUserID)
+	return u
+}
+
+// AddUserID adds v to the "user_id" field.
+func (u *ExamTargetUpsert) AddUserID(v int64) *ExamTargetUpsert {
+	u.Add(examtarget.FieldUserID, v)
 	return u
 }
 
@@ -342,6 +414,27 @@ func (u *ExamTargetUpsertOne) UpdateOrgPath() *ExamTargetUpsertOne {
 	})
 }
 
+// SetUserID sets the "user_id" field.
+func (u *ExamTargetUpsertOne) SetUserID(v int64) *ExamTargetUpsertOne {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.SetUserID(v)
+	})
+}
+
+// AddUserID adds v to the "user_id" field.
+func (u *ExamTargetUpsertOne) AddUserID(v int64) *ExamTargetUpsertOne {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.AddUserID(v)
+	})
+}
+
+// UpdateUserID sets the "user_id" field to the value that was provided on create.
+func (u *ExamTargetUpsertOne) UpdateUserID() *ExamTargetUpsertOne {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.UpdateUserID()
+	})
+}
+
 // Exec executes the query.
 func (u *ExamTargetUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -394,6 +487,7 @@ func (_c *ExamTargetCreateBulk) Save(ctx context.Context) ([]*ExamTarget, error)
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*ExamTargetMutation)
 				if !ok {
@@ -608,6 +702,27 @@ func (u *ExamTargetUpsertBulk) SetOrgPath(v string) *ExamTargetUpsertBulk {
 func (u *ExamTargetUpsertBulk) UpdateOrgPath() *ExamTargetUpsertBulk {
 	return u.Update(func(s *ExamTargetUpsert) {
 		s.UpdateOrgPath()
+	})
+}
+
+// SetUserID sets the "user_id" field.
+func (u *ExamTargetUpsertBulk) SetUserID(v int64) *ExamTargetUpsertBulk {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.SetUserID(v)
+	})
+}
+
+// AddUserID adds v to the "user_id" field.
+func (u *ExamTargetUpsertBulk) AddUserID(v int64) *ExamTargetUpsertBulk {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.AddUserID(v)
+	})
+}
+
+// UpdateUserID sets the "user_id" field to the value that was provided on create.
+func (u *ExamTargetUpsertBulk) UpdateUserID() *ExamTargetUpsertBulk {
+	return u.Update(func(s *ExamTargetUpsert) {
+		s.UpdateUserID()
 	})
 }
 

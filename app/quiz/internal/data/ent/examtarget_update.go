@@ -83,6 +83,27 @@ func (_u *ExamTargetUpdate) SetNillableOrgPath(v *string) *ExamTargetUpdate {
 	return _u
 }
 
+// SetUserID sets the "user_id" field.
+func (_u *ExamTargetUpdate) SetUserID(v int64) *ExamTargetUpdate {
+	_u.mutation.ResetUserID()
+	_u.mutation.SetUserID(v)
+	return _u
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_u *ExamTargetUpdate) SetNillableUserID(v *int64) *ExamTargetUpdate {
+	if v != nil {
+		_u.SetUserID(*v)
+	}
+	return _u
+}
+
+// AddUserID adds value to the "user_id" field.
+func (_u *ExamTargetUpdate) AddUserID(v int64) *ExamTargetUpdate {
+	_u.mutation.AddUserID(v)
+	return _u
+}
+
 // Mutation returns the ExamTargetMutation object of the builder.
 func (_u *ExamTargetUpdate) Mutation() *ExamTargetMutation {
 	return _u.mutation
@@ -151,6 +172,12 @@ func (_u *ExamTargetUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.OrgPath(); ok {
 		_spec.SetField(examtarget.FieldOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UserID(); ok {
+		_spec.SetField(examtarget.FieldUserID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedUserID(); ok {
+		_spec.AddField(examtarget.FieldUserID, field.TypeInt64, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -225,6 +252,27 @@ func (_u *ExamTargetUpdateOne) SetNillableOrgPath(v *string) *ExamTargetUpdateOn
 	if v != nil {
 		_u.SetOrgPath(*v)
 	}
+	return _u
+}
+
+// SetUserID sets the "user_id" field.
+func (_u *ExamTargetUpdateOne) SetUserID(v int64) *ExamTargetUpdateOne {
+	_u.mutation.ResetUserID()
+	_u.mutation.SetUserID(v)
+	return _u
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_u *ExamTargetUpdateOne) SetNillableUserID(v *int64) *ExamTargetUpdateOne {
+	if v != nil {
+		_u.SetUserID(*v)
+	}
+	return _u
+}
+
+// AddUserID adds value to the "user_id" field.
+func (_u *ExamTargetUpdateOne) AddUserID(v int64) *ExamTargetUpdateOne {
+	_u.mutation.AddUserID(v)
 	return _u
 }
 
@@ -326,6 +374,12 @@ func (_u *ExamTargetUpdateOne) sqlSave(ctx context.Context) (_node *ExamTarget, 
 	}
 	if value, ok := _u.mutation.OrgPath(); ok {
 		_spec.SetField(examtarget.FieldOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.UserID(); ok {
+		_spec.SetField(examtarget.FieldUserID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedUserID(); ok {
+		_spec.AddField(examtarget.FieldUserID, field.TypeInt64, value)
 	}
 	_node = &ExamTarget{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -4325,6 +4325,8 @@ type ExamTargetMutation struct {
 	org_id        *int64
 	addorg_id     *int64
 	org_path      *string
+	user_id       *int64
+	adduser_id    *int64
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*ExamTarget, error)
@@ -4583,6 +4585,62 @@ func (m *ExamTargetMutation) ResetOrgPath() {
 	m.org_path = nil
 }
 
+// SetUserID sets the "user_id" field.
+func (m *ExamTargetMutation) SetUserID(i int64) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ExamTargetMutation) UserID() (r int64, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ExamTarget entity.
+// If the ExamTarget object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExamTargetMutation) OldUserID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *ExamTargetMutation) AddUserID(i int64) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *ExamTargetMutation) AddedUserID() (r int64, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ExamTargetMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
 // Where appends a list predicates to the ExamTargetMutation builder.
 func (m *ExamTargetMutation) Where(ps ...predicate.ExamTarget) {
 	m.predicates = append(m.predicates, ps...)
@@ -4617,7 +4675,7 @@ func (m *ExamTargetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExamTargetMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.exam_id != nil {
 		fields = append(fields, examtarget.FieldExamID)
 	}
@@ -4626,6 +4684,9 @@ func (m *ExamTargetMutation) Fields() []string {
 	}
 	if m.org_path != nil {
 		fields = append(fields, examtarget.FieldOrgPath)
+	}
+	if m.user_id != nil {
+		fields = append(fields, examtarget.FieldUserID)
 	}
 	return fields
 }
@@ -4641,6 +4702,8 @@ func (m *ExamTargetMutation) Field(name string) (ent.Value, bool) {
 		return m.OrgID()
 	case examtarget.FieldOrgPath:
 		return m.OrgPath()
+	case examtarget.FieldUserID:
+		return m.UserID()
 	}
 	return nil, false
 }
@@ -4656,6 +4719,8 @@ func (m *ExamTargetMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldOrgID(ctx)
 	case examtarget.FieldOrgPath:
 		return m.OldOrgPath(ctx)
+	case examtarget.FieldUserID:
+		return m.OldUserID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ExamTarget field %s", name)
 }
@@ -4686,6 +4751,13 @@ func (m *ExamTargetMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrgPath(v)
 		return nil
+	case examtarget.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExamTarget field %s", name)
 }
@@ -4700,6 +4772,9 @@ func (m *ExamTargetMutation) AddedFields() []string {
 	if m.addorg_id != nil {
 		fields = append(fields, examtarget.FieldOrgID)
 	}
+	if m.adduser_id != nil {
+		fields = append(fields, examtarget.FieldUserID)
+	}
 	return fields
 }
 
@@ -4712,6 +4787,8 @@ func (m *ExamTargetMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedExamID()
 	case examtarget.FieldOrgID:
 		return m.AddedOrgID()
+	case examtarget.FieldUserID:
+		return m.AddedUserID()
 	}
 	return nil, false
 }
@@ -4734,6 +4811,13 @@ func (m *ExamTargetMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOrgID(v)
+		return nil
+	case examtarget.FieldUserID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ExamTarget numeric field %s", name)
@@ -4770,6 +4854,9 @@ func (m *ExamTargetMutation) ResetField(name string) error {
 		return nil
 	case examtarget.FieldOrgPath:
 		m.ResetOrgPath()
+		return nil
+	case examtarget.FieldUserID:
+		m.ResetUserID()
 		return nil
 	}
 	return fmt.Errorf("unknown ExamTarget field %s", name)

@@ -121,10 +121,20 @@ func init() {
 	exam.DefaultCreatedAt = examDescCreatedAt.Default.(func() time.Time)
 	examtargetFields := schema.ExamTarget{}.Fields()
 	_ = examtargetFields
+	// examtargetDescOrgID is the schema descriptor for org_id field.
+	examtargetDescOrgID := examtargetFields[2].Descriptor()
+	// examtarget.DefaultOrgID holds the default value on creation for the org_id field.
+	examtarget.DefaultOrgID = examtargetDescOrgID.Default.(int64)
 	// examtargetDescOrgPath is the schema descriptor for org_path field.
 	examtargetDescOrgPath := examtargetFields[3].Descriptor()
+	// examtarget.DefaultOrgPath holds the default value on creation for the org_path field.
+	examtarget.DefaultOrgPath = examtargetDescOrgPath.Default.(string)
 	// examtarget.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
 	examtarget.OrgPathValidator = examtargetDescOrgPath.Validators[0].(func(string) error)
+	// examtargetDescUserID is the schema descriptor for user_id field.
+	examtargetDescUserID := examtargetFields[4].Descriptor()
+	// examtarget.DefaultUserID holds the default value on creation for the user_id field.
+	examtarget.DefaultUserID = examtargetDescUserID.Default.(int64)
 	outboxFields := schema.Outbox{}.Fields()
 	_ = outboxFields
 	// outboxDescTopic is the schema descriptor for topic field.

@@ -17,6 +17,8 @@ const (
 	FieldOrgID = "org_id"
 	// FieldOrgPath holds the string denoting the org_path field in the database.
 	FieldOrgPath = "org_path"
+	// FieldUserID holds the string denoting the user_id field in the database.
+	FieldUserID = "user_id"
 	// Table holds the table name of the examtarget in the database.
 	Table = "exam_targets"
 )
@@ -27,6 +29,7 @@ var Columns = []string{
 	FieldExamID,
 	FieldOrgID,
 	FieldOrgPath,
+	FieldUserID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -40,8 +43,14 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// DefaultOrgID holds the default value on creation for the "org_id" field.
+	DefaultOrgID int64
+	// DefaultOrgPath holds the default value on creation for the "org_path" field.
+	DefaultOrgPath string
 	// OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
 	OrgPathValidator func(string) error
+	// DefaultUserID holds the default value on creation for the "user_id" field.
+	DefaultUserID int64
 )
 
 // OrderOption defines the ordering options for the ExamTarget queries.
@@ -65,4 +74,9 @@ func ByOrgID(opts ...sql.OrderTermOption) OrderOption {
 // ByOrgPath orders the results by the org_path field.
 func ByOrgPath(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrgPath, opts...).ToFunc()
+}
+
+// ByUserID orders the results by the user_id field.
+func ByUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserID, opts...).ToFunc()
 }

@@ -67,6 +67,11 @@ func OrgPath(v string) predicate.ExamTarget {
 	return predicate.ExamTarget(sql.FieldEQ(FieldOrgPath, v))
 }
 
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldEQ(FieldUserID, v))
+}
+
 // ExamIDEQ applies the EQ predicate on the "exam_id" field.
 func ExamIDEQ(v int64) predicate.ExamTarget {
 	return predicate.ExamTarget(sql.FieldEQ(FieldExamID, v))
@@ -210,6 +215,46 @@ func OrgPathEqualFold(v string) predicate.ExamTarget {
 // OrgPathContainsFold applies the ContainsFold predicate on the "org_path" field.
 func OrgPathContainsFold(v string) predicate.ExamTarget {
 	return predicate.ExamTarget(sql.FieldContainsFold(FieldOrgPath, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// UserIDGT applies the GT predicate on the "user_id" field.
+func UserIDGT(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldGT(FieldUserID, v))
+}
+
+// UserIDGTE applies the GTE predicate on the "user_id" field.
+func UserIDGTE(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldGTE(FieldUserID, v))
+}
+
+// UserIDLT applies the LT predicate on the "user_id" field.
+func UserIDLT(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldLT(FieldUserID, v))
+}
+
+// UserIDLTE applies the LTE predicate on the "user_id" field.
+func UserIDLTE(v int64) predicate.ExamTarget {
+	return predicate.ExamTarget(sql.FieldLTE(FieldUserID, v))
 }
 
 // And groups predicates with the AND operator between them.

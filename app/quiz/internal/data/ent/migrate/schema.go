@@ -134,8 +134,9 @@ var (
 	ExamTargetsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "exam_id", Type: field.TypeInt64},
-		{Name: "org_id", Type: field.TypeInt64},
-		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "org_id", Type: field.TypeInt64, Default: 0},
+		{Name: "org_path", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "user_id", Type: field.TypeInt64, Default: 0},
 	}
 	// ExamTargetsTable holds the schema information for the "exam_targets" table.
 	ExamTargetsTable = &schema.Table{
@@ -144,14 +145,19 @@ var (
 		PrimaryKey: []*schema.Column{ExamTargetsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "examtarget_exam_id_org_id",
+				Name:    "examtarget_exam_id_org_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ExamTargetsColumns[1], ExamTargetsColumns[2]},
+				Columns: []*schema.Column{ExamTargetsColumns[1], ExamTargetsColumns[2], ExamTargetsColumns[4]},
 			},
 			{
 				Name:    "examtarget_org_path",
 				Unique:  false,
 				Columns: []*schema.Column{ExamTargetsColumns[3]},
+			},
+			{
+				Name:    "examtarget_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ExamTargetsColumns[4]},
 			},
 		},
 	}

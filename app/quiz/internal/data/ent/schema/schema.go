@@ -108,7 +108,8 @@ func (Exam) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("paper_id"), index.Fields("org_path")}
 }
 
-// ExamTarget is one org an exam is offered to (with its subtree).
+// ExamTarget is one org an exam is offered to (with its subtree), or one member (user_id set,
+// org fields empty).
 type ExamTarget struct{ ent.Schema }
 
 // Fields of the ExamTarget.
@@ -116,14 +117,15 @@ func (ExamTarget) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("exam_id"),
-		field.Int64("org_id"),
-		field.String("org_path").MaxLen(512),
+		field.Int64("org_id").Default(0),
+		field.String("org_path").MaxLen(512).Default(""),
+		field.Int64("user_id").Default(0),
 	}
 }
 
 // Indexes of the ExamTarget.
 func (ExamTarget) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("exam_id", "org_id").Unique(), index.Fields("org_path")}
+	return []ent.Index{index.Fields("exam_id", "org_id", "user_id").Unique(), index.Fields("org_path"), index.Fields("user_id")}
 }
 
 // Attempt is one member's go at an exam, with its frozen question snapshot and grades.
