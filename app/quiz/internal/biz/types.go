@@ -184,9 +184,9 @@ type Exam struct {
 	TargetPaths      []string
 	// TargetUserIDs are individual members the exam is offered to, besides the orgs.
 	TargetUserIDs []int64
-	CreatedBy        int64
-	QuestionCount    int
-	TotalPoints      float64
+	CreatedBy     int64
+	QuestionCount int
+	TotalPoints   float64
 }
 
 // Attempt statuses.
