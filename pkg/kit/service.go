@@ -2,7 +2,9 @@ package kit
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
@@ -83,4 +85,38 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 	}
 	app := kratos.New(kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
 	return app.Run()
+}
+
+// Command is a parsed service command line: `<svc> [serve|migrate] [-conf FILE] [-role ROLE]`.
+type Command struct {
+	Name     string // "serve" or "migrate"
+	ConfPath string
+	Role     string // all, api or worker
+}
+
+// ParseCommand parses a distributed service's command line; defaultConf is the config path used
+// when -conf is not given.
+func ParseCommand(service, defaultConf string, args []string) (Command, error) {
+	c := Command{Name: "serve"}
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+		c.Name, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet(service, flag.ContinueOnError)
+	fs.StringVar(&c.ConfPath, "conf", defaultConf, "config file")
+	fs.StringVar(&c.Role, "role", "all", "all, api or worker")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.Role != "all" && c.Role != "api" && c.Role != "worker" {
+		return c, fmt.Errorf("-role must be all, api or worker, got %q", c.Role)
+	}
+	return c, nil
+}
+
+// Main runs a service's run function and exits non-zero with the error on failure.
+func Main(service string, run func(args []string) error) {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, service+":", err)
+		os.Exit(1)
+	}
 }

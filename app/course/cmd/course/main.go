@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -57,31 +56,17 @@ type fileConfig struct {
 	} `json:"media"`
 }
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "course:", err)
-		os.Exit(1)
-	}
-}
+func main() { kit.Main("course", run) }
 
 func run(args []string) error {
-	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("course", flag.ContinueOnError)
-	confPath := fs.String("conf", "app/course/configs/config.yaml", "config file")
-	role := fs.String("role", "all", "all, api or worker")
-	if err := fs.Parse(args); err != nil {
+	cmd, err := kit.ParseCommand("course", "app/course/configs/config.yaml", args)
+	if err != nil {
 		return err
-	}
-	if *role != "all" && *role != "api" && *role != "worker" {
-		return fmt.Errorf("-role must be all, api or worker, got %q", *role)
 	}
 	logger := obs.NewLogger(os.Stdout, "course")
 	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
 	var fc fileConfig
-	if err := kit.LoadConfig(*confPath, &fc); err != nil {
+	if err := kit.LoadConfig(cmd.ConfPath, &fc); err != nil {
 		return err
 	}
 	if fc.MinIO.AccessKey == "" || fc.MinIO.SecretKey == "" {
@@ -119,7 +104,7 @@ func run(args []string) error {
 		return err
 	}
 	defer m.Close()
-	if cmd == "migrate" {
+	if cmd.Name == "migrate" {
 		if err := m.Migrate(ctx); err != nil {
 			return err
 		}
@@ -128,7 +113,7 @@ func run(args []string) error {
 	}
 
 	return kit.RunService(context.Background(), kit.ServiceSpec{
-		Name: "course", Role: *role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		Name: "course", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
 		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{course.Queue: 1},
 	}, m, orgConn, logger)
 }

@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -44,31 +43,17 @@ type fileConfig struct {
 	} `json:"org"`
 }
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "quiz:", err)
-		os.Exit(1)
-	}
-}
+func main() { kit.Main("quiz", run) }
 
 func run(args []string) error {
-	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("quiz", flag.ContinueOnError)
-	confPath := fs.String("conf", "app/quiz/configs/config.yaml", "config file")
-	role := fs.String("role", "all", "all, api or worker")
-	if err := fs.Parse(args); err != nil {
+	cmd, err := kit.ParseCommand("quiz", "app/quiz/configs/config.yaml", args)
+	if err != nil {
 		return err
-	}
-	if *role != "all" && *role != "api" && *role != "worker" {
-		return fmt.Errorf("-role must be all, api or worker, got %q", *role)
 	}
 	logger := obs.NewLogger(os.Stdout, "quiz")
 	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
 	var fc fileConfig
-	if err := kit.LoadConfig(*confPath, &fc); err != nil {
+	if err := kit.LoadConfig(cmd.ConfPath, &fc); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -90,7 +75,7 @@ func run(args []string) error {
 		return err
 	}
 	defer m.Close()
-	if cmd == "migrate" {
+	if cmd.Name == "migrate" {
 		if err := m.Migrate(ctx); err != nil {
 			return err
 		}
@@ -98,7 +83,7 @@ func run(args []string) error {
 		return nil
 	}
 	return kit.RunService(context.Background(), kit.ServiceSpec{
-		Name: "quiz", Role: *role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		Name: "quiz", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
 		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{quiz.Queue: 1},
 	}, m, orgConn, logger)
 }
