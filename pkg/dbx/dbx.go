@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -90,4 +91,33 @@ func InTx[T Tx](ctx context.Context, begin func(context.Context) (T, error), fn 
 func TxFrom[T Tx](ctx context.Context) (T, bool) {
 	tx, ok := ctx.Value(txKey{}).(T)
 	return tx, ok
+}
+
+// PostgresDatabase returns the DSN of database name on the server of baseURL (any database
+// path in baseURL is replaced), creating the database first if it does not exist. Standalone
+// mode uses it to give each service its own database on one PostgreSQL server.
+func PostgresDatabase(ctx context.Context, baseURL, name string) (string, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return "", fmt.Errorf("dbx.PostgresDatabase: bad URL: %w", err)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sql.Open("pgx", admin.String())
+	if err != nil {
+		return "", fmt.Errorf("dbx.PostgresDatabase: %w", err)
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", fmt.Errorf("dbx.PostgresDatabase: %w", err)
+	}
+	if !exists {
+		// Database names cannot be bound as parameters; name comes from our code, not from users.
+		if _, err := db.ExecContext(ctx, `CREATE DATABASE "`+strings.ReplaceAll(name, `"`, ``)+`"`); err != nil {
+			return "", fmt.Errorf("dbx.PostgresDatabase: create %s: %w", name, err)
+		}
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }

@@ -84,3 +84,6 @@ func (c *Client) Enqueue(ctx context.Context, task *asynq.Task, opts ...asynq.Op
 func (c *Client) Close() error {
 	return c.rc.Close()
 }
+
+// Ping checks that the queue's Redis answers (readiness probes).
+func (c *Client) Ping(ctx context.Context) error { return c.rc.Ping(ctx).Err() }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2"
@@ -29,6 +30,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/dbx"
 	"github.com/vanguard/vanguard/pkg/embedredis"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -45,9 +47,15 @@ type Config struct {
 	// PublicURL is how browsers reach the HTTP port (signed media URLs point there); empty means
 	// "http://" + HTTPAddr.
 	PublicURL string
-	// RedisAddr is a Redis server for the task queues; empty starts the embedded
-	// Redis-protocol server on a free loopback port.
+	// RedisAddr is a Redis server for the task queues (host:port or redis://host:port/db);
+	// empty starts the embedded Redis-protocol server on a free loopback port.
 	RedisAddr string
+	// PostgresURL, when set, puts every service's data in its own database (vanguard_org,
+	// vanguard_course, vanguard_quiz, created if missing) on that PostgreSQL server instead of
+	// SQLite files.
+	PostgresURL string
+	// DatabasePrefix names those databases (default "vanguard"); tests use their own.
+	DatabasePrefix string
 	// MigrateOnly migrates the databases and exits.
 	MigrateOnly bool
 	// For tests: a listener to serve HTTP on, a clock, a cheap argon2 cost, media limits and the
@@ -68,6 +76,7 @@ func ConfigFromEnv() Config {
 		AdminPassword: os.Getenv("VANGUARD_ADMIN_PASSWORD"),
 		PublicURL:     os.Getenv("VANGUARD_PUBLIC_URL"),
 		RedisAddr:     os.Getenv("VANGUARD_REDIS_ADDR"),
+		PostgresURL:   os.Getenv("VANGUARD_POSTGRES_URL"),
 	}
 }
 
@@ -126,6 +135,18 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		}
 	}
 	secrets := func(name string) string { return filepath.Join(cfg.DataDir, "secrets", name) }
+	// database returns the driver and DSN of a service's database.
+	database := func(svc string) (string, string, error) {
+		if cfg.PostgresURL == "" {
+			return "sqlite", filepath.Join(cfg.DataDir, svc, svc+".db"), nil
+		}
+		prefix := cfg.DatabasePrefix
+		if prefix == "" {
+			prefix = "vanguard"
+		}
+		dsn, err := dbx.PostgresDatabase(ctx, cfg.PostgresURL, prefix+"_"+svc)
+		return "postgres", dsn, err
+	}
 	signing, err := auth.LoadOrCreatePrivateKey(secrets("jwt_ed25519.pem"))
 	if err != nil {
 		return nil, err
@@ -144,8 +165,12 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 
 	// org
+	driver, dsn, err := database("org")
+	if err != nil {
+		return nil, err
+	}
 	if p.Org, err = org.New(org.Config{
-		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "org", "org.db"),
+		DatabaseDriver: driver, DatabaseDSN: dsn,
 		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2,
 	}, logger, clk); err != nil {
 		return nil, err
@@ -163,7 +188,12 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		}
 		p.RedisAddr = p.redis.Addr()
 	}
-	redisOpt := asynq.RedisClientOpt{Addr: p.RedisAddr}
+	var redisOpt asynq.RedisConnOpt = asynq.RedisClientOpt{Addr: p.RedisAddr}
+	if strings.HasPrefix(p.RedisAddr, "redis://") {
+		if redisOpt, err = asynq.ParseRedisURI(p.RedisAddr); err != nil {
+			return nil, fmt.Errorf("VANGUARD_REDIS_ADDR: %w", err)
+		}
+	}
 	if p.Queue, err = queue.NewClient(redisOpt); err != nil {
 		return nil, err
 	}
@@ -206,8 +236,11 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 
 	// course
+	if driver, dsn, err = database("course"); err != nil {
+		return nil, err
+	}
 	if p.Course, err = course.New(course.Config{
-		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "course", "course.db"),
+		DatabaseDriver: driver, DatabaseDSN: dsn,
 		Store: p.Store, Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Media: cfg.Media,
 	}, logger, clk); err != nil {
 		return nil, err
@@ -218,8 +251,11 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 
 	// quiz
+	if driver, dsn, err = database("quiz"); err != nil {
+		return nil, err
+	}
 	if p.Quiz, err = quiz.New(quiz.Config{
-		DatabaseDriver: "sqlite", DatabaseDSN: filepath.Join(cfg.DataDir, "quiz", "quiz.db"),
+		DatabaseDriver: driver, DatabaseDSN: dsn,
 		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Accounts: orgv1.NewAccountsClient(p.orgConn),
 	}, logger, clk); err != nil {
 		return nil, err
@@ -296,7 +332,7 @@ func (p *Process) ready(ctx context.Context) error {
 	if err := p.Quiz.Ready(ctx); err != nil {
 		return err
 	}
-	return embedredis.Ping(ctx, p.RedisAddr)
+	return p.Queue.Ping(ctx)
 }
 
 // Close releases every service's resources, in reverse order of opening.
