@@ -45,6 +45,7 @@ const (
 	Quiz_ExportExamStats_FullMethodName  = "/api.quiz.v1.Quiz/ExportExamStats"
 	Quiz_RegradeExam_FullMethodName      = "/api.quiz.v1.Quiz/RegradeExam"
 	Quiz_ListReviewQueue_FullMethodName  = "/api.quiz.v1.Quiz/ListReviewQueue"
+	Quiz_ListRegrades_FullMethodName     = "/api.quiz.v1.Quiz/ListRegrades"
 	Quiz_ScoreEssay_FullMethodName       = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
@@ -107,6 +108,8 @@ type QuizClient interface {
 	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
 	// manages, oldest first.
 	ListReviewQueue(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListAttemptsReply, error)
+	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
+	ListRegrades(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListRegradesReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -369,6 +372,16 @@ func (c *quizClient) ListReviewQueue(ctx context.Context, in *emptypb.Empty, opt
 	return out, nil
 }
 
+func (c *quizClient) ListRegrades(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListRegradesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRegradesReply)
+	err := c.cc.Invoke(ctx, Quiz_ListRegrades_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -438,6 +451,8 @@ type QuizServer interface {
 	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
 	// manages, oldest first.
 	ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error)
+	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
+	ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -524,6 +539,9 @@ func (UnimplementedQuizServer) RegradeExam(context.Context, *RegradeExamRequest)
 }
 func (UnimplementedQuizServer) ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReviewQueue not implemented")
+}
+func (UnimplementedQuizServer) ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRegrades not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -999,6 +1017,24 @@ func _Quiz_ListReviewQueue_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_ListRegrades_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ListRegrades(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ListRegrades_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ListRegrades(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -1123,6 +1159,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReviewQueue",
 			Handler:    _Quiz_ListReviewQueue_Handler,
+		},
+		{
+			MethodName: "ListRegrades",
+			Handler:    _Quiz_ListRegrades_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

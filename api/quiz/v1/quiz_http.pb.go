@@ -35,6 +35,7 @@ const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
+const OperationQuizListRegrades = "/api.quiz.v1.Quiz/ListRegrades"
 const OperationQuizListReviewQueue = "/api.quiz.v1.Quiz/ListReviewQueue"
 const OperationQuizListWrongAnswers = "/api.quiz.v1.Quiz/ListWrongAnswers"
 const OperationQuizRegradeExam = "/api.quiz.v1.Quiz/RegradeExam"
@@ -75,6 +76,8 @@ type QuizHTTPServer interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
+	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
+	ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error)
 	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
 	// manages, oldest first.
 	ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error)
@@ -134,6 +137,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.GET("/v1/exams/{id}/stats:export", _Quiz_ExportExamStats0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
 	r.GET("/v1/review-queue", _Quiz_ListReviewQueue0_HTTP_Handler(srv))
+	r.GET("/v1/exams/{id}/regrades", _Quiz_ListRegrades0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -663,6 +667,28 @@ func _Quiz_ListReviewQueue0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Conte
 	}
 }
 
+func _Quiz_ListRegrades0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizListRegrades)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListRegrades(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListRegradesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -713,6 +739,8 @@ type QuizHTTPClient interface {
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
+	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
+	ListRegrades(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ListRegradesReply, err error)
 	// ListReviewQueue lists attempts with essays waiting for a score, in the exams the caller
 	// manages, oldest first.
 	ListReviewQueue(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
@@ -941,6 +969,19 @@ func (c *QuizHTTPClientImpl) ListQuestions(ctx context.Context, in *ListQuestion
 	pattern := "/v1/banks/{bank_id}/questions"
 	path := binding.EncodeURL("/v1/banks/{bankId}/questions", in, true)
 	opts = append(opts, http.Operation(OperationQuizListQuestions))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ListRegrades(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*ListRegradesReply, error) {
+	var out ListRegradesReply
+	pattern := "/v1/exams/{id}/regrades"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizListRegrades))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

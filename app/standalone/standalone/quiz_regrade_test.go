@@ -57,4 +57,11 @@ func TestQuizRegradeAfterKeyFix(t *testing.T) {
 	if again := l.must(l.call("POST", "/v1/exams/"+exam+":regrade", w.trainer, map[string]any{"reason": "复核"}), 200); again.s("changed") != "0" {
 		t.Fatalf("second regrade = %s", again.raw)
 	}
+	// Both regrades are in the audit trail, newest first; members cannot read it.
+	trail := l.must(l.call("GET", "/v1/exams/"+exam+"/regrades", w.trainer, nil), 200)
+	if trail.s("regrades", "0", "reason") != "复核" || trail.s("regrades", "1", "reason") != "第1题答案应为1921年" ||
+		trail.s("regrades", "1", "changed") != "2" || trail.s("regrades", "1", "actorName") != "qtrainer" {
+		t.Fatalf("regrade trail = %s", trail.raw)
+	}
+	l.must(l.call("GET", "/v1/exams/"+exam+"/regrades", w.m1, nil), 403, "PERMISSION_DENIED")
 }

@@ -110,6 +110,25 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 	return res, nil
 }
 
+// Regrades lists an exam's regrade audit trail, newest first, for its managers.
+func (uc *Usecase) Regrades(ctx context.Context, examID int64) ([]*RegradeLog, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := uc.exams.GetExam(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(p, e.OrgPath) {
+		if targeted(p, e) {
+			return nil, deny("无权查看重新评分记录")
+		}
+		return nil, ErrNotFound
+	}
+	return uc.regrades.List(ctx, examID)
+}
+
 // refreshKeys copies the current keys of a's questions into its snapshot, translating option keys
 // to the attempt's own labels through the option text. It reports whether anything changed.
 func refreshKeys(a *Attempt, current map[int64]*Question) bool {

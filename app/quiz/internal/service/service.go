@@ -516,6 +516,20 @@ func (s *QuizService) RegradeExam(ctx context.Context, req *v1.RegradeExamReques
 	return &v1.RegradeExamReply{Checked: int32(res.Checked), Changed: int32(res.Changed)}, nil
 }
 
+// ListRegrades implements v1.QuizServer.
+func (s *QuizService) ListRegrades(ctx context.Context, req *v1.IdRequest) (*v1.ListRegradesReply, error) {
+	logs, err := s.uc.Regrades(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListRegradesReply{}
+	for _, l := range logs {
+		out.Regrades = append(out.Regrades, &v1.Regrade{ActorId: l.ActorID, ActorName: l.ActorName, Reason: l.Reason,
+			Checked: int32(l.Checked), Changed: int32(l.Changed), CreatedAt: ts(l.CreatedAt)})
+	}
+	return out, nil
+}
+
 // ScoreEssay implements v1.QuizServer.
 func (s *QuizService) ScoreEssay(ctx context.Context, req *v1.ScoreEssayRequest) (*v1.AttemptView, error) {
 	a, e, err := s.uc.ScoreEssay(ctx, req.AttemptId, int(req.QuestionNo), req.Score, req.Comment)
