@@ -6,7 +6,7 @@ package biz
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"strings"
 	"time"
 )
@@ -22,22 +22,16 @@ var (
 	ErrMediaChanged = errors.New("media changed")
 )
 
-// FieldError is bad input naming the field; Reason is user-facing Chinese.
-type FieldError struct{ Field, Reason string }
+// FieldError is bad input naming the field (shared with every service).
+type FieldError = bizerr.FieldError
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+// PermissionError is a denial with a user-facing message (shared with every service).
+type PermissionError = bizerr.PermissionError
 
 // Invalid returns a FieldError.
-func Invalid(field, reason string, args ...any) error {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
-}
+var Invalid = bizerr.Invalid
 
-// PermissionError is a denial with a user-facing message.
-type PermissionError struct{ Msg string }
-
-func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
-
-func deny(msg string) error { return &PermissionError{Msg: msg} }
+var deny = bizerr.Deny
 
 // StateError is an action that does not fit the course's status.
 type StateError struct{ Msg string }

@@ -211,36 +211,37 @@ func (uc *MediaUsecase) plan(ctx context.Context, u *Upload) (*UploadPlan, error
 	return plan, nil
 }
 
-// uploadForEdit loads an upload the caller may act on; others get ErrUploadNotFound.
-func (uc *MediaUsecase) uploadForEdit(ctx context.Context, id int64) (*Upload, *Lesson, error) {
+// uploadForEdit loads an upload the caller may act on, with its lesson and course; others get
+// ErrUploadNotFound.
+func (uc *MediaUsecase) uploadForEdit(ctx context.Context, id int64) (*Upload, *Lesson, *Course, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	u, err := uc.uploads.Get(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	l, err := uc.repo.GetLesson(ctx, u.LessonID)
 	if errors.Is(err, ErrCourseNotFound) {
-		return nil, nil, ErrUploadNotFound
+		return nil, nil, nil, ErrUploadNotFound
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c, err := uc.repo.GetCourse(ctx, l.CourseID, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !canEdit(p, c) {
-		return nil, nil, ErrUploadNotFound
+		return nil, nil, nil, ErrUploadNotFound
 	}
-	return u, l, nil
+	return u, l, c, nil
 }
 
 // GetUpload re-issues the plan of an upload (fresh part URLs) so an interrupted upload resumes.
 func (uc *MediaUsecase) GetUpload(ctx context.Context, id int64) (*UploadPlan, error) {
-	u, _, err := uc.uploadForEdit(ctx, id)
+	u, _, _, err := uc.uploadForEdit(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +260,7 @@ func (uc *MediaUsecase) GetUpload(ctx context.Context, id int64) (*UploadPlan, e
 // (sniffed from the first bytes) is what the lesson accepts, and hands the lesson to media:probe.
 // A retry after success returns the lesson again; a retry after a crash mid-way finishes the job.
 func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error) {
-	u, l, err := uc.uploadForEdit(ctx, id)
+	u, l, c, err := uc.uploadForEdit(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -271,9 +272,7 @@ func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error)
 	case "aborted":
 		return nil, ErrUploadNotFound
 	}
-	if c, err := uc.repo.GetCourse(ctx, l.CourseID, false); err != nil {
-		return nil, err
-	} else if c.Status != StatusDraft {
+	if c.Status != StatusDraft {
 		return nil, &StateError{Msg: "课程已发布或归档，不能更换媒体文件"}
 	}
 	parts, err := uc.store.ListParts(ctx, u.ObjectKey, u.StoreUploadID)
@@ -391,7 +390,7 @@ func (uc *MediaUsecase) sniff(ctx context.Context, key string) (string, error) {
 
 // Abort cancels an unfinished upload. Safe to retry.
 func (uc *MediaUsecase) Abort(ctx context.Context, id int64) error {
-	u, _, err := uc.uploadForEdit(ctx, id)
+	u, _, _, err := uc.uploadForEdit(ctx, id)
 	if err != nil {
 		return err
 	}

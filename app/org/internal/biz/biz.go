@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"time"
 )
 
@@ -23,26 +24,16 @@ var (
 	ErrRefreshTokenNotFound = errors.New("refresh token not found")
 )
 
-// FieldError is bad input: Field names the request field, Reason says what is wrong (Chinese,
-// user-facing).
-type FieldError struct {
-	Field  string
-	Reason string
-}
+// FieldError is bad input naming the field (shared with every service).
+type FieldError = bizerr.FieldError
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+// PermissionError is a denial with a user-facing message (shared with every service).
+type PermissionError = bizerr.PermissionError
 
 // Invalid returns a FieldError.
-func Invalid(field, reason string, args ...any) error {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
-}
+var Invalid = bizerr.Invalid
 
-// PermissionError is a denial; Msg is user-facing.
-type PermissionError struct{ Msg string }
-
-func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
-
-func deny(msg string) error { return &PermissionError{Msg: msg} }
+var deny = bizerr.Deny
 
 // HierarchyError reports a tree rule broken by a create or import.
 type HierarchyError struct{ Msg string }
@@ -61,6 +52,3 @@ func (e *RateLimitError) Error() string {
 type Transaction interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
-
-// PageCursor is an opaque position used by list calls: the last id (or path) returned.
-type PageCursor = string

@@ -13,32 +13,11 @@ import (
 	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
-// RowError is one problem found in an import file. Row is the spreadsheet row number as the user
-// sees it (the header is row 1); Column is the header name.
-type RowError struct {
-	Row    int
-	Column string
-	Reason string
-}
-
-// ImportError is returned when an import file has invalid rows; nothing was written.
-type ImportError struct {
-	Errors []RowError
-	// Total is the number of problems found; Errors may hold only the first MaxReportedErrors.
-	Total int
-}
-
-// MaxReportedErrors caps the row report so a broken 50,000-row file gives a readable answer.
-const MaxReportedErrors = 1000
-
-func (e *ImportError) Error() string { return fmt.Sprintf("import has %d invalid cells", e.Total) }
-
-func (e *ImportError) add(row int, column, reason string, args ...any) {
-	e.Total++
-	if len(e.Errors) < MaxReportedErrors {
-		e.Errors = append(e.Errors, RowError{Row: row, Column: column, Reason: fmt.Sprintf(reason, args...)})
-	}
-}
+// RowError and ImportError are the shared row report of imports (pkg/sheet).
+type (
+	RowError    = sheet.RowError
+	ImportError = sheet.ImportError
+)
 
 // ImportResult says what an import did (or, for a dry run, would do).
 type ImportResult struct {
@@ -76,7 +55,7 @@ var memberColumns = []sheet.Column{
 func resolveColumns(header []string, cols []sheet.Column, ie *ImportError) sheet.Columns {
 	c, missing := sheet.Resolve(header, cols)
 	for _, h := range missing {
-		ie.add(1, h, "缺少必填列“%s”", h)
+		ie.Add(1, h, "缺少必填列“%s”", h)
 	}
 	return c
 }
@@ -131,22 +110,22 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 		or := &orgRow{row: n, code: ci.Get(r, "code"), name: ci.Get(r, "name"), pcode: ci.Get(r, "parent_code")}
 		switch {
 		case or.code == "":
-			ie.add(n, "组织编码", "不能为空")
+			ie.Add(n, "组织编码", "不能为空")
 		case !codePattern.MatchString(or.code):
-			ie.add(n, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位")
+			ie.Add(n, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位")
 		case inFile[or.code] != nil:
-			ie.add(n, "组织编码", "与第%d行重复", inFile[or.code].row)
+			ie.Add(n, "组织编码", "与第%d行重复", inFile[or.code].row)
 		default:
 			inFile[or.code] = or
 		}
 		if or.name == "" {
-			ie.add(n, "组织名称", "不能为空")
+			ie.Add(n, "组织名称", "不能为空")
 		} else if utf8.RuneCountInString(or.name) > 100 {
-			ie.add(n, "组织名称", "最长100字")
+			ie.Add(n, "组织名称", "最长100字")
 		}
 		typ, ok := parseOrgType(ci.Get(r, "type"))
 		if !ok {
-			ie.add(n, "组织类型", "应为 党委、党总支 或 党支部")
+			ie.Add(n, "组织类型", "应为 党委、党总支 或 党支部")
 		}
 		or.typ = typ
 		rows = append(rows, or)
@@ -187,32 +166,32 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 		maxLevel := 0
 		for _, or := range rows {
 			if or.code != "" && existing[or.code] != nil && inFile[or.code] == or {
-				ie.add(or.row, "组织编码", "组织编码 %s 已存在", or.code)
+				ie.Add(or.row, "组织编码", "组织编码 %s 已存在", or.code)
 			}
 			var parentType OrgType
 			switch {
 			case or.pcode == "":
 				if !p.IsAdmin() {
-					ie.add(or.row, "上级组织编码", "只有系统管理员可以创建顶级组织")
+					ie.Add(or.row, "上级组织编码", "只有系统管理员可以创建顶级组织")
 				}
 			case existing[or.pcode] != nil:
 				parent := existing[or.pcode]
 				if !p.CanManageOrg(parent.Path) {
-					ie.add(or.row, "上级组织编码", "无权在组织 %s 下创建下级组织", or.pcode)
+					ie.Add(or.row, "上级组织编码", "无权在组织 %s 下创建下级组织", or.pcode)
 				}
 				parentType = parent.Type
 			case inFile[or.pcode] != nil:
 				parentType = inFile[or.pcode].typ
 			default:
-				ie.add(or.row, "上级组织编码", "上级组织 %s 不存在", or.pcode)
+				ie.Add(or.row, "上级组织编码", "上级组织 %s 不存在", or.pcode)
 			}
 			if parentType != "" && or.typ != "" && !parentType.CanContain(or.typ) {
-				ie.add(or.row, "组织类型", "%s下不能设立%s", parentType.Label(), or.typ.Label())
+				ie.Add(or.row, "组织类型", "%s下不能设立%s", parentType.Label(), or.typ.Label())
 			}
 			if inFile[or.code] == or {
 				l := levelOf(or, map[*orgRow]bool{})
 				if l < 0 {
-					ie.add(or.row, "上级组织编码", "上级关系存在循环")
+					ie.Add(or.row, "上级组织编码", "上级关系存在循环")
 				}
 				maxLevel = max(maxLevel, l)
 			}
@@ -382,27 +361,27 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			username := ci.Get(r, "username")
 			switch {
 			case validateUsername(username) != nil:
-				ie.add(n, "用户名", "%s", validateUsername(username).(*FieldError).Reason)
+				ie.Add(n, "用户名", "%s", validateUsername(username).(*FieldError).Reason)
 			case seenUser[strings.ToLower(username)] != 0:
-				ie.add(n, "用户名", "与第%d行重复", seenUser[strings.ToLower(username)])
+				ie.Add(n, "用户名", "与第%d行重复", seenUser[strings.ToLower(username)])
 			case taken["u:"+strings.ToLower(username)]:
-				ie.add(n, "用户名", "用户名 %s 已存在", username)
+				ie.Add(n, "用户名", "用户名 %s 已存在", username)
 			default:
 				seenUser[strings.ToLower(username)] = n
 			}
 			name := ci.Get(r, "display_name")
 			if name == "" || utf8.RuneCountInString(name) > 64 {
-				ie.add(n, "姓名", "不能为空，最长64字")
+				ie.Add(n, "姓名", "不能为空，最长64字")
 			}
 			phone := ci.Get(r, "phone")
 			if phone != "" {
 				switch {
 				case !phonePattern.MatchString(phone):
-					ie.add(n, "手机号", "应为11位中国大陆手机号")
+					ie.Add(n, "手机号", "应为11位中国大陆手机号")
 				case seenPhone[phone] != 0:
-					ie.add(n, "手机号", "与第%d行重复", seenPhone[phone])
+					ie.Add(n, "手机号", "与第%d行重复", seenPhone[phone])
 				case taken["p:"+phone]:
-					ie.add(n, "手机号", "手机号已被其他账号使用")
+					ie.Add(n, "手机号", "手机号已被其他账号使用")
 				default:
 					seenPhone[phone] = n
 				}
@@ -411,33 +390,33 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			if code := ci.Get(r, "org_code"); code != "" {
 				org = orgs[code]
 				if org == nil {
-					ie.add(n, "所属组织编码", "组织 %s 不存在", code)
+					ie.Add(n, "所属组织编码", "组织 %s 不存在", code)
 				} else if !p.CanManageOrg(org.Path) {
-					ie.add(n, "所属组织编码", "无权向组织 %s 导入人员", code)
+					ie.Add(n, "所属组织编码", "无权向组织 %s 导入人员", code)
 					org = nil
 				}
 			} else if org == nil {
-				ie.add(n, "所属组织编码", "不能为空（未选择默认组织）")
+				ie.Add(n, "所属组织编码", "不能为空（未选择默认组织）")
 			}
 			roles, ok := parseRoles(ci.Get(r, "roles"))
 			if !ok {
-				ie.add(n, "角色", "应为 党员、培训管理员 或 组织管理员")
+				ie.Add(n, "角色", "应为 党员、培训管理员 或 组织管理员")
 			} else if org != nil {
 				for _, role := range roles {
 					if !canGrant(p, role, org.Path) {
-						ie.add(n, "角色", "无权授予角色 %s", role)
+						ie.Add(n, "角色", "无权授予角色 %s", role)
 					}
 				}
 			}
 			gender, ok := parseGender(ci.Get(r, "gender"))
 			if !ok {
-				ie.add(n, "性别", "应为 男 或 女")
+				ie.Add(n, "性别", "应为 男 或 女")
 			}
 			var dates [4]string
 			for j, key := range []string{"birth_date", "application_date", "joined_date", "full_member_date"} {
 				d, ok := normaliseDate(ci.Get(r, key))
 				if !ok {
-					ie.add(n, ci.Header(key), "日期格式应为 YYYY-MM-DD")
+					ie.Add(n, ci.Header(key), "日期格式应为 YYYY-MM-DD")
 				}
 				dates[j] = d
 			}
@@ -446,18 +425,18 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 				h := uc.ids.Hash(nid)
 				switch {
 				case !ValidNationalID(nid):
-					ie.add(n, "身份证号", "身份证号码无效（18位，校验位不符）")
+					ie.Add(n, "身份证号", "身份证号码无效（18位，校验位不符）")
 				case seenID[h] != 0:
-					ie.add(n, "身份证号", "与第%d行重复", seenID[h])
+					ie.Add(n, "身份证号", "与第%d行重复", seenID[h])
 				case taken["n:"+h]:
-					ie.add(n, "身份证号", "该身份证号已登记")
+					ie.Add(n, "身份证号", "该身份证号已登记")
 				default:
 					seenID[h] = n
 				}
 			}
 			stage, ok := stageNames[ci.Get(r, "stage")]
 			if !ok {
-				ie.add(n, "发展阶段", "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员")
+				ie.Add(n, "发展阶段", "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员")
 			}
 			if ie.Total > errsBefore || dryRun {
 				continue
@@ -471,7 +450,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			}, org, hash, true)
 			if err != nil {
 				if fe, ok := err.(*FieldError); ok {
-					ie.add(n, fe.Field, "%s", fe.Reason)
+					ie.Add(n, fe.Field, "%s", fe.Reason)
 					continue
 				}
 				return err

@@ -137,44 +137,44 @@ func TestImportOrgsRejectsInvalidFiles(t *testing.T) {
 	}{
 		{"one bad type among valid rows", "admin", []string{orgHeader,
 			"N1,一,党委,A", "N2,二,党小组,N1", "N3,三,党支部,N1"},
-			[]RowError{{3, "组织类型", "应为 党委、党总支 或 党支部"}}},
+			[]RowError{{Row: 3, Column: "组织类型", Reason: "应为 党委、党总支 或 党支部"}}},
 		{"empty and malformed codes", "admin", []string{orgHeader,
 			",一,党委,A", "a b,二,党委,A", "编码,三,党委,A", strings.Repeat("x", 65) + ",四,党委,A"},
 			[]RowError{
-				{2, "组织编码", "不能为空"},
-				{3, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位"},
-				{4, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位"},
-				{5, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位"},
+				{Row: 2, Column: "组织编码", Reason: "不能为空"},
+				{Row: 3, Column: "组织编码", Reason: "只能包含字母、数字、下划线或短横线，最长64位"},
+				{Row: 4, Column: "组织编码", Reason: "只能包含字母、数字、下划线或短横线，最长64位"},
+				{Row: 5, Column: "组织编码", Reason: "只能包含字母、数字、下划线或短横线，最长64位"},
 			}},
 		{"names", "admin", []string{orgHeader, "N1,,党委,A", "N2," + long + ",党委,A"},
-			[]RowError{{2, "组织名称", "不能为空"}, {3, "组织名称", "最长100字"}}},
+			[]RowError{{Row: 2, Column: "组织名称", Reason: "不能为空"}, {Row: 3, Column: "组织名称", Reason: "最长100字"}}},
 		{"duplicate code in file", "admin", []string{orgHeader, "N1,一,党委,A", "N2,二,党委,A", "N1,三,党委,A"},
-			[]RowError{{4, "组织编码", "与第2行重复"}}},
+			[]RowError{{Row: 4, Column: "组织编码", Reason: "与第2行重复"}}},
 		{"code already exists", "admin", []string{orgHeader, "A1,一,党委,A"},
-			[]RowError{{2, "组织编码", "组织编码 A1 已存在"}}},
+			[]RowError{{Row: 2, Column: "组织编码", Reason: "组织编码 A1 已存在"}}},
 		{"unknown parent", "admin", []string{orgHeader, "N1,一,党委,NOPE"},
-			[]RowError{{2, "上级组织编码", "上级组织 NOPE 不存在"}}},
+			[]RowError{{Row: 2, Column: "上级组织编码", Reason: "上级组织 NOPE 不存在"}}},
 		{"branch under existing branch", "admin", []string{orgHeader, "N1,一,党支部,A2"},
-			[]RowError{{2, "组织类型", "党支部下不能设立党支部"}}},
+			[]RowError{{Row: 2, Column: "组织类型", Reason: "党支部下不能设立党支部"}}},
 		{"committee under in-file general branch", "admin", []string{orgHeader, "N2,二,党委,N1", "N1,一,党总支,A"},
-			[]RowError{{2, "组织类型", "党总支下不能设立党委"}}},
+			[]RowError{{Row: 2, Column: "组织类型", Reason: "党总支下不能设立党委"}}},
 		{"two-org cycle", "admin", []string{orgHeader, "X,一,党委,Y", "Y,二,党委,X"},
-			[]RowError{{2, "上级组织编码", "上级关系存在循环"}, {3, "上级组织编码", "上级关系存在循环"}}},
+			[]RowError{{Row: 2, Column: "上级组织编码", Reason: "上级关系存在循环"}, {Row: 3, Column: "上级组织编码", Reason: "上级关系存在循环"}}},
 		{"self parent", "admin", []string{orgHeader, "X,一,党委,X"},
-			[]RowError{{2, "上级组织编码", "上级关系存在循环"}}},
+			[]RowError{{Row: 2, Column: "上级组织编码", Reason: "上级关系存在循环"}}},
 		{"three-org cycle next to a valid chain", "admin", []string{orgHeader,
 			"OK1,一,党委,A", "X,二,党委,Z", "Y,三,党委,X", "Z,四,党委,Y", "OK2,五,党支部,OK1"},
-			[]RowError{{3, "上级组织编码", "上级关系存在循环"}, {4, "上级组织编码", "上级关系存在循环"}, {5, "上级组织编码", "上级关系存在循环"}}},
+			[]RowError{{Row: 3, Column: "上级组织编码", Reason: "上级关系存在循环"}, {Row: 4, Column: "上级组织编码", Reason: "上级关系存在循环"}, {Row: 5, Column: "上级组织编码", Reason: "上级关系存在循环"}}},
 		{"staff cannot import roots", "staffA", []string{orgHeader, "N1,一,党委,"},
-			[]RowError{{2, "上级组织编码", "只有系统管理员可以创建顶级组织"}}},
+			[]RowError{{Row: 2, Column: "上级组织编码", Reason: "只有系统管理员可以创建顶级组织"}}},
 		{"staff cannot import under sibling", "staffA", []string{orgHeader, "N1,一,党委,A", "N2,二,党委,B"},
-			[]RowError{{3, "上级组织编码", "无权在组织 B 下创建下级组织"}}},
+			[]RowError{{Row: 3, Column: "上级组织编码", Reason: "无权在组织 B 下创建下级组织"}}},
 		{"staff cannot import under parent", "staffA1", []string{orgHeader, "N1,一,党支部,A"},
-			[]RowError{{2, "上级组织编码", "无权在组织 A 下创建下级组织"}}},
+			[]RowError{{Row: 2, Column: "上级组织编码", Reason: "无权在组织 A 下创建下级组织"}}},
 		{"missing required column", "admin", []string{"组织编码,组织名称,上级组织编码", "N1,一,A"},
-			[]RowError{{1, "组织类型", "缺少必填列“组织类型”"}}},
+			[]RowError{{Row: 1, Column: "组织类型", Reason: "缺少必填列“组织类型”"}}},
 		{"missing every required column", "admin", []string{"上级组织编码,备注", "A,x"},
-			[]RowError{{1, "组织编码", "缺少必填列“组织编码”"}, {1, "组织名称", "缺少必填列“组织名称”"}, {1, "组织类型", "缺少必填列“组织类型”"}}},
+			[]RowError{{Row: 1, Column: "组织编码", Reason: "缺少必填列“组织编码”"}, {Row: 1, Column: "组织名称", Reason: "缺少必填列“组织名称”"}, {Row: 1, Column: "组织类型", Reason: "缺少必填列“组织类型”"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,17 +251,17 @@ func TestImportOrgsAllOrNothingOnRepoFailure(t *testing.T) {
 func TestImportOrgsCapsReportedErrors(t *testing.T) {
 	e := newTestEnv(t)
 	lines := []string{orgHeader}
-	n := MaxReportedErrors + 200
+	n := sheet.MaxReportedErrors + 200
 	for i := range n {
 		lines = append(lines, fmt.Sprintf("C%d,名称,坏类型,A", i))
 	}
 	_, err := e.orgUC.ImportOrgs(e.as("admin"), csvTable(t, lines...), false)
 	ie := importErrorOf(t, err)
-	if ie.Total != n || len(ie.Errors) != MaxReportedErrors {
-		t.Fatalf("Total %d, reported %d; want %d, %d", ie.Total, len(ie.Errors), n, MaxReportedErrors)
+	if ie.Total != n || len(ie.Errors) != sheet.MaxReportedErrors {
+		t.Fatalf("Total %d, reported %d; want %d, %d", ie.Total, len(ie.Errors), n, sheet.MaxReportedErrors)
 	}
-	if last := ie.Errors[len(ie.Errors)-1]; last.Row != MaxReportedErrors+1 {
-		t.Errorf("last reported row = %d, want %d (first errors kept)", last.Row, MaxReportedErrors+1)
+	if last := ie.Errors[len(ie.Errors)-1]; last.Row != sheet.MaxReportedErrors+1 {
+		t.Errorf("last reported row = %d, want %d (first errors kept)", last.Row, sheet.MaxReportedErrors+1)
 	}
 }
 
@@ -413,44 +413,44 @@ func TestImportMembersRejectsInvalidFiles(t *testing.T) {
 	}{
 		{"one bad row among valid rows", nil, "A", []string{shortMemberHeader,
 			"u1,甲,13800138000,,,,,,,", "u2,乙,1380013800,,,,,,,", "u3,丙,,,,,,,,"},
-			[]RowError{{3, "手机号", "应为11位中国大陆手机号"}}},
+			[]RowError{{Row: 3, Column: "手机号", Reason: "应为11位中国大陆手机号"}}},
 		{"bad usernames", nil, "A", []string{shortMemberHeader, "a,甲,,,,,,,,", "张三,乙,,,,,,,,", ",丙,,,,,,,,", "a b,丁,,,,,,,,"},
 			[]RowError{
-				{2, "用户名", "应为2-64位字母、数字或 _ . @ -"}, {3, "用户名", "应为2-64位字母、数字或 _ . @ -"},
-				{4, "用户名", "应为2-64位字母、数字或 _ . @ -"}, {5, "用户名", "应为2-64位字母、数字或 _ . @ -"},
+				{Row: 2, Column: "用户名", Reason: "应为2-64位字母、数字或 _ . @ -"}, {Row: 3, Column: "用户名", Reason: "应为2-64位字母、数字或 _ . @ -"},
+				{Row: 4, Column: "用户名", Reason: "应为2-64位字母、数字或 _ . @ -"}, {Row: 5, Column: "用户名", Reason: "应为2-64位字母、数字或 _ . @ -"},
 			}},
 		{"missing and long display name", nil, "A", []string{shortMemberHeader, "u1,,,,,,,,,", "u2," + strings.Repeat("名", 65) + ",,,,,,,,"},
-			[]RowError{{2, "姓名", "不能为空，最长64字"}, {3, "姓名", "不能为空，最长64字"}}},
+			[]RowError{{Row: 2, Column: "姓名", Reason: "不能为空，最长64字"}, {Row: 3, Column: "姓名", Reason: "不能为空，最长64字"}}},
 		{"duplicate username in file, any case", nil, "A", []string{shortMemberHeader, "zhangsan,甲,,,,,,,,", "u2,乙,,,,,,,,", "ZhangSan,丙,,,,,,,,"},
-			[]RowError{{4, "用户名", "与第2行重复"}}},
+			[]RowError{{Row: 4, Column: "用户名", Reason: "与第2行重复"}}},
 		{"duplicate phone in file", nil, "A", []string{shortMemberHeader, "u1,甲,13800138000,,,,,,,", "u2,乙,13800138000,,,,,,,"},
-			[]RowError{{3, "手机号", "与第2行重复"}}},
+			[]RowError{{Row: 3, Column: "手机号", Reason: "与第2行重复"}}},
 		{"duplicate national ID in file, x and X", nil, "A", []string{shortMemberHeader,
 			"u1,甲,,,,,,11010519491231002X,,", "u2,乙,,,,,,11010519491231002x,,"},
-			[]RowError{{3, "身份证号", "与第2行重复"}}},
+			[]RowError{{Row: 3, Column: "身份证号", Reason: "与第2行重复"}}},
 		{"username taken, any case", nil, "A", []string{shortMemberHeader, "STAFFA,甲,,,,,,,,"},
-			[]RowError{{2, "用户名", "用户名 STAFFA 已存在"}}},
+			[]RowError{{Row: 2, Column: "用户名", Reason: "用户名 STAFFA 已存在"}}},
 		{"phone taken", nil, "A", []string{shortMemberHeader, "u1,甲,13900000001,,,,,,,"},
-			[]RowError{{2, "手机号", "手机号已被其他账号使用"}}},
+			[]RowError{{Row: 2, Column: "手机号", Reason: "手机号已被其他账号使用"}}},
 		{"national ID registered", withID, "A", []string{shortMemberHeader, "u1,甲,,,,,,440308199001010017,,"},
-			[]RowError{{2, "身份证号", "该身份证号已登记"}}},
+			[]RowError{{Row: 2, Column: "身份证号", Reason: "该身份证号已登记"}}},
 		{"invalid national ID", nil, "A", []string{shortMemberHeader, "u1,甲,,,,,,110105194902310026,,", "u2,乙,,,,,,11010519491231002,,"},
-			[]RowError{{2, "身份证号", "身份证号码无效（18位，校验位不符）"}, {3, "身份证号", "身份证号码无效（18位，校验位不符）"}}},
+			[]RowError{{Row: 2, Column: "身份证号", Reason: "身份证号码无效（18位，校验位不符）"}, {Row: 3, Column: "身份证号", Reason: "身份证号码无效（18位，校验位不符）"}}},
 		{"org codes", nil, "", []string{shortMemberHeader, "u1,甲,,NOPE,,,,,,", "u2,乙,,B,,,,,,", "u3,丙,,,,,,,,", "u4,丁,,ROOT,,,,,,"},
 			[]RowError{
-				{2, "所属组织编码", "组织 NOPE 不存在"}, {3, "所属组织编码", "无权向组织 B 导入人员"},
-				{4, "所属组织编码", "不能为空（未选择默认组织）"}, {5, "所属组织编码", "无权向组织 ROOT 导入人员"},
+				{Row: 2, Column: "所属组织编码", Reason: "组织 NOPE 不存在"}, {Row: 3, Column: "所属组织编码", Reason: "无权向组织 B 导入人员"},
+				{Row: 4, Column: "所属组织编码", Reason: "不能为空（未选择默认组织）"}, {Row: 5, Column: "所属组织编码", Reason: "无权向组织 ROOT 导入人员"},
 			}},
 		{"roles", nil, "A", []string{shortMemberHeader, "u1,甲,,,组织管理员,,,,,", "u2,乙,,,书记,,,,,", "u3,丙,,A1,staff,,,,,"},
-			[]RowError{{2, "角色", "无权授予角色 staff"}, {3, "角色", "应为 党员、培训管理员 或 组织管理员"}}},
+			[]RowError{{Row: 2, Column: "角色", Reason: "无权授予角色 staff"}, {Row: 3, Column: "角色", Reason: "应为 党员、培训管理员 或 组织管理员"}}},
 		{"gender, dates and stage", nil, "A", []string{shortMemberHeader, "u1,甲,,,,未知,2001-13-01,,1/7/2001,领导"},
 			[]RowError{
-				{2, "性别", "应为 男 或 女"}, {2, "出生日期", "日期格式应为 YYYY-MM-DD"},
-				{2, "入党日期", "日期格式应为 YYYY-MM-DD"},
-				{2, "发展阶段", "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员"},
+				{Row: 2, Column: "性别", Reason: "应为 男 或 女"}, {Row: 2, Column: "出生日期", Reason: "日期格式应为 YYYY-MM-DD"},
+				{Row: 2, Column: "入党日期", Reason: "日期格式应为 YYYY-MM-DD"},
+				{Row: 2, Column: "发展阶段", Reason: "应为 入党申请人、入党积极分子、发展对象、预备党员 或 正式党员"},
 			}},
 		{"missing required columns", nil, "A", []string{"手机号,角色", "13800138000,党员"},
-			[]RowError{{1, "用户名", "缺少必填列“用户名”"}, {1, "姓名", "缺少必填列“姓名”"}}},
+			[]RowError{{Row: 1, Column: "用户名", Reason: "缺少必填列“用户名”"}, {Row: 1, Column: "姓名", Reason: "缺少必填列“姓名”"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

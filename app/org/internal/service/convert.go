@@ -1,20 +1,10 @@
 package service
 
 import (
-	"google.golang.org/protobuf/encoding/protojson"
-
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/pkg/auth"
 )
-
-func encodeRowErrors(rows []*v1.RowError) (string, error) {
-	b, err := protojson.Marshal(&v1.ImportErrorReport{Errors: rows})
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
 
 var orgTypeToAPI = map[biz.OrgType]v1.OrgType{
 	biz.OrgCommittee: v1.OrgType_COMMITTEE, biz.OrgGeneralBranch: v1.OrgType_GENERAL_BRANCH, biz.OrgBranch: v1.OrgType_BRANCH,

@@ -68,22 +68,7 @@ func toAPIError(err error) error {
 }
 
 func importError(ie *biz.ImportError) error {
-	rows := make([]*v1.RowError, len(ie.Errors))
-	for i, e := range ie.Errors {
-		rows[i] = &v1.RowError{Row: int32(e.Row), Column: e.Column, Reason: e.Reason}
-	}
-	report, _ := encodeRowErrors(rows)
-	msg := "导入文件有错误，未导入任何数据"
-	if len(ie.Errors) > 0 {
-		first := ie.Errors[0]
-		msg += "：第" + strconv.Itoa(first.Row) + "行“" + first.Column + "”" + first.Reason
-		if ie.Total > 1 {
-			msg += "，共 " + strconv.Itoa(ie.Total) + " 处错误"
-		}
-	}
-	return v1.ErrorImportInvalid("%s", msg).WithMetadata(map[string]string{
-		"errors": report, "error_count": strconv.Itoa(ie.Total),
-	})
+	return v1.ErrorImportInvalid("%s", ie.Message()).WithMetadata(ie.Metadata())
 }
 
 func ts(t time.Time) string {

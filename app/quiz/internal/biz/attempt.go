@@ -503,15 +503,8 @@ func (uc *Usecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, 
 	if err != nil {
 		return nil, err
 	}
-	e, err := uc.exams.GetExam(ctx, examID)
-	if err != nil {
+	if _, err := uc.managedExam(ctx, p, examID, "无权查看他人答卷"); err != nil {
 		return nil, err
-	}
-	if !canManage(p, e.OrgPath) {
-		if targeted(p, e) {
-			return nil, deny("无权查看他人答卷")
-		}
-		return nil, ErrNotFound
 	}
 	return uc.attempts.ListAttempts(ctx, examID, 0)
 }

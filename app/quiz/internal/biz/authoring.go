@@ -388,6 +388,22 @@ func targeted(p *auth.Principal, e *Exam) bool {
 	return slices.Contains(e.TargetUserIDs, p.UserID)
 }
 
+// managedExam loads an exam for an action only its managers may take. A targeted member gets a
+// denial with msg; anyone else learns nothing (ErrNotFound).
+func (uc *Usecase) managedExam(ctx context.Context, p *auth.Principal, examID int64, msg string) (*Exam, error) {
+	e, err := uc.exams.GetExam(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(p, e.OrgPath) {
+		if targeted(p, e) {
+			return nil, deny(msg)
+		}
+		return nil, ErrNotFound
+	}
+	return e, nil
+}
+
 // GetExam returns an exam to its managers and its targets.
 func (uc *Usecase) GetExam(ctx context.Context, id int64) (*Exam, error) {
 	p, err := auth.Require(ctx)

@@ -13,27 +13,11 @@ import (
 	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
-// RowError is one problem in an import file; the header is row 1.
-type RowError struct {
-	Row    int
-	Column string
-	Reason string
-}
-
-// ImportError is returned when an import file has invalid rows; nothing was written.
-type ImportError struct {
-	Errors []RowError
-	Total  int
-}
-
-func (e *ImportError) Error() string { return fmt.Sprintf("import has %d invalid cells", e.Total) }
-
-func (e *ImportError) add(row int, column, reason string, args ...any) {
-	e.Total++
-	if len(e.Errors) < 1000 {
-		e.Errors = append(e.Errors, RowError{Row: row, Column: column, Reason: fmt.Sprintf(reason, args...)})
-	}
-}
+// RowError and ImportError are the shared row report of imports (pkg/sheet).
+type (
+	RowError    = sheet.RowError
+	ImportError = sheet.ImportError
+)
 
 // ImportResult says what an import did (or would do, for a dry run).
 type ImportResult struct {
@@ -84,7 +68,7 @@ func questionFromRow(ci sheet.Columns, row []string, n int, bankID int64, ie *Im
 	q := &Question{BankID: bankID, StemHTML: ci.Get(row, "stem"), Explanation: ci.Get(row, "explanation"), Points: 1, Difficulty: 3}
 	typ, ok := typeNames[strings.ToLower(ci.Get(row, "type"))]
 	if !ok {
-		ie.add(n, ci.Header("type"), "应为 单选、多选、判断、填空 或 简答")
+		ie.Add(n, ci.Header("type"), "应为 单选、多选、判断、填空 或 简答")
 	}
 	q.Type = typ
 	answer := ci.Get(row, "answer")
@@ -105,7 +89,7 @@ func questionFromRow(ci sheet.Columns, row []string, n int, bankID int64, ie *Im
 		case "错", "错误", "否", "false", "f", "×":
 			q.AnswerKeys = []string{"false"}
 		default:
-			ie.add(n, ci.Header("answer"), "判断题答案应为 对 或 错")
+			ie.Add(n, ci.Header("answer"), "判断题答案应为 对 或 错")
 		}
 	case FillBlank:
 		for _, blank := range strings.FieldsFunc(answer, func(r rune) bool { return r == ';' || r == '；' }) {
@@ -117,14 +101,14 @@ func questionFromRow(ci sheet.Columns, row []string, n int, bankID int64, ie *Im
 	if d := ci.Get(row, "difficulty"); d != "" {
 		v, err := strconv.Atoi(d)
 		if err != nil || v < 1 || v > 5 {
-			ie.add(n, ci.Header("difficulty"), "难度应为 1 到 5 的整数")
+			ie.Add(n, ci.Header("difficulty"), "难度应为 1 到 5 的整数")
 		}
 		q.Difficulty = v
 	}
 	if p := ci.Get(row, "points"); p != "" {
 		v, err := strconv.ParseFloat(p, 64)
 		if err != nil || v <= 0 || v > 100 {
-			ie.add(n, ci.Header("points"), "分值应为 0 到 100 之间的数")
+			ie.Add(n, ci.Header("points"), "分值应为 0 到 100 之间的数")
 		}
 		q.Points = v
 	}
@@ -153,7 +137,7 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 	ie := &ImportError{}
 	ci, missing := sheet.Resolve(t.Header, questionColumns)
 	for _, h := range missing {
-		ie.add(1, h, "缺少必填列“%s”", h)
+		ie.Add(1, h, "缺少必填列“%s”", h)
 	}
 	if ie.Total > 0 {
 		return nil, ie
@@ -171,7 +155,7 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 				if col == "" {
 					col = "type"
 				}
-				ie.add(n, ci.Header(col), "%s", fe.Reason)
+				ie.Add(n, ci.Header(col), "%s", fe.Reason)
 				continue
 			}
 			return nil, err

@@ -29,15 +29,9 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 	if reason == "" {
 		return nil, Invalid("reason", "请说明重新评分的原因（如更正了哪道题的答案）")
 	}
-	e, err := uc.exams.GetExam(ctx, examID)
+	e, err := uc.managedExam(ctx, p, examID, "无权重新评分")
 	if err != nil {
 		return nil, err
-	}
-	if !canManage(p, e.OrgPath) {
-		if targeted(p, e) {
-			return nil, deny("无权重新评分")
-		}
-		return nil, ErrNotFound
 	}
 	res := &RegradeResult{}
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -116,15 +110,8 @@ func (uc *Usecase) Regrades(ctx context.Context, examID int64) ([]*RegradeLog, e
 	if err != nil {
 		return nil, err
 	}
-	e, err := uc.exams.GetExam(ctx, examID)
-	if err != nil {
+	if _, err := uc.managedExam(ctx, p, examID, "无权查看重新评分记录"); err != nil {
 		return nil, err
-	}
-	if !canManage(p, e.OrgPath) {
-		if targeted(p, e) {
-			return nil, deny("无权查看重新评分记录")
-		}
-		return nil, ErrNotFound
 	}
 	return uc.regrades.List(ctx, examID)
 }

@@ -80,23 +80,24 @@ type QuestionStat struct {
 // ExamStats returns the statistics of an exam to its managers. A targeted member is denied; to
 // anyone else the exam does not exist.
 func (uc *Usecase) ExamStats(ctx context.Context, examID int64) (*Stats, error) {
+	st, _, _, err := uc.examStats(ctx, examID)
+	return st, err
+}
+
+// examStats computes the statistics and also returns the exam and its attempts (the export
+// needs all three; one load each).
+func (uc *Usecase) examStats(ctx context.Context, examID int64) (*Stats, *Exam, []*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	e, err := uc.exams.GetExam(ctx, examID)
+	e, err := uc.managedExam(ctx, p, examID, "无权查看考试统计")
 	if err != nil {
-		return nil, err
-	}
-	if !canManage(p, e.OrgPath) {
-		if targeted(p, e) {
-			return nil, deny("无权查看考试统计")
-		}
-		return nil, ErrNotFound
+		return nil, nil, nil, err
 	}
 	attempts, err := uc.attempts.ListAttempts(ctx, examID, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	st := &Stats{ExamID: e.ID, Attempts: len(attempts), MaxScore: e.TotalPoints, Distribution: make([]Bucket, 10)}
 	for i := range st.Distribution {
@@ -153,9 +154,9 @@ func (uc *Usecase) ExamStats(ctx context.Context, examID int64) (*Stats, error) 
 
 	st.Questions, err = uc.questionStats(ctx, e, graded)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	return st, nil
+	return st, e, attempts, nil
 }
 
 // finallyGraded reports whether an attempt is graded with a final score.

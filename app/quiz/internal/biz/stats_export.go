@@ -11,15 +11,7 @@ import (
 // ExportStats writes an exam's statistics as an .xlsx workbook for its managers: a summary sheet,
 // the score distribution, pass rates by org, per-question statistics and every attempt.
 func (uc *Usecase) ExportStats(ctx context.Context, examID int64) (string, []byte, error) {
-	st, err := uc.ExamStats(ctx, examID)
-	if err != nil {
-		return "", nil, err
-	}
-	attempts, err := uc.ListAttempts(ctx, examID) // same permission as the statistics
-	if err != nil {
-		return "", nil, err
-	}
-	e, err := uc.exams.GetExam(ctx, examID)
+	st, e, attempts, err := uc.examStats(ctx, examID)
 	if err != nil {
 		return "", nil, err
 	}

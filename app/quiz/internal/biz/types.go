@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"time"
 )
 
@@ -19,22 +20,16 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
-// FieldError is bad input naming the field; Reason is user-facing Chinese.
-type FieldError struct{ Field, Reason string }
+// FieldError is bad input naming the field (shared with every service).
+type FieldError = bizerr.FieldError
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+// PermissionError is a denial with a user-facing message (shared with every service).
+type PermissionError = bizerr.PermissionError
 
 // Invalid returns a FieldError.
-func Invalid(field, reason string, args ...any) error {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(reason, args...)}
-}
+var Invalid = bizerr.Invalid
 
-// PermissionError is a denial with a user-facing message.
-type PermissionError struct{ Msg string }
-
-func (e *PermissionError) Error() string { return "permission denied: " + e.Msg }
-
-func deny(msg string) error { return &PermissionError{Msg: msg} }
+var deny = bizerr.Deny
 
 // ClosedError means the exam or attempt does not accept this action now; Exam tells which.
 type ClosedError struct {

@@ -12,7 +12,6 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/hibiken/asynq"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
@@ -63,16 +62,7 @@ func toAPIError(err error) error {
 }
 
 func importError(ie *biz.ImportError) error {
-	rep := &v1.ImportErrorReport{}
-	for _, e := range ie.Errors {
-		rep.Errors = append(rep.Errors, &v1.RowError{Row: int32(e.Row), Column: e.Column, Reason: e.Reason})
-	}
-	b, _ := protojson.Marshal(rep)
-	msg := "导入文件有错误，未导入任何题目"
-	if len(ie.Errors) > 0 {
-		msg += fmt.Sprintf("：第%d行“%s”%s，共 %d 处错误", ie.Errors[0].Row, ie.Errors[0].Column, ie.Errors[0].Reason, ie.Total)
-	}
-	return v1.ErrorImportInvalid("%s", msg).WithMetadata(map[string]string{"errors": string(b), "error_count": fmt.Sprint(ie.Total)})
+	return v1.ErrorImportInvalid("%s", ie.Message()).WithMetadata(ie.Metadata())
 }
 
 func ts(t time.Time) string {
