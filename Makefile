@@ -4,8 +4,8 @@ GO    ?= go
 BIN   := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 PROTO_SERVICES := org course quiz
-PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto))
-ENT_DIRS       := $(wildcard app/*/internal/data/ent)
+PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
+ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent
 
 .PHONY: help run build test test-go api api-check generate generate-check lint fuzz bench deps clean
 
@@ -52,6 +52,7 @@ $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $
 	$(GO) build -o $(TOOLS)/protoc-gen-go-errors ./cmd/protoc-gen-go-errors
 
 api: $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $(TOOLS)/protoc-gen-go-http $(TOOLS)/protoc-gen-go-errors ## regenerate Go, gRPC, Kratos HTTP/errors code and OpenAPI from api/**/*.proto
+	@echo "protoc api/events/v1"; PATH=$(TOOLS):$$PATH protoc -I third_party -I . --go_out=paths=source_relative:. api/events/v1/*.proto
 	@for s in $(PROTO_SERVICES); do \
 	  echo "protoc api/$$s/v1"; \
 	  PATH=$(TOOLS):$$PATH protoc -I third_party -I . \

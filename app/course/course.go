@@ -11,6 +11,7 @@ import (
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
+	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course/internal/biz"
 	"github.com/vanguard/vanguard/app/course/internal/data"
@@ -18,8 +19,12 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/service"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
+
+// Name is the service's name: its event producer name and service-credential name.
+const Name = "course"
 
 // Queue is the Asynq queue of the course service.
 const Queue = data.Queue
@@ -38,6 +43,9 @@ type Config struct {
 	// Orgs is the org service's gRPC client; its connection must use auth.Forward().
 	Orgs  orgv1.OrgsClient
 	Media MediaConfig
+	// Events routes the course service's events to their subscribers; Outbox tunes the relay.
+	Events outbox.Routes
+	Outbox outbox.Config
 }
 
 // Validate reports the first missing setting.
@@ -62,6 +70,8 @@ type Module struct {
 	tasks   *service.MediaTasks
 	media   *biz.MediaUsecase
 	log     *log.Helper
+	outbox  *outbox.Outbox
+	relay   *outbox.Relay
 }
 
 // New opens the database and wires the service.
@@ -73,9 +83,14 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("course: %w", err)
 	}
+	ob, err := outbox.New(Name, d.OutboxDB(), cfg.Events, cfg.Tasks, clk, cfg.Outbox)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("course: %w", err)
+	}
 	repo := data.NewCourseRepo(d)
 	orgs := data.NewOrgDirectory(cfg.Orgs)
-	courses := biz.NewCourseUsecase(repo, data.NewAssignmentRepo(d), orgs, d, clk)
+	courses := biz.NewCourseUsecase(repo, data.NewAssignmentRepo(d), orgs, data.NewPublisher(ob), d, clk)
 	media := biz.NewMediaUsecase(cfg.Media, courses, repo, data.NewUploadRepo(d), cfg.Store, data.NewTaskQueue(cfg.Tasks), d)
 	plans := biz.NewPlanUsecase(data.NewPlanRepo(d), repo, orgs, clk)
 	return &Module{
@@ -84,6 +99,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		tasks:   service.NewMediaTasks(media),
 		media:   media,
 		log:     log.NewHelper(log.With(logger, "module", "course")),
+		outbox:  ob,
+		relay:   outbox.NewRelay(ob, logger),
 	}, nil
 }
 
@@ -96,14 +113,33 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 // RegisterHTTP mounts the course API.
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.service) }
 
-// RegisterGRPC mounts the course API.
-func (m *Module) RegisterGRPC(srv *kgrpc.Server) { server.RegisterGRPC(srv, m.service) }
+// RegisterGRPC mounts the course API and the service-only Events API (event acknowledgements).
+func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
+	server.RegisterGRPC(srv, m.service)
+	coursev1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
+}
+
+// ServiceOperations are the operations only service credentials may call.
+var ServiceOperations = []string{coursev1.Events_AckEvents_FullMethodName}
+
+// ServiceOperations are the operations only service credentials may call.
+func (m *Module) ServiceOperations() []string { return ServiceOperations }
+
+// Relay is the outbox relay loop; every process that runs the module runs it.
+func (m *Module) Relay() *outbox.Relay { return m.relay }
+
+// Outbox is the course service's event outbox (tests inspect it).
+func (m *Module) Outbox() *outbox.Outbox { return m.outbox }
 
 // RegisterTasks registers the task handlers on the Asynq transport server.
 func (m *Module) RegisterTasks(srv *queue.Server) { server.RegisterTasks(srv, m.tasks) }
 
-// Reconcile is one reconciler pass: re-enqueue media still processing, abort expired uploads.
-func (m *Module) Reconcile(ctx context.Context) error { return m.media.Reconcile(ctx) }
+// Reconcile is one reconciler pass: re-enqueue media still processing, abort expired uploads,
+// and the outbox relay's safety net (events a crash left between commit and relay).
+func (m *Module) Reconcile(ctx context.Context) error {
+	_, err := m.outbox.Drain(ctx)
+	return errors.Join(m.media.Reconcile(ctx), err)
+}
 
 // Close closes the database.
 func (m *Module) Close() error { return m.data.Close() }

@@ -38,6 +38,9 @@ type Config struct {
 	FailureWindow    time.Duration `json:"failure_window"`
 	// Argon2 sets password hashing cost; zero means secret.DefaultArgon2.
 	Argon2 secret.Argon2Params `json:"argon2"`
+	// ServiceKey (32 bytes) derives each service's secret for service credentials
+	// (auth.ServiceSecret); without it org issues no service tokens.
+	ServiceKey []byte `json:"-"`
 }
 
 // Validate reports the first missing or bad setting.
@@ -51,6 +54,8 @@ func (c *Config) Validate() error {
 		return errors.New("org config: signing key is required (VANGUARD_JWT_PRIVATE_KEY or key file)")
 	case len(c.IDKey) != 32:
 		return errors.New("org config: id encryption key must be 32 bytes (VANGUARD_ID_KEY)")
+	case len(c.ServiceKey) != 0 && len(c.ServiceKey) != 32:
+		return errors.New("org config: service key must be 32 bytes (VANGUARD_SERVICE_KEY)")
 	}
 	return nil
 }
@@ -60,6 +65,7 @@ type Module struct {
 	data     *data.Data
 	services *server.Services
 	accounts *biz.AccountUsecase
+	sessions *biz.AuthUsecase
 	signer   *auth.Signer
 	log      *log.Helper
 }
@@ -106,7 +112,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		return nil, err
 	}
 	accountUC := biz.NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, d)
-	authSvc, err := service.NewAuthService(authUC, signer, clk)
+	authSvc, err := service.NewAuthService(authUC, signer, cfg.ServiceKey, clk, logger)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -119,6 +125,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Accounts: service.NewAccountService(accountUC),
 		},
 		accounts: accountUC,
+		sessions: authUC,
 		signer:   signer,
 		log:      log.NewHelper(log.With(logger, "module", "org")),
 	}, nil

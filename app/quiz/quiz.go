@@ -12,16 +12,22 @@ import (
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data"
 	"github.com/vanguard/vanguard/app/quiz/internal/server"
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
+	"github.com/vanguard/vanguard/app/quiz/internal/task"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
+// Name is the service's name: its event producer name and service-credential name.
+const Name = "quiz"
+
 // Queue is the Asynq queue of the quiz service.
-const Queue = data.Queue
+const Queue = task.Queue
 
 // Config configures the quiz service.
 type Config struct {
@@ -32,6 +38,10 @@ type Config struct {
 	// auth.Forward().
 	Orgs     orgv1.OrgsClient
 	Accounts orgv1.AccountsClient
+	// Events routes quiz's events (attempt.graded, question.changed) to their subscribers;
+	// Outbox tunes the relay.
+	Events outbox.Routes
+	Outbox outbox.Config
 }
 
 // Module is a wired quiz service.
@@ -40,6 +50,8 @@ type Module struct {
 	uc      *biz.Usecase
 	service *service.QuizService
 	tasks   *service.Tasks
+	outbox  *outbox.Outbox
+	relay   *outbox.Relay
 }
 
 // New opens the database and wires the service.
@@ -51,9 +63,15 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
-	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewOutboxRepo(d), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
+	ob, err := outbox.New(Name, d.OutboxDB(), cfg.Events, cfg.Tasks, clk, cfg.Outbox)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("quiz: %w", err)
+	}
+	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewPublisher(ob), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
 		data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), data.NewTaskQueue(cfg.Tasks), d, clk)
-	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc)}, nil
+	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc),
+		outbox: ob, relay: outbox.NewRelay(ob, logger)}, nil
 }
 
 // Migrate creates or upgrades the schema.
@@ -65,14 +83,33 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 // RegisterHTTP mounts the quiz API.
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.service) }
 
-// RegisterGRPC mounts the quiz API.
-func (m *Module) RegisterGRPC(srv *kgrpc.Server) { server.RegisterGRPC(srv, m.service) }
+// RegisterGRPC mounts the quiz API and the service-only Events API (event acknowledgements).
+func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
+	server.RegisterGRPC(srv, m.service)
+	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
+}
+
+// ServiceOperations are the operations only service credentials may call.
+var ServiceOperations = []string{quizv1.Events_AckEvents_FullMethodName}
+
+// ServiceOperations are the operations only service credentials may call.
+func (m *Module) ServiceOperations() []string { return ServiceOperations }
+
+// Relay is the outbox relay loop; every process that runs the module runs it.
+func (m *Module) Relay() *outbox.Relay { return m.relay }
+
+// Outbox is quiz's event outbox (tests and benchmarks inspect it).
+func (m *Module) Outbox() *outbox.Outbox { return m.outbox }
 
 // RegisterTasks registers the task handlers.
 func (m *Module) RegisterTasks(srv *queue.Server) { server.RegisterTasks(srv, m.tasks) }
 
-// Reconcile is one reconciler pass (overdue attempts, ungraded attempts, outbox relay).
-func (m *Module) Reconcile(ctx context.Context) error { return m.uc.Reconcile(ctx) }
+// Reconcile is one reconciler pass: overdue attempts, ungraded attempts, and the outbox relay's
+// safety net (events a crash left between commit and relay).
+func (m *Module) Reconcile(ctx context.Context) error {
+	_, err := m.outbox.Drain(ctx)
+	return errors.Join(m.uc.Reconcile(ctx), err)
+}
 
 // Grade grades one attempt now (what the quiz:grade handler does); tests and tools use it.
 func (m *Module) Grade(ctx context.Context, attemptID int64) error { return m.uc.Grade(ctx, attemptID) }

@@ -3,8 +3,9 @@
 // APIs on another.
 //
 // Settings come from the environment: VANGUARD_HTTP_ADDR (127.0.0.1:8000), VANGUARD_GRPC_ADDR
-// (127.0.0.1:9000), VANGUARD_DATA_DIR (./data) and VANGUARD_ADMIN_PASSWORD (first start only;
-// a random password is printed if unset).
+// (127.0.0.1:9000), VANGUARD_DATA_DIR (./data), VANGUARD_ADMIN_PASSWORD (first start only;
+// a random password is printed if unset), and for /metrics VANGUARD_METRICS_TOKEN (bearer token
+// on the HTTP port) or VANGUARD_METRICS_ADDR (separate listener, no token); see the README.
 package main
 
 import (

@@ -10,13 +10,33 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 )
 
+// Rules say which operations need no token and which are for services only.
+type Rules struct {
+	// Public operations need no access token (login, refresh …).
+	Public []string
+	// Service operations accept only service credentials (see SignService); every other
+	// operation refuses them.
+	Service []string
+}
+
 // Server returns a Kratos middleware that verifies the bearer token of every request except the
-// listed public operations, and puts the principal in the context. It also logs every request
-// that ends in a 401 or 403 with the operation and the caller, so denials leave a trace.
+// listed public operations, and puts the principal in the context. Service credentials are
+// refused (403) on every operation: use ServerRules to open service operations.
 func Server(v *Verifier, logger log.Logger, publicOperations ...string) middleware.Middleware {
-	public := make(map[string]bool, len(publicOperations))
-	for _, op := range publicOperations {
+	return ServerRules(v, logger, Rules{Public: publicOperations})
+}
+
+// ServerRules is Server with service operations: they accept only service tokens, and user
+// tokens get a 403 there. It also logs every request that ends in a 401 or 403 with the
+// operation and the caller, so denials leave a trace.
+func ServerRules(v *Verifier, logger log.Logger, rules Rules) middleware.Middleware {
+	public := make(map[string]bool, len(rules.Public))
+	for _, op := range rules.Public {
 		public[op] = true
+	}
+	service := make(map[string]bool, len(rules.Service))
+	for _, op := range rules.Service {
+		service[op] = true
 	}
 	helper := log.NewHelper(log.With(logger, "module", "auth"))
 	return func(next middleware.Handler) middleware.Handler {
@@ -28,6 +48,13 @@ func Server(v *Verifier, logger log.Logger, publicOperations ...string) middlewa
 			op := tr.Operation()
 			if !public[op] {
 				p, err := v.Verify(bearer(tr.RequestHeader().Get("Authorization")))
+				if err == nil && p.IsService() != service[op] {
+					if service[op] {
+						err = ErrForbidden("仅限服务调用")
+					} else {
+						err = ErrForbidden("服务凭证不能调用此接口")
+					}
+				}
 				if err != nil {
 					helper.WithContext(ctx).Infow("msg", "auth denied", "operation", op, "reason", kerrors.Reason(err))
 					return nil, err
@@ -38,10 +65,11 @@ func Server(v *Verifier, logger log.Logger, publicOperations ...string) middlewa
 			if err != nil {
 				if code := kerrors.Code(err); code == 403 || code == 401 {
 					var uid int64
+					var svc string
 					if p, ok := FromContext(ctx); ok {
-						uid = p.UserID
+						uid, svc = p.UserID, p.Service
 					}
-					helper.WithContext(ctx).Infow("msg", "request denied", "operation", op, "user_id", uid, "code", code, "reason", kerrors.Reason(err))
+					helper.WithContext(ctx).Infow("msg", "request denied", "operation", op, "user_id", uid, "service", svc, "code", code, "reason", kerrors.Reason(err))
 				}
 			}
 			return reply, err

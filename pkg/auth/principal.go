@@ -30,7 +30,16 @@ type Principal struct {
 	OrgPath string
 	// TokenID is the jti of the access token, for logs.
 	TokenID string
+	// SessionVersion is the account's session version the token was signed with; a revocation
+	// raises it (see Revocation).
+	SessionVersion int64
+	// Service is the calling service's name when the token is a service credential (then the
+	// user fields are empty and it holds no role); empty for users.
+	Service string
 }
+
+// IsService reports whether the principal is a service, not a user.
+func (p *Principal) IsService() bool { return p != nil && p.Service != "" }
 
 // HasRole reports whether the principal holds role.
 func (p *Principal) HasRole(role string) bool {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -63,6 +64,10 @@ type Claims struct {
 	Roles    []string `json:"roles"`
 	OrgID    int64    `json:"org"`
 	OrgPath  string   `json:"opath"`
+	// SessionVersion is the account's session version at signing; see Revocation.
+	SessionVersion int64 `json:"sv,omitempty"`
+	// Service is set on service credentials instead of the user fields (see SignService).
+	Service string `json:"svc,omitempty"`
 }
 
 // KeyID derives a stable key id from a public key, so verifiers can pick the right key while
@@ -112,6 +117,8 @@ func (s *Signer) Sign(p *Principal) (string, time.Time, error) {
 		Roles:    p.Roles,
 		OrgID:    p.OrgID,
 		OrgPath:  p.OrgPath,
+
+		SessionVersion: p.SessionVersion,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = s.kid
@@ -126,6 +133,8 @@ func (s *Signer) Sign(p *Principal) (string, time.Time, error) {
 type Verifier struct {
 	keys   map[string]ed25519.PublicKey
 	parser *jwt.Parser
+	// revocations, when set, lists revoked sessions (see UseRevocations).
+	revocations atomic.Pointer[Revocations]
 }
 
 // NewVerifier returns a verifier trusting the given public keys, reading the time from clk.
@@ -166,9 +175,15 @@ func (v *Verifier) Verify(token string) (*Principal, error) {
 		}
 		return nil, ErrUnauthenticated().WithCause(err)
 	}
+	if claims.Service != "" {
+		return servicePrincipal(&claims)
+	}
 	uid, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || uid <= 0 || claims.OrgPath == "" {
 		return nil, ErrUnauthenticated()
+	}
+	if v.revoked(uid, claims.SessionVersion) {
+		return nil, ErrTokenRevoked()
 	}
 	return &Principal{
 		UserID:   uid,
@@ -177,6 +192,8 @@ func (v *Verifier) Verify(token string) (*Principal, error) {
 		OrgID:    claims.OrgID,
 		OrgPath:  claims.OrgPath,
 		TokenID:  claims.ID,
+
+		SessionVersion: claims.SessionVersion,
 	}, nil
 }
 

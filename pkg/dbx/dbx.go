@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -61,8 +62,17 @@ type Tx interface {
 
 type txKey struct{}
 
+type hooksKey struct{}
+
+// commitHooks collects the functions to run after the outermost transaction commits.
+type commitHooks struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
 // InTx runs fn in a transaction begun by begin and carried by the context; a nested call joins
-// the outer transaction. A panic or error rolls back.
+// the outer transaction. A panic or error rolls back. Functions registered with AfterCommit
+// inside fn run after a successful commit, never after a rollback.
 func InTx[T Tx](ctx context.Context, begin func(context.Context) (T, error), fn func(ctx context.Context) error) (err error) {
 	if _, ok := ctx.Value(txKey{}).(T); ok {
 		return fn(ctx)
@@ -77,14 +87,35 @@ func InTx[T Tx](ctx context.Context, begin func(context.Context) (T, error), fn 
 			panic(r)
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	hooks := &commitHooks{}
+	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), hooksKey{}, hooks)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dbx.InTx: commit: %w", err)
 	}
+	hooks.mu.Lock()
+	fns := hooks.fns
+	hooks.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
 	return nil
+}
+
+// AfterCommit runs f once the transaction ctx carries has committed (the outbox uses it to nudge
+// its relay right after the event row is durable). Outside a transaction f runs at once. f must
+// be quick and must not fail: it runs after the caller's work is already committed.
+func AfterCommit(ctx context.Context, f func()) {
+	hooks, ok := ctx.Value(hooksKey{}).(*commitHooks)
+	if !ok {
+		f()
+		return
+	}
+	hooks.mu.Lock()
+	hooks.fns = append(hooks.fns, f)
+	hooks.mu.Unlock()
 }
 
 // TxFrom returns the transaction ctx carries, if any.

@@ -1,6 +1,6 @@
 // Package kit builds the Kratos HTTP and gRPC servers every Vanguard process runs, with the same
 // middleware order everywhere: recovery → metrics → logging → auth → validation, plus the
-// /healthz, /readyz and /metrics endpoints.
+// /healthz, /readyz and (token-protected, or on a separate listener) /metrics endpoints.
 package kit
 
 import (
@@ -11,11 +11,8 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
-	"github.com/go-kratos/kratos/v2/middleware/logging"
-	"github.com/go-kratos/kratos/v2/middleware/recovery"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/httpx"
@@ -33,10 +30,20 @@ type Options struct {
 	Verifier     *auth.Verifier
 	// PublicOperations need no access token (login, refresh …).
 	PublicOperations []string
-	Logger           log.Logger
-	Metrics          *obs.Metrics
+	// ServiceOperations accept only service credentials (event acknowledgements …).
+	ServiceOperations []string
+	Logger            log.Logger
+	Metrics           *obs.Metrics
 	// Ready is checked by /readyz (e.g. database pings).
 	Ready func(ctx context.Context) error
+	// MetricsToken, when set, opens /metrics on the public HTTP port to requests carrying
+	// "Authorization: Bearer <MetricsToken>"; unset, /metrics there answers 404.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics without a token on a separate listener (see
+	// NewMetricsServer), meant for a cluster-internal scrape address. MetricsListener, when set,
+	// is served instead of listening on MetricsAddr (tests).
+	MetricsAddr     string
+	MetricsListener net.Listener
 }
 
 // Middleware returns the shared middleware chain.
@@ -46,10 +53,11 @@ func Middleware(o Options) ([]middleware.Middleware, error) {
 		return nil, err
 	}
 	return []middleware.Middleware{
-		recovery.Recovery(),
+		obs.Recovery(o.Logger),
 		o.Metrics.Middleware(),
-		logging.Server(o.Logger),
-		auth.Server(o.Verifier, o.Logger, o.PublicOperations...),
+		// Never Kratos' logging.Server: it logs request messages (passwords, tokens, ID numbers).
+		obs.AccessLog(o.Logger),
+		auth.ServerRules(o.Verifier, o.Logger, auth.Rules{Public: o.PublicOperations, Service: o.ServiceOperations}),
 		val,
 	}, nil
 }
@@ -65,6 +73,7 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 		khttp.Timeout(60 * time.Second),
 		khttp.Middleware(mw...),
 		khttp.ErrorEncoder(httpx.ErrorEncoder),
+		khttp.RequestDecoder(httpx.RequestDecoder),
 	}
 	if o.HTTPListener != nil {
 		hopts = append(hopts, khttp.Listener(o.HTTPListener))
@@ -87,7 +96,7 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 		}
 		_, _ = w.Write([]byte(`{"status":"ready"}`))
 	})
-	hs.Handle("/metrics", promhttp.HandlerFor(o.Metrics.Registry, promhttp.HandlerOpts{}))
+	hs.Handle("/metrics", publicMetricsHandler(o.Metrics, o.MetricsToken))
 	gs := kgrpc.NewServer(
 		kgrpc.Address(o.GRPCAddr),
 		kgrpc.Timeout(60*time.Second),

@@ -18,6 +18,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -28,6 +29,14 @@ type Module interface {
 	RegisterGRPC(*kgrpc.Server)
 	RegisterTasks(*queue.Server)
 	Reconcile(ctx context.Context) error
+	// ServiceOperations are the operations only service credentials may call.
+	ServiceOperations() []string
+}
+
+// Producer is a module that writes events: every process running it (API and worker roles
+// alike, since both write) runs its outbox relay.
+type Producer interface {
+	Relay() *outbox.Relay
 }
 
 // ServiceSpec describes one service process in distributed mode.
@@ -41,6 +50,10 @@ type ServiceSpec struct {
 	Redis            asynq.RedisConnOpt
 	// Queues are the service's Asynq queues with their priorities.
 	Queues map[string]int
+	// MetricsToken and MetricsAddr: see Options (config server.metrics_token and
+	// server.metrics_addr).
+	MetricsToken string
+	MetricsAddr  string
 }
 
 // DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
@@ -54,7 +67,9 @@ func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
 
 // RunService serves m in the given role until the process is stopped: the API role verifies
 // tokens with the org service's public key (or a PEM file) and mounts the admin-only queue
-// monitor; the worker role runs the task handlers and the reconciler.
+// monitor; the worker role runs the task handlers and the reconciler. The API role also
+// subscribes to session revocations (one subscriber per process). It returns when the process
+// is signalled to stop or ctx ends.
 func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.ClientConn, logger log.Logger) error {
 	var servers []transport.Server
 	if spec.Role != "worker" {
@@ -63,17 +78,29 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			return err
 		}
 		verifier := auth.NewVerifier(clock.Real{}, key)
-		hs, gs, err := NewServers(Options{
+		revocations, closeRevocations, err := ListenRevocations(ctx, spec.Redis, verifier, clock.Real{}, logger)
+		if err != nil {
+			return err
+		}
+		defer closeRevocations()
+		servers = append(servers, revocations)
+		opts := Options{
 			HTTPAddr: spec.HTTPAddr, GRPCAddr: spec.GRPCAddr, Verifier: verifier,
-			Logger: logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
-		})
+			ServiceOperations: m.ServiceOperations(),
+			Logger:            logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
+			MetricsToken: spec.MetricsToken, MetricsAddr: spec.MetricsAddr,
+		}
+		hs, gs, err := NewServers(opts)
 		if err != nil {
 			return err
 		}
 		m.RegisterHTTP(hs)
 		m.RegisterGRPC(gs)
 		hs.HandlePrefix("/admin/queues", queue.MonitorHandler(spec.Redis, "/admin/queues", verifier))
-		servers = append(servers, hs, gs)
+		servers = append(servers, hs, gs, NewMetricsServer(opts))
+	}
+	if p, ok := m.(Producer); ok {
+		servers = append(servers, p.Relay())
 	}
 	if spec.Role != "api" {
 		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: spec.Queues}, logger)
@@ -83,7 +110,7 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		m.RegisterTasks(worker)
 		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, m.Reconcile, logger))
 	}
-	app := kratos.New(kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
+	app := kratos.New(kratos.Context(ctx), kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
 	return app.Run()
 }
 

@@ -593,6 +593,113 @@ func (x *PublicKey) GetIssuer() string {
 	return ""
 }
 
+type IssueServiceTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is the calling service's name ("quiz", "studyhour" …).
+	Service string `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	// secret is the service's secret, derived from org's service key (see pkg/auth).
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueServiceTokenRequest) Reset() {
+	*x = IssueServiceTokenRequest{}
+	mi := &file_api_org_v1_org_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueServiceTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueServiceTokenRequest) ProtoMessage() {}
+
+func (x *IssueServiceTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueServiceTokenRequest.ProtoReflect.Descriptor instead.
+func (*IssueServiceTokenRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *IssueServiceTokenRequest) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *IssueServiceTokenRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type ServiceToken struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AccessToken string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// Seconds until the token expires.
+	ExpiresIn     int64 `protobuf:"varint,2,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceToken) Reset() {
+	*x = ServiceToken{}
+	mi := &file_api_org_v1_org_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceToken) ProtoMessage() {}
+
+func (x *ServiceToken) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceToken.ProtoReflect.Descriptor instead.
+func (*ServiceToken) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ServiceToken) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *ServiceToken) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
 type ChangePasswordRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OldPassword   string                 `protobuf:"bytes,1,opt,name=old_password,json=oldPassword,proto3" json:"old_password,omitempty"`
@@ -603,7 +710,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[5]
+	mi := &file_api_org_v1_org_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -615,7 +722,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[5]
+	mi := &file_api_org_v1_org_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -628,7 +735,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{5}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChangePasswordRequest) GetOldPassword() string {
@@ -663,7 +770,7 @@ type Org struct {
 
 func (x *Org) Reset() {
 	*x = Org{}
-	mi := &file_api_org_v1_org_proto_msgTypes[6]
+	mi := &file_api_org_v1_org_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +782,7 @@ func (x *Org) String() string {
 func (*Org) ProtoMessage() {}
 
 func (x *Org) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[6]
+	mi := &file_api_org_v1_org_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +795,7 @@ func (x *Org) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Org.ProtoReflect.Descriptor instead.
 func (*Org) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{6}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Org) GetId() int64 {
@@ -767,7 +874,7 @@ type CreateOrgRequest struct {
 
 func (x *CreateOrgRequest) Reset() {
 	*x = CreateOrgRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[7]
+	mi := &file_api_org_v1_org_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +886,7 @@ func (x *CreateOrgRequest) String() string {
 func (*CreateOrgRequest) ProtoMessage() {}
 
 func (x *CreateOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[7]
+	mi := &file_api_org_v1_org_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +899,7 @@ func (x *CreateOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrgRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrgRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{7}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateOrgRequest) GetParentId() int64 {
@@ -832,7 +939,7 @@ type GetOrgRequest struct {
 
 func (x *GetOrgRequest) Reset() {
 	*x = GetOrgRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[8]
+	mi := &file_api_org_v1_org_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +951,7 @@ func (x *GetOrgRequest) String() string {
 func (*GetOrgRequest) ProtoMessage() {}
 
 func (x *GetOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[8]
+	mi := &file_api_org_v1_org_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +964,7 @@ func (x *GetOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrgRequest.ProtoReflect.Descriptor instead.
 func (*GetOrgRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{8}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetOrgRequest) GetId() int64 {
@@ -878,7 +985,7 @@ type UpdateOrgRequest struct {
 
 func (x *UpdateOrgRequest) Reset() {
 	*x = UpdateOrgRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[9]
+	mi := &file_api_org_v1_org_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +997,7 @@ func (x *UpdateOrgRequest) String() string {
 func (*UpdateOrgRequest) ProtoMessage() {}
 
 func (x *UpdateOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[9]
+	mi := &file_api_org_v1_org_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1010,7 @@ func (x *UpdateOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrgRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOrgRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{9}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateOrgRequest) GetId() int64 {
@@ -936,7 +1043,7 @@ type DeleteOrgRequest struct {
 
 func (x *DeleteOrgRequest) Reset() {
 	*x = DeleteOrgRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[10]
+	mi := &file_api_org_v1_org_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1055,7 @@ func (x *DeleteOrgRequest) String() string {
 func (*DeleteOrgRequest) ProtoMessage() {}
 
 func (x *DeleteOrgRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[10]
+	mi := &file_api_org_v1_org_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1068,7 @@ func (x *DeleteOrgRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrgRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOrgRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{10}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteOrgRequest) GetId() int64 {
@@ -983,7 +1090,7 @@ type ListOrgsRequest struct {
 
 func (x *ListOrgsRequest) Reset() {
 	*x = ListOrgsRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[11]
+	mi := &file_api_org_v1_org_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1102,7 @@ func (x *ListOrgsRequest) String() string {
 func (*ListOrgsRequest) ProtoMessage() {}
 
 func (x *ListOrgsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[11]
+	mi := &file_api_org_v1_org_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1115,7 @@ func (x *ListOrgsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrgsRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{11}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListOrgsRequest) GetRootId() int64 {
@@ -1043,7 +1150,7 @@ type ListOrgsReply struct {
 
 func (x *ListOrgsReply) Reset() {
 	*x = ListOrgsReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[12]
+	mi := &file_api_org_v1_org_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1162,7 @@ func (x *ListOrgsReply) String() string {
 func (*ListOrgsReply) ProtoMessage() {}
 
 func (x *ListOrgsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[12]
+	mi := &file_api_org_v1_org_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1175,7 @@ func (x *ListOrgsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrgsReply.ProtoReflect.Descriptor instead.
 func (*ListOrgsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{12}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListOrgsReply) GetOrgs() []*Org {
@@ -1114,7 +1221,7 @@ type Profile struct {
 
 func (x *Profile) Reset() {
 	*x = Profile{}
-	mi := &file_api_org_v1_org_proto_msgTypes[13]
+	mi := &file_api_org_v1_org_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1233,7 @@ func (x *Profile) String() string {
 func (*Profile) ProtoMessage() {}
 
 func (x *Profile) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[13]
+	mi := &file_api_org_v1_org_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1246,7 @@ func (x *Profile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Profile.ProtoReflect.Descriptor instead.
 func (*Profile) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{13}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Profile) GetGender() Gender {
@@ -1227,7 +1334,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_api_org_v1_org_proto_msgTypes[14]
+	mi := &file_api_org_v1_org_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1239,7 +1346,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[14]
+	mi := &file_api_org_v1_org_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1252,7 +1359,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{14}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Account) GetId() int64 {
@@ -1356,7 +1463,7 @@ type ProfileInput struct {
 
 func (x *ProfileInput) Reset() {
 	*x = ProfileInput{}
-	mi := &file_api_org_v1_org_proto_msgTypes[15]
+	mi := &file_api_org_v1_org_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1368,7 +1475,7 @@ func (x *ProfileInput) String() string {
 func (*ProfileInput) ProtoMessage() {}
 
 func (x *ProfileInput) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[15]
+	mi := &file_api_org_v1_org_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1381,7 +1488,7 @@ func (x *ProfileInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileInput.ProtoReflect.Descriptor instead.
 func (*ProfileInput) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{15}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ProfileInput) GetGender() Gender {
@@ -1462,7 +1569,7 @@ type CreateAccountRequest struct {
 
 func (x *CreateAccountRequest) Reset() {
 	*x = CreateAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[16]
+	mi := &file_api_org_v1_org_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +1581,7 @@ func (x *CreateAccountRequest) String() string {
 func (*CreateAccountRequest) ProtoMessage() {}
 
 func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[16]
+	mi := &file_api_org_v1_org_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +1594,7 @@ func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{16}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateAccountRequest) GetUsername() string {
@@ -1548,7 +1655,7 @@ type GetAccountRequest struct {
 
 func (x *GetAccountRequest) Reset() {
 	*x = GetAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	mi := &file_api_org_v1_org_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1560,7 +1667,7 @@ func (x *GetAccountRequest) String() string {
 func (*GetAccountRequest) ProtoMessage() {}
 
 func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	mi := &file_api_org_v1_org_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1573,7 +1680,7 @@ func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{17}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetAccountRequest) GetId() int64 {
@@ -1599,7 +1706,7 @@ type UpdateAccountRequest struct {
 
 func (x *UpdateAccountRequest) Reset() {
 	*x = UpdateAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[18]
+	mi := &file_api_org_v1_org_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1718,7 @@ func (x *UpdateAccountRequest) String() string {
 func (*UpdateAccountRequest) ProtoMessage() {}
 
 func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[18]
+	mi := &file_api_org_v1_org_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1731,7 @@ func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{18}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateAccountRequest) GetId() int64 {
@@ -1679,7 +1786,7 @@ type SetRolesRequest struct {
 
 func (x *SetRolesRequest) Reset() {
 	*x = SetRolesRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[19]
+	mi := &file_api_org_v1_org_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1691,7 +1798,7 @@ func (x *SetRolesRequest) String() string {
 func (*SetRolesRequest) ProtoMessage() {}
 
 func (x *SetRolesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[19]
+	mi := &file_api_org_v1_org_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1704,7 +1811,7 @@ func (x *SetRolesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRolesRequest.ProtoReflect.Descriptor instead.
 func (*SetRolesRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{19}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetRolesRequest) GetId() int64 {
@@ -1731,7 +1838,7 @@ type ResetPasswordRequest struct {
 
 func (x *ResetPasswordRequest) Reset() {
 	*x = ResetPasswordRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[20]
+	mi := &file_api_org_v1_org_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +1850,7 @@ func (x *ResetPasswordRequest) String() string {
 func (*ResetPasswordRequest) ProtoMessage() {}
 
 func (x *ResetPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[20]
+	mi := &file_api_org_v1_org_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1863,7 @@ func (x *ResetPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetPasswordRequest.ProtoReflect.Descriptor instead.
 func (*ResetPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{20}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ResetPasswordRequest) GetId() int64 {
@@ -1788,7 +1895,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[21]
+	mi := &file_api_org_v1_org_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +1907,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[21]
+	mi := &file_api_org_v1_org_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +1920,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{21}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListAccountsRequest) GetOrgId() int64 {
@@ -1862,7 +1969,7 @@ type ListAccountsReply struct {
 
 func (x *ListAccountsReply) Reset() {
 	*x = ListAccountsReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[22]
+	mi := &file_api_org_v1_org_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +1981,7 @@ func (x *ListAccountsReply) String() string {
 func (*ListAccountsReply) ProtoMessage() {}
 
 func (x *ListAccountsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[22]
+	mi := &file_api_org_v1_org_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +1994,7 @@ func (x *ListAccountsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsReply.ProtoReflect.Descriptor instead.
 func (*ListAccountsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{22}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListAccountsReply) GetAccounts() []*Account {
@@ -1930,7 +2037,7 @@ type ImportRequest struct {
 
 func (x *ImportRequest) Reset() {
 	*x = ImportRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[23]
+	mi := &file_api_org_v1_org_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1942,7 +2049,7 @@ func (x *ImportRequest) String() string {
 func (*ImportRequest) ProtoMessage() {}
 
 func (x *ImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[23]
+	mi := &file_api_org_v1_org_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1955,7 +2062,7 @@ func (x *ImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRequest.ProtoReflect.Descriptor instead.
 func (*ImportRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{23}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ImportRequest) GetFormat() string {
@@ -2006,7 +2113,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_org_v1_org_proto_msgTypes[24]
+	mi := &file_api_org_v1_org_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2018,7 +2125,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[24]
+	mi := &file_api_org_v1_org_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2031,7 +2138,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{24}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2066,7 +2173,7 @@ type ImportReply struct {
 
 func (x *ImportReply) Reset() {
 	*x = ImportReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[25]
+	mi := &file_api_org_v1_org_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2185,7 @@ func (x *ImportReply) String() string {
 func (*ImportReply) ProtoMessage() {}
 
 func (x *ImportReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[25]
+	mi := &file_api_org_v1_org_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2198,7 @@ func (x *ImportReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportReply.ProtoReflect.Descriptor instead.
 func (*ImportReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{25}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ImportReply) GetRows() int32 {
@@ -2134,7 +2241,7 @@ type AuditLog struct {
 
 func (x *AuditLog) Reset() {
 	*x = AuditLog{}
-	mi := &file_api_org_v1_org_proto_msgTypes[26]
+	mi := &file_api_org_v1_org_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2146,7 +2253,7 @@ func (x *AuditLog) String() string {
 func (*AuditLog) ProtoMessage() {}
 
 func (x *AuditLog) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[26]
+	mi := &file_api_org_v1_org_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2159,7 +2266,7 @@ func (x *AuditLog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditLog.ProtoReflect.Descriptor instead.
 func (*AuditLog) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{26}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AuditLog) GetId() int64 {
@@ -2252,7 +2359,7 @@ type ListAuditLogsRequest struct {
 
 func (x *ListAuditLogsRequest) Reset() {
 	*x = ListAuditLogsRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[27]
+	mi := &file_api_org_v1_org_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2264,7 +2371,7 @@ func (x *ListAuditLogsRequest) String() string {
 func (*ListAuditLogsRequest) ProtoMessage() {}
 
 func (x *ListAuditLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[27]
+	mi := &file_api_org_v1_org_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2277,7 +2384,7 @@ func (x *ListAuditLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditLogsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditLogsRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{27}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAuditLogsRequest) GetOrgId() int64 {
@@ -2325,7 +2432,7 @@ type ListAuditLogsReply struct {
 
 func (x *ListAuditLogsReply) Reset() {
 	*x = ListAuditLogsReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[28]
+	mi := &file_api_org_v1_org_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2337,7 +2444,7 @@ func (x *ListAuditLogsReply) String() string {
 func (*ListAuditLogsReply) ProtoMessage() {}
 
 func (x *ListAuditLogsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[28]
+	mi := &file_api_org_v1_org_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2350,7 +2457,7 @@ func (x *ListAuditLogsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditLogsReply.ProtoReflect.Descriptor instead.
 func (*ListAuditLogsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{28}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListAuditLogsReply) GetLogs() []*AuditLog {
@@ -2377,7 +2484,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_org_v1_org_proto_msgTypes[29]
+	mi := &file_api_org_v1_org_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2389,7 +2496,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[29]
+	mi := &file_api_org_v1_org_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2402,7 +2509,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{29}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2442,6 +2549,13 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12$\n" +
 	"\x0epublic_key_pem\x18\x03 \x01(\tR\fpublicKeyPem\x12\x16\n" +
 	"\x06issuer\x18\x04 \x01(\tR\x06issuer\"u\n" +
+	"\x18IssueServiceTokenRequest\x126\n" +
+	"\aservice\x18\x01 \x01(\tB\x1c\xbaH\x19r\x172\x15^[a-z][a-z0-9]{1,31}$R\aservice\x12!\n" +
+	"\x06secret\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10@\x18@R\x06secret\"P\n" +
+	"\fServiceToken\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x02 \x01(\x03R\texpiresIn\"u\n" +
 	"\x15ChangePasswordRequest\x12-\n" +
 	"\fold_password\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\voldPassword\x12-\n" +
@@ -2646,14 +2760,15 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\x12GENDER_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04MALE\x10\x01\x12\n" +
 	"\n" +
-	"\x06FEMALE\x10\x022\x9a\x04\n" +
+	"\x06FEMALE\x10\x022\xef\x04\n" +
 	"\x04Auth\x12S\n" +
 	"\x05Login\x12\x18.api.org.v1.LoginRequest\x1a\x15.api.org.v1.TokenPair\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/auth/login\x12Y\n" +
 	"\aRefresh\x12\x1a.api.org.v1.RefreshRequest\x1a\x15.api.org.v1.TokenPair\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/auth/refresh\x12W\n" +
 	"\x06Logout\x12\x19.api.org.v1.LogoutRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth/logout\x12Z\n" +
 	"\fGetPublicKey\x12\x16.google.protobuf.Empty\x1a\x15.api.org.v1.PublicKey\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/auth/public-key\x12D\n" +
 	"\x05GetMe\x12\x16.google.protobuf.Empty\x1a\x13.api.org.v1.Account\"\x0e\x82\xd3\xe4\x93\x02\b\x12\x06/v1/me\x12g\n" +
-	"\x0eChangePassword\x12!.api.org.v1.ChangePasswordRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/me/password2\xf3\x04\n" +
+	"\x0eChangePassword\x12!.api.org.v1.ChangePasswordRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/me/password\x12S\n" +
+	"\x11IssueServiceToken\x12$.api.org.v1.IssueServiceTokenRequest\x1a\x18.api.org.v1.ServiceToken2\xf3\x04\n" +
 	"\x04Orgs\x12O\n" +
 	"\tCreateOrg\x12\x1c.api.org.v1.CreateOrgRequest\x1a\x0f.api.org.v1.Org\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/orgs\x12K\n" +
 	"\x06GetOrg\x12\x19.api.org.v1.GetOrgRequest\x1a\x0f.api.org.v1.Org\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/orgs/{id}\x12T\n" +
@@ -2687,108 +2802,112 @@ func file_api_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_api_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_api_org_v1_org_proto_goTypes = []any{
-	(OrgType)(0),                  // 0: api.org.v1.OrgType
-	(Role)(0),                     // 1: api.org.v1.Role
-	(AccountStatus)(0),            // 2: api.org.v1.AccountStatus
-	(DevelopmentStage)(0),         // 3: api.org.v1.DevelopmentStage
-	(Gender)(0),                   // 4: api.org.v1.Gender
-	(*LoginRequest)(nil),          // 5: api.org.v1.LoginRequest
-	(*RefreshRequest)(nil),        // 6: api.org.v1.RefreshRequest
-	(*LogoutRequest)(nil),         // 7: api.org.v1.LogoutRequest
-	(*TokenPair)(nil),             // 8: api.org.v1.TokenPair
-	(*PublicKey)(nil),             // 9: api.org.v1.PublicKey
-	(*ChangePasswordRequest)(nil), // 10: api.org.v1.ChangePasswordRequest
-	(*Org)(nil),                   // 11: api.org.v1.Org
-	(*CreateOrgRequest)(nil),      // 12: api.org.v1.CreateOrgRequest
-	(*GetOrgRequest)(nil),         // 13: api.org.v1.GetOrgRequest
-	(*UpdateOrgRequest)(nil),      // 14: api.org.v1.UpdateOrgRequest
-	(*DeleteOrgRequest)(nil),      // 15: api.org.v1.DeleteOrgRequest
-	(*ListOrgsRequest)(nil),       // 16: api.org.v1.ListOrgsRequest
-	(*ListOrgsReply)(nil),         // 17: api.org.v1.ListOrgsReply
-	(*Profile)(nil),               // 18: api.org.v1.Profile
-	(*Account)(nil),               // 19: api.org.v1.Account
-	(*ProfileInput)(nil),          // 20: api.org.v1.ProfileInput
-	(*CreateAccountRequest)(nil),  // 21: api.org.v1.CreateAccountRequest
-	(*GetAccountRequest)(nil),     // 22: api.org.v1.GetAccountRequest
-	(*UpdateAccountRequest)(nil),  // 23: api.org.v1.UpdateAccountRequest
-	(*SetRolesRequest)(nil),       // 24: api.org.v1.SetRolesRequest
-	(*ResetPasswordRequest)(nil),  // 25: api.org.v1.ResetPasswordRequest
-	(*ListAccountsRequest)(nil),   // 26: api.org.v1.ListAccountsRequest
-	(*ListAccountsReply)(nil),     // 27: api.org.v1.ListAccountsReply
-	(*ImportRequest)(nil),         // 28: api.org.v1.ImportRequest
-	(*RowError)(nil),              // 29: api.org.v1.RowError
-	(*ImportReply)(nil),           // 30: api.org.v1.ImportReply
-	(*AuditLog)(nil),              // 31: api.org.v1.AuditLog
-	(*ListAuditLogsRequest)(nil),  // 32: api.org.v1.ListAuditLogsRequest
-	(*ListAuditLogsReply)(nil),    // 33: api.org.v1.ListAuditLogsReply
-	(*ImportErrorReport)(nil),     // 34: api.org.v1.ImportErrorReport
-	(*emptypb.Empty)(nil),         // 35: google.protobuf.Empty
+	(OrgType)(0),                     // 0: api.org.v1.OrgType
+	(Role)(0),                        // 1: api.org.v1.Role
+	(AccountStatus)(0),               // 2: api.org.v1.AccountStatus
+	(DevelopmentStage)(0),            // 3: api.org.v1.DevelopmentStage
+	(Gender)(0),                      // 4: api.org.v1.Gender
+	(*LoginRequest)(nil),             // 5: api.org.v1.LoginRequest
+	(*RefreshRequest)(nil),           // 6: api.org.v1.RefreshRequest
+	(*LogoutRequest)(nil),            // 7: api.org.v1.LogoutRequest
+	(*TokenPair)(nil),                // 8: api.org.v1.TokenPair
+	(*PublicKey)(nil),                // 9: api.org.v1.PublicKey
+	(*IssueServiceTokenRequest)(nil), // 10: api.org.v1.IssueServiceTokenRequest
+	(*ServiceToken)(nil),             // 11: api.org.v1.ServiceToken
+	(*ChangePasswordRequest)(nil),    // 12: api.org.v1.ChangePasswordRequest
+	(*Org)(nil),                      // 13: api.org.v1.Org
+	(*CreateOrgRequest)(nil),         // 14: api.org.v1.CreateOrgRequest
+	(*GetOrgRequest)(nil),            // 15: api.org.v1.GetOrgRequest
+	(*UpdateOrgRequest)(nil),         // 16: api.org.v1.UpdateOrgRequest
+	(*DeleteOrgRequest)(nil),         // 17: api.org.v1.DeleteOrgRequest
+	(*ListOrgsRequest)(nil),          // 18: api.org.v1.ListOrgsRequest
+	(*ListOrgsReply)(nil),            // 19: api.org.v1.ListOrgsReply
+	(*Profile)(nil),                  // 20: api.org.v1.Profile
+	(*Account)(nil),                  // 21: api.org.v1.Account
+	(*ProfileInput)(nil),             // 22: api.org.v1.ProfileInput
+	(*CreateAccountRequest)(nil),     // 23: api.org.v1.CreateAccountRequest
+	(*GetAccountRequest)(nil),        // 24: api.org.v1.GetAccountRequest
+	(*UpdateAccountRequest)(nil),     // 25: api.org.v1.UpdateAccountRequest
+	(*SetRolesRequest)(nil),          // 26: api.org.v1.SetRolesRequest
+	(*ResetPasswordRequest)(nil),     // 27: api.org.v1.ResetPasswordRequest
+	(*ListAccountsRequest)(nil),      // 28: api.org.v1.ListAccountsRequest
+	(*ListAccountsReply)(nil),        // 29: api.org.v1.ListAccountsReply
+	(*ImportRequest)(nil),            // 30: api.org.v1.ImportRequest
+	(*RowError)(nil),                 // 31: api.org.v1.RowError
+	(*ImportReply)(nil),              // 32: api.org.v1.ImportReply
+	(*AuditLog)(nil),                 // 33: api.org.v1.AuditLog
+	(*ListAuditLogsRequest)(nil),     // 34: api.org.v1.ListAuditLogsRequest
+	(*ListAuditLogsReply)(nil),       // 35: api.org.v1.ListAuditLogsReply
+	(*ImportErrorReport)(nil),        // 36: api.org.v1.ImportErrorReport
+	(*emptypb.Empty)(nil),            // 37: google.protobuf.Empty
 }
 var file_api_org_v1_org_proto_depIdxs = []int32{
-	19, // 0: api.org.v1.TokenPair.account:type_name -> api.org.v1.Account
+	21, // 0: api.org.v1.TokenPair.account:type_name -> api.org.v1.Account
 	0,  // 1: api.org.v1.Org.type:type_name -> api.org.v1.OrgType
 	0,  // 2: api.org.v1.CreateOrgRequest.type:type_name -> api.org.v1.OrgType
-	11, // 3: api.org.v1.ListOrgsReply.orgs:type_name -> api.org.v1.Org
+	13, // 3: api.org.v1.ListOrgsReply.orgs:type_name -> api.org.v1.Org
 	4,  // 4: api.org.v1.Profile.gender:type_name -> api.org.v1.Gender
 	3,  // 5: api.org.v1.Profile.stage:type_name -> api.org.v1.DevelopmentStage
 	1,  // 6: api.org.v1.Account.roles:type_name -> api.org.v1.Role
 	2,  // 7: api.org.v1.Account.status:type_name -> api.org.v1.AccountStatus
-	18, // 8: api.org.v1.Account.profile:type_name -> api.org.v1.Profile
+	20, // 8: api.org.v1.Account.profile:type_name -> api.org.v1.Profile
 	4,  // 9: api.org.v1.ProfileInput.gender:type_name -> api.org.v1.Gender
 	3,  // 10: api.org.v1.ProfileInput.stage:type_name -> api.org.v1.DevelopmentStage
 	1,  // 11: api.org.v1.CreateAccountRequest.roles:type_name -> api.org.v1.Role
-	20, // 12: api.org.v1.CreateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
+	22, // 12: api.org.v1.CreateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
 	2,  // 13: api.org.v1.UpdateAccountRequest.status:type_name -> api.org.v1.AccountStatus
-	20, // 14: api.org.v1.UpdateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
+	22, // 14: api.org.v1.UpdateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
 	1,  // 15: api.org.v1.SetRolesRequest.roles:type_name -> api.org.v1.Role
 	1,  // 16: api.org.v1.ListAccountsRequest.role:type_name -> api.org.v1.Role
-	19, // 17: api.org.v1.ListAccountsReply.accounts:type_name -> api.org.v1.Account
-	31, // 18: api.org.v1.ListAuditLogsReply.logs:type_name -> api.org.v1.AuditLog
-	29, // 19: api.org.v1.ImportErrorReport.errors:type_name -> api.org.v1.RowError
+	21, // 17: api.org.v1.ListAccountsReply.accounts:type_name -> api.org.v1.Account
+	33, // 18: api.org.v1.ListAuditLogsReply.logs:type_name -> api.org.v1.AuditLog
+	31, // 19: api.org.v1.ImportErrorReport.errors:type_name -> api.org.v1.RowError
 	5,  // 20: api.org.v1.Auth.Login:input_type -> api.org.v1.LoginRequest
 	6,  // 21: api.org.v1.Auth.Refresh:input_type -> api.org.v1.RefreshRequest
 	7,  // 22: api.org.v1.Auth.Logout:input_type -> api.org.v1.LogoutRequest
-	35, // 23: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
-	35, // 24: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
-	10, // 25: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
-	12, // 26: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
-	13, // 27: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
-	14, // 28: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
-	15, // 29: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
-	16, // 30: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
-	28, // 31: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
-	32, // 32: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
-	21, // 33: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
-	22, // 34: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
-	23, // 35: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
-	24, // 36: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
-	25, // 37: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
-	26, // 38: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
-	28, // 39: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
-	8,  // 40: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
-	8,  // 41: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
-	35, // 42: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
-	9,  // 43: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
-	19, // 44: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
-	35, // 45: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
-	11, // 46: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
-	11, // 47: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
-	11, // 48: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
-	35, // 49: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
-	17, // 50: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
-	30, // 51: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
-	33, // 52: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
-	19, // 53: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
-	19, // 54: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
-	19, // 55: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
-	19, // 56: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
-	35, // 57: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
-	27, // 58: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
-	30, // 59: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
-	40, // [40:60] is the sub-list for method output_type
-	20, // [20:40] is the sub-list for method input_type
+	37, // 23: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
+	37, // 24: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
+	12, // 25: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
+	10, // 26: api.org.v1.Auth.IssueServiceToken:input_type -> api.org.v1.IssueServiceTokenRequest
+	14, // 27: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
+	15, // 28: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
+	16, // 29: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
+	17, // 30: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
+	18, // 31: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
+	30, // 32: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
+	34, // 33: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
+	23, // 34: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
+	24, // 35: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
+	25, // 36: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
+	26, // 37: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
+	27, // 38: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
+	28, // 39: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
+	30, // 40: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
+	8,  // 41: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
+	8,  // 42: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
+	37, // 43: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
+	9,  // 44: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
+	21, // 45: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
+	37, // 46: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
+	11, // 47: api.org.v1.Auth.IssueServiceToken:output_type -> api.org.v1.ServiceToken
+	13, // 48: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
+	13, // 49: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
+	13, // 50: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
+	37, // 51: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
+	19, // 52: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
+	32, // 53: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
+	35, // 54: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
+	21, // 55: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
+	21, // 56: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
+	21, // 57: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
+	21, // 58: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
+	37, // 59: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
+	29, // 60: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
+	32, // 61: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
+	41, // [41:62] is the sub-list for method output_type
+	20, // [20:41] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -2799,15 +2918,15 @@ func file_api_org_v1_org_proto_init() {
 	if File_api_org_v1_org_proto != nil {
 		return
 	}
-	file_api_org_v1_org_proto_msgTypes[9].OneofWrappers = []any{}
-	file_api_org_v1_org_proto_msgTypes[18].OneofWrappers = []any{}
+	file_api_org_v1_org_proto_msgTypes[11].OneofWrappers = []any{}
+	file_api_org_v1_org_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_org_proto_rawDesc), len(file_api_org_v1_org_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -20,12 +20,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Auth_Login_FullMethodName          = "/api.org.v1.Auth/Login"
-	Auth_Refresh_FullMethodName        = "/api.org.v1.Auth/Refresh"
-	Auth_Logout_FullMethodName         = "/api.org.v1.Auth/Logout"
-	Auth_GetPublicKey_FullMethodName   = "/api.org.v1.Auth/GetPublicKey"
-	Auth_GetMe_FullMethodName          = "/api.org.v1.Auth/GetMe"
-	Auth_ChangePassword_FullMethodName = "/api.org.v1.Auth/ChangePassword"
+	Auth_Login_FullMethodName             = "/api.org.v1.Auth/Login"
+	Auth_Refresh_FullMethodName           = "/api.org.v1.Auth/Refresh"
+	Auth_Logout_FullMethodName            = "/api.org.v1.Auth/Logout"
+	Auth_GetPublicKey_FullMethodName      = "/api.org.v1.Auth/GetPublicKey"
+	Auth_GetMe_FullMethodName             = "/api.org.v1.Auth/GetMe"
+	Auth_ChangePassword_FullMethodName    = "/api.org.v1.Auth/ChangePassword"
+	Auth_IssueServiceToken_FullMethodName = "/api.org.v1.Auth/IssueServiceToken"
 )
 
 // AuthClient is the client API for Auth service.
@@ -47,6 +48,10 @@ type AuthClient interface {
 	GetMe(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*Account, error)
 	// ChangePassword changes the caller's password and signs out every other session.
 	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// IssueServiceToken gives a service a short-lived service credential for work without a user
+	// (event handlers, nightly compiles, reindexing), in exchange for its service secret. gRPC
+	// only: there is no HTTP route.
+	IssueServiceToken(ctx context.Context, in *IssueServiceTokenRequest, opts ...grpc.CallOption) (*ServiceToken, error)
 }
 
 type authClient struct {
@@ -117,6 +122,16 @@ func (c *authClient) ChangePassword(ctx context.Context, in *ChangePasswordReque
 	return out, nil
 }
 
+func (c *authClient) IssueServiceToken(ctx context.Context, in *IssueServiceTokenRequest, opts ...grpc.CallOption) (*ServiceToken, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ServiceToken)
+	err := c.cc.Invoke(ctx, Auth_IssueServiceToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServer is the server API for Auth service.
 // All implementations must embed UnimplementedAuthServer
 // for forward compatibility.
@@ -136,6 +151,10 @@ type AuthServer interface {
 	GetMe(context.Context, *emptypb.Empty) (*Account, error)
 	// ChangePassword changes the caller's password and signs out every other session.
 	ChangePassword(context.Context, *ChangePasswordRequest) (*emptypb.Empty, error)
+	// IssueServiceToken gives a service a short-lived service credential for work without a user
+	// (event handlers, nightly compiles, reindexing), in exchange for its service secret. gRPC
+	// only: there is no HTTP route.
+	IssueServiceToken(context.Context, *IssueServiceTokenRequest) (*ServiceToken, error)
 	mustEmbedUnimplementedAuthServer()
 }
 
@@ -163,6 +182,9 @@ func (UnimplementedAuthServer) GetMe(context.Context, *emptypb.Empty) (*Account,
 }
 func (UnimplementedAuthServer) ChangePassword(context.Context, *ChangePasswordRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method ChangePassword not implemented")
+}
+func (UnimplementedAuthServer) IssueServiceToken(context.Context, *IssueServiceTokenRequest) (*ServiceToken, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueServiceToken not implemented")
 }
 func (UnimplementedAuthServer) mustEmbedUnimplementedAuthServer() {}
 func (UnimplementedAuthServer) testEmbeddedByValue()              {}
@@ -293,6 +315,24 @@ func _Auth_ChangePassword_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Auth_IssueServiceToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueServiceTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServer).IssueServiceToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Auth_IssueServiceToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServer).IssueServiceToken(ctx, req.(*IssueServiceTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Auth_ServiceDesc is the grpc.ServiceDesc for Auth service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -323,6 +363,10 @@ var Auth_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ChangePassword",
 			Handler:    _Auth_ChangePassword_Handler,
+		},
+		{
+			MethodName: "IssueServiceToken",
+			Handler:    _Auth_IssueServiceToken_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -34,6 +34,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
 	"github.com/vanguard/vanguard/pkg/testdb"
@@ -109,6 +110,8 @@ type env struct {
 	orgConn *grpc.ClientConn
 	tasks   *queue.Client
 	quizDSN string
+	// routes are the event routes the quiz modules relay to (none: events are only stored).
+	routes  outbox.Routes
 	api     *quiz.Module
 	quizURL string
 	orgURL  string
@@ -206,7 +209,7 @@ func (e *env) must(err error) {
 // (each with its own connection pool, as separate binaries would have).
 func (e *env) newQuiz() *quiz.Module {
 	m, err := quiz.New(quiz.Config{DatabaseDriver: "postgres", DatabaseDSN: e.quizDSN, Tasks: e.tasks,
-		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn)}, e.logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn), Events: e.routes}, e.logger, clock.Real{})
 	e.must(err)
 	e.tb.Cleanup(func() { m.Close() })
 	return m
@@ -588,18 +591,15 @@ func (e *env) checkGrades(exam int64, want int) gradeCheck {
 	e.must(rows.Err())
 	rows.Close()
 	events := map[int64]int{}
-	rows, err = e.db.QueryContext(e.ctx, `SELECT payload FROM outboxes WHERE topic = 'attempt.graded'`)
+	rows, err = e.db.QueryContext(e.ctx, `SELECT payload FROM outbox_events WHERE topic = 'attempt.graded'`)
 	e.must(err)
 	for rows.Next() {
 		var raw []byte
 		e.must(rows.Scan(&raw))
-		var ev struct {
-			AttemptID int64 `json:"attempt_id"`
-			ExamID    int64 `json:"exam_id"`
-		}
-		e.must(json.Unmarshal(raw, &ev))
-		if ev.ExamID == exam {
-			events[ev.AttemptID]++
+		var ev v1.AttemptGraded
+		e.must(proto.Unmarshal(raw, &ev))
+		if ev.GetExamId() == exam {
+			events[ev.GetAttemptId()]++
 		}
 	}
 	e.must(rows.Err())

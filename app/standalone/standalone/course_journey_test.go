@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,10 +29,30 @@ type live struct {
 	clock *clock.Fake
 	p     *Process
 	ctx   context.Context
+	// logs holds everything the process logged (JSON lines).
+	logs *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's concurrent loggers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (l *live) startWorkers() {
-	for _, s := range []transport.Server{l.p.Tasks, l.p.reconciler} {
+	for _, s := range []transport.Server{l.p.Tasks, l.p.reconciler, l.p.Course.Relay(), l.p.Quiz.Relay()} {
 		go func() { _ = s.Start(l.ctx) }()
 	}
 }
@@ -40,7 +61,10 @@ func startLive(t *testing.T) *live { return startLiveWith(t, true) }
 
 // startLiveWith starts the process; without workers, the task server and the reconciler stay
 // stopped until (*live).startWorkers.
-func startLiveWith(t *testing.T, workers bool) *live {
+func startLiveWith(t *testing.T, workers bool) *live { return startLiveConfig(t, workers, nil) }
+
+// startLiveConfig is startLiveWith with a hook that adjusts the configuration before Build.
+func startLiveConfig(t *testing.T, workers bool, configure func(*Config)) *live {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,15 +77,23 @@ func startLiveWith(t *testing.T, workers bool) *live {
 		ReconcileInterval: 200 * time.Millisecond,
 	}
 	cfg.Media.PartSize = 5 << 20
-	p, err := Build(context.Background(), cfg, log.NewFilter(obs.NewLogger(io.Discard, "test")))
+	if configure != nil {
+		configure(&cfg)
+	}
+	logs := &syncBuffer{}
+	p, err := Build(context.Background(), cfg, log.NewFilter(obs.NewLogger(logs, "test")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	for _, s := range []transport.Server{p.HTTP, p.GRPC} {
+	servers := []transport.Server{p.HTTP, p.GRPC}
+	if p.Metrics != nil {
+		servers = append(servers, p.Metrics)
+	}
+	for _, s := range servers {
 		go func() { _ = s.Start(ctx) }()
 	}
-	l := &live{t: t, url: "http://" + lis.Addr().String(), clock: clk, p: p, ctx: ctx}
+	l := &live{t: t, url: "http://" + lis.Addr().String(), clock: clk, p: p, ctx: ctx, logs: logs}
 	if workers {
 		l.startWorkers()
 	}
@@ -251,6 +283,17 @@ func TestCourseJourney(t *testing.T) {
 	}
 	if !strings.Contains(article.s("bodyHtml"), "<b>党史</b>") {
 		t.Fatalf("sanitiser removed safe formatting: %s", article.s("bodyHtml"))
+	}
+	// A script URL as cover is refused naming the field; an https one is kept.
+	for _, cover := range []string{"JaVaScRiPt:alert(1)", " java\tscript:alert(1)"} {
+		bad := l.must(l.call("PATCH", "/v1/courses/"+cid, trainer, map[string]any{"coverUrl": cover}), 400, "INVALID_ARGUMENT")
+		if bad.s("metadata", "field") != "cover_url" {
+			t.Fatalf("cover %q refused with %s", cover, bad.raw)
+		}
+	}
+	l.must(l.call("POST", "/v1/courses", trainer, map[string]any{"title": "x", "coverUrl": "javascript:alert(1)"}), 400, "INVALID_ARGUMENT")
+	if c := l.must(l.call("PATCH", "/v1/courses/"+cid, trainer, map[string]any{"coverUrl": "https://cdn.example.com/c.png"}), 200); c.s("coverUrl") != "https://cdn.example.com/c.png" {
+		t.Fatalf("https cover = %s", c.raw)
 	}
 
 	// Another org's trainer can neither see nor edit it; publishing before media is ready fails.

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
+	"github.com/vanguard/vanguard/pkg/revoke"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -58,6 +60,12 @@ type Config struct {
 	DatabasePrefix string
 	// MigrateOnly migrates the databases and exits.
 	MigrateOnly bool
+	// MetricsToken opens /metrics on the public HTTP port to "Authorization: Bearer <token>";
+	// empty: /metrics there answers 404. MetricsAddr serves /metrics without a token on a
+	// separate (cluster-internal) listener; MetricsListener replaces it in tests.
+	MetricsToken    string
+	MetricsAddr     string
+	MetricsListener net.Listener
 	// For tests: a listener to serve HTTP on, a clock, a cheap argon2 cost, media limits and the
 	// reconciler interval. Zero values mean the defaults.
 	HTTPListener      net.Listener
@@ -77,6 +85,8 @@ func ConfigFromEnv() Config {
 		PublicURL:     os.Getenv("VANGUARD_PUBLIC_URL"),
 		RedisAddr:     os.Getenv("VANGUARD_REDIS_ADDR"),
 		PostgresURL:   os.Getenv("VANGUARD_POSTGRES_URL"),
+		MetricsToken:  os.Getenv("VANGUARD_METRICS_TOKEN"),
+		MetricsAddr:   os.Getenv("VANGUARD_METRICS_ADDR"),
 	}
 }
 
@@ -101,17 +111,30 @@ type Process struct {
 	// AdminPassword is set when this start created the admin account.
 	AdminPassword string
 	// RedisAddr is where the task queues live (embedded or configured).
-	RedisAddr  string
+	RedisAddr string
+	// Metrics is the separate /metrics listener; nil unless MetricsAddr/MetricsListener is set.
+	Metrics    *kit.MetricsServer
 	reconciler *queue.Reconciler
 	redis      *embedredis.Server
 	orgConn    *grpc.ClientConn
 	monitor    io.Closer
 	closers    []func() error
+
+	// serviceKey derives the services' secrets for service credentials.
+	serviceKey []byte
+	// grpcAddr is where the process's gRPC server listens (services dial it).
+	grpcAddr string
+	// revocations is the process's one revocation subscriber (see startRevocations).
+	revocations *revoke.Subscriber
 }
 
 // Servers returns every transport server the process runs.
 func (p *Process) Servers() []transport.Server {
-	return []transport.Server{p.HTTP, p.GRPC, p.Tasks, p.reconciler}
+	servers := []transport.Server{p.HTTP, p.GRPC, p.Tasks, p.reconciler, p.Course.Relay(), p.Quiz.Relay()}
+	if p.Metrics != nil {
+		servers = append(servers, p.Metrics)
+	}
+	return servers
 }
 
 // Build creates the data directory, opens and migrates every service's database, bootstraps the
@@ -163,6 +186,9 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if err != nil {
 		return nil, err
 	}
+	if p.serviceKey, err = secret.LoadOrCreateKey(secrets("service.key")); err != nil {
+		return nil, err
+	}
 
 	// org
 	driver, dsn, err := database("org")
@@ -171,7 +197,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	if p.Org, err = org.New(org.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn,
-		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2,
+		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2, ServiceKey: p.serviceKey,
 	}, logger, clk); err != nil {
 		return nil, err
 	}
@@ -201,21 +227,26 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 
 	// servers
 	verifier := auth.NewVerifier(clk, p.Org.Signer().PublicKey())
-	p.HTTP, p.GRPC, err = kit.NewServers(kit.Options{
+	serverOpts := kit.Options{
 		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener,
 		Verifier: verifier, PublicOperations: p.Org.PublicOperations(), Logger: logger,
-		Metrics: obs.NewMetrics(), Ready: p.ready,
-	})
+		ServiceOperations: slices.Concat(course.ServiceOperations, quiz.ServiceOperations),
+		Metrics:           obs.NewMetrics(), Ready: p.ready,
+		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr, MetricsListener: cfg.MetricsListener,
+	}
+	p.HTTP, p.GRPC, err = kit.NewServers(serverOpts)
 	if err != nil {
 		return nil, err
 	}
+	p.Metrics = kit.NewMetricsServer(serverOpts)
 	// Services call each other over gRPC exactly as in distributed mode: bind the gRPC listener
 	// now so its address is known, and dial it.
 	grpcURL, err := p.GRPC.Endpoint()
 	if err != nil {
 		return nil, fmt.Errorf("grpc listen: %w", err)
 	}
-	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(dialable(grpcURL)), kgrpc.WithMiddleware(auth.Forward())); err != nil {
+	p.grpcAddr = dialable(grpcURL)
+	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(auth.Forward())); err != nil {
 		return nil, err
 	}
 	p.closers = append(p.closers, p.orgConn.Close)
@@ -242,6 +273,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if p.Course, err = course.New(course.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn,
 		Store: p.Store, Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Media: cfg.Media,
+		Events: kit.EventRoutes,
 	}, logger, clk); err != nil {
 		return nil, err
 	}
@@ -257,6 +289,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if p.Quiz, err = quiz.New(quiz.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn,
 		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Accounts: orgv1.NewAccountsClient(p.orgConn),
+		Events: kit.EventRoutes,
 	}, logger, clk); err != nil {
 		return nil, err
 	}
@@ -280,6 +313,9 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		p.AdminPassword = password
 	}
 
+	if err := p.startRevocations(redisOpt, verifier, clk, logger); err != nil {
+		return nil, err
+	}
 	p.Org.RegisterHTTP(p.HTTP)
 	p.Org.RegisterGRPC(p.GRPC)
 	p.Course.RegisterHTTP(p.HTTP)
@@ -306,6 +342,18 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return errors.Join(p.Course.Reconcile(ctx), p.Quiz.Reconcile(ctx))
 	}, logger)
 	return p, nil
+}
+
+// ServiceSecret is the secret of service name under this process's service key (what the
+// distributed mode gives each service through its configuration).
+func (p *Process) ServiceSecret(name string) string { return auth.ServiceSecret(p.serviceKey, name) }
+
+// DialAsService connects to the process's gRPC API as service name: every call carries a
+// service token obtained from org's IssueServiceToken with the service's secret, exactly as a
+// service does in distributed mode.
+func (p *Process) DialAsService(ctx context.Context, name string) (*grpc.ClientConn, error) {
+	src := kit.ServiceTokens(orgv1.NewAuthClient(p.orgConn), name, p.ServiceSecret(name))
+	return kit.DialAsService(ctx, p.grpcAddr, src)
 }
 
 // dialable turns a listener endpoint into an address to dial (an unspecified host becomes

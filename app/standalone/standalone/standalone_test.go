@@ -106,16 +106,13 @@ func TestFirstStartBootstrapsAndSecondStartReuses(t *testing.T) {
 	if err := embedredis.Ping(ctx, p.RedisAddr); err != nil {
 		t.Fatalf("embedded queue server at %q: %v", p.RedisAddr, err)
 	}
-	for path, code := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200} {
+	// No metrics token configured: /metrics does not exist on the public port (see metrics_test.go).
+	for path, code := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 404} {
 		res, err := http.Get(srv.URL + path)
 		if err != nil || res.StatusCode != code {
 			t.Fatalf("GET %s = %v %v", path, err, res)
 		}
-		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if path == "/metrics" && !strings.Contains(string(body), "vanguard_requests_total") {
-			t.Fatal("metrics lack request counters")
-		}
 	}
 }
 

@@ -31,6 +31,10 @@ type fileConfig struct {
 	Server struct {
 		HTTPAddr string `json:"http_addr"`
 		GRPCAddr string `json:"grpc_addr"`
+		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
+		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
+		MetricsAddr  string `json:"metrics_addr"`
+		MetricsToken string `json:"metrics_token"`
 	} `json:"server"`
 	Database struct {
 		Driver string `json:"driver"`
@@ -99,6 +103,7 @@ func run(args []string) error {
 	m, err := course.New(course.Config{
 		DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Store: store, Tasks: tasks,
 		Orgs: orgv1.NewOrgsClient(orgConn), Media: course.MediaConfig{MaxUploadSize: fc.Media.MaxUploadMiB << 20},
+		Events: kit.EventRoutes,
 	}, logger, clock.Real{})
 	if err != nil {
 		return err
@@ -114,6 +119,7 @@ func run(args []string) error {
 
 	return kit.RunService(context.Background(), kit.ServiceSpec{
 		Name: "course", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
 		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{course.Queue: 1},
 	}, m, orgConn, logger)
 }

@@ -72,9 +72,13 @@ func (uc *CourseUsecase) Assign(ctx context.Context, courseID int64, orgIDs []in
 			if !p.CanManageOrg(org.Path) {
 				return deny("无权向组织“" + org.Name + "”分配课程")
 			}
-			if _, err := uc.assignments.Upsert(ctx, &Assignment{
+			a, err := uc.assignments.Upsert(ctx, &Assignment{
 				CourseID: courseID, OrgID: org.ID, OrgPath: org.Path, Required: required, DueDate: due, AssignedBy: p.UserID,
-			}); err != nil {
+			})
+			if err != nil {
+				return err
+			}
+			if err := uc.events.Publish(ctx, AssignmentChanged{Assignment: *a}); err != nil {
 				return err
 			}
 		}
@@ -138,7 +142,10 @@ func (uc *CourseUsecase) Unassign(ctx context.Context, id int64) error {
 		if !p.CanManageOrg(a.OrgPath) {
 			return ErrCourseNotFound
 		}
-		return uc.assignments.Delete(ctx, id)
+		if err := uc.assignments.Delete(ctx, id); err != nil {
+			return err
+		}
+		return uc.events.Publish(ctx, AssignmentChanged{Assignment: *a, Removed: true})
 	})
 }
 

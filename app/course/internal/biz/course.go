@@ -184,6 +184,7 @@ type CourseRepo interface {
 
 // CourseUsecase manages courses.
 type CourseUsecase struct {
+	events      Publisher
 	repo        CourseRepo
 	assignments AssignmentRepo
 	orgs        OrgDirectory
@@ -193,8 +194,8 @@ type CourseUsecase struct {
 }
 
 // NewCourseUsecase wires a CourseUsecase.
-func NewCourseUsecase(repo CourseRepo, assignments AssignmentRepo, orgs OrgDirectory, tx Transaction, clk clock.Clock) *CourseUsecase {
-	return &CourseUsecase{repo: repo, assignments: assignments, orgs: orgs, tx: tx, clock: clk, sanitizer: ArticlePolicy()}
+func NewCourseUsecase(repo CourseRepo, assignments AssignmentRepo, orgs OrgDirectory, events Publisher, tx Transaction, clk clock.Clock) *CourseUsecase {
+	return &CourseUsecase{repo: repo, assignments: assignments, orgs: orgs, events: events, tx: tx, clock: clk, sanitizer: ArticlePolicy()}
 }
 
 // ArticlePolicy is the HTML allowed in articles: user-generated-content formatting, images and
@@ -313,11 +314,15 @@ func (uc *CourseUsecase) Create(ctx context.Context, in NewCourse) (*Course, err
 		return nil, deny("只有培训管理员、组织管理员可以创建课程")
 	}
 	in.Title = trim(in.Title)
-	if in.Title == "" || utf8.RuneCountInString(in.Title) > 100 {
-		return nil, Invalid("title", "课程名称不能为空，最长100字")
+	if in.Title == "" || utf8.RuneCountInString(in.Title) > MaxTitle {
+		return nil, Invalid("title", "课程名称不能为空，最长%d字", MaxTitle)
 	}
 	if !(in.CreditHours >= 0 && in.CreditHours <= 100) {
 		return nil, Invalid("credit_hours", "学时应在 0 到 100 之间")
+	}
+	in.CoverURL = trim(in.CoverURL)
+	if err := checkCoverURL(in.CoverURL); err != nil {
+		return nil, err
 	}
 	if err := uc.checkTopic(ctx, in.TopicID); err != nil {
 		return nil, err
@@ -334,7 +339,7 @@ func (uc *CourseUsecase) Create(ctx context.Context, in NewCourse) (*Course, err
 		orgID, orgPath = org.ID, org.Path
 	}
 	return uc.repo.CreateCourse(ctx, &Course{
-		Title: in.Title, Summary: trim(in.Summary), CoverURL: trim(in.CoverURL), TopicID: in.TopicID,
+		Title: in.Title, Summary: trim(in.Summary), CoverURL: in.CoverURL, TopicID: in.TopicID,
 		Tags: normaliseTags(in.Tags), CreditHours: in.CreditHours, OwnerID: p.UserID,
 		OrgID: orgID, OrgPath: orgPath, Status: StatusDraft,
 	})
@@ -379,8 +384,8 @@ func (uc *CourseUsecase) Update(ctx context.Context, id int64, patch CoursePatch
 	}
 	if patch.Title != nil {
 		t := trim(*patch.Title)
-		if t == "" || utf8.RuneCountInString(t) > 100 {
-			return nil, Invalid("title", "课程名称不能为空，最长100字")
+		if t == "" || utf8.RuneCountInString(t) > MaxTitle {
+			return nil, Invalid("title", "课程名称不能为空，最长%d字", MaxTitle)
 		}
 		patch.Title = &t
 	}
@@ -391,6 +396,11 @@ func (uc *CourseUsecase) Update(ctx context.Context, id int64, patch CoursePatch
 	for _, f := range []*string{patch.Summary, patch.CoverURL} {
 		if f != nil {
 			*f = trim(*f)
+		}
+	}
+	if patch.CoverURL != nil {
+		if err := checkCoverURL(*patch.CoverURL); err != nil {
+			return nil, err
 		}
 	}
 	if patch.CreditHours != nil && !(*patch.CreditHours >= 0 && *patch.CreditHours <= 100) {
@@ -417,8 +427,13 @@ func (uc *CourseUsecase) Update(ctx context.Context, id int64, patch CoursePatch
 		if _, err = uc.repo.UpdateCourse(ctx, id, patch); err != nil {
 			return err
 		}
-		out, err = uc.repo.GetCourse(ctx, id, true)
-		return err
+		if out, err = uc.repo.GetCourse(ctx, id, true); err != nil {
+			return err
+		}
+		if out.Status == StatusPublished {
+			return uc.courseChanged(ctx, CourseUpdatedEvent, out)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -466,8 +481,10 @@ func (uc *CourseUsecase) Publish(ctx context.Context, id int64) (*Course, error)
 		if _, err = uc.repo.UpdateCourse(ctx, id, CoursePatch{Status: &st, PublishedAt: &now}); err != nil {
 			return err
 		}
-		out, err = uc.repo.GetCourse(ctx, id, true)
-		return err
+		if out, err = uc.repo.GetCourse(ctx, id, true); err != nil {
+			return err
+		}
+		return uc.courseChanged(ctx, CoursePublishedEvent, out)
 	})
 	return out, err
 }
@@ -480,15 +497,21 @@ func (uc *CourseUsecase) Archive(ctx context.Context, id int64) (*Course, error)
 	}
 	var out *Course
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if _, err := uc.editable(ctx, p, id, false); err != nil {
+		c, err := uc.editable(ctx, p, id, false)
+		if err != nil {
 			return err
 		}
 		st := StatusArchived
 		if _, err = uc.repo.UpdateCourse(ctx, id, CoursePatch{Status: &st}); err != nil {
 			return err
 		}
-		out, err = uc.repo.GetCourse(ctx, id, true)
-		return err
+		if out, err = uc.repo.GetCourse(ctx, id, true); err != nil {
+			return err
+		}
+		if c.Status == StatusArchived {
+			return nil // already archived: nothing new to announce
+		}
+		return uc.courseChanged(ctx, CourseArchivedEvent, out)
 	})
 	return out, err
 }
@@ -502,13 +525,17 @@ func (uc *CourseUsecase) Delete(ctx context.Context, id int64) ([]string, error)
 	}
 	var keys []string
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if _, err := uc.editable(ctx, p, id, true); err != nil {
+		c, err := uc.editable(ctx, p, id, true)
+		if err != nil {
 			return err
 		}
 		if keys, err = uc.repo.MediaKeys(ctx, id); err != nil {
 			return err
 		}
-		return uc.repo.DeleteCourse(ctx, id)
+		if err := uc.repo.DeleteCourse(ctx, id); err != nil {
+			return err
+		}
+		return uc.courseChanged(ctx, CourseDeletedEvent, c)
 	})
 	return keys, err
 }

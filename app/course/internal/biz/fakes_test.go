@@ -39,7 +39,9 @@ type fakeState struct {
 	Assignments map[int64]*Assignment
 	Uploads     map[int64]*Upload
 	Plans       map[int64]*StudyPlan
-	NextID      int64
+	// Events are the committed domain events, in order.
+	Events []DomainEvent
+	NextID int64
 }
 
 func (s *fakeState) clone() *fakeState {
@@ -51,6 +53,7 @@ func (s *fakeState) clone() *fakeState {
 		Assignments: map[int64]*Assignment{},
 		Uploads:     map[int64]*Upload{},
 		Plans:       map[int64]*StudyPlan{},
+		Events:      slices.Clone(s.Events),
 		NextID:      s.NextID,
 	}
 	for id, v := range s.Topics {
@@ -933,7 +936,7 @@ func newTestEnv(t *testing.T, mutate ...func(*MediaConfig)) *testEnv {
 	store := &flakyStore{Store: local}
 	queue := &fakeQueue{}
 	repo, tx := fakeCourseRepo{db}, fakeTx{db}
-	courses := NewCourseUsecase(repo, fakeAssignmentRepo{db}, orgs, tx, clk)
+	courses := NewCourseUsecase(repo, fakeAssignmentRepo{db}, orgs, fakePublisher{db}, tx, clk)
 	e := &testEnv{
 		t: t, db: db, clk: clk, local: local, store: store, root: root, queue: queue, cfg: cfg,
 		courses: courses,
@@ -1147,3 +1150,20 @@ func wantErrKind(t *testing.T, err error, want any) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fakePublisher writes events into the transactional fake state, like the outbox.
+type fakePublisher struct{ db *fakeDB }
+
+func (p fakePublisher) Publish(_ context.Context, ev DomainEvent) error {
+	p.db.mu.Lock()
+	defer p.db.mu.Unlock()
+	p.db.st.Events = append(p.db.st.Events, ev)
+	return nil
+}
+
+// events returns the committed domain events.
+func (db *fakeDB) events() []DomainEvent {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return slices.Clone(db.st.Events)
+}

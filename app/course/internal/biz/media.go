@@ -520,10 +520,18 @@ func (uc *MediaUsecase) finishProbe(ctx context.Context, l *Lesson, dur time.Dur
 		st = MediaFailed
 	}
 	secs := int64(dur.Round(time.Second) / time.Second)
-	// Only if the lesson still waits for this very object: a replacement uploaded meanwhile must
-	// not get the old file's facts.
-	_, err := uc.repo.UpdateLesson(ctx, l.ID, LessonPatch{MediaStatus: &st, MediaError: &reason, DurationSeconds: &secs, PageCount: &pages,
-		IfProcessingKey: &l.MediaKey})
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		// Only if the lesson still waits for this very object: a replacement uploaded meanwhile
+		// must not get the old file's facts.
+		if _, err := uc.repo.UpdateLesson(ctx, l.ID, LessonPatch{MediaStatus: &st, MediaError: &reason, DurationSeconds: &secs, PageCount: &pages,
+			IfProcessingKey: &l.MediaKey}); err != nil {
+			return err
+		}
+		if st != MediaReady {
+			return nil
+		}
+		return uc.courses.events.Publish(ctx, LessonMediaReady{LessonID: l.ID, CourseID: l.CourseID, Kind: l.Kind, DurationSeconds: secs, Pages: pages})
+	})
 	if errors.Is(err, ErrMediaChanged) {
 		return nil
 	}

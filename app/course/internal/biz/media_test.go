@@ -747,6 +747,21 @@ func TestProbe(t *testing.T) {
 			if got.MediaKey != key {
 				t.Errorf("MediaKey changed to %q", got.MediaKey)
 			}
+			// A playable lesson is announced once (lesson.media_ready); a failed one is not.
+			var ready []LessonMediaReady
+			for _, ev := range e.db.events() {
+				if r, ok := ev.(LessonMediaReady); ok {
+					ready = append(ready, r)
+				}
+			}
+			if tt.wantStatus == MediaReady {
+				want := []LessonMediaReady{{LessonID: l.ID, CourseID: l.CourseID, Kind: l.Kind, DurationSeconds: tt.wantDuration, Pages: tt.wantPages}}
+				if diff := cmp.Diff(want, ready); diff != "" {
+					t.Errorf("media ready events (-want +got):\n%s", diff)
+				}
+			} else if len(ready) != 0 {
+				t.Errorf("a failed probe announced %+v", ready)
+			}
 
 			// A second run (a duplicate task) is a no-op and reads nothing.
 			before := e.db.snapshot()

@@ -5,6 +5,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -13,12 +14,14 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/migrate"
 	"github.com/vanguard/vanguard/pkg/dbx"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // Data owns the course service's database connection.
 type Data struct {
-	db    *ent.Client
-	sqlDB *sql.DB
+	db      *ent.Client
+	sqlDB   *sql.DB
+	dialect string
 }
 
 var _ biz.Transaction = (*Data)(nil)
@@ -29,7 +32,7 @@ func Open(driver, dsn string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Data{db: ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))), sqlDB: db}, nil
+	return &Data{db: ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))), sqlDB: db, dialect: dia}, nil
 }
 
 // Migrate creates or updates the schema.
@@ -58,7 +61,11 @@ func (d *Data) client(ctx context.Context) *ent.Client {
 	return d.db
 }
 
+// mapErr turns ent errors into biz errors: not found → notFound, constraint → ErrAlreadyExists,
+// a failed field validator → the invalid-argument error naming the field (a 400, never a 500),
+// anything else wrapped with the operation name.
 func mapErr(op string, err error, notFound error) error {
+	var ve *ent.ValidationError
 	switch {
 	case err == nil:
 		return nil
@@ -66,6 +73,8 @@ func mapErr(op string, err error, notFound error) error {
 		return notFound
 	case ent.IsConstraintError(err):
 		return fmt.Errorf("%s: %w", op, biz.ErrAlreadyExists)
+	case errors.As(err, &ve):
+		return fmt.Errorf("%s: %w", op, entx.Invalid(ve.Name, err))
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -17,12 +17,15 @@ import (
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -30,15 +33,26 @@ type fileConfig struct {
 	Server struct {
 		HTTPAddr string `json:"http_addr"`
 		GRPCAddr string `json:"grpc_addr"`
+		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
+		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
+		MetricsAddr  string `json:"metrics_addr"`
+		MetricsToken string `json:"metrics_token"`
 	} `json:"server"`
 	Database struct {
 		Driver string `json:"driver"`
 		DSN    string `json:"dsn"`
 	} `json:"database"`
+	// Redis carries session revocations to every service process (the Redis of their queues).
+	Redis struct {
+		Addr string `json:"addr"`
+		DB   int    `json:"db"`
+	} `json:"redis"`
 	Secrets struct {
 		JWTPrivateKeyFile string `json:"jwt_private_key_file"`
 		IDKeyFile         string `json:"id_key_file"`
 		IDKey             string `json:"id_key"`
+		// ServiceKey derives the services' secrets for service credentials (optional).
+		ServiceKey string `json:"service_key"`
 	} `json:"secrets"`
 	Auth struct {
 		RefreshTTL       string `json:"refresh_ttl"`
@@ -56,8 +70,20 @@ func main() {
 
 func run(args []string) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "keygen") {
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "keygen" || args[0] == "service-secret") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "service-secret" {
+		// org service-secret NAME: print the secret to give service NAME (from VANGUARD_SERVICE_KEY).
+		if len(args) != 1 || !auth.ValidServiceName(args[0]) {
+			return errors.New("usage: org service-secret <service name>")
+		}
+		key, err := secret.ParseKey(os.Getenv("VANGUARD_SERVICE_KEY"))
+		if err != nil {
+			return fmt.Errorf("VANGUARD_SERVICE_KEY: %w", err)
+		}
+		fmt.Println(auth.ServiceSecret(key, args[0]))
+		return nil
 	}
 	if cmd == "keygen" {
 		key, err := auth.GenerateKey()
@@ -112,17 +138,23 @@ func run(args []string) error {
 		return nil
 	}
 	metrics := obs.NewMetrics()
-	hs, gs, err := kit.NewServers(kit.Options{
+	verifier := auth.NewVerifier(clock.Real{}, m.Signer().PublicKey())
+	rdb := redis.NewClient(&redis.Options{Addr: fc.Redis.Addr, DB: fc.Redis.DB})
+	defer rdb.Close()
+	revocations := m.ServeRevocations(ctx, rdb, verifier, clock.Real{}, logger)
+	opts := kit.Options{
 		HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
-		Verifier:         auth.NewVerifier(clock.Real{}, m.Signer().PublicKey()),
+		Verifier:         verifier,
 		PublicOperations: m.PublicOperations(), Logger: logger, Metrics: metrics, Ready: m.Ready,
-	})
+		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
+	}
+	hs, gs, err := kit.NewServers(opts)
 	if err != nil {
 		return err
 	}
 	m.RegisterHTTP(hs)
 	m.RegisterGRPC(gs)
-	app := kratos.New(kratos.Name("vanguard-org"), kratos.Logger(logger), kratos.Server(hs, gs))
+	app := kratos.New(kratos.Name("vanguard-org"), kratos.Logger(logger), queue.Servers(append([]transport.Server{hs, gs, kit.NewMetricsServer(opts)}, revocations...)...))
 	return app.Run()
 }
 
@@ -169,6 +201,11 @@ func moduleConfig(fc *fileConfig) (org.Config, error) {
 	}
 	if err != nil {
 		return cfg, fmt.Errorf("id encryption key: %w", err)
+	}
+	if fc.Secrets.ServiceKey != "" {
+		if cfg.ServiceKey, err = secret.ParseKey(fc.Secrets.ServiceKey); err != nil {
+			return cfg, fmt.Errorf("secrets.service_key: %w", err)
+		}
 	}
 	return cfg, nil
 }

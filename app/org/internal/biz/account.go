@@ -64,6 +64,10 @@ type Account struct {
 	NationalIDHash string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// SessionVersion goes up each time the account's sessions end; access tokens carry it (see
+	// auth.Revocation). SessionsRevokedAt is when it last went up.
+	SessionVersion    int64
+	SessionsRevokedAt *time.Time
 }
 
 // HasRole reports whether the account holds role.
@@ -71,7 +75,7 @@ func (a *Account) HasRole(role string) bool { return slices.Contains(a.Roles, ro
 
 // Principal returns the token principal for a.
 func (a *Account) Principal() *auth.Principal {
-	return &auth.Principal{UserID: a.ID, Username: a.Username, Roles: a.Roles, OrgID: a.OrgID, OrgPath: a.OrgPath}
+	return &auth.Principal{UserID: a.ID, Username: a.Username, Roles: a.Roles, OrgID: a.OrgID, OrgPath: a.OrgPath, SessionVersion: a.SessionVersion}
 }
 
 // AccountFilter selects accounts for listing.
@@ -159,6 +163,8 @@ type AccountUsecase struct {
 	hasher   PasswordHasher
 	audit    *Auditor
 	tx       Transaction
+	// revocations broadcasts ended sessions; see SetRevocationPublisher.
+	revocations RevocationPublisher
 }
 
 // NewAccountUsecase wires an AccountUsecase.
@@ -221,7 +227,7 @@ func normaliseRoles(roles []string) []string {
 // accepts a username or a phone number, and one must never be mistaken for the other.
 func validateUsername(u string) error {
 	if !usernamePattern.MatchString(u) {
-		return Invalid("username", "应为2-64位字母、数字或 _ . @ -")
+		return Invalid("username", "应为2-%d位字母、数字或 _ . @ -", MaxUsername)
 	}
 	if phonePattern.MatchString(u) {
 		return Invalid("username", "不能是手机号格式，手机号请填在手机号一栏")
@@ -269,6 +275,14 @@ func validateProfile(in *ProfileInput) error {
 		}
 		if _, err := time.Parse("2006-01-02", d.v); err != nil {
 			return Invalid(d.field, "日期不存在")
+		}
+	}
+	for _, f := range []struct {
+		field, v string
+		max      int
+	}{{"profile.ethnicity", in.Ethnicity, MaxEthnicity}, {"profile.education", in.Education, MaxEducation}} {
+		if utf8.RuneCountInString(strings.TrimSpace(f.v)) > f.max {
+			return Invalid(f.field, "最长%d字", f.max)
 		}
 	}
 	if in.NationalID != "" {
@@ -323,8 +337,8 @@ func (uc *AccountUsecase) buildAccount(in NewAccount, org *Org, passwordHash str
 	if err := validateUsername(in.Username); err != nil {
 		return nil, err
 	}
-	if in.DisplayName == "" || utf8.RuneCountInString(in.DisplayName) > 64 {
-		return nil, Invalid("display_name", "姓名不能为空，最长64字")
+	if in.DisplayName == "" || utf8.RuneCountInString(in.DisplayName) > MaxDisplayName {
+		return nil, Invalid("display_name", "姓名不能为空，最长%d字", MaxDisplayName)
 	}
 	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
 		return nil, Invalid("phone", "手机号应为11位中国大陆手机号")
@@ -485,6 +499,7 @@ func (uc *AccountUsecase) Update(ctx context.Context, id int64, in UpdateInput) 
 		}
 	}
 	var updated *Account
+	var rev *auth.Revocation
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.accounts.Get(ctx, id)
 		if err != nil {
@@ -511,20 +526,27 @@ func (uc *AccountUsecase) Update(ctx context.Context, id int64, in UpdateInput) 
 			}
 			patch.OrgID, patch.OrgPath = &org.ID, &org.Path
 		}
+		// A disabled account loses its sessions; so does a move to another org, whose id and
+		// path are in the access token. (Before the update, which returns the new version.)
+		if (in.Status != nil && *in.Status == StatusDisabled) || patch.OrgID != nil {
+			r, err := uc.tokens.RevokeAccount(ctx, id, uc.audit.clock.Now())
+			if err != nil {
+				return err
+			}
+			rev = &r
+		}
 		updated, err = uc.accounts.Update(ctx, id, patch)
 		if err != nil {
 			return err
-		}
-		if in.Status != nil && *in.Status == StatusDisabled {
-			if err := uc.tokens.RevokeAccount(ctx, id); err != nil {
-				return err
-			}
 		}
 		return uc.audit.Record(ctx, AuditEntry{
 			Action: "account.update", TargetType: "account", TargetID: id, OrgPath: updated.OrgPath,
 			Summary: "修改账号 " + updated.Username, Before: auditView(before), After: auditView(updated),
 		})
 	})
+	if err == nil && rev != nil {
+		publishRevocation(ctx, uc.revocations, *rev)
+	}
 	return updated, err
 }
 
@@ -556,6 +578,7 @@ func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string
 	}
 	roles = normaliseRoles(roles)
 	var updated *Account
+	var rev auth.Revocation
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.accounts.Get(ctx, id)
 		if err != nil {
@@ -574,12 +597,12 @@ func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string
 				return deny("无权撤销角色 " + r)
 			}
 		}
-		updated, err = uc.accounts.Update(ctx, id, AccountPatch{Roles: roles})
-		if err != nil {
+		// Roles live in access tokens: end the account's sessions so new roles apply at once.
+		if rev, err = uc.tokens.RevokeAccount(ctx, id, uc.audit.clock.Now()); err != nil {
 			return err
 		}
-		// Roles live in access tokens: end the account's sessions so new roles apply at once.
-		if err := uc.tokens.RevokeAccount(ctx, id); err != nil {
+		updated, err = uc.accounts.Update(ctx, id, AccountPatch{Roles: roles})
+		if err != nil {
 			return err
 		}
 		return uc.audit.Record(ctx, AuditEntry{
@@ -588,6 +611,9 @@ func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string
 			Before:  before.Roles, After: roles,
 		})
 	})
+	if err == nil {
+		publishRevocation(ctx, uc.revocations, rev)
+	}
 	return updated, err
 }
 
@@ -601,7 +627,8 @@ func (uc *AccountUsecase) ResetPassword(ctx context.Context, id int64, password 
 	if err := ValidatePassword("new_password", password); err != nil {
 		return err
 	}
-	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+	var rev auth.Revocation
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := uc.accounts.Get(ctx, id)
 		if err != nil {
 			return err
@@ -617,7 +644,7 @@ func (uc *AccountUsecase) ResetPassword(ctx context.Context, id int64, password 
 		if _, err := uc.accounts.Update(ctx, id, AccountPatch{PasswordHash: &hash, MustChangePassword: &must}); err != nil {
 			return err
 		}
-		if err := uc.tokens.RevokeAccount(ctx, id); err != nil {
+		if rev, err = uc.tokens.RevokeAccount(ctx, id, uc.audit.clock.Now()); err != nil {
 			return err
 		}
 		return uc.audit.Record(ctx, AuditEntry{
@@ -625,6 +652,10 @@ func (uc *AccountUsecase) ResetPassword(ctx context.Context, id int64, password 
 			Summary: "重置密码 " + a.Username,
 		})
 	})
+	if err == nil {
+		publishRevocation(ctx, uc.revocations, rev)
+	}
+	return err
 }
 
 // List returns accounts in orgID's subtree (0: the caller's scope); staff and admins only.

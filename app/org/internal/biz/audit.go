@@ -70,7 +70,7 @@ func NewAuditor(repo AuditRepo, orgs OrgRepo, clk clock.Clock) *Auditor {
 func (a *Auditor) Record(ctx context.Context, e AuditEntry) error {
 	r := &AuditRecord{
 		Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, OrgPath: e.OrgPath,
-		Summary: truncate(e.Summary, 500), CreatedAt: a.clock.Now(),
+		Summary: truncate(e.Summary, MaxAuditSummary), CreatedAt: a.clock.Now(),
 	}
 	if p, ok := auth.FromContext(ctx); ok {
 		r.ActorID, r.ActorName = p.UserID, p.Username

@@ -564,16 +564,33 @@ func (r fakeTokenRepo) RevokeFamily(_ context.Context, family string, at time.Ti
 	return nil
 }
 
-func (r fakeTokenRepo) RevokeAccount(_ context.Context, accountID int64) error {
+func (r fakeTokenRepo) RevokeAccount(_ context.Context, accountID int64, at time.Time) (auth.Revocation, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
-	now := r.db.clock.Now()
 	for _, t := range r.db.st.Tokens {
 		if t.AccountID == accountID && t.RevokedAt == nil {
-			t.RevokedAt = &now
+			t.RevokedAt = &at
 		}
 	}
-	return nil
+	a := r.db.st.Accounts[accountID]
+	if a == nil {
+		return auth.Revocation{}, ErrAccountNotFound
+	}
+	a.SessionVersion++
+	a.SessionsRevokedAt = &at
+	return auth.Revocation{UserID: accountID, Version: a.SessionVersion, At: at}, nil
+}
+
+func (r fakeTokenRepo) RevocationsSince(_ context.Context, t time.Time) ([]auth.Revocation, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []auth.Revocation
+	for _, a := range r.db.st.Accounts {
+		if a.SessionsRevokedAt != nil && !a.SessionsRevokedAt.Before(t) {
+			out = append(out, auth.Revocation{UserID: a.ID, Version: a.SessionVersion, At: *a.SessionsRevokedAt})
+		}
+	}
+	return out, nil
 }
 
 // ---- LoginFailureRepo ----

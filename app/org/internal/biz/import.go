@@ -27,22 +27,22 @@ type ImportResult struct {
 }
 
 var orgColumns = []sheet.Column{
-	{Key: "code", Header: "组织编码", Required: true, Example: "DW001-ZB01", Note: "全系统唯一，字母、数字、下划线或短横线，最长64位"},
-	{Key: "name", Header: "组织名称", Required: true, Example: "第一党支部", Note: "最长100字"},
+	{Key: "code", Header: "组织编码", Required: true, Example: "DW001-ZB01", Note: fmt.Sprintf("全系统唯一，字母、数字、下划线或短横线，最长%d位", MaxOrgCode)},
+	{Key: "name", Header: "组织名称", Required: true, Example: "第一党支部", Note: fmt.Sprintf("最长%d字", MaxOrgName)},
 	{Key: "type", Header: "组织类型", Required: true, Example: "党支部", Note: "党委、党总支 或 党支部"},
 	{Key: "parent_code", Header: "上级组织编码", Aliases: []string{"parent"}, Example: "DW001", Note: "已存在的组织编码或本文件中出现的组织编码；留空表示顶级组织（仅系统管理员）"},
 }
 
 var memberColumns = []sheet.Column{
-	{Key: "username", Header: "用户名", Required: true, Example: "zhangsan", Note: "登录名，全系统唯一，字母、数字及 _ . @ -，2-64位"},
-	{Key: "display_name", Header: "姓名", Aliases: []string{"name"}, Required: true, Example: "张三", Note: "最长64字"},
+	{Key: "username", Header: "用户名", Required: true, Example: "zhangsan", Note: fmt.Sprintf("登录名，全系统唯一，字母、数字及 _ . @ -，2-%d位", MaxUsername)},
+	{Key: "display_name", Header: "姓名", Aliases: []string{"name"}, Required: true, Example: "张三", Note: fmt.Sprintf("最长%d字", MaxDisplayName)},
 	{Key: "phone", Header: "手机号", Example: "13800138000", Note: "11位手机号，全系统唯一，可用于登录"},
 	{Key: "org_code", Header: "所属组织编码", Example: "DW001-ZB01", Note: "留空则使用导入时选择的默认组织"},
 	{Key: "roles", Header: "角色", Example: "党员", Note: "党员、培训管理员、组织管理员，多个用逗号分隔；留空为党员"},
 	{Key: "gender", Header: "性别", Example: "男", Note: "男 或 女"},
 	{Key: "birth_date", Header: "出生日期", Example: "1990-01-01", Note: "格式 YYYY-MM-DD"},
-	{Key: "ethnicity", Header: "民族", Example: "汉族", Note: ""},
-	{Key: "education", Header: "学历", Example: "本科", Note: ""},
+	{Key: "ethnicity", Header: "民族", Example: "汉族", Note: fmt.Sprintf("最长%d字", MaxEthnicity)},
+	{Key: "education", Header: "学历", Example: "本科", Note: fmt.Sprintf("最长%d字", MaxEducation)},
 	{Key: "national_id", Header: "身份证号", Example: "11010519491231002X", Note: "18位居民身份证号，加密存储，全系统唯一"},
 	{Key: "application_date", Header: "递交入党申请书日期", Aliases: []string{"申请入党日期"}, Example: "2015-03-01", Note: "格式 YYYY-MM-DD"},
 	{Key: "joined_date", Header: "入党日期", Example: "2017-07-01", Note: "格式 YYYY-MM-DD"},
@@ -66,8 +66,8 @@ func OrgTemplate() sheet.Template { return sheet.TemplateOf("组织导入", orgC
 // MemberTemplate is the downloadable template for member imports.
 func MemberTemplate() sheet.Template { return sheet.TemplateOf("人员导入", memberColumns) }
 
-var codePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{2,64}$`)
+var codePattern = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9_-]{1,%d}$`, MaxOrgCode))
+var usernamePattern = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9_.@-]{2,%d}$`, MaxUsername))
 
 func parseOrgType(s string) (OrgType, bool) {
 	switch strings.ToLower(s) {
@@ -112,7 +112,7 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 		case or.code == "":
 			ie.Add(n, "组织编码", "不能为空")
 		case !codePattern.MatchString(or.code):
-			ie.Add(n, "组织编码", "只能包含字母、数字、下划线或短横线，最长64位")
+			ie.Add(n, "组织编码", "只能包含字母、数字、下划线或短横线，最长%d位", MaxOrgCode)
 		case inFile[or.code] != nil:
 			ie.Add(n, "组织编码", "与第%d行重复", inFile[or.code].row)
 		default:
@@ -120,8 +120,8 @@ func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun boo
 		}
 		if or.name == "" {
 			ie.Add(n, "组织名称", "不能为空")
-		} else if utf8.RuneCountInString(or.name) > 100 {
-			ie.Add(n, "组织名称", "最长100字")
+		} else if utf8.RuneCountInString(or.name) > MaxOrgName {
+			ie.Add(n, "组织名称", "最长%d字", MaxOrgName)
 		}
 		typ, ok := parseOrgType(ci.Get(r, "type"))
 		if !ok {
@@ -370,8 +370,16 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 				seenUser[strings.ToLower(username)] = n
 			}
 			name := ci.Get(r, "display_name")
-			if name == "" || utf8.RuneCountInString(name) > 64 {
-				ie.Add(n, "姓名", "不能为空，最长64字")
+			if name == "" || utf8.RuneCountInString(name) > MaxDisplayName {
+				ie.Add(n, "姓名", "不能为空，最长%d字", MaxDisplayName)
+			}
+			for _, c := range []struct {
+				key string
+				max int
+			}{{"ethnicity", MaxEthnicity}, {"education", MaxEducation}} {
+				if utf8.RuneCountInString(ci.Get(r, c.key)) > c.max {
+					ie.Add(n, ci.Header(c.key), "最长%d字", c.max)
+				}
 			}
 			phone := ci.Get(r, "phone")
 			if phone != "" {

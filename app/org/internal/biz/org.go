@@ -169,11 +169,11 @@ func (uc *OrgUsecase) Get(ctx context.Context, id int64) (*Org, error) {
 
 // validateOrgFields checks a trimmed name and code (nil: not being set).
 func validateOrgFields(name, code *string) error {
-	if name != nil && (*name == "" || utf8.RuneCountInString(*name) > 100) {
-		return Invalid("name", "组织名称不能为空，最长100字")
+	if name != nil && (*name == "" || utf8.RuneCountInString(*name) > MaxOrgName) {
+		return Invalid("name", "组织名称不能为空，最长%d字", MaxOrgName)
 	}
 	if code != nil && !codePattern.MatchString(*code) {
-		return Invalid("code", "组织编码只能包含字母、数字、下划线或短横线，最长64位")
+		return Invalid("code", "组织编码只能包含字母、数字、下划线或短横线，最长%d位", MaxOrgCode)
 	}
 	return nil
 }

@@ -33,7 +33,13 @@ type TokenRepo interface {
 	// MarkUsed marks a token used, only if it was unused; it reports whether it did.
 	MarkUsed(ctx context.Context, id int64, at time.Time) (bool, error)
 	RevokeFamily(ctx context.Context, family string, at time.Time) error
-	RevokeAccount(ctx context.Context, accountID int64) error
+	// RevokeAccount ends every session of the account: its refresh tokens are revoked and its
+	// session version goes up, stamped at (see auth.Revocation). It returns the revocation to
+	// broadcast once the transaction has committed.
+	RevokeAccount(ctx context.Context, accountID int64, at time.Time) (auth.Revocation, error)
+	// RevocationsSince returns the latest revocation of every account whose sessions ended at
+	// or after t.
+	RevocationsSince(ctx context.Context, t time.Time) ([]auth.Revocation, error)
 }
 
 // LoginFailureRepo counts failed sign-ins per username.
@@ -77,6 +83,8 @@ type AuthUsecase struct {
 	signer   *auth.Signer
 	clock    clock.Clock
 	tx       Transaction
+	// revocations broadcasts ended sessions; see SetRevocationPublisher.
+	revocations RevocationPublisher
 	// dummyHash is verified against when the username is unknown, so timing does not reveal
 	// which usernames exist.
 	dummyHash string
@@ -283,13 +291,19 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 	if err != nil {
 		return err
 	}
-	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+	var rev auth.Revocation
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		must := false
 		if _, err := uc.accounts.Update(ctx, a.ID, AccountPatch{PasswordHash: &hash, MustChangePassword: &must}); err != nil {
 			return err
 		}
-		return uc.tokens.RevokeAccount(ctx, a.ID)
+		rev, err = uc.tokens.RevokeAccount(ctx, a.ID, now)
+		return err
 	})
+	if err == nil {
+		publishRevocation(ctx, uc.revocations, rev)
+	}
+	return err
 }
 
 // issue signs an access token and stores a new refresh token in family.

@@ -29,6 +29,7 @@ func accountToBiz(a *ent.Account) *biz.Account {
 			FullMemberDate: a.FullMemberDate, Stage: biz.Stage(a.Stage),
 		},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		SessionVersion: a.SessionVersion, SessionsRevokedAt: a.SessionsRevokedAt,
 	}
 	if b.Profile.Gender == "unspecified" {
 		b.Profile.Gender = ""

@@ -3,10 +3,13 @@ package data
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 type tokenRepo struct{ data *Data }
@@ -47,10 +50,32 @@ func (r *tokenRepo) RevokeFamily(ctx context.Context, family string, at time.Tim
 	return mapErr("tokenRepo.RevokeFamily", err, nil)
 }
 
-func (r *tokenRepo) RevokeAccount(ctx context.Context, accountID int64) error {
-	_, err := r.data.client(ctx).RefreshToken.Update().
-		Where(refreshtoken.AccountID(accountID), refreshtoken.RevokedAtIsNil()).SetRevokedAt(time.Now()).Save(ctx)
-	return mapErr("tokenRepo.RevokeAccount", err, nil)
+func (r *tokenRepo) RevokeAccount(ctx context.Context, accountID int64, at time.Time) (auth.Revocation, error) {
+	c := r.data.client(ctx)
+	if _, err := c.RefreshToken.Update().
+		Where(refreshtoken.AccountID(accountID), refreshtoken.RevokedAtIsNil()).SetRevokedAt(at).Save(ctx); err != nil {
+		return auth.Revocation{}, mapErr("tokenRepo.RevokeAccount", err, nil)
+	}
+	// One UPDATE raises the version, so concurrent revocations each get their own.
+	a, err := c.Account.UpdateOneID(accountID).AddSessionVersion(1).SetSessionsRevokedAt(at).Save(ctx)
+	if err != nil {
+		return auth.Revocation{}, mapErr("tokenRepo.RevokeAccount", err, biz.ErrAccountNotFound)
+	}
+	return auth.Revocation{UserID: a.ID, Version: a.SessionVersion, At: at}, nil
+}
+
+func (r *tokenRepo) RevocationsSince(ctx context.Context, t time.Time) ([]auth.Revocation, error) {
+	rows, err := r.data.client(ctx).Account.Query().
+		Where(account.SessionsRevokedAtGTE(t)).
+		Select(account.FieldID, account.FieldSessionVersion, account.FieldSessionsRevokedAt).All(ctx)
+	if err != nil {
+		return nil, mapErr("tokenRepo.RevocationsSince", err, nil)
+	}
+	out := make([]auth.Revocation, 0, len(rows))
+	for _, a := range rows {
+		out = append(out, auth.Revocation{UserID: a.ID, Version: a.SessionVersion, At: *a.SessionsRevokedAt})
+	}
+	return out, nil
 }
 
 type failureRepo struct{ data *Data }
@@ -61,13 +86,13 @@ var _ biz.LoginFailureRepo = (*failureRepo)(nil)
 func NewLoginFailureRepo(d *Data) biz.LoginFailureRepo { return &failureRepo{data: d} }
 
 func (r *failureRepo) Add(ctx context.Context, username string, at time.Time) error {
-	_, err := r.data.client(ctx).LoginFailure.Create().SetUsername(truncate(username, 64)).SetAt(at).Save(ctx)
+	_, err := r.data.client(ctx).LoginFailure.Create().SetUsername(truncate(username, biz.MaxUsername)).SetAt(at).Save(ctx)
 	return mapErr("failureRepo.Add", err, nil)
 }
 
 func (r *failureRepo) Since(ctx context.Context, username string, t time.Time) (int, time.Time, error) {
 	rows, err := r.data.client(ctx).LoginFailure.Query().
-		Where(loginFailureWhere(truncate(username, 64), t)...).
+		Where(loginFailureWhere(truncate(username, biz.MaxUsername), t)...).
 		Order(ent.Asc("at")).All(ctx)
 	if err != nil {
 		return 0, time.Time{}, mapErr("failureRepo.Since", err, nil)
@@ -79,13 +104,15 @@ func (r *failureRepo) Since(ctx context.Context, username string, t time.Time) (
 }
 
 func (r *failureRepo) Clear(ctx context.Context, username string) error {
-	_, err := r.data.client(ctx).LoginFailure.Delete().Where(loginFailureWhere(truncate(username, 64), time.Time{})[0]).Exec(ctx)
+	_, err := r.data.client(ctx).LoginFailure.Delete().Where(loginFailureWhere(truncate(username, biz.MaxUsername), time.Time{})[0]).Exec(ctx)
 	return mapErr("failureRepo.Clear", err, nil)
 }
 
+// truncate keeps the first n characters of s (never a part of one: PostgreSQL refuses text that
+// is not UTF-8).
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n]
+	return string([]rune(s)[:n])
 }

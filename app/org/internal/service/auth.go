@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
@@ -17,15 +19,20 @@ type AuthService struct {
 	uc        *biz.AuthUsecase
 	clock     clock.Clock
 	publicKey *v1.PublicKey
+	signer    *auth.Signer
+	// serviceKey derives every service's secret (auth.ServiceSecret); empty: no service tokens.
+	serviceKey []byte
+	log        *log.Helper
 }
 
-// NewAuthService wires an AuthService; signer provides the published verification key.
-func NewAuthService(uc *biz.AuthUsecase, signer *auth.Signer, clk clock.Clock) (*AuthService, error) {
+// NewAuthService wires an AuthService; signer provides the published verification key and signs
+// service tokens for services proving their secret under serviceKey.
+func NewAuthService(uc *biz.AuthUsecase, signer *auth.Signer, serviceKey []byte, clk clock.Clock, logger log.Logger) (*AuthService, error) {
 	pemBytes, err := auth.MarshalPublicKeyPEM(signer.PublicKey())
 	if err != nil {
 		return nil, err
 	}
-	return &AuthService{uc: uc, clock: clk, publicKey: &v1.PublicKey{
+	return &AuthService{uc: uc, clock: clk, signer: signer, serviceKey: serviceKey, log: log.NewHelper(log.With(logger, "module", "org/auth")), publicKey: &v1.PublicKey{
 		Algorithm: "EdDSA", KeyId: signer.KeyID(), PublicKeyPem: string(pemBytes), Issuer: auth.Issuer,
 	}}, nil
 }
@@ -33,6 +40,22 @@ func NewAuthService(uc *biz.AuthUsecase, signer *auth.Signer, clk clock.Clock) (
 // PublicOperations are the operations callable without an access token.
 var PublicOperations = []string{
 	v1.OperationAuthLogin, v1.OperationAuthRefresh, v1.OperationAuthLogout, v1.OperationAuthGetPublicKey,
+	// A service proves itself with its secret instead of a token (gRPC only).
+	v1.Auth_IssueServiceToken_FullMethodName,
+}
+
+// IssueServiceToken implements v1.AuthServer: a service token for a service that knows its
+// secret. A wrong secret is a 401 and is logged with the service name (never the secret).
+func (s *AuthService) IssueServiceToken(ctx context.Context, req *v1.IssueServiceTokenRequest) (*v1.ServiceToken, error) {
+	if !auth.CheckServiceSecret(s.serviceKey, req.GetService(), req.GetSecret()) {
+		s.log.WithContext(ctx).Warnw("msg", "service token refused", "service", req.GetService())
+		return nil, auth.ErrUnauthenticated()
+	}
+	tok, exp, err := s.signer.SignService(req.GetService())
+	if err != nil {
+		return nil, kerrors.InternalServer("INTERNAL", "内部错误").WithCause(err)
+	}
+	return &v1.ServiceToken{AccessToken: tok, ExpiresIn: int64(exp.Sub(s.clock.Now()).Seconds())}, nil
 }
 
 func (s *AuthService) pair(p *biz.TokenPair) *v1.TokenPair {

@@ -28,6 +28,10 @@ type fileConfig struct {
 	Server struct {
 		HTTPAddr string `json:"http_addr"`
 		GRPCAddr string `json:"grpc_addr"`
+		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
+		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
+		MetricsAddr  string `json:"metrics_addr"`
+		MetricsToken string `json:"metrics_token"`
 	} `json:"server"`
 	Database struct {
 		Driver string `json:"driver"`
@@ -70,7 +74,7 @@ func run(args []string) error {
 	}
 	defer orgConn.Close()
 	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
-		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn)}, logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), Events: kit.EventRoutes}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}
@@ -84,6 +88,7 @@ func run(args []string) error {
 	}
 	return kit.RunService(context.Background(), kit.ServiceSpec{
 		Name: "quiz", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
+		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
 		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{quiz.Queue: 1},
 	}, m, orgConn, logger)
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
@@ -393,11 +391,12 @@ func (uc *Usecase) Grade(ctx context.Context, attemptID int64) error {
 			}
 			return err
 		}
-		return uc.emitGraded(ctx, a, e)
+		return uc.emitGraded(ctx, a, e, false)
 	})
 }
 
-// GradedEvent is the payload of "attempt.graded", consumed by study hours and the growth file.
+// GradedEvent announces a graded attempt ("attempt.graded" in api/quiz/v1/events.proto),
+// consumed by study hours and the growth file.
 type GradedEvent struct {
 	AttemptID   int64      `json:"attempt_id"`
 	ExamID      int64      `json:"exam_id"`
@@ -409,23 +408,31 @@ type GradedEvent struct {
 	NeedsReview bool       `json:"needs_review"`
 	SubmittedAt *time.Time `json:"submitted_at"`
 	GradedAt    time.Time  `json:"graded_at"`
+	// Regrade is set when a regrade after a key fix changed the score.
+	Regrade bool `json:"regrade"`
 }
 
-// TopicAttemptGraded is the outbox topic of graded attempts.
-const TopicAttemptGraded = "attempt.graded"
+func (GradedEvent) isDomainEvent() {}
 
-func (uc *Usecase) emitGraded(ctx context.Context, a *Attempt, e *Exam) error {
+// QuestionChanged announces a created or edited question ("question.changed"), for search.
+type QuestionChanged struct {
+	QuestionID int64
+	BankID     int64
+	Version    int
+	// OrgPath is the owning org of the bank: who may find the question.
+	OrgPath string
+}
+
+func (QuestionChanged) isDomainEvent() {}
+
+func (uc *Usecase) emitGraded(ctx context.Context, a *Attempt, e *Exam, regrade bool) error {
 	ev := GradedEvent{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Number: a.Number, Score: a.Score,
-		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt}
+		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt, Regrade: regrade}
 	if a.Score != nil {
 		passed := *a.Score >= e.PassMark
 		ev.Passed = &passed
 	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	return uc.outbox.Add(ctx, TopicAttemptGraded, b)
+	return uc.events.Publish(ctx, ev)
 }
 
 // ScoreEssay records a trainer's score for an essay; when no essay is left the attempt's total
@@ -468,7 +475,7 @@ func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, scor
 		out, exam = a, e
 		// A new total (the last essay scored, or a score corrected later) is announced again.
 		if !a.NeedsReview() && !sameScore(before, a.Score) {
-			return uc.emitGraded(ctx, a, e)
+			return uc.emitGraded(ctx, a, e, false)
 		}
 		return nil
 	})
@@ -594,8 +601,8 @@ func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	return out, nil
 }
 
-// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
-// of submitted attempts, and relay outbox events.
+// Reconcile is one reconciler pass: finalise attempts past deadline + grace and re-enqueue
+// grading of submitted attempts. (The module's pass also drains the outbox.)
 func (uc *Usecase) Reconcile(ctx context.Context) error {
 	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now().Add(-uc.Grace), 500)
 	if err != nil {
@@ -615,26 +622,5 @@ func (uc *Usecase) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	return uc.RelayOutbox(ctx)
-}
-
-// RelayOutbox hands pending outbox events to the queue and marks them sent. An event relayed
-// twice (crash between publish and mark) is deduplicated by its id downstream.
-func (uc *Usecase) RelayOutbox(ctx context.Context) error {
-	evs, err := uc.outbox.Pending(ctx, 500)
-	if err != nil {
-		return err
-	}
-	for _, ev := range evs {
-		if err := uc.queue.PublishEvent(ctx, ev); err != nil {
-			return err
-		}
-		if err := uc.outbox.MarkSent(ctx, ev.ID, uc.clock.Now()); err != nil {
-			return err
-		}
-	}
 	return nil
 }
-
-// EventID is the stable id of an outbox event, used as the task id when relayed.
-func EventID(e *Event) string { return "quiz:event:" + strconv.FormatInt(e.ID, 10) }

@@ -19,7 +19,7 @@ type Usecase struct {
 	papers   PaperRepo
 	exams    ExamRepo
 	attempts AttemptRepo
-	outbox   OutboxRepo
+	events   Publisher
 	regrades RegradeRepo
 	practice PracticeRepo
 	orgs     OrgDirectory
@@ -35,9 +35,9 @@ type Usecase struct {
 }
 
 // New wires the quiz use cases.
-func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, outbox OutboxRepo, regrades RegradeRepo,
+func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, events Publisher, regrades RegradeRepo,
 	practice PracticeRepo, orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
-	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, outbox: outbox, regrades: regrades, practice: practice, orgs: orgs,
+	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, events: events, regrades: regrades, practice: practice, orgs: orgs,
 		queue: queue, tx: tx, clock: clk, html: bluemonday.UGCPolicy(), Grace: 30 * time.Second, shuffle: cryptoShuffle}
 }
 
@@ -193,13 +193,27 @@ func (uc *Usecase) CreateQuestion(ctx context.Context, q *Question) (*Question, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := uc.managedBank(ctx, p, q.BankID); err != nil {
+	b, err := uc.managedBank(ctx, p, q.BankID)
+	if err != nil {
 		return nil, err
 	}
 	if err := uc.validateQuestion(q); err != nil {
 		return nil, err
 	}
-	return uc.banks.CreateQuestion(ctx, q)
+	var out *Question
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		out, err = uc.banks.CreateQuestion(ctx, q)
+		if err != nil {
+			return err
+		}
+		return uc.questionChanged(ctx, out, b)
+	})
+	return out, err
+}
+
+// questionChanged announces a created or edited question (in the caller's transaction).
+func (uc *Usecase) questionChanged(ctx context.Context, q *Question, b *Bank) error {
+	return uc.events.Publish(ctx, QuestionChanged{QuestionID: q.ID, BankID: b.ID, Version: q.Version, OrgPath: b.OrgPath})
 }
 
 // UpdateQuestion replaces a question's content (new version). Attempts already started keep
@@ -213,14 +227,23 @@ func (uc *Usecase) UpdateQuestion(ctx context.Context, q *Question) (*Question, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := uc.managedBank(ctx, p, old.BankID); err != nil {
+	b, err := uc.managedBank(ctx, p, old.BankID)
+	if err != nil {
 		return nil, err
 	}
 	q.BankID = old.BankID
 	if err := uc.validateQuestion(q); err != nil {
 		return nil, err
 	}
-	return uc.banks.UpdateQuestion(ctx, q)
+	var out *Question
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		out, err = uc.banks.UpdateQuestion(ctx, q)
+		if err != nil {
+			return err
+		}
+		return uc.questionChanged(ctx, out, b)
+	})
+	return out, err
 }
 
 // ListQuestions lists a managed bank's questions with keys (authors only).

@@ -28,7 +28,7 @@ type fakeState struct {
 	Exams     map[int64]*Exam
 	Attempts  map[int64]*Attempt
 	Answers   map[int64]map[int]Answer // attempt id → question no → answer
-	Outbox    []*Event
+	Outbox    []DomainEvent            // in publishing order
 	Regrades  []*RegradeLog
 	Sessions  map[int64]*fakeSession
 	Wrong     []*WrongEntry // in insertion order
@@ -71,9 +71,7 @@ func (s *fakeState) clone() *fakeState {
 	for id, m := range s.Answers {
 		c.Answers[id] = cloneAnswers(m)
 	}
-	for _, ev := range s.Outbox {
-		c.Outbox = append(c.Outbox, cloneEvent(ev))
-	}
+	c.Outbox = slices.Clone(s.Outbox)
 	for _, r := range s.Regrades {
 		rc := *r
 		c.Regrades = append(c.Regrades, &rc)
@@ -177,13 +175,6 @@ func cloneWrong(w *WrongEntry) *WrongEntry {
 	return &c
 }
 
-func cloneEvent(e *Event) *Event {
-	c := *e
-	c.Payload = slices.Clone(e.Payload)
-	c.SentAt = cloneTime(e.SentAt)
-	return &c
-}
-
 // fakeDB is the shared store behind all fake repos, with failure injection and call counts.
 type fakeDB struct {
 	mu sync.Mutex
@@ -243,15 +234,24 @@ func (db *fakeDB) insertAttempt(a *Attempt) int64 {
 	return c.ID
 }
 
-// events returns copies of all outbox rows.
-func (db *fakeDB) events() []*Event {
+// events returns the committed attempt.graded events.
+func (db *fakeDB) events() []GradedEvent {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	out := make([]*Event, len(db.st.Outbox))
-	for i, e := range db.st.Outbox {
-		out[i] = cloneEvent(e)
+	var out []GradedEvent
+	for _, e := range db.st.Outbox {
+		if g, ok := e.(GradedEvent); ok {
+			out = append(out, g)
+		}
 	}
 	return out
+}
+
+// allEvents returns every committed event.
+func (db *fakeDB) allEvents() []DomainEvent {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return slices.Clone(db.st.Outbox)
 }
 
 func (db *fakeDB) finishCount() int {
@@ -652,45 +652,22 @@ func (r fakeAttemptRepo) Submitted(_ context.Context, limit int) ([]int64, error
 	return ids, nil
 }
 
-// ---- OutboxRepo ----
+// ---- Publisher ----
 
-type fakeOutboxRepo struct{ db *fakeDB }
+// fakePublisher writes events into the transactional fake state, like the outbox.
+type fakePublisher struct{ db *fakeDB }
 
-var _ OutboxRepo = fakeOutboxRepo{}
+var _ Publisher = fakePublisher{}
 
-func (r fakeOutboxRepo) Add(_ context.Context, topic string, payload []byte) error {
+func (r fakePublisher) Publish(_ context.Context, ev DomainEvent) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	if r.db.failOutboxAdd > 0 {
 		r.db.failOutboxAdd--
 		return fmt.Errorf("fake outbox Add: %w", errInjected)
 	}
-	r.db.st.Outbox = append(r.db.st.Outbox, &Event{ID: r.db.nextID(), Topic: topic, Payload: slices.Clone(payload)})
+	r.db.st.Outbox = append(r.db.st.Outbox, ev)
 	return nil
-}
-
-func (r fakeOutboxRepo) Pending(_ context.Context, limit int) ([]*Event, error) {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	var out []*Event
-	for _, e := range r.db.st.Outbox {
-		if e.SentAt == nil && (limit <= 0 || len(out) < limit) {
-			out = append(out, cloneEvent(e))
-		}
-	}
-	return out, nil
-}
-
-func (r fakeOutboxRepo) MarkSent(_ context.Context, id int64, at time.Time) error {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	for _, e := range r.db.st.Outbox {
-		if e.ID == id {
-			e.SentAt = &at
-			return nil
-		}
-	}
-	return ErrNotFound
 }
 
 // ---- RegradeRepo ----
@@ -834,7 +811,6 @@ type fakeQueue struct {
 	mu          sync.Mutex
 	grades      []int64
 	autosubmits []scheduled
-	published   []*Event
 }
 
 var _ TaskQueue = (*fakeQueue)(nil)
@@ -853,13 +829,6 @@ func (q *fakeQueue) ScheduleAutosubmit(_ context.Context, attemptID int64, at ti
 	return nil
 }
 
-func (q *fakeQueue) PublishEvent(_ context.Context, e *Event) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.published = append(q.published, cloneEvent(e))
-	return nil
-}
-
 func (q *fakeQueue) gradeCalls() []int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -870,16 +839,6 @@ func (q *fakeQueue) autosubmitCalls() []scheduled {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Clone(q.autosubmits)
-}
-
-func (q *fakeQueue) publishedIDs() []int64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	ids := make([]int64, len(q.published))
-	for i, e := range q.published {
-		ids[i] = e.ID
-	}
-	return ids
 }
 
 // ---- test environment ----
@@ -928,7 +887,7 @@ func newTestEnv(tb testing.TB) *testEnv {
 	for _, o := range org {
 		dir[o.ID] = o
 	}
-	uc := New(fakeBankRepo{db}, fakePaperRepo{db}, fakeExamRepo{db}, fakeAttemptRepo{db}, fakeOutboxRepo{db},
+	uc := New(fakeBankRepo{db}, fakePaperRepo{db}, fakeExamRepo{db}, fakeAttemptRepo{db}, fakePublisher{db},
 		fakeRegradeRepo{db}, fakePracticeRepo{db}, dir, q, fakeTx{db}, clk)
 	uc.shuffle = identityShuffle
 	e := &testEnv{db: db, queue: q, clk: clk, uc: uc, org: org, user: map[string]*auth.Principal{}}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // A save with the same version as the stored one loses and says so (two devices, one counter).
@@ -93,5 +95,51 @@ func TestRefreshKeysMixedChanges(t *testing.T) {
 	}
 	if got := a.Questions[1].AnswerKeys; got[0] != "A" || a.Questions[1].Version != 1 {
 		t.Fatalf("question 2 = %+v", a.Questions[1])
+	}
+}
+
+// Creating and editing a question announces question.changed (for search) in the same
+// transaction; a failed announcement rolls the edit back.
+func TestQuestionChangedIsAnnounced(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := e.as("trainerA")
+	bank, err := e.uc.CreateBank(ctx, "党章题库", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := qTrueFalse()
+	q.BankID = bank.ID
+	created, err := e.uc.CreateQuestion(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := qTrueFalse()
+	edit.ID = created.ID
+	edit.StemHTML = "<p>修改后的题干</p>"
+	if _, err := e.uc.UpdateQuestion(ctx, edit); err != nil {
+		t.Fatal(err)
+	}
+	var got []QuestionChanged
+	for _, ev := range e.db.allEvents() {
+		if qc, ok := ev.(QuestionChanged); ok {
+			got = append(got, qc)
+		}
+	}
+	want := []QuestionChanged{
+		{QuestionID: created.ID, BankID: bank.ID, Version: 1, OrgPath: bank.OrgPath},
+		{QuestionID: created.ID, BankID: bank.ID, Version: 2, OrgPath: bank.OrgPath},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("question.changed events (-want +got):\n%s", diff)
+	}
+	e.db.failOutboxAdd = 1
+	again := qTrueFalse()
+	again.ID = created.ID
+	again.StemHTML = "<p>不会保存的修改</p>"
+	if _, err := e.uc.UpdateQuestion(ctx, again); err == nil {
+		t.Fatal("update succeeded although its event could not be written")
+	}
+	if v := e.db.st.Questions[created.ID].Version; v != 2 {
+		t.Fatalf("question version = %d after a failed announcement, want 2 (rolled back)", v)
 	}
 }

@@ -131,7 +131,8 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 	if err != nil {
 		return nil, err
 	}
-	if _, err := uc.managedBank(ctx, p, bankID); err != nil {
+	bank, err := uc.managedBank(ctx, p, bankID)
+	if err != nil {
 		return nil, err
 	}
 	ie := &ImportError{}
@@ -171,7 +172,11 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 	}
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		for _, q := range qs {
-			if _, err := uc.banks.CreateQuestion(ctx, q); err != nil {
+			created, err := uc.banks.CreateQuestion(ctx, q)
+			if err != nil {
+				return err
+			}
+			if err := uc.questionChanged(ctx, created, bank); err != nil {
 				return err
 			}
 			res.Created++

@@ -90,7 +90,7 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 				return err
 			}
 			if changed && a.Score != nil {
-				if err := uc.emitGraded(ctx, a, e); err != nil {
+				if err := uc.emitGraded(ctx, a, e, true); err != nil {
 					return err
 				}
 			}

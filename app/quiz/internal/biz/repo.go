@@ -86,20 +86,14 @@ type RegradeRepo interface {
 	List(ctx context.Context, examID int64) ([]*RegradeLog, error)
 }
 
-// Event is an outbox row: written in the same transaction as the change it announces, relayed
-// to the queue afterwards.
-type Event struct {
-	ID      int64
-	Topic   string
-	Payload []byte
-	SentAt  *time.Time
-}
+// DomainEvent is something quiz announces to other services (GradedEvent, QuestionChanged).
+type DomainEvent interface{ isDomainEvent() }
 
-// OutboxRepo stores events until they are relayed.
-type OutboxRepo interface {
-	Add(ctx context.Context, topic string, payload []byte) error
-	Pending(ctx context.Context, limit int) ([]*Event, error)
-	MarkSent(ctx context.Context, id int64, at time.Time) error
+// Publisher writes domain events in the transaction ctx carries (the outbox of pkg/outbox), so
+// an event exists exactly when the change it announces committed; subscribers get it after the
+// commit.
+type Publisher interface {
+	Publish(ctx context.Context, ev DomainEvent) error
 }
 
 // TaskQueue enqueues the quiz service's background work; enqueueing twice is harmless.
@@ -107,8 +101,6 @@ type TaskQueue interface {
 	EnqueueGrade(ctx context.Context, attemptID int64) error
 	// ScheduleAutosubmit runs the autosubmit for attemptID at t.
 	ScheduleAutosubmit(ctx context.Context, attemptID int64, at time.Time) error
-	// PublishEvent hands an outbox event to its consumers (deduplicated by event id).
-	PublishEvent(ctx context.Context, e *Event) error
 }
 
 // WrongEntry is a stored wrong-answer book row.

@@ -12,7 +12,6 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
-	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
 )
 
 type attemptRepo struct{ data *Data }
@@ -249,40 +248,4 @@ func (r *attemptRepo) Submitted(ctx context.Context, limit int) ([]int64, error)
 		return nil, mapErr("attemptRepo.Submitted", err, nil)
 	}
 	return ids, nil
-}
-
-type outboxRepo struct{ data *Data }
-
-var _ biz.OutboxRepo = (*outboxRepo)(nil)
-
-// NewOutboxRepo returns the ent-backed outbox repository.
-func NewOutboxRepo(d *Data) biz.OutboxRepo { return &outboxRepo{data: d} }
-
-func (r *outboxRepo) Add(ctx context.Context, topic string, payload []byte) error {
-	if payload == nil {
-		payload = []byte{}
-	}
-	err := r.data.client(ctx).Outbox.Create().SetTopic(topic).SetPayload(payload).Exec(ctx)
-	return mapErr("outboxRepo.Add", err, nil)
-}
-
-func (r *outboxRepo) Pending(ctx context.Context, limit int) ([]*biz.Event, error) {
-	q := r.data.client(ctx).Outbox.Query().Where(outbox.SentAtIsNil()).Order(ent.Asc(outbox.FieldID))
-	if limit > 0 {
-		q = q.Limit(limit)
-	}
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, mapErr("outboxRepo.Pending", err, nil)
-	}
-	out := make([]*biz.Event, len(rows))
-	for i, e := range rows {
-		out[i] = &biz.Event{ID: e.ID, Topic: e.Topic, Payload: e.Payload, SentAt: e.SentAt}
-	}
-	return out, nil
-}
-
-func (r *outboxRepo) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	err := r.data.client(ctx).Outbox.UpdateOneID(id).SetSentAt(at.UTC()).Exec(ctx)
-	return mapErr("outboxRepo.MarkSent", err, biz.ErrNotFound)
 }

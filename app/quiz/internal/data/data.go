@@ -4,6 +4,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -12,6 +13,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/migrate"
 	"github.com/vanguard/vanguard/pkg/dbx"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // Data owns the quiz service's database connection.
@@ -58,7 +60,11 @@ func (d *Data) client(ctx context.Context) *ent.Client {
 	return d.db
 }
 
+// mapErr turns ent errors into biz errors: not found → notFound, constraint → ErrAlreadyExists,
+// a failed field validator → the invalid-argument error naming the field (a 400, never a 500),
+// anything else wrapped with the operation name.
 func mapErr(op string, err error, notFound error) error {
+	var ve *ent.ValidationError
 	switch {
 	case err == nil:
 		return nil
@@ -66,6 +72,8 @@ func mapErr(op string, err error, notFound error) error {
 		return notFound
 	case ent.IsConstraintError(err):
 		return fmt.Errorf("%s: %w", op, biz.ErrAlreadyExists)
+	case errors.As(err, &ve):
+		return fmt.Errorf("%s: %w", op, entx.Invalid(ve.Name, err))
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

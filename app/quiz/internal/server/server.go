@@ -10,8 +10,8 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
-	"github.com/vanguard/vanguard/app/quiz/internal/data"
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
+	"github.com/vanguard/vanguard/app/quiz/internal/task"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -41,6 +41,6 @@ func RegisterGRPC(srv *kgrpc.Server, s *service.QuizService) { v1.RegisterQuizSe
 
 // RegisterTasks registers the quiz task handlers.
 func RegisterTasks(srv *queue.Server, t *service.Tasks) {
-	srv.HandleFunc(data.TypeGrade, t.Grade)
-	srv.HandleFunc(data.TypeAutosubmit, t.Autosubmit)
+	srv.HandleFunc(task.TypeGrade, t.Grade)
+	srv.HandleFunc(task.TypeAutosubmit, t.Autosubmit)
 }

@@ -5,18 +5,15 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/hibiken/asynq"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
-	"github.com/vanguard/vanguard/app/quiz/internal/data"
 	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
@@ -527,36 +524,4 @@ func (s *QuizService) ScoreEssay(ctx context.Context, req *v1.ScoreEssayRequest)
 		return nil, toAPIError(err)
 	}
 	return s.attemptView(a, e), nil
-}
-
-// Tasks runs the quiz service's Asynq handlers.
-type Tasks struct{ uc *biz.Usecase }
-
-// NewTasks wires the handlers.
-func NewTasks(uc *biz.Usecase) *Tasks { return &Tasks{uc: uc} }
-
-func attemptID(t *asynq.Task) (int64, error) {
-	var p data.AttemptPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.AttemptID <= 0 {
-		return 0, fmt.Errorf("%s: bad payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-	}
-	return p.AttemptID, nil
-}
-
-// Grade handles quiz:grade.
-func (t *Tasks) Grade(ctx context.Context, task *asynq.Task) error {
-	id, err := attemptID(task)
-	if err != nil {
-		return err
-	}
-	return t.uc.Grade(ctx, id)
-}
-
-// Autosubmit handles quiz:autosubmit.
-func (t *Tasks) Autosubmit(ctx context.Context, task *asynq.Task) error {
-	id, err := attemptID(task)
-	if err != nil {
-		return err
-	}
-	return t.uc.Autosubmit(ctx, id)
 }

@@ -248,6 +248,11 @@ func (_c *CourseCreate) check() error {
 	if _, ok := _c.mutation.Summary(); !ok {
 		return &ValidationError{Name: "summary", err: errors.New(`ent: missing required field "Course.summary"`)}
 	}
+	if v, ok := _c.mutation.Summary(); ok {
+		if err := course.SummaryValidator(v); err != nil {
+			return &ValidationError{Name: "summary", err: fmt.Errorf(`ent: validator failed for field "Course.summary": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CoverURL(); !ok {
 		return &ValidationError{Name: "cover_url", err: errors.New(`ent: missing required field "Course.cover_url"`)}
 	}

@@ -275,6 +275,11 @@ func (_u *CourseUpdate) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Course.title": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Summary(); ok {
+		if err := course.SummaryValidator(v); err != nil {
+			return &ValidationError{Name: "summary", err: fmt.Errorf(`ent: validator failed for field "Course.summary": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.CoverURL(); ok {
 		if err := course.CoverURLValidator(v); err != nil {
 			return &ValidationError{Name: "cover_url", err: fmt.Errorf(`ent: validator failed for field "Course.cover_url": %w`, err)}
@@ -641,6 +646,11 @@ func (_u *CourseUpdateOne) check() error {
 	if v, ok := _u.mutation.Title(); ok {
 		if err := course.TitleValidator(v); err != nil {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Course.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Summary(); ok {
+		if err := course.SummaryValidator(v); err != nil {
+			return &ValidationError{Name: "summary", err: fmt.Errorf(`ent: validator failed for field "Course.summary": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.CoverURL(); ok {

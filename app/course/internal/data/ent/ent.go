@@ -16,6 +16,8 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplanitem"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/topic"
@@ -80,14 +82,16 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			assignment.Table:    assignment.ValidColumn,
-			chapter.Table:       chapter.ValidColumn,
-			course.Table:        course.ValidColumn,
-			lesson.Table:        lesson.ValidColumn,
-			studyplan.Table:     studyplan.ValidColumn,
-			studyplanitem.Table: studyplanitem.ValidColumn,
-			topic.Table:         topic.ValidColumn,
-			upload.Table:        upload.ValidColumn,
+			assignment.Table:     assignment.ValidColumn,
+			chapter.Table:        chapter.ValidColumn,
+			course.Table:         course.ValidColumn,
+			lesson.Table:         lesson.ValidColumn,
+			outboxdelivery.Table: outboxdelivery.ValidColumn,
+			outboxevent.Table:    outboxevent.ValidColumn,
+			studyplan.Table:      studyplan.ValidColumn,
+			studyplanitem.Table:  studyplanitem.ValidColumn,
+			topic.Table:          topic.ValidColumn,
+			upload.Table:         upload.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

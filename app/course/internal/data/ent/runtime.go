@@ -9,6 +9,8 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/schema"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplanitem"
@@ -52,6 +54,8 @@ func init() {
 	courseDescSummary := courseFields[2].Descriptor()
 	// course.DefaultSummary holds the default value on creation for the summary field.
 	course.DefaultSummary = courseDescSummary.Default.(string)
+	// course.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	course.SummaryValidator = courseDescSummary.Validators[0].(func(string) error)
 	// courseDescCoverURL is the schema descriptor for cover_url field.
 	courseDescCoverURL := courseFields[3].Descriptor()
 	// course.DefaultCoverURL holds the default value on creation for the cover_url field.
@@ -126,6 +130,22 @@ func init() {
 	lesson.DefaultUpdatedAt = lessonDescUpdatedAt.Default.(func() time.Time)
 	// lesson.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	lesson.UpdateDefaultUpdatedAt = lessonDescUpdatedAt.UpdateDefault.(func() time.Time)
+	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
+	_ = outboxdeliveryFields
+	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.
+	outboxdeliveryDescSubscriber := outboxdeliveryFields[2].Descriptor()
+	// outboxdelivery.SubscriberValidator is a validator for the "subscriber" field. It is called by the builders before save.
+	outboxdelivery.SubscriberValidator = outboxdeliveryDescSubscriber.Validators[0].(func(string) error)
+	// outboxdeliveryDescRelays is the schema descriptor for relays field.
+	outboxdeliveryDescRelays := outboxdeliveryFields[3].Descriptor()
+	// outboxdelivery.DefaultRelays holds the default value on creation for the relays field.
+	outboxdelivery.DefaultRelays = outboxdeliveryDescRelays.Default.(int32)
+	outboxeventFields := schema.OutboxEvent{}.Fields()
+	_ = outboxeventFields
+	// outboxeventDescTopic is the schema descriptor for topic field.
+	outboxeventDescTopic := outboxeventFields[1].Descriptor()
+	// outboxevent.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	outboxevent.TopicValidator = outboxeventDescTopic.Validators[0].(func(string) error)
 	studyplanFields := schema.StudyPlan{}.Fields()
 	_ = studyplanFields
 	// studyplanDescOrgPath is the schema descriptor for org_path field.

@@ -22,6 +22,10 @@ type Tx struct {
 	Course *CourseClient
 	// Lesson is the client for interacting with the Lesson builders.
 	Lesson *LessonClient
+	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
+	OutboxDelivery *OutboxDeliveryClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// StudyPlan is the client for interacting with the StudyPlan builders.
 	StudyPlan *StudyPlanClient
 	// StudyPlanItem is the client for interacting with the StudyPlanItem builders.
@@ -165,6 +169,8 @@ func (tx *Tx) init() {
 	tx.Chapter = NewChapterClient(tx.config)
 	tx.Course = NewCourseClient(tx.config)
 	tx.Lesson = NewLessonClient(tx.config)
+	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
+	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.StudyPlan = NewStudyPlanClient(tx.config)
 	tx.StudyPlanItem = NewStudyPlanItemClient(tx.config)
 	tx.Topic = NewTopicClient(tx.config)

@@ -58,6 +58,10 @@ type Account struct {
 	FullMemberDate string `json:"full_member_date,omitempty"`
 	// Stage holds the value of the "stage" field.
 	Stage account.Stage `json:"stage,omitempty"`
+	// SessionVersion holds the value of the "session_version" field.
+	SessionVersion int64 `json:"session_version,omitempty"`
+	// SessionsRevokedAt holds the value of the "sessions_revoked_at" field.
+	SessionsRevokedAt *time.Time `json:"sessions_revoked_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -74,11 +78,11 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case account.FieldMustChangePassword:
 			values[i] = new(sql.NullBool)
-		case account.FieldID, account.FieldOrgID:
+		case account.FieldID, account.FieldOrgID, account.FieldSessionVersion:
 			values[i] = new(sql.NullInt64)
 		case account.FieldUsername, account.FieldPhone, account.FieldDisplayName, account.FieldPasswordHash, account.FieldOrgPath, account.FieldStatus, account.FieldGender, account.FieldBirthDate, account.FieldEthnicity, account.FieldEducation, account.FieldNationalIDHash, account.FieldNationalIDMask, account.FieldApplicationDate, account.FieldJoinedDate, account.FieldFullMemberDate, account.FieldStage:
 			values[i] = new(sql.NullString)
-		case account.FieldCreatedAt, account.FieldUpdatedAt:
+		case account.FieldSessionsRevokedAt, account.FieldCreatedAt, account.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -225,6 +229,19 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Stage = account.Stage(value.String)
 			}
+		case account.FieldSessionVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field session_version", values[i])
+			} else if value.Valid {
+				_m.SessionVersion = value.Int64
+			}
+		case account.FieldSessionsRevokedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sessions_revoked_at", values[i])
+			} else if value.Valid {
+				_m.SessionsRevokedAt = new(time.Time)
+				*_m.SessionsRevokedAt = value.Time
+			}
 		case account.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -334,6 +351,14 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stage=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Stage))
+	builder.WriteString(", ")
+	builder.WriteString("session_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SessionVersion))
+	builder.WriteString(", ")
+	if v := _m.SessionsRevokedAt; v != nil {
+		builder.WriteString("sessions_revoked_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

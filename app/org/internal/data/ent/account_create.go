@@ -246,6 +246,34 @@ func (_c *AccountCreate) SetNillableStage(v *account.Stage) *AccountCreate {
 	return _c
 }
 
+// SetSessionVersion sets the "session_version" field.
+func (_c *AccountCreate) SetSessionVersion(v int64) *AccountCreate {
+	_c.mutation.SetSessionVersion(v)
+	return _c
+}
+
+// SetNillableSessionVersion sets the "session_version" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableSessionVersion(v *int64) *AccountCreate {
+	if v != nil {
+		_c.SetSessionVersion(*v)
+	}
+	return _c
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (_c *AccountCreate) SetSessionsRevokedAt(v time.Time) *AccountCreate {
+	_c.mutation.SetSessionsRevokedAt(v)
+	return _c
+}
+
+// SetNillableSessionsRevokedAt sets the "sessions_revoked_at" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableSessionsRevokedAt(v *time.Time) *AccountCreate {
+	if v != nil {
+		_c.SetSessionsRevokedAt(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *AccountCreate) SetCreatedAt(v time.Time) *AccountCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -358,6 +386,10 @@ func (_c *AccountCreate) defaults() {
 	if _, ok := _c.mutation.Stage(); !ok {
 		v := account.DefaultStage
 		_c.mutation.SetStage(v)
+	}
+	if _, ok := _c.mutation.SessionVersion(); !ok {
+		v := account.DefaultSessionVersion
+		_c.mutation.SetSessionVersion(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := account.DefaultCreatedAt()
@@ -497,6 +529,9 @@ func (_c *AccountCreate) check() error {
 			return &ValidationError{Name: "stage", err: fmt.Errorf(`ent: validator failed for field "Account.stage": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.SessionVersion(); !ok {
+		return &ValidationError{Name: "session_version", err: errors.New(`ent: missing required field "Account.session_version"`)}
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Account.created_at"`)}
 	}
@@ -615,6 +650,14 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Stage(); ok {
 		_spec.SetField(account.FieldStage, field.TypeEnum, value)
 		_node.Stage = value
+	}
+	if value, ok := _c.mutation.SessionVersion(); ok {
+		_spec.SetField(account.FieldSessionVersion, field.TypeInt64, value)
+		_node.SessionVersion = value
+	}
+	if value, ok := _c.mutation.SessionsRevokedAt(); ok {
+		_spec.SetField(account.FieldSessionsRevokedAt, field.TypeTime, value)
+		_node.SessionsRevokedAt = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(account.FieldCreatedAt, field.TypeTime, value)
@@ -937,6 +980,42 @@ func (u *AccountUpsert) SetStage(v account.Stage) *AccountUpsert {
 // UpdateStage sets the "stage" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateStage() *AccountUpsert {
 	u.SetExcluded(account.FieldStage)
+	return u
+}
+
+// SetSessionVersion sets the "session_version" field.
+func (u *AccountUpsert) SetSessionVersion(v int64) *AccountUpsert {
+	u.Set(account.FieldSessionVersion, v)
+	return u
+}
+
+// UpdateSessionVersion sets the "session_version" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateSessionVersion() *AccountUpsert {
+	u.SetExcluded(account.FieldSessionVersion)
+	return u
+}
+
+// AddSessionVersion adds v to the "session_version" field.
+func (u *AccountUpsert) AddSessionVersion(v int64) *AccountUpsert {
+	u.Add(account.FieldSessionVersion, v)
+	return u
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (u *AccountUpsert) SetSessionsRevokedAt(v time.Time) *AccountUpsert {
+	u.Set(account.FieldSessionsRevokedAt, v)
+	return u
+}
+
+// UpdateSessionsRevokedAt sets the "sessions_revoked_at" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateSessionsRevokedAt() *AccountUpsert {
+	u.SetExcluded(account.FieldSessionsRevokedAt)
+	return u
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (u *AccountUpsert) ClearSessionsRevokedAt() *AccountUpsert {
+	u.SetNull(account.FieldSessionsRevokedAt)
 	return u
 }
 
@@ -1308,6 +1387,48 @@ func (u *AccountUpsertOne) SetStage(v account.Stage) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateStage() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateStage()
+	})
+}
+
+// SetSessionVersion sets the "session_version" field.
+func (u *AccountUpsertOne) SetSessionVersion(v int64) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetSessionVersion(v)
+	})
+}
+
+// AddSessionVersion adds v to the "session_version" field.
+func (u *AccountUpsertOne) AddSessionVersion(v int64) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.AddSessionVersion(v)
+	})
+}
+
+// UpdateSessionVersion sets the "session_version" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateSessionVersion() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateSessionVersion()
+	})
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (u *AccountUpsertOne) SetSessionsRevokedAt(v time.Time) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetSessionsRevokedAt(v)
+	})
+}
+
+// UpdateSessionsRevokedAt sets the "sessions_revoked_at" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateSessionsRevokedAt() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateSessionsRevokedAt()
+	})
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (u *AccountUpsertOne) ClearSessionsRevokedAt() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearSessionsRevokedAt()
 	})
 }
 
@@ -1847,6 +1968,48 @@ func (u *AccountUpsertBulk) SetStage(v account.Stage) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateStage() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateStage()
+	})
+}
+
+// SetSessionVersion sets the "session_version" field.
+func (u *AccountUpsertBulk) SetSessionVersion(v int64) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetSessionVersion(v)
+	})
+}
+
+// AddSessionVersion adds v to the "session_version" field.
+func (u *AccountUpsertBulk) AddSessionVersion(v int64) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.AddSessionVersion(v)
+	})
+}
+
+// UpdateSessionVersion sets the "session_version" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateSessionVersion() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateSessionVersion()
+	})
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (u *AccountUpsertBulk) SetSessionsRevokedAt(v time.Time) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetSessionsRevokedAt(v)
+	})
+}
+
+// UpdateSessionsRevokedAt sets the "sessions_revoked_at" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateSessionsRevokedAt() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateSessionsRevokedAt()
+	})
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (u *AccountUpsertBulk) ClearSessionsRevokedAt() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearSessionsRevokedAt()
 	})
 }
 

@@ -324,6 +324,47 @@ func (_u *AccountUpdate) SetNillableStage(v *account.Stage) *AccountUpdate {
 	return _u
 }
 
+// SetSessionVersion sets the "session_version" field.
+func (_u *AccountUpdate) SetSessionVersion(v int64) *AccountUpdate {
+	_u.mutation.ResetSessionVersion()
+	_u.mutation.SetSessionVersion(v)
+	return _u
+}
+
+// SetNillableSessionVersion sets the "session_version" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableSessionVersion(v *int64) *AccountUpdate {
+	if v != nil {
+		_u.SetSessionVersion(*v)
+	}
+	return _u
+}
+
+// AddSessionVersion adds value to the "session_version" field.
+func (_u *AccountUpdate) AddSessionVersion(v int64) *AccountUpdate {
+	_u.mutation.AddSessionVersion(v)
+	return _u
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (_u *AccountUpdate) SetSessionsRevokedAt(v time.Time) *AccountUpdate {
+	_u.mutation.SetSessionsRevokedAt(v)
+	return _u
+}
+
+// SetNillableSessionsRevokedAt sets the "sessions_revoked_at" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableSessionsRevokedAt(v *time.Time) *AccountUpdate {
+	if v != nil {
+		_u.SetSessionsRevokedAt(*v)
+	}
+	return _u
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (_u *AccountUpdate) ClearSessionsRevokedAt() *AccountUpdate {
+	_u.mutation.ClearSessionsRevokedAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *AccountUpdate) SetUpdatedAt(v time.Time) *AccountUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -539,6 +580,18 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Stage(); ok {
 		_spec.SetField(account.FieldStage, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SessionVersion(); ok {
+		_spec.SetField(account.FieldSessionVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSessionVersion(); ok {
+		_spec.AddField(account.FieldSessionVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SessionsRevokedAt(); ok {
+		_spec.SetField(account.FieldSessionsRevokedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SessionsRevokedAtCleared() {
+		_spec.ClearField(account.FieldSessionsRevokedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(account.FieldUpdatedAt, field.TypeTime, value)
@@ -858,6 +911,47 @@ func (_u *AccountUpdateOne) SetNillableStage(v *account.Stage) *AccountUpdateOne
 	return _u
 }
 
+// SetSessionVersion sets the "session_version" field.
+func (_u *AccountUpdateOne) SetSessionVersion(v int64) *AccountUpdateOne {
+	_u.mutation.ResetSessionVersion()
+	_u.mutation.SetSessionVersion(v)
+	return _u
+}
+
+// SetNillableSessionVersion sets the "session_version" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableSessionVersion(v *int64) *AccountUpdateOne {
+	if v != nil {
+		_u.SetSessionVersion(*v)
+	}
+	return _u
+}
+
+// AddSessionVersion adds value to the "session_version" field.
+func (_u *AccountUpdateOne) AddSessionVersion(v int64) *AccountUpdateOne {
+	_u.mutation.AddSessionVersion(v)
+	return _u
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (_u *AccountUpdateOne) SetSessionsRevokedAt(v time.Time) *AccountUpdateOne {
+	_u.mutation.SetSessionsRevokedAt(v)
+	return _u
+}
+
+// SetNillableSessionsRevokedAt sets the "sessions_revoked_at" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableSessionsRevokedAt(v *time.Time) *AccountUpdateOne {
+	if v != nil {
+		_u.SetSessionsRevokedAt(*v)
+	}
+	return _u
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (_u *AccountUpdateOne) ClearSessionsRevokedAt() *AccountUpdateOne {
+	_u.mutation.ClearSessionsRevokedAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *AccountUpdateOne) SetUpdatedAt(v time.Time) *AccountUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -1103,6 +1197,18 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.Stage(); ok {
 		_spec.SetField(account.FieldStage, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.SessionVersion(); ok {
+		_spec.SetField(account.FieldSessionVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSessionVersion(); ok {
+		_spec.AddField(account.FieldSessionVersion, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SessionsRevokedAt(); ok {
+		_spec.SetField(account.FieldSessionsRevokedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SessionsRevokedAtCleared() {
+		_spec.ClearField(account.FieldSessionsRevokedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(account.FieldUpdatedAt, field.TypeTime, value)

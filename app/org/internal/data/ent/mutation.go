@@ -63,6 +63,9 @@ type AccountMutation struct {
 	joined_date          *string
 	full_member_date     *string
 	stage                *account.Stage
+	session_version      *int64
+	addsession_version   *int64
+	sessions_revoked_at  *time.Time
 	created_at           *time.Time
 	updated_at           *time.Time
 	clearedFields        map[string]struct{}
@@ -969,6 +972,111 @@ func (m *AccountMutation) ResetStage() {
 	m.stage = nil
 }
 
+// SetSessionVersion sets the "session_version" field.
+func (m *AccountMutation) SetSessionVersion(i int64) {
+	m.session_version = &i
+	m.addsession_version = nil
+}
+
+// SessionVersion returns the value of the "session_version" field in the mutation.
+func (m *AccountMutation) SessionVersion() (r int64, exists bool) {
+	v := m.session_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionVersion returns the old "session_version" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldSessionVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionVersion: %w", err)
+	}
+	return oldValue.SessionVersion, nil
+}
+
+// AddSessionVersion adds i to the "session_version" field.
+func (m *AccountMutation) AddSessionVersion(i int64) {
+	if m.addsession_version != nil {
+		*m.addsession_version += i
+	} else {
+		m.addsession_version = &i
+	}
+}
+
+// AddedSessionVersion returns the value that was added to the "session_version" field in this mutation.
+func (m *AccountMutation) AddedSessionVersion() (r int64, exists bool) {
+	v := m.addsession_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSessionVersion resets all changes to the "session_version" field.
+func (m *AccountMutation) ResetSessionVersion() {
+	m.session_version = nil
+	m.addsession_version = nil
+}
+
+// SetSessionsRevokedAt sets the "sessions_revoked_at" field.
+func (m *AccountMutation) SetSessionsRevokedAt(t time.Time) {
+	m.sessions_revoked_at = &t
+}
+
+// SessionsRevokedAt returns the value of the "sessions_revoked_at" field in the mutation.
+func (m *AccountMutation) SessionsRevokedAt() (r time.Time, exists bool) {
+	v := m.sessions_revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionsRevokedAt returns the old "sessions_revoked_at" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldSessionsRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionsRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionsRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionsRevokedAt: %w", err)
+	}
+	return oldValue.SessionsRevokedAt, nil
+}
+
+// ClearSessionsRevokedAt clears the value of the "sessions_revoked_at" field.
+func (m *AccountMutation) ClearSessionsRevokedAt() {
+	m.sessions_revoked_at = nil
+	m.clearedFields[account.FieldSessionsRevokedAt] = struct{}{}
+}
+
+// SessionsRevokedAtCleared returns if the "sessions_revoked_at" field was cleared in this mutation.
+func (m *AccountMutation) SessionsRevokedAtCleared() bool {
+	_, ok := m.clearedFields[account.FieldSessionsRevokedAt]
+	return ok
+}
+
+// ResetSessionsRevokedAt resets all changes to the "sessions_revoked_at" field.
+func (m *AccountMutation) ResetSessionsRevokedAt() {
+	m.sessions_revoked_at = nil
+	delete(m.clearedFields, account.FieldSessionsRevokedAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *AccountMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1075,7 +1183,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 24)
 	if m.username != nil {
 		fields = append(fields, account.FieldUsername)
 	}
@@ -1136,6 +1244,12 @@ func (m *AccountMutation) Fields() []string {
 	if m.stage != nil {
 		fields = append(fields, account.FieldStage)
 	}
+	if m.session_version != nil {
+		fields = append(fields, account.FieldSessionVersion)
+	}
+	if m.sessions_revoked_at != nil {
+		fields = append(fields, account.FieldSessionsRevokedAt)
+	}
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1190,6 +1304,10 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.FullMemberDate()
 	case account.FieldStage:
 		return m.Stage()
+	case account.FieldSessionVersion:
+		return m.SessionVersion()
+	case account.FieldSessionsRevokedAt:
+		return m.SessionsRevokedAt()
 	case account.FieldCreatedAt:
 		return m.CreatedAt()
 	case account.FieldUpdatedAt:
@@ -1243,6 +1361,10 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldFullMemberDate(ctx)
 	case account.FieldStage:
 		return m.OldStage(ctx)
+	case account.FieldSessionVersion:
+		return m.OldSessionVersion(ctx)
+	case account.FieldSessionsRevokedAt:
+		return m.OldSessionsRevokedAt(ctx)
 	case account.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case account.FieldUpdatedAt:
@@ -1396,6 +1518,20 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStage(v)
 		return nil
+	case account.FieldSessionVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionVersion(v)
+		return nil
+	case account.FieldSessionsRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionsRevokedAt(v)
+		return nil
 	case account.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -1421,6 +1557,9 @@ func (m *AccountMutation) AddedFields() []string {
 	if m.addorg_id != nil {
 		fields = append(fields, account.FieldOrgID)
 	}
+	if m.addsession_version != nil {
+		fields = append(fields, account.FieldSessionVersion)
+	}
 	return fields
 }
 
@@ -1431,6 +1570,8 @@ func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case account.FieldOrgID:
 		return m.AddedOrgID()
+	case account.FieldSessionVersion:
+		return m.AddedSessionVersion()
 	}
 	return nil, false
 }
@@ -1446,6 +1587,13 @@ func (m *AccountMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOrgID(v)
+		return nil
+	case account.FieldSessionVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessionVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Account numeric field %s", name)
@@ -1463,6 +1611,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(account.FieldNationalIDHash) {
 		fields = append(fields, account.FieldNationalIDHash)
+	}
+	if m.FieldCleared(account.FieldSessionsRevokedAt) {
+		fields = append(fields, account.FieldSessionsRevokedAt)
 	}
 	return fields
 }
@@ -1486,6 +1637,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldNationalIDHash:
 		m.ClearNationalIDHash()
+		return nil
+	case account.FieldSessionsRevokedAt:
+		m.ClearSessionsRevokedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1554,6 +1708,12 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldStage:
 		m.ResetStage()
+		return nil
+	case account.FieldSessionVersion:
+		m.ResetSessionVersion()
+		return nil
+	case account.FieldSessionsRevokedAt:
+		m.ResetSessionsRevokedAt()
 		return nil
 	case account.FieldCreatedAt:
 		m.ResetCreatedAt()

@@ -85,12 +85,16 @@ func init() {
 	account.DefaultFullMemberDate = accountDescFullMemberDate.Default.(string)
 	// account.FullMemberDateValidator is a validator for the "full_member_date" field. It is called by the builders before save.
 	account.FullMemberDateValidator = accountDescFullMemberDate.Validators[0].(func(string) error)
+	// accountDescSessionVersion is the schema descriptor for session_version field.
+	accountDescSessionVersion := accountFields[21].Descriptor()
+	// account.DefaultSessionVersion holds the default value on creation for the session_version field.
+	account.DefaultSessionVersion = accountDescSessionVersion.Default.(int64)
 	// accountDescCreatedAt is the schema descriptor for created_at field.
-	accountDescCreatedAt := accountFields[21].Descriptor()
+	accountDescCreatedAt := accountFields[23].Descriptor()
 	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
 	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
 	// accountDescUpdatedAt is the schema descriptor for updated_at field.
-	accountDescUpdatedAt := accountFields[22].Descriptor()
+	accountDescUpdatedAt := accountFields[24].Descriptor()
 	// account.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	account.DefaultUpdatedAt = accountDescUpdatedAt.Default.(func() time.Time)
 	// account.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

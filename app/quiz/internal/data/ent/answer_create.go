@@ -136,6 +136,11 @@ func (_c *AnswerCreate) check() error {
 	if _, ok := _c.mutation.Text(); !ok {
 		return &ValidationError{Name: "text", err: errors.New(`ent: missing required field "Answer.text"`)}
 	}
+	if v, ok := _c.mutation.Text(); ok {
+		if err := answer.TextValidator(v); err != nil {
+			return &ValidationError{Name: "text", err: fmt.Errorf(`ent: validator failed for field "Answer.text": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Answer.version"`)}
 	}

@@ -171,7 +171,20 @@ func (_u *AnswerUpdate) defaults() {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AnswerUpdate) check() error {
+	if v, ok := _u.mutation.Text(); ok {
+		if err := answer.TextValidator(v); err != nil {
+			return &ValidationError{Name: "text", err: fmt.Errorf(`ent: validator failed for field "Answer.text": %w`, err)}
+		}
+	}
+	return nil
+}
+
 func (_u *AnswerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(answer.Table, answer.Columns, sqlgraph.NewFieldSpec(answer.FieldID, field.TypeInt64))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -390,7 +403,20 @@ func (_u *AnswerUpdateOne) defaults() {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AnswerUpdateOne) check() error {
+	if v, ok := _u.mutation.Text(); ok {
+		if err := answer.TextValidator(v); err != nil {
+			return &ValidationError{Name: "text", err: fmt.Errorf(`ent: validator failed for field "Answer.text": %w`, err)}
+		}
+	}
+	return nil
+}
+
 func (_u *AnswerUpdateOne) sqlSave(ctx context.Context) (_node *Answer, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(answer.Table, answer.Columns, sqlgraph.NewFieldSpec(answer.FieldID, field.TypeInt64))
 	id, ok := _u.mutation.ID()
 	if !ok {

@@ -19,7 +19,8 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
-	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
@@ -44,8 +45,10 @@ type Client struct {
 	Exam *ExamClient
 	// ExamTarget is the client for interacting with the ExamTarget builders.
 	ExamTarget *ExamTargetClient
-	// Outbox is the client for interacting with the Outbox builders.
-	Outbox *OutboxClient
+	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
+	OutboxDelivery *OutboxDeliveryClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// Paper is the client for interacting with the Paper builders.
 	Paper *PaperClient
 	// PracticeSession is the client for interacting with the PracticeSession builders.
@@ -72,7 +75,8 @@ func (c *Client) init() {
 	c.Bank = NewBankClient(c.config)
 	c.Exam = NewExamClient(c.config)
 	c.ExamTarget = NewExamTargetClient(c.config)
-	c.Outbox = NewOutboxClient(c.config)
+	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
+	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.Paper = NewPaperClient(c.config)
 	c.PracticeSession = NewPracticeSessionClient(c.config)
 	c.Question = NewQuestionClient(c.config)
@@ -175,7 +179,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Bank:            NewBankClient(cfg),
 		Exam:            NewExamClient(cfg),
 		ExamTarget:      NewExamTargetClient(cfg),
-		Outbox:          NewOutboxClient(cfg),
+		OutboxDelivery:  NewOutboxDeliveryClient(cfg),
+		OutboxEvent:     NewOutboxEventClient(cfg),
 		Paper:           NewPaperClient(cfg),
 		PracticeSession: NewPracticeSessionClient(cfg),
 		Question:        NewQuestionClient(cfg),
@@ -205,7 +210,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Bank:            NewBankClient(cfg),
 		Exam:            NewExamClient(cfg),
 		ExamTarget:      NewExamTargetClient(cfg),
-		Outbox:          NewOutboxClient(cfg),
+		OutboxDelivery:  NewOutboxDeliveryClient(cfg),
+		OutboxEvent:     NewOutboxEventClient(cfg),
 		Paper:           NewPaperClient(cfg),
 		PracticeSession: NewPracticeSessionClient(cfg),
 		Question:        NewQuestionClient(cfg),
@@ -240,8 +246,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.PracticeSession, c.Question, c.Regrade, c.WrongAnswer,
+		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.OutboxDelivery,
+		c.OutboxEvent, c.Paper, c.PracticeSession, c.Question, c.Regrade,
+		c.WrongAnswer,
 	} {
 		n.Use(hooks...)
 	}
@@ -251,8 +258,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.Outbox, c.Paper,
-		c.PracticeSession, c.Question, c.Regrade, c.WrongAnswer,
+		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.OutboxDelivery,
+		c.OutboxEvent, c.Paper, c.PracticeSession, c.Question, c.Regrade,
+		c.WrongAnswer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -271,8 +279,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Exam.mutate(ctx, m)
 	case *ExamTargetMutation:
 		return c.ExamTarget.mutate(ctx, m)
-	case *OutboxMutation:
-		return c.Outbox.mutate(ctx, m)
+	case *OutboxDeliveryMutation:
+		return c.OutboxDelivery.mutate(ctx, m)
+	case *OutboxEventMutation:
+		return c.OutboxEvent.mutate(ctx, m)
 	case *PaperMutation:
 		return c.Paper.mutate(ctx, m)
 	case *PracticeSessionMutation:
@@ -953,107 +963,107 @@ func (c *ExamTargetClient) mutate(ctx context.Context, m *ExamTargetMutation) (V
 	}
 }
 
-// OutboxClient is a client for the Outbox schema.
-type OutboxClient struct {
+// OutboxDeliveryClient is a client for the OutboxDelivery schema.
+type OutboxDeliveryClient struct {
 	config
 }
 
-// NewOutboxClient returns a client for the Outbox from the given config.
-func NewOutboxClient(c config) *OutboxClient {
-	return &OutboxClient{config: c}
+// NewOutboxDeliveryClient returns a client for the OutboxDelivery from the given config.
+func NewOutboxDeliveryClient(c config) *OutboxDeliveryClient {
+	return &OutboxDeliveryClient{config: c}
 }
 
 // Use adds a list of mutation hooks to the hooks stack.
-// A call to `Use(f, g, h)` equals to `outbox.Hooks(f(g(h())))`.
-func (c *OutboxClient) Use(hooks ...Hook) {
-	c.hooks.Outbox = append(c.hooks.Outbox, hooks...)
+// A call to `Use(f, g, h)` equals to `outboxdelivery.Hooks(f(g(h())))`.
+func (c *OutboxDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.OutboxDelivery = append(c.hooks.OutboxDelivery, hooks...)
 }
 
 // Intercept adds a list of query interceptors to the interceptors stack.
-// A call to `Intercept(f, g, h)` equals to `outbox.Intercept(f(g(h())))`.
-func (c *OutboxClient) Intercept(interceptors ...Interceptor) {
-	c.inters.Outbox = append(c.inters.Outbox, interceptors...)
+// A call to `Intercept(f, g, h)` equals to `outboxdelivery.Intercept(f(g(h())))`.
+func (c *OutboxDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxDelivery = append(c.inters.OutboxDelivery, interceptors...)
 }
 
-// Create returns a builder for creating a Outbox entity.
-func (c *OutboxClient) Create() *OutboxCreate {
-	mutation := newOutboxMutation(c.config, OpCreate)
-	return &OutboxCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Create returns a builder for creating a OutboxDelivery entity.
+func (c *OutboxDeliveryClient) Create() *OutboxDeliveryCreate {
+	mutation := newOutboxDeliveryMutation(c.config, OpCreate)
+	return &OutboxDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
-// CreateBulk returns a builder for creating a bulk of Outbox entities.
-func (c *OutboxClient) CreateBulk(builders ...*OutboxCreate) *OutboxCreateBulk {
-	return &OutboxCreateBulk{config: c.config, builders: builders}
+// CreateBulk returns a builder for creating a bulk of OutboxDelivery entities.
+func (c *OutboxDeliveryClient) CreateBulk(builders ...*OutboxDeliveryCreate) *OutboxDeliveryCreateBulk {
+	return &OutboxDeliveryCreateBulk{config: c.config, builders: builders}
 }
 
 // MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
 // a builder and applies setFunc on it.
-func (c *OutboxClient) MapCreateBulk(slice any, setFunc func(*OutboxCreate, int)) *OutboxCreateBulk {
+func (c *OutboxDeliveryClient) MapCreateBulk(slice any, setFunc func(*OutboxDeliveryCreate, int)) *OutboxDeliveryCreateBulk {
 	rv := reflect.ValueOf(slice)
 	if rv.Kind() != reflect.Slice {
-		return &OutboxCreateBulk{err: fmt.Errorf("calling to OutboxClient.MapCreateBulk with wrong type %T, need slice", slice)}
+		return &OutboxDeliveryCreateBulk{err: fmt.Errorf("calling to OutboxDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
 	}
-	builders := make([]*OutboxCreate, rv.Len())
+	builders := make([]*OutboxDeliveryCreate, rv.Len())
 	for i := 0; i < rv.Len(); i++ {
 		builders[i] = c.Create()
 		setFunc(builders[i], i)
 	}
-	return &OutboxCreateBulk{config: c.config, builders: builders}
+	return &OutboxDeliveryCreateBulk{config: c.config, builders: builders}
 }
 
-// Update returns an update builder for Outbox.
-func (c *OutboxClient) Update() *OutboxUpdate {
-	mutation := newOutboxMutation(c.config, OpUpdate)
-	return &OutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Update returns an update builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Update() *OutboxDeliveryUpdate {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdate)
+	return &OutboxDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // UpdateOne returns an update builder for the given entity.
-func (c *OutboxClient) UpdateOne(_m *Outbox) *OutboxUpdateOne {
-	mutation := newOutboxMutation(c.config, OpUpdateOne, withOutbox(_m))
-	return &OutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+func (c *OutboxDeliveryClient) UpdateOne(_m *OutboxDelivery) *OutboxDeliveryUpdateOne {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdateOne, withOutboxDelivery(_m))
+	return &OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // UpdateOneID returns an update builder for the given id.
-func (c *OutboxClient) UpdateOneID(id int64) *OutboxUpdateOne {
-	mutation := newOutboxMutation(c.config, OpUpdateOne, withOutboxID(id))
-	return &OutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+func (c *OutboxDeliveryClient) UpdateOneID(id int64) *OutboxDeliveryUpdateOne {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdateOne, withOutboxDeliveryID(id))
+	return &OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
-// Delete returns a delete builder for Outbox.
-func (c *OutboxClient) Delete() *OutboxDelete {
-	mutation := newOutboxMutation(c.config, OpDelete)
-	return &OutboxDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+// Delete returns a delete builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Delete() *OutboxDeliveryDelete {
+	mutation := newOutboxDeliveryMutation(c.config, OpDelete)
+	return &OutboxDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
 }
 
 // DeleteOne returns a builder for deleting the given entity.
-func (c *OutboxClient) DeleteOne(_m *Outbox) *OutboxDeleteOne {
+func (c *OutboxDeliveryClient) DeleteOne(_m *OutboxDelivery) *OutboxDeliveryDeleteOne {
 	return c.DeleteOneID(_m.ID)
 }
 
 // DeleteOneID returns a builder for deleting the given entity by its id.
-func (c *OutboxClient) DeleteOneID(id int64) *OutboxDeleteOne {
-	builder := c.Delete().Where(outbox.ID(id))
+func (c *OutboxDeliveryClient) DeleteOneID(id int64) *OutboxDeliveryDeleteOne {
+	builder := c.Delete().Where(outboxdelivery.ID(id))
 	builder.mutation.id = &id
 	builder.mutation.op = OpDeleteOne
-	return &OutboxDeleteOne{builder}
+	return &OutboxDeliveryDeleteOne{builder}
 }
 
-// Query returns a query builder for Outbox.
-func (c *OutboxClient) Query() *OutboxQuery {
-	return &OutboxQuery{
+// Query returns a query builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Query() *OutboxDeliveryQuery {
+	return &OutboxDeliveryQuery{
 		config: c.config,
-		ctx:    &QueryContext{Type: TypeOutbox},
+		ctx:    &QueryContext{Type: TypeOutboxDelivery},
 		inters: c.Interceptors(),
 	}
 }
 
-// Get returns a Outbox entity by its id.
-func (c *OutboxClient) Get(ctx context.Context, id int64) (*Outbox, error) {
-	return c.Query().Where(outbox.ID(id)).Only(ctx)
+// Get returns a OutboxDelivery entity by its id.
+func (c *OutboxDeliveryClient) Get(ctx context.Context, id int64) (*OutboxDelivery, error) {
+	return c.Query().Where(outboxdelivery.ID(id)).Only(ctx)
 }
 
 // GetX is like Get, but panics if an error occurs.
-func (c *OutboxClient) GetX(ctx context.Context, id int64) *Outbox {
+func (c *OutboxDeliveryClient) GetX(ctx context.Context, id int64) *OutboxDelivery {
 	obj, err := c.Get(ctx, id)
 	if err != nil {
 		panic(err)
@@ -1062,27 +1072,160 @@ func (c *OutboxClient) GetX(ctx context.Context, id int64) *Outbox {
 }
 
 // Hooks returns the client hooks.
-func (c *OutboxClient) Hooks() []Hook {
-	return c.hooks.Outbox
+func (c *OutboxDeliveryClient) Hooks() []Hook {
+	return c.hooks.OutboxDelivery
 }
 
 // Interceptors returns the client interceptors.
-func (c *OutboxClient) Interceptors() []Interceptor {
-	return c.inters.Outbox
+func (c *OutboxDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.OutboxDelivery
 }
 
-func (c *OutboxClient) mutate(ctx context.Context, m *OutboxMutation) (Value, error) {
+func (c *OutboxDeliveryClient) mutate(ctx context.Context, m *OutboxDeliveryMutation) (Value, error) {
 	switch m.Op() {
 	case OpCreate:
-		return (&OutboxCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&OutboxDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpUpdate:
-		return (&OutboxUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&OutboxDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpUpdateOne:
-		return (&OutboxUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+		return (&OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
 	case OpDelete, OpDeleteOne:
-		return (&OutboxDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+		return (&OutboxDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
-		return nil, fmt.Errorf("ent: unknown Outbox mutation op: %q", m.Op())
+		return nil, fmt.Errorf("ent: unknown OutboxDelivery mutation op: %q", m.Op())
+	}
+}
+
+// OutboxEventClient is a client for the OutboxEvent schema.
+type OutboxEventClient struct {
+	config
+}
+
+// NewOutboxEventClient returns a client for the OutboxEvent from the given config.
+func NewOutboxEventClient(c config) *OutboxEventClient {
+	return &OutboxEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxevent.Hooks(f(g(h())))`.
+func (c *OutboxEventClient) Use(hooks ...Hook) {
+	c.hooks.OutboxEvent = append(c.hooks.OutboxEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxevent.Intercept(f(g(h())))`.
+func (c *OutboxEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxEvent = append(c.inters.OutboxEvent, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxEvent entity.
+func (c *OutboxEventClient) Create() *OutboxEventCreate {
+	mutation := newOutboxEventMutation(c.config, OpCreate)
+	return &OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxEvent entities.
+func (c *OutboxEventClient) CreateBulk(builders ...*OutboxEventCreate) *OutboxEventCreateBulk {
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxEventClient) MapCreateBulk(slice any, setFunc func(*OutboxEventCreate, int)) *OutboxEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxEventCreateBulk{err: fmt.Errorf("calling to OutboxEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxEvent.
+func (c *OutboxEventClient) Update() *OutboxEventUpdate {
+	mutation := newOutboxEventMutation(c.config, OpUpdate)
+	return &OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxEventClient) UpdateOne(_m *OutboxEvent) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEvent(_m))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxEventClient) UpdateOneID(id int64) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEventID(id))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxEvent.
+func (c *OutboxEventClient) Delete() *OutboxEventDelete {
+	mutation := newOutboxEventMutation(c.config, OpDelete)
+	return &OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxEventClient) DeleteOne(_m *OutboxEvent) *OutboxEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxEventClient) DeleteOneID(id int64) *OutboxEventDeleteOne {
+	builder := c.Delete().Where(outboxevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxEventDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxEvent.
+func (c *OutboxEventClient) Query() *OutboxEventQuery {
+	return &OutboxEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxEvent entity by its id.
+func (c *OutboxEventClient) Get(ctx context.Context, id int64) (*OutboxEvent, error) {
+	return c.Query().Where(outboxevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxEventClient) GetX(ctx context.Context, id int64) *OutboxEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxEventClient) Hooks() []Hook {
+	return c.hooks.OutboxEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxEventClient) Interceptors() []Interceptor {
+	return c.inters.OutboxEvent
+}
+
+func (c *OutboxEventClient) mutate(ctx context.Context, m *OutboxEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -1754,12 +1897,12 @@ func (c *WrongAnswerClient) mutate(ctx context.Context, m *WrongAnswerMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, PracticeSession,
-		Question, Regrade, WrongAnswer []ent.Hook
+		Answer, Attempt, Bank, Exam, ExamTarget, OutboxDelivery, OutboxEvent, Paper,
+		PracticeSession, Question, Regrade, WrongAnswer []ent.Hook
 	}
 	inters struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, Outbox, Paper, PracticeSession,
-		Question, Regrade, WrongAnswer []ent.Interceptor
+		Answer, Attempt, Bank, Exam, ExamTarget, OutboxDelivery, OutboxEvent, Paper,
+		PracticeSession, Question, Regrade, WrongAnswer []ent.Interceptor
 	}
 )
 

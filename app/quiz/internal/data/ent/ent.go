@@ -17,7 +17,8 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
-	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
@@ -88,7 +89,8 @@ func checkColumn(t, c string) error {
 			bank.Table:            bank.ValidColumn,
 			exam.Table:            exam.ValidColumn,
 			examtarget.Table:      examtarget.ValidColumn,
-			outbox.Table:          outbox.ValidColumn,
+			outboxdelivery.Table:  outboxdelivery.ValidColumn,
+			outboxevent.Table:     outboxevent.ValidColumn,
 			paper.Table:           paper.ValidColumn,
 			practicesession.Table: practicesession.ValidColumn,
 			question.Table:        question.ValidColumn,

@@ -238,6 +238,11 @@ func (_c *QuestionCreate) check() error {
 	if _, ok := _c.mutation.Reference(); !ok {
 		return &ValidationError{Name: "reference", err: errors.New(`ent: missing required field "Question.reference"`)}
 	}
+	if v, ok := _c.mutation.Reference(); ok {
+		if err := question.ReferenceValidator(v); err != nil {
+			return &ValidationError{Name: "reference", err: fmt.Errorf(`ent: validator failed for field "Question.reference": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Explanation(); !ok {
 		return &ValidationError{Name: "explanation", err: errors.New(`ent: missing required field "Question.explanation"`)}
 	}

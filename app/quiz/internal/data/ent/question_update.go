@@ -296,6 +296,11 @@ func (_u *QuestionUpdate) check() error {
 			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Question.type": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Reference(); ok {
+		if err := question.ReferenceValidator(v); err != nil {
+			return &ValidationError{Name: "reference", err: fmt.Errorf(`ent: validator failed for field "Question.reference": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -691,6 +696,11 @@ func (_u *QuestionUpdateOne) check() error {
 	if v, ok := _u.mutation.GetType(); ok {
 		if err := question.TypeValidator(v); err != nil {
 			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Question.type": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Reference(); ok {
+		if err := question.ReferenceValidator(v); err != nil {
+			return &ValidationError{Name: "reference", err: fmt.Errorf(`ent: validator failed for field "Question.reference": %w`, err)}
 		}
 	}
 	return nil

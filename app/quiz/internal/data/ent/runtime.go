@@ -10,7 +10,8 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
-	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/question"
@@ -29,6 +30,8 @@ func init() {
 	answerDescText := answerFields[4].Descriptor()
 	// answer.DefaultText holds the default value on creation for the text field.
 	answer.DefaultText = answerDescText.Default.(string)
+	// answer.TextValidator is a validator for the "text" field. It is called by the builders before save.
+	answer.TextValidator = answerDescText.Validators[0].(func(string) error)
 	// answerDescUpdatedAt is the schema descriptor for updated_at field.
 	answerDescUpdatedAt := answerFields[6].Descriptor()
 	// answer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
@@ -135,16 +138,22 @@ func init() {
 	examtargetDescUserID := examtargetFields[4].Descriptor()
 	// examtarget.DefaultUserID holds the default value on creation for the user_id field.
 	examtarget.DefaultUserID = examtargetDescUserID.Default.(int64)
-	outboxFields := schema.Outbox{}.Fields()
-	_ = outboxFields
-	// outboxDescTopic is the schema descriptor for topic field.
-	outboxDescTopic := outboxFields[1].Descriptor()
-	// outbox.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
-	outbox.TopicValidator = outboxDescTopic.Validators[0].(func(string) error)
-	// outboxDescCreatedAt is the schema descriptor for created_at field.
-	outboxDescCreatedAt := outboxFields[3].Descriptor()
-	// outbox.DefaultCreatedAt holds the default value on creation for the created_at field.
-	outbox.DefaultCreatedAt = outboxDescCreatedAt.Default.(func() time.Time)
+	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
+	_ = outboxdeliveryFields
+	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.
+	outboxdeliveryDescSubscriber := outboxdeliveryFields[2].Descriptor()
+	// outboxdelivery.SubscriberValidator is a validator for the "subscriber" field. It is called by the builders before save.
+	outboxdelivery.SubscriberValidator = outboxdeliveryDescSubscriber.Validators[0].(func(string) error)
+	// outboxdeliveryDescRelays is the schema descriptor for relays field.
+	outboxdeliveryDescRelays := outboxdeliveryFields[3].Descriptor()
+	// outboxdelivery.DefaultRelays holds the default value on creation for the relays field.
+	outboxdelivery.DefaultRelays = outboxdeliveryDescRelays.Default.(int32)
+	outboxeventFields := schema.OutboxEvent{}.Fields()
+	_ = outboxeventFields
+	// outboxeventDescTopic is the schema descriptor for topic field.
+	outboxeventDescTopic := outboxeventFields[1].Descriptor()
+	// outboxevent.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	outboxevent.TopicValidator = outboxeventDescTopic.Validators[0].(func(string) error)
 	paperFields := schema.Paper{}.Fields()
 	_ = paperFields
 	// paperDescOrgPath is the schema descriptor for org_path field.
@@ -175,6 +184,8 @@ func init() {
 	questionDescReference := questionFields[8].Descriptor()
 	// question.DefaultReference holds the default value on creation for the reference field.
 	question.DefaultReference = questionDescReference.Default.(string)
+	// question.ReferenceValidator is a validator for the "reference" field. It is called by the builders before save.
+	question.ReferenceValidator = questionDescReference.Validators[0].(func(string) error)
 	// questionDescExplanation is the schema descriptor for explanation field.
 	questionDescExplanation := questionFields[9].Descriptor()
 	// question.DefaultExplanation holds the default value on creation for the explanation field.

@@ -24,8 +24,10 @@ type Tx struct {
 	Exam *ExamClient
 	// ExamTarget is the client for interacting with the ExamTarget builders.
 	ExamTarget *ExamTargetClient
-	// Outbox is the client for interacting with the Outbox builders.
-	Outbox *OutboxClient
+	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
+	OutboxDelivery *OutboxDeliveryClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// Paper is the client for interacting with the Paper builders.
 	Paper *PaperClient
 	// PracticeSession is the client for interacting with the PracticeSession builders.
@@ -172,7 +174,8 @@ func (tx *Tx) init() {
 	tx.Bank = NewBankClient(tx.config)
 	tx.Exam = NewExamClient(tx.config)
 	tx.ExamTarget = NewExamTargetClient(tx.config)
-	tx.Outbox = NewOutboxClient(tx.config)
+	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
+	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.Paper = NewPaperClient(tx.config)
 	tx.PracticeSession = NewPracticeSessionClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)

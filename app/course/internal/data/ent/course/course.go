@@ -77,6 +77,8 @@ var (
 	TitleValidator func(string) error
 	// DefaultSummary holds the default value on creation for the "summary" field.
 	DefaultSummary string
+	// SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	SummaryValidator func(string) error
 	// DefaultCoverURL holds the default value on creation for the "cover_url" field.
 	DefaultCoverURL string
 	// CoverURLValidator is a validator for the "cover_url" field. It is called by the builders before save.

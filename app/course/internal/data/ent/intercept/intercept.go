@@ -12,6 +12,8 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplanitem"
@@ -183,6 +185,60 @@ func (f TraverseLesson) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.LessonQuery", q)
 }
 
+// The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
+}
+
+// The TraverseOutboxDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxDelivery func(context.Context, *ent.OutboxDeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
+}
+
+// The OutboxEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxEventFunc func(context.Context, *ent.OutboxEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
+// The TraverseOutboxEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxEvent func(context.Context, *ent.OutboxEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
 // The StudyPlanFunc type is an adapter to allow the use of ordinary function as a Querier.
 type StudyPlanFunc func(context.Context, *ent.StudyPlanQuery) (ent.Value, error)
 
@@ -302,6 +358,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CourseQuery, predicate.Course, course.OrderOption]{typ: ent.TypeCourse, tq: q}, nil
 	case *ent.LessonQuery:
 		return &query[*ent.LessonQuery, predicate.Lesson, lesson.OrderOption]{typ: ent.TypeLesson, tq: q}, nil
+	case *ent.OutboxDeliveryQuery:
+		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
+	case *ent.OutboxEventQuery:
+		return &query[*ent.OutboxEventQuery, predicate.OutboxEvent, outboxevent.OrderOption]{typ: ent.TypeOutboxEvent, tq: q}, nil
 	case *ent.StudyPlanQuery:
 		return &query[*ent.StudyPlanQuery, predicate.StudyPlan, studyplan.OrderOption]{typ: ent.TypeStudyPlan, tq: q}, nil
 	case *ent.StudyPlanItemQuery:

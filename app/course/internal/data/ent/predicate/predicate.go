@@ -18,6 +18,12 @@ type Course func(*sql.Selector)
 // Lesson is the predicate function for lesson builders.
 type Lesson func(*sql.Selector)
 
+// OutboxDelivery is the predicate function for outboxdelivery builders.
+type OutboxDelivery func(*sql.Selector)
+
+// OutboxEvent is the predicate function for outboxevent builders.
+type OutboxEvent func(*sql.Selector)
+
 // StudyPlan is the predicate function for studyplan builders.
 type StudyPlan func(*sql.Selector)
 

@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/course/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
+	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
 )
 
 // Topic is an entry of the managed topic list (专题), e.g. 理论学习, 党史, 党纪法规.
@@ -16,7 +20,7 @@ type Topic struct{ ent.Schema }
 func (Topic) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.String("name").MaxLen(32).Unique(),
+		entx.Chars(field.String("name"), biz.MaxTopicName).Unique(),
 		field.Int("position").Default(0),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
@@ -29,15 +33,16 @@ type Course struct{ ent.Schema }
 func (Course) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.String("title").MaxLen(100),
-		field.Text("summary").Default(""),
-		field.String("cover_url").MaxLen(512).Default(""),
+		entx.Chars(field.String("title"), biz.MaxTitle),
+		// Text columns hold any length; the validator keeps the API limit for every writer.
+		field.Text("summary").Default("").Validate(entx.MaxChars(biz.MaxSummary)),
+		entx.Chars(field.String("cover_url"), biz.MaxCoverURL).Default(""),
 		field.Int64("topic_id").Default(0),
 		field.Strings("tags").Optional(),
 		field.Float("credit_hours").Default(0),
 		field.Int64("owner_id"),
 		field.Int64("org_id"),
-		field.String("org_path").MaxLen(512),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
 		field.Enum("status").Values("draft", "published", "archived").Default("draft"),
 		field.Time("published_at").Optional().Nillable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
@@ -58,7 +63,7 @@ func (Chapter) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("course_id"),
-		field.String("title").MaxLen(100),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.Int("position"),
 	}
 }
@@ -75,14 +80,14 @@ func (Lesson) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("chapter_id"),
 		field.Int64("course_id"),
-		field.String("title").MaxLen(100),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.Enum("kind").Values("video", "audio", "document", "article"),
 		field.Int("position"),
 		field.Text("body_html").Default(""),
 		field.Enum("media_status").Values("none", "processing", "ready", "failed").Default("none"),
-		field.String("media_error").MaxLen(256).Default(""),
-		field.String("media_key").MaxLen(512).Default(""),
-		field.String("media_content_type").MaxLen(100).Default(""),
+		entx.Chars(field.String("media_error"), biz.MaxReason).Default(""),
+		entx.Chars(field.String("media_key"), biz.MaxObjectKey).Default(""),
+		entx.Chars(field.String("media_content_type"), biz.MaxContentType).Default(""),
 		field.Int64("media_size").Default(0),
 		field.Int64("duration_seconds").Default(0),
 		field.Int("page_count").Default(0),
@@ -105,15 +110,15 @@ func (Upload) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("lesson_id"),
 		field.Int64("created_by"),
-		field.String("object_key").MaxLen(512),
-		field.String("store_upload_id").MaxLen(512),
-		field.String("file_name").MaxLen(255),
+		entx.Chars(field.String("object_key"), biz.MaxObjectKey),
+		entx.Chars(field.String("store_upload_id"), biz.MaxObjectKey),
+		entx.Chars(field.String("file_name"), biz.MaxFileName),
 		field.Int64("size"),
-		field.String("declared_type").MaxLen(100),
+		entx.Chars(field.String("declared_type"), biz.MaxContentType),
 		field.Int64("part_size"),
 		field.Int("part_count"),
 		field.Enum("status").Values("pending", "completed", "aborted", "rejected").Default("pending"),
-		field.String("reason").MaxLen(256).Default(""),
+		entx.Chars(field.String("reason"), biz.MaxReason).Default(""),
 		field.Time("expires_at"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
@@ -133,9 +138,9 @@ func (Assignment) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("course_id"),
 		field.Int64("org_id"),
-		field.String("org_path").MaxLen(512),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
 		field.Bool("required"),
-		field.String("due_date").MaxLen(10).Default(""),
+		entx.Chars(field.String("due_date"), biz.MaxDate).Default(""),
 		field.Int64("assigned_by"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
@@ -154,9 +159,9 @@ func (StudyPlan) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("org_id"),
-		field.String("org_path").MaxLen(512),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
 		field.Int("year"),
-		field.String("title").MaxLen(100),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.Int64("created_by"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
@@ -175,10 +180,10 @@ func (StudyPlanItem) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("plan_id"),
-		field.String("title").MaxLen(100),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.Int64("topic_id").Default(0),
-		field.String("starts_on").MaxLen(10),
-		field.String("ends_on").MaxLen(10),
+		entx.Chars(field.String("starts_on"), biz.MaxDate),
+		entx.Chars(field.String("ends_on"), biz.MaxDate),
 		field.JSON("course_ids", []int64{}),
 	}
 }
@@ -187,3 +192,10 @@ func (StudyPlanItem) Fields() []ent.Field {
 func (StudyPlanItem) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("plan_id"), index.Fields("starts_on", "ends_on")}
 }
+
+// OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events course produces
+// (course.*, assignment.changed, lesson.media_ready) and their delivery to each subscriber.
+type OutboxEvent struct{ outboxschema.Event }
+
+// OutboxDelivery is the delivery state of one event for one subscriber.
+type OutboxDelivery struct{ outboxschema.Delivery }

@@ -54,6 +54,10 @@ const (
 	FieldFullMemberDate = "full_member_date"
 	// FieldStage holds the string denoting the stage field in the database.
 	FieldStage = "stage"
+	// FieldSessionVersion holds the string denoting the session_version field in the database.
+	FieldSessionVersion = "session_version"
+	// FieldSessionsRevokedAt holds the string denoting the sessions_revoked_at field in the database.
+	FieldSessionsRevokedAt = "sessions_revoked_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -85,6 +89,8 @@ var Columns = []string{
 	FieldJoinedDate,
 	FieldFullMemberDate,
 	FieldStage,
+	FieldSessionVersion,
+	FieldSessionsRevokedAt,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -140,6 +146,8 @@ var (
 	DefaultFullMemberDate string
 	// FullMemberDateValidator is a validator for the "full_member_date" field. It is called by the builders before save.
 	FullMemberDateValidator func(string) error
+	// DefaultSessionVersion holds the default value on creation for the "session_version" field.
+	DefaultSessionVersion int64
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -327,6 +335,16 @@ func ByFullMemberDate(opts ...sql.OrderTermOption) OrderOption {
 // ByStage orders the results by the stage field.
 func ByStage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStage, opts...).ToFunc()
+}
+
+// BySessionVersion orders the results by the session_version field.
+func BySessionVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionVersion, opts...).ToFunc()
+}
+
+// BySessionsRevokedAt orders the results by the sessions_revoked_at field.
+func BySessionsRevokedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionsRevokedAt, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

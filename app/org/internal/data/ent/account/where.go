@@ -134,6 +134,16 @@ func FullMemberDate(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldFullMemberDate, v))
 }
 
+// SessionVersion applies equality check predicate on the "session_version" field. It's identical to SessionVersionEQ.
+func SessionVersion(v int64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldSessionVersion, v))
+}
+
+// SessionsRevokedAt applies equality check predicate on the "sessions_revoked_at" field. It's identical to SessionsRevokedAtEQ.
+func SessionsRevokedAt(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldSessionsRevokedAt, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -1167,6 +1177,96 @@ func StageIn(vs ...Stage) predicate.Account {
 // StageNotIn applies the NotIn predicate on the "stage" field.
 func StageNotIn(vs ...Stage) predicate.Account {
 	return predicate.Account(sql.FieldNotIn(FieldStage, vs...))
+}
+
+// SessionVersionEQ applies the EQ predicate on the "session_version" field.
+func SessionVersionEQ(v int64) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldSessionVersion, v))
+}
+
+// SessionVersionNEQ applies the NEQ predicate on the "session_version" field.
+func SessionVersionNEQ(v int64) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldSessionVersion, v))
+}
+
+// SessionVersionIn applies the In predicate on the "session_version" field.
+func SessionVersionIn(vs ...int64) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldSessionVersion, vs...))
+}
+
+// SessionVersionNotIn applies the NotIn predicate on the "session_version" field.
+func SessionVersionNotIn(vs ...int64) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldSessionVersion, vs...))
+}
+
+// SessionVersionGT applies the GT predicate on the "session_version" field.
+func SessionVersionGT(v int64) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldSessionVersion, v))
+}
+
+// SessionVersionGTE applies the GTE predicate on the "session_version" field.
+func SessionVersionGTE(v int64) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldSessionVersion, v))
+}
+
+// SessionVersionLT applies the LT predicate on the "session_version" field.
+func SessionVersionLT(v int64) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldSessionVersion, v))
+}
+
+// SessionVersionLTE applies the LTE predicate on the "session_version" field.
+func SessionVersionLTE(v int64) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldSessionVersion, v))
+}
+
+// SessionsRevokedAtEQ applies the EQ predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtNEQ applies the NEQ predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtNEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtIn applies the In predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldSessionsRevokedAt, vs...))
+}
+
+// SessionsRevokedAtNotIn applies the NotIn predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtNotIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldSessionsRevokedAt, vs...))
+}
+
+// SessionsRevokedAtGT applies the GT predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtGT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtGTE applies the GTE predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtGTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtLT applies the LT predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtLT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtLTE applies the LTE predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtLTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldSessionsRevokedAt, v))
+}
+
+// SessionsRevokedAtIsNil applies the IsNil predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldSessionsRevokedAt))
+}
+
+// SessionsRevokedAtNotNil applies the NotNil predicate on the "sessions_revoked_at" field.
+func SessionsRevokedAtNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldSessionsRevokedAt))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -31,6 +31,8 @@ var (
 		{Name: "joined_date", Type: field.TypeString, Size: 10, Default: ""},
 		{Name: "full_member_date", Type: field.TypeString, Size: 10, Default: ""},
 		{Name: "stage", Type: field.TypeEnum, Enums: []string{"none", "applicant", "activist", "candidate", "probationary", "full_member"}, Default: "none"},
+		{Name: "session_version", Type: field.TypeInt64, Default: 0},
+		{Name: "sessions_revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 	}
@@ -49,6 +51,11 @@ var (
 				Name:    "account_org_id",
 				Unique:  false,
 				Columns: []*schema.Column{AccountsColumns[7]},
+			},
+			{
+				Name:    "account_sessions_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[22]},
 			},
 		},
 	}

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // AuditLog records one change made by staff or an admin: who, what, when, and a before/after
@@ -19,12 +22,12 @@ func (AuditLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("actor_id"),
-		field.String("actor_name").MaxLen(64),
-		field.String("action").MaxLen(64),
-		field.String("target_type").MaxLen(32),
+		entx.Chars(field.String("actor_name"), biz.MaxUsername),
+		entx.Chars(field.String("action"), biz.MaxAuditAction),
+		entx.Chars(field.String("target_type"), biz.MaxAuditTargetType),
 		field.Int64("target_id"),
-		field.String("org_path").MaxLen(512),
-		field.String("summary").MaxLen(512),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		entx.Chars(field.String("summary"), biz.MaxAuditSummary),
 		field.Text("before").Default(""),
 		field.Text("after").Default(""),
 		field.Time("created_at").Default(time.Now).Immutable(),

@@ -4,6 +4,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // LoginFailure records one failed sign-in for a username (whether or not it exists), so the
@@ -16,7 +19,7 @@ type LoginFailure struct {
 func (LoginFailure) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.String("username").MaxLen(64),
+		entx.Chars(field.String("username"), biz.MaxUsername),
 		field.Time("at"),
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // Org is one node of the organisation tree. The tree is stored as a materialised path of ids
@@ -19,10 +22,10 @@ func (Org) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("parent_id").Optional().Nillable(),
-		field.String("name").MaxLen(100),
-		field.String("code").MaxLen(64).Unique(),
+		entx.Chars(field.String("name"), biz.MaxOrgName),
+		entx.Chars(field.String("code"), biz.MaxOrgCode).Unique(),
 		field.Enum("type").Values("committee", "general_branch", "branch"),
-		field.String("path").MaxLen(512).Unique(),
+		entx.Chars(field.String("path"), biz.MaxPath).Unique(),
 		field.Int("depth"),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),

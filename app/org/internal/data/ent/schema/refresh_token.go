@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
 )
 
 // RefreshToken is one issued refresh token, stored only as its SHA-256 hash. Tokens issued by
@@ -18,8 +21,8 @@ type RefreshToken struct {
 func (RefreshToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.String("token_hash").MaxLen(64).Unique().Sensitive(),
-		field.String("family").MaxLen(64),
+		entx.Chars(field.String("token_hash"), biz.MaxHash).Unique().Sensitive(),
+		entx.Chars(field.String("family"), biz.MaxHash),
 		field.Int64("account_id"),
 		field.Time("expires_at"),
 		field.Time("used_at").Optional().Nillable(),

@@ -53,6 +53,8 @@ func ValidColumn(column string) bool {
 var (
 	// DefaultText holds the default value on creation for the "text" field.
 	DefaultText string
+	// TextValidator is a validator for the "text" field. It is called by the builders before save.
+	TextValidator func(string) error
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.

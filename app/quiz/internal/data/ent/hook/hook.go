@@ -69,16 +69,28 @@ func (f ExamTargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ExamTargetMutation", m)
 }
 
-// The OutboxFunc type is an adapter to allow the use of ordinary
-// function as Outbox mutator.
-type OutboxFunc func(context.Context, *ent.OutboxMutation) (ent.Value, error)
+// The OutboxDeliveryFunc type is an adapter to allow the use of ordinary
+// function as OutboxDelivery mutator.
+type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryMutation) (ent.Value, error)
 
 // Mutate calls f(ctx, m).
-func (f OutboxFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-	if mv, ok := m.(*ent.OutboxMutation); ok {
+func (f OutboxDeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OutboxDeliveryMutation); ok {
 		return f(ctx, mv)
 	}
-	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OutboxMutation", m)
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OutboxDeliveryMutation", m)
+}
+
+// The OutboxEventFunc type is an adapter to allow the use of ordinary
+// function as OutboxEvent mutator.
+type OutboxEventFunc func(context.Context, *ent.OutboxEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OutboxEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OutboxEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OutboxEventMutation", m)
 }
 
 // The PaperFunc type is an adapter to allow the use of ordinary

@@ -13,7 +13,8 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
-	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outbox"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/practicesession"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
@@ -213,31 +214,58 @@ func (f TraverseExamTarget) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ExamTargetQuery", q)
 }
 
-// The OutboxFunc type is an adapter to allow the use of ordinary function as a Querier.
-type OutboxFunc func(context.Context, *ent.OutboxQuery) (ent.Value, error)
+// The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryQuery) (ent.Value, error)
 
 // Query calls f(ctx, q).
-func (f OutboxFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
-	if q, ok := q.(*ent.OutboxQuery); ok {
+func (f OutboxDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
 		return f(ctx, q)
 	}
-	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxQuery", q)
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
 }
 
-// The TraverseOutbox type is an adapter to allow the use of ordinary function as Traverser.
-type TraverseOutbox func(context.Context, *ent.OutboxQuery) error
+// The TraverseOutboxDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxDelivery func(context.Context, *ent.OutboxDeliveryQuery) error
 
 // Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
-func (f TraverseOutbox) Intercept(next ent.Querier) ent.Querier {
+func (f TraverseOutboxDelivery) Intercept(next ent.Querier) ent.Querier {
 	return next
 }
 
 // Traverse calls f(ctx, q).
-func (f TraverseOutbox) Traverse(ctx context.Context, q ent.Query) error {
-	if q, ok := q.(*ent.OutboxQuery); ok {
+func (f TraverseOutboxDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
 		return f(ctx, q)
 	}
-	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxQuery", q)
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
+}
+
+// The OutboxEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxEventFunc func(context.Context, *ent.OutboxEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
+// The TraverseOutboxEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxEvent func(context.Context, *ent.OutboxEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
 }
 
 // The PaperFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -388,8 +416,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ExamQuery, predicate.Exam, exam.OrderOption]{typ: ent.TypeExam, tq: q}, nil
 	case *ent.ExamTargetQuery:
 		return &query[*ent.ExamTargetQuery, predicate.ExamTarget, examtarget.OrderOption]{typ: ent.TypeExamTarget, tq: q}, nil
-	case *ent.OutboxQuery:
-		return &query[*ent.OutboxQuery, predicate.Outbox, outbox.OrderOption]{typ: ent.TypeOutbox, tq: q}, nil
+	case *ent.OutboxDeliveryQuery:
+		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
+	case *ent.OutboxEventQuery:
+		return &query[*ent.OutboxEventQuery, predicate.OutboxEvent, outboxevent.OrderOption]{typ: ent.TypeOutboxEvent, tq: q}, nil
 	case *ent.PaperQuery:
 		return &query[*ent.PaperQuery, predicate.Paper, paper.OrderOption]{typ: ent.TypePaper, tq: q}, nil
 	case *ent.PracticeSessionQuery:

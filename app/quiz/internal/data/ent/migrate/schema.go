@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -96,7 +97,7 @@ var (
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "paper_id", Type: field.TypeInt64},
 		{Name: "org_path", Type: field.TypeString, Size: 512},
-		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "title", Type: field.TypeString, Size: 100},
 		{Name: "opens_at", Type: field.TypeTime},
 		{Name: "closes_at", Type: field.TypeTime},
 		{Name: "duration_seconds", Type: field.TypeInt64},
@@ -161,24 +162,57 @@ var (
 			},
 		},
 	}
-	// OutboxesColumns holds the columns for the "outboxes" table.
-	OutboxesColumns = []*schema.Column{
+	// OutboxDeliveriesColumns holds the columns for the "outbox_deliveries" table.
+	OutboxDeliveriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
-		{Name: "topic", Type: field.TypeString, Size: 128},
-		{Name: "payload", Type: field.TypeBytes},
-		{Name: "created_at", Type: field.TypeTime},
-		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeInt64},
+		{Name: "subscriber", Type: field.TypeString, Size: 64},
+		{Name: "relays", Type: field.TypeInt32, Default: 0},
+		{Name: "relayed_ms", Type: field.TypeInt64, Nullable: true},
+		{Name: "acked_ms", Type: field.TypeInt64, Nullable: true},
 	}
-	// OutboxesTable holds the schema information for the "outboxes" table.
-	OutboxesTable = &schema.Table{
-		Name:       "outboxes",
-		Columns:    OutboxesColumns,
-		PrimaryKey: []*schema.Column{OutboxesColumns[0]},
+	// OutboxDeliveriesTable holds the schema information for the "outbox_deliveries" table.
+	OutboxDeliveriesTable = &schema.Table{
+		Name:       "outbox_deliveries",
+		Columns:    OutboxDeliveriesColumns,
+		PrimaryKey: []*schema.Column{OutboxDeliveriesColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "outbox_sent_at",
+				Name:    "outboxdelivery_event_id_subscriber",
+				Unique:  true,
+				Columns: []*schema.Column{OutboxDeliveriesColumns[1], OutboxDeliveriesColumns[2]},
+			},
+			{
+				Name:    "outboxdelivery_acked_ms_relayed_ms",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxesColumns[4]},
+				Columns: []*schema.Column{OutboxDeliveriesColumns[5], OutboxDeliveriesColumns[4]},
+			},
+		},
+	}
+	// OutboxEventsColumns holds the columns for the "outbox_events" table.
+	OutboxEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "topic", Type: field.TypeString, Size: 128},
+		{Name: "version", Type: field.TypeInt32},
+		{Name: "payload", Type: field.TypeBytes},
+		{Name: "created_ms", Type: field.TypeInt64},
+		{Name: "fanned_out_ms", Type: field.TypeInt64, Nullable: true},
+	}
+	// OutboxEventsTable holds the schema information for the "outbox_events" table.
+	OutboxEventsTable = &schema.Table{
+		Name:       "outbox_events",
+		Columns:    OutboxEventsColumns,
+		PrimaryKey: []*schema.Column{OutboxEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxevent_fanned_out_ms",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[5]},
+			},
+			{
+				Name:    "outboxevent_created_ms",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[4]},
 			},
 		},
 	}
@@ -186,7 +220,7 @@ var (
 	PapersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "org_path", Type: field.TypeString, Size: 512},
-		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "title", Type: field.TypeString, Size: 100},
 		{Name: "items", Type: field.TypeJSON, Nullable: true},
 		{Name: "rules", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_by", Type: field.TypeInt64},
@@ -309,7 +343,8 @@ var (
 		BanksTable,
 		ExamsTable,
 		ExamTargetsTable,
-		OutboxesTable,
+		OutboxDeliveriesTable,
+		OutboxEventsTable,
 		PapersTable,
 		PracticeSessionsTable,
 		QuestionsTable,
@@ -319,4 +354,10 @@ var (
 )
 
 func init() {
+	OutboxDeliveriesTable.Annotation = &entsql.Annotation{
+		Table: "outbox_deliveries",
+	}
+	OutboxEventsTable.Annotation = &entsql.Annotation{
+		Table: "outbox_events",
+	}
 }

@@ -21,8 +21,11 @@ type Exam func(*sql.Selector)
 // ExamTarget is the predicate function for examtarget builders.
 type ExamTarget func(*sql.Selector)
 
-// Outbox is the predicate function for outbox builders.
-type Outbox func(*sql.Selector)
+// OutboxDelivery is the predicate function for outboxdelivery builders.
+type OutboxDelivery func(*sql.Selector)
+
+// OutboxEvent is the predicate function for outboxevent builders.
+type OutboxEvent func(*sql.Selector)
 
 // Paper is the predicate function for paper builders.
 type Paper func(*sql.Selector)

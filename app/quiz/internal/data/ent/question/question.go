@@ -77,6 +77,8 @@ var (
 	DefaultVersion int
 	// DefaultReference holds the default value on creation for the "reference" field.
 	DefaultReference string
+	// ReferenceValidator is a validator for the "reference" field. It is called by the builders before save.
+	ReferenceValidator func(string) error
 	// DefaultExplanation holds the default value on creation for the "explanation" field.
 	DefaultExplanation string
 	// DefaultDifficulty holds the default value on creation for the "difficulty" field.

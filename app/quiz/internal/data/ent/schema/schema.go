@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
+	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
 )
 
 // Bank is a question bank owned by an org.
@@ -20,8 +22,8 @@ func (Bank) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("org_id"),
-		field.String("org_path").MaxLen(512),
-		field.String("name").MaxLen(100),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		entx.Chars(field.String("name"), biz.MaxBankName),
 		field.Bool("exam_only").Default(false),
 		field.Int64("created_by"),
 		field.Time("created_at").Default(time.Now).Immutable(),
@@ -45,7 +47,7 @@ func (Question) Fields() []ent.Field {
 		field.JSON("options", []biz.Option{}).Optional(),
 		field.JSON("answer_keys", []string{}).Optional(),
 		field.JSON("blanks", [][]string{}).Optional(),
-		field.Text("reference").Default(""),
+		field.Text("reference").Default("").Validate(entx.MaxChars(biz.MaxReference)),
 		field.Text("explanation").Default(""),
 		field.Int("difficulty").Default(0),
 		field.JSON("tags", []string{}).Optional(),
@@ -64,8 +66,8 @@ type Paper struct{ ent.Schema }
 func (Paper) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
-		field.String("org_path").MaxLen(512),
-		field.String("title").MaxLen(200),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.JSON("items", []biz.PaperItem{}).Optional(),
 		field.JSON("rules", []biz.PaperRule{}).Optional(),
 		field.Int64("created_by"),
@@ -84,17 +86,17 @@ func (Exam) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int64("id"),
 		field.Int64("paper_id"),
-		field.String("org_path").MaxLen(512),
-		field.String("title").MaxLen(200),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		entx.Chars(field.String("title"), biz.MaxTitle),
 		field.Time("opens_at"),
 		field.Time("closes_at"),
 		field.Int64("duration_seconds"),
 		field.Int("attempts_allowed"),
-		field.String("grading_method").MaxLen(16),
+		entx.Chars(field.String("grading_method"), biz.MaxEnumName),
 		field.Float("pass_mark").Default(0),
 		field.Bool("shuffle_questions").Default(false),
 		field.Bool("shuffle_options").Default(false),
-		field.String("results_policy").MaxLen(16),
+		entx.Chars(field.String("results_policy"), biz.MaxEnumName),
 		field.Bool("partial_credit").Default(false),
 		field.Int64("created_by"),
 		field.Int("question_count").Default(0),
@@ -118,7 +120,7 @@ func (ExamTarget) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("exam_id"),
 		field.Int64("org_id").Default(0),
-		field.String("org_path").MaxLen(512).Default(""),
+		entx.Chars(field.String("org_path"), biz.MaxPath).Default(""),
 		field.Int64("user_id").Default(0),
 	}
 }
@@ -137,7 +139,7 @@ func (Attempt) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("exam_id"),
 		field.Int64("user_id"),
-		field.String("user_org_path").MaxLen(512),
+		entx.Chars(field.String("user_org_path"), biz.MaxPath),
 		field.Int("number"),
 		field.Enum("status").Values("in_progress", "submitted", "graded").Default("in_progress"),
 		field.Time("started_at"),
@@ -149,7 +151,7 @@ func (Attempt) Fields() []ent.Field {
 		field.Float("max_score").Default(0),
 		field.Int("focus_losses").Default(0),
 		field.Time("graded_at").Optional().Nillable(),
-		field.String("notice").MaxLen(512).Default(""),
+		entx.Chars(field.String("notice"), biz.MaxNotice).Default(""),
 	}
 }
 
@@ -168,7 +170,7 @@ func (Answer) Fields() []ent.Field {
 		field.Int64("attempt_id"),
 		field.Int("question_no"),
 		field.JSON("choices", []string{}).Optional(),
-		field.Text("text").Default(""),
+		field.Text("text").Default("").Validate(entx.MaxChars(biz.MaxAnswerText)),
 		field.Int64("version"),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
 	}
@@ -179,22 +181,12 @@ func (Answer) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("attempt_id", "question_no").Unique()}
 }
 
-// Outbox is an event written with the change it announces, relayed afterwards.
-type Outbox struct{ ent.Schema }
+// OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events quiz produces
+// (attempt.graded, question.changed) and their delivery to each subscriber.
+type OutboxEvent struct{ outboxschema.Event }
 
-// Fields of the Outbox.
-func (Outbox) Fields() []ent.Field {
-	return []ent.Field{
-		field.Int64("id"),
-		field.String("topic").MaxLen(128),
-		field.Bytes("payload"),
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.Time("sent_at").Optional().Nillable(),
-	}
-}
-
-// Indexes of the Outbox.
-func (Outbox) Indexes() []ent.Index { return []ent.Index{index.Fields("sent_at")} }
+// OutboxDelivery is the delivery state of one event for one subscriber.
+type OutboxDelivery struct{ outboxschema.Delivery }
 
 // Regrade records one regrade of an exam after a key fix: who, why, how many attempts changed.
 type Regrade struct{ ent.Schema }
@@ -205,8 +197,8 @@ func (Regrade) Fields() []ent.Field {
 		field.Int64("id"),
 		field.Int64("exam_id"),
 		field.Int64("actor_id"),
-		field.String("actor_name").MaxLen(64),
-		field.String("reason").MaxLen(500),
+		entx.Chars(field.String("actor_name"), biz.MaxUsername),
+		entx.Chars(field.String("reason"), biz.MaxRegradeReason),
 		field.Int("checked"),
 		field.Int("changed"),
 		field.Time("created_at").Default(time.Now).Immutable(),

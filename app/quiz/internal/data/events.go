@@ -1,0 +1,42 @@
+package data
+
+import (
+	"context"
+	"fmt"
+
+	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
+	"github.com/vanguard/vanguard/pkg/outbox"
+)
+
+// OutboxDB is the quiz database as pkg/outbox reaches it.
+func (d *Data) OutboxDB() outbox.DB {
+	return outbox.EntDB(d.dialect, d.db, d.db.Tx, func(tx *ent.Tx) *ent.Client { return tx.Client() })
+}
+
+type publisher struct{ o *outbox.Outbox }
+
+var _ biz.Publisher = publisher{}
+
+// NewPublisher writes quiz's domain events to its outbox as the messages of
+// api/quiz/v1/events.proto.
+func NewPublisher(o *outbox.Outbox) biz.Publisher { return publisher{o} }
+
+func (p publisher) Publish(ctx context.Context, ev biz.DomainEvent) error {
+	switch e := ev.(type) {
+	case biz.GradedEvent:
+		msg := &quizv1.AttemptGraded{
+			AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
+			Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
+			GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade,
+		}
+		if e.SubmittedAt != nil {
+			msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()
+		}
+		return p.o.Add(ctx, msg)
+	case biz.QuestionChanged:
+		return p.o.Add(ctx, &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath})
+	}
+	return fmt.Errorf("quiz publisher: unknown event %T", ev)
+}

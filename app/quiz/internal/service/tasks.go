@@ -1,0 +1,34 @@
+package service
+
+import (
+	"context"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/app/quiz/internal/task"
+)
+
+// Tasks runs the quiz service's Asynq handlers.
+type Tasks struct{ uc *biz.Usecase }
+
+// NewTasks wires the handlers.
+func NewTasks(uc *biz.Usecase) *Tasks { return &Tasks{uc: uc} }
+
+// Grade handles quiz:grade.
+func (t *Tasks) Grade(ctx context.Context, tk *asynq.Task) error {
+	id, err := task.AttemptID(tk)
+	if err != nil {
+		return err
+	}
+	return t.uc.Grade(ctx, id)
+}
+
+// Autosubmit handles quiz:autosubmit.
+func (t *Tasks) Autosubmit(ctx context.Context, tk *asynq.Task) error {
+	id, err := task.AttemptID(tk)
+	if err != nil {
+		return err
+	}
+	return t.uc.Autosubmit(ctx, id)
+}

@@ -1,0 +1,17 @@
+package kit
+
+import "github.com/vanguard/vanguard/pkg/outbox"
+
+// EventRoutes is the one table of who subscribes to which event topic, used by every producer
+// in both run modes (a producer's relay fans each event out to these subscribers; see
+// pkg/outbox). The topics and their payloads are declared in api/<svc>/v1/events.proto:
+//
+//	attempt.graded, question.changed                       quiz
+//	course.published|updated|archived|deleted,
+//	assignment.changed, lesson.media_ready                 course
+//
+// A service that subscribes adds its lines here (subscriber name = service name, queue = its
+// Asynq queue), registers an outbox.Inbox for "<name>:event" tasks on that queue, and ships a
+// backfill command that reads what happened before it existed from the producers' gRPC APIs.
+// Until then events are kept for the outbox retention and pruned, with no deliveries.
+var EventRoutes = outbox.Routes{}

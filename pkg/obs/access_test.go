@@ -1,0 +1,89 @@
+package obs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/transport"
+)
+
+// fakeTransport is the server transport of a test request: only the operation matters.
+type fakeTransport struct{ op string }
+
+type headerMap struct{}
+
+func (f fakeTransport) Kind() transport.Kind            { return transport.KindHTTP }
+func (f fakeTransport) Endpoint() string                { return "" }
+func (f fakeTransport) Operation() string               { return f.op }
+func (f fakeTransport) RequestHeader() transport.Header { return headerMap{} }
+func (f fakeTransport) ReplyHeader() transport.Header   { return headerMap{} }
+func (headerMap) Get(string) string                     { return "" }
+func (headerMap) Set(string, string)                    {}
+func (headerMap) Add(string, string)                    {}
+func (headerMap) Keys() []string                        { return nil }
+func (headerMap) Values(string) []string                { return nil }
+
+type loginRequest struct{ Username, Password string }
+
+func (r *loginRequest) String() string { return r.Username + ":" + r.Password }
+
+// The access log has operation, code, reason and latency of every request, and never the request
+// (or the reply); only server errors add the error text.
+func TestAccessLogNeverLogsTheRequest(t *testing.T) {
+	var buf bytes.Buffer
+	mw := AccessLog(NewLogger(&buf, "test"))
+	ctx := transport.NewServerContext(context.Background(), fakeTransport{op: "/org.v1.Auth/Login"})
+	req := &loginRequest{Username: "alice", Password: "S3cret-pass-99"}
+	for _, err := range []error{nil, kerrors.Unauthorized("LOGIN_FAILED", "用户名或密码错误"), kerrors.InternalServer("INTERNAL", "x").WithCause(context.DeadlineExceeded)} {
+		_, _ = mw(func(context.Context, any) (any, error) { return req, err })(ctx, req)
+	}
+	out := buf.String()
+	if strings.Contains(out, "S3cret-pass-99") || strings.Contains(out, "alice") {
+		t.Fatalf("access log holds the request:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 lines, got:\n%s", out)
+	}
+	for i, want := range []struct {
+		code   float64
+		reason string
+		hasErr bool
+	}{{200, "", false}, {401, "LOGIN_FAILED", false}, {500, "INTERNAL", true}} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["operation"] != "/org.v1.Auth/Login" || m["code"] != want.code || m["reason"] != want.reason || m["latency"] == nil {
+			t.Errorf("line %d = %v", i, m)
+		}
+		if _, ok := m["error"]; ok != want.hasErr {
+			t.Errorf("line %d error field present = %v, want %v", i, ok, want.hasErr)
+		}
+		if _, ok := m["args"]; ok {
+			t.Errorf("line %d has args", i)
+		}
+	}
+	if !strings.Contains(lines[2], "deadline exceeded") {
+		t.Errorf("a 500 should log its cause: %s", lines[2])
+	}
+}
+
+// A panicking handler becomes a 500 and a log line with the stack, without the request.
+func TestRecoveryDoesNotLogTheRequest(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := transport.NewServerContext(context.Background(), fakeTransport{op: "/org.v1.Accounts/ResetPassword"})
+	req := &loginRequest{Username: "bob", Password: "Another-S3cret"}
+	_, err := Recovery(NewLogger(&buf, "test"))(func(context.Context, any) (any, error) { panic("boom") })(ctx, req)
+	if kerrors.Code(err) != 500 {
+		t.Fatalf("err = %v, want 500", err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "Another-S3cret") || !strings.Contains(out, "boom") || !strings.Contains(out, "ResetPassword") {
+		t.Fatalf("recovery log:\n%s", out)
+	}
+}
