@@ -17,8 +17,10 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data"
 	"github.com/vanguard/vanguard/app/course/internal/server"
 	"github.com/vanguard/vanguard/app/course/internal/service"
+	"github.com/vanguard/vanguard/app/course/internal/task"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
@@ -27,7 +29,7 @@ import (
 const Name = "course"
 
 // Queue is the Asynq queue of the course service.
-const Queue = data.Queue
+const Queue = task.Queue
 
 // MediaConfig limits uploads and playback URLs (see biz.MediaConfig).
 type MediaConfig = biz.MediaConfig
@@ -90,12 +92,12 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	}
 	repo := data.NewCourseRepo(d)
 	orgs := data.NewOrgDirectory(cfg.Orgs)
-	courses := biz.NewCourseUsecase(repo, data.NewAssignmentRepo(d), orgs, data.NewPublisher(ob), d, clk)
+	courses := biz.NewCourseUsecase(repo, data.NewAssignmentRepo(d), orgs, data.NewPublisher(ob), cfg.Store, d, clk)
 	media := biz.NewMediaUsecase(cfg.Media, courses, repo, data.NewUploadRepo(d), cfg.Store, data.NewTaskQueue(cfg.Tasks), d)
 	plans := biz.NewPlanUsecase(data.NewPlanRepo(d), repo, orgs, clk)
 	return &Module{
 		data:    d,
-		service: service.NewCourseService(courses, media, plans, cfg.Store),
+		service: service.NewCourseService(courses, media, plans),
 		tasks:   service.NewMediaTasks(media),
 		media:   media,
 		log:     log.NewHelper(log.With(logger, "module", "course")),
@@ -103,6 +105,19 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		relay:   outbox.NewRelay(ob, logger),
 	}, nil
 }
+
+var _ interface {
+	kit.Module
+	kit.ServiceAPI
+	kit.Worker
+	kit.Producer
+} = (*Module)(nil)
+
+// Name is the service's name.
+func (m *Module) Name() string { return Name }
+
+// Queues are the course queue (media:probe).
+func (m *Module) Queues() map[string]int { return map[string]int{Queue: 1} }
 
 // Migrate creates or upgrades the schema.
 func (m *Module) Migrate(ctx context.Context) error { return m.data.Migrate(ctx) }

@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/service"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -123,6 +124,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Auth:     authSvc,
 			Orgs:     service.NewOrgService(biz.NewOrgUsecase(orgs, accounts, auditor, d), auditor),
 			Accounts: service.NewAccountService(accountUC),
+			Audit:    service.NewAuditService(auditor),
 		},
 		accounts: accountUC,
 		sessions: authUC,
@@ -130,6 +132,18 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		log:      log.NewHelper(log.With(logger, "module", "org")),
 	}, nil
 }
+
+// Name is the org service's name.
+const Name = "org"
+
+var _ interface {
+	kit.Module
+	kit.PublicAPI
+	kit.ServiceAPI
+} = (*Module)(nil)
+
+// Name is the service's name.
+func (m *Module) Name() string { return Name }
 
 // Migrate creates or upgrades the schema.
 func (m *Module) Migrate(ctx context.Context) error { return m.data.Migrate(ctx) }
@@ -148,6 +162,10 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 
 // PublicOperations lists the operations that need no access token.
 func (m *Module) PublicOperations() []string { return service.PublicOperations }
+
+// ServiceOperations lists the operations only service credentials may call: appending other
+// services' staff actions to the audit log.
+func (m *Module) ServiceOperations() []string { return service.ServiceOperations }
 
 // Signer returns the token signer (its public key verifies tokens in every service).
 func (m *Module) Signer() *auth.Signer { return m.signer }

@@ -18,7 +18,9 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/server"
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
 	"github.com/vanguard/vanguard/app/quiz/internal/task"
+	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
@@ -42,6 +44,9 @@ type Config struct {
 	// Outbox tunes the relay.
 	Events outbox.Routes
 	Outbox outbox.Config
+	// Audit appends staff actions (regrades) to org's audit log: an audit.Client over a
+	// connection to org that calls as the quiz service (kit.DialAsService).
+	Audit audit.Appender
 }
 
 // Module is a wired quiz service.
@@ -56,8 +61,8 @@ type Module struct {
 
 // New opens the database and wires the service.
 func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
-	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Orgs == nil || cfg.Accounts == nil {
-		return nil, errors.New("quiz config: database, task client and org client are required")
+	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Orgs == nil || cfg.Accounts == nil || cfg.Audit == nil {
+		return nil, errors.New("quiz config: database, task client, org clients and audit client are required")
 	}
 	d, err := data.Open(cfg.DatabaseDriver, cfg.DatabaseDSN)
 	if err != nil {
@@ -70,9 +75,24 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	}
 	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewPublisher(ob), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
 		data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), data.NewTaskQueue(cfg.Tasks), d, clk)
+	uc.Audit = data.NewAuditLog(cfg.Audit, logger)
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc),
 		outbox: ob, relay: outbox.NewRelay(ob, logger)}, nil
 }
+
+var _ interface {
+	kit.Module
+	kit.ServiceAPI
+	kit.Worker
+	kit.Producer
+} = (*Module)(nil)
+
+// Name is the service's name.
+func (m *Module) Name() string { return Name }
+
+// Queues are the quiz queue: grading and autosubmit (weighted high in a shared worker: the
+// exam-end peak must not wait behind media probes).
+func (m *Module) Queues() map[string]int { return map[string]int{Queue: 3} }
 
 // Migrate creates or upgrades the schema.
 func (m *Module) Migrate(ctx context.Context) error { return m.data.Migrate(ctx) }

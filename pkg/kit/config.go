@@ -17,7 +17,9 @@ import (
 )
 
 // LoadConfig reads a YAML config file into out (JSON field tags). Every ${NAME:default} in the
-// file is taken from the environment variable VANGUARD_NAME when set.
+// file is taken from the environment variable VANGUARD_NAME when set. When out has a Validate
+// method (a config embedding BaseConfig does) it runs right after loading, so a bad setting
+// fails at start with the setting named.
 func LoadConfig(path string, out any) error {
 	c := config.New(config.WithSource(env.NewSource("VANGUARD_"), file.NewSource(path)))
 	defer c.Close()
@@ -26,6 +28,11 @@ func LoadConfig(path string, out any) error {
 	}
 	if err := c.Scan(out); err != nil {
 		return fmt.Errorf("parse config %s: %w", path, err)
+	}
+	if v, ok := out.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
 	}
 	return nil
 }

@@ -27,6 +27,9 @@ type Options struct {
 	// HTTPListener, when set, is served instead of listening on HTTPAddr (tests, socket
 	// activation).
 	HTTPListener net.Listener
+	// GRPCListener, when set, is served instead of listening on GRPCAddr (standalone binds it
+	// early: its services dial it while they are built).
+	GRPCListener net.Listener
 	Verifier     *auth.Verifier
 	// PublicOperations need no access token (login, refresh …).
 	PublicOperations []string
@@ -97,10 +100,14 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 		_, _ = w.Write([]byte(`{"status":"ready"}`))
 	})
 	hs.Handle("/metrics", publicMetricsHandler(o.Metrics, o.MetricsToken))
-	gs := kgrpc.NewServer(
+	gopts := []kgrpc.ServerOption{
 		kgrpc.Address(o.GRPCAddr),
-		kgrpc.Timeout(60*time.Second),
+		kgrpc.Timeout(60 * time.Second),
 		kgrpc.Middleware(mw...),
-	)
+	}
+	if o.GRPCListener != nil {
+		gopts = append(gopts, kgrpc.Listener(o.GRPCListener))
+	}
+	gs := kgrpc.NewServer(gopts...)
 	return hs, gs, nil
 }

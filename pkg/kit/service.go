@@ -10,7 +10,6 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
-	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/hibiken/asynq"
 	"google.golang.org/grpc"
 
@@ -18,26 +17,8 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/obs"
-	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
-
-// Module is what a distributed service binary runs: its API and its background work.
-type Module interface {
-	Ready(ctx context.Context) error
-	RegisterHTTP(*khttp.Server)
-	RegisterGRPC(*kgrpc.Server)
-	RegisterTasks(*queue.Server)
-	Reconcile(ctx context.Context) error
-	// ServiceOperations are the operations only service credentials may call.
-	ServiceOperations() []string
-}
-
-// Producer is a module that writes events: every process running it (API and worker roles
-// alike, since both write) runs its outbox relay.
-type Producer interface {
-	Relay() *outbox.Relay
-}
 
 // ServiceSpec describes one service process in distributed mode.
 type ServiceSpec struct {
@@ -48,8 +29,6 @@ type ServiceSpec struct {
 	GRPCAddr         string
 	JWTPublicKeyFile string
 	Redis            asynq.RedisConnOpt
-	// Queues are the service's Asynq queues with their priorities.
-	Queues map[string]int
 	// MetricsToken and MetricsAddr: see Options (config server.metrics_token and
 	// server.metrics_addr).
 	MetricsToken string
@@ -71,6 +50,7 @@ func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
 // subscribes to session revocations (one subscriber per process). It returns when the process
 // is signalled to stop or ctx ends.
 func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.ClientConn, logger log.Logger) error {
+	mods := Modules{m}
 	var servers []transport.Server
 	if spec.Role != "worker" {
 		key, err := TokenKey(ctx, spec.JWTPublicKeyFile, orgv1.NewAuthClient(orgConn))
@@ -86,7 +66,8 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		servers = append(servers, revocations)
 		opts := Options{
 			HTTPAddr: spec.HTTPAddr, GRPCAddr: spec.GRPCAddr, Verifier: verifier,
-			ServiceOperations: m.ServiceOperations(),
+			PublicOperations:  mods.PublicOperations(),
+			ServiceOperations: mods.ServiceOperations(),
 			Logger:            logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
 			MetricsToken: spec.MetricsToken, MetricsAddr: spec.MetricsAddr,
 		}
@@ -94,21 +75,18 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		if err != nil {
 			return err
 		}
-		m.RegisterHTTP(hs)
-		m.RegisterGRPC(gs)
+		mods.Register(hs, gs)
 		hs.HandlePrefix("/admin/queues", queue.MonitorHandler(spec.Redis, "/admin/queues", verifier))
 		servers = append(servers, hs, gs, NewMetricsServer(opts))
 	}
-	if p, ok := m.(Producer); ok {
-		servers = append(servers, p.Relay())
-	}
-	if spec.Role != "api" {
-		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: spec.Queues}, logger)
+	servers = append(servers, mods.Relays()...)
+	if queues := mods.Queues(); spec.Role != "api" && len(queues) > 0 {
+		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues}, logger)
 		if err != nil {
 			return err
 		}
-		m.RegisterTasks(worker)
-		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, m.Reconcile, logger))
+		mods.RegisterTasks(worker)
+		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.Reconcile, logger))
 	}
 	app := kratos.New(kratos.Context(ctx), kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
 	return app.Run()

@@ -1,6 +1,7 @@
 // Package media reads what the course service needs to know about uploaded lecture media without
-// decoding it: the duration of MP4/M4A (from the movie header box) and MP3 (from the Xing/VBRI
-// header or by walking frame headers), and the page count of a PDF.
+// decoding it: its real type from its first bytes (Sniff), the duration of MP4/M4A (from the movie
+// header box) and MP3 (from the Xing/VBRI header or by walking frame headers), and the page count
+// of a PDF.
 package media
 
 import (

@@ -142,3 +142,22 @@ func FuzzReaders(f *testing.F) {
 		_, _ = PDFPages(data)
 	})
 }
+
+func TestSniff(t *testing.T) {
+	ftyp := box("ftyp", []byte("isom\x00\x00\x02\x00isomiso2mp41"))
+	cases := []struct {
+		name string
+		head []byte
+		want string
+	}{
+		{"mp4", bytes.Join([][]byte{ftyp, box("moov", mvhdV0(1000, 1000))}, nil), "video/mp4"},
+		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"), "application/pdf"},
+		{"text drops its charset parameter", []byte("hello, world\n"), "text/plain"},
+		{"unknown", []byte{0x00, 0x01, 0x02, 0x03}, "application/octet-stream"},
+	}
+	for _, c := range cases {
+		if got := Sniff(c.head); got != c.want {
+			t.Errorf("%s: Sniff = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -103,7 +103,8 @@ type Config struct {
 	RedeliverAfter time.Duration
 	// Retention is how long fully acknowledged events are kept (default 7 days).
 	Retention time.Duration
-	// Concurrency is how many enqueues run at once while draining (default 8).
+	// Concurrency is how many enqueues run at once while draining (default 32: each is a
+	// Redis round trip, so the relay is latency-bound, not CPU-bound).
 	Concurrency int
 	// SweepInterval is how often the relay looks for due re-deliveries and prunes without a
 	// nudge (default 30 s).
@@ -121,7 +122,7 @@ func (c *Config) defaults() {
 		c.Retention = 7 * 24 * time.Hour
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 8
+		c.Concurrency = 32
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 30 * time.Second

@@ -23,8 +23,9 @@ const allQueuesKey = "asynq:queues"
 //   - Each service enqueues to its own queue, a constant in the service ("course", "quiz",
 //     "growth"), passed with asynq.Queue, and its worker Server lists that queue in
 //     Config.Queues.
-//   - Task constructors live in the service beside the type constant, e.g.
-//     NewProbeTask(lessonID int64) (*asynq.Task, error); payloads are JSON.
+//   - Task types, payloads and constructors live in the service's internal/task package, e.g.
+//     task.NewProbe(lessonID, mediaKey) (*asynq.Task, []asynq.Option, error); payloads are
+//     JSON; constructors return errors instead of dropping them.
 //   - A task about one entity gets asynq.TaskID(TaskID(type, entityID)), i.e.
 //     "<type>:<entity id>", so the same work is never queued twice: Enqueue then treats
 //     "already queued" as success, and request handlers, retries and the Reconciler may all

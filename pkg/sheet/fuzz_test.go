@@ -2,6 +2,7 @@ package sheet_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func FuzzParse(f *testing.F) {
 				if tb != nil {
 					t.Fatalf("%s: table returned with error %v", format, err)
 				}
-				if _, ok := err.(*sheet.ErrFormat); !ok {
+				if _, ok := errors.AsType[*sheet.ErrFormat](err); !ok {
 					t.Fatalf("%s: error %v is %T, want *sheet.ErrFormat", format, err, err)
 				}
 				continue

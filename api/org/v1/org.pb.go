@@ -2223,18 +2223,22 @@ func (x *ImportReply) GetDryRun() bool {
 }
 
 type AuditLog struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	ActorId       int64                  `protobuf:"varint,2,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
-	ActorName     string                 `protobuf:"bytes,3,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
-	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
-	TargetType    string                 `protobuf:"bytes,5,opt,name=target_type,json=targetType,proto3" json:"target_type,omitempty"`
-	TargetId      int64                  `protobuf:"varint,6,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
-	OrgPath       string                 `protobuf:"bytes,7,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
-	Summary       string                 `protobuf:"bytes,8,opt,name=summary,proto3" json:"summary,omitempty"`
-	Before        string                 `protobuf:"bytes,9,opt,name=before,proto3" json:"before,omitempty"`
-	After         string                 `protobuf:"bytes,10,opt,name=after,proto3" json:"after,omitempty"`
-	CreatedAt     string                 `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ActorId    int64                  `protobuf:"varint,2,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	ActorName  string                 `protobuf:"bytes,3,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
+	Action     string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	TargetType string                 `protobuf:"bytes,5,opt,name=target_type,json=targetType,proto3" json:"target_type,omitempty"`
+	TargetId   int64                  `protobuf:"varint,6,opt,name=target_id,json=targetId,proto3" json:"target_id,omitempty"`
+	OrgPath    string                 `protobuf:"bytes,7,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Summary    string                 `protobuf:"bytes,8,opt,name=summary,proto3" json:"summary,omitempty"`
+	Before     string                 `protobuf:"bytes,9,opt,name=before,proto3" json:"before,omitempty"`
+	After      string                 `protobuf:"bytes,10,opt,name=after,proto3" json:"after,omitempty"`
+	CreatedAt  string                 `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// service is the service that recorded the entry ("org" for org's own; see Audit).
+	Service string `protobuf:"bytes,12,opt,name=service,proto3" json:"service,omitempty"`
+	// actor_org_path is the path of the actor's org when they acted.
+	ActorOrgPath  string `protobuf:"bytes,13,opt,name=actor_org_path,json=actorOrgPath,proto3" json:"actor_org_path,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2342,6 +2346,20 @@ func (x *AuditLog) GetAfter() string {
 func (x *AuditLog) GetCreatedAt() string {
 	if x != nil {
 		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *AuditLog) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *AuditLog) GetActorOrgPath() string {
+	if x != nil {
+		return x.ActorOrgPath
 	}
 	return ""
 }
@@ -2701,7 +2719,7 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\vImportReply\x12\x12\n" +
 	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\x05R\acreated\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\xac\x02\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\xec\x02\n" +
 	"\bAuditLog\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\bactor_id\x18\x02 \x01(\x03R\aactorId\x12\x1d\n" +
@@ -2717,7 +2735,9 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\x05after\x18\n" +
 	" \x01(\tR\x05after\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\v \x01(\tR\tcreatedAt\"\xcc\x01\n" +
+	"created_at\x18\v \x01(\tR\tcreatedAt\x12\x18\n" +
+	"\aservice\x18\f \x01(\tR\aservice\x12$\n" +
+	"\x0eactor_org_path\x18\r \x01(\tR\factorOrgPath\"\xcc\x01\n" +
 	"\x14ListAuditLogsRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05orgId\x12\"\n" +
 	"\bactor_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aactorId\x12\x1f\n" +

@@ -44,20 +44,28 @@ const (
 	ErrorReason_IMPORT_INVALID ErrorReason = 7
 	// A random paper's rules cannot be met by the banks' questions.
 	ErrorReason_IMPOSSIBLE_RULES ErrorReason = 8
+	// A record that must be unique already exists, usually because two requests did the same
+	// thing at once; reload and retry.
+	ErrorReason_ALREADY_EXISTS ErrorReason = 9
+	// Someone else changed the attempt meanwhile (another tab, the auto-submit, another grader);
+	// reload and retry.
+	ErrorReason_CONFLICT ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INTERNAL",
-		1: "INVALID_ARGUMENT",
-		2: "NOT_FOUND",
-		3: "PERMISSION_DENIED",
-		4: "EXAM_CLOSED",
-		5: "ATTEMPT_CLOSED",
-		6: "STALE_ANSWER",
-		7: "IMPORT_INVALID",
-		8: "IMPOSSIBLE_RULES",
+		0:  "INTERNAL",
+		1:  "INVALID_ARGUMENT",
+		2:  "NOT_FOUND",
+		3:  "PERMISSION_DENIED",
+		4:  "EXAM_CLOSED",
+		5:  "ATTEMPT_CLOSED",
+		6:  "STALE_ANSWER",
+		7:  "IMPORT_INVALID",
+		8:  "IMPOSSIBLE_RULES",
+		9:  "ALREADY_EXISTS",
+		10: "CONFLICT",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -69,6 +77,8 @@ var (
 		"STALE_ANSWER":      6,
 		"IMPORT_INVALID":    7,
 		"IMPOSSIBLE_RULES":  8,
+		"ALREADY_EXISTS":    9,
+		"CONFLICT":          10,
 	}
 )
 
@@ -103,7 +113,7 @@ var File_api_quiz_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"\x1eapi/quiz/v1/error_reason.proto\x12\vapi.quiz.v1\x1a\x13errors/errors.proto*\xee\x01\n" +
+	"\x1eapi/quiz/v1/error_reason.proto\x12\vapi.quiz.v1\x1a\x13errors/errors.proto*\x9c\x02\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x13\n" +
@@ -113,7 +123,10 @@ const file_api_quiz_v1_error_reason_proto_rawDesc = "" +
 	"\x0eATTEMPT_CLOSED\x10\x05\x1a\x04\xa8E\x99\x03\x12\x16\n" +
 	"\fSTALE_ANSWER\x10\x06\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eIMPORT_INVALID\x10\a\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
-	"\x10IMPOSSIBLE_RULES\x10\b\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
+	"\x10IMPOSSIBLE_RULES\x10\b\x1a\x04\xa8E\x90\x03\x12\x18\n" +
+	"\x0eALREADY_EXISTS\x10\t\x1a\x04\xa8E\x99\x03\x12\x12\n" +
+	"\bCONFLICT\x10\n" +
+	"\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
 var (
 	file_api_quiz_v1_error_reason_proto_rawDescOnce sync.Once

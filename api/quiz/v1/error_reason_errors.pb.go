@@ -140,3 +140,35 @@ func IsImpossibleRules(err error) bool {
 func ErrorImpossibleRules(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_IMPOSSIBLE_RULES.String(), fmt.Sprintf(format, args...))
 }
+
+// A record that must be unique already exists, usually because two requests did the same
+// thing at once; reload and retry.
+func IsAlreadyExists(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_ALREADY_EXISTS.String() && e.Code == 409
+}
+
+// A record that must be unique already exists, usually because two requests did the same
+// thing at once; reload and retry.
+func ErrorAlreadyExists(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_ALREADY_EXISTS.String(), fmt.Sprintf(format, args...))
+}
+
+// Someone else changed the attempt meanwhile (another tab, the auto-submit, another grader);
+// reload and retry.
+func IsConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CONFLICT.String() && e.Code == 409
+}
+
+// Someone else changed the attempt meanwhile (another tab, the auto-submit, another grader);
+// reload and retry.
+func ErrorConflict(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CONFLICT.String(), fmt.Sprintf(format, args...))
+}

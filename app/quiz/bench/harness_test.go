@@ -30,6 +30,7 @@ import (
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
@@ -209,7 +210,8 @@ func (e *env) must(err error) {
 // (each with its own connection pool, as separate binaries would have).
 func (e *env) newQuiz() *quiz.Module {
 	m, err := quiz.New(quiz.Config{DatabaseDriver: "postgres", DatabaseDSN: e.quizDSN, Tasks: e.tasks,
-		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn), Events: e.routes}, e.logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn), Events: e.routes,
+		Audit: audit.Discard}, e.logger, clock.Real{})
 	e.must(err)
 	e.tb.Cleanup(func() { m.Close() })
 	return m

@@ -52,7 +52,7 @@ func (b *syncBuffer) String() string {
 }
 
 func (l *live) startWorkers() {
-	for _, s := range []transport.Server{l.p.Tasks, l.p.reconciler, l.p.Course.Relay(), l.p.Quiz.Relay()} {
+	for _, s := range append([]transport.Server{l.p.Tasks, l.p.reconciler}, l.p.modules.Relays()...) {
 		go func() { _ = s.Start(l.ctx) }()
 	}
 }

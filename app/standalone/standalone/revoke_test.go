@@ -17,6 +17,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -211,7 +212,7 @@ func startQuizAPI(t *testing.T, orgEndpoint, dsn string, redisOpt asynq.RedisCon
 		t.Fatal(err)
 	}
 	m, err := quiz.New(quiz.Config{DatabaseDriver: "postgres", DatabaseDSN: dsn, Tasks: tasks,
-		Orgs: orgv1.NewOrgsClient(conn), Accounts: orgv1.NewAccountsClient(conn)}, logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(conn), Accounts: orgv1.NewAccountsClient(conn), Audit: audit.Discard}, logger, clock.Real{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func startQuizAPI(t *testing.T, orgEndpoint, dsn string, redisOpt asynq.RedisCon
 	done := make(chan error, 1)
 	go func() {
 		done <- kit.RunService(ctx, kit.ServiceSpec{Name: "quiz", Role: "api", HTTPAddr: httpAddr, GRPCAddr: grpcAddr,
-			Redis: redisOpt, Queues: map[string]int{quiz.Queue: 1}}, m, conn, logger)
+			Redis: redisOpt}, m, conn, logger)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -120,17 +119,21 @@ type Process struct {
 	monitor    io.Closer
 	closers    []func() error
 
+	// modules are org and every service of the list, in build order.
+	modules kit.Modules
 	// serviceKey derives the services' secrets for service credentials.
 	serviceKey []byte
 	// grpcAddr is where the process's gRPC server listens (services dial it).
 	grpcAddr string
 	// revocations is the process's one revocation subscriber (see startRevocations).
 	revocations *revoke.Subscriber
+	// clock is the process's clock: token verifiers use it, so service token sources do too.
+	clock clock.Clock
 }
 
 // Servers returns every transport server the process runs.
 func (p *Process) Servers() []transport.Server {
-	servers := []transport.Server{p.HTTP, p.GRPC, p.Tasks, p.reconciler, p.Course.Relay(), p.Quiz.Relay()}
+	servers := append([]transport.Server{p.HTTP, p.GRPC, p.Tasks, p.reconciler}, p.modules.Relays()...)
 	if p.Metrics != nil {
 		servers = append(servers, p.Metrics)
 	}
@@ -152,7 +155,8 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	for _, dir := range []string{"secrets", "org", "course", "quiz", "blob"} {
+	p.clock = clk
+	for _, dir := range append([]string{"secrets", "blob", org.Name}, serviceNames()...) {
 		if err := os.MkdirAll(filepath.Join(cfg.DataDir, dir), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
@@ -225,27 +229,14 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	p.closers = append(p.closers, p.Queue.Close)
 
-	// servers
-	verifier := auth.NewVerifier(clk, p.Org.Signer().PublicKey())
-	serverOpts := kit.Options{
-		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener,
-		Verifier: verifier, PublicOperations: p.Org.PublicOperations(), Logger: logger,
-		ServiceOperations: slices.Concat(course.ServiceOperations, quiz.ServiceOperations),
-		Metrics:           obs.NewMetrics(), Ready: p.ready,
-		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr, MetricsListener: cfg.MetricsListener,
-	}
-	p.HTTP, p.GRPC, err = kit.NewServers(serverOpts)
-	if err != nil {
-		return nil, err
-	}
-	p.Metrics = kit.NewMetricsServer(serverOpts)
 	// Services call each other over gRPC exactly as in distributed mode: bind the gRPC listener
-	// now so its address is known, and dial it.
-	grpcURL, err := p.GRPC.Endpoint()
+	// first so its address is known while the modules are built, and dial it.
+	grpcLis, err := net.Listen("tcp", cfg.GRPCAddr)
 	if err != nil {
 		return nil, fmt.Errorf("grpc listen: %w", err)
 	}
-	p.grpcAddr = dialable(grpcURL)
+	p.closers = append(p.closers, func() error { _ = grpcLis.Close(); return nil })
+	p.grpcAddr = dialable(&url.URL{Host: grpcLis.Addr().String()})
 	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(auth.Forward())); err != nil {
 		return nil, err
 	}
@@ -266,37 +257,30 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return nil, err
 	}
 
-	// course
-	if driver, dsn, err = database("course"); err != nil {
-		return nil, err
+	// every other service, from the list
+	deps := Deps{Config: cfg, Database: database, Tasks: p.Queue, OrgConn: p.orgConn, Store: p.Store,
+		Events: kit.EventRoutes, Clock: clk, Logger: logger}
+	deps.DialAsService = func(ctx context.Context, name string) (*grpc.ClientConn, error) {
+		conn, err := p.DialAsService(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		p.closers = append(p.closers, conn.Close)
+		return conn, nil
 	}
-	if p.Course, err = course.New(course.Config{
-		DatabaseDriver: driver, DatabaseDSN: dsn,
-		Store: p.Store, Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Media: cfg.Media,
-		Events: kit.EventRoutes,
-	}, logger, clk); err != nil {
-		return nil, err
+	p.modules = kit.Modules{p.Org}
+	for _, svc := range services {
+		m, err := svc.build(ctx, deps)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.name, err)
+		}
+		p.closers = append(p.closers, m.Close)
+		p.modules = append(p.modules, m)
+		if err := m.Migrate(ctx); err != nil {
+			return nil, err
+		}
 	}
-	p.closers = append(p.closers, p.Course.Close)
-	if err := p.Course.Migrate(ctx); err != nil {
-		return nil, err
-	}
-
-	// quiz
-	if driver, dsn, err = database("quiz"); err != nil {
-		return nil, err
-	}
-	if p.Quiz, err = quiz.New(quiz.Config{
-		DatabaseDriver: driver, DatabaseDSN: dsn,
-		Tasks: p.Queue, Orgs: orgv1.NewOrgsClient(p.orgConn), Accounts: orgv1.NewAccountsClient(p.orgConn),
-		Events: kit.EventRoutes,
-	}, logger, clk); err != nil {
-		return nil, err
-	}
-	p.closers = append(p.closers, p.Quiz.Close)
-	if err := p.Quiz.Migrate(ctx); err != nil {
-		return nil, err
-	}
+	p.Course, p.Quiz = moduleOf[*course.Module](p.modules), moduleOf[*quiz.Module](p.modules)
 	if cfg.MigrateOnly {
 		return p, nil
 	}
@@ -313,15 +297,22 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		p.AdminPassword = password
 	}
 
+	// servers
+	verifier := auth.NewVerifier(clk, p.Org.Signer().PublicKey())
+	serverOpts := kit.Options{
+		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener, GRPCListener: grpcLis,
+		Verifier: verifier, PublicOperations: p.modules.PublicOperations(), ServiceOperations: p.modules.ServiceOperations(),
+		Logger: logger, Metrics: obs.NewMetrics(), Ready: p.ready,
+		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr, MetricsListener: cfg.MetricsListener,
+	}
+	if p.HTTP, p.GRPC, err = kit.NewServers(serverOpts); err != nil {
+		return nil, err
+	}
+	p.Metrics = kit.NewMetricsServer(serverOpts)
 	if err := p.startRevocations(redisOpt, verifier, clk, logger); err != nil {
 		return nil, err
 	}
-	p.Org.RegisterHTTP(p.HTTP)
-	p.Org.RegisterGRPC(p.GRPC)
-	p.Course.RegisterHTTP(p.HTTP)
-	p.Course.RegisterGRPC(p.GRPC)
-	p.Quiz.RegisterHTTP(p.HTTP)
-	p.Quiz.RegisterGRPC(p.GRPC)
+	p.modules.Register(p.HTTP, p.GRPC)
 	p.HTTP.HandlePrefix("/blob/", p.Store.Handler())
 	monitor := queue.MonitorHandler(redisOpt, "/admin/queues", verifier)
 	p.HTTP.HandlePrefix("/admin/queues", monitor)
@@ -329,18 +320,15 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		p.monitor = c
 	}
 
-	if p.Tasks, err = queue.NewServer(redisOpt, queue.Config{Queues: map[string]int{quiz.Queue: 3, course.Queue: 1}}, logger); err != nil {
+	if p.Tasks, err = queue.NewServer(redisOpt, queue.Config{Queues: p.modules.Queues()}, logger); err != nil {
 		return nil, err
 	}
-	p.Course.RegisterTasks(p.Tasks)
-	p.Quiz.RegisterTasks(p.Tasks)
+	p.modules.RegisterTasks(p.Tasks)
 	interval := cfg.ReconcileInterval
 	if interval <= 0 {
 		interval = queue.DefaultReconcileInterval
 	}
-	p.reconciler = queue.NewReconciler("standalone", interval, func(ctx context.Context) error {
-		return errors.Join(p.Course.Reconcile(ctx), p.Quiz.Reconcile(ctx))
-	}, logger)
+	p.reconciler = queue.NewReconciler("standalone", interval, p.modules.Reconcile, logger)
 	return p, nil
 }
 
@@ -353,6 +341,9 @@ func (p *Process) ServiceSecret(name string) string { return auth.ServiceSecret(
 // service does in distributed mode.
 func (p *Process) DialAsService(ctx context.Context, name string) (*grpc.ClientConn, error) {
 	src := kit.ServiceTokens(orgv1.NewAuthClient(p.orgConn), name, p.ServiceSecret(name))
+	if p.clock != nil {
+		src.Now = p.clock.Now
+	}
 	return kit.DialAsService(ctx, p.grpcAddr, src)
 }
 
@@ -371,13 +362,7 @@ func dialable(u *url.URL) string {
 
 // ready reports whether every database and the queue server answer.
 func (p *Process) ready(ctx context.Context) error {
-	if err := p.Org.Ready(ctx); err != nil {
-		return err
-	}
-	if err := p.Course.Ready(ctx); err != nil {
-		return err
-	}
-	if err := p.Quiz.Ready(ctx); err != nil {
+	if err := p.modules.Ready(ctx); err != nil {
 		return err
 	}
 	return p.Queue.Ping(ctx)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -28,22 +29,8 @@ import (
 )
 
 type fileConfig struct {
-	Server struct {
-		HTTPAddr string `json:"http_addr"`
-		GRPCAddr string `json:"grpc_addr"`
-		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
-		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
-		MetricsAddr  string `json:"metrics_addr"`
-		MetricsToken string `json:"metrics_token"`
-	} `json:"server"`
-	Database struct {
-		Driver string `json:"driver"`
-		DSN    string `json:"dsn"`
-	} `json:"database"`
-	Redis struct {
-		Addr string `json:"addr"`
-		DB   int    `json:"db"`
-	} `json:"redis"`
+	// BaseConfig holds the sections every service shares: server, database, redis.
+	kit.BaseConfig
 	MinIO struct {
 		Endpoint  string `json:"endpoint"`
 		AccessKey string `json:"access_key"`
@@ -51,13 +38,26 @@ type fileConfig struct {
 		Bucket    string `json:"bucket"`
 		Secure    bool   `json:"secure"`
 	} `json:"minio"`
-	Org struct {
-		GRPCEndpoint     string `json:"grpc_endpoint"`
-		JWTPublicKeyFile string `json:"jwt_public_key_file"`
-	} `json:"org"`
+	Org   kit.OrgLink `json:"org"`
 	Media struct {
 		MaxUploadMiB int64 `json:"max_upload_mib"`
 	} `json:"media"`
+}
+
+// Validate checks the whole configuration right after loading.
+func (c *fileConfig) Validate() error {
+	var errs []error
+	errs = append(errs, c.BaseConfig.Validate(), c.Org.Validate())
+	if c.MinIO.Endpoint == "" || strings.Contains(c.MinIO.Endpoint, "/") {
+		errs = append(errs, fmt.Errorf("minio.endpoint: want host:port, got %q", c.MinIO.Endpoint))
+	}
+	if c.MinIO.Bucket == "" {
+		errs = append(errs, errors.New("minio.bucket: required"))
+	}
+	if c.Media.MaxUploadMiB < 0 {
+		errs = append(errs, fmt.Errorf("media.max_upload_mib: must not be negative, got %d", c.Media.MaxUploadMiB))
+	}
+	return errors.Join(errs...)
 }
 
 func main() { kit.Main("course", run) }
@@ -103,7 +103,7 @@ func run(args []string) error {
 	m, err := course.New(course.Config{
 		DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Store: store, Tasks: tasks,
 		Orgs: orgv1.NewOrgsClient(orgConn), Media: course.MediaConfig{MaxUploadSize: fc.Media.MaxUploadMiB << 20},
-		Events: kit.EventRoutes,
+		Events: kit.EventRoutes, Outbox: fc.Outbox.Relay(),
 	}, logger, clock.Real{})
 	if err != nil {
 		return err
@@ -120,6 +120,6 @@ func run(args []string) error {
 	return kit.RunService(context.Background(), kit.ServiceSpec{
 		Name: "course", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
 		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
-		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{course.Queue: 1},
+		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
 }

@@ -1,6 +1,7 @@
 // Package biz holds the course service's domain: courses with chapters and lessons, lecture
 // media uploads and processing, assignments to orgs, study plans and "my courses". It depends on
-// the standard library, pkg/auth, pkg/blob (the object store interface) and its own interfaces.
+// the standard library, pkg/auth, pkg/blob (the object store interface), pkg/htmlsafe (article
+// HTML), pkg/media (sniffing and probing files) and its own interfaces: no SDK.
 package biz
 
 import (

@@ -6,10 +6,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
-
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/htmlsafe"
 )
 
 // Status of a course.
@@ -188,22 +188,33 @@ type CourseUsecase struct {
 	repo        CourseRepo
 	assignments AssignmentRepo
 	orgs        OrgDirectory
-	tx          Transaction
-	clock       clock.Clock
-	sanitizer   *bluemonday.Policy
+	// store holds the lessons' media objects; deleting a course, chapter or lesson removes them.
+	store blob.Store
+	tx    Transaction
+	clock clock.Clock
 }
 
-// NewCourseUsecase wires a CourseUsecase.
-func NewCourseUsecase(repo CourseRepo, assignments AssignmentRepo, orgs OrgDirectory, events Publisher, tx Transaction, clk clock.Clock) *CourseUsecase {
-	return &CourseUsecase{repo: repo, assignments: assignments, orgs: orgs, events: events, tx: tx, clock: clk, sanitizer: ArticlePolicy()}
+// NewCourseUsecase wires a CourseUsecase; store is the object store holding lesson media.
+func NewCourseUsecase(repo CourseRepo, assignments AssignmentRepo, orgs OrgDirectory, events Publisher, store blob.Store, tx Transaction, clk clock.Clock) *CourseUsecase {
+	return &CourseUsecase{repo: repo, assignments: assignments, orgs: orgs, events: events, store: store, tx: tx, clock: clk}
 }
 
-// ArticlePolicy is the HTML allowed in articles: user-generated-content formatting, images and
-// links, nothing that runs (scripts, event handlers, javascript: URLs, iframes, styles).
-func ArticlePolicy() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.AddTargetBlankToFullyQualifiedLinks(true)
-	return p
+// mediaDeleteTimeout bounds the clean-up of deleted lessons' media, so a store that stopped
+// answering cannot hold a delete request open.
+const mediaDeleteTimeout = 30 * time.Second
+
+// deleteMedia removes the media objects of lessons whose rows a committed transaction has just
+// deleted. It is best effort and survives the caller's cancellation (the rows are gone either
+// way): an object left behind by a failing store costs storage, never correctness, since no
+// lesson points at it any more.
+func (uc *CourseUsecase) deleteMedia(ctx context.Context, keys []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaDeleteTimeout)
+	defer cancel()
+	for _, k := range keys {
+		if k != "" {
+			_ = uc.store.Delete(ctx, k)
+		}
+	}
 }
 
 // canAuthor reports whether p may create courses at all.
@@ -516,12 +527,12 @@ func (uc *CourseUsecase) Archive(ctx context.Context, id int64) (*Course, error)
 	return out, err
 }
 
-// Delete removes a draft course; it returns the media keys the caller should delete from the
-// store after the transaction.
-func (uc *CourseUsecase) Delete(ctx context.Context, id int64) ([]string, error) {
+// Delete removes a draft course and, once the transaction has committed, its lessons' media
+// objects (best effort). A refused delete removes nothing.
+func (uc *CourseUsecase) Delete(ctx context.Context, id int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var keys []string
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -537,7 +548,11 @@ func (uc *CourseUsecase) Delete(ctx context.Context, id int64) ([]string, error)
 		}
 		return uc.courseChanged(ctx, CourseDeletedEvent, c)
 	})
-	return keys, err
+	if err != nil {
+		return err
+	}
+	uc.deleteMedia(ctx, keys)
+	return nil
 }
 
 // List returns courses the caller manages: admins all, staff their subtree, trainers their
@@ -609,12 +624,13 @@ func (uc *CourseUsecase) UpdateChapter(ctx context.Context, id int64, title *str
 	return out, err
 }
 
-// DeleteChapter removes a chapter (and its lessons) from a draft course; it returns the media
-// keys to delete from the store.
-func (uc *CourseUsecase) DeleteChapter(ctx context.Context, id int64) ([]string, error) {
+// DeleteChapter removes a chapter (and its lessons) from a draft course and, once the
+// transaction has committed, the lessons' media objects (best effort). A refused delete removes
+// nothing.
+func (uc *CourseUsecase) DeleteChapter(ctx context.Context, id int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var keys []string
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -640,7 +656,11 @@ func (uc *CourseUsecase) DeleteChapter(ctx context.Context, id int64) ([]string,
 		}
 		return uc.repo.DeleteChapter(ctx, id)
 	})
-	return keys, err
+	if err != nil {
+		return err
+	}
+	uc.deleteMedia(ctx, keys)
+	return nil
 }
 
 // CreateLesson adds a lesson to a chapter of a draft course. Article HTML is sanitised.
@@ -659,7 +679,7 @@ func (uc *CourseUsecase) CreateLesson(ctx context.Context, chapterID int64, titl
 			return nil, Invalid("body_html", "只有图文课时可以填写正文")
 		}
 	case KindArticle:
-		bodyHTML = uc.sanitizer.Sanitize(bodyHTML)
+		bodyHTML = htmlsafe.Article(bodyHTML)
 	default:
 		return nil, Invalid("kind", "课时类型无效")
 	}
@@ -708,7 +728,7 @@ func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, body
 			if l.Kind != KindArticle {
 				return Invalid("body_html", "只有图文课时可以填写正文")
 			}
-			clean := uc.sanitizer.Sanitize(*bodyHTML)
+			clean := htmlsafe.Article(*bodyHTML)
 			patch.BodyHTML = &clean
 		}
 		out, err = uc.repo.UpdateLesson(ctx, id, patch)
@@ -717,11 +737,12 @@ func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, body
 	return out, err
 }
 
-// DeleteLesson removes a lesson of a draft course; it returns its media key, if any.
-func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) (string, error) {
+// DeleteLesson removes a lesson of a draft course and, once the transaction has committed, its
+// media object (best effort). A refused delete removes nothing.
+func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	var key string
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -735,5 +756,9 @@ func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) (string, er
 		key = l.MediaKey
 		return uc.repo.DeleteLesson(ctx, id)
 	})
-	return key, err
+	if err != nil {
+		return err
+	}
+	uc.deleteMedia(ctx, []string{key})
+	return nil
 }

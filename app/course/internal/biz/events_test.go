@@ -55,7 +55,7 @@ func TestCourseEventsAreAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := e.seedCourse("草稿", "A", "owner", StatusDraft)
-	if _, err := e.courses.Delete(e.as("owner"), other.ID); err != nil {
+	if err := e.courses.Delete(e.as("owner"), other.ID); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"published", "updated", "assigned", "unassigned", "archived", "deleted"}

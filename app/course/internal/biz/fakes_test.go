@@ -936,7 +936,7 @@ func newTestEnv(t *testing.T, mutate ...func(*MediaConfig)) *testEnv {
 	store := &flakyStore{Store: local}
 	queue := &fakeQueue{}
 	repo, tx := fakeCourseRepo{db}, fakeTx{db}
-	courses := NewCourseUsecase(repo, fakeAssignmentRepo{db}, orgs, fakePublisher{db}, tx, clk)
+	courses := NewCourseUsecase(repo, fakeAssignmentRepo{db}, orgs, fakePublisher{db}, store, tx, clk)
 	e := &testEnv{
 		t: t, db: db, clk: clk, local: local, store: store, root: root, queue: queue, cfg: cfg,
 		courses: courses,

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gabriel-vasile/mimetype"
+	"github.com/vanguard/vanguard/pkg/media"
 )
 
 // mp4Box builds an ISO-BMFF box.
@@ -131,11 +131,11 @@ func TestFixturesSniff(t *testing.T) {
 		{"wav", wavFile(256), "audio/wav"},
 	}
 	for _, tt := range tests {
-		if got := mimetype.Detect(tt.data).String(); got != tt.want {
+		if got := media.Sniff(tt.data); got != tt.want {
 			t.Errorf("%s sniffed as %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	if got := mimetype.Detect(exeFile(512)).String(); got == "video/mp4" || got == "audio/mpeg" || got == "application/pdf" {
+	if got := media.Sniff(exeFile(512)); got == "video/mp4" || got == "audio/mpeg" || got == "application/pdf" {
 		t.Errorf("exe sniffed as %q", got)
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gabriel-vasile/mimetype"
-
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/media"
@@ -373,19 +371,17 @@ func checkParts(u *Upload, parts []blob.Part) error {
 
 // sniff reads the first bytes of an object and returns its real MIME type (without parameters).
 func (uc *MediaUsecase) sniff(ctx context.Context, key string) (string, error) {
-	rc, err := uc.store.GetRange(ctx, key, 0, 3072)
+	rc, err := uc.store.GetRange(ctx, key, 0, media.SniffLen)
 	if err != nil {
 		return "", err
 	}
 	defer rc.Close()
-	head, err := io.ReadAll(io.LimitReader(rc, 3072))
+	head, err := io.ReadAll(io.LimitReader(rc, media.SniffLen))
 	if err != nil {
 		return "", err
 	}
-	mt := mimetype.Detect(head)
-	m := mt.String()
 	// The MP4 family: an audio-only M4A is "audio/x-m4a", a video "video/mp4".
-	return strings.SplitN(m, ";", 2)[0], nil
+	return media.Sniff(head), nil
 }
 
 // Abort cancels an unfinished upload. Safe to retry.
@@ -584,7 +580,7 @@ func (r *storeReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	defer rc.Close()
 	n, err := io.ReadFull(rc, p)
-	if err == io.ErrUnexpectedEOF {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		err = io.EOF
 	}
 	return n, err

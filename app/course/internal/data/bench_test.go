@@ -287,7 +287,7 @@ func BenchmarkMyCourses(b *testing.B) {
 		b.Logf("%s: seeded %d courses and %d assignments in %s", driver, len(courses), len(as), time.Since(start).Round(time.Millisecond))
 
 		orgs := &benchOrgDirectory{}
-		uc := biz.NewCourseUsecase(NewCourseRepo(d), NewAssignmentRepo(d), orgs, discardEvents{}, d, clock.Real{})
+		uc := biz.NewCourseUsecase(NewCourseRepo(d), NewAssignmentRepo(d), orgs, discardEvents{}, nil /* deletes nothing */, d, clock.Real{})
 		members := make([]context.Context, len(tree.all))
 		for i, br := range tree.all {
 			members[i] = auth.NewContext(ctx, &auth.Principal{

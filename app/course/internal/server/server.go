@@ -9,8 +9,8 @@ import (
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
 	v1 "github.com/vanguard/vanguard/api/course/v1"
-	"github.com/vanguard/vanguard/app/course/internal/data"
 	"github.com/vanguard/vanguard/app/course/internal/service"
+	"github.com/vanguard/vanguard/app/course/internal/task"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -28,5 +28,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *service.CourseService) { v1.RegisterCour
 
 // RegisterTasks registers the course service's Asynq handlers.
 func RegisterTasks(srv *queue.Server, t *service.MediaTasks) {
-	srv.HandleFunc(data.TypeProbe, t.Probe)
+	srv.HandleFunc(task.TypeProbe, t.Probe)
 }

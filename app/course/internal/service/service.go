@@ -5,57 +5,34 @@ package service
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/hibiken/asynq"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/course/v1"
 	"github.com/vanguard/vanguard/app/course/internal/biz"
-	"github.com/vanguard/vanguard/app/course/internal/data"
+	"github.com/vanguard/vanguard/pkg/apierr"
 	"github.com/vanguard/vanguard/pkg/blob"
 )
 
-func toAPIError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var (
-		ke *kerrors.Error
-		fe *biz.FieldError
-		pe *biz.PermissionError
-		se *biz.StateError
-		re *biz.RejectedError
-	)
-	switch {
-	case errors.As(err, &ke):
-		return ke
-	case errors.As(err, &fe):
-		return v1.ErrorInvalidArgument("参数 %s 无效：%s", fe.Field, fe.Reason).WithMetadata(map[string]string{"field": fe.Field})
-	case errors.As(err, &pe):
-		return v1.ErrorPermissionDenied("%s", pe.Msg)
-	case errors.As(err, &se):
-		return v1.ErrorCourseState("%s", se.Msg)
-	case errors.As(err, &re):
-		return v1.ErrorMediaRejected("%s", re.Msg)
-	case errors.Is(err, biz.ErrCourseNotFound):
-		return v1.ErrorCourseNotFound("课程不存在")
-	case errors.Is(err, biz.ErrUploadNotFound), errors.Is(err, blob.ErrUploadNotFound):
-		return v1.ErrorUploadNotFound("上传不存在或已失效")
-	case errors.Is(err, biz.ErrOrgNotFound):
-		return v1.ErrorOrgNotFound("组织不存在")
-	case errors.Is(err, biz.ErrMediaNotReady):
-		return v1.ErrorMediaNotReady("媒体文件尚未就绪")
-	case errors.Is(err, biz.ErrAlreadyExists):
-		return v1.ErrorAlreadyExists("名称已被使用")
-	}
-	return kerrors.InternalServer(v1.ErrorReason_INTERNAL.String(), "服务器内部错误").WithCause(err)
-}
+// apiErrors maps the course service's own domain errors to its API reasons; pkg/apierr adds
+// what every service shares (Kratos errors as they are, field and permission errors,
+// cancellation, and a 500 that hides its cause for anything else).
+var apiErrors = apierr.New(
+	apierr.As(func(e *biz.StateError) *kerrors.Error { return v1.ErrorCourseState("%s", e.Msg) }),
+	apierr.As(func(e *biz.RejectedError) *kerrors.Error { return v1.ErrorMediaRejected("%s", e.Msg) }),
+	apierr.Is(biz.ErrCourseNotFound, v1.ErrorCourseNotFound, "课程不存在"),
+	apierr.Is(biz.ErrUploadNotFound, v1.ErrorUploadNotFound, "上传不存在或已失效"),
+	apierr.Is(blob.ErrUploadNotFound, v1.ErrorUploadNotFound, "上传不存在或已失效"),
+	apierr.Is(biz.ErrOrgNotFound, v1.ErrorOrgNotFound, "组织不存在"),
+	apierr.Is(biz.ErrMediaNotReady, v1.ErrorMediaNotReady, "媒体文件尚未就绪"),
+	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "名称已被使用"),
+)
+
+// toAPIError maps a use case's error to the API's error (nil stays nil).
+func toAPIError(err error) error { return apiErrors.Translate(err) }
 
 func ts(t time.Time) string {
 	if t.IsZero() {
@@ -70,12 +47,11 @@ type CourseService struct {
 	courses *biz.CourseUsecase
 	media   *biz.MediaUsecase
 	plans   *biz.PlanUsecase
-	store   blob.Store
 }
 
 // NewCourseService wires a CourseService.
-func NewCourseService(courses *biz.CourseUsecase, media *biz.MediaUsecase, plans *biz.PlanUsecase, store blob.Store) *CourseService {
-	return &CourseService{courses: courses, media: media, plans: plans, store: store}
+func NewCourseService(courses *biz.CourseUsecase, media *biz.MediaUsecase, plans *biz.PlanUsecase) *CourseService {
+	return &CourseService{courses: courses, media: media, plans: plans}
 }
 
 var statusToAPI = map[biz.Status]v1.CourseStatus{biz.StatusDraft: v1.CourseStatus_DRAFT, biz.StatusPublished: v1.CourseStatus_PUBLISHED, biz.StatusArchived: v1.CourseStatus_ARCHIVED}
@@ -121,16 +97,6 @@ func kindFromAPI(k v1.LessonKind) biz.Kind {
 		}
 	}
 	return ""
-}
-
-// deleteKeys removes media objects after their rows are gone (best effort: an orphan object
-// costs storage, never correctness).
-func (s *CourseService) deleteKeys(ctx context.Context, keys ...string) {
-	for _, k := range keys {
-		if k != "" {
-			_ = s.store.Delete(context.WithoutCancel(ctx), k)
-		}
-	}
 }
 
 // CreateTopic implements v1.CoursesServer.
@@ -210,11 +176,9 @@ func (s *CourseService) ArchiveCourse(ctx context.Context, req *v1.CourseIdReque
 
 // DeleteCourse implements v1.CoursesServer.
 func (s *CourseService) DeleteCourse(ctx context.Context, req *v1.CourseIdRequest) (*emptypb.Empty, error) {
-	keys, err := s.courses.Delete(ctx, req.Id)
-	if err != nil {
+	if err := s.courses.Delete(ctx, req.Id); err != nil {
 		return nil, toAPIError(err)
 	}
-	s.deleteKeys(ctx, keys...)
 	return &emptypb.Empty{}, nil
 }
 
@@ -277,11 +241,9 @@ func (s *CourseService) UpdateChapter(ctx context.Context, req *v1.UpdateChapter
 
 // DeleteChapter implements v1.CoursesServer.
 func (s *CourseService) DeleteChapter(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
-	keys, err := s.courses.DeleteChapter(ctx, req.Id)
-	if err != nil {
+	if err := s.courses.DeleteChapter(ctx, req.Id); err != nil {
 		return nil, toAPIError(err)
 	}
-	s.deleteKeys(ctx, keys...)
 	return &emptypb.Empty{}, nil
 }
 
@@ -310,11 +272,9 @@ func (s *CourseService) UpdateLesson(ctx context.Context, req *v1.UpdateLessonRe
 
 // DeleteLesson implements v1.CoursesServer.
 func (s *CourseService) DeleteLesson(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
-	key, err := s.courses.DeleteLesson(ctx, req.Id)
-	if err != nil {
+	if err := s.courses.DeleteLesson(ctx, req.Id); err != nil {
 		return nil, toAPIError(err)
 	}
-	s.deleteKeys(ctx, key)
 	return &emptypb.Empty{}, nil
 }
 
@@ -463,19 +423,4 @@ func (s *CourseService) ListMyPlanItems(ctx context.Context, req *v1.ListMyPlanI
 		out.Items = append(out.Items, &v1.MyPlanItem{Item: itemToAPI(it.Item), PlanId: it.PlanID, OrgId: it.OrgID, PlanTitle: it.PlanTitle})
 	}
 	return out, nil
-}
-
-// MediaTasks runs the course service's Asynq handlers.
-type MediaTasks struct{ media *biz.MediaUsecase }
-
-// NewMediaTasks wires the task handlers.
-func NewMediaTasks(media *biz.MediaUsecase) *MediaTasks { return &MediaTasks{media: media} }
-
-// Probe handles media:probe. A malformed payload is not retried.
-func (t *MediaTasks) Probe(ctx context.Context, task *asynq.Task) error {
-	var p data.ProbePayload
-	if err := json.Unmarshal(task.Payload(), &p); err != nil || p.LessonID <= 0 {
-		return fmt.Errorf("media:probe: bad payload %q: %w", task.Payload(), asynq.SkipRetry)
-	}
-	return t.media.Probe(ctx, p.LessonID, p.MediaKey)
 }

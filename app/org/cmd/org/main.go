@@ -145,7 +145,8 @@ func run(args []string) error {
 	opts := kit.Options{
 		HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
 		Verifier:         verifier,
-		PublicOperations: m.PublicOperations(), Logger: logger, Metrics: metrics, Ready: m.Ready,
+		PublicOperations: m.PublicOperations(), ServiceOperations: m.ServiceOperations(),
+		Logger: logger, Metrics: metrics, Ready: m.Ready,
 		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
 	}
 	hs, gs, err := kit.NewServers(opts)

@@ -645,6 +645,27 @@ func (r fakeAuditRepo) Add(_ context.Context, rec *AuditRecord) error {
 	return nil
 }
 
+func (r fakeAuditRepo) AddOnce(_ context.Context, rs []*AuditRecord) (int, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	stored := map[string]bool{}
+	for _, rec := range r.db.st.Audit {
+		stored[rec.Key] = rec.Key != ""
+	}
+	added := 0
+	for _, rec := range rs {
+		if stored[rec.Key] {
+			continue
+		}
+		c := *rec
+		c.ID = r.db.nextID()
+		r.db.st.Audit = append(r.db.st.Audit, &c)
+		stored[rec.Key] = true
+		added++
+	}
+	return added, nil
+}
+
 func (r fakeAuditRepo) List(_ context.Context, f AuditFilter) ([]*AuditRecord, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -315,7 +316,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 		var defaultOrg *Org
 		if defaultOrgID != 0 {
 			o, err := uc.orgs.Get(ctx, defaultOrgID)
-			if err == ErrOrgNotFound {
+			if errors.Is(err, ErrOrgNotFound) {
 				return Invalid("default_org_id", "默认组织不存在")
 			}
 			if err != nil {
@@ -359,9 +360,10 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			n := i + 2
 			errsBefore := ie.Total
 			username := ci.Get(r, "username")
+			badName, _ := errors.AsType[*FieldError](validateUsername(username))
 			switch {
-			case validateUsername(username) != nil:
-				ie.Add(n, "用户名", "%s", validateUsername(username).(*FieldError).Reason)
+			case badName != nil:
+				ie.Add(n, "用户名", "%s", badName.Reason)
 			case seenUser[strings.ToLower(username)] != 0:
 				ie.Add(n, "用户名", "与第%d行重复", seenUser[strings.ToLower(username)])
 			case taken["u:"+strings.ToLower(username)]:
@@ -457,7 +459,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 				},
 			}, org, hash, true)
 			if err != nil {
-				if fe, ok := err.(*FieldError); ok {
+				if fe, ok := errors.AsType[*FieldError](err); ok {
 					ie.Add(n, fe.Field, "%s", fe.Reason)
 					continue
 				}

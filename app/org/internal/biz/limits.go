@@ -23,4 +23,9 @@ const (
 	MaxHash            = 64  // hex SHA-256 (national-ID hash, refresh token hash and family)
 	MaxAuditTargetType = 32
 	MaxAuditSummary    = 512
+
+	// Entries other services append (api/org/v1/audit.proto).
+	MaxServiceName = 32    // auth.ValidServiceName
+	MaxAuditKey    = 128   // idempotency key "<service>:<op>:<id>"
+	MaxAuditJSON   = 16000 // before/after JSON
 )

@@ -115,8 +115,9 @@ func TestOrgCreate(t *testing.T) {
 				t.Fatalf("audit records = %d, want 1", len(recs))
 			}
 			r := recs[0]
-			want := AuditRecord{ID: r.ID, ActorID: e.acc[tt.as].ID, ActorName: tt.as, Action: "org.create", TargetType: "org",
-				TargetID: got.ID, OrgPath: got.Path, Summary: r.Summary, After: r.After, CreatedAt: testT0}
+			want := AuditRecord{ID: r.ID, ActorID: e.acc[tt.as].ID, ActorName: tt.as, ActorOrgPath: e.acc[tt.as].OrgPath,
+				Action: "org.create", TargetType: "org", TargetID: got.ID, OrgPath: got.Path, Summary: r.Summary, After: r.After,
+				CreatedAt: testT0, Service: AuditServiceOrg}
 			if diff := cmp.Diff(want, r); diff != "" {
 				t.Errorf("audit record (-want +got):\n%s", diff)
 			}

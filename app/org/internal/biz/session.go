@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func (uc *AuthUsecase) Login(ctx context.Context, login, password string) (*Toke
 	login = strings.TrimSpace(login)
 	now := uc.clock.Now()
 	a, err := uc.accounts.GetByLogin(ctx, login)
-	if err != nil && err != ErrAccountNotFound {
+	if err != nil && !errors.Is(err, ErrAccountNotFound) {
 		return nil, err
 	}
 	// Failures count per account, whichever name (username or phone) was typed; for unknown
@@ -175,7 +176,7 @@ func (uc *AuthUsecase) Refresh(ctx context.Context, token string) (*TokenPair, e
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		t, err := uc.tokens.GetForUpdate(ctx, hashToken(token))
 		if err != nil {
-			if err == ErrRefreshTokenNotFound {
+			if errors.Is(err, ErrRefreshTokenNotFound) {
 				return ErrInvalidRefreshToken
 			}
 			return err
@@ -197,7 +198,7 @@ func (uc *AuthUsecase) Refresh(ctx context.Context, token string) (*TokenPair, e
 		}
 		a, err := uc.accounts.Get(ctx, t.AccountID)
 		if err != nil {
-			if err == ErrAccountNotFound {
+			if errors.Is(err, ErrAccountNotFound) {
 				return ErrInvalidRefreshToken
 			}
 			return err
@@ -222,7 +223,7 @@ func (uc *AuthUsecase) Refresh(ctx context.Context, token string) (*TokenPair, e
 func (uc *AuthUsecase) Logout(ctx context.Context, token string) error {
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
 		t, err := uc.tokens.GetForUpdate(ctx, hashToken(token))
-		if err == ErrRefreshTokenNotFound {
+		if errors.Is(err, ErrRefreshTokenNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -239,7 +240,7 @@ func (uc *AuthUsecase) Me(ctx context.Context) (*Account, error) {
 		return nil, err
 	}
 	a, err := uc.accounts.Get(ctx, p.UserID)
-	if err == ErrAccountNotFound {
+	if errors.Is(err, ErrAccountNotFound) {
 		return nil, auth.ErrUnauthenticated()
 	}
 	if err != nil {
@@ -266,7 +267,7 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 	}
 	a, err := uc.accounts.Get(ctx, p.UserID)
 	if err != nil {
-		if err == ErrAccountNotFound {
+		if errors.Is(err, ErrAccountNotFound) {
 			return auth.ErrUnauthenticated()
 		}
 		return err

@@ -6,6 +6,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -276,7 +277,7 @@ func benchImport(b *testing.B, driver string, newDSN func() string, rows int,
 		b.StopTimer()
 		if err != nil {
 			d.Close()
-			if ie, ok := err.(*biz.ImportError); ok && len(ie.Errors) > 0 {
+			if ie, ok := errors.AsType[*biz.ImportError](err); ok && len(ie.Errors) > 0 {
 				b.Fatalf("import: %v; first: %+v", err, ie.Errors[0])
 			}
 			b.Fatalf("import: %v", err)

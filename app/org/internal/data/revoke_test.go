@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -67,7 +68,7 @@ func TestRevokeAccountRaisesSessionVersion(t *testing.T) {
 		if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y time.Time) bool { return x.Equal(y) })); diff != "" {
 			t.Fatalf("RevocationsSince (-want +got):\n%s", diff)
 		}
-		if _, err := tokens.RevokeAccount(ctx, 999999, t0); err != biz.ErrAccountNotFound {
+		if _, err := tokens.RevokeAccount(ctx, 999999, t0); !errors.Is(err, biz.ErrAccountNotFound) {
 			t.Fatalf("revoking a missing account: %v", err)
 		}
 	})

@@ -18,6 +18,8 @@ type Services struct {
 	Auth     *service.AuthService
 	Orgs     *service.OrgService
 	Accounts *service.AccountService
+	// Audit is the service-only Audit API (gRPC only).
+	Audit *service.AuditService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -53,9 +55,10 @@ func RegisterHTTP(srv *khttp.Server, s *Services, openapi []byte) {
 	}))
 }
 
-// RegisterGRPC registers the org API on srv.
+// RegisterGRPC registers the org API, with the service-only Audit API, on srv.
 func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterAuthServer(srv, s.Auth)
 	v1.RegisterOrgsServer(srv, s.Orgs)
 	v1.RegisterAccountsServer(srv, s.Accounts)
+	v1.RegisterAuditServer(srv, s.Audit)
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -53,7 +52,7 @@ func (s *AuthService) IssueServiceToken(ctx context.Context, req *v1.IssueServic
 	}
 	tok, exp, err := s.signer.SignService(req.GetService())
 	if err != nil {
-		return nil, kerrors.InternalServer("INTERNAL", "内部错误").WithCause(err)
+		return nil, toAPIError(err)
 	}
 	return &v1.ServiceToken{AccessToken: tok, ExpiresIn: int64(exp.Sub(s.clock.Now()).Seconds())}, nil
 }

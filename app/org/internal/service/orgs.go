@@ -103,6 +103,7 @@ func (s *OrgService) ListAuditLogs(ctx context.Context, req *v1.ListAuditLogsReq
 		reply.Logs[i] = &v1.AuditLog{
 			Id: r.ID, ActorId: r.ActorID, ActorName: r.ActorName, Action: r.Action, TargetType: r.TargetType,
 			TargetId: r.TargetID, OrgPath: r.OrgPath, Summary: r.Summary, Before: r.Before, After: r.After, CreatedAt: ts(r.CreatedAt),
+			Service: r.Service, ActorOrgPath: r.ActorOrgPath,
 		}
 	}
 	if n := len(recs); n > 0 && n == effectiveLimit(int(req.PageSize), 50) {

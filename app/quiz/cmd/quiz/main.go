@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -25,27 +27,13 @@ import (
 )
 
 type fileConfig struct {
-	Server struct {
-		HTTPAddr string `json:"http_addr"`
-		GRPCAddr string `json:"grpc_addr"`
-		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
-		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
-		MetricsAddr  string `json:"metrics_addr"`
-		MetricsToken string `json:"metrics_token"`
-	} `json:"server"`
-	Database struct {
-		Driver string `json:"driver"`
-		DSN    string `json:"dsn"`
-	} `json:"database"`
-	Redis struct {
-		Addr string `json:"addr"`
-		DB   int    `json:"db"`
-	} `json:"redis"`
-	Org struct {
-		GRPCEndpoint     string `json:"grpc_endpoint"`
-		JWTPublicKeyFile string `json:"jwt_public_key_file"`
-	} `json:"org"`
+	// BaseConfig holds the sections every service shares: server, database, redis.
+	kit.BaseConfig
+	Org kit.OrgLink `json:"org"`
 }
+
+// Validate checks the whole configuration right after loading.
+func (c *fileConfig) Validate() error { return errors.Join(c.BaseConfig.Validate(), c.Org.Validate()) }
 
 func main() { kit.Main("quiz", run) }
 
@@ -73,8 +61,14 @@ func run(args []string) error {
 		return err
 	}
 	defer orgConn.Close()
+	asQuiz, err := kit.DialOrgAsService(ctx, fc.Org, quiz.Name, orgConn)
+	if err != nil {
+		return err
+	}
+	defer asQuiz.Close()
 	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
-		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), Events: kit.EventRoutes}, logger, clock.Real{})
+		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), Events: kit.EventRoutes, Outbox: fc.Outbox.Relay(),
+		Audit: audit.NewClient(asQuiz)}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}
@@ -89,6 +83,6 @@ func run(args []string) error {
 	return kit.RunService(context.Background(), kit.ServiceSpec{
 		Name: "quiz", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
 		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
-		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt, Queues: map[string]int{quiz.Queue: 1},
+		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
 }

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microcosm-cc/bluemonday"
-
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/htmlsafe"
 )
 
 // Usecase is the quiz service: authoring (banks, questions, papers, exams) and taking exams.
@@ -26,19 +25,21 @@ type Usecase struct {
 	queue    TaskQueue
 	tx       Transaction
 	clock    clock.Clock
-	html     *bluemonday.Policy
 	// Grace is how long after the deadline answers and a submit are still accepted (network
 	// latency); the autosubmit runs at deadline + Grace.
 	Grace time.Duration
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
+	// Audit receives staff actions for the shared audit log (org's); nil records none there
+	// (unit tests). See audited.
+	Audit AuditLog
 }
 
 // New wires the quiz use cases.
 func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, events Publisher, regrades RegradeRepo,
 	practice PracticeRepo, orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
 	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, events: events, regrades: regrades, practice: practice, orgs: orgs,
-		queue: queue, tx: tx, clock: clk, html: bluemonday.UGCPolicy(), Grace: 30 * time.Second, shuffle: cryptoShuffle}
+		queue: queue, tx: tx, clock: clk, Grace: 30 * time.Second, shuffle: cryptoShuffle}
 }
 
 func canAuthor(p *auth.Principal) bool {
@@ -114,13 +115,13 @@ func (uc *Usecase) managedBank(ctx context.Context, p *auth.Principal, id int64)
 
 // validateQuestion checks and normalises a question for its type.
 func (uc *Usecase) validateQuestion(q *Question) error {
-	q.StemHTML = uc.html.Sanitize(q.StemHTML)
-	q.Explanation = uc.html.Sanitize(q.Explanation)
+	q.StemHTML = htmlsafe.UGC(q.StemHTML)
+	q.Explanation = htmlsafe.UGC(q.Explanation)
 	if strings.TrimSpace(q.StemHTML) == "" {
 		return Invalid("stem_html", "题干不能为空")
 	}
 	for i := range q.Options {
-		q.Options[i].HTML = uc.html.Sanitize(q.Options[i].HTML)
+		q.Options[i].HTML = htmlsafe.UGC(q.Options[i].HTML)
 	}
 	if q.Difficulty == 0 {
 		q.Difficulty = 3

@@ -679,6 +679,7 @@ var _ RegradeRepo = fakeRegradeRepo{}
 func (r fakeRegradeRepo) Add(_ context.Context, l *RegradeLog) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	l.ID = r.db.nextID()
 	c := *l
 	r.db.st.Regrades = append(r.db.st.Regrades, &c)
 	return nil

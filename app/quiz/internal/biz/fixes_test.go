@@ -41,7 +41,7 @@ func TestSaveAnswerAfterSubmitIsClosed(t *testing.T) {
 		t.Fatalf("LockOpen on a submitted attempt = %v", err)
 	}
 	_, _, err = e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 1})
-	if _, ok := err.(*ClosedError); !ok {
+	if _, ok := errors.AsType[*ClosedError](err); !ok {
 		t.Fatalf("save after submit = %v, want ClosedError", err)
 	}
 }

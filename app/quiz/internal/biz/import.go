@@ -1,13 +1,11 @@
 package biz
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/sheet"
@@ -151,7 +149,7 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 			continue
 		}
 		if err := uc.validateQuestion(q); err != nil {
-			if fe, ok := err.(*FieldError); ok {
+			if fe, ok := errors.AsType[*FieldError](err); ok {
 				col := fieldColumns[fe.Field]
 				if col == "" {
 					col = "type"
@@ -189,46 +187,34 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 	return res, nil
 }
 
-// ExportQuestions writes a managed bank as an .xlsx workbook in the import template's layout, so
-// an export can be edited and imported into another bank.
-func (uc *Usecase) ExportQuestions(ctx context.Context, bankID int64) (string, []byte, error) {
+// ExportQuestions lays out a managed bank as a workbook in the import template's layout, so an
+// export can be edited and imported into another bank. The service layer renders it (pkg/sheet
+// writes the .xlsx).
+func (uc *Usecase) ExportQuestions(ctx context.Context, bankID int64) (*sheet.Workbook, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	b, err := uc.managedBank(ctx, p, bankID)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	qs, err := uc.banks.ListQuestions(ctx, bankID)
 	if err != nil {
-		return "", nil, err
-	}
-	f := excelize.NewFile()
-	defer f.Close()
-	const name = "题目"
-	if err := f.SetSheetName("Sheet1", name); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	header := make([]any, len(questionColumns))
 	for i, c := range questionColumns {
 		header[i] = c.Header
 	}
-	if err := f.SetSheetRow(name, "A1", &header); err != nil {
-		return "", nil, err
+	rows := [][]any{header}
+	for _, q := range qs {
+		rows = append(rows, exportRow(q))
 	}
-	for i, q := range qs {
-		row := exportRow(q)
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := f.SetSheetRow(name, cell, &row); err != nil {
-			return "", nil, err
-		}
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return "", nil, err
-	}
-	return fmt.Sprintf("bank-%d-%s.xlsx", b.ID, b.Name), buf.Bytes(), nil
+	return &sheet.Workbook{
+		FileName: fmt.Sprintf("bank-%d-%s.xlsx", b.ID, b.Name),
+		Sheets:   []sheet.Sheet{{Name: "题目", Rows: rows}},
+	}, nil
 }
 
 func exportRow(q *Question) []any {

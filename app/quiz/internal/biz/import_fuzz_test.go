@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/microcosm-cc/bluemonday"
-
 	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
@@ -26,7 +24,7 @@ func FuzzQuestionRows(f *testing.F) {
 	} {
 		f.Add([]byte(header + row + "\n"))
 	}
-	uc := &Usecase{html: bluemonday.UGCPolicy()}
+	uc := &Usecase{}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tb, err := sheet.Parse("csv", data)
 		if err != nil {

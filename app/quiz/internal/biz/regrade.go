@@ -34,6 +34,7 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 		return nil, err
 	}
 	res := &RegradeResult{}
+	var trail *RegradeLog
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		list, err := uc.attempts.ListAttempts(ctx, examID, 0)
 		if err != nil {
@@ -95,13 +96,30 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 				}
 			}
 		}
-		return uc.regrades.Add(ctx, &RegradeLog{ExamID: examID, ActorID: p.UserID, ActorName: p.Username, Reason: reason,
-			Checked: res.Checked, Changed: res.Changed, CreatedAt: uc.clock.Now()})
+		trail = &RegradeLog{ExamID: examID, ActorID: p.UserID, ActorName: p.Username, Reason: reason,
+			Checked: res.Checked, Changed: res.Changed, CreatedAt: uc.clock.Now()}
+		return uc.regrades.Add(ctx, trail)
 	})
 	if err != nil {
 		return nil, err
 	}
+	uc.audited(ctx, AuditEntry{
+		Key: fmt.Sprintf("quiz:regrade:%d", trail.ID), ActorID: p.UserID, ActorName: p.Username, ActorOrgPath: p.OrgPath,
+		Action: "exam.regrade", TargetType: "exam", TargetID: examID, OrgPath: e.OrgPath,
+		Summary: fmt.Sprintf("重新评分考试《%s》：检查 %d 份作答，%d 份得分变化。原因：%s", e.Title, res.Checked, res.Changed, reason),
+		After:   map[string]any{"reason": reason, "checked": res.Checked, "changed": res.Changed},
+	})
 	return res, nil
+}
+
+// audited appends staff actions to the shared audit log after their change committed. It is
+// best effort by design: the change stands whether or not org answers; the AuditLog retries
+// transient failures with the same keys (so a retry never duplicates) and logs what it could not
+// deliver, and quiz's own trail (the regrades table) keeps the record either way.
+func (uc *Usecase) audited(ctx context.Context, entries ...AuditEntry) {
+	if uc.Audit != nil {
+		_ = uc.Audit.Append(ctx, entries...)
+	}
 }
 
 // Regrades lists an exam's regrade audit trail, newest first, for its managers.

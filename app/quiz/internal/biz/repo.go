@@ -71,6 +71,7 @@ type AttemptRepo interface {
 
 // RegradeLog is the audit entry of one regrade.
 type RegradeLog struct {
+	ID        int64 // set by RegradeRepo.Add
 	ExamID    int64
 	ActorID   int64
 	ActorName string
@@ -82,8 +83,32 @@ type RegradeLog struct {
 
 // RegradeRepo keeps the audit trail of regrades.
 type RegradeRepo interface {
+	// Add stores r and sets r.ID.
 	Add(ctx context.Context, r *RegradeLog) error
 	List(ctx context.Context, examID int64) ([]*RegradeLog, error)
+}
+
+// AuditEntry is a staff action for the shared audit log (org's, GET /v1/audit-logs), where
+// staff of OrgPath's org and above, and admins, read it.
+type AuditEntry struct {
+	// Key identifies the action, "quiz:<operation>:<id>": appending it again records nothing new.
+	Key          string
+	ActorID      int64
+	ActorName    string
+	ActorOrgPath string
+	Action       string // e.g. "exam.regrade"
+	TargetType   string // e.g. "exam"
+	TargetID     int64
+	OrgPath      string // the target's org
+	Summary      string
+	Before       any // JSON-encodable, nil for none
+	After        any
+}
+
+// AuditLog appends staff actions to the shared audit log once their change has committed;
+// appending an entry whose Key was appended before records nothing new, so retries are safe.
+type AuditLog interface {
+	Append(ctx context.Context, entries ...AuditEntry) error
 }
 
 // DomainEvent is something quiz announces to other services (GradedEvent, QuestionChanged).

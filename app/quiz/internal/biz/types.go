@@ -1,6 +1,8 @@
 // Package biz holds the quiz service's domain: question banks and versioned questions, papers,
 // exams with windows and policies, attempts with frozen per-attempt snapshots, grading and
-// results release. It depends on the standard library, pkg/auth, pkg/clock and its interfaces.
+// results release. It depends on the standard library (and golang.org/x/text for width folding),
+// pkg/auth, pkg/clock, pkg/htmlsafe, pkg/sheet (import templates and the plain rows of exports,
+// which the service layer renders) and its interfaces: no SDK.
 package biz
 
 import (

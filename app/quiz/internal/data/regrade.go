@@ -16,9 +16,13 @@ var _ biz.RegradeRepo = (*regradeRepo)(nil)
 func NewRegradeRepo(d *Data) biz.RegradeRepo { return &regradeRepo{data: d} }
 
 func (r *regradeRepo) Add(ctx context.Context, l *biz.RegradeLog) error {
-	_, err := r.data.client(ctx).Regrade.Create().SetExamID(l.ExamID).SetActorID(l.ActorID).SetActorName(l.ActorName).
+	row, err := r.data.client(ctx).Regrade.Create().SetExamID(l.ExamID).SetActorID(l.ActorID).SetActorName(l.ActorName).
 		SetReason(l.Reason).SetChecked(l.Checked).SetChanged(l.Changed).SetCreatedAt(l.CreatedAt.UTC()).Save(ctx)
-	return mapErr("regradeRepo.Add", err, nil)
+	if err != nil {
+		return mapErr("regradeRepo.Add", err, nil)
+	}
+	l.ID = row.ID
+	return nil
 }
 
 func (r *regradeRepo) List(ctx context.Context, examID int64) ([]*biz.RegradeLog, error) {
@@ -28,7 +32,7 @@ func (r *regradeRepo) List(ctx context.Context, examID int64) ([]*biz.RegradeLog
 	}
 	out := make([]*biz.RegradeLog, len(rows))
 	for i, x := range rows {
-		out[i] = &biz.RegradeLog{ExamID: x.ExamID, ActorID: x.ActorID, ActorName: x.ActorName, Reason: x.Reason,
+		out[i] = &biz.RegradeLog{ID: x.ID, ExamID: x.ExamID, ActorID: x.ActorID, ActorName: x.ActorName, Reason: x.Reason,
 			Checked: x.Checked, Changed: x.Changed, CreatedAt: x.CreatedAt}
 	}
 	return out, nil

@@ -5,7 +5,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,53 +13,38 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"github.com/vanguard/vanguard/pkg/apierr"
 	"github.com/vanguard/vanguard/pkg/sheet"
 )
 
-func toAPIError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var (
-		ke  *kerrors.Error
-		fe  *biz.FieldError
-		pe  *biz.PermissionError
-		ce  *biz.ClosedError
-		se  *biz.StaleError
-		ie  *biz.ImpossibleRulesError
-		re  *biz.ImportError
-		fe2 *sheet.ErrFormat
-	)
-	switch {
-	case errors.As(err, &ke):
-		return ke
-	case errors.As(err, &fe):
-		return v1.ErrorInvalidArgument("参数 %s 无效：%s", fe.Field, fe.Reason).WithMetadata(map[string]string{"field": fe.Field})
-	case errors.As(err, &pe):
-		return v1.ErrorPermissionDenied("%s", pe.Msg)
-	case errors.As(err, &ce):
-		if ce.Exam {
-			return v1.ErrorExamClosed("%s", ce.Msg)
+// apiErrors maps the quiz service's own domain errors to its API reasons; pkg/apierr adds what
+// every service shares (Kratos errors as they are, field and permission errors, cancellation,
+// and a 500 that hides its cause for anything else).
+var apiErrors = apierr.New(
+	apierr.As(func(e *biz.ClosedError) *kerrors.Error {
+		if e.Exam {
+			return v1.ErrorExamClosed("%s", e.Msg)
 		}
-		return v1.ErrorAttemptClosed("%s", ce.Msg)
-	case errors.As(err, &se):
-		return v1.ErrorStaleAnswer("已有更新的答案（版本 %d），本次保存被忽略", se.Current).
-			WithMetadata(map[string]string{"current_version": fmt.Sprint(se.Current)})
-	case errors.As(err, &ie):
-		return v1.ErrorImpossibleRules("%s", ie.Msg)
-	case errors.As(err, &re):
-		return importError(re)
-	case errors.As(err, &fe2):
-		return v1.ErrorInvalidArgument("参数 content 无效：%s", fe2.Msg).WithMetadata(map[string]string{"field": "content"})
-	case errors.Is(err, biz.ErrNotFound), errors.Is(err, biz.ErrOrgNotFound):
-		return v1.ErrorNotFound("不存在或无权访问")
-	}
-	return kerrors.InternalServer(v1.ErrorReason_INTERNAL.String(), "服务器内部错误").WithCause(err)
-}
+		return v1.ErrorAttemptClosed("%s", e.Msg)
+	}),
+	apierr.As(func(e *biz.StaleError) *kerrors.Error {
+		return v1.ErrorStaleAnswer("已有更新的答案（版本 %d），本次保存被忽略", e.Current).
+			WithMetadata(map[string]string{"current_version": fmt.Sprint(e.Current)})
+	}),
+	apierr.As(func(e *biz.ImpossibleRulesError) *kerrors.Error { return v1.ErrorImpossibleRules("%s", e.Msg) }),
+	apierr.As(func(e *biz.ImportError) *kerrors.Error {
+		return v1.ErrorImportInvalid("%s", e.Message()).WithMetadata(e.Metadata())
+	}),
+	apierr.As(func(e *sheet.ErrFormat) *kerrors.Error { return apierr.InvalidArgument("content", e.Msg) }),
+	// One answer for "missing" and "not yours", so ids cannot be probed.
+	apierr.Is(biz.ErrNotFound, v1.ErrorNotFound, "不存在或无权访问"),
+	apierr.Is(biz.ErrOrgNotFound, v1.ErrorNotFound, "不存在或无权访问"),
+	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "记录已存在，请刷新后重试"),
+	apierr.Is(biz.ErrConflict, v1.ErrorConflict, "数据已被他人修改，请刷新后重试"),
+)
 
-func importError(ie *biz.ImportError) error {
-	return v1.ErrorImportInvalid("%s", ie.Message()).WithMetadata(ie.Metadata())
-}
+// toAPIError maps a use case's error to the API's error (nil stays nil).
+func toAPIError(err error) error { return apiErrors.Translate(err) }
 
 func ts(t time.Time) string {
 	if t.IsZero() {
@@ -296,11 +280,11 @@ func (s *QuizService) ImportQuestions(ctx context.Context, req *v1.ImportQuestio
 
 // ExportQuestions implements v1.QuizServer.
 func (s *QuizService) ExportQuestions(ctx context.Context, req *v1.ListQuestionsRequest) (*v1.FileReply, error) {
-	name, content, err := s.uc.ExportQuestions(ctx, req.BankId)
+	book, err := s.uc.ExportQuestions(ctx, req.BankId)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return &v1.FileReply{FileName: name, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Content: content}, nil
+	return fileReply(book)
 }
 
 // CreatePaper implements v1.QuizServer.
@@ -487,11 +471,20 @@ func (s *QuizService) GetExamStats(ctx context.Context, req *v1.IdRequest) (*v1.
 
 // ExportExamStats implements v1.QuizServer.
 func (s *QuizService) ExportExamStats(ctx context.Context, req *v1.IdRequest) (*v1.FileReply, error) {
-	name, content, err := s.uc.ExportStats(ctx, req.Id)
+	book, err := s.uc.ExportStats(ctx, req.Id)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return &v1.FileReply{FileName: name, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Content: content}, nil
+	return fileReply(book)
+}
+
+// fileReply renders a use case's workbook as the .xlsx download the API returns.
+func fileReply(book *sheet.Workbook) (*v1.FileReply, error) {
+	content, err := book.XLSX()
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.FileReply{FileName: book.FileName, ContentType: sheet.ContentTypeXLSX, Content: content}, nil
 }
 
 // RegradeExam implements v1.QuizServer.

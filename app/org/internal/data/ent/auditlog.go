@@ -36,8 +36,14 @@ type AuditLog struct {
 	// After holds the value of the "after" field.
 	After string `json:"after,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
-	CreatedAt    time.Time `json:"created_at,omitempty"`
-	selectValues sql.SelectValues
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// Service holds the value of the "service" field.
+	Service string `json:"service,omitempty"`
+	// ActorOrgPath holds the value of the "actor_org_path" field.
+	ActorOrgPath string `json:"actor_org_path,omitempty"`
+	// IdempotencyKey holds the value of the "idempotency_key" field.
+	IdempotencyKey *string `json:"idempotency_key,omitempty"`
+	selectValues   sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -47,7 +53,7 @@ func (*AuditLog) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case auditlog.FieldID, auditlog.FieldActorID, auditlog.FieldTargetID:
 			values[i] = new(sql.NullInt64)
-		case auditlog.FieldActorName, auditlog.FieldAction, auditlog.FieldTargetType, auditlog.FieldOrgPath, auditlog.FieldSummary, auditlog.FieldBefore, auditlog.FieldAfter:
+		case auditlog.FieldActorName, auditlog.FieldAction, auditlog.FieldTargetType, auditlog.FieldOrgPath, auditlog.FieldSummary, auditlog.FieldBefore, auditlog.FieldAfter, auditlog.FieldService, auditlog.FieldActorOrgPath, auditlog.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
 		case auditlog.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +138,25 @@ func (_m *AuditLog) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
+		case auditlog.FieldService:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field service", values[i])
+			} else if value.Valid {
+				_m.Service = value.String
+			}
+		case auditlog.FieldActorOrgPath:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_org_path", values[i])
+			} else if value.Valid {
+				_m.ActorOrgPath = value.String
+			}
+		case auditlog.FieldIdempotencyKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field idempotency_key", values[i])
+			} else if value.Valid {
+				_m.IdempotencyKey = new(string)
+				*_m.IdempotencyKey = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -197,6 +222,17 @@ func (_m *AuditLog) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("service=")
+	builder.WriteString(_m.Service)
+	builder.WriteString(", ")
+	builder.WriteString("actor_org_path=")
+	builder.WriteString(_m.ActorOrgPath)
+	builder.WriteString(", ")
+	if v := _m.IdempotencyKey; v != nil {
+		builder.WriteString("idempotency_key=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

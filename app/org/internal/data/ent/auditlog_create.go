@@ -106,6 +106,48 @@ func (_c *AuditLogCreate) SetNillableCreatedAt(v *time.Time) *AuditLogCreate {
 	return _c
 }
 
+// SetService sets the "service" field.
+func (_c *AuditLogCreate) SetService(v string) *AuditLogCreate {
+	_c.mutation.SetService(v)
+	return _c
+}
+
+// SetNillableService sets the "service" field if the given value is not nil.
+func (_c *AuditLogCreate) SetNillableService(v *string) *AuditLogCreate {
+	if v != nil {
+		_c.SetService(*v)
+	}
+	return _c
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (_c *AuditLogCreate) SetActorOrgPath(v string) *AuditLogCreate {
+	_c.mutation.SetActorOrgPath(v)
+	return _c
+}
+
+// SetNillableActorOrgPath sets the "actor_org_path" field if the given value is not nil.
+func (_c *AuditLogCreate) SetNillableActorOrgPath(v *string) *AuditLogCreate {
+	if v != nil {
+		_c.SetActorOrgPath(*v)
+	}
+	return _c
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_c *AuditLogCreate) SetIdempotencyKey(v string) *AuditLogCreate {
+	_c.mutation.SetIdempotencyKey(v)
+	return _c
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_c *AuditLogCreate) SetNillableIdempotencyKey(v *string) *AuditLogCreate {
+	if v != nil {
+		_c.SetIdempotencyKey(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AuditLogCreate) SetID(v int64) *AuditLogCreate {
 	_c.mutation.SetID(v)
@@ -158,6 +200,14 @@ func (_c *AuditLogCreate) defaults() {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := auditlog.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.Service(); !ok {
+		v := auditlog.DefaultService
+		_c.mutation.SetService(v)
+	}
+	if _, ok := _c.mutation.ActorOrgPath(); !ok {
+		v := auditlog.DefaultActorOrgPath
+		_c.mutation.SetActorOrgPath(v)
 	}
 }
 
@@ -217,6 +267,27 @@ func (_c *AuditLogCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AuditLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.Service(); !ok {
+		return &ValidationError{Name: "service", err: errors.New(`ent: missing required field "AuditLog.service"`)}
+	}
+	if v, ok := _c.mutation.Service(); ok {
+		if err := auditlog.ServiceValidator(v); err != nil {
+			return &ValidationError{Name: "service", err: fmt.Errorf(`ent: validator failed for field "AuditLog.service": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ActorOrgPath(); !ok {
+		return &ValidationError{Name: "actor_org_path", err: errors.New(`ent: missing required field "AuditLog.actor_org_path"`)}
+	}
+	if v, ok := _c.mutation.ActorOrgPath(); ok {
+		if err := auditlog.ActorOrgPathValidator(v); err != nil {
+			return &ValidationError{Name: "actor_org_path", err: fmt.Errorf(`ent: validator failed for field "AuditLog.actor_org_path": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.IdempotencyKey(); ok {
+		if err := auditlog.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "AuditLog.idempotency_key": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -290,6 +361,18 @@ func (_c *AuditLogCreate) createSpec() (*AuditLog, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(auditlog.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Service(); ok {
+		_spec.SetField(auditlog.FieldService, field.TypeString, value)
+		_node.Service = value
+	}
+	if value, ok := _c.mutation.ActorOrgPath(); ok {
+		_spec.SetField(auditlog.FieldActorOrgPath, field.TypeString, value)
+		_node.ActorOrgPath = value
+	}
+	if value, ok := _c.mutation.IdempotencyKey(); ok {
+		_spec.SetField(auditlog.FieldIdempotencyKey, field.TypeString, value)
+		_node.IdempotencyKey = &value
 	}
 	return _node, _spec
 }
@@ -460,6 +543,48 @@ func (u *AuditLogUpsert) SetAfter(v string) *AuditLogUpsert {
 // UpdateAfter sets the "after" field to the value that was provided on create.
 func (u *AuditLogUpsert) UpdateAfter() *AuditLogUpsert {
 	u.SetExcluded(auditlog.FieldAfter)
+	return u
+}
+
+// SetService sets the "service" field.
+func (u *AuditLogUpsert) SetService(v string) *AuditLogUpsert {
+	u.Set(auditlog.FieldService, v)
+	return u
+}
+
+// UpdateService sets the "service" field to the value that was provided on create.
+func (u *AuditLogUpsert) UpdateService() *AuditLogUpsert {
+	u.SetExcluded(auditlog.FieldService)
+	return u
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (u *AuditLogUpsert) SetActorOrgPath(v string) *AuditLogUpsert {
+	u.Set(auditlog.FieldActorOrgPath, v)
+	return u
+}
+
+// UpdateActorOrgPath sets the "actor_org_path" field to the value that was provided on create.
+func (u *AuditLogUpsert) UpdateActorOrgPath() *AuditLogUpsert {
+	u.SetExcluded(auditlog.FieldActorOrgPath)
+	return u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *AuditLogUpsert) SetIdempotencyKey(v string) *AuditLogUpsert {
+	u.Set(auditlog.FieldIdempotencyKey, v)
+	return u
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *AuditLogUpsert) UpdateIdempotencyKey() *AuditLogUpsert {
+	u.SetExcluded(auditlog.FieldIdempotencyKey)
+	return u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *AuditLogUpsert) ClearIdempotencyKey() *AuditLogUpsert {
+	u.SetNull(auditlog.FieldIdempotencyKey)
 	return u
 }
 
@@ -651,6 +776,55 @@ func (u *AuditLogUpsertOne) SetAfter(v string) *AuditLogUpsertOne {
 func (u *AuditLogUpsertOne) UpdateAfter() *AuditLogUpsertOne {
 	return u.Update(func(s *AuditLogUpsert) {
 		s.UpdateAfter()
+	})
+}
+
+// SetService sets the "service" field.
+func (u *AuditLogUpsertOne) SetService(v string) *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetService(v)
+	})
+}
+
+// UpdateService sets the "service" field to the value that was provided on create.
+func (u *AuditLogUpsertOne) UpdateService() *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateService()
+	})
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (u *AuditLogUpsertOne) SetActorOrgPath(v string) *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetActorOrgPath(v)
+	})
+}
+
+// UpdateActorOrgPath sets the "actor_org_path" field to the value that was provided on create.
+func (u *AuditLogUpsertOne) UpdateActorOrgPath() *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateActorOrgPath()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *AuditLogUpsertOne) SetIdempotencyKey(v string) *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *AuditLogUpsertOne) UpdateIdempotencyKey() *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *AuditLogUpsertOne) ClearIdempotencyKey() *AuditLogUpsertOne {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 
@@ -1008,6 +1182,55 @@ func (u *AuditLogUpsertBulk) SetAfter(v string) *AuditLogUpsertBulk {
 func (u *AuditLogUpsertBulk) UpdateAfter() *AuditLogUpsertBulk {
 	return u.Update(func(s *AuditLogUpsert) {
 		s.UpdateAfter()
+	})
+}
+
+// SetService sets the "service" field.
+func (u *AuditLogUpsertBulk) SetService(v string) *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetService(v)
+	})
+}
+
+// UpdateService sets the "service" field to the value that was provided on create.
+func (u *AuditLogUpsertBulk) UpdateService() *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateService()
+	})
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (u *AuditLogUpsertBulk) SetActorOrgPath(v string) *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetActorOrgPath(v)
+	})
+}
+
+// UpdateActorOrgPath sets the "actor_org_path" field to the value that was provided on create.
+func (u *AuditLogUpsertBulk) UpdateActorOrgPath() *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateActorOrgPath()
+	})
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (u *AuditLogUpsertBulk) SetIdempotencyKey(v string) *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.SetIdempotencyKey(v)
+	})
+}
+
+// UpdateIdempotencyKey sets the "idempotency_key" field to the value that was provided on create.
+func (u *AuditLogUpsertBulk) UpdateIdempotencyKey() *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.UpdateIdempotencyKey()
+	})
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (u *AuditLogUpsertBulk) ClearIdempotencyKey() *AuditLogUpsertBulk {
+	return u.Update(func(s *AuditLogUpsert) {
+		s.ClearIdempotencyKey()
 	})
 }
 

@@ -167,6 +167,54 @@ func (_u *AuditLogUpdate) SetNillableAfter(v *string) *AuditLogUpdate {
 	return _u
 }
 
+// SetService sets the "service" field.
+func (_u *AuditLogUpdate) SetService(v string) *AuditLogUpdate {
+	_u.mutation.SetService(v)
+	return _u
+}
+
+// SetNillableService sets the "service" field if the given value is not nil.
+func (_u *AuditLogUpdate) SetNillableService(v *string) *AuditLogUpdate {
+	if v != nil {
+		_u.SetService(*v)
+	}
+	return _u
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (_u *AuditLogUpdate) SetActorOrgPath(v string) *AuditLogUpdate {
+	_u.mutation.SetActorOrgPath(v)
+	return _u
+}
+
+// SetNillableActorOrgPath sets the "actor_org_path" field if the given value is not nil.
+func (_u *AuditLogUpdate) SetNillableActorOrgPath(v *string) *AuditLogUpdate {
+	if v != nil {
+		_u.SetActorOrgPath(*v)
+	}
+	return _u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *AuditLogUpdate) SetIdempotencyKey(v string) *AuditLogUpdate {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *AuditLogUpdate) SetNillableIdempotencyKey(v *string) *AuditLogUpdate {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *AuditLogUpdate) ClearIdempotencyKey() *AuditLogUpdate {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // Mutation returns the AuditLogMutation object of the builder.
 func (_u *AuditLogUpdate) Mutation() *AuditLogMutation {
 	return _u.mutation
@@ -226,6 +274,21 @@ func (_u *AuditLogUpdate) check() error {
 			return &ValidationError{Name: "summary", err: fmt.Errorf(`ent: validator failed for field "AuditLog.summary": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Service(); ok {
+		if err := auditlog.ServiceValidator(v); err != nil {
+			return &ValidationError{Name: "service", err: fmt.Errorf(`ent: validator failed for field "AuditLog.service": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ActorOrgPath(); ok {
+		if err := auditlog.ActorOrgPathValidator(v); err != nil {
+			return &ValidationError{Name: "actor_org_path", err: fmt.Errorf(`ent: validator failed for field "AuditLog.actor_org_path": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := auditlog.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "AuditLog.idempotency_key": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -273,6 +336,18 @@ func (_u *AuditLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.After(); ok {
 		_spec.SetField(auditlog.FieldAfter, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Service(); ok {
+		_spec.SetField(auditlog.FieldService, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ActorOrgPath(); ok {
+		_spec.SetField(auditlog.FieldActorOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(auditlog.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(auditlog.FieldIdempotencyKey, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -434,6 +509,54 @@ func (_u *AuditLogUpdateOne) SetNillableAfter(v *string) *AuditLogUpdateOne {
 	return _u
 }
 
+// SetService sets the "service" field.
+func (_u *AuditLogUpdateOne) SetService(v string) *AuditLogUpdateOne {
+	_u.mutation.SetService(v)
+	return _u
+}
+
+// SetNillableService sets the "service" field if the given value is not nil.
+func (_u *AuditLogUpdateOne) SetNillableService(v *string) *AuditLogUpdateOne {
+	if v != nil {
+		_u.SetService(*v)
+	}
+	return _u
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (_u *AuditLogUpdateOne) SetActorOrgPath(v string) *AuditLogUpdateOne {
+	_u.mutation.SetActorOrgPath(v)
+	return _u
+}
+
+// SetNillableActorOrgPath sets the "actor_org_path" field if the given value is not nil.
+func (_u *AuditLogUpdateOne) SetNillableActorOrgPath(v *string) *AuditLogUpdateOne {
+	if v != nil {
+		_u.SetActorOrgPath(*v)
+	}
+	return _u
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (_u *AuditLogUpdateOne) SetIdempotencyKey(v string) *AuditLogUpdateOne {
+	_u.mutation.SetIdempotencyKey(v)
+	return _u
+}
+
+// SetNillableIdempotencyKey sets the "idempotency_key" field if the given value is not nil.
+func (_u *AuditLogUpdateOne) SetNillableIdempotencyKey(v *string) *AuditLogUpdateOne {
+	if v != nil {
+		_u.SetIdempotencyKey(*v)
+	}
+	return _u
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (_u *AuditLogUpdateOne) ClearIdempotencyKey() *AuditLogUpdateOne {
+	_u.mutation.ClearIdempotencyKey()
+	return _u
+}
+
 // Mutation returns the AuditLogMutation object of the builder.
 func (_u *AuditLogUpdateOne) Mutation() *AuditLogMutation {
 	return _u.mutation
@@ -506,6 +629,21 @@ func (_u *AuditLogUpdateOne) check() error {
 			return &ValidationError{Name: "summary", err: fmt.Errorf(`ent: validator failed for field "AuditLog.summary": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Service(); ok {
+		if err := auditlog.ServiceValidator(v); err != nil {
+			return &ValidationError{Name: "service", err: fmt.Errorf(`ent: validator failed for field "AuditLog.service": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ActorOrgPath(); ok {
+		if err := auditlog.ActorOrgPathValidator(v); err != nil {
+			return &ValidationError{Name: "actor_org_path", err: fmt.Errorf(`ent: validator failed for field "AuditLog.actor_org_path": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdempotencyKey(); ok {
+		if err := auditlog.IdempotencyKeyValidator(v); err != nil {
+			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "AuditLog.idempotency_key": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -570,6 +708,18 @@ func (_u *AuditLogUpdateOne) sqlSave(ctx context.Context) (_node *AuditLog, err 
 	}
 	if value, ok := _u.mutation.After(); ok {
 		_spec.SetField(auditlog.FieldAfter, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Service(); ok {
+		_spec.SetField(auditlog.FieldService, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ActorOrgPath(); ok {
+		_spec.SetField(auditlog.FieldActorOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdempotencyKey(); ok {
+		_spec.SetField(auditlog.FieldIdempotencyKey, field.TypeString, value)
+	}
+	if _u.mutation.IdempotencyKeyCleared() {
+		_spec.ClearField(auditlog.FieldIdempotencyKey, field.TypeString)
 	}
 	_node = &AuditLog{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -1776,25 +1776,28 @@ func (m *AccountMutation) ResetEdge(name string) error {
 // AuditLogMutation represents an operation that mutates the AuditLog nodes in the graph.
 type AuditLogMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int64
-	actor_id      *int64
-	addactor_id   *int64
-	actor_name    *string
-	action        *string
-	target_type   *string
-	target_id     *int64
-	addtarget_id  *int64
-	org_path      *string
-	summary       *string
-	before        *string
-	after         *string
-	created_at    *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*AuditLog, error)
-	predicates    []predicate.AuditLog
+	op              Op
+	typ             string
+	id              *int64
+	actor_id        *int64
+	addactor_id     *int64
+	actor_name      *string
+	action          *string
+	target_type     *string
+	target_id       *int64
+	addtarget_id    *int64
+	org_path        *string
+	summary         *string
+	before          *string
+	after           *string
+	created_at      *time.Time
+	service         *string
+	actor_org_path  *string
+	idempotency_key *string
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*AuditLog, error)
+	predicates      []predicate.AuditLog
 }
 
 var _ ent.Mutation = (*AuditLogMutation)(nil)
@@ -2301,6 +2304,127 @@ func (m *AuditLogMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetService sets the "service" field.
+func (m *AuditLogMutation) SetService(s string) {
+	m.service = &s
+}
+
+// Service returns the value of the "service" field in the mutation.
+func (m *AuditLogMutation) Service() (r string, exists bool) {
+	v := m.service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldService returns the old "service" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldService(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldService is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldService requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldService: %w", err)
+	}
+	return oldValue.Service, nil
+}
+
+// ResetService resets all changes to the "service" field.
+func (m *AuditLogMutation) ResetService() {
+	m.service = nil
+}
+
+// SetActorOrgPath sets the "actor_org_path" field.
+func (m *AuditLogMutation) SetActorOrgPath(s string) {
+	m.actor_org_path = &s
+}
+
+// ActorOrgPath returns the value of the "actor_org_path" field in the mutation.
+func (m *AuditLogMutation) ActorOrgPath() (r string, exists bool) {
+	v := m.actor_org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorOrgPath returns the old "actor_org_path" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldActorOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorOrgPath: %w", err)
+	}
+	return oldValue.ActorOrgPath, nil
+}
+
+// ResetActorOrgPath resets all changes to the "actor_org_path" field.
+func (m *AuditLogMutation) ResetActorOrgPath() {
+	m.actor_org_path = nil
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *AuditLogMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *AuditLogMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldIdempotencyKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (m *AuditLogMutation) ClearIdempotencyKey() {
+	m.idempotency_key = nil
+	m.clearedFields[auditlog.FieldIdempotencyKey] = struct{}{}
+}
+
+// IdempotencyKeyCleared returns if the "idempotency_key" field was cleared in this mutation.
+func (m *AuditLogMutation) IdempotencyKeyCleared() bool {
+	_, ok := m.clearedFields[auditlog.FieldIdempotencyKey]
+	return ok
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *AuditLogMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+	delete(m.clearedFields, auditlog.FieldIdempotencyKey)
+}
+
 // Where appends a list predicates to the AuditLogMutation builder.
 func (m *AuditLogMutation) Where(ps ...predicate.AuditLog) {
 	m.predicates = append(m.predicates, ps...)
@@ -2335,7 +2459,7 @@ func (m *AuditLogMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditLogMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.actor_id != nil {
 		fields = append(fields, auditlog.FieldActorID)
 	}
@@ -2366,6 +2490,15 @@ func (m *AuditLogMutation) Fields() []string {
 	if m.created_at != nil {
 		fields = append(fields, auditlog.FieldCreatedAt)
 	}
+	if m.service != nil {
+		fields = append(fields, auditlog.FieldService)
+	}
+	if m.actor_org_path != nil {
+		fields = append(fields, auditlog.FieldActorOrgPath)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, auditlog.FieldIdempotencyKey)
+	}
 	return fields
 }
 
@@ -2394,6 +2527,12 @@ func (m *AuditLogMutation) Field(name string) (ent.Value, bool) {
 		return m.After()
 	case auditlog.FieldCreatedAt:
 		return m.CreatedAt()
+	case auditlog.FieldService:
+		return m.Service()
+	case auditlog.FieldActorOrgPath:
+		return m.ActorOrgPath()
+	case auditlog.FieldIdempotencyKey:
+		return m.IdempotencyKey()
 	}
 	return nil, false
 }
@@ -2423,6 +2562,12 @@ func (m *AuditLogMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldAfter(ctx)
 	case auditlog.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case auditlog.FieldService:
+		return m.OldService(ctx)
+	case auditlog.FieldActorOrgPath:
+		return m.OldActorOrgPath(ctx)
+	case auditlog.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditLog field %s", name)
 }
@@ -2502,6 +2647,27 @@ func (m *AuditLogMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case auditlog.FieldService:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetService(v)
+		return nil
+	case auditlog.FieldActorOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorOrgPath(v)
+		return nil
+	case auditlog.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditLog field %s", name)
 }
@@ -2558,7 +2724,11 @@ func (m *AuditLogMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *AuditLogMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(auditlog.FieldIdempotencyKey) {
+		fields = append(fields, auditlog.FieldIdempotencyKey)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2571,6 +2741,11 @@ func (m *AuditLogMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *AuditLogMutation) ClearField(name string) error {
+	switch name {
+	case auditlog.FieldIdempotencyKey:
+		m.ClearIdempotencyKey()
+		return nil
+	}
 	return fmt.Errorf("unknown AuditLog nullable field %s", name)
 }
 
@@ -2607,6 +2782,15 @@ func (m *AuditLogMutation) ResetField(name string) error {
 		return nil
 	case auditlog.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case auditlog.FieldService:
+		m.ResetService()
+		return nil
+	case auditlog.FieldActorOrgPath:
+		m.ResetActorOrgPath()
+		return nil
+	case auditlog.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditLog field %s", name)

@@ -133,6 +133,22 @@ func init() {
 	auditlogDescCreatedAt := auditlogFields[10].Descriptor()
 	// auditlog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	auditlog.DefaultCreatedAt = auditlogDescCreatedAt.Default.(func() time.Time)
+	// auditlogDescService is the schema descriptor for service field.
+	auditlogDescService := auditlogFields[11].Descriptor()
+	// auditlog.DefaultService holds the default value on creation for the service field.
+	auditlog.DefaultService = auditlogDescService.Default.(string)
+	// auditlog.ServiceValidator is a validator for the "service" field. It is called by the builders before save.
+	auditlog.ServiceValidator = auditlogDescService.Validators[0].(func(string) error)
+	// auditlogDescActorOrgPath is the schema descriptor for actor_org_path field.
+	auditlogDescActorOrgPath := auditlogFields[12].Descriptor()
+	// auditlog.DefaultActorOrgPath holds the default value on creation for the actor_org_path field.
+	auditlog.DefaultActorOrgPath = auditlogDescActorOrgPath.Default.(string)
+	// auditlog.ActorOrgPathValidator is a validator for the "actor_org_path" field. It is called by the builders before save.
+	auditlog.ActorOrgPathValidator = auditlogDescActorOrgPath.Validators[0].(func(string) error)
+	// auditlogDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	auditlogDescIdempotencyKey := auditlogFields[13].Descriptor()
+	// auditlog.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	auditlog.IdempotencyKeyValidator = auditlogDescIdempotencyKey.Validators[0].(func(string) error)
 	loginfailureFields := schema.LoginFailure{}.Fields()
 	_ = loginfailureFields
 	// loginfailureDescUsername is the schema descriptor for username field.

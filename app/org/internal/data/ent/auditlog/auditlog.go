@@ -33,6 +33,12 @@ const (
 	FieldAfter = "after"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldService holds the string denoting the service field in the database.
+	FieldService = "service"
+	// FieldActorOrgPath holds the string denoting the actor_org_path field in the database.
+	FieldActorOrgPath = "actor_org_path"
+	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
+	FieldIdempotencyKey = "idempotency_key"
 	// Table holds the table name of the auditlog in the database.
 	Table = "audit_logs"
 )
@@ -50,6 +56,9 @@ var Columns = []string{
 	FieldBefore,
 	FieldAfter,
 	FieldCreatedAt,
+	FieldService,
+	FieldActorOrgPath,
+	FieldIdempotencyKey,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -79,6 +88,16 @@ var (
 	DefaultAfter string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
+	// DefaultService holds the default value on creation for the "service" field.
+	DefaultService string
+	// ServiceValidator is a validator for the "service" field. It is called by the builders before save.
+	ServiceValidator func(string) error
+	// DefaultActorOrgPath holds the default value on creation for the "actor_org_path" field.
+	DefaultActorOrgPath string
+	// ActorOrgPathValidator is a validator for the "actor_org_path" field. It is called by the builders before save.
+	ActorOrgPathValidator func(string) error
+	// IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	IdempotencyKeyValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the AuditLog queries.
@@ -137,4 +156,19 @@ func ByAfter(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByService orders the results by the service field.
+func ByService(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldService, opts...).ToFunc()
+}
+
+// ByActorOrgPath orders the results by the actor_org_path field.
+func ByActorOrgPath(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorOrgPath, opts...).ToFunc()
+}
+
+// ByIdempotencyKey orders the results by the idempotency_key field.
+func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdempotencyKey, opts...).ToFunc()
 }

@@ -104,6 +104,21 @@ func CreatedAt(v time.Time) predicate.AuditLog {
 	return predicate.AuditLog(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// Service applies equality check predicate on the "service" field. It's identical to ServiceEQ.
+func Service(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldService, v))
+}
+
+// ActorOrgPath applies equality check predicate on the "actor_org_path" field. It's identical to ActorOrgPathEQ.
+func ActorOrgPath(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldActorOrgPath, v))
+}
+
+// IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
+func IdempotencyKey(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldIdempotencyKey, v))
+}
+
 // ActorIDEQ applies the EQ predicate on the "actor_id" field.
 func ActorIDEQ(v int64) predicate.AuditLog {
 	return predicate.AuditLog(sql.FieldEQ(FieldActorID, v))
@@ -677,6 +692,211 @@ func CreatedAtLT(v time.Time) predicate.AuditLog {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.AuditLog {
 	return predicate.AuditLog(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// ServiceEQ applies the EQ predicate on the "service" field.
+func ServiceEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldService, v))
+}
+
+// ServiceNEQ applies the NEQ predicate on the "service" field.
+func ServiceNEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNEQ(FieldService, v))
+}
+
+// ServiceIn applies the In predicate on the "service" field.
+func ServiceIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldIn(FieldService, vs...))
+}
+
+// ServiceNotIn applies the NotIn predicate on the "service" field.
+func ServiceNotIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNotIn(FieldService, vs...))
+}
+
+// ServiceGT applies the GT predicate on the "service" field.
+func ServiceGT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGT(FieldService, v))
+}
+
+// ServiceGTE applies the GTE predicate on the "service" field.
+func ServiceGTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGTE(FieldService, v))
+}
+
+// ServiceLT applies the LT predicate on the "service" field.
+func ServiceLT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLT(FieldService, v))
+}
+
+// ServiceLTE applies the LTE predicate on the "service" field.
+func ServiceLTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLTE(FieldService, v))
+}
+
+// ServiceContains applies the Contains predicate on the "service" field.
+func ServiceContains(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContains(FieldService, v))
+}
+
+// ServiceHasPrefix applies the HasPrefix predicate on the "service" field.
+func ServiceHasPrefix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasPrefix(FieldService, v))
+}
+
+// ServiceHasSuffix applies the HasSuffix predicate on the "service" field.
+func ServiceHasSuffix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasSuffix(FieldService, v))
+}
+
+// ServiceEqualFold applies the EqualFold predicate on the "service" field.
+func ServiceEqualFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEqualFold(FieldService, v))
+}
+
+// ServiceContainsFold applies the ContainsFold predicate on the "service" field.
+func ServiceContainsFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContainsFold(FieldService, v))
+}
+
+// ActorOrgPathEQ applies the EQ predicate on the "actor_org_path" field.
+func ActorOrgPathEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathNEQ applies the NEQ predicate on the "actor_org_path" field.
+func ActorOrgPathNEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNEQ(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathIn applies the In predicate on the "actor_org_path" field.
+func ActorOrgPathIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldIn(FieldActorOrgPath, vs...))
+}
+
+// ActorOrgPathNotIn applies the NotIn predicate on the "actor_org_path" field.
+func ActorOrgPathNotIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNotIn(FieldActorOrgPath, vs...))
+}
+
+// ActorOrgPathGT applies the GT predicate on the "actor_org_path" field.
+func ActorOrgPathGT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGT(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathGTE applies the GTE predicate on the "actor_org_path" field.
+func ActorOrgPathGTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGTE(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathLT applies the LT predicate on the "actor_org_path" field.
+func ActorOrgPathLT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLT(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathLTE applies the LTE predicate on the "actor_org_path" field.
+func ActorOrgPathLTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLTE(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathContains applies the Contains predicate on the "actor_org_path" field.
+func ActorOrgPathContains(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContains(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathHasPrefix applies the HasPrefix predicate on the "actor_org_path" field.
+func ActorOrgPathHasPrefix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasPrefix(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathHasSuffix applies the HasSuffix predicate on the "actor_org_path" field.
+func ActorOrgPathHasSuffix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasSuffix(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathEqualFold applies the EqualFold predicate on the "actor_org_path" field.
+func ActorOrgPathEqualFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEqualFold(FieldActorOrgPath, v))
+}
+
+// ActorOrgPathContainsFold applies the ContainsFold predicate on the "actor_org_path" field.
+func ActorOrgPathContainsFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContainsFold(FieldActorOrgPath, v))
+}
+
+// IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.
+func IdempotencyKeyEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEQ(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyNEQ applies the NEQ predicate on the "idempotency_key" field.
+func IdempotencyKeyNEQ(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNEQ(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyIn applies the In predicate on the "idempotency_key" field.
+func IdempotencyKeyIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldIn(FieldIdempotencyKey, vs...))
+}
+
+// IdempotencyKeyNotIn applies the NotIn predicate on the "idempotency_key" field.
+func IdempotencyKeyNotIn(vs ...string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNotIn(FieldIdempotencyKey, vs...))
+}
+
+// IdempotencyKeyGT applies the GT predicate on the "idempotency_key" field.
+func IdempotencyKeyGT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGT(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyGTE applies the GTE predicate on the "idempotency_key" field.
+func IdempotencyKeyGTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldGTE(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyLT applies the LT predicate on the "idempotency_key" field.
+func IdempotencyKeyLT(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLT(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyLTE applies the LTE predicate on the "idempotency_key" field.
+func IdempotencyKeyLTE(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldLTE(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyContains applies the Contains predicate on the "idempotency_key" field.
+func IdempotencyKeyContains(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContains(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyHasPrefix applies the HasPrefix predicate on the "idempotency_key" field.
+func IdempotencyKeyHasPrefix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasPrefix(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyHasSuffix applies the HasSuffix predicate on the "idempotency_key" field.
+func IdempotencyKeyHasSuffix(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldHasSuffix(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyIsNil applies the IsNil predicate on the "idempotency_key" field.
+func IdempotencyKeyIsNil() predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldIsNull(FieldIdempotencyKey))
+}
+
+// IdempotencyKeyNotNil applies the NotNil predicate on the "idempotency_key" field.
+func IdempotencyKeyNotNil() predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldNotNull(FieldIdempotencyKey))
+}
+
+// IdempotencyKeyEqualFold applies the EqualFold predicate on the "idempotency_key" field.
+func IdempotencyKeyEqualFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldEqualFold(FieldIdempotencyKey, v))
+}
+
+// IdempotencyKeyContainsFold applies the ContainsFold predicate on the "idempotency_key" field.
+func IdempotencyKeyContainsFold(v string) predicate.AuditLog {
+	return predicate.AuditLog(sql.FieldContainsFold(FieldIdempotencyKey, v))
 }
 
 // And groups predicates with the AND operator between them.

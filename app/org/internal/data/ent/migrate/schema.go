@@ -72,6 +72,9 @@ var (
 		{Name: "before", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "after", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "service", Type: field.TypeString, Size: 32, Default: "org"},
+		{Name: "actor_org_path", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true, Size: 128},
 	}
 	// AuditLogsTable holds the schema information for the "audit_logs" table.
 	AuditLogsTable = &schema.Table{

@@ -11,8 +11,9 @@ import (
 	"github.com/vanguard/vanguard/pkg/entx"
 )
 
-// AuditLog records one change made by staff or an admin: who, what, when, and a before/after
-// summary. org_path is the scope of the target so staff can list their subtree's entries.
+// AuditLog records one change made by staff or an admin, in org or in another service: who,
+// what, when, and a before/after summary. org_path is the scope of the target so staff can list
+// their subtree's entries.
 type AuditLog struct {
 	ent.Schema
 }
@@ -31,6 +32,13 @@ func (AuditLog) Fields() []ent.Field {
 		field.Text("before").Default(""),
 		field.Text("after").Default(""),
 		field.Time("created_at").Default(time.Now).Immutable(),
+		// service recorded the entry: "org" for org's own, the caller's name for entries other
+		// services append (api/org/v1 Audit).
+		entx.Chars(field.String("service"), biz.MaxServiceName).Default(biz.AuditServiceOrg),
+		entx.Chars(field.String("actor_org_path"), biz.MaxPath).Default(""),
+		// idempotency_key ("<service>:<op>:<id>") makes a retried append a no-op; org's own
+		// entries, written in the transaction of their change, have none.
+		entx.Chars(field.String("idempotency_key"), biz.MaxAuditKey).Optional().Nillable().Unique(),
 	}
 }
 

@@ -1,0 +1,73 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// fakeAuditLog records appended entries; err makes every append fail.
+type fakeAuditLog struct {
+	entries []AuditEntry
+	err     error
+}
+
+func (f *fakeAuditLog) Append(_ context.Context, entries ...AuditEntry) error {
+	if f.err != nil {
+		return f.err
+	}
+	f.entries = append(f.entries, entries...)
+	return nil
+}
+
+// A regrade is appended to the shared audit log after it committed, keyed by its trail row so a
+// retry cannot duplicate it; an audit log that is down does not undo or fail the regrade.
+func TestRegradeIsAudited(t *testing.T) {
+	for _, down := range []bool{false, true} {
+		e := newTestEnv(t)
+		log := &fakeAuditLog{}
+		if down {
+			log.err = errors.New("org unreachable")
+		}
+		e.uc.Audit = log
+		q := qTrueFalse()
+		fx := e.newExam(t, []*Question{q}, func(x *Exam) { x.PassMark = 1 })
+		e.graded(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("false")})
+		fixed := *fx.questions[0]
+		fixed.AnswerKeys = []string{"false"}
+		if _, err := e.uc.UpdateQuestion(e.as("trainerA"), &fixed); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.uc.Regrade(e.as("trainerA"), fx.exam.ID, "答案更正")
+		if err != nil || res.Changed != 1 {
+			t.Fatalf("down=%v: regrade = %+v, %v; want 1 changed and no error", down, res, err)
+		}
+		trail, err := e.uc.Regrades(e.as("trainerA"), fx.exam.ID)
+		if err != nil || len(trail) != 1 {
+			t.Fatalf("down=%v: trail = %v, %v", down, trail, err)
+		}
+		if down {
+			if len(log.entries) != 0 {
+				t.Fatalf("entries appended to a failing log: %v", log.entries)
+			}
+			continue
+		}
+		trainer := e.user["trainerA"]
+		want := []AuditEntry{{
+			Key: "quiz:regrade:" + strconv.FormatInt(trail[0].ID, 10), ActorID: trainer.UserID, ActorName: "trainerA", ActorOrgPath: "/1/2/",
+			Action: "exam.regrade", TargetType: "exam", TargetID: fx.exam.ID, OrgPath: "/1/2/",
+			After: map[string]any{"reason": "答案更正", "checked": 1, "changed": 1},
+		}}
+		if diff := cmp.Diff(want, log.entries, cmpopts.IgnoreFields(AuditEntry{}, "Summary")); diff != "" {
+			t.Fatalf("audit entries (-want +got):\n%s", diff)
+		}
+		if s := log.entries[0].Summary; !strings.Contains(s, fx.exam.Title) || !strings.Contains(s, "答案更正") {
+			t.Fatalf("summary = %q", s)
+		}
+	}
+}

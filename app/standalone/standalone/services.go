@@ -1,0 +1,98 @@
+package standalone
+
+import (
+	"context"
+
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/grpc"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/course"
+	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/pkg/audit"
+	"github.com/vanguard/vanguard/pkg/blob"
+	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/outbox"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+// Deps is what the standalone process gives each service module it builds after org.
+type Deps struct {
+	Config Config
+	// Database returns the driver and DSN of the named service's own database.
+	Database func(svc string) (driver, dsn string, err error)
+	// Tasks enqueues on the process's Asynq (embedded or configured Redis).
+	Tasks *queue.Client
+	// OrgConn reaches org's gRPC API and forwards the caller's token.
+	OrgConn *grpc.ClientConn
+	// DialAsService reaches the process's gRPC API calling as the named service (service
+	// credentials), for work done as the service itself, such as appending to org's audit log.
+	// The process closes the connection.
+	DialAsService func(ctx context.Context, name string) (*grpc.ClientConn, error)
+	// Store is the local media store.
+	Store  blob.Store
+	Events outbox.Routes
+	Clock  clock.Clock
+	Logger log.Logger
+}
+
+// service is one entry of the list: a name (its data directory) and how to build its module.
+type service struct {
+	name  string
+	build func(ctx context.Context, d Deps) (kit.Module, error)
+}
+
+// services are the modules the process runs beside org, in build order. Adding a service to the
+// standalone process is one entry here.
+var services = []service{
+	{course.Name, newCourse},
+	{quiz.Name, newQuiz},
+}
+
+func serviceNames() []string {
+	names := make([]string, len(services))
+	for i, s := range services {
+		names[i] = s.name
+	}
+	return names
+}
+
+func newCourse(_ context.Context, d Deps) (kit.Module, error) {
+	driver, dsn, err := d.Database(course.Name)
+	if err != nil {
+		return nil, err
+	}
+	return course.New(course.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn, Store: d.Store, Tasks: d.Tasks,
+		Orgs: orgv1.NewOrgsClient(d.OrgConn), Media: d.Config.Media, Events: d.Events,
+	}, d.Logger, d.Clock)
+}
+
+func newQuiz(ctx context.Context, d Deps) (kit.Module, error) {
+	driver, dsn, err := d.Database(quiz.Name)
+	if err != nil {
+		return nil, err
+	}
+	asQuiz, err := d.DialAsService(ctx, quiz.Name)
+	if err != nil {
+		return nil, err
+	}
+	return quiz.New(quiz.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks,
+		Orgs: orgv1.NewOrgsClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn), Events: d.Events,
+		Audit: audit.NewClient(asQuiz),
+	}, d.Logger, d.Clock)
+}
+
+// moduleOf returns the module of type T in ms (nil if there is none), for typed access in tests
+// and tools.
+func moduleOf[T kit.Module](ms kit.Modules) T {
+	for _, m := range ms {
+		if t, ok := m.(T); ok {
+			return t
+		}
+	}
+	var zero T
+	return zero
+}

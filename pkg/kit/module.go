@@ -1,0 +1,154 @@
+package kit
+
+import (
+	"context"
+	"errors"
+
+	"github.com/go-kratos/kratos/v2/transport"
+	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
+	khttp "github.com/go-kratos/kratos/v2/transport/http"
+
+	"github.com/vanguard/vanguard/pkg/outbox"
+	"github.com/vanguard/vanguard/pkg/queue"
+)
+
+// Module is what every service module provides, whichever way it runs: alone in its own binary
+// (RunService) or with the others in the standalone process. The optional parts below are
+// discovered by type assertion, so a module implements only what it has.
+type Module interface {
+	// Name is the service's name ("quiz"): its database, event producer and service-credential
+	// name.
+	Name() string
+	// Migrate creates or upgrades the module's schema.
+	Migrate(ctx context.Context) error
+	// Ready reports whether the module's dependencies (its database) answer; /readyz asks it.
+	Ready(ctx context.Context) error
+	// RegisterHTTP and RegisterGRPC mount the module's API.
+	RegisterHTTP(*khttp.Server)
+	RegisterGRPC(*kgrpc.Server)
+	// Close releases the module's resources.
+	Close() error
+}
+
+// PublicAPI is a module with operations callable without a token (org's sign-in).
+type PublicAPI interface {
+	PublicOperations() []string
+}
+
+// ServiceAPI is a module with operations only service credentials may call.
+type ServiceAPI interface {
+	ServiceOperations() []string
+}
+
+// Worker is a module with background work on Asynq.
+type Worker interface {
+	// Queues are the module's Asynq queues and their priorities.
+	Queues() map[string]int
+	// RegisterTasks registers its task handlers (including event subscribers' inboxes).
+	RegisterTasks(*queue.Server)
+	// Reconcile is one reconciler pass: rebuild lost work from the database.
+	Reconcile(ctx context.Context) error
+}
+
+// Producer is a module that writes events: every process that runs it (API and worker roles
+// alike, since both write) runs its outbox relay.
+type Producer interface {
+	Relay() *outbox.Relay
+}
+
+// Modules is a list of modules with the helpers that treat them as one.
+type Modules []Module
+
+// PublicOperations collects every module's public operations.
+func (ms Modules) PublicOperations() []string {
+	var ops []string
+	for _, m := range ms {
+		if p, ok := m.(PublicAPI); ok {
+			ops = append(ops, p.PublicOperations()...)
+		}
+	}
+	return ops
+}
+
+// ServiceOperations collects every module's service-only operations.
+func (ms Modules) ServiceOperations() []string {
+	var ops []string
+	for _, m := range ms {
+		if s, ok := m.(ServiceAPI); ok {
+			ops = append(ops, s.ServiceOperations()...)
+		}
+	}
+	return ops
+}
+
+// Queues merges the workers' queues (a queue named twice keeps the higher priority).
+func (ms Modules) Queues() map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		if w, ok := m.(Worker); ok {
+			for q, prio := range w.Queues() {
+				out[q] = max(out[q], prio)
+			}
+		}
+	}
+	return out
+}
+
+// Register mounts every module's API.
+func (ms Modules) Register(hs *khttp.Server, gs *kgrpc.Server) {
+	for _, m := range ms {
+		m.RegisterHTTP(hs)
+		m.RegisterGRPC(gs)
+	}
+}
+
+// RegisterTasks registers every worker's task handlers.
+func (ms Modules) RegisterTasks(srv *queue.Server) {
+	for _, m := range ms {
+		if w, ok := m.(Worker); ok {
+			w.RegisterTasks(srv)
+		}
+	}
+}
+
+// Reconcile runs every worker's reconciler pass; one failing does not stop the others.
+func (ms Modules) Reconcile(ctx context.Context) error {
+	var errs []error
+	for _, m := range ms {
+		if w, ok := m.(Worker); ok {
+			errs = append(errs, w.Reconcile(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Relays returns the producers' relay loops.
+func (ms Modules) Relays() []transport.Server {
+	var out []transport.Server
+	for _, m := range ms {
+		if p, ok := m.(Producer); ok {
+			out = append(out, p.Relay())
+		}
+	}
+	return out
+}
+
+// Ready checks every module.
+func (ms Modules) Ready(ctx context.Context) error {
+	for _, m := range ms {
+		if err := m.Ready(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrate migrates every module, in order.
+func (ms Modules) Migrate(ctx context.Context) error {
+	for _, m := range ms {
+		if err := m.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
