@@ -72,6 +72,33 @@ func (p *Principal) CanManageOrg(path string) bool {
 	return p.HasRole(RoleStaff) && p.InSubtree(path)
 }
 
+// CanAuthor reports whether the principal may author content at all (courses, question banks):
+// admins, staff and trainers. Where it may is decided per resource (its org subtree).
+func (p *Principal) CanAuthor() bool {
+	return p.IsAdmin() || p.HasRole(RoleStaff) || p.HasRole(RoleTrainer)
+}
+
+// AncestorPaths returns the principal's org path and each of its ancestors' paths, from the
+// root down: "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]. Content assigned to any of them reaches
+// the principal.
+func (p *Principal) AncestorPaths() []string {
+	if p == nil {
+		return nil
+	}
+	return AncestorPaths(p.OrgPath)
+}
+
+// AncestorPaths returns path and each of its ancestors' paths, from the root down.
+func AncestorPaths(path string) []string {
+	var out []string
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			out = append(out, path[:i+1])
+		}
+	}
+	return out
+}
+
 // Subject returns the principal's user id as a JWT subject.
 func (p *Principal) Subject() string { return strconv.FormatInt(p.UserID, 10) }
 

@@ -86,3 +86,23 @@ func TestServiceTokenSourceRenews(t *testing.T) {
 		t.Fatal("a failed issue returned a token")
 	}
 }
+
+// The scope helpers every service shares: ancestor paths root-first, and who may author.
+func TestAncestorPathsAndAuthoring(t *testing.T) {
+	p := &auth.Principal{UserID: 1, OrgPath: "/1/4/9/", Roles: []string{auth.RoleTrainer}}
+	got := p.AncestorPaths()
+	if len(got) != 3 || got[0] != "/1/" || got[1] != "/1/4/" || got[2] != "/1/4/9/" {
+		t.Fatalf("AncestorPaths = %v", got)
+	}
+	if auth.AncestorPaths("") != nil || (*auth.Principal)(nil).AncestorPaths() != nil {
+		t.Fatal("no path must give no ancestors")
+	}
+	for roles, want := range map[string]bool{auth.RoleTrainer: true, auth.RoleStaff: true, auth.RoleAdmin: true, auth.RoleMember: false, "": false} {
+		if got := (&auth.Principal{Roles: []string{roles}}).CanAuthor(); got != want {
+			t.Errorf("CanAuthor with role %q = %v, want %v", roles, got, want)
+		}
+	}
+	if (&auth.Principal{Service: "search"}).CanAuthor() {
+		t.Error("a service principal may author")
+	}
+}

@@ -157,7 +157,7 @@ func (uc *CourseUsecase) MyCourses(ctx context.Context) ([]*MyCourse, error) {
 	if err != nil {
 		return nil, err
 	}
-	as, err := uc.assignments.ListForPaths(ctx, ancestorPaths(p.OrgPath))
+	as, err := uc.assignments.ListForPaths(ctx, p.AncestorPaths())
 	if err != nil {
 		return nil, err
 	}

@@ -69,18 +69,6 @@ type TaskQueue interface {
 	EnqueueProbe(ctx context.Context, lessonID int64, mediaKey string) error
 }
 
-// ancestorPaths returns every prefix path of a materialised path, from the root down:
-// "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"].
-func ancestorPaths(path string) []string {
-	var out []string
-	for i := 1; i < len(path); i++ {
-		if path[i] == '/' {
-			out = append(out, path[:i+1])
-		}
-	}
-	return out
-}
-
 // validDate checks YYYY-MM-DD.
 func validDate(s string) bool {
 	if len(s) != 10 {

@@ -217,14 +217,9 @@ func (uc *CourseUsecase) deleteMedia(ctx context.Context, keys []string) {
 	}
 }
 
-// canAuthor reports whether p may create courses at all.
-func canAuthor(p *auth.Principal) bool {
-	return p.IsAdmin() || p.HasRole(auth.RoleStaff) || p.HasRole(auth.RoleTrainer)
-}
-
 // canEdit: the owner (while still a trainer, staff or admin) or staff/admins over the owning org.
 func canEdit(p *auth.Principal, c *Course) bool {
-	return (p.UserID == c.OwnerID && canAuthor(p)) || p.CanManageOrg(c.OrgPath)
+	return (p.UserID == c.OwnerID && p.CanAuthor()) || p.CanManageOrg(c.OrgPath)
 }
 
 // canManageView: editors and trainers/staff inside the owning org's subtree see the management
@@ -240,7 +235,7 @@ func (uc *CourseUsecase) viewable(ctx context.Context, p *auth.Principal, c *Cou
 		return nil
 	}
 	if c.Status == StatusPublished {
-		ok, err := uc.assignments.AppliesTo(ctx, c.ID, ancestorPaths(p.OrgPath))
+		ok, err := uc.assignments.AppliesTo(ctx, c.ID, p.AncestorPaths())
 		if err != nil {
 			return err
 		}
@@ -321,7 +316,7 @@ func (uc *CourseUsecase) Create(ctx context.Context, in NewCourse) (*Course, err
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("只有培训管理员、组织管理员可以创建课程")
 	}
 	in.Title = trim(in.Title)
@@ -562,7 +557,7 @@ func (uc *CourseUsecase) List(ctx context.Context, f CourseFilter) ([]*Course, e
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("无权查看课程管理列表")
 	}
 	f.PathPrefix, f.OrOwnerID = "", 0

@@ -136,7 +136,7 @@ func (uc *PlanUsecase) MyItems(ctx context.Context, month string) ([]*MyItem, er
 		return nil, Invalid("month", "月份格式应为 YYYY-MM")
 	}
 	first, last := start.Format("2006-01-02"), start.AddDate(0, 1, -1).Format("2006-01-02")
-	plans, err := uc.plans.List(ctx, ancestorPaths(p.OrgPath), 0)
+	plans, err := uc.plans.List(ctx, p.AncestorPaths(), 0)
 	if err != nil {
 		return nil, err
 	}

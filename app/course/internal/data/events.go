@@ -6,13 +6,12 @@ import (
 
 	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	"github.com/vanguard/vanguard/app/course/internal/biz"
-	"github.com/vanguard/vanguard/app/course/internal/data/ent"
 	"github.com/vanguard/vanguard/pkg/outbox"
 )
 
 // OutboxDB is the course database as pkg/outbox reaches it.
 func (d *Data) OutboxDB() outbox.DB {
-	return outbox.EntDB(d.dialect, d.db, d.db.Tx, func(tx *ent.Tx) *ent.Client { return tx.Client() })
+	return outbox.DB{Conn: func(ctx context.Context) outbox.Conn { return d.Client(ctx) }, InTx: d.InTx, Dialect: d.Dialect()}
 }
 
 type publisher struct{ o *outbox.Outbox }

@@ -27,7 +27,7 @@ func (r *tokenRepo) Create(ctx context.Context, t *biz.RefreshToken) error {
 
 func (r *tokenRepo) GetForUpdate(ctx context.Context, hash string) (*biz.RefreshToken, error) {
 	q := r.data.client(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hash))
-	if r.data.dialect != "sqlite3" {
+	if r.data.Dialect() != "sqlite3" {
 		q = q.ForUpdate()
 	}
 	t, err := q.Only(ctx)

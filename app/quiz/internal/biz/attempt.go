@@ -523,7 +523,7 @@ func (uc *Usecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("只有培训管理员、组织管理员可以阅卷")
 	}
 	prefix := p.OrgPath

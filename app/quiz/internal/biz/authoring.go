@@ -42,13 +42,9 @@ func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo,
 		queue: queue, tx: tx, clock: clk, Grace: 30 * time.Second, shuffle: cryptoShuffle}
 }
 
-func canAuthor(p *auth.Principal) bool {
-	return p.IsAdmin() || p.HasRole(auth.RoleStaff) || p.HasRole(auth.RoleTrainer)
-}
-
 // canManage: authors of the owning org or above (admins: everywhere).
 func canManage(p *auth.Principal, orgPath string) bool {
-	return p.IsAdmin() || (canAuthor(p) && p.InSubtree(orgPath))
+	return p.IsAdmin() || (p.CanAuthor() && p.InSubtree(orgPath))
 }
 
 // CreateBank creates a bank owned by the caller's org or an org below it.
@@ -57,7 +53,7 @@ func (uc *Usecase) CreateBank(ctx context.Context, name string, orgID int64, exa
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("只有培训管理员、组织管理员可以建立题库")
 	}
 	name = strings.TrimSpace(name)
@@ -92,7 +88,7 @@ func (uc *Usecase) ListBanks(ctx context.Context) ([]*Bank, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("无权查看题库")
 	}
 	prefix := p.OrgPath
@@ -266,7 +262,7 @@ func (uc *Usecase) CreatePaper(ctx context.Context, title string, items []PaperI
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("只有培训管理员、组织管理员可以组卷")
 	}
 	title = strings.TrimSpace(title)
@@ -349,7 +345,7 @@ func (uc *Usecase) CreateExam(ctx context.Context, e *Exam) (*Exam, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !canAuthor(p) {
+	if !p.CanAuthor() {
 		return nil, deny("只有培训管理员、组织管理员可以发布考试")
 	}
 	e.Title = strings.TrimSpace(e.Title)

@@ -17,17 +17,6 @@ type Feedback struct {
 	Explanation string
 }
 
-// ancestors lists p's org path and its ancestors' paths.
-func ancestors(path string) []string {
-	var out []string
-	for i := 1; i < len(path); i++ {
-		if path[i] == '/' {
-			out = append(out, path[:i+1])
-		}
-	}
-	return out
-}
-
 // Practice draws count random questions (每日答题) from the practice banks of the caller's org and
 // its ancestors (exam-only banks never appear). Objective questions only; nothing counts.
 func (uc *Usecase) Practice(ctx context.Context, count int) (int64, []SnapQuestion, error) {
@@ -41,7 +30,7 @@ func (uc *Usecase) Practice(ctx context.Context, count int) (int64, []SnapQuesti
 	if count > 50 {
 		return 0, nil, Invalid("count", "每次最多练习 50 题")
 	}
-	ids, err := uc.practice.PracticeQuestionIDs(ctx, ancestors(p.OrgPath))
+	ids, err := uc.practice.PracticeQuestionIDs(ctx, p.AncestorPaths())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -120,7 +109,7 @@ func (uc *Usecase) WrongBook(ctx context.Context, includeMastered bool) ([]*Wron
 		return nil, err
 	}
 	items := map[int64]*WrongItem{}
-	exams, err := uc.exams.ListExamsForPaths(ctx, ancestors(p.OrgPath), p.UserID)
+	exams, err := uc.exams.ListExamsForPaths(ctx, p.AncestorPaths(), p.UserID)
 	if err != nil {
 		return nil, err
 	}

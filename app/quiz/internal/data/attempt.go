@@ -109,7 +109,7 @@ func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a
 	if err != nil {
 		return 0, false, fmt.Errorf("attemptRepo.SaveAnswer: %w", err)
 	}
-	query, args, err := entsql.Dialect(r.data.dialect).Insert(answer.Table).
+	query, args, err := entsql.Dialect(r.data.Dialect()).Insert(answer.Table).
 		Columns(answer.FieldAttemptID, answer.FieldQuestionNo, answer.FieldChoices, answer.FieldText,
 			answer.FieldVersion, answer.FieldUpdatedAt).
 		Values(attemptID, no, json.RawMessage(choices), a.Text, a.Version, time.Now().UTC()).

@@ -3,7 +3,6 @@ package data
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -18,9 +17,8 @@ import (
 
 // Data owns the quiz service's database connection.
 type Data struct {
-	db      *ent.Client
-	sqlDB   *sql.DB
-	dialect string
+	*dbx.Ent[*ent.Client, *ent.Tx]
+	db *ent.Client
 }
 
 var _ biz.Transaction = (*Data)(nil)
@@ -31,7 +29,8 @@ func Open(driver, dsn string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Data{db: ent.NewClient(ent.Driver(entsql.OpenDB(dia, db))), sqlDB: db, dialect: dia}, nil
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
+	return &Data{Ent: dbx.NewEnt(client, db, dia, client.Tx, (*ent.Tx).Client), db: client}, nil
 }
 
 // Migrate creates or updates the schema.
@@ -42,38 +41,28 @@ func (d *Data) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Ping checks the connection.
-func (d *Data) Ping(ctx context.Context) error { return d.sqlDB.PingContext(ctx) }
-
 // Close closes the database.
 func (d *Data) Close() error { return d.db.Close() }
 
-// InTx runs fn in a transaction carried by ctx.
-func (d *Data) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return dbx.InTx(ctx, d.db.Tx, fn)
+// client returns the transaction's client when ctx carries one.
+func (d *Data) client(ctx context.Context) *ent.Client { return d.Client(ctx) }
+
+// entErrors recognises this service's ent errors for dbx's shared mapping.
+var entErrors = dbx.EntErrors{
+	IsNotFound:   ent.IsNotFound,
+	IsConstraint: ent.IsConstraintError,
+	Invalid: func(err error) (string, bool) {
+		var ve *ent.ValidationError
+		if errors.As(err, &ve) {
+			return ve.Name, true
+		}
+		return "", false
+	},
+	AlreadyExists:   biz.ErrAlreadyExists,
+	InvalidArgument: entx.Invalid,
 }
 
-func (d *Data) client(ctx context.Context) *ent.Client {
-	if tx, ok := dbx.TxFrom[*ent.Tx](ctx); ok {
-		return tx.Client()
-	}
-	return d.db
-}
-
-// mapErr turns ent errors into biz errors: not found → notFound, constraint → ErrAlreadyExists,
-// a failed field validator → the invalid-argument error naming the field (a 400, never a 500),
-// anything else wrapped with the operation name.
-func mapErr(op string, err error, notFound error) error {
-	var ve *ent.ValidationError
-	switch {
-	case err == nil:
-		return nil
-	case ent.IsNotFound(err) && notFound != nil:
-		return notFound
-	case ent.IsConstraintError(err):
-		return fmt.Errorf("%s: %w", op, biz.ErrAlreadyExists)
-	case errors.As(err, &ve):
-		return fmt.Errorf("%s: %w", op, entx.Invalid(ve.Name, err))
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
+// mapErr turns ent errors into biz errors (see dbx.EntErrors.MapErr): not found → notFound,
+// constraint → ErrAlreadyExists, a failed field validator → the invalid-argument error naming
+// the field, anything else wrapped with the operation name.
+func mapErr(op string, err error, notFound error) error { return entErrors.MapErr(op, err, notFound) }
