@@ -30,23 +30,9 @@ import (
 )
 
 type fileConfig struct {
-	Server struct {
-		HTTPAddr string `json:"http_addr"`
-		GRPCAddr string `json:"grpc_addr"`
-		// MetricsAddr serves /metrics without a token on its own (cluster-internal) listener;
-		// MetricsToken opens /metrics on the public HTTP port to that bearer token.
-		MetricsAddr  string `json:"metrics_addr"`
-		MetricsToken string `json:"metrics_token"`
-	} `json:"server"`
-	Database struct {
-		Driver string `json:"driver"`
-		DSN    string `json:"dsn"`
-	} `json:"database"`
-	// Redis carries session revocations to every service process (the Redis of their queues).
-	Redis struct {
-		Addr string `json:"addr"`
-		DB   int    `json:"db"`
-	} `json:"redis"`
+	// BaseConfig holds the sections every service shares: server, database, and redis (which
+	// carries session revocations to every service process: the Redis of their queues).
+	kit.BaseConfig
 	Secrets struct {
 		JWTPrivateKeyFile string `json:"jwt_private_key_file"`
 		IDKeyFile         string `json:"id_key_file"`
@@ -61,12 +47,25 @@ type fileConfig struct {
 	} `json:"auth"`
 }
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "org:", err)
-		os.Exit(1)
+// Validate checks the configuration right after loading: the shared sections, and the auth
+// durations and limits (the secrets are read and checked when the module is configured).
+func (c *fileConfig) Validate() error {
+	errs := []error{c.BaseConfig.Validate()}
+	for name, v := range map[string]string{"auth.refresh_ttl": c.Auth.RefreshTTL, "auth.failure_window": c.Auth.FailureWindow} {
+		if v == "" {
+			continue
+		}
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive duration such as 15m or 168h, got %q", name, v))
+		}
 	}
+	if c.Auth.MaxLoginFailures < 0 {
+		errs = append(errs, fmt.Errorf("auth.max_login_failures: must not be negative, got %d", c.Auth.MaxLoginFailures))
+	}
+	return errors.Join(errs...)
 }
+
+func main() { kit.Main("org", run) }
 
 func run(args []string) error {
 	cmd := "serve"

@@ -325,8 +325,9 @@ func (uc *Usecase) CreatePaper(ctx context.Context, title string, items []PaperI
 	return uc.papers.CreatePaper(ctx, &Paper{OrgPath: p.OrgPath, Title: title, Items: items, Rules: rules, CreatedBy: p.UserID})
 }
 
-// paperSize returns the question count and total points of a paper.
-func paperSize(p *Paper) (int, float64) {
+// Size returns the question count and total points of a paper (fixed items plus random rules):
+// the one computation behind every total the API shows.
+func (p *Paper) Size() (questions int, points float64) {
 	n, pts := 0, 0.0
 	for _, it := range p.Items {
 		n++
@@ -367,7 +368,7 @@ func (uc *Usecase) CreateExam(ctx context.Context, e *Exam) (*Exam, error) {
 	if !canManage(p, paper.OrgPath) && paper.CreatedBy != p.UserID {
 		return nil, ErrNotFound
 	}
-	e.QuestionCount, e.TotalPoints = paperSize(paper)
+	e.QuestionCount, e.TotalPoints = paper.Size()
 	if e.PassMark > e.TotalPoints {
 		return nil, Invalid("pass_mark", "及格分不能高于总分 %.2f", e.TotalPoints)
 	}

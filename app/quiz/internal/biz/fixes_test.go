@@ -143,3 +143,16 @@ func TestQuestionChangedIsAnnounced(t *testing.T) {
 		t.Fatalf("question version = %d after a failed announcement, want 2 (rolled back)", v)
 	}
 }
+
+// A paper's size (question count and total points) is computed in one place: fixed items count
+// one each, random rules their count, and points are rounded to cents.
+func TestPaperSize(t *testing.T) {
+	p := &Paper{
+		Items: []PaperItem{{QuestionID: 1, Points: 1.5}, {QuestionID: 2, Points: 2}},
+		Rules: []PaperRule{{BankID: 1, Count: 3, Points: 0.1}},
+	}
+	n, pts := p.Size()
+	if n != 5 || pts != 3.8 {
+		t.Fatalf("Size = %d questions, %v points; want 5, 3.8", n, pts)
+	}
+}

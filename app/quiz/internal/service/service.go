@@ -301,13 +301,7 @@ func (s *QuizService) CreatePaper(ctx context.Context, req *v1.CreatePaperReques
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	n, pts := 0, 0.0
-	for _, it := range p.Items {
-		n, pts = n+1, pts+it.Points
-	}
-	for _, r := range p.Rules {
-		n, pts = n+r.Count, pts+float64(r.Count)*r.Points
-	}
+	n, pts := p.Size()
 	return &v1.Paper{Id: p.ID, Title: p.Title, Random: p.Random(), QuestionCount: int32(n), TotalPoints: pts}, nil
 }
 
