@@ -7,31 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/middleware"
-	"github.com/go-kratos/kratos/v2/transport"
-	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
-
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/pkg/audit"
 )
 
 // auditAs is org's Audit API over gRPC with token (if any) as the bearer token.
 func (l *live) auditAs(token string) orgv1.AuditClient {
-	l.t.Helper()
-	setToken := func(next middleware.Handler) middleware.Handler {
-		return func(ctx context.Context, req any) (any, error) {
-			if tr, ok := transport.FromClientContext(ctx); ok && token != "" {
-				tr.RequestHeader().Set("Authorization", "Bearer "+token)
-			}
-			return next(ctx, req)
-		}
-	}
-	conn, err := kgrpc.DialInsecure(context.Background(), kgrpc.WithEndpoint(l.p.grpcAddr), kgrpc.WithMiddleware(setToken))
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	l.t.Cleanup(func() { conn.Close() })
-	return orgv1.NewAuditClient(conn)
+	return orgv1.NewAuditClient(l.grpcConn(token))
 }
 
 // auditLogs lists the audit entries token may see for action.

@@ -9,6 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	coursev1 "github.com/vanguard/vanguard/api/course/v1"
@@ -18,8 +19,8 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 )
 
-// grpcAs dials the process's gRPC API sending token (if any) as the bearer token.
-func (l *live) grpcAs(token string) (orgv1.AuthClient, quizv1.EventsClient, coursev1.EventsClient) {
+// grpcConn dials the process's gRPC API sending token (if any) as the bearer token.
+func (l *live) grpcConn(token string) *grpc.ClientConn {
 	l.t.Helper()
 	setToken := func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
@@ -34,6 +35,12 @@ func (l *live) grpcAs(token string) (orgv1.AuthClient, quizv1.EventsClient, cour
 		l.t.Fatal(err)
 	}
 	l.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// grpcAs returns org's Auth client and the producers' Events clients calling with token.
+func (l *live) grpcAs(token string) (orgv1.AuthClient, quizv1.EventsClient, coursev1.EventsClient) {
+	conn := l.grpcConn(token)
 	return orgv1.NewAuthClient(conn), quizv1.NewEventsClient(conn), coursev1.NewEventsClient(conn)
 }
 
