@@ -109,11 +109,10 @@ func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
 }
 
-// ServiceOperations are the operations only service credentials may call.
-var ServiceOperations = []string{quizv1.Events_AckEvents_FullMethodName}
-
-// ServiceOperations are the operations only service credentials may call.
-func (m *Module) ServiceOperations() []string { return ServiceOperations }
+// ServiceOperations are the operations only service credentials may call: acknowledging events.
+func (m *Module) ServiceOperations() []string {
+	return []string{quizv1.Events_AckEvents_FullMethodName}
+}
 
 // Relay is the outbox relay loop; every process that runs the module runs it.
 func (m *Module) Relay() *outbox.Relay { return m.relay }

@@ -20,7 +20,6 @@ import (
 	"google.golang.org/grpc"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Limits of org's audit log, in characters (app/org/internal/biz/limits.go).
@@ -34,7 +33,8 @@ type Entry struct {
 	// Key is the action's idempotency key, "<service>:<operation>:<id>", starting with the
 	// calling service's name, e.g. "quiz:regrade:42".
 	Key string
-	// ActorID, ActorName and ActorOrgPath are the user who acted (see Actor).
+	// ActorID, ActorName and ActorOrgPath are the user who acted (auth.Principal's UserID,
+	// Username and OrgPath).
 	ActorID      int64
 	ActorName    string
 	ActorOrgPath string
@@ -52,12 +52,6 @@ type Entry struct {
 	// Before and After are JSON-encodable descriptions of the target around the change (nil:
 	// none). Never put a secret (password, token, ID number) in them.
 	Before, After any
-}
-
-// Actor fills in the acting user from p.
-func (e Entry) Actor(p *auth.Principal) Entry {
-	e.ActorID, e.ActorName, e.ActorOrgPath = p.UserID, p.Username, p.OrgPath
-	return e
 }
 
 // Appender appends entries to the audit log; appending an entry whose key was appended before

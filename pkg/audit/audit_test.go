@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // fakeOrg answers AppendAuditLogs with the queued errors, then success, recording every request.
@@ -42,9 +41,8 @@ func newTestClient(f *fakeOrg) *Client {
 
 func TestAppendConvertsEntries(t *testing.T) {
 	f := &fakeOrg{}
-	p := &auth.Principal{UserID: 7, Username: "trainer", OrgPath: "/1/2/"}
-	e := Entry{Key: "quiz:regrade:1", Action: "exam.regrade", TargetType: "exam", TargetID: 3, OrgPath: "/1/2/",
-		Summary: strings.Repeat("长", MaxSummary+5), After: map[string]int{"changed": 2}}.Actor(p)
+	e := Entry{Key: "quiz:regrade:1", ActorID: 7, ActorName: "trainer", ActorOrgPath: "/1/2/", Action: "exam.regrade",
+		TargetType: "exam", TargetID: 3, OrgPath: "/1/2/", Summary: strings.Repeat("长", MaxSummary+5), After: map[string]int{"changed": 2}}
 	if err := newTestClient(f).Append(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}

@@ -40,16 +40,19 @@ func (o OutboxConfig) Relay() outbox.Config {
 }
 
 func (o OutboxConfig) validate() error {
-	var errs []error
-	for name, v := range map[string]string{"outbox.redeliver_after": o.RedeliverAfter, "outbox.retention": o.Retention} {
-		if v == "" {
-			continue
-		}
-		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: want a positive duration such as 2m or 168h, got %q", name, v))
-		}
+	return errors.Join(PositiveDuration("outbox.redeliver_after", o.RedeliverAfter), PositiveDuration("outbox.retention", o.Retention))
+}
+
+// PositiveDuration checks an optional duration setting (empty takes the default): it must parse
+// as a positive time.Duration. The error names the setting.
+func PositiveDuration(name, v string) error {
+	if v == "" {
+		return nil
 	}
-	return errors.Join(errs...)
+	if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+		return fmt.Errorf("%s: want a positive duration such as 2m or 168h, got %q", name, v)
+	}
+	return nil
 }
 
 // ServerConfig are the listening addresses.

@@ -58,22 +58,27 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 	if r := withOutbox.Outbox.Relay(); r.RedeliverAfter != 90*time.Second || r.Retention != 72*time.Hour {
 		t.Fatalf("outbox settings = %+v", r)
 	}
-	bad := []struct{ from, to, setting string }{
-		{`http_addr: "0.0.0.0:8002"`, `http_addr: "8002"`, "server.http_addr"},
-		{`grpc_addr: "0.0.0.0:9002"`, `grpc_addr: ""`, "server.grpc_addr"},
-		{`driver: postgres`, `driver: mysql`, "database.driver"},
-		{`dsn: "postgres://postgres@127.0.0.1:5432/vanguard_quiz?sslmode=disable"`, `dsn: "host=db user=x"`, "database.dsn"},
-		{`addr: "127.0.0.1:6379"`, `addr: "redis"`, "redis.addr"},
-		{`db: 3`, `db: 42`, "redis.db"},
-		{`grpc_endpoint: "org:9000"`, `grpc_endpoint: ""`, "org.grpc_endpoint"},
-		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  metrics_token: \"short\"", "server.metrics_token"},
-		{`db: 3`, "db: 3\noutbox:\n  retention: \"a week\"", "outbox.retention"},
+	// notEchoed, when set, is a secret in the bad value that the error (printed at start) must
+	// not repeat.
+	bad := []struct{ from, to, setting, notEchoed string }{
+		{`http_addr: "0.0.0.0:8002"`, `http_addr: "8002"`, "server.http_addr", ""},
+		{`grpc_addr: "0.0.0.0:9002"`, `grpc_addr: ""`, "server.grpc_addr", ""},
+		{`driver: postgres`, `driver: mysql`, "database.driver", ""},
+		{`dsn: "postgres://postgres@127.0.0.1:5432/vanguard_quiz?sslmode=disable"`, `dsn: "host=db user=x password=Db-S3cret-81"`, "database.dsn", "Db-S3cret-81"},
+		{`addr: "127.0.0.1:6379"`, `addr: "redis"`, "redis.addr", ""},
+		{`db: 3`, `db: 42`, "redis.db", ""},
+		{`grpc_endpoint: "org:9000"`, `grpc_endpoint: ""`, "org.grpc_endpoint", ""},
+		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  metrics_token: \"Sh0rt-tok\"", "server.metrics_token", "Sh0rt-tok"},
+		{`db: 3`, "db: 3\noutbox:\n  retention: \"a week\"", "outbox.retention", ""},
+		{`grpc_endpoint: "org:9000"`, "grpc_endpoint: \"org:9000\"\n  service_secret: \"Svc-S3cret-not-64-hex\"", "org.service_secret", "Svc-S3cret-not-64-hex"},
 	}
 	for _, b := range bad {
 		var c svcConfig
 		err := kit.LoadConfig(write(strings.Replace(goodYAML, b.from, b.to, 1)), &c)
 		if err == nil || !strings.Contains(err.Error(), b.setting) {
 			t.Errorf("%s → %v, want an error naming %s", b.to, err, b.setting)
+		} else if b.notEchoed != "" && strings.Contains(err.Error(), b.notEchoed) {
+			t.Errorf("%s → %v: the error repeats the secret", b.to, err)
 		}
 	}
 }

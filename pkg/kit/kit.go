@@ -1,5 +1,5 @@
 // Package kit builds the Kratos HTTP and gRPC servers every Vanguard process runs, with the same
-// middleware order everywhere: recovery → metrics → logging → auth → validation, plus the
+// middleware order everywhere: metrics → logging → recovery → auth → validation, plus the
 // /healthz, /readyz and (token-protected, or on a separate listener) /metrics endpoints.
 package kit
 
@@ -56,10 +56,11 @@ func Middleware(o Options) ([]middleware.Middleware, error) {
 		return nil, err
 	}
 	return []middleware.Middleware{
-		obs.Recovery(o.Logger),
 		o.Metrics.Middleware(),
 		// Never Kratos' logging.Server: it logs request messages (passwords, tokens, ID numbers).
 		obs.AccessLog(o.Logger),
+		// Inside metrics and the access log, so a panic is counted and logged as the 500 it becomes.
+		obs.Recovery(o.Logger),
 		auth.ServerRules(o.Verifier, o.Logger, auth.Rules{Public: o.PublicOperations, Service: o.ServiceOperations}),
 		val,
 	}, nil

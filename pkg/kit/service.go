@@ -24,15 +24,11 @@ import (
 type ServiceSpec struct {
 	Name string
 	// Role is "all", "api" (HTTP + gRPC) or "worker" (Asynq handlers + reconciler).
-	Role             string
-	HTTPAddr         string
-	GRPCAddr         string
+	Role string
+	// Server are the listening addresses and the metrics settings (the config's server section).
+	Server           ServerConfig
 	JWTPublicKeyFile string
 	Redis            asynq.RedisConnOpt
-	// MetricsToken and MetricsAddr: see Options (config server.metrics_token and
-	// server.metrics_addr).
-	MetricsToken string
-	MetricsAddr  string
 }
 
 // DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
@@ -65,11 +61,11 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		defer closeRevocations()
 		servers = append(servers, revocations)
 		opts := Options{
-			HTTPAddr: spec.HTTPAddr, GRPCAddr: spec.GRPCAddr, Verifier: verifier,
+			HTTPAddr: spec.Server.HTTPAddr, GRPCAddr: spec.Server.GRPCAddr, Verifier: verifier,
 			PublicOperations:  mods.PublicOperations(),
 			ServiceOperations: mods.ServiceOperations(),
 			Logger:            logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
-			MetricsToken: spec.MetricsToken, MetricsAddr: spec.MetricsAddr,
+			MetricsToken: spec.Server.MetricsToken, MetricsAddr: spec.Server.MetricsAddr,
 		}
 		hs, gs, err := NewServers(opts)
 		if err != nil {

@@ -45,7 +45,7 @@ func openStore(t testing.TB, driver, dsn string) *store {
 	if err := client.Schema.Create(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &store{client: client, db: outbox.EntDB(dia, client, client.Tx, func(tx *testent.Tx) *testent.Client { return tx.Client() })}
+	return &store{client: client, db: outbox.FromEnt(dbx.NewEnt(client, sqlDB, dia, client.Tx, (*testent.Tx).Client))}
 }
 
 // conn returns the ent client bound to ctx's transaction.

@@ -63,20 +63,10 @@ type DB struct {
 	Dialect string
 }
 
-// EntDB adapts a service's generated ent client to DB: client is the root client, begin its Tx
-// method, and txClient returns a transaction's client (func(tx *ent.Tx) *ent.Client { return
-// tx.Client() }).
-func EntDB[C Conn, T dbx.Tx](dialect string, client C, begin func(context.Context) (T, error), txClient func(T) C) DB {
-	return DB{
-		Conn: func(ctx context.Context) Conn {
-			if tx, ok := dbx.TxFrom[T](ctx); ok {
-				return txClient(tx)
-			}
-			return client
-		},
-		InTx:    func(ctx context.Context, fn func(ctx context.Context) error) error { return dbx.InTx(ctx, begin, fn) },
-		Dialect: dialect,
-	}
+// FromEnt reaches a service's database through its shared ent plumbing (dbx.Ent): the client of
+// the transaction the context carries, that transaction helper, and its dialect.
+func FromEnt[C Conn, T dbx.Tx](e *dbx.Ent[C, T]) DB {
+	return DB{Conn: func(ctx context.Context) Conn { return e.Client(ctx) }, InTx: e.InTx, Dialect: e.Dialect()}
 }
 
 // Subscriber is a service that applies events, and the Asynq queue its worker reads.
@@ -135,9 +125,11 @@ type Outbox struct {
 	producer string
 	db       DB
 	routes   Routes
-	queue    Enqueuer
-	clock    clock.Clock
-	cfg      Config
+	// queues is each subscriber's queue, from routes.
+	queues map[string]string
+	queue  Enqueuer
+	clock  clock.Clock
+	cfg    Config
 
 	nudge   chan struct{}
 	drainMu sync.Mutex
@@ -163,7 +155,13 @@ func New(producer string, db DB, routes Routes, q Enqueuer, clk clock.Clock, cfg
 		clk = clock.Real{}
 	}
 	cfg.defaults()
-	return &Outbox{producer: producer, db: db, routes: routes, queue: q, clock: clk, cfg: cfg, nudge: make(chan struct{}, 1)}, nil
+	queues := map[string]string{}
+	for _, subs := range routes {
+		for _, s := range subs {
+			queues[s.Name] = s.Queue
+		}
+	}
+	return &Outbox{producer: producer, db: db, routes: routes, queues: queues, queue: q, clock: clk, cfg: cfg, nudge: make(chan struct{}, 1)}, nil
 }
 
 // Validate checks that every route names a subscriber and its queue.
@@ -378,12 +376,6 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 	if len(due) == 0 {
 		return 0, nil
 	}
-	queues := map[string]string{}
-	for _, subs := range o.routes {
-		for _, s := range subs {
-			queues[s.Name] = s.Queue
-		}
-	}
 	// Enqueue with bounded concurrency; remember which succeeded.
 	ok := make([]bool, len(due))
 	errs := make([]error, len(due))
@@ -391,11 +383,10 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 	var wg sync.WaitGroup
 	for i := range due {
 		d := due[i]
-		queue, known := queues[d.subscriber]
+		queue, known := o.queues[d.subscriber]
 		if !known {
 			// The subscriber left the routes (a service was removed): nothing will ever
 			// acknowledge, so the delivery is closed here and says so by relays = -1.
-			ok[i] = false
 			errs[i] = o.closeOrphan(ctx, d.id)
 			continue
 		}

@@ -204,18 +204,17 @@ func TestLostAcknowledgementIsRetriedWithoutSecondEffect(t *testing.T) {
 	forEachDB(t, func(t *testing.T, driver string, newDSN func() string) {
 		producer, a := openStore(t, driver, newDSN()), openStore(t, driver, newDSN())
 		routes := outbox.Routes{"attempt.graded": {{Name: "suba", Queue: "suba"}}}
-		o, err := outbox.New("quiz", producer.db, routes, &recordingQueue{}, clock.Real{}, outbox.Config{})
+		// Relay into a recording queue and hand the task to the inbox by hand.
+		rq := &recordingQueue{}
+		o, err := outbox.New("quiz", producer.db, routes, rq, clock.Real{}, outbox.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids := writeEvents(t, producer, o, 1)
-		q := o // relay into a recording queue and hand the task to the inbox by hand
-		rq := &recordingQueue{}
-		o2, _ := outbox.New("quiz", producer.db, routes, rq, clock.Real{}, outbox.Config{})
-		if _, err := o2.Drain(ctx); err != nil || len(rq.tasks) != 1 {
+		if _, err := o.Drain(ctx); err != nil || len(rq.tasks) != 1 {
 			t.Fatalf("drain: %v, %d tasks", err, len(rq.tasks))
 		}
-		flaky := &flakyAcker{next: outbox.LocalAcker(q), failures: 1}
+		flaky := &flakyAcker{next: outbox.LocalAcker(o), failures: 1}
 		in, err := outbox.NewInbox("suba", a.db, map[string]outbox.Acker{"quiz": flaky}, func(ctx context.Context, e *outbox.Event) error {
 			return a.conn(ctx).Effect.Create().SetSubscriber("suba").SetProducer(e.Producer).SetEventID(e.ID).Exec(ctx)
 		}, clock.Real{})
@@ -320,4 +319,36 @@ func (a *flakyAcker) Ack(ctx context.Context, sub string, ids []int64) error {
 		return errors.New("producer unreachable")
 	}
 	return a.next.Ack(ctx, sub, ids)
+}
+
+// A subscriber removed from the routes leaves deliveries nothing will ever acknowledge: the relay
+// closes them instead of enqueueing to a queue no worker reads, and they no longer block pruning.
+func TestRemovedSubscriberDeliveriesAreClosed(t *testing.T) {
+	forEachDB(t, func(t *testing.T, driver string, newDSN func() string) {
+		ctx := context.Background()
+		producer := openStore(t, driver, newDSN())
+		clk := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		o, _ := outbox.New("quiz", producer.db, twoSubscribers, &recordingQueue{}, clk, outbox.Config{})
+		ids := writeEvents(t, producer, o, 3)
+		if _, err := o.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Ack(ctx, "suba", ids); err != nil {
+			t.Fatal(err)
+		}
+		// subb is gone from the routes when the next process starts.
+		clk.Advance(time.Second)
+		rq := &recordingQueue{}
+		onlyA := outbox.Routes{"attempt.graded": {{Name: "suba", Queue: "suba"}}}
+		o2, _ := outbox.New("quiz", producer.db, onlyA, rq, clk, outbox.Config{})
+		if _, err := o2.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(rq.tasks) != 0 {
+			t.Fatalf("enqueued %d tasks for a removed subscriber", len(rq.tasks))
+		}
+		if s, _ := o2.Stats(ctx); s.Unacked != 0 || s.Deliveries != 6 {
+			t.Fatalf("after closing: %+v, want every delivery closed", s)
+		}
+	})
 }

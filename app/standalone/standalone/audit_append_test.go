@@ -9,6 +9,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/pkg/audit"
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // auditAs is org's Audit API over gRPC with token (if any) as the bearer token.
@@ -51,13 +52,25 @@ func TestServiceAppendsToAuditLog(t *testing.T) {
 	}
 	req := &orgv1.AppendAuditLogsRequest{Entries: []*orgv1.AuditEntry{entry}}
 
-	// No token 401; a user's token, even an admin's, 403; nothing is written.
+	// No token 401; a user's token, even an admin's, 403; a forged service token 401; nothing is
+	// written.
 	_, err := l.auditAs("").AppendAuditLogs(ctx, req)
 	wantCode(t, "append without a token", err, 401)
 	_, err = l.auditAs(w.admin).AppendAuditLogs(ctx, req)
 	wantCode(t, "append with an admin's token", err, 403)
 	_, err = l.auditAs(w.staff).AppendAuditLogs(ctx, req)
 	wantCode(t, "append with a staff token", err, 403)
+	// A service token for the right service but signed with another key: 401.
+	otherKey, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, _, err := auth.NewSigner(otherKey, l.clock).SignService("growth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.auditAs(forged).AppendAuditLogs(ctx, req)
+	wantCode(t, "append with a forged service token", err, 401)
 	if n := countLogs(l.auditLogs(w.admin, "growth.review")); n != 0 {
 		t.Fatalf("refused appends wrote %d entries", n)
 	}

@@ -455,8 +455,7 @@ func TestTextLimitsCountCharacters(t *testing.T) {
 func walkTextLimits(t *testing.T, l *live) {
 	w := newTextLimitWorld(t, l)
 	bases := w.bases()
-	// Endpoints with bounded fields that need no base request, and why.
-	noBase := map[string]string{}
+	methods := apiMethods(t)
 
 	routes := map[string]bool{}
 	if err := l.p.HTTP.WalkRoute(func(r khttp.RouteInfo) error {
@@ -466,7 +465,7 @@ func walkTextLimits(t *testing.T, l *live) {
 		t.Fatal(err)
 	}
 	var endpoints, checked int
-	for _, m := range apiMethods(t) {
+	for _, m := range methods {
 		if len(m.fields) == 0 {
 			continue
 		}
@@ -476,10 +475,6 @@ func walkTextLimits(t *testing.T, l *live) {
 		}
 		base := bases[m.name]
 		if base == nil {
-			if why, ok := noBase[m.name]; ok {
-				t.Logf("%s skipped: %s", m.name, why)
-				continue
-			}
 			var names []string
 			for _, f := range m.fields {
 				names = append(names, f.name)
@@ -555,7 +550,7 @@ func walkTextLimits(t *testing.T, l *live) {
 		t.Fatalf("the walk found only %d endpoints and %d fields", endpoints, checked)
 	}
 	for name := range bases {
-		if !slices.ContainsFunc(apiMethods(t), func(m apiMethod) bool { return m.name == name && len(m.fields) > 0 }) {
+		if !slices.ContainsFunc(methods, func(m apiMethod) bool { return m.name == name && len(m.fields) > 0 }) {
 			t.Errorf("bases() has %s, which is no endpoint with bounded fields", name)
 		}
 	}

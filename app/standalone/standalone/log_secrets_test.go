@@ -1,10 +1,13 @@
 package standalone
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 )
 
 // nationalID returns a valid 18-character ID number (region 110105, the given birth date and a
@@ -78,10 +81,22 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 	l.login("logi1", importPW)
 	l.must(l.call("POST", "/v1/auth/logout", "", map[string]any{"refreshToken": refresh2}), 200)
 
+	// A service obtains its credentials over gRPC; another service's secret is refused. Both
+	// secrets and the token issued are secrets.
+	anon, _, _ := l.grpcAs("")
+	svcSecret, otherSecret := l.p.ServiceSecret("search"), l.p.ServiceSecret("growth")
+	_, err := anon.IssueServiceToken(context.Background(), &orgv1.IssueServiceTokenRequest{Service: "search", Secret: otherSecret})
+	wantCode(t, "another service's secret", err, 401)
+	issued, err := anon.IssueServiceToken(context.Background(), &orgv1.IssueServiceTokenRequest{Service: "search", Secret: svcSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets = append(secrets, svcSecret, otherSecret, issued.GetAccessToken())
+
 	logs := l.logs.String()
 	// The capture works: the access log has a line for each of these operations.
 	for _, op := range []string{"Auth/Login", "Auth/Refresh", "Auth/ChangePassword", "Accounts/CreateAccount",
-		"Accounts/UpdateAccount", "Accounts/ResetPassword", "Accounts/ImportMembers", "Auth/Logout"} {
+		"Accounts/UpdateAccount", "Accounts/ResetPassword", "Accounts/ImportMembers", "Auth/Logout", "Auth/IssueServiceToken"} {
 		if !strings.Contains(logs, op+`"`) {
 			t.Fatalf("the captured log has no line for %s; capture broken?\n%s", op, logs)
 		}

@@ -25,11 +25,6 @@ func (p *Process) startRevocations(redisOpt asynq.RedisConnOpt, verifier *auth.V
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	servers := p.Org.ServeRevocations(ctx, rdb, verifier, clk, logger)
-	for _, s := range servers {
-		if sub, ok := s.(*revoke.Subscriber); ok {
-			p.revocations = sub
-		}
-	}
 	var wg sync.WaitGroup
 	for _, s := range servers {
 		wg.Add(1)

@@ -224,7 +224,7 @@ func startQuizAPI(t *testing.T, orgEndpoint, dsn string, redisOpt asynq.RedisCon
 	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- kit.RunService(ctx, kit.ServiceSpec{Name: "quiz", Role: "api", HTTPAddr: httpAddr, GRPCAddr: grpcAddr,
+		done <- kit.RunService(ctx, kit.ServiceSpec{Name: "quiz", Role: "api", Server: kit.ServerConfig{HTTPAddr: httpAddr, GRPCAddr: grpcAddr},
 			Redis: redisOpt}, m, conn, logger)
 	}()
 	t.Cleanup(func() {

@@ -35,7 +35,6 @@ import (
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
-	"github.com/vanguard/vanguard/pkg/revoke"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -125,8 +124,6 @@ type Process struct {
 	serviceKey []byte
 	// grpcAddr is where the process's gRPC server listens (services dial it).
 	grpcAddr string
-	// revocations is the process's one revocation subscriber (see startRevocations).
-	revocations *revoke.Subscriber
 	// clock is the process's clock: token verifiers use it, so service token sources do too.
 	clock clock.Clock
 }

@@ -118,8 +118,6 @@ func run(args []string) error {
 	}
 
 	return kit.RunService(context.Background(), kit.ServiceSpec{
-		Name: "course", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
-		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
-		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
+		Name: "course", Role: cmd.Role, Server: fc.Server, JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
 }

@@ -10,9 +10,7 @@ import (
 )
 
 // OutboxDB is the course database as pkg/outbox reaches it.
-func (d *Data) OutboxDB() outbox.DB {
-	return outbox.DB{Conn: func(ctx context.Context) outbox.Conn { return d.Client(ctx) }, InTx: d.InTx, Dialect: d.Dialect()}
-}
+func (d *Data) OutboxDB() outbox.DB { return outbox.FromEnt(d.Ent) }
 
 type publisher struct{ o *outbox.Outbox }
 

@@ -50,19 +50,12 @@ type fileConfig struct {
 // Validate checks the configuration right after loading: the shared sections, and the auth
 // durations and limits (the secrets are read and checked when the module is configured).
 func (c *fileConfig) Validate() error {
-	errs := []error{c.BaseConfig.Validate()}
-	for name, v := range map[string]string{"auth.refresh_ttl": c.Auth.RefreshTTL, "auth.failure_window": c.Auth.FailureWindow} {
-		if v == "" {
-			continue
-		}
-		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: want a positive duration such as 15m or 168h, got %q", name, v))
-		}
-	}
+	var failures error
 	if c.Auth.MaxLoginFailures < 0 {
-		errs = append(errs, fmt.Errorf("auth.max_login_failures: must not be negative, got %d", c.Auth.MaxLoginFailures))
+		failures = fmt.Errorf("auth.max_login_failures: must not be negative, got %d", c.Auth.MaxLoginFailures)
 	}
-	return errors.Join(errs...)
+	return errors.Join(c.BaseConfig.Validate(), kit.PositiveDuration("auth.refresh_ttl", c.Auth.RefreshTTL),
+		kit.PositiveDuration("auth.failure_window", c.Auth.FailureWindow), failures)
 }
 
 func main() { kit.Main("org", run) }
@@ -168,17 +161,10 @@ func loadConfig(path string) (*fileConfig, error) {
 
 func moduleConfig(fc *fileConfig) (org.Config, error) {
 	cfg := org.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, MaxLoginFailures: fc.Auth.MaxLoginFailures}
+	// Validate (at load) has checked the durations; empty ones stay 0, the module's defaults.
+	cfg.RefreshTTL, _ = time.ParseDuration(fc.Auth.RefreshTTL)
+	cfg.FailureWindow, _ = time.ParseDuration(fc.Auth.FailureWindow)
 	var err error
-	if fc.Auth.RefreshTTL != "" {
-		if cfg.RefreshTTL, err = time.ParseDuration(fc.Auth.RefreshTTL); err != nil {
-			return cfg, fmt.Errorf("auth.refresh_ttl: %w", err)
-		}
-	}
-	if fc.Auth.FailureWindow != "" {
-		if cfg.FailureWindow, err = time.ParseDuration(fc.Auth.FailureWindow); err != nil {
-			return cfg, fmt.Errorf("auth.failure_window: %w", err)
-		}
-	}
 	if pemText := os.Getenv("VANGUARD_JWT_PRIVATE_KEY"); pemText != "" {
 		cfg.SigningKeyPEM = []byte(pemText)
 	} else if fc.Secrets.JWTPrivateKeyFile != "" {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -82,8 +83,8 @@ func TestAuditAddOnce(t *testing.T) {
 		}
 		// A key longer than the column is a field error, not a 500.
 		long := entry(fmt.Sprintf("quiz:%0130d", 1))
-		if _, err := repo.AddOnce(ctx, []*biz.AuditRecord{long}); err == nil {
-			t.Fatal("over-long key accepted")
+		if _, err := repo.AddOnce(ctx, []*biz.AuditRecord{long}); !errors.As(err, new(*biz.FieldError)) {
+			t.Fatalf("over-long key: err = %v, want a field error", err)
 		}
 	})
 }

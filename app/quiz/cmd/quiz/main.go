@@ -61,14 +61,19 @@ func run(args []string) error {
 		return err
 	}
 	defer orgConn.Close()
-	asQuiz, err := kit.DialOrgAsService(ctx, fc.Org, quiz.Name, orgConn)
-	if err != nil {
-		return err
+	// Migrating audits nothing, so only serving needs the service secret.
+	var auditLog audit.Appender = audit.Discard
+	if cmd.Name == "serve" {
+		asQuiz, err := kit.DialOrgAsService(ctx, fc.Org, quiz.Name, orgConn)
+		if err != nil {
+			return err
+		}
+		defer asQuiz.Close()
+		auditLog = audit.NewClient(asQuiz)
 	}
-	defer asQuiz.Close()
 	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
 		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), Events: kit.EventRoutes, Outbox: fc.Outbox.Relay(),
-		Audit: audit.NewClient(asQuiz)}, logger, clock.Real{})
+		Audit: auditLog}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}
@@ -81,8 +86,6 @@ func run(args []string) error {
 		return nil
 	}
 	return kit.RunService(context.Background(), kit.ServiceSpec{
-		Name: "quiz", Role: cmd.Role, HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
-		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
-		JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
+		Name: "quiz", Role: cmd.Role, Server: fc.Server, JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
 }

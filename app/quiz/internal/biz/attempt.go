@@ -601,8 +601,8 @@ func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	return out, nil
 }
 
-// Reconcile is one reconciler pass: finalise attempts past deadline + grace and re-enqueue
-// grading of submitted attempts. (The module's pass also drains the outbox.)
+// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
+// of submitted attempts, and deliver audit entries the audit log has not confirmed. (The module's pass also drains the outbox.)
 func (uc *Usecase) Reconcile(ctx context.Context) error {
 	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now().Add(-uc.Grace), 500)
 	if err != nil {
@@ -622,5 +622,6 @@ func (uc *Usecase) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	_, err = uc.RedeliverAudits(ctx)
+	return err
 }

@@ -30,9 +30,11 @@ type fakeState struct {
 	Answers   map[int64]map[int]Answer // attempt id → question no → answer
 	Outbox    []DomainEvent            // in publishing order
 	Regrades  []*RegradeLog
-	Sessions  map[int64]*fakeSession
-	Wrong     []*WrongEntry // in insertion order
-	NextID    int64
+	// PendingAudits are regrades' audit entries not yet delivered, by regrade id.
+	PendingAudits map[int64]AuditEntry
+	Sessions      map[int64]*fakeSession
+	Wrong         []*WrongEntry // in insertion order
+	NextID        int64
 }
 
 // fakeSession is a stored practice session.
@@ -76,6 +78,7 @@ func (s *fakeState) clone() *fakeState {
 		rc := *r
 		c.Regrades = append(c.Regrades, &rc)
 	}
+	c.PendingAudits = maps.Clone(s.PendingAudits)
 	for id, ps := range s.Sessions {
 		c.Sessions[id] = &fakeSession{UserID: ps.UserID, Questions: cloneSnapshot(ps.Questions)}
 	}
@@ -682,6 +685,34 @@ func (r fakeRegradeRepo) Add(_ context.Context, l *RegradeLog) error {
 	l.ID = r.db.nextID()
 	c := *l
 	r.db.st.Regrades = append(r.db.st.Regrades, &c)
+	return nil
+}
+
+func (r fakeRegradeRepo) SetAudit(_ context.Context, id int64, e AuditEntry) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.st.PendingAudits == nil {
+		r.db.st.PendingAudits = map[int64]AuditEntry{}
+	}
+	r.db.st.PendingAudits[id] = e
+	return nil
+}
+
+func (r fakeRegradeRepo) PendingAudits(_ context.Context, limit int) ([]PendingAudit, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []PendingAudit
+	for id, e := range r.db.st.PendingAudits {
+		out = append(out, PendingAudit{RegradeID: id, Entry: e})
+	}
+	slices.SortFunc(out, func(a, b PendingAudit) int { return int(a.RegradeID - b.RegradeID) })
+	return out[:min(limit, len(out))], nil
+}
+
+func (r fakeRegradeRepo) AuditDelivered(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	delete(r.db.st.PendingAudits, id)
 	return nil
 }
 

@@ -35,6 +35,7 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 	}
 	res := &RegradeResult{}
 	var trail *RegradeLog
+	var entry AuditEntry
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		list, err := uc.attempts.ListAttempts(ctx, examID, 0)
 		if err != nil {
@@ -98,28 +99,50 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 		}
 		trail = &RegradeLog{ExamID: examID, ActorID: p.UserID, ActorName: p.Username, Reason: reason,
 			Checked: res.Checked, Changed: res.Changed, CreatedAt: uc.clock.Now()}
-		return uc.regrades.Add(ctx, trail)
+		if err := uc.regrades.Add(ctx, trail); err != nil {
+			return err
+		}
+		entry = AuditEntry{
+			Key: fmt.Sprintf("quiz:regrade:%d", trail.ID), ActorID: p.UserID, ActorName: p.Username, ActorOrgPath: p.OrgPath,
+			Action: "exam.regrade", TargetType: "exam", TargetID: examID, OrgPath: e.OrgPath,
+			Summary: fmt.Sprintf("重新评分考试《%s》：检查 %d 份作答，%d 份得分变化。原因：%s", e.Title, res.Checked, res.Changed, reason),
+			After:   map[string]any{"reason": reason, "checked": res.Checked, "changed": res.Changed},
+		}
+		return uc.regrades.SetAudit(ctx, trail.ID, entry)
 	})
 	if err != nil {
 		return nil, err
 	}
-	uc.audited(ctx, AuditEntry{
-		Key: fmt.Sprintf("quiz:regrade:%d", trail.ID), ActorID: p.UserID, ActorName: p.Username, ActorOrgPath: p.OrgPath,
-		Action: "exam.regrade", TargetType: "exam", TargetID: examID, OrgPath: e.OrgPath,
-		Summary: fmt.Sprintf("重新评分考试《%s》：检查 %d 份作答，%d 份得分变化。原因：%s", e.Title, res.Checked, res.Changed, reason),
-		After:   map[string]any{"reason": reason, "checked": res.Checked, "changed": res.Changed},
-	})
+	uc.deliverAudit(ctx, PendingAudit{RegradeID: trail.ID, Entry: entry})
 	return res, nil
 }
 
-// audited appends staff actions to the shared audit log after their change committed. It is
-// best effort by design: the change stands whether or not org answers; the AuditLog retries
-// transient failures with the same keys (so a retry never duplicates) and logs what it could not
-// deliver, and quiz's own trail (the regrades table) keeps the record either way.
-func (uc *Usecase) audited(ctx context.Context, entries ...AuditEntry) {
-	if uc.Audit != nil {
-		_ = uc.Audit.Append(ctx, entries...)
+// deliverAudit appends a committed regrade's entry to the shared audit log and forgets it once
+// the log has it. When the log cannot be reached the entry stays with the regrade and the
+// reconciler delivers it later (RedeliverAudits); its key makes a repeated append record nothing
+// new, so the change never waits on, nor is lost to, an unreachable org.
+func (uc *Usecase) deliverAudit(ctx context.Context, pa PendingAudit) bool {
+	if uc.Audit == nil || uc.Audit.Append(ctx, pa.Entry) != nil {
+		return false
 	}
+	return uc.regrades.AuditDelivered(ctx, pa.RegradeID) == nil
+}
+
+// RedeliverAudits is the reconciler's pass over audit entries not yet delivered; it returns how
+// many it delivered.
+func (uc *Usecase) RedeliverAudits(ctx context.Context) (int, error) {
+	pending, err := uc.regrades.PendingAudits(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, pa := range pending {
+		if !uc.deliverAudit(ctx, pa) {
+			break // the log is unreachable: the next pass tries again
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Regrades lists an exam's regrade audit trail, newest first, for its managers.

@@ -25,8 +25,10 @@ func (f *fakeAuditLog) Append(_ context.Context, entries ...AuditEntry) error {
 	return nil
 }
 
-// A regrade is appended to the shared audit log after it committed, keyed by its trail row so a
-// retry cannot duplicate it; an audit log that is down does not undo or fail the regrade.
+// A regrade's audit entry is stored with the regrade in its transaction and appended to the
+// shared audit log after the commit, keyed by its trail row so a retry cannot duplicate it; an
+// audit log that is down neither fails the regrade nor loses the entry: the reconciler delivers
+// it when the log is back.
 func TestRegradeIsAudited(t *testing.T) {
 	for _, down := range []bool{false, true} {
 		e := newTestEnv(t)
@@ -55,7 +57,26 @@ func TestRegradeIsAudited(t *testing.T) {
 			if len(log.entries) != 0 {
 				t.Fatalf("entries appended to a failing log: %v", log.entries)
 			}
-			continue
+			// The entry waits with the regrade; reconciler passes deliver it once the log is
+			// back, and only once.
+			if n := len(e.db.st.PendingAudits); n != 1 {
+				t.Fatalf("pending audit entries = %d, want 1 kept for later", n)
+			}
+			if err := e.uc.Reconcile(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if len(log.entries) != 0 {
+				t.Fatal("delivered while the log is still down")
+			}
+			log.err = nil
+			for range 2 {
+				if err := e.uc.Reconcile(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := len(e.db.st.PendingAudits); n != 0 {
+			t.Fatalf("down=%v: %d audit entries still pending after delivery", down, n)
 		}
 		trainer := e.user["trainerA"]
 		want := []AuditEntry{{

@@ -86,6 +86,19 @@ type RegradeRepo interface {
 	// Add stores r and sets r.ID.
 	Add(ctx context.Context, r *RegradeLog) error
 	List(ctx context.Context, examID int64) ([]*RegradeLog, error)
+	// SetAudit keeps regrade id's audit entry (in the regrade's transaction) until it is
+	// delivered: the database, not the request, guarantees the audit log gets it.
+	SetAudit(ctx context.Context, id int64, e AuditEntry) error
+	// PendingAudits lists up to limit undelivered audit entries, oldest first.
+	PendingAudits(ctx context.Context, limit int) ([]PendingAudit, error)
+	// AuditDelivered forgets regrade id's delivered entry.
+	AuditDelivered(ctx context.Context, id int64) error
+}
+
+// PendingAudit is a regrade's audit entry not yet confirmed by the audit log.
+type PendingAudit struct {
+	RegradeID int64
+	Entry     AuditEntry
 }
 
 // AuditEntry is a staff action for the shared audit log (org's, GET /v1/audit-logs), where

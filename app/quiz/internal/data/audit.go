@@ -12,7 +12,7 @@ import (
 
 // auditTimeout bounds one delivery to org's audit log, retries included; it runs after the
 // change committed and outlives a caller that hung up.
-const auditTimeout = 15 * time.Second
+const auditTimeout = 5 * time.Second
 
 type auditLog struct {
 	client audit.Appender

@@ -476,3 +476,38 @@ func (q *recordingQueue) Enqueue(_ context.Context, t *asynq.Task, _ ...asynq.Op
 	q.tasks = append(q.tasks, t)
 	return nil
 }
+
+// A regrade's audit entry round-trips through the database until it is delivered.
+func TestRegradePendingAudit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, driver, dsn string) {
+		ctx := context.Background()
+		d := open(t, driver, dsn)
+		repo := NewRegradeRepo(d)
+		var ids []int64
+		for i := range 2 {
+			l := &biz.RegradeLog{ExamID: 1, ActorID: 2, ActorName: "trainer", Reason: "答案更正", Checked: i, CreatedAt: time.Now()}
+			if err := repo.Add(ctx, l); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, l.ID)
+		}
+		entry := biz.AuditEntry{Key: fmt.Sprintf("quiz:regrade:%d", ids[1]), ActorID: 2, Action: "exam.regrade", TargetType: "exam",
+			TargetID: 1, OrgPath: "/1/", After: map[string]any{"changed": 1.0}}
+		if err := repo.SetAudit(ctx, ids[1], entry); err != nil {
+			t.Fatal(err)
+		}
+		pending := must[[]biz.PendingAudit](t)(repo.PendingAudits(ctx, 10))
+		if diff := cmp.Diff([]biz.PendingAudit{{RegradeID: ids[1], Entry: entry}}, pending); diff != "" {
+			t.Fatalf("pending (-want +got):\n%s", diff)
+		}
+		if err := repo.AuditDelivered(ctx, ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		if pending := must[[]biz.PendingAudit](t)(repo.PendingAudits(ctx, 10)); len(pending) != 0 {
+			t.Fatalf("pending after delivery = %v", pending)
+		}
+		if err := repo.SetAudit(ctx, 999, entry); !errors.Is(err, biz.ErrNotFound) {
+			t.Fatalf("SetAudit on a missing regrade: %v", err)
+		}
+	})
+}

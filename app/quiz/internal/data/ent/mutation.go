@@ -8795,6 +8795,7 @@ type RegradeMutation struct {
 	changed       *int
 	addchanged    *int
 	created_at    *time.Time
+	pending_audit **biz.AuditEntry
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Regrade, error)
@@ -9237,6 +9238,55 @@ func (m *RegradeMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetPendingAudit sets the "pending_audit" field.
+func (m *RegradeMutation) SetPendingAudit(be *biz.AuditEntry) {
+	m.pending_audit = &be
+}
+
+// PendingAudit returns the value of the "pending_audit" field in the mutation.
+func (m *RegradeMutation) PendingAudit() (r *biz.AuditEntry, exists bool) {
+	v := m.pending_audit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPendingAudit returns the old "pending_audit" field's value of the Regrade entity.
+// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegradeMutation) OldPendingAudit(ctx context.Context) (v *biz.AuditEntry, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPendingAudit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPendingAudit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPendingAudit: %w", err)
+	}
+	return oldValue.PendingAudit, nil
+}
+
+// ClearPendingAudit clears the value of the "pending_audit" field.
+func (m *RegradeMutation) ClearPendingAudit() {
+	m.pending_audit = nil
+	m.clearedFields[regrade.FieldPendingAudit] = struct{}{}
+}
+
+// PendingAuditCleared returns if the "pending_audit" field was cleared in this mutation.
+func (m *RegradeMutation) PendingAuditCleared() bool {
+	_, ok := m.clearedFields[regrade.FieldPendingAudit]
+	return ok
+}
+
+// ResetPendingAudit resets all changes to the "pending_audit" field.
+func (m *RegradeMutation) ResetPendingAudit() {
+	m.pending_audit = nil
+	delete(m.clearedFields, regrade.FieldPendingAudit)
+}
+
 // Where appends a list predicates to the RegradeMutation builder.
 func (m *RegradeMutation) Where(ps ...predicate.Regrade) {
 	m.predicates = append(m.predicates, ps...)
@@ -9271,7 +9321,7 @@ func (m *RegradeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegradeMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.exam_id != nil {
 		fields = append(fields, regrade.FieldExamID)
 	}
@@ -9292,6 +9342,9 @@ func (m *RegradeMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, regrade.FieldCreatedAt)
+	}
+	if m.pending_audit != nil {
+		fields = append(fields, regrade.FieldPendingAudit)
 	}
 	return fields
 }
@@ -9315,6 +9368,8 @@ func (m *RegradeMutation) Field(name string) (ent.Value, bool) {
 		return m.Changed()
 	case regrade.FieldCreatedAt:
 		return m.CreatedAt()
+	case regrade.FieldPendingAudit:
+		return m.PendingAudit()
 	}
 	return nil, false
 }
@@ -9338,6 +9393,8 @@ func (m *RegradeMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldChanged(ctx)
 	case regrade.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case regrade.FieldPendingAudit:
+		return m.OldPendingAudit(ctx)
 	}
 	return nil, fmt.Errorf("unknown Regrade field %s", name)
 }
@@ -9395,6 +9452,13 @@ func (m *RegradeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
+		return nil
+	case regrade.FieldPendingAudit:
+		v, ok := value.(*biz.AuditEntry)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPendingAudit(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Regrade field %s", name)
@@ -9476,7 +9540,11 @@ func (m *RegradeMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *RegradeMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(regrade.FieldPendingAudit) {
+		fields = append(fields, regrade.FieldPendingAudit)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -9489,6 +9557,11 @@ func (m *RegradeMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *RegradeMutation) ClearField(name string) error {
+	switch name {
+	case regrade.FieldPendingAudit:
+		m.ClearPendingAudit()
+		return nil
+	}
 	return fmt.Errorf("unknown Regrade nullable field %s", name)
 }
 
@@ -9516,6 +9589,9 @@ func (m *RegradeMutation) ResetField(name string) error {
 		return nil
 	case regrade.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case regrade.FieldPendingAudit:
+		m.ResetPendingAudit()
 		return nil
 	}
 	return fmt.Errorf("unknown Regrade field %s", name)

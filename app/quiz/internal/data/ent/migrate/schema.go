@@ -299,6 +299,7 @@ var (
 		{Name: "checked", Type: field.TypeInt},
 		{Name: "changed", Type: field.TypeInt},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "pending_audit", Type: field.TypeJSON, Nullable: true},
 	}
 	// RegradesTable holds the schema information for the "regrades" table.
 	RegradesTable = &schema.Table{

@@ -202,6 +202,10 @@ func (Regrade) Fields() []ent.Field {
 		field.Int("checked"),
 		field.Int("changed"),
 		field.Time("created_at").Default(time.Now).Immutable(),
+		// pending_audit is the regrade's entry for the shared audit log (JSON of biz.AuditEntry)
+		// until the log confirms it; the reconciler re-sends what is left.
+		// (Regrades are rare: finding the pending ones needs no index.)
+		field.JSON("pending_audit", &biz.AuditEntry{}).Optional(),
 	}
 }
 
