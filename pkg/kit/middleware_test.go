@@ -41,7 +41,7 @@ func TestPanicIsCountedAndLogged(t *testing.T) {
 	metrics := obs.NewMetrics()
 	const op = "/test.v1.Test/Boom"
 	mw, err := kit.Middleware(kit.Options{
-		Verifier: auth.NewVerifier(clock.Real{}, auth.NewSigner(key, clock.Real{}).PublicKey()),
+		Verifier:         auth.NewVerifier(clock.Real{}, auth.NewSigner(key, clock.Real{}).PublicKey()),
 		PublicOperations: []string{op}, Logger: obs.NewLogger(&logs, "test"), Metrics: metrics,
 	})
 	if err != nil {
