@@ -22,7 +22,7 @@ import (
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/org"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/blob/miniotest"
 	"github.com/vanguard/vanguard/pkg/clock"
@@ -110,8 +110,8 @@ func TestDistributedCourseOnMinIO(t *testing.T) {
 	clk := clock.Real{}
 
 	// org service
-	key, _ := auth.GenerateKey()
-	keyPEM, _ := auth.MarshalPrivateKeyPEM(key)
+	key, _ := authn.GenerateKey()
+	keyPEM, _ := authn.MarshalPrivateKeyPEM(key)
 	om, err := org.New(org.Config{DatabaseDriver: "postgres", DatabaseDSN: testdb.Postgres(t), SigningKeyPEM: keyPEM,
 		IDKey: bytes.Repeat([]byte{3}, 32), Argon2: secret.Argon2Params{MemoryKiB: 256, Iterations: 1, Parallelism: 1}}, logger, clk)
 	if err != nil {
@@ -125,7 +125,7 @@ func TestDistributedCourseOnMinIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	ohs, ogs, err := kit.NewServers(kit.Options{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0",
-		Verifier: auth.NewVerifier(clk, om.Signer().PublicKey()), PublicOperations: om.PublicOperations(),
+		Verifier: authn.NewVerifier(clk, om.Signer().PublicKey()), PublicOperations: om.PublicOperations(),
 		Logger: logger, Metrics: obs.NewMetrics()})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestDistributedCourseOnMinIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tasks.Close()
-	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(grpcURL.Host), kgrpc.WithMiddleware(auth.Forward()))
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(grpcURL.Host), kgrpc.WithMiddleware(authn.Forward()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestDistributedCourseOnMinIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	chs, _, err := kit.NewServers(kit.Options{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0",
-		Verifier: auth.NewVerifier(clk, tokenKey), Logger: logger, Metrics: obs.NewMetrics()})
+		Verifier: authn.NewVerifier(clk, tokenKey), Logger: logger, Metrics: obs.NewMetrics()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/vanguard/vanguard/app/org"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -36,11 +36,11 @@ type env struct {
 
 func newEnv(t *testing.T, driver, dsn string) *env {
 	t.Helper()
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pemBytes, _ := auth.MarshalPrivateKeyPEM(key)
+	pemBytes, _ := authn.MarshalPrivateKeyPEM(key)
 	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	logger := log.NewFilter(obs.NewLogger(io.Discard, "org-test"))
 	if os.Getenv("VANGUARD_TEST_LOG") != "" {
@@ -64,7 +64,7 @@ func newEnv(t *testing.T, driver, dsn string) *env {
 	}
 	hs, _, err := kit.NewServers(kit.Options{
 		HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0",
-		Verifier:         auth.NewVerifier(clk, m.Signer().PublicKey()),
+		Verifier:         authn.NewVerifier(clk, m.Signer().PublicKey()),
 		PublicOperations: m.PublicOperations(), Logger: logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
 	})
 	if err != nil {

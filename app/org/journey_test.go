@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // tree is the org tree most journeys start from:
@@ -191,8 +192,8 @@ func TestTokenAttacks(t *testing.T) {
 		e.expect(e.do("GET", "/v1/me", m1.access, nil), 200)
 
 		// Signed with another key (a forged token with admin claims).
-		other, _ := auth.GenerateKey()
-		forged, _, err := auth.NewSigner(other, e.clock).Sign(&auth.Principal{UserID: 1, Username: "admin", Roles: []string{"admin"}, OrgID: 1, OrgPath: "/1/"})
+		other, _ := authn.GenerateKey()
+		forged, _, err := authn.NewSigner(other, e.clock).Sign(&auth.Principal{UserID: 1, Username: "admin", Roles: []string{"admin"}, OrgID: 1, OrgPath: "/1/"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,11 +245,11 @@ func TestTokenAttacks(t *testing.T) {
 
 		// The public key endpoint serves the key that verifies tokens.
 		pk := e.expect(e.do("GET", "/v1/auth/public-key", "", nil), 200)
-		pub, err := auth.ParsePublicKeyPEM([]byte(pk.str("publicKeyPem")))
+		pub, err := authn.ParsePublicKeyPEM([]byte(pk.str("publicKeyPem")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := auth.NewVerifier(e.clock, pub)
+		v := authn.NewVerifier(e.clock, pub)
 		if p, err := v.Verify(rotated.access); err != nil || p.Username != "m1" || p.OrgID == 0 {
 			t.Fatalf("published key does not verify a fresh token: %v %+v", err, p)
 		}

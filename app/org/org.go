@@ -17,7 +17,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data"
 	"github.com/vanguard/vanguard/app/org/internal/server"
 	"github.com/vanguard/vanguard/app/org/internal/service"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/secret"
@@ -40,7 +40,7 @@ type Config struct {
 	// Argon2 sets password hashing cost; zero means secret.DefaultArgon2.
 	Argon2 secret.Argon2Params `json:"argon2"`
 	// ServiceKey (32 bytes) derives each service's secret for service credentials
-	// (auth.ServiceSecret); without it org issues no service tokens.
+	// (authn.ServiceSecret); without it org issues no service tokens.
 	ServiceKey []byte `json:"-"`
 }
 
@@ -67,7 +67,7 @@ type Module struct {
 	services *server.Services
 	accounts *biz.AccountUsecase
 	sessions *biz.AuthUsecase
-	signer   *auth.Signer
+	signer   *authn.Signer
 	log      *log.Helper
 }
 
@@ -76,7 +76,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	key, err := auth.ParsePrivateKeyPEM(cfg.SigningKeyPEM)
+	key, err := authn.ParsePrivateKeyPEM(cfg.SigningKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("org: %w", err)
 	}
@@ -103,7 +103,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		params = secret.DefaultArgon2
 	}
 	hasher := secret.Argon2{P: params}
-	signer := auth.NewSigner(key, clk)
+	signer := authn.NewSigner(key, clk)
 	orgs, accounts := data.NewOrgRepo(d), data.NewAccountRepo(d)
 	tokens := data.NewTokenRepo(d)
 	auditor := biz.NewAuditor(data.NewAuditRepo(d), orgs, clk)
@@ -168,7 +168,7 @@ func (m *Module) PublicOperations() []string { return service.PublicOperations }
 func (m *Module) ServiceOperations() []string { return service.ServiceOperations }
 
 // Signer returns the token signer (its public key verifies tokens in every service).
-func (m *Module) Signer() *auth.Signer { return m.signer }
+func (m *Module) Signer() *authn.Signer { return m.signer }
 
 // RegisterHTTP mounts the org API on srv.
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.services, v1.OpenAPI) }

@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vanguard/vanguard/app/org/internal/biz"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/revoke"
@@ -43,7 +43,7 @@ func (m *Module) RepublishRevocations(ctx context.Context) error {
 // publishes through rdb (and republishes its recent revocations now, since an embedded Redis
 // starts empty), and verifier refuses revoked tokens, listening through rdb. It returns the
 // servers the process must run: the subscriber and the periodic republisher.
-func (m *Module) ServeRevocations(ctx context.Context, rdb redis.UniversalClient, verifier *auth.Verifier, clk clock.Clock, logger log.Logger) []transport.Server {
+func (m *Module) ServeRevocations(ctx context.Context, rdb redis.UniversalClient, verifier *authn.Verifier, clk clock.Clock, logger log.Logger) []transport.Server {
 	opts := revoke.Options{Clock: clk, Logger: logger}
 	m.SetRevocationPublisher(revoke.NewBroadcaster(rdb, opts))
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)

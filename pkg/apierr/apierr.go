@@ -6,6 +6,7 @@
 //     through unchanged;
 //   - a bizerr.FieldError is 400 INVALID_ARGUMENT with metadata "field";
 //   - a bizerr.PermissionError is 403 PERMISSION_DENIED with its user-facing message;
+//   - bizerr.ErrUnauthenticated is 401 UNAUTHENTICATED;
 //   - a cancelled or timed-out request is 503 UNAVAILABLE (the work was not done; retry);
 //   - anything else is 500 INTERNAL whose message reveals nothing; the cause stays attached for
 //     the server log (pkg/obs) and is never sent (pkg/httpx hides 5xx messages too).
@@ -38,6 +39,15 @@ const (
 	// done (503); the client may retry.
 	ReasonUnavailable = "UNAVAILABLE"
 )
+
+// ReasonUnauthenticated is a request without a valid caller (401); the same reason as
+// pkg/authn's.
+const ReasonUnauthenticated = "UNAUTHENTICATED"
+
+// Unauthenticated is the 401 answered when no valid caller is signed in.
+func Unauthenticated() *kerrors.Error {
+	return kerrors.Unauthorized(ReasonUnauthenticated, "未登录或登录凭证无效")
+}
 
 // Rule turns one kind of domain error into an API error, or returns nil when err is not of its
 // kind. Build rules with Is and As.
@@ -98,6 +108,9 @@ func (t *Translator) Translate(err error) error {
 	}
 	if pe, ok := errors.AsType[*bizerr.PermissionError](err); ok {
 		return kerrors.Forbidden(ReasonPermissionDenied, pe.Msg)
+	}
+	if errors.Is(err, bizerr.ErrUnauthenticated) {
+		return Unauthenticated()
 	}
 	for _, rule := range t.rules {
 		if ke := rule(err); ke != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vanguard/vanguard/pkg/apierr"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/bizerr"
 	"github.com/vanguard/vanguard/pkg/validate"
 )
@@ -45,7 +45,7 @@ func TestTranslate(t *testing.T) {
 		Message  string
 		Metadata map[string]string
 	}
-	denied := auth.ErrForbidden("不能这样做")
+	denied := authn.ErrForbidden("不能这样做")
 	tests := []struct {
 		name string
 		err  error
@@ -59,8 +59,8 @@ func TestTranslate(t *testing.T) {
 			want{403, "PERMISSION_DENIED", "只能管理本组织", nil}},
 		{"kratos error passes through", fmt.Errorf("x: %w", denied),
 			want{403, "PERMISSION_DENIED", "不能这样做", nil}},
-		{"auth 401 passes through", auth.ErrUnauthenticated(),
-			want{401, auth.ReasonUnauthenticated, "未登录或登录凭证无效", nil}},
+		{"auth 401 passes through", authn.ErrUnauthenticated(),
+			want{401, authn.ReasonUnauthenticated, "未登录或登录凭证无效", nil}},
 		{"service sentinel", fmt.Errorf("repo.Get: %w", errGone), want{404, "GONE", "不存在", nil}},
 		{"service type", fmt.Errorf("x: %w", &quotaError{Left: 2}), want{429, "QUOTA", "还剩 2 次", nil}},
 		{"shared rule before the service's", errors.Join(errBusy, bizerr.Invalid("a", "b")),
@@ -104,7 +104,7 @@ func TestSharedReasonsMatchTheirPackages(t *testing.T) {
 	if apierr.ReasonInvalidArgument != validate.Reason {
 		t.Errorf("ReasonInvalidArgument %q != validate.Reason %q", apierr.ReasonInvalidArgument, validate.Reason)
 	}
-	if apierr.ReasonPermissionDenied != auth.ReasonPermissionDenied {
-		t.Errorf("ReasonPermissionDenied %q != auth.ReasonPermissionDenied %q", apierr.ReasonPermissionDenied, auth.ReasonPermissionDenied)
+	if apierr.ReasonPermissionDenied != authn.ReasonPermissionDenied {
+		t.Errorf("ReasonPermissionDenied %q != authn.ReasonPermissionDenied %q", apierr.ReasonPermissionDenied, authn.ReasonPermissionDenied)
 	}
 }

@@ -1,5 +1,7 @@
-// Package auth verifies access tokens, carries the signed-in principal through the context and
-// decides whether a principal may act on a resource that belongs to an organisation.
+// Package auth carries the signed-in principal through the context and decides whether a
+// principal may act on a resource that belongs to an organisation. It depends on the standard
+// library only and returns the shared domain errors of pkg/bizerr, so biz packages use it
+// freely; verifying tokens and the Kratos middleware live in pkg/authn.
 //
 // Every service uses the same rules: admins act everywhere; staff act on their own org subtree;
 // trainers and members follow per-service rules built from the same helpers.
@@ -7,10 +9,35 @@ package auth
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/vanguard/vanguard/pkg/bizerr"
 )
+
+// AccessTTL is how long an access token is valid.
+const AccessTTL = 15 * time.Minute
+
+// RevocationTTL is how long a revocation must be remembered: after it, every access token it
+// covers has expired (access lifetime plus the verifiers' leeway, with a margin for clock skew).
+const RevocationTTL = AccessTTL + time.Minute
+
+// Revocation says that the access tokens of UserID signed with a session version below Version
+// are invalid. At is when org recorded it (by org's clock). See pkg/authn for how every
+// process applies it.
+type Revocation struct {
+	UserID  int64     `json:"uid"`
+	Version int64     `json:"ver"`
+	At      time.Time `json:"at"`
+}
+
+var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]{1,31}$`)
+
+// ValidServiceName reports whether name can name a service ("quiz", "studyhour" …).
+func ValidServiceName(name string) bool { return serviceName.MatchString(name) }
 
 // Role names as they appear in tokens.
 const (
@@ -113,4 +140,26 @@ func NewContext(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
+}
+
+// Require returns the principal in ctx, or bizerr.ErrUnauthenticated if there is none.
+func Require(ctx context.Context) (*Principal, error) {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return nil, bizerr.ErrUnauthenticated
+	}
+	return p, nil
+}
+
+// RequireService returns the calling service's name, or a denial for a user (service operations
+// are behind the auth middleware, so a caller without a token never gets here).
+func RequireService(ctx context.Context) (string, error) {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return "", bizerr.ErrUnauthenticated
+	}
+	if !p.IsService() {
+		return "", bizerr.Deny("仅限服务调用")
+	}
+	return p.Service, nil
 }

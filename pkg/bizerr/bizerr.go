@@ -1,9 +1,12 @@
 // Package bizerr holds the domain errors every service's biz layer shares: bad input naming the
-// field, and a denial with a user-facing message. Each service's service layer maps them to its
+// field, a denial with a user-facing message, and a missing caller. Each service's service layer maps them to its
 // own API error reasons.
 package bizerr
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // FieldError is bad input: Field names the request field, Reason says what is wrong (Chinese,
 // user-facing).
@@ -26,3 +29,7 @@ func (e *PermissionError) Error() string { return "permission denied: " + e.Msg 
 
 // Deny returns a PermissionError.
 func Deny(msg string) error { return &PermissionError{Msg: msg} }
+
+// ErrUnauthenticated is a request without a valid signed-in caller (401): no principal, or an
+// account that no longer exists.
+var ErrUnauthenticated = errors.New("unauthenticated")

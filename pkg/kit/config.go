@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // LoadConfig reads a YAML config file into out (JSON field tags). Every ${NAME:default} in the
@@ -46,12 +46,12 @@ func TokenKey(ctx context.Context, pemFile string, client orgv1.AuthClient) (ed2
 		if err != nil {
 			return nil, fmt.Errorf("token public key: %w", err)
 		}
-		return auth.ParsePublicKeyPEM(data)
+		return authn.ParsePublicKeyPEM(data)
 	}
 	for {
 		pk, err := client.GetPublicKey(ctx, &emptypb.Empty{})
 		if err == nil {
-			return auth.ParsePublicKeyPEM([]byte(pk.PublicKeyPem))
+			return authn.ParsePublicKeyPEM([]byte(pk.PublicKeyPem))
 		}
 		select {
 		case <-ctx.Done():

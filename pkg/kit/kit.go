@@ -14,7 +14,7 @@ import (
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/httpx"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/validate"
@@ -30,7 +30,7 @@ type Options struct {
 	// GRPCListener, when set, is served instead of listening on GRPCAddr (standalone binds it
 	// early: its services dial it while they are built).
 	GRPCListener net.Listener
-	Verifier     *auth.Verifier
+	Verifier     *authn.Verifier
 	// PublicOperations need no access token (login, refresh …).
 	PublicOperations []string
 	// ServiceOperations accept only service credentials (event acknowledgements …).
@@ -61,7 +61,7 @@ func Middleware(o Options) ([]middleware.Middleware, error) {
 		obs.AccessLog(o.Logger),
 		// Inside metrics and the access log, so a panic is counted and logged as the 500 it becomes.
 		obs.Recovery(o.Logger),
-		auth.ServerRules(o.Verifier, o.Logger, auth.Rules{Public: o.PublicOperations, Service: o.ServiceOperations}),
+		authn.ServerRules(o.Verifier, o.Logger, authn.Rules{Public: o.PublicOperations, Service: o.ServiceOperations}),
 		val,
 	}, nil
 }

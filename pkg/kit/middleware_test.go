@@ -11,7 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
 
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -36,12 +36,12 @@ func (t serverTransport) ReplyHeader() transport.Header   { return header{} }
 // A handler that panics answers 500, and the shared chain still counts and logs the request (the
 // recovery sits inside metrics and the access log), without the request message.
 func TestPanicIsCountedAndLogged(t *testing.T) {
-	key, _ := auth.GenerateKey()
+	key, _ := authn.GenerateKey()
 	var logs bytes.Buffer
 	metrics := obs.NewMetrics()
 	const op = "/test.v1.Test/Boom"
 	mw, err := kit.Middleware(kit.Options{
-		Verifier:         auth.NewVerifier(clock.Real{}, auth.NewSigner(key, clock.Real{}).PublicKey()),
+		Verifier:         authn.NewVerifier(clock.Real{}, authn.NewSigner(key, clock.Real{}).PublicKey()),
 		PublicOperations: []string{op}, Logger: obs.NewLogger(&logs, "test"), Metrics: metrics,
 	})
 	if err != nil {

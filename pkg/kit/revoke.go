@@ -6,7 +6,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hibiken/asynq"
 
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/revoke"
 )
@@ -15,7 +15,7 @@ import (
 // (password reset, disabled account, role change …), heard through the Redis of the task
 // queues. It returns the subscriber — a transport server the process must run, one per
 // process — and a function that releases its Redis client after the subscriber stopped.
-func ListenRevocations(ctx context.Context, redisOpt asynq.RedisConnOpt, verifier *auth.Verifier, clk clock.Clock, logger log.Logger) (*revoke.Subscriber, func() error, error) {
+func ListenRevocations(ctx context.Context, redisOpt asynq.RedisConnOpt, verifier *authn.Verifier, clk clock.Clock, logger log.Logger) (*revoke.Subscriber, func() error, error) {
 	rdb, err := revoke.Client(redisOpt)
 	if err != nil {
 		return nil, nil, err

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -33,7 +33,7 @@ type ServiceSpec struct {
 
 // DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
 func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
-	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(auth.Forward()))
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(authn.Forward()))
 	if err != nil {
 		return nil, fmt.Errorf("dial org service %s: %w", endpoint, err)
 	}
@@ -53,7 +53,7 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		if err != nil {
 			return err
 		}
-		verifier := auth.NewVerifier(clock.Real{}, key)
+		verifier := authn.NewVerifier(clock.Real{}, key)
 		revocations, closeRevocations, err := ListenRevocations(ctx, spec.Redis, verifier, clock.Real{}, logger)
 		if err != nil {
 			return err

@@ -9,15 +9,15 @@ import (
 	"google.golang.org/grpc"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // ServiceTokens returns a token source that obtains service credentials for service name from
 // org's IssueServiceToken (over org's gRPC API, with the service's secret) and renews them
 // before they expire. Set the source's Now when the verifiers run on another clock than the
 // wall clock (the standalone process under a test clock).
-func ServiceTokens(orgAuth orgv1.AuthClient, name, secret string) *auth.ServiceTokenSource {
-	src := &auth.ServiceTokenSource{}
+func ServiceTokens(orgAuth orgv1.AuthClient, name, secret string) *authn.ServiceTokenSource {
+	src := &authn.ServiceTokenSource{}
 	src.Issue = func(ctx context.Context) (string, time.Time, error) {
 		rep, err := orgAuth.IssueServiceToken(ctx, &orgv1.IssueServiceTokenRequest{Service: name, Secret: secret})
 		if err != nil {
@@ -34,8 +34,8 @@ func ServiceTokens(orgAuth orgv1.AuthClient, name, secret string) *auth.ServiceT
 
 // DialAsService connects to a service's gRPC API (endpoint host:port) calling as the service
 // whose tokens src hands out: for work without a user, such as acknowledging events.
-func DialAsService(ctx context.Context, endpoint string, src *auth.ServiceTokenSource) (*grpc.ClientConn, error) {
-	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(auth.ServiceCredentials(src)))
+func DialAsService(ctx context.Context, endpoint string, src *authn.ServiceTokenSource) (*grpc.ClientConn, error) {
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(authn.ServiceCredentials(src)))
 	if err != nil {
 		return nil, fmt.Errorf("dial %s as a service: %w", endpoint, err)
 	}

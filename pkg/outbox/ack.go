@@ -6,7 +6,9 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	eventsv1 "github.com/vanguard/vanguard/api/events/v1"
+	"github.com/vanguard/vanguard/pkg/apierr"
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // maxAck bounds one acknowledgement.
@@ -21,10 +23,10 @@ type AckService struct{ Outbox *Outbox }
 func (s AckService) AckEvents(ctx context.Context, req *eventsv1.AckEventsRequest) (*eventsv1.AckEventsReply, error) {
 	svc, err := auth.RequireService(ctx)
 	if err != nil {
-		return nil, err
+		return nil, apierr.New().Translate(err)
 	}
 	if req.GetSubscriber() != svc {
-		return nil, auth.ErrForbidden("只能确认本服务的事件")
+		return nil, authn.ErrForbidden("只能确认本服务的事件")
 	}
 	if n := len(req.GetEventIds()); n == 0 || n > maxAck {
 		return nil, kerrors.BadRequest("INVALID_ARGUMENT", "event_ids: 需要 1 到 1000 个事件编号").WithMetadata(map[string]string{"field": "event_ids"})

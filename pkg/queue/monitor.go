@@ -8,7 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
 
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/httpx"
 )
 
@@ -30,7 +30,7 @@ const TokenCookie = "vanguard_token"
 //
 // The returned handler also implements io.Closer, releasing its Redis connections. If opt is
 // not a RedisConnOpt asynq supports, admins get a 500 error instead of the monitor.
-func MonitorHandler(opt asynq.RedisConnOpt, rootPath string, v *auth.Verifier) http.Handler {
+func MonitorHandler(opt asynq.RedisConnOpt, rootPath string, v *authn.Verifier) http.Handler {
 	root := strings.TrimRight(rootPath, "/")
 	if root != "" && !strings.HasPrefix(root, "/") {
 		root = "/" + root
@@ -50,7 +50,7 @@ func MonitorHandler(opt asynq.RedisConnOpt, rootPath string, v *auth.Verifier) h
 }
 
 type monitor struct {
-	verifier *auth.Verifier
+	verifier *authn.Verifier
 	csrf     *http.CrossOriginProtection
 	next     http.Handler
 	closer   func() error
@@ -74,18 +74,18 @@ func (m *monitor) authorize(r *http.Request) error {
 		}
 	}
 	if token == "" || m.verifier == nil {
-		return auth.ErrUnauthenticated()
+		return authn.ErrUnauthenticated()
 	}
 	p, err := m.verifier.Verify(token)
 	if err != nil {
 		return err
 	}
 	if !p.IsAdmin() {
-		return auth.ErrForbidden("只有管理员可以查看任务队列")
+		return authn.ErrForbidden("只有管理员可以查看任务队列")
 	}
 	if fromCookie {
 		if err := m.csrf.Check(r); err != nil {
-			return auth.ErrForbidden("跨站请求被拒绝")
+			return authn.ErrForbidden("跨站请求被拒绝")
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestMonitorGuardStopsDeniedRequests(t *testing.T) {
 	t0 := time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC)
 	key := ed25519.NewKeyFromSeed([]byte("vanguard-queue-monitor-spy-seed!"))
-	signer := auth.NewSigner(key, clock.NewFake(t0))
+	signer := authn.NewSigner(key, clock.NewFake(t0))
 	sign := func(roles ...string) string {
 		tok, _, err := signer.Sign(&auth.Principal{UserID: 1, Roles: roles, OrgPath: "/1/"})
 		if err != nil {
@@ -26,7 +27,7 @@ func TestMonitorGuardStopsDeniedRequests(t *testing.T) {
 	}
 	var reached int
 	m := &monitor{
-		verifier: auth.NewVerifier(clock.NewFake(t0), signer.PublicKey()),
+		verifier: authn.NewVerifier(clock.NewFake(t0), signer.PublicKey()),
 		csrf:     http.NewCrossOriginProtection(),
 		next:     http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached++ }),
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
@@ -28,7 +29,7 @@ var (
 
 func monSign(t *testing.T, key ed25519.PrivateKey, at time.Time, roles ...string) string {
 	t.Helper()
-	tok, _, err := auth.NewSigner(key, clock.NewFake(at)).Sign(&auth.Principal{
+	tok, _, err := authn.NewSigner(key, clock.NewFake(at)).Sign(&auth.Principal{
 		UserID: 7, Username: "u7", Roles: roles, OrgID: 1, OrgPath: "/1/",
 	})
 	if err != nil {
@@ -43,7 +44,7 @@ func TestMonitorHandlerAdminsOnly(t *testing.T) {
 		enqueue(t, newClient(t, opt), "media:probe", 1)
 
 		clk := clock.NewFake(monT0)
-		v := auth.NewVerifier(clk, monKey.Public().(ed25519.PublicKey))
+		v := authn.NewVerifier(clk, monKey.Public().(ed25519.PublicKey))
 		h := queue.MonitorHandler(opt, monitorRoot, v)
 		t.Cleanup(func() {
 			if c, ok := h.(io.Closer); !ok {
@@ -71,19 +72,19 @@ func TestMonitorHandlerAdminsOnly(t *testing.T) {
 			wantReason string // for denials
 			wantBody   string // substring of a successful body
 		}{
-			{"no token", request{method: "GET", path: "/api/queues"}, 401, auth.ReasonUnauthenticated, ""},
-			{"no token, UI page", request{method: "GET", path: "/"}, 401, auth.ReasonUnauthenticated, ""},
-			{"no token, mutating API", request{method: "DELETE", path: "/api/queues/" + testQueue}, 401, auth.ReasonUnauthenticated, ""},
-			{"garbage token", request{method: "GET", path: "/api/queues", bearer: "garbage"}, 401, auth.ReasonUnauthenticated, ""},
-			{"forged admin token", request{method: "GET", path: "/api/queues", bearer: forged}, 401, auth.ReasonUnauthenticated, ""},
-			{"forged admin cookie", request{method: "GET", path: "/api/queues", cookie: forged}, 401, auth.ReasonUnauthenticated, ""},
-			{"expired admin token", request{method: "GET", path: "/api/queues", bearer: expired}, 401, auth.ReasonTokenExpired, ""},
-			{"member token", request{method: "GET", path: "/api/queues", bearer: member}, 403, auth.ReasonPermissionDenied, ""},
-			{"member cookie", request{method: "GET", path: "/", cookie: member}, 403, auth.ReasonPermissionDenied, ""},
+			{"no token", request{method: "GET", path: "/api/queues"}, 401, authn.ReasonUnauthenticated, ""},
+			{"no token, UI page", request{method: "GET", path: "/"}, 401, authn.ReasonUnauthenticated, ""},
+			{"no token, mutating API", request{method: "DELETE", path: "/api/queues/" + testQueue}, 401, authn.ReasonUnauthenticated, ""},
+			{"garbage token", request{method: "GET", path: "/api/queues", bearer: "garbage"}, 401, authn.ReasonUnauthenticated, ""},
+			{"forged admin token", request{method: "GET", path: "/api/queues", bearer: forged}, 401, authn.ReasonUnauthenticated, ""},
+			{"forged admin cookie", request{method: "GET", path: "/api/queues", cookie: forged}, 401, authn.ReasonUnauthenticated, ""},
+			{"expired admin token", request{method: "GET", path: "/api/queues", bearer: expired}, 401, authn.ReasonTokenExpired, ""},
+			{"member token", request{method: "GET", path: "/api/queues", bearer: member}, 403, authn.ReasonPermissionDenied, ""},
+			{"member cookie", request{method: "GET", path: "/", cookie: member}, 403, authn.ReasonPermissionDenied, ""},
 			{"admin token", request{method: "GET", path: "/api/queues", bearer: admin}, 200, "", `"queue":"` + testQueue + `"`},
 			{"admin cookie", request{method: "GET", path: "/api/queues", cookie: admin}, 200, "", `"queue":"` + testQueue + `"`},
 			{"admin cookie, UI page", request{method: "GET", path: "/", cookie: admin}, 200, "", "<html"},
-			{"admin cookie, cross-site pause", request{method: "POST", path: "/api/queues/" + testQueue + ":pause", cookie: admin, origin: "cross-site"}, 403, auth.ReasonPermissionDenied, ""},
+			{"admin cookie, cross-site pause", request{method: "POST", path: "/api/queues/" + testQueue + ":pause", cookie: admin, origin: "cross-site"}, 403, authn.ReasonPermissionDenied, ""},
 			{"admin cookie, same-origin pause", request{method: "POST", path: "/api/queues/" + testQueue + ":pause", cookie: admin, origin: "same-origin"}, 204, "", ""},
 			{"admin token, cross-site resume", request{method: "POST", path: "/api/queues/" + testQueue + ":resume", bearer: admin, origin: "cross-site"}, 204, "", ""},
 		}
@@ -146,7 +147,7 @@ func TestMonitorHandlerMisconfigured(t *testing.T) {
 		t.Errorf("nil verifier: status %d, want 401", w.Code)
 	}
 
-	v := auth.NewVerifier(clock.Real{}, monKey.Public().(ed25519.PublicKey))
+	v := authn.NewVerifier(clock.Real{}, monKey.Public().(ed25519.PublicKey))
 	w = httptest.NewRecorder()
 	queue.MonitorHandler(nil, monitorRoot, v).ServeHTTP(w, r)
 	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "asynqmon") {
@@ -158,7 +159,7 @@ func TestMonitorHandlerMisconfigured(t *testing.T) {
 // trailing one is normalised the way it is mounted.
 func TestMonitorHandlerRootPath(t *testing.T) {
 	mr := miniredis.RunT(t)
-	v := auth.NewVerifier(clock.NewFake(monT0), monKey.Public().(ed25519.PublicKey))
+	v := authn.NewVerifier(clock.NewFake(monT0), monKey.Public().(ed25519.PublicKey))
 	h := queue.MonitorHandler(asynq.RedisClientOpt{Addr: mr.Addr()}, "admin/queues/", v)
 	defer h.(io.Closer).Close()
 	r := httptest.NewRequest("GET", "/admin/queues/api/queues", nil)

@@ -9,7 +9,7 @@
 //     expires after auth.RevocationTTL, and PUBLISHes the revocation on the channel
 //     <ns>:revoked@<db>;
 //   - every process runs one Subscriber, which SUBSCRIBEs to the channel and feeds an
-//     auth.Revocations list that its Verifier consults on every request. After each
+//     authn.Revocations list that its Verifier consults on every request. After each
 //     (re)subscription it loads every key with SCAN, so a process that starts later, or that
 //     lost its connection and missed messages, catches up within seconds; it also reloads
 //     periodically.
@@ -37,6 +37,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -166,7 +167,7 @@ func (b *Broadcaster) key(rev auth.Revocation) string {
 // published one; it resubscribes and reloads after a lost connection. One per process.
 type Subscriber struct {
 	rdb       redis.UniversalClient
-	list      *auth.Revocations
+	list      *authn.Revocations
 	keyPrefix string
 	channel   string
 	o         Options
@@ -185,7 +186,7 @@ type Subscriber struct {
 var _ transport.Server = (*Subscriber)(nil)
 
 // NewSubscriber returns a subscriber that reads through rdb and fills list.
-func NewSubscriber(rdb redis.UniversalClient, list *auth.Revocations, o Options) *Subscriber {
+func NewSubscriber(rdb redis.UniversalClient, list *authn.Revocations, o Options) *Subscriber {
 	o = o.withDefaults()
 	prefix, channel := names(rdb, o.Namespace)
 	return &Subscriber{
@@ -197,7 +198,7 @@ func NewSubscriber(rdb redis.UniversalClient, list *auth.Revocations, o Options)
 }
 
 // List returns the revocation list the subscriber fills.
-func (s *Subscriber) List() *auth.Revocations { return s.list }
+func (s *Subscriber) List() *authn.Revocations { return s.list }
 
 // Subscribed reports whether the subscription is currently established.
 func (s *Subscriber) Subscribed() bool { return s.subscribed.Load() }
@@ -400,9 +401,9 @@ func (s *Subscriber) Stop(ctx context.Context) error {
 // on rdb fills. It loads the stored revocations once before returning, so the first requests
 // already see them (a failure is logged; Start keeps trying). The caller runs the subscriber
 // (as a Kratos server, or Start in a goroutine) and stops it.
-func Listen(ctx context.Context, rdb redis.UniversalClient, verifier *auth.Verifier, o Options) *Subscriber {
+func Listen(ctx context.Context, rdb redis.UniversalClient, verifier *authn.Verifier, o Options) *Subscriber {
 	o = o.withDefaults()
-	s := NewSubscriber(rdb, auth.NewRevocations(o.Clock), o)
+	s := NewSubscriber(rdb, authn.NewRevocations(o.Clock), o)
 	verifier.UseRevocations(s.list)
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

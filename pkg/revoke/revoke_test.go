@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/embedredis"
 	"github.com/vanguard/vanguard/pkg/revoke"
@@ -78,10 +79,10 @@ func unique(prefix string) string {
 // running subscriber.
 type process struct {
 	sub      *revoke.Subscriber
-	verifier *auth.Verifier
+	verifier *authn.Verifier
 }
 
-func startProcess(t *testing.T, b backend, ns string, signer *auth.Signer, o revoke.Options) *process {
+func startProcess(t *testing.T, b backend, ns string, signer *authn.Signer, o revoke.Options) *process {
 	t.Helper()
 	o.Namespace = ns
 	if o.PingInterval == 0 {
@@ -89,7 +90,7 @@ func startProcess(t *testing.T, b backend, ns string, signer *auth.Signer, o rev
 	}
 	o.RetryMin, o.RetryMax = 20*time.Millisecond, 200*time.Millisecond
 	o.Logger = log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelError))
-	v := auth.NewVerifier(clock.Real{}, signer.PublicKey())
+	v := authn.NewVerifier(clock.Real{}, signer.PublicKey())
 	sub := revoke.Listen(context.Background(), b.client(t, unique("revoke-test-")), v, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -121,16 +122,16 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	}
 }
 
-func newSigner(t *testing.T) *auth.Signer {
+func newSigner(t *testing.T) *authn.Signer {
 	t.Helper()
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.NewSigner(key, clock.Real{})
+	return authn.NewSigner(key, clock.Real{})
 }
 
-func sign(t *testing.T, s *auth.Signer, uid, version int64) string {
+func sign(t *testing.T, s *authn.Signer, uid, version int64) string {
 	t.Helper()
 	tok, _, err := s.Sign(&auth.Principal{UserID: uid, Username: "u", Roles: []string{auth.RoleMember}, OrgID: 1, OrgPath: "/1/", SessionVersion: version})
 	if err != nil {
@@ -139,9 +140,9 @@ func sign(t *testing.T, s *auth.Signer, uid, version int64) string {
 	return tok
 }
 
-func refused(v *auth.Verifier, tok string) bool {
+func refused(v *authn.Verifier, tok string) bool {
 	_, err := v.Verify(tok)
-	return kerrors.Reason(err) == auth.ReasonTokenRevoked
+	return kerrors.Reason(err) == authn.ReasonTokenRevoked
 }
 
 // TestPublishReachesEverySubscriber: a revocation published once reaches two processes within
@@ -196,7 +197,7 @@ func TestLateStarterLoadsStoredRevocations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := auth.NewVerifier(clock.Real{}, signer.PublicKey())
+		v := authn.NewVerifier(clock.Real{}, signer.PublicKey())
 		sub := revoke.Listen(context.Background(), b.client(t, "late"), v, revoke.Options{Namespace: ns})
 		if sub.List().Len() != 1 {
 			t.Fatalf("late starter knows %d users, want 1", sub.List().Len())
@@ -223,7 +224,7 @@ func TestReconnectHealsMissedRevocation(t *testing.T) {
 	b := realRedis(t)
 	ns, signer := unique("t"), newSigner(t)
 	name := unique("revoke-victim-")
-	v := auth.NewVerifier(clock.Real{}, signer.PublicKey())
+	v := authn.NewVerifier(clock.Real{}, signer.PublicKey())
 	victim := b.client(t, name)
 	sub := revoke.Listen(context.Background(), victim, v, revoke.Options{
 		Namespace: ns, Resync: time.Hour, PingInterval: 200 * time.Millisecond,
@@ -272,7 +273,7 @@ func TestRestartedServerHealsMissedRevocation(t *testing.T) {
 	}
 	t.Cleanup(mr.Close)
 	ns, signer := unique("t"), newSigner(t)
-	v := auth.NewVerifier(clock.Real{}, signer.PublicKey())
+	v := authn.NewVerifier(clock.Real{}, signer.PublicKey())
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
 	sub := revoke.Listen(context.Background(), rdb, v, revoke.Options{

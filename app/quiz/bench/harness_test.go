@@ -32,6 +32,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -107,7 +108,7 @@ type env struct {
 	ctx     context.Context
 	logger  log.Logger
 	redis   asynq.RedisClientOpt
-	signer  *auth.Signer
+	signer  *authn.Signer
 	orgConn *grpc.ClientConn
 	tasks   *queue.Client
 	quizDSN string
@@ -137,9 +138,9 @@ func newEnv(tb testing.TB) *env {
 	tb.Cleanup(e.http.CloseIdleConnections)
 
 	// org service
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	e.must(err)
-	keyPEM, err := auth.MarshalPrivateKeyPEM(key)
+	keyPEM, err := authn.MarshalPrivateKeyPEM(key)
 	e.must(err)
 	om, err := org.New(org.Config{DatabaseDriver: "postgres", DatabaseDSN: testdb.Postgres(tb), SigningKeyPEM: keyPEM,
 		IDKey: bytes.Repeat([]byte{7}, 32), Argon2: secret.Argon2Params{MemoryKiB: 256, Iterations: 1, Parallelism: 1}}, e.logger, clk)
@@ -150,7 +151,7 @@ func newEnv(tb testing.TB) *env {
 	e.must(err)
 	e.signer = om.Signer()
 	ohs, ogs, err := kit.NewServers(kit.Options{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0",
-		Verifier: auth.NewVerifier(clk, om.Signer().PublicKey()), PublicOperations: om.PublicOperations(),
+		Verifier: authn.NewVerifier(clk, om.Signer().PublicKey()), PublicOperations: om.PublicOperations(),
 		Logger: e.logger, Metrics: obs.NewMetrics()})
 	e.must(err)
 	om.RegisterHTTP(ohs)
@@ -176,7 +177,7 @@ func newEnv(tb testing.TB) *env {
 	tokenKey, err := kit.TokenKey(e.ctx, "", orgv1.NewAuthClient(e.orgConn))
 	e.must(err)
 	qhs, _, err := kit.NewServers(kit.Options{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0",
-		Verifier: auth.NewVerifier(clk, tokenKey), Logger: e.logger, Metrics: obs.NewMetrics(), Ready: e.api.Ready})
+		Verifier: authn.NewVerifier(clk, tokenKey), Logger: e.logger, Metrics: obs.NewMetrics(), Ready: e.api.Ready})
 	e.must(err)
 	e.api.RegisterHTTP(qhs)
 	quizHTTP := httptest.NewServer(qhs)

@@ -9,7 +9,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/pkg/audit"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // auditAs is org's Audit API over gRPC with token (if any) as the bearer token.
@@ -61,11 +61,11 @@ func TestServiceAppendsToAuditLog(t *testing.T) {
 	_, err = l.auditAs(w.staff).AppendAuditLogs(ctx, req)
 	wantCode(t, "append with a staff token", err, 403)
 	// A service token for the right service but signed with another key: 401.
-	otherKey, err := auth.GenerateKey()
+	otherKey, err := authn.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _, err := auth.NewSigner(otherKey, l.clock).SignService("growth")
+	forged, _, err := authn.NewSigner(otherKey, l.clock).SignService("growth")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hibiken/asynq"
 
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/revoke"
 )
@@ -18,7 +18,7 @@ import (
 // it ends through the queues' Redis (embedded or configured) and republishes its recent ones now
 // (an embedded Redis starts empty); one subscriber feeds the verifier that every service of the
 // process shares. They run from Build until Close, whichever servers the caller starts.
-func (p *Process) startRevocations(redisOpt asynq.RedisConnOpt, verifier *auth.Verifier, clk clock.Clock, logger log.Logger) error {
+func (p *Process) startRevocations(redisOpt asynq.RedisConnOpt, verifier *authn.Verifier, clk clock.Clock, logger log.Logger) error {
 	rdb, err := revoke.Client(redisOpt)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // Every API route of every service refuses a request without a valid token — walked from the
@@ -25,8 +26,8 @@ func TestEveryRouteRequiresAToken(t *testing.T) {
 	// /metrics wants the scrape token and, with none configured as here, does not exist.
 	rawPublic := regexp.MustCompile(`^/(healthz|readyz|openapi/|v1/import-templates/|v1/quiz/import-template|blob/|admin/queues)`)
 
-	other, _ := auth.GenerateKey()
-	forged, _, err := auth.NewSigner(other, l.clock).Sign(&auth.Principal{UserID: 1, Username: "admin", Roles: []string{"admin"}, OrgID: 1, OrgPath: "/1/"})
+	other, _ := authn.GenerateKey()
+	forged, _, err := authn.NewSigner(other, l.clock).Sign(&auth.Principal{UserID: 1, Username: "admin", Roles: []string{"admin"}, OrgID: 1, OrgPath: "/1/"})
 	if err != nil {
 		t.Fatal(err)
 	}

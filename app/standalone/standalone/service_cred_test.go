@@ -16,7 +16,7 @@ import (
 	eventsv1 "github.com/vanguard/vanguard/api/events/v1"
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // grpcConn dials the process's gRPC API sending token (if any) as the bearer token.
@@ -68,7 +68,7 @@ func TestServiceCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.GetExpiresIn() <= 0 || rep.GetExpiresIn() > int64(auth.ServiceTTL.Seconds()) {
+	if rep.GetExpiresIn() <= 0 || rep.GetExpiresIn() > int64(authn.ServiceTTL.Seconds()) {
 		t.Fatalf("expires_in = %d", rep.GetExpiresIn())
 	}
 	svcToken := rep.GetAccessToken()
@@ -107,18 +107,18 @@ func TestServiceCredentials(t *testing.T) {
 	}
 
 	// A forged service token (signed with another key) and an expired one are refused.
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _, err := auth.NewSigner(key, l.clock).SignService("search")
+	forged, _, err := authn.NewSigner(key, l.clock).SignService("search")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, quizForged, _ := l.grpcAs(forged)
 	_, err = quizForged.AckEvents(ctx, ack)
 	wantCode(t, "forged service token", err, 401)
-	l.clock.Advance(auth.ServiceTTL + time.Minute)
+	l.clock.Advance(authn.ServiceTTL + time.Minute)
 	_, err = quizAsSvc.AckEvents(ctx, ack)
 	wantCode(t, "expired service token", err, 401)
 

@@ -27,7 +27,7 @@ import (
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/dbx"
@@ -171,11 +171,11 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		dsn, err := dbx.PostgresDatabase(ctx, cfg.PostgresURL, prefix+"_"+svc)
 		return "postgres", dsn, err
 	}
-	signing, err := auth.LoadOrCreatePrivateKey(secrets("jwt_ed25519.pem"))
+	signing, err := authn.LoadOrCreatePrivateKey(secrets("jwt_ed25519.pem"))
 	if err != nil {
 		return nil, err
 	}
-	signingPEM, err := auth.MarshalPrivateKeyPEM(signing)
+	signingPEM, err := authn.MarshalPrivateKeyPEM(signing)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	p.closers = append(p.closers, func() error { _ = grpcLis.Close(); return nil })
 	p.grpcAddr = dialable(&url.URL{Host: grpcLis.Addr().String()})
-	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(auth.Forward())); err != nil {
+	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(authn.Forward())); err != nil {
 		return nil, err
 	}
 	p.closers = append(p.closers, p.orgConn.Close)
@@ -295,7 +295,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 
 	// servers
-	verifier := auth.NewVerifier(clk, p.Org.Signer().PublicKey())
+	verifier := authn.NewVerifier(clk, p.Org.Signer().PublicKey())
 	serverOpts := kit.Options{
 		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener, GRPCListener: grpcLis,
 		Verifier: verifier, PublicOperations: p.modules.PublicOperations(), ServiceOperations: p.modules.ServiceOperations(),
@@ -331,7 +331,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 
 // ServiceSecret is the secret of service name under this process's service key (what the
 // distributed mode gives each service through its configuration).
-func (p *Process) ServiceSecret(name string) string { return auth.ServiceSecret(p.serviceKey, name) }
+func (p *Process) ServiceSecret(name string) string { return authn.ServiceSecret(p.serviceKey, name) }
 
 // DialAsService connects to the process's gRPC API as service name: every call carries a
 // service token obtained from org's IssueServiceToken with the service's secret, exactly as a

@@ -26,18 +26,18 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	"github.com/vanguard/vanguard/pkg/apierr"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/validate"
 )
 
 // SharedReasons are the reasons, with their HTTP codes, that every service may answer with
 // although its error_reason.proto does not list them: pkg/auth's and pkg/validate's.
 var SharedReasons = map[string]int{
-	auth.ReasonUnauthenticated:  401,
-	auth.ReasonTokenExpired:     401,
-	auth.ReasonTokenRevoked:     401,
-	auth.ReasonPermissionDenied: 403,
-	validate.Reason:             400,
+	authn.ReasonUnauthenticated:  401,
+	authn.ReasonTokenExpired:     401,
+	authn.ReasonTokenRevoked:     401,
+	authn.ReasonPermissionDenied: 403,
+	validate.Reason:              400,
 }
 
 // Suite describes one service's translation and the biz package it must cover.

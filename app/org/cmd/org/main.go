@@ -22,6 +22,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -74,15 +75,15 @@ func run(args []string) error {
 		if err != nil {
 			return fmt.Errorf("VANGUARD_SERVICE_KEY: %w", err)
 		}
-		fmt.Println(auth.ServiceSecret(key, args[0]))
+		fmt.Println(authn.ServiceSecret(key, args[0]))
 		return nil
 	}
 	if cmd == "keygen" {
-		key, err := auth.GenerateKey()
+		key, err := authn.GenerateKey()
 		if err != nil {
 			return err
 		}
-		pemBytes, err := auth.MarshalPrivateKeyPEM(key)
+		pemBytes, err := authn.MarshalPrivateKeyPEM(key)
 		if err != nil {
 			return err
 		}
@@ -130,7 +131,7 @@ func run(args []string) error {
 		return nil
 	}
 	metrics := obs.NewMetrics()
-	verifier := auth.NewVerifier(clock.Real{}, m.Signer().PublicKey())
+	verifier := authn.NewVerifier(clock.Real{}, m.Signer().PublicKey())
 	rdb := redis.NewClient(&redis.Options{Addr: fc.Redis.Addr, DB: fc.Redis.DB})
 	defer rdb.Close()
 	revocations := m.ServeRevocations(ctx, rdb, verifier, clock.Real{}, logger)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 )
 
 // addToken stores a live refresh token for the seeded account username.
@@ -86,7 +87,7 @@ func TestAccountCreateScope(t *testing.T) {
 	t.Run("unauthenticated", func(t *testing.T) {
 		e := newTestEnv(t)
 		_, err := e.accountUC.Create(context.Background(), NewAccount{Username: "x1", DisplayName: "x", Password: "abc12345", Roles: []string{"member"}, OrgID: 1})
-		if err == nil || !strings.Contains(err.Error(), auth.ReasonUnauthenticated) {
+		if !errors.Is(err, bizerr.ErrUnauthenticated) {
 			t.Fatalf("error = %v, want UNAUTHENTICATED", err)
 		}
 	})

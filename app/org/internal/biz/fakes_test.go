@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -746,8 +747,8 @@ type testEnv struct {
 	clk      *clock.Fake
 	sealer   *secret.Sealer
 	hasher   *countingHasher
-	signer   *auth.Signer
-	verifier *auth.Verifier
+	signer   *authn.Signer
+	verifier *authn.Verifier
 	cfg      AuthConfig
 
 	orgUC     *OrgUsecase
@@ -775,7 +776,7 @@ func newBareEnv(tb testing.TB) *testEnv {
 		tb.Fatal(err)
 	}
 	hasher := &countingHasher{PasswordHasher: cheapArgon2}
-	signer := auth.NewSigner(testSigningKey, clk)
+	signer := authn.NewSigner(testSigningKey, clk)
 	orgs, accounts, tokens := fakeOrgRepo{db}, fakeAccountRepo{db}, fakeTokenRepo{db}
 	tx := fakeTx{db}
 	auditor := NewAuditor(fakeAuditRepo{db}, orgs, clk)
@@ -786,7 +787,7 @@ func newBareEnv(tb testing.TB) *testEnv {
 	}
 	return &testEnv{
 		db: db, clk: clk, sealer: sealer, hasher: hasher, signer: signer, cfg: cfg,
-		verifier:  auth.NewVerifier(clk, signer.PublicKey()),
+		verifier:  authn.NewVerifier(clk, signer.PublicKey()),
 		orgUC:     NewOrgUsecase(orgs, accounts, auditor, tx),
 		accountUC: NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, tx),
 		authUC:    authUC,

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"testing"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -132,7 +132,7 @@ func TestOrgCreate(t *testing.T) {
 func TestOrgCreateUnauthenticated(t *testing.T) {
 	e := newTestEnv(t)
 	_, err := e.orgUC.Create(context.Background(), NewOrg{Name: "x", Code: "X", Type: OrgCommittee})
-	if kerrors.Code(err) != 401 {
+	if !errors.Is(err, bizerr.ErrUnauthenticated) {
 		t.Fatalf("error = %v, want 401", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // recordingPublisher records what would be broadcast.
@@ -83,7 +84,7 @@ func TestSessionEndingChangesRevokeAccessTokens(t *testing.T) {
 			pub := &recordingPublisher{}
 			e.accountUC.SetRevocationPublisher(pub)
 			e.authUC.SetRevocationPublisher(pub)
-			list := auth.NewRevocations(e.clk)
+			list := authn.NewRevocations(e.clk)
 			e.verifier.UseRevocations(list)
 			ctx := context.Background()
 			old, err := e.authUC.Login(ctx, "memberA", testPassword)
@@ -103,7 +104,7 @@ func TestSessionEndingChangesRevokeAccessTokens(t *testing.T) {
 			}
 			list.Add(got...)
 			_, err = e.verifier.Verify(old.AccessToken)
-			if tt.revokes && kerrors.Reason(err) != auth.ReasonTokenRevoked {
+			if tt.revokes && kerrors.Reason(err) != authn.ReasonTokenRevoked {
 				t.Fatalf("old token after revocation: %v, want TOKEN_REVOKED", err)
 			}
 			if !tt.revokes && err != nil {

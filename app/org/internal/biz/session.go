@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -74,6 +75,11 @@ type TokenPair struct {
 	Account          *Account
 }
 
+// TokenSigner signs access tokens for principals (pkg/authn.Signer).
+type TokenSigner interface {
+	Sign(p *auth.Principal) (token string, expires time.Time, err error)
+}
+
 // AuthUsecase signs accounts in and out.
 type AuthUsecase struct {
 	cfg      AuthConfig
@@ -81,7 +87,7 @@ type AuthUsecase struct {
 	tokens   TokenRepo
 	failures LoginFailureRepo
 	hasher   PasswordHasher
-	signer   *auth.Signer
+	signer   TokenSigner
 	clock    clock.Clock
 	tx       Transaction
 	// revocations broadcasts ended sessions; see SetRevocationPublisher.
@@ -92,7 +98,7 @@ type AuthUsecase struct {
 }
 
 // NewAuthUsecase wires an AuthUsecase.
-func NewAuthUsecase(cfg AuthConfig, accounts AccountRepo, tokens TokenRepo, failures LoginFailureRepo, hasher PasswordHasher, signer *auth.Signer, clk clock.Clock, tx Transaction) (*AuthUsecase, error) {
+func NewAuthUsecase(cfg AuthConfig, accounts AccountRepo, tokens TokenRepo, failures LoginFailureRepo, hasher PasswordHasher, signer TokenSigner, clk clock.Clock, tx Transaction) (*AuthUsecase, error) {
 	dummy, err := hasher.Hash("vanguard-dummy-password-0")
 	if err != nil {
 		return nil, err
@@ -241,7 +247,7 @@ func (uc *AuthUsecase) Me(ctx context.Context) (*Account, error) {
 	}
 	a, err := uc.accounts.Get(ctx, p.UserID)
 	if errors.Is(err, ErrAccountNotFound) {
-		return nil, auth.ErrUnauthenticated()
+		return nil, bizerr.ErrUnauthenticated
 	}
 	if err != nil {
 		return nil, err
@@ -268,7 +274,7 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 	a, err := uc.accounts.Get(ctx, p.UserID)
 	if err != nil {
 		if errors.Is(err, ErrAccountNotFound) {
-			return auth.ErrUnauthenticated()
+			return bizerr.ErrUnauthenticated
 		}
 		return err
 	}

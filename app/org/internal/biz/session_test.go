@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 )
 
 func (e *testEnv) failureCount(key string) int {
@@ -379,7 +379,7 @@ func TestChangePassword(t *testing.T) {
 	}
 	t.Run("unauthenticated", func(t *testing.T) {
 		e := newTestEnv(t)
-		if err := e.authUC.ChangePassword(context.Background(), testPassword, "brandnew123"); kerrors.Code(err) != 401 {
+		if err := e.authUC.ChangePassword(context.Background(), testPassword, "brandnew123"); !errors.Is(err, bizerr.ErrUnauthenticated) {
 			t.Fatalf("error = %v, want 401", err)
 		}
 	})
@@ -396,7 +396,7 @@ func TestMe(t *testing.T) {
 		t.Errorf("disabled: %v", err)
 	}
 	ghost := auth.NewContext(context.Background(), &auth.Principal{UserID: 999, OrgPath: "/1/"})
-	if _, err := e.authUC.Me(ghost); kerrors.Code(err) != 401 {
+	if _, err := e.authUC.Me(ghost); !errors.Is(err, bizerr.ErrUnauthenticated) {
 		t.Errorf("deleted account: error = %v, want 401", err)
 	}
 }

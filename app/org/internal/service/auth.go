@@ -8,7 +8,7 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
-	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -18,21 +18,21 @@ type AuthService struct {
 	uc        *biz.AuthUsecase
 	clock     clock.Clock
 	publicKey *v1.PublicKey
-	signer    *auth.Signer
-	// serviceKey derives every service's secret (auth.ServiceSecret); empty: no service tokens.
+	signer    *authn.Signer
+	// serviceKey derives every service's secret (authn.ServiceSecret); empty: no service tokens.
 	serviceKey []byte
 	log        *log.Helper
 }
 
 // NewAuthService wires an AuthService; signer provides the published verification key and signs
 // service tokens for services proving their secret under serviceKey.
-func NewAuthService(uc *biz.AuthUsecase, signer *auth.Signer, serviceKey []byte, clk clock.Clock, logger log.Logger) (*AuthService, error) {
-	pemBytes, err := auth.MarshalPublicKeyPEM(signer.PublicKey())
+func NewAuthService(uc *biz.AuthUsecase, signer *authn.Signer, serviceKey []byte, clk clock.Clock, logger log.Logger) (*AuthService, error) {
+	pemBytes, err := authn.MarshalPublicKeyPEM(signer.PublicKey())
 	if err != nil {
 		return nil, err
 	}
 	return &AuthService{uc: uc, clock: clk, signer: signer, serviceKey: serviceKey, log: log.NewHelper(log.With(logger, "module", "org/auth")), publicKey: &v1.PublicKey{
-		Algorithm: "EdDSA", KeyId: signer.KeyID(), PublicKeyPem: string(pemBytes), Issuer: auth.Issuer,
+		Algorithm: "EdDSA", KeyId: signer.KeyID(), PublicKeyPem: string(pemBytes), Issuer: authn.Issuer,
 	}}, nil
 }
 
@@ -46,9 +46,9 @@ var PublicOperations = []string{
 // IssueServiceToken implements v1.AuthServer: a service token for a service that knows its
 // secret. A wrong secret is a 401 and is logged with the service name (never the secret).
 func (s *AuthService) IssueServiceToken(ctx context.Context, req *v1.IssueServiceTokenRequest) (*v1.ServiceToken, error) {
-	if !auth.CheckServiceSecret(s.serviceKey, req.GetService(), req.GetSecret()) {
+	if !authn.CheckServiceSecret(s.serviceKey, req.GetService(), req.GetSecret()) {
 		s.log.WithContext(ctx).Warnw("msg", "service token refused", "service", req.GetService())
-		return nil, auth.ErrUnauthenticated()
+		return nil, authn.ErrUnauthenticated()
 	}
 	tok, exp, err := s.signer.SignService(req.GetService())
 	if err != nil {

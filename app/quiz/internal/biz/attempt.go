@@ -368,11 +368,16 @@ func (uc *Usecase) Autosubmit(ctx context.Context, attemptID int64) error {
 // graded event is written in the same transaction.
 func (uc *Usecase) Grade(ctx context.Context, attemptID int64) error {
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := uc.attempts.GetAttempt(ctx, attemptID)
-		if err != nil {
+		// Locked first: a regrade that refreshes the keys of this attempt waits for the
+		// grade, or the grade reads the refreshed keys.
+		if err := uc.attempts.Lock(ctx, attemptID); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil
 			}
+			return err
+		}
+		a, err := uc.attempts.GetAttempt(ctx, attemptID)
+		if err != nil {
 			return err
 		}
 		if a.Status != AttemptSubmitted {

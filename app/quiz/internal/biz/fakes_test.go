@@ -569,6 +569,16 @@ func (r fakeAttemptRepo) LockOpen(_ context.Context, id int64) error {
 	return nil
 }
 
+// Lock reports ErrNotFound for a missing attempt (the fake's mutex already serialises).
+func (r fakeAttemptRepo) Lock(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.st.Attempts[id] == nil {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // UpdateQuestions replaces the snapshot.
 func (r fakeAttemptRepo) UpdateQuestions(_ context.Context, id int64, qs []SnapQuestion) error {
 	r.db.mu.Lock()

@@ -43,6 +43,9 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 		}
 		current := map[int64]*Question{}
 		for _, summary := range list {
+			if err := uc.attempts.Lock(ctx, summary.ID); err != nil {
+				return err
+			}
 			a, err := uc.attempts.GetAttempt(ctx, summary.ID)
 			if err != nil {
 				return err

@@ -56,6 +56,9 @@ type AttemptRepo interface {
 	// LockOpen holds the attempt's row for the rest of the transaction if it is still in
 	// progress (ErrConflict otherwise), so a save cannot land after a concurrent submit.
 	LockOpen(ctx context.Context, id int64) error
+	// Lock holds the attempt's row for the rest of the transaction whatever its status
+	// (ErrNotFound if missing), so grading and a regrade of one attempt never interleave.
+	Lock(ctx context.Context, id int64) error
 	// UpdateQuestions replaces an attempt's snapshot (regrades only).
 	UpdateQuestions(ctx context.Context, id int64, qs []SnapQuestion) error
 	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Scores,

@@ -177,6 +177,18 @@ func (r *attemptRepo) LockOpen(ctx context.Context, id int64) error {
 	return nil
 }
 
+// Lock takes the row lock with a no-op UPDATE (SQLite serialises writers on its one connection).
+func (r *attemptRepo) Lock(ctx context.Context, id int64) error {
+	n, err := r.data.client(ctx).Attempt.Update().Where(attempt.ID(id)).AddFocusLosses(0).Save(ctx)
+	if err != nil {
+		return mapErr("attemptRepo.Lock", err, nil)
+	}
+	if n != 1 {
+		return fmt.Errorf("attemptRepo.Lock: attempt %d: %w", id, biz.ErrNotFound)
+	}
+	return nil
+}
+
 // UpdateQuestions replaces an attempt's snapshot.
 func (r *attemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []biz.SnapQuestion) error {
 	err := r.data.client(ctx).Attempt.UpdateOneID(id).SetQuestions(qs).Exec(ctx)

@@ -1,4 +1,4 @@
-package auth_test
+package authn_test
 
 import (
 	"testing"
@@ -7,6 +7,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // TestRevokedTokens: a revocation of version 1 refuses alice's tokens signed with version 0 (and
@@ -15,7 +16,7 @@ import (
 // up: an older revocation arriving late changes nothing.
 func TestRevokedTokens(t *testing.T) {
 	fx := atSetup()
-	list := auth.NewRevocations(fx.clk)
+	list := authn.NewRevocations(fx.clk)
 	old := fx.sign(t, atAlice)
 	legacy := atForge(t, jwt.SigningMethodEdDSA, atClaims(atT0), atKey)
 	fx.verifier.UseRevocations(list)
@@ -27,9 +28,9 @@ func TestRevokedTokens(t *testing.T) {
 		t.Fatalf("Add = %d, want 1", n)
 	}
 	_, err := fx.verifier.Verify(old)
-	atWantReason(t, err, auth.ReasonTokenRevoked)
+	atWantReason(t, err, authn.ReasonTokenRevoked)
 	_, err = fx.verifier.Verify(legacy)
-	atWantReason(t, err, auth.ReasonTokenRevoked)
+	atWantReason(t, err, authn.ReasonTokenRevoked)
 
 	renewed := *atAlice
 	renewed.SessionVersion = 1
@@ -55,7 +56,7 @@ func TestRevokedTokens(t *testing.T) {
 // added and Prune drops it, since every token it covered has expired by then.
 func TestRevocationsAreForgottenAfterTokenLifetime(t *testing.T) {
 	fx := atSetup()
-	list := auth.NewRevocations(fx.clk)
+	list := authn.NewRevocations(fx.clk)
 	if list.Add(auth.Revocation{UserID: 42, Version: 1, At: atT0.Add(-auth.RevocationTTL - time.Second)}) != 0 {
 		t.Fatal("added a revocation older than the token lifetime")
 	}

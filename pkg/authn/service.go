@@ -1,4 +1,4 @@
-package auth
+package authn
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Service credentials.
@@ -32,11 +33,6 @@ import (
 // ServiceTTL is how long a service token is valid; clients renew it before it expires.
 const ServiceTTL = 5 * time.Minute
 
-var serviceName = regexp.MustCompile(`^[a-z][a-z0-9]{1,31}$`)
-
-// ValidServiceName reports whether name can name a service ("quiz", "studyhour" …).
-func ValidServiceName(name string) bool { return serviceName.MatchString(name) }
-
 // ServiceSecret derives the secret of service name from org's service key.
 func ServiceSecret(key []byte, name string) string {
 	m := hmac.New(sha256.New, key)
@@ -46,7 +42,7 @@ func ServiceSecret(key []byte, name string) string {
 
 // CheckServiceSecret reports, in constant time, whether secret is name's secret under key.
 func CheckServiceSecret(key []byte, name, secret string) bool {
-	if !ValidServiceName(name) || len(key) == 0 {
+	if !auth.ValidServiceName(name) || len(key) == 0 {
 		return false
 	}
 	return hmac.Equal([]byte(ServiceSecret(key, name)), []byte(strings.ToLower(strings.TrimSpace(secret))))
@@ -54,7 +50,7 @@ func CheckServiceSecret(key []byte, name, secret string) bool {
 
 // SignService returns a service token for the named service and its expiry time.
 func (s *Signer) SignService(name string) (string, time.Time, error) {
-	if !ValidServiceName(name) {
+	if !auth.ValidServiceName(name) {
 		return "", time.Time{}, fmt.Errorf("auth.SignService: bad service name %q", name)
 	}
 	now := s.clock.Now()
@@ -82,11 +78,11 @@ func (s *Signer) SignService(name string) (string, time.Time, error) {
 
 // servicePrincipal checks the shape of verified service claims: a valid name, the matching
 // subject, and none of the user fields (a token mixing both is refused).
-func servicePrincipal(c *Claims) (*Principal, error) {
-	if !ValidServiceName(c.Service) || c.Subject != "service:"+c.Service || c.OrgPath != "" || len(c.Roles) > 0 || c.OrgID != 0 {
+func servicePrincipal(c *Claims) (*auth.Principal, error) {
+	if !auth.ValidServiceName(c.Service) || c.Subject != "service:"+c.Service || c.OrgPath != "" || len(c.Roles) > 0 || c.OrgID != 0 {
 		return nil, ErrUnauthenticated()
 	}
-	return &Principal{Service: c.Service, Username: "service:" + c.Service, TokenID: c.ID}, nil
+	return &auth.Principal{Service: c.Service, Username: "service:" + c.Service, TokenID: c.ID}, nil
 }
 
 // ServiceTokenSource hands out a service token, renewing it a minute before it expires.
@@ -135,17 +131,4 @@ func ServiceCredentials(src *ServiceTokenSource) middleware.Middleware {
 			return next(ctx, req)
 		}
 	}
-}
-
-// RequireService returns the calling service's name, or a 403 for a user (service operations
-// are behind the auth middleware, so a caller without a token never gets here).
-func RequireService(ctx context.Context) (string, error) {
-	p, ok := FromContext(ctx)
-	if !ok {
-		return "", ErrUnauthenticated()
-	}
-	if !p.IsService() {
-		return "", ErrForbidden("仅限服务调用")
-	}
-	return p.Service, nil
 }

@@ -1,4 +1,4 @@
-package auth_test
+package authn_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -45,14 +46,14 @@ func (t *benchTransport) RequestHeader() transport.Header { return t.req }
 func (t *benchTransport) ReplyHeader() transport.Header   { return t.replyH }
 
 // benchSetup returns a verifier and a valid access token for a staff principal.
-func benchSetup(b *testing.B) (*auth.Verifier, string) {
+func benchSetup(b *testing.B) (*authn.Verifier, string) {
 	b.Helper()
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	if err != nil {
 		b.Fatal(err)
 	}
 	clk := clock.Real{}
-	signer := auth.NewSigner(key, clk)
+	signer := authn.NewSigner(key, clk)
 	token, _, err := signer.Sign(&auth.Principal{
 		UserID: 42, Username: "zhangsan", Roles: []string{auth.RoleStaff, auth.RoleMember},
 		OrgID: 9, OrgPath: "/1/4/9/",
@@ -60,7 +61,7 @@ func benchSetup(b *testing.B) (*auth.Verifier, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return auth.NewVerifier(clk, signer.PublicKey()), token
+	return authn.NewVerifier(clk, signer.PublicKey()), token
 }
 
 var benchSinkPrincipal *auth.Principal
@@ -101,11 +102,11 @@ func benchNoopHandler(ctx context.Context, _ any) (any, error) {
 	return nil, nil
 }
 
-// BenchmarkMiddleware is the full auth.Server middleware (header lookup, token verification,
+// BenchmarkMiddleware is the full authn.Server middleware (header lookup, token verification,
 // principal in the context) around a no-op handler.
 func BenchmarkMiddleware(b *testing.B) {
 	v, token := benchSetup(b)
-	h := middleware.Chain(auth.Server(v, log.NewStdLogger(io.Discard), "/api.org.v1.Auth/Login"))(benchNoopHandler)
+	h := middleware.Chain(authn.Server(v, log.NewStdLogger(io.Discard), "/api.org.v1.Auth/Login"))(benchNoopHandler)
 	// Sanity check outside the timed loop: the principal must reach the handler.
 	ctx := transport.NewServerContext(context.Background(), &benchTransport{
 		op: "/api.org.v1.Org/GetOrg", req: benchHeader{"Authorization": []string{"Bearer " + token}}, replyH: benchHeader{},
@@ -129,7 +130,7 @@ func BenchmarkMiddlewareBaseline(b *testing.B) {
 // (verification failure plus the denial log line, discarded here).
 func BenchmarkMiddlewareRejected(b *testing.B) {
 	v, _ := benchSetup(b)
-	h := middleware.Chain(auth.Server(v, log.NewStdLogger(io.Discard)))(benchNoopHandler)
+	h := middleware.Chain(authn.Server(v, log.NewStdLogger(io.Discard)))(benchNoopHandler)
 	tr := &benchTransport{
 		op:     "/api.org.v1.Org/GetOrg",
 		req:    benchHeader{"Authorization": []string{"Bearer not.a.token"}},

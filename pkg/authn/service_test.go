@@ -1,4 +1,4 @@
-package auth_test
+package authn_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 )
 
 // A service token verifies to a service principal with no user, role or org; a token that
@@ -19,7 +20,7 @@ func TestServiceTokenShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !exp.Equal(atT0.Add(auth.ServiceTTL)) {
+	if !exp.Equal(atT0.Add(authn.ServiceTTL)) {
 		t.Fatalf("expiry = %v", exp)
 	}
 	p, err := fx.verifier.Verify(tok)
@@ -31,15 +32,15 @@ func TestServiceTokenShape(t *testing.T) {
 	}
 	mixed := atClaims(atT0)
 	mixed.Service = "studyhour"
-	atWantReason(t, verify(fx, atForge(t, jwt.SigningMethodEdDSA, mixed, atKey)), auth.ReasonUnauthenticated)
+	atWantReason(t, verify(fx, atForge(t, jwt.SigningMethodEdDSA, mixed, atKey)), authn.ReasonUnauthenticated)
 	bad := atClaims(atT0)
 	bad.Service, bad.Subject, bad.Roles, bad.OrgPath, bad.OrgID = "Not A Name", "service:Not A Name", nil, "", 0
-	atWantReason(t, verify(fx, atForge(t, jwt.SigningMethodEdDSA, bad, atKey)), auth.ReasonUnauthenticated)
+	atWantReason(t, verify(fx, atForge(t, jwt.SigningMethodEdDSA, bad, atKey)), authn.ReasonUnauthenticated)
 	if _, _, err := fx.signer.SignService("../x"); err == nil {
 		t.Fatal("signed a service token for an invalid name")
 	}
-	fx.clk.Advance(auth.ServiceTTL + time.Minute)
-	atWantReason(t, verify(fx, tok), auth.ReasonTokenExpired)
+	fx.clk.Advance(authn.ServiceTTL + time.Minute)
+	atWantReason(t, verify(fx, tok), authn.ReasonTokenExpired)
 }
 
 func verify(fx *atFixture, tok string) error { _, err := fx.verifier.Verify(tok); return err }
@@ -48,12 +49,12 @@ func verify(fx *atFixture, tok string) error { _, err := fx.verifier.Verify(tok)
 // another name or under another key.
 func TestServiceSecrets(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	s := auth.ServiceSecret(key, "growth")
-	if len(s) != 64 || !auth.CheckServiceSecret(key, "growth", s) {
+	s := authn.ServiceSecret(key, "growth")
+	if len(s) != 64 || !authn.CheckServiceSecret(key, "growth", s) {
 		t.Fatalf("secret %q does not check", s)
 	}
-	if auth.CheckServiceSecret(key, "search", s) || auth.CheckServiceSecret([]byte("another key another key another k"), "growth", s) ||
-		auth.CheckServiceSecret(nil, "growth", s) || auth.CheckServiceSecret(key, "growth", "") {
+	if authn.CheckServiceSecret(key, "search", s) || authn.CheckServiceSecret([]byte("another key another key another k"), "growth", s) ||
+		authn.CheckServiceSecret(nil, "growth", s) || authn.CheckServiceSecret(key, "growth", "") {
 		t.Fatal("a secret checked for the wrong name, key or an empty value")
 	}
 }
@@ -63,12 +64,12 @@ func TestServiceSecrets(t *testing.T) {
 func TestServiceTokenSourceRenews(t *testing.T) {
 	now := atT0
 	calls := 0
-	src := &auth.ServiceTokenSource{Now: func() time.Time { return now }, Issue: func(context.Context) (string, time.Time, error) {
+	src := &authn.ServiceTokenSource{Now: func() time.Time { return now }, Issue: func(context.Context) (string, time.Time, error) {
 		calls++
 		if calls == 3 {
 			return "", time.Time{}, errors.New("org down")
 		}
-		return "t" + string(rune('0'+calls)), now.Add(auth.ServiceTTL), nil
+		return "t" + string(rune('0'+calls)), now.Add(authn.ServiceTTL), nil
 	}}
 	ctx := context.Background()
 	a, _ := src.Token(ctx)
@@ -81,7 +82,7 @@ func TestServiceTokenSourceRenews(t *testing.T) {
 	if c, _ := src.Token(ctx); c != "t2" || calls != 2 {
 		t.Fatalf("token %q after %d issues, want a renewed t2", c, calls)
 	}
-	now = now.Add(auth.ServiceTTL)
+	now = now.Add(authn.ServiceTTL)
 	if _, err := src.Token(ctx); err == nil {
 		t.Fatal("a failed issue returned a token")
 	}

@@ -1,12 +1,13 @@
-package auth
+package authn
 
 import (
 	"sync"
-	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	"github.com/vanguard/vanguard/pkg/clock"
+
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Session revocation.
@@ -25,10 +26,6 @@ import (
 // so a token signed after the revocation committed always carries the new version. Tokens
 // without the claim (signed before it existed) count as version 0.
 
-// RevocationTTL is how long a revocation must be remembered: after it, every access token it
-// covers has expired (access lifetime plus the verifiers' leeway, with a margin for clock skew).
-const RevocationTTL = AccessTTL + time.Minute
-
 // ReasonTokenRevoked is the 401 reason of an access token whose sessions were ended by a
 // password change or reset, a disabled account or changed roles; clients sign in again (the
 // refresh tokens were revoked with it).
@@ -39,20 +36,12 @@ func ErrTokenRevoked() *kerrors.Error {
 	return kerrors.Unauthorized(ReasonTokenRevoked, "登录凭证已失效，请重新登录")
 }
 
-// Revocation says that the access tokens of UserID signed with a session version below Version
-// are invalid. At is when org recorded it (by org's clock).
-type Revocation struct {
-	UserID  int64     `json:"uid"`
-	Version int64     `json:"ver"`
-	At      time.Time `json:"at"`
-}
-
 // Revocations is a process's in-memory revocation list: per user, the latest revocation heard of.
 // It is safe for concurrent use; Revoked is a map lookup under a read lock.
 type Revocations struct {
 	clock clock.Clock
 	mu    sync.RWMutex
-	users map[int64]Revocation
+	users map[int64]auth.Revocation
 }
 
 // NewRevocations returns an empty list that reads the time (to forget old revocations) from clk.
@@ -60,13 +49,13 @@ func NewRevocations(clk clock.Clock) *Revocations {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	return &Revocations{clock: clk, users: make(map[int64]Revocation)}
+	return &Revocations{clock: clk, users: make(map[int64]auth.Revocation)}
 }
 
 // Add records revs, keeping the highest version per user, and reports how many raised a user's
 // version. Revocations older than RevocationTTL are ignored: every token they cover has expired.
-func (r *Revocations) Add(revs ...Revocation) int {
-	oldest := r.clock.Now().Add(-RevocationTTL)
+func (r *Revocations) Add(revs ...auth.Revocation) int {
+	oldest := r.clock.Now().Add(-auth.RevocationTTL)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -94,7 +83,7 @@ func (r *Revocations) Revoked(userID, version int64) bool {
 
 // Prune forgets revocations older than RevocationTTL and reports how many it dropped.
 func (r *Revocations) Prune() int {
-	oldest := r.clock.Now().Add(-RevocationTTL)
+	oldest := r.clock.Now().Add(-auth.RevocationTTL)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0

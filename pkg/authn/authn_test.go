@@ -1,4 +1,4 @@
-package auth_test
+package authn_test
 
 import (
 	"bytes"
@@ -27,6 +27,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
 
@@ -42,14 +43,14 @@ const atLeeway = 5 * time.Second
 
 type atFixture struct {
 	clk      *clock.Fake
-	signer   *auth.Signer
-	verifier *auth.Verifier
+	signer   *authn.Signer
+	verifier *authn.Verifier
 }
 
 func atSetup() *atFixture {
 	clk := clock.NewFake(atT0)
-	s := auth.NewSigner(atKey, clk)
-	return &atFixture{clk: clk, signer: s, verifier: auth.NewVerifier(clk, s.PublicKey())}
+	s := authn.NewSigner(atKey, clk)
+	return &atFixture{clk: clk, signer: s, verifier: authn.NewVerifier(clk, s.PublicKey())}
 }
 
 func (fx *atFixture) sign(t *testing.T, p *auth.Principal) string {
@@ -76,7 +77,7 @@ func atWantReason(t *testing.T, err error, reason string) {
 func atForge(t *testing.T, method jwt.SigningMethod, claims jwt.Claims, key any) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(method, claims)
-	tok.Header["kid"] = auth.KeyID(atKey.Public().(ed25519.PublicKey))
+	tok.Header["kid"] = authn.KeyID(atKey.Public().(ed25519.PublicKey))
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
@@ -84,10 +85,10 @@ func atForge(t *testing.T, method jwt.SigningMethod, claims jwt.Claims, key any)
 	return s
 }
 
-func atClaims(now time.Time) *auth.Claims {
-	return &auth.Claims{
+func atClaims(now time.Time) *authn.Claims {
+	return &authn.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: auth.Issuer, Subject: "42", Audience: jwt.ClaimStrings{auth.Audience},
+			Issuer: authn.Issuer, Subject: "42", Audience: jwt.ClaimStrings{authn.Audience},
 			ExpiresAt: jwt.NewNumericDate(now.Add(auth.AccessTTL)), IssuedAt: jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now), ID: "jti",
 		},
@@ -124,7 +125,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(raw, &hdr); err != nil {
 		t.Fatal(err)
 	}
-	if hdr["alg"] != "EdDSA" || hdr["kid"] != fx.signer.KeyID() || fx.signer.KeyID() != auth.KeyID(fx.signer.PublicKey()) {
+	if hdr["alg"] != "EdDSA" || hdr["kid"] != fx.signer.KeyID() || fx.signer.KeyID() != authn.KeyID(fx.signer.PublicKey()) {
 		t.Errorf("header = %v, signer kid %q", hdr, fx.signer.KeyID())
 	}
 }
@@ -137,8 +138,8 @@ func TestVerifyExpiry(t *testing.T) {
 		{0, ""},
 		{auth.AccessTTL - time.Second, ""},
 		{auth.AccessTTL + atLeeway - time.Second, ""}, // within the clock-skew leeway
-		{auth.AccessTTL + atLeeway + time.Second, auth.ReasonTokenExpired},
-		{24 * time.Hour, auth.ReasonTokenExpired},
+		{auth.AccessTTL + atLeeway + time.Second, authn.ReasonTokenExpired},
+		{24 * time.Hour, authn.ReasonTokenExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.after.String(), func(t *testing.T) {
@@ -174,7 +175,7 @@ func TestVerifyRejects(t *testing.T) {
 	tamperedPayload := bytes.Replace(payload, []byte(`"opath":"/1/4/"`), []byte(`"opath":"/1/"`), 1)
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(tamperedPayload) + "." + parts[2]
 
-	otherSigner := auth.NewSigner(atOtherKey, fx.clk)
+	otherSigner := authn.NewSigner(atOtherKey, fx.clk)
 	otherTok, _, _ := otherSigner.Sign(atAlice)
 
 	// alg "none" with the trusted kid.
@@ -184,7 +185,7 @@ func TestVerifyRejects(t *testing.T) {
 	// Trusted kid, signed by another Ed25519 key.
 	wrongSig := atForge(t, jwt.SigningMethodEdDSA, atClaims(atT0), atOtherKey)
 
-	withClaims := func(edit func(c *auth.Claims)) string {
+	withClaims := func(edit func(c *authn.Claims)) string {
 		c := atClaims(atT0)
 		edit(c)
 		return atForge(t, jwt.SigningMethodEdDSA, c, atKey)
@@ -199,17 +200,17 @@ func TestVerifyRejects(t *testing.T) {
 		"trusted kid, wrong key": wrongSig,
 		"alg none":               noneTok,
 		"HS256 with public key":  hsTok,
-		"wrong issuer":           withClaims(func(c *auth.Claims) { c.Issuer = "evil" }),
-		"no issuer":              withClaims(func(c *auth.Claims) { c.Issuer = "" }),
-		"wrong audience":         withClaims(func(c *auth.Claims) { c.Audience = jwt.ClaimStrings{"other"} }),
-		"no audience":            withClaims(func(c *auth.Claims) { c.Audience = nil }),
-		"no expiry":              withClaims(func(c *auth.Claims) { c.ExpiresAt = nil }),
-		"issued in the future":   withClaims(func(c *auth.Claims) { c.IssuedAt = jwt.NewNumericDate(atT0.Add(time.Hour)) }),
-		"not yet valid":          withClaims(func(c *auth.Claims) { c.NotBefore = jwt.NewNumericDate(atT0.Add(time.Hour)) }),
-		"non-numeric subject":    withClaims(func(c *auth.Claims) { c.Subject = "alice" }),
-		"zero subject":           withClaims(func(c *auth.Claims) { c.Subject = "0" }),
-		"negative subject":       withClaims(func(c *auth.Claims) { c.Subject = "-7" }),
-		"no org path":            withClaims(func(c *auth.Claims) { c.OrgPath = "" }),
+		"wrong issuer":           withClaims(func(c *authn.Claims) { c.Issuer = "evil" }),
+		"no issuer":              withClaims(func(c *authn.Claims) { c.Issuer = "" }),
+		"wrong audience":         withClaims(func(c *authn.Claims) { c.Audience = jwt.ClaimStrings{"other"} }),
+		"no audience":            withClaims(func(c *authn.Claims) { c.Audience = nil }),
+		"no expiry":              withClaims(func(c *authn.Claims) { c.ExpiresAt = nil }),
+		"issued in the future":   withClaims(func(c *authn.Claims) { c.IssuedAt = jwt.NewNumericDate(atT0.Add(time.Hour)) }),
+		"not yet valid":          withClaims(func(c *authn.Claims) { c.NotBefore = jwt.NewNumericDate(atT0.Add(time.Hour)) }),
+		"non-numeric subject":    withClaims(func(c *authn.Claims) { c.Subject = "alice" }),
+		"zero subject":           withClaims(func(c *authn.Claims) { c.Subject = "0" }),
+		"negative subject":       withClaims(func(c *authn.Claims) { c.Subject = "-7" }),
+		"no org path":            withClaims(func(c *authn.Claims) { c.OrgPath = "" }),
 	}
 	for name, tok := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -217,21 +218,21 @@ func TestVerifyRejects(t *testing.T) {
 			if p != nil {
 				t.Errorf("principal %+v returned", p)
 			}
-			atWantReason(t, err, auth.ReasonUnauthenticated)
+			atWantReason(t, err, authn.ReasonUnauthenticated)
 		})
 	}
 	// Sanity: the same forging helper with the right key and claims is accepted, so the cases
 	// above fail for the reason they name.
-	if _, err := fx.verifier.Verify(withClaims(func(*auth.Claims) {})); err != nil {
+	if _, err := fx.verifier.Verify(withClaims(func(*authn.Claims) {})); err != nil {
 		t.Fatalf("control token rejected: %v", err)
 	}
 }
 
 func TestVerifierKeyRotation(t *testing.T) {
 	clk := clock.NewFake(atT0)
-	oldS, newS := auth.NewSigner(atOtherKey, clk), auth.NewSigner(atKey, clk)
-	v := auth.NewVerifier(clk, newS.PublicKey(), oldS.PublicKey())
-	for name, s := range map[string]*auth.Signer{"old": oldS, "new": newS} {
+	oldS, newS := authn.NewSigner(atOtherKey, clk), authn.NewSigner(atKey, clk)
+	v := authn.NewVerifier(clk, newS.PublicKey(), oldS.PublicKey())
+	for name, s := range map[string]*authn.Signer{"old": oldS, "new": newS} {
 		tok, _, err := s.Sign(atAlice)
 		if err != nil {
 			t.Fatal(err)
@@ -240,7 +241,7 @@ func TestVerifierKeyRotation(t *testing.T) {
 			t.Errorf("%s key: %v", name, err)
 		}
 	}
-	if _, err := auth.NewVerifier(clk).Verify(func() string { tok, _, _ := newS.Sign(atAlice); return tok }()); err == nil {
+	if _, err := authn.NewVerifier(clk).Verify(func() string { tok, _, _ := newS.Sign(atAlice); return tok }()); err == nil {
 		t.Error("verifier without keys accepted a token")
 	}
 }
@@ -282,7 +283,7 @@ func TestServerMiddleware(t *testing.T) {
 	fx := atSetup()
 	good := fx.sign(t, atAlice)
 	// Signed with the trusted key an hour ago: expired now.
-	expired, _, err := auth.NewSigner(atKey, clock.NewFake(atT0.Add(-time.Hour))).Sign(atAlice)
+	expired, _, err := authn.NewSigner(atKey, clock.NewFake(atT0.Add(-time.Hour))).Sign(atAlice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,19 +298,19 @@ func TestServerMiddleware(t *testing.T) {
 		wantP      *auth.Principal // principal the handler must see; nil = none
 		wantCalled bool
 	}{
-		{name: "no transport", noTr: true, op: atPrivateOp, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "missing header", op: atPrivateOp, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "empty bearer", op: atPrivateOp, authz: []string{"Bearer "}, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "no scheme", op: atPrivateOp, authz: []string{good}, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "basic scheme", op: atPrivateOp, authz: []string{"Basic " + good}, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "garbage token", op: atPrivateOp, authz: []string{"Bearer garbage"}, wantReason: auth.ReasonUnauthenticated, wantCode: 401},
-		{name: "expired token", op: atPrivateOp, authz: []string{"Bearer " + expired}, wantReason: auth.ReasonTokenExpired, wantCode: 401},
+		{name: "no transport", noTr: true, op: atPrivateOp, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "missing header", op: atPrivateOp, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "empty bearer", op: atPrivateOp, authz: []string{"Bearer "}, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "no scheme", op: atPrivateOp, authz: []string{good}, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "basic scheme", op: atPrivateOp, authz: []string{"Basic " + good}, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "garbage token", op: atPrivateOp, authz: []string{"Bearer garbage"}, wantReason: authn.ReasonUnauthenticated, wantCode: 401},
+		{name: "expired token", op: atPrivateOp, authz: []string{"Bearer " + expired}, wantReason: authn.ReasonTokenExpired, wantCode: 401},
 		{name: "valid token", op: atPrivateOp, authz: []string{"Bearer " + good}, wantP: atAlice, wantCalled: true},
 		{name: "scheme is case-insensitive", op: atPrivateOp, authz: []string{"bearer  " + good + " "}, wantP: atAlice, wantCalled: true},
 		{name: "public op without token", op: atPublicOp, wantCalled: true},
 		{name: "public op ignores a bad token", op: atPublicOp, authz: []string{"Bearer garbage"}, wantCalled: true},
-		{name: "handler denial passes through", op: atPrivateOp, authz: []string{"Bearer " + good}, handlerErr: auth.ErrForbidden(""),
-			wantReason: auth.ReasonPermissionDenied, wantCode: 403, wantP: atAlice, wantCalled: true},
+		{name: "handler denial passes through", op: atPrivateOp, authz: []string{"Bearer " + good}, handlerErr: authn.ErrForbidden(""),
+			wantReason: authn.ReasonPermissionDenied, wantCode: 403, wantP: atAlice, wantCalled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,7 +325,7 @@ func TestServerMiddleware(t *testing.T) {
 				}
 				return "reply:" + req.(string), nil
 			}
-			mw := auth.Server(fx.verifier, log.NewStdLogger(&logs), atPublicOp)
+			mw := authn.Server(fx.verifier, log.NewStdLogger(&logs), atPublicOp)
 			ctx := context.Background()
 			if !tt.noTr {
 				tr := &atTransport{op: tt.op, req: atHeader{}, reply: atHeader{}}
@@ -357,99 +358,39 @@ func TestServerMiddleware(t *testing.T) {
 	}
 }
 
-func TestRequireAndContext(t *testing.T) {
-	if _, err := auth.Require(context.Background()); kerrors.Code(err) != 401 {
-		t.Errorf("Require(empty ctx) = %v, want 401", err)
-	}
-	if _, ok := auth.FromContext(auth.NewContext(context.Background(), nil)); ok {
-		t.Error("nil principal reported as present")
-	}
-	p, err := auth.Require(auth.NewContext(context.Background(), atAlice))
-	if err != nil || p != atAlice {
-		t.Errorf("Require = %v, %v", p, err)
-	}
-	if got := atAlice.Subject(); got != "42" {
-		t.Errorf("Subject = %q", got)
-	}
-	if e := auth.ErrForbidden(""); e.Code != 403 || e.Reason != auth.ReasonPermissionDenied || e.Message == "" {
+func TestErrors(t *testing.T) {
+	if e := authn.ErrForbidden(""); e.Code != 403 || e.Reason != authn.ReasonPermissionDenied || e.Message == "" {
 		t.Errorf("ErrForbidden(\"\") = %+v", e)
 	}
-	if e := auth.ErrForbidden("不行"); e.Message != "不行" {
+	if e := authn.ErrForbidden("不行"); e.Message != "不行" {
 		t.Errorf("ErrForbidden message = %q", e.Message)
-	}
-}
-
-// ---- scope helpers ----
-
-func TestScopeHelpers(t *testing.T) {
-	staff := &auth.Principal{UserID: 1, Roles: []string{auth.RoleStaff}, OrgPath: "/1/"}
-	staff4 := &auth.Principal{UserID: 2, Roles: []string{auth.RoleStaff}, OrgPath: "/1/4/"}
-	admin := &auth.Principal{UserID: 3, Roles: []string{auth.RoleAdmin}, OrgPath: "/1/4/"}
-	member := &auth.Principal{UserID: 4, Roles: []string{auth.RoleMember}, OrgPath: "/1/4/"}
-	trainer := &auth.Principal{UserID: 5, Roles: []string{auth.RoleTrainer}, OrgPath: "/1/"}
-	noPath := &auth.Principal{UserID: 6, Roles: []string{auth.RoleStaff}}
-	var nobody *auth.Principal
-	tests := []struct {
-		name                    string
-		p                       *auth.Principal
-		path                    string
-		subtree, ancestry, mgmt bool
-	}{
-		{"own org", staff, "/1/", true, true, true},
-		{"child", staff, "/1/4/", true, false, true},
-		{"grandchild", staff, "/1/4/9/", true, false, true},
-		{"prefix trap /1/ vs /10/", staff, "/10/", false, false, false},
-		{"prefix trap /1/ vs /10/3/", staff, "/10/3/", false, false, false},
-		{"prefix trap /1/4/ vs /1/40/", staff4, "/1/40/", false, false, false},
-		{"parent of /1/4/", staff4, "/1/", false, true, false},
-		{"sibling", staff4, "/1/5/", false, false, false},
-		{"ancestry prefix trap /10/3/ vs /1/", &auth.Principal{Roles: []string{auth.RoleStaff}, OrgPath: "/10/3/"}, "/1/", false, false, false},
-		{"admin manages everywhere", admin, "/2/", false, false, true},
-		{"member never manages", member, "/1/4/", true, true, false},
-		{"member ancestry", member, "/1/", false, true, false},
-		{"trainer never manages", trainer, "/1/4/", true, false, false},
-		{"principal without org path", noPath, "/1/", false, false, false},
-		{"nil principal", nobody, "/1/", false, false, false},
-		{"empty path", staff4, "", false, false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := [3]bool{tt.p.InSubtree(tt.path), tt.p.InAncestry(tt.path), tt.p.CanManageOrg(tt.path)}
-			want := [3]bool{tt.subtree, tt.ancestry, tt.mgmt}
-			if got != want {
-				t.Errorf("InSubtree/InAncestry/CanManageOrg(%q) = %v, want %v", tt.path, got, want)
-			}
-		})
-	}
-	if nobody.HasRole(auth.RoleAdmin) || nobody.IsAdmin() || !admin.IsAdmin() || staff.IsAdmin() {
-		t.Error("HasRole/IsAdmin wrong")
 	}
 }
 
 // ---- keys ----
 
 func TestKeyPEMRoundTrip(t *testing.T) {
-	key, err := auth.GenerateKey()
+	key, err := authn.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	privPEM, err := auth.MarshalPrivateKeyPEM(key)
+	privPEM, err := authn.MarshalPrivateKeyPEM(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := auth.ParsePrivateKeyPEM(privPEM)
+	back, err := authn.ParsePrivateKeyPEM(privPEM)
 	if err != nil || !key.Equal(back) {
 		t.Fatalf("private key round trip: %v", err)
 	}
-	pubPEM, err := auth.MarshalPublicKeyPEM(key.Public().(ed25519.PublicKey))
+	pubPEM, err := authn.MarshalPublicKeyPEM(key.Public().(ed25519.PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := auth.ParsePublicKeyPEM(pubPEM)
+	pub, err := authn.ParsePublicKeyPEM(pubPEM)
 	if err != nil || !pub.Equal(key.Public()) {
 		t.Fatalf("public key round trip: %v", err)
 	}
-	if got := auth.KeyID(pub); len(got) != 16 || got != auth.KeyID(key.Public().(ed25519.PublicKey)) || got == auth.KeyID(atKey.Public().(ed25519.PublicKey)) {
+	if got := authn.KeyID(pub); len(got) != 16 || got != authn.KeyID(key.Public().(ed25519.PublicKey)) || got == authn.KeyID(atKey.Public().(ed25519.PublicKey)) {
 		t.Errorf("KeyID = %q", got)
 	}
 
@@ -457,16 +398,16 @@ func TestKeyPEMRoundTrip(t *testing.T) {
 	ecDER, _ := x509.MarshalPKCS8PrivateKey(ec)
 	ecPubDER, _ := x509.MarshalPKIXPublicKey(&ec.PublicKey)
 	bad := map[string]func() error{
-		"private: no PEM":     func() error { _, err := auth.ParsePrivateKeyPEM([]byte("nope")); return err },
-		"private: not PKCS#8": func() error { _, err := auth.ParsePrivateKeyPEM(pubPEM); return err },
+		"private: no PEM":     func() error { _, err := authn.ParsePrivateKeyPEM([]byte("nope")); return err },
+		"private: not PKCS#8": func() error { _, err := authn.ParsePrivateKeyPEM(pubPEM); return err },
 		"private: ECDSA": func() error {
-			_, err := auth.ParsePrivateKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}))
+			_, err := authn.ParsePrivateKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}))
 			return err
 		},
-		"public: no PEM":   func() error { _, err := auth.ParsePublicKeyPEM(nil); return err },
-		"public: not PKIX": func() error { _, err := auth.ParsePublicKeyPEM(privPEM); return err },
+		"public: no PEM":   func() error { _, err := authn.ParsePublicKeyPEM(nil); return err },
+		"public: not PKIX": func() error { _, err := authn.ParsePublicKeyPEM(privPEM); return err },
 		"public: ECDSA": func() error {
-			_, err := auth.ParsePublicKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecPubDER}))
+			_, err := authn.ParsePublicKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecPubDER}))
 			return err
 		},
 	}
@@ -479,7 +420,7 @@ func TestKeyPEMRoundTrip(t *testing.T) {
 
 func TestLoadOrCreatePrivateKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys", "signing.pem")
-	k1, err := auth.LoadOrCreatePrivateKey(path)
+	k1, err := authn.LoadOrCreatePrivateKey(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,17 +431,17 @@ func TestLoadOrCreatePrivateKey(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode = %o, want 600", st.Mode().Perm())
 	}
-	k2, err := auth.LoadOrCreatePrivateKey(path)
+	k2, err := authn.LoadOrCreatePrivateKey(path)
 	if err != nil || !k1.Equal(k2) {
 		t.Fatalf("reloaded key differs (err %v): a restart would end every session", err)
 	}
 	if err := os.WriteFile(path, []byte("corrupt"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := auth.LoadOrCreatePrivateKey(path); err == nil {
+	if _, err := authn.LoadOrCreatePrivateKey(path); err == nil {
 		t.Error("corrupt key file accepted (and would be silently replaced?)")
 	}
-	if _, err := auth.LoadOrCreatePrivateKey(t.TempDir()); err == nil || errors.Is(err, os.ErrNotExist) {
+	if _, err := authn.LoadOrCreatePrivateKey(t.TempDir()); err == nil || errors.Is(err, os.ErrNotExist) {
 		t.Errorf("directory as key path: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package auth
+package authn
 
 import (
 	"crypto/ed25519"
@@ -19,14 +19,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/vanguard/vanguard/pkg/clock"
+
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Token constants shared by the signer (org service) and every verifier.
 const (
 	Issuer   = "vanguard-org"
 	Audience = "vanguard"
-	// AccessTTL is how long an access token is valid.
-	AccessTTL = 15 * time.Minute
 	// leeway tolerates small clock differences between services.
 	leeway = 5 * time.Second
 )
@@ -96,9 +96,9 @@ func (s *Signer) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.
 func (s *Signer) KeyID() string { return s.kid }
 
 // Sign returns a signed access token for p and its expiry time.
-func (s *Signer) Sign(p *Principal) (string, time.Time, error) {
+func (s *Signer) Sign(p *auth.Principal) (string, time.Time, error) {
 	now := s.clock.Now()
-	exp := now.Add(AccessTTL)
+	exp := now.Add(auth.AccessTTL)
 	jti := make([]byte, 12)
 	if _, err := rand.Read(jti); err != nil {
 		return "", time.Time{}, fmt.Errorf("auth.Sign: %w", err)
@@ -159,7 +159,7 @@ func NewVerifier(clk clock.Clock, keys ...ed25519.PublicKey) *Verifier {
 
 // Verify parses and checks a token and returns its principal. The error is always a 401 Kratos
 // error: ErrTokenExpired for an expired token, ErrUnauthenticated for anything else.
-func (v *Verifier) Verify(token string) (*Principal, error) {
+func (v *Verifier) Verify(token string) (*auth.Principal, error) {
 	var claims Claims
 	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -185,7 +185,7 @@ func (v *Verifier) Verify(token string) (*Principal, error) {
 	if v.revoked(uid, claims.SessionVersion) {
 		return nil, ErrTokenRevoked()
 	}
-	return &Principal{
+	return &auth.Principal{
 		UserID:   uid,
 		Username: claims.Username,
 		Roles:    claims.Roles,

@@ -1,4 +1,4 @@
-package auth
+package authn
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
+
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Rules say which operations need no token and which are for services only.
@@ -59,14 +61,14 @@ func ServerRules(v *Verifier, logger log.Logger, rules Rules) middleware.Middlew
 					helper.WithContext(ctx).Infow("msg", "auth denied", "operation", op, "reason", kerrors.Reason(err))
 					return nil, err
 				}
-				ctx = NewContext(ctx, p)
+				ctx = auth.NewContext(ctx, p)
 			}
 			reply, err := next(ctx, req)
 			if err != nil {
 				if code := kerrors.Code(err); code == 403 || code == 401 {
 					var uid int64
 					var svc string
-					if p, ok := FromContext(ctx); ok {
+					if p, ok := auth.FromContext(ctx); ok {
 						uid, svc = p.UserID, p.Service
 					}
 					helper.WithContext(ctx).Infow("msg", "request denied", "operation", op, "user_id", uid, "service", svc, "code", code, "reason", kerrors.Reason(err))
@@ -83,15 +85,6 @@ func bearer(header string) string {
 		return strings.TrimSpace(header[len(prefix):])
 	}
 	return ""
-}
-
-// Require returns the principal in ctx or a 401 error if there is none.
-func Require(ctx context.Context) (*Principal, error) {
-	p, ok := FromContext(ctx)
-	if !ok {
-		return nil, ErrUnauthenticated()
-	}
-	return p, nil
 }
 
 // Forward is a Kratos client middleware that passes the caller's bearer token on to the service
