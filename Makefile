@@ -31,7 +31,7 @@ test-go:
 	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 fuzz: ## run each fuzz target for a fixed number of inputs (FUZZN=1; FUZZN=10 runs ten times more)
-	$(call fuzz,FuzzParse,./pkg/sheet,20000)
+	$(call fuzz,FuzzParse,./pkg/sheet/xlsx,20000)
 	$(call fuzz,FuzzImportMembers,./app/org/internal/biz,1500)
 	$(call fuzz,FuzzReaders,./pkg/media,50000)
 	$(call fuzz,FuzzQuestionRows,./app/quiz/internal/biz,20000)
@@ -81,7 +81,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/auth ./pkg/blob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/auth ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -52,7 +52,7 @@ type Config struct {
 // Module is a wired quiz service.
 type Module struct {
 	data    *data.Data
-	uc      *biz.Usecase
+	uc      *biz.Quiz
 	service *service.QuizService
 	tasks   *service.Tasks
 	outbox  *outbox.Outbox
@@ -73,9 +73,10 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
-	uc := biz.New(data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d), data.NewAttemptRepo(d), data.NewPublisher(ob), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
-		data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), data.NewTaskQueue(cfg.Tasks), d, clk)
-	uc.Audit = data.NewAuditLog(cfg.Audit, logger)
+	uc := biz.New(biz.Deps{Banks: data.NewBankRepo(d), Papers: data.NewPaperRepo(d), Exams: data.NewExamRepo(d), Attempts: data.NewAttemptRepo(d),
+		Regrades: data.NewRegradeRepo(d), Practice: data.NewPracticeRepo(d), Events: data.NewPublisher(ob),
+		Orgs: data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), Queue: data.NewTaskQueue(cfg.Tasks), Tx: d, Clock: clk,
+		Audit: data.NewAuditLog(cfg.Audit, logger)})
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc),
 		outbox: ob, relay: outbox.NewRelay(ob, logger)}, nil
 }
@@ -131,7 +132,9 @@ func (m *Module) Reconcile(ctx context.Context) error {
 }
 
 // Grade grades one attempt now (what the quiz:grade handler does); tests and tools use it.
-func (m *Module) Grade(ctx context.Context, attemptID int64) error { return m.uc.Grade(ctx, attemptID) }
+func (m *Module) Grade(ctx context.Context, attemptID int64) error {
+	return m.uc.Attempts.Grade(ctx, attemptID)
+}
 
 // Close closes the database.
 func (m *Module) Close() error { return m.data.Close() }

@@ -1,6 +1,8 @@
 // Package blob is the object store behind lecture media: one interface with two adapters, MinIO
-// (or any S3) for production and a local filesystem store for standalone mode. Browsers upload
-// and download directly through short-lived presigned URLs; the API never proxies media bytes.
+// (or any S3) for production, in package blob/minioblob, and a local filesystem store for
+// standalone mode, here. Browsers upload and download directly through short-lived presigned
+// URLs; the API never proxies media bytes. This package uses the standard library only, so
+// domain code can depend on the interface without linking an S3 client.
 package blob
 
 import (

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits shared by both adapters; they are S3's.
+// Limits shared by every adapter; they are S3's.
 const (
 	// MaxKeyLen is the longest key in bytes.
 	MaxKeyLen = 1024
@@ -50,9 +50,10 @@ func ValidateKey(key string) error {
 	return nil
 }
 
-// checkParts validates the list given to CompleteMultipart: non-empty, numbers in range and
-// strictly ascending. It does not look at the stored parts.
-func checkParts(parts []Part) error {
+// CheckParts validates the list given to CompleteMultipart: non-empty, numbers in range and
+// strictly ascending. It does not look at the stored parts. Adapters call it before anything
+// else so that every one of them refuses the same lists with ErrBadParts.
+func CheckParts(parts []Part) error {
 	if len(parts) == 0 {
 		return fmt.Errorf("%w: no parts", ErrBadParts)
 	}
@@ -69,12 +70,25 @@ func checkParts(parts []Part) error {
 	return nil
 }
 
-// bareETag strips the quotes (and a weak-validator prefix) an HTTP ETag header carries and
+// BareETag strips the quotes (and a weak-validator prefix) an HTTP ETag header carries and
 // lower-cases the hex, so ETags from headers, XML listings and our own records compare equal.
-func bareETag(etag string) string {
+// Adapters return ETags in this form (see Info and Part).
+func BareETag(etag string) string {
 	etag = strings.TrimSpace(etag)
 	etag = strings.TrimPrefix(etag, "W/")
 	return strings.ToLower(strings.Trim(etag, `"`))
+}
+
+// DefaultContentType is the content type of an object stored without one (see Store.Put).
+const DefaultContentType = "application/octet-stream"
+
+// ContentTypeOrDefault returns ct, or DefaultContentType when ct is empty; adapters store what it
+// returns.
+func ContentTypeOrDefault(ct string) string {
+	if ct == "" {
+		return DefaultContentType
+	}
+	return ct
 }
 
 // multipartETag is S3's ETag of an object assembled from parts: the MD5 of the concatenated
@@ -82,7 +96,7 @@ func bareETag(etag string) string {
 func multipartETag(partETags []string) (string, error) {
 	h := md5.New()
 	for _, e := range partETags {
-		b, err := hex.DecodeString(bareETag(e))
+		b, err := hex.DecodeString(BareETag(e))
 		if err != nil || len(b) != md5.Size {
 			return "", fmt.Errorf("%w: part ETag %q is not a hex MD5", ErrBadParts, e)
 		}

@@ -176,7 +176,7 @@ func (s *Local) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	if size >= 0 && n != size {
 		return Info{}, fmt.Errorf("blob.Local.Put %q: read %d of %d bytes: %w", key, n, size, io.ErrUnexpectedEOF)
 	}
-	hdr := blobHeader{ContentType: contentTypeOrDefault(contentType), ETag: hex.EncodeToString(h.Sum(nil))}
+	hdr := blobHeader{ContentType: ContentTypeOrDefault(contentType), ETag: hex.EncodeToString(h.Sum(nil))}
 	modTime, err := tb.commit(s.objectPath(key), hdr, true)
 	if err != nil {
 		return Info{}, fmt.Errorf("blob.Local.Put %q: %w", key, err)
@@ -281,7 +281,7 @@ func (s *Local) CreateMultipart(_ context.Context, key, contentType string) (str
 		return "", fmt.Errorf("blob.Local.CreateMultipart: %w", err)
 	}
 	id := hex.EncodeToString(raw[:])
-	meta, err := json.Marshal(uploadMeta{Key: key, ContentType: contentTypeOrDefault(contentType), Initiated: s.clock.Now().UTC()})
+	meta, err := json.Marshal(uploadMeta{Key: key, ContentType: ContentTypeOrDefault(contentType), Initiated: s.clock.Now().UTC()})
 	if err != nil {
 		return "", fmt.Errorf("blob.Local.CreateMultipart: %w", err)
 	}
@@ -342,7 +342,7 @@ func (s *Local) CompleteMultipart(ctx context.Context, key, uploadID string, par
 	if err := ValidateKey(key); err != nil {
 		return Info{}, err
 	}
-	if err := checkParts(parts); err != nil {
+	if err := CheckParts(parts); err != nil {
 		return Info{}, err
 	}
 	meta, err := s.readUpload(key, uploadID)
@@ -385,7 +385,7 @@ func (s *Local) assemble(ctx context.Context, key string, meta uploadMeta, dir s
 			return Info{}, fmt.Errorf("blob.Local.CompleteMultipart: %w", err)
 		}
 		files = append(files, b)
-		if bareETag(p.ETag) != b.hdr.ETag {
+		if BareETag(p.ETag) != b.hdr.ETag {
 			return Info{}, fmt.Errorf("%w: part %d has ETag %q, not %q", ErrBadParts, p.Number, b.hdr.ETag, p.ETag)
 		}
 		etags = append(etags, b.hdr.ETag)
@@ -733,13 +733,6 @@ const maxContentType = 150
 type blobHeader struct {
 	ContentType string `json:"contentType,omitempty"`
 	ETag        string `json:"etag"`
-}
-
-func contentTypeOrDefault(ct string) string {
-	if ct == "" {
-		return "application/octet-stream"
-	}
-	return ct
 }
 
 func checkContentType(ct string) error {

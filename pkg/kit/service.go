@@ -2,9 +2,12 @@ package kit
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
@@ -29,6 +32,15 @@ type ServiceSpec struct {
 	Server           ServerConfig
 	JWTPublicKeyFile string
 	Redis            asynq.RedisConnOpt
+	// Verifier, when set, verifies the API role's tokens: RunService then neither reads
+	// JWTPublicKeyFile nor asks the org service for its public key, and orgConn may be nil (org
+	// itself, which holds the signing key).
+	Verifier *authn.Verifier
+	// Revocations, when set, replaces the API role's default revocation wiring
+	// (ListenRevocations on Redis): it returns the servers that keep verifier's revocation list
+	// current, which RunService runs with the others, and a function that releases their
+	// resources once they stopped (nil if none). Org sets it: it publishes revocations as well.
+	Revocations func(ctx context.Context, verifier *authn.Verifier) ([]transport.Server, func() error, error)
 }
 
 // DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
@@ -41,25 +53,50 @@ func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
 }
 
 // RunService serves m in the given role until the process is stopped: the API role verifies
-// tokens with the org service's public key (or a PEM file) and mounts the admin-only queue
-// monitor; the worker role runs the task handlers and the reconciler. The API role also
-// subscribes to session revocations (one subscriber per process). It returns when the process
-// is signalled to stop or ctx ends.
+// tokens with spec.Verifier, or else the org service's public key (or a PEM file), and, when m
+// has task queues, mounts the admin-only queue monitor; the worker role runs the task handlers
+// and the reconciler (a module without queues has no worker). The API role also keeps the
+// verifier's revocation list current: by default one Redis subscriber per process, or
+// spec.Revocations. Relays run in every role. It returns when the process is signalled to stop
+// or ctx ends, or at once with an error when the role leaves nothing to run.
 func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.ClientConn, logger log.Logger) error {
 	mods := Modules{m}
+	queues := mods.Queues()
 	var servers []transport.Server
 	if spec.Role != "worker" {
-		key, err := TokenKey(ctx, spec.JWTPublicKeyFile, orgv1.NewAuthClient(orgConn))
+		verifier := spec.Verifier
+		if verifier == nil {
+			if spec.JWTPublicKeyFile == "" && orgConn == nil {
+				return errors.New(spec.Name + ": no token verifier: set a public key file or connect to the org service")
+			}
+			var auth orgv1.AuthClient
+			if orgConn != nil {
+				auth = orgv1.NewAuthClient(orgConn)
+			}
+			key, err := TokenKey(ctx, spec.JWTPublicKeyFile, auth)
+			if err != nil {
+				return err
+			}
+			verifier = authn.NewVerifier(clock.Real{}, key)
+		}
+		revocations := spec.Revocations
+		if revocations == nil {
+			revocations = func(ctx context.Context, verifier *authn.Verifier) ([]transport.Server, func() error, error) {
+				sub, release, err := ListenRevocations(ctx, spec.Redis, verifier, clock.Real{}, logger)
+				if err != nil {
+					return nil, nil, err
+				}
+				return []transport.Server{sub}, release, nil
+			}
+		}
+		revServers, release, err := revocations(ctx, verifier)
 		if err != nil {
 			return err
 		}
-		verifier := authn.NewVerifier(clock.Real{}, key)
-		revocations, closeRevocations, err := ListenRevocations(ctx, spec.Redis, verifier, clock.Real{}, logger)
-		if err != nil {
-			return err
+		if release != nil {
+			defer release()
 		}
-		defer closeRevocations()
-		servers = append(servers, revocations)
+		servers = append(servers, revServers...)
 		opts := Options{
 			HTTPAddr: spec.Server.HTTPAddr, GRPCAddr: spec.Server.GRPCAddr, Verifier: verifier,
 			PublicOperations:  mods.PublicOperations(),
@@ -72,11 +109,13 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			return err
 		}
 		mods.Register(hs, gs)
-		hs.HandlePrefix("/admin/queues", queue.MonitorHandler(spec.Redis, "/admin/queues", verifier))
+		if len(queues) > 0 {
+			hs.HandlePrefix("/admin/queues", queue.MonitorHandler(spec.Redis, "/admin/queues", verifier))
+		}
 		servers = append(servers, hs, gs, NewMetricsServer(opts))
 	}
 	servers = append(servers, mods.Relays()...)
-	if queues := mods.Queues(); spec.Role != "api" && len(queues) > 0 {
+	if spec.Role != "api" && len(queues) > 0 {
 		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues}, logger)
 		if err != nil {
 			return err
@@ -84,22 +123,34 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		mods.RegisterTasks(worker)
 		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.Reconcile, logger))
 	}
+	if len(servers) == 0 {
+		return fmt.Errorf("%s: role %q has nothing to run (the service has no background work)", spec.Name, spec.Role)
+	}
 	app := kratos.New(kratos.Context(ctx), kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
 	return app.Run()
 }
 
-// Command is a parsed service command line: `<svc> [serve|migrate] [-conf FILE] [-role ROLE]`.
+// Command is a parsed service command line:
+// `<svc> [serve|migrate|EXTRA] [-conf FILE] [-role ROLE] [ARG...]`.
 type Command struct {
-	Name     string // "serve" or "migrate"
+	Name     string // "serve", "migrate" or one of the service's extra subcommands
 	ConfPath string
 	Role     string // all, api or worker
+	// Args are the arguments left after the flags; only extra subcommands take any (e.g.
+	// `org service-secret NAME`), the caller checks them.
+	Args []string
 }
 
 // ParseCommand parses a distributed service's command line; defaultConf is the config path used
-// when -conf is not given.
-func ParseCommand(service, defaultConf string, args []string) (Command, error) {
+// when -conf is not given. Every service has serve (the default) and migrate; extra names the
+// service's own subcommands besides them (org's keygen and service-secret). Flags come after
+// the subcommand; serve and migrate take no further arguments.
+func ParseCommand(service, defaultConf string, args []string, extra ...string) (Command, error) {
 	c := Command{Name: "serve"}
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate") {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		if args[0] != "serve" && args[0] != "migrate" && !slices.Contains(extra, args[0]) {
+			return c, fmt.Errorf("unknown command %q: want %s", args[0], strings.Join(append([]string{"serve", "migrate"}, extra...), ", "))
+		}
 		c.Name, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet(service, flag.ContinueOnError)
@@ -110,6 +161,11 @@ func ParseCommand(service, defaultConf string, args []string) (Command, error) {
 	}
 	if c.Role != "all" && c.Role != "api" && c.Role != "worker" {
 		return c, fmt.Errorf("-role must be all, api or worker, got %q", c.Role)
+	}
+	c.Args = fs.Args()
+	if (c.Name == "serve" || c.Name == "migrate") && len(c.Args) > 0 {
+		// `svc -conf f migrate` would otherwise serve: the subcommand comes first.
+		return c, fmt.Errorf("%s %s: unexpected argument %q (the subcommand comes before the flags)", service, c.Name, c.Args[0])
 	}
 	return c, nil
 }

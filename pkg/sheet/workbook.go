@@ -1,19 +1,13 @@
 package sheet
 
-import (
-	"bytes"
-	"fmt"
-	"io"
-
-	"github.com/xuri/excelize/v2"
-)
+import "fmt"
 
 // ContentTypeXLSX is the media type a downloaded .xlsx file is served with.
 const ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // Workbook is a spreadsheet a use case offers for download, as plain values: the file name it is
-// offered under and its worksheets in order. Use cases build it; WriteXLSX renders it, so no
-// domain package needs a spreadsheet library.
+// offered under and its worksheets in order. Use cases build it; package sheet/xlsx renders it,
+// so no domain package needs a spreadsheet library.
 type Workbook struct {
 	FileName string
 	Sheets   []Sheet
@@ -27,9 +21,9 @@ type Sheet struct {
 	Rows [][]any
 }
 
-// WriteXLSX renders the workbook as an .xlsx file. It refuses a workbook without sheets and a
-// cell of any type other than those Sheet lists, so nothing is silently written as text.
-func (b Workbook) WriteXLSX(w io.Writer) error {
+// Validate refuses a workbook without sheets and a cell of any type other than those Sheet
+// lists, so that nothing is silently rendered as text. Renderers call it before writing.
+func (b Workbook) Validate() error {
 	if len(b.Sheets) == 0 {
 		return fmt.Errorf("sheet: workbook %q has no sheets", b.FileName)
 	}
@@ -42,36 +36,7 @@ func (b Workbook) WriteXLSX(w io.Writer) error {
 			}
 		}
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, sh := range b.Sheets {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", sh.Name); err != nil {
-				return err
-			}
-		} else if _, err := f.NewSheet(sh.Name); err != nil {
-			return err
-		}
-		for r, row := range sh.Rows {
-			cell, err := excelize.CoordinatesToCellName(1, r+1)
-			if err != nil {
-				return err
-			}
-			if err := f.SetSheetRow(sh.Name, cell, &row); err != nil {
-				return err
-			}
-		}
-	}
-	return f.Write(w)
-}
-
-// XLSX returns the workbook rendered by WriteXLSX.
-func (b Workbook) XLSX() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := b.WriteXLSX(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 func plainCell(v any) bool {

@@ -21,7 +21,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
-	"github.com/vanguard/vanguard/pkg/blob"
+	"github.com/vanguard/vanguard/pkg/blob/minioblob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
@@ -79,7 +79,7 @@ func run(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	store, err := blob.NewMinIO(blob.MinIOConfig{
+	store, err := minioblob.New(minioblob.Config{
 		Endpoint: fc.MinIO.Endpoint, AccessKey: fc.MinIO.AccessKey, SecretKey: fc.MinIO.SecretKey,
 		Bucket: fc.MinIO.Bucket, Secure: fc.MinIO.Secure,
 	})

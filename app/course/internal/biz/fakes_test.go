@@ -205,6 +205,11 @@ var _ CourseRepo = fakeCourseRepo{}
 func (r fakeCourseRepo) CreateTopic(_ context.Context, t *Topic) (*Topic, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	for _, o := range r.db.st.Topics {
+		if o.Name == t.Name { // the ent schema's unique index
+			return nil, fmt.Errorf("fake: topic %q: %w", t.Name, ErrAlreadyExists)
+		}
+	}
 	x := *t
 	x.ID = r.db.nextID()
 	r.db.st.Topics[x.ID] = &x
@@ -241,6 +246,7 @@ func (r fakeCourseRepo) CreateCourse(_ context.Context, c *Course) (*Course, err
 	x := cloneCourse(c)
 	x.ID = r.db.nextID()
 	x.CreatedAt, x.UpdatedAt = r.db.clock.Now(), r.db.clock.Now()
+	x.PublishedAt = nil // like the ent repository: publication time comes with UpdateCourse
 	r.db.st.Courses[x.ID] = x
 	return cloneCourse(x), nil
 }
@@ -345,11 +351,7 @@ func (r fakeCourseRepo) DeleteCourse(_ context.Context, id int64) error {
 			delete(r.db.st.Lessons, lid)
 		}
 	}
-	for aid, a := range r.db.st.Assignments {
-		if a.CourseID == id {
-			delete(r.db.st.Assignments, aid)
-		}
-	}
+	// Assignments stay, as in the ent repository (biz deletes only drafts, never assigned).
 	return nil
 }
 
@@ -431,9 +433,7 @@ func (r fakeCourseRepo) lessonsOf(chapterID int64) []*Lesson {
 func (r fakeCourseRepo) CreateChapter(_ context.Context, ch *Chapter) (*Chapter, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
-	if r.db.st.Courses[ch.CourseID] == nil {
-		return nil, notFound("course", ch.CourseID, ErrCourseNotFound)
-	}
+	// Like the ent repository, no check that the course exists: biz loads it first.
 	siblings := r.chaptersOf(ch.CourseID)
 	pos := fakeInsertPosition(len(siblings), ch.Position)
 	for _, s := range siblings {
@@ -484,9 +484,9 @@ func (r fakeCourseRepo) DeleteChapter(_ context.Context, id int64) error {
 	if ch == nil {
 		return notFound("chapter", id, ErrCourseNotFound)
 	}
+	// The lessons' uploads stay, as in the ent repository (unlike DeleteLesson and DeleteCourse).
 	for lid, l := range r.db.st.Lessons {
 		if l.ChapterID == id {
-			r.deleteUploadsOf(lid)
 			delete(r.db.st.Lessons, lid)
 		}
 	}
@@ -502,9 +502,8 @@ func (r fakeCourseRepo) DeleteChapter(_ context.Context, id int64) error {
 func (r fakeCourseRepo) CreateLesson(_ context.Context, l *Lesson) (*Lesson, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
-	if r.db.st.Chapters[l.ChapterID] == nil {
-		return nil, notFound("chapter", l.ChapterID, ErrCourseNotFound)
-	}
+	// Like the ent repository, no check that the chapter exists (biz loads it first), and only
+	// these fields are stored: media facts come with UpdateLesson.
 	siblings := r.lessonsOf(l.ChapterID)
 	pos := fakeInsertPosition(len(siblings), l.Position)
 	for _, s := range siblings {
@@ -512,8 +511,8 @@ func (r fakeCourseRepo) CreateLesson(_ context.Context, l *Lesson) (*Lesson, err
 			s.Position++
 		}
 	}
-	x := cloneLesson(l)
-	x.ID, x.Position = r.db.nextID(), pos
+	x := &Lesson{ID: r.db.nextID(), ChapterID: l.ChapterID, CourseID: l.CourseID, Title: l.Title, Kind: l.Kind, Position: pos,
+		BodyHTML: l.BodyHTML, MediaStatus: l.MediaStatus}
 	r.db.st.Lessons[x.ID] = x
 	return cloneLesson(x), nil
 }
@@ -697,6 +696,7 @@ func (r fakeUploadRepo) Create(_ context.Context, u *Upload) (*Upload, error) {
 	defer r.db.mu.Unlock()
 	x := *u
 	x.ID, x.CreatedAt = r.db.nextID(), r.db.clock.Now()
+	x.Reason = "" // like the ent repository: reasons come with SetStatus
 	r.db.st.Uploads[x.ID] = &x
 	out := x
 	return &out, nil
@@ -765,7 +765,15 @@ func (r fakePlanRepo) List(_ context.Context, orgPaths []string, year int) ([]*S
 	var out []*StudyPlan
 	for _, p := range r.db.st.Plans {
 		if slices.Contains(orgPaths, p.OrgPath) && (year == 0 || p.Year == year) {
-			out = append(out, clonePlan(p))
+			x := clonePlan(p)
+			// Items by start date, then id, as the ent repository lists them.
+			sort.Slice(x.Items, func(i, j int) bool {
+				if x.Items[i].StartsOn != x.Items[j].StartsOn {
+					return x.Items[i].StartsOn < x.Items[j].StartsOn
+				}
+				return x.Items[i].ID < x.Items[j].ID
+			})
+			out = append(out, x)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -1007,6 +1015,14 @@ func (e *testEnv) seedLesson(chapterID int64, title string, kind Kind, mutate fu
 	out, err := repo.CreateLesson(context.Background(), l)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	// CreateLesson takes no media facts (like the ent repository); they come with UpdateLesson.
+	if l.MediaError != "" || l.MediaKey != "" || l.MediaContentType != "" || l.MediaSize != 0 || l.DurationSeconds != 0 || l.PageCount != 0 {
+		out, err = repo.UpdateLesson(context.Background(), out.ID, LessonPatch{MediaError: &l.MediaError, MediaKey: &l.MediaKey,
+			MediaContentType: &l.MediaContentType, MediaSize: &l.MediaSize, DurationSeconds: &l.DurationSeconds, PageCount: &l.PageCount})
+		if err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	return out
 }

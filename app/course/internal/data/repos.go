@@ -27,11 +27,14 @@ func uploadToBiz(u *ent.Upload) *biz.Upload {
 	}
 }
 
+// Expiry times are stored and compared in UTC: SQLite keeps times as text (with the zone) and
+// compares them as text, so an expiry and a "now" in different zones (or offsets) would compare
+// wrongly, and Expired would miss expired uploads or list live ones.
 func (r *uploadRepo) Create(ctx context.Context, u *biz.Upload) (*biz.Upload, error) {
 	row, err := r.data.client(ctx).Upload.Create().
 		SetLessonID(u.LessonID).SetCreatedBy(u.CreatedBy).SetObjectKey(u.ObjectKey).SetStoreUploadID(u.StoreUploadID).
 		SetFileName(u.FileName).SetSize(u.Size).SetDeclaredType(u.DeclaredType).SetPartSize(u.PartSize).
-		SetPartCount(u.PartCount).SetStatus(upload.Status(u.Status)).SetExpiresAt(u.ExpiresAt).Save(ctx)
+		SetPartCount(u.PartCount).SetStatus(upload.Status(u.Status)).SetExpiresAt(u.ExpiresAt.UTC()).Save(ctx)
 	if err != nil {
 		return nil, mapErr("uploadRepo.Create", err, nil)
 	}
@@ -53,7 +56,7 @@ func (r *uploadRepo) SetStatus(ctx context.Context, id int64, status, reason str
 
 func (r *uploadRepo) Expired(ctx context.Context, now time.Time, limit int) ([]*biz.Upload, error) {
 	rows, err := r.data.client(ctx).Upload.Query().
-		Where(upload.StatusEQ(upload.StatusPending), upload.ExpiresAtLT(now)).Limit(limit).All(ctx)
+		Where(upload.StatusEQ(upload.StatusPending), upload.ExpiresAtLT(now.UTC())).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, mapErr("uploadRepo.Expired", err, nil)
 	}

@@ -1,24 +1,30 @@
-// Command org runs the org service alone (distributed mode), against PostgreSQL.
+// Command org runs the org service alone (distributed mode), against PostgreSQL, with Redis
+// carrying the session revocations it publishes.
 //
 //	org serve   -conf app/org/configs/config.yaml   # serve HTTP and gRPC
 //	org migrate -conf app/org/configs/config.yaml   # create or upgrade the schema, then exit;
 //	                                                # with VANGUARD_ADMIN_PASSWORD set, also create
 //	                                                # the first admin if there is none
 //	org keygen                                      # print a new Ed25519 signing key (PKCS#8 PEM)
+//	org service-secret NAME                         # print service NAME's secret (from
+//	                                                # VANGUARD_SERVICE_KEY)
+//
+// Like the other services it parses its command with kit.ParseCommand and serves through
+// kit.RunService, but verifies tokens with its own signing key and publishes revocations as
+// well as listening to them. org has no background task queues, so no worker role: -role
+// accepts only its default, all.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"time"
 
-	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
-	"github.com/redis/go-redis/v9"
+	"github.com/hibiken/asynq"
 
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/pkg/auth"
@@ -26,7 +32,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
-	"github.com/vanguard/vanguard/pkg/queue"
+	"github.com/vanguard/vanguard/pkg/revoke"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -62,42 +68,33 @@ func (c *fileConfig) Validate() error {
 func main() { kit.Main("org", run) }
 
 func run(args []string) error {
-	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "keygen" || args[0] == "service-secret") {
-		cmd, args = args[0], args[1:]
+	cmd, err := kit.ParseCommand("org", "app/org/configs/config.yaml", args, "keygen", "service-secret")
+	if err != nil {
+		return err
 	}
-	if cmd == "service-secret" {
+	switch {
+	case cmd.Name == "service-secret":
 		// org service-secret NAME: print the secret to give service NAME (from VANGUARD_SERVICE_KEY).
-		if len(args) != 1 || !auth.ValidServiceName(args[0]) {
+		if len(cmd.Args) != 1 || !auth.ValidServiceName(cmd.Args[0]) {
 			return errors.New("usage: org service-secret <service name>")
 		}
 		key, err := secret.ParseKey(os.Getenv("VANGUARD_SERVICE_KEY"))
 		if err != nil {
 			return fmt.Errorf("VANGUARD_SERVICE_KEY: %w", err)
 		}
-		fmt.Println(authn.ServiceSecret(key, args[0]))
+		fmt.Println(authn.ServiceSecret(key, cmd.Args[0]))
 		return nil
-	}
-	if cmd == "keygen" {
-		key, err := authn.GenerateKey()
-		if err != nil {
-			return err
+	case cmd.Name == "keygen":
+		if len(cmd.Args) != 0 {
+			return errors.New("usage: org keygen")
 		}
-		pemBytes, err := authn.MarshalPrivateKeyPEM(key)
-		if err != nil {
-			return err
-		}
-		_, err = os.Stdout.Write(pemBytes)
-		return err
+		return keygen()
+	case cmd.Role != "all":
+		return fmt.Errorf("-role %s: org has no separate api and worker roles, only all", cmd.Role)
 	}
 	logger := obs.NewLogger(os.Stdout, "org")
 	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
-	fs := flag.NewFlagSet("org", flag.ContinueOnError)
-	confPath := fs.String("conf", "app/org/configs/config.yaml", "config file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	fc, err := loadConfig(*confPath)
+	fc, err := loadConfig(cmd.ConfPath)
 	if err != nil {
 		return err
 	}
@@ -110,46 +107,65 @@ func run(args []string) error {
 		return err
 	}
 	defer m.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if cmd == "migrate" {
-		if err := m.Migrate(ctx); err != nil {
-			return err
-		}
-		fmt.Println("org: schema is up to date")
-		if pw := os.Getenv("VANGUARD_ADMIN_PASSWORD"); pw != "" {
-			created, err := m.Bootstrap(ctx, pw)
+	if cmd.Name == "migrate" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		return migrate(ctx, m)
+	}
+	return serve(context.Background(), fc, m, logger)
+}
+
+// serve runs m's HTTP and gRPC APIs (role all) until ctx ends or the process is signalled to
+// stop. org verifies tokens with its own signing key, so it dials nothing, and wires revocations
+// both ways through fc's Redis: it publishes the sessions it ends and listens like every process.
+func serve(ctx context.Context, fc *fileConfig, m *org.Module, logger log.Logger) error {
+	redisOpt := asynq.RedisClientOpt{Addr: fc.Redis.Addr, DB: fc.Redis.DB}
+	return kit.RunService(ctx, kit.ServiceSpec{
+		Name: org.Name, Role: "all", Server: fc.Server, Redis: redisOpt,
+		Verifier: authn.NewVerifier(clock.Real{}, m.Signer().PublicKey()),
+		Revocations: func(ctx context.Context, verifier *authn.Verifier) ([]transport.Server, func() error, error) {
+			rdb, err := revoke.Client(redisOpt)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			if created {
-				fmt.Println("org: created the root organisation and the admin account")
-			} else {
-				fmt.Println("org: an admin account already exists; VANGUARD_ADMIN_PASSWORD ignored")
-			}
-		}
-		return nil
-	}
-	metrics := obs.NewMetrics()
-	verifier := authn.NewVerifier(clock.Real{}, m.Signer().PublicKey())
-	rdb := redis.NewClient(&redis.Options{Addr: fc.Redis.Addr, DB: fc.Redis.DB})
-	defer rdb.Close()
-	revocations := m.ServeRevocations(ctx, rdb, verifier, clock.Real{}, logger)
-	opts := kit.Options{
-		HTTPAddr: fc.Server.HTTPAddr, GRPCAddr: fc.Server.GRPCAddr,
-		Verifier:         verifier,
-		PublicOperations: m.PublicOperations(), ServiceOperations: m.ServiceOperations(),
-		Logger: logger, Metrics: metrics, Ready: m.Ready,
-		MetricsToken: fc.Server.MetricsToken, MetricsAddr: fc.Server.MetricsAddr,
-	}
-	hs, gs, err := kit.NewServers(opts)
+			return m.ServeRevocations(ctx, rdb, verifier, clock.Real{}, logger), rdb.Close, nil
+		},
+	}, m, nil, logger)
+}
+
+// keygen prints a new Ed25519 token signing key (PKCS#8 PEM).
+func keygen() error {
+	key, err := authn.GenerateKey()
 	if err != nil {
 		return err
 	}
-	m.RegisterHTTP(hs)
-	m.RegisterGRPC(gs)
-	app := kratos.New(kratos.Name("vanguard-org"), kratos.Logger(logger), queue.Servers(append([]transport.Server{hs, gs, kit.NewMetricsServer(opts)}, revocations...)...))
-	return app.Run()
+	pemBytes, err := authn.MarshalPrivateKeyPEM(key)
+	if err != nil {
+		return err
+	}
+	_, err = os.Stdout.Write(pemBytes)
+	return err
+}
+
+// migrate creates or upgrades the schema and, with VANGUARD_ADMIN_PASSWORD set, creates the
+// root organisation and the first admin if there is none.
+func migrate(ctx context.Context, m *org.Module) error {
+	if err := m.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Println("org: schema is up to date")
+	if pw := os.Getenv("VANGUARD_ADMIN_PASSWORD"); pw != "" {
+		created, err := m.Bootstrap(ctx, pw)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Println("org: created the root organisation and the admin account")
+		} else {
+			fmt.Println("org: an admin account already exists; VANGUARD_ADMIN_PASSWORD ignored")
+		}
+	}
+	return nil
 }
 
 func loadConfig(path string) (*fileConfig, error) {

@@ -85,6 +85,9 @@ type fakeDB struct {
 	mu    sync.Mutex
 	st    *fakeState
 	clock clock.Clock
+	// tx is held by the outermost InTx: fake transactions run one at a time, so a row read
+	// with GetForUpdate stays locked until its transaction ends, as on the database.
+	tx sync.Mutex
 
 	// orgBatches records the codes of every OrgRepo.Create call, in call order.
 	orgBatches [][]string
@@ -164,13 +167,15 @@ func (db *fakeDB) tokensOf(accountID int64) []*RefreshToken {
 type fakeTxKey struct{}
 
 // fakeTx is transactional: the outermost InTx snapshots the state and restores it if fn fails.
-// Nested calls join the outer transaction.
+// Nested calls join the outer transaction. Transactions are serialised (see fakeDB.tx).
 type fakeTx struct{ db *fakeDB }
 
 func (tx fakeTx) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if ctx.Value(fakeTxKey{}) != nil {
 		return fn(ctx)
 	}
+	tx.db.tx.Lock()
+	defer tx.db.tx.Unlock()
 	before := tx.db.snapshot()
 	if err := fn(context.WithValue(ctx, fakeTxKey{}, true)); err != nil {
 		tx.db.mu.Lock()
@@ -200,23 +205,27 @@ func (r fakeOrgRepo) Create(_ context.Context, in []NewOrg) ([]*Org, error) {
 	if db.failOrgCreateCall > 0 && db.orgCreateCalls == db.failOrgCreateCall {
 		return nil, errors.New("fake: injected org create failure")
 	}
+	// All or nothing, like the data layer: parents must exist before the call, codes must be
+	// free (also within the batch); only then is anything stored.
+	for _, o := range in {
+		if o.ParentID != 0 && db.st.Orgs[o.ParentID] == nil {
+			return nil, ErrOrgNotFound
+		}
+	}
+	for i, o := range in {
+		if slices.Contains(codes[:i], o.Code) || db.orgWithCode(o.Code, 0) != nil {
+			return nil, ErrAlreadyExists
+		}
+	}
 	now := db.clock.Now()
 	out := make([]*Org, 0, len(in))
 	for _, o := range in {
-		for _, e := range db.st.Orgs {
-			if e.Code == o.Code {
-				return nil, ErrAlreadyExists
-			}
-		}
 		id := db.nextID()
 		org := &Org{ID: id, ParentID: o.ParentID, Name: o.Name, Code: o.Code, Type: o.Type, CreatedAt: now, UpdatedAt: now}
 		if o.ParentID == 0 {
 			org.Path = "/" + strconv.FormatInt(id, 10) + "/"
 		} else {
 			parent := db.st.Orgs[o.ParentID]
-			if parent == nil {
-				return nil, ErrOrgNotFound
-			}
 			org.Path = parent.Path + strconv.FormatInt(id, 10) + "/"
 			org.Depth = parent.Depth + 1
 		}
@@ -224,6 +233,16 @@ func (r fakeOrgRepo) Create(_ context.Context, in []NewOrg) ([]*Org, error) {
 		out = append(out, cloneOrg(org))
 	}
 	return out, nil
+}
+
+// orgWithCode returns the stored org other than skip with code, if any (codes are unique).
+func (db *fakeDB) orgWithCode(code string, skip int64) *Org {
+	for _, o := range db.st.Orgs {
+		if o.Code == code && o.ID != skip {
+			return o
+		}
+	}
+	return nil
 }
 
 func (r fakeOrgRepo) Get(_ context.Context, id int64) (*Org, error) {
@@ -254,6 +273,9 @@ func (r fakeOrgRepo) Update(_ context.Context, id int64, name, code *string) (*O
 	o := r.db.st.Orgs[id]
 	if o == nil {
 		return nil, ErrOrgNotFound
+	}
+	if code != nil && r.db.orgWithCode(*code, id) != nil {
+		return nil, ErrAlreadyExists
 	}
 	if name != nil {
 		o.Name = *name
@@ -318,20 +340,22 @@ type fakeAccountRepo struct{ db *fakeDB }
 
 var _ AccountRepo = fakeAccountRepo{}
 
-// conflict reports whether a would break a unique constraint (username case-insensitively,
-// phone, national ID hash) against the stored accounts other than skip.
+// conflict reports whether a would break a unique constraint (username as stored, so "Alice"
+// and "alice" may both exist, as in the database; phone; national ID hash) against the stored
+// accounts other than skip.
 func (db *fakeDB) conflict(a *Account, skip int64) bool {
 	for _, e := range db.st.Accounts {
-		if e.ID == skip {
-			continue
-		}
-		if strings.EqualFold(e.Username, a.Username) ||
-			(a.Phone != "" && e.Phone == a.Phone) ||
-			(a.NationalIDHash != "" && e.NationalIDHash == a.NationalIDHash) {
+		if e.ID != skip && clashes(a, e) {
 			return true
 		}
 	}
 	return false
+}
+
+// clashes reports whether two accounts share a unique value.
+func clashes(a, b *Account) bool {
+	return a.Username == b.Username || (a.Phone != "" && a.Phone == b.Phone) ||
+		(a.NationalIDHash != "" && a.NationalIDHash == b.NationalIDHash)
 }
 
 func (r fakeAccountRepo) Create(_ context.Context, in []*Account) ([]*Account, error) {
@@ -341,15 +365,20 @@ func (r fakeAccountRepo) Create(_ context.Context, in []*Account) ([]*Account, e
 	if db.failAccountCreate != nil {
 		return nil, db.failAccountCreate
 	}
-	now := db.clock.Now()
-	out := make([]*Account, 0, len(in))
-	for _, a := range in {
-		if db.conflict(a, 0) {
+	// All or nothing, like the data layer's one INSERT per batch.
+	for i, a := range in {
+		if db.conflict(a, 0) || slices.ContainsFunc(in[:i], func(b *Account) bool { return clashes(a, b) }) {
 			return nil, ErrAlreadyExists
 		}
+		// Stricter than the database (no foreign key there): biz always creates accounts in an
+		// org it has just read, so this only catches broken test setups.
 		if db.st.Orgs[a.OrgID] == nil {
 			return nil, fmt.Errorf("fake: account %q in unknown org %d", a.Username, a.OrgID)
 		}
+	}
+	now := db.clock.Now()
+	out := make([]*Account, 0, len(in))
+	for _, a := range in {
 		c := cloneAccount(a)
 		c.ID = db.nextID()
 		c.CreatedAt, c.UpdatedAt = now, now
@@ -453,7 +482,8 @@ func (r fakeAccountRepo) List(_ context.Context, f AccountFilter) ([]*Account, i
 		if f.Role != "" && !a.HasRole(f.Role) {
 			continue
 		}
-		if f.Query != "" && !strings.Contains(a.Username, f.Query) && !strings.Contains(a.DisplayName, f.Query) && !strings.Contains(a.Phone, f.Query) {
+		if q := strings.ToLower(f.Query); q != "" && !strings.Contains(strings.ToLower(a.Username), q) &&
+			!strings.Contains(strings.ToLower(a.DisplayName), q) && !strings.Contains(a.Phone, q) {
 			continue
 		}
 		all = append(all, cloneAccount(a))
@@ -600,7 +630,11 @@ type fakeFailureRepo struct{ db *fakeDB }
 
 var _ LoginFailureRepo = fakeFailureRepo{}
 
+// failureKeyOf is what a failure is recorded under: the first MaxUsername characters.
+func failureKeyOf(username string) string { return truncate(username, MaxUsername) }
+
 func (r fakeFailureRepo) Add(_ context.Context, username string, at time.Time) error {
+	username = failureKeyOf(username)
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	r.db.st.Failures[username] = append(r.db.st.Failures[username], at)
@@ -608,6 +642,7 @@ func (r fakeFailureRepo) Add(_ context.Context, username string, at time.Time) e
 }
 
 func (r fakeFailureRepo) Since(_ context.Context, username string, t time.Time) (int, time.Time, error) {
+	username = failureKeyOf(username)
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	n := 0
@@ -625,6 +660,7 @@ func (r fakeFailureRepo) Since(_ context.Context, username string, t time.Time) 
 }
 
 func (r fakeFailureRepo) Clear(_ context.Context, username string) error {
+	username = failureKeyOf(username)
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	delete(r.db.st.Failures, username)
@@ -642,6 +678,9 @@ func (r fakeAuditRepo) Add(_ context.Context, rec *AuditRecord) error {
 	defer r.db.mu.Unlock()
 	c := *rec
 	c.ID = r.db.nextID()
+	if c.Service == "" {
+		c.Service = AuditServiceOrg
+	}
 	r.db.st.Audit = append(r.db.st.Audit, &c)
 	return nil
 }
@@ -649,6 +688,11 @@ func (r fakeAuditRepo) Add(_ context.Context, rec *AuditRecord) error {
 func (r fakeAuditRepo) AddOnce(_ context.Context, rs []*AuditRecord) (int, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	for i, rec := range rs {
+		if rec.Key == "" {
+			return 0, fmt.Errorf("fake: AddOnce record %d has no key", i)
+		}
+	}
 	stored := map[string]bool{}
 	for _, rec := range r.db.st.Audit {
 		stored[rec.Key] = rec.Key != ""

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // FuzzImportMembers feeds arbitrary bytes through the CSV parser into a real (non-dry-run)
@@ -37,7 +37,7 @@ func FuzzImportMembers(f *testing.F) {
 	}
 	f.Add(gb)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tb, err := sheet.Parse("csv", data)
+		tb, err := xlsx.Parse("csv", data)
 		if err != nil {
 			return
 		}

@@ -12,14 +12,15 @@ import (
 
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // csvTable parses lines as a CSV upload, the way the service does.
 func csvTable(t testing.TB, lines ...string) *sheet.Table {
 	t.Helper()
-	tb, err := sheet.Parse("csv", []byte(strings.Join(lines, "\r\n")+"\r\n"))
+	tb, err := xlsx.Parse("csv", []byte(strings.Join(lines, "\r\n")+"\r\n"))
 	if err != nil {
-		t.Fatalf("sheet.Parse: %v", err)
+		t.Fatalf("xlsx.Parse: %v", err)
 	}
 	return tb
 }

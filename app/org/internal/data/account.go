@@ -165,7 +165,8 @@ func (r *accountRepo) List(ctx context.Context, f biz.AccountFilter) ([]*biz.Acc
 		q = q.Where(predicate.Account(pathPrefix(account.FieldOrgPath, f.PathPrefix)))
 	}
 	if f.Query != "" {
-		q = q.Where(account.Or(account.UsernameContains(f.Query), account.DisplayNameContains(f.Query), account.PhoneContains(f.Query)))
+		// Case-insensitive on both databases (LIKE folds ASCII on SQLite, not on PostgreSQL).
+		q = q.Where(account.Or(account.UsernameContainsFold(f.Query), account.DisplayNameContainsFold(f.Query), account.PhoneContainsFold(f.Query)))
 	}
 	if f.Role != "" {
 		// Roles are a JSON array of plain role names; the quoted name cannot match another role.
@@ -214,11 +215,13 @@ func (r *accountRepo) Taken(ctx context.Context, usernames, phones, idHashes []s
 		}
 		return nil
 	}
+	// Usernames match in any case, both ways: "ALICE" finds a stored "alice" and "alice" a
+	// stored "Alice".
 	lower := make([]string, len(usernames))
 	for i, u := range usernames {
 		lower[i] = strings.ToLower(u)
 	}
-	if err := lookup(append(lower, usernames...), func(v []string) predicate.Account { return account.UsernameIn(v...) },
+	if err := lookup(lower, usernameFoldIn,
 		func(a *ent.Account) string { return "u:" + strings.ToLower(a.Username) }); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,12 @@ func TestTextLimitsCountCharacters(t *testing.T) {
 		}
 		if n, _, err := failures.Since(ctx, name, time.Now().Add(-time.Hour)); err != nil || n != 1 {
 			t.Fatalf("failures since = %d, %v", n, err)
+		}
+		// An appended entry's key longer than the column is a field error, not a 500.
+		long := &biz.AuditRecord{ActorID: 7, ActorName: "trainer", ActorOrgPath: "/1/", Action: "exam.regrade",
+			TargetType: "exam", OrgPath: "/1/", CreatedAt: time.Now(), Service: "quiz", Key: fmt.Sprintf("quiz:%0*d", biz.MaxAuditKey, 1)}
+		if _, err := NewAuditRepo(d).AddOnce(ctx, []*biz.AuditRecord{long}); !errors.As(err, new(*biz.FieldError)) {
+			t.Fatalf("over-long key: err = %v, want a field error", err)
 		}
 	})
 }

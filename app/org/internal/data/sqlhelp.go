@@ -22,3 +22,14 @@ func likeRole(s *entsql.Selector, role string) *entsql.Predicate {
 func loginFailureWhere(username string, since time.Time) []predicate.LoginFailure {
 	return []predicate.LoginFailure{loginfailure.Username(username), loginfailure.AtGTE(since)}
 }
+
+// usernameFoldIn selects accounts whose lower-cased username is one of lower (lower-case values).
+func usernameFoldIn(lower []string) predicate.Account {
+	args := make([]any, len(lower))
+	for i, v := range lower {
+		args[i] = v
+	}
+	return predicate.Account(func(s *entsql.Selector) {
+		s.Where(entsql.In(entsql.Lower(s.C(account.FieldUsername)), args...))
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/service"
 	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // Services are the org service's API implementations.
@@ -42,7 +43,7 @@ func RegisterHTTP(srv *khttp.Server, s *Services, openapi []byte) {
 			case kind + ".xlsx":
 				w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 				w.Header().Set("Content-Disposition", `attachment; filename="`+kind+`-template.xlsx"`)
-				_ = t.WriteXLSX(w)
+				_ = xlsx.WriteTemplate(w, t)
 				return
 			case kind + ".csv":
 				w.Header().Set("Content-Type", "text/csv; charset=utf-8")

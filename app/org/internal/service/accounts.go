@@ -8,7 +8,7 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
-	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // AccountService implements v1.AccountsServer.
@@ -102,7 +102,7 @@ func (s *AccountService) ListAccounts(ctx context.Context, req *v1.ListAccountsR
 
 // ImportMembers implements v1.AccountsServer.
 func (s *AccountService) ImportMembers(ctx context.Context, req *v1.ImportRequest) (*v1.ImportReply, error) {
-	t, err := sheet.Parse(req.Format, req.Content)
+	t, err := xlsx.Parse(req.Format, req.Content)
 	if err != nil {
 		return nil, toAPIError(err)
 	}

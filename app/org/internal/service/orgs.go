@@ -8,7 +8,7 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
-	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // OrgService implements v1.OrgsServer.
@@ -77,7 +77,7 @@ func (s *OrgService) ListOrgs(ctx context.Context, req *v1.ListOrgsRequest) (*v1
 
 // ImportOrgs implements v1.OrgsServer.
 func (s *OrgService) ImportOrgs(ctx context.Context, req *v1.ImportRequest) (*v1.ImportReply, error) {
-	t, err := sheet.Parse(req.Format, req.Content)
+	t, err := xlsx.Parse(req.Format, req.Content)
 	if err != nil {
 		return nil, toAPIError(err)
 	}

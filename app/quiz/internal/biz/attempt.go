@@ -22,7 +22,7 @@ func cryptoShuffle(n int, swap func(i, j int)) {
 }
 
 // ownAttempt loads an attempt of the caller; anyone else's is ErrNotFound (no IDOR).
-func (uc *Usecase) ownAttempt(ctx context.Context, p *auth.Principal, id int64) (*Attempt, error) {
+func (uc *AttemptUsecase) ownAttempt(ctx context.Context, p *auth.Principal, id int64) (*Attempt, error) {
 	a, err := uc.attempts.GetAttempt(ctx, id)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (uc *Usecase) ownAttempt(ctx context.Context, p *auth.Principal, id int64) 
 // Start begins an attempt, or resumes the caller's attempt in progress. The server freezes the
 // questions (drawn for random papers), their order and option order, and the deadline =
 // min(start + duration, window close).
-func (uc *Usecase) Start(ctx context.Context, examID int64) (*Attempt, *Exam, error) {
+func (uc *AttemptUsecase) Start(ctx context.Context, examID int64) (*Attempt, *Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -112,7 +112,7 @@ func (uc *Usecase) Start(ctx context.Context, examID int64) (*Attempt, *Exam, er
 
 // drawQuestions builds the attempt's snapshot: fixed items, or random draws per rule; then the
 // question and option shuffles the exam asks for.
-func (uc *Usecase) drawQuestions(ctx context.Context, paper *Paper, e *Exam) ([]SnapQuestion, error) {
+func (uc *AttemptUsecase) drawQuestions(ctx context.Context, paper *Paper, e *Exam) ([]SnapQuestion, error) {
 	type pick struct {
 		q      *Question
 		points float64
@@ -184,7 +184,7 @@ func (uc *Usecase) drawQuestions(ctx context.Context, paper *Paper, e *Exam) ([]
 }
 
 // Get returns the caller's own attempt (others: ErrNotFound).
-func (uc *Usecase) Get(ctx context.Context, id int64) (*Attempt, *Exam, error) {
+func (uc *AttemptUsecase) Get(ctx context.Context, id int64) (*Attempt, *Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -198,7 +198,7 @@ func (uc *Usecase) Get(ctx context.Context, id int64) (*Attempt, *Exam, error) {
 }
 
 // open reports whether answers are still accepted: in progress and before deadline + grace.
-func (uc *Usecase) open(a *Attempt) error {
+func (uc *AttemptUsecase) open(a *Attempt) error {
 	if a.Status != AttemptInProgress {
 		return &ClosedError{Msg: "答卷已提交"}
 	}
@@ -211,7 +211,7 @@ func (uc *Usecase) open(a *Attempt) error {
 // SaveAnswer autosaves one answer to the caller's open attempt. A save with a version not
 // newer than the stored one is refused with a StaleError, so a delayed autosave from another
 // device never overwrites a newer answer.
-func (uc *Usecase) SaveAnswer(ctx context.Context, attemptID int64, no int, ans Answer) (int64, time.Duration, error) {
+func (uc *AttemptUsecase) SaveAnswer(ctx context.Context, attemptID int64, no int, ans Answer) (int64, time.Duration, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -274,7 +274,7 @@ func validAnswer(q SnapQuestion, a Answer) error {
 }
 
 // FocusLoss records a client-reported loss of focus on the caller's open attempt.
-func (uc *Usecase) FocusLoss(ctx context.Context, attemptID int64) error {
+func (uc *AttemptUsecase) FocusLoss(ctx context.Context, attemptID int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return err
@@ -292,7 +292,7 @@ func (uc *Usecase) FocusLoss(ctx context.Context, attemptID int64) error {
 // Submit finalises the caller's attempt. A retry (or a submit racing the autosubmit) returns
 // the attempt as it is: one submission, one grade. The attempt is loaded once: this is the call
 // everyone makes in the same minute when an exam closes.
-func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam, error) {
+func (uc *AttemptUsecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -319,7 +319,7 @@ func (uc *Usecase) Submit(ctx context.Context, attemptID int64) (*Attempt, *Exam
 
 // submit moves an in-progress attempt to submitted and queues its grading. Losing the race to
 // another submit is fine.
-func (uc *Usecase) submit(ctx context.Context, a *Attempt, at time.Time) error {
+func (uc *AttemptUsecase) submit(ctx context.Context, a *Attempt, at time.Time) error {
 	a.Status, a.SubmittedAt = AttemptSubmitted, &at
 	err := uc.attempts.Finish(ctx, a, AttemptInProgress)
 	if errors.Is(err, ErrConflict) {
@@ -341,7 +341,7 @@ func (uc *Usecase) submit(ctx context.Context, a *Attempt, at time.Time) error {
 
 // finalise is the server's own submit at the deadline (the autosubmit task and the reconciler):
 // whatever was saved by then is the answer sheet.
-func (uc *Usecase) finalise(ctx context.Context, attemptID int64) error {
+func (uc *AttemptUsecase) finalise(ctx context.Context, attemptID int64) error {
 	a, err := uc.attempts.GetAttempt(ctx, attemptID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -359,14 +359,14 @@ func (uc *Usecase) finalise(ctx context.Context, attemptID int64) error {
 }
 
 // Autosubmit is the quiz:autosubmit work.
-func (uc *Usecase) Autosubmit(ctx context.Context, attemptID int64) error {
+func (uc *AttemptUsecase) Autosubmit(ctx context.Context, attemptID int64) error {
 	return uc.finalise(ctx, attemptID)
 }
 
 // Grade is the quiz:grade work: score a submitted attempt once. Running it again, or after a
 // crash half-way, yields the same single result: the status change is conditional, and the
 // graded event is written in the same transaction.
-func (uc *Usecase) Grade(ctx context.Context, attemptID int64) error {
+func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
 		// Locked first: a regrade that refreshes the keys of this attempt waits for the
 		// grade, or the grade reads the refreshed keys.
@@ -396,7 +396,7 @@ func (uc *Usecase) Grade(ctx context.Context, attemptID int64) error {
 			}
 			return err
 		}
-		return uc.emitGraded(ctx, a, e, false)
+		return emitGraded(ctx, uc.events, a, e, false)
 	})
 }
 
@@ -430,19 +430,20 @@ type QuestionChanged struct {
 
 func (QuestionChanged) isDomainEvent() {}
 
-func (uc *Usecase) emitGraded(ctx context.Context, a *Attempt, e *Exam, regrade bool) error {
+// emitGraded publishes the graded event of a (in the caller's transaction).
+func emitGraded(ctx context.Context, events Publisher, a *Attempt, e *Exam, regrade bool) error {
 	ev := GradedEvent{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Number: a.Number, Score: a.Score,
 		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt, Regrade: regrade}
 	if a.Score != nil {
 		passed := *a.Score >= e.PassMark
 		ev.Passed = &passed
 	}
-	return uc.events.Publish(ctx, ev)
+	return events.Publish(ctx, ev)
 }
 
 // ScoreEssay records a trainer's score for an essay; when no essay is left the attempt's total
 // is set and a new graded event announces it.
-func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, score float64, comment string) (*Attempt, *Exam, error) {
+func (uc *AttemptUsecase) ScoreEssay(ctx context.Context, attemptID int64, no int, score float64, comment string) (*Attempt, *Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -480,7 +481,7 @@ func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, scor
 		out, exam = a, e
 		// A new total (the last essay scored, or a score corrected later) is announced again.
 		if !a.NeedsReview() && !sameScore(before, a.Score) {
-			return uc.emitGraded(ctx, a, e, false)
+			return emitGraded(ctx, uc.events, a, e, false)
 		}
 		return nil
 	})
@@ -488,7 +489,12 @@ func (uc *Usecase) ScoreEssay(ctx context.Context, attemptID int64, no int, scor
 }
 
 // ResultsReleased reports whether the member may see the attempt's score and keys now.
-func (uc *Usecase) ResultsReleased(a *Attempt, e *Exam) bool {
+func (uc *AttemptUsecase) ResultsReleased(a *Attempt, e *Exam) bool {
+	return resultsReleased(uc.clock.Now(), a, e)
+}
+
+// resultsReleased reports whether a's result may be shown to its member at now.
+func resultsReleased(now time.Time, a *Attempt, e *Exam) bool {
 	if a.Status != AttemptGraded || a.NeedsReview() {
 		return false
 	}
@@ -496,13 +502,13 @@ func (uc *Usecase) ResultsReleased(a *Attempt, e *Exam) bool {
 	case ResultsImmediate:
 		return true
 	case ResultsAfterClose:
-		return !uc.clock.Now().Before(e.ClosesAt)
+		return !now.Before(e.ClosesAt)
 	}
 	return false
 }
 
 // Remaining is the time left on an attempt.
-func (uc *Usecase) Remaining(a *Attempt) time.Duration {
+func (uc *AttemptUsecase) Remaining(a *Attempt) time.Duration {
 	if a.Status != AttemptInProgress {
 		return 0
 	}
@@ -510,12 +516,12 @@ func (uc *Usecase) Remaining(a *Attempt) time.Duration {
 }
 
 // ListAttempts lists an exam's attempts for its managers.
-func (uc *Usecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, error) {
+func (uc *AttemptUsecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := uc.managedExam(ctx, p, examID, "无权查看他人答卷"); err != nil {
+	if _, err := managedExam(ctx, uc.exams, p, examID, "无权查看他人答卷"); err != nil {
 		return nil, err
 	}
 	return uc.attempts.ListAttempts(ctx, examID, 0)
@@ -523,7 +529,7 @@ func (uc *Usecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, 
 
 // ReviewQueue lists graded attempts with essays still waiting for a score, in the exams the
 // caller manages (trainers and staff of the owning org or above), oldest submission first.
-func (uc *Usecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
+func (uc *AttemptUsecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -569,7 +575,7 @@ type MyExam struct {
 }
 
 // MyExams lists exams targeted at the caller's org chain, newest window first.
-func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
+func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -606,9 +612,9 @@ func (uc *Usecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	return out, nil
 }
 
-// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
-// of submitted attempts, and deliver audit entries the audit log has not confirmed. (The module's pass also drains the outbox.)
-func (uc *Usecase) Reconcile(ctx context.Context) error {
+// Reconcile finalises attempts past deadline + grace and re-enqueues grading of submitted
+// attempts (one part of Quiz.Reconcile).
+func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {
 	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now().Add(-uc.Grace), 500)
 	if err != nil {
 		return err
@@ -627,6 +633,5 @@ func (uc *Usecase) Reconcile(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err = uc.RedeliverAudits(ctx)
-	return err
+	return nil
 }

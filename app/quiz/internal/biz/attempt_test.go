@@ -56,7 +56,7 @@ func TestStartRefusals(t *testing.T) {
 			}
 			e.clk.Advance(tt.at)
 			before := e.db.snapshot()
-			a, ex, err := e.uc.Start(e.as(tt.user), fx.exam.ID)
+			a, ex, err := e.uc.Attempts.Start(e.as(tt.user), fx.exam.ID)
 			if a != nil || ex != nil {
 				t.Errorf("Start returned %v, %v with error %v", a, ex, err)
 			}
@@ -89,7 +89,7 @@ func TestStartSnapshotAndDeadline(t *testing.T) {
 			e := newTestEnv(t)
 			fx := e.newExam(t, fiveTypes(), nil)
 			e.clk.Advance(tt.at)
-			a, ex, err := e.uc.Start(e.as("memberA1"), fx.exam.ID) // A1 is below the target A
+			a, ex, err := e.uc.Attempts.Start(e.as("memberA1"), fx.exam.ID) // A1 is below the target A
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestStartSnapshotAndDeadline(t *testing.T) {
 					t.Errorf("snapshot %d = %+v, want question %+v", i, q, src)
 				}
 			}
-			want := []scheduled{{a.ID, a.Deadline.Add(e.uc.Grace)}}
+			want := []scheduled{{a.ID, a.Deadline.Add(e.uc.Attempts.Grace)}}
 			if diff := cmp.Diff(want, e.queue.autosubmitCalls()); diff != "" {
 				t.Errorf("autosubmit schedule (-want +got):\n%s", diff)
 			}
@@ -129,7 +129,7 @@ func TestStartResumes(t *testing.T) {
 		t.Fatalf("resume = %+v, want attempt %d with its answer", again, first.ID)
 	}
 	// Still resumable in the grace period.
-	e.clk.Set(first.Deadline.Add(e.uc.Grace - time.Second))
+	e.clk.Set(first.Deadline.Add(e.uc.Attempts.Grace - time.Second))
 	if got := e.start(t, "memberA", fx.exam.ID); got.ID != first.ID {
 		t.Fatalf("resume in grace = attempt %d, want %d", got.ID, first.ID)
 	}
@@ -140,7 +140,7 @@ func TestStartResumes(t *testing.T) {
 		t.Errorf("autosubmits scheduled = %d, want 1", n)
 	}
 	// Past the grace period a second attempt starts (two allowed).
-	e.clk.Set(first.Deadline.Add(e.uc.Grace))
+	e.clk.Set(first.Deadline.Add(e.uc.Attempts.Grace))
 	if got := e.start(t, "memberA", fx.exam.ID); got.ID == first.ID || got.Number != 2 {
 		t.Fatalf("after grace = attempt %d number %d, want a new attempt number 2", got.ID, got.Number)
 	}
@@ -177,7 +177,7 @@ func TestStartConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			a, _, err := e.uc.Start(e.as("memberA"), fx.exam.ID)
+			a, _, err := e.uc.Attempts.Start(e.as("memberA"), fx.exam.ID)
 			if err != nil {
 				t.Errorf("start %d: %v", i, err)
 				return
@@ -198,7 +198,7 @@ func TestStartConcurrent(t *testing.T) {
 
 func TestStartShuffles(t *testing.T) {
 	e := newTestEnv(t)
-	e.uc.shuffle = reverseShuffle
+	e.uc.Attempts.shuffle = reverseShuffle
 	fx := e.newExam(t, objective(), func(ex *Exam) { ex.ShuffleQuestions, ex.ShuffleOptions = true, true })
 	a := e.start(t, "memberA", fx.exam.ID)
 
@@ -234,10 +234,10 @@ func TestStartShuffles(t *testing.T) {
 
 	// Picking the relabelled right options scores full marks.
 	e.save(t, "memberA", a, map[int]Answer{1: choices("1935", "遵义"), 2: choices("true"), 3: choices("D", "B"), 4: choices("D")})
-	if _, _, err := e.uc.Submit(e.as("memberA"), a.ID); err != nil {
+	if _, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.db.attempt(a.ID); got.Score == nil || *got.Score != 10 {
@@ -248,7 +248,7 @@ func TestStartShuffles(t *testing.T) {
 func TestDrawRandomPaper(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := e.as("trainerA")
-	bank, err := e.uc.CreateBank(ctx, "随机题库", 0, false)
+	bank, err := e.uc.Authoring.CreateBank(ctx, "随机题库", 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,14 +259,14 @@ func TestDrawRandomPaper(t *testing.T) {
 		if i%2 == 0 {
 			q.Tags = []string{"党章"}
 		}
-		created, err := e.uc.CreateQuestion(ctx, q)
+		created, err := e.uc.Authoring.CreateQuestion(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tagged[created.ID] = i%2 == 0
 	}
 	rules := []PaperRule{{BankID: bank.ID, Tags: []string{"党章"}, Count: 3, Points: 2}, {BankID: bank.ID, Count: 4, Points: 1}}
-	paper, err := e.uc.CreatePaper(ctx, "随机卷", nil, rules)
+	paper, err := e.uc.Authoring.CreatePaper(ctx, "随机卷", nil, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,25 +295,25 @@ func TestDrawRandomPaper(t *testing.T) {
 	}
 	// Deterministic: identity draws the first three tagged, then the first four left.
 	for _, shuffle := range []func(int, func(int, int)){identityShuffle, reverseShuffle} {
-		e.uc.shuffle = shuffle
-		qs, err := e.uc.drawQuestions(context.Background(), paper, ex)
+		e.uc.Attempts.shuffle = shuffle
+		qs, err := e.uc.Attempts.drawQuestions(context.Background(), paper, ex)
 		if err != nil {
 			t.Fatal(err)
 		}
 		check(t, qs)
 	}
 	// And with the real shuffle, many times.
-	e.uc.shuffle = cryptoShuffle
+	e.uc.Attempts.shuffle = cryptoShuffle
 	for range 200 {
-		qs, err := e.uc.drawQuestions(context.Background(), paper, ex)
+		qs, err := e.uc.Attempts.drawQuestions(context.Background(), paper, ex)
 		if err != nil {
 			t.Fatal(err)
 		}
 		check(t, qs)
 	}
 	// A start on the random paper freezes one draw with MaxScore from the rules.
-	e.uc.shuffle = identityShuffle
-	exam, err := e.uc.CreateExam(ctx, &Exam{PaperID: paper.ID, Title: "随机考试", OpensAt: testT0, ClosesAt: testT0.Add(time.Hour),
+	e.uc.Attempts.shuffle = identityShuffle
+	exam, err := e.uc.Authoring.CreateExam(ctx, &Exam{PaperID: paper.ID, Title: "随机考试", OpensAt: testT0, ClosesAt: testT0.Add(time.Hour),
 		Duration: 20 * time.Minute, AttemptsAllowed: 1, TargetOrgIDs: []int64{e.org["A"].ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -331,15 +331,15 @@ func TestSaveAnswer(t *testing.T) {
 	a := e.start(t, "memberA", fx.exam.ID)
 	ctx := e.as("memberA")
 
-	v, left, err := e.uc.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"B"}, Version: 5})
+	v, left, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"B"}, Version: 5})
 	if err != nil || v != 5 || left != 30*time.Minute {
 		t.Fatalf("save = %d, %v, %v; want 5, 30m, nil", v, left, err)
 	}
 	// A newer save wins; an older one is stale and does not overwrite.
-	if v, _, err := e.uc.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"A"}, Version: 9}); err != nil || v != 9 {
+	if v, _, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"A"}, Version: 9}); err != nil || v != 9 {
 		t.Fatalf("newer save = %d, %v", v, err)
 	}
-	_, _, err = e.uc.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"C"}, Version: 7})
+	_, _, err = e.uc.Attempts.SaveAnswer(ctx, a.ID, 1, Answer{Choices: []string{"C"}, Version: 7})
 	if se := wantErrAs[*StaleError](t, err); se.Current != 9 {
 		t.Errorf("StaleError.Current = %d, want 9", se.Current)
 	}
@@ -349,10 +349,10 @@ func TestSaveAnswer(t *testing.T) {
 
 	// Another member's attempt does not exist for them, not even to a manager.
 	for _, user := range []string{"memberA1", "trainerA", "admin"} {
-		_, _, err := e.uc.SaveAnswer(e.as(user), a.ID, 1, Answer{Choices: []string{"B"}, Version: 99})
+		_, _, err := e.uc.Attempts.SaveAnswer(e.as(user), a.ID, 1, Answer{Choices: []string{"B"}, Version: 99})
 		wantErrIs(t, err, ErrNotFound)
 	}
-	_, _, err = e.uc.SaveAnswer(ctx, 424242, 1, Answer{Version: 1})
+	_, _, err = e.uc.Attempts.SaveAnswer(ctx, 424242, 1, Answer{Version: 1})
 	wantErrIs(t, err, ErrNotFound)
 
 	for _, tt := range []struct {
@@ -371,7 +371,7 @@ func TestSaveAnswer(t *testing.T) {
 	} {
 		ans := tt.ans
 		ans.Version = 100
-		_, _, err := e.uc.SaveAnswer(ctx, a.ID, tt.no, ans)
+		_, _, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, tt.no, ans)
 		if fe := wantErrAs[*FieldError](t, err); fe.Field != tt.field {
 			t.Errorf("save %d %v: field %q, want %q", tt.no, tt.ans.Choices, fe.Field, tt.field)
 		}
@@ -381,12 +381,12 @@ func TestSaveAnswer(t *testing.T) {
 	}
 
 	// Up to deadline + grace answers are taken; after, refused.
-	e.clk.Set(a.Deadline.Add(e.uc.Grace))
-	if _, left, err := e.uc.SaveAnswer(ctx, a.ID, 5, Answer{Text: "最后一刻", Version: 1}); err != nil || left != 0 {
+	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	if _, left, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, 5, Answer{Text: "最后一刻", Version: 1}); err != nil || left != 0 {
 		t.Fatalf("save in grace = %v, %v; want ok, 0 left", left, err)
 	}
 	e.clk.Advance(time.Second)
-	_, _, err = e.uc.SaveAnswer(ctx, a.ID, 5, Answer{Text: "太迟了", Version: 2})
+	_, _, err = e.uc.Attempts.SaveAnswer(ctx, a.ID, 5, Answer{Text: "太迟了", Version: 2})
 	if ce := wantErrAs[*ClosedError](t, err); ce.Exam {
 		t.Errorf("late save: ClosedError.Exam = true, want false (the attempt is closed)")
 	}
@@ -399,7 +399,7 @@ func TestSaveAnswerAfterSubmit(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, objective(), nil)
 	a := e.submitted(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("A")})
-	_, _, err := e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"B"}, Version: 2})
+	_, _, err := e.uc.Attempts.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"B"}, Version: 2})
 	wantErrAs[*ClosedError](t, err)
 }
 
@@ -409,7 +409,7 @@ func TestSubmitIdempotent(t *testing.T) {
 	a := e.start(t, "memberA", fx.exam.ID)
 	e.save(t, "memberA", a, rightAnswers)
 	e.clk.Advance(5 * time.Minute)
-	first, _, err := e.uc.Submit(e.as("memberA"), a.ID)
+	first, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestSubmitIdempotent(t *testing.T) {
 		t.Fatalf("after submit: %s at %v", first.Status, first.SubmittedAt)
 	}
 	e.clk.Advance(time.Minute)
-	second, _, err := e.uc.Submit(e.as("memberA"), a.ID)
+	second, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,14 +431,14 @@ func TestSubmitIdempotent(t *testing.T) {
 		t.Errorf("grades enqueued = %v, want only attempt %d", g, a.ID)
 	}
 	// Someone else cannot submit it.
-	_, _, err = e.uc.Submit(e.as("memberA1"), a.ID)
+	_, _, err = e.uc.Attempts.Submit(e.as("memberA1"), a.ID)
 	wantErrIs(t, err, ErrNotFound)
 
 	// Graded: a further submit changes nothing either.
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	third, _, err := e.uc.Submit(e.as("memberA"), a.ID)
+	third, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil || third.Status != AttemptGraded || e.db.finishCount() != 2 {
 		t.Errorf("submit after grading: %v, %v, %d Finish calls", third.Status, err, e.db.finishCount())
 	}
@@ -455,8 +455,8 @@ func TestSubmitLosesRaceToAutosubmit(t *testing.T) {
 		row := st.Attempts[x.ID]
 		row.Status, row.SubmittedAt = AttemptSubmitted, ptr(a.Deadline)
 	}
-	e.clk.Set(a.Deadline.Add(e.uc.Grace))
-	got, _, err := e.uc.Submit(e.as("memberA"), a.ID)
+	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	got, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatalf("submit that lost the race: %v", err)
 	}
@@ -473,8 +473,8 @@ func TestSubmitLateIsFinalisedAtDeadline(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, objective(), nil)
 	a := e.start(t, "memberA", fx.exam.ID)
-	e.clk.Set(a.Deadline.Add(e.uc.Grace + time.Minute))
-	got, _, err := e.uc.Submit(e.as("memberA"), a.ID)
+	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace + time.Minute))
+	got, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,16 +490,16 @@ func TestAutosubmit(t *testing.T) {
 	e.save(t, "memberA", a, map[int]Answer{1: choices("A")})
 
 	// Too early (a retried task fired before its time): an error, so the queue retries.
-	e.clk.Set(a.Deadline.Add(e.uc.Grace - time.Second))
-	if err := e.uc.Autosubmit(context.Background(), a.ID); err == nil {
+	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace - time.Second))
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err == nil {
 		t.Fatal("autosubmit before deadline + grace succeeded")
 	}
 	if got := e.db.attempt(a.ID); got.Status != AttemptInProgress || got.SubmittedAt != nil {
 		t.Fatalf("early autosubmit changed the attempt: %s at %v", got.Status, got.SubmittedAt)
 	}
 
-	e.clk.Set(a.Deadline.Add(e.uc.Grace))
-	if err := e.uc.Autosubmit(context.Background(), a.ID); err != nil {
+	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	got := e.db.attempt(a.ID)
@@ -510,13 +510,13 @@ func TestAutosubmit(t *testing.T) {
 		t.Error("grading not enqueued")
 	}
 	// Again, and the member's own late submit, and a missing attempt: no-ops.
-	if err := e.uc.Autosubmit(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.uc.Submit(e.as("memberA"), a.ID); err != nil {
+	if _, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.uc.Autosubmit(context.Background(), 424242); err != nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), 424242); err != nil {
 		t.Fatalf("autosubmit of a missing attempt: %v", err)
 	}
 	if n := e.db.finishCount(); n != 1 {
@@ -536,12 +536,12 @@ func TestGradeOnce(t *testing.T) {
 	// 2 + 0 (half of the multiple without partial credit) + 2 + 2 = 6: a pass.
 	a := e.submitted(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("A"), 2: choices("A"), 3: choices("true"), 4: choices("１９３５", " 遵义 ")})
 	e.clk.Advance(time.Minute)
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	first := e.db.attempt(a.ID)
 	e.clk.Advance(time.Minute)
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	second := e.db.attempt(a.ID)
@@ -559,10 +559,10 @@ func TestGradeOnce(t *testing.T) {
 	}
 	// Grading something not submitted, or missing, is a no-op.
 	b := e.start(t, "memberA1", fx.exam.ID)
-	if err := e.uc.Grade(context.Background(), b.ID); err != nil || e.db.attempt(b.ID).Status != AttemptInProgress {
+	if err := e.uc.Attempts.Grade(context.Background(), b.ID); err != nil || e.db.attempt(b.ID).Status != AttemptInProgress {
 		t.Errorf("grading an attempt in progress: %v", err)
 	}
-	if err := e.uc.Grade(context.Background(), 424242); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), 424242); err != nil {
 		t.Errorf("grading a missing attempt: %v", err)
 	}
 	if n := len(e.db.events()); n != 1 {
@@ -586,15 +586,15 @@ func TestGradeCrashThenRetry(t *testing.T) {
 			a := e.submitted(t, "memberA", fx.exam.ID, rightAnswers)
 			before := e.db.snapshot()
 			tt.inject(e.db)
-			err := e.uc.Grade(context.Background(), a.ID)
+			err := e.uc.Attempts.Grade(context.Background(), a.ID)
 			wantErrIs(t, err, errInjected)
 			if diff := cmp.Diff(before, e.db.snapshot()); diff != "" {
 				t.Fatalf("failed grade changed the store:\n%s", diff)
 			}
-			if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+			if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+			if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 				t.Fatal(err)
 			}
 			got := e.db.attempt(a.ID)
@@ -618,7 +618,7 @@ func TestGradeLosesRace(t *testing.T) {
 			st.Attempts[x.ID].Status = AttemptGraded
 		}
 	}
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatalf("losing grader: %v", err)
 	}
 	if n := len(e.db.events()); n != 0 {
@@ -634,7 +634,7 @@ func TestGradeConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+			if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 				t.Error(err)
 			}
 		})
@@ -655,7 +655,7 @@ func TestReconcile(t *testing.T) {
 	e.clk.Advance(10 * time.Minute)
 	fresh := e.start(t, "memberA2", fx.exam.ID)
 
-	e.clk.Set(overdue.Deadline.Add(e.uc.Grace + time.Second)) // fresh is still within its time
+	e.clk.Set(overdue.Deadline.Add(e.uc.Attempts.Grace + time.Second)) // fresh is still within its time
 	gradesBefore := len(e.queue.gradeCalls())
 	if err := e.uc.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
@@ -682,7 +682,7 @@ func TestReconcile(t *testing.T) {
 
 	// Grading the finalised attempts announces each once.
 	for _, id := range []int64{overdue.ID, waiting.ID} {
-		if err := e.uc.Grade(context.Background(), id); err != nil {
+		if err := e.uc.Attempts.Grade(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -700,10 +700,10 @@ func TestScoreEssay(t *testing.T) {
 	a := e.submitted(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("A"), 2: {Text: "回答一"}, 3: {Text: "回答二"}})
 
 	// Not graded yet.
-	_, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 8, "")
+	_, _, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, 8, "")
 	wantErrAs[*ClosedError](t, err)
 
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
 	if evs := gradedEvents(t, e); len(evs) != 1 || evs[0].Score != nil || evs[0].Passed != nil || !evs[0].NeedsReview {
@@ -729,14 +729,14 @@ func TestScoreEssay(t *testing.T) {
 		{"trainerA", 1, 1, func(t *testing.T, err error) { wantErrAs[*FieldError](t, err) }}, // not an essay
 		{"trainerA", 4, 1, func(t *testing.T, err error) { wantErrAs[*FieldError](t, err) }},
 	} {
-		_, _, err := e.uc.ScoreEssay(e.as(tt.user), a.ID, tt.no, tt.score, "")
+		_, _, err := e.uc.Attempts.ScoreEssay(e.as(tt.user), a.ID, tt.no, tt.score, "")
 		tt.check(t, err)
 	}
 	if diff := cmp.Diff(before, e.db.snapshot()); diff != "" {
 		t.Fatalf("refused scoring changed the store:\n%s", diff)
 	}
 
-	got, ex, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 10, "很好")
+	got, ex, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, 10, "很好")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,7 +748,7 @@ func TestScoreEssay(t *testing.T) {
 		t.Fatalf("events after first essay = %d, want 1", n)
 	}
 	// The admin scores the last essay: total 2 + 10 + 3 = 15, passed, second event.
-	got, _, err = e.uc.ScoreEssay(e.as("admin"), a.ID, 3, 3, "")
+	got, _, err = e.uc.Attempts.ScoreEssay(e.as("admin"), a.ID, 3, 3, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -790,7 +790,7 @@ func TestResultsReleased(t *testing.T) {
 	for _, tt := range tests {
 		e.clk.Set(tt.now)
 		ex := &Exam{ClosesAt: closes, ResultsPolicy: tt.policy}
-		if got := e.uc.ResultsReleased(tt.a, ex); got != tt.want {
+		if got := e.uc.Attempts.ResultsReleased(tt.a, ex); got != tt.want {
 			t.Errorf("%s: released = %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -5,42 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
-	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/htmlsafe"
 )
-
-// Usecase is the quiz service: authoring (banks, questions, papers, exams) and taking exams.
-type Usecase struct {
-	banks    BankRepo
-	papers   PaperRepo
-	exams    ExamRepo
-	attempts AttemptRepo
-	events   Publisher
-	regrades RegradeRepo
-	practice PracticeRepo
-	orgs     OrgDirectory
-	queue    TaskQueue
-	tx       Transaction
-	clock    clock.Clock
-	// Grace is how long after the deadline answers and a submit are still accepted (network
-	// latency); the autosubmit runs at deadline + Grace.
-	Grace time.Duration
-	// shuffle orders a slice; tests replace it to make shuffles deterministic.
-	shuffle func(n int, swap func(i, j int))
-	// Audit receives staff actions for the shared audit log (org's); nil records none there
-	// (unit tests). See audited.
-	Audit AuditLog
-}
-
-// New wires the quiz use cases.
-func New(banks BankRepo, papers PaperRepo, exams ExamRepo, attempts AttemptRepo, events Publisher, regrades RegradeRepo,
-	practice PracticeRepo, orgs OrgDirectory, queue TaskQueue, tx Transaction, clk clock.Clock) *Usecase {
-	return &Usecase{banks: banks, papers: papers, exams: exams, attempts: attempts, events: events, regrades: regrades, practice: practice, orgs: orgs,
-		queue: queue, tx: tx, clock: clk, Grace: 30 * time.Second, shuffle: cryptoShuffle}
-}
 
 // canManage: authors of the owning org or above (admins: everywhere).
 func canManage(p *auth.Principal, orgPath string) bool {
@@ -48,7 +16,7 @@ func canManage(p *auth.Principal, orgPath string) bool {
 }
 
 // CreateBank creates a bank owned by the caller's org or an org below it.
-func (uc *Usecase) CreateBank(ctx context.Context, name string, orgID int64, examOnly bool) (*Bank, error) {
+func (uc *AuthoringUsecase) CreateBank(ctx context.Context, name string, orgID int64, examOnly bool) (*Bank, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -68,7 +36,7 @@ func (uc *Usecase) CreateBank(ctx context.Context, name string, orgID int64, exa
 }
 
 // ownOrg resolves an org the caller may author for (0: its own org).
-func (uc *Usecase) ownOrg(ctx context.Context, p *auth.Principal, orgID int64) (*OrgInfo, error) {
+func (uc *AuthoringUsecase) ownOrg(ctx context.Context, p *auth.Principal, orgID int64) (*OrgInfo, error) {
 	if orgID == 0 || orgID == p.OrgID {
 		return &OrgInfo{ID: p.OrgID, Path: p.OrgPath}, nil
 	}
@@ -83,7 +51,7 @@ func (uc *Usecase) ownOrg(ctx context.Context, p *auth.Principal, orgID int64) (
 }
 
 // ListBanks lists the banks the caller manages.
-func (uc *Usecase) ListBanks(ctx context.Context) ([]*Bank, error) {
+func (uc *AuthoringUsecase) ListBanks(ctx context.Context) ([]*Bank, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +66,7 @@ func (uc *Usecase) ListBanks(ctx context.Context) ([]*Bank, error) {
 	return uc.banks.ListBanks(ctx, prefix)
 }
 
-func (uc *Usecase) managedBank(ctx context.Context, p *auth.Principal, id int64) (*Bank, error) {
+func (uc *AuthoringUsecase) managedBank(ctx context.Context, p *auth.Principal, id int64) (*Bank, error) {
 	b, err := uc.banks.GetBank(ctx, id)
 	if err != nil {
 		return nil, err
@@ -110,7 +78,7 @@ func (uc *Usecase) managedBank(ctx context.Context, p *auth.Principal, id int64)
 }
 
 // validateQuestion checks and normalises a question for its type.
-func (uc *Usecase) validateQuestion(q *Question) error {
+func (uc *AuthoringUsecase) validateQuestion(q *Question) error {
 	q.StemHTML = htmlsafe.UGC(q.StemHTML)
 	q.Explanation = htmlsafe.UGC(q.Explanation)
 	if strings.TrimSpace(q.StemHTML) == "" {
@@ -185,7 +153,7 @@ func (uc *Usecase) validateQuestion(q *Question) error {
 }
 
 // CreateQuestion adds a question to a bank the caller manages.
-func (uc *Usecase) CreateQuestion(ctx context.Context, q *Question) (*Question, error) {
+func (uc *AuthoringUsecase) CreateQuestion(ctx context.Context, q *Question) (*Question, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -209,13 +177,13 @@ func (uc *Usecase) CreateQuestion(ctx context.Context, q *Question) (*Question, 
 }
 
 // questionChanged announces a created or edited question (in the caller's transaction).
-func (uc *Usecase) questionChanged(ctx context.Context, q *Question, b *Bank) error {
+func (uc *AuthoringUsecase) questionChanged(ctx context.Context, q *Question, b *Bank) error {
 	return uc.events.Publish(ctx, QuestionChanged{QuestionID: q.ID, BankID: b.ID, Version: q.Version, OrgPath: b.OrgPath})
 }
 
 // UpdateQuestion replaces a question's content (new version). Attempts already started keep
 // their snapshot of the old version.
-func (uc *Usecase) UpdateQuestion(ctx context.Context, q *Question) (*Question, error) {
+func (uc *AuthoringUsecase) UpdateQuestion(ctx context.Context, q *Question) (*Question, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -244,7 +212,7 @@ func (uc *Usecase) UpdateQuestion(ctx context.Context, q *Question) (*Question, 
 }
 
 // ListQuestions lists a managed bank's questions with keys (authors only).
-func (uc *Usecase) ListQuestions(ctx context.Context, bankID int64) ([]*Question, error) {
+func (uc *AuthoringUsecase) ListQuestions(ctx context.Context, bankID int64) ([]*Question, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -257,7 +225,7 @@ func (uc *Usecase) ListQuestions(ctx context.Context, bankID int64) ([]*Question
 
 // CreatePaper creates a fixed paper (items) or a random one (rules). Random rules that the banks
 // cannot satisfy are refused now, not when a member starts.
-func (uc *Usecase) CreatePaper(ctx context.Context, title string, items []PaperItem, rules []PaperRule) (*Paper, error) {
+func (uc *AuthoringUsecase) CreatePaper(ctx context.Context, title string, items []PaperItem, rules []PaperRule) (*Paper, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -341,7 +309,7 @@ func (p *Paper) Size() (questions int, points float64) {
 }
 
 // CreateExam offers a paper to target orgs (the caller must manage each) in a window.
-func (uc *Usecase) CreateExam(ctx context.Context, e *Exam) (*Exam, error) {
+func (uc *AuthoringUsecase) CreateExam(ctx context.Context, e *Exam) (*Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -411,8 +379,8 @@ func targeted(p *auth.Principal, e *Exam) bool {
 
 // managedExam loads an exam for an action only its managers may take. A targeted member gets a
 // denial with msg; anyone else learns nothing (ErrNotFound).
-func (uc *Usecase) managedExam(ctx context.Context, p *auth.Principal, examID int64, msg string) (*Exam, error) {
-	e, err := uc.exams.GetExam(ctx, examID)
+func managedExam(ctx context.Context, exams ExamRepo, p *auth.Principal, examID int64, msg string) (*Exam, error) {
+	e, err := exams.GetExam(ctx, examID)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +394,7 @@ func (uc *Usecase) managedExam(ctx context.Context, p *auth.Principal, examID in
 }
 
 // GetExam returns an exam to its managers and its targets.
-func (uc *Usecase) GetExam(ctx context.Context, id int64) (*Exam, error) {
+func (uc *AuthoringUsecase) GetExam(ctx context.Context, id int64) (*Exam, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err

@@ -8,13 +8,14 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
-// The statistics export is plain rows (pkg/sheet renders them): five sheets, numbers kept as
+// The statistics export is plain rows (pkg/sheet/xlsx renders them): five sheets, numbers kept as
 // numbers, an ungraded attempt's score left empty.
 func TestExportStatsLayout(t *testing.T) {
 	f := newStatsFixture(t, GradeHighest)
-	book, err := f.uc.ExportStats(f.as("trainerA"), f.exam.ID)
+	book, err := f.uc.Stats.ExportStats(f.as("trainerA"), f.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +61,13 @@ func TestExportStatsLayout(t *testing.T) {
 	if diff := cmp.Diff(map[string][]any{AttemptGraded: {8.0, 2.0, 10.0, 2.0, 8.0}, AttemptInProgress: {""}, AttemptSubmitted: {""}}, scores); diff != "" {
 		t.Errorf("scores by status (-want +got):\n%s", diff)
 	}
-	if _, err := book.XLSX(); err != nil {
-		t.Errorf("pkg/sheet cannot render the export: %v", err)
+	if _, err := xlsx.Bytes(*book); err != nil {
+		t.Errorf("pkg/sheet/xlsx cannot render the export: %v", err)
 	}
 
-	_, err = f.uc.ExportStats(f.as("memberA"), f.exam.ID)
+	_, err = f.uc.Stats.ExportStats(f.as("memberA"), f.exam.ID)
 	wantErrAs[*PermissionError](t, err)
-	_, err = f.uc.ExportStats(f.as("trainerB"), f.exam.ID)
+	_, err = f.uc.Stats.ExportStats(f.as("trainerB"), f.exam.ID)
 	wantErrIs(t, err, ErrNotFound)
 }
 
@@ -79,14 +80,14 @@ func TestExportQuestionsReimports(t *testing.T) {
 	fx := e.newExam(t, []*Question{qSingle(), qMultiple(), qTrueFalse(), qFill(), essay}, nil)
 	ctx := e.as("trainerA")
 	from := fx.questions[0].BankID
-	book, err := e.uc.ExportQuestions(ctx, from)
+	book, err := e.uc.Authoring.ExportQuestions(ctx, from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(book.Sheets) != 1 || book.Sheets[0].Name != "题目" {
 		t.Fatalf("sheets = %+v", book.Sheets)
 	}
-	// Every cell is text, as a user's edited file read back by sheet.Parse would be.
+	// Every cell is text, as a user's edited file read back by xlsx.Parse would be.
 	tb := &sheet.Table{}
 	for i, row := range book.Sheets[0].Rows {
 		cells := make([]string, len(row))
@@ -106,11 +107,11 @@ func TestExportQuestionsReimports(t *testing.T) {
 	if diff := cmp.Diff(QuestionTemplate().Header, tb.Header); diff != "" {
 		t.Errorf("header is not the template's (-want +got):\n%s", diff)
 	}
-	to, err := e.uc.CreateBank(ctx, "副本", 0, false)
+	to, err := e.uc.Authoring.CreateBank(ctx, "副本", 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.uc.ImportQuestions(ctx, to.ID, tb, false)
+	res, err := e.uc.Authoring.ImportQuestions(ctx, to.ID, tb, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestExportQuestionsReimports(t *testing.T) {
 		t.Fatalf("imported %d questions, want %d", res.Created, len(fx.questions))
 	}
 	list := func(bank int64) []*Question {
-		qs, err := e.uc.banks.ListQuestions(ctx, bank)
+		qs, err := e.uc.Authoring.banks.ListQuestions(ctx, bank)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestExportQuestionsReimports(t *testing.T) {
 		t.Errorf("round trip (-exported +imported):\n%s", diff)
 	}
 
-	_, err = e.uc.ExportQuestions(e.as("trainerB"), from)
+	_, err = e.uc.Authoring.ExportQuestions(e.as("trainerB"), from)
 	if err == nil {
 		t.Error("another org's trainer exported the bank")
 	}

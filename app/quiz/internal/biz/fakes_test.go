@@ -3,6 +3,7 @@ package biz
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -122,6 +123,7 @@ func cloneExam(e *Exam) *Exam {
 	c := *e
 	c.TargetOrgIDs = slices.Clone(e.TargetOrgIDs)
 	c.TargetPaths = slices.Clone(e.TargetPaths)
+	c.TargetUserIDs = slices.Clone(e.TargetUserIDs)
 	return &c
 }
 
@@ -152,7 +154,10 @@ func cloneAttempt(a *Attempt) *Attempt {
 		s := *a.Score
 		c.Score = &s
 	}
-	c.Questions = make([]SnapQuestion, len(a.Questions))
+	c.Questions = nil
+	if a.Questions != nil {
+		c.Questions = make([]SnapQuestion, len(a.Questions))
+	}
 	for i, q := range a.Questions {
 		q.Options = slices.Clone(q.Options)
 		q.AnswerKeys = slices.Clone(q.AnswerKeys)
@@ -196,9 +201,43 @@ type fakeDB struct {
 
 	finishCalls        int // Finish calls that reached the conditional check
 	createAttemptCalls int
+
+	// rowLocks are the attempt rows a transaction holds until it ends, like PostgreSQL's row
+	// locks: taken by Lock, LockOpen and the attempt writes of a transaction; rowFree is
+	// signalled (on mu) when a transaction releases its rows.
+	rowLocks map[int64]*fakeTxState
+	rowFree  *sync.Cond
 }
 
-func newFakeDB() *fakeDB { return &fakeDB{st: (&fakeState{}).clone()} }
+func newFakeDB() *fakeDB {
+	db := &fakeDB{st: (&fakeState{}).clone(), rowLocks: map[int64]*fakeTxState{}}
+	db.rowFree = sync.NewCond(&db.mu)
+	return db
+}
+
+// fakeTxState is one fake transaction: the attempt rows it holds.
+type fakeTxState struct{ rows []int64 }
+
+// waitRow waits (mu held) until no other transaction than ctx's holds attempt id's row, as a
+// write to the row waits for the holder's commit or rollback.
+func (db *fakeDB) waitRow(ctx context.Context, id int64) {
+	tx, _ := ctx.Value(fakeTxKey{}).(*fakeTxState)
+	for {
+		if holder := db.rowLocks[id]; holder == nil || holder == tx {
+			return
+		}
+		db.rowFree.Wait()
+	}
+}
+
+// holdRow makes ctx's transaction (if any) hold attempt id's row until it ends (mu held; after
+// waitRow).
+func (db *fakeDB) holdRow(ctx context.Context, id int64) {
+	if tx, _ := ctx.Value(fakeTxKey{}).(*fakeTxState); tx != nil && db.rowLocks[id] == nil {
+		db.rowLocks[id] = tx
+		tx.rows = append(tx.rows, id)
+	}
+}
 
 func (db *fakeDB) nextID() int64 { db.st.NextID++; return db.st.NextID }
 
@@ -267,8 +306,12 @@ func (db *fakeDB) finishCount() int {
 
 type fakeTxKey struct{}
 
-// fakeTx is transactional: the outermost InTx snapshots the state and restores it if fn fails.
-// Nested calls join the outer transaction.
+// fakeTx is transactional: the outermost InTx snapshots the state and restores it if fn fails
+// or panics (the panic goes on), and releases the attempt rows it held either way. Nested calls
+// join the outer transaction.
+//
+// Unlike a database it does not isolate: other goroutines see its writes at once, and its
+// rollback also undoes what they wrote meanwhile.
 type fakeTx struct{ db *fakeDB }
 
 var _ Transaction = fakeTx{}
@@ -277,13 +320,25 @@ func (tx fakeTx) InTx(ctx context.Context, fn func(ctx context.Context) error) e
 	if ctx.Value(fakeTxKey{}) != nil {
 		return fn(ctx)
 	}
-	before := tx.db.snapshot()
-	if err := fn(context.WithValue(ctx, fakeTxKey{}, true)); err != nil {
-		tx.db.mu.Lock()
-		tx.db.st = before
-		tx.db.mu.Unlock()
+	db := tx.db
+	before := db.snapshot()
+	state := &fakeTxState{}
+	committed := false
+	defer func() {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		if !committed {
+			db.st = before
+		}
+		for _, id := range state.rows {
+			delete(db.rowLocks, id)
+		}
+		db.rowFree.Broadcast()
+	}()
+	if err := fn(context.WithValue(ctx, fakeTxKey{}, state)); err != nil {
 		return err
 	}
+	committed = true
 	return nil
 }
 
@@ -340,12 +395,11 @@ func (r fakeBankRepo) ListBanks(_ context.Context, pathPrefix string) ([]*Bank, 
 	return out, nil
 }
 
+// CreateQuestion does not check the bank, like the ent repo (whose questions have no foreign
+// key): the use cases check it first.
 func (r fakeBankRepo) CreateQuestion(_ context.Context, q *Question) (*Question, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
-	if r.db.st.Banks[q.BankID] == nil {
-		return nil, ErrNotFound
-	}
 	c := cloneQuestion(q)
 	c.ID, c.Version = r.db.nextID(), 1
 	r.db.st.Questions[c.ID] = c
@@ -362,11 +416,13 @@ func (r fakeBankRepo) GetQuestion(_ context.Context, id int64) (*Question, error
 	return cloneQuestion(q), nil
 }
 
+// GetQuestions returns each found question once, by id, like the ent repo's WHERE id IN (…)
+// ORDER BY id: never in the order asked.
 func (r fakeBankRepo) GetQuestions(_ context.Context, ids []int64) ([]*Question, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	var out []*Question
-	for _, id := range ids {
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
 		if q := r.db.st.Questions[id]; q != nil {
 			out = append(out, cloneQuestion(q))
 		}
@@ -442,12 +498,22 @@ func (r fakeExamRepo) CreateExam(_ context.Context, e *Exam) (*Exam, error) {
 	if len(e.TargetOrgIDs) != len(e.TargetPaths) {
 		return nil, fmt.Errorf("fake CreateExam: %d target ids but %d paths", len(e.TargetOrgIDs), len(e.TargetPaths))
 	}
+	// The ent repo's unique index on (exam, org, user) targets refuses a target given twice and
+	// rolls the exam back.
+	if hasDuplicate(e.TargetOrgIDs) || hasDuplicate(e.TargetUserIDs) {
+		return nil, fmt.Errorf("fake CreateExam: duplicate target: %w", ErrAlreadyExists)
+	}
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	c := cloneExam(e)
 	c.ID = r.db.nextID()
 	r.db.st.Exams[c.ID] = c
 	return cloneExam(c), nil
+}
+
+func hasDuplicate(ids []int64) bool {
+	s := slices.Sorted(slices.Values(ids))
+	return len(slices.Compact(s)) != len(ids)
 }
 
 func (r fakeExamRepo) GetExam(_ context.Context, id int64) (*Exam, error) {
@@ -560,43 +626,54 @@ func (r fakeAttemptRepo) SaveAnswer(_ context.Context, attemptID int64, no int, 
 }
 
 // LockOpen reports ErrConflict unless the attempt is in progress.
-func (r fakeAttemptRepo) LockOpen(_ context.Context, id int64) error {
+// It waits for another transaction holding the row and then holds the row itself for the rest of
+// the transaction, like the ent repo's conditional UPDATE.
+func (r fakeAttemptRepo) LockOpen(ctx context.Context, id int64) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	r.db.waitRow(ctx, id)
 	if a := r.db.st.Attempts[id]; a == nil || a.Status != AttemptInProgress {
 		return ErrConflict
 	}
+	r.db.holdRow(ctx, id)
 	return nil
 }
 
-// Lock reports ErrNotFound for a missing attempt (the fake's mutex already serialises).
-func (r fakeAttemptRepo) Lock(_ context.Context, id int64) error {
+// Lock reports ErrNotFound for a missing attempt; otherwise it waits for another transaction
+// holding the row and then holds it for the rest of the transaction.
+func (r fakeAttemptRepo) Lock(ctx context.Context, id int64) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	r.db.waitRow(ctx, id)
 	if r.db.st.Attempts[id] == nil {
 		return ErrNotFound
 	}
+	r.db.holdRow(ctx, id)
 	return nil
 }
 
-// UpdateQuestions replaces the snapshot.
-func (r fakeAttemptRepo) UpdateQuestions(_ context.Context, id int64, qs []SnapQuestion) error {
+// UpdateQuestions replaces the snapshot (a row write: it waits for, then holds, the row).
+func (r fakeAttemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []SnapQuestion) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	r.db.waitRow(ctx, id)
 	a := r.db.st.Attempts[id]
 	if a == nil {
 		return ErrNotFound
 	}
+	r.db.holdRow(ctx, id)
 	a.Questions = cloneSnapshot(qs)
 	return nil
 }
 
 // Finish is conditional on the stored status, like UPDATE … WHERE status = fromStatus. Like the
-// ent repo it writes the snapshot only when a.Questions is set.
-func (r fakeAttemptRepo) Finish(_ context.Context, a *Attempt, fromStatus string) error {
+// ent repo it never writes the snapshot (UpdateQuestions does). A row write: it waits for another
+// transaction holding the row, and holds the row it changed.
+func (r fakeAttemptRepo) Finish(ctx context.Context, a *Attempt, fromStatus string) error {
 	db := r.db
 	db.mu.Lock()
 	defer db.mu.Unlock()
+	db.waitRow(ctx, a.ID)
 	if db.failFinish > 0 {
 		db.failFinish--
 		return fmt.Errorf("fake Finish: %w", errInjected)
@@ -609,6 +686,7 @@ func (r fakeAttemptRepo) Finish(_ context.Context, a *Attempt, fromStatus string
 	if row == nil || row.Status != fromStatus {
 		return fmt.Errorf("fake Finish: attempt %d is not %s: %w", a.ID, fromStatus, ErrConflict)
 	}
+	db.holdRow(ctx, a.ID)
 	row.Status, row.Notice = a.Status, a.Notice
 	row.SubmittedAt, row.GradedAt = cloneTime(a.SubmittedAt), cloneTime(a.GradedAt)
 	row.Scores = slices.Clone(a.Scores)
@@ -620,13 +698,15 @@ func (r fakeAttemptRepo) Finish(_ context.Context, a *Attempt, fromStatus string
 	return nil
 }
 
-func (r fakeAttemptRepo) AddFocusLoss(_ context.Context, id int64) error {
+func (r fakeAttemptRepo) AddFocusLoss(ctx context.Context, id int64) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	r.db.waitRow(ctx, id)
 	a := r.db.st.Attempts[id]
 	if a == nil {
 		return ErrNotFound
 	}
+	r.db.holdRow(ctx, id)
 	a.FocusLosses++
 	return nil
 }
@@ -698,13 +778,32 @@ func (r fakeRegradeRepo) Add(_ context.Context, l *RegradeLog) error {
 	return nil
 }
 
+// regradeExists reports whether regrade id was added (lock held).
+func (r fakeRegradeRepo) regradeExists(id int64) bool {
+	return slices.ContainsFunc(r.db.st.Regrades, func(l *RegradeLog) bool { return l.ID == id })
+}
+
+// SetAudit keeps the entry as the ent repo's JSON column does: encoded, so it comes back decoded
+// (numbers as float64, structs as maps) and an entry JSON cannot encode is an error; a missing
+// regrade is ErrNotFound.
 func (r fakeRegradeRepo) SetAudit(_ context.Context, id int64, e AuditEntry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("fake SetAudit: %w", err)
+	}
+	var stored AuditEntry
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return fmt.Errorf("fake SetAudit: %w", err)
+	}
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	if !r.regradeExists(id) {
+		return ErrNotFound
+	}
 	if r.db.st.PendingAudits == nil {
 		r.db.st.PendingAudits = map[int64]AuditEntry{}
 	}
-	r.db.st.PendingAudits[id] = e
+	r.db.st.PendingAudits[id] = stored
 	return nil
 }
 
@@ -719,9 +818,14 @@ func (r fakeRegradeRepo) PendingAudits(_ context.Context, limit int) ([]PendingA
 	return out[:min(limit, len(out))], nil
 }
 
+// AuditDelivered forgets the entry; a missing regrade is ErrNotFound, like the ent repo's update
+// of the regrade row.
 func (r fakeRegradeRepo) AuditDelivered(_ context.Context, id int64) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
+	if !r.regradeExists(id) {
+		return ErrNotFound
+	}
 	delete(r.db.st.PendingAudits, id)
 	return nil
 }
@@ -902,7 +1006,7 @@ type testEnv struct {
 	db    *fakeDB
 	queue *fakeQueue
 	clk   *clock.Fake
-	uc    *Usecase
+	uc    *Quiz
 	org   map[string]*OrgInfo
 	user  map[string]*auth.Principal
 }
@@ -913,7 +1017,7 @@ type testEnv struct {
 //	          └─ B /1/3/
 //
 // and principals admin (ROOT), staffA, trainerA, memberA, memberA2 (A), staffA1, memberA1, memberA1b (A1),
-// trainerB, memberB (B). Shuffles are the identity unless a test sets uc.shuffle.
+// trainerB, memberB (B). Shuffles are the identity unless a test sets uc.Attempts.shuffle.
 func newTestEnv(tb testing.TB) *testEnv {
 	tb.Helper()
 	clk := clock.NewFake(testT0)
@@ -929,9 +1033,9 @@ func newTestEnv(tb testing.TB) *testEnv {
 	for _, o := range org {
 		dir[o.ID] = o
 	}
-	uc := New(fakeBankRepo{db}, fakePaperRepo{db}, fakeExamRepo{db}, fakeAttemptRepo{db}, fakePublisher{db},
-		fakeRegradeRepo{db}, fakePracticeRepo{db}, dir, q, fakeTx{db}, clk)
-	uc.shuffle = identityShuffle
+	uc := New(Deps{Banks: fakeBankRepo{db}, Papers: fakePaperRepo{db}, Exams: fakeExamRepo{db}, Attempts: fakeAttemptRepo{db},
+		Events: fakePublisher{db}, Regrades: fakeRegradeRepo{db}, Practice: fakePracticeRepo{db}, Orgs: dir, Queue: q, Tx: fakeTx{db}, Clock: clk})
+	uc.Attempts.shuffle, uc.Practice.shuffle = identityShuffle, identityShuffle
 	e := &testEnv{db: db, queue: q, clk: clk, uc: uc, org: org, user: map[string]*auth.Principal{}}
 	for i, u := range []struct{ name, org, role string }{
 		{"admin", "ROOT", auth.RoleAdmin},
@@ -999,7 +1103,7 @@ type examFixture struct {
 func (e *testEnv) newExam(tb testing.TB, qs []*Question, tweak func(*Exam)) *examFixture {
 	tb.Helper()
 	ctx := e.as("trainerA")
-	bank, err := e.uc.CreateBank(ctx, "党史题库", 0, false)
+	bank, err := e.uc.Authoring.CreateBank(ctx, "党史题库", 0, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -1007,14 +1111,14 @@ func (e *testEnv) newExam(tb testing.TB, qs []*Question, tweak func(*Exam)) *exa
 	var items []PaperItem
 	for _, q := range qs {
 		q.BankID = bank.ID
-		created, err := e.uc.CreateQuestion(ctx, q)
+		created, err := e.uc.Authoring.CreateQuestion(ctx, q)
 		if err != nil {
 			tb.Fatalf("create question %q: %v", q.StemHTML, err)
 		}
 		fx.questions = append(fx.questions, created)
 		items = append(items, PaperItem{QuestionID: created.ID})
 	}
-	paper, err := e.uc.CreatePaper(ctx, "试卷", items, nil)
+	paper, err := e.uc.Authoring.CreatePaper(ctx, "试卷", items, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -1024,7 +1128,7 @@ func (e *testEnv) newExam(tb testing.TB, qs []*Question, tweak func(*Exam)) *exa
 	if tweak != nil {
 		tweak(ex)
 	}
-	fx.exam, err = e.uc.CreateExam(ctx, ex)
+	fx.exam, err = e.uc.Authoring.CreateExam(ctx, ex)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -1034,7 +1138,7 @@ func (e *testEnv) newExam(tb testing.TB, qs []*Question, tweak func(*Exam)) *exa
 // start starts (or resumes) an attempt as user, failing the test on error.
 func (e *testEnv) start(tb testing.TB, user string, examID int64) *Attempt {
 	tb.Helper()
-	a, _, err := e.uc.Start(e.as(user), examID)
+	a, _, err := e.uc.Attempts.Start(e.as(user), examID)
 	if err != nil {
 		tb.Fatalf("Start as %s: %v", user, err)
 	}
@@ -1049,7 +1153,7 @@ func (e *testEnv) save(tb testing.TB, user string, a *Attempt, answers map[int]A
 		if ans.Version == 0 {
 			ans.Version = 1
 		}
-		if _, _, err := e.uc.SaveAnswer(e.as(user), a.ID, no, ans); err != nil {
+		if _, _, err := e.uc.Attempts.SaveAnswer(e.as(user), a.ID, no, ans); err != nil {
 			tb.Fatalf("SaveAnswer(%d) as %s: %v", no, user, err)
 		}
 	}
@@ -1060,7 +1164,7 @@ func (e *testEnv) submitted(tb testing.TB, user string, examID int64, answers ma
 	tb.Helper()
 	a := e.start(tb, user, examID)
 	e.save(tb, user, a, answers)
-	got, _, err := e.uc.Submit(e.as(user), a.ID)
+	got, _, err := e.uc.Attempts.Submit(e.as(user), a.ID)
 	if err != nil {
 		tb.Fatalf("Submit as %s: %v", user, err)
 	}
@@ -1071,7 +1175,7 @@ func (e *testEnv) submitted(tb testing.TB, user string, examID int64, answers ma
 func (e *testEnv) graded(tb testing.TB, user string, examID int64, answers map[int]Answer) *Attempt {
 	tb.Helper()
 	a := e.submitted(tb, user, examID, answers)
-	if err := e.uc.Grade(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
 		tb.Fatalf("Grade: %v", err)
 	}
 	return e.db.attempt(a.ID)

@@ -13,10 +13,10 @@ func TestSaveAnswerEqualVersionIsStale(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, []*Question{qTrueFalse()}, func(x *Exam) { x.PassMark = 1 })
 	a := e.start(t, "memberA", fx.exam.ID)
-	if _, _, err := e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 3}); err != nil {
+	if _, _, err := e.uc.Attempts.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 3}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"false"}, Version: 3})
+	_, _, err := e.uc.Attempts.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"false"}, Version: 3})
 	var se *StaleError
 	if !errors.As(err, &se) || se.Current != 3 {
 		t.Fatalf("equal-version save = %v, want StaleError{3}", err)
@@ -32,15 +32,15 @@ func TestSaveAnswerAfterSubmitIsClosed(t *testing.T) {
 	fx := e.newExam(t, []*Question{qTrueFalse()}, func(x *Exam) { x.PassMark = 1 })
 	a := e.start(t, "memberA", fx.exam.ID)
 	e.db.st.Attempts[a.ID].Status = AttemptSubmitted // a submit landed between load and save
-	if err := e.uc.open(a); err != nil {
+	if err := e.uc.Attempts.open(a); err != nil {
 		t.Fatal("the loaded copy still says in progress")
 	}
 	// Go through the locked path directly with the stale copy's view.
-	err := e.uc.tx.InTx(context.Background(), func(ctx context.Context) error { return e.uc.attempts.LockOpen(ctx, a.ID) })
+	err := e.uc.Attempts.tx.InTx(context.Background(), func(ctx context.Context) error { return e.uc.Attempts.attempts.LockOpen(ctx, a.ID) })
 	if !errors.Is(err, ErrConflict) {
 		t.Fatalf("LockOpen on a submitted attempt = %v", err)
 	}
-	_, _, err = e.uc.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 1})
+	_, _, err = e.uc.Attempts.SaveAnswer(e.as("memberA"), a.ID, 1, Answer{Choices: []string{"true"}, Version: 1})
 	if _, ok := errors.AsType[*ClosedError](err); !ok {
 		t.Fatalf("save after submit = %v, want ClosedError", err)
 	}
@@ -51,14 +51,14 @@ func TestScoreEssayBoundsAndRescoreEvent(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, []*Question{qTrueFalse(), qEssay(10)}, nil)
 	a := e.graded(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("true"), 2: {Text: "体会"}})
-	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, -1, ""); err == nil {
+	if _, _, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, -1, ""); err == nil {
 		t.Fatal("negative essay score accepted")
 	}
 	before := len(e.db.events())
-	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 8, ""); err != nil {
+	if _, _, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, 8, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "复核后调整"); err != nil {
+	if _, _, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "复核后调整"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.db.attempt(a.ID).Score; got == nil || *got != 5 {
@@ -68,7 +68,7 @@ func TestScoreEssayBoundsAndRescoreEvent(t *testing.T) {
 		t.Fatalf("events after scoring and re-scoring = %d, want 2", n)
 	}
 	// Re-scoring to the same value announces nothing new.
-	if _, _, err := e.uc.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "同分"); err != nil {
+	if _, _, err := e.uc.Attempts.ScoreEssay(e.as("trainerA"), a.ID, 2, 3, "同分"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(e.db.events()) - before; n != 2 {
@@ -103,20 +103,20 @@ func TestRefreshKeysMixedChanges(t *testing.T) {
 func TestQuestionChangedIsAnnounced(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := e.as("trainerA")
-	bank, err := e.uc.CreateBank(ctx, "党章题库", 0, false)
+	bank, err := e.uc.Authoring.CreateBank(ctx, "党章题库", 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := qTrueFalse()
 	q.BankID = bank.ID
-	created, err := e.uc.CreateQuestion(ctx, q)
+	created, err := e.uc.Authoring.CreateQuestion(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	edit := qTrueFalse()
 	edit.ID = created.ID
 	edit.StemHTML = "<p>修改后的题干</p>"
-	if _, err := e.uc.UpdateQuestion(ctx, edit); err != nil {
+	if _, err := e.uc.Authoring.UpdateQuestion(ctx, edit); err != nil {
 		t.Fatal(err)
 	}
 	var got []QuestionChanged
@@ -136,7 +136,7 @@ func TestQuestionChangedIsAnnounced(t *testing.T) {
 	again := qTrueFalse()
 	again.ID = created.ID
 	again.StemHTML = "<p>不会保存的修改</p>"
-	if _, err := e.uc.UpdateQuestion(ctx, again); err == nil {
+	if _, err := e.uc.Authoring.UpdateQuestion(ctx, again); err == nil {
 		t.Fatal("update succeeded although its event could not be written")
 	}
 	if v := e.db.st.Questions[created.ID].Version; v != 2 {

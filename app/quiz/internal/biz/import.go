@@ -124,7 +124,7 @@ func questionFromRow(ci sheet.Columns, row []string, n int, bankID int64, ie *Im
 // ImportQuestions validates every row of a question file and, if all are valid, adds the
 // questions to the bank in one transaction. Otherwise nothing is written and an *ImportError
 // lists every problem by row and column.
-func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.Table, dryRun bool) (*ImportResult, error) {
+func (uc *AuthoringUsecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.Table, dryRun bool) (*ImportResult, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -188,9 +188,9 @@ func (uc *Usecase) ImportQuestions(ctx context.Context, bankID int64, t *sheet.T
 }
 
 // ExportQuestions lays out a managed bank as a workbook in the import template's layout, so an
-// export can be edited and imported into another bank. The service layer renders it (pkg/sheet
+// export can be edited and imported into another bank. The service layer renders it (pkg/sheet/xlsx
 // writes the .xlsx).
-func (uc *Usecase) ExportQuestions(ctx context.Context, bankID int64) (*sheet.Workbook, error) {
+func (uc *AuthoringUsecase) ExportQuestions(ctx context.Context, bankID int64) (*sheet.Workbook, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // FuzzQuestionRows feeds arbitrary CSV to the question importer's row parsing and validation:
@@ -24,9 +25,9 @@ func FuzzQuestionRows(f *testing.F) {
 	} {
 		f.Add([]byte(header + row + "\n"))
 	}
-	uc := &Usecase{}
+	uc := &AuthoringUsecase{}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tb, err := sheet.Parse("csv", data)
+		tb, err := xlsx.Parse("csv", data)
 		if err != nil {
 			return
 		}

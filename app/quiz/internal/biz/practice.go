@@ -19,7 +19,7 @@ type Feedback struct {
 
 // Practice draws count random questions (每日答题) from the practice banks of the caller's org and
 // its ancestors (exam-only banks never appear). Objective questions only; nothing counts.
-func (uc *Usecase) Practice(ctx context.Context, count int) (int64, []SnapQuestion, error) {
+func (uc *PracticeUsecase) Practice(ctx context.Context, count int) (int64, []SnapQuestion, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -35,10 +35,17 @@ func (uc *Usecase) Practice(ctx context.Context, count int) (int64, []SnapQuesti
 		return 0, nil, err
 	}
 	uc.shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-	qs, err := uc.banks.GetQuestions(ctx, ids[:min(len(ids), count*2)])
+	drawn := ids[:min(len(ids), count*2)]
+	qs, err := uc.banks.GetQuestions(ctx, drawn)
 	if err != nil {
 		return 0, nil, err
 	}
+	// GetQuestions returns them by id: put them back in the drawn (shuffled) order.
+	pos := make(map[int64]int, len(drawn))
+	for i, id := range drawn {
+		pos[id] = i
+	}
+	slices.SortFunc(qs, func(a, b *Question) int { return pos[a.ID] - pos[b.ID] })
 	var snap []SnapQuestion
 	for _, q := range qs {
 		if q.Type == Essay || len(snap) == count {
@@ -56,7 +63,7 @@ func (uc *Usecase) Practice(ctx context.Context, count int) (int64, []SnapQuesti
 
 // AnswerPractice checks one practice answer and returns the key at once; a wrong answer goes
 // into the caller's wrong-answer book.
-func (uc *Usecase) AnswerPractice(ctx context.Context, sessionID int64, no int, ans Answer) (*Feedback, error) {
+func (uc *PracticeUsecase) AnswerPractice(ctx context.Context, sessionID int64, no int, ans Answer) (*Feedback, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +85,7 @@ func (uc *Usecase) AnswerPractice(ctx context.Context, sessionID int64, no int, 
 	return uc.feedback(ctx, p.UserID, q, ans, false)
 }
 
-func (uc *Usecase) feedback(ctx context.Context, userID int64, q SnapQuestion, ans Answer, retry bool) (*Feedback, error) {
+func (uc *PracticeUsecase) feedback(ctx context.Context, userID int64, q SnapQuestion, ans Answer, retry bool) (*Feedback, error) {
 	s := gradeQuestion(q, ans, false)
 	if s.Correct && retry {
 		if err := uc.practice.SetMastered(ctx, userID, q.QuestionID); err != nil {
@@ -103,7 +110,7 @@ type WrongItem struct {
 
 // WrongBook lists the caller's wrong answers (错题本): practice mistakes, and exam mistakes from
 // attempts whose results are released — nothing from an exam whose results are still withheld.
-func (uc *Usecase) WrongBook(ctx context.Context, includeMastered bool) ([]*WrongItem, error) {
+func (uc *PracticeUsecase) WrongBook(ctx context.Context, includeMastered bool) ([]*WrongItem, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -119,7 +126,7 @@ func (uc *Usecase) WrongBook(ctx context.Context, includeMastered bool) ([]*Wron
 			return nil, err
 		}
 		for _, summary := range list {
-			if summary.Status != AttemptGraded || !uc.ResultsReleased(summary, e) {
+			if summary.Status != AttemptGraded || !resultsReleased(uc.clock.Now(), summary, e) {
 				continue
 			}
 			for i, s := range summary.Scores {
@@ -192,7 +199,7 @@ func (uc *Usecase) WrongBook(ctx context.Context, includeMastered bool) ([]*Wron
 // RetryWrong answers a question from the caller's own wrong-answer book again: right marks it
 // mastered, wrong counts another mistake. Questions not in the book are ErrNotFound, so retry is
 // never a key oracle for exam questions.
-func (uc *Usecase) RetryWrong(ctx context.Context, questionID int64, ans Answer) (*Feedback, error) {
+func (uc *PracticeUsecase) RetryWrong(ctx context.Context, questionID int64, ans Answer) (*Feedback, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ type RegradeResult struct {
 // to each attempt's option labels) and accepted blanks; graded attempts are re-scored (essay
 // scores kept). An attempt whose total changes gets a notice and a new graded event. The regrade
 // itself is recorded with who, why and how many changed.
-func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*RegradeResult, error) {
+func (uc *RegradeUsecase) Regrade(ctx context.Context, examID int64, reason string) (*RegradeResult, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 	if reason == "" {
 		return nil, Invalid("reason", "请说明重新评分的原因（如更正了哪道题的答案）")
 	}
-	e, err := uc.managedExam(ctx, p, examID, "无权重新评分")
+	e, err := managedExam(ctx, uc.exams, p, examID, "无权重新评分")
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 				return err
 			}
 			if changed && a.Score != nil {
-				if err := uc.emitGraded(ctx, a, e, true); err != nil {
+				if err := emitGraded(ctx, uc.events, a, e, true); err != nil {
 					return err
 				}
 			}
@@ -124,8 +124,8 @@ func (uc *Usecase) Regrade(ctx context.Context, examID int64, reason string) (*R
 // the log has it. When the log cannot be reached the entry stays with the regrade and the
 // reconciler delivers it later (RedeliverAudits); its key makes a repeated append record nothing
 // new, so the change never waits on, nor is lost to, an unreachable org.
-func (uc *Usecase) deliverAudit(ctx context.Context, pa PendingAudit) bool {
-	if uc.Audit == nil || uc.Audit.Append(ctx, pa.Entry) != nil {
+func (uc *RegradeUsecase) deliverAudit(ctx context.Context, pa PendingAudit) bool {
+	if uc.audit == nil || uc.audit.Append(ctx, pa.Entry) != nil {
 		return false
 	}
 	return uc.regrades.AuditDelivered(ctx, pa.RegradeID) == nil
@@ -133,7 +133,7 @@ func (uc *Usecase) deliverAudit(ctx context.Context, pa PendingAudit) bool {
 
 // RedeliverAudits is the reconciler's pass over audit entries not yet delivered; it returns how
 // many it delivered.
-func (uc *Usecase) RedeliverAudits(ctx context.Context) (int, error) {
+func (uc *RegradeUsecase) RedeliverAudits(ctx context.Context) (int, error) {
 	pending, err := uc.regrades.PendingAudits(ctx, 100)
 	if err != nil {
 		return 0, err
@@ -149,12 +149,12 @@ func (uc *Usecase) RedeliverAudits(ctx context.Context) (int, error) {
 }
 
 // Regrades lists an exam's regrade audit trail, newest first, for its managers.
-func (uc *Usecase) Regrades(ctx context.Context, examID int64) ([]*RegradeLog, error) {
+func (uc *RegradeUsecase) Regrades(ctx context.Context, examID int64) ([]*RegradeLog, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := uc.managedExam(ctx, p, examID, "无权查看重新评分记录"); err != nil {
+	if _, err := managedExam(ctx, uc.exams, p, examID, "无权查看重新评分记录"); err != nil {
 		return nil, err
 	}
 	return uc.regrades.List(ctx, examID)

@@ -16,7 +16,8 @@ type BankRepo interface {
 	// CreateQuestion stores a new question at version 1.
 	CreateQuestion(ctx context.Context, q *Question) (*Question, error)
 	GetQuestion(ctx context.Context, id int64) (*Question, error)
-	// GetQuestions returns the questions with the given ids (missing ids are absent).
+	// GetQuestions returns the questions with the given ids, each once, ordered by id (missing
+	// ids are absent).
 	GetQuestions(ctx context.Context, ids []int64) ([]*Question, error)
 	// UpdateQuestion replaces the content of q.ID and increments its version.
 	UpdateQuestion(ctx context.Context, q *Question) (*Question, error)

@@ -79,19 +79,19 @@ type QuestionStat struct {
 
 // ExamStats returns the statistics of an exam to its managers. A targeted member is denied; to
 // anyone else the exam does not exist.
-func (uc *Usecase) ExamStats(ctx context.Context, examID int64) (*Stats, error) {
+func (uc *StatsUsecase) ExamStats(ctx context.Context, examID int64) (*Stats, error) {
 	st, _, _, err := uc.examStats(ctx, examID)
 	return st, err
 }
 
 // examStats computes the statistics and also returns the exam and its attempts (the export
 // needs all three; one load each).
-func (uc *Usecase) examStats(ctx context.Context, examID int64) (*Stats, *Exam, []*Attempt, error) {
+func (uc *StatsUsecase) examStats(ctx context.Context, examID int64) (*Stats, *Exam, []*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	e, err := uc.managedExam(ctx, p, examID, "无权查看考试统计")
+	e, err := managedExam(ctx, uc.exams, p, examID, "无权查看考试统计")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -201,7 +201,7 @@ type questionAcc struct {
 // GetAttempt — one query per attempt (two on the ent repo), fine for a branch's exam but
 // O(attempts) round trips for a large one. When that hurts, add a repo method that loads an
 // exam's answers in one query (or aggregates the choices in SQL).
-func (uc *Usecase) questionStats(ctx context.Context, e *Exam, graded []*Attempt) ([]QuestionStat, error) {
+func (uc *StatsUsecase) questionStats(ctx context.Context, e *Exam, graded []*Attempt) ([]QuestionStat, error) {
 	accs := map[int64]*questionAcc{}
 	for _, listed := range graded {
 		a, err := uc.attempts.GetAttempt(ctx, listed.ID)
@@ -286,7 +286,7 @@ func (uc *Usecase) questionStats(ctx context.Context, e *Exam, graded []*Attempt
 
 // questionOrder returns the position of each question of a fixed paper (empty for a random
 // paper or a paper that is gone).
-func (uc *Usecase) questionOrder(ctx context.Context, e *Exam) (map[int64]int, error) {
+func (uc *StatsUsecase) questionOrder(ctx context.Context, e *Exam) (map[int64]int, error) {
 	order := map[int64]int{}
 	paper, err := uc.papers.GetPaper(ctx, e.PaperID)
 	if errors.Is(err, ErrNotFound) {

@@ -9,8 +9,8 @@ import (
 
 // ExportStats lays out an exam's statistics as a workbook for its managers: a summary sheet, the
 // score distribution, pass rates by org, per-question statistics and every attempt. The service
-// layer renders it (pkg/sheet writes the .xlsx).
-func (uc *Usecase) ExportStats(ctx context.Context, examID int64) (*sheet.Workbook, error) {
+// layer renders it (pkg/sheet/xlsx writes the .xlsx).
+func (uc *StatsUsecase) ExportStats(ctx context.Context, examID int64) (*sheet.Workbook, error) {
 	st, e, attempts, err := uc.examStats(ctx, examID)
 	if err != nil {
 		return nil, err

@@ -38,11 +38,11 @@ func newStatsFixture(t *testing.T, method string) *statsFixture {
 	// stores it with the given status.
 	add := func(user int64, org string, number int, status string, shuffled bool, answers map[int64]Answer) {
 		t.Helper()
-		e.uc.shuffle = identityShuffle
+		e.uc.Attempts.shuffle = identityShuffle
 		if shuffled {
-			e.uc.shuffle = reverseShuffle
+			e.uc.Attempts.shuffle = reverseShuffle
 		}
-		qs, err := e.uc.drawQuestions(context.Background(), paper, &Exam{ShuffleQuestions: shuffled, ShuffleOptions: shuffled})
+		qs, err := e.uc.Attempts.drawQuestions(context.Background(), paper, &Exam{ShuffleQuestions: shuffled, ShuffleOptions: shuffled})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func newStatsFixture(t *testing.T, method string) *statsFixture {
 	add(4, "A", 1, AttemptGraded, false, map[int64]Answer{single: choices("C"), tf: choices("true"), blank: right})
 	add(5, "A", 1, AttemptInProgress, false, map[int64]Answer{single: choices("A")})
 	add(6, "A1", 1, AttemptSubmitted, false, map[int64]Answer{single: choices("A")})
-	e.uc.shuffle = identityShuffle
+	e.uc.Attempts.shuffle = identityShuffle
 
 	// The fixture is what the table says.
 	st := e.db.snapshot()
@@ -101,7 +101,7 @@ func buckets(counts map[int]int) []Bucket {
 
 func TestExamStats(t *testing.T) {
 	f := newStatsFixture(t, GradeHighest)
-	got, err := f.uc.ExamStats(f.as("trainerA"), f.exam.ID)
+	got, err := f.uc.Stats.ExamStats(f.as("trainerA"), f.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestExamStatsGradingMethods(t *testing.T) {
 	} {
 		t.Run(tt.method, func(t *testing.T) {
 			f := newStatsFixture(t, tt.method)
-			got, err := f.uc.ExamStats(f.as("admin"), f.exam.ID)
+			got, err := f.uc.Stats.ExamStats(f.as("admin"), f.exam.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,9 +184,9 @@ func TestExamStatsPermissions(t *testing.T) {
 		{"memberB", "notfound"},
 	} {
 		t.Run(tt.user, func(t *testing.T) {
-			st, err := f.uc.ExamStats(f.as(tt.user), f.exam.ID)
+			st, err := f.uc.Stats.ExamStats(f.as(tt.user), f.exam.ID)
 			// ListAttempts follows the same rule.
-			_, lerr := f.uc.ListAttempts(f.as(tt.user), f.exam.ID)
+			_, lerr := f.uc.Attempts.ListAttempts(f.as(tt.user), f.exam.ID)
 			switch tt.want {
 			case "":
 				if err != nil || st == nil || lerr != nil {
@@ -201,9 +201,9 @@ func TestExamStatsPermissions(t *testing.T) {
 			}
 		})
 	}
-	_, err := f.uc.ExamStats(f.as("admin"), 424242)
+	_, err := f.uc.Stats.ExamStats(f.as("admin"), 424242)
 	wantErrIs(t, err, ErrNotFound)
-	_, err = f.uc.ExamStats(context.Background(), f.exam.ID)
+	_, err = f.uc.Stats.ExamStats(context.Background(), f.exam.ID)
 	if err == nil {
 		t.Fatal("ExamStats without a principal succeeded")
 	}
@@ -214,7 +214,7 @@ func TestExamStatsPermissions(t *testing.T) {
 func TestExamStatsEmptyAndPending(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, []*Question{qSingle(), qEssay(10)}, func(ex *Exam) { ex.PassMark = 1 })
-	got, err := e.uc.ExamStats(e.as("trainerA"), fx.exam.ID)
+	got, err := e.uc.Stats.ExamStats(e.as("trainerA"), fx.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestExamStatsEmptyAndPending(t *testing.T) {
 	}
 
 	e.graded(t, "memberA", fx.exam.ID, map[int]Answer{1: choices("A"), 2: {Text: "答"}})
-	got, err = e.uc.ExamStats(e.as("trainerA"), fx.exam.ID)
+	got, err = e.uc.Stats.ExamStats(e.as("trainerA"), fx.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestExamStatsOrgOfLatestAttempt(t *testing.T) {
 		e.db.insertAttempt(&Attempt{ExamID: fx.exam.ID, UserID: 7, UserOrgPath: e.org[org].Path, Number: n + 1,
 			Status: AttemptGraded, Score: ptr(2.0), Scores: []QScore{{No: 1, Score: 2, Max: 2, Correct: true}}})
 	}
-	got, err := e.uc.ExamStats(e.as("trainerA"), fx.exam.ID)
+	got, err := e.uc.Stats.ExamStats(e.as("trainerA"), fx.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

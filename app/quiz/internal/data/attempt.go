@@ -56,7 +56,7 @@ func (r *attemptRepo) CreateAttempt(ctx context.Context, a *biz.Attempt) (*biz.A
 		SetUserOrgPath(a.UserOrgPath).SetNumber(a.Number).SetStatus(attempt.Status(status)).
 		SetStartedAt(a.StartedAt.UTC()).SetDeadline(a.Deadline.UTC()).SetNillableSubmittedAt(utcPtr(a.SubmittedAt)).
 		SetQuestions(a.Questions).SetScores(a.Scores).SetNillableScore(a.Score).SetMaxScore(a.MaxScore).
-		SetFocusLosses(a.FocusLosses).SetNillableGradedAt(utcPtr(a.GradedAt)).Save(ctx)
+		SetFocusLosses(a.FocusLosses).SetNillableGradedAt(utcPtr(a.GradedAt)).SetNotice(a.Notice).Save(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.CreateAttempt", err, nil)
 	}

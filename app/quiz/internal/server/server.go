@@ -13,6 +13,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
 	"github.com/vanguard/vanguard/app/quiz/internal/task"
 	"github.com/vanguard/vanguard/pkg/queue"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // RegisterHTTP mounts the quiz API and its OpenAPI document.
@@ -27,7 +28,7 @@ func RegisterHTTP(srv *khttp.Server, s *service.QuizService) {
 	srv.HandleFunc("/v1/quiz/import-template.xlsx", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		w.Header().Set("Content-Disposition", `attachment; filename="questions-template.xlsx"`)
-		_ = tpl.WriteXLSX(w)
+		_ = xlsx.WriteTemplate(w, tpl)
 	})
 	srv.HandleFunc("/v1/quiz/import-template.csv", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")

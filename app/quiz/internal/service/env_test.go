@@ -19,7 +19,7 @@ import (
 // env is the quiz use cases wired on real ent (SQLite or PostgreSQL); only the remote org
 // service and the Asynq queue are faked.
 type env struct {
-	uc       *biz.Usecase
+	uc       *biz.Quiz
 	attempts *countingAttempts
 	queue    *recordingQueue
 	outbox   *outbox.Outbox
@@ -52,8 +52,8 @@ func newEnv(t *testing.T, driver, dsn string) *env {
 	}
 	e := &env{attempts: &countingAttempts{AttemptRepo: data.NewAttemptRepo(d)}, queue: &recordingQueue{}, outbox: ob, clock: clk}
 	banks, papers, exams := data.NewBankRepo(d), data.NewPaperRepo(d), data.NewExamRepo(d)
-	e.uc = biz.New(banks, papers, exams, e.attempts, data.NewPublisher(ob), data.NewRegradeRepo(d), data.NewPracticeRepo(d),
-		fakeOrgs{}, e.queue, d, clk)
+	e.uc = biz.New(biz.Deps{Banks: banks, Papers: papers, Exams: exams, Attempts: e.attempts, Events: data.NewPublisher(ob),
+		Regrades: data.NewRegradeRepo(d), Practice: data.NewPracticeRepo(d), Orgs: fakeOrgs{}, Queue: e.queue, Tx: d, Clock: clk})
 
 	bank, err := banks.CreateBank(ctx, &biz.Bank{OrgID: 1, OrgPath: "/1/", Name: "党章", ExamOnly: true, CreatedBy: 1})
 	if err != nil {

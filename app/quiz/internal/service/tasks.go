@@ -10,10 +10,10 @@ import (
 )
 
 // Tasks runs the quiz service's Asynq handlers.
-type Tasks struct{ uc *biz.Usecase }
+type Tasks struct{ attempts *biz.AttemptUsecase }
 
 // NewTasks wires the handlers.
-func NewTasks(uc *biz.Usecase) *Tasks { return &Tasks{uc: uc} }
+func NewTasks(q *biz.Quiz) *Tasks { return &Tasks{attempts: q.Attempts} }
 
 // Grade handles quiz:grade.
 func (t *Tasks) Grade(ctx context.Context, tk *asynq.Task) error {
@@ -21,7 +21,7 @@ func (t *Tasks) Grade(ctx context.Context, tk *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	return t.uc.Grade(ctx, id)
+	return t.attempts.Grade(ctx, id)
 }
 
 // Autosubmit handles quiz:autosubmit.
@@ -30,5 +30,5 @@ func (t *Tasks) Autosubmit(ctx context.Context, tk *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	return t.uc.Autosubmit(ctx, id)
+	return t.attempts.Autosubmit(ctx, id)
 }

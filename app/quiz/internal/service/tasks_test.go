@@ -51,14 +51,14 @@ func TestTaskHandlersRefuseMalformedPayloads(t *testing.T) {
 func (e *env) submittedAttempt(t *testing.T) *biz.Attempt {
 	t.Helper()
 	ctx := asMember()
-	a, _, err := e.uc.Start(ctx, e.exam.ID)
+	a, _, err := e.uc.Attempts.Start(ctx, e.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.uc.SaveAnswer(ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1}); err != nil {
+	if _, _, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
-	a, _, err = e.uc.Submit(ctx, a.ID)
+	a, _, err = e.uc.Attempts.Submit(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +110,11 @@ func TestGradeHandlerGradesSubmittedAttempt(t *testing.T) {
 func TestAutosubmitHandlerSubmitsOverdueAttempt(t *testing.T) {
 	e := newEnv(t, "sqlite", testdb.SQLite(t))
 	tasks := NewTasks(e.uc)
-	a, _, err := e.uc.Start(asMember(), e.exam.ID)
+	a, _, err := e.uc.Attempts.Start(asMember(), e.exam.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, _, err := task.NewAutosubmit(a.ID, a.Deadline.Add(e.uc.Grace))
+	tk, _, err := task.NewAutosubmit(a.ID, a.Deadline.Add(e.uc.Attempts.Grace))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestAutosubmitHandlerSubmitsOverdueAttempt(t *testing.T) {
 		t.Fatalf("early autosubmit changed the attempt to %q", got.Status)
 	}
 
-	e.clock.Set(a.Deadline.Add(e.uc.Grace + time.Second))
+	e.clock.Set(a.Deadline.Add(e.uc.Attempts.Grace + time.Second))
 	if err := process(context.Background(), tasks.Autosubmit, tk); err != nil {
 		t.Fatalf("autosubmit: %v", err)
 	}

@@ -1,4 +1,4 @@
-package blob_test
+package minioblob_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/blob/blobtest"
+	"github.com/vanguard/vanguard/pkg/blob/minioblob"
 	"github.com/vanguard/vanguard/pkg/blob/miniotest"
 )
 
@@ -25,13 +26,13 @@ import (
 func TestMain(m *testing.M) { os.Exit(miniotest.Run(m)) }
 
 // newMinIO returns a MinIO store on a fresh bucket of the shared test server.
-func newMinIO(t testing.TB) (*blob.MinIO, blob.MinIOConfig) {
+func newMinIO(t testing.TB) (*minioblob.Store, minioblob.Config) {
 	t.Helper()
 	endpoint, ak, sk := miniotest.Start(t)
-	cfg := blob.MinIOConfig{Endpoint: endpoint, AccessKey: ak, SecretKey: sk, Bucket: miniotest.BucketName(t)}
-	s, err := blob.NewMinIO(cfg)
+	cfg := minioblob.Config{Endpoint: endpoint, AccessKey: ak, SecretKey: sk, Bucket: miniotest.BucketName(t)}
+	s, err := minioblob.New(cfg)
 	if err != nil {
-		t.Fatalf("NewMinIO: %v", err)
+		t.Fatalf("minioblob.New: %v", err)
 	}
 	if err := s.EnsureBucket(context.Background()); err != nil {
 		t.Fatalf("EnsureBucket: %v", err)
@@ -48,18 +49,18 @@ func TestMinIOContract(t *testing.T) {
 	})
 }
 
-func TestNewMinIORejectsBadConfig(t *testing.T) {
-	good := blob.MinIOConfig{Endpoint: "127.0.0.1:9000", AccessKey: "a", SecretKey: "b", Bucket: "media"}
-	for name, mutate := range map[string]func(*blob.MinIOConfig){
-		"no endpoint":        func(c *blob.MinIOConfig) { c.Endpoint = "" },
-		"endpoint with http": func(c *blob.MinIOConfig) { c.Endpoint = "http://127.0.0.1:9000" },
-		"no bucket":          func(c *blob.MinIOConfig) { c.Bucket = "" },
-		"no secret":          func(c *blob.MinIOConfig) { c.SecretKey = "" },
+func TestNewRejectsBadConfig(t *testing.T) {
+	good := minioblob.Config{Endpoint: "127.0.0.1:9000", AccessKey: "a", SecretKey: "b", Bucket: "media"}
+	for name, mutate := range map[string]func(*minioblob.Config){
+		"no endpoint":        func(c *minioblob.Config) { c.Endpoint = "" },
+		"endpoint with http": func(c *minioblob.Config) { c.Endpoint = "http://127.0.0.1:9000" },
+		"no bucket":          func(c *minioblob.Config) { c.Bucket = "" },
+		"no secret":          func(c *minioblob.Config) { c.SecretKey = "" },
 	} {
 		cfg := good
 		mutate(&cfg)
-		if _, err := blob.NewMinIO(cfg); err == nil {
-			t.Errorf("%s: NewMinIO accepted %+v", name, cfg)
+		if _, err := minioblob.New(cfg); err == nil {
+			t.Errorf("%s: New accepted %+v", name, cfg)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package sheet_test
+package xlsx_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/vanguard/vanguard/pkg/sheet"
+	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse as both formats: it must never panic, and any table it
@@ -17,7 +18,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(xlsxOf(f, map[string]any{"A1": "用户名", "B1": " 姓名 ", "A2": "zhangsan", "B2": "张三", "A4": 42}))
 	f.Add(xlsxOf(f, map[string]any{"A1": "h"}, "second"))
 	var tpl bytes.Buffer
-	if err := testTemplate.WriteXLSX(&tpl); err != nil {
+	if err := xlsx.WriteTemplate(&tpl, testTemplate); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(tpl.Bytes())
@@ -38,7 +39,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(gb)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, format := range []string{"csv", "xlsx"} {
-			tb, err := sheet.Parse(format, data)
+			tb, err := xlsx.Parse(format, data)
 			if err != nil {
 				if tb != nil {
 					t.Fatalf("%s: table returned with error %v", format, err)

@@ -1,0 +1,456 @@
+package biztest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+)
+
+var attemptCases = []testCase{
+	{"CreateAttemptAndGetAttempt", testCreateGetAttempt},
+	{"CreateAttemptDuplicateNumber", testCreateAttemptDuplicate},
+	{"ListAttempts", testListAttempts},
+	{"SaveAnswer", testSaveAnswer},
+	{"SaveAnswerConcurrent", testSaveAnswerConcurrent},
+	{"LockOpen", testLockOpen},
+	{"Lock", testLock},
+	{"LockHoldsTheRow", testLockHolds},
+	{"LockOpenHoldsTheRow", testLockOpenHolds},
+	{"UpdateQuestions", testUpdateQuestions},
+	{"Finish", testFinish},
+	{"AddFocusLoss", testAddFocusLoss},
+	{"Overdue", testOverdue},
+	{"Submitted", testSubmitted},
+}
+
+// CreateAttempt inserts an attempt (in progress when no status is given) under a new id and
+// returns it with an empty, non-nil answer map; GetAttempt loads it with its answers (a non-nil
+// map); a missing attempt is ErrNotFound.
+func testCreateGetAttempt(f *fx) {
+	in := newAttempt(3, 100, 1, t0.Add(time.Hour))
+	in.FocusLosses = 2
+	a := f.attempt(in)
+	if a.ID <= 0 {
+		f.Fatalf("CreateAttempt id = %d", a.ID)
+	}
+	want := *in
+	want.ID, want.Answers = a.ID, map[int]biz.Answer{}
+	f.same("created attempt", &want, a)
+	if a.Answers == nil {
+		f.Error("CreateAttempt returned a nil answer map")
+	}
+	got := f.getAttempt(a.ID)
+	f.same("GetAttempt", &want, got)
+	if got.Answers == nil {
+		f.Error("GetAttempt returned a nil answer map")
+	}
+
+	// Every field is inserted, whatever the status.
+	submitted, graded, score := t0.Add(10*time.Minute), t0.Add(11*time.Minute), 9.5
+	full := &biz.Attempt{ExamID: 3, UserID: 100, UserOrgPath: "/1/2/4/", Number: 2, Status: biz.AttemptGraded,
+		StartedAt: t0, Deadline: t0.Add(30 * time.Minute), SubmittedAt: &submitted, Questions: snapshot(),
+		Scores: []biz.QScore{{No: 1, Score: 2, Max: 2, Correct: true}, {No: 2, Score: 7.5, Max: 8, Comment: "好", GradedBy: 3}},
+		Score:  &score, MaxScore: 10, FocusLosses: 1, GradedAt: &graded, Notice: "已重新评分"}
+	b := f.attempt(full)
+	wantFull := *full
+	wantFull.ID, wantFull.Answers = b.ID, map[int]biz.Answer{}
+	f.same("created graded attempt", &wantFull, b)
+	f.same("GetAttempt of a graded attempt", &wantFull, f.getAttempt(b.ID))
+
+	noStatus := newAttempt(3, 100, 3, t0.Add(time.Hour))
+	noStatus.Status = ""
+	if c := f.attempt(noStatus); c.Status != biz.AttemptInProgress || f.getAttempt(c.ID).Status != biz.AttemptInProgress {
+		f.Errorf("attempt created without a status: %q, want %q", c.Status, biz.AttemptInProgress)
+	}
+
+	_, err := f.r.Attempts.GetAttempt(f.ctx, missing)
+	f.wantErr("GetAttempt of a missing attempt", err, biz.ErrNotFound)
+}
+
+// (exam, user, number) is unique: a second insert is ErrAlreadyExists and stores nothing.
+func testCreateAttemptDuplicate(f *fx) {
+	first := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	dup := newAttempt(1, 100, 1, t0.Add(2*time.Hour))
+	dup.UserOrgPath = "/1/3/"
+	_, err := f.r.Attempts.CreateAttempt(f.ctx, dup)
+	f.wantErr("CreateAttempt of a taken number", err, biz.ErrAlreadyExists)
+	f.attempt(newAttempt(1, 100, 2, t0.Add(time.Hour))) // another number
+	f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour))) // another user
+	f.attempt(newAttempt(2, 100, 1, t0.Add(time.Hour))) // another exam
+	list := res(f.r.Attempts.ListAttempts(f.ctx, 1, 100)).must(f, "ListAttempts")
+	if len(list) != 2 || list[0].ID != first.ID || !list[0].Deadline.Equal(t0.Add(time.Hour)) || list[0].UserOrgPath != "/1/2/" {
+		f.Errorf("user 100's attempts at exam 1 = %+v, want the first and number 2", list)
+	}
+}
+
+// ListAttempts lists an exam's attempts ordered by user, then number; of one user when
+// userID > 0.
+func testListAttempts(f *fx) {
+	dl := t0.Add(time.Hour)
+	a100n2 := f.attempt(newAttempt(1, 100, 2, dl))
+	a50n1 := f.attempt(newAttempt(1, 50, 1, dl))
+	a100n1 := f.attempt(newAttempt(1, 100, 1, dl))
+	a100n10 := f.attempt(newAttempt(1, 100, 10, dl))
+	a50n2 := f.attempt(newAttempt(1, 50, 2, dl))
+	f.attempt(newAttempt(2, 50, 1, dl))
+
+	all := res(f.r.Attempts.ListAttempts(f.ctx, 1, 0)).must(f, "ListAttempts")
+	f.same("ListAttempts(exam 1)", []int64{a50n1.ID, a50n2.ID, a100n1.ID, a100n2.ID, a100n10.ID}, idsOf(all, attemptID))
+	if len(all) == 5 {
+		f.same("a listed attempt", a100n2, all[3], cmpopts.IgnoreFields(biz.Attempt{}, "Answers"))
+	}
+	f.same("ListAttempts(exam 1, user 100)", []int64{a100n1.ID, a100n2.ID, a100n10.ID},
+		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, 1, 100)).must(f, "ListAttempts"), attemptID))
+	f.same("ListAttempts(exam 1, user 7)", []int64{},
+		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, 1, 7)).must(f, "ListAttempts"), attemptID))
+	f.same("ListAttempts(unknown exam)", []int64{},
+		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, missing, 0)).must(f, "ListAttempts"), attemptID))
+}
+
+// SaveAnswer stores an answer unless the stored one has a higher or equal version, returning the
+// version now stored and whether this save is the one stored; it works inside a transaction too.
+func testSaveAnswer(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	b := f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour)))
+	save := func(id int64, no int, ans biz.Answer, wantStored int64, wantWon bool) {
+		f.Helper()
+		stored, won, err := f.r.Attempts.SaveAnswer(f.ctx, id, no, ans)
+		f.noErr("SaveAnswer", err)
+		if stored != wantStored || won != wantWon {
+			f.Errorf("SaveAnswer(%d, %d, version %d) = (%d, %v), want (%d, %v)", id, no, ans.Version, stored, won, wantStored, wantWon)
+		}
+	}
+	save(a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 5}, 5, true)      // first save
+	save(a.ID, 1, biz.Answer{Choices: []string{"B"}, Version: 7}, 7, true)      // newer wins
+	save(a.ID, 1, biz.Answer{Choices: []string{"C"}, Version: 6}, 7, false)     // older loses
+	save(a.ID, 1, biz.Answer{Choices: []string{"D"}, Version: 7}, 7, false)     // equal loses
+	save(a.ID, 2, biz.Answer{Text: "论述：坚持党的领导", Version: 1}, 1, true)           // another question
+	save(b.ID, 1, biz.Answer{Choices: []string{"A", "B"}, Version: 1}, 1, true) // another attempt
+	f.same("answers", map[int]biz.Answer{1: {Choices: []string{"B"}, Version: 7}, 2: {Text: "论述：坚持党的领导", Version: 1}},
+		f.getAttempt(a.ID).Answers)
+
+	// In a transaction, through the transaction's connection.
+	err := f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		stored, won, err := f.r.Attempts.SaveAnswer(ctx, a.ID, 2, biz.Answer{Text: "改写", Version: 2})
+		if err == nil && (stored != 2 || !won) {
+			err = fmt.Errorf("in-transaction save = (%d, %v), want (2, true)", stored, won)
+		}
+		return err
+	})
+	f.noErr("SaveAnswer in a transaction", err)
+	f.same("answers after the transaction", map[int]biz.Answer{1: {Choices: []string{"B"}, Version: 7}, 2: {Text: "改写", Version: 2}},
+		f.getAttempt(a.ID).Answers)
+	f.same("the other attempt's answers", map[int]biz.Answer{1: {Choices: []string{"A", "B"}, Version: 1}}, f.getAttempt(b.ID).Answers)
+}
+
+// Concurrent saves of one question: the highest version is what remains, and no save reports a
+// stored version lower than its own.
+func testSaveAnswerConcurrent(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for v := int64(1); v <= n; v++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stored, won, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 3, biz.Answer{Text: fmt.Sprint(v), Version: v})
+			switch {
+			case err != nil:
+			case won && stored != v:
+				err = fmt.Errorf("save %d won but reports %d stored", v, stored)
+			case stored < v:
+				err = fmt.Errorf("save %d lost to an older version %d", v, stored)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		f.noErr("concurrent SaveAnswer", err)
+	}
+	f.same("answer after concurrent saves", biz.Answer{Text: fmt.Sprint(n), Version: n}, f.getAttempt(a.ID).Answers[3])
+}
+
+// LockOpen succeeds (in or out of a transaction) while the attempt is in progress and is
+// ErrConflict once it is submitted or graded, or missing; it changes nothing.
+func testLockOpen(f *fx) {
+	open := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	submitted := f.attempt(newAttempt(1, 100, 2, t0.Add(time.Hour)))
+	sub := *submitted
+	sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &t0
+	f.finish(&sub, biz.AttemptInProgress)
+	graded := newAttempt(1, 100, 3, t0.Add(time.Hour))
+	graded.Status = biz.AttemptGraded
+	graded = f.attempt(graded)
+
+	f.noErr("LockOpen of an open attempt", f.r.Attempts.LockOpen(f.ctx, open.ID))
+	f.noErr("LockOpen in a transaction", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		return f.r.Attempts.LockOpen(ctx, open.ID)
+	}))
+	f.wantErr("LockOpen of a submitted attempt", f.r.Attempts.LockOpen(f.ctx, submitted.ID), biz.ErrConflict)
+	f.wantErr("LockOpen of a graded attempt", f.r.Attempts.LockOpen(f.ctx, graded.ID), biz.ErrConflict)
+	f.wantErr("LockOpen of a missing attempt", f.r.Attempts.LockOpen(f.ctx, missing), biz.ErrConflict)
+	err := f.r.Tx.InTx(f.ctx, func(ctx context.Context) error { return f.r.Attempts.LockOpen(ctx, submitted.ID) })
+	f.wantErr("LockOpen of a submitted attempt in a transaction", err, biz.ErrConflict)
+	f.same("attempt after LockOpen", open, f.getAttempt(open.ID))
+}
+
+// Lock succeeds whatever the status and is ErrNotFound for a missing attempt; it changes nothing.
+func testLock(f *fx) {
+	open := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	graded := newAttempt(1, 100, 2, t0.Add(time.Hour))
+	graded.Status = biz.AttemptGraded
+	graded = f.attempt(graded)
+	for _, a := range []*biz.Attempt{open, graded} {
+		f.noErr("Lock of a "+a.Status+" attempt", f.r.Attempts.Lock(f.ctx, a.ID))
+		f.noErr("Lock in a transaction", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error { return f.r.Attempts.Lock(ctx, a.ID) }))
+		f.same("attempt after Lock", a, f.getAttempt(a.ID))
+	}
+	f.wantErr("Lock of a missing attempt", f.r.Attempts.Lock(f.ctx, missing), biz.ErrNotFound)
+	err := f.r.Tx.InTx(f.ctx, func(ctx context.Context) error { return f.r.Attempts.Lock(ctx, missing) })
+	f.wantErr("Lock of a missing attempt in a transaction", err, biz.ErrNotFound)
+}
+
+// holder runs fn in a transaction in the background once it has locked attempt id (with lock),
+// sleeping first so that whatever waits for the row visibly waits; the transaction commits
+// unless fn fails. holder returns once the row is locked; done reports whether fn has returned,
+// wait the transaction's result.
+func (f *fx) holder(id int64, lock func(ctx context.Context, id int64) error, fn func(ctx context.Context) error) (done *atomic.Bool, wait func() error) {
+	f.Helper()
+	done = new(atomic.Bool)
+	locked, result := make(chan struct{}), make(chan error, 1)
+	go func() {
+		result <- f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+			if err := lock(ctx, id); err != nil {
+				return err
+			}
+			close(locked)
+			time.Sleep(150 * time.Millisecond)
+			err := fn(ctx)
+			done.Store(true)
+			return err
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-result:
+		f.Fatalf("the holding transaction ended before locking: %v", err)
+	}
+	return done, func() error { return <-result }
+}
+
+// within runs op, failing the subtest if it does not return within ten seconds.
+func (f *fx) within(what string, op func() error) error {
+	f.Helper()
+	result := make(chan error, 1)
+	go func() { result <- op() }()
+	select {
+	case err := <-result:
+		return err
+	case <-time.After(10 * time.Second):
+		f.Fatalf("%s: still waiting after 10s", what)
+		return nil
+	}
+}
+
+// Lock holds the row for the rest of the transaction: another transaction's Lock of the attempt
+// (a grade against a regrade) returns only once the holder has committed, or rolled back.
+func testLockHolds(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	for _, holderErr := range []error{nil, errAbort} {
+		done, wait := f.holder(a.ID, f.r.Attempts.Lock, func(context.Context) error { return holderErr })
+		err := f.within("Lock of a held attempt", func() error {
+			return f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+				if err := f.r.Attempts.Lock(ctx, a.ID); err != nil {
+					return err
+				}
+				if !done.Load() {
+					return errors.New("Lock returned while another transaction held the attempt")
+				}
+				return nil
+			})
+		})
+		f.noErr(fmt.Sprintf("Lock after a holder that returned %v", holderErr), err)
+		if err := wait(); err != holderErr {
+			f.Errorf("holding transaction = %v, want %v", err, holderErr)
+		}
+	}
+}
+
+// LockOpen holds the row for the rest of the transaction, so a submit (Finish) waits for the save
+// that locked it: the save lands before the submit, never after it.
+func testLockOpenHolds(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	done, wait := f.holder(a.ID, f.r.Attempts.LockOpen, func(ctx context.Context) error {
+		_, _, err := f.r.Attempts.SaveAnswer(ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
+		return err
+	})
+	sub := *a
+	sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &t0
+	err := f.within("Finish of an attempt a save holds", func() error {
+		if err := f.r.Attempts.Finish(f.ctx, &sub, biz.AttemptInProgress); err != nil {
+			return err
+		}
+		if !done.Load() {
+			return errors.New("Finish returned while a save's transaction held the attempt")
+		}
+		return nil
+	})
+	f.noErr("Finish", err)
+	f.noErr("saving transaction", wait())
+	got := f.getAttempt(a.ID)
+	if got.Status != biz.AttemptSubmitted || got.Answers[1].Version != 1 {
+		f.Errorf("after the save and the submit: status %s, answers %v; want submitted with the save", got.Status, got.Answers)
+	}
+
+	// Once submitted, LockOpen refuses.
+	f.wantErr("LockOpen after the submit", f.r.Attempts.LockOpen(f.ctx, a.ID), biz.ErrConflict)
+}
+
+// UpdateQuestions replaces an attempt's snapshot and nothing else; a missing attempt is
+// ErrNotFound (not in the doc comment; what the ent repository does).
+func testUpdateQuestions(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	other := f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour)))
+	_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Choices: []string{"B"}, Version: 1})
+	f.noErr("SaveAnswer", err)
+	fixed := snapshot()
+	fixed[0].AnswerKeys, fixed[0].Version = []string{"B"}, 3
+	fixed[1].Blanks = [][]string{{"x"}}
+	f.noErr("UpdateQuestions", f.r.Attempts.UpdateQuestions(f.ctx, a.ID, fixed))
+	want := *a
+	want.Questions, want.Answers = fixed, map[int]biz.Answer{1: {Choices: []string{"B"}, Version: 1}}
+	f.same("attempt after UpdateQuestions", &want, f.getAttempt(a.ID))
+	f.same("another attempt", other, f.getAttempt(other.ID))
+	f.wantErr("UpdateQuestions of a missing attempt", f.r.Attempts.UpdateQuestions(f.ctx, missing, fixed), biz.ErrNotFound)
+}
+
+// Finish moves an attempt from fromStatus to a.Status, writing SubmittedAt, Scores, Score,
+// GradedAt and Notice and nothing else (never the snapshot); ErrConflict, writing nothing, when
+// the stored status is not fromStatus (or the attempt is missing).
+func testFinish(f *fx) {
+	a := newAttempt(1, 100, 1, t0.Add(time.Hour))
+	a.FocusLosses = 2
+	a = f.attempt(a)
+	_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
+	f.noErr("SaveAnswer", err)
+	bystander := f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour)))
+
+	// in_progress → submitted. Fields Finish does not write are ignored.
+	submittedAt := t0.Add(20 * time.Minute)
+	sub := *a
+	sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &submittedAt
+	sub.Questions, sub.MaxScore, sub.FocusLosses, sub.Deadline = nil, 99, 9, t0
+	sub.UserOrgPath, sub.Number, sub.StartedAt = "/9/", 9, t0.Add(time.Minute)
+	f.finish(&sub, biz.AttemptInProgress)
+	want := *a
+	want.Status, want.SubmittedAt = biz.AttemptSubmitted, &submittedAt
+	want.Answers = map[int]biz.Answer{1: {Choices: []string{"A"}, Version: 1}}
+	f.same("submitted attempt", &want, f.getAttempt(a.ID))
+
+	// Again from in_progress: conflict, nothing written.
+	late := sub
+	late.Status, late.Notice = biz.AttemptGraded, "late"
+	f.wantErr("second Finish from in_progress", f.r.Attempts.Finish(f.ctx, &late, biz.AttemptInProgress), biz.ErrConflict)
+	f.same("attempt after a conflicting Finish", &want, f.getAttempt(a.ID))
+
+	// submitted → graded, with a snapshot that must not be written.
+	score, gradedAt := 9.5, t0.Add(21*time.Minute)
+	gr := sub
+	gr.Status, gr.Score, gr.GradedAt, gr.Notice = biz.AttemptGraded, &score, &gradedAt, "已评分"
+	gr.Scores = []biz.QScore{{No: 1, Score: 2, Max: 2, Correct: true}, {No: 2, Score: 7.5, Max: 8, Comment: "好", GradedBy: 3}}
+	gr.Questions = []biz.SnapQuestion{{No: 1, QuestionID: 99, Type: biz.Essay, StemHTML: "other"}}
+	f.finish(&gr, biz.AttemptSubmitted)
+	want.Status, want.Score, want.GradedAt, want.Notice, want.Scores = biz.AttemptGraded, &score, &gradedAt, "已评分", gr.Scores
+	f.same("graded attempt", &want, f.getAttempt(a.ID))
+	f.wantErr("second Finish from submitted", f.r.Attempts.Finish(f.ctx, &gr, biz.AttemptSubmitted), biz.ErrConflict)
+
+	// graded → graded (a regrade, or an essay score): nil fields are written too.
+	again := gr
+	again.Score, again.GradedAt, again.SubmittedAt, again.Notice = nil, nil, nil, ""
+	again.Scores = []biz.QScore{{No: 1, Score: 0, Max: 2}, {No: 2, Max: 8, PendingReview: true}}
+	f.finish(&again, biz.AttemptGraded)
+	want.Score, want.GradedAt, want.SubmittedAt, want.Notice, want.Scores = nil, nil, nil, "", again.Scores
+	f.same("attempt finished with nil fields", &want, f.getAttempt(a.ID))
+
+	f.wantErr("Finish of a missing attempt",
+		f.r.Attempts.Finish(f.ctx, &biz.Attempt{ID: missing, Status: biz.AttemptSubmitted}, biz.AttemptInProgress), biz.ErrConflict)
+	f.same("an attempt Finish did not name", bystander, f.getAttempt(bystander.ID))
+}
+
+// AddFocusLoss adds one to an attempt's focus losses (whatever its status); a missing attempt is
+// ErrNotFound.
+func testAddFocusLoss(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	other := f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour)))
+	for range 3 {
+		f.noErr("AddFocusLoss", f.r.Attempts.AddFocusLoss(f.ctx, a.ID))
+	}
+	if got := f.getAttempt(a.ID).FocusLosses; got != 3 {
+		f.Errorf("focus losses = %d, want 3", got)
+	}
+	if got := f.getAttempt(other.ID).FocusLosses; got != 0 {
+		f.Errorf("another attempt's focus losses = %d, want 0", got)
+	}
+	f.wantErr("AddFocusLoss of a missing attempt", f.r.Attempts.AddFocusLoss(f.ctx, missing), biz.ErrNotFound)
+}
+
+// Overdue lists in-progress attempts whose deadline is strictly before t, up to limit, earliest
+// deadline first (the order is not documented; the ent repository orders by deadline, then id).
+func testOverdue(f *fx) {
+	at := t0.Add(150 * time.Minute)
+	a1h := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	f.attempt(newAttempt(1, 100, 2, t0.Add(3*time.Hour))) // not yet due
+	a2h := f.attempt(newAttempt(2, 50, 1, t0.Add(2*time.Hour)))
+	f.attempt(newAttempt(1, 51, 1, at)) // due exactly at t: not before it
+	a30m := f.attempt(newAttempt(1, 52, 1, t0.Add(30*time.Minute)))
+	a2hBis := f.attempt(newAttempt(3, 53, 1, t0.Add(2*time.Hour)))
+	done := f.attempt(newAttempt(1, 54, 1, t0.Add(time.Minute)))
+	fin := *done
+	fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &t0
+	f.finish(&fin, biz.AttemptInProgress)
+	graded := newAttempt(1, 55, 1, t0.Add(time.Minute))
+	graded.Status = biz.AttemptGraded
+	f.attempt(graded)
+
+	over := res(f.r.Attempts.Overdue(f.ctx, at.In(time.UTC), 10)).must(f, "Overdue")
+	f.same("Overdue", []int64{a30m.ID, a1h.ID, a2h.ID, a2hBis.ID}, idsOf(over, attemptID))
+	if len(over) == 4 {
+		f.same("an overdue attempt", a2h, over[2], cmpopts.IgnoreFields(biz.Attempt{}, "Answers"))
+	}
+	f.same("Overdue limit 2", []int64{a30m.ID, a1h.ID}, idsOf(res(f.r.Attempts.Overdue(f.ctx, at, 2)).must(f, "Overdue"), attemptID))
+	f.same("Overdue before anything is due", []int64{}, idsOf(res(f.r.Attempts.Overdue(f.ctx, t0, 10)).must(f, "Overdue"), attemptID))
+}
+
+// Submitted lists the ids of attempts waiting for grading (status submitted), up to limit, oldest
+// id first (the order is not documented; the ent repository orders by id).
+func testSubmitted(f *fx) {
+	var want []int64
+	for i := range 5 {
+		a := f.attempt(newAttempt(int64(1+i%2), int64(100+i), 1, t0.Add(time.Hour)))
+		if i == 2 {
+			continue // stays in progress
+		}
+		sub := *a
+		sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &t0
+		f.finish(&sub, biz.AttemptInProgress)
+		if i == 4 {
+			gr := sub
+			gr.Status = biz.AttemptGraded
+			f.finish(&gr, biz.AttemptSubmitted)
+			continue
+		}
+		want = append(want, a.ID)
+	}
+	f.same("Submitted", want, res(f.r.Attempts.Submitted(f.ctx, 10)).must(f, "Submitted"))
+	f.same("Submitted limit 2", want[:2], res(f.r.Attempts.Submitted(f.ctx, 2)).must(f, "Submitted"))
+}

@@ -1,0 +1,125 @@
+package biz
+
+import (
+	"context"
+	"time"
+
+	"github.com/vanguard/vanguard/pkg/clock"
+)
+
+// Deps are what the quiz use cases are built from: the repositories, the other services and
+// the queue behind interfaces, the transaction and the clock. New hands each use case only the
+// ones it needs.
+type Deps struct {
+	Banks    BankRepo
+	Papers   PaperRepo
+	Exams    ExamRepo
+	Attempts AttemptRepo
+	Regrades RegradeRepo
+	Practice PracticeRepo
+	Events   Publisher
+	Orgs     OrgDirectory
+	Queue    TaskQueue
+	Tx       Transaction
+	Clock    clock.Clock
+	// Audit receives staff actions for the shared audit log (org's); nil records none there
+	// (unit tests).
+	Audit AuditLog
+}
+
+// Quiz holds the quiz use cases, one per responsibility:
+//
+//   - Authoring: question banks, questions (with import and export), papers and exams;
+//   - Attempts: taking an exam (start, autosave, submit, autosubmit), grading, essay review,
+//     the member's exam list and the managers' attempt lists;
+//   - Practice: self-test practice from open banks and the wrong-answer book;
+//   - Stats: exam statistics and their spreadsheet;
+//   - Regrade: re-scoring after a key fix, its audit trail and its audit-log delivery.
+type Quiz struct {
+	Authoring *AuthoringUsecase
+	Attempts  *AttemptUsecase
+	Practice  *PracticeUsecase
+	Stats     *StatsUsecase
+	Regrade   *RegradeUsecase
+}
+
+// New wires the quiz use cases.
+func New(d Deps) *Quiz {
+	return &Quiz{
+		Authoring: &AuthoringUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, orgs: d.Orgs, events: d.Events, tx: d.Tx},
+		Attempts: &AttemptUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, attempts: d.Attempts, events: d.Events,
+			queue: d.Queue, tx: d.Tx, clock: d.Clock, Grace: 30 * time.Second, shuffle: cryptoShuffle},
+		Practice: &PracticeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, practice: d.Practice, clock: d.Clock, shuffle: cryptoShuffle},
+		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
+		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
+			tx: d.Tx, clock: d.Clock, audit: d.Audit},
+	}
+}
+
+// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
+// of submitted attempts, and deliver regrade audit entries the audit log has not confirmed.
+// (The module's pass also drains the outbox.)
+func (q *Quiz) Reconcile(ctx context.Context) error {
+	if err := q.Attempts.Reconcile(ctx); err != nil {
+		return err
+	}
+	_, err := q.Regrade.RedeliverAudits(ctx)
+	return err
+}
+
+// AuthoringUsecase manages question banks, questions, papers and exams.
+type AuthoringUsecase struct {
+	banks  BankRepo
+	papers PaperRepo
+	exams  ExamRepo
+	orgs   OrgDirectory
+	events Publisher
+	tx     Transaction
+}
+
+// AttemptUsecase runs exams: attempts, answers, submission, grading and essay review.
+type AttemptUsecase struct {
+	banks    BankRepo
+	papers   PaperRepo
+	exams    ExamRepo
+	attempts AttemptRepo
+	events   Publisher
+	queue    TaskQueue
+	tx       Transaction
+	clock    clock.Clock
+	// Grace is how long after the deadline answers and a submit are still accepted (network
+	// latency); the autosubmit runs at deadline + Grace.
+	Grace time.Duration
+	// shuffle orders a slice; tests replace it to make shuffles deterministic.
+	shuffle func(n int, swap func(i, j int))
+}
+
+// PracticeUsecase serves self-test practice and the wrong-answer book.
+type PracticeUsecase struct {
+	banks    BankRepo
+	exams    ExamRepo
+	attempts AttemptRepo
+	practice PracticeRepo
+	clock    clock.Clock
+	shuffle  func(n int, swap func(i, j int))
+}
+
+// StatsUsecase computes exam statistics for the exam's managers.
+type StatsUsecase struct {
+	papers   PaperRepo
+	exams    ExamRepo
+	attempts AttemptRepo
+}
+
+// RegradeUsecase re-scores an exam's attempts after a key fix and keeps its audit trail.
+type RegradeUsecase struct {
+	banks    BankRepo
+	exams    ExamRepo
+	attempts AttemptRepo
+	regrades RegradeRepo
+	events   Publisher
+	tx       Transaction
+	clock    clock.Clock
+	// audit receives the regrade entries for the shared audit log; nil records none there.
+	audit AuditLog
+}

@@ -1,0 +1,84 @@
+package service
+
+// Taking an exam (start, autosave, focus loss, submit) and the managers' attempt lists and essay review.
+
+import (
+	"context"
+	"time"
+
+	v1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// StartAttempt implements v1.QuizServer.
+func (s *QuizService) StartAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.attempts.Start(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// GetAttempt implements v1.QuizServer.
+func (s *QuizService) GetAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.attempts.Get(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}
+
+// SaveAnswer implements v1.QuizServer.
+func (s *QuizService) SaveAnswer(ctx context.Context, req *v1.SaveAnswerRequest) (*v1.SaveAnswerReply, error) {
+	v, left, err := s.attempts.SaveAnswer(ctx, req.AttemptId, int(req.QuestionNo), biz.Answer{Choices: req.Value.Choices, Text: req.Value.Text, Version: req.Version})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.SaveAnswerReply{Version: v, RemainingSeconds: int64(left / time.Second)}, nil
+}
+
+// ReportFocusLoss implements v1.QuizServer.
+func (s *QuizService) ReportFocusLoss(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.attempts.FocusLoss(ctx, req.Id))
+}
+
+// SubmitAttempt implements v1.QuizServer.
+func (s *QuizService) SubmitAttempt(ctx context.Context, req *v1.IdRequest) (*v1.AttemptView, error) {
+	a, e, err := s.attempts.Submit(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	// The client has the questions and its answers already; at the exam-end peak the reply
+	// carries only the outcome.
+	v := s.attemptView(a, e)
+	v.Questions, v.Answers = nil, nil
+	return v, nil
+}
+
+// ListAttempts implements v1.QuizServer (managers only; they see scores regardless of policy).
+func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.ListAttemptsReply, error) {
+	as, err := s.attempts.ListAttempts(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return summaries(as), nil
+}
+
+// ListReviewQueue implements v1.QuizServer.
+func (s *QuizService) ListReviewQueue(ctx context.Context, _ *emptypb.Empty) (*v1.ListAttemptsReply, error) {
+	as, err := s.attempts.ReviewQueue(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return summaries(as), nil
+}
+
+// ScoreEssay implements v1.QuizServer.
+func (s *QuizService) ScoreEssay(ctx context.Context, req *v1.ScoreEssayRequest) (*v1.AttemptView, error) {
+	a, e, err := s.attempts.ScoreEssay(ctx, req.AttemptId, int(req.QuestionNo), req.Score, req.Comment)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return s.attemptView(a, e), nil
+}

@@ -1,0 +1,83 @@
+package service
+
+// Papers and exams, and the member's list of exams.
+
+import (
+	"context"
+	"time"
+
+	v1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// CreatePaper implements v1.QuizServer.
+func (s *QuizService) CreatePaper(ctx context.Context, req *v1.CreatePaperRequest) (*v1.Paper, error) {
+	var items []biz.PaperItem
+	for _, it := range req.Items {
+		items = append(items, biz.PaperItem{QuestionID: it.QuestionId, Points: it.Points})
+	}
+	var rules []biz.PaperRule
+	for _, r := range req.Rules {
+		rules = append(rules, biz.PaperRule{BankID: r.BankId, Tags: r.Tags, Difficulty: int(r.Difficulty), Type: typeFromAPI(r.Type), Count: int(r.Count), Points: r.Points})
+	}
+	p, err := s.authoring.CreatePaper(ctx, req.Title, items, rules)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	n, pts := p.Size()
+	return &v1.Paper{Id: p.ID, Title: p.Title, Random: p.Random(), QuestionCount: int32(n), TotalPoints: pts}, nil
+}
+
+// CreateExam implements v1.QuizServer.
+func (s *QuizService) CreateExam(ctx context.Context, req *v1.CreateExamRequest) (*v1.Exam, error) {
+	opens, err := parseTime("opens_at", req.OpensAt)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	closes, err := parseTime("closes_at", req.ClosesAt)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	e := &biz.Exam{PaperID: req.PaperId, Title: req.Title, OpensAt: opens, ClosesAt: closes,
+		Duration: time.Duration(req.DurationMinutes) * time.Minute, AttemptsAllowed: int(req.AttemptsAllowed), PassMark: req.PassMark,
+		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, TargetOrgIDs: req.TargetOrgIds,
+		TargetUserIDs: req.TargetUserIds}
+	for k, v := range policyToAPI {
+		if v == req.ResultsPolicy {
+			e.ResultsPolicy = k
+		}
+	}
+	for k, v := range methodToAPI {
+		if v == req.GradingMethod {
+			e.GradingMethod = k
+		}
+	}
+	out, err := s.authoring.CreateExam(ctx, e)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return examToAPI(out), nil
+}
+
+// GetExam implements v1.QuizServer.
+func (s *QuizService) GetExam(ctx context.Context, req *v1.IdRequest) (*v1.Exam, error) {
+	e, err := s.authoring.GetExam(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return examToAPI(e), nil
+}
+
+// ListMyExams implements v1.QuizServer.
+func (s *QuizService) ListMyExams(ctx context.Context, _ *emptypb.Empty) (*v1.ListMyExamsReply, error) {
+	mine, err := s.attempts.MyExams(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListMyExamsReply{}
+	for _, m := range mine {
+		out.Exams = append(out.Exams, &v1.MyExam{Exam: examToAPI(m.Exam), AttemptsUsed: int32(len(m.Attempts)), Score: m.Score})
+	}
+	return out, nil
+}
