@@ -2,6 +2,8 @@ package biz
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -180,6 +182,14 @@ type CourseRepo interface {
 	LessonsByMediaStatus(ctx context.Context, s MediaStatus, limit int) ([]*Lesson, error)
 	// MediaKeys lists the media object keys of a course's lessons (for deletion).
 	MediaKeys(ctx context.Context, courseID int64) ([]string, error)
+	// AddGarbage records store objects no row points at any more, in the transaction that
+	// orphaned them, until DropGarbage; a key already recorded stays recorded once, and empty
+	// keys are ignored.
+	AddGarbage(ctx context.Context, keys []string) error
+	// Garbage lists up to limit recorded keys, oldest first.
+	Garbage(ctx context.Context, limit int) ([]string, error)
+	// DropGarbage forgets keys whose objects are gone; unknown keys are ignored.
+	DropGarbage(ctx context.Context, keys []string) error
 }
 
 // CourseUsecase manages courses.
@@ -199,22 +209,35 @@ func NewCourseUsecase(repo CourseRepo, assignments AssignmentRepo, orgs OrgDirec
 	return &CourseUsecase{repo: repo, assignments: assignments, orgs: orgs, events: events, store: store, tx: tx, clock: clk}
 }
 
-// mediaDeleteTimeout bounds the clean-up of deleted lessons' media, so a store that stopped
-// answering cannot hold a delete request open.
+// mediaDeleteTimeout bounds the clean-up of orphaned media, so a store that stopped answering
+// cannot hold a request open.
 const mediaDeleteTimeout = 30 * time.Second
 
-// deleteMedia removes the media objects of lessons whose rows a committed transaction has just
-// deleted. It is best effort and survives the caller's cancellation (the rows are gone either
-// way): an object left behind by a failing store costs storage, never correctness, since no
-// lesson points at it any more.
-func (uc *CourseUsecase) deleteMedia(ctx context.Context, keys []string) {
+// deleteMedia deletes orphaned media objects that a committed transaction recorded as garbage
+// (AddGarbage), and forgets the ones the store has deleted. It survives the caller's
+// cancellation; what the store refuses stays recorded for the reconciler's next pass, so an
+// object is never left behind for good and nothing ever points at a deleted one.
+func (uc *CourseUsecase) deleteMedia(ctx context.Context, keys []string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaDeleteTimeout)
 	defer cancel()
+	var gone []string
+	var failed error
 	for _, k := range keys {
-		if k != "" {
-			_ = uc.store.Delete(ctx, k)
+		if k == "" {
+			continue
+		}
+		if err := uc.store.Delete(ctx, k); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			failed = errors.Join(failed, fmt.Errorf("delete media %s: %w", k, err))
+			continue
+		}
+		gone = append(gone, k)
+	}
+	if len(gone) > 0 {
+		if err := uc.repo.DropGarbage(ctx, gone); err != nil {
+			failed = errors.Join(failed, err)
 		}
 	}
+	return failed
 }
 
 // canEdit: the owner (while still a trainer, staff or admin) or staff/admins over the owning org.
@@ -523,7 +546,8 @@ func (uc *CourseUsecase) Archive(ctx context.Context, id int64) (*Course, error)
 }
 
 // Delete removes a draft course and, once the transaction has committed, its lessons' media
-// objects (best effort). A refused delete removes nothing.
+// objects (recorded as garbage with the delete, so a failing store only delays them). A refused
+// delete removes nothing.
 func (uc *CourseUsecase) Delete(ctx context.Context, id int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -538,6 +562,9 @@ func (uc *CourseUsecase) Delete(ctx context.Context, id int64) error {
 		if keys, err = uc.repo.MediaKeys(ctx, id); err != nil {
 			return err
 		}
+		if err := uc.repo.AddGarbage(ctx, keys); err != nil {
+			return err
+		}
 		if err := uc.repo.DeleteCourse(ctx, id); err != nil {
 			return err
 		}
@@ -546,7 +573,7 @@ func (uc *CourseUsecase) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	uc.deleteMedia(ctx, keys)
+	_ = uc.deleteMedia(ctx, keys) // what fails stays recorded for the reconciler
 	return nil
 }
 
@@ -649,12 +676,15 @@ func (uc *CourseUsecase) DeleteChapter(ctx context.Context, id int64) error {
 				}
 			}
 		}
+		if err := uc.repo.AddGarbage(ctx, keys); err != nil {
+			return err
+		}
 		return uc.repo.DeleteChapter(ctx, id)
 	})
 	if err != nil {
 		return err
 	}
-	uc.deleteMedia(ctx, keys)
+	_ = uc.deleteMedia(ctx, keys) // what fails stays recorded for the reconciler
 	return nil
 }
 
@@ -733,7 +763,7 @@ func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, body
 }
 
 // DeleteLesson removes a lesson of a draft course and, once the transaction has committed, its
-// media object (best effort). A refused delete removes nothing.
+// media object (recorded as garbage with the delete). A refused delete removes nothing.
 func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) error {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -749,11 +779,14 @@ func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) error {
 			return err
 		}
 		key = l.MediaKey
+		if err := uc.repo.AddGarbage(ctx, []string{key}); err != nil {
+			return err
+		}
 		return uc.repo.DeleteLesson(ctx, id)
 	})
 	if err != nil {
 		return err
 	}
-	uc.deleteMedia(ctx, []string{key})
+	_ = uc.deleteMedia(ctx, []string{key}) // what fails stays recorded for the reconciler
 	return nil
 }

@@ -220,11 +220,34 @@ func TestDeleteMediaAfterCommit(t *testing.T) {
 		t.Errorf("after a cancelled request (-want +got):\n%s", diff)
 	}
 
+	if g := e.db.snapshot().Garbage; len(g) != 0 {
+		t.Errorf("deleted objects still recorded as garbage: %v", g)
+	}
+
 	rec.fail = true
 	if err := withTx(rec, fakeTx{e.db}).DeleteLesson(e.as("owner"), f.l3.ID); err != nil {
 		t.Fatalf("a store failure failed the delete: %v", err)
 	}
 	if e.db.lesson(f.l3.ID) != nil || !slices.Contains(rec.deletes, f.k3) {
 		t.Errorf("lesson row kept %v; deletes tried %v", e.db.lesson(f.l3.ID) != nil, rec.deletes)
+	}
+	// The object the store refused to delete is not forgotten: it stays recorded, survives a
+	// failing reconciler pass, and the first pass with the store back deletes it.
+	if g := e.db.snapshot().Garbage; !slices.Equal(g, []string{f.k3}) {
+		t.Fatalf("garbage after a failed delete = %v, want [%s]", g, f.k3)
+	}
+	media := NewMediaUsecase(e.cfg, withTx(rec, fakeTx{e.db}), fakeCourseRepo{e.db}, fakeUploadRepo{e.db}, rec, e.queue, fakeTx{e.db})
+	if err := media.Reconcile(context.Background()); !errors.Is(err, errStoreDown) {
+		t.Fatalf("reconcile with the store down = %v, want the store's error", err)
+	}
+	if g := e.db.snapshot().Garbage; !slices.Equal(g, []string{f.k3}) || !slices.Contains(e.storedKeys(), f.k3) {
+		t.Fatalf("after a failed pass: garbage %v, stored %v", g, e.storedKeys())
+	}
+	rec.fail = false
+	if err := media.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if g := e.db.snapshot().Garbage; len(g) != 0 || slices.Contains(e.storedKeys(), f.k3) {
+		t.Errorf("after the store came back: garbage %v, stored %v", g, e.storedKeys())
 	}
 }

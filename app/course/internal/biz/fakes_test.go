@@ -41,7 +41,9 @@ type fakeState struct {
 	Plans       map[int64]*StudyPlan
 	// Events are the committed domain events, in order.
 	Events []DomainEvent
-	NextID int64
+	// Garbage are the recorded orphaned media keys, oldest first.
+	Garbage []string
+	NextID  int64
 }
 
 func (s *fakeState) clone() *fakeState {
@@ -54,6 +56,7 @@ func (s *fakeState) clone() *fakeState {
 		Uploads:     map[int64]*Upload{},
 		Plans:       map[int64]*StudyPlan{},
 		Events:      slices.Clone(s.Events),
+		Garbage:     slices.Clone(s.Garbage),
 		NextID:      s.NextID,
 	}
 	for id, v := range s.Topics {
@@ -613,6 +616,33 @@ func (r fakeCourseRepo) MediaKeys(_ context.Context, courseID int64) ([]string, 
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// AddGarbage appends keys not yet recorded.
+func (r fakeCourseRepo) AddGarbage(_ context.Context, keys []string) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	for _, k := range keys {
+		if k != "" && !slices.Contains(r.db.st.Garbage, k) {
+			r.db.st.Garbage = append(r.db.st.Garbage, k)
+		}
+	}
+	return nil
+}
+
+// Garbage lists the oldest limit keys.
+func (r fakeCourseRepo) Garbage(_ context.Context, limit int) ([]string, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	return slices.Clone(r.db.st.Garbage[:min(limit, len(r.db.st.Garbage))]), nil
+}
+
+// DropGarbage forgets keys.
+func (r fakeCourseRepo) DropGarbage(_ context.Context, keys []string) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	r.db.st.Garbage = slices.DeleteFunc(r.db.st.Garbage, func(k string) bool { return slices.Contains(keys, k) })
+	return nil
 }
 
 // ---- AssignmentRepo ----

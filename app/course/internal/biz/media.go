@@ -308,9 +308,15 @@ func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error)
 	}
 	var out *Lesson
 	oldKey := l.MediaKey
+	replaced := oldKey != "" && oldKey != u.ObjectKey
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := uc.uploads.SetStatus(ctx, u.ID, "completed", ""); err != nil {
 			return err
+		}
+		if replaced {
+			if err := uc.repo.AddGarbage(ctx, []string{oldKey}); err != nil {
+				return err
+			}
 		}
 		st, empty, zero, zeroI := MediaProcessing, "", int64(0), 0
 		out, err = uc.repo.UpdateLesson(ctx, l.ID, LessonPatch{
@@ -322,8 +328,8 @@ func (uc *MediaUsecase) Complete(ctx context.Context, id int64) (*Lesson, error)
 	if err != nil {
 		return nil, err
 	}
-	if oldKey != "" && oldKey != u.ObjectKey {
-		_ = uc.store.Delete(ctx, oldKey) // best effort: the lesson no longer points at it
+	if replaced {
+		_ = uc.courses.deleteMedia(ctx, []string{oldKey}) // what fails stays recorded for the reconciler
 	}
 	// The lesson row says "processing"; if this enqueue is lost the reconciler enqueues again.
 	_ = uc.queue.EnqueueProbe(ctx, l.ID, u.ObjectKey)
@@ -588,8 +594,8 @@ func (r *storeReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 // Reconcile is one pass of the course service's reconciler: lessons still "processing" get their
 // media:probe task again (deduplicated by task id), uploads left unfinished past their expiry are
-// marked aborted and aborted in the store, and store uploads older than any upload may live are
-// swept.
+// marked aborted and aborted in the store, orphaned media the store failed to delete is deleted
+// again, and store uploads older than any upload may live are swept.
 func (uc *MediaUsecase) Reconcile(ctx context.Context) error {
 	lessons, err := uc.repo.LessonsByMediaStatus(ctx, MediaProcessing, 1000)
 	if err != nil {
@@ -613,6 +619,14 @@ func (uc *MediaUsecase) Reconcile(ctx context.Context) error {
 		if err := uc.discard(ctx, u); err != nil {
 			return err
 		}
+	}
+	// Orphaned media whose deletion failed when it was orphaned.
+	garbage, err := uc.repo.Garbage(ctx, 500)
+	if err != nil {
+		return err
+	}
+	if err := uc.courses.deleteMedia(ctx, garbage); err != nil {
+		return err
 	}
 	// Store-side uploads no row accounts for any more (a crash between the two steps above, or
 	// before a row was written) are swept once well past any upload's lifetime.

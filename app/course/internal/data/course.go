@@ -10,6 +10,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/topic"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/upload"
 )
@@ -455,4 +456,41 @@ func (r *courseRepo) MediaKeys(ctx context.Context, courseID int64) ([]string, e
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// AddGarbage inserts the keys, ignoring ones already recorded (ON CONFLICT DO NOTHING).
+func (r *courseRepo) AddGarbage(ctx context.Context, keys []string) error {
+	var builders []*ent.MediaGarbageCreate
+	c := r.data.client(ctx)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			builders = append(builders, c.MediaGarbage.Create().SetObjectKey(k))
+		}
+	}
+	if len(builders) == 0 {
+		return nil
+	}
+	err := c.MediaGarbage.CreateBulk(builders...).OnConflictColumns(mediagarbage.FieldObjectKey).DoNothing().Exec(ctx)
+	return mapErr("courseRepo.AddGarbage", err, nil)
+}
+
+// Garbage lists the oldest recorded keys (insertion order: ids increase).
+func (r *courseRepo) Garbage(ctx context.Context, limit int) ([]string, error) {
+	keys, err := r.data.client(ctx).MediaGarbage.Query().Order(ent.Asc(mediagarbage.FieldID)).Limit(limit).
+		Select(mediagarbage.FieldObjectKey).Strings(ctx)
+	if err != nil {
+		return nil, mapErr("courseRepo.Garbage", err, nil)
+	}
+	return keys, nil
+}
+
+// DropGarbage deletes the rows of keys.
+func (r *courseRepo) DropGarbage(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := r.data.client(ctx).MediaGarbage.Delete().Where(mediagarbage.ObjectKeyIn(keys...)).Exec(ctx)
+	return mapErr("courseRepo.DropGarbage", err, nil)
 }

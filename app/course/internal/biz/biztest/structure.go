@@ -1,6 +1,8 @@
 package biztest
 
 import (
+	"context"
+
 	"github.com/vanguard/vanguard/app/course/internal/biz"
 )
 
@@ -17,6 +19,8 @@ var structureCases = []testCase{
 	{"DeleteLesson", testDeleteLesson},
 	{"LessonsByMediaStatus", testLessonsByMediaStatus},
 	{"MediaKeys", testMediaKeys},
+	{"Garbage", testGarbage},
+	{"GarbageRollsBack", testGarbageRollsBack},
 }
 
 // CreateChapter inserts at position (1-based; 0 or past the end appends), shifting later
@@ -349,4 +353,30 @@ func testMediaKeys(f *fx) {
 	f.same("MediaKeys of a course without media", []string(nil),
 		res(f.r.Courses.MediaKeys(f.ctx, f.course(biz.Course{}).ID)).must(f, "MediaKeys"))
 	f.same("MediaKeys of a missing course", []string(nil), res(f.r.Courses.MediaKeys(f.ctx, missing)).must(f, "MediaKeys"))
+}
+
+// Garbage keeps each key once, oldest first, ignores empty keys, and forgets dropped (and
+// ignores unknown) keys.
+func testGarbage(f *fx) {
+	f.same("Garbage of a fresh store", []string(nil), res(f.r.Courses.Garbage(f.ctx, 10)).must(f, "Garbage"))
+	f.noErr("AddGarbage", f.r.Courses.AddGarbage(f.ctx, []string{"lessons/2/b", "", "lessons/1/a"}))
+	f.noErr("AddGarbage again", f.r.Courses.AddGarbage(f.ctx, []string{"lessons/1/a", "lessons/3/c", "lessons/3/c"}))
+	f.noErr("AddGarbage of nothing", f.r.Courses.AddGarbage(f.ctx, nil))
+	f.same("Garbage", []string{"lessons/2/b", "lessons/1/a", "lessons/3/c"}, res(f.r.Courses.Garbage(f.ctx, 10)).must(f, "Garbage"))
+	f.same("Garbage with a limit", []string{"lessons/2/b", "lessons/1/a"}, res(f.r.Courses.Garbage(f.ctx, 2)).must(f, "Garbage"))
+	f.noErr("DropGarbage", f.r.Courses.DropGarbage(f.ctx, []string{"lessons/1/a", "lessons/9/unknown"}))
+	f.noErr("DropGarbage of nothing", f.r.Courses.DropGarbage(f.ctx, nil))
+	f.same("Garbage after a drop", []string{"lessons/2/b", "lessons/3/c"}, res(f.r.Courses.Garbage(f.ctx, 10)).must(f, "Garbage"))
+}
+
+// Garbage recorded in a transaction that fails is not recorded.
+func testGarbageRollsBack(f *fx) {
+	err := f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		if err := f.r.Courses.AddGarbage(ctx, []string{"lessons/1/a"}); err != nil {
+			return err
+		}
+		return errBoom
+	})
+	f.wantErr("InTx", err, errBoom)
+	f.same("Garbage after the rollback", []string(nil), res(f.r.Courses.Garbage(f.ctx, 10)).must(f, "Garbage"))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
@@ -41,6 +42,8 @@ type Client struct {
 	Course *CourseClient
 	// Lesson is the client for interacting with the Lesson builders.
 	Lesson *LessonClient
+	// MediaGarbage is the client for interacting with the MediaGarbage builders.
+	MediaGarbage *MediaGarbageClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -68,6 +71,7 @@ func (c *Client) init() {
 	c.Chapter = NewChapterClient(c.config)
 	c.Course = NewCourseClient(c.config)
 	c.Lesson = NewLessonClient(c.config)
+	c.MediaGarbage = NewMediaGarbageClient(c.config)
 	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.StudyPlan = NewStudyPlanClient(c.config)
@@ -170,6 +174,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Chapter:        NewChapterClient(cfg),
 		Course:         NewCourseClient(cfg),
 		Lesson:         NewLessonClient(cfg),
+		MediaGarbage:   NewMediaGarbageClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		StudyPlan:      NewStudyPlanClient(cfg),
@@ -199,6 +204,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Chapter:        NewChapterClient(cfg),
 		Course:         NewCourseClient(cfg),
 		Lesson:         NewLessonClient(cfg),
+		MediaGarbage:   NewMediaGarbageClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		StudyPlan:      NewStudyPlanClient(cfg),
@@ -234,8 +240,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.Chapter, c.Course, c.Lesson, c.OutboxDelivery, c.OutboxEvent,
-		c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
+		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.OutboxDelivery,
+		c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -245,8 +251,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.Chapter, c.Course, c.Lesson, c.OutboxDelivery, c.OutboxEvent,
-		c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
+		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.OutboxDelivery,
+		c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -263,6 +269,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Course.mutate(ctx, m)
 	case *LessonMutation:
 		return c.Lesson.mutate(ctx, m)
+	case *MediaGarbageMutation:
+		return c.MediaGarbage.mutate(ctx, m)
 	case *OutboxDeliveryMutation:
 		return c.OutboxDelivery.mutate(ctx, m)
 	case *OutboxEventMutation:
@@ -809,6 +817,139 @@ func (c *LessonClient) mutate(ctx context.Context, m *LessonMutation) (Value, er
 		return (&LessonDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Lesson mutation op: %q", m.Op())
+	}
+}
+
+// MediaGarbageClient is a client for the MediaGarbage schema.
+type MediaGarbageClient struct {
+	config
+}
+
+// NewMediaGarbageClient returns a client for the MediaGarbage from the given config.
+func NewMediaGarbageClient(c config) *MediaGarbageClient {
+	return &MediaGarbageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `mediagarbage.Hooks(f(g(h())))`.
+func (c *MediaGarbageClient) Use(hooks ...Hook) {
+	c.hooks.MediaGarbage = append(c.hooks.MediaGarbage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `mediagarbage.Intercept(f(g(h())))`.
+func (c *MediaGarbageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MediaGarbage = append(c.inters.MediaGarbage, interceptors...)
+}
+
+// Create returns a builder for creating a MediaGarbage entity.
+func (c *MediaGarbageClient) Create() *MediaGarbageCreate {
+	mutation := newMediaGarbageMutation(c.config, OpCreate)
+	return &MediaGarbageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MediaGarbage entities.
+func (c *MediaGarbageClient) CreateBulk(builders ...*MediaGarbageCreate) *MediaGarbageCreateBulk {
+	return &MediaGarbageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MediaGarbageClient) MapCreateBulk(slice any, setFunc func(*MediaGarbageCreate, int)) *MediaGarbageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MediaGarbageCreateBulk{err: fmt.Errorf("calling to MediaGarbageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MediaGarbageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MediaGarbageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MediaGarbage.
+func (c *MediaGarbageClient) Update() *MediaGarbageUpdate {
+	mutation := newMediaGarbageMutation(c.config, OpUpdate)
+	return &MediaGarbageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MediaGarbageClient) UpdateOne(_m *MediaGarbage) *MediaGarbageUpdateOne {
+	mutation := newMediaGarbageMutation(c.config, OpUpdateOne, withMediaGarbage(_m))
+	return &MediaGarbageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MediaGarbageClient) UpdateOneID(id int64) *MediaGarbageUpdateOne {
+	mutation := newMediaGarbageMutation(c.config, OpUpdateOne, withMediaGarbageID(id))
+	return &MediaGarbageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MediaGarbage.
+func (c *MediaGarbageClient) Delete() *MediaGarbageDelete {
+	mutation := newMediaGarbageMutation(c.config, OpDelete)
+	return &MediaGarbageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MediaGarbageClient) DeleteOne(_m *MediaGarbage) *MediaGarbageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MediaGarbageClient) DeleteOneID(id int64) *MediaGarbageDeleteOne {
+	builder := c.Delete().Where(mediagarbage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MediaGarbageDeleteOne{builder}
+}
+
+// Query returns a query builder for MediaGarbage.
+func (c *MediaGarbageClient) Query() *MediaGarbageQuery {
+	return &MediaGarbageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMediaGarbage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MediaGarbage entity by its id.
+func (c *MediaGarbageClient) Get(ctx context.Context, id int64) (*MediaGarbage, error) {
+	return c.Query().Where(mediagarbage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MediaGarbageClient) GetX(ctx context.Context, id int64) *MediaGarbage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MediaGarbageClient) Hooks() []Hook {
+	return c.hooks.MediaGarbage
+}
+
+// Interceptors returns the client interceptors.
+func (c *MediaGarbageClient) Interceptors() []Interceptor {
+	return c.inters.MediaGarbage
+}
+
+func (c *MediaGarbageClient) mutate(ctx context.Context, m *MediaGarbageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MediaGarbageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MediaGarbageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MediaGarbageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MediaGarbageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MediaGarbage mutation op: %q", m.Op())
 	}
 }
 
@@ -1613,12 +1754,12 @@ func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, Chapter, Course, Lesson, OutboxDelivery, OutboxEvent, StudyPlan,
-		StudyPlanItem, Topic, Upload []ent.Hook
+		Assignment, Chapter, Course, Lesson, MediaGarbage, OutboxDelivery, OutboxEvent,
+		StudyPlan, StudyPlanItem, Topic, Upload []ent.Hook
 	}
 	inters struct {
-		Assignment, Chapter, Course, Lesson, OutboxDelivery, OutboxEvent, StudyPlan,
-		StudyPlanItem, Topic, Upload []ent.Interceptor
+		Assignment, Chapter, Course, Lesson, MediaGarbage, OutboxDelivery, OutboxEvent,
+		StudyPlan, StudyPlanItem, Topic, Upload []ent.Interceptor
 	}
 )
 

@@ -16,6 +16,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 			chapter.Table:        chapter.ValidColumn,
 			course.Table:         course.ValidColumn,
 			lesson.Table:         lesson.ValidColumn,
+			mediagarbage.Table:   mediagarbage.ValidColumn,
 			outboxdelivery.Table: outboxdelivery.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,
 			studyplan.Table:      studyplan.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/predicate"
@@ -37,6 +38,7 @@ const (
 	TypeChapter        = "Chapter"
 	TypeCourse         = "Course"
 	TypeLesson         = "Lesson"
+	TypeMediaGarbage   = "MediaGarbage"
 	TypeOutboxDelivery = "OutboxDelivery"
 	TypeOutboxEvent    = "OutboxEvent"
 	TypeStudyPlan      = "StudyPlan"
@@ -3718,6 +3720,392 @@ func (m *LessonMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LessonMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Lesson edge %s", name)
+}
+
+// MediaGarbageMutation represents an operation that mutates the MediaGarbage nodes in the graph.
+type MediaGarbageMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	object_key    *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*MediaGarbage, error)
+	predicates    []predicate.MediaGarbage
+}
+
+var _ ent.Mutation = (*MediaGarbageMutation)(nil)
+
+// mediagarbageOption allows management of the mutation configuration using functional options.
+type mediagarbageOption func(*MediaGarbageMutation)
+
+// newMediaGarbageMutation creates new mutation for the MediaGarbage entity.
+func newMediaGarbageMutation(c config, op Op, opts ...mediagarbageOption) *MediaGarbageMutation {
+	m := &MediaGarbageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMediaGarbage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMediaGarbageID sets the ID field of the mutation.
+func withMediaGarbageID(id int64) mediagarbageOption {
+	return func(m *MediaGarbageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MediaGarbage
+		)
+		m.oldValue = func(ctx context.Context) (*MediaGarbage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MediaGarbage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMediaGarbage sets the old MediaGarbage of the mutation.
+func withMediaGarbage(node *MediaGarbage) mediagarbageOption {
+	return func(m *MediaGarbageMutation) {
+		m.oldValue = func(context.Context) (*MediaGarbage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MediaGarbageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MediaGarbageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MediaGarbage entities.
+func (m *MediaGarbageMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MediaGarbageMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MediaGarbageMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MediaGarbage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetObjectKey sets the "object_key" field.
+func (m *MediaGarbageMutation) SetObjectKey(s string) {
+	m.object_key = &s
+}
+
+// ObjectKey returns the value of the "object_key" field in the mutation.
+func (m *MediaGarbageMutation) ObjectKey() (r string, exists bool) {
+	v := m.object_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectKey returns the old "object_key" field's value of the MediaGarbage entity.
+// If the MediaGarbage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaGarbageMutation) OldObjectKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectKey: %w", err)
+	}
+	return oldValue.ObjectKey, nil
+}
+
+// ResetObjectKey resets all changes to the "object_key" field.
+func (m *MediaGarbageMutation) ResetObjectKey() {
+	m.object_key = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MediaGarbageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MediaGarbageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MediaGarbage entity.
+// If the MediaGarbage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaGarbageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MediaGarbageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the MediaGarbageMutation builder.
+func (m *MediaGarbageMutation) Where(ps ...predicate.MediaGarbage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MediaGarbageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MediaGarbageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MediaGarbage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MediaGarbageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MediaGarbageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MediaGarbage).
+func (m *MediaGarbageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MediaGarbageMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.object_key != nil {
+		fields = append(fields, mediagarbage.FieldObjectKey)
+	}
+	if m.created_at != nil {
+		fields = append(fields, mediagarbage.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MediaGarbageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case mediagarbage.FieldObjectKey:
+		return m.ObjectKey()
+	case mediagarbage.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MediaGarbageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case mediagarbage.FieldObjectKey:
+		return m.OldObjectKey(ctx)
+	case mediagarbage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown MediaGarbage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaGarbageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case mediagarbage.FieldObjectKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectKey(v)
+		return nil
+	case mediagarbage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MediaGarbage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MediaGarbageMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MediaGarbageMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaGarbageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MediaGarbage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MediaGarbageMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MediaGarbageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MediaGarbageMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MediaGarbage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MediaGarbageMutation) ResetField(name string) error {
+	switch name {
+	case mediagarbage.FieldObjectKey:
+		m.ResetObjectKey()
+		return nil
+	case mediagarbage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown MediaGarbage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MediaGarbageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MediaGarbageMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MediaGarbageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MediaGarbageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MediaGarbageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MediaGarbageMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MediaGarbageMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MediaGarbage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MediaGarbageMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MediaGarbage edge %s", name)
 }
 
 // OutboxDeliveryMutation represents an operation that mutates the OutboxDelivery nodes in the graph.

@@ -9,6 +9,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/schema"
@@ -130,6 +131,16 @@ func init() {
 	lesson.DefaultUpdatedAt = lessonDescUpdatedAt.Default.(func() time.Time)
 	// lesson.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	lesson.UpdateDefaultUpdatedAt = lessonDescUpdatedAt.UpdateDefault.(func() time.Time)
+	mediagarbageFields := schema.MediaGarbage{}.Fields()
+	_ = mediagarbageFields
+	// mediagarbageDescObjectKey is the schema descriptor for object_key field.
+	mediagarbageDescObjectKey := mediagarbageFields[1].Descriptor()
+	// mediagarbage.ObjectKeyValidator is a validator for the "object_key" field. It is called by the builders before save.
+	mediagarbage.ObjectKeyValidator = mediagarbageDescObjectKey.Validators[0].(func(string) error)
+	// mediagarbageDescCreatedAt is the schema descriptor for created_at field.
+	mediagarbageDescCreatedAt := mediagarbageFields[2].Descriptor()
+	// mediagarbage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	mediagarbage.DefaultCreatedAt = mediagarbageDescCreatedAt.Default.(func() time.Time)
 	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
 	_ = outboxdeliveryFields
 	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.

@@ -22,6 +22,8 @@ type Tx struct {
 	Course *CourseClient
 	// Lesson is the client for interacting with the Lesson builders.
 	Lesson *LessonClient
+	// MediaGarbage is the client for interacting with the MediaGarbage builders.
+	MediaGarbage *MediaGarbageClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -169,6 +171,7 @@ func (tx *Tx) init() {
 	tx.Chapter = NewChapterClient(tx.config)
 	tx.Course = NewCourseClient(tx.config)
 	tx.Lesson = NewLessonClient(tx.config)
+	tx.MediaGarbage = NewMediaGarbageClient(tx.config)
 	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.StudyPlan = NewStudyPlanClient(tx.config)

@@ -57,6 +57,18 @@ func (f LessonFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LessonMutation", m)
 }
 
+// The MediaGarbageFunc type is an adapter to allow the use of ordinary
+// function as MediaGarbage mutator.
+type MediaGarbageFunc func(context.Context, *ent.MediaGarbageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MediaGarbageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MediaGarbageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MediaGarbageMutation", m)
+}
+
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary
 // function as OutboxDelivery mutator.
 type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryMutation) (ent.Value, error)

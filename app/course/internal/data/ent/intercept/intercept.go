@@ -12,6 +12,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/chapter"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/predicate"
@@ -183,6 +184,33 @@ func (f TraverseLesson) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.LessonQuery", q)
+}
+
+// The MediaGarbageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MediaGarbageFunc func(context.Context, *ent.MediaGarbageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MediaGarbageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MediaGarbageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MediaGarbageQuery", q)
+}
+
+// The TraverseMediaGarbage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMediaGarbage func(context.Context, *ent.MediaGarbageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMediaGarbage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMediaGarbage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MediaGarbageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MediaGarbageQuery", q)
 }
 
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -358,6 +386,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CourseQuery, predicate.Course, course.OrderOption]{typ: ent.TypeCourse, tq: q}, nil
 	case *ent.LessonQuery:
 		return &query[*ent.LessonQuery, predicate.Lesson, lesson.OrderOption]{typ: ent.TypeLesson, tq: q}, nil
+	case *ent.MediaGarbageQuery:
+		return &query[*ent.MediaGarbageQuery, predicate.MediaGarbage, mediagarbage.OrderOption]{typ: ent.TypeMediaGarbage, tq: q}, nil
 	case *ent.OutboxDeliveryQuery:
 		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
 	case *ent.OutboxEventQuery:

@@ -139,6 +139,18 @@ var (
 			},
 		},
 	}
+	// MediaGarbagesColumns holds the columns for the "media_garbages" table.
+	MediaGarbagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "object_key", Type: field.TypeString, Unique: true, Size: 512},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// MediaGarbagesTable holds the schema information for the "media_garbages" table.
+	MediaGarbagesTable = &schema.Table{
+		Name:       "media_garbages",
+		Columns:    MediaGarbagesColumns,
+		PrimaryKey: []*schema.Column{MediaGarbagesColumns[0]},
+	}
 	// OutboxDeliveriesColumns holds the columns for the "outbox_deliveries" table.
 	OutboxDeliveriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -298,6 +310,7 @@ var (
 		ChaptersTable,
 		CoursesTable,
 		LessonsTable,
+		MediaGarbagesTable,
 		OutboxDeliveriesTable,
 		OutboxEventsTable,
 		StudyPlansTable,

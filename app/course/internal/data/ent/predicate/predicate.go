@@ -18,6 +18,9 @@ type Course func(*sql.Selector)
 // Lesson is the predicate function for lesson builders.
 type Lesson func(*sql.Selector)
 
+// MediaGarbage is the predicate function for mediagarbage builders.
+type MediaGarbage func(*sql.Selector)
+
 // OutboxDelivery is the predicate function for outboxdelivery builders.
 type OutboxDelivery func(*sql.Selector)
 

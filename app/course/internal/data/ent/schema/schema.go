@@ -129,6 +129,20 @@ func (Upload) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("status", "expires_at"), index.Fields("lesson_id")}
 }
 
+// MediaGarbage is a store object no row points at any more (its lesson was deleted or its media
+// replaced), recorded in the same transaction and forgotten once the store has deleted it, so a
+// failing store or a crash never leaves an object behind for good.
+type MediaGarbage struct{ ent.Schema }
+
+// Fields of the MediaGarbage.
+func (MediaGarbage) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		entx.Chars(field.String("object_key"), biz.MaxObjectKey).Unique(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+	}
+}
+
 // Assignment assigns a course to an org and its subtree, as required or elective.
 type Assignment struct{ ent.Schema }
 
