@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // Ent is the plumbing every service's data layer shares around its own generated ent client C
@@ -75,4 +76,16 @@ func (k EntErrors) MapErr(op string, err error, notFound error) error {
 		return fmt.Errorf("%s: %w", op, k.InvalidArgument(field, err))
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// migrations serialises schema migrations in the process: ent's migration writes package-level
+// state of the generated code (each table's foreign keys), so two migrations running at once
+// race. Production migrates once at start; tests migrate many databases in parallel.
+var migrations sync.Mutex
+
+// Migrate runs create (a generated client's Schema.Create) under the process-wide migration lock.
+func Migrate(ctx context.Context, create func(context.Context) error) error {
+	migrations.Lock()
+	defer migrations.Unlock()
+	return create(ctx)
 }

@@ -14,6 +14,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/pkg/authn"
+	"github.com/vanguard/vanguard/pkg/obs"
 )
 
 // LoadConfig reads a YAML config file into out (JSON field tags). Every ${NAME:default} in the
@@ -21,6 +22,9 @@ import (
 // method (a config embedding BaseConfig does) it runs right after loading, so a bad setting
 // fails at start with the setting named.
 func LoadConfig(path string, out any) error {
+	// The config's watcher goroutines log through Kratos's global logger: fix it before they
+	// start (a no-op when the binary has called NewLogger already).
+	setGlobalLogger(obs.NewLogger(os.Stdout, "vanguard"))
 	c := config.New(config.WithSource(env.NewSource("VANGUARD_"), file.NewSource(path)))
 	defer c.Close()
 	if err := c.Load(); err != nil {

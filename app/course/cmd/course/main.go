@@ -12,11 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hibiken/asynq"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
@@ -24,7 +22,6 @@ import (
 	"github.com/vanguard/vanguard/pkg/blob/minioblob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
-	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -67,8 +64,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := obs.NewLogger(os.Stdout, "course")
-	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	logger := kit.NewLogger("course")
 	var fc fileConfig
 	if err := kit.LoadConfig(cmd.ConfPath, &fc); err != nil {
 		return err

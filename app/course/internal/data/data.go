@@ -36,7 +36,7 @@ func Open(driver, dsn string) (*Data, error) {
 
 // Migrate creates or updates the schema.
 func (d *Data) Migrate(ctx context.Context) error {
-	if err := d.db.Schema.Create(ctx, migrate.WithDropIndex(true)); err != nil {
+	if err := dbx.Migrate(ctx, func(ctx context.Context) error { return d.db.Schema.Create(ctx, migrate.WithDropIndex(true)) }); err != nil {
 		return fmt.Errorf("course data.Migrate: %w", err)
 	}
 	return nil

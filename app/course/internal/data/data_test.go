@@ -2,17 +2,11 @@ package data
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/vanguard/vanguard/app/course/internal/biz/biztest"
 	"github.com/vanguard/vanguard/pkg/testdb"
 )
-
-// migrateMu serialises migrations: ent's schema migration writes to the generated package's
-// table variables (migrate.Tables), so two at once race (the contract suite's subtests run in
-// parallel).
-var migrateMu sync.Mutex
 
 // open connects to a database and migrates it.
 func open(t *testing.T, driver, dsn string) *Data {
@@ -22,8 +16,6 @@ func open(t *testing.T, driver, dsn string) *Data {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	migrateMu.Lock()
-	defer migrateMu.Unlock()
 	if err := d.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,6 @@ import (
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
-	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/revoke"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -92,8 +91,7 @@ func run(args []string) error {
 	case cmd.Role != "all":
 		return fmt.Errorf("-role %s: org has no separate api and worker roles, only all", cmd.Role)
 	}
-	logger := obs.NewLogger(os.Stdout, "org")
-	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	logger := kit.NewLogger("org")
 	fc, err := loadConfig(cmd.ConfPath)
 	if err != nil {
 		return err

@@ -11,10 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hibiken/asynq"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
@@ -22,7 +20,6 @@ import (
 	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
-	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -42,8 +39,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := obs.NewLogger(os.Stdout, "quiz")
-	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	logger := kit.NewLogger("quiz")
 	var fc fileConfig
 	if err := kit.LoadConfig(cmd.ConfPath, &fc); err != nil {
 		return err
