@@ -5,7 +5,7 @@ BIN   := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 PROTO_SERVICES := org course quiz
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
-ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent
+ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
 .PHONY: help run build test test-go api api-check generate generate-check lint fuzz bench deps clean
 
@@ -81,7 +81,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/auth ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/service"
 	"github.com/vanguard/vanguard/app/quiz/internal/task"
 	"github.com/vanguard/vanguard/pkg/audit"
+	"github.com/vanguard/vanguard/pkg/audit/spool"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/outbox"
@@ -45,8 +46,11 @@ type Config struct {
 	Events outbox.Routes
 	Outbox outbox.Config
 	// Audit appends staff actions (regrades) to org's audit log: an audit.Client over a
-	// connection to org that calls as the quiz service (kit.DialAsService).
+	// connection to org that calls as the quiz service (kit.DialAsService). The audit spool
+	// delivers to it after each commit and from the reconciler pass.
 	Audit audit.Appender
+	// AuditSpool tunes that delivery.
+	AuditSpool spool.Config
 }
 
 // Module is a wired quiz service.
@@ -57,6 +61,7 @@ type Module struct {
 	tasks   *service.Tasks
 	outbox  *outbox.Outbox
 	relay   *outbox.Relay
+	spool   *spool.Spool
 }
 
 // New opens the database and wires the service.
@@ -73,12 +78,17 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
+	sp, err := spool.New(Name, d.SpoolDB(), cfg.Audit, clk, logger, cfg.AuditSpool)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("quiz: %w", err)
+	}
 	uc := biz.New(biz.Deps{Banks: data.NewBankRepo(d), Papers: data.NewPaperRepo(d), Exams: data.NewExamRepo(d), Attempts: data.NewAttemptRepo(d),
 		Regrades: data.NewRegradeRepo(d), Practice: data.NewPracticeRepo(d), Events: data.NewPublisher(ob),
 		Orgs: data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), Queue: data.NewTaskQueue(cfg.Tasks), Tx: d, Clock: clk,
-		Audit: data.NewAuditLog(cfg.Audit, logger)})
+		Audit: data.NewAuditLog(sp)})
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc),
-		outbox: ob, relay: outbox.NewRelay(ob, logger)}, nil
+		outbox: ob, relay: outbox.NewRelay(ob, logger), spool: sp}, nil
 }
 
 var _ interface {
@@ -121,14 +131,19 @@ func (m *Module) Relay() *outbox.Relay { return m.relay }
 // Outbox is quiz's event outbox (tests and benchmarks inspect it).
 func (m *Module) Outbox() *outbox.Outbox { return m.outbox }
 
+// AuditSpool is quiz's audit spool: regrade entries org has not confirmed yet (tests inspect it).
+func (m *Module) AuditSpool() *spool.Spool { return m.spool }
+
 // RegisterTasks registers the task handlers.
 func (m *Module) RegisterTasks(srv *queue.Server) { server.RegisterTasks(srv, m.tasks) }
 
-// Reconcile is one reconciler pass: overdue attempts, ungraded attempts, and the outbox relay's
-// safety net (events a crash left between commit and relay).
+// Reconcile is one reconciler pass: overdue attempts, ungraded attempts, and the safety nets of
+// the outbox relay (events a crash left between commit and relay) and of the audit spool (audit
+// entries org did not confirm after their commit: org down, or a crash).
 func (m *Module) Reconcile(ctx context.Context) error {
-	_, err := m.outbox.Drain(ctx)
-	return errors.Join(m.uc.Reconcile(ctx), err)
+	_, relayErr := m.outbox.Drain(ctx)
+	_, auditErr := m.spool.Deliver(ctx)
+	return errors.Join(m.uc.Reconcile(ctx), relayErr, auditErr)
 }
 
 // Grade grades one attempt now (what the quiz:grade handler does); tests and tools use it.

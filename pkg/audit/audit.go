@@ -25,7 +25,9 @@ import (
 // Limits of org's audit log, in characters (app/org/internal/biz/limits.go).
 const (
 	MaxSummary = 512
-	MaxBatch   = 100 // entries per request; Append splits longer lists
+	MaxBatch   = 100   // entries per request; Append splits longer lists
+	MaxKey     = 128   // idempotency key
+	MaxJSON    = 16000 // Before and After, each as JSON
 )
 
 // Entry is one staff action.
@@ -136,6 +138,14 @@ func (c *Client) send(ctx context.Context, req *orgv1.AppendAuditLogsRequest) er
 func transient(err error) bool {
 	code := kerrors.FromError(err).Code
 	return code >= 500 || code == 0 || code == 408 || code == 429
+}
+
+// Refused reports whether a failed Append was org refusing the entries themselves (400: an entry
+// breaks the audit log's rules, e.g. a key of another service): sending the same entries again
+// cannot succeed. Any other failure (org unreachable, a timeout, credentials org does not accept
+// yet) may pass later.
+func Refused(err error) bool {
+	return err != nil && kerrors.FromError(err).Code == 400
 }
 
 func toProto(e Entry) (*orgv1.AuditEntry, error) {

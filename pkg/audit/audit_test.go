@@ -11,6 +11,8 @@ import (
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
@@ -110,5 +112,27 @@ func TestAppendBatches(t *testing.T) {
 	}
 	if err := newTestClient(f).Append(context.Background(), Entry{Key: "quiz:x:1", After: func() {}}); err == nil {
 		t.Fatal("an entry that is not JSON-encodable was sent")
+	}
+}
+
+// Refused tells a refusal of the entries themselves (retrying them cannot help) from a failure
+// that may pass: an outage, a timeout, credentials org does not accept yet.
+func TestRefused(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{kerrors.BadRequest("AUDIT_INVALID", "entries[0].key"), true},
+		{fmt.Errorf("audit append (quiz:regrade:1…): %w", status.Error(codes.InvalidArgument, "bad key")), true},
+		{status.Error(codes.Unavailable, "org down"), false},
+		{status.Error(codes.PermissionDenied, "not a service"), false},
+		{status.Error(codes.Unauthenticated, "expired"), false},
+		{context.DeadlineExceeded, false},
+		{fmt.Errorf("audit append: %w", kerrors.ServiceUnavailable("", "")), false},
+		{nil, false},
+	} {
+		if got := Refused(tc.err); got != tc.want {
+			t.Errorf("Refused(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -130,11 +132,34 @@ func (s *Signer) Sign(p *auth.Principal) (string, time.Time, error) {
 }
 
 // Verifier checks access tokens against one or more Ed25519 public keys.
+//
+// Checking an Ed25519 signature costs about 100 µs, most of a request's CPU on a cheap
+// endpoint, so a verifier remembers the tokens it has verified: a bounded cache keyed by the
+// SHA-256 of the token (the token itself is never kept) holding the principal and the token's
+// expiry. A cached token is still refused once it expires, and revocation is checked on every
+// request, cached or not; only successful verifications are cached, so a flood of bad tokens
+// cannot evict good ones.
 type Verifier struct {
 	keys   map[string]ed25519.PublicKey
 	parser *jwt.Parser
+	clock  clock.Clock
 	// revocations, when set, lists revoked sessions (see UseRevocations).
 	revocations atomic.Pointer[Revocations]
+
+	mu    sync.RWMutex
+	cache map[[sha256.Size]byte]verified
+	// CacheSize bounds the cache (entries); 0 disables it. Set before first use.
+	CacheSize int
+}
+
+// DefaultCacheSize is a verifier's cache bound: ~10k concurrent sessions per process, about
+// 2 MB.
+const DefaultCacheSize = 10000
+
+// verified is a cached verification: the principal and until when the parser would accept it.
+type verified struct {
+	p     auth.Principal
+	until time.Time
 }
 
 // NewVerifier returns a verifier trusting the given public keys, reading the time from clk.
@@ -144,7 +169,10 @@ func NewVerifier(clk clock.Clock, keys ...ed25519.PublicKey) *Verifier {
 		m[KeyID(k)] = k
 	}
 	return &Verifier{
-		keys: m,
+		keys:      m,
+		clock:     clk,
+		cache:     make(map[[sha256.Size]byte]verified),
+		CacheSize: DefaultCacheSize,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 			jwt.WithIssuer(Issuer),
@@ -158,8 +186,64 @@ func NewVerifier(clk clock.Clock, keys ...ed25519.PublicKey) *Verifier {
 }
 
 // Verify parses and checks a token and returns its principal. The error is always a 401 Kratos
-// error: ErrTokenExpired for an expired token, ErrUnauthenticated for anything else.
+// error: ErrTokenExpired for an expired token, ErrTokenRevoked for a revoked session,
+// ErrUnauthenticated for anything else. Each call returns its own copy of the principal.
 func (v *Verifier) Verify(token string) (*auth.Principal, error) {
+	if v.CacheSize <= 0 {
+		p, _, err := v.verify(token)
+		return p, err
+	}
+	key := sha256.Sum256([]byte(token))
+	v.mu.RLock()
+	hit, ok := v.cache[key]
+	v.mu.RUnlock()
+	if ok && !v.clock.Now().After(hit.until) {
+		if !hit.p.IsService() && v.revoked(hit.p.UserID, hit.p.SessionVersion) {
+			return nil, ErrTokenRevoked()
+		}
+		p := hit.p
+		p.Roles = slices.Clone(p.Roles) // callers own their copy
+		return &p, nil
+	}
+	p, until, err := v.verify(token)
+	if err != nil {
+		if ok {
+			v.mu.Lock()
+			delete(v.cache, key)
+			v.mu.Unlock()
+		}
+		return nil, err
+	}
+	v.mu.Lock()
+	if len(v.cache) >= v.CacheSize {
+		v.evictLocked()
+	}
+	kept := *p
+	kept.Roles = slices.Clone(p.Roles)
+	v.cache[key] = verified{p: kept, until: until}
+	v.mu.Unlock()
+	return p, nil
+}
+
+// evictLocked makes room: it drops expired entries and, if none had expired, an arbitrary
+// eighth of the cache (map order), so eviction is rare and amortised.
+func (v *Verifier) evictLocked() {
+	now := v.clock.Now()
+	for k, e := range v.cache {
+		if now.After(e.until) {
+			delete(v.cache, k)
+		}
+	}
+	for k := range v.cache {
+		if len(v.cache) < v.CacheSize-v.CacheSize/8 {
+			break
+		}
+		delete(v.cache, k)
+	}
+}
+
+// verify is the full check of a token; it also returns until when the parser accepts it.
+func (v *Verifier) verify(token string) (*auth.Principal, time.Time, error) {
 	var claims Claims
 	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -171,19 +255,21 @@ func (v *Verifier) Verify(token string) (*auth.Principal, error) {
 	})
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return nil, ErrTokenExpired()
+			return nil, time.Time{}, ErrTokenExpired()
 		}
-		return nil, ErrUnauthenticated().WithCause(err)
+		return nil, time.Time{}, ErrUnauthenticated().WithCause(err)
 	}
+	until := claims.ExpiresAt.Add(leeway) // WithExpirationRequired: never nil here
 	if claims.Service != "" {
-		return servicePrincipal(&claims)
+		p, err := servicePrincipal(&claims)
+		return p, until, err
 	}
 	uid, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || uid <= 0 || claims.OrgPath == "" {
-		return nil, ErrUnauthenticated()
+		return nil, time.Time{}, ErrUnauthenticated()
 	}
 	if v.revoked(uid, claims.SessionVersion) {
-		return nil, ErrTokenRevoked()
+		return nil, time.Time{}, ErrTokenRevoked()
 	}
 	return &auth.Principal{
 		UserID:   uid,
@@ -194,7 +280,7 @@ func (v *Verifier) Verify(token string) (*auth.Principal, error) {
 		TokenID:  claims.ID,
 
 		SessionVersion: claims.SessionVersion,
-	}, nil
+	}, until, nil
 }
 
 // GenerateKey returns a new Ed25519 private key.

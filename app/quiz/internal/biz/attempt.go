@@ -54,7 +54,7 @@ func (uc *AttemptUsecase) Start(ctx context.Context, examID int64) (*Attempt, *E
 		return nil, nil, err
 	}
 	for _, a := range prev {
-		if a.Status == AttemptInProgress && now.Before(a.Deadline.Add(uc.Grace)) {
+		if a.Status == AttemptInProgress && !now.After(a.Deadline) {
 			full, err := uc.attempts.GetAttempt(ctx, a.ID)
 			return full, e, err
 		}
@@ -106,7 +106,7 @@ func (uc *AttemptUsecase) Start(ctx context.Context, examID int64) (*Attempt, *E
 	}
 	// The deadline is enforced by the server: the attempt is finalised at deadline + grace even
 	// if the member never submits. The reconciler covers a lost schedule.
-	_ = uc.queue.ScheduleAutosubmit(ctx, created.ID, deadline.Add(uc.Grace))
+	_ = uc.queue.ScheduleAutosubmit(ctx, created.ID, deadline)
 	return created, e, nil
 }
 
@@ -197,12 +197,13 @@ func (uc *AttemptUsecase) Get(ctx context.Context, id int64) (*Attempt, *Exam, e
 	return a, e, err
 }
 
-// open reports whether answers are still accepted: in progress and before deadline + grace.
+// open reports whether answers are still accepted: in progress and not past the deadline. The
+// deadline is exact: there is no grace period, so nothing saved after it can change a result.
 func (uc *AttemptUsecase) open(a *Attempt) error {
 	if a.Status != AttemptInProgress {
 		return &ClosedError{Msg: "答卷已提交"}
 	}
-	if uc.clock.Now().After(a.Deadline.Add(uc.Grace)) {
+	if uc.clock.Now().After(a.Deadline) {
 		return &ClosedError{Msg: "已超过作答截止时间，答案未保存"}
 	}
 	return nil
@@ -239,6 +240,11 @@ func (uc *AttemptUsecase) SaveAnswer(ctx context.Context, attemptID int64, no in
 				return &ClosedError{Msg: "答卷已提交"}
 			}
 			return err
+		}
+		// Checked again under the attempt's lock: the finalisation at the deadline takes the same
+		// lock, so a save either lands before the deadline or not at all.
+		if uc.clock.Now().After(a.Deadline) {
+			return &ClosedError{Msg: "已超过作答截止时间，答案未保存"}
 		}
 		stored, won, err = uc.attempts.SaveAnswer(ctx, attemptID, no, ans)
 		return err
@@ -302,7 +308,7 @@ func (uc *AttemptUsecase) Submit(ctx context.Context, attemptID int64) (*Attempt
 		return nil, nil, err
 	}
 	if a.Status == AttemptInProgress {
-		if uc.clock.Now().After(a.Deadline.Add(uc.Grace)) {
+		if uc.clock.Now().After(a.Deadline) {
 			// Too late to count as the member's submit; the server finalises at the deadline.
 			if err := uc.finalise(ctx, a.ID); err != nil {
 				return nil, nil, err
@@ -352,7 +358,7 @@ func (uc *AttemptUsecase) finalise(ctx context.Context, attemptID int64) error {
 	if a.Status != AttemptInProgress {
 		return nil
 	}
-	if uc.clock.Now().Before(a.Deadline.Add(uc.Grace)) {
+	if uc.clock.Now().Before(a.Deadline) {
 		return fmt.Errorf("attempt %d: deadline not reached yet", a.ID) // retried later
 	}
 	return uc.submit(ctx, a, a.Deadline)
@@ -615,7 +621,7 @@ func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 // Reconcile finalises attempts past deadline + grace and re-enqueues grading of submitted
 // attempts (one part of Quiz.Reconcile).
 func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {
-	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now().Add(-uc.Grace), 500)
+	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now(), 500)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func TestStartSnapshotAndDeadline(t *testing.T) {
 					t.Errorf("snapshot %d = %+v, want question %+v", i, q, src)
 				}
 			}
-			want := []scheduled{{a.ID, a.Deadline.Add(e.uc.Attempts.Grace)}}
+			want := []scheduled{{a.ID, a.Deadline}} // at the deadline itself: no grace period
 			if diff := cmp.Diff(want, e.queue.autosubmitCalls()); diff != "" {
 				t.Errorf("autosubmit schedule (-want +got):\n%s", diff)
 			}
@@ -128,10 +128,10 @@ func TestStartResumes(t *testing.T) {
 	if again.ID != first.ID || !again.Deadline.Equal(first.Deadline) || again.Answers[1].Choices[0] != "B" {
 		t.Fatalf("resume = %+v, want attempt %d with its answer", again, first.ID)
 	}
-	// Still resumable in the grace period.
-	e.clk.Set(first.Deadline.Add(e.uc.Attempts.Grace - time.Second))
+	// Still resumable at the deadline itself.
+	e.clk.Set(first.Deadline)
 	if got := e.start(t, "memberA", fx.exam.ID); got.ID != first.ID {
-		t.Fatalf("resume in grace = attempt %d, want %d", got.ID, first.ID)
+		t.Fatalf("resume at the deadline = attempt %d, want %d", got.ID, first.ID)
 	}
 	if n := e.db.createAttemptCalls; n != 1 {
 		t.Errorf("CreateAttempt calls = %d, want 1", n)
@@ -139,10 +139,10 @@ func TestStartResumes(t *testing.T) {
 	if n := len(e.queue.autosubmitCalls()); n != 1 {
 		t.Errorf("autosubmits scheduled = %d, want 1", n)
 	}
-	// Past the grace period a second attempt starts (two allowed).
-	e.clk.Set(first.Deadline.Add(e.uc.Attempts.Grace))
+	// A nanosecond past the deadline a second attempt starts (two allowed).
+	e.clk.Set(first.Deadline.Add(time.Nanosecond))
 	if got := e.start(t, "memberA", fx.exam.ID); got.ID == first.ID || got.Number != 2 {
-		t.Fatalf("after grace = attempt %d number %d, want a new attempt number 2", got.ID, got.Number)
+		t.Fatalf("after the deadline = attempt %d number %d, want a new attempt number 2", got.ID, got.Number)
 	}
 }
 
@@ -380,18 +380,19 @@ func TestSaveAnswer(t *testing.T) {
 		t.Errorf("answers stored = %d, want 1 (refused saves stored nothing)", n)
 	}
 
-	// Up to deadline + grace answers are taken; after, refused.
-	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	// Up to the deadline itself answers are taken; a nanosecond later, refused, and the answer
+	// saved in time stays.
+	e.clk.Set(a.Deadline)
 	if _, left, err := e.uc.Attempts.SaveAnswer(ctx, a.ID, 5, Answer{Text: "最后一刻", Version: 1}); err != nil || left != 0 {
-		t.Fatalf("save in grace = %v, %v; want ok, 0 left", left, err)
+		t.Fatalf("save at the deadline = %v, %v; want ok, 0 left", left, err)
 	}
-	e.clk.Advance(time.Second)
+	e.clk.Set(a.Deadline.Add(time.Nanosecond))
 	_, _, err = e.uc.Attempts.SaveAnswer(ctx, a.ID, 5, Answer{Text: "太迟了", Version: 2})
 	if ce := wantErrAs[*ClosedError](t, err); ce.Exam {
 		t.Errorf("late save: ClosedError.Exam = true, want false (the attempt is closed)")
 	}
 	if got := e.db.attempt(a.ID).Answers[5].Text; got != "最后一刻" {
-		t.Errorf("essay = %q, want the in-grace answer", got)
+		t.Errorf("essay = %q, want the answer saved in time", got)
 	}
 }
 
@@ -455,7 +456,7 @@ func TestSubmitLosesRaceToAutosubmit(t *testing.T) {
 		row := st.Attempts[x.ID]
 		row.Status, row.SubmittedAt = AttemptSubmitted, ptr(a.Deadline)
 	}
-	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	e.clk.Set(a.Deadline)
 	got, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatalf("submit that lost the race: %v", err)
@@ -468,12 +469,12 @@ func TestSubmitLosesRaceToAutosubmit(t *testing.T) {
 	}
 }
 
-// A member's submit after deadline + grace is the server's submit at the deadline.
+// A member's submit after the deadline is the server's submit at the deadline.
 func TestSubmitLateIsFinalisedAtDeadline(t *testing.T) {
 	e := newTestEnv(t)
 	fx := e.newExam(t, objective(), nil)
 	a := e.start(t, "memberA", fx.exam.ID)
-	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace + time.Minute))
+	e.clk.Set(a.Deadline.Add(time.Second))
 	got, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -490,15 +491,15 @@ func TestAutosubmit(t *testing.T) {
 	e.save(t, "memberA", a, map[int]Answer{1: choices("A")})
 
 	// Too early (a retried task fired before its time): an error, so the queue retries.
-	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace - time.Second))
+	e.clk.Set(a.Deadline.Add(-time.Nanosecond))
 	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err == nil {
-		t.Fatal("autosubmit before deadline + grace succeeded")
+		t.Fatal("autosubmit before the deadline succeeded")
 	}
 	if got := e.db.attempt(a.ID); got.Status != AttemptInProgress || got.SubmittedAt != nil {
 		t.Fatalf("early autosubmit changed the attempt: %s at %v", got.Status, got.SubmittedAt)
 	}
 
-	e.clk.Set(a.Deadline.Add(e.uc.Attempts.Grace))
+	e.clk.Set(a.Deadline)
 	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -655,7 +656,7 @@ func TestReconcile(t *testing.T) {
 	e.clk.Advance(10 * time.Minute)
 	fresh := e.start(t, "memberA2", fx.exam.ID)
 
-	e.clk.Set(overdue.Deadline.Add(e.uc.Attempts.Grace + time.Second)) // fresh is still within its time
+	e.clk.Set(overdue.Deadline.Add(time.Second)) // fresh is still within its time
 	gradesBefore := len(e.queue.gradeCalls())
 	if err := e.uc.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)

@@ -31,11 +31,11 @@ type fakeState struct {
 	Answers   map[int64]map[int]Answer // attempt id → question no → answer
 	Outbox    []DomainEvent            // in publishing order
 	Regrades  []*RegradeLog
-	// PendingAudits are regrades' audit entries not yet delivered, by regrade id.
-	PendingAudits map[int64]AuditEntry
-	Sessions      map[int64]*fakeSession
-	Wrong         []*WrongEntry // in insertion order
-	NextID        int64
+	// Audit holds the entries recorded for the shared audit log (the audit spool), in order.
+	Audit    []AuditEntry
+	Sessions map[int64]*fakeSession
+	Wrong    []*WrongEntry // in insertion order
+	NextID   int64
 }
 
 // fakeSession is a stored practice session.
@@ -79,7 +79,7 @@ func (s *fakeState) clone() *fakeState {
 		rc := *r
 		c.Regrades = append(c.Regrades, &rc)
 	}
-	c.PendingAudits = maps.Clone(s.PendingAudits)
+	c.Audit = slices.Clone(s.Audit)
 	for id, ps := range s.Sessions {
 		c.Sessions[id] = &fakeSession{UserID: ps.UserID, Questions: cloneSnapshot(ps.Questions)}
 	}
@@ -778,58 +778,6 @@ func (r fakeRegradeRepo) Add(_ context.Context, l *RegradeLog) error {
 	return nil
 }
 
-// regradeExists reports whether regrade id was added (lock held).
-func (r fakeRegradeRepo) regradeExists(id int64) bool {
-	return slices.ContainsFunc(r.db.st.Regrades, func(l *RegradeLog) bool { return l.ID == id })
-}
-
-// SetAudit keeps the entry as the ent repo's JSON column does: encoded, so it comes back decoded
-// (numbers as float64, structs as maps) and an entry JSON cannot encode is an error; a missing
-// regrade is ErrNotFound.
-func (r fakeRegradeRepo) SetAudit(_ context.Context, id int64, e AuditEntry) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("fake SetAudit: %w", err)
-	}
-	var stored AuditEntry
-	if err := json.Unmarshal(b, &stored); err != nil {
-		return fmt.Errorf("fake SetAudit: %w", err)
-	}
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	if !r.regradeExists(id) {
-		return ErrNotFound
-	}
-	if r.db.st.PendingAudits == nil {
-		r.db.st.PendingAudits = map[int64]AuditEntry{}
-	}
-	r.db.st.PendingAudits[id] = stored
-	return nil
-}
-
-func (r fakeRegradeRepo) PendingAudits(_ context.Context, limit int) ([]PendingAudit, error) {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	var out []PendingAudit
-	for id, e := range r.db.st.PendingAudits {
-		out = append(out, PendingAudit{RegradeID: id, Entry: e})
-	}
-	slices.SortFunc(out, func(a, b PendingAudit) int { return int(a.RegradeID - b.RegradeID) })
-	return out[:min(limit, len(out))], nil
-}
-
-// AuditDelivered forgets the entry; a missing regrade is ErrNotFound, like the ent repo's update
-// of the regrade row.
-func (r fakeRegradeRepo) AuditDelivered(_ context.Context, id int64) error {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	if !r.regradeExists(id) {
-		return ErrNotFound
-	}
-	delete(r.db.st.PendingAudits, id)
-	return nil
-}
-
 // List returns an exam's regrades, newest first.
 func (r fakeRegradeRepo) List(_ context.Context, examID int64) ([]*RegradeLog, error) {
 	r.db.mu.Lock()
@@ -842,6 +790,31 @@ func (r fakeRegradeRepo) List(_ context.Context, examID int64) ([]*RegradeLog, e
 		}
 	}
 	return out, nil
+}
+
+// ---- AuditLog ----
+
+// fakeAuditLog records entries into the transactional fake state, like the audit spool: an entry
+// exists exactly when its transaction committed. Like the spool it refuses an entry JSON cannot
+// encode and skips a key already recorded.
+type fakeAuditLog struct{ db *fakeDB }
+
+var _ AuditLog = fakeAuditLog{}
+
+func (r fakeAuditLog) Record(_ context.Context, entries ...AuditEntry) error {
+	for _, e := range entries {
+		if _, err := json.Marshal(e); err != nil {
+			return fmt.Errorf("fake audit Record %s: %w", e.Key, err)
+		}
+	}
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	for _, e := range entries {
+		if !slices.ContainsFunc(r.db.st.Audit, func(x AuditEntry) bool { return x.Key == e.Key }) {
+			r.db.st.Audit = append(r.db.st.Audit, e)
+		}
+	}
+	return nil
 }
 
 // ---- PracticeRepo ----

@@ -2,7 +2,6 @@ package biz
 
 import (
 	"context"
-	"time"
 
 	"github.com/vanguard/vanguard/pkg/clock"
 )
@@ -22,8 +21,8 @@ type Deps struct {
 	Queue    TaskQueue
 	Tx       Transaction
 	Clock    clock.Clock
-	// Audit receives staff actions for the shared audit log (org's); nil records none there
-	// (unit tests).
+	// Audit records staff actions for the shared audit log (org's) in their transaction; nil
+	// records none there (unit tests).
 	Audit AuditLog
 }
 
@@ -34,7 +33,7 @@ type Deps struct {
 //     the member's exam list and the managers' attempt lists;
 //   - Practice: self-test practice from open banks and the wrong-answer book;
 //   - Stats: exam statistics and their spreadsheet;
-//   - Regrade: re-scoring after a key fix, its audit trail and its audit-log delivery.
+//   - Regrade: re-scoring after a key fix, its audit trail and its audit-log entry.
 type Quiz struct {
 	Authoring *AuthoringUsecase
 	Attempts  *AttemptUsecase
@@ -48,7 +47,7 @@ func New(d Deps) *Quiz {
 	return &Quiz{
 		Authoring: &AuthoringUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, orgs: d.Orgs, events: d.Events, tx: d.Tx},
 		Attempts: &AttemptUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, attempts: d.Attempts, events: d.Events,
-			queue: d.Queue, tx: d.Tx, clock: d.Clock, Grace: 30 * time.Second, shuffle: cryptoShuffle},
+			queue: d.Queue, tx: d.Tx, clock: d.Clock, shuffle: cryptoShuffle},
 		Practice: &PracticeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, practice: d.Practice, clock: d.Clock, shuffle: cryptoShuffle},
 		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
 		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
@@ -56,15 +55,11 @@ func New(d Deps) *Quiz {
 	}
 }
 
-// Reconcile is one reconciler pass: finalise attempts past deadline + grace, re-enqueue grading
-// of submitted attempts, and deliver regrade audit entries the audit log has not confirmed.
-// (The module's pass also drains the outbox.)
+// Reconcile is one reconciler pass of the use cases: finalise overdue attempts and re-enqueue
+// grading of submitted attempts. (The module's pass also drains the outbox and delivers the audit
+// entries org has not confirmed.)
 func (q *Quiz) Reconcile(ctx context.Context) error {
-	if err := q.Attempts.Reconcile(ctx); err != nil {
-		return err
-	}
-	_, err := q.Regrade.RedeliverAudits(ctx)
-	return err
+	return q.Attempts.Reconcile(ctx)
 }
 
 // AuthoringUsecase manages question banks, questions, papers and exams.
@@ -87,9 +82,6 @@ type AttemptUsecase struct {
 	queue    TaskQueue
 	tx       Transaction
 	clock    clock.Clock
-	// Grace is how long after the deadline answers and a submit are still accepted (network
-	// latency); the autosubmit runs at deadline + Grace.
-	Grace time.Duration
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
 }
@@ -120,6 +112,6 @@ type RegradeUsecase struct {
 	events   Publisher
 	tx       Transaction
 	clock    clock.Clock
-	// audit receives the regrade entries for the shared audit log; nil records none there.
+	// audit records the regrade entries for the shared audit log; nil records none there.
 	audit AuditLog
 }

@@ -19,7 +19,8 @@ type RegradeResult struct {
 // to every attempt: snapshots keep their stems and option order, but take the new key (mapped
 // to each attempt's option labels) and accepted blanks; graded attempts are re-scored (essay
 // scores kept). An attempt whose total changes gets a notice and a new graded event. The regrade
-// itself is recorded with who, why and how many changed.
+// itself is recorded with who, why and how many changed, in quiz's trail and in the shared audit
+// log.
 func (uc *RegradeUsecase) Regrade(ctx context.Context, examID int64, reason string) (*RegradeResult, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -34,8 +35,6 @@ func (uc *RegradeUsecase) Regrade(ctx context.Context, examID int64, reason stri
 		return nil, err
 	}
 	res := &RegradeResult{}
-	var trail *RegradeLog
-	var entry AuditEntry
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
 		list, err := uc.attempts.ListAttempts(ctx, examID, 0)
 		if err != nil {
@@ -100,52 +99,28 @@ func (uc *RegradeUsecase) Regrade(ctx context.Context, examID int64, reason stri
 				}
 			}
 		}
-		trail = &RegradeLog{ExamID: examID, ActorID: p.UserID, ActorName: p.Username, Reason: reason,
+		trail := &RegradeLog{ExamID: examID, ActorID: p.UserID, ActorName: p.Username, Reason: reason,
 			Checked: res.Checked, Changed: res.Changed, CreatedAt: uc.clock.Now()}
 		if err := uc.regrades.Add(ctx, trail); err != nil {
 			return err
 		}
-		entry = AuditEntry{
+		if uc.audit == nil {
+			return nil
+		}
+		// The shared audit log's entry is recorded with the regrade, in its transaction: it
+		// exists exactly when the regrade committed, and reaches the log after the commit (later,
+		// if org is unreachable then). Keyed by the trail row, a retry cannot duplicate it.
+		return uc.audit.Record(ctx, AuditEntry{
 			Key: fmt.Sprintf("quiz:regrade:%d", trail.ID), ActorID: p.UserID, ActorName: p.Username, ActorOrgPath: p.OrgPath,
 			Action: "exam.regrade", TargetType: "exam", TargetID: examID, OrgPath: e.OrgPath,
 			Summary: fmt.Sprintf("重新评分考试《%s》：检查 %d 份作答，%d 份得分变化。原因：%s", e.Title, res.Checked, res.Changed, reason),
 			After:   map[string]any{"reason": reason, "checked": res.Checked, "changed": res.Changed},
-		}
-		return uc.regrades.SetAudit(ctx, trail.ID, entry)
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	uc.deliverAudit(ctx, PendingAudit{RegradeID: trail.ID, Entry: entry})
 	return res, nil
-}
-
-// deliverAudit appends a committed regrade's entry to the shared audit log and forgets it once
-// the log has it. When the log cannot be reached the entry stays with the regrade and the
-// reconciler delivers it later (RedeliverAudits); its key makes a repeated append record nothing
-// new, so the change never waits on, nor is lost to, an unreachable org.
-func (uc *RegradeUsecase) deliverAudit(ctx context.Context, pa PendingAudit) bool {
-	if uc.audit == nil || uc.audit.Append(ctx, pa.Entry) != nil {
-		return false
-	}
-	return uc.regrades.AuditDelivered(ctx, pa.RegradeID) == nil
-}
-
-// RedeliverAudits is the reconciler's pass over audit entries not yet delivered; it returns how
-// many it delivered.
-func (uc *RegradeUsecase) RedeliverAudits(ctx context.Context) (int, error) {
-	pending, err := uc.regrades.PendingAudits(ctx, 100)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, pa := range pending {
-		if !uc.deliverAudit(ctx, pa) {
-			break // the log is unreachable: the next pass tries again
-		}
-		n++
-	}
-	return n, nil
 }
 
 // Regrades lists an exam's regrade audit trail, newest first, for its managers.

@@ -90,19 +90,6 @@ type RegradeRepo interface {
 	// Add stores r and sets r.ID.
 	Add(ctx context.Context, r *RegradeLog) error
 	List(ctx context.Context, examID int64) ([]*RegradeLog, error)
-	// SetAudit keeps regrade id's audit entry (in the regrade's transaction) until it is
-	// delivered: the database, not the request, guarantees the audit log gets it.
-	SetAudit(ctx context.Context, id int64, e AuditEntry) error
-	// PendingAudits lists up to limit undelivered audit entries, oldest first.
-	PendingAudits(ctx context.Context, limit int) ([]PendingAudit, error)
-	// AuditDelivered forgets regrade id's delivered entry.
-	AuditDelivered(ctx context.Context, id int64) error
-}
-
-// PendingAudit is a regrade's audit entry not yet confirmed by the audit log.
-type PendingAudit struct {
-	RegradeID int64
-	Entry     AuditEntry
 }
 
 // AuditEntry is a staff action for the shared audit log (org's, GET /v1/audit-logs), where
@@ -122,10 +109,12 @@ type AuditEntry struct {
 	After        any
 }
 
-// AuditLog appends staff actions to the shared audit log once their change has committed;
-// appending an entry whose Key was appended before records nothing new, so retries are safe.
+// AuditLog records staff actions for the shared audit log in the transaction ctx carries (the
+// audit spool of pkg/audit/spool), so an entry exists exactly when its change committed; the
+// log gets it after the commit, and later if it is unreachable then. Recording a Key that is
+// still waiting records nothing new; the log stores each Key once.
 type AuditLog interface {
-	Append(ctx context.Context, entries ...AuditEntry) error
+	Record(ctx context.Context, entries ...AuditEntry) error
 }
 
 // DomainEvent is something quiz announces to other services (GradedEvent, QuestionChanged).

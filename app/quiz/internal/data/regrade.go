@@ -37,27 +37,3 @@ func (r *regradeRepo) List(ctx context.Context, examID int64) ([]*biz.RegradeLog
 	}
 	return out, nil
 }
-
-func (r *regradeRepo) SetAudit(ctx context.Context, id int64, e biz.AuditEntry) error {
-	err := r.data.client(ctx).Regrade.UpdateOneID(id).SetPendingAudit(&e).Exec(ctx)
-	return mapErr("regradeRepo.SetAudit", err, biz.ErrNotFound)
-}
-
-func (r *regradeRepo) PendingAudits(ctx context.Context, limit int) ([]biz.PendingAudit, error) {
-	rows, err := r.data.client(ctx).Regrade.Query().Where(regrade.PendingAuditNotNil()).Order(ent.Asc(regrade.FieldID)).Limit(limit).All(ctx)
-	if err != nil {
-		return nil, mapErr("regradeRepo.PendingAudits", err, nil)
-	}
-	out := make([]biz.PendingAudit, 0, len(rows))
-	for _, x := range rows {
-		if x.PendingAudit != nil {
-			out = append(out, biz.PendingAudit{RegradeID: x.ID, Entry: *x.PendingAudit})
-		}
-	}
-	return out, nil
-}
-
-func (r *regradeRepo) AuditDelivered(ctx context.Context, id int64) error {
-	err := r.data.client(ctx).Regrade.UpdateOneID(id).ClearPendingAudit().Exec(ctx)
-	return mapErr("regradeRepo.AuditDelivered", err, biz.ErrNotFound)
-}

@@ -114,22 +114,22 @@ func TestAutosubmitHandlerSubmitsOverdueAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, _, err := task.NewAutosubmit(a.ID, a.Deadline.Add(e.uc.Attempts.Grace))
+	tk, _, err := task.NewAutosubmit(a.ID, a.Deadline)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Early (a clock skew between worker and scheduler): an ordinary error, retried later.
-	e.clock.Set(a.Deadline)
+	e.clock.Set(a.Deadline.Add(-time.Millisecond))
 	err = process(context.Background(), tasks.Autosubmit, tk)
 	if err == nil || errors.Is(err, asynq.SkipRetry) {
-		t.Fatalf("autosubmit before deadline + grace: %v, want a retryable error", err)
+		t.Fatalf("autosubmit before the deadline: %v, want a retryable error", err)
 	}
 	if got, _ := e.attempts.GetAttempt(context.Background(), a.ID); got.Status != biz.AttemptInProgress {
 		t.Fatalf("early autosubmit changed the attempt to %q", got.Status)
 	}
 
-	e.clock.Set(a.Deadline.Add(e.uc.Attempts.Grace + time.Second))
+	e.clock.Set(a.Deadline.Add(time.Second))
 	if err := process(context.Background(), tasks.Autosubmit, tk); err != nil {
 		t.Fatalf("autosubmit: %v", err)
 	}

@@ -52,7 +52,6 @@ type state struct {
 	Attempts []*biz.Attempt
 	Attempt  *biz.Attempt
 	Regrades []*biz.RegradeLog
-	Pending  []biz.PendingAudit
 	Wrong    []*biz.WrongEntry
 }
 
@@ -65,7 +64,6 @@ func (f *fx) state(ctx context.Context, q, exam, attempt int64) *state {
 		Attempts: res(f.r.Attempts.ListAttempts(ctx, exam, 0)).must(f, "ListAttempts"),
 		Attempt:  res(f.r.Attempts.GetAttempt(ctx, attempt)).must(f, "GetAttempt"),
 		Regrades: res(f.r.Regrades.List(ctx, exam)).must(f, "List"),
-		Pending:  res(f.r.Regrades.PendingAudits(ctx, 100)).must(f, "PendingAudits"),
 		Wrong:    res(f.r.Practice.ListWrong(ctx, 42)).must(f, "ListWrong"),
 	}
 }
@@ -80,8 +78,7 @@ func testTxRollback(f *fx) {
 	a := f.attempt(newAttempt(e.ID, 42, 1, t0.Add(time.Hour)))
 	_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
 	f.noErr("SaveAnswer", err)
-	r := f.regrade(e.ID, "kept")
-	f.noErr("SetAudit", f.r.Regrades.SetAudit(f.ctx, r.ID, auditEntry(r.ID)))
+	f.regrade(e.ID, "kept")
 	f.noErr("RecordWrong", f.r.Practice.RecordWrong(f.ctx, 42, q.ID, t0))
 	before := f.state(f.ctx, q.ID, e.ID, a.ID)
 
@@ -128,12 +125,8 @@ func testTxRollback(f *fx) {
 			},
 			func() error {
 				l := &biz.RegradeLog{ExamID: e.ID, ActorID: 2, ActorName: "x", Reason: "rolled back", CreatedAt: t0}
-				if err := f.r.Regrades.Add(ctx, l); err != nil {
-					return err
-				}
-				return f.r.Regrades.SetAudit(ctx, l.ID, auditEntry(l.ID))
+				return f.r.Regrades.Add(ctx, l)
 			},
-			func() error { return f.r.Regrades.AuditDelivered(ctx, r.ID) },
 			func() error { return f.r.Practice.RecordWrong(ctx, 42, q.ID, t0.Add(time.Hour)) },
 			func() error { return f.r.Practice.SetMastered(ctx, 42, q.ID+1) },
 			func() error {

@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/auditspool"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
@@ -39,6 +40,8 @@ type Client struct {
 	Answer *AnswerClient
 	// Attempt is the client for interacting with the Attempt builders.
 	Attempt *AttemptClient
+	// AuditSpool is the client for interacting with the AuditSpool builders.
+	AuditSpool *AuditSpoolClient
 	// Bank is the client for interacting with the Bank builders.
 	Bank *BankClient
 	// Exam is the client for interacting with the Exam builders.
@@ -72,6 +75,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Answer = NewAnswerClient(c.config)
 	c.Attempt = NewAttemptClient(c.config)
+	c.AuditSpool = NewAuditSpoolClient(c.config)
 	c.Bank = NewBankClient(c.config)
 	c.Exam = NewExamClient(c.config)
 	c.ExamTarget = NewExamTargetClient(c.config)
@@ -176,6 +180,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:          cfg,
 		Answer:          NewAnswerClient(cfg),
 		Attempt:         NewAttemptClient(cfg),
+		AuditSpool:      NewAuditSpoolClient(cfg),
 		Bank:            NewBankClient(cfg),
 		Exam:            NewExamClient(cfg),
 		ExamTarget:      NewExamTargetClient(cfg),
@@ -207,6 +212,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:          cfg,
 		Answer:          NewAnswerClient(cfg),
 		Attempt:         NewAttemptClient(cfg),
+		AuditSpool:      NewAuditSpoolClient(cfg),
 		Bank:            NewBankClient(cfg),
 		Exam:            NewExamClient(cfg),
 		ExamTarget:      NewExamTargetClient(cfg),
@@ -246,9 +252,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.OutboxDelivery,
-		c.OutboxEvent, c.Paper, c.PracticeSession, c.Question, c.Regrade,
-		c.WrongAnswer,
+		c.Answer, c.Attempt, c.AuditSpool, c.Bank, c.Exam, c.ExamTarget,
+		c.OutboxDelivery, c.OutboxEvent, c.Paper, c.PracticeSession, c.Question,
+		c.Regrade, c.WrongAnswer,
 	} {
 		n.Use(hooks...)
 	}
@@ -258,9 +264,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Answer, c.Attempt, c.Bank, c.Exam, c.ExamTarget, c.OutboxDelivery,
-		c.OutboxEvent, c.Paper, c.PracticeSession, c.Question, c.Regrade,
-		c.WrongAnswer,
+		c.Answer, c.Attempt, c.AuditSpool, c.Bank, c.Exam, c.ExamTarget,
+		c.OutboxDelivery, c.OutboxEvent, c.Paper, c.PracticeSession, c.Question,
+		c.Regrade, c.WrongAnswer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -273,6 +279,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Answer.mutate(ctx, m)
 	case *AttemptMutation:
 		return c.Attempt.mutate(ctx, m)
+	case *AuditSpoolMutation:
+		return c.AuditSpool.mutate(ctx, m)
 	case *BankMutation:
 		return c.Bank.mutate(ctx, m)
 	case *ExamMutation:
@@ -561,6 +569,139 @@ func (c *AttemptClient) mutate(ctx context.Context, m *AttemptMutation) (Value, 
 		return (&AttemptDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Attempt mutation op: %q", m.Op())
+	}
+}
+
+// AuditSpoolClient is a client for the AuditSpool schema.
+type AuditSpoolClient struct {
+	config
+}
+
+// NewAuditSpoolClient returns a client for the AuditSpool from the given config.
+func NewAuditSpoolClient(c config) *AuditSpoolClient {
+	return &AuditSpoolClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditspool.Hooks(f(g(h())))`.
+func (c *AuditSpoolClient) Use(hooks ...Hook) {
+	c.hooks.AuditSpool = append(c.hooks.AuditSpool, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditspool.Intercept(f(g(h())))`.
+func (c *AuditSpoolClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditSpool = append(c.inters.AuditSpool, interceptors...)
+}
+
+// Create returns a builder for creating a AuditSpool entity.
+func (c *AuditSpoolClient) Create() *AuditSpoolCreate {
+	mutation := newAuditSpoolMutation(c.config, OpCreate)
+	return &AuditSpoolCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditSpool entities.
+func (c *AuditSpoolClient) CreateBulk(builders ...*AuditSpoolCreate) *AuditSpoolCreateBulk {
+	return &AuditSpoolCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditSpoolClient) MapCreateBulk(slice any, setFunc func(*AuditSpoolCreate, int)) *AuditSpoolCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditSpoolCreateBulk{err: fmt.Errorf("calling to AuditSpoolClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditSpoolCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditSpoolCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditSpool.
+func (c *AuditSpoolClient) Update() *AuditSpoolUpdate {
+	mutation := newAuditSpoolMutation(c.config, OpUpdate)
+	return &AuditSpoolUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditSpoolClient) UpdateOne(_m *AuditSpool) *AuditSpoolUpdateOne {
+	mutation := newAuditSpoolMutation(c.config, OpUpdateOne, withAuditSpool(_m))
+	return &AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditSpoolClient) UpdateOneID(id int64) *AuditSpoolUpdateOne {
+	mutation := newAuditSpoolMutation(c.config, OpUpdateOne, withAuditSpoolID(id))
+	return &AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditSpool.
+func (c *AuditSpoolClient) Delete() *AuditSpoolDelete {
+	mutation := newAuditSpoolMutation(c.config, OpDelete)
+	return &AuditSpoolDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditSpoolClient) DeleteOne(_m *AuditSpool) *AuditSpoolDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditSpoolClient) DeleteOneID(id int64) *AuditSpoolDeleteOne {
+	builder := c.Delete().Where(auditspool.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditSpoolDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditSpool.
+func (c *AuditSpoolClient) Query() *AuditSpoolQuery {
+	return &AuditSpoolQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditSpool},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditSpool entity by its id.
+func (c *AuditSpoolClient) Get(ctx context.Context, id int64) (*AuditSpool, error) {
+	return c.Query().Where(auditspool.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditSpoolClient) GetX(ctx context.Context, id int64) *AuditSpool {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditSpoolClient) Hooks() []Hook {
+	return c.hooks.AuditSpool
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditSpoolClient) Interceptors() []Interceptor {
+	return c.inters.AuditSpool
+}
+
+func (c *AuditSpoolClient) mutate(ctx context.Context, m *AuditSpoolMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditSpoolCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditSpoolUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditSpoolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditSpool mutation op: %q", m.Op())
 	}
 }
 
@@ -1897,12 +2038,13 @@ func (c *WrongAnswerClient) mutate(ctx context.Context, m *WrongAnswerMutation) 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, OutboxDelivery, OutboxEvent, Paper,
-		PracticeSession, Question, Regrade, WrongAnswer []ent.Hook
+		Answer, Attempt, AuditSpool, Bank, Exam, ExamTarget, OutboxDelivery,
+		OutboxEvent, Paper, PracticeSession, Question, Regrade, WrongAnswer []ent.Hook
 	}
 	inters struct {
-		Answer, Attempt, Bank, Exam, ExamTarget, OutboxDelivery, OutboxEvent, Paper,
-		PracticeSession, Question, Regrade, WrongAnswer []ent.Interceptor
+		Answer, Attempt, AuditSpool, Bank, Exam, ExamTarget, OutboxDelivery,
+		OutboxEvent, Paper, PracticeSession, Question, Regrade,
+		WrongAnswer []ent.Interceptor
 	}
 )
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/auditspool"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			answer.Table:          answer.ValidColumn,
 			attempt.Table:         attempt.ValidColumn,
+			auditspool.Table:      auditspool.ValidColumn,
 			bank.Table:            bank.ValidColumn,
 			exam.Table:            exam.ValidColumn,
 			examtarget.Table:      examtarget.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/auditspool"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
@@ -38,6 +39,7 @@ const (
 	// Node types.
 	TypeAnswer          = "Answer"
 	TypeAttempt         = "Attempt"
+	TypeAuditSpool      = "AuditSpool"
 	TypeBank            = "Bank"
 	TypeExam            = "Exam"
 	TypeExamTarget      = "ExamTarget"
@@ -2213,6 +2215,710 @@ func (m *AttemptMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AttemptMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Attempt edge %s", name)
+}
+
+// AuditSpoolMutation represents an operation that mutates the AuditSpool nodes in the graph.
+type AuditSpoolMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int64
+	key              *string
+	entry            *string
+	created_ms       *int64
+	addcreated_ms    *int64
+	attempts         *int32
+	addattempts      *int32
+	not_before_ms    *int64
+	addnot_before_ms *int64
+	last_error       *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*AuditSpool, error)
+	predicates       []predicate.AuditSpool
+}
+
+var _ ent.Mutation = (*AuditSpoolMutation)(nil)
+
+// auditspoolOption allows management of the mutation configuration using functional options.
+type auditspoolOption func(*AuditSpoolMutation)
+
+// newAuditSpoolMutation creates new mutation for the AuditSpool entity.
+func newAuditSpoolMutation(c config, op Op, opts ...auditspoolOption) *AuditSpoolMutation {
+	m := &AuditSpoolMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditSpool,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditSpoolID sets the ID field of the mutation.
+func withAuditSpoolID(id int64) auditspoolOption {
+	return func(m *AuditSpoolMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditSpool
+		)
+		m.oldValue = func(ctx context.Context) (*AuditSpool, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditSpool.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditSpool sets the old AuditSpool of the mutation.
+func withAuditSpool(node *AuditSpool) auditspoolOption {
+	return func(m *AuditSpoolMutation) {
+		m.oldValue = func(context.Context) (*AuditSpool, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditSpoolMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditSpoolMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditSpool entities.
+func (m *AuditSpoolMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditSpoolMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditSpoolMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditSpool.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *AuditSpoolMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *AuditSpoolMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *AuditSpoolMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetEntry sets the "entry" field.
+func (m *AuditSpoolMutation) SetEntry(s string) {
+	m.entry = &s
+}
+
+// Entry returns the value of the "entry" field in the mutation.
+func (m *AuditSpoolMutation) Entry() (r string, exists bool) {
+	v := m.entry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntry returns the old "entry" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldEntry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntry: %w", err)
+	}
+	return oldValue.Entry, nil
+}
+
+// ResetEntry resets all changes to the "entry" field.
+func (m *AuditSpoolMutation) ResetEntry() {
+	m.entry = nil
+}
+
+// SetCreatedMs sets the "created_ms" field.
+func (m *AuditSpoolMutation) SetCreatedMs(i int64) {
+	m.created_ms = &i
+	m.addcreated_ms = nil
+}
+
+// CreatedMs returns the value of the "created_ms" field in the mutation.
+func (m *AuditSpoolMutation) CreatedMs() (r int64, exists bool) {
+	v := m.created_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedMs returns the old "created_ms" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldCreatedMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedMs: %w", err)
+	}
+	return oldValue.CreatedMs, nil
+}
+
+// AddCreatedMs adds i to the "created_ms" field.
+func (m *AuditSpoolMutation) AddCreatedMs(i int64) {
+	if m.addcreated_ms != nil {
+		*m.addcreated_ms += i
+	} else {
+		m.addcreated_ms = &i
+	}
+}
+
+// AddedCreatedMs returns the value that was added to the "created_ms" field in this mutation.
+func (m *AuditSpoolMutation) AddedCreatedMs() (r int64, exists bool) {
+	v := m.addcreated_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedMs resets all changes to the "created_ms" field.
+func (m *AuditSpoolMutation) ResetCreatedMs() {
+	m.created_ms = nil
+	m.addcreated_ms = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *AuditSpoolMutation) SetAttempts(i int32) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *AuditSpoolMutation) Attempts() (r int32, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldAttempts(ctx context.Context) (v int32, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *AuditSpoolMutation) AddAttempts(i int32) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *AuditSpoolMutation) AddedAttempts() (r int32, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *AuditSpoolMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNotBeforeMs sets the "not_before_ms" field.
+func (m *AuditSpoolMutation) SetNotBeforeMs(i int64) {
+	m.not_before_ms = &i
+	m.addnot_before_ms = nil
+}
+
+// NotBeforeMs returns the value of the "not_before_ms" field in the mutation.
+func (m *AuditSpoolMutation) NotBeforeMs() (r int64, exists bool) {
+	v := m.not_before_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotBeforeMs returns the old "not_before_ms" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldNotBeforeMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotBeforeMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotBeforeMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotBeforeMs: %w", err)
+	}
+	return oldValue.NotBeforeMs, nil
+}
+
+// AddNotBeforeMs adds i to the "not_before_ms" field.
+func (m *AuditSpoolMutation) AddNotBeforeMs(i int64) {
+	if m.addnot_before_ms != nil {
+		*m.addnot_before_ms += i
+	} else {
+		m.addnot_before_ms = &i
+	}
+}
+
+// AddedNotBeforeMs returns the value that was added to the "not_before_ms" field in this mutation.
+func (m *AuditSpoolMutation) AddedNotBeforeMs() (r int64, exists bool) {
+	v := m.addnot_before_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNotBeforeMs resets all changes to the "not_before_ms" field.
+func (m *AuditSpoolMutation) ResetNotBeforeMs() {
+	m.not_before_ms = nil
+	m.addnot_before_ms = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *AuditSpoolMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *AuditSpoolMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *AuditSpoolMutation) ResetLastError() {
+	m.last_error = nil
+}
+
+// Where appends a list predicates to the AuditSpoolMutation builder.
+func (m *AuditSpoolMutation) Where(ps ...predicate.AuditSpool) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditSpoolMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditSpoolMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditSpool, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditSpoolMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditSpoolMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditSpool).
+func (m *AuditSpoolMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditSpoolMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.key != nil {
+		fields = append(fields, auditspool.FieldKey)
+	}
+	if m.entry != nil {
+		fields = append(fields, auditspool.FieldEntry)
+	}
+	if m.created_ms != nil {
+		fields = append(fields, auditspool.FieldCreatedMs)
+	}
+	if m.attempts != nil {
+		fields = append(fields, auditspool.FieldAttempts)
+	}
+	if m.not_before_ms != nil {
+		fields = append(fields, auditspool.FieldNotBeforeMs)
+	}
+	if m.last_error != nil {
+		fields = append(fields, auditspool.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditSpoolMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditspool.FieldKey:
+		return m.Key()
+	case auditspool.FieldEntry:
+		return m.Entry()
+	case auditspool.FieldCreatedMs:
+		return m.CreatedMs()
+	case auditspool.FieldAttempts:
+		return m.Attempts()
+	case auditspool.FieldNotBeforeMs:
+		return m.NotBeforeMs()
+	case auditspool.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditSpoolMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditspool.FieldKey:
+		return m.OldKey(ctx)
+	case auditspool.FieldEntry:
+		return m.OldEntry(ctx)
+	case auditspool.FieldCreatedMs:
+		return m.OldCreatedMs(ctx)
+	case auditspool.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case auditspool.FieldNotBeforeMs:
+		return m.OldNotBeforeMs(ctx)
+	case auditspool.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSpoolMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditspool.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case auditspool.FieldEntry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntry(v)
+		return nil
+	case auditspool.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedMs(v)
+		return nil
+	case auditspool.FieldAttempts:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotBeforeMs(v)
+		return nil
+	case auditspool.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditSpoolMutation) AddedFields() []string {
+	var fields []string
+	if m.addcreated_ms != nil {
+		fields = append(fields, auditspool.FieldCreatedMs)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, auditspool.FieldAttempts)
+	}
+	if m.addnot_before_ms != nil {
+		fields = append(fields, auditspool.FieldNotBeforeMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditSpoolMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditspool.FieldCreatedMs:
+		return m.AddedCreatedMs()
+	case auditspool.FieldAttempts:
+		return m.AddedAttempts()
+	case auditspool.FieldNotBeforeMs:
+		return m.AddedNotBeforeMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSpoolMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditspool.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedMs(v)
+		return nil
+	case auditspool.FieldAttempts:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNotBeforeMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditSpoolMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditSpoolMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditSpoolMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditSpool nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditSpoolMutation) ResetField(name string) error {
+	switch name {
+	case auditspool.FieldKey:
+		m.ResetKey()
+		return nil
+	case auditspool.FieldEntry:
+		m.ResetEntry()
+		return nil
+	case auditspool.FieldCreatedMs:
+		m.ResetCreatedMs()
+		return nil
+	case auditspool.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		m.ResetNotBeforeMs()
+		return nil
+	case auditspool.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditSpoolMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditSpoolMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditSpoolMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditSpoolMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditSpoolMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditSpoolMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditSpoolMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditSpool unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditSpoolMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditSpool edge %s", name)
 }
 
 // BankMutation represents an operation that mutates the Bank nodes in the graph.
@@ -8795,7 +9501,6 @@ type RegradeMutation struct {
 	changed       *int
 	addchanged    *int
 	created_at    *time.Time
-	pending_audit **biz.AuditEntry
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Regrade, error)
@@ -9238,55 +9943,6 @@ func (m *RegradeMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
-// SetPendingAudit sets the "pending_audit" field.
-func (m *RegradeMutation) SetPendingAudit(be *biz.AuditEntry) {
-	m.pending_audit = &be
-}
-
-// PendingAudit returns the value of the "pending_audit" field in the mutation.
-func (m *RegradeMutation) PendingAudit() (r *biz.AuditEntry, exists bool) {
-	v := m.pending_audit
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldPendingAudit returns the old "pending_audit" field's value of the Regrade entity.
-// If the Regrade object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RegradeMutation) OldPendingAudit(ctx context.Context) (v *biz.AuditEntry, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldPendingAudit is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldPendingAudit requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldPendingAudit: %w", err)
-	}
-	return oldValue.PendingAudit, nil
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (m *RegradeMutation) ClearPendingAudit() {
-	m.pending_audit = nil
-	m.clearedFields[regrade.FieldPendingAudit] = struct{}{}
-}
-
-// PendingAuditCleared returns if the "pending_audit" field was cleared in this mutation.
-func (m *RegradeMutation) PendingAuditCleared() bool {
-	_, ok := m.clearedFields[regrade.FieldPendingAudit]
-	return ok
-}
-
-// ResetPendingAudit resets all changes to the "pending_audit" field.
-func (m *RegradeMutation) ResetPendingAudit() {
-	m.pending_audit = nil
-	delete(m.clearedFields, regrade.FieldPendingAudit)
-}
-
 // Where appends a list predicates to the RegradeMutation builder.
 func (m *RegradeMutation) Where(ps ...predicate.Regrade) {
 	m.predicates = append(m.predicates, ps...)
@@ -9321,7 +9977,7 @@ func (m *RegradeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegradeMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 7)
 	if m.exam_id != nil {
 		fields = append(fields, regrade.FieldExamID)
 	}
@@ -9342,9 +9998,6 @@ func (m *RegradeMutation) Fields() []string {
 	}
 	if m.created_at != nil {
 		fields = append(fields, regrade.FieldCreatedAt)
-	}
-	if m.pending_audit != nil {
-		fields = append(fields, regrade.FieldPendingAudit)
 	}
 	return fields
 }
@@ -9368,8 +10021,6 @@ func (m *RegradeMutation) Field(name string) (ent.Value, bool) {
 		return m.Changed()
 	case regrade.FieldCreatedAt:
 		return m.CreatedAt()
-	case regrade.FieldPendingAudit:
-		return m.PendingAudit()
 	}
 	return nil, false
 }
@@ -9393,8 +10044,6 @@ func (m *RegradeMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldChanged(ctx)
 	case regrade.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
-	case regrade.FieldPendingAudit:
-		return m.OldPendingAudit(ctx)
 	}
 	return nil, fmt.Errorf("unknown Regrade field %s", name)
 }
@@ -9452,13 +10101,6 @@ func (m *RegradeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedAt(v)
-		return nil
-	case regrade.FieldPendingAudit:
-		v, ok := value.(*biz.AuditEntry)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetPendingAudit(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Regrade field %s", name)
@@ -9540,11 +10182,7 @@ func (m *RegradeMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *RegradeMutation) ClearedFields() []string {
-	var fields []string
-	if m.FieldCleared(regrade.FieldPendingAudit) {
-		fields = append(fields, regrade.FieldPendingAudit)
-	}
-	return fields
+	return nil
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -9557,11 +10195,6 @@ func (m *RegradeMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *RegradeMutation) ClearField(name string) error {
-	switch name {
-	case regrade.FieldPendingAudit:
-		m.ClearPendingAudit()
-		return nil
-	}
 	return fmt.Errorf("unknown Regrade nullable field %s", name)
 }
 
@@ -9589,9 +10222,6 @@ func (m *RegradeMutation) ResetField(name string) error {
 		return nil
 	case regrade.FieldCreatedAt:
 		m.ResetCreatedAt()
-		return nil
-	case regrade.FieldPendingAudit:
-		m.ResetPendingAudit()
 		return nil
 	}
 	return fmt.Errorf("unknown Regrade field %s", name)

@@ -3,14 +3,12 @@
 package ent
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
 
@@ -32,9 +30,7 @@ type Regrade struct {
 	// Changed holds the value of the "changed" field.
 	Changed int `json:"changed,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
-	CreatedAt time.Time `json:"created_at,omitempty"`
-	// PendingAudit holds the value of the "pending_audit" field.
-	PendingAudit *biz.AuditEntry `json:"pending_audit,omitempty"`
+	CreatedAt    time.Time `json:"created_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -43,8 +39,6 @@ func (*Regrade) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case regrade.FieldPendingAudit:
-			values[i] = new([]byte)
 		case regrade.FieldID, regrade.FieldExamID, regrade.FieldActorID, regrade.FieldChecked, regrade.FieldChanged:
 			values[i] = new(sql.NullInt64)
 		case regrade.FieldActorName, regrade.FieldReason:
@@ -114,14 +108,6 @@ func (_m *Regrade) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
-		case regrade.FieldPendingAudit:
-			if value, ok := values[i].(*[]byte); !ok {
-				return fmt.Errorf("unexpected type %T for field pending_audit", values[i])
-			} else if value != nil && len(*value) > 0 {
-				if err := json.Unmarshal(*value, &_m.PendingAudit); err != nil {
-					return fmt.Errorf("unmarshal field pending_audit: %w", err)
-				}
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -178,9 +164,6 @@ func (_m *Regrade) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
-	builder.WriteString(", ")
-	builder.WriteString("pending_audit=")
-	builder.WriteString(fmt.Sprintf("%v", _m.PendingAudit))
 	builder.WriteByte(')')
 	return builder.String()
 }

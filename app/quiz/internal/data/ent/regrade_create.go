@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
 
@@ -70,12 +69,6 @@ func (_c *RegradeCreate) SetNillableCreatedAt(v *time.Time) *RegradeCreate {
 	if v != nil {
 		_c.SetCreatedAt(*v)
 	}
-	return _c
-}
-
-// SetPendingAudit sets the "pending_audit" field.
-func (_c *RegradeCreate) SetPendingAudit(v *biz.AuditEntry) *RegradeCreate {
-	_c.mutation.SetPendingAudit(v)
 	return _c
 }
 
@@ -219,10 +212,6 @@ func (_c *RegradeCreate) createSpec() (*Regrade, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(regrade.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
-	}
-	if value, ok := _c.mutation.PendingAudit(); ok {
-		_spec.SetField(regrade.FieldPendingAudit, field.TypeJSON, value)
-		_node.PendingAudit = value
 	}
 	return _node, _spec
 }
@@ -369,24 +358,6 @@ func (u *RegradeUpsert) UpdateChanged() *RegradeUpsert {
 // AddChanged adds v to the "changed" field.
 func (u *RegradeUpsert) AddChanged(v int) *RegradeUpsert {
 	u.Add(regrade.FieldChanged, v)
-	return u
-}
-
-// SetPendingAudit sets the "pending_audit" field.
-func (u *RegradeUpsert) SetPendingAudit(v *biz.AuditEntry) *RegradeUpsert {
-	u.Set(regrade.FieldPendingAudit, v)
-	return u
-}
-
-// UpdatePendingAudit sets the "pending_audit" field to the value that was provided on create.
-func (u *RegradeUpsert) UpdatePendingAudit() *RegradeUpsert {
-	u.SetExcluded(regrade.FieldPendingAudit)
-	return u
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (u *RegradeUpsert) ClearPendingAudit() *RegradeUpsert {
-	u.SetNull(regrade.FieldPendingAudit)
 	return u
 }
 
@@ -550,27 +521,6 @@ func (u *RegradeUpsertOne) AddChanged(v int) *RegradeUpsertOne {
 func (u *RegradeUpsertOne) UpdateChanged() *RegradeUpsertOne {
 	return u.Update(func(s *RegradeUpsert) {
 		s.UpdateChanged()
-	})
-}
-
-// SetPendingAudit sets the "pending_audit" field.
-func (u *RegradeUpsertOne) SetPendingAudit(v *biz.AuditEntry) *RegradeUpsertOne {
-	return u.Update(func(s *RegradeUpsert) {
-		s.SetPendingAudit(v)
-	})
-}
-
-// UpdatePendingAudit sets the "pending_audit" field to the value that was provided on create.
-func (u *RegradeUpsertOne) UpdatePendingAudit() *RegradeUpsertOne {
-	return u.Update(func(s *RegradeUpsert) {
-		s.UpdatePendingAudit()
-	})
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (u *RegradeUpsertOne) ClearPendingAudit() *RegradeUpsertOne {
-	return u.Update(func(s *RegradeUpsert) {
-		s.ClearPendingAudit()
 	})
 }
 
@@ -900,27 +850,6 @@ func (u *RegradeUpsertBulk) AddChanged(v int) *RegradeUpsertBulk {
 func (u *RegradeUpsertBulk) UpdateChanged() *RegradeUpsertBulk {
 	return u.Update(func(s *RegradeUpsert) {
 		s.UpdateChanged()
-	})
-}
-
-// SetPendingAudit sets the "pending_audit" field.
-func (u *RegradeUpsertBulk) SetPendingAudit(v *biz.AuditEntry) *RegradeUpsertBulk {
-	return u.Update(func(s *RegradeUpsert) {
-		s.SetPendingAudit(v)
-	})
-}
-
-// UpdatePendingAudit sets the "pending_audit" field to the value that was provided on create.
-func (u *RegradeUpsertBulk) UpdatePendingAudit() *RegradeUpsertBulk {
-	return u.Update(func(s *RegradeUpsert) {
-		s.UpdatePendingAudit()
-	})
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (u *RegradeUpsertBulk) ClearPendingAudit() *RegradeUpsertBulk {
-	return u.Update(func(s *RegradeUpsert) {
-		s.ClearPendingAudit()
 	})
 }
 

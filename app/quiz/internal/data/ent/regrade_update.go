@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/regrade"
 )
@@ -140,18 +139,6 @@ func (_u *RegradeUpdate) AddChanged(v int) *RegradeUpdate {
 	return _u
 }
 
-// SetPendingAudit sets the "pending_audit" field.
-func (_u *RegradeUpdate) SetPendingAudit(v *biz.AuditEntry) *RegradeUpdate {
-	_u.mutation.SetPendingAudit(v)
-	return _u
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (_u *RegradeUpdate) ClearPendingAudit() *RegradeUpdate {
-	_u.mutation.ClearPendingAudit()
-	return _u
-}
-
 // Mutation returns the RegradeMutation object of the builder.
 func (_u *RegradeUpdate) Mutation() *RegradeMutation {
 	return _u.mutation
@@ -240,12 +227,6 @@ func (_u *RegradeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedChanged(); ok {
 		_spec.AddField(regrade.FieldChanged, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.PendingAudit(); ok {
-		_spec.SetField(regrade.FieldPendingAudit, field.TypeJSON, value)
-	}
-	if _u.mutation.PendingAuditCleared() {
-		_spec.ClearField(regrade.FieldPendingAudit, field.TypeJSON)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -379,18 +360,6 @@ func (_u *RegradeUpdateOne) AddChanged(v int) *RegradeUpdateOne {
 	return _u
 }
 
-// SetPendingAudit sets the "pending_audit" field.
-func (_u *RegradeUpdateOne) SetPendingAudit(v *biz.AuditEntry) *RegradeUpdateOne {
-	_u.mutation.SetPendingAudit(v)
-	return _u
-}
-
-// ClearPendingAudit clears the value of the "pending_audit" field.
-func (_u *RegradeUpdateOne) ClearPendingAudit() *RegradeUpdateOne {
-	_u.mutation.ClearPendingAudit()
-	return _u
-}
-
 // Mutation returns the RegradeMutation object of the builder.
 func (_u *RegradeUpdateOne) Mutation() *RegradeMutation {
 	return _u.mutation
@@ -509,12 +478,6 @@ func (_u *RegradeUpdateOne) sqlSave(ctx context.Context) (_node *Regrade, err er
 	}
 	if value, ok := _u.mutation.AddedChanged(); ok {
 		_spec.AddField(regrade.FieldChanged, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.PendingAudit(); ok {
-		_spec.SetField(regrade.FieldPendingAudit, field.TypeJSON, value)
-	}
-	if _u.mutation.PendingAuditCleared() {
-		_spec.ClearField(regrade.FieldPendingAudit, field.TypeJSON)
 	}
 	_node = &Regrade{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/auditspool"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
@@ -58,6 +59,26 @@ func init() {
 	attempt.DefaultNotice = attemptDescNotice.Default.(string)
 	// attempt.NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
 	attempt.NoticeValidator = attemptDescNotice.Validators[0].(func(string) error)
+	auditspoolFields := schema.AuditSpool{}.Fields()
+	_ = auditspoolFields
+	// auditspoolDescKey is the schema descriptor for key field.
+	auditspoolDescKey := auditspoolFields[1].Descriptor()
+	// auditspool.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	auditspool.KeyValidator = auditspoolDescKey.Validators[0].(func(string) error)
+	// auditspoolDescAttempts is the schema descriptor for attempts field.
+	auditspoolDescAttempts := auditspoolFields[4].Descriptor()
+	// auditspool.DefaultAttempts holds the default value on creation for the attempts field.
+	auditspool.DefaultAttempts = auditspoolDescAttempts.Default.(int32)
+	// auditspoolDescNotBeforeMs is the schema descriptor for not_before_ms field.
+	auditspoolDescNotBeforeMs := auditspoolFields[5].Descriptor()
+	// auditspool.DefaultNotBeforeMs holds the default value on creation for the not_before_ms field.
+	auditspool.DefaultNotBeforeMs = auditspoolDescNotBeforeMs.Default.(int64)
+	// auditspoolDescLastError is the schema descriptor for last_error field.
+	auditspoolDescLastError := auditspoolFields[6].Descriptor()
+	// auditspool.DefaultLastError holds the default value on creation for the last_error field.
+	auditspool.DefaultLastError = auditspoolDescLastError.Default.(string)
+	// auditspool.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	auditspool.LastErrorValidator = auditspoolDescLastError.Validators[0].(func(string) error)
 	bankFields := schema.Bank{}.Fields()
 	_ = bankFields
 	// bankDescOrgPath is the schema descriptor for org_path field.

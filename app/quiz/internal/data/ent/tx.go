@@ -18,6 +18,8 @@ type Tx struct {
 	Answer *AnswerClient
 	// Attempt is the client for interacting with the Attempt builders.
 	Attempt *AttemptClient
+	// AuditSpool is the client for interacting with the AuditSpool builders.
+	AuditSpool *AuditSpoolClient
 	// Bank is the client for interacting with the Bank builders.
 	Bank *BankClient
 	// Exam is the client for interacting with the Exam builders.
@@ -171,6 +173,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Answer = NewAnswerClient(tx.config)
 	tx.Attempt = NewAttemptClient(tx.config)
+	tx.AuditSpool = NewAuditSpoolClient(tx.config)
 	tx.Bank = NewBankClient(tx.config)
 	tx.Exam = NewExamClient(tx.config)
 	tx.ExamTarget = NewExamTargetClient(tx.config)

@@ -33,6 +33,18 @@ func (f AttemptFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttemptMutation", m)
 }
 
+// The AuditSpoolFunc type is an adapter to allow the use of ordinary
+// function as AuditSpool mutator.
+type AuditSpoolFunc func(context.Context, *ent.AuditSpoolMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditSpoolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditSpoolMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditSpoolMutation", m)
+}
+
 // The BankFunc type is an adapter to allow the use of ordinary
 // function as Bank mutator.
 type BankFunc func(context.Context, *ent.BankMutation) (ent.Value, error)

@@ -10,6 +10,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/auditspool"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/bank"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
@@ -131,6 +132,33 @@ func (f TraverseAttempt) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AttemptQuery", q)
+}
+
+// The AuditSpoolFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditSpoolFunc func(context.Context, *ent.AuditSpoolQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditSpoolFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditSpoolQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditSpoolQuery", q)
+}
+
+// The TraverseAuditSpool type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditSpool func(context.Context, *ent.AuditSpoolQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditSpool) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditSpool) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditSpoolQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditSpoolQuery", q)
 }
 
 // The BankFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -410,6 +438,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AnswerQuery, predicate.Answer, answer.OrderOption]{typ: ent.TypeAnswer, tq: q}, nil
 	case *ent.AttemptQuery:
 		return &query[*ent.AttemptQuery, predicate.Attempt, attempt.OrderOption]{typ: ent.TypeAttempt, tq: q}, nil
+	case *ent.AuditSpoolQuery:
+		return &query[*ent.AuditSpoolQuery, predicate.AuditSpool, auditspool.OrderOption]{typ: ent.TypeAuditSpool, tq: q}, nil
 	case *ent.BankQuery:
 		return &query[*ent.BankQuery, predicate.Bank, bank.OrderOption]{typ: ent.TypeBank, tq: q}, nil
 	case *ent.ExamQuery:

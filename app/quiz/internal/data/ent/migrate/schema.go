@@ -69,6 +69,34 @@ var (
 			},
 		},
 	}
+	// AuditSpoolColumns holds the columns for the "audit_spool" table.
+	AuditSpoolColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "entry", Type: field.TypeString, Size: 2147483647},
+		{Name: "created_ms", Type: field.TypeInt64},
+		{Name: "attempts", Type: field.TypeInt32, Default: 0},
+		{Name: "not_before_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Size: 256, Default: ""},
+	}
+	// AuditSpoolTable holds the schema information for the "audit_spool" table.
+	AuditSpoolTable = &schema.Table{
+		Name:       "audit_spool",
+		Columns:    AuditSpoolColumns,
+		PrimaryKey: []*schema.Column{AuditSpoolColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditspool_key",
+				Unique:  true,
+				Columns: []*schema.Column{AuditSpoolColumns[1]},
+			},
+			{
+				Name:    "auditspool_not_before_ms",
+				Unique:  false,
+				Columns: []*schema.Column{AuditSpoolColumns[5]},
+			},
+		},
+	}
 	// BanksColumns holds the columns for the "banks" table.
 	BanksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -299,7 +327,6 @@ var (
 		{Name: "checked", Type: field.TypeInt},
 		{Name: "changed", Type: field.TypeInt},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "pending_audit", Type: field.TypeJSON, Nullable: true},
 	}
 	// RegradesTable holds the schema information for the "regrades" table.
 	RegradesTable = &schema.Table{
@@ -341,6 +368,7 @@ var (
 	Tables = []*schema.Table{
 		AnswersTable,
 		AttemptsTable,
+		AuditSpoolTable,
 		BanksTable,
 		ExamsTable,
 		ExamTargetsTable,
@@ -355,6 +383,9 @@ var (
 )
 
 func init() {
+	AuditSpoolTable.Annotation = &entsql.Annotation{
+		Table: "audit_spool",
+	}
 	OutboxDeliveriesTable.Annotation = &entsql.Annotation{
 		Table: "outbox_deliveries",
 	}

@@ -12,6 +12,9 @@ type Answer func(*sql.Selector)
 // Attempt is the predicate function for attempt builders.
 type Attempt func(*sql.Selector)
 
+// AuditSpool is the predicate function for auditspool builders.
+type AuditSpool func(*sql.Selector)
+
 // Bank is the predicate function for bank builders.
 type Bank func(*sql.Selector)
 

@@ -27,8 +27,6 @@ const (
 	FieldChanged = "changed"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
-	// FieldPendingAudit holds the string denoting the pending_audit field in the database.
-	FieldPendingAudit = "pending_audit"
 	// Table holds the table name of the regrade in the database.
 	Table = "regrades"
 )
@@ -43,7 +41,6 @@ var Columns = []string{
 	FieldChecked,
 	FieldChanged,
 	FieldCreatedAt,
-	FieldPendingAudit,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -419,16 +419,6 @@ func CreatedAtLTE(v time.Time) predicate.Regrade {
 	return predicate.Regrade(sql.FieldLTE(FieldCreatedAt, v))
 }
 
-// PendingAuditIsNil applies the IsNil predicate on the "pending_audit" field.
-func PendingAuditIsNil() predicate.Regrade {
-	return predicate.Regrade(sql.FieldIsNull(FieldPendingAudit))
-}
-
-// PendingAuditNotNil applies the NotNil predicate on the "pending_audit" field.
-func PendingAuditNotNil() predicate.Regrade {
-	return predicate.Regrade(sql.FieldNotNull(FieldPendingAudit))
-}
-
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Regrade) predicate.Regrade {
 	return predicate.Regrade(sql.AndPredicates(predicates...))

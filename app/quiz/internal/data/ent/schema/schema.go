@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
+	spoolschema "github.com/vanguard/vanguard/pkg/audit/spool/schema"
 	"github.com/vanguard/vanguard/pkg/entx"
 	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
 )
@@ -188,7 +189,13 @@ type OutboxEvent struct{ outboxschema.Event }
 // OutboxDelivery is the delivery state of one event for one subscriber.
 type OutboxDelivery struct{ outboxschema.Delivery }
 
+// AuditSpool is pkg/audit/spool's table: staff actions' entries for org's audit log (regrades),
+// written in the action's transaction and kept until org confirms them.
+type AuditSpool struct{ spoolschema.Spool }
+
 // Regrade records one regrade of an exam after a key fix: who, why, how many attempts changed.
+// (Its entry for org's audit log goes to AuditSpool. Databases created before the spool keep an
+// unused, nullable pending_audit column: ent's migration does not drop columns.)
 type Regrade struct{ ent.Schema }
 
 // Fields of the Regrade.
@@ -202,10 +209,6 @@ func (Regrade) Fields() []ent.Field {
 		field.Int("checked"),
 		field.Int("changed"),
 		field.Time("created_at").Default(time.Now).Immutable(),
-		// pending_audit is the regrade's entry for the shared audit log (JSON of biz.AuditEntry)
-		// until the log confirms it; the reconciler re-sends what is left.
-		// (Regrades are rare: finding the pending ones needs no index.)
-		field.JSON("pending_audit", &biz.AuditEntry{}).Optional(),
 	}
 }
 

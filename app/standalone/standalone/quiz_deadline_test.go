@@ -1,0 +1,40 @@
+package standalone
+
+import (
+	"testing"
+	"time"
+)
+
+// The deadline is exact through HTTP: an answer saved at the deadline counts, one a millisecond
+// later is refused and cannot replace it, and a submit after the deadline is the server's
+// submit at the deadline, graded on what was saved in time.
+func TestQuizDeadlineIsExact(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	exam := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 1, 1, w.tf)
+	att := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200)
+	id := att.s("id")
+	deadline, err := time.Parse(time.RFC3339Nano, att.s("deadline"))
+	if err != nil {
+		t.Fatalf("deadline %q: %v", att.s("deadline"), err)
+	}
+	save := func(choice string, version int) reply {
+		return l.call("PUT", "/v1/attempts/"+id+"/answers/1", w.m1, map[string]any{"value": map[string]any{"choices": []string{choice}}, "version": version})
+	}
+	l.must(save("false", 1), 200)
+	l.clock.Set(deadline)
+	l.must(save("true", 2), 200) // at the deadline itself: in time
+	l.clock.Set(deadline.Add(time.Millisecond))
+	l.must(save("false", 3), 409, "ATTEMPT_CLOSED")
+	l.must(l.call("POST", "/v1/attempts/"+id+":submit", w.m1, map[string]any{}), 200)
+	waitStatus(t, l, w.trainer, exam, "graded")
+	r := l.must(l.call("GET", "/v1/attempts/"+id, w.m1, nil), 200)
+	submitted, err := time.Parse(time.RFC3339Nano, r.s("submittedAt"))
+	if err != nil || !submitted.Equal(deadline) {
+		t.Fatalf("submittedAt = %q, want the deadline %s", r.s("submittedAt"), deadline)
+	}
+	if r.s("score") != "2" {
+		t.Fatalf("graded on %s, want the answer saved at the deadline (score 2): %s", r.s("score"), r.raw)
+	}
+}
