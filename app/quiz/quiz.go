@@ -95,6 +95,7 @@ var _ interface {
 	kit.Module
 	kit.ServiceAPI
 	kit.Worker
+	kit.Recoverer
 	kit.Producer
 } = (*Module)(nil)
 
@@ -144,6 +145,14 @@ func (m *Module) Reconcile(ctx context.Context) error {
 	_, relayErr := m.outbox.Drain(ctx)
 	_, auditErr := m.spool.Deliver(ctx)
 	return errors.Join(m.uc.Reconcile(ctx), relayErr, auditErr)
+}
+
+// Recover schedules every open attempt's deadline again as a worker starts (the scheduled
+// autosubmits may have died with the queue), so attempts are finalised at their deadline even
+// after a crash.
+func (m *Module) Recover(ctx context.Context) error {
+	_, err := m.uc.Attempts.RescheduleDeadlines(ctx)
+	return err
 }
 
 // Grade grades one attempt now (what the quiz:grade handler does); tests and tools use it.

@@ -3,6 +3,7 @@ package kit
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/go-kratos/kratos/v2/transport"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
@@ -48,6 +49,13 @@ type Worker interface {
 	RegisterTasks(*queue.Server)
 	// Reconcile is one reconciler pass: rebuild lost work from the database.
 	Reconcile(ctx context.Context) error
+}
+
+// Recoverer is a worker with work to rebuild once when a worker process starts: what lived only
+// in the queue (tasks scheduled for later) and may have died with it. It runs at the start of
+// the first reconciler pass (ReconcilePass), before Reconcile, until it succeeds once.
+type Recoverer interface {
+	Recover(ctx context.Context) error
 }
 
 // Producer is a module that writes events: every process that runs it (API and worker roles
@@ -120,6 +128,26 @@ func (ms Modules) Reconcile(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ReconcilePass is the reconciler's pass for a worker process: every Recoverer's Recover until
+// each has succeeded once, then every worker's Reconcile.
+func (ms Modules) ReconcilePass() func(ctx context.Context) error {
+	recovered := make([]bool, len(ms))
+	var mu sync.Mutex
+	return func(ctx context.Context) error {
+		var errs []error
+		mu.Lock()
+		for i, m := range ms {
+			if r, ok := m.(Recoverer); ok && !recovered[i] {
+				err := r.Recover(ctx)
+				recovered[i] = err == nil
+				errs = append(errs, err)
+			}
+		}
+		mu.Unlock()
+		return errors.Join(append(errs, ms.Reconcile(ctx))...)
+	}
 }
 
 // Relays returns the producers' relay loops.

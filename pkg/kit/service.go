@@ -121,7 +121,7 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			return err
 		}
 		mods.RegisterTasks(worker)
-		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.Reconcile, logger))
+		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.ReconcilePass(), logger))
 	}
 	if len(servers) == 0 {
 		return fmt.Errorf("%s: role %q has nothing to run (the service has no background work)", spec.Name, spec.Role)

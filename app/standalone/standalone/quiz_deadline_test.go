@@ -1,8 +1,12 @@
 package standalone
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // The deadline is exact through HTTP: an answer saved at the deadline counts, one a millisecond
@@ -36,5 +40,45 @@ func TestQuizDeadlineIsExact(t *testing.T) {
 	}
 	if r.s("score") != "2" {
 		t.Fatalf("graded on %s, want the answer saved at the deadline (score 2): %s", r.s("score"), r.raw)
+	}
+}
+
+// The deadline holds across a crash: the scheduled autosubmits live in the embedded Redis, which
+// dies with the process. When the workers start, every open attempt's deadline is scheduled
+// again (not left to a reconciler pass minutes later).
+func TestQuizDeadlinesRescheduledWhenWorkersStart(t *testing.T) {
+	l := startLiveWith(t, false)
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	exam := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.tf)
+	id := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200).s("id")
+	taskID := "quiz:autosubmit:" + id
+	opt := asynq.RedisClientOpt{Addr: l.p.RedisAddr}
+	in := asynq.NewInspector(opt)
+	defer in.Close()
+	if _, err := in.GetTaskInfo("quiz", taskID); err != nil {
+		t.Fatalf("autosubmit not scheduled at start: %v", err)
+	}
+	// The queue loses everything, as the embedded Redis does in a crash.
+	rdb := redis.NewClient(&redis.Options{Addr: l.p.RedisAddr})
+	defer rdb.Close()
+	if err := rdb.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.GetTaskInfo("quiz", taskID); err == nil {
+		t.Fatal("flush left the task")
+	}
+	l.startWorkers()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		info, err := in.GetTaskInfo("quiz", taskID)
+		if err == nil {
+			if info.State != asynq.TaskStateScheduled {
+				t.Fatalf("rescheduled task is %v, want scheduled", info.State)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("autosubmit of attempt %s not rescheduled when the workers started: %v", id, err)
+		}
 	}
 }

@@ -325,7 +325,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	if interval <= 0 {
 		interval = queue.DefaultReconcileInterval
 	}
-	p.reconciler = queue.NewReconciler("standalone", interval, p.modules.Reconcile, logger)
+	p.reconciler = queue.NewReconciler("standalone", interval, p.modules.ReconcilePass(), logger)
 	return p, nil
 }
 

@@ -618,6 +618,33 @@ func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	return out, nil
 }
 
+// RescheduleDeadlines schedules the autosubmit of every open attempt at its deadline again. A
+// worker runs it once as it starts: scheduled tasks live in Redis and may have died with it (the
+// standalone process's embedded Redis dies with the process), and without them attempts would
+// be finalised only by the next reconciler pass, up to a pass interval late. Task ids make it a
+// no-op for tasks still queued. It returns how many attempts it scheduled.
+func (uc *AttemptUsecase) RescheduleDeadlines(ctx context.Context) (int, error) {
+	const page = 1000
+	n := 0
+	var after int64
+	for {
+		open, err := uc.attempts.OpenDeadlines(ctx, after, page)
+		if err != nil {
+			return n, err
+		}
+		for _, a := range open {
+			if err := uc.queue.ScheduleAutosubmit(ctx, a.ID, a.Deadline); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(open) < page {
+			return n, nil
+		}
+		after = open[len(open)-1].ID
+	}
+}
+
 // Reconcile finalises attempts past deadline + grace and re-enqueues grading of submitted
 // attempts (one part of Quiz.Reconcile).
 func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {

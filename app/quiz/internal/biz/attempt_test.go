@@ -796,3 +796,27 @@ func TestResultsReleased(t *testing.T) {
 		}
 	}
 }
+
+// A starting worker schedules every open attempt's deadline again (the queue may have lost
+// them), and only open attempts'.
+func TestRescheduleDeadlines(t *testing.T) {
+	e := newTestEnv(t)
+	fx := e.newExam(t, objective(), nil)
+	a1 := e.start(t, "memberA", fx.exam.ID)
+	a2 := e.start(t, "memberA1", fx.exam.ID)
+	done := e.submitted(t, "memberA2", fx.exam.ID, map[int]Answer{1: choices("A")})
+	e.queue.mu.Lock()
+	e.queue.autosubmits = nil
+	e.queue.mu.Unlock()
+	n, err := e.uc.Attempts.RescheduleDeadlines(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("RescheduleDeadlines = %d, %v; want 2", n, err)
+	}
+	want := []scheduled{{a1.ID, a1.Deadline}, {a2.ID, a2.Deadline}}
+	if diff := cmp.Diff(want, e.queue.autosubmitCalls()); diff != "" {
+		t.Errorf("rescheduled (-want +got):\n%s", diff)
+	}
+	if slices.ContainsFunc(e.queue.autosubmitCalls(), func(s scheduled) bool { return s.AttemptID == done.ID }) {
+		t.Error("a submitted attempt was rescheduled")
+	}
+}

@@ -729,6 +729,22 @@ func (r fakeAttemptRepo) Overdue(_ context.Context, t time.Time, limit int) ([]*
 	return out, nil
 }
 
+func (r fakeAttemptRepo) OpenDeadlines(_ context.Context, afterID int64, limit int) ([]AttemptDeadline, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []AttemptDeadline
+	for _, a := range r.db.st.Attempts {
+		if a.Status == AttemptInProgress && a.ID > afterID {
+			out = append(out, AttemptDeadline{ID: a.ID, Deadline: a.Deadline})
+		}
+	}
+	slices.SortFunc(out, func(a, b AttemptDeadline) int { return cmp.Compare(a.ID, b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (r fakeAttemptRepo) Submitted(_ context.Context, limit int) ([]int64, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

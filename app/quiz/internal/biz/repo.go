@@ -69,8 +69,17 @@ type AttemptRepo interface {
 	AddFocusLoss(ctx context.Context, id int64) error
 	// Overdue lists in-progress attempts whose deadline is before t.
 	Overdue(ctx context.Context, t time.Time, limit int) ([]*Attempt, error)
+	// OpenDeadlines pages over the in-progress attempts by id: up to limit of those with an id
+	// above afterID, in id order, with their deadlines.
+	OpenDeadlines(ctx context.Context, afterID int64, limit int) ([]AttemptDeadline, error)
 	// Submitted lists ids of attempts waiting for grading.
 	Submitted(ctx context.Context, limit int) ([]int64, error)
+}
+
+// AttemptDeadline is an open attempt's id and deadline.
+type AttemptDeadline struct {
+	ID       int64
+	Deadline time.Time
 }
 
 // RegradeLog is the audit entry of one regrade.

@@ -250,6 +250,22 @@ func (r *attemptRepo) Overdue(ctx context.Context, t time.Time, limit int) ([]*b
 	return attemptsToBiz(rows), nil
 }
 
+// OpenDeadlines pages over in-progress attempts by primary key.
+func (r *attemptRepo) OpenDeadlines(ctx context.Context, afterID int64, limit int) ([]biz.AttemptDeadline, error) {
+	rows, err := r.data.client(ctx).Attempt.Query().
+		Where(attempt.StatusEQ(attempt.StatusInProgress), attempt.IDGT(afterID)).
+		Order(ent.Asc(attempt.FieldID)).Limit(limit).
+		Select(attempt.FieldID, attempt.FieldDeadline).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.OpenDeadlines", err, nil)
+	}
+	out := make([]biz.AttemptDeadline, len(rows))
+	for i, a := range rows {
+		out[i] = biz.AttemptDeadline{ID: a.ID, Deadline: a.Deadline}
+	}
+	return out, nil
+}
+
 func (r *attemptRepo) Submitted(ctx context.Context, limit int) ([]int64, error) {
 	q := r.data.client(ctx).Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted)).Order(ent.Asc(attempt.FieldID))
 	if limit > 0 {

@@ -27,6 +27,7 @@ var attemptCases = []testCase{
 	{"Finish", testFinish},
 	{"AddFocusLoss", testAddFocusLoss},
 	{"Overdue", testOverdue},
+	{"OpenDeadlines", testOpenDeadlines},
 	{"Submitted", testSubmitted},
 }
 
@@ -429,6 +430,25 @@ func testOverdue(f *fx) {
 	}
 	f.same("Overdue limit 2", []int64{a30m.ID, a1h.ID}, idsOf(res(f.r.Attempts.Overdue(f.ctx, at, 2)).must(f, "Overdue"), attemptID))
 	f.same("Overdue before anything is due", []int64{}, idsOf(res(f.r.Attempts.Overdue(f.ctx, t0, 10)).must(f, "Overdue"), attemptID))
+}
+
+// OpenDeadlines pages over in-progress attempts only, by id, with their deadlines.
+func testOpenDeadlines(f *fx) {
+	var open []biz.AttemptDeadline
+	for i := range 5 {
+		a := f.attempt(newAttempt(1, int64(200+i), 1, t0.Add(time.Duration(5-i)*time.Hour)))
+		if i == 1 {
+			fin := *a
+			fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &t0
+			f.finish(&fin, biz.AttemptInProgress)
+			continue
+		}
+		open = append(open, biz.AttemptDeadline{ID: a.ID, Deadline: a.Deadline})
+	}
+	f.same("OpenDeadlines", open, res(f.r.Attempts.OpenDeadlines(f.ctx, 0, 10)).must(f, "OpenDeadlines"))
+	f.same("first page", open[:2], res(f.r.Attempts.OpenDeadlines(f.ctx, 0, 2)).must(f, "OpenDeadlines"))
+	f.same("next page", open[2:], res(f.r.Attempts.OpenDeadlines(f.ctx, open[1].ID, 2)).must(f, "OpenDeadlines"))
+	f.same("past the end", []biz.AttemptDeadline(nil), res(f.r.Attempts.OpenDeadlines(f.ctx, open[3].ID, 2)).must(f, "OpenDeadlines"))
 }
 
 // Submitted lists the ids of attempts waiting for grading (status submitted), up to limit, oldest
