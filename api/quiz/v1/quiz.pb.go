@@ -2251,17 +2251,19 @@ func (x *SaveAnswerReply) GetRemainingSeconds() int64 {
 }
 
 type AttemptSummary struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	UserId        int64                  `protobuf:"varint,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Number        int32                  `protobuf:"varint,3,opt,name=number,proto3" json:"number,omitempty"`
-	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
-	Score         *float64               `protobuf:"fixed64,5,opt,name=score,proto3,oneof" json:"score,omitempty"`
-	MaxScore      float64                `protobuf:"fixed64,6,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
-	FocusLosses   int32                  `protobuf:"varint,7,opt,name=focus_losses,json=focusLosses,proto3" json:"focus_losses,omitempty"`
-	SubmittedAt   string                 `protobuf:"bytes,8,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
-	NeedsReview   bool                   `protobuf:"varint,9,opt,name=needs_review,json=needsReview,proto3" json:"needs_review,omitempty"`
-	ExamId        int64                  `protobuf:"varint,10,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	UserId      int64                  `protobuf:"varint,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Number      int32                  `protobuf:"varint,3,opt,name=number,proto3" json:"number,omitempty"`
+	Status      string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Score       *float64               `protobuf:"fixed64,5,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	MaxScore    float64                `protobuf:"fixed64,6,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
+	FocusLosses int32                  `protobuf:"varint,7,opt,name=focus_losses,json=focusLosses,proto3" json:"focus_losses,omitempty"`
+	SubmittedAt string                 `protobuf:"bytes,8,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	NeedsReview bool                   `protobuf:"varint,9,opt,name=needs_review,json=needsReview,proto3" json:"needs_review,omitempty"`
+	ExamId      int64                  `protobuf:"varint,10,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
+	// deadline is when the attempt closes (RFC 3339).
+	Deadline      string `protobuf:"bytes,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2366,6 +2368,75 @@ func (x *AttemptSummary) GetExamId() int64 {
 	return 0
 }
 
+func (x *AttemptSummary) GetDeadline() string {
+	if x != nil {
+		return x.Deadline
+	}
+	return ""
+}
+
+type SetAttemptDeadlineRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// deadline (RFC 3339) is later than now and than the attempt's current deadline, at most 7
+	// days ahead.
+	Deadline      string `protobuf:"bytes,2,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAttemptDeadlineRequest) Reset() {
+	*x = SetAttemptDeadlineRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAttemptDeadlineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAttemptDeadlineRequest) ProtoMessage() {}
+
+func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
+func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SetAttemptDeadlineRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SetAttemptDeadlineRequest) GetDeadline() string {
+	if x != nil {
+		return x.Deadline
+	}
+	return ""
+}
+
+func (x *SetAttemptDeadlineRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type ListAttemptsReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Attempts      []*AttemptSummary      `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
@@ -2375,7 +2446,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2387,7 +2458,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2400,7 +2471,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -2422,7 +2493,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2434,7 +2505,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2447,7 +2518,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -2491,7 +2562,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2503,7 +2574,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2516,7 +2587,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -2558,7 +2629,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2570,7 +2641,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2583,7 +2654,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -2619,7 +2690,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +2702,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +2715,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2678,7 +2749,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2690,7 +2761,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2703,7 +2774,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2724,7 +2795,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2736,7 +2807,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2749,7 +2820,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -2784,7 +2855,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2796,7 +2867,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2809,7 +2880,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -2838,7 +2909,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2850,7 +2921,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2863,7 +2934,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -2913,7 +2984,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2925,7 +2996,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2938,7 +3009,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3008,7 +3079,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3020,7 +3091,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3033,7 +3104,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3116,7 +3187,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3128,7 +3199,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3141,7 +3212,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3168,7 +3239,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3180,7 +3251,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3193,7 +3264,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3219,7 +3290,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3231,7 +3302,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3244,7 +3315,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3264,7 +3335,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3276,7 +3347,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3289,7 +3360,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3317,7 +3388,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3400,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3413,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -3378,7 +3449,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3390,7 +3461,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +3474,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -3443,7 +3514,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3455,7 +3526,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3468,7 +3539,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -3491,7 +3562,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3503,7 +3574,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3516,7 +3587,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -3563,7 +3634,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3575,7 +3646,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3588,7 +3659,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -3608,7 +3679,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3620,7 +3691,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3633,7 +3704,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -3664,7 +3735,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3676,7 +3747,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3689,7 +3760,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -3743,7 +3814,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3755,7 +3826,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3768,7 +3839,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -3974,7 +4045,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\aversion\x18\x04 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"X\n" +
 	"\x0fSaveAnswerReply\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x12+\n" +
-	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\xad\x02\n" +
+	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\xc9\x02\n" +
 	"\x0eAttemptSummary\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x16\n" +
@@ -3986,8 +4057,14 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\fsubmitted_at\x18\b \x01(\tR\vsubmittedAt\x12!\n" +
 	"\fneeds_review\x18\t \x01(\bR\vneedsReview\x12\x17\n" +
 	"\aexam_id\x18\n" +
-	" \x01(\x03R\x06examIdB\b\n" +
-	"\x06_score\"L\n" +
+	" \x01(\x03R\x06examId\x12\x1a\n" +
+	"\bdeadline\x18\v \x01(\tR\bdeadlineB\b\n" +
+	"\x06_score\"\x7f\n" +
+	"\x19SetAttemptDeadlineRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12%\n" +
+	"\bdeadline\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bdeadline\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\"L\n" +
 	"\x11ListAttemptsReply\x127\n" +
 	"\battempts\x18\x01 \x03(\v2\x1b.api.quiz.v1.AttemptSummaryR\battempts\"\xaf\x01\n" +
 	"\x11ScoreEssayRequest\x12&\n" +
@@ -4119,7 +4196,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\x82\x17\n" +
+	"\x05NEVER\x10\x032\x85\x18\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -4151,7 +4228,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0fExportExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.FileReply\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/exams/{id}/stats:export\x12p\n" +
 	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12c\n" +
 	"\x0fListReviewQueue\x12\x16.google.protobuf.Empty\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-queue\x12g\n" +
-	"\fListRegrades\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListRegradesReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/regrades\x12\x88\x01\n" +
+	"\fListRegrades\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListRegradesReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/regrades\x12\x80\x01\n" +
+	"\x12SetAttemptDeadline\x12&.api.quiz.v1.SetAttemptDeadlineRequest\x1a\x1b.api.quiz.v1.AttemptSummary\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\x1a\x1a/v1/attempts/{id}/deadline\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
@@ -4168,63 +4246,64 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
-	(QuestionType)(0),               // 0: api.quiz.v1.QuestionType
-	(GradingMethod)(0),              // 1: api.quiz.v1.GradingMethod
-	(ResultsPolicy)(0),              // 2: api.quiz.v1.ResultsPolicy
-	(*IdRequest)(nil),               // 3: api.quiz.v1.IdRequest
-	(*Bank)(nil),                    // 4: api.quiz.v1.Bank
-	(*CreateBankRequest)(nil),       // 5: api.quiz.v1.CreateBankRequest
-	(*ListBanksRequest)(nil),        // 6: api.quiz.v1.ListBanksRequest
-	(*ListBanksReply)(nil),          // 7: api.quiz.v1.ListBanksReply
-	(*Option)(nil),                  // 8: api.quiz.v1.Option
-	(*Blank)(nil),                   // 9: api.quiz.v1.Blank
-	(*QuestionInput)(nil),           // 10: api.quiz.v1.QuestionInput
-	(*UpdateQuestionRequest)(nil),   // 11: api.quiz.v1.UpdateQuestionRequest
-	(*Question)(nil),                // 12: api.quiz.v1.Question
-	(*ListQuestionsRequest)(nil),    // 13: api.quiz.v1.ListQuestionsRequest
-	(*ListQuestionsReply)(nil),      // 14: api.quiz.v1.ListQuestionsReply
-	(*PaperItem)(nil),               // 15: api.quiz.v1.PaperItem
-	(*PaperRule)(nil),               // 16: api.quiz.v1.PaperRule
-	(*CreatePaperRequest)(nil),      // 17: api.quiz.v1.CreatePaperRequest
-	(*Paper)(nil),                   // 18: api.quiz.v1.Paper
-	(*CreateExamRequest)(nil),       // 19: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                    // 20: api.quiz.v1.Exam
-	(*MyExam)(nil),                  // 21: api.quiz.v1.MyExam
-	(*ListMyExamsReply)(nil),        // 22: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),            // 23: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),             // 24: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),             // 25: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),          // 26: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),             // 27: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),       // 28: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),         // 29: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),          // 30: api.quiz.v1.AttemptSummary
-	(*ListAttemptsReply)(nil),       // 31: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),       // 32: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),  // 33: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),    // 34: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                // 35: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),       // 36: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),               // 37: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),             // 38: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),             // 39: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),            // 40: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),               // 41: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),      // 42: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),        // 43: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),    // 44: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),            // 45: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),   // 46: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                // 47: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil), // 48: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),             // 49: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),   // 50: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil), // 51: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                 // 52: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),       // 53: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),           // 54: google.protobuf.Empty
+	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
+	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
+	(ResultsPolicy)(0),                // 2: api.quiz.v1.ResultsPolicy
+	(*IdRequest)(nil),                 // 3: api.quiz.v1.IdRequest
+	(*Bank)(nil),                      // 4: api.quiz.v1.Bank
+	(*CreateBankRequest)(nil),         // 5: api.quiz.v1.CreateBankRequest
+	(*ListBanksRequest)(nil),          // 6: api.quiz.v1.ListBanksRequest
+	(*ListBanksReply)(nil),            // 7: api.quiz.v1.ListBanksReply
+	(*Option)(nil),                    // 8: api.quiz.v1.Option
+	(*Blank)(nil),                     // 9: api.quiz.v1.Blank
+	(*QuestionInput)(nil),             // 10: api.quiz.v1.QuestionInput
+	(*UpdateQuestionRequest)(nil),     // 11: api.quiz.v1.UpdateQuestionRequest
+	(*Question)(nil),                  // 12: api.quiz.v1.Question
+	(*ListQuestionsRequest)(nil),      // 13: api.quiz.v1.ListQuestionsRequest
+	(*ListQuestionsReply)(nil),        // 14: api.quiz.v1.ListQuestionsReply
+	(*PaperItem)(nil),                 // 15: api.quiz.v1.PaperItem
+	(*PaperRule)(nil),                 // 16: api.quiz.v1.PaperRule
+	(*CreatePaperRequest)(nil),        // 17: api.quiz.v1.CreatePaperRequest
+	(*Paper)(nil),                     // 18: api.quiz.v1.Paper
+	(*CreateExamRequest)(nil),         // 19: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                      // 20: api.quiz.v1.Exam
+	(*MyExam)(nil),                    // 21: api.quiz.v1.MyExam
+	(*ListMyExamsReply)(nil),          // 22: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 23: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 24: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 25: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 26: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 27: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 28: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 29: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 30: api.quiz.v1.AttemptSummary
+	(*SetAttemptDeadlineRequest)(nil), // 31: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsReply)(nil),         // 32: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 33: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 34: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 35: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 36: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 37: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 38: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 39: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 40: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 41: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 42: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 43: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 44: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 45: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 46: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 47: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 48: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 49: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 50: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 51: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 52: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 53: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 54: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 55: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4254,73 +4333,75 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	26, // 24: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
 	24, // 25: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
 	30, // 26: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	35, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	38, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	39, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	40, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	36, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	39, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	40, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	41, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
 	23, // 31: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
 	24, // 32: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
 	9,  // 33: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
 	23, // 34: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	49, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	50, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
 	24, // 36: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	52, // 37: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	53, // 37: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
 	5,  // 38: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
 	6,  // 39: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
 	10, // 40: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
 	11, // 41: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
 	13, // 42: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	33, // 43: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	34, // 43: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
 	13, // 44: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
 	17, // 45: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
 	19, // 46: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
 	3,  // 47: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	54, // 48: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	55, // 48: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
 	3,  // 49: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
 	3,  // 50: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
 	28, // 51: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
 	3,  // 52: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
 	3,  // 53: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	44, // 54: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	46, // 55: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	48, // 56: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	51, // 57: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	45, // 54: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	47, // 55: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	49, // 56: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	52, // 57: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
 	3,  // 58: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
 	3,  // 59: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
 	3,  // 60: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	42, // 61: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	54, // 62: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	43, // 61: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	55, // 62: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
 	3,  // 63: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	32, // 64: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 65: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 66: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 67: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 68: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 69: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	34, // 70: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	37, // 71: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 72: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 73: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 74: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 75: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 76: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 77: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 78: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	54, // 79: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 80: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	45, // 81: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	47, // 82: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	50, // 83: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	47, // 84: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	31, // 85: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	41, // 86: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	37, // 87: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	43, // 88: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	31, // 89: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	53, // 90: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	27, // 91: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	65, // [65:92] is the sub-list for method output_type
-	38, // [38:65] is the sub-list for method input_type
+	31, // 64: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	33, // 65: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 66: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 67: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 68: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 69: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 70: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	35, // 71: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	38, // 72: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 73: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 74: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 75: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 76: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	27, // 77: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	27, // 78: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 79: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	55, // 80: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	27, // 81: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	46, // 82: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	48, // 83: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	51, // 84: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	48, // 85: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	32, // 86: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	42, // 87: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	38, // 88: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	44, // 89: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	32, // 90: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	54, // 91: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	30, // 92: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	27, // 93: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	66, // [66:94] is the sub-list for method output_type
+	38, // [38:66] is the sub-list for method input_type
 	38, // [38:38] is the sub-list for extension type_name
 	38, // [38:38] is the sub-list for extension extendee
 	0,  // [0:38] is the sub-list for field type_name
@@ -4340,7 +4421,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   51,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

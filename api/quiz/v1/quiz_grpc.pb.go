@@ -20,33 +20,34 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Quiz_CreateBank_FullMethodName       = "/api.quiz.v1.Quiz/CreateBank"
-	Quiz_ListBanks_FullMethodName        = "/api.quiz.v1.Quiz/ListBanks"
-	Quiz_CreateQuestion_FullMethodName   = "/api.quiz.v1.Quiz/CreateQuestion"
-	Quiz_UpdateQuestion_FullMethodName   = "/api.quiz.v1.Quiz/UpdateQuestion"
-	Quiz_ListQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ListQuestions"
-	Quiz_ImportQuestions_FullMethodName  = "/api.quiz.v1.Quiz/ImportQuestions"
-	Quiz_ExportQuestions_FullMethodName  = "/api.quiz.v1.Quiz/ExportQuestions"
-	Quiz_CreatePaper_FullMethodName      = "/api.quiz.v1.Quiz/CreatePaper"
-	Quiz_CreateExam_FullMethodName       = "/api.quiz.v1.Quiz/CreateExam"
-	Quiz_GetExam_FullMethodName          = "/api.quiz.v1.Quiz/GetExam"
-	Quiz_ListMyExams_FullMethodName      = "/api.quiz.v1.Quiz/ListMyExams"
-	Quiz_StartAttempt_FullMethodName     = "/api.quiz.v1.Quiz/StartAttempt"
-	Quiz_GetAttempt_FullMethodName       = "/api.quiz.v1.Quiz/GetAttempt"
-	Quiz_SaveAnswer_FullMethodName       = "/api.quiz.v1.Quiz/SaveAnswer"
-	Quiz_ReportFocusLoss_FullMethodName  = "/api.quiz.v1.Quiz/ReportFocusLoss"
-	Quiz_SubmitAttempt_FullMethodName    = "/api.quiz.v1.Quiz/SubmitAttempt"
-	Quiz_StartPractice_FullMethodName    = "/api.quiz.v1.Quiz/StartPractice"
-	Quiz_AnswerPractice_FullMethodName   = "/api.quiz.v1.Quiz/AnswerPractice"
-	Quiz_ListWrongAnswers_FullMethodName = "/api.quiz.v1.Quiz/ListWrongAnswers"
-	Quiz_RetryWrongAnswer_FullMethodName = "/api.quiz.v1.Quiz/RetryWrongAnswer"
-	Quiz_ListAttempts_FullMethodName     = "/api.quiz.v1.Quiz/ListAttempts"
-	Quiz_GetExamStats_FullMethodName     = "/api.quiz.v1.Quiz/GetExamStats"
-	Quiz_ExportExamStats_FullMethodName  = "/api.quiz.v1.Quiz/ExportExamStats"
-	Quiz_RegradeExam_FullMethodName      = "/api.quiz.v1.Quiz/RegradeExam"
-	Quiz_ListReviewQueue_FullMethodName  = "/api.quiz.v1.Quiz/ListReviewQueue"
-	Quiz_ListRegrades_FullMethodName     = "/api.quiz.v1.Quiz/ListRegrades"
-	Quiz_ScoreEssay_FullMethodName       = "/api.quiz.v1.Quiz/ScoreEssay"
+	Quiz_CreateBank_FullMethodName         = "/api.quiz.v1.Quiz/CreateBank"
+	Quiz_ListBanks_FullMethodName          = "/api.quiz.v1.Quiz/ListBanks"
+	Quiz_CreateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/CreateQuestion"
+	Quiz_UpdateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/UpdateQuestion"
+	Quiz_ListQuestions_FullMethodName      = "/api.quiz.v1.Quiz/ListQuestions"
+	Quiz_ImportQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ImportQuestions"
+	Quiz_ExportQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ExportQuestions"
+	Quiz_CreatePaper_FullMethodName        = "/api.quiz.v1.Quiz/CreatePaper"
+	Quiz_CreateExam_FullMethodName         = "/api.quiz.v1.Quiz/CreateExam"
+	Quiz_GetExam_FullMethodName            = "/api.quiz.v1.Quiz/GetExam"
+	Quiz_ListMyExams_FullMethodName        = "/api.quiz.v1.Quiz/ListMyExams"
+	Quiz_StartAttempt_FullMethodName       = "/api.quiz.v1.Quiz/StartAttempt"
+	Quiz_GetAttempt_FullMethodName         = "/api.quiz.v1.Quiz/GetAttempt"
+	Quiz_SaveAnswer_FullMethodName         = "/api.quiz.v1.Quiz/SaveAnswer"
+	Quiz_ReportFocusLoss_FullMethodName    = "/api.quiz.v1.Quiz/ReportFocusLoss"
+	Quiz_SubmitAttempt_FullMethodName      = "/api.quiz.v1.Quiz/SubmitAttempt"
+	Quiz_StartPractice_FullMethodName      = "/api.quiz.v1.Quiz/StartPractice"
+	Quiz_AnswerPractice_FullMethodName     = "/api.quiz.v1.Quiz/AnswerPractice"
+	Quiz_ListWrongAnswers_FullMethodName   = "/api.quiz.v1.Quiz/ListWrongAnswers"
+	Quiz_RetryWrongAnswer_FullMethodName   = "/api.quiz.v1.Quiz/RetryWrongAnswer"
+	Quiz_ListAttempts_FullMethodName       = "/api.quiz.v1.Quiz/ListAttempts"
+	Quiz_GetExamStats_FullMethodName       = "/api.quiz.v1.Quiz/GetExamStats"
+	Quiz_ExportExamStats_FullMethodName    = "/api.quiz.v1.Quiz/ExportExamStats"
+	Quiz_RegradeExam_FullMethodName        = "/api.quiz.v1.Quiz/RegradeExam"
+	Quiz_ListReviewQueue_FullMethodName    = "/api.quiz.v1.Quiz/ListReviewQueue"
+	Quiz_ListRegrades_FullMethodName       = "/api.quiz.v1.Quiz/ListRegrades"
+	Quiz_SetAttemptDeadline_FullMethodName = "/api.quiz.v1.Quiz/SetAttemptDeadline"
+	Quiz_ScoreEssay_FullMethodName         = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
 // QuizClient is the client API for Quiz service.
@@ -110,6 +111,16 @@ type QuizClient interface {
 	ListReviewQueue(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListAttemptsReply, error)
 	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
 	ListRegrades(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListRegradesReply, error)
+	// SetAttemptDeadline is the remedy for a member whose phone died or who needs more time for a
+	// good reason: the exam's managers give one attempt a later deadline, with a reason, audited.
+	// An attempt in progress gets more time; a submitted or graded attempt is reopened until then
+	// (its scores are cleared, its answers kept, and it is graded again once finalised). The
+	// deadline only moves later; setting the one an attempt in progress already has changes
+	// nothing (a retry never extends twice).
+	//
+	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
+	// attempt at it with what was saved before (there is no grace period for late requests).
+	SetAttemptDeadline(ctx context.Context, in *SetAttemptDeadlineRequest, opts ...grpc.CallOption) (*AttemptSummary, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -382,6 +393,16 @@ func (c *quizClient) ListRegrades(ctx context.Context, in *IdRequest, opts ...gr
 	return out, nil
 }
 
+func (c *quizClient) SetAttemptDeadline(ctx context.Context, in *SetAttemptDeadlineRequest, opts ...grpc.CallOption) (*AttemptSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AttemptSummary)
+	err := c.cc.Invoke(ctx, Quiz_SetAttemptDeadline_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -453,6 +474,16 @@ type QuizServer interface {
 	ListReviewQueue(context.Context, *emptypb.Empty) (*ListAttemptsReply, error)
 	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
 	ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error)
+	// SetAttemptDeadline is the remedy for a member whose phone died or who needs more time for a
+	// good reason: the exam's managers give one attempt a later deadline, with a reason, audited.
+	// An attempt in progress gets more time; a submitted or graded attempt is reopened until then
+	// (its scores are cleared, its answers kept, and it is graded again once finalised). The
+	// deadline only moves later; setting the one an attempt in progress already has changes
+	// nothing (a retry never extends twice).
+	//
+	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
+	// attempt at it with what was saved before (there is no grace period for late requests).
+	SetAttemptDeadline(context.Context, *SetAttemptDeadlineRequest) (*AttemptSummary, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -542,6 +573,9 @@ func (UnimplementedQuizServer) ListReviewQueue(context.Context, *emptypb.Empty) 
 }
 func (UnimplementedQuizServer) ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRegrades not implemented")
+}
+func (UnimplementedQuizServer) SetAttemptDeadline(context.Context, *SetAttemptDeadlineRequest) (*AttemptSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAttemptDeadline not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -1035,6 +1069,24 @@ func _Quiz_ListRegrades_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_SetAttemptDeadline_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAttemptDeadlineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).SetAttemptDeadline(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_SetAttemptDeadline_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).SetAttemptDeadline(ctx, req.(*SetAttemptDeadlineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -1163,6 +1215,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRegrades",
 			Handler:    _Quiz_ListRegrades_Handler,
+		},
+		{
+			MethodName: "SetAttemptDeadline",
+			Handler:    _Quiz_SetAttemptDeadline_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

@@ -43,6 +43,7 @@ const OperationQuizReportFocusLoss = "/api.quiz.v1.Quiz/ReportFocusLoss"
 const OperationQuizRetryWrongAnswer = "/api.quiz.v1.Quiz/RetryWrongAnswer"
 const OperationQuizSaveAnswer = "/api.quiz.v1.Quiz/SaveAnswer"
 const OperationQuizScoreEssay = "/api.quiz.v1.Quiz/ScoreEssay"
+const OperationQuizSetAttemptDeadline = "/api.quiz.v1.Quiz/SetAttemptDeadline"
 const OperationQuizStartAttempt = "/api.quiz.v1.Quiz/StartAttempt"
 const OperationQuizStartPractice = "/api.quiz.v1.Quiz/StartPractice"
 const OperationQuizSubmitAttempt = "/api.quiz.v1.Quiz/SubmitAttempt"
@@ -95,6 +96,16 @@ type QuizHTTPServer interface {
 	SaveAnswer(context.Context, *SaveAnswerRequest) (*SaveAnswerReply, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
+	// SetAttemptDeadline is the remedy for a member whose phone died or who needs more time for a
+	// good reason: the exam's managers give one attempt a later deadline, with a reason, audited.
+	// An attempt in progress gets more time; a submitted or graded attempt is reopened until then
+	// (its scores are cleared, its answers kept, and it is graded again once finalised). The
+	// deadline only moves later; setting the one an attempt in progress already has changes
+	// nothing (a retry never extends twice).
+	//
+	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
+	// attempt at it with what was saved before (there is no grace period for late requests).
+	SetAttemptDeadline(context.Context, *SetAttemptDeadlineRequest) (*AttemptSummary, error)
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
 	// The reply never carries answer keys.
 	StartAttempt(context.Context, *IdRequest) (*AttemptView, error)
@@ -138,6 +149,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/exams/{id}:regrade", _Quiz_RegradeExam0_HTTP_Handler(srv))
 	r.GET("/v1/review-queue", _Quiz_ListReviewQueue0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/regrades", _Quiz_ListRegrades0_HTTP_Handler(srv))
+	r.PUT("/v1/attempts/{id}/deadline", _Quiz_SetAttemptDeadline0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -689,6 +701,28 @@ func _Quiz_ListRegrades0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context)
 	}
 }
 
+func _Quiz_SetAttemptDeadline0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SetAttemptDeadlineRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizSetAttemptDeadline)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SetAttemptDeadline(ctx, req.(*SetAttemptDeadlineRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*AttemptSummary)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -758,6 +792,16 @@ type QuizHTTPClient interface {
 	SaveAnswer(ctx context.Context, req *SaveAnswerRequest, opts ...http.CallOption) (rsp *SaveAnswerReply, err error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, req *ScoreEssayRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
+	// SetAttemptDeadline is the remedy for a member whose phone died or who needs more time for a
+	// good reason: the exam's managers give one attempt a later deadline, with a reason, audited.
+	// An attempt in progress gets more time; a submitted or graded attempt is reopened until then
+	// (its scores are cleared, its answers kept, and it is graded again once finalised). The
+	// deadline only moves later; setting the one an attempt in progress already has changes
+	// nothing (a retry never extends twice).
+	//
+	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
+	// attempt at it with what was saved before (there is no grace period for late requests).
+	SetAttemptDeadline(ctx context.Context, req *SetAttemptDeadlineRequest, opts ...http.CallOption) (rsp *AttemptSummary, err error)
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
 	// The reply never carries answer keys.
 	StartAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
@@ -1075,6 +1119,19 @@ func (c *QuizHTTPClientImpl) ScoreEssay(ctx context.Context, in *ScoreEssayReque
 	opts = append(opts, http.Operation(OperationQuizScoreEssay))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) SetAttemptDeadline(ctx context.Context, in *SetAttemptDeadlineRequest, opts ...http.CallOption) (*AttemptSummary, error) {
+	var out AttemptSummary
+	pattern := "/v1/attempts/{id}/deadline"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizSetAttemptDeadline))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

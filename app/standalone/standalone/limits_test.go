@@ -334,6 +334,11 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.quiz.v1.Quiz.RegradeExam": func() request {
 			return request{path: "/v1/exams/" + w.exam + ":regrade", token: w.trainer, body: map[string]any{"reason": "更正答案"}}
 		},
+		"api.quiz.v1.Quiz.SetAttemptDeadline": func() request {
+			// Each base request sets a later deadline than the one before (only later is allowed).
+			until := w.l.clock.Now().Add(time.Hour + time.Duration(w.next())*time.Minute).UTC().Format(time.RFC3339)
+			return request{path: "/v1/attempts/" + w.attempt + "/deadline", token: w.trainer, body: map[string]any{"deadline": until, "reason": "延时"}}
+		},
 		"api.quiz.v1.Quiz.AnswerPractice": func() request {
 			return request{path: "/v1/practice/" + w.session + "/answers/" + w.practiceNo, token: w.m1, body: map[string]any{"value": map[string]any{"choices": []any{"1919"}}}}
 		},
@@ -414,6 +419,7 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.CreateStudyPlan items[0].ends_on":   "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.CreateExam opens_at":                     "INVALID_ARGUMENT", // RFC 3339
 	"api.quiz.v1.Quiz.CreateExam closes_at":                    "INVALID_ARGUMENT",
+	"api.quiz.v1.Quiz.SetAttemptDeadline deadline":             "INVALID_ARGUMENT",
 }
 
 // limitFiller makes limit-long text for fields with a format that still admits Chinese.

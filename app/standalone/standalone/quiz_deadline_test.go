@@ -2,6 +2,8 @@ package standalone
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,8 +53,13 @@ func TestQuizDeadlinesRescheduledWhenWorkersStart(t *testing.T) {
 	w := newQuizWorld(t, l)
 	now := l.clock.Now()
 	exam := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.tf)
-	id := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200).s("id")
-	taskID := "quiz:autosubmit:" + id
+	att := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200)
+	id := att.s("id")
+	deadline, err := time.Parse(time.RFC3339, att.s("deadline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	taskID := "quiz:autosubmit:" + id + "@" + strconv.FormatInt(deadline.Unix(), 10)
 	opt := asynq.RedisClientOpt{Addr: l.p.RedisAddr}
 	in := asynq.NewInspector(opt)
 	defer in.Close()
@@ -80,5 +87,57 @@ func TestQuizDeadlinesRescheduledWhenWorkersStart(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("autosubmit of attempt %s not rescheduled when the workers started: %v", id, err)
 		}
+	}
+}
+
+// The remedy through HTTP: the trainer reopens a member's submitted attempt until a later
+// deadline with a reason (audited in org's log); the member answers again and submits; the
+// member cannot do it themselves, nor can a trainer of another org.
+func TestQuizTrainerReopensAnAttempt(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	exam := w.exam(t, "AFTER_CLOSE", now.Add(-time.Minute), now.Add(2*time.Hour), 30, 1, w.tf)
+	id := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200).s("id")
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/answers/1", w.m1, map[string]any{"value": map[string]any{"choices": []string{"false"}}, "version": 1}), 200)
+	l.must(l.call("POST", "/v1/attempts/"+id+":submit", w.m1, map[string]any{}), 200)
+	waitStatus(t, l, w.trainer, exam, "graded")
+
+	until := l.clock.Now().Add(time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	body := map[string]any{"deadline": until, "reason": "考生手机没电，监考确认"}
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/deadline", w.m1, body), 403, "PERMISSION_DENIED")
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/deadline", w.trainer, map[string]any{"deadline": until, "reason": ""}), 400, "INVALID_ARGUMENT")
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/deadline", w.trainer, map[string]any{"deadline": "明天", "reason": "x"}), 400, "INVALID_ARGUMENT")
+	r := l.must(l.call("PUT", "/v1/attempts/"+id+"/deadline", w.trainer, body), 200)
+	if r.s("status") != "in_progress" || r.s("deadline") != until || r.s("score") != "" {
+		t.Fatalf("reopened = %s", r.raw)
+	}
+	// A retry changes nothing more.
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/deadline", w.trainer, body), 200)
+
+	mine := l.must(l.call("GET", "/v1/attempts/"+id, w.m1, nil), 200)
+	if mine.s("status") != "in_progress" || mine.s("notice") == "" {
+		t.Fatalf("member's view after reopen = %s", mine.raw)
+	}
+	l.must(l.call("PUT", "/v1/attempts/"+id+"/answers/1", w.m1, map[string]any{"value": map[string]any{"choices": []string{"true"}}, "version": 2}), 200)
+	l.must(l.call("POST", "/v1/attempts/"+id+":submit", w.m1, map[string]any{}), 200)
+	waitStatus(t, l, w.trainer, exam, "graded")
+
+	var entries []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		logs := l.must(l.call("GET", "/v1/audit-logs?action=attempt.reopen&pageSize=100", w.admin, nil), 200)
+		if s := logs.s("logs", "0", "summary"); s != "" {
+			entries = append(entries, s)
+			if logs.s("logs", "1", "summary") != "" {
+				t.Fatalf("a retried reopen was audited twice: %s", logs.raw)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reopen not in the audit log: %s", logs.raw)
+		}
+	}
+	if !strings.Contains(entries[0], "考生手机没电") {
+		t.Fatalf("audit summary = %q", entries[0])
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
@@ -310,7 +311,7 @@ func (uc *AttemptUsecase) Submit(ctx context.Context, attemptID int64) (*Attempt
 	if a.Status == AttemptInProgress {
 		if uc.clock.Now().After(a.Deadline) {
 			// Too late to count as the member's submit; the server finalises at the deadline.
-			if err := uc.finalise(ctx, a.ID); err != nil {
+			if err := uc.finalise(ctx, a.ID, time.Time{}); err != nil {
 				return nil, nil, err
 			}
 			return uc.Get(ctx, attemptID)
@@ -347,7 +348,7 @@ func (uc *AttemptUsecase) submit(ctx context.Context, a *Attempt, at time.Time) 
 
 // finalise is the server's own submit at the deadline (the autosubmit task and the reconciler):
 // whatever was saved by then is the answer sheet.
-func (uc *AttemptUsecase) finalise(ctx context.Context, attemptID int64) error {
+func (uc *AttemptUsecase) finalise(ctx context.Context, attemptID int64, scheduledFor time.Time) error {
 	a, err := uc.attempts.GetAttempt(ctx, attemptID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
@@ -358,15 +359,20 @@ func (uc *AttemptUsecase) finalise(ctx context.Context, attemptID int64) error {
 	if a.Status != AttemptInProgress {
 		return nil
 	}
+	if !scheduledFor.IsZero() && a.Deadline.After(scheduledFor) {
+		return nil // the deadline was moved later: its own task finalises it
+	}
 	if uc.clock.Now().Before(a.Deadline) {
 		return fmt.Errorf("attempt %d: deadline not reached yet", a.ID) // retried later
 	}
 	return uc.submit(ctx, a, a.Deadline)
 }
 
-// Autosubmit is the quiz:autosubmit work.
-func (uc *AttemptUsecase) Autosubmit(ctx context.Context, attemptID int64) error {
-	return uc.finalise(ctx, attemptID)
+// Autosubmit is the quiz:autosubmit work: finalise the attempt at the deadline the task was
+// scheduled for (zero: whatever its deadline is); a task for a deadline since moved later does
+// nothing.
+func (uc *AttemptUsecase) Autosubmit(ctx context.Context, attemptID int64, scheduledFor time.Time) error {
+	return uc.finalise(ctx, attemptID, scheduledFor)
 }
 
 // Grade is the quiz:grade work: score a submitted attempt once. Running it again, or after a
@@ -493,6 +499,100 @@ func (uc *AttemptUsecase) ScoreEssay(ctx context.Context, attemptID int64, no in
 	})
 	return out, exam, err
 }
+
+// MaxDeadlineAhead bounds how far ahead a manager may set an attempt's deadline.
+const MaxDeadlineAhead = 7 * 24 * time.Hour
+
+// SetDeadline is the remedy for a member whose phone died or who needs more time for a good
+// reason: the exam's managers give one attempt a later deadline, with a reason, and it is
+// audited. An attempt in progress gets more time; a submitted or graded attempt is reopened until
+// the new deadline (its scores are cleared, it keeps its answers, and it is graded again once
+// finalised; its member sees a notice) unless its results were released to the member, who may
+// have seen the keys. The deadline only moves later, so nothing saved in time
+// is lost; setting the deadline an attempt in progress already has changes nothing, so a retried
+// request never extends twice.
+func (uc *AttemptUsecase) SetDeadline(ctx context.Context, attemptID int64, deadline time.Time, reason string) (*Attempt, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, Invalid("reason", "请说明调整作答时间的原因")
+	}
+	now := uc.clock.Now()
+	if !deadline.After(now) {
+		return nil, Invalid("deadline", "新的截止时间必须晚于当前时间")
+	}
+	if deadline.After(now.Add(MaxDeadlineAhead)) {
+		return nil, Invalid("deadline", "新的截止时间最多为 7 天后")
+	}
+	deadline = deadline.UTC().Truncate(time.Second)
+	var out *Attempt
+	changed := false
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.attempts.Lock(ctx, attemptID); err != nil {
+			return err
+		}
+		a, err := uc.attempts.GetAttempt(ctx, attemptID)
+		if err != nil {
+			return err
+		}
+		e, err := managedExam(ctx, uc.exams, p, a.ExamID, "无权调整考生的作答时间")
+		if err != nil {
+			return err
+		}
+		out = a
+		from := a.Status
+		action, summary := "attempt.extend", "延长作答时间"
+		switch {
+		case a.Status == AttemptInProgress && deadline.Equal(a.Deadline):
+			return nil // a retry: already done
+		case a.Status == AttemptInProgress && deadline.Before(a.Deadline):
+			return Invalid("deadline", "只能延后截止时间，不能提前")
+		case a.Status == AttemptInProgress:
+		case resultsReleased(now, a, e):
+			// Its member may have seen the keys: answering again would not be a fair remedy.
+			return &ClosedError{Msg: "成绩和答案已向考生公布，不能重新开放本次作答（可另行安排补考）"}
+		default: // submitted or graded, results not shown: reopen
+			action, summary = "attempt.reopen", "重新开放作答"
+			a.Status, a.SubmittedAt, a.GradedAt, a.Score, a.Scores = AttemptInProgress, nil, nil, nil, nil
+			a.Notice = fmt.Sprintf("本次作答已由考试管理员重新开放，请在 %s 前完成并提交。", deadline.In(chinaTime).Format("2006-01-02 15:04"))
+			if err := uc.attempts.Finish(ctx, a, from); err != nil {
+				return err
+			}
+		}
+		old := a.Deadline
+		if err := uc.attempts.SetDeadline(ctx, a.ID, deadline); err != nil {
+			return err
+		}
+		a.Deadline, changed = deadline, true
+		if uc.audit == nil {
+			return nil
+		}
+		return uc.audit.Record(ctx, AuditEntry{
+			Key:     fmt.Sprintf("quiz:%s:%d:%d", action, a.ID, deadline.Unix()),
+			ActorID: p.UserID, ActorName: p.Username, ActorOrgPath: p.OrgPath,
+			Action: action, TargetType: "attempt", TargetID: a.ID, OrgPath: e.OrgPath,
+			Summary: fmt.Sprintf("%s：考试《%s》考生 %d 第 %d 次作答，截止时间 %s → %s。原因：%s", summary, e.Title, a.UserID, a.Number,
+				old.In(chinaTime).Format("2006-01-02 15:04:05"), deadline.In(chinaTime).Format("2006-01-02 15:04:05"), reason),
+			Before: map[string]any{"status": from, "deadline": old.UTC().Format(time.RFC3339)},
+			After:  map[string]any{"status": a.Status, "deadline": deadline.Format(time.RFC3339)},
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		// The row holds the new deadline; if this is lost the reconciler finalises it late, and
+		// a starting worker schedules it again.
+		_ = uc.queue.ScheduleAutosubmit(ctx, out.ID, out.Deadline)
+	}
+	return out, nil
+}
+
+// chinaTime is the time zone of the people reading notices and the audit log.
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // ResultsReleased reports whether the member may see the attempt's score and keys now.
 func (uc *AttemptUsecase) ResultsReleased(a *Attempt, e *Exam) bool {
@@ -653,7 +753,7 @@ func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {
 		return err
 	}
 	for _, a := range overdue {
-		if err := uc.finalise(ctx, a.ID); err != nil {
+		if err := uc.finalise(ctx, a.ID, time.Time{}); err != nil {
 			return err
 		}
 	}

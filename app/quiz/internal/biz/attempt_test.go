@@ -492,7 +492,7 @@ func TestAutosubmit(t *testing.T) {
 
 	// Too early (a retried task fired before its time): an error, so the queue retries.
 	e.clk.Set(a.Deadline.Add(-time.Nanosecond))
-	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err == nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID, time.Time{}); err == nil {
 		t.Fatal("autosubmit before the deadline succeeded")
 	}
 	if got := e.db.attempt(a.ID); got.Status != AttemptInProgress || got.SubmittedAt != nil {
@@ -500,7 +500,7 @@ func TestAutosubmit(t *testing.T) {
 	}
 
 	e.clk.Set(a.Deadline)
-	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.db.attempt(a.ID)
@@ -511,13 +511,13 @@ func TestAutosubmit(t *testing.T) {
 		t.Error("grading not enqueued")
 	}
 	// Again, and the member's own late submit, and a missing attempt: no-ops.
-	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID); err != nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), a.ID, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := e.uc.Attempts.Submit(e.as("memberA"), a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.uc.Attempts.Autosubmit(context.Background(), 424242); err != nil {
+	if err := e.uc.Attempts.Autosubmit(context.Background(), 424242, time.Time{}); err != nil {
 		t.Fatalf("autosubmit of a missing attempt: %v", err)
 	}
 	if n := e.db.finishCount(); n != 1 {

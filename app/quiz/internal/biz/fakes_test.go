@@ -729,6 +729,19 @@ func (r fakeAttemptRepo) Overdue(_ context.Context, t time.Time, limit int) ([]*
 	return out, nil
 }
 
+// SetDeadline changes the deadline, waiting for the row like the database.
+func (r fakeAttemptRepo) SetDeadline(ctx context.Context, id int64, deadline time.Time) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	a := r.db.st.Attempts[id]
+	if a == nil {
+		return ErrNotFound
+	}
+	r.db.holdRow(ctx, id)
+	a.Deadline = deadline
+	return nil
+}
+
 func (r fakeAttemptRepo) OpenDeadlines(_ context.Context, afterID int64, limit int) ([]AttemptDeadline, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

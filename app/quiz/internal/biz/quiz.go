@@ -47,7 +47,7 @@ func New(d Deps) *Quiz {
 	return &Quiz{
 		Authoring: &AuthoringUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, orgs: d.Orgs, events: d.Events, tx: d.Tx},
 		Attempts: &AttemptUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, attempts: d.Attempts, events: d.Events,
-			queue: d.Queue, tx: d.Tx, clock: d.Clock, shuffle: cryptoShuffle},
+			queue: d.Queue, tx: d.Tx, clock: d.Clock, audit: d.Audit, shuffle: cryptoShuffle},
 		Practice: &PracticeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, practice: d.Practice, clock: d.Clock, shuffle: cryptoShuffle},
 		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
 		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
@@ -82,6 +82,8 @@ type AttemptUsecase struct {
 	queue    TaskQueue
 	tx       Transaction
 	clock    clock.Clock
+	// audit receives managers' changes to attempts (deadlines); nil records none (unit tests).
+	audit AuditLog
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
 }

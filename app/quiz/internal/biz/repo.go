@@ -60,6 +60,8 @@ type AttemptRepo interface {
 	// Lock holds the attempt's row for the rest of the transaction whatever its status
 	// (ErrNotFound if missing), so grading and a regrade of one attempt never interleave.
 	Lock(ctx context.Context, id int64) error
+	// SetDeadline changes an attempt's deadline (ErrNotFound if missing).
+	SetDeadline(ctx context.Context, id int64, deadline time.Time) error
 	// UpdateQuestions replaces an attempt's snapshot (regrades only).
 	UpdateQuestions(ctx context.Context, id int64, qs []SnapQuestion) error
 	// Finish moves an attempt from fromStatus to its new Status, writing SubmittedAt, Scores,

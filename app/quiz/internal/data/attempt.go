@@ -189,6 +189,12 @@ func (r *attemptRepo) Lock(ctx context.Context, id int64) error {
 	return nil
 }
 
+// SetDeadline changes an attempt's deadline.
+func (r *attemptRepo) SetDeadline(ctx context.Context, id int64, deadline time.Time) error {
+	err := r.data.client(ctx).Attempt.UpdateOneID(id).SetDeadline(deadline.UTC()).Exec(ctx)
+	return mapErr("attemptRepo.SetDeadline", err, biz.ErrNotFound)
+}
+
 // UpdateQuestions replaces an attempt's snapshot.
 func (r *attemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []biz.SnapQuestion) error {
 	err := r.data.client(ctx).Attempt.UpdateOneID(id).SetQuestions(qs).Exec(ctx)

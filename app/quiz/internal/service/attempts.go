@@ -82,3 +82,16 @@ func (s *QuizService) ScoreEssay(ctx context.Context, req *v1.ScoreEssayRequest)
 	}
 	return s.attemptView(a, e), nil
 }
+
+// SetAttemptDeadline gives one attempt a later deadline (or reopens it), for the exam's managers.
+func (s *QuizService) SetAttemptDeadline(ctx context.Context, req *v1.SetAttemptDeadlineRequest) (*v1.AttemptSummary, error) {
+	deadline, err := parseTime("deadline", req.GetDeadline())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	a, err := s.attempts.SetDeadline(ctx, req.GetId(), deadline, req.GetReason())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return summary(a), nil
+}

@@ -77,8 +77,10 @@ func (s *QuizService) attemptView(a *biz.Attempt, e *biz.Exam) *v1.AttemptView {
 	if a.SubmittedAt != nil {
 		v.SubmittedAt = ts(*a.SubmittedAt)
 	}
-	if s.attempts.ResultsReleased(a, e) {
-		v.Notice = a.Notice // the notice names scores: only once results are out
+	if a.Status == biz.AttemptInProgress || s.attempts.ResultsReleased(a, e) {
+		// A regrade's notice names scores: only once results are out. An attempt in progress
+		// carries no score, only a reopening's notice.
+		v.Notice = a.Notice
 	}
 	for _, q := range a.Questions {
 		v.Questions = append(v.Questions, questionView(q))
@@ -117,14 +119,19 @@ func feedbackToAPI(f *biz.Feedback) *v1.Feedback {
 func summaries(as []*biz.Attempt) *v1.ListAttemptsReply {
 	out := &v1.ListAttemptsReply{}
 	for _, a := range as {
-		sum := &v1.AttemptSummary{Id: a.ID, ExamId: a.ExamID, UserId: a.UserID, Number: int32(a.Number), Status: a.Status, Score: a.Score,
-			MaxScore: a.MaxScore, FocusLosses: int32(a.FocusLosses), NeedsReview: a.NeedsReview()}
-		if a.SubmittedAt != nil {
-			sum.SubmittedAt = ts(*a.SubmittedAt)
-		}
-		out.Attempts = append(out.Attempts, sum)
+		out.Attempts = append(out.Attempts, summary(a))
 	}
 	return out
+}
+
+// summary is the managers' view of an attempt.
+func summary(a *biz.Attempt) *v1.AttemptSummary {
+	sum := &v1.AttemptSummary{Id: a.ID, ExamId: a.ExamID, UserId: a.UserID, Number: int32(a.Number), Status: a.Status, Score: a.Score,
+		MaxScore: a.MaxScore, FocusLosses: int32(a.FocusLosses), NeedsReview: a.NeedsReview(), Deadline: ts(a.Deadline)}
+	if a.SubmittedAt != nil {
+		sum.SubmittedAt = ts(*a.SubmittedAt)
+	}
+	return sum
 }
 
 // fileReply renders a use case's workbook as the .xlsx download the API returns.

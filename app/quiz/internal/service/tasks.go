@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -26,9 +27,13 @@ func (t *Tasks) Grade(ctx context.Context, tk *asynq.Task) error {
 
 // Autosubmit handles quiz:autosubmit.
 func (t *Tasks) Autosubmit(ctx context.Context, tk *asynq.Task) error {
-	id, err := task.AttemptID(tk)
+	p, err := task.Payload(tk)
 	if err != nil {
 		return err
 	}
-	return t.attempts.Autosubmit(ctx, id)
+	var scheduledFor time.Time
+	if p.Deadline > 0 {
+		scheduledFor = time.Unix(p.Deadline, 0)
+	}
+	return t.attempts.Autosubmit(ctx, p.AttemptID, scheduledFor)
 }

@@ -40,7 +40,7 @@ func TestConstructors(t *testing.T) {
 	}{
 		{"grade", NewGrade, TypeGrade, options{Queue: "quiz", TaskID: "quiz:grade:42"}},
 		{"autosubmit", func(id int64) (*asynq.Task, []asynq.Option, error) { return NewAutosubmit(id, at) },
-			TypeAutosubmit, options{Queue: "quiz", TaskID: "quiz:autosubmit:42", ProcessAt: at}},
+			TypeAutosubmit, options{Queue: "quiz", TaskID: "quiz:autosubmit:42@1772359230", ProcessAt: at}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
