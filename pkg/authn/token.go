@@ -152,9 +152,9 @@ type Verifier struct {
 	CacheSize int
 }
 
-// DefaultCacheSize is a verifier's cache bound: ~10k concurrent sessions per process, about
-// 2 MB.
-const DefaultCacheSize = 10000
+// DefaultCacheSize is a verifier's cache bound: 50k sessions per process (an exam's members
+// and more), about 15 MB.
+const DefaultCacheSize = 50000
 
 // verified is a cached verification: the principal and until when the parser would accept it.
 type verified struct {

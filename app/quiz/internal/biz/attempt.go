@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
@@ -105,9 +106,10 @@ func (uc *AttemptUsecase) Start(ctx context.Context, examID int64) (*Attempt, *E
 	if err != nil {
 		return nil, nil, err
 	}
-	// The deadline is enforced by the server: the attempt is finalised at deadline + grace even
-	// if the member never submits. The reconciler covers a lost schedule.
+	// The deadline is enforced by the server: the attempt is finalised at its deadline even if
+	// the member never submits. The reconciler covers a lost schedule.
 	_ = uc.queue.ScheduleAutosubmit(ctx, created.ID, deadline)
+	uc.shapes.put(created.ID, shapeOfAttempt(created)) // the autosaves that follow need it
 	return created, e, nil
 }
 
@@ -213,50 +215,140 @@ func (uc *AttemptUsecase) open(a *Attempt) error {
 // SaveAnswer autosaves one answer to the caller's open attempt. A save with a version not
 // newer than the stored one is refused with a StaleError, so a delayed autosave from another
 // device never overwrites a newer answer.
+//
+// It is the hottest call of an exam (every member, every 30 s), so it costs one statement: the
+// answer is validated against the attempt's frozen question shapes, cached per attempt, and
+// AttemptRepo.SaveOpenAnswer checks owner, status and deadline and stores in one step. Only a
+// refused save reads the attempt again, to say why.
 func (uc *AttemptUsecase) SaveAnswer(ctx context.Context, attemptID int64, no int, ans Answer) (int64, time.Duration, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	a, err := uc.ownAttempt(ctx, p, attemptID)
+	shape, err := uc.shapeOf(ctx, p, attemptID)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := uc.open(a); err != nil {
-		return 0, 0, err
-	}
-	if no < 1 || no > len(a.Questions) {
+	if no < 1 || no > len(shape.questions) {
 		return 0, 0, Invalid("question_no", "题号超出范围")
 	}
-	if err := validAnswer(a.Questions[no-1], ans); err != nil {
+	if err := validAnswer(shape.questions[no-1], ans); err != nil {
+		if !shape.fresh {
+			// The cached shape may predate a regrade (a fill-in question's blanks): ask again.
+			uc.shapes.forget(attemptID)
+			return uc.SaveAnswer(ctx, attemptID, no, ans)
+		}
 		return 0, 0, err
 	}
-	var (
-		stored int64
-		won    bool
-	)
-	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := uc.attempts.LockOpen(ctx, attemptID); err != nil {
-			if errors.Is(err, ErrConflict) {
-				return &ClosedError{Msg: "答卷已提交"}
-			}
-			return err
-		}
-		// Checked again under the attempt's lock: the finalisation at the deadline takes the same
-		// lock, so a save either lands before the deadline or not at all.
-		if uc.clock.Now().After(a.Deadline) {
-			return &ClosedError{Msg: "已超过作答截止时间，答案未保存"}
-		}
-		stored, won, err = uc.attempts.SaveAnswer(ctx, attemptID, no, ans)
-		return err
-	})
+	now := uc.clock.Now()
+	r, err := uc.attempts.SaveOpenAnswer(ctx, attemptID, p.UserID, no, ans, now)
 	if err != nil {
 		return 0, 0, err
 	}
-	if !won {
-		return 0, 0, &StaleError{Current: stored}
+	if !r.Open {
+		uc.shapes.forget(attemptID)
+		a, err := uc.ownAttempt(ctx, p, attemptID)
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := uc.open(a); err != nil {
+			return 0, 0, err
+		}
+		return 0, 0, &ClosedError{Msg: "已超过作答截止时间，答案未保存"}
 	}
-	return stored, max(0, a.Deadline.Sub(uc.clock.Now())), nil
+	if !r.Won {
+		return 0, 0, &StaleError{Current: r.Stored}
+	}
+	return r.Stored, max(0, r.Deadline.Sub(now)), nil
+}
+
+// shapeOf returns the caller's attempt's question shapes, from the cache or (then fresh) from the
+// attempt; anyone else's attempt is ErrNotFound.
+func (uc *AttemptUsecase) shapeOf(ctx context.Context, p *auth.Principal, attemptID int64) (attemptShape, error) {
+	if s, ok := uc.shapes.get(attemptID); ok {
+		if s.userID != p.UserID {
+			return attemptShape{}, ErrNotFound
+		}
+		return s, nil
+	}
+	a, err := uc.ownAttempt(ctx, p, attemptID)
+	if err != nil {
+		return attemptShape{}, err
+	}
+	if err := uc.open(a); err != nil {
+		return attemptShape{}, err
+	}
+	s := shapeOfAttempt(a)
+	uc.shapes.put(attemptID, s)
+	s.fresh = true
+	return s, nil
+}
+
+// shapeOfAttempt keeps only what validAnswer reads: types, option keys, blank counts (no stems,
+// no keys).
+func shapeOfAttempt(a *Attempt) attemptShape {
+	s := attemptShape{userID: a.UserID, questions: make([]SnapQuestion, len(a.Questions))}
+	for i, q := range a.Questions {
+		s.questions[i] = SnapQuestion{No: q.No, Type: q.Type, Options: optionKeys(q.Options), Blanks: make([][]string, len(q.Blanks))}
+	}
+	return s
+}
+
+func optionKeys(os []Option) []Option {
+	out := make([]Option, len(os))
+	for i, o := range os {
+		out[i] = Option{Key: o.Key}
+	}
+	return out
+}
+
+// attemptShape is what validating an answer needs of an attempt: frozen at its start (a regrade
+// may change a fill-in question's blanks; a refusal then asks the database again).
+type attemptShape struct {
+	userID    int64
+	questions []SnapQuestion
+	fresh     bool // read from the database for this call
+}
+
+// shapeCache is a bounded map of attempt shapes; when full it forgets an arbitrary eighth.
+type shapeCache struct {
+	mu sync.RWMutex
+	m  map[int64]attemptShape
+}
+
+// maxShapes bounds the cache: a provincial exam's open attempts per process.
+const maxShapes = 50000
+
+func (c *shapeCache) get(id int64) (attemptShape, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.m[id]
+	return s, ok
+}
+
+func (c *shapeCache) put(id int64, s attemptShape) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[int64]attemptShape)
+	}
+	if len(c.m) >= maxShapes {
+		n := 0
+		for k := range c.m {
+			if n >= maxShapes/8 {
+				break
+			}
+			delete(c.m, k)
+			n++
+		}
+	}
+	c.m[id] = s
+}
+
+func (c *shapeCache) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
 }
 
 func validAnswer(q SnapQuestion, a Answer) error {

@@ -729,6 +729,31 @@ func (r fakeAttemptRepo) Overdue(_ context.Context, t time.Time, limit int) ([]*
 	return out, nil
 }
 
+// SaveOpenAnswer checks the attempt and saves under the row's lock, like the database.
+func (r fakeAttemptRepo) SaveOpenAnswer(ctx context.Context, attemptID, userID int64, no int, ans Answer, at time.Time) (SaveResult, error) {
+	var res SaveResult
+	err := fakeTx{r.db}.InTx(ctx, func(ctx context.Context) error {
+		r.db.mu.Lock()
+		r.db.waitRow(ctx, attemptID)
+		a := r.db.st.Attempts[attemptID]
+		if a == nil || a.UserID != userID {
+			r.db.mu.Unlock()
+			return nil
+		}
+		r.db.holdRow(ctx, attemptID)
+		if a.Status != AttemptInProgress || a.Deadline.Before(at) {
+			r.db.mu.Unlock()
+			return nil
+		}
+		res.Open, res.Deadline = true, a.Deadline
+		r.db.mu.Unlock()
+		var err error
+		res.Stored, res.Won, err = r.SaveAnswer(ctx, attemptID, no, ans)
+		return err
+	})
+	return res, err
+}
+
 // SetDeadline changes the deadline, waiting for the row like the database.
 func (r fakeAttemptRepo) SetDeadline(ctx context.Context, id int64, deadline time.Time) error {
 	r.db.mu.Lock()

@@ -86,6 +86,8 @@ type AttemptUsecase struct {
 	audit AuditLog
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
+	// shapes caches what validating an autosave needs of each attempt.
+	shapes shapeCache
 }
 
 // PracticeUsecase serves self-test practice and the wrong-answer book.

@@ -54,6 +54,13 @@ type AttemptRepo interface {
 	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns
 	// the version now stored and whether this save is the one stored.
 	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (stored int64, won bool, err error)
+	// SaveOpenAnswer is the autosave in one step: it stores the answer only if the attempt is
+	// userID's, in progress and its deadline is not before at — checked atomically with the
+	// attempt's finalisation, which cannot commit in between — and the stored answer's version is
+	// lower. Open is false (nothing stored) when the attempt is not userID's open attempt at at;
+	// otherwise Deadline is the attempt's, Stored the version now stored and Won whether this
+	// save is it.
+	SaveOpenAnswer(ctx context.Context, attemptID, userID int64, no int, a Answer, at time.Time) (SaveResult, error)
 	// LockOpen holds the attempt's row for the rest of the transaction if it is still in
 	// progress (ErrConflict otherwise), so a save cannot land after a concurrent submit.
 	LockOpen(ctx context.Context, id int64) error
@@ -76,6 +83,14 @@ type AttemptRepo interface {
 	OpenDeadlines(ctx context.Context, afterID int64, limit int) ([]AttemptDeadline, error)
 	// Submitted lists ids of attempts waiting for grading.
 	Submitted(ctx context.Context, limit int) ([]int64, error)
+}
+
+// SaveResult is the outcome of AttemptRepo.SaveOpenAnswer.
+type SaveResult struct {
+	Open     bool
+	Deadline time.Time
+	Stored   int64
+	Won      bool
 }
 
 // AttemptDeadline is an open attempt's id and deadline.

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -160,6 +161,74 @@ func (r *attemptRepo) SaveAnswer(ctx context.Context, attemptID int64, no int, a
 		return 0, false, mapErr("attemptRepo.SaveAnswer: reload", err, nil)
 	}
 	return row.Version, false, nil
+}
+
+// saveOpenPostgres is SaveOpenAnswer in one statement on PostgreSQL: the attempt row is read
+// FOR SHARE (a concurrent Finish, an UPDATE, waits for this save, or this save waits and then
+// finds the attempt closed), the upsert happens only if that row qualifies, and the previous
+// version is read from the statement's snapshot for a stale save's answer.
+const saveOpenPostgres = `WITH a AS (
+  SELECT "deadline" FROM "attempts"
+  WHERE "id" = $1::bigint AND "user_id" = $2::bigint AND "status" = 'in_progress' AND "deadline" >= $3::timestamptz
+  FOR SHARE
+), ins AS (
+  INSERT INTO "answers" ("attempt_id", "question_no", "choices", "text", "version", "updated_at")
+  SELECT $1::bigint, $4::bigint, $5::jsonb, $6::text, $7::bigint, $8::timestamptz FROM a
+  ON CONFLICT ("attempt_id", "question_no") DO UPDATE SET "choices" = excluded."choices", "text" = excluded."text",
+    "version" = excluded."version", "updated_at" = excluded."updated_at"
+  WHERE "answers"."version" < excluded."version"
+  RETURNING "version"
+)
+SELECT a."deadline", (SELECT "version" FROM ins), (SELECT "version" FROM "answers" WHERE "attempt_id" = $1::bigint AND "question_no" = $4::bigint)
+FROM a`
+
+// SaveOpenAnswer checks and saves in one statement on PostgreSQL; on SQLite (one writer, so
+// nothing commits in between) a read of the attempt and the upsert in one transaction.
+func (r *attemptRepo) SaveOpenAnswer(ctx context.Context, attemptID, userID int64, no int, a biz.Answer, at time.Time) (biz.SaveResult, error) {
+	if r.data.Dialect() == "sqlite3" {
+		var res biz.SaveResult
+		err := r.data.InTx(ctx, func(ctx context.Context) error {
+			row, err := r.data.client(ctx).Attempt.Query().
+				Where(attempt.ID(attemptID), attempt.UserID(userID), attempt.StatusEQ(attempt.StatusInProgress), attempt.DeadlineGTE(at.UTC())).
+				Select(attempt.FieldDeadline).Only(ctx)
+			if ent.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return mapErr("attemptRepo.SaveOpenAnswer", err, nil)
+			}
+			res.Open, res.Deadline = true, row.Deadline
+			res.Stored, res.Won, err = r.SaveAnswer(ctx, attemptID, no, a)
+			return err
+		})
+		return res, err
+	}
+	choices, err := json.Marshal(a.Choices)
+	if err != nil {
+		return biz.SaveResult{}, fmt.Errorf("attemptRepo.SaveOpenAnswer: %w", err)
+	}
+	rows, err := r.data.client(ctx).QueryContext(ctx, saveOpenPostgres,
+		attemptID, userID, at.UTC(), no, string(choices), a.Text, a.Version, time.Now().UTC())
+	if err != nil {
+		return biz.SaveResult{}, mapErr("attemptRepo.SaveOpenAnswer", err, nil)
+	}
+	defer rows.Close()
+	var res biz.SaveResult
+	if rows.Next() {
+		var inserted, previous sql.NullInt64
+		if err := rows.Scan(&res.Deadline, &inserted, &previous); err != nil {
+			return biz.SaveResult{}, fmt.Errorf("attemptRepo.SaveOpenAnswer: scan: %w", err)
+		}
+		res.Open, res.Won = true, inserted.Valid
+		res.Stored = previous.Int64
+		if inserted.Valid {
+			res.Stored = inserted.Int64
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return biz.SaveResult{}, mapErr("attemptRepo.SaveOpenAnswer", err, nil)
+	}
+	return res, mapErr("attemptRepo.SaveOpenAnswer", rows.Err(), nil)
 }
 
 // LockOpen touches the attempt row only while it is in progress; in PostgreSQL the row lock is

@@ -28,6 +28,8 @@ var attemptCases = []testCase{
 	{"AddFocusLoss", testAddFocusLoss},
 	{"Overdue", testOverdue},
 	{"OpenDeadlines", testOpenDeadlines},
+	{"SaveOpenAnswer", testSaveOpenAnswer},
+	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
 	{"Submitted", testSubmitted},
 }
 
@@ -473,4 +475,76 @@ func testSubmitted(f *fx) {
 	}
 	f.same("Submitted", want, res(f.r.Attempts.Submitted(f.ctx, 10)).must(f, "Submitted"))
 	f.same("Submitted limit 2", want[:2], res(f.r.Attempts.Submitted(f.ctx, 2)).must(f, "Submitted"))
+}
+
+// SaveOpenAnswer saves only into the user's attempt while it is in progress and its deadline is
+// not before the save's time (the deadline itself counts), with SaveAnswer's version rule.
+func testSaveOpenAnswer(f *fx) {
+	deadline := t0.Add(time.Hour)
+	a := f.attempt(newAttempt(1, 100, 1, deadline))
+	save := func(what string, user int64, at time.Time, v int64, want biz.SaveResult) {
+		f.Helper()
+		got := res(f.r.Attempts.SaveOpenAnswer(f.ctx, a.ID, user, 1, biz.Answer{Choices: []string{"A"}, Text: what, Version: v}, at)).must(f, "SaveOpenAnswer")
+		f.same(what, want, got)
+	}
+	save("first save", 100, t0, 3, biz.SaveResult{Open: true, Deadline: deadline, Stored: 3, Won: true})
+	save("stale save", 100, t0, 2, biz.SaveResult{Open: true, Deadline: deadline, Stored: 3})
+	save("equal version", 100, t0, 3, biz.SaveResult{Open: true, Deadline: deadline, Stored: 3})
+	save("at the deadline", 100, deadline, 4, biz.SaveResult{Open: true, Deadline: deadline, Stored: 4, Won: true})
+	save("after the deadline", 100, deadline.Add(time.Microsecond), 5, biz.SaveResult{})
+	save("another user", 101, t0, 6, biz.SaveResult{})
+	if got := f.getAttempt(a.ID).Answers[1]; got.Version != 4 || got.Text != "at the deadline" {
+		f.Errorf("stored answer = %+v, want version 4 from the save at the deadline", got)
+	}
+	fin := *a
+	fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &deadline
+	f.finish(&fin, biz.AttemptInProgress)
+	save("after the submit", 100, t0, 7, biz.SaveResult{})
+	got := res(f.r.Attempts.SaveOpenAnswer(f.ctx, missing, 100, 1, biz.Answer{Version: 1}, t0)).must(f, "SaveOpenAnswer")
+	f.same("missing attempt", biz.SaveResult{}, got)
+	if got := f.getAttempt(a.ID).Answers[1]; got.Version != 4 {
+		f.Errorf("refused saves changed the answer: %+v", got)
+	}
+}
+
+// A save racing the finalisation: while a transaction holds the attempt (as Finish's does), the
+// save waits, and then finds the attempt closed.
+func testSaveOpenAnswerWaitsForFinish(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	locked, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+			if err := f.r.Attempts.Lock(ctx, a.ID); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			fin := *a
+			fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &t0
+			return f.r.Attempts.Finish(ctx, &fin, biz.AttemptInProgress)
+		})
+	}()
+	<-locked
+	saved := make(chan biz.SaveResult, 1)
+	go func() {
+		r, err := f.r.Attempts.SaveOpenAnswer(f.ctx, a.ID, 100, 1, biz.Answer{Choices: []string{"B"}, Version: 1}, t0)
+		if err != nil {
+			f.Errorf("SaveOpenAnswer: %v", err)
+		}
+		saved <- r
+	}()
+	select {
+	case r := <-saved:
+		f.Fatalf("the save did not wait for the finalising transaction: %+v", r)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		f.Fatal(err)
+	}
+	f.same("save after the finalisation", biz.SaveResult{}, <-saved)
+	if n := len(f.getAttempt(a.ID).Answers); n != 0 {
+		f.Errorf("an answer landed after the finalisation: %d", n)
+	}
 }
