@@ -472,15 +472,12 @@ func (uc *AttemptUsecase) Autosubmit(ctx context.Context, attemptID int64, sched
 // graded event is written in the same transaction.
 func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
-		// Locked first: a regrade that refreshes the keys of this attempt waits for the
+		// Read locked: a regrade that refreshes the keys of this attempt waits for the
 		// grade, or the grade reads the refreshed keys.
-		if err := uc.attempts.Lock(ctx, attemptID); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return nil
-			}
-			return err
+		a, err := uc.attempts.GetAttemptLocked(ctx, attemptID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
 		}
-		a, err := uc.attempts.GetAttempt(ctx, attemptID)
 		if err != nil {
 			return err
 		}

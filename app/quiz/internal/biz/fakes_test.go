@@ -639,6 +639,19 @@ func (r fakeAttemptRepo) LockOpen(ctx context.Context, id int64) error {
 	return nil
 }
 
+// GetAttemptLocked waits for another transaction holding the row, holds it, and reads.
+func (r fakeAttemptRepo) GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error) {
+	r.db.mu.Lock()
+	r.db.waitRow(ctx, id)
+	if r.db.st.Attempts[id] == nil {
+		r.db.mu.Unlock()
+		return nil, ErrNotFound
+	}
+	r.db.holdRow(ctx, id)
+	r.db.mu.Unlock()
+	return r.GetAttempt(ctx, id)
+}
+
 // Lock reports ErrNotFound for a missing attempt; otherwise it waits for another transaction
 // holding the row and then holds it for the rest of the transaction.
 func (r fakeAttemptRepo) Lock(ctx context.Context, id int64) error {

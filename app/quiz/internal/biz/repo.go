@@ -49,6 +49,9 @@ type AttemptRepo interface {
 	CreateAttempt(ctx context.Context, a *Attempt) (*Attempt, error)
 	// GetAttempt loads an attempt with its answers; ErrNotFound if missing.
 	GetAttempt(ctx context.Context, id int64) (*Attempt, error)
+	// GetAttemptLocked is GetAttempt holding the attempt's row for the rest of the transaction
+	// (as Lock does), in one read.
+	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
 	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns

@@ -72,10 +72,28 @@ func (r *attemptRepo) GetAttempt(ctx context.Context, id int64) (*biz.Attempt, e
 	if err != nil {
 		return nil, mapErr("attemptRepo.GetAttempt", err, biz.ErrNotFound)
 	}
-	out := attemptToBiz(row)
-	answers, err := c.Answer.Query().Where(answer.AttemptID(id)).All(ctx)
+	return r.withAnswers(ctx, attemptToBiz(row))
+}
+
+// GetAttemptLocked reads the attempt row FOR UPDATE (PostgreSQL; SQLite serialises writers).
+func (r *attemptRepo) GetAttemptLocked(ctx context.Context, id int64) (*biz.Attempt, error) {
+	c := r.data.client(ctx)
+	q := c.Attempt.Query().Where(attempt.ID(id))
+	if r.data.Dialect() != "sqlite3" {
+		q = q.ForUpdate()
+	}
+	row, err := q.Only(ctx)
 	if err != nil {
-		return nil, mapErr("attemptRepo.GetAttempt: answers", err, nil)
+		return nil, mapErr("attemptRepo.GetAttemptLocked", err, biz.ErrNotFound)
+	}
+	return r.withAnswers(ctx, attemptToBiz(row))
+}
+
+// withAnswers loads out's answers.
+func (r *attemptRepo) withAnswers(ctx context.Context, out *biz.Attempt) (*biz.Attempt, error) {
+	answers, err := r.data.client(ctx).Answer.Query().Where(answer.AttemptID(out.ID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo: answers", err, nil)
 	}
 	out.Answers = make(map[int]biz.Answer, len(answers))
 	for _, an := range answers {

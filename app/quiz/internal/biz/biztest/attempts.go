@@ -22,6 +22,7 @@ var attemptCases = []testCase{
 	{"LockOpen", testLockOpen},
 	{"Lock", testLock},
 	{"LockHoldsTheRow", testLockHolds},
+	{"GetAttemptLocked", testGetAttemptLocked},
 	{"LockOpenHoldsTheRow", testLockOpenHolds},
 	{"UpdateQuestions", testUpdateQuestions},
 	{"Finish", testFinish},
@@ -286,6 +287,43 @@ func testLockHolds(f *fx) {
 		if err := wait(); err != holderErr {
 			f.Errorf("holding transaction = %v, want %v", err, holderErr)
 		}
+	}
+}
+
+// GetAttemptLocked reads like GetAttempt (ErrNotFound if missing) and holds the row like Lock: a
+// holder's Lock makes it wait, and its own hold makes another Lock wait.
+func testGetAttemptLocked(f *fx) {
+	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
+	f.noErr("SaveAnswer", func() error {
+		_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Text: "x", Version: 1})
+		return err
+	}())
+	got := res(f.r.Attempts.GetAttemptLocked(f.ctx, a.ID)).must(f, "GetAttemptLocked")
+	f.same("GetAttemptLocked", f.getAttempt(a.ID), got)
+	_, err := f.r.Attempts.GetAttemptLocked(f.ctx, missing)
+	f.wantErr("GetAttemptLocked of a missing attempt", err, biz.ErrNotFound)
+	lockedRead := func(ctx context.Context, id int64) error {
+		_, err := f.r.Attempts.GetAttemptLocked(ctx, id)
+		return err
+	}
+	for name, pair := range map[string][2]func(context.Context, int64) error{
+		"GetAttemptLocked waits for Lock": {f.r.Attempts.Lock, lockedRead},
+		"Lock waits for GetAttemptLocked": {lockedRead, f.r.Attempts.Lock},
+	} {
+		done, wait := f.holder(a.ID, pair[0], func(context.Context) error { return nil })
+		err := f.within(name, func() error {
+			return f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+				if err := pair[1](ctx, a.ID); err != nil {
+					return err
+				}
+				if !done.Load() {
+					return errors.New("returned while another transaction held the attempt")
+				}
+				return nil
+			})
+		})
+		f.noErr(name, err)
+		f.noErr(name+": holder", wait())
 	}
 }
 
