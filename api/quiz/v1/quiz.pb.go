@@ -2437,16 +2437,79 @@ func (x *SetAttemptDeadlineRequest) GetReason() string {
 	return ""
 }
 
+type ListAttemptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// page_size is at most 500 (default 100); attempts come in id order.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAttemptsRequest) Reset() {
+	*x = ListAttemptsRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAttemptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAttemptsRequest) ProtoMessage() {}
+
+func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
+func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListAttemptsRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ListAttemptsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAttemptsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListAttemptsReply struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Attempts      []*AttemptSummary      `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Attempts []*AttemptSummary      `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	// next_page_token is set when there may be more: pass it as page_token.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2458,7 +2521,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2471,7 +2534,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -2479,6 +2542,13 @@ func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
 		return x.Attempts
 	}
 	return nil
+}
+
+func (x *ListAttemptsReply) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type ScoreEssayRequest struct {
@@ -2493,7 +2563,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2505,7 +2575,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2518,7 +2588,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -2562,7 +2632,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2574,7 +2644,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2587,7 +2657,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -2629,7 +2699,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +2711,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +2724,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -2690,7 +2760,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2702,7 +2772,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2715,7 +2785,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2749,7 +2819,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +2831,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +2844,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2795,7 +2865,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +2877,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +2890,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -2855,7 +2925,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2867,7 +2937,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2880,7 +2950,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -2909,7 +2979,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2921,7 +2991,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2934,7 +3004,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -2984,7 +3054,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3066,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3079,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3079,7 +3149,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3091,7 +3161,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3104,7 +3174,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3187,7 +3257,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3199,7 +3269,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3212,7 +3282,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3239,7 +3309,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3251,7 +3321,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3264,7 +3334,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3290,7 +3360,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3302,7 +3372,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3315,7 +3385,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3335,7 +3405,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3347,7 +3417,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3360,7 +3430,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3388,7 +3458,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3400,7 +3470,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3413,7 +3483,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -3449,7 +3519,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3461,7 +3531,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3474,7 +3544,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -3514,7 +3584,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3526,7 +3596,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3539,7 +3609,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -3562,7 +3632,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3574,7 +3644,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3587,7 +3657,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -3634,7 +3704,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3646,7 +3716,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3659,7 +3729,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -3679,7 +3749,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3691,7 +3761,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3704,7 +3774,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -3735,7 +3805,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3747,7 +3817,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3760,7 +3830,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -3814,7 +3884,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3826,7 +3896,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3839,7 +3909,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4064,9 +4134,16 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12%\n" +
 	"\bdeadline\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bdeadline\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\"L\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\"\x7f\n" +
+	"\x13ListAttemptsRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12&\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tpageToken\"t\n" +
 	"\x11ListAttemptsReply\x127\n" +
-	"\battempts\x18\x01 \x03(\v2\x1b.api.quiz.v1.AttemptSummaryR\battempts\"\xaf\x01\n" +
+	"\battempts\x18\x01 \x03(\v2\x1b.api.quiz.v1.AttemptSummaryR\battempts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
 	"\x11ScoreEssayRequest\x12&\n" +
 	"\n" +
 	"attempt_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\tattemptId\x12(\n" +
@@ -4196,7 +4273,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\x85\x18\n" +
+	"\x05NEVER\x10\x032\x8f\x18\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -4222,8 +4299,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\rStartPractice\x12!.api.quiz.v1.StartPracticeRequest\x1a\x19.api.quiz.v1.PracticeView\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/practice\x12\x87\x01\n" +
 	"\x0eAnswerPractice\x12\".api.quiz.v1.AnswerPracticeRequest\x1a\x15.api.quiz.v1.Feedback\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/practice/{session_id}/answers/{question_no}\x12z\n" +
 	"\x10ListWrongAnswers\x12$.api.quiz.v1.ListWrongAnswersRequest\x1a\".api.quiz.v1.ListWrongAnswersReply\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/my/wrong-answers\x12\x84\x01\n" +
-	"\x10RetryWrongAnswer\x12$.api.quiz.v1.RetryWrongAnswerRequest\x1a\x15.api.quiz.v1.Feedback\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/my/wrong-answers/{question_id}:retry\x12g\n" +
-	"\fListAttempts\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
+	"\x10RetryWrongAnswer\x12$.api.quiz.v1.RetryWrongAnswerRequest\x1a\x15.api.quiz.v1.Feedback\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/my/wrong-answers/{question_id}:retry\x12q\n" +
+	"\fListAttempts\x12 .api.quiz.v1.ListAttemptsRequest\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/attempts\x12\\\n" +
 	"\fGetExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.ExamStats\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/exams/{id}/stats\x12f\n" +
 	"\x0fExportExamStats\x12\x16.api.quiz.v1.IdRequest\x1a\x16.api.quiz.v1.FileReply\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/exams/{id}/stats:export\x12p\n" +
 	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12c\n" +
@@ -4246,7 +4323,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -4280,30 +4357,31 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*SaveAnswerReply)(nil),           // 29: api.quiz.v1.SaveAnswerReply
 	(*AttemptSummary)(nil),            // 30: api.quiz.v1.AttemptSummary
 	(*SetAttemptDeadlineRequest)(nil), // 31: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsReply)(nil),         // 32: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 33: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 34: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 35: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 36: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 37: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 38: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 39: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 40: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 41: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 42: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 43: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 44: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 45: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 46: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 47: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 48: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 49: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 50: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 51: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 52: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 53: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 54: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 55: google.protobuf.Empty
+	(*ListAttemptsRequest)(nil),       // 32: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 33: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 34: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 35: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 36: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 37: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 38: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 39: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 40: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 41: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 42: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 43: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 44: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 45: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 46: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 47: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 48: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 49: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 50: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 51: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 52: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 53: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 54: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 55: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 56: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4333,52 +4411,52 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	26, // 24: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
 	24, // 25: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
 	30, // 26: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	36, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	39, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	40, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	41, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	37, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	40, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	41, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	42, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
 	23, // 31: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
 	24, // 32: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
 	9,  // 33: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
 	23, // 34: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	50, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	51, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
 	24, // 36: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	53, // 37: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	54, // 37: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
 	5,  // 38: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
 	6,  // 39: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
 	10, // 40: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
 	11, // 41: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
 	13, // 42: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	34, // 43: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	35, // 43: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
 	13, // 44: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
 	17, // 45: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
 	19, // 46: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
 	3,  // 47: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	55, // 48: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	56, // 48: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
 	3,  // 49: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
 	3,  // 50: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
 	28, // 51: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
 	3,  // 52: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
 	3,  // 53: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	45, // 54: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	47, // 55: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	49, // 56: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	52, // 57: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	3,  // 58: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.IdRequest
+	46, // 54: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	48, // 55: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	50, // 56: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	53, // 57: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	32, // 58: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
 	3,  // 59: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
 	3,  // 60: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	43, // 61: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	55, // 62: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	44, // 61: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	56, // 62: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
 	3,  // 63: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
 	31, // 64: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	33, // 65: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	34, // 65: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
 	4,  // 66: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
 	7,  // 67: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
 	12, // 68: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
 	12, // 69: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
 	14, // 70: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	35, // 71: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	38, // 72: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	36, // 71: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	39, // 72: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
 	18, // 73: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
 	20, // 74: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
 	20, // 75: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
@@ -4386,18 +4464,18 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	27, // 77: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
 	27, // 78: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
 	29, // 79: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	55, // 80: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	56, // 80: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
 	27, // 81: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	46, // 82: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	48, // 83: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	51, // 84: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	48, // 85: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	32, // 86: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	42, // 87: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	38, // 88: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	44, // 89: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	32, // 90: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	54, // 91: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	47, // 82: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	49, // 83: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	52, // 84: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	49, // 85: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	33, // 86: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	43, // 87: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	39, // 88: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	45, // 89: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	33, // 90: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	55, // 91: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
 	30, // 92: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
 	27, // 93: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
 	66, // [66:94] is the sub-list for method output_type
@@ -4421,7 +4499,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   52,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

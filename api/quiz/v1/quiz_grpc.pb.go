@@ -97,7 +97,7 @@ type QuizClient interface {
 	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
 	RetryWrongAnswer(ctx context.Context, in *RetryWrongAnswerRequest, opts ...grpc.CallOption) (*Feedback, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
-	ListAttempts(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error)
+	ListAttempts(ctx context.Context, in *ListAttemptsRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ExamStats, error)
@@ -333,7 +333,7 @@ func (c *quizClient) RetryWrongAnswer(ctx context.Context, in *RetryWrongAnswerR
 	return out, nil
 }
 
-func (c *quizClient) ListAttempts(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error) {
+func (c *quizClient) ListAttempts(ctx context.Context, in *ListAttemptsRequest, opts ...grpc.CallOption) (*ListAttemptsReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAttemptsReply)
 	err := c.cc.Invoke(ctx, Quiz_ListAttempts_FullMethodName, in, out, cOpts...)
@@ -460,7 +460,7 @@ type QuizServer interface {
 	// RetryWrongAnswer answers a question of the book again; right marks it mastered.
 	RetryWrongAnswer(context.Context, *RetryWrongAnswerRequest) (*Feedback, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
-	ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error)
+	ListAttempts(context.Context, *ListAttemptsRequest) (*ListAttemptsReply, error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
@@ -556,7 +556,7 @@ func (UnimplementedQuizServer) ListWrongAnswers(context.Context, *ListWrongAnswe
 func (UnimplementedQuizServer) RetryWrongAnswer(context.Context, *RetryWrongAnswerRequest) (*Feedback, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetryWrongAnswer not implemented")
 }
-func (UnimplementedQuizServer) ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error) {
+func (UnimplementedQuizServer) ListAttempts(context.Context, *ListAttemptsRequest) (*ListAttemptsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAttempts not implemented")
 }
 func (UnimplementedQuizServer) GetExamStats(context.Context, *IdRequest) (*ExamStats, error) {
@@ -962,7 +962,7 @@ func _Quiz_RetryWrongAnswer_Handler(srv interface{}, ctx context.Context, dec fu
 }
 
 func _Quiz_ListAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(IdRequest)
+	in := new(ListAttemptsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -974,7 +974,7 @@ func _Quiz_ListAttempts_Handler(srv interface{}, ctx context.Context, dec func(i
 		FullMethod: Quiz_ListAttempts_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(QuizServer).ListAttempts(ctx, req.(*IdRequest))
+		return srv.(QuizServer).ListAttempts(ctx, req.(*ListAttemptsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }

@@ -72,7 +72,7 @@ type QuizHTTPServer interface {
 	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
 	ImportQuestions(context.Context, *ImportQuestionsRequest) (*ImportQuestionsReply, error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
-	ListAttempts(context.Context, *IdRequest) (*ListAttemptsReply, error)
+	ListAttempts(context.Context, *ListAttemptsRequest) (*ListAttemptsReply, error)
 	ListBanks(context.Context, *ListBanksRequest) (*ListBanksReply, error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
@@ -574,7 +574,7 @@ func _Quiz_RetryWrongAnswer0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Cont
 
 func _Quiz_ListAttempts0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
-		var in IdRequest
+		var in ListAttemptsRequest
 		if err := ctx.BindQuery(&in); err != nil {
 			return err
 		}
@@ -583,7 +583,7 @@ func _Quiz_ListAttempts0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context)
 		}
 		http.SetOperation(ctx, OperationQuizListAttempts)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
-			return srv.ListAttempts(ctx, req.(*IdRequest))
+			return srv.ListAttempts(ctx, req.(*ListAttemptsRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -768,7 +768,7 @@ type QuizHTTPClient interface {
 	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
 	ImportQuestions(ctx context.Context, req *ImportQuestionsRequest, opts ...http.CallOption) (rsp *ImportQuestionsReply, err error)
 	// ListAttempts lists an exam's attempts for its trainers and staff.
-	ListAttempts(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
+	ListAttempts(ctx context.Context, req *ListAttemptsRequest, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
 	ListBanks(ctx context.Context, req *ListBanksRequest, opts ...http.CallOption) (rsp *ListBanksReply, err error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
@@ -969,7 +969,7 @@ func (c *QuizHTTPClientImpl) ImportQuestions(ctx context.Context, in *ImportQues
 	return &out, nil
 }
 
-func (c *QuizHTTPClientImpl) ListAttempts(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*ListAttemptsReply, error) {
+func (c *QuizHTTPClientImpl) ListAttempts(ctx context.Context, in *ListAttemptsRequest, opts ...http.CallOption) (*ListAttemptsReply, error) {
 	var out ListAttemptsReply
 	pattern := "/v1/exams/{id}/attempts"
 	path := binding.EncodeURL(pattern, in, true)

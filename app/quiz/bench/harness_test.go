@@ -34,6 +34,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/dbx"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/outbox"
@@ -73,6 +74,16 @@ func TestMain(m *testing.M) {
 
 // fullRun reports whether the long scenarios were asked for: VANGUARD_BENCH_FULL=1 or an explicit
 // -benchtime of at least 60s.
+// benchDriver is the quiz database of the benchmarks: "postgres" (distributed mode), or "sqlite"
+// with VANGUARD_BENCH_DB=sqlite (standalone mode: one database file, one connection, every
+// worker sharing the API's module as the standalone process does).
+func benchDriver() string {
+	if os.Getenv("VANGUARD_BENCH_DB") == "sqlite" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
 func fullRun() bool {
 	if os.Getenv("VANGUARD_BENCH_FULL") == "1" {
 		return true
@@ -171,7 +182,11 @@ func newEnv(tb testing.TB) *env {
 	e.orgConn, err = kit.DialOrg(e.ctx, grpcURL.Host)
 	e.must(err)
 	tb.Cleanup(func() { e.orgConn.Close() })
-	e.quizDSN = testdb.Postgres(tb)
+	if benchDriver() == "sqlite" {
+		e.quizDSN = testdb.SQLite(tb)
+	} else {
+		e.quizDSN = testdb.Postgres(tb)
+	}
 	e.api = e.newQuiz()
 	e.must(e.api.Migrate(e.ctx))
 	tokenKey, err := kit.TokenKey(e.ctx, "", orgv1.NewAuthClient(e.orgConn))
@@ -184,9 +199,8 @@ func newEnv(tb testing.TB) *env {
 	tb.Cleanup(quizHTTP.Close)
 	e.quizURL = quizHTTP.URL
 
-	e.db, err = sql.Open("pgx", e.quizDSN)
+	e.db, _, err = dbx.Open(benchDriver(), e.quizDSN)
 	e.must(err)
-	e.db.SetMaxOpenConns(2)
 	tb.Cleanup(func() { e.db.Close() })
 
 	// The bootstrap admin signs in through the org API and creates the branch of the exam.
@@ -210,7 +224,10 @@ func (e *env) must(err error) {
 // newQuiz wires a quiz module on the quiz database: the API process's, or a worker process's
 // (each with its own connection pool, as separate binaries would have).
 func (e *env) newQuiz() *quiz.Module {
-	m, err := quiz.New(quiz.Config{DatabaseDriver: "postgres", DatabaseDSN: e.quizDSN, Tasks: e.tasks,
+	if benchDriver() == "sqlite" && e.api != nil {
+		return e.api // one process, one database connection
+	}
+	m, err := quiz.New(quiz.Config{DatabaseDriver: benchDriver(), DatabaseDSN: e.quizDSN, Tasks: e.tasks,
 		Orgs: orgv1.NewOrgsClient(e.orgConn), Accounts: orgv1.NewAccountsClient(e.orgConn), Events: e.routes,
 		Audit: audit.Discard}, e.logger, clock.Real{})
 	e.must(err)
@@ -518,7 +535,11 @@ func (e *env) answerAll(ms []*member, viaHTTP bool) {
 				sb.WriteByte(',')
 			}
 			k := len(args)
-			fmt.Fprintf(&sb, "($%d,$%d,$%d::jsonb,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+			cast := "::jsonb"
+			if benchDriver() == "sqlite" {
+				cast = ""
+			}
+			fmt.Fprintf(&sb, "($%d,$%d,$%d%s,$%d,$%d,$%d)", k+1, k+2, k+3, cast, k+4, k+5, k+6)
 			args = append(args, m.attempt, q.No, string(choices), ans.Text, int64(1), now)
 			if rows++; rows == batch {
 				flush()

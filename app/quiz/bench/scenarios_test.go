@@ -1,9 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
@@ -264,4 +269,73 @@ func autosave(tb testing.TB, tm timer, n, nq int) autosaveResult {
 		tb.Fatalf("%d answers stored after %d autosaves", saved, n)
 	}
 	return autosaveResult{Attempts: n, P50: lat.pct(50), P99: lat.pct(99), Elapsed: elapsed}
+}
+
+type listResult struct {
+	Attempts, Pages int
+	P50, P95, P99   float64 // page latency, ms
+	Elapsed         time.Duration
+}
+
+// listClients is how many managers' dashboards read the attempt list at once.
+const listClients = 8
+
+// managerLists starts n attempts (outside the timer); then, timed, the exam's managers page
+// through the attempt list 100 at a time, rounds times over (dashboards polling it), through
+// listClients concurrent clients. Every page must answer 200 and the pages must hold every
+// attempt exactly once.
+func managerLists(tb testing.TB, tm timer, n, nq, rounds int) listResult {
+	e := newEnv(tb)
+	exam := e.createExam(nq)
+	ms := e.members(n)
+	e.startAttempts(exam, ms)
+	slices.SortFunc(ms, func(a, b *member) int { return cmp.Compare(a.attempt, b.attempt) })
+	const pageSize = 100
+	pages := (n + pageSize - 1) / pageSize
+	var (
+		lat    latencies
+		failed errs
+		mu     sync.Mutex
+		seen   = map[int64]int{}
+	)
+	tm.start()
+	t0 := time.Now()
+	_ = parallel(pages*rounds, listClients, func(i int) error {
+		// Page i%pages starts after the last id of page i%pages-1: ids are dense per exam here, so
+		// the token is computed rather than chained, letting pages load concurrently.
+		page := i % pages
+		path := fmt.Sprintf("/v1/exams/%d/attempts?pageSize=%d", exam, pageSize)
+		if page > 0 {
+			after := ms[page*pageSize-1].attempt
+			path += "&pageToken=" + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(after, 10)))
+		}
+		var out v1.ListAttemptsReply
+		t := time.Now()
+		err := e.quizCall("GET", path, e.adminToken, nil, &out)
+		lat.add(time.Since(t))
+		if err != nil {
+			failed.add(err)
+			return nil
+		}
+		if i < pages {
+			mu.Lock()
+			for _, a := range out.Attempts {
+				seen[a.Id]++
+			}
+			mu.Unlock()
+		}
+		return nil
+	})
+	elapsed := time.Since(t0)
+	tm.stop()
+	failed.fail(tb, "list pages")
+	if len(seen) != n {
+		tb.Fatalf("pages held %d distinct attempts, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			tb.Fatalf("attempt %d listed %d times", id, c)
+		}
+	}
+	return listResult{Attempts: n, Pages: pages * rounds, P50: lat.pct(50), P95: lat.pct(95), P99: lat.pct(99), Elapsed: elapsed}
 }

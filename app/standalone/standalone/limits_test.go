@@ -334,6 +334,9 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.quiz.v1.Quiz.RegradeExam": func() request {
 			return request{path: "/v1/exams/" + w.exam + ":regrade", token: w.trainer, body: map[string]any{"reason": "更正答案"}}
 		},
+		"api.quiz.v1.Quiz.ListAttempts": func() request {
+			return request{path: "/v1/exams/" + w.exam + "/attempts", token: w.trainer, body: map[string]any{"pageSize": 10}}
+		},
 		"api.quiz.v1.Quiz.SetAttemptDeadline": func() request {
 			// Each base request sets a later deadline than the one before (only later is allowed).
 			until := w.l.clock.Now().Add(time.Hour + time.Duration(w.next())*time.Minute).UTC().Format(time.RFC3339)
@@ -420,6 +423,7 @@ var limitOK = map[string]string{
 	"api.quiz.v1.Quiz.CreateExam opens_at":                     "INVALID_ARGUMENT", // RFC 3339
 	"api.quiz.v1.Quiz.CreateExam closes_at":                    "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.SetAttemptDeadline deadline":             "INVALID_ARGUMENT",
+	"api.quiz.v1.Quiz.ListAttempts page_token":                 "INVALID_ARGUMENT", // not a token we issued
 }
 
 // limitFiller makes limit-long text for fields with a format that still admits Chinese.

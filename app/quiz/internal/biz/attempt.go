@@ -710,20 +710,34 @@ func (uc *AttemptUsecase) Remaining(a *Attempt) time.Duration {
 	return max(0, a.Deadline.Sub(uc.clock.Now()))
 }
 
-// ListAttempts lists an exam's attempts for its managers.
-func (uc *AttemptUsecase) ListAttempts(ctx context.Context, examID int64) ([]*Attempt, error) {
+// MaxAttemptPage bounds a page of the managers' attempt list.
+const MaxAttemptPage = 500
+
+// ListAttempts lists a page of an exam's attempts for its managers, in id order: up to limit
+// (default 100, at most MaxAttemptPage) with an id above afterID.
+func (uc *AttemptUsecase) ListAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if limit <= 0 {
+		limit = 100
+	}
+	if limit > MaxAttemptPage {
+		return nil, Invalid("page_size", "每页最多 %d 条", MaxAttemptPage)
+	}
 	if _, err := managedExam(ctx, uc.exams, p, examID, "无权查看他人答卷"); err != nil {
 		return nil, err
 	}
-	return uc.attempts.ListAttempts(ctx, examID, 0)
+	return uc.attempts.PageAttempts(ctx, examID, afterID, limit)
 }
 
+// reviewQueueLimit bounds the review queue: the oldest waiting essays first.
+const reviewQueueLimit = 500
+
 // ReviewQueue lists graded attempts with essays still waiting for a score, in the exams the
-// caller manages (trainers and staff of the owning org or above), oldest submission first.
+// caller manages (trainers and staff of the owning org or above), oldest submission first, at
+// most reviewQueueLimit.
 func (uc *AttemptUsecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
@@ -740,25 +754,14 @@ func (uc *AttemptUsecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*Attempt
-	for _, e := range exams {
-		list, err := uc.attempts.ListAttempts(ctx, e.ID, 0)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range list {
-			if a.Status == AttemptGraded && a.NeedsReview() {
-				out = append(out, a)
-			}
-		}
+	ids := make([]int64, len(exams))
+	for i, e := range exams {
+		ids[i] = e.ID
 	}
-	slices.SortFunc(out, func(a, b *Attempt) int {
-		if a.SubmittedAt == nil || b.SubmittedAt == nil {
-			return int(a.ID - b.ID)
-		}
-		return a.SubmittedAt.Compare(*b.SubmittedAt)
-	})
-	return out, nil
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return uc.attempts.PendingReview(ctx, ids, reviewQueueLimit)
 }
 
 // MyExam is an exam targeted at the caller with its own attempts.

@@ -552,6 +552,44 @@ func listed(a *Attempt) *Attempt {
 	return c
 }
 
+// summary is how lists return an attempt: no snapshot, no answers.
+func summary(a *Attempt) *Attempt {
+	c := listed(a)
+	c.Questions = nil
+	return c
+}
+
+func (r fakeAttemptRepo) PageAttempts(_ context.Context, examID, afterID int64, limit int) ([]*Attempt, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Attempt
+	for _, a := range r.db.st.Attempts {
+		if a.ExamID == examID && a.ID > afterID {
+			out = append(out, summary(a))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Attempt) int { return cmp.Compare(a.ID, b.ID) })
+	return out[:min(limit, len(out))], nil
+}
+
+func (r fakeAttemptRepo) PendingReview(_ context.Context, examIDs []int64, limit int) ([]*Attempt, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Attempt
+	for _, a := range r.db.st.Attempts {
+		if slices.Contains(examIDs, a.ExamID) && a.Status == AttemptGraded && a.NeedsReview() {
+			out = append(out, summary(a))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Attempt) int {
+		if c := cmp.Compare(a.SubmittedAt.UnixNano(), b.SubmittedAt.UnixNano()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out[:min(limit, len(out))], nil
+}
+
 func (r fakeAttemptRepo) CreateAttempt(_ context.Context, a *Attempt) (*Attempt, error) {
 	db := r.db
 	db.mu.Lock()

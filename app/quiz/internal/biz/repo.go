@@ -54,6 +54,12 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
+	// PageAttempts lists up to limit of an exam's attempts with an id above afterID, in id order,
+	// without their snapshots and answers (Questions and Answers empty; Scores kept).
+	PageAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*Attempt, error)
+	// PendingReview lists up to limit graded attempts of the exams with an essay waiting for a
+	// score, without snapshots and answers, oldest submission first.
+	PendingReview(ctx context.Context, examIDs []int64, limit int) ([]*Attempt, error)
 	// SaveAnswer stores an answer unless the stored one has a higher or equal version; it returns
 	// the version now stored and whether this save is the one stored.
 	SaveAnswer(ctx context.Context, attemptID int64, no int, a Answer) (stored int64, won bool, err error)

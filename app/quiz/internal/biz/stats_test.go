@@ -186,7 +186,7 @@ func TestExamStatsPermissions(t *testing.T) {
 		t.Run(tt.user, func(t *testing.T) {
 			st, err := f.uc.Stats.ExamStats(f.as(tt.user), f.exam.ID)
 			// ListAttempts follows the same rule.
-			_, lerr := f.uc.Attempts.ListAttempts(f.as(tt.user), f.exam.ID)
+			_, lerr := f.uc.Attempts.ListAttempts(f.as(tt.user), f.exam.ID, 0, 0)
 			switch tt.want {
 			case "":
 				if err != nil || st == nil || lerr != nil {

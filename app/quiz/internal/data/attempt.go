@@ -13,6 +13,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 )
 
 type attemptRepo struct{ data *Data }
@@ -100,6 +101,46 @@ func (r *attemptRepo) withAnswers(ctx context.Context, out *biz.Attempt) (*biz.A
 		out.Answers[an.QuestionNo] = biz.Answer{Choices: an.Choices, Text: an.Text, Version: an.Version}
 	}
 	return out, nil
+}
+
+// summaryColumns are the attempt columns of a list: everything but the snapshot.
+var summaryColumns = []string{attempt.FieldID, attempt.FieldExamID, attempt.FieldUserID, attempt.FieldUserOrgPath,
+	attempt.FieldNumber, attempt.FieldStatus, attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt,
+	attempt.FieldScores, attempt.FieldScore, attempt.FieldMaxScore, attempt.FieldFocusLosses, attempt.FieldGradedAt, attempt.FieldNotice}
+
+// PageAttempts reads a page of summaries by primary key (the exam_id index narrows it).
+func (r *attemptRepo) PageAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*biz.Attempt, error) {
+	rows, err := r.data.client(ctx).Attempt.Query().
+		Where(attempt.ExamID(examID), attempt.IDGT(afterID)).
+		Order(ent.Asc(attempt.FieldID)).Limit(limit).Select(summaryColumns...).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.PageAttempts", err, nil)
+	}
+	return attemptsToBiz(rows), nil
+}
+
+// PendingReview filters in the database on the scores JSON: jsonb containment on PostgreSQL,
+// json_each on SQLite.
+func (r *attemptRepo) PendingReview(ctx context.Context, examIDs []int64, limit int) ([]*biz.Attempt, error) {
+	pending := predicate.Attempt(func(s *entsql.Selector) {
+		if r.data.Dialect() == "sqlite3" {
+			s.Where(entsql.P(func(b *entsql.Builder) {
+				b.WriteString("EXISTS (SELECT 1 FROM json_each(").Ident(s.C(attempt.FieldScores)).
+					WriteString(") WHERE json_extract(value, '$.pending_review') = 1)")
+			}))
+			return
+		}
+		s.Where(entsql.P(func(b *entsql.Builder) {
+			b.Ident(s.C(attempt.FieldScores)).WriteString(` @> '[{"pending_review": true}]'::jsonb`)
+		}))
+	})
+	rows, err := r.data.client(ctx).Attempt.Query().
+		Where(attempt.ExamIDIn(examIDs...), attempt.StatusEQ(attempt.StatusGraded), pending).
+		Order(ent.Asc(attempt.FieldSubmittedAt), ent.Asc(attempt.FieldID)).Limit(limit).Select(summaryColumns...).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.PendingReview", err, nil)
+	}
+	return attemptsToBiz(rows), nil
 }
 
 func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([]*biz.Attempt, error) {

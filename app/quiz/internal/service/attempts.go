@@ -4,6 +4,8 @@ package service
 
 import (
 	"context"
+	"encoding/base64"
+	"strconv"
 	"time"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
@@ -56,13 +58,31 @@ func (s *QuizService) SubmitAttempt(ctx context.Context, req *v1.IdRequest) (*v1
 	return v, nil
 }
 
-// ListAttempts implements v1.QuizServer (managers only; they see scores regardless of policy).
-func (s *QuizService) ListAttempts(ctx context.Context, req *v1.IdRequest) (*v1.ListAttemptsReply, error) {
-	as, err := s.attempts.ListAttempts(ctx, req.Id)
+// ListAttempts implements v1.QuizServer (managers only; they see scores regardless of policy):
+// a page of the exam's attempts in id order.
+func (s *QuizService) ListAttempts(ctx context.Context, req *v1.ListAttemptsRequest) (*v1.ListAttemptsReply, error) {
+	var after int64
+	if req.GetPageToken() != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(req.GetPageToken())
+		id, perr := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || perr != nil || id <= 0 {
+			return nil, toAPIError(biz.Invalid("page_token", "分页标记无效"))
+		}
+		after = id
+	}
+	limit := int(req.GetPageSize())
+	if limit <= 0 {
+		limit = 100
+	}
+	as, err := s.attempts.ListAttempts(ctx, req.GetId(), after, limit)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return summaries(as), nil
+	out := summaries(as)
+	if len(as) == limit {
+		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(as[len(as)-1].ID, 10)))
+	}
+	return out, nil
 }
 
 // ListReviewQueue implements v1.QuizServer.

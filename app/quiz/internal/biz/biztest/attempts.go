@@ -29,6 +29,8 @@ var attemptCases = []testCase{
 	{"AddFocusLoss", testAddFocusLoss},
 	{"Overdue", testOverdue},
 	{"OpenDeadlines", testOpenDeadlines},
+	{"PageAttempts", testPageAttempts},
+	{"PendingReview", testPendingReview},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
 	{"Submitted", testSubmitted},
@@ -584,5 +586,56 @@ func testSaveOpenAnswerWaitsForFinish(f *fx) {
 	f.same("save after the finalisation", biz.SaveResult{}, <-saved)
 	if n := len(f.getAttempt(a.ID).Answers); n != 0 {
 		f.Errorf("an answer landed after the finalisation: %d", n)
+	}
+}
+
+// PageAttempts pages over one exam's attempts by id, without snapshots and answers.
+func testPageAttempts(f *fx) {
+	var ids []int64
+	for i := range 5 {
+		a := f.attempt(newAttempt(1, int64(300+i), 1, t0.Add(time.Hour)))
+		ids = append(ids, a.ID)
+		f.attempt(newAttempt(2, int64(300+i), 1, t0.Add(time.Hour))) // another exam
+	}
+	_, _, err := f.r.Attempts.SaveAnswer(f.ctx, ids[0], 1, biz.Answer{Text: "x", Version: 1})
+	f.noErr("SaveAnswer", err)
+	page := res(f.r.Attempts.PageAttempts(f.ctx, 1, 0, 2)).must(f, "PageAttempts")
+	f.same("first page", ids[:2], idsOf(page, attemptID))
+	if len(page) > 0 {
+		want := f.getAttempt(ids[0])
+		want.Questions, want.Answers = nil, nil
+		f.same("a listed attempt", want, page[0])
+	}
+	f.same("next page", ids[2:4], idsOf(res(f.r.Attempts.PageAttempts(f.ctx, 1, ids[1], 2)).must(f, "PageAttempts"), attemptID))
+	f.same("last page", ids[4:], idsOf(res(f.r.Attempts.PageAttempts(f.ctx, 1, ids[3], 2)).must(f, "PageAttempts"), attemptID))
+	f.same("past the end", []int64{}, idsOf(res(f.r.Attempts.PageAttempts(f.ctx, 1, ids[4], 2)).must(f, "PageAttempts"), attemptID))
+}
+
+// PendingReview lists graded attempts of the given exams with an essay waiting for a score,
+// oldest submission first, up to limit.
+func testPendingReview(f *fx) {
+	grade := func(exam, user int64, submitted time.Time, pending bool) *biz.Attempt {
+		a := f.attempt(newAttempt(exam, user, 1, t0.Add(time.Hour)))
+		g := *a
+		score := 1.0
+		g.Status, g.SubmittedAt, g.GradedAt = biz.AttemptGraded, &submitted, &submitted
+		g.Scores = []biz.QScore{{No: 1, Score: 1, Max: 1}, {No: 2, Max: 5, PendingReview: pending}}
+		if !pending {
+			g.Score = &score
+		}
+		f.finish(&g, biz.AttemptInProgress)
+		return a
+	}
+	late := grade(1, 400, t0.Add(2*time.Hour), true)
+	early := grade(2, 401, t0.Add(time.Hour), true)
+	grade(1, 402, t0, false)                     // scored: not pending
+	grade(3, 403, t0, true)                      // another exam
+	open := f.attempt(newAttempt(1, 404, 1, t0)) // in progress
+	_ = open
+	got := res(f.r.Attempts.PendingReview(f.ctx, []int64{1, 2}, 10)).must(f, "PendingReview")
+	f.same("PendingReview", []int64{early.ID, late.ID}, idsOf(got, attemptID))
+	f.same("PendingReview limit 1", []int64{early.ID}, idsOf(res(f.r.Attempts.PendingReview(f.ctx, []int64{1, 2}, 1)).must(f, "PendingReview"), attemptID))
+	if len(got) == 2 && (got[0].Questions != nil || !got[0].NeedsReview()) {
+		f.Errorf("a pending attempt as listed: %+v", got[0])
 	}
 }
