@@ -20,84 +20,92 @@ const questions = 50
 //
 // "2000x10s" always runs; "5000x60s" only with VANGUARD_BENCH_FULL=1 or -benchtime ≥ 60s.
 func BenchmarkExamEndStorm(b *testing.B) {
-	type size struct {
-		name   string
-		n      int
-		window time.Duration
-	}
-	sizes := []size{{"2000x10s", 2000, 10 * time.Second}}
-	if fullRun() {
-		sizes = append(sizes, size{"5000x60s", 5000, 60 * time.Second})
-	}
-	for _, s := range sizes {
-		b.Run(s.name, func(b *testing.B) {
-			var r stormResult
-			for range b.N {
-				b.StopTimer()
-				r = storm(b, benchTimer(b), s.n, questions, s.window, httpSetup())
-			}
-			b.ReportMetric(r.SubmitP50, "submit_p50_ms")
-			b.ReportMetric(r.SubmitP99, "submit_p99_ms")
-			b.ReportMetric(r.SubmitMax, "submit_max_ms")
-			b.ReportMetric(float64(r.Members)/r.SubmitsDone.Seconds(), "submits_per_s")
-			b.ReportMetric(r.AllGraded.Seconds(), "all_graded_s")
-			b.ReportMetric((r.AllGraded - r.SubmitsDone).Seconds(), "graded_after_last_submit_s")
-			b.ReportMetric(r.MaxLate.Seconds(), "max_submit_late_s")
-			b.ReportMetric(float64(r.Check.Lost), "lost")
-			b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
-			b.ReportMetric(float64(r.Failures), "task_failures")
-			b.Logf("%d members, %d submit requests (every 20th double-clicks), window %v: %+v", r.Members, r.Requests, s.window, r.Check)
-		})
-	}
+	eachDriver(b, func(b *testing.B) {
+		type size struct {
+			name   string
+			n      int
+			window time.Duration
+		}
+		sizes := []size{{"2000x10s", 2000, 10 * time.Second}}
+		if fullRun() {
+			sizes = append(sizes, size{"5000x60s", 5000, 60 * time.Second})
+		}
+		for _, s := range sizes {
+			b.Run(s.name, func(b *testing.B) {
+				var r stormResult
+				for range b.N {
+					b.StopTimer()
+					r = storm(b, benchTimer(b), s.n, questions, s.window, httpSetup())
+				}
+				b.ReportMetric(r.SubmitP50, "submit_p50_ms")
+				b.ReportMetric(r.SubmitP99, "submit_p99_ms")
+				b.ReportMetric(r.SubmitMax, "submit_max_ms")
+				b.ReportMetric(float64(r.Members)/r.SubmitsDone.Seconds(), "submits_per_s")
+				b.ReportMetric(r.AllGraded.Seconds(), "all_graded_s")
+				b.ReportMetric((r.AllGraded - r.SubmitsDone).Seconds(), "graded_after_last_submit_s")
+				b.ReportMetric(r.MaxLate.Seconds(), "max_submit_late_s")
+				b.ReportMetric(float64(r.Check.Lost), "lost")
+				b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
+				b.ReportMetric(float64(r.Failures), "task_failures")
+				b.Logf("%d members, %d submit requests (every 20th double-clicks), window %v: %+v", r.Members, r.Requests, s.window, r.Check)
+			})
+		}
+	})
 }
 
 // BenchmarkGradingThroughput grades 500 submitted 50-question attempts with one quiz worker
 // server (concurrency 10) and runs a no-op handler over as many tasks, queued the same way, on
 // the same Redis in the same run. ns/op is both timed phases together.
 func BenchmarkGradingThroughput(b *testing.B) {
-	const n = 500
-	var r throughputResult
-	for range b.N {
-		b.StopTimer()
-		r = gradingThroughput(b, benchTimer(b), n, questions, httpSetup())
-	}
-	quizRate, noopRate := float64(n)/r.Quiz.Seconds(), float64(n)/r.Noop.Seconds()
-	b.ReportMetric(quizRate, "graded_per_s")
-	b.ReportMetric(noopRate, "noop_per_s")
-	b.ReportMetric(quizRate/noopRate, "quiz/noop")
-	b.ReportMetric(float64(r.Check.Lost), "lost")
-	b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
+	eachDriver(b, func(b *testing.B) {
+		const n = 500
+		var r throughputResult
+		for range b.N {
+			b.StopTimer()
+			r = gradingThroughput(b, benchTimer(b), n, questions, httpSetup())
+		}
+		quizRate, noopRate := float64(n)/r.Quiz.Seconds(), float64(n)/r.Noop.Seconds()
+		b.ReportMetric(quizRate, "graded_per_s")
+		b.ReportMetric(noopRate, "noop_per_s")
+		b.ReportMetric(quizRate/noopRate, "quiz/noop")
+		b.ReportMetric(float64(r.Check.Lost), "lost")
+		b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
+	})
 }
 
 // BenchmarkAutosave measures SaveAnswer over HTTP with autosaveAttempts attempts in progress:
 // each autosaves once (one "30 s tick", compressed: as fast as 64 clients can send). Starting
 // the attempts is outside the timer; ns/op is the whole tick.
 func BenchmarkAutosave(b *testing.B) {
-	var r autosaveResult
-	for range b.N {
-		b.StopTimer()
-		r = autosave(b, benchTimer(b), autosaveAttempts, questions)
-	}
-	b.ReportMetric(r.P50, "save_p50_ms")
-	b.ReportMetric(r.P99, "save_p99_ms")
-	b.ReportMetric(float64(r.Attempts)/r.Elapsed.Seconds(), "saves_per_s")
-	b.ReportMetric(float64(r.Attempts), "open_attempts")
+	eachDriver(b, func(b *testing.B) {
+		var r autosaveResult
+		for range b.N {
+			b.StopTimer()
+			r = autosave(b, benchTimer(b), autosaveAttempts, questions)
+		}
+		b.ReportMetric(r.P50, "save_p50_ms")
+		b.ReportMetric(r.P99, "save_p99_ms")
+		b.ReportMetric(float64(r.Attempts)/r.Elapsed.Seconds(), "saves_per_s")
+		b.ReportMetric(float64(r.Attempts), "open_attempts")
+	})
 }
 
 // BenchmarkManagerLists is a trainer's dashboard at exam scale: with autosaveAttempts attempts,
 // the attempt list paged 100 at a time, read 5 times over by 8 concurrent dashboards. Reported:
 // page latency p50/p95/p99 (aim p95 ≤ 100 ms).
 func BenchmarkManagerLists(b *testing.B) {
-	var r listResult
-	for range b.N {
-		b.StopTimer()
-		r = managerLists(b, benchTimer(b), autosaveAttempts, questions, 5)
-	}
-	b.ReportMetric(r.P50, "page_p50_ms")
-	b.ReportMetric(r.P95, "page_p95_ms")
-	b.ReportMetric(r.P99, "page_p99_ms")
-	b.ReportMetric(float64(r.Pages)/r.Elapsed.Seconds(), "pages_per_s")
-	b.ReportMetric(float64(r.Attempts), "attempts")
+	eachDriver(b, func(b *testing.B) {
+		var r listResult
+		for range b.N {
+			b.StopTimer()
+			r = managerLists(b, benchTimer(b), autosaveAttempts, questions, 5)
+		}
+		b.ReportMetric(r.P50, "page_p50_ms")
+		b.ReportMetric(r.P95, "page_p95_ms")
+		b.ReportMetric(r.P99, "page_p99_ms")
+		b.ReportMetric(float64(r.Pages)/r.Elapsed.Seconds(), "pages_per_s")
+		b.ReportMetric(float64(r.Attempts), "attempts")
+	})
 }
 
 // autosaveAttempts is how many attempts are in progress during BenchmarkAutosave.

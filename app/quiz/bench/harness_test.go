@@ -74,14 +74,27 @@ func TestMain(m *testing.M) {
 
 // fullRun reports whether the long scenarios were asked for: VANGUARD_BENCH_FULL=1 or an explicit
 // -benchtime of at least 60s.
-// benchDriver is the quiz database of the benchmarks: "postgres" (distributed mode), or "sqlite"
-// with VANGUARD_BENCH_DB=sqlite (standalone mode: one database file, one connection, every
-// worker sharing the API's module as the standalone process does).
-func benchDriver() string {
-	if os.Getenv("VANGUARD_BENCH_DB") == "sqlite" {
-		return "sqlite"
+// driver is the quiz database of the running benchmark: "postgres" (distributed mode) or
+// "sqlite" (standalone mode: one database file, one connection, every worker sharing the API's
+// module as the standalone process does). Benchmarks run one at a time, so it is set by
+// eachDriver around each sub-benchmark; tests use PostgreSQL.
+var driver = "postgres"
+
+func benchDriver() string { return driver }
+
+// eachDriver runs f as a sub-benchmark per database: both, or only VANGUARD_BENCH_DB's.
+func eachDriver(b *testing.B, f func(b *testing.B)) {
+	drivers := []string{"postgres", "sqlite"}
+	if d := os.Getenv("VANGUARD_BENCH_DB"); d != "" {
+		drivers = []string{d}
 	}
-	return "postgres"
+	for _, d := range drivers {
+		b.Run(d, func(b *testing.B) {
+			driver = d
+			defer func() { driver = "postgres" }()
+			f(b)
+		})
+	}
 }
 
 func fullRun() bool {
