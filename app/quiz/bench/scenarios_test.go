@@ -51,6 +51,9 @@ type stormResult struct {
 	MaxLate     time.Duration // the most a submit left after its scheduled time
 	Check       gradeCheck
 	Failures    int // failed quiz task runs (retried), from the queue's daily stats
+	// Stats is one GET of the exam's statistics once every attempt is graded (answered by the
+	// manager's dashboard after the exam), outside the timer.
+	Stats time.Duration
 }
 
 // storm runs the exam end: n members, each with an attempt of nq questions all answered, submit
@@ -132,6 +135,13 @@ func storm(tb testing.TB, tm timer, n, nq int, window time.Duration, viaHTTP boo
 		tb.Logf("graded count moved after the deadline: %d then %d", graded, r.Check.Graded)
 	}
 	r.Check.assert(tb, n)
+	var st v1.ExamStats
+	t = time.Now()
+	e.must(e.quizCall("GET", fmt.Sprintf("/v1/exams/%d/stats", exam), e.adminToken, nil, &st))
+	r.Stats = time.Since(t)
+	if int(st.Graded) != n || len(st.Questions) != nq {
+		tb.Fatalf("stats: %d graded, %d questions; want %d and %d", st.Graded, len(st.Questions), n, nq)
+	}
 	return r
 }
 

@@ -559,6 +559,18 @@ func summary(a *Attempt) *Attempt {
 	return c
 }
 
+func (r fakeAttemptRepo) ExamAnswers(_ context.Context, examID int64) (map[int64]map[int]Answer, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	out := map[int64]map[int]Answer{}
+	for _, a := range r.db.st.Attempts {
+		if a.ExamID == examID && len(r.db.st.Answers[a.ID]) > 0 {
+			out[a.ID] = cloneAnswers(r.db.st.Answers[a.ID])
+		}
+	}
+	return out, nil
+}
+
 func (r fakeAttemptRepo) PageAttempts(_ context.Context, examID, afterID int64, limit int) ([]*Attempt, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

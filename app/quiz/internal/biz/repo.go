@@ -54,6 +54,9 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
+	// ExamAnswers returns the saved answers of every attempt of an exam, by attempt id and
+	// question number, in one read.
+	ExamAnswers(ctx context.Context, examID int64) (map[int64]map[int]Answer, error)
 	// PageAttempts lists up to limit of an exam's attempts with an id above afterID, in id order,
 	// without their snapshots and answers (Questions and Answers empty; Scores kept).
 	PageAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*Attempt, error)

@@ -195,25 +195,17 @@ type questionAcc struct {
 	wrong    map[string]int // option HTML → attempts choosing it wrongly
 }
 
-// questionStats analyses the questions of the graded attempts (each graded with a final score).
-//
-// Cost: the attempt list carries no answers, so this loads every graded attempt again with
-// GetAttempt — one query per attempt (two on the ent repo), fine for a branch's exam but
-// O(attempts) round trips for a large one. When that hurts, add a repo method that loads an
-// exam's answers in one query (or aggregates the choices in SQL).
+// questionStats analyses the questions of the graded attempts (each graded with a final score):
+// the listed attempts carry their snapshots and scores, and every answer of the exam comes in
+// one read (not one per attempt: an exam-scale exam has thousands).
 func (uc *StatsUsecase) questionStats(ctx context.Context, e *Exam, graded []*Attempt) ([]QuestionStat, error) {
 	accs := map[int64]*questionAcc{}
-	for _, listed := range graded {
-		a, err := uc.attempts.GetAttempt(ctx, listed.ID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !finallyGraded(a) {
-			continue // re-graded since it was listed
-		}
+	answers, err := uc.attempts.ExamAnswers(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range graded {
+		a.Answers = answers[a.ID]
 		scores := make(map[int]QScore, len(a.Scores))
 		for _, s := range a.Scores {
 			scores[s.No] = s

@@ -103,6 +103,27 @@ func (r *attemptRepo) withAnswers(ctx context.Context, out *biz.Attempt) (*biz.A
 	return out, nil
 }
 
+// ExamAnswers reads the answers of an exam's attempts with one join.
+func (r *attemptRepo) ExamAnswers(ctx context.Context, examID int64) (map[int64]map[int]biz.Answer, error) {
+	rows, err := r.data.client(ctx).Answer.Query().Where(predicate.Answer(func(s *entsql.Selector) {
+		t := entsql.Table(attempt.Table)
+		s.Where(entsql.In(s.C(answer.FieldAttemptID), entsql.Select(t.C(attempt.FieldID)).From(t).Where(entsql.EQ(t.C(attempt.FieldExamID), examID))))
+	})).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.ExamAnswers", err, nil)
+	}
+	out := map[int64]map[int]biz.Answer{}
+	for _, an := range rows {
+		m := out[an.AttemptID]
+		if m == nil {
+			m = map[int]biz.Answer{}
+			out[an.AttemptID] = m
+		}
+		m[an.QuestionNo] = biz.Answer{Choices: an.Choices, Text: an.Text, Version: an.Version}
+	}
+	return out, nil
+}
+
 // summaryColumns are the attempt columns of a list: everything but the snapshot.
 var summaryColumns = []string{attempt.FieldID, attempt.FieldExamID, attempt.FieldUserID, attempt.FieldUserOrgPath,
 	attempt.FieldNumber, attempt.FieldStatus, attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt,

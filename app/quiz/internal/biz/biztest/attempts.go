@@ -30,6 +30,7 @@ var attemptCases = []testCase{
 	{"Overdue", testOverdue},
 	{"OpenDeadlines", testOpenDeadlines},
 	{"PageAttempts", testPageAttempts},
+	{"ExamAnswers", testExamAnswers},
 	{"PendingReview", testPendingReview},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
@@ -638,4 +639,28 @@ func testPendingReview(f *fx) {
 	if len(got) == 2 && (got[0].Questions != nil || !got[0].NeedsReview()) {
 		f.Errorf("a pending attempt as listed: %+v", got[0])
 	}
+}
+
+// ExamAnswers returns every saved answer of one exam's attempts, by attempt and question number;
+// attempts without answers and other exams' attempts are absent.
+func testExamAnswers(f *fx) {
+	a := f.attempt(newAttempt(1, 500, 1, t0.Add(time.Hour)))
+	b := f.attempt(newAttempt(1, 501, 1, t0.Add(time.Hour)))
+	f.attempt(newAttempt(1, 502, 1, t0.Add(time.Hour))) // no answers
+	other := f.attempt(newAttempt(2, 500, 1, t0.Add(time.Hour)))
+	save := func(id int64, no int, ans biz.Answer) {
+		f.Helper()
+		_, _, err := f.r.Attempts.SaveAnswer(f.ctx, id, no, ans)
+		f.noErr("SaveAnswer", err)
+	}
+	save(a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
+	save(a.ID, 2, biz.Answer{Text: "论述", Version: 2})
+	save(b.ID, 1, biz.Answer{Choices: []string{"B", "C"}, Version: 1})
+	save(other.ID, 1, biz.Answer{Choices: []string{"D"}, Version: 1})
+	want := map[int64]map[int]biz.Answer{
+		a.ID: {1: {Choices: []string{"A"}, Version: 1}, 2: {Text: "论述", Version: 2}},
+		b.ID: {1: {Choices: []string{"B", "C"}, Version: 1}},
+	}
+	f.same("ExamAnswers", want, res(f.r.Attempts.ExamAnswers(f.ctx, 1)).must(f, "ExamAnswers"))
+	f.same("ExamAnswers of an exam without attempts", map[int64]map[int]biz.Answer{}, res(f.r.Attempts.ExamAnswers(f.ctx, 9)).must(f, "ExamAnswers"))
 }
