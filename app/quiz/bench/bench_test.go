@@ -48,6 +48,7 @@ func BenchmarkExamEndStorm(b *testing.B) {
 				b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
 				b.ReportMetric(float64(r.Failures), "task_failures")
 				b.ReportMetric(float64(r.Stats.Microseconds())/1000, "stats_ms")
+				b.ReportMetric(float64(r.StatsAgain.Microseconds())/1000, "stats_again_ms")
 				b.Logf("%d members, %d submit requests (every 20th double-clicks), window %v: %+v", r.Members, r.Requests, s.window, r.Check)
 			})
 		}

@@ -36,6 +36,8 @@ type fakeState struct {
 	Sessions map[int64]*fakeSession
 	Wrong    []*WrongEntry // in insertion order
 	NextID   int64
+	// AttemptWrites counts attempt rows created or changed (ExamStamp).
+	AttemptWrites int64
 }
 
 // fakeSession is a stored practice session.
@@ -54,6 +56,8 @@ func (s *fakeState) clone() *fakeState {
 		Answers:   make(map[int64]map[int]Answer, len(s.Answers)),
 		Sessions:  make(map[int64]*fakeSession, len(s.Sessions)),
 		NextID:    s.NextID,
+
+		AttemptWrites: s.AttemptWrites,
 	}
 	for id, b := range s.Banks {
 		bc := *b
@@ -239,6 +243,14 @@ func (db *fakeDB) holdRow(ctx context.Context, id int64) {
 	}
 }
 
+// attemptWritten counts an attempt write for ExamStamp (deferred by the writers: runs after they
+// release mu). A refused write counts too: a stamp may change without a change, never the reverse.
+func (db *fakeDB) attemptWritten() {
+	db.mu.Lock()
+	db.st.AttemptWrites++
+	db.mu.Unlock()
+}
+
 func (db *fakeDB) nextID() int64 { db.st.NextID++; return db.st.NextID }
 
 // snapshot returns a deep copy of the current state.
@@ -273,6 +285,7 @@ func (db *fakeDB) insertAttempt(a *Attempt) int64 {
 	}
 	c.Answers = nil
 	db.st.Attempts[c.ID] = c
+	db.st.AttemptWrites++
 	return c.ID
 }
 
@@ -559,6 +572,19 @@ func summary(a *Attempt) *Attempt {
 	return c
 }
 
+// ExamStamp is the exam's attempt count and the store's attempt write counter.
+func (r fakeAttemptRepo) ExamStamp(_ context.Context, examID int64) (string, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	n := 0
+	for _, a := range r.db.st.Attempts {
+		if a.ExamID == examID {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d:%d", n, r.db.st.AttemptWrites), nil
+}
+
 func (r fakeAttemptRepo) ExamAnswers(_ context.Context, examID int64) (map[int64]map[int]Answer, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
@@ -603,6 +629,7 @@ func (r fakeAttemptRepo) PendingReview(_ context.Context, examIDs []int64, limit
 }
 
 func (r fakeAttemptRepo) CreateAttempt(_ context.Context, a *Attempt) (*Attempt, error) {
+	defer r.db.attemptWritten()
 	db := r.db
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -717,6 +744,7 @@ func (r fakeAttemptRepo) Lock(ctx context.Context, id int64) error {
 
 // UpdateQuestions replaces the snapshot (a row write: it waits for, then holds, the row).
 func (r fakeAttemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []SnapQuestion) error {
+	defer r.db.attemptWritten()
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	r.db.waitRow(ctx, id)
@@ -733,6 +761,7 @@ func (r fakeAttemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []Sna
 // ent repo it never writes the snapshot (UpdateQuestions does). A row write: it waits for another
 // transaction holding the row, and holds the row it changed.
 func (r fakeAttemptRepo) Finish(ctx context.Context, a *Attempt, fromStatus string) error {
+	defer r.db.attemptWritten()
 	db := r.db
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -762,6 +791,7 @@ func (r fakeAttemptRepo) Finish(ctx context.Context, a *Attempt, fromStatus stri
 }
 
 func (r fakeAttemptRepo) AddFocusLoss(ctx context.Context, id int64) error {
+	defer r.db.attemptWritten()
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	r.db.waitRow(ctx, id)
@@ -819,6 +849,7 @@ func (r fakeAttemptRepo) SaveOpenAnswer(ctx context.Context, attemptID, userID i
 
 // SetDeadline changes the deadline, waiting for the row like the database.
 func (r fakeAttemptRepo) SetDeadline(ctx context.Context, id int64, deadline time.Time) error {
+	defer r.db.attemptWritten()
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	a := r.db.st.Attempts[id]

@@ -105,6 +105,8 @@ type StatsUsecase struct {
 	papers   PaperRepo
 	exams    ExamRepo
 	attempts AttemptRepo
+	// cache keeps each exam's figures with the stamp of the attempts they were computed from.
+	cache statsCache
 }
 
 // RegradeUsecase re-scores an exam's attempts after a key fix and keeps its audit trail.

@@ -54,6 +54,9 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
+	// ExamStamp changes whenever an attempt of the exam is created or changed (its count and
+	// latest change); equal stamps mean the exam's attempts are as they were.
+	ExamStamp(ctx context.Context, examID int64) (string, error)
 	// ExamAnswers returns the saved answers of every attempt of an exam, by attempt id and
 	// question number, in one read.
 	ExamAnswers(ctx context.Context, examID int64) (map[int64]map[int]Answer, error)

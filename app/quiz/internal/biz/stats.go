@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vanguard/vanguard/pkg/auth"
 )
@@ -79,9 +80,67 @@ type QuestionStat struct {
 
 // ExamStats returns the statistics of an exam to its managers. A targeted member is denied; to
 // anyone else the exam does not exist.
+//
+// Computing them reads every attempt of the exam, so they are kept per exam with the stamp of
+// the attempts they saw (AttemptRepo.ExamStamp: count and latest change): a dashboard polling
+// them costs one aggregate until an attempt is created, graded, regraded or scored again. The
+// caller's right to see them is checked on every call.
 func (uc *StatsUsecase) ExamStats(ctx context.Context, examID int64) (*Stats, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := managedExam(ctx, uc.exams, p, examID, "无权查看考试统计"); err != nil {
+		return nil, err
+	}
+	stamp, err := uc.attempts.ExamStamp(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := uc.cache.get(examID, stamp); ok {
+		return st, nil
+	}
 	st, _, _, err := uc.examStats(ctx, examID)
-	return st, err
+	if err != nil {
+		return nil, err
+	}
+	// Stamped with what was read before computing: a change meanwhile makes the next call
+	// compute again.
+	uc.cache.put(examID, stamp, st)
+	return st, nil
+}
+
+// statsCache is a small map of computed figures by exam; an exam's entry is replaced when its
+// stamp moves, and the map is emptied when it outgrows maxCachedStats.
+type statsCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedStats
+}
+
+type cachedStats struct {
+	stamp string
+	st    *Stats
+}
+
+const maxCachedStats = 1000
+
+func (c *statsCache) get(examID int64, stamp string) (*Stats, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[examID]
+	if !ok || e.stamp != stamp {
+		return nil, false
+	}
+	return e.st, true
+}
+
+func (c *statsCache) put(examID int64, stamp string, st *Stats) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedStats {
+		c.m = make(map[int64]cachedStats)
+	}
+	c.m[examID] = cachedStats{stamp: stamp, st: st}
 }
 
 // examStats computes the statistics and also returns the exam and its attempts (the export

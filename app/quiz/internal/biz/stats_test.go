@@ -288,3 +288,39 @@ func TestPearson(t *testing.T) {
 		}
 	}
 }
+
+// Statistics are kept per exam until an attempt of the exam changes: a second read serves the
+// kept figures (a change made behind the repository's back is not seen), a grade through the
+// use cases is.
+func TestExamStatsAreKeptUntilAnAttemptChanges(t *testing.T) {
+	f := newStatsFixture(t, GradeHighest)
+	first, err := f.uc.Stats.ExamStats(f.as("trainerA"), f.exam.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Behind the repository's back (no stamp change): the kept figures are served.
+	f.db.mu.Lock()
+	for _, a := range f.db.st.Attempts {
+		if a.ExamID == f.exam.ID && a.Status == AttemptGraded {
+			a.Score = ptr(0.0)
+		}
+	}
+	f.db.mu.Unlock()
+	kept, err := f.uc.Stats.ExamStats(f.as("staffA"), f.exam.ID)
+	if err != nil || kept.MeanScore != first.MeanScore {
+		t.Fatalf("second read = %+v, %v; want the kept figures (mean %v)", kept, err, first.MeanScore)
+	}
+	// Every read still checks the caller.
+	if _, err := f.uc.Stats.ExamStats(f.as("memberA"), f.exam.ID); err == nil {
+		t.Fatal("a member read the kept statistics")
+	}
+	// A member submits and the attempt is graded: the figures are computed again.
+	a := f.submitted(t, "memberA2", f.exam.ID, map[int]Answer{1: choices("A")})
+	if err := f.uc.Attempts.Grade(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.uc.Stats.ExamStats(f.as("trainerA"), f.exam.ID)
+	if err != nil || again.Graded != first.Graded+1 || again.MeanScore == first.MeanScore {
+		t.Fatalf("after a grade = %+v, %v; want %d graded and the new scores", again, err, first.Graded+1)
+	}
+}

@@ -103,6 +103,27 @@ func (r *attemptRepo) withAnswers(ctx context.Context, out *biz.Attempt) (*biz.A
 	return out, nil
 }
 
+// ExamStamp is "<count>:<latest changed_at>" of the exam's attempts: one aggregate over the
+// exam_id index (the latest change as the database prints it, so no driver time parsing).
+func (r *attemptRepo) ExamStamp(ctx context.Context, examID int64) (string, error) {
+	rows, err := r.data.client(ctx).QueryContext(ctx,
+		`SELECT count(*), COALESCE(CAST(max("changed_at") AS TEXT), '') FROM "attempts" WHERE "exam_id" = $1`, examID)
+	if err != nil {
+		return "", mapErr("attemptRepo.ExamStamp", err, nil)
+	}
+	defer rows.Close()
+	var (
+		n      int64
+		latest string
+	)
+	if rows.Next() {
+		if err := rows.Scan(&n, &latest); err != nil {
+			return "", fmt.Errorf("attemptRepo.ExamStamp: %w", err)
+		}
+	}
+	return fmt.Sprintf("%d:%s", n, latest), mapErr("attemptRepo.ExamStamp", rows.Err(), nil)
+}
+
 // ExamAnswers reads the answers of an exam's attempts with one join.
 func (r *attemptRepo) ExamAnswers(ctx context.Context, examID int64) (map[int64]map[int]biz.Answer, error) {
 	rows, err := r.data.client(ctx).Answer.Query().Where(predicate.Answer(func(s *entsql.Selector) {

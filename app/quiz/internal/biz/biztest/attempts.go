@@ -31,6 +31,7 @@ var attemptCases = []testCase{
 	{"OpenDeadlines", testOpenDeadlines},
 	{"PageAttempts", testPageAttempts},
 	{"ExamAnswers", testExamAnswers},
+	{"ExamStamp", testExamStamp},
 	{"PendingReview", testPendingReview},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
@@ -663,4 +664,36 @@ func testExamAnswers(f *fx) {
 	}
 	f.same("ExamAnswers", want, res(f.r.Attempts.ExamAnswers(f.ctx, 1)).must(f, "ExamAnswers"))
 	f.same("ExamAnswers of an exam without attempts", map[int64]map[int]biz.Answer{}, res(f.r.Attempts.ExamAnswers(f.ctx, 9)).must(f, "ExamAnswers"))
+}
+
+// ExamStamp stays the same while nothing changes and moves when an attempt of the exam is
+// created or changed by any writer (a stamp may also move for other reasons).
+func testExamStamp(f *fx) {
+	stamp := func() string { f.Helper(); return res(f.r.Attempts.ExamStamp(f.ctx, 1)).must(f, "ExamStamp") }
+	moved := func(what string, before string) string {
+		f.Helper()
+		time.Sleep(2 * time.Millisecond) // databases keep change times to the microsecond
+		after := stamp()
+		if after == before {
+			f.Errorf("ExamStamp unchanged after %s: %q", what, after)
+		}
+		return after
+	}
+	s := stamp()
+	if again := stamp(); again != s {
+		f.Errorf("ExamStamp moved without a change: %q then %q", s, again)
+	}
+	a := f.attempt(newAttempt(1, 600, 1, t0.Add(time.Hour)))
+	s = moved("CreateAttempt", s)
+	if again := stamp(); again != s {
+		f.Errorf("ExamStamp moved without a change: %q then %q", s, again)
+	}
+	f.noErr("SetDeadline", f.r.Attempts.SetDeadline(f.ctx, a.ID, t0.Add(2*time.Hour)))
+	s = moved("SetDeadline", s)
+	fin := *a
+	fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &t0
+	f.finish(&fin, biz.AttemptInProgress)
+	s = moved("Finish", s)
+	f.noErr("UpdateQuestions", f.r.Attempts.UpdateQuestions(f.ctx, a.ID, snapshot()))
+	moved("UpdateQuestions", s)
 }

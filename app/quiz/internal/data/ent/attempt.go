@@ -48,7 +48,9 @@ type Attempt struct {
 	// GradedAt holds the value of the "graded_at" field.
 	GradedAt *time.Time `json:"graded_at,omitempty"`
 	// Notice holds the value of the "notice" field.
-	Notice       string `json:"notice,omitempty"`
+	Notice string `json:"notice,omitempty"`
+	// ChangedAt holds the value of the "changed_at" field.
+	ChangedAt    *time.Time `json:"changed_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -65,7 +67,7 @@ func (*Attempt) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case attempt.FieldUserOrgPath, attempt.FieldStatus, attempt.FieldNotice:
 			values[i] = new(sql.NullString)
-		case attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt, attempt.FieldGradedAt:
+		case attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt, attempt.FieldGradedAt, attempt.FieldChangedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -185,6 +187,13 @@ func (_m *Attempt) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Notice = value.String
 			}
+		case attempt.FieldChangedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field changed_at", values[i])
+			} else if value.Valid {
+				_m.ChangedAt = new(time.Time)
+				*_m.ChangedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -271,6 +280,11 @@ func (_m *Attempt) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("notice=")
 	builder.WriteString(_m.Notice)
+	builder.WriteString(", ")
+	if v := _m.ChangedAt; v != nil {
+		builder.WriteString("changed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

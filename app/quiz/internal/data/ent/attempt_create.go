@@ -169,6 +169,20 @@ func (_c *AttemptCreate) SetNillableNotice(v *string) *AttemptCreate {
 	return _c
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_c *AttemptCreate) SetChangedAt(v time.Time) *AttemptCreate {
+	_c.mutation.SetChangedAt(v)
+	return _c
+}
+
+// SetNillableChangedAt sets the "changed_at" field if the given value is not nil.
+func (_c *AttemptCreate) SetNillableChangedAt(v *time.Time) *AttemptCreate {
+	if v != nil {
+		_c.SetChangedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AttemptCreate) SetID(v int64) *AttemptCreate {
 	_c.mutation.SetID(v)
@@ -225,6 +239,10 @@ func (_c *AttemptCreate) defaults() {
 	if _, ok := _c.mutation.Notice(); !ok {
 		v := attempt.DefaultNotice
 		_c.mutation.SetNotice(v)
+	}
+	if _, ok := _c.mutation.ChangedAt(); !ok {
+		v := attempt.DefaultChangedAt()
+		_c.mutation.SetChangedAt(v)
 	}
 }
 
@@ -367,6 +385,10 @@ func (_c *AttemptCreate) createSpec() (*Attempt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Notice(); ok {
 		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
 		_node.Notice = value
+	}
+	if value, ok := _c.mutation.ChangedAt(); ok {
+		_spec.SetField(attempt.FieldChangedAt, field.TypeTime, value)
+		_node.ChangedAt = &value
 	}
 	return _node, _spec
 }
@@ -663,6 +685,24 @@ func (u *AttemptUpsert) SetNotice(v string) *AttemptUpsert {
 // UpdateNotice sets the "notice" field to the value that was provided on create.
 func (u *AttemptUpsert) UpdateNotice() *AttemptUpsert {
 	u.SetExcluded(attempt.FieldNotice)
+	return u
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *AttemptUpsert) SetChangedAt(v time.Time) *AttemptUpsert {
+	u.Set(attempt.FieldChangedAt, v)
+	return u
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *AttemptUpsert) UpdateChangedAt() *AttemptUpsert {
+	u.SetExcluded(attempt.FieldChangedAt)
+	return u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *AttemptUpsert) ClearChangedAt() *AttemptUpsert {
+	u.SetNull(attempt.FieldChangedAt)
 	return u
 }
 
@@ -998,6 +1038,27 @@ func (u *AttemptUpsertOne) SetNotice(v string) *AttemptUpsertOne {
 func (u *AttemptUpsertOne) UpdateNotice() *AttemptUpsertOne {
 	return u.Update(func(s *AttemptUpsert) {
 		s.UpdateNotice()
+	})
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *AttemptUpsertOne) SetChangedAt(v time.Time) *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetChangedAt(v)
+	})
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *AttemptUpsertOne) UpdateChangedAt() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateChangedAt()
+	})
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *AttemptUpsertOne) ClearChangedAt() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.ClearChangedAt()
 	})
 }
 
@@ -1499,6 +1560,27 @@ func (u *AttemptUpsertBulk) SetNotice(v string) *AttemptUpsertBulk {
 func (u *AttemptUpsertBulk) UpdateNotice() *AttemptUpsertBulk {
 	return u.Update(func(s *AttemptUpsert) {
 		s.UpdateNotice()
+	})
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *AttemptUpsertBulk) SetChangedAt(v time.Time) *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetChangedAt(v)
+	})
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *AttemptUpsertBulk) UpdateChangedAt() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateChangedAt()
+	})
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *AttemptUpsertBulk) ClearChangedAt() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.ClearChangedAt()
 	})
 }
 

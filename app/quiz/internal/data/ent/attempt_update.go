@@ -308,6 +308,18 @@ func (_u *AttemptUpdate) SetNillableNotice(v *string) *AttemptUpdate {
 	return _u
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_u *AttemptUpdate) SetChangedAt(v time.Time) *AttemptUpdate {
+	_u.mutation.SetChangedAt(v)
+	return _u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (_u *AttemptUpdate) ClearChangedAt() *AttemptUpdate {
+	_u.mutation.ClearChangedAt()
+	return _u
+}
+
 // Mutation returns the AttemptMutation object of the builder.
 func (_u *AttemptUpdate) Mutation() *AttemptMutation {
 	return _u.mutation
@@ -315,6 +327,7 @@ func (_u *AttemptUpdate) Mutation() *AttemptMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AttemptUpdate) Save(ctx context.Context) (int, error) {
+	_u.defaults()
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -337,6 +350,14 @@ func (_u *AttemptUpdate) Exec(ctx context.Context) error {
 func (_u *AttemptUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
+	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_u *AttemptUpdate) defaults() {
+	if _, ok := _u.mutation.ChangedAt(); !ok && !_u.mutation.ChangedAtCleared() {
+		v := attempt.UpdateDefaultChangedAt()
+		_u.mutation.SetChangedAt(v)
 	}
 }
 
@@ -459,6 +480,12 @@ func (_u *AttemptUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Notice(); ok {
 		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ChangedAt(); ok {
+		_spec.SetField(attempt.FieldChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChangedAtCleared() {
+		_spec.ClearField(attempt.FieldChangedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -758,6 +785,18 @@ func (_u *AttemptUpdateOne) SetNillableNotice(v *string) *AttemptUpdateOne {
 	return _u
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_u *AttemptUpdateOne) SetChangedAt(v time.Time) *AttemptUpdateOne {
+	_u.mutation.SetChangedAt(v)
+	return _u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (_u *AttemptUpdateOne) ClearChangedAt() *AttemptUpdateOne {
+	_u.mutation.ClearChangedAt()
+	return _u
+}
+
 // Mutation returns the AttemptMutation object of the builder.
 func (_u *AttemptUpdateOne) Mutation() *AttemptMutation {
 	return _u.mutation
@@ -778,6 +817,7 @@ func (_u *AttemptUpdateOne) Select(field string, fields ...string) *AttemptUpdat
 
 // Save executes the query and returns the updated Attempt entity.
 func (_u *AttemptUpdateOne) Save(ctx context.Context) (*Attempt, error) {
+	_u.defaults()
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -800,6 +840,14 @@ func (_u *AttemptUpdateOne) Exec(ctx context.Context) error {
 func (_u *AttemptUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
+	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_u *AttemptUpdateOne) defaults() {
+	if _, ok := _u.mutation.ChangedAt(); !ok && !_u.mutation.ChangedAtCleared() {
+		v := attempt.UpdateDefaultChangedAt()
+		_u.mutation.SetChangedAt(v)
 	}
 }
 
@@ -939,6 +987,12 @@ func (_u *AttemptUpdateOne) sqlSave(ctx context.Context) (_node *Attempt, err er
 	}
 	if value, ok := _u.mutation.Notice(); ok {
 		_spec.SetField(attempt.FieldNotice, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ChangedAt(); ok {
+		_spec.SetField(attempt.FieldChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChangedAtCleared() {
+		_spec.ClearField(attempt.FieldChangedAt, field.TypeTime)
 	}
 	_node = &Attempt{config: _u.config}
 	_spec.Assign = _node.assignValues

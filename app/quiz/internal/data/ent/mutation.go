@@ -824,6 +824,7 @@ type AttemptMutation struct {
 	addfocus_losses *int
 	graded_at       *time.Time
 	notice          *string
+	changed_at      *time.Time
 	clearedFields   map[string]struct{}
 	done            bool
 	oldValue        func(context.Context) (*Attempt, error)
@@ -1692,6 +1693,55 @@ func (m *AttemptMutation) ResetNotice() {
 	m.notice = nil
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (m *AttemptMutation) SetChangedAt(t time.Time) {
+	m.changed_at = &t
+}
+
+// ChangedAt returns the value of the "changed_at" field in the mutation.
+func (m *AttemptMutation) ChangedAt() (r time.Time, exists bool) {
+	v := m.changed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedAt returns the old "changed_at" field's value of the Attempt entity.
+// If the Attempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttemptMutation) OldChangedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedAt: %w", err)
+	}
+	return oldValue.ChangedAt, nil
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (m *AttemptMutation) ClearChangedAt() {
+	m.changed_at = nil
+	m.clearedFields[attempt.FieldChangedAt] = struct{}{}
+}
+
+// ChangedAtCleared returns if the "changed_at" field was cleared in this mutation.
+func (m *AttemptMutation) ChangedAtCleared() bool {
+	_, ok := m.clearedFields[attempt.FieldChangedAt]
+	return ok
+}
+
+// ResetChangedAt resets all changes to the "changed_at" field.
+func (m *AttemptMutation) ResetChangedAt() {
+	m.changed_at = nil
+	delete(m.clearedFields, attempt.FieldChangedAt)
+}
+
 // Where appends a list predicates to the AttemptMutation builder.
 func (m *AttemptMutation) Where(ps ...predicate.Attempt) {
 	m.predicates = append(m.predicates, ps...)
@@ -1726,7 +1776,7 @@ func (m *AttemptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AttemptMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.exam_id != nil {
 		fields = append(fields, attempt.FieldExamID)
 	}
@@ -1772,6 +1822,9 @@ func (m *AttemptMutation) Fields() []string {
 	if m.notice != nil {
 		fields = append(fields, attempt.FieldNotice)
 	}
+	if m.changed_at != nil {
+		fields = append(fields, attempt.FieldChangedAt)
+	}
 	return fields
 }
 
@@ -1810,6 +1863,8 @@ func (m *AttemptMutation) Field(name string) (ent.Value, bool) {
 		return m.GradedAt()
 	case attempt.FieldNotice:
 		return m.Notice()
+	case attempt.FieldChangedAt:
+		return m.ChangedAt()
 	}
 	return nil, false
 }
@@ -1849,6 +1904,8 @@ func (m *AttemptMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldGradedAt(ctx)
 	case attempt.FieldNotice:
 		return m.OldNotice(ctx)
+	case attempt.FieldChangedAt:
+		return m.OldChangedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Attempt field %s", name)
 }
@@ -1962,6 +2019,13 @@ func (m *AttemptMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNotice(v)
+		return nil
+	case attempt.FieldChangedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Attempt field %s", name)
@@ -2083,6 +2147,9 @@ func (m *AttemptMutation) ClearedFields() []string {
 	if m.FieldCleared(attempt.FieldGradedAt) {
 		fields = append(fields, attempt.FieldGradedAt)
 	}
+	if m.FieldCleared(attempt.FieldChangedAt) {
+		fields = append(fields, attempt.FieldChangedAt)
+	}
 	return fields
 }
 
@@ -2111,6 +2178,9 @@ func (m *AttemptMutation) ClearField(name string) error {
 		return nil
 	case attempt.FieldGradedAt:
 		m.ClearGradedAt()
+		return nil
+	case attempt.FieldChangedAt:
+		m.ClearChangedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Attempt nullable field %s", name)
@@ -2164,6 +2234,9 @@ func (m *AttemptMutation) ResetField(name string) error {
 		return nil
 	case attempt.FieldNotice:
 		m.ResetNotice()
+		return nil
+	case attempt.FieldChangedAt:
+		m.ResetChangedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Attempt field %s", name)

@@ -59,6 +59,12 @@ func init() {
 	attempt.DefaultNotice = attemptDescNotice.Default.(string)
 	// attempt.NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
 	attempt.NoticeValidator = attemptDescNotice.Validators[0].(func(string) error)
+	// attemptDescChangedAt is the schema descriptor for changed_at field.
+	attemptDescChangedAt := attemptFields[16].Descriptor()
+	// attempt.DefaultChangedAt holds the default value on creation for the changed_at field.
+	attempt.DefaultChangedAt = attemptDescChangedAt.Default.(func() time.Time)
+	// attempt.UpdateDefaultChangedAt holds the default value on update for the changed_at field.
+	attempt.UpdateDefaultChangedAt = attemptDescChangedAt.UpdateDefault.(func() time.Time)
 	auditspoolFields := schema.AuditSpool{}.Fields()
 	_ = auditspoolFields
 	// auditspoolDescKey is the schema descriptor for key field.

@@ -4,6 +4,7 @@ package attempt
 
 import (
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -43,6 +44,8 @@ const (
 	FieldGradedAt = "graded_at"
 	// FieldNotice holds the string denoting the notice field in the database.
 	FieldNotice = "notice"
+	// FieldChangedAt holds the string denoting the changed_at field in the database.
+	FieldChangedAt = "changed_at"
 	// Table holds the table name of the attempt in the database.
 	Table = "attempts"
 )
@@ -65,6 +68,7 @@ var Columns = []string{
 	FieldFocusLosses,
 	FieldGradedAt,
 	FieldNotice,
+	FieldChangedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -88,6 +92,10 @@ var (
 	DefaultNotice string
 	// NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
 	NoticeValidator func(string) error
+	// DefaultChangedAt holds the default value on creation for the "changed_at" field.
+	DefaultChangedAt func() time.Time
+	// UpdateDefaultChangedAt holds the default value on update for the "changed_at" field.
+	UpdateDefaultChangedAt func() time.Time
 )
 
 // Status defines the type for the "status" enum field.
@@ -188,4 +196,9 @@ func ByGradedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByNotice orders the results by the notice field.
 func ByNotice(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotice, opts...).ToFunc()
+}
+
+// ByChangedAt orders the results by the changed_at field.
+func ByChangedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangedAt, opts...).ToFunc()
 }

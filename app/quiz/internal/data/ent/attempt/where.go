@@ -114,6 +114,11 @@ func Notice(v string) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldNotice, v))
 }
 
+// ChangedAt applies equality check predicate on the "changed_at" field. It's identical to ChangedAtEQ.
+func ChangedAt(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldChangedAt, v))
+}
+
 // ExamIDEQ applies the EQ predicate on the "exam_id" field.
 func ExamIDEQ(v int64) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldExamID, v))
@@ -712,6 +717,56 @@ func NoticeEqualFold(v string) predicate.Attempt {
 // NoticeContainsFold applies the ContainsFold predicate on the "notice" field.
 func NoticeContainsFold(v string) predicate.Attempt {
 	return predicate.Attempt(sql.FieldContainsFold(FieldNotice, v))
+}
+
+// ChangedAtEQ applies the EQ predicate on the "changed_at" field.
+func ChangedAtEQ(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldChangedAt, v))
+}
+
+// ChangedAtNEQ applies the NEQ predicate on the "changed_at" field.
+func ChangedAtNEQ(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNEQ(FieldChangedAt, v))
+}
+
+// ChangedAtIn applies the In predicate on the "changed_at" field.
+func ChangedAtIn(vs ...time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldIn(FieldChangedAt, vs...))
+}
+
+// ChangedAtNotIn applies the NotIn predicate on the "changed_at" field.
+func ChangedAtNotIn(vs ...time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNotIn(FieldChangedAt, vs...))
+}
+
+// ChangedAtGT applies the GT predicate on the "changed_at" field.
+func ChangedAtGT(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGT(FieldChangedAt, v))
+}
+
+// ChangedAtGTE applies the GTE predicate on the "changed_at" field.
+func ChangedAtGTE(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGTE(FieldChangedAt, v))
+}
+
+// ChangedAtLT applies the LT predicate on the "changed_at" field.
+func ChangedAtLT(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLT(FieldChangedAt, v))
+}
+
+// ChangedAtLTE applies the LTE predicate on the "changed_at" field.
+func ChangedAtLTE(v time.Time) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLTE(FieldChangedAt, v))
+}
+
+// ChangedAtIsNil applies the IsNil predicate on the "changed_at" field.
+func ChangedAtIsNil() predicate.Attempt {
+	return predicate.Attempt(sql.FieldIsNull(FieldChangedAt))
+}
+
+// ChangedAtNotNil applies the NotNil predicate on the "changed_at" field.
+func ChangedAtNotNil() predicate.Attempt {
+	return predicate.Attempt(sql.FieldNotNull(FieldChangedAt))
 }
 
 // And groups predicates with the AND operator between them.

@@ -50,6 +50,7 @@ var (
 		{Name: "focus_losses", Type: field.TypeInt, Default: 0},
 		{Name: "graded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "notice", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "changed_at", Type: field.TypeTime, Nullable: true},
 	}
 	// AttemptsTable holds the schema information for the "attempts" table.
 	AttemptsTable = &schema.Table{

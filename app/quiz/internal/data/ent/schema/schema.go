@@ -153,6 +153,9 @@ func (Attempt) Fields() []ent.Field {
 		field.Int("focus_losses").Default(0),
 		field.Time("graded_at").Optional().Nillable(),
 		entx.Chars(field.String("notice"), biz.MaxNotice).Default(""),
+		// changed_at moves on every update of the row (grading, regrades, essay scores,
+		// reopening): with the count of an exam's attempts it stamps what its statistics saw.
+		field.Time("changed_at").Optional().Nillable().Default(time.Now).UpdateDefault(time.Now),
 	}
 }
 
