@@ -10,6 +10,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport"
 
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/obs"
 )
 
 // Rules say which operations need no token and which are for services only.
@@ -62,6 +63,7 @@ func ServerRules(v *Verifier, logger log.Logger, rules Rules) middleware.Middlew
 					return nil, err
 				}
 				ctx = auth.NewContext(ctx, p)
+				obs.SetCaller(ctx, p.UserID, p.Service)
 			}
 			reply, err := next(ctx, req)
 			if err != nil {

@@ -63,6 +63,9 @@ type ServerConfig struct {
 	// MetricsToken opens /metrics on the public HTTP port to that bearer token.
 	MetricsAddr  string `json:"metrics_addr"`
 	MetricsToken string `json:"metrics_token"`
+	// AccessLogSuccessEvery logs one in N successful requests (0 or 1: all); failures are
+	// always logged.
+	AccessLogSuccessEvery int `json:"access_log_success_every"`
 }
 
 // DatabaseConfig is the service's own database.
@@ -95,6 +98,7 @@ func (b *BaseConfig) Validate() error {
 		hostPort("server.grpc_addr", b.Server.GRPCAddr, true),
 		hostPort("server.metrics_addr", b.Server.MetricsAddr, false),
 		metricsToken(b.Server.MetricsToken),
+		nonNegative("server.access_log_success_every", b.Server.AccessLogSuccessEvery),
 		b.Database.validate(),
 		hostPort("redis.addr", b.Redis.Addr, true),
 		dbNumber(b.Redis.DB),
@@ -153,6 +157,13 @@ func metricsToken(t string) error {
 func dbNumber(n int) error {
 	if n < 0 || n > 15 {
 		return fmt.Errorf("redis.db: want 0..15, got %d", n)
+	}
+	return nil
+}
+
+func nonNegative(name string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%s: must not be negative, got %d", name, n)
 	}
 	return nil
 }

@@ -36,7 +36,9 @@ type Options struct {
 	// ServiceOperations accept only service credentials (event acknowledgements …).
 	ServiceOperations []string
 	Logger            log.Logger
-	Metrics           *obs.Metrics
+	// AccessLog tunes the request log (sampling of successful requests).
+	AccessLog obs.AccessLogConfig
+	Metrics   *obs.Metrics
 	// Ready is checked by /readyz (e.g. database pings).
 	Ready func(ctx context.Context) error
 	// MetricsToken, when set, opens /metrics on the public HTTP port to requests carrying
@@ -58,7 +60,7 @@ func Middleware(o Options) ([]middleware.Middleware, error) {
 	return []middleware.Middleware{
 		o.Metrics.Middleware(),
 		// Never Kratos' logging.Server: it logs request messages (passwords, tokens, ID numbers).
-		obs.AccessLog(o.Logger),
+		obs.AccessLog(o.Logger, o.AccessLog),
 		// Inside metrics and the access log, so a panic is counted and logged as the 500 it becomes.
 		obs.Recovery(o.Logger),
 		authn.ServerRules(o.Verifier, o.Logger, authn.Rules{Public: o.PublicOperations, Service: o.ServiceOperations}),

@@ -103,6 +103,7 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			ServiceOperations: mods.ServiceOperations(),
 			Logger:            logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
 			MetricsToken: spec.Server.MetricsToken, MetricsAddr: spec.Server.MetricsAddr,
+			AccessLog: obs.AccessLogConfig{SuccessEvery: spec.Server.AccessLogSuccessEvery},
 		}
 		hs, gs, err := NewServers(opts)
 		if err != nil {

@@ -87,3 +87,65 @@ func TestRecoveryDoesNotLogTheRequest(t *testing.T) {
 		t.Fatalf("recovery log:\n%s", out)
 	}
 }
+
+// headers is a transport header backed by a map, to see what the middleware sets.
+type headers map[string]string
+
+func (h headers) Get(k string) string      { return h[k] }
+func (h headers) Set(k, v string)          { h[k] = v }
+func (h headers) Add(k, v string)          { h[k] = v }
+func (h headers) Keys() []string           { return nil }
+func (h headers) Values(k string) []string { return []string{h[k]} }
+
+type headerTransport struct {
+	fakeTransport
+	in, out headers
+}
+
+func (t headerTransport) RequestHeader() transport.Header { return t.in }
+func (t headerTransport) ReplyHeader() transport.Header   { return t.out }
+
+// Each line names the verified caller and the request id (the caller's, when it is plain, sent
+// back either way); with SuccessEvery, successes are sampled and failures never.
+func TestAccessLogCallerRequestIDAndSampling(t *testing.T) {
+	var buf bytes.Buffer
+	mw := AccessLog(NewLogger(&buf, "test"), AccessLogConfig{SuccessEvery: 3})
+	call := func(rid string, err error) headers {
+		tr := headerTransport{fakeTransport{op: "/quiz.v1.Quiz/SaveAnswer"}, headers{RequestIDHeader: rid}, headers{}}
+		ctx := transport.NewServerContext(context.Background(), tr)
+		_, _ = mw(func(ctx context.Context, _ any) (any, error) {
+			SetCaller(ctx, 42, "")
+			if got := RequestID(ctx); got == "" || got != tr.out[RequestIDHeader] {
+				t.Errorf("RequestID in the context = %q, reply header %q", got, tr.out[RequestIDHeader])
+			}
+			return nil, err
+		})(ctx, nil)
+		return tr.out
+	}
+	if out := call("client-id-1", nil); out[RequestIDHeader] != "client-id-1" {
+		t.Errorf("a plain request id was not kept: %v", out)
+	}
+	if out := call("bad id\nwith=stuff", nil); out[RequestIDHeader] == "" || strings.ContainsAny(out[RequestIDHeader], " \n=") {
+		t.Errorf("a bad request id was not replaced: %v", out)
+	}
+	call("", nil) // the third success: logged
+	for range 2 {
+		call("", kerrors.Conflict("STALE_ANSWER", "x")) // failures: always logged
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 1 sampled success and 2 failures, got %d lines:\n%s", len(lines), buf.String())
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["user_id"] != float64(42) || m["request_id"] == "" || m["request_id"] == nil {
+			t.Errorf("line lacks the caller or the request id: %s", l)
+		}
+	}
+	if !strings.Contains(lines[0], `"sampled_one_in":3`) {
+		t.Errorf("a sampled success does not say so: %s", lines[0])
+	}
+}
