@@ -2,6 +2,9 @@ package standalone
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/vanguard/vanguard/pkg/dbx"
 	"github.com/vanguard/vanguard/pkg/obs"
+	"github.com/vanguard/vanguard/pkg/testdb"
 )
 
 // readClients is how many clients load a read path at once (wrk's 64 connections).
@@ -81,14 +85,42 @@ func load(b *testing.B, url, token string, n int) loadResult {
 	return loadResult{perSec: float64(n) / elapsed.Seconds(), p50: lat[n/2], p99: lat[n*99/100]}
 }
 
-// BenchmarkReadPaths loads GET /v1/me and GET /v1/my/courses of the standalone process (SQLite,
-// the whole middleware chain), beside two baselines served and loaded the same way in the same
-// run: a bare net/http JSON handler without a database, and a bare handler running /v1/me's
-// query (the account by id) on the same database file. Reported: requests/s and the ratios.
+// BenchmarkReadPaths loads GET /v1/me and GET /v1/my/courses of the standalone process (the
+// whole middleware chain) on SQLite and on PostgreSQL (every service in its own database),
+// beside two baselines served and loaded the same way in the same run: a bare net/http JSON
+// handler without a database, and a bare handler running /v1/me's query (the account by id) on
+// the same database. Reported: requests/s and the ratios.
 func BenchmarkReadPaths(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { readPaths(b, "") })
+	b.Run("postgres", func(b *testing.B) {
+		dsn := testdb.Postgres(b)
+		buf := make([]byte, 5)
+		_, _ = rand.Read(buf)
+		prefix := "vg_bench_" + hex.EncodeToString(buf)
+		b.Cleanup(func() {
+			pg, err := sql.Open("pgx", dsn)
+			if err != nil {
+				return
+			}
+			defer pg.Close()
+			for _, svc := range []string{"org", "course", "quiz"} {
+				_, _ = pg.Exec("DROP DATABASE IF EXISTS " + prefix + "_" + svc + " WITH (FORCE)")
+			}
+		})
+		readPaths(b, dsn, prefix)
+	})
+}
+
+// readPaths is BenchmarkReadPaths on SQLite (pgURL empty) or on PostgreSQL databases named with
+// prefix on the server of pgURL.
+func readPaths(b *testing.B, pgURL string, prefix ...string) {
 	dir := filepath.Join(b.TempDir(), "data")
 	cfg := testConfig(dir)
 	cfg.AdminPassword = "Admin-pass-2026"
+	if pgURL != "" {
+		cfg.PostgresURL, cfg.DatabasePrefix = pgURL, prefix[0]
+		cfg.RedisAddr = "redis://127.0.0.1:6379/14"
+	}
 	p, err := Build(context.Background(), cfg, log.NewFilter(obs.NewLogger(io.Discard, "bench")))
 	if err != nil {
 		b.Fatal(err)
@@ -113,7 +145,16 @@ func BenchmarkReadPaths(b *testing.B) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": "1", "username": "admin", "displayName": "管理员", "roles": []string{"ADMIN"}})
 	}))
 	defer bare.Close()
-	db, _, err := dbx.Open("sqlite", filepath.Join(dir, "org", "org.db"))
+	driver, orgDSN := "sqlite", filepath.Join(dir, "org", "org.db")
+	query := `SELECT id, username, display_name FROM accounts WHERE id = ?`
+	if pgURL != "" {
+		driver, orgDSN, err = "postgres", "", nil
+		if orgDSN, err = dbx.PostgresDatabase(context.Background(), pgURL, prefix[0]+"_org"); err != nil {
+			b.Fatal(err)
+		}
+		query = `SELECT id, username, display_name FROM accounts WHERE id = $1`
+	}
+	db, _, err := dbx.Open(driver, orgDSN)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,7 +162,7 @@ func BenchmarkReadPaths(b *testing.B) {
 	bareDB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var id int64
 		var username, name string
-		if err := db.QueryRowContext(r.Context(), `SELECT id, username, display_name FROM accounts WHERE id = ?`, 1).Scan(&id, &username, &name); err != nil {
+		if err := db.QueryRowContext(r.Context(), query, 1).Scan(&id, &username, &name); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
