@@ -467,37 +467,77 @@ func (uc *AttemptUsecase) Autosubmit(ctx context.Context, attemptID int64, sched
 	return uc.finalise(ctx, attemptID, scheduledFor)
 }
 
+// gradeBatch is how many submitted attempts one grading transaction takes.
+const gradeBatch = 20
+
 // Grade is the quiz:grade work: score a submitted attempt once. Running it again, or after a
 // crash half-way, yields the same single result: the status change is conditional, and the
 // graded event is written in the same transaction.
+//
+// At the end of an exam thousands of attempts are submitted at once, so a grading task takes a
+// batch: its own attempt and up to gradeBatch-1 other submitted ones that no other transaction
+// holds (ClaimSubmitted), all graded in one transaction. The tasks of those others then find
+// them graded with one read.
 func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
-	return uc.tx.InTx(ctx, func(ctx context.Context) error {
-		// Read locked: a regrade that refreshes the keys of this attempt waits for the
-		// grade, or the grade reads the refreshed keys.
-		a, err := uc.attempts.GetAttemptLocked(ctx, attemptID)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if a.Status != AttemptSubmitted {
-			return nil // already graded (or not submitted yet)
-		}
-		e, err := uc.exams.GetExam(ctx, a.ExamID)
-		if err != nil {
-			return err
+	st, err := uc.attempts.Status(ctx, attemptID)
+	if errors.Is(err, ErrNotFound) || (err == nil && st != AttemptSubmitted) {
+		return nil // graded already (by another task's batch), or not submitted yet
+	}
+	if err != nil {
+		return err
+	}
+	exams := map[int64]*Exam{}
+	grade := func(ctx context.Context, a *Attempt) error {
+		e := exams[a.ExamID]
+		if e == nil {
+			var err error
+			if e, err = uc.exams.GetExam(ctx, a.ExamID); err != nil {
+				return err
+			}
+			exams[a.ExamID] = e
 		}
 		gradeAttempt(a, e.PartialCredit)
 		now := uc.clock.Now()
 		a.Status, a.GradedAt = AttemptGraded, &now
 		if err := uc.attempts.Finish(ctx, a, AttemptSubmitted); err != nil {
 			if errors.Is(err, ErrConflict) {
-				return nil // another worker graded it first
+				return nil // graded meanwhile
 			}
 			return err
 		}
 		return emitGraded(ctx, uc.events, a, e, false)
+	}
+	own := false
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		// Claimed with their rows locked: a regrade that refreshes the keys of an attempt waits
+		// for its grade, or the grade skips it while the regrade holds it.
+		batch, err := uc.attempts.ClaimSubmitted(ctx, attemptID, gradeBatch)
+		if err != nil {
+			return err
+		}
+		for _, a := range batch {
+			if err := grade(ctx, a); err != nil {
+				return err
+			}
+			own = own || a.ID == attemptID
+		}
+		return nil
+	})
+	if err != nil || own {
+		return err
+	}
+	// Another transaction held this attempt (another grader, or a regrade). Once the batch has
+	// committed (waiting while holding it could deadlock with that other grader), wait for the
+	// attempt alone and grade it if it is still submitted.
+	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := uc.attempts.GetAttemptLocked(ctx, attemptID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil || a.Status != AttemptSubmitted {
+			return err
+		}
+		return grade(ctx, a)
 	})
 }
 

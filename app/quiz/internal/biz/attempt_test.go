@@ -651,8 +651,9 @@ func TestReconcile(t *testing.T) {
 	fx := e.newExam(t, objective(), nil)
 	overdue := e.start(t, "memberA", fx.exam.ID)
 	e.save(t, "memberA", overdue, map[int]Answer{3: choices("true")})
-	waiting := e.submitted(t, "memberA1", fx.exam.ID, rightAnswers)
+	// Graded before the other is submitted: grading takes every submitted attempt it can.
 	done := e.graded(t, "memberA1b", fx.exam.ID, rightAnswers)
+	waiting := e.submitted(t, "memberA1", fx.exam.ID, rightAnswers)
 	e.clk.Advance(10 * time.Minute)
 	fresh := e.start(t, "memberA2", fx.exam.ID)
 

@@ -877,6 +877,58 @@ func (r fakeAttemptRepo) OpenDeadlines(_ context.Context, afterID int64, limit i
 	return out, nil
 }
 
+// ClaimSubmitted holds and returns up to limit submitted attempts, id's first, skipping rows
+// another transaction holds.
+func (r fakeAttemptRepo) ClaimSubmitted(ctx context.Context, id int64, limit int) ([]*Attempt, error) {
+	r.db.mu.Lock()
+	tx, _ := ctx.Value(fakeTxKey{}).(*fakeTxState)
+	var ids []int64
+	for aid, a := range r.db.st.Attempts {
+		if a.Status != AttemptSubmitted {
+			continue
+		}
+		if holder := r.db.rowLocks[aid]; holder != nil && holder != tx {
+			continue
+		}
+		ids = append(ids, aid)
+	}
+	slices.SortFunc(ids, func(a, b int64) int {
+		return cmp.Or(cmp.Compare(b2i(a != id), b2i(b != id)), cmp.Compare(a, b))
+	})
+	ids = ids[:min(limit, len(ids))]
+	for _, aid := range ids {
+		r.db.holdRow(ctx, aid)
+	}
+	r.db.mu.Unlock()
+	out := make([]*Attempt, 0, len(ids))
+	for _, aid := range ids {
+		a, err := r.GetAttempt(ctx, aid)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Status returns the stored status.
+func (r fakeAttemptRepo) Status(_ context.Context, id int64) (string, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	a := r.db.st.Attempts[id]
+	if a == nil {
+		return "", ErrNotFound
+	}
+	return a.Status, nil
+}
+
 func (r fakeAttemptRepo) Submitted(_ context.Context, limit int) ([]int64, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

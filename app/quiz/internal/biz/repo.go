@@ -96,6 +96,12 @@ type AttemptRepo interface {
 	// OpenDeadlines pages over the in-progress attempts by id: up to limit of those with an id
 	// above afterID, in id order, with their deadlines.
 	OpenDeadlines(ctx context.Context, afterID int64, limit int) ([]AttemptDeadline, error)
+	// ClaimSubmitted locks and loads (with answers) up to limit submitted attempts for grading
+	// in the caller's transaction: first id's if it is submitted, then others in id order,
+	// skipping attempts another transaction holds (they are being graded or regraded there).
+	ClaimSubmitted(ctx context.Context, id int64, limit int) ([]*Attempt, error)
+	// Status returns an attempt's status without locking it (ErrNotFound if missing).
+	Status(ctx context.Context, id int64) (string, error)
 	// Submitted lists ids of attempts waiting for grading.
 	Submitted(ctx context.Context, limit int) ([]int64, error)
 }

@@ -442,6 +442,54 @@ func (r *attemptRepo) OpenDeadlines(ctx context.Context, afterID int64, limit in
 	return out, nil
 }
 
+// ClaimSubmitted is one SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite's one
+// connection serialises the graders) and one read of the claimed attempts' answers.
+func (r *attemptRepo) ClaimSubmitted(ctx context.Context, id int64, limit int) ([]*biz.Attempt, error) {
+	c := r.data.client(ctx)
+	q := c.Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted)).
+		Order(func(s *entsql.Selector) {
+			// id is an int64, printed as a number: nothing to quote.
+			s.OrderExpr(entsql.Expr(fmt.Sprintf("CASE WHEN %s = %d THEN 0 ELSE 1 END", s.C(attempt.FieldID), id)))
+		}, ent.Asc(attempt.FieldID)).Limit(limit)
+	if r.data.Dialect() != "sqlite3" {
+		q = q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
+	}
+	rows, err := q.All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.ClaimSubmitted", err, nil)
+	}
+	out := attemptsToBiz(rows)
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	for i, a := range out {
+		ids[i] = a.ID
+		a.Answers = map[int]biz.Answer{}
+	}
+	answers, err := c.Answer.Query().Where(answer.AttemptIDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, mapErr("attemptRepo.ClaimSubmitted: answers", err, nil)
+	}
+	byID := make(map[int64]*biz.Attempt, len(out))
+	for _, a := range out {
+		byID[a.ID] = a
+	}
+	for _, an := range answers {
+		byID[an.AttemptID].Answers[an.QuestionNo] = biz.Answer{Choices: an.Choices, Text: an.Text, Version: an.Version}
+	}
+	return out, nil
+}
+
+// Status reads one column.
+func (r *attemptRepo) Status(ctx context.Context, id int64) (string, error) {
+	st, err := r.data.client(ctx).Attempt.Query().Where(attempt.ID(id)).Select(attempt.FieldStatus).String(ctx)
+	if err != nil {
+		return "", mapErr("attemptRepo.Status", err, biz.ErrNotFound)
+	}
+	return st, nil
+}
+
 func (r *attemptRepo) Submitted(ctx context.Context, limit int) ([]int64, error) {
 	q := r.data.client(ctx).Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted)).Order(ent.Asc(attempt.FieldID))
 	if limit > 0 {

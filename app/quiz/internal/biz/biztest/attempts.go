@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ var attemptCases = []testCase{
 	{"PageAttempts", testPageAttempts},
 	{"ExamAnswers", testExamAnswers},
 	{"ExamStamp", testExamStamp},
+	{"ClaimSubmitted", testClaimSubmitted},
 	{"PendingReview", testPendingReview},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
@@ -696,4 +698,54 @@ func testExamStamp(f *fx) {
 	s = moved("Finish", s)
 	f.noErr("UpdateQuestions", f.r.Attempts.UpdateQuestions(f.ctx, a.ID, snapshot()))
 	moved("UpdateQuestions", s)
+}
+
+// ClaimSubmitted returns submitted attempts only, the given one first, up to limit, with their
+// answers, and skips attempts another transaction holds.
+func testClaimSubmitted(f *fx) {
+	submit := func(user int64) *biz.Attempt {
+		a := f.attempt(newAttempt(1, user, 1, t0.Add(time.Hour)))
+		_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
+		f.noErr("SaveAnswer", err)
+		fin := *a
+		fin.Status, fin.SubmittedAt = biz.AttemptSubmitted, &t0
+		f.finish(&fin, biz.AttemptInProgress)
+		return a
+	}
+	a, b, c := submit(700), submit(701), submit(702)
+	f.attempt(newAttempt(1, 703, 1, t0.Add(time.Hour))) // in progress: never claimed
+	st, err := f.r.Attempts.Status(f.ctx, a.ID)
+	if err != nil || st != biz.AttemptSubmitted {
+		f.Errorf("Status = %q, %v", st, err)
+	}
+	_, err = f.r.Attempts.Status(f.ctx, missing)
+	f.wantErr("Status of a missing attempt", err, biz.ErrNotFound)
+	var got []*biz.Attempt
+	f.noErr("ClaimSubmitted", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		got, err = f.r.Attempts.ClaimSubmitted(ctx, c.ID, 2)
+		return err
+	}))
+	f.same("claimed", []int64{c.ID, a.ID}, idsOf(got, attemptID))
+	if len(got) > 0 && got[0].Answers[1].Version != 1 {
+		f.Errorf("claimed attempt without its answers: %+v", got[0].Answers)
+	}
+	// While another transaction holds b, a claim skips it.
+	done, wait := f.holder(b.ID, f.r.Attempts.Lock, func(context.Context) error { return nil })
+	err = f.within("ClaimSubmitted past a held attempt", func() error {
+		return f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+			got, err := f.r.Attempts.ClaimSubmitted(ctx, b.ID, 10)
+			if err != nil {
+				return err
+			}
+			if done.Load() {
+				return nil // the holder finished first: nothing to check
+			}
+			if slices.Contains(idsOf(got, attemptID), b.ID) {
+				return errors.New("claimed an attempt another transaction holds")
+			}
+			return nil
+		})
+	})
+	f.noErr("ClaimSubmitted", err)
+	f.noErr("holder", wait())
 }
