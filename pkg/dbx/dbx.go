@@ -47,6 +47,30 @@ func Open(driver, dsn string) (*sql.DB, string, error) {
 	return nil, "", fmt.Errorf("dbx.Open: unknown database driver %q (want sqlite or postgres)", driver)
 }
 
+// readerConns is the size of SQLite's read-only pool.
+const readerConns = 4
+
+// OpenReader opens a read-only pool beside Open's for SQLite: in WAL mode readers run while the
+// one writer writes, so reads outside transactions need not queue behind writes on Open's
+// single connection. Each read sees what was committed when it began. For PostgreSQL it returns
+// nil: its pool serves reads and writes alike.
+func OpenReader(driver, dsn string) (*sql.DB, error) {
+	if driver != "sqlite" {
+		return nil, nil
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(dsn)+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("dbx.OpenReader: %w", err)
+	}
+	db.SetMaxOpenConns(readerConns)
+	db.SetMaxIdleConns(readerConns)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("dbx.OpenReader: ping sqlite: %w", err)
+	}
+	return db, nil
+}
+
 func sqliteDSN(path string) string {
 	if strings.HasPrefix(path, "file:") {
 		return path

@@ -17,6 +17,24 @@ type Ent[C any, T Tx] struct {
 	dialect  string
 	begin    func(context.Context) (T, error)
 	txClient func(T) C
+	// reader, when set (SQLite's read-only pool, OpenReader), serves Reader outside transactions.
+	reader    C
+	hasReader bool
+}
+
+// UseReader makes Reader return reader outside transactions (a client over OpenReader's pool).
+func (e *Ent[C, T]) UseReader(reader C) { e.reader, e.hasReader = reader, true }
+
+// Reader returns the client for a read: the transaction's when ctx carries one (so a
+// transaction reads its own writes), else the read-only pool's when there is one, else the root.
+func (e *Ent[C, T]) Reader(ctx context.Context) C {
+	if tx, ok := TxFrom[T](ctx); ok {
+		return e.txClient(tx)
+	}
+	if e.hasReader {
+		return e.reader
+	}
+	return e.root
 }
 
 // NewEnt wraps root (opened on sqlDB with dialect); begin is root.Tx and txClient returns a

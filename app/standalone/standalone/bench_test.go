@@ -154,7 +154,11 @@ func readPaths(b *testing.B, pgURL string, prefix ...string) {
 		}
 		query = `SELECT id, username, display_name FROM accounts WHERE id = $1`
 	}
-	db, _, err := dbx.Open(driver, orgDSN)
+	// The baseline reads the way the service does: SQLite's read-only pool, PostgreSQL's pool.
+	db, err := dbx.OpenReader(driver, orgDSN)
+	if db == nil && err == nil {
+		db, _, err = dbx.Open(driver, orgDSN)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func (r *accountRepo) Create(ctx context.Context, accounts []*biz.Account) ([]*b
 }
 
 func (r *accountRepo) Get(ctx context.Context, id int64) (*biz.Account, error) {
-	a, err := r.data.client(ctx).Account.Get(ctx, id)
+	a, err := r.data.Reader(ctx).Account.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr("accountRepo.Get", err, biz.ErrAccountNotFound)
 	}

@@ -20,6 +20,8 @@ import (
 type Data struct {
 	*dbx.Ent[*ent.Client, *ent.Tx]
 	db *ent.Client
+	// reader is SQLite's read-only pool (nil on PostgreSQL).
+	reader *ent.Client
 }
 
 var _ biz.Transaction = (*Data)(nil)
@@ -32,7 +34,17 @@ func Open(driver, dsn string) (*Data, error) {
 		return nil, err
 	}
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	return &Data{Ent: dbx.NewEnt(client, db, dia, client.Tx, (*ent.Tx).Client), db: client}, nil
+	d := &Data{Ent: dbx.NewEnt(client, db, dia, client.Tx, (*ent.Tx).Client), db: client}
+	rdb, err := dbx.OpenReader(driver, dsn)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	if rdb != nil {
+		d.reader = ent.NewClient(ent.Driver(entsql.OpenDB(dia, rdb)))
+		d.UseReader(d.reader)
+	}
+	return d, nil
 }
 
 // Migrate creates or updates the schema.
@@ -44,7 +56,12 @@ func (d *Data) Migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (d *Data) Close() error { return d.db.Close() }
+func (d *Data) Close() error {
+	if d.reader != nil {
+		_ = d.reader.Close()
+	}
+	return d.db.Close()
+}
 
 // client returns the transaction's client when ctx carries one.
 func (d *Data) client(ctx context.Context) *ent.Client { return d.Client(ctx) }

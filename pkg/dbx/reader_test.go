@@ -1,0 +1,50 @@
+package dbx_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/vanguard/vanguard/pkg/dbx"
+)
+
+// SQLite's read-only pool sees what the writer committed, even while the writer holds an open
+// transaction (WAL), and refuses to write; PostgreSQL has none.
+func TestOpenReader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	w, _, err := dbx.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (id, v) VALUES (1, 'a')`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := dbx.OpenReader("sqlite", path)
+	if err != nil || r == nil {
+		t.Fatalf("OpenReader = %v, %v", r, err)
+	}
+	defer r.Close()
+	tx, err := w.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`UPDATE t SET v = 'b' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	var v string
+	if err := r.QueryRow(`SELECT v FROM t WHERE id = 1`).Scan(&v); err != nil || v != "a" {
+		t.Fatalf("read during the writer's transaction = %q, %v; want the committed 'a' without waiting", v, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.QueryRow(`SELECT v FROM t WHERE id = 1`).Scan(&v); err != nil || v != "b" {
+		t.Fatalf("read after the commit = %q, %v; want 'b'", v, err)
+	}
+	if _, err := r.Exec(`UPDATE t SET v = 'c' WHERE id = 1`); err == nil {
+		t.Fatal("the read-only pool wrote")
+	}
+	if pg, err := dbx.OpenReader("postgres", "postgres://unused"); pg != nil || err != nil {
+		t.Fatalf("OpenReader(postgres) = %v, %v; want none", pg, err)
+	}
+}
