@@ -3,8 +3,12 @@ package dbx
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 )
 
 // Ent is the plumbing every service's data layer shares around its own generated ent client C
@@ -20,6 +24,43 @@ type Ent[C any, T Tx] struct {
 	// reader, when set (SQLite's read-only pool, OpenReader), serves Reader outside transactions.
 	reader    C
 	hasReader bool
+	// closers close what OpenEnt opened, reader first.
+	closers []func() error
+}
+
+// OpenEnt opens a service's database (Open) and, on SQLite, its read-only pool (OpenReader),
+// builds the generated ent client on each with newClient (ent.NewClient(ent.Driver(d))), and
+// returns the plumbing with Reader served by the pool. begin is the client's Tx method
+// ((*ent.Client).Tx), txClient a transaction's client ((*ent.Tx).Client). Close closes both.
+func OpenEnt[C interface{ Close() error }, T Tx](driver, dsn string, newClient func(dialect.Driver) C,
+	begin func(C, context.Context) (T, error), txClient func(T) C) (*Ent[C, T], error) {
+	db, dia, err := Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	root := newClient(entsql.OpenDB(dia, db))
+	e := NewEnt(root, db, dia, func(ctx context.Context) (T, error) { return begin(root, ctx) }, txClient)
+	e.closers = []func() error{root.Close}
+	rdb, err := OpenReader(driver, dsn)
+	if err != nil {
+		_ = root.Close()
+		return nil, err
+	}
+	if rdb != nil {
+		reader := newClient(entsql.OpenDB(dia, rdb))
+		e.UseReader(reader)
+		e.closers = append([]func() error{reader.Close}, e.closers...)
+	}
+	return e, nil
+}
+
+// Close closes what OpenEnt opened.
+func (e *Ent[C, T]) Close() error {
+	var errs []error
+	for _, c := range e.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
 }
 
 // UseReader makes Reader return reader outside transactions (a client over OpenReader's pool).

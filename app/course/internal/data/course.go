@@ -55,7 +55,7 @@ func (r *courseRepo) CreateTopic(ctx context.Context, t *biz.Topic) (*biz.Topic,
 }
 
 func (r *courseRepo) ListTopics(ctx context.Context) ([]*biz.Topic, error) {
-	rows, err := r.data.client(ctx).Topic.Query().Order(ent.Asc(topic.FieldPosition), ent.Asc(topic.FieldID)).All(ctx)
+	rows, err := r.data.Reader(ctx).Topic.Query().Order(ent.Asc(topic.FieldPosition), ent.Asc(topic.FieldID)).All(ctx)
 	if err != nil {
 		return nil, mapErr("courseRepo.ListTopics", err, nil)
 	}
@@ -67,7 +67,7 @@ func (r *courseRepo) ListTopics(ctx context.Context) ([]*biz.Topic, error) {
 }
 
 func (r *courseRepo) TopicExists(ctx context.Context, id int64) (bool, error) {
-	ok, err := r.data.client(ctx).Topic.Query().Where(topic.ID(id)).Exist(ctx)
+	ok, err := r.data.Reader(ctx).Topic.Query().Where(topic.ID(id)).Exist(ctx)
 	return ok, mapErr("courseRepo.TopicExists", err, nil)
 }
 
@@ -118,7 +118,7 @@ func (r *courseRepo) GetCourses(ctx context.Context, ids []int64) ([]*biz.Course
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := r.data.client(ctx).Course.Query().Where(course.IDIn(ids...)).All(ctx)
+	rows, err := r.data.Reader(ctx).Course.Query().Where(course.IDIn(ids...)).All(ctx)
 	if err != nil {
 		return nil, mapErr("courseRepo.GetCourses", err, nil)
 	}
@@ -181,7 +181,7 @@ func (r *courseRepo) DeleteCourse(ctx context.Context, id int64) error {
 }
 
 func (r *courseRepo) ListCourses(ctx context.Context, f biz.CourseFilter) ([]*biz.Course, error) {
-	q := r.data.client(ctx).Course.Query()
+	q := r.data.Reader(ctx).Course.Query()
 	if f.PathPrefix != "" {
 		in := course.And(course.OrgPathGTE(f.PathPrefix), course.OrgPathLT(f.PathPrefix+"\x7f"))
 		if f.OrOwnerID != 0 {
@@ -243,7 +243,7 @@ func (r *courseRepo) CreateChapter(ctx context.Context, ch *biz.Chapter) (*biz.C
 }
 
 func (r *courseRepo) GetChapter(ctx context.Context, id int64) (*biz.Chapter, error) {
-	row, err := r.data.client(ctx).Chapter.Get(ctx, id)
+	row, err := r.data.Reader(ctx).Chapter.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr("courseRepo.GetChapter", err, biz.ErrCourseNotFound)
 	}
@@ -344,7 +344,7 @@ func (r *courseRepo) CreateLesson(ctx context.Context, l *biz.Lesson) (*biz.Less
 }
 
 func (r *courseRepo) GetLesson(ctx context.Context, id int64) (*biz.Lesson, error) {
-	row, err := r.data.client(ctx).Lesson.Get(ctx, id)
+	row, err := r.data.Reader(ctx).Lesson.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr("courseRepo.GetLesson", err, biz.ErrCourseNotFound)
 	}
@@ -436,7 +436,7 @@ func (r *courseRepo) DeleteLesson(ctx context.Context, id int64) error {
 }
 
 func (r *courseRepo) LessonsByMediaStatus(ctx context.Context, s biz.MediaStatus, limit int) ([]*biz.Lesson, error) {
-	rows, err := r.data.client(ctx).Lesson.Query().Where(lesson.MediaStatusEQ(lesson.MediaStatus(s))).
+	rows, err := r.data.Reader(ctx).Lesson.Query().Where(lesson.MediaStatusEQ(lesson.MediaStatus(s))).
 		Order(ent.Asc(lesson.FieldID)).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, mapErr("courseRepo.LessonsByMediaStatus", err, nil)
@@ -449,7 +449,7 @@ func (r *courseRepo) LessonsByMediaStatus(ctx context.Context, s biz.MediaStatus
 }
 
 func (r *courseRepo) MediaKeys(ctx context.Context, courseID int64) ([]string, error) {
-	keys, err := r.data.client(ctx).Lesson.Query().Where(lesson.CourseID(courseID), lesson.MediaKeyNEQ("")).
+	keys, err := r.data.Reader(ctx).Lesson.Query().Where(lesson.CourseID(courseID), lesson.MediaKeyNEQ("")).
 		Select(lesson.FieldMediaKey).Strings(ctx)
 	if err != nil {
 		return nil, mapErr("courseRepo.MediaKeys", err, nil)
@@ -478,7 +478,7 @@ func (r *courseRepo) AddGarbage(ctx context.Context, keys []string) error {
 
 // Garbage lists the oldest recorded keys (insertion order: ids increase).
 func (r *courseRepo) Garbage(ctx context.Context, limit int) ([]string, error) {
-	keys, err := r.data.client(ctx).MediaGarbage.Query().Order(ent.Asc(mediagarbage.FieldID)).Limit(limit).
+	keys, err := r.data.Reader(ctx).MediaGarbage.Query().Order(ent.Asc(mediagarbage.FieldID)).Limit(limit).
 		Select(mediagarbage.FieldObjectKey).Strings(ctx)
 	if err != nil {
 		return nil, mapErr("courseRepo.Garbage", err, nil)

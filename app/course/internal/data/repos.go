@@ -42,7 +42,7 @@ func (r *uploadRepo) Create(ctx context.Context, u *biz.Upload) (*biz.Upload, er
 }
 
 func (r *uploadRepo) Get(ctx context.Context, id int64) (*biz.Upload, error) {
-	row, err := r.data.client(ctx).Upload.Get(ctx, id)
+	row, err := r.data.Reader(ctx).Upload.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr("uploadRepo.Get", err, biz.ErrUploadNotFound)
 	}
@@ -55,7 +55,7 @@ func (r *uploadRepo) SetStatus(ctx context.Context, id int64, status, reason str
 }
 
 func (r *uploadRepo) Expired(ctx context.Context, now time.Time, limit int) ([]*biz.Upload, error) {
-	rows, err := r.data.client(ctx).Upload.Query().
+	rows, err := r.data.Reader(ctx).Upload.Query().
 		Where(upload.StatusEQ(upload.StatusPending), upload.ExpiresAtLT(now.UTC())).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, mapErr("uploadRepo.Expired", err, nil)
@@ -98,7 +98,7 @@ func (r *assignmentRepo) Upsert(ctx context.Context, a *biz.Assignment) (*biz.As
 }
 
 func (r *assignmentRepo) Get(ctx context.Context, id int64) (*biz.Assignment, error) {
-	row, err := r.data.client(ctx).Assignment.Get(ctx, id)
+	row, err := r.data.Reader(ctx).Assignment.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr("assignmentRepo.Get", err, biz.ErrCourseNotFound)
 	}
@@ -110,7 +110,7 @@ func (r *assignmentRepo) Delete(ctx context.Context, id int64) error {
 }
 
 func (r *assignmentRepo) list(ctx context.Context, preds ...func(*ent.AssignmentQuery) *ent.AssignmentQuery) ([]*biz.Assignment, error) {
-	q := r.data.client(ctx).Assignment.Query()
+	q := r.data.Reader(ctx).Assignment.Query()
 	for _, p := range preds {
 		q = p(q)
 	}
@@ -140,7 +140,7 @@ func (r *assignmentRepo) AppliesTo(ctx context.Context, courseID int64, paths []
 	if len(paths) == 0 {
 		return false, nil
 	}
-	ok, err := r.data.client(ctx).Assignment.Query().Where(assignment.CourseID(courseID), assignment.OrgPathIn(paths...)).Exist(ctx)
+	ok, err := r.data.Reader(ctx).Assignment.Query().Where(assignment.CourseID(courseID), assignment.OrgPathIn(paths...)).Exist(ctx)
 	return ok, mapErr("assignmentRepo.AppliesTo", err, nil)
 }
 

@@ -7,8 +7,7 @@ import (
 	"errors"
 	"fmt"
 
-	entsql "entgo.io/ent/dialect/sql"
-
+	"entgo.io/ent/dialect"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/migrate"
@@ -20,8 +19,6 @@ import (
 type Data struct {
 	*dbx.Ent[*ent.Client, *ent.Tx]
 	db *ent.Client
-	// reader is SQLite's read-only pool (nil on PostgreSQL).
-	reader *ent.Client
 }
 
 var _ biz.Transaction = (*Data)(nil)
@@ -29,22 +26,12 @@ var _ biz.Transaction = (*Data)(nil)
 // Open connects to the database. driver is "sqlite" (dsn: a file path) or "postgres" (dsn: a
 // PostgreSQL connection string).
 func Open(driver, dsn string) (*Data, error) {
-	db, dia, err := dbx.Open(driver, dsn)
+	e, err := dbx.OpenEnt(driver, dsn, func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) },
+		(*ent.Client).Tx, (*ent.Tx).Client)
 	if err != nil {
 		return nil, err
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	d := &Data{Ent: dbx.NewEnt(client, db, dia, client.Tx, (*ent.Tx).Client), db: client}
-	rdb, err := dbx.OpenReader(driver, dsn)
-	if err != nil {
-		client.Close()
-		return nil, err
-	}
-	if rdb != nil {
-		d.reader = ent.NewClient(ent.Driver(entsql.OpenDB(dia, rdb)))
-		d.UseReader(d.reader)
-	}
-	return d, nil
+	return &Data{Ent: e, db: e.Root()}, nil
 }
 
 // Migrate creates or updates the schema.
@@ -56,12 +43,7 @@ func (d *Data) Migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (d *Data) Close() error {
-	if d.reader != nil {
-		_ = d.reader.Close()
-	}
-	return d.db.Close()
-}
+func (d *Data) Close() error { return d.Ent.Close() }
 
 // client returns the transaction's client when ctx carries one.
 func (d *Data) client(ctx context.Context) *ent.Client { return d.Client(ctx) }

@@ -6,8 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	entsql "entgo.io/ent/dialect/sql"
-
+	"entgo.io/ent/dialect"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/migrate"
@@ -25,12 +24,12 @@ var _ biz.Transaction = (*Data)(nil)
 
 // Open connects to the database ("sqlite" with a file path, or "postgres" with a URL).
 func Open(driver, dsn string) (*Data, error) {
-	db, dia, err := dbx.Open(driver, dsn)
+	e, err := dbx.OpenEnt(driver, dsn, func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) },
+		(*ent.Client).Tx, (*ent.Tx).Client)
 	if err != nil {
 		return nil, err
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, db)))
-	return &Data{Ent: dbx.NewEnt(client, db, dia, client.Tx, (*ent.Tx).Client), db: client}, nil
+	return &Data{Ent: e, db: e.Root()}, nil
 }
 
 // Migrate creates or updates the schema.
@@ -42,7 +41,7 @@ func (d *Data) Migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (d *Data) Close() error { return d.db.Close() }
+func (d *Data) Close() error { return d.Ent.Close() }
 
 // client returns the transaction's client when ctx carries one.
 func (d *Data) client(ctx context.Context) *ent.Client { return d.Client(ctx) }
