@@ -23,6 +23,7 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
+	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/bizerr"
 )
 
@@ -33,21 +34,12 @@ const (
 	// ReasonInvalidArgument is bad input (400); metadata "field" names the request field. The
 	// same reason as pkg/validate's.
 	ReasonInvalidArgument = "INVALID_ARGUMENT"
-	// ReasonPermissionDenied is a denial (403). The same reason as pkg/auth's.
-	ReasonPermissionDenied = "PERMISSION_DENIED"
+	// ReasonPermissionDenied is a denial (403): pkg/authn's reason.
+	ReasonPermissionDenied = authn.ReasonPermissionDenied
 	// ReasonUnavailable is a request that was cancelled or ran out of time before the work was
 	// done (503); the client may retry.
 	ReasonUnavailable = "UNAVAILABLE"
 )
-
-// ReasonUnauthenticated is a request without a valid caller (401); the same reason as
-// pkg/authn's.
-const ReasonUnauthenticated = "UNAUTHENTICATED"
-
-// Unauthenticated is the 401 answered when no valid caller is signed in.
-func Unauthenticated() *kerrors.Error {
-	return kerrors.Unauthorized(ReasonUnauthenticated, "未登录或登录凭证无效")
-}
 
 // Rule turns one kind of domain error into an API error, or returns nil when err is not of its
 // kind. Build rules with Is and As.
@@ -110,7 +102,7 @@ func (t *Translator) Translate(err error) error {
 		return kerrors.Forbidden(ReasonPermissionDenied, pe.Msg)
 	}
 	if errors.Is(err, bizerr.ErrUnauthenticated) {
-		return Unauthenticated()
+		return authn.ErrUnauthenticated()
 	}
 	for _, rule := range t.rules {
 		if ke := rule(err); ke != nil {

@@ -61,6 +61,8 @@ func TestTranslate(t *testing.T) {
 			want{403, "PERMISSION_DENIED", "不能这样做", nil}},
 		{"auth 401 passes through", authn.ErrUnauthenticated(),
 			want{401, authn.ReasonUnauthenticated, "未登录或登录凭证无效", nil}},
+		{"unauthenticated", fmt.Errorf("repo.Me: %w", bizerr.ErrUnauthenticated),
+			want{401, authn.ReasonUnauthenticated, "未登录或登录凭证无效", nil}},
 		{"service sentinel", fmt.Errorf("repo.Get: %w", errGone), want{404, "GONE", "不存在", nil}},
 		{"service type", fmt.Errorf("x: %w", &quotaError{Left: 2}), want{429, "QUOTA", "还剩 2 次", nil}},
 		{"shared rule before the service's", errors.Join(errBusy, bizerr.Invalid("a", "b")),

@@ -152,7 +152,7 @@ func toProto(e Entry) (*orgv1.AuditEntry, error) {
 	out := &orgv1.AuditEntry{
 		Key: e.Key, ActorId: e.ActorID, ActorName: e.ActorName, ActorOrgPath: e.ActorOrgPath,
 		Action: e.Action, TargetType: e.TargetType, TargetId: e.TargetID, OrgPath: e.OrgPath,
-		Summary: cut(e.Summary, MaxSummary),
+		Summary: Cut(e.Summary, MaxSummary),
 	}
 	for _, j := range []struct {
 		v   any
@@ -170,8 +170,9 @@ func toProto(e Entry) (*orgv1.AuditEntry, error) {
 	return out, nil
 }
 
-// cut shortens s to n characters, marking the cut with an ellipsis.
-func cut(s string, n int) string {
+// Cut shortens s to n characters, marking the cut with an ellipsis (for text columns counted
+// in characters).
+func Cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -212,6 +212,11 @@ func TestVerifyRejects(t *testing.T) {
 		"negative subject":       withClaims(func(c *authn.Claims) { c.Subject = "-7" }),
 		"no org path":            withClaims(func(c *authn.Claims) { c.OrgPath = "" }),
 	}
+	// The genuine token is verified (and cached) first: a forgery derived from it must not be
+	// answered from the cache, and no refused token may be cached.
+	if _, err := fx.verifier.Verify(good); err != nil {
+		t.Fatalf("genuine token rejected: %v", err)
+	}
 	for name, tok := range tests {
 		t.Run(name, func(t *testing.T) {
 			p, err := fx.verifier.Verify(tok)
@@ -220,6 +225,9 @@ func TestVerifyRejects(t *testing.T) {
 			}
 			atWantReason(t, err, authn.ReasonUnauthenticated)
 		})
+	}
+	if n := authn.CacheLen(fx.verifier); n != 1 {
+		t.Errorf("cache holds %d tokens after the forgeries, want only the genuine one", n)
 	}
 	// Sanity: the same forging helper with the right key and claims is accepted, so the cases
 	// above fail for the reason they name.
@@ -335,6 +343,12 @@ func TestServerMiddleware(t *testing.T) {
 				ctx = transport.NewServerContext(ctx, tr)
 			}
 			reply, err := mw(handler)(ctx, "req")
+			// The token text never reaches a log line, whether accepted or refused.
+			for _, a := range tt.authz {
+				if tok := strings.TrimSpace(a[strings.IndexByte(a, ' ')+1:]); tok != "" && strings.Contains(logs.String(), tok) {
+					t.Errorf("token text logged: %q", logs.String())
+				}
+			}
 			if called != tt.wantCalled {
 				t.Errorf("handler called = %v, want %v", called, tt.wantCalled)
 			}

@@ -24,9 +24,13 @@ func TestRevokedTokens(t *testing.T) {
 		t.Fatalf("before any revocation: %v", err)
 	}
 
+	if n := authn.CacheLen(fx.verifier); n != 1 {
+		t.Fatalf("cache holds %d tokens, want the one verified", n)
+	}
 	if n := list.Add(auth.Revocation{UserID: 42, Version: 1, At: atT0}); n != 1 {
 		t.Fatalf("Add = %d, want 1", n)
 	}
+	// old is answered from the cache now: the revocation must still refuse it.
 	_, err := fx.verifier.Verify(old)
 	atWantReason(t, err, authn.ReasonTokenRevoked)
 	_, err = fx.verifier.Verify(legacy)

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -58,7 +59,12 @@ func OpenReader(driver, dsn string) (*sql.DB, error) {
 	if driver != "sqlite" {
 		return nil, nil
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(dsn)+"&_pragma=query_only(1)")
+	dsn = sqliteDSN(dsn)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", dsn+sep+"_pragma=query_only(1)")
 	if err != nil {
 		return nil, fmt.Errorf("dbx.OpenReader: %w", err)
 	}
@@ -175,4 +181,29 @@ func PostgresDatabase(ctx context.Context, baseURL, name string) (string, error)
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// Rebind turns a query's ? placeholders into PostgreSQL's $1, $2 … (dialect "postgres");
+// other dialects take the query as written. For hand-written SQL shared by both databases.
+func Rebind(dialect, q string) string {
+	if dialect != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// Placeholders returns n comma-separated ? placeholders (for IN lists and VALUES rows).
+func Placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

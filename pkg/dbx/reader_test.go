@@ -48,3 +48,29 @@ func TestOpenReader(t *testing.T) {
 		t.Fatalf("OpenReader(postgres) = %v, %v; want none", pg, err)
 	}
 }
+
+// A "file:" DSN without parameters gets the read-only pragma as its first parameter, not glued to
+// the file name (which would open another, empty database).
+func TestOpenReaderFileDSNWithoutParams(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plain.db")
+	w, _, err := dbx.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	r, err := dbx.OpenReader("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var n int
+	if err := r.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatalf("reader on file:%s does not see the writer's table: %v", path, err)
+	}
+	if _, err := r.Exec(`INSERT INTO t (id) VALUES (1)`); err == nil {
+		t.Fatal("the read-only pool wrote")
+	}
+}

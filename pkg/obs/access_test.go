@@ -149,3 +149,34 @@ func TestAccessLogCallerRequestIDAndSampling(t *testing.T) {
 		t.Errorf("a sampled success does not say so: %s", lines[0])
 	}
 }
+
+// A client's X-Request-ID reaches the log only as a plain token of at most 64 characters:
+// anything longer or carrying other bytes (spaces, quotes, newlines, non-ASCII, "=") is replaced,
+// so the header cannot smuggle arbitrary text (a password, a forged log field) into a log line.
+func TestAccessLogRefusesUnsafeRequestIDs(t *testing.T) {
+	for _, rid := range []string{
+		strings.Repeat("a", 65),
+		"password=hunter2",
+		`x","user_id":1`,
+		"line\nbreak",
+		"tab\there",
+		"身份证11010519491231002X",
+		"Bearer eyJhbGciOi.x y",
+	} {
+		var buf bytes.Buffer
+		tr := headerTransport{fakeTransport{op: "/org.v1.Auth/Login"}, headers{RequestIDHeader: rid}, headers{}}
+		ctx := transport.NewServerContext(context.Background(), tr)
+		_, _ = AccessLog(NewLogger(&buf, "test"))(func(context.Context, any) (any, error) {
+			return nil, nil
+		})(ctx, nil)
+		if got := tr.out[RequestIDHeader]; got == rid || !validRequestID(got) {
+			t.Errorf("request id %q: replied %q, want a fresh plain id", rid, got)
+		}
+		if strings.Contains(buf.String(), rid) {
+			t.Errorf("request id %q reached the log: %s", rid, buf.String())
+		}
+	}
+	if !validRequestID(strings.Repeat("a", 64)) {
+		t.Error("a 64-character plain id was refused")
+	}
+}

@@ -330,7 +330,7 @@ func (o *Outbox) fanOut(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		q := "UPDATE " + schema.EventsTable + " SET fanned_out_ms = ? WHERE id IN (" + placeholders(n) + ")"
+		q := "UPDATE " + schema.EventsTable + " SET fanned_out_ms = ? WHERE id IN (" + dbx.Placeholders(n) + ")"
 		_, err = c.ExecContext(ctx, o.rebind(q), append([]any{o.clock.Now().UnixMilli()}, ids...)...)
 		return err
 	})
@@ -414,7 +414,7 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 		}
 	}
 	if len(relayed) > 0 {
-		q := "UPDATE " + schema.DeliveriesTable + " SET relayed_ms = ?, relays = relays + 1 WHERE id IN (" + placeholders(len(relayed)) + ")"
+		q := "UPDATE " + schema.DeliveriesTable + " SET relayed_ms = ?, relays = relays + 1 WHERE id IN (" + dbx.Placeholders(len(relayed)) + ")"
 		if _, err := c.ExecContext(ctx, o.rebind(q), append([]any{now}, relayed...)...); err != nil {
 			return 0, fmt.Errorf("outbox.relayDue: mark relayed: %w", err)
 		}
@@ -442,7 +442,7 @@ func (o *Outbox) Ack(ctx context.Context, subscriber string, eventIDs []int64) (
 	for _, id := range eventIDs {
 		args = append(args, id)
 	}
-	q := "UPDATE " + schema.DeliveriesTable + " SET acked_ms = ? WHERE subscriber = ? AND acked_ms IS NULL AND event_id IN (" + placeholders(len(eventIDs)) + ")"
+	q := "UPDATE " + schema.DeliveriesTable + " SET acked_ms = ? WHERE subscriber = ? AND acked_ms IS NULL AND event_id IN (" + dbx.Placeholders(len(eventIDs)) + ")"
 	res, err := o.db.Conn(ctx).ExecContext(ctx, o.rebind(q), args...)
 	if err != nil {
 		return 0, fmt.Errorf("outbox.Ack: %w", err)
@@ -523,30 +523,7 @@ func (o *Outbox) Stats(ctx context.Context) (Stats, error) {
 	return s, rows.Err()
 }
 
-func (o *Outbox) rebind(q string) string { return rebind(o.db.Dialect, q) }
-
-// rebind turns ? placeholders into $n for PostgreSQL.
-func rebind(dialect, q string) string {
-	if dialect != "postgres" {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
+func (o *Outbox) rebind(q string) string { return dbx.Rebind(o.db.Dialect, q) }
 
 // messageName is the full proto name of msg, for error messages.
 func messageName(msg proto.Message) protoreflect.FullName {

@@ -12,6 +12,7 @@ import (
 
 	eventsv1 "github.com/vanguard/vanguard/api/events/v1"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/dbx"
 	"github.com/vanguard/vanguard/pkg/outbox/schema"
 )
 
@@ -103,7 +104,7 @@ func (in *Inbox) Apply(ctx context.Context, e *Event) (bool, error) {
 		c := in.db.Conn(ctx)
 		// Claim the event first: a concurrent duplicate waits on the unique index and then
 		// finds the row (or fails and is retried), so the effect never runs twice.
-		q := rebind(in.db.Dialect, "INSERT INTO "+schema.InboxTable+" (subscriber, producer, event_id, topic, applied_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber, producer, event_id) DO NOTHING")
+		q := dbx.Rebind(in.db.Dialect, "INSERT INTO "+schema.InboxTable+" (subscriber, producer, event_id, topic, applied_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber, producer, event_id) DO NOTHING")
 		res, err := c.ExecContext(ctx, q, in.subscriber, e.Producer, e.ID, e.Topic, in.clock.Now().UnixMilli())
 		if err != nil {
 			return err
@@ -125,8 +126,11 @@ func (in *Inbox) Apply(ctx context.Context, e *Event) (bool, error) {
 // retry can fix it); a failed acknowledgement is retried (the effect is not repeated).
 func (in *Inbox) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var env eventsv1.Envelope
-	if err := proto.Unmarshal(t.Payload(), &env); err != nil || env.GetProducer() == "" || env.GetId() <= 0 || env.GetTopic() == "" {
+	if err := proto.Unmarshal(t.Payload(), &env); err != nil {
 		return fmt.Errorf("decode event envelope: %v: %w", err, asynq.SkipRetry)
+	}
+	if env.GetProducer() == "" || env.GetId() <= 0 || env.GetTopic() == "" {
+		return fmt.Errorf("event envelope lacks producer, id or topic: %w", asynq.SkipRetry)
 	}
 	e := &Event{Producer: env.GetProducer(), ID: env.GetId(), Topic: env.GetTopic(), Version: env.GetVersion(),
 		Payload: env.GetPayload(), CreatedAt: time.UnixMilli(env.GetCreatedAtMs())}
@@ -146,7 +150,7 @@ func (in *Inbox) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // PruneInbox deletes inbox rows older than keep (use twice the producers' retention: a
 // producer never re-delivers an acknowledged event, and prunes it after its retention).
 func (in *Inbox) PruneInbox(ctx context.Context, keep time.Duration) (int, error) {
-	q := rebind(in.db.Dialect, "DELETE FROM "+schema.InboxTable+" WHERE subscriber = ? AND applied_ms < ?")
+	q := dbx.Rebind(in.db.Dialect, "DELETE FROM "+schema.InboxTable+" WHERE subscriber = ? AND applied_ms < ?")
 	res, err := in.db.Conn(ctx).ExecContext(ctx, q, in.subscriber, in.clock.Now().Add(-keep).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("outbox.PruneInbox: %w", err)

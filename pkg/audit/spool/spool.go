@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -372,7 +371,7 @@ func (s *Spool) claim(ctx context.Context, keys []string) ([]row, int, error) {
 	args := []any{until, now}
 	filter := ""
 	if len(keys) > 0 {
-		filter = ` AND "key" IN (` + placeholders(len(keys)) + `)`
+		filter = ` AND "key" IN (` + dbx.Placeholders(len(keys)) + `)`
 		for _, k := range keys {
 			args = append(args, k)
 		}
@@ -420,7 +419,7 @@ func (s *Spool) claim(ctx context.Context, keys []string) ([]row, int, error) {
 
 // forget deletes rows org confirmed.
 func (s *Spool) forget(ctx context.Context, rows []row) error {
-	q := "DELETE FROM " + schema.Table + " WHERE id IN (" + placeholders(len(rows)) + ")"
+	q := "DELETE FROM " + schema.Table + " WHERE id IN (" + dbx.Placeholders(len(rows)) + ")"
 	if _, err := s.db.Conn(ctx).ExecContext(ctx, s.rebind(q), ids(rows)...); err != nil {
 		return fmt.Errorf("audit spool: delete delivered: %w", err)
 	}
@@ -435,8 +434,8 @@ func (s *Spool) release(ctx context.Context, rows []row, cause error, notBefore 
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
 	defer cancel()
-	q := "UPDATE " + schema.Table + " SET not_before_ms = ?, last_error = ? WHERE id IN (" + placeholders(len(rows)) + ")"
-	args := append([]any{notBefore, cut(cause.Error(), schema.MaxLastError)}, ids(rows)...)
+	q := "UPDATE " + schema.Table + " SET not_before_ms = ?, last_error = ? WHERE id IN (" + dbx.Placeholders(len(rows)) + ")"
+	args := append([]any{notBefore, audit.Cut(cause.Error(), schema.MaxLastError)}, ids(rows)...)
 	if _, err := s.db.Conn(ctx).ExecContext(ctx, s.rebind(q), args...); err != nil {
 		return fmt.Errorf("audit spool: release: %w", err)
 	}
@@ -451,32 +450,4 @@ func ids(rows []row) []any {
 	return out
 }
 
-// cut shortens s to n characters.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
-func (s *Spool) rebind(q string) string {
-	if s.db.Dialect != "postgres" {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
+func (s *Spool) rebind(q string) string { return dbx.Rebind(s.db.Dialect, q) }

@@ -114,6 +114,6 @@ func run(args []string) error {
 	}
 
 	return kit.RunService(context.Background(), kit.ServiceSpec{
-		Name: "course", Role: cmd.Role, Server: fc.Server, JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
+		Name: course.Name, Role: cmd.Role, Server: fc.Server, JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
 }

@@ -42,9 +42,6 @@ func (d *Data) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (d *Data) Close() error { return d.Ent.Close() }
-
 // client returns the transaction's client when ctx carries one.
 func (d *Data) client(ctx context.Context) *ent.Client { return d.Client(ctx) }
 

@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
@@ -47,7 +48,13 @@ var PublicOperations = []string{
 // secret. A wrong secret is a 401 and is logged with the service name (never the secret).
 func (s *AuthService) IssueServiceToken(ctx context.Context, req *v1.IssueServiceTokenRequest) (*v1.ServiceToken, error) {
 	if !authn.CheckServiceSecret(s.serviceKey, req.GetService(), req.GetSecret()) {
-		s.log.WithContext(ctx).Warnw("msg", "service token refused", "service", req.GetService())
+		// The name is caller-supplied: log it only when it is a well-formed service name, so a
+		// secret pasted into the wrong field never reaches the log.
+		name := req.GetService()
+		if !auth.ValidServiceName(name) {
+			name = "(invalid)"
+		}
+		s.log.WithContext(ctx).Warnw("msg", "service token refused", "service", name)
 		return nil, authn.ErrUnauthenticated()
 	}
 	tok, exp, err := s.signer.SignService(req.GetService())

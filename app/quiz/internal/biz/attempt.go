@@ -877,7 +877,7 @@ func (uc *AttemptUsecase) RescheduleDeadlines(ctx context.Context) (int, error) 
 	}
 }
 
-// Reconcile finalises attempts past deadline + grace and re-enqueues grading of submitted
+// Reconcile finalises attempts past their deadline and re-enqueues grading of submitted
 // attempts (one part of Quiz.Reconcile).
 func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {
 	overdue, err := uc.attempts.Overdue(ctx, uc.clock.Now(), 500)

@@ -207,7 +207,7 @@ type fakeDB struct {
 	createAttemptCalls int
 
 	// rowLocks are the attempt rows a transaction holds until it ends, like PostgreSQL's row
-	// locks: taken by Lock, LockOpen and the attempt writes of a transaction; rowFree is
+	// locks: taken by Lock, GetAttemptLocked and the attempt writes of a transaction; rowFree is
 	// signalled (on mu) when a transaction releases its rows.
 	rowLocks map[int64]*fakeTxState
 	rowFree  *sync.Cond
@@ -700,20 +700,6 @@ func (r fakeAttemptRepo) SaveAnswer(_ context.Context, attemptID int64, no int, 
 	a.Choices = slices.Clone(a.Choices)
 	m[no] = a
 	return a.Version, true, nil
-}
-
-// LockOpen reports ErrConflict unless the attempt is in progress.
-// It waits for another transaction holding the row and then holds the row itself for the rest of
-// the transaction, like the ent repo's conditional UPDATE.
-func (r fakeAttemptRepo) LockOpen(ctx context.Context, id int64) error {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
-	r.db.waitRow(ctx, id)
-	if a := r.db.st.Attempts[id]; a == nil || a.Status != AttemptInProgress {
-		return ErrConflict
-	}
-	r.db.holdRow(ctx, id)
-	return nil
 }
 
 // GetAttemptLocked waits for another transaction holding the row, holds it, and reads.

@@ -76,9 +76,6 @@ type AttemptRepo interface {
 	// otherwise Deadline is the attempt's, Stored the version now stored and Won whether this
 	// save is it.
 	SaveOpenAnswer(ctx context.Context, attemptID, userID int64, no int, a Answer, at time.Time) (SaveResult, error)
-	// LockOpen holds the attempt's row for the rest of the transaction if it is still in
-	// progress (ErrConflict otherwise), so a save cannot land after a concurrent submit.
-	LockOpen(ctx context.Context, id int64) error
 	// Lock holds the attempt's row for the rest of the transaction whatever its status
 	// (ErrNotFound if missing), so grading and a regrade of one attempt never interleave.
 	Lock(ctx context.Context, id int64) error

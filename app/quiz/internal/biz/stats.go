@@ -90,7 +90,8 @@ func (uc *StatsUsecase) ExamStats(ctx context.Context, examID int64) (*Stats, er
 	if err != nil {
 		return nil, err
 	}
-	if _, err := managedExam(ctx, uc.exams, p, examID, "无权查看考试统计"); err != nil {
+	e, err := managedExam(ctx, uc.exams, p, examID, "无权查看考试统计")
+	if err != nil {
 		return nil, err
 	}
 	stamp, err := uc.attempts.ExamStamp(ctx, examID)
@@ -100,7 +101,7 @@ func (uc *StatsUsecase) ExamStats(ctx context.Context, examID int64) (*Stats, er
 	if st, ok := uc.cache.get(examID, stamp); ok {
 		return st, nil
 	}
-	st, _, _, err := uc.examStats(ctx, examID)
+	st, _, err := uc.computeStats(ctx, e)
 	if err != nil {
 		return nil, err
 	}
@@ -154,9 +155,16 @@ func (uc *StatsUsecase) examStats(ctx context.Context, examID int64) (*Stats, *E
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	attempts, err := uc.attempts.ListAttempts(ctx, examID, 0)
+	st, attempts, err := uc.computeStats(ctx, e)
+	return st, e, attempts, err
+}
+
+// computeStats computes the statistics of e (its managers' right already checked) and also
+// returns its attempts.
+func (uc *StatsUsecase) computeStats(ctx context.Context, e *Exam) (*Stats, []*Attempt, error) {
+	attempts, err := uc.attempts.ListAttempts(ctx, e.ID, 0)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	st := &Stats{ExamID: e.ID, Attempts: len(attempts), MaxScore: e.TotalPoints, Distribution: make([]Bucket, 10)}
 	for i := range st.Distribution {
@@ -213,9 +221,9 @@ func (uc *StatsUsecase) examStats(ctx context.Context, examID int64) (*Stats, *E
 
 	st.Questions, err = uc.questionStats(ctx, e, graded)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return st, e, attempts, nil
+	return st, attempts, nil
 }
 
 // finallyGraded reports whether an attempt is graded with a final score.

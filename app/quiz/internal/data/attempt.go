@@ -332,21 +332,6 @@ func (r *attemptRepo) SaveOpenAnswer(ctx context.Context, attemptID, userID int6
 	return res, mapErr("attemptRepo.SaveOpenAnswer", rows.Err(), nil)
 }
 
-// LockOpen touches the attempt row only while it is in progress; in PostgreSQL the row lock is
-// held until the transaction ends, so a concurrent Finish waits for the save (SQLite serialises
-// writers anyway).
-func (r *attemptRepo) LockOpen(ctx context.Context, id int64) error {
-	n, err := r.data.client(ctx).Attempt.Update().
-		Where(attempt.ID(id), attempt.StatusEQ(attempt.StatusInProgress)).AddFocusLosses(0).Save(ctx)
-	if err != nil {
-		return mapErr("attemptRepo.LockOpen", err, nil)
-	}
-	if n != 1 {
-		return fmt.Errorf("attemptRepo.LockOpen: attempt %d is not in progress: %w", id, biz.ErrConflict)
-	}
-	return nil
-}
-
 // Lock takes the row lock with a no-op UPDATE (SQLite serialises writers on its one connection).
 func (r *attemptRepo) Lock(ctx context.Context, id int64) error {
 	n, err := r.data.client(ctx).Attempt.Update().Where(attempt.ID(id)).AddFocusLosses(0).Save(ctx)

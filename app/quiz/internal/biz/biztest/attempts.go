@@ -20,11 +20,9 @@ var attemptCases = []testCase{
 	{"ListAttempts", testListAttempts},
 	{"SaveAnswer", testSaveAnswer},
 	{"SaveAnswerConcurrent", testSaveAnswerConcurrent},
-	{"LockOpen", testLockOpen},
 	{"Lock", testLock},
 	{"LockHoldsTheRow", testLockHolds},
 	{"GetAttemptLocked", testGetAttemptLocked},
-	{"LockOpenHoldsTheRow", testLockOpenHolds},
 	{"UpdateQuestions", testUpdateQuestions},
 	{"Finish", testFinish},
 	{"AddFocusLoss", testAddFocusLoss},
@@ -190,30 +188,6 @@ func testSaveAnswerConcurrent(f *fx) {
 	f.same("answer after concurrent saves", biz.Answer{Text: fmt.Sprint(n), Version: n}, f.getAttempt(a.ID).Answers[3])
 }
 
-// LockOpen succeeds (in or out of a transaction) while the attempt is in progress and is
-// ErrConflict once it is submitted or graded, or missing; it changes nothing.
-func testLockOpen(f *fx) {
-	open := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
-	submitted := f.attempt(newAttempt(1, 100, 2, t0.Add(time.Hour)))
-	sub := *submitted
-	sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &t0
-	f.finish(&sub, biz.AttemptInProgress)
-	graded := newAttempt(1, 100, 3, t0.Add(time.Hour))
-	graded.Status = biz.AttemptGraded
-	graded = f.attempt(graded)
-
-	f.noErr("LockOpen of an open attempt", f.r.Attempts.LockOpen(f.ctx, open.ID))
-	f.noErr("LockOpen in a transaction", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
-		return f.r.Attempts.LockOpen(ctx, open.ID)
-	}))
-	f.wantErr("LockOpen of a submitted attempt", f.r.Attempts.LockOpen(f.ctx, submitted.ID), biz.ErrConflict)
-	f.wantErr("LockOpen of a graded attempt", f.r.Attempts.LockOpen(f.ctx, graded.ID), biz.ErrConflict)
-	f.wantErr("LockOpen of a missing attempt", f.r.Attempts.LockOpen(f.ctx, missing), biz.ErrConflict)
-	err := f.r.Tx.InTx(f.ctx, func(ctx context.Context) error { return f.r.Attempts.LockOpen(ctx, submitted.ID) })
-	f.wantErr("LockOpen of a submitted attempt in a transaction", err, biz.ErrConflict)
-	f.same("attempt after LockOpen", open, f.getAttempt(open.ID))
-}
-
 // Lock succeeds whatever the status and is ErrNotFound for a missing attempt; it changes nothing.
 func testLock(f *fx) {
 	open := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
@@ -331,36 +305,6 @@ func testGetAttemptLocked(f *fx) {
 		f.noErr(name, err)
 		f.noErr(name+": holder", wait())
 	}
-}
-
-// LockOpen holds the row for the rest of the transaction, so a submit (Finish) waits for the save
-// that locked it: the save lands before the submit, never after it.
-func testLockOpenHolds(f *fx) {
-	a := f.attempt(newAttempt(1, 100, 1, t0.Add(time.Hour)))
-	done, wait := f.holder(a.ID, f.r.Attempts.LockOpen, func(ctx context.Context) error {
-		_, _, err := f.r.Attempts.SaveAnswer(ctx, a.ID, 1, biz.Answer{Choices: []string{"A"}, Version: 1})
-		return err
-	})
-	sub := *a
-	sub.Status, sub.SubmittedAt = biz.AttemptSubmitted, &t0
-	err := f.within("Finish of an attempt a save holds", func() error {
-		if err := f.r.Attempts.Finish(f.ctx, &sub, biz.AttemptInProgress); err != nil {
-			return err
-		}
-		if !done.Load() {
-			return errors.New("Finish returned while a save's transaction held the attempt")
-		}
-		return nil
-	})
-	f.noErr("Finish", err)
-	f.noErr("saving transaction", wait())
-	got := f.getAttempt(a.ID)
-	if got.Status != biz.AttemptSubmitted || got.Answers[1].Version != 1 {
-		f.Errorf("after the save and the submit: status %s, answers %v; want submitted with the save", got.Status, got.Answers)
-	}
-
-	// Once submitted, LockOpen refuses.
-	f.wantErr("LockOpen after the submit", f.r.Attempts.LockOpen(f.ctx, a.ID), biz.ErrConflict)
 }
 
 // UpdateQuestions replaces an attempt's snapshot and nothing else; a missing attempt is
