@@ -208,20 +208,33 @@ func TopicOf(msg proto.Message) string {
 	return t
 }
 
-// Add writes msg as an event in the transaction ctx carries (or on its own outside one) and
-// nudges the relay once that commits.
-func (o *Outbox) Add(ctx context.Context, msg proto.Message) error {
-	topic, version, err := Spec(msg)
-	if err != nil {
-		return err
+// Add writes msgs as events, in their order, in the transaction ctx carries (or on their own
+// outside one) with one INSERT, and nudges the relay once that commits.
+func (o *Outbox) Add(ctx context.Context, msgs ...proto.Message) error {
+	if len(msgs) == 0 {
+		return nil
 	}
-	payload, err := proto.Marshal(msg)
-	if err != nil {
-		return fmt.Errorf("outbox.Add %s: %w", topic, err)
+	now := o.clock.Now().UnixMilli()
+	args := make([]any, 0, 4*len(msgs))
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + schema.EventsTable + " (topic, version, payload, created_ms) VALUES ")
+	for i, msg := range msgs {
+		topic, version, err := Spec(msg)
+		if err != nil {
+			return err
+		}
+		payload, err := proto.Marshal(msg)
+		if err != nil {
+			return fmt.Errorf("outbox.Add %s: %w", topic, err)
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?)")
+		args = append(args, topic, version, payload, now)
 	}
-	q := o.rebind("INSERT INTO " + schema.EventsTable + " (topic, version, payload, created_ms) VALUES (?, ?, ?, ?)")
-	if _, err := o.db.Conn(ctx).ExecContext(ctx, q, topic, version, payload, o.clock.Now().UnixMilli()); err != nil {
-		return fmt.Errorf("outbox.Add %s: %w", topic, err)
+	if _, err := o.db.Conn(ctx).ExecContext(ctx, o.rebind(q.String()), args...); err != nil {
+		return fmt.Errorf("outbox.Add %s (%d events): %w", TopicOf(msgs[0]), len(msgs), err)
 	}
 	dbx.AfterCommit(ctx, o.Nudge)
 	return nil

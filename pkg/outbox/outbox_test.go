@@ -11,26 +11,37 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/outbox"
+	"github.com/vanguard/vanguard/pkg/outbox/internal/testent/outboxevent"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
-// writeEvents writes n events, three per transaction, plus one rolled-back transaction whose
-// events must never be delivered; it returns the committed event ids.
+// writeEvents writes n events, three per transaction (every other transaction adds its three
+// with one Add, one INSERT), plus one rolled-back transaction whose events must never be
+// delivered; it returns the committed event ids, and checks they were stored in the order
+// they were added.
 func writeEvents(t testing.TB, st *store, o *outbox.Outbox, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	for i := 0; i < n; i += 3 {
 		err := st.db.InTx(ctx, func(ctx context.Context) error {
+			if (i/3)%2 == 1 {
+				var msgs []proto.Message
+				for j := i; j < min(i+3, n); j++ {
+					msgs = append(msgs, graded(int64(j)))
+				}
+				return o.Add(ctx, msgs...)
+			}
 			for j := i; j < min(i+3, n); j++ {
 				if err := o.Add(ctx, graded(int64(j))); err != nil {
 					return err
 				}
 			}
-			return nil
+			return o.Add(ctx) // nothing to add: no statement, no error
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -51,6 +62,16 @@ func writeEvents(t testing.TB, st *store, o *outbox.Outbox, n int) []int64 {
 	}
 	if len(ids) != n {
 		t.Fatalf("%d events stored, want %d (the rolled-back one must not be)", len(ids), n)
+	}
+	events, err := st.client.OutboxEvent.Query().Order(outboxevent.ByID()).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range events {
+		var m quizv1.AttemptGraded
+		if err := proto.Unmarshal(ev.Payload, &m); err != nil || m.AttemptId != int64(i) {
+			t.Fatalf("event %d (id %d) holds attempt %d (%v), want %d: stored out of order", i, ev.ID, m.AttemptId, err, i)
+		}
 	}
 	return ids
 }

@@ -55,12 +55,12 @@ func BenchmarkExamEndStorm(b *testing.B) {
 	})
 }
 
-// BenchmarkGradingThroughput grades 500 submitted 50-question attempts with one quiz worker
+// BenchmarkGradingThroughput grades 2,000 submitted 50-question attempts with one quiz worker
 // server (concurrency 10) and runs a no-op handler over as many tasks, queued the same way, on
 // the same Redis in the same run. ns/op is both timed phases together.
 func BenchmarkGradingThroughput(b *testing.B) {
 	eachDriver(b, func(b *testing.B) {
-		const n = 500
+		const n = 2000
 		var r throughputResult
 		for range b.N {
 			b.StopTimer()
@@ -70,6 +70,12 @@ func BenchmarkGradingThroughput(b *testing.B) {
 		b.ReportMetric(quizRate, "graded_per_s")
 		b.ReportMetric(noopRate, "noop_per_s")
 		b.ReportMetric(quizRate/noopRate, "quiz/noop")
+		// CPU per graded attempt, by process (µs): where the time goes on a shared machine.
+		perTask := func(d time.Duration) float64 { return float64(d.Microseconds()) / n }
+		b.ReportMetric(perTask(r.QuizCPU.Self), "grade_us_cpu_self")
+		b.ReportMetric(perTask(r.QuizCPU.Postgres), "grade_us_cpu_postgres")
+		b.ReportMetric(perTask(r.QuizCPU.Redis), "grade_us_cpu_redis")
+		b.ReportMetric(perTask(r.NoopCPU.Self+r.NoopCPU.Redis), "noop_us_cpu")
 		b.ReportMetric(float64(r.Check.Lost), "lost")
 		b.ReportMetric(float64(r.Check.Duplicates), "duplicates")
 	})

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -581,10 +582,18 @@ func (e *env) submit(m *member) error {
 }
 
 // graded counts the exam's graded attempts.
+// graded counts the graded attempts of exam. Every scenario's database holds that one exam, so
+// the count runs on the (status, id) index alone: polled every few milliseconds while graders
+// work, a count that read each attempt row took a third of the CPU on SQLite.
 func (e *env) graded(exam int64) (int, error) {
-	var n int
-	err := e.db.QueryRowContext(e.ctx, `SELECT count(*) FROM attempts WHERE exam_id = $1 AND status = 'graded'`, exam).Scan(&n)
-	return n, err
+	var n, exams int
+	if err := e.db.QueryRowContext(e.ctx, `SELECT count(*) FROM attempts WHERE status = 'graded'`).Scan(&n); err != nil {
+		return 0, err
+	}
+	if err := e.db.QueryRowContext(e.ctx, `SELECT count(*) FROM exams WHERE id <> $1`, exam).Scan(&exams); err != nil || exams > 0 {
+		return 0, cmp.Or(err, fmt.Errorf("the bench database holds %d exams beside %d", exams, exam))
+	}
+	return n, nil
 }
 
 // waitGraded polls the quiz database every interval until want attempts of the exam are graded

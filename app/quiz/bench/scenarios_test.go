@@ -6,8 +6,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,7 +36,41 @@ func setupWay(viaHTTP bool) string {
 // in tests).
 type timer struct{ start, stop func() }
 
-func benchTimer(b *testing.B) timer { return timer{start: b.StartTimer, stop: b.StopTimer} }
+// benchTimer is b's clock. With VANGUARD_BENCH_CPUPROFILE=dir each timed phase is also CPU
+// profiled on its own, into dir/<benchmark>-<phase>.cpu (phase counts from 1), so a profile
+// shows the measured work without the setup around it.
+func benchTimer(b *testing.B) timer {
+	dir := os.Getenv("VANGUARD_BENCH_CPUPROFILE")
+	if dir == "" {
+		return timer{start: b.StartTimer, stop: b.StopTimer}
+	}
+	var (
+		phase int
+		f     *os.File
+	)
+	return timer{
+		start: func() {
+			phase++
+			name := strings.NewReplacer("/", "_", " ", "_").Replace(b.Name())
+			var err error
+			if f, err = os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.cpu", name, phase))); err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		},
+		stop: func() {
+			b.StopTimer()
+			if f != nil {
+				pprof.StopCPUProfile()
+				_ = f.Close()
+				f = nil
+			}
+		},
+	}
+}
 
 var noTimer = timer{start: func() {}, stop: func() {}}
 
@@ -156,7 +194,9 @@ type throughputResult struct {
 	Attempts int
 	Quiz     time.Duration // n queued quiz:grade tasks, one worker server of concurrency 10
 	Noop     time.Duration // n queued no-op tasks, one worker server of concurrency 10
-	Check    gradeCheck
+	// QuizCPU and NoopCPU are the CPU the phases used, by process.
+	QuizCPU, NoopCPU cpuUse
+	Check            gradeCheck
 }
 
 // noopType is the task the baseline handler does nothing for; it is queued like quiz:grade
@@ -193,10 +233,10 @@ func gradingThroughput(tb testing.TB, tm timer, n, nq int, viaHTTP bool) through
 	r := throughputResult{Attempts: n}
 	grader := e.newWorkers(1, 10)
 	tm.start()
-	t0 := time.Now()
+	t0, c0 := time.Now(), readCPU()
 	grader.start()
 	graded, at := e.waitGraded(exam, n, 10*time.Millisecond, t0.Add(2*time.Minute))
-	r.Quiz = at.Sub(t0)
+	r.Quiz, r.QuizCPU = at.Sub(t0), readCPU().sub(c0)
 	tm.stop()
 	grader.stop()
 	r.Check = e.checkGrades(exam, n)
@@ -224,13 +264,13 @@ func gradingThroughput(tb testing.TB, tm timer, n, nq int, viaHTTP bool) through
 		return nil
 	})
 	tm.start()
-	t1 := time.Now()
+	t1, c1 := time.Now(), readCPU()
 	go func() { _ = srv.Start(e.ctx) }()
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
 	}
-	r.Noop = time.Since(t1)
+	r.Noop, r.NoopCPU = time.Since(t1), readCPU().sub(c1)
 	tm.stop()
 	_ = srv.Stop(e.ctx)
 	if got := handled.Load(); got != int64(n) {

@@ -487,25 +487,35 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		return err
 	}
 	exams := map[int64]*Exam{}
-	grade := func(ctx context.Context, a *Attempt) error {
-		e := exams[a.ExamID]
-		if e == nil {
-			var err error
-			if e, err = uc.exams.GetExam(ctx, a.ExamID); err != nil {
-				return err
-			}
-			exams[a.ExamID] = e
-		}
-		gradeAttempt(a, e.PartialCredit)
+	// grade scores the batch and writes it: one statement for the grades, one for the events.
+	grade := func(ctx context.Context, batch []*Attempt) error {
 		now := uc.clock.Now()
-		a.Status, a.GradedAt = AttemptGraded, &now
-		if err := uc.attempts.Finish(ctx, a, AttemptSubmitted); err != nil {
-			if errors.Is(err, ErrConflict) {
-				return nil // graded meanwhile
+		for _, a := range batch {
+			e := exams[a.ExamID]
+			if e == nil {
+				var err error
+				if e, err = uc.exams.GetExam(ctx, a.ExamID); err != nil {
+					return err
+				}
+				exams[a.ExamID] = e
 			}
+			gradeAttempt(a, e.PartialCredit)
+			a.Status, a.GradedAt = AttemptGraded, &now
+		}
+		done, err := uc.attempts.FinishGraded(ctx, batch)
+		if err != nil {
 			return err
 		}
-		return emitGraded(ctx, uc.events, a, e, false)
+		evs := make([]DomainEvent, 0, len(done))
+		for _, a := range batch {
+			if done[a.ID] { // the others were graded meanwhile
+				evs = append(evs, gradedEvent(a, exams[a.ExamID], false))
+			}
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		return uc.events.Publish(ctx, evs...)
 	}
 	own := false
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -516,12 +526,12 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 			return err
 		}
 		for _, a := range batch {
-			if err := grade(ctx, a); err != nil {
-				return err
-			}
 			own = own || a.ID == attemptID
 		}
-		return nil
+		if len(batch) == 0 {
+			return nil
+		}
+		return grade(ctx, batch)
 	})
 	if err != nil || own {
 		return err
@@ -537,7 +547,7 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		if err != nil || a.Status != AttemptSubmitted {
 			return err
 		}
-		return grade(ctx, a)
+		return grade(ctx, []*Attempt{a})
 	})
 }
 
@@ -573,13 +583,18 @@ func (QuestionChanged) isDomainEvent() {}
 
 // emitGraded publishes the graded event of a (in the caller's transaction).
 func emitGraded(ctx context.Context, events Publisher, a *Attempt, e *Exam, regrade bool) error {
+	return events.Publish(ctx, gradedEvent(a, e, regrade))
+}
+
+// gradedEvent is the graded event of a.
+func gradedEvent(a *Attempt, e *Exam, regrade bool) GradedEvent {
 	ev := GradedEvent{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Number: a.Number, Score: a.Score,
 		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt, Regrade: regrade}
 	if a.Score != nil {
 		passed := *a.Score >= e.PassMark
 		ev.Passed = &passed
 	}
-	return events.Publish(ctx, ev)
+	return ev
 }
 
 // ScoreEssay records a trainer's score for an essay; when no essay is left the attempt's total

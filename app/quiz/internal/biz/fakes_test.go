@@ -746,6 +746,22 @@ func (r fakeAttemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []Sna
 // Finish is conditional on the stored status, like UPDATE … WHERE status = fromStatus. Like the
 // ent repo it never writes the snapshot (UpdateQuestions does). A row write: it waits for another
 // transaction holding the row, and holds the row it changed.
+// FinishGraded is Finish from submitted for each attempt (the real one is one statement).
+func (r fakeAttemptRepo) FinishGraded(ctx context.Context, as []*Attempt) (map[int64]bool, error) {
+	done := map[int64]bool{}
+	for _, a := range as {
+		err := r.Finish(ctx, a, AttemptSubmitted)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		done[a.ID] = true
+	}
+	return done, nil
+}
+
 func (r fakeAttemptRepo) Finish(ctx context.Context, a *Attempt, fromStatus string) error {
 	defer r.db.attemptWritten()
 	db := r.db
@@ -892,6 +908,7 @@ func (r fakeAttemptRepo) ClaimSubmitted(ctx context.Context, id int64, limit int
 		if err != nil {
 			return nil, err
 		}
+		a.Questions = KeyQuestions(GradingKeys(a.Questions))
 		out = append(out, a)
 	}
 	return out, nil
@@ -938,14 +955,14 @@ type fakePublisher struct{ db *fakeDB }
 
 var _ Publisher = fakePublisher{}
 
-func (r fakePublisher) Publish(_ context.Context, ev DomainEvent) error {
+func (r fakePublisher) Publish(_ context.Context, evs ...DomainEvent) error {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	if r.db.failOutboxAdd > 0 {
 		r.db.failOutboxAdd--
 		return fmt.Errorf("fake outbox Add: %w", errInjected)
 	}
-	r.db.st.Outbox = append(r.db.st.Outbox, ev)
+	r.db.st.Outbox = append(r.db.st.Outbox, evs...)
 	return nil
 }
 

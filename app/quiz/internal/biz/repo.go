@@ -87,6 +87,10 @@ type AttemptRepo interface {
 	// Score, GradedAt and Notice (never the snapshot); ErrConflict if the stored status is no
 	// longer fromStatus.
 	Finish(ctx context.Context, a *Attempt, fromStatus string) error
+	// FinishGraded writes the grades of submitted attempts (status graded, Scores, Score,
+	// GradedAt) in one statement, each only while it is still submitted, and returns the ids it
+	// changed.
+	FinishGraded(ctx context.Context, as []*Attempt) (map[int64]bool, error)
 	AddFocusLoss(ctx context.Context, id int64) error
 	// Overdue lists in-progress attempts whose deadline is before t.
 	Overdue(ctx context.Context, t time.Time, limit int) ([]*Attempt, error)
@@ -96,6 +100,7 @@ type AttemptRepo interface {
 	// ClaimSubmitted locks and loads (with answers) up to limit submitted attempts for grading
 	// in the caller's transaction: first id's if it is submitted, then others in id order,
 	// skipping attempts another transaction holds (they are being graded or regraded there).
+	// Their Questions carry only what grading needs (KeyQuestions: no stems, options or texts).
 	ClaimSubmitted(ctx context.Context, id int64, limit int) ([]*Attempt, error)
 	// Status returns an attempt's status without locking it (ErrNotFound if missing).
 	Status(ctx context.Context, id int64) (string, error)
@@ -168,7 +173,7 @@ type DomainEvent interface{ isDomainEvent() }
 // an event exists exactly when the change it announces committed; subscribers get it after the
 // commit.
 type Publisher interface {
-	Publish(ctx context.Context, ev DomainEvent) error
+	Publish(ctx context.Context, evs ...DomainEvent) error
 }
 
 // TaskQueue enqueues the quiz service's background work; enqueueing twice is harmless.

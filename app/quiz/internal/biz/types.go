@@ -209,6 +209,34 @@ type SnapQuestion struct {
 	Points      float64    `json:"points"`
 }
 
+// GradingKey is what grading needs of a snapshot question: stored beside the snapshot, so a
+// grader reads a few hundred bytes per question instead of its stem and options.
+type GradingKey struct {
+	No         int        `json:"n"`
+	Type       QType      `json:"t"`
+	Points     float64    `json:"p"`
+	AnswerKeys []string   `json:"k,omitempty"`
+	Blanks     [][]string `json:"b,omitempty"`
+}
+
+// GradingKeys are the keys of qs.
+func GradingKeys(qs []SnapQuestion) []GradingKey {
+	out := make([]GradingKey, len(qs))
+	for i, q := range qs {
+		out[i] = GradingKey{No: q.No, Type: q.Type, Points: q.Points, AnswerKeys: q.AnswerKeys, Blanks: q.Blanks}
+	}
+	return out
+}
+
+// KeyQuestions are snapshot questions carrying only their keys (no stem, options or texts).
+func KeyQuestions(ks []GradingKey) []SnapQuestion {
+	out := make([]SnapQuestion, len(ks))
+	for i, k := range ks {
+		out[i] = SnapQuestion{No: k.No, Type: k.Type, Points: k.Points, AnswerKeys: k.AnswerKeys, Blanks: k.Blanks}
+	}
+	return out
+}
+
 // Answer is a member's saved answer to one question.
 type Answer struct {
 	Choices []string `json:"choices,omitempty"`

@@ -1,10 +1,13 @@
 package data
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -14,14 +17,20 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/answer"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
+	"github.com/vanguard/vanguard/pkg/dbx"
 )
 
-type attemptRepo struct{ data *Data }
+type attemptRepo struct {
+	data  *Data
+	snaps *snapshotCache
+}
 
 var _ biz.AttemptRepo = (*attemptRepo)(nil)
 
 // NewAttemptRepo returns the ent-backed attempt repository.
-func NewAttemptRepo(d *Data) biz.AttemptRepo { return &attemptRepo{data: d} }
+func NewAttemptRepo(d *Data) biz.AttemptRepo {
+	return &attemptRepo{data: d, snaps: newSnapshotCache(snapshotCacheSize)}
+}
 
 // attemptToBiz converts a row; Answers stays nil (only GetAttempt loads them).
 func attemptToBiz(a *ent.Attempt) *biz.Attempt {
@@ -54,10 +63,14 @@ func (r *attemptRepo) CreateAttempt(ctx context.Context, a *biz.Attempt) (*biz.A
 	if status == "" {
 		status = biz.AttemptInProgress
 	}
+	hash, err := snapshotHash(a.Questions)
+	if err != nil {
+		return nil, err
+	}
 	row, err := r.data.client(ctx).Attempt.Create().SetExamID(a.ExamID).SetUserID(a.UserID).
 		SetUserOrgPath(a.UserOrgPath).SetNumber(a.Number).SetStatus(attempt.Status(status)).
 		SetStartedAt(a.StartedAt.UTC()).SetDeadline(a.Deadline.UTC()).SetNillableSubmittedAt(utcPtr(a.SubmittedAt)).
-		SetQuestions(a.Questions).SetScores(a.Scores).SetNillableScore(a.Score).SetMaxScore(a.MaxScore).
+		SetQuestions(a.Questions).SetQuestionsHash(hash).SetGradingKeys(biz.GradingKeys(a.Questions)).SetScores(a.Scores).SetNillableScore(a.Score).SetMaxScore(a.MaxScore).
 		SetFocusLosses(a.FocusLosses).SetNillableGradedAt(utcPtr(a.GradedAt)).SetNotice(a.Notice).Save(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.CreateAttempt", err, nil)
@@ -68,12 +81,19 @@ func (r *attemptRepo) CreateAttempt(ctx context.Context, a *biz.Attempt) (*biz.A
 }
 
 func (r *attemptRepo) GetAttempt(ctx context.Context, id int64) (*biz.Attempt, error) {
-	c := r.data.client(ctx)
-	row, err := c.Attempt.Get(ctx, id)
+	return r.getAttempt(ctx, "attemptRepo.GetAttempt", r.data.client(ctx).Attempt.Query().Where(attempt.ID(id)))
+}
+
+// getAttempt loads the one attempt q finds, with its snapshot and answers.
+func (r *attemptRepo) getAttempt(ctx context.Context, op string, q *ent.AttemptQuery) (*biz.Attempt, error) {
+	as, err := r.loadAttempts(ctx, q)
 	if err != nil {
-		return nil, mapErr("attemptRepo.GetAttempt", err, biz.ErrNotFound)
+		return nil, mapErr(op, err, nil)
 	}
-	return r.withAnswers(ctx, attemptToBiz(row))
+	if len(as) == 0 {
+		return nil, biz.ErrNotFound
+	}
+	return r.withAnswers(ctx, as[0])
 }
 
 // GetAttemptLocked reads the attempt row FOR UPDATE (PostgreSQL; SQLite serialises writers).
@@ -83,11 +103,7 @@ func (r *attemptRepo) GetAttemptLocked(ctx context.Context, id int64) (*biz.Atte
 	if r.data.Dialect() != "sqlite3" {
 		q = q.ForUpdate()
 	}
-	row, err := q.Only(ctx)
-	if err != nil {
-		return nil, mapErr("attemptRepo.GetAttemptLocked", err, biz.ErrNotFound)
-	}
-	return r.withAnswers(ctx, attemptToBiz(row))
+	return r.getAttempt(ctx, "attemptRepo.GetAttemptLocked", q)
 }
 
 // withAnswers loads out's answers.
@@ -145,16 +161,11 @@ func (r *attemptRepo) ExamAnswers(ctx context.Context, examID int64) (map[int64]
 	return out, nil
 }
 
-// summaryColumns are the attempt columns of a list: everything but the snapshot.
-var summaryColumns = []string{attempt.FieldID, attempt.FieldExamID, attempt.FieldUserID, attempt.FieldUserOrgPath,
-	attempt.FieldNumber, attempt.FieldStatus, attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt,
-	attempt.FieldScores, attempt.FieldScore, attempt.FieldMaxScore, attempt.FieldFocusLosses, attempt.FieldGradedAt, attempt.FieldNotice}
-
 // PageAttempts reads a page of summaries by primary key (the exam_id index narrows it).
 func (r *attemptRepo) PageAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*biz.Attempt, error) {
 	rows, err := r.data.client(ctx).Attempt.Query().
 		Where(attempt.ExamID(examID), attempt.IDGT(afterID)).
-		Order(ent.Asc(attempt.FieldID)).Limit(limit).Select(summaryColumns...).All(ctx)
+		Order(ent.Asc(attempt.FieldID)).Limit(limit).Select(attemptColumns...).All(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.PageAttempts", err, nil)
 	}
@@ -178,7 +189,7 @@ func (r *attemptRepo) PendingReview(ctx context.Context, examIDs []int64, limit 
 	})
 	rows, err := r.data.client(ctx).Attempt.Query().
 		Where(attempt.ExamIDIn(examIDs...), attempt.StatusEQ(attempt.StatusGraded), pending).
-		Order(ent.Asc(attempt.FieldSubmittedAt), ent.Asc(attempt.FieldID)).Limit(limit).Select(summaryColumns...).All(ctx)
+		Order(ent.Asc(attempt.FieldSubmittedAt), ent.Asc(attempt.FieldID)).Limit(limit).Select(attemptColumns...).All(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.PendingReview", err, nil)
 	}
@@ -190,11 +201,11 @@ func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([
 	if userID > 0 {
 		q = q.Where(attempt.UserID(userID))
 	}
-	rows, err := q.Order(ent.Asc(attempt.FieldUserID), ent.Asc(attempt.FieldNumber)).All(ctx)
+	out, err := r.loadAttempts(ctx, q.Order(ent.Asc(attempt.FieldUserID), ent.Asc(attempt.FieldNumber)))
 	if err != nil {
 		return nil, mapErr("attemptRepo.ListAttempts", err, nil)
 	}
-	return attemptsToBiz(rows), nil
+	return out, nil
 }
 
 // SaveAnswer is one statement, atomic on both databases:
@@ -352,7 +363,11 @@ func (r *attemptRepo) SetDeadline(ctx context.Context, id int64, deadline time.T
 
 // UpdateQuestions replaces an attempt's snapshot.
 func (r *attemptRepo) UpdateQuestions(ctx context.Context, id int64, qs []biz.SnapQuestion) error {
-	err := r.data.client(ctx).Attempt.UpdateOneID(id).SetQuestions(qs).Exec(ctx)
+	hash, err := snapshotHash(qs)
+	if err != nil {
+		return err
+	}
+	err = r.data.client(ctx).Attempt.UpdateOneID(id).SetQuestions(qs).SetQuestionsHash(hash).SetGradingKeys(biz.GradingKeys(qs)).Exec(ctx)
 	return mapErr("attemptRepo.UpdateQuestions", err, biz.ErrNotFound)
 }
 
@@ -404,11 +419,11 @@ func (r *attemptRepo) Overdue(ctx context.Context, t time.Time, limit int) ([]*b
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
-	rows, err := q.All(ctx)
+	out, err := r.loadAttempts(ctx, q)
 	if err != nil {
 		return nil, mapErr("attemptRepo.Overdue", err, nil)
 	}
-	return attemptsToBiz(rows), nil
+	return out, nil
 }
 
 // OpenDeadlines pages over in-progress attempts by primary key.
@@ -427,29 +442,45 @@ func (r *attemptRepo) OpenDeadlines(ctx context.Context, afterID int64, limit in
 	return out, nil
 }
 
-// ClaimSubmitted is one SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite's one
-// connection serialises the graders) and one read of the claimed attempts' answers.
+// ClaimSubmitted locks ids first (SELECT id … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite's
+// one connection serialises the graders): the attempt asked for, then the oldest others along
+// the (status, id) index, so a claim reads twenty index entries, not every submitted attempt
+// with its columns sorted. Then one read of the claimed rows (keys, not snapshots) and one of
+// their answers.
 func (r *attemptRepo) ClaimSubmitted(ctx context.Context, id int64, limit int) ([]*biz.Attempt, error) {
 	c := r.data.client(ctx)
-	q := c.Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted)).
-		Order(func(s *entsql.Selector) {
-			// id is an int64, printed as a number: nothing to quote.
-			s.OrderExpr(entsql.Expr(fmt.Sprintf("CASE WHEN %s = %d THEN 0 ELSE 1 END", s.C(attempt.FieldID), id)))
-		}, ent.Asc(attempt.FieldID)).Limit(limit)
-	if r.data.Dialect() != "sqlite3" {
-		q = q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
+	lock := func(q *ent.AttemptQuery) *ent.AttemptQuery {
+		if r.data.Dialect() == "sqlite3" {
+			return q
+		}
+		return q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
 	}
-	rows, err := q.All(ctx)
+	ids, err := lock(c.Attempt.Query().Where(attempt.ID(id), attempt.StatusEQ(attempt.StatusSubmitted))).IDs(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.ClaimSubmitted", err, nil)
 	}
-	out := attemptsToBiz(rows)
+	if n := limit - len(ids); n > 0 {
+		more, err := lock(c.Attempt.Query().Where(attempt.StatusEQ(attempt.StatusSubmitted), attempt.IDNEQ(id)).
+			Order(ent.Asc(attempt.FieldID)).Limit(n)).IDs(ctx)
+		if err != nil {
+			return nil, mapErr("attemptRepo.ClaimSubmitted", err, nil)
+		}
+		ids = append(ids, more...)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := r.loadKeys(ctx, c.Attempt.Query().Where(attempt.IDIn(ids...)))
+	if err != nil {
+		return nil, mapErr("attemptRepo.ClaimSubmitted", err, nil)
+	}
+	slices.SortFunc(out, func(a, b *biz.Attempt) int { // the one asked for first, then by id
+		return cmp.Or(cmp.Compare(b2i(a.ID != id), b2i(b.ID != id)), cmp.Compare(a.ID, b.ID))
+	})
 	if len(out) == 0 {
 		return out, nil
 	}
-	ids := make([]int64, len(out))
-	for i, a := range out {
-		ids[i] = a.ID
+	for _, a := range out {
 		a.Answers = map[int]biz.Answer{}
 	}
 	answers, err := c.Answer.Query().Where(answer.AttemptIDIn(ids...)).All(ctx)
@@ -485,4 +516,75 @@ func (r *attemptRepo) Submitted(ctx context.Context, limit int) ([]int64, error)
 		return nil, mapErr("attemptRepo.Submitted", err, nil)
 	}
 	return ids, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// FinishGraded is one UPDATE … FROM (VALUES …) … RETURNING id for the whole batch, conditional
+// on each row still being submitted.
+func (r *attemptRepo) FinishGraded(ctx context.Context, as []*biz.Attempt) (map[int64]bool, error) {
+	done := make(map[int64]bool, len(as))
+	if len(as) == 0 {
+		return done, nil
+	}
+	pg := r.data.Dialect() != "sqlite3"
+	args := make([]any, 0, 4*len(as)+1)
+	args = append(args, attempt.UpdateDefaultChangedAt())
+	var q strings.Builder
+	if pg {
+		q.WriteString(`UPDATE "attempts" AS a SET "status" = 'graded', "scores" = v.column2::jsonb, "score" = v.column3,
+  "graded_at" = v.column4, "changed_at" = ?::timestamptz FROM (VALUES `)
+	} else {
+		q.WriteString(`UPDATE "attempts" SET "status" = 'graded', "scores" = v.column2, "score" = v.column3,
+  "graded_at" = v.column4, "changed_at" = ? FROM (VALUES `)
+	}
+	for i, a := range as {
+		if a.Status != biz.AttemptGraded || a.GradedAt == nil {
+			return nil, fmt.Errorf("attemptRepo.FinishGraded: attempt %d is not graded", a.ID)
+		}
+		scores, err := json.Marshal(a.Scores)
+		if err != nil {
+			return nil, fmt.Errorf("attemptRepo.FinishGraded: %w", err)
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		var score any
+		if a.Score != nil {
+			score = *a.Score
+		}
+		if pg {
+			q.WriteString("(?::bigint, ?::text, ?::double precision, ?::timestamptz)")
+			args = append(args, a.ID, string(scores), score, a.GradedAt.UTC())
+		} else {
+			q.WriteString("(?, ?, ?, ?)") // JSON as ent writes it
+			args = append(args, a.ID, scores, score, a.GradedAt.UTC())
+		}
+	}
+	if pg {
+		q.WriteString(`) AS v WHERE a."id" = v.column1 AND a."status" = 'submitted' RETURNING a."id"`)
+	} else {
+		q.WriteString(`) AS v WHERE "attempts"."id" = v.column1 AND "attempts"."status" = 'submitted' RETURNING "attempts"."id"`)
+	}
+	rows, err := r.data.client(ctx).QueryContext(ctx, dbx.Rebind(r.data.Dialect(), q.String()), args...)
+	if err != nil {
+		return nil, mapErr("attemptRepo.FinishGraded", err, nil)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("attemptRepo.FinishGraded: scan: %w", err)
+		}
+		done[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr("attemptRepo.FinishGraded", err, nil)
+	}
+	return done, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/protobuf/proto"
+
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/pkg/outbox"
@@ -20,20 +22,25 @@ var _ biz.Publisher = publisher{}
 // api/quiz/v1/events.proto.
 func NewPublisher(o *outbox.Outbox) biz.Publisher { return publisher{o} }
 
-func (p publisher) Publish(ctx context.Context, ev biz.DomainEvent) error {
-	switch e := ev.(type) {
-	case biz.GradedEvent:
-		msg := &quizv1.AttemptGraded{
-			AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
-			Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
-			GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade,
+func (p publisher) Publish(ctx context.Context, evs ...biz.DomainEvent) error {
+	msgs := make([]proto.Message, len(evs))
+	for i, ev := range evs {
+		switch e := ev.(type) {
+		case biz.GradedEvent:
+			msg := &quizv1.AttemptGraded{
+				AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
+				Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
+				GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade,
+			}
+			if e.SubmittedAt != nil {
+				msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()
+			}
+			msgs[i] = msg
+		case biz.QuestionChanged:
+			msgs[i] = &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath}
+		default:
+			return fmt.Errorf("quiz publisher: unknown event %T", ev)
 		}
-		if e.SubmittedAt != nil {
-			msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()
-		}
-		return p.o.Add(ctx, msg)
-	case biz.QuestionChanged:
-		return p.o.Add(ctx, &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath})
 	}
-	return fmt.Errorf("quiz publisher: unknown event %T", ev)
+	return p.o.Add(ctx, msgs...)
 }

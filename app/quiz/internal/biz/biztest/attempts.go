@@ -32,6 +32,7 @@ var attemptCases = []testCase{
 	{"ExamAnswers", testExamAnswers},
 	{"ExamStamp", testExamStamp},
 	{"ClaimSubmitted", testClaimSubmitted},
+	{"FinishGraded", testFinishGraded},
 	{"PendingReview", testPendingReview},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
@@ -314,6 +315,11 @@ func testUpdateQuestions(f *fx) {
 	other := f.attempt(newAttempt(1, 101, 1, t0.Add(time.Hour)))
 	_, _, err := f.r.Attempts.SaveAnswer(f.ctx, a.ID, 1, biz.Answer{Choices: []string{"B"}, Version: 1})
 	f.noErr("SaveAnswer", err)
+	// Both attempts share one snapshot: what a read returns is the caller's to change (a
+	// regrade assigns keys in it) without changing what the next read returns.
+	read := f.getAttempt(a.ID)
+	read.Questions[0].AnswerKeys, read.Questions[0].StemHTML = []string{"Z"}, "changed"
+	f.same("another attempt with the same snapshot, after a read was changed", other, f.getAttempt(other.ID))
 	fixed := snapshot()
 	fixed[0].AnswerKeys, fixed[0].Version = []string{"B"}, 3
 	fixed[1].Blanks = [][]string{{"x"}}
@@ -645,7 +651,8 @@ func testExamStamp(f *fx) {
 }
 
 // ClaimSubmitted returns submitted attempts only, the given one first, up to limit, with their
-// answers, and skips attempts another transaction holds.
+// answers and their questions' keys (no stems, options or texts: biz.KeyQuestions), and skips
+// attempts another transaction holds.
 func testClaimSubmitted(f *fx) {
 	submit := func(user int64) *biz.Attempt {
 		a := f.attempt(newAttempt(1, user, 1, t0.Add(time.Hour)))
@@ -673,6 +680,20 @@ func testClaimSubmitted(f *fx) {
 	if len(got) > 0 && got[0].Answers[1].Version != 1 {
 		f.Errorf("claimed attempt without its answers: %+v", got[0].Answers)
 	}
+	for _, g := range got {
+		f.same("claimed attempt's questions", biz.KeyQuestions(biz.GradingKeys(snapshot())), g.Questions)
+	}
+	// A regrade's new keys are what the next claim grades with.
+	fixed := snapshot()
+	fixed[0].AnswerKeys = []string{"B"}
+	f.noErr("UpdateQuestions", f.r.Attempts.UpdateQuestions(f.ctx, c.ID, fixed))
+	f.noErr("ClaimSubmitted", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		got, err = f.r.Attempts.ClaimSubmitted(ctx, c.ID, 1)
+		return err
+	}))
+	if f.same("claimed after a regrade", []int64{c.ID}, idsOf(got, attemptID)) {
+		f.same("claimed keys after a regrade", biz.KeyQuestions(biz.GradingKeys(fixed)), got[0].Questions)
+	}
 	// While another transaction holds b, a claim skips it.
 	done, wait := f.holder(b.ID, f.r.Attempts.Lock, func(context.Context) error { return nil })
 	err = f.within("ClaimSubmitted past a held attempt", func() error {
@@ -692,4 +713,42 @@ func testClaimSubmitted(f *fx) {
 	})
 	f.noErr("ClaimSubmitted", err)
 	f.noErr("holder", wait())
+}
+
+// FinishGraded writes the grade of every attempt of the batch that is still submitted (status,
+// scores, score or none while an essay waits, graded time) and nothing else, returns the ids it
+// changed, and leaves attempts in any other status alone.
+func testFinishGraded(f *fx) {
+	submitted := func(user int64) *biz.Attempt {
+		a := f.attempt(newAttempt(1, user, 1, t0.Add(time.Hour)))
+		a.Status, a.SubmittedAt = biz.AttemptSubmitted, &t0
+		f.finish(a, biz.AttemptInProgress)
+		return a
+	}
+	a, b := submitted(800), submitted(801)
+	open := f.attempt(newAttempt(1, 802, 1, t0.Add(time.Hour)))
+	graded := t0.Add(5 * time.Minute)
+	score := 7.5
+	a.Status, a.GradedAt, a.Score = biz.AttemptGraded, &graded, &score
+	a.Scores = []biz.QScore{{No: 1, Score: 2, Max: 2, Correct: true}, {No: 2, Score: 5.5, Max: 8}}
+	b.Status, b.GradedAt, b.Score = biz.AttemptGraded, &graded, nil
+	b.Scores = []biz.QScore{{No: 1, Max: 2}, {No: 2, Max: 8, PendingReview: true}}
+	notOpen := *open
+	notOpen.Status, notOpen.GradedAt, notOpen.Scores = biz.AttemptGraded, &graded, b.Scores
+	var done map[int64]bool
+	f.noErr("FinishGraded", f.r.Tx.InTx(f.ctx, func(ctx context.Context) error {
+		var err error
+		done, err = f.r.Attempts.FinishGraded(ctx, []*biz.Attempt{a, b, &notOpen})
+		return err
+	}))
+	f.same("FinishGraded changed", map[int64]bool{a.ID: true, b.ID: true}, done)
+	for _, want := range []*biz.Attempt{a, b} {
+		want.Answers = map[int]biz.Answer{}
+		f.same("graded attempt", want, f.getAttempt(want.ID))
+	}
+	f.same("attempt in progress", open, f.getAttempt(open.ID))
+	// Again: nothing is submitted any more.
+	again, err := f.r.Attempts.FinishGraded(f.ctx, []*biz.Attempt{a})
+	f.noErr("FinishGraded again", err)
+	f.same("FinishGraded again changed", map[int64]bool{}, again)
 }

@@ -37,6 +37,10 @@ type Attempt struct {
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 	// Questions holds the value of the "questions" field.
 	Questions []biz.SnapQuestion `json:"questions,omitempty"`
+	// QuestionsHash holds the value of the "questions_hash" field.
+	QuestionsHash string `json:"questions_hash,omitempty"`
+	// GradingKeys holds the value of the "grading_keys" field.
+	GradingKeys []biz.GradingKey `json:"grading_keys,omitempty"`
 	// Scores holds the value of the "scores" field.
 	Scores []biz.QScore `json:"scores,omitempty"`
 	// Score holds the value of the "score" field.
@@ -59,13 +63,13 @@ func (*Attempt) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case attempt.FieldQuestions, attempt.FieldScores:
+		case attempt.FieldQuestions, attempt.FieldGradingKeys, attempt.FieldScores:
 			values[i] = new([]byte)
 		case attempt.FieldScore, attempt.FieldMaxScore:
 			values[i] = new(sql.NullFloat64)
 		case attempt.FieldID, attempt.FieldExamID, attempt.FieldUserID, attempt.FieldNumber, attempt.FieldFocusLosses:
 			values[i] = new(sql.NullInt64)
-		case attempt.FieldUserOrgPath, attempt.FieldStatus, attempt.FieldNotice:
+		case attempt.FieldUserOrgPath, attempt.FieldStatus, attempt.FieldQuestionsHash, attempt.FieldNotice:
 			values[i] = new(sql.NullString)
 		case attempt.FieldStartedAt, attempt.FieldDeadline, attempt.FieldSubmittedAt, attempt.FieldGradedAt, attempt.FieldChangedAt:
 			values[i] = new(sql.NullTime)
@@ -145,6 +149,20 @@ func (_m *Attempt) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Questions); err != nil {
 					return fmt.Errorf("unmarshal field questions: %w", err)
+				}
+			}
+		case attempt.FieldQuestionsHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field questions_hash", values[i])
+			} else if value.Valid {
+				_m.QuestionsHash = value.String
+			}
+		case attempt.FieldGradingKeys:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field grading_keys", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.GradingKeys); err != nil {
+					return fmt.Errorf("unmarshal field grading_keys: %w", err)
 				}
 			}
 		case attempt.FieldScores:
@@ -258,6 +276,12 @@ func (_m *Attempt) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("questions=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Questions))
+	builder.WriteString(", ")
+	builder.WriteString("questions_hash=")
+	builder.WriteString(_m.QuestionsHash)
+	builder.WriteString(", ")
+	builder.WriteString("grading_keys=")
+	builder.WriteString(fmt.Sprintf("%v", _m.GradingKeys))
 	builder.WriteString(", ")
 	builder.WriteString("scores=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Scores))

@@ -93,6 +93,26 @@ func (_c *AttemptCreate) SetQuestions(v []biz.SnapQuestion) *AttemptCreate {
 	return _c
 }
 
+// SetQuestionsHash sets the "questions_hash" field.
+func (_c *AttemptCreate) SetQuestionsHash(v string) *AttemptCreate {
+	_c.mutation.SetQuestionsHash(v)
+	return _c
+}
+
+// SetNillableQuestionsHash sets the "questions_hash" field if the given value is not nil.
+func (_c *AttemptCreate) SetNillableQuestionsHash(v *string) *AttemptCreate {
+	if v != nil {
+		_c.SetQuestionsHash(*v)
+	}
+	return _c
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (_c *AttemptCreate) SetGradingKeys(v []biz.GradingKey) *AttemptCreate {
+	_c.mutation.SetGradingKeys(v)
+	return _c
+}
+
 // SetScores sets the "scores" field.
 func (_c *AttemptCreate) SetScores(v []biz.QScore) *AttemptCreate {
 	_c.mutation.SetScores(v)
@@ -228,6 +248,10 @@ func (_c *AttemptCreate) defaults() {
 		v := attempt.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.QuestionsHash(); !ok {
+		v := attempt.DefaultQuestionsHash
+		_c.mutation.SetQuestionsHash(v)
+	}
 	if _, ok := _c.mutation.MaxScore(); !ok {
 		v := attempt.DefaultMaxScore
 		_c.mutation.SetMaxScore(v)
@@ -278,6 +302,14 @@ func (_c *AttemptCreate) check() error {
 	}
 	if _, ok := _c.mutation.Deadline(); !ok {
 		return &ValidationError{Name: "deadline", err: errors.New(`ent: missing required field "Attempt.deadline"`)}
+	}
+	if _, ok := _c.mutation.QuestionsHash(); !ok {
+		return &ValidationError{Name: "questions_hash", err: errors.New(`ent: missing required field "Attempt.questions_hash"`)}
+	}
+	if v, ok := _c.mutation.QuestionsHash(); ok {
+		if err := attempt.QuestionsHashValidator(v); err != nil {
+			return &ValidationError{Name: "questions_hash", err: fmt.Errorf(`ent: validator failed for field "Attempt.questions_hash": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.MaxScore(); !ok {
 		return &ValidationError{Name: "max_score", err: errors.New(`ent: missing required field "Attempt.max_score"`)}
@@ -361,6 +393,14 @@ func (_c *AttemptCreate) createSpec() (*Attempt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Questions(); ok {
 		_spec.SetField(attempt.FieldQuestions, field.TypeJSON, value)
 		_node.Questions = value
+	}
+	if value, ok := _c.mutation.QuestionsHash(); ok {
+		_spec.SetField(attempt.FieldQuestionsHash, field.TypeString, value)
+		_node.QuestionsHash = value
+	}
+	if value, ok := _c.mutation.GradingKeys(); ok {
+		_spec.SetField(attempt.FieldGradingKeys, field.TypeJSON, value)
+		_node.GradingKeys = value
 	}
 	if value, ok := _c.mutation.Scores(); ok {
 		_spec.SetField(attempt.FieldScores, field.TypeJSON, value)
@@ -577,6 +617,36 @@ func (u *AttemptUpsert) UpdateQuestions() *AttemptUpsert {
 // ClearQuestions clears the value of the "questions" field.
 func (u *AttemptUpsert) ClearQuestions() *AttemptUpsert {
 	u.SetNull(attempt.FieldQuestions)
+	return u
+}
+
+// SetQuestionsHash sets the "questions_hash" field.
+func (u *AttemptUpsert) SetQuestionsHash(v string) *AttemptUpsert {
+	u.Set(attempt.FieldQuestionsHash, v)
+	return u
+}
+
+// UpdateQuestionsHash sets the "questions_hash" field to the value that was provided on create.
+func (u *AttemptUpsert) UpdateQuestionsHash() *AttemptUpsert {
+	u.SetExcluded(attempt.FieldQuestionsHash)
+	return u
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (u *AttemptUpsert) SetGradingKeys(v []biz.GradingKey) *AttemptUpsert {
+	u.Set(attempt.FieldGradingKeys, v)
+	return u
+}
+
+// UpdateGradingKeys sets the "grading_keys" field to the value that was provided on create.
+func (u *AttemptUpsert) UpdateGradingKeys() *AttemptUpsert {
+	u.SetExcluded(attempt.FieldGradingKeys)
+	return u
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (u *AttemptUpsert) ClearGradingKeys() *AttemptUpsert {
+	u.SetNull(attempt.FieldGradingKeys)
 	return u
 }
 
@@ -912,6 +982,41 @@ func (u *AttemptUpsertOne) UpdateQuestions() *AttemptUpsertOne {
 func (u *AttemptUpsertOne) ClearQuestions() *AttemptUpsertOne {
 	return u.Update(func(s *AttemptUpsert) {
 		s.ClearQuestions()
+	})
+}
+
+// SetQuestionsHash sets the "questions_hash" field.
+func (u *AttemptUpsertOne) SetQuestionsHash(v string) *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetQuestionsHash(v)
+	})
+}
+
+// UpdateQuestionsHash sets the "questions_hash" field to the value that was provided on create.
+func (u *AttemptUpsertOne) UpdateQuestionsHash() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateQuestionsHash()
+	})
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (u *AttemptUpsertOne) SetGradingKeys(v []biz.GradingKey) *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetGradingKeys(v)
+	})
+}
+
+// UpdateGradingKeys sets the "grading_keys" field to the value that was provided on create.
+func (u *AttemptUpsertOne) UpdateGradingKeys() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateGradingKeys()
+	})
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (u *AttemptUpsertOne) ClearGradingKeys() *AttemptUpsertOne {
+	return u.Update(func(s *AttemptUpsert) {
+		s.ClearGradingKeys()
 	})
 }
 
@@ -1434,6 +1539,41 @@ func (u *AttemptUpsertBulk) UpdateQuestions() *AttemptUpsertBulk {
 func (u *AttemptUpsertBulk) ClearQuestions() *AttemptUpsertBulk {
 	return u.Update(func(s *AttemptUpsert) {
 		s.ClearQuestions()
+	})
+}
+
+// SetQuestionsHash sets the "questions_hash" field.
+func (u *AttemptUpsertBulk) SetQuestionsHash(v string) *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetQuestionsHash(v)
+	})
+}
+
+// UpdateQuestionsHash sets the "questions_hash" field to the value that was provided on create.
+func (u *AttemptUpsertBulk) UpdateQuestionsHash() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateQuestionsHash()
+	})
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (u *AttemptUpsertBulk) SetGradingKeys(v []biz.GradingKey) *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.SetGradingKeys(v)
+	})
+}
+
+// UpdateGradingKeys sets the "grading_keys" field to the value that was provided on create.
+func (u *AttemptUpsertBulk) UpdateGradingKeys() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.UpdateGradingKeys()
+	})
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (u *AttemptUpsertBulk) ClearGradingKeys() *AttemptUpsertBulk {
+	return u.Update(func(s *AttemptUpsert) {
+		s.ClearGradingKeys()
 	})
 }
 

@@ -187,6 +187,38 @@ func (_u *AttemptUpdate) ClearQuestions() *AttemptUpdate {
 	return _u
 }
 
+// SetQuestionsHash sets the "questions_hash" field.
+func (_u *AttemptUpdate) SetQuestionsHash(v string) *AttemptUpdate {
+	_u.mutation.SetQuestionsHash(v)
+	return _u
+}
+
+// SetNillableQuestionsHash sets the "questions_hash" field if the given value is not nil.
+func (_u *AttemptUpdate) SetNillableQuestionsHash(v *string) *AttemptUpdate {
+	if v != nil {
+		_u.SetQuestionsHash(*v)
+	}
+	return _u
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (_u *AttemptUpdate) SetGradingKeys(v []biz.GradingKey) *AttemptUpdate {
+	_u.mutation.SetGradingKeys(v)
+	return _u
+}
+
+// AppendGradingKeys appends value to the "grading_keys" field.
+func (_u *AttemptUpdate) AppendGradingKeys(v []biz.GradingKey) *AttemptUpdate {
+	_u.mutation.AppendGradingKeys(v)
+	return _u
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (_u *AttemptUpdate) ClearGradingKeys() *AttemptUpdate {
+	_u.mutation.ClearGradingKeys()
+	return _u
+}
+
 // SetScores sets the "scores" field.
 func (_u *AttemptUpdate) SetScores(v []biz.QScore) *AttemptUpdate {
 	_u.mutation.SetScores(v)
@@ -373,6 +405,11 @@ func (_u *AttemptUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Attempt.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.QuestionsHash(); ok {
+		if err := attempt.QuestionsHashValidator(v); err != nil {
+			return &ValidationError{Name: "questions_hash", err: fmt.Errorf(`ent: validator failed for field "Attempt.questions_hash": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Notice(); ok {
 		if err := attempt.NoticeValidator(v); err != nil {
 			return &ValidationError{Name: "notice", err: fmt.Errorf(`ent: validator failed for field "Attempt.notice": %w`, err)}
@@ -439,6 +476,20 @@ func (_u *AttemptUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.QuestionsCleared() {
 		_spec.ClearField(attempt.FieldQuestions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.QuestionsHash(); ok {
+		_spec.SetField(attempt.FieldQuestionsHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GradingKeys(); ok {
+		_spec.SetField(attempt.FieldGradingKeys, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedGradingKeys(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, attempt.FieldGradingKeys, value)
+		})
+	}
+	if _u.mutation.GradingKeysCleared() {
+		_spec.ClearField(attempt.FieldGradingKeys, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Scores(); ok {
 		_spec.SetField(attempt.FieldScores, field.TypeJSON, value)
@@ -664,6 +715,38 @@ func (_u *AttemptUpdateOne) ClearQuestions() *AttemptUpdateOne {
 	return _u
 }
 
+// SetQuestionsHash sets the "questions_hash" field.
+func (_u *AttemptUpdateOne) SetQuestionsHash(v string) *AttemptUpdateOne {
+	_u.mutation.SetQuestionsHash(v)
+	return _u
+}
+
+// SetNillableQuestionsHash sets the "questions_hash" field if the given value is not nil.
+func (_u *AttemptUpdateOne) SetNillableQuestionsHash(v *string) *AttemptUpdateOne {
+	if v != nil {
+		_u.SetQuestionsHash(*v)
+	}
+	return _u
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (_u *AttemptUpdateOne) SetGradingKeys(v []biz.GradingKey) *AttemptUpdateOne {
+	_u.mutation.SetGradingKeys(v)
+	return _u
+}
+
+// AppendGradingKeys appends value to the "grading_keys" field.
+func (_u *AttemptUpdateOne) AppendGradingKeys(v []biz.GradingKey) *AttemptUpdateOne {
+	_u.mutation.AppendGradingKeys(v)
+	return _u
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (_u *AttemptUpdateOne) ClearGradingKeys() *AttemptUpdateOne {
+	_u.mutation.ClearGradingKeys()
+	return _u
+}
+
 // SetScores sets the "scores" field.
 func (_u *AttemptUpdateOne) SetScores(v []biz.QScore) *AttemptUpdateOne {
 	_u.mutation.SetScores(v)
@@ -863,6 +946,11 @@ func (_u *AttemptUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Attempt.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.QuestionsHash(); ok {
+		if err := attempt.QuestionsHashValidator(v); err != nil {
+			return &ValidationError{Name: "questions_hash", err: fmt.Errorf(`ent: validator failed for field "Attempt.questions_hash": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Notice(); ok {
 		if err := attempt.NoticeValidator(v); err != nil {
 			return &ValidationError{Name: "notice", err: fmt.Errorf(`ent: validator failed for field "Attempt.notice": %w`, err)}
@@ -946,6 +1034,20 @@ func (_u *AttemptUpdateOne) sqlSave(ctx context.Context) (_node *Attempt, err er
 	}
 	if _u.mutation.QuestionsCleared() {
 		_spec.ClearField(attempt.FieldQuestions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.QuestionsHash(); ok {
+		_spec.SetField(attempt.FieldQuestionsHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GradingKeys(); ok {
+		_spec.SetField(attempt.FieldGradingKeys, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedGradingKeys(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, attempt.FieldGradingKeys, value)
+		})
+	}
+	if _u.mutation.GradingKeysCleared() {
+		_spec.ClearField(attempt.FieldGradingKeys, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Scores(); ok {
 		_spec.SetField(attempt.FieldScores, field.TypeJSON, value)

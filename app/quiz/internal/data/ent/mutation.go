@@ -798,37 +798,40 @@ func (m *AnswerMutation) ResetEdge(name string) error {
 // AttemptMutation represents an operation that mutates the Attempt nodes in the graph.
 type AttemptMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int64
-	exam_id         *int64
-	addexam_id      *int64
-	user_id         *int64
-	adduser_id      *int64
-	user_org_path   *string
-	number          *int
-	addnumber       *int
-	status          *attempt.Status
-	started_at      *time.Time
-	deadline        *time.Time
-	submitted_at    *time.Time
-	questions       *[]biz.SnapQuestion
-	appendquestions []biz.SnapQuestion
-	scores          *[]biz.QScore
-	appendscores    []biz.QScore
-	score           *float64
-	addscore        *float64
-	max_score       *float64
-	addmax_score    *float64
-	focus_losses    *int
-	addfocus_losses *int
-	graded_at       *time.Time
-	notice          *string
-	changed_at      *time.Time
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*Attempt, error)
-	predicates      []predicate.Attempt
+	op                 Op
+	typ                string
+	id                 *int64
+	exam_id            *int64
+	addexam_id         *int64
+	user_id            *int64
+	adduser_id         *int64
+	user_org_path      *string
+	number             *int
+	addnumber          *int
+	status             *attempt.Status
+	started_at         *time.Time
+	deadline           *time.Time
+	submitted_at       *time.Time
+	questions          *[]biz.SnapQuestion
+	appendquestions    []biz.SnapQuestion
+	questions_hash     *string
+	grading_keys       *[]biz.GradingKey
+	appendgrading_keys []biz.GradingKey
+	scores             *[]biz.QScore
+	appendscores       []biz.QScore
+	score              *float64
+	addscore           *float64
+	max_score          *float64
+	addmax_score       *float64
+	focus_losses       *int
+	addfocus_losses    *int
+	graded_at          *time.Time
+	notice             *string
+	changed_at         *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*Attempt, error)
+	predicates         []predicate.Attempt
 }
 
 var _ ent.Mutation = (*AttemptMutation)(nil)
@@ -1361,6 +1364,107 @@ func (m *AttemptMutation) ResetQuestions() {
 	delete(m.clearedFields, attempt.FieldQuestions)
 }
 
+// SetQuestionsHash sets the "questions_hash" field.
+func (m *AttemptMutation) SetQuestionsHash(s string) {
+	m.questions_hash = &s
+}
+
+// QuestionsHash returns the value of the "questions_hash" field in the mutation.
+func (m *AttemptMutation) QuestionsHash() (r string, exists bool) {
+	v := m.questions_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionsHash returns the old "questions_hash" field's value of the Attempt entity.
+// If the Attempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttemptMutation) OldQuestionsHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionsHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionsHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionsHash: %w", err)
+	}
+	return oldValue.QuestionsHash, nil
+}
+
+// ResetQuestionsHash resets all changes to the "questions_hash" field.
+func (m *AttemptMutation) ResetQuestionsHash() {
+	m.questions_hash = nil
+}
+
+// SetGradingKeys sets the "grading_keys" field.
+func (m *AttemptMutation) SetGradingKeys(bk []biz.GradingKey) {
+	m.grading_keys = &bk
+	m.appendgrading_keys = nil
+}
+
+// GradingKeys returns the value of the "grading_keys" field in the mutation.
+func (m *AttemptMutation) GradingKeys() (r []biz.GradingKey, exists bool) {
+	v := m.grading_keys
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGradingKeys returns the old "grading_keys" field's value of the Attempt entity.
+// If the Attempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttemptMutation) OldGradingKeys(ctx context.Context) (v []biz.GradingKey, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGradingKeys is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGradingKeys requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGradingKeys: %w", err)
+	}
+	return oldValue.GradingKeys, nil
+}
+
+// AppendGradingKeys adds bk to the "grading_keys" field.
+func (m *AttemptMutation) AppendGradingKeys(bk []biz.GradingKey) {
+	m.appendgrading_keys = append(m.appendgrading_keys, bk...)
+}
+
+// AppendedGradingKeys returns the list of values that were appended to the "grading_keys" field in this mutation.
+func (m *AttemptMutation) AppendedGradingKeys() ([]biz.GradingKey, bool) {
+	if len(m.appendgrading_keys) == 0 {
+		return nil, false
+	}
+	return m.appendgrading_keys, true
+}
+
+// ClearGradingKeys clears the value of the "grading_keys" field.
+func (m *AttemptMutation) ClearGradingKeys() {
+	m.grading_keys = nil
+	m.appendgrading_keys = nil
+	m.clearedFields[attempt.FieldGradingKeys] = struct{}{}
+}
+
+// GradingKeysCleared returns if the "grading_keys" field was cleared in this mutation.
+func (m *AttemptMutation) GradingKeysCleared() bool {
+	_, ok := m.clearedFields[attempt.FieldGradingKeys]
+	return ok
+}
+
+// ResetGradingKeys resets all changes to the "grading_keys" field.
+func (m *AttemptMutation) ResetGradingKeys() {
+	m.grading_keys = nil
+	m.appendgrading_keys = nil
+	delete(m.clearedFields, attempt.FieldGradingKeys)
+}
+
 // SetScores sets the "scores" field.
 func (m *AttemptMutation) SetScores(bs []biz.QScore) {
 	m.scores = &bs
@@ -1776,7 +1880,7 @@ func (m *AttemptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AttemptMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 18)
 	if m.exam_id != nil {
 		fields = append(fields, attempt.FieldExamID)
 	}
@@ -1803,6 +1907,12 @@ func (m *AttemptMutation) Fields() []string {
 	}
 	if m.questions != nil {
 		fields = append(fields, attempt.FieldQuestions)
+	}
+	if m.questions_hash != nil {
+		fields = append(fields, attempt.FieldQuestionsHash)
+	}
+	if m.grading_keys != nil {
+		fields = append(fields, attempt.FieldGradingKeys)
 	}
 	if m.scores != nil {
 		fields = append(fields, attempt.FieldScores)
@@ -1851,6 +1961,10 @@ func (m *AttemptMutation) Field(name string) (ent.Value, bool) {
 		return m.SubmittedAt()
 	case attempt.FieldQuestions:
 		return m.Questions()
+	case attempt.FieldQuestionsHash:
+		return m.QuestionsHash()
+	case attempt.FieldGradingKeys:
+		return m.GradingKeys()
 	case attempt.FieldScores:
 		return m.Scores()
 	case attempt.FieldScore:
@@ -1892,6 +2006,10 @@ func (m *AttemptMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldSubmittedAt(ctx)
 	case attempt.FieldQuestions:
 		return m.OldQuestions(ctx)
+	case attempt.FieldQuestionsHash:
+		return m.OldQuestionsHash(ctx)
+	case attempt.FieldGradingKeys:
+		return m.OldGradingKeys(ctx)
 	case attempt.FieldScores:
 		return m.OldScores(ctx)
 	case attempt.FieldScore:
@@ -1977,6 +2095,20 @@ func (m *AttemptMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetQuestions(v)
+		return nil
+	case attempt.FieldQuestionsHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionsHash(v)
+		return nil
+	case attempt.FieldGradingKeys:
+		v, ok := value.([]biz.GradingKey)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGradingKeys(v)
 		return nil
 	case attempt.FieldScores:
 		v, ok := value.([]biz.QScore)
@@ -2138,6 +2270,9 @@ func (m *AttemptMutation) ClearedFields() []string {
 	if m.FieldCleared(attempt.FieldQuestions) {
 		fields = append(fields, attempt.FieldQuestions)
 	}
+	if m.FieldCleared(attempt.FieldGradingKeys) {
+		fields = append(fields, attempt.FieldGradingKeys)
+	}
 	if m.FieldCleared(attempt.FieldScores) {
 		fields = append(fields, attempt.FieldScores)
 	}
@@ -2169,6 +2304,9 @@ func (m *AttemptMutation) ClearField(name string) error {
 		return nil
 	case attempt.FieldQuestions:
 		m.ClearQuestions()
+		return nil
+	case attempt.FieldGradingKeys:
+		m.ClearGradingKeys()
 		return nil
 	case attempt.FieldScores:
 		m.ClearScores()
@@ -2216,6 +2354,12 @@ func (m *AttemptMutation) ResetField(name string) error {
 		return nil
 	case attempt.FieldQuestions:
 		m.ResetQuestions()
+		return nil
+	case attempt.FieldQuestionsHash:
+		m.ResetQuestionsHash()
+		return nil
+	case attempt.FieldGradingKeys:
+		m.ResetGradingKeys()
 		return nil
 	case attempt.FieldScores:
 		m.ResetScores()

@@ -45,22 +45,28 @@ func init() {
 	attemptDescUserOrgPath := attemptFields[3].Descriptor()
 	// attempt.UserOrgPathValidator is a validator for the "user_org_path" field. It is called by the builders before save.
 	attempt.UserOrgPathValidator = attemptDescUserOrgPath.Validators[0].(func(string) error)
+	// attemptDescQuestionsHash is the schema descriptor for questions_hash field.
+	attemptDescQuestionsHash := attemptFields[10].Descriptor()
+	// attempt.DefaultQuestionsHash holds the default value on creation for the questions_hash field.
+	attempt.DefaultQuestionsHash = attemptDescQuestionsHash.Default.(string)
+	// attempt.QuestionsHashValidator is a validator for the "questions_hash" field. It is called by the builders before save.
+	attempt.QuestionsHashValidator = attemptDescQuestionsHash.Validators[0].(func(string) error)
 	// attemptDescMaxScore is the schema descriptor for max_score field.
-	attemptDescMaxScore := attemptFields[12].Descriptor()
+	attemptDescMaxScore := attemptFields[14].Descriptor()
 	// attempt.DefaultMaxScore holds the default value on creation for the max_score field.
 	attempt.DefaultMaxScore = attemptDescMaxScore.Default.(float64)
 	// attemptDescFocusLosses is the schema descriptor for focus_losses field.
-	attemptDescFocusLosses := attemptFields[13].Descriptor()
+	attemptDescFocusLosses := attemptFields[15].Descriptor()
 	// attempt.DefaultFocusLosses holds the default value on creation for the focus_losses field.
 	attempt.DefaultFocusLosses = attemptDescFocusLosses.Default.(int)
 	// attemptDescNotice is the schema descriptor for notice field.
-	attemptDescNotice := attemptFields[15].Descriptor()
+	attemptDescNotice := attemptFields[17].Descriptor()
 	// attempt.DefaultNotice holds the default value on creation for the notice field.
 	attempt.DefaultNotice = attemptDescNotice.Default.(string)
 	// attempt.NoticeValidator is a validator for the "notice" field. It is called by the builders before save.
 	attempt.NoticeValidator = attemptDescNotice.Validators[0].(func(string) error)
 	// attemptDescChangedAt is the schema descriptor for changed_at field.
-	attemptDescChangedAt := attemptFields[16].Descriptor()
+	attemptDescChangedAt := attemptFields[18].Descriptor()
 	// attempt.DefaultChangedAt holds the default value on creation for the changed_at field.
 	attempt.DefaultChangedAt = attemptDescChangedAt.Default.(func() time.Time)
 	// attempt.UpdateDefaultChangedAt holds the default value on update for the changed_at field.

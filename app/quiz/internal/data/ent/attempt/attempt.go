@@ -32,6 +32,10 @@ const (
 	FieldSubmittedAt = "submitted_at"
 	// FieldQuestions holds the string denoting the questions field in the database.
 	FieldQuestions = "questions"
+	// FieldQuestionsHash holds the string denoting the questions_hash field in the database.
+	FieldQuestionsHash = "questions_hash"
+	// FieldGradingKeys holds the string denoting the grading_keys field in the database.
+	FieldGradingKeys = "grading_keys"
 	// FieldScores holds the string denoting the scores field in the database.
 	FieldScores = "scores"
 	// FieldScore holds the string denoting the score field in the database.
@@ -62,6 +66,8 @@ var Columns = []string{
 	FieldDeadline,
 	FieldSubmittedAt,
 	FieldQuestions,
+	FieldQuestionsHash,
+	FieldGradingKeys,
 	FieldScores,
 	FieldScore,
 	FieldMaxScore,
@@ -84,6 +90,10 @@ func ValidColumn(column string) bool {
 var (
 	// UserOrgPathValidator is a validator for the "user_org_path" field. It is called by the builders before save.
 	UserOrgPathValidator func(string) error
+	// DefaultQuestionsHash holds the default value on creation for the "questions_hash" field.
+	DefaultQuestionsHash string
+	// QuestionsHashValidator is a validator for the "questions_hash" field. It is called by the builders before save.
+	QuestionsHashValidator func(string) error
 	// DefaultMaxScore holds the default value on creation for the "max_score" field.
 	DefaultMaxScore float64
 	// DefaultFocusLosses holds the default value on creation for the "focus_losses" field.
@@ -171,6 +181,11 @@ func ByDeadline(opts ...sql.OrderTermOption) OrderOption {
 // BySubmittedAt orders the results by the submitted_at field.
 func BySubmittedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubmittedAt, opts...).ToFunc()
+}
+
+// ByQuestionsHash orders the results by the questions_hash field.
+func ByQuestionsHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuestionsHash, opts...).ToFunc()
 }
 
 // ByScore orders the results by the score field.

@@ -89,6 +89,11 @@ func SubmittedAt(v time.Time) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldSubmittedAt, v))
 }
 
+// QuestionsHash applies equality check predicate on the "questions_hash" field. It's identical to QuestionsHashEQ.
+func QuestionsHash(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldQuestionsHash, v))
+}
+
 // Score applies equality check predicate on the "score" field. It's identical to ScoreEQ.
 func Score(v float64) predicate.Attempt {
 	return predicate.Attempt(sql.FieldEQ(FieldScore, v))
@@ -462,6 +467,81 @@ func QuestionsIsNil() predicate.Attempt {
 // QuestionsNotNil applies the NotNil predicate on the "questions" field.
 func QuestionsNotNil() predicate.Attempt {
 	return predicate.Attempt(sql.FieldNotNull(FieldQuestions))
+}
+
+// QuestionsHashEQ applies the EQ predicate on the "questions_hash" field.
+func QuestionsHashEQ(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEQ(FieldQuestionsHash, v))
+}
+
+// QuestionsHashNEQ applies the NEQ predicate on the "questions_hash" field.
+func QuestionsHashNEQ(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNEQ(FieldQuestionsHash, v))
+}
+
+// QuestionsHashIn applies the In predicate on the "questions_hash" field.
+func QuestionsHashIn(vs ...string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldIn(FieldQuestionsHash, vs...))
+}
+
+// QuestionsHashNotIn applies the NotIn predicate on the "questions_hash" field.
+func QuestionsHashNotIn(vs ...string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldNotIn(FieldQuestionsHash, vs...))
+}
+
+// QuestionsHashGT applies the GT predicate on the "questions_hash" field.
+func QuestionsHashGT(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGT(FieldQuestionsHash, v))
+}
+
+// QuestionsHashGTE applies the GTE predicate on the "questions_hash" field.
+func QuestionsHashGTE(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldGTE(FieldQuestionsHash, v))
+}
+
+// QuestionsHashLT applies the LT predicate on the "questions_hash" field.
+func QuestionsHashLT(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLT(FieldQuestionsHash, v))
+}
+
+// QuestionsHashLTE applies the LTE predicate on the "questions_hash" field.
+func QuestionsHashLTE(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldLTE(FieldQuestionsHash, v))
+}
+
+// QuestionsHashContains applies the Contains predicate on the "questions_hash" field.
+func QuestionsHashContains(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldContains(FieldQuestionsHash, v))
+}
+
+// QuestionsHashHasPrefix applies the HasPrefix predicate on the "questions_hash" field.
+func QuestionsHashHasPrefix(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldHasPrefix(FieldQuestionsHash, v))
+}
+
+// QuestionsHashHasSuffix applies the HasSuffix predicate on the "questions_hash" field.
+func QuestionsHashHasSuffix(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldHasSuffix(FieldQuestionsHash, v))
+}
+
+// QuestionsHashEqualFold applies the EqualFold predicate on the "questions_hash" field.
+func QuestionsHashEqualFold(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldEqualFold(FieldQuestionsHash, v))
+}
+
+// QuestionsHashContainsFold applies the ContainsFold predicate on the "questions_hash" field.
+func QuestionsHashContainsFold(v string) predicate.Attempt {
+	return predicate.Attempt(sql.FieldContainsFold(FieldQuestionsHash, v))
+}
+
+// GradingKeysIsNil applies the IsNil predicate on the "grading_keys" field.
+func GradingKeysIsNil() predicate.Attempt {
+	return predicate.Attempt(sql.FieldIsNull(FieldGradingKeys))
+}
+
+// GradingKeysNotNil applies the NotNil predicate on the "grading_keys" field.
+func GradingKeysNotNil() predicate.Attempt {
+	return predicate.Attempt(sql.FieldNotNull(FieldGradingKeys))
 }
 
 // ScoresIsNil applies the IsNil predicate on the "scores" field.

@@ -44,6 +44,8 @@ var (
 		{Name: "deadline", Type: field.TypeTime},
 		{Name: "submitted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "questions", Type: field.TypeJSON, Nullable: true},
+		{Name: "questions_hash", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "grading_keys", Type: field.TypeJSON, Nullable: true},
 		{Name: "scores", Type: field.TypeJSON, Nullable: true},
 		{Name: "score", Type: field.TypeFloat64, Nullable: true},
 		{Name: "max_score", Type: field.TypeFloat64, Default: 0},
@@ -67,6 +69,11 @@ var (
 				Name:    "attempt_status_deadline",
 				Unique:  false,
 				Columns: []*schema.Column{AttemptsColumns[5], AttemptsColumns[7]},
+			},
+			{
+				Name:    "attempt_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttemptsColumns[5], AttemptsColumns[0]},
 			},
 		},
 	}

@@ -147,6 +147,13 @@ func (Attempt) Fields() []ent.Field {
 		field.Time("deadline"),
 		field.Time("submitted_at").Optional().Nillable(),
 		field.JSON("questions", []biz.SnapQuestion{}).Optional(),
+		// questions_hash is the hex SHA-256 of the questions JSON, written with it: reads find
+		// an already decoded snapshot by it (attempts of one paper share it), "" on rows older
+		// than the column.
+		field.String("questions_hash").MaxLen(64).Default(""),
+		// grading_keys are the snapshot's keys alone (biz.GradingKeys), written with it: what a
+		// grader reads. Empty on rows older than the column (the snapshot is read instead).
+		field.JSON("grading_keys", []biz.GradingKey{}).Optional(),
 		field.JSON("scores", []biz.QScore{}).Optional(),
 		field.Float("score").Optional().Nillable(),
 		field.Float("max_score").Default(0),
@@ -161,7 +168,9 @@ func (Attempt) Fields() []ent.Field {
 
 // Indexes of the Attempt.
 func (Attempt) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("exam_id", "user_id", "number").Unique(), index.Fields("status", "deadline")}
+	// (status, id): graders claim the oldest submitted attempts in id order.
+	return []ent.Index{index.Fields("exam_id", "user_id", "number").Unique(), index.Fields("status", "deadline"),
+		index.Fields("status", "id")}
 }
 
 // Answer is a member's saved answer to one question of an attempt; version orders autosaves.
