@@ -7,7 +7,7 @@ PROTO_SERVICES := org course quiz
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
 ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
-.PHONY: help run build test test-go api api-check generate generate-check lint fuzz bench deps clean
+.PHONY: help run build web web-test test test-go api api-check generate generate-check lint fuzz bench deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -15,17 +15,33 @@ help: ## list targets
 run: build ## build and start standalone on http://127.0.0.1:8000 (prints the admin password on first start)
 	$(BIN)/vanguard
 
-build: ## build bin/vanguard (standalone) and the distributed service binaries (bin/org, bin/course, bin/quiz)
-	$(GO) build -o $(BIN)/vanguard ./app/standalone
+build: web ## build the web app, bin/vanguard (standalone, with the web app) and the distributed service binaries (bin/org, bin/course, bin/quiz)
+	$(GO) build -tags webui -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
 	$(GO) build -o $(BIN)/course ./app/course/cmd/course
 	$(GO) build -o $(BIN)/quiz ./app/quiz/cmd/quiz
+
+# The web app (web/, Node ≥ 20.19): npm ci from the committed lockfile when it changed, then a
+# production build into pkg/webui/dist, which `go build -tags webui` embeds. Without the tag
+# (go test, go vet, a plain go build) the binary embeds a placeholder page instead.
+WEB_DEPS := web/node_modules/.vanguard-stamp
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web: $(WEB_DEPS) ## build the web app into pkg/webui/dist
+	cd web && npm run build
+
+web-test: build ## the web app: type check and build, unit tests (Vitest), the Go tests of the built app's serving, and the browser journeys (playwright-core + chromium) against bin/vanguard; screenshots in web/screenshots/
+	cd web && npm test
+	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -tags webui -count=1 ./pkg/webui ./app/standalone/standalone -run 'WebApp|ServesTheApp|PlaceholderOrBuild'
+	cd web && node --test --test-concurrency=1 e2e/
 
 deps: ## check for (and start or install) PostgreSQL, Redis, protoc and the MinIO test server
 	./deploy/scripts/test-deps.sh
 	./deploy/scripts/minio.sh
 
-test: deps api-check generate-check lint test-go fuzz ## everything CI runs: generated code checks, lint, tests with -race, short fuzzing
+test: deps api-check generate-check lint web-test test-go fuzz ## everything CI runs: generated code checks, lint, tests with -race, short fuzzing
 
 test-go:
 	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -race -count=1 -timeout 20m ./...
@@ -51,20 +67,21 @@ $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $
 	$(GO) build -o $(TOOLS)/protoc-gen-go-http ./cmd/protoc-gen-go-http
 	$(GO) build -o $(TOOLS)/protoc-gen-go-errors ./cmd/protoc-gen-go-errors
 
-api: $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $(TOOLS)/protoc-gen-go-http $(TOOLS)/protoc-gen-go-errors ## regenerate Go, gRPC, Kratos HTTP/errors code and OpenAPI from api/**/*.proto
+api: $(WEB_DEPS) $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/protoc-gen-openapi $(TOOLS)/protoc-gen-go-http $(TOOLS)/protoc-gen-go-errors ## regenerate Go, gRPC, Kratos HTTP/errors code and OpenAPI from api/**/*.proto
 	@echo "protoc api/events/v1"; PATH=$(TOOLS):$$PATH protoc -I third_party -I . --go_out=paths=source_relative:. api/events/v1/*.proto
 	@for s in $(PROTO_SERVICES); do \
 	  echo "protoc api/$$s/v1"; \
 	  PATH=$(TOOLS):$$PATH protoc -I third_party -I . \
 	    --go_out=paths=source_relative:. --go-grpc_out=paths=source_relative:. \
 	    --go-http_out=paths=source_relative:. --go-errors_out=paths=source_relative:. \
-	    --openapi_out=fq_schema_naming=true,default_response=false:api/$$s/v1 \
+	    --openapi_out=fq_schema_naming=true,default_response=false,enum_type=string:api/$$s/v1 \
 	    api/$$s/v1/*.proto || exit 1; \
 	done
+	@cd web && node scripts/gen-api.mjs
 
 api-check: api ## fail if the committed generated code differs from a fresh `make api`
-	@if [ -n "$$(git status --porcelain -- api/)" ]; then \
-	  git status --short -- api/; echo "generated API code is stale: run 'make api' and commit"; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- api/ web/src/api/generated/)" ]; then \
+	  git status --short -- api/ web/src/api/generated/; echo "generated API code is stale: run 'make api' and commit"; exit 1; fi
 
 generate-check: generate ## fail if the committed ent code differs from a fresh `make generate`
 	@if [ -n "$$(git status --porcelain -- $(ENT_DIRS))" ]; then \

@@ -106,6 +106,12 @@ func (r resp) str(path ...string) string {
 
 func (e *env) do(method, path, token string, body any) resp {
 	e.t.Helper()
+	return e.doWith(method, path, token, body, nil)
+}
+
+// doWith is do with extra request headers (cookies included, as "Cookie").
+func (e *env) doWith(method, path, token string, body any, header map[string]string) resp {
+	e.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -123,6 +129,9 @@ func (e *env) do(method, path, token string, body any) resp {
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

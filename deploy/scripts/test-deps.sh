@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what `make test` needs is present and running on this machine, installing or
-# starting it when missing: protoc (for the generated-code check), PostgreSQL on 127.0.0.1:5432
+# starting it when missing: protoc (for the generated-code check), chromium (browser tests),
+# PostgreSQL on 127.0.0.1:5432
 # (trust auth for user postgres) and Redis on 127.0.0.1:6379. It says what it does.
 set -euo pipefail
 
@@ -18,6 +19,12 @@ apt_install() {
 # protoc + the well-known .proto files
 if ! have protoc || [ ! -f /usr/include/google/protobuf/empty.proto ]; then
   apt_install protobuf-compiler libprotobuf-dev
+fi
+
+# Chromium for the web app's browser tests (playwright-core drives Debian's build; fonts for
+# Chinese text in screenshots)
+if ! have chromium; then
+  apt_install chromium fonts-noto-cjk
 fi
 
 # PostgreSQL
@@ -50,4 +57,4 @@ if ! redis_up; then
   for _ in $(seq 1 20); do redis_up && break; sleep 0.5; done
   redis_up || { say "Redis did not come up on 127.0.0.1:6379"; exit 1; }
 fi
-say "PostgreSQL, Redis and protoc are ready"
+say "PostgreSQL, Redis, protoc and chromium are ready"

@@ -49,6 +49,9 @@ type Options struct {
 	// is served instead of listening on MetricsAddr (tests).
 	MetricsAddr     string
 	MetricsListener net.Listener
+	// NotFound, when set, answers HTTP requests no route matches (standalone: the web app,
+	// pkg/webui, which keeps answering 404 for the server's own paths).
+	NotFound http.Handler
 }
 
 // Middleware returns the shared middleware chain.
@@ -83,6 +86,9 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 	}
 	if o.HTTPListener != nil {
 		hopts = append(hopts, khttp.Listener(o.HTTPListener))
+	}
+	if o.NotFound != nil {
+		hopts = append(hopts, khttp.NotFoundHandler(o.NotFound))
 	}
 	hs := khttp.NewServer(hopts...)
 	hs.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -36,6 +36,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
+	"github.com/vanguard/vanguard/pkg/webui"
 )
 
 // Config is the standalone process's configuration.
@@ -301,6 +302,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		Verifier: verifier, PublicOperations: p.modules.PublicOperations(), ServiceOperations: p.modules.ServiceOperations(),
 		Logger: logger, Metrics: obs.NewMetrics(), Ready: p.ready,
 		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr, MetricsListener: cfg.MetricsListener,
+		NotFound: webui.Handler(webui.Files(), time.Now()),
 	}
 	if p.HTTP, p.GRPC, err = kit.NewServers(serverOpts); err != nil {
 		return nil, err

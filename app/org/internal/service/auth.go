@@ -80,21 +80,34 @@ func (s *AuthService) Login(ctx context.Context, req *v1.LoginRequest) (*v1.Toke
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return s.pair(p), nil
+	pair := s.pair(p)
+	setRefreshCookie(ctx, pair)
+	return pair, nil
 }
 
 // Refresh implements v1.AuthServer.
 func (s *AuthService) Refresh(ctx context.Context, req *v1.RefreshRequest) (*v1.TokenPair, error) {
-	p, err := s.uc.Refresh(ctx, req.RefreshToken)
+	token, err := refreshFromCookie(ctx, req.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.uc.Refresh(ctx, token)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return s.pair(p), nil
+	pair := s.pair(p)
+	setRefreshCookie(ctx, pair)
+	return pair, nil
 }
 
 // Logout implements v1.AuthServer.
 func (s *AuthService) Logout(ctx context.Context, req *v1.LogoutRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, toAPIError(s.uc.Logout(ctx, req.RefreshToken))
+	token, err := refreshFromCookie(ctx, req.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	clearRefreshCookie(ctx)
+	return &emptypb.Empty{}, toAPIError(s.uc.Logout(ctx, token))
 }
 
 // GetPublicKey implements v1.AuthServer.

@@ -1,0 +1,145 @@
+// Browser journeys against the real standalone binary. One server and one browser for the file.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { adminPassword, api, axe, desktop, launchBrowser, phone, shot, startServer, watch } from './harness.mjs'
+
+let server, browser, admin, member
+const memberPassword = 'Member-first-2026'
+const memberNewPassword = 'Member-own-2026'
+
+before(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  const [st, login] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'admin', password: adminPassword })
+  assert.equal(st, 200, JSON.stringify(login))
+  admin = login.accessToken
+  const [so, org] = await api(server.url, 'POST', '/v1/orgs', admin, { parentId: '0', name: '第一党支部', code: 'e2e-branch', type: 'BRANCH' })
+  assert.equal(so, 200, JSON.stringify(org))
+  const [sa, acct] = await api(server.url, 'POST', '/v1/accounts', admin,
+    { username: 'zhangsan', displayName: '张三', password: memberPassword, roles: ['MEMBER'], orgId: org.id })
+  assert.equal(sa, 200, JSON.stringify(acct))
+  // Staff set the password: the member must choose their own at first sign-in.
+  const [sr, reset] = await api(server.url, 'POST', `/v1/accounts/${acct.id}/password`, admin, { newPassword: memberPassword })
+  assert.equal(sr, 200, JSON.stringify(reset))
+  member = acct
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+async function checkPage(page, problems, name) {
+  await shot(page, name)
+  assert.deepEqual(await axe(page), [], `axe on ${name}`)
+  assert.deepEqual(problems, [], `CSP or script errors on ${name}`)
+}
+
+describe('a member on a phone', () => {
+  it('signs in, is made to choose a password, lands on the member home, stays signed in across a reload, and is kept out of desk pages', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+
+    await page.goto(server.url + '/m')
+    await page.waitForURL(/\/login\?redirect=(%2F|\/)m$/)
+    await page.getByRole('heading', { name: '先锋学习平台' }).waitFor()
+    await checkPage(page, problems, 'login-375')
+
+    // A wrong password: the server's words.
+    await page.getByLabel('用户名').fill('zhangsan')
+    await page.getByLabel('密码').fill('wrong-password')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.locator('[data-test=login-error]').waitFor()
+
+    await page.getByLabel('密码').fill(memberPassword)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/password$/)
+    await page.getByText('首次登录请先设置新密码').waitFor()
+    await checkPage(page, problems, 'password-forced-375')
+    await page.getByLabel('当前密码').fill(memberPassword)
+    await page.getByLabel('新密码', { exact: true }).fill(memberNewPassword)
+    await page.getByLabel('再次输入新密码').fill(memberNewPassword)
+    await page.getByRole('button', { name: '确认修改' }).click()
+    await page.waitForURL(/\/login/)
+
+    await page.getByLabel('用户名').fill('zhangsan')
+    await page.getByLabel('密码').fill(memberNewPassword)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/m$/)
+    await page.getByText('你好，张三').waitFor()
+    await checkPage(page, problems, 'member-home-375')
+
+    // The refresh token is an HttpOnly cookie: a reload keeps the session, and scripts cannot read it.
+    assert.equal(await page.evaluate(() => document.cookie.includes('vg_refresh')), false)
+    const cookies = await ctx.cookies()
+    const refresh = cookies.find((c) => c.name === 'vg_refresh')
+    assert.ok(refresh?.httpOnly && refresh.sameSite === 'Strict' && refresh.path === '/v1/auth', JSON.stringify(refresh))
+    await page.reload()
+    await page.getByText('你好，张三').waitFor()
+
+    // Staff, trainer and admin pages: the 403 page, and the API refuses the calls behind them.
+    for (const path of ['/a', '/s', '/t']) {
+      await page.goto(server.url + path)
+      await page.locator('[data-test=forbidden]').waitFor()
+    }
+    await checkPage(page, problems, 'forbidden-375')
+    const [, pair] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'zhangsan', password: memberNewPassword })
+    const [status] = await api(server.url, 'GET', '/v1/accounts', pair.accessToken)
+    assert.equal(status, 403)
+
+    await page.goto(server.url + '/m/no-such-page')
+    await page.locator('[data-test=not-found]').waitFor()
+    await checkPage(page, problems, 'not-found-375')
+
+    // Sign out: the cookie is gone and the member pages need a new sign-in.
+    await page.goto(server.url + '/m')
+    await page.getByRole('button', { name: '退出登录' }).click()
+    await page.waitForURL(/\/login/)
+    assert.equal((await ctx.cookies()).find((c) => c.name === 'vg_refresh'), undefined)
+    await page.goto(server.url + '/m')
+    await page.waitForURL(/\/login\?redirect=/)
+    await ctx.close()
+  })
+
+  it('sees the lockout message after too many wrong passwords', async () => {
+    for (let i = 0; i < 10; i++) {
+      await api(server.url, 'POST', '/v1/auth/login', null, { username: 'locked-user', password: `guess-${i}` })
+    }
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('locked-user')
+    await page.getByLabel('密码').fill('whatever-1')
+    await page.getByRole('button', { name: '登录' }).click()
+    const msg = await page.locator('[data-test=login-error]').textContent()
+    const [, body] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'locked-user', password: 'x' })
+    assert.equal(msg?.trim(), body.message, 'the page shows the server message')
+    await ctx.close()
+  })
+})
+
+describe('staff and admins at a desk', () => {
+  it('an admin lands on the admin desk', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await checkPage(page, problems, 'login-1440')
+    // By keyboard: the skip link first, then the fields, each with a visible focus ring.
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link')
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'username')
+    const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle)
+    assert.notEqual(ring, 'none', 'focused field shows a focus ring')
+    await page.getByLabel('用户名').fill('admin')
+    await page.getByLabel('密码').fill(adminPassword)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/a$/)
+    await page.locator('[data-test=desk-title]', { hasText: '管理员工作台' }).waitFor()
+    await checkPage(page, problems, 'admin-desk-1440')
+    await ctx.close()
+  })
+})
+
+export { member }

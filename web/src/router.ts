@@ -1,0 +1,52 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import type { Role } from '@/api/types'
+import { useAuth } from '@/shared/auth'
+import { decide, type RouteAccess } from '@/shared/guard'
+
+declare module 'vue-router' {
+  interface RouteMeta extends RouteAccess {
+    title?: string
+  }
+}
+
+const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRaw => ({
+  path: `/${area[0]}`,
+  component: () => import('@/desk/DeskHome.vue'),
+  props: { area },
+  meta: { roles },
+})
+
+// Paths the server keeps for itself (/v1, /openapi, /admin, /blob, /healthz, /readyz, /metrics)
+// never reach the app; its own areas are /m (member), /t (trainer), /s (staff), /a (admin).
+export const routes: RouteRecordRaw[] = [
+  { path: '/', component: () => import('@/pages/NotFound.vue'), meta: {} },
+  { path: '/login', component: () => import('@/pages/LoginPage.vue'), meta: { public: true } },
+  { path: '/password', component: () => import('@/pages/PasswordPage.vue'), meta: {} },
+  { path: '/403', component: () => import('@/pages/Forbidden.vue'), meta: { public: true } },
+  {
+    path: '/m',
+    component: () => import('@/member/MemberLayout.vue'),
+    meta: { roles: ['MEMBER'] },
+    children: [{ path: '', component: () => import('@/member/MemberHome.vue'), meta: { roles: ['MEMBER'] } }],
+  },
+  desk(['ADMIN'], 'admin'),
+  desk(['STAFF'], 'staff'),
+  desk(['TRAINER'], 'trainer'),
+  { path: '/:pathMatch(.*)*', component: () => import('@/pages/NotFound.vue'), meta: { public: true } },
+]
+
+export function makeRouter() {
+  const router = createRouter({ history: createWebHistory(), routes })
+  router.beforeEach(async (to) => {
+    const auth = useAuth()
+    if (!to.meta.public || to.path === '/login') await auth.restore()
+    return (
+      decide(to.path, to.fullPath, to.meta, {
+        signedIn: auth.account !== null,
+        roles: auth.roles,
+        mustChangePassword: auth.mustChangePassword,
+      }) ?? true
+    )
+  })
+  return router
+}
