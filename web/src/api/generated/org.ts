@@ -363,6 +363,7 @@ export interface components {
             username?: string;
         };
         "api.org.v1.LogoutRequest": {
+            /** @description As in RefreshRequest. */
             refreshToken?: string;
         };
         "api.org.v1.Org": {
@@ -433,6 +434,10 @@ export interface components {
             publicKeyPem?: string;
         };
         "api.org.v1.RefreshRequest": {
+            /**
+             * @description The refresh token; empty in a browser session ("X-Vanguard-Session: cookie"), where the
+             *      HttpOnly cookie carries it. Empty without that cookie is 400.
+             */
             refreshToken?: string;
         };
         "api.org.v1.ResetPasswordRequest": {
@@ -450,6 +455,10 @@ export interface components {
             expiresIn?: string;
             /** @description Seconds until the refresh token expires. */
             refreshExpiresIn?: string;
+            /**
+             * @description Empty in a browser session ("X-Vanguard-Session: cookie" on the request): the token is then
+             *      set as the HttpOnly, SameSite=Strict cookie vg_refresh, path /v1/auth.
+             */
             refreshToken?: string;
             tokenType?: string;
         };
