@@ -150,7 +150,7 @@ func (Attempt) Fields() []ent.Field {
 		// questions_hash is the hex SHA-256 of the questions JSON, written with it: reads find
 		// an already decoded snapshot by it (attempts of one paper share it), "" on rows older
 		// than the column.
-		field.String("questions_hash").MaxLen(64).Default(""),
+		entx.Chars(field.String("questions_hash"), 64).Default(""),
 		// grading_keys are the snapshot's keys alone (biz.GradingKeys), written with it: what a
 		// grader reads. Empty on rows older than the column (the snapshot is read instead).
 		field.JSON("grading_keys", []biz.GradingKey{}).Optional(),
