@@ -27,7 +27,16 @@ export const routes: RouteRecordRaw[] = [
     path: '/m',
     component: () => import('@/member/MemberLayout.vue'),
     meta: { roles: ['MEMBER'] },
-    children: [{ path: '', component: () => import('@/member/MemberHome.vue'), meta: { roles: ['MEMBER'] } }],
+    children: [
+      { path: '', component: () => import('@/member/MemberHome.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'exams', component: () => import('@/member/ExamList.vue'), meta: { roles: ['MEMBER'] } },
+    ],
+  },
+  {
+    // Full screen, without the tab bar: nothing to tap away from the exam by mistake.
+    path: '/m/attempts/:id(\\d+)',
+    component: () => import('@/member/exam/ExamPage.vue'),
+    meta: { roles: ['MEMBER'] },
   },
   desk(['ADMIN'], 'admin'),
   desk(['STAFF'], 'staff'),
