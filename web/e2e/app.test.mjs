@@ -231,6 +231,12 @@ describe('a member takes an exam on a phone', () => {
       await page.locator('[data-test=result-score]', { hasText: '得分 4 / 6' }).waitFor({ timeout: 30_000 })
     })
     await checkPage(page, problems, 'exam-result-375')
+
+    // The past attempt stays reachable from the exam list, with its released score.
+    await page.goto(server.url + '/m/exams')
+    await page.locator('[data-test=my-attempt]', { hasText: '得分 4 / 6' }).click()
+    await page.waitForURL(new RegExp(`/m/attempts/${attemptId}$`))
+    await page.locator('[data-test=result-score]', { hasText: '得分 4 / 6' }).waitFor()
     await ctx.close()
   })
 })

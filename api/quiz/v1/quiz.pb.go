@@ -1563,7 +1563,10 @@ type MyExam struct {
 	Exam         *Exam                  `protobuf:"bytes,1,opt,name=exam,proto3" json:"exam,omitempty"`
 	AttemptsUsed int32                  `protobuf:"varint,2,opt,name=attempts_used,json=attemptsUsed,proto3" json:"attempts_used,omitempty"`
 	// Final score by the grading method, when released.
-	Score         *float64 `protobuf:"fixed64,3,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	Score *float64 `protobuf:"fixed64,3,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	// The caller's own attempts at this exam, by number: ids to reopen an attempt
+	// (GET /v1/attempts/{id}), with scores only where the results policy has released them.
+	Attempts      []*MyAttempt `protobuf:"bytes,4,rep,name=attempts,proto3" json:"attempts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1619,6 +1622,116 @@ func (x *MyExam) GetScore() float64 {
 	return 0
 }
 
+func (x *MyExam) GetAttempts() []*MyAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
+// MyAttempt is one of the caller's own attempts, as its member may see it.
+type MyAttempt struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Number int32                  `protobuf:"varint,2,opt,name=number,proto3" json:"number,omitempty"`
+	// in_progress, submitted, graded
+	Status      string  `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	StartedAt   string  `protobuf:"bytes,4,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	SubmittedAt string  `protobuf:"bytes,5,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	MaxScore    float64 `protobuf:"fixed64,6,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
+	// Present only when the results policy has released the result.
+	Score         *float64 `protobuf:"fixed64,7,opt,name=score,proto3,oneof" json:"score,omitempty"`
+	Passed        *bool    `protobuf:"varint,8,opt,name=passed,proto3,oneof" json:"passed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MyAttempt) Reset() {
+	*x = MyAttempt{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MyAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MyAttempt) ProtoMessage() {}
+
+func (x *MyAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MyAttempt.ProtoReflect.Descriptor instead.
+func (*MyAttempt) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MyAttempt) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *MyAttempt) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *MyAttempt) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *MyAttempt) GetStartedAt() string {
+	if x != nil {
+		return x.StartedAt
+	}
+	return ""
+}
+
+func (x *MyAttempt) GetSubmittedAt() string {
+	if x != nil {
+		return x.SubmittedAt
+	}
+	return ""
+}
+
+func (x *MyAttempt) GetMaxScore() float64 {
+	if x != nil {
+		return x.MaxScore
+	}
+	return 0
+}
+
+func (x *MyAttempt) GetScore() float64 {
+	if x != nil && x.Score != nil {
+		return *x.Score
+	}
+	return 0
+}
+
+func (x *MyAttempt) GetPassed() bool {
+	if x != nil && x.Passed != nil {
+		return *x.Passed
+	}
+	return false
+}
+
 type ListMyExamsReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Exams         []*MyExam              `protobuf:"bytes,1,rep,name=exams,proto3" json:"exams,omitempty"`
@@ -1628,7 +1741,7 @@ type ListMyExamsReply struct {
 
 func (x *ListMyExamsReply) Reset() {
 	*x = ListMyExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1753,7 @@ func (x *ListMyExamsReply) String() string {
 func (*ListMyExamsReply) ProtoMessage() {}
 
 func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1766,7 @@ func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyExamsReply.ProtoReflect.Descriptor instead.
 func (*ListMyExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListMyExamsReply) GetExams() []*MyExam {
@@ -1678,7 +1791,7 @@ type QuestionView struct {
 
 func (x *QuestionView) Reset() {
 	*x = QuestionView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1690,7 +1803,7 @@ func (x *QuestionView) String() string {
 func (*QuestionView) ProtoMessage() {}
 
 func (x *QuestionView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1703,7 +1816,7 @@ func (x *QuestionView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionView.ProtoReflect.Descriptor instead.
 func (*QuestionView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuestionView) GetNo() int32 {
@@ -1759,7 +1872,7 @@ type AnswerValue struct {
 
 func (x *AnswerValue) Reset() {
 	*x = AnswerValue{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1771,7 +1884,7 @@ func (x *AnswerValue) String() string {
 func (*AnswerValue) ProtoMessage() {}
 
 func (x *AnswerValue) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1784,7 +1897,7 @@ func (x *AnswerValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerValue.ProtoReflect.Descriptor instead.
 func (*AnswerValue) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AnswerValue) GetChoices() []string {
@@ -1812,7 +1925,7 @@ type SavedAnswer struct {
 
 func (x *SavedAnswer) Reset() {
 	*x = SavedAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +1937,7 @@ func (x *SavedAnswer) String() string {
 func (*SavedAnswer) ProtoMessage() {}
 
 func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +1950,7 @@ func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedAnswer.ProtoReflect.Descriptor instead.
 func (*SavedAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SavedAnswer) GetQuestionNo() int32 {
@@ -1878,7 +1991,7 @@ type QuestionResult struct {
 
 func (x *QuestionResult) Reset() {
 	*x = QuestionResult{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1890,7 +2003,7 @@ func (x *QuestionResult) String() string {
 func (*QuestionResult) ProtoMessage() {}
 
 func (x *QuestionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1903,7 +2016,7 @@ func (x *QuestionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionResult.ProtoReflect.Descriptor instead.
 func (*QuestionResult) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QuestionResult) GetQuestionNo() int32 {
@@ -1989,7 +2102,7 @@ type AttemptView struct {
 
 func (x *AttemptView) Reset() {
 	*x = AttemptView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2114,7 @@ func (x *AttemptView) String() string {
 func (*AttemptView) ProtoMessage() {}
 
 func (x *AttemptView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2127,7 @@ func (x *AttemptView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptView.ProtoReflect.Descriptor instead.
 func (*AttemptView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AttemptView) GetId() int64 {
@@ -2142,7 +2255,7 @@ type SaveAnswerRequest struct {
 
 func (x *SaveAnswerRequest) Reset() {
 	*x = SaveAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2154,7 +2267,7 @@ func (x *SaveAnswerRequest) String() string {
 func (*SaveAnswerRequest) ProtoMessage() {}
 
 func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2167,7 +2280,7 @@ func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerRequest.ProtoReflect.Descriptor instead.
 func (*SaveAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SaveAnswerRequest) GetAttemptId() int64 {
@@ -2208,7 +2321,7 @@ type SaveAnswerReply struct {
 
 func (x *SaveAnswerReply) Reset() {
 	*x = SaveAnswerReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2220,7 +2333,7 @@ func (x *SaveAnswerReply) String() string {
 func (*SaveAnswerReply) ProtoMessage() {}
 
 func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2233,7 +2346,7 @@ func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerReply.ProtoReflect.Descriptor instead.
 func (*SaveAnswerReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SaveAnswerReply) GetVersion() int64 {
@@ -2270,7 +2383,7 @@ type AttemptSummary struct {
 
 func (x *AttemptSummary) Reset() {
 	*x = AttemptSummary{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2282,7 +2395,7 @@ func (x *AttemptSummary) String() string {
 func (*AttemptSummary) ProtoMessage() {}
 
 func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2295,7 +2408,7 @@ func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptSummary.ProtoReflect.Descriptor instead.
 func (*AttemptSummary) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AttemptSummary) GetId() int64 {
@@ -2388,7 +2501,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2400,7 +2513,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2413,7 +2526,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -2449,7 +2562,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2574,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2587,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -2509,7 +2622,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2521,7 +2634,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2534,7 +2647,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -2563,7 +2676,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2575,7 +2688,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2588,7 +2701,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -2632,7 +2745,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +2757,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +2770,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -2699,7 +2812,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2711,7 +2824,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2724,7 +2837,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -2760,7 +2873,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2772,7 +2885,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2785,7 +2898,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2819,7 +2932,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2944,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2957,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2865,7 +2978,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +2990,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +3003,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -2925,7 +3038,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2937,7 +3050,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2950,7 +3063,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -2979,7 +3092,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2991,7 +3104,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3004,7 +3117,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3054,7 +3167,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3066,7 +3179,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3079,7 +3192,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3149,7 +3262,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3161,7 +3274,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3174,7 +3287,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3257,7 +3370,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3269,7 +3382,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3282,7 +3395,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3309,7 +3422,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3321,7 +3434,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3334,7 +3447,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3360,7 +3473,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3372,7 +3485,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3385,7 +3498,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3405,7 +3518,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3417,7 +3530,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3430,7 +3543,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3458,7 +3571,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3470,7 +3583,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3483,7 +3596,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -3519,7 +3632,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3531,7 +3644,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3544,7 +3657,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -3584,7 +3697,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3596,7 +3709,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3609,7 +3722,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -3632,7 +3745,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3644,7 +3757,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3657,7 +3770,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -3704,7 +3817,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3716,7 +3829,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3729,7 +3842,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -3749,7 +3862,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3761,7 +3874,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3774,7 +3887,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -3805,7 +3918,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3817,7 +3930,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3830,7 +3943,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -3884,7 +3997,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3896,7 +4009,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3909,7 +4022,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4050,12 +4163,25 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0etarget_org_ids\x18\x0e \x03(\x03R\ftargetOrgIds\x12%\n" +
 	"\x0equestion_count\x18\x0f \x01(\x05R\rquestionCount\x12!\n" +
 	"\ftotal_points\x18\x10 \x01(\x01R\vtotalPoints\x12&\n" +
-	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"y\n" +
+	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"\xad\x01\n" +
 	"\x06MyExam\x12%\n" +
 	"\x04exam\x18\x01 \x01(\v2\x11.api.quiz.v1.ExamR\x04exam\x12#\n" +
 	"\rattempts_used\x18\x02 \x01(\x05R\fattemptsUsed\x12\x19\n" +
-	"\x05score\x18\x03 \x01(\x01H\x00R\x05score\x88\x01\x01B\b\n" +
-	"\x06_score\"=\n" +
+	"\x05score\x18\x03 \x01(\x01H\x00R\x05score\x88\x01\x01\x122\n" +
+	"\battempts\x18\x04 \x03(\v2\x16.api.quiz.v1.MyAttemptR\battemptsB\b\n" +
+	"\x06_score\"\xf7\x01\n" +
+	"\tMyAttempt\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\x05R\x06number\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"started_at\x18\x04 \x01(\tR\tstartedAt\x12!\n" +
+	"\fsubmitted_at\x18\x05 \x01(\tR\vsubmittedAt\x12\x1b\n" +
+	"\tmax_score\x18\x06 \x01(\x01R\bmaxScore\x12\x19\n" +
+	"\x05score\x18\a \x01(\x01H\x00R\x05score\x88\x01\x01\x12\x1b\n" +
+	"\x06passed\x18\b \x01(\bH\x01R\x06passed\x88\x01\x01B\b\n" +
+	"\x06_scoreB\t\n" +
+	"\a_passed\"=\n" +
 	"\x10ListMyExamsReply\x12)\n" +
 	"\x05exams\x18\x01 \x03(\v2\x13.api.quiz.v1.MyExamR\x05exams\"\xd2\x01\n" +
 	"\fQuestionView\x12\x0e\n" +
@@ -4323,7 +4449,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -4347,41 +4473,42 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*CreateExamRequest)(nil),         // 19: api.quiz.v1.CreateExamRequest
 	(*Exam)(nil),                      // 20: api.quiz.v1.Exam
 	(*MyExam)(nil),                    // 21: api.quiz.v1.MyExam
-	(*ListMyExamsReply)(nil),          // 22: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),              // 23: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),               // 24: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),               // 25: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),            // 26: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),               // 27: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),         // 28: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),           // 29: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),            // 30: api.quiz.v1.AttemptSummary
-	(*SetAttemptDeadlineRequest)(nil), // 31: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 32: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 33: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 34: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 35: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 36: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 37: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 38: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 39: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 40: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 41: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 42: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 43: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 44: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 45: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 46: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 47: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 48: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 49: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 50: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 51: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 52: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 53: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 54: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 55: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 56: google.protobuf.Empty
+	(*MyAttempt)(nil),                 // 22: api.quiz.v1.MyAttempt
+	(*ListMyExamsReply)(nil),          // 23: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 24: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 25: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 26: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 27: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 28: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 29: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 30: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 31: api.quiz.v1.AttemptSummary
+	(*SetAttemptDeadlineRequest)(nil), // 32: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 33: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 34: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 35: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 36: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 37: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 38: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 39: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 40: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 41: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 42: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 43: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 44: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 45: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 46: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 47: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 48: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 49: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 50: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 51: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 52: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 53: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 54: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 55: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 56: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 57: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4401,88 +4528,89 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	1,  // 14: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
 	2,  // 15: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
 	20, // 16: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
-	21, // 17: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
-	0,  // 18: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 19: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
-	24, // 20: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 21: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
-	23, // 22: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
-	25, // 23: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
-	26, // 24: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
-	24, // 25: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	30, // 26: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	37, // 27: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	40, // 28: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	41, // 29: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	42, // 30: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	23, // 31: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	24, // 32: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 33: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	23, // 34: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	51, // 35: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	24, // 36: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	54, // 37: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
-	5,  // 38: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 39: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 40: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 41: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 42: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	35, // 43: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 44: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 45: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	19, // 46: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 47: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	56, // 48: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 49: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 50: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	28, // 51: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 52: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 53: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	46, // 54: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	48, // 55: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	50, // 56: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	53, // 57: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	32, // 58: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 59: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 60: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	44, // 61: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	56, // 62: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 63: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	31, // 64: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	34, // 65: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 66: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 67: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 68: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 69: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 70: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	36, // 71: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	39, // 72: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 73: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 74: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 75: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 76: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	27, // 77: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	27, // 78: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 79: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	56, // 80: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	27, // 81: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	47, // 82: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	49, // 83: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	52, // 84: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	49, // 85: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	33, // 86: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	43, // 87: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	39, // 88: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	45, // 89: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	33, // 90: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	55, // 91: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	30, // 92: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	27, // 93: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	66, // [66:94] is the sub-list for method output_type
-	38, // [38:66] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	22, // 17: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
+	21, // 18: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
+	0,  // 19: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 20: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
+	25, // 21: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 22: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
+	24, // 23: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
+	26, // 24: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
+	27, // 25: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
+	25, // 26: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	31, // 27: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	38, // 28: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	41, // 29: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	42, // 30: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	43, // 31: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	24, // 32: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	25, // 33: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 34: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	24, // 35: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	52, // 36: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	25, // 37: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	55, // 38: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	5,  // 39: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 40: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 41: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 42: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 43: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	36, // 44: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 45: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 46: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	19, // 47: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 48: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	57, // 49: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 50: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 51: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	29, // 52: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 53: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 54: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	47, // 55: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	49, // 56: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	51, // 57: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	54, // 58: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	33, // 59: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 60: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 61: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	45, // 62: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	57, // 63: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 64: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	32, // 65: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	35, // 66: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 67: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 68: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 69: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 70: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 71: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	37, // 72: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	40, // 73: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 74: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 75: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 76: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	23, // 77: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	28, // 78: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	28, // 79: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	30, // 80: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	57, // 81: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	28, // 82: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	48, // 83: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	50, // 84: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	53, // 85: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	50, // 86: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	34, // 87: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	44, // 88: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	40, // 89: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	46, // 90: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	34, // 91: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	56, // 92: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	31, // 93: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	28, // 94: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	67, // [67:95] is the sub-list for method output_type
+	39, // [39:67] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -4491,15 +4619,16 @@ func file_api_quiz_v1_quiz_proto_init() {
 		return
 	}
 	file_api_quiz_v1_quiz_proto_msgTypes[18].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[24].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[27].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[19].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[25].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[28].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   53,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -212,6 +212,27 @@ func TestQuizJourney(t *testing.T) {
 	if !strings.Contains(my.raw, `"score":15.5`) {
 		t.Fatalf("my exams = %s", my.raw)
 	}
+	// The member's own past attempts, with ids to reopen them and the released score; never
+	// another member's.
+	if myAttempt(my, exam, "id") != att || myAttempt(my, exam, "score") != "15.5" {
+		t.Fatalf("my exams lack attempt %s with its score: %s", att, my.raw)
+	}
+	if other := l.must(l.call("GET", "/v1/my/exams", w.m2, nil), 200); myAttempt(other, exam, "id") != "" {
+		t.Fatalf("another member's exams list attempt %s: %s", att, other.raw)
+	}
+}
+
+// myAttempt is a field of the first attempt a /v1/my/exams reply lists for exam ("" if none).
+func myAttempt(my reply, exam, field string) string {
+	for i := 0; ; i++ {
+		id := my.s("exams", fmt.Sprint(i), "exam", "id")
+		if id == "" {
+			return ""
+		}
+		if id == exam {
+			return my.s("exams", fmt.Sprint(i), "attempts", "0", field)
+		}
+	}
 }
 
 // Results after the window closes; deadlines enforced by the server; attempts limited.
@@ -227,13 +248,20 @@ func TestQuizPoliciesAndDeadlines(t *testing.T) {
 	l.must(l.call("POST", "/v1/attempts/"+att+":submit", w.m1, map[string]any{}), 200)
 	waitStatus(t, l, w.trainer, ac, "graded")
 	noKeys(t, l.must(l.call("GET", "/v1/attempts/"+att, w.m1, nil), 200).raw)
-	noKeys(t, l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200).raw)
+	before := l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200)
+	noKeys(t, before.raw)
+	if myAttempt(before, ac, "id") != att {
+		t.Fatalf("my exams before close lack attempt %s: %s", att, before.raw)
+	}
 	// Only one attempt allowed.
 	l.must(l.call("POST", "/v1/exams/"+ac+"/attempts", w.m1, map[string]any{}), 409, "EXAM_CLOSED")
 	l.clock.Advance(21 * time.Minute)
 	w.relogin()
 	if r := l.must(l.call("GET", "/v1/attempts/"+att, w.m1, nil), 200); r.s("score") != "2" {
 		t.Fatalf("after close = %s", r.raw)
+	}
+	if r := l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200); myAttempt(r, ac, "id") != att || myAttempt(r, ac, "score") != "2" || myAttempt(r, ac, "passed") != "true" {
+		t.Fatalf("my exams after close = %s", r.raw)
 	}
 
 	// NEVER: the member never sees a score; the trainer does.

@@ -823,6 +823,8 @@ func (uc *AttemptUsecase) ReviewQueue(ctx context.Context) ([]*Attempt, error) {
 type MyExam struct {
 	Exam     *Exam
 	Attempts []*Attempt
+	// Released says, per attempt, whether its member may see its result now.
+	Released []bool
 	// Score is the released final score by the grading method.
 	Score *float64
 }
@@ -850,10 +852,11 @@ func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := &MyExam{Exam: e, Attempts: as}
+		m := &MyExam{Exam: e, Attempts: as, Released: make([]bool, len(as))}
 		released := len(as) > 0
-		for _, a := range as {
-			released = released && (a.Status != AttemptGraded || uc.ResultsReleased(a, e))
+		for i, a := range as {
+			m.Released[i] = uc.ResultsReleased(a, e)
+			released = released && (a.Status != AttemptGraded || m.Released[i])
 		}
 		if released {
 			if s, ok := finalScore(e.GradingMethod, as); ok {

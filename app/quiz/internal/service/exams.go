@@ -77,7 +77,21 @@ func (s *QuizService) ListMyExams(ctx context.Context, _ *emptypb.Empty) (*v1.Li
 	}
 	out := &v1.ListMyExamsReply{}
 	for _, m := range mine {
-		out.Exams = append(out.Exams, &v1.MyExam{Exam: examToAPI(m.Exam), AttemptsUsed: int32(len(m.Attempts)), Score: m.Score})
+		my := &v1.MyExam{Exam: examToAPI(m.Exam), AttemptsUsed: int32(len(m.Attempts)), Score: m.Score}
+		for i, a := range m.Attempts {
+			v := &v1.MyAttempt{Id: a.ID, Number: int32(a.Number), Status: a.Status, StartedAt: ts(a.StartedAt),
+				MaxScore: a.MaxScore}
+			if a.SubmittedAt != nil {
+				v.SubmittedAt = ts(*a.SubmittedAt)
+			}
+			// Only a released result: before that nothing about the score leaves the server.
+			if m.Released[i] && a.Score != nil {
+				score, passed := *a.Score, *a.Score >= m.Exam.PassMark
+				v.Score, v.Passed = &score, &passed
+			}
+			my.Attempts = append(my.Attempts, v)
+		}
+		out.Exams = append(out.Exams, my)
 	}
 	return out, nil
 }

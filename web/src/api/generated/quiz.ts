@@ -676,7 +676,30 @@ export interface components {
         "api.quiz.v1.ListWrongAnswersReply": {
             items?: components["schemas"]["api.quiz.v1.WrongAnswer"][];
         };
+        /** @description MyAttempt is one of the caller's own attempts, as its member may see it. */
+        "api.quiz.v1.MyAttempt": {
+            id?: string;
+            /** Format: double */
+            maxScore?: number;
+            /** Format: int32 */
+            number?: number;
+            passed?: boolean;
+            /**
+             * Format: double
+             * @description Present only when the results policy has released the result.
+             */
+            score?: number;
+            startedAt?: string;
+            /** @description in_progress, submitted, graded */
+            status?: string;
+            submittedAt?: string;
+        };
         "api.quiz.v1.MyExam": {
+            /**
+             * @description The caller's own attempts at this exam, by number: ids to reopen an attempt
+             *      (GET /v1/attempts/{id}), with scores only where the results policy has released them.
+             */
+            attempts?: components["schemas"]["api.quiz.v1.MyAttempt"][];
             /** Format: int32 */
             attemptsUsed?: number;
             exam?: components["schemas"]["api.quiz.v1.Exam"];
