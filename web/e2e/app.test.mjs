@@ -178,6 +178,39 @@ describe('a member takes an exam on a phone', () => {
       closesAt: new Date(now + 3_600_000).toISOString(), durationMinutes: 30, attemptsAllowed: 1, resultsPolicy: 'IMMEDIATE', passMark: 4,
       targetOrgIds: [orgId] })
     examId = exam.id
+
+    // A required course with one article lesson, published and assigned to the member's org.
+    const topic = await call('/v1/topics', { name: '党史' })
+    const course = await call('/v1/courses', { title: '党史学习教育', topicId: topic.id, creditHours: 1.5, summary: '百年党史' })
+    const ch = await call(`/v1/courses/${course.id}/chapters`, { title: '第一章 开天辟地' })
+    await call(`/v1/chapters/${ch.id}/lessons`, { title: '中国共产党的诞生', kind: 'ARTICLE', bodyHtml: '<p>1921年7月，中国共产党第一次全国代表大会召开。</p>' })
+    await call(`/v1/courses/${course.id}:publish`, {})
+    await call(`/v1/courses/${course.id}/assignments`, { orgIds: [orgId], required: true, dueDate: '2026-12-31' })
+  })
+
+  it('finds the required course and the upcoming exam on the home page, and reads a lesson', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('lisi')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/m$/)
+    await page.locator('[data-test=required-course]', { hasText: '党史学习教育' }).waitFor()
+    await page.getByText('截止 2026-12-31').waitFor()
+    await page.locator('[data-test=upcoming-exam]', { hasText: '党史知识测验' }).waitFor()
+    await checkPage(page, problems, 'member-home-courses-375')
+    await page.locator('[data-test=required-course]').click()
+    await page.locator('[data-test=course-title]', { hasText: '党史学习教育' }).waitFor()
+    await checkPage(page, problems, 'course-375')
+    await page.locator('[data-test=lesson]', { hasText: '中国共产党的诞生' }).click()
+    await page.locator('[data-test=article]', { hasText: '第一次全国代表大会' }).waitFor()
+    await checkPage(page, problems, 'lesson-article-375')
+    await page.goto(server.url + '/m/courses')
+    await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).waitFor()
+    await checkPage(page, problems, 'my-courses-375')
+    await ctx.close()
   })
 
   it('answers, reloads and finds every answer, keeps answering offline, and submits to see the result', async () => {
