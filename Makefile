@@ -7,7 +7,7 @@ PROTO_SERVICES := org course quiz
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
 ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
-.PHONY: help run build web web-test test test-go api api-check generate generate-check lint fuzz bench deps clean
+.PHONY: help run build web web-test web-bench test test-go api api-check generate generate-check lint fuzz bench deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -99,6 +99,10 @@ bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of m
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
 	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/standalone/standalone ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	@$(MAKE) --no-print-directory web-bench
+
+web-bench: build ## the web app's figures: first-page bytes, time to interactive with 4× CPU throttling, exam page memory
+	node web/bench/web-bench.mjs
 
 clean: ## remove build output
 	rm -rf $(BIN)
