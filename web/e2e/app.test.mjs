@@ -272,4 +272,32 @@ describe('a member takes an exam on a phone', () => {
     await page.locator('[data-test=result-score]', { hasText: '得分 4 / 6' }).waitFor()
     await ctx.close()
   })
+
+  it('practises with instant feedback, and finds a missed question in the wrong-answer book', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login?redirect=/m/practice')
+    await page.getByLabel('用户名').fill('lisi')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.locator('[data-test=practice-start]').click()
+    await checkPage(page, problems, 'practice-375')
+    // Answer every drawn question wrongly on purpose (the bank's keys: 1921年, 正确, 1921).
+    for (;;) {
+      if (await page.getByRole('radio', { name: /1927年/ }).count()) await page.getByRole('radio', { name: /1927年/ }).click()
+      else if (await page.getByRole('radio', { name: '错误' }).count()) await page.getByRole('radio', { name: '错误' }).click()
+      else await page.getByLabel('第 1 空').fill('1900')
+      await page.locator('[data-test=practice-check]').click()
+      await page.locator('[data-test=feedback]', { hasText: '回答错误' }).waitFor()
+      if (await page.locator('[data-test=practice-next]').count()) await page.locator('[data-test=practice-next]').click()
+      else break
+    }
+    await checkPage(page, problems, 'practice-feedback-375')
+    await page.goto(server.url + '/m/wrong-answers')
+    await page.locator('[data-test=wrong-item]').first().waitFor()
+    assert.ok((await page.locator('[data-test=wrong-item]').count()) >= 1)
+    await checkPage(page, problems, 'wrong-answers-375')
+    await ctx.close()
+  })
 })
