@@ -298,6 +298,17 @@ describe('a member takes an exam on a phone', () => {
     await page.locator('[data-test=wrong-item]').first().waitFor()
     assert.ok((await page.locator('[data-test=wrong-item]').count()) >= 1)
     await checkPage(page, problems, 'wrong-answers-375')
+
+    // My profile, then the whole app in English, kept after a reload.
+    await page.goto(server.url + '/m/me')
+    await page.locator('[data-test=profile-name]', { hasText: '李四' }).waitFor()
+    await checkPage(page, problems, 'profile-375')
+    await page.locator('[data-test=switch-locale]').click()
+    await page.getByText('Party membership').waitFor()
+    await page.reload()
+    await page.getByRole('tab', { name: 'Exams' }).click()
+    await page.getByText('My exams').waitFor()
+    await checkPage(page, problems, 'exams-en-375')
     await ctx.close()
   })
 })

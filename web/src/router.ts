@@ -32,6 +32,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'exams', component: () => import('@/member/ExamList.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses', component: () => import('@/member/CourseList.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'practice', component: () => import('@/member/PracticePage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'me', component: () => import('@/member/ProfilePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)/lessons/:lesson(\\d+)', component: () => import('@/member/LessonPage.vue'), meta: { roles: ['MEMBER'] } },
