@@ -44,6 +44,9 @@ func TestBrowserSessionCookie(t *testing.T) {
 
 		// Without the session header the cookie does not count (a cross-site form cannot add it).
 		e.expect(e.doWith("POST", "/v1/auth/refresh", "", map[string]any{}, withCookie(c, nil)), 400, "INVALID_ARGUMENT")
+		// A forged cookie is refused like a forged token.
+		forged := &http.Cookie{Name: "vg_refresh", Value: "forged-" + c.Value[:10]}
+		e.expect(e.doWith("POST", "/v1/auth/refresh", "", map[string]any{}, withCookie(forged, browser)), 401)
 		// Neither a body token nor a cookie: 400 naming the field.
 		noToken := e.expect(e.doWith("POST", "/v1/auth/refresh", "", map[string]any{}, browser), 400, "INVALID_ARGUMENT")
 		if noToken.str("metadata", "field") != "refresh_token" {

@@ -5,13 +5,15 @@
 package webui
 
 import (
-	"bytes"
+	"hash/fnv"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -54,6 +56,7 @@ func Handler(files fs.FS, modTime time.Time) http.Handler {
 type handler struct {
 	files   fs.FS
 	modTime time.Time
+	etags   sync.Map // file name → its ETag, computed on first use (the files never change)
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,15 +111,45 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, name string) {
 			break
 		}
 	}
-	body, err := fs.ReadFile(h.files, file)
+	etag, err := h.etag(file)
 	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	f, err := h.files.Open(file)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	rs, ok := f.(io.ReadSeeker) // embedded files are; served without a copy
+	if !ok {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	// ServeContent answers Range, If-Modified-Since and HEAD; the ETag makes revalidation of
 	// index.html a 304.
-	hdr.Set("ETag", `"`+strconv.FormatUint(fnv64(body), 36)+`"`)
-	http.ServeContent(w, r, "", h.modTime, bytes.NewReader(body))
+	hdr.Set("ETag", etag)
+	http.ServeContent(w, r, "", h.modTime, rs)
+}
+
+// etag is the ETag of a file: its FNV-1a hash, read once.
+func (h *handler) etag(name string) (string, error) {
+	if e, ok := h.etags.Load(name); ok {
+		return e.(string), nil
+	}
+	f, err := h.files.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sum := fnv.New64a()
+	if _, err := io.Copy(sum, f); err != nil {
+		return "", err
+	}
+	e := `"` + strconv.FormatUint(sum.Sum64(), 36) + `"`
+	h.etags.Store(name, e)
+	return e, nil
 }
 
 // accepts reports whether an Accept-Encoding header allows token (q=0 refuses it).
@@ -130,15 +163,6 @@ func accepts(header, token string) bool {
 		return params != "q=0" && params != "q=0.0" && params != "q=0.00" && params != "q=0.000"
 	}
 	return false
-}
-
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
 }
 
 func mustSub(f fs.FS, dir string) fs.FS {

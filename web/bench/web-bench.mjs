@@ -8,7 +8,7 @@
 //     size of the answers kept in the browser's storage.
 import { stat } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { adminPassword, api, launchBrowser, phone, startServer } from '../e2e/harness.mjs'
+import { adminPassword, api, launchBrowser, newMember, phone, startServer } from '../e2e/harness.mjs'
 
 const dist = fileURLToPath(new URL('../../pkg/webui/dist', import.meta.url))
 const server = await startServer()
@@ -25,9 +25,7 @@ try {
     return out
   }
   const org = await call('/v1/orgs', { parentId: '0', name: '基准支部', code: 'bench', type: 'BRANCH' })
-  await call('/v1/accounts', { username: 'bench1', displayName: '基准', password: 'Bench-first-1', roles: ['MEMBER'], orgId: org.id })
-  let [, pair] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'bench1', password: 'Bench-first-1' })
-  await api(server.url, 'POST', '/v1/me/password', pair.accessToken, { oldPassword: 'Bench-first-1', newPassword: 'Bench-pass-2026' })
+  const member = await newMember(server.url, admin, org.id, 'bench1', '基准', 'Bench-pass-2026')
 
   const topic = await call('/v1/topics', { name: '基准' })
   const course = await call('/v1/courses', { title: '基准课程', topicId: topic.id, creditHours: 1 })
@@ -69,7 +67,7 @@ try {
   }
   row('JS + CSS of a member\'s first pages (login → home), gzip', (gz / 1024).toFixed(1), 'KB', `${assets.size} files; brotli ${(br / 1024).toFixed(1)} KB; aim < 200 KB`)
 
-  const attempt = await api(server.url, 'POST', `/v1/exams/${exam.id}/attempts`, (await api(server.url, 'POST', '/v1/auth/login', null, { username: 'bench1', password: 'Bench-pass-2026' }))[1].accessToken, {})
+  const attempt = await api(server.url, 'POST', `/v1/exams/${exam.id}/attempts`, member, {})
   const attemptId = attempt[1].id
   const cdp = await ctx.newCDPSession(page)
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

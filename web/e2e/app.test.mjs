@@ -1,7 +1,7 @@
 // Browser journeys against the real standalone binary. One server and one browser for the file.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { adminPassword, api, axe, desktop, launchBrowser, phone, shot, startServer, watch } from './harness.mjs'
+import { adminPassword, api, axe, desktop, launchBrowser, newMember, phone, shot, startServer, watch } from './harness.mjs'
 
 let server, browser, admin, member
 const memberPassword = 'Member-first-2026'
@@ -153,13 +153,7 @@ describe('a member takes an exam on a phone', () => {
   before(async () => {
     const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
     const orgId = orgs.orgs[0].id
-    const [sa, acct] = await api(server.url, 'POST', '/v1/accounts', admin,
-      { username: 'lisi', displayName: '李四', password: 'Lisi-first-2026', roles: ['MEMBER'], orgId })
-    assert.equal(sa, 200, JSON.stringify(acct))
-    let [, pair] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'lisi', password: 'Lisi-first-2026' })
-    await api(server.url, 'POST', '/v1/me/password', pair.accessToken, { oldPassword: 'Lisi-first-2026', newPassword: password })
-    ;[, pair] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'lisi', password })
-    token = pair.accessToken
+    token = await newMember(server.url, admin, orgId, 'lisi', '李四', password)
 
     const call = async (path, body) => {
       const [st, out] = await api(server.url, 'POST', path, admin, body)

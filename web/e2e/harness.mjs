@@ -99,6 +99,21 @@ export async function api(base, method, path, token, body, headers = {}) {
   return [res.status, json ?? text]
 }
 
+/**
+ * newMember creates a member of org (as admin) who has already chosen their own password (no
+ * forced change at sign-in), and returns their access token.
+ */
+export async function newMember(base, admin, orgId, username, displayName, password) {
+  const first = `${password}-first`
+  const [st, acct] = await api(base, 'POST', '/v1/accounts', admin, { username, displayName, password: first, roles: ['MEMBER'], orgId })
+  if (st !== 200) throw new Error(`create ${username}: ${st} ${JSON.stringify(acct)}`)
+  const [, pair] = await api(base, 'POST', '/v1/auth/login', null, { username, password: first })
+  const [sc, changed] = await api(base, 'POST', '/v1/me/password', pair.accessToken, { oldPassword: first, newPassword: password })
+  if (sc !== 200) throw new Error(`password of ${username}: ${sc} ${JSON.stringify(changed)}`)
+  const [, again] = await api(base, 'POST', '/v1/auth/login', null, { username, password })
+  return again.accessToken
+}
+
 /** watch collects a page's CSP violations and uncaught errors. */
 export function watch(page) {
   const problems = []

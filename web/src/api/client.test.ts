@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, must, org, toApiError, useSession } from './client'
+import { ApiError, fromBody, must, org, useSession } from './client'
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -10,14 +10,14 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 }
 
-describe('toApiError', () => {
-  it('reads the server error body with its field', async () => {
-    const e = await toApiError(json(400, { code: 400, reason: 'INVALID_ARGUMENT', message: '用户名不能为空', metadata: { field: 'username' } }))
+describe('fromBody', () => {
+  it('reads the server error body with its field', () => {
+    const e = fromBody(400, { code: 400, reason: 'INVALID_ARGUMENT', message: '用户名不能为空', metadata: { field: 'username' } })
     expect(e).toBeInstanceOf(ApiError)
     expect([e.status, e.reason, e.message, e.field]).toEqual([400, 'INVALID_ARGUMENT', '用户名不能为空', 'username'])
   })
-  it('keeps the status of a body that is not JSON', async () => {
-    const e = await toApiError(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }))
+  it('keeps the status of a body that is not a server error', () => {
+    const e = fromBody(502, '<html>bad gateway</html>', 'Bad Gateway')
     expect([e.status, e.reason, e.message]).toEqual([502, '', 'Bad Gateway'])
   })
 })

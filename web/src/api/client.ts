@@ -36,17 +36,6 @@ export function fromBody(status: number, body: unknown, statusText = ''): ApiErr
   return new ApiError(status, b.reason ?? '', b.message || statusText || String(status), b.metadata ?? {})
 }
 
-/** toApiError reads a Kratos error body; anything else becomes a generic error of that status. */
-export async function toApiError(res: Response): Promise<ApiError> {
-  let body: unknown = {}
-  try {
-    body = await res.clone().json()
-  } catch {
-    // not JSON, or already read: keep the status
-  }
-  return fromBody(res.status, body, res.statusText)
-}
-
 /** Session is what the client needs of the signed-in user's tokens. */
 export interface Session {
   accessToken(): string | null

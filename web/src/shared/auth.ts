@@ -3,7 +3,7 @@
 // reach, so a reload renews the session through POST /v1/auth/refresh.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { ApiError, fromBody, org, useSession } from '@/api/client'
+import { ApiError, must, org, useSession } from '@/api/client'
 import type { Account, Role, TokenPair } from '@/api/types'
 
 /** The header that asks the server for a cookie session (see README, "Browser sessions"). */
@@ -30,8 +30,7 @@ export const useAuth = defineStore('auth', () => {
   }
 
   async function login(username: string, password: string): Promise<Account> {
-    const { data, error, response } = await org.POST('/v1/auth/login', { body: { username, password }, headers: sessionHeader })
-    if (!response.ok || !data) throw fromBody(response.status, error, response.statusText)
+    const data = await must(org.POST('/v1/auth/login', { body: { username, password }, headers: sessionHeader }))
     take(data)
     return data.account as Account
   }
@@ -73,9 +72,7 @@ export const useAuth = defineStore('auth', () => {
   }
 
   async function reloadMe(): Promise<void> {
-    const { data, error, response } = await org.GET('/v1/me')
-    if (!response.ok || !data) throw fromBody(response.status, error, response.statusText)
-    account.value = data
+    account.value = await must(org.GET('/v1/me'))
   }
 
   const roles = computed<Role[]>(() => account.value?.roles ?? [])

@@ -1,4 +1,5 @@
 import { createI18n } from 'vue-i18n'
+import { ApiError } from '@/api/client'
 import zhCN from '@/locales/zh-CN.json'
 import en from '@/locales/en.json'
 
@@ -17,3 +18,17 @@ export const i18n = createI18n<[MessageSchema], 'zh-CN' | 'en'>({
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': zhCN, en },
 })
+
+type Locale = 'zh-CN' | 'en'
+
+/** toggleLocale switches between Chinese and English and remembers the choice. */
+export function toggleLocale(locale: { value: string }): void {
+  locale.value = locale.value === 'zh-CN' ? 'en' : 'zh-CN'
+  localStorage.setItem('locale', locale.value)
+  document.documentElement.lang = locale.value as Locale
+}
+
+/** errorText is what to show for a failed call: the server's words, or the network notice. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.message : i18n.global.t('error.network')
+}

@@ -92,7 +92,7 @@ type AttemptRepo interface {
 	// changed.
 	FinishGraded(ctx context.Context, as []*Attempt) (map[int64]bool, error)
 	AddFocusLoss(ctx context.Context, id int64) error
-	// Overdue lists in-progress attempts whose deadline is before t.
+	// Overdue lists in-progress attempts whose deadline is before t (without their snapshots).
 	Overdue(ctx context.Context, t time.Time, limit int) ([]*Attempt, error)
 	// OpenDeadlines pages over the in-progress attempts by id: up to limit of those with an id
 	// above afterID, in id order, with their deadlines.

@@ -419,11 +419,12 @@ func (r *attemptRepo) Overdue(ctx context.Context, t time.Time, limit int) ([]*b
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
-	out, err := r.loadAttempts(ctx, q)
+	// The pass finalises them by id: no snapshot is read.
+	rows, err := q.Select(attemptColumns...).All(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.Overdue", err, nil)
 	}
-	return out, nil
+	return attemptsToBiz(rows), nil
 }
 
 // OpenDeadlines pages over in-progress attempts by primary key.

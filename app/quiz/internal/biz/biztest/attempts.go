@@ -422,7 +422,7 @@ func testOverdue(f *fx) {
 	over := res(f.r.Attempts.Overdue(f.ctx, at.In(time.UTC), 10)).must(f, "Overdue")
 	f.same("Overdue", []int64{a30m.ID, a1h.ID, a2h.ID, a2hBis.ID}, idsOf(over, attemptID))
 	if len(over) == 4 {
-		f.same("an overdue attempt", a2h, over[2], cmpopts.IgnoreFields(biz.Attempt{}, "Answers"))
+		f.same("an overdue attempt", a2h, over[2], cmpopts.IgnoreFields(biz.Attempt{}, "Answers", "Questions")) // no snapshot needed
 	}
 	f.same("Overdue limit 2", []int64{a30m.ID, a1h.ID}, idsOf(res(f.r.Attempts.Overdue(f.ctx, at, 2)).must(f, "Overdue"), attemptID))
 	f.same("Overdue before anything is due", []int64{}, idsOf(res(f.r.Attempts.Overdue(f.ctx, t0, 10)).must(f, "Overdue"), attemptID))
