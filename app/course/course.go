@@ -95,9 +95,10 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	courses := biz.NewCourseUsecase(repo, data.NewAssignmentRepo(d), orgs, data.NewPublisher(ob), cfg.Store, d, clk)
 	media := biz.NewMediaUsecase(cfg.Media, courses, repo, data.NewUploadRepo(d), cfg.Store, data.NewTaskQueue(cfg.Tasks), d)
 	plans := biz.NewPlanUsecase(data.NewPlanRepo(d), repo, orgs, clk)
+	news := biz.NewNewsUsecase(data.NewNewsRepo(d), orgs, data.NewPublisher(ob), d, clk)
 	return &Module{
 		data:    d,
-		service: service.NewCourseService(courses, media, plans),
+		service: service.NewCourseService(courses, media, plans, news),
 		tasks:   service.NewMediaTasks(media),
 		media:   media,
 		log:     log.NewHelper(log.With(logger, "module", "course")),

@@ -34,3 +34,25 @@ func TestPolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<p>党的<strong>根本宗旨</strong>是</p><p>为人民服务</p>", "党的根本宗旨是 为人民服务"},
+		{"<p>A &amp; B &lt;tag&gt;</p>", "A & B <tag>"},
+		{"<p>一</p><script>alert('x')</script><style>p{}</style><p>二</p>", "一 二"},
+		{"  多个\n\t空白  <br>换行 ", "多个 空白 换行"},
+		{"", ""},
+		{"<ul><li>甲</li><li>乙</li></ul>", "甲 乙"},
+	}
+	for _, tt := range tests {
+		if got := htmlsafe.Text(tt.in); got != tt.want {
+			t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := htmlsafe.Excerpt("<p>一二三四五六</p>", 4); got != "一二三…" {
+		t.Errorf("Excerpt cut = %q", got)
+	}
+	if got := htmlsafe.Excerpt("<p>一二三</p>", 3); got != "一二三" {
+		t.Errorf("Excerpt whole = %q", got)
+	}
+}

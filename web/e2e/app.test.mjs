@@ -147,12 +147,13 @@ describe('staff and admins at a desk', () => {
 
 
 describe('a member takes an exam on a phone', () => {
-  let examId, token
+  let examId, token, orgName
   const password = 'Lisi-pass-2026'
 
   before(async () => {
     const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
     const orgId = orgs.orgs[0].id
+    orgName = orgs.orgs[0].name
     token = await newMember(server.url, admin, orgId, 'lisi', '李四', password)
 
     const call = async (path, body) => {
@@ -180,6 +181,18 @@ describe('a member takes an exam on a phone', () => {
     await call(`/v1/chapters/${ch.id}/lessons`, { title: '中国共产党的诞生', kind: 'ARTICLE', bodyHtml: '<p>1921年7月，中国共产党第一次全国代表大会召开。</p>' })
     await call(`/v1/courses/${course.id}:publish`, {})
     await call(`/v1/courses/${course.id}/assignments`, { orgIds: [orgId], required: true, dueDate: '2026-12-31' })
+
+    // News of the member's branch, one pinned, and this month's study plan pointing at the course.
+    await call('/v1/news', { orgId, title: '支部召开主题党日活动', bodyHtml: '<p>全体党员参加了<b>主题党日</b>活动。</p>',
+      publishAt: new Date(now - 7_200_000).toISOString() })
+    await call('/v1/news', { orgId, title: '关于开展党史学习教育的通知', pinned: true, bodyHtml: '<p>请各位党员按时完成学习。</p>',
+      publishAt: new Date(now - 86_400_000).toISOString() })
+    const d = new Date(now)
+    const p2 = (n) => String(n).padStart(2, '0')
+    const first = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-01`
+    const last = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(new Date(d.getFullYear(), d.getMonth() + 1, 0).getDate())}`
+    await call('/v1/study-plans', { orgId, year: d.getFullYear(), title: '理论学习中心组学习计划',
+      items: [{ title: '专题学习：党的创建', startsOn: first, endsOn: last, courseIds: [course.id] }] })
   })
 
   it('finds the required course and the upcoming exam on the home page, and reads a lesson', async () => {
@@ -204,6 +217,41 @@ describe('a member takes an exam on a phone', () => {
     await page.goto(server.url + '/m/courses')
     await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).waitFor()
     await checkPage(page, problems, 'my-courses-375')
+    await ctx.close()
+  })
+
+  it('reads the news of their branch and this month\'s study plan', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('lisi')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/m$/)
+    // Pinned first, then newest.
+    await page.locator('[data-test=home-news]').nth(1).waitFor()
+    assert.deepEqual((await page.locator('[data-test=home-news] .van-cell__title').allInnerTexts()).map((s) => s.split('\n')[0]),
+      ['关于开展党史学习教育的通知', '支部召开主题党日活动'])
+    await page.locator('[data-test=home-news]', { hasText: '支部召开主题党日活动' }).click()
+    await page.locator('[data-test=news-body] b', { hasText: '主题党日' }).waitFor()
+    await page.getByText(orgName + ' · ').waitFor()
+    await checkPage(page, problems, 'news-post-375')
+    await page.goto(server.url + '/m/news')
+    await page.locator('[data-test=news-item]').nth(1).waitFor()
+    await page.locator('[data-test=news-item]', { hasText: '请各位党员按时完成学习' }).waitFor()
+    await checkPage(page, problems, 'news-list-375')
+
+    await page.goto(server.url + '/m')
+    await page.locator('[data-test=to-plan]').click()
+    await page.locator('[data-test=plan-item]', { hasText: '专题学习：党的创建' }).waitFor()
+    await page.locator('[data-test=plan-course]', { hasText: '党史学习教育' }).waitFor()
+    await checkPage(page, problems, 'study-plan-375')
+    await page.locator('[data-test=plan-prev]').click()
+    await page.getByText('本月暂无学习计划。').waitFor()
+    await page.locator('[data-test=plan-next]').click()
+    await page.locator('[data-test=plan-course]').click()
+    await page.locator('[data-test=course-title]', { hasText: '党史学习教育' }).waitFor()
     await ctx.close()
   })
 

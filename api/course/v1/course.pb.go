@@ -2603,6 +2603,478 @@ func (x *ListMyPlanItemsReply) GetItems() []*MyPlanItem {
 	return nil
 }
 
+type NewsPost struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrgId int64                  `protobuf:"varint,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// The posting org's name when the post was written.
+	OrgName  string `protobuf:"bytes,3,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	Title    string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	CoverUrl string `protobuf:"bytes,5,opt,name=cover_url,json=coverUrl,proto3" json:"cover_url,omitempty"`
+	// Sanitised HTML; empty in lists (see excerpt).
+	BodyHtml string `protobuf:"bytes,6,opt,name=body_html,json=bodyHtml,proto3" json:"body_html,omitempty"`
+	// The body's first characters as plain text.
+	Excerpt string `protobuf:"bytes,7,opt,name=excerpt,proto3" json:"excerpt,omitempty"`
+	Pinned  bool   `protobuf:"varint,8,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	// RFC 3339; a post is visible to members from then on.
+	PublishAt     string `protobuf:"bytes,9,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	CreatedBy     int64  `protobuf:"varint,10,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     string `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     string `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewsPost) Reset() {
+	*x = NewsPost{}
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewsPost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewsPost) ProtoMessage() {}
+
+func (x *NewsPost) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewsPost.ProtoReflect.Descriptor instead.
+func (*NewsPost) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *NewsPost) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NewsPost) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *NewsPost) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *NewsPost) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *NewsPost) GetCoverUrl() string {
+	if x != nil {
+		return x.CoverUrl
+	}
+	return ""
+}
+
+func (x *NewsPost) GetBodyHtml() string {
+	if x != nil {
+		return x.BodyHtml
+	}
+	return ""
+}
+
+func (x *NewsPost) GetExcerpt() string {
+	if x != nil {
+		return x.Excerpt
+	}
+	return ""
+}
+
+func (x *NewsPost) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+func (x *NewsPost) GetPublishAt() string {
+	if x != nil {
+		return x.PublishAt
+	}
+	return ""
+}
+
+func (x *NewsPost) GetCreatedBy() int64 {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return 0
+}
+
+func (x *NewsPost) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *NewsPost) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+type CreateNewsPostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The org whose subtree sees the post; 0 means the caller's own org.
+	OrgId int64  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// An https URL or a /blob/ path of the media store.
+	CoverUrl string `protobuf:"bytes,3,opt,name=cover_url,json=coverUrl,proto3" json:"cover_url,omitempty"`
+	BodyHtml string `protobuf:"bytes,4,opt,name=body_html,json=bodyHtml,proto3" json:"body_html,omitempty"`
+	Pinned   bool   `protobuf:"varint,5,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	// RFC 3339; empty means now.
+	PublishAt     string `protobuf:"bytes,6,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNewsPostRequest) Reset() {
+	*x = CreateNewsPostRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNewsPostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNewsPostRequest) ProtoMessage() {}
+
+func (x *CreateNewsPostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNewsPostRequest.ProtoReflect.Descriptor instead.
+func (*CreateNewsPostRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CreateNewsPostRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *CreateNewsPostRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *CreateNewsPostRequest) GetCoverUrl() string {
+	if x != nil {
+		return x.CoverUrl
+	}
+	return ""
+}
+
+func (x *CreateNewsPostRequest) GetBodyHtml() string {
+	if x != nil {
+		return x.BodyHtml
+	}
+	return ""
+}
+
+func (x *CreateNewsPostRequest) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+func (x *CreateNewsPostRequest) GetPublishAt() string {
+	if x != nil {
+		return x.PublishAt
+	}
+	return ""
+}
+
+type UpdateNewsPostRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title         *string                `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
+	CoverUrl      *string                `protobuf:"bytes,3,opt,name=cover_url,json=coverUrl,proto3,oneof" json:"cover_url,omitempty"`
+	BodyHtml      *string                `protobuf:"bytes,4,opt,name=body_html,json=bodyHtml,proto3,oneof" json:"body_html,omitempty"`
+	Pinned        *bool                  `protobuf:"varint,5,opt,name=pinned,proto3,oneof" json:"pinned,omitempty"`
+	PublishAt     *string                `protobuf:"bytes,6,opt,name=publish_at,json=publishAt,proto3,oneof" json:"publish_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNewsPostRequest) Reset() {
+	*x = UpdateNewsPostRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNewsPostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNewsPostRequest) ProtoMessage() {}
+
+func (x *UpdateNewsPostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNewsPostRequest.ProtoReflect.Descriptor instead.
+func (*UpdateNewsPostRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *UpdateNewsPostRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateNewsPostRequest) GetTitle() string {
+	if x != nil && x.Title != nil {
+		return *x.Title
+	}
+	return ""
+}
+
+func (x *UpdateNewsPostRequest) GetCoverUrl() string {
+	if x != nil && x.CoverUrl != nil {
+		return *x.CoverUrl
+	}
+	return ""
+}
+
+func (x *UpdateNewsPostRequest) GetBodyHtml() string {
+	if x != nil && x.BodyHtml != nil {
+		return *x.BodyHtml
+	}
+	return ""
+}
+
+func (x *UpdateNewsPostRequest) GetPinned() bool {
+	if x != nil && x.Pinned != nil {
+		return *x.Pinned
+	}
+	return false
+}
+
+func (x *UpdateNewsPostRequest) GetPublishAt() string {
+	if x != nil && x.PublishAt != nil {
+		return *x.PublishAt
+	}
+	return ""
+}
+
+type ListNewsPostsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The org whose subtree to list; 0 means the caller's own org.
+	OrgId         int64  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNewsPostsRequest) Reset() {
+	*x = ListNewsPostsRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNewsPostsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNewsPostsRequest) ProtoMessage() {}
+
+func (x *ListNewsPostsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNewsPostsRequest.ProtoReflect.Descriptor instead.
+func (*ListNewsPostsRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListNewsPostsRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *ListNewsPostsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNewsPostsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListMyNewsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyNewsRequest) Reset() {
+	*x = ListMyNewsRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyNewsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyNewsRequest) ProtoMessage() {}
+
+func (x *ListMyNewsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyNewsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyNewsRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListMyNewsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMyNewsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListNewsPostsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Posts         []*NewsPost            `protobuf:"bytes,1,rep,name=posts,proto3" json:"posts,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNewsPostsReply) Reset() {
+	*x = ListNewsPostsReply{}
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNewsPostsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNewsPostsReply) ProtoMessage() {}
+
+func (x *ListNewsPostsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNewsPostsReply.ProtoReflect.Descriptor instead.
+func (*ListNewsPostsReply) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListNewsPostsReply) GetPosts() []*NewsPost {
+	if x != nil {
+		return x.Posts
+	}
+	return nil
+}
+
+func (x *ListNewsPostsReply) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_api_course_v1_course_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_course_proto_rawDesc = "" +
@@ -2833,7 +3305,60 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\n" +
 	"plan_title\x18\x04 \x01(\tR\tplanTitle\"G\n" +
 	"\x14ListMyPlanItemsReply\x12/\n" +
-	"\x05items\x18\x01 \x03(\v2\x19.api.course.v1.MyPlanItemR\x05items*U\n" +
+	"\x05items\x18\x01 \x03(\v2\x19.api.course.v1.MyPlanItemR\x05items\"\xca\x02\n" +
+	"\bNewsPost\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x03 \x01(\tR\aorgName\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x1b\n" +
+	"\tcover_url\x18\x05 \x01(\tR\bcoverUrl\x12\x1b\n" +
+	"\tbody_html\x18\x06 \x01(\tR\bbodyHtml\x12\x18\n" +
+	"\aexcerpt\x18\a \x01(\tR\aexcerpt\x12\x16\n" +
+	"\x06pinned\x18\b \x01(\bR\x06pinned\x12\x1d\n" +
+	"\n" +
+	"publish_at\x18\t \x01(\tR\tpublishAt\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\n" +
+	" \x01(\x03R\tcreatedBy\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\v \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\f \x01(\tR\tupdatedAt\"\xe9\x01\n" +
+	"\x15CreateNewsPostRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05orgId\x12\x1f\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12%\n" +
+	"\tcover_url\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\bcoverUrl\x12(\n" +
+	"\tbody_html\x18\x04 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\xc0\x9a\fR\bbodyHtml\x12\x16\n" +
+	"\x06pinned\x18\x05 \x01(\bR\x06pinned\x12&\n" +
+	"\n" +
+	"publish_at\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18(R\tpublishAt\"\xbd\x02\n" +
+	"\x15UpdateNewsPostRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x05title\x88\x01\x01\x12*\n" +
+	"\tcover_url\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04H\x01R\bcoverUrl\x88\x01\x01\x12-\n" +
+	"\tbody_html\x18\x04 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\xc0\x9a\fH\x02R\bbodyHtml\x88\x01\x01\x12\x1b\n" +
+	"\x06pinned\x18\x05 \x01(\bH\x03R\x06pinned\x88\x01\x01\x12-\n" +
+	"\n" +
+	"publish_at\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(H\x04R\tpublishAt\x88\x01\x01B\b\n" +
+	"\x06_titleB\f\n" +
+	"\n" +
+	"_cover_urlB\f\n" +
+	"\n" +
+	"_body_htmlB\t\n" +
+	"\a_pinnedB\r\n" +
+	"\v_publish_at\"\x86\x01\n" +
+	"\x14ListNewsPostsRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05orgId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12&\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tpageToken\"c\n" +
+	"\x11ListMyNewsRequest\x12&\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12&\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\tpageToken\"k\n" +
+	"\x12ListNewsPostsReply\x12-\n" +
+	"\x05posts\x18\x01 \x03(\v2\x17.api.course.v1.NewsPostR\x05posts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*U\n" +
 	"\fCourseStatus\x12\x1d\n" +
 	"\x19COURSE_STATUS_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05DRAFT\x10\x01\x12\r\n" +
@@ -2853,7 +3378,7 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"PROCESSING\x10\x02\x12\t\n" +
 	"\x05READY\x10\x03\x12\n" +
 	"\n" +
-	"\x06FAILED\x10\x042\xc8\x16\n" +
+	"\x06FAILED\x10\x042\xa0\x1b\n" +
 	"\aCourses\x12]\n" +
 	"\vCreateTopic\x12!.api.course.v1.CreateTopicRequest\x1a\x14.api.course.v1.Topic\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/topics\x12X\n" +
@@ -2884,7 +3409,15 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\rListMyCourses\x12\x16.google.protobuf.Empty\x1a!.api.course.v1.ListMyCoursesReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/my/courses\x12n\n" +
 	"\x0fCreateStudyPlan\x12%.api.course.v1.CreateStudyPlanRequest\x1a\x18.api.course.v1.StudyPlan\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/study-plans\x12s\n" +
 	"\x0eListStudyPlans\x12$.api.course.v1.ListStudyPlansRequest\x1a\".api.course.v1.ListStudyPlansReply\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/study-plans\x12x\n" +
-	"\x0fListMyPlanItems\x12%.api.course.v1.ListMyPlanItemsRequest\x1a#.api.course.v1.ListMyPlanItemsReply\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/my/plan-itemsB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\x0fListMyPlanItems\x12%.api.course.v1.ListMyPlanItemsRequest\x1a#.api.course.v1.ListMyPlanItemsReply\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/my/plan-items\x12d\n" +
+	"\x0eCreateNewsPost\x12$.api.course.v1.CreateNewsPostRequest\x1a\x17.api.course.v1.NewsPost\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/news\x12W\n" +
+	"\vGetNewsPost\x12\x18.api.course.v1.IdRequest\x1a\x17.api.course.v1.NewsPost\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/news/{id}\x12i\n" +
+	"\x0eUpdateNewsPost\x12$.api.course.v1.UpdateNewsPostRequest\x1a\x17.api.course.v1.NewsPost\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*2\r/v1/news/{id}\x12Y\n" +
+	"\x0eDeleteNewsPost\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x15\x82\xd3\xe4\x93\x02\x0f*\r/v1/news/{id}\x12i\n" +
+	"\rListNewsPosts\x12#.api.course.v1.ListNewsPostsRequest\x1a!.api.course.v1.ListNewsPostsReply\"\x10\x82\xd3\xe4\x93\x02\n" +
+	"\x12\b/v1/news\x12f\n" +
+	"\n" +
+	"ListMyNews\x12 .api.course.v1.ListMyNewsRequest\x1a!.api.course.v1.ListNewsPostsReply\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/my/newsB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_course_proto_rawDescOnce sync.Once
@@ -2899,7 +3432,7 @@ func file_api_course_v1_course_proto_rawDescGZIP() []byte {
 }
 
 var file_api_course_v1_course_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_api_course_v1_course_proto_goTypes = []any{
 	(CourseStatus)(0),              // 0: api.course.v1.CourseStatus
 	(LessonKind)(0),                // 1: api.course.v1.LessonKind
@@ -2939,7 +3472,13 @@ var file_api_course_v1_course_proto_goTypes = []any{
 	(*ListMyPlanItemsRequest)(nil), // 35: api.course.v1.ListMyPlanItemsRequest
 	(*MyPlanItem)(nil),             // 36: api.course.v1.MyPlanItem
 	(*ListMyPlanItemsReply)(nil),   // 37: api.course.v1.ListMyPlanItemsReply
-	(*emptypb.Empty)(nil),          // 38: google.protobuf.Empty
+	(*NewsPost)(nil),               // 38: api.course.v1.NewsPost
+	(*CreateNewsPostRequest)(nil),  // 39: api.course.v1.CreateNewsPostRequest
+	(*UpdateNewsPostRequest)(nil),  // 40: api.course.v1.UpdateNewsPostRequest
+	(*ListNewsPostsRequest)(nil),   // 41: api.course.v1.ListNewsPostsRequest
+	(*ListMyNewsRequest)(nil),      // 42: api.course.v1.ListMyNewsRequest
+	(*ListNewsPostsReply)(nil),     // 43: api.course.v1.ListNewsPostsReply
+	(*emptypb.Empty)(nil),          // 44: google.protobuf.Empty
 }
 var file_api_course_v1_course_proto_depIdxs = []int32{
 	5,  // 0: api.course.v1.ListTopicsReply.topics:type_name -> api.course.v1.Topic
@@ -2960,65 +3499,78 @@ var file_api_course_v1_course_proto_depIdxs = []int32{
 	30, // 15: api.course.v1.ListStudyPlansReply.plans:type_name -> api.course.v1.StudyPlan
 	29, // 16: api.course.v1.MyPlanItem.item:type_name -> api.course.v1.StudyPlanItem
 	36, // 17: api.course.v1.ListMyPlanItemsReply.items:type_name -> api.course.v1.MyPlanItem
-	6,  // 18: api.course.v1.Courses.CreateTopic:input_type -> api.course.v1.CreateTopicRequest
-	38, // 19: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
-	9,  // 20: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
-	10, // 21: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
-	11, // 22: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
-	4,  // 23: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 24: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 25: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
-	12, // 26: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
-	15, // 27: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
-	16, // 28: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
-	3,  // 29: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
-	18, // 30: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
-	19, // 31: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
-	3,  // 32: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
-	20, // 33: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
-	3,  // 34: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
-	3,  // 35: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
-	3,  // 36: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
-	3,  // 37: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
-	24, // 38: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
-	4,  // 39: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
-	3,  // 40: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
-	38, // 41: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
-	32, // 42: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
-	33, // 43: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
-	35, // 44: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
-	5,  // 45: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
-	7,  // 46: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
-	8,  // 47: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
-	8,  // 48: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
-	8,  // 49: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
-	8,  // 50: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
-	8,  // 51: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
-	38, // 52: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
-	13, // 53: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
-	14, // 54: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
-	14, // 55: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
-	38, // 56: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
-	17, // 57: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
-	17, // 58: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
-	38, // 59: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
-	22, // 60: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
-	22, // 61: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
-	17, // 62: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
-	38, // 63: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
-	23, // 64: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
-	26, // 65: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
-	26, // 66: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
-	38, // 67: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
-	28, // 68: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
-	30, // 69: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
-	34, // 70: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
-	37, // 71: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
-	45, // [45:72] is the sub-list for method output_type
-	18, // [18:45] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	38, // 18: api.course.v1.ListNewsPostsReply.posts:type_name -> api.course.v1.NewsPost
+	6,  // 19: api.course.v1.Courses.CreateTopic:input_type -> api.course.v1.CreateTopicRequest
+	44, // 20: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
+	9,  // 21: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
+	10, // 22: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
+	11, // 23: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
+	4,  // 24: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 25: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 26: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
+	12, // 27: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
+	15, // 28: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
+	16, // 29: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
+	3,  // 30: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
+	18, // 31: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
+	19, // 32: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
+	3,  // 33: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
+	20, // 34: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
+	3,  // 35: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
+	3,  // 36: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
+	3,  // 37: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
+	3,  // 38: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
+	24, // 39: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
+	4,  // 40: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
+	3,  // 41: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
+	44, // 42: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
+	32, // 43: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
+	33, // 44: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
+	35, // 45: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
+	39, // 46: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
+	3,  // 47: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
+	40, // 48: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
+	3,  // 49: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
+	41, // 50: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
+	42, // 51: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
+	5,  // 52: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
+	7,  // 53: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
+	8,  // 54: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
+	8,  // 55: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
+	8,  // 56: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
+	8,  // 57: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
+	8,  // 58: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
+	44, // 59: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
+	13, // 60: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
+	14, // 61: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
+	14, // 62: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
+	44, // 63: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
+	17, // 64: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
+	17, // 65: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
+	44, // 66: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
+	22, // 67: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
+	22, // 68: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
+	17, // 69: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
+	44, // 70: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
+	23, // 71: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
+	26, // 72: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
+	26, // 73: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
+	44, // 74: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
+	28, // 75: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
+	30, // 76: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
+	34, // 77: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
+	37, // 78: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
+	38, // 79: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
+	38, // 80: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
+	38, // 81: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
+	44, // 82: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
+	43, // 83: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
+	43, // 84: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
+	52, // [52:85] is the sub-list for method output_type
+	19, // [19:52] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_api_course_v1_course_proto_init() }
@@ -3029,13 +3581,14 @@ func file_api_course_v1_course_proto_init() {
 	file_api_course_v1_course_proto_msgTypes[8].OneofWrappers = []any{}
 	file_api_course_v1_course_proto_msgTypes[13].OneofWrappers = []any{}
 	file_api_course_v1_course_proto_msgTypes[16].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[37].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_course_proto_rawDesc), len(file_api_course_v1_course_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   35,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -47,6 +47,12 @@ const (
 	Courses_CreateStudyPlan_FullMethodName  = "/api.course.v1.Courses/CreateStudyPlan"
 	Courses_ListStudyPlans_FullMethodName   = "/api.course.v1.Courses/ListStudyPlans"
 	Courses_ListMyPlanItems_FullMethodName  = "/api.course.v1.Courses/ListMyPlanItems"
+	Courses_CreateNewsPost_FullMethodName   = "/api.course.v1.Courses/CreateNewsPost"
+	Courses_GetNewsPost_FullMethodName      = "/api.course.v1.Courses/GetNewsPost"
+	Courses_UpdateNewsPost_FullMethodName   = "/api.course.v1.Courses/UpdateNewsPost"
+	Courses_DeleteNewsPost_FullMethodName   = "/api.course.v1.Courses/DeleteNewsPost"
+	Courses_ListNewsPosts_FullMethodName    = "/api.course.v1.Courses/ListNewsPosts"
+	Courses_ListMyNews_FullMethodName       = "/api.course.v1.Courses/ListMyNews"
 )
 
 // CoursesClient is the client API for Courses service.
@@ -98,6 +104,20 @@ type CoursesClient interface {
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(ctx context.Context, in *ListMyPlanItemsRequest, opts ...grpc.CallOption) (*ListMyPlanItemsReply, error)
+	// CreateNewsPost publishes a news post (党建工作动态) for an org's subtree: staff of that subtree
+	// and admins. A publish time in the future schedules it.
+	CreateNewsPost(ctx context.Context, in *CreateNewsPostRequest, opts ...grpc.CallOption) (*NewsPost, error)
+	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
+	// the org or its subtree once it is published.
+	GetNewsPost(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*NewsPost, error)
+	UpdateNewsPost(ctx context.Context, in *UpdateNewsPostRequest, opts ...grpc.CallOption) (*NewsPost, error)
+	DeleteNewsPost(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// ListNewsPosts lists the posts of an org's subtree for those who manage it, scheduled ones
+	// included: pinned first, then newest.
+	ListNewsPosts(ctx context.Context, in *ListNewsPostsRequest, opts ...grpc.CallOption) (*ListNewsPostsReply, error)
+	// ListMyNews lists the published posts of the caller's org and its ancestors: pinned first,
+	// then newest.
+	ListMyNews(ctx context.Context, in *ListMyNewsRequest, opts ...grpc.CallOption) (*ListNewsPostsReply, error)
 }
 
 type coursesClient struct {
@@ -378,6 +398,66 @@ func (c *coursesClient) ListMyPlanItems(ctx context.Context, in *ListMyPlanItems
 	return out, nil
 }
 
+func (c *coursesClient) CreateNewsPost(ctx context.Context, in *CreateNewsPostRequest, opts ...grpc.CallOption) (*NewsPost, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NewsPost)
+	err := c.cc.Invoke(ctx, Courses_CreateNewsPost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) GetNewsPost(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*NewsPost, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NewsPost)
+	err := c.cc.Invoke(ctx, Courses_GetNewsPost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) UpdateNewsPost(ctx context.Context, in *UpdateNewsPostRequest, opts ...grpc.CallOption) (*NewsPost, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NewsPost)
+	err := c.cc.Invoke(ctx, Courses_UpdateNewsPost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) DeleteNewsPost(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Courses_DeleteNewsPost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) ListNewsPosts(ctx context.Context, in *ListNewsPostsRequest, opts ...grpc.CallOption) (*ListNewsPostsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNewsPostsReply)
+	err := c.cc.Invoke(ctx, Courses_ListNewsPosts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) ListMyNews(ctx context.Context, in *ListMyNewsRequest, opts ...grpc.CallOption) (*ListNewsPostsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNewsPostsReply)
+	err := c.cc.Invoke(ctx, Courses_ListMyNews_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CoursesServer is the server API for Courses service.
 // All implementations must embed UnimplementedCoursesServer
 // for forward compatibility.
@@ -427,6 +507,20 @@ type CoursesServer interface {
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(context.Context, *ListMyPlanItemsRequest) (*ListMyPlanItemsReply, error)
+	// CreateNewsPost publishes a news post (党建工作动态) for an org's subtree: staff of that subtree
+	// and admins. A publish time in the future schedules it.
+	CreateNewsPost(context.Context, *CreateNewsPostRequest) (*NewsPost, error)
+	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
+	// the org or its subtree once it is published.
+	GetNewsPost(context.Context, *IdRequest) (*NewsPost, error)
+	UpdateNewsPost(context.Context, *UpdateNewsPostRequest) (*NewsPost, error)
+	DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// ListNewsPosts lists the posts of an org's subtree for those who manage it, scheduled ones
+	// included: pinned first, then newest.
+	ListNewsPosts(context.Context, *ListNewsPostsRequest) (*ListNewsPostsReply, error)
+	// ListMyNews lists the published posts of the caller's org and its ancestors: pinned first,
+	// then newest.
+	ListMyNews(context.Context, *ListMyNewsRequest) (*ListNewsPostsReply, error)
 	mustEmbedUnimplementedCoursesServer()
 }
 
@@ -517,6 +611,24 @@ func (UnimplementedCoursesServer) ListStudyPlans(context.Context, *ListStudyPlan
 }
 func (UnimplementedCoursesServer) ListMyPlanItems(context.Context, *ListMyPlanItemsRequest) (*ListMyPlanItemsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMyPlanItems not implemented")
+}
+func (UnimplementedCoursesServer) CreateNewsPost(context.Context, *CreateNewsPostRequest) (*NewsPost, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateNewsPost not implemented")
+}
+func (UnimplementedCoursesServer) GetNewsPost(context.Context, *IdRequest) (*NewsPost, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetNewsPost not implemented")
+}
+func (UnimplementedCoursesServer) UpdateNewsPost(context.Context, *UpdateNewsPostRequest) (*NewsPost, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateNewsPost not implemented")
+}
+func (UnimplementedCoursesServer) DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteNewsPost not implemented")
+}
+func (UnimplementedCoursesServer) ListNewsPosts(context.Context, *ListNewsPostsRequest) (*ListNewsPostsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNewsPosts not implemented")
+}
+func (UnimplementedCoursesServer) ListMyNews(context.Context, *ListMyNewsRequest) (*ListNewsPostsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyNews not implemented")
 }
 func (UnimplementedCoursesServer) mustEmbedUnimplementedCoursesServer() {}
 func (UnimplementedCoursesServer) testEmbeddedByValue()                 {}
@@ -1025,6 +1137,114 @@ func _Courses_ListMyPlanItems_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Courses_CreateNewsPost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateNewsPostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).CreateNewsPost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_CreateNewsPost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).CreateNewsPost(ctx, req.(*CreateNewsPostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_GetNewsPost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).GetNewsPost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_GetNewsPost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).GetNewsPost(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_UpdateNewsPost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateNewsPostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).UpdateNewsPost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_UpdateNewsPost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).UpdateNewsPost(ctx, req.(*UpdateNewsPostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_DeleteNewsPost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).DeleteNewsPost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_DeleteNewsPost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).DeleteNewsPost(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_ListNewsPosts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNewsPostsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).ListNewsPosts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_ListNewsPosts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).ListNewsPosts(ctx, req.(*ListNewsPostsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_ListMyNews_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyNewsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).ListMyNews(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_ListMyNews_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).ListMyNews(ctx, req.(*ListMyNewsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Courses_ServiceDesc is the grpc.ServiceDesc for Courses service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1139,6 +1359,30 @@ var Courses_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMyPlanItems",
 			Handler:    _Courses_ListMyPlanItems_Handler,
+		},
+		{
+			MethodName: "CreateNewsPost",
+			Handler:    _Courses_CreateNewsPost_Handler,
+		},
+		{
+			MethodName: "GetNewsPost",
+			Handler:    _Courses_GetNewsPost_Handler,
+		},
+		{
+			MethodName: "UpdateNewsPost",
+			Handler:    _Courses_UpdateNewsPost_Handler,
+		},
+		{
+			MethodName: "DeleteNewsPost",
+			Handler:    _Courses_DeleteNewsPost_Handler,
+		},
+		{
+			MethodName: "ListNewsPosts",
+			Handler:    _Courses_ListNewsPosts_Handler,
+		},
+		{
+			MethodName: "ListMyNews",
+			Handler:    _Courses_ListMyNews_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

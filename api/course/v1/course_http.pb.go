@@ -27,19 +27,24 @@ const OperationCoursesCompleteUpload = "/api.course.v1.Courses/CompleteUpload"
 const OperationCoursesCreateChapter = "/api.course.v1.Courses/CreateChapter"
 const OperationCoursesCreateCourse = "/api.course.v1.Courses/CreateCourse"
 const OperationCoursesCreateLesson = "/api.course.v1.Courses/CreateLesson"
+const OperationCoursesCreateNewsPost = "/api.course.v1.Courses/CreateNewsPost"
 const OperationCoursesCreateStudyPlan = "/api.course.v1.Courses/CreateStudyPlan"
 const OperationCoursesCreateTopic = "/api.course.v1.Courses/CreateTopic"
 const OperationCoursesDeleteAssignment = "/api.course.v1.Courses/DeleteAssignment"
 const OperationCoursesDeleteChapter = "/api.course.v1.Courses/DeleteChapter"
 const OperationCoursesDeleteCourse = "/api.course.v1.Courses/DeleteCourse"
 const OperationCoursesDeleteLesson = "/api.course.v1.Courses/DeleteLesson"
+const OperationCoursesDeleteNewsPost = "/api.course.v1.Courses/DeleteNewsPost"
 const OperationCoursesGetCourse = "/api.course.v1.Courses/GetCourse"
+const OperationCoursesGetNewsPost = "/api.course.v1.Courses/GetNewsPost"
 const OperationCoursesGetPlayback = "/api.course.v1.Courses/GetPlayback"
 const OperationCoursesGetUpload = "/api.course.v1.Courses/GetUpload"
 const OperationCoursesListAssignments = "/api.course.v1.Courses/ListAssignments"
 const OperationCoursesListCourses = "/api.course.v1.Courses/ListCourses"
 const OperationCoursesListMyCourses = "/api.course.v1.Courses/ListMyCourses"
+const OperationCoursesListMyNews = "/api.course.v1.Courses/ListMyNews"
 const OperationCoursesListMyPlanItems = "/api.course.v1.Courses/ListMyPlanItems"
+const OperationCoursesListNewsPosts = "/api.course.v1.Courses/ListNewsPosts"
 const OperationCoursesListStudyPlans = "/api.course.v1.Courses/ListStudyPlans"
 const OperationCoursesListTopics = "/api.course.v1.Courses/ListTopics"
 const OperationCoursesPublishCourse = "/api.course.v1.Courses/PublishCourse"
@@ -47,6 +52,7 @@ const OperationCoursesStartUpload = "/api.course.v1.Courses/StartUpload"
 const OperationCoursesUpdateChapter = "/api.course.v1.Courses/UpdateChapter"
 const OperationCoursesUpdateCourse = "/api.course.v1.Courses/UpdateCourse"
 const OperationCoursesUpdateLesson = "/api.course.v1.Courses/UpdateLesson"
+const OperationCoursesUpdateNewsPost = "/api.course.v1.Courses/UpdateNewsPost"
 
 // CoursesHTTPServer is the server API for Courses service over HTTP.
 type CoursesHTTPServer interface {
@@ -60,6 +66,9 @@ type CoursesHTTPServer interface {
 	CreateChapter(context.Context, *CreateChapterRequest) (*Chapter, error)
 	CreateCourse(context.Context, *CreateCourseRequest) (*Course, error)
 	CreateLesson(context.Context, *CreateLessonRequest) (*Lesson, error)
+	// CreateNewsPost publishes a news post (党建工作动态) for an org's subtree: staff of that subtree
+	// and admins. A publish time in the future schedules it.
+	CreateNewsPost(context.Context, *CreateNewsPostRequest) (*NewsPost, error)
 	CreateStudyPlan(context.Context, *CreateStudyPlanRequest) (*StudyPlan, error)
 	CreateTopic(context.Context, *CreateTopicRequest) (*Topic, error)
 	DeleteAssignment(context.Context, *IdRequest) (*emptypb.Empty, error)
@@ -67,8 +76,12 @@ type CoursesHTTPServer interface {
 	// DeleteCourse removes a draft course and its media.
 	DeleteCourse(context.Context, *CourseIdRequest) (*emptypb.Empty, error)
 	DeleteLesson(context.Context, *IdRequest) (*emptypb.Empty, error)
+	DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(context.Context, *GetCourseRequest) (*Course, error)
+	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
+	// the org or its subtree once it is published.
+	GetNewsPost(context.Context, *IdRequest) (*NewsPost, error)
 	// GetPlayback returns a short-lived URL to the lesson's media for an authorised viewer.
 	GetPlayback(context.Context, *IdRequest) (*Playback, error)
 	// GetUpload re-issues the plan of an unfinished upload (resume after a reload).
@@ -78,9 +91,15 @@ type CoursesHTTPServer interface {
 	ListCourses(context.Context, *ListCoursesRequest) (*ListCoursesReply, error)
 	// ListMyCourses lists what applies to the caller: required first, then by due date.
 	ListMyCourses(context.Context, *emptypb.Empty) (*ListMyCoursesReply, error)
+	// ListMyNews lists the published posts of the caller's org and its ancestors: pinned first,
+	// then newest.
+	ListMyNews(context.Context, *ListMyNewsRequest) (*ListNewsPostsReply, error)
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(context.Context, *ListMyPlanItemsRequest) (*ListMyPlanItemsReply, error)
+	// ListNewsPosts lists the posts of an org's subtree for those who manage it, scheduled ones
+	// included: pinned first, then newest.
+	ListNewsPosts(context.Context, *ListNewsPostsRequest) (*ListNewsPostsReply, error)
 	ListStudyPlans(context.Context, *ListStudyPlansRequest) (*ListStudyPlansReply, error)
 	ListTopics(context.Context, *emptypb.Empty) (*ListTopicsReply, error)
 	PublishCourse(context.Context, *CourseIdRequest) (*Course, error)
@@ -92,6 +111,7 @@ type CoursesHTTPServer interface {
 	// tags, topic) so what members already studied does not change.
 	UpdateCourse(context.Context, *UpdateCourseRequest) (*Course, error)
 	UpdateLesson(context.Context, *UpdateLessonRequest) (*Lesson, error)
+	UpdateNewsPost(context.Context, *UpdateNewsPostRequest) (*NewsPost, error)
 }
 
 // RegisterCoursesHTTPServer registers the HTTP routes of Courses on s.
@@ -124,6 +144,12 @@ func RegisterCoursesHTTPServer(s *http.Server, srv CoursesHTTPServer) {
 	r.POST("/v1/study-plans", _Courses_CreateStudyPlan0_HTTP_Handler(srv))
 	r.GET("/v1/study-plans", _Courses_ListStudyPlans0_HTTP_Handler(srv))
 	r.GET("/v1/my/plan-items", _Courses_ListMyPlanItems0_HTTP_Handler(srv))
+	r.POST("/v1/news", _Courses_CreateNewsPost0_HTTP_Handler(srv))
+	r.GET("/v1/news/{id}", _Courses_GetNewsPost0_HTTP_Handler(srv))
+	r.PATCH("/v1/news/{id}", _Courses_UpdateNewsPost0_HTTP_Handler(srv))
+	r.DELETE("/v1/news/{id}", _Courses_DeleteNewsPost0_HTTP_Handler(srv))
+	r.GET("/v1/news", _Courses_ListNewsPosts0_HTTP_Handler(srv))
+	r.GET("/v1/my/news", _Courses_ListMyNews0_HTTP_Handler(srv))
 }
 
 func _Courses_CreateTopic0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
@@ -696,6 +722,129 @@ func _Courses_ListMyPlanItems0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http
 	}
 }
 
+func _Courses_CreateNewsPost0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateNewsPostRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesCreateNewsPost)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateNewsPost(ctx, req.(*CreateNewsPostRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*NewsPost)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_GetNewsPost0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesGetNewsPost)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetNewsPost(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*NewsPost)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_UpdateNewsPost0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdateNewsPostRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesUpdateNewsPost)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateNewsPost(ctx, req.(*UpdateNewsPostRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*NewsPost)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_DeleteNewsPost0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesDeleteNewsPost)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteNewsPost(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_ListNewsPosts0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListNewsPostsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesListNewsPosts)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListNewsPosts(ctx, req.(*ListNewsPostsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListNewsPostsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_ListMyNews0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListMyNewsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesListMyNews)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListMyNews(ctx, req.(*ListMyNewsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListNewsPostsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 // CoursesHTTPClient is the client API for Courses service over HTTP.
 type CoursesHTTPClient interface {
 	AbortUpload(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
@@ -708,6 +857,9 @@ type CoursesHTTPClient interface {
 	CreateChapter(ctx context.Context, req *CreateChapterRequest, opts ...http.CallOption) (rsp *Chapter, err error)
 	CreateCourse(ctx context.Context, req *CreateCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
 	CreateLesson(ctx context.Context, req *CreateLessonRequest, opts ...http.CallOption) (rsp *Lesson, err error)
+	// CreateNewsPost publishes a news post (党建工作动态) for an org's subtree: staff of that subtree
+	// and admins. A publish time in the future schedules it.
+	CreateNewsPost(ctx context.Context, req *CreateNewsPostRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
 	CreateStudyPlan(ctx context.Context, req *CreateStudyPlanRequest, opts ...http.CallOption) (rsp *StudyPlan, err error)
 	CreateTopic(ctx context.Context, req *CreateTopicRequest, opts ...http.CallOption) (rsp *Topic, err error)
 	DeleteAssignment(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
@@ -715,8 +867,12 @@ type CoursesHTTPClient interface {
 	// DeleteCourse removes a draft course and its media.
 	DeleteCourse(ctx context.Context, req *CourseIdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	DeleteLesson(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	DeleteNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(ctx context.Context, req *GetCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
+	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
+	// the org or its subtree once it is published.
+	GetNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
 	// GetPlayback returns a short-lived URL to the lesson's media for an authorised viewer.
 	GetPlayback(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Playback, err error)
 	// GetUpload re-issues the plan of an unfinished upload (resume after a reload).
@@ -726,9 +882,15 @@ type CoursesHTTPClient interface {
 	ListCourses(ctx context.Context, req *ListCoursesRequest, opts ...http.CallOption) (rsp *ListCoursesReply, err error)
 	// ListMyCourses lists what applies to the caller: required first, then by due date.
 	ListMyCourses(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyCoursesReply, err error)
+	// ListMyNews lists the published posts of the caller's org and its ancestors: pinned first,
+	// then newest.
+	ListMyNews(ctx context.Context, req *ListMyNewsRequest, opts ...http.CallOption) (rsp *ListNewsPostsReply, err error)
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(ctx context.Context, req *ListMyPlanItemsRequest, opts ...http.CallOption) (rsp *ListMyPlanItemsReply, err error)
+	// ListNewsPosts lists the posts of an org's subtree for those who manage it, scheduled ones
+	// included: pinned first, then newest.
+	ListNewsPosts(ctx context.Context, req *ListNewsPostsRequest, opts ...http.CallOption) (rsp *ListNewsPostsReply, err error)
 	ListStudyPlans(ctx context.Context, req *ListStudyPlansRequest, opts ...http.CallOption) (rsp *ListStudyPlansReply, err error)
 	ListTopics(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListTopicsReply, err error)
 	PublishCourse(ctx context.Context, req *CourseIdRequest, opts ...http.CallOption) (rsp *Course, err error)
@@ -740,6 +902,7 @@ type CoursesHTTPClient interface {
 	// tags, topic) so what members already studied does not change.
 	UpdateCourse(ctx context.Context, req *UpdateCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
 	UpdateLesson(ctx context.Context, req *UpdateLessonRequest, opts ...http.CallOption) (rsp *Lesson, err error)
+	UpdateNewsPost(ctx context.Context, req *UpdateNewsPostRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
 }
 
 // CoursesHTTPClientImpl implements CoursesHTTPClient on top of a Kratos HTTP client.
@@ -843,6 +1006,19 @@ func (c *CoursesHTTPClientImpl) CreateLesson(ctx context.Context, in *CreateLess
 	return &out, nil
 }
 
+func (c *CoursesHTTPClientImpl) CreateNewsPost(ctx context.Context, in *CreateNewsPostRequest, opts ...http.CallOption) (*NewsPost, error) {
+	var out NewsPost
+	pattern := "/v1/news"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationCoursesCreateNewsPost))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *CoursesHTTPClientImpl) CreateStudyPlan(ctx context.Context, in *CreateStudyPlanRequest, opts ...http.CallOption) (*StudyPlan, error) {
 	var out StudyPlan
 	pattern := "/v1/study-plans"
@@ -921,11 +1097,37 @@ func (c *CoursesHTTPClientImpl) DeleteLesson(ctx context.Context, in *IdRequest,
 	return &out, nil
 }
 
+func (c *CoursesHTTPClientImpl) DeleteNewsPost(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/news/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesDeleteNewsPost))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *CoursesHTTPClientImpl) GetCourse(ctx context.Context, in *GetCourseRequest, opts ...http.CallOption) (*Course, error) {
 	var out Course
 	pattern := "/v1/courses/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCoursesGetCourse))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) GetNewsPost(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*NewsPost, error) {
+	var out NewsPost
+	pattern := "/v1/news/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesGetNewsPost))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -999,11 +1201,37 @@ func (c *CoursesHTTPClientImpl) ListMyCourses(ctx context.Context, in *emptypb.E
 	return &out, nil
 }
 
+func (c *CoursesHTTPClientImpl) ListMyNews(ctx context.Context, in *ListMyNewsRequest, opts ...http.CallOption) (*ListNewsPostsReply, error) {
+	var out ListNewsPostsReply
+	pattern := "/v1/my/news"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesListMyNews))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *CoursesHTTPClientImpl) ListMyPlanItems(ctx context.Context, in *ListMyPlanItemsRequest, opts ...http.CallOption) (*ListMyPlanItemsReply, error) {
 	var out ListMyPlanItemsReply
 	pattern := "/v1/my/plan-items"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCoursesListMyPlanItems))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) ListNewsPosts(ctx context.Context, in *ListNewsPostsRequest, opts ...http.CallOption) (*ListNewsPostsReply, error) {
+	var out ListNewsPostsReply
+	pattern := "/v1/news"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesListNewsPosts))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -1095,6 +1323,19 @@ func (c *CoursesHTTPClientImpl) UpdateLesson(ctx context.Context, in *UpdateLess
 	pattern := "/v1/lessons/{id}"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationCoursesUpdateLesson))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) UpdateNewsPost(ctx context.Context, in *UpdateNewsPostRequest, opts ...http.CallOption) (*NewsPost, error) {
+	var out NewsPost
+	pattern := "/v1/news/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationCoursesUpdateNewsPost))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
 	if err != nil {

@@ -46,21 +46,24 @@ const (
 	ErrorReason_ALREADY_EXISTS ErrorReason = 8
 	// The target organisation does not exist or is outside the caller's scope.
 	ErrorReason_ORG_NOT_FOUND ErrorReason = 9
+	// The news post does not exist or the caller may not read it.
+	ErrorReason_NEWS_NOT_FOUND ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INTERNAL",
-		1: "INVALID_ARGUMENT",
-		2: "COURSE_NOT_FOUND",
-		3: "PERMISSION_DENIED",
-		4: "COURSE_STATE",
-		5: "UPLOAD_NOT_FOUND",
-		6: "MEDIA_REJECTED",
-		7: "MEDIA_NOT_READY",
-		8: "ALREADY_EXISTS",
-		9: "ORG_NOT_FOUND",
+		0:  "INTERNAL",
+		1:  "INVALID_ARGUMENT",
+		2:  "COURSE_NOT_FOUND",
+		3:  "PERMISSION_DENIED",
+		4:  "COURSE_STATE",
+		5:  "UPLOAD_NOT_FOUND",
+		6:  "MEDIA_REJECTED",
+		7:  "MEDIA_NOT_READY",
+		8:  "ALREADY_EXISTS",
+		9:  "ORG_NOT_FOUND",
+		10: "NEWS_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -73,6 +76,7 @@ var (
 		"MEDIA_NOT_READY":   7,
 		"ALREADY_EXISTS":    8,
 		"ORG_NOT_FOUND":     9,
+		"NEWS_NOT_FOUND":    10,
 	}
 )
 
@@ -107,7 +111,7 @@ var File_api_course_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\x92\x02\n" +
+	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\xac\x02\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -118,7 +122,9 @@ const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\x0eMEDIA_REJECTED\x10\x06\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fMEDIA_NOT_READY\x10\a\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eALREADY_EXISTS\x10\b\x1a\x04\xa8E\x99\x03\x12\x17\n" +
-	"\rORG_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\rORG_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x12\x18\n" +
+	"\x0eNEWS_NOT_FOUND\x10\n" +
+	"\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_error_reason_proto_rawDescOnce sync.Once

@@ -154,3 +154,17 @@ func IsOrgNotFound(err error) bool {
 func ErrorOrgNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_ORG_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// The news post does not exist or the caller may not read it.
+func IsNewsNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NEWS_NOT_FOUND.String() && e.Code == 404
+}
+
+// The news post does not exist or the caller may not read it.
+func ErrorNewsNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_NEWS_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

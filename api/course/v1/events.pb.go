@@ -499,6 +499,245 @@ func (x *LessonMediaReady) GetPages() int32 {
 	return 0
 }
 
+// NewsSummary is the searchable part of a news post, carried by its events.
+type NewsSummary struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PostId int64                  `protobuf:"varint,1,opt,name=post_id,json=postId,proto3" json:"post_id,omitempty"`
+	OrgId  int64                  `protobuf:"varint,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	// org_path: members of this org and its subtree may read the post.
+	OrgPath string `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Title   string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	// text is the body as plain text, at most 20,000 characters.
+	Text   string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	Pinned bool   `protobuf:"varint,6,opt,name=pinned,proto3" json:"pinned,omitempty"`
+	// publish_at is RFC 3339; before it the post is hidden from members.
+	PublishAt     string `protobuf:"bytes,7,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewsSummary) Reset() {
+	*x = NewsSummary{}
+	mi := &file_api_course_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewsSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewsSummary) ProtoMessage() {}
+
+func (x *NewsSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewsSummary.ProtoReflect.Descriptor instead.
+func (*NewsSummary) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *NewsSummary) GetPostId() int64 {
+	if x != nil {
+		return x.PostId
+	}
+	return 0
+}
+
+func (x *NewsSummary) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *NewsSummary) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *NewsSummary) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *NewsSummary) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *NewsSummary) GetPinned() bool {
+	if x != nil {
+		return x.Pinned
+	}
+	return false
+}
+
+func (x *NewsSummary) GetPublishAt() string {
+	if x != nil {
+		return x.PublishAt
+	}
+	return ""
+}
+
+// NewsPublished: a news post was written (it shows from publish_at). Subscribers: search.
+type NewsPublished struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *NewsSummary           `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewsPublished) Reset() {
+	*x = NewsPublished{}
+	mi := &file_api_course_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewsPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewsPublished) ProtoMessage() {}
+
+func (x *NewsPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewsPublished.ProtoReflect.Descriptor instead.
+func (*NewsPublished) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *NewsPublished) GetPost() *NewsSummary {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// NewsUpdated: a news post changed. Subscribers: search.
+type NewsUpdated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Post          *NewsSummary           `protobuf:"bytes,1,opt,name=post,proto3" json:"post,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewsUpdated) Reset() {
+	*x = NewsUpdated{}
+	mi := &file_api_course_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewsUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewsUpdated) ProtoMessage() {}
+
+func (x *NewsUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewsUpdated.ProtoReflect.Descriptor instead.
+func (*NewsUpdated) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *NewsUpdated) GetPost() *NewsSummary {
+	if x != nil {
+		return x.Post
+	}
+	return nil
+}
+
+// NewsDeleted: a news post is gone. Subscribers: search.
+type NewsDeleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PostId        int64                  `protobuf:"varint,1,opt,name=post_id,json=postId,proto3" json:"post_id,omitempty"`
+	OrgPath       string                 `protobuf:"bytes,2,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NewsDeleted) Reset() {
+	*x = NewsDeleted{}
+	mi := &file_api_course_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NewsDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NewsDeleted) ProtoMessage() {}
+
+func (x *NewsDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NewsDeleted.ProtoReflect.Descriptor instead.
+func (*NewsDeleted) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *NewsDeleted) GetPostId() int64 {
+	if x != nil {
+		return x.PostId
+	}
+	return 0
+}
+
+func (x *NewsDeleted) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
 var File_api_course_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_events_proto_rawDesc = "" +
@@ -543,7 +782,26 @@ const file_api_course_v1_events_proto_rawDesc = "" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
 	"\x05pages\x18\x05 \x01(\x05R\x05pages:\x1a\xca\xf3\x18\x16\n" +
-	"\x12lesson.media_ready\x10\x012U\n" +
+	"\x12lesson.media_ready\x10\x01\"\xb9\x01\n" +
+	"\vNewsSummary\x12\x17\n" +
+	"\apost_id\x18\x01 \x01(\x03R\x06postId\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x16\n" +
+	"\x06pinned\x18\x06 \x01(\bR\x06pinned\x12\x1d\n" +
+	"\n" +
+	"publish_at\x18\a \x01(\tR\tpublishAt\"W\n" +
+	"\rNewsPublished\x12.\n" +
+	"\x04post\x18\x01 \x01(\v2\x1a.api.course.v1.NewsSummaryR\x04post:\x16\xca\xf3\x18\x12\n" +
+	"\x0enews.published\x10\x01\"S\n" +
+	"\vNewsUpdated\x12.\n" +
+	"\x04post\x18\x01 \x01(\v2\x1a.api.course.v1.NewsSummaryR\x04post:\x14\xca\xf3\x18\x10\n" +
+	"\fnews.updated\x10\x01\"W\n" +
+	"\vNewsDeleted\x12\x17\n" +
+	"\apost_id\x18\x01 \x01(\x03R\x06postId\x12\x19\n" +
+	"\borg_path\x18\x02 \x01(\tR\aorgPath:\x14\xca\xf3\x18\x10\n" +
+	"\fnews.deleted\x10\x012U\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
@@ -559,7 +817,7 @@ func file_api_course_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_course_v1_events_proto_rawDescData
 }
 
-var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_api_course_v1_events_proto_goTypes = []any{
 	(*CourseSummary)(nil),       // 0: api.course.v1.CourseSummary
 	(*CoursePublished)(nil),     // 1: api.course.v1.CoursePublished
@@ -568,20 +826,26 @@ var file_api_course_v1_events_proto_goTypes = []any{
 	(*CourseDeleted)(nil),       // 4: api.course.v1.CourseDeleted
 	(*AssignmentChanged)(nil),   // 5: api.course.v1.AssignmentChanged
 	(*LessonMediaReady)(nil),    // 6: api.course.v1.LessonMediaReady
-	(*v1.AckEventsRequest)(nil), // 7: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),   // 8: api.events.v1.AckEventsReply
+	(*NewsSummary)(nil),         // 7: api.course.v1.NewsSummary
+	(*NewsPublished)(nil),       // 8: api.course.v1.NewsPublished
+	(*NewsUpdated)(nil),         // 9: api.course.v1.NewsUpdated
+	(*NewsDeleted)(nil),         // 10: api.course.v1.NewsDeleted
+	(*v1.AckEventsRequest)(nil), // 11: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),   // 12: api.events.v1.AckEventsReply
 }
 var file_api_course_v1_events_proto_depIdxs = []int32{
-	0, // 0: api.course.v1.CoursePublished.course:type_name -> api.course.v1.CourseSummary
-	0, // 1: api.course.v1.CourseUpdated.course:type_name -> api.course.v1.CourseSummary
-	0, // 2: api.course.v1.CourseArchived.course:type_name -> api.course.v1.CourseSummary
-	7, // 3: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	8, // 4: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	4, // [4:5] is the sub-list for method output_type
-	3, // [3:4] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0,  // 0: api.course.v1.CoursePublished.course:type_name -> api.course.v1.CourseSummary
+	0,  // 1: api.course.v1.CourseUpdated.course:type_name -> api.course.v1.CourseSummary
+	0,  // 2: api.course.v1.CourseArchived.course:type_name -> api.course.v1.CourseSummary
+	7,  // 3: api.course.v1.NewsPublished.post:type_name -> api.course.v1.NewsSummary
+	7,  // 4: api.course.v1.NewsUpdated.post:type_name -> api.course.v1.NewsSummary
+	11, // 5: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	12, // 6: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	6,  // [6:7] is the sub-list for method output_type
+	5,  // [5:6] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_api_course_v1_events_proto_init() }
@@ -595,7 +859,7 @@ func file_api_course_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_events_proto_rawDesc), len(file_api_course_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -302,6 +302,21 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.course.v1.Courses.ListMyPlanItems": func() request {
 			return request{path: "/v1/my/plan-items", token: w.m1, body: map[string]any{"month": "2030-01"}}
 		},
+		"api.course.v1.Courses.CreateNewsPost": func() request {
+			return request{path: "/v1/news", token: w.admin, body: map[string]any{"orgId": w.orgA, "title": "支部动态",
+				"coverUrl": "https://example.cn/n.png", "bodyHtml": "<p>正文</p>", "publishAt": "2030-01-01T08:00:00+08:00"}}
+		},
+		"api.course.v1.Courses.UpdateNewsPost": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/news", w.admin, map[string]any{"orgId": w.orgA, "title": "支部动态", "bodyHtml": "<p>正文</p>"}), 200).s("id")
+			return request{path: "/v1/news/" + id, token: w.admin, body: map[string]any{"title": "新标题",
+				"coverUrl": "https://example.cn/n.png", "bodyHtml": "<p>新正文</p>", "publishAt": "2030-01-01T08:00:00+08:00"}}
+		},
+		"api.course.v1.Courses.ListNewsPosts": func() request {
+			return request{path: "/v1/news", token: w.admin, body: map[string]any{"orgId": w.orgA}}
+		},
+		"api.course.v1.Courses.ListMyNews": func() request {
+			return request{path: "/v1/my/news", token: w.m1, body: map[string]any{"pageSize": 5}}
+		},
 		// quiz
 		"api.quiz.v1.Quiz.CreateBank": func() request {
 			return request{path: "/v1/banks", token: w.trainer, body: map[string]any{"name": "题库"}}
@@ -416,6 +431,10 @@ var limitOK = map[string]string{
 	"api.org.v1.Accounts.ListAccounts page_token":              "INVALID_ARGUMENT",
 	"api.org.v1.Orgs.ListAuditLogs page_token":                 "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListCourses page_token":             "INVALID_ARGUMENT",
+	"api.course.v1.Courses.ListNewsPosts page_token":           "INVALID_ARGUMENT",
+	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
+	"api.course.v1.Courses.CreateNewsPost publish_at":          "INVALID_ARGUMENT", // RFC 3339
+	"api.course.v1.Courses.UpdateNewsPost publish_at":          "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyPlanItems month":              "INVALID_ARGUMENT", // YYYY-MM
 	"api.course.v1.Courses.AssignCourse due_date":              "INVALID_ARGUMENT", // YYYY-MM-DD
 	"api.course.v1.Courses.CreateStudyPlan items[0].starts_on": "INVALID_ARGUMENT",

@@ -11,7 +11,7 @@ import (
 // (app/course/internal/data TestRepoContract), so what the biz tests prove holds in production.
 func TestRepoContract(t *testing.T) {
 	biztest.RunRepoSuite(t, func(*testing.T) biztest.Repos {
-		courses, assignments, uploads, plans, tx := biz.NewFakeRepos()
-		return biztest.Repos{Courses: courses, Assignments: assignments, Uploads: uploads, Plans: plans, Tx: tx}
+		courses, assignments, uploads, plans, news, tx := biz.NewFakeRepos()
+		return biztest.Repos{Courses: courses, Assignments: assignments, Uploads: uploads, Plans: plans, News: news, Tx: tx}
 	})
 }

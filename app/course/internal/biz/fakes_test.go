@@ -39,6 +39,7 @@ type fakeState struct {
 	Assignments map[int64]*Assignment
 	Uploads     map[int64]*Upload
 	Plans       map[int64]*StudyPlan
+	News        map[int64]*NewsPost
 	// Events are the committed domain events, in order.
 	Events []DomainEvent
 	// Garbage are the recorded orphaned media keys, oldest first.
@@ -55,6 +56,7 @@ func (s *fakeState) clone() *fakeState {
 		Assignments: map[int64]*Assignment{},
 		Uploads:     map[int64]*Upload{},
 		Plans:       map[int64]*StudyPlan{},
+		News:        map[int64]*NewsPost{},
 		Events:      slices.Clone(s.Events),
 		Garbage:     slices.Clone(s.Garbage),
 		NextID:      s.NextID,
@@ -82,6 +84,10 @@ func (s *fakeState) clone() *fakeState {
 	}
 	for id, v := range s.Plans {
 		c.Plans[id] = clonePlan(v)
+	}
+	for id, v := range s.News {
+		x := *v
+		c.News[id] = &x
 	}
 	return c
 }
@@ -807,6 +813,100 @@ func (r fakePlanRepo) List(_ context.Context, orgPaths []string, year int) ([]*S
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// ---- NewsRepo ----
+
+type fakeNewsRepo struct{ db *fakeDB }
+
+var _ NewsRepo = fakeNewsRepo{}
+
+func (r fakeNewsRepo) Create(_ context.Context, p *NewsPost) (*NewsPost, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	x := *p
+	x.ID = r.db.nextID()
+	x.PublishAt = p.PublishAt.UTC().Truncate(time.Second)
+	x.CreatedAt, x.UpdatedAt = r.db.clock.Now(), r.db.clock.Now()
+	r.db.st.News[x.ID] = &x
+	out := x
+	return &out, nil
+}
+
+func (r fakeNewsRepo) Get(_ context.Context, id int64) (*NewsPost, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	n, ok := r.db.st.News[id]
+	if !ok {
+		return nil, ErrNewsNotFound
+	}
+	x := *n
+	return &x, nil
+}
+
+func (r fakeNewsRepo) Update(_ context.Context, p *NewsPost) (*NewsPost, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	n, ok := r.db.st.News[p.ID]
+	if !ok {
+		return nil, ErrNewsNotFound
+	}
+	n.Title, n.CoverURL, n.BodyHTML, n.Excerpt, n.Pinned = p.Title, p.CoverURL, p.BodyHTML, p.Excerpt, p.Pinned
+	n.PublishAt, n.UpdatedAt = p.PublishAt.UTC().Truncate(time.Second), r.db.clock.Now()
+	x := *n
+	return &x, nil
+}
+
+func (r fakeNewsRepo) Delete(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if _, ok := r.db.st.News[id]; !ok {
+		return ErrNewsNotFound
+	}
+	delete(r.db.st.News, id)
+	return nil
+}
+
+// newsBefore reports whether a comes before b in feed order: pinned first, then newest publish
+// time, then highest id.
+func newsBefore(aPinned bool, aAt time.Time, aID int64, bPinned bool, bAt time.Time, bID int64) bool {
+	if aPinned != bPinned {
+		return aPinned
+	}
+	if !aAt.Equal(bAt) {
+		return aAt.After(bAt)
+	}
+	return aID > bID
+}
+
+func (r fakeNewsRepo) List(_ context.Context, f NewsFilter) ([]*NewsPost, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*NewsPost
+	for _, n := range r.db.st.News {
+		switch {
+		case len(f.Paths) > 0 && !slices.Contains(f.Paths, n.OrgPath):
+			continue
+		case len(f.Paths) == 0 && (f.Under == "" || !strings.HasPrefix(n.OrgPath, f.Under)):
+			continue
+		case !f.PublishedBy.IsZero() && n.PublishAt.After(f.PublishedBy.UTC().Truncate(time.Second)):
+			continue
+		case f.After != nil && !newsBefore(f.After.Pinned, f.After.PublishAt.UTC().Truncate(time.Second), f.After.ID, n.Pinned, n.PublishAt, n.ID):
+			continue
+		}
+		x := *n
+		if !f.WithBody {
+			x.BodyHTML = ""
+		}
+		out = append(out, &x)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return newsBefore(out[i].Pinned, out[i].PublishAt, out[i].ID, out[j].Pinned, out[j].PublishAt, out[j].ID)
+	})
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
 	return out, nil
 }
 

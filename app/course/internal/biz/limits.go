@@ -14,10 +14,14 @@ const (
 	MaxTag         = 20
 	MaxFileName    = 255
 	MaxContentType = 100
-	MaxDate        = 10 // YYYY-MM-DD
+	MaxDate        = 10     // YYYY-MM-DD
+	MaxBody        = 200000 // article lessons and news post bodies (HTML)
+	MaxTimestamp   = 40     // RFC 3339 times entered as text
 
 	// Stored only, never entered.
 	MaxPath      = 512 // materialised org path, e.g. /1/4/9/
 	MaxObjectKey = 512 // media object keys and the store's multipart upload ids
 	MaxReason    = 256 // why an upload was rejected or a media file could not be read
+	MaxOrgName   = 100 // an org's name as copied onto a news post
+	MaxExcerpt   = 120 // a news post's plain-text excerpt
 )

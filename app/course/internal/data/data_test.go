@@ -38,7 +38,7 @@ func TestRepoContract(t *testing.T) {
 		biztest.RunRepoSuite(t, func(t *testing.T) biztest.Repos {
 			d := open(t, driver, freshDSN(t, driver))
 			return biztest.Repos{
-				Courses: NewCourseRepo(d), Assignments: NewAssignmentRepo(d), Uploads: NewUploadRepo(d), Plans: NewPlanRepo(d), Tx: d,
+				Courses: NewCourseRepo(d), Assignments: NewAssignmentRepo(d), Uploads: NewUploadRepo(d), Plans: NewPlanRepo(d), News: NewNewsRepo(d), Tx: d,
 			}
 		})
 	})

@@ -21,6 +21,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrAlreadyExists":  {biz.ErrAlreadyExists},
 			"ErrMediaNotReady":  {biz.ErrMediaNotReady},
 			"ErrMediaChanged":   {biz.ErrMediaChanged},
+			"ErrNewsNotFound":   {biz.ErrNewsNotFound},
 			"FieldError":        {biz.Invalid("title", "不能为空"), &biz.FieldError{}},
 			"PermissionError":   {&biz.PermissionError{Msg: "只能管理本组织的课程"}},
 			"StateError":        {&biz.StateError{Msg: "课程已发布，不能删除"}},

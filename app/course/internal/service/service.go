@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
+	"strings"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -28,6 +29,7 @@ var apiErrors = apierr.New(
 	apierr.Is(blob.ErrUploadNotFound, v1.ErrorUploadNotFound, "上传不存在或已失效"),
 	apierr.Is(biz.ErrOrgNotFound, v1.ErrorOrgNotFound, "组织不存在"),
 	apierr.Is(biz.ErrMediaNotReady, v1.ErrorMediaNotReady, "媒体文件尚未就绪"),
+	apierr.Is(biz.ErrNewsNotFound, v1.ErrorNewsNotFound, "党建动态不存在"),
 	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "名称已被使用"),
 )
 
@@ -47,11 +49,12 @@ type CourseService struct {
 	courses *biz.CourseUsecase
 	media   *biz.MediaUsecase
 	plans   *biz.PlanUsecase
+	news    *biz.NewsUsecase
 }
 
 // NewCourseService wires a CourseService.
-func NewCourseService(courses *biz.CourseUsecase, media *biz.MediaUsecase, plans *biz.PlanUsecase) *CourseService {
-	return &CourseService{courses: courses, media: media, plans: plans}
+func NewCourseService(courses *biz.CourseUsecase, media *biz.MediaUsecase, plans *biz.PlanUsecase, news *biz.NewsUsecase) *CourseService {
+	return &CourseService{courses: courses, media: media, plans: plans, news: news}
 }
 
 var statusToAPI = map[biz.Status]v1.CourseStatus{biz.StatusDraft: v1.CourseStatus_DRAFT, biz.StatusPublished: v1.CourseStatus_PUBLISHED, biz.StatusArchived: v1.CourseStatus_ARCHIVED}
@@ -423,4 +426,109 @@ func (s *CourseService) ListMyPlanItems(ctx context.Context, req *v1.ListMyPlanI
 		out.Items = append(out.Items, &v1.MyPlanItem{Item: itemToAPI(it.Item), PlanId: it.PlanID, OrgId: it.OrgID, PlanTitle: it.PlanTitle})
 	}
 	return out, nil
+}
+
+func newsToAPI(n *biz.NewsPost) *v1.NewsPost {
+	return &v1.NewsPost{Id: n.ID, OrgId: n.OrgID, OrgName: n.OrgName, Title: n.Title, CoverUrl: n.CoverURL, BodyHtml: n.BodyHTML,
+		Excerpt: n.Excerpt, Pinned: n.Pinned, PublishAt: ts(n.PublishAt), CreatedBy: n.CreatedBy, CreatedAt: ts(n.CreatedAt), UpdatedAt: ts(n.UpdatedAt)}
+}
+
+// newsPage answers a page of posts with the token of the next one (when the page is full).
+func newsPage(posts []*biz.NewsPost, limit int) *v1.ListNewsPostsReply {
+	out := &v1.ListNewsPostsReply{}
+	for _, n := range posts {
+		out.Posts = append(out.Posts, newsToAPI(n))
+	}
+	if len(posts) > 0 && len(posts) == limit {
+		last := posts[len(posts)-1]
+		pinned := "0"
+		if last.Pinned {
+			pinned = "1"
+		}
+		raw := pinned + "." + strconv.FormatInt(last.PublishAt.Unix(), 10) + "." + strconv.FormatInt(last.ID, 10)
+		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(raw))
+	}
+	return out
+}
+
+// newsCursor decodes a page token of newsPage.
+func newsCursor(token string) (*biz.NewsCursor, error) {
+	if token == "" {
+		return nil, nil
+	}
+	bad := toAPIError(biz.Invalid("page_token", "分页标记无效"))
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, bad
+	}
+	parts := strings.Split(string(raw), ".")
+	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") {
+		return nil, bad
+	}
+	at, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return nil, bad
+	}
+	return &biz.NewsCursor{Pinned: parts[0] == "1", PublishAt: time.Unix(at, 0).UTC(), ID: id}, nil
+}
+
+// CreateNewsPost implements v1.CoursesServer.
+func (s *CourseService) CreateNewsPost(ctx context.Context, req *v1.CreateNewsPostRequest) (*v1.NewsPost, error) {
+	n, err := s.news.Create(ctx, req.OrgId, biz.NewsInput{Title: &req.Title, CoverURL: &req.CoverUrl, BodyHTML: &req.BodyHtml,
+		Pinned: &req.Pinned, PublishAt: &req.PublishAt})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return newsToAPI(n), nil
+}
+
+// GetNewsPost implements v1.CoursesServer.
+func (s *CourseService) GetNewsPost(ctx context.Context, req *v1.IdRequest) (*v1.NewsPost, error) {
+	n, err := s.news.Get(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return newsToAPI(n), nil
+}
+
+// UpdateNewsPost implements v1.CoursesServer.
+func (s *CourseService) UpdateNewsPost(ctx context.Context, req *v1.UpdateNewsPostRequest) (*v1.NewsPost, error) {
+	n, err := s.news.Update(ctx, req.Id, biz.NewsInput{Title: req.Title, CoverURL: req.CoverUrl, BodyHTML: req.BodyHtml,
+		Pinned: req.Pinned, PublishAt: req.PublishAt})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return newsToAPI(n), nil
+}
+
+// DeleteNewsPost implements v1.CoursesServer.
+func (s *CourseService) DeleteNewsPost(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.news.Delete(ctx, req.Id))
+}
+
+// ListNewsPosts implements v1.CoursesServer.
+func (s *CourseService) ListNewsPosts(ctx context.Context, req *v1.ListNewsPostsRequest) (*v1.ListNewsPostsReply, error) {
+	after, err := newsCursor(req.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := s.news.List(ctx, req.OrgId, after, int(req.PageSize))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return newsPage(posts, biz.NewsPageLimit(int(req.PageSize))), nil
+}
+
+// ListMyNews implements v1.CoursesServer.
+func (s *CourseService) ListMyNews(ctx context.Context, req *v1.ListMyNewsRequest) (*v1.ListNewsPostsReply, error) {
+	after, err := newsCursor(req.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	posts, err := s.news.Mine(ctx, after, int(req.PageSize))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return newsPage(posts, biz.NewsPageLimit(int(req.PageSize))), nil
 }

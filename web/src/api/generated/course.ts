@@ -239,6 +239,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/my/news": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description ListMyNews lists the published posts of the caller's org and its ancestors: pinned first,
+         *      then newest.
+         */
+        get: operations["Courses_ListMyNews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/my/plan-items": {
         parameters: {
             query?: never;
@@ -257,6 +277,50 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/news": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description ListNewsPosts lists the posts of an org's subtree for those who manage it, scheduled ones
+         *      included: pinned first, then newest.
+         */
+        get: operations["Courses_ListNewsPosts"];
+        put?: never;
+        /**
+         * @description CreateNewsPost publishes a news post (党建工作动态) for an org's subtree: staff of that subtree
+         *      and admins. A publish time in the future schedules it.
+         */
+        post: operations["Courses_CreateNewsPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/news/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GetNewsPost returns one post with its body: to those who manage its org, and to members of
+         *      the org or its subtree once it is published.
+         */
+        get: operations["Courses_GetNewsPost"];
+        put?: never;
+        post?: never;
+        delete: operations["Courses_DeleteNewsPost"];
+        options?: never;
+        head?: never;
+        patch: operations["Courses_UpdateNewsPost"];
         trace?: never;
     };
     "/v1/study-plans": {
@@ -434,6 +498,17 @@ export interface components {
             position?: number;
             title?: string;
         };
+        "api.course.v1.CreateNewsPostRequest": {
+            bodyHtml?: string;
+            /** @description An https URL or a /blob/ path of the media store. */
+            coverUrl?: string;
+            /** @description The org whose subtree sees the post; 0 means the caller's own org. */
+            orgId?: string;
+            pinned?: boolean;
+            /** @description RFC 3339; empty means now. */
+            publishAt?: string;
+            title?: string;
+        };
         "api.course.v1.CreateStudyPlanRequest": {
             items?: components["schemas"]["api.course.v1.StudyPlanItemInput"][];
             orgId?: string;
@@ -488,6 +563,10 @@ export interface components {
         "api.course.v1.ListMyPlanItemsReply": {
             items?: components["schemas"]["api.course.v1.MyPlanItem"][];
         };
+        "api.course.v1.ListNewsPostsReply": {
+            nextPageToken?: string;
+            posts?: components["schemas"]["api.course.v1.NewsPost"][];
+        };
         "api.course.v1.ListStudyPlansReply": {
             plans?: components["schemas"]["api.course.v1.StudyPlan"][];
         };
@@ -504,6 +583,24 @@ export interface components {
             orgId?: string;
             planId?: string;
             planTitle?: string;
+        };
+        "api.course.v1.NewsPost": {
+            /** @description Sanitised HTML; empty in lists (see excerpt). */
+            bodyHtml?: string;
+            coverUrl?: string;
+            createdAt?: string;
+            createdBy?: string;
+            /** @description The body's first characters as plain text. */
+            excerpt?: string;
+            id?: string;
+            orgId?: string;
+            /** @description The posting org's name when the post was written. */
+            orgName?: string;
+            pinned?: boolean;
+            /** @description RFC 3339; a post is visible to members from then on. */
+            publishAt?: string;
+            title?: string;
+            updatedAt?: string;
         };
         "api.course.v1.Playback": {
             contentType?: string;
@@ -573,6 +670,14 @@ export interface components {
             id?: string;
             /** Format: int32 */
             position?: number;
+            title?: string;
+        };
+        "api.course.v1.UpdateNewsPostRequest": {
+            bodyHtml?: string;
+            coverUrl?: string;
+            id?: string;
+            pinned?: boolean;
+            publishAt?: string;
             title?: string;
         };
         "api.course.v1.UploadPart": {
@@ -1049,6 +1154,29 @@ export interface operations {
             };
         };
     };
+    Courses_ListMyNews: {
+        parameters: {
+            query?: {
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.ListNewsPostsReply"];
+                };
+            };
+        };
+    };
     Courses_ListMyPlanItems: {
         parameters: {
             query?: {
@@ -1068,6 +1196,123 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.course.v1.ListMyPlanItemsReply"];
+                };
+            };
+        };
+    };
+    Courses_ListNewsPosts: {
+        parameters: {
+            query?: {
+                /** @description The org whose subtree to list; 0 means the caller's own org. */
+                orgId?: string;
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.ListNewsPostsReply"];
+                };
+            };
+        };
+    };
+    Courses_CreateNewsPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.course.v1.CreateNewsPostRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.NewsPost"];
+                };
+            };
+        };
+    };
+    Courses_GetNewsPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.NewsPost"];
+                };
+            };
+        };
+    };
+    Courses_DeleteNewsPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Courses_UpdateNewsPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.course.v1.UpdateNewsPostRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.NewsPost"];
                 };
             };
         };

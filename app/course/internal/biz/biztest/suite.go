@@ -1,6 +1,6 @@
 // Package biztest is the course repositories' contract suite: the behaviour the use cases of
 // app/course/internal/biz rely on from CourseRepo (course.go), AssignmentRepo (assignment.go),
-// UploadRepo (media.go), PlanRepo (plan.go) and Transaction (biz.go), written once as tests that
+// UploadRepo (media.go), PlanRepo (plan.go), NewsRepo (news.go) and Transaction (biz.go), written once as tests that
 // every implementation runs. The ent repositories run it on SQLite and PostgreSQL
 // (app/course/internal/data, TestRepoContract) and the biz tests' in-memory fakes run it too
 // (app/course/internal/biz/contract_test.go), so a fake cannot drift from the database the use
@@ -30,6 +30,7 @@ type Repos struct {
 	Assignments biz.AssignmentRepo
 	Uploads     biz.UploadRepo
 	Plans       biz.PlanRepo
+	News        biz.NewsRepo
 	Tx          biz.Transaction
 }
 
@@ -47,6 +48,7 @@ func RunRepoSuite(t *testing.T, open func(t *testing.T) Repos) {
 		{"UploadRepo", uploadCases},
 		{"AssignmentRepo", assignmentCases},
 		{"PlanRepo", planCases},
+		{"NewsRepo", newsCases},
 		{"Transaction", txCases},
 	}
 	for _, g := range groups {

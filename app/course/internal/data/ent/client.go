@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/newspost"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
@@ -44,6 +45,8 @@ type Client struct {
 	Lesson *LessonClient
 	// MediaGarbage is the client for interacting with the MediaGarbage builders.
 	MediaGarbage *MediaGarbageClient
+	// NewsPost is the client for interacting with the NewsPost builders.
+	NewsPost *NewsPostClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -72,6 +75,7 @@ func (c *Client) init() {
 	c.Course = NewCourseClient(c.config)
 	c.Lesson = NewLessonClient(c.config)
 	c.MediaGarbage = NewMediaGarbageClient(c.config)
+	c.NewsPost = NewNewsPostClient(c.config)
 	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.StudyPlan = NewStudyPlanClient(c.config)
@@ -175,6 +179,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Course:         NewCourseClient(cfg),
 		Lesson:         NewLessonClient(cfg),
 		MediaGarbage:   NewMediaGarbageClient(cfg),
+		NewsPost:       NewNewsPostClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		StudyPlan:      NewStudyPlanClient(cfg),
@@ -205,6 +210,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Course:         NewCourseClient(cfg),
 		Lesson:         NewLessonClient(cfg),
 		MediaGarbage:   NewMediaGarbageClient(cfg),
+		NewsPost:       NewNewsPostClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		StudyPlan:      NewStudyPlanClient(cfg),
@@ -240,8 +246,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.OutboxDelivery,
-		c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
+		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.NewsPost,
+		c.OutboxDelivery, c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic,
+		c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -251,8 +258,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.OutboxDelivery,
-		c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic, c.Upload,
+		c.Assignment, c.Chapter, c.Course, c.Lesson, c.MediaGarbage, c.NewsPost,
+		c.OutboxDelivery, c.OutboxEvent, c.StudyPlan, c.StudyPlanItem, c.Topic,
+		c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -271,6 +279,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Lesson.mutate(ctx, m)
 	case *MediaGarbageMutation:
 		return c.MediaGarbage.mutate(ctx, m)
+	case *NewsPostMutation:
+		return c.NewsPost.mutate(ctx, m)
 	case *OutboxDeliveryMutation:
 		return c.OutboxDelivery.mutate(ctx, m)
 	case *OutboxEventMutation:
@@ -950,6 +960,139 @@ func (c *MediaGarbageClient) mutate(ctx context.Context, m *MediaGarbageMutation
 		return (&MediaGarbageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MediaGarbage mutation op: %q", m.Op())
+	}
+}
+
+// NewsPostClient is a client for the NewsPost schema.
+type NewsPostClient struct {
+	config
+}
+
+// NewNewsPostClient returns a client for the NewsPost from the given config.
+func NewNewsPostClient(c config) *NewsPostClient {
+	return &NewsPostClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `newspost.Hooks(f(g(h())))`.
+func (c *NewsPostClient) Use(hooks ...Hook) {
+	c.hooks.NewsPost = append(c.hooks.NewsPost, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `newspost.Intercept(f(g(h())))`.
+func (c *NewsPostClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NewsPost = append(c.inters.NewsPost, interceptors...)
+}
+
+// Create returns a builder for creating a NewsPost entity.
+func (c *NewsPostClient) Create() *NewsPostCreate {
+	mutation := newNewsPostMutation(c.config, OpCreate)
+	return &NewsPostCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NewsPost entities.
+func (c *NewsPostClient) CreateBulk(builders ...*NewsPostCreate) *NewsPostCreateBulk {
+	return &NewsPostCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NewsPostClient) MapCreateBulk(slice any, setFunc func(*NewsPostCreate, int)) *NewsPostCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NewsPostCreateBulk{err: fmt.Errorf("calling to NewsPostClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NewsPostCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NewsPostCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NewsPost.
+func (c *NewsPostClient) Update() *NewsPostUpdate {
+	mutation := newNewsPostMutation(c.config, OpUpdate)
+	return &NewsPostUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NewsPostClient) UpdateOne(_m *NewsPost) *NewsPostUpdateOne {
+	mutation := newNewsPostMutation(c.config, OpUpdateOne, withNewsPost(_m))
+	return &NewsPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NewsPostClient) UpdateOneID(id int64) *NewsPostUpdateOne {
+	mutation := newNewsPostMutation(c.config, OpUpdateOne, withNewsPostID(id))
+	return &NewsPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NewsPost.
+func (c *NewsPostClient) Delete() *NewsPostDelete {
+	mutation := newNewsPostMutation(c.config, OpDelete)
+	return &NewsPostDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NewsPostClient) DeleteOne(_m *NewsPost) *NewsPostDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NewsPostClient) DeleteOneID(id int64) *NewsPostDeleteOne {
+	builder := c.Delete().Where(newspost.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NewsPostDeleteOne{builder}
+}
+
+// Query returns a query builder for NewsPost.
+func (c *NewsPostClient) Query() *NewsPostQuery {
+	return &NewsPostQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNewsPost},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NewsPost entity by its id.
+func (c *NewsPostClient) Get(ctx context.Context, id int64) (*NewsPost, error) {
+	return c.Query().Where(newspost.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NewsPostClient) GetX(ctx context.Context, id int64) *NewsPost {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NewsPostClient) Hooks() []Hook {
+	return c.hooks.NewsPost
+}
+
+// Interceptors returns the client interceptors.
+func (c *NewsPostClient) Interceptors() []Interceptor {
+	return c.inters.NewsPost
+}
+
+func (c *NewsPostClient) mutate(ctx context.Context, m *NewsPostMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NewsPostCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NewsPostUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NewsPostUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NewsPostDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NewsPost mutation op: %q", m.Op())
 	}
 }
 
@@ -1754,12 +1897,12 @@ func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Assignment, Chapter, Course, Lesson, MediaGarbage, OutboxDelivery, OutboxEvent,
-		StudyPlan, StudyPlanItem, Topic, Upload []ent.Hook
+		Assignment, Chapter, Course, Lesson, MediaGarbage, NewsPost, OutboxDelivery,
+		OutboxEvent, StudyPlan, StudyPlanItem, Topic, Upload []ent.Hook
 	}
 	inters struct {
-		Assignment, Chapter, Course, Lesson, MediaGarbage, OutboxDelivery, OutboxEvent,
-		StudyPlan, StudyPlanItem, Topic, Upload []ent.Interceptor
+		Assignment, Chapter, Course, Lesson, MediaGarbage, NewsPost, OutboxDelivery,
+		OutboxEvent, StudyPlan, StudyPlanItem, Topic, Upload []ent.Interceptor
 	}
 )
 

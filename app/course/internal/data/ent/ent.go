@@ -17,6 +17,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/newspost"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/studyplan"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			course.Table:         course.ValidColumn,
 			lesson.Table:         lesson.ValidColumn,
 			mediagarbage.Table:   mediagarbage.ValidColumn,
+			newspost.Table:       newspost.ValidColumn,
 			outboxdelivery.Table: outboxdelivery.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,
 			studyplan.Table:      studyplan.ValidColumn,

@@ -10,6 +10,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/newspost"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/schema"
@@ -141,6 +142,52 @@ func init() {
 	mediagarbageDescCreatedAt := mediagarbageFields[2].Descriptor()
 	// mediagarbage.DefaultCreatedAt holds the default value on creation for the created_at field.
 	mediagarbage.DefaultCreatedAt = mediagarbageDescCreatedAt.Default.(func() time.Time)
+	newspostFields := schema.NewsPost{}.Fields()
+	_ = newspostFields
+	// newspostDescOrgPath is the schema descriptor for org_path field.
+	newspostDescOrgPath := newspostFields[2].Descriptor()
+	// newspost.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	newspost.OrgPathValidator = newspostDescOrgPath.Validators[0].(func(string) error)
+	// newspostDescOrgName is the schema descriptor for org_name field.
+	newspostDescOrgName := newspostFields[3].Descriptor()
+	// newspost.DefaultOrgName holds the default value on creation for the org_name field.
+	newspost.DefaultOrgName = newspostDescOrgName.Default.(string)
+	// newspost.OrgNameValidator is a validator for the "org_name" field. It is called by the builders before save.
+	newspost.OrgNameValidator = newspostDescOrgName.Validators[0].(func(string) error)
+	// newspostDescTitle is the schema descriptor for title field.
+	newspostDescTitle := newspostFields[4].Descriptor()
+	// newspost.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	newspost.TitleValidator = newspostDescTitle.Validators[0].(func(string) error)
+	// newspostDescCoverURL is the schema descriptor for cover_url field.
+	newspostDescCoverURL := newspostFields[5].Descriptor()
+	// newspost.DefaultCoverURL holds the default value on creation for the cover_url field.
+	newspost.DefaultCoverURL = newspostDescCoverURL.Default.(string)
+	// newspost.CoverURLValidator is a validator for the "cover_url" field. It is called by the builders before save.
+	newspost.CoverURLValidator = newspostDescCoverURL.Validators[0].(func(string) error)
+	// newspostDescBodyHTML is the schema descriptor for body_html field.
+	newspostDescBodyHTML := newspostFields[6].Descriptor()
+	// newspost.BodyHTMLValidator is a validator for the "body_html" field. It is called by the builders before save.
+	newspost.BodyHTMLValidator = newspostDescBodyHTML.Validators[0].(func(string) error)
+	// newspostDescExcerpt is the schema descriptor for excerpt field.
+	newspostDescExcerpt := newspostFields[7].Descriptor()
+	// newspost.DefaultExcerpt holds the default value on creation for the excerpt field.
+	newspost.DefaultExcerpt = newspostDescExcerpt.Default.(string)
+	// newspost.ExcerptValidator is a validator for the "excerpt" field. It is called by the builders before save.
+	newspost.ExcerptValidator = newspostDescExcerpt.Validators[0].(func(string) error)
+	// newspostDescPinned is the schema descriptor for pinned field.
+	newspostDescPinned := newspostFields[8].Descriptor()
+	// newspost.DefaultPinned holds the default value on creation for the pinned field.
+	newspost.DefaultPinned = newspostDescPinned.Default.(bool)
+	// newspostDescCreatedAt is the schema descriptor for created_at field.
+	newspostDescCreatedAt := newspostFields[11].Descriptor()
+	// newspost.DefaultCreatedAt holds the default value on creation for the created_at field.
+	newspost.DefaultCreatedAt = newspostDescCreatedAt.Default.(func() time.Time)
+	// newspostDescUpdatedAt is the schema descriptor for updated_at field.
+	newspostDescUpdatedAt := newspostFields[12].Descriptor()
+	// newspost.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	newspost.DefaultUpdatedAt = newspostDescUpdatedAt.Default.(func() time.Time)
+	// newspost.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	newspost.UpdateDefaultUpdatedAt = newspostDescUpdatedAt.UpdateDefault.(func() time.Time)
 	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
 	_ = outboxdeliveryFields
 	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.

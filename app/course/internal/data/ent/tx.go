@@ -24,6 +24,8 @@ type Tx struct {
 	Lesson *LessonClient
 	// MediaGarbage is the client for interacting with the MediaGarbage builders.
 	MediaGarbage *MediaGarbageClient
+	// NewsPost is the client for interacting with the NewsPost builders.
+	NewsPost *NewsPostClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -172,6 +174,7 @@ func (tx *Tx) init() {
 	tx.Course = NewCourseClient(tx.config)
 	tx.Lesson = NewLessonClient(tx.config)
 	tx.MediaGarbage = NewMediaGarbageClient(tx.config)
+	tx.NewsPost = NewNewsPostClient(tx.config)
 	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.StudyPlan = NewStudyPlanClient(tx.config)

@@ -69,6 +69,18 @@ func (f MediaGarbageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MediaGarbageMutation", m)
 }
 
+// The NewsPostFunc type is an adapter to allow the use of ordinary
+// function as NewsPost mutator.
+type NewsPostFunc func(context.Context, *ent.NewsPostMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NewsPostFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NewsPostMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NewsPostMutation", m)
+}
+
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary
 // function as OutboxDelivery mutator.
 type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryMutation) (ent.Value, error)

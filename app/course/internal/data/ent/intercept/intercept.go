@@ -13,6 +13,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/newspost"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/predicate"
@@ -213,6 +214,33 @@ func (f TraverseMediaGarbage) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MediaGarbageQuery", q)
 }
 
+// The NewsPostFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NewsPostFunc func(context.Context, *ent.NewsPostQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NewsPostFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NewsPostQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NewsPostQuery", q)
+}
+
+// The TraverseNewsPost type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNewsPost func(context.Context, *ent.NewsPostQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNewsPost) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNewsPost) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NewsPostQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NewsPostQuery", q)
+}
+
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryQuery) (ent.Value, error)
 
@@ -388,6 +416,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LessonQuery, predicate.Lesson, lesson.OrderOption]{typ: ent.TypeLesson, tq: q}, nil
 	case *ent.MediaGarbageQuery:
 		return &query[*ent.MediaGarbageQuery, predicate.MediaGarbage, mediagarbage.OrderOption]{typ: ent.TypeMediaGarbage, tq: q}, nil
+	case *ent.NewsPostQuery:
+		return &query[*ent.NewsPostQuery, predicate.NewsPost, newspost.OrderOption]{typ: ent.TypeNewsPost, tq: q}, nil
 	case *ent.OutboxDeliveryQuery:
 		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
 	case *ent.OutboxEventQuery:

@@ -151,6 +151,35 @@ var (
 		Columns:    MediaGarbagesColumns,
 		PrimaryKey: []*schema.Column{MediaGarbagesColumns[0]},
 	}
+	// NewsPostsColumns holds the columns for the "news_posts" table.
+	NewsPostsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "org_name", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "title", Type: field.TypeString, Size: 100},
+		{Name: "cover_url", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "body_html", Type: field.TypeString, Size: 2147483647},
+		{Name: "excerpt", Type: field.TypeString, Size: 120, Default: ""},
+		{Name: "pinned", Type: field.TypeBool, Default: false},
+		{Name: "publish_at", Type: field.TypeTime},
+		{Name: "created_by", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// NewsPostsTable holds the schema information for the "news_posts" table.
+	NewsPostsTable = &schema.Table{
+		Name:       "news_posts",
+		Columns:    NewsPostsColumns,
+		PrimaryKey: []*schema.Column{NewsPostsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "newspost_org_path_pinned_publish_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{NewsPostsColumns[2], NewsPostsColumns[8], NewsPostsColumns[9], NewsPostsColumns[0]},
+			},
+		},
+	}
 	// OutboxDeliveriesColumns holds the columns for the "outbox_deliveries" table.
 	OutboxDeliveriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -311,6 +340,7 @@ var (
 		CoursesTable,
 		LessonsTable,
 		MediaGarbagesTable,
+		NewsPostsTable,
 		OutboxDeliveriesTable,
 		OutboxEventsTable,
 		StudyPlansTable,

@@ -21,6 +21,9 @@ type Lesson func(*sql.Selector)
 // MediaGarbage is the predicate function for mediagarbage builders.
 type MediaGarbage func(*sql.Selector)
 
+// NewsPost is the predicate function for newspost builders.
+type NewsPost func(*sql.Selector)
+
 // OutboxDelivery is the predicate function for outboxdelivery builders.
 type OutboxDelivery func(*sql.Selector)
 

@@ -207,6 +207,34 @@ func (StudyPlanItem) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("plan_id"), index.Fields("starts_on", "ends_on")}
 }
 
+// NewsPost is a news post (党建工作动态) an org publishes to its subtree.
+type NewsPost struct{ ent.Schema }
+
+// Fields of the NewsPost.
+func (NewsPost) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		entx.Chars(field.String("org_name"), biz.MaxOrgName).Default(""),
+		entx.Chars(field.String("title"), biz.MaxTitle),
+		entx.Chars(field.String("cover_url"), biz.MaxCoverURL).Default(""),
+		field.Text("body_html").Validate(entx.MaxChars(biz.MaxBody)),
+		entx.Chars(field.String("excerpt"), biz.MaxExcerpt).Default(""),
+		field.Bool("pinned").Default(false),
+		// publish_at is stored in UTC, whole seconds, so SQLite's text comparison orders it.
+		field.Time("publish_at"),
+		field.Int64("created_by"),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the NewsPost: the members' feed reads by org path in feed order.
+func (NewsPost) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_path", "pinned", "publish_at", "id")}
+}
+
 // OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events course produces
 // (course.*, assignment.changed, lesson.media_ready) and their delivery to each subscriber.
 type OutboxEvent struct{ outboxschema.Event }
