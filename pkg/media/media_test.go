@@ -3,6 +3,8 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -159,5 +161,41 @@ func TestSniff(t *testing.T) {
 		if got := Sniff(c.head); got != c.want {
 			t.Errorf("%s: Sniff = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// The committed fixtures (deploy/scripts/make-media-fixtures.sh, made by ffmpeg) are real files
+// a browser plays; the probe reads what ffprobe reads from them.
+func TestRealFixtures(t *testing.T) {
+	read := func(name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	near := func(d time.Duration) bool { return d > 3900*time.Millisecond && d < 4100*time.Millisecond }
+
+	mp4 := read("lesson.mp4")
+	if got := Sniff(mp4[:512]); got != "video/mp4" {
+		t.Errorf("lesson.mp4 sniffs as %q", got)
+	}
+	if d, err := MP4Duration(bytes.NewReader(mp4), int64(len(mp4))); err != nil || !near(d) {
+		t.Errorf("MP4Duration(lesson.mp4) = %v, %v; want 4s", d, err)
+	}
+	mp3 := read("lesson.mp3")
+	if got := Sniff(mp3[:512]); got != "audio/mpeg" {
+		t.Errorf("lesson.mp3 sniffs as %q", got)
+	}
+	if d, err := MP3Duration(bytes.NewReader(mp3), int64(len(mp3))); err != nil || !near(d) {
+		t.Errorf("MP3Duration(lesson.mp3) = %v, %v; want 4s", d, err)
+	}
+	pdf := read("lesson.pdf")
+	if got := Sniff(pdf); got != "application/pdf" {
+		t.Errorf("lesson.pdf sniffs as %q", got)
+	}
+	if n, err := PDFPages(pdf); err != nil || n != 2 {
+		t.Errorf("PDFPages(lesson.pdf) = %d, %v; want 2", n, err)
 	}
 }

@@ -1,7 +1,7 @@
 // Browser journeys against the real standalone binary. One server and one browser for the file.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { adminPassword, api, axe, desktop, launchBrowser, newMember, phone, shot, startServer, watch } from './harness.mjs'
+import { adminPassword, api, axe, desktop, fixture, launchBrowser, newMember, phone, shot, startServer, uploadMedia, watch } from './harness.mjs'
 
 let server, browser, admin, member
 const memberPassword = 'Member-first-2026'
@@ -179,6 +179,14 @@ describe('a member takes an exam on a phone', () => {
     const course = await call('/v1/courses', { title: '党史学习教育', topicId: topic.id, creditHours: 1.5, summary: '百年党史' })
     const ch = await call(`/v1/courses/${course.id}/chapters`, { title: '第一章 开天辟地' })
     await call(`/v1/chapters/${ch.id}/lessons`, { title: '中国共产党的诞生', kind: 'ARTICLE', bodyHtml: '<p>1921年7月，中国共产党第一次全国代表大会召开。</p>' })
+    // Media lessons with real files (ffmpeg-made H.264/AAC MP4, MP3, and a PDF), probed by the server.
+    const ch2 = await call(`/v1/courses/${course.id}/chapters`, { title: '第二章 视听学习' })
+    const media = [['VIDEO', '红船精神（视频）', 'lesson.mp4', 'video/mp4'], ['AUDIO', '党史故事（音频）', 'lesson.mp3', 'audio/mpeg'],
+      ['DOCUMENT', '学习材料（PDF）', 'lesson.pdf', 'application/pdf']]
+    await Promise.all(media.map(async ([kind, title, file, type]) => {
+      const lesson = await call(`/v1/chapters/${ch2.id}/lessons`, { title, kind })
+      await uploadMedia(server.url, admin, course.id, lesson.id, file, type, await fixture(file))
+    }))
     await call(`/v1/courses/${course.id}:publish`, {})
     await call(`/v1/courses/${course.id}/assignments`, { orgIds: [orgId], required: true, dueDate: '2026-12-31' })
 
@@ -217,6 +225,62 @@ describe('a member takes an exam on a phone', () => {
     await page.goto(server.url + '/m/courses')
     await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).waitFor()
     await checkPage(page, problems, 'my-courses-375')
+    await ctx.close()
+  })
+
+  it('plays a video and an audio lesson by range requests, and reads a PDF lesson page by page', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    const ranges = []
+    page.on('response', (r) => {
+      if (r.url().includes('/blob/')) ranges.push({ status: r.status(), range: r.headers()['content-range'] ?? '' })
+    })
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('lisi')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/m$/)
+    await page.goto(server.url + '/m/courses')
+    await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).click()
+
+    // Each player starts playing (muted: autoplay rules) and its clock moves.
+    const play = (selector) => page.locator(selector).evaluate(async (el) => {
+      if (el.readyState < 1) await new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }))
+      el.muted = true
+      await el.play()
+      const start = el.currentTime
+      await new Promise((r) => setTimeout(r, 1200))
+      return { duration: el.duration, moved: el.currentTime - start, error: el.error?.message ?? '' }
+    })
+    await page.locator('[data-test=lesson]', { hasText: '红船精神（视频）' }).click()
+    const video = await play('[data-test=video]')
+    assert.ok(Math.abs(video.duration - 4) < 0.2 && video.moved > 0.5, JSON.stringify(video))
+    await checkPage(page, problems, 'lesson-video-375')
+    assert.ok(ranges.some((r) => r.status === 206 && /^bytes \d+-\d+\/\d+$/.test(r.range)), JSON.stringify(ranges))
+
+    await page.goBack()
+    await page.locator('[data-test=lesson]', { hasText: '党史故事（音频）' }).click()
+    const audio = await play('[data-test=audio]')
+    assert.ok(Math.abs(audio.duration - 4) < 0.2 && audio.moved > 0.5, JSON.stringify(audio))
+    await checkPage(page, problems, 'lesson-audio-375')
+
+    // The PDF renders on canvases (the first page's red band is drawn), and reading to the end
+    // counts every page.
+    await page.goBack()
+    await page.locator('[data-test=lesson]', { hasText: '学习材料（PDF）' }).click()
+    const first = page.locator('[data-test=pdf] canvas[data-page="1"][data-rendered=true]')
+    await first.waitFor()
+    const red = await first.evaluate((c) => {
+      const px = c.getContext('2d').getImageData(Math.floor(c.width / 2), Math.floor(c.height * 0.2), 1, 1).data
+      return px[0] > 150 && px[1] < 80 && px[2] < 80
+    })
+    assert.ok(red, 'the first page of the PDF is not drawn')
+    await page.locator('[data-test=pdf-progress]', { hasText: '已阅读 1/2 页' }).waitFor()
+    await checkPage(page, problems, 'lesson-pdf-375')
+    await page.locator('[data-test=pdf] canvas[data-page="2"]').scrollIntoViewIfNeeded()
+    await page.locator('[data-test=pdf] canvas[data-page="2"][data-rendered=true]').waitFor()
+    await page.locator('[data-test=pdf-progress]', { hasText: '已阅读 2/2 页' }).waitFor()
     await ctx.close()
   })
 

@@ -142,3 +142,33 @@ export async function shot(page, name) {
   await mkdir(screenshotDir, { recursive: true })
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true })
 }
+
+/**
+ * uploadMedia uploads a file as a lesson's media the way the browser does (start, PUT each part
+ * to its presigned URL, complete) and waits until the server's probe marks it ready.
+ */
+export async function uploadMedia(base, token, courseId, lessonId, fileName, contentType, bytes) {
+  const [sp, plan] = await api(base, 'POST', `/v1/lessons/${lessonId}/uploads`, token, { fileName, size: bytes.length, contentType })
+  if (sp !== 200) throw new Error(`upload ${fileName}: ${sp} ${JSON.stringify(plan)}`)
+  const partSize = Number(plan.partSize)
+  for (const part of plan.parts) {
+    const chunk = bytes.subarray((part.number - 1) * partSize, Math.min(part.number * partSize, bytes.length))
+    const res = await fetch(part.url, { method: 'PUT', body: chunk })
+    if (!res.ok) throw new Error(`PUT part ${part.number} of ${fileName}: ${res.status}`)
+  }
+  const [sc, done] = await api(base, 'POST', `/v1/uploads/${plan.uploadId}:complete`, token, {})
+  if (sc !== 200) throw new Error(`complete ${fileName}: ${sc} ${JSON.stringify(done)}`)
+  for (let i = 0; i < 100; i++) {
+    const [, course] = await api(base, 'GET', `/v1/courses/${courseId}`, token)
+    const lesson = course.chapters.flatMap((c) => c.lessons ?? []).find((l) => l.id === lessonId)
+    if (lesson?.mediaStatus === 'READY') return lesson
+    if (lesson?.mediaStatus === 'FAILED') throw new Error(`${fileName} failed: ${lesson.mediaError}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${fileName} never became ready`)
+}
+
+/** fixture reads a committed media fixture of pkg/media/testdata. */
+export function fixture(name) {
+  return readFile(fileURLToPath(new URL(`../../pkg/media/testdata/${name}`, import.meta.url)))
+}
