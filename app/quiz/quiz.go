@@ -49,6 +49,9 @@ type Config struct {
 	// connection to org that calls as the quiz service (kit.DialAsService). The audit spool
 	// delivers to it after each commit and from the reconciler pass.
 	Audit audit.Appender
+	// Directory looks up members' and orgs' names for exams' managers, over a connection to org
+	// that calls as the quiz service (like Audit); nil shows ids only.
+	Directory orgv1.DirectoryClient
 	// AuditSpool tunes that delivery.
 	AuditSpool spool.Config
 }
@@ -86,8 +89,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	uc := biz.New(biz.Deps{Banks: data.NewBankRepo(d), Papers: data.NewPaperRepo(d), Exams: data.NewExamRepo(d), Attempts: data.NewAttemptRepo(d),
 		Regrades: data.NewRegradeRepo(d), Practice: data.NewPracticeRepo(d), Events: data.NewPublisher(ob),
 		Orgs: data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), Queue: data.NewTaskQueue(cfg.Tasks), Tx: d, Clock: clk,
-		Audit: data.NewAuditLog(sp)})
-	return &Module{data: d, uc: uc, service: service.NewQuizService(uc), tasks: service.NewTasks(uc),
+		Audit: data.NewAuditLog(sp), Names: data.NewNameDirectory(cfg.Directory)})
+	return &Module{data: d, uc: uc, service: service.NewQuizService(uc, logger), tasks: service.NewTasks(uc),
 		outbox: ob, relay: outbox.NewRelay(ob, logger), spool: sp}, nil
 }
 

@@ -9,11 +9,20 @@ declare module 'vue-router' {
   }
 }
 
+// A desk area: the same pages for each role that manages exams, under its own prefix, so each
+// role's links stay in its area. The desk chunks (Element Plus, ECharts) load only here.
 const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRaw => ({
   path: `/${area[0]}`,
-  component: () => import('@/desk/DeskHome.vue'),
+  component: () => import('@/desk/DeskLayout.vue'),
   props: { area },
   meta: { roles },
+  children: [
+    { path: '', component: () => import('@/desk/DeskHome.vue'), props: { area }, meta: { roles } },
+    { path: 'exams', component: () => import('@/desk/quiz/ExamsPage.vue'), meta: { roles } },
+    { path: 'exams/:id(\\d+)', component: () => import('@/desk/quiz/ExamDetail.vue'), meta: { roles } },
+    { path: 'review', component: () => import('@/desk/quiz/ReviewQueue.vue'), meta: { roles } },
+    { path: 'review/:attempt(\\d+)', component: () => import('@/desk/quiz/GradePage.vue'), meta: { roles } },
+  ],
 })
 
 // Paths the server keeps for itself (/v1, /openapi, /admin, /blob, /healthz, /readyz, /metrics)

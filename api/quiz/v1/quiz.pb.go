@@ -2376,7 +2376,11 @@ type AttemptSummary struct {
 	NeedsReview bool                   `protobuf:"varint,9,opt,name=needs_review,json=needsReview,proto3" json:"needs_review,omitempty"`
 	ExamId      int64                  `protobuf:"varint,10,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
 	// deadline is when the attempt closes (RFC 3339).
-	Deadline      string `protobuf:"bytes,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	Deadline string `protobuf:"bytes,11,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// The member's display name and organisation, for the exam's managers (empty when the
+	// directory could not be reached).
+	MemberName    string `protobuf:"bytes,12,opt,name=member_name,json=memberName,proto3" json:"member_name,omitempty"`
+	OrgName       string `protobuf:"bytes,13,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2488,6 +2492,343 @@ func (x *AttemptSummary) GetDeadline() string {
 	return ""
 }
 
+func (x *AttemptSummary) GetMemberName() string {
+	if x != nil {
+		return x.MemberName
+	}
+	return ""
+}
+
+func (x *AttemptSummary) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+type ManagedExam struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Exam          *Exam                  `protobuf:"bytes,1,opt,name=exam,proto3" json:"exam,omitempty"`
+	InProgress    int32                  `protobuf:"varint,2,opt,name=in_progress,json=inProgress,proto3" json:"in_progress,omitempty"`
+	Submitted     int32                  `protobuf:"varint,3,opt,name=submitted,proto3" json:"submitted,omitempty"`
+	Graded        int32                  `protobuf:"varint,4,opt,name=graded,proto3" json:"graded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ManagedExam) Reset() {
+	*x = ManagedExam{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ManagedExam) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ManagedExam) ProtoMessage() {}
+
+func (x *ManagedExam) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ManagedExam.ProtoReflect.Descriptor instead.
+func (*ManagedExam) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ManagedExam) GetExam() *Exam {
+	if x != nil {
+		return x.Exam
+	}
+	return nil
+}
+
+func (x *ManagedExam) GetInProgress() int32 {
+	if x != nil {
+		return x.InProgress
+	}
+	return 0
+}
+
+func (x *ManagedExam) GetSubmitted() int32 {
+	if x != nil {
+		return x.Submitted
+	}
+	return 0
+}
+
+func (x *ManagedExam) GetGraded() int32 {
+	if x != nil {
+		return x.Graded
+	}
+	return 0
+}
+
+type ListManagedExamsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Exams         []*ManagedExam         `protobuf:"bytes,1,rep,name=exams,proto3" json:"exams,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListManagedExamsReply) Reset() {
+	*x = ListManagedExamsReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListManagedExamsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListManagedExamsReply) ProtoMessage() {}
+
+func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListManagedExamsReply.ProtoReflect.Descriptor instead.
+func (*ListManagedExamsReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListManagedExamsReply) GetExams() []*ManagedExam {
+	if x != nil {
+		return x.Exams
+	}
+	return nil
+}
+
+// ReviewItem is one question of an attempt as its grader sees it.
+type ReviewItem struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	No       int32                  `protobuf:"varint,1,opt,name=no,proto3" json:"no,omitempty"`
+	Type     QuestionType           `protobuf:"varint,2,opt,name=type,proto3,enum=api.quiz.v1.QuestionType" json:"type,omitempty"`
+	StemHtml string                 `protobuf:"bytes,3,opt,name=stem_html,json=stemHtml,proto3" json:"stem_html,omitempty"`
+	Options  []*Option              `protobuf:"bytes,4,rep,name=options,proto3" json:"options,omitempty"`
+	Points   float64                `protobuf:"fixed64,5,opt,name=points,proto3" json:"points,omitempty"`
+	// The member's answer (empty when unanswered).
+	Answer     *AnswerValue `protobuf:"bytes,6,opt,name=answer,proto3" json:"answer,omitempty"`
+	AnswerKeys []string     `protobuf:"bytes,7,rep,name=answer_keys,json=answerKeys,proto3" json:"answer_keys,omitempty"`
+	Blanks     []*Blank     `protobuf:"bytes,8,rep,name=blanks,proto3" json:"blanks,omitempty"`
+	// The essay's reference answer.
+	Reference       string  `protobuf:"bytes,9,opt,name=reference,proto3" json:"reference,omitempty"`
+	ExplanationHtml string  `protobuf:"bytes,10,opt,name=explanation_html,json=explanationHtml,proto3" json:"explanation_html,omitempty"`
+	Score           float64 `protobuf:"fixed64,11,opt,name=score,proto3" json:"score,omitempty"`
+	Correct         bool    `protobuf:"varint,12,opt,name=correct,proto3" json:"correct,omitempty"`
+	PendingReview   bool    `protobuf:"varint,13,opt,name=pending_review,json=pendingReview,proto3" json:"pending_review,omitempty"`
+	Comment         string  `protobuf:"bytes,14,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ReviewItem) Reset() {
+	*x = ReviewItem{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewItem) ProtoMessage() {}
+
+func (x *ReviewItem) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewItem.ProtoReflect.Descriptor instead.
+func (*ReviewItem) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReviewItem) GetNo() int32 {
+	if x != nil {
+		return x.No
+	}
+	return 0
+}
+
+func (x *ReviewItem) GetType() QuestionType {
+	if x != nil {
+		return x.Type
+	}
+	return QuestionType_QUESTION_TYPE_UNSPECIFIED
+}
+
+func (x *ReviewItem) GetStemHtml() string {
+	if x != nil {
+		return x.StemHtml
+	}
+	return ""
+}
+
+func (x *ReviewItem) GetOptions() []*Option {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *ReviewItem) GetPoints() float64 {
+	if x != nil {
+		return x.Points
+	}
+	return 0
+}
+
+func (x *ReviewItem) GetAnswer() *AnswerValue {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+func (x *ReviewItem) GetAnswerKeys() []string {
+	if x != nil {
+		return x.AnswerKeys
+	}
+	return nil
+}
+
+func (x *ReviewItem) GetBlanks() []*Blank {
+	if x != nil {
+		return x.Blanks
+	}
+	return nil
+}
+
+func (x *ReviewItem) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *ReviewItem) GetExplanationHtml() string {
+	if x != nil {
+		return x.ExplanationHtml
+	}
+	return ""
+}
+
+func (x *ReviewItem) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *ReviewItem) GetCorrect() bool {
+	if x != nil {
+		return x.Correct
+	}
+	return false
+}
+
+func (x *ReviewItem) GetPendingReview() bool {
+	if x != nil {
+		return x.PendingReview
+	}
+	return false
+}
+
+func (x *ReviewItem) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type AttemptReview struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attempt       *AttemptSummary        `protobuf:"bytes,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	ExamTitle     string                 `protobuf:"bytes,2,opt,name=exam_title,json=examTitle,proto3" json:"exam_title,omitempty"`
+	Items         []*ReviewItem          `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttemptReview) Reset() {
+	*x = AttemptReview{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttemptReview) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttemptReview) ProtoMessage() {}
+
+func (x *AttemptReview) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttemptReview.ProtoReflect.Descriptor instead.
+func (*AttemptReview) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *AttemptReview) GetAttempt() *AttemptSummary {
+	if x != nil {
+		return x.Attempt
+	}
+	return nil
+}
+
+func (x *AttemptReview) GetExamTitle() string {
+	if x != nil {
+		return x.ExamTitle
+	}
+	return ""
+}
+
+func (x *AttemptReview) GetItems() []*ReviewItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 type SetAttemptDeadlineRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2501,7 +2842,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2513,7 +2854,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2526,7 +2867,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -2562,7 +2903,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2574,7 +2915,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2587,7 +2928,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -2622,7 +2963,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2634,7 +2975,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2647,7 +2988,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -2676,7 +3017,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +3029,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +3042,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -2745,7 +3086,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2757,7 +3098,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2770,7 +3111,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -2812,7 +3153,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2824,7 +3165,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2837,7 +3178,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -2873,7 +3214,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2885,7 +3226,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2898,7 +3239,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2932,7 +3273,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2944,7 +3285,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2957,7 +3298,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2978,7 +3319,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2990,7 +3331,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3003,7 +3344,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -3038,7 +3379,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3050,7 +3391,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3063,7 +3404,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -3081,18 +3422,20 @@ func (x *ScoreBucket) GetCount() int32 {
 }
 
 type OrgPassRate struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrgPath       string                 `protobuf:"bytes,1,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
-	Participants  int32                  `protobuf:"varint,2,opt,name=participants,proto3" json:"participants,omitempty"`
-	Passed        int32                  `protobuf:"varint,3,opt,name=passed,proto3" json:"passed,omitempty"`
-	PassRate      float64                `protobuf:"fixed64,4,opt,name=pass_rate,json=passRate,proto3" json:"pass_rate,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	OrgPath      string                 `protobuf:"bytes,1,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Participants int32                  `protobuf:"varint,2,opt,name=participants,proto3" json:"participants,omitempty"`
+	Passed       int32                  `protobuf:"varint,3,opt,name=passed,proto3" json:"passed,omitempty"`
+	PassRate     float64                `protobuf:"fixed64,4,opt,name=pass_rate,json=passRate,proto3" json:"pass_rate,omitempty"`
+	// The org's name (empty when the directory could not be reached).
+	OrgName       string `protobuf:"bytes,5,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3104,7 +3447,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3117,7 +3460,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3148,6 +3491,13 @@ func (x *OrgPassRate) GetPassRate() float64 {
 	return 0
 }
 
+func (x *OrgPassRate) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
 type QuestionStat struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	QuestionId int64                  `protobuf:"varint,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
@@ -3167,7 +3517,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3179,7 +3529,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3192,7 +3542,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3262,7 +3612,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3274,7 +3624,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3287,7 +3637,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3370,7 +3720,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3732,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3745,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3422,7 +3772,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3434,7 +3784,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3447,7 +3797,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3473,7 +3823,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3485,7 +3835,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3498,7 +3848,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3518,7 +3868,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3530,7 +3880,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3543,7 +3893,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3571,7 +3921,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3583,7 +3933,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3596,7 +3946,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -3632,7 +3982,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3644,7 +3994,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3657,7 +4007,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -3697,7 +4047,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3709,7 +4059,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3722,7 +4072,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -3745,7 +4095,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3757,7 +4107,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3770,7 +4120,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -3817,7 +4167,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3829,7 +4179,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3842,7 +4192,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -3862,7 +4212,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3874,7 +4224,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3887,7 +4237,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -3918,7 +4268,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3930,7 +4280,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3943,7 +4293,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -3997,7 +4347,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4009,7 +4359,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4022,7 +4372,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4241,7 +4591,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\aversion\x18\x04 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\aversion\"X\n" +
 	"\x0fSaveAnswerReply\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x12+\n" +
-	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\xc9\x02\n" +
+	"\x11remaining_seconds\x18\x02 \x01(\x03R\x10remainingSeconds\"\x85\x03\n" +
 	"\x0eAttemptSummary\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x16\n" +
@@ -4254,8 +4604,42 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\fneeds_review\x18\t \x01(\bR\vneedsReview\x12\x17\n" +
 	"\aexam_id\x18\n" +
 	" \x01(\x03R\x06examId\x12\x1a\n" +
-	"\bdeadline\x18\v \x01(\tR\bdeadlineB\b\n" +
-	"\x06_score\"\x7f\n" +
+	"\bdeadline\x18\v \x01(\tR\bdeadline\x12\x1f\n" +
+	"\vmember_name\x18\f \x01(\tR\n" +
+	"memberName\x12\x19\n" +
+	"\borg_name\x18\r \x01(\tR\aorgNameB\b\n" +
+	"\x06_score\"\x8b\x01\n" +
+	"\vManagedExam\x12%\n" +
+	"\x04exam\x18\x01 \x01(\v2\x11.api.quiz.v1.ExamR\x04exam\x12\x1f\n" +
+	"\vin_progress\x18\x02 \x01(\x05R\n" +
+	"inProgress\x12\x1c\n" +
+	"\tsubmitted\x18\x03 \x01(\x05R\tsubmitted\x12\x16\n" +
+	"\x06graded\x18\x04 \x01(\x05R\x06graded\"G\n" +
+	"\x15ListManagedExamsReply\x12.\n" +
+	"\x05exams\x18\x01 \x03(\v2\x18.api.quiz.v1.ManagedExamR\x05exams\"\xe8\x03\n" +
+	"\n" +
+	"ReviewItem\x12\x0e\n" +
+	"\x02no\x18\x01 \x01(\x05R\x02no\x12-\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x19.api.quiz.v1.QuestionTypeR\x04type\x12\x1b\n" +
+	"\tstem_html\x18\x03 \x01(\tR\bstemHtml\x12-\n" +
+	"\aoptions\x18\x04 \x03(\v2\x13.api.quiz.v1.OptionR\aoptions\x12\x16\n" +
+	"\x06points\x18\x05 \x01(\x01R\x06points\x120\n" +
+	"\x06answer\x18\x06 \x01(\v2\x18.api.quiz.v1.AnswerValueR\x06answer\x12\x1f\n" +
+	"\vanswer_keys\x18\a \x03(\tR\n" +
+	"answerKeys\x12*\n" +
+	"\x06blanks\x18\b \x03(\v2\x12.api.quiz.v1.BlankR\x06blanks\x12\x1c\n" +
+	"\treference\x18\t \x01(\tR\treference\x12)\n" +
+	"\x10explanation_html\x18\n" +
+	" \x01(\tR\x0fexplanationHtml\x12\x14\n" +
+	"\x05score\x18\v \x01(\x01R\x05score\x12\x18\n" +
+	"\acorrect\x18\f \x01(\bR\acorrect\x12%\n" +
+	"\x0epending_review\x18\r \x01(\bR\rpendingReview\x12\x18\n" +
+	"\acomment\x18\x0e \x01(\tR\acomment\"\x94\x01\n" +
+	"\rAttemptReview\x125\n" +
+	"\aattempt\x18\x01 \x01(\v2\x1b.api.quiz.v1.AttemptSummaryR\aattempt\x12\x1d\n" +
+	"\n" +
+	"exam_title\x18\x02 \x01(\tR\texamTitle\x12-\n" +
+	"\x05items\x18\x03 \x03(\v2\x17.api.quiz.v1.ReviewItemR\x05items\"\x7f\n" +
 	"\x19SetAttemptDeadlineRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12%\n" +
 	"\bdeadline\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bdeadline\x12\"\n" +
@@ -4299,12 +4683,13 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\acontent\x18\x03 \x01(\fR\acontent\"F\n" +
 	"\vScoreBucket\x12!\n" +
 	"\ffrom_percent\x18\x01 \x01(\x05R\vfromPercent\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x05R\x05count\"\x81\x01\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\x9c\x01\n" +
 	"\vOrgPassRate\x12\x19\n" +
 	"\borg_path\x18\x01 \x01(\tR\aorgPath\x12\"\n" +
 	"\fparticipants\x18\x02 \x01(\x05R\fparticipants\x12\x16\n" +
 	"\x06passed\x18\x03 \x01(\x05R\x06passed\x12\x1b\n" +
-	"\tpass_rate\x18\x04 \x01(\x01R\bpassRate\"\xfe\x01\n" +
+	"\tpass_rate\x18\x04 \x01(\x01R\bpassRate\x12\x19\n" +
+	"\borg_name\x18\x05 \x01(\tR\aorgName\"\xfe\x01\n" +
 	"\fQuestionStat\x12\x1f\n" +
 	"\vquestion_id\x18\x01 \x01(\x03R\n" +
 	"questionId\x12\x1b\n" +
@@ -4399,7 +4784,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\x8f\x18\n" +
+	"\x05NEVER\x10\x032\xdc\x19\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -4413,7 +4798,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"/v1/papers\x12U\n" +
 	"\n" +
 	"CreateExam\x12\x1e.api.quiz.v1.CreateExamRequest\x1a\x11.api.quiz.v1.Exam\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/exams\x12L\n" +
-	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12Z\n" +
+	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12a\n" +
+	"\x10ListManagedExams\x12\x16.google.protobuf.Empty\x1a\".api.quiz.v1.ListManagedExamsReply\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/exams\x12Z\n" +
 	"\vListMyExams\x12\x16.google.protobuf.Empty\x1a\x1d.api.quiz.v1.ListMyExamsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/my/exams\x12d\n" +
 	"\fStartAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/exams/{id}/attempts\x12Y\n" +
 	"\n" +
@@ -4432,7 +4818,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\vRegradeExam\x12\x1f.api.quiz.v1.RegradeExamRequest\x1a\x1d.api.quiz.v1.RegradeExamReply\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/exams/{id}:regrade\x12c\n" +
 	"\x0fListReviewQueue\x12\x16.google.protobuf.Empty\x1a\x1e.api.quiz.v1.ListAttemptsReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-queue\x12g\n" +
 	"\fListRegrades\x12\x16.api.quiz.v1.IdRequest\x1a\x1e.api.quiz.v1.ListRegradesReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/exams/{id}/regrades\x12\x80\x01\n" +
-	"\x12SetAttemptDeadline\x12&.api.quiz.v1.SetAttemptDeadlineRequest\x1a\x1b.api.quiz.v1.AttemptSummary\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\x1a\x1a/v1/attempts/{id}/deadline\x12\x88\x01\n" +
+	"\x12SetAttemptDeadline\x12&.api.quiz.v1.SetAttemptDeadlineRequest\x1a\x1b.api.quiz.v1.AttemptSummary\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\x1a\x1a/v1/attempts/{id}/deadline\x12h\n" +
+	"\x10GetAttemptReview\x12\x16.api.quiz.v1.IdRequest\x1a\x1a.api.quiz.v1.AttemptReview\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/attempts/{id}/review\x12\x88\x01\n" +
 	"\n" +
 	"ScoreEssay\x12\x1e.api.quiz.v1.ScoreEssayRequest\x1a\x18.api.quiz.v1.AttemptView\"@\x82\xd3\xe4\x93\x02::\x01*\"5/v1/attempts/{attempt_id}/answers/{question_no}:scoreB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
@@ -4449,7 +4836,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -4483,32 +4870,36 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*SaveAnswerRequest)(nil),         // 29: api.quiz.v1.SaveAnswerRequest
 	(*SaveAnswerReply)(nil),           // 30: api.quiz.v1.SaveAnswerReply
 	(*AttemptSummary)(nil),            // 31: api.quiz.v1.AttemptSummary
-	(*SetAttemptDeadlineRequest)(nil), // 32: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 33: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 34: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 35: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 36: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 37: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 38: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 39: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 40: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 41: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 42: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 43: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 44: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 45: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 46: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 47: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 48: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 49: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 50: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 51: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 52: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 53: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 54: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 55: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 56: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 57: google.protobuf.Empty
+	(*ManagedExam)(nil),               // 32: api.quiz.v1.ManagedExam
+	(*ListManagedExamsReply)(nil),     // 33: api.quiz.v1.ListManagedExamsReply
+	(*ReviewItem)(nil),                // 34: api.quiz.v1.ReviewItem
+	(*AttemptReview)(nil),             // 35: api.quiz.v1.AttemptReview
+	(*SetAttemptDeadlineRequest)(nil), // 36: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 37: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 38: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 39: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 40: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 41: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 42: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 43: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 44: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 45: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 46: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 47: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 48: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 49: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 50: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 51: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 52: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 53: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 54: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 55: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 56: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 57: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 58: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 59: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 60: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 61: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4538,79 +4929,91 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	26, // 24: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
 	27, // 25: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
 	25, // 26: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	31, // 27: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	38, // 28: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	41, // 29: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	42, // 30: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	43, // 31: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	24, // 32: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	25, // 33: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 34: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	24, // 35: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	52, // 36: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	25, // 37: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	55, // 38: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
-	5,  // 39: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 40: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 41: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 42: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 43: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	36, // 44: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 45: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 46: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	19, // 47: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 48: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	57, // 49: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 50: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 51: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	29, // 52: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 53: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 54: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	47, // 55: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	49, // 56: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	51, // 57: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	54, // 58: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	33, // 59: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 60: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 61: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	45, // 62: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	57, // 63: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 64: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	32, // 65: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	35, // 66: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 67: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 68: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 69: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 70: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 71: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	37, // 72: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	40, // 73: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 74: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 75: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 76: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	23, // 77: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	28, // 78: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	28, // 79: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	30, // 80: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	57, // 81: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	28, // 82: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	48, // 83: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	50, // 84: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	53, // 85: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	50, // 86: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	34, // 87: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	44, // 88: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	40, // 89: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	46, // 90: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	34, // 91: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	56, // 92: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	31, // 93: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	28, // 94: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	67, // [67:95] is the sub-list for method output_type
-	39, // [39:67] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	20, // 27: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
+	32, // 28: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
+	0,  // 29: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 30: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
+	25, // 31: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
+	9,  // 32: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
+	31, // 33: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
+	34, // 34: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
+	31, // 35: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	42, // 36: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	45, // 37: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	46, // 38: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	47, // 39: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	24, // 40: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	25, // 41: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 42: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	24, // 43: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	56, // 44: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	25, // 45: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	59, // 46: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	5,  // 47: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 48: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 49: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 50: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 51: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	40, // 52: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 53: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 54: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	19, // 55: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 56: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	61, // 57: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	61, // 58: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 59: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 60: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	29, // 61: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 62: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 63: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	51, // 64: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	53, // 65: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	55, // 66: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	58, // 67: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	37, // 68: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 69: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 70: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	49, // 71: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	61, // 72: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 73: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	36, // 74: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 75: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	39, // 76: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 77: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 78: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 79: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 80: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 81: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	41, // 82: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	44, // 83: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 84: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 85: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	20, // 86: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	33, // 87: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	23, // 88: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	28, // 89: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	28, // 90: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	30, // 91: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	61, // 92: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	28, // 93: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	52, // 94: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	54, // 95: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	57, // 96: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	54, // 97: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	38, // 98: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	48, // 99: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	44, // 100: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	50, // 101: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	38, // 102: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	60, // 103: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	31, // 104: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	35, // 105: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	28, // 106: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	77, // [77:107] is the sub-list for method output_type
+	47, // [47:77] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -4628,7 +5031,7 @@ func file_api_quiz_v1_quiz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   54,
+			NumMessages:   58,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

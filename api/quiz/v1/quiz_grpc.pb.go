@@ -30,6 +30,7 @@ const (
 	Quiz_CreatePaper_FullMethodName        = "/api.quiz.v1.Quiz/CreatePaper"
 	Quiz_CreateExam_FullMethodName         = "/api.quiz.v1.Quiz/CreateExam"
 	Quiz_GetExam_FullMethodName            = "/api.quiz.v1.Quiz/GetExam"
+	Quiz_ListManagedExams_FullMethodName   = "/api.quiz.v1.Quiz/ListManagedExams"
 	Quiz_ListMyExams_FullMethodName        = "/api.quiz.v1.Quiz/ListMyExams"
 	Quiz_StartAttempt_FullMethodName       = "/api.quiz.v1.Quiz/StartAttempt"
 	Quiz_GetAttempt_FullMethodName         = "/api.quiz.v1.Quiz/GetAttempt"
@@ -47,6 +48,7 @@ const (
 	Quiz_ListReviewQueue_FullMethodName    = "/api.quiz.v1.Quiz/ListReviewQueue"
 	Quiz_ListRegrades_FullMethodName       = "/api.quiz.v1.Quiz/ListRegrades"
 	Quiz_SetAttemptDeadline_FullMethodName = "/api.quiz.v1.Quiz/SetAttemptDeadline"
+	Quiz_GetAttemptReview_FullMethodName   = "/api.quiz.v1.Quiz/GetAttemptReview"
 	Quiz_ScoreEssay_FullMethodName         = "/api.quiz.v1.Quiz/ScoreEssay"
 )
 
@@ -71,6 +73,10 @@ type QuizClient interface {
 	CreatePaper(ctx context.Context, in *CreatePaperRequest, opts ...grpc.CallOption) (*Paper, error)
 	CreateExam(ctx context.Context, in *CreateExamRequest, opts ...grpc.CallOption) (*Exam, error)
 	GetExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Exam, error)
+	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
+	// subtree; admins: all), newest window first, with how many attempts are in progress,
+	// submitted and graded.
+	ListManagedExams(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListManagedExamsReply, error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListMyExamsReply, error)
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
@@ -121,6 +127,9 @@ type QuizClient interface {
 	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
 	// attempt at it with what was saved before (there is no grace period for late requests).
 	SetAttemptDeadline(ctx context.Context, in *SetAttemptDeadlineRequest, opts ...grpc.CallOption) (*AttemptSummary, error)
+	// GetAttemptReview is the grader's view of an attempt, for the exam's managers: each
+	// question's stem, the member's answer, the reference answer or keys and the score so far.
+	GetAttemptReview(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttemptReview, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error)
 }
@@ -227,6 +236,16 @@ func (c *quizClient) GetExam(ctx context.Context, in *IdRequest, opts ...grpc.Ca
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Exam)
 	err := c.cc.Invoke(ctx, Quiz_GetExam_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) ListManagedExams(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListManagedExamsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListManagedExamsReply)
+	err := c.cc.Invoke(ctx, Quiz_ListManagedExams_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -403,6 +422,16 @@ func (c *quizClient) SetAttemptDeadline(ctx context.Context, in *SetAttemptDeadl
 	return out, nil
 }
 
+func (c *quizClient) GetAttemptReview(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttemptReview, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AttemptReview)
+	err := c.cc.Invoke(ctx, Quiz_GetAttemptReview_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts ...grpc.CallOption) (*AttemptView, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AttemptView)
@@ -434,6 +463,10 @@ type QuizServer interface {
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
+	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
+	// subtree; admins: all), newest window first, with how many attempts are in progress,
+	// submitted and graded.
+	ListManagedExams(context.Context, *emptypb.Empty) (*ListManagedExamsReply, error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	// StartAttempt freezes the caller's questions (shuffled as the exam says) and the deadline.
@@ -484,6 +517,9 @@ type QuizServer interface {
 	// The deadline itself is exact: no answer is accepted after it, and the server finalises the
 	// attempt at it with what was saved before (there is no grace period for late requests).
 	SetAttemptDeadline(context.Context, *SetAttemptDeadlineRequest) (*AttemptSummary, error)
+	// GetAttemptReview is the grader's view of an attempt, for the exam's managers: each
+	// question's stem, the member's answer, the reference answer or keys and the score so far.
+	GetAttemptReview(context.Context, *IdRequest) (*AttemptReview, error)
 	// ScoreEssay records a trainer's score for one essay answer.
 	ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error)
 	mustEmbedUnimplementedQuizServer()
@@ -525,6 +561,9 @@ func (UnimplementedQuizServer) CreateExam(context.Context, *CreateExamRequest) (
 }
 func (UnimplementedQuizServer) GetExam(context.Context, *IdRequest) (*Exam, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExam not implemented")
+}
+func (UnimplementedQuizServer) ListManagedExams(context.Context, *emptypb.Empty) (*ListManagedExamsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListManagedExams not implemented")
 }
 func (UnimplementedQuizServer) ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMyExams not implemented")
@@ -576,6 +615,9 @@ func (UnimplementedQuizServer) ListRegrades(context.Context, *IdRequest) (*ListR
 }
 func (UnimplementedQuizServer) SetAttemptDeadline(context.Context, *SetAttemptDeadlineRequest) (*AttemptSummary, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetAttemptDeadline not implemented")
+}
+func (UnimplementedQuizServer) GetAttemptReview(context.Context, *IdRequest) (*AttemptReview, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAttemptReview not implemented")
 }
 func (UnimplementedQuizServer) ScoreEssay(context.Context, *ScoreEssayRequest) (*AttemptView, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScoreEssay not implemented")
@@ -777,6 +819,24 @@ func _Quiz_GetExam_Handler(srv interface{}, ctx context.Context, dec func(interf
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).GetExam(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_ListManagedExams_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(emptypb.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ListManagedExams(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ListManagedExams_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ListManagedExams(ctx, req.(*emptypb.Empty))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1087,6 +1147,24 @@ func _Quiz_SetAttemptDeadline_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Quiz_GetAttemptReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).GetAttemptReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_GetAttemptReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).GetAttemptReview(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Quiz_ScoreEssay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ScoreEssayRequest)
 	if err := dec(in); err != nil {
@@ -1151,6 +1229,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExam",
 			Handler:    _Quiz_GetExam_Handler,
+		},
+		{
+			MethodName: "ListManagedExams",
+			Handler:    _Quiz_ListManagedExams_Handler,
 		},
 		{
 			MethodName: "ListMyExams",
@@ -1219,6 +1301,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetAttemptDeadline",
 			Handler:    _Quiz_SetAttemptDeadline_Handler,
+		},
+		{
+			MethodName: "GetAttemptReview",
+			Handler:    _Quiz_GetAttemptReview_Handler,
 		},
 		{
 			MethodName: "ScoreEssay",

@@ -28,11 +28,13 @@ const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
 const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
+const OperationQuizGetAttemptReview = "/api.quiz.v1.Quiz/GetAttemptReview"
 const OperationQuizGetExam = "/api.quiz.v1.Quiz/GetExam"
 const OperationQuizGetExamStats = "/api.quiz.v1.Quiz/GetExamStats"
 const OperationQuizImportQuestions = "/api.quiz.v1.Quiz/ImportQuestions"
 const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
+const OperationQuizListManagedExams = "/api.quiz.v1.Quiz/ListManagedExams"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
 const OperationQuizListRegrades = "/api.quiz.v1.Quiz/ListRegrades"
@@ -64,6 +66,9 @@ type QuizHTTPServer interface {
 	ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
 	GetAttempt(context.Context, *IdRequest) (*AttemptView, error)
+	// GetAttemptReview is the grader's view of an attempt, for the exam's managers: each
+	// question's stem, the member's answer, the reference answer or keys and the score so far.
+	GetAttemptReview(context.Context, *IdRequest) (*AttemptReview, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
@@ -74,6 +79,10 @@ type QuizHTTPServer interface {
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(context.Context, *ListAttemptsRequest) (*ListAttemptsReply, error)
 	ListBanks(context.Context, *ListBanksRequest) (*ListBanksReply, error)
+	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
+	// subtree; admins: all), newest window first, with how many attempts are in progress,
+	// submitted and graded.
+	ListManagedExams(context.Context, *emptypb.Empty) (*ListManagedExamsReply, error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
@@ -133,6 +142,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/papers", _Quiz_CreatePaper0_HTTP_Handler(srv))
 	r.POST("/v1/exams", _Quiz_CreateExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}", _Quiz_GetExam0_HTTP_Handler(srv))
+	r.GET("/v1/exams", _Quiz_ListManagedExams0_HTTP_Handler(srv))
 	r.GET("/v1/my/exams", _Quiz_ListMyExams0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}/attempts", _Quiz_StartAttempt0_HTTP_Handler(srv))
 	r.GET("/v1/attempts/{id}", _Quiz_GetAttempt0_HTTP_Handler(srv))
@@ -150,6 +160,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.GET("/v1/review-queue", _Quiz_ListReviewQueue0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}/regrades", _Quiz_ListRegrades0_HTTP_Handler(srv))
 	r.PUT("/v1/attempts/{id}/deadline", _Quiz_SetAttemptDeadline0_HTTP_Handler(srv))
+	r.GET("/v1/attempts/{id}/review", _Quiz_GetAttemptReview0_HTTP_Handler(srv))
 	r.POST("/v1/attempts/{attempt_id}/answers/{question_no}:score", _Quiz_ScoreEssay0_HTTP_Handler(srv))
 }
 
@@ -357,6 +368,25 @@ func _Quiz_GetExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) erro
 			return err
 		}
 		reply := out.(*Exam)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_ListManagedExams0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in emptypb.Empty
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizListManagedExams)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListManagedExams(ctx, req.(*emptypb.Empty))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListManagedExamsReply)
 		return ctx.Result(200, reply)
 	}
 }
@@ -723,6 +753,28 @@ func _Quiz_SetAttemptDeadline0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Co
 	}
 }
 
+func _Quiz_GetAttemptReview0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizGetAttemptReview)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetAttemptReview(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*AttemptReview)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Quiz_ScoreEssay0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ScoreEssayRequest
@@ -760,6 +812,9 @@ type QuizHTTPClient interface {
 	ExportQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// GetAttempt resumes an attempt (saved answers, remaining time) or shows its released result.
 	GetAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
+	// GetAttemptReview is the grader's view of an attempt, for the exam's managers: each
+	// question's stem, the member's answer, the reference answer or keys and the score so far.
+	GetAttemptReview(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptReview, err error)
 	GetExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
@@ -770,6 +825,10 @@ type QuizHTTPClient interface {
 	// ListAttempts lists an exam's attempts for its trainers and staff.
 	ListAttempts(ctx context.Context, req *ListAttemptsRequest, opts ...http.CallOption) (rsp *ListAttemptsReply, err error)
 	ListBanks(ctx context.Context, req *ListBanksRequest, opts ...http.CallOption) (rsp *ListBanksReply, err error)
+	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
+	// subtree; admins: all), newest window first, with how many attempts are in progress,
+	// submitted and graded.
+	ListManagedExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListManagedExamsReply, err error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
@@ -930,6 +989,19 @@ func (c *QuizHTTPClientImpl) GetAttempt(ctx context.Context, in *IdRequest, opts
 	return &out, nil
 }
 
+func (c *QuizHTTPClientImpl) GetAttemptReview(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*AttemptReview, error) {
+	var out AttemptReview
+	pattern := "/v1/attempts/{id}/review"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizGetAttemptReview))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *QuizHTTPClientImpl) GetExam(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*Exam, error) {
 	var out Exam
 	pattern := "/v1/exams/{id}"
@@ -987,6 +1059,19 @@ func (c *QuizHTTPClientImpl) ListBanks(ctx context.Context, in *ListBanksRequest
 	pattern := "/v1/banks"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationQuizListBanks))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ListManagedExams(ctx context.Context, in *emptypb.Empty, opts ...http.CallOption) (*ListManagedExamsReply, error) {
+	var out ListManagedExamsReply
+	pattern := "/v1/exams"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizListManagedExams))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

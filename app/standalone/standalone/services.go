@@ -81,7 +81,7 @@ func newQuiz(ctx context.Context, d Deps) (kit.Module, error) {
 	return quiz.New(quiz.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks,
 		Orgs: orgv1.NewOrgsClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn), Events: d.Events,
-		Audit: audit.NewClient(asQuiz),
+		Audit: audit.NewClient(asQuiz), Directory: orgv1.NewDirectoryClient(asQuiz),
 	}, d.Logger, d.Clock)
 }
 

@@ -106,6 +106,8 @@ type AccountPatch struct {
 type AccountRepo interface {
 	Create(ctx context.Context, accounts []*Account) ([]*Account, error)
 	Get(ctx context.Context, id int64) (*Account, error)
+	// GetMany returns the accounts with the given ids, keyed by id; missing ids are absent.
+	GetMany(ctx context.Context, ids []int64) (map[int64]*Account, error)
 	// GetByLogin finds an account by username or phone.
 	GetByLogin(ctx context.Context, login string) (*Account, error)
 	Update(ctx context.Context, id int64, patch AccountPatch) (*Account, error)

@@ -267,6 +267,18 @@ func (r fakeOrgRepo) GetByCodes(_ context.Context, codes []string) (map[string]*
 	return out, nil
 }
 
+func (r fakeOrgRepo) GetMany(_ context.Context, ids []int64) (map[int64]*Org, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	out := map[int64]*Org{}
+	for _, id := range ids {
+		if o := r.db.st.Orgs[id]; o != nil {
+			out[id] = cloneOrg(o)
+		}
+	}
+	return out, nil
+}
+
 func (r fakeOrgRepo) Update(_ context.Context, id int64, name, code *string) (*Org, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
@@ -396,6 +408,18 @@ func (r fakeAccountRepo) Get(_ context.Context, id int64) (*Account, error) {
 		return nil, ErrAccountNotFound
 	}
 	return cloneAccount(a), nil
+}
+
+func (r fakeAccountRepo) GetMany(_ context.Context, ids []int64) (map[int64]*Account, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	out := map[int64]*Account{}
+	for _, id := range ids {
+		if a := r.db.st.Accounts[id]; a != nil {
+			out[id] = cloneAccount(a)
+		}
+	}
+	return out, nil
 }
 
 func (r fakeAccountRepo) GetByLogin(_ context.Context, login string) (*Account, error) {

@@ -79,6 +79,8 @@ type OrgRepo interface {
 	Get(ctx context.Context, id int64) (*Org, error)
 	// GetByCodes returns the orgs with the given codes, keyed by code; missing codes are absent.
 	GetByCodes(ctx context.Context, codes []string) (map[string]*Org, error)
+	// GetMany returns the orgs with the given ids, keyed by id; missing ids are absent.
+	GetMany(ctx context.Context, ids []int64) (map[int64]*Org, error)
 	Update(ctx context.Context, id int64, name, code *string) (*Org, error)
 	Delete(ctx context.Context, id int64) error
 	CountChildren(ctx context.Context, id int64) (int, error)

@@ -92,6 +92,21 @@ func (r *accountRepo) Get(ctx context.Context, id int64) (*biz.Account, error) {
 	return accountToBiz(a), nil
 }
 
+func (r *accountRepo) GetMany(ctx context.Context, ids []int64) (map[int64]*biz.Account, error) {
+	out := make(map[int64]*biz.Account, len(ids))
+	uniq := dedupe(ids)
+	for start := 0; start < len(uniq); start += 500 {
+		rows, err := r.data.Reader(ctx).Account.Query().Where(account.IDIn(uniq[start:min(start+500, len(uniq))]...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("accountRepo.GetMany: %w", err)
+		}
+		for _, a := range rows {
+			out[a.ID] = accountToBiz(a)
+		}
+	}
+	return out, nil
+}
+
 func (r *accountRepo) GetByLogin(ctx context.Context, login string) (*biz.Account, error) {
 	a, err := r.data.client(ctx).Account.Query().
 		Where(account.Or(account.Username(login), account.Phone(login))).

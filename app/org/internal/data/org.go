@@ -118,6 +118,21 @@ func (r *orgRepo) GetByCodes(ctx context.Context, codes []string) (map[string]*b
 	return out, nil
 }
 
+func (r *orgRepo) GetMany(ctx context.Context, ids []int64) (map[int64]*biz.Org, error) {
+	out := make(map[int64]*biz.Org, len(ids))
+	uniq := dedupe(ids)
+	for start := 0; start < len(uniq); start += 500 {
+		rows, err := r.data.Reader(ctx).Org.Query().Where(org.IDIn(uniq[start:min(start+500, len(uniq))]...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("orgRepo.GetMany: %w", err)
+		}
+		for _, o := range rows {
+			out[o.ID] = orgToBiz(o)
+		}
+	}
+	return out, nil
+}
+
 func (r *orgRepo) Update(ctx context.Context, id int64, name, code *string) (*biz.Org, error) {
 	u := r.data.client(ctx).Org.UpdateOneID(id)
 	if name != nil {
@@ -180,11 +195,13 @@ func pathPrefix(column, prefix string) func(*entsql.Selector) {
 	}
 }
 
-func dedupe(in []string) []string {
-	seen := make(map[string]bool, len(in))
-	out := make([]string, 0, len(in))
+// dedupe drops zero values and repeats, keeping the first of each.
+func dedupe[T comparable](in []T) []T {
+	var zero T
+	seen := make(map[T]bool, len(in))
+	out := make([]T, 0, len(in))
 	for _, s := range in {
-		if s != "" && !seen[s] {
+		if s != zero && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}

@@ -21,6 +21,8 @@ type Services struct {
 	Accounts *service.AccountService
 	// Audit is the service-only Audit API (gRPC only).
 	Audit *service.AuditService
+	// Directory is the service-only name lookup (gRPC only).
+	Directory *service.DirectoryService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -62,4 +64,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterOrgsServer(srv, s.Orgs)
 	v1.RegisterAccountsServer(srv, s.Accounts)
 	v1.RegisterAuditServer(srv, s.Audit)
+	v1.RegisterDirectoryServer(srv, s.Directory)
 }

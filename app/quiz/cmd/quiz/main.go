@@ -59,6 +59,7 @@ func run(args []string) error {
 	defer orgConn.Close()
 	// Migrating audits nothing, so only serving needs the service secret.
 	var auditLog audit.Appender = audit.Discard
+	var directory orgv1.DirectoryClient
 	if cmd.Name == "serve" {
 		asQuiz, err := kit.DialOrgAsService(ctx, fc.Org, quiz.Name, orgConn)
 		if err != nil {
@@ -66,10 +67,11 @@ func run(args []string) error {
 		}
 		defer asQuiz.Close()
 		auditLog = audit.NewClient(asQuiz)
+		directory = orgv1.NewDirectoryClient(asQuiz)
 	}
 	m, err := quiz.New(quiz.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
 		Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), Events: kit.EventRoutes, Outbox: fc.Outbox.Relay(),
-		Audit: auditLog}, logger, clock.Real{})
+		Audit: auditLog, Directory: directory}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}

@@ -610,6 +610,28 @@ func (r fakeAttemptRepo) PageAttempts(_ context.Context, examID, afterID int64, 
 	return out[:min(limit, len(out))], nil
 }
 
+func (r fakeAttemptRepo) CountByStatus(_ context.Context, examIDs []int64) (map[int64]StatusCounts, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	out := map[int64]StatusCounts{}
+	for _, a := range r.db.st.Attempts {
+		if !slices.Contains(examIDs, a.ExamID) {
+			continue
+		}
+		c := out[a.ExamID]
+		switch a.Status {
+		case AttemptInProgress:
+			c.InProgress++
+		case AttemptSubmitted:
+			c.Submitted++
+		case AttemptGraded:
+			c.Graded++
+		}
+		out[a.ExamID] = c
+	}
+	return out, nil
+}
+
 func (r fakeAttemptRepo) PendingReview(_ context.Context, examIDs []int64, limit int) ([]*Attempt, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

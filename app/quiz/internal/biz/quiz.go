@@ -21,6 +21,8 @@ type Deps struct {
 	Queue    TaskQueue
 	Tx       Transaction
 	Clock    clock.Clock
+	// Names looks up members' and orgs' names for their managers; nil shows ids only.
+	Names NameDirectory
 	// Audit records staff actions for the shared audit log (org's) in their transaction; nil
 	// records none there (unit tests).
 	Audit AuditLog
@@ -47,7 +49,7 @@ func New(d Deps) *Quiz {
 	return &Quiz{
 		Authoring: &AuthoringUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, orgs: d.Orgs, events: d.Events, tx: d.Tx},
 		Attempts: &AttemptUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, attempts: d.Attempts, events: d.Events,
-			queue: d.Queue, tx: d.Tx, clock: d.Clock, audit: d.Audit, shuffle: cryptoShuffle},
+			queue: d.Queue, tx: d.Tx, clock: d.Clock, audit: d.Audit, names: d.Names, shuffle: cryptoShuffle},
 		Practice: &PracticeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, practice: d.Practice, clock: d.Clock, shuffle: cryptoShuffle},
 		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
 		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
@@ -84,6 +86,8 @@ type AttemptUsecase struct {
 	clock    clock.Clock
 	// audit receives managers' changes to attempts (deadlines); nil records none (unit tests).
 	audit AuditLog
+	// names shows members and orgs by name to exams' managers; nil shows ids only.
+	names NameDirectory
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
 	// shapes caches what validating an autosave needs of each attempt.

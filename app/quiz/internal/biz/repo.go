@@ -63,6 +63,9 @@ type AttemptRepo interface {
 	// PageAttempts lists up to limit of an exam's attempts with an id above afterID, in id order,
 	// without their snapshots and answers (Questions and Answers empty; Scores kept).
 	PageAttempts(ctx context.Context, examID, afterID int64, limit int) ([]*Attempt, error)
+	// CountByStatus counts the attempts of each exam by status; exams without attempts are
+	// absent.
+	CountByStatus(ctx context.Context, examIDs []int64) (map[int64]StatusCounts, error)
 	// PendingReview lists up to limit graded attempts of the exams with an essay waiting for a
 	// score, without snapshots and answers, oldest submission first.
 	PendingReview(ctx context.Context, examIDs []int64, limit int) ([]*Attempt, error)

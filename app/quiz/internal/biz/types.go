@@ -71,6 +71,31 @@ type OrgDirectory interface {
 	AccountOrgPath(ctx context.Context, userID int64) (string, error)
 }
 
+// PersonName is how a member is shown to the managers of their exams.
+type PersonName struct {
+	Name    string
+	OrgID   int64
+	OrgName string
+}
+
+// Names are the names the org service gave for some members and orgs; missing ones are absent.
+type Names struct {
+	People map[int64]PersonName
+	Orgs   map[int64]string
+}
+
+// NameDirectory looks names up in the org service as the quiz service itself, not as the
+// caller: the use cases ask only for the people their own scope checks let the caller list
+// (the members of an exam the caller manages).
+type NameDirectory interface {
+	Lookup(ctx context.Context, userIDs, orgIDs []int64) (Names, error)
+}
+
+// StatusCounts counts an exam's attempts by status.
+type StatusCounts struct {
+	InProgress, Submitted, Graded int
+}
+
 // QType is a question type.
 type QType string
 

@@ -172,6 +172,36 @@ func (r *attemptRepo) PageAttempts(ctx context.Context, examID, afterID int64, l
 	return attemptsToBiz(rows), nil
 }
 
+func (r *attemptRepo) CountByStatus(ctx context.Context, examIDs []int64) (map[int64]biz.StatusCounts, error) {
+	out := map[int64]biz.StatusCounts{}
+	if len(examIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ExamID int64  `json:"exam_id"`
+		Status string `json:"status"`
+		Count  int    `json:"count"`
+	}
+	err := r.data.client(ctx).Attempt.Query().Where(attempt.ExamIDIn(examIDs...)).
+		GroupBy(attempt.FieldExamID, attempt.FieldStatus).Aggregate(ent.Count()).Scan(ctx, &rows)
+	if err != nil {
+		return nil, mapErr("attemptRepo.CountByStatus", err, nil)
+	}
+	for _, row := range rows {
+		c := out[row.ExamID]
+		switch row.Status {
+		case biz.AttemptInProgress:
+			c.InProgress += row.Count
+		case biz.AttemptSubmitted:
+			c.Submitted += row.Count
+		case biz.AttemptGraded:
+			c.Graded += row.Count
+		}
+		out[row.ExamID] = c
+	}
+	return out, nil
+}
+
 // PendingReview filters in the database on the scores JSON: jsonb containment on PostgreSQL,
 // json_each on SQLite.
 func (r *attemptRepo) PendingReview(ctx context.Context, examIDs []int64, limit int) ([]*biz.Attempt, error) {

@@ -78,7 +78,7 @@ func (s *QuizService) ListAttempts(ctx context.Context, req *v1.ListAttemptsRequ
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	out := summaries(as)
+	out := s.named(ctx, as)
 	if len(as) == limit {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(as[len(as)-1].ID, 10)))
 	}
@@ -91,7 +91,7 @@ func (s *QuizService) ListReviewQueue(ctx context.Context, _ *emptypb.Empty) (*v
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return summaries(as), nil
+	return s.named(ctx, as), nil
 }
 
 // ScoreEssay implements v1.QuizServer.
@@ -114,4 +114,75 @@ func (s *QuizService) SetAttemptDeadline(ctx context.Context, req *v1.SetAttempt
 		return nil, toAPIError(err)
 	}
 	return summary(a), nil
+}
+
+// names looks up the names of the members of attempts the caller was allowed to list (and of
+// the given orgs); when org cannot answer, the lists keep their ids and the log says why.
+func (s *QuizService) names(ctx context.Context, as []*biz.Attempt, orgPaths []string) biz.Names {
+	n, err := s.attempts.Names(ctx, as, orgPaths)
+	if err != nil {
+		s.log.WithContext(ctx).Warnf("member names left out: %v", err)
+	}
+	return n
+}
+
+// named is summaries with the members' names and organisations.
+func (s *QuizService) named(ctx context.Context, as []*biz.Attempt) *v1.ListAttemptsReply {
+	out := summaries(as)
+	n := s.names(ctx, as, nil)
+	for _, sum := range out.Attempts {
+		withName(sum, n)
+	}
+	return out
+}
+
+func withName(sum *v1.AttemptSummary, n biz.Names) {
+	if p, ok := n.People[sum.UserId]; ok {
+		sum.MemberName, sum.OrgName = p.Name, p.OrgName
+	}
+}
+
+// ListManagedExams implements v1.QuizServer.
+func (s *QuizService) ListManagedExams(ctx context.Context, _ *emptypb.Empty) (*v1.ListManagedExamsReply, error) {
+	exams, err := s.attempts.ManagedExams(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListManagedExamsReply{}
+	for _, m := range exams {
+		out.Exams = append(out.Exams, &v1.ManagedExam{Exam: examToAPI(m.Exam), InProgress: int32(m.Counts.InProgress),
+			Submitted: int32(m.Counts.Submitted), Graded: int32(m.Counts.Graded)})
+	}
+	return out, nil
+}
+
+// GetAttemptReview implements v1.QuizServer: the grader's view, keys and reference answers
+// included — for the exam's managers only (biz.AttemptUsecase.Review).
+func (s *QuizService) GetAttemptReview(ctx context.Context, req *v1.IdRequest) (*v1.AttemptReview, error) {
+	a, e, err := s.attempts.Review(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	sum := summary(a)
+	withName(sum, s.names(ctx, []*biz.Attempt{a}, nil))
+	out := &v1.AttemptReview{Attempt: sum, ExamTitle: e.Title}
+	for i, q := range a.Questions {
+		item := &v1.ReviewItem{No: int32(q.No), Type: typeToAPI[q.Type], StemHtml: q.StemHTML, Points: q.Points,
+			AnswerKeys: q.AnswerKeys, Reference: q.Reference, ExplanationHtml: q.Explanation}
+		for _, o := range q.Options {
+			item.Options = append(item.Options, &v1.Option{Key: o.Key, Html: o.HTML})
+		}
+		for _, b := range q.Blanks {
+			item.Blanks = append(item.Blanks, &v1.Blank{Accepted: b})
+		}
+		if ans, ok := a.Answers[q.No]; ok {
+			item.Answer = &v1.AnswerValue{Choices: ans.Choices, Text: ans.Text}
+		}
+		if i < len(a.Scores) {
+			sc := a.Scores[i]
+			item.Score, item.Correct, item.PendingReview, item.Comment = sc.Score, sc.Correct, sc.PendingReview, sc.Comment
+		}
+		out.Items = append(out.Items, item)
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ package service
 
 import (
 	"fmt"
+	"github.com/go-kratos/kratos/v2/log"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -61,11 +62,13 @@ type QuizService struct {
 	practice  *biz.PracticeUsecase
 	stats     *biz.StatsUsecase
 	regrade   *biz.RegradeUsecase
+	log       *log.Helper
 }
 
 // NewQuizService wires a QuizService.
-func NewQuizService(q *biz.Quiz) *QuizService {
-	return &QuizService{authoring: q.Authoring, attempts: q.Attempts, practice: q.Practice, stats: q.Stats, regrade: q.Regrade}
+func NewQuizService(q *biz.Quiz, logger log.Logger) *QuizService {
+	return &QuizService{authoring: q.Authoring, attempts: q.Attempts, practice: q.Practice, stats: q.Stats, regrade: q.Regrade,
+		log: log.NewHelper(log.With(logger, "module", "quiz"))}
 }
 
 func parseTime(field, s string) (time.Time, error) {

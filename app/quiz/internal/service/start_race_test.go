@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/go-kratos/kratos/v2/log"
 	"net/http"
 	"sync"
 	"testing"
@@ -18,7 +19,7 @@ import (
 func TestConcurrentStartAttemptMakesOneAttempt(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, driver, dsn string) {
 		e := newEnv(t, driver, dsn)
-		svc := NewQuizService(e.uc)
+		svc := NewQuizService(e.uc, log.DefaultLogger)
 		const callers = 16
 		var (
 			wg    sync.WaitGroup

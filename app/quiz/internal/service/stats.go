@@ -6,6 +6,7 @@ import (
 	"context"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
+	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 )
 
 // GetExamStats implements v1.QuizServer.
@@ -19,8 +20,14 @@ func (s *QuizService) GetExamStats(ctx context.Context, req *v1.IdRequest) (*v1.
 	for _, b := range st.Distribution {
 		out.Distribution = append(out.Distribution, &v1.ScoreBucket{FromPercent: int32(b.FromPercent), Count: int32(b.Count)})
 	}
+	paths := make([]string, len(st.ByOrg))
+	for i, o := range st.ByOrg {
+		paths[i] = o.OrgPath
+	}
+	names := s.names(ctx, nil, paths)
 	for _, o := range st.ByOrg {
-		out.ByOrg = append(out.ByOrg, &v1.OrgPassRate{OrgPath: o.OrgPath, Participants: int32(o.Participants), Passed: int32(o.Passed), PassRate: o.PassRate})
+		out.ByOrg = append(out.ByOrg, &v1.OrgPassRate{OrgPath: o.OrgPath, Participants: int32(o.Participants), Passed: int32(o.Passed),
+			PassRate: o.PassRate, OrgName: names.Orgs[biz.OrgIDOfPath(o.OrgPath)]})
 	}
 	for _, q := range st.Questions {
 		out.Questions = append(out.Questions, &v1.QuestionStat{QuestionId: q.QuestionID, StemHtml: q.StemHTML, Answered: int32(q.Answered),

@@ -116,6 +116,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/attempts/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GetAttemptReview is the grader's view of an attempt, for the exam's managers: each
+         *      question's stem, the member's answer, the reference answer or keys and the score so far.
+         */
+        get: operations["Quiz_GetAttemptReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/banks": {
         parameters: {
             query?: never;
@@ -192,7 +212,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * @description ListManagedExams lists the exams the caller manages (trainers and staff: their org's
+         *      subtree; admins: all), newest window first, with how many attempts are in progress,
+         *      submitted and graded.
+         */
+        get: operations["Quiz_ListManagedExams"];
         put?: never;
         post: operations["Quiz_CreateExam"];
         delete?: never;
@@ -477,6 +502,11 @@ export interface components {
             choices?: string[];
             text?: string;
         };
+        "api.quiz.v1.AttemptReview": {
+            attempt?: components["schemas"]["api.quiz.v1.AttemptSummary"];
+            examTitle?: string;
+            items?: components["schemas"]["api.quiz.v1.ReviewItem"][];
+        };
         "api.quiz.v1.AttemptSummary": {
             /** @description deadline is when the attempt closes (RFC 3339). */
             deadline?: string;
@@ -486,9 +516,15 @@ export interface components {
             id?: string;
             /** Format: double */
             maxScore?: number;
+            /**
+             * @description The member's display name and organisation, for the exam's managers (empty when the
+             *      directory could not be reached).
+             */
+            memberName?: string;
             needsReview?: boolean;
             /** Format: int32 */
             number?: number;
+            orgName?: string;
             /** Format: double */
             score?: number;
             status?: string;
@@ -664,6 +700,9 @@ export interface components {
         "api.quiz.v1.ListBanksReply": {
             banks?: components["schemas"]["api.quiz.v1.Bank"][];
         };
+        "api.quiz.v1.ListManagedExamsReply": {
+            exams?: components["schemas"]["api.quiz.v1.ManagedExam"][];
+        };
         "api.quiz.v1.ListMyExamsReply": {
             exams?: components["schemas"]["api.quiz.v1.MyExam"][];
         };
@@ -675,6 +714,15 @@ export interface components {
         };
         "api.quiz.v1.ListWrongAnswersReply": {
             items?: components["schemas"]["api.quiz.v1.WrongAnswer"][];
+        };
+        "api.quiz.v1.ManagedExam": {
+            exam?: components["schemas"]["api.quiz.v1.Exam"];
+            /** Format: int32 */
+            graded?: number;
+            /** Format: int32 */
+            inProgress?: number;
+            /** Format: int32 */
+            submitted?: number;
         };
         /** @description MyAttempt is one of the caller's own attempts, as its member may see it. */
         "api.quiz.v1.MyAttempt": {
@@ -715,6 +763,8 @@ export interface components {
             key?: string;
         };
         "api.quiz.v1.OrgPassRate": {
+            /** @description The org's name (empty when the directory could not be reached). */
+            orgName?: string;
             orgPath?: string;
             /** Format: int32 */
             participants?: number;
@@ -884,6 +934,32 @@ export interface components {
         "api.quiz.v1.RetryWrongAnswerRequest": {
             questionId?: string;
             value?: components["schemas"]["api.quiz.v1.AnswerValue"];
+        };
+        /** @description ReviewItem is one question of an attempt as its grader sees it. */
+        "api.quiz.v1.ReviewItem": {
+            /** @description The member's answer (empty when unanswered). */
+            answer?: components["schemas"]["api.quiz.v1.AnswerValue"];
+            answerKeys?: string[];
+            blanks?: components["schemas"]["api.quiz.v1.Blank"][];
+            comment?: string;
+            correct?: boolean;
+            explanationHtml?: string;
+            /** Format: int32 */
+            no?: number;
+            options?: components["schemas"]["api.quiz.v1.Option"][];
+            pendingReview?: boolean;
+            /** Format: double */
+            points?: number;
+            /** @description The essay's reference answer. */
+            reference?: string;
+            /** Format: double */
+            score?: number;
+            stemHtml?: string;
+            /**
+             * Format: enum
+             * @enum {string}
+             */
+            type?: "QUESTION_TYPE_UNSPECIFIED" | "SINGLE" | "MULTIPLE" | "TRUE_FALSE" | "FILL_BLANK" | "ESSAY";
         };
         "api.quiz.v1.SaveAnswerReply": {
             remainingSeconds?: string;
@@ -1106,6 +1182,28 @@ export interface operations {
             };
         };
     };
+    Quiz_GetAttemptReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.AttemptReview"];
+                };
+            };
+        };
+    };
     Quiz_ListBanks: {
         parameters: {
             query?: never;
@@ -1242,6 +1340,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.quiz.v1.ImportQuestionsReply"];
+                };
+            };
+        };
+    };
+    Quiz_ListManagedExams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.ListManagedExamsReply"];
                 };
             };
         };

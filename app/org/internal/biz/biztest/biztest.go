@@ -403,6 +403,18 @@ var transactionCases = []testCase{
 // ---- OrgRepo ----
 
 var orgCases = []testCase{
+	{"GetMany returns the orgs found, keyed by id", func(e *env) {
+		r := e.root("R")
+		c := e.child(r, "C", biz.OrgBranch)
+		got, err := e.r.Orgs.GetMany(e.ctx, []int64{c.ID, notFound, r.ID, c.ID})
+		noErr(e, "GetMany", err)
+		diff(e, "GetMany", map[int64]*biz.Org{r.ID: r, c.ID: c}, got, orgOpts...)
+		none, err := e.r.Orgs.GetMany(e.ctx, nil)
+		noErr(e, "GetMany(nil)", err)
+		if len(none) != 0 {
+			e.fatalf("GetMany(nil) = %v", none)
+		}
+	}},
 	{"Create assigns ids, paths and depths in input order", func(e *env) {
 		root := e.root("R")
 		if root.ID == 0 || root.ParentID != 0 || root.Path != fmt.Sprintf("/%d/", root.ID) || root.Depth != 0 ||
@@ -684,6 +696,13 @@ func fullAccount(org *biz.Org) *biz.Account {
 }
 
 var accountCases = []testCase{
+	{"GetMany returns the accounts found, keyed by id", func(e *env) {
+		r := e.root("R")
+		in := e.createAccounts(newAccount("ann", r), newAccount("bob", r), newAccount("cat", r))
+		got, err := e.r.Accounts.GetMany(e.ctx, []int64{in[2].ID, notFound, in[0].ID, in[2].ID})
+		noErr(e, "GetMany", err)
+		diff(e, "GetMany", map[int64]*biz.Account{in[0].ID: in[0], in[2].ID: in[2]}, got, accountOpts...)
+	}},
 	{"Create and Get round-trip every field", func(e *env) {
 		r := e.root("R")
 		bob := newAccount("bob", r)

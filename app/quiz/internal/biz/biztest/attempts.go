@@ -34,6 +34,7 @@ var attemptCases = []testCase{
 	{"ClaimSubmitted", testClaimSubmitted},
 	{"FinishGraded", testFinishGraded},
 	{"PendingReview", testPendingReview},
+	{"CountByStatus", testCountByStatus},
 	{"SaveOpenAnswer", testSaveOpenAnswer},
 	{"SaveOpenAnswerWaitsForFinish", testSaveOpenAnswerWaitsForFinish},
 	{"Submitted", testSubmitted},
@@ -592,6 +593,27 @@ func testPendingReview(f *fx) {
 	if len(got) == 2 && (got[0].Questions != nil || !got[0].NeedsReview()) {
 		f.Errorf("a pending attempt as listed: %+v", got[0])
 	}
+}
+
+// CountByStatus counts each given exam's attempts by status; exams without attempts, and
+// exams not asked for, are absent.
+func testCountByStatus(f *fx) {
+	finish := func(a *biz.Attempt, status string) {
+		f.Helper()
+		g := *a
+		at := t0
+		g.Status, g.SubmittedAt = status, &at
+		f.finish(&g, biz.AttemptInProgress)
+	}
+	f.attempt(newAttempt(1, 600, 1, t0.Add(time.Hour)))
+	f.attempt(newAttempt(1, 601, 1, t0.Add(time.Hour)))
+	finish(f.attempt(newAttempt(1, 602, 1, t0.Add(time.Hour))), biz.AttemptSubmitted)
+	finish(f.attempt(newAttempt(1, 603, 1, t0.Add(time.Hour))), biz.AttemptGraded)
+	finish(f.attempt(newAttempt(2, 600, 1, t0.Add(time.Hour))), biz.AttemptGraded)
+	f.attempt(newAttempt(3, 600, 1, t0.Add(time.Hour)))
+	got := res(f.r.Attempts.CountByStatus(f.ctx, []int64{1, 2, 9})).must(f, "CountByStatus")
+	f.same("CountByStatus", map[int64]biz.StatusCounts{1: {InProgress: 2, Submitted: 1, Graded: 1}, 2: {Graded: 1}}, got)
+	f.same("CountByStatus of none", map[int64]biz.StatusCounts{}, res(f.r.Attempts.CountByStatus(f.ctx, nil)).must(f, "CountByStatus"))
 }
 
 // ExamAnswers returns every saved answer of one exam's attempts, by attempt and question number;

@@ -1,0 +1,129 @@
+package biz
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vanguard/vanguard/pkg/auth"
+)
+
+// ManagedExam is an exam its manager sees in their list, with its attempts counted by status.
+type ManagedExam struct {
+	Exam   *Exam
+	Counts StatusCounts
+}
+
+// ManagedExams lists the exams the caller manages — trainers and staff: those owned by their
+// org's subtree; admins: all — newest window first, with live attempt counts.
+func (uc *AttemptUsecase) ManagedExams(ctx context.Context) ([]*ManagedExam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanAuthor() {
+		return nil, deny("只有培训管理员、组织管理员可以管理考试")
+	}
+	prefix := p.OrgPath
+	if p.IsAdmin() {
+		prefix = ""
+	}
+	exams, err := uc.exams.ListManagedExams(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(exams))
+	for i, e := range exams {
+		ids[i] = e.ID
+	}
+	counts, err := uc.attempts.CountByStatus(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ManagedExam, len(exams))
+	for i, e := range exams {
+		out[i] = &ManagedExam{Exam: e, Counts: counts[e.ID]}
+	}
+	slices.SortStableFunc(out, func(a, b *ManagedExam) int {
+		if c := b.Exam.OpensAt.Compare(a.Exam.OpensAt); c != 0 {
+			return c
+		}
+		return int(b.Exam.ID - a.Exam.ID)
+	})
+	return out, nil
+}
+
+// Review returns an attempt with its snapshot (stems, keys, reference answers) and answers for
+// the managers of its exam, who grade it. A member targeted by the exam — its owner included —
+// is denied; anyone else learns nothing.
+func (uc *AttemptUsecase) Review(ctx context.Context, attemptID int64) (*Attempt, *Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := uc.attempts.GetAttempt(ctx, attemptID)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := managedExam(ctx, uc.exams, p, a.ExamID, "只有考试的管理人员可以阅卷")
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, e, nil
+}
+
+// Names looks up how to show the members of attempts, and the orgs with the given paths, to
+// the caller — who must already have been allowed to list those attempts. Names are a
+// courtesy: when the directory cannot answer, the lists keep their ids and the error is
+// returned for the log.
+func (uc *AttemptUsecase) Names(ctx context.Context, attempts []*Attempt, orgPaths []string) (Names, error) {
+	if uc.names == nil || (len(attempts) == 0 && len(orgPaths) == 0) {
+		return Names{}, nil
+	}
+	var users, orgs []int64
+	seen := map[int64]bool{}
+	for _, a := range attempts {
+		if !seen[a.UserID] {
+			seen[a.UserID] = true
+			users = append(users, a.UserID)
+		}
+	}
+	for _, path := range orgPaths {
+		if id := OrgIDOfPath(path); id > 0 && !slices.Contains(orgs, id) {
+			orgs = append(orgs, id)
+		}
+	}
+	var out Names
+	for start := 0; start < max(len(users), len(orgs)); start += maxLookup {
+		part, err := uc.names.Lookup(ctx, users[min(start, len(users)):min(start+maxLookup, len(users))],
+			orgs[min(start, len(orgs)):min(start+maxLookup, len(orgs))])
+		if err != nil {
+			return out, err
+		}
+		if out.People == nil {
+			out = part
+			continue
+		}
+		for k, v := range part.People {
+			out.People[k] = v
+		}
+		for k, v := range part.Orgs {
+			out.Orgs[k] = v
+		}
+	}
+	return out, nil
+}
+
+// maxLookup is the org directory's limit per lookup (api/org/v1/directory.proto).
+const maxLookup = 1000
+
+// OrgIDOfPath returns the id an org path ends with ("/1/4/9/" → 9), or 0.
+func OrgIDOfPath(path string) int64 {
+	trimmed := strings.TrimSuffix(path, "/")
+	id, err := strconv.ParseInt(trimmed[strings.LastIndex(trimmed, "/")+1:], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}

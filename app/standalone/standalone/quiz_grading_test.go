@@ -1,0 +1,143 @@
+package standalone
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+)
+
+// A trainer grades with the member's answer in front of them: the exams they manage with live
+// counts, attempt lists and the review queue by name, and the grader's view of an attempt with
+// keys and the reference answer — which the member, other members, other orgs' trainers and
+// users calling org's directory never get.
+func TestTrainerGradesByName(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	exam := w.exam(t, "AFTER_CLOSE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.single, w.essay)
+	l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": "qtrainerb", "displayName": "培训员乙", "password": "Passw0rd-qtrainerb", "roles": []string{"TRAINER"}, "orgId": w.orgB}), 200)
+	trainerB := l.login("qtrainerb", "Passw0rd-qtrainerb")
+
+	start := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200)
+	att := start.s("id")
+	l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m2, map[string]any{}), 200) // in progress
+	essayNo := start.s("questions", "0", "no")
+	if start.s("questions", "0", "type") != "ESSAY" {
+		essayNo = start.s("questions", "1", "no")
+	}
+	l.must(l.call("PUT", "/v1/attempts/"+att+"/answers/"+essayNo, w.m1, map[string]any{"value": map[string]any{"text": "学史明理、学史增信、学史崇德、学史力行"}, "version": 1}), 200)
+	l.must(l.call("POST", "/v1/attempts/"+att+":submit", w.m1, map[string]any{}), 200)
+	for i := 0; ; i++ {
+		if l.must(l.call("GET", "/v1/review-queue", w.trainer, nil), 200).s("attempts", "0", "id") == att {
+			break
+		}
+		if i == 400 {
+			t.Fatal("the attempt never reached the review queue")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+
+	// The trainer's exams, with live counts; a member is refused; another org's trainer does
+	// not see it.
+	var mine struct {
+		Exams []struct {
+			Exam struct {
+				ID string `json:"id"`
+			} `json:"exam"`
+			InProgress, Submitted, Graded int
+		} `json:"exams"`
+	}
+	if err := json.Unmarshal([]byte(l.must(l.call("GET", "/v1/exams", w.trainer, nil), 200).raw), &mine); err != nil {
+		t.Fatal(err)
+	}
+	if len(mine.Exams) != 1 || mine.Exams[0].Exam.ID != exam || mine.Exams[0].InProgress != 1 || mine.Exams[0].Graded != 1 {
+		t.Fatalf("trainer's exams = %+v", mine)
+	}
+	l.must(l.call("GET", "/v1/exams", w.m1, nil), 403, "PERMISSION_DENIED")
+	if other := l.must(l.call("GET", "/v1/exams", trainerB, nil), 200); strings.Contains(other.raw, `"id":"`+exam+`"`) {
+		t.Fatalf("another org's trainer lists the exam: %s", other.raw)
+	}
+
+	// Names, not ids: the attempt list, the review queue and the statistics by org.
+	list := l.must(l.call("GET", "/v1/exams/"+exam+"/attempts", w.trainer, nil), 200)
+	if !strings.Contains(list.raw, `"memberName":"qm1"`) || !strings.Contains(list.raw, `"memberName":"qm2"`) || !strings.Contains(list.raw, `"orgName":"A"`) {
+		t.Fatalf("attempt list without names: %s", list.raw)
+	}
+	queue := l.must(l.call("GET", "/v1/review-queue", w.trainer, nil), 200)
+	if queue.s("attempts", "0", "id") != att || queue.s("attempts", "0", "memberName") != "qm1" || queue.s("attempts", "0", "orgName") != "A" {
+		t.Fatalf("review queue = %s", queue.raw)
+	}
+
+	// The grader's view: the member's answer beside the reference answer and the keys.
+	review := l.must(l.call("GET", "/v1/attempts/"+att+"/review", w.trainer, nil), 200)
+	if review.s("attempt", "memberName") != "qm1" || review.s("examTitle") != "考试" {
+		t.Fatalf("review header = %s", review.raw)
+	}
+	var items []struct {
+		No            int      `json:"no"`
+		Type          string   `json:"type"`
+		StemHTML      string   `json:"stemHtml"`
+		AnswerKeys    []string `json:"answerKeys"`
+		Reference     string   `json:"reference"`
+		PendingReview bool     `json:"pendingReview"`
+		Answer        struct {
+			Text string `json:"text"`
+		} `json:"answer"`
+	}
+	if err := json.Unmarshal([]byte(review.s("items")), &items); err != nil || len(items) != 2 {
+		t.Fatalf("review items = %s (%v)", review.s("items"), err)
+	}
+	for _, it := range items {
+		switch it.Type {
+		case "ESSAY":
+			if it.Answer.Text != "学史明理、学史增信、学史崇德、学史力行" || it.Reference != "SECRET-REFERENCE" || !it.PendingReview || !strings.Contains(it.StemHTML, "体会") {
+				t.Fatalf("essay as the grader sees it = %+v", it)
+			}
+		case "SINGLE":
+			if len(it.AnswerKeys) != 1 || it.PendingReview {
+				t.Fatalf("single choice as the grader sees it = %+v", it)
+			}
+		}
+	}
+	// Staff of the owning org may grade too; the member, another member, another org's trainer
+	// and a caller without a token may not.
+	l.must(l.call("GET", "/v1/attempts/"+att+"/review", w.staff, nil), 200)
+	for who, r := range map[string]reply{
+		"the member":             l.call("GET", "/v1/attempts/"+att+"/review", w.m1, nil),
+		"another member":         l.call("GET", "/v1/attempts/"+att+"/review", w.m2, nil),
+		"another org's member":   l.call("GET", "/v1/attempts/"+att+"/review", w.mb, nil),
+		"another org's trainer":  l.call("GET", "/v1/attempts/"+att+"/review", trainerB, nil),
+		"no token":               l.call("GET", "/v1/attempts/"+att+"/review", "", nil),
+		"a missing attempt":      l.call("GET", "/v1/attempts/987654/review", w.trainer, nil),
+		"a forged token (admin)": l.call("GET", "/v1/attempts/"+att+"/review", w.admin[:len(w.admin)-4]+"AAAA", nil),
+	} {
+		want := map[string]int{"the member": 403, "another member": 403, "another org's member": 404, "another org's trainer": 404,
+			"no token": 401, "a missing attempt": 404, "a forged token (admin)": 401}[who]
+		if r.status != want {
+			t.Errorf("%s reading the grader's view: %d, want %d: %s", who, r.status, want, r.raw)
+		}
+		if strings.Contains(r.raw, "SECRET-") {
+			t.Errorf("%s got the key: %s", who, r.raw)
+		}
+	}
+
+	// Scored with the answer in view; the statistics name the org.
+	l.must(l.call("POST", "/v1/attempts/"+att+"/answers/"+essayNo+":score", w.trainer, map[string]any{"score": 8, "comment": "体会深刻"}), 200)
+	after := l.must(l.call("GET", "/v1/attempts/"+att+"/review", w.trainer, nil), 200)
+	if !strings.Contains(after.raw, `"comment":"体会深刻"`) || strings.Contains(after.raw, `"pendingReview":true`) {
+		t.Fatalf("review after scoring = %s", after.raw)
+	}
+	if st := l.must(l.call("GET", "/v1/exams/"+exam+"/stats", w.trainer, nil), 200); st.s("byOrg", "0", "orgName") != "A" {
+		t.Fatalf("stats by org = %s", st.s("byOrg"))
+	}
+
+	// Org's directory answers services only: a user's token, even an admin's, is refused.
+	_, err := orgv1.NewDirectoryClient(l.grpcConn(w.admin)).LookupPeople(context.Background(), &orgv1.LookupPeopleRequest{UserIds: []int64{1}})
+	wantCode(t, "directory lookup with an admin's token", err, 403)
+	_, err = orgv1.NewDirectoryClient(l.grpcConn("")).LookupPeople(context.Background(), &orgv1.LookupPeopleRequest{UserIds: []int64{1}})
+	wantCode(t, "directory lookup without a token", err, 401)
+}
