@@ -28,6 +28,18 @@ after(async () => {
   await server?.stop()
 })
 
+// loadedScripts returns the text of every script the page has loaded so far.
+async function loadedScripts(page) {
+  const urls = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((u) => /\.m?js$/.test(u)))
+  return Promise.all(urls.map(async (u) => (await fetch(u)).text()))
+}
+
+// usesElementPlus reports whether any loaded script holds Element Plus components (their names
+// survive minification).
+async function usesElementPlus(page) {
+  return (await loadedScripts(page)).some((js) => js.includes('"ElButton"') || js.includes('ElConfigProvider'))
+}
+
 async function checkPage(page, problems, name) {
   await shot(page, name)
   assert.deepEqual(await axe(page), [], `axe on ${name}`)
@@ -68,6 +80,8 @@ describe('a member on a phone', () => {
     await page.waitForURL(/\/m$/)
     await page.getByText('你好，张三').waitFor()
     await checkPage(page, problems, 'member-home-375')
+    // The phone never downloads the desk's component library.
+    assert.equal(await usesElementPlus(page), false, 'the member home loaded Element Plus')
 
     // The refresh token is an HttpOnly cookie: a reload keeps the session, and scripts cannot read it.
     assert.equal(await page.evaluate(() => document.cookie.includes('vg_refresh')), false)
@@ -415,6 +429,97 @@ describe('a member takes an exam on a phone', () => {
     await page.getByRole('tab', { name: 'Exams' }).click()
     await page.getByText('My exams').waitFor()
     await checkPage(page, problems, 'exams-en-375')
+    await ctx.close()
+  })
+})
+
+describe('a trainer grades at a desk', () => {
+  let examId
+  const password = 'Wangwu-pass-2026'
+
+  before(async () => {
+    const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
+    const orgId = orgs.orgs[0].id
+    const trainer = await newMember(server.url, admin, orgId, 'wangwu', '王五', password, ['TRAINER'])
+    const member = await newMember(server.url, admin, orgId, 'zhaoliu', '赵六', 'Zhaoliu-pass-2026')
+    const call = async (token, method, path, body) => {
+      const [st, out] = await api(server.url, method, path, token, body)
+      assert.equal(st, 200, `${path}: ${JSON.stringify(out)}`)
+      return out
+    }
+    const bank = await call(trainer, 'POST', '/v1/banks', { name: '党的建设题库' })
+    const q = (body) => call(trainer, 'POST', `/v1/banks/${bank.id}/questions`, { bankId: bank.id, defaultPoints: 2, ...body })
+    const single = await q({ type: 'SINGLE', stemHtml: '党的根本宗旨是什么？', answerKeys: ['A'],
+      options: [{ key: 'A', html: '全心全意为人民服务' }, { key: 'B', html: '发展经济' }] })
+    const essay = await q({ type: 'ESSAY', stemHtml: '结合工作实际，谈谈如何发挥党员先锋模范作用。', reference: '立足岗位、带头攻坚、服务群众。', defaultPoints: 10 })
+    const paper = await call(trainer, 'POST', '/v1/papers', { title: '党员先锋模范作用测试', items: [single, essay].map((x) => ({ questionId: x.id })) })
+    const now = Date.now()
+    const exam = await call(trainer, 'POST', '/v1/exams', { paperId: paper.id, title: '先锋模范作用测试', opensAt: new Date(now - 60_000).toISOString(),
+      closesAt: new Date(now + 3_600_000).toISOString(), durationMinutes: 30, attemptsAllowed: 1, resultsPolicy: 'IMMEDIATE', passMark: 6,
+      targetOrgIds: [orgId] })
+    examId = exam.id
+
+    // The member answers on their phone (the journey above); here through the API.
+    const attempt = await call(member, 'POST', `/v1/exams/${examId}/attempts`, {})
+    for (const qv of attempt.questions) {
+      const value = qv.type === 'ESSAY' ? { text: '在疫情防控一线带头值守，帮助群众解决实际困难。' }
+        : { choices: [qv.options.find((o) => o.html === '全心全意为人民服务').key] }
+      await call(member, 'PUT', `/v1/attempts/${attempt.id}/answers/${qv.no}`, { value, version: 1 })
+    }
+    await call(member, 'POST', `/v1/attempts/${attempt.id}:submit`, {})
+    for (let i = 0; ; i++) {
+      const list = await call(trainer, 'GET', `/v1/exams/${examId}/attempts`)
+      if (list.attempts?.[0]?.status === 'graded') break
+      if (i > 200) throw new Error('the attempt was never graded')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  })
+
+  it('opens the exam, reads the member\'s essay beside the reference answer, scores it and sees the statistics chart', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('wangwu')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/t$/)
+    await page.locator('[data-test=desk-title]', { hasText: '培训工作台' }).waitFor()
+    await page.locator('[data-test=review-count]', { hasText: '1' }).waitFor()
+    await checkPage(page, problems, 'trainer-desk-1440')
+    assert.equal(await usesElementPlus(page), true, 'the desk did not load Element Plus (the member-side check would prove nothing)')
+
+    await page.getByRole('menuitem', { name: '考试管理' }).click()
+    await page.waitForURL(/\/t\/exams$/)
+    await page.locator('[data-test=exam-link]', { hasText: '先锋模范作用测试' }).waitFor()
+    await checkPage(page, problems, 'exams-1440')
+    await page.locator('[data-test=exam-link]', { hasText: '先锋模范作用测试' }).click()
+    await page.locator('[data-test=member-name]', { hasText: '赵六' }).waitFor()
+    await checkPage(page, problems, 'exam-detail-1440')
+
+    await page.locator('[data-test=grade-link]').click()
+    await page.locator('[data-test=grade-title]', { hasText: '赵六' }).waitFor()
+    await page.locator('[data-test=essay-answer]', { hasText: '带头值守' }).waitFor()
+    await page.locator('[data-test=essay-reference]', { hasText: '立足岗位' }).waitFor()
+    await checkPage(page, problems, 'grade-1440')
+    const input = page.locator('[data-test=score-input] input')
+    await input.fill('8')
+    await input.press('Tab')
+    await page.locator('[data-test=comment-input]').fill('结合实际，体会深刻')
+    await page.locator('[data-test=save-score]').click()
+    await page.getByText('本答卷已全部评分').waitFor()
+    await page.locator('[data-test=grade-total]', { hasText: '总分 10 / 12' }).waitFor()
+
+    await page.getByRole('menuitem', { name: '阅卷' }).click()
+    await page.getByText('没有待阅的答卷').waitFor()
+    await checkPage(page, problems, 'review-queue-1440')
+
+    await page.goto(`${server.url}/t/exams/${examId}`)
+    await page.getByRole('tab', { name: '统计分析' }).click()
+    await page.locator('[data-test=pass-rate]', { hasText: '100' }).waitFor()
+    await page.locator('[data-test=chart-distribution] canvas').waitFor()
+    await page.locator('[data-test=chart-orgs] canvas').waitFor()
+    await checkPage(page, problems, 'exam-stats-1440')
     await ctx.close()
   })
 })

@@ -100,12 +100,12 @@ export async function api(base, method, path, token, body, headers = {}) {
 }
 
 /**
- * newMember creates a member of org (as admin) who has already chosen their own password (no
- * forced change at sign-in), and returns their access token.
+ * newMember creates a member of org (as admin; or an account with other roles) who has already
+ * chosen their own password (no forced change at sign-in), and returns their access token.
  */
-export async function newMember(base, admin, orgId, username, displayName, password) {
+export async function newMember(base, admin, orgId, username, displayName, password, roles = ['MEMBER']) {
   const first = `${password}-first`
-  const [st, acct] = await api(base, 'POST', '/v1/accounts', admin, { username, displayName, password: first, roles: ['MEMBER'], orgId })
+  const [st, acct] = await api(base, 'POST', '/v1/accounts', admin, { username, displayName, password: first, roles, orgId })
   if (st !== 200) throw new Error(`create ${username}: ${st} ${JSON.stringify(acct)}`)
   const [, pair] = await api(base, 'POST', '/v1/auth/login', null, { username, password: first })
   const [sc, changed] = await api(base, 'POST', '/v1/me/password', pair.accessToken, { oldPassword: first, newPassword: password })

@@ -26,11 +26,10 @@ import 'element-plus/es/components/descriptions-item/style/css'
 import 'element-plus/es/components/breadcrumb/style/css'
 import 'element-plus/es/components/breadcrumb-item/style/css'
 import 'element-plus/es/components/statistic/style/css'
-import 'element-plus/es/components/message/style/css'
 import './desk.css'
 
 export {
   ElAlert, ElAside, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider, ElContainer, ElDescriptions,
-  ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElInputNumber, ElMain, ElMenu, ElMenuItem, ElMessage,
+  ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElInputNumber, ElMain, ElMenu, ElMenuItem,
   ElStatistic, ElTable, ElTableColumn, ElTabPane, ElTabs, ElTag,
 } from 'element-plus'
