@@ -71,3 +71,13 @@ func TemplateOf(name string, cols []Column) Template {
 	}
 	return t
 }
+
+// ExampleRow returns an example row in the order of cols, from values by column key (missing
+// keys are empty), for Template.MoreExamples.
+func ExampleRow(cols []Column, values map[string]string) []string {
+	row := make([]string, len(cols))
+	for i, c := range cols {
+		row[i] = values[c.Key]
+	}
+	return row
+}

@@ -36,14 +36,20 @@ func Cell(row []string, i int) string {
 	return row[i]
 }
 
-// Template is a downloadable import template: header, one example row and notes per column.
-// WriteCSV renders it as CSV; package sheet/xlsx renders it as a workbook.
+// Template is a downloadable import template: header, example rows and notes per column.
+// WriteCSV renders it as CSV; package sheet/xlsx renders it as a workbook; both write the same
+// example rows.
 type Template struct {
 	Name    string
 	Header  []string
 	Example []string
-	Notes   []string
+	// MoreExamples are further example rows (e.g. one per question type), in column order.
+	MoreExamples [][]string
+	Notes        []string
 }
+
+// Examples returns every example row: Example, then MoreExamples.
+func (t Template) Examples() [][]string { return append([][]string{t.Example}, t.MoreExamples...) }
 
 // WriteCSV renders a template as UTF-8 CSV with a BOM (so Excel opens it correctly).
 func (t Template) WriteCSV(w io.Writer) error {
@@ -54,7 +60,7 @@ func (t Template) WriteCSV(w io.Writer) error {
 	if err := cw.Write(t.Header); err != nil {
 		return err
 	}
-	if err := cw.Write(t.Example); err != nil {
+	if err := cw.WriteAll(t.Examples()); err != nil {
 		return err
 	}
 	cw.Flush()

@@ -475,6 +475,57 @@ describe('a trainer grades at a desk', () => {
     }
   })
 
+  it('imports questions, sees the bad row\'s error, fixes it and imports, then writes one in the editor', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('wangwu')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/t$/)
+    await page.getByRole('menuitem', { name: '题库管理' }).click()
+    await page.locator('[data-test=bank-name]').fill('党章知识题库')
+    await page.locator('[data-test=bank-create]').click()
+    await page.locator('[data-test=bank-link]', { hasText: '党章知识题库' }).waitFor()
+    await checkPage(page, problems, 'banks-1440')
+    await page.locator('[data-test=bank-link]', { hasText: '党章知识题库' }).click()
+    await page.getByText('暂无试题').waitFor()
+
+    const header = '题型,题干,选项A,选项B,选项C,选项D,选项E,选项F,答案,解析,难度,标签,分值'
+    const rows = (third) => [header,
+      '单选,党的最高领导机关是？,党的全国代表大会和它所产生的中央委员会,中央纪律检查委员会,,,,,A,,2,党章,2',
+      '判断,预备党员的预备期为一年。,,,,,,,对,,1,党章,1',
+      third].join('\n') + '\n'
+    const file = (third) => ({ name: 'questions.csv', mimeType: 'text/csv', buffer: Buffer.from(rows(third)) })
+    await page.locator('[data-test=import-open]').click()
+    await page.locator('[data-test=import-file]').setInputFiles(file('单选,党员必须履行的义务有几项？,六项,七项,八项,,,,Z,,3,党章,2'))
+    await page.locator('[data-test=import-check]').click()
+    const errors = page.locator('[data-test=import-errors]')
+    await errors.getByText('答案', { exact: true }).waitFor()
+    assert.match(await errors.innerText(), /4\s+答案/)
+    await checkPage(page, problems, 'bank-import-errors-1440')
+    await page.locator('[data-test=import-file]').setInputFiles(file('单选,党员必须履行的义务有几项？,六项,七项,八项,,,,C,,3,党章,2'))
+    await page.locator('[data-test=import-check]').click()
+    await page.locator('[data-test=import-ok]', { hasText: '3 行' }).waitFor()
+    await page.locator('[data-test=import-run]').click()
+    await page.locator('[data-test=import-done]', { hasText: '已导入 3 道试题' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=q-row]').nth(2).waitFor()
+
+    await page.locator('[data-test=q-new]').click()
+    await page.locator('[data-test=q-stem]').fill('入党誓词中“永不叛党”之前的一句是？')
+    await page.locator('[data-test=q-option-A] input, input[data-test=q-option-A]').first().fill('随时准备为党和人民牺牲一切')
+    await page.locator('[data-test=q-option-B] input, input[data-test=q-option-B]').first().fill('对党忠诚')
+    await page.getByLabel('B 为正确答案').check()
+    await page.locator('[data-test=q-preview]', { hasText: '永不叛党' }).waitFor()
+    await checkPage(page, problems, 'question-editor-1440')
+    await page.locator('[data-test=q-save]').click()
+    await page.locator('[data-test=q-row]', { hasText: '永不叛党' }).waitFor()
+    assert.equal(await page.locator('[data-test=q-row]').count(), 4)
+    await ctx.close()
+  })
+
   it('opens the exam, reads the member\'s essay beside the reference answer, scores it and sees the statistics chart', async () => {
     const ctx = await browser.newContext(desktop)
     const page = await ctx.newPage()

@@ -20,6 +20,8 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
     { path: '', component: () => import('@/desk/DeskHome.vue'), props: { area }, meta: { roles } },
     { path: 'exams', component: () => import('@/desk/quiz/ExamsPage.vue'), meta: { roles } },
     { path: 'exams/:id(\\d+)', component: () => import('@/desk/quiz/ExamDetail.vue'), meta: { roles } },
+    { path: 'banks', component: () => import('@/desk/quiz/BanksPage.vue'), meta: { roles } },
+    { path: 'banks/:id(\\d+)', component: () => import('@/desk/quiz/BankDetail.vue'), meta: { roles } },
     { path: 'review', component: () => import('@/desk/quiz/ReviewQueue.vue'), meta: { roles } },
     { path: 'review/:attempt(\\d+)', component: () => import('@/desk/quiz/GradePage.vue'), meta: { roles } },
   ],

@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"fmt"
 	"bytes"
 	"io"
 
@@ -21,8 +22,10 @@ func WriteTemplate(w io.Writer, t sheet.Template) error {
 	if err := f.SetSheetRow(t.Name, "A1", &t.Header); err != nil {
 		return err
 	}
-	if err := f.SetSheetRow(t.Name, "A2", &t.Example); err != nil {
-		return err
+	for i, ex := range t.Examples() {
+		if err := f.SetSheetRow(t.Name, fmt.Sprintf("A%d", i+2), &ex); err != nil {
+			return err
+		}
 	}
 	// Text format for every column so IDs and phone numbers are not turned into numbers.
 	style, err := f.NewStyle(&excelize.Style{NumFmt: 49})

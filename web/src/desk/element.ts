@@ -26,10 +26,19 @@ import 'element-plus/es/components/descriptions-item/style/css'
 import 'element-plus/es/components/breadcrumb/style/css'
 import 'element-plus/es/components/breadcrumb-item/style/css'
 import 'element-plus/es/components/statistic/style/css'
+import 'element-plus/es/components/dialog/style/css'
+import 'element-plus/es/components/select/style/css'
+import 'element-plus/es/components/option/style/css'
+import 'element-plus/es/components/switch/style/css'
+import 'element-plus/es/components/radio/style/css'
+import 'element-plus/es/components/radio-group/style/css'
+import 'element-plus/es/components/checkbox/style/css'
+import 'element-plus/es/components/checkbox-group/style/css'
 import './desk.css'
 
 export {
   ElAlert, ElAside, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider, ElContainer, ElDescriptions,
   ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElInputNumber, ElMain, ElMenu, ElMenuItem,
-  ElStatistic, ElTable, ElTableColumn, ElTabPane, ElTabs, ElTag,
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElOption, ElRadio, ElRadioGroup, ElSelect, ElStatistic, ElSwitch, ElTable, ElTableColumn,
+  ElTabPane, ElTabs, ElTag,
 } from 'element-plus'

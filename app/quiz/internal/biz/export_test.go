@@ -1,7 +1,9 @@
 package biz
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,5 +135,60 @@ func TestExportQuestionsReimports(t *testing.T) {
 	_, err = e.uc.Authoring.ExportQuestions(e.as("trainerB"), from)
 	if err == nil {
 		t.Error("another org's trainer exported the bank")
+	}
+}
+
+// The downloadable template, as CSV and as a workbook, holds one example of each question type
+// and imports as it is: five questions, one per type, with the answers its examples show.
+func TestQuestionTemplateImportsAsItIs(t *testing.T) {
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			e := newTestEnv(t)
+			ctx := e.as("trainerA")
+			var buf bytes.Buffer
+			tpl := QuestionTemplate()
+			if format == "csv" {
+				if err := tpl.WriteCSV(&buf); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := xlsx.WriteTemplate(&buf, tpl); err != nil {
+				t.Fatal(err)
+			}
+			tb, err := xlsx.Parse(format, buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bank, err := e.uc.Authoring.CreateBank(ctx, "模板", 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.uc.Authoring.ImportQuestions(ctx, bank.ID, tb, false)
+			if err != nil {
+				t.Fatalf("the template does not import: %v", err)
+			}
+			qs, err := e.uc.Authoring.banks.ListQuestions(ctx, bank.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[QType]*Question{}
+			for _, q := range qs {
+				got[q.Type] = q
+			}
+			if res.Created != 5 || len(got) != 5 {
+				t.Fatalf("imported %d questions of %d types, want one of each of 5", res.Created, len(got))
+			}
+			if k := got[Multiple].AnswerKeys; strings.Join(k, "") != "ABD" {
+				t.Errorf("multiple-choice keys = %v", k)
+			}
+			if k := got[TrueFalse].AnswerKeys; len(k) != 1 || k[0] != "true" {
+				t.Errorf("true/false key = %v", k)
+			}
+			if b := got[FillBlank].Blanks; len(b) != 2 || strings.Join(b[1], "|") != "中国共产党|中共" {
+				t.Errorf("blanks = %v", b)
+			}
+			if got[Essay].Reference == "" || got[Essay].Points != 10 {
+				t.Errorf("essay = %+v", got[Essay])
+			}
+		})
 	}
 }

@@ -45,7 +45,21 @@ var questionColumns = func() []sheet.Column {
 }()
 
 // QuestionTemplate is the downloadable template for question imports.
-func QuestionTemplate() sheet.Template { return sheet.TemplateOf("题目导入", questionColumns) }
+// Its example rows show one question of each type, so a trainer sees how every answer column is
+// written; the template imports as it is.
+func QuestionTemplate() sheet.Template {
+	t := sheet.TemplateOf("题目导入", questionColumns)
+	for _, ex := range []map[string]string{
+		{"type": "多选", "stem": "下列属于“四个意识”的有？", "option_A": "政治意识", "option_B": "大局意识", "option_C": "市场意识", "option_D": "核心意识",
+			"answer": "ABD", "explanation": "四个意识：政治意识、大局意识、核心意识、看齐意识。", "difficulty": "3", "tags": "党的建设", "points": "2"},
+		{"type": "判断", "stem": "党的最高领导机关是党的全国代表大会和它所产生的中央委员会。", "answer": "对", "difficulty": "1", "tags": "党章", "points": "1"},
+		{"type": "填空", "stem": "____年，____成立。", "answer": "1921;中国共产党|中共", "difficulty": "2", "tags": "党史", "points": "2"},
+		{"type": "简答", "stem": "谈谈你对党史学习教育的体会。", "answer": "学史明理、学史增信、学史崇德、学史力行。", "difficulty": "4", "points": "10"},
+	} {
+		t.MoreExamples = append(t.MoreExamples, sheet.ExampleRow(questionColumns, ex))
+	}
+	return t
+}
 
 var typeNames = map[string]QType{
 	"单选": Single, "单选题": Single, "single": Single, "多选": Multiple, "多选题": Multiple, "multiple": Multiple,
