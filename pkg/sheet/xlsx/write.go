@@ -1,8 +1,8 @@
 package xlsx
 
 import (
-	"fmt"
 	"bytes"
+	"fmt"
 	"io"
 
 	"github.com/xuri/excelize/v2"
