@@ -434,12 +434,13 @@ describe('a member takes an exam on a phone', () => {
 })
 
 describe('a trainer grades at a desk', () => {
-  let examId
+  let examId, orgName
   const password = 'Wangwu-pass-2026'
 
   before(async () => {
     const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
     const orgId = orgs.orgs[0].id
+    orgName = orgs.orgs[0].name
     const trainer = await newMember(server.url, admin, orgId, 'wangwu', '王五', password, ['TRAINER'])
     const member = await newMember(server.url, admin, orgId, 'zhaoliu', '赵六', 'Zhaoliu-pass-2026')
     const call = async (token, method, path, body) => {
@@ -523,6 +524,44 @@ describe('a trainer grades at a desk', () => {
     await page.locator('[data-test=q-save]').click()
     await page.locator('[data-test=q-row]', { hasText: '永不叛党' }).waitFor()
     assert.equal(await page.locator('[data-test=q-row]').count(), 4)
+    await ctx.close()
+  })
+
+  it('builds a paper from the bank and publishes an exam that a member of the branch then has', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('wangwu')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/t$/)
+    await page.getByRole('menuitem', { name: '试卷管理' }).click()
+    await page.locator('[data-test=paper-title]').fill('党章知识测验卷')
+    await page.locator('[data-test=paper-bank]').click()
+    await page.getByRole('option', { name: /党章知识题库/ }).click()
+    await page.locator('[data-test=paper-questions]').waitFor()
+    await page.locator('[data-test=paper-pick]').nth(0).click()
+    await page.locator('[data-test=paper-pick]').nth(1).click()
+    await checkPage(page, problems, 'paper-builder-1440')
+    await page.locator('[data-test=paper-create]').click()
+    await page.locator('[data-test=paper-created]', { hasText: '党章知识测验卷' }).waitFor()
+    await page.locator('[data-test=paper-to-exam]').click()
+    await page.waitForURL(/\/t\/exams\/new\?paper=\d+$/)
+    await page.locator('[data-test=exam-title-input]').fill('党章知识月考')
+    await page.locator('[data-test=exam-results]').click()
+    await page.getByRole('option', { name: '交卷后立即公布' }).click()
+    await page.locator('[data-test=exam-targets]').click()
+    await page.getByRole('option', { name: orgName, exact: true }).click()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=exam-pass]').locator('input').fill('1')
+    await checkPage(page, problems, 'exam-new-1440')
+    await page.locator('[data-test=exam-create]').click()
+    await page.locator('[data-test=exam-title]', { hasText: '党章知识月考' }).waitFor()
+    // The exam reaches the branch's members.
+    const [, login] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'zhaoliu', password: 'Zhaoliu-pass-2026' })
+    const [, mine] = await api(server.url, 'GET', '/v1/my/exams', login.accessToken)
+    assert.ok(mine.exams.some((m) => m.exam.title === '党章知识月考' && m.exam.questionCount === 2), JSON.stringify(mine))
     await ctx.close()
   })
 

@@ -18,7 +18,9 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
   meta: { roles },
   children: [
     { path: '', component: () => import('@/desk/DeskHome.vue'), props: { area }, meta: { roles } },
+    { path: 'papers', component: () => import('@/desk/quiz/PapersPage.vue'), meta: { roles } },
     { path: 'exams', component: () => import('@/desk/quiz/ExamsPage.vue'), meta: { roles } },
+    { path: 'exams/new', component: () => import('@/desk/quiz/ExamNew.vue'), meta: { roles } },
     { path: 'exams/:id(\\d+)', component: () => import('@/desk/quiz/ExamDetail.vue'), meta: { roles } },
     { path: 'banks', component: () => import('@/desk/quiz/BanksPage.vue'), meta: { roles } },
     { path: 'banks/:id(\\d+)', component: () => import('@/desk/quiz/BankDetail.vue'), meta: { roles } },

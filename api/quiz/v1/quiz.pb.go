@@ -1166,6 +1166,9 @@ type Paper struct {
 	Random        bool                   `protobuf:"varint,3,opt,name=random,proto3" json:"random,omitempty"`
 	QuestionCount int32                  `protobuf:"varint,4,opt,name=question_count,json=questionCount,proto3" json:"question_count,omitempty"`
 	TotalPoints   float64                `protobuf:"fixed64,5,opt,name=total_points,json=totalPoints,proto3" json:"total_points,omitempty"`
+	// The fixed paper's questions, or the random paper's drawing rules (GetPaper only).
+	Items         []*PaperItem `protobuf:"bytes,6,rep,name=items,proto3" json:"items,omitempty"`
+	Rules         []*PaperRule `protobuf:"bytes,7,rep,name=rules,proto3" json:"rules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1235,6 +1238,64 @@ func (x *Paper) GetTotalPoints() float64 {
 	return 0
 }
 
+func (x *Paper) GetItems() []*PaperItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *Paper) GetRules() []*PaperRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+type ListPapersReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Papers        []*Paper               `protobuf:"bytes,1,rep,name=papers,proto3" json:"papers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPapersReply) Reset() {
+	*x = ListPapersReply{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPapersReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPapersReply) ProtoMessage() {}
+
+func (x *ListPapersReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPapersReply.ProtoReflect.Descriptor instead.
+func (*ListPapersReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListPapersReply) GetPapers() []*Paper {
+	if x != nil {
+		return x.Papers
+	}
+	return nil
+}
+
 type CreateExamRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	PaperId int64                  `protobuf:"varint,1,opt,name=paper_id,json=paperId,proto3" json:"paper_id,omitempty"`
@@ -1260,7 +1321,7 @@ type CreateExamRequest struct {
 
 func (x *CreateExamRequest) Reset() {
 	*x = CreateExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1333,7 @@ func (x *CreateExamRequest) String() string {
 func (*CreateExamRequest) ProtoMessage() {}
 
 func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1346,7 @@ func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExamRequest.ProtoReflect.Descriptor instead.
 func (*CreateExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateExamRequest) GetPaperId() int64 {
@@ -1411,7 +1472,7 @@ type Exam struct {
 
 func (x *Exam) Reset() {
 	*x = Exam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1423,7 +1484,7 @@ func (x *Exam) String() string {
 func (*Exam) ProtoMessage() {}
 
 func (x *Exam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1436,7 +1497,7 @@ func (x *Exam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exam.ProtoReflect.Descriptor instead.
 func (*Exam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Exam) GetId() int64 {
@@ -1573,7 +1634,7 @@ type MyExam struct {
 
 func (x *MyExam) Reset() {
 	*x = MyExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1646,7 @@ func (x *MyExam) String() string {
 func (*MyExam) ProtoMessage() {}
 
 func (x *MyExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1659,7 @@ func (x *MyExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyExam.ProtoReflect.Descriptor instead.
 func (*MyExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MyExam) GetExam() *Exam {
@@ -1648,7 +1709,7 @@ type MyAttempt struct {
 
 func (x *MyAttempt) Reset() {
 	*x = MyAttempt{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1721,7 @@ func (x *MyAttempt) String() string {
 func (*MyAttempt) ProtoMessage() {}
 
 func (x *MyAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1734,7 @@ func (x *MyAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyAttempt.ProtoReflect.Descriptor instead.
 func (*MyAttempt) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MyAttempt) GetId() int64 {
@@ -1741,7 +1802,7 @@ type ListMyExamsReply struct {
 
 func (x *ListMyExamsReply) Reset() {
 	*x = ListMyExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1814,7 @@ func (x *ListMyExamsReply) String() string {
 func (*ListMyExamsReply) ProtoMessage() {}
 
 func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1827,7 @@ func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyExamsReply.ProtoReflect.Descriptor instead.
 func (*ListMyExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListMyExamsReply) GetExams() []*MyExam {
@@ -1791,7 +1852,7 @@ type QuestionView struct {
 
 func (x *QuestionView) Reset() {
 	*x = QuestionView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1803,7 +1864,7 @@ func (x *QuestionView) String() string {
 func (*QuestionView) ProtoMessage() {}
 
 func (x *QuestionView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1816,7 +1877,7 @@ func (x *QuestionView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionView.ProtoReflect.Descriptor instead.
 func (*QuestionView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *QuestionView) GetNo() int32 {
@@ -1872,7 +1933,7 @@ type AnswerValue struct {
 
 func (x *AnswerValue) Reset() {
 	*x = AnswerValue{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +1945,7 @@ func (x *AnswerValue) String() string {
 func (*AnswerValue) ProtoMessage() {}
 
 func (x *AnswerValue) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +1958,7 @@ func (x *AnswerValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerValue.ProtoReflect.Descriptor instead.
 func (*AnswerValue) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AnswerValue) GetChoices() []string {
@@ -1925,7 +1986,7 @@ type SavedAnswer struct {
 
 func (x *SavedAnswer) Reset() {
 	*x = SavedAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1937,7 +1998,7 @@ func (x *SavedAnswer) String() string {
 func (*SavedAnswer) ProtoMessage() {}
 
 func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1950,7 +2011,7 @@ func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedAnswer.ProtoReflect.Descriptor instead.
 func (*SavedAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SavedAnswer) GetQuestionNo() int32 {
@@ -1991,7 +2052,7 @@ type QuestionResult struct {
 
 func (x *QuestionResult) Reset() {
 	*x = QuestionResult{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2003,7 +2064,7 @@ func (x *QuestionResult) String() string {
 func (*QuestionResult) ProtoMessage() {}
 
 func (x *QuestionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2016,7 +2077,7 @@ func (x *QuestionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionResult.ProtoReflect.Descriptor instead.
 func (*QuestionResult) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *QuestionResult) GetQuestionNo() int32 {
@@ -2102,7 +2163,7 @@ type AttemptView struct {
 
 func (x *AttemptView) Reset() {
 	*x = AttemptView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2114,7 +2175,7 @@ func (x *AttemptView) String() string {
 func (*AttemptView) ProtoMessage() {}
 
 func (x *AttemptView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2127,7 +2188,7 @@ func (x *AttemptView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptView.ProtoReflect.Descriptor instead.
 func (*AttemptView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AttemptView) GetId() int64 {
@@ -2255,7 +2316,7 @@ type SaveAnswerRequest struct {
 
 func (x *SaveAnswerRequest) Reset() {
 	*x = SaveAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2267,7 +2328,7 @@ func (x *SaveAnswerRequest) String() string {
 func (*SaveAnswerRequest) ProtoMessage() {}
 
 func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2280,7 +2341,7 @@ func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerRequest.ProtoReflect.Descriptor instead.
 func (*SaveAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SaveAnswerRequest) GetAttemptId() int64 {
@@ -2321,7 +2382,7 @@ type SaveAnswerReply struct {
 
 func (x *SaveAnswerReply) Reset() {
 	*x = SaveAnswerReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2333,7 +2394,7 @@ func (x *SaveAnswerReply) String() string {
 func (*SaveAnswerReply) ProtoMessage() {}
 
 func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2346,7 +2407,7 @@ func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerReply.ProtoReflect.Descriptor instead.
 func (*SaveAnswerReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SaveAnswerReply) GetVersion() int64 {
@@ -2387,7 +2448,7 @@ type AttemptSummary struct {
 
 func (x *AttemptSummary) Reset() {
 	*x = AttemptSummary{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2399,7 +2460,7 @@ func (x *AttemptSummary) String() string {
 func (*AttemptSummary) ProtoMessage() {}
 
 func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2412,7 +2473,7 @@ func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptSummary.ProtoReflect.Descriptor instead.
 func (*AttemptSummary) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AttemptSummary) GetId() int64 {
@@ -2518,7 +2579,7 @@ type ManagedExam struct {
 
 func (x *ManagedExam) Reset() {
 	*x = ManagedExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2530,7 +2591,7 @@ func (x *ManagedExam) String() string {
 func (*ManagedExam) ProtoMessage() {}
 
 func (x *ManagedExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2543,7 +2604,7 @@ func (x *ManagedExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManagedExam.ProtoReflect.Descriptor instead.
 func (*ManagedExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ManagedExam) GetExam() *Exam {
@@ -2583,7 +2644,7 @@ type ListManagedExamsReply struct {
 
 func (x *ListManagedExamsReply) Reset() {
 	*x = ListManagedExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2595,7 +2656,7 @@ func (x *ListManagedExamsReply) String() string {
 func (*ListManagedExamsReply) ProtoMessage() {}
 
 func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2608,7 +2669,7 @@ func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListManagedExamsReply.ProtoReflect.Descriptor instead.
 func (*ListManagedExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListManagedExamsReply) GetExams() []*ManagedExam {
@@ -2643,7 +2704,7 @@ type ReviewItem struct {
 
 func (x *ReviewItem) Reset() {
 	*x = ReviewItem{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2655,7 +2716,7 @@ func (x *ReviewItem) String() string {
 func (*ReviewItem) ProtoMessage() {}
 
 func (x *ReviewItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2668,7 +2729,7 @@ func (x *ReviewItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewItem.ProtoReflect.Descriptor instead.
 func (*ReviewItem) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReviewItem) GetNo() int32 {
@@ -2780,7 +2841,7 @@ type AttemptReview struct {
 
 func (x *AttemptReview) Reset() {
 	*x = AttemptReview{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2792,7 +2853,7 @@ func (x *AttemptReview) String() string {
 func (*AttemptReview) ProtoMessage() {}
 
 func (x *AttemptReview) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2805,7 +2866,7 @@ func (x *AttemptReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptReview.ProtoReflect.Descriptor instead.
 func (*AttemptReview) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AttemptReview) GetAttempt() *AttemptSummary {
@@ -2842,7 +2903,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2854,7 +2915,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2867,7 +2928,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -2903,7 +2964,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2915,7 +2976,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2928,7 +2989,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -2963,7 +3024,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2975,7 +3036,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2988,7 +3049,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -3017,7 +3078,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3090,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3103,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -3086,7 +3147,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3098,7 +3159,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3111,7 +3172,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -3153,7 +3214,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3165,7 +3226,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3178,7 +3239,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -3214,7 +3275,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3226,7 +3287,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3239,7 +3300,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -3273,7 +3334,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3285,7 +3346,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3298,7 +3359,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -3319,7 +3380,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3331,7 +3392,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3344,7 +3405,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -3379,7 +3440,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3391,7 +3452,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3404,7 +3465,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -3435,7 +3496,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3447,7 +3508,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3460,7 +3521,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3517,7 +3578,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3529,7 +3590,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3542,7 +3603,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3612,7 +3673,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3624,7 +3685,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3637,7 +3698,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3720,7 +3781,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3732,7 +3793,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3745,7 +3806,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3772,7 +3833,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3784,7 +3845,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3797,7 +3858,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3823,7 +3884,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3835,7 +3896,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3848,7 +3909,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3868,7 +3929,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3880,7 +3941,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3893,7 +3954,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3921,7 +3982,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3933,7 +3994,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3946,7 +4007,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -3982,7 +4043,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3994,7 +4055,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4007,7 +4068,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -4047,7 +4108,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4059,7 +4120,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4072,7 +4133,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -4095,7 +4156,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4107,7 +4168,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4120,7 +4181,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -4167,7 +4228,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4179,7 +4240,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4192,7 +4253,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -4212,7 +4273,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4224,7 +4285,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4237,7 +4298,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -4268,7 +4329,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4280,7 +4341,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4293,7 +4354,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -4347,7 +4408,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4359,7 +4420,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4372,7 +4433,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4470,13 +4531,17 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x12CreatePaperRequest\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x127\n" +
 	"\x05items\x18\x02 \x03(\v2\x16.api.quiz.v1.PaperItemB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05items\x126\n" +
-	"\x05rules\x18\x03 \x03(\v2\x16.api.quiz.v1.PaperRuleB\b\xbaH\x05\x92\x01\x02\x102R\x05rules\"\x8f\x01\n" +
+	"\x05rules\x18\x03 \x03(\v2\x16.api.quiz.v1.PaperRuleB\b\xbaH\x05\x92\x01\x02\x102R\x05rules\"\xeb\x01\n" +
 	"\x05Paper\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +
 	"\x06random\x18\x03 \x01(\bR\x06random\x12%\n" +
 	"\x0equestion_count\x18\x04 \x01(\x05R\rquestionCount\x12!\n" +
-	"\ftotal_points\x18\x05 \x01(\x01R\vtotalPoints\"\xc9\x05\n" +
+	"\ftotal_points\x18\x05 \x01(\x01R\vtotalPoints\x12,\n" +
+	"\x05items\x18\x06 \x03(\v2\x16.api.quiz.v1.PaperItemR\x05items\x12,\n" +
+	"\x05rules\x18\a \x03(\v2\x16.api.quiz.v1.PaperRuleR\x05rules\"=\n" +
+	"\x0fListPapersReply\x12*\n" +
+	"\x06papers\x18\x01 \x03(\v2\x12.api.quiz.v1.PaperR\x06papers\"\xc9\x05\n" +
 	"\x11CreateExamRequest\x12\"\n" +
 	"\bpaper_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\apaperId\x12\x1f\n" +
 	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12$\n" +
@@ -4784,7 +4849,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xdc\x19\n" +
+	"\x05NEVER\x10\x032\x85\x1b\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -4795,7 +4860,11 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0fImportQuestions\x12#.api.quiz.v1.ImportQuestionsRequest\x1a!.api.quiz.v1.ImportQuestionsReply\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/banks/{bank_id}/questions:import\x12z\n" +
 	"\x0fExportQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x16.api.quiz.v1.FileReply\",\x82\xd3\xe4\x93\x02&\x12$/v1/banks/{bank_id}/questions:export\x12Y\n" +
 	"\vCreatePaper\x12\x1f.api.quiz.v1.CreatePaperRequest\x1a\x12.api.quiz.v1.Paper\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
-	"/v1/papers\x12U\n" +
+	"/v1/papers\x12V\n" +
+	"\n" +
+	"ListPapers\x12\x16.google.protobuf.Empty\x1a\x1c.api.quiz.v1.ListPapersReply\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/papers\x12O\n" +
+	"\bGetPaper\x12\x16.api.quiz.v1.IdRequest\x1a\x12.api.quiz.v1.Paper\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/papers/{id}\x12U\n" +
 	"\n" +
 	"CreateExam\x12\x1e.api.quiz.v1.CreateExamRequest\x1a\x11.api.quiz.v1.Exam\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/exams\x12L\n" +
 	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12a\n" +
@@ -4836,7 +4905,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -4857,49 +4926,50 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*PaperRule)(nil),                 // 16: api.quiz.v1.PaperRule
 	(*CreatePaperRequest)(nil),        // 17: api.quiz.v1.CreatePaperRequest
 	(*Paper)(nil),                     // 18: api.quiz.v1.Paper
-	(*CreateExamRequest)(nil),         // 19: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                      // 20: api.quiz.v1.Exam
-	(*MyExam)(nil),                    // 21: api.quiz.v1.MyExam
-	(*MyAttempt)(nil),                 // 22: api.quiz.v1.MyAttempt
-	(*ListMyExamsReply)(nil),          // 23: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),              // 24: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),               // 25: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),               // 26: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),            // 27: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),               // 28: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),         // 29: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),           // 30: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),            // 31: api.quiz.v1.AttemptSummary
-	(*ManagedExam)(nil),               // 32: api.quiz.v1.ManagedExam
-	(*ListManagedExamsReply)(nil),     // 33: api.quiz.v1.ListManagedExamsReply
-	(*ReviewItem)(nil),                // 34: api.quiz.v1.ReviewItem
-	(*AttemptReview)(nil),             // 35: api.quiz.v1.AttemptReview
-	(*SetAttemptDeadlineRequest)(nil), // 36: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 37: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 38: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 39: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 40: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 41: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 42: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 43: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 44: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 45: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 46: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 47: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 48: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 49: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 50: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 51: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 52: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 53: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 54: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 55: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 56: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 57: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 58: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 59: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 60: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 61: google.protobuf.Empty
+	(*ListPapersReply)(nil),           // 19: api.quiz.v1.ListPapersReply
+	(*CreateExamRequest)(nil),         // 20: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                      // 21: api.quiz.v1.Exam
+	(*MyExam)(nil),                    // 22: api.quiz.v1.MyExam
+	(*MyAttempt)(nil),                 // 23: api.quiz.v1.MyAttempt
+	(*ListMyExamsReply)(nil),          // 24: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 25: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 26: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 27: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 28: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 29: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 30: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 31: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 32: api.quiz.v1.AttemptSummary
+	(*ManagedExam)(nil),               // 33: api.quiz.v1.ManagedExam
+	(*ListManagedExamsReply)(nil),     // 34: api.quiz.v1.ListManagedExamsReply
+	(*ReviewItem)(nil),                // 35: api.quiz.v1.ReviewItem
+	(*AttemptReview)(nil),             // 36: api.quiz.v1.AttemptReview
+	(*SetAttemptDeadlineRequest)(nil), // 37: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 38: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 39: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 40: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 41: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 42: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 43: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 44: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 45: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 46: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 47: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 48: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 49: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 50: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 51: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 52: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 53: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 54: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 55: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 56: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 57: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 58: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 59: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 60: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 61: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 62: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4914,106 +4984,113 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	0,  // 9: api.quiz.v1.PaperRule.type:type_name -> api.quiz.v1.QuestionType
 	15, // 10: api.quiz.v1.CreatePaperRequest.items:type_name -> api.quiz.v1.PaperItem
 	16, // 11: api.quiz.v1.CreatePaperRequest.rules:type_name -> api.quiz.v1.PaperRule
-	1,  // 12: api.quiz.v1.CreateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
-	2,  // 13: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	1,  // 14: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
-	2,  // 15: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	20, // 16: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
-	22, // 17: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
-	21, // 18: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
-	0,  // 19: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 20: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
-	25, // 21: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 22: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
-	24, // 23: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
-	26, // 24: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
-	27, // 25: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
-	25, // 26: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	20, // 27: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
-	32, // 28: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
-	0,  // 29: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 30: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
-	25, // 31: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
-	9,  // 32: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
-	31, // 33: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
-	34, // 34: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
-	31, // 35: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	42, // 36: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	45, // 37: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	46, // 38: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	47, // 39: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	24, // 40: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	25, // 41: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 42: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	24, // 43: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	56, // 44: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	25, // 45: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	59, // 46: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
-	5,  // 47: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 48: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 49: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 50: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 51: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	40, // 52: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 53: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 54: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	19, // 55: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 56: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	61, // 57: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
-	61, // 58: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 59: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 60: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	29, // 61: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 62: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 63: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	51, // 64: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	53, // 65: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	55, // 66: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	58, // 67: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	37, // 68: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 69: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 70: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	49, // 71: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	61, // 72: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 73: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	36, // 74: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	3,  // 75: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
-	39, // 76: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 77: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 78: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 79: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 80: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 81: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	41, // 82: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	44, // 83: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 84: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 85: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	20, // 86: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	33, // 87: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
-	23, // 88: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	28, // 89: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	28, // 90: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	30, // 91: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	61, // 92: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	28, // 93: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	52, // 94: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	54, // 95: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	57, // 96: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	54, // 97: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	38, // 98: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	48, // 99: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	44, // 100: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	50, // 101: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	38, // 102: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	60, // 103: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	31, // 104: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	35, // 105: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
-	28, // 106: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	77, // [77:107] is the sub-list for method output_type
-	47, // [47:77] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	15, // 12: api.quiz.v1.Paper.items:type_name -> api.quiz.v1.PaperItem
+	16, // 13: api.quiz.v1.Paper.rules:type_name -> api.quiz.v1.PaperRule
+	18, // 14: api.quiz.v1.ListPapersReply.papers:type_name -> api.quiz.v1.Paper
+	1,  // 15: api.quiz.v1.CreateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 16: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	1,  // 17: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 18: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	21, // 19: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
+	23, // 20: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
+	22, // 21: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
+	0,  // 22: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 23: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
+	26, // 24: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 25: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
+	25, // 26: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
+	27, // 27: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
+	28, // 28: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
+	26, // 29: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	21, // 30: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
+	33, // 31: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
+	0,  // 32: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 33: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
+	26, // 34: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
+	9,  // 35: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
+	32, // 36: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
+	35, // 37: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
+	32, // 38: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	43, // 39: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	46, // 40: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	47, // 41: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	48, // 42: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	25, // 43: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	26, // 44: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 45: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	25, // 46: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	57, // 47: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	26, // 48: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	60, // 49: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	5,  // 50: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 51: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 52: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 53: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 54: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	41, // 55: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 56: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 57: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	62, // 58: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
+	3,  // 59: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
+	20, // 60: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 61: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	62, // 62: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	62, // 63: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 64: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 65: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	30, // 66: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 67: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 68: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	52, // 69: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	54, // 70: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	56, // 71: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	59, // 72: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	38, // 73: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 74: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 75: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	50, // 76: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	62, // 77: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 78: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	37, // 79: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 80: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	40, // 81: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 82: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 83: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 84: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 85: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 86: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	42, // 87: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	45, // 88: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 89: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	19, // 90: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
+	18, // 91: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
+	21, // 92: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	21, // 93: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	34, // 94: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	24, // 95: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	29, // 96: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	29, // 97: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	31, // 98: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	62, // 99: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	29, // 100: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	53, // 101: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	55, // 102: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	58, // 103: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	55, // 104: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	39, // 105: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	49, // 106: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	45, // 107: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	51, // 108: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	39, // 109: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	61, // 110: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	32, // 111: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	36, // 112: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	29, // 113: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	82, // [82:114] is the sub-list for method output_type
+	50, // [50:82] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -5021,17 +5098,17 @@ func file_api_quiz_v1_quiz_proto_init() {
 	if File_api_quiz_v1_quiz_proto != nil {
 		return
 	}
-	file_api_quiz_v1_quiz_proto_msgTypes[18].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[19].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[25].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[28].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[20].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[26].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[29].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   58,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,8 @@ const (
 	Quiz_ImportQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ImportQuestions"
 	Quiz_ExportQuestions_FullMethodName    = "/api.quiz.v1.Quiz/ExportQuestions"
 	Quiz_CreatePaper_FullMethodName        = "/api.quiz.v1.Quiz/CreatePaper"
+	Quiz_ListPapers_FullMethodName         = "/api.quiz.v1.Quiz/ListPapers"
+	Quiz_GetPaper_FullMethodName           = "/api.quiz.v1.Quiz/GetPaper"
 	Quiz_CreateExam_FullMethodName         = "/api.quiz.v1.Quiz/CreateExam"
 	Quiz_GetExam_FullMethodName            = "/api.quiz.v1.Quiz/GetExam"
 	Quiz_ListManagedExams_FullMethodName   = "/api.quiz.v1.Quiz/ListManagedExams"
@@ -71,6 +73,11 @@ type QuizClient interface {
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
 	ExportQuestions(ctx context.Context, in *ListQuestionsRequest, opts ...grpc.CallOption) (*FileReply, error)
 	CreatePaper(ctx context.Context, in *CreatePaperRequest, opts ...grpc.CallOption) (*Paper, error)
+	// ListPapers lists the papers the caller manages (their org's subtree; admins: all), newest
+	// first.
+	ListPapers(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListPapersReply, error)
+	// GetPaper returns a paper with its items or rules, to those who manage it.
+	GetPaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Paper, error)
 	CreateExam(ctx context.Context, in *CreateExamRequest, opts ...grpc.CallOption) (*Exam, error)
 	GetExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Exam, error)
 	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
@@ -216,6 +223,26 @@ func (c *quizClient) CreatePaper(ctx context.Context, in *CreatePaperRequest, op
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Paper)
 	err := c.cc.Invoke(ctx, Quiz_CreatePaper_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) ListPapers(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListPapersReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPapersReply)
+	err := c.cc.Invoke(ctx, Quiz_ListPapers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) GetPaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Paper, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Paper)
+	err := c.cc.Invoke(ctx, Quiz_GetPaper_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -461,6 +488,11 @@ type QuizServer interface {
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
 	ExportQuestions(context.Context, *ListQuestionsRequest) (*FileReply, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
+	// ListPapers lists the papers the caller manages (their org's subtree; admins: all), newest
+	// first.
+	ListPapers(context.Context, *emptypb.Empty) (*ListPapersReply, error)
+	// GetPaper returns a paper with its items or rules, to those who manage it.
+	GetPaper(context.Context, *IdRequest) (*Paper, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
 	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
@@ -555,6 +587,12 @@ func (UnimplementedQuizServer) ExportQuestions(context.Context, *ListQuestionsRe
 }
 func (UnimplementedQuizServer) CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreatePaper not implemented")
+}
+func (UnimplementedQuizServer) ListPapers(context.Context, *emptypb.Empty) (*ListPapersReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPapers not implemented")
+}
+func (UnimplementedQuizServer) GetPaper(context.Context, *IdRequest) (*Paper, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPaper not implemented")
 }
 func (UnimplementedQuizServer) CreateExam(context.Context, *CreateExamRequest) (*Exam, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateExam not implemented")
@@ -783,6 +821,42 @@ func _Quiz_CreatePaper_Handler(srv interface{}, ctx context.Context, dec func(in
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).CreatePaper(ctx, req.(*CreatePaperRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_ListPapers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(emptypb.Empty)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).ListPapers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_ListPapers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).ListPapers(ctx, req.(*emptypb.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_GetPaper_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).GetPaper(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_GetPaper_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).GetPaper(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1221,6 +1295,14 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreatePaper",
 			Handler:    _Quiz_CreatePaper_Handler,
+		},
+		{
+			MethodName: "ListPapers",
+			Handler:    _Quiz_ListPapers_Handler,
+		},
+		{
+			MethodName: "GetPaper",
+			Handler:    _Quiz_GetPaper_Handler,
 		},
 		{
 			MethodName: "CreateExam",

@@ -31,11 +31,13 @@ const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
 const OperationQuizGetAttemptReview = "/api.quiz.v1.Quiz/GetAttemptReview"
 const OperationQuizGetExam = "/api.quiz.v1.Quiz/GetExam"
 const OperationQuizGetExamStats = "/api.quiz.v1.Quiz/GetExamStats"
+const OperationQuizGetPaper = "/api.quiz.v1.Quiz/GetPaper"
 const OperationQuizImportQuestions = "/api.quiz.v1.Quiz/ImportQuestions"
 const OperationQuizListAttempts = "/api.quiz.v1.Quiz/ListAttempts"
 const OperationQuizListBanks = "/api.quiz.v1.Quiz/ListBanks"
 const OperationQuizListManagedExams = "/api.quiz.v1.Quiz/ListManagedExams"
 const OperationQuizListMyExams = "/api.quiz.v1.Quiz/ListMyExams"
+const OperationQuizListPapers = "/api.quiz.v1.Quiz/ListPapers"
 const OperationQuizListQuestions = "/api.quiz.v1.Quiz/ListQuestions"
 const OperationQuizListRegrades = "/api.quiz.v1.Quiz/ListRegrades"
 const OperationQuizListReviewQueue = "/api.quiz.v1.Quiz/ListReviewQueue"
@@ -73,6 +75,8 @@ type QuizHTTPServer interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(context.Context, *IdRequest) (*ExamStats, error)
+	// GetPaper returns a paper with its items or rules, to those who manage it.
+	GetPaper(context.Context, *IdRequest) (*Paper, error)
 	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
 	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
 	ImportQuestions(context.Context, *ImportQuestionsRequest) (*ImportQuestionsReply, error)
@@ -85,6 +89,9 @@ type QuizHTTPServer interface {
 	ListManagedExams(context.Context, *emptypb.Empty) (*ListManagedExamsReply, error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(context.Context, *emptypb.Empty) (*ListMyExamsReply, error)
+	// ListPapers lists the papers the caller manages (their org's subtree; admins: all), newest
+	// first.
+	ListPapers(context.Context, *emptypb.Empty) (*ListPapersReply, error)
 	ListQuestions(context.Context, *ListQuestionsRequest) (*ListQuestionsReply, error)
 	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
 	ListRegrades(context.Context, *IdRequest) (*ListRegradesReply, error)
@@ -140,6 +147,8 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/banks/{bank_id}/questions:import", _Quiz_ImportQuestions0_HTTP_Handler(srv))
 	r.GET("/v1/banks/{bank_id}/questions:export", _Quiz_ExportQuestions0_HTTP_Handler(srv))
 	r.POST("/v1/papers", _Quiz_CreatePaper0_HTTP_Handler(srv))
+	r.GET("/v1/papers", _Quiz_ListPapers0_HTTP_Handler(srv))
+	r.GET("/v1/papers/{id}", _Quiz_GetPaper0_HTTP_Handler(srv))
 	r.POST("/v1/exams", _Quiz_CreateExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}", _Quiz_GetExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams", _Quiz_ListManagedExams0_HTTP_Handler(srv))
@@ -321,6 +330,47 @@ func _Quiz_CreatePaper0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) 
 		http.SetOperation(ctx, OperationQuizCreatePaper)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
 			return srv.CreatePaper(ctx, req.(*CreatePaperRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Paper)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_ListPapers0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in emptypb.Empty
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizListPapers)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListPapers(ctx, req.(*emptypb.Empty))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListPapersReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_GetPaper0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizGetPaper)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetPaper(ctx, req.(*IdRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -819,6 +869,8 @@ type QuizHTTPClient interface {
 	// GetExamStats returns participation, score distribution, pass rate by org and per-question
 	// statistics (facility, discrimination, most chosen wrong option) for the exam's managers.
 	GetExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ExamStats, err error)
+	// GetPaper returns a paper with its items or rules, to those who manage it.
+	GetPaper(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	// ImportQuestions adds questions to a bank from an .xlsx or .csv file (template at
 	// GET /v1/quiz/import-template.{xlsx,csv}), all or nothing, with a row-by-row error report.
 	ImportQuestions(ctx context.Context, req *ImportQuestionsRequest, opts ...http.CallOption) (rsp *ImportQuestionsReply, err error)
@@ -831,6 +883,9 @@ type QuizHTTPClient interface {
 	ListManagedExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListManagedExamsReply, err error)
 	// ListMyExams lists the exams targeted at the caller with their attempts.
 	ListMyExams(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListMyExamsReply, err error)
+	// ListPapers lists the papers the caller manages (their org's subtree; admins: all), newest
+	// first.
+	ListPapers(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListPapersReply, err error)
 	ListQuestions(ctx context.Context, req *ListQuestionsRequest, opts ...http.CallOption) (rsp *ListQuestionsReply, err error)
 	// ListRegrades is the exam's regrade audit trail: who, when, why, how many attempts changed.
 	ListRegrades(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *ListRegradesReply, err error)
@@ -1028,6 +1083,19 @@ func (c *QuizHTTPClientImpl) GetExamStats(ctx context.Context, in *IdRequest, op
 	return &out, nil
 }
 
+func (c *QuizHTTPClientImpl) GetPaper(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*Paper, error) {
+	var out Paper
+	pattern := "/v1/papers/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizGetPaper))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *QuizHTTPClientImpl) ImportQuestions(ctx context.Context, in *ImportQuestionsRequest, opts ...http.CallOption) (*ImportQuestionsReply, error) {
 	var out ImportQuestionsReply
 	pattern := "/v1/banks/{bank_id}/questions:import"
@@ -1085,6 +1153,19 @@ func (c *QuizHTTPClientImpl) ListMyExams(ctx context.Context, in *emptypb.Empty,
 	pattern := "/v1/my/exams"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationQuizListMyExams))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) ListPapers(ctx context.Context, in *emptypb.Empty, opts ...http.CallOption) (*ListPapersReply, error) {
+	var out ListPapersReply
+	pattern := "/v1/papers"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizListPapers))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

@@ -135,6 +135,22 @@ func TestTrainerGradesByName(t *testing.T) {
 		t.Fatalf("stats by org = %s", st.s("byOrg"))
 	}
 
+	// Papers: listed and read by those who manage them; nobody else.
+	papers := l.must(l.call("GET", "/v1/papers", w.trainer, nil), 200)
+	paper := papers.s("papers", "0", "id")
+	if paper == "" || papers.s("papers", "0", "questionCount") != "2" || papers.s("papers", "0", "items") != "[]" {
+		t.Fatalf("trainer's papers = %s", papers.raw)
+	}
+	if got := l.must(l.call("GET", "/v1/papers/"+paper, w.trainer, nil), 200); !strings.Contains(got.raw, `"questionId":"`+w.essay+`"`) {
+		t.Fatalf("paper = %s", got.raw)
+	}
+	l.must(l.call("GET", "/v1/papers", w.m1, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("GET", "/v1/papers/"+paper, w.m1, nil), 404, "NOT_FOUND")
+	l.must(l.call("GET", "/v1/papers/"+paper, trainerB, nil), 404, "NOT_FOUND")
+	if other := l.must(l.call("GET", "/v1/papers", trainerB, nil), 200); strings.Contains(other.raw, `"id":"`+paper+`"`) {
+		t.Fatalf("another org's trainer lists the paper: %s", other.raw)
+	}
+
 	// Org's directory answers services only: a user's token, even an admin's, is refused.
 	_, err := orgv1.NewDirectoryClient(l.grpcConn(w.admin)).LookupPeople(context.Background(), &orgv1.LookupPeopleRequest{UserIds: []int64{1}})
 	wantCode(t, "directory lookup with an admin's token", err, 403)

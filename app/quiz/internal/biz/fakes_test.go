@@ -501,6 +501,19 @@ func (r fakePaperRepo) GetPaper(_ context.Context, id int64) (*Paper, error) {
 	return clonePaper(p), nil
 }
 
+func (r fakePaperRepo) ListManagedPapers(_ context.Context, prefix string) ([]*Paper, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Paper
+	for _, p := range r.db.st.Papers {
+		if strings.HasPrefix(p.OrgPath, prefix) {
+			out = append(out, clonePaper(p))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Paper) int { return cmp.Compare(b.ID, a.ID) })
+	return out, nil
+}
+
 // ---- ExamRepo ----
 
 type fakeExamRepo struct{ db *fakeDB }

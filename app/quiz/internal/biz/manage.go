@@ -127,3 +127,36 @@ func OrgIDOfPath(path string) int64 {
 	}
 	return id
 }
+
+// ListPapers lists the papers the caller manages — trainers and staff: those of their org's
+// subtree; admins: all — newest first.
+func (uc *AuthoringUsecase) ListPapers(ctx context.Context) ([]*Paper, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanAuthor() {
+		return nil, deny("只有培训管理员、组织管理员可以组卷")
+	}
+	prefix := p.OrgPath
+	if p.IsAdmin() {
+		prefix = ""
+	}
+	return uc.papers.ListManagedPapers(ctx, prefix)
+}
+
+// GetPaper returns a paper to those who manage it; anyone else learns nothing.
+func (uc *AuthoringUsecase) GetPaper(ctx context.Context, id int64) (*Paper, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paper, err := uc.papers.GetPaper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(p, paper.OrgPath) {
+		return nil, ErrNotFound
+	}
+	return paper, nil
+}

@@ -31,6 +31,9 @@ type BankRepo interface {
 type PaperRepo interface {
 	CreatePaper(ctx context.Context, p *Paper) (*Paper, error)
 	GetPaper(ctx context.Context, id int64) (*Paper, error)
+	// ListManagedPapers lists papers owned by orgs whose path starts with prefix ("" = all),
+	// newest (highest id) first.
+	ListManagedPapers(ctx context.Context, prefix string) ([]*Paper, error)
 }
 
 // ExamRepo stores exams and their target orgs.

@@ -11,6 +11,7 @@ import (
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/predicate"
 )
 
@@ -40,6 +41,22 @@ func (r *paperRepo) GetPaper(ctx context.Context, id int64) (*biz.Paper, error) 
 		return nil, mapErr("paperRepo.GetPaper", err, biz.ErrNotFound)
 	}
 	return paperToBiz(row), nil
+}
+
+func (r *paperRepo) ListManagedPapers(ctx context.Context, prefix string) ([]*biz.Paper, error) {
+	q := r.data.client(ctx).Paper.Query()
+	if prefix != "" {
+		q = q.Where(paper.OrgPathHasPrefix(prefix))
+	}
+	rows, err := q.Order(ent.Desc(paper.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("paperRepo.ListManagedPapers", err, nil)
+	}
+	out := make([]*biz.Paper, len(rows))
+	for i, p := range rows {
+		out[i] = paperToBiz(p)
+	}
+	return out, nil
 }
 
 type examRepo struct{ data *Data }

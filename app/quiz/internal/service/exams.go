@@ -25,8 +25,45 @@ func (s *QuizService) CreatePaper(ctx context.Context, req *v1.CreatePaperReques
 	if err != nil {
 		return nil, toAPIError(err)
 	}
+	return paperToAPI(p, false), nil
+}
+
+// paperToAPI is a paper's summary, with its items or rules when detail is set.
+func paperToAPI(p *biz.Paper, detail bool) *v1.Paper {
 	n, pts := p.Size()
-	return &v1.Paper{Id: p.ID, Title: p.Title, Random: p.Random(), QuestionCount: int32(n), TotalPoints: pts}, nil
+	out := &v1.Paper{Id: p.ID, Title: p.Title, Random: p.Random(), QuestionCount: int32(n), TotalPoints: pts}
+	if detail {
+		for _, it := range p.Items {
+			out.Items = append(out.Items, &v1.PaperItem{QuestionId: it.QuestionID, Points: it.Points})
+		}
+		for _, r := range p.Rules {
+			out.Rules = append(out.Rules, &v1.PaperRule{BankId: r.BankID, Tags: r.Tags, Difficulty: int32(r.Difficulty), Type: typeToAPI[r.Type],
+				Count: int32(r.Count), Points: r.Points})
+		}
+	}
+	return out
+}
+
+// ListPapers implements v1.QuizServer.
+func (s *QuizService) ListPapers(ctx context.Context, _ *emptypb.Empty) (*v1.ListPapersReply, error) {
+	papers, err := s.authoring.ListPapers(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListPapersReply{}
+	for _, p := range papers {
+		out.Papers = append(out.Papers, paperToAPI(p, false))
+	}
+	return out, nil
+}
+
+// GetPaper implements v1.QuizServer.
+func (s *QuizService) GetPaper(ctx context.Context, req *v1.IdRequest) (*v1.Paper, error) {
+	p, err := s.authoring.GetPaper(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return paperToAPI(p, true), nil
 }
 
 // CreateExam implements v1.QuizServer.

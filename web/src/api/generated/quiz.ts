@@ -398,9 +398,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * @description ListPapers lists the papers the caller manages (their org's subtree; admins: all), newest
+         *      first.
+         */
+        get: operations["Quiz_ListPapers"];
         put?: never;
         post: operations["Quiz_CreatePaper"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/papers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GetPaper returns a paper with its items or rules, to those who manage it. */
+        get: operations["Quiz_GetPaper"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -706,6 +727,9 @@ export interface components {
         "api.quiz.v1.ListMyExamsReply": {
             exams?: components["schemas"]["api.quiz.v1.MyExam"][];
         };
+        "api.quiz.v1.ListPapersReply": {
+            papers?: components["schemas"]["api.quiz.v1.Paper"][];
+        };
         "api.quiz.v1.ListQuestionsReply": {
             questions?: components["schemas"]["api.quiz.v1.Question"][];
         };
@@ -775,9 +799,12 @@ export interface components {
         };
         "api.quiz.v1.Paper": {
             id?: string;
+            /** @description The fixed paper's questions, or the random paper's drawing rules (GetPaper only). */
+            items?: components["schemas"]["api.quiz.v1.PaperItem"][];
             /** Format: int32 */
             questionCount?: number;
             random?: boolean;
+            rules?: components["schemas"]["api.quiz.v1.PaperRule"][];
             title?: string;
             /** Format: double */
             totalPoints?: number;
@@ -1622,6 +1649,26 @@ export interface operations {
             };
         };
     };
+    Quiz_ListPapers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.ListPapersReply"];
+                };
+            };
+        };
+    };
     Quiz_CreatePaper: {
         parameters: {
             query?: never;
@@ -1634,6 +1681,28 @@ export interface operations {
                 "application/json": components["schemas"]["api.quiz.v1.CreatePaperRequest"];
             };
         };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.Paper"];
+                };
+            };
+        };
+    };
+    Quiz_GetPaper: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {

@@ -8,6 +8,7 @@ import (
 
 var paperCases = []testCase{
 	{"CreatePaperAndGetPaper", testCreateGetPaper},
+	{"ListManagedPapers", testListManagedPapers},
 }
 
 var examCases = []testCase{
@@ -151,4 +152,24 @@ func testListManagedExams(f *fx) {
 			f.same("listed exam with targets", child, got[0])
 		}
 	}
+}
+
+// ListManagedPapers lists the papers under an org path prefix ("" = all), newest first.
+func testListManagedPapers(f *fx) {
+	mk := func(path string) int64 {
+		f.Helper()
+		return res(f.r.Papers.CreatePaper(f.ctx, &biz.Paper{OrgPath: path, Title: "试卷", CreatedBy: 1,
+			Items: []biz.PaperItem{{QuestionID: 1, Points: 1}}})).must(f, "CreatePaper").ID
+	}
+	a := mk("/1/2/")
+	b := mk("/1/2/3/")
+	c := mk("/1/20/")
+	d := mk("/9/")
+	list := func(prefix string) []int64 {
+		f.Helper()
+		return idsOf(res(f.r.Papers.ListManagedPapers(f.ctx, prefix)).must(f, "ListManagedPapers"), paperID)
+	}
+	f.same("subtree of /1/2/", []int64{b, a}, list("/1/2/"))
+	f.same("all", []int64{d, c, b, a}, list(""))
+	f.same("none", []int64(nil), list("/7/"))
 }

@@ -144,6 +144,7 @@ func bankID(b *biz.Bank) int64         { return b.ID }
 func questionID(q *biz.Question) int64 { return q.ID }
 func examID(e *biz.Exam) int64         { return e.ID }
 func attemptID(a *biz.Attempt) int64   { return a.ID }
+func paperID(p *biz.Paper) int64       { return p.ID }
 
 // ---- fixtures ----
 
