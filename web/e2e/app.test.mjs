@@ -41,6 +41,8 @@ async function usesElementPlus(page) {
 }
 
 async function checkPage(page, problems, name) {
+  // Dialogs and messages fade in and out: check (and photograph) the page as it settles.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))))
   await shot(page, name)
   assert.deepEqual(await axe(page), [], `axe on ${name}`)
   assert.deepEqual(problems, [], `CSP or script errors on ${name}`)
@@ -611,5 +613,96 @@ describe('a trainer grades at a desk', () => {
     await page.locator('[data-test=chart-orgs] canvas').waitFor()
     await checkPage(page, problems, 'exam-stats-1440')
     await ctx.close()
+  })
+})
+
+describe('staff at a desk', () => {
+  let otherOrg
+  const password = 'Sunba-pass-2026'
+
+  before(async () => {
+    const staff = await newMember(server.url, admin, member.orgId, 'sunba', '孙八', password, ['STAFF'])
+    const call = async (path, body) => {
+      const [st, out] = await api(server.url, 'POST', path, staff, body)
+      assert.equal(st, 200, `${path}: ${JSON.stringify(out)}`)
+      return out
+    }
+    // A course of the staff's own branch, published, to assign from the desk.
+    const c = await call('/v1/courses', { title: '党章学习', creditHours: 2, summary: '逐章学习党章' })
+    const ch = await call(`/v1/courses/${c.id}/chapters`, { title: '总纲' })
+    await call(`/v1/chapters/${ch.id}/lessons`, { title: '党章总纲导读', kind: 'ARTICLE', bodyHtml: '<p>中国共产党是中国工人阶级的先锋队。</p>' })
+    await call(`/v1/courses/${c.id}:publish`, {})
+    const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
+    otherOrg = orgs.orgs.find((o) => o.id !== member.orgId && o.depth === 0)
+  })
+
+  it('imports members with the row report, is refused another branch, assigns a course and posts news a member then sees on the phone', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('sunba')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/s$/)
+    await page.getByRole('menuitem', { name: '党员与账号' }).click()
+    await page.locator('[data-test=account-name]', { hasText: '张三' }).waitFor()
+    await checkPage(page, problems, 'accounts-1440')
+
+    const csv = (phone) => ({ name: 'members.csv', mimeType: 'text/csv',
+      buffer: Buffer.from(`用户名,姓名,手机号\nzhoujiu,周九,13800138009\nwushi,吴十,${phone}\n`) })
+    await page.locator('[data-test=member-import]').click()
+    await page.locator('[data-test=import-password]').fill('Initial-pass-2026')
+    await page.locator('[data-test=import-file]').setInputFiles(csv('12345'))
+    await page.locator('[data-test=import-check]').click()
+    await page.locator('[data-test=import-errors]').getByText('手机号', { exact: true }).waitFor()
+    assert.match(await page.locator('[data-test=import-errors]').innerText(), /3\s+手机号/)
+    await checkPage(page, problems, 'member-import-errors-1440')
+    await page.locator('[data-test=import-file]').setInputFiles(csv('13800138010'))
+    await page.locator('[data-test=import-check]').click()
+    await page.locator('[data-test=import-ok]').waitFor()
+    await page.locator('[data-test=import-run]').click()
+    await page.locator('[data-test=import-done]', { hasText: '已导入 2' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=account-name]', { hasText: '吴十' }).waitFor()
+
+    // Another branch: the server refuses, and none of its members show.
+    await page.goto(`${server.url}/s/accounts?org=${otherOrg.id}`)
+    await page.locator('[data-test=accounts-error]').waitFor()
+    assert.equal(await page.locator('[data-test=account-name]').count(), 0)
+
+    await page.getByRole('menuitem', { name: '课程分配' }).click()
+    await page.locator('[data-test=assign-open]').first().click()
+    await page.locator('[data-test=assign-orgs]').click()
+    await page.getByRole('option', { name: '第一党支部' }).click()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=assign-due]').fill('2026-12-31')
+    await page.locator('[data-test=assign-save]').click()
+    await page.locator('[data-test=assignment-table]').getByText('第一党支部').waitFor()
+    await checkPage(page, problems, 'assignments-1440')
+    await page.keyboard.press('Escape')
+
+    await page.getByRole('menuitem', { name: '党建动态' }).click()
+    await page.locator('[data-test=news-new]').click()
+    await page.locator('[data-test=news-title-input]').fill('第一党支部召开专题组织生活会')
+    await page.locator('[data-test=news-body-input]').fill('<p>支部全体党员参加会议，开展批评与自我批评。</p>')
+    await checkPage(page, problems, 'news-editor-1440')
+    await page.locator('[data-test=news-save]').click()
+    await page.locator('[data-test=news-table]').getByText('第一党支部召开专题组织生活会').waitFor()
+    await page.locator('.el-overlay-dialog').waitFor({ state: 'hidden' })
+    await checkPage(page, problems, 'news-admin-1440')
+    await ctx.close()
+
+    // The member of the branch sees both on the phone's home page.
+    const phoneCtx = await browser.newContext(phone)
+    const m = await phoneCtx.newPage()
+    await m.goto(server.url + '/login')
+    await m.getByLabel('用户名').fill('zhangsan')
+    await m.getByLabel('密码').fill(memberNewPassword)
+    await m.getByRole('button', { name: '登录' }).click()
+    await m.waitForURL(/\/m$/)
+    await m.locator('[data-test=home-news]', { hasText: '第一党支部召开专题组织生活会' }).waitFor()
+    await m.locator('[data-test=required-course]', { hasText: '党章学习' }).waitFor()
+    await phoneCtx.close()
   })
 })

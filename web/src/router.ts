@@ -11,6 +11,16 @@ declare module 'vue-router' {
 
 // A desk area: the same pages for each role that manages exams, under its own prefix, so each
 // role's links stay in its area. The desk chunks (Element Plus, ECharts) load only here.
+// Pages of organisation work (accounts, assignments, news): staff and admins.
+const orgWork = (roles: Role[]): RouteRecordRaw[] =>
+  roles.includes('TRAINER')
+    ? []
+    : [
+        { path: 'accounts', component: () => import('@/desk/org/AccountsPage.vue'), meta: { roles } },
+        { path: 'assignments', component: () => import('@/desk/content/AssignPage.vue'), meta: { roles } },
+        { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
+      ]
+
 const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRaw => ({
   path: `/${area[0]}`,
   component: () => import('@/desk/DeskLayout.vue'),
@@ -26,6 +36,7 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
     { path: 'banks/:id(\\d+)', component: () => import('@/desk/quiz/BankDetail.vue'), meta: { roles } },
     { path: 'review', component: () => import('@/desk/quiz/ReviewQueue.vue'), meta: { roles } },
     { path: 'review/:attempt(\\d+)', component: () => import('@/desk/quiz/GradePage.vue'), meta: { roles } },
+    ...orgWork(roles),
   ],
 })
 
