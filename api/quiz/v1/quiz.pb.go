@@ -1619,6 +1619,139 @@ func (x *Exam) GetTargetUserIds() []int64 {
 	return nil
 }
 
+type UpdateExamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title *string                `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
+	// RFC 3339 times.
+	OpensAt          *string        `protobuf:"bytes,3,opt,name=opens_at,json=opensAt,proto3,oneof" json:"opens_at,omitempty"`
+	ClosesAt         *string        `protobuf:"bytes,4,opt,name=closes_at,json=closesAt,proto3,oneof" json:"closes_at,omitempty"`
+	DurationMinutes  *int32         `protobuf:"varint,5,opt,name=duration_minutes,json=durationMinutes,proto3,oneof" json:"duration_minutes,omitempty"`
+	AttemptsAllowed  *int32         `protobuf:"varint,6,opt,name=attempts_allowed,json=attemptsAllowed,proto3,oneof" json:"attempts_allowed,omitempty"`
+	GradingMethod    *GradingMethod `protobuf:"varint,7,opt,name=grading_method,json=gradingMethod,proto3,enum=api.quiz.v1.GradingMethod,oneof" json:"grading_method,omitempty"`
+	PassMark         *float64       `protobuf:"fixed64,8,opt,name=pass_mark,json=passMark,proto3,oneof" json:"pass_mark,omitempty"`
+	ShuffleQuestions *bool          `protobuf:"varint,9,opt,name=shuffle_questions,json=shuffleQuestions,proto3,oneof" json:"shuffle_questions,omitempty"`
+	ShuffleOptions   *bool          `protobuf:"varint,10,opt,name=shuffle_options,json=shuffleOptions,proto3,oneof" json:"shuffle_options,omitempty"`
+	ResultsPolicy    *ResultsPolicy `protobuf:"varint,11,opt,name=results_policy,json=resultsPolicy,proto3,enum=api.quiz.v1.ResultsPolicy,oneof" json:"results_policy,omitempty"`
+	PartialCredit    *bool          `protobuf:"varint,12,opt,name=partial_credit,json=partialCredit,proto3,oneof" json:"partial_credit,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *UpdateExamRequest) Reset() {
+	*x = UpdateExamRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateExamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateExamRequest) ProtoMessage() {}
+
+func (x *UpdateExamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateExamRequest.ProtoReflect.Descriptor instead.
+func (*UpdateExamRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateExamRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateExamRequest) GetTitle() string {
+	if x != nil && x.Title != nil {
+		return *x.Title
+	}
+	return ""
+}
+
+func (x *UpdateExamRequest) GetOpensAt() string {
+	if x != nil && x.OpensAt != nil {
+		return *x.OpensAt
+	}
+	return ""
+}
+
+func (x *UpdateExamRequest) GetClosesAt() string {
+	if x != nil && x.ClosesAt != nil {
+		return *x.ClosesAt
+	}
+	return ""
+}
+
+func (x *UpdateExamRequest) GetDurationMinutes() int32 {
+	if x != nil && x.DurationMinutes != nil {
+		return *x.DurationMinutes
+	}
+	return 0
+}
+
+func (x *UpdateExamRequest) GetAttemptsAllowed() int32 {
+	if x != nil && x.AttemptsAllowed != nil {
+		return *x.AttemptsAllowed
+	}
+	return 0
+}
+
+func (x *UpdateExamRequest) GetGradingMethod() GradingMethod {
+	if x != nil && x.GradingMethod != nil {
+		return *x.GradingMethod
+	}
+	return GradingMethod_GRADING_METHOD_UNSPECIFIED
+}
+
+func (x *UpdateExamRequest) GetPassMark() float64 {
+	if x != nil && x.PassMark != nil {
+		return *x.PassMark
+	}
+	return 0
+}
+
+func (x *UpdateExamRequest) GetShuffleQuestions() bool {
+	if x != nil && x.ShuffleQuestions != nil {
+		return *x.ShuffleQuestions
+	}
+	return false
+}
+
+func (x *UpdateExamRequest) GetShuffleOptions() bool {
+	if x != nil && x.ShuffleOptions != nil {
+		return *x.ShuffleOptions
+	}
+	return false
+}
+
+func (x *UpdateExamRequest) GetResultsPolicy() ResultsPolicy {
+	if x != nil && x.ResultsPolicy != nil {
+		return *x.ResultsPolicy
+	}
+	return ResultsPolicy_RESULTS_POLICY_UNSPECIFIED
+}
+
+func (x *UpdateExamRequest) GetPartialCredit() bool {
+	if x != nil && x.PartialCredit != nil {
+		return *x.PartialCredit
+	}
+	return false
+}
+
 type MyExam struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Exam         *Exam                  `protobuf:"bytes,1,opt,name=exam,proto3" json:"exam,omitempty"`
@@ -1634,7 +1767,7 @@ type MyExam struct {
 
 func (x *MyExam) Reset() {
 	*x = MyExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1646,7 +1779,7 @@ func (x *MyExam) String() string {
 func (*MyExam) ProtoMessage() {}
 
 func (x *MyExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1659,7 +1792,7 @@ func (x *MyExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyExam.ProtoReflect.Descriptor instead.
 func (*MyExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MyExam) GetExam() *Exam {
@@ -1709,7 +1842,7 @@ type MyAttempt struct {
 
 func (x *MyAttempt) Reset() {
 	*x = MyAttempt{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1721,7 +1854,7 @@ func (x *MyAttempt) String() string {
 func (*MyAttempt) ProtoMessage() {}
 
 func (x *MyAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1734,7 +1867,7 @@ func (x *MyAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyAttempt.ProtoReflect.Descriptor instead.
 func (*MyAttempt) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MyAttempt) GetId() int64 {
@@ -1802,7 +1935,7 @@ type ListMyExamsReply struct {
 
 func (x *ListMyExamsReply) Reset() {
 	*x = ListMyExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +1947,7 @@ func (x *ListMyExamsReply) String() string {
 func (*ListMyExamsReply) ProtoMessage() {}
 
 func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +1960,7 @@ func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyExamsReply.ProtoReflect.Descriptor instead.
 func (*ListMyExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListMyExamsReply) GetExams() []*MyExam {
@@ -1852,7 +1985,7 @@ type QuestionView struct {
 
 func (x *QuestionView) Reset() {
 	*x = QuestionView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +1997,7 @@ func (x *QuestionView) String() string {
 func (*QuestionView) ProtoMessage() {}
 
 func (x *QuestionView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +2010,7 @@ func (x *QuestionView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionView.ProtoReflect.Descriptor instead.
 func (*QuestionView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *QuestionView) GetNo() int32 {
@@ -1933,7 +2066,7 @@ type AnswerValue struct {
 
 func (x *AnswerValue) Reset() {
 	*x = AnswerValue{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2078,7 @@ func (x *AnswerValue) String() string {
 func (*AnswerValue) ProtoMessage() {}
 
 func (x *AnswerValue) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2091,7 @@ func (x *AnswerValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerValue.ProtoReflect.Descriptor instead.
 func (*AnswerValue) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AnswerValue) GetChoices() []string {
@@ -1986,7 +2119,7 @@ type SavedAnswer struct {
 
 func (x *SavedAnswer) Reset() {
 	*x = SavedAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2131,7 @@ func (x *SavedAnswer) String() string {
 func (*SavedAnswer) ProtoMessage() {}
 
 func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2144,7 @@ func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedAnswer.ProtoReflect.Descriptor instead.
 func (*SavedAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SavedAnswer) GetQuestionNo() int32 {
@@ -2052,7 +2185,7 @@ type QuestionResult struct {
 
 func (x *QuestionResult) Reset() {
 	*x = QuestionResult{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2064,7 +2197,7 @@ func (x *QuestionResult) String() string {
 func (*QuestionResult) ProtoMessage() {}
 
 func (x *QuestionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2210,7 @@ func (x *QuestionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionResult.ProtoReflect.Descriptor instead.
 func (*QuestionResult) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *QuestionResult) GetQuestionNo() int32 {
@@ -2163,7 +2296,7 @@ type AttemptView struct {
 
 func (x *AttemptView) Reset() {
 	*x = AttemptView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2308,7 @@ func (x *AttemptView) String() string {
 func (*AttemptView) ProtoMessage() {}
 
 func (x *AttemptView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2321,7 @@ func (x *AttemptView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptView.ProtoReflect.Descriptor instead.
 func (*AttemptView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AttemptView) GetId() int64 {
@@ -2316,7 +2449,7 @@ type SaveAnswerRequest struct {
 
 func (x *SaveAnswerRequest) Reset() {
 	*x = SaveAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2328,7 +2461,7 @@ func (x *SaveAnswerRequest) String() string {
 func (*SaveAnswerRequest) ProtoMessage() {}
 
 func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2341,7 +2474,7 @@ func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerRequest.ProtoReflect.Descriptor instead.
 func (*SaveAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SaveAnswerRequest) GetAttemptId() int64 {
@@ -2382,7 +2515,7 @@ type SaveAnswerReply struct {
 
 func (x *SaveAnswerReply) Reset() {
 	*x = SaveAnswerReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2394,7 +2527,7 @@ func (x *SaveAnswerReply) String() string {
 func (*SaveAnswerReply) ProtoMessage() {}
 
 func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2407,7 +2540,7 @@ func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerReply.ProtoReflect.Descriptor instead.
 func (*SaveAnswerReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SaveAnswerReply) GetVersion() int64 {
@@ -2448,7 +2581,7 @@ type AttemptSummary struct {
 
 func (x *AttemptSummary) Reset() {
 	*x = AttemptSummary{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +2593,7 @@ func (x *AttemptSummary) String() string {
 func (*AttemptSummary) ProtoMessage() {}
 
 func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +2606,7 @@ func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptSummary.ProtoReflect.Descriptor instead.
 func (*AttemptSummary) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AttemptSummary) GetId() int64 {
@@ -2579,7 +2712,7 @@ type ManagedExam struct {
 
 func (x *ManagedExam) Reset() {
 	*x = ManagedExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2591,7 +2724,7 @@ func (x *ManagedExam) String() string {
 func (*ManagedExam) ProtoMessage() {}
 
 func (x *ManagedExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2604,7 +2737,7 @@ func (x *ManagedExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManagedExam.ProtoReflect.Descriptor instead.
 func (*ManagedExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ManagedExam) GetExam() *Exam {
@@ -2644,7 +2777,7 @@ type ListManagedExamsReply struct {
 
 func (x *ListManagedExamsReply) Reset() {
 	*x = ListManagedExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2656,7 +2789,7 @@ func (x *ListManagedExamsReply) String() string {
 func (*ListManagedExamsReply) ProtoMessage() {}
 
 func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2669,7 +2802,7 @@ func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListManagedExamsReply.ProtoReflect.Descriptor instead.
 func (*ListManagedExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListManagedExamsReply) GetExams() []*ManagedExam {
@@ -2704,7 +2837,7 @@ type ReviewItem struct {
 
 func (x *ReviewItem) Reset() {
 	*x = ReviewItem{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2716,7 +2849,7 @@ func (x *ReviewItem) String() string {
 func (*ReviewItem) ProtoMessage() {}
 
 func (x *ReviewItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2729,7 +2862,7 @@ func (x *ReviewItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewItem.ProtoReflect.Descriptor instead.
 func (*ReviewItem) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReviewItem) GetNo() int32 {
@@ -2841,7 +2974,7 @@ type AttemptReview struct {
 
 func (x *AttemptReview) Reset() {
 	*x = AttemptReview{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2853,7 +2986,7 @@ func (x *AttemptReview) String() string {
 func (*AttemptReview) ProtoMessage() {}
 
 func (x *AttemptReview) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2866,7 +2999,7 @@ func (x *AttemptReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptReview.ProtoReflect.Descriptor instead.
 func (*AttemptReview) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AttemptReview) GetAttempt() *AttemptSummary {
@@ -2903,7 +3036,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2915,7 +3048,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2928,7 +3061,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -2964,7 +3097,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2976,7 +3109,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2989,7 +3122,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -3024,7 +3157,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3036,7 +3169,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3049,7 +3182,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -3078,7 +3211,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3090,7 +3223,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3103,7 +3236,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -3147,7 +3280,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3159,7 +3292,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3172,7 +3305,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -3214,7 +3347,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3226,7 +3359,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3239,7 +3372,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -3275,7 +3408,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3287,7 +3420,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3300,7 +3433,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -3334,7 +3467,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3346,7 +3479,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3359,7 +3492,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -3380,7 +3513,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3392,7 +3525,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3405,7 +3538,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -3440,7 +3573,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3452,7 +3585,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3465,7 +3598,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -3496,7 +3629,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3508,7 +3641,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3521,7 +3654,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3578,7 +3711,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3590,7 +3723,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3603,7 +3736,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3673,7 +3806,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +3818,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +3831,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3781,7 +3914,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3793,7 +3926,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3806,7 +3939,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3833,7 +3966,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3845,7 +3978,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3858,7 +3991,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -3884,7 +4017,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3896,7 +4029,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3909,7 +4042,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -3929,7 +4062,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3941,7 +4074,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3954,7 +4087,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -3982,7 +4115,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3994,7 +4127,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4007,7 +4140,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -4043,7 +4176,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4055,7 +4188,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4068,7 +4201,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -4108,7 +4241,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4120,7 +4253,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4133,7 +4266,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -4156,7 +4289,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4168,7 +4301,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4181,7 +4314,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -4228,7 +4361,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4240,7 +4373,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4253,7 +4386,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -4273,7 +4406,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4285,7 +4418,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4298,7 +4431,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -4329,7 +4462,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4341,7 +4474,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4354,7 +4487,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -4408,7 +4541,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4420,7 +4553,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4433,7 +4566,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4578,7 +4711,38 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0etarget_org_ids\x18\x0e \x03(\x03R\ftargetOrgIds\x12%\n" +
 	"\x0equestion_count\x18\x0f \x01(\x05R\rquestionCount\x12!\n" +
 	"\ftotal_points\x18\x10 \x01(\x01R\vtotalPoints\x12&\n" +
-	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"\xad\x01\n" +
+	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"\xc7\x06\n" +
+	"\x11UpdateExamRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x05title\x88\x01\x01\x12)\n" +
+	"\bopens_at\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(H\x01R\aopensAt\x88\x01\x01\x12+\n" +
+	"\tcloses_at\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(H\x02R\bclosesAt\x88\x01\x01\x12:\n" +
+	"\x10duration_minutes\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xa0\v(\x01H\x03R\x0fdurationMinutes\x88\x01\x01\x129\n" +
+	"\x10attempts_allowed\x18\x06 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01H\x04R\x0fattemptsAllowed\x88\x01\x01\x12R\n" +
+	"\x0egrading_method\x18\a \x01(\x0e2\x1a.api.quiz.v1.GradingMethodB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\x05R\rgradingMethod\x88\x01\x01\x120\n" +
+	"\tpass_mark\x18\b \x01(\x01B\x0e\xbaH\v\x12\t)\x00\x00\x00\x00\x00\x00\x00\x00H\x06R\bpassMark\x88\x01\x01\x120\n" +
+	"\x11shuffle_questions\x18\t \x01(\bH\aR\x10shuffleQuestions\x88\x01\x01\x12,\n" +
+	"\x0fshuffle_options\x18\n" +
+	" \x01(\bH\bR\x0eshuffleOptions\x88\x01\x01\x12R\n" +
+	"\x0eresults_policy\x18\v \x01(\x0e2\x1a.api.quiz.v1.ResultsPolicyB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\tR\rresultsPolicy\x88\x01\x01\x12*\n" +
+	"\x0epartial_credit\x18\f \x01(\bH\n" +
+	"R\rpartialCredit\x88\x01\x01B\b\n" +
+	"\x06_titleB\v\n" +
+	"\t_opens_atB\f\n" +
+	"\n" +
+	"_closes_atB\x13\n" +
+	"\x11_duration_minutesB\x13\n" +
+	"\x11_attempts_allowedB\x11\n" +
+	"\x0f_grading_methodB\f\n" +
+	"\n" +
+	"_pass_markB\x14\n" +
+	"\x12_shuffle_questionsB\x12\n" +
+	"\x10_shuffle_optionsB\x11\n" +
+	"\x0f_results_policyB\x11\n" +
+	"\x0f_partial_credit\"\xad\x01\n" +
 	"\x06MyExam\x12%\n" +
 	"\x04exam\x18\x01 \x01(\v2\x11.api.quiz.v1.ExamR\x04exam\x12#\n" +
 	"\rattempts_used\x18\x02 \x01(\x05R\fattemptsUsed\x12\x19\n" +
@@ -4849,7 +5013,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\x85\x1b\n" +
+	"\x05NEVER\x10\x032\xb7\x1c\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -4867,7 +5031,11 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\bGetPaper\x12\x16.api.quiz.v1.IdRequest\x1a\x12.api.quiz.v1.Paper\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/papers/{id}\x12U\n" +
 	"\n" +
 	"CreateExam\x12\x1e.api.quiz.v1.CreateExamRequest\x1a\x11.api.quiz.v1.Exam\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/exams\x12L\n" +
-	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12a\n" +
+	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12Z\n" +
+	"\n" +
+	"UpdateExam\x12\x1e.api.quiz.v1.UpdateExamRequest\x1a\x11.api.quiz.v1.Exam\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*2\x0e/v1/exams/{id}\x12T\n" +
+	"\n" +
+	"DeleteExam\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/exams/{id}\x12a\n" +
 	"\x10ListManagedExams\x12\x16.google.protobuf.Empty\x1a\".api.quiz.v1.ListManagedExamsReply\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/exams\x12Z\n" +
 	"\vListMyExams\x12\x16.google.protobuf.Empty\x1a\x1d.api.quiz.v1.ListMyExamsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/my/exams\x12d\n" +
 	"\fStartAttempt\x12\x16.api.quiz.v1.IdRequest\x1a\x18.api.quiz.v1.AttemptView\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/exams/{id}/attempts\x12Y\n" +
@@ -4905,7 +5073,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -4929,47 +5097,48 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*ListPapersReply)(nil),           // 19: api.quiz.v1.ListPapersReply
 	(*CreateExamRequest)(nil),         // 20: api.quiz.v1.CreateExamRequest
 	(*Exam)(nil),                      // 21: api.quiz.v1.Exam
-	(*MyExam)(nil),                    // 22: api.quiz.v1.MyExam
-	(*MyAttempt)(nil),                 // 23: api.quiz.v1.MyAttempt
-	(*ListMyExamsReply)(nil),          // 24: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),              // 25: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),               // 26: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),               // 27: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),            // 28: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),               // 29: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),         // 30: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),           // 31: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),            // 32: api.quiz.v1.AttemptSummary
-	(*ManagedExam)(nil),               // 33: api.quiz.v1.ManagedExam
-	(*ListManagedExamsReply)(nil),     // 34: api.quiz.v1.ListManagedExamsReply
-	(*ReviewItem)(nil),                // 35: api.quiz.v1.ReviewItem
-	(*AttemptReview)(nil),             // 36: api.quiz.v1.AttemptReview
-	(*SetAttemptDeadlineRequest)(nil), // 37: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 38: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 39: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 40: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 41: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 42: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 43: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 44: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 45: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 46: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 47: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 48: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 49: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 50: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 51: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 52: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 53: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 54: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 55: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 56: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 57: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 58: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 59: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 60: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 61: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 62: google.protobuf.Empty
+	(*UpdateExamRequest)(nil),         // 22: api.quiz.v1.UpdateExamRequest
+	(*MyExam)(nil),                    // 23: api.quiz.v1.MyExam
+	(*MyAttempt)(nil),                 // 24: api.quiz.v1.MyAttempt
+	(*ListMyExamsReply)(nil),          // 25: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 26: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 27: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 28: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 29: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 30: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 31: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 32: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 33: api.quiz.v1.AttemptSummary
+	(*ManagedExam)(nil),               // 34: api.quiz.v1.ManagedExam
+	(*ListManagedExamsReply)(nil),     // 35: api.quiz.v1.ListManagedExamsReply
+	(*ReviewItem)(nil),                // 36: api.quiz.v1.ReviewItem
+	(*AttemptReview)(nil),             // 37: api.quiz.v1.AttemptReview
+	(*SetAttemptDeadlineRequest)(nil), // 38: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 39: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 40: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 41: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 42: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 43: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 44: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 45: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 46: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 47: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 48: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 49: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 50: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 51: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 52: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 53: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 54: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 55: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 56: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 57: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 58: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 59: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 60: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 61: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 62: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 63: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -4991,106 +5160,112 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	2,  // 16: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
 	1,  // 17: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
 	2,  // 18: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	21, // 19: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
-	23, // 20: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
-	22, // 21: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
-	0,  // 22: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 23: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
-	26, // 24: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 25: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
-	25, // 26: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
-	27, // 27: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
-	28, // 28: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
-	26, // 29: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	21, // 30: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
-	33, // 31: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
-	0,  // 32: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 33: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
-	26, // 34: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
-	9,  // 35: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
-	32, // 36: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
-	35, // 37: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
-	32, // 38: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	43, // 39: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	46, // 40: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	47, // 41: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	48, // 42: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	25, // 43: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	26, // 44: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 45: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	25, // 46: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	57, // 47: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	26, // 48: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	60, // 49: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
-	5,  // 50: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 51: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 52: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 53: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 54: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	41, // 55: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 56: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 57: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	62, // 58: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
-	3,  // 59: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
-	20, // 60: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 61: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	62, // 62: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
-	62, // 63: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 64: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 65: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	30, // 66: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 67: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 68: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	52, // 69: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	54, // 70: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	56, // 71: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	59, // 72: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	38, // 73: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 74: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 75: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	50, // 76: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	62, // 77: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 78: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	37, // 79: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	3,  // 80: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
-	40, // 81: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 82: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 83: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 84: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 85: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 86: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	42, // 87: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	45, // 88: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 89: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	19, // 90: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
-	18, // 91: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
-	21, // 92: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	21, // 93: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	34, // 94: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
-	24, // 95: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	29, // 96: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	29, // 97: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	31, // 98: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	62, // 99: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	29, // 100: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	53, // 101: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	55, // 102: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	58, // 103: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	55, // 104: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	39, // 105: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	49, // 106: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	45, // 107: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	51, // 108: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	39, // 109: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	61, // 110: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	32, // 111: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	36, // 112: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
-	29, // 113: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	82, // [82:114] is the sub-list for method output_type
-	50, // [50:82] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	1,  // 19: api.quiz.v1.UpdateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 20: api.quiz.v1.UpdateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	21, // 21: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
+	24, // 22: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
+	23, // 23: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
+	0,  // 24: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 25: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
+	27, // 26: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 27: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
+	26, // 28: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
+	28, // 29: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
+	29, // 30: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
+	27, // 31: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	21, // 32: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
+	34, // 33: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
+	0,  // 34: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
+	8,  // 35: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
+	27, // 36: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
+	9,  // 37: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
+	33, // 38: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
+	36, // 39: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
+	33, // 40: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	44, // 41: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	47, // 42: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	48, // 43: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	49, // 44: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	26, // 45: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	27, // 46: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	9,  // 47: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	26, // 48: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	58, // 49: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	27, // 50: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	61, // 51: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	5,  // 52: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 53: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	10, // 54: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	11, // 55: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	13, // 56: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	42, // 57: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	13, // 58: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	17, // 59: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	63, // 60: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
+	3,  // 61: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
+	20, // 62: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 63: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	22, // 64: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
+	3,  // 65: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
+	63, // 66: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	63, // 67: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 68: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 69: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	31, // 70: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 71: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 72: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	53, // 73: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	55, // 74: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	57, // 75: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	60, // 76: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	39, // 77: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 78: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 79: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	51, // 80: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	63, // 81: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 82: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	38, // 83: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 84: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	41, // 85: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 86: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	7,  // 87: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	12, // 88: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	12, // 89: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	14, // 90: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	43, // 91: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	46, // 92: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	18, // 93: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	19, // 94: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
+	18, // 95: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
+	21, // 96: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	21, // 97: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	21, // 98: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
+	63, // 99: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
+	35, // 100: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	25, // 101: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	30, // 102: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	30, // 103: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	32, // 104: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	63, // 105: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	30, // 106: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	54, // 107: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	56, // 108: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	59, // 109: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	56, // 110: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	40, // 111: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	50, // 112: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	46, // 113: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	52, // 114: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	40, // 115: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	62, // 116: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	33, // 117: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	37, // 118: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	30, // 119: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	86, // [86:120] is the sub-list for method output_type
+	52, // [52:86] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -5100,15 +5275,16 @@ func file_api_quiz_v1_quiz_proto_init() {
 	}
 	file_api_quiz_v1_quiz_proto_msgTypes[19].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[20].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[26].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[29].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[21].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[27].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   59,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,8 @@ const (
 	Quiz_GetPaper_FullMethodName           = "/api.quiz.v1.Quiz/GetPaper"
 	Quiz_CreateExam_FullMethodName         = "/api.quiz.v1.Quiz/CreateExam"
 	Quiz_GetExam_FullMethodName            = "/api.quiz.v1.Quiz/GetExam"
+	Quiz_UpdateExam_FullMethodName         = "/api.quiz.v1.Quiz/UpdateExam"
+	Quiz_DeleteExam_FullMethodName         = "/api.quiz.v1.Quiz/DeleteExam"
 	Quiz_ListManagedExams_FullMethodName   = "/api.quiz.v1.Quiz/ListManagedExams"
 	Quiz_ListMyExams_FullMethodName        = "/api.quiz.v1.Quiz/ListMyExams"
 	Quiz_StartAttempt_FullMethodName       = "/api.quiz.v1.Quiz/StartAttempt"
@@ -80,6 +82,11 @@ type QuizClient interface {
 	GetPaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Paper, error)
 	CreateExam(ctx context.Context, in *CreateExamRequest, opts ...grpc.CallOption) (*Exam, error)
 	GetExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Exam, error)
+	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
+	// after that it is refused with EXAM_CLOSED.
+	UpdateExam(ctx context.Context, in *UpdateExamRequest, opts ...grpc.CallOption) (*Exam, error)
+	// DeleteExam deletes an exam until its first attempt.
+	DeleteExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
 	// subtree; admins: all), newest window first, with how many attempts are in progress,
 	// submitted and graded.
@@ -263,6 +270,26 @@ func (c *quizClient) GetExam(ctx context.Context, in *IdRequest, opts ...grpc.Ca
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Exam)
 	err := c.cc.Invoke(ctx, Quiz_GetExam_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) UpdateExam(ctx context.Context, in *UpdateExamRequest, opts ...grpc.CallOption) (*Exam, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Exam)
+	err := c.cc.Invoke(ctx, Quiz_UpdateExam_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) DeleteExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Quiz_DeleteExam_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -495,6 +522,11 @@ type QuizServer interface {
 	GetPaper(context.Context, *IdRequest) (*Paper, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
+	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
+	// after that it is refused with EXAM_CLOSED.
+	UpdateExam(context.Context, *UpdateExamRequest) (*Exam, error)
+	// DeleteExam deletes an exam until its first attempt.
+	DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ListManagedExams lists the exams the caller manages (trainers and staff: their org's
 	// subtree; admins: all), newest window first, with how many attempts are in progress,
 	// submitted and graded.
@@ -599,6 +631,12 @@ func (UnimplementedQuizServer) CreateExam(context.Context, *CreateExamRequest) (
 }
 func (UnimplementedQuizServer) GetExam(context.Context, *IdRequest) (*Exam, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExam not implemented")
+}
+func (UnimplementedQuizServer) UpdateExam(context.Context, *UpdateExamRequest) (*Exam, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateExam not implemented")
+}
+func (UnimplementedQuizServer) DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteExam not implemented")
 }
 func (UnimplementedQuizServer) ListManagedExams(context.Context, *emptypb.Empty) (*ListManagedExamsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListManagedExams not implemented")
@@ -893,6 +931,42 @@ func _Quiz_GetExam_Handler(srv interface{}, ctx context.Context, dec func(interf
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).GetExam(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_UpdateExam_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateExamRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).UpdateExam(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_UpdateExam_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).UpdateExam(ctx, req.(*UpdateExamRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_DeleteExam_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).DeleteExam(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_DeleteExam_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).DeleteExam(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1311,6 +1385,14 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExam",
 			Handler:    _Quiz_GetExam_Handler,
+		},
+		{
+			MethodName: "UpdateExam",
+			Handler:    _Quiz_UpdateExam_Handler,
+		},
+		{
+			MethodName: "DeleteExam",
+			Handler:    _Quiz_DeleteExam_Handler,
 		},
 		{
 			MethodName: "ListManagedExams",

@@ -25,6 +25,7 @@ const OperationQuizCreateBank = "/api.quiz.v1.Quiz/CreateBank"
 const OperationQuizCreateExam = "/api.quiz.v1.Quiz/CreateExam"
 const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
 const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
+const OperationQuizDeleteExam = "/api.quiz.v1.Quiz/DeleteExam"
 const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
@@ -51,6 +52,7 @@ const OperationQuizSetAttemptDeadline = "/api.quiz.v1.Quiz/SetAttemptDeadline"
 const OperationQuizStartAttempt = "/api.quiz.v1.Quiz/StartAttempt"
 const OperationQuizStartPractice = "/api.quiz.v1.Quiz/StartPractice"
 const OperationQuizSubmitAttempt = "/api.quiz.v1.Quiz/SubmitAttempt"
+const OperationQuizUpdateExam = "/api.quiz.v1.Quiz/UpdateExam"
 const OperationQuizUpdateQuestion = "/api.quiz.v1.Quiz/UpdateQuestion"
 
 // QuizHTTPServer is the server API for Quiz service over HTTP.
@@ -62,6 +64,8 @@ type QuizHTTPServer interface {
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
+	// DeleteExam deletes an exam until its first attempt.
+	DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(context.Context, *IdRequest) (*FileReply, error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -131,6 +135,9 @@ type QuizHTTPServer interface {
 	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
 	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
+	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
+	// after that it is refused with EXAM_CLOSED.
+	UpdateExam(context.Context, *UpdateExamRequest) (*Exam, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
 	UpdateQuestion(context.Context, *UpdateQuestionRequest) (*Question, error)
@@ -151,6 +158,8 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.GET("/v1/papers/{id}", _Quiz_GetPaper0_HTTP_Handler(srv))
 	r.POST("/v1/exams", _Quiz_CreateExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}", _Quiz_GetExam0_HTTP_Handler(srv))
+	r.PATCH("/v1/exams/{id}", _Quiz_UpdateExam0_HTTP_Handler(srv))
+	r.DELETE("/v1/exams/{id}", _Quiz_DeleteExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams", _Quiz_ListManagedExams0_HTTP_Handler(srv))
 	r.GET("/v1/my/exams", _Quiz_ListMyExams0_HTTP_Handler(srv))
 	r.POST("/v1/exams/{id}/attempts", _Quiz_StartAttempt0_HTTP_Handler(srv))
@@ -418,6 +427,50 @@ func _Quiz_GetExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) erro
 			return err
 		}
 		reply := out.(*Exam)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_UpdateExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdateExamRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizUpdateExam)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateExam(ctx, req.(*UpdateExamRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Exam)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_DeleteExam0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizDeleteExam)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteExam(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
 		return ctx.Result(200, reply)
 	}
 }
@@ -856,6 +909,8 @@ type QuizHTTPClient interface {
 	CreateExam(ctx context.Context, req *CreateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	CreatePaper(ctx context.Context, req *CreatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	CreateQuestion(ctx context.Context, req *QuestionInput, opts ...http.CallOption) (rsp *Question, err error)
+	// DeleteExam deletes an exam until its first attempt.
+	DeleteExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -925,6 +980,9 @@ type QuizHTTPClient interface {
 	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
 	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
+	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
+	// after that it is refused with EXAM_CLOSED.
+	UpdateExam(ctx context.Context, req *UpdateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
 	UpdateQuestion(ctx context.Context, req *UpdateQuestionRequest, opts ...http.CallOption) (rsp *Question, err error)
@@ -999,6 +1057,19 @@ func (c *QuizHTTPClientImpl) CreateQuestion(ctx context.Context, in *QuestionInp
 	opts = append(opts, http.Operation(OperationQuizCreateQuestion))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) DeleteExam(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/exams/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizDeleteExam))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -1337,6 +1408,19 @@ func (c *QuizHTTPClientImpl) SubmitAttempt(ctx context.Context, in *IdRequest, o
 	opts = append(opts, http.Operation(OperationQuizSubmitAttempt))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) UpdateExam(ctx context.Context, in *UpdateExamRequest, opts ...http.CallOption) (*Exam, error) {
+	var out Exam
+	pattern := "/v1/exams/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizUpdateExam))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -317,6 +317,13 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.course.v1.Courses.ListMyNews": func() request {
 			return request{path: "/v1/my/news", token: w.m1, body: map[string]any{"pageSize": 5}}
 		},
+		"api.quiz.v1.Quiz.UpdateExam": func() request {
+			// A fresh exam each time: an exam with an attempt cannot be changed.
+			now := w.l.clock.Now()
+			fresh := w.quizWorld.exam(w.l.t, "IMMEDIATE", now.Add(time.Hour), now.Add(2*time.Hour), 30, 1, w.single)
+			return request{path: "/v1/exams/" + fresh, token: w.trainer, body: map[string]any{"title": "新名称",
+				"opensAt": "2030-01-01T08:00:00+08:00", "closesAt": "2030-01-02T08:00:00+08:00"}}
+		},
 		// quiz
 		"api.quiz.v1.Quiz.CreateBank": func() request {
 			return request{path: "/v1/banks", token: w.trainer, body: map[string]any{"name": "题库"}}
@@ -440,6 +447,8 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.CreateStudyPlan items[0].starts_on": "INVALID_ARGUMENT",
 	"api.course.v1.Courses.CreateStudyPlan items[0].ends_on":   "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.CreateExam opens_at":                     "INVALID_ARGUMENT", // RFC 3339
+	"api.quiz.v1.Quiz.UpdateExam opens_at":                     "INVALID_ARGUMENT",
+	"api.quiz.v1.Quiz.UpdateExam closes_at":                    "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.CreateExam closes_at":                    "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.SetAttemptDeadline deadline":             "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.ListAttempts page_token":                 "INVALID_ARGUMENT", // not a token we issued

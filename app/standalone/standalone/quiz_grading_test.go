@@ -157,3 +157,53 @@ func TestTrainerGradesByName(t *testing.T) {
 	_, err = orgv1.NewDirectoryClient(l.grpcConn("")).LookupPeople(context.Background(), &orgv1.LookupPeopleRequest{UserIds: []int64{1}})
 	wantCode(t, "directory lookup without a token", err, 401)
 }
+
+// An exam's managers may change or delete it until its first attempt; then both are refused and
+// nothing changes. Members and other orgs' trainers never may; bad settings name their field.
+func TestExamEditUntilFirstAttempt(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	later := w.exam(t, "IMMEDIATE", now.Add(time.Hour), now.Add(3*time.Hour), 30, 1, w.single, w.tf)
+	open := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.single)
+	l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": "etrainerb", "displayName": "乙", "password": "Passw0rd-etrainerb", "roles": []string{"TRAINER"}, "orgId": w.orgB}), 200)
+	trainerB := l.login("etrainerb", "Passw0rd-etrainerb")
+
+	edited := l.must(l.call("PATCH", "/v1/exams/"+later, w.trainer, map[string]any{"title": "改期后的月考", "durationMinutes": 45,
+		"closesAt": now.Add(5 * time.Hour).Format(time.RFC3339), "resultsPolicy": "NEVER"}), 200)
+	if edited.s("title") != "改期后的月考" || edited.s("durationMinutes") != "45" || edited.s("resultsPolicy") != "NEVER" || edited.s("questionCount") != "2" {
+		t.Fatalf("edited exam = %s", edited.raw)
+	}
+	l.must(l.call("PATCH", "/v1/exams/"+later, w.m1, map[string]any{"title": "x"}), 403, "PERMISSION_DENIED")
+	l.must(l.call("PATCH", "/v1/exams/"+later, trainerB, map[string]any{"title": "x"}), 404, "NOT_FOUND")
+	l.must(l.call("DELETE", "/v1/exams/"+later, w.m1, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("DELETE", "/v1/exams/"+later, trainerB, nil), 404, "NOT_FOUND")
+	for field, body := range map[string]map[string]any{
+		"closes_at": {"closesAt": now.Add(30 * time.Minute).Format(time.RFC3339)},
+		"pass_mark": {"passMark": 1000},
+		"title":     {"title": "   "},
+		"opens_at":  {"opensAt": "明天"},
+	} {
+		r := l.must(l.call("PATCH", "/v1/exams/"+later, w.trainer, body), 400, "INVALID_ARGUMENT")
+		if r.s("metadata", "field") != field {
+			t.Errorf("bad %s refused naming %q: %s", field, r.s("metadata", "field"), r.raw)
+		}
+	}
+	if got := l.must(l.call("GET", "/v1/exams/"+later, w.trainer, nil), 200); got.s("title") != "改期后的月考" {
+		t.Fatalf("refused edits changed the exam: %s", got.raw)
+	}
+
+	// Once a member has started, the exam stays as it was.
+	l.must(l.call("POST", "/v1/exams/"+open+"/attempts", w.m1, map[string]any{}), 200)
+	l.must(l.call("PATCH", "/v1/exams/"+open, w.trainer, map[string]any{"durationMinutes": 5}), 409, "EXAM_CLOSED")
+	l.must(l.call("DELETE", "/v1/exams/"+open, w.trainer, nil), 409, "EXAM_CLOSED")
+	if got := l.must(l.call("GET", "/v1/exams/"+open, w.trainer, nil), 200); got.s("durationMinutes") != "30" {
+		t.Fatalf("an exam with an attempt was changed: %s", got.raw)
+	}
+
+	l.must(l.call("DELETE", "/v1/exams/"+later, w.trainer, nil), 200)
+	l.must(l.call("GET", "/v1/exams/"+later, w.trainer, nil), 404, "NOT_FOUND")
+	if mine := l.must(l.call("GET", "/v1/my/exams", w.m1, nil), 200); strings.Contains(mine.raw, "改期后的月考") {
+		t.Fatalf("a deleted exam is still listed for members: %s", mine.raw)
+	}
+}

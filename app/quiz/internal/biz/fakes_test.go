@@ -552,6 +552,44 @@ func (r fakeExamRepo) GetExam(_ context.Context, id int64) (*Exam, error) {
 	return cloneExam(e), nil
 }
 
+func (r fakeExamRepo) hasAttempts(id int64) bool {
+	for _, a := range r.db.st.Attempts {
+		if a.ExamID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r fakeExamRepo) UpdateExam(_ context.Context, e *Exam) (*Exam, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	cur := r.db.st.Exams[e.ID]
+	switch {
+	case cur == nil:
+		return nil, ErrNotFound
+	case r.hasAttempts(e.ID):
+		return nil, ErrConflict
+	}
+	cur.Title, cur.OpensAt, cur.ClosesAt, cur.Duration, cur.AttemptsAllowed = e.Title, e.OpensAt, e.ClosesAt, e.Duration, e.AttemptsAllowed
+	cur.GradingMethod, cur.PassMark, cur.ShuffleQuestions, cur.ShuffleOptions = e.GradingMethod, e.PassMark, e.ShuffleQuestions, e.ShuffleOptions
+	cur.ResultsPolicy, cur.PartialCredit = e.ResultsPolicy, e.PartialCredit
+	return cloneExam(cur), nil
+}
+
+func (r fakeExamRepo) DeleteExam(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	switch {
+	case r.db.st.Exams[id] == nil:
+		return ErrNotFound
+	case r.hasAttempts(id):
+		return ErrConflict
+	}
+	delete(r.db.st.Exams, id)
+	return nil
+}
+
 func (r fakeExamRepo) ListExamsForPaths(_ context.Context, paths []string, userID int64) ([]*Exam, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

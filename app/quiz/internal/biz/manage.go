@@ -2,9 +2,11 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vanguard/vanguard/pkg/auth"
 )
@@ -159,4 +161,90 @@ func (uc *AuthoringUsecase) GetPaper(ctx context.Context, id int64) (*Paper, err
 		return nil, ErrNotFound
 	}
 	return paper, nil
+}
+
+// ExamPatch changes an exam's settings; nil fields stay as they are.
+type ExamPatch struct {
+	Title                                           *string
+	OpensAt, ClosesAt                               *time.Time
+	Duration                                        *time.Duration
+	AttemptsAllowed                                 *int
+	GradingMethod, ResultsPolicy                    *string
+	PassMark                                        *float64
+	ShuffleQuestions, ShuffleOptions, PartialCredit *bool
+}
+
+// errExamStarted is the refusal to change or delete an exam someone has begun.
+var errExamStarted = &ClosedError{Exam: true, Msg: "已有人开始作答，考试不能再修改或删除"}
+
+// UpdateExam changes an exam's settings for its managers until its first attempt.
+func (uc *AuthoringUsecase) UpdateExam(ctx context.Context, id int64, patch ExamPatch) (*Exam, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := managedExam(ctx, uc.exams, p, id, "只有考试的管理人员可以修改考试")
+	if err != nil {
+		return nil, err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&e.Title, patch.Title)
+	set(&e.GradingMethod, patch.GradingMethod)
+	set(&e.ResultsPolicy, patch.ResultsPolicy)
+	if patch.OpensAt != nil {
+		e.OpensAt = *patch.OpensAt
+	}
+	if patch.ClosesAt != nil {
+		e.ClosesAt = *patch.ClosesAt
+	}
+	if patch.Duration != nil {
+		e.Duration = *patch.Duration
+	}
+	if patch.AttemptsAllowed != nil {
+		e.AttemptsAllowed = *patch.AttemptsAllowed
+	}
+	if patch.PassMark != nil {
+		e.PassMark = *patch.PassMark
+	}
+	for dst, v := range map[*bool]*bool{&e.ShuffleQuestions: patch.ShuffleQuestions, &e.ShuffleOptions: patch.ShuffleOptions, &e.PartialCredit: patch.PartialCredit} {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	e.Title = strings.TrimSpace(e.Title)
+	switch {
+	case e.Title == "":
+		return nil, Invalid("title", "考试名称不能为空")
+	case !e.ClosesAt.After(e.OpensAt):
+		return nil, Invalid("closes_at", "结束时间必须晚于开始时间")
+	case e.Duration <= 0:
+		return nil, Invalid("duration_minutes", "考试时长必须大于0")
+	case e.PassMark > e.TotalPoints:
+		return nil, Invalid("pass_mark", "及格分不能高于总分 %.2f", e.TotalPoints)
+	}
+	out, err := uc.exams.UpdateExam(ctx, e)
+	if errors.Is(err, ErrConflict) {
+		return nil, errExamStarted
+	}
+	return out, err
+}
+
+// DeleteExam deletes an exam for its managers until its first attempt.
+func (uc *AuthoringUsecase) DeleteExam(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := managedExam(ctx, uc.exams, p, id, "只有考试的管理人员可以删除考试"); err != nil {
+		return err
+	}
+	err = uc.exams.DeleteExam(ctx, id)
+	if errors.Is(err, ErrConflict) {
+		return errExamStarted
+	}
+	return err
 }

@@ -44,6 +44,14 @@ type ExamRepo interface {
 	ListExamsForPaths(ctx context.Context, paths []string, userID int64) ([]*Exam, error)
 	// ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
 	ListManagedExams(ctx context.Context, prefix string) ([]*Exam, error)
+	// UpdateExam writes e's settings (title, window, duration, attempts, grading method, pass
+	// mark, shuffles, results policy, partial credit; never its paper, owner or targets) only
+	// while the exam has no attempt, checked in the same statement: ErrConflict once one exists,
+	// ErrNotFound if the exam is missing.
+	UpdateExam(ctx context.Context, e *Exam) (*Exam, error)
+	// DeleteExam deletes an exam and its targets only while it has no attempt (ErrConflict
+	// once one exists, ErrNotFound if missing).
+	DeleteExam(ctx context.Context, id int64) error
 }
 
 // AttemptRepo stores attempts and their answers.

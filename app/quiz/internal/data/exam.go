@@ -9,6 +9,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/quiz/internal/biz"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent"
+	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/attempt"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/exam"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/examtarget"
 	"github.com/vanguard/vanguard/app/quiz/internal/data/ent/paper"
@@ -115,6 +116,56 @@ func (r *examRepo) CreateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, erro
 		return nil, mapErr("examRepo.CreateExam", err, nil)
 	}
 	return out, nil
+}
+
+// noAttempts holds for an exam without attempts; UpdateExam and DeleteExam test it in their own
+// statement, so an attempt started meanwhile is never left under changed settings.
+var noAttempts = predicate.Exam(func(s *entsql.Selector) {
+	t := entsql.Table(attempt.Table)
+	s.Where(entsql.Not(entsql.Exists(entsql.Select(t.C(attempt.FieldID)).From(t).Where(entsql.ColumnsEQ(t.C(attempt.FieldExamID), s.C(exam.FieldID))))))
+})
+
+// whyNot tells apart a missing exam (ErrNotFound) and one with attempts (ErrConflict) after a
+// conditional write changed nothing.
+func (r *examRepo) whyNot(ctx context.Context, op string, id int64) error {
+	ok, err := r.data.client(ctx).Exam.Query().Where(exam.ID(id)).Exist(ctx)
+	if err != nil {
+		return mapErr(op, err, nil)
+	}
+	if !ok {
+		return biz.ErrNotFound
+	}
+	return biz.ErrConflict
+}
+
+func (r *examRepo) UpdateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, error) {
+	n, err := r.data.client(ctx).Exam.Update().Where(exam.ID(e.ID), noAttempts).SetTitle(e.Title).
+		SetOpensAt(e.OpensAt.UTC()).SetClosesAt(e.ClosesAt.UTC()).SetDurationSeconds(int64(e.Duration / time.Second)).
+		SetAttemptsAllowed(e.AttemptsAllowed).SetGradingMethod(e.GradingMethod).SetPassMark(e.PassMark).
+		SetShuffleQuestions(e.ShuffleQuestions).SetShuffleOptions(e.ShuffleOptions).SetResultsPolicy(e.ResultsPolicy).
+		SetPartialCredit(e.PartialCredit).Save(ctx)
+	if err != nil {
+		return nil, mapErr("examRepo.UpdateExam", err, nil)
+	}
+	if n == 0 {
+		return nil, r.whyNot(ctx, "examRepo.UpdateExam", e.ID)
+	}
+	return r.GetExam(ctx, e.ID)
+}
+
+func (r *examRepo) DeleteExam(ctx context.Context, id int64) error {
+	return r.data.InTx(ctx, func(ctx context.Context) error {
+		c := r.data.client(ctx)
+		n, err := c.Exam.Delete().Where(exam.ID(id), noAttempts).Exec(ctx)
+		if err != nil {
+			return mapErr("examRepo.DeleteExam", err, nil)
+		}
+		if n == 0 {
+			return r.whyNot(ctx, "examRepo.DeleteExam", id)
+		}
+		_, err = c.ExamTarget.Delete().Where(examtarget.ExamID(id)).Exec(ctx)
+		return mapErr("examRepo.DeleteExam: targets", err, nil)
+	})
 }
 
 func (r *examRepo) GetExam(ctx context.Context, id int64) (*biz.Exam, error) {

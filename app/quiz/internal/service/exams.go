@@ -132,3 +132,48 @@ func (s *QuizService) ListMyExams(ctx context.Context, _ *emptypb.Empty) (*v1.Li
 	}
 	return out, nil
 }
+
+// UpdateExam implements v1.QuizServer.
+func (s *QuizService) UpdateExam(ctx context.Context, req *v1.UpdateExamRequest) (*v1.Exam, error) {
+	patch := biz.ExamPatch{Title: req.Title, PassMark: req.PassMark, ShuffleQuestions: req.ShuffleQuestions,
+		ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit}
+	for field, dst := range map[string]**time.Time{"opens_at": &patch.OpensAt, "closes_at": &patch.ClosesAt} {
+		raw := map[string]*string{"opens_at": req.OpensAt, "closes_at": req.ClosesAt}[field]
+		if raw == nil {
+			continue
+		}
+		t, err := parseTime(field, *raw)
+		if err != nil {
+			return nil, toAPIError(err)
+		}
+		*dst = &t
+	}
+	if req.DurationMinutes != nil {
+		d := time.Duration(*req.DurationMinutes) * time.Minute
+		patch.Duration = &d
+	}
+	if req.AttemptsAllowed != nil {
+		n := int(*req.AttemptsAllowed)
+		patch.AttemptsAllowed = &n
+	}
+	for k, v := range policyToAPI {
+		if req.ResultsPolicy != nil && v == *req.ResultsPolicy {
+			patch.ResultsPolicy = &k
+		}
+	}
+	for k, v := range methodToAPI {
+		if req.GradingMethod != nil && v == *req.GradingMethod {
+			patch.GradingMethod = &k
+		}
+	}
+	e, err := s.authoring.UpdateExam(ctx, req.GetId(), patch)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return examToAPI(e), nil
+}
+
+// DeleteExam implements v1.QuizServer.
+func (s *QuizService) DeleteExam(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.authoring.DeleteExam(ctx, req.GetId()))
+}

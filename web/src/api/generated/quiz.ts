@@ -236,10 +236,15 @@ export interface paths {
         get: operations["Quiz_GetExam"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** @description DeleteExam deletes an exam until its first attempt. */
+        delete: operations["Quiz_DeleteExam"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * @description UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
+         *      after that it is refused with EXAM_CLOSED.
+         */
+        patch: operations["Quiz_UpdateExam"];
         trace?: never;
     };
     "/v1/exams/{id}:regrade": {
@@ -1036,6 +1041,32 @@ export interface components {
             /** Format: int32 */
             count?: number;
         };
+        "api.quiz.v1.UpdateExamRequest": {
+            /** Format: int32 */
+            attemptsAllowed?: number;
+            closesAt?: string;
+            /** Format: int32 */
+            durationMinutes?: number;
+            /**
+             * Format: enum
+             * @enum {string}
+             */
+            gradingMethod?: "GRADING_METHOD_UNSPECIFIED" | "HIGHEST" | "LAST" | "FIRST" | "AVERAGE";
+            id?: string;
+            /** @description RFC 3339 times. */
+            opensAt?: string;
+            partialCredit?: boolean;
+            /** Format: double */
+            passMark?: number;
+            /**
+             * Format: enum
+             * @enum {string}
+             */
+            resultsPolicy?: "RESULTS_POLICY_UNSPECIFIED" | "IMMEDIATE" | "AFTER_CLOSE" | "NEVER";
+            shuffleOptions?: boolean;
+            shuffleQuestions?: boolean;
+            title?: string;
+        };
         "api.quiz.v1.UpdateQuestionRequest": {
             id?: string;
             question?: components["schemas"]["api.quiz.v1.QuestionInput"];
@@ -1425,6 +1456,52 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.Exam"];
+                };
+            };
+        };
+    };
+    Quiz_DeleteExam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Quiz_UpdateExam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.quiz.v1.UpdateExamRequest"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {

@@ -16,6 +16,7 @@ var examCases = []testCase{
 	{"CreateExamDuplicateTarget", testCreateExamDuplicateTarget},
 	{"ListExamsForPaths", testListExamsForPaths},
 	{"ListManagedExams", testListManagedExams},
+	{"UpdateExamAndDeleteExam", testUpdateDeleteExam},
 }
 
 // CreatePaper stores a fixed or a random paper under a new id; GetPaper returns it; a missing
@@ -172,4 +173,44 @@ func testListManagedPapers(f *fx) {
 	f.same("subtree of /1/2/", []int64{b, a}, list("/1/2/"))
 	f.same("all", []int64{d, c, b, a}, list(""))
 	f.same("none", []int64(nil), list("/7/"))
+}
+
+// UpdateExam writes the settings (never paper, owner or targets) and DeleteExam removes the exam
+// with its targets, each only while the exam has no attempt: ErrConflict after one exists,
+// ErrNotFound for a missing exam.
+func testUpdateDeleteExam(f *fx) {
+	p := f.paper()
+	e := f.exam(examIn(p.ID, "/1/", []int64{2}, []string{"/1/2/"}, []int64{42}))
+	edit := *e
+	edit.Title, edit.OpensAt, edit.ClosesAt, edit.Duration = "改期后的考试", t0.Add(24*time.Hour), t0.Add(72*time.Hour), 90*time.Minute
+	edit.AttemptsAllowed, edit.GradingMethod, edit.PassMark, edit.ResultsPolicy = 3, biz.GradeLast, 5, biz.ResultsNever
+	edit.ShuffleQuestions, edit.ShuffleOptions, edit.PartialCredit = !e.ShuffleQuestions, !e.ShuffleOptions, !e.PartialCredit
+	edit.PaperID, edit.OrgPath, edit.TargetOrgIDs, edit.TargetPaths, edit.TargetUserIDs = 999, "/9/", nil, nil, nil
+	got := res(f.r.Exams.UpdateExam(f.ctx, &edit)).must(f, "UpdateExam")
+	want := edit
+	want.PaperID, want.OrgPath, want.TargetOrgIDs, want.TargetPaths, want.TargetUserIDs = e.PaperID, e.OrgPath, e.TargetOrgIDs, e.TargetPaths, e.TargetUserIDs
+	f.same("updated exam", &want, got)
+	f.same("read back", &want, res(f.r.Exams.GetExam(f.ctx, e.ID)).must(f, "GetExam"))
+
+	missing := edit
+	missing.ID = 987_654
+	_, err := f.r.Exams.UpdateExam(f.ctx, &missing)
+	f.wantErr("UpdateExam of a missing exam", err, biz.ErrNotFound)
+	f.wantErr("DeleteExam of a missing exam", f.r.Exams.DeleteExam(f.ctx, 987_654), biz.ErrNotFound)
+
+	started := f.exam(examIn(p.ID, "/1/", []int64{2}, []string{"/1/2/"}, nil))
+	f.attempt(newAttempt(started.ID, 700, 1, t0.Add(time.Hour)))
+	again := *started
+	again.Title = "不应改名"
+	_, err = f.r.Exams.UpdateExam(f.ctx, &again)
+	f.wantErr("UpdateExam after an attempt", err, biz.ErrConflict)
+	f.wantErr("DeleteExam after an attempt", f.r.Exams.DeleteExam(f.ctx, started.ID), biz.ErrConflict)
+	if kept := res(f.r.Exams.GetExam(f.ctx, started.ID)).must(f, "GetExam"); kept.Title != started.Title {
+		f.Errorf("a refused update changed the title to %q", kept.Title)
+	}
+
+	f.noErr("DeleteExam", f.r.Exams.DeleteExam(f.ctx, e.ID))
+	_, err = f.r.Exams.GetExam(f.ctx, e.ID)
+	f.wantErr("GetExam after DeleteExam", err, biz.ErrNotFound)
+	f.same("no longer listed", []int64{started.ID}, idsOf(res(f.r.Exams.ListManagedExams(f.ctx, "/1/")).must(f, "ListManagedExams"), examID))
 }
