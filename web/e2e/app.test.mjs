@@ -560,10 +560,17 @@ describe('a trainer grades at a desk', () => {
     await checkPage(page, problems, 'exam-new-1440')
     await page.locator('[data-test=exam-create]').click()
     await page.locator('[data-test=exam-title]', { hasText: '党章知识月考' }).waitFor()
+    // Nobody has started it: it can still change.
+    await page.locator('[data-test=exam-edit]').click()
+    await page.waitForURL(/\/t\/exams\/\d+\/edit$/)
+    await page.locator('[data-test=exam-title-input]').fill('党章知识月考（十二月）')
+    await checkPage(page, problems, 'exam-edit-1440')
+    await page.locator('[data-test=exam-create]').click()
+    await page.locator('[data-test=exam-title]', { hasText: '党章知识月考（十二月）' }).waitFor()
     // The exam reaches the branch's members.
     const [, login] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'zhaoliu', password: 'Zhaoliu-pass-2026' })
     const [, mine] = await api(server.url, 'GET', '/v1/my/exams', login.accessToken)
-    assert.ok(mine.exams.some((m) => m.exam.title === '党章知识月考' && m.exam.questionCount === 2), JSON.stringify(mine))
+    assert.ok(mine.exams.some((m) => m.exam.title === '党章知识月考（十二月）' && m.exam.questionCount === 2), JSON.stringify(mine))
     await ctx.close()
   })
 

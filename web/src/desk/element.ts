@@ -34,11 +34,13 @@ import 'element-plus/es/components/radio/style/css'
 import 'element-plus/es/components/radio-group/style/css'
 import 'element-plus/es/components/checkbox/style/css'
 import 'element-plus/es/components/checkbox-group/style/css'
+import 'element-plus/es/components/popconfirm/style/css'
+import 'element-plus/es/components/popover/style/css'
 import './desk.css'
 
 export {
   ElAlert, ElAside, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider, ElContainer, ElDescriptions,
   ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElInputNumber, ElMain, ElMenu, ElMenuItem,
-  ElCheckbox, ElCheckboxGroup, ElDialog, ElOption, ElRadio, ElRadioGroup, ElSelect, ElStatistic, ElSwitch, ElTable, ElTableColumn,
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElOption, ElPopconfirm, ElRadio, ElRadioGroup, ElSelect, ElStatistic, ElSwitch, ElTable, ElTableColumn,
   ElTabPane, ElTabs, ElTag,
 } from 'element-plus'
