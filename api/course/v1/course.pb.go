@@ -3378,7 +3378,7 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"PROCESSING\x10\x02\x12\t\n" +
 	"\x05READY\x10\x03\x12\n" +
 	"\n" +
-	"\x06FAILED\x10\x042\xa0\x1b\n" +
+	"\x06FAILED\x10\x042\xf8\x1b\n" +
 	"\aCourses\x12]\n" +
 	"\vCreateTopic\x12!.api.course.v1.CreateTopicRequest\x1a\x14.api.course.v1.Topic\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/topics\x12X\n" +
@@ -3395,7 +3395,8 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\rCreateChapter\x12#.api.course.v1.CreateChapterRequest\x1a\x16.api.course.v1.Chapter\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/courses/{course_id}/chapters\x12j\n" +
 	"\rUpdateChapter\x12#.api.course.v1.UpdateChapterRequest\x1a\x16.api.course.v1.Chapter\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*2\x11/v1/chapters/{id}\x12\\\n" +
 	"\rDeleteChapter\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x19\x82\xd3\xe4\x93\x02\x13*\x11/v1/chapters/{id}\x12w\n" +
-	"\fCreateLesson\x12\".api.course.v1.CreateLessonRequest\x1a\x15.api.course.v1.Lesson\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/chapters/{chapter_id}/lessons\x12f\n" +
+	"\fCreateLesson\x12\".api.course.v1.CreateLessonRequest\x1a\x15.api.course.v1.Lesson\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/chapters/{chapter_id}/lessons\x12V\n" +
+	"\tGetLesson\x12\x18.api.course.v1.IdRequest\x1a\x15.api.course.v1.Lesson\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/lessons/{id}\x12f\n" +
 	"\fUpdateLesson\x12\".api.course.v1.UpdateLessonRequest\x1a\x15.api.course.v1.Lesson\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*2\x10/v1/lessons/{id}\x12Z\n" +
 	"\fDeleteLesson\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x18\x82\xd3\xe4\x93\x02\x12*\x10/v1/lessons/{id}\x12w\n" +
 	"\vStartUpload\x12!.api.course.v1.StartUploadRequest\x1a\x19.api.course.v1.UploadPlan\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/lessons/{lesson_id}/uploads\x12Z\n" +
@@ -3513,61 +3514,63 @@ var file_api_course_v1_course_proto_depIdxs = []int32{
 	16, // 29: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
 	3,  // 30: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
 	18, // 31: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
-	19, // 32: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
-	3,  // 33: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
-	20, // 34: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
-	3,  // 35: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
-	3,  // 36: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
-	3,  // 37: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
-	3,  // 38: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
-	24, // 39: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
-	4,  // 40: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
-	3,  // 41: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
-	44, // 42: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
-	32, // 43: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
-	33, // 44: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
-	35, // 45: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
-	39, // 46: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
-	3,  // 47: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
-	40, // 48: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
-	3,  // 49: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
-	41, // 50: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
-	42, // 51: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
-	5,  // 52: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
-	7,  // 53: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
-	8,  // 54: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
-	8,  // 55: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
-	8,  // 56: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
-	8,  // 57: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
-	8,  // 58: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
-	44, // 59: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
-	13, // 60: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
-	14, // 61: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
-	14, // 62: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
-	44, // 63: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
-	17, // 64: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
-	17, // 65: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
-	44, // 66: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
-	22, // 67: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
-	22, // 68: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
-	17, // 69: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
-	44, // 70: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
-	23, // 71: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
-	26, // 72: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
-	26, // 73: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
-	44, // 74: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
-	28, // 75: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
-	30, // 76: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
-	34, // 77: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
-	37, // 78: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
-	38, // 79: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
-	38, // 80: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
-	38, // 81: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
-	44, // 82: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
-	43, // 83: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
-	43, // 84: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
-	52, // [52:85] is the sub-list for method output_type
-	19, // [19:52] is the sub-list for method input_type
+	3,  // 32: api.course.v1.Courses.GetLesson:input_type -> api.course.v1.IdRequest
+	19, // 33: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
+	3,  // 34: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
+	20, // 35: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
+	3,  // 36: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
+	3,  // 37: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
+	3,  // 38: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
+	3,  // 39: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
+	24, // 40: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
+	4,  // 41: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
+	3,  // 42: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
+	44, // 43: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
+	32, // 44: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
+	33, // 45: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
+	35, // 46: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
+	39, // 47: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
+	3,  // 48: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
+	40, // 49: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
+	3,  // 50: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
+	41, // 51: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
+	42, // 52: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
+	5,  // 53: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
+	7,  // 54: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
+	8,  // 55: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
+	8,  // 56: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
+	8,  // 57: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
+	8,  // 58: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
+	8,  // 59: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
+	44, // 60: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
+	13, // 61: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
+	14, // 62: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
+	14, // 63: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
+	44, // 64: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
+	17, // 65: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
+	17, // 66: api.course.v1.Courses.GetLesson:output_type -> api.course.v1.Lesson
+	17, // 67: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
+	44, // 68: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
+	22, // 69: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
+	22, // 70: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
+	17, // 71: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
+	44, // 72: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
+	23, // 73: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
+	26, // 74: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
+	26, // 75: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
+	44, // 76: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
+	28, // 77: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
+	30, // 78: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
+	34, // 79: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
+	37, // 80: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
+	38, // 81: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
+	38, // 82: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
+	38, // 83: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
+	44, // 84: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
+	43, // 85: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
+	43, // 86: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
+	53, // [53:87] is the sub-list for method output_type
+	19, // [19:53] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
 	19, // [19:19] is the sub-list for extension extendee
 	0,  // [0:19] is the sub-list for field type_name

@@ -33,6 +33,7 @@ const (
 	Courses_UpdateChapter_FullMethodName    = "/api.course.v1.Courses/UpdateChapter"
 	Courses_DeleteChapter_FullMethodName    = "/api.course.v1.Courses/DeleteChapter"
 	Courses_CreateLesson_FullMethodName     = "/api.course.v1.Courses/CreateLesson"
+	Courses_GetLesson_FullMethodName        = "/api.course.v1.Courses/GetLesson"
 	Courses_UpdateLesson_FullMethodName     = "/api.course.v1.Courses/UpdateLesson"
 	Courses_DeleteLesson_FullMethodName     = "/api.course.v1.Courses/DeleteLesson"
 	Courses_StartUpload_FullMethodName      = "/api.course.v1.Courses/StartUpload"
@@ -80,6 +81,8 @@ type CoursesClient interface {
 	UpdateChapter(ctx context.Context, in *UpdateChapterRequest, opts ...grpc.CallOption) (*Chapter, error)
 	DeleteChapter(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateLesson(ctx context.Context, in *CreateLessonRequest, opts ...grpc.CallOption) (*Lesson, error)
+	// GetLesson returns one lesson to those who may see its course.
+	GetLesson(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Lesson, error)
 	UpdateLesson(ctx context.Context, in *UpdateLessonRequest, opts ...grpc.CallOption) (*Lesson, error)
 	DeleteLesson(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// StartUpload plans a resumable multipart upload of a lesson's media: presigned part URLs the
@@ -252,6 +255,16 @@ func (c *coursesClient) CreateLesson(ctx context.Context, in *CreateLessonReques
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Lesson)
 	err := c.cc.Invoke(ctx, Courses_CreateLesson_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) GetLesson(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Lesson, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Lesson)
+	err := c.cc.Invoke(ctx, Courses_GetLesson_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -483,6 +496,8 @@ type CoursesServer interface {
 	UpdateChapter(context.Context, *UpdateChapterRequest) (*Chapter, error)
 	DeleteChapter(context.Context, *IdRequest) (*emptypb.Empty, error)
 	CreateLesson(context.Context, *CreateLessonRequest) (*Lesson, error)
+	// GetLesson returns one lesson to those who may see its course.
+	GetLesson(context.Context, *IdRequest) (*Lesson, error)
 	UpdateLesson(context.Context, *UpdateLessonRequest) (*Lesson, error)
 	DeleteLesson(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// StartUpload plans a resumable multipart upload of a lesson's media: presigned part URLs the
@@ -569,6 +584,9 @@ func (UnimplementedCoursesServer) DeleteChapter(context.Context, *IdRequest) (*e
 }
 func (UnimplementedCoursesServer) CreateLesson(context.Context, *CreateLessonRequest) (*Lesson, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLesson not implemented")
+}
+func (UnimplementedCoursesServer) GetLesson(context.Context, *IdRequest) (*Lesson, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLesson not implemented")
 }
 func (UnimplementedCoursesServer) UpdateLesson(context.Context, *UpdateLessonRequest) (*Lesson, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateLesson not implemented")
@@ -881,6 +899,24 @@ func _Courses_CreateLesson_Handler(srv interface{}, ctx context.Context, dec fun
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CoursesServer).CreateLesson(ctx, req.(*CreateLessonRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_GetLesson_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).GetLesson(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_GetLesson_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).GetLesson(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1303,6 +1339,10 @@ var Courses_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateLesson",
 			Handler:    _Courses_CreateLesson_Handler,
+		},
+		{
+			MethodName: "GetLesson",
+			Handler:    _Courses_GetLesson_Handler,
 		},
 		{
 			MethodName: "UpdateLesson",

@@ -36,6 +36,7 @@ const OperationCoursesDeleteCourse = "/api.course.v1.Courses/DeleteCourse"
 const OperationCoursesDeleteLesson = "/api.course.v1.Courses/DeleteLesson"
 const OperationCoursesDeleteNewsPost = "/api.course.v1.Courses/DeleteNewsPost"
 const OperationCoursesGetCourse = "/api.course.v1.Courses/GetCourse"
+const OperationCoursesGetLesson = "/api.course.v1.Courses/GetLesson"
 const OperationCoursesGetNewsPost = "/api.course.v1.Courses/GetNewsPost"
 const OperationCoursesGetPlayback = "/api.course.v1.Courses/GetPlayback"
 const OperationCoursesGetUpload = "/api.course.v1.Courses/GetUpload"
@@ -79,6 +80,8 @@ type CoursesHTTPServer interface {
 	DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(context.Context, *GetCourseRequest) (*Course, error)
+	// GetLesson returns one lesson to those who may see its course.
+	GetLesson(context.Context, *IdRequest) (*Lesson, error)
 	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
 	// the org or its subtree once it is published.
 	GetNewsPost(context.Context, *IdRequest) (*NewsPost, error)
@@ -130,6 +133,7 @@ func RegisterCoursesHTTPServer(s *http.Server, srv CoursesHTTPServer) {
 	r.PATCH("/v1/chapters/{id}", _Courses_UpdateChapter0_HTTP_Handler(srv))
 	r.DELETE("/v1/chapters/{id}", _Courses_DeleteChapter0_HTTP_Handler(srv))
 	r.POST("/v1/chapters/{chapter_id}/lessons", _Courses_CreateLesson0_HTTP_Handler(srv))
+	r.GET("/v1/lessons/{id}", _Courses_GetLesson0_HTTP_Handler(srv))
 	r.PATCH("/v1/lessons/{id}", _Courses_UpdateLesson0_HTTP_Handler(srv))
 	r.DELETE("/v1/lessons/{id}", _Courses_DeleteLesson0_HTTP_Handler(srv))
 	r.POST("/v1/lessons/{lesson_id}/uploads", _Courses_StartUpload0_HTTP_Handler(srv))
@@ -416,6 +420,28 @@ func _Courses_CreateLesson0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Co
 		http.SetOperation(ctx, OperationCoursesCreateLesson)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
 			return srv.CreateLesson(ctx, req.(*CreateLessonRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Lesson)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_GetLesson0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesGetLesson)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetLesson(ctx, req.(*IdRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -870,6 +896,8 @@ type CoursesHTTPClient interface {
 	DeleteNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(ctx context.Context, req *GetCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
+	// GetLesson returns one lesson to those who may see its course.
+	GetLesson(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Lesson, err error)
 	// GetNewsPost returns one post with its body: to those who manage its org, and to members of
 	// the org or its subtree once it is published.
 	GetNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
@@ -1115,6 +1143,19 @@ func (c *CoursesHTTPClientImpl) GetCourse(ctx context.Context, in *GetCourseRequ
 	pattern := "/v1/courses/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCoursesGetCourse))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) GetLesson(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*Lesson, error) {
+	var out Lesson
+	pattern := "/v1/lessons/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesGetLesson))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

@@ -397,6 +397,15 @@ func TestCourseJourney(t *testing.T) {
 	if mine := l.must(l.call("GET", "/v1/my/courses", memberB, nil), 200); strings.Contains(mine.raw, cid) {
 		t.Fatalf("member of B sees the course: %s", mine.raw)
 	}
+	// One lesson: for members it is assigned to and its managers, nobody else.
+	memberA = l.login("membera", "Passw0rd-membera")
+	if got := l.must(l.call("GET", "/v1/lessons/"+article.s("id"), memberA, nil), 200); !strings.Contains(got.s("bodyHtml"), "党史") {
+		t.Fatalf("lesson for member A = %s", got.raw)
+	}
+	l.must(l.call("GET", "/v1/lessons/"+article.s("id"), l.login("trainer", "Passw0rd-trainer"), nil), 200)
+	l.must(l.call("GET", "/v1/lessons/"+article.s("id"), l.login("memberb", "Passw0rd-memberb"), nil), 404, "COURSE_NOT_FOUND")
+	l.must(l.call("GET", "/v1/lessons/"+article.s("id"), l.login("trainerb", "Passw0rd-trainerb"), nil), 404, "COURSE_NOT_FOUND")
+	l.must(l.call("GET", "/v1/lessons/987654", memberA, nil), 404, "COURSE_NOT_FOUND")
 
 	// Study plan: G's plan for the month lists the course for members of A.
 	memberA = l.login("membera", "Passw0rd-membera")

@@ -405,6 +405,27 @@ func (uc *CourseUsecase) Get(ctx context.Context, id int64) (*Course, error) {
 	return c, nil
 }
 
+// GetLesson returns one lesson to those who may see its course (its managers, or members it is
+// assigned to once published); anyone else is told the course does not exist.
+func (uc *CourseUsecase) GetLesson(ctx context.Context, id int64) (*Lesson, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l, err := uc.repo.GetLesson(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := uc.repo.GetCourse(ctx, l.CourseID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := uc.viewable(ctx, p, c); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 // Update edits a course: drafts freely; published courses only in summary, cover, tags and topic.
 func (uc *CourseUsecase) Update(ctx context.Context, id int64, patch CoursePatch) (*Course, error) {
 	p, err := auth.Require(ctx)

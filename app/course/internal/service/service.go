@@ -259,6 +259,15 @@ func (s *CourseService) CreateLesson(ctx context.Context, req *v1.CreateLessonRe
 	return lessonToAPI(l), nil
 }
 
+// GetLesson implements v1.CoursesServer.
+func (s *CourseService) GetLesson(ctx context.Context, req *v1.IdRequest) (*v1.Lesson, error) {
+	l, err := s.courses.GetLesson(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return lessonToAPI(l), nil
+}
+
 // UpdateLesson implements v1.CoursesServer.
 func (s *CourseService) UpdateLesson(ctx context.Context, req *v1.UpdateLessonRequest) (*v1.Lesson, error) {
 	var pos *int

@@ -176,7 +176,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** @description GetLesson returns one lesson to those who may see its course. */
+        get: operations["Courses_GetLesson"];
         put?: never;
         post?: never;
         delete: operations["Courses_DeleteLesson"];
@@ -1036,6 +1037,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.course.v1.ListAssignmentsReply"];
+                };
+            };
+        };
+    };
+    Courses_GetLesson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.Lesson"];
                 };
             };
         };
