@@ -38,6 +38,7 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
     { path: 'review', component: () => import('@/desk/quiz/ReviewQueue.vue'), meta: { roles } },
     { path: 'review/:attempt(\\d+)', component: () => import('@/desk/quiz/GradePage.vue'), meta: { roles } },
     ...orgWork(roles),
+    ...(roles.includes('ADMIN') ? [{ path: 'topics', component: () => import('@/desk/content/TopicsPage.vue'), meta: { roles } }] : []),
   ],
 })
 

@@ -388,6 +388,66 @@ func (x *CreateTopicRequest) GetPosition() int32 {
 	return 0
 }
 
+type UpdateTopicRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	Position      *int32                 `protobuf:"varint,3,opt,name=position,proto3,oneof" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTopicRequest) Reset() {
+	*x = UpdateTopicRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTopicRequest) ProtoMessage() {}
+
+func (x *UpdateTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTopicRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTopicRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateTopicRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateTopicRequest) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *UpdateTopicRequest) GetPosition() int32 {
+	if x != nil && x.Position != nil {
+		return *x.Position
+	}
+	return 0
+}
+
 type ListTopicsReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Topics        []*Topic               `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"`
@@ -397,7 +457,7 @@ type ListTopicsReply struct {
 
 func (x *ListTopicsReply) Reset() {
 	*x = ListTopicsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[4]
+	mi := &file_api_course_v1_course_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -409,7 +469,7 @@ func (x *ListTopicsReply) String() string {
 func (*ListTopicsReply) ProtoMessage() {}
 
 func (x *ListTopicsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[4]
+	mi := &file_api_course_v1_course_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -422,7 +482,7 @@ func (x *ListTopicsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTopicsReply.ProtoReflect.Descriptor instead.
 func (*ListTopicsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{4}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListTopicsReply) GetTopics() []*Topic {
@@ -457,7 +517,7 @@ type Course struct {
 
 func (x *Course) Reset() {
 	*x = Course{}
-	mi := &file_api_course_v1_course_proto_msgTypes[5]
+	mi := &file_api_course_v1_course_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +529,7 @@ func (x *Course) String() string {
 func (*Course) ProtoMessage() {}
 
 func (x *Course) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[5]
+	mi := &file_api_course_v1_course_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +542,7 @@ func (x *Course) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Course.ProtoReflect.Descriptor instead.
 func (*Course) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{5}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Course) GetId() int64 {
@@ -606,7 +666,7 @@ type CreateCourseRequest struct {
 
 func (x *CreateCourseRequest) Reset() {
 	*x = CreateCourseRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[6]
+	mi := &file_api_course_v1_course_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -618,7 +678,7 @@ func (x *CreateCourseRequest) String() string {
 func (*CreateCourseRequest) ProtoMessage() {}
 
 func (x *CreateCourseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[6]
+	mi := &file_api_course_v1_course_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -631,7 +691,7 @@ func (x *CreateCourseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCourseRequest.ProtoReflect.Descriptor instead.
 func (*CreateCourseRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{6}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateCourseRequest) GetTitle() string {
@@ -692,7 +752,7 @@ type GetCourseRequest struct {
 
 func (x *GetCourseRequest) Reset() {
 	*x = GetCourseRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[7]
+	mi := &file_api_course_v1_course_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +764,7 @@ func (x *GetCourseRequest) String() string {
 func (*GetCourseRequest) ProtoMessage() {}
 
 func (x *GetCourseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[7]
+	mi := &file_api_course_v1_course_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +777,7 @@ func (x *GetCourseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCourseRequest.ProtoReflect.Descriptor instead.
 func (*GetCourseRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{7}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetCourseRequest) GetId() int64 {
@@ -744,7 +804,7 @@ type UpdateCourseRequest struct {
 
 func (x *UpdateCourseRequest) Reset() {
 	*x = UpdateCourseRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[8]
+	mi := &file_api_course_v1_course_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -756,7 +816,7 @@ func (x *UpdateCourseRequest) String() string {
 func (*UpdateCourseRequest) ProtoMessage() {}
 
 func (x *UpdateCourseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[8]
+	mi := &file_api_course_v1_course_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -769,7 +829,7 @@ func (x *UpdateCourseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCourseRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCourseRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{8}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateCourseRequest) GetId() int64 {
@@ -841,7 +901,7 @@ type ListCoursesRequest struct {
 
 func (x *ListCoursesRequest) Reset() {
 	*x = ListCoursesRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[9]
+	mi := &file_api_course_v1_course_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +913,7 @@ func (x *ListCoursesRequest) String() string {
 func (*ListCoursesRequest) ProtoMessage() {}
 
 func (x *ListCoursesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[9]
+	mi := &file_api_course_v1_course_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +926,7 @@ func (x *ListCoursesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCoursesRequest.ProtoReflect.Descriptor instead.
 func (*ListCoursesRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{9}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListCoursesRequest) GetStatus() CourseStatus {
@@ -914,7 +974,7 @@ type ListCoursesReply struct {
 
 func (x *ListCoursesReply) Reset() {
 	*x = ListCoursesReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[10]
+	mi := &file_api_course_v1_course_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +986,7 @@ func (x *ListCoursesReply) String() string {
 func (*ListCoursesReply) ProtoMessage() {}
 
 func (x *ListCoursesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[10]
+	mi := &file_api_course_v1_course_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +999,7 @@ func (x *ListCoursesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCoursesReply.ProtoReflect.Descriptor instead.
 func (*ListCoursesReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{10}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListCoursesReply) GetCourses() []*Course {
@@ -969,7 +1029,7 @@ type Chapter struct {
 
 func (x *Chapter) Reset() {
 	*x = Chapter{}
-	mi := &file_api_course_v1_course_proto_msgTypes[11]
+	mi := &file_api_course_v1_course_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -981,7 +1041,7 @@ func (x *Chapter) String() string {
 func (*Chapter) ProtoMessage() {}
 
 func (x *Chapter) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[11]
+	mi := &file_api_course_v1_course_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -994,7 +1054,7 @@ func (x *Chapter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Chapter.ProtoReflect.Descriptor instead.
 func (*Chapter) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{11}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Chapter) GetId() int64 {
@@ -1044,7 +1104,7 @@ type CreateChapterRequest struct {
 
 func (x *CreateChapterRequest) Reset() {
 	*x = CreateChapterRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[12]
+	mi := &file_api_course_v1_course_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1116,7 @@ func (x *CreateChapterRequest) String() string {
 func (*CreateChapterRequest) ProtoMessage() {}
 
 func (x *CreateChapterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[12]
+	mi := &file_api_course_v1_course_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1129,7 @@ func (x *CreateChapterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateChapterRequest.ProtoReflect.Descriptor instead.
 func (*CreateChapterRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{12}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateChapterRequest) GetCourseId() int64 {
@@ -1104,7 +1164,7 @@ type UpdateChapterRequest struct {
 
 func (x *UpdateChapterRequest) Reset() {
 	*x = UpdateChapterRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[13]
+	mi := &file_api_course_v1_course_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1176,7 @@ func (x *UpdateChapterRequest) String() string {
 func (*UpdateChapterRequest) ProtoMessage() {}
 
 func (x *UpdateChapterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[13]
+	mi := &file_api_course_v1_course_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1189,7 @@ func (x *UpdateChapterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateChapterRequest.ProtoReflect.Descriptor instead.
 func (*UpdateChapterRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{13}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateChapterRequest) GetId() int64 {
@@ -1175,7 +1235,7 @@ type Lesson struct {
 
 func (x *Lesson) Reset() {
 	*x = Lesson{}
-	mi := &file_api_course_v1_course_proto_msgTypes[14]
+	mi := &file_api_course_v1_course_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1247,7 @@ func (x *Lesson) String() string {
 func (*Lesson) ProtoMessage() {}
 
 func (x *Lesson) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[14]
+	mi := &file_api_course_v1_course_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1260,7 @@ func (x *Lesson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lesson.ProtoReflect.Descriptor instead.
 func (*Lesson) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{14}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Lesson) GetId() int64 {
@@ -1307,7 +1367,7 @@ type CreateLessonRequest struct {
 
 func (x *CreateLessonRequest) Reset() {
 	*x = CreateLessonRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[15]
+	mi := &file_api_course_v1_course_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1379,7 @@ func (x *CreateLessonRequest) String() string {
 func (*CreateLessonRequest) ProtoMessage() {}
 
 func (x *CreateLessonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[15]
+	mi := &file_api_course_v1_course_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1392,7 @@ func (x *CreateLessonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLessonRequest.ProtoReflect.Descriptor instead.
 func (*CreateLessonRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{15}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateLessonRequest) GetChapterId() int64 {
@@ -1382,7 +1442,7 @@ type UpdateLessonRequest struct {
 
 func (x *UpdateLessonRequest) Reset() {
 	*x = UpdateLessonRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[16]
+	mi := &file_api_course_v1_course_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1454,7 @@ func (x *UpdateLessonRequest) String() string {
 func (*UpdateLessonRequest) ProtoMessage() {}
 
 func (x *UpdateLessonRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[16]
+	mi := &file_api_course_v1_course_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1467,7 @@ func (x *UpdateLessonRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateLessonRequest.ProtoReflect.Descriptor instead.
 func (*UpdateLessonRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{16}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateLessonRequest) GetId() int64 {
@@ -1451,7 +1511,7 @@ type StartUploadRequest struct {
 
 func (x *StartUploadRequest) Reset() {
 	*x = StartUploadRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[17]
+	mi := &file_api_course_v1_course_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1523,7 @@ func (x *StartUploadRequest) String() string {
 func (*StartUploadRequest) ProtoMessage() {}
 
 func (x *StartUploadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[17]
+	mi := &file_api_course_v1_course_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1536,7 @@ func (x *StartUploadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartUploadRequest.ProtoReflect.Descriptor instead.
 func (*StartUploadRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{17}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StartUploadRequest) GetLessonId() int64 {
@@ -1518,7 +1578,7 @@ type UploadPart struct {
 
 func (x *UploadPart) Reset() {
 	*x = UploadPart{}
-	mi := &file_api_course_v1_course_proto_msgTypes[18]
+	mi := &file_api_course_v1_course_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1590,7 @@ func (x *UploadPart) String() string {
 func (*UploadPart) ProtoMessage() {}
 
 func (x *UploadPart) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[18]
+	mi := &file_api_course_v1_course_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1603,7 @@ func (x *UploadPart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadPart.ProtoReflect.Descriptor instead.
 func (*UploadPart) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{18}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UploadPart) GetNumber() int32 {
@@ -1582,7 +1642,7 @@ type UploadPlan struct {
 
 func (x *UploadPlan) Reset() {
 	*x = UploadPlan{}
-	mi := &file_api_course_v1_course_proto_msgTypes[19]
+	mi := &file_api_course_v1_course_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1594,7 +1654,7 @@ func (x *UploadPlan) String() string {
 func (*UploadPlan) ProtoMessage() {}
 
 func (x *UploadPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[19]
+	mi := &file_api_course_v1_course_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1607,7 +1667,7 @@ func (x *UploadPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadPlan.ProtoReflect.Descriptor instead.
 func (*UploadPlan) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{19}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UploadPlan) GetUploadId() int64 {
@@ -1665,7 +1725,7 @@ type Playback struct {
 
 func (x *Playback) Reset() {
 	*x = Playback{}
-	mi := &file_api_course_v1_course_proto_msgTypes[20]
+	mi := &file_api_course_v1_course_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1677,7 +1737,7 @@ func (x *Playback) String() string {
 func (*Playback) ProtoMessage() {}
 
 func (x *Playback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[20]
+	mi := &file_api_course_v1_course_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1750,7 @@ func (x *Playback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Playback.ProtoReflect.Descriptor instead.
 func (*Playback) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{20}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Playback) GetUrl() string {
@@ -1741,7 +1801,7 @@ type AssignCourseRequest struct {
 
 func (x *AssignCourseRequest) Reset() {
 	*x = AssignCourseRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[21]
+	mi := &file_api_course_v1_course_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1813,7 @@ func (x *AssignCourseRequest) String() string {
 func (*AssignCourseRequest) ProtoMessage() {}
 
 func (x *AssignCourseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[21]
+	mi := &file_api_course_v1_course_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1826,7 @@ func (x *AssignCourseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignCourseRequest.ProtoReflect.Descriptor instead.
 func (*AssignCourseRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{21}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AssignCourseRequest) GetCourseId() int64 {
@@ -1813,7 +1873,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_api_course_v1_course_proto_msgTypes[22]
+	mi := &file_api_course_v1_course_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1825,7 +1885,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[22]
+	mi := &file_api_course_v1_course_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1838,7 +1898,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{22}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Assignment) GetId() int64 {
@@ -1906,7 +1966,7 @@ type ListAssignmentsReply struct {
 
 func (x *ListAssignmentsReply) Reset() {
 	*x = ListAssignmentsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[23]
+	mi := &file_api_course_v1_course_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +1978,7 @@ func (x *ListAssignmentsReply) String() string {
 func (*ListAssignmentsReply) ProtoMessage() {}
 
 func (x *ListAssignmentsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[23]
+	mi := &file_api_course_v1_course_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +1991,7 @@ func (x *ListAssignmentsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssignmentsReply.ProtoReflect.Descriptor instead.
 func (*ListAssignmentsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{23}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListAssignmentsReply) GetAssignments() []*Assignment {
@@ -1952,7 +2012,7 @@ type MyCourse struct {
 
 func (x *MyCourse) Reset() {
 	*x = MyCourse{}
-	mi := &file_api_course_v1_course_proto_msgTypes[24]
+	mi := &file_api_course_v1_course_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2024,7 @@ func (x *MyCourse) String() string {
 func (*MyCourse) ProtoMessage() {}
 
 func (x *MyCourse) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[24]
+	mi := &file_api_course_v1_course_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2037,7 @@ func (x *MyCourse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyCourse.ProtoReflect.Descriptor instead.
 func (*MyCourse) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{24}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MyCourse) GetCourse() *Course {
@@ -2010,7 +2070,7 @@ type ListMyCoursesReply struct {
 
 func (x *ListMyCoursesReply) Reset() {
 	*x = ListMyCoursesReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[25]
+	mi := &file_api_course_v1_course_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2082,7 @@ func (x *ListMyCoursesReply) String() string {
 func (*ListMyCoursesReply) ProtoMessage() {}
 
 func (x *ListMyCoursesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[25]
+	mi := &file_api_course_v1_course_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2035,7 +2095,7 @@ func (x *ListMyCoursesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyCoursesReply.ProtoReflect.Descriptor instead.
 func (*ListMyCoursesReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{25}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListMyCoursesReply) GetCourses() []*MyCourse {
@@ -2060,7 +2120,7 @@ type StudyPlanItem struct {
 
 func (x *StudyPlanItem) Reset() {
 	*x = StudyPlanItem{}
-	mi := &file_api_course_v1_course_proto_msgTypes[26]
+	mi := &file_api_course_v1_course_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2072,7 +2132,7 @@ func (x *StudyPlanItem) String() string {
 func (*StudyPlanItem) ProtoMessage() {}
 
 func (x *StudyPlanItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[26]
+	mi := &file_api_course_v1_course_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2085,7 +2145,7 @@ func (x *StudyPlanItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StudyPlanItem.ProtoReflect.Descriptor instead.
 func (*StudyPlanItem) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{26}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *StudyPlanItem) GetId() int64 {
@@ -2143,7 +2203,7 @@ type StudyPlan struct {
 
 func (x *StudyPlan) Reset() {
 	*x = StudyPlan{}
-	mi := &file_api_course_v1_course_proto_msgTypes[27]
+	mi := &file_api_course_v1_course_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2215,7 @@ func (x *StudyPlan) String() string {
 func (*StudyPlan) ProtoMessage() {}
 
 func (x *StudyPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[27]
+	mi := &file_api_course_v1_course_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2228,7 @@ func (x *StudyPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StudyPlan.ProtoReflect.Descriptor instead.
 func (*StudyPlan) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{27}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StudyPlan) GetId() int64 {
@@ -2219,7 +2279,7 @@ type StudyPlanItemInput struct {
 
 func (x *StudyPlanItemInput) Reset() {
 	*x = StudyPlanItemInput{}
-	mi := &file_api_course_v1_course_proto_msgTypes[28]
+	mi := &file_api_course_v1_course_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2231,7 +2291,7 @@ func (x *StudyPlanItemInput) String() string {
 func (*StudyPlanItemInput) ProtoMessage() {}
 
 func (x *StudyPlanItemInput) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[28]
+	mi := &file_api_course_v1_course_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2244,7 +2304,7 @@ func (x *StudyPlanItemInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StudyPlanItemInput.ProtoReflect.Descriptor instead.
 func (*StudyPlanItemInput) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{28}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *StudyPlanItemInput) GetTitle() string {
@@ -2294,7 +2354,7 @@ type CreateStudyPlanRequest struct {
 
 func (x *CreateStudyPlanRequest) Reset() {
 	*x = CreateStudyPlanRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[29]
+	mi := &file_api_course_v1_course_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2306,7 +2366,7 @@ func (x *CreateStudyPlanRequest) String() string {
 func (*CreateStudyPlanRequest) ProtoMessage() {}
 
 func (x *CreateStudyPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[29]
+	mi := &file_api_course_v1_course_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2319,7 +2379,7 @@ func (x *CreateStudyPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStudyPlanRequest.ProtoReflect.Descriptor instead.
 func (*CreateStudyPlanRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{29}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateStudyPlanRequest) GetOrgId() int64 {
@@ -2360,7 +2420,7 @@ type ListStudyPlansRequest struct {
 
 func (x *ListStudyPlansRequest) Reset() {
 	*x = ListStudyPlansRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[30]
+	mi := &file_api_course_v1_course_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2432,7 @@ func (x *ListStudyPlansRequest) String() string {
 func (*ListStudyPlansRequest) ProtoMessage() {}
 
 func (x *ListStudyPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[30]
+	mi := &file_api_course_v1_course_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2445,7 @@ func (x *ListStudyPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStudyPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListStudyPlansRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{30}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListStudyPlansRequest) GetOrgId() int64 {
@@ -2411,7 +2471,7 @@ type ListStudyPlansReply struct {
 
 func (x *ListStudyPlansReply) Reset() {
 	*x = ListStudyPlansReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	mi := &file_api_course_v1_course_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2423,7 +2483,7 @@ func (x *ListStudyPlansReply) String() string {
 func (*ListStudyPlansReply) ProtoMessage() {}
 
 func (x *ListStudyPlansReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	mi := &file_api_course_v1_course_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2436,7 +2496,7 @@ func (x *ListStudyPlansReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStudyPlansReply.ProtoReflect.Descriptor instead.
 func (*ListStudyPlansReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{31}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListStudyPlansReply) GetPlans() []*StudyPlan {
@@ -2456,7 +2516,7 @@ type ListMyPlanItemsRequest struct {
 
 func (x *ListMyPlanItemsRequest) Reset() {
 	*x = ListMyPlanItemsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[32]
+	mi := &file_api_course_v1_course_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2468,7 +2528,7 @@ func (x *ListMyPlanItemsRequest) String() string {
 func (*ListMyPlanItemsRequest) ProtoMessage() {}
 
 func (x *ListMyPlanItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[32]
+	mi := &file_api_course_v1_course_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2481,7 +2541,7 @@ func (x *ListMyPlanItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyPlanItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyPlanItemsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{32}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListMyPlanItemsRequest) GetMonth() string {
@@ -2503,7 +2563,7 @@ type MyPlanItem struct {
 
 func (x *MyPlanItem) Reset() {
 	*x = MyPlanItem{}
-	mi := &file_api_course_v1_course_proto_msgTypes[33]
+	mi := &file_api_course_v1_course_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2515,7 +2575,7 @@ func (x *MyPlanItem) String() string {
 func (*MyPlanItem) ProtoMessage() {}
 
 func (x *MyPlanItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[33]
+	mi := &file_api_course_v1_course_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2528,7 +2588,7 @@ func (x *MyPlanItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyPlanItem.ProtoReflect.Descriptor instead.
 func (*MyPlanItem) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{33}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *MyPlanItem) GetItem() *StudyPlanItem {
@@ -2568,7 +2628,7 @@ type ListMyPlanItemsReply struct {
 
 func (x *ListMyPlanItemsReply) Reset() {
 	*x = ListMyPlanItemsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[34]
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +2640,7 @@ func (x *ListMyPlanItemsReply) String() string {
 func (*ListMyPlanItemsReply) ProtoMessage() {}
 
 func (x *ListMyPlanItemsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[34]
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +2653,7 @@ func (x *ListMyPlanItemsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyPlanItemsReply.ProtoReflect.Descriptor instead.
 func (*ListMyPlanItemsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{34}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListMyPlanItemsReply) GetItems() []*MyPlanItem {
@@ -2627,7 +2687,7 @@ type NewsPost struct {
 
 func (x *NewsPost) Reset() {
 	*x = NewsPost{}
-	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2699,7 @@ func (x *NewsPost) String() string {
 func (*NewsPost) ProtoMessage() {}
 
 func (x *NewsPost) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2712,7 @@ func (x *NewsPost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewsPost.ProtoReflect.Descriptor instead.
 func (*NewsPost) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{35}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *NewsPost) GetId() int64 {
@@ -2756,7 +2816,7 @@ type CreateNewsPostRequest struct {
 
 func (x *CreateNewsPostRequest) Reset() {
 	*x = CreateNewsPostRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2768,7 +2828,7 @@ func (x *CreateNewsPostRequest) String() string {
 func (*CreateNewsPostRequest) ProtoMessage() {}
 
 func (x *CreateNewsPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2781,7 +2841,7 @@ func (x *CreateNewsPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateNewsPostRequest.ProtoReflect.Descriptor instead.
 func (*CreateNewsPostRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{36}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateNewsPostRequest) GetOrgId() int64 {
@@ -2840,7 +2900,7 @@ type UpdateNewsPostRequest struct {
 
 func (x *UpdateNewsPostRequest) Reset() {
 	*x = UpdateNewsPostRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2852,7 +2912,7 @@ func (x *UpdateNewsPostRequest) String() string {
 func (*UpdateNewsPostRequest) ProtoMessage() {}
 
 func (x *UpdateNewsPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2865,7 +2925,7 @@ func (x *UpdateNewsPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateNewsPostRequest.ProtoReflect.Descriptor instead.
 func (*UpdateNewsPostRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{37}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UpdateNewsPostRequest) GetId() int64 {
@@ -2922,7 +2982,7 @@ type ListNewsPostsRequest struct {
 
 func (x *ListNewsPostsRequest) Reset() {
 	*x = ListNewsPostsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2934,7 +2994,7 @@ func (x *ListNewsPostsRequest) String() string {
 func (*ListNewsPostsRequest) ProtoMessage() {}
 
 func (x *ListNewsPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2947,7 +3007,7 @@ func (x *ListNewsPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNewsPostsRequest.ProtoReflect.Descriptor instead.
 func (*ListNewsPostsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{38}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListNewsPostsRequest) GetOrgId() int64 {
@@ -2981,7 +3041,7 @@ type ListMyNewsRequest struct {
 
 func (x *ListMyNewsRequest) Reset() {
 	*x = ListMyNewsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2993,7 +3053,7 @@ func (x *ListMyNewsRequest) String() string {
 func (*ListMyNewsRequest) ProtoMessage() {}
 
 func (x *ListMyNewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3006,7 +3066,7 @@ func (x *ListMyNewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyNewsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyNewsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{39}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListMyNewsRequest) GetPageSize() int32 {
@@ -3033,7 +3093,7 @@ type ListNewsPostsReply struct {
 
 func (x *ListNewsPostsReply) Reset() {
 	*x = ListNewsPostsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	mi := &file_api_course_v1_course_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3045,7 +3105,7 @@ func (x *ListNewsPostsReply) String() string {
 func (*ListNewsPostsReply) ProtoMessage() {}
 
 func (x *ListNewsPostsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	mi := &file_api_course_v1_course_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3058,7 +3118,7 @@ func (x *ListNewsPostsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNewsPostsReply.ProtoReflect.Descriptor instead.
 func (*ListNewsPostsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{40}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListNewsPostsReply) GetPosts() []*NewsPost {
@@ -3090,7 +3150,13 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\bposition\x18\x03 \x01(\x05R\bposition\"O\n" +
 	"\x12CreateTopicRequest\x12\x1d\n" +
 	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x04name\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x05R\bposition\"?\n" +
+	"\bposition\x18\x02 \x01(\x05R\bposition\"\x88\x01\n" +
+	"\x12UpdateTopicRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\"\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 H\x00R\x04name\x88\x01\x01\x12\x1f\n" +
+	"\bposition\x18\x03 \x01(\x05H\x01R\bposition\x88\x01\x01B\a\n" +
+	"\x05_nameB\v\n" +
+	"\t_position\"?\n" +
 	"\x0fListTopicsReply\x12,\n" +
 	"\x06topics\x18\x01 \x03(\v2\x14.api.course.v1.TopicR\x06topics\"\xde\x03\n" +
 	"\x06Course\x12\x0e\n" +
@@ -3378,13 +3444,15 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"PROCESSING\x10\x02\x12\t\n" +
 	"\x05READY\x10\x03\x12\n" +
 	"\n" +
-	"\x06FAILED\x10\x042\xf8\x1b\n" +
+	"\x06FAILED\x10\x042\xb6\x1d\n" +
 	"\aCourses\x12]\n" +
 	"\vCreateTopic\x12!.api.course.v1.CreateTopicRequest\x1a\x14.api.course.v1.Topic\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/topics\x12X\n" +
 	"\n" +
 	"ListTopics\x12\x16.google.protobuf.Empty\x1a\x1e.api.course.v1.ListTopicsReply\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/topics\x12a\n" +
+	"/v1/topics\x12b\n" +
+	"\vUpdateTopic\x12!.api.course.v1.UpdateTopicRequest\x1a\x14.api.course.v1.Topic\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*2\x0f/v1/topics/{id}\x12X\n" +
+	"\vDeleteTopic\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x17\x82\xd3\xe4\x93\x02\x11*\x0f/v1/topics/{id}\x12a\n" +
 	"\fCreateCourse\x12\".api.course.v1.CreateCourseRequest\x1a\x15.api.course.v1.Course\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/courses\x12]\n" +
 	"\tGetCourse\x12\x1f.api.course.v1.GetCourseRequest\x1a\x15.api.course.v1.Course\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/courses/{id}\x12f\n" +
 	"\fUpdateCourse\x12\".api.course.v1.UpdateCourseRequest\x1a\x15.api.course.v1.Course\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*2\x10/v1/courses/{id}\x12k\n" +
@@ -3433,7 +3501,7 @@ func file_api_course_v1_course_proto_rawDescGZIP() []byte {
 }
 
 var file_api_course_v1_course_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_api_course_v1_course_proto_goTypes = []any{
 	(CourseStatus)(0),              // 0: api.course.v1.CourseStatus
 	(LessonKind)(0),                // 1: api.course.v1.LessonKind
@@ -3442,135 +3510,140 @@ var file_api_course_v1_course_proto_goTypes = []any{
 	(*CourseIdRequest)(nil),        // 4: api.course.v1.CourseIdRequest
 	(*Topic)(nil),                  // 5: api.course.v1.Topic
 	(*CreateTopicRequest)(nil),     // 6: api.course.v1.CreateTopicRequest
-	(*ListTopicsReply)(nil),        // 7: api.course.v1.ListTopicsReply
-	(*Course)(nil),                 // 8: api.course.v1.Course
-	(*CreateCourseRequest)(nil),    // 9: api.course.v1.CreateCourseRequest
-	(*GetCourseRequest)(nil),       // 10: api.course.v1.GetCourseRequest
-	(*UpdateCourseRequest)(nil),    // 11: api.course.v1.UpdateCourseRequest
-	(*ListCoursesRequest)(nil),     // 12: api.course.v1.ListCoursesRequest
-	(*ListCoursesReply)(nil),       // 13: api.course.v1.ListCoursesReply
-	(*Chapter)(nil),                // 14: api.course.v1.Chapter
-	(*CreateChapterRequest)(nil),   // 15: api.course.v1.CreateChapterRequest
-	(*UpdateChapterRequest)(nil),   // 16: api.course.v1.UpdateChapterRequest
-	(*Lesson)(nil),                 // 17: api.course.v1.Lesson
-	(*CreateLessonRequest)(nil),    // 18: api.course.v1.CreateLessonRequest
-	(*UpdateLessonRequest)(nil),    // 19: api.course.v1.UpdateLessonRequest
-	(*StartUploadRequest)(nil),     // 20: api.course.v1.StartUploadRequest
-	(*UploadPart)(nil),             // 21: api.course.v1.UploadPart
-	(*UploadPlan)(nil),             // 22: api.course.v1.UploadPlan
-	(*Playback)(nil),               // 23: api.course.v1.Playback
-	(*AssignCourseRequest)(nil),    // 24: api.course.v1.AssignCourseRequest
-	(*Assignment)(nil),             // 25: api.course.v1.Assignment
-	(*ListAssignmentsReply)(nil),   // 26: api.course.v1.ListAssignmentsReply
-	(*MyCourse)(nil),               // 27: api.course.v1.MyCourse
-	(*ListMyCoursesReply)(nil),     // 28: api.course.v1.ListMyCoursesReply
-	(*StudyPlanItem)(nil),          // 29: api.course.v1.StudyPlanItem
-	(*StudyPlan)(nil),              // 30: api.course.v1.StudyPlan
-	(*StudyPlanItemInput)(nil),     // 31: api.course.v1.StudyPlanItemInput
-	(*CreateStudyPlanRequest)(nil), // 32: api.course.v1.CreateStudyPlanRequest
-	(*ListStudyPlansRequest)(nil),  // 33: api.course.v1.ListStudyPlansRequest
-	(*ListStudyPlansReply)(nil),    // 34: api.course.v1.ListStudyPlansReply
-	(*ListMyPlanItemsRequest)(nil), // 35: api.course.v1.ListMyPlanItemsRequest
-	(*MyPlanItem)(nil),             // 36: api.course.v1.MyPlanItem
-	(*ListMyPlanItemsReply)(nil),   // 37: api.course.v1.ListMyPlanItemsReply
-	(*NewsPost)(nil),               // 38: api.course.v1.NewsPost
-	(*CreateNewsPostRequest)(nil),  // 39: api.course.v1.CreateNewsPostRequest
-	(*UpdateNewsPostRequest)(nil),  // 40: api.course.v1.UpdateNewsPostRequest
-	(*ListNewsPostsRequest)(nil),   // 41: api.course.v1.ListNewsPostsRequest
-	(*ListMyNewsRequest)(nil),      // 42: api.course.v1.ListMyNewsRequest
-	(*ListNewsPostsReply)(nil),     // 43: api.course.v1.ListNewsPostsReply
-	(*emptypb.Empty)(nil),          // 44: google.protobuf.Empty
+	(*UpdateTopicRequest)(nil),     // 7: api.course.v1.UpdateTopicRequest
+	(*ListTopicsReply)(nil),        // 8: api.course.v1.ListTopicsReply
+	(*Course)(nil),                 // 9: api.course.v1.Course
+	(*CreateCourseRequest)(nil),    // 10: api.course.v1.CreateCourseRequest
+	(*GetCourseRequest)(nil),       // 11: api.course.v1.GetCourseRequest
+	(*UpdateCourseRequest)(nil),    // 12: api.course.v1.UpdateCourseRequest
+	(*ListCoursesRequest)(nil),     // 13: api.course.v1.ListCoursesRequest
+	(*ListCoursesReply)(nil),       // 14: api.course.v1.ListCoursesReply
+	(*Chapter)(nil),                // 15: api.course.v1.Chapter
+	(*CreateChapterRequest)(nil),   // 16: api.course.v1.CreateChapterRequest
+	(*UpdateChapterRequest)(nil),   // 17: api.course.v1.UpdateChapterRequest
+	(*Lesson)(nil),                 // 18: api.course.v1.Lesson
+	(*CreateLessonRequest)(nil),    // 19: api.course.v1.CreateLessonRequest
+	(*UpdateLessonRequest)(nil),    // 20: api.course.v1.UpdateLessonRequest
+	(*StartUploadRequest)(nil),     // 21: api.course.v1.StartUploadRequest
+	(*UploadPart)(nil),             // 22: api.course.v1.UploadPart
+	(*UploadPlan)(nil),             // 23: api.course.v1.UploadPlan
+	(*Playback)(nil),               // 24: api.course.v1.Playback
+	(*AssignCourseRequest)(nil),    // 25: api.course.v1.AssignCourseRequest
+	(*Assignment)(nil),             // 26: api.course.v1.Assignment
+	(*ListAssignmentsReply)(nil),   // 27: api.course.v1.ListAssignmentsReply
+	(*MyCourse)(nil),               // 28: api.course.v1.MyCourse
+	(*ListMyCoursesReply)(nil),     // 29: api.course.v1.ListMyCoursesReply
+	(*StudyPlanItem)(nil),          // 30: api.course.v1.StudyPlanItem
+	(*StudyPlan)(nil),              // 31: api.course.v1.StudyPlan
+	(*StudyPlanItemInput)(nil),     // 32: api.course.v1.StudyPlanItemInput
+	(*CreateStudyPlanRequest)(nil), // 33: api.course.v1.CreateStudyPlanRequest
+	(*ListStudyPlansRequest)(nil),  // 34: api.course.v1.ListStudyPlansRequest
+	(*ListStudyPlansReply)(nil),    // 35: api.course.v1.ListStudyPlansReply
+	(*ListMyPlanItemsRequest)(nil), // 36: api.course.v1.ListMyPlanItemsRequest
+	(*MyPlanItem)(nil),             // 37: api.course.v1.MyPlanItem
+	(*ListMyPlanItemsReply)(nil),   // 38: api.course.v1.ListMyPlanItemsReply
+	(*NewsPost)(nil),               // 39: api.course.v1.NewsPost
+	(*CreateNewsPostRequest)(nil),  // 40: api.course.v1.CreateNewsPostRequest
+	(*UpdateNewsPostRequest)(nil),  // 41: api.course.v1.UpdateNewsPostRequest
+	(*ListNewsPostsRequest)(nil),   // 42: api.course.v1.ListNewsPostsRequest
+	(*ListMyNewsRequest)(nil),      // 43: api.course.v1.ListMyNewsRequest
+	(*ListNewsPostsReply)(nil),     // 44: api.course.v1.ListNewsPostsReply
+	(*emptypb.Empty)(nil),          // 45: google.protobuf.Empty
 }
 var file_api_course_v1_course_proto_depIdxs = []int32{
 	5,  // 0: api.course.v1.ListTopicsReply.topics:type_name -> api.course.v1.Topic
 	0,  // 1: api.course.v1.Course.status:type_name -> api.course.v1.CourseStatus
-	14, // 2: api.course.v1.Course.chapters:type_name -> api.course.v1.Chapter
+	15, // 2: api.course.v1.Course.chapters:type_name -> api.course.v1.Chapter
 	0,  // 3: api.course.v1.ListCoursesRequest.status:type_name -> api.course.v1.CourseStatus
-	8,  // 4: api.course.v1.ListCoursesReply.courses:type_name -> api.course.v1.Course
-	17, // 5: api.course.v1.Chapter.lessons:type_name -> api.course.v1.Lesson
+	9,  // 4: api.course.v1.ListCoursesReply.courses:type_name -> api.course.v1.Course
+	18, // 5: api.course.v1.Chapter.lessons:type_name -> api.course.v1.Lesson
 	1,  // 6: api.course.v1.Lesson.kind:type_name -> api.course.v1.LessonKind
 	2,  // 7: api.course.v1.Lesson.media_status:type_name -> api.course.v1.MediaStatus
 	1,  // 8: api.course.v1.CreateLessonRequest.kind:type_name -> api.course.v1.LessonKind
-	21, // 9: api.course.v1.UploadPlan.parts:type_name -> api.course.v1.UploadPart
-	25, // 10: api.course.v1.ListAssignmentsReply.assignments:type_name -> api.course.v1.Assignment
-	8,  // 11: api.course.v1.MyCourse.course:type_name -> api.course.v1.Course
-	27, // 12: api.course.v1.ListMyCoursesReply.courses:type_name -> api.course.v1.MyCourse
-	29, // 13: api.course.v1.StudyPlan.items:type_name -> api.course.v1.StudyPlanItem
-	31, // 14: api.course.v1.CreateStudyPlanRequest.items:type_name -> api.course.v1.StudyPlanItemInput
-	30, // 15: api.course.v1.ListStudyPlansReply.plans:type_name -> api.course.v1.StudyPlan
-	29, // 16: api.course.v1.MyPlanItem.item:type_name -> api.course.v1.StudyPlanItem
-	36, // 17: api.course.v1.ListMyPlanItemsReply.items:type_name -> api.course.v1.MyPlanItem
-	38, // 18: api.course.v1.ListNewsPostsReply.posts:type_name -> api.course.v1.NewsPost
+	22, // 9: api.course.v1.UploadPlan.parts:type_name -> api.course.v1.UploadPart
+	26, // 10: api.course.v1.ListAssignmentsReply.assignments:type_name -> api.course.v1.Assignment
+	9,  // 11: api.course.v1.MyCourse.course:type_name -> api.course.v1.Course
+	28, // 12: api.course.v1.ListMyCoursesReply.courses:type_name -> api.course.v1.MyCourse
+	30, // 13: api.course.v1.StudyPlan.items:type_name -> api.course.v1.StudyPlanItem
+	32, // 14: api.course.v1.CreateStudyPlanRequest.items:type_name -> api.course.v1.StudyPlanItemInput
+	31, // 15: api.course.v1.ListStudyPlansReply.plans:type_name -> api.course.v1.StudyPlan
+	30, // 16: api.course.v1.MyPlanItem.item:type_name -> api.course.v1.StudyPlanItem
+	37, // 17: api.course.v1.ListMyPlanItemsReply.items:type_name -> api.course.v1.MyPlanItem
+	39, // 18: api.course.v1.ListNewsPostsReply.posts:type_name -> api.course.v1.NewsPost
 	6,  // 19: api.course.v1.Courses.CreateTopic:input_type -> api.course.v1.CreateTopicRequest
-	44, // 20: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
-	9,  // 21: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
-	10, // 22: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
-	11, // 23: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
-	4,  // 24: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 25: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 26: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
-	12, // 27: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
-	15, // 28: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
-	16, // 29: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
-	3,  // 30: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
-	18, // 31: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
-	3,  // 32: api.course.v1.Courses.GetLesson:input_type -> api.course.v1.IdRequest
-	19, // 33: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
-	3,  // 34: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
-	20, // 35: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
-	3,  // 36: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
-	3,  // 37: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
-	3,  // 38: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
-	3,  // 39: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
-	24, // 40: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
-	4,  // 41: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
-	3,  // 42: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
-	44, // 43: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
-	32, // 44: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
-	33, // 45: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
-	35, // 46: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
-	39, // 47: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
-	3,  // 48: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
-	40, // 49: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
-	3,  // 50: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
-	41, // 51: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
-	42, // 52: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
-	5,  // 53: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
-	7,  // 54: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
-	8,  // 55: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
-	8,  // 56: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
-	8,  // 57: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
-	8,  // 58: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
-	8,  // 59: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
-	44, // 60: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
-	13, // 61: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
-	14, // 62: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
-	14, // 63: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
-	44, // 64: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
-	17, // 65: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
-	17, // 66: api.course.v1.Courses.GetLesson:output_type -> api.course.v1.Lesson
-	17, // 67: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
-	44, // 68: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
-	22, // 69: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
-	22, // 70: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
-	17, // 71: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
-	44, // 72: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
-	23, // 73: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
-	26, // 74: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
-	26, // 75: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
-	44, // 76: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
-	28, // 77: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
-	30, // 78: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
-	34, // 79: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
-	37, // 80: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
-	38, // 81: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
-	38, // 82: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
-	38, // 83: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
-	44, // 84: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
-	43, // 85: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
-	43, // 86: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
-	53, // [53:87] is the sub-list for method output_type
-	19, // [19:53] is the sub-list for method input_type
+	45, // 20: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
+	7,  // 21: api.course.v1.Courses.UpdateTopic:input_type -> api.course.v1.UpdateTopicRequest
+	3,  // 22: api.course.v1.Courses.DeleteTopic:input_type -> api.course.v1.IdRequest
+	10, // 23: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
+	11, // 24: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
+	12, // 25: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
+	4,  // 26: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 27: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 28: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
+	13, // 29: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
+	16, // 30: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
+	17, // 31: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
+	3,  // 32: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
+	19, // 33: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
+	3,  // 34: api.course.v1.Courses.GetLesson:input_type -> api.course.v1.IdRequest
+	20, // 35: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
+	3,  // 36: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
+	21, // 37: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
+	3,  // 38: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
+	3,  // 39: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
+	3,  // 40: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
+	3,  // 41: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
+	25, // 42: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
+	4,  // 43: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
+	3,  // 44: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
+	45, // 45: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
+	33, // 46: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
+	34, // 47: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
+	36, // 48: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
+	40, // 49: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
+	3,  // 50: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
+	41, // 51: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
+	3,  // 52: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
+	42, // 53: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
+	43, // 54: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
+	5,  // 55: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
+	8,  // 56: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
+	5,  // 57: api.course.v1.Courses.UpdateTopic:output_type -> api.course.v1.Topic
+	45, // 58: api.course.v1.Courses.DeleteTopic:output_type -> google.protobuf.Empty
+	9,  // 59: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
+	9,  // 60: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
+	9,  // 61: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
+	9,  // 62: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
+	9,  // 63: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
+	45, // 64: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
+	14, // 65: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
+	15, // 66: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
+	15, // 67: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
+	45, // 68: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
+	18, // 69: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
+	18, // 70: api.course.v1.Courses.GetLesson:output_type -> api.course.v1.Lesson
+	18, // 71: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
+	45, // 72: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
+	23, // 73: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
+	23, // 74: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
+	18, // 75: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
+	45, // 76: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
+	24, // 77: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
+	27, // 78: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
+	27, // 79: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
+	45, // 80: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
+	29, // 81: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
+	31, // 82: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
+	35, // 83: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
+	38, // 84: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
+	39, // 85: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
+	39, // 86: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
+	39, // 87: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
+	45, // 88: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
+	44, // 89: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
+	44, // 90: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
+	55, // [55:91] is the sub-list for method output_type
+	19, // [19:55] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
 	19, // [19:19] is the sub-list for extension extendee
 	0,  // [0:19] is the sub-list for field type_name
@@ -3581,17 +3654,18 @@ func file_api_course_v1_course_proto_init() {
 	if File_api_course_v1_course_proto != nil {
 		return
 	}
-	file_api_course_v1_course_proto_msgTypes[8].OneofWrappers = []any{}
-	file_api_course_v1_course_proto_msgTypes[13].OneofWrappers = []any{}
-	file_api_course_v1_course_proto_msgTypes[16].OneofWrappers = []any{}
-	file_api_course_v1_course_proto_msgTypes[37].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[4].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[9].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[14].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[17].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[38].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_course_proto_rawDesc), len(file_api_course_v1_course_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   41,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Courses_CreateTopic_FullMethodName      = "/api.course.v1.Courses/CreateTopic"
 	Courses_ListTopics_FullMethodName       = "/api.course.v1.Courses/ListTopics"
+	Courses_UpdateTopic_FullMethodName      = "/api.course.v1.Courses/UpdateTopic"
+	Courses_DeleteTopic_FullMethodName      = "/api.course.v1.Courses/DeleteTopic"
 	Courses_CreateCourse_FullMethodName     = "/api.course.v1.Courses/CreateCourse"
 	Courses_GetCourse_FullMethodName        = "/api.course.v1.Courses/GetCourse"
 	Courses_UpdateCourse_FullMethodName     = "/api.course.v1.Courses/UpdateCourse"
@@ -65,6 +67,10 @@ const (
 type CoursesClient interface {
 	CreateTopic(ctx context.Context, in *CreateTopicRequest, opts ...grpc.CallOption) (*Topic, error)
 	ListTopics(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListTopicsReply, error)
+	// UpdateTopic renames or reorders a topic (admins).
+	UpdateTopic(ctx context.Context, in *UpdateTopicRequest, opts ...grpc.CallOption) (*Topic, error)
+	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
+	DeleteTopic(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateCourse(ctx context.Context, in *CreateCourseRequest, opts ...grpc.CallOption) (*Course, error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(ctx context.Context, in *GetCourseRequest, opts ...grpc.CallOption) (*Course, error)
@@ -145,6 +151,26 @@ func (c *coursesClient) ListTopics(ctx context.Context, in *emptypb.Empty, opts 
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListTopicsReply)
 	err := c.cc.Invoke(ctx, Courses_ListTopics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) UpdateTopic(ctx context.Context, in *UpdateTopicRequest, opts ...grpc.CallOption) (*Topic, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Topic)
+	err := c.cc.Invoke(ctx, Courses_UpdateTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) DeleteTopic(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Courses_DeleteTopic_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -480,6 +506,10 @@ func (c *coursesClient) ListMyNews(ctx context.Context, in *ListMyNewsRequest, o
 type CoursesServer interface {
 	CreateTopic(context.Context, *CreateTopicRequest) (*Topic, error)
 	ListTopics(context.Context, *emptypb.Empty) (*ListTopicsReply, error)
+	// UpdateTopic renames or reorders a topic (admins).
+	UpdateTopic(context.Context, *UpdateTopicRequest) (*Topic, error)
+	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
+	DeleteTopic(context.Context, *IdRequest) (*emptypb.Empty, error)
 	CreateCourse(context.Context, *CreateCourseRequest) (*Course, error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(context.Context, *GetCourseRequest) (*Course, error)
@@ -551,6 +581,12 @@ func (UnimplementedCoursesServer) CreateTopic(context.Context, *CreateTopicReque
 }
 func (UnimplementedCoursesServer) ListTopics(context.Context, *emptypb.Empty) (*ListTopicsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTopics not implemented")
+}
+func (UnimplementedCoursesServer) UpdateTopic(context.Context, *UpdateTopicRequest) (*Topic, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateTopic not implemented")
+}
+func (UnimplementedCoursesServer) DeleteTopic(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTopic not implemented")
 }
 func (UnimplementedCoursesServer) CreateCourse(context.Context, *CreateCourseRequest) (*Course, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateCourse not implemented")
@@ -701,6 +737,42 @@ func _Courses_ListTopics_Handler(srv interface{}, ctx context.Context, dec func(
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(CoursesServer).ListTopics(ctx, req.(*emptypb.Empty))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_UpdateTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).UpdateTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_UpdateTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).UpdateTopic(ctx, req.(*UpdateTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_DeleteTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).DeleteTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_DeleteTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).DeleteTopic(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1295,6 +1367,14 @@ var Courses_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTopics",
 			Handler:    _Courses_ListTopics_Handler,
+		},
+		{
+			MethodName: "UpdateTopic",
+			Handler:    _Courses_UpdateTopic_Handler,
+		},
+		{
+			MethodName: "DeleteTopic",
+			Handler:    _Courses_DeleteTopic_Handler,
 		},
 		{
 			MethodName: "CreateCourse",

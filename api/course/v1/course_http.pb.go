@@ -35,6 +35,7 @@ const OperationCoursesDeleteChapter = "/api.course.v1.Courses/DeleteChapter"
 const OperationCoursesDeleteCourse = "/api.course.v1.Courses/DeleteCourse"
 const OperationCoursesDeleteLesson = "/api.course.v1.Courses/DeleteLesson"
 const OperationCoursesDeleteNewsPost = "/api.course.v1.Courses/DeleteNewsPost"
+const OperationCoursesDeleteTopic = "/api.course.v1.Courses/DeleteTopic"
 const OperationCoursesGetCourse = "/api.course.v1.Courses/GetCourse"
 const OperationCoursesGetLesson = "/api.course.v1.Courses/GetLesson"
 const OperationCoursesGetNewsPost = "/api.course.v1.Courses/GetNewsPost"
@@ -54,6 +55,7 @@ const OperationCoursesUpdateChapter = "/api.course.v1.Courses/UpdateChapter"
 const OperationCoursesUpdateCourse = "/api.course.v1.Courses/UpdateCourse"
 const OperationCoursesUpdateLesson = "/api.course.v1.Courses/UpdateLesson"
 const OperationCoursesUpdateNewsPost = "/api.course.v1.Courses/UpdateNewsPost"
+const OperationCoursesUpdateTopic = "/api.course.v1.Courses/UpdateTopic"
 
 // CoursesHTTPServer is the server API for Courses service over HTTP.
 type CoursesHTTPServer interface {
@@ -78,6 +80,8 @@ type CoursesHTTPServer interface {
 	DeleteCourse(context.Context, *CourseIdRequest) (*emptypb.Empty, error)
 	DeleteLesson(context.Context, *IdRequest) (*emptypb.Empty, error)
 	DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
+	DeleteTopic(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(context.Context, *GetCourseRequest) (*Course, error)
 	// GetLesson returns one lesson to those who may see its course.
@@ -115,6 +119,8 @@ type CoursesHTTPServer interface {
 	UpdateCourse(context.Context, *UpdateCourseRequest) (*Course, error)
 	UpdateLesson(context.Context, *UpdateLessonRequest) (*Lesson, error)
 	UpdateNewsPost(context.Context, *UpdateNewsPostRequest) (*NewsPost, error)
+	// UpdateTopic renames or reorders a topic (admins).
+	UpdateTopic(context.Context, *UpdateTopicRequest) (*Topic, error)
 }
 
 // RegisterCoursesHTTPServer registers the HTTP routes of Courses on s.
@@ -122,6 +128,8 @@ func RegisterCoursesHTTPServer(s *http.Server, srv CoursesHTTPServer) {
 	r := s.Route("/")
 	r.POST("/v1/topics", _Courses_CreateTopic0_HTTP_Handler(srv))
 	r.GET("/v1/topics", _Courses_ListTopics0_HTTP_Handler(srv))
+	r.PATCH("/v1/topics/{id}", _Courses_UpdateTopic0_HTTP_Handler(srv))
+	r.DELETE("/v1/topics/{id}", _Courses_DeleteTopic0_HTTP_Handler(srv))
 	r.POST("/v1/courses", _Courses_CreateCourse0_HTTP_Handler(srv))
 	r.GET("/v1/courses/{id}", _Courses_GetCourse0_HTTP_Handler(srv))
 	r.PATCH("/v1/courses/{id}", _Courses_UpdateCourse0_HTTP_Handler(srv))
@@ -190,6 +198,50 @@ func _Courses_ListTopics0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Cont
 			return err
 		}
 		reply := out.(*ListTopicsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_UpdateTopic0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdateTopicRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesUpdateTopic)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateTopic(ctx, req.(*UpdateTopicRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Topic)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_DeleteTopic0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesDeleteTopic)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteTopic(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
 		return ctx.Result(200, reply)
 	}
 }
@@ -894,6 +946,8 @@ type CoursesHTTPClient interface {
 	DeleteCourse(ctx context.Context, req *CourseIdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	DeleteLesson(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	DeleteNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
+	DeleteTopic(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// GetCourse returns a course with its chapters and lessons.
 	GetCourse(ctx context.Context, req *GetCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
 	// GetLesson returns one lesson to those who may see its course.
@@ -931,6 +985,8 @@ type CoursesHTTPClient interface {
 	UpdateCourse(ctx context.Context, req *UpdateCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
 	UpdateLesson(ctx context.Context, req *UpdateLessonRequest, opts ...http.CallOption) (rsp *Lesson, err error)
 	UpdateNewsPost(ctx context.Context, req *UpdateNewsPostRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
+	// UpdateTopic renames or reorders a topic (admins).
+	UpdateTopic(ctx context.Context, req *UpdateTopicRequest, opts ...http.CallOption) (rsp *Topic, err error)
 }
 
 // CoursesHTTPClientImpl implements CoursesHTTPClient on top of a Kratos HTTP client.
@@ -1130,6 +1186,19 @@ func (c *CoursesHTTPClientImpl) DeleteNewsPost(ctx context.Context, in *IdReques
 	pattern := "/v1/news/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCoursesDeleteNewsPost))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) DeleteTopic(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/topics/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesDeleteTopic))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {
@@ -1377,6 +1446,19 @@ func (c *CoursesHTTPClientImpl) UpdateNewsPost(ctx context.Context, in *UpdateNe
 	pattern := "/v1/news/{id}"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationCoursesUpdateNewsPost))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) UpdateTopic(ctx context.Context, in *UpdateTopicRequest, opts ...http.CallOption) (*Topic, error) {
+	var out Topic
+	pattern := "/v1/topics/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationCoursesUpdateTopic))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
 	if err != nil {

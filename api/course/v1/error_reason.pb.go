@@ -48,6 +48,8 @@ const (
 	ErrorReason_ORG_NOT_FOUND ErrorReason = 9
 	// The news post does not exist or the caller may not read it.
 	ErrorReason_NEWS_NOT_FOUND ErrorReason = 10
+	// The topic does not exist.
+	ErrorReason_TOPIC_NOT_FOUND ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
@@ -64,6 +66,7 @@ var (
 		8:  "ALREADY_EXISTS",
 		9:  "ORG_NOT_FOUND",
 		10: "NEWS_NOT_FOUND",
+		11: "TOPIC_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -77,6 +80,7 @@ var (
 		"ALREADY_EXISTS":    8,
 		"ORG_NOT_FOUND":     9,
 		"NEWS_NOT_FOUND":    10,
+		"TOPIC_NOT_FOUND":   11,
 	}
 )
 
@@ -111,7 +115,7 @@ var File_api_course_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\xac\x02\n" +
+	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\xc7\x02\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -124,7 +128,8 @@ const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\x0eALREADY_EXISTS\x10\b\x1a\x04\xa8E\x99\x03\x12\x17\n" +
 	"\rORG_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x12\x18\n" +
 	"\x0eNEWS_NOT_FOUND\x10\n" +
-	"\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\x1a\x04\xa8E\x94\x03\x12\x19\n" +
+	"\x0fTOPIC_NOT_FOUND\x10\v\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_error_reason_proto_rawDescOnce sync.Once

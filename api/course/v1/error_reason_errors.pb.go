@@ -168,3 +168,17 @@ func IsNewsNotFound(err error) bool {
 func ErrorNewsNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_NEWS_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// The topic does not exist.
+func IsTopicNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TOPIC_NOT_FOUND.String() && e.Code == 404
+}
+
+// The topic does not exist.
+func ErrorTopicNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_TOPIC_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

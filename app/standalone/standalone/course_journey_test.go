@@ -263,6 +263,16 @@ func TestCourseJourney(t *testing.T) {
 
 	topic := l.must(l.call("POST", "/v1/topics", admin, map[string]any{"name": "党史"}), 200).s("id")
 	l.must(l.call("POST", "/v1/topics", trainer, map[string]any{"name": "x"}), 403, "PERMISSION_DENIED")
+	// Topics are the admin's: renamed, and deleted only while no course has them (below).
+	if r := l.must(l.call("PATCH", "/v1/topics/"+topic, admin, map[string]any{"name": "党史学习", "position": 2}), 200); r.s("name") != "党史学习" {
+		t.Fatalf("renamed topic = %s", r.raw)
+	}
+	l.must(l.call("PATCH", "/v1/topics/"+topic, trainer, map[string]any{"name": "x"}), 403, "PERMISSION_DENIED")
+	l.must(l.call("DELETE", "/v1/topics/"+topic, staffG, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("PATCH", "/v1/topics/987654", admin, map[string]any{"name": "x"}), 404, "TOPIC_NOT_FOUND")
+	spare := l.must(l.call("POST", "/v1/topics", admin, map[string]any{"name": "待删专题"}), 200).s("id")
+	l.must(l.call("DELETE", "/v1/topics/"+spare, admin, nil), 200)
+	l.must(l.call("DELETE", "/v1/topics/"+spare, admin, nil), 404, "TOPIC_NOT_FOUND")
 
 	// The trainer builds a course: a chapter with a video lesson and an article.
 	course := l.must(l.call("POST", "/v1/courses", trainer, map[string]any{"title": "党史学习教育", "topicId": topic, "creditHours": 1.5, "tags": []string{"党史", "党史", " 百年 "}}), 200)
@@ -296,6 +306,7 @@ func TestCourseJourney(t *testing.T) {
 		t.Fatalf("https cover = %s", c.raw)
 	}
 
+	l.must(l.call("DELETE", "/v1/topics/"+topic, admin, nil), 409, "COURSE_STATE") // the course has it
 	// Another org's trainer can neither see nor edit it; publishing before media is ready fails.
 	l.must(l.call("PATCH", "/v1/courses/"+cid, otherTrainer, map[string]any{"summary": "x"}), 404, "COURSE_NOT_FOUND")
 	l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", otherTrainer, map[string]any{"title": "x", "kind": "ARTICLE", "bodyHtml": "x"}), 404, "COURSE_NOT_FOUND")

@@ -266,6 +266,10 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.course.v1.Courses.CreateTopic": func() request {
 			return request{path: "/v1/topics", token: w.admin, body: map[string]any{"name": "专题" + strconv.Itoa(w.next())}}
 		},
+		"api.course.v1.Courses.UpdateTopic": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/topics", w.admin, map[string]any{"name": "专题" + strconv.Itoa(w.next())}), 200).s("id")
+			return request{path: "/v1/topics/" + id, token: w.admin, body: map[string]any{"name": "改名" + strconv.Itoa(w.next())}}
+		},
 		"api.course.v1.Courses.CreateCourse": func() request {
 			return request{path: "/v1/courses", token: w.trainer, body: map[string]any{
 				"title": "党史学习", "summary": "简介", "coverUrl": "https://example.cn/cover.png", "tags": []any{"党史"}, "creditHours": 1}}
@@ -459,6 +463,8 @@ var limitFiller = map[string]func(n int) string{
 	"cover_url":    func(n int) string { return "https://example.cn/" + strings.Repeat("党", n-19) },
 	"file_name":    func(n int) string { return strings.Repeat("党", n-4) + ".mp4" },
 	"content_type": func(n int) string { return "video/mp4; name=" + strings.Repeat("党", n-16) },
+	// Topic names are unique, and CreateTopic's walk already took the all-党 one.
+	"api.course.v1.Courses.UpdateTopic name": func(n int) string { return strings.Repeat("专", n) },
 }
 
 // profile dates: every YYYY-MM-DD field of the member profile.
@@ -548,6 +554,8 @@ func walkTextLimits(t *testing.T, l *live) {
 				switch {
 				case f.ascii:
 					return fmt.Sprintf("a%0*d", n-1, w.next())
+				case limitFiller[key] != nil:
+					return limitFiller[key](n)
 				case limitFiller[f.name] != nil:
 					return limitFiller[f.name](n)
 				}

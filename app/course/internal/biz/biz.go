@@ -19,6 +19,9 @@ var (
 	ErrOrgNotFound    = errors.New("org not found")
 	ErrAlreadyExists  = errors.New("already exists")
 	ErrMediaNotReady  = errors.New("media not ready")
+	ErrTopicNotFound  = errors.New("topic not found")
+	// ErrTopicInUse is a topic some course still has.
+	ErrTopicInUse = errors.New("topic in use")
 	// ErrMediaChanged means a conditional lesson update found another media object in place.
 	ErrMediaChanged = errors.New("media changed")
 )

@@ -158,6 +158,12 @@ type CourseRepo interface {
 	CreateTopic(ctx context.Context, t *Topic) (*Topic, error)
 	ListTopics(ctx context.Context) ([]*Topic, error)
 	TopicExists(ctx context.Context, id int64) (bool, error)
+	// UpdateTopic writes a topic's name and position (ErrTopicNotFound if missing; a taken name
+	// is ErrAlreadyExists).
+	UpdateTopic(ctx context.Context, t *Topic) (*Topic, error)
+	// DeleteTopic deletes a topic only while no course has it, checked in the same statement
+	// (ErrTopicInUse; ErrTopicNotFound if missing).
+	DeleteTopic(ctx context.Context, id int64) error
 
 	CreateCourse(ctx context.Context, c *Course) (*Course, error)
 	// GetCourse loads a course; with structure, also its chapters and lessons in order.
@@ -302,6 +308,51 @@ func (uc *CourseUsecase) CreateTopic(ctx context.Context, name string, position 
 		return nil, Invalid("name", "专题名称不能为空")
 	}
 	return uc.repo.CreateTopic(ctx, &Topic{Name: name, Position: position})
+}
+
+// UpdateTopic renames or moves a topic (admins only).
+func (uc *CourseUsecase) UpdateTopic(ctx context.Context, id int64, name *string, position *int) (*Topic, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsAdmin() {
+		return nil, deny("只有系统管理员可以维护专题列表")
+	}
+	var cur *Topic
+	topics, err := uc.repo.ListTopics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range topics {
+		if t.ID == id {
+			cur = t
+		}
+	}
+	if cur == nil {
+		return nil, ErrTopicNotFound
+	}
+	if name != nil {
+		if cur.Name = trim(*name); cur.Name == "" {
+			return nil, Invalid("name", "专题名称不能为空")
+		}
+	}
+	if position != nil {
+		cur.Position = *position
+	}
+	return uc.repo.UpdateTopic(ctx, cur)
+}
+
+// DeleteTopic removes a topic no course uses (admins only).
+func (uc *CourseUsecase) DeleteTopic(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.IsAdmin() {
+		return deny("只有系统管理员可以维护专题列表")
+	}
+	return uc.repo.DeleteTopic(ctx, id)
 }
 
 // ListTopics returns the topic list in order.

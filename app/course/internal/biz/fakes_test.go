@@ -243,6 +243,38 @@ func (r fakeCourseRepo) ListTopics(context.Context) ([]*Topic, error) {
 	return out, nil
 }
 
+func (r fakeCourseRepo) UpdateTopic(_ context.Context, t *Topic) (*Topic, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	cur := r.db.st.Topics[t.ID]
+	if cur == nil {
+		return nil, ErrTopicNotFound
+	}
+	for _, o := range r.db.st.Topics {
+		if o.ID != t.ID && o.Name == t.Name {
+			return nil, fmt.Errorf("fake: topic %q: %w", t.Name, ErrAlreadyExists)
+		}
+	}
+	cur.Name, cur.Position = t.Name, t.Position
+	out := *cur
+	return &out, nil
+}
+
+func (r fakeCourseRepo) DeleteTopic(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.st.Topics[id] == nil {
+		return ErrTopicNotFound
+	}
+	for _, c := range r.db.st.Courses {
+		if c.TopicID == id {
+			return ErrTopicInUse
+		}
+	}
+	delete(r.db.st.Topics, id)
+	return nil
+}
+
 func (r fakeCourseRepo) TopicExists(_ context.Context, id int64) (bool, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

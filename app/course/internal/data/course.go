@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	entsql "entgo.io/ent/dialect/sql"
 	"errors"
 	"sort"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/course"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/lesson"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/mediagarbage"
+	"github.com/vanguard/vanguard/app/course/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/topic"
 	"github.com/vanguard/vanguard/app/course/internal/data/ent/upload"
 )
@@ -64,6 +66,38 @@ func (r *courseRepo) ListTopics(ctx context.Context) ([]*biz.Topic, error) {
 		out[i] = topicToBiz(t)
 	}
 	return out, nil
+}
+
+func (r *courseRepo) UpdateTopic(ctx context.Context, t *biz.Topic) (*biz.Topic, error) {
+	out, err := r.data.client(ctx).Topic.UpdateOneID(t.ID).SetName(t.Name).SetPosition(t.Position).Save(ctx)
+	if err != nil {
+		return nil, mapErr("courseRepo.UpdateTopic", err, biz.ErrTopicNotFound)
+	}
+	return topicToBiz(out), nil
+}
+
+// DeleteTopic deletes only while no course has the topic, in one statement, so a course saved
+// with it meanwhile never points at a deleted topic.
+func (r *courseRepo) DeleteTopic(ctx context.Context, id int64) error {
+	unused := predicate.Topic(func(s *entsql.Selector) {
+		c := entsql.Table(course.Table)
+		s.Where(entsql.Not(entsql.Exists(entsql.Select(c.C(course.FieldID)).From(c).Where(entsql.ColumnsEQ(c.C(course.FieldTopicID), s.C(topic.FieldID))))))
+	})
+	n, err := r.data.client(ctx).Topic.Delete().Where(topic.ID(id), unused).Exec(ctx)
+	if err != nil {
+		return mapErr("courseRepo.DeleteTopic", err, nil)
+	}
+	if n > 0 {
+		return nil
+	}
+	ok, err := r.data.client(ctx).Topic.Query().Where(topic.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return mapErr("courseRepo.DeleteTopic", err, nil)
+	case !ok:
+		return biz.ErrTopicNotFound
+	}
+	return biz.ErrTopicInUse
 }
 
 func (r *courseRepo) TopicExists(ctx context.Context, id int64) (bool, error) {

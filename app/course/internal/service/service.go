@@ -30,6 +30,8 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrOrgNotFound, v1.ErrorOrgNotFound, "组织不存在"),
 	apierr.Is(biz.ErrMediaNotReady, v1.ErrorMediaNotReady, "媒体文件尚未就绪"),
 	apierr.Is(biz.ErrNewsNotFound, v1.ErrorNewsNotFound, "党建动态不存在"),
+	apierr.Is(biz.ErrTopicNotFound, v1.ErrorTopicNotFound, "专题不存在"),
+	apierr.Is(biz.ErrTopicInUse, v1.ErrorCourseState, "还有课程属于该专题，不能删除"),
 	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "名称已被使用"),
 )
 
@@ -109,6 +111,25 @@ func (s *CourseService) CreateTopic(ctx context.Context, req *v1.CreateTopicRequ
 		return nil, toAPIError(err)
 	}
 	return &v1.Topic{Id: t.ID, Name: t.Name, Position: int32(t.Position)}, nil
+}
+
+// UpdateTopic implements v1.CoursesServer.
+func (s *CourseService) UpdateTopic(ctx context.Context, req *v1.UpdateTopicRequest) (*v1.Topic, error) {
+	var pos *int
+	if req.Position != nil {
+		p := int(*req.Position)
+		pos = &p
+	}
+	t, err := s.courses.UpdateTopic(ctx, req.GetId(), req.Name, pos)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.Topic{Id: t.ID, Name: t.Name, Position: int32(t.Position)}, nil
+}
+
+// DeleteTopic implements v1.CoursesServer.
+func (s *CourseService) DeleteTopic(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.courses.DeleteTopic(ctx, req.GetId()))
 }
 
 // ListTopics implements v1.CoursesServer.

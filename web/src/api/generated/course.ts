@@ -356,6 +356,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/topics/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE. */
+        delete: operations["Courses_DeleteTopic"];
+        options?: never;
+        head?: never;
+        /** @description UpdateTopic renames or reorders a topic (admins). */
+        patch: operations["Courses_UpdateTopic"];
+        trace?: never;
+    };
     "/v1/uploads/{id}": {
         parameters: {
             query?: never;
@@ -680,6 +698,12 @@ export interface components {
             pinned?: boolean;
             publishAt?: string;
             title?: string;
+        };
+        "api.course.v1.UpdateTopicRequest": {
+            id?: string;
+            name?: string;
+            /** Format: int32 */
+            position?: number;
         };
         "api.course.v1.UploadPart": {
             /** Format: int32 */
@@ -1417,6 +1441,52 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["api.course.v1.CreateTopicRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.Topic"];
+                };
+            };
+        };
+    };
+    Courses_DeleteTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Courses_UpdateTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.course.v1.UpdateTopicRequest"];
             };
         };
         responses: {

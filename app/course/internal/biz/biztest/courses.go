@@ -9,6 +9,7 @@ import (
 var courseCases = []testCase{
 	{"CreateTopicListTopicsTopicExists", testTopics},
 	{"CreateTopicDuplicateName", testTopicDuplicate},
+	{"UpdateTopicDeleteTopic", testUpdateDeleteTopic},
 	{"CreateCourseGetCourse", testCreateGetCourse},
 	{"CreateCourseIgnoresPublishedAt", testCreateCourseIgnoresPublishedAt},
 	{"CourseNotFound", testCourseNotFound},
@@ -49,6 +50,26 @@ func testTopics(f *fx) {
 			f.Errorf("TopicExists(%d) = true", id)
 		}
 	}
+}
+
+// UpdateTopic writes name and position (a taken name is ErrAlreadyExists, a missing topic
+// ErrTopicNotFound); DeleteTopic removes a topic no course has, and refuses one a course has
+// (ErrTopicInUse) without deleting it.
+func testUpdateDeleteTopic(f *fx) {
+	a := res(f.r.Courses.CreateTopic(f.ctx, &biz.Topic{Name: "党史", Position: 1})).must(f, "CreateTopic")
+	b := res(f.r.Courses.CreateTopic(f.ctx, &biz.Topic{Name: "党章", Position: 2})).must(f, "CreateTopic")
+	got := res(f.r.Courses.UpdateTopic(f.ctx, &biz.Topic{ID: a.ID, Name: "党史学习", Position: 3})).must(f, "UpdateTopic")
+	f.same("updated topic", &biz.Topic{ID: a.ID, Name: "党史学习", Position: 3}, got)
+	_, err := f.r.Courses.UpdateTopic(f.ctx, &biz.Topic{ID: b.ID, Name: "党史学习", Position: 2})
+	f.wantErr("UpdateTopic to a taken name", err, biz.ErrAlreadyExists)
+	_, err = f.r.Courses.UpdateTopic(f.ctx, &biz.Topic{ID: missing, Name: "x"})
+	f.wantErr("UpdateTopic of a missing topic", err, biz.ErrTopicNotFound)
+
+	f.course(biz.Course{TopicID: b.ID})
+	f.wantErr("DeleteTopic of a topic in use", f.r.Courses.DeleteTopic(f.ctx, b.ID), biz.ErrTopicInUse)
+	f.wantErr("DeleteTopic of a missing topic", f.r.Courses.DeleteTopic(f.ctx, missing), biz.ErrTopicNotFound)
+	f.noErr("DeleteTopic", f.r.Courses.DeleteTopic(f.ctx, a.ID))
+	f.same("topics left", []int64{b.ID}, idsOf(res(f.r.Courses.ListTopics(f.ctx)).must(f, "ListTopics"), func(t *biz.Topic) int64 { return t.ID }))
 }
 
 // Topic names are unique: a second topic of the same name is ErrAlreadyExists and adds nothing.
