@@ -647,6 +647,14 @@ describe('a trainer grades at a desk', () => {
     await page.locator('[data-test=chart-distribution] canvas').waitFor()
     await page.locator('[data-test=chart-orgs] canvas').waitFor()
     await checkPage(page, problems, 'exam-stats-1440')
+
+    // A regrade after a key fix, with its reason on the trail.
+    await page.getByRole('tab', { name: '重新评分' }).click()
+    await page.locator('[data-test=regrade-reason]').fill('核对第1题标准答案')
+    await page.locator('[data-test=regrade-run]').click()
+    await page.locator('[data-test=regrade-done]', { hasText: '已检查 1 份答卷' }).waitFor()
+    await page.locator('[data-test=regrade-table]').getByText('核对第1题标准答案').waitFor()
+    await checkPage(page, problems, 'exam-regrade-1440')
     await ctx.close()
   })
 })
@@ -726,6 +734,11 @@ describe('staff at a desk', () => {
     await page.locator('[data-test=news-table]').getByText('第一党支部召开专题组织生活会').waitFor()
     await page.locator('.el-overlay-dialog').waitFor({ state: 'hidden' })
     await checkPage(page, problems, 'news-admin-1440')
+
+    // The audit log lists the import just made.
+    await page.getByRole('menuitem', { name: '审计日志' }).click()
+    await page.locator('[data-test=audit-table]').getByText('account.import').first().waitFor()
+    await checkPage(page, problems, 'audit-1440')
     await ctx.close()
 
     // The member of the branch sees both on the phone's home page.

@@ -19,6 +19,7 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'accounts', component: () => import('@/desk/org/AccountsPage.vue'), meta: { roles } },
         { path: 'assignments', component: () => import('@/desk/content/AssignPage.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
+        { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]
 
 const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRaw => ({
