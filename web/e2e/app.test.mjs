@@ -554,6 +554,17 @@ describe('a trainer grades at a desk', () => {
     await page.locator('[data-test=q-save]').click()
     await page.locator('[data-test=q-row]', { hasText: '永不叛党' }).waitFor()
     assert.equal(await page.locator('[data-test=q-row]').count(), 4)
+
+    // The bank holds questions: renamed, yes; deleted, no (in the server's words).
+    await page.getByRole('menuitem', { name: '题库管理' }).click()
+    const row = page.locator('[data-test=bank-link]', { hasText: '党章知识题库' }).locator('xpath=ancestor::tr')
+    await row.getByRole('button', { name: '删除' }).click()
+    await page.getByRole('button', { name: '删除' }).last().click()
+    await page.getByRole('alert').getByText('题库中还有试题').waitFor()
+    await row.getByRole('button', { name: '编辑' }).click()
+    await page.getByRole('dialog').getByLabel('题库名称').fill('党章知识题库（2026）')
+    await page.getByRole('dialog').getByRole('button', { name: '保存' }).click()
+    await page.locator('[data-test=bank-link]', { hasText: '党章知识题库（2026）' }).waitFor()
     await ctx.close()
   })
 

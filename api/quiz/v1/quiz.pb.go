@@ -410,6 +410,66 @@ func (*ListBanksRequest) Descriptor() ([]byte, []int) {
 	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{3}
 }
 
+type UpdateBankRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	ExamOnly      *bool                  `protobuf:"varint,3,opt,name=exam_only,json=examOnly,proto3,oneof" json:"exam_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateBankRequest) Reset() {
+	*x = UpdateBankRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateBankRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateBankRequest) ProtoMessage() {}
+
+func (x *UpdateBankRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateBankRequest.ProtoReflect.Descriptor instead.
+func (*UpdateBankRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateBankRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateBankRequest) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *UpdateBankRequest) GetExamOnly() bool {
+	if x != nil && x.ExamOnly != nil {
+		return *x.ExamOnly
+	}
+	return false
+}
+
 type ListBanksReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Banks         []*Bank                `protobuf:"bytes,1,rep,name=banks,proto3" json:"banks,omitempty"`
@@ -419,7 +479,7 @@ type ListBanksReply struct {
 
 func (x *ListBanksReply) Reset() {
 	*x = ListBanksReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[4]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -431,7 +491,7 @@ func (x *ListBanksReply) String() string {
 func (*ListBanksReply) ProtoMessage() {}
 
 func (x *ListBanksReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[4]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -444,7 +504,7 @@ func (x *ListBanksReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBanksReply.ProtoReflect.Descriptor instead.
 func (*ListBanksReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{4}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListBanksReply) GetBanks() []*Bank {
@@ -465,7 +525,7 @@ type Option struct {
 
 func (x *Option) Reset() {
 	*x = Option{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[5]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +537,7 @@ func (x *Option) String() string {
 func (*Option) ProtoMessage() {}
 
 func (x *Option) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[5]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +550,7 @@ func (x *Option) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Option.ProtoReflect.Descriptor instead.
 func (*Option) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{5}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Option) GetKey() string {
@@ -517,7 +577,7 @@ type Blank struct {
 
 func (x *Blank) Reset() {
 	*x = Blank{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[6]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +589,7 @@ func (x *Blank) String() string {
 func (*Blank) ProtoMessage() {}
 
 func (x *Blank) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[6]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +602,7 @@ func (x *Blank) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Blank.ProtoReflect.Descriptor instead.
 func (*Blank) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{6}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Blank) GetAccepted() []string {
@@ -574,7 +634,7 @@ type QuestionInput struct {
 
 func (x *QuestionInput) Reset() {
 	*x = QuestionInput{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[7]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +646,7 @@ func (x *QuestionInput) String() string {
 func (*QuestionInput) ProtoMessage() {}
 
 func (x *QuestionInput) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[7]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +659,7 @@ func (x *QuestionInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionInput.ProtoReflect.Descriptor instead.
 func (*QuestionInput) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{7}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *QuestionInput) GetBankId() int64 {
@@ -689,7 +749,7 @@ type UpdateQuestionRequest struct {
 
 func (x *UpdateQuestionRequest) Reset() {
 	*x = UpdateQuestionRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[8]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +761,7 @@ func (x *UpdateQuestionRequest) String() string {
 func (*UpdateQuestionRequest) ProtoMessage() {}
 
 func (x *UpdateQuestionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[8]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +774,7 @@ func (x *UpdateQuestionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateQuestionRequest.ProtoReflect.Descriptor instead.
 func (*UpdateQuestionRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{8}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateQuestionRequest) GetId() int64 {
@@ -753,7 +813,7 @@ type Question struct {
 
 func (x *Question) Reset() {
 	*x = Question{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[9]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +825,7 @@ func (x *Question) String() string {
 func (*Question) ProtoMessage() {}
 
 func (x *Question) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[9]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +838,7 @@ func (x *Question) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Question.ProtoReflect.Descriptor instead.
 func (*Question) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{9}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Question) GetId() int64 {
@@ -881,7 +941,7 @@ type ListQuestionsRequest struct {
 
 func (x *ListQuestionsRequest) Reset() {
 	*x = ListQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[10]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +953,7 @@ func (x *ListQuestionsRequest) String() string {
 func (*ListQuestionsRequest) ProtoMessage() {}
 
 func (x *ListQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[10]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +966,7 @@ func (x *ListQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ListQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{10}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListQuestionsRequest) GetBankId() int64 {
@@ -925,7 +985,7 @@ type ListQuestionsReply struct {
 
 func (x *ListQuestionsReply) Reset() {
 	*x = ListQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[11]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +997,7 @@ func (x *ListQuestionsReply) String() string {
 func (*ListQuestionsReply) ProtoMessage() {}
 
 func (x *ListQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[11]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1010,7 @@ func (x *ListQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ListQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{11}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListQuestionsReply) GetQuestions() []*Question {
@@ -971,7 +1031,7 @@ type PaperItem struct {
 
 func (x *PaperItem) Reset() {
 	*x = PaperItem{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[12]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1043,7 @@ func (x *PaperItem) String() string {
 func (*PaperItem) ProtoMessage() {}
 
 func (x *PaperItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[12]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1056,7 @@ func (x *PaperItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaperItem.ProtoReflect.Descriptor instead.
 func (*PaperItem) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{12}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PaperItem) GetQuestionId() int64 {
@@ -1029,7 +1089,7 @@ type PaperRule struct {
 
 func (x *PaperRule) Reset() {
 	*x = PaperRule{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[13]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1101,7 @@ func (x *PaperRule) String() string {
 func (*PaperRule) ProtoMessage() {}
 
 func (x *PaperRule) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[13]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1114,7 @@ func (x *PaperRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaperRule.ProtoReflect.Descriptor instead.
 func (*PaperRule) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{13}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PaperRule) GetBankId() int64 {
@@ -1110,7 +1170,7 @@ type CreatePaperRequest struct {
 
 func (x *CreatePaperRequest) Reset() {
 	*x = CreatePaperRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[14]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1122,7 +1182,7 @@ func (x *CreatePaperRequest) String() string {
 func (*CreatePaperRequest) ProtoMessage() {}
 
 func (x *CreatePaperRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[14]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,7 +1195,7 @@ func (x *CreatePaperRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePaperRequest.ProtoReflect.Descriptor instead.
 func (*CreatePaperRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{14}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreatePaperRequest) GetTitle() string {
@@ -1175,7 +1235,7 @@ type Paper struct {
 
 func (x *Paper) Reset() {
 	*x = Paper{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[15]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1187,7 +1247,7 @@ func (x *Paper) String() string {
 func (*Paper) ProtoMessage() {}
 
 func (x *Paper) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[15]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1200,7 +1260,7 @@ func (x *Paper) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Paper.ProtoReflect.Descriptor instead.
 func (*Paper) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{15}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Paper) GetId() int64 {
@@ -1261,7 +1321,7 @@ type ListPapersReply struct {
 
 func (x *ListPapersReply) Reset() {
 	*x = ListPapersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1333,7 @@ func (x *ListPapersReply) String() string {
 func (*ListPapersReply) ProtoMessage() {}
 
 func (x *ListPapersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1346,7 @@ func (x *ListPapersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPapersReply.ProtoReflect.Descriptor instead.
 func (*ListPapersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListPapersReply) GetPapers() []*Paper {
@@ -1321,7 +1381,7 @@ type CreateExamRequest struct {
 
 func (x *CreateExamRequest) Reset() {
 	*x = CreateExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +1393,7 @@ func (x *CreateExamRequest) String() string {
 func (*CreateExamRequest) ProtoMessage() {}
 
 func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +1406,7 @@ func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExamRequest.ProtoReflect.Descriptor instead.
 func (*CreateExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateExamRequest) GetPaperId() int64 {
@@ -1472,7 +1532,7 @@ type Exam struct {
 
 func (x *Exam) Reset() {
 	*x = Exam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1544,7 @@ func (x *Exam) String() string {
 func (*Exam) ProtoMessage() {}
 
 func (x *Exam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1557,7 @@ func (x *Exam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exam.ProtoReflect.Descriptor instead.
 func (*Exam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Exam) GetId() int64 {
@@ -1640,7 +1700,7 @@ type UpdateExamRequest struct {
 
 func (x *UpdateExamRequest) Reset() {
 	*x = UpdateExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +1712,7 @@ func (x *UpdateExamRequest) String() string {
 func (*UpdateExamRequest) ProtoMessage() {}
 
 func (x *UpdateExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +1725,7 @@ func (x *UpdateExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExamRequest.ProtoReflect.Descriptor instead.
 func (*UpdateExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateExamRequest) GetId() int64 {
@@ -1767,7 +1827,7 @@ type MyExam struct {
 
 func (x *MyExam) Reset() {
 	*x = MyExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +1839,7 @@ func (x *MyExam) String() string {
 func (*MyExam) ProtoMessage() {}
 
 func (x *MyExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +1852,7 @@ func (x *MyExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyExam.ProtoReflect.Descriptor instead.
 func (*MyExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MyExam) GetExam() *Exam {
@@ -1842,7 +1902,7 @@ type MyAttempt struct {
 
 func (x *MyAttempt) Reset() {
 	*x = MyAttempt{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +1914,7 @@ func (x *MyAttempt) String() string {
 func (*MyAttempt) ProtoMessage() {}
 
 func (x *MyAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +1927,7 @@ func (x *MyAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyAttempt.ProtoReflect.Descriptor instead.
 func (*MyAttempt) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MyAttempt) GetId() int64 {
@@ -1935,7 +1995,7 @@ type ListMyExamsReply struct {
 
 func (x *ListMyExamsReply) Reset() {
 	*x = ListMyExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1947,7 +2007,7 @@ func (x *ListMyExamsReply) String() string {
 func (*ListMyExamsReply) ProtoMessage() {}
 
 func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1960,7 +2020,7 @@ func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyExamsReply.ProtoReflect.Descriptor instead.
 func (*ListMyExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListMyExamsReply) GetExams() []*MyExam {
@@ -1985,7 +2045,7 @@ type QuestionView struct {
 
 func (x *QuestionView) Reset() {
 	*x = QuestionView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2057,7 @@ func (x *QuestionView) String() string {
 func (*QuestionView) ProtoMessage() {}
 
 func (x *QuestionView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2070,7 @@ func (x *QuestionView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionView.ProtoReflect.Descriptor instead.
 func (*QuestionView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *QuestionView) GetNo() int32 {
@@ -2066,7 +2126,7 @@ type AnswerValue struct {
 
 func (x *AnswerValue) Reset() {
 	*x = AnswerValue{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2078,7 +2138,7 @@ func (x *AnswerValue) String() string {
 func (*AnswerValue) ProtoMessage() {}
 
 func (x *AnswerValue) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2091,7 +2151,7 @@ func (x *AnswerValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerValue.ProtoReflect.Descriptor instead.
 func (*AnswerValue) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AnswerValue) GetChoices() []string {
@@ -2119,7 +2179,7 @@ type SavedAnswer struct {
 
 func (x *SavedAnswer) Reset() {
 	*x = SavedAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2131,7 +2191,7 @@ func (x *SavedAnswer) String() string {
 func (*SavedAnswer) ProtoMessage() {}
 
 func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2144,7 +2204,7 @@ func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedAnswer.ProtoReflect.Descriptor instead.
 func (*SavedAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SavedAnswer) GetQuestionNo() int32 {
@@ -2185,7 +2245,7 @@ type QuestionResult struct {
 
 func (x *QuestionResult) Reset() {
 	*x = QuestionResult{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2197,7 +2257,7 @@ func (x *QuestionResult) String() string {
 func (*QuestionResult) ProtoMessage() {}
 
 func (x *QuestionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2270,7 @@ func (x *QuestionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionResult.ProtoReflect.Descriptor instead.
 func (*QuestionResult) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *QuestionResult) GetQuestionNo() int32 {
@@ -2296,7 +2356,7 @@ type AttemptView struct {
 
 func (x *AttemptView) Reset() {
 	*x = AttemptView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2368,7 @@ func (x *AttemptView) String() string {
 func (*AttemptView) ProtoMessage() {}
 
 func (x *AttemptView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2381,7 @@ func (x *AttemptView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptView.ProtoReflect.Descriptor instead.
 func (*AttemptView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *AttemptView) GetId() int64 {
@@ -2449,7 +2509,7 @@ type SaveAnswerRequest struct {
 
 func (x *SaveAnswerRequest) Reset() {
 	*x = SaveAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2521,7 @@ func (x *SaveAnswerRequest) String() string {
 func (*SaveAnswerRequest) ProtoMessage() {}
 
 func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2534,7 @@ func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerRequest.ProtoReflect.Descriptor instead.
 func (*SaveAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SaveAnswerRequest) GetAttemptId() int64 {
@@ -2515,7 +2575,7 @@ type SaveAnswerReply struct {
 
 func (x *SaveAnswerReply) Reset() {
 	*x = SaveAnswerReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2527,7 +2587,7 @@ func (x *SaveAnswerReply) String() string {
 func (*SaveAnswerReply) ProtoMessage() {}
 
 func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2540,7 +2600,7 @@ func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerReply.ProtoReflect.Descriptor instead.
 func (*SaveAnswerReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SaveAnswerReply) GetVersion() int64 {
@@ -2581,7 +2641,7 @@ type AttemptSummary struct {
 
 func (x *AttemptSummary) Reset() {
 	*x = AttemptSummary{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2593,7 +2653,7 @@ func (x *AttemptSummary) String() string {
 func (*AttemptSummary) ProtoMessage() {}
 
 func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2606,7 +2666,7 @@ func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptSummary.ProtoReflect.Descriptor instead.
 func (*AttemptSummary) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AttemptSummary) GetId() int64 {
@@ -2712,7 +2772,7 @@ type ManagedExam struct {
 
 func (x *ManagedExam) Reset() {
 	*x = ManagedExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2724,7 +2784,7 @@ func (x *ManagedExam) String() string {
 func (*ManagedExam) ProtoMessage() {}
 
 func (x *ManagedExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2737,7 +2797,7 @@ func (x *ManagedExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManagedExam.ProtoReflect.Descriptor instead.
 func (*ManagedExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ManagedExam) GetExam() *Exam {
@@ -2777,7 +2837,7 @@ type ListManagedExamsReply struct {
 
 func (x *ListManagedExamsReply) Reset() {
 	*x = ListManagedExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2789,7 +2849,7 @@ func (x *ListManagedExamsReply) String() string {
 func (*ListManagedExamsReply) ProtoMessage() {}
 
 func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2802,7 +2862,7 @@ func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListManagedExamsReply.ProtoReflect.Descriptor instead.
 func (*ListManagedExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListManagedExamsReply) GetExams() []*ManagedExam {
@@ -2837,7 +2897,7 @@ type ReviewItem struct {
 
 func (x *ReviewItem) Reset() {
 	*x = ReviewItem{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2909,7 @@ func (x *ReviewItem) String() string {
 func (*ReviewItem) ProtoMessage() {}
 
 func (x *ReviewItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2922,7 @@ func (x *ReviewItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewItem.ProtoReflect.Descriptor instead.
 func (*ReviewItem) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReviewItem) GetNo() int32 {
@@ -2974,7 +3034,7 @@ type AttemptReview struct {
 
 func (x *AttemptReview) Reset() {
 	*x = AttemptReview{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2986,7 +3046,7 @@ func (x *AttemptReview) String() string {
 func (*AttemptReview) ProtoMessage() {}
 
 func (x *AttemptReview) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2999,7 +3059,7 @@ func (x *AttemptReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptReview.ProtoReflect.Descriptor instead.
 func (*AttemptReview) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AttemptReview) GetAttempt() *AttemptSummary {
@@ -3036,7 +3096,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3048,7 +3108,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3061,7 +3121,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -3097,7 +3157,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3109,7 +3169,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3122,7 +3182,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -3157,7 +3217,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3169,7 +3229,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3182,7 +3242,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -3211,7 +3271,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3223,7 +3283,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3236,7 +3296,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -3280,7 +3340,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3292,7 +3352,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3305,7 +3365,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -3347,7 +3407,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3359,7 +3419,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3372,7 +3432,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -3408,7 +3468,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3420,7 +3480,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3433,7 +3493,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -3467,7 +3527,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3479,7 +3539,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3492,7 +3552,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -3513,7 +3573,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3525,7 +3585,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3538,7 +3598,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -3573,7 +3633,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3585,7 +3645,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3598,7 +3658,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -3629,7 +3689,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3641,7 +3701,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3654,7 +3714,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3711,7 +3771,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3723,7 +3783,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3736,7 +3796,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3806,7 +3866,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3818,7 +3878,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3831,7 +3891,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3914,7 +3974,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3926,7 +3986,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3939,7 +3999,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -3966,7 +4026,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3978,7 +4038,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3991,7 +4051,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -4017,7 +4077,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4029,7 +4089,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4042,7 +4102,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -4062,7 +4122,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4074,7 +4134,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4087,7 +4147,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -4115,7 +4175,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4127,7 +4187,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4140,7 +4200,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -4176,7 +4236,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4188,7 +4248,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4201,7 +4261,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -4241,7 +4301,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4253,7 +4313,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4266,7 +4326,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -4289,7 +4349,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4301,7 +4361,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4314,7 +4374,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -4361,7 +4421,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4373,7 +4433,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4386,7 +4446,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -4406,7 +4466,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4418,7 +4478,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4431,7 +4491,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -4462,7 +4522,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4474,7 +4534,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4487,7 +4547,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -4541,7 +4601,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4553,7 +4613,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4566,7 +4626,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{59}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4593,7 +4653,14 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12\x1e\n" +
 	"\x06org_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05orgId\x12\x1b\n" +
 	"\texam_only\x18\x03 \x01(\bR\bexamOnly\"\x12\n" +
-	"\x10ListBanksRequest\"9\n" +
+	"\x10ListBanksRequest\"\x89\x01\n" +
+	"\x11UpdateBankRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\"\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x04name\x88\x01\x01\x12 \n" +
+	"\texam_only\x18\x03 \x01(\bH\x01R\bexamOnly\x88\x01\x01B\a\n" +
+	"\x05_nameB\f\n" +
+	"\n" +
+	"_exam_only\"9\n" +
 	"\x0eListBanksReply\x12'\n" +
 	"\x05banks\x18\x01 \x03(\v2\x11.api.quiz.v1.BankR\x05banks\".\n" +
 	"\x06Option\x12\x10\n" +
@@ -5013,11 +5080,15 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xb7\x1c\n" +
+	"\x05NEVER\x10\x032\xe9\x1d\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
-	"\tListBanks\x12\x1d.api.quiz.v1.ListBanksRequest\x1a\x1b.api.quiz.v1.ListBanksReply\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/banks\x12m\n" +
+	"\tListBanks\x12\x1d.api.quiz.v1.ListBanksRequest\x1a\x1b.api.quiz.v1.ListBanksReply\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/banks\x12Z\n" +
+	"\n" +
+	"UpdateBank\x12\x1e.api.quiz.v1.UpdateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*2\x0e/v1/banks/{id}\x12T\n" +
+	"\n" +
+	"DeleteBank\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/banks/{id}\x12m\n" +
 	"\x0eCreateQuestion\x12\x1a.api.quiz.v1.QuestionInput\x1a\x15.api.quiz.v1.Question\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/banks/{bank_id}/questions\x12j\n" +
 	"\x0eUpdateQuestion\x12\".api.quiz.v1.UpdateQuestionRequest\x1a\x15.api.quiz.v1.Question\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\x1a\x12/v1/questions/{id}\x12z\n" +
 	"\rListQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x1f.api.quiz.v1.ListQuestionsReply\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/banks/{bank_id}/questions\x12\x8a\x01\n" +
@@ -5073,7 +5144,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -5082,187 +5153,192 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*Bank)(nil),                      // 4: api.quiz.v1.Bank
 	(*CreateBankRequest)(nil),         // 5: api.quiz.v1.CreateBankRequest
 	(*ListBanksRequest)(nil),          // 6: api.quiz.v1.ListBanksRequest
-	(*ListBanksReply)(nil),            // 7: api.quiz.v1.ListBanksReply
-	(*Option)(nil),                    // 8: api.quiz.v1.Option
-	(*Blank)(nil),                     // 9: api.quiz.v1.Blank
-	(*QuestionInput)(nil),             // 10: api.quiz.v1.QuestionInput
-	(*UpdateQuestionRequest)(nil),     // 11: api.quiz.v1.UpdateQuestionRequest
-	(*Question)(nil),                  // 12: api.quiz.v1.Question
-	(*ListQuestionsRequest)(nil),      // 13: api.quiz.v1.ListQuestionsRequest
-	(*ListQuestionsReply)(nil),        // 14: api.quiz.v1.ListQuestionsReply
-	(*PaperItem)(nil),                 // 15: api.quiz.v1.PaperItem
-	(*PaperRule)(nil),                 // 16: api.quiz.v1.PaperRule
-	(*CreatePaperRequest)(nil),        // 17: api.quiz.v1.CreatePaperRequest
-	(*Paper)(nil),                     // 18: api.quiz.v1.Paper
-	(*ListPapersReply)(nil),           // 19: api.quiz.v1.ListPapersReply
-	(*CreateExamRequest)(nil),         // 20: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                      // 21: api.quiz.v1.Exam
-	(*UpdateExamRequest)(nil),         // 22: api.quiz.v1.UpdateExamRequest
-	(*MyExam)(nil),                    // 23: api.quiz.v1.MyExam
-	(*MyAttempt)(nil),                 // 24: api.quiz.v1.MyAttempt
-	(*ListMyExamsReply)(nil),          // 25: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),              // 26: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),               // 27: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),               // 28: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),            // 29: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),               // 30: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),         // 31: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),           // 32: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),            // 33: api.quiz.v1.AttemptSummary
-	(*ManagedExam)(nil),               // 34: api.quiz.v1.ManagedExam
-	(*ListManagedExamsReply)(nil),     // 35: api.quiz.v1.ListManagedExamsReply
-	(*ReviewItem)(nil),                // 36: api.quiz.v1.ReviewItem
-	(*AttemptReview)(nil),             // 37: api.quiz.v1.AttemptReview
-	(*SetAttemptDeadlineRequest)(nil), // 38: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 39: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 40: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 41: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 42: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 43: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 44: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 45: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 46: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 47: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 48: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 49: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 50: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 51: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 52: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 53: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 54: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 55: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 56: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 57: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 58: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 59: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 60: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 61: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 62: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 63: google.protobuf.Empty
+	(*UpdateBankRequest)(nil),         // 7: api.quiz.v1.UpdateBankRequest
+	(*ListBanksReply)(nil),            // 8: api.quiz.v1.ListBanksReply
+	(*Option)(nil),                    // 9: api.quiz.v1.Option
+	(*Blank)(nil),                     // 10: api.quiz.v1.Blank
+	(*QuestionInput)(nil),             // 11: api.quiz.v1.QuestionInput
+	(*UpdateQuestionRequest)(nil),     // 12: api.quiz.v1.UpdateQuestionRequest
+	(*Question)(nil),                  // 13: api.quiz.v1.Question
+	(*ListQuestionsRequest)(nil),      // 14: api.quiz.v1.ListQuestionsRequest
+	(*ListQuestionsReply)(nil),        // 15: api.quiz.v1.ListQuestionsReply
+	(*PaperItem)(nil),                 // 16: api.quiz.v1.PaperItem
+	(*PaperRule)(nil),                 // 17: api.quiz.v1.PaperRule
+	(*CreatePaperRequest)(nil),        // 18: api.quiz.v1.CreatePaperRequest
+	(*Paper)(nil),                     // 19: api.quiz.v1.Paper
+	(*ListPapersReply)(nil),           // 20: api.quiz.v1.ListPapersReply
+	(*CreateExamRequest)(nil),         // 21: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                      // 22: api.quiz.v1.Exam
+	(*UpdateExamRequest)(nil),         // 23: api.quiz.v1.UpdateExamRequest
+	(*MyExam)(nil),                    // 24: api.quiz.v1.MyExam
+	(*MyAttempt)(nil),                 // 25: api.quiz.v1.MyAttempt
+	(*ListMyExamsReply)(nil),          // 26: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 27: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 28: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 29: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 30: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 31: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 32: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 33: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 34: api.quiz.v1.AttemptSummary
+	(*ManagedExam)(nil),               // 35: api.quiz.v1.ManagedExam
+	(*ListManagedExamsReply)(nil),     // 36: api.quiz.v1.ListManagedExamsReply
+	(*ReviewItem)(nil),                // 37: api.quiz.v1.ReviewItem
+	(*AttemptReview)(nil),             // 38: api.quiz.v1.AttemptReview
+	(*SetAttemptDeadlineRequest)(nil), // 39: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 40: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 41: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 42: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 43: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 44: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 45: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 46: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 47: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 48: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 49: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 50: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 51: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 52: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 53: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 54: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 55: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 56: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 57: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 58: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 59: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 60: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 61: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 62: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 63: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 64: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
 	0,  // 1: api.quiz.v1.QuestionInput.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 2: api.quiz.v1.QuestionInput.options:type_name -> api.quiz.v1.Option
-	9,  // 3: api.quiz.v1.QuestionInput.blanks:type_name -> api.quiz.v1.Blank
-	10, // 4: api.quiz.v1.UpdateQuestionRequest.question:type_name -> api.quiz.v1.QuestionInput
+	9,  // 2: api.quiz.v1.QuestionInput.options:type_name -> api.quiz.v1.Option
+	10, // 3: api.quiz.v1.QuestionInput.blanks:type_name -> api.quiz.v1.Blank
+	11, // 4: api.quiz.v1.UpdateQuestionRequest.question:type_name -> api.quiz.v1.QuestionInput
 	0,  // 5: api.quiz.v1.Question.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 6: api.quiz.v1.Question.options:type_name -> api.quiz.v1.Option
-	9,  // 7: api.quiz.v1.Question.blanks:type_name -> api.quiz.v1.Blank
-	12, // 8: api.quiz.v1.ListQuestionsReply.questions:type_name -> api.quiz.v1.Question
+	9,  // 6: api.quiz.v1.Question.options:type_name -> api.quiz.v1.Option
+	10, // 7: api.quiz.v1.Question.blanks:type_name -> api.quiz.v1.Blank
+	13, // 8: api.quiz.v1.ListQuestionsReply.questions:type_name -> api.quiz.v1.Question
 	0,  // 9: api.quiz.v1.PaperRule.type:type_name -> api.quiz.v1.QuestionType
-	15, // 10: api.quiz.v1.CreatePaperRequest.items:type_name -> api.quiz.v1.PaperItem
-	16, // 11: api.quiz.v1.CreatePaperRequest.rules:type_name -> api.quiz.v1.PaperRule
-	15, // 12: api.quiz.v1.Paper.items:type_name -> api.quiz.v1.PaperItem
-	16, // 13: api.quiz.v1.Paper.rules:type_name -> api.quiz.v1.PaperRule
-	18, // 14: api.quiz.v1.ListPapersReply.papers:type_name -> api.quiz.v1.Paper
+	16, // 10: api.quiz.v1.CreatePaperRequest.items:type_name -> api.quiz.v1.PaperItem
+	17, // 11: api.quiz.v1.CreatePaperRequest.rules:type_name -> api.quiz.v1.PaperRule
+	16, // 12: api.quiz.v1.Paper.items:type_name -> api.quiz.v1.PaperItem
+	17, // 13: api.quiz.v1.Paper.rules:type_name -> api.quiz.v1.PaperRule
+	19, // 14: api.quiz.v1.ListPapersReply.papers:type_name -> api.quiz.v1.Paper
 	1,  // 15: api.quiz.v1.CreateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
 	2,  // 16: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
 	1,  // 17: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
 	2,  // 18: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
 	1,  // 19: api.quiz.v1.UpdateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
 	2,  // 20: api.quiz.v1.UpdateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	21, // 21: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
-	24, // 22: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
-	23, // 23: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
+	22, // 21: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
+	25, // 22: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
+	24, // 23: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
 	0,  // 24: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 25: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
-	27, // 26: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 27: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
-	26, // 28: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
-	28, // 29: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
-	29, // 30: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
-	27, // 31: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	21, // 32: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
-	34, // 33: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
+	9,  // 25: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
+	28, // 26: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
+	10, // 27: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
+	27, // 28: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
+	29, // 29: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
+	30, // 30: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
+	28, // 31: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	22, // 32: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
+	35, // 33: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
 	0,  // 34: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
-	8,  // 35: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
-	27, // 36: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
-	9,  // 37: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
-	33, // 38: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
-	36, // 39: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
-	33, // 40: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	44, // 41: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	47, // 42: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	48, // 43: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	49, // 44: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	26, // 45: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	27, // 46: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	9,  // 47: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	26, // 48: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	58, // 49: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	27, // 50: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	61, // 51: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	9,  // 35: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
+	28, // 36: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
+	10, // 37: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
+	34, // 38: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
+	37, // 39: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
+	34, // 40: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	45, // 41: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	48, // 42: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	49, // 43: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	50, // 44: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	27, // 45: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	28, // 46: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	10, // 47: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	27, // 48: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	59, // 49: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	28, // 50: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	62, // 51: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
 	5,  // 52: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
 	6,  // 53: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	10, // 54: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	11, // 55: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	13, // 56: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	42, // 57: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	13, // 58: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	17, // 59: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	63, // 60: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
-	3,  // 61: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
-	20, // 62: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 63: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	22, // 64: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
-	3,  // 65: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
-	63, // 66: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
-	63, // 67: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 68: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 69: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	31, // 70: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 71: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 72: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	53, // 73: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	55, // 74: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	57, // 75: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	60, // 76: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	39, // 77: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 78: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 79: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	51, // 80: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	63, // 81: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 82: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	38, // 83: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	3,  // 84: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
-	41, // 85: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 86: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	7,  // 87: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	12, // 88: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	12, // 89: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	14, // 90: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	43, // 91: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	46, // 92: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	18, // 93: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	19, // 94: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
-	18, // 95: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
-	21, // 96: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	21, // 97: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	21, // 98: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
-	63, // 99: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
-	35, // 100: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
-	25, // 101: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	30, // 102: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	30, // 103: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	32, // 104: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	63, // 105: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	30, // 106: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	54, // 107: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	56, // 108: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	59, // 109: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	56, // 110: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	40, // 111: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	50, // 112: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	46, // 113: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	52, // 114: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	40, // 115: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	62, // 116: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	33, // 117: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	37, // 118: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
-	30, // 119: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	86, // [86:120] is the sub-list for method output_type
-	52, // [52:86] is the sub-list for method input_type
+	7,  // 54: api.quiz.v1.Quiz.UpdateBank:input_type -> api.quiz.v1.UpdateBankRequest
+	3,  // 55: api.quiz.v1.Quiz.DeleteBank:input_type -> api.quiz.v1.IdRequest
+	11, // 56: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	12, // 57: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	14, // 58: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	43, // 59: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	14, // 60: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	18, // 61: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	64, // 62: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
+	3,  // 63: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
+	21, // 64: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 65: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	23, // 66: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
+	3,  // 67: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
+	64, // 68: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	64, // 69: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 70: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 71: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	32, // 72: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 73: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 74: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	54, // 75: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	56, // 76: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	58, // 77: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	61, // 78: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	40, // 79: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 80: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 81: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	52, // 82: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	64, // 83: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 84: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	39, // 85: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 86: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	42, // 87: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 88: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	8,  // 89: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	4,  // 90: api.quiz.v1.Quiz.UpdateBank:output_type -> api.quiz.v1.Bank
+	64, // 91: api.quiz.v1.Quiz.DeleteBank:output_type -> google.protobuf.Empty
+	13, // 92: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	13, // 93: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	15, // 94: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	44, // 95: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	47, // 96: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	19, // 97: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	20, // 98: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
+	19, // 99: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
+	22, // 100: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	22, // 101: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	22, // 102: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
+	64, // 103: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
+	36, // 104: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	26, // 105: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	31, // 106: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	31, // 107: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	33, // 108: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	64, // 109: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	31, // 110: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	55, // 111: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	57, // 112: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	60, // 113: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	57, // 114: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	41, // 115: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	51, // 116: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	47, // 117: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	53, // 118: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	41, // 119: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	63, // 120: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	34, // 121: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	38, // 122: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	31, // 123: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	88, // [88:124] is the sub-list for method output_type
+	52, // [52:88] is the sub-list for method input_type
 	52, // [52:52] is the sub-list for extension type_name
 	52, // [52:52] is the sub-list for extension extendee
 	0,  // [0:52] is the sub-list for field type_name
@@ -5273,18 +5349,19 @@ func file_api_quiz_v1_quiz_proto_init() {
 	if File_api_quiz_v1_quiz_proto != nil {
 		return
 	}
-	file_api_quiz_v1_quiz_proto_msgTypes[19].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[4].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[20].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[21].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[27].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[30].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[22].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[28].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[31].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   60,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	Quiz_CreateBank_FullMethodName         = "/api.quiz.v1.Quiz/CreateBank"
 	Quiz_ListBanks_FullMethodName          = "/api.quiz.v1.Quiz/ListBanks"
+	Quiz_UpdateBank_FullMethodName         = "/api.quiz.v1.Quiz/UpdateBank"
+	Quiz_DeleteBank_FullMethodName         = "/api.quiz.v1.Quiz/DeleteBank"
 	Quiz_CreateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/CreateQuestion"
 	Quiz_UpdateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/UpdateQuestion"
 	Quiz_ListQuestions_FullMethodName      = "/api.quiz.v1.Quiz/ListQuestions"
@@ -64,6 +66,10 @@ const (
 type QuizClient interface {
 	CreateBank(ctx context.Context, in *CreateBankRequest, opts ...grpc.CallOption) (*Bank, error)
 	ListBanks(ctx context.Context, in *ListBanksRequest, opts ...grpc.CallOption) (*ListBanksReply, error)
+	// UpdateBank renames a bank or changes whether it feeds daily practice.
+	UpdateBank(ctx context.Context, in *UpdateBankRequest, opts ...grpc.CallOption) (*Bank, error)
+	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
+	DeleteBank(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateQuestion(ctx context.Context, in *QuestionInput, opts ...grpc.CallOption) (*Question, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
@@ -170,6 +176,26 @@ func (c *quizClient) ListBanks(ctx context.Context, in *ListBanksRequest, opts .
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListBanksReply)
 	err := c.cc.Invoke(ctx, Quiz_ListBanks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) UpdateBank(ctx context.Context, in *UpdateBankRequest, opts ...grpc.CallOption) (*Bank, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Bank)
+	err := c.cc.Invoke(ctx, Quiz_UpdateBank_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) DeleteBank(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Quiz_DeleteBank_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -504,6 +530,10 @@ func (c *quizClient) ScoreEssay(ctx context.Context, in *ScoreEssayRequest, opts
 type QuizServer interface {
 	CreateBank(context.Context, *CreateBankRequest) (*Bank, error)
 	ListBanks(context.Context, *ListBanksRequest) (*ListBanksReply, error)
+	// UpdateBank renames a bank or changes whether it feeds daily practice.
+	UpdateBank(context.Context, *UpdateBankRequest) (*Bank, error)
+	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
+	DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
@@ -601,6 +631,12 @@ func (UnimplementedQuizServer) CreateBank(context.Context, *CreateBankRequest) (
 }
 func (UnimplementedQuizServer) ListBanks(context.Context, *ListBanksRequest) (*ListBanksReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBanks not implemented")
+}
+func (UnimplementedQuizServer) UpdateBank(context.Context, *UpdateBankRequest) (*Bank, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateBank not implemented")
+}
+func (UnimplementedQuizServer) DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteBank not implemented")
 }
 func (UnimplementedQuizServer) CreateQuestion(context.Context, *QuestionInput) (*Question, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateQuestion not implemented")
@@ -751,6 +787,42 @@ func _Quiz_ListBanks_Handler(srv interface{}, ctx context.Context, dec func(inte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).ListBanks(ctx, req.(*ListBanksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_UpdateBank_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateBankRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).UpdateBank(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_UpdateBank_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).UpdateBank(ctx, req.(*UpdateBankRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_DeleteBank_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).DeleteBank(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_DeleteBank_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).DeleteBank(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1345,6 +1417,14 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListBanks",
 			Handler:    _Quiz_ListBanks_Handler,
+		},
+		{
+			MethodName: "UpdateBank",
+			Handler:    _Quiz_UpdateBank_Handler,
+		},
+		{
+			MethodName: "DeleteBank",
+			Handler:    _Quiz_DeleteBank_Handler,
 		},
 		{
 			MethodName: "CreateQuestion",

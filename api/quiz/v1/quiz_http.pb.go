@@ -25,6 +25,7 @@ const OperationQuizCreateBank = "/api.quiz.v1.Quiz/CreateBank"
 const OperationQuizCreateExam = "/api.quiz.v1.Quiz/CreateExam"
 const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
 const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
+const OperationQuizDeleteBank = "/api.quiz.v1.Quiz/DeleteBank"
 const OperationQuizDeleteExam = "/api.quiz.v1.Quiz/DeleteExam"
 const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
@@ -52,6 +53,7 @@ const OperationQuizSetAttemptDeadline = "/api.quiz.v1.Quiz/SetAttemptDeadline"
 const OperationQuizStartAttempt = "/api.quiz.v1.Quiz/StartAttempt"
 const OperationQuizStartPractice = "/api.quiz.v1.Quiz/StartPractice"
 const OperationQuizSubmitAttempt = "/api.quiz.v1.Quiz/SubmitAttempt"
+const OperationQuizUpdateBank = "/api.quiz.v1.Quiz/UpdateBank"
 const OperationQuizUpdateExam = "/api.quiz.v1.Quiz/UpdateExam"
 const OperationQuizUpdateQuestion = "/api.quiz.v1.Quiz/UpdateQuestion"
 
@@ -64,6 +66,8 @@ type QuizHTTPServer interface {
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	CreatePaper(context.Context, *CreatePaperRequest) (*Paper, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
+	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
+	DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// DeleteExam deletes an exam until its first attempt.
 	DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
@@ -135,6 +139,8 @@ type QuizHTTPServer interface {
 	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
 	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(context.Context, *IdRequest) (*AttemptView, error)
+	// UpdateBank renames a bank or changes whether it feeds daily practice.
+	UpdateBank(context.Context, *UpdateBankRequest) (*Bank, error)
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
 	// after that it is refused with EXAM_CLOSED.
 	UpdateExam(context.Context, *UpdateExamRequest) (*Exam, error)
@@ -148,6 +154,8 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r := s.Route("/")
 	r.POST("/v1/banks", _Quiz_CreateBank0_HTTP_Handler(srv))
 	r.GET("/v1/banks", _Quiz_ListBanks0_HTTP_Handler(srv))
+	r.PATCH("/v1/banks/{id}", _Quiz_UpdateBank0_HTTP_Handler(srv))
+	r.DELETE("/v1/banks/{id}", _Quiz_DeleteBank0_HTTP_Handler(srv))
 	r.POST("/v1/banks/{bank_id}/questions", _Quiz_CreateQuestion0_HTTP_Handler(srv))
 	r.PUT("/v1/questions/{id}", _Quiz_UpdateQuestion0_HTTP_Handler(srv))
 	r.GET("/v1/banks/{bank_id}/questions", _Quiz_ListQuestions0_HTTP_Handler(srv))
@@ -216,6 +224,50 @@ func _Quiz_ListBanks0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) er
 			return err
 		}
 		reply := out.(*ListBanksReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_UpdateBank0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdateBankRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizUpdateBank)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateBank(ctx, req.(*UpdateBankRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Bank)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_DeleteBank0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizDeleteBank)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteBank(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
 		return ctx.Result(200, reply)
 	}
 }
@@ -909,6 +961,8 @@ type QuizHTTPClient interface {
 	CreateExam(ctx context.Context, req *CreateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
 	CreatePaper(ctx context.Context, req *CreatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	CreateQuestion(ctx context.Context, req *QuestionInput, opts ...http.CallOption) (rsp *Question, err error)
+	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
+	DeleteBank(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// DeleteExam deletes an exam until its first attempt.
 	DeleteExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
@@ -980,6 +1034,8 @@ type QuizHTTPClient interface {
 	// SubmitAttempt finalises the attempt; retries return the same result. The reply carries the
 	// status (and the result once released), not the questions and answers again.
 	SubmitAttempt(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttemptView, err error)
+	// UpdateBank renames a bank or changes whether it feeds daily practice.
+	UpdateBank(ctx context.Context, req *UpdateBankRequest, opts ...http.CallOption) (rsp *Bank, err error)
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
 	// after that it is refused with EXAM_CLOSED.
 	UpdateExam(ctx context.Context, req *UpdateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
@@ -1057,6 +1113,19 @@ func (c *QuizHTTPClientImpl) CreateQuestion(ctx context.Context, in *QuestionInp
 	opts = append(opts, http.Operation(OperationQuizCreateQuestion))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) DeleteBank(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/banks/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizDeleteBank))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -1408,6 +1477,19 @@ func (c *QuizHTTPClientImpl) SubmitAttempt(ctx context.Context, in *IdRequest, o
 	opts = append(opts, http.Operation(OperationQuizSubmitAttempt))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) UpdateBank(ctx context.Context, in *UpdateBankRequest, opts ...http.CallOption) (*Bank, error) {
+	var out Bank
+	pattern := "/v1/banks/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizUpdateBank))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

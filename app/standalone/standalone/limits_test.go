@@ -321,6 +321,10 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.course.v1.Courses.ListMyNews": func() request {
 			return request{path: "/v1/my/news", token: w.m1, body: map[string]any{"pageSize": 5}}
 		},
+		"api.quiz.v1.Quiz.UpdateBank": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/banks", w.trainer, map[string]any{"name": "题库" + strconv.Itoa(w.next())}), 200).s("id")
+			return request{path: "/v1/banks/" + id, token: w.trainer, body: map[string]any{"name": "新题库名"}}
+		},
 		"api.quiz.v1.Quiz.UpdateExam": func() request {
 			// A fresh exam each time: an exam with an attempt cannot be changed.
 			now := w.l.clock.Now()

@@ -207,3 +207,30 @@ func TestExamEditUntilFirstAttempt(t *testing.T) {
 		t.Fatalf("a deleted exam is still listed for members: %s", mine.raw)
 	}
 }
+
+// Banks are renamed by those who manage them and deleted only when empty.
+func TestBankEditAndDelete(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": "btrainerb", "displayName": "乙", "password": "Passw0rd-btrainerb", "roles": []string{"TRAINER"}, "orgId": w.orgB}), 200)
+	trainerB := l.login("btrainerb", "Passw0rd-btrainerb")
+	bank := l.must(l.call("GET", "/v1/banks", w.trainer, nil), 200).s("banks", "0", "id")
+
+	renamed := l.must(l.call("PATCH", "/v1/banks/"+bank, w.trainer, map[string]any{"name": "党章党史题库", "examOnly": true}), 200)
+	if renamed.s("name") != "党章党史题库" || renamed.s("examOnly") != "true" || renamed.s("questionCount") != "5" {
+		t.Fatalf("renamed bank = %s", renamed.raw)
+	}
+	l.must(l.call("PATCH", "/v1/banks/"+bank, w.m1, map[string]any{"name": "x"}), 404, "NOT_FOUND")
+	l.must(l.call("PATCH", "/v1/banks/"+bank, trainerB, map[string]any{"name": "x"}), 404, "NOT_FOUND")
+	if r := l.must(l.call("PATCH", "/v1/banks/"+bank, w.trainer, map[string]any{"name": "  "}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "name" {
+		t.Fatalf("blank name refused with %s", r.raw)
+	}
+	l.must(l.call("DELETE", "/v1/banks/"+bank, trainerB, nil), 404, "NOT_FOUND")
+	l.must(l.call("DELETE", "/v1/banks/"+bank, w.trainer, nil), 409, "CONFLICT")
+	if n := l.must(l.call("GET", "/v1/banks/"+bank+"/questions", w.trainer, nil), 200); strings.Count(n.raw, `"stemHtml"`) != 5 {
+		t.Fatalf("a refused delete lost questions: %s", n.raw)
+	}
+	empty := l.must(l.call("POST", "/v1/banks", w.trainer, map[string]any{"name": "空题库"}), 200).s("id")
+	l.must(l.call("DELETE", "/v1/banks/"+empty, w.trainer, nil), 200)
+	l.must(l.call("GET", "/v1/banks/"+empty+"/questions", w.trainer, nil), 404, "NOT_FOUND")
+}

@@ -393,6 +393,32 @@ func (r fakeBankRepo) GetBank(_ context.Context, id int64) (*Bank, error) {
 	return &c, nil
 }
 
+func (r fakeBankRepo) UpdateBank(_ context.Context, b *Bank) (*Bank, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	cur := r.db.st.Banks[b.ID]
+	if cur == nil {
+		return nil, ErrNotFound
+	}
+	cur.Name, cur.ExamOnly = b.Name, b.ExamOnly
+	c := *cur
+	c.QuestionCount = r.countQuestions(b.ID)
+	return &c, nil
+}
+
+func (r fakeBankRepo) DeleteBank(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	switch {
+	case r.db.st.Banks[id] == nil:
+		return ErrNotFound
+	case r.countQuestions(id) > 0:
+		return ErrBankNotEmpty
+	}
+	delete(r.db.st.Banks, id)
+	return nil
+}
+
 func (r fakeBankRepo) ListBanks(_ context.Context, pathPrefix string) ([]*Bank, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -248,3 +248,36 @@ func (uc *AuthoringUsecase) DeleteExam(ctx context.Context, id int64) error {
 	}
 	return err
 }
+
+// UpdateBank renames a bank or changes whether it feeds practice, for those who manage it.
+func (uc *AuthoringUsecase) UpdateBank(ctx context.Context, id int64, name *string, examOnly *bool) (*Bank, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := uc.managedBank(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if name != nil {
+		if b.Name = strings.TrimSpace(*name); b.Name == "" {
+			return nil, Invalid("name", "题库名称不能为空")
+		}
+	}
+	if examOnly != nil {
+		b.ExamOnly = *examOnly
+	}
+	return uc.banks.UpdateBank(ctx, b)
+}
+
+// DeleteBank deletes an empty bank, for those who manage it.
+func (uc *AuthoringUsecase) DeleteBank(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := uc.managedBank(ctx, p, id); err != nil {
+		return err
+	}
+	return uc.banks.DeleteBank(ctx, id)
+}

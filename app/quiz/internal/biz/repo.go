@@ -12,6 +12,11 @@ type BankRepo interface {
 	GetBank(ctx context.Context, id int64) (*Bank, error)
 	// ListBanks lists banks whose org path starts with pathPrefix ("" = all), with counts.
 	ListBanks(ctx context.Context, pathPrefix string) ([]*Bank, error)
+	// UpdateBank writes a bank's name and exam-only flag (ErrNotFound if missing).
+	UpdateBank(ctx context.Context, b *Bank) (*Bank, error)
+	// DeleteBank deletes a bank only while it holds no question, checked in the same statement
+	// (ErrBankNotEmpty; ErrNotFound if missing).
+	DeleteBank(ctx context.Context, id int64) error
 
 	// CreateQuestion stores a new question at version 1.
 	CreateQuestion(ctx context.Context, q *Question) (*Question, error)

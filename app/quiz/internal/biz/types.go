@@ -20,6 +20,8 @@ var (
 	ErrOrgNotFound   = errors.New("org not found")
 	// ErrConflict means a conditional update lost a race (e.g. the attempt changed status).
 	ErrConflict = errors.New("conflict")
+	// ErrBankNotEmpty is a bank that still holds questions.
+	ErrBankNotEmpty = errors.New("bank not empty")
 )
 
 // FieldError is bad input naming the field (shared with every service).

@@ -64,6 +64,38 @@ func (r *bankRepo) GetBank(ctx context.Context, id int64) (*biz.Bank, error) {
 	return out, nil
 }
 
+func (r *bankRepo) UpdateBank(ctx context.Context, b *biz.Bank) (*biz.Bank, error) {
+	if err := r.data.client(ctx).Bank.UpdateOneID(b.ID).SetName(b.Name).SetExamOnly(b.ExamOnly).Exec(ctx); err != nil {
+		return nil, mapErr("bankRepo.UpdateBank", err, biz.ErrNotFound)
+	}
+	return r.GetBank(ctx, b.ID)
+}
+
+// DeleteBank deletes only while the bank holds no question, in one statement, so a question
+// added meanwhile is never left without its bank.
+func (r *bankRepo) DeleteBank(ctx context.Context, id int64) error {
+	empty := predicate.Bank(func(s *entsql.Selector) {
+		q := entsql.Table(question.Table)
+		s.Where(entsql.Not(entsql.Exists(entsql.Select(q.C(question.FieldID)).From(q).Where(entsql.ColumnsEQ(q.C(question.FieldBankID), s.C(bank.FieldID))))))
+	})
+	c := r.data.client(ctx)
+	n, err := c.Bank.Delete().Where(bank.ID(id), empty).Exec(ctx)
+	if err != nil {
+		return mapErr("bankRepo.DeleteBank", err, nil)
+	}
+	if n > 0 {
+		return nil
+	}
+	ok, err := c.Bank.Query().Where(bank.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return mapErr("bankRepo.DeleteBank", err, nil)
+	case !ok:
+		return biz.ErrNotFound
+	}
+	return biz.ErrBankNotEmpty
+}
+
 func (r *bankRepo) ListBanks(ctx context.Context, pathPrefix string) ([]*biz.Bank, error) {
 	c := r.data.client(ctx)
 	q := c.Bank.Query()

@@ -4,6 +4,7 @@ package service
 
 import (
 	"context"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/pkg/sheet/xlsx"
@@ -84,4 +85,18 @@ func (s *QuizService) ExportQuestions(ctx context.Context, req *v1.ListQuestions
 		return nil, toAPIError(err)
 	}
 	return fileReply(book)
+}
+
+// UpdateBank implements v1.QuizServer.
+func (s *QuizService) UpdateBank(ctx context.Context, req *v1.UpdateBankRequest) (*v1.Bank, error) {
+	b, err := s.authoring.UpdateBank(ctx, req.GetId(), req.Name, req.ExamOnly)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.Bank{Id: b.ID, OrgId: b.OrgID, Name: b.Name, ExamOnly: b.ExamOnly, QuestionCount: int32(b.QuestionCount)}, nil
+}
+
+// DeleteBank implements v1.QuizServer.
+func (s *QuizService) DeleteBank(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, toAPIError(s.authoring.DeleteBank(ctx, req.GetId()))
 }

@@ -205,6 +205,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/banks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description DeleteBank deletes an empty bank; one with questions is refused with CONFLICT. */
+        delete: operations["Quiz_DeleteBank"];
+        options?: never;
+        head?: never;
+        /** @description UpdateBank renames a bank or changes whether it feeds daily practice. */
+        patch: operations["Quiz_UpdateBank"];
+        trace?: never;
+    };
     "/v1/exams": {
         parameters: {
             query?: never;
@@ -1041,6 +1059,11 @@ export interface components {
             /** Format: int32 */
             count?: number;
         };
+        "api.quiz.v1.UpdateBankRequest": {
+            examOnly?: boolean;
+            id?: string;
+            name?: string;
+        };
         "api.quiz.v1.UpdateExamRequest": {
             /** Format: int32 */
             attemptsAllowed?: number;
@@ -1398,6 +1421,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.quiz.v1.ImportQuestionsReply"];
+                };
+            };
+        };
+    };
+    Quiz_DeleteBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Quiz_UpdateBank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.quiz.v1.UpdateBankRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.Bank"];
                 };
             };
         };

@@ -12,6 +12,7 @@ import (
 var bankCases = []testCase{
 	{"CreateBankAndGetBank", testCreateGetBank},
 	{"ListBanks", testListBanks},
+	{"UpdateBankAndDeleteBank", testUpdateDeleteBank},
 	{"CreateQuestionAndGetQuestion", testCreateGetQuestion},
 	{"GetQuestions", testGetQuestions},
 	{"UpdateQuestion", testUpdateQuestion},
@@ -281,3 +282,25 @@ func joinTags(tags []string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// UpdateBank writes name and exam-only flag and keeps the owner; DeleteBank removes an empty
+// bank and refuses one with questions (ErrBankNotEmpty), which stays; missing banks are
+// ErrNotFound.
+func testUpdateDeleteBank(f *fx) {
+	b := f.bank(2, "/1/2/", "党史题库", false)
+	got := res(f.r.Banks.UpdateBank(f.ctx, &biz.Bank{ID: b.ID, Name: "党史题库（新）", ExamOnly: true, OrgID: 9, OrgPath: "/9/"})).must(f, "UpdateBank")
+	want := *b
+	want.Name, want.ExamOnly = "党史题库（新）", true
+	f.same("updated bank", &want, got)
+	_, err := f.r.Banks.UpdateBank(f.ctx, &biz.Bank{ID: missing, Name: "x"})
+	f.wantErr("UpdateBank of a missing bank", err, biz.ErrNotFound)
+
+	f.question(singleQ(b.ID))
+	f.wantErr("DeleteBank with a question", f.r.Banks.DeleteBank(f.ctx, b.ID), biz.ErrBankNotEmpty)
+	res(f.r.Banks.GetBank(f.ctx, b.ID)).must(f, "GetBank after a refused delete")
+	empty := f.bank(2, "/1/2/", "空题库", false)
+	f.noErr("DeleteBank", f.r.Banks.DeleteBank(f.ctx, empty.ID))
+	_, err = f.r.Banks.GetBank(f.ctx, empty.ID)
+	f.wantErr("GetBank after DeleteBank", err, biz.ErrNotFound)
+	f.wantErr("DeleteBank of a missing bank", f.r.Banks.DeleteBank(f.ctx, missing), biz.ErrNotFound)
+}
