@@ -559,7 +559,8 @@ describe('a trainer grades at a desk', () => {
     await page.getByRole('menuitem', { name: '题库管理' }).click()
     const row = page.locator('[data-test=bank-link]', { hasText: '党章知识题库' }).locator('xpath=ancestor::tr')
     await row.getByRole('button', { name: '删除' }).click()
-    await page.getByRole('button', { name: '删除' }).last().click()
+    // The confirmation's own button (the popover is teleported to the body).
+    await page.locator('.el-popconfirm:visible').getByRole('button', { name: '删除' }).click()
     await page.getByRole('alert').getByText('题库中还有试题').waitFor()
     await row.getByRole('button', { name: '编辑' }).click()
     await page.getByRole('dialog').getByLabel('题库名称').fill('党章知识题库（2026）')
