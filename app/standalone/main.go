@@ -5,7 +5,8 @@
 // Settings come from the environment: VANGUARD_HTTP_ADDR (127.0.0.1:8000), VANGUARD_GRPC_ADDR
 // (127.0.0.1:9000), VANGUARD_DATA_DIR (./data), VANGUARD_ADMIN_PASSWORD (first start only;
 // a random password is printed if unset), and for /metrics VANGUARD_METRICS_TOKEN (bearer token
-// on the HTTP port) or VANGUARD_METRICS_ADDR (separate listener, no token); see the README.
+// on the HTTP port) or VANGUARD_METRICS_ADDR (separate listener, no token), and
+// VANGUARD_UPLOAD_PART_MIB (media upload part size, 16; at least 5); see the README.
 package main
 
 import (

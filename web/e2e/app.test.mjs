@@ -669,6 +669,124 @@ describe('a trainer grades at a desk', () => {
     await checkPage(page, problems, 'exam-regrade-1440')
     await ctx.close()
   })
+  it('writes a course: chapters and lessons reordered by drag, a real video uploaded in parts with a retry, a pause and a resume, then published', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('wangwu')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/t$/)
+    await page.getByRole('menuitem', { name: '课程管理' }).click()
+    await page.locator('[data-test=course-new]').click()
+    await page.locator('[data-test=course-title-input]').fill('新时代党员教育')
+    await page.locator('[data-test=course-create]').click()
+    await page.waitForURL(/\/t\/courses\/\d+$/)
+    await page.getByText('还没有章节').waitFor()
+
+    const addChapter = async (title) => {
+      await page.locator('[data-test=chapter-new]').click()
+      await page.locator('[data-test=chapter-title-input]').fill(title)
+      await page.locator('[data-test=chapter-save]').click()
+      await page.locator('[data-test=chapter-title]', { hasText: title }).waitFor()
+    }
+    await addChapter('第一章 理论学习')
+    await addChapter('第二章 实践锻炼')
+    const chapter = (title) => page.locator('[data-test=chapter]', { has: page.locator('[data-test=chapter-title]', { hasText: title }) })
+    const addLesson = async (title, kind, body) => {
+      await chapter('第一章 理论学习').locator('[data-test=lesson-new]').click()
+      await page.locator('[data-test=lesson-title-input]').fill(title)
+      await page.locator('[data-test=lesson-kind]').getByText(kind, { exact: true }).click()
+      if (body) await page.locator('[data-test=lesson-body-input]').fill(body)
+      await page.locator('[data-test=lesson-save]').click()
+      await page.locator('[data-test=lesson-title]', { hasText: title }).waitFor()
+    }
+    await addLesson('开篇视频', '视频')
+    await addLesson('学习导读', '图文', '<p>本课程围绕党员教育展开。</p><script>alert(1)</script>')
+
+    // Reorder by drag: the second chapter above the first, the reading above the video.
+    const titles = (sel) => page.locator(sel).allTextContents()
+    await chapter('第二章 实践锻炼').locator('.chapter-head').dragTo(chapter('第一章 理论学习').locator('.chapter-head'))
+    await page.waitForFunction(() => document.querySelector('[data-test=chapter-title]')?.textContent === '第二章 实践锻炼')
+    assert.deepEqual(await titles('[data-test=chapter-title]'), ['第二章 实践锻炼', '第一章 理论学习'])
+    const lesson = (title) => page.locator('[data-test=lesson]', { has: page.locator('[data-test=lesson-title]', { hasText: title }) })
+    await lesson('学习导读').dragTo(lesson('开篇视频'))
+    await page.waitForFunction(() => document.querySelector('[data-test=lesson-title]')?.textContent === '学习导读')
+    assert.deepEqual(await titles('[data-test=lesson-title]'), ['学习导读', '开篇视频'])
+    // The same by keyboard-reachable buttons: the chapter back down.
+    await page.getByRole('button', { name: '下移「第二章 实践锻炼」' }).click()
+    await page.waitForFunction(() => document.querySelector('[data-test=chapter-title]')?.textContent === '第一章 理论学习')
+
+    // Publishing before the video is there: refused in the server's words.
+    await page.locator('[data-test=course-publish]').click()
+    await page.locator('[data-test=course-error]', { hasText: '开篇视频' }).waitFor()
+
+    // A real video of 12 MiB (the fixture with a padding box, still a valid MP4): three parts of
+    // 5, 5 and 2 MiB. The first PUT of part 2 fails (retried), part 3 is held until paused.
+    const mp4 = await fixture('lesson.mp4')
+    const total = 12 << 20
+    const pad = Buffer.alloc(total - mp4.length)
+    pad.writeUInt32BE(pad.length, 0)
+    pad.write('free', 4, 'ascii')
+    const video = Buffer.concat([mp4, pad])
+    let failedOnce = false
+    let release
+    const held = new Promise((r) => (release = r))
+    const puts = []
+    await page.route(/\/blob\/.*partNumber=/, async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue()
+      const n = Number(new URL(route.request().url()).searchParams.get('partNumber'))
+      puts.push(n)
+      if (n === 2 && !failedOnce) {
+        failedOnce = true
+        return route.abort('failed')
+      }
+      if (n === 3 && puts.filter((x) => x === 3).length === 1) {
+        await held
+        return route.continue().catch(() => {}) // the page dropped it when paused
+      }
+      return route.continue()
+    })
+    await lesson('开篇视频').locator('[data-test=lesson-file]').setInputFiles({ name: '开篇视频.mp4', mimeType: 'video/mp4', buffer: video })
+    const row = lesson('开篇视频').locator('[data-test=upload]')
+    const bar = row.getByRole('progressbar')
+    await row.getByText('已重试 1 次').waitFor()
+    // Parts 1 and 2 stored, part 3 held: 10 of 12 MiB.
+    await page.waitForFunction(() => document.querySelector('[data-test=upload] [role=progressbar]')?.getAttribute('aria-valuenow') === '83')
+    await checkPage(page, problems, 'course-upload-1440')
+    await row.locator('[data-test=upload-pause]').click()
+    await row.locator('[data-test=upload-state]', { hasText: '已暂停' }).waitFor()
+    assert.equal(await bar.getAttribute('aria-valuenow'), '83')
+    release()
+    await row.locator('[data-test=upload-resume]').click()
+    await row.locator('[data-test=upload-state]', { hasText: '上传完成' }).waitFor()
+    assert.equal(await bar.getAttribute('aria-valuenow'), '100')
+    assert.deepEqual(puts.toSorted(), [1, 2, 2, 3, 3], 'part 2 retried, part 3 sent again after the pause, nothing else twice')
+    // The server read the real file: its length and size.
+    await lesson('开篇视频').locator('[data-test=lesson-media]', { hasText: '12.0 MB' }).waitFor()
+    await page.unroute(/\/blob\/.*partNumber=/)
+
+    await page.locator('[data-test=course-publish]').click()
+    await page.locator('[data-test=course-status]', { hasText: '已发布' }).waitFor()
+    await page.getByText('章节和课时不能再修改').waitFor()
+    assert.equal(await page.locator('[data-test=lesson-new]').count(), 0, 'no structural edits once published')
+    await checkPage(page, problems, 'course-editor-1440')
+
+    // The sanitised article as the server keeps it, and the course in the list as published.
+    const [, courses] = await api(server.url, 'GET', '/v1/courses', admin)
+    const c = courses.courses.find((x) => x.title === '新时代党员教育')
+    assert.equal(c.status, 'PUBLISHED')
+    const [, full] = await api(server.url, 'GET', `/v1/courses/${c.id}`, admin)
+    const articleId = full.chapters.flatMap((ch) => ch.lessons ?? []).find((l) => l.title === '学习导读').id
+    const [, article] = await api(server.url, 'GET', `/v1/lessons/${articleId}`, admin)
+    assert.match(article.bodyHtml, /本课程围绕党员教育展开/)
+    assert.ok(!article.bodyHtml.includes('<script'), article.bodyHtml)
+    await page.getByRole('menuitem', { name: '课程管理' }).click()
+    await page.locator('[data-test=course-link]', { hasText: '新时代党员教育' }).waitFor()
+    await checkPage(page, problems, 'courses-1440')
+    await ctx.close()
+  })
 })
 
 describe('staff at a desk', () => {

@@ -38,6 +38,8 @@ export async function startServer() {
       VANGUARD_GRPC_ADDR: `127.0.0.1:${grpc}`,
       VANGUARD_DATA_DIR: dataDir,
       VANGUARD_ADMIN_PASSWORD: adminPassword,
+      // Parts of 5 MiB (the stores' minimum): a 12 MiB video is three parts to pause between.
+      VANGUARD_UPLOAD_PART_MIB: '5',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -29,6 +29,8 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
   meta: { roles },
   children: [
     { path: '', component: () => import('@/desk/DeskHome.vue'), props: { area }, meta: { roles } },
+    { path: 'courses', component: () => import('@/desk/content/CoursesPage.vue'), meta: { roles } },
+    { path: 'courses/:id(\\d+)', component: () => import('@/desk/content/CourseEditor.vue'), meta: { roles } },
     { path: 'papers', component: () => import('@/desk/quiz/PapersPage.vue'), meta: { roles } },
     { path: 'exams', component: () => import('@/desk/quiz/ExamsPage.vue'), meta: { roles } },
     { path: 'exams/new', component: () => import('@/desk/quiz/ExamForm.vue'), meta: { roles } },

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +87,18 @@ func ConfigFromEnv() Config {
 		PostgresURL:   os.Getenv("VANGUARD_POSTGRES_URL"),
 		MetricsToken:  os.Getenv("VANGUARD_METRICS_TOKEN"),
 		MetricsAddr:   os.Getenv("VANGUARD_METRICS_ADDR"),
+		Media:         course.MediaConfig{PartSize: mibFromEnv("VANGUARD_UPLOAD_PART_MIB")},
 	}
+}
+
+// mibFromEnv reads a size in MiB; empty or unparsable means 0, and the media config replaces
+// anything under 5 MiB (the object stores' minimum part) with its default of 16 MiB.
+func mibFromEnv(k string) int64 {
+	n, err := strconv.ParseInt(os.Getenv(k), 10, 64)
+	if err != nil || n <= 0 || n > 1<<12 {
+		return 0
+	}
+	return n << 20
 }
 
 func envOr(k, def string) string {

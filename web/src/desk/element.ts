@@ -32,6 +32,8 @@ import 'element-plus/es/components/option/style/css'
 import 'element-plus/es/components/switch/style/css'
 import 'element-plus/es/components/radio/style/css'
 import 'element-plus/es/components/radio-group/style/css'
+import 'element-plus/es/components/radio-button/style/css'
+import 'element-plus/es/components/progress/style/css'
 import 'element-plus/es/components/checkbox/style/css'
 import 'element-plus/es/components/checkbox-group/style/css'
 import 'element-plus/es/components/popconfirm/style/css'
@@ -41,6 +43,6 @@ import './desk.css'
 export {
   ElAlert, ElAside, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider, ElContainer, ElDescriptions,
   ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElHeader, ElInput, ElInputNumber, ElMain, ElMenu, ElMenuItem,
-  ElCheckbox, ElCheckboxGroup, ElDialog, ElOption, ElPopconfirm, ElRadio, ElRadioGroup, ElSelect, ElStatistic, ElSwitch, ElTable, ElTableColumn,
+  ElCheckbox, ElCheckboxGroup, ElDialog, ElOption, ElPopconfirm, ElProgress, ElRadio, ElRadioButton, ElRadioGroup, ElSelect, ElStatistic, ElSwitch, ElTable, ElTableColumn,
   ElTabPane, ElTabs, ElTag,
 } from 'element-plus'
