@@ -16,8 +16,10 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
   roles.includes('TRAINER')
     ? []
     : [
+        { path: 'orgs', component: () => import('@/desk/org/OrgsPage.vue'), meta: { roles } },
         { path: 'accounts', component: () => import('@/desk/org/AccountsPage.vue'), meta: { roles } },
         { path: 'assignments', component: () => import('@/desk/content/AssignPage.vue'), meta: { roles } },
+        { path: 'plans', component: () => import('@/desk/content/StudyPlansPage.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]

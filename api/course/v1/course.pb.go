@@ -2267,12 +2267,14 @@ func (x *StudyPlan) GetItems() []*StudyPlanItem {
 }
 
 type StudyPlanItemInput struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	TopicId       int64                  `protobuf:"varint,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
-	StartsOn      string                 `protobuf:"bytes,3,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
-	EndsOn        string                 `protobuf:"bytes,4,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
-	CourseIds     []int64                `protobuf:"varint,5,rep,packed,name=course_ids,json=courseIds,proto3" json:"course_ids,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Title     string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	TopicId   int64                  `protobuf:"varint,2,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	StartsOn  string                 `protobuf:"bytes,3,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
+	EndsOn    string                 `protobuf:"bytes,4,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
+	CourseIds []int64                `protobuf:"varint,5,rep,packed,name=course_ids,json=courseIds,proto3" json:"course_ids,omitempty"`
+	// On update: the item to keep (0 = a new item). Ignored on create.
+	Id            int64 `protobuf:"varint,6,opt,name=id,proto3" json:"id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2340,6 +2342,13 @@ func (x *StudyPlanItemInput) GetCourseIds() []int64 {
 		return x.CourseIds
 	}
 	return nil
+}
+
+func (x *StudyPlanItemInput) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
 }
 
 type CreateStudyPlanRequest struct {
@@ -2410,6 +2419,74 @@ func (x *CreateStudyPlanRequest) GetItems() []*StudyPlanItemInput {
 	return nil
 }
 
+type UpdateStudyPlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	Title         string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	Items         []*StudyPlanItemInput  `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateStudyPlanRequest) Reset() {
+	*x = UpdateStudyPlanRequest{}
+	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateStudyPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateStudyPlanRequest) ProtoMessage() {}
+
+func (x *UpdateStudyPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateStudyPlanRequest.ProtoReflect.Descriptor instead.
+func (*UpdateStudyPlanRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateStudyPlanRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateStudyPlanRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *UpdateStudyPlanRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *UpdateStudyPlanRequest) GetItems() []*StudyPlanItemInput {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 type ListStudyPlansRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
@@ -2420,7 +2497,7 @@ type ListStudyPlansRequest struct {
 
 func (x *ListStudyPlansRequest) Reset() {
 	*x = ListStudyPlansRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	mi := &file_api_course_v1_course_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2432,7 +2509,7 @@ func (x *ListStudyPlansRequest) String() string {
 func (*ListStudyPlansRequest) ProtoMessage() {}
 
 func (x *ListStudyPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[31]
+	mi := &file_api_course_v1_course_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2445,7 +2522,7 @@ func (x *ListStudyPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStudyPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListStudyPlansRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{31}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListStudyPlansRequest) GetOrgId() int64 {
@@ -2471,7 +2548,7 @@ type ListStudyPlansReply struct {
 
 func (x *ListStudyPlansReply) Reset() {
 	*x = ListStudyPlansReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[32]
+	mi := &file_api_course_v1_course_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2483,7 +2560,7 @@ func (x *ListStudyPlansReply) String() string {
 func (*ListStudyPlansReply) ProtoMessage() {}
 
 func (x *ListStudyPlansReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[32]
+	mi := &file_api_course_v1_course_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2496,7 +2573,7 @@ func (x *ListStudyPlansReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStudyPlansReply.ProtoReflect.Descriptor instead.
 func (*ListStudyPlansReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{32}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListStudyPlansReply) GetPlans() []*StudyPlan {
@@ -2516,7 +2593,7 @@ type ListMyPlanItemsRequest struct {
 
 func (x *ListMyPlanItemsRequest) Reset() {
 	*x = ListMyPlanItemsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[33]
+	mi := &file_api_course_v1_course_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +2605,7 @@ func (x *ListMyPlanItemsRequest) String() string {
 func (*ListMyPlanItemsRequest) ProtoMessage() {}
 
 func (x *ListMyPlanItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[33]
+	mi := &file_api_course_v1_course_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +2618,7 @@ func (x *ListMyPlanItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyPlanItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyPlanItemsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{33}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListMyPlanItemsRequest) GetMonth() string {
@@ -2563,7 +2640,7 @@ type MyPlanItem struct {
 
 func (x *MyPlanItem) Reset() {
 	*x = MyPlanItem{}
-	mi := &file_api_course_v1_course_proto_msgTypes[34]
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2575,7 +2652,7 @@ func (x *MyPlanItem) String() string {
 func (*MyPlanItem) ProtoMessage() {}
 
 func (x *MyPlanItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[34]
+	mi := &file_api_course_v1_course_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2588,7 +2665,7 @@ func (x *MyPlanItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyPlanItem.ProtoReflect.Descriptor instead.
 func (*MyPlanItem) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{34}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *MyPlanItem) GetItem() *StudyPlanItem {
@@ -2628,7 +2705,7 @@ type ListMyPlanItemsReply struct {
 
 func (x *ListMyPlanItemsReply) Reset() {
 	*x = ListMyPlanItemsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2640,7 +2717,7 @@ func (x *ListMyPlanItemsReply) String() string {
 func (*ListMyPlanItemsReply) ProtoMessage() {}
 
 func (x *ListMyPlanItemsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[35]
+	mi := &file_api_course_v1_course_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2653,7 +2730,7 @@ func (x *ListMyPlanItemsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyPlanItemsReply.ProtoReflect.Descriptor instead.
 func (*ListMyPlanItemsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{35}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListMyPlanItemsReply) GetItems() []*MyPlanItem {
@@ -2687,7 +2764,7 @@ type NewsPost struct {
 
 func (x *NewsPost) Reset() {
 	*x = NewsPost{}
-	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2699,7 +2776,7 @@ func (x *NewsPost) String() string {
 func (*NewsPost) ProtoMessage() {}
 
 func (x *NewsPost) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[36]
+	mi := &file_api_course_v1_course_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2712,7 +2789,7 @@ func (x *NewsPost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewsPost.ProtoReflect.Descriptor instead.
 func (*NewsPost) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{36}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *NewsPost) GetId() int64 {
@@ -2816,7 +2893,7 @@ type CreateNewsPostRequest struct {
 
 func (x *CreateNewsPostRequest) Reset() {
 	*x = CreateNewsPostRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2828,7 +2905,7 @@ func (x *CreateNewsPostRequest) String() string {
 func (*CreateNewsPostRequest) ProtoMessage() {}
 
 func (x *CreateNewsPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[37]
+	mi := &file_api_course_v1_course_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2841,7 +2918,7 @@ func (x *CreateNewsPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateNewsPostRequest.ProtoReflect.Descriptor instead.
 func (*CreateNewsPostRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{37}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateNewsPostRequest) GetOrgId() int64 {
@@ -2900,7 +2977,7 @@ type UpdateNewsPostRequest struct {
 
 func (x *UpdateNewsPostRequest) Reset() {
 	*x = UpdateNewsPostRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2912,7 +2989,7 @@ func (x *UpdateNewsPostRequest) String() string {
 func (*UpdateNewsPostRequest) ProtoMessage() {}
 
 func (x *UpdateNewsPostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[38]
+	mi := &file_api_course_v1_course_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2925,7 +3002,7 @@ func (x *UpdateNewsPostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateNewsPostRequest.ProtoReflect.Descriptor instead.
 func (*UpdateNewsPostRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{38}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *UpdateNewsPostRequest) GetId() int64 {
@@ -2982,7 +3059,7 @@ type ListNewsPostsRequest struct {
 
 func (x *ListNewsPostsRequest) Reset() {
 	*x = ListNewsPostsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2994,7 +3071,7 @@ func (x *ListNewsPostsRequest) String() string {
 func (*ListNewsPostsRequest) ProtoMessage() {}
 
 func (x *ListNewsPostsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[39]
+	mi := &file_api_course_v1_course_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3007,7 +3084,7 @@ func (x *ListNewsPostsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNewsPostsRequest.ProtoReflect.Descriptor instead.
 func (*ListNewsPostsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{39}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListNewsPostsRequest) GetOrgId() int64 {
@@ -3041,7 +3118,7 @@ type ListMyNewsRequest struct {
 
 func (x *ListMyNewsRequest) Reset() {
 	*x = ListMyNewsRequest{}
-	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	mi := &file_api_course_v1_course_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3053,7 +3130,7 @@ func (x *ListMyNewsRequest) String() string {
 func (*ListMyNewsRequest) ProtoMessage() {}
 
 func (x *ListMyNewsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[40]
+	mi := &file_api_course_v1_course_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3066,7 +3143,7 @@ func (x *ListMyNewsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyNewsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyNewsRequest) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{40}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMyNewsRequest) GetPageSize() int32 {
@@ -3093,7 +3170,7 @@ type ListNewsPostsReply struct {
 
 func (x *ListNewsPostsReply) Reset() {
 	*x = ListNewsPostsReply{}
-	mi := &file_api_course_v1_course_proto_msgTypes[41]
+	mi := &file_api_course_v1_course_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3105,7 +3182,7 @@ func (x *ListNewsPostsReply) String() string {
 func (*ListNewsPostsReply) ProtoMessage() {}
 
 func (x *ListNewsPostsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_course_v1_course_proto_msgTypes[41]
+	mi := &file_api_course_v1_course_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3118,7 +3195,7 @@ func (x *ListNewsPostsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNewsPostsReply.ProtoReflect.Descriptor instead.
 func (*ListNewsPostsReply) Descriptor() ([]byte, []int) {
-	return file_api_course_v1_course_proto_rawDescGZIP(), []int{41}
+	return file_api_course_v1_course_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListNewsPostsReply) GetPosts() []*NewsPost {
@@ -3338,7 +3415,7 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x12\n" +
 	"\x04year\x18\x03 \x01(\x05R\x04year\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x122\n" +
-	"\x05items\x18\x05 \x03(\v2\x1c.api.course.v1.StudyPlanItemR\x05items\"\xd4\x01\n" +
+	"\x05items\x18\x05 \x03(\v2\x1c.api.course.v1.StudyPlanItemR\x05items\"\xed\x01\n" +
 	"\x12StudyPlanItemInput\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12\"\n" +
 	"\btopic_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\atopicId\x12&\n" +
@@ -3349,9 +3426,15 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\x18\n" +
 	"R\x06endsOn\x12-\n" +
 	"\n" +
-	"course_ids\x18\x05 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x102\"\x04\"\x02 \x00R\tcourseIds\"\xc0\x01\n" +
+	"course_ids\x18\x05 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x102\"\x04\"\x02 \x00R\tcourseIds\x12\x17\n" +
+	"\x02id\x18\x06 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x02id\"\xc0\x01\n" +
 	"\x16CreateStudyPlanRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x12\x1f\n" +
+	"\x05title\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12D\n" +
+	"\x05items\x18\x04 \x03(\v2!.api.course.v1.StudyPlanItemInputB\v\xbaH\b\x92\x01\x05\b\x01\x10\xc8\x01R\x05items\"\xb9\x01\n" +
+	"\x16UpdateStudyPlanRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x12\x1f\n" +
 	"\x05title\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12D\n" +
 	"\x05items\x18\x04 \x03(\v2!.api.course.v1.StudyPlanItemInputB\v\xbaH\b\x92\x01\x05\b\x01\x10\xc8\x01R\x05items\"W\n" +
@@ -3444,7 +3527,7 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"PROCESSING\x10\x02\x12\t\n" +
 	"\x05READY\x10\x03\x12\n" +
 	"\n" +
-	"\x06FAILED\x10\x042\xb6\x1d\n" +
+	"\x06FAILED\x10\x042\x8e\x1f\n" +
 	"\aCourses\x12]\n" +
 	"\vCreateTopic\x12!.api.course.v1.CreateTopicRequest\x1a\x14.api.course.v1.Topic\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/topics\x12X\n" +
@@ -3477,7 +3560,9 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\x10DeleteAssignment\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/v1/assignments/{id}\x12b\n" +
 	"\rListMyCourses\x12\x16.google.protobuf.Empty\x1a!.api.course.v1.ListMyCoursesReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/my/courses\x12n\n" +
 	"\x0fCreateStudyPlan\x12%.api.course.v1.CreateStudyPlanRequest\x1a\x18.api.course.v1.StudyPlan\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/study-plans\x12s\n" +
-	"\x0eListStudyPlans\x12$.api.course.v1.ListStudyPlansRequest\x1a\".api.course.v1.ListStudyPlansReply\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/study-plans\x12x\n" +
+	"\x0eListStudyPlans\x12$.api.course.v1.ListStudyPlansRequest\x1a\".api.course.v1.ListStudyPlansReply\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/study-plans\x12s\n" +
+	"\x0fUpdateStudyPlan\x12%.api.course.v1.UpdateStudyPlanRequest\x1a\x18.api.course.v1.StudyPlan\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\x1a\x14/v1/study-plans/{id}\x12a\n" +
+	"\x0fDeleteStudyPlan\x12\x18.api.course.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/v1/study-plans/{id}\x12x\n" +
 	"\x0fListMyPlanItems\x12%.api.course.v1.ListMyPlanItemsRequest\x1a#.api.course.v1.ListMyPlanItemsReply\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/my/plan-items\x12d\n" +
 	"\x0eCreateNewsPost\x12$.api.course.v1.CreateNewsPostRequest\x1a\x17.api.course.v1.NewsPost\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/news\x12W\n" +
 	"\vGetNewsPost\x12\x18.api.course.v1.IdRequest\x1a\x17.api.course.v1.NewsPost\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/news/{id}\x12i\n" +
@@ -3501,7 +3586,7 @@ func file_api_course_v1_course_proto_rawDescGZIP() []byte {
 }
 
 var file_api_course_v1_course_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_api_course_v1_course_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_api_course_v1_course_proto_goTypes = []any{
 	(CourseStatus)(0),              // 0: api.course.v1.CourseStatus
 	(LessonKind)(0),                // 1: api.course.v1.LessonKind
@@ -3537,18 +3622,19 @@ var file_api_course_v1_course_proto_goTypes = []any{
 	(*StudyPlan)(nil),              // 31: api.course.v1.StudyPlan
 	(*StudyPlanItemInput)(nil),     // 32: api.course.v1.StudyPlanItemInput
 	(*CreateStudyPlanRequest)(nil), // 33: api.course.v1.CreateStudyPlanRequest
-	(*ListStudyPlansRequest)(nil),  // 34: api.course.v1.ListStudyPlansRequest
-	(*ListStudyPlansReply)(nil),    // 35: api.course.v1.ListStudyPlansReply
-	(*ListMyPlanItemsRequest)(nil), // 36: api.course.v1.ListMyPlanItemsRequest
-	(*MyPlanItem)(nil),             // 37: api.course.v1.MyPlanItem
-	(*ListMyPlanItemsReply)(nil),   // 38: api.course.v1.ListMyPlanItemsReply
-	(*NewsPost)(nil),               // 39: api.course.v1.NewsPost
-	(*CreateNewsPostRequest)(nil),  // 40: api.course.v1.CreateNewsPostRequest
-	(*UpdateNewsPostRequest)(nil),  // 41: api.course.v1.UpdateNewsPostRequest
-	(*ListNewsPostsRequest)(nil),   // 42: api.course.v1.ListNewsPostsRequest
-	(*ListMyNewsRequest)(nil),      // 43: api.course.v1.ListMyNewsRequest
-	(*ListNewsPostsReply)(nil),     // 44: api.course.v1.ListNewsPostsReply
-	(*emptypb.Empty)(nil),          // 45: google.protobuf.Empty
+	(*UpdateStudyPlanRequest)(nil), // 34: api.course.v1.UpdateStudyPlanRequest
+	(*ListStudyPlansRequest)(nil),  // 35: api.course.v1.ListStudyPlansRequest
+	(*ListStudyPlansReply)(nil),    // 36: api.course.v1.ListStudyPlansReply
+	(*ListMyPlanItemsRequest)(nil), // 37: api.course.v1.ListMyPlanItemsRequest
+	(*MyPlanItem)(nil),             // 38: api.course.v1.MyPlanItem
+	(*ListMyPlanItemsReply)(nil),   // 39: api.course.v1.ListMyPlanItemsReply
+	(*NewsPost)(nil),               // 40: api.course.v1.NewsPost
+	(*CreateNewsPostRequest)(nil),  // 41: api.course.v1.CreateNewsPostRequest
+	(*UpdateNewsPostRequest)(nil),  // 42: api.course.v1.UpdateNewsPostRequest
+	(*ListNewsPostsRequest)(nil),   // 43: api.course.v1.ListNewsPostsRequest
+	(*ListMyNewsRequest)(nil),      // 44: api.course.v1.ListMyNewsRequest
+	(*ListNewsPostsReply)(nil),     // 45: api.course.v1.ListNewsPostsReply
+	(*emptypb.Empty)(nil),          // 46: google.protobuf.Empty
 }
 var file_api_course_v1_course_proto_depIdxs = []int32{
 	5,  // 0: api.course.v1.ListTopicsReply.topics:type_name -> api.course.v1.Topic
@@ -3566,87 +3652,92 @@ var file_api_course_v1_course_proto_depIdxs = []int32{
 	28, // 12: api.course.v1.ListMyCoursesReply.courses:type_name -> api.course.v1.MyCourse
 	30, // 13: api.course.v1.StudyPlan.items:type_name -> api.course.v1.StudyPlanItem
 	32, // 14: api.course.v1.CreateStudyPlanRequest.items:type_name -> api.course.v1.StudyPlanItemInput
-	31, // 15: api.course.v1.ListStudyPlansReply.plans:type_name -> api.course.v1.StudyPlan
-	30, // 16: api.course.v1.MyPlanItem.item:type_name -> api.course.v1.StudyPlanItem
-	37, // 17: api.course.v1.ListMyPlanItemsReply.items:type_name -> api.course.v1.MyPlanItem
-	39, // 18: api.course.v1.ListNewsPostsReply.posts:type_name -> api.course.v1.NewsPost
-	6,  // 19: api.course.v1.Courses.CreateTopic:input_type -> api.course.v1.CreateTopicRequest
-	45, // 20: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
-	7,  // 21: api.course.v1.Courses.UpdateTopic:input_type -> api.course.v1.UpdateTopicRequest
-	3,  // 22: api.course.v1.Courses.DeleteTopic:input_type -> api.course.v1.IdRequest
-	10, // 23: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
-	11, // 24: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
-	12, // 25: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
-	4,  // 26: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 27: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
-	4,  // 28: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
-	13, // 29: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
-	16, // 30: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
-	17, // 31: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
-	3,  // 32: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
-	19, // 33: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
-	3,  // 34: api.course.v1.Courses.GetLesson:input_type -> api.course.v1.IdRequest
-	20, // 35: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
-	3,  // 36: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
-	21, // 37: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
-	3,  // 38: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
-	3,  // 39: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
-	3,  // 40: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
-	3,  // 41: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
-	25, // 42: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
-	4,  // 43: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
-	3,  // 44: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
-	45, // 45: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
-	33, // 46: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
-	34, // 47: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
-	36, // 48: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
-	40, // 49: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
-	3,  // 50: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
-	41, // 51: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
-	3,  // 52: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
-	42, // 53: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
-	43, // 54: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
-	5,  // 55: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
-	8,  // 56: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
-	5,  // 57: api.course.v1.Courses.UpdateTopic:output_type -> api.course.v1.Topic
-	45, // 58: api.course.v1.Courses.DeleteTopic:output_type -> google.protobuf.Empty
-	9,  // 59: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
-	9,  // 60: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
-	9,  // 61: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
-	9,  // 62: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
-	9,  // 63: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
-	45, // 64: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
-	14, // 65: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
-	15, // 66: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
-	15, // 67: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
-	45, // 68: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
-	18, // 69: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
-	18, // 70: api.course.v1.Courses.GetLesson:output_type -> api.course.v1.Lesson
-	18, // 71: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
-	45, // 72: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
-	23, // 73: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
-	23, // 74: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
-	18, // 75: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
-	45, // 76: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
-	24, // 77: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
-	27, // 78: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
-	27, // 79: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
-	45, // 80: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
-	29, // 81: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
-	31, // 82: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
-	35, // 83: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
-	38, // 84: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
-	39, // 85: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
-	39, // 86: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
-	39, // 87: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
-	45, // 88: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
-	44, // 89: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
-	44, // 90: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
-	55, // [55:91] is the sub-list for method output_type
-	19, // [19:55] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	32, // 15: api.course.v1.UpdateStudyPlanRequest.items:type_name -> api.course.v1.StudyPlanItemInput
+	31, // 16: api.course.v1.ListStudyPlansReply.plans:type_name -> api.course.v1.StudyPlan
+	30, // 17: api.course.v1.MyPlanItem.item:type_name -> api.course.v1.StudyPlanItem
+	38, // 18: api.course.v1.ListMyPlanItemsReply.items:type_name -> api.course.v1.MyPlanItem
+	40, // 19: api.course.v1.ListNewsPostsReply.posts:type_name -> api.course.v1.NewsPost
+	6,  // 20: api.course.v1.Courses.CreateTopic:input_type -> api.course.v1.CreateTopicRequest
+	46, // 21: api.course.v1.Courses.ListTopics:input_type -> google.protobuf.Empty
+	7,  // 22: api.course.v1.Courses.UpdateTopic:input_type -> api.course.v1.UpdateTopicRequest
+	3,  // 23: api.course.v1.Courses.DeleteTopic:input_type -> api.course.v1.IdRequest
+	10, // 24: api.course.v1.Courses.CreateCourse:input_type -> api.course.v1.CreateCourseRequest
+	11, // 25: api.course.v1.Courses.GetCourse:input_type -> api.course.v1.GetCourseRequest
+	12, // 26: api.course.v1.Courses.UpdateCourse:input_type -> api.course.v1.UpdateCourseRequest
+	4,  // 27: api.course.v1.Courses.PublishCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 28: api.course.v1.Courses.ArchiveCourse:input_type -> api.course.v1.CourseIdRequest
+	4,  // 29: api.course.v1.Courses.DeleteCourse:input_type -> api.course.v1.CourseIdRequest
+	13, // 30: api.course.v1.Courses.ListCourses:input_type -> api.course.v1.ListCoursesRequest
+	16, // 31: api.course.v1.Courses.CreateChapter:input_type -> api.course.v1.CreateChapterRequest
+	17, // 32: api.course.v1.Courses.UpdateChapter:input_type -> api.course.v1.UpdateChapterRequest
+	3,  // 33: api.course.v1.Courses.DeleteChapter:input_type -> api.course.v1.IdRequest
+	19, // 34: api.course.v1.Courses.CreateLesson:input_type -> api.course.v1.CreateLessonRequest
+	3,  // 35: api.course.v1.Courses.GetLesson:input_type -> api.course.v1.IdRequest
+	20, // 36: api.course.v1.Courses.UpdateLesson:input_type -> api.course.v1.UpdateLessonRequest
+	3,  // 37: api.course.v1.Courses.DeleteLesson:input_type -> api.course.v1.IdRequest
+	21, // 38: api.course.v1.Courses.StartUpload:input_type -> api.course.v1.StartUploadRequest
+	3,  // 39: api.course.v1.Courses.GetUpload:input_type -> api.course.v1.IdRequest
+	3,  // 40: api.course.v1.Courses.CompleteUpload:input_type -> api.course.v1.IdRequest
+	3,  // 41: api.course.v1.Courses.AbortUpload:input_type -> api.course.v1.IdRequest
+	3,  // 42: api.course.v1.Courses.GetPlayback:input_type -> api.course.v1.IdRequest
+	25, // 43: api.course.v1.Courses.AssignCourse:input_type -> api.course.v1.AssignCourseRequest
+	4,  // 44: api.course.v1.Courses.ListAssignments:input_type -> api.course.v1.CourseIdRequest
+	3,  // 45: api.course.v1.Courses.DeleteAssignment:input_type -> api.course.v1.IdRequest
+	46, // 46: api.course.v1.Courses.ListMyCourses:input_type -> google.protobuf.Empty
+	33, // 47: api.course.v1.Courses.CreateStudyPlan:input_type -> api.course.v1.CreateStudyPlanRequest
+	35, // 48: api.course.v1.Courses.ListStudyPlans:input_type -> api.course.v1.ListStudyPlansRequest
+	34, // 49: api.course.v1.Courses.UpdateStudyPlan:input_type -> api.course.v1.UpdateStudyPlanRequest
+	3,  // 50: api.course.v1.Courses.DeleteStudyPlan:input_type -> api.course.v1.IdRequest
+	37, // 51: api.course.v1.Courses.ListMyPlanItems:input_type -> api.course.v1.ListMyPlanItemsRequest
+	41, // 52: api.course.v1.Courses.CreateNewsPost:input_type -> api.course.v1.CreateNewsPostRequest
+	3,  // 53: api.course.v1.Courses.GetNewsPost:input_type -> api.course.v1.IdRequest
+	42, // 54: api.course.v1.Courses.UpdateNewsPost:input_type -> api.course.v1.UpdateNewsPostRequest
+	3,  // 55: api.course.v1.Courses.DeleteNewsPost:input_type -> api.course.v1.IdRequest
+	43, // 56: api.course.v1.Courses.ListNewsPosts:input_type -> api.course.v1.ListNewsPostsRequest
+	44, // 57: api.course.v1.Courses.ListMyNews:input_type -> api.course.v1.ListMyNewsRequest
+	5,  // 58: api.course.v1.Courses.CreateTopic:output_type -> api.course.v1.Topic
+	8,  // 59: api.course.v1.Courses.ListTopics:output_type -> api.course.v1.ListTopicsReply
+	5,  // 60: api.course.v1.Courses.UpdateTopic:output_type -> api.course.v1.Topic
+	46, // 61: api.course.v1.Courses.DeleteTopic:output_type -> google.protobuf.Empty
+	9,  // 62: api.course.v1.Courses.CreateCourse:output_type -> api.course.v1.Course
+	9,  // 63: api.course.v1.Courses.GetCourse:output_type -> api.course.v1.Course
+	9,  // 64: api.course.v1.Courses.UpdateCourse:output_type -> api.course.v1.Course
+	9,  // 65: api.course.v1.Courses.PublishCourse:output_type -> api.course.v1.Course
+	9,  // 66: api.course.v1.Courses.ArchiveCourse:output_type -> api.course.v1.Course
+	46, // 67: api.course.v1.Courses.DeleteCourse:output_type -> google.protobuf.Empty
+	14, // 68: api.course.v1.Courses.ListCourses:output_type -> api.course.v1.ListCoursesReply
+	15, // 69: api.course.v1.Courses.CreateChapter:output_type -> api.course.v1.Chapter
+	15, // 70: api.course.v1.Courses.UpdateChapter:output_type -> api.course.v1.Chapter
+	46, // 71: api.course.v1.Courses.DeleteChapter:output_type -> google.protobuf.Empty
+	18, // 72: api.course.v1.Courses.CreateLesson:output_type -> api.course.v1.Lesson
+	18, // 73: api.course.v1.Courses.GetLesson:output_type -> api.course.v1.Lesson
+	18, // 74: api.course.v1.Courses.UpdateLesson:output_type -> api.course.v1.Lesson
+	46, // 75: api.course.v1.Courses.DeleteLesson:output_type -> google.protobuf.Empty
+	23, // 76: api.course.v1.Courses.StartUpload:output_type -> api.course.v1.UploadPlan
+	23, // 77: api.course.v1.Courses.GetUpload:output_type -> api.course.v1.UploadPlan
+	18, // 78: api.course.v1.Courses.CompleteUpload:output_type -> api.course.v1.Lesson
+	46, // 79: api.course.v1.Courses.AbortUpload:output_type -> google.protobuf.Empty
+	24, // 80: api.course.v1.Courses.GetPlayback:output_type -> api.course.v1.Playback
+	27, // 81: api.course.v1.Courses.AssignCourse:output_type -> api.course.v1.ListAssignmentsReply
+	27, // 82: api.course.v1.Courses.ListAssignments:output_type -> api.course.v1.ListAssignmentsReply
+	46, // 83: api.course.v1.Courses.DeleteAssignment:output_type -> google.protobuf.Empty
+	29, // 84: api.course.v1.Courses.ListMyCourses:output_type -> api.course.v1.ListMyCoursesReply
+	31, // 85: api.course.v1.Courses.CreateStudyPlan:output_type -> api.course.v1.StudyPlan
+	36, // 86: api.course.v1.Courses.ListStudyPlans:output_type -> api.course.v1.ListStudyPlansReply
+	31, // 87: api.course.v1.Courses.UpdateStudyPlan:output_type -> api.course.v1.StudyPlan
+	46, // 88: api.course.v1.Courses.DeleteStudyPlan:output_type -> google.protobuf.Empty
+	39, // 89: api.course.v1.Courses.ListMyPlanItems:output_type -> api.course.v1.ListMyPlanItemsReply
+	40, // 90: api.course.v1.Courses.CreateNewsPost:output_type -> api.course.v1.NewsPost
+	40, // 91: api.course.v1.Courses.GetNewsPost:output_type -> api.course.v1.NewsPost
+	40, // 92: api.course.v1.Courses.UpdateNewsPost:output_type -> api.course.v1.NewsPost
+	46, // 93: api.course.v1.Courses.DeleteNewsPost:output_type -> google.protobuf.Empty
+	45, // 94: api.course.v1.Courses.ListNewsPosts:output_type -> api.course.v1.ListNewsPostsReply
+	45, // 95: api.course.v1.Courses.ListMyNews:output_type -> api.course.v1.ListNewsPostsReply
+	58, // [58:96] is the sub-list for method output_type
+	20, // [20:58] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_api_course_v1_course_proto_init() }
@@ -3658,14 +3749,14 @@ func file_api_course_v1_course_proto_init() {
 	file_api_course_v1_course_proto_msgTypes[9].OneofWrappers = []any{}
 	file_api_course_v1_course_proto_msgTypes[14].OneofWrappers = []any{}
 	file_api_course_v1_course_proto_msgTypes[17].OneofWrappers = []any{}
-	file_api_course_v1_course_proto_msgTypes[38].OneofWrappers = []any{}
+	file_api_course_v1_course_proto_msgTypes[39].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_course_proto_rawDesc), len(file_api_course_v1_course_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -49,6 +49,8 @@ const (
 	Courses_ListMyCourses_FullMethodName    = "/api.course.v1.Courses/ListMyCourses"
 	Courses_CreateStudyPlan_FullMethodName  = "/api.course.v1.Courses/CreateStudyPlan"
 	Courses_ListStudyPlans_FullMethodName   = "/api.course.v1.Courses/ListStudyPlans"
+	Courses_UpdateStudyPlan_FullMethodName  = "/api.course.v1.Courses/UpdateStudyPlan"
+	Courses_DeleteStudyPlan_FullMethodName  = "/api.course.v1.Courses/DeleteStudyPlan"
 	Courses_ListMyPlanItems_FullMethodName  = "/api.course.v1.Courses/ListMyPlanItems"
 	Courses_CreateNewsPost_FullMethodName   = "/api.course.v1.Courses/CreateNewsPost"
 	Courses_GetNewsPost_FullMethodName      = "/api.course.v1.Courses/GetNewsPost"
@@ -110,6 +112,10 @@ type CoursesClient interface {
 	ListMyCourses(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListMyCoursesReply, error)
 	CreateStudyPlan(ctx context.Context, in *CreateStudyPlanRequest, opts ...grpc.CallOption) (*StudyPlan, error)
 	ListStudyPlans(ctx context.Context, in *ListStudyPlansRequest, opts ...grpc.CallOption) (*ListStudyPlansReply, error)
+	// UpdateStudyPlan replaces a plan's year, title and items (those who manage its org): an item
+	// sent with its id keeps it, one without is new, and items left out are removed.
+	UpdateStudyPlan(ctx context.Context, in *UpdateStudyPlanRequest, opts ...grpc.CallOption) (*StudyPlan, error)
+	DeleteStudyPlan(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(ctx context.Context, in *ListMyPlanItemsRequest, opts ...grpc.CallOption) (*ListMyPlanItemsReply, error)
@@ -427,6 +433,26 @@ func (c *coursesClient) ListStudyPlans(ctx context.Context, in *ListStudyPlansRe
 	return out, nil
 }
 
+func (c *coursesClient) UpdateStudyPlan(ctx context.Context, in *UpdateStudyPlanRequest, opts ...grpc.CallOption) (*StudyPlan, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StudyPlan)
+	err := c.cc.Invoke(ctx, Courses_UpdateStudyPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *coursesClient) DeleteStudyPlan(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Courses_DeleteStudyPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *coursesClient) ListMyPlanItems(ctx context.Context, in *ListMyPlanItemsRequest, opts ...grpc.CallOption) (*ListMyPlanItemsReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListMyPlanItemsReply)
@@ -549,6 +575,10 @@ type CoursesServer interface {
 	ListMyCourses(context.Context, *emptypb.Empty) (*ListMyCoursesReply, error)
 	CreateStudyPlan(context.Context, *CreateStudyPlanRequest) (*StudyPlan, error)
 	ListStudyPlans(context.Context, *ListStudyPlansRequest) (*ListStudyPlansReply, error)
+	// UpdateStudyPlan replaces a plan's year, title and items (those who manage its org): an item
+	// sent with its id keeps it, one without is new, and items left out are removed.
+	UpdateStudyPlan(context.Context, *UpdateStudyPlanRequest) (*StudyPlan, error)
+	DeleteStudyPlan(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ListMyPlanItems answers "what must my branch study this month": plan items of the caller's
 	// org and its ancestors that overlap the month.
 	ListMyPlanItems(context.Context, *ListMyPlanItemsRequest) (*ListMyPlanItemsReply, error)
@@ -662,6 +692,12 @@ func (UnimplementedCoursesServer) CreateStudyPlan(context.Context, *CreateStudyP
 }
 func (UnimplementedCoursesServer) ListStudyPlans(context.Context, *ListStudyPlansRequest) (*ListStudyPlansReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListStudyPlans not implemented")
+}
+func (UnimplementedCoursesServer) UpdateStudyPlan(context.Context, *UpdateStudyPlanRequest) (*StudyPlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateStudyPlan not implemented")
+}
+func (UnimplementedCoursesServer) DeleteStudyPlan(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteStudyPlan not implemented")
 }
 func (UnimplementedCoursesServer) ListMyPlanItems(context.Context, *ListMyPlanItemsRequest) (*ListMyPlanItemsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMyPlanItems not implemented")
@@ -1227,6 +1263,42 @@ func _Courses_ListStudyPlans_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Courses_UpdateStudyPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateStudyPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).UpdateStudyPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_UpdateStudyPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).UpdateStudyPlan(ctx, req.(*UpdateStudyPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Courses_DeleteStudyPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoursesServer).DeleteStudyPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Courses_DeleteStudyPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoursesServer).DeleteStudyPlan(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Courses_ListMyPlanItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListMyPlanItemsRequest)
 	if err := dec(in); err != nil {
@@ -1475,6 +1547,14 @@ var Courses_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListStudyPlans",
 			Handler:    _Courses_ListStudyPlans_Handler,
+		},
+		{
+			MethodName: "UpdateStudyPlan",
+			Handler:    _Courses_UpdateStudyPlan_Handler,
+		},
+		{
+			MethodName: "DeleteStudyPlan",
+			Handler:    _Courses_DeleteStudyPlan_Handler,
 		},
 		{
 			MethodName: "ListMyPlanItems",

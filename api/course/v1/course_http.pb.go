@@ -35,6 +35,7 @@ const OperationCoursesDeleteChapter = "/api.course.v1.Courses/DeleteChapter"
 const OperationCoursesDeleteCourse = "/api.course.v1.Courses/DeleteCourse"
 const OperationCoursesDeleteLesson = "/api.course.v1.Courses/DeleteLesson"
 const OperationCoursesDeleteNewsPost = "/api.course.v1.Courses/DeleteNewsPost"
+const OperationCoursesDeleteStudyPlan = "/api.course.v1.Courses/DeleteStudyPlan"
 const OperationCoursesDeleteTopic = "/api.course.v1.Courses/DeleteTopic"
 const OperationCoursesGetCourse = "/api.course.v1.Courses/GetCourse"
 const OperationCoursesGetLesson = "/api.course.v1.Courses/GetLesson"
@@ -55,6 +56,7 @@ const OperationCoursesUpdateChapter = "/api.course.v1.Courses/UpdateChapter"
 const OperationCoursesUpdateCourse = "/api.course.v1.Courses/UpdateCourse"
 const OperationCoursesUpdateLesson = "/api.course.v1.Courses/UpdateLesson"
 const OperationCoursesUpdateNewsPost = "/api.course.v1.Courses/UpdateNewsPost"
+const OperationCoursesUpdateStudyPlan = "/api.course.v1.Courses/UpdateStudyPlan"
 const OperationCoursesUpdateTopic = "/api.course.v1.Courses/UpdateTopic"
 
 // CoursesHTTPServer is the server API for Courses service over HTTP.
@@ -80,6 +82,7 @@ type CoursesHTTPServer interface {
 	DeleteCourse(context.Context, *CourseIdRequest) (*emptypb.Empty, error)
 	DeleteLesson(context.Context, *IdRequest) (*emptypb.Empty, error)
 	DeleteNewsPost(context.Context, *IdRequest) (*emptypb.Empty, error)
+	DeleteStudyPlan(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
 	DeleteTopic(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// GetCourse returns a course with its chapters and lessons.
@@ -119,6 +122,9 @@ type CoursesHTTPServer interface {
 	UpdateCourse(context.Context, *UpdateCourseRequest) (*Course, error)
 	UpdateLesson(context.Context, *UpdateLessonRequest) (*Lesson, error)
 	UpdateNewsPost(context.Context, *UpdateNewsPostRequest) (*NewsPost, error)
+	// UpdateStudyPlan replaces a plan's year, title and items (those who manage its org): an item
+	// sent with its id keeps it, one without is new, and items left out are removed.
+	UpdateStudyPlan(context.Context, *UpdateStudyPlanRequest) (*StudyPlan, error)
 	// UpdateTopic renames or reorders a topic (admins).
 	UpdateTopic(context.Context, *UpdateTopicRequest) (*Topic, error)
 }
@@ -155,6 +161,8 @@ func RegisterCoursesHTTPServer(s *http.Server, srv CoursesHTTPServer) {
 	r.GET("/v1/my/courses", _Courses_ListMyCourses0_HTTP_Handler(srv))
 	r.POST("/v1/study-plans", _Courses_CreateStudyPlan0_HTTP_Handler(srv))
 	r.GET("/v1/study-plans", _Courses_ListStudyPlans0_HTTP_Handler(srv))
+	r.PUT("/v1/study-plans/{id}", _Courses_UpdateStudyPlan0_HTTP_Handler(srv))
+	r.DELETE("/v1/study-plans/{id}", _Courses_DeleteStudyPlan0_HTTP_Handler(srv))
 	r.GET("/v1/my/plan-items", _Courses_ListMyPlanItems0_HTTP_Handler(srv))
 	r.POST("/v1/news", _Courses_CreateNewsPost0_HTTP_Handler(srv))
 	r.GET("/v1/news/{id}", _Courses_GetNewsPost0_HTTP_Handler(srv))
@@ -781,6 +789,50 @@ func _Courses_ListStudyPlans0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.
 	}
 }
 
+func _Courses_UpdateStudyPlan0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdateStudyPlanRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesUpdateStudyPlan)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateStudyPlan(ctx, req.(*UpdateStudyPlanRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StudyPlan)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Courses_DeleteStudyPlan0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCoursesDeleteStudyPlan)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteStudyPlan(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Courses_ListMyPlanItems0_HTTP_Handler(srv CoursesHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ListMyPlanItemsRequest
@@ -946,6 +998,7 @@ type CoursesHTTPClient interface {
 	DeleteCourse(ctx context.Context, req *CourseIdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	DeleteLesson(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	DeleteNewsPost(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	DeleteStudyPlan(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// DeleteTopic removes a topic no course uses (admins); one in use is refused with COURSE_STATE.
 	DeleteTopic(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// GetCourse returns a course with its chapters and lessons.
@@ -985,6 +1038,9 @@ type CoursesHTTPClient interface {
 	UpdateCourse(ctx context.Context, req *UpdateCourseRequest, opts ...http.CallOption) (rsp *Course, err error)
 	UpdateLesson(ctx context.Context, req *UpdateLessonRequest, opts ...http.CallOption) (rsp *Lesson, err error)
 	UpdateNewsPost(ctx context.Context, req *UpdateNewsPostRequest, opts ...http.CallOption) (rsp *NewsPost, err error)
+	// UpdateStudyPlan replaces a plan's year, title and items (those who manage its org): an item
+	// sent with its id keeps it, one without is new, and items left out are removed.
+	UpdateStudyPlan(ctx context.Context, req *UpdateStudyPlanRequest, opts ...http.CallOption) (rsp *StudyPlan, err error)
 	// UpdateTopic renames or reorders a topic (admins).
 	UpdateTopic(ctx context.Context, req *UpdateTopicRequest, opts ...http.CallOption) (rsp *Topic, err error)
 }
@@ -1186,6 +1242,19 @@ func (c *CoursesHTTPClientImpl) DeleteNewsPost(ctx context.Context, in *IdReques
 	pattern := "/v1/news/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCoursesDeleteNewsPost))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) DeleteStudyPlan(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/study-plans/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCoursesDeleteStudyPlan))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {
@@ -1448,6 +1517,19 @@ func (c *CoursesHTTPClientImpl) UpdateNewsPost(ctx context.Context, in *UpdateNe
 	opts = append(opts, http.Operation(OperationCoursesUpdateNewsPost))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CoursesHTTPClientImpl) UpdateStudyPlan(ctx context.Context, in *UpdateStudyPlanRequest, opts ...http.CallOption) (*StudyPlan, error) {
+	var out StudyPlan
+	pattern := "/v1/study-plans/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationCoursesUpdateStudyPlan))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

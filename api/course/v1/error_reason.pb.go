@@ -50,6 +50,8 @@ const (
 	ErrorReason_NEWS_NOT_FOUND ErrorReason = 10
 	// The topic does not exist.
 	ErrorReason_TOPIC_NOT_FOUND ErrorReason = 11
+	// The study plan does not exist or is not the caller's to see.
+	ErrorReason_STUDY_PLAN_NOT_FOUND ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
@@ -67,20 +69,22 @@ var (
 		9:  "ORG_NOT_FOUND",
 		10: "NEWS_NOT_FOUND",
 		11: "TOPIC_NOT_FOUND",
+		12: "STUDY_PLAN_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
-		"INTERNAL":          0,
-		"INVALID_ARGUMENT":  1,
-		"COURSE_NOT_FOUND":  2,
-		"PERMISSION_DENIED": 3,
-		"COURSE_STATE":      4,
-		"UPLOAD_NOT_FOUND":  5,
-		"MEDIA_REJECTED":    6,
-		"MEDIA_NOT_READY":   7,
-		"ALREADY_EXISTS":    8,
-		"ORG_NOT_FOUND":     9,
-		"NEWS_NOT_FOUND":    10,
-		"TOPIC_NOT_FOUND":   11,
+		"INTERNAL":             0,
+		"INVALID_ARGUMENT":     1,
+		"COURSE_NOT_FOUND":     2,
+		"PERMISSION_DENIED":    3,
+		"COURSE_STATE":         4,
+		"UPLOAD_NOT_FOUND":     5,
+		"MEDIA_REJECTED":       6,
+		"MEDIA_NOT_READY":      7,
+		"ALREADY_EXISTS":       8,
+		"ORG_NOT_FOUND":        9,
+		"NEWS_NOT_FOUND":       10,
+		"TOPIC_NOT_FOUND":      11,
+		"STUDY_PLAN_NOT_FOUND": 12,
 	}
 )
 
@@ -115,7 +119,7 @@ var File_api_course_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\xc7\x02\n" +
+	" api/course/v1/error_reason.proto\x12\rapi.course.v1\x1a\x13errors/errors.proto*\xe7\x02\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
@@ -129,7 +133,8 @@ const file_api_course_v1_error_reason_proto_rawDesc = "" +
 	"\rORG_NOT_FOUND\x10\t\x1a\x04\xa8E\x94\x03\x12\x18\n" +
 	"\x0eNEWS_NOT_FOUND\x10\n" +
 	"\x1a\x04\xa8E\x94\x03\x12\x19\n" +
-	"\x0fTOPIC_NOT_FOUND\x10\v\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\x0fTOPIC_NOT_FOUND\x10\v\x1a\x04\xa8E\x94\x03\x12\x1e\n" +
+	"\x14STUDY_PLAN_NOT_FOUND\x10\f\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_error_reason_proto_rawDescOnce sync.Once

@@ -182,3 +182,17 @@ func IsTopicNotFound(err error) bool {
 func ErrorTopicNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_TOPIC_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// The study plan does not exist or is not the caller's to see.
+func IsStudyPlanNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_STUDY_PLAN_NOT_FOUND.String() && e.Code == 404
+}
+
+// The study plan does not exist or is not the caller's to see.
+func ErrorStudyPlanNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_STUDY_PLAN_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

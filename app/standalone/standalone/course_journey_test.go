@@ -434,9 +434,43 @@ func TestCourseJourney(t *testing.T) {
 	if other := l.must(l.call("GET", "/v1/my/plan-items?month="+month, memberB, nil), 200); strings.Contains(other.raw, "学习党史") {
 		t.Fatal("member of B sees G's plan")
 	}
-	l.must(l.call("POST", "/v1/study-plans", l.login("staffb", "Passw0rd-staffb"), map[string]any{
+	staffB = l.login("staffb", "Passw0rd-staffb")
+	l.must(l.call("POST", "/v1/study-plans", staffB, map[string]any{
 		"orgId": g, "year": 2026, "title": "x", "items": []map[string]any{{"title": "x", "startsOn": first, "endsOn": first}},
 	}), 404)
+
+	// Editing the plan: the item sent with its id keeps it, a new one is added; another
+	// subtree's staff are told it does not exist, a member of the branch is refused, and an
+	// item of the plan must name a date: each refusal changes nothing.
+	plans := l.must(l.call("GET", fmt.Sprintf("/v1/study-plans?orgId=%s", g), staffG, nil), 200)
+	planID, itemID := plans.s("plans", "0", "id"), plans.s("plans", "0", "items", "0", "id")
+	edit := map[string]any{"year": l.clock.Now().Year(), "title": "中心组学习计划（修订）", "items": []map[string]any{
+		{"id": itemID, "title": "学习党史（一）", "topicId": topic, "startsOn": first, "endsOn": first, "courseIds": []string{cid}},
+		{"title": "学习党章", "startsOn": first, "endsOn": first},
+	}}
+	l.must(l.call("PUT", "/v1/study-plans/"+planID, staffB, edit), 404, "STUDY_PLAN_NOT_FOUND")
+	l.must(l.call("PUT", "/v1/study-plans/"+planID, memberA, edit), 403)
+	l.must(l.call("DELETE", "/v1/study-plans/"+planID, memberA, nil), 403)
+	bad := map[string]any{"year": 2026, "title": "x", "items": []map[string]any{{"title": "x", "startsOn": first, "endsOn": "2020-01-01"}}}
+	if r := l.must(l.call("PUT", "/v1/study-plans/"+planID, staffG, bad), 400); r.s("metadata", "field") != "items[0].ends_on" {
+		t.Fatalf("bad item: %s", r.raw)
+	}
+	if again := l.must(l.call("GET", "/v1/my/plan-items?month="+month, memberA, nil), 200); again.raw != items.raw {
+		t.Fatalf("refused edits changed the plan: %s", again.raw)
+	}
+	edited := l.must(l.call("PUT", "/v1/study-plans/"+planID, staffG, edit), 200)
+	if edited.s("items", "0", "id") != itemID && edited.s("items", "1", "id") != itemID {
+		t.Fatalf("kept item lost its id: %s", edited.raw)
+	}
+	if got := l.must(l.call("GET", "/v1/my/plan-items?month="+month, memberA, nil), 200); !strings.Contains(got.raw, "学习党章") || !strings.Contains(got.raw, "学习党史（一）") {
+		t.Fatalf("member's items after the edit = %s", got.raw)
+	}
+	l.must(l.call("DELETE", "/v1/study-plans/"+planID, staffB, nil), 404)
+	l.must(l.call("DELETE", "/v1/study-plans/"+planID, staffG, nil), 200)
+	if got := l.must(l.call("GET", "/v1/my/plan-items?month="+month, memberA, nil), 200); strings.Contains(got.raw, "学习党章") {
+		t.Fatalf("deleted plan still listed: %s", got.raw)
+	}
+	l.must(l.call("DELETE", "/v1/study-plans/"+planID, staffG, nil), 404)
 }
 
 // The database is the truth: media whose probe task was lost (queue emptied, worker down) is

@@ -303,6 +303,12 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			return request{path: "/v1/study-plans", token: w.admin, body: map[string]any{"orgId": w.orgA, "year": 2030, "title": "理论学习计划",
 				"items": []any{map[string]any{"title": "一月", "startsOn": "2030-01-01", "endsOn": "2030-01-31"}}}}
 		},
+		"api.course.v1.Courses.UpdateStudyPlan": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/study-plans", w.admin, map[string]any{"orgId": w.orgA, "year": 2030, "title": "理论学习计划",
+				"items": []any{map[string]any{"title": "一月", "startsOn": "2030-01-01", "endsOn": "2030-01-31"}}}), 200).s("id")
+			return request{path: "/v1/study-plans/" + id, token: w.admin, body: map[string]any{"year": 2030, "title": "新计划",
+				"items": []any{map[string]any{"title": "二月", "startsOn": "2030-02-01", "endsOn": "2030-02-28"}}}}
+		},
 		"api.course.v1.Courses.ListMyPlanItems": func() request {
 			return request{path: "/v1/my/plan-items", token: w.m1, body: map[string]any{"month": "2030-01"}}
 		},
@@ -454,6 +460,8 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.AssignCourse due_date":              "INVALID_ARGUMENT", // YYYY-MM-DD
 	"api.course.v1.Courses.CreateStudyPlan items[0].starts_on": "INVALID_ARGUMENT",
 	"api.course.v1.Courses.CreateStudyPlan items[0].ends_on":   "INVALID_ARGUMENT",
+	"api.course.v1.Courses.UpdateStudyPlan items[0].starts_on": "INVALID_ARGUMENT",
+	"api.course.v1.Courses.UpdateStudyPlan items[0].ends_on":   "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.CreateExam opens_at":                     "INVALID_ARGUMENT", // RFC 3339
 	"api.quiz.v1.Quiz.UpdateExam opens_at":                     "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.UpdateExam closes_at":                    "INVALID_ARGUMENT",

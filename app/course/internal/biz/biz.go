@@ -20,6 +20,7 @@ var (
 	ErrAlreadyExists  = errors.New("already exists")
 	ErrMediaNotReady  = errors.New("media not ready")
 	ErrTopicNotFound  = errors.New("topic not found")
+	ErrPlanNotFound   = errors.New("study plan not found")
 	// ErrTopicInUse is a topic some course still has.
 	ErrTopicInUse = errors.New("topic in use")
 	// ErrMediaChanged means a conditional lesson update found another media object in place.

@@ -827,21 +827,65 @@ func (r fakePlanRepo) Create(_ context.Context, p *StudyPlan) (*StudyPlan, error
 	return clonePlan(x), nil
 }
 
+func sortItems(x *StudyPlan) *StudyPlan {
+	// Items by start date, then id, as the ent repository lists them.
+	sort.Slice(x.Items, func(i, j int) bool {
+		if x.Items[i].StartsOn != x.Items[j].StartsOn {
+			return x.Items[i].StartsOn < x.Items[j].StartsOn
+		}
+		return x.Items[i].ID < x.Items[j].ID
+	})
+	return x
+}
+
+func (r fakePlanRepo) Get(_ context.Context, id int64) (*StudyPlan, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	p, ok := r.db.st.Plans[id]
+	if !ok {
+		return nil, ErrPlanNotFound
+	}
+	return sortItems(clonePlan(p)), nil
+}
+
+func (r fakePlanRepo) Update(_ context.Context, p *StudyPlan) (*StudyPlan, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	old, ok := r.db.st.Plans[p.ID]
+	if !ok {
+		return nil, ErrPlanNotFound
+	}
+	x := clonePlan(p)
+	x.OrgID, x.OrgPath, x.CreatedBy = old.OrgID, old.OrgPath, old.CreatedBy
+	for _, it := range x.Items {
+		if it.ID == 0 {
+			it.ID = r.db.nextID()
+		} else if !slices.ContainsFunc(old.Items, func(o *PlanItem) bool { return o.ID == it.ID }) {
+			return nil, ErrPlanNotFound
+		}
+		it.PlanID = x.ID
+	}
+	r.db.st.Plans[x.ID] = x
+	return sortItems(clonePlan(x)), nil
+}
+
+func (r fakePlanRepo) Delete(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if _, ok := r.db.st.Plans[id]; !ok {
+		return ErrPlanNotFound
+	}
+	delete(r.db.st.Plans, id)
+	return nil
+}
+
 func (r fakePlanRepo) List(_ context.Context, orgPaths []string, year int) ([]*StudyPlan, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	var out []*StudyPlan
 	for _, p := range r.db.st.Plans {
 		if slices.Contains(orgPaths, p.OrgPath) && (year == 0 || p.Year == year) {
-			x := clonePlan(p)
-			// Items by start date, then id, as the ent repository lists them.
-			sort.Slice(x.Items, func(i, j int) bool {
-				if x.Items[i].StartsOn != x.Items[j].StartsOn {
-					return x.Items[i].StartsOn < x.Items[j].StartsOn
-				}
-				return x.Items[i].ID < x.Items[j].ID
-			})
-			out = append(out, x)
+			out = append(out, sortItems(clonePlan(p)))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

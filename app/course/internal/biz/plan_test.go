@@ -228,3 +228,111 @@ func TestPlanMyItems(t *testing.T) {
 		wantErrKind(t, err, &FieldError{Field: "month"})
 	}
 }
+
+// Update and Delete: those who manage the plan's org change it; those who see it without
+// managing it (members, staff of an org below it) are refused; others are told it does not
+// exist. Nothing changes on a refusal.
+func TestPlanUpdateDeletePermissions(t *testing.T) {
+	tests := []struct {
+		as   string
+		org  string
+		want any
+	}{
+		{"staffG", "G", nil},
+		{"staffG", "A", nil}, // staff above manage the subtree's plans
+		{"admin", "B", nil},
+		{"staffA", "A", nil},
+		{"staffA", "G", &PermissionError{}}, // an ancestor's plan: seen, not theirs
+		{"memberA", "A", &PermissionError{}},
+		{"memberG", "G", &PermissionError{}},
+		{"staffB", "A", ErrPlanNotFound}, // another subtree is not even told it exists
+		{"memberB", "G", ErrPlanNotFound},
+		{"trainerG", "A", ErrPlanNotFound},
+		{"trainerG", "G", &PermissionError{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.as+" on "+tt.org, func(t *testing.T) {
+			e := newTestEnv(t)
+			owner := map[string]string{"G": "staffG", "A": "staffA", "B": "admin"}[tt.org]
+			p, err := e.plans.Create(e.as(owner), &StudyPlan{OrgID: testOrgs[tt.org].ID, Year: 2025, Title: "计划",
+				Items: []*PlanItem{planItem("a", "2025-01-01", "2025-01-31")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := e.db.snapshot()
+			up, err := e.plans.Update(e.as(tt.as), &StudyPlan{ID: p.ID, Year: 2026, Title: "改",
+				Items: []*PlanItem{{ID: p.Items[0].ID, Title: "b", StartsOn: "2026-01-01", EndsOn: "2026-01-02"}}})
+			wantErrKind(t, err, tt.want)
+			if tt.want != nil {
+				wantErrKind(t, e.plans.Delete(e.as(tt.as), p.ID), tt.want)
+				if diff := cmp.Diff(before, e.db.snapshot()); diff != "" {
+					t.Errorf("refused change touched the store:\n%s", diff)
+				}
+				return
+			}
+			if up.Title != "改" || up.Year != 2026 || up.OrgPath != p.OrgPath || up.CreatedBy != p.CreatedBy || len(up.Items) != 1 || up.Items[0].ID != p.Items[0].ID {
+				t.Errorf("updated plan = %+v", up)
+			}
+			if err := e.plans.Delete(e.as(tt.as), p.ID); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if _, ok := e.db.snapshot().Plans[p.ID]; ok {
+				t.Error("plan still stored after Delete")
+			}
+		})
+	}
+	e := newTestEnv(t)
+	_, err := e.plans.Update(e.as("admin"), &StudyPlan{ID: 4242, Year: 2026, Title: "x"})
+	wantErrKind(t, err, ErrPlanNotFound)
+	wantErrKind(t, e.plans.Delete(e.as("admin"), 4242), ErrPlanNotFound)
+}
+
+// Update checks what Create checks, and that every item it keeps is the plan's own (once).
+func TestPlanUpdateValidation(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.seedCourse("党章", "G", "staffG", StatusPublished)
+	mk := func() *StudyPlan {
+		p, err := e.plans.Create(e.as("staffG"), &StudyPlan{OrgID: testOrgs["G"].ID, Year: 2025, Title: "计划",
+			Items: []*PlanItem{planItem("一", "2025-01-01", "2025-01-31"), planItem("二", "2025-02-01", "2025-02-28")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p, other := mk(), mk()
+	item := func(id int64, title, starts, ends string, courses ...int64) *PlanItem {
+		return &PlanItem{ID: id, Title: title, StartsOn: starts, EndsOn: ends, CourseIDs: courses}
+	}
+	tests := []struct {
+		name  string
+		title string
+		items []*PlanItem
+		field string
+	}{
+		{"empty title", " ", []*PlanItem{item(0, "a", "2025-01-01", "2025-01-02")}, "title"},
+		{"another plan's item", "计划", []*PlanItem{item(p.Items[0].ID, "a", "2025-01-01", "2025-01-02"), item(other.Items[0].ID, "b", "2025-01-01", "2025-01-02")}, "items[1].id"},
+		{"an item twice", "计划", []*PlanItem{item(p.Items[0].ID, "a", "2025-01-01", "2025-01-02"), item(p.Items[0].ID, "b", "2025-01-01", "2025-01-02")}, "items[1].id"},
+		{"end before start", "计划", []*PlanItem{item(p.Items[0].ID, "a", "2025-01-05", "2025-01-02")}, "items[0].ends_on"},
+		{"unknown course", "计划", []*PlanItem{item(0, "a", "2025-01-01", "2025-01-02", c.ID, 9999)}, "items[0].course_ids"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.db.snapshot()
+			_, err := e.plans.Update(e.as("staffG"), &StudyPlan{ID: p.ID, Year: 2025, Title: tt.title, Items: tt.items})
+			wantErrKind(t, err, &FieldError{Field: tt.field})
+			if diff := cmp.Diff(before, e.db.snapshot()); diff != "" {
+				t.Errorf("refused update changed the store:\n%s", diff)
+			}
+		})
+	}
+	// A valid update keeps the first item's id, drops the second, adds one.
+	got, err := e.plans.Update(e.as("staffG"), &StudyPlan{ID: p.ID, Year: 2025, Title: " 新计划 ", OrgID: testOrgs["A"].ID,
+		Items: []*PlanItem{item(p.Items[0].ID, " 一（改） ", "2025-01-01", "2025-01-10", c.ID), item(0, "三", "2025-03-01", "2025-03-31")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "新计划" || got.OrgID != testOrgs["G"].ID || len(got.Items) != 2 || got.Items[0].ID != p.Items[0].ID ||
+		got.Items[0].Title != "一（改）" || got.Items[1].ID == p.Items[1].ID || got.Items[1].ID == 0 {
+		t.Errorf("updated plan = %+v (items %+v)", got, got.Items)
+	}
+}

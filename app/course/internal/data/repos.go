@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/vanguard/vanguard/app/course/internal/biz"
@@ -176,6 +177,80 @@ func (r *planRepo) Create(ctx context.Context, p *biz.StudyPlan) (*biz.StudyPlan
 		return nil
 	})
 	return out, mapErr("planRepo.Create", err, nil)
+}
+
+func (r *planRepo) Get(ctx context.Context, id int64) (*biz.StudyPlan, error) {
+	c := r.data.client(ctx)
+	row, err := c.StudyPlan.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("planRepo.Get", err, biz.ErrPlanNotFound)
+	}
+	out := &biz.StudyPlan{ID: row.ID, OrgID: row.OrgID, OrgPath: row.OrgPath, Year: row.Year, Title: row.Title, CreatedBy: row.CreatedBy}
+	items, err := c.StudyPlanItem.Query().Where(studyplanitem.PlanID(id)).
+		Order(ent.Asc(studyplanitem.FieldStartsOn), ent.Asc(studyplanitem.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("planRepo.Get: items", err, nil)
+	}
+	for _, it := range items {
+		out.Items = append(out.Items, itemToBiz(it))
+	}
+	return out, nil
+}
+
+func (r *planRepo) Update(ctx context.Context, p *biz.StudyPlan) (*biz.StudyPlan, error) {
+	err := r.data.InTx(ctx, func(ctx context.Context) error {
+		c := r.data.client(ctx)
+		if err := c.StudyPlan.UpdateOneID(p.ID).SetYear(p.Year).SetTitle(p.Title).Exec(ctx); err != nil {
+			return mapErr("planRepo.Update", err, biz.ErrPlanNotFound)
+		}
+		var keep []int64
+		for _, it := range p.Items {
+			if it.ID != 0 {
+				keep = append(keep, it.ID)
+			}
+		}
+		if _, err := c.StudyPlanItem.Delete().Where(studyplanitem.PlanID(p.ID), studyplanitem.IDNotIn(keep...)).Exec(ctx); err != nil {
+			return mapErr("planRepo.Update: delete items", err, nil)
+		}
+		for _, it := range p.Items {
+			ids := it.CourseIDs
+			if ids == nil {
+				ids = []int64{}
+			}
+			if it.ID == 0 {
+				err := c.StudyPlanItem.Create().SetPlanID(p.ID).SetTitle(it.Title).SetTopicID(it.TopicID).
+					SetStartsOn(it.StartsOn).SetEndsOn(it.EndsOn).SetCourseIds(ids).Exec(ctx)
+				if err != nil {
+					return mapErr("planRepo.Update: create item", err, nil)
+				}
+				continue
+			}
+			// The plan ID in the condition keeps another plan's item out of reach.
+			n, err := c.StudyPlanItem.Update().Where(studyplanitem.ID(it.ID), studyplanitem.PlanID(p.ID)).SetTitle(it.Title).
+				SetTopicID(it.TopicID).SetStartsOn(it.StartsOn).SetEndsOn(it.EndsOn).SetCourseIds(ids).Save(ctx)
+			if err != nil {
+				return mapErr("planRepo.Update: item", err, nil)
+			}
+			if n == 0 {
+				return fmt.Errorf("planRepo.Update: item %d is not in plan %d: %w", it.ID, p.ID, biz.ErrPlanNotFound)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Get(ctx, p.ID)
+}
+
+func (r *planRepo) Delete(ctx context.Context, id int64) error {
+	return r.data.InTx(ctx, func(ctx context.Context) error {
+		c := r.data.client(ctx)
+		if _, err := c.StudyPlanItem.Delete().Where(studyplanitem.PlanID(id)).Exec(ctx); err != nil {
+			return mapErr("planRepo.Delete: items", err, nil)
+		}
+		return mapErr("planRepo.Delete", c.StudyPlan.DeleteOneID(id).Exec(ctx), biz.ErrPlanNotFound)
+	})
 }
 
 func itemToBiz(i *ent.StudyPlanItem) *biz.PlanItem {

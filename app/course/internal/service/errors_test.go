@@ -24,6 +24,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrNewsNotFound":   {biz.ErrNewsNotFound},
 			"ErrTopicNotFound":  {biz.ErrTopicNotFound},
 			"ErrTopicInUse":     {biz.ErrTopicInUse},
+			"ErrPlanNotFound":   {biz.ErrPlanNotFound},
 			"FieldError":        {biz.Invalid("title", "不能为空"), &biz.FieldError{}},
 			"PermissionError":   {&biz.PermissionError{Msg: "只能管理本组织的课程"}},
 			"StateError":        {&biz.StateError{Msg: "课程已发布，不能删除"}},

@@ -31,6 +31,7 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrMediaNotReady, v1.ErrorMediaNotReady, "媒体文件尚未就绪"),
 	apierr.Is(biz.ErrNewsNotFound, v1.ErrorNewsNotFound, "党建动态不存在"),
 	apierr.Is(biz.ErrTopicNotFound, v1.ErrorTopicNotFound, "专题不存在"),
+	apierr.Is(biz.ErrPlanNotFound, v1.ErrorStudyPlanNotFound, "学习计划不存在"),
 	apierr.Is(biz.ErrTopicInUse, v1.ErrorCourseState, "还有课程属于该专题，不能删除"),
 	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "名称已被使用"),
 )
@@ -421,15 +422,41 @@ func itemToAPI(it *biz.PlanItem) *v1.StudyPlanItem {
 
 // CreateStudyPlan implements v1.CoursesServer.
 func (s *CourseService) CreateStudyPlan(ctx context.Context, req *v1.CreateStudyPlanRequest) (*v1.StudyPlan, error) {
-	plan := &biz.StudyPlan{OrgID: req.OrgId, Year: int(req.Year), Title: req.Title}
-	for _, it := range req.Items {
-		plan.Items = append(plan.Items, &biz.PlanItem{Title: it.Title, TopicID: it.TopicId, StartsOn: it.StartsOn, EndsOn: it.EndsOn, CourseIDs: it.CourseIds})
-	}
+	plan := &biz.StudyPlan{OrgID: req.OrgId, Year: int(req.Year), Title: req.Title, Items: itemsFromAPI(req.Items, false)}
 	out, err := s.plans.Create(ctx, plan)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
 	return studyPlanToAPI(out), nil
+}
+
+func itemsFromAPI(in []*v1.StudyPlanItemInput, withIDs bool) []*biz.PlanItem {
+	out := make([]*biz.PlanItem, 0, len(in))
+	for _, it := range in {
+		item := &biz.PlanItem{Title: it.Title, TopicID: it.TopicId, StartsOn: it.StartsOn, EndsOn: it.EndsOn, CourseIDs: it.CourseIds}
+		if withIDs {
+			item.ID = it.Id
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// UpdateStudyPlan implements v1.CoursesServer.
+func (s *CourseService) UpdateStudyPlan(ctx context.Context, req *v1.UpdateStudyPlanRequest) (*v1.StudyPlan, error) {
+	out, err := s.plans.Update(ctx, &biz.StudyPlan{ID: req.Id, Year: int(req.Year), Title: req.Title, Items: itemsFromAPI(req.Items, true)})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return studyPlanToAPI(out), nil
+}
+
+// DeleteStudyPlan implements v1.CoursesServer.
+func (s *CourseService) DeleteStudyPlan(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	if err := s.plans.Delete(ctx, req.GetId()); err != nil {
+		return nil, toAPIError(err)
+	}
+	return &emptypb.Empty{}, nil
 }
 
 // ListStudyPlans implements v1.CoursesServer.

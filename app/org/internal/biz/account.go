@@ -210,6 +210,21 @@ func canManageAccount(p *auth.Principal, a *Account) bool {
 }
 
 // validRole reports whether r is a known role.
+// roleLabel is a role's name as users read it.
+func roleLabel(r string) string {
+	switch r {
+	case auth.RoleAdmin:
+		return "系统管理员"
+	case auth.RoleStaff:
+		return "组织管理员"
+	case auth.RoleTrainer:
+		return "培训管理员"
+	case auth.RoleMember:
+		return "党员"
+	}
+	return r
+}
+
 func validRole(r string) bool {
 	return r == auth.RoleAdmin || r == auth.RoleStaff || r == auth.RoleTrainer || r == auth.RoleMember
 }
@@ -404,7 +419,7 @@ func (uc *AccountUsecase) Create(ctx context.Context, in NewAccount) (*Account, 
 		}
 		for _, r := range in.Roles {
 			if validRole(r) && !canGrant(p, r, org.Path) {
-				return deny("无权授予角色 " + r)
+				return deny("无权授予「" + roleLabel(r) + "」角色")
 			}
 		}
 		hash, err := uc.hasher.Hash(in.Password)
@@ -591,12 +606,12 @@ func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string
 		}
 		for _, r := range roles {
 			if !before.HasRole(r) && !canGrant(p, r, before.OrgPath) {
-				return deny("无权授予角色 " + r)
+				return deny("无权授予「" + roleLabel(r) + "」角色")
 			}
 		}
 		for _, r := range before.Roles {
 			if !slices.Contains(roles, r) && !canGrant(p, r, before.OrgPath) {
-				return deny("无权撤销角色 " + r)
+				return deny("无权撤销「" + roleLabel(r) + "」角色")
 			}
 		}
 		// Roles live in access tokens: end the account's sessions so new roles apply at once.

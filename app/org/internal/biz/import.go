@@ -414,7 +414,7 @@ func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, def
 			} else if org != nil {
 				for _, role := range roles {
 					if !canGrant(p, role, org.Path) {
-						ie.Add(n, "角色", "无权授予角色 %s", role)
+						ie.Add(n, "角色", "无权授予「%s」角色", roleLabel(role))
 					}
 				}
 			}

@@ -443,7 +443,7 @@ func TestImportMembersRejectsInvalidFiles(t *testing.T) {
 				{Row: 4, Column: "所属组织编码", Reason: "不能为空（未选择默认组织）"}, {Row: 5, Column: "所属组织编码", Reason: "无权向组织 ROOT 导入人员"},
 			}},
 		{"roles", nil, "A", []string{shortMemberHeader, "u1,甲,,,组织管理员,,,,,", "u2,乙,,,书记,,,,,", "u3,丙,,A1,staff,,,,,"},
-			[]RowError{{Row: 2, Column: "角色", Reason: "无权授予角色 staff"}, {Row: 3, Column: "角色", Reason: "应为 党员、培训管理员 或 组织管理员"}}},
+			[]RowError{{Row: 2, Column: "角色", Reason: "无权授予「组织管理员」角色"}, {Row: 3, Column: "角色", Reason: "应为 党员、培训管理员 或 组织管理员"}}},
 		{"gender, dates and stage", nil, "A", []string{shortMemberHeader, "u1,甲,,,,未知,2001-13-01,,1/7/2001,领导"},
 			[]RowError{
 				{Row: 2, Column: "性别", Reason: "应为 男 或 女"}, {Row: 2, Column: "出生日期", Reason: "日期格式应为 YYYY-MM-DD"},

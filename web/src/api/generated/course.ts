@@ -340,6 +340,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/study-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * @description UpdateStudyPlan replaces a plan's year, title and items (those who manage its org): an item
+         *      sent with its id keeps it, one without is new, and items left out are removed.
+         */
+        put: operations["Courses_UpdateStudyPlan"];
+        post?: never;
+        delete: operations["Courses_DeleteStudyPlan"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/topics": {
         parameters: {
             query?: never;
@@ -656,6 +676,8 @@ export interface components {
         "api.course.v1.StudyPlanItemInput": {
             courseIds?: string[];
             endsOn?: string;
+            /** @description On update: the item to keep (0 = a new item). Ignored on create. */
+            id?: string;
             startsOn?: string;
             title?: string;
             topicId?: string;
@@ -698,6 +720,13 @@ export interface components {
             pinned?: boolean;
             publishAt?: string;
             title?: string;
+        };
+        "api.course.v1.UpdateStudyPlanRequest": {
+            id?: string;
+            items?: components["schemas"]["api.course.v1.StudyPlanItemInput"][];
+            title?: string;
+            /** Format: int32 */
+            year?: number;
         };
         "api.course.v1.UpdateTopicRequest": {
             id?: string;
@@ -1408,6 +1437,52 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["api.course.v1.StudyPlan"];
                 };
+            };
+        };
+    };
+    Courses_UpdateStudyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.course.v1.UpdateStudyPlanRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.course.v1.StudyPlan"];
+                };
+            };
+        };
+    };
+    Courses_DeleteStudyPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -14,6 +14,7 @@ var assignmentCases = []testCase{
 var planCases = []testCase{
 	{"CreateList", testPlanCreateList},
 	{"ListFilters", testPlanListFilters},
+	{"GetUpdateDelete", testPlanGetUpdateDelete},
 }
 
 // Upsert keeps one assignment per (course, org): the first creates it (id, creation time), the
@@ -194,4 +195,66 @@ func testPlanListFilters(f *fx) {
 	f.same("/10/", []int64{ten26.ID}, list([]string{"/10/"}, 0))
 	f.same("no paths", []int64(nil), list(nil, 0))
 	f.same("unknown path", []int64(nil), list([]string{"/9/"}, 0))
+}
+
+// Get returns a plan with its items in list order; Update rewrites year and title, keeps the
+// items it names (rewritten in place, same id), creates those without an id and deletes the
+// rest, leaving other plans alone; an item of another plan is refused (ErrPlanNotFound) without
+// a change; Delete removes the plan and its items; missing plans are ErrPlanNotFound.
+func testPlanGetUpdateDelete(f *fx) {
+	mk := func(title string, items ...*biz.PlanItem) *biz.StudyPlan {
+		return res(f.r.Plans.Create(f.ctx, &biz.StudyPlan{OrgID: 2, OrgPath: "/1/2/", Year: 2026, Title: title, CreatedBy: 20, Items: items})).must(f, "Plans.Create")
+	}
+	p := mk("计划", &biz.PlanItem{Title: "二月", StartsOn: "2026-02-01", EndsOn: "2026-02-28", CourseIDs: []int64{11}},
+		&biz.PlanItem{Title: "一月", StartsOn: "2026-01-01", EndsOn: "2026-01-31"},
+		&biz.PlanItem{Title: "三月", StartsOn: "2026-03-01", EndsOn: "2026-03-31"})
+	other := mk("另一个计划", &biz.PlanItem{Title: "其他", StartsOn: "2026-05-01", EndsOn: "2026-05-31"})
+
+	got := res(f.r.Plans.Get(f.ctx, p.ID)).must(f, "Plans.Get")
+	want := *p
+	want.Items = []*biz.PlanItem{p.Items[1], p.Items[0], p.Items[2]}
+	f.same("got plan", &want, got)
+
+	feb, jan := p.Items[0], p.Items[1]
+	up := &biz.StudyPlan{ID: p.ID, OrgID: 2, OrgPath: "/1/2/", Year: 2027, Title: "新计划", CreatedBy: 20, Items: []*biz.PlanItem{
+		{ID: feb.ID, Title: "二月（改）", TopicID: 4, StartsOn: "2027-02-01", EndsOn: "2027-02-20", CourseIDs: []int64{12, 13}},
+		{Title: "新增", StartsOn: "2027-01-05", EndsOn: "2027-01-06"},
+		{ID: jan.ID, Title: "一月", StartsOn: "2027-01-01", EndsOn: "2027-01-31"},
+	}}
+	updated := res(f.r.Plans.Update(f.ctx, up)).must(f, "Plans.Update")
+	if len(updated.Items) != 3 {
+		f.Fatalf("updated plan has %d items", len(updated.Items))
+	}
+	added := updated.Items[1]
+	if added.ID <= 0 || added.ID == feb.ID || added.ID == jan.ID || added.ID == p.Items[2].ID {
+		f.Errorf("new item id = %d", added.ID)
+	}
+	wantUp := biz.StudyPlan{ID: p.ID, OrgID: 2, OrgPath: "/1/2/", Year: 2027, Title: "新计划", CreatedBy: 20, Items: []*biz.PlanItem{
+		{ID: jan.ID, PlanID: p.ID, Title: "一月", StartsOn: "2027-01-01", EndsOn: "2027-01-31"},
+		{ID: added.ID, PlanID: p.ID, Title: "新增", StartsOn: "2027-01-05", EndsOn: "2027-01-06"},
+		{ID: feb.ID, PlanID: p.ID, Title: "二月（改）", TopicID: 4, StartsOn: "2027-02-01", EndsOn: "2027-02-20", CourseIDs: []int64{12, 13}},
+	}}
+	f.same("updated plan", &wantUp, updated)
+	f.same("stored plan", &wantUp, res(f.r.Plans.Get(f.ctx, p.ID)).must(f, "Plans.Get after update"))
+	f.same("other plan untouched", other, res(f.r.Plans.Get(f.ctx, other.ID)).must(f, "Plans.Get other"))
+
+	steal := &biz.StudyPlan{ID: p.ID, Year: 2027, Title: "偷梁换柱", Items: []*biz.PlanItem{{ID: other.Items[0].ID, Title: "x", StartsOn: "2027-01-01", EndsOn: "2027-01-01"}}}
+	_, err := f.r.Plans.Update(f.ctx, steal)
+	f.wantErr("Update with another plan's item", err, biz.ErrPlanNotFound)
+	f.same("plan after refused update", &wantUp, res(f.r.Plans.Get(f.ctx, p.ID)).must(f, "Plans.Get after refusal"))
+	f.same("other plan after refused update", other, res(f.r.Plans.Get(f.ctx, other.ID)).must(f, "Plans.Get other after refusal"))
+
+	_, err = f.r.Plans.Update(f.ctx, &biz.StudyPlan{ID: 1 << 40, Year: 2027, Title: "x"})
+	f.wantErr("Update of a missing plan", err, biz.ErrPlanNotFound)
+	_, err = f.r.Plans.Get(f.ctx, 1<<40)
+	f.wantErr("Get of a missing plan", err, biz.ErrPlanNotFound)
+
+	if err := f.r.Plans.Delete(f.ctx, p.ID); err != nil {
+		f.Fatalf("Plans.Delete: %v", err)
+	}
+	_, err = f.r.Plans.Get(f.ctx, p.ID)
+	f.wantErr("Get of a deleted plan", err, biz.ErrPlanNotFound)
+	f.wantErr("Delete again", f.r.Plans.Delete(f.ctx, p.ID), biz.ErrPlanNotFound)
+	listed := res(f.r.Plans.List(f.ctx, []string{"/1/2/"}, 0)).must(f, "Plans.List after delete")
+	f.same("plans left", []int64{other.ID}, idsOf(listed, planID))
 }
