@@ -1219,6 +1219,74 @@ func (x *CreatePaperRequest) GetRules() []*PaperRule {
 	return nil
 }
 
+type UpdatePaperRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title         *string                `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
+	Items         []*PaperItem           `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	Rules         []*PaperRule           `protobuf:"bytes,4,rep,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePaperRequest) Reset() {
+	*x = UpdatePaperRequest{}
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePaperRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePaperRequest) ProtoMessage() {}
+
+func (x *UpdatePaperRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePaperRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePaperRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UpdatePaperRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdatePaperRequest) GetTitle() string {
+	if x != nil && x.Title != nil {
+		return *x.Title
+	}
+	return ""
+}
+
+func (x *UpdatePaperRequest) GetItems() []*PaperItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *UpdatePaperRequest) GetRules() []*PaperRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
 type Paper struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1235,7 +1303,7 @@ type Paper struct {
 
 func (x *Paper) Reset() {
 	*x = Paper{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1247,7 +1315,7 @@ func (x *Paper) String() string {
 func (*Paper) ProtoMessage() {}
 
 func (x *Paper) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[16]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1260,7 +1328,7 @@ func (x *Paper) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Paper.ProtoReflect.Descriptor instead.
 func (*Paper) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{16}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Paper) GetId() int64 {
@@ -1321,7 +1389,7 @@ type ListPapersReply struct {
 
 func (x *ListPapersReply) Reset() {
 	*x = ListPapersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +1401,7 @@ func (x *ListPapersReply) String() string {
 func (*ListPapersReply) ProtoMessage() {}
 
 func (x *ListPapersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[17]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +1414,7 @@ func (x *ListPapersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPapersReply.ProtoReflect.Descriptor instead.
 func (*ListPapersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{17}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListPapersReply) GetPapers() []*Paper {
@@ -1381,7 +1449,7 @@ type CreateExamRequest struct {
 
 func (x *CreateExamRequest) Reset() {
 	*x = CreateExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1461,7 @@ func (x *CreateExamRequest) String() string {
 func (*CreateExamRequest) ProtoMessage() {}
 
 func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[18]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1474,7 @@ func (x *CreateExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateExamRequest.ProtoReflect.Descriptor instead.
 func (*CreateExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{18}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateExamRequest) GetPaperId() int64 {
@@ -1532,7 +1600,7 @@ type Exam struct {
 
 func (x *Exam) Reset() {
 	*x = Exam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1544,7 +1612,7 @@ func (x *Exam) String() string {
 func (*Exam) ProtoMessage() {}
 
 func (x *Exam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[19]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1557,7 +1625,7 @@ func (x *Exam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exam.ProtoReflect.Descriptor instead.
 func (*Exam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{19}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Exam) GetId() int64 {
@@ -1700,7 +1768,7 @@ type UpdateExamRequest struct {
 
 func (x *UpdateExamRequest) Reset() {
 	*x = UpdateExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1780,7 @@ func (x *UpdateExamRequest) String() string {
 func (*UpdateExamRequest) ProtoMessage() {}
 
 func (x *UpdateExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[20]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1793,7 @@ func (x *UpdateExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateExamRequest.ProtoReflect.Descriptor instead.
 func (*UpdateExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{20}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateExamRequest) GetId() int64 {
@@ -1827,7 +1895,7 @@ type MyExam struct {
 
 func (x *MyExam) Reset() {
 	*x = MyExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1839,7 +1907,7 @@ func (x *MyExam) String() string {
 func (*MyExam) ProtoMessage() {}
 
 func (x *MyExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[21]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1852,7 +1920,7 @@ func (x *MyExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyExam.ProtoReflect.Descriptor instead.
 func (*MyExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{21}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MyExam) GetExam() *Exam {
@@ -1902,7 +1970,7 @@ type MyAttempt struct {
 
 func (x *MyAttempt) Reset() {
 	*x = MyAttempt{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1914,7 +1982,7 @@ func (x *MyAttempt) String() string {
 func (*MyAttempt) ProtoMessage() {}
 
 func (x *MyAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[22]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1927,7 +1995,7 @@ func (x *MyAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyAttempt.ProtoReflect.Descriptor instead.
 func (*MyAttempt) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{22}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MyAttempt) GetId() int64 {
@@ -1995,7 +2063,7 @@ type ListMyExamsReply struct {
 
 func (x *ListMyExamsReply) Reset() {
 	*x = ListMyExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2075,7 @@ func (x *ListMyExamsReply) String() string {
 func (*ListMyExamsReply) ProtoMessage() {}
 
 func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[23]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2088,7 @@ func (x *ListMyExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyExamsReply.ProtoReflect.Descriptor instead.
 func (*ListMyExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{23}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListMyExamsReply) GetExams() []*MyExam {
@@ -2045,7 +2113,7 @@ type QuestionView struct {
 
 func (x *QuestionView) Reset() {
 	*x = QuestionView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2125,7 @@ func (x *QuestionView) String() string {
 func (*QuestionView) ProtoMessage() {}
 
 func (x *QuestionView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[24]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2138,7 @@ func (x *QuestionView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionView.ProtoReflect.Descriptor instead.
 func (*QuestionView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{24}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *QuestionView) GetNo() int32 {
@@ -2126,7 +2194,7 @@ type AnswerValue struct {
 
 func (x *AnswerValue) Reset() {
 	*x = AnswerValue{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2206,7 @@ func (x *AnswerValue) String() string {
 func (*AnswerValue) ProtoMessage() {}
 
 func (x *AnswerValue) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[25]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2219,7 @@ func (x *AnswerValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerValue.ProtoReflect.Descriptor instead.
 func (*AnswerValue) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{25}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AnswerValue) GetChoices() []string {
@@ -2179,7 +2247,7 @@ type SavedAnswer struct {
 
 func (x *SavedAnswer) Reset() {
 	*x = SavedAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2191,7 +2259,7 @@ func (x *SavedAnswer) String() string {
 func (*SavedAnswer) ProtoMessage() {}
 
 func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[26]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2272,7 @@ func (x *SavedAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SavedAnswer.ProtoReflect.Descriptor instead.
 func (*SavedAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{26}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SavedAnswer) GetQuestionNo() int32 {
@@ -2245,7 +2313,7 @@ type QuestionResult struct {
 
 func (x *QuestionResult) Reset() {
 	*x = QuestionResult{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2325,7 @@ func (x *QuestionResult) String() string {
 func (*QuestionResult) ProtoMessage() {}
 
 func (x *QuestionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[27]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2270,7 +2338,7 @@ func (x *QuestionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionResult.ProtoReflect.Descriptor instead.
 func (*QuestionResult) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{27}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *QuestionResult) GetQuestionNo() int32 {
@@ -2356,7 +2424,7 @@ type AttemptView struct {
 
 func (x *AttemptView) Reset() {
 	*x = AttemptView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2436,7 @@ func (x *AttemptView) String() string {
 func (*AttemptView) ProtoMessage() {}
 
 func (x *AttemptView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[28]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2449,7 @@ func (x *AttemptView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptView.ProtoReflect.Descriptor instead.
 func (*AttemptView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{28}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AttemptView) GetId() int64 {
@@ -2509,7 +2577,7 @@ type SaveAnswerRequest struct {
 
 func (x *SaveAnswerRequest) Reset() {
 	*x = SaveAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2521,7 +2589,7 @@ func (x *SaveAnswerRequest) String() string {
 func (*SaveAnswerRequest) ProtoMessage() {}
 
 func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[29]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2534,7 +2602,7 @@ func (x *SaveAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerRequest.ProtoReflect.Descriptor instead.
 func (*SaveAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{29}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SaveAnswerRequest) GetAttemptId() int64 {
@@ -2575,7 +2643,7 @@ type SaveAnswerReply struct {
 
 func (x *SaveAnswerReply) Reset() {
 	*x = SaveAnswerReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2587,7 +2655,7 @@ func (x *SaveAnswerReply) String() string {
 func (*SaveAnswerReply) ProtoMessage() {}
 
 func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[30]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2600,7 +2668,7 @@ func (x *SaveAnswerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveAnswerReply.ProtoReflect.Descriptor instead.
 func (*SaveAnswerReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{30}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SaveAnswerReply) GetVersion() int64 {
@@ -2641,7 +2709,7 @@ type AttemptSummary struct {
 
 func (x *AttemptSummary) Reset() {
 	*x = AttemptSummary{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2653,7 +2721,7 @@ func (x *AttemptSummary) String() string {
 func (*AttemptSummary) ProtoMessage() {}
 
 func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[31]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2666,7 +2734,7 @@ func (x *AttemptSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptSummary.ProtoReflect.Descriptor instead.
 func (*AttemptSummary) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{31}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AttemptSummary) GetId() int64 {
@@ -2772,7 +2840,7 @@ type ManagedExam struct {
 
 func (x *ManagedExam) Reset() {
 	*x = ManagedExam{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2784,7 +2852,7 @@ func (x *ManagedExam) String() string {
 func (*ManagedExam) ProtoMessage() {}
 
 func (x *ManagedExam) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[32]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2797,7 +2865,7 @@ func (x *ManagedExam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManagedExam.ProtoReflect.Descriptor instead.
 func (*ManagedExam) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{32}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ManagedExam) GetExam() *Exam {
@@ -2837,7 +2905,7 @@ type ListManagedExamsReply struct {
 
 func (x *ListManagedExamsReply) Reset() {
 	*x = ListManagedExamsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2917,7 @@ func (x *ListManagedExamsReply) String() string {
 func (*ListManagedExamsReply) ProtoMessage() {}
 
 func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[33]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2930,7 @@ func (x *ListManagedExamsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListManagedExamsReply.ProtoReflect.Descriptor instead.
 func (*ListManagedExamsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{33}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListManagedExamsReply) GetExams() []*ManagedExam {
@@ -2897,7 +2965,7 @@ type ReviewItem struct {
 
 func (x *ReviewItem) Reset() {
 	*x = ReviewItem{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2909,7 +2977,7 @@ func (x *ReviewItem) String() string {
 func (*ReviewItem) ProtoMessage() {}
 
 func (x *ReviewItem) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[34]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2922,7 +2990,7 @@ func (x *ReviewItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewItem.ProtoReflect.Descriptor instead.
 func (*ReviewItem) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{34}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReviewItem) GetNo() int32 {
@@ -3034,7 +3102,7 @@ type AttemptReview struct {
 
 func (x *AttemptReview) Reset() {
 	*x = AttemptReview{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3046,7 +3114,7 @@ func (x *AttemptReview) String() string {
 func (*AttemptReview) ProtoMessage() {}
 
 func (x *AttemptReview) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[35]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3059,7 +3127,7 @@ func (x *AttemptReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptReview.ProtoReflect.Descriptor instead.
 func (*AttemptReview) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{35}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AttemptReview) GetAttempt() *AttemptSummary {
@@ -3096,7 +3164,7 @@ type SetAttemptDeadlineRequest struct {
 
 func (x *SetAttemptDeadlineRequest) Reset() {
 	*x = SetAttemptDeadlineRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3108,7 +3176,7 @@ func (x *SetAttemptDeadlineRequest) String() string {
 func (*SetAttemptDeadlineRequest) ProtoMessage() {}
 
 func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[36]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3121,7 +3189,7 @@ func (x *SetAttemptDeadlineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAttemptDeadlineRequest.ProtoReflect.Descriptor instead.
 func (*SetAttemptDeadlineRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{36}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SetAttemptDeadlineRequest) GetId() int64 {
@@ -3157,7 +3225,7 @@ type ListAttemptsRequest struct {
 
 func (x *ListAttemptsRequest) Reset() {
 	*x = ListAttemptsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3169,7 +3237,7 @@ func (x *ListAttemptsRequest) String() string {
 func (*ListAttemptsRequest) ProtoMessage() {}
 
 func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[37]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3182,7 +3250,7 @@ func (x *ListAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{37}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListAttemptsRequest) GetId() int64 {
@@ -3217,7 +3285,7 @@ type ListAttemptsReply struct {
 
 func (x *ListAttemptsReply) Reset() {
 	*x = ListAttemptsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3229,7 +3297,7 @@ func (x *ListAttemptsReply) String() string {
 func (*ListAttemptsReply) ProtoMessage() {}
 
 func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[38]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3242,7 +3310,7 @@ func (x *ListAttemptsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAttemptsReply.ProtoReflect.Descriptor instead.
 func (*ListAttemptsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{38}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListAttemptsReply) GetAttempts() []*AttemptSummary {
@@ -3271,7 +3339,7 @@ type ScoreEssayRequest struct {
 
 func (x *ScoreEssayRequest) Reset() {
 	*x = ScoreEssayRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3283,7 +3351,7 @@ func (x *ScoreEssayRequest) String() string {
 func (*ScoreEssayRequest) ProtoMessage() {}
 
 func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[39]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3296,7 +3364,7 @@ func (x *ScoreEssayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreEssayRequest.ProtoReflect.Descriptor instead.
 func (*ScoreEssayRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{39}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ScoreEssayRequest) GetAttemptId() int64 {
@@ -3340,7 +3408,7 @@ type ImportQuestionsRequest struct {
 
 func (x *ImportQuestionsRequest) Reset() {
 	*x = ImportQuestionsRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3352,7 +3420,7 @@ func (x *ImportQuestionsRequest) String() string {
 func (*ImportQuestionsRequest) ProtoMessage() {}
 
 func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[40]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3365,7 +3433,7 @@ func (x *ImportQuestionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsRequest.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{40}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ImportQuestionsRequest) GetBankId() int64 {
@@ -3407,7 +3475,7 @@ type ImportQuestionsReply struct {
 
 func (x *ImportQuestionsReply) Reset() {
 	*x = ImportQuestionsReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3419,7 +3487,7 @@ func (x *ImportQuestionsReply) String() string {
 func (*ImportQuestionsReply) ProtoMessage() {}
 
 func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[41]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3432,7 +3500,7 @@ func (x *ImportQuestionsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportQuestionsReply.ProtoReflect.Descriptor instead.
 func (*ImportQuestionsReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{41}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ImportQuestionsReply) GetRows() int32 {
@@ -3468,7 +3536,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3480,7 +3548,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[42]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3493,7 +3561,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{42}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -3527,7 +3595,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3539,7 +3607,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[43]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3552,7 +3620,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{43}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -3573,7 +3641,7 @@ type FileReply struct {
 
 func (x *FileReply) Reset() {
 	*x = FileReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3585,7 +3653,7 @@ func (x *FileReply) String() string {
 func (*FileReply) ProtoMessage() {}
 
 func (x *FileReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[44]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3598,7 +3666,7 @@ func (x *FileReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
 func (*FileReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{44}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *FileReply) GetFileName() string {
@@ -3633,7 +3701,7 @@ type ScoreBucket struct {
 
 func (x *ScoreBucket) Reset() {
 	*x = ScoreBucket{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3645,7 +3713,7 @@ func (x *ScoreBucket) String() string {
 func (*ScoreBucket) ProtoMessage() {}
 
 func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[45]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3658,7 +3726,7 @@ func (x *ScoreBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScoreBucket.ProtoReflect.Descriptor instead.
 func (*ScoreBucket) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{45}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ScoreBucket) GetFromPercent() int32 {
@@ -3689,7 +3757,7 @@ type OrgPassRate struct {
 
 func (x *OrgPassRate) Reset() {
 	*x = OrgPassRate{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3701,7 +3769,7 @@ func (x *OrgPassRate) String() string {
 func (*OrgPassRate) ProtoMessage() {}
 
 func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[46]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3714,7 +3782,7 @@ func (x *OrgPassRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgPassRate.ProtoReflect.Descriptor instead.
 func (*OrgPassRate) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{46}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *OrgPassRate) GetOrgPath() string {
@@ -3771,7 +3839,7 @@ type QuestionStat struct {
 
 func (x *QuestionStat) Reset() {
 	*x = QuestionStat{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3783,7 +3851,7 @@ func (x *QuestionStat) String() string {
 func (*QuestionStat) ProtoMessage() {}
 
 func (x *QuestionStat) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[47]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3796,7 +3864,7 @@ func (x *QuestionStat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStat.ProtoReflect.Descriptor instead.
 func (*QuestionStat) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{47}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *QuestionStat) GetQuestionId() int64 {
@@ -3866,7 +3934,7 @@ type ExamStats struct {
 
 func (x *ExamStats) Reset() {
 	*x = ExamStats{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3878,7 +3946,7 @@ func (x *ExamStats) String() string {
 func (*ExamStats) ProtoMessage() {}
 
 func (x *ExamStats) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[48]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3891,7 +3959,7 @@ func (x *ExamStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExamStats.ProtoReflect.Descriptor instead.
 func (*ExamStats) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{48}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ExamStats) GetExamId() int64 {
@@ -3974,7 +4042,7 @@ type RegradeExamRequest struct {
 
 func (x *RegradeExamRequest) Reset() {
 	*x = RegradeExamRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3986,7 +4054,7 @@ func (x *RegradeExamRequest) String() string {
 func (*RegradeExamRequest) ProtoMessage() {}
 
 func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[49]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3999,7 +4067,7 @@ func (x *RegradeExamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamRequest.ProtoReflect.Descriptor instead.
 func (*RegradeExamRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{49}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RegradeExamRequest) GetId() int64 {
@@ -4026,7 +4094,7 @@ type RegradeExamReply struct {
 
 func (x *RegradeExamReply) Reset() {
 	*x = RegradeExamReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4038,7 +4106,7 @@ func (x *RegradeExamReply) String() string {
 func (*RegradeExamReply) ProtoMessage() {}
 
 func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[50]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4051,7 +4119,7 @@ func (x *RegradeExamReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegradeExamReply.ProtoReflect.Descriptor instead.
 func (*RegradeExamReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{50}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RegradeExamReply) GetChecked() int32 {
@@ -4077,7 +4145,7 @@ type StartPracticeRequest struct {
 
 func (x *StartPracticeRequest) Reset() {
 	*x = StartPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4089,7 +4157,7 @@ func (x *StartPracticeRequest) String() string {
 func (*StartPracticeRequest) ProtoMessage() {}
 
 func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[51]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4102,7 +4170,7 @@ func (x *StartPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartPracticeRequest.ProtoReflect.Descriptor instead.
 func (*StartPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{51}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *StartPracticeRequest) GetCount() int32 {
@@ -4122,7 +4190,7 @@ type PracticeView struct {
 
 func (x *PracticeView) Reset() {
 	*x = PracticeView{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4134,7 +4202,7 @@ func (x *PracticeView) String() string {
 func (*PracticeView) ProtoMessage() {}
 
 func (x *PracticeView) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[52]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4147,7 +4215,7 @@ func (x *PracticeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PracticeView.ProtoReflect.Descriptor instead.
 func (*PracticeView) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{52}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *PracticeView) GetSessionId() int64 {
@@ -4175,7 +4243,7 @@ type AnswerPracticeRequest struct {
 
 func (x *AnswerPracticeRequest) Reset() {
 	*x = AnswerPracticeRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4187,7 +4255,7 @@ func (x *AnswerPracticeRequest) String() string {
 func (*AnswerPracticeRequest) ProtoMessage() {}
 
 func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[53]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4200,7 +4268,7 @@ func (x *AnswerPracticeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AnswerPracticeRequest.ProtoReflect.Descriptor instead.
 func (*AnswerPracticeRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{53}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *AnswerPracticeRequest) GetSessionId() int64 {
@@ -4236,7 +4304,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4248,7 +4316,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[54]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4261,7 +4329,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{54}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Feedback) GetCorrect() bool {
@@ -4301,7 +4369,7 @@ type ListWrongAnswersRequest struct {
 
 func (x *ListWrongAnswersRequest) Reset() {
 	*x = ListWrongAnswersRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4313,7 +4381,7 @@ func (x *ListWrongAnswersRequest) String() string {
 func (*ListWrongAnswersRequest) ProtoMessage() {}
 
 func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[55]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4326,7 +4394,7 @@ func (x *ListWrongAnswersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersRequest.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{55}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ListWrongAnswersRequest) GetIncludeMastered() bool {
@@ -4349,7 +4417,7 @@ type WrongAnswer struct {
 
 func (x *WrongAnswer) Reset() {
 	*x = WrongAnswer{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4361,7 +4429,7 @@ func (x *WrongAnswer) String() string {
 func (*WrongAnswer) ProtoMessage() {}
 
 func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[56]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4374,7 +4442,7 @@ func (x *WrongAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WrongAnswer.ProtoReflect.Descriptor instead.
 func (*WrongAnswer) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{56}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *WrongAnswer) GetQuestionId() int64 {
@@ -4421,7 +4489,7 @@ type ListWrongAnswersReply struct {
 
 func (x *ListWrongAnswersReply) Reset() {
 	*x = ListWrongAnswersReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4433,7 +4501,7 @@ func (x *ListWrongAnswersReply) String() string {
 func (*ListWrongAnswersReply) ProtoMessage() {}
 
 func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[57]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4446,7 +4514,7 @@ func (x *ListWrongAnswersReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWrongAnswersReply.ProtoReflect.Descriptor instead.
 func (*ListWrongAnswersReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{57}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListWrongAnswersReply) GetItems() []*WrongAnswer {
@@ -4466,7 +4534,7 @@ type RetryWrongAnswerRequest struct {
 
 func (x *RetryWrongAnswerRequest) Reset() {
 	*x = RetryWrongAnswerRequest{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4478,7 +4546,7 @@ func (x *RetryWrongAnswerRequest) String() string {
 func (*RetryWrongAnswerRequest) ProtoMessage() {}
 
 func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[58]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4491,7 +4559,7 @@ func (x *RetryWrongAnswerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWrongAnswerRequest.ProtoReflect.Descriptor instead.
 func (*RetryWrongAnswerRequest) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{58}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *RetryWrongAnswerRequest) GetQuestionId() int64 {
@@ -4522,7 +4590,7 @@ type Regrade struct {
 
 func (x *Regrade) Reset() {
 	*x = Regrade{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4534,7 +4602,7 @@ func (x *Regrade) String() string {
 func (*Regrade) ProtoMessage() {}
 
 func (x *Regrade) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[59]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4547,7 +4615,7 @@ func (x *Regrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regrade.ProtoReflect.Descriptor instead.
 func (*Regrade) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{59}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *Regrade) GetActorId() int64 {
@@ -4601,7 +4669,7 @@ type ListRegradesReply struct {
 
 func (x *ListRegradesReply) Reset() {
 	*x = ListRegradesReply{}
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4613,7 +4681,7 @@ func (x *ListRegradesReply) String() string {
 func (*ListRegradesReply) ProtoMessage() {}
 
 func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_quiz_proto_msgTypes[60]
+	mi := &file_api_quiz_v1_quiz_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4626,7 +4694,7 @@ func (x *ListRegradesReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegradesReply.ProtoReflect.Descriptor instead.
 func (*ListRegradesReply) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{60}
+	return file_api_quiz_v1_quiz_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListRegradesReply) GetRegrades() []*Regrade {
@@ -4731,7 +4799,13 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x12CreatePaperRequest\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x127\n" +
 	"\x05items\x18\x02 \x03(\v2\x16.api.quiz.v1.PaperItemB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05items\x126\n" +
-	"\x05rules\x18\x03 \x03(\v2\x16.api.quiz.v1.PaperRuleB\b\xbaH\x05\x92\x01\x02\x102R\x05rules\"\xeb\x01\n" +
+	"\x05rules\x18\x03 \x03(\v2\x16.api.quiz.v1.PaperRuleB\b\xbaH\x05\x92\x01\x02\x102R\x05rules\"\xce\x01\n" +
+	"\x12UpdatePaperRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x05title\x88\x01\x01\x127\n" +
+	"\x05items\x18\x03 \x03(\v2\x16.api.quiz.v1.PaperItemB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05items\x126\n" +
+	"\x05rules\x18\x04 \x03(\v2\x16.api.quiz.v1.PaperRuleB\b\xbaH\x05\x92\x01\x02\x102R\x05rulesB\b\n" +
+	"\x06_title\"\xeb\x01\n" +
 	"\x05Paper\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +
@@ -5080,7 +5154,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xe9\x1d\n" +
+	"\x05NEVER\x10\x032\xa1\x1f\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -5099,7 +5173,9 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\n" +
 	"ListPapers\x12\x16.google.protobuf.Empty\x1a\x1c.api.quiz.v1.ListPapersReply\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/papers\x12O\n" +
-	"\bGetPaper\x12\x16.api.quiz.v1.IdRequest\x1a\x12.api.quiz.v1.Paper\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/papers/{id}\x12U\n" +
+	"\bGetPaper\x12\x16.api.quiz.v1.IdRequest\x1a\x12.api.quiz.v1.Paper\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/papers/{id}\x12^\n" +
+	"\vUpdatePaper\x12\x1f.api.quiz.v1.UpdatePaperRequest\x1a\x12.api.quiz.v1.Paper\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*2\x0f/v1/papers/{id}\x12V\n" +
+	"\vDeletePaper\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x17\x82\xd3\xe4\x93\x02\x11*\x0f/v1/papers/{id}\x12U\n" +
 	"\n" +
 	"CreateExam\x12\x1e.api.quiz.v1.CreateExamRequest\x1a\x11.api.quiz.v1.Exam\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/exams\x12L\n" +
 	"\aGetExam\x12\x16.api.quiz.v1.IdRequest\x1a\x11.api.quiz.v1.Exam\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/exams/{id}\x12Z\n" +
@@ -5144,7 +5220,7 @@ func file_api_quiz_v1_quiz_proto_rawDescGZIP() []byte {
 }
 
 var file_api_quiz_v1_quiz_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_api_quiz_v1_quiz_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(QuestionType)(0),                 // 0: api.quiz.v1.QuestionType
 	(GradingMethod)(0),                // 1: api.quiz.v1.GradingMethod
@@ -5165,52 +5241,53 @@ var file_api_quiz_v1_quiz_proto_goTypes = []any{
 	(*PaperItem)(nil),                 // 16: api.quiz.v1.PaperItem
 	(*PaperRule)(nil),                 // 17: api.quiz.v1.PaperRule
 	(*CreatePaperRequest)(nil),        // 18: api.quiz.v1.CreatePaperRequest
-	(*Paper)(nil),                     // 19: api.quiz.v1.Paper
-	(*ListPapersReply)(nil),           // 20: api.quiz.v1.ListPapersReply
-	(*CreateExamRequest)(nil),         // 21: api.quiz.v1.CreateExamRequest
-	(*Exam)(nil),                      // 22: api.quiz.v1.Exam
-	(*UpdateExamRequest)(nil),         // 23: api.quiz.v1.UpdateExamRequest
-	(*MyExam)(nil),                    // 24: api.quiz.v1.MyExam
-	(*MyAttempt)(nil),                 // 25: api.quiz.v1.MyAttempt
-	(*ListMyExamsReply)(nil),          // 26: api.quiz.v1.ListMyExamsReply
-	(*QuestionView)(nil),              // 27: api.quiz.v1.QuestionView
-	(*AnswerValue)(nil),               // 28: api.quiz.v1.AnswerValue
-	(*SavedAnswer)(nil),               // 29: api.quiz.v1.SavedAnswer
-	(*QuestionResult)(nil),            // 30: api.quiz.v1.QuestionResult
-	(*AttemptView)(nil),               // 31: api.quiz.v1.AttemptView
-	(*SaveAnswerRequest)(nil),         // 32: api.quiz.v1.SaveAnswerRequest
-	(*SaveAnswerReply)(nil),           // 33: api.quiz.v1.SaveAnswerReply
-	(*AttemptSummary)(nil),            // 34: api.quiz.v1.AttemptSummary
-	(*ManagedExam)(nil),               // 35: api.quiz.v1.ManagedExam
-	(*ListManagedExamsReply)(nil),     // 36: api.quiz.v1.ListManagedExamsReply
-	(*ReviewItem)(nil),                // 37: api.quiz.v1.ReviewItem
-	(*AttemptReview)(nil),             // 38: api.quiz.v1.AttemptReview
-	(*SetAttemptDeadlineRequest)(nil), // 39: api.quiz.v1.SetAttemptDeadlineRequest
-	(*ListAttemptsRequest)(nil),       // 40: api.quiz.v1.ListAttemptsRequest
-	(*ListAttemptsReply)(nil),         // 41: api.quiz.v1.ListAttemptsReply
-	(*ScoreEssayRequest)(nil),         // 42: api.quiz.v1.ScoreEssayRequest
-	(*ImportQuestionsRequest)(nil),    // 43: api.quiz.v1.ImportQuestionsRequest
-	(*ImportQuestionsReply)(nil),      // 44: api.quiz.v1.ImportQuestionsReply
-	(*RowError)(nil),                  // 45: api.quiz.v1.RowError
-	(*ImportErrorReport)(nil),         // 46: api.quiz.v1.ImportErrorReport
-	(*FileReply)(nil),                 // 47: api.quiz.v1.FileReply
-	(*ScoreBucket)(nil),               // 48: api.quiz.v1.ScoreBucket
-	(*OrgPassRate)(nil),               // 49: api.quiz.v1.OrgPassRate
-	(*QuestionStat)(nil),              // 50: api.quiz.v1.QuestionStat
-	(*ExamStats)(nil),                 // 51: api.quiz.v1.ExamStats
-	(*RegradeExamRequest)(nil),        // 52: api.quiz.v1.RegradeExamRequest
-	(*RegradeExamReply)(nil),          // 53: api.quiz.v1.RegradeExamReply
-	(*StartPracticeRequest)(nil),      // 54: api.quiz.v1.StartPracticeRequest
-	(*PracticeView)(nil),              // 55: api.quiz.v1.PracticeView
-	(*AnswerPracticeRequest)(nil),     // 56: api.quiz.v1.AnswerPracticeRequest
-	(*Feedback)(nil),                  // 57: api.quiz.v1.Feedback
-	(*ListWrongAnswersRequest)(nil),   // 58: api.quiz.v1.ListWrongAnswersRequest
-	(*WrongAnswer)(nil),               // 59: api.quiz.v1.WrongAnswer
-	(*ListWrongAnswersReply)(nil),     // 60: api.quiz.v1.ListWrongAnswersReply
-	(*RetryWrongAnswerRequest)(nil),   // 61: api.quiz.v1.RetryWrongAnswerRequest
-	(*Regrade)(nil),                   // 62: api.quiz.v1.Regrade
-	(*ListRegradesReply)(nil),         // 63: api.quiz.v1.ListRegradesReply
-	(*emptypb.Empty)(nil),             // 64: google.protobuf.Empty
+	(*UpdatePaperRequest)(nil),        // 19: api.quiz.v1.UpdatePaperRequest
+	(*Paper)(nil),                     // 20: api.quiz.v1.Paper
+	(*ListPapersReply)(nil),           // 21: api.quiz.v1.ListPapersReply
+	(*CreateExamRequest)(nil),         // 22: api.quiz.v1.CreateExamRequest
+	(*Exam)(nil),                      // 23: api.quiz.v1.Exam
+	(*UpdateExamRequest)(nil),         // 24: api.quiz.v1.UpdateExamRequest
+	(*MyExam)(nil),                    // 25: api.quiz.v1.MyExam
+	(*MyAttempt)(nil),                 // 26: api.quiz.v1.MyAttempt
+	(*ListMyExamsReply)(nil),          // 27: api.quiz.v1.ListMyExamsReply
+	(*QuestionView)(nil),              // 28: api.quiz.v1.QuestionView
+	(*AnswerValue)(nil),               // 29: api.quiz.v1.AnswerValue
+	(*SavedAnswer)(nil),               // 30: api.quiz.v1.SavedAnswer
+	(*QuestionResult)(nil),            // 31: api.quiz.v1.QuestionResult
+	(*AttemptView)(nil),               // 32: api.quiz.v1.AttemptView
+	(*SaveAnswerRequest)(nil),         // 33: api.quiz.v1.SaveAnswerRequest
+	(*SaveAnswerReply)(nil),           // 34: api.quiz.v1.SaveAnswerReply
+	(*AttemptSummary)(nil),            // 35: api.quiz.v1.AttemptSummary
+	(*ManagedExam)(nil),               // 36: api.quiz.v1.ManagedExam
+	(*ListManagedExamsReply)(nil),     // 37: api.quiz.v1.ListManagedExamsReply
+	(*ReviewItem)(nil),                // 38: api.quiz.v1.ReviewItem
+	(*AttemptReview)(nil),             // 39: api.quiz.v1.AttemptReview
+	(*SetAttemptDeadlineRequest)(nil), // 40: api.quiz.v1.SetAttemptDeadlineRequest
+	(*ListAttemptsRequest)(nil),       // 41: api.quiz.v1.ListAttemptsRequest
+	(*ListAttemptsReply)(nil),         // 42: api.quiz.v1.ListAttemptsReply
+	(*ScoreEssayRequest)(nil),         // 43: api.quiz.v1.ScoreEssayRequest
+	(*ImportQuestionsRequest)(nil),    // 44: api.quiz.v1.ImportQuestionsRequest
+	(*ImportQuestionsReply)(nil),      // 45: api.quiz.v1.ImportQuestionsReply
+	(*RowError)(nil),                  // 46: api.quiz.v1.RowError
+	(*ImportErrorReport)(nil),         // 47: api.quiz.v1.ImportErrorReport
+	(*FileReply)(nil),                 // 48: api.quiz.v1.FileReply
+	(*ScoreBucket)(nil),               // 49: api.quiz.v1.ScoreBucket
+	(*OrgPassRate)(nil),               // 50: api.quiz.v1.OrgPassRate
+	(*QuestionStat)(nil),              // 51: api.quiz.v1.QuestionStat
+	(*ExamStats)(nil),                 // 52: api.quiz.v1.ExamStats
+	(*RegradeExamRequest)(nil),        // 53: api.quiz.v1.RegradeExamRequest
+	(*RegradeExamReply)(nil),          // 54: api.quiz.v1.RegradeExamReply
+	(*StartPracticeRequest)(nil),      // 55: api.quiz.v1.StartPracticeRequest
+	(*PracticeView)(nil),              // 56: api.quiz.v1.PracticeView
+	(*AnswerPracticeRequest)(nil),     // 57: api.quiz.v1.AnswerPracticeRequest
+	(*Feedback)(nil),                  // 58: api.quiz.v1.Feedback
+	(*ListWrongAnswersRequest)(nil),   // 59: api.quiz.v1.ListWrongAnswersRequest
+	(*WrongAnswer)(nil),               // 60: api.quiz.v1.WrongAnswer
+	(*ListWrongAnswersReply)(nil),     // 61: api.quiz.v1.ListWrongAnswersReply
+	(*RetryWrongAnswerRequest)(nil),   // 62: api.quiz.v1.RetryWrongAnswerRequest
+	(*Regrade)(nil),                   // 63: api.quiz.v1.Regrade
+	(*ListRegradesReply)(nil),         // 64: api.quiz.v1.ListRegradesReply
+	(*emptypb.Empty)(nil),             // 65: google.protobuf.Empty
 }
 var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	4,  // 0: api.quiz.v1.ListBanksReply.banks:type_name -> api.quiz.v1.Bank
@@ -5225,123 +5302,129 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	0,  // 9: api.quiz.v1.PaperRule.type:type_name -> api.quiz.v1.QuestionType
 	16, // 10: api.quiz.v1.CreatePaperRequest.items:type_name -> api.quiz.v1.PaperItem
 	17, // 11: api.quiz.v1.CreatePaperRequest.rules:type_name -> api.quiz.v1.PaperRule
-	16, // 12: api.quiz.v1.Paper.items:type_name -> api.quiz.v1.PaperItem
-	17, // 13: api.quiz.v1.Paper.rules:type_name -> api.quiz.v1.PaperRule
-	19, // 14: api.quiz.v1.ListPapersReply.papers:type_name -> api.quiz.v1.Paper
-	1,  // 15: api.quiz.v1.CreateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
-	2,  // 16: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	1,  // 17: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
-	2,  // 18: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	1,  // 19: api.quiz.v1.UpdateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
-	2,  // 20: api.quiz.v1.UpdateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
-	22, // 21: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
-	25, // 22: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
-	24, // 23: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
-	0,  // 24: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
-	9,  // 25: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
-	28, // 26: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
-	10, // 27: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
-	27, // 28: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
-	29, // 29: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
-	30, // 30: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
-	28, // 31: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	22, // 32: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
-	35, // 33: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
-	0,  // 34: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
-	9,  // 35: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
-	28, // 36: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
-	10, // 37: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
-	34, // 38: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
-	37, // 39: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
-	34, // 40: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
-	45, // 41: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
-	48, // 42: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
-	49, // 43: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
-	50, // 44: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
-	27, // 45: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
-	28, // 46: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
-	10, // 47: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
-	27, // 48: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
-	59, // 49: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
-	28, // 50: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
-	62, // 51: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
-	5,  // 52: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
-	6,  // 53: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
-	7,  // 54: api.quiz.v1.Quiz.UpdateBank:input_type -> api.quiz.v1.UpdateBankRequest
-	3,  // 55: api.quiz.v1.Quiz.DeleteBank:input_type -> api.quiz.v1.IdRequest
-	11, // 56: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	12, // 57: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	14, // 58: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	43, // 59: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	14, // 60: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	18, // 61: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	64, // 62: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
-	3,  // 63: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
-	21, // 64: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 65: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	23, // 66: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
-	3,  // 67: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
-	64, // 68: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
-	64, // 69: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 70: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 71: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	32, // 72: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 73: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 74: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	54, // 75: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	56, // 76: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	58, // 77: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	61, // 78: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	40, // 79: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 80: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 81: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	52, // 82: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	64, // 83: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 84: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	39, // 85: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	3,  // 86: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
-	42, // 87: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 88: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	8,  // 89: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	4,  // 90: api.quiz.v1.Quiz.UpdateBank:output_type -> api.quiz.v1.Bank
-	64, // 91: api.quiz.v1.Quiz.DeleteBank:output_type -> google.protobuf.Empty
-	13, // 92: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	13, // 93: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	15, // 94: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	44, // 95: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	47, // 96: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	19, // 97: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	20, // 98: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
-	19, // 99: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
-	22, // 100: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	22, // 101: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	22, // 102: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
-	64, // 103: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
-	36, // 104: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
-	26, // 105: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	31, // 106: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	31, // 107: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	33, // 108: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	64, // 109: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	31, // 110: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	55, // 111: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	57, // 112: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	60, // 113: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	57, // 114: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	41, // 115: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	51, // 116: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	47, // 117: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	53, // 118: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	41, // 119: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	63, // 120: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	34, // 121: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	38, // 122: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
-	31, // 123: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	88, // [88:124] is the sub-list for method output_type
-	52, // [52:88] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	16, // 12: api.quiz.v1.UpdatePaperRequest.items:type_name -> api.quiz.v1.PaperItem
+	17, // 13: api.quiz.v1.UpdatePaperRequest.rules:type_name -> api.quiz.v1.PaperRule
+	16, // 14: api.quiz.v1.Paper.items:type_name -> api.quiz.v1.PaperItem
+	17, // 15: api.quiz.v1.Paper.rules:type_name -> api.quiz.v1.PaperRule
+	20, // 16: api.quiz.v1.ListPapersReply.papers:type_name -> api.quiz.v1.Paper
+	1,  // 17: api.quiz.v1.CreateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 18: api.quiz.v1.CreateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	1,  // 19: api.quiz.v1.Exam.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 20: api.quiz.v1.Exam.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	1,  // 21: api.quiz.v1.UpdateExamRequest.grading_method:type_name -> api.quiz.v1.GradingMethod
+	2,  // 22: api.quiz.v1.UpdateExamRequest.results_policy:type_name -> api.quiz.v1.ResultsPolicy
+	23, // 23: api.quiz.v1.MyExam.exam:type_name -> api.quiz.v1.Exam
+	26, // 24: api.quiz.v1.MyExam.attempts:type_name -> api.quiz.v1.MyAttempt
+	25, // 25: api.quiz.v1.ListMyExamsReply.exams:type_name -> api.quiz.v1.MyExam
+	0,  // 26: api.quiz.v1.QuestionView.type:type_name -> api.quiz.v1.QuestionType
+	9,  // 27: api.quiz.v1.QuestionView.options:type_name -> api.quiz.v1.Option
+	29, // 28: api.quiz.v1.SavedAnswer.value:type_name -> api.quiz.v1.AnswerValue
+	10, // 29: api.quiz.v1.QuestionResult.blanks:type_name -> api.quiz.v1.Blank
+	28, // 30: api.quiz.v1.AttemptView.questions:type_name -> api.quiz.v1.QuestionView
+	30, // 31: api.quiz.v1.AttemptView.answers:type_name -> api.quiz.v1.SavedAnswer
+	31, // 32: api.quiz.v1.AttemptView.results:type_name -> api.quiz.v1.QuestionResult
+	29, // 33: api.quiz.v1.SaveAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	23, // 34: api.quiz.v1.ManagedExam.exam:type_name -> api.quiz.v1.Exam
+	36, // 35: api.quiz.v1.ListManagedExamsReply.exams:type_name -> api.quiz.v1.ManagedExam
+	0,  // 36: api.quiz.v1.ReviewItem.type:type_name -> api.quiz.v1.QuestionType
+	9,  // 37: api.quiz.v1.ReviewItem.options:type_name -> api.quiz.v1.Option
+	29, // 38: api.quiz.v1.ReviewItem.answer:type_name -> api.quiz.v1.AnswerValue
+	10, // 39: api.quiz.v1.ReviewItem.blanks:type_name -> api.quiz.v1.Blank
+	35, // 40: api.quiz.v1.AttemptReview.attempt:type_name -> api.quiz.v1.AttemptSummary
+	38, // 41: api.quiz.v1.AttemptReview.items:type_name -> api.quiz.v1.ReviewItem
+	35, // 42: api.quiz.v1.ListAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptSummary
+	46, // 43: api.quiz.v1.ImportErrorReport.errors:type_name -> api.quiz.v1.RowError
+	49, // 44: api.quiz.v1.ExamStats.distribution:type_name -> api.quiz.v1.ScoreBucket
+	50, // 45: api.quiz.v1.ExamStats.by_org:type_name -> api.quiz.v1.OrgPassRate
+	51, // 46: api.quiz.v1.ExamStats.questions:type_name -> api.quiz.v1.QuestionStat
+	28, // 47: api.quiz.v1.PracticeView.questions:type_name -> api.quiz.v1.QuestionView
+	29, // 48: api.quiz.v1.AnswerPracticeRequest.value:type_name -> api.quiz.v1.AnswerValue
+	10, // 49: api.quiz.v1.Feedback.blanks:type_name -> api.quiz.v1.Blank
+	28, // 50: api.quiz.v1.WrongAnswer.question:type_name -> api.quiz.v1.QuestionView
+	60, // 51: api.quiz.v1.ListWrongAnswersReply.items:type_name -> api.quiz.v1.WrongAnswer
+	29, // 52: api.quiz.v1.RetryWrongAnswerRequest.value:type_name -> api.quiz.v1.AnswerValue
+	63, // 53: api.quiz.v1.ListRegradesReply.regrades:type_name -> api.quiz.v1.Regrade
+	5,  // 54: api.quiz.v1.Quiz.CreateBank:input_type -> api.quiz.v1.CreateBankRequest
+	6,  // 55: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
+	7,  // 56: api.quiz.v1.Quiz.UpdateBank:input_type -> api.quiz.v1.UpdateBankRequest
+	3,  // 57: api.quiz.v1.Quiz.DeleteBank:input_type -> api.quiz.v1.IdRequest
+	11, // 58: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	12, // 59: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	14, // 60: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	44, // 61: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	14, // 62: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	18, // 63: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	65, // 64: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
+	3,  // 65: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
+	19, // 66: api.quiz.v1.Quiz.UpdatePaper:input_type -> api.quiz.v1.UpdatePaperRequest
+	3,  // 67: api.quiz.v1.Quiz.DeletePaper:input_type -> api.quiz.v1.IdRequest
+	22, // 68: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 69: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	24, // 70: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
+	3,  // 71: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
+	65, // 72: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	65, // 73: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 74: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 75: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	33, // 76: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 77: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 78: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	55, // 79: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	57, // 80: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	59, // 81: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	62, // 82: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	41, // 83: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 84: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 85: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	53, // 86: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	65, // 87: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 88: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	40, // 89: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 90: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	43, // 91: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 92: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	8,  // 93: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	4,  // 94: api.quiz.v1.Quiz.UpdateBank:output_type -> api.quiz.v1.Bank
+	65, // 95: api.quiz.v1.Quiz.DeleteBank:output_type -> google.protobuf.Empty
+	13, // 96: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	13, // 97: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	15, // 98: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	45, // 99: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	48, // 100: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	20, // 101: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	21, // 102: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
+	20, // 103: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
+	20, // 104: api.quiz.v1.Quiz.UpdatePaper:output_type -> api.quiz.v1.Paper
+	65, // 105: api.quiz.v1.Quiz.DeletePaper:output_type -> google.protobuf.Empty
+	23, // 106: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	23, // 107: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	23, // 108: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
+	65, // 109: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
+	37, // 110: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	27, // 111: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	32, // 112: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	32, // 113: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	34, // 114: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	65, // 115: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	32, // 116: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	56, // 117: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	58, // 118: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	61, // 119: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	58, // 120: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	42, // 121: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	52, // 122: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	48, // 123: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	54, // 124: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	42, // 125: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	64, // 126: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	35, // 127: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	39, // 128: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	32, // 129: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	92, // [92:130] is the sub-list for method output_type
+	54, // [54:92] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_quiz_proto_init() }
@@ -5350,18 +5433,19 @@ func file_api_quiz_v1_quiz_proto_init() {
 		return
 	}
 	file_api_quiz_v1_quiz_proto_msgTypes[4].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[20].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[16].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[21].OneofWrappers = []any{}
 	file_api_quiz_v1_quiz_proto_msgTypes[22].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[28].OneofWrappers = []any{}
-	file_api_quiz_v1_quiz_proto_msgTypes[31].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[23].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[29].OneofWrappers = []any{}
+	file_api_quiz_v1_quiz_proto_msgTypes[32].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_quiz_proto_rawDesc), len(file_api_quiz_v1_quiz_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   61,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

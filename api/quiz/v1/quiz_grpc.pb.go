@@ -32,6 +32,8 @@ const (
 	Quiz_CreatePaper_FullMethodName        = "/api.quiz.v1.Quiz/CreatePaper"
 	Quiz_ListPapers_FullMethodName         = "/api.quiz.v1.Quiz/ListPapers"
 	Quiz_GetPaper_FullMethodName           = "/api.quiz.v1.Quiz/GetPaper"
+	Quiz_UpdatePaper_FullMethodName        = "/api.quiz.v1.Quiz/UpdatePaper"
+	Quiz_DeletePaper_FullMethodName        = "/api.quiz.v1.Quiz/DeletePaper"
 	Quiz_CreateExam_FullMethodName         = "/api.quiz.v1.Quiz/CreateExam"
 	Quiz_GetExam_FullMethodName            = "/api.quiz.v1.Quiz/GetExam"
 	Quiz_UpdateExam_FullMethodName         = "/api.quiz.v1.Quiz/UpdateExam"
@@ -86,6 +88,12 @@ type QuizClient interface {
 	ListPapers(ctx context.Context, in *emptypb.Empty, opts ...grpc.CallOption) (*ListPapersReply, error)
 	// GetPaper returns a paper with its items or rules, to those who manage it.
 	GetPaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Paper, error)
+	// UpdatePaper renames a paper and, while no exam uses it, replaces its questions or its rules
+	// (items or rules given replace the content; neither keeps it). Once an exam uses the paper,
+	// new content is refused with CONFLICT: members' attempts must match what was set.
+	UpdatePaper(ctx context.Context, in *UpdatePaperRequest, opts ...grpc.CallOption) (*Paper, error)
+	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
+	DeletePaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateExam(ctx context.Context, in *CreateExamRequest, opts ...grpc.CallOption) (*Exam, error)
 	GetExam(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Exam, error)
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
@@ -276,6 +284,26 @@ func (c *quizClient) GetPaper(ctx context.Context, in *IdRequest, opts ...grpc.C
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Paper)
 	err := c.cc.Invoke(ctx, Quiz_GetPaper_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) UpdatePaper(ctx context.Context, in *UpdatePaperRequest, opts ...grpc.CallOption) (*Paper, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Paper)
+	err := c.cc.Invoke(ctx, Quiz_UpdatePaper_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) DeletePaper(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Quiz_DeletePaper_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -550,6 +578,12 @@ type QuizServer interface {
 	ListPapers(context.Context, *emptypb.Empty) (*ListPapersReply, error)
 	// GetPaper returns a paper with its items or rules, to those who manage it.
 	GetPaper(context.Context, *IdRequest) (*Paper, error)
+	// UpdatePaper renames a paper and, while no exam uses it, replaces its questions or its rules
+	// (items or rules given replace the content; neither keeps it). Once an exam uses the paper,
+	// new content is refused with CONFLICT: members' attempts must match what was set.
+	UpdatePaper(context.Context, *UpdatePaperRequest) (*Paper, error)
+	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
+	DeletePaper(context.Context, *IdRequest) (*emptypb.Empty, error)
 	CreateExam(context.Context, *CreateExamRequest) (*Exam, error)
 	GetExam(context.Context, *IdRequest) (*Exam, error)
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
@@ -661,6 +695,12 @@ func (UnimplementedQuizServer) ListPapers(context.Context, *emptypb.Empty) (*Lis
 }
 func (UnimplementedQuizServer) GetPaper(context.Context, *IdRequest) (*Paper, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPaper not implemented")
+}
+func (UnimplementedQuizServer) UpdatePaper(context.Context, *UpdatePaperRequest) (*Paper, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePaper not implemented")
+}
+func (UnimplementedQuizServer) DeletePaper(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePaper not implemented")
 }
 func (UnimplementedQuizServer) CreateExam(context.Context, *CreateExamRequest) (*Exam, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateExam not implemented")
@@ -967,6 +1007,42 @@ func _Quiz_GetPaper_Handler(srv interface{}, ctx context.Context, dec func(inter
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).GetPaper(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_UpdatePaper_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePaperRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).UpdatePaper(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_UpdatePaper_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).UpdatePaper(ctx, req.(*UpdatePaperRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_DeletePaper_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).DeletePaper(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_DeletePaper_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).DeletePaper(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1457,6 +1533,14 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPaper",
 			Handler:    _Quiz_GetPaper_Handler,
+		},
+		{
+			MethodName: "UpdatePaper",
+			Handler:    _Quiz_UpdatePaper_Handler,
+		},
+		{
+			MethodName: "DeletePaper",
+			Handler:    _Quiz_DeletePaper_Handler,
 		},
 		{
 			MethodName: "CreateExam",

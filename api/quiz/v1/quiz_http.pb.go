@@ -27,6 +27,7 @@ const OperationQuizCreatePaper = "/api.quiz.v1.Quiz/CreatePaper"
 const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
 const OperationQuizDeleteBank = "/api.quiz.v1.Quiz/DeleteBank"
 const OperationQuizDeleteExam = "/api.quiz.v1.Quiz/DeleteExam"
+const OperationQuizDeletePaper = "/api.quiz.v1.Quiz/DeletePaper"
 const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
@@ -55,6 +56,7 @@ const OperationQuizStartPractice = "/api.quiz.v1.Quiz/StartPractice"
 const OperationQuizSubmitAttempt = "/api.quiz.v1.Quiz/SubmitAttempt"
 const OperationQuizUpdateBank = "/api.quiz.v1.Quiz/UpdateBank"
 const OperationQuizUpdateExam = "/api.quiz.v1.Quiz/UpdateExam"
+const OperationQuizUpdatePaper = "/api.quiz.v1.Quiz/UpdatePaper"
 const OperationQuizUpdateQuestion = "/api.quiz.v1.Quiz/UpdateQuestion"
 
 // QuizHTTPServer is the server API for Quiz service over HTTP.
@@ -70,6 +72,8 @@ type QuizHTTPServer interface {
 	DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// DeleteExam deletes an exam until its first attempt.
 	DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
+	DeletePaper(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(context.Context, *IdRequest) (*FileReply, error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -144,6 +148,10 @@ type QuizHTTPServer interface {
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
 	// after that it is refused with EXAM_CLOSED.
 	UpdateExam(context.Context, *UpdateExamRequest) (*Exam, error)
+	// UpdatePaper renames a paper and, while no exam uses it, replaces its questions or its rules
+	// (items or rules given replace the content; neither keeps it). Once an exam uses the paper,
+	// new content is refused with CONFLICT: members' attempts must match what was set.
+	UpdatePaper(context.Context, *UpdatePaperRequest) (*Paper, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
 	UpdateQuestion(context.Context, *UpdateQuestionRequest) (*Question, error)
@@ -164,6 +172,8 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.POST("/v1/papers", _Quiz_CreatePaper0_HTTP_Handler(srv))
 	r.GET("/v1/papers", _Quiz_ListPapers0_HTTP_Handler(srv))
 	r.GET("/v1/papers/{id}", _Quiz_GetPaper0_HTTP_Handler(srv))
+	r.PATCH("/v1/papers/{id}", _Quiz_UpdatePaper0_HTTP_Handler(srv))
+	r.DELETE("/v1/papers/{id}", _Quiz_DeletePaper0_HTTP_Handler(srv))
 	r.POST("/v1/exams", _Quiz_CreateExam0_HTTP_Handler(srv))
 	r.GET("/v1/exams/{id}", _Quiz_GetExam0_HTTP_Handler(srv))
 	r.PATCH("/v1/exams/{id}", _Quiz_UpdateExam0_HTTP_Handler(srv))
@@ -438,6 +448,50 @@ func _Quiz_GetPaper0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) err
 			return err
 		}
 		reply := out.(*Paper)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_UpdatePaper0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in UpdatePaperRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizUpdatePaper)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdatePaper(ctx, req.(*UpdatePaperRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Paper)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_DeletePaper0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizDeletePaper)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeletePaper(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
 		return ctx.Result(200, reply)
 	}
 }
@@ -965,6 +1019,8 @@ type QuizHTTPClient interface {
 	DeleteBank(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// DeleteExam deletes an exam until its first attempt.
 	DeleteExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
+	DeletePaper(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -1039,6 +1095,10 @@ type QuizHTTPClient interface {
 	// UpdateExam changes an exam's settings (not its paper or targets) until its first attempt;
 	// after that it is refused with EXAM_CLOSED.
 	UpdateExam(ctx context.Context, req *UpdateExamRequest, opts ...http.CallOption) (rsp *Exam, err error)
+	// UpdatePaper renames a paper and, while no exam uses it, replaces its questions or its rules
+	// (items or rules given replace the content; neither keeps it). Once an exam uses the paper,
+	// new content is refused with CONFLICT: members' attempts must match what was set.
+	UpdatePaper(ctx context.Context, req *UpdatePaperRequest, opts ...http.CallOption) (rsp *Paper, err error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
 	UpdateQuestion(ctx context.Context, req *UpdateQuestionRequest, opts ...http.CallOption) (rsp *Question, err error)
@@ -1137,6 +1197,19 @@ func (c *QuizHTTPClientImpl) DeleteExam(ctx context.Context, in *IdRequest, opts
 	pattern := "/v1/exams/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationQuizDeleteExam))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) DeletePaper(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/papers/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizDeletePaper))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {
@@ -1501,6 +1574,19 @@ func (c *QuizHTTPClientImpl) UpdateExam(ctx context.Context, in *UpdateExamReque
 	pattern := "/v1/exams/{id}"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationQuizUpdateExam))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) UpdatePaper(ctx context.Context, in *UpdatePaperRequest, opts ...http.CallOption) (*Paper, error) {
+	var out Paper
+	pattern := "/v1/papers/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationQuizUpdatePaper))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PATCH", path, in, &out, opts...)
 	if err != nil {

@@ -353,6 +353,10 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.quiz.v1.Quiz.CreatePaper": func() request {
 			return request{path: "/v1/papers", token: w.trainer, body: map[string]any{"title": "试卷", "items": []any{map[string]any{"questionId": w.tf}}}}
 		},
+		"api.quiz.v1.Quiz.UpdatePaper": func() request {
+			paper := w.l.must(w.l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "试卷", "items": []any{map[string]any{"questionId": w.tf}}}), 200).s("id")
+			return request{path: "/v1/papers/" + paper, token: w.trainer, body: map[string]any{"title": "新试卷", "items": []any{map[string]any{"questionId": w.tf}}}}
+		},
 		"api.quiz.v1.Quiz.CreateExam": func() request {
 			paper := w.l.must(w.l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "试卷", "items": []any{map[string]any{"questionId": w.tf}}}), 200).s("id")
 			now := w.l.clock.Now()

@@ -234,3 +234,49 @@ func TestBankEditAndDelete(t *testing.T) {
 	l.must(l.call("DELETE", "/v1/banks/"+empty, w.trainer, nil), 200)
 	l.must(l.call("GET", "/v1/banks/"+empty+"/questions", w.trainer, nil), 404, "NOT_FOUND")
 }
+
+// Papers are renamed by those who manage them; their questions change, and they are deleted,
+// only while no exam uses them. Every refusal changes nothing.
+func TestPaperEditAndDelete(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": "ptrainerb", "displayName": "乙", "password": "Passw0rd-ptrainerb", "roles": []string{"TRAINER"}, "orgId": w.orgB}), 200)
+	trainerB := l.login("ptrainerb", "Passw0rd-ptrainerb")
+	paper := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "月考试卷", "items": []any{map[string]any{"questionId": w.single, "points": 2}}}), 200).s("id")
+	path := "/v1/papers/" + paper
+
+	for _, who := range []string{w.m1, trainerB} {
+		l.must(l.call("PATCH", path, who, map[string]any{"title": "x"}), 404, "NOT_FOUND")
+		l.must(l.call("DELETE", path, who, nil), 404, "NOT_FOUND")
+	}
+	if r := l.must(l.call("PATCH", path, w.trainer, map[string]any{"title": "  "}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "title" {
+		t.Fatalf("blank title refused with %s", r.raw)
+	}
+	if r := l.must(l.call("PATCH", path, w.trainer, map[string]any{"items": []any{map[string]any{"questionId": "999999"}}}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "items[0].question_id" {
+		t.Fatalf("unknown question refused with %s", r.raw)
+	}
+	if got := l.must(l.call("GET", path, w.trainer, nil), 200); got.s("title") != "月考试卷" || got.s("questionCount") != "1" {
+		t.Fatalf("refused edits changed the paper: %s", got.raw)
+	}
+	edited := l.must(l.call("PATCH", path, w.trainer, map[string]any{"title": "七月月考试卷",
+		"items": []any{map[string]any{"questionId": w.single, "points": 3}, map[string]any{"questionId": w.tf, "points": 2}}}), 200)
+	if edited.s("title") != "七月月考试卷" || edited.s("questionCount") != "2" || edited.s("totalPoints") != "5" {
+		t.Fatalf("edited paper = %s", edited.raw)
+	}
+
+	now := l.clock.Now()
+	l.must(l.call("POST", "/v1/exams", w.trainer, map[string]any{
+		"paperId": paper, "title": "七月月考", "opensAt": now.Add(time.Hour).Format(time.RFC3339), "closesAt": now.Add(2 * time.Hour).Format(time.RFC3339),
+		"durationMinutes": 30, "attemptsAllowed": 1, "resultsPolicy": "IMMEDIATE", "targetOrgIds": []string{w.orgA},
+	}), 200)
+	l.must(l.call("PATCH", path, w.trainer, map[string]any{"items": []any{map[string]any{"questionId": w.fill}}}), 409, "CONFLICT")
+	l.must(l.call("DELETE", path, w.trainer, nil), 409, "CONFLICT")
+	renamed := l.must(l.call("PATCH", path, w.trainer, map[string]any{"title": "七月月考试卷（定稿）"}), 200)
+	if renamed.s("title") != "七月月考试卷（定稿）" || renamed.s("questionCount") != "2" {
+		t.Fatalf("paper in use after a rename = %s", renamed.raw)
+	}
+
+	unused := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "草稿", "items": []any{map[string]any{"questionId": w.single}}}), 200).s("id")
+	l.must(l.call("DELETE", "/v1/papers/"+unused, w.trainer, nil), 200)
+	l.must(l.call("GET", "/v1/papers/"+unused, w.trainer, nil), 404, "NOT_FOUND")
+}

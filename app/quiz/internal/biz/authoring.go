@@ -237,8 +237,18 @@ func (uc *AuthoringUsecase) CreatePaper(ctx context.Context, title string, items
 	if title == "" {
 		return nil, Invalid("title", "试卷名称不能为空")
 	}
+	if err := uc.checkPaperContent(ctx, p, items, rules); err != nil {
+		return nil, err
+	}
+	return uc.papers.CreatePaper(ctx, &Paper{OrgPath: p.OrgPath, Title: title, Items: items, Rules: rules, CreatedBy: p.UserID})
+}
+
+// checkPaperContent checks a paper's content: questions (existing, once each, from banks the
+// caller manages; points default to the question's) or rules (banks the caller manages, able to
+// supply what they draw), one kind or the other.
+func (uc *AuthoringUsecase) checkPaperContent(ctx context.Context, p *auth.Principal, items []PaperItem, rules []PaperRule) error {
 	if (len(items) == 0) == (len(rules) == 0) {
-		return nil, Invalid("items", "固定试卷给出题目，随机试卷给出抽题规则，二者选其一")
+		return Invalid("items", "固定试卷给出题目，随机试卷给出抽题规则，二者选其一")
 	}
 	if len(items) > 0 {
 		ids := make([]int64, len(items))
@@ -247,7 +257,7 @@ func (uc *AuthoringUsecase) CreatePaper(ctx context.Context, title string, items
 		}
 		qs, err := uc.banks.GetQuestions(ctx, ids)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		byID := map[int64]*Question{}
 		for _, q := range qs {
@@ -257,11 +267,11 @@ func (uc *AuthoringUsecase) CreatePaper(ctx context.Context, title string, items
 		for i, it := range items {
 			q := byID[it.QuestionID]
 			if q == nil || seen[it.QuestionID] {
-				return nil, Invalid(fmt.Sprintf("items[%d].question_id", i), "题目不存在或重复")
+				return Invalid(fmt.Sprintf("items[%d].question_id", i), "题目不存在或重复")
 			}
 			seen[it.QuestionID] = true
 			if _, err := uc.managedBank(ctx, p, q.BankID); err != nil {
-				return nil, Invalid(fmt.Sprintf("items[%d].question_id", i), "题目不存在或无权使用")
+				return Invalid(fmt.Sprintf("items[%d].question_id", i), "题目不存在或无权使用")
 			}
 			if it.Points <= 0 {
 				items[i].Points = q.Points
@@ -272,25 +282,25 @@ func (uc *AuthoringUsecase) CreatePaper(ctx context.Context, title string, items
 	need := map[int64]int{}
 	for i, r := range rules {
 		if _, err := uc.managedBank(ctx, p, r.BankID); err != nil {
-			return nil, Invalid(fmt.Sprintf("rules[%d].bank_id", i), "题库不存在或无权使用")
+			return Invalid(fmt.Sprintf("rules[%d].bank_id", i), "题库不存在或无权使用")
 		}
 		qs, err := uc.banks.FindQuestions(ctx, r.BankID, r.Tags, r.Difficulty, r.Type)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(qs) < r.Count {
-			return nil, &ImpossibleRulesError{Msg: fmt.Sprintf("第%d条规则需要%d道题，但题库中符合条件的只有%d道", i+1, r.Count, len(qs))}
+			return &ImpossibleRulesError{Msg: fmt.Sprintf("第%d条规则需要%d道题，但题库中符合条件的只有%d道", i+1, r.Count, len(qs))}
 		}
 		need[r.BankID] += r.Count
 		all, err := uc.banks.FindQuestions(ctx, r.BankID, nil, 0, "")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if need[r.BankID] > len(all) {
-			return nil, &ImpossibleRulesError{Msg: fmt.Sprintf("抽题规则共需从题库%d抽取%d道题，但题库只有%d道", r.BankID, need[r.BankID], len(all))}
+			return &ImpossibleRulesError{Msg: fmt.Sprintf("抽题规则共需从题库%d抽取%d道题，但题库只有%d道", r.BankID, need[r.BankID], len(all))}
 		}
 	}
-	return uc.papers.CreatePaper(ctx, &Paper{OrgPath: p.OrgPath, Title: title, Items: items, Rules: rules, CreatedBy: p.UserID})
+	return nil
 }
 
 // Size returns the question count and total points of a paper (fixed items plus random rules):

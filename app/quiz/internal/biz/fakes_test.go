@@ -527,6 +527,48 @@ func (r fakePaperRepo) GetPaper(_ context.Context, id int64) (*Paper, error) {
 	return clonePaper(p), nil
 }
 
+func (r fakePaperRepo) inUse(id int64) bool {
+	for _, e := range r.db.st.Exams {
+		if e.PaperID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (r fakePaperRepo) UpdatePaper(_ context.Context, p *Paper, content bool) (*Paper, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	old := r.db.st.Papers[p.ID]
+	if old == nil {
+		return nil, ErrNotFound
+	}
+	if content && r.inUse(p.ID) {
+		return nil, ErrPaperInUse
+	}
+	c := clonePaper(old)
+	c.Title = p.Title
+	if content {
+		n := clonePaper(p)
+		c.Items, c.Rules = n.Items, n.Rules
+	}
+	r.db.st.Papers[p.ID] = c
+	return clonePaper(c), nil
+}
+
+func (r fakePaperRepo) DeletePaper(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	if r.db.st.Papers[id] == nil {
+		return ErrNotFound
+	}
+	if r.inUse(id) {
+		return ErrPaperInUse
+	}
+	delete(r.db.st.Papers, id)
+	return nil
+}
+
 func (r fakePaperRepo) ListManagedPapers(_ context.Context, prefix string) ([]*Paper, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -163,6 +163,41 @@ func (uc *AuthoringUsecase) GetPaper(ctx context.Context, id int64) (*Paper, err
 	return paper, nil
 }
 
+// UpdatePaper renames a paper its caller manages, and replaces its content (items or rules,
+// checked as on creation) while no exam uses it.
+func (uc *AuthoringUsecase) UpdatePaper(ctx context.Context, id int64, title *string, items []PaperItem, rules []PaperRule) (*Paper, error) {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	paper, err := uc.GetPaper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if title != nil {
+		paper.Title = strings.TrimSpace(*title)
+		if paper.Title == "" {
+			return nil, Invalid("title", "试卷名称不能为空")
+		}
+	}
+	content := len(items) > 0 || len(rules) > 0
+	if content {
+		if err := uc.checkPaperContent(ctx, p, items, rules); err != nil {
+			return nil, err
+		}
+		paper.Items, paper.Rules = items, rules
+	}
+	return uc.papers.UpdatePaper(ctx, paper, content)
+}
+
+// DeletePaper deletes a paper its caller manages, while no exam uses it.
+func (uc *AuthoringUsecase) DeletePaper(ctx context.Context, id int64) error {
+	if _, err := uc.GetPaper(ctx, id); err != nil {
+		return err
+	}
+	return uc.papers.DeletePaper(ctx, id)
+}
+
 // ExamPatch changes an exam's settings; nil fields stay as they are.
 type ExamPatch struct {
 	Title                                           *string

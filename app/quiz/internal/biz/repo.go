@@ -39,6 +39,13 @@ type PaperRepo interface {
 	// ListManagedPapers lists papers owned by orgs whose path starts with prefix ("" = all),
 	// newest (highest id) first.
 	ListManagedPapers(ctx context.Context, prefix string) ([]*Paper, error)
+	// UpdatePaper writes a paper's title and, with content set, its items and rules — then only
+	// while no exam uses the paper, checked in the same statement (ErrPaperInUse; ErrNotFound if
+	// missing).
+	UpdatePaper(ctx context.Context, p *Paper, content bool) (*Paper, error)
+	// DeletePaper deletes a paper only while no exam uses it, checked in the same statement
+	// (ErrPaperInUse; ErrNotFound if missing).
+	DeletePaper(ctx context.Context, id int64) error
 }
 
 // ExamRepo stores exams and their target orgs.

@@ -22,6 +22,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrBankNotEmpty is a bank that still holds questions.
 	ErrBankNotEmpty = errors.New("bank not empty")
+	// ErrPaperInUse is a paper some exam uses: its content stays as it is.
+	ErrPaperInUse = errors.New("paper in use")
 )
 
 // FieldError is bad input naming the field (shared with every service).

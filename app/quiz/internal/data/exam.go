@@ -44,6 +44,51 @@ func (r *paperRepo) GetPaper(ctx context.Context, id int64) (*biz.Paper, error) 
 	return paperToBiz(row), nil
 }
 
+// unused holds for papers no exam uses.
+var unused = predicate.Paper(func(s *entsql.Selector) {
+	e := entsql.Table(exam.Table)
+	s.Where(entsql.Not(entsql.Exists(entsql.Select(e.C(exam.FieldID)).From(e).Where(entsql.ColumnsEQ(e.C(exam.FieldPaperID), s.C(paper.FieldID))))))
+})
+
+func (r *paperRepo) UpdatePaper(ctx context.Context, p *biz.Paper, content bool) (*biz.Paper, error) {
+	c := r.data.client(ctx)
+	u := c.Paper.Update().Where(paper.ID(p.ID)).SetTitle(p.Title)
+	if content {
+		u = u.Where(unused).SetItems(p.Items).SetRules(p.Rules)
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return nil, mapErr("paperRepo.UpdatePaper", err, nil)
+	}
+	if n == 0 {
+		return nil, r.whyNot(ctx, p.ID)
+	}
+	return r.GetPaper(ctx, p.ID)
+}
+
+func (r *paperRepo) DeletePaper(ctx context.Context, id int64) error {
+	n, err := r.data.client(ctx).Paper.Delete().Where(paper.ID(id), unused).Exec(ctx)
+	if err != nil {
+		return mapErr("paperRepo.DeletePaper", err, nil)
+	}
+	if n == 0 {
+		return r.whyNot(ctx, id)
+	}
+	return nil
+}
+
+// whyNot explains a conditional write that touched no paper: missing, or in use.
+func (r *paperRepo) whyNot(ctx context.Context, id int64) error {
+	ok, err := r.data.client(ctx).Paper.Query().Where(paper.ID(id)).Exist(ctx)
+	switch {
+	case err != nil:
+		return mapErr("paperRepo", err, nil)
+	case !ok:
+		return biz.ErrNotFound
+	}
+	return biz.ErrPaperInUse
+}
+
 func (r *paperRepo) ListManagedPapers(ctx context.Context, prefix string) ([]*biz.Paper, error) {
 	q := r.data.client(ctx).Paper.Query()
 	if prefix != "" {

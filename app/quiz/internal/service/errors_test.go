@@ -22,6 +22,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrOrgNotFound":       {biz.ErrOrgNotFound},
 			"ErrConflict":          {biz.ErrConflict},
 			"ErrBankNotEmpty":      {biz.ErrBankNotEmpty},
+			"ErrPaperInUse":        {biz.ErrPaperInUse},
 			"FieldError":           {biz.Invalid("title", "不能为空"), &biz.FieldError{}},
 			"PermissionError":      {&biz.PermissionError{Msg: "只能管理本组织的题库"}},
 			"ClosedError":          {&biz.ClosedError{Exam: true, Msg: "考试尚未开始"}, &biz.ClosedError{Msg: "答卷已提交"}},

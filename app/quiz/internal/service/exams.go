@@ -13,19 +13,42 @@ import (
 
 // CreatePaper implements v1.QuizServer.
 func (s *QuizService) CreatePaper(ctx context.Context, req *v1.CreatePaperRequest) (*v1.Paper, error) {
-	var items []biz.PaperItem
-	for _, it := range req.Items {
-		items = append(items, biz.PaperItem{QuestionID: it.QuestionId, Points: it.Points})
-	}
-	var rules []biz.PaperRule
-	for _, r := range req.Rules {
-		rules = append(rules, biz.PaperRule{BankID: r.BankId, Tags: r.Tags, Difficulty: int(r.Difficulty), Type: typeFromAPI(r.Type), Count: int(r.Count), Points: r.Points})
-	}
+	items, rules := paperContentFromAPI(req.Items, req.Rules)
 	p, err := s.authoring.CreatePaper(ctx, req.Title, items, rules)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
 	return paperToAPI(p, false), nil
+}
+
+func paperContentFromAPI(in []*v1.PaperItem, rs []*v1.PaperRule) ([]biz.PaperItem, []biz.PaperRule) {
+	var items []biz.PaperItem
+	for _, it := range in {
+		items = append(items, biz.PaperItem{QuestionID: it.QuestionId, Points: it.Points})
+	}
+	var rules []biz.PaperRule
+	for _, r := range rs {
+		rules = append(rules, biz.PaperRule{BankID: r.BankId, Tags: r.Tags, Difficulty: int(r.Difficulty), Type: typeFromAPI(r.Type), Count: int(r.Count), Points: r.Points})
+	}
+	return items, rules
+}
+
+// UpdatePaper implements v1.QuizServer.
+func (s *QuizService) UpdatePaper(ctx context.Context, req *v1.UpdatePaperRequest) (*v1.Paper, error) {
+	items, rules := paperContentFromAPI(req.Items, req.Rules)
+	p, err := s.authoring.UpdatePaper(ctx, req.Id, req.Title, items, rules)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return paperToAPI(p, true), nil
+}
+
+// DeletePaper implements v1.QuizServer.
+func (s *QuizService) DeletePaper(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	if err := s.authoring.DeletePaper(ctx, req.GetId()); err != nil {
+		return nil, toAPIError(err)
+	}
+	return &emptypb.Empty{}, nil
 }
 
 // paperToAPI is a paper's summary, with its items or rules when detail is set.

@@ -41,6 +41,7 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "记录已存在，请刷新后重试"),
 	apierr.Is(biz.ErrConflict, v1.ErrorConflict, "数据已被他人修改，请刷新后重试"),
 	apierr.Is(biz.ErrBankNotEmpty, v1.ErrorConflict, "题库中还有试题，不能删除"),
+	apierr.Is(biz.ErrPaperInUse, v1.ErrorConflict, "试卷已被考试使用，不能再更换题目或删除"),
 )
 
 // toAPIError maps a use case's error to the API's error (nil stays nil).

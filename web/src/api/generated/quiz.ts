@@ -445,10 +445,16 @@ export interface paths {
         get: operations["Quiz_GetPaper"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** @description DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT. */
+        delete: operations["Quiz_DeletePaper"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * @description UpdatePaper renames a paper and, while no exam uses it, replaces its questions or its rules
+         *      (items or rules given replace the content; neither keeps it). Once an exam uses the paper,
+         *      new content is refused with CONFLICT: members' attempts must match what was set.
+         */
+        patch: operations["Quiz_UpdatePaper"];
         trace?: never;
     };
     "/v1/practice": {
@@ -1088,6 +1094,12 @@ export interface components {
             resultsPolicy?: "RESULTS_POLICY_UNSPECIFIED" | "IMMEDIATE" | "AFTER_CLOSE" | "NEVER";
             shuffleOptions?: boolean;
             shuffleQuestions?: boolean;
+            title?: string;
+        };
+        "api.quiz.v1.UpdatePaperRequest": {
+            id?: string;
+            items?: components["schemas"]["api.quiz.v1.PaperItem"][];
+            rules?: components["schemas"]["api.quiz.v1.PaperRule"][];
             title?: string;
         };
         "api.quiz.v1.UpdateQuestionRequest": {
@@ -1849,6 +1861,52 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.quiz.v1.Paper"];
+                };
+            };
+        };
+    };
+    Quiz_DeletePaper: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Quiz_UpdatePaper: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.quiz.v1.UpdatePaperRequest"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {

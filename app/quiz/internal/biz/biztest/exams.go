@@ -9,6 +9,7 @@ import (
 var paperCases = []testCase{
 	{"CreatePaperAndGetPaper", testCreateGetPaper},
 	{"ListManagedPapers", testListManagedPapers},
+	{"UpdatePaperAndDeletePaper", testUpdateDeletePaper},
 }
 
 var examCases = []testCase{
@@ -213,4 +214,48 @@ func testUpdateDeleteExam(f *fx) {
 	_, err = f.r.Exams.GetExam(f.ctx, e.ID)
 	f.wantErr("GetExam after DeleteExam", err, biz.ErrNotFound)
 	f.same("no longer listed", []int64{started.ID}, idsOf(res(f.r.Exams.ListManagedExams(f.ctx, "/1/")).must(f, "ListManagedExams"), examID))
+}
+
+// UpdatePaper writes the title and, with content, items and rules, keeping owner and author;
+// once an exam uses the paper the title still changes but content is ErrPaperInUse and stays;
+// DeletePaper removes an unused paper and refuses one in use; missing papers are ErrNotFound.
+func testUpdateDeletePaper(f *fx) {
+	p := res(f.r.Papers.CreatePaper(f.ctx, &biz.Paper{OrgPath: "/1/2/", Title: "旧试卷", CreatedBy: 3,
+		Items: []biz.PaperItem{{QuestionID: 5, Points: 2}}})).must(f, "CreatePaper")
+
+	renamed := *p
+	renamed.Title, renamed.OrgPath, renamed.CreatedBy = "新试卷", "/9/", 99
+	renamed.Items = []biz.PaperItem{{QuestionID: 7, Points: 1}} // ignored without content
+	got := res(f.r.Papers.UpdatePaper(f.ctx, &renamed, false)).must(f, "UpdatePaper(title)")
+	want := *p
+	want.Title = "新试卷"
+	f.same("renamed paper", &want, got)
+
+	content := want
+	content.Items, content.Rules = nil, []biz.PaperRule{{BankID: 1, Type: biz.Single, Count: 2, Points: 5}}
+	got = res(f.r.Papers.UpdatePaper(f.ctx, &content, true)).must(f, "UpdatePaper(content)")
+	f.same("paper with new content", &content, got)
+	f.same("stored paper", &content, res(f.r.Papers.GetPaper(f.ctx, p.ID)).must(f, "GetPaper"))
+
+	f.exam(examIn(p.ID, "/1/2/", nil, nil, nil))
+	again := content
+	again.Title, again.Rules, again.Items = "再改", nil, []biz.PaperItem{{QuestionID: 8, Points: 1}}
+	_, err := f.r.Papers.UpdatePaper(f.ctx, &again, true)
+	f.wantErr("UpdatePaper(content) of a paper in use", err, biz.ErrPaperInUse)
+	f.same("paper in use after refused content", &content, res(f.r.Papers.GetPaper(f.ctx, p.ID)).must(f, "GetPaper"))
+	titled := content
+	titled.Title = "再改"
+	f.same("paper in use renamed", &titled, res(f.r.Papers.UpdatePaper(f.ctx, &titled, false)).must(f, "UpdatePaper(title) in use"))
+	f.wantErr("DeletePaper of a paper in use", f.r.Papers.DeletePaper(f.ctx, p.ID), biz.ErrPaperInUse)
+	f.same("paper in use after refused delete", &titled, res(f.r.Papers.GetPaper(f.ctx, p.ID)).must(f, "GetPaper"))
+
+	unused := res(f.r.Papers.CreatePaper(f.ctx, &biz.Paper{OrgPath: "/1/", Title: "未用", CreatedBy: 3, Items: []biz.PaperItem{{QuestionID: 5, Points: 1}}})).must(f, "CreatePaper")
+	f.noErr("DeletePaper", f.r.Papers.DeletePaper(f.ctx, unused.ID))
+	_, err = f.r.Papers.GetPaper(f.ctx, unused.ID)
+	f.wantErr("GetPaper after delete", err, biz.ErrNotFound)
+	f.wantErr("DeletePaper again", f.r.Papers.DeletePaper(f.ctx, unused.ID), biz.ErrNotFound)
+	_, err = f.r.Papers.UpdatePaper(f.ctx, &biz.Paper{ID: missing, Title: "x"}, false)
+	f.wantErr("UpdatePaper of a missing paper", err, biz.ErrNotFound)
+	_, err = f.r.Papers.UpdatePaper(f.ctx, &biz.Paper{ID: missing, Title: "x"}, true)
+	f.wantErr("UpdatePaper(content) of a missing paper", err, biz.ErrNotFound)
 }
