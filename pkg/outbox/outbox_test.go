@@ -147,10 +147,9 @@ func TestFailingSubscriberRetriesWithoutAffectingTheOther(t *testing.T) {
 			defer rig.mu.Unlock()
 			return rig.runs["subb"] >= 2*len(ids)
 		})
-		s, _ := o.Stats(ctx)
-		if s.Unacked != len(ids) {
-			t.Fatalf("unacked = %d, want subb's %d (suba's all acknowledged)", s.Unacked, len(ids))
-		}
+		// suba acknowledges each delivery after its effect commits: wait for the last acks
+		// rather than read the count the moment the effects are in (CI saw 32 once).
+		waitFor(t, 20*time.Second, "only subb's deliveries unacknowledged", func() bool { s, _ := o.Stats(ctx); return s.Unacked == len(ids) })
 		if n := len(b.effects(t, "subb")); n != 0 {
 			t.Fatalf("failing subscriber left %d effects (must roll back)", n)
 		}

@@ -665,6 +665,31 @@ describe('a trainer grades at a desk', () => {
     await ctx.close()
   })
 
+  it('deletes a question from the bank, and the exam set with it keeps it', async () => {
+    const ctx = await browser.newContext(desktop)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('wangwu')
+    await page.getByLabel('密码').fill(password)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/t$/)
+    await page.getByRole('menuitem', { name: '题库管理' }).click()
+    await page.locator('[data-test=bank-link]', { hasText: '党章知识题库（2026）' }).click()
+    await page.locator('[data-test=q-row]').first().waitFor()
+    const before = await page.locator('[data-test=q-row]').allInnerTexts()
+    // The first question is in the paper of the published exam.
+    await page.getByRole('button', { name: '删除第 1 题' }).click()
+    await page.locator('.el-popconfirm:visible').getByRole('button', { name: '删除' }).click()
+    await page.getByRole('status').getByText('已删除试题。').waitFor()
+    assert.deepEqual(await page.locator('[data-test=q-row]').allInnerTexts(), before.slice(1))
+    await checkPage(page, problems, 'bank-after-delete-1440')
+    const [, login] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'zhaoliu', password: 'Zhaoliu-pass-2026' })
+    const [, mine] = await api(server.url, 'GET', '/v1/my/exams', login.accessToken)
+    assert.ok(mine.exams.some((m) => m.exam.title === '党章知识月考（十二月）' && m.exam.questionCount === 2), JSON.stringify(mine))
+    await ctx.close()
+  })
+
   it('opens the exam, reads the member\'s essay beside the reference answer, scores it and sees the statistics chart', async () => {
     const ctx = await browser.newContext(desktop)
     const page = await ctx.newPage()

@@ -151,7 +151,7 @@ func (x *AttemptGraded) GetRegrade() bool {
 	return false
 }
 
-// QuestionChanged: a question was created or edited (a new version). Subscribers: search
+// QuestionChanged: a question was created, edited (a new version) or deleted (archived). Subscribers: search
 // (questions are searchable by trainers and staff, never members).
 type QuestionChanged struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -159,7 +159,9 @@ type QuestionChanged struct {
 	BankId     int64                  `protobuf:"varint,2,opt,name=bank_id,json=bankId,proto3" json:"bank_id,omitempty"`
 	Version    int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
 	// org_path is the path of the bank's owning org: who may find the question.
-	OrgPath       string `protobuf:"bytes,4,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	OrgPath string `protobuf:"bytes,4,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	// archived: a manager deleted the question; it left its bank, and search drops it.
+	Archived      bool `protobuf:"varint,5,opt,name=archived,proto3" json:"archived,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -222,6 +224,13 @@ func (x *QuestionChanged) GetOrgPath() string {
 	return ""
 }
 
+func (x *QuestionChanged) GetArchived() bool {
+	if x != nil {
+		return x.Archived
+	}
+	return false
+}
+
 var File_api_quiz_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_events_proto_rawDesc = "" +
@@ -244,13 +253,14 @@ const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\aregrade\x18\v \x01(\bR\aregrade:\x16\xca\xf3\x18\x12\n" +
 	"\x0eattempt.graded\x10\x01B\b\n" +
 	"\x06_scoreB\t\n" +
-	"\a_passed\"\x9a\x01\n" +
+	"\a_passed\"\xb6\x01\n" +
 	"\x0fQuestionChanged\x12\x1f\n" +
 	"\vquestion_id\x18\x01 \x01(\x03R\n" +
 	"questionId\x12\x17\n" +
 	"\abank_id\x18\x02 \x01(\x03R\x06bankId\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x19\n" +
-	"\borg_path\x18\x04 \x01(\tR\aorgPath:\x18\xca\xf3\x18\x14\n" +
+	"\borg_path\x18\x04 \x01(\tR\aorgPath\x12\x1a\n" +
+	"\barchived\x18\x05 \x01(\bR\barchived:\x18\xca\xf3\x18\x14\n" +
 	"\x10question.changed\x10\x012U\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"

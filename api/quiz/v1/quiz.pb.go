@@ -5154,7 +5154,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x1aRESULTS_POLICY_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tIMMEDIATE\x10\x01\x12\x0f\n" +
 	"\vAFTER_CLOSE\x10\x02\x12\t\n" +
-	"\x05NEVER\x10\x032\xa1\x1f\n" +
+	"\x05NEVER\x10\x032\xff\x1f\n" +
 	"\x04Quiz\x12U\n" +
 	"\n" +
 	"CreateBank\x12\x1e.api.quiz.v1.CreateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/banks\x12Z\n" +
@@ -5162,7 +5162,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\n" +
 	"UpdateBank\x12\x1e.api.quiz.v1.UpdateBankRequest\x1a\x11.api.quiz.v1.Bank\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*2\x0e/v1/banks/{id}\x12T\n" +
 	"\n" +
-	"DeleteBank\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/banks/{id}\x12m\n" +
+	"DeleteBank\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/banks/{id}\x12\\\n" +
+	"\x0eDeleteQuestion\x12\x16.api.quiz.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/questions/{id}\x12m\n" +
 	"\x0eCreateQuestion\x12\x1a.api.quiz.v1.QuestionInput\x1a\x15.api.quiz.v1.Question\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/banks/{bank_id}/questions\x12j\n" +
 	"\x0eUpdateQuestion\x12\".api.quiz.v1.UpdateQuestionRequest\x1a\x15.api.quiz.v1.Question\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\x1a\x12/v1/questions/{id}\x12z\n" +
 	"\rListQuestions\x12!.api.quiz.v1.ListQuestionsRequest\x1a\x1f.api.quiz.v1.ListQuestionsReply\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/banks/{bank_id}/questions\x12\x8a\x01\n" +
@@ -5348,80 +5349,82 @@ var file_api_quiz_v1_quiz_proto_depIdxs = []int32{
 	6,  // 55: api.quiz.v1.Quiz.ListBanks:input_type -> api.quiz.v1.ListBanksRequest
 	7,  // 56: api.quiz.v1.Quiz.UpdateBank:input_type -> api.quiz.v1.UpdateBankRequest
 	3,  // 57: api.quiz.v1.Quiz.DeleteBank:input_type -> api.quiz.v1.IdRequest
-	11, // 58: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
-	12, // 59: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
-	14, // 60: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	44, // 61: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
-	14, // 62: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
-	18, // 63: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
-	65, // 64: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
-	3,  // 65: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
-	19, // 66: api.quiz.v1.Quiz.UpdatePaper:input_type -> api.quiz.v1.UpdatePaperRequest
-	3,  // 67: api.quiz.v1.Quiz.DeletePaper:input_type -> api.quiz.v1.IdRequest
-	22, // 68: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
-	3,  // 69: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
-	24, // 70: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
-	3,  // 71: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
-	65, // 72: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
-	65, // 73: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
-	3,  // 74: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
-	3,  // 75: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
-	33, // 76: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
-	3,  // 77: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
-	3,  // 78: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
-	55, // 79: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
-	57, // 80: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
-	59, // 81: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
-	62, // 82: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
-	41, // 83: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
-	3,  // 84: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
-	3,  // 85: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
-	53, // 86: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
-	65, // 87: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
-	3,  // 88: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
-	40, // 89: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
-	3,  // 90: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
-	43, // 91: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
-	4,  // 92: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
-	8,  // 93: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
-	4,  // 94: api.quiz.v1.Quiz.UpdateBank:output_type -> api.quiz.v1.Bank
-	65, // 95: api.quiz.v1.Quiz.DeleteBank:output_type -> google.protobuf.Empty
-	13, // 96: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
-	13, // 97: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
-	15, // 98: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
-	45, // 99: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
-	48, // 100: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
-	20, // 101: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
-	21, // 102: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
-	20, // 103: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
-	20, // 104: api.quiz.v1.Quiz.UpdatePaper:output_type -> api.quiz.v1.Paper
-	65, // 105: api.quiz.v1.Quiz.DeletePaper:output_type -> google.protobuf.Empty
-	23, // 106: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
-	23, // 107: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
-	23, // 108: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
-	65, // 109: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
-	37, // 110: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
-	27, // 111: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
-	32, // 112: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
-	32, // 113: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
-	34, // 114: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
-	65, // 115: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
-	32, // 116: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
-	56, // 117: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
-	58, // 118: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
-	61, // 119: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
-	58, // 120: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
-	42, // 121: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
-	52, // 122: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
-	48, // 123: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
-	54, // 124: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
-	42, // 125: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
-	64, // 126: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
-	35, // 127: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
-	39, // 128: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
-	32, // 129: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
-	92, // [92:130] is the sub-list for method output_type
-	54, // [54:92] is the sub-list for method input_type
+	3,  // 58: api.quiz.v1.Quiz.DeleteQuestion:input_type -> api.quiz.v1.IdRequest
+	11, // 59: api.quiz.v1.Quiz.CreateQuestion:input_type -> api.quiz.v1.QuestionInput
+	12, // 60: api.quiz.v1.Quiz.UpdateQuestion:input_type -> api.quiz.v1.UpdateQuestionRequest
+	14, // 61: api.quiz.v1.Quiz.ListQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	44, // 62: api.quiz.v1.Quiz.ImportQuestions:input_type -> api.quiz.v1.ImportQuestionsRequest
+	14, // 63: api.quiz.v1.Quiz.ExportQuestions:input_type -> api.quiz.v1.ListQuestionsRequest
+	18, // 64: api.quiz.v1.Quiz.CreatePaper:input_type -> api.quiz.v1.CreatePaperRequest
+	65, // 65: api.quiz.v1.Quiz.ListPapers:input_type -> google.protobuf.Empty
+	3,  // 66: api.quiz.v1.Quiz.GetPaper:input_type -> api.quiz.v1.IdRequest
+	19, // 67: api.quiz.v1.Quiz.UpdatePaper:input_type -> api.quiz.v1.UpdatePaperRequest
+	3,  // 68: api.quiz.v1.Quiz.DeletePaper:input_type -> api.quiz.v1.IdRequest
+	22, // 69: api.quiz.v1.Quiz.CreateExam:input_type -> api.quiz.v1.CreateExamRequest
+	3,  // 70: api.quiz.v1.Quiz.GetExam:input_type -> api.quiz.v1.IdRequest
+	24, // 71: api.quiz.v1.Quiz.UpdateExam:input_type -> api.quiz.v1.UpdateExamRequest
+	3,  // 72: api.quiz.v1.Quiz.DeleteExam:input_type -> api.quiz.v1.IdRequest
+	65, // 73: api.quiz.v1.Quiz.ListManagedExams:input_type -> google.protobuf.Empty
+	65, // 74: api.quiz.v1.Quiz.ListMyExams:input_type -> google.protobuf.Empty
+	3,  // 75: api.quiz.v1.Quiz.StartAttempt:input_type -> api.quiz.v1.IdRequest
+	3,  // 76: api.quiz.v1.Quiz.GetAttempt:input_type -> api.quiz.v1.IdRequest
+	33, // 77: api.quiz.v1.Quiz.SaveAnswer:input_type -> api.quiz.v1.SaveAnswerRequest
+	3,  // 78: api.quiz.v1.Quiz.ReportFocusLoss:input_type -> api.quiz.v1.IdRequest
+	3,  // 79: api.quiz.v1.Quiz.SubmitAttempt:input_type -> api.quiz.v1.IdRequest
+	55, // 80: api.quiz.v1.Quiz.StartPractice:input_type -> api.quiz.v1.StartPracticeRequest
+	57, // 81: api.quiz.v1.Quiz.AnswerPractice:input_type -> api.quiz.v1.AnswerPracticeRequest
+	59, // 82: api.quiz.v1.Quiz.ListWrongAnswers:input_type -> api.quiz.v1.ListWrongAnswersRequest
+	62, // 83: api.quiz.v1.Quiz.RetryWrongAnswer:input_type -> api.quiz.v1.RetryWrongAnswerRequest
+	41, // 84: api.quiz.v1.Quiz.ListAttempts:input_type -> api.quiz.v1.ListAttemptsRequest
+	3,  // 85: api.quiz.v1.Quiz.GetExamStats:input_type -> api.quiz.v1.IdRequest
+	3,  // 86: api.quiz.v1.Quiz.ExportExamStats:input_type -> api.quiz.v1.IdRequest
+	53, // 87: api.quiz.v1.Quiz.RegradeExam:input_type -> api.quiz.v1.RegradeExamRequest
+	65, // 88: api.quiz.v1.Quiz.ListReviewQueue:input_type -> google.protobuf.Empty
+	3,  // 89: api.quiz.v1.Quiz.ListRegrades:input_type -> api.quiz.v1.IdRequest
+	40, // 90: api.quiz.v1.Quiz.SetAttemptDeadline:input_type -> api.quiz.v1.SetAttemptDeadlineRequest
+	3,  // 91: api.quiz.v1.Quiz.GetAttemptReview:input_type -> api.quiz.v1.IdRequest
+	43, // 92: api.quiz.v1.Quiz.ScoreEssay:input_type -> api.quiz.v1.ScoreEssayRequest
+	4,  // 93: api.quiz.v1.Quiz.CreateBank:output_type -> api.quiz.v1.Bank
+	8,  // 94: api.quiz.v1.Quiz.ListBanks:output_type -> api.quiz.v1.ListBanksReply
+	4,  // 95: api.quiz.v1.Quiz.UpdateBank:output_type -> api.quiz.v1.Bank
+	65, // 96: api.quiz.v1.Quiz.DeleteBank:output_type -> google.protobuf.Empty
+	65, // 97: api.quiz.v1.Quiz.DeleteQuestion:output_type -> google.protobuf.Empty
+	13, // 98: api.quiz.v1.Quiz.CreateQuestion:output_type -> api.quiz.v1.Question
+	13, // 99: api.quiz.v1.Quiz.UpdateQuestion:output_type -> api.quiz.v1.Question
+	15, // 100: api.quiz.v1.Quiz.ListQuestions:output_type -> api.quiz.v1.ListQuestionsReply
+	45, // 101: api.quiz.v1.Quiz.ImportQuestions:output_type -> api.quiz.v1.ImportQuestionsReply
+	48, // 102: api.quiz.v1.Quiz.ExportQuestions:output_type -> api.quiz.v1.FileReply
+	20, // 103: api.quiz.v1.Quiz.CreatePaper:output_type -> api.quiz.v1.Paper
+	21, // 104: api.quiz.v1.Quiz.ListPapers:output_type -> api.quiz.v1.ListPapersReply
+	20, // 105: api.quiz.v1.Quiz.GetPaper:output_type -> api.quiz.v1.Paper
+	20, // 106: api.quiz.v1.Quiz.UpdatePaper:output_type -> api.quiz.v1.Paper
+	65, // 107: api.quiz.v1.Quiz.DeletePaper:output_type -> google.protobuf.Empty
+	23, // 108: api.quiz.v1.Quiz.CreateExam:output_type -> api.quiz.v1.Exam
+	23, // 109: api.quiz.v1.Quiz.GetExam:output_type -> api.quiz.v1.Exam
+	23, // 110: api.quiz.v1.Quiz.UpdateExam:output_type -> api.quiz.v1.Exam
+	65, // 111: api.quiz.v1.Quiz.DeleteExam:output_type -> google.protobuf.Empty
+	37, // 112: api.quiz.v1.Quiz.ListManagedExams:output_type -> api.quiz.v1.ListManagedExamsReply
+	27, // 113: api.quiz.v1.Quiz.ListMyExams:output_type -> api.quiz.v1.ListMyExamsReply
+	32, // 114: api.quiz.v1.Quiz.StartAttempt:output_type -> api.quiz.v1.AttemptView
+	32, // 115: api.quiz.v1.Quiz.GetAttempt:output_type -> api.quiz.v1.AttemptView
+	34, // 116: api.quiz.v1.Quiz.SaveAnswer:output_type -> api.quiz.v1.SaveAnswerReply
+	65, // 117: api.quiz.v1.Quiz.ReportFocusLoss:output_type -> google.protobuf.Empty
+	32, // 118: api.quiz.v1.Quiz.SubmitAttempt:output_type -> api.quiz.v1.AttemptView
+	56, // 119: api.quiz.v1.Quiz.StartPractice:output_type -> api.quiz.v1.PracticeView
+	58, // 120: api.quiz.v1.Quiz.AnswerPractice:output_type -> api.quiz.v1.Feedback
+	61, // 121: api.quiz.v1.Quiz.ListWrongAnswers:output_type -> api.quiz.v1.ListWrongAnswersReply
+	58, // 122: api.quiz.v1.Quiz.RetryWrongAnswer:output_type -> api.quiz.v1.Feedback
+	42, // 123: api.quiz.v1.Quiz.ListAttempts:output_type -> api.quiz.v1.ListAttemptsReply
+	52, // 124: api.quiz.v1.Quiz.GetExamStats:output_type -> api.quiz.v1.ExamStats
+	48, // 125: api.quiz.v1.Quiz.ExportExamStats:output_type -> api.quiz.v1.FileReply
+	54, // 126: api.quiz.v1.Quiz.RegradeExam:output_type -> api.quiz.v1.RegradeExamReply
+	42, // 127: api.quiz.v1.Quiz.ListReviewQueue:output_type -> api.quiz.v1.ListAttemptsReply
+	64, // 128: api.quiz.v1.Quiz.ListRegrades:output_type -> api.quiz.v1.ListRegradesReply
+	35, // 129: api.quiz.v1.Quiz.SetAttemptDeadline:output_type -> api.quiz.v1.AttemptSummary
+	39, // 130: api.quiz.v1.Quiz.GetAttemptReview:output_type -> api.quiz.v1.AttemptReview
+	32, // 131: api.quiz.v1.Quiz.ScoreEssay:output_type -> api.quiz.v1.AttemptView
+	93, // [93:132] is the sub-list for method output_type
+	54, // [54:93] is the sub-list for method input_type
 	54, // [54:54] is the sub-list for extension type_name
 	54, // [54:54] is the sub-list for extension extendee
 	0,  // [0:54] is the sub-list for field type_name

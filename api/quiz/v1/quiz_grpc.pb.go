@@ -24,6 +24,7 @@ const (
 	Quiz_ListBanks_FullMethodName          = "/api.quiz.v1.Quiz/ListBanks"
 	Quiz_UpdateBank_FullMethodName         = "/api.quiz.v1.Quiz/UpdateBank"
 	Quiz_DeleteBank_FullMethodName         = "/api.quiz.v1.Quiz/DeleteBank"
+	Quiz_DeleteQuestion_FullMethodName     = "/api.quiz.v1.Quiz/DeleteQuestion"
 	Quiz_CreateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/CreateQuestion"
 	Quiz_UpdateQuestion_FullMethodName     = "/api.quiz.v1.Quiz/UpdateQuestion"
 	Quiz_ListQuestions_FullMethodName      = "/api.quiz.v1.Quiz/ListQuestions"
@@ -72,6 +73,10 @@ type QuizClient interface {
 	UpdateBank(ctx context.Context, in *UpdateBankRequest, opts ...grpc.CallOption) (*Bank, error)
 	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
 	DeleteBank(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// DeleteQuestion takes a question out of its bank (managers of the bank): it leaves the bank's
+	// list, random draws, practice and new papers; fixed papers that hold it and members' attempts
+	// keep it, so no exam changes under anyone. Its edits are refused from then on (NOT_FOUND).
+	DeleteQuestion(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	CreateQuestion(ctx context.Context, in *QuestionInput, opts ...grpc.CallOption) (*Question, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
@@ -204,6 +209,16 @@ func (c *quizClient) DeleteBank(ctx context.Context, in *IdRequest, opts ...grpc
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, Quiz_DeleteBank_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *quizClient) DeleteQuestion(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Quiz_DeleteQuestion_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -562,6 +577,10 @@ type QuizServer interface {
 	UpdateBank(context.Context, *UpdateBankRequest) (*Bank, error)
 	// DeleteBank deletes an empty bank; one with questions is refused with CONFLICT.
 	DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// DeleteQuestion takes a question out of its bank (managers of the bank): it leaves the bank's
+	// list, random draws, practice and new papers; fixed papers that hold it and members' attempts
+	// keep it, so no exam changes under anyone. Its edits are refused from then on (NOT_FOUND).
+	DeleteQuestion(context.Context, *IdRequest) (*emptypb.Empty, error)
 	CreateQuestion(context.Context, *QuestionInput) (*Question, error)
 	// UpdateQuestion replaces a question's content and bumps its version; attempts keep the
 	// version they were given.
@@ -671,6 +690,9 @@ func (UnimplementedQuizServer) UpdateBank(context.Context, *UpdateBankRequest) (
 }
 func (UnimplementedQuizServer) DeleteBank(context.Context, *IdRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteBank not implemented")
+}
+func (UnimplementedQuizServer) DeleteQuestion(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteQuestion not implemented")
 }
 func (UnimplementedQuizServer) CreateQuestion(context.Context, *QuestionInput) (*Question, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateQuestion not implemented")
@@ -863,6 +885,24 @@ func _Quiz_DeleteBank_Handler(srv interface{}, ctx context.Context, dec func(int
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(QuizServer).DeleteBank(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Quiz_DeleteQuestion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QuizServer).DeleteQuestion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Quiz_DeleteQuestion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QuizServer).DeleteQuestion(ctx, req.(*IdRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1501,6 +1541,10 @@ var Quiz_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteBank",
 			Handler:    _Quiz_DeleteBank_Handler,
+		},
+		{
+			MethodName: "DeleteQuestion",
+			Handler:    _Quiz_DeleteQuestion_Handler,
 		},
 		{
 			MethodName: "CreateQuestion",

@@ -28,6 +28,7 @@ const OperationQuizCreateQuestion = "/api.quiz.v1.Quiz/CreateQuestion"
 const OperationQuizDeleteBank = "/api.quiz.v1.Quiz/DeleteBank"
 const OperationQuizDeleteExam = "/api.quiz.v1.Quiz/DeleteExam"
 const OperationQuizDeletePaper = "/api.quiz.v1.Quiz/DeletePaper"
+const OperationQuizDeleteQuestion = "/api.quiz.v1.Quiz/DeleteQuestion"
 const OperationQuizExportExamStats = "/api.quiz.v1.Quiz/ExportExamStats"
 const OperationQuizExportQuestions = "/api.quiz.v1.Quiz/ExportQuestions"
 const OperationQuizGetAttempt = "/api.quiz.v1.Quiz/GetAttempt"
@@ -74,6 +75,10 @@ type QuizHTTPServer interface {
 	DeleteExam(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
 	DeletePaper(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// DeleteQuestion takes a question out of its bank (managers of the bank): it leaves the bank's
+	// list, random draws, practice and new papers; fixed papers that hold it and members' attempts
+	// keep it, so no exam changes under anyone. Its edits are refused from then on (NOT_FOUND).
+	DeleteQuestion(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(context.Context, *IdRequest) (*FileReply, error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -164,6 +169,7 @@ func RegisterQuizHTTPServer(s *http.Server, srv QuizHTTPServer) {
 	r.GET("/v1/banks", _Quiz_ListBanks0_HTTP_Handler(srv))
 	r.PATCH("/v1/banks/{id}", _Quiz_UpdateBank0_HTTP_Handler(srv))
 	r.DELETE("/v1/banks/{id}", _Quiz_DeleteBank0_HTTP_Handler(srv))
+	r.DELETE("/v1/questions/{id}", _Quiz_DeleteQuestion0_HTTP_Handler(srv))
 	r.POST("/v1/banks/{bank_id}/questions", _Quiz_CreateQuestion0_HTTP_Handler(srv))
 	r.PUT("/v1/questions/{id}", _Quiz_UpdateQuestion0_HTTP_Handler(srv))
 	r.GET("/v1/banks/{bank_id}/questions", _Quiz_ListQuestions0_HTTP_Handler(srv))
@@ -272,6 +278,28 @@ func _Quiz_DeleteBank0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) e
 		http.SetOperation(ctx, OperationQuizDeleteBank)
 		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
 			return srv.DeleteBank(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Quiz_DeleteQuestion0_HTTP_Handler(srv QuizHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationQuizDeleteQuestion)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteQuestion(ctx, req.(*IdRequest))
 		})
 		out, err := h(ctx, &in)
 		if err != nil {
@@ -1021,6 +1049,10 @@ type QuizHTTPClient interface {
 	DeleteExam(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// DeletePaper deletes a paper no exam uses; one in use is refused with CONFLICT.
 	DeletePaper(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
+	// DeleteQuestion takes a question out of its bank (managers of the bank): it leaves the bank's
+	// list, random draws, practice and new papers; fixed papers that hold it and members' attempts
+	// keep it, so no exam changes under anyone. Its edits are refused from then on (NOT_FOUND).
+	DeleteQuestion(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// ExportExamStats returns the statistics and every attempt's score as an .xlsx workbook.
 	ExportExamStats(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *FileReply, err error)
 	// ExportQuestions returns a bank as an .xlsx file in the import template's layout.
@@ -1210,6 +1242,19 @@ func (c *QuizHTTPClientImpl) DeletePaper(ctx context.Context, in *IdRequest, opt
 	pattern := "/v1/papers/{id}"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationQuizDeletePaper))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *QuizHTTPClientImpl) DeleteQuestion(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/questions/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationQuizDeleteQuestion))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
 	if err != nil {

@@ -280,3 +280,41 @@ func TestPaperEditAndDelete(t *testing.T) {
 	l.must(l.call("DELETE", "/v1/papers/"+unused, w.trainer, nil), 200)
 	l.must(l.call("GET", "/v1/papers/"+unused, w.trainer, nil), 404, "NOT_FOUND")
 }
+
+// A deleted question leaves its bank, practice and new papers; an exam whose paper holds it
+// still gives it to members. Only its bank's managers delete it; it cannot be edited after.
+func TestQuestionDelete(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": "qtrainerb", "displayName": "乙", "password": "Passw0rd-qtrainerb", "roles": []string{"TRAINER"}, "orgId": w.orgB}), 200)
+	trainerB := l.login("qtrainerb", "Passw0rd-qtrainerb")
+	now := l.clock.Now()
+	exam := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.single, w.tf)
+	bank := l.must(l.call("GET", "/v1/banks", w.trainer, nil), 200).s("banks", "0", "id")
+
+	l.must(l.call("DELETE", "/v1/questions/"+w.single, w.m1, nil), 404, "NOT_FOUND")
+	l.must(l.call("DELETE", "/v1/questions/"+w.single, trainerB, nil), 404, "NOT_FOUND")
+	if n := l.must(l.call("GET", "/v1/banks/"+bank+"/questions", w.trainer, nil), 200); strings.Count(n.raw, `"stemHtml"`) != 5 {
+		t.Fatalf("refused deletes changed the bank: %s", n.raw)
+	}
+	l.must(l.call("DELETE", "/v1/questions/"+w.single, w.trainer, nil), 200)
+	l.must(l.call("DELETE", "/v1/questions/"+w.single, w.trainer, nil), 404, "NOT_FOUND")
+
+	listed := l.must(l.call("GET", "/v1/banks/"+bank+"/questions", w.trainer, nil), 200)
+	if strings.Count(listed.raw, `"stemHtml"`) != 4 || strings.Contains(listed.raw, `"id":"`+w.single+`"`) {
+		t.Fatalf("bank after the delete = %s", listed.raw)
+	}
+	if b := l.must(l.call("GET", "/v1/banks", w.trainer, nil), 200); b.s("banks", "0", "questionCount") != "4" {
+		t.Fatalf("bank count after the delete = %s", b.raw)
+	}
+	l.must(l.call("PUT", "/v1/questions/"+w.single, w.trainer, map[string]any{"question": map[string]any{
+		"bankId": bank, "type": "TRUE_FALSE", "stemHtml": "<p>改过的题干</p>", "answerKeys": []string{"T"}, "defaultPoints": 1}}), 404, "NOT_FOUND")
+	if r := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "新卷", "items": []any{map[string]any{"questionId": w.single}}}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "items[0].question_id" {
+		t.Fatalf("new paper with a deleted question: %s", r.raw)
+	}
+	// The exam set before keeps its two questions.
+	start := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200)
+	if strings.Count(start.raw, `"no":`) != 2 {
+		t.Fatalf("attempt after the delete = %s", start.raw)
+	}
+}

@@ -577,6 +577,8 @@ type QuestionChanged struct {
 	Version    int
 	// OrgPath is the owning org of the bank: who may find the question.
 	OrgPath string
+	// Archived: the question left its bank (deleted by a manager); search drops it.
+	Archived bool
 }
 
 func (QuestionChanged) isDomainEvent() {}

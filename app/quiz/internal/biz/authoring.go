@@ -192,6 +192,9 @@ func (uc *AuthoringUsecase) UpdateQuestion(ctx context.Context, q *Question) (*Q
 	if err != nil {
 		return nil, err
 	}
+	if old.Archived {
+		return nil, ErrNotFound
+	}
 	b, err := uc.managedBank(ctx, p, old.BankID)
 	if err != nil {
 		return nil, err
@@ -209,6 +212,33 @@ func (uc *AuthoringUsecase) UpdateQuestion(ctx context.Context, q *Question) (*Q
 		return uc.questionChanged(ctx, out, b)
 	})
 	return out, err
+}
+
+// ArchiveQuestion deletes a question from a bank the caller manages: it leaves the bank's list,
+// random draws, practice and new papers; fixed papers that hold it, attempts and the wrong-answer
+// book keep it, so no exam changes under its members.
+func (uc *AuthoringUsecase) ArchiveQuestion(ctx context.Context, id int64) error {
+	p, err := auth.Require(ctx)
+	if err != nil {
+		return err
+	}
+	q, err := uc.banks.GetQuestion(ctx, id)
+	if err != nil {
+		return err
+	}
+	if q.Archived {
+		return ErrNotFound
+	}
+	b, err := uc.managedBank(ctx, p, q.BankID)
+	if err != nil {
+		return err
+	}
+	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.banks.ArchiveQuestion(ctx, id); err != nil {
+			return err
+		}
+		return uc.events.Publish(ctx, QuestionChanged{QuestionID: q.ID, BankID: b.ID, Version: q.Version, OrgPath: b.OrgPath, Archived: true})
+	})
 }
 
 // ListQuestions lists a managed bank's questions with keys (authors only).
@@ -266,7 +296,7 @@ func (uc *AuthoringUsecase) checkPaperContent(ctx context.Context, p *auth.Princ
 		seen := map[int64]bool{}
 		for i, it := range items {
 			q := byID[it.QuestionID]
-			if q == nil || seen[it.QuestionID] {
+			if q == nil || seen[it.QuestionID] || q.Archived {
 				return Invalid(fmt.Sprintf("items[%d].question_id", i), "题目不存在或重复")
 			}
 			seen[it.QuestionID] = true

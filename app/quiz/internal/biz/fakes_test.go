@@ -374,7 +374,7 @@ func (r fakeBankRepo) CreateBank(_ context.Context, b *Bank) (*Bank, error) {
 func (r fakeBankRepo) countQuestions(bankID int64) int {
 	n := 0
 	for _, q := range r.db.st.Questions {
-		if q.BankID == bankID {
+		if q.BankID == bankID && !q.Archived {
 			n++
 		}
 	}
@@ -473,13 +473,24 @@ func (r fakeBankRepo) UpdateQuestion(_ context.Context, q *Question) (*Question,
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
 	old := r.db.st.Questions[q.ID]
-	if old == nil {
+	if old == nil || old.Archived {
 		return nil, ErrNotFound
 	}
 	c := cloneQuestion(q)
 	c.BankID, c.Version = old.BankID, old.Version+1
 	r.db.st.Questions[c.ID] = c
 	return cloneQuestion(c), nil
+}
+
+func (r fakeBankRepo) ArchiveQuestion(_ context.Context, id int64) error {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	q := r.db.st.Questions[id]
+	if q == nil || q.Archived {
+		return ErrNotFound
+	}
+	q.Archived = true
+	return nil
 }
 
 func (r fakeBankRepo) ListQuestions(ctx context.Context, bankID int64) ([]*Question, error) {
@@ -491,7 +502,7 @@ func (r fakeBankRepo) FindQuestions(_ context.Context, bankID int64, tags []stri
 	defer r.db.mu.Unlock()
 	var out []*Question
 	for _, q := range r.db.st.Questions {
-		if q.BankID != bankID || (difficulty != 0 && q.Difficulty != difficulty) || (typ != "" && q.Type != typ) {
+		if q.BankID != bankID || q.Archived || (difficulty != 0 && q.Difficulty != difficulty) || (typ != "" && q.Type != typ) {
 			continue
 		}
 		if !slices.ContainsFunc(tags, func(t string) bool { return !slices.Contains(q.Tags, t) }) {
@@ -1172,7 +1183,7 @@ func (r fakePracticeRepo) PracticeQuestionIDs(_ context.Context, orgPaths []stri
 	defer r.db.mu.Unlock()
 	var ids []int64
 	for id, q := range r.db.st.Questions {
-		if b := r.db.st.Banks[q.BankID]; b != nil && !b.ExamOnly && slices.Contains(orgPaths, b.OrgPath) {
+		if b := r.db.st.Banks[q.BankID]; b != nil && !q.Archived && !b.ExamOnly && slices.Contains(orgPaths, b.OrgPath) {
 			ids = append(ids, id)
 		}
 	}

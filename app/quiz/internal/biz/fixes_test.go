@@ -150,3 +150,58 @@ func TestPaperSize(t *testing.T) {
 		t.Fatalf("Size = %d questions, %v points; want 5, 3.8", n, pts)
 	}
 }
+
+// Deleting a question archives it for those who manage its bank and announces it (archived) in
+// the same transaction; anyone else is told it does not exist, and nothing changes.
+func TestArchiveQuestion(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := e.as("trainerA")
+	bank, err := e.uc.Authoring.CreateBank(ctx, "党章题库", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := qTrueFalse()
+	q.BankID = bank.ID
+	created, err := e.uc.Authoring.CreateQuestion(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"memberA", "trainerB"} {
+		if err := e.uc.Authoring.ArchiveQuestion(e.as(who), created.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("%s archives: %v, want ErrNotFound", who, err)
+		}
+	}
+	if e.db.st.Questions[created.ID].Archived {
+		t.Fatal("a refused archive archived the question")
+	}
+	e.db.failOutboxAdd = 1
+	if err := e.uc.Authoring.ArchiveQuestion(ctx, created.ID); err == nil {
+		t.Fatal("archive succeeded although its event could not be written")
+	}
+	if e.db.st.Questions[created.ID].Archived {
+		t.Fatal("archive kept although its event was not written")
+	}
+	if err := e.uc.Authoring.ArchiveQuestion(ctx, created.ID); err != nil {
+		t.Fatal(err)
+	}
+	var last QuestionChanged
+	for _, ev := range e.db.allEvents() {
+		if qc, ok := ev.(QuestionChanged); ok {
+			last = qc
+		}
+	}
+	if want := (QuestionChanged{QuestionID: created.ID, BankID: bank.ID, Version: 1, OrgPath: bank.OrgPath, Archived: true}); last != want {
+		t.Fatalf("last question.changed = %+v, want %+v", last, want)
+	}
+	if err := e.uc.Authoring.ArchiveQuestion(ctx, created.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("archive twice: %v", err)
+	}
+	edit := qTrueFalse()
+	edit.ID = created.ID
+	if _, err := e.uc.Authoring.UpdateQuestion(ctx, edit); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("edit of an archived question: %v", err)
+	}
+	if _, err := e.uc.Authoring.CreatePaper(ctx, "试卷", []PaperItem{{QuestionID: created.ID}}, nil); err == nil {
+		t.Fatal("a new paper took an archived question")
+	}
+}

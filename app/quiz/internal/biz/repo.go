@@ -24,7 +24,12 @@ type BankRepo interface {
 	// GetQuestions returns the questions with the given ids, each once, ordered by id (missing
 	// ids are absent).
 	GetQuestions(ctx context.Context, ids []int64) ([]*Question, error)
-	// UpdateQuestion replaces the content of q.ID and increments its version.
+	// ArchiveQuestion takes a question out of its bank: List/FindQuestions, the bank's counts and
+	// practice no longer see it, UpdateQuestion refuses it, Get/GetQuestions still return it
+	// (Archived set). ErrNotFound if missing or archived already.
+	ArchiveQuestion(ctx context.Context, id int64) error
+	// UpdateQuestion replaces the content of q.ID and increments its version (ErrNotFound if
+	// missing or archived).
 	UpdateQuestion(ctx context.Context, q *Question) (*Question, error)
 	ListQuestions(ctx context.Context, bankID int64) ([]*Question, error)
 	// FindQuestions returns a bank's questions having all the tags (none: any), the difficulty

@@ -144,6 +144,8 @@ type Question struct {
 	Difficulty  int        `json:"difficulty"`
 	Tags        []string   `json:"tags,omitempty"`
 	Points      float64    `json:"points"`
+	// Archived questions have left their bank (ArchiveQuestion); papers that hold them keep them.
+	Archived bool `json:"archived,omitempty"`
 }
 
 // PaperItem is a fixed question of a paper.

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqljson"
@@ -28,7 +29,7 @@ func questionToBiz(q *ent.Question) *biz.Question {
 	return &biz.Question{
 		ID: q.ID, BankID: q.BankID, Version: q.Version, Type: biz.QType(q.Type), StemHTML: q.StemHTML,
 		Options: q.Options, AnswerKeys: q.AnswerKeys, Blanks: q.Blanks, Reference: q.Reference,
-		Explanation: q.Explanation, Difficulty: q.Difficulty, Tags: q.Tags, Points: q.Points,
+		Explanation: q.Explanation, Difficulty: q.Difficulty, Tags: q.Tags, Points: q.Points, Archived: q.ArchivedAt != nil,
 	}
 }
 
@@ -56,7 +57,7 @@ func (r *bankRepo) GetBank(ctx context.Context, id int64) (*biz.Bank, error) {
 		return nil, mapErr("bankRepo.GetBank", err, biz.ErrNotFound)
 	}
 	out := bankToBiz(row)
-	n, err := c.Question.Query().Where(question.BankID(id)).Count(ctx)
+	n, err := c.Question.Query().Where(question.BankID(id), question.ArchivedAtIsNil()).Count(ctx)
 	if err != nil {
 		return nil, mapErr("bankRepo.GetBank: count", err, nil)
 	}
@@ -76,7 +77,8 @@ func (r *bankRepo) UpdateBank(ctx context.Context, b *biz.Bank) (*biz.Bank, erro
 func (r *bankRepo) DeleteBank(ctx context.Context, id int64) error {
 	empty := predicate.Bank(func(s *entsql.Selector) {
 		q := entsql.Table(question.Table)
-		s.Where(entsql.Not(entsql.Exists(entsql.Select(q.C(question.FieldID)).From(q).Where(entsql.ColumnsEQ(q.C(question.FieldBankID), s.C(bank.FieldID))))))
+		s.Where(entsql.Not(entsql.Exists(entsql.Select(q.C(question.FieldID)).From(q).Where(entsql.And(
+			entsql.ColumnsEQ(q.C(question.FieldBankID), s.C(bank.FieldID)), entsql.IsNull(q.C(question.FieldArchivedAt)))))))
 	})
 	c := r.data.client(ctx)
 	n, err := c.Bank.Delete().Where(bank.ID(id), empty).Exec(ctx)
@@ -121,7 +123,7 @@ func (r *bankRepo) ListBanks(ctx context.Context, pathPrefix string) ([]*biz.Ban
 		BankID int64 `json:"bank_id"`
 		Count  int   `json:"count"`
 	}
-	err = c.Question.Query().Where(question.BankIDIn(ids...)).GroupBy(question.FieldBankID).
+	err = c.Question.Query().Where(question.BankIDIn(ids...), question.ArchivedAtIsNil()).GroupBy(question.FieldBankID).
 		Aggregate(ent.Count()).Scan(ctx, &counts)
 	if err != nil {
 		return nil, mapErr("bankRepo.ListBanks: counts", err, nil)
@@ -164,9 +166,21 @@ func (r *bankRepo) GetQuestions(ctx context.Context, ids []int64) ([]*biz.Questi
 	return questionsToBiz(rows), nil
 }
 
+func (r *bankRepo) ArchiveQuestion(ctx context.Context, id int64) error {
+	n, err := r.data.client(ctx).Question.Update().Where(question.ID(id), question.ArchivedAtIsNil()).
+		SetArchivedAt(time.Now()).Save(ctx)
+	if err != nil {
+		return mapErr("bankRepo.ArchiveQuestion", err, nil)
+	}
+	if n == 0 {
+		return biz.ErrNotFound
+	}
+	return nil
+}
+
 // UpdateQuestion replaces the content and bumps the version in one UPDATE (the bank is kept).
 func (r *bankRepo) UpdateQuestion(ctx context.Context, q *biz.Question) (*biz.Question, error) {
-	row, err := r.data.client(ctx).Question.UpdateOneID(q.ID).AddVersion(1).
+	row, err := r.data.client(ctx).Question.UpdateOneID(q.ID).Where(question.ArchivedAtIsNil()).AddVersion(1).
 		SetType(question.Type(q.Type)).SetStemHTML(q.StemHTML).SetOptions(q.Options).SetAnswerKeys(q.AnswerKeys).
 		SetBlanks(q.Blanks).SetReference(q.Reference).SetExplanation(q.Explanation).SetDifficulty(q.Difficulty).
 		SetTags(q.Tags).SetPoints(q.Points).Save(ctx)
@@ -181,7 +195,7 @@ func (r *bankRepo) ListQuestions(ctx context.Context, bankID int64) ([]*biz.Ques
 }
 
 func (r *bankRepo) FindQuestions(ctx context.Context, bankID int64, tags []string, difficulty int, typ biz.QType) ([]*biz.Question, error) {
-	q := r.data.client(ctx).Question.Query().Where(question.BankID(bankID))
+	q := r.data.client(ctx).Question.Query().Where(question.BankID(bankID), question.ArchivedAtIsNil())
 	for _, tag := range tags {
 		q = q.Where(predicate.Question(func(s *entsql.Selector) {
 			s.Where(sqljson.ValueContains(s.C(question.FieldTags), tag))

@@ -37,7 +37,7 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.DomainEvent) error {
 			}
 			msgs[i] = msg
 		case biz.QuestionChanged:
-			msgs[i] = &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath}
+			msgs[i] = &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath, Archived: e.Archived}
 		default:
 			return fmt.Errorf("quiz publisher: unknown event %T", ev)
 		}

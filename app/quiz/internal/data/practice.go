@@ -29,7 +29,7 @@ func (r *practiceRepo) PracticeQuestionIDs(ctx context.Context, orgPaths []strin
 	if err != nil || len(banks) == 0 {
 		return nil, mapErr("practiceRepo.PracticeQuestionIDs", err, nil)
 	}
-	ids, err := c.Question.Query().Where(question.BankIDIn(banks...)).IDs(ctx)
+	ids, err := c.Question.Query().Where(question.BankIDIn(banks...), question.ArchivedAtIsNil()).IDs(ctx)
 	return ids, mapErr("practiceRepo.PracticeQuestionIDs", err, nil)
 }
 

@@ -33,6 +33,14 @@ func paperContentFromAPI(in []*v1.PaperItem, rs []*v1.PaperRule) ([]biz.PaperIte
 	return items, rules
 }
 
+// DeleteQuestion implements v1.QuizServer.
+func (s *QuizService) DeleteQuestion(ctx context.Context, req *v1.IdRequest) (*emptypb.Empty, error) {
+	if err := s.authoring.ArchiveQuestion(ctx, req.GetId()); err != nil {
+		return nil, toAPIError(err)
+	}
+	return &emptypb.Empty{}, nil
+}
+
 // UpdatePaper implements v1.QuizServer.
 func (s *QuizService) UpdatePaper(ctx context.Context, req *v1.UpdatePaperRequest) (*v1.Paper, error) {
 	items, rules := paperContentFromAPI(req.Items, req.Rules)

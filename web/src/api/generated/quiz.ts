@@ -511,7 +511,12 @@ export interface paths {
          */
         put: operations["Quiz_UpdateQuestion"];
         post?: never;
-        delete?: never;
+        /**
+         * @description DeleteQuestion takes a question out of its bank (managers of the bank): it leaves the bank's
+         *      list, random draws, practice and new papers; fixed papers that hold it and members' attempts
+         *      keep it, so no exam changes under anyone. Its edits are refused from then on (NOT_FOUND).
+         */
+        delete: operations["Quiz_DeleteQuestion"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1993,6 +1998,26 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["api.quiz.v1.Question"];
                 };
+            };
+        };
+    };
+    Quiz_DeleteQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

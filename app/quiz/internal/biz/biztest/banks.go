@@ -18,6 +18,7 @@ var bankCases = []testCase{
 	{"UpdateQuestion", testUpdateQuestion},
 	{"FindQuestionsAndListQuestions", testFindQuestions},
 	{"StoresCopies", testStoresCopies},
+	{"ArchiveQuestion", testArchiveQuestion},
 }
 
 // CreateBank assigns an id and returns the bank without questions; GetBank fills QuestionCount
@@ -303,4 +304,44 @@ func testUpdateDeleteBank(f *fx) {
 	_, err = f.r.Banks.GetBank(f.ctx, empty.ID)
 	f.wantErr("GetBank after DeleteBank", err, biz.ErrNotFound)
 	f.wantErr("DeleteBank of a missing bank", f.r.Banks.DeleteBank(f.ctx, missing), biz.ErrNotFound)
+}
+
+// ArchiveQuestion takes a question out of its bank: the bank's lists, draws, counts and practice
+// no longer see it, UpdateQuestion refuses it (ErrNotFound) without a change, Get and
+// GetQuestions still return it with Archived set; archiving twice or a missing question is
+// ErrNotFound; a bank whose questions are all archived may be deleted.
+func testArchiveQuestion(f *fx) {
+	b := f.bank(2, "/1/2/", "练习题库", false)
+	gone, kept := f.question(singleQ(b.ID)), f.question(singleQ(b.ID))
+	f.noErr("ArchiveQuestion", f.r.Banks.ArchiveQuestion(f.ctx, gone.ID))
+
+	f.same("listed after archive", []int64{kept.ID}, idsOf(res(f.r.Banks.ListQuestions(f.ctx, b.ID)).must(f, "ListQuestions"), questionID))
+	f.same("found after archive", []int64{kept.ID}, idsOf(res(f.r.Banks.FindQuestions(f.ctx, b.ID, nil, 0, biz.Single)).must(f, "FindQuestions"), questionID))
+	if n := res(f.r.Banks.GetBank(f.ctx, b.ID)).must(f, "GetBank").QuestionCount; n != 1 {
+		f.Errorf("GetBank QuestionCount = %d, want 1", n)
+	}
+	for _, l := range res(f.r.Banks.ListBanks(f.ctx, "/1/2/")).must(f, "ListBanks") {
+		if l.ID == b.ID && l.QuestionCount != 1 {
+			f.Errorf("ListBanks QuestionCount = %d, want 1", l.QuestionCount)
+		}
+	}
+	f.same("practice ids after archive", []int64{kept.ID}, res(f.r.Practice.PracticeQuestionIDs(f.ctx, []string{"/1/2/"})).must(f, "PracticeQuestionIDs"))
+
+	want := *gone
+	want.Archived = true
+	f.same("GetQuestion of an archived question", &want, res(f.r.Banks.GetQuestion(f.ctx, gone.ID)).must(f, "GetQuestion"))
+	both := res(f.r.Banks.GetQuestions(f.ctx, []int64{gone.ID, kept.ID})).must(f, "GetQuestions")
+	f.same("GetQuestions keeps archived ones", []*biz.Question{&want, kept}, both)
+
+	edit := *gone
+	edit.StemHTML = "<p>改过的题干</p>"
+	_, err := f.r.Banks.UpdateQuestion(f.ctx, &edit)
+	f.wantErr("UpdateQuestion of an archived question", err, biz.ErrNotFound)
+	f.same("archived question after a refused edit", &want, res(f.r.Banks.GetQuestion(f.ctx, gone.ID)).must(f, "GetQuestion"))
+	f.wantErr("ArchiveQuestion twice", f.r.Banks.ArchiveQuestion(f.ctx, gone.ID), biz.ErrNotFound)
+	f.wantErr("ArchiveQuestion of a missing question", f.r.Banks.ArchiveQuestion(f.ctx, missing), biz.ErrNotFound)
+
+	f.wantErr("DeleteBank with a live question", f.r.Banks.DeleteBank(f.ctx, b.ID), biz.ErrBankNotEmpty)
+	f.noErr("ArchiveQuestion (last)", f.r.Banks.ArchiveQuestion(f.ctx, kept.ID))
+	f.noErr("DeleteBank with only archived questions", f.r.Banks.DeleteBank(f.ctx, b.ID))
 }

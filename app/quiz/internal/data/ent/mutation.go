@@ -8466,6 +8466,7 @@ type QuestionMutation struct {
 	points            *float64
 	addpoints         *float64
 	updated_at        *time.Time
+	archived_at       *time.Time
 	clearedFields     map[string]struct{}
 	done              bool
 	oldValue          func(context.Context) (*Question, error)
@@ -9240,6 +9241,55 @@ func (m *QuestionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
+// SetArchivedAt sets the "archived_at" field.
+func (m *QuestionMutation) SetArchivedAt(t time.Time) {
+	m.archived_at = &t
+}
+
+// ArchivedAt returns the value of the "archived_at" field in the mutation.
+func (m *QuestionMutation) ArchivedAt() (r time.Time, exists bool) {
+	v := m.archived_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldArchivedAt returns the old "archived_at" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldArchivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldArchivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldArchivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldArchivedAt: %w", err)
+	}
+	return oldValue.ArchivedAt, nil
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (m *QuestionMutation) ClearArchivedAt() {
+	m.archived_at = nil
+	m.clearedFields[question.FieldArchivedAt] = struct{}{}
+}
+
+// ArchivedAtCleared returns if the "archived_at" field was cleared in this mutation.
+func (m *QuestionMutation) ArchivedAtCleared() bool {
+	_, ok := m.clearedFields[question.FieldArchivedAt]
+	return ok
+}
+
+// ResetArchivedAt resets all changes to the "archived_at" field.
+func (m *QuestionMutation) ResetArchivedAt() {
+	m.archived_at = nil
+	delete(m.clearedFields, question.FieldArchivedAt)
+}
+
 // Where appends a list predicates to the QuestionMutation builder.
 func (m *QuestionMutation) Where(ps ...predicate.Question) {
 	m.predicates = append(m.predicates, ps...)
@@ -9274,7 +9324,7 @@ func (m *QuestionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *QuestionMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.bank_id != nil {
 		fields = append(fields, question.FieldBankID)
 	}
@@ -9314,6 +9364,9 @@ func (m *QuestionMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, question.FieldUpdatedAt)
 	}
+	if m.archived_at != nil {
+		fields = append(fields, question.FieldArchivedAt)
+	}
 	return fields
 }
 
@@ -9348,6 +9401,8 @@ func (m *QuestionMutation) Field(name string) (ent.Value, bool) {
 		return m.Points()
 	case question.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case question.FieldArchivedAt:
+		return m.ArchivedAt()
 	}
 	return nil, false
 }
@@ -9383,6 +9438,8 @@ func (m *QuestionMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPoints(ctx)
 	case question.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case question.FieldArchivedAt:
+		return m.OldArchivedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Question field %s", name)
 }
@@ -9483,6 +9540,13 @@ func (m *QuestionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case question.FieldArchivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetArchivedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)
 }
@@ -9576,6 +9640,9 @@ func (m *QuestionMutation) ClearedFields() []string {
 	if m.FieldCleared(question.FieldTags) {
 		fields = append(fields, question.FieldTags)
 	}
+	if m.FieldCleared(question.FieldArchivedAt) {
+		fields = append(fields, question.FieldArchivedAt)
+	}
 	return fields
 }
 
@@ -9601,6 +9668,9 @@ func (m *QuestionMutation) ClearField(name string) error {
 		return nil
 	case question.FieldTags:
 		m.ClearTags()
+		return nil
+	case question.FieldArchivedAt:
+		m.ClearArchivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Question nullable field %s", name)
@@ -9648,6 +9718,9 @@ func (m *QuestionMutation) ResetField(name string) error {
 		return nil
 	case question.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case question.FieldArchivedAt:
+		m.ResetArchivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)

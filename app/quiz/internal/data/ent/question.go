@@ -44,7 +44,9 @@ type Question struct {
 	// Points holds the value of the "points" field.
 	Points float64 `json:"points,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
-	UpdatedAt    time.Time `json:"updated_at,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// ArchivedAt holds the value of the "archived_at" field.
+	ArchivedAt   *time.Time `json:"archived_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -61,7 +63,7 @@ func (*Question) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case question.FieldType, question.FieldStemHTML, question.FieldReference, question.FieldExplanation:
 			values[i] = new(sql.NullString)
-		case question.FieldUpdatedAt:
+		case question.FieldUpdatedAt, question.FieldArchivedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -170,6 +172,13 @@ func (_m *Question) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case question.FieldArchivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field archived_at", values[i])
+			} else if value.Valid {
+				_m.ArchivedAt = new(time.Time)
+				*_m.ArchivedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -244,6 +253,11 @@ func (_m *Question) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.ArchivedAt; v != nil {
+		builder.WriteString("archived_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

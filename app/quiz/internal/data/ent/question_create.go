@@ -149,6 +149,20 @@ func (_c *QuestionCreate) SetNillableUpdatedAt(v *time.Time) *QuestionCreate {
 	return _c
 }
 
+// SetArchivedAt sets the "archived_at" field.
+func (_c *QuestionCreate) SetArchivedAt(v time.Time) *QuestionCreate {
+	_c.mutation.SetArchivedAt(v)
+	return _c
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableArchivedAt(v *time.Time) *QuestionCreate {
+	if v != nil {
+		_c.SetArchivedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *QuestionCreate) SetID(v int64) *QuestionCreate {
 	_c.mutation.SetID(v)
@@ -339,6 +353,10 @@ func (_c *QuestionCreate) createSpec() (*Question, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(question.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.ArchivedAt(); ok {
+		_spec.SetField(question.FieldArchivedAt, field.TypeTime, value)
+		_node.ArchivedAt = &value
 	}
 	return _node, _spec
 }
@@ -593,6 +611,24 @@ func (u *QuestionUpsert) SetUpdatedAt(v time.Time) *QuestionUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *QuestionUpsert) UpdateUpdatedAt() *QuestionUpsert {
 	u.SetExcluded(question.FieldUpdatedAt)
+	return u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *QuestionUpsert) SetArchivedAt(v time.Time) *QuestionUpsert {
+	u.Set(question.FieldArchivedAt, v)
+	return u
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *QuestionUpsert) UpdateArchivedAt() *QuestionUpsert {
+	u.SetExcluded(question.FieldArchivedAt)
+	return u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *QuestionUpsert) ClearArchivedAt() *QuestionUpsert {
+	u.SetNull(question.FieldArchivedAt)
 	return u
 }
 
@@ -879,6 +915,27 @@ func (u *QuestionUpsertOne) SetUpdatedAt(v time.Time) *QuestionUpsertOne {
 func (u *QuestionUpsertOne) UpdateUpdatedAt() *QuestionUpsertOne {
 	return u.Update(func(s *QuestionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *QuestionUpsertOne) SetArchivedAt(v time.Time) *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *QuestionUpsertOne) UpdateArchivedAt() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *QuestionUpsertOne) ClearArchivedAt() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearArchivedAt()
 	})
 }
 
@@ -1331,6 +1388,27 @@ func (u *QuestionUpsertBulk) SetUpdatedAt(v time.Time) *QuestionUpsertBulk {
 func (u *QuestionUpsertBulk) UpdateUpdatedAt() *QuestionUpsertBulk {
 	return u.Update(func(s *QuestionUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *QuestionUpsertBulk) SetArchivedAt(v time.Time) *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *QuestionUpsertBulk) UpdateArchivedAt() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *QuestionUpsertBulk) ClearArchivedAt() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearArchivedAt()
 	})
 }
 

@@ -248,6 +248,26 @@ func (_u *QuestionUpdate) SetUpdatedAt(v time.Time) *QuestionUpdate {
 	return _u
 }
 
+// SetArchivedAt sets the "archived_at" field.
+func (_u *QuestionUpdate) SetArchivedAt(v time.Time) *QuestionUpdate {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *QuestionUpdate) SetNillableArchivedAt(v *time.Time) *QuestionUpdate {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *QuestionUpdate) ClearArchivedAt() *QuestionUpdate {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
 // Mutation returns the QuestionMutation object of the builder.
 func (_u *QuestionUpdate) Mutation() *QuestionMutation {
 	return _u.mutation
@@ -398,6 +418,12 @@ func (_u *QuestionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(question.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(question.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(question.FieldArchivedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -637,6 +663,26 @@ func (_u *QuestionUpdateOne) SetUpdatedAt(v time.Time) *QuestionUpdateOne {
 	return _u
 }
 
+// SetArchivedAt sets the "archived_at" field.
+func (_u *QuestionUpdateOne) SetArchivedAt(v time.Time) *QuestionUpdateOne {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *QuestionUpdateOne) SetNillableArchivedAt(v *time.Time) *QuestionUpdateOne {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *QuestionUpdateOne) ClearArchivedAt() *QuestionUpdateOne {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
 // Mutation returns the QuestionMutation object of the builder.
 func (_u *QuestionUpdateOne) Mutation() *QuestionMutation {
 	return _u.mutation
@@ -817,6 +863,12 @@ func (_u *QuestionUpdateOne) sqlSave(ctx context.Context) (_node *Question, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(question.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(question.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(question.FieldArchivedAt, field.TypeTime)
 	}
 	_node = &Question{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -94,6 +94,11 @@ func UpdatedAt(v time.Time) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// ArchivedAt applies equality check predicate on the "archived_at" field. It's identical to ArchivedAtEQ.
+func ArchivedAt(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldArchivedAt, v))
+}
+
 // BankIDEQ applies the EQ predicate on the "bank_id" field.
 func BankIDEQ(v int64) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldBankID, v))
@@ -547,6 +552,56 @@ func UpdatedAtLT(v time.Time) predicate.Question {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.Question {
 	return predicate.Question(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// ArchivedAtEQ applies the EQ predicate on the "archived_at" field.
+func ArchivedAtEQ(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldArchivedAt, v))
+}
+
+// ArchivedAtNEQ applies the NEQ predicate on the "archived_at" field.
+func ArchivedAtNEQ(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldArchivedAt, v))
+}
+
+// ArchivedAtIn applies the In predicate on the "archived_at" field.
+func ArchivedAtIn(vs ...time.Time) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldArchivedAt, vs...))
+}
+
+// ArchivedAtNotIn applies the NotIn predicate on the "archived_at" field.
+func ArchivedAtNotIn(vs ...time.Time) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldArchivedAt, vs...))
+}
+
+// ArchivedAtGT applies the GT predicate on the "archived_at" field.
+func ArchivedAtGT(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldArchivedAt, v))
+}
+
+// ArchivedAtGTE applies the GTE predicate on the "archived_at" field.
+func ArchivedAtGTE(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldArchivedAt, v))
+}
+
+// ArchivedAtLT applies the LT predicate on the "archived_at" field.
+func ArchivedAtLT(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldArchivedAt, v))
+}
+
+// ArchivedAtLTE applies the LTE predicate on the "archived_at" field.
+func ArchivedAtLTE(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldArchivedAt, v))
+}
+
+// ArchivedAtIsNil applies the IsNil predicate on the "archived_at" field.
+func ArchivedAtIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldArchivedAt))
+}
+
+// ArchivedAtNotNil applies the NotNil predicate on the "archived_at" field.
+func ArchivedAtNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldArchivedAt))
 }
 
 // And groups predicates with the AND operator between them.

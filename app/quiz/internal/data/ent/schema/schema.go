@@ -54,6 +54,9 @@ func (Question) Fields() []ent.Field {
 		field.JSON("tags", []string{}).Optional(),
 		field.Float("points").Default(0),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+		// Set when a manager deletes the question: it leaves its bank, practice and new papers;
+		// papers and attempts that hold it keep it.
+		field.Time("archived_at").Optional().Nillable(),
 	}
 }
 
