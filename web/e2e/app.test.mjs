@@ -793,6 +793,18 @@ describe('a trainer grades at a desk', () => {
     // The same by keyboard-reachable buttons: the chapter back down.
     await page.getByRole('button', { name: '下移「第二章 实践锻炼」' }).click()
     await page.waitForFunction(() => document.querySelector('[data-test=chapter-title]')?.textContent === '第一章 理论学习')
+    // A lesson dragged onto another chapter's title moves there; the lesson's dialog moves it back.
+    const lessonsOf = (title) => chapter(title).locator('[data-test=lesson-title]').allTextContents()
+    await lesson('学习导读').dragTo(chapter('第二章 实践锻炼').locator('[data-test=chapter-head]'))
+    await chapter('第二章 实践锻炼').locator('[data-test=lesson-title]', { hasText: '学习导读' }).waitFor()
+    assert.deepEqual(await lessonsOf('第一章 理论学习'), ['开篇视频'])
+    await lesson('学习导读').getByRole('button', { name: '编辑' }).click()
+    await page.locator('.el-select', { has: page.getByLabel('所属章节') }).click()
+    await page.getByRole('option', { name: '第一章 理论学习' }).click()
+    await page.locator('[data-test=lesson-save]').click()
+    await chapter('第一章 理论学习').locator('[data-test=lesson-title]', { hasText: '学习导读' }).waitFor()
+    assert.deepEqual(await lessonsOf('第一章 理论学习'), ['开篇视频', '学习导读'])
+    assert.deepEqual(await lessonsOf('第二章 实践锻炼'), [])
 
     // Publishing before the video is there: refused in the server's words.
     await page.locator('[data-test=course-publish]').click()

@@ -1431,11 +1431,14 @@ func (x *CreateLessonRequest) GetPosition() int32 {
 }
 
 type UpdateLessonRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Title         *string                `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
-	BodyHtml      *string                `protobuf:"bytes,3,opt,name=body_html,json=bodyHtml,proto3,oneof" json:"body_html,omitempty"`
-	Position      *int32                 `protobuf:"varint,4,opt,name=position,proto3,oneof" json:"position,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title    *string                `protobuf:"bytes,2,opt,name=title,proto3,oneof" json:"title,omitempty"`
+	BodyHtml *string                `protobuf:"bytes,3,opt,name=body_html,json=bodyHtml,proto3,oneof" json:"body_html,omitempty"`
+	Position *int32                 `protobuf:"varint,4,opt,name=position,proto3,oneof" json:"position,omitempty"`
+	// Moves the lesson to another chapter of the same course: at position (default: last). The
+	// chapter it leaves closes the gap.
+	ChapterId     *int64 `protobuf:"varint,5,opt,name=chapter_id,json=chapterId,proto3,oneof" json:"chapter_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1494,6 +1497,13 @@ func (x *UpdateLessonRequest) GetBodyHtml() string {
 func (x *UpdateLessonRequest) GetPosition() int32 {
 	if x != nil && x.Position != nil {
 		return *x.Position
+	}
+	return 0
+}
+
+func (x *UpdateLessonRequest) GetChapterId() int64 {
+	if x != nil && x.ChapterId != nil {
+		return *x.ChapterId
 	}
 	return 0
 }
@@ -3338,16 +3348,19 @@ const file_api_course_v1_course_proto_rawDesc = "" +
 	"\x04kind\x18\x03 \x01(\x0e2\x19.api.course.v1.LessonKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12&\n" +
 	"\tbody_html\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x18\xc0\x9a\fR\bbodyHtml\x12#\n" +
-	"\bposition\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bposition\"\xd0\x01\n" +
+	"\bposition\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bposition\"\x8c\x02\n" +
 	"\x13UpdateLessonRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
 	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x05title\x88\x01\x01\x12+\n" +
 	"\tbody_html\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xc0\x9a\fH\x01R\bbodyHtml\x88\x01\x01\x12(\n" +
-	"\bposition\x18\x04 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x02R\bposition\x88\x01\x01B\b\n" +
+	"\bposition\x18\x04 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x02R\bposition\x88\x01\x01\x12+\n" +
+	"\n" +
+	"chapter_id\x18\x05 \x01(\x03B\a\xbaH\x04\"\x02 \x00H\x03R\tchapterId\x88\x01\x01B\b\n" +
 	"\x06_titleB\f\n" +
 	"\n" +
 	"_body_htmlB\v\n" +
-	"\t_position\"\xae\x01\n" +
+	"\t_positionB\r\n" +
+	"\v_chapter_id\"\xae\x01\n" +
 	"\x12StartUploadRequest\x12$\n" +
 	"\tlesson_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\blessonId\x12'\n" +
 	"\tfile_name\x18\x02 \x01(\tB\n" +

@@ -310,6 +310,23 @@ func TestCourseJourney(t *testing.T) {
 	// Another org's trainer can neither see nor edit it; publishing before media is ready fails.
 	l.must(l.call("PATCH", "/v1/courses/"+cid, otherTrainer, map[string]any{"summary": "x"}), 404, "COURSE_NOT_FOUND")
 	l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", otherTrainer, map[string]any{"title": "x", "kind": "ARTICLE", "bodyHtml": "x"}), 404, "COURSE_NOT_FOUND")
+	// A lesson moves to another chapter of its course (and back), never to another course's; the
+	// other org's trainer cannot move it at all.
+	ch2 := l.must(l.call("POST", "/v1/courses/"+cid+"/chapters", trainer, map[string]any{"title": "第二章"}), 200).s("id")
+	otherCourse := l.must(l.call("POST", "/v1/courses", trainer, map[string]any{"title": "另一门课"}), 200).s("id")
+	foreign := l.must(l.call("POST", "/v1/courses/"+otherCourse+"/chapters", trainer, map[string]any{"title": "外章"}), 200).s("id")
+	if r := l.must(l.call("PATCH", "/v1/lessons/"+article.s("id"), trainer, map[string]any{"chapterId": foreign}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "chapter_id" {
+		t.Fatalf("move to another course's chapter: %s", r.raw)
+	}
+	l.must(l.call("PATCH", "/v1/lessons/"+article.s("id"), otherTrainer, map[string]any{"chapterId": ch2}), 404, "COURSE_NOT_FOUND")
+	if m := l.must(l.call("PATCH", "/v1/lessons/"+article.s("id"), trainer, map[string]any{"chapterId": ch2}), 200); m.s("chapterId") != ch2 || m.s("position") != "1" {
+		t.Fatalf("moved lesson = %s", m.raw)
+	}
+	if m := l.must(l.call("PATCH", "/v1/lessons/"+article.s("id"), trainer, map[string]any{"chapterId": ch, "position": 2}), 200); m.s("chapterId") != ch || m.s("position") != "2" {
+		t.Fatalf("lesson moved back = %s", m.raw)
+	}
+	l.must(l.call("DELETE", "/v1/chapters/"+ch2, trainer, nil), 200)
+	l.must(l.call("DELETE", "/v1/courses/"+otherCourse, trainer, nil), 200)
 	l.must(l.call("POST", "/v1/lessons/"+video+"/uploads", otherTrainer, map[string]any{"fileName": "a.mp4", "size": 10, "contentType": "video/mp4"}), 404, "COURSE_NOT_FOUND")
 	l.must(l.call("POST", "/v1/courses/"+cid+":publish", trainer, map[string]any{}), 409, "COURSE_STATE")
 

@@ -125,9 +125,12 @@ type CoursePatch struct {
 
 // LessonPatch changes selected lesson fields.
 type LessonPatch struct {
-	Title            *string
-	BodyHTML         *string
-	Position         *int
+	Title    *string
+	BodyHTML *string
+	Position *int
+	// ChapterID moves the lesson to that chapter (at Position, default last), closing the gap
+	// in the one it leaves.
+	ChapterID        *int64
 	MediaStatus      *MediaStatus
 	MediaError       *string
 	MediaKey         *string
@@ -799,7 +802,7 @@ func (uc *CourseUsecase) CreateLesson(ctx context.Context, chapterID int64, titl
 }
 
 // UpdateLesson edits a lesson of a draft course.
-func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, bodyHTML *string, position *int) (*Lesson, error) {
+func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, bodyHTML *string, position *int, chapterID *int64) (*Lesson, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -814,6 +817,16 @@ func (uc *CourseUsecase) UpdateLesson(ctx context.Context, id int64, title, body
 			return err
 		}
 		patch := LessonPatch{Position: position}
+		if chapterID != nil && *chapterID != l.ChapterID {
+			ch, err := uc.repo.GetChapter(ctx, *chapterID)
+			if errors.Is(err, ErrCourseNotFound) || (err == nil && ch.CourseID != l.CourseID) {
+				return Invalid("chapter_id", "只能移到本课程的章节")
+			}
+			if err != nil {
+				return err
+			}
+			patch.ChapterID = chapterID
+		}
 		if title != nil {
 			t := trim(*title)
 			if t == "" {

@@ -267,12 +267,36 @@ func TestCourseStructureOrder(t *testing.T) {
 	}
 
 	// Moving a lesson to the front renumbers its chapter.
-	if _, err := e.courses.UpdateLesson(ctx, l2.ID, nil, nil, ptr(1)); err != nil {
+	if _, err := e.courses.UpdateLesson(ctx, l2.ID, nil, nil, ptr(1), nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = e.courses.Get(ctx, c.ID)
 	if first := got.Chapters[0].Lessons[0]; first.ID != l2.ID || first.Position != 1 || got.Chapters[0].Lessons[1].Position != 2 {
 		t.Errorf("after the move, lessons = %+v, %+v", first, got.Chapters[0].Lessons[1])
+	}
+	// Moving it to the second chapter; never to a chapter of another course or none at all,
+	// and a refused move changes nothing.
+	other, err := e.courses.Create(ctx, NewCourse{Title: "另一门课"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, _ := e.courses.CreateChapter(ctx, other.ID, "外", 0)
+	before := e.db.snapshot()
+	for _, to := range []int64{foreign.ID, 99999} {
+		_, err := e.courses.UpdateLesson(ctx, l2.ID, nil, nil, nil, ptr(to))
+		wantErrKind(t, err, &FieldError{Field: "chapter_id"})
+	}
+	if diff := cmp.Diff(before, e.db.snapshot()); diff != "" {
+		t.Errorf("refused moves changed the store:\n%s", diff)
+	}
+	moved, err := e.courses.UpdateLesson(ctx, l2.ID, nil, nil, ptr(1), ptr(ch2.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.courses.Get(ctx, c.ID)
+	if moved.ChapterID != ch2.ID || len(got.Chapters[0].Lessons) != 1 || got.Chapters[0].Lessons[0].Position != 1 ||
+		got.Chapters[1].Lessons[0].ID != l2.ID || got.Chapters[1].Lessons[1].Position != 2 {
+		t.Errorf("after the move across, chapters = %+v / %+v", got.Chapters[0].Lessons, got.Chapters[1].Lessons)
 	}
 }
 

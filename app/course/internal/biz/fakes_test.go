@@ -600,7 +600,23 @@ func (r fakeCourseRepo) UpdateLesson(_ context.Context, id int64, p LessonPatch)
 	if p.PageCount != nil {
 		l.PageCount = *p.PageCount
 	}
-	if p.Position != nil && *p.Position != l.Position {
+	if p.ChapterID != nil && *p.ChapterID != l.ChapterID {
+		for _, s := range r.lessonsOf(l.ChapterID) {
+			if s.Position > l.Position {
+				s.Position--
+			}
+		}
+		var ids []int64
+		for _, s := range r.lessonsOf(*p.ChapterID) {
+			ids = append(ids, s.ID)
+		}
+		pos := len(ids) + 1
+		if p.Position != nil {
+			pos = *p.Position
+		}
+		l.ChapterID = *p.ChapterID
+		fakeReorder(append(ids, id), id, pos, func(sid int64, pos int) { r.db.st.Lessons[sid].Position = pos })
+	} else if p.Position != nil && *p.Position != l.Position {
 		var ids []int64
 		for _, s := range r.lessonsOf(l.ChapterID) {
 			ids = append(ids, s.ID)

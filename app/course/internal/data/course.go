@@ -424,7 +424,27 @@ func (r *courseRepo) UpdateLesson(ctx context.Context, id int64, p biz.LessonPat
 		if p.PageCount != nil {
 			u.SetPageCount(*p.PageCount)
 		}
-		if p.Position != nil && *p.Position != row.Position {
+		if p.ChapterID != nil && *p.ChapterID != row.ChapterID {
+			// Leave the old chapter (closing the gap), join the new one at the position asked.
+			_, err := c.Lesson.Update().Where(lesson.ChapterID(row.ChapterID), lesson.PositionGT(row.Position)).AddPosition(-1).Save(ctx)
+			if err != nil {
+				return err
+			}
+			siblings, err := c.Lesson.Query().Where(lesson.ChapterID(*p.ChapterID)).Order(ent.Asc(lesson.FieldPosition)).IDs(ctx)
+			if err != nil {
+				return err
+			}
+			pos := len(siblings) + 1
+			if p.Position != nil {
+				pos = *p.Position
+			}
+			if err := reorder(append(siblings, id), id, pos, func(sid int64, pos int) error {
+				return c.Lesson.UpdateOneID(sid).SetPosition(pos).Exec(ctx)
+			}); err != nil {
+				return err
+			}
+			u.SetChapterID(*p.ChapterID)
+		} else if p.Position != nil && *p.Position != row.Position {
 			siblings, err := c.Lesson.Query().Where(lesson.ChapterID(row.ChapterID)).Order(ent.Asc(lesson.FieldPosition)).IDs(ctx)
 			if err != nil {
 				return err

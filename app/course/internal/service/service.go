@@ -297,7 +297,7 @@ func (s *CourseService) UpdateLesson(ctx context.Context, req *v1.UpdateLessonRe
 		p := int(*req.Position)
 		pos = &p
 	}
-	l, err := s.courses.UpdateLesson(ctx, req.Id, req.Title, req.BodyHtml, pos)
+	l, err := s.courses.UpdateLesson(ctx, req.Id, req.Title, req.BodyHtml, pos, req.ChapterId)
 	if err != nil {
 		return nil, toAPIError(err)
 	}

@@ -708,6 +708,11 @@ export interface components {
         };
         "api.course.v1.UpdateLessonRequest": {
             bodyHtml?: string;
+            /**
+             * @description Moves the lesson to another chapter of the same course: at position (default: last). The
+             *      chapter it leaves closes the gap.
+             */
+            chapterId?: string;
             id?: string;
             /** Format: int32 */
             position?: number;

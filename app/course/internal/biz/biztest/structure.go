@@ -15,6 +15,7 @@ var structureCases = []testCase{
 	{"CreateWithoutParent", testCreateWithoutParent},
 	{"UpdateLesson", testUpdateLesson},
 	{"UpdateLessonMove", testUpdateLessonMove},
+	{"UpdateLessonToAnotherChapter", testUpdateLessonToAnotherChapter},
 	{"UpdateLessonIfProcessingKey", testUpdateLessonIfProcessingKey},
 	{"DeleteLesson", testDeleteLesson},
 	{"LessonsByMediaStatus", testLessonsByMediaStatus},
@@ -249,6 +250,33 @@ func testUpdateLessonMove(f *fx) {
 	move(l3, ptr("C"), 2, 2, "A: d C b a", "B: x y")
 	move(d, nil, 99, 4, "A: C b a d", "B: x y")
 	move(b, nil, 2, 2, "A: C b a d", "B: x y")
+}
+
+// ChapterID moves a lesson to another chapter: at Position (past the end or unset: last),
+// shifting the lessons after it there, while the chapter it left closes the gap; an empty
+// chapter takes a lesson at 1. Other fields of the patch apply too.
+func testUpdateLessonToAnotherChapter(f *fx) {
+	c := f.course(biz.Course{})
+	chA, chB, chC := f.chapter(c.ID, "A", 0), f.chapter(c.ID, "B", 0), f.chapter(c.ID, "C", 0)
+	a, b := f.lesson(chA, "a", 0), f.lesson(chA, "b", 0)
+	f.lesson(chA, "c", 0)
+	f.lesson(chB, "x", 0)
+	f.lesson(chB, "y", 0)
+	move := func(l *biz.Lesson, to *biz.Chapter, pos *int, title *string, wantPos int, outline ...string) {
+		f.Helper()
+		got := res(f.r.Courses.UpdateLesson(f.ctx, l.ID, biz.LessonPatch{ChapterID: &to.ID, Position: pos, Title: title})).must(f, "UpdateLesson(chapter)")
+		if got.ChapterID != to.ID || got.Position != wantPos {
+			f.Errorf("moved %s = chapter %d position %d, want chapter %d position %d", l.Title, got.ChapterID, got.Position, to.ID, wantPos)
+		}
+		if title != nil && got.Title != *title {
+			f.Errorf("moved lesson title = %q, want %q", got.Title, *title)
+		}
+		f.same("structure after moving "+l.Title+" across", outline, f.outline(c.ID))
+	}
+	move(a, chB, ptr(2), nil, 2, "A: b c", "B: x a y", "C:")
+	move(b, chB, nil, ptr("B"), 4, "A: c", "B: x a y B", "C:")
+	move(a, chC, ptr(5), nil, 1, "A: c", "B: x y B", "C: a")
+	move(a, chA, ptr(1), nil, 1, "A: a c", "B: x y B", "C:")
 }
 
 // IfProcessingKey makes UpdateLesson conditional: it applies only while the lesson is
