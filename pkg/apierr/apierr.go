@@ -4,7 +4,7 @@
 //
 //   - errors that already are Kratos errors (auth's 401/403, a translation done earlier) pass
 //     through unchanged;
-//   - a bizerr.FieldError is 400 INVALID_ARGUMENT with metadata "field";
+//   - a bizerr.FieldError is 400 INVALID_ARGUMENT with metadata "field" and "detail";
 //   - a bizerr.PermissionError is 403 PERMISSION_DENIED with its user-facing message;
 //   - bizerr.ErrUnauthenticated is 401 UNAUTHENTICATED;
 //   - a cancelled or timed-out request is 503 UNAVAILABLE (the work was not done; retry);
@@ -31,7 +31,9 @@ import (
 const (
 	// ReasonInternal is an unexpected failure (500); details are only in the server log.
 	ReasonInternal = "INTERNAL"
-	// ReasonInvalidArgument is bad input (400); metadata "field" names the request field. The
+	// ReasonInvalidArgument is bad input (400); metadata "field" names the request field and
+	// "detail" says what is wrong with it (the message without the field, for showing beside
+	// the field in a form). The
 	// same reason as pkg/validate's.
 	ReasonInvalidArgument = "INVALID_ARGUMENT"
 	// ReasonPermissionDenied is a denial (403): pkg/authn's reason.
@@ -72,7 +74,7 @@ func As[E error](build func(E) *kerrors.Error) Rule {
 // user-facing) saying what is wrong; for rules of input errors that are not bizerr.FieldError.
 func InvalidArgument(field, reason string) *kerrors.Error {
 	return kerrors.BadRequest(ReasonInvalidArgument, fmt.Sprintf("参数 %s 无效：%s", field, reason)).
-		WithMetadata(map[string]string{"field": field})
+		WithMetadata(map[string]string{"field": field, "detail": reason})
 }
 
 // Translator is one service's biz→API error translation: the shared rules of this package

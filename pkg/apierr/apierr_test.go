@@ -52,9 +52,9 @@ func TestTranslate(t *testing.T) {
 		want want
 	}{
 		{"field error", bizerr.Invalid("name", "不能为空"),
-			want{400, "INVALID_ARGUMENT", "参数 name 无效：不能为空", map[string]string{"field": "name"}}},
+			want{400, "INVALID_ARGUMENT", "参数 name 无效：不能为空", map[string]string{"field": "name", "detail": "不能为空"}}},
 		{"wrapped field error", fmt.Errorf("repo.Create: %w", bizerr.Invalid("title", "长度不能超过 %d 个字符", 64)),
-			want{400, "INVALID_ARGUMENT", "参数 title 无效：长度不能超过 64 个字符", map[string]string{"field": "title"}}},
+			want{400, "INVALID_ARGUMENT", "参数 title 无效：长度不能超过 64 个字符", map[string]string{"field": "title", "detail": "长度不能超过 64 个字符"}}},
 		{"permission error", fmt.Errorf("x: %w", bizerr.Deny("只能管理本组织")),
 			want{403, "PERMISSION_DENIED", "只能管理本组织", nil}},
 		{"kratos error passes through", fmt.Errorf("x: %w", denied),
@@ -66,7 +66,7 @@ func TestTranslate(t *testing.T) {
 		{"service sentinel", fmt.Errorf("repo.Get: %w", errGone), want{404, "GONE", "不存在", nil}},
 		{"service type", fmt.Errorf("x: %w", &quotaError{Left: 2}), want{429, "QUOTA", "还剩 2 次", nil}},
 		{"shared rule before the service's", errors.Join(errBusy, bizerr.Invalid("a", "b")),
-			want{400, "INVALID_ARGUMENT", "参数 a 无效：b", map[string]string{"field": "a"}}},
+			want{400, "INVALID_ARGUMENT", "参数 a 无效：b", map[string]string{"field": "a", "detail": "b"}}},
 		{"service rule before cancellation", errors.Join(context.Canceled, errGone), want{404, "GONE", "不存在", nil}},
 		{"cancelled", fmt.Errorf("repo.List: %w", context.Canceled),
 			want{503, "UNAVAILABLE", "服务繁忙或请求已超时，请稍后重试", nil}},

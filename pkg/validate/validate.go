@@ -48,7 +48,7 @@ func toError(err error) error {
 	rule := v.GetRuleId()
 	msg := describe(rule, ve.Violations[0])
 	return kerrors.BadRequest(Reason, fmt.Sprintf("参数 %s 无效：%s", field, msg)).
-		WithMetadata(map[string]string{"field": field, "rule": rule})
+		WithMetadata(map[string]string{"field": field, "rule": rule, "detail": msg})
 }
 
 func describe(rule string, v *protovalidate.Violation) string {

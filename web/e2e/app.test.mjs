@@ -40,6 +40,19 @@ async function usesElementPlus(page) {
   return (await loadedScripts(page)).some((js) => js.includes('"ElButton"') || js.includes('ElConfigProvider'))
 }
 
+/** signIn opens a desktop context signed in as username, on the page matching home. */
+async function signIn(username, pw, home) {
+  const ctx = await browser.newContext(desktop)
+  const page = await ctx.newPage()
+  const problems = watch(page)
+  await page.goto(server.url + '/login')
+  await page.getByLabel('用户名').fill(username)
+  await page.getByLabel('密码').fill(pw)
+  await page.getByRole('button', { name: '登录' }).click()
+  await page.waitForURL(home)
+  return { ctx, page, problems }
+}
+
 async function checkPage(page, problems, name) {
   // Dialogs and messages fade in and out: check (and photograph) the page as it settles.
   await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))))
@@ -507,14 +520,7 @@ describe('a trainer grades at a desk', () => {
   })
 
   it('imports questions, sees the bad row\'s error, fixes it and imports, then writes one in the editor', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.getByRole('menuitem', { name: '题库管理' }).click()
     await page.locator('[data-test=bank-name]').fill('党章知识题库')
     await page.locator('[data-test=bank-create]').click()
@@ -570,14 +576,7 @@ describe('a trainer grades at a desk', () => {
   })
 
   it('builds a paper from the bank and publishes an exam that a member of the branch then has', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.getByRole('menuitem', { name: '试卷管理' }).click()
     await page.locator('[data-test=paper-title]').fill('党章知识测验卷')
     await page.locator('[data-test=paper-bank]').click()
@@ -615,14 +614,7 @@ describe('a trainer grades at a desk', () => {
   })
 
   it('changes a paper\'s questions until an exam uses it, then only its title, and deletes a paper no exam uses', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.getByRole('menuitem', { name: '试卷管理' }).click()
     // A draft paper with one question, then edited to three.
     await page.locator('[data-test=paper-title]').fill('党章练习卷')
@@ -666,14 +658,7 @@ describe('a trainer grades at a desk', () => {
   })
 
   it('deletes a question from the bank, and the exam set with it keeps it', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.getByRole('menuitem', { name: '题库管理' }).click()
     await page.locator('[data-test=bank-link]', { hasText: '党章知识题库（2026）' }).click()
     await page.locator('[data-test=q-row]').first().waitFor()
@@ -691,14 +676,7 @@ describe('a trainer grades at a desk', () => {
   })
 
   it('opens the exam, reads the member\'s essay beside the reference answer, scores it and sees the statistics chart', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.locator('[data-test=desk-title]', { hasText: '培训工作台' }).waitFor()
     await page.locator('[data-test=review-count]', { hasText: '1' }).waitFor()
     await checkPage(page, problems, 'trainer-desk-1440')
@@ -746,14 +724,7 @@ describe('a trainer grades at a desk', () => {
     await ctx.close()
   })
   it('writes a course: chapters and lessons reordered by drag, a real video uploaded in parts with a retry, a pause and a resume, then published', async () => {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill('wangwu')
-    await page.getByLabel('密码').fill(password)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/t$/)
+    const { ctx, page, problems } = await signIn('wangwu', password, /\/t$/)
     await page.getByRole('menuitem', { name: '课程管理' }).click()
     await page.locator('[data-test=course-new]').click()
     await page.locator('[data-test=course-title-input]').fill('新时代党员教育')
@@ -971,18 +942,6 @@ describe('staff at a desk', () => {
     await m.locator('[data-test=required-course]', { hasText: '党章学习' }).waitFor()
     await phoneCtx.close()
   })
-
-  async function signIn(username, pw, home) {
-    const ctx = await browser.newContext(desktop)
-    const page = await ctx.newPage()
-    const problems = watch(page)
-    await page.goto(server.url + '/login')
-    await page.getByLabel('用户名').fill(username)
-    await page.getByLabel('密码').fill(pw)
-    await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(home)
-    return { ctx, page, problems }
-  }
 
   it('writes the branch\'s study plan, is shown a bad date in its row, edits it, and a member reads the month\'s items on the phone', async () => {
     const { ctx, page, problems } = await signIn('sunba', password, /\/s$/)

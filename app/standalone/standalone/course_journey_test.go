@@ -469,7 +469,7 @@ func TestCourseJourney(t *testing.T) {
 	l.must(l.call("PUT", "/v1/study-plans/"+planID, memberA, edit), 403)
 	l.must(l.call("DELETE", "/v1/study-plans/"+planID, memberA, nil), 403)
 	bad := map[string]any{"year": 2026, "title": "x", "items": []map[string]any{{"title": "x", "startsOn": first, "endsOn": "2020-01-01"}}}
-	if r := l.must(l.call("PUT", "/v1/study-plans/"+planID, staffG, bad), 400); r.s("metadata", "field") != "items[0].ends_on" {
+	if r := l.must(l.call("PUT", "/v1/study-plans/"+planID, staffG, bad), 400); r.s("metadata", "field") != "items[0].ends_on" || r.s("metadata", "detail") != "结束日期不能早于开始日期" {
 		t.Fatalf("bad item: %s", r.raw)
 	}
 	if again := l.must(l.call("GET", "/v1/my/plan-items?month="+month, memberA, nil), 200); again.raw != items.raw {

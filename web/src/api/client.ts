@@ -21,6 +21,10 @@ export class ApiError extends Error {
   get field(): string | undefined {
     return this.metadata.field
   }
+  /** detail is what is wrong with that field (metadata.detail), for showing beside it. */
+  get detail(): string {
+    return this.metadata.detail || this.message
+  }
 }
 
 interface ErrorBody {

@@ -33,13 +33,7 @@ export function errorText(e: unknown): string {
   return e instanceof ApiError ? e.message : i18n.global.t('error.network')
 }
 
-/**
- * fieldErrorText is the server's reason for a bad field without the "参数 x 无效：" lead, for
- * showing beside the field it names (elsewhere errorText keeps the field's name in the text).
- */
+/** fieldErrorText is the server's reason for a bad field, for showing beside that field. */
 export function fieldErrorText(e: unknown): string {
-  const text = errorText(e)
-  if (!(e instanceof ApiError) || !e.field) return text
-  const lead = `参数 ${e.field} 无效：`
-  return text.startsWith(lead) ? text.slice(lead.length) : text
+  return e instanceof ApiError ? e.detail : errorText(e)
 }

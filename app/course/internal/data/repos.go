@@ -161,7 +161,7 @@ func (r *planRepo) Create(ctx context.Context, p *biz.StudyPlan) (*biz.StudyPlan
 		if err != nil {
 			return err
 		}
-		out = &biz.StudyPlan{ID: row.ID, OrgID: row.OrgID, OrgPath: row.OrgPath, Year: row.Year, Title: row.Title, CreatedBy: row.CreatedBy}
+		out = planToBiz(row)
 		for _, it := range p.Items {
 			ids := it.CourseIDs
 			if ids == nil {
@@ -185,16 +185,11 @@ func (r *planRepo) Get(ctx context.Context, id int64) (*biz.StudyPlan, error) {
 	if err != nil {
 		return nil, mapErr("planRepo.Get", err, biz.ErrPlanNotFound)
 	}
-	out := &biz.StudyPlan{ID: row.ID, OrgID: row.OrgID, OrgPath: row.OrgPath, Year: row.Year, Title: row.Title, CreatedBy: row.CreatedBy}
-	items, err := c.StudyPlanItem.Query().Where(studyplanitem.PlanID(id)).
-		Order(ent.Asc(studyplanitem.FieldStartsOn), ent.Asc(studyplanitem.FieldID)).All(ctx)
-	if err != nil {
+	out := []*biz.StudyPlan{planToBiz(row)}
+	if err := withItems(ctx, c, out); err != nil {
 		return nil, mapErr("planRepo.Get: items", err, nil)
 	}
-	for _, it := range items {
-		out.Items = append(out.Items, itemToBiz(it))
-	}
-	return out, nil
+	return out[0], nil
 }
 
 func (r *planRepo) Update(ctx context.Context, p *biz.StudyPlan) (*biz.StudyPlan, error) {
@@ -273,21 +268,34 @@ func (r *planRepo) List(ctx context.Context, orgPaths []string, year int) ([]*bi
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(rows))
-	byID := map[int64]*biz.StudyPlan{}
 	out := make([]*biz.StudyPlan, len(rows))
 	for i, p := range rows {
-		ids[i] = p.ID
-		out[i] = &biz.StudyPlan{ID: p.ID, OrgID: p.OrgID, OrgPath: p.OrgPath, Year: p.Year, Title: p.Title, CreatedBy: p.CreatedBy}
-		byID[p.ID] = out[i]
+		out[i] = planToBiz(p)
+	}
+	if err := withItems(ctx, c, out); err != nil {
+		return nil, mapErr("planRepo.List: items", err, nil)
+	}
+	return out, nil
+}
+
+func planToBiz(p *ent.StudyPlan) *biz.StudyPlan {
+	return &biz.StudyPlan{ID: p.ID, OrgID: p.OrgID, OrgPath: p.OrgPath, Year: p.Year, Title: p.Title, CreatedBy: p.CreatedBy}
+}
+
+// withItems loads the plans' items in one query, by start date, then id.
+func withItems(ctx context.Context, c *ent.Client, plans []*biz.StudyPlan) error {
+	ids := make([]int64, len(plans))
+	byID := make(map[int64]*biz.StudyPlan, len(plans))
+	for i, p := range plans {
+		ids[i], byID[p.ID] = p.ID, p
 	}
 	items, err := c.StudyPlanItem.Query().Where(studyplanitem.PlanIDIn(ids...)).
 		Order(ent.Asc(studyplanitem.FieldStartsOn), ent.Asc(studyplanitem.FieldID)).All(ctx)
 	if err != nil {
-		return nil, mapErr("planRepo.List: items", err, nil)
+		return err
 	}
 	for _, it := range items {
 		byID[it.PlanID].Items = append(byID[it.PlanID].Items, itemToBiz(it))
 	}
-	return out, nil
+	return nil
 }
