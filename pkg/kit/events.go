@@ -9,9 +9,13 @@ import "github.com/vanguard/vanguard/pkg/outbox"
 //	attempt.graded, question.changed                       quiz
 //	course.published|updated|archived|deleted,
 //	assignment.changed, lesson.media_ready                 course
+//	hours.credited, lesson.completed                       studyhour
 //
 // A service that subscribes adds its lines here (subscriber name = service name, queue = its
 // Asynq queue), registers an outbox.Inbox for "<name>:event" tasks on that queue, and ships a
 // backfill command that reads what happened before it existed from the producers' gRPC APIs.
 // Until then events are kept for the outbox retention and pruned, with no deliveries.
-var EventRoutes = outbox.Routes{}
+var EventRoutes = outbox.Routes{
+	// studyhour credits an exam's hours when an attempt passes (and reverses them on a regrade).
+	"attempt.graded": {{Name: "studyhour", Queue: "studyhour"}},
+}

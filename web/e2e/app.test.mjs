@@ -204,12 +204,13 @@ describe('staff and admins at a desk', () => {
 
 
 describe('a member takes an exam on a phone', () => {
-  let examId, token, orgName
+  let examId, token, orgName, branchId
   const password = 'Lisi-pass-2026'
 
   before(async () => {
     const [, orgs] = await api(server.url, 'GET', '/v1/orgs', admin)
     const orgId = orgs.orgs[0].id
+    branchId = orgId
     orgName = orgs.orgs[0].name
     token = await newMember(server.url, admin, orgId, 'lisi', '李四', password)
 
@@ -338,6 +339,48 @@ describe('a member takes an exam on a phone', () => {
     await page.locator('[data-test=pdf] canvas[data-page="2"]').scrollIntoViewIfNeeded()
     await page.locator('[data-test=pdf] canvas[data-page="2"][data-rendered=true]').waitFor()
     await page.locator('[data-test=pdf-progress]', { hasText: '已阅读 2/2 页' }).waitFor()
+    await ctx.close()
+  })
+
+  it('watches a lesson to the end in Chromium and the study hours grow', async () => {
+    const ctx = await browser.newContext(phone)
+    const page = await ctx.newPage()
+    const problems = watch(page)
+    const beats = []
+    page.on('response', async (r) => {
+      if (r.url().includes('/heartbeats')) beats.push(await r.json().catch(() => ({})))
+    })
+    // A member who has not studied yet (lisi's players above ran on).
+    await newMember(server.url, admin, branchId, 'sunqi', '孙七', 'Sunqi-pass-2026')
+    await page.goto(server.url + '/login')
+    await page.getByLabel('用户名').fill('sunqi')
+    await page.getByLabel('密码').fill('Sunqi-pass-2026')
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/m$/)
+    await page.goto(server.url + '/m/courses')
+    await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).click()
+    await page.locator('[data-test=lesson]', { hasText: '红船精神（视频）' }).click()
+    await page.locator('[data-test=study-progress]').waitFor()
+    // Played to the end (4 s, muted for autoplay): heartbeats every 2 s and one at the end.
+    await page.locator('[data-test=video]').evaluate(async (el) => {
+      if (el.readyState < 1) await new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }))
+      el.currentTime = 0
+      el.muted = true
+      await el.play()
+      await new Promise((r) => el.addEventListener('ended', r, { once: true }))
+    })
+    await page.locator('[data-test=lesson-complete]', { hasText: '已完成' }).waitFor()
+    const credited = beats.reduce((s, b) => s + (b.creditedSeconds ?? 0), 0)
+    assert.ok(credited >= 3.2 && credited <= 4.5, `credited ${credited} s for a 4 s video: ${JSON.stringify(beats)}`)
+    await checkPage(page, problems, 'lesson-credited-375')
+    // The course page marks the lesson done; my hours show the lesson time.
+    await page.goBack()
+    await page.locator('[data-test=lesson]', { hasText: '红船精神（视频）' }).filter({ hasText: '已完成' }).waitFor()
+    await page.goto(server.url + '/m/hours')
+    await page.locator('[data-test=hours-source]', { hasText: '课程学习' }).waitFor()
+    const exact = await page.locator('[data-test=hours-exact]').textContent()
+    assert.match(exact ?? '', /^[34]秒$/)
+    await checkPage(page, problems, 'hours-375')
     await ctx.close()
   })
 
@@ -596,9 +639,11 @@ describe('a trainer grades at a desk', () => {
     await page.getByRole('option', { name: orgName, exact: true }).click()
     await page.keyboard.press('Escape')
     await page.locator('[data-test=exam-pass]').locator('input').fill('1')
+    await page.locator('[data-test=exam-credit-hours]').locator('input').fill('1.5')
     await checkPage(page, problems, 'exam-new-1440')
     await page.locator('[data-test=exam-create]').click()
     await page.locator('[data-test=exam-title]', { hasText: '党章知识月考' }).waitFor()
+    await page.locator('[data-test=exam-credit]', { hasText: '1.5 学时' }).waitFor()
     // Nobody has started it: it can still change.
     await page.locator('[data-test=exam-edit]').click()
     await page.waitForURL(/\/t\/exams\/\d+\/edit$/)

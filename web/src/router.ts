@@ -67,6 +67,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'news', component: () => import('@/member/NewsList.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'news/:id(\\d+)', component: () => import('@/member/NewsPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'plan', component: () => import('@/member/PlanPage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'hours', component: () => import('@/member/HoursPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)/lessons/:lesson(\\d+)', component: () => import('@/member/LessonPage.vue'), meta: { roles: ['MEMBER'] } },

@@ -39,7 +39,10 @@ type AttemptGraded struct {
 	SubmittedAtMs int64    `protobuf:"varint,9,opt,name=submitted_at_ms,json=submittedAtMs,proto3" json:"submitted_at_ms,omitempty"`
 	GradedAtMs    int64    `protobuf:"varint,10,opt,name=graded_at_ms,json=gradedAtMs,proto3" json:"graded_at_ms,omitempty"`
 	// regrade is true when a regrade after a key fix changed this attempt's score.
-	Regrade       bool `protobuf:"varint,11,opt,name=regrade,proto3" json:"regrade,omitempty"`
+	Regrade bool `protobuf:"varint,11,opt,name=regrade,proto3" json:"regrade,omitempty"`
+	// credit_seconds: the study time the exam credits once when a member passes it (its
+	// credit_hours when graded).
+	CreditSeconds int64 `protobuf:"varint,12,opt,name=credit_seconds,json=creditSeconds,proto3" json:"credit_seconds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +154,13 @@ func (x *AttemptGraded) GetRegrade() bool {
 	return false
 }
 
+func (x *AttemptGraded) GetCreditSeconds() int64 {
+	if x != nil {
+		return x.CreditSeconds
+	}
+	return 0
+}
+
 // QuestionChanged: a question was created, edited (a new version) or deleted (archived). Subscribers: search
 // (questions are searchable by trainers and staff, never members).
 type QuestionChanged struct {
@@ -235,7 +245,7 @@ var File_api_quiz_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\"\x81\x03\n" +
+	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\"\xa8\x03\n" +
 	"\rAttemptGraded\x12\x1d\n" +
 	"\n" +
 	"attempt_id\x18\x01 \x01(\x03R\tattemptId\x12\x17\n" +
@@ -250,7 +260,8 @@ const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\fgraded_at_ms\x18\n" +
 	" \x01(\x03R\n" +
 	"gradedAtMs\x12\x18\n" +
-	"\aregrade\x18\v \x01(\bR\aregrade:\x16\xca\xf3\x18\x12\n" +
+	"\aregrade\x18\v \x01(\bR\aregrade\x12%\n" +
+	"\x0ecredit_seconds\x18\f \x01(\x03R\rcreditSeconds:\x16\xca\xf3\x18\x12\n" +
 	"\x0eattempt.graded\x10\x01B\b\n" +
 	"\x06_scoreB\t\n" +
 	"\a_passed\"\xb6\x01\n" +

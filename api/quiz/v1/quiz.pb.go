@@ -1443,6 +1443,8 @@ type CreateExamRequest struct {
 	TargetOrgIds  []int64 `protobuf:"varint,13,rep,packed,name=target_org_ids,json=targetOrgIds,proto3" json:"target_org_ids,omitempty"`
 	// Individual members, besides (or instead of) whole orgs.
 	TargetUserIds []int64 `protobuf:"varint,14,rep,packed,name=target_user_ids,json=targetUserIds,proto3" json:"target_user_ids,omitempty"`
+	// Study hours (学时) a member earns once by passing the exam (0: none); studyhour credits them.
+	CreditHours   float64 `protobuf:"fixed64,15,opt,name=credit_hours,json=creditHours,proto3" json:"credit_hours,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1575,6 +1577,13 @@ func (x *CreateExamRequest) GetTargetUserIds() []int64 {
 	return nil
 }
 
+func (x *CreateExamRequest) GetCreditHours() float64 {
+	if x != nil {
+		return x.CreditHours
+	}
+	return 0
+}
+
 type Exam struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	Id               int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1594,6 +1603,7 @@ type Exam struct {
 	QuestionCount    int32                  `protobuf:"varint,15,opt,name=question_count,json=questionCount,proto3" json:"question_count,omitempty"`
 	TotalPoints      float64                `protobuf:"fixed64,16,opt,name=total_points,json=totalPoints,proto3" json:"total_points,omitempty"`
 	TargetUserIds    []int64                `protobuf:"varint,17,rep,packed,name=target_user_ids,json=targetUserIds,proto3" json:"target_user_ids,omitempty"`
+	CreditHours      float64                `protobuf:"fixed64,18,opt,name=credit_hours,json=creditHours,proto3" json:"credit_hours,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1747,6 +1757,13 @@ func (x *Exam) GetTargetUserIds() []int64 {
 	return nil
 }
 
+func (x *Exam) GetCreditHours() float64 {
+	if x != nil {
+		return x.CreditHours
+	}
+	return 0
+}
+
 type UpdateExamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1762,6 +1779,7 @@ type UpdateExamRequest struct {
 	ShuffleOptions   *bool          `protobuf:"varint,10,opt,name=shuffle_options,json=shuffleOptions,proto3,oneof" json:"shuffle_options,omitempty"`
 	ResultsPolicy    *ResultsPolicy `protobuf:"varint,11,opt,name=results_policy,json=resultsPolicy,proto3,enum=api.quiz.v1.ResultsPolicy,oneof" json:"results_policy,omitempty"`
 	PartialCredit    *bool          `protobuf:"varint,12,opt,name=partial_credit,json=partialCredit,proto3,oneof" json:"partial_credit,omitempty"`
+	CreditHours      *float64       `protobuf:"fixed64,13,opt,name=credit_hours,json=creditHours,proto3,oneof" json:"credit_hours,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1878,6 +1896,13 @@ func (x *UpdateExamRequest) GetPartialCredit() bool {
 		return *x.PartialCredit
 	}
 	return false
+}
+
+func (x *UpdateExamRequest) GetCreditHours() float64 {
+	if x != nil && x.CreditHours != nil {
+		return *x.CreditHours
+	}
+	return 0
 }
 
 type MyExam struct {
@@ -4815,7 +4840,7 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x05items\x18\x06 \x03(\v2\x16.api.quiz.v1.PaperItemR\x05items\x12,\n" +
 	"\x05rules\x18\a \x03(\v2\x16.api.quiz.v1.PaperRuleR\x05rules\"=\n" +
 	"\x0fListPapersReply\x12*\n" +
-	"\x06papers\x18\x01 \x03(\v2\x12.api.quiz.v1.PaperR\x06papers\"\xc9\x05\n" +
+	"\x06papers\x18\x01 \x03(\v2\x12.api.quiz.v1.PaperR\x06papers\"\x85\x06\n" +
 	"\x11CreateExamRequest\x12\"\n" +
 	"\bpaper_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\apaperId\x12\x1f\n" +
 	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05title\x12$\n" +
@@ -4833,7 +4858,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\rresultsPolicy\x12%\n" +
 	"\x0epartial_credit\x18\f \x01(\bR\rpartialCredit\x125\n" +
 	"\x0etarget_org_ids\x18\r \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\xc8\x01\"\x04\"\x02 \x00R\ftargetOrgIds\x127\n" +
-	"\x0ftarget_user_ids\x18\x0e \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\x88'\"\x04\"\x02 \x00R\rtargetUserIds\"\x8d\x05\n" +
+	"\x0ftarget_user_ids\x18\x0e \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\x88'\"\x04\"\x02 \x00R\rtargetUserIds\x12:\n" +
+	"\fcredit_hours\x18\x0f \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00R\vcreditHours\"\xb0\x05\n" +
 	"\x04Exam\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\bpaper_id\x18\x02 \x01(\x03R\apaperId\x12\x14\n" +
@@ -4852,7 +4878,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0etarget_org_ids\x18\x0e \x03(\x03R\ftargetOrgIds\x12%\n" +
 	"\x0equestion_count\x18\x0f \x01(\x05R\rquestionCount\x12!\n" +
 	"\ftotal_points\x18\x10 \x01(\x01R\vtotalPoints\x12&\n" +
-	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\"\xc7\x06\n" +
+	"\x0ftarget_user_ids\x18\x11 \x03(\x03R\rtargetUserIds\x12!\n" +
+	"\fcredit_hours\x18\x12 \x01(\x01R\vcreditHours\"\x99\a\n" +
 	"\x11UpdateExamRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
 	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\x05title\x88\x01\x01\x12)\n" +
@@ -4870,7 +4897,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x0eresults_policy\x18\v \x01(\x0e2\x1a.api.quiz.v1.ResultsPolicyB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\tR\rresultsPolicy\x88\x01\x01\x12*\n" +
 	"\x0epartial_credit\x18\f \x01(\bH\n" +
-	"R\rpartialCredit\x88\x01\x01B\b\n" +
+	"R\rpartialCredit\x88\x01\x01\x12?\n" +
+	"\fcredit_hours\x18\r \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00H\vR\vcreditHours\x88\x01\x01B\b\n" +
 	"\x06_titleB\v\n" +
 	"\t_opens_atB\f\n" +
 	"\n" +
@@ -4883,7 +4911,8 @@ const file_api_quiz_v1_quiz_proto_rawDesc = "" +
 	"\x12_shuffle_questionsB\x12\n" +
 	"\x10_shuffle_optionsB\x11\n" +
 	"\x0f_results_policyB\x11\n" +
-	"\x0f_partial_credit\"\xad\x01\n" +
+	"\x0f_partial_creditB\x0f\n" +
+	"\r_credit_hours\"\xad\x01\n" +
 	"\x06MyExam\x12%\n" +
 	"\x04exam\x18\x01 \x01(\v2\x11.api.quiz.v1.ExamR\x04exam\x12#\n" +
 	"\rattempts_used\x18\x02 \x01(\x05R\fattemptsUsed\x12\x19\n" +

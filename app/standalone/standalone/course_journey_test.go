@@ -29,6 +29,8 @@ type live struct {
 	clock *clock.Fake
 	p     *Process
 	ctx   context.Context
+	// dir is the process's data directory.
+	dir string
 	// logs holds everything the process logged (JSON lines).
 	logs *syncBuffer
 }
@@ -93,7 +95,7 @@ func startLiveConfig(t *testing.T, workers bool, configure func(*Config)) *live 
 	for _, s := range servers {
 		go func() { _ = s.Start(ctx) }()
 	}
-	l := &live{t: t, url: "http://" + lis.Addr().String(), clock: clk, p: p, ctx: ctx, logs: logs}
+	l := &live{t: t, url: "http://" + lis.Addr().String(), clock: clk, p: p, ctx: ctx, logs: logs, dir: cfg.DataDir}
 	if workers {
 		l.startWorkers()
 	}

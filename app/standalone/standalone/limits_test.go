@@ -327,6 +327,10 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.course.v1.Courses.ListMyNews": func() request {
 			return request{path: "/v1/my/news", token: w.m1, body: map[string]any{"pageSize": 5}}
 		},
+		"api.studyhour.v1.StudyHours.ListLedger": func() request {
+			me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
+			return request{path: "/v1/members/" + me + "/ledger", token: w.m1, body: map[string]any{"pageSize": 5}}
+		},
 		"api.quiz.v1.Quiz.UpdateBank": func() request {
 			id := w.l.must(w.l.call("POST", "/v1/banks", w.trainer, map[string]any{"name": "题库" + strconv.Itoa(w.next())}), 200).s("id")
 			return request{path: "/v1/banks/" + id, token: w.trainer, body: map[string]any{"name": "新题库名"}}
@@ -458,6 +462,7 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListCourses page_token":             "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListNewsPosts page_token":           "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
+	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
 	"api.course.v1.Courses.CreateNewsPost publish_at":          "INVALID_ARGUMENT", // RFC 3339
 	"api.course.v1.Courses.UpdateNewsPost publish_at":          "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyPlanItems month":              "INVALID_ARGUMENT", // YYYY-MM

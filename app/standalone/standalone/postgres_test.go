@@ -106,7 +106,7 @@ func TestStandaloneOnPostgresAndRedis(t *testing.T) {
 		t.Fatalf("graded attempt = %s", r.raw)
 	}
 	var n int
-	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 3 {
-		t.Fatalf("service databases = %d (err %v), want 3", n, err)
+	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 4 {
+		t.Fatalf("service databases = %d (err %v), want 4 (org, course, quiz, studyhour)", n, err)
 	}
 }

@@ -6,9 +6,12 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/grpc"
 
+	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
@@ -30,6 +33,8 @@ type Deps struct {
 	// credentials), for work done as the service itself, such as appending to org's audit log.
 	// The process closes the connection.
 	DialAsService func(ctx context.Context, name string) (*grpc.ClientConn, error)
+	// Secret loads (or creates, on first start) a named key of the data dir's secrets.
+	Secret func(name string) ([]byte, error)
 	// Store is the local media store.
 	Store  blob.Store
 	Events outbox.Routes
@@ -48,6 +53,7 @@ type service struct {
 var services = []service{
 	{course.Name, newCourse},
 	{quiz.Name, newQuiz},
+	{studyhour.Name, newStudyhour},
 }
 
 func serviceNames() []string {
@@ -82,6 +88,26 @@ func newQuiz(ctx context.Context, d Deps) (kit.Module, error) {
 		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks,
 		Orgs: orgv1.NewOrgsClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn), Events: d.Events,
 		Audit: audit.NewClient(asQuiz), Directory: orgv1.NewDirectoryClient(asQuiz),
+	}, d.Logger, d.Clock)
+}
+
+func newStudyhour(ctx context.Context, d Deps) (kit.Module, error) {
+	driver, dsn, err := d.Database(studyhour.Name)
+	if err != nil {
+		return nil, err
+	}
+	asStudyhour, err := d.DialAsService(ctx, studyhour.Name)
+	if err != nil {
+		return nil, err
+	}
+	key, err := d.Secret("ledger.key")
+	if err != nil {
+		return nil, err
+	}
+	return studyhour.New(studyhour.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks,
+		Courses: coursev1.NewCoursesClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn),
+		QuizEvents: quizv1.NewEventsClient(asStudyhour), LedgerKey: key, Rules: d.Config.StudyRules, Events: d.Events,
 	}, d.Logger, d.Clock)
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
@@ -73,6 +74,9 @@ type Config struct {
 	Argon2            secret.Argon2Params
 	Media             course.MediaConfig
 	ReconcileInterval time.Duration
+	// StudyRules are studyhour's crediting rules (zero: the defaults, a heartbeat every 30 s);
+	// VANGUARD_HEARTBEAT_SECONDS shortens the interval (browser tests).
+	StudyRules studyhour.Rules
 }
 
 // ConfigFromEnv reads the VANGUARD_* environment variables.
@@ -88,7 +92,22 @@ func ConfigFromEnv() Config {
 		MetricsToken:  os.Getenv("VANGUARD_METRICS_TOKEN"),
 		MetricsAddr:   os.Getenv("VANGUARD_METRICS_ADDR"),
 		Media:         course.MediaConfig{PartSize: mibFromEnv("VANGUARD_UPLOAD_PART_MIB")},
+		StudyRules:    studyRulesFromEnv("VANGUARD_HEARTBEAT_SECONDS"),
 	}
+}
+
+// studyRulesFromEnv returns the default crediting rules with the heartbeat interval (and the
+// per-heartbeat cap, 1.5 intervals) set from k in seconds (1–300); unset or invalid: zero rules,
+// i.e. the defaults.
+func studyRulesFromEnv(k string) studyhour.Rules {
+	n, err := strconv.Atoi(os.Getenv(k))
+	if err != nil || n < 1 || n > 300 {
+		return studyhour.Rules{}
+	}
+	r := studyhour.DefaultRules
+	r.Interval = time.Duration(n) * time.Second
+	r.MaxGap = r.Interval * 3 / 2
+	return r
 }
 
 // mibFromEnv reads a size in MiB; empty or unparsable means 0, and the media config replaces
@@ -116,6 +135,8 @@ type Process struct {
 	Org    *org.Module
 	Course *course.Module
 	Quiz   *quiz.Module
+	// Studyhour is the studyhour module.
+	Studyhour *studyhour.Module
 	// Store is the local media store; Queue the task client.
 	Store *blob.Local
 	Queue *queue.Client
@@ -269,7 +290,8 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 
 	// every other service, from the list
 	deps := Deps{Config: cfg, Database: database, Tasks: p.Queue, OrgConn: p.orgConn, Store: p.Store,
-		Events: kit.EventRoutes, Clock: clk, Logger: logger}
+		Events: kit.EventRoutes, Clock: clk, Logger: logger,
+		Secret: func(name string) ([]byte, error) { return secret.LoadOrCreateKey(secrets(name)) }}
 	deps.DialAsService = func(ctx context.Context, name string) (*grpc.ClientConn, error) {
 		conn, err := p.DialAsService(ctx, name)
 		if err != nil {
@@ -291,6 +313,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		}
 	}
 	p.Course, p.Quiz = moduleOf[*course.Module](p.modules), moduleOf[*quiz.Module](p.modules)
+	p.Studyhour = moduleOf[*studyhour.Module](p.modules)
 	if cfg.MigrateOnly {
 		return p, nil
 	}

@@ -5,6 +5,7 @@ import createClient, { type Middleware } from 'openapi-fetch'
 import type { paths as OrgPaths } from './generated/org'
 import type { paths as CoursePaths } from './generated/course'
 import type { paths as QuizPaths } from './generated/quiz'
+import type { paths as StudyhourPaths } from './generated/studyhour'
 
 /** ApiError is a failed call in the server's words. */
 export class ApiError extends Error {
@@ -88,6 +89,7 @@ function client<P extends {}>() {
 export const org = client<OrgPaths>()
 export const course = client<CoursePaths>()
 export const quiz = client<QuizPaths>()
+export const studyhour = client<StudyhourPaths>()
 
 /** must returns a call's data or throws its ApiError. */
 export async function must<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -566,6 +567,8 @@ type GradedEvent struct {
 	GradedAt    time.Time  `json:"graded_at"`
 	// Regrade is set when a regrade after a key fix changed the score.
 	Regrade bool `json:"regrade"`
+	// CreditSeconds is the study time the exam credits once when passed (its CreditHours).
+	CreditSeconds int64 `json:"credit_seconds"`
 }
 
 func (GradedEvent) isDomainEvent() {}
@@ -591,7 +594,8 @@ func emitGraded(ctx context.Context, events Publisher, a *Attempt, e *Exam, regr
 // gradedEvent is the graded event of a.
 func gradedEvent(a *Attempt, e *Exam, regrade bool) GradedEvent {
 	ev := GradedEvent{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Number: a.Number, Score: a.Score,
-		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt, Regrade: regrade}
+		MaxScore: a.MaxScore, NeedsReview: a.NeedsReview(), SubmittedAt: a.SubmittedAt, GradedAt: *a.GradedAt, Regrade: regrade,
+		CreditSeconds: int64(math.Round(e.CreditHours * 3600))}
 	if a.Score != nil {
 		passed := *a.Score >= e.PassMark
 		ev.Passed = &passed

@@ -380,6 +380,9 @@ func (uc *AuthoringUsecase) CreateExam(ctx context.Context, e *Exam) (*Exam, err
 	if e.PassMark > e.TotalPoints {
 		return nil, Invalid("pass_mark", "及格分不能高于总分 %.2f", e.TotalPoints)
 	}
+	if e.CreditHours < 0 || e.CreditHours > MaxCreditHours {
+		return nil, Invalid("credit_hours", "学时应在 0–%d 之间", MaxCreditHours)
+	}
 	if len(e.TargetOrgIDs) == 0 && len(e.TargetUserIDs) == 0 {
 		return nil, Invalid("target_org_ids", "至少指定一个参考组织或人员")
 	}

@@ -12,6 +12,8 @@ const (
 	MaxReference     = 20000
 	MaxAnswerText    = 20000
 	MaxRegradeReason = 500
+	// MaxCreditHours caps the study hours an exam credits.
+	MaxCreditHours = 100
 
 	// Stored only, never entered.
 	MaxPath     = 512 // materialised org path, e.g. /1/4/9/

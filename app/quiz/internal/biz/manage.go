@@ -205,7 +205,7 @@ type ExamPatch struct {
 	Duration                                        *time.Duration
 	AttemptsAllowed                                 *int
 	GradingMethod, ResultsPolicy                    *string
-	PassMark                                        *float64
+	PassMark, CreditHours                           *float64
 	ShuffleQuestions, ShuffleOptions, PartialCredit *bool
 }
 
@@ -245,6 +245,9 @@ func (uc *AuthoringUsecase) UpdateExam(ctx context.Context, id int64, patch Exam
 	if patch.PassMark != nil {
 		e.PassMark = *patch.PassMark
 	}
+	if patch.CreditHours != nil {
+		e.CreditHours = *patch.CreditHours
+	}
 	for dst, v := range map[*bool]*bool{&e.ShuffleQuestions: patch.ShuffleQuestions, &e.ShuffleOptions: patch.ShuffleOptions, &e.PartialCredit: patch.PartialCredit} {
 		if v != nil {
 			*dst = *v
@@ -260,6 +263,8 @@ func (uc *AuthoringUsecase) UpdateExam(ctx context.Context, id int64, patch Exam
 		return nil, Invalid("duration_minutes", "考试时长必须大于0")
 	case e.PassMark > e.TotalPoints:
 		return nil, Invalid("pass_mark", "及格分不能高于总分 %.2f", e.TotalPoints)
+	case e.CreditHours < 0 || e.CreditHours > MaxCreditHours:
+		return nil, Invalid("credit_hours", "学时应在 0–%d 之间", MaxCreditHours)
 	}
 	out, err := uc.exams.UpdateExam(ctx, e)
 	if errors.Is(err, ErrConflict) {

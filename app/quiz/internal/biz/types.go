@@ -208,8 +208,10 @@ type Exam struct {
 	ShuffleOptions   bool
 	ResultsPolicy    string
 	PartialCredit    bool
-	TargetOrgIDs     []int64
-	TargetPaths      []string
+	// CreditHours are the study hours (学时) a member earns once by passing (0: none).
+	CreditHours  float64
+	TargetOrgIDs []int64
+	TargetPaths  []string
 	// TargetUserIDs are individual members the exam is offered to, besides the orgs.
 	TargetUserIDs []int64
 	CreatedBy     int64

@@ -30,7 +30,7 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.DomainEvent) error {
 			msg := &quizv1.AttemptGraded{
 				AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
 				Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
-				GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade,
+				GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade, CreditSeconds: e.CreditSeconds,
 			}
 			if e.SubmittedAt != nil {
 				msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()

@@ -118,7 +118,7 @@ func examToBiz(e *ent.Exam) *biz.Exam {
 		Duration: time.Duration(e.DurationSeconds) * time.Second, AttemptsAllowed: e.AttemptsAllowed,
 		GradingMethod: e.GradingMethod, PassMark: e.PassMark, ShuffleQuestions: e.ShuffleQuestions,
 		ShuffleOptions: e.ShuffleOptions, ResultsPolicy: e.ResultsPolicy, PartialCredit: e.PartialCredit,
-		CreatedBy: e.CreatedBy, QuestionCount: e.QuestionCount, TotalPoints: e.TotalPoints,
+		CreditHours: e.CreditHours, CreatedBy: e.CreatedBy, QuestionCount: e.QuestionCount, TotalPoints: e.TotalPoints,
 	}
 }
 
@@ -134,7 +134,7 @@ func (r *examRepo) CreateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, erro
 			SetOpensAt(e.OpensAt.UTC()).SetClosesAt(e.ClosesAt.UTC()).SetDurationSeconds(int64(e.Duration / time.Second)).
 			SetAttemptsAllowed(e.AttemptsAllowed).SetGradingMethod(e.GradingMethod).SetPassMark(e.PassMark).
 			SetShuffleQuestions(e.ShuffleQuestions).SetShuffleOptions(e.ShuffleOptions).SetResultsPolicy(e.ResultsPolicy).
-			SetPartialCredit(e.PartialCredit).SetCreatedBy(e.CreatedBy).SetQuestionCount(e.QuestionCount).
+			SetPartialCredit(e.PartialCredit).SetCreditHours(e.CreditHours).SetCreatedBy(e.CreatedBy).SetQuestionCount(e.QuestionCount).
 			SetTotalPoints(e.TotalPoints).Save(ctx)
 		if err != nil {
 			return err
@@ -188,7 +188,7 @@ func (r *examRepo) UpdateExam(ctx context.Context, e *biz.Exam) (*biz.Exam, erro
 		SetOpensAt(e.OpensAt.UTC()).SetClosesAt(e.ClosesAt.UTC()).SetDurationSeconds(int64(e.Duration / time.Second)).
 		SetAttemptsAllowed(e.AttemptsAllowed).SetGradingMethod(e.GradingMethod).SetPassMark(e.PassMark).
 		SetShuffleQuestions(e.ShuffleQuestions).SetShuffleOptions(e.ShuffleOptions).SetResultsPolicy(e.ResultsPolicy).
-		SetPartialCredit(e.PartialCredit).Save(ctx)
+		SetPartialCredit(e.PartialCredit).SetCreditHours(e.CreditHours).Save(ctx)
 	if err != nil {
 		return nil, mapErr("examRepo.UpdateExam", err, nil)
 	}

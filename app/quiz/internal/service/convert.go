@@ -65,7 +65,7 @@ func examToAPI(e *biz.Exam) *v1.Exam {
 	return &v1.Exam{Id: e.ID, PaperId: e.PaperID, Title: e.Title, OpensAt: ts(e.OpensAt), ClosesAt: ts(e.ClosesAt),
 		DurationMinutes: int32(e.Duration / time.Minute), AttemptsAllowed: int32(e.AttemptsAllowed), GradingMethod: methodToAPI[e.GradingMethod],
 		PassMark: e.PassMark, ShuffleQuestions: e.ShuffleQuestions, ShuffleOptions: e.ShuffleOptions, ResultsPolicy: policyToAPI[e.ResultsPolicy],
-		PartialCredit: e.PartialCredit, TargetOrgIds: e.TargetOrgIDs, TargetUserIds: e.TargetUserIDs, QuestionCount: int32(e.QuestionCount), TotalPoints: e.TotalPoints}
+		PartialCredit: e.PartialCredit, CreditHours: e.CreditHours, TargetOrgIds: e.TargetOrgIDs, TargetUserIds: e.TargetUserIDs, QuestionCount: int32(e.QuestionCount), TotalPoints: e.TotalPoints}
 }
 
 // attemptView is what a member sees of their attempt. Keys, explanations, per-question scores

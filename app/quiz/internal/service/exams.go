@@ -109,7 +109,7 @@ func (s *QuizService) CreateExam(ctx context.Context, req *v1.CreateExamRequest)
 	}
 	e := &biz.Exam{PaperID: req.PaperId, Title: req.Title, OpensAt: opens, ClosesAt: closes,
 		Duration: time.Duration(req.DurationMinutes) * time.Minute, AttemptsAllowed: int(req.AttemptsAllowed), PassMark: req.PassMark,
-		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, TargetOrgIDs: req.TargetOrgIds,
+		ShuffleQuestions: req.ShuffleQuestions, ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, CreditHours: req.CreditHours, TargetOrgIDs: req.TargetOrgIds,
 		TargetUserIDs: req.TargetUserIds}
 	for k, v := range policyToAPI {
 		if v == req.ResultsPolicy {
@@ -167,7 +167,7 @@ func (s *QuizService) ListMyExams(ctx context.Context, _ *emptypb.Empty) (*v1.Li
 // UpdateExam implements v1.QuizServer.
 func (s *QuizService) UpdateExam(ctx context.Context, req *v1.UpdateExamRequest) (*v1.Exam, error) {
 	patch := biz.ExamPatch{Title: req.Title, PassMark: req.PassMark, ShuffleQuestions: req.ShuffleQuestions,
-		ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit}
+		ShuffleOptions: req.ShuffleOptions, PartialCredit: req.PartialCredit, CreditHours: req.CreditHours}
 	for field, dst := range map[string]**time.Time{"opens_at": &patch.OpensAt, "closes_at": &patch.ClosesAt} {
 		raw := map[string]*string{"opens_at": req.OpensAt, "closes_at": req.ClosesAt}[field]
 		if raw == nil {

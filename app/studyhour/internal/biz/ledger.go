@@ -68,10 +68,10 @@ func Link(head *Entry, e Entry) Entry {
 // BrokenLink names the first entry of a chain that does not hold.
 type BrokenLink struct {
 	Seq    int64
-	Reason string
+	Reason string // user-facing (Chinese)
 }
 
-func (b *BrokenLink) Error() string {
+func (b *BrokenLink) String() string {
 	return fmt.Sprintf("ledger broken at entry %d: %s", b.Seq, b.Reason)
 }
 
@@ -88,11 +88,11 @@ func Verify(entries []Entry) *BrokenLink {
 		}
 		switch {
 		case e.Seq != want:
-			return &BrokenLink{Seq: want, Reason: fmt.Sprintf("entry %d is missing (found %d)", want, e.Seq)}
+			return &BrokenLink{Seq: want, Reason: fmt.Sprintf("第 %d 条记录缺失（其后是第 %d 条）", want, e.Seq)}
 		case prev == nil && len(e.PrevHash) != 0, prev != nil && !bytes.Equal(e.PrevHash, prev.Hash):
-			return &BrokenLink{Seq: e.Seq, Reason: "does not follow the entry before it"}
+			return &BrokenLink{Seq: e.Seq, Reason: "与前一条记录的哈希不衔接"}
 		case !bytes.Equal(e.Hash, e.Digest()):
-			return &BrokenLink{Seq: e.Seq, Reason: "its content was changed"}
+			return &BrokenLink{Seq: e.Seq, Reason: "记录内容被改动"}
 		}
 		prev = e
 	}
@@ -118,13 +118,13 @@ func VerifyAnchored(key []byte, entries []Entry, anchor []byte) *BrokenLink {
 	}
 	if len(entries) == 0 {
 		if len(anchor) != 0 {
-			return &BrokenLink{Seq: 1, Reason: "entries are missing"}
+			return &BrokenLink{Seq: 1, Reason: "记录已被删除"}
 		}
 		return nil
 	}
 	head := entries[len(entries)-1]
 	if !hmac.Equal(Anchor(key, head), anchor) {
-		return &BrokenLink{Seq: head.Seq, Reason: "the chain does not match its anchor"}
+		return &BrokenLink{Seq: head.Seq, Reason: "链尾与服务器密钥锚定值不符（链被重建或截断）"}
 	}
 	return nil
 }

@@ -636,6 +636,11 @@ export interface components {
             /** Format: int32 */
             attemptsAllowed?: number;
             closesAt?: string;
+            /**
+             * Format: double
+             * @description Study hours (学时) a member earns once by passing the exam (0: none); studyhour credits them.
+             */
+            creditHours?: number;
             /** Format: int32 */
             durationMinutes?: number;
             /**
@@ -671,6 +676,8 @@ export interface components {
             /** Format: int32 */
             attemptsAllowed?: number;
             closesAt?: string;
+            /** Format: double */
+            creditHours?: number;
             /** Format: int32 */
             durationMinutes?: number;
             /**
@@ -1079,6 +1086,8 @@ export interface components {
             /** Format: int32 */
             attemptsAllowed?: number;
             closesAt?: string;
+            /** Format: double */
+            creditHours?: number;
             /** Format: int32 */
             durationMinutes?: number;
             /**

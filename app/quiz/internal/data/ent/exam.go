@@ -43,6 +43,8 @@ type Exam struct {
 	ResultsPolicy string `json:"results_policy,omitempty"`
 	// PartialCredit holds the value of the "partial_credit" field.
 	PartialCredit bool `json:"partial_credit,omitempty"`
+	// CreditHours holds the value of the "credit_hours" field.
+	CreditHours float64 `json:"credit_hours,omitempty"`
 	// CreatedBy holds the value of the "created_by" field.
 	CreatedBy int64 `json:"created_by,omitempty"`
 	// QuestionCount holds the value of the "question_count" field.
@@ -61,7 +63,7 @@ func (*Exam) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case exam.FieldShuffleQuestions, exam.FieldShuffleOptions, exam.FieldPartialCredit:
 			values[i] = new(sql.NullBool)
-		case exam.FieldPassMark, exam.FieldTotalPoints:
+		case exam.FieldPassMark, exam.FieldCreditHours, exam.FieldTotalPoints:
 			values[i] = new(sql.NullFloat64)
 		case exam.FieldID, exam.FieldPaperID, exam.FieldDurationSeconds, exam.FieldAttemptsAllowed, exam.FieldCreatedBy, exam.FieldQuestionCount:
 			values[i] = new(sql.NullInt64)
@@ -168,6 +170,12 @@ func (_m *Exam) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PartialCredit = value.Bool
 			}
+		case exam.FieldCreditHours:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field credit_hours", values[i])
+			} else if value.Valid {
+				_m.CreditHours = value.Float64
+			}
 		case exam.FieldCreatedBy:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field created_by", values[i])
@@ -266,6 +274,9 @@ func (_m *Exam) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("partial_credit=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PartialCredit))
+	builder.WriteString(", ")
+	builder.WriteString("credit_hours=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreditHours))
 	builder.WriteString(", ")
 	builder.WriteString("created_by=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedBy))

@@ -132,6 +132,20 @@ func (_c *ExamCreate) SetNillablePartialCredit(v *bool) *ExamCreate {
 	return _c
 }
 
+// SetCreditHours sets the "credit_hours" field.
+func (_c *ExamCreate) SetCreditHours(v float64) *ExamCreate {
+	_c.mutation.SetCreditHours(v)
+	return _c
+}
+
+// SetNillableCreditHours sets the "credit_hours" field if the given value is not nil.
+func (_c *ExamCreate) SetNillableCreditHours(v *float64) *ExamCreate {
+	if v != nil {
+		_c.SetCreditHours(*v)
+	}
+	return _c
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (_c *ExamCreate) SetCreatedBy(v int64) *ExamCreate {
 	_c.mutation.SetCreatedBy(v)
@@ -237,6 +251,10 @@ func (_c *ExamCreate) defaults() {
 		v := exam.DefaultPartialCredit
 		_c.mutation.SetPartialCredit(v)
 	}
+	if _, ok := _c.mutation.CreditHours(); !ok {
+		v := exam.DefaultCreditHours
+		_c.mutation.SetCreditHours(v)
+	}
 	if _, ok := _c.mutation.QuestionCount(); !ok {
 		v := exam.DefaultQuestionCount
 		_c.mutation.SetQuestionCount(v)
@@ -311,6 +329,9 @@ func (_c *ExamCreate) check() error {
 	}
 	if _, ok := _c.mutation.PartialCredit(); !ok {
 		return &ValidationError{Name: "partial_credit", err: errors.New(`ent: missing required field "Exam.partial_credit"`)}
+	}
+	if _, ok := _c.mutation.CreditHours(); !ok {
+		return &ValidationError{Name: "credit_hours", err: errors.New(`ent: missing required field "Exam.credit_hours"`)}
 	}
 	if _, ok := _c.mutation.CreatedBy(); !ok {
 		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required field "Exam.created_by"`)}
@@ -408,6 +429,10 @@ func (_c *ExamCreate) createSpec() (*Exam, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PartialCredit(); ok {
 		_spec.SetField(exam.FieldPartialCredit, field.TypeBool, value)
 		_node.PartialCredit = value
+	}
+	if value, ok := _c.mutation.CreditHours(); ok {
+		_spec.SetField(exam.FieldCreditHours, field.TypeFloat64, value)
+		_node.CreditHours = value
 	}
 	if value, ok := _c.mutation.CreatedBy(); ok {
 		_spec.SetField(exam.FieldCreatedBy, field.TypeInt64, value)
@@ -654,6 +679,24 @@ func (u *ExamUpsert) SetPartialCredit(v bool) *ExamUpsert {
 // UpdatePartialCredit sets the "partial_credit" field to the value that was provided on create.
 func (u *ExamUpsert) UpdatePartialCredit() *ExamUpsert {
 	u.SetExcluded(exam.FieldPartialCredit)
+	return u
+}
+
+// SetCreditHours sets the "credit_hours" field.
+func (u *ExamUpsert) SetCreditHours(v float64) *ExamUpsert {
+	u.Set(exam.FieldCreditHours, v)
+	return u
+}
+
+// UpdateCreditHours sets the "credit_hours" field to the value that was provided on create.
+func (u *ExamUpsert) UpdateCreditHours() *ExamUpsert {
+	u.SetExcluded(exam.FieldCreditHours)
+	return u
+}
+
+// AddCreditHours adds v to the "credit_hours" field.
+func (u *ExamUpsert) AddCreditHours(v float64) *ExamUpsert {
+	u.Add(exam.FieldCreditHours, v)
 	return u
 }
 
@@ -969,6 +1012,27 @@ func (u *ExamUpsertOne) SetPartialCredit(v bool) *ExamUpsertOne {
 func (u *ExamUpsertOne) UpdatePartialCredit() *ExamUpsertOne {
 	return u.Update(func(s *ExamUpsert) {
 		s.UpdatePartialCredit()
+	})
+}
+
+// SetCreditHours sets the "credit_hours" field.
+func (u *ExamUpsertOne) SetCreditHours(v float64) *ExamUpsertOne {
+	return u.Update(func(s *ExamUpsert) {
+		s.SetCreditHours(v)
+	})
+}
+
+// AddCreditHours adds v to the "credit_hours" field.
+func (u *ExamUpsertOne) AddCreditHours(v float64) *ExamUpsertOne {
+	return u.Update(func(s *ExamUpsert) {
+		s.AddCreditHours(v)
+	})
+}
+
+// UpdateCreditHours sets the "credit_hours" field to the value that was provided on create.
+func (u *ExamUpsertOne) UpdateCreditHours() *ExamUpsertOne {
+	return u.Update(func(s *ExamUpsert) {
+		s.UpdateCreditHours()
 	})
 }
 
@@ -1459,6 +1523,27 @@ func (u *ExamUpsertBulk) SetPartialCredit(v bool) *ExamUpsertBulk {
 func (u *ExamUpsertBulk) UpdatePartialCredit() *ExamUpsertBulk {
 	return u.Update(func(s *ExamUpsert) {
 		s.UpdatePartialCredit()
+	})
+}
+
+// SetCreditHours sets the "credit_hours" field.
+func (u *ExamUpsertBulk) SetCreditHours(v float64) *ExamUpsertBulk {
+	return u.Update(func(s *ExamUpsert) {
+		s.SetCreditHours(v)
+	})
+}
+
+// AddCreditHours adds v to the "credit_hours" field.
+func (u *ExamUpsertBulk) AddCreditHours(v float64) *ExamUpsertBulk {
+	return u.Update(func(s *ExamUpsert) {
+		s.AddCreditHours(v)
+	})
+}
+
+// UpdateCreditHours sets the "credit_hours" field to the value that was provided on create.
+func (u *ExamUpsertBulk) UpdateCreditHours() *ExamUpsertBulk {
+	return u.Update(func(s *ExamUpsert) {
+		s.UpdateCreditHours()
 	})
 }
 

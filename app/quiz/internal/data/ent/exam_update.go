@@ -238,6 +238,27 @@ func (_u *ExamUpdate) SetNillablePartialCredit(v *bool) *ExamUpdate {
 	return _u
 }
 
+// SetCreditHours sets the "credit_hours" field.
+func (_u *ExamUpdate) SetCreditHours(v float64) *ExamUpdate {
+	_u.mutation.ResetCreditHours()
+	_u.mutation.SetCreditHours(v)
+	return _u
+}
+
+// SetNillableCreditHours sets the "credit_hours" field if the given value is not nil.
+func (_u *ExamUpdate) SetNillableCreditHours(v *float64) *ExamUpdate {
+	if v != nil {
+		_u.SetCreditHours(*v)
+	}
+	return _u
+}
+
+// AddCreditHours adds value to the "credit_hours" field.
+func (_u *ExamUpdate) AddCreditHours(v float64) *ExamUpdate {
+	_u.mutation.AddCreditHours(v)
+	return _u
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (_u *ExamUpdate) SetCreatedBy(v int64) *ExamUpdate {
 	_u.mutation.ResetCreatedBy()
@@ -420,6 +441,12 @@ func (_u *ExamUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PartialCredit(); ok {
 		_spec.SetField(exam.FieldPartialCredit, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreditHours(); ok {
+		_spec.SetField(exam.FieldCreditHours, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditHours(); ok {
+		_spec.AddField(exam.FieldCreditHours, field.TypeFloat64, value)
 	}
 	if value, ok := _u.mutation.CreatedBy(); ok {
 		_spec.SetField(exam.FieldCreatedBy, field.TypeInt64, value)
@@ -669,6 +696,27 @@ func (_u *ExamUpdateOne) SetNillablePartialCredit(v *bool) *ExamUpdateOne {
 	return _u
 }
 
+// SetCreditHours sets the "credit_hours" field.
+func (_u *ExamUpdateOne) SetCreditHours(v float64) *ExamUpdateOne {
+	_u.mutation.ResetCreditHours()
+	_u.mutation.SetCreditHours(v)
+	return _u
+}
+
+// SetNillableCreditHours sets the "credit_hours" field if the given value is not nil.
+func (_u *ExamUpdateOne) SetNillableCreditHours(v *float64) *ExamUpdateOne {
+	if v != nil {
+		_u.SetCreditHours(*v)
+	}
+	return _u
+}
+
+// AddCreditHours adds value to the "credit_hours" field.
+func (_u *ExamUpdateOne) AddCreditHours(v float64) *ExamUpdateOne {
+	_u.mutation.AddCreditHours(v)
+	return _u
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (_u *ExamUpdateOne) SetCreatedBy(v int64) *ExamUpdateOne {
 	_u.mutation.ResetCreatedBy()
@@ -881,6 +929,12 @@ func (_u *ExamUpdateOne) sqlSave(ctx context.Context) (_node *Exam, err error) {
 	}
 	if value, ok := _u.mutation.PartialCredit(); ok {
 		_spec.SetField(exam.FieldPartialCredit, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreditHours(); ok {
+		_spec.SetField(exam.FieldCreditHours, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditHours(); ok {
+		_spec.AddField(exam.FieldCreditHours, field.TypeFloat64, value)
 	}
 	if value, ok := _u.mutation.CreatedBy(); ok {
 		_spec.SetField(exam.FieldCreatedBy, field.TypeInt64, value)

@@ -3832,6 +3832,8 @@ type ExamMutation struct {
 	shuffle_options     *bool
 	results_policy      *string
 	partial_credit      *bool
+	credit_hours        *float64
+	addcredit_hours     *float64
 	created_by          *int64
 	addcreated_by       *int64
 	question_count      *int
@@ -4497,6 +4499,62 @@ func (m *ExamMutation) ResetPartialCredit() {
 	m.partial_credit = nil
 }
 
+// SetCreditHours sets the "credit_hours" field.
+func (m *ExamMutation) SetCreditHours(f float64) {
+	m.credit_hours = &f
+	m.addcredit_hours = nil
+}
+
+// CreditHours returns the value of the "credit_hours" field in the mutation.
+func (m *ExamMutation) CreditHours() (r float64, exists bool) {
+	v := m.credit_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditHours returns the old "credit_hours" field's value of the Exam entity.
+// If the Exam object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExamMutation) OldCreditHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditHours: %w", err)
+	}
+	return oldValue.CreditHours, nil
+}
+
+// AddCreditHours adds f to the "credit_hours" field.
+func (m *ExamMutation) AddCreditHours(f float64) {
+	if m.addcredit_hours != nil {
+		*m.addcredit_hours += f
+	} else {
+		m.addcredit_hours = &f
+	}
+}
+
+// AddedCreditHours returns the value that was added to the "credit_hours" field in this mutation.
+func (m *ExamMutation) AddedCreditHours() (r float64, exists bool) {
+	v := m.addcredit_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditHours resets all changes to the "credit_hours" field.
+func (m *ExamMutation) ResetCreditHours() {
+	m.credit_hours = nil
+	m.addcredit_hours = nil
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (m *ExamMutation) SetCreatedBy(i int64) {
 	m.created_by = &i
@@ -4735,7 +4793,7 @@ func (m *ExamMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExamMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.paper_id != nil {
 		fields = append(fields, exam.FieldPaperID)
 	}
@@ -4774,6 +4832,9 @@ func (m *ExamMutation) Fields() []string {
 	}
 	if m.partial_credit != nil {
 		fields = append(fields, exam.FieldPartialCredit)
+	}
+	if m.credit_hours != nil {
+		fields = append(fields, exam.FieldCreditHours)
 	}
 	if m.created_by != nil {
 		fields = append(fields, exam.FieldCreatedBy)
@@ -4821,6 +4882,8 @@ func (m *ExamMutation) Field(name string) (ent.Value, bool) {
 		return m.ResultsPolicy()
 	case exam.FieldPartialCredit:
 		return m.PartialCredit()
+	case exam.FieldCreditHours:
+		return m.CreditHours()
 	case exam.FieldCreatedBy:
 		return m.CreatedBy()
 	case exam.FieldQuestionCount:
@@ -4864,6 +4927,8 @@ func (m *ExamMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldResultsPolicy(ctx)
 	case exam.FieldPartialCredit:
 		return m.OldPartialCredit(ctx)
+	case exam.FieldCreditHours:
+		return m.OldCreditHours(ctx)
 	case exam.FieldCreatedBy:
 		return m.OldCreatedBy(ctx)
 	case exam.FieldQuestionCount:
@@ -4972,6 +5037,13 @@ func (m *ExamMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPartialCredit(v)
 		return nil
+	case exam.FieldCreditHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditHours(v)
+		return nil
 	case exam.FieldCreatedBy:
 		v, ok := value.(int64)
 		if !ok {
@@ -5020,6 +5092,9 @@ func (m *ExamMutation) AddedFields() []string {
 	if m.addpass_mark != nil {
 		fields = append(fields, exam.FieldPassMark)
 	}
+	if m.addcredit_hours != nil {
+		fields = append(fields, exam.FieldCreditHours)
+	}
 	if m.addcreated_by != nil {
 		fields = append(fields, exam.FieldCreatedBy)
 	}
@@ -5045,6 +5120,8 @@ func (m *ExamMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAttemptsAllowed()
 	case exam.FieldPassMark:
 		return m.AddedPassMark()
+	case exam.FieldCreditHours:
+		return m.AddedCreditHours()
 	case exam.FieldCreatedBy:
 		return m.AddedCreatedBy()
 	case exam.FieldQuestionCount:
@@ -5087,6 +5164,13 @@ func (m *ExamMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPassMark(v)
+		return nil
+	case exam.FieldCreditHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditHours(v)
 		return nil
 	case exam.FieldCreatedBy:
 		v, ok := value.(int64)
@@ -5174,6 +5258,9 @@ func (m *ExamMutation) ResetField(name string) error {
 		return nil
 	case exam.FieldPartialCredit:
 		m.ResetPartialCredit()
+		return nil
+	case exam.FieldCreditHours:
+		m.ResetCreditHours()
 		return nil
 	case exam.FieldCreatedBy:
 		m.ResetCreatedBy()

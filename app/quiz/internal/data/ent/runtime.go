@@ -143,16 +143,20 @@ func init() {
 	examDescPartialCredit := examFields[13].Descriptor()
 	// exam.DefaultPartialCredit holds the default value on creation for the partial_credit field.
 	exam.DefaultPartialCredit = examDescPartialCredit.Default.(bool)
+	// examDescCreditHours is the schema descriptor for credit_hours field.
+	examDescCreditHours := examFields[14].Descriptor()
+	// exam.DefaultCreditHours holds the default value on creation for the credit_hours field.
+	exam.DefaultCreditHours = examDescCreditHours.Default.(float64)
 	// examDescQuestionCount is the schema descriptor for question_count field.
-	examDescQuestionCount := examFields[15].Descriptor()
+	examDescQuestionCount := examFields[16].Descriptor()
 	// exam.DefaultQuestionCount holds the default value on creation for the question_count field.
 	exam.DefaultQuestionCount = examDescQuestionCount.Default.(int)
 	// examDescTotalPoints is the schema descriptor for total_points field.
-	examDescTotalPoints := examFields[16].Descriptor()
+	examDescTotalPoints := examFields[17].Descriptor()
 	// exam.DefaultTotalPoints holds the default value on creation for the total_points field.
 	exam.DefaultTotalPoints = examDescTotalPoints.Default.(float64)
 	// examDescCreatedAt is the schema descriptor for created_at field.
-	examDescCreatedAt := examFields[17].Descriptor()
+	examDescCreatedAt := examFields[18].Descriptor()
 	// exam.DefaultCreatedAt holds the default value on creation for the created_at field.
 	exam.DefaultCreatedAt = examDescCreatedAt.Default.(func() time.Time)
 	examtargetFields := schema.ExamTarget{}.Fields()

@@ -39,6 +39,8 @@ const (
 	FieldResultsPolicy = "results_policy"
 	// FieldPartialCredit holds the string denoting the partial_credit field in the database.
 	FieldPartialCredit = "partial_credit"
+	// FieldCreditHours holds the string denoting the credit_hours field in the database.
+	FieldCreditHours = "credit_hours"
 	// FieldCreatedBy holds the string denoting the created_by field in the database.
 	FieldCreatedBy = "created_by"
 	// FieldQuestionCount holds the string denoting the question_count field in the database.
@@ -67,6 +69,7 @@ var Columns = []string{
 	FieldShuffleOptions,
 	FieldResultsPolicy,
 	FieldPartialCredit,
+	FieldCreditHours,
 	FieldCreatedBy,
 	FieldQuestionCount,
 	FieldTotalPoints,
@@ -100,6 +103,8 @@ var (
 	ResultsPolicyValidator func(string) error
 	// DefaultPartialCredit holds the default value on creation for the "partial_credit" field.
 	DefaultPartialCredit bool
+	// DefaultCreditHours holds the default value on creation for the "credit_hours" field.
+	DefaultCreditHours float64
 	// DefaultQuestionCount holds the default value on creation for the "question_count" field.
 	DefaultQuestionCount int
 	// DefaultTotalPoints holds the default value on creation for the "total_points" field.
@@ -179,6 +184,11 @@ func ByResultsPolicy(opts ...sql.OrderTermOption) OrderOption {
 // ByPartialCredit orders the results by the partial_credit field.
 func ByPartialCredit(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPartialCredit, opts...).ToFunc()
+}
+
+// ByCreditHours orders the results by the credit_hours field.
+func ByCreditHours(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreditHours, opts...).ToFunc()
 }
 
 // ByCreatedBy orders the results by the created_by field.

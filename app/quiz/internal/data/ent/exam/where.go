@@ -119,6 +119,11 @@ func PartialCredit(v bool) predicate.Exam {
 	return predicate.Exam(sql.FieldEQ(FieldPartialCredit, v))
 }
 
+// CreditHours applies equality check predicate on the "credit_hours" field. It's identical to CreditHoursEQ.
+func CreditHours(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldEQ(FieldCreditHours, v))
+}
+
 // CreatedBy applies equality check predicate on the "created_by" field. It's identical to CreatedByEQ.
 func CreatedBy(v int64) predicate.Exam {
 	return predicate.Exam(sql.FieldEQ(FieldCreatedBy, v))
@@ -667,6 +672,46 @@ func PartialCreditEQ(v bool) predicate.Exam {
 // PartialCreditNEQ applies the NEQ predicate on the "partial_credit" field.
 func PartialCreditNEQ(v bool) predicate.Exam {
 	return predicate.Exam(sql.FieldNEQ(FieldPartialCredit, v))
+}
+
+// CreditHoursEQ applies the EQ predicate on the "credit_hours" field.
+func CreditHoursEQ(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldEQ(FieldCreditHours, v))
+}
+
+// CreditHoursNEQ applies the NEQ predicate on the "credit_hours" field.
+func CreditHoursNEQ(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldNEQ(FieldCreditHours, v))
+}
+
+// CreditHoursIn applies the In predicate on the "credit_hours" field.
+func CreditHoursIn(vs ...float64) predicate.Exam {
+	return predicate.Exam(sql.FieldIn(FieldCreditHours, vs...))
+}
+
+// CreditHoursNotIn applies the NotIn predicate on the "credit_hours" field.
+func CreditHoursNotIn(vs ...float64) predicate.Exam {
+	return predicate.Exam(sql.FieldNotIn(FieldCreditHours, vs...))
+}
+
+// CreditHoursGT applies the GT predicate on the "credit_hours" field.
+func CreditHoursGT(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldGT(FieldCreditHours, v))
+}
+
+// CreditHoursGTE applies the GTE predicate on the "credit_hours" field.
+func CreditHoursGTE(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldGTE(FieldCreditHours, v))
+}
+
+// CreditHoursLT applies the LT predicate on the "credit_hours" field.
+func CreditHoursLT(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldLT(FieldCreditHours, v))
+}
+
+// CreditHoursLTE applies the LTE predicate on the "credit_hours" field.
+func CreditHoursLTE(v float64) predicate.Exam {
+	return predicate.Exam(sql.FieldLTE(FieldCreditHours, v))
 }
 
 // CreatedByEQ applies the EQ predicate on the "created_by" field.

@@ -144,6 +144,7 @@ var (
 		{Name: "shuffle_options", Type: field.TypeBool, Default: false},
 		{Name: "results_policy", Type: field.TypeString, Size: 16},
 		{Name: "partial_credit", Type: field.TypeBool, Default: false},
+		{Name: "credit_hours", Type: field.TypeFloat64, Default: 0},
 		{Name: "created_by", Type: field.TypeInt64},
 		{Name: "question_count", Type: field.TypeInt, Default: 0},
 		{Name: "total_points", Type: field.TypeFloat64, Default: 0},

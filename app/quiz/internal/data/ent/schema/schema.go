@@ -102,6 +102,7 @@ func (Exam) Fields() []ent.Field {
 		field.Bool("shuffle_options").Default(false),
 		entx.Chars(field.String("results_policy"), biz.MaxEnumName),
 		field.Bool("partial_credit").Default(false),
+		field.Float("credit_hours").Default(0),
 		field.Int64("created_by"),
 		field.Int("question_count").Default(0),
 		field.Float("total_points").Default(0),

@@ -1,0 +1,414 @@
+package standalone
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// studyWorld is an org tree with a published course assigned to branch A: a 600-second video
+// lesson and an article, and the people who study and oversee it.
+type studyWorld struct {
+	l                     *live
+	admin, staffA, staffB string
+	orgA, orgB            string
+	video, article, other string
+	mkUser                func(org, name string, roles ...string) (token, id string)
+}
+
+// relogin renews the overseers' tokens (the fake clock runs past their 15 minutes).
+func (w *studyWorld) relogin() {
+	w.admin = w.l.login("admin", "Admin-pass-2026")
+	w.staffA = w.l.login("sstaffa", "Passw0rd-sstaffa")
+	w.staffB = w.l.login("sstaffb", "Passw0rd-sstaffb")
+}
+
+func newStudyWorld(t *testing.T, l *live) *studyWorld {
+	w := &studyWorld{l: l}
+	w.admin = l.login("admin", "Admin-pass-2026")
+	root := l.must(l.call("GET", "/v1/me", w.admin, nil), 200).s("orgId")
+	w.orgA = l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": root, "name": "第一支部", "code": "A", "type": "BRANCH"}), 200).s("id")
+	w.orgB = l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": root, "name": "第二支部", "code": "B", "type": "BRANCH"}), 200).s("id")
+	w.mkUser = func(org, name string, roles ...string) (string, string) {
+		id := l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": name, "displayName": name, "password": "Passw0rd-" + name, "roles": roles, "orgId": org}), 200).s("id")
+		return l.login(name, "Passw0rd-"+name), id
+	}
+	trainer, _ := w.mkUser(root, "strainer", "TRAINER")
+	w.staffA, _ = w.mkUser(w.orgA, "sstaffa", "STAFF")
+	w.staffB, _ = w.mkUser(w.orgB, "sstaffb", "STAFF")
+	course := l.must(l.call("POST", "/v1/courses", trainer, map[string]any{"title": "学习贯彻党的二十大精神"}), 200).s("id")
+	ch := l.must(l.call("POST", "/v1/courses/"+course+"/chapters", trainer, map[string]any{"title": "第一章"}), 200).s("id")
+	w.video = l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", trainer, map[string]any{"title": "报告解读", "kind": "VIDEO"}), 200).s("id")
+	w.article = l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", trainer, map[string]any{"title": "原文", "kind": "ARTICLE", "bodyHtml": "<p>高举中国特色社会主义伟大旗帜</p>"}), 200).s("id")
+	l.must(l.upload(trainer, w.video, "解读.mp4", "video/mp4", mp4(600, 1024)), 200)
+	for i := 0; ; i++ {
+		if l.must(l.call("GET", "/v1/lessons/"+w.video, trainer, nil), 200).s("mediaStatus") == "READY" {
+			break
+		}
+		if i > 200 {
+			t.Fatal("media:probe did not finish")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	l.must(l.call("POST", "/v1/courses/"+course+":publish", trainer, map[string]any{}), 200)
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", w.admin, map[string]any{"orgIds": []string{w.orgA}, "required": true}), 200)
+	// A course nobody assigned: members cannot study it.
+	oc := l.must(l.call("POST", "/v1/courses", trainer, map[string]any{"title": "未指派课程"}), 200).s("id")
+	och := l.must(l.call("POST", "/v1/courses/"+oc+"/chapters", trainer, map[string]any{"title": "一"}), 200).s("id")
+	w.other = l.must(l.call("POST", "/v1/chapters/"+och+"/lessons", trainer, map[string]any{"title": "x", "kind": "ARTICLE", "bodyHtml": "<p>x</p>"}), 200).s("id")
+	l.must(l.call("POST", "/v1/courses/"+oc+":publish", trainer, map[string]any{}), 200)
+	return w
+}
+
+// player is one tab of a member's lesson player: its session and heartbeat numbers.
+type player struct {
+	l       *live
+	token   string
+	session string
+	seq     int
+}
+
+func (w *studyWorld) open(token, lesson string) *player {
+	r := w.l.must(w.l.call("POST", "/v1/study-sessions", token, map[string]any{"lessonId": lesson}), 200)
+	return &player{l: w.l, token: token, session: r.s("id")}
+}
+
+// beat sends the next heartbeat and returns the seconds it credited and its refusal.
+func (p *player) beat(position, rate float64, visible bool) (float64, string) {
+	p.l.t.Helper()
+	p.seq++
+	r := p.l.must(p.l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", p.token, map[string]any{
+		"seq": p.seq, "position": position, "rate": rate, "visible": visible}), 200)
+	credited, _ := strconv.ParseFloat(r.s("creditedSeconds"), 64)
+	if r.s("creditedSeconds") == "" {
+		credited = 0
+	}
+	return credited, r.s("refusal")
+}
+
+func (w *studyWorld) credited(token, lesson string) float64 {
+	r := w.l.must(w.l.call("GET", "/v1/my/progress?lessonIds="+lesson, token, nil), 200)
+	v, _ := strconv.ParseFloat(r.s("lessons", "0", "creditedSeconds"), 64)
+	return v
+}
+
+// The red-team suite: each way of gaming a lesson, through the HTTP API on a real process, with
+// the seconds it earned. Server time is the fake clock, advanced as the player's would be.
+func TestStudyHoursRedTeam(t *testing.T) {
+	l := startLive(t)
+	w := newStudyWorld(t, l)
+	step := func(d time.Duration) { l.clock.Advance(d) }
+	run := func(name string, f func(t *testing.T)) {
+		w.relogin()
+		t.Run(name, f)
+	}
+
+	run("honest viewing is credited what was watched", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "honest", "MEMBER")
+		p := w.open(tok, w.video)
+		total := 0.0
+		for i := 1; i <= 10; i++ {
+			step(30 * time.Second)
+			c, why := p.beat(float64(30*i), 1, true)
+			if why != "" {
+				t.Fatalf("beat %d refused: %s", i, why)
+			}
+			total += c
+		}
+		if total != 300 || w.credited(tok, w.video) != 300 {
+			t.Fatalf("credited %v (progress %v), want 300", total, w.credited(tok, w.video))
+		}
+		hours := l.must(l.call("GET", "/v1/my/hours", tok, nil), 200)
+		if hours.s("totalSeconds") != "300" || hours.s("bySource", "0", "seconds") != "300" {
+			t.Fatalf("my hours = %s", hours.raw)
+		}
+	})
+
+	run("a seek to the end earns nothing beyond what was watched", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "seeker", "MEMBER")
+		p := w.open(tok, w.video)
+		step(30 * time.Second)
+		p.beat(30, 1, true)
+		step(30 * time.Second)
+		if c, why := p.beat(595, 1, true); c != 0 || why != "too_fast" {
+			t.Fatalf("seek: %v %q", c, why)
+		}
+		step(30 * time.Second)
+		p.beat(600, 1, true) // the last 5 seconds, honestly
+		r := l.must(l.call("GET", "/v1/my/progress?lessonIds="+w.video, tok, nil), 200)
+		if cov, _ := strconv.ParseFloat(r.s("lessons", "0", "coveredSeconds"), 64); cov > 35 || r.s("lessons", "0", "complete") == "true" {
+			t.Fatalf("after a seek: %s", r.raw)
+		}
+		if got := w.credited(tok, w.video); got > 35 {
+			t.Fatalf("credited %v after a seek", got)
+		}
+	})
+
+	run("rate 16 earns nothing; rate 2 earns server time", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "fast", "MEMBER")
+		p := w.open(tok, w.video)
+		step(30 * time.Second)
+		if c, why := p.beat(480, 16, true); c != 0 || why != "too_fast" {
+			t.Fatalf("rate 16: %v %q", c, why)
+		}
+		step(30 * time.Second)
+		if c, why := p.beat(540, 2, true); c != 30 || why != "" {
+			t.Fatalf("rate 2: %v %q", c, why)
+		}
+	})
+
+	run("two tabs earn as one", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "twotabs", "MEMBER")
+		a := w.open(tok, w.video)
+		b := w.open(tok, w.article) // the newer tab earns
+		var ca, cb float64
+		for i := 1; i <= 6; i++ {
+			step(30 * time.Second)
+			c, why := a.beat(float64(30*i), 1, true)
+			if why != "parallel" {
+				t.Fatalf("tab A beat %d: %v %q", i, c, why)
+			}
+			ca += c
+			c, _ = b.beat(1, 1, true)
+			cb += c
+		}
+		if ca != 0 || cb != 180 {
+			t.Fatalf("tab A %v, tab B %v; want 0 and 180", ca, cb)
+		}
+		// When B closes, A earns again from its next heartbeat (never for the stretch before).
+		l.must(l.call("POST", "/v1/study-sessions/"+b.session+":end", tok, map[string]any{}), 200)
+		step(30 * time.Second)
+		if c, why := a.beat(210, 1, true); c != 30 || why != "" {
+			t.Fatalf("tab A after B ended: %v %q", c, why)
+		}
+	})
+
+	run("heartbeats faster than real time earn nothing", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "script", "MEMBER")
+		p := w.open(tok, w.video)
+		total := 0.0
+		for i := 1; i <= 10; i++ {
+			step(5 * time.Second) // a script posting 30 s of progress every 5 s
+			c, _ := p.beat(float64(30*i), 1, true)
+			total += c
+		}
+		if total != 0 {
+			t.Fatalf("a script earned %v", total)
+		}
+		// No server time at all between two heartbeats: a replay, whatever it claims.
+		step(30 * time.Second)
+		p.beat(330, 1, true)
+		if c, why := p.beat(360, 1, true); c != 0 || why != "replayed" {
+			t.Fatalf("same-instant beat: %v %q", c, why)
+		}
+	})
+
+	run("paused and hidden earn nothing", func(t *testing.T) {
+		tok, _ := w.mkUser(w.orgA, "idle", "MEMBER")
+		p := w.open(tok, w.video)
+		step(30 * time.Second)
+		p.beat(30, 1, true)
+		step(30 * time.Second)
+		if c, why := p.beat(30, 1, true); c != 0 || why != "paused" {
+			t.Fatalf("paused: %v %q", c, why)
+		}
+		step(30 * time.Second)
+		if c, why := p.beat(60, 1, false); c != 0 || why != "hidden" {
+			t.Fatalf("hidden: %v %q", c, why)
+		}
+		if got := w.credited(tok, w.video); got != 30 {
+			t.Fatalf("credited %v, want 30", got)
+		}
+	})
+
+	run("forged, replayed and late heartbeats", func(t *testing.T) {
+		tok, id := w.mkUser(w.orgA, "victim", "MEMBER")
+		thief, thiefID := w.mkUser(w.orgB, "thief", "MEMBER")
+		p := w.open(tok, w.video)
+		step(30 * time.Second)
+		p.beat(30, 1, true)
+		// Another member posts to this session: answered as missing, counted as forged.
+		step(30 * time.Second)
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", thief, map[string]any{"seq": 2, "position": 60, "rate": 1, "visible": true}), 404, "NOT_FOUND")
+		// A replay of a heartbeat already seen (its number) earns nothing.
+		p.seq--
+		if c, why := p.beat(60, 1, true); c != 0 || why != "replayed" {
+			t.Fatalf("replayed: %v %q", c, why)
+		}
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+":end", tok, map[string]any{}), 200)
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+":end", tok, map[string]any{}), 200) // a retry
+		step(30 * time.Second)
+		p.seq++
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", tok, map[string]any{"seq": p.seq, "position": 90, "rate": 1, "visible": true}), 409, "SESSION_ENDED")
+		if got := w.credited(tok, w.video); got != 30 {
+			t.Fatalf("victim credited %v, want 30", got)
+		}
+		// Staff see the thief's attempt; the thief earned nothing.
+		h := l.must(l.call("GET", "/v1/members/"+thiefID+"/hours", w.staffB, nil), 200)
+		if h.s("refusals", "0", "reason") != "forged" || h.s("refusals", "0", "count") != "1" || h.s("totalSeconds") != "0" {
+			t.Fatalf("thief's hours: %s", h.raw)
+		}
+		vh := l.must(l.call("GET", "/v1/members/"+id+"/hours", w.staffA, nil), 200)
+		if vh.s("refusals", "0", "reason") != "replayed" {
+			t.Fatalf("victim's refusals: %s", vh.raw)
+		}
+	})
+
+	run("who may read whose hours", func(t *testing.T) {
+		_, id := w.mkUser(w.orgA, "readme", "MEMBER")
+		peer, _ := w.mkUser(w.orgA, "peer", "MEMBER")
+		for name, tok := range map[string]string{"staff of another branch": w.staffB} {
+			for _, path := range []string{"/hours", "/ledger", "/ledger:verify"} {
+				if r := l.call("GET", "/v1/members/"+id+path, tok, nil); r.status != 404 {
+					t.Errorf("%s on %s: %d %s", name, path, r.status, r.raw)
+				}
+			}
+		}
+		for _, path := range []string{"/hours", "/ledger", "/ledger:verify"} {
+			l.must(l.call("GET", "/v1/members/"+id+path, peer, nil), 403, "PERMISSION_DENIED")
+			l.must(l.call("GET", "/v1/members/"+id+path, w.staffA, nil), 200)
+			l.must(l.call("GET", "/v1/members/"+id+path, w.admin, nil), 200)
+		}
+		// A lesson of a course not assigned to the member: not studiable, not even named.
+		tok, _ := w.mkUser(w.orgB, "outsider", "MEMBER")
+		l.must(l.call("POST", "/v1/study-sessions", tok, map[string]any{"lessonId": w.video}), 404, "NOT_FOUND")
+		l.must(l.call("POST", "/v1/study-sessions", tok, map[string]any{"lessonId": w.other}), 404, "NOT_FOUND")
+		l.must(l.call("POST", "/v1/study-sessions", tok, map[string]any{"lessonId": 0}), 400, "INVALID_ARGUMENT")
+		p := w.open(peer, w.video)
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", peer, map[string]any{"seq": 1, "position": -1, "rate": 1, "visible": true}), 400, "INVALID_ARGUMENT")
+		l.must(l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", peer, map[string]any{"seq": 1, "position": 1, "rate": 0, "visible": true}), 400, "INVALID_ARGUMENT")
+	})
+
+	run("the ledger verifies, and names a modified row", func(t *testing.T) {
+		tok, id := w.mkUser(w.orgA, "ledger", "MEMBER")
+		p := w.open(tok, w.video)
+		for i := 1; i <= 5; i++ {
+			step(30 * time.Second)
+			p.beat(float64(30*i), 1, true)
+		}
+		v := l.must(l.call("GET", "/v1/members/"+id+"/ledger:verify", tok, nil), 200)
+		if v.s("ok") != "true" || v.s("entries") != "5" {
+			t.Fatalf("verify = %s", v.raw)
+		}
+		led := l.must(l.call("GET", "/v1/members/"+id+"/ledger?pageSize=2", tok, nil), 200)
+		if led.s("entries", "0", "seq") != "5" || led.s("entries", "0", "source") != "lesson" || led.s("nextPageToken") != "4" {
+			t.Fatalf("ledger = %s", led.raw)
+		}
+		db, err := sql.Open("sqlite", filepath.Join(l.dir, "studyhour", "studyhour.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("UPDATE ledger_entries SET seconds = 3000 WHERE member_id = ? AND seq = 3", id); err != nil {
+			t.Fatal(err)
+		}
+		v = l.must(l.call("GET", "/v1/members/"+id+"/ledger:verify", w.staffA, nil), 200)
+		if v.s("ok") != "false" || v.s("brokenSeq") != "3" {
+			t.Fatalf("after tampering: %s", v.raw)
+		}
+	})
+}
+
+// hoursOf waits until a member's year total is want seconds (events cross the outbox, the
+// queue and the inbox asynchronously) and returns the summary.
+func hoursOf(t *testing.T, l *live, token, want string) reply {
+	t.Helper()
+	var r reply
+	for i := 0; i < 300; i++ {
+		if r = l.must(l.call("GET", "/v1/my/hours", token, nil), 200); r.s("totalSeconds") == want {
+			return r
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("hours never reached %s: %s", want, r.raw)
+	return r
+}
+
+// An exam credits its hours once when a member passes (from quiz's attempt.graded event, through
+// the outbox), never twice for the same event or a second pass, and a regrade to fail reverses
+// it; the ledger still verifies.
+func TestExamCreditsHoursOnce(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	bank := l.must(l.call("POST", "/v1/banks", w.trainer, map[string]any{"name": "学时题库"}), 200).s("id")
+	opts := []map[string]any{{"key": "A", "html": "1919年"}, {"key": "B", "html": "1921年"}, {"key": "C", "html": "1927年"}}
+	q := l.must(l.call("POST", "/v1/banks/"+bank+"/questions", w.trainer, map[string]any{
+		"bankId": bank, "type": "SINGLE", "stemHtml": "建党时间", "options": opts, "answerKeys": []string{"B"}, "defaultPoints": 5,
+	}), 200).s("id")
+	paper := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "试卷", "items": []map[string]any{{"questionId": q}}}), 200).s("id")
+	now := l.clock.Now()
+	exam := func(hours any) reply {
+		return l.call("POST", "/v1/exams", w.trainer, map[string]any{
+			"paperId": paper, "title": "党史测试", "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
+			"durationMinutes": 30, "attemptsAllowed": 2, "resultsPolicy": "IMMEDIATE", "passMark": 5, "creditHours": hours, "targetOrgIds": []string{w.orgA},
+		})
+	}
+	l.must(exam(-1), 400, "INVALID_ARGUMENT")
+	l.must(exam(101), 400, "INVALID_ARGUMENT")
+	e := l.must(exam(2), 200)
+	if e.s("creditHours") != "2" {
+		t.Fatalf("exam = %s", e.raw)
+	}
+	take := func(m, answer string) {
+		v := l.must(l.call("POST", "/v1/exams/"+e.s("id")+"/attempts", m, map[string]any{}), 200)
+		label := ""
+		for i := 0; i < 3; i++ {
+			if v.s("questions", "0", "options", itoa(i), "html") == answer {
+				label = v.s("questions", "0", "options", itoa(i), "key")
+			}
+		}
+		l.must(l.call("PUT", "/v1/attempts/"+v.s("id")+"/answers/1", m, map[string]any{"value": map[string]any{"choices": []string{label}}, "version": 1}), 200)
+		l.must(l.call("POST", "/v1/attempts/"+v.s("id")+":submit", m, map[string]any{}), 200)
+	}
+	take(w.m1, "1921年") // passes
+	take(w.m2, "1919年") // fails
+	waitStatus(t, l, w.trainer, e.s("id"), "graded")
+	h := hoursOf(t, l, w.m1, "7200")
+	if h.s("bySource", "1", "source") != "exam" || h.s("bySource", "1", "seconds") != "7200" {
+		t.Fatalf("m1 hours = %s", h.raw)
+	}
+	hoursOf(t, l, w.m2, "0")
+
+	// The same event again, and the same content under another event id: nothing more.
+	evs, err := l.p.Quiz.Outbox().List(l.ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Topic != "attempt.graded" {
+			continue
+		}
+		applied, err := l.p.Studyhour.Inbox().Apply(l.ctx, ev)
+		if err != nil || applied {
+			t.Fatalf("re-applying event %d: applied=%v err=%v", ev.ID, applied, err)
+		}
+		again := *ev
+		again.ID += 1_000_000
+		if _, err := l.p.Studyhour.Inbox().Apply(l.ctx, &again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second passing attempt earns nothing more either.
+	take(w.m1, "1921年")
+	waitStatus(t, l, w.trainer, e.s("id"), "graded")
+	time.Sleep(300 * time.Millisecond)
+	hoursOf(t, l, w.m1, "7200")
+
+	// The key was wrong: 1919. The regrade fails m1 (reversed) and passes m2 (credited).
+	l.must(l.call("PUT", "/v1/questions/"+q, w.trainer, map[string]any{"question": map[string]any{
+		"bankId": bank, "type": "SINGLE", "stemHtml": "建党时间", "options": opts, "answerKeys": []string{"A"}, "defaultPoints": 5,
+	}}), 200)
+	l.must(l.call("POST", "/v1/exams/"+e.s("id")+":regrade", w.trainer, map[string]any{"reason": "答案更正"}), 200)
+	hoursOf(t, l, w.m1, "0")
+	hoursOf(t, l, w.m2, "7200")
+	me := l.must(l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
+	led := l.must(l.call("GET", "/v1/members/"+me+"/ledger", w.m1, nil), 200)
+	if led.s("entries", "0", "seconds") != "-7200" || led.s("entries", "1", "seconds") != "7200" || led.s("entries", "2", "seq") != "" {
+		t.Fatalf("m1 ledger = %s", led.raw)
+	}
+	if v := l.must(l.call("GET", "/v1/members/"+me+"/ledger:verify", w.m1, nil), 200); v.s("ok") != "true" || v.s("entries") != "2" {
+		t.Fatalf("verify = %s", v.raw)
+	}
+}

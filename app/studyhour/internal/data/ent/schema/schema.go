@@ -1,0 +1,201 @@
+// Package schema is the studyhour service's ent schema. JSON columns hold the biz value types
+// directly (biz does not import data, so there is no cycle).
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
+	"github.com/vanguard/vanguard/pkg/entx"
+	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
+)
+
+// StudySession is one member's session on one lesson: the reference point (server time,
+// position, heartbeat number) the next heartbeat is judged against.
+type StudySession struct{ ent.Schema }
+
+// Fields of the StudySession.
+func (StudySession) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		field.Int64("lesson_id"),
+		field.Int64("course_id"),
+		field.Time("started_at").Immutable(),
+		field.Time("last_at"),
+		field.Float("last_position"),
+		field.Int64("last_seq").Default(0),
+		field.Int64("credited_ms").Default(0),
+		field.Time("ended_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the StudySession.
+func (StudySession) Indexes() []ent.Index { return []ent.Index{index.Fields("member_id")} }
+
+// LessonProgress is what a member earned on a lesson across sessions: merged watched spans,
+// credited time, and how much of it is in the ledger (whole seconds).
+type LessonProgress struct{ ent.Schema }
+
+// Fields of the LessonProgress.
+func (LessonProgress) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		field.Int64("lesson_id"),
+		field.Int64("course_id"),
+		entx.Chars(field.String("kind"), 16),
+		field.Float("duration"),
+		field.Int("page_count").Default(0),
+		field.JSON("watched", biz.Spans{}),
+		field.JSON("pages", biz.Spans{}),
+		field.Int64("credited_ms").Default(0),
+		field.Int64("ledgered_sec").Default(0),
+		field.Float("position").Default(0),
+		field.Time("completed_at").Optional().Nillable(),
+		field.Time("updated_at"),
+	}
+}
+
+// Indexes of the LessonProgress.
+func (LessonProgress) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "lesson_id").Unique()}
+}
+
+// MemberState is one row per member, locked by every credit: the head of the member's ledger
+// chain with its anchor, the session that currently earns, and today's lesson credit.
+type MemberState struct{ ent.Schema }
+
+// Fields of the MemberState.
+func (MemberState) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id").Unique().Immutable(),
+		field.Int64("head_seq").Default(0),
+		field.Bytes("head_hash").Optional(),
+		field.Bytes("anchor").Optional(),
+		field.Int64("active_session_id").Default(0),
+		field.Time("active_until").Optional().Nillable(),
+		entx.Chars(field.String("day"), 10).Default(""),
+		field.Int64("day_credited_ms").Default(0),
+	}
+}
+
+// LedgerEntry is an immutable ledger line (biz.Entry); (member_id, seq) is unique, so two
+// concurrent credits can never fork a member's chain.
+type LedgerEntry struct{ ent.Schema }
+
+// Fields of the LedgerEntry.
+func (LedgerEntry) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id").Immutable(),
+		field.Int64("seq").Immutable(),
+		entx.Chars(field.String("source"), 16).Immutable(),
+		field.Int64("seconds").Immutable(),
+		entx.Chars(field.String("day"), 10).Immutable(),
+		entx.Chars(field.String("ref"), 200).Immutable(),
+		field.Int64("approved_by").Default(0).Immutable(),
+		// recorded_us: Unix microseconds, the precision the entry's digest covers.
+		field.Int64("recorded_us").Immutable(),
+		field.Bytes("prev_hash").Optional().Immutable(),
+		field.Bytes("hash").Immutable(),
+	}
+}
+
+// Indexes of the LedgerEntry.
+func (LedgerEntry) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "seq").Unique()}
+}
+
+// HoursMonth sums a member's ledger by year, month and source, updated in each credit's
+// transaction, so summaries and org reports never scan the ledger.
+type HoursMonth struct{ ent.Schema }
+
+// Fields of the HoursMonth.
+func (HoursMonth) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		field.Int("year"),
+		field.Int("month"),
+		entx.Chars(field.String("source"), 16),
+		field.Int64("seconds").Default(0),
+	}
+}
+
+// Indexes of the HoursMonth.
+func (HoursMonth) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "year", "month", "source").Unique()}
+}
+
+// RefusalCount counts a member's refused heartbeats by reason.
+type RefusalCount struct{ ent.Schema }
+
+// Fields of the RefusalCount.
+func (RefusalCount) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		entx.Chars(field.String("reason"), 16),
+		field.Int64("count").Default(0),
+		field.Time("last_at").Default(time.Now),
+	}
+}
+
+// Indexes of the RefusalCount.
+func (RefusalCount) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "reason").Unique()}
+}
+
+// ExamAttempt is the latest grading of one exam attempt as quiz announced it.
+type ExamAttempt struct{ ent.Schema }
+
+// Fields of the ExamAttempt.
+func (ExamAttempt) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("attempt_id").Unique(),
+		field.Int64("exam_id"),
+		field.Int64("member_id"),
+		field.Bool("passed"),
+		field.Int64("graded_ms"),
+	}
+}
+
+// Indexes of the ExamAttempt.
+func (ExamAttempt) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "exam_id")}
+}
+
+// ExamCredit is what an exam currently credits a member (net of reversals): at most once.
+type ExamCredit struct{ ent.Schema }
+
+// Fields of the ExamCredit.
+func (ExamCredit) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		field.Int64("exam_id"),
+		field.Int64("seconds").Default(0),
+	}
+}
+
+// Indexes of the ExamCredit.
+func (ExamCredit) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "exam_id").Unique()}
+}
+
+// OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events studyhour produces
+// (hours.credited, lesson.completed) and their delivery to each subscriber.
+type OutboxEvent struct{ outboxschema.Event }
+
+// OutboxDelivery is the delivery state of one event for one subscriber.
+type OutboxDelivery struct{ outboxschema.Delivery }
+
+// Inbox is pkg/outbox's record of the events studyhour applied (attempt.graded).
+type Inbox struct{ outboxschema.Inbox }
