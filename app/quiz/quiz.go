@@ -121,12 +121,13 @@ func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.se
 // RegisterGRPC mounts the quiz API and the service-only Events API (event acknowledgements).
 func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
-	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
+	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}, Attempts: m.uc.Attempts, Message: data.GradedMessage})
 }
 
-// ServiceOperations are the operations only service credentials may call: acknowledging events.
+// ServiceOperations are the operations only service credentials may call: acknowledging events
+// and the backfill of graded attempts.
 func (m *Module) ServiceOperations() []string {
-	return []string{quizv1.Events_AckEvents_FullMethodName}
+	return []string{quizv1.Events_AckEvents_FullMethodName, quizv1.Events_ListGradedAttempts_FullMethodName}
 }
 
 // Relay is the outbox relay loop; every process that runs the module runs it.

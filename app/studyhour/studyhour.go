@@ -44,9 +44,10 @@ type Config struct {
 	DatabaseDriver string
 	DatabaseDSN    string
 	Tasks          *queue.Client
-	// Courses is course's gRPC client and Accounts org's; their connection must use
-	// auth.Forward() (course decides who may study a lesson, org who may see a member).
+	// Courses is course's gRPC client, Orgs and Accounts org's; their connection must use
+	// auth.Forward() (course decides who may study a lesson, org who may see a member or an org).
 	Courses  coursev1.CoursesClient
+	Orgs     orgv1.OrgsClient
 	Accounts orgv1.AccountsClient
 	// QuizEvents acknowledges quiz's events; its connection must call as the studyhour service
 	// (kit.DialAsService).
@@ -68,11 +69,12 @@ type Module struct {
 	outbox  *outbox.Outbox
 	relay   *outbox.Relay
 	inbox   *outbox.Inbox
+	exams   biz.ExamSource
 }
 
 // New opens the database and wires the service.
 func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
-	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Courses == nil || cfg.Accounts == nil || cfg.QuizEvents == nil {
+	if cfg.DatabaseDriver == "" || cfg.DatabaseDSN == "" || cfg.Tasks == nil || cfg.Courses == nil || cfg.Orgs == nil || cfg.Accounts == nil || cfg.QuizEvents == nil {
 		return nil, errors.New("studyhour config: database, task client, course, org and quiz clients are required")
 	}
 	d, err := data.Open(cfg.DatabaseDriver, cfg.DatabaseDSN)
@@ -90,7 +92,9 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, err
 	}
-	m := &Module{data: d, uc: uc, service: service.New(uc), outbox: ob, relay: outbox.NewRelay(ob, logger)}
+	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), data.NewOrgs(cfg.Orgs, cfg.Accounts))
+	m := &Module{data: d, uc: uc, service: service.New(uc, meetings), outbox: ob, relay: outbox.NewRelay(ob, logger),
+		exams: data.NewExamSource(cfg.QuizEvents)}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {
 		d.Close()
@@ -116,6 +120,7 @@ var _ interface {
 	kit.Module
 	kit.ServiceAPI
 	kit.Worker
+	kit.Recoverer
 	kit.Producer
 } = (*Module)(nil)
 
@@ -162,6 +167,16 @@ func (m *Module) Reconcile(ctx context.Context) error {
 	_, err := m.outbox.Drain(ctx)
 	return err
 }
+
+// Recover runs as a worker starts: the backfill of exams graded before studyhour subscribed to
+// attempt.graded (once; it resumes from its cursor after a crash and does nothing once done).
+func (m *Module) Recover(ctx context.Context) error {
+	_, err := m.Backfill(ctx)
+	return err
+}
+
+// Backfill applies quiz's graded attempts that credit hours and reports how many it applied.
+func (m *Module) Backfill(ctx context.Context) (int, error) { return m.uc.BackfillExams(ctx, m.exams) }
 
 // Close closes the database.
 func (m *Module) Close() error { return m.data.Close() }

@@ -1082,6 +1082,53 @@ describe('staff at a desk', () => {
     await ctx.close()
   })
 
+  it('records a theme day with a member on leave, a member checks in by its QR code on the phone and earns its hours, and the branch\'s compliance shows it', async () => {
+    const { ctx, page, problems } = await signIn('sunba', password, /\/s$/)
+    await page.getByRole('menuitem', { name: '组织生活' }).click()
+    await page.locator('[data-test=meeting-new]').click()
+    await page.locator('[data-test=meeting-topic]').fill('学习贯彻党的二十届三中全会精神')
+    await page.locator('[data-test=meeting-create]').click()
+    // The new meeting opens with its QR code and the branch's members.
+    const url = (await page.locator('[data-test=checkin-url]').textContent()) ?? ''
+    assert.match(url, /\/m\/checkin\/\d+\?code=[0-9a-f]{32}$/)
+    const wu = page.locator('[data-test=attendance-row]', { hasText: '周九' })
+    await wu.locator('.el-radio', { hasText: '请假' }).click()
+    await page.locator('[data-test=attendance-save]').click()
+    await wu.getByRole('alert').waitFor() // a leave needs its reason
+    await page.getByLabel('周九的请假事由').fill('外出培训')
+    await page.locator('[data-test=attendance-save]').click()
+    await page.getByText('出席情况已保存').waitFor()
+    await checkPage(page, problems, 'meeting-1440')
+
+    // A member scans the code on the phone: checked in, the hour credited.
+    const phoneCtx = await browser.newContext(phone)
+    const mp = await phoneCtx.newPage()
+    const mproblems = watch(mp)
+    await mp.goto(server.url + '/login')
+    await mp.getByLabel('用户名').fill('zhangsan')
+    await mp.getByLabel('密码').fill(memberNewPassword)
+    await mp.getByRole('button', { name: '登录' }).click()
+    await mp.waitForURL(/\/m$/)
+    await mp.goto(url)
+    await mp.locator('[data-test=checkin-ok]', { hasText: '签到成功' }).waitFor()
+    await mp.getByText('已计学时 1小时0分').waitFor()
+    await checkPage(mp, mproblems, 'checkin-375')
+    await mp.goto(server.url + '/m/hours')
+    await mp.locator('[data-test=hours-source]', { hasText: '组织生活' }).waitFor()
+    await phoneCtx.close()
+
+    // The desk shows 张三 checked in by the code, and the theme day in the branch's compliance.
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=meeting-open]').first().click()
+    await page.locator('[data-test=attendance-row]', { hasText: '张三' }).getByText('扫码签到').waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByRole('tab', { name: '达标情况' }).click()
+    await page.locator('[data-test=compliance-table]').getByText('第一党支部').waitFor()
+    await page.locator('[data-test=compliance-THEME_DAY]', { hasText: '已开 1 次' }).waitFor()
+    await checkPage(page, problems, 'meeting-compliance-1440')
+    await ctx.close()
+  })
+
   it('keeps the organisation tree: an admin adds and renames organisations, deletes an empty one, and is refused one with members', async () => {
     const { ctx, page, problems } = await signIn('admin', adminPassword, /\/a$/)
     await page.getByRole('menuitem', { name: '组织管理' }).click()

@@ -20,6 +20,7 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'accounts', component: () => import('@/desk/org/AccountsPage.vue'), meta: { roles } },
         { path: 'assignments', component: () => import('@/desk/content/AssignPage.vue'), meta: { roles } },
         { path: 'plans', component: () => import('@/desk/content/StudyPlansPage.vue'), meta: { roles } },
+        { path: 'meetings', component: () => import('@/desk/study/MeetingsPage.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]
@@ -68,6 +69,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'news/:id(\\d+)', component: () => import('@/member/NewsPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'plan', component: () => import('@/member/PlanPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'hours', component: () => import('@/member/HoursPage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'checkin/:id(\\d+)', component: () => import('@/member/CheckinPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)/lessons/:lesson(\\d+)', component: () => import('@/member/LessonPage.vue'), meta: { roles: ['MEMBER'] } },

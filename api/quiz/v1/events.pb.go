@@ -22,6 +22,112 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ListGradedAttemptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The last (exam, attempt) of the previous page; zero for the first page.
+	AfterExamId    int64 `protobuf:"varint,1,opt,name=after_exam_id,json=afterExamId,proto3" json:"after_exam_id,omitempty"`
+	AfterAttemptId int64 `protobuf:"varint,2,opt,name=after_attempt_id,json=afterAttemptId,proto3" json:"after_attempt_id,omitempty"`
+	// page_size: at most 500 (default 200).
+	PageSize      int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGradedAttemptsRequest) Reset() {
+	*x = ListGradedAttemptsRequest{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGradedAttemptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGradedAttemptsRequest) ProtoMessage() {}
+
+func (x *ListGradedAttemptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGradedAttemptsRequest.ProtoReflect.Descriptor instead.
+func (*ListGradedAttemptsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ListGradedAttemptsRequest) GetAfterExamId() int64 {
+	if x != nil {
+		return x.AfterExamId
+	}
+	return 0
+}
+
+func (x *ListGradedAttemptsRequest) GetAfterAttemptId() int64 {
+	if x != nil {
+		return x.AfterAttemptId
+	}
+	return 0
+}
+
+func (x *ListGradedAttemptsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type ListGradedAttemptsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attempts      []*AttemptGraded       `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGradedAttemptsReply) Reset() {
+	*x = ListGradedAttemptsReply{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGradedAttemptsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGradedAttemptsReply) ProtoMessage() {}
+
+func (x *ListGradedAttemptsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGradedAttemptsReply.ProtoReflect.Descriptor instead.
+func (*ListGradedAttemptsReply) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListGradedAttemptsReply) GetAttempts() []*AttemptGraded {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
 // AttemptGraded: an attempt has been graded (automatically, after an essay score, or again after
 // a regrade). Subscribers: studyhour (exam credit), growth (exams and results; only released
 // results are shown). Score and passed are absent while essays wait for review.
@@ -49,7 +155,7 @@ type AttemptGraded struct {
 
 func (x *AttemptGraded) Reset() {
 	*x = AttemptGraded{}
-	mi := &file_api_quiz_v1_events_proto_msgTypes[0]
+	mi := &file_api_quiz_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -61,7 +167,7 @@ func (x *AttemptGraded) String() string {
 func (*AttemptGraded) ProtoMessage() {}
 
 func (x *AttemptGraded) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_events_proto_msgTypes[0]
+	mi := &file_api_quiz_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -74,7 +180,7 @@ func (x *AttemptGraded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttemptGraded.ProtoReflect.Descriptor instead.
 func (*AttemptGraded) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *AttemptGraded) GetAttemptId() int64 {
@@ -178,7 +284,7 @@ type QuestionChanged struct {
 
 func (x *QuestionChanged) Reset() {
 	*x = QuestionChanged{}
-	mi := &file_api_quiz_v1_events_proto_msgTypes[1]
+	mi := &file_api_quiz_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -190,7 +296,7 @@ func (x *QuestionChanged) String() string {
 func (*QuestionChanged) ProtoMessage() {}
 
 func (x *QuestionChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_api_quiz_v1_events_proto_msgTypes[1]
+	mi := &file_api_quiz_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -203,7 +309,7 @@ func (x *QuestionChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionChanged.ProtoReflect.Descriptor instead.
 func (*QuestionChanged) Descriptor() ([]byte, []int) {
-	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QuestionChanged) GetQuestionId() int64 {
@@ -245,7 +351,13 @@ var File_api_quiz_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\"\xa8\x03\n" +
+	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\"\x86\x01\n" +
+	"\x19ListGradedAttemptsRequest\x12\"\n" +
+	"\rafter_exam_id\x18\x01 \x01(\x03R\vafterExamId\x12(\n" +
+	"\x10after_attempt_id\x18\x02 \x01(\x03R\x0eafterAttemptId\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\"Q\n" +
+	"\x17ListGradedAttemptsReply\x126\n" +
+	"\battempts\x18\x01 \x03(\v2\x1a.api.quiz.v1.AttemptGradedR\battempts\"\xa8\x03\n" +
 	"\rAttemptGraded\x12\x1d\n" +
 	"\n" +
 	"attempt_id\x18\x01 \x01(\x03R\tattemptId\x12\x17\n" +
@@ -272,9 +384,10 @@ const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x19\n" +
 	"\borg_path\x18\x04 \x01(\tR\aorgPath\x12\x1a\n" +
 	"\barchived\x18\x05 \x01(\bR\barchived:\x18\xca\xf3\x18\x14\n" +
-	"\x10question.changed\x10\x012U\n" +
+	"\x10question.changed\x10\x012\xb9\x01\n" +
 	"\x06Events\x12K\n" +
-	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
+	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReply\x12b\n" +
+	"\x12ListGradedAttempts\x12&.api.quiz.v1.ListGradedAttemptsRequest\x1a$.api.quiz.v1.ListGradedAttemptsReplyB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
 var (
 	file_api_quiz_v1_events_proto_rawDescOnce sync.Once
@@ -288,21 +401,26 @@ func file_api_quiz_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_quiz_v1_events_proto_rawDescData
 }
 
-var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_api_quiz_v1_events_proto_goTypes = []any{
-	(*AttemptGraded)(nil),       // 0: api.quiz.v1.AttemptGraded
-	(*QuestionChanged)(nil),     // 1: api.quiz.v1.QuestionChanged
-	(*v1.AckEventsRequest)(nil), // 2: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),   // 3: api.events.v1.AckEventsReply
+	(*ListGradedAttemptsRequest)(nil), // 0: api.quiz.v1.ListGradedAttemptsRequest
+	(*ListGradedAttemptsReply)(nil),   // 1: api.quiz.v1.ListGradedAttemptsReply
+	(*AttemptGraded)(nil),             // 2: api.quiz.v1.AttemptGraded
+	(*QuestionChanged)(nil),           // 3: api.quiz.v1.QuestionChanged
+	(*v1.AckEventsRequest)(nil),       // 4: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),         // 5: api.events.v1.AckEventsReply
 }
 var file_api_quiz_v1_events_proto_depIdxs = []int32{
-	2, // 0: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	3, // 1: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	2, // 0: api.quiz.v1.ListGradedAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptGraded
+	4, // 1: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	0, // 2: api.quiz.v1.Events.ListGradedAttempts:input_type -> api.quiz.v1.ListGradedAttemptsRequest
+	5, // 3: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	1, // 4: api.quiz.v1.Events.ListGradedAttempts:output_type -> api.quiz.v1.ListGradedAttemptsReply
+	3, // [3:5] is the sub-list for method output_type
+	1, // [1:3] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_events_proto_init() }
@@ -310,14 +428,14 @@ func file_api_quiz_v1_events_proto_init() {
 	if File_api_quiz_v1_events_proto != nil {
 		return
 	}
-	file_api_quiz_v1_events_proto_msgTypes[0].OneofWrappers = []any{}
+	file_api_quiz_v1_events_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_events_proto_rawDesc), len(file_api_quiz_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,7 +20,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Events_AckEvents_FullMethodName = "/api.quiz.v1.Events/AckEvents"
+	Events_AckEvents_FullMethodName          = "/api.quiz.v1.Events/AckEvents"
+	Events_ListGradedAttempts_FullMethodName = "/api.quiz.v1.Events/ListGradedAttempts"
 )
 
 // EventsClient is the client API for Events service.
@@ -31,6 +32,10 @@ const (
 // only: it accepts service credentials and refuses user tokens.
 type EventsClient interface {
 	AckEvents(ctx context.Context, in *v1.AckEventsRequest, opts ...grpc.CallOption) (*v1.AckEventsReply, error)
+	// ListGradedAttempts pages over the graded attempts (with a score) of the exams that credit
+	// study hours, in (exam, attempt) order, as attempt.graded events: the backfill of a
+	// subscriber added after they were graded.
+	ListGradedAttempts(ctx context.Context, in *ListGradedAttemptsRequest, opts ...grpc.CallOption) (*ListGradedAttemptsReply, error)
 }
 
 type eventsClient struct {
@@ -51,6 +56,16 @@ func (c *eventsClient) AckEvents(ctx context.Context, in *v1.AckEventsRequest, o
 	return out, nil
 }
 
+func (c *eventsClient) ListGradedAttempts(ctx context.Context, in *ListGradedAttemptsRequest, opts ...grpc.CallOption) (*ListGradedAttemptsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGradedAttemptsReply)
+	err := c.cc.Invoke(ctx, Events_ListGradedAttempts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EventsServer is the server API for Events service.
 // All implementations must embed UnimplementedEventsServer
 // for forward compatibility.
@@ -59,6 +74,10 @@ func (c *eventsClient) AckEvents(ctx context.Context, in *v1.AckEventsRequest, o
 // only: it accepts service credentials and refuses user tokens.
 type EventsServer interface {
 	AckEvents(context.Context, *v1.AckEventsRequest) (*v1.AckEventsReply, error)
+	// ListGradedAttempts pages over the graded attempts (with a score) of the exams that credit
+	// study hours, in (exam, attempt) order, as attempt.graded events: the backfill of a
+	// subscriber added after they were graded.
+	ListGradedAttempts(context.Context, *ListGradedAttemptsRequest) (*ListGradedAttemptsReply, error)
 	mustEmbedUnimplementedEventsServer()
 }
 
@@ -71,6 +90,9 @@ type UnimplementedEventsServer struct{}
 
 func (UnimplementedEventsServer) AckEvents(context.Context, *v1.AckEventsRequest) (*v1.AckEventsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method AckEvents not implemented")
+}
+func (UnimplementedEventsServer) ListGradedAttempts(context.Context, *ListGradedAttemptsRequest) (*ListGradedAttemptsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGradedAttempts not implemented")
 }
 func (UnimplementedEventsServer) mustEmbedUnimplementedEventsServer() {}
 func (UnimplementedEventsServer) testEmbeddedByValue()                {}
@@ -111,6 +133,24 @@ func _Events_AckEvents_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Events_ListGradedAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGradedAttemptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EventsServer).ListGradedAttempts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Events_ListGradedAttempts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EventsServer).ListGradedAttempts(ctx, req.(*ListGradedAttemptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Events_ServiceDesc is the grpc.ServiceDesc for Events service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -121,6 +161,10 @@ var Events_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AckEvents",
 			Handler:    _Events_AckEvents_Handler,
+		},
+		{
+			MethodName: "ListGradedAttempts",
+			Handler:    _Events_ListGradedAttempts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

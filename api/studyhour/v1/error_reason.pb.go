@@ -40,6 +40,8 @@ const (
 	ErrorReason_ALREADY_EXISTS ErrorReason = 5
 	// The lesson cannot be studied yet (its media is still processing).
 	ErrorReason_LESSON_NOT_READY ErrorReason = 6
+	// The meeting's check-in is not open now (before it, or after it ended), or the code is wrong.
+	ErrorReason_CHECKIN_CLOSED ErrorReason = 7
 )
 
 // Enum value maps for ErrorReason.
@@ -52,6 +54,7 @@ var (
 		4: "SESSION_ENDED",
 		5: "ALREADY_EXISTS",
 		6: "LESSON_NOT_READY",
+		7: "CHECKIN_CLOSED",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -61,6 +64,7 @@ var (
 		"SESSION_ENDED":     4,
 		"ALREADY_EXISTS":    5,
 		"LESSON_NOT_READY":  6,
+		"CHECKIN_CLOSED":    7,
 	}
 )
 
@@ -95,7 +99,7 @@ var File_api_studyhour_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xbe\x01\n" +
+	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xd8\x01\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x13\n" +
@@ -103,7 +107,8 @@ const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\x11PERMISSION_DENIED\x10\x03\x1a\x04\xa8E\x93\x03\x12\x17\n" +
 	"\rSESSION_ENDED\x10\x04\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eALREADY_EXISTS\x10\x05\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
-	"\x10LESSON_NOT_READY\x10\x06\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\x10LESSON_NOT_READY\x10\x06\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eCHECKIN_CLOSED\x10\a\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_error_reason_proto_rawDescOnce sync.Once

@@ -112,3 +112,17 @@ func IsLessonNotReady(err error) bool {
 func ErrorLessonNotReady(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_LESSON_NOT_READY.String(), fmt.Sprintf(format, args...))
 }
+
+// The meeting's check-in is not open now (before it, or after it ended), or the code is wrong.
+func IsCheckinClosed(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CHECKIN_CLOSED.String() && e.Code == 409
+}
+
+// The meeting's check-in is not open now (before it, or after it ended), or the code is wrong.
+func ErrorCheckinClosed(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CHECKIN_CLOSED.String(), fmt.Sprintf(format, args...))
+}

@@ -188,6 +188,102 @@ func (x *LessonCompleted) GetCreditedSeconds() float64 {
 	return 0
 }
 
+// MeetingRecorded: a meeting's attendance changed (recorded by staff or a QR check-in).
+// Subscribers: growth.
+type MeetingRecorded struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	MeetingId int64                  `protobuf:"varint,1,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	OrgId     int64                  `protobuf:"varint,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgPath   string                 `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	// kind: general_meeting, committee_meeting, group_meeting, party_lecture, theme_day, study_group.
+	Kind       string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Topic      string `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
+	StartsAtMs int64  `protobuf:"varint,6,opt,name=starts_at_ms,json=startsAtMs,proto3" json:"starts_at_ms,omitempty"`
+	// present: the members recorded present now.
+	Present       []int64 `protobuf:"varint,7,rep,packed,name=present,proto3" json:"present,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingRecorded) Reset() {
+	*x = MeetingRecorded{}
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingRecorded) ProtoMessage() {}
+
+func (x *MeetingRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingRecorded.ProtoReflect.Descriptor instead.
+func (*MeetingRecorded) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MeetingRecorded) GetMeetingId() int64 {
+	if x != nil {
+		return x.MeetingId
+	}
+	return 0
+}
+
+func (x *MeetingRecorded) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *MeetingRecorded) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *MeetingRecorded) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *MeetingRecorded) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *MeetingRecorded) GetStartsAtMs() int64 {
+	if x != nil {
+		return x.StartsAtMs
+	}
+	return 0
+}
+
+func (x *MeetingRecorded) GetPresent() []int64 {
+	if x != nil {
+		return x.Present
+	}
+	return nil
+}
+
 var File_api_studyhour_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_events_proto_rawDesc = "" +
@@ -207,7 +303,18 @@ const file_api_studyhour_v1_events_proto_rawDesc = "" +
 	"\tcourse_id\x18\x03 \x01(\x03R\bcourseId\x12&\n" +
 	"\x0fcompleted_at_ms\x18\x04 \x01(\x03R\rcompletedAtMs\x12)\n" +
 	"\x10credited_seconds\x18\x05 \x01(\x01R\x0fcreditedSeconds:\x18\xca\xf3\x18\x14\n" +
-	"\x10lesson.completed\x10\x012U\n" +
+	"\x10lesson.completed\x10\x01\"\xe2\x01\n" +
+	"\x0fMeetingRecorded\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x01 \x01(\x03R\tmeetingId\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05topic\x18\x05 \x01(\tR\x05topic\x12 \n" +
+	"\fstarts_at_ms\x18\x06 \x01(\x03R\n" +
+	"startsAtMs\x12\x18\n" +
+	"\apresent\x18\a \x03(\x03R\apresent:\x18\xca\xf3\x18\x14\n" +
+	"\x10meeting.recorded\x10\x012U\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
@@ -223,16 +330,17 @@ func file_api_studyhour_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_studyhour_v1_events_proto_rawDescData
 }
 
-var file_api_studyhour_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_api_studyhour_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_api_studyhour_v1_events_proto_goTypes = []any{
 	(*HoursCredited)(nil),       // 0: api.studyhour.v1.HoursCredited
 	(*LessonCompleted)(nil),     // 1: api.studyhour.v1.LessonCompleted
-	(*v1.AckEventsRequest)(nil), // 2: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),   // 3: api.events.v1.AckEventsReply
+	(*MeetingRecorded)(nil),     // 2: api.studyhour.v1.MeetingRecorded
+	(*v1.AckEventsRequest)(nil), // 3: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),   // 4: api.events.v1.AckEventsReply
 }
 var file_api_studyhour_v1_events_proto_depIdxs = []int32{
-	2, // 0: api.studyhour.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	3, // 1: api.studyhour.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	3, // 0: api.studyhour.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	4, // 1: api.studyhour.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
 	1, // [1:2] is the sub-list for method output_type
 	0, // [0:1] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
@@ -251,7 +359,7 @@ func file_api_studyhour_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_events_proto_rawDesc), len(file_api_studyhour_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,1002 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type MeetingKind int32
+
+const (
+	MeetingKind_MEETING_KIND_UNSPECIFIED MeetingKind = 0
+	// 支部党员大会
+	MeetingKind_GENERAL_MEETING MeetingKind = 1
+	// 支委会
+	MeetingKind_COMMITTEE_MEETING MeetingKind = 2
+	// 党小组会
+	MeetingKind_GROUP_MEETING MeetingKind = 3
+	// 党课
+	MeetingKind_PARTY_LECTURE MeetingKind = 4
+	// 主题党日
+	MeetingKind_THEME_DAY MeetingKind = 5
+	// 理论学习中心组学习
+	MeetingKind_STUDY_GROUP MeetingKind = 6
+)
+
+// Enum value maps for MeetingKind.
+var (
+	MeetingKind_name = map[int32]string{
+		0: "MEETING_KIND_UNSPECIFIED",
+		1: "GENERAL_MEETING",
+		2: "COMMITTEE_MEETING",
+		3: "GROUP_MEETING",
+		4: "PARTY_LECTURE",
+		5: "THEME_DAY",
+		6: "STUDY_GROUP",
+	}
+	MeetingKind_value = map[string]int32{
+		"MEETING_KIND_UNSPECIFIED": 0,
+		"GENERAL_MEETING":          1,
+		"COMMITTEE_MEETING":        2,
+		"GROUP_MEETING":            3,
+		"PARTY_LECTURE":            4,
+		"THEME_DAY":                5,
+		"STUDY_GROUP":              6,
+	}
+)
+
+func (x MeetingKind) Enum() *MeetingKind {
+	p := new(MeetingKind)
+	*p = x
+	return p
+}
+
+func (x MeetingKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MeetingKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[0].Descriptor()
+}
+
+func (MeetingKind) Type() protoreflect.EnumType {
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[0]
+}
+
+func (x MeetingKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MeetingKind.Descriptor instead.
+func (MeetingKind) EnumDescriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+}
+
+type AttendanceStatus int32
+
+const (
+	AttendanceStatus_ATTENDANCE_STATUS_UNSPECIFIED AttendanceStatus = 0
+	AttendanceStatus_PRESENT                       AttendanceStatus = 1
+	AttendanceStatus_ABSENT                        AttendanceStatus = 2
+	// 请假: with a reason.
+	AttendanceStatus_LEAVE AttendanceStatus = 3
+)
+
+// Enum value maps for AttendanceStatus.
+var (
+	AttendanceStatus_name = map[int32]string{
+		0: "ATTENDANCE_STATUS_UNSPECIFIED",
+		1: "PRESENT",
+		2: "ABSENT",
+		3: "LEAVE",
+	}
+	AttendanceStatus_value = map[string]int32{
+		"ATTENDANCE_STATUS_UNSPECIFIED": 0,
+		"PRESENT":                       1,
+		"ABSENT":                        2,
+		"LEAVE":                         3,
+	}
+)
+
+func (x AttendanceStatus) Enum() *AttendanceStatus {
+	p := new(AttendanceStatus)
+	*p = x
+	return p
+}
+
+func (x AttendanceStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AttendanceStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[1].Descriptor()
+}
+
+func (AttendanceStatus) Type() protoreflect.EnumType {
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[1]
+}
+
+func (x AttendanceStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AttendanceStatus.Descriptor instead.
+func (AttendanceStatus) EnumDescriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+}
+
+type IdRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdRequest) Reset() {
+	*x = IdRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdRequest) ProtoMessage() {}
+
+func (x *IdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdRequest.ProtoReflect.Descriptor instead.
+func (*IdRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *IdRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type CreateMeetingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	OrgId int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Kind  MeetingKind            `protobuf:"varint,2,opt,name=kind,proto3,enum=api.studyhour.v1.MeetingKind" json:"kind,omitempty"`
+	Topic string                 `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
+	// RFC 3339 times.
+	StartsAt string `protobuf:"bytes,4,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt   string `protobuf:"bytes,5,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	// hours credited to each member present (0–8).
+	Hours         float64 `protobuf:"fixed64,6,opt,name=hours,proto3" json:"hours,omitempty"`
+	Host          string  `protobuf:"bytes,7,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMeetingRequest) Reset() {
+	*x = CreateMeetingRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMeetingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMeetingRequest) ProtoMessage() {}
+
+func (x *CreateMeetingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMeetingRequest.ProtoReflect.Descriptor instead.
+func (*CreateMeetingRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateMeetingRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *CreateMeetingRequest) GetKind() MeetingKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MeetingKind_MEETING_KIND_UNSPECIFIED
+}
+
+func (x *CreateMeetingRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *CreateMeetingRequest) GetStartsAt() string {
+	if x != nil {
+		return x.StartsAt
+	}
+	return ""
+}
+
+func (x *CreateMeetingRequest) GetEndsAt() string {
+	if x != nil {
+		return x.EndsAt
+	}
+	return ""
+}
+
+func (x *CreateMeetingRequest) GetHours() float64 {
+	if x != nil {
+		return x.Hours
+	}
+	return 0
+}
+
+func (x *CreateMeetingRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+type Attendance struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Status   AttendanceStatus       `protobuf:"varint,2,opt,name=status,proto3,enum=api.studyhour.v1.AttendanceStatus" json:"status,omitempty"`
+	Reason   string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// method: staff or qr.
+	Method          string `protobuf:"bytes,4,opt,name=method,proto3" json:"method,omitempty"`
+	CheckedInAt     string `protobuf:"bytes,5,opt,name=checked_in_at,json=checkedInAt,proto3" json:"checked_in_at,omitempty"`
+	CreditedSeconds int64  `protobuf:"varint,6,opt,name=credited_seconds,json=creditedSeconds,proto3" json:"credited_seconds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Attendance) Reset() {
+	*x = Attendance{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attendance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attendance) ProtoMessage() {}
+
+func (x *Attendance) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attendance.ProtoReflect.Descriptor instead.
+func (*Attendance) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Attendance) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *Attendance) GetStatus() AttendanceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return AttendanceStatus_ATTENDANCE_STATUS_UNSPECIFIED
+}
+
+func (x *Attendance) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Attendance) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *Attendance) GetCheckedInAt() string {
+	if x != nil {
+		return x.CheckedInAt
+	}
+	return ""
+}
+
+func (x *Attendance) GetCreditedSeconds() int64 {
+	if x != nil {
+		return x.CreditedSeconds
+	}
+	return 0
+}
+
+type Meeting struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	OrgId    int64                  `protobuf:"varint,2,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgPath  string                 `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Kind     MeetingKind            `protobuf:"varint,4,opt,name=kind,proto3,enum=api.studyhour.v1.MeetingKind" json:"kind,omitempty"`
+	Topic    string                 `protobuf:"bytes,5,opt,name=topic,proto3" json:"topic,omitempty"`
+	StartsAt string                 `protobuf:"bytes,6,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt   string                 `protobuf:"bytes,7,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	Hours    float64                `protobuf:"fixed64,8,opt,name=hours,proto3" json:"hours,omitempty"`
+	Host     string                 `protobuf:"bytes,9,opt,name=host,proto3" json:"host,omitempty"`
+	// checkin_code: the secret of the meeting's QR code (managers only).
+	CheckinCode string `protobuf:"bytes,10,opt,name=checkin_code,json=checkinCode,proto3" json:"checkin_code,omitempty"`
+	// attendance: everyone's for managers; a member's own for the member.
+	Attendance    []*Attendance `protobuf:"bytes,11,rep,name=attendance,proto3" json:"attendance,omitempty"`
+	CreatedBy     int64         `protobuf:"varint,12,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Meeting) Reset() {
+	*x = Meeting{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Meeting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Meeting) ProtoMessage() {}
+
+func (x *Meeting) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Meeting.ProtoReflect.Descriptor instead.
+func (*Meeting) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Meeting) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Meeting) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *Meeting) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *Meeting) GetKind() MeetingKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MeetingKind_MEETING_KIND_UNSPECIFIED
+}
+
+func (x *Meeting) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *Meeting) GetStartsAt() string {
+	if x != nil {
+		return x.StartsAt
+	}
+	return ""
+}
+
+func (x *Meeting) GetEndsAt() string {
+	if x != nil {
+		return x.EndsAt
+	}
+	return ""
+}
+
+func (x *Meeting) GetHours() float64 {
+	if x != nil {
+		return x.Hours
+	}
+	return 0
+}
+
+func (x *Meeting) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *Meeting) GetCheckinCode() string {
+	if x != nil {
+		return x.CheckinCode
+	}
+	return ""
+}
+
+func (x *Meeting) GetAttendance() []*Attendance {
+	if x != nil {
+		return x.Attendance
+	}
+	return nil
+}
+
+func (x *Meeting) GetCreatedBy() int64 {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return 0
+}
+
+type ListMeetingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMeetingsRequest) Reset() {
+	*x = ListMeetingsRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMeetingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMeetingsRequest) ProtoMessage() {}
+
+func (x *ListMeetingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMeetingsRequest.ProtoReflect.Descriptor instead.
+func (*ListMeetingsRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListMeetingsRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *ListMeetingsRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+type ListMeetingsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Meetings      []*Meeting             `protobuf:"bytes,1,rep,name=meetings,proto3" json:"meetings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMeetingsReply) Reset() {
+	*x = ListMeetingsReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMeetingsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMeetingsReply) ProtoMessage() {}
+
+func (x *ListMeetingsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMeetingsReply.ProtoReflect.Descriptor instead.
+func (*ListMeetingsReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListMeetingsReply) GetMeetings() []*Meeting {
+	if x != nil {
+		return x.Meetings
+	}
+	return nil
+}
+
+type AttendanceInput struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Status        AttendanceStatus       `protobuf:"varint,2,opt,name=status,proto3,enum=api.studyhour.v1.AttendanceStatus" json:"status,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttendanceInput) Reset() {
+	*x = AttendanceInput{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttendanceInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttendanceInput) ProtoMessage() {}
+
+func (x *AttendanceInput) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttendanceInput.ProtoReflect.Descriptor instead.
+func (*AttendanceInput) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AttendanceInput) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *AttendanceInput) GetStatus() AttendanceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return AttendanceStatus_ATTENDANCE_STATUS_UNSPECIFIED
+}
+
+func (x *AttendanceInput) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RecordAttendanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Entries       []*AttendanceInput     `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordAttendanceRequest) Reset() {
+	*x = RecordAttendanceRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordAttendanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordAttendanceRequest) ProtoMessage() {}
+
+func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
+func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RecordAttendanceRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *RecordAttendanceRequest) GetEntries() []*AttendanceInput {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+type CheckInRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckInRequest) Reset() {
+	*x = CheckInRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckInRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckInRequest) ProtoMessage() {}
+
+func (x *CheckInRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckInRequest.ProtoReflect.Descriptor instead.
+func (*CheckInRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CheckInRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *CheckInRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type GetMeetingComplianceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMeetingComplianceRequest) Reset() {
+	*x = GetMeetingComplianceRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMeetingComplianceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMeetingComplianceRequest) ProtoMessage() {}
+
+func (x *GetMeetingComplianceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMeetingComplianceRequest.ProtoReflect.Descriptor instead.
+func (*GetMeetingComplianceRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetMeetingComplianceRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *GetMeetingComplianceRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+type KindCompliance struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  MeetingKind            `protobuf:"varint,1,opt,name=kind,proto3,enum=api.studyhour.v1.MeetingKind" json:"kind,omitempty"`
+	// per: month or quarter; required_per_period: meetings required in each.
+	Per               string `protobuf:"bytes,2,opt,name=per,proto3" json:"per,omitempty"`
+	RequiredPerPeriod int32  `protobuf:"varint,3,opt,name=required_per_period,json=requiredPerPeriod,proto3" json:"required_per_period,omitempty"`
+	Held              int32  `protobuf:"varint,4,opt,name=held,proto3" json:"held,omitempty"`
+	// short: the periods (months 1–12 or quarters 1–4) already over, or current, with fewer
+	// meetings than required.
+	Short         []int32 `protobuf:"varint,5,rep,packed,name=short,proto3" json:"short,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KindCompliance) Reset() {
+	*x = KindCompliance{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KindCompliance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KindCompliance) ProtoMessage() {}
+
+func (x *KindCompliance) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KindCompliance.ProtoReflect.Descriptor instead.
+func (*KindCompliance) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *KindCompliance) GetKind() MeetingKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MeetingKind_MEETING_KIND_UNSPECIFIED
+}
+
+func (x *KindCompliance) GetPer() string {
+	if x != nil {
+		return x.Per
+	}
+	return ""
+}
+
+func (x *KindCompliance) GetRequiredPerPeriod() int32 {
+	if x != nil {
+		return x.RequiredPerPeriod
+	}
+	return 0
+}
+
+func (x *KindCompliance) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+func (x *KindCompliance) GetShort() []int32 {
+	if x != nil {
+		return x.Short
+	}
+	return nil
+}
+
+type OrgCompliance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Path          string                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	Kinds         []*KindCompliance      `protobuf:"bytes,4,rep,name=kinds,proto3" json:"kinds,omitempty"`
+	Compliant     bool                   `protobuf:"varint,5,opt,name=compliant,proto3" json:"compliant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgCompliance) Reset() {
+	*x = OrgCompliance{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgCompliance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgCompliance) ProtoMessage() {}
+
+func (x *OrgCompliance) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgCompliance.ProtoReflect.Descriptor instead.
+func (*OrgCompliance) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *OrgCompliance) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *OrgCompliance) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OrgCompliance) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *OrgCompliance) GetKinds() []*KindCompliance {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+func (x *OrgCompliance) GetCompliant() bool {
+	if x != nil {
+		return x.Compliant
+	}
+	return false
+}
+
+type MeetingComplianceReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Year          int32                  `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
+	Orgs          []*OrgCompliance       `protobuf:"bytes,2,rep,name=orgs,proto3" json:"orgs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingComplianceReply) Reset() {
+	*x = MeetingComplianceReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingComplianceReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingComplianceReply) ProtoMessage() {}
+
+func (x *MeetingComplianceReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingComplianceReply.ProtoReflect.Descriptor instead.
+func (*MeetingComplianceReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MeetingComplianceReply) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *MeetingComplianceReply) GetOrgs() []*OrgCompliance {
+	if x != nil {
+		return x.Orgs
+	}
+	return nil
+}
+
 type StartSessionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	LessonId      int64                  `protobuf:"varint,1,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
@@ -32,7 +1028,7 @@ type StartSessionRequest struct {
 
 func (x *StartSessionRequest) Reset() {
 	*x = StartSessionRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -44,7 +1040,7 @@ func (x *StartSessionRequest) String() string {
 func (*StartSessionRequest) ProtoMessage() {}
 
 func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -57,7 +1053,7 @@ func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionRequest.ProtoReflect.Descriptor instead.
 func (*StartSessionRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StartSessionRequest) GetLessonId() int64 {
@@ -76,7 +1072,7 @@ type SessionRequest struct {
 
 func (x *SessionRequest) Reset() {
 	*x = SessionRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -88,7 +1084,7 @@ func (x *SessionRequest) String() string {
 func (*SessionRequest) ProtoMessage() {}
 
 func (x *SessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -101,7 +1097,7 @@ func (x *SessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionRequest.ProtoReflect.Descriptor instead.
 func (*SessionRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SessionRequest) GetSessionId() int64 {
@@ -120,7 +1116,7 @@ type MemberRequest struct {
 
 func (x *MemberRequest) Reset() {
 	*x = MemberRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -132,7 +1128,7 @@ func (x *MemberRequest) String() string {
 func (*MemberRequest) ProtoMessage() {}
 
 func (x *MemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -145,7 +1141,7 @@ func (x *MemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberRequest.ProtoReflect.Descriptor instead.
 func (*MemberRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MemberRequest) GetMemberId() int64 {
@@ -180,7 +1176,7 @@ type LessonProgress struct {
 
 func (x *LessonProgress) Reset() {
 	*x = LessonProgress{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -192,7 +1188,7 @@ func (x *LessonProgress) String() string {
 func (*LessonProgress) ProtoMessage() {}
 
 func (x *LessonProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -205,7 +1201,7 @@ func (x *LessonProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LessonProgress.ProtoReflect.Descriptor instead.
 func (*LessonProgress) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{3}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LessonProgress) GetLessonId() int64 {
@@ -298,7 +1294,7 @@ type StudySession struct {
 
 func (x *StudySession) Reset() {
 	*x = StudySession{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -310,7 +1306,7 @@ func (x *StudySession) String() string {
 func (*StudySession) ProtoMessage() {}
 
 func (x *StudySession) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -323,7 +1319,7 @@ func (x *StudySession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StudySession.ProtoReflect.Descriptor instead.
 func (*StudySession) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{4}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *StudySession) GetId() int64 {
@@ -373,7 +1369,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -385,7 +1381,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -398,7 +1394,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{5}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HeartbeatRequest) GetSessionId() int64 {
@@ -457,7 +1453,7 @@ type HeartbeatReply struct {
 
 func (x *HeartbeatReply) Reset() {
 	*x = HeartbeatReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +1465,7 @@ func (x *HeartbeatReply) String() string {
 func (*HeartbeatReply) ProtoMessage() {}
 
 func (x *HeartbeatReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +1478,7 @@ func (x *HeartbeatReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatReply.ProtoReflect.Descriptor instead.
 func (*HeartbeatReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{6}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatReply) GetCreditedSeconds() float64 {
@@ -515,7 +1511,7 @@ type ListMyProgressRequest struct {
 
 func (x *ListMyProgressRequest) Reset() {
 	*x = ListMyProgressRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +1523,7 @@ func (x *ListMyProgressRequest) String() string {
 func (*ListMyProgressRequest) ProtoMessage() {}
 
 func (x *ListMyProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +1536,7 @@ func (x *ListMyProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyProgressRequest.ProtoReflect.Descriptor instead.
 func (*ListMyProgressRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{7}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListMyProgressRequest) GetLessonIds() []int64 {
@@ -559,7 +1555,7 @@ type ListMyProgressReply struct {
 
 func (x *ListMyProgressReply) Reset() {
 	*x = ListMyProgressReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -571,7 +1567,7 @@ func (x *ListMyProgressReply) String() string {
 func (*ListMyProgressReply) ProtoMessage() {}
 
 func (x *ListMyProgressReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -584,7 +1580,7 @@ func (x *ListMyProgressReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyProgressReply.ProtoReflect.Descriptor instead.
 func (*ListMyProgressReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{8}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListMyProgressReply) GetLessons() []*LessonProgress {
@@ -604,7 +1600,7 @@ type GetMyHoursRequest struct {
 
 func (x *GetMyHoursRequest) Reset() {
 	*x = GetMyHoursRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +1612,7 @@ func (x *GetMyHoursRequest) String() string {
 func (*GetMyHoursRequest) ProtoMessage() {}
 
 func (x *GetMyHoursRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +1625,7 @@ func (x *GetMyHoursRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyHoursRequest.ProtoReflect.Descriptor instead.
 func (*GetMyHoursRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{9}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetMyHoursRequest) GetYear() int32 {
@@ -649,7 +1645,7 @@ type GetMemberHoursRequest struct {
 
 func (x *GetMemberHoursRequest) Reset() {
 	*x = GetMemberHoursRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +1657,7 @@ func (x *GetMemberHoursRequest) String() string {
 func (*GetMemberHoursRequest) ProtoMessage() {}
 
 func (x *GetMemberHoursRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +1670,7 @@ func (x *GetMemberHoursRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberHoursRequest.ProtoReflect.Descriptor instead.
 func (*GetMemberHoursRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{10}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetMemberHoursRequest) GetMemberId() int64 {
@@ -702,7 +1698,7 @@ type SourceHours struct {
 
 func (x *SourceHours) Reset() {
 	*x = SourceHours{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -714,7 +1710,7 @@ func (x *SourceHours) String() string {
 func (*SourceHours) ProtoMessage() {}
 
 func (x *SourceHours) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -727,7 +1723,7 @@ func (x *SourceHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SourceHours.ProtoReflect.Descriptor instead.
 func (*SourceHours) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{11}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SourceHours) GetSource() string {
@@ -754,7 +1750,7 @@ type MonthHours struct {
 
 func (x *MonthHours) Reset() {
 	*x = MonthHours{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -766,7 +1762,7 @@ func (x *MonthHours) String() string {
 func (*MonthHours) ProtoMessage() {}
 
 func (x *MonthHours) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -779,7 +1775,7 @@ func (x *MonthHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MonthHours.ProtoReflect.Descriptor instead.
 func (*MonthHours) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{12}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MonthHours) GetMonth() int32 {
@@ -808,7 +1804,7 @@ type RefusalCount struct {
 
 func (x *RefusalCount) Reset() {
 	*x = RefusalCount{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +1816,7 @@ func (x *RefusalCount) String() string {
 func (*RefusalCount) ProtoMessage() {}
 
 func (x *RefusalCount) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +1829,7 @@ func (x *RefusalCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefusalCount.ProtoReflect.Descriptor instead.
 func (*RefusalCount) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{13}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RefusalCount) GetReason() string {
@@ -875,7 +1871,7 @@ type HoursSummary struct {
 
 func (x *HoursSummary) Reset() {
 	*x = HoursSummary{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +1883,7 @@ func (x *HoursSummary) String() string {
 func (*HoursSummary) ProtoMessage() {}
 
 func (x *HoursSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1896,7 @@ func (x *HoursSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoursSummary.ProtoReflect.Descriptor instead.
 func (*HoursSummary) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{14}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *HoursSummary) GetMemberId() int64 {
@@ -971,7 +1967,7 @@ type ListLedgerRequest struct {
 
 func (x *ListLedgerRequest) Reset() {
 	*x = ListLedgerRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1979,7 @@ func (x *ListLedgerRequest) String() string {
 func (*ListLedgerRequest) ProtoMessage() {}
 
 func (x *ListLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1992,7 @@ func (x *ListLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{15}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListLedgerRequest) GetMemberId() int64 {
@@ -1038,7 +2034,7 @@ type LedgerEntry struct {
 
 func (x *LedgerEntry) Reset() {
 	*x = LedgerEntry{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1050,7 +2046,7 @@ func (x *LedgerEntry) String() string {
 func (*LedgerEntry) ProtoMessage() {}
 
 func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1063,7 +2059,7 @@ func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerEntry.ProtoReflect.Descriptor instead.
 func (*LedgerEntry) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{16}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LedgerEntry) GetSeq() int64 {
@@ -1139,7 +2135,7 @@ type ListLedgerReply struct {
 
 func (x *ListLedgerReply) Reset() {
 	*x = ListLedgerReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +2147,7 @@ func (x *ListLedgerReply) String() string {
 func (*ListLedgerReply) ProtoMessage() {}
 
 func (x *ListLedgerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +2160,7 @@ func (x *ListLedgerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerReply.ProtoReflect.Descriptor instead.
 func (*ListLedgerReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{17}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListLedgerReply) GetEntries() []*LedgerEntry {
@@ -1194,7 +2190,7 @@ type LedgerVerification struct {
 
 func (x *LedgerVerification) Reset() {
 	*x = LedgerVerification{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1206,7 +2202,7 @@ func (x *LedgerVerification) String() string {
 func (*LedgerVerification) ProtoMessage() {}
 
 func (x *LedgerVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1219,7 +2215,7 @@ func (x *LedgerVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerVerification.ProtoReflect.Descriptor instead.
 func (*LedgerVerification) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{18}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *LedgerVerification) GetOk() bool {
@@ -1254,7 +2250,80 @@ var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\n" +
-	" api/studyhour/v1/studyhour.proto\x12\x10api.studyhour.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bbuf/validate/validate.proto\";\n" +
+	" api/studyhour/v1/studyhour.proto\x12\x10api.studyhour.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bbuf/validate/validate.proto\"$\n" +
+	"\tIdRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\xaf\x02\n" +
+	"\x14CreateMeetingRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12=\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1d.api.studyhour.v1.MeetingKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12 \n" +
+	"\x05topic\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05topic\x12&\n" +
+	"\tstarts_at\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bstartsAt\x12\"\n" +
+	"\aends_at\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\x06endsAt\x12-\n" +
+	"\x05hours\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00 @)\x00\x00\x00\x00\x00\x00\x00\x00R\x05hours\x12\x1b\n" +
+	"\x04host\x18\a \x01(\tB\a\xbaH\x04r\x02\x182R\x04host\"\xe4\x01\n" +
+	"\n" +
+	"Attendance\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\x03R\bmemberId\x12:\n" +
+	"\x06status\x18\x02 \x01(\x0e2\".api.studyhour.v1.AttendanceStatusR\x06status\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06method\x18\x04 \x01(\tR\x06method\x12\"\n" +
+	"\rchecked_in_at\x18\x05 \x01(\tR\vcheckedInAt\x12)\n" +
+	"\x10credited_seconds\x18\x06 \x01(\x03R\x0fcreditedSeconds\"\xf4\x02\n" +
+	"\aMeeting\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
+	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x121\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1d.api.studyhour.v1.MeetingKindR\x04kind\x12\x14\n" +
+	"\x05topic\x18\x05 \x01(\tR\x05topic\x12\x1b\n" +
+	"\tstarts_at\x18\x06 \x01(\tR\bstartsAt\x12\x17\n" +
+	"\aends_at\x18\a \x01(\tR\x06endsAt\x12\x14\n" +
+	"\x05hours\x18\b \x01(\x01R\x05hours\x12\x12\n" +
+	"\x04host\x18\t \x01(\tR\x04host\x12!\n" +
+	"\fcheckin_code\x18\n" +
+	" \x01(\tR\vcheckinCode\x12<\n" +
+	"\n" +
+	"attendance\x18\v \x03(\v2\x1c.api.studyhour.v1.AttendanceR\n" +
+	"attendance\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\f \x01(\x03R\tcreatedBy\"U\n" +
+	"\x13ListMeetingsRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1e\n" +
+	"\x04year\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x8fN(\x00R\x04year\"J\n" +
+	"\x11ListMeetingsReply\x125\n" +
+	"\bmeetings\x18\x01 \x03(\v2\x19.api.studyhour.v1.MeetingR\bmeetings\"\xa1\x01\n" +
+	"\x0fAttendanceInput\x12$\n" +
+	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\x12F\n" +
+	"\x06status\x18\x02 \x01(\x0e2\".api.studyhour.v1.AttendanceStatusB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06status\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"|\n" +
+	"\x17RecordAttendanceRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12H\n" +
+	"\aentries\x18\x02 \x03(\v2!.api.studyhour.v1.AttendanceInputB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\aentries\"H\n" +
+	"\x0eCheckInRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x1d\n" +
+	"\x04code\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04code\"]\n" +
+	"\x1bGetMeetingComplianceRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1e\n" +
+	"\x04year\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x8fN(\x00R\x04year\"\xaf\x01\n" +
+	"\x0eKindCompliance\x121\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1d.api.studyhour.v1.MeetingKindR\x04kind\x12\x10\n" +
+	"\x03per\x18\x02 \x01(\tR\x03per\x12.\n" +
+	"\x13required_per_period\x18\x03 \x01(\x05R\x11requiredPerPeriod\x12\x12\n" +
+	"\x04held\x18\x04 \x01(\x05R\x04held\x12\x14\n" +
+	"\x05short\x18\x05 \x03(\x05R\x05short\"\xa4\x01\n" +
+	"\rOrgCompliance\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x126\n" +
+	"\x05kinds\x18\x04 \x03(\v2 .api.studyhour.v1.KindComplianceR\x05kinds\x12\x1c\n" +
+	"\tcompliant\x18\x05 \x01(\bR\tcompliant\"a\n" +
+	"\x16MeetingComplianceReply\x12\x12\n" +
+	"\x04year\x18\x01 \x01(\x05R\x04year\x123\n" +
+	"\x04orgs\x18\x02 \x03(\v2\x1f.api.studyhour.v1.OrgComplianceR\x04orgs\";\n" +
 	"\x13StartSessionRequest\x12$\n" +
 	"\tlesson_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\blessonId\"8\n" +
 	"\x0eSessionRequest\x12&\n" +
@@ -1351,7 +2420,21 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12\x1d\n" +
 	"\n" +
 	"broken_seq\x18\x03 \x01(\x03R\tbrokenSeq\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason2\xfc\a\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason*\x9d\x01\n" +
+	"\vMeetingKind\x12\x1c\n" +
+	"\x18MEETING_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fGENERAL_MEETING\x10\x01\x12\x15\n" +
+	"\x11COMMITTEE_MEETING\x10\x02\x12\x11\n" +
+	"\rGROUP_MEETING\x10\x03\x12\x11\n" +
+	"\rPARTY_LECTURE\x10\x04\x12\r\n" +
+	"\tTHEME_DAY\x10\x05\x12\x0f\n" +
+	"\vSTUDY_GROUP\x10\x06*Y\n" +
+	"\x10AttendanceStatus\x12!\n" +
+	"\x1dATTENDANCE_STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aPRESENT\x10\x01\x12\n" +
+	"\n" +
+	"\x06ABSENT\x10\x02\x12\t\n" +
+	"\x05LEAVE\x10\x032\xc3\r\n" +
 	"\n" +
 	"StudyHours\x12t\n" +
 	"\fStartSession\x12%.api.studyhour.v1.StartSessionRequest\x1a\x1e.api.studyhour.v1.StudySession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/study-sessions\x12\x88\x01\n" +
@@ -1364,7 +2447,14 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x0eGetMemberHours\x12'.api.studyhour.v1.GetMemberHoursRequest\x1a\x1e.api.studyhour.v1.HoursSummary\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/members/{member_id}/hours\x12|\n" +
 	"\n" +
 	"ListLedger\x12#.api.studyhour.v1.ListLedgerRequest\x1a!.api.studyhour.v1.ListLedgerReply\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/members/{member_id}/ledger\x12\x84\x01\n" +
-	"\fVerifyLedger\x12\x1f.api.studyhour.v1.MemberRequest\x1a$.api.studyhour.v1.LedgerVerification\"-\x82\xd3\xe4\x93\x02'\x12%/v1/members/{member_id}/ledger:verifyB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\fVerifyLedger\x12\x1f.api.studyhour.v1.MemberRequest\x1a$.api.studyhour.v1.LedgerVerification\"-\x82\xd3\xe4\x93\x02'\x12%/v1/members/{member_id}/ledger:verify\x12k\n" +
+	"\rCreateMeeting\x12&.api.studyhour.v1.CreateMeetingRequest\x1a\x19.api.studyhour.v1.Meeting\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/meetings\x12p\n" +
+	"\fListMeetings\x12%.api.studyhour.v1.ListMeetingsRequest\x1a#.api.studyhour.v1.ListMeetingsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/meetings\x12_\n" +
+	"\n" +
+	"GetMeeting\x12\x1b.api.studyhour.v1.IdRequest\x1a\x19.api.studyhour.v1.Meeting\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/meetings/{id}\x12\x81\x01\n" +
+	"\x10RecordAttendance\x12).api.studyhour.v1.RecordAttendanceRequest\x1a\x19.api.studyhour.v1.Meeting\"'\x82\xd3\xe4\x93\x02!:\x01*\x1a\x1c/v1/meetings/{id}/attendance\x12o\n" +
+	"\aCheckIn\x12 .api.studyhour.v1.CheckInRequest\x1a\x1c.api.studyhour.v1.Attendance\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/meetings/{id}:checkin\x12\x8f\x01\n" +
+	"\x14GetMeetingCompliance\x12-.api.studyhour.v1.GetMeetingComplianceRequest\x1a(.api.studyhour.v1.MeetingComplianceReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/meeting-complianceB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_studyhour_proto_rawDescOnce sync.Once
@@ -1378,57 +2468,95 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 	return file_api_studyhour_v1_studyhour_proto_rawDescData
 }
 
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
-	(*StartSessionRequest)(nil),   // 0: api.studyhour.v1.StartSessionRequest
-	(*SessionRequest)(nil),        // 1: api.studyhour.v1.SessionRequest
-	(*MemberRequest)(nil),         // 2: api.studyhour.v1.MemberRequest
-	(*LessonProgress)(nil),        // 3: api.studyhour.v1.LessonProgress
-	(*StudySession)(nil),          // 4: api.studyhour.v1.StudySession
-	(*HeartbeatRequest)(nil),      // 5: api.studyhour.v1.HeartbeatRequest
-	(*HeartbeatReply)(nil),        // 6: api.studyhour.v1.HeartbeatReply
-	(*ListMyProgressRequest)(nil), // 7: api.studyhour.v1.ListMyProgressRequest
-	(*ListMyProgressReply)(nil),   // 8: api.studyhour.v1.ListMyProgressReply
-	(*GetMyHoursRequest)(nil),     // 9: api.studyhour.v1.GetMyHoursRequest
-	(*GetMemberHoursRequest)(nil), // 10: api.studyhour.v1.GetMemberHoursRequest
-	(*SourceHours)(nil),           // 11: api.studyhour.v1.SourceHours
-	(*MonthHours)(nil),            // 12: api.studyhour.v1.MonthHours
-	(*RefusalCount)(nil),          // 13: api.studyhour.v1.RefusalCount
-	(*HoursSummary)(nil),          // 14: api.studyhour.v1.HoursSummary
-	(*ListLedgerRequest)(nil),     // 15: api.studyhour.v1.ListLedgerRequest
-	(*LedgerEntry)(nil),           // 16: api.studyhour.v1.LedgerEntry
-	(*ListLedgerReply)(nil),       // 17: api.studyhour.v1.ListLedgerReply
-	(*LedgerVerification)(nil),    // 18: api.studyhour.v1.LedgerVerification
+	(MeetingKind)(0),                    // 0: api.studyhour.v1.MeetingKind
+	(AttendanceStatus)(0),               // 1: api.studyhour.v1.AttendanceStatus
+	(*IdRequest)(nil),                   // 2: api.studyhour.v1.IdRequest
+	(*CreateMeetingRequest)(nil),        // 3: api.studyhour.v1.CreateMeetingRequest
+	(*Attendance)(nil),                  // 4: api.studyhour.v1.Attendance
+	(*Meeting)(nil),                     // 5: api.studyhour.v1.Meeting
+	(*ListMeetingsRequest)(nil),         // 6: api.studyhour.v1.ListMeetingsRequest
+	(*ListMeetingsReply)(nil),           // 7: api.studyhour.v1.ListMeetingsReply
+	(*AttendanceInput)(nil),             // 8: api.studyhour.v1.AttendanceInput
+	(*RecordAttendanceRequest)(nil),     // 9: api.studyhour.v1.RecordAttendanceRequest
+	(*CheckInRequest)(nil),              // 10: api.studyhour.v1.CheckInRequest
+	(*GetMeetingComplianceRequest)(nil), // 11: api.studyhour.v1.GetMeetingComplianceRequest
+	(*KindCompliance)(nil),              // 12: api.studyhour.v1.KindCompliance
+	(*OrgCompliance)(nil),               // 13: api.studyhour.v1.OrgCompliance
+	(*MeetingComplianceReply)(nil),      // 14: api.studyhour.v1.MeetingComplianceReply
+	(*StartSessionRequest)(nil),         // 15: api.studyhour.v1.StartSessionRequest
+	(*SessionRequest)(nil),              // 16: api.studyhour.v1.SessionRequest
+	(*MemberRequest)(nil),               // 17: api.studyhour.v1.MemberRequest
+	(*LessonProgress)(nil),              // 18: api.studyhour.v1.LessonProgress
+	(*StudySession)(nil),                // 19: api.studyhour.v1.StudySession
+	(*HeartbeatRequest)(nil),            // 20: api.studyhour.v1.HeartbeatRequest
+	(*HeartbeatReply)(nil),              // 21: api.studyhour.v1.HeartbeatReply
+	(*ListMyProgressRequest)(nil),       // 22: api.studyhour.v1.ListMyProgressRequest
+	(*ListMyProgressReply)(nil),         // 23: api.studyhour.v1.ListMyProgressReply
+	(*GetMyHoursRequest)(nil),           // 24: api.studyhour.v1.GetMyHoursRequest
+	(*GetMemberHoursRequest)(nil),       // 25: api.studyhour.v1.GetMemberHoursRequest
+	(*SourceHours)(nil),                 // 26: api.studyhour.v1.SourceHours
+	(*MonthHours)(nil),                  // 27: api.studyhour.v1.MonthHours
+	(*RefusalCount)(nil),                // 28: api.studyhour.v1.RefusalCount
+	(*HoursSummary)(nil),                // 29: api.studyhour.v1.HoursSummary
+	(*ListLedgerRequest)(nil),           // 30: api.studyhour.v1.ListLedgerRequest
+	(*LedgerEntry)(nil),                 // 31: api.studyhour.v1.LedgerEntry
+	(*ListLedgerReply)(nil),             // 32: api.studyhour.v1.ListLedgerReply
+	(*LedgerVerification)(nil),          // 33: api.studyhour.v1.LedgerVerification
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
-	3,  // 0: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
-	3,  // 1: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
-	3,  // 2: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
-	11, // 3: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
-	12, // 4: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
-	13, // 5: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
-	16, // 6: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
-	0,  // 7: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	5,  // 8: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	1,  // 9: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	7,  // 10: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	9,  // 11: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	10, // 12: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	15, // 13: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	2,  // 14: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	4,  // 15: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	6,  // 16: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	3,  // 17: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	8,  // 18: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	14, // 19: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	14, // 20: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	17, // 21: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	18, // 22: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	15, // [15:23] is the sub-list for method output_type
-	7,  // [7:15] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	0,  // 0: api.studyhour.v1.CreateMeetingRequest.kind:type_name -> api.studyhour.v1.MeetingKind
+	1,  // 1: api.studyhour.v1.Attendance.status:type_name -> api.studyhour.v1.AttendanceStatus
+	0,  // 2: api.studyhour.v1.Meeting.kind:type_name -> api.studyhour.v1.MeetingKind
+	4,  // 3: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
+	5,  // 4: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
+	1,  // 5: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
+	8,  // 6: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
+	0,  // 7: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
+	12, // 8: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
+	13, // 9: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
+	18, // 10: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
+	18, // 11: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
+	18, // 12: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
+	26, // 13: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
+	27, // 14: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
+	28, // 15: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
+	31, // 16: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
+	15, // 17: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	20, // 18: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	16, // 19: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	22, // 20: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	24, // 21: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	25, // 22: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	30, // 23: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	17, // 24: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	3,  // 25: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	6,  // 26: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	2,  // 27: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	9,  // 28: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	10, // 29: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	11, // 30: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	19, // 31: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	21, // 32: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	18, // 33: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	23, // 34: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	29, // 35: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	29, // 36: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	32, // 37: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	33, // 38: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	5,  // 39: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	7,  // 40: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	5,  // 41: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	5,  // 42: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	4,  // 43: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	14, // 44: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	31, // [31:45] is the sub-list for method output_type
+	17, // [17:31] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -1441,13 +2569,14 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   19,
+			NumEnums:      2,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_api_studyhour_v1_studyhour_proto_goTypes,
 		DependencyIndexes: file_api_studyhour_v1_studyhour_proto_depIdxs,
+		EnumInfos:         file_api_studyhour_v1_studyhour_proto_enumTypes,
 		MessageInfos:      file_api_studyhour_v1_studyhour_proto_msgTypes,
 	}.Build()
 	File_api_studyhour_v1_studyhour_proto = out.File

@@ -19,14 +19,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	StudyHours_StartSession_FullMethodName   = "/api.studyhour.v1.StudyHours/StartSession"
-	StudyHours_Heartbeat_FullMethodName      = "/api.studyhour.v1.StudyHours/Heartbeat"
-	StudyHours_EndSession_FullMethodName     = "/api.studyhour.v1.StudyHours/EndSession"
-	StudyHours_ListMyProgress_FullMethodName = "/api.studyhour.v1.StudyHours/ListMyProgress"
-	StudyHours_GetMyHours_FullMethodName     = "/api.studyhour.v1.StudyHours/GetMyHours"
-	StudyHours_GetMemberHours_FullMethodName = "/api.studyhour.v1.StudyHours/GetMemberHours"
-	StudyHours_ListLedger_FullMethodName     = "/api.studyhour.v1.StudyHours/ListLedger"
-	StudyHours_VerifyLedger_FullMethodName   = "/api.studyhour.v1.StudyHours/VerifyLedger"
+	StudyHours_StartSession_FullMethodName         = "/api.studyhour.v1.StudyHours/StartSession"
+	StudyHours_Heartbeat_FullMethodName            = "/api.studyhour.v1.StudyHours/Heartbeat"
+	StudyHours_EndSession_FullMethodName           = "/api.studyhour.v1.StudyHours/EndSession"
+	StudyHours_ListMyProgress_FullMethodName       = "/api.studyhour.v1.StudyHours/ListMyProgress"
+	StudyHours_GetMyHours_FullMethodName           = "/api.studyhour.v1.StudyHours/GetMyHours"
+	StudyHours_GetMemberHours_FullMethodName       = "/api.studyhour.v1.StudyHours/GetMemberHours"
+	StudyHours_ListLedger_FullMethodName           = "/api.studyhour.v1.StudyHours/ListLedger"
+	StudyHours_VerifyLedger_FullMethodName         = "/api.studyhour.v1.StudyHours/VerifyLedger"
+	StudyHours_CreateMeeting_FullMethodName        = "/api.studyhour.v1.StudyHours/CreateMeeting"
+	StudyHours_ListMeetings_FullMethodName         = "/api.studyhour.v1.StudyHours/ListMeetings"
+	StudyHours_GetMeeting_FullMethodName           = "/api.studyhour.v1.StudyHours/GetMeeting"
+	StudyHours_RecordAttendance_FullMethodName     = "/api.studyhour.v1.StudyHours/RecordAttendance"
+	StudyHours_CheckIn_FullMethodName              = "/api.studyhour.v1.StudyHours/CheckIn"
+	StudyHours_GetMeetingCompliance_FullMethodName = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
 )
 
 // StudyHoursClient is the client API for StudyHours service.
@@ -58,6 +64,21 @@ type StudyHoursClient interface {
 	ListLedger(ctx context.Context, in *ListLedgerRequest, opts ...grpc.CallOption) (*ListLedgerReply, error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(ctx context.Context, in *MemberRequest, opts ...grpc.CallOption) (*LedgerVerification, error)
+	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
+	// who manage the org.
+	CreateMeeting(ctx context.Context, in *CreateMeetingRequest, opts ...grpc.CallOption) (*Meeting, error)
+	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
+	// its members (their own attendance only).
+	ListMeetings(ctx context.Context, in *ListMeetingsRequest, opts ...grpc.CallOption) (*ListMeetingsReply, error)
+	GetMeeting(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Meeting, error)
+	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
+	// credits the meeting's hours once, a change away from present reverses them.
+	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*Meeting, error)
+	// CheckIn records the caller present from the meeting's QR code, within its time.
+	CheckIn(ctx context.Context, in *CheckInRequest, opts ...grpc.CallOption) (*Attendance, error)
+	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
+	// and every branch below it, for a year.
+	GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...grpc.CallOption) (*MeetingComplianceReply, error)
 }
 
 type studyHoursClient struct {
@@ -148,6 +169,66 @@ func (c *studyHoursClient) VerifyLedger(ctx context.Context, in *MemberRequest, 
 	return out, nil
 }
 
+func (c *studyHoursClient) CreateMeeting(ctx context.Context, in *CreateMeetingRequest, opts ...grpc.CallOption) (*Meeting, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Meeting)
+	err := c.cc.Invoke(ctx, StudyHours_CreateMeeting_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListMeetings(ctx context.Context, in *ListMeetingsRequest, opts ...grpc.CallOption) (*ListMeetingsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMeetingsReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListMeetings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) GetMeeting(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Meeting, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Meeting)
+	err := c.cc.Invoke(ctx, StudyHours_GetMeeting_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*Meeting, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Meeting)
+	err := c.cc.Invoke(ctx, StudyHours_RecordAttendance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) CheckIn(ctx context.Context, in *CheckInRequest, opts ...grpc.CallOption) (*Attendance, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attendance)
+	err := c.cc.Invoke(ctx, StudyHours_CheckIn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...grpc.CallOption) (*MeetingComplianceReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MeetingComplianceReply)
+	err := c.cc.Invoke(ctx, StudyHours_GetMeetingCompliance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StudyHoursServer is the server API for StudyHours service.
 // All implementations must embed UnimplementedStudyHoursServer
 // for forward compatibility.
@@ -177,6 +258,21 @@ type StudyHoursServer interface {
 	ListLedger(context.Context, *ListLedgerRequest) (*ListLedgerReply, error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(context.Context, *MemberRequest) (*LedgerVerification, error)
+	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
+	// who manage the org.
+	CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error)
+	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
+	// its members (their own attendance only).
+	ListMeetings(context.Context, *ListMeetingsRequest) (*ListMeetingsReply, error)
+	GetMeeting(context.Context, *IdRequest) (*Meeting, error)
+	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
+	// credits the meeting's hours once, a change away from present reverses them.
+	RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error)
+	// CheckIn records the caller present from the meeting's QR code, within its time.
+	CheckIn(context.Context, *CheckInRequest) (*Attendance, error)
+	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
+	// and every branch below it, for a year.
+	GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error)
 	mustEmbedUnimplementedStudyHoursServer()
 }
 
@@ -210,6 +306,24 @@ func (UnimplementedStudyHoursServer) ListLedger(context.Context, *ListLedgerRequ
 }
 func (UnimplementedStudyHoursServer) VerifyLedger(context.Context, *MemberRequest) (*LedgerVerification, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyLedger not implemented")
+}
+func (UnimplementedStudyHoursServer) CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateMeeting not implemented")
+}
+func (UnimplementedStudyHoursServer) ListMeetings(context.Context, *ListMeetingsRequest) (*ListMeetingsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMeetings not implemented")
+}
+func (UnimplementedStudyHoursServer) GetMeeting(context.Context, *IdRequest) (*Meeting, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMeeting not implemented")
+}
+func (UnimplementedStudyHoursServer) RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordAttendance not implemented")
+}
+func (UnimplementedStudyHoursServer) CheckIn(context.Context, *CheckInRequest) (*Attendance, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckIn not implemented")
+}
+func (UnimplementedStudyHoursServer) GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMeetingCompliance not implemented")
 }
 func (UnimplementedStudyHoursServer) mustEmbedUnimplementedStudyHoursServer() {}
 func (UnimplementedStudyHoursServer) testEmbeddedByValue()                    {}
@@ -376,6 +490,114 @@ func _StudyHours_VerifyLedger_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StudyHours_CreateMeeting_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMeetingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).CreateMeeting(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_CreateMeeting_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).CreateMeeting(ctx, req.(*CreateMeetingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListMeetings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMeetingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListMeetings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListMeetings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListMeetings(ctx, req.(*ListMeetingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_GetMeeting_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetMeeting(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetMeeting_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetMeeting(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_RecordAttendance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordAttendanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).RecordAttendance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_RecordAttendance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).RecordAttendance(ctx, req.(*RecordAttendanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_CheckIn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckInRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).CheckIn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_CheckIn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).CheckIn(ctx, req.(*CheckInRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_GetMeetingCompliance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMeetingComplianceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetMeetingCompliance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetMeetingCompliance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetMeetingCompliance(ctx, req.(*GetMeetingComplianceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StudyHours_ServiceDesc is the grpc.ServiceDesc for StudyHours service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -414,6 +636,30 @@ var StudyHours_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyLedger",
 			Handler:    _StudyHours_VerifyLedger_Handler,
+		},
+		{
+			MethodName: "CreateMeeting",
+			Handler:    _StudyHours_CreateMeeting_Handler,
+		},
+		{
+			MethodName: "ListMeetings",
+			Handler:    _StudyHours_ListMeetings_Handler,
+		},
+		{
+			MethodName: "GetMeeting",
+			Handler:    _StudyHours_GetMeeting_Handler,
+		},
+		{
+			MethodName: "RecordAttendance",
+			Handler:    _StudyHours_RecordAttendance_Handler,
+		},
+		{
+			MethodName: "CheckIn",
+			Handler:    _StudyHours_CheckIn_Handler,
+		},
+		{
+			MethodName: "GetMeetingCompliance",
+			Handler:    _StudyHours_GetMeetingCompliance_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -19,20 +19,35 @@ var _ = binding.EncodeURL
 
 const _ = http.SupportPackageIsVersion1
 
+const OperationStudyHoursCheckIn = "/api.studyhour.v1.StudyHours/CheckIn"
+const OperationStudyHoursCreateMeeting = "/api.studyhour.v1.StudyHours/CreateMeeting"
 const OperationStudyHoursEndSession = "/api.studyhour.v1.StudyHours/EndSession"
+const OperationStudyHoursGetMeeting = "/api.studyhour.v1.StudyHours/GetMeeting"
+const OperationStudyHoursGetMeetingCompliance = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
 const OperationStudyHoursGetMemberHours = "/api.studyhour.v1.StudyHours/GetMemberHours"
 const OperationStudyHoursGetMyHours = "/api.studyhour.v1.StudyHours/GetMyHours"
 const OperationStudyHoursHeartbeat = "/api.studyhour.v1.StudyHours/Heartbeat"
 const OperationStudyHoursListLedger = "/api.studyhour.v1.StudyHours/ListLedger"
+const OperationStudyHoursListMeetings = "/api.studyhour.v1.StudyHours/ListMeetings"
 const OperationStudyHoursListMyProgress = "/api.studyhour.v1.StudyHours/ListMyProgress"
+const OperationStudyHoursRecordAttendance = "/api.studyhour.v1.StudyHours/RecordAttendance"
 const OperationStudyHoursStartSession = "/api.studyhour.v1.StudyHours/StartSession"
 const OperationStudyHoursVerifyLedger = "/api.studyhour.v1.StudyHours/VerifyLedger"
 
 // StudyHoursHTTPServer is the server API for StudyHours service over HTTP.
 type StudyHoursHTTPServer interface {
+	// CheckIn records the caller present from the meeting's QR code, within its time.
+	CheckIn(context.Context, *CheckInRequest) (*Attendance, error)
+	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
+	// who manage the org.
+	CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(context.Context, *SessionRequest) (*LessonProgress, error)
+	GetMeeting(context.Context, *IdRequest) (*Meeting, error)
+	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
+	// and every branch below it, for a year.
+	GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error)
 	// GetMemberHours summarises a member's year for the member or staff of the member's org
 	// subtree, with the member's refusal counts.
 	GetMemberHours(context.Context, *GetMemberHoursRequest) (*HoursSummary, error)
@@ -43,9 +58,15 @@ type StudyHoursHTTPServer interface {
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatReply, error)
 	// ListLedger lists a member's ledger entries, newest first.
 	ListLedger(context.Context, *ListLedgerRequest) (*ListLedgerReply, error)
+	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
+	// its members (their own attendance only).
+	ListMeetings(context.Context, *ListMeetingsRequest) (*ListMeetingsReply, error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(context.Context, *ListMyProgressRequest) (*ListMyProgressReply, error)
+	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
+	// credits the meeting's hours once, a change away from present reverses them.
+	RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(context.Context, *StartSessionRequest) (*StudySession, error)
@@ -64,6 +85,12 @@ func RegisterStudyHoursHTTPServer(s *http.Server, srv StudyHoursHTTPServer) {
 	r.GET("/v1/members/{member_id}/hours", _StudyHours_GetMemberHours0_HTTP_Handler(srv))
 	r.GET("/v1/members/{member_id}/ledger", _StudyHours_ListLedger0_HTTP_Handler(srv))
 	r.GET("/v1/members/{member_id}/ledger:verify", _StudyHours_VerifyLedger0_HTTP_Handler(srv))
+	r.POST("/v1/meetings", _StudyHours_CreateMeeting0_HTTP_Handler(srv))
+	r.GET("/v1/meetings", _StudyHours_ListMeetings0_HTTP_Handler(srv))
+	r.GET("/v1/meetings/{id}", _StudyHours_GetMeeting0_HTTP_Handler(srv))
+	r.PUT("/v1/meetings/{id}/attendance", _StudyHours_RecordAttendance0_HTTP_Handler(srv))
+	r.POST("/v1/meetings/{id}:checkin", _StudyHours_CheckIn0_HTTP_Handler(srv))
+	r.GET("/v1/meeting-compliance", _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv))
 }
 
 func _StudyHours_StartSession0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
@@ -233,11 +260,143 @@ func _StudyHours_VerifyLedger0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx h
 	}
 }
 
+func _StudyHours_CreateMeeting0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateMeetingRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursCreateMeeting)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateMeeting(ctx, req.(*CreateMeetingRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Meeting)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListMeetings0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListMeetingsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListMeetings)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListMeetings(ctx, req.(*ListMeetingsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListMeetingsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_GetMeeting0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetMeeting)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetMeeting(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Meeting)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_RecordAttendance0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in RecordAttendanceRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursRecordAttendance)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RecordAttendance(ctx, req.(*RecordAttendanceRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Meeting)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_CheckIn0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CheckInRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursCheckIn)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CheckIn(ctx, req.(*CheckInRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Attendance)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetMeetingComplianceRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetMeetingCompliance)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetMeetingCompliance(ctx, req.(*GetMeetingComplianceRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*MeetingComplianceReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 // StudyHoursHTTPClient is the client API for StudyHours service over HTTP.
 type StudyHoursHTTPClient interface {
+	// CheckIn records the caller present from the meeting's QR code, within its time.
+	CheckIn(ctx context.Context, req *CheckInRequest, opts ...http.CallOption) (rsp *Attendance, err error)
+	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
+	// who manage the org.
+	CreateMeeting(ctx context.Context, req *CreateMeetingRequest, opts ...http.CallOption) (rsp *Meeting, err error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(ctx context.Context, req *SessionRequest, opts ...http.CallOption) (rsp *LessonProgress, err error)
+	GetMeeting(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Meeting, err error)
+	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
+	// and every branch below it, for a year.
+	GetMeetingCompliance(ctx context.Context, req *GetMeetingComplianceRequest, opts ...http.CallOption) (rsp *MeetingComplianceReply, err error)
 	// GetMemberHours summarises a member's year for the member or staff of the member's org
 	// subtree, with the member's refusal counts.
 	GetMemberHours(ctx context.Context, req *GetMemberHoursRequest, opts ...http.CallOption) (rsp *HoursSummary, err error)
@@ -248,9 +407,15 @@ type StudyHoursHTTPClient interface {
 	Heartbeat(ctx context.Context, req *HeartbeatRequest, opts ...http.CallOption) (rsp *HeartbeatReply, err error)
 	// ListLedger lists a member's ledger entries, newest first.
 	ListLedger(ctx context.Context, req *ListLedgerRequest, opts ...http.CallOption) (rsp *ListLedgerReply, err error)
+	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
+	// its members (their own attendance only).
+	ListMeetings(ctx context.Context, req *ListMeetingsRequest, opts ...http.CallOption) (rsp *ListMeetingsReply, err error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(ctx context.Context, req *ListMyProgressRequest, opts ...http.CallOption) (rsp *ListMyProgressReply, err error)
+	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
+	// credits the meeting's hours once, a change away from present reverses them.
+	RecordAttendance(ctx context.Context, req *RecordAttendanceRequest, opts ...http.CallOption) (rsp *Meeting, err error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(ctx context.Context, req *StartSessionRequest, opts ...http.CallOption) (rsp *StudySession, err error)
@@ -268,6 +433,32 @@ func NewStudyHoursHTTPClient(client *http.Client) StudyHoursHTTPClient {
 	return &StudyHoursHTTPClientImpl{client}
 }
 
+func (c *StudyHoursHTTPClientImpl) CheckIn(ctx context.Context, in *CheckInRequest, opts ...http.CallOption) (*Attendance, error) {
+	var out Attendance
+	pattern := "/v1/meetings/{id}:checkin"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursCheckIn))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) CreateMeeting(ctx context.Context, in *CreateMeetingRequest, opts ...http.CallOption) (*Meeting, error) {
+	var out Meeting
+	pattern := "/v1/meetings"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursCreateMeeting))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) EndSession(ctx context.Context, in *SessionRequest, opts ...http.CallOption) (*LessonProgress, error) {
 	var out LessonProgress
 	pattern := "/v1/study-sessions/{session_id}:end"
@@ -275,6 +466,32 @@ func (c *StudyHoursHTTPClientImpl) EndSession(ctx context.Context, in *SessionRe
 	opts = append(opts, http.Operation(OperationStudyHoursEndSession))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) GetMeeting(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*Meeting, error) {
+	var out Meeting
+	pattern := "/v1/meetings/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetMeeting))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...http.CallOption) (*MeetingComplianceReply, error) {
+	var out MeetingComplianceReply
+	pattern := "/v1/meeting-compliance"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetMeetingCompliance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -333,6 +550,19 @@ func (c *StudyHoursHTTPClientImpl) ListLedger(ctx context.Context, in *ListLedge
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) ListMeetings(ctx context.Context, in *ListMeetingsRequest, opts ...http.CallOption) (*ListMeetingsReply, error) {
+	var out ListMeetingsReply
+	pattern := "/v1/meetings"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListMeetings))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) ListMyProgress(ctx context.Context, in *ListMyProgressRequest, opts ...http.CallOption) (*ListMyProgressReply, error) {
 	var out ListMyProgressReply
 	pattern := "/v1/my/progress"
@@ -340,6 +570,19 @@ func (c *StudyHoursHTTPClientImpl) ListMyProgress(ctx context.Context, in *ListM
 	opts = append(opts, http.Operation(OperationStudyHoursListMyProgress))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...http.CallOption) (*Meeting, error) {
+	var out Meeting
+	pattern := "/v1/meetings/{id}/attendance"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursRecordAttendance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -198,6 +198,13 @@ func csv64(rows ...string) string {
 
 // bases builds a valid request for every endpoint whose request has a bounded string field.
 // Each call returns a fresh request (unique codes and names), so variations do not collide.
+// meetingBody is a meeting of branch A happening now.
+func (w *textLimitWorld) meetingBody() map[string]any {
+	now := w.l.clock.Now()
+	return map[string]any{"orgId": w.orgA, "kind": "THEME_DAY", "topic": "主题党日", "host": "书记", "hours": 1,
+		"startsAt": now.Add(-time.Minute).Format(time.RFC3339), "endsAt": now.Add(time.Hour).Format(time.RFC3339)}
+}
+
 func (w *textLimitWorld) bases() map[string]func() request {
 	return map[string]func() request{
 		// org
@@ -326,6 +333,18 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		},
 		"api.course.v1.Courses.ListMyNews": func() request {
 			return request{path: "/v1/my/news", token: w.m1, body: map[string]any{"pageSize": 5}}
+		},
+		"api.studyhour.v1.StudyHours.CreateMeeting": func() request {
+			return request{path: "/v1/meetings", token: w.staff, body: w.meetingBody()}
+		},
+		"api.studyhour.v1.StudyHours.RecordAttendance": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/meetings", w.staff, w.meetingBody()), 200).s("id")
+			return request{path: "/v1/meetings/" + id + "/attendance", token: w.staff, body: map[string]any{
+				"entries": []any{map[string]any{"memberId": w.member, "status": "LEAVE", "reason": "出差"}}}}
+		},
+		"api.studyhour.v1.StudyHours.CheckIn": func() request {
+			m := w.l.must(w.l.call("POST", "/v1/meetings", w.staff, w.meetingBody()), 200)
+			return request{path: "/v1/meetings/" + m.s("id") + ":checkin", token: w.m1, body: map[string]any{"code": m.s("checkinCode")}}
 		},
 		"api.studyhour.v1.StudyHours.ListLedger": func() request {
 			me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
@@ -463,6 +482,9 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListNewsPosts page_token":           "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
+	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
+	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",
+	"api.studyhour.v1.StudyHours.CheckIn code":                 "CHECKIN_CLOSED",   // not the meeting's code
 	"api.course.v1.Courses.CreateNewsPost publish_at":          "INVALID_ARGUMENT", // RFC 3339
 	"api.course.v1.Courses.UpdateNewsPost publish_at":          "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyPlanItems month":              "INVALID_ARGUMENT", // YYYY-MM

@@ -2,10 +2,14 @@ package standalone
 
 import (
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 )
 
 // studyWorld is an org tree with a published course assigned to branch A: a 600-second video
@@ -411,4 +415,189 @@ func TestExamCreditsHoursOnce(t *testing.T) {
 	if v := l.must(l.call("GET", "/v1/members/"+me+"/ledger:verify", w.m1, nil), 200); v.s("ok") != "true" || v.s("entries") != "2" {
 		t.Fatalf("verify = %s", v.raw)
 	}
+}
+
+// Exams graded before studyhour subscribed are credited by its backfill over quiz's
+// service-only gRPC API (as the studyhour service; a user's token is refused), once: running it
+// again, and the attempt.graded events delivered afterwards, add nothing.
+func TestStudyhourBackfillsGradedExams(t *testing.T) {
+	l := startLiveWith(t, false) // no workers: grading and events wait
+	w := newQuizWorld(t, l)
+	now := l.clock.Now()
+	paper := l.must(l.call("POST", "/v1/papers", w.trainer, map[string]any{"title": "卷", "items": []map[string]any{{"questionId": w.tf}}}), 200).s("id")
+	exam := l.must(l.call("POST", "/v1/exams", w.trainer, map[string]any{
+		"paperId": paper, "title": "补录测试", "opensAt": now.Add(-time.Minute).Format(time.RFC3339), "closesAt": now.Add(time.Hour).Format(time.RFC3339),
+		"durationMinutes": 30, "attemptsAllowed": 1, "resultsPolicy": "IMMEDIATE", "passMark": 1, "creditHours": 0.5, "targetOrgIds": []string{w.orgA},
+	}), 200).s("id")
+	for _, m := range []string{w.m1, w.m2} {
+		att := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", m, map[string]any{}), 200).s("id")
+		answer := "true"
+		if m == w.m2 {
+			answer = "false"
+		}
+		l.must(l.call("PUT", "/v1/attempts/"+att+"/answers/1", m, map[string]any{"value": map[string]any{"choices": []string{answer}}, "version": 1}), 200)
+		l.must(l.call("POST", "/v1/attempts/"+att+":submit", m, map[string]any{}), 200)
+		id, _ := strconv.ParseInt(att, 10, 64)
+		if err := l.p.Quiz.Grade(l.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A user cannot page over graded attempts.
+	_, quizAsAdmin, _ := l.grpcAs(w.admin)
+	_, err := quizAsAdmin.ListGradedAttempts(l.ctx, &quizv1.ListGradedAttemptsRequest{})
+	wantCode(t, "graded attempts with an admin's token", err, 403)
+
+	n, err := l.p.Studyhour.Backfill(l.ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("backfill applied %d (%v), want 2", n, err)
+	}
+	hoursOf(t, l, w.m1, "1800")
+	hoursOf(t, l, w.m2, "0")
+	if n, err := l.p.Studyhour.Backfill(l.ctx); err != nil || n != 0 {
+		t.Fatalf("second backfill applied %d (%v)", n, err)
+	}
+	// The events arrive now; every delivery is acknowledged and nothing is credited twice.
+	l.startWorkers()
+	for i := 0; ; i++ {
+		st, err := l.p.Quiz.Outbox().Stats(l.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.NotFannedOut == 0 && st.Unacked == 0 && st.Deliveries >= 2 {
+			break
+		}
+		if i > 300 {
+			t.Fatalf("quiz's events were not acknowledged: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hoursOf(t, l, w.m1, "1800")
+}
+
+// Meetings: staff record one, members check in by its QR code within its time (credited once),
+// staff correct attendance (a reversal), and who may do what; then the year's compliance with
+// the required frequencies, counted in Beijing time across the year boundary.
+func TestMeetingsAttendanceAndCompliance(t *testing.T) {
+	l := startLive(t)
+	w := newStudyWorld(t, l)
+	root := l.must(l.call("GET", "/v1/me", w.admin, nil), 200).s("orgId")
+	m1, id1 := w.mkUser(w.orgA, "attender1", "MEMBER")
+	_, id2 := w.mkUser(w.orgA, "attender2", "MEMBER")
+	mb, idb := w.mkUser(w.orgB, "outsider2", "MEMBER")
+	now := l.clock.Now()
+	meeting := func(token string, org any, kind string, starts time.Time, minutes int, hours float64) reply {
+		return l.call("POST", "/v1/meetings", token, map[string]any{"orgId": org, "kind": kind, "topic": "学习贯彻全会精神",
+			"startsAt": starts.Format(time.RFC3339), "endsAt": starts.Add(time.Duration(minutes) * time.Minute).Format(time.RFC3339), "hours": hours, "host": "书记"})
+	}
+	// Who may record: staff over the org and admins; not another branch's staff, not members.
+	if r := meeting(w.staffB, w.orgA, "THEME_DAY", now, 60, 2); r.status != 404 && r.status != 403 {
+		t.Fatalf("staff of B recording for A: %d %s", r.status, r.raw)
+	}
+	l.must(meeting(m1, w.orgA, "THEME_DAY", now, 60, 2), 403, "PERMISSION_DENIED")
+	l.must(meeting(w.staffA, w.orgA, "THEME_DAY", now, 60, 9), 400, "INVALID_ARGUMENT")
+	l.must(meeting(w.staffA, w.orgA, "THEME_DAY", now, -5, 2), 400, "INVALID_ARGUMENT")
+	mt := l.must(meeting(w.staffA, w.orgA, "THEME_DAY", now.Add(10*time.Minute), 60, 2), 200)
+	id, code := mt.s("id"), mt.s("checkinCode")
+	if len(code) != 32 {
+		t.Fatalf("meeting = %s", mt.raw)
+	}
+
+	// QR check-in: a wrong code and another branch's member are refused; the right one credits
+	// the meeting's hours once, however often it is scanned.
+	l.must(l.call("POST", "/v1/meetings/"+id+":checkin", m1, map[string]any{"code": "0" + code[1:]}), 409, "CHECKIN_CLOSED")
+	l.must(l.call("POST", "/v1/meetings/"+id+":checkin", mb, map[string]any{"code": code}), 404, "NOT_FOUND")
+	for range 2 {
+		a := l.must(l.call("POST", "/v1/meetings/"+id+":checkin", m1, map[string]any{"code": code}), 200)
+		if a.s("status") != "PRESENT" || a.s("method") != "qr" || a.s("creditedSeconds") != "7200" {
+			t.Fatalf("check-in = %s", a.raw)
+		}
+	}
+	h := hoursOf(t, l, m1, "7200")
+	if h.s("bySource", "2", "source") != "meeting" || h.s("bySource", "2", "seconds") != "7200" {
+		t.Fatalf("hours = %s", h.raw)
+	}
+	// A member sees the meeting without its code and with only their own attendance.
+	seen := l.must(l.call("GET", "/v1/meetings/"+id, m1, nil), 200)
+	if seen.s("checkinCode") != "" || seen.s("attendance", "0", "memberId") != id1 {
+		t.Fatalf("member's view = %s", seen.raw)
+	}
+	l.must(l.call("GET", "/v1/meetings/"+id, mb, nil), 404, "NOT_FOUND")
+
+	// Staff record the rest: a leave needs its reason, a member of another branch is refused
+	// naming the entry, and nothing of a refused request is kept.
+	put := func(token string, entries ...map[string]any) reply {
+		return l.call("PUT", "/v1/meetings/"+id+"/attendance", token, map[string]any{"entries": entries})
+	}
+	r := l.must(put(w.staffA, map[string]any{"memberId": id2, "status": "LEAVE"}), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "entries[0].reason" {
+		t.Fatalf("leave without a reason = %s", r.raw)
+	}
+	r = l.must(put(w.staffA, map[string]any{"memberId": id1, "status": "ABSENT"}, map[string]any{"memberId": idb, "status": "PRESENT"}), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "entries[1].member_id" {
+		t.Fatalf("another branch's member = %s", r.raw)
+	}
+	hoursOf(t, l, m1, "7200")
+	l.must(put(m1, map[string]any{"memberId": id1, "status": "PRESENT"}), 403, "PERMISSION_DENIED")
+	got := l.must(put(w.staffA, map[string]any{"memberId": id2, "status": "LEAVE", "reason": "出差"}, map[string]any{"memberId": id1, "status": "ABSENT"}), 200)
+	if got.s("attendance", "0", "status") != "ABSENT" || got.s("attendance", "0", "creditedSeconds") != "0" || got.s("attendance", "1", "reason") != "出差" {
+		t.Fatalf("attendance = %s", got.raw)
+	}
+	hoursOf(t, l, m1, "0")
+	led := l.must(l.call("GET", "/v1/members/"+id1+"/ledger", m1, nil), 200)
+	if led.s("entries", "0", "seconds") != "-7200" || led.s("entries", "0", "ref") != "meeting:"+id+"/reversal" || led.s("entries", "1", "approvedBy") != "0" {
+		t.Fatalf("ledger = %s", led.raw)
+	}
+	if v := l.must(l.call("GET", "/v1/members/"+id1+"/ledger:verify", w.staffA, nil), 200); v.s("ok") != "true" {
+		t.Fatalf("verify = %s", v.raw)
+	}
+	// After the meeting ended, the QR code no longer checks anyone in.
+	l.clock.Advance(2 * time.Hour)
+	m1 = l.login("attender1", "Passw0rd-attender1")
+	l.must(l.call("POST", "/v1/meetings/"+id+":checkin", m1, map[string]any{"code": code}), 409, "CHECKIN_CLOSED")
+
+	// Compliance across the year boundary, in Beijing time: a 支委会 at 23:30 on 31 December
+	// counts for December 2026; one at 00:30 on 1 January (16:30 UTC the day before) for 2027.
+	w.relogin()
+	cst := time.FixedZone("CST", 8*3600)
+	l.must(meeting(w.staffA, w.orgA, "COMMITTEE_MEETING", time.Date(2026, 12, 31, 23, 30, 0, 0, cst), 20, 0), 200)
+	l.must(meeting(w.staffA, w.orgA, "COMMITTEE_MEETING", time.Date(2027, 1, 1, 0, 30, 0, 0, cst), 20, 0), 200)
+	l.clock.Set(time.Date(2027, 2, 15, 10, 0, 0, 0, cst))
+	w.relogin()
+	kind := func(r reply, org, kind string) reply {
+		var orgs []map[string]any
+		_ = json.Unmarshal([]byte(r.s("orgs")), &orgs)
+		for _, o := range orgs {
+			if o["orgId"] == org {
+				for _, k := range o["kinds"].([]any) {
+					if k.(map[string]any)["kind"] == kind {
+						b, _ := json.Marshal(k)
+						out := reply{raw: string(b)}
+						_ = json.Unmarshal(b, &out.json)
+						return out
+					}
+				}
+			}
+		}
+		t.Fatalf("no %s for org %s in %s", kind, org, r.raw)
+		return reply{}
+	}
+	y26 := l.must(l.call("GET", "/v1/meeting-compliance?orgId="+root+"&year=2026", w.admin, nil), 200)
+	if c := kind(y26, w.orgA, "COMMITTEE_MEETING"); c.s("held") != "1" || c.s("short") != "[1,2,3,4,5,6,7,8,9,10,11]" || c.s("per") != "month" {
+		t.Fatalf("2026 committee of A = %s", c.raw)
+	}
+	if c := kind(y26, w.orgA, "THEME_DAY"); c.s("held") != "1" || strings.Contains(c.s("short"), "12") {
+		t.Fatalf("2026 theme days of A = %s", c.raw)
+	}
+	if c := kind(y26, w.orgB, "GENERAL_MEETING"); c.s("short") != "[1,2,3,4]" || c.s("per") != "quarter" {
+		t.Fatalf("2026 general meetings of B = %s", c.raw)
+	}
+	y27 := l.must(l.call("GET", "/v1/meeting-compliance?orgId="+w.orgA+"&year=2027", w.staffA, nil), 200)
+	if c := kind(y27, w.orgA, "COMMITTEE_MEETING"); c.s("held") != "1" || c.s("short") != "[2]" {
+		t.Fatalf("2027 committee of A = %s", c.raw)
+	}
+	if y27.s("orgs", "1") != "" {
+		t.Fatalf("staff of A see only A: %s", y27.raw)
+	}
+	l.must(l.call("GET", "/v1/meeting-compliance?orgId="+w.orgA+"&year=2027", w.staffB, nil), 404)
+	l.must(l.call("GET", "/v1/meeting-compliance?orgId="+w.orgA+"&year=2027", l.login("attender2", "Passw0rd-attender2"), nil), 403, "PERMISSION_DENIED")
 }

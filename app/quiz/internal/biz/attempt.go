@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -923,4 +924,50 @@ func (uc *AttemptUsecase) Reconcile(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// GradedForBackfill pages over the graded attempts (those with a score) of the exams that credit
+// study hours, in (exam, attempt) order after (afterExam, afterAttempt), as the graded events
+// they announced: the backfill of a subscriber added later. Services only.
+func (uc *AttemptUsecase) GradedForBackfill(ctx context.Context, afterExam, afterAttempt int64, limit int) ([]GradedEvent, error) {
+	if _, err := auth.RequireService(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 200
+	}
+	exams, err := uc.exams.ListManagedExams(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(exams, func(a, b *Exam) int { return cmp.Compare(a.ID, b.ID) })
+	var out []GradedEvent
+	for _, e := range exams {
+		if e.CreditHours <= 0 || e.ID < afterExam {
+			continue
+		}
+		after := int64(0)
+		if e.ID == afterExam {
+			after = afterAttempt
+		}
+		for len(out) < limit {
+			page, err := uc.attempts.PageAttempts(ctx, e.ID, after, limit)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range page {
+				after = a.ID
+				if a.Score != nil && a.GradedAt != nil && len(out) < limit {
+					out = append(out, gradedEvent(a, e, false))
+				}
+			}
+			if len(page) < limit {
+				break
+			}
+		}
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
 }

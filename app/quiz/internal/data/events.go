@@ -27,15 +27,7 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.DomainEvent) error {
 	for i, ev := range evs {
 		switch e := ev.(type) {
 		case biz.GradedEvent:
-			msg := &quizv1.AttemptGraded{
-				AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
-				Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
-				GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade, CreditSeconds: e.CreditSeconds,
-			}
-			if e.SubmittedAt != nil {
-				msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()
-			}
-			msgs[i] = msg
+			msgs[i] = GradedMessage(e)
 		case biz.QuestionChanged:
 			msgs[i] = &quizv1.QuestionChanged{QuestionId: e.QuestionID, BankId: e.BankID, Version: int32(e.Version), OrgPath: e.OrgPath, Archived: e.Archived}
 		default:
@@ -43,4 +35,18 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.DomainEvent) error {
 		}
 	}
 	return p.o.Add(ctx, msgs...)
+}
+
+// GradedMessage is the attempt.graded message of a graded event (the outbox payload, and the
+// backfill's page rows).
+func GradedMessage(e biz.GradedEvent) *quizv1.AttemptGraded {
+	msg := &quizv1.AttemptGraded{
+		AttemptId: e.AttemptID, ExamId: e.ExamID, UserId: e.UserID, Number: int32(e.Number),
+		Score: e.Score, MaxScore: e.MaxScore, Passed: e.Passed, NeedsReview: e.NeedsReview,
+		GradedAtMs: e.GradedAt.UnixMilli(), Regrade: e.Regrade, CreditSeconds: e.CreditSeconds,
+	}
+	if e.SubmittedAt != nil {
+		msg.SubmittedAtMs = e.SubmittedAt.UnixMilli()
+	}
+	return msg
 }

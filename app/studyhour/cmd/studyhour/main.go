@@ -115,7 +115,7 @@ func run(args []string) error {
 		quizEvents = quizv1.NewEventsClient(asStudyhour)
 	}
 	m, err := studyhour.New(studyhour.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
-		Courses: coursev1.NewCoursesClient(courseConn), Accounts: orgv1.NewAccountsClient(orgConn), QuizEvents: quizEvents,
+		Courses: coursev1.NewCoursesClient(courseConn), Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), QuizEvents: quizEvents,
 		LedgerKey: key, Events: kit.EventRoutes, Outbox: fc.Outbox.Relay()}, logger, clock.Real{})
 	if err != nil {
 		return err

@@ -64,3 +64,36 @@ func (uc *Study) ApplyGraded(ctx context.Context, g Graded) error {
 	}
 	return uc.events.Publish(ctx, HoursCredited{Entry: e})
 }
+
+// BackfillExams applies the graded attempts quiz holds (those graded before studyhour subscribed,
+// and any since: applying is idempotent), a page per transaction with the cursor saved in it, so
+// a crash resumes where it stopped; it returns how many it applied. Once it reached the end it
+// does nothing (the events keep studyhour current from then on).
+func (uc *Study) BackfillExams(ctx context.Context, src ExamSource) (int, error) {
+	const name, page = "quiz.attempt.graded", 200
+	n := 0
+	for {
+		cur, err := uc.store.GetCursor(ctx, name)
+		if err != nil || cur.Done {
+			return n, err
+		}
+		gs, err := src.GradedAttempts(ctx, cur.AfterA, cur.AfterB, page)
+		if err != nil {
+			return n, err
+		}
+		err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+			for _, g := range gs {
+				if err := uc.ApplyGraded(ctx, g); err != nil {
+					return err
+				}
+				cur.AfterA, cur.AfterB = g.ExamID, g.AttemptID
+			}
+			cur.Done = len(gs) < page
+			return uc.store.SaveCursor(ctx, name, cur)
+		})
+		if err != nil {
+			return n, err
+		}
+		n += len(gs)
+	}
+}

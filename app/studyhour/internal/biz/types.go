@@ -170,6 +170,22 @@ type Store interface {
 	// ExamCredit returns what the exam currently credits the member (net seconds).
 	ExamCredit(ctx context.Context, memberID, examID int64) (int64, error)
 	SetExamCredit(ctx context.Context, memberID, examID, seconds int64) error
+
+	// GetCursor returns a backfill's progress (zero when never run); SaveCursor stores it.
+	GetCursor(ctx context.Context, name string) (Cursor, error)
+	SaveCursor(ctx context.Context, name string, c Cursor) error
+}
+
+// Cursor is the progress of a backfill.
+type Cursor struct {
+	AfterA, AfterB int64
+	Done           bool
+}
+
+// ExamSource pages over quiz's graded attempts of the exams that credit hours, after (exam,
+// attempt), in that order (quiz's gRPC API, with studyhour's service credentials).
+type ExamSource interface {
+	GradedAttempts(ctx context.Context, afterExam, afterAttempt int64, limit int) ([]Graded, error)
 }
 
 // Event is one of studyhour's domain events (published through the outbox).

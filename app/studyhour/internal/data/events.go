@@ -28,6 +28,9 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.Event) error {
 		case biz.HoursCredited:
 			msgs[i] = &studyhourv1.HoursCredited{MemberId: e.Entry.MemberID, Seq: e.Entry.Seq, Source: e.Entry.Source,
 				Seconds: e.Entry.Seconds, Day: e.Entry.Day, Ref: e.Entry.Ref}
+		case biz.MeetingRecorded:
+			msgs[i] = &studyhourv1.MeetingRecorded{MeetingId: e.Meeting.ID, OrgId: e.Meeting.OrgID, OrgPath: e.Meeting.OrgPath,
+				Kind: e.Meeting.Kind, Topic: e.Meeting.Topic, StartsAtMs: e.Meeting.StartsAt.UnixMilli(), Present: e.Present}
 		case biz.LessonCompleted:
 			msgs[i] = &studyhourv1.LessonCompleted{MemberId: e.MemberID, LessonId: e.LessonID, CourseId: e.CourseID,
 				CompletedAtMs: e.At.UnixMilli(), CreditedSeconds: e.Credited.Seconds()}
@@ -44,6 +47,28 @@ func GradedOf(e *outbox.Event) (biz.Graded, error) {
 	if err := e.Decode(&m); err != nil {
 		return biz.Graded{}, err
 	}
+	return graded(&m), nil
+}
+
+func graded(m *quizv1.AttemptGraded) biz.Graded {
 	return biz.Graded{AttemptID: m.AttemptId, ExamID: m.ExamId, MemberID: m.UserId, Passed: m.Passed, Regrade: m.Regrade,
-		GradedAt: time.UnixMilli(m.GradedAtMs), CreditSeconds: m.CreditSeconds}, nil
+		GradedAt: time.UnixMilli(m.GradedAtMs), CreditSeconds: m.CreditSeconds}
+}
+
+type examSource struct{ c quizv1.EventsClient }
+
+// NewExamSource pages over quiz's graded attempts (its service-only Events API; the client's
+// connection calls as studyhour).
+func NewExamSource(c quizv1.EventsClient) biz.ExamSource { return examSource{c} }
+
+func (s examSource) GradedAttempts(ctx context.Context, afterExam, afterAttempt int64, limit int) ([]biz.Graded, error) {
+	rep, err := s.c.ListGradedAttempts(ctx, &quizv1.ListGradedAttemptsRequest{AfterExamId: afterExam, AfterAttemptId: afterAttempt, PageSize: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("quiz ListGradedAttempts: %w", err)
+	}
+	out := make([]biz.Graded, len(rep.Attempts))
+	for i, m := range rep.Attempts {
+		out[i] = graded(m)
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
@@ -295,4 +296,22 @@ func (r *store) SetExamCredit(ctx context.Context, memberID, examID, seconds int
 		OnConflict(entsql.ConflictColumns(examcredit.FieldMemberID, examcredit.FieldExamID)).
 		Update(func(u *ent.ExamCreditUpsert) { u.SetSeconds(seconds) }).Exec(ctx)
 	return mapErr("store.SetExamCredit", err, nil)
+}
+
+func (r *store) GetCursor(ctx context.Context, name string) (biz.Cursor, error) {
+	row, err := r.data.client(ctx).Backfill.Query().Where(backfill.Name(name)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return biz.Cursor{}, nil
+	}
+	if err != nil {
+		return biz.Cursor{}, mapErr("store.GetCursor", err, nil)
+	}
+	return biz.Cursor{AfterA: row.AfterA, AfterB: row.AfterB, Done: row.Done}, nil
+}
+
+func (r *store) SaveCursor(ctx context.Context, name string, c biz.Cursor) error {
+	err := r.data.client(ctx).Backfill.Create().SetName(name).SetAfterA(c.AfterA).SetAfterB(c.AfterB).SetDone(c.Done).
+		OnConflictColumns(backfill.FieldName).
+		Update(func(u *ent.BackfillUpsert) { u.SetAfterA(c.AfterA).SetAfterB(c.AfterB).SetDone(c.Done) }).Exec(ctx)
+	return mapErr("store.SaveCursor", err, nil)
 }

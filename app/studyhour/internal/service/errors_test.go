@@ -18,6 +18,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrAlreadyExists":  {biz.ErrAlreadyExists},
 			"ErrSessionEnded":   {biz.ErrSessionEnded},
 			"ErrLessonNotReady": {biz.ErrLessonNotReady},
+			"ErrCheckinClosed":  {biz.ErrCheckinClosed},
 			"FieldError":        {biz.Invalid("position", "播放位置无效"), &biz.FieldError{}},
 			"PermissionError":   {&biz.PermissionError{Msg: "只有组织管理员能查看他人的学时"}},
 		},

@@ -14,12 +14,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/inbox"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/ledgerentry"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
@@ -34,6 +37,10 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// Attendance is the client for interacting with the Attendance builders.
+	Attendance *AttendanceClient
+	// Backfill is the client for interacting with the Backfill builders.
+	Backfill *BackfillClient
 	// ExamAttempt is the client for interacting with the ExamAttempt builders.
 	ExamAttempt *ExamAttemptClient
 	// ExamCredit is the client for interacting with the ExamCredit builders.
@@ -46,6 +53,8 @@ type Client struct {
 	LedgerEntry *LedgerEntryClient
 	// LessonProgress is the client for interacting with the LessonProgress builders.
 	LessonProgress *LessonProgressClient
+	// Meeting is the client for interacting with the Meeting builders.
+	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
@@ -67,12 +76,15 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.Attendance = NewAttendanceClient(c.config)
+	c.Backfill = NewBackfillClient(c.config)
 	c.ExamAttempt = NewExamAttemptClient(c.config)
 	c.ExamCredit = NewExamCreditClient(c.config)
 	c.HoursMonth = NewHoursMonthClient(c.config)
 	c.Inbox = NewInboxClient(c.config)
 	c.LedgerEntry = NewLedgerEntryClient(c.config)
 	c.LessonProgress = NewLessonProgressClient(c.config)
+	c.Meeting = NewMeetingClient(c.config)
 	c.MemberState = NewMemberStateClient(c.config)
 	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
@@ -170,12 +182,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		Attendance:     NewAttendanceClient(cfg),
+		Backfill:       NewBackfillClient(cfg),
 		ExamAttempt:    NewExamAttemptClient(cfg),
 		ExamCredit:     NewExamCreditClient(cfg),
 		HoursMonth:     NewHoursMonthClient(cfg),
 		Inbox:          NewInboxClient(cfg),
 		LedgerEntry:    NewLedgerEntryClient(cfg),
 		LessonProgress: NewLessonProgressClient(cfg),
+		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
@@ -200,12 +215,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		Attendance:     NewAttendanceClient(cfg),
+		Backfill:       NewBackfillClient(cfg),
 		ExamAttempt:    NewExamAttemptClient(cfg),
 		ExamCredit:     NewExamCreditClient(cfg),
 		HoursMonth:     NewHoursMonthClient(cfg),
 		Inbox:          NewInboxClient(cfg),
 		LedgerEntry:    NewLedgerEntryClient(cfg),
 		LessonProgress: NewLessonProgressClient(cfg),
+		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
@@ -217,7 +235,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		ExamAttempt.
+//		Attendance.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -240,9 +258,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox, c.LedgerEntry,
-		c.LessonProgress, c.MemberState, c.OutboxDelivery, c.OutboxEvent,
-		c.RefusalCount, c.StudySession,
+		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OutboxDelivery,
+		c.OutboxEvent, c.RefusalCount, c.StudySession,
 	} {
 		n.Use(hooks...)
 	}
@@ -252,9 +270,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox, c.LedgerEntry,
-		c.LessonProgress, c.MemberState, c.OutboxDelivery, c.OutboxEvent,
-		c.RefusalCount, c.StudySession,
+		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OutboxDelivery,
+		c.OutboxEvent, c.RefusalCount, c.StudySession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -263,6 +281,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AttendanceMutation:
+		return c.Attendance.mutate(ctx, m)
+	case *BackfillMutation:
+		return c.Backfill.mutate(ctx, m)
 	case *ExamAttemptMutation:
 		return c.ExamAttempt.mutate(ctx, m)
 	case *ExamCreditMutation:
@@ -275,6 +297,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LedgerEntry.mutate(ctx, m)
 	case *LessonProgressMutation:
 		return c.LessonProgress.mutate(ctx, m)
+	case *MeetingMutation:
+		return c.Meeting.mutate(ctx, m)
 	case *MemberStateMutation:
 		return c.MemberState.mutate(ctx, m)
 	case *OutboxDeliveryMutation:
@@ -287,6 +311,272 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.StudySession.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AttendanceClient is a client for the Attendance schema.
+type AttendanceClient struct {
+	config
+}
+
+// NewAttendanceClient returns a client for the Attendance from the given config.
+func NewAttendanceClient(c config) *AttendanceClient {
+	return &AttendanceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `attendance.Hooks(f(g(h())))`.
+func (c *AttendanceClient) Use(hooks ...Hook) {
+	c.hooks.Attendance = append(c.hooks.Attendance, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `attendance.Intercept(f(g(h())))`.
+func (c *AttendanceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Attendance = append(c.inters.Attendance, interceptors...)
+}
+
+// Create returns a builder for creating a Attendance entity.
+func (c *AttendanceClient) Create() *AttendanceCreate {
+	mutation := newAttendanceMutation(c.config, OpCreate)
+	return &AttendanceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Attendance entities.
+func (c *AttendanceClient) CreateBulk(builders ...*AttendanceCreate) *AttendanceCreateBulk {
+	return &AttendanceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AttendanceClient) MapCreateBulk(slice any, setFunc func(*AttendanceCreate, int)) *AttendanceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AttendanceCreateBulk{err: fmt.Errorf("calling to AttendanceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AttendanceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AttendanceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Attendance.
+func (c *AttendanceClient) Update() *AttendanceUpdate {
+	mutation := newAttendanceMutation(c.config, OpUpdate)
+	return &AttendanceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AttendanceClient) UpdateOne(_m *Attendance) *AttendanceUpdateOne {
+	mutation := newAttendanceMutation(c.config, OpUpdateOne, withAttendance(_m))
+	return &AttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AttendanceClient) UpdateOneID(id int64) *AttendanceUpdateOne {
+	mutation := newAttendanceMutation(c.config, OpUpdateOne, withAttendanceID(id))
+	return &AttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Attendance.
+func (c *AttendanceClient) Delete() *AttendanceDelete {
+	mutation := newAttendanceMutation(c.config, OpDelete)
+	return &AttendanceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AttendanceClient) DeleteOne(_m *Attendance) *AttendanceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AttendanceClient) DeleteOneID(id int64) *AttendanceDeleteOne {
+	builder := c.Delete().Where(attendance.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AttendanceDeleteOne{builder}
+}
+
+// Query returns a query builder for Attendance.
+func (c *AttendanceClient) Query() *AttendanceQuery {
+	return &AttendanceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAttendance},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Attendance entity by its id.
+func (c *AttendanceClient) Get(ctx context.Context, id int64) (*Attendance, error) {
+	return c.Query().Where(attendance.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AttendanceClient) GetX(ctx context.Context, id int64) *Attendance {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AttendanceClient) Hooks() []Hook {
+	return c.hooks.Attendance
+}
+
+// Interceptors returns the client interceptors.
+func (c *AttendanceClient) Interceptors() []Interceptor {
+	return c.inters.Attendance
+}
+
+func (c *AttendanceClient) mutate(ctx context.Context, m *AttendanceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AttendanceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AttendanceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AttendanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AttendanceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Attendance mutation op: %q", m.Op())
+	}
+}
+
+// BackfillClient is a client for the Backfill schema.
+type BackfillClient struct {
+	config
+}
+
+// NewBackfillClient returns a client for the Backfill from the given config.
+func NewBackfillClient(c config) *BackfillClient {
+	return &BackfillClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `backfill.Hooks(f(g(h())))`.
+func (c *BackfillClient) Use(hooks ...Hook) {
+	c.hooks.Backfill = append(c.hooks.Backfill, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `backfill.Intercept(f(g(h())))`.
+func (c *BackfillClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Backfill = append(c.inters.Backfill, interceptors...)
+}
+
+// Create returns a builder for creating a Backfill entity.
+func (c *BackfillClient) Create() *BackfillCreate {
+	mutation := newBackfillMutation(c.config, OpCreate)
+	return &BackfillCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Backfill entities.
+func (c *BackfillClient) CreateBulk(builders ...*BackfillCreate) *BackfillCreateBulk {
+	return &BackfillCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BackfillClient) MapCreateBulk(slice any, setFunc func(*BackfillCreate, int)) *BackfillCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BackfillCreateBulk{err: fmt.Errorf("calling to BackfillClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BackfillCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BackfillCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Backfill.
+func (c *BackfillClient) Update() *BackfillUpdate {
+	mutation := newBackfillMutation(c.config, OpUpdate)
+	return &BackfillUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BackfillClient) UpdateOne(_m *Backfill) *BackfillUpdateOne {
+	mutation := newBackfillMutation(c.config, OpUpdateOne, withBackfill(_m))
+	return &BackfillUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BackfillClient) UpdateOneID(id int64) *BackfillUpdateOne {
+	mutation := newBackfillMutation(c.config, OpUpdateOne, withBackfillID(id))
+	return &BackfillUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Backfill.
+func (c *BackfillClient) Delete() *BackfillDelete {
+	mutation := newBackfillMutation(c.config, OpDelete)
+	return &BackfillDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BackfillClient) DeleteOne(_m *Backfill) *BackfillDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BackfillClient) DeleteOneID(id int64) *BackfillDeleteOne {
+	builder := c.Delete().Where(backfill.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BackfillDeleteOne{builder}
+}
+
+// Query returns a query builder for Backfill.
+func (c *BackfillClient) Query() *BackfillQuery {
+	return &BackfillQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBackfill},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Backfill entity by its id.
+func (c *BackfillClient) Get(ctx context.Context, id int64) (*Backfill, error) {
+	return c.Query().Where(backfill.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BackfillClient) GetX(ctx context.Context, id int64) *Backfill {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BackfillClient) Hooks() []Hook {
+	return c.hooks.Backfill
+}
+
+// Interceptors returns the client interceptors.
+func (c *BackfillClient) Interceptors() []Interceptor {
+	return c.inters.Backfill
+}
+
+func (c *BackfillClient) mutate(ctx context.Context, m *BackfillMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BackfillCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BackfillUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BackfillUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BackfillDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Backfill mutation op: %q", m.Op())
 	}
 }
 
@@ -1088,6 +1378,139 @@ func (c *LessonProgressClient) mutate(ctx context.Context, m *LessonProgressMuta
 	}
 }
 
+// MeetingClient is a client for the Meeting schema.
+type MeetingClient struct {
+	config
+}
+
+// NewMeetingClient returns a client for the Meeting from the given config.
+func NewMeetingClient(c config) *MeetingClient {
+	return &MeetingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `meeting.Hooks(f(g(h())))`.
+func (c *MeetingClient) Use(hooks ...Hook) {
+	c.hooks.Meeting = append(c.hooks.Meeting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `meeting.Intercept(f(g(h())))`.
+func (c *MeetingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Meeting = append(c.inters.Meeting, interceptors...)
+}
+
+// Create returns a builder for creating a Meeting entity.
+func (c *MeetingClient) Create() *MeetingCreate {
+	mutation := newMeetingMutation(c.config, OpCreate)
+	return &MeetingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Meeting entities.
+func (c *MeetingClient) CreateBulk(builders ...*MeetingCreate) *MeetingCreateBulk {
+	return &MeetingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MeetingClient) MapCreateBulk(slice any, setFunc func(*MeetingCreate, int)) *MeetingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MeetingCreateBulk{err: fmt.Errorf("calling to MeetingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MeetingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MeetingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Meeting.
+func (c *MeetingClient) Update() *MeetingUpdate {
+	mutation := newMeetingMutation(c.config, OpUpdate)
+	return &MeetingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MeetingClient) UpdateOne(_m *Meeting) *MeetingUpdateOne {
+	mutation := newMeetingMutation(c.config, OpUpdateOne, withMeeting(_m))
+	return &MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MeetingClient) UpdateOneID(id int64) *MeetingUpdateOne {
+	mutation := newMeetingMutation(c.config, OpUpdateOne, withMeetingID(id))
+	return &MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Meeting.
+func (c *MeetingClient) Delete() *MeetingDelete {
+	mutation := newMeetingMutation(c.config, OpDelete)
+	return &MeetingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MeetingClient) DeleteOne(_m *Meeting) *MeetingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MeetingClient) DeleteOneID(id int64) *MeetingDeleteOne {
+	builder := c.Delete().Where(meeting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MeetingDeleteOne{builder}
+}
+
+// Query returns a query builder for Meeting.
+func (c *MeetingClient) Query() *MeetingQuery {
+	return &MeetingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMeeting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Meeting entity by its id.
+func (c *MeetingClient) Get(ctx context.Context, id int64) (*Meeting, error) {
+	return c.Query().Where(meeting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MeetingClient) GetX(ctx context.Context, id int64) *Meeting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MeetingClient) Hooks() []Hook {
+	return c.hooks.Meeting
+}
+
+// Interceptors returns the client interceptors.
+func (c *MeetingClient) Interceptors() []Interceptor {
+	return c.inters.Meeting
+}
+
+func (c *MeetingClient) mutate(ctx context.Context, m *MeetingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MeetingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MeetingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MeetingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MeetingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Meeting mutation op: %q", m.Op())
+	}
+}
+
 // MemberStateClient is a client for the MemberState schema.
 type MemberStateClient struct {
 	config
@@ -1756,13 +2179,14 @@ func (c *StudySessionClient) mutate(ctx context.Context, m *StudySessionMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry, LessonProgress,
-		MemberState, OutboxDelivery, OutboxEvent, RefusalCount, StudySession []ent.Hook
+		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
+		LessonProgress, Meeting, MemberState, OutboxDelivery, OutboxEvent,
+		RefusalCount, StudySession []ent.Hook
 	}
 	inters struct {
-		ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry, LessonProgress,
-		MemberState, OutboxDelivery, OutboxEvent, RefusalCount,
-		StudySession []ent.Interceptor
+		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
+		LessonProgress, Meeting, MemberState, OutboxDelivery, OutboxEvent,
+		RefusalCount, StudySession []ent.Interceptor
 	}
 )
 

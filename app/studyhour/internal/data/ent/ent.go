@@ -12,12 +12,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/inbox"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/ledgerentry"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
@@ -83,12 +86,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			attendance.Table:     attendance.ValidColumn,
+			backfill.Table:       backfill.ValidColumn,
 			examattempt.Table:    examattempt.ValidColumn,
 			examcredit.Table:     examcredit.ValidColumn,
 			hoursmonth.Table:     hoursmonth.ValidColumn,
 			inbox.Table:          inbox.ValidColumn,
 			ledgerentry.Table:    ledgerentry.ValidColumn,
 			lessonprogress.Table: lessonprogress.ValidColumn,
+			meeting.Table:        meeting.ValidColumn,
 			memberstate.Table:    memberstate.ValidColumn,
 			outboxdelivery.Table: outboxdelivery.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,

@@ -12,12 +12,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/inbox"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/ledgerentry"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
@@ -35,18 +38,1451 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAttendance     = "Attendance"
+	TypeBackfill       = "Backfill"
 	TypeExamAttempt    = "ExamAttempt"
 	TypeExamCredit     = "ExamCredit"
 	TypeHoursMonth     = "HoursMonth"
 	TypeInbox          = "Inbox"
 	TypeLedgerEntry    = "LedgerEntry"
 	TypeLessonProgress = "LessonProgress"
+	TypeMeeting        = "Meeting"
 	TypeMemberState    = "MemberState"
 	TypeOutboxDelivery = "OutboxDelivery"
 	TypeOutboxEvent    = "OutboxEvent"
 	TypeRefusalCount   = "RefusalCount"
 	TypeStudySession   = "StudySession"
 )
+
+// AttendanceMutation represents an operation that mutates the Attendance nodes in the graph.
+type AttendanceMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int64
+	meeting_id          *int64
+	addmeeting_id       *int64
+	member_id           *int64
+	addmember_id        *int64
+	status              *string
+	reason              *string
+	method              *string
+	checked_in_at       *time.Time
+	credited_seconds    *int64
+	addcredited_seconds *int64
+	recorded_by         *int64
+	addrecorded_by      *int64
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*Attendance, error)
+	predicates          []predicate.Attendance
+}
+
+var _ ent.Mutation = (*AttendanceMutation)(nil)
+
+// attendanceOption allows management of the mutation configuration using functional options.
+type attendanceOption func(*AttendanceMutation)
+
+// newAttendanceMutation creates new mutation for the Attendance entity.
+func newAttendanceMutation(c config, op Op, opts ...attendanceOption) *AttendanceMutation {
+	m := &AttendanceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAttendance,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAttendanceID sets the ID field of the mutation.
+func withAttendanceID(id int64) attendanceOption {
+	return func(m *AttendanceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Attendance
+		)
+		m.oldValue = func(ctx context.Context) (*Attendance, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Attendance.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAttendance sets the old Attendance of the mutation.
+func withAttendance(node *Attendance) attendanceOption {
+	return func(m *AttendanceMutation) {
+		m.oldValue = func(context.Context) (*Attendance, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AttendanceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AttendanceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Attendance entities.
+func (m *AttendanceMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AttendanceMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AttendanceMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Attendance.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMeetingID sets the "meeting_id" field.
+func (m *AttendanceMutation) SetMeetingID(i int64) {
+	m.meeting_id = &i
+	m.addmeeting_id = nil
+}
+
+// MeetingID returns the value of the "meeting_id" field in the mutation.
+func (m *AttendanceMutation) MeetingID() (r int64, exists bool) {
+	v := m.meeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeetingID returns the old "meeting_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldMeetingID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeetingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeetingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeetingID: %w", err)
+	}
+	return oldValue.MeetingID, nil
+}
+
+// AddMeetingID adds i to the "meeting_id" field.
+func (m *AttendanceMutation) AddMeetingID(i int64) {
+	if m.addmeeting_id != nil {
+		*m.addmeeting_id += i
+	} else {
+		m.addmeeting_id = &i
+	}
+}
+
+// AddedMeetingID returns the value that was added to the "meeting_id" field in this mutation.
+func (m *AttendanceMutation) AddedMeetingID() (r int64, exists bool) {
+	v := m.addmeeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMeetingID resets all changes to the "meeting_id" field.
+func (m *AttendanceMutation) ResetMeetingID() {
+	m.meeting_id = nil
+	m.addmeeting_id = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *AttendanceMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *AttendanceMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *AttendanceMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *AttendanceMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *AttendanceMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AttendanceMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AttendanceMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AttendanceMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *AttendanceMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *AttendanceMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *AttendanceMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *AttendanceMutation) SetMethod(s string) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *AttendanceMutation) Method() (r string, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldMethod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *AttendanceMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetCheckedInAt sets the "checked_in_at" field.
+func (m *AttendanceMutation) SetCheckedInAt(t time.Time) {
+	m.checked_in_at = &t
+}
+
+// CheckedInAt returns the value of the "checked_in_at" field in the mutation.
+func (m *AttendanceMutation) CheckedInAt() (r time.Time, exists bool) {
+	v := m.checked_in_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckedInAt returns the old "checked_in_at" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldCheckedInAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckedInAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckedInAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckedInAt: %w", err)
+	}
+	return oldValue.CheckedInAt, nil
+}
+
+// ClearCheckedInAt clears the value of the "checked_in_at" field.
+func (m *AttendanceMutation) ClearCheckedInAt() {
+	m.checked_in_at = nil
+	m.clearedFields[attendance.FieldCheckedInAt] = struct{}{}
+}
+
+// CheckedInAtCleared returns if the "checked_in_at" field was cleared in this mutation.
+func (m *AttendanceMutation) CheckedInAtCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldCheckedInAt]
+	return ok
+}
+
+// ResetCheckedInAt resets all changes to the "checked_in_at" field.
+func (m *AttendanceMutation) ResetCheckedInAt() {
+	m.checked_in_at = nil
+	delete(m.clearedFields, attendance.FieldCheckedInAt)
+}
+
+// SetCreditedSeconds sets the "credited_seconds" field.
+func (m *AttendanceMutation) SetCreditedSeconds(i int64) {
+	m.credited_seconds = &i
+	m.addcredited_seconds = nil
+}
+
+// CreditedSeconds returns the value of the "credited_seconds" field in the mutation.
+func (m *AttendanceMutation) CreditedSeconds() (r int64, exists bool) {
+	v := m.credited_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditedSeconds returns the old "credited_seconds" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldCreditedSeconds(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditedSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditedSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditedSeconds: %w", err)
+	}
+	return oldValue.CreditedSeconds, nil
+}
+
+// AddCreditedSeconds adds i to the "credited_seconds" field.
+func (m *AttendanceMutation) AddCreditedSeconds(i int64) {
+	if m.addcredited_seconds != nil {
+		*m.addcredited_seconds += i
+	} else {
+		m.addcredited_seconds = &i
+	}
+}
+
+// AddedCreditedSeconds returns the value that was added to the "credited_seconds" field in this mutation.
+func (m *AttendanceMutation) AddedCreditedSeconds() (r int64, exists bool) {
+	v := m.addcredited_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditedSeconds resets all changes to the "credited_seconds" field.
+func (m *AttendanceMutation) ResetCreditedSeconds() {
+	m.credited_seconds = nil
+	m.addcredited_seconds = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *AttendanceMutation) SetRecordedBy(i int64) {
+	m.recorded_by = &i
+	m.addrecorded_by = nil
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *AttendanceMutation) RecordedBy() (r int64, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRecordedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// AddRecordedBy adds i to the "recorded_by" field.
+func (m *AttendanceMutation) AddRecordedBy(i int64) {
+	if m.addrecorded_by != nil {
+		*m.addrecorded_by += i
+	} else {
+		m.addrecorded_by = &i
+	}
+}
+
+// AddedRecordedBy returns the value that was added to the "recorded_by" field in this mutation.
+func (m *AttendanceMutation) AddedRecordedBy() (r int64, exists bool) {
+	v := m.addrecorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *AttendanceMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+	m.addrecorded_by = nil
+}
+
+// Where appends a list predicates to the AttendanceMutation builder.
+func (m *AttendanceMutation) Where(ps ...predicate.Attendance) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AttendanceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AttendanceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Attendance, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AttendanceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AttendanceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Attendance).
+func (m *AttendanceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AttendanceMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.meeting_id != nil {
+		fields = append(fields, attendance.FieldMeetingID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, attendance.FieldMemberID)
+	}
+	if m.status != nil {
+		fields = append(fields, attendance.FieldStatus)
+	}
+	if m.reason != nil {
+		fields = append(fields, attendance.FieldReason)
+	}
+	if m.method != nil {
+		fields = append(fields, attendance.FieldMethod)
+	}
+	if m.checked_in_at != nil {
+		fields = append(fields, attendance.FieldCheckedInAt)
+	}
+	if m.credited_seconds != nil {
+		fields = append(fields, attendance.FieldCreditedSeconds)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, attendance.FieldRecordedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AttendanceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case attendance.FieldMeetingID:
+		return m.MeetingID()
+	case attendance.FieldMemberID:
+		return m.MemberID()
+	case attendance.FieldStatus:
+		return m.Status()
+	case attendance.FieldReason:
+		return m.Reason()
+	case attendance.FieldMethod:
+		return m.Method()
+	case attendance.FieldCheckedInAt:
+		return m.CheckedInAt()
+	case attendance.FieldCreditedSeconds:
+		return m.CreditedSeconds()
+	case attendance.FieldRecordedBy:
+		return m.RecordedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AttendanceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case attendance.FieldMeetingID:
+		return m.OldMeetingID(ctx)
+	case attendance.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case attendance.FieldStatus:
+		return m.OldStatus(ctx)
+	case attendance.FieldReason:
+		return m.OldReason(ctx)
+	case attendance.FieldMethod:
+		return m.OldMethod(ctx)
+	case attendance.FieldCheckedInAt:
+		return m.OldCheckedInAt(ctx)
+	case attendance.FieldCreditedSeconds:
+		return m.OldCreditedSeconds(ctx)
+	case attendance.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttendanceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case attendance.FieldMeetingID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeetingID(v)
+		return nil
+	case attendance.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case attendance.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case attendance.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case attendance.FieldMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case attendance.FieldCheckedInAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckedInAt(v)
+		return nil
+	case attendance.FieldCreditedSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditedSeconds(v)
+		return nil
+	case attendance.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AttendanceMutation) AddedFields() []string {
+	var fields []string
+	if m.addmeeting_id != nil {
+		fields = append(fields, attendance.FieldMeetingID)
+	}
+	if m.addmember_id != nil {
+		fields = append(fields, attendance.FieldMemberID)
+	}
+	if m.addcredited_seconds != nil {
+		fields = append(fields, attendance.FieldCreditedSeconds)
+	}
+	if m.addrecorded_by != nil {
+		fields = append(fields, attendance.FieldRecordedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AttendanceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case attendance.FieldMeetingID:
+		return m.AddedMeetingID()
+	case attendance.FieldMemberID:
+		return m.AddedMemberID()
+	case attendance.FieldCreditedSeconds:
+		return m.AddedCreditedSeconds()
+	case attendance.FieldRecordedBy:
+		return m.AddedRecordedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttendanceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case attendance.FieldMeetingID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMeetingID(v)
+		return nil
+	case attendance.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case attendance.FieldCreditedSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditedSeconds(v)
+		return nil
+	case attendance.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AttendanceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(attendance.FieldCheckedInAt) {
+		fields = append(fields, attendance.FieldCheckedInAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AttendanceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AttendanceMutation) ClearField(name string) error {
+	switch name {
+	case attendance.FieldCheckedInAt:
+		m.ClearCheckedInAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AttendanceMutation) ResetField(name string) error {
+	switch name {
+	case attendance.FieldMeetingID:
+		m.ResetMeetingID()
+		return nil
+	case attendance.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case attendance.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case attendance.FieldReason:
+		m.ResetReason()
+		return nil
+	case attendance.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case attendance.FieldCheckedInAt:
+		m.ResetCheckedInAt()
+		return nil
+	case attendance.FieldCreditedSeconds:
+		m.ResetCreditedSeconds()
+		return nil
+	case attendance.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AttendanceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AttendanceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AttendanceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AttendanceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AttendanceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AttendanceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AttendanceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Attendance unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AttendanceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Attendance edge %s", name)
+}
+
+// BackfillMutation represents an operation that mutates the Backfill nodes in the graph.
+type BackfillMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	name          *string
+	after_a       *int64
+	addafter_a    *int64
+	after_b       *int64
+	addafter_b    *int64
+	_done         *bool
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Backfill, error)
+	predicates    []predicate.Backfill
+}
+
+var _ ent.Mutation = (*BackfillMutation)(nil)
+
+// backfillOption allows management of the mutation configuration using functional options.
+type backfillOption func(*BackfillMutation)
+
+// newBackfillMutation creates new mutation for the Backfill entity.
+func newBackfillMutation(c config, op Op, opts ...backfillOption) *BackfillMutation {
+	m := &BackfillMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBackfill,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBackfillID sets the ID field of the mutation.
+func withBackfillID(id int64) backfillOption {
+	return func(m *BackfillMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Backfill
+		)
+		m.oldValue = func(ctx context.Context) (*Backfill, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Backfill.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBackfill sets the old Backfill of the mutation.
+func withBackfill(node *Backfill) backfillOption {
+	return func(m *BackfillMutation) {
+		m.oldValue = func(context.Context) (*Backfill, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BackfillMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BackfillMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Backfill entities.
+func (m *BackfillMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BackfillMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BackfillMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Backfill.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *BackfillMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *BackfillMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Backfill entity.
+// If the Backfill object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BackfillMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *BackfillMutation) ResetName() {
+	m.name = nil
+}
+
+// SetAfterA sets the "after_a" field.
+func (m *BackfillMutation) SetAfterA(i int64) {
+	m.after_a = &i
+	m.addafter_a = nil
+}
+
+// AfterA returns the value of the "after_a" field in the mutation.
+func (m *BackfillMutation) AfterA() (r int64, exists bool) {
+	v := m.after_a
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAfterA returns the old "after_a" field's value of the Backfill entity.
+// If the Backfill object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BackfillMutation) OldAfterA(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAfterA is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAfterA requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAfterA: %w", err)
+	}
+	return oldValue.AfterA, nil
+}
+
+// AddAfterA adds i to the "after_a" field.
+func (m *BackfillMutation) AddAfterA(i int64) {
+	if m.addafter_a != nil {
+		*m.addafter_a += i
+	} else {
+		m.addafter_a = &i
+	}
+}
+
+// AddedAfterA returns the value that was added to the "after_a" field in this mutation.
+func (m *BackfillMutation) AddedAfterA() (r int64, exists bool) {
+	v := m.addafter_a
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAfterA resets all changes to the "after_a" field.
+func (m *BackfillMutation) ResetAfterA() {
+	m.after_a = nil
+	m.addafter_a = nil
+}
+
+// SetAfterB sets the "after_b" field.
+func (m *BackfillMutation) SetAfterB(i int64) {
+	m.after_b = &i
+	m.addafter_b = nil
+}
+
+// AfterB returns the value of the "after_b" field in the mutation.
+func (m *BackfillMutation) AfterB() (r int64, exists bool) {
+	v := m.after_b
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAfterB returns the old "after_b" field's value of the Backfill entity.
+// If the Backfill object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BackfillMutation) OldAfterB(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAfterB is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAfterB requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAfterB: %w", err)
+	}
+	return oldValue.AfterB, nil
+}
+
+// AddAfterB adds i to the "after_b" field.
+func (m *BackfillMutation) AddAfterB(i int64) {
+	if m.addafter_b != nil {
+		*m.addafter_b += i
+	} else {
+		m.addafter_b = &i
+	}
+}
+
+// AddedAfterB returns the value that was added to the "after_b" field in this mutation.
+func (m *BackfillMutation) AddedAfterB() (r int64, exists bool) {
+	v := m.addafter_b
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAfterB resets all changes to the "after_b" field.
+func (m *BackfillMutation) ResetAfterB() {
+	m.after_b = nil
+	m.addafter_b = nil
+}
+
+// SetDone sets the "done" field.
+func (m *BackfillMutation) SetDone(b bool) {
+	m._done = &b
+}
+
+// Done returns the value of the "done" field in the mutation.
+func (m *BackfillMutation) Done() (r bool, exists bool) {
+	v := m._done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDone returns the old "done" field's value of the Backfill entity.
+// If the Backfill object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BackfillMutation) OldDone(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDone: %w", err)
+	}
+	return oldValue.Done, nil
+}
+
+// ResetDone resets all changes to the "done" field.
+func (m *BackfillMutation) ResetDone() {
+	m._done = nil
+}
+
+// Where appends a list predicates to the BackfillMutation builder.
+func (m *BackfillMutation) Where(ps ...predicate.Backfill) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BackfillMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BackfillMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Backfill, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BackfillMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BackfillMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Backfill).
+func (m *BackfillMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BackfillMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.name != nil {
+		fields = append(fields, backfill.FieldName)
+	}
+	if m.after_a != nil {
+		fields = append(fields, backfill.FieldAfterA)
+	}
+	if m.after_b != nil {
+		fields = append(fields, backfill.FieldAfterB)
+	}
+	if m._done != nil {
+		fields = append(fields, backfill.FieldDone)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BackfillMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case backfill.FieldName:
+		return m.Name()
+	case backfill.FieldAfterA:
+		return m.AfterA()
+	case backfill.FieldAfterB:
+		return m.AfterB()
+	case backfill.FieldDone:
+		return m.Done()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BackfillMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case backfill.FieldName:
+		return m.OldName(ctx)
+	case backfill.FieldAfterA:
+		return m.OldAfterA(ctx)
+	case backfill.FieldAfterB:
+		return m.OldAfterB(ctx)
+	case backfill.FieldDone:
+		return m.OldDone(ctx)
+	}
+	return nil, fmt.Errorf("unknown Backfill field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BackfillMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case backfill.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case backfill.FieldAfterA:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAfterA(v)
+		return nil
+	case backfill.FieldAfterB:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAfterB(v)
+		return nil
+	case backfill.FieldDone:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDone(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Backfill field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BackfillMutation) AddedFields() []string {
+	var fields []string
+	if m.addafter_a != nil {
+		fields = append(fields, backfill.FieldAfterA)
+	}
+	if m.addafter_b != nil {
+		fields = append(fields, backfill.FieldAfterB)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BackfillMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case backfill.FieldAfterA:
+		return m.AddedAfterA()
+	case backfill.FieldAfterB:
+		return m.AddedAfterB()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BackfillMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case backfill.FieldAfterA:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAfterA(v)
+		return nil
+	case backfill.FieldAfterB:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAfterB(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Backfill numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BackfillMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BackfillMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BackfillMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Backfill nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BackfillMutation) ResetField(name string) error {
+	switch name {
+	case backfill.FieldName:
+		m.ResetName()
+		return nil
+	case backfill.FieldAfterA:
+		m.ResetAfterA()
+		return nil
+	case backfill.FieldAfterB:
+		m.ResetAfterB()
+		return nil
+	case backfill.FieldDone:
+		m.ResetDone()
+		return nil
+	}
+	return fmt.Errorf("unknown Backfill field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BackfillMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BackfillMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BackfillMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BackfillMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BackfillMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BackfillMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BackfillMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Backfill unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BackfillMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Backfill edge %s", name)
+}
 
 // ExamAttemptMutation represents an operation that mutates the ExamAttempt nodes in the graph.
 type ExamAttemptMutation struct {
@@ -4880,6 +6316,980 @@ func (m *LessonProgressMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *LessonProgressMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LessonProgress edge %s", name)
+}
+
+// MeetingMutation represents an operation that mutates the Meeting nodes in the graph.
+type MeetingMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	org_id        *int64
+	addorg_id     *int64
+	org_path      *string
+	kind          *string
+	topic         *string
+	starts_at     *time.Time
+	ends_at       *time.Time
+	hours         *float64
+	addhours      *float64
+	host          *string
+	checkin_code  *string
+	created_by    *int64
+	addcreated_by *int64
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Meeting, error)
+	predicates    []predicate.Meeting
+}
+
+var _ ent.Mutation = (*MeetingMutation)(nil)
+
+// meetingOption allows management of the mutation configuration using functional options.
+type meetingOption func(*MeetingMutation)
+
+// newMeetingMutation creates new mutation for the Meeting entity.
+func newMeetingMutation(c config, op Op, opts ...meetingOption) *MeetingMutation {
+	m := &MeetingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMeeting,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMeetingID sets the ID field of the mutation.
+func withMeetingID(id int64) meetingOption {
+	return func(m *MeetingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Meeting
+		)
+		m.oldValue = func(ctx context.Context) (*Meeting, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Meeting.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMeeting sets the old Meeting of the mutation.
+func withMeeting(node *Meeting) meetingOption {
+	return func(m *MeetingMutation) {
+		m.oldValue = func(context.Context) (*Meeting, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MeetingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MeetingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Meeting entities.
+func (m *MeetingMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MeetingMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MeetingMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Meeting.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *MeetingMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *MeetingMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *MeetingMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *MeetingMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *MeetingMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *MeetingMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *MeetingMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *MeetingMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *MeetingMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MeetingMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MeetingMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTopic sets the "topic" field.
+func (m *MeetingMutation) SetTopic(s string) {
+	m.topic = &s
+}
+
+// Topic returns the value of the "topic" field in the mutation.
+func (m *MeetingMutation) Topic() (r string, exists bool) {
+	v := m.topic
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTopic returns the old "topic" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldTopic(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTopic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTopic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTopic: %w", err)
+	}
+	return oldValue.Topic, nil
+}
+
+// ResetTopic resets all changes to the "topic" field.
+func (m *MeetingMutation) ResetTopic() {
+	m.topic = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *MeetingMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *MeetingMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *MeetingMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *MeetingMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *MeetingMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldEndsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *MeetingMutation) ResetEndsAt() {
+	m.ends_at = nil
+}
+
+// SetHours sets the "hours" field.
+func (m *MeetingMutation) SetHours(f float64) {
+	m.hours = &f
+	m.addhours = nil
+}
+
+// Hours returns the value of the "hours" field in the mutation.
+func (m *MeetingMutation) Hours() (r float64, exists bool) {
+	v := m.hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHours returns the old "hours" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHours: %w", err)
+	}
+	return oldValue.Hours, nil
+}
+
+// AddHours adds f to the "hours" field.
+func (m *MeetingMutation) AddHours(f float64) {
+	if m.addhours != nil {
+		*m.addhours += f
+	} else {
+		m.addhours = &f
+	}
+}
+
+// AddedHours returns the value that was added to the "hours" field in this mutation.
+func (m *MeetingMutation) AddedHours() (r float64, exists bool) {
+	v := m.addhours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHours resets all changes to the "hours" field.
+func (m *MeetingMutation) ResetHours() {
+	m.hours = nil
+	m.addhours = nil
+}
+
+// SetHost sets the "host" field.
+func (m *MeetingMutation) SetHost(s string) {
+	m.host = &s
+}
+
+// Host returns the value of the "host" field in the mutation.
+func (m *MeetingMutation) Host() (r string, exists bool) {
+	v := m.host
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHost returns the old "host" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldHost(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHost is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHost requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHost: %w", err)
+	}
+	return oldValue.Host, nil
+}
+
+// ResetHost resets all changes to the "host" field.
+func (m *MeetingMutation) ResetHost() {
+	m.host = nil
+}
+
+// SetCheckinCode sets the "checkin_code" field.
+func (m *MeetingMutation) SetCheckinCode(s string) {
+	m.checkin_code = &s
+}
+
+// CheckinCode returns the value of the "checkin_code" field in the mutation.
+func (m *MeetingMutation) CheckinCode() (r string, exists bool) {
+	v := m.checkin_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckinCode returns the old "checkin_code" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldCheckinCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckinCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckinCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckinCode: %w", err)
+	}
+	return oldValue.CheckinCode, nil
+}
+
+// ResetCheckinCode resets all changes to the "checkin_code" field.
+func (m *MeetingMutation) ResetCheckinCode() {
+	m.checkin_code = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *MeetingMutation) SetCreatedBy(i int64) {
+	m.created_by = &i
+	m.addcreated_by = nil
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *MeetingMutation) CreatedBy() (r int64, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldCreatedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// AddCreatedBy adds i to the "created_by" field.
+func (m *MeetingMutation) AddCreatedBy(i int64) {
+	if m.addcreated_by != nil {
+		*m.addcreated_by += i
+	} else {
+		m.addcreated_by = &i
+	}
+}
+
+// AddedCreatedBy returns the value that was added to the "created_by" field in this mutation.
+func (m *MeetingMutation) AddedCreatedBy() (r int64, exists bool) {
+	v := m.addcreated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *MeetingMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.addcreated_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MeetingMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MeetingMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MeetingMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the MeetingMutation builder.
+func (m *MeetingMutation) Where(ps ...predicate.Meeting) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MeetingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MeetingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Meeting, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MeetingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MeetingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Meeting).
+func (m *MeetingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MeetingMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.org_id != nil {
+		fields = append(fields, meeting.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, meeting.FieldOrgPath)
+	}
+	if m.kind != nil {
+		fields = append(fields, meeting.FieldKind)
+	}
+	if m.topic != nil {
+		fields = append(fields, meeting.FieldTopic)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, meeting.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, meeting.FieldEndsAt)
+	}
+	if m.hours != nil {
+		fields = append(fields, meeting.FieldHours)
+	}
+	if m.host != nil {
+		fields = append(fields, meeting.FieldHost)
+	}
+	if m.checkin_code != nil {
+		fields = append(fields, meeting.FieldCheckinCode)
+	}
+	if m.created_by != nil {
+		fields = append(fields, meeting.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, meeting.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MeetingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case meeting.FieldOrgID:
+		return m.OrgID()
+	case meeting.FieldOrgPath:
+		return m.OrgPath()
+	case meeting.FieldKind:
+		return m.Kind()
+	case meeting.FieldTopic:
+		return m.Topic()
+	case meeting.FieldStartsAt:
+		return m.StartsAt()
+	case meeting.FieldEndsAt:
+		return m.EndsAt()
+	case meeting.FieldHours:
+		return m.Hours()
+	case meeting.FieldHost:
+		return m.Host()
+	case meeting.FieldCheckinCode:
+		return m.CheckinCode()
+	case meeting.FieldCreatedBy:
+		return m.CreatedBy()
+	case meeting.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MeetingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case meeting.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case meeting.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case meeting.FieldKind:
+		return m.OldKind(ctx)
+	case meeting.FieldTopic:
+		return m.OldTopic(ctx)
+	case meeting.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case meeting.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case meeting.FieldHours:
+		return m.OldHours(ctx)
+	case meeting.FieldHost:
+		return m.OldHost(ctx)
+	case meeting.FieldCheckinCode:
+		return m.OldCheckinCode(ctx)
+	case meeting.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case meeting.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case meeting.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case meeting.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case meeting.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case meeting.FieldTopic:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTopic(v)
+		return nil
+	case meeting.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case meeting.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case meeting.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHours(v)
+		return nil
+	case meeting.FieldHost:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHost(v)
+		return nil
+	case meeting.FieldCheckinCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckinCode(v)
+		return nil
+	case meeting.FieldCreatedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case meeting.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MeetingMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, meeting.FieldOrgID)
+	}
+	if m.addhours != nil {
+		fields = append(fields, meeting.FieldHours)
+	}
+	if m.addcreated_by != nil {
+		fields = append(fields, meeting.FieldCreatedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MeetingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case meeting.FieldOrgID:
+		return m.AddedOrgID()
+	case meeting.FieldHours:
+		return m.AddedHours()
+	case meeting.FieldCreatedBy:
+		return m.AddedCreatedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MeetingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case meeting.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case meeting.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHours(v)
+		return nil
+	case meeting.FieldCreatedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MeetingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MeetingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MeetingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Meeting nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MeetingMutation) ResetField(name string) error {
+	switch name {
+	case meeting.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case meeting.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case meeting.FieldKind:
+		m.ResetKind()
+		return nil
+	case meeting.FieldTopic:
+		m.ResetTopic()
+		return nil
+	case meeting.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case meeting.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case meeting.FieldHours:
+		m.ResetHours()
+		return nil
+	case meeting.FieldHost:
+		m.ResetHost()
+		return nil
+	case meeting.FieldCheckinCode:
+		m.ResetCheckinCode()
+		return nil
+	case meeting.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case meeting.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Meeting field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MeetingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MeetingMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MeetingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MeetingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MeetingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MeetingMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MeetingMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Meeting unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MeetingMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Meeting edge %s", name)
 }
 
 // MemberStateMutation represents an operation that mutates the MemberState nodes in the graph.

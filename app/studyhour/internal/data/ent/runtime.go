@@ -5,11 +5,14 @@ package ent
 import (
 	"time"
 
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/inbox"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/ledgerentry"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
@@ -22,6 +25,48 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	attendanceFields := schema.Attendance{}.Fields()
+	_ = attendanceFields
+	// attendanceDescStatus is the schema descriptor for status field.
+	attendanceDescStatus := attendanceFields[3].Descriptor()
+	// attendance.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	attendance.StatusValidator = attendanceDescStatus.Validators[0].(func(string) error)
+	// attendanceDescReason is the schema descriptor for reason field.
+	attendanceDescReason := attendanceFields[4].Descriptor()
+	// attendance.DefaultReason holds the default value on creation for the reason field.
+	attendance.DefaultReason = attendanceDescReason.Default.(string)
+	// attendance.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	attendance.ReasonValidator = attendanceDescReason.Validators[0].(func(string) error)
+	// attendanceDescMethod is the schema descriptor for method field.
+	attendanceDescMethod := attendanceFields[5].Descriptor()
+	// attendance.MethodValidator is a validator for the "method" field. It is called by the builders before save.
+	attendance.MethodValidator = attendanceDescMethod.Validators[0].(func(string) error)
+	// attendanceDescCreditedSeconds is the schema descriptor for credited_seconds field.
+	attendanceDescCreditedSeconds := attendanceFields[7].Descriptor()
+	// attendance.DefaultCreditedSeconds holds the default value on creation for the credited_seconds field.
+	attendance.DefaultCreditedSeconds = attendanceDescCreditedSeconds.Default.(int64)
+	// attendanceDescRecordedBy is the schema descriptor for recorded_by field.
+	attendanceDescRecordedBy := attendanceFields[8].Descriptor()
+	// attendance.DefaultRecordedBy holds the default value on creation for the recorded_by field.
+	attendance.DefaultRecordedBy = attendanceDescRecordedBy.Default.(int64)
+	backfillFields := schema.Backfill{}.Fields()
+	_ = backfillFields
+	// backfillDescName is the schema descriptor for name field.
+	backfillDescName := backfillFields[1].Descriptor()
+	// backfill.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	backfill.NameValidator = backfillDescName.Validators[0].(func(string) error)
+	// backfillDescAfterA is the schema descriptor for after_a field.
+	backfillDescAfterA := backfillFields[2].Descriptor()
+	// backfill.DefaultAfterA holds the default value on creation for the after_a field.
+	backfill.DefaultAfterA = backfillDescAfterA.Default.(int64)
+	// backfillDescAfterB is the schema descriptor for after_b field.
+	backfillDescAfterB := backfillFields[3].Descriptor()
+	// backfill.DefaultAfterB holds the default value on creation for the after_b field.
+	backfill.DefaultAfterB = backfillDescAfterB.Default.(int64)
+	// backfillDescDone is the schema descriptor for done field.
+	backfillDescDone := backfillFields[4].Descriptor()
+	// backfill.DefaultDone holds the default value on creation for the done field.
+	backfill.DefaultDone = backfillDescDone.Default.(bool)
 	examcreditFields := schema.ExamCredit{}.Fields()
 	_ = examcreditFields
 	// examcreditDescSeconds is the schema descriptor for seconds field.
@@ -92,6 +137,30 @@ func init() {
 	lessonprogressDescPosition := lessonprogressFields[11].Descriptor()
 	// lessonprogress.DefaultPosition holds the default value on creation for the position field.
 	lessonprogress.DefaultPosition = lessonprogressDescPosition.Default.(float64)
+	meetingFields := schema.Meeting{}.Fields()
+	_ = meetingFields
+	// meetingDescOrgPath is the schema descriptor for org_path field.
+	meetingDescOrgPath := meetingFields[2].Descriptor()
+	// meeting.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	meeting.OrgPathValidator = meetingDescOrgPath.Validators[0].(func(string) error)
+	// meetingDescKind is the schema descriptor for kind field.
+	meetingDescKind := meetingFields[3].Descriptor()
+	// meeting.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	meeting.KindValidator = meetingDescKind.Validators[0].(func(string) error)
+	// meetingDescTopic is the schema descriptor for topic field.
+	meetingDescTopic := meetingFields[4].Descriptor()
+	// meeting.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	meeting.TopicValidator = meetingDescTopic.Validators[0].(func(string) error)
+	// meetingDescHost is the schema descriptor for host field.
+	meetingDescHost := meetingFields[8].Descriptor()
+	// meeting.DefaultHost holds the default value on creation for the host field.
+	meeting.DefaultHost = meetingDescHost.Default.(string)
+	// meeting.HostValidator is a validator for the "host" field. It is called by the builders before save.
+	meeting.HostValidator = meetingDescHost.Validators[0].(func(string) error)
+	// meetingDescCheckinCode is the schema descriptor for checkin_code field.
+	meetingDescCheckinCode := meetingFields[9].Descriptor()
+	// meeting.CheckinCodeValidator is a validator for the "checkin_code" field. It is called by the builders before save.
+	meeting.CheckinCodeValidator = meetingDescCheckinCode.Validators[0].(func(string) error)
 	memberstateFields := schema.MemberState{}.Fields()
 	_ = memberstateFields
 	// memberstateDescHeadSeq is the schema descriptor for head_seq field.

@@ -14,6 +14,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// Attendance is the client for interacting with the Attendance builders.
+	Attendance *AttendanceClient
+	// Backfill is the client for interacting with the Backfill builders.
+	Backfill *BackfillClient
 	// ExamAttempt is the client for interacting with the ExamAttempt builders.
 	ExamAttempt *ExamAttemptClient
 	// ExamCredit is the client for interacting with the ExamCredit builders.
@@ -26,6 +30,8 @@ type Tx struct {
 	LedgerEntry *LedgerEntryClient
 	// LessonProgress is the client for interacting with the LessonProgress builders.
 	LessonProgress *LessonProgressClient
+	// Meeting is the client for interacting with the Meeting builders.
+	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
@@ -167,12 +173,15 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.Attendance = NewAttendanceClient(tx.config)
+	tx.Backfill = NewBackfillClient(tx.config)
 	tx.ExamAttempt = NewExamAttemptClient(tx.config)
 	tx.ExamCredit = NewExamCreditClient(tx.config)
 	tx.HoursMonth = NewHoursMonthClient(tx.config)
 	tx.Inbox = NewInboxClient(tx.config)
 	tx.LedgerEntry = NewLedgerEntryClient(tx.config)
 	tx.LessonProgress = NewLessonProgressClient(tx.config)
+	tx.Meeting = NewMeetingClient(tx.config)
 	tx.MemberState = NewMemberStateClient(tx.config)
 	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
@@ -187,7 +196,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: ExamAttempt.QueryXXX(), the query will be executed
+// applies a query, for example: Attendance.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

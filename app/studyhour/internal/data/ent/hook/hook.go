@@ -9,6 +9,30 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
 )
 
+// The AttendanceFunc type is an adapter to allow the use of ordinary
+// function as Attendance mutator.
+type AttendanceFunc func(context.Context, *ent.AttendanceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AttendanceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AttendanceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AttendanceMutation", m)
+}
+
+// The BackfillFunc type is an adapter to allow the use of ordinary
+// function as Backfill mutator.
+type BackfillFunc func(context.Context, *ent.BackfillMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BackfillFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BackfillMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BackfillMutation", m)
+}
+
 // The ExamAttemptFunc type is an adapter to allow the use of ordinary
 // function as ExamAttempt mutator.
 type ExamAttemptFunc func(context.Context, *ent.ExamAttemptMutation) (ent.Value, error)
@@ -79,6 +103,18 @@ func (f LessonProgressFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LessonProgressMutation", m)
+}
+
+// The MeetingFunc type is an adapter to allow the use of ordinary
+// function as Meeting mutator.
+type MeetingFunc func(context.Context, *ent.MeetingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MeetingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MeetingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MeetingMutation", m)
 }
 
 // The MemberStateFunc type is an adapter to allow the use of ordinary

@@ -8,12 +8,15 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examcredit"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/hoursmonth"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/inbox"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/ledgerentry"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
@@ -76,6 +79,60 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The AttendanceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AttendanceFunc func(context.Context, *ent.AttendanceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AttendanceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AttendanceQuery", q)
+}
+
+// The TraverseAttendance type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAttendance func(context.Context, *ent.AttendanceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAttendance) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAttendance) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AttendanceQuery", q)
+}
+
+// The BackfillFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BackfillFunc func(context.Context, *ent.BackfillQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BackfillFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BackfillQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BackfillQuery", q)
+}
+
+// The TraverseBackfill type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBackfill func(context.Context, *ent.BackfillQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBackfill) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBackfill) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BackfillQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BackfillQuery", q)
 }
 
 // The ExamAttemptFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -240,6 +297,33 @@ func (f TraverseLessonProgress) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.LessonProgressQuery", q)
 }
 
+// The MeetingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MeetingFunc func(context.Context, *ent.MeetingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MeetingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MeetingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MeetingQuery", q)
+}
+
+// The TraverseMeeting type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMeeting func(context.Context, *ent.MeetingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMeeting) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMeeting) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MeetingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MeetingQuery", q)
+}
+
 // The MemberStateFunc type is an adapter to allow the use of ordinary function as a Querier.
 type MemberStateFunc func(context.Context, *ent.MemberStateQuery) (ent.Value, error)
 
@@ -378,6 +462,10 @@ func (f TraverseStudySession) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AttendanceQuery:
+		return &query[*ent.AttendanceQuery, predicate.Attendance, attendance.OrderOption]{typ: ent.TypeAttendance, tq: q}, nil
+	case *ent.BackfillQuery:
+		return &query[*ent.BackfillQuery, predicate.Backfill, backfill.OrderOption]{typ: ent.TypeBackfill, tq: q}, nil
 	case *ent.ExamAttemptQuery:
 		return &query[*ent.ExamAttemptQuery, predicate.ExamAttempt, examattempt.OrderOption]{typ: ent.TypeExamAttempt, tq: q}, nil
 	case *ent.ExamCreditQuery:
@@ -390,6 +478,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LedgerEntryQuery, predicate.LedgerEntry, ledgerentry.OrderOption]{typ: ent.TypeLedgerEntry, tq: q}, nil
 	case *ent.LessonProgressQuery:
 		return &query[*ent.LessonProgressQuery, predicate.LessonProgress, lessonprogress.OrderOption]{typ: ent.TypeLessonProgress, tq: q}, nil
+	case *ent.MeetingQuery:
+		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.MemberStateQuery:
 		return &query[*ent.MemberStateQuery, predicate.MemberState, memberstate.OrderOption]{typ: ent.TypeMemberState, tq: q}, nil
 	case *ent.OutboxDeliveryQuery:

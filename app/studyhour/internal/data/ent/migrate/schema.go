@@ -9,6 +9,50 @@ import (
 )
 
 var (
+	// AttendancesColumns holds the columns for the "attendances" table.
+	AttendancesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "meeting_id", Type: field.TypeInt64},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "reason", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "method", Type: field.TypeString, Size: 16},
+		{Name: "checked_in_at", Type: field.TypeTime, Nullable: true},
+		{Name: "credited_seconds", Type: field.TypeInt64, Default: 0},
+		{Name: "recorded_by", Type: field.TypeInt64, Default: 0},
+	}
+	// AttendancesTable holds the schema information for the "attendances" table.
+	AttendancesTable = &schema.Table{
+		Name:       "attendances",
+		Columns:    AttendancesColumns,
+		PrimaryKey: []*schema.Column{AttendancesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attendance_meeting_id_member_id",
+				Unique:  true,
+				Columns: []*schema.Column{AttendancesColumns[1], AttendancesColumns[2]},
+			},
+			{
+				Name:    "attendance_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttendancesColumns[2]},
+			},
+		},
+	}
+	// BackfillsColumns holds the columns for the "backfills" table.
+	BackfillsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "after_a", Type: field.TypeInt64, Default: 0},
+		{Name: "after_b", Type: field.TypeInt64, Default: 0},
+		{Name: "done", Type: field.TypeBool, Default: false},
+	}
+	// BackfillsTable holds the schema information for the "backfills" table.
+	BackfillsTable = &schema.Table{
+		Name:       "backfills",
+		Columns:    BackfillsColumns,
+		PrimaryKey: []*schema.Column{BackfillsColumns[0]},
+	}
 	// ExamAttemptsColumns holds the columns for the "exam_attempts" table.
 	ExamAttemptsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -157,6 +201,34 @@ var (
 			},
 		},
 	}
+	// MeetingsColumns holds the columns for the "meetings" table.
+	MeetingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "topic", Type: field.TypeString, Size: 200},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "hours", Type: field.TypeFloat64},
+		{Name: "host", Type: field.TypeString, Size: 50, Default: ""},
+		{Name: "checkin_code", Type: field.TypeString, Size: 64},
+		{Name: "created_by", Type: field.TypeInt64},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// MeetingsTable holds the schema information for the "meetings" table.
+	MeetingsTable = &schema.Table{
+		Name:       "meetings",
+		Columns:    MeetingsColumns,
+		PrimaryKey: []*schema.Column{MeetingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "meeting_org_path_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{MeetingsColumns[2], MeetingsColumns[5]},
+			},
+		},
+	}
 	// MemberStatesColumns holds the columns for the "member_states" table.
 	MemberStatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -278,12 +350,15 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AttendancesTable,
+		BackfillsTable,
 		ExamAttemptsTable,
 		ExamCreditsTable,
 		HoursMonthsTable,
 		OutboxInboxTable,
 		LedgerEntriesTable,
 		LessonProgressesTable,
+		MeetingsTable,
 		MemberStatesTable,
 		OutboxDeliveriesTable,
 		OutboxEventsTable,

@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Attendance is the predicate function for attendance builders.
+type Attendance func(*sql.Selector)
+
+// Backfill is the predicate function for backfill builders.
+type Backfill func(*sql.Selector)
+
 // ExamAttempt is the predicate function for examattempt builders.
 type ExamAttempt func(*sql.Selector)
 
@@ -23,6 +29,9 @@ type LedgerEntry func(*sql.Selector)
 
 // LessonProgress is the predicate function for lessonprogress builders.
 type LessonProgress func(*sql.Selector)
+
+// Meeting is the predicate function for meeting builders.
+type Meeting func(*sql.Selector)
 
 // MemberState is the predicate function for memberstate builders.
 type MemberState func(*sql.Selector)

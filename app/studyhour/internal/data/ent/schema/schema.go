@@ -190,6 +190,70 @@ func (ExamCredit) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("member_id", "exam_id").Unique()}
 }
 
+// Meeting is a recorded meeting of an org (三会一课, 主题党日, 理论学习中心组学习).
+type Meeting struct{ ent.Schema }
+
+// Fields of the Meeting.
+func (Meeting) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		entx.Chars(field.String("org_path"), 512),
+		entx.Chars(field.String("kind"), 32),
+		entx.Chars(field.String("topic"), 200),
+		field.Time("starts_at"),
+		field.Time("ends_at"),
+		field.Float("hours"),
+		entx.Chars(field.String("host"), 50).Default(""),
+		entx.Chars(field.String("checkin_code"), 64).Sensitive(),
+		field.Int64("created_by"),
+		field.Time("created_at"),
+	}
+}
+
+// Indexes of the Meeting.
+func (Meeting) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_path", "starts_at")}
+}
+
+// Attendance is one member's attendance of a meeting, with what it credited (net).
+type Attendance struct{ ent.Schema }
+
+// Fields of the Attendance.
+func (Attendance) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("meeting_id"),
+		field.Int64("member_id"),
+		entx.Chars(field.String("status"), 16),
+		entx.Chars(field.String("reason"), 200).Default(""),
+		entx.Chars(field.String("method"), 16),
+		field.Time("checked_in_at").Optional().Nillable(),
+		field.Int64("credited_seconds").Default(0),
+		field.Int64("recorded_by").Default(0),
+	}
+}
+
+// Indexes of the Attendance.
+func (Attendance) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("meeting_id", "member_id").Unique(), index.Fields("member_id")}
+}
+
+// Backfill is the progress of reading what a producer did before studyhour existed (graded
+// attempts from quiz): a cursor, and done once it reached the end.
+type Backfill struct{ ent.Schema }
+
+// Fields of the Backfill.
+func (Backfill) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		entx.Chars(field.String("name"), 64).Unique(),
+		field.Int64("after_a").Default(0),
+		field.Int64("after_b").Default(0),
+		field.Bool("done").Default(false),
+	}
+}
+
 // OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events studyhour produces
 // (hours.credited, lesson.completed) and their delivery to each subscriber.
 type OutboxEvent struct{ outboxschema.Event }

@@ -1,0 +1,151 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
+	"github.com/vanguard/vanguard/pkg/orgdir"
+)
+
+type meetingStore struct{ data *Data }
+
+// NewMeetingStore returns the meetings store.
+func NewMeetingStore(d *Data) biz.MeetingStore { return &meetingStore{data: d} }
+
+func meetingOf(m *ent.Meeting) *biz.Meeting {
+	return &biz.Meeting{ID: m.ID, OrgID: m.OrgID, OrgPath: m.OrgPath, Kind: m.Kind, Topic: m.Topic, StartsAt: m.StartsAt.UTC(),
+		EndsAt: m.EndsAt.UTC(), Hours: m.Hours, Host: m.Host, CheckinCode: m.CheckinCode, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt}
+}
+
+func (r *meetingStore) CreateMeeting(ctx context.Context, m *biz.Meeting) (*biz.Meeting, error) {
+	row, err := r.data.client(ctx).Meeting.Create().SetOrgID(m.OrgID).SetOrgPath(m.OrgPath).SetKind(m.Kind).SetTopic(m.Topic).
+		SetStartsAt(m.StartsAt.UTC()).SetEndsAt(m.EndsAt.UTC()).SetHours(m.Hours).SetHost(m.Host).SetCheckinCode(m.CheckinCode).
+		SetCreatedBy(m.CreatedBy).SetCreatedAt(m.CreatedAt.UTC()).Save(ctx)
+	if err != nil {
+		return nil, mapErr("meetingStore.CreateMeeting", err, nil)
+	}
+	return meetingOf(row), nil
+}
+
+func (r *meetingStore) GetMeeting(ctx context.Context, id int64) (*biz.Meeting, error) {
+	c := r.data.client(ctx)
+	row, err := c.Meeting.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("meetingStore.GetMeeting", err, biz.ErrNotFound)
+	}
+	out := meetingOf(row)
+	as, err := c.Attendance.Query().Where(attendance.MeetingID(id)).Order(ent.Asc(attendance.FieldMemberID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("meetingStore.GetMeeting", err, nil)
+	}
+	for _, a := range as {
+		out.Attendance = append(out.Attendance, biz.Attendance{MeetingID: id, MemberID: a.MemberID, Status: a.Status, Reason: a.Reason,
+			Method: a.Method, CheckedInAt: a.CheckedInAt, CreditedSeconds: a.CreditedSeconds, RecordedBy: a.RecordedBy})
+	}
+	return out, nil
+}
+
+func (r *meetingStore) ListMeetings(ctx context.Context, orgPath string, subtree bool, from, to time.Time) ([]*biz.Meeting, error) {
+	q := r.data.client(ctx).Meeting.Query().Where(meeting.StartsAtGTE(from.UTC()), meeting.StartsAtLT(to.UTC()))
+	if subtree {
+		q = q.Where(meeting.OrgPathHasPrefix(orgPath))
+	} else {
+		q = q.Where(meeting.OrgPath(orgPath))
+	}
+	rows, err := q.Order(ent.Desc(meeting.FieldStartsAt), ent.Desc(meeting.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("meetingStore.ListMeetings", err, nil)
+	}
+	out := make([]*biz.Meeting, len(rows))
+	for i, row := range rows {
+		out[i] = meetingOf(row)
+	}
+	return out, nil
+}
+
+func (r *meetingStore) SaveAttendance(ctx context.Context, a biz.Attendance) error {
+	var at *time.Time
+	if a.CheckedInAt != nil {
+		t := a.CheckedInAt.UTC()
+		at = &t
+	}
+	err := r.data.client(ctx).Attendance.Create().SetMeetingID(a.MeetingID).SetMemberID(a.MemberID).SetStatus(a.Status).
+		SetReason(a.Reason).SetMethod(a.Method).SetNillableCheckedInAt(at).SetCreditedSeconds(a.CreditedSeconds).SetRecordedBy(a.RecordedBy).
+		OnConflict(entsql.ConflictColumns(attendance.FieldMeetingID, attendance.FieldMemberID)).
+		Update(func(u *ent.AttendanceUpsert) {
+			u.SetStatus(a.Status).SetReason(a.Reason).SetMethod(a.Method).SetCreditedSeconds(a.CreditedSeconds).SetRecordedBy(a.RecordedBy)
+			if at != nil {
+				u.SetCheckedInAt(*at)
+			} else {
+				u.ClearCheckedInAt()
+			}
+		}).Exec(ctx)
+	return mapErr("meetingStore.SaveAttendance", err, nil)
+}
+
+type orgs struct {
+	c   orgv1.OrgsClient
+	dir *orgdir.Client
+}
+
+// NewOrgs reads orgs and members' orgs from org's gRPC API with the caller's token.
+func NewOrgs(c orgv1.OrgsClient, a orgv1.AccountsClient) biz.Orgs {
+	return orgs{c: c, dir: orgdir.New(c, a)}
+}
+
+func notFound(err error) bool {
+	code := kerrors.Code(err)
+	return code == 404 || code == 403
+}
+
+func (o orgs) Org(ctx context.Context, id int64) (*biz.Org, error) {
+	r, err := o.c.GetOrg(ctx, &orgv1.GetOrgRequest{Id: id})
+	if err != nil {
+		if notFound(err) {
+			return nil, biz.ErrNotFound
+		}
+		return nil, fmt.Errorf("org GetOrg %d: %w", id, err)
+	}
+	return &biz.Org{ID: r.Id, Name: r.Name, Path: r.Path, Branch: r.Type == orgv1.OrgType_BRANCH}, nil
+}
+
+func (o orgs) Subtree(ctx context.Context, id int64) ([]biz.Org, error) {
+	var out []biz.Org
+	token := ""
+	for {
+		r, err := o.c.ListOrgs(ctx, &orgv1.ListOrgsRequest{RootId: id, PageSize: 1000, PageToken: token})
+		if err != nil {
+			if notFound(err) {
+				return nil, biz.ErrNotFound
+			}
+			return nil, fmt.Errorf("org ListOrgs %d: %w", id, err)
+		}
+		for _, x := range r.Orgs {
+			out = append(out, biz.Org{ID: x.Id, Name: x.Name, Path: x.Path, Branch: x.Type == orgv1.OrgType_BRANCH})
+		}
+		if token = r.NextPageToken; token == "" {
+			return out, nil
+		}
+	}
+}
+
+func (o orgs) MemberOrgPath(ctx context.Context, memberID int64) (string, error) {
+	path, err := o.dir.AccountOrgPath(ctx, memberID)
+	if err != nil {
+		if errors.Is(err, orgdir.ErrNotFound) || notFound(err) {
+			return "", biz.ErrNotFound
+		}
+		return "", err
+	}
+	return path, nil
+}
