@@ -1126,6 +1126,14 @@ describe('staff at a desk', () => {
     await page.locator('[data-test=compliance-table]').getByText('第一党支部').waitFor()
     await page.locator('[data-test=compliance-THEME_DAY]', { hasText: '已开 1 次' }).waitFor()
     await checkPage(page, problems, 'meeting-compliance-1440')
+
+    // Drill down to 张三's hours: the meeting's hour in his ledger, which verifies.
+    await page.getByRole('menuitem', { name: '党员与账号' }).click()
+    await page.getByRole('link', { name: '张三的学时' }).click()
+    await page.locator('[data-test=ledger-table]').getByText('meeting:', { exact: false }).first().waitFor()
+    await page.locator('[data-test=ledger-verify]').click()
+    await page.locator('[data-test=ledger-result]', { hasText: '账本完整' }).waitFor()
+    await checkPage(page, problems, 'member-hours-1440')
     await ctx.close()
   })
 

@@ -21,6 +21,7 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'assignments', component: () => import('@/desk/content/AssignPage.vue'), meta: { roles } },
         { path: 'plans', component: () => import('@/desk/content/StudyPlansPage.vue'), meta: { roles } },
         { path: 'meetings', component: () => import('@/desk/study/MeetingsPage.vue'), meta: { roles } },
+        { path: 'members/:id(\\d+)/hours', component: () => import('@/desk/study/MemberHours.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]

@@ -2,6 +2,8 @@ package data
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -104,17 +106,24 @@ func (r *store) SaveProgress(ctx context.Context, p *biz.Progress) (*biz.Progres
 		}
 		return progressOf(row), nil
 	}
-	u := c.LessonProgress.UpdateOneID(p.ID).SetCourseID(p.CourseID).SetKind(p.Kind).SetDuration(p.Duration).
+	// One UPDATE, no read back: the progress written is the one returned.
+	u := c.LessonProgress.Update().Where(lessonprogress.ID(p.ID)).SetCourseID(p.CourseID).SetKind(p.Kind).SetDuration(p.Duration).
 		SetPageCount(p.PageCount).SetWatched(watched).SetPages(pages).SetCreditedMs(p.Credited.Milliseconds()).
 		SetLedgeredSec(p.LedgeredSec).SetPosition(p.Position).SetUpdatedAt(p.UpdatedAt.UTC())
 	if p.CompletedAt != nil {
 		u.SetCompletedAt(p.CompletedAt.UTC())
 	}
-	row, err := u.Save(ctx)
+	n, err := u.Save(ctx)
 	if err != nil {
-		return nil, mapErr("store.SaveProgress", err, biz.ErrNotFound)
+		return nil, mapErr("store.SaveProgress", err, nil)
 	}
-	return progressOf(row), nil
+	if n == 0 {
+		return nil, biz.ErrNotFound
+	}
+	out := *p
+	out.Watched, out.Pages = watched, pages
+	out.Credited = time.Duration(p.Credited.Milliseconds()) * time.Millisecond
+	return &out, nil
 }
 
 func (r *store) CountCompleted(ctx context.Context, memberID int64, from, to time.Time) (int, error) {
@@ -128,19 +137,29 @@ func memberOf(m *ent.MemberState) *biz.MemberState {
 		ActiveSession: m.ActiveSessionID, ActiveUntil: m.ActiveUntil, Day: m.Day, DayCredited: time.Duration(m.DayCreditedMs) * time.Millisecond}
 }
 
-// LockMember writes first (an insert that does nothing when the row exists): on SQLite that
-// takes the database's write lock at once, so two credits never both read and then upgrade;
-// on PostgreSQL the row is then read FOR UPDATE.
+// LockMember returns the member's row locked for the transaction, creating it when missing. On
+// PostgreSQL it reads FOR UPDATE first (the row exists after a member's first credit, so one
+// statement) and inserts only when missing. On SQLite it writes first (an insert that does
+// nothing when the row exists): that takes the database's write lock at once, so two credits
+// never both read and then try to upgrade.
 func (r *store) LockMember(ctx context.Context, memberID int64) (*biz.MemberState, error) {
 	c := r.data.client(ctx)
-	if err := c.MemberState.Create().SetMemberID(memberID).OnConflictColumns(memberstate.FieldMemberID).DoNothing().Exec(ctx); err != nil && !ent.IsNotFound(err) {
-		// DoNothing on an existing row reports no rows on some dialects (sql: no rows).
-		if err.Error() != "sql: no rows in result set" {
+	sqlite := r.data.Dialect() == "sqlite3"
+	if !sqlite {
+		row, err := c.MemberState.Query().Where(memberstate.MemberID(memberID)).ForUpdate().Only(ctx)
+		if err == nil {
+			return memberOf(row), nil
+		}
+		if !ent.IsNotFound(err) {
 			return nil, mapErr("store.LockMember", err, nil)
 		}
 	}
+	// ent reports an insert that did nothing as sql.ErrNoRows.
+	if err := c.MemberState.Create().SetMemberID(memberID).OnConflictColumns(memberstate.FieldMemberID).DoNothing().Exec(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, mapErr("store.LockMember", err, nil)
+	}
 	q := c.MemberState.Query().Where(memberstate.MemberID(memberID))
-	if r.data.Dialect() != "sqlite3" {
+	if !sqlite {
 		q = q.ForUpdate()
 	}
 	row, err := q.Only(ctx)

@@ -12,7 +12,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/testdb"
 )
 
-func open(t *testing.T, driver, dsn string) *Data {
+func open(t testing.TB, driver, dsn string) *Data {
 	t.Helper()
 	d, err := Open(driver, dsn)
 	if err != nil {
@@ -54,7 +54,7 @@ func (e *events) Publish(_ context.Context, evs ...biz.Event) error {
 
 var key = []byte("0123456789abcdef0123456789abcdef")
 
-func newStudy(t *testing.T, d *Data, clk clock.Clock, cfg biz.Config) (*biz.Study, *events) {
+func newStudy(t testing.TB, d *Data, clk clock.Clock, cfg biz.Config) (*biz.Study, *events) {
 	t.Helper()
 	cfg.LedgerKey = key
 	ev := &events{}
