@@ -92,8 +92,10 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, err
 	}
-	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), data.NewOrgs(cfg.Orgs, cfg.Accounts))
-	m := &Module{data: d, uc: uc, service: service.New(uc, meetings), outbox: ob, relay: outbox.NewRelay(ob, logger),
+	orgs := data.NewOrgs(cfg.Orgs, cfg.Accounts)
+	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs)
+	offline := biz.NewOffline(uc, data.NewOfflineStore(d), orgs)
+	m := &Module{data: d, uc: uc, service: service.New(uc, meetings, offline), outbox: ob, relay: outbox.NewRelay(ob, logger),
 		exams: data.NewExamSource(cfg.QuizEvents)}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {

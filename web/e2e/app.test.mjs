@@ -1137,6 +1137,38 @@ describe('staff at a desk', () => {
     await ctx.close()
   })
 
+  it('a member files offline study on the phone, staff approve it at the desk, and its hours count', async () => {
+    const phoneCtx = await browser.newContext(phone)
+    const mp = await phoneCtx.newPage()
+    const mproblems = watch(mp)
+    await mp.goto(server.url + '/login')
+    await mp.getByLabel('用户名').fill('zhangsan')
+    await mp.getByLabel('密码').fill(memberNewPassword)
+    await mp.getByRole('button', { name: '登录' }).click()
+    await mp.waitForURL(/\/m$/)
+    await mp.goto(server.url + '/m/hours')
+    await mp.locator('[data-test=to-offline]').click()
+    await mp.locator('[data-test=offline-title] input').fill('市委党校专题培训')
+    await mp.locator('[data-test=offline-hours] input').fill('3')
+    await mp.locator('[data-test=offline-submit]').click()
+    await mp.locator('[data-test=offline-record]', { hasText: '待审核' }).waitFor()
+    await checkPage(mp, mproblems, 'offline-375')
+
+    const { ctx, page, problems } = await signIn('sunba', password, /\/s$/)
+    await page.getByRole('menuitem', { name: '线下学习审核' }).click()
+    await page.locator('[data-test=offline-table]').getByText('市委党校专题培训').waitFor()
+    await checkPage(page, problems, 'offline-review-1440')
+    await page.getByRole('button', { name: '通过 市委党校专题培训' }).click()
+    await page.getByText('已通过“市委党校专题培训”').waitFor()
+    await ctx.close()
+
+    await mp.reload()
+    await mp.locator('[data-test=offline-record]', { hasText: '已通过' }).waitFor()
+    await mp.goto(server.url + '/m/hours')
+    await mp.locator('[data-test=hours-source]', { hasText: '线下学习' }).filter({ hasText: '3小时0分' }).waitFor()
+    await phoneCtx.close()
+  })
+
   it('keeps the organisation tree: an admin adds and renames organisations, deletes an empty one, and is refused one with members', async () => {
     const { ctx, page, problems } = await signIn('admin', adminPassword, /\/a$/)
     await page.getByRole('menuitem', { name: '组织管理' }).click()

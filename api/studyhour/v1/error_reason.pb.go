@@ -42,6 +42,8 @@ const (
 	ErrorReason_LESSON_NOT_READY ErrorReason = 6
 	// The meeting's check-in is not open now (before it, or after it ended), or the code is wrong.
 	ErrorReason_CHECKIN_CLOSED ErrorReason = 7
+	// The offline record was decided already, the other way.
+	ErrorReason_RECORD_DECIDED ErrorReason = 8
 )
 
 // Enum value maps for ErrorReason.
@@ -55,6 +57,7 @@ var (
 		5: "ALREADY_EXISTS",
 		6: "LESSON_NOT_READY",
 		7: "CHECKIN_CLOSED",
+		8: "RECORD_DECIDED",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -65,6 +68,7 @@ var (
 		"ALREADY_EXISTS":    5,
 		"LESSON_NOT_READY":  6,
 		"CHECKIN_CLOSED":    7,
+		"RECORD_DECIDED":    8,
 	}
 )
 
@@ -99,7 +103,7 @@ var File_api_studyhour_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xd8\x01\n" +
+	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xf2\x01\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x13\n" +
@@ -108,7 +112,8 @@ const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\rSESSION_ENDED\x10\x04\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eALREADY_EXISTS\x10\x05\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
 	"\x10LESSON_NOT_READY\x10\x06\x1a\x04\xa8E\x99\x03\x12\x18\n" +
-	"\x0eCHECKIN_CLOSED\x10\a\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\x0eCHECKIN_CLOSED\x10\a\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eRECORD_DECIDED\x10\b\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_error_reason_proto_rawDescOnce sync.Once

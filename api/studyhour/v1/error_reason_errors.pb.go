@@ -126,3 +126,17 @@ func IsCheckinClosed(err error) bool {
 func ErrorCheckinClosed(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_CHECKIN_CLOSED.String(), fmt.Sprintf(format, args...))
 }
+
+// The offline record was decided already, the other way.
+func IsRecordDecided(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_RECORD_DECIDED.String() && e.Code == 409
+}
+
+// The offline record was decided already, the other way.
+func ErrorRecordDecided(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_RECORD_DECIDED.String(), fmt.Sprintf(format, args...))
+}

@@ -143,6 +143,58 @@ func (AttendanceStatus) EnumDescriptor() ([]byte, []int) {
 	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
 }
 
+type RecordStatus int32
+
+const (
+	RecordStatus_RECORD_STATUS_UNSPECIFIED RecordStatus = 0
+	RecordStatus_PENDING                   RecordStatus = 1
+	RecordStatus_APPROVED                  RecordStatus = 2
+	RecordStatus_REJECTED                  RecordStatus = 3
+)
+
+// Enum value maps for RecordStatus.
+var (
+	RecordStatus_name = map[int32]string{
+		0: "RECORD_STATUS_UNSPECIFIED",
+		1: "PENDING",
+		2: "APPROVED",
+		3: "REJECTED",
+	}
+	RecordStatus_value = map[string]int32{
+		"RECORD_STATUS_UNSPECIFIED": 0,
+		"PENDING":                   1,
+		"APPROVED":                  2,
+		"REJECTED":                  3,
+	}
+)
+
+func (x RecordStatus) Enum() *RecordStatus {
+	p := new(RecordStatus)
+	*p = x
+	return p
+}
+
+func (x RecordStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RecordStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[2].Descriptor()
+}
+
+func (RecordStatus) Type() protoreflect.EnumType {
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[2]
+}
+
+func (x RecordStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RecordStatus.Descriptor instead.
+func (RecordStatus) EnumDescriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
+}
+
 type IdRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -2246,6 +2298,401 @@ func (x *LedgerVerification) GetReason() string {
 	return ""
 }
 
+type SubmitOfflineRecordRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Title       string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// hours studied (0.5–40).
+	Hours float64 `protobuf:"fixed64,3,opt,name=hours,proto3" json:"hours,omitempty"`
+	// day: YYYY-MM-DD the study took place (not in the future).
+	Day           string `protobuf:"bytes,4,opt,name=day,proto3" json:"day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitOfflineRecordRequest) Reset() {
+	*x = SubmitOfflineRecordRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitOfflineRecordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitOfflineRecordRequest) ProtoMessage() {}
+
+func (x *SubmitOfflineRecordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitOfflineRecordRequest.ProtoReflect.Descriptor instead.
+func (*SubmitOfflineRecordRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SubmitOfflineRecordRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SubmitOfflineRecordRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *SubmitOfflineRecordRequest) GetHours() float64 {
+	if x != nil {
+		return x.Hours
+	}
+	return 0
+}
+
+func (x *SubmitOfflineRecordRequest) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+type OfflineRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	MemberId      int64                  `protobuf:"varint,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	OrgPath       string                 `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	Hours         float64                `protobuf:"fixed64,6,opt,name=hours,proto3" json:"hours,omitempty"`
+	Day           string                 `protobuf:"bytes,7,opt,name=day,proto3" json:"day,omitempty"`
+	Status        RecordStatus           `protobuf:"varint,8,opt,name=status,proto3,enum=api.studyhour.v1.RecordStatus" json:"status,omitempty"`
+	ReviewerId    int64                  `protobuf:"varint,9,opt,name=reviewer_id,json=reviewerId,proto3" json:"reviewer_id,omitempty"`
+	ReviewReason  string                 `protobuf:"bytes,10,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
+	ReviewedAt    string                 `protobuf:"bytes,11,opt,name=reviewed_at,json=reviewedAt,proto3" json:"reviewed_at,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfflineRecord) Reset() {
+	*x = OfflineRecord{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfflineRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfflineRecord) ProtoMessage() {}
+
+func (x *OfflineRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfflineRecord.ProtoReflect.Descriptor instead.
+func (*OfflineRecord) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *OfflineRecord) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *OfflineRecord) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *OfflineRecord) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetHours() float64 {
+	if x != nil {
+		return x.Hours
+	}
+	return 0
+}
+
+func (x *OfflineRecord) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetStatus() RecordStatus {
+	if x != nil {
+		return x.Status
+	}
+	return RecordStatus_RECORD_STATUS_UNSPECIFIED
+}
+
+func (x *OfflineRecord) GetReviewerId() int64 {
+	if x != nil {
+		return x.ReviewerId
+	}
+	return 0
+}
+
+func (x *OfflineRecord) GetReviewReason() string {
+	if x != nil {
+		return x.ReviewReason
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetReviewedAt() string {
+	if x != nil {
+		return x.ReviewedAt
+	}
+	return ""
+}
+
+func (x *OfflineRecord) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+type ListMyOfflineRecordsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyOfflineRecordsRequest) Reset() {
+	*x = ListMyOfflineRecordsRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyOfflineRecordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyOfflineRecordsRequest) ProtoMessage() {}
+
+func (x *ListMyOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyOfflineRecordsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyOfflineRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{34}
+}
+
+type ListOfflineRecordsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Status        RecordStatus           `protobuf:"varint,2,opt,name=status,proto3,enum=api.studyhour.v1.RecordStatus" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOfflineRecordsRequest) Reset() {
+	*x = ListOfflineRecordsRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOfflineRecordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOfflineRecordsRequest) ProtoMessage() {}
+
+func (x *ListOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOfflineRecordsRequest.ProtoReflect.Descriptor instead.
+func (*ListOfflineRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListOfflineRecordsRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *ListOfflineRecordsRequest) GetStatus() RecordStatus {
+	if x != nil {
+		return x.Status
+	}
+	return RecordStatus_RECORD_STATUS_UNSPECIFIED
+}
+
+type ListOfflineRecordsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*OfflineRecord       `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOfflineRecordsReply) Reset() {
+	*x = ListOfflineRecordsReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOfflineRecordsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOfflineRecordsReply) ProtoMessage() {}
+
+func (x *ListOfflineRecordsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOfflineRecordsReply.ProtoReflect.Descriptor instead.
+func (*ListOfflineRecordsReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListOfflineRecordsReply) GetRecords() []*OfflineRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+type DecideOfflineRecordRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Approve bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	// reason: required to reject.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideOfflineRecordRequest) Reset() {
+	*x = DecideOfflineRecordRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideOfflineRecordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideOfflineRecordRequest) ProtoMessage() {}
+
+func (x *DecideOfflineRecordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideOfflineRecordRequest.ProtoReflect.Descriptor instead.
+func (*DecideOfflineRecordRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *DecideOfflineRecordRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DecideOfflineRecordRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *DecideOfflineRecordRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
@@ -2420,7 +2867,42 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12\x1d\n" +
 	"\n" +
 	"broken_seq\x18\x03 \x01(\x03R\tbrokenSeq\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason*\x9d\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xb6\x01\n" +
+	"\x1aSubmitOfflineRecordRequest\x12 \n" +
+	"\x05title\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12*\n" +
+	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12-\n" +
+	"\x05hours\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00D@)\x00\x00\x00\x00\x00\x00\xe0?R\x05hours\x12\x1b\n" +
+	"\x03day\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\n" +
+	"\x18\n" +
+	"R\x03day\"\xf5\x02\n" +
+	"\rOfflineRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\x03R\bmemberId\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12\x14\n" +
+	"\x05hours\x18\x06 \x01(\x01R\x05hours\x12\x10\n" +
+	"\x03day\x18\a \x01(\tR\x03day\x126\n" +
+	"\x06status\x18\b \x01(\x0e2\x1e.api.studyhour.v1.RecordStatusR\x06status\x12\x1f\n" +
+	"\vreviewer_id\x18\t \x01(\x03R\n" +
+	"reviewerId\x12#\n" +
+	"\rreview_reason\x18\n" +
+	" \x01(\tR\freviewReason\x12\x1f\n" +
+	"\vreviewed_at\x18\v \x01(\tR\n" +
+	"reviewedAt\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\f \x01(\tR\tcreatedAt\"\x1d\n" +
+	"\x1bListMyOfflineRecordsRequest\"}\n" +
+	"\x19ListOfflineRecordsRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12@\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x1e.api.studyhour.v1.RecordStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\"T\n" +
+	"\x17ListOfflineRecordsReply\x129\n" +
+	"\arecords\x18\x01 \x03(\v2\x1f.api.studyhour.v1.OfflineRecordR\arecords\"q\n" +
+	"\x1aDecideOfflineRecordRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason*\x9d\x01\n" +
 	"\vMeetingKind\x12\x1c\n" +
 	"\x18MEETING_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fGENERAL_MEETING\x10\x01\x12\x15\n" +
@@ -2434,7 +2916,12 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\aPRESENT\x10\x01\x12\n" +
 	"\n" +
 	"\x06ABSENT\x10\x02\x12\t\n" +
-	"\x05LEAVE\x10\x032\xc3\r\n" +
+	"\x05LEAVE\x10\x03*V\n" +
+	"\fRecordStatus\x12\x1d\n" +
+	"\x19RECORD_STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aPENDING\x10\x01\x12\f\n" +
+	"\bAPPROVED\x10\x02\x12\f\n" +
+	"\bREJECTED\x10\x032\xfc\x11\n" +
 	"\n" +
 	"StudyHours\x12t\n" +
 	"\fStartSession\x12%.api.studyhour.v1.StartSessionRequest\x1a\x1e.api.studyhour.v1.StudySession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/study-sessions\x12\x88\x01\n" +
@@ -2453,7 +2940,11 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\n" +
 	"GetMeeting\x12\x1b.api.studyhour.v1.IdRequest\x1a\x19.api.studyhour.v1.Meeting\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/meetings/{id}\x12\x81\x01\n" +
 	"\x10RecordAttendance\x12).api.studyhour.v1.RecordAttendanceRequest\x1a\x19.api.studyhour.v1.Meeting\"'\x82\xd3\xe4\x93\x02!:\x01*\x1a\x1c/v1/meetings/{id}/attendance\x12o\n" +
-	"\aCheckIn\x12 .api.studyhour.v1.CheckInRequest\x1a\x1c.api.studyhour.v1.Attendance\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/meetings/{id}:checkin\x12\x8f\x01\n" +
+	"\aCheckIn\x12 .api.studyhour.v1.CheckInRequest\x1a\x1c.api.studyhour.v1.Attendance\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/meetings/{id}:checkin\x12\x84\x01\n" +
+	"\x13SubmitOfflineRecord\x12,.api.studyhour.v1.SubmitOfflineRecordRequest\x1a\x1f.api.studyhour.v1.OfflineRecord\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/offline-records\x12\x90\x01\n" +
+	"\x14ListMyOfflineRecords\x12-.api.studyhour.v1.ListMyOfflineRecordsRequest\x1a).api.studyhour.v1.ListOfflineRecordsReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/my/offline-records\x12\x89\x01\n" +
+	"\x12ListOfflineRecords\x12+.api.studyhour.v1.ListOfflineRecordsRequest\x1a).api.studyhour.v1.ListOfflineRecordsReply\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/offline-records\x12\x90\x01\n" +
+	"\x13DecideOfflineRecord\x12,.api.studyhour.v1.DecideOfflineRecordRequest\x1a\x1f.api.studyhour.v1.OfflineRecord\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/offline-records/{id}:decide\x12\x8f\x01\n" +
 	"\x14GetMeetingCompliance\x12-.api.studyhour.v1.GetMeetingComplianceRequest\x1a(.api.studyhour.v1.MeetingComplianceReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/meeting-complianceB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
@@ -2468,95 +2959,113 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 	return file_api_studyhour_v1_studyhour_proto_rawDescData
 }
 
-var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(MeetingKind)(0),                    // 0: api.studyhour.v1.MeetingKind
 	(AttendanceStatus)(0),               // 1: api.studyhour.v1.AttendanceStatus
-	(*IdRequest)(nil),                   // 2: api.studyhour.v1.IdRequest
-	(*CreateMeetingRequest)(nil),        // 3: api.studyhour.v1.CreateMeetingRequest
-	(*Attendance)(nil),                  // 4: api.studyhour.v1.Attendance
-	(*Meeting)(nil),                     // 5: api.studyhour.v1.Meeting
-	(*ListMeetingsRequest)(nil),         // 6: api.studyhour.v1.ListMeetingsRequest
-	(*ListMeetingsReply)(nil),           // 7: api.studyhour.v1.ListMeetingsReply
-	(*AttendanceInput)(nil),             // 8: api.studyhour.v1.AttendanceInput
-	(*RecordAttendanceRequest)(nil),     // 9: api.studyhour.v1.RecordAttendanceRequest
-	(*CheckInRequest)(nil),              // 10: api.studyhour.v1.CheckInRequest
-	(*GetMeetingComplianceRequest)(nil), // 11: api.studyhour.v1.GetMeetingComplianceRequest
-	(*KindCompliance)(nil),              // 12: api.studyhour.v1.KindCompliance
-	(*OrgCompliance)(nil),               // 13: api.studyhour.v1.OrgCompliance
-	(*MeetingComplianceReply)(nil),      // 14: api.studyhour.v1.MeetingComplianceReply
-	(*StartSessionRequest)(nil),         // 15: api.studyhour.v1.StartSessionRequest
-	(*SessionRequest)(nil),              // 16: api.studyhour.v1.SessionRequest
-	(*MemberRequest)(nil),               // 17: api.studyhour.v1.MemberRequest
-	(*LessonProgress)(nil),              // 18: api.studyhour.v1.LessonProgress
-	(*StudySession)(nil),                // 19: api.studyhour.v1.StudySession
-	(*HeartbeatRequest)(nil),            // 20: api.studyhour.v1.HeartbeatRequest
-	(*HeartbeatReply)(nil),              // 21: api.studyhour.v1.HeartbeatReply
-	(*ListMyProgressRequest)(nil),       // 22: api.studyhour.v1.ListMyProgressRequest
-	(*ListMyProgressReply)(nil),         // 23: api.studyhour.v1.ListMyProgressReply
-	(*GetMyHoursRequest)(nil),           // 24: api.studyhour.v1.GetMyHoursRequest
-	(*GetMemberHoursRequest)(nil),       // 25: api.studyhour.v1.GetMemberHoursRequest
-	(*SourceHours)(nil),                 // 26: api.studyhour.v1.SourceHours
-	(*MonthHours)(nil),                  // 27: api.studyhour.v1.MonthHours
-	(*RefusalCount)(nil),                // 28: api.studyhour.v1.RefusalCount
-	(*HoursSummary)(nil),                // 29: api.studyhour.v1.HoursSummary
-	(*ListLedgerRequest)(nil),           // 30: api.studyhour.v1.ListLedgerRequest
-	(*LedgerEntry)(nil),                 // 31: api.studyhour.v1.LedgerEntry
-	(*ListLedgerReply)(nil),             // 32: api.studyhour.v1.ListLedgerReply
-	(*LedgerVerification)(nil),          // 33: api.studyhour.v1.LedgerVerification
+	(RecordStatus)(0),                   // 2: api.studyhour.v1.RecordStatus
+	(*IdRequest)(nil),                   // 3: api.studyhour.v1.IdRequest
+	(*CreateMeetingRequest)(nil),        // 4: api.studyhour.v1.CreateMeetingRequest
+	(*Attendance)(nil),                  // 5: api.studyhour.v1.Attendance
+	(*Meeting)(nil),                     // 6: api.studyhour.v1.Meeting
+	(*ListMeetingsRequest)(nil),         // 7: api.studyhour.v1.ListMeetingsRequest
+	(*ListMeetingsReply)(nil),           // 8: api.studyhour.v1.ListMeetingsReply
+	(*AttendanceInput)(nil),             // 9: api.studyhour.v1.AttendanceInput
+	(*RecordAttendanceRequest)(nil),     // 10: api.studyhour.v1.RecordAttendanceRequest
+	(*CheckInRequest)(nil),              // 11: api.studyhour.v1.CheckInRequest
+	(*GetMeetingComplianceRequest)(nil), // 12: api.studyhour.v1.GetMeetingComplianceRequest
+	(*KindCompliance)(nil),              // 13: api.studyhour.v1.KindCompliance
+	(*OrgCompliance)(nil),               // 14: api.studyhour.v1.OrgCompliance
+	(*MeetingComplianceReply)(nil),      // 15: api.studyhour.v1.MeetingComplianceReply
+	(*StartSessionRequest)(nil),         // 16: api.studyhour.v1.StartSessionRequest
+	(*SessionRequest)(nil),              // 17: api.studyhour.v1.SessionRequest
+	(*MemberRequest)(nil),               // 18: api.studyhour.v1.MemberRequest
+	(*LessonProgress)(nil),              // 19: api.studyhour.v1.LessonProgress
+	(*StudySession)(nil),                // 20: api.studyhour.v1.StudySession
+	(*HeartbeatRequest)(nil),            // 21: api.studyhour.v1.HeartbeatRequest
+	(*HeartbeatReply)(nil),              // 22: api.studyhour.v1.HeartbeatReply
+	(*ListMyProgressRequest)(nil),       // 23: api.studyhour.v1.ListMyProgressRequest
+	(*ListMyProgressReply)(nil),         // 24: api.studyhour.v1.ListMyProgressReply
+	(*GetMyHoursRequest)(nil),           // 25: api.studyhour.v1.GetMyHoursRequest
+	(*GetMemberHoursRequest)(nil),       // 26: api.studyhour.v1.GetMemberHoursRequest
+	(*SourceHours)(nil),                 // 27: api.studyhour.v1.SourceHours
+	(*MonthHours)(nil),                  // 28: api.studyhour.v1.MonthHours
+	(*RefusalCount)(nil),                // 29: api.studyhour.v1.RefusalCount
+	(*HoursSummary)(nil),                // 30: api.studyhour.v1.HoursSummary
+	(*ListLedgerRequest)(nil),           // 31: api.studyhour.v1.ListLedgerRequest
+	(*LedgerEntry)(nil),                 // 32: api.studyhour.v1.LedgerEntry
+	(*ListLedgerReply)(nil),             // 33: api.studyhour.v1.ListLedgerReply
+	(*LedgerVerification)(nil),          // 34: api.studyhour.v1.LedgerVerification
+	(*SubmitOfflineRecordRequest)(nil),  // 35: api.studyhour.v1.SubmitOfflineRecordRequest
+	(*OfflineRecord)(nil),               // 36: api.studyhour.v1.OfflineRecord
+	(*ListMyOfflineRecordsRequest)(nil), // 37: api.studyhour.v1.ListMyOfflineRecordsRequest
+	(*ListOfflineRecordsRequest)(nil),   // 38: api.studyhour.v1.ListOfflineRecordsRequest
+	(*ListOfflineRecordsReply)(nil),     // 39: api.studyhour.v1.ListOfflineRecordsReply
+	(*DecideOfflineRecordRequest)(nil),  // 40: api.studyhour.v1.DecideOfflineRecordRequest
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	0,  // 0: api.studyhour.v1.CreateMeetingRequest.kind:type_name -> api.studyhour.v1.MeetingKind
 	1,  // 1: api.studyhour.v1.Attendance.status:type_name -> api.studyhour.v1.AttendanceStatus
 	0,  // 2: api.studyhour.v1.Meeting.kind:type_name -> api.studyhour.v1.MeetingKind
-	4,  // 3: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
-	5,  // 4: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
+	5,  // 3: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
+	6,  // 4: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
 	1,  // 5: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
-	8,  // 6: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
+	9,  // 6: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
 	0,  // 7: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
-	12, // 8: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
-	13, // 9: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
-	18, // 10: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
-	18, // 11: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
-	18, // 12: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
-	26, // 13: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
-	27, // 14: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
-	28, // 15: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
-	31, // 16: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
-	15, // 17: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	20, // 18: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	16, // 19: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	22, // 20: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	24, // 21: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	25, // 22: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	30, // 23: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	17, // 24: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	3,  // 25: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
-	6,  // 26: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
-	2,  // 27: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
-	9,  // 28: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
-	10, // 29: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
-	11, // 30: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
-	19, // 31: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	21, // 32: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	18, // 33: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	23, // 34: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	29, // 35: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	29, // 36: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	32, // 37: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	33, // 38: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	5,  // 39: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
-	7,  // 40: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
-	5,  // 41: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
-	5,  // 42: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
-	4,  // 43: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
-	14, // 44: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
-	31, // [31:45] is the sub-list for method output_type
-	17, // [17:31] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	13, // 8: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
+	14, // 9: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
+	19, // 10: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
+	19, // 11: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
+	19, // 12: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
+	27, // 13: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
+	28, // 14: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
+	29, // 15: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
+	32, // 16: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
+	2,  // 17: api.studyhour.v1.OfflineRecord.status:type_name -> api.studyhour.v1.RecordStatus
+	2,  // 18: api.studyhour.v1.ListOfflineRecordsRequest.status:type_name -> api.studyhour.v1.RecordStatus
+	36, // 19: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
+	16, // 20: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	21, // 21: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	17, // 22: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	23, // 23: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	25, // 24: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	26, // 25: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	31, // 26: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	18, // 27: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	4,  // 28: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	7,  // 29: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	3,  // 30: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	10, // 31: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	11, // 32: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	35, // 33: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
+	37, // 34: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
+	38, // 35: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
+	40, // 36: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
+	12, // 37: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	20, // 38: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	22, // 39: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	19, // 40: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	24, // 41: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	30, // 42: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	30, // 43: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	33, // 44: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	34, // 45: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	6,  // 46: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	8,  // 47: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	6,  // 48: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	6,  // 49: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	5,  // 50: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	36, // 51: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	39, // 52: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	39, // 53: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	36, // 54: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	15, // 55: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	38, // [38:56] is the sub-list for method output_type
+	20, // [20:38] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -2569,8 +3078,8 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   32,
+			NumEnums:      3,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,10 @@ const (
 	StudyHours_GetMeeting_FullMethodName           = "/api.studyhour.v1.StudyHours/GetMeeting"
 	StudyHours_RecordAttendance_FullMethodName     = "/api.studyhour.v1.StudyHours/RecordAttendance"
 	StudyHours_CheckIn_FullMethodName              = "/api.studyhour.v1.StudyHours/CheckIn"
+	StudyHours_SubmitOfflineRecord_FullMethodName  = "/api.studyhour.v1.StudyHours/SubmitOfflineRecord"
+	StudyHours_ListMyOfflineRecords_FullMethodName = "/api.studyhour.v1.StudyHours/ListMyOfflineRecords"
+	StudyHours_ListOfflineRecords_FullMethodName   = "/api.studyhour.v1.StudyHours/ListOfflineRecords"
+	StudyHours_DecideOfflineRecord_FullMethodName  = "/api.studyhour.v1.StudyHours/DecideOfflineRecord"
 	StudyHours_GetMeetingCompliance_FullMethodName = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
 )
 
@@ -76,6 +80,16 @@ type StudyHoursClient interface {
 	RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...grpc.CallOption) (*Meeting, error)
 	// CheckIn records the caller present from the meeting's QR code, within its time.
 	CheckIn(ctx context.Context, in *CheckInRequest, opts ...grpc.CallOption) (*Attendance, error)
+	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
+	// staff of the member's org to approve.
+	SubmitOfflineRecord(ctx context.Context, in *SubmitOfflineRecordRequest, opts ...grpc.CallOption) (*OfflineRecord, error)
+	// ListMyOfflineRecords lists the caller's records, newest first.
+	ListMyOfflineRecords(ctx context.Context, in *ListMyOfflineRecordsRequest, opts ...grpc.CallOption) (*ListOfflineRecordsReply, error)
+	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
+	ListOfflineRecords(ctx context.Context, in *ListOfflineRecordsRequest, opts ...grpc.CallOption) (*ListOfflineRecordsReply, error)
+	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
+	// record. Safe to retry with the same decision.
+	DecideOfflineRecord(ctx context.Context, in *DecideOfflineRecordRequest, opts ...grpc.CallOption) (*OfflineRecord, error)
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...grpc.CallOption) (*MeetingComplianceReply, error)
@@ -219,6 +233,46 @@ func (c *studyHoursClient) CheckIn(ctx context.Context, in *CheckInRequest, opts
 	return out, nil
 }
 
+func (c *studyHoursClient) SubmitOfflineRecord(ctx context.Context, in *SubmitOfflineRecordRequest, opts ...grpc.CallOption) (*OfflineRecord, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OfflineRecord)
+	err := c.cc.Invoke(ctx, StudyHours_SubmitOfflineRecord_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListMyOfflineRecords(ctx context.Context, in *ListMyOfflineRecordsRequest, opts ...grpc.CallOption) (*ListOfflineRecordsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOfflineRecordsReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListMyOfflineRecords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListOfflineRecords(ctx context.Context, in *ListOfflineRecordsRequest, opts ...grpc.CallOption) (*ListOfflineRecordsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOfflineRecordsReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListOfflineRecords_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) DecideOfflineRecord(ctx context.Context, in *DecideOfflineRecordRequest, opts ...grpc.CallOption) (*OfflineRecord, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OfflineRecord)
+	err := c.cc.Invoke(ctx, StudyHours_DecideOfflineRecord_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *studyHoursClient) GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...grpc.CallOption) (*MeetingComplianceReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MeetingComplianceReply)
@@ -270,6 +324,16 @@ type StudyHoursServer interface {
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error)
 	// CheckIn records the caller present from the meeting's QR code, within its time.
 	CheckIn(context.Context, *CheckInRequest) (*Attendance, error)
+	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
+	// staff of the member's org to approve.
+	SubmitOfflineRecord(context.Context, *SubmitOfflineRecordRequest) (*OfflineRecord, error)
+	// ListMyOfflineRecords lists the caller's records, newest first.
+	ListMyOfflineRecords(context.Context, *ListMyOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
+	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
+	ListOfflineRecords(context.Context, *ListOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
+	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
+	// record. Safe to retry with the same decision.
+	DecideOfflineRecord(context.Context, *DecideOfflineRecordRequest) (*OfflineRecord, error)
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error)
@@ -321,6 +385,18 @@ func (UnimplementedStudyHoursServer) RecordAttendance(context.Context, *RecordAt
 }
 func (UnimplementedStudyHoursServer) CheckIn(context.Context, *CheckInRequest) (*Attendance, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckIn not implemented")
+}
+func (UnimplementedStudyHoursServer) SubmitOfflineRecord(context.Context, *SubmitOfflineRecordRequest) (*OfflineRecord, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitOfflineRecord not implemented")
+}
+func (UnimplementedStudyHoursServer) ListMyOfflineRecords(context.Context, *ListMyOfflineRecordsRequest) (*ListOfflineRecordsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyOfflineRecords not implemented")
+}
+func (UnimplementedStudyHoursServer) ListOfflineRecords(context.Context, *ListOfflineRecordsRequest) (*ListOfflineRecordsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOfflineRecords not implemented")
+}
+func (UnimplementedStudyHoursServer) DecideOfflineRecord(context.Context, *DecideOfflineRecordRequest) (*OfflineRecord, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideOfflineRecord not implemented")
 }
 func (UnimplementedStudyHoursServer) GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMeetingCompliance not implemented")
@@ -580,6 +656,78 @@ func _StudyHours_CheckIn_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StudyHours_SubmitOfflineRecord_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitOfflineRecordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).SubmitOfflineRecord(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_SubmitOfflineRecord_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).SubmitOfflineRecord(ctx, req.(*SubmitOfflineRecordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListMyOfflineRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyOfflineRecordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListMyOfflineRecords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListMyOfflineRecords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListMyOfflineRecords(ctx, req.(*ListMyOfflineRecordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListOfflineRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOfflineRecordsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListOfflineRecords(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListOfflineRecords_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListOfflineRecords(ctx, req.(*ListOfflineRecordsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_DecideOfflineRecord_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideOfflineRecordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).DecideOfflineRecord(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_DecideOfflineRecord_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).DecideOfflineRecord(ctx, req.(*DecideOfflineRecordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _StudyHours_GetMeetingCompliance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetMeetingComplianceRequest)
 	if err := dec(in); err != nil {
@@ -656,6 +804,22 @@ var StudyHours_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckIn",
 			Handler:    _StudyHours_CheckIn_Handler,
+		},
+		{
+			MethodName: "SubmitOfflineRecord",
+			Handler:    _StudyHours_SubmitOfflineRecord_Handler,
+		},
+		{
+			MethodName: "ListMyOfflineRecords",
+			Handler:    _StudyHours_ListMyOfflineRecords_Handler,
+		},
+		{
+			MethodName: "ListOfflineRecords",
+			Handler:    _StudyHours_ListOfflineRecords_Handler,
+		},
+		{
+			MethodName: "DecideOfflineRecord",
+			Handler:    _StudyHours_DecideOfflineRecord_Handler,
 		},
 		{
 			MethodName: "GetMeetingCompliance",

@@ -21,6 +21,7 @@ const _ = http.SupportPackageIsVersion1
 
 const OperationStudyHoursCheckIn = "/api.studyhour.v1.StudyHours/CheckIn"
 const OperationStudyHoursCreateMeeting = "/api.studyhour.v1.StudyHours/CreateMeeting"
+const OperationStudyHoursDecideOfflineRecord = "/api.studyhour.v1.StudyHours/DecideOfflineRecord"
 const OperationStudyHoursEndSession = "/api.studyhour.v1.StudyHours/EndSession"
 const OperationStudyHoursGetMeeting = "/api.studyhour.v1.StudyHours/GetMeeting"
 const OperationStudyHoursGetMeetingCompliance = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
@@ -29,9 +30,12 @@ const OperationStudyHoursGetMyHours = "/api.studyhour.v1.StudyHours/GetMyHours"
 const OperationStudyHoursHeartbeat = "/api.studyhour.v1.StudyHours/Heartbeat"
 const OperationStudyHoursListLedger = "/api.studyhour.v1.StudyHours/ListLedger"
 const OperationStudyHoursListMeetings = "/api.studyhour.v1.StudyHours/ListMeetings"
+const OperationStudyHoursListMyOfflineRecords = "/api.studyhour.v1.StudyHours/ListMyOfflineRecords"
 const OperationStudyHoursListMyProgress = "/api.studyhour.v1.StudyHours/ListMyProgress"
+const OperationStudyHoursListOfflineRecords = "/api.studyhour.v1.StudyHours/ListOfflineRecords"
 const OperationStudyHoursRecordAttendance = "/api.studyhour.v1.StudyHours/RecordAttendance"
 const OperationStudyHoursStartSession = "/api.studyhour.v1.StudyHours/StartSession"
+const OperationStudyHoursSubmitOfflineRecord = "/api.studyhour.v1.StudyHours/SubmitOfflineRecord"
 const OperationStudyHoursVerifyLedger = "/api.studyhour.v1.StudyHours/VerifyLedger"
 
 // StudyHoursHTTPServer is the server API for StudyHours service over HTTP.
@@ -41,6 +45,9 @@ type StudyHoursHTTPServer interface {
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error)
+	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
+	// record. Safe to retry with the same decision.
+	DecideOfflineRecord(context.Context, *DecideOfflineRecordRequest) (*OfflineRecord, error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(context.Context, *SessionRequest) (*LessonProgress, error)
@@ -61,15 +68,22 @@ type StudyHoursHTTPServer interface {
 	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
 	// its members (their own attendance only).
 	ListMeetings(context.Context, *ListMeetingsRequest) (*ListMeetingsReply, error)
+	// ListMyOfflineRecords lists the caller's records, newest first.
+	ListMyOfflineRecords(context.Context, *ListMyOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(context.Context, *ListMyProgressRequest) (*ListMyProgressReply, error)
+	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
+	ListOfflineRecords(context.Context, *ListOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
 	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
 	// credits the meeting's hours once, a change away from present reverses them.
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(context.Context, *StartSessionRequest) (*StudySession, error)
+	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
+	// staff of the member's org to approve.
+	SubmitOfflineRecord(context.Context, *SubmitOfflineRecordRequest) (*OfflineRecord, error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(context.Context, *MemberRequest) (*LedgerVerification, error)
 }
@@ -90,6 +104,10 @@ func RegisterStudyHoursHTTPServer(s *http.Server, srv StudyHoursHTTPServer) {
 	r.GET("/v1/meetings/{id}", _StudyHours_GetMeeting0_HTTP_Handler(srv))
 	r.PUT("/v1/meetings/{id}/attendance", _StudyHours_RecordAttendance0_HTTP_Handler(srv))
 	r.POST("/v1/meetings/{id}:checkin", _StudyHours_CheckIn0_HTTP_Handler(srv))
+	r.POST("/v1/offline-records", _StudyHours_SubmitOfflineRecord0_HTTP_Handler(srv))
+	r.GET("/v1/my/offline-records", _StudyHours_ListMyOfflineRecords0_HTTP_Handler(srv))
+	r.GET("/v1/offline-records", _StudyHours_ListOfflineRecords0_HTTP_Handler(srv))
+	r.POST("/v1/offline-records/{id}:decide", _StudyHours_DecideOfflineRecord0_HTTP_Handler(srv))
 	r.GET("/v1/meeting-compliance", _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv))
 }
 
@@ -364,6 +382,85 @@ func _StudyHours_CheckIn0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.C
 	}
 }
 
+func _StudyHours_SubmitOfflineRecord0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SubmitOfflineRecordRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursSubmitOfflineRecord)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SubmitOfflineRecord(ctx, req.(*SubmitOfflineRecordRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*OfflineRecord)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListMyOfflineRecords0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListMyOfflineRecordsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListMyOfflineRecords)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListMyOfflineRecords(ctx, req.(*ListMyOfflineRecordsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListOfflineRecordsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListOfflineRecords0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListOfflineRecordsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListOfflineRecords)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListOfflineRecords(ctx, req.(*ListOfflineRecordsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListOfflineRecordsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_DecideOfflineRecord0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in DecideOfflineRecordRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursDecideOfflineRecord)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DecideOfflineRecord(ctx, req.(*DecideOfflineRecordRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*OfflineRecord)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in GetMeetingComplianceRequest
@@ -390,6 +487,9 @@ type StudyHoursHTTPClient interface {
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(ctx context.Context, req *CreateMeetingRequest, opts ...http.CallOption) (rsp *Meeting, err error)
+	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
+	// record. Safe to retry with the same decision.
+	DecideOfflineRecord(ctx context.Context, req *DecideOfflineRecordRequest, opts ...http.CallOption) (rsp *OfflineRecord, err error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(ctx context.Context, req *SessionRequest, opts ...http.CallOption) (rsp *LessonProgress, err error)
@@ -410,15 +510,22 @@ type StudyHoursHTTPClient interface {
 	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
 	// its members (their own attendance only).
 	ListMeetings(ctx context.Context, req *ListMeetingsRequest, opts ...http.CallOption) (rsp *ListMeetingsReply, err error)
+	// ListMyOfflineRecords lists the caller's records, newest first.
+	ListMyOfflineRecords(ctx context.Context, req *ListMyOfflineRecordsRequest, opts ...http.CallOption) (rsp *ListOfflineRecordsReply, err error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(ctx context.Context, req *ListMyProgressRequest, opts ...http.CallOption) (rsp *ListMyProgressReply, err error)
+	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
+	ListOfflineRecords(ctx context.Context, req *ListOfflineRecordsRequest, opts ...http.CallOption) (rsp *ListOfflineRecordsReply, err error)
 	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
 	// credits the meeting's hours once, a change away from present reverses them.
 	RecordAttendance(ctx context.Context, req *RecordAttendanceRequest, opts ...http.CallOption) (rsp *Meeting, err error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(ctx context.Context, req *StartSessionRequest, opts ...http.CallOption) (rsp *StudySession, err error)
+	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
+	// staff of the member's org to approve.
+	SubmitOfflineRecord(ctx context.Context, req *SubmitOfflineRecordRequest, opts ...http.CallOption) (rsp *OfflineRecord, err error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(ctx context.Context, req *MemberRequest, opts ...http.CallOption) (rsp *LedgerVerification, err error)
 }
@@ -451,6 +558,19 @@ func (c *StudyHoursHTTPClientImpl) CreateMeeting(ctx context.Context, in *Create
 	pattern := "/v1/meetings"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationStudyHoursCreateMeeting))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) DecideOfflineRecord(ctx context.Context, in *DecideOfflineRecordRequest, opts ...http.CallOption) (*OfflineRecord, error) {
+	var out OfflineRecord
+	pattern := "/v1/offline-records/{id}:decide"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursDecideOfflineRecord))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
@@ -563,11 +683,37 @@ func (c *StudyHoursHTTPClientImpl) ListMeetings(ctx context.Context, in *ListMee
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) ListMyOfflineRecords(ctx context.Context, in *ListMyOfflineRecordsRequest, opts ...http.CallOption) (*ListOfflineRecordsReply, error) {
+	var out ListOfflineRecordsReply
+	pattern := "/v1/my/offline-records"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListMyOfflineRecords))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) ListMyProgress(ctx context.Context, in *ListMyProgressRequest, opts ...http.CallOption) (*ListMyProgressReply, error) {
 	var out ListMyProgressReply
 	pattern := "/v1/my/progress"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationStudyHoursListMyProgress))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) ListOfflineRecords(ctx context.Context, in *ListOfflineRecordsRequest, opts ...http.CallOption) (*ListOfflineRecordsReply, error) {
+	var out ListOfflineRecordsReply
+	pattern := "/v1/offline-records"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListOfflineRecords))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -594,6 +740,19 @@ func (c *StudyHoursHTTPClientImpl) StartSession(ctx context.Context, in *StartSe
 	pattern := "/v1/study-sessions"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationStudyHoursStartSession))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) SubmitOfflineRecord(ctx context.Context, in *SubmitOfflineRecordRequest, opts ...http.CallOption) (*OfflineRecord, error) {
+	var out OfflineRecord
+	pattern := "/v1/offline-records"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursSubmitOfflineRecord))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

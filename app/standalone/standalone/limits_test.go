@@ -205,6 +205,12 @@ func (w *textLimitWorld) meetingBody() map[string]any {
 		"startsAt": now.Add(-time.Minute).Format(time.RFC3339), "endsAt": now.Add(time.Hour).Format(time.RFC3339)}
 }
 
+// offlineBody is an offline study record of today.
+func (w *textLimitWorld) offlineBody() map[string]any {
+	day := w.l.clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	return map[string]any{"title": "党校培训", "description": "专题培训", "hours": 2, "day": day}
+}
+
 func (w *textLimitWorld) bases() map[string]func() request {
 	return map[string]func() request{
 		// org
@@ -346,6 +352,13 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			m := w.l.must(w.l.call("POST", "/v1/meetings", w.staff, w.meetingBody()), 200)
 			return request{path: "/v1/meetings/" + m.s("id") + ":checkin", token: w.m1, body: map[string]any{"code": m.s("checkinCode")}}
 		},
+		"api.studyhour.v1.StudyHours.SubmitOfflineRecord": func() request {
+			return request{path: "/v1/offline-records", token: w.m1, body: w.offlineBody()}
+		},
+		"api.studyhour.v1.StudyHours.DecideOfflineRecord": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/offline-records", w.m1, w.offlineBody()), 200).s("id")
+			return request{path: "/v1/offline-records/" + id + ":decide", token: w.staff, body: map[string]any{"approve": false, "reason": "材料不全"}}
+		},
 		"api.studyhour.v1.StudyHours.ListLedger": func() request {
 			me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
 			return request{path: "/v1/members/" + me + "/ledger", token: w.m1, body: map[string]any{"pageSize": 5}}
@@ -485,6 +498,7 @@ var limitOK = map[string]string{
 	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
 	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.CheckIn code":                 "CHECKIN_CLOSED",   // not the meeting's code
+	"api.studyhour.v1.StudyHours.SubmitOfflineRecord day":      "INVALID_ARGUMENT", // YYYY-MM-DD
 	"api.course.v1.Courses.CreateNewsPost publish_at":          "INVALID_ARGUMENT", // RFC 3339
 	"api.course.v1.Courses.UpdateNewsPost publish_at":          "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyPlanItems month":              "INVALID_ARGUMENT", // YYYY-MM

@@ -601,3 +601,62 @@ func TestMeetingsAttendanceAndCompliance(t *testing.T) {
 	l.must(l.call("GET", "/v1/meeting-compliance?orgId="+w.orgA+"&year=2027", w.staffB, nil), 404)
 	l.must(l.call("GET", "/v1/meeting-compliance?orgId="+w.orgA+"&year=2027", l.login("attender2", "Passw0rd-attender2"), nil), 403, "PERMISSION_DENIED")
 }
+
+// Offline study: a member files it, the staff of the member's branch approve it (the hours
+// credited once, the approver in the ledger) or reject it with a reason; nobody else decides.
+func TestOfflineRecordsApproval(t *testing.T) {
+	l := startLive(t)
+	w := newStudyWorld(t, l)
+	m, id := w.mkUser(w.orgA, "offline1", "MEMBER")
+	peer, _ := w.mkUser(w.orgA, "offline2", "MEMBER")
+	_, staffID := w.mkUser(w.orgA, "offstaff", "STAFF")
+	staff := l.login("offstaff", "Passw0rd-offstaff")
+	today := l.clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	submit := func(body map[string]any) reply { return l.call("POST", "/v1/offline-records", m, body) }
+	if r := l.must(submit(map[string]any{"title": "党校培训", "hours": 60, "day": today}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "hours" {
+		t.Fatalf("hours = %s", r.raw)
+	}
+	if r := l.must(submit(map[string]any{"title": "党校培训", "hours": 8, "day": "2099-01-01"}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "day" {
+		t.Fatalf("future day = %s", r.raw)
+	}
+	rec := l.must(submit(map[string]any{"title": "市委党校专题培训", "description": "为期一天", "hours": 8, "day": today}), 200)
+	other := l.must(submit(map[string]any{"title": "线上讲座", "hours": 2, "day": today}), 200).s("id")
+	if rec.s("status") != "PENDING" {
+		t.Fatalf("record = %s", rec.raw)
+	}
+	list := l.must(l.call("GET", "/v1/offline-records?orgId="+w.orgA, staff, nil), 200)
+	if list.s("records", "0", "status") != "PENDING" || list.s("records", "2") != "" {
+		t.Fatalf("staff's list = %s", list.raw)
+	}
+	if r := l.call("GET", "/v1/offline-records?orgId="+w.orgA, w.staffB, nil); r.status != 404 && r.status != 403 {
+		t.Fatalf("staff of B listing A: %d %s", r.status, r.raw)
+	}
+	decide := func(token, id string, approve bool, reason string) reply {
+		return l.call("POST", "/v1/offline-records/"+id+":decide", token, map[string]any{"approve": approve, "reason": reason})
+	}
+	l.must(decide(m, rec.s("id"), true, ""), 403, "PERMISSION_DENIED")
+	l.must(decide(peer, rec.s("id"), true, ""), 404, "NOT_FOUND")
+	l.must(decide(w.staffB, rec.s("id"), true, ""), 404, "NOT_FOUND")
+	l.must(decide(staff, other, false, " "), 400, "INVALID_ARGUMENT")
+	for range 2 { // a retry changes nothing
+		if r := l.must(decide(staff, rec.s("id"), true, ""), 200); r.s("status") != "APPROVED" || r.s("reviewerId") != staffID {
+			t.Fatalf("approve = %s", r.raw)
+		}
+	}
+	l.must(decide(staff, rec.s("id"), false, "材料不全"), 409, "RECORD_DECIDED")
+	if r := l.must(decide(staff, other, false, "缺少证明材料"), 200); r.s("status") != "REJECTED" || r.s("reviewReason") != "缺少证明材料" {
+		t.Fatalf("reject = %s", r.raw)
+	}
+	h := hoursOf(t, l, m, "28800")
+	if h.s("bySource", "3", "source") != "offline" || h.s("bySource", "3", "seconds") != "28800" {
+		t.Fatalf("hours = %s", h.raw)
+	}
+	led := l.must(l.call("GET", "/v1/members/"+id+"/ledger", m, nil), 200)
+	if led.s("entries", "0", "approvedBy") != staffID || led.s("entries", "0", "ref") != "offline:"+rec.s("id") || led.s("entries", "1") != "" {
+		t.Fatalf("ledger = %s", led.raw)
+	}
+	mine := l.must(l.call("GET", "/v1/my/offline-records", m, nil), 200)
+	if mine.s("records", "1", "status") == "" || mine.s("records", "2") != "" {
+		t.Fatalf("mine = %s", mine.raw)
+	}
+}

@@ -19,6 +19,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrSessionEnded":   {biz.ErrSessionEnded},
 			"ErrLessonNotReady": {biz.ErrLessonNotReady},
 			"ErrCheckinClosed":  {biz.ErrCheckinClosed},
+			"ErrRecordDecided":  {biz.ErrRecordDecided},
 			"FieldError":        {biz.Invalid("position", "播放位置无效"), &biz.FieldError{}},
 			"PermissionError":   {&biz.PermissionError{Msg: "只有组织管理员能查看他人的学时"}},
 		},

@@ -22,6 +22,7 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrAlreadyExists, v1.ErrorAlreadyExists, "记录已存在，请刷新后重试"),
 	apierr.Is(biz.ErrSessionEnded, v1.ErrorSessionEnded, "本次学习已结束，请重新开始学习"),
 	apierr.Is(biz.ErrLessonNotReady, v1.ErrorLessonNotReady, "课时的音视频或文档尚未处理完成，暂不能学习"),
+	apierr.Is(biz.ErrRecordDecided, v1.ErrorRecordDecided, "该记录已审核，不能改变审核结果"),
 	apierr.Is(biz.ErrCheckinClosed, v1.ErrorCheckinClosed, "签到未开放或签到码无效：请在会议开始前30分钟至会议结束前扫码"),
 )
 
@@ -39,11 +40,12 @@ type StudyHourService struct {
 	v1.UnimplementedStudyHoursServer
 	uc       *biz.Study
 	meetings *biz.Meetings
+	offline  *biz.Offline
 }
 
 // New wires the service.
-func New(uc *biz.Study, meetings *biz.Meetings) *StudyHourService {
-	return &StudyHourService{uc: uc, meetings: meetings}
+func New(uc *biz.Study, meetings *biz.Meetings, offline *biz.Offline) *StudyHourService {
+	return &StudyHourService{uc: uc, meetings: meetings, offline: offline}
 }
 
 func progressToAPI(p *biz.Progress) *v1.LessonProgress {

@@ -169,6 +169,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/my/offline-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ListMyOfflineRecords lists the caller's records, newest first. */
+        get: operations["StudyHours_ListMyOfflineRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/my/progress": {
         parameters: {
             query?: never;
@@ -183,6 +200,47 @@ export interface paths {
         get: operations["StudyHours_ListMyProgress"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/offline-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ListOfflineRecords lists the records of an org's subtree for its staff (pending first). */
+        get: operations["StudyHours_ListOfflineRecords"];
+        put?: never;
+        /**
+         * @description SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
+         *      staff of the member's org to approve.
+         */
+        post: operations["StudyHours_SubmitOfflineRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/offline-records/{id}:decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
+         *      record. Safe to retry with the same decision.
+         */
+        post: operations["StudyHours_DecideOfflineRecord"];
         delete?: never;
         options?: never;
         head?: never;
@@ -296,6 +354,12 @@ export interface components {
             /** @description RFC 3339 times. */
             startsAt?: string;
             topic?: string;
+        };
+        "api.studyhour.v1.DecideOfflineRecordRequest": {
+            approve?: boolean;
+            id?: string;
+            /** @description reason: required to reject. */
+            reason?: string;
         };
         "api.studyhour.v1.HeartbeatReply": {
             /**
@@ -423,6 +487,9 @@ export interface components {
         "api.studyhour.v1.ListMyProgressReply": {
             lessons?: components["schemas"]["api.studyhour.v1.LessonProgress"][];
         };
+        "api.studyhour.v1.ListOfflineRecordsReply": {
+            records?: components["schemas"]["api.studyhour.v1.OfflineRecord"][];
+        };
         "api.studyhour.v1.Meeting": {
             /** @description attendance: everyone's for managers; a member's own for the member. */
             attendance?: components["schemas"]["api.studyhour.v1.Attendance"][];
@@ -453,6 +520,25 @@ export interface components {
             /** Format: int32 */
             month?: number;
             seconds?: string;
+        };
+        "api.studyhour.v1.OfflineRecord": {
+            createdAt?: string;
+            day?: string;
+            description?: string;
+            /** Format: double */
+            hours?: number;
+            id?: string;
+            memberId?: string;
+            orgPath?: string;
+            reviewedAt?: string;
+            reviewerId?: string;
+            reviewReason?: string;
+            /**
+             * Format: enum
+             * @enum {string}
+             */
+            status?: "RECORD_STATUS_UNSPECIFIED" | "PENDING" | "APPROVED" | "REJECTED";
+            title?: string;
         };
         "api.studyhour.v1.OrgCompliance": {
             compliant?: boolean;
@@ -491,6 +577,17 @@ export interface components {
             intervalSeconds?: number;
             lessonId?: string;
             progress?: components["schemas"]["api.studyhour.v1.LessonProgress"];
+        };
+        "api.studyhour.v1.SubmitOfflineRecordRequest": {
+            /** @description day: YYYY-MM-DD the study took place (not in the future). */
+            day?: string;
+            description?: string;
+            /**
+             * Format: double
+             * @description hours studied (0.5–40).
+             */
+            hours?: number;
+            title?: string;
         };
     };
     responses: never;
@@ -740,6 +837,26 @@ export interface operations {
             };
         };
     };
+    StudyHours_ListMyOfflineRecords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.studyhour.v1.ListOfflineRecordsReply"];
+                };
+            };
+        };
+    };
     StudyHours_ListMyProgress: {
         parameters: {
             query?: {
@@ -758,6 +875,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.studyhour.v1.ListMyProgressReply"];
+                };
+            };
+        };
+    };
+    StudyHours_ListOfflineRecords: {
+        parameters: {
+            query?: {
+                orgId?: string;
+                status?: "RECORD_STATUS_UNSPECIFIED" | "PENDING" | "APPROVED" | "REJECTED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.studyhour.v1.ListOfflineRecordsReply"];
+                };
+            };
+        };
+    };
+    StudyHours_SubmitOfflineRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.studyhour.v1.SubmitOfflineRecordRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.studyhour.v1.OfflineRecord"];
+                };
+            };
+        };
+    };
+    StudyHours_DecideOfflineRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.studyhour.v1.DecideOfflineRecordRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.studyhour.v1.OfflineRecord"];
                 };
             };
         };

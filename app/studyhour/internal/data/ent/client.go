@@ -24,6 +24,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
@@ -57,6 +58,8 @@ type Client struct {
 	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
+	// OfflineRecord is the client for interacting with the OfflineRecord builders.
+	OfflineRecord *OfflineRecordClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -86,6 +89,7 @@ func (c *Client) init() {
 	c.LessonProgress = NewLessonProgressClient(c.config)
 	c.Meeting = NewMeetingClient(c.config)
 	c.MemberState = NewMemberStateClient(c.config)
+	c.OfflineRecord = NewOfflineRecordClient(c.config)
 	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.RefusalCount = NewRefusalCountClient(c.config)
@@ -192,6 +196,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LessonProgress: NewLessonProgressClient(cfg),
 		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
+		OfflineRecord:  NewOfflineRecordClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		RefusalCount:   NewRefusalCountClient(cfg),
@@ -225,6 +230,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LessonProgress: NewLessonProgressClient(cfg),
 		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
+		OfflineRecord:  NewOfflineRecordClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		RefusalCount:   NewRefusalCountClient(cfg),
@@ -259,8 +265,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
-		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OutboxDelivery,
-		c.OutboxEvent, c.RefusalCount, c.StudySession,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OfflineRecord,
+		c.OutboxDelivery, c.OutboxEvent, c.RefusalCount, c.StudySession,
 	} {
 		n.Use(hooks...)
 	}
@@ -271,8 +277,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
-		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OutboxDelivery,
-		c.OutboxEvent, c.RefusalCount, c.StudySession,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OfflineRecord,
+		c.OutboxDelivery, c.OutboxEvent, c.RefusalCount, c.StudySession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -301,6 +307,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Meeting.mutate(ctx, m)
 	case *MemberStateMutation:
 		return c.MemberState.mutate(ctx, m)
+	case *OfflineRecordMutation:
+		return c.OfflineRecord.mutate(ctx, m)
 	case *OutboxDeliveryMutation:
 		return c.OutboxDelivery.mutate(ctx, m)
 	case *OutboxEventMutation:
@@ -1644,6 +1652,139 @@ func (c *MemberStateClient) mutate(ctx context.Context, m *MemberStateMutation) 
 	}
 }
 
+// OfflineRecordClient is a client for the OfflineRecord schema.
+type OfflineRecordClient struct {
+	config
+}
+
+// NewOfflineRecordClient returns a client for the OfflineRecord from the given config.
+func NewOfflineRecordClient(c config) *OfflineRecordClient {
+	return &OfflineRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `offlinerecord.Hooks(f(g(h())))`.
+func (c *OfflineRecordClient) Use(hooks ...Hook) {
+	c.hooks.OfflineRecord = append(c.hooks.OfflineRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `offlinerecord.Intercept(f(g(h())))`.
+func (c *OfflineRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OfflineRecord = append(c.inters.OfflineRecord, interceptors...)
+}
+
+// Create returns a builder for creating a OfflineRecord entity.
+func (c *OfflineRecordClient) Create() *OfflineRecordCreate {
+	mutation := newOfflineRecordMutation(c.config, OpCreate)
+	return &OfflineRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OfflineRecord entities.
+func (c *OfflineRecordClient) CreateBulk(builders ...*OfflineRecordCreate) *OfflineRecordCreateBulk {
+	return &OfflineRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OfflineRecordClient) MapCreateBulk(slice any, setFunc func(*OfflineRecordCreate, int)) *OfflineRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OfflineRecordCreateBulk{err: fmt.Errorf("calling to OfflineRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OfflineRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OfflineRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OfflineRecord.
+func (c *OfflineRecordClient) Update() *OfflineRecordUpdate {
+	mutation := newOfflineRecordMutation(c.config, OpUpdate)
+	return &OfflineRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OfflineRecordClient) UpdateOne(_m *OfflineRecord) *OfflineRecordUpdateOne {
+	mutation := newOfflineRecordMutation(c.config, OpUpdateOne, withOfflineRecord(_m))
+	return &OfflineRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OfflineRecordClient) UpdateOneID(id int64) *OfflineRecordUpdateOne {
+	mutation := newOfflineRecordMutation(c.config, OpUpdateOne, withOfflineRecordID(id))
+	return &OfflineRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OfflineRecord.
+func (c *OfflineRecordClient) Delete() *OfflineRecordDelete {
+	mutation := newOfflineRecordMutation(c.config, OpDelete)
+	return &OfflineRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OfflineRecordClient) DeleteOne(_m *OfflineRecord) *OfflineRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OfflineRecordClient) DeleteOneID(id int64) *OfflineRecordDeleteOne {
+	builder := c.Delete().Where(offlinerecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OfflineRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for OfflineRecord.
+func (c *OfflineRecordClient) Query() *OfflineRecordQuery {
+	return &OfflineRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOfflineRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OfflineRecord entity by its id.
+func (c *OfflineRecordClient) Get(ctx context.Context, id int64) (*OfflineRecord, error) {
+	return c.Query().Where(offlinerecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OfflineRecordClient) GetX(ctx context.Context, id int64) *OfflineRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OfflineRecordClient) Hooks() []Hook {
+	return c.hooks.OfflineRecord
+}
+
+// Interceptors returns the client interceptors.
+func (c *OfflineRecordClient) Interceptors() []Interceptor {
+	return c.inters.OfflineRecord
+}
+
+func (c *OfflineRecordClient) mutate(ctx context.Context, m *OfflineRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OfflineRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OfflineRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OfflineRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OfflineRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OfflineRecord mutation op: %q", m.Op())
+	}
+}
+
 // OutboxDeliveryClient is a client for the OutboxDelivery schema.
 type OutboxDeliveryClient struct {
 	config
@@ -2180,13 +2321,13 @@ func (c *StudySessionClient) mutate(ctx context.Context, m *StudySessionMutation
 type (
 	hooks struct {
 		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
-		LessonProgress, Meeting, MemberState, OutboxDelivery, OutboxEvent,
-		RefusalCount, StudySession []ent.Hook
+		LessonProgress, Meeting, MemberState, OfflineRecord, OutboxDelivery,
+		OutboxEvent, RefusalCount, StudySession []ent.Hook
 	}
 	inters struct {
 		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
-		LessonProgress, Meeting, MemberState, OutboxDelivery, OutboxEvent,
-		RefusalCount, StudySession []ent.Interceptor
+		LessonProgress, Meeting, MemberState, OfflineRecord, OutboxDelivery,
+		OutboxEvent, RefusalCount, StudySession []ent.Interceptor
 	}
 )
 

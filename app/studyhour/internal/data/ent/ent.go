@@ -22,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			lessonprogress.Table: lessonprogress.ValidColumn,
 			meeting.Table:        meeting.ValidColumn,
 			memberstate.Table:    memberstate.ValidColumn,
+			offlinerecord.Table:  offlinerecord.ValidColumn,
 			outboxdelivery.Table: outboxdelivery.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,
 			refusalcount.Table:   refusalcount.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/predicate"
@@ -48,6 +49,7 @@ const (
 	TypeLessonProgress = "LessonProgress"
 	TypeMeeting        = "Meeting"
 	TypeMemberState    = "MemberState"
+	TypeOfflineRecord  = "OfflineRecord"
 	TypeOutboxDelivery = "OutboxDelivery"
 	TypeOutboxEvent    = "OutboxEvent"
 	TypeRefusalCount   = "RefusalCount"
@@ -8195,6 +8197,1002 @@ func (m *MemberStateMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *MemberStateMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown MemberState edge %s", name)
+}
+
+// OfflineRecordMutation represents an operation that mutates the OfflineRecord nodes in the graph.
+type OfflineRecordMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int64
+	member_id      *int64
+	addmember_id   *int64
+	org_path       *string
+	title          *string
+	description    *string
+	hours          *float64
+	addhours       *float64
+	day            *string
+	status         *string
+	reviewer_id    *int64
+	addreviewer_id *int64
+	review_reason  *string
+	reviewed_at    *time.Time
+	created_at     *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*OfflineRecord, error)
+	predicates     []predicate.OfflineRecord
+}
+
+var _ ent.Mutation = (*OfflineRecordMutation)(nil)
+
+// offlinerecordOption allows management of the mutation configuration using functional options.
+type offlinerecordOption func(*OfflineRecordMutation)
+
+// newOfflineRecordMutation creates new mutation for the OfflineRecord entity.
+func newOfflineRecordMutation(c config, op Op, opts ...offlinerecordOption) *OfflineRecordMutation {
+	m := &OfflineRecordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOfflineRecord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOfflineRecordID sets the ID field of the mutation.
+func withOfflineRecordID(id int64) offlinerecordOption {
+	return func(m *OfflineRecordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OfflineRecord
+		)
+		m.oldValue = func(ctx context.Context) (*OfflineRecord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OfflineRecord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOfflineRecord sets the old OfflineRecord of the mutation.
+func withOfflineRecord(node *OfflineRecord) offlinerecordOption {
+	return func(m *OfflineRecordMutation) {
+		m.oldValue = func(context.Context) (*OfflineRecord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OfflineRecordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OfflineRecordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OfflineRecord entities.
+func (m *OfflineRecordMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OfflineRecordMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OfflineRecordMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OfflineRecord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *OfflineRecordMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *OfflineRecordMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *OfflineRecordMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *OfflineRecordMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *OfflineRecordMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *OfflineRecordMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *OfflineRecordMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *OfflineRecordMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *OfflineRecordMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *OfflineRecordMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *OfflineRecordMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *OfflineRecordMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *OfflineRecordMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *OfflineRecordMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetHours sets the "hours" field.
+func (m *OfflineRecordMutation) SetHours(f float64) {
+	m.hours = &f
+	m.addhours = nil
+}
+
+// Hours returns the value of the "hours" field in the mutation.
+func (m *OfflineRecordMutation) Hours() (r float64, exists bool) {
+	v := m.hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHours returns the old "hours" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHours: %w", err)
+	}
+	return oldValue.Hours, nil
+}
+
+// AddHours adds f to the "hours" field.
+func (m *OfflineRecordMutation) AddHours(f float64) {
+	if m.addhours != nil {
+		*m.addhours += f
+	} else {
+		m.addhours = &f
+	}
+}
+
+// AddedHours returns the value that was added to the "hours" field in this mutation.
+func (m *OfflineRecordMutation) AddedHours() (r float64, exists bool) {
+	v := m.addhours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHours resets all changes to the "hours" field.
+func (m *OfflineRecordMutation) ResetHours() {
+	m.hours = nil
+	m.addhours = nil
+}
+
+// SetDay sets the "day" field.
+func (m *OfflineRecordMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *OfflineRecordMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *OfflineRecordMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *OfflineRecordMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *OfflineRecordMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *OfflineRecordMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReviewerID sets the "reviewer_id" field.
+func (m *OfflineRecordMutation) SetReviewerID(i int64) {
+	m.reviewer_id = &i
+	m.addreviewer_id = nil
+}
+
+// ReviewerID returns the value of the "reviewer_id" field in the mutation.
+func (m *OfflineRecordMutation) ReviewerID() (r int64, exists bool) {
+	v := m.reviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewerID returns the old "reviewer_id" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldReviewerID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewerID: %w", err)
+	}
+	return oldValue.ReviewerID, nil
+}
+
+// AddReviewerID adds i to the "reviewer_id" field.
+func (m *OfflineRecordMutation) AddReviewerID(i int64) {
+	if m.addreviewer_id != nil {
+		*m.addreviewer_id += i
+	} else {
+		m.addreviewer_id = &i
+	}
+}
+
+// AddedReviewerID returns the value that was added to the "reviewer_id" field in this mutation.
+func (m *OfflineRecordMutation) AddedReviewerID() (r int64, exists bool) {
+	v := m.addreviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReviewerID resets all changes to the "reviewer_id" field.
+func (m *OfflineRecordMutation) ResetReviewerID() {
+	m.reviewer_id = nil
+	m.addreviewer_id = nil
+}
+
+// SetReviewReason sets the "review_reason" field.
+func (m *OfflineRecordMutation) SetReviewReason(s string) {
+	m.review_reason = &s
+}
+
+// ReviewReason returns the value of the "review_reason" field in the mutation.
+func (m *OfflineRecordMutation) ReviewReason() (r string, exists bool) {
+	v := m.review_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewReason returns the old "review_reason" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldReviewReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewReason: %w", err)
+	}
+	return oldValue.ReviewReason, nil
+}
+
+// ResetReviewReason resets all changes to the "review_reason" field.
+func (m *OfflineRecordMutation) ResetReviewReason() {
+	m.review_reason = nil
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *OfflineRecordMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *OfflineRecordMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *OfflineRecordMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[offlinerecord.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *OfflineRecordMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[offlinerecord.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *OfflineRecordMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, offlinerecord.FieldReviewedAt)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OfflineRecordMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OfflineRecordMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OfflineRecord entity.
+// If the OfflineRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfflineRecordMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OfflineRecordMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the OfflineRecordMutation builder.
+func (m *OfflineRecordMutation) Where(ps ...predicate.OfflineRecord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OfflineRecordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OfflineRecordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OfflineRecord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OfflineRecordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OfflineRecordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OfflineRecord).
+func (m *OfflineRecordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OfflineRecordMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.member_id != nil {
+		fields = append(fields, offlinerecord.FieldMemberID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, offlinerecord.FieldOrgPath)
+	}
+	if m.title != nil {
+		fields = append(fields, offlinerecord.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, offlinerecord.FieldDescription)
+	}
+	if m.hours != nil {
+		fields = append(fields, offlinerecord.FieldHours)
+	}
+	if m.day != nil {
+		fields = append(fields, offlinerecord.FieldDay)
+	}
+	if m.status != nil {
+		fields = append(fields, offlinerecord.FieldStatus)
+	}
+	if m.reviewer_id != nil {
+		fields = append(fields, offlinerecord.FieldReviewerID)
+	}
+	if m.review_reason != nil {
+		fields = append(fields, offlinerecord.FieldReviewReason)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, offlinerecord.FieldReviewedAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, offlinerecord.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OfflineRecordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		return m.MemberID()
+	case offlinerecord.FieldOrgPath:
+		return m.OrgPath()
+	case offlinerecord.FieldTitle:
+		return m.Title()
+	case offlinerecord.FieldDescription:
+		return m.Description()
+	case offlinerecord.FieldHours:
+		return m.Hours()
+	case offlinerecord.FieldDay:
+		return m.Day()
+	case offlinerecord.FieldStatus:
+		return m.Status()
+	case offlinerecord.FieldReviewerID:
+		return m.ReviewerID()
+	case offlinerecord.FieldReviewReason:
+		return m.ReviewReason()
+	case offlinerecord.FieldReviewedAt:
+		return m.ReviewedAt()
+	case offlinerecord.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OfflineRecordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case offlinerecord.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case offlinerecord.FieldTitle:
+		return m.OldTitle(ctx)
+	case offlinerecord.FieldDescription:
+		return m.OldDescription(ctx)
+	case offlinerecord.FieldHours:
+		return m.OldHours(ctx)
+	case offlinerecord.FieldDay:
+		return m.OldDay(ctx)
+	case offlinerecord.FieldStatus:
+		return m.OldStatus(ctx)
+	case offlinerecord.FieldReviewerID:
+		return m.OldReviewerID(ctx)
+	case offlinerecord.FieldReviewReason:
+		return m.OldReviewReason(ctx)
+	case offlinerecord.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case offlinerecord.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OfflineRecord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfflineRecordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case offlinerecord.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case offlinerecord.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case offlinerecord.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case offlinerecord.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHours(v)
+		return nil
+	case offlinerecord.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case offlinerecord.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case offlinerecord.FieldReviewerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewerID(v)
+		return nil
+	case offlinerecord.FieldReviewReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewReason(v)
+		return nil
+	case offlinerecord.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case offlinerecord.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OfflineRecord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OfflineRecordMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, offlinerecord.FieldMemberID)
+	}
+	if m.addhours != nil {
+		fields = append(fields, offlinerecord.FieldHours)
+	}
+	if m.addreviewer_id != nil {
+		fields = append(fields, offlinerecord.FieldReviewerID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OfflineRecordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		return m.AddedMemberID()
+	case offlinerecord.FieldHours:
+		return m.AddedHours()
+	case offlinerecord.FieldReviewerID:
+		return m.AddedReviewerID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfflineRecordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case offlinerecord.FieldHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHours(v)
+		return nil
+	case offlinerecord.FieldReviewerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReviewerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OfflineRecord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OfflineRecordMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(offlinerecord.FieldReviewedAt) {
+		fields = append(fields, offlinerecord.FieldReviewedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OfflineRecordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OfflineRecordMutation) ClearField(name string) error {
+	switch name {
+	case offlinerecord.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OfflineRecord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OfflineRecordMutation) ResetField(name string) error {
+	switch name {
+	case offlinerecord.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case offlinerecord.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case offlinerecord.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case offlinerecord.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case offlinerecord.FieldHours:
+		m.ResetHours()
+		return nil
+	case offlinerecord.FieldDay:
+		m.ResetDay()
+		return nil
+	case offlinerecord.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case offlinerecord.FieldReviewerID:
+		m.ResetReviewerID()
+		return nil
+	case offlinerecord.FieldReviewReason:
+		m.ResetReviewReason()
+		return nil
+	case offlinerecord.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case offlinerecord.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OfflineRecord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OfflineRecordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OfflineRecordMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OfflineRecordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OfflineRecordMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OfflineRecordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OfflineRecordMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OfflineRecordMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OfflineRecord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OfflineRecordMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OfflineRecord edge %s", name)
 }
 
 // OutboxDeliveryMutation represents an operation that mutates the OutboxDelivery nodes in the graph.

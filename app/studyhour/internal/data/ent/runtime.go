@@ -14,6 +14,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
@@ -181,6 +182,40 @@ func init() {
 	memberstateDescDayCreditedMs := memberstateFields[8].Descriptor()
 	// memberstate.DefaultDayCreditedMs holds the default value on creation for the day_credited_ms field.
 	memberstate.DefaultDayCreditedMs = memberstateDescDayCreditedMs.Default.(int64)
+	offlinerecordFields := schema.OfflineRecord{}.Fields()
+	_ = offlinerecordFields
+	// offlinerecordDescOrgPath is the schema descriptor for org_path field.
+	offlinerecordDescOrgPath := offlinerecordFields[2].Descriptor()
+	// offlinerecord.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	offlinerecord.OrgPathValidator = offlinerecordDescOrgPath.Validators[0].(func(string) error)
+	// offlinerecordDescTitle is the schema descriptor for title field.
+	offlinerecordDescTitle := offlinerecordFields[3].Descriptor()
+	// offlinerecord.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	offlinerecord.TitleValidator = offlinerecordDescTitle.Validators[0].(func(string) error)
+	// offlinerecordDescDescription is the schema descriptor for description field.
+	offlinerecordDescDescription := offlinerecordFields[4].Descriptor()
+	// offlinerecord.DefaultDescription holds the default value on creation for the description field.
+	offlinerecord.DefaultDescription = offlinerecordDescDescription.Default.(string)
+	// offlinerecord.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	offlinerecord.DescriptionValidator = offlinerecordDescDescription.Validators[0].(func(string) error)
+	// offlinerecordDescDay is the schema descriptor for day field.
+	offlinerecordDescDay := offlinerecordFields[6].Descriptor()
+	// offlinerecord.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	offlinerecord.DayValidator = offlinerecordDescDay.Validators[0].(func(string) error)
+	// offlinerecordDescStatus is the schema descriptor for status field.
+	offlinerecordDescStatus := offlinerecordFields[7].Descriptor()
+	// offlinerecord.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	offlinerecord.StatusValidator = offlinerecordDescStatus.Validators[0].(func(string) error)
+	// offlinerecordDescReviewerID is the schema descriptor for reviewer_id field.
+	offlinerecordDescReviewerID := offlinerecordFields[8].Descriptor()
+	// offlinerecord.DefaultReviewerID holds the default value on creation for the reviewer_id field.
+	offlinerecord.DefaultReviewerID = offlinerecordDescReviewerID.Default.(int64)
+	// offlinerecordDescReviewReason is the schema descriptor for review_reason field.
+	offlinerecordDescReviewReason := offlinerecordFields[9].Descriptor()
+	// offlinerecord.DefaultReviewReason holds the default value on creation for the review_reason field.
+	offlinerecord.DefaultReviewReason = offlinerecordDescReviewReason.Default.(string)
+	// offlinerecord.ReviewReasonValidator is a validator for the "review_reason" field. It is called by the builders before save.
+	offlinerecord.ReviewReasonValidator = offlinerecordDescReviewReason.Validators[0].(func(string) error)
 	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
 	_ = outboxdeliveryFields
 	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.

@@ -34,6 +34,8 @@ type Tx struct {
 	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
+	// OfflineRecord is the client for interacting with the OfflineRecord builders.
+	OfflineRecord *OfflineRecordClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
@@ -183,6 +185,7 @@ func (tx *Tx) init() {
 	tx.LessonProgress = NewLessonProgressClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.MemberState = NewMemberStateClient(tx.config)
+	tx.OfflineRecord = NewOfflineRecordClient(tx.config)
 	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.RefusalCount = NewRefusalCountClient(tx.config)

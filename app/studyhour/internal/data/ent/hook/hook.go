@@ -129,6 +129,18 @@ func (f MemberStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberStateMutation", m)
 }
 
+// The OfflineRecordFunc type is an adapter to allow the use of ordinary
+// function as OfflineRecord mutator.
+type OfflineRecordFunc func(context.Context, *ent.OfflineRecordMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OfflineRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OfflineRecordMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfflineRecordMutation", m)
+}
+
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary
 // function as OutboxDelivery mutator.
 type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryMutation) (ent.Value, error)

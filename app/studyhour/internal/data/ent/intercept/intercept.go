@@ -18,6 +18,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/predicate"
@@ -351,6 +352,33 @@ func (f TraverseMemberState) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberStateQuery", q)
 }
 
+// The OfflineRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OfflineRecordFunc func(context.Context, *ent.OfflineRecordQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OfflineRecordFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OfflineRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OfflineRecordQuery", q)
+}
+
+// The TraverseOfflineRecord type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOfflineRecord func(context.Context, *ent.OfflineRecordQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOfflineRecord) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOfflineRecord) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfflineRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OfflineRecordQuery", q)
+}
+
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryQuery) (ent.Value, error)
 
@@ -482,6 +510,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.MemberStateQuery:
 		return &query[*ent.MemberStateQuery, predicate.MemberState, memberstate.OrderOption]{typ: ent.TypeMemberState, tq: q}, nil
+	case *ent.OfflineRecordQuery:
+		return &query[*ent.OfflineRecordQuery, predicate.OfflineRecord, offlinerecord.OrderOption]{typ: ent.TypeOfflineRecord, tq: q}, nil
 	case *ent.OutboxDeliveryQuery:
 		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
 	case *ent.OutboxEventQuery:

@@ -247,6 +247,39 @@ var (
 		Columns:    MemberStatesColumns,
 		PrimaryKey: []*schema.Column{MemberStatesColumns[0]},
 	}
+	// OfflineRecordsColumns holds the columns for the "offline_records" table.
+	OfflineRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "hours", Type: field.TypeFloat64},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "reviewer_id", Type: field.TypeInt64, Default: 0},
+		{Name: "review_reason", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// OfflineRecordsTable holds the schema information for the "offline_records" table.
+	OfflineRecordsTable = &schema.Table{
+		Name:       "offline_records",
+		Columns:    OfflineRecordsColumns,
+		PrimaryKey: []*schema.Column{OfflineRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "offlinerecord_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{OfflineRecordsColumns[1]},
+			},
+			{
+				Name:    "offlinerecord_org_path_status",
+				Unique:  false,
+				Columns: []*schema.Column{OfflineRecordsColumns[2], OfflineRecordsColumns[7]},
+			},
+		},
+	}
 	// OutboxDeliveriesColumns holds the columns for the "outbox_deliveries" table.
 	OutboxDeliveriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -360,6 +393,7 @@ var (
 		LessonProgressesTable,
 		MeetingsTable,
 		MemberStatesTable,
+		OfflineRecordsTable,
 		OutboxDeliveriesTable,
 		OutboxEventsTable,
 		RefusalCountsTable,

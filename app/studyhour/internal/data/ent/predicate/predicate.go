@@ -36,6 +36,9 @@ type Meeting func(*sql.Selector)
 // MemberState is the predicate function for memberstate builders.
 type MemberState func(*sql.Selector)
 
+// OfflineRecord is the predicate function for offlinerecord builders.
+type OfflineRecord func(*sql.Selector)
+
 // OutboxDelivery is the predicate function for outboxdelivery builders.
 type OutboxDelivery func(*sql.Selector)
 

@@ -239,6 +239,32 @@ func (Attendance) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("meeting_id", "member_id").Unique(), index.Fields("member_id")}
 }
 
+// OfflineRecord is a member's offline study filed for approval by the staff of the member's org.
+type OfflineRecord struct{ ent.Schema }
+
+// Fields of the OfflineRecord.
+func (OfflineRecord) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		entx.Chars(field.String("org_path"), 512),
+		entx.Chars(field.String("title"), 200),
+		entx.Chars(field.String("description"), 2000).Default(""),
+		field.Float("hours"),
+		entx.Chars(field.String("day"), 10),
+		entx.Chars(field.String("status"), 16),
+		field.Int64("reviewer_id").Default(0),
+		entx.Chars(field.String("review_reason"), 500).Default(""),
+		field.Time("reviewed_at").Optional().Nillable(),
+		field.Time("created_at"),
+	}
+}
+
+// Indexes of the OfflineRecord.
+func (OfflineRecord) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id"), index.Fields("org_path", "status")}
+}
+
 // Backfill is the progress of reading what a producer did before studyhour existed (graded
 // attempts from quiz): a cursor, and done once it reached the end.
 type Backfill struct{ ent.Schema }
