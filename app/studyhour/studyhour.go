@@ -86,13 +86,13 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, fmt.Errorf("studyhour: %w", err)
 	}
+	orgs := data.NewOrgs(cfg.Orgs, cfg.Accounts)
 	uc, err := biz.NewStudy(biz.Config{Rules: cfg.Rules, LedgerKey: cfg.LedgerKey}, data.NewStore(d), data.NewCourses(cfg.Courses),
-		data.NewAccounts(cfg.Accounts), data.NewPublisher(ob), d, clk)
+		orgs, data.NewPublisher(ob), d, clk)
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	orgs := data.NewOrgs(cfg.Orgs, cfg.Accounts)
 	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs)
 	offline := biz.NewOffline(uc, data.NewOfflineStore(d), orgs)
 	m := &Module{data: d, uc: uc, service: service.New(uc, meetings, offline), outbox: ob, relay: outbox.NewRelay(ob, logger),

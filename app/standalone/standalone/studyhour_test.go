@@ -85,10 +85,7 @@ func (p *player) beat(position, rate float64, visible bool) (float64, string) {
 	p.seq++
 	r := p.l.must(p.l.call("POST", "/v1/study-sessions/"+p.session+"/heartbeats", p.token, map[string]any{
 		"seq": p.seq, "position": position, "rate": rate, "visible": visible}), 200)
-	credited, _ := strconv.ParseFloat(r.s("creditedSeconds"), 64)
-	if r.s("creditedSeconds") == "" {
-		credited = 0
-	}
+	credited, _ := strconv.ParseFloat(r.s("creditedSeconds"), 64) // absent (0) when refused
 	return credited, r.s("refusal")
 }
 
@@ -535,6 +532,15 @@ func TestMeetingsAttendanceAndCompliance(t *testing.T) {
 		t.Fatalf("member's view = %s", seen.raw)
 	}
 	l.must(l.call("GET", "/v1/meetings/"+id, mb, nil), 404, "NOT_FOUND")
+	// The list of branch A's meetings: its member sees them without codes; another branch's
+	// member and its staff see nothing.
+	if ls := l.must(l.call("GET", "/v1/meetings?orgId="+w.orgA, m1, nil), 200); ls.s("meetings", "0", "id") != id || ls.s("meetings", "0", "checkinCode") != "" {
+		t.Fatalf("member's list = %s", ls.raw)
+	}
+	l.must(l.call("GET", "/v1/meetings?orgId="+w.orgA, mb, nil), 404)
+	if r := l.call("GET", "/v1/meetings?orgId="+w.orgA, w.staffB, nil); r.status != 404 && r.status != 403 {
+		t.Fatalf("staff of B listing A's meetings: %d %s", r.status, r.raw)
+	}
 
 	// Staff record the rest: a leave needs its reason, a member of another branch is refused
 	// naming the entry, and nothing of a refused request is kept.

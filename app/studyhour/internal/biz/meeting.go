@@ -381,17 +381,18 @@ func (uc *Meetings) CheckIn(ctx context.Context, meetingID int64, code string) (
 		if err != nil {
 			return err
 		}
+		var credited int64
 		for _, a := range cur.Attendance {
-			if a.MemberID == p.UserID && a.Status == AttendPresent {
+			if a.MemberID != p.UserID {
+				continue
+			}
+			if a.Status == AttendPresent {
 				out = a
 				return nil // checked in already
 			}
-			if a.MemberID == p.UserID {
-				out = a
-			}
+			credited = a.CreditedSeconds
 		}
-		out = Attendance{MeetingID: m.ID, MemberID: p.UserID, Status: AttendPresent, Method: "qr", CheckedInAt: &now,
-			CreditedSeconds: out.CreditedSeconds}
+		out = Attendance{MeetingID: m.ID, MemberID: p.UserID, Status: AttendPresent, Method: "qr", CheckedInAt: &now, CreditedSeconds: credited}
 		if err := uc.attend(ctx, cur, &out, 0); err != nil {
 			return err
 		}

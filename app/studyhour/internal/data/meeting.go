@@ -98,8 +98,12 @@ type orgs struct {
 	dir *orgdir.Client
 }
 
-// NewOrgs reads orgs and members' orgs from org's gRPC API with the caller's token.
-func NewOrgs(c orgv1.OrgsClient, a orgv1.AccountsClient) biz.Orgs {
+// NewOrgs reads orgs and members' orgs from org's gRPC API with the caller's token; it is also
+// studyhour's biz.Accounts.
+func NewOrgs(c orgv1.OrgsClient, a orgv1.AccountsClient) interface {
+	biz.Orgs
+	biz.Accounts
+} {
 	return orgs{c: c, dir: orgdir.New(c, a)}
 }
 
@@ -137,6 +141,13 @@ func (o orgs) Subtree(ctx context.Context, id int64) ([]biz.Org, error) {
 			return out, nil
 		}
 	}
+}
+
+// CheckMember answers whether the caller may see the member's records: org shows the account only
+// to the member and to staff over the member's org.
+func (o orgs) CheckMember(ctx context.Context, memberID int64) error {
+	_, err := o.MemberOrgPath(ctx, memberID)
+	return err
 }
 
 func (o orgs) MemberOrgPath(ctx context.Context, memberID int64) (string, error) {

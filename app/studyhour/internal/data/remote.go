@@ -2,15 +2,10 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	kerrors "github.com/go-kratos/kratos/v2/errors"
-
 	coursev1 "github.com/vanguard/vanguard/api/course/v1"
-	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
-	"github.com/vanguard/vanguard/pkg/orgdir"
 )
 
 type courses struct{ c coursev1.CoursesClient }
@@ -22,7 +17,7 @@ func NewCourses(c coursev1.CoursesClient) biz.Courses { return courses{c} }
 func (c courses) Lesson(ctx context.Context, id int64) (*biz.Lesson, error) {
 	l, err := c.c.GetLesson(ctx, &coursev1.IdRequest{Id: id})
 	if err != nil {
-		if code := kerrors.Code(err); code == 404 || code == 403 {
+		if notFound(err) {
 			return nil, biz.ErrNotFound
 		}
 		return nil, fmt.Errorf("course GetLesson %d: %w", id, err)
@@ -40,18 +35,4 @@ func (c courses) Lesson(ctx context.Context, id int64) (*biz.Lesson, error) {
 		out.Kind, out.Ready = biz.KindArticle, true
 	}
 	return out, nil
-}
-
-type accounts struct{ dir *orgdir.Client }
-
-// NewAccounts checks a caller's sight of a member through org's GetAccount with the caller's
-// token: org answers only for the member and staff over the member's org.
-func NewAccounts(c orgv1.AccountsClient) biz.Accounts { return accounts{orgdir.New(nil, c)} }
-
-func (a accounts) CheckMember(ctx context.Context, memberID int64) error {
-	_, err := a.dir.AccountOrgPath(ctx, memberID)
-	if errors.Is(err, orgdir.ErrNotFound) || kerrors.Code(err) == 403 {
-		return biz.ErrNotFound
-	}
-	return err
 }
