@@ -93,9 +93,12 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, err
 	}
-	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs)
-	offline := biz.NewOffline(uc, data.NewOfflineStore(d), orgs)
-	m := &Module{data: d, uc: uc, service: service.New(uc, meetings, offline), outbox: ob, relay: outbox.NewRelay(ob, logger),
+	plans := data.NewPlans(cfg.Courses)
+	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs, plans)
+	svc := service.New(service.UseCases{Study: uc, Meetings: meetings, Offline: biz.NewOffline(uc, data.NewOfflineStore(d), orgs),
+		Rules: biz.NewRules(uc, orgs), Reports: biz.NewReports(meetings, data.NewReportStore(d)),
+		Notes: biz.NewNotes(uc, data.NewNoteStore(d), plans, orgs)})
+	m := &Module{data: d, uc: uc, service: svc, outbox: ob, relay: outbox.NewRelay(ob, logger),
 		exams: data.NewExamSource(cfg.QuizEvents)}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {

@@ -44,20 +44,29 @@ const (
 	ErrorReason_CHECKIN_CLOSED ErrorReason = 7
 	// The offline record was decided already, the other way.
 	ErrorReason_RECORD_DECIDED ErrorReason = 8
+	// The study report was accepted; it can no longer change.
+	ErrorReason_REPORT_LOCKED ErrorReason = 9
+	// The session was reported upward already.
+	ErrorReason_ALREADY_REPORTED ErrorReason = 10
+	// Filed study reports wait for review; review them before reporting upward.
+	ErrorReason_REPORTS_PENDING ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INTERNAL",
-		1: "INVALID_ARGUMENT",
-		2: "NOT_FOUND",
-		3: "PERMISSION_DENIED",
-		4: "SESSION_ENDED",
-		5: "ALREADY_EXISTS",
-		6: "LESSON_NOT_READY",
-		7: "CHECKIN_CLOSED",
-		8: "RECORD_DECIDED",
+		0:  "INTERNAL",
+		1:  "INVALID_ARGUMENT",
+		2:  "NOT_FOUND",
+		3:  "PERMISSION_DENIED",
+		4:  "SESSION_ENDED",
+		5:  "ALREADY_EXISTS",
+		6:  "LESSON_NOT_READY",
+		7:  "CHECKIN_CLOSED",
+		8:  "RECORD_DECIDED",
+		9:  "REPORT_LOCKED",
+		10: "ALREADY_REPORTED",
+		11: "REPORTS_PENDING",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":          0,
@@ -69,6 +78,9 @@ var (
 		"LESSON_NOT_READY":  6,
 		"CHECKIN_CLOSED":    7,
 		"RECORD_DECIDED":    8,
+		"REPORT_LOCKED":     9,
+		"ALREADY_REPORTED":  10,
+		"REPORTS_PENDING":   11,
 	}
 )
 
@@ -103,7 +115,7 @@ var File_api_studyhour_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xf2\x01\n" +
+	"#api/studyhour/v1/error_reason.proto\x12\x10api.studyhour.v1\x1a\x13errors/errors.proto*\xc2\x02\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x13\n" +
@@ -113,7 +125,11 @@ const file_api_studyhour_v1_error_reason_proto_rawDesc = "" +
 	"\x0eALREADY_EXISTS\x10\x05\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
 	"\x10LESSON_NOT_READY\x10\x06\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eCHECKIN_CLOSED\x10\a\x1a\x04\xa8E\x99\x03\x12\x18\n" +
-	"\x0eRECORD_DECIDED\x10\b\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\x0eRECORD_DECIDED\x10\b\x1a\x04\xa8E\x99\x03\x12\x17\n" +
+	"\rREPORT_LOCKED\x10\t\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10ALREADY_REPORTED\x10\n" +
+	"\x1a\x04\xa8E\x99\x03\x12\x19\n" +
+	"\x0fREPORTS_PENDING\x10\v\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_error_reason_proto_rawDescOnce sync.Once

@@ -140,3 +140,45 @@ func IsRecordDecided(err error) bool {
 func ErrorRecordDecided(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_RECORD_DECIDED.String(), fmt.Sprintf(format, args...))
 }
+
+// The study report was accepted; it can no longer change.
+func IsReportLocked(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REPORT_LOCKED.String() && e.Code == 409
+}
+
+// The study report was accepted; it can no longer change.
+func ErrorReportLocked(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_REPORT_LOCKED.String(), fmt.Sprintf(format, args...))
+}
+
+// The session was reported upward already.
+func IsAlreadyReported(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_ALREADY_REPORTED.String() && e.Code == 409
+}
+
+// The session was reported upward already.
+func ErrorAlreadyReported(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_ALREADY_REPORTED.String(), fmt.Sprintf(format, args...))
+}
+
+// Filed study reports wait for review; review them before reporting upward.
+func IsReportsPending(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REPORTS_PENDING.String() && e.Code == 409
+}
+
+// Filed study reports wait for review; review them before reporting upward.
+func ErrorReportsPending(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_REPORTS_PENDING.String(), fmt.Sprintf(format, args...))
+}

@@ -284,6 +284,203 @@ func (x *MeetingRecorded) GetPresent() []int64 {
 	return nil
 }
 
+// StudyReportFiled: a study report (一学一报) was filed, filed again or reviewed. Subscribers:
+// growth.
+type StudyReportFiled struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ReportId  int64                  `protobuf:"varint,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	MeetingId int64                  `protobuf:"varint,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	MemberId  int64                  `protobuf:"varint,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	OrgPath   string                 `protobuf:"bytes,4,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	// status: submitted, accepted or returned.
+	Status            string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	MeetingTopic      string `protobuf:"bytes,6,opt,name=meeting_topic,json=meetingTopic,proto3" json:"meeting_topic,omitempty"`
+	MeetingStartsAtMs int64  `protobuf:"varint,7,opt,name=meeting_starts_at_ms,json=meetingStartsAtMs,proto3" json:"meeting_starts_at_ms,omitempty"`
+	UpdatedAtMs       int64  `protobuf:"varint,8,opt,name=updated_at_ms,json=updatedAtMs,proto3" json:"updated_at_ms,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *StudyReportFiled) Reset() {
+	*x = StudyReportFiled{}
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StudyReportFiled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StudyReportFiled) ProtoMessage() {}
+
+func (x *StudyReportFiled) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StudyReportFiled.ProtoReflect.Descriptor instead.
+func (*StudyReportFiled) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StudyReportFiled) GetReportId() int64 {
+	if x != nil {
+		return x.ReportId
+	}
+	return 0
+}
+
+func (x *StudyReportFiled) GetMeetingId() int64 {
+	if x != nil {
+		return x.MeetingId
+	}
+	return 0
+}
+
+func (x *StudyReportFiled) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *StudyReportFiled) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *StudyReportFiled) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *StudyReportFiled) GetMeetingTopic() string {
+	if x != nil {
+		return x.MeetingTopic
+	}
+	return ""
+}
+
+func (x *StudyReportFiled) GetMeetingStartsAtMs() int64 {
+	if x != nil {
+		return x.MeetingStartsAtMs
+	}
+	return 0
+}
+
+func (x *StudyReportFiled) GetUpdatedAtMs() int64 {
+	if x != nil {
+		return x.UpdatedAtMs
+	}
+	return 0
+}
+
+// NoteSaved: a note of a member's study notebook was written, changed or deleted. Subscribers:
+// growth.
+type NoteSaved struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NoteId        int64                  `protobuf:"varint,1,opt,name=note_id,json=noteId,proto3" json:"note_id,omitempty"`
+	MemberId      int64                  `protobuf:"varint,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	LessonId      int64                  `protobuf:"varint,3,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	PlanItemId    int64                  `protobuf:"varint,4,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
+	Shared        bool                   `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
+	Deleted       bool                   `protobuf:"varint,6,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	UpdatedAtMs   int64                  `protobuf:"varint,7,opt,name=updated_at_ms,json=updatedAtMs,proto3" json:"updated_at_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoteSaved) Reset() {
+	*x = NoteSaved{}
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoteSaved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoteSaved) ProtoMessage() {}
+
+func (x *NoteSaved) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoteSaved.ProtoReflect.Descriptor instead.
+func (*NoteSaved) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NoteSaved) GetNoteId() int64 {
+	if x != nil {
+		return x.NoteId
+	}
+	return 0
+}
+
+func (x *NoteSaved) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *NoteSaved) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *NoteSaved) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
+func (x *NoteSaved) GetShared() bool {
+	if x != nil {
+		return x.Shared
+	}
+	return false
+}
+
+func (x *NoteSaved) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *NoteSaved) GetUpdatedAtMs() int64 {
+	if x != nil {
+		return x.UpdatedAtMs
+	}
+	return 0
+}
+
 var File_api_studyhour_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_events_proto_rawDesc = "" +
@@ -314,7 +511,29 @@ const file_api_studyhour_v1_events_proto_rawDesc = "" +
 	"\fstarts_at_ms\x18\x06 \x01(\x03R\n" +
 	"startsAtMs\x12\x18\n" +
 	"\apresent\x18\a \x03(\x03R\apresent:\x18\xca\xf3\x18\x14\n" +
-	"\x10meeting.recorded\x10\x012U\n" +
+	"\x10meeting.recorded\x10\x01\"\xb4\x02\n" +
+	"\x10StudyReportFiled\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\x03R\breportId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\x03R\tmeetingId\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\x03R\bmemberId\x12\x19\n" +
+	"\borg_path\x18\x04 \x01(\tR\aorgPath\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\x12#\n" +
+	"\rmeeting_topic\x18\x06 \x01(\tR\fmeetingTopic\x12/\n" +
+	"\x14meeting_starts_at_ms\x18\a \x01(\x03R\x11meetingStartsAtMs\x12\"\n" +
+	"\rupdated_at_ms\x18\b \x01(\x03R\vupdatedAtMs:\x1a\xca\xf3\x18\x16\n" +
+	"\x12study_report.filed\x10\x01\"\xea\x01\n" +
+	"\tNoteSaved\x12\x17\n" +
+	"\anote_id\x18\x01 \x01(\x03R\x06noteId\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\x03R\bmemberId\x12\x1b\n" +
+	"\tlesson_id\x18\x03 \x01(\x03R\blessonId\x12 \n" +
+	"\fplan_item_id\x18\x04 \x01(\x03R\n" +
+	"planItemId\x12\x16\n" +
+	"\x06shared\x18\x05 \x01(\bR\x06shared\x12\x18\n" +
+	"\adeleted\x18\x06 \x01(\bR\adeleted\x12\"\n" +
+	"\rupdated_at_ms\x18\a \x01(\x03R\vupdatedAtMs:\x12\xca\xf3\x18\x0e\n" +
+	"\n" +
+	"note.saved\x10\x012U\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
@@ -330,17 +549,19 @@ func file_api_studyhour_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_studyhour_v1_events_proto_rawDescData
 }
 
-var file_api_studyhour_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_api_studyhour_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_api_studyhour_v1_events_proto_goTypes = []any{
 	(*HoursCredited)(nil),       // 0: api.studyhour.v1.HoursCredited
 	(*LessonCompleted)(nil),     // 1: api.studyhour.v1.LessonCompleted
 	(*MeetingRecorded)(nil),     // 2: api.studyhour.v1.MeetingRecorded
-	(*v1.AckEventsRequest)(nil), // 3: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),   // 4: api.events.v1.AckEventsReply
+	(*StudyReportFiled)(nil),    // 3: api.studyhour.v1.StudyReportFiled
+	(*NoteSaved)(nil),           // 4: api.studyhour.v1.NoteSaved
+	(*v1.AckEventsRequest)(nil), // 5: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),   // 6: api.events.v1.AckEventsReply
 }
 var file_api_studyhour_v1_events_proto_depIdxs = []int32{
-	3, // 0: api.studyhour.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	4, // 1: api.studyhour.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	5, // 0: api.studyhour.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	6, // 1: api.studyhour.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
 	1, // [1:2] is the sub-list for method output_type
 	0, // [0:1] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
@@ -359,7 +580,7 @@ func file_api_studyhour_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_events_proto_rawDesc), len(file_api_studyhour_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

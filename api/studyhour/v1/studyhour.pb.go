@@ -11,6 +11,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,6 +23,58 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type ReportStatus int32
+
+const (
+	ReportStatus_REPORT_STATUS_UNSPECIFIED ReportStatus = 0
+	ReportStatus_SUBMITTED                 ReportStatus = 1
+	ReportStatus_ACCEPTED                  ReportStatus = 2
+	ReportStatus_RETURNED                  ReportStatus = 3
+)
+
+// Enum value maps for ReportStatus.
+var (
+	ReportStatus_name = map[int32]string{
+		0: "REPORT_STATUS_UNSPECIFIED",
+		1: "SUBMITTED",
+		2: "ACCEPTED",
+		3: "RETURNED",
+	}
+	ReportStatus_value = map[string]int32{
+		"REPORT_STATUS_UNSPECIFIED": 0,
+		"SUBMITTED":                 1,
+		"ACCEPTED":                  2,
+		"RETURNED":                  3,
+	}
+)
+
+func (x ReportStatus) Enum() *ReportStatus {
+	p := new(ReportStatus)
+	*p = x
+	return p
+}
+
+func (x ReportStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[0].Descriptor()
+}
+
+func (ReportStatus) Type() protoreflect.EnumType {
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[0]
+}
+
+func (x ReportStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportStatus.Descriptor instead.
+func (ReportStatus) EnumDescriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+}
 
 type MeetingKind int32
 
@@ -74,11 +127,11 @@ func (x MeetingKind) String() string {
 }
 
 func (MeetingKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_api_studyhour_v1_studyhour_proto_enumTypes[0].Descriptor()
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[1].Descriptor()
 }
 
 func (MeetingKind) Type() protoreflect.EnumType {
-	return &file_api_studyhour_v1_studyhour_proto_enumTypes[0]
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[1]
 }
 
 func (x MeetingKind) Number() protoreflect.EnumNumber {
@@ -87,7 +140,7 @@ func (x MeetingKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MeetingKind.Descriptor instead.
 func (MeetingKind) EnumDescriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
 }
 
 type AttendanceStatus int32
@@ -127,11 +180,11 @@ func (x AttendanceStatus) String() string {
 }
 
 func (AttendanceStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_api_studyhour_v1_studyhour_proto_enumTypes[1].Descriptor()
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[2].Descriptor()
 }
 
 func (AttendanceStatus) Type() protoreflect.EnumType {
-	return &file_api_studyhour_v1_studyhour_proto_enumTypes[1]
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[2]
 }
 
 func (x AttendanceStatus) Number() protoreflect.EnumNumber {
@@ -140,7 +193,7 @@ func (x AttendanceStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AttendanceStatus.Descriptor instead.
 func (AttendanceStatus) EnumDescriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
 }
 
 type RecordStatus int32
@@ -179,11 +232,11 @@ func (x RecordStatus) String() string {
 }
 
 func (RecordStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_api_studyhour_v1_studyhour_proto_enumTypes[2].Descriptor()
+	return file_api_studyhour_v1_studyhour_proto_enumTypes[3].Descriptor()
 }
 
 func (RecordStatus) Type() protoreflect.EnumType {
-	return &file_api_studyhour_v1_studyhour_proto_enumTypes[2]
+	return &file_api_studyhour_v1_studyhour_proto_enumTypes[3]
 }
 
 func (x RecordStatus) Number() protoreflect.EnumNumber {
@@ -192,7 +245,1381 @@ func (x RecordStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use RecordStatus.Descriptor instead.
 func (RecordStatus) EnumDescriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{3}
+}
+
+type OrgRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgRequest) Reset() {
+	*x = OrgRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgRequest) ProtoMessage() {}
+
+func (x *OrgRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgRequest.ProtoReflect.Descriptor instead.
+func (*OrgRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *OrgRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+type OrgRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key: target.member, target.staff (seconds a year), or meetings.<kind> (meetings per month
+	// or quarter, as the national rule of the kind).
+	Key       string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	National  int64  `protobuf:"varint,2,opt,name=national,proto3" json:"national,omitempty"`
+	Inherited int64  `protobuf:"varint,3,opt,name=inherited,proto3" json:"inherited,omitempty"`
+	// here: set by the org itself (0: not set).
+	Here          int64 `protobuf:"varint,4,opt,name=here,proto3" json:"here,omitempty"`
+	Effective     int64 `protobuf:"varint,5,opt,name=effective,proto3" json:"effective,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgRule) Reset() {
+	*x = OrgRule{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgRule) ProtoMessage() {}
+
+func (x *OrgRule) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgRule.ProtoReflect.Descriptor instead.
+func (*OrgRule) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *OrgRule) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *OrgRule) GetNational() int64 {
+	if x != nil {
+		return x.National
+	}
+	return 0
+}
+
+func (x *OrgRule) GetInherited() int64 {
+	if x != nil {
+		return x.Inherited
+	}
+	return 0
+}
+
+func (x *OrgRule) GetHere() int64 {
+	if x != nil {
+		return x.Here
+	}
+	return 0
+}
+
+func (x *OrgRule) GetEffective() int64 {
+	if x != nil {
+		return x.Effective
+	}
+	return 0
+}
+
+type OrgRulesReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rules         []*OrgRule             `protobuf:"bytes,1,rep,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrgRulesReply) Reset() {
+	*x = OrgRulesReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrgRulesReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrgRulesReply) ProtoMessage() {}
+
+func (x *OrgRulesReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrgRulesReply.ProtoReflect.Descriptor instead.
+func (*OrgRulesReply) Descriptor() ([]byte, []int) {
 	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OrgRulesReply) GetRules() []*OrgRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+type SetOrgRuleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Value         int64                  `protobuf:"varint,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOrgRuleRequest) Reset() {
+	*x = SetOrgRuleRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOrgRuleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOrgRuleRequest) ProtoMessage() {}
+
+func (x *SetOrgRuleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOrgRuleRequest.ProtoReflect.Descriptor instead.
+func (*SetOrgRuleRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SetOrgRuleRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *SetOrgRuleRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *SetOrgRuleRequest) GetValue() int64 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+type HoursReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoursReportRequest) Reset() {
+	*x = HoursReportRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoursReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoursReportRequest) ProtoMessage() {}
+
+func (x *HoursReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoursReportRequest.ProtoReflect.Descriptor instead.
+func (*HoursReportRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *HoursReportRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *HoursReportRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+type UnitHours struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgName       string                 `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	OrgPath       string                 `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Members       int32                  `protobuf:"varint,4,opt,name=members,proto3" json:"members,omitempty"`
+	Met           int32                  `protobuf:"varint,5,opt,name=met,proto3" json:"met,omitempty"`
+	TotalSeconds  int64                  `protobuf:"varint,6,opt,name=total_seconds,json=totalSeconds,proto3" json:"total_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnitHours) Reset() {
+	*x = UnitHours{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnitHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnitHours) ProtoMessage() {}
+
+func (x *UnitHours) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnitHours.ProtoReflect.Descriptor instead.
+func (*UnitHours) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UnitHours) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *UnitHours) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *UnitHours) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *UnitHours) GetMembers() int32 {
+	if x != nil {
+		return x.Members
+	}
+	return 0
+}
+
+func (x *UnitHours) GetMet() int32 {
+	if x != nil {
+		return x.Met
+	}
+	return 0
+}
+
+func (x *UnitHours) GetTotalSeconds() int64 {
+	if x != nil {
+		return x.TotalSeconds
+	}
+	return 0
+}
+
+type MemberShortfall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	OrgId         int64                  `protobuf:"varint,3,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgName       string                 `protobuf:"bytes,4,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	Seconds       int64                  `protobuf:"varint,5,opt,name=seconds,proto3" json:"seconds,omitempty"`
+	TargetSeconds int64                  `protobuf:"varint,6,opt,name=target_seconds,json=targetSeconds,proto3" json:"target_seconds,omitempty"`
+	// refusals: refused heartbeats, all reasons, all time.
+	Refusals      int64 `protobuf:"varint,7,opt,name=refusals,proto3" json:"refusals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberShortfall) Reset() {
+	*x = MemberShortfall{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberShortfall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberShortfall) ProtoMessage() {}
+
+func (x *MemberShortfall) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberShortfall.ProtoReflect.Descriptor instead.
+func (*MemberShortfall) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MemberShortfall) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *MemberShortfall) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MemberShortfall) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *MemberShortfall) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *MemberShortfall) GetSeconds() int64 {
+	if x != nil {
+		return x.Seconds
+	}
+	return 0
+}
+
+func (x *MemberShortfall) GetTargetSeconds() int64 {
+	if x != nil {
+		return x.TargetSeconds
+	}
+	return 0
+}
+
+func (x *MemberShortfall) GetRefusals() int64 {
+	if x != nil {
+		return x.Refusals
+	}
+	return 0
+}
+
+type HoursReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgName       string                 `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	Year          int32                  `protobuf:"varint,3,opt,name=year,proto3" json:"year,omitempty"`
+	Members       int32                  `protobuf:"varint,4,opt,name=members,proto3" json:"members,omitempty"`
+	Met           int32                  `protobuf:"varint,5,opt,name=met,proto3" json:"met,omitempty"`
+	Units         []*UnitHours           `protobuf:"bytes,6,rep,name=units,proto3" json:"units,omitempty"`
+	Below         []*MemberShortfall     `protobuf:"bytes,7,rep,name=below,proto3" json:"below,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HoursReport) Reset() {
+	*x = HoursReport{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HoursReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HoursReport) ProtoMessage() {}
+
+func (x *HoursReport) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HoursReport.ProtoReflect.Descriptor instead.
+func (*HoursReport) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *HoursReport) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *HoursReport) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *HoursReport) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *HoursReport) GetMembers() int32 {
+	if x != nil {
+		return x.Members
+	}
+	return 0
+}
+
+func (x *HoursReport) GetMet() int32 {
+	if x != nil {
+		return x.Met
+	}
+	return 0
+}
+
+func (x *HoursReport) GetUnits() []*UnitHours {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *HoursReport) GetBelow() []*MemberShortfall {
+	if x != nil {
+		return x.Below
+	}
+	return nil
+}
+
+type FileReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FileName      string                 `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Content       []byte                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileReply) Reset() {
+	*x = FileReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileReply) ProtoMessage() {}
+
+func (x *FileReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileReply.ProtoReflect.Descriptor instead.
+func (*FileReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *FileReply) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *FileReply) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *FileReply) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+type StudyReport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	MeetingId     int64                  `protobuf:"varint,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	MemberId      int64                  `protobuf:"varint,3,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	Content       string                 `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	Status        ReportStatus           `protobuf:"varint,5,opt,name=status,proto3,enum=api.studyhour.v1.ReportStatus" json:"status,omitempty"`
+	ReviewerId    int64                  `protobuf:"varint,6,opt,name=reviewer_id,json=reviewerId,proto3" json:"reviewer_id,omitempty"`
+	ReviewComment string                 `protobuf:"bytes,7,opt,name=review_comment,json=reviewComment,proto3" json:"review_comment,omitempty"`
+	ReviewedAt    string                 `protobuf:"bytes,8,opt,name=reviewed_at,json=reviewedAt,proto3" json:"reviewed_at,omitempty"`
+	SubmittedAt   string                 `protobuf:"bytes,9,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StudyReport) Reset() {
+	*x = StudyReport{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StudyReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StudyReport) ProtoMessage() {}
+
+func (x *StudyReport) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StudyReport.ProtoReflect.Descriptor instead.
+func (*StudyReport) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StudyReport) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *StudyReport) GetMeetingId() int64 {
+	if x != nil {
+		return x.MeetingId
+	}
+	return 0
+}
+
+func (x *StudyReport) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *StudyReport) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *StudyReport) GetStatus() ReportStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ReportStatus_REPORT_STATUS_UNSPECIFIED
+}
+
+func (x *StudyReport) GetReviewerId() int64 {
+	if x != nil {
+		return x.ReviewerId
+	}
+	return 0
+}
+
+func (x *StudyReport) GetReviewComment() string {
+	if x != nil {
+		return x.ReviewComment
+	}
+	return ""
+}
+
+func (x *StudyReport) GetReviewedAt() string {
+	if x != nil {
+		return x.ReviewedAt
+	}
+	return ""
+}
+
+func (x *StudyReport) GetSubmittedAt() string {
+	if x != nil {
+		return x.SubmittedAt
+	}
+	return ""
+}
+
+func (x *StudyReport) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+type FileStudyReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MeetingId     int64                  `protobuf:"varint,1,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	Content       string                 `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileStudyReportRequest) Reset() {
+	*x = FileStudyReportRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileStudyReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileStudyReportRequest) ProtoMessage() {}
+
+func (x *FileStudyReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileStudyReportRequest.ProtoReflect.Descriptor instead.
+func (*FileStudyReportRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *FileStudyReportRequest) GetMeetingId() int64 {
+	if x != nil {
+		return x.MeetingId
+	}
+	return 0
+}
+
+func (x *FileStudyReportRequest) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+type ListMyStudyReportsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyStudyReportsRequest) Reset() {
+	*x = ListMyStudyReportsRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyStudyReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyStudyReportsRequest) ProtoMessage() {}
+
+func (x *ListMyStudyReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyStudyReportsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyStudyReportsRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{11}
+}
+
+type MyStudyReport struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Meeting *Meeting               `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	// report: absent when not filed yet.
+	Report        *StudyReport `protobuf:"bytes,2,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MyStudyReport) Reset() {
+	*x = MyStudyReport{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MyStudyReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MyStudyReport) ProtoMessage() {}
+
+func (x *MyStudyReport) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MyStudyReport.ProtoReflect.Descriptor instead.
+func (*MyStudyReport) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MyStudyReport) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *MyStudyReport) GetReport() *StudyReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+type ListMyStudyReportsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*MyStudyReport       `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyStudyReportsReply) Reset() {
+	*x = ListMyStudyReportsReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyStudyReportsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyStudyReportsReply) ProtoMessage() {}
+
+func (x *ListMyStudyReportsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyStudyReportsReply.ProtoReflect.Descriptor instead.
+func (*ListMyStudyReportsReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListMyStudyReportsReply) GetItems() []*MyStudyReport {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+type MeetingReports struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Meeting *Meeting               `protobuf:"bytes,1,opt,name=meeting,proto3" json:"meeting,omitempty"`
+	Reports []*StudyReport         `protobuf:"bytes,2,rep,name=reports,proto3" json:"reports,omitempty"`
+	// missing: members present who have not filed (or whose report was returned).
+	Missing       []int64 `protobuf:"varint,3,rep,packed,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MeetingReports) Reset() {
+	*x = MeetingReports{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MeetingReports) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MeetingReports) ProtoMessage() {}
+
+func (x *MeetingReports) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MeetingReports.ProtoReflect.Descriptor instead.
+func (*MeetingReports) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MeetingReports) GetMeeting() *Meeting {
+	if x != nil {
+		return x.Meeting
+	}
+	return nil
+}
+
+func (x *MeetingReports) GetReports() []*StudyReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
+func (x *MeetingReports) GetMissing() []int64 {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+type ReviewStudyReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Accept        bool                   `protobuf:"varint,2,opt,name=accept,proto3" json:"accept,omitempty"`
+	Comment       string                 `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewStudyReportRequest) Reset() {
+	*x = ReviewStudyReportRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewStudyReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewStudyReportRequest) ProtoMessage() {}
+
+func (x *ReviewStudyReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewStudyReportRequest.ProtoReflect.Descriptor instead.
+func (*ReviewStudyReportRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReviewStudyReportRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ReviewStudyReportRequest) GetAccept() bool {
+	if x != nil {
+		return x.Accept
+	}
+	return false
+}
+
+func (x *ReviewStudyReportRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+type ReportMeetingUpwardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Summary       string                 `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportMeetingUpwardRequest) Reset() {
+	*x = ReportMeetingUpwardRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportMeetingUpwardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportMeetingUpwardRequest) ProtoMessage() {}
+
+func (x *ReportMeetingUpwardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportMeetingUpwardRequest.ProtoReflect.Descriptor instead.
+func (*ReportMeetingUpwardRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReportMeetingUpwardRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ReportMeetingUpwardRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+type NoteInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// id: the note to replace (UpdateNote); ignored by CreateNote.
+	Id int64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Exactly one of lesson_id and plan_item_id.
+	LessonId   int64  `protobuf:"varint,2,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	PlanItemId int64  `protobuf:"varint,3,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
+	Content    string `protobuf:"bytes,4,opt,name=content,proto3" json:"content,omitempty"`
+	// shared: visible to the caller's branch.
+	Shared        bool `protobuf:"varint,5,opt,name=shared,proto3" json:"shared,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoteInput) Reset() {
+	*x = NoteInput{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoteInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoteInput) ProtoMessage() {}
+
+func (x *NoteInput) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoteInput.ProtoReflect.Descriptor instead.
+func (*NoteInput) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *NoteInput) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NoteInput) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *NoteInput) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
+func (x *NoteInput) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *NoteInput) GetShared() bool {
+	if x != nil {
+		return x.Shared
+	}
+	return false
+}
+
+type Note struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	MemberId      int64                  `protobuf:"varint,2,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	AuthorName    string                 `protobuf:"bytes,3,opt,name=author_name,json=authorName,proto3" json:"author_name,omitempty"`
+	LessonId      int64                  `protobuf:"varint,4,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	PlanItemId    int64                  `protobuf:"varint,5,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
+	Content       string                 `protobuf:"bytes,6,opt,name=content,proto3" json:"content,omitempty"`
+	Shared        bool                   `protobuf:"varint,7,opt,name=shared,proto3" json:"shared,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Note) Reset() {
+	*x = Note{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Note) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Note) ProtoMessage() {}
+
+func (x *Note) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Note.ProtoReflect.Descriptor instead.
+func (*Note) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Note) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Note) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *Note) GetAuthorName() string {
+	if x != nil {
+		return x.AuthorName
+	}
+	return ""
+}
+
+func (x *Note) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *Note) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
+func (x *Note) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *Note) GetShared() bool {
+	if x != nil {
+		return x.Shared
+	}
+	return false
+}
+
+func (x *Note) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *Note) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+type ListNotesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// org_id: ListSharedNotes only (0: the caller's org).
+	OrgId         int64 `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	LessonId      int64 `protobuf:"varint,2,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	PlanItemId    int64 `protobuf:"varint,3,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotesRequest) Reset() {
+	*x = ListNotesRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotesRequest) ProtoMessage() {}
+
+func (x *ListNotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotesRequest.ProtoReflect.Descriptor instead.
+func (*ListNotesRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListNotesRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *ListNotesRequest) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *ListNotesRequest) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
+type ListNotesReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notes         []*Note                `protobuf:"bytes,1,rep,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNotesReply) Reset() {
+	*x = ListNotesReply{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNotesReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNotesReply) ProtoMessage() {}
+
+func (x *ListNotesReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNotesReply.ProtoReflect.Descriptor instead.
+func (*ListNotesReply) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListNotesReply) GetNotes() []*Note {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
 }
 
 type IdRequest struct {
@@ -204,7 +1631,7 @@ type IdRequest struct {
 
 func (x *IdRequest) Reset() {
 	*x = IdRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +1643,7 @@ func (x *IdRequest) String() string {
 func (*IdRequest) ProtoMessage() {}
 
 func (x *IdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[0]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +1656,7 @@ func (x *IdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdRequest.ProtoReflect.Descriptor instead.
 func (*IdRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{0}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *IdRequest) GetId() int64 {
@@ -248,15 +1675,17 @@ type CreateMeetingRequest struct {
 	StartsAt string `protobuf:"bytes,4,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
 	EndsAt   string `protobuf:"bytes,5,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
 	// hours credited to each member present (0–8).
-	Hours         float64 `protobuf:"fixed64,6,opt,name=hours,proto3" json:"hours,omitempty"`
-	Host          string  `protobuf:"bytes,7,opt,name=host,proto3" json:"host,omitempty"`
+	Hours float64 `protobuf:"fixed64,6,opt,name=hours,proto3" json:"hours,omitempty"`
+	Host  string  `protobuf:"bytes,7,opt,name=host,proto3" json:"host,omitempty"`
+	// plan_item_id: the study plan item (course) a study-group session follows (0: none).
+	PlanItemId    int64 `protobuf:"varint,8,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateMeetingRequest) Reset() {
 	*x = CreateMeetingRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -268,7 +1697,7 @@ func (x *CreateMeetingRequest) String() string {
 func (*CreateMeetingRequest) ProtoMessage() {}
 
 func (x *CreateMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[1]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -281,7 +1710,7 @@ func (x *CreateMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CreateMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{1}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CreateMeetingRequest) GetOrgId() int64 {
@@ -333,6 +1762,13 @@ func (x *CreateMeetingRequest) GetHost() string {
 	return ""
 }
 
+func (x *CreateMeetingRequest) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
 type Attendance struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	MemberId int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
@@ -348,7 +1784,7 @@ type Attendance struct {
 
 func (x *Attendance) Reset() {
 	*x = Attendance{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +1796,7 @@ func (x *Attendance) String() string {
 func (*Attendance) ProtoMessage() {}
 
 func (x *Attendance) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[2]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +1809,7 @@ func (x *Attendance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attendance.ProtoReflect.Descriptor instead.
 func (*Attendance) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{2}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Attendance) GetMemberId() int64 {
@@ -432,15 +1868,22 @@ type Meeting struct {
 	// checkin_code: the secret of the meeting's QR code (managers only).
 	CheckinCode string `protobuf:"bytes,10,opt,name=checkin_code,json=checkinCode,proto3" json:"checkin_code,omitempty"`
 	// attendance: everyone's for managers; a member's own for the member.
-	Attendance    []*Attendance `protobuf:"bytes,11,rep,name=attendance,proto3" json:"attendance,omitempty"`
-	CreatedBy     int64         `protobuf:"varint,12,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	Attendance []*Attendance `protobuf:"bytes,11,rep,name=attendance,proto3" json:"attendance,omitempty"`
+	CreatedBy  int64         `protobuf:"varint,12,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	// plan_item_id, plan_item_title: the study plan item a study-group session follows (0: none).
+	PlanItemId    int64  `protobuf:"varint,13,opt,name=plan_item_id,json=planItemId,proto3" json:"plan_item_id,omitempty"`
+	PlanItemTitle string `protobuf:"bytes,14,opt,name=plan_item_title,json=planItemTitle,proto3" json:"plan_item_title,omitempty"`
+	// The session's upward report (一学一报), when made.
+	ReportedAt    string `protobuf:"bytes,15,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
+	ReportedBy    int64  `protobuf:"varint,16,opt,name=reported_by,json=reportedBy,proto3" json:"reported_by,omitempty"`
+	ReportSummary string `protobuf:"bytes,17,opt,name=report_summary,json=reportSummary,proto3" json:"report_summary,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Meeting) Reset() {
 	*x = Meeting{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +1895,7 @@ func (x *Meeting) String() string {
 func (*Meeting) ProtoMessage() {}
 
 func (x *Meeting) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[3]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +1908,7 @@ func (x *Meeting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Meeting.ProtoReflect.Descriptor instead.
 func (*Meeting) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{3}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Meeting) GetId() int64 {
@@ -552,17 +1995,56 @@ func (x *Meeting) GetCreatedBy() int64 {
 	return 0
 }
 
+func (x *Meeting) GetPlanItemId() int64 {
+	if x != nil {
+		return x.PlanItemId
+	}
+	return 0
+}
+
+func (x *Meeting) GetPlanItemTitle() string {
+	if x != nil {
+		return x.PlanItemTitle
+	}
+	return ""
+}
+
+func (x *Meeting) GetReportedAt() string {
+	if x != nil {
+		return x.ReportedAt
+	}
+	return ""
+}
+
+func (x *Meeting) GetReportedBy() int64 {
+	if x != nil {
+		return x.ReportedBy
+	}
+	return 0
+}
+
+func (x *Meeting) GetReportSummary() string {
+	if x != nil {
+		return x.ReportSummary
+	}
+	return ""
+}
+
 type ListMeetingsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
-	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	OrgId int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year  int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// subtree: the meetings of every org below too (staff over the org only).
+	Subtree bool `protobuf:"varint,3,opt,name=subtree,proto3" json:"subtree,omitempty"`
+	// kind: only meetings of this kind (unspecified: all).
+	Kind          MeetingKind `protobuf:"varint,4,opt,name=kind,proto3,enum=api.studyhour.v1.MeetingKind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListMeetingsRequest) Reset() {
 	*x = ListMeetingsRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -574,7 +2056,7 @@ func (x *ListMeetingsRequest) String() string {
 func (*ListMeetingsRequest) ProtoMessage() {}
 
 func (x *ListMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[4]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -587,7 +2069,7 @@ func (x *ListMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{4}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListMeetingsRequest) GetOrgId() int64 {
@@ -604,6 +2086,20 @@ func (x *ListMeetingsRequest) GetYear() int32 {
 	return 0
 }
 
+func (x *ListMeetingsRequest) GetSubtree() bool {
+	if x != nil {
+		return x.Subtree
+	}
+	return false
+}
+
+func (x *ListMeetingsRequest) GetKind() MeetingKind {
+	if x != nil {
+		return x.Kind
+	}
+	return MeetingKind_MEETING_KIND_UNSPECIFIED
+}
+
 type ListMeetingsReply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Meetings      []*Meeting             `protobuf:"bytes,1,rep,name=meetings,proto3" json:"meetings,omitempty"`
@@ -613,7 +2109,7 @@ type ListMeetingsReply struct {
 
 func (x *ListMeetingsReply) Reset() {
 	*x = ListMeetingsReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -625,7 +2121,7 @@ func (x *ListMeetingsReply) String() string {
 func (*ListMeetingsReply) ProtoMessage() {}
 
 func (x *ListMeetingsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[5]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -638,7 +2134,7 @@ func (x *ListMeetingsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingsReply.ProtoReflect.Descriptor instead.
 func (*ListMeetingsReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{5}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListMeetingsReply) GetMeetings() []*Meeting {
@@ -659,7 +2155,7 @@ type AttendanceInput struct {
 
 func (x *AttendanceInput) Reset() {
 	*x = AttendanceInput{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +2167,7 @@ func (x *AttendanceInput) String() string {
 func (*AttendanceInput) ProtoMessage() {}
 
 func (x *AttendanceInput) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[6]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +2180,7 @@ func (x *AttendanceInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AttendanceInput.ProtoReflect.Descriptor instead.
 func (*AttendanceInput) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{6}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AttendanceInput) GetMemberId() int64 {
@@ -718,7 +2214,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -730,7 +2226,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[7]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -743,7 +2239,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{7}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordAttendanceRequest) GetId() int64 {
@@ -770,7 +2266,7 @@ type CheckInRequest struct {
 
 func (x *CheckInRequest) Reset() {
 	*x = CheckInRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +2278,7 @@ func (x *CheckInRequest) String() string {
 func (*CheckInRequest) ProtoMessage() {}
 
 func (x *CheckInRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[8]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +2291,7 @@ func (x *CheckInRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckInRequest.ProtoReflect.Descriptor instead.
 func (*CheckInRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{8}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CheckInRequest) GetId() int64 {
@@ -822,7 +2318,7 @@ type GetMeetingComplianceRequest struct {
 
 func (x *GetMeetingComplianceRequest) Reset() {
 	*x = GetMeetingComplianceRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +2330,7 @@ func (x *GetMeetingComplianceRequest) String() string {
 func (*GetMeetingComplianceRequest) ProtoMessage() {}
 
 func (x *GetMeetingComplianceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[9]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +2343,7 @@ func (x *GetMeetingComplianceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeetingComplianceRequest.ProtoReflect.Descriptor instead.
 func (*GetMeetingComplianceRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{9}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetMeetingComplianceRequest) GetOrgId() int64 {
@@ -880,7 +2376,7 @@ type KindCompliance struct {
 
 func (x *KindCompliance) Reset() {
 	*x = KindCompliance{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -892,7 +2388,7 @@ func (x *KindCompliance) String() string {
 func (*KindCompliance) ProtoMessage() {}
 
 func (x *KindCompliance) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[10]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -905,7 +2401,7 @@ func (x *KindCompliance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KindCompliance.ProtoReflect.Descriptor instead.
 func (*KindCompliance) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{10}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *KindCompliance) GetKind() MeetingKind {
@@ -956,7 +2452,7 @@ type OrgCompliance struct {
 
 func (x *OrgCompliance) Reset() {
 	*x = OrgCompliance{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -968,7 +2464,7 @@ func (x *OrgCompliance) String() string {
 func (*OrgCompliance) ProtoMessage() {}
 
 func (x *OrgCompliance) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[11]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -981,7 +2477,7 @@ func (x *OrgCompliance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrgCompliance.ProtoReflect.Descriptor instead.
 func (*OrgCompliance) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{11}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OrgCompliance) GetOrgId() int64 {
@@ -1029,7 +2525,7 @@ type MeetingComplianceReply struct {
 
 func (x *MeetingComplianceReply) Reset() {
 	*x = MeetingComplianceReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +2537,7 @@ func (x *MeetingComplianceReply) String() string {
 func (*MeetingComplianceReply) ProtoMessage() {}
 
 func (x *MeetingComplianceReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[12]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +2550,7 @@ func (x *MeetingComplianceReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MeetingComplianceReply.ProtoReflect.Descriptor instead.
 func (*MeetingComplianceReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{12}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *MeetingComplianceReply) GetYear() int32 {
@@ -1080,7 +2576,7 @@ type StartSessionRequest struct {
 
 func (x *StartSessionRequest) Reset() {
 	*x = StartSessionRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +2588,7 @@ func (x *StartSessionRequest) String() string {
 func (*StartSessionRequest) ProtoMessage() {}
 
 func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[13]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +2601,7 @@ func (x *StartSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartSessionRequest.ProtoReflect.Descriptor instead.
 func (*StartSessionRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{13}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *StartSessionRequest) GetLessonId() int64 {
@@ -1124,7 +2620,7 @@ type SessionRequest struct {
 
 func (x *SessionRequest) Reset() {
 	*x = SessionRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +2632,7 @@ func (x *SessionRequest) String() string {
 func (*SessionRequest) ProtoMessage() {}
 
 func (x *SessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[14]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +2645,7 @@ func (x *SessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionRequest.ProtoReflect.Descriptor instead.
 func (*SessionRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{14}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SessionRequest) GetSessionId() int64 {
@@ -1168,7 +2664,7 @@ type MemberRequest struct {
 
 func (x *MemberRequest) Reset() {
 	*x = MemberRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1180,7 +2676,7 @@ func (x *MemberRequest) String() string {
 func (*MemberRequest) ProtoMessage() {}
 
 func (x *MemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[15]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1193,7 +2689,7 @@ func (x *MemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberRequest.ProtoReflect.Descriptor instead.
 func (*MemberRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{15}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *MemberRequest) GetMemberId() int64 {
@@ -1228,7 +2724,7 @@ type LessonProgress struct {
 
 func (x *LessonProgress) Reset() {
 	*x = LessonProgress{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +2736,7 @@ func (x *LessonProgress) String() string {
 func (*LessonProgress) ProtoMessage() {}
 
 func (x *LessonProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[16]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +2749,7 @@ func (x *LessonProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LessonProgress.ProtoReflect.Descriptor instead.
 func (*LessonProgress) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{16}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LessonProgress) GetLessonId() int64 {
@@ -1346,7 +2842,7 @@ type StudySession struct {
 
 func (x *StudySession) Reset() {
 	*x = StudySession{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1358,7 +2854,7 @@ func (x *StudySession) String() string {
 func (*StudySession) ProtoMessage() {}
 
 func (x *StudySession) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[17]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1371,7 +2867,7 @@ func (x *StudySession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StudySession.ProtoReflect.Descriptor instead.
 func (*StudySession) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{17}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *StudySession) GetId() int64 {
@@ -1421,7 +2917,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +2929,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[18]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +2942,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{18}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *HeartbeatRequest) GetSessionId() int64 {
@@ -1505,7 +3001,7 @@ type HeartbeatReply struct {
 
 func (x *HeartbeatReply) Reset() {
 	*x = HeartbeatReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1517,7 +3013,7 @@ func (x *HeartbeatReply) String() string {
 func (*HeartbeatReply) ProtoMessage() {}
 
 func (x *HeartbeatReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[19]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1530,7 +3026,7 @@ func (x *HeartbeatReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatReply.ProtoReflect.Descriptor instead.
 func (*HeartbeatReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{19}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *HeartbeatReply) GetCreditedSeconds() float64 {
@@ -1563,7 +3059,7 @@ type ListMyProgressRequest struct {
 
 func (x *ListMyProgressRequest) Reset() {
 	*x = ListMyProgressRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +3071,7 @@ func (x *ListMyProgressRequest) String() string {
 func (*ListMyProgressRequest) ProtoMessage() {}
 
 func (x *ListMyProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[20]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +3084,7 @@ func (x *ListMyProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyProgressRequest.ProtoReflect.Descriptor instead.
 func (*ListMyProgressRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{20}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListMyProgressRequest) GetLessonIds() []int64 {
@@ -1607,7 +3103,7 @@ type ListMyProgressReply struct {
 
 func (x *ListMyProgressReply) Reset() {
 	*x = ListMyProgressReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1619,7 +3115,7 @@ func (x *ListMyProgressReply) String() string {
 func (*ListMyProgressReply) ProtoMessage() {}
 
 func (x *ListMyProgressReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[21]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1632,7 +3128,7 @@ func (x *ListMyProgressReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyProgressReply.ProtoReflect.Descriptor instead.
 func (*ListMyProgressReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{21}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListMyProgressReply) GetLessons() []*LessonProgress {
@@ -1652,7 +3148,7 @@ type GetMyHoursRequest struct {
 
 func (x *GetMyHoursRequest) Reset() {
 	*x = GetMyHoursRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1664,7 +3160,7 @@ func (x *GetMyHoursRequest) String() string {
 func (*GetMyHoursRequest) ProtoMessage() {}
 
 func (x *GetMyHoursRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[22]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1677,7 +3173,7 @@ func (x *GetMyHoursRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMyHoursRequest.ProtoReflect.Descriptor instead.
 func (*GetMyHoursRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{22}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetMyHoursRequest) GetYear() int32 {
@@ -1697,7 +3193,7 @@ type GetMemberHoursRequest struct {
 
 func (x *GetMemberHoursRequest) Reset() {
 	*x = GetMemberHoursRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +3205,7 @@ func (x *GetMemberHoursRequest) String() string {
 func (*GetMemberHoursRequest) ProtoMessage() {}
 
 func (x *GetMemberHoursRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[23]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +3218,7 @@ func (x *GetMemberHoursRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberHoursRequest.ProtoReflect.Descriptor instead.
 func (*GetMemberHoursRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{23}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetMemberHoursRequest) GetMemberId() int64 {
@@ -1750,7 +3246,7 @@ type SourceHours struct {
 
 func (x *SourceHours) Reset() {
 	*x = SourceHours{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +3258,7 @@ func (x *SourceHours) String() string {
 func (*SourceHours) ProtoMessage() {}
 
 func (x *SourceHours) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[24]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +3271,7 @@ func (x *SourceHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SourceHours.ProtoReflect.Descriptor instead.
 func (*SourceHours) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{24}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SourceHours) GetSource() string {
@@ -1802,7 +3298,7 @@ type MonthHours struct {
 
 func (x *MonthHours) Reset() {
 	*x = MonthHours{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +3310,7 @@ func (x *MonthHours) String() string {
 func (*MonthHours) ProtoMessage() {}
 
 func (x *MonthHours) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[25]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +3323,7 @@ func (x *MonthHours) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MonthHours.ProtoReflect.Descriptor instead.
 func (*MonthHours) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{25}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *MonthHours) GetMonth() int32 {
@@ -1856,7 +3352,7 @@ type RefusalCount struct {
 
 func (x *RefusalCount) Reset() {
 	*x = RefusalCount{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +3364,7 @@ func (x *RefusalCount) String() string {
 func (*RefusalCount) ProtoMessage() {}
 
 func (x *RefusalCount) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[26]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +3377,7 @@ func (x *RefusalCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefusalCount.ProtoReflect.Descriptor instead.
 func (*RefusalCount) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{26}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RefusalCount) GetReason() string {
@@ -1923,7 +3419,7 @@ type HoursSummary struct {
 
 func (x *HoursSummary) Reset() {
 	*x = HoursSummary{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +3431,7 @@ func (x *HoursSummary) String() string {
 func (*HoursSummary) ProtoMessage() {}
 
 func (x *HoursSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[27]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +3444,7 @@ func (x *HoursSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoursSummary.ProtoReflect.Descriptor instead.
 func (*HoursSummary) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{27}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *HoursSummary) GetMemberId() int64 {
@@ -2019,7 +3515,7 @@ type ListLedgerRequest struct {
 
 func (x *ListLedgerRequest) Reset() {
 	*x = ListLedgerRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +3527,7 @@ func (x *ListLedgerRequest) String() string {
 func (*ListLedgerRequest) ProtoMessage() {}
 
 func (x *ListLedgerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[28]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +3540,7 @@ func (x *ListLedgerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{28}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListLedgerRequest) GetMemberId() int64 {
@@ -2086,7 +3582,7 @@ type LedgerEntry struct {
 
 func (x *LedgerEntry) Reset() {
 	*x = LedgerEntry{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2098,7 +3594,7 @@ func (x *LedgerEntry) String() string {
 func (*LedgerEntry) ProtoMessage() {}
 
 func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[29]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2111,7 +3607,7 @@ func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerEntry.ProtoReflect.Descriptor instead.
 func (*LedgerEntry) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{29}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *LedgerEntry) GetSeq() int64 {
@@ -2187,7 +3683,7 @@ type ListLedgerReply struct {
 
 func (x *ListLedgerReply) Reset() {
 	*x = ListLedgerReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2199,7 +3695,7 @@ func (x *ListLedgerReply) String() string {
 func (*ListLedgerReply) ProtoMessage() {}
 
 func (x *ListLedgerReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[30]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2212,7 +3708,7 @@ func (x *ListLedgerReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerReply.ProtoReflect.Descriptor instead.
 func (*ListLedgerReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{30}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListLedgerReply) GetEntries() []*LedgerEntry {
@@ -2242,7 +3738,7 @@ type LedgerVerification struct {
 
 func (x *LedgerVerification) Reset() {
 	*x = LedgerVerification{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +3750,7 @@ func (x *LedgerVerification) String() string {
 func (*LedgerVerification) ProtoMessage() {}
 
 func (x *LedgerVerification) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[31]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +3763,7 @@ func (x *LedgerVerification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerVerification.ProtoReflect.Descriptor instead.
 func (*LedgerVerification) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{31}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *LedgerVerification) GetOk() bool {
@@ -2312,7 +3808,7 @@ type SubmitOfflineRecordRequest struct {
 
 func (x *SubmitOfflineRecordRequest) Reset() {
 	*x = SubmitOfflineRecordRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +3820,7 @@ func (x *SubmitOfflineRecordRequest) String() string {
 func (*SubmitOfflineRecordRequest) ProtoMessage() {}
 
 func (x *SubmitOfflineRecordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[32]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2337,7 +3833,7 @@ func (x *SubmitOfflineRecordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitOfflineRecordRequest.ProtoReflect.Descriptor instead.
 func (*SubmitOfflineRecordRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{32}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SubmitOfflineRecordRequest) GetTitle() string {
@@ -2388,7 +3884,7 @@ type OfflineRecord struct {
 
 func (x *OfflineRecord) Reset() {
 	*x = OfflineRecord{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2400,7 +3896,7 @@ func (x *OfflineRecord) String() string {
 func (*OfflineRecord) ProtoMessage() {}
 
 func (x *OfflineRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[33]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2413,7 +3909,7 @@ func (x *OfflineRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfflineRecord.ProtoReflect.Descriptor instead.
 func (*OfflineRecord) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{33}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *OfflineRecord) GetId() int64 {
@@ -2508,7 +4004,7 @@ type ListMyOfflineRecordsRequest struct {
 
 func (x *ListMyOfflineRecordsRequest) Reset() {
 	*x = ListMyOfflineRecordsRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2520,7 +4016,7 @@ func (x *ListMyOfflineRecordsRequest) String() string {
 func (*ListMyOfflineRecordsRequest) ProtoMessage() {}
 
 func (x *ListMyOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[34]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2533,7 +4029,7 @@ func (x *ListMyOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyOfflineRecordsRequest.ProtoReflect.Descriptor instead.
 func (*ListMyOfflineRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{34}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{55}
 }
 
 type ListOfflineRecordsRequest struct {
@@ -2546,7 +4042,7 @@ type ListOfflineRecordsRequest struct {
 
 func (x *ListOfflineRecordsRequest) Reset() {
 	*x = ListOfflineRecordsRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2558,7 +4054,7 @@ func (x *ListOfflineRecordsRequest) String() string {
 func (*ListOfflineRecordsRequest) ProtoMessage() {}
 
 func (x *ListOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[35]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2571,7 +4067,7 @@ func (x *ListOfflineRecordsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOfflineRecordsRequest.ProtoReflect.Descriptor instead.
 func (*ListOfflineRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{35}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ListOfflineRecordsRequest) GetOrgId() int64 {
@@ -2597,7 +4093,7 @@ type ListOfflineRecordsReply struct {
 
 func (x *ListOfflineRecordsReply) Reset() {
 	*x = ListOfflineRecordsReply{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2609,7 +4105,7 @@ func (x *ListOfflineRecordsReply) String() string {
 func (*ListOfflineRecordsReply) ProtoMessage() {}
 
 func (x *ListOfflineRecordsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[36]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2622,7 +4118,7 @@ func (x *ListOfflineRecordsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOfflineRecordsReply.ProtoReflect.Descriptor instead.
 func (*ListOfflineRecordsReply) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{36}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ListOfflineRecordsReply) GetRecords() []*OfflineRecord {
@@ -2644,7 +4140,7 @@ type DecideOfflineRecordRequest struct {
 
 func (x *DecideOfflineRecordRequest) Reset() {
 	*x = DecideOfflineRecordRequest{}
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2656,7 +4152,7 @@ func (x *DecideOfflineRecordRequest) String() string {
 func (*DecideOfflineRecordRequest) ProtoMessage() {}
 
 func (x *DecideOfflineRecordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[37]
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2669,7 +4165,7 @@ func (x *DecideOfflineRecordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideOfflineRecordRequest.ProtoReflect.Descriptor instead.
 func (*DecideOfflineRecordRequest) Descriptor() ([]byte, []int) {
-	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{37}
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *DecideOfflineRecordRequest) GetId() int64 {
@@ -2697,9 +4193,123 @@ var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\n" +
-	" api/studyhour/v1/studyhour.proto\x12\x10api.studyhour.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bbuf/validate/validate.proto\"$\n" +
+	" api/studyhour/v1/studyhour.proto\x12\x10api.studyhour.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\",\n" +
+	"\n" +
+	"OrgRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\"\x87\x01\n" +
+	"\aOrgRule\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1a\n" +
+	"\bnational\x18\x02 \x01(\x03R\bnational\x12\x1c\n" +
+	"\tinherited\x18\x03 \x01(\x03R\tinherited\x12\x12\n" +
+	"\x04here\x18\x04 \x01(\x03R\x04here\x12\x1c\n" +
+	"\teffective\x18\x05 \x01(\x03R\teffective\"@\n" +
+	"\rOrgRulesReply\x12/\n" +
+	"\x05rules\x18\x01 \x03(\v2\x19.api.studyhour.v1.OrgRuleR\x05rules\"s\n" +
+	"\x11SetOrgRuleRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1b\n" +
+	"\x03key\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x03key\x12!\n" +
+	"\x05value\x18\x03 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\xeem(\x00R\x05value\"T\n" +
+	"\x12HoursReportRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1e\n" +
+	"\x04year\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x8fN(\x00R\x04year\"\xa9\x01\n" +
+	"\tUnitHours\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x12\x18\n" +
+	"\amembers\x18\x04 \x01(\x05R\amembers\x12\x10\n" +
+	"\x03met\x18\x05 \x01(\x05R\x03met\x12#\n" +
+	"\rtotal_seconds\x18\x06 \x01(\x03R\ftotalSeconds\"\xd1\x01\n" +
+	"\x0fMemberShortfall\x12\x1b\n" +
+	"\tmember_id\x18\x01 \x01(\x03R\bmemberId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x15\n" +
+	"\x06org_id\x18\x03 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x04 \x01(\tR\aorgName\x12\x18\n" +
+	"\aseconds\x18\x05 \x01(\x03R\aseconds\x12%\n" +
+	"\x0etarget_seconds\x18\x06 \x01(\x03R\rtargetSeconds\x12\x1a\n" +
+	"\brefusals\x18\a \x01(\x03R\brefusals\"\xeb\x01\n" +
+	"\vHoursReport\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12\x18\n" +
+	"\amembers\x18\x04 \x01(\x05R\amembers\x12\x10\n" +
+	"\x03met\x18\x05 \x01(\x05R\x03met\x121\n" +
+	"\x05units\x18\x06 \x03(\v2\x1b.api.studyhour.v1.UnitHoursR\x05units\x127\n" +
+	"\x05below\x18\a \x03(\v2!.api.studyhour.v1.MemberShortfallR\x05below\"e\n" +
+	"\tFileReply\x12\x1b\n" +
+	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"\xd6\x02\n" +
+	"\vStudyReport\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\x03R\tmeetingId\x12\x1b\n" +
+	"\tmember_id\x18\x03 \x01(\x03R\bmemberId\x12\x18\n" +
+	"\acontent\x18\x04 \x01(\tR\acontent\x126\n" +
+	"\x06status\x18\x05 \x01(\x0e2\x1e.api.studyhour.v1.ReportStatusR\x06status\x12\x1f\n" +
+	"\vreviewer_id\x18\x06 \x01(\x03R\n" +
+	"reviewerId\x12%\n" +
+	"\x0ereview_comment\x18\a \x01(\tR\rreviewComment\x12\x1f\n" +
+	"\vreviewed_at\x18\b \x01(\tR\n" +
+	"reviewedAt\x12!\n" +
+	"\fsubmitted_at\x18\t \x01(\tR\vsubmittedAt\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\n" +
+	" \x01(\tR\tupdatedAt\"f\n" +
+	"\x16FileStudyReportRequest\x12&\n" +
+	"\n" +
+	"meeting_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\tmeetingId\x12$\n" +
+	"\acontent\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xb8\x17R\acontent\"\x1b\n" +
+	"\x19ListMyStudyReportsRequest\"{\n" +
+	"\rMyStudyReport\x123\n" +
+	"\ameeting\x18\x01 \x01(\v2\x19.api.studyhour.v1.MeetingR\ameeting\x125\n" +
+	"\x06report\x18\x02 \x01(\v2\x1d.api.studyhour.v1.StudyReportR\x06report\"P\n" +
+	"\x17ListMyStudyReportsReply\x125\n" +
+	"\x05items\x18\x01 \x03(\v2\x1f.api.studyhour.v1.MyStudyReportR\x05items\"\x98\x01\n" +
+	"\x0eMeetingReports\x123\n" +
+	"\ameeting\x18\x01 \x01(\v2\x19.api.studyhour.v1.MeetingR\ameeting\x127\n" +
+	"\areports\x18\x02 \x03(\v2\x1d.api.studyhour.v1.StudyReportR\areports\x12\x18\n" +
+	"\amissing\x18\x03 \x03(\x03R\amissing\"o\n" +
+	"\x18ReviewStudyReportRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x16\n" +
+	"\x06accept\x18\x02 \x01(\bR\x06accept\x12\"\n" +
+	"\acomment\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\acomment\"[\n" +
+	"\x1aReportMeetingUpwardRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12$\n" +
+	"\asummary\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\asummary\"\xb3\x01\n" +
+	"\tNoteInput\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x02id\x12$\n" +
+	"\tlesson_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\blessonId\x12)\n" +
+	"\fplan_item_id\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
+	"planItemId\x12$\n" +
+	"\acontent\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x88'R\acontent\x12\x16\n" +
+	"\x06shared\x18\x05 \x01(\bR\x06shared\"\x83\x02\n" +
+	"\x04Note\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
+	"\tmember_id\x18\x02 \x01(\x03R\bmemberId\x12\x1f\n" +
+	"\vauthor_name\x18\x03 \x01(\tR\n" +
+	"authorName\x12\x1b\n" +
+	"\tlesson_id\x18\x04 \x01(\x03R\blessonId\x12 \n" +
+	"\fplan_item_id\x18\x05 \x01(\x03R\n" +
+	"planItemId\x12\x18\n" +
+	"\acontent\x18\x06 \x01(\tR\acontent\x12\x16\n" +
+	"\x06shared\x18\a \x01(\bR\x06shared\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\b \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\tR\tupdatedAt\"\x83\x01\n" +
+	"\x10ListNotesRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05orgId\x12$\n" +
+	"\tlesson_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\blessonId\x12)\n" +
+	"\fplan_item_id\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
+	"planItemId\">\n" +
+	"\x0eListNotesReply\x12,\n" +
+	"\x05notes\x18\x01 \x03(\v2\x16.api.studyhour.v1.NoteR\x05notes\"$\n" +
 	"\tIdRequest\x12\x17\n" +
-	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\xaf\x02\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\xda\x02\n" +
 	"\x14CreateMeetingRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12=\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1d.api.studyhour.v1.MeetingKindB\n" +
@@ -2709,7 +4319,9 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\tstarts_at\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bstartsAt\x12\"\n" +
 	"\aends_at\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\x06endsAt\x12-\n" +
 	"\x05hours\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00 @)\x00\x00\x00\x00\x00\x00\x00\x00R\x05hours\x12\x1b\n" +
-	"\x04host\x18\a \x01(\tB\a\xbaH\x04r\x02\x182R\x04host\"\xe4\x01\n" +
+	"\x04host\x18\a \x01(\tB\a\xbaH\x04r\x02\x182R\x04host\x12)\n" +
+	"\fplan_item_id\x18\b \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
+	"planItemId\"\xe4\x01\n" +
 	"\n" +
 	"Attendance\x12\x1b\n" +
 	"\tmember_id\x18\x01 \x01(\x03R\bmemberId\x12:\n" +
@@ -2717,7 +4329,7 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06method\x18\x04 \x01(\tR\x06method\x12\"\n" +
 	"\rchecked_in_at\x18\x05 \x01(\tR\vcheckedInAt\x12)\n" +
-	"\x10credited_seconds\x18\x06 \x01(\x03R\x0fcreditedSeconds\"\xf4\x02\n" +
+	"\x10credited_seconds\x18\x06 \x01(\x03R\x0fcreditedSeconds\"\xa7\x04\n" +
 	"\aMeeting\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
 	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
@@ -2734,11 +4346,21 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"attendance\x18\v \x03(\v2\x1c.api.studyhour.v1.AttendanceR\n" +
 	"attendance\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\f \x01(\x03R\tcreatedBy\"U\n" +
+	"created_by\x18\f \x01(\x03R\tcreatedBy\x12 \n" +
+	"\fplan_item_id\x18\r \x01(\x03R\n" +
+	"planItemId\x12&\n" +
+	"\x0fplan_item_title\x18\x0e \x01(\tR\rplanItemTitle\x12\x1f\n" +
+	"\vreported_at\x18\x0f \x01(\tR\n" +
+	"reportedAt\x12\x1f\n" +
+	"\vreported_by\x18\x10 \x01(\x03R\n" +
+	"reportedBy\x12%\n" +
+	"\x0ereport_summary\x18\x11 \x01(\tR\rreportSummary\"\xac\x01\n" +
 	"\x13ListMeetingsRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1e\n" +
 	"\x04year\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\x8fN(\x00R\x04year\"J\n" +
+	"\xbaH\a\x1a\x05\x18\x8fN(\x00R\x04year\x12\x18\n" +
+	"\asubtree\x18\x03 \x01(\bR\asubtree\x12;\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1d.api.studyhour.v1.MeetingKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\"J\n" +
 	"\x11ListMeetingsReply\x125\n" +
 	"\bmeetings\x18\x01 \x03(\v2\x19.api.studyhour.v1.MeetingR\bmeetings\"\xa1\x01\n" +
 	"\x0fAttendanceInput\x12$\n" +
@@ -2902,7 +4524,12 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x1aDecideOfflineRecordRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x18\n" +
 	"\aapprove\x18\x02 \x01(\bR\aapprove\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason*\x9d\x01\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason*X\n" +
+	"\fReportStatus\x12\x1d\n" +
+	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tSUBMITTED\x10\x01\x12\f\n" +
+	"\bACCEPTED\x10\x02\x12\f\n" +
+	"\bRETURNED\x10\x03*\x9d\x01\n" +
 	"\vMeetingKind\x12\x1c\n" +
 	"\x18MEETING_KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fGENERAL_MEETING\x10\x01\x12\x15\n" +
@@ -2921,7 +4548,7 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x19RECORD_STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\f\n" +
 	"\bAPPROVED\x10\x02\x12\f\n" +
-	"\bREJECTED\x10\x032\xfc\x11\n" +
+	"\bREJECTED\x10\x032\xd9\x1e\n" +
 	"\n" +
 	"StudyHours\x12t\n" +
 	"\fStartSession\x12%.api.studyhour.v1.StartSessionRequest\x1a\x1e.api.studyhour.v1.StudySession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/study-sessions\x12\x88\x01\n" +
@@ -2945,7 +4572,25 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x14ListMyOfflineRecords\x12-.api.studyhour.v1.ListMyOfflineRecordsRequest\x1a).api.studyhour.v1.ListOfflineRecordsReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/my/offline-records\x12\x89\x01\n" +
 	"\x12ListOfflineRecords\x12+.api.studyhour.v1.ListOfflineRecordsRequest\x1a).api.studyhour.v1.ListOfflineRecordsReply\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/offline-records\x12\x90\x01\n" +
 	"\x13DecideOfflineRecord\x12,.api.studyhour.v1.DecideOfflineRecordRequest\x1a\x1f.api.studyhour.v1.OfflineRecord\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/offline-records/{id}:decide\x12\x8f\x01\n" +
-	"\x14GetMeetingCompliance\x12-.api.studyhour.v1.GetMeetingComplianceRequest\x1a(.api.studyhour.v1.MeetingComplianceReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/meeting-complianceB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\x14GetMeetingCompliance\x12-.api.studyhour.v1.GetMeetingComplianceRequest\x1a(.api.studyhour.v1.MeetingComplianceReply\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/meeting-compliance\x12c\n" +
+	"\vGetOrgRules\x12\x1c.api.studyhour.v1.OrgRequest\x1a\x1f.api.studyhour.v1.OrgRulesReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/org-rules\x12l\n" +
+	"\n" +
+	"SetOrgRule\x12#.api.studyhour.v1.SetOrgRuleRequest\x1a\x1f.api.studyhour.v1.OrgRulesReply\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\x1a\r/v1/org-rules\x12o\n" +
+	"\x0eGetHoursReport\x12$.api.studyhour.v1.HoursReportRequest\x1a\x1d.api.studyhour.v1.HoursReport\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/hours-report\x12w\n" +
+	"\x11ExportHoursReport\x12$.api.studyhour.v1.HoursReportRequest\x1a\x1b.api.studyhour.v1.FileReply\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/hours-report:export\x12\x8a\x01\n" +
+	"\x0fFileStudyReport\x12(.api.studyhour.v1.FileStudyReportRequest\x1a\x1d.api.studyhour.v1.StudyReport\".\x82\xd3\xe4\x93\x02(:\x01*\x1a#/v1/meetings/{meeting_id}/my-report\x12\x8a\x01\n" +
+	"\x12ListMyStudyReports\x12+.api.studyhour.v1.ListMyStudyReportsRequest\x1a).api.studyhour.v1.ListMyStudyReportsReply\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/my/study-reports\x12u\n" +
+	"\x11GetMeetingReports\x12\x1b.api.studyhour.v1.IdRequest\x1a .api.studyhour.v1.MeetingReports\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/meetings/{id}/reports\x12\x88\x01\n" +
+	"\x11ReviewStudyReport\x12*.api.studyhour.v1.ReviewStudyReportRequest\x1a\x1d.api.studyhour.v1.StudyReport\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/study-reports/{id}:review\x12\x91\x01\n" +
+	"\x13ReportMeetingUpward\x12,.api.studyhour.v1.ReportMeetingUpwardRequest\x1a .api.studyhour.v1.MeetingReports\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/meetings/{id}:report-upward\x12W\n" +
+	"\n" +
+	"CreateNote\x12\x1b.api.studyhour.v1.NoteInput\x1a\x16.api.studyhour.v1.Note\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/notes\x12\\\n" +
+	"\n" +
+	"UpdateNote\x12\x1b.api.studyhour.v1.NoteInput\x1a\x16.api.studyhour.v1.Note\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\x1a\x0e/v1/notes/{id}\x12Y\n" +
+	"\n" +
+	"DeleteNote\x12\x1b.api.studyhour.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/notes/{id}\x12i\n" +
+	"\vListMyNotes\x12\".api.studyhour.v1.ListNotesRequest\x1a .api.studyhour.v1.ListNotesReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/my/notes\x12q\n" +
+	"\x0fListSharedNotes\x12\".api.studyhour.v1.ListNotesRequest\x1a .api.studyhour.v1.ListNotesReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shared-notesB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_studyhour_proto_rawDescOnce sync.Once
@@ -2959,113 +4604,175 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 	return file_api_studyhour_v1_studyhour_proto_rawDescData
 }
 
-var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
-	(MeetingKind)(0),                    // 0: api.studyhour.v1.MeetingKind
-	(AttendanceStatus)(0),               // 1: api.studyhour.v1.AttendanceStatus
-	(RecordStatus)(0),                   // 2: api.studyhour.v1.RecordStatus
-	(*IdRequest)(nil),                   // 3: api.studyhour.v1.IdRequest
-	(*CreateMeetingRequest)(nil),        // 4: api.studyhour.v1.CreateMeetingRequest
-	(*Attendance)(nil),                  // 5: api.studyhour.v1.Attendance
-	(*Meeting)(nil),                     // 6: api.studyhour.v1.Meeting
-	(*ListMeetingsRequest)(nil),         // 7: api.studyhour.v1.ListMeetingsRequest
-	(*ListMeetingsReply)(nil),           // 8: api.studyhour.v1.ListMeetingsReply
-	(*AttendanceInput)(nil),             // 9: api.studyhour.v1.AttendanceInput
-	(*RecordAttendanceRequest)(nil),     // 10: api.studyhour.v1.RecordAttendanceRequest
-	(*CheckInRequest)(nil),              // 11: api.studyhour.v1.CheckInRequest
-	(*GetMeetingComplianceRequest)(nil), // 12: api.studyhour.v1.GetMeetingComplianceRequest
-	(*KindCompliance)(nil),              // 13: api.studyhour.v1.KindCompliance
-	(*OrgCompliance)(nil),               // 14: api.studyhour.v1.OrgCompliance
-	(*MeetingComplianceReply)(nil),      // 15: api.studyhour.v1.MeetingComplianceReply
-	(*StartSessionRequest)(nil),         // 16: api.studyhour.v1.StartSessionRequest
-	(*SessionRequest)(nil),              // 17: api.studyhour.v1.SessionRequest
-	(*MemberRequest)(nil),               // 18: api.studyhour.v1.MemberRequest
-	(*LessonProgress)(nil),              // 19: api.studyhour.v1.LessonProgress
-	(*StudySession)(nil),                // 20: api.studyhour.v1.StudySession
-	(*HeartbeatRequest)(nil),            // 21: api.studyhour.v1.HeartbeatRequest
-	(*HeartbeatReply)(nil),              // 22: api.studyhour.v1.HeartbeatReply
-	(*ListMyProgressRequest)(nil),       // 23: api.studyhour.v1.ListMyProgressRequest
-	(*ListMyProgressReply)(nil),         // 24: api.studyhour.v1.ListMyProgressReply
-	(*GetMyHoursRequest)(nil),           // 25: api.studyhour.v1.GetMyHoursRequest
-	(*GetMemberHoursRequest)(nil),       // 26: api.studyhour.v1.GetMemberHoursRequest
-	(*SourceHours)(nil),                 // 27: api.studyhour.v1.SourceHours
-	(*MonthHours)(nil),                  // 28: api.studyhour.v1.MonthHours
-	(*RefusalCount)(nil),                // 29: api.studyhour.v1.RefusalCount
-	(*HoursSummary)(nil),                // 30: api.studyhour.v1.HoursSummary
-	(*ListLedgerRequest)(nil),           // 31: api.studyhour.v1.ListLedgerRequest
-	(*LedgerEntry)(nil),                 // 32: api.studyhour.v1.LedgerEntry
-	(*ListLedgerReply)(nil),             // 33: api.studyhour.v1.ListLedgerReply
-	(*LedgerVerification)(nil),          // 34: api.studyhour.v1.LedgerVerification
-	(*SubmitOfflineRecordRequest)(nil),  // 35: api.studyhour.v1.SubmitOfflineRecordRequest
-	(*OfflineRecord)(nil),               // 36: api.studyhour.v1.OfflineRecord
-	(*ListMyOfflineRecordsRequest)(nil), // 37: api.studyhour.v1.ListMyOfflineRecordsRequest
-	(*ListOfflineRecordsRequest)(nil),   // 38: api.studyhour.v1.ListOfflineRecordsRequest
-	(*ListOfflineRecordsReply)(nil),     // 39: api.studyhour.v1.ListOfflineRecordsReply
-	(*DecideOfflineRecordRequest)(nil),  // 40: api.studyhour.v1.DecideOfflineRecordRequest
+	(ReportStatus)(0),                   // 0: api.studyhour.v1.ReportStatus
+	(MeetingKind)(0),                    // 1: api.studyhour.v1.MeetingKind
+	(AttendanceStatus)(0),               // 2: api.studyhour.v1.AttendanceStatus
+	(RecordStatus)(0),                   // 3: api.studyhour.v1.RecordStatus
+	(*OrgRequest)(nil),                  // 4: api.studyhour.v1.OrgRequest
+	(*OrgRule)(nil),                     // 5: api.studyhour.v1.OrgRule
+	(*OrgRulesReply)(nil),               // 6: api.studyhour.v1.OrgRulesReply
+	(*SetOrgRuleRequest)(nil),           // 7: api.studyhour.v1.SetOrgRuleRequest
+	(*HoursReportRequest)(nil),          // 8: api.studyhour.v1.HoursReportRequest
+	(*UnitHours)(nil),                   // 9: api.studyhour.v1.UnitHours
+	(*MemberShortfall)(nil),             // 10: api.studyhour.v1.MemberShortfall
+	(*HoursReport)(nil),                 // 11: api.studyhour.v1.HoursReport
+	(*FileReply)(nil),                   // 12: api.studyhour.v1.FileReply
+	(*StudyReport)(nil),                 // 13: api.studyhour.v1.StudyReport
+	(*FileStudyReportRequest)(nil),      // 14: api.studyhour.v1.FileStudyReportRequest
+	(*ListMyStudyReportsRequest)(nil),   // 15: api.studyhour.v1.ListMyStudyReportsRequest
+	(*MyStudyReport)(nil),               // 16: api.studyhour.v1.MyStudyReport
+	(*ListMyStudyReportsReply)(nil),     // 17: api.studyhour.v1.ListMyStudyReportsReply
+	(*MeetingReports)(nil),              // 18: api.studyhour.v1.MeetingReports
+	(*ReviewStudyReportRequest)(nil),    // 19: api.studyhour.v1.ReviewStudyReportRequest
+	(*ReportMeetingUpwardRequest)(nil),  // 20: api.studyhour.v1.ReportMeetingUpwardRequest
+	(*NoteInput)(nil),                   // 21: api.studyhour.v1.NoteInput
+	(*Note)(nil),                        // 22: api.studyhour.v1.Note
+	(*ListNotesRequest)(nil),            // 23: api.studyhour.v1.ListNotesRequest
+	(*ListNotesReply)(nil),              // 24: api.studyhour.v1.ListNotesReply
+	(*IdRequest)(nil),                   // 25: api.studyhour.v1.IdRequest
+	(*CreateMeetingRequest)(nil),        // 26: api.studyhour.v1.CreateMeetingRequest
+	(*Attendance)(nil),                  // 27: api.studyhour.v1.Attendance
+	(*Meeting)(nil),                     // 28: api.studyhour.v1.Meeting
+	(*ListMeetingsRequest)(nil),         // 29: api.studyhour.v1.ListMeetingsRequest
+	(*ListMeetingsReply)(nil),           // 30: api.studyhour.v1.ListMeetingsReply
+	(*AttendanceInput)(nil),             // 31: api.studyhour.v1.AttendanceInput
+	(*RecordAttendanceRequest)(nil),     // 32: api.studyhour.v1.RecordAttendanceRequest
+	(*CheckInRequest)(nil),              // 33: api.studyhour.v1.CheckInRequest
+	(*GetMeetingComplianceRequest)(nil), // 34: api.studyhour.v1.GetMeetingComplianceRequest
+	(*KindCompliance)(nil),              // 35: api.studyhour.v1.KindCompliance
+	(*OrgCompliance)(nil),               // 36: api.studyhour.v1.OrgCompliance
+	(*MeetingComplianceReply)(nil),      // 37: api.studyhour.v1.MeetingComplianceReply
+	(*StartSessionRequest)(nil),         // 38: api.studyhour.v1.StartSessionRequest
+	(*SessionRequest)(nil),              // 39: api.studyhour.v1.SessionRequest
+	(*MemberRequest)(nil),               // 40: api.studyhour.v1.MemberRequest
+	(*LessonProgress)(nil),              // 41: api.studyhour.v1.LessonProgress
+	(*StudySession)(nil),                // 42: api.studyhour.v1.StudySession
+	(*HeartbeatRequest)(nil),            // 43: api.studyhour.v1.HeartbeatRequest
+	(*HeartbeatReply)(nil),              // 44: api.studyhour.v1.HeartbeatReply
+	(*ListMyProgressRequest)(nil),       // 45: api.studyhour.v1.ListMyProgressRequest
+	(*ListMyProgressReply)(nil),         // 46: api.studyhour.v1.ListMyProgressReply
+	(*GetMyHoursRequest)(nil),           // 47: api.studyhour.v1.GetMyHoursRequest
+	(*GetMemberHoursRequest)(nil),       // 48: api.studyhour.v1.GetMemberHoursRequest
+	(*SourceHours)(nil),                 // 49: api.studyhour.v1.SourceHours
+	(*MonthHours)(nil),                  // 50: api.studyhour.v1.MonthHours
+	(*RefusalCount)(nil),                // 51: api.studyhour.v1.RefusalCount
+	(*HoursSummary)(nil),                // 52: api.studyhour.v1.HoursSummary
+	(*ListLedgerRequest)(nil),           // 53: api.studyhour.v1.ListLedgerRequest
+	(*LedgerEntry)(nil),                 // 54: api.studyhour.v1.LedgerEntry
+	(*ListLedgerReply)(nil),             // 55: api.studyhour.v1.ListLedgerReply
+	(*LedgerVerification)(nil),          // 56: api.studyhour.v1.LedgerVerification
+	(*SubmitOfflineRecordRequest)(nil),  // 57: api.studyhour.v1.SubmitOfflineRecordRequest
+	(*OfflineRecord)(nil),               // 58: api.studyhour.v1.OfflineRecord
+	(*ListMyOfflineRecordsRequest)(nil), // 59: api.studyhour.v1.ListMyOfflineRecordsRequest
+	(*ListOfflineRecordsRequest)(nil),   // 60: api.studyhour.v1.ListOfflineRecordsRequest
+	(*ListOfflineRecordsReply)(nil),     // 61: api.studyhour.v1.ListOfflineRecordsReply
+	(*DecideOfflineRecordRequest)(nil),  // 62: api.studyhour.v1.DecideOfflineRecordRequest
+	(*emptypb.Empty)(nil),               // 63: google.protobuf.Empty
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
-	0,  // 0: api.studyhour.v1.CreateMeetingRequest.kind:type_name -> api.studyhour.v1.MeetingKind
-	1,  // 1: api.studyhour.v1.Attendance.status:type_name -> api.studyhour.v1.AttendanceStatus
-	0,  // 2: api.studyhour.v1.Meeting.kind:type_name -> api.studyhour.v1.MeetingKind
-	5,  // 3: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
-	6,  // 4: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
-	1,  // 5: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
-	9,  // 6: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
-	0,  // 7: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
-	13, // 8: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
-	14, // 9: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
-	19, // 10: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
-	19, // 11: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
-	19, // 12: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
-	27, // 13: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
-	28, // 14: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
-	29, // 15: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
-	32, // 16: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
-	2,  // 17: api.studyhour.v1.OfflineRecord.status:type_name -> api.studyhour.v1.RecordStatus
-	2,  // 18: api.studyhour.v1.ListOfflineRecordsRequest.status:type_name -> api.studyhour.v1.RecordStatus
-	36, // 19: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
-	16, // 20: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	21, // 21: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	17, // 22: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	23, // 23: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	25, // 24: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	26, // 25: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	31, // 26: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	18, // 27: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	4,  // 28: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
-	7,  // 29: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
-	3,  // 30: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
-	10, // 31: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
-	11, // 32: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
-	35, // 33: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
-	37, // 34: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
-	38, // 35: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
-	40, // 36: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
-	12, // 37: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
-	20, // 38: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	22, // 39: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	19, // 40: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	24, // 41: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	30, // 42: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	30, // 43: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	33, // 44: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	34, // 45: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	6,  // 46: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
-	8,  // 47: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
-	6,  // 48: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
-	6,  // 49: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
-	5,  // 50: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
-	36, // 51: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	39, // 52: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	39, // 53: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	36, // 54: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	15, // 55: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
-	38, // [38:56] is the sub-list for method output_type
-	20, // [20:38] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	5,  // 0: api.studyhour.v1.OrgRulesReply.rules:type_name -> api.studyhour.v1.OrgRule
+	9,  // 1: api.studyhour.v1.HoursReport.units:type_name -> api.studyhour.v1.UnitHours
+	10, // 2: api.studyhour.v1.HoursReport.below:type_name -> api.studyhour.v1.MemberShortfall
+	0,  // 3: api.studyhour.v1.StudyReport.status:type_name -> api.studyhour.v1.ReportStatus
+	28, // 4: api.studyhour.v1.MyStudyReport.meeting:type_name -> api.studyhour.v1.Meeting
+	13, // 5: api.studyhour.v1.MyStudyReport.report:type_name -> api.studyhour.v1.StudyReport
+	16, // 6: api.studyhour.v1.ListMyStudyReportsReply.items:type_name -> api.studyhour.v1.MyStudyReport
+	28, // 7: api.studyhour.v1.MeetingReports.meeting:type_name -> api.studyhour.v1.Meeting
+	13, // 8: api.studyhour.v1.MeetingReports.reports:type_name -> api.studyhour.v1.StudyReport
+	22, // 9: api.studyhour.v1.ListNotesReply.notes:type_name -> api.studyhour.v1.Note
+	1,  // 10: api.studyhour.v1.CreateMeetingRequest.kind:type_name -> api.studyhour.v1.MeetingKind
+	2,  // 11: api.studyhour.v1.Attendance.status:type_name -> api.studyhour.v1.AttendanceStatus
+	1,  // 12: api.studyhour.v1.Meeting.kind:type_name -> api.studyhour.v1.MeetingKind
+	27, // 13: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
+	1,  // 14: api.studyhour.v1.ListMeetingsRequest.kind:type_name -> api.studyhour.v1.MeetingKind
+	28, // 15: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
+	2,  // 16: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
+	31, // 17: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
+	1,  // 18: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
+	35, // 19: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
+	36, // 20: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
+	41, // 21: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
+	41, // 22: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
+	41, // 23: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
+	49, // 24: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
+	50, // 25: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
+	51, // 26: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
+	54, // 27: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
+	3,  // 28: api.studyhour.v1.OfflineRecord.status:type_name -> api.studyhour.v1.RecordStatus
+	3,  // 29: api.studyhour.v1.ListOfflineRecordsRequest.status:type_name -> api.studyhour.v1.RecordStatus
+	58, // 30: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
+	38, // 31: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	43, // 32: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	39, // 33: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	45, // 34: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	47, // 35: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	48, // 36: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	53, // 37: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	40, // 38: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	26, // 39: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	29, // 40: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	25, // 41: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	32, // 42: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	33, // 43: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	57, // 44: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
+	59, // 45: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
+	60, // 46: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
+	62, // 47: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
+	34, // 48: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	4,  // 49: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
+	7,  // 50: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
+	8,  // 51: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	8,  // 52: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	14, // 53: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
+	15, // 54: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
+	25, // 55: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
+	19, // 56: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
+	20, // 57: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
+	21, // 58: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
+	21, // 59: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
+	25, // 60: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
+	23, // 61: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	23, // 62: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	42, // 63: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	44, // 64: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	41, // 65: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	46, // 66: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	52, // 67: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	52, // 68: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	55, // 69: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	56, // 70: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	28, // 71: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	30, // 72: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	28, // 73: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	28, // 74: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	27, // 75: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	58, // 76: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	61, // 77: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	61, // 78: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	58, // 79: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	37, // 80: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	6,  // 81: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
+	6,  // 82: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
+	11, // 83: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
+	12, // 84: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
+	13, // 85: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
+	17, // 86: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
+	18, // 87: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
+	13, // 88: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
+	18, // 89: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
+	22, // 90: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
+	22, // 91: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
+	63, // 92: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
+	24, // 93: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
+	24, // 94: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
+	63, // [63:95] is the sub-list for method output_type
+	31, // [31:63] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -3078,8 +4785,8 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   38,
+			NumEnums:      4,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -11,6 +11,7 @@ import (
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -37,6 +38,20 @@ const (
 	StudyHours_ListOfflineRecords_FullMethodName   = "/api.studyhour.v1.StudyHours/ListOfflineRecords"
 	StudyHours_DecideOfflineRecord_FullMethodName  = "/api.studyhour.v1.StudyHours/DecideOfflineRecord"
 	StudyHours_GetMeetingCompliance_FullMethodName = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
+	StudyHours_GetOrgRules_FullMethodName          = "/api.studyhour.v1.StudyHours/GetOrgRules"
+	StudyHours_SetOrgRule_FullMethodName           = "/api.studyhour.v1.StudyHours/SetOrgRule"
+	StudyHours_GetHoursReport_FullMethodName       = "/api.studyhour.v1.StudyHours/GetHoursReport"
+	StudyHours_ExportHoursReport_FullMethodName    = "/api.studyhour.v1.StudyHours/ExportHoursReport"
+	StudyHours_FileStudyReport_FullMethodName      = "/api.studyhour.v1.StudyHours/FileStudyReport"
+	StudyHours_ListMyStudyReports_FullMethodName   = "/api.studyhour.v1.StudyHours/ListMyStudyReports"
+	StudyHours_GetMeetingReports_FullMethodName    = "/api.studyhour.v1.StudyHours/GetMeetingReports"
+	StudyHours_ReviewStudyReport_FullMethodName    = "/api.studyhour.v1.StudyHours/ReviewStudyReport"
+	StudyHours_ReportMeetingUpward_FullMethodName  = "/api.studyhour.v1.StudyHours/ReportMeetingUpward"
+	StudyHours_CreateNote_FullMethodName           = "/api.studyhour.v1.StudyHours/CreateNote"
+	StudyHours_UpdateNote_FullMethodName           = "/api.studyhour.v1.StudyHours/UpdateNote"
+	StudyHours_DeleteNote_FullMethodName           = "/api.studyhour.v1.StudyHours/DeleteNote"
+	StudyHours_ListMyNotes_FullMethodName          = "/api.studyhour.v1.StudyHours/ListMyNotes"
+	StudyHours_ListSharedNotes_FullMethodName      = "/api.studyhour.v1.StudyHours/ListSharedNotes"
 )
 
 // StudyHoursClient is the client API for StudyHours service.
@@ -93,6 +108,41 @@ type StudyHoursClient interface {
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(ctx context.Context, in *GetMeetingComplianceRequest, opts ...grpc.CallOption) (*MeetingComplianceReply, error)
+	// GetOrgRules shows, for staff over an org, each rule an org subtree may tighten (yearly hours
+	// targets per role, meeting frequencies): the national default, what is in force from above,
+	// what the org set itself and what is in force.
+	GetOrgRules(ctx context.Context, in *OrgRequest, opts ...grpc.CallOption) (*OrgRulesReply, error)
+	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
+	// allowed.
+	SetOrgRule(ctx context.Context, in *SetOrgRuleRequest, opts ...grpc.CallOption) (*OrgRulesReply, error)
+	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
+	// members below target (most missing first) with their refused heartbeats.
+	GetHoursReport(ctx context.Context, in *HoursReportRequest, opts ...grpc.CallOption) (*HoursReport, error)
+	// ExportHoursReport is the report as an .xlsx workbook.
+	ExportHoursReport(ctx context.Context, in *HoursReportRequest, opts ...grpc.CallOption) (*FileReply, error)
+	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
+	// theory-study-group session they attended.
+	FileStudyReport(ctx context.Context, in *FileStudyReportRequest, opts ...grpc.CallOption) (*StudyReport, error)
+	// ListMyStudyReports lists the caller's study-group sessions attended, each with its report.
+	ListMyStudyReports(ctx context.Context, in *ListMyStudyReportsRequest, opts ...grpc.CallOption) (*ListMyStudyReportsReply, error)
+	// GetMeetingReports: a session's reports and who has not filed, for staff over its org.
+	GetMeetingReports(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*MeetingReports, error)
+	// ReviewStudyReport accepts a report or returns it with a comment. Safe to retry.
+	ReviewStudyReport(ctx context.Context, in *ReviewStudyReportRequest, opts ...grpc.CallOption) (*StudyReport, error)
+	// ReportMeetingUpward records the session's report to the org above, once every filed report
+	// was reviewed.
+	ReportMeetingUpward(ctx context.Context, in *ReportMeetingUpwardRequest, opts ...grpc.CallOption) (*MeetingReports, error)
+	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
+	CreateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error)
+	// UpdateNote replaces one of the caller's notes (content, shared).
+	UpdateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error)
+	// DeleteNote removes one of the caller's notes. Safe to retry.
+	DeleteNote(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// ListMyNotes lists the caller's notes, optionally on one lesson or plan item.
+	ListMyNotes(ctx context.Context, in *ListNotesRequest, opts ...grpc.CallOption) (*ListNotesReply, error)
+	// ListSharedNotes lists the notes shared in an org (0: the caller's), for its members and
+	// staff over it.
+	ListSharedNotes(ctx context.Context, in *ListNotesRequest, opts ...grpc.CallOption) (*ListNotesReply, error)
 }
 
 type studyHoursClient struct {
@@ -283,6 +333,146 @@ func (c *studyHoursClient) GetMeetingCompliance(ctx context.Context, in *GetMeet
 	return out, nil
 }
 
+func (c *studyHoursClient) GetOrgRules(ctx context.Context, in *OrgRequest, opts ...grpc.CallOption) (*OrgRulesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OrgRulesReply)
+	err := c.cc.Invoke(ctx, StudyHours_GetOrgRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) SetOrgRule(ctx context.Context, in *SetOrgRuleRequest, opts ...grpc.CallOption) (*OrgRulesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OrgRulesReply)
+	err := c.cc.Invoke(ctx, StudyHours_SetOrgRule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) GetHoursReport(ctx context.Context, in *HoursReportRequest, opts ...grpc.CallOption) (*HoursReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HoursReport)
+	err := c.cc.Invoke(ctx, StudyHours_GetHoursReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ExportHoursReport(ctx context.Context, in *HoursReportRequest, opts ...grpc.CallOption) (*FileReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FileReply)
+	err := c.cc.Invoke(ctx, StudyHours_ExportHoursReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) FileStudyReport(ctx context.Context, in *FileStudyReportRequest, opts ...grpc.CallOption) (*StudyReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StudyReport)
+	err := c.cc.Invoke(ctx, StudyHours_FileStudyReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListMyStudyReports(ctx context.Context, in *ListMyStudyReportsRequest, opts ...grpc.CallOption) (*ListMyStudyReportsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyStudyReportsReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListMyStudyReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) GetMeetingReports(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*MeetingReports, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MeetingReports)
+	err := c.cc.Invoke(ctx, StudyHours_GetMeetingReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ReviewStudyReport(ctx context.Context, in *ReviewStudyReportRequest, opts ...grpc.CallOption) (*StudyReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StudyReport)
+	err := c.cc.Invoke(ctx, StudyHours_ReviewStudyReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ReportMeetingUpward(ctx context.Context, in *ReportMeetingUpwardRequest, opts ...grpc.CallOption) (*MeetingReports, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MeetingReports)
+	err := c.cc.Invoke(ctx, StudyHours_ReportMeetingUpward_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) CreateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Note)
+	err := c.cc.Invoke(ctx, StudyHours_CreateNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) UpdateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Note)
+	err := c.cc.Invoke(ctx, StudyHours_UpdateNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) DeleteNote(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, StudyHours_DeleteNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListMyNotes(ctx context.Context, in *ListNotesRequest, opts ...grpc.CallOption) (*ListNotesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNotesReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListMyNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) ListSharedNotes(ctx context.Context, in *ListNotesRequest, opts ...grpc.CallOption) (*ListNotesReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNotesReply)
+	err := c.cc.Invoke(ctx, StudyHours_ListSharedNotes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StudyHoursServer is the server API for StudyHours service.
 // All implementations must embed UnimplementedStudyHoursServer
 // for forward compatibility.
@@ -337,6 +527,41 @@ type StudyHoursServer interface {
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error)
+	// GetOrgRules shows, for staff over an org, each rule an org subtree may tighten (yearly hours
+	// targets per role, meeting frequencies): the national default, what is in force from above,
+	// what the org set itself and what is in force.
+	GetOrgRules(context.Context, *OrgRequest) (*OrgRulesReply, error)
+	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
+	// allowed.
+	SetOrgRule(context.Context, *SetOrgRuleRequest) (*OrgRulesReply, error)
+	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
+	// members below target (most missing first) with their refused heartbeats.
+	GetHoursReport(context.Context, *HoursReportRequest) (*HoursReport, error)
+	// ExportHoursReport is the report as an .xlsx workbook.
+	ExportHoursReport(context.Context, *HoursReportRequest) (*FileReply, error)
+	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
+	// theory-study-group session they attended.
+	FileStudyReport(context.Context, *FileStudyReportRequest) (*StudyReport, error)
+	// ListMyStudyReports lists the caller's study-group sessions attended, each with its report.
+	ListMyStudyReports(context.Context, *ListMyStudyReportsRequest) (*ListMyStudyReportsReply, error)
+	// GetMeetingReports: a session's reports and who has not filed, for staff over its org.
+	GetMeetingReports(context.Context, *IdRequest) (*MeetingReports, error)
+	// ReviewStudyReport accepts a report or returns it with a comment. Safe to retry.
+	ReviewStudyReport(context.Context, *ReviewStudyReportRequest) (*StudyReport, error)
+	// ReportMeetingUpward records the session's report to the org above, once every filed report
+	// was reviewed.
+	ReportMeetingUpward(context.Context, *ReportMeetingUpwardRequest) (*MeetingReports, error)
+	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
+	CreateNote(context.Context, *NoteInput) (*Note, error)
+	// UpdateNote replaces one of the caller's notes (content, shared).
+	UpdateNote(context.Context, *NoteInput) (*Note, error)
+	// DeleteNote removes one of the caller's notes. Safe to retry.
+	DeleteNote(context.Context, *IdRequest) (*emptypb.Empty, error)
+	// ListMyNotes lists the caller's notes, optionally on one lesson or plan item.
+	ListMyNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error)
+	// ListSharedNotes lists the notes shared in an org (0: the caller's), for its members and
+	// staff over it.
+	ListSharedNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error)
 	mustEmbedUnimplementedStudyHoursServer()
 }
 
@@ -400,6 +625,48 @@ func (UnimplementedStudyHoursServer) DecideOfflineRecord(context.Context, *Decid
 }
 func (UnimplementedStudyHoursServer) GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMeetingCompliance not implemented")
+}
+func (UnimplementedStudyHoursServer) GetOrgRules(context.Context, *OrgRequest) (*OrgRulesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOrgRules not implemented")
+}
+func (UnimplementedStudyHoursServer) SetOrgRule(context.Context, *SetOrgRuleRequest) (*OrgRulesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetOrgRule not implemented")
+}
+func (UnimplementedStudyHoursServer) GetHoursReport(context.Context, *HoursReportRequest) (*HoursReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHoursReport not implemented")
+}
+func (UnimplementedStudyHoursServer) ExportHoursReport(context.Context, *HoursReportRequest) (*FileReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportHoursReport not implemented")
+}
+func (UnimplementedStudyHoursServer) FileStudyReport(context.Context, *FileStudyReportRequest) (*StudyReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method FileStudyReport not implemented")
+}
+func (UnimplementedStudyHoursServer) ListMyStudyReports(context.Context, *ListMyStudyReportsRequest) (*ListMyStudyReportsReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyStudyReports not implemented")
+}
+func (UnimplementedStudyHoursServer) GetMeetingReports(context.Context, *IdRequest) (*MeetingReports, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMeetingReports not implemented")
+}
+func (UnimplementedStudyHoursServer) ReviewStudyReport(context.Context, *ReviewStudyReportRequest) (*StudyReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReviewStudyReport not implemented")
+}
+func (UnimplementedStudyHoursServer) ReportMeetingUpward(context.Context, *ReportMeetingUpwardRequest) (*MeetingReports, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportMeetingUpward not implemented")
+}
+func (UnimplementedStudyHoursServer) CreateNote(context.Context, *NoteInput) (*Note, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateNote not implemented")
+}
+func (UnimplementedStudyHoursServer) UpdateNote(context.Context, *NoteInput) (*Note, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateNote not implemented")
+}
+func (UnimplementedStudyHoursServer) DeleteNote(context.Context, *IdRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteNote not implemented")
+}
+func (UnimplementedStudyHoursServer) ListMyNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyNotes not implemented")
+}
+func (UnimplementedStudyHoursServer) ListSharedNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSharedNotes not implemented")
 }
 func (UnimplementedStudyHoursServer) mustEmbedUnimplementedStudyHoursServer() {}
 func (UnimplementedStudyHoursServer) testEmbeddedByValue()                    {}
@@ -746,6 +1013,258 @@ func _StudyHours_GetMeetingCompliance_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StudyHours_GetOrgRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OrgRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetOrgRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetOrgRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetOrgRules(ctx, req.(*OrgRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_SetOrgRule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetOrgRuleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).SetOrgRule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_SetOrgRule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).SetOrgRule(ctx, req.(*SetOrgRuleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_GetHoursReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HoursReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetHoursReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetHoursReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetHoursReport(ctx, req.(*HoursReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ExportHoursReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HoursReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ExportHoursReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ExportHoursReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ExportHoursReport(ctx, req.(*HoursReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_FileStudyReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FileStudyReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).FileStudyReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_FileStudyReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).FileStudyReport(ctx, req.(*FileStudyReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListMyStudyReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyStudyReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListMyStudyReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListMyStudyReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListMyStudyReports(ctx, req.(*ListMyStudyReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_GetMeetingReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetMeetingReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetMeetingReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetMeetingReports(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ReviewStudyReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReviewStudyReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ReviewStudyReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ReviewStudyReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ReviewStudyReport(ctx, req.(*ReviewStudyReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ReportMeetingUpward_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportMeetingUpwardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ReportMeetingUpward(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ReportMeetingUpward_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ReportMeetingUpward(ctx, req.(*ReportMeetingUpwardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_CreateNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NoteInput)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).CreateNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_CreateNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).CreateNote(ctx, req.(*NoteInput))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_UpdateNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NoteInput)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).UpdateNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_UpdateNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).UpdateNote(ctx, req.(*NoteInput))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_DeleteNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).DeleteNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_DeleteNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).DeleteNote(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListMyNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListMyNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListMyNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListMyNotes(ctx, req.(*ListNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_ListSharedNotes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNotesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).ListSharedNotes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_ListSharedNotes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).ListSharedNotes(ctx, req.(*ListNotesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StudyHours_ServiceDesc is the grpc.ServiceDesc for StudyHours service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -824,6 +1343,62 @@ var StudyHours_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMeetingCompliance",
 			Handler:    _StudyHours_GetMeetingCompliance_Handler,
+		},
+		{
+			MethodName: "GetOrgRules",
+			Handler:    _StudyHours_GetOrgRules_Handler,
+		},
+		{
+			MethodName: "SetOrgRule",
+			Handler:    _StudyHours_SetOrgRule_Handler,
+		},
+		{
+			MethodName: "GetHoursReport",
+			Handler:    _StudyHours_GetHoursReport_Handler,
+		},
+		{
+			MethodName: "ExportHoursReport",
+			Handler:    _StudyHours_ExportHoursReport_Handler,
+		},
+		{
+			MethodName: "FileStudyReport",
+			Handler:    _StudyHours_FileStudyReport_Handler,
+		},
+		{
+			MethodName: "ListMyStudyReports",
+			Handler:    _StudyHours_ListMyStudyReports_Handler,
+		},
+		{
+			MethodName: "GetMeetingReports",
+			Handler:    _StudyHours_GetMeetingReports_Handler,
+		},
+		{
+			MethodName: "ReviewStudyReport",
+			Handler:    _StudyHours_ReviewStudyReport_Handler,
+		},
+		{
+			MethodName: "ReportMeetingUpward",
+			Handler:    _StudyHours_ReportMeetingUpward_Handler,
+		},
+		{
+			MethodName: "CreateNote",
+			Handler:    _StudyHours_CreateNote_Handler,
+		},
+		{
+			MethodName: "UpdateNote",
+			Handler:    _StudyHours_UpdateNote_Handler,
+		},
+		{
+			MethodName: "DeleteNote",
+			Handler:    _StudyHours_DeleteNote_Handler,
+		},
+		{
+			MethodName: "ListMyNotes",
+			Handler:    _StudyHours_ListMyNotes_Handler,
+		},
+		{
+			MethodName: "ListSharedNotes",
+			Handler:    _StudyHours_ListSharedNotes_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

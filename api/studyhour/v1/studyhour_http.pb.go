@@ -10,6 +10,7 @@ import (
 	context "context"
 	http "github.com/go-kratos/kratos/v2/transport/http"
 	binding "github.com/go-kratos/kratos/v2/transport/http/binding"
+	emptypb "google.golang.org/protobuf/types/known/emptypb"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -21,21 +22,35 @@ const _ = http.SupportPackageIsVersion1
 
 const OperationStudyHoursCheckIn = "/api.studyhour.v1.StudyHours/CheckIn"
 const OperationStudyHoursCreateMeeting = "/api.studyhour.v1.StudyHours/CreateMeeting"
+const OperationStudyHoursCreateNote = "/api.studyhour.v1.StudyHours/CreateNote"
 const OperationStudyHoursDecideOfflineRecord = "/api.studyhour.v1.StudyHours/DecideOfflineRecord"
+const OperationStudyHoursDeleteNote = "/api.studyhour.v1.StudyHours/DeleteNote"
 const OperationStudyHoursEndSession = "/api.studyhour.v1.StudyHours/EndSession"
+const OperationStudyHoursExportHoursReport = "/api.studyhour.v1.StudyHours/ExportHoursReport"
+const OperationStudyHoursFileStudyReport = "/api.studyhour.v1.StudyHours/FileStudyReport"
+const OperationStudyHoursGetHoursReport = "/api.studyhour.v1.StudyHours/GetHoursReport"
 const OperationStudyHoursGetMeeting = "/api.studyhour.v1.StudyHours/GetMeeting"
 const OperationStudyHoursGetMeetingCompliance = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
+const OperationStudyHoursGetMeetingReports = "/api.studyhour.v1.StudyHours/GetMeetingReports"
 const OperationStudyHoursGetMemberHours = "/api.studyhour.v1.StudyHours/GetMemberHours"
 const OperationStudyHoursGetMyHours = "/api.studyhour.v1.StudyHours/GetMyHours"
+const OperationStudyHoursGetOrgRules = "/api.studyhour.v1.StudyHours/GetOrgRules"
 const OperationStudyHoursHeartbeat = "/api.studyhour.v1.StudyHours/Heartbeat"
 const OperationStudyHoursListLedger = "/api.studyhour.v1.StudyHours/ListLedger"
 const OperationStudyHoursListMeetings = "/api.studyhour.v1.StudyHours/ListMeetings"
+const OperationStudyHoursListMyNotes = "/api.studyhour.v1.StudyHours/ListMyNotes"
 const OperationStudyHoursListMyOfflineRecords = "/api.studyhour.v1.StudyHours/ListMyOfflineRecords"
 const OperationStudyHoursListMyProgress = "/api.studyhour.v1.StudyHours/ListMyProgress"
+const OperationStudyHoursListMyStudyReports = "/api.studyhour.v1.StudyHours/ListMyStudyReports"
 const OperationStudyHoursListOfflineRecords = "/api.studyhour.v1.StudyHours/ListOfflineRecords"
+const OperationStudyHoursListSharedNotes = "/api.studyhour.v1.StudyHours/ListSharedNotes"
 const OperationStudyHoursRecordAttendance = "/api.studyhour.v1.StudyHours/RecordAttendance"
+const OperationStudyHoursReportMeetingUpward = "/api.studyhour.v1.StudyHours/ReportMeetingUpward"
+const OperationStudyHoursReviewStudyReport = "/api.studyhour.v1.StudyHours/ReviewStudyReport"
+const OperationStudyHoursSetOrgRule = "/api.studyhour.v1.StudyHours/SetOrgRule"
 const OperationStudyHoursStartSession = "/api.studyhour.v1.StudyHours/StartSession"
 const OperationStudyHoursSubmitOfflineRecord = "/api.studyhour.v1.StudyHours/SubmitOfflineRecord"
+const OperationStudyHoursUpdateNote = "/api.studyhour.v1.StudyHours/UpdateNote"
 const OperationStudyHoursVerifyLedger = "/api.studyhour.v1.StudyHours/VerifyLedger"
 
 // StudyHoursHTTPServer is the server API for StudyHours service over HTTP.
@@ -45,21 +60,39 @@ type StudyHoursHTTPServer interface {
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error)
+	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
+	CreateNote(context.Context, *NoteInput) (*Note, error)
 	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
 	// record. Safe to retry with the same decision.
 	DecideOfflineRecord(context.Context, *DecideOfflineRecordRequest) (*OfflineRecord, error)
+	// DeleteNote removes one of the caller's notes. Safe to retry.
+	DeleteNote(context.Context, *IdRequest) (*emptypb.Empty, error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(context.Context, *SessionRequest) (*LessonProgress, error)
+	// ExportHoursReport is the report as an .xlsx workbook.
+	ExportHoursReport(context.Context, *HoursReportRequest) (*FileReply, error)
+	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
+	// theory-study-group session they attended.
+	FileStudyReport(context.Context, *FileStudyReportRequest) (*StudyReport, error)
+	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
+	// members below target (most missing first) with their refused heartbeats.
+	GetHoursReport(context.Context, *HoursReportRequest) (*HoursReport, error)
 	GetMeeting(context.Context, *IdRequest) (*Meeting, error)
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(context.Context, *GetMeetingComplianceRequest) (*MeetingComplianceReply, error)
+	// GetMeetingReports: a session's reports and who has not filed, for staff over its org.
+	GetMeetingReports(context.Context, *IdRequest) (*MeetingReports, error)
 	// GetMemberHours summarises a member's year for the member or staff of the member's org
 	// subtree, with the member's refusal counts.
 	GetMemberHours(context.Context, *GetMemberHoursRequest) (*HoursSummary, error)
 	// GetMyHours summarises the caller's credited hours of a year.
 	GetMyHours(context.Context, *GetMyHoursRequest) (*HoursSummary, error)
+	// GetOrgRules shows, for staff over an org, each rule an org subtree may tighten (yearly hours
+	// targets per role, meeting frequencies): the national default, what is in force from above,
+	// what the org set itself and what is in force.
+	GetOrgRules(context.Context, *OrgRequest) (*OrgRulesReply, error)
 	// Heartbeat reports the player's state about every interval_seconds; the reply says what it
 	// earned, or why nothing. A heartbeat on someone else's session is refused as forged.
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatReply, error)
@@ -68,22 +101,39 @@ type StudyHoursHTTPServer interface {
 	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
 	// its members (their own attendance only).
 	ListMeetings(context.Context, *ListMeetingsRequest) (*ListMeetingsReply, error)
+	// ListMyNotes lists the caller's notes, optionally on one lesson or plan item.
+	ListMyNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error)
 	// ListMyOfflineRecords lists the caller's records, newest first.
 	ListMyOfflineRecords(context.Context, *ListMyOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(context.Context, *ListMyProgressRequest) (*ListMyProgressReply, error)
+	// ListMyStudyReports lists the caller's study-group sessions attended, each with its report.
+	ListMyStudyReports(context.Context, *ListMyStudyReportsRequest) (*ListMyStudyReportsReply, error)
 	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
 	ListOfflineRecords(context.Context, *ListOfflineRecordsRequest) (*ListOfflineRecordsReply, error)
+	// ListSharedNotes lists the notes shared in an org (0: the caller's), for its members and
+	// staff over it.
+	ListSharedNotes(context.Context, *ListNotesRequest) (*ListNotesReply, error)
 	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
 	// credits the meeting's hours once, a change away from present reverses them.
 	RecordAttendance(context.Context, *RecordAttendanceRequest) (*Meeting, error)
+	// ReportMeetingUpward records the session's report to the org above, once every filed report
+	// was reviewed.
+	ReportMeetingUpward(context.Context, *ReportMeetingUpwardRequest) (*MeetingReports, error)
+	// ReviewStudyReport accepts a report or returns it with a comment. Safe to retry.
+	ReviewStudyReport(context.Context, *ReviewStudyReportRequest) (*StudyReport, error)
+	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
+	// allowed.
+	SetOrgRule(context.Context, *SetOrgRuleRequest) (*OrgRulesReply, error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(context.Context, *StartSessionRequest) (*StudySession, error)
 	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
 	// staff of the member's org to approve.
 	SubmitOfflineRecord(context.Context, *SubmitOfflineRecordRequest) (*OfflineRecord, error)
+	// UpdateNote replaces one of the caller's notes (content, shared).
+	UpdateNote(context.Context, *NoteInput) (*Note, error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(context.Context, *MemberRequest) (*LedgerVerification, error)
 }
@@ -109,6 +159,20 @@ func RegisterStudyHoursHTTPServer(s *http.Server, srv StudyHoursHTTPServer) {
 	r.GET("/v1/offline-records", _StudyHours_ListOfflineRecords0_HTTP_Handler(srv))
 	r.POST("/v1/offline-records/{id}:decide", _StudyHours_DecideOfflineRecord0_HTTP_Handler(srv))
 	r.GET("/v1/meeting-compliance", _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv))
+	r.GET("/v1/org-rules", _StudyHours_GetOrgRules0_HTTP_Handler(srv))
+	r.PUT("/v1/org-rules", _StudyHours_SetOrgRule0_HTTP_Handler(srv))
+	r.GET("/v1/hours-report", _StudyHours_GetHoursReport0_HTTP_Handler(srv))
+	r.GET("/v1/hours-report:export", _StudyHours_ExportHoursReport0_HTTP_Handler(srv))
+	r.PUT("/v1/meetings/{meeting_id}/my-report", _StudyHours_FileStudyReport0_HTTP_Handler(srv))
+	r.GET("/v1/my/study-reports", _StudyHours_ListMyStudyReports0_HTTP_Handler(srv))
+	r.GET("/v1/meetings/{id}/reports", _StudyHours_GetMeetingReports0_HTTP_Handler(srv))
+	r.POST("/v1/study-reports/{id}:review", _StudyHours_ReviewStudyReport0_HTTP_Handler(srv))
+	r.POST("/v1/meetings/{id}:report-upward", _StudyHours_ReportMeetingUpward0_HTTP_Handler(srv))
+	r.POST("/v1/notes", _StudyHours_CreateNote0_HTTP_Handler(srv))
+	r.PUT("/v1/notes/{id}", _StudyHours_UpdateNote0_HTTP_Handler(srv))
+	r.DELETE("/v1/notes/{id}", _StudyHours_DeleteNote0_HTTP_Handler(srv))
+	r.GET("/v1/my/notes", _StudyHours_ListMyNotes0_HTTP_Handler(srv))
+	r.GET("/v1/shared-notes", _StudyHours_ListSharedNotes0_HTTP_Handler(srv))
 }
 
 func _StudyHours_StartSession0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
@@ -480,6 +544,290 @@ func _StudyHours_GetMeetingCompliance0_HTTP_Handler(srv StudyHoursHTTPServer) fu
 	}
 }
 
+func _StudyHours_GetOrgRules0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in OrgRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetOrgRules)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetOrgRules(ctx, req.(*OrgRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*OrgRulesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_SetOrgRule0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SetOrgRuleRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursSetOrgRule)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SetOrgRule(ctx, req.(*SetOrgRuleRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*OrgRulesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_GetHoursReport0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in HoursReportRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetHoursReport)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetHoursReport(ctx, req.(*HoursReportRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*HoursReport)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ExportHoursReport0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in HoursReportRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursExportHoursReport)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ExportHoursReport(ctx, req.(*HoursReportRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*FileReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_FileStudyReport0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in FileStudyReportRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursFileStudyReport)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.FileStudyReport(ctx, req.(*FileStudyReportRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StudyReport)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListMyStudyReports0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListMyStudyReportsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListMyStudyReports)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListMyStudyReports(ctx, req.(*ListMyStudyReportsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListMyStudyReportsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_GetMeetingReports0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetMeetingReports)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetMeetingReports(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*MeetingReports)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ReviewStudyReport0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ReviewStudyReportRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursReviewStudyReport)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ReviewStudyReport(ctx, req.(*ReviewStudyReportRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StudyReport)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ReportMeetingUpward0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ReportMeetingUpwardRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursReportMeetingUpward)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ReportMeetingUpward(ctx, req.(*ReportMeetingUpwardRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*MeetingReports)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_CreateNote0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in NoteInput
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursCreateNote)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateNote(ctx, req.(*NoteInput))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Note)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_UpdateNote0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in NoteInput
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursUpdateNote)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.UpdateNote(ctx, req.(*NoteInput))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Note)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_DeleteNote0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursDeleteNote)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.DeleteNote(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListMyNotes0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListNotesRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListMyNotes)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListMyNotes(ctx, req.(*ListNotesRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListNotesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_ListSharedNotes0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListNotesRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursListSharedNotes)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListSharedNotes(ctx, req.(*ListNotesRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListNotesReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 // StudyHoursHTTPClient is the client API for StudyHours service over HTTP.
 type StudyHoursHTTPClient interface {
 	// CheckIn records the caller present from the meeting's QR code, within its time.
@@ -487,21 +835,39 @@ type StudyHoursHTTPClient interface {
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(ctx context.Context, req *CreateMeetingRequest, opts ...http.CallOption) (rsp *Meeting, err error)
+	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
+	CreateNote(ctx context.Context, req *NoteInput, opts ...http.CallOption) (rsp *Note, err error)
 	// DecideOfflineRecord approves (crediting the hours) or rejects (with a reason) a pending
 	// record. Safe to retry with the same decision.
 	DecideOfflineRecord(ctx context.Context, req *DecideOfflineRecordRequest, opts ...http.CallOption) (rsp *OfflineRecord, err error)
+	// DeleteNote removes one of the caller's notes. Safe to retry.
+	DeleteNote(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// EndSession closes a session (the player left the lesson); later heartbeats are refused.
 	// Safe to retry.
 	EndSession(ctx context.Context, req *SessionRequest, opts ...http.CallOption) (rsp *LessonProgress, err error)
+	// ExportHoursReport is the report as an .xlsx workbook.
+	ExportHoursReport(ctx context.Context, req *HoursReportRequest, opts ...http.CallOption) (rsp *FileReply, err error)
+	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
+	// theory-study-group session they attended.
+	FileStudyReport(ctx context.Context, req *FileStudyReportRequest, opts ...http.CallOption) (rsp *StudyReport, err error)
+	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
+	// members below target (most missing first) with their refused heartbeats.
+	GetHoursReport(ctx context.Context, req *HoursReportRequest, opts ...http.CallOption) (rsp *HoursReport, err error)
 	GetMeeting(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Meeting, err error)
 	// GetMeetingCompliance compares the meetings held with the required frequencies for the org
 	// and every branch below it, for a year.
 	GetMeetingCompliance(ctx context.Context, req *GetMeetingComplianceRequest, opts ...http.CallOption) (rsp *MeetingComplianceReply, err error)
+	// GetMeetingReports: a session's reports and who has not filed, for staff over its org.
+	GetMeetingReports(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *MeetingReports, err error)
 	// GetMemberHours summarises a member's year for the member or staff of the member's org
 	// subtree, with the member's refusal counts.
 	GetMemberHours(ctx context.Context, req *GetMemberHoursRequest, opts ...http.CallOption) (rsp *HoursSummary, err error)
 	// GetMyHours summarises the caller's credited hours of a year.
 	GetMyHours(ctx context.Context, req *GetMyHoursRequest, opts ...http.CallOption) (rsp *HoursSummary, err error)
+	// GetOrgRules shows, for staff over an org, each rule an org subtree may tighten (yearly hours
+	// targets per role, meeting frequencies): the national default, what is in force from above,
+	// what the org set itself and what is in force.
+	GetOrgRules(ctx context.Context, req *OrgRequest, opts ...http.CallOption) (rsp *OrgRulesReply, err error)
 	// Heartbeat reports the player's state about every interval_seconds; the reply says what it
 	// earned, or why nothing. A heartbeat on someone else's session is refused as forged.
 	Heartbeat(ctx context.Context, req *HeartbeatRequest, opts ...http.CallOption) (rsp *HeartbeatReply, err error)
@@ -510,22 +876,39 @@ type StudyHoursHTTPClient interface {
 	// ListMeetings lists an org's meetings of a year, newest first: for staff over the org, and for
 	// its members (their own attendance only).
 	ListMeetings(ctx context.Context, req *ListMeetingsRequest, opts ...http.CallOption) (rsp *ListMeetingsReply, err error)
+	// ListMyNotes lists the caller's notes, optionally on one lesson or plan item.
+	ListMyNotes(ctx context.Context, req *ListNotesRequest, opts ...http.CallOption) (rsp *ListNotesReply, err error)
 	// ListMyOfflineRecords lists the caller's records, newest first.
 	ListMyOfflineRecords(ctx context.Context, req *ListMyOfflineRecordsRequest, opts ...http.CallOption) (rsp *ListOfflineRecordsReply, err error)
 	// ListMyProgress returns the caller's progress on the given lessons (those never studied are
 	// left out).
 	ListMyProgress(ctx context.Context, req *ListMyProgressRequest, opts ...http.CallOption) (rsp *ListMyProgressReply, err error)
+	// ListMyStudyReports lists the caller's study-group sessions attended, each with its report.
+	ListMyStudyReports(ctx context.Context, req *ListMyStudyReportsRequest, opts ...http.CallOption) (rsp *ListMyStudyReportsReply, err error)
 	// ListOfflineRecords lists the records of an org's subtree for its staff (pending first).
 	ListOfflineRecords(ctx context.Context, req *ListOfflineRecordsRequest, opts ...http.CallOption) (rsp *ListOfflineRecordsReply, err error)
+	// ListSharedNotes lists the notes shared in an org (0: the caller's), for its members and
+	// staff over it.
+	ListSharedNotes(ctx context.Context, req *ListNotesRequest, opts ...http.CallOption) (rsp *ListNotesReply, err error)
 	// RecordAttendance sets members' attendance (present, absent, leave with a reason); present
 	// credits the meeting's hours once, a change away from present reverses them.
 	RecordAttendance(ctx context.Context, req *RecordAttendanceRequest, opts ...http.CallOption) (rsp *Meeting, err error)
+	// ReportMeetingUpward records the session's report to the org above, once every filed report
+	// was reviewed.
+	ReportMeetingUpward(ctx context.Context, req *ReportMeetingUpwardRequest, opts ...http.CallOption) (rsp *MeetingReports, err error)
+	// ReviewStudyReport accepts a report or returns it with a comment. Safe to retry.
+	ReviewStudyReport(ctx context.Context, req *ReviewStudyReportRequest, opts ...http.CallOption) (rsp *StudyReport, err error)
+	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
+	// allowed.
+	SetOrgRule(ctx context.Context, req *SetOrgRuleRequest, opts ...http.CallOption) (rsp *OrgRulesReply, err error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(ctx context.Context, req *StartSessionRequest, opts ...http.CallOption) (rsp *StudySession, err error)
 	// SubmitOfflineRecord files a member's offline study (training, a course elsewhere) for the
 	// staff of the member's org to approve.
 	SubmitOfflineRecord(ctx context.Context, req *SubmitOfflineRecordRequest, opts ...http.CallOption) (rsp *OfflineRecord, err error)
+	// UpdateNote replaces one of the caller's notes (content, shared).
+	UpdateNote(ctx context.Context, req *NoteInput, opts ...http.CallOption) (rsp *Note, err error)
 	// VerifyLedger checks a member's hash chain and its anchor, and names the first broken entry.
 	VerifyLedger(ctx context.Context, req *MemberRequest, opts ...http.CallOption) (rsp *LedgerVerification, err error)
 }
@@ -566,6 +949,19 @@ func (c *StudyHoursHTTPClientImpl) CreateMeeting(ctx context.Context, in *Create
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) CreateNote(ctx context.Context, in *NoteInput, opts ...http.CallOption) (*Note, error) {
+	var out Note
+	pattern := "/v1/notes"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursCreateNote))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) DecideOfflineRecord(ctx context.Context, in *DecideOfflineRecordRequest, opts ...http.CallOption) (*OfflineRecord, error) {
 	var out OfflineRecord
 	pattern := "/v1/offline-records/{id}:decide"
@@ -579,6 +975,19 @@ func (c *StudyHoursHTTPClientImpl) DecideOfflineRecord(ctx context.Context, in *
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) DeleteNote(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/notes/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursDeleteNote))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) EndSession(ctx context.Context, in *SessionRequest, opts ...http.CallOption) (*LessonProgress, error) {
 	var out LessonProgress
 	pattern := "/v1/study-sessions/{session_id}:end"
@@ -586,6 +995,45 @@ func (c *StudyHoursHTTPClientImpl) EndSession(ctx context.Context, in *SessionRe
 	opts = append(opts, http.Operation(OperationStudyHoursEndSession))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) ExportHoursReport(ctx context.Context, in *HoursReportRequest, opts ...http.CallOption) (*FileReply, error) {
+	var out FileReply
+	pattern := "/v1/hours-report:export"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursExportHoursReport))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) FileStudyReport(ctx context.Context, in *FileStudyReportRequest, opts ...http.CallOption) (*StudyReport, error) {
+	var out StudyReport
+	pattern := "/v1/meetings/{meeting_id}/my-report"
+	path := binding.EncodeURL("/v1/meetings/{meetingId}/my-report", in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursFileStudyReport))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) GetHoursReport(ctx context.Context, in *HoursReportRequest, opts ...http.CallOption) (*HoursReport, error) {
+	var out HoursReport
+	pattern := "/v1/hours-report"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetHoursReport))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -618,6 +1066,19 @@ func (c *StudyHoursHTTPClientImpl) GetMeetingCompliance(ctx context.Context, in 
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) GetMeetingReports(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*MeetingReports, error) {
+	var out MeetingReports
+	pattern := "/v1/meetings/{id}/reports"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetMeetingReports))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) GetMemberHours(ctx context.Context, in *GetMemberHoursRequest, opts ...http.CallOption) (*HoursSummary, error) {
 	var out HoursSummary
 	pattern := "/v1/members/{member_id}/hours"
@@ -636,6 +1097,19 @@ func (c *StudyHoursHTTPClientImpl) GetMyHours(ctx context.Context, in *GetMyHour
 	pattern := "/v1/my/hours"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationStudyHoursGetMyHours))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) GetOrgRules(ctx context.Context, in *OrgRequest, opts ...http.CallOption) (*OrgRulesReply, error) {
+	var out OrgRulesReply
+	pattern := "/v1/org-rules"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetOrgRules))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -683,6 +1157,19 @@ func (c *StudyHoursHTTPClientImpl) ListMeetings(ctx context.Context, in *ListMee
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) ListMyNotes(ctx context.Context, in *ListNotesRequest, opts ...http.CallOption) (*ListNotesReply, error) {
+	var out ListNotesReply
+	pattern := "/v1/my/notes"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListMyNotes))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) ListMyOfflineRecords(ctx context.Context, in *ListMyOfflineRecordsRequest, opts ...http.CallOption) (*ListOfflineRecordsReply, error) {
 	var out ListOfflineRecordsReply
 	pattern := "/v1/my/offline-records"
@@ -709,6 +1196,19 @@ func (c *StudyHoursHTTPClientImpl) ListMyProgress(ctx context.Context, in *ListM
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) ListMyStudyReports(ctx context.Context, in *ListMyStudyReportsRequest, opts ...http.CallOption) (*ListMyStudyReportsReply, error) {
+	var out ListMyStudyReportsReply
+	pattern := "/v1/my/study-reports"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListMyStudyReports))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) ListOfflineRecords(ctx context.Context, in *ListOfflineRecordsRequest, opts ...http.CallOption) (*ListOfflineRecordsReply, error) {
 	var out ListOfflineRecordsReply
 	pattern := "/v1/offline-records"
@@ -722,11 +1222,63 @@ func (c *StudyHoursHTTPClientImpl) ListOfflineRecords(ctx context.Context, in *L
 	return &out, nil
 }
 
+func (c *StudyHoursHTTPClientImpl) ListSharedNotes(ctx context.Context, in *ListNotesRequest, opts ...http.CallOption) (*ListNotesReply, error) {
+	var out ListNotesReply
+	pattern := "/v1/shared-notes"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursListSharedNotes))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *StudyHoursHTTPClientImpl) RecordAttendance(ctx context.Context, in *RecordAttendanceRequest, opts ...http.CallOption) (*Meeting, error) {
 	var out Meeting
 	pattern := "/v1/meetings/{id}/attendance"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationStudyHoursRecordAttendance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) ReportMeetingUpward(ctx context.Context, in *ReportMeetingUpwardRequest, opts ...http.CallOption) (*MeetingReports, error) {
+	var out MeetingReports
+	pattern := "/v1/meetings/{id}:report-upward"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursReportMeetingUpward))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) ReviewStudyReport(ctx context.Context, in *ReviewStudyReportRequest, opts ...http.CallOption) (*StudyReport, error) {
+	var out StudyReport
+	pattern := "/v1/study-reports/{id}:review"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursReviewStudyReport))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) SetOrgRule(ctx context.Context, in *SetOrgRuleRequest, opts ...http.CallOption) (*OrgRulesReply, error) {
+	var out OrgRulesReply
+	pattern := "/v1/org-rules"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursSetOrgRule))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
@@ -755,6 +1307,19 @@ func (c *StudyHoursHTTPClientImpl) SubmitOfflineRecord(ctx context.Context, in *
 	opts = append(opts, http.Operation(OperationStudyHoursSubmitOfflineRecord))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) UpdateNote(ctx context.Context, in *NoteInput, opts ...http.CallOption) (*Note, error) {
+	var out Note
+	pattern := "/v1/notes/{id}"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursUpdateNote))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -170,8 +170,21 @@ type textLimitWorld struct {
 	root, plainOrg, member, memberToken                           string
 	bank, course, chapter, article, video, published, topicSeq    string
 	exam, attempt, essayNo, scored, scoredNo, session, practiceNo string
+	planItem                                                      string
 	seq                                                           int
 }
+
+// studyGroup is a study-group session of branch A that began a minute ago, m1 recorded present.
+func (w *textLimitWorld) studyGroup() string {
+	body := w.meetingBody()
+	body["kind"] = "STUDY_GROUP"
+	id := w.l.must(w.l.call("POST", "/v1/meetings", w.staff, body), 200).s("id")
+	me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
+	w.l.must(w.l.call("PUT", "/v1/meetings/"+id+"/attendance", w.staff, map[string]any{"entries": []any{map[string]any{"memberId": me, "status": "PRESENT"}}}), 200)
+	return id
+}
+
+const reportText = "通过学习，我进一步认识到理论武装的重要意义，要学思践悟、知行合一。"
 
 func (w *textLimitWorld) next() int { w.seq++; return w.seq }
 
@@ -359,6 +372,27 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			id := w.l.must(w.l.call("POST", "/v1/offline-records", w.m1, w.offlineBody()), 200).s("id")
 			return request{path: "/v1/offline-records/" + id + ":decide", token: w.staff, body: map[string]any{"approve": false, "reason": "材料不全"}}
 		},
+		"api.studyhour.v1.StudyHours.SetOrgRule": func() request {
+			return request{path: "/v1/org-rules", token: w.staff, body: map[string]any{"orgId": w.orgA, "key": "target.member", "value": 144000}}
+		},
+		"api.studyhour.v1.StudyHours.FileStudyReport": func() request {
+			return request{path: "/v1/meetings/" + w.studyGroup() + "/my-report", token: w.m1, body: map[string]any{"content": reportText}}
+		},
+		"api.studyhour.v1.StudyHours.ReviewStudyReport": func() request {
+			id := w.studyGroup()
+			rep := w.l.must(w.l.call("PUT", "/v1/meetings/"+id+"/my-report", w.m1, map[string]any{"content": reportText}), 200).s("id")
+			return request{path: "/v1/study-reports/" + rep + ":review", token: w.staff, body: map[string]any{"accept": false, "comment": "请补充"}}
+		},
+		"api.studyhour.v1.StudyHours.ReportMeetingUpward": func() request {
+			return request{path: "/v1/meetings/" + w.studyGroup() + ":report-upward", token: w.staff, body: map[string]any{"summary": "已组织学习"}}
+		},
+		"api.studyhour.v1.StudyHours.CreateNote": func() request {
+			return request{path: "/v1/notes", token: w.m1, body: map[string]any{"planItemId": w.planItem, "content": "学习笔记"}}
+		},
+		"api.studyhour.v1.StudyHours.UpdateNote": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/notes", w.m1, map[string]any{"planItemId": w.planItem, "content": "学习笔记"}), 200).s("id")
+			return request{path: "/v1/notes/" + id, token: w.m1, body: map[string]any{"planItemId": w.planItem, "content": "修改后的笔记", "shared": true}}
+		},
 		"api.studyhour.v1.StudyHours.ListLedger": func() request {
 			me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
 			return request{path: "/v1/members/" + me + "/ledger", token: w.m1, body: map[string]any{"pageSize": 5}}
@@ -443,6 +477,8 @@ func newTextLimitWorld(t *testing.T, l *live) *textLimitWorld {
 	l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", w.trainer, map[string]any{"title": "导读", "kind": "ARTICLE", "bodyHtml": "<p>x</p>"}), 200)
 	l.must(l.call("POST", "/v1/courses/"+w.published+":publish", w.trainer, map[string]any{}), 200)
 
+	w.planItem = l.must(l.call("POST", "/v1/study-plans", w.admin, map[string]any{"orgId": w.orgA, "year": 2030, "title": "理论学习计划",
+		"items": []any{map[string]any{"title": "一月", "startsOn": "2030-01-01", "endsOn": "2030-01-31"}}}), 200).s("items", "0", "id")
 	banks := l.must(l.call("GET", "/v1/banks", w.trainer, nil), 200)
 	w.bank = banks.s("banks", "0", "id")
 	noOf := func(att reply, typ string) string {
@@ -495,6 +531,7 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListNewsPosts page_token":           "INVALID_ARGUMENT",
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
+	"api.studyhour.v1.StudyHours.SetOrgRule key":               "INVALID_ARGUMENT", // not a rule's key
 	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
 	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.CheckIn code":                 "CHECKIN_CLOSED",   // not the meeting's code

@@ -56,7 +56,7 @@ func (uc *Meetings) Compliance(ctx context.Context, orgID int64, year int) (int,
 	if !p.CanManageOrg(root.Path) {
 		return 0, nil, deny("只有本组织及上级组织的管理员能查看会议情况")
 	}
-	from, to, err := uc.yearSpan(year)
+	from, to, err := uc.study.yearSpan(year)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -65,6 +65,14 @@ func (uc *Meetings) Compliance(ctx context.Context, orgID int64, year int) (int,
 		return 0, nil, err
 	}
 	ms, err := uc.store.ListMeetings(ctx, root.Path, true, from, to)
+	if err != nil {
+		return 0, nil, err
+	}
+	paths := []string{root.Path}
+	for _, o := range orgs {
+		paths = append(paths, o.Path)
+	}
+	rs, err := (&Rules{study: uc.study}).at(ctx, paths...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -80,7 +88,7 @@ func (uc *Meetings) Compliance(ctx context.Context, orgID int64, year int) (int,
 			continue
 		}
 		oc := OrgCompliance{Org: o, Compliant: true}
-		for _, r := range uc.rules {
+		for _, r := range rs.frequencies(o.Path) {
 			kc := KindCompliance{Rule: r}
 			months, periods := 1, 12
 			if r.Per == "quarter" {

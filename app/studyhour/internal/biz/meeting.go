@@ -52,6 +52,12 @@ type Meeting struct {
 	CreatedBy        int64
 	CreatedAt        time.Time
 	Attendance       []Attendance
+	// PlanItem: the study plan item a study-group session follows (nil: none).
+	PlanItem *PlanItemRef
+	// ReportedAt, ReportedBy, ReportSummary: the session's upward report (一学一报), if made.
+	ReportedAt    *time.Time
+	ReportedBy    int64
+	ReportSummary string
 }
 
 // Attendance is a member's attendance of a meeting.
@@ -101,6 +107,7 @@ type MeetingInput struct {
 	StartsAt, EndsAt time.Time
 	Hours            float64
 	Host             string
+	PlanItemID       int64
 }
 
 var meetingKinds = []string{KindGeneralMeeting, KindCommitteeMeeting, KindGroupMeeting, KindPartyLecture, KindThemeDay, KindStudyGroup}
@@ -111,12 +118,12 @@ type Meetings struct {
 	study *Study
 	store MeetingStore
 	orgs  Orgs
-	rules []FrequencyRule
+	plans Plans
 }
 
 // NewMeetings wires the meetings use case on the study use case (its ledger and store).
-func NewMeetings(study *Study, store MeetingStore, orgs Orgs) *Meetings {
-	return &Meetings{study: study, store: store, orgs: orgs, rules: NationalRules}
+func NewMeetings(study *Study, store MeetingStore, orgs Orgs, plans Plans) *Meetings {
+	return &Meetings{study: study, store: store, orgs: orgs, plans: plans}
 }
 
 // Create records a meeting for staff who manage its org.
@@ -139,6 +146,8 @@ func (uc *Meetings) Create(ctx context.Context, in MeetingInput) (*Meeting, erro
 		return nil, Invalid("ends_at", "一次会议不能超过24小时")
 	case math.IsNaN(in.Hours) || in.Hours < 0 || in.Hours > 8:
 		return nil, Invalid("hours", "学时应在 0–8 之间")
+	case in.PlanItemID != 0 && in.Kind != KindStudyGroup:
+		return nil, Invalid("plan_item_id", "只有理论学习中心组学习可关联学习计划")
 	}
 	org, err := uc.orgs.Org(ctx, in.OrgID)
 	if err != nil {
@@ -147,13 +156,21 @@ func (uc *Meetings) Create(ctx context.Context, in MeetingInput) (*Meeting, erro
 	if !p.CanManageOrg(org.Path) {
 		return nil, deny("只有本组织的管理员能记录会议")
 	}
+	var item *PlanItemRef
+	if in.PlanItemID != 0 {
+		if item, err = uc.plans.PlanItem(ctx, org.Path, in.PlanItemID); errors.Is(err, ErrNotFound) {
+			return nil, Invalid("plan_item_id", "学习计划条目不存在或不属于本组织及上级组织")
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	code := make([]byte, 16)
 	if _, err := rand.Read(code); err != nil {
 		return nil, err
 	}
 	return uc.store.CreateMeeting(ctx, &Meeting{OrgID: org.ID, OrgPath: org.Path, Kind: in.Kind, Topic: in.Topic,
 		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Hours: in.Hours, Host: in.Host, CheckinCode: hex.EncodeToString(code),
-		CreatedBy: p.UserID, CreatedAt: uc.study.clock.Now().UTC()})
+		CreatedBy: p.UserID, CreatedAt: uc.study.clock.Now().UTC(), PlanItem: item})
 }
 
 // view returns a meeting as p may see it: managers everything, members of the org (or below)
@@ -188,8 +205,9 @@ func (uc *Meetings) Get(ctx context.Context, id int64) (*Meeting, bool, error) {
 	return view(p, m)
 }
 
-// List lists an org's meetings of a year (0: this year) for staff over it and its members.
-func (uc *Meetings) List(ctx context.Context, orgID int64, year int) ([]*Meeting, bool, error) {
+// List lists an org's meetings of a year (0: this year) for staff over it and its members; with
+// subtree, those of every org below it too (staff only), optionally of one kind.
+func (uc *Meetings) List(ctx context.Context, orgID int64, year int, subtree bool, kind string) ([]*Meeting, bool, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, false, err
@@ -202,13 +220,22 @@ func (uc *Meetings) List(ctx context.Context, orgID int64, year int) ([]*Meeting
 	if !manager && !strings.HasPrefix(p.OrgPath, org.Path) {
 		return nil, false, ErrNotFound
 	}
-	from, to, err := uc.yearSpan(year)
+	if subtree && !manager {
+		return nil, false, deny("只有管理员能查看下级组织的会议")
+	}
+	if kind != "" && !slices.Contains(meetingKinds, kind) {
+		return nil, false, Invalid("kind", "会议类型无效")
+	}
+	from, to, err := uc.study.yearSpan(year)
 	if err != nil {
 		return nil, false, err
 	}
-	ms, err := uc.store.ListMeetings(ctx, org.Path, false, from, to)
+	ms, err := uc.store.ListMeetings(ctx, org.Path, subtree, from, to)
 	if err != nil {
 		return nil, false, err
+	}
+	if kind != "" {
+		ms = slices.DeleteFunc(ms, func(m *Meeting) bool { return m.Kind != kind })
 	}
 	if !manager {
 		for i, m := range ms {
@@ -218,10 +245,11 @@ func (uc *Meetings) List(ctx context.Context, orgID int64, year int) ([]*Meeting
 	return ms, manager, nil
 }
 
-func (uc *Meetings) yearSpan(year int) (time.Time, time.Time, error) {
-	loc := uc.study.cfg.Location
+// yearSpan is a calendar year (0: this year) in the organisation's time zone.
+func (uc *Study) yearSpan(year int) (time.Time, time.Time, error) {
+	loc := uc.cfg.Location
 	if year == 0 {
-		year = uc.study.clock.Now().In(loc).Year()
+		year = uc.clock.Now().In(loc).Year()
 	}
 	if year < 2000 || year > 2200 {
 		return time.Time{}, time.Time{}, Invalid("year", "年份应在 2000–2200 之间")

@@ -17,20 +17,14 @@ type Config struct {
 	Reading ReadingRules
 	// DailyCap caps a member's lesson credit per calendar day (0: DefaultDailyCap).
 	DailyCap time.Duration
-	// Target is the yearly target of a member (0: DefaultTarget).
-	Target time.Duration
 	// Location is the time zone of calendar days (nil: Asia/Shanghai, else UTC).
 	Location *time.Location
 	// LedgerKey anchors each member's chain head (HMAC); required.
 	LedgerKey []byte
 }
 
-// DefaultDailyCap is 8 hours of lessons a day; DefaultTarget is the national default of 32
-// 学时 of concentrated study a year.
-const (
-	DefaultDailyCap = 8 * time.Hour
-	DefaultTarget   = 32 * time.Hour
-)
+// DefaultDailyCap is 8 hours of lessons a day.
+const DefaultDailyCap = 8 * time.Hour
 
 func (c *Config) defaults() {
 	if c.Rules == (CreditRules{}) {
@@ -41,9 +35,6 @@ func (c *Config) defaults() {
 	}
 	if c.DailyCap <= 0 {
 		c.DailyCap = DefaultDailyCap
-	}
-	if c.Target <= 0 {
-		c.Target = DefaultTarget
 	}
 	if c.Location == nil {
 		if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
@@ -329,6 +320,12 @@ func (uc *Study) append(ctx context.Context, m *MemberState, e Entry) (Entry, er
 		return Entry{}, err
 	}
 	m.HeadSeq, m.HeadHash, m.Anchor = e.Seq, e.Hash, Anchor(uc.cfg.LedgerKey, e)
+	switch y := at.Year(); {
+	case y > m.Year:
+		m.Year, m.YearSeconds = y, e.Seconds
+	case y == m.Year:
+		m.YearSeconds += e.Seconds
+	}
 	return e, nil
 }
 
@@ -397,29 +394,36 @@ func (uc *Study) MyHours(ctx context.Context, year int) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return uc.summary(ctx, p.UserID, year)
+	return uc.summary(ctx, Person{ID: p.UserID, OrgPath: p.OrgPath, Staff: p.HasRole(auth.RoleStaff)}, year)
 }
 
 // MemberHours summarises a member's year for the member or staff over the member's org.
 func (uc *Study) MemberHours(ctx context.Context, memberID int64, year int) (*Summary, error) {
-	if err := uc.mayRead(ctx, memberID); err != nil {
+	person, err := uc.mayRead(ctx, memberID)
+	if err != nil {
 		return nil, err
 	}
-	return uc.summary(ctx, memberID, year)
+	return uc.summary(ctx, *person, year)
 }
 
-func (uc *Study) summary(ctx context.Context, memberID int64, year int) (*Summary, error) {
+func (uc *Study) summary(ctx context.Context, person Person, year int) (*Summary, error) {
 	if year == 0 {
 		year = uc.clock.Now().In(uc.cfg.Location).Year()
 	}
 	if year < 2000 || year > 2200 {
 		return nil, Invalid("year", "年份应在 2000–2200 之间")
 	}
+	memberID := person.ID
 	sums, err := uc.store.MonthSums(ctx, memberID, year)
 	if err != nil {
 		return nil, err
 	}
-	out := &Summary{MemberID: memberID, Year: year, Target: uc.cfg.Target, BySource: map[string]int64{}}
+	rules, err := uc.store.Rules(ctx, auth.AncestorPaths(person.OrgPath))
+	if err != nil {
+		return nil, err
+	}
+	target := time.Duration(RuleSet(rules).Effective(person.OrgPath, TargetKey(person.Role()))) * time.Second
+	out := &Summary{MemberID: memberID, Year: year, Target: target, BySource: map[string]int64{}}
 	for _, s := range sums {
 		out.BySource[s.Source] += s.Seconds
 		if s.Month >= 1 && s.Month <= 12 {
@@ -438,24 +442,21 @@ func (uc *Study) summary(ctx context.Context, memberID int64, year int) (*Summar
 }
 
 // mayRead: the member, or staff and admins whom org lets see the member's account (their org
-// subtree).
-func (uc *Study) mayRead(ctx context.Context, memberID int64) error {
+// subtree). It returns the member's account.
+func (uc *Study) mayRead(ctx context.Context, memberID int64) (*Person, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if p.UserID == memberID {
-		return nil
+	if p.UserID != memberID && !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
+		return nil, deny("只有组织管理员能查看他人的学时")
 	}
-	if !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
-		return deny("只有组织管理员能查看他人的学时")
-	}
-	return uc.accounts.CheckMember(ctx, memberID)
+	return uc.accounts.Person(ctx, memberID)
 }
 
 // Ledger lists a member's entries, newest first, before seq (0: from the newest).
 func (uc *Study) Ledger(ctx context.Context, memberID, beforeSeq int64, limit int) ([]Entry, error) {
-	if err := uc.mayRead(ctx, memberID); err != nil {
+	if _, err := uc.mayRead(ctx, memberID); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 200 {
@@ -472,7 +473,7 @@ type Verification struct {
 
 // Verify checks a member's chain and its anchor under the server's key.
 func (uc *Study) Verify(ctx context.Context, memberID int64) (*Verification, error) {
-	if err := uc.mayRead(ctx, memberID); err != nil {
+	if _, err := uc.mayRead(ctx, memberID); err != nil {
 		return nil, err
 	}
 	entries, err := uc.store.ChainEntries(ctx, memberID)

@@ -64,7 +64,29 @@ type Courses interface {
 // Accounts answers whether the caller may see a member's records (org's gRPC API, with the
 // caller's token): ErrNotFound when not.
 type Accounts interface {
-	CheckMember(ctx context.Context, memberID int64) error
+	// Person returns an account the caller may see (the member, or staff over the member's org);
+	// ErrNotFound otherwise.
+	Person(ctx context.Context, id int64) (*Person, error)
+	// Members lists the active party members and staff of the org's subtree, for staff over it.
+	Members(ctx context.Context, orgID int64) ([]Person, error)
+}
+
+// Person is an account as studyhour needs it.
+type Person struct {
+	ID      int64
+	Name    string
+	OrgID   int64
+	OrgPath string
+	// Staff: holds the staff role (基层党组织书记和班子成员: the staff target applies).
+	Staff bool
+}
+
+// Role is the target role of the person.
+func (p Person) Role() string {
+	if p.Staff {
+		return RoleStaff
+	}
+	return RoleMember
 }
 
 // StudySession is one member's session on one lesson.
@@ -101,6 +123,9 @@ type MemberState struct {
 	ActiveUntil   *time.Time
 	Day           string
 	DayCredited   time.Duration
+	// Year is the latest calendar year the member was credited in, YearSeconds its net credit.
+	Year        int
+	YearSeconds int64
 }
 
 // MonthSum is a member's credited seconds of one month from one source.
@@ -174,6 +199,12 @@ type Store interface {
 	// GetCursor returns a backfill's progress (zero when never run); SaveCursor stores it.
 	GetCursor(ctx context.Context, name string) (Cursor, error)
 	SaveCursor(ctx context.Context, name string, c Cursor) error
+
+	RuleStore
+	// YearTotals sums each member's credited seconds of a year (members without any are left out).
+	YearTotals(ctx context.Context, memberIDs []int64, year int) (map[int64]int64, error)
+	// RefusalTotals sums each member's refused heartbeats (all reasons, all time).
+	RefusalTotals(ctx context.Context, memberIDs []int64) (map[int64]int64, error)
 }
 
 // Cursor is the progress of a backfill.

@@ -38,6 +38,15 @@ func (d *Data) Migrate(ctx context.Context) error {
 	if err := dbx.Migrate(ctx, func(ctx context.Context) error { return d.db.Schema.Create(ctx, migrate.WithDropIndex(true)) }); err != nil {
 		return fmt.Errorf("studyhour data.Migrate: %w", err)
 	}
+	// Chain heads written before they kept the year's credit get it from the month sums (once:
+	// a head with a year is never touched again).
+	if _, err := d.db.ExecContext(ctx, `UPDATE member_states SET
+		year = (SELECT max(h.year) FROM hours_months h WHERE h.member_id = member_states.member_id),
+		year_seconds = (SELECT sum(h.seconds) FROM hours_months h WHERE h.member_id = member_states.member_id
+			AND h.year = (SELECT max(h2.year) FROM hours_months h2 WHERE h2.member_id = member_states.member_id))
+		WHERE year = 0 AND EXISTS (SELECT 1 FROM hours_months h WHERE h.member_id = member_states.member_id)`); err != nil {
+		return fmt.Errorf("studyhour data.Migrate: chain heads' year: %w", err)
+	}
 	return nil
 }
 

@@ -34,6 +34,13 @@ func (p publisher) Publish(ctx context.Context, evs ...biz.Event) error {
 		case biz.LessonCompleted:
 			msgs[i] = &studyhourv1.LessonCompleted{MemberId: e.MemberID, LessonId: e.LessonID, CourseId: e.CourseID,
 				CompletedAtMs: e.At.UnixMilli(), CreditedSeconds: e.Credited.Seconds()}
+		case biz.ReportFiled:
+			msgs[i] = &studyhourv1.StudyReportFiled{ReportId: e.Report.ID, MeetingId: e.Report.MeetingID, MemberId: e.Report.MemberID,
+				OrgPath: e.Report.OrgPath, Status: e.Report.Status, MeetingTopic: e.Meeting.Topic, MeetingStartsAtMs: e.Meeting.StartsAt.UnixMilli(),
+				UpdatedAtMs: e.Report.UpdatedAt.UnixMilli()}
+		case biz.NoteSaved:
+			msgs[i] = &studyhourv1.NoteSaved{NoteId: e.Note.ID, MemberId: e.Note.MemberID, LessonId: e.Note.LessonID, PlanItemId: e.Note.PlanItemID,
+				Shared: e.Note.Shared, Deleted: e.Deleted, UpdatedAtMs: e.Note.UpdatedAt.UnixMilli()}
 		default:
 			return fmt.Errorf("studyhour publisher: unknown event %T", ev)
 		}

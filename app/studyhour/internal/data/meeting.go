@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -23,18 +24,27 @@ type meetingStore struct{ data *Data }
 func NewMeetingStore(d *Data) biz.MeetingStore { return &meetingStore{data: d} }
 
 func meetingOf(m *ent.Meeting) *biz.Meeting {
-	return &biz.Meeting{ID: m.ID, OrgID: m.OrgID, OrgPath: m.OrgPath, Kind: m.Kind, Topic: m.Topic, StartsAt: m.StartsAt.UTC(),
-		EndsAt: m.EndsAt.UTC(), Hours: m.Hours, Host: m.Host, CheckinCode: m.CheckinCode, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt}
+	out := &biz.Meeting{ID: m.ID, OrgID: m.OrgID, OrgPath: m.OrgPath, Kind: m.Kind, Topic: m.Topic, StartsAt: m.StartsAt.UTC(),
+		EndsAt: m.EndsAt.UTC(), Hours: m.Hours, Host: m.Host, CheckinCode: m.CheckinCode, CreatedBy: m.CreatedBy, CreatedAt: m.CreatedAt,
+		ReportedAt: m.ReportedAt, ReportedBy: m.ReportedBy, ReportSummary: m.ReportSummary}
+	if m.PlanItemID != 0 {
+		out.PlanItem = &biz.PlanItemRef{ID: m.PlanItemID, Title: m.PlanItemTitle}
+	}
+	return out
 }
 
 func (r *meetingStore) CreateMeeting(ctx context.Context, m *biz.Meeting) (*biz.Meeting, error) {
-	row, err := r.data.client(ctx).Meeting.Create().SetOrgID(m.OrgID).SetOrgPath(m.OrgPath).SetKind(m.Kind).SetTopic(m.Topic).
+	row := r.data.client(ctx).Meeting.Create().SetOrgID(m.OrgID).SetOrgPath(m.OrgPath).SetKind(m.Kind).SetTopic(m.Topic).
 		SetStartsAt(m.StartsAt.UTC()).SetEndsAt(m.EndsAt.UTC()).SetHours(m.Hours).SetHost(m.Host).SetCheckinCode(m.CheckinCode).
-		SetCreatedBy(m.CreatedBy).SetCreatedAt(m.CreatedAt.UTC()).Save(ctx)
+		SetCreatedBy(m.CreatedBy).SetCreatedAt(m.CreatedAt.UTC())
+	if m.PlanItem != nil {
+		row.SetPlanItemID(m.PlanItem.ID).SetPlanItemTitle(m.PlanItem.Title)
+	}
+	saved, err := row.Save(ctx)
 	if err != nil {
 		return nil, mapErr("meetingStore.CreateMeeting", err, nil)
 	}
-	return meetingOf(row), nil
+	return meetingOf(saved), nil
 }
 
 func (r *meetingStore) GetMeeting(ctx context.Context, id int64) (*biz.Meeting, error) {
@@ -95,6 +105,7 @@ func (r *meetingStore) SaveAttendance(ctx context.Context, a biz.Attendance) err
 
 type orgs struct {
 	c   orgv1.OrgsClient
+	a   orgv1.AccountsClient
 	dir *orgdir.Client
 }
 
@@ -104,7 +115,7 @@ func NewOrgs(c orgv1.OrgsClient, a orgv1.AccountsClient) interface {
 	biz.Orgs
 	biz.Accounts
 } {
-	return orgs{c: c, dir: orgdir.New(c, a)}
+	return orgs{c: c, a: a, dir: orgdir.New(c, a)}
 }
 
 func notFound(err error) bool {
@@ -143,11 +154,51 @@ func (o orgs) Subtree(ctx context.Context, id int64) ([]biz.Org, error) {
 	}
 }
 
-// CheckMember answers whether the caller may see the member's records: org shows the account only
-// to the member and to staff over the member's org.
-func (o orgs) CheckMember(ctx context.Context, memberID int64) error {
-	_, err := o.MemberOrgPath(ctx, memberID)
-	return err
+func personOf(a *orgv1.Account) biz.Person {
+	p := biz.Person{ID: a.Id, Name: a.DisplayName, OrgID: a.OrgId, OrgPath: a.OrgPath}
+	if p.Name == "" {
+		p.Name = a.Username
+	}
+	p.Staff = slices.Contains(a.Roles, orgv1.Role_STAFF)
+	return p
+}
+
+// Person reads an account with the caller's token: org shows it only to the member and to staff
+// over the member's org.
+func (o orgs) Person(ctx context.Context, id int64) (*biz.Person, error) {
+	a, err := o.a.GetAccount(ctx, &orgv1.GetAccountRequest{Id: id})
+	if err != nil {
+		if notFound(err) {
+			return nil, biz.ErrNotFound
+		}
+		return nil, fmt.Errorf("org GetAccount %d: %w", id, err)
+	}
+	p := personOf(a)
+	return &p, nil
+}
+
+// Members pages through the active accounts of the org's subtree that hold the member or staff
+// role (party members; trainers and admins alone are not held to a target).
+func (o orgs) Members(ctx context.Context, orgID int64) ([]biz.Person, error) {
+	var out []biz.Person
+	token := ""
+	for {
+		r, err := o.a.ListAccounts(ctx, &orgv1.ListAccountsRequest{OrgId: orgID, PageSize: 500, PageToken: token})
+		if err != nil {
+			if notFound(err) {
+				return nil, biz.ErrNotFound
+			}
+			return nil, fmt.Errorf("org ListAccounts %d: %w", orgID, err)
+		}
+		for _, a := range r.Accounts {
+			if a.Status == orgv1.AccountStatus_ACTIVE && (slices.Contains(a.Roles, orgv1.Role_MEMBER) || slices.Contains(a.Roles, orgv1.Role_STAFF)) {
+				out = append(out, personOf(a))
+			}
+		}
+		if token = r.NextPageToken; token == "" {
+			return out, nil
+		}
+	}
 }
 
 func (o orgs) MemberOrgPath(ctx context.Context, memberID int64) (string, error) {

@@ -134,7 +134,8 @@ func (r *store) CountCompleted(ctx context.Context, memberID int64, from, to tim
 
 func memberOf(m *ent.MemberState) *biz.MemberState {
 	return &biz.MemberState{MemberID: m.MemberID, HeadSeq: m.HeadSeq, HeadHash: m.HeadHash, Anchor: m.Anchor,
-		ActiveSession: m.ActiveSessionID, ActiveUntil: m.ActiveUntil, Day: m.Day, DayCredited: time.Duration(m.DayCreditedMs) * time.Millisecond}
+		ActiveSession: m.ActiveSessionID, ActiveUntil: m.ActiveUntil, Day: m.Day, DayCredited: time.Duration(m.DayCreditedMs) * time.Millisecond,
+		Year: m.Year, YearSeconds: m.YearSeconds}
 }
 
 // LockMember returns the member's row locked for the transaction, creating it when missing. On
@@ -183,7 +184,7 @@ func (r *store) GetMember(ctx context.Context, memberID int64) (*biz.MemberState
 func (r *store) SaveMember(ctx context.Context, m *biz.MemberState) error {
 	u := r.data.client(ctx).MemberState.Update().Where(memberstate.MemberID(m.MemberID)).SetHeadSeq(m.HeadSeq).
 		SetHeadHash(m.HeadHash).SetAnchor(m.Anchor).SetActiveSessionID(m.ActiveSession).SetDay(m.Day).
-		SetDayCreditedMs(m.DayCredited.Milliseconds())
+		SetDayCreditedMs(m.DayCredited.Milliseconds()).SetYear(m.Year).SetYearSeconds(m.YearSeconds)
 	if m.ActiveUntil != nil {
 		u.SetActiveUntil(m.ActiveUntil.UTC())
 	} else {

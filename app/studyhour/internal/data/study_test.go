@@ -2,6 +2,8 @@ package data
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,9 +38,28 @@ func (ls lessons) Lesson(_ context.Context, id int64) (*biz.Lesson, error) {
 	return nil, biz.ErrNotFound
 }
 
-type anyone struct{}
+// people is org's accounts as the tests need them: anyone may see anyone; Members lists those
+// under the org's path.
+type people []biz.Person
 
-func (anyone) CheckMember(context.Context, int64) error { return nil }
+func (ps people) Person(_ context.Context, id int64) (*biz.Person, error) {
+	for _, p := range ps {
+		if p.ID == id {
+			return &p, nil
+		}
+	}
+	return &biz.Person{ID: id, Name: fmt.Sprintf("党员%d", id), OrgPath: "/1/2/"}, nil
+}
+
+func (ps people) Members(_ context.Context, orgID int64) ([]biz.Person, error) {
+	var out []biz.Person
+	for _, p := range ps {
+		if strings.Contains(p.OrgPath, fmt.Sprintf("/%d/", orgID)) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
 
 type events struct {
 	mu  sync.Mutex
@@ -56,6 +77,11 @@ var key = []byte("0123456789abcdef0123456789abcdef")
 
 func newStudy(t testing.TB, d *Data, clk clock.Clock, cfg biz.Config) (*biz.Study, *events) {
 	t.Helper()
+	return newStudyOf(t, d, clk, cfg, nil)
+}
+
+func newStudyOf(t testing.TB, d *Data, clk clock.Clock, cfg biz.Config, dir people) (*biz.Study, *events) {
+	t.Helper()
 	cfg.LedgerKey = key
 	ev := &events{}
 	ls := lessons{
@@ -63,7 +89,7 @@ func newStudy(t testing.TB, d *Data, clk clock.Clock, cfg biz.Config) (*biz.Stud
 		2: {ID: 2, CourseID: 10, Kind: biz.KindDocument, Ready: true, PageCount: 4},
 		3: {ID: 3, CourseID: 10, Kind: biz.KindArticle, Ready: true, BodyHTML: "<p>学习</p>"},
 	}
-	uc, err := biz.NewStudy(cfg, NewStore(d), ls, anyone{}, ev, d, clk)
+	uc, err := biz.NewStudy(cfg, NewStore(d), ls, dir, ev, d, clk)
 	if err != nil {
 		t.Fatal(err)
 	}

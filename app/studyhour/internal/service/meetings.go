@@ -46,7 +46,11 @@ func attendanceToAPI(a biz.Attendance) *v1.Attendance {
 
 func meetingToAPI(m *biz.Meeting) *v1.Meeting {
 	out := &v1.Meeting{Id: m.ID, OrgId: m.OrgID, OrgPath: m.OrgPath, Kind: kindToAPI(m.Kind), Topic: m.Topic, StartsAt: ts(&m.StartsAt),
-		EndsAt: ts(&m.EndsAt), Hours: m.Hours, Host: m.Host, CheckinCode: m.CheckinCode, CreatedBy: m.CreatedBy}
+		EndsAt: ts(&m.EndsAt), Hours: m.Hours, Host: m.Host, CheckinCode: m.CheckinCode, CreatedBy: m.CreatedBy,
+		ReportedAt: ts(m.ReportedAt), ReportedBy: m.ReportedBy, ReportSummary: m.ReportSummary}
+	if m.PlanItem != nil {
+		out.PlanItemId, out.PlanItemTitle = m.PlanItem.ID, m.PlanItem.Title
+	}
 	for _, a := range m.Attendance {
 		out.Attendance = append(out.Attendance, attendanceToAPI(a))
 	}
@@ -72,7 +76,7 @@ func (s *StudyHourService) CreateMeeting(ctx context.Context, req *v1.CreateMeet
 		return nil, err
 	}
 	m, err := s.meetings.Create(ctx, biz.MeetingInput{OrgID: req.OrgId, Kind: kindNames[req.Kind], Topic: req.Topic,
-		StartsAt: starts, EndsAt: ends, Hours: req.Hours, Host: req.Host})
+		StartsAt: starts, EndsAt: ends, Hours: req.Hours, Host: req.Host, PlanItemID: req.PlanItemId})
 	if err != nil {
 		return nil, toAPIError(err)
 	}
@@ -81,7 +85,7 @@ func (s *StudyHourService) CreateMeeting(ctx context.Context, req *v1.CreateMeet
 
 // ListMeetings implements v1.StudyHoursServer.
 func (s *StudyHourService) ListMeetings(ctx context.Context, req *v1.ListMeetingsRequest) (*v1.ListMeetingsReply, error) {
-	ms, _, err := s.meetings.List(ctx, req.OrgId, int(req.Year))
+	ms, _, err := s.meetings.List(ctx, req.OrgId, int(req.Year), req.Subtree, kindNames[req.Kind])
 	if err != nil {
 		return nil, toAPIError(err)
 	}

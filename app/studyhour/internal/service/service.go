@@ -23,6 +23,9 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrSessionEnded, v1.ErrorSessionEnded, "本次学习已结束，请重新开始学习"),
 	apierr.Is(biz.ErrLessonNotReady, v1.ErrorLessonNotReady, "课时的音视频或文档尚未处理完成，暂不能学习"),
 	apierr.Is(biz.ErrRecordDecided, v1.ErrorRecordDecided, "该记录已审核，不能改变审核结果"),
+	apierr.Is(biz.ErrReportLocked, v1.ErrorReportLocked, "学习心得已审阅通过，不能再修改"),
+	apierr.Is(biz.ErrAlreadyReported, v1.ErrorAlreadyReported, "本次学习已上报"),
+	apierr.Is(biz.ErrReportsPending, v1.ErrorReportsPending, "还有学习心得待审阅，请审阅后再上报"),
 	apierr.Is(biz.ErrCheckinClosed, v1.ErrorCheckinClosed, "签到未开放或签到码无效：请在会议开始前30分钟至会议结束前扫码"),
 )
 
@@ -41,11 +44,24 @@ type StudyHourService struct {
 	uc       *biz.Study
 	meetings *biz.Meetings
 	offline  *biz.Offline
+	rules    *biz.Rules
+	reports  *biz.Reports
+	notes    *biz.Notes
+}
+
+// UseCases are the use cases the service adapts.
+type UseCases struct {
+	Study    *biz.Study
+	Meetings *biz.Meetings
+	Offline  *biz.Offline
+	Rules    *biz.Rules
+	Reports  *biz.Reports
+	Notes    *biz.Notes
 }
 
 // New wires the service.
-func New(uc *biz.Study, meetings *biz.Meetings, offline *biz.Offline) *StudyHourService {
-	return &StudyHourService{uc: uc, meetings: meetings, offline: offline}
+func New(u UseCases) *StudyHourService {
+	return &StudyHourService{uc: u.Study, meetings: u.Meetings, offline: u.Offline, rules: u.Rules, reports: u.Reports, notes: u.Notes}
 }
 
 func progressToAPI(p *biz.Progress) *v1.LessonProgress {

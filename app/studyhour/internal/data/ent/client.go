@@ -24,10 +24,13 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/note"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/orgrule"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studyreport"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studysession"
 
 	stdsql "database/sql"
@@ -58,14 +61,20 @@ type Client struct {
 	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
+	// Note is the client for interacting with the Note builders.
+	Note *NoteClient
 	// OfflineRecord is the client for interacting with the OfflineRecord builders.
 	OfflineRecord *OfflineRecordClient
+	// OrgRule is the client for interacting with the OrgRule builders.
+	OrgRule *OrgRuleClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
 	OutboxEvent *OutboxEventClient
 	// RefusalCount is the client for interacting with the RefusalCount builders.
 	RefusalCount *RefusalCountClient
+	// StudyReport is the client for interacting with the StudyReport builders.
+	StudyReport *StudyReportClient
 	// StudySession is the client for interacting with the StudySession builders.
 	StudySession *StudySessionClient
 }
@@ -89,10 +98,13 @@ func (c *Client) init() {
 	c.LessonProgress = NewLessonProgressClient(c.config)
 	c.Meeting = NewMeetingClient(c.config)
 	c.MemberState = NewMemberStateClient(c.config)
+	c.Note = NewNoteClient(c.config)
 	c.OfflineRecord = NewOfflineRecordClient(c.config)
+	c.OrgRule = NewOrgRuleClient(c.config)
 	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.RefusalCount = NewRefusalCountClient(c.config)
+	c.StudyReport = NewStudyReportClient(c.config)
 	c.StudySession = NewStudySessionClient(c.config)
 }
 
@@ -196,10 +208,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LessonProgress: NewLessonProgressClient(cfg),
 		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
+		Note:           NewNoteClient(cfg),
 		OfflineRecord:  NewOfflineRecordClient(cfg),
+		OrgRule:        NewOrgRuleClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		RefusalCount:   NewRefusalCountClient(cfg),
+		StudyReport:    NewStudyReportClient(cfg),
 		StudySession:   NewStudySessionClient(cfg),
 	}, nil
 }
@@ -230,10 +245,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LessonProgress: NewLessonProgressClient(cfg),
 		Meeting:        NewMeetingClient(cfg),
 		MemberState:    NewMemberStateClient(cfg),
+		Note:           NewNoteClient(cfg),
 		OfflineRecord:  NewOfflineRecordClient(cfg),
+		OrgRule:        NewOrgRuleClient(cfg),
 		OutboxDelivery: NewOutboxDeliveryClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
 		RefusalCount:   NewRefusalCountClient(cfg),
+		StudyReport:    NewStudyReportClient(cfg),
 		StudySession:   NewStudySessionClient(cfg),
 	}, nil
 }
@@ -265,8 +283,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
-		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OfflineRecord,
-		c.OutboxDelivery, c.OutboxEvent, c.RefusalCount, c.StudySession,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.Note,
+		c.OfflineRecord, c.OrgRule, c.OutboxDelivery, c.OutboxEvent, c.RefusalCount,
+		c.StudyReport, c.StudySession,
 	} {
 		n.Use(hooks...)
 	}
@@ -277,8 +296,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Attendance, c.Backfill, c.ExamAttempt, c.ExamCredit, c.HoursMonth, c.Inbox,
-		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.OfflineRecord,
-		c.OutboxDelivery, c.OutboxEvent, c.RefusalCount, c.StudySession,
+		c.LedgerEntry, c.LessonProgress, c.Meeting, c.MemberState, c.Note,
+		c.OfflineRecord, c.OrgRule, c.OutboxDelivery, c.OutboxEvent, c.RefusalCount,
+		c.StudyReport, c.StudySession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -307,14 +327,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Meeting.mutate(ctx, m)
 	case *MemberStateMutation:
 		return c.MemberState.mutate(ctx, m)
+	case *NoteMutation:
+		return c.Note.mutate(ctx, m)
 	case *OfflineRecordMutation:
 		return c.OfflineRecord.mutate(ctx, m)
+	case *OrgRuleMutation:
+		return c.OrgRule.mutate(ctx, m)
 	case *OutboxDeliveryMutation:
 		return c.OutboxDelivery.mutate(ctx, m)
 	case *OutboxEventMutation:
 		return c.OutboxEvent.mutate(ctx, m)
 	case *RefusalCountMutation:
 		return c.RefusalCount.mutate(ctx, m)
+	case *StudyReportMutation:
+		return c.StudyReport.mutate(ctx, m)
 	case *StudySessionMutation:
 		return c.StudySession.mutate(ctx, m)
 	default:
@@ -1652,6 +1678,139 @@ func (c *MemberStateClient) mutate(ctx context.Context, m *MemberStateMutation) 
 	}
 }
 
+// NoteClient is a client for the Note schema.
+type NoteClient struct {
+	config
+}
+
+// NewNoteClient returns a client for the Note from the given config.
+func NewNoteClient(c config) *NoteClient {
+	return &NoteClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `note.Hooks(f(g(h())))`.
+func (c *NoteClient) Use(hooks ...Hook) {
+	c.hooks.Note = append(c.hooks.Note, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `note.Intercept(f(g(h())))`.
+func (c *NoteClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Note = append(c.inters.Note, interceptors...)
+}
+
+// Create returns a builder for creating a Note entity.
+func (c *NoteClient) Create() *NoteCreate {
+	mutation := newNoteMutation(c.config, OpCreate)
+	return &NoteCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Note entities.
+func (c *NoteClient) CreateBulk(builders ...*NoteCreate) *NoteCreateBulk {
+	return &NoteCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NoteClient) MapCreateBulk(slice any, setFunc func(*NoteCreate, int)) *NoteCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NoteCreateBulk{err: fmt.Errorf("calling to NoteClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NoteCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NoteCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Note.
+func (c *NoteClient) Update() *NoteUpdate {
+	mutation := newNoteMutation(c.config, OpUpdate)
+	return &NoteUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NoteClient) UpdateOne(_m *Note) *NoteUpdateOne {
+	mutation := newNoteMutation(c.config, OpUpdateOne, withNote(_m))
+	return &NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NoteClient) UpdateOneID(id int64) *NoteUpdateOne {
+	mutation := newNoteMutation(c.config, OpUpdateOne, withNoteID(id))
+	return &NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Note.
+func (c *NoteClient) Delete() *NoteDelete {
+	mutation := newNoteMutation(c.config, OpDelete)
+	return &NoteDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NoteClient) DeleteOne(_m *Note) *NoteDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NoteClient) DeleteOneID(id int64) *NoteDeleteOne {
+	builder := c.Delete().Where(note.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NoteDeleteOne{builder}
+}
+
+// Query returns a query builder for Note.
+func (c *NoteClient) Query() *NoteQuery {
+	return &NoteQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNote},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Note entity by its id.
+func (c *NoteClient) Get(ctx context.Context, id int64) (*Note, error) {
+	return c.Query().Where(note.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NoteClient) GetX(ctx context.Context, id int64) *Note {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NoteClient) Hooks() []Hook {
+	return c.hooks.Note
+}
+
+// Interceptors returns the client interceptors.
+func (c *NoteClient) Interceptors() []Interceptor {
+	return c.inters.Note
+}
+
+func (c *NoteClient) mutate(ctx context.Context, m *NoteMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NoteCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NoteUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Note mutation op: %q", m.Op())
+	}
+}
+
 // OfflineRecordClient is a client for the OfflineRecord schema.
 type OfflineRecordClient struct {
 	config
@@ -1782,6 +1941,139 @@ func (c *OfflineRecordClient) mutate(ctx context.Context, m *OfflineRecordMutati
 		return (&OfflineRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown OfflineRecord mutation op: %q", m.Op())
+	}
+}
+
+// OrgRuleClient is a client for the OrgRule schema.
+type OrgRuleClient struct {
+	config
+}
+
+// NewOrgRuleClient returns a client for the OrgRule from the given config.
+func NewOrgRuleClient(c config) *OrgRuleClient {
+	return &OrgRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `orgrule.Hooks(f(g(h())))`.
+func (c *OrgRuleClient) Use(hooks ...Hook) {
+	c.hooks.OrgRule = append(c.hooks.OrgRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `orgrule.Intercept(f(g(h())))`.
+func (c *OrgRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OrgRule = append(c.inters.OrgRule, interceptors...)
+}
+
+// Create returns a builder for creating a OrgRule entity.
+func (c *OrgRuleClient) Create() *OrgRuleCreate {
+	mutation := newOrgRuleMutation(c.config, OpCreate)
+	return &OrgRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OrgRule entities.
+func (c *OrgRuleClient) CreateBulk(builders ...*OrgRuleCreate) *OrgRuleCreateBulk {
+	return &OrgRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OrgRuleClient) MapCreateBulk(slice any, setFunc func(*OrgRuleCreate, int)) *OrgRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OrgRuleCreateBulk{err: fmt.Errorf("calling to OrgRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OrgRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OrgRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OrgRule.
+func (c *OrgRuleClient) Update() *OrgRuleUpdate {
+	mutation := newOrgRuleMutation(c.config, OpUpdate)
+	return &OrgRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OrgRuleClient) UpdateOne(_m *OrgRule) *OrgRuleUpdateOne {
+	mutation := newOrgRuleMutation(c.config, OpUpdateOne, withOrgRule(_m))
+	return &OrgRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OrgRuleClient) UpdateOneID(id int64) *OrgRuleUpdateOne {
+	mutation := newOrgRuleMutation(c.config, OpUpdateOne, withOrgRuleID(id))
+	return &OrgRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OrgRule.
+func (c *OrgRuleClient) Delete() *OrgRuleDelete {
+	mutation := newOrgRuleMutation(c.config, OpDelete)
+	return &OrgRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OrgRuleClient) DeleteOne(_m *OrgRule) *OrgRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OrgRuleClient) DeleteOneID(id int64) *OrgRuleDeleteOne {
+	builder := c.Delete().Where(orgrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OrgRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for OrgRule.
+func (c *OrgRuleClient) Query() *OrgRuleQuery {
+	return &OrgRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOrgRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OrgRule entity by its id.
+func (c *OrgRuleClient) Get(ctx context.Context, id int64) (*OrgRule, error) {
+	return c.Query().Where(orgrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OrgRuleClient) GetX(ctx context.Context, id int64) *OrgRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OrgRuleClient) Hooks() []Hook {
+	return c.hooks.OrgRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *OrgRuleClient) Interceptors() []Interceptor {
+	return c.inters.OrgRule
+}
+
+func (c *OrgRuleClient) mutate(ctx context.Context, m *OrgRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OrgRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OrgRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OrgRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OrgRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OrgRule mutation op: %q", m.Op())
 	}
 }
 
@@ -2184,6 +2476,139 @@ func (c *RefusalCountClient) mutate(ctx context.Context, m *RefusalCountMutation
 	}
 }
 
+// StudyReportClient is a client for the StudyReport schema.
+type StudyReportClient struct {
+	config
+}
+
+// NewStudyReportClient returns a client for the StudyReport from the given config.
+func NewStudyReportClient(c config) *StudyReportClient {
+	return &StudyReportClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `studyreport.Hooks(f(g(h())))`.
+func (c *StudyReportClient) Use(hooks ...Hook) {
+	c.hooks.StudyReport = append(c.hooks.StudyReport, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `studyreport.Intercept(f(g(h())))`.
+func (c *StudyReportClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StudyReport = append(c.inters.StudyReport, interceptors...)
+}
+
+// Create returns a builder for creating a StudyReport entity.
+func (c *StudyReportClient) Create() *StudyReportCreate {
+	mutation := newStudyReportMutation(c.config, OpCreate)
+	return &StudyReportCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StudyReport entities.
+func (c *StudyReportClient) CreateBulk(builders ...*StudyReportCreate) *StudyReportCreateBulk {
+	return &StudyReportCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StudyReportClient) MapCreateBulk(slice any, setFunc func(*StudyReportCreate, int)) *StudyReportCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StudyReportCreateBulk{err: fmt.Errorf("calling to StudyReportClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StudyReportCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StudyReportCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StudyReport.
+func (c *StudyReportClient) Update() *StudyReportUpdate {
+	mutation := newStudyReportMutation(c.config, OpUpdate)
+	return &StudyReportUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StudyReportClient) UpdateOne(_m *StudyReport) *StudyReportUpdateOne {
+	mutation := newStudyReportMutation(c.config, OpUpdateOne, withStudyReport(_m))
+	return &StudyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StudyReportClient) UpdateOneID(id int64) *StudyReportUpdateOne {
+	mutation := newStudyReportMutation(c.config, OpUpdateOne, withStudyReportID(id))
+	return &StudyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StudyReport.
+func (c *StudyReportClient) Delete() *StudyReportDelete {
+	mutation := newStudyReportMutation(c.config, OpDelete)
+	return &StudyReportDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StudyReportClient) DeleteOne(_m *StudyReport) *StudyReportDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StudyReportClient) DeleteOneID(id int64) *StudyReportDeleteOne {
+	builder := c.Delete().Where(studyreport.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StudyReportDeleteOne{builder}
+}
+
+// Query returns a query builder for StudyReport.
+func (c *StudyReportClient) Query() *StudyReportQuery {
+	return &StudyReportQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStudyReport},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StudyReport entity by its id.
+func (c *StudyReportClient) Get(ctx context.Context, id int64) (*StudyReport, error) {
+	return c.Query().Where(studyreport.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StudyReportClient) GetX(ctx context.Context, id int64) *StudyReport {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StudyReportClient) Hooks() []Hook {
+	return c.hooks.StudyReport
+}
+
+// Interceptors returns the client interceptors.
+func (c *StudyReportClient) Interceptors() []Interceptor {
+	return c.inters.StudyReport
+}
+
+func (c *StudyReportClient) mutate(ctx context.Context, m *StudyReportMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StudyReportCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StudyReportUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StudyReportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StudyReportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StudyReport mutation op: %q", m.Op())
+	}
+}
+
 // StudySessionClient is a client for the StudySession schema.
 type StudySessionClient struct {
 	config
@@ -2321,13 +2746,14 @@ func (c *StudySessionClient) mutate(ctx context.Context, m *StudySessionMutation
 type (
 	hooks struct {
 		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
-		LessonProgress, Meeting, MemberState, OfflineRecord, OutboxDelivery,
-		OutboxEvent, RefusalCount, StudySession []ent.Hook
+		LessonProgress, Meeting, MemberState, Note, OfflineRecord, OrgRule,
+		OutboxDelivery, OutboxEvent, RefusalCount, StudyReport, StudySession []ent.Hook
 	}
 	inters struct {
 		Attendance, Backfill, ExamAttempt, ExamCredit, HoursMonth, Inbox, LedgerEntry,
-		LessonProgress, Meeting, MemberState, OfflineRecord, OutboxDelivery,
-		OutboxEvent, RefusalCount, StudySession []ent.Interceptor
+		LessonProgress, Meeting, MemberState, Note, OfflineRecord, OrgRule,
+		OutboxDelivery, OutboxEvent, RefusalCount, StudyReport,
+		StudySession []ent.Interceptor
 	}
 )
 

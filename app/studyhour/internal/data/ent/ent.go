@@ -22,10 +22,13 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/note"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/orgrule"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studyreport"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studysession"
 )
 
@@ -97,10 +100,13 @@ func checkColumn(t, c string) error {
 			lessonprogress.Table: lessonprogress.ValidColumn,
 			meeting.Table:        meeting.ValidColumn,
 			memberstate.Table:    memberstate.ValidColumn,
+			note.Table:           note.ValidColumn,
 			offlinerecord.Table:  offlinerecord.ValidColumn,
+			orgrule.Table:        orgrule.ValidColumn,
 			outboxdelivery.Table: outboxdelivery.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,
 			refusalcount.Table:   refusalcount.ValidColumn,
+			studyreport.Table:    studyreport.ValidColumn,
 			studysession.Table:   studysession.ValidColumn,
 		})
 	})

@@ -38,8 +38,18 @@ type Meeting struct {
 	// CreatedBy holds the value of the "created_by" field.
 	CreatedBy int64 `json:"created_by,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
-	CreatedAt    time.Time `json:"created_at,omitempty"`
-	selectValues sql.SelectValues
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// PlanItemID holds the value of the "plan_item_id" field.
+	PlanItemID int64 `json:"plan_item_id,omitempty"`
+	// PlanItemTitle holds the value of the "plan_item_title" field.
+	PlanItemTitle string `json:"plan_item_title,omitempty"`
+	// ReportedAt holds the value of the "reported_at" field.
+	ReportedAt *time.Time `json:"reported_at,omitempty"`
+	// ReportedBy holds the value of the "reported_by" field.
+	ReportedBy int64 `json:"reported_by,omitempty"`
+	// ReportSummary holds the value of the "report_summary" field.
+	ReportSummary string `json:"report_summary,omitempty"`
+	selectValues  sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -49,11 +59,11 @@ func (*Meeting) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case meeting.FieldHours:
 			values[i] = new(sql.NullFloat64)
-		case meeting.FieldID, meeting.FieldOrgID, meeting.FieldCreatedBy:
+		case meeting.FieldID, meeting.FieldOrgID, meeting.FieldCreatedBy, meeting.FieldPlanItemID, meeting.FieldReportedBy:
 			values[i] = new(sql.NullInt64)
-		case meeting.FieldOrgPath, meeting.FieldKind, meeting.FieldTopic, meeting.FieldHost, meeting.FieldCheckinCode:
+		case meeting.FieldOrgPath, meeting.FieldKind, meeting.FieldTopic, meeting.FieldHost, meeting.FieldCheckinCode, meeting.FieldPlanItemTitle, meeting.FieldReportSummary:
 			values[i] = new(sql.NullString)
-		case meeting.FieldStartsAt, meeting.FieldEndsAt, meeting.FieldCreatedAt:
+		case meeting.FieldStartsAt, meeting.FieldEndsAt, meeting.FieldCreatedAt, meeting.FieldReportedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -142,6 +152,37 @@ func (_m *Meeting) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreatedAt = value.Time
 			}
+		case meeting.FieldPlanItemID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field plan_item_id", values[i])
+			} else if value.Valid {
+				_m.PlanItemID = value.Int64
+			}
+		case meeting.FieldPlanItemTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field plan_item_title", values[i])
+			} else if value.Valid {
+				_m.PlanItemTitle = value.String
+			}
+		case meeting.FieldReportedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field reported_at", values[i])
+			} else if value.Valid {
+				_m.ReportedAt = new(time.Time)
+				*_m.ReportedAt = value.Time
+			}
+		case meeting.FieldReportedBy:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reported_by", values[i])
+			} else if value.Valid {
+				_m.ReportedBy = value.Int64
+			}
+		case meeting.FieldReportSummary:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field report_summary", values[i])
+			} else if value.Valid {
+				_m.ReportSummary = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -209,6 +250,23 @@ func (_m *Meeting) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("plan_item_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PlanItemID))
+	builder.WriteString(", ")
+	builder.WriteString("plan_item_title=")
+	builder.WriteString(_m.PlanItemTitle)
+	builder.WriteString(", ")
+	if v := _m.ReportedAt; v != nil {
+		builder.WriteString("reported_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("reported_by=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReportedBy))
+	builder.WriteString(", ")
+	builder.WriteString("report_summary=")
+	builder.WriteString(_m.ReportSummary)
 	builder.WriteByte(')')
 	return builder.String()
 }

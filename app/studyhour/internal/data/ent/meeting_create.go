@@ -96,6 +96,76 @@ func (_c *MeetingCreate) SetCreatedAt(v time.Time) *MeetingCreate {
 	return _c
 }
 
+// SetPlanItemID sets the "plan_item_id" field.
+func (_c *MeetingCreate) SetPlanItemID(v int64) *MeetingCreate {
+	_c.mutation.SetPlanItemID(v)
+	return _c
+}
+
+// SetNillablePlanItemID sets the "plan_item_id" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillablePlanItemID(v *int64) *MeetingCreate {
+	if v != nil {
+		_c.SetPlanItemID(*v)
+	}
+	return _c
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (_c *MeetingCreate) SetPlanItemTitle(v string) *MeetingCreate {
+	_c.mutation.SetPlanItemTitle(v)
+	return _c
+}
+
+// SetNillablePlanItemTitle sets the "plan_item_title" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillablePlanItemTitle(v *string) *MeetingCreate {
+	if v != nil {
+		_c.SetPlanItemTitle(*v)
+	}
+	return _c
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (_c *MeetingCreate) SetReportedAt(v time.Time) *MeetingCreate {
+	_c.mutation.SetReportedAt(v)
+	return _c
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillableReportedAt(v *time.Time) *MeetingCreate {
+	if v != nil {
+		_c.SetReportedAt(*v)
+	}
+	return _c
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (_c *MeetingCreate) SetReportedBy(v int64) *MeetingCreate {
+	_c.mutation.SetReportedBy(v)
+	return _c
+}
+
+// SetNillableReportedBy sets the "reported_by" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillableReportedBy(v *int64) *MeetingCreate {
+	if v != nil {
+		_c.SetReportedBy(*v)
+	}
+	return _c
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (_c *MeetingCreate) SetReportSummary(v string) *MeetingCreate {
+	_c.mutation.SetReportSummary(v)
+	return _c
+}
+
+// SetNillableReportSummary sets the "report_summary" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillableReportSummary(v *string) *MeetingCreate {
+	if v != nil {
+		_c.SetReportSummary(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MeetingCreate) SetID(v int64) *MeetingCreate {
 	_c.mutation.SetID(v)
@@ -140,6 +210,22 @@ func (_c *MeetingCreate) defaults() {
 	if _, ok := _c.mutation.Host(); !ok {
 		v := meeting.DefaultHost
 		_c.mutation.SetHost(v)
+	}
+	if _, ok := _c.mutation.PlanItemID(); !ok {
+		v := meeting.DefaultPlanItemID
+		_c.mutation.SetPlanItemID(v)
+	}
+	if _, ok := _c.mutation.PlanItemTitle(); !ok {
+		v := meeting.DefaultPlanItemTitle
+		_c.mutation.SetPlanItemTitle(v)
+	}
+	if _, ok := _c.mutation.ReportedBy(); !ok {
+		v := meeting.DefaultReportedBy
+		_c.mutation.SetReportedBy(v)
+	}
+	if _, ok := _c.mutation.ReportSummary(); !ok {
+		v := meeting.DefaultReportSummary
+		_c.mutation.SetReportSummary(v)
 	}
 }
 
@@ -202,6 +288,28 @@ func (_c *MeetingCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Meeting.created_at"`)}
+	}
+	if _, ok := _c.mutation.PlanItemID(); !ok {
+		return &ValidationError{Name: "plan_item_id", err: errors.New(`ent: missing required field "Meeting.plan_item_id"`)}
+	}
+	if _, ok := _c.mutation.PlanItemTitle(); !ok {
+		return &ValidationError{Name: "plan_item_title", err: errors.New(`ent: missing required field "Meeting.plan_item_title"`)}
+	}
+	if v, ok := _c.mutation.PlanItemTitle(); ok {
+		if err := meeting.PlanItemTitleValidator(v); err != nil {
+			return &ValidationError{Name: "plan_item_title", err: fmt.Errorf(`ent: validator failed for field "Meeting.plan_item_title": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReportedBy(); !ok {
+		return &ValidationError{Name: "reported_by", err: errors.New(`ent: missing required field "Meeting.reported_by"`)}
+	}
+	if _, ok := _c.mutation.ReportSummary(); !ok {
+		return &ValidationError{Name: "report_summary", err: errors.New(`ent: missing required field "Meeting.report_summary"`)}
+	}
+	if v, ok := _c.mutation.ReportSummary(); ok {
+		if err := meeting.ReportSummaryValidator(v); err != nil {
+			return &ValidationError{Name: "report_summary", err: fmt.Errorf(`ent: validator failed for field "Meeting.report_summary": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -279,6 +387,26 @@ func (_c *MeetingCreate) createSpec() (*Meeting, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(meeting.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.PlanItemID(); ok {
+		_spec.SetField(meeting.FieldPlanItemID, field.TypeInt64, value)
+		_node.PlanItemID = value
+	}
+	if value, ok := _c.mutation.PlanItemTitle(); ok {
+		_spec.SetField(meeting.FieldPlanItemTitle, field.TypeString, value)
+		_node.PlanItemTitle = value
+	}
+	if value, ok := _c.mutation.ReportedAt(); ok {
+		_spec.SetField(meeting.FieldReportedAt, field.TypeTime, value)
+		_node.ReportedAt = &value
+	}
+	if value, ok := _c.mutation.ReportedBy(); ok {
+		_spec.SetField(meeting.FieldReportedBy, field.TypeInt64, value)
+		_node.ReportedBy = value
+	}
+	if value, ok := _c.mutation.ReportSummary(); ok {
+		_spec.SetField(meeting.FieldReportSummary, field.TypeString, value)
+		_node.ReportSummary = value
 	}
 	return _node, _spec
 }
@@ -479,6 +607,84 @@ func (u *MeetingUpsert) SetCreatedAt(v time.Time) *MeetingUpsert {
 // UpdateCreatedAt sets the "created_at" field to the value that was provided on create.
 func (u *MeetingUpsert) UpdateCreatedAt() *MeetingUpsert {
 	u.SetExcluded(meeting.FieldCreatedAt)
+	return u
+}
+
+// SetPlanItemID sets the "plan_item_id" field.
+func (u *MeetingUpsert) SetPlanItemID(v int64) *MeetingUpsert {
+	u.Set(meeting.FieldPlanItemID, v)
+	return u
+}
+
+// UpdatePlanItemID sets the "plan_item_id" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdatePlanItemID() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldPlanItemID)
+	return u
+}
+
+// AddPlanItemID adds v to the "plan_item_id" field.
+func (u *MeetingUpsert) AddPlanItemID(v int64) *MeetingUpsert {
+	u.Add(meeting.FieldPlanItemID, v)
+	return u
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (u *MeetingUpsert) SetPlanItemTitle(v string) *MeetingUpsert {
+	u.Set(meeting.FieldPlanItemTitle, v)
+	return u
+}
+
+// UpdatePlanItemTitle sets the "plan_item_title" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdatePlanItemTitle() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldPlanItemTitle)
+	return u
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *MeetingUpsert) SetReportedAt(v time.Time) *MeetingUpsert {
+	u.Set(meeting.FieldReportedAt, v)
+	return u
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdateReportedAt() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldReportedAt)
+	return u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *MeetingUpsert) ClearReportedAt() *MeetingUpsert {
+	u.SetNull(meeting.FieldReportedAt)
+	return u
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (u *MeetingUpsert) SetReportedBy(v int64) *MeetingUpsert {
+	u.Set(meeting.FieldReportedBy, v)
+	return u
+}
+
+// UpdateReportedBy sets the "reported_by" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdateReportedBy() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldReportedBy)
+	return u
+}
+
+// AddReportedBy adds v to the "reported_by" field.
+func (u *MeetingUpsert) AddReportedBy(v int64) *MeetingUpsert {
+	u.Add(meeting.FieldReportedBy, v)
+	return u
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (u *MeetingUpsert) SetReportSummary(v string) *MeetingUpsert {
+	u.Set(meeting.FieldReportSummary, v)
+	return u
+}
+
+// UpdateReportSummary sets the "report_summary" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdateReportSummary() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldReportSummary)
 	return u
 }
 
@@ -702,6 +908,97 @@ func (u *MeetingUpsertOne) SetCreatedAt(v time.Time) *MeetingUpsertOne {
 func (u *MeetingUpsertOne) UpdateCreatedAt() *MeetingUpsertOne {
 	return u.Update(func(s *MeetingUpsert) {
 		s.UpdateCreatedAt()
+	})
+}
+
+// SetPlanItemID sets the "plan_item_id" field.
+func (u *MeetingUpsertOne) SetPlanItemID(v int64) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetPlanItemID(v)
+	})
+}
+
+// AddPlanItemID adds v to the "plan_item_id" field.
+func (u *MeetingUpsertOne) AddPlanItemID(v int64) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.AddPlanItemID(v)
+	})
+}
+
+// UpdatePlanItemID sets the "plan_item_id" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdatePlanItemID() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdatePlanItemID()
+	})
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (u *MeetingUpsertOne) SetPlanItemTitle(v string) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetPlanItemTitle(v)
+	})
+}
+
+// UpdatePlanItemTitle sets the "plan_item_title" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdatePlanItemTitle() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdatePlanItemTitle()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *MeetingUpsertOne) SetReportedAt(v time.Time) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdateReportedAt() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *MeetingUpsertOne) ClearReportedAt() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (u *MeetingUpsertOne) SetReportedBy(v int64) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportedBy(v)
+	})
+}
+
+// AddReportedBy adds v to the "reported_by" field.
+func (u *MeetingUpsertOne) AddReportedBy(v int64) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.AddReportedBy(v)
+	})
+}
+
+// UpdateReportedBy sets the "reported_by" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdateReportedBy() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportedBy()
+	})
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (u *MeetingUpsertOne) SetReportSummary(v string) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportSummary(v)
+	})
+}
+
+// UpdateReportSummary sets the "report_summary" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdateReportSummary() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportSummary()
 	})
 }
 
@@ -1091,6 +1388,97 @@ func (u *MeetingUpsertBulk) SetCreatedAt(v time.Time) *MeetingUpsertBulk {
 func (u *MeetingUpsertBulk) UpdateCreatedAt() *MeetingUpsertBulk {
 	return u.Update(func(s *MeetingUpsert) {
 		s.UpdateCreatedAt()
+	})
+}
+
+// SetPlanItemID sets the "plan_item_id" field.
+func (u *MeetingUpsertBulk) SetPlanItemID(v int64) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetPlanItemID(v)
+	})
+}
+
+// AddPlanItemID adds v to the "plan_item_id" field.
+func (u *MeetingUpsertBulk) AddPlanItemID(v int64) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.AddPlanItemID(v)
+	})
+}
+
+// UpdatePlanItemID sets the "plan_item_id" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdatePlanItemID() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdatePlanItemID()
+	})
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (u *MeetingUpsertBulk) SetPlanItemTitle(v string) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetPlanItemTitle(v)
+	})
+}
+
+// UpdatePlanItemTitle sets the "plan_item_title" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdatePlanItemTitle() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdatePlanItemTitle()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *MeetingUpsertBulk) SetReportedAt(v time.Time) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdateReportedAt() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *MeetingUpsertBulk) ClearReportedAt() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (u *MeetingUpsertBulk) SetReportedBy(v int64) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportedBy(v)
+	})
+}
+
+// AddReportedBy adds v to the "reported_by" field.
+func (u *MeetingUpsertBulk) AddReportedBy(v int64) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.AddReportedBy(v)
+	})
+}
+
+// UpdateReportedBy sets the "reported_by" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdateReportedBy() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportedBy()
+	})
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (u *MeetingUpsertBulk) SetReportSummary(v string) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetReportSummary(v)
+	})
+}
+
+// UpdateReportSummary sets the "report_summary" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdateReportSummary() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateReportSummary()
 	})
 }
 

@@ -203,6 +203,96 @@ func (_u *MeetingUpdate) SetNillableCreatedAt(v *time.Time) *MeetingUpdate {
 	return _u
 }
 
+// SetPlanItemID sets the "plan_item_id" field.
+func (_u *MeetingUpdate) SetPlanItemID(v int64) *MeetingUpdate {
+	_u.mutation.ResetPlanItemID()
+	_u.mutation.SetPlanItemID(v)
+	return _u
+}
+
+// SetNillablePlanItemID sets the "plan_item_id" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillablePlanItemID(v *int64) *MeetingUpdate {
+	if v != nil {
+		_u.SetPlanItemID(*v)
+	}
+	return _u
+}
+
+// AddPlanItemID adds value to the "plan_item_id" field.
+func (_u *MeetingUpdate) AddPlanItemID(v int64) *MeetingUpdate {
+	_u.mutation.AddPlanItemID(v)
+	return _u
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (_u *MeetingUpdate) SetPlanItemTitle(v string) *MeetingUpdate {
+	_u.mutation.SetPlanItemTitle(v)
+	return _u
+}
+
+// SetNillablePlanItemTitle sets the "plan_item_title" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillablePlanItemTitle(v *string) *MeetingUpdate {
+	if v != nil {
+		_u.SetPlanItemTitle(*v)
+	}
+	return _u
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (_u *MeetingUpdate) SetReportedAt(v time.Time) *MeetingUpdate {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillableReportedAt(v *time.Time) *MeetingUpdate {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *MeetingUpdate) ClearReportedAt() *MeetingUpdate {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (_u *MeetingUpdate) SetReportedBy(v int64) *MeetingUpdate {
+	_u.mutation.ResetReportedBy()
+	_u.mutation.SetReportedBy(v)
+	return _u
+}
+
+// SetNillableReportedBy sets the "reported_by" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillableReportedBy(v *int64) *MeetingUpdate {
+	if v != nil {
+		_u.SetReportedBy(*v)
+	}
+	return _u
+}
+
+// AddReportedBy adds value to the "reported_by" field.
+func (_u *MeetingUpdate) AddReportedBy(v int64) *MeetingUpdate {
+	_u.mutation.AddReportedBy(v)
+	return _u
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (_u *MeetingUpdate) SetReportSummary(v string) *MeetingUpdate {
+	_u.mutation.SetReportSummary(v)
+	return _u
+}
+
+// SetNillableReportSummary sets the "report_summary" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillableReportSummary(v *string) *MeetingUpdate {
+	if v != nil {
+		_u.SetReportSummary(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MeetingMutation object of the builder.
 func (_u *MeetingUpdate) Mutation() *MeetingMutation {
 	return _u.mutation
@@ -262,6 +352,16 @@ func (_u *MeetingUpdate) check() error {
 			return &ValidationError{Name: "checkin_code", err: fmt.Errorf(`ent: validator failed for field "Meeting.checkin_code": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PlanItemTitle(); ok {
+		if err := meeting.PlanItemTitleValidator(v); err != nil {
+			return &ValidationError{Name: "plan_item_title", err: fmt.Errorf(`ent: validator failed for field "Meeting.plan_item_title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReportSummary(); ok {
+		if err := meeting.ReportSummaryValidator(v); err != nil {
+			return &ValidationError{Name: "report_summary", err: fmt.Errorf(`ent: validator failed for field "Meeting.report_summary": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -318,6 +418,30 @@ func (_u *MeetingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(meeting.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PlanItemID(); ok {
+		_spec.SetField(meeting.FieldPlanItemID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPlanItemID(); ok {
+		_spec.AddField(meeting.FieldPlanItemID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PlanItemTitle(); ok {
+		_spec.SetField(meeting.FieldPlanItemTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(meeting.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(meeting.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportedBy(); ok {
+		_spec.SetField(meeting.FieldReportedBy, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReportedBy(); ok {
+		_spec.AddField(meeting.FieldReportedBy, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReportSummary(); ok {
+		_spec.SetField(meeting.FieldReportSummary, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -514,6 +638,96 @@ func (_u *MeetingUpdateOne) SetNillableCreatedAt(v *time.Time) *MeetingUpdateOne
 	return _u
 }
 
+// SetPlanItemID sets the "plan_item_id" field.
+func (_u *MeetingUpdateOne) SetPlanItemID(v int64) *MeetingUpdateOne {
+	_u.mutation.ResetPlanItemID()
+	_u.mutation.SetPlanItemID(v)
+	return _u
+}
+
+// SetNillablePlanItemID sets the "plan_item_id" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillablePlanItemID(v *int64) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetPlanItemID(*v)
+	}
+	return _u
+}
+
+// AddPlanItemID adds value to the "plan_item_id" field.
+func (_u *MeetingUpdateOne) AddPlanItemID(v int64) *MeetingUpdateOne {
+	_u.mutation.AddPlanItemID(v)
+	return _u
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (_u *MeetingUpdateOne) SetPlanItemTitle(v string) *MeetingUpdateOne {
+	_u.mutation.SetPlanItemTitle(v)
+	return _u
+}
+
+// SetNillablePlanItemTitle sets the "plan_item_title" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillablePlanItemTitle(v *string) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetPlanItemTitle(*v)
+	}
+	return _u
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (_u *MeetingUpdateOne) SetReportedAt(v time.Time) *MeetingUpdateOne {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillableReportedAt(v *time.Time) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *MeetingUpdateOne) ClearReportedAt() *MeetingUpdateOne {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (_u *MeetingUpdateOne) SetReportedBy(v int64) *MeetingUpdateOne {
+	_u.mutation.ResetReportedBy()
+	_u.mutation.SetReportedBy(v)
+	return _u
+}
+
+// SetNillableReportedBy sets the "reported_by" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillableReportedBy(v *int64) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetReportedBy(*v)
+	}
+	return _u
+}
+
+// AddReportedBy adds value to the "reported_by" field.
+func (_u *MeetingUpdateOne) AddReportedBy(v int64) *MeetingUpdateOne {
+	_u.mutation.AddReportedBy(v)
+	return _u
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (_u *MeetingUpdateOne) SetReportSummary(v string) *MeetingUpdateOne {
+	_u.mutation.SetReportSummary(v)
+	return _u
+}
+
+// SetNillableReportSummary sets the "report_summary" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillableReportSummary(v *string) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetReportSummary(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MeetingMutation object of the builder.
 func (_u *MeetingUpdateOne) Mutation() *MeetingMutation {
 	return _u.mutation
@@ -584,6 +798,16 @@ func (_u *MeetingUpdateOne) check() error {
 	if v, ok := _u.mutation.CheckinCode(); ok {
 		if err := meeting.CheckinCodeValidator(v); err != nil {
 			return &ValidationError{Name: "checkin_code", err: fmt.Errorf(`ent: validator failed for field "Meeting.checkin_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PlanItemTitle(); ok {
+		if err := meeting.PlanItemTitleValidator(v); err != nil {
+			return &ValidationError{Name: "plan_item_title", err: fmt.Errorf(`ent: validator failed for field "Meeting.plan_item_title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReportSummary(); ok {
+		if err := meeting.ReportSummaryValidator(v); err != nil {
+			return &ValidationError{Name: "report_summary", err: fmt.Errorf(`ent: validator failed for field "Meeting.report_summary": %w`, err)}
 		}
 	}
 	return nil
@@ -659,6 +883,30 @@ func (_u *MeetingUpdateOne) sqlSave(ctx context.Context) (_node *Meeting, err er
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(meeting.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PlanItemID(); ok {
+		_spec.SetField(meeting.FieldPlanItemID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPlanItemID(); ok {
+		_spec.AddField(meeting.FieldPlanItemID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PlanItemTitle(); ok {
+		_spec.SetField(meeting.FieldPlanItemTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(meeting.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(meeting.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportedBy(); ok {
+		_spec.SetField(meeting.FieldReportedBy, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedReportedBy(); ok {
+		_spec.AddField(meeting.FieldReportedBy, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.ReportSummary(); ok {
+		_spec.SetField(meeting.FieldReportSummary, field.TypeString, value)
 	}
 	_node = &Meeting{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -33,7 +33,11 @@ type MemberState struct {
 	Day string `json:"day,omitempty"`
 	// DayCreditedMs holds the value of the "day_credited_ms" field.
 	DayCreditedMs int64 `json:"day_credited_ms,omitempty"`
-	selectValues  sql.SelectValues
+	// Year holds the value of the "year" field.
+	Year int `json:"year,omitempty"`
+	// YearSeconds holds the value of the "year_seconds" field.
+	YearSeconds  int64 `json:"year_seconds,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -43,7 +47,7 @@ func (*MemberState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case memberstate.FieldHeadHash, memberstate.FieldAnchor:
 			values[i] = new([]byte)
-		case memberstate.FieldID, memberstate.FieldMemberID, memberstate.FieldHeadSeq, memberstate.FieldActiveSessionID, memberstate.FieldDayCreditedMs:
+		case memberstate.FieldID, memberstate.FieldMemberID, memberstate.FieldHeadSeq, memberstate.FieldActiveSessionID, memberstate.FieldDayCreditedMs, memberstate.FieldYear, memberstate.FieldYearSeconds:
 			values[i] = new(sql.NullInt64)
 		case memberstate.FieldDay:
 			values[i] = new(sql.NullString)
@@ -119,6 +123,18 @@ func (_m *MemberState) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DayCreditedMs = value.Int64
 			}
+		case memberstate.FieldYear:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field year", values[i])
+			} else if value.Valid {
+				_m.Year = int(value.Int64)
+			}
+		case memberstate.FieldYearSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field year_seconds", values[i])
+			} else if value.Valid {
+				_m.YearSeconds = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -180,6 +196,12 @@ func (_m *MemberState) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("day_credited_ms=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DayCreditedMs))
+	builder.WriteString(", ")
+	builder.WriteString("year=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Year))
+	builder.WriteString(", ")
+	builder.WriteString("year_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.YearSeconds))
 	builder.WriteByte(')')
 	return builder.String()
 }

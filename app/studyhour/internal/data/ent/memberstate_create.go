@@ -110,6 +110,34 @@ func (_c *MemberStateCreate) SetNillableDayCreditedMs(v *int64) *MemberStateCrea
 	return _c
 }
 
+// SetYear sets the "year" field.
+func (_c *MemberStateCreate) SetYear(v int) *MemberStateCreate {
+	_c.mutation.SetYear(v)
+	return _c
+}
+
+// SetNillableYear sets the "year" field if the given value is not nil.
+func (_c *MemberStateCreate) SetNillableYear(v *int) *MemberStateCreate {
+	if v != nil {
+		_c.SetYear(*v)
+	}
+	return _c
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (_c *MemberStateCreate) SetYearSeconds(v int64) *MemberStateCreate {
+	_c.mutation.SetYearSeconds(v)
+	return _c
+}
+
+// SetNillableYearSeconds sets the "year_seconds" field if the given value is not nil.
+func (_c *MemberStateCreate) SetNillableYearSeconds(v *int64) *MemberStateCreate {
+	if v != nil {
+		_c.SetYearSeconds(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberStateCreate) SetID(v int64) *MemberStateCreate {
 	_c.mutation.SetID(v)
@@ -167,6 +195,14 @@ func (_c *MemberStateCreate) defaults() {
 		v := memberstate.DefaultDayCreditedMs
 		_c.mutation.SetDayCreditedMs(v)
 	}
+	if _, ok := _c.mutation.Year(); !ok {
+		v := memberstate.DefaultYear
+		_c.mutation.SetYear(v)
+	}
+	if _, ok := _c.mutation.YearSeconds(); !ok {
+		v := memberstate.DefaultYearSeconds
+		_c.mutation.SetYearSeconds(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -190,6 +226,12 @@ func (_c *MemberStateCreate) check() error {
 	}
 	if _, ok := _c.mutation.DayCreditedMs(); !ok {
 		return &ValidationError{Name: "day_credited_ms", err: errors.New(`ent: missing required field "MemberState.day_credited_ms"`)}
+	}
+	if _, ok := _c.mutation.Year(); !ok {
+		return &ValidationError{Name: "year", err: errors.New(`ent: missing required field "MemberState.year"`)}
+	}
+	if _, ok := _c.mutation.YearSeconds(); !ok {
+		return &ValidationError{Name: "year_seconds", err: errors.New(`ent: missing required field "MemberState.year_seconds"`)}
 	}
 	return nil
 }
@@ -255,6 +297,14 @@ func (_c *MemberStateCreate) createSpec() (*MemberState, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DayCreditedMs(); ok {
 		_spec.SetField(memberstate.FieldDayCreditedMs, field.TypeInt64, value)
 		_node.DayCreditedMs = value
+	}
+	if value, ok := _c.mutation.Year(); ok {
+		_spec.SetField(memberstate.FieldYear, field.TypeInt, value)
+		_node.Year = value
+	}
+	if value, ok := _c.mutation.YearSeconds(); ok {
+		_spec.SetField(memberstate.FieldYearSeconds, field.TypeInt64, value)
+		_node.YearSeconds = value
 	}
 	return _node, _spec
 }
@@ -425,6 +475,42 @@ func (u *MemberStateUpsert) UpdateDayCreditedMs() *MemberStateUpsert {
 // AddDayCreditedMs adds v to the "day_credited_ms" field.
 func (u *MemberStateUpsert) AddDayCreditedMs(v int64) *MemberStateUpsert {
 	u.Add(memberstate.FieldDayCreditedMs, v)
+	return u
+}
+
+// SetYear sets the "year" field.
+func (u *MemberStateUpsert) SetYear(v int) *MemberStateUpsert {
+	u.Set(memberstate.FieldYear, v)
+	return u
+}
+
+// UpdateYear sets the "year" field to the value that was provided on create.
+func (u *MemberStateUpsert) UpdateYear() *MemberStateUpsert {
+	u.SetExcluded(memberstate.FieldYear)
+	return u
+}
+
+// AddYear adds v to the "year" field.
+func (u *MemberStateUpsert) AddYear(v int) *MemberStateUpsert {
+	u.Add(memberstate.FieldYear, v)
+	return u
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (u *MemberStateUpsert) SetYearSeconds(v int64) *MemberStateUpsert {
+	u.Set(memberstate.FieldYearSeconds, v)
+	return u
+}
+
+// UpdateYearSeconds sets the "year_seconds" field to the value that was provided on create.
+func (u *MemberStateUpsert) UpdateYearSeconds() *MemberStateUpsert {
+	u.SetExcluded(memberstate.FieldYearSeconds)
+	return u
+}
+
+// AddYearSeconds adds v to the "year_seconds" field.
+func (u *MemberStateUpsert) AddYearSeconds(v int64) *MemberStateUpsert {
+	u.Add(memberstate.FieldYearSeconds, v)
 	return u
 }
 
@@ -616,6 +702,48 @@ func (u *MemberStateUpsertOne) AddDayCreditedMs(v int64) *MemberStateUpsertOne {
 func (u *MemberStateUpsertOne) UpdateDayCreditedMs() *MemberStateUpsertOne {
 	return u.Update(func(s *MemberStateUpsert) {
 		s.UpdateDayCreditedMs()
+	})
+}
+
+// SetYear sets the "year" field.
+func (u *MemberStateUpsertOne) SetYear(v int) *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.SetYear(v)
+	})
+}
+
+// AddYear adds v to the "year" field.
+func (u *MemberStateUpsertOne) AddYear(v int) *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.AddYear(v)
+	})
+}
+
+// UpdateYear sets the "year" field to the value that was provided on create.
+func (u *MemberStateUpsertOne) UpdateYear() *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.UpdateYear()
+	})
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (u *MemberStateUpsertOne) SetYearSeconds(v int64) *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.SetYearSeconds(v)
+	})
+}
+
+// AddYearSeconds adds v to the "year_seconds" field.
+func (u *MemberStateUpsertOne) AddYearSeconds(v int64) *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.AddYearSeconds(v)
+	})
+}
+
+// UpdateYearSeconds sets the "year_seconds" field to the value that was provided on create.
+func (u *MemberStateUpsertOne) UpdateYearSeconds() *MemberStateUpsertOne {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.UpdateYearSeconds()
 	})
 }
 
@@ -973,6 +1101,48 @@ func (u *MemberStateUpsertBulk) AddDayCreditedMs(v int64) *MemberStateUpsertBulk
 func (u *MemberStateUpsertBulk) UpdateDayCreditedMs() *MemberStateUpsertBulk {
 	return u.Update(func(s *MemberStateUpsert) {
 		s.UpdateDayCreditedMs()
+	})
+}
+
+// SetYear sets the "year" field.
+func (u *MemberStateUpsertBulk) SetYear(v int) *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.SetYear(v)
+	})
+}
+
+// AddYear adds v to the "year" field.
+func (u *MemberStateUpsertBulk) AddYear(v int) *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.AddYear(v)
+	})
+}
+
+// UpdateYear sets the "year" field to the value that was provided on create.
+func (u *MemberStateUpsertBulk) UpdateYear() *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.UpdateYear()
+	})
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (u *MemberStateUpsertBulk) SetYearSeconds(v int64) *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.SetYearSeconds(v)
+	})
+}
+
+// AddYearSeconds adds v to the "year_seconds" field.
+func (u *MemberStateUpsertBulk) AddYearSeconds(v int64) *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.AddYearSeconds(v)
+	})
+}
+
+// UpdateYearSeconds sets the "year_seconds" field to the value that was provided on create.
+func (u *MemberStateUpsertBulk) UpdateYearSeconds() *MemberStateUpsertBulk {
+	return u.Update(func(s *MemberStateUpsert) {
+		s.UpdateYearSeconds()
 	})
 }
 

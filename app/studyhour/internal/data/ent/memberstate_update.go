@@ -149,6 +149,48 @@ func (_u *MemberStateUpdate) AddDayCreditedMs(v int64) *MemberStateUpdate {
 	return _u
 }
 
+// SetYear sets the "year" field.
+func (_u *MemberStateUpdate) SetYear(v int) *MemberStateUpdate {
+	_u.mutation.ResetYear()
+	_u.mutation.SetYear(v)
+	return _u
+}
+
+// SetNillableYear sets the "year" field if the given value is not nil.
+func (_u *MemberStateUpdate) SetNillableYear(v *int) *MemberStateUpdate {
+	if v != nil {
+		_u.SetYear(*v)
+	}
+	return _u
+}
+
+// AddYear adds value to the "year" field.
+func (_u *MemberStateUpdate) AddYear(v int) *MemberStateUpdate {
+	_u.mutation.AddYear(v)
+	return _u
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (_u *MemberStateUpdate) SetYearSeconds(v int64) *MemberStateUpdate {
+	_u.mutation.ResetYearSeconds()
+	_u.mutation.SetYearSeconds(v)
+	return _u
+}
+
+// SetNillableYearSeconds sets the "year_seconds" field if the given value is not nil.
+func (_u *MemberStateUpdate) SetNillableYearSeconds(v *int64) *MemberStateUpdate {
+	if v != nil {
+		_u.SetYearSeconds(*v)
+	}
+	return _u
+}
+
+// AddYearSeconds adds value to the "year_seconds" field.
+func (_u *MemberStateUpdate) AddYearSeconds(v int64) *MemberStateUpdate {
+	_u.mutation.AddYearSeconds(v)
+	return _u
+}
+
 // Mutation returns the MemberStateMutation object of the builder.
 func (_u *MemberStateUpdate) Mutation() *MemberStateMutation {
 	return _u.mutation
@@ -241,6 +283,18 @@ func (_u *MemberStateUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.AddedDayCreditedMs(); ok {
 		_spec.AddField(memberstate.FieldDayCreditedMs, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Year(); ok {
+		_spec.SetField(memberstate.FieldYear, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedYear(); ok {
+		_spec.AddField(memberstate.FieldYear, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.YearSeconds(); ok {
+		_spec.SetField(memberstate.FieldYearSeconds, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedYearSeconds(); ok {
+		_spec.AddField(memberstate.FieldYearSeconds, field.TypeInt64, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -383,6 +437,48 @@ func (_u *MemberStateUpdateOne) AddDayCreditedMs(v int64) *MemberStateUpdateOne 
 	return _u
 }
 
+// SetYear sets the "year" field.
+func (_u *MemberStateUpdateOne) SetYear(v int) *MemberStateUpdateOne {
+	_u.mutation.ResetYear()
+	_u.mutation.SetYear(v)
+	return _u
+}
+
+// SetNillableYear sets the "year" field if the given value is not nil.
+func (_u *MemberStateUpdateOne) SetNillableYear(v *int) *MemberStateUpdateOne {
+	if v != nil {
+		_u.SetYear(*v)
+	}
+	return _u
+}
+
+// AddYear adds value to the "year" field.
+func (_u *MemberStateUpdateOne) AddYear(v int) *MemberStateUpdateOne {
+	_u.mutation.AddYear(v)
+	return _u
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (_u *MemberStateUpdateOne) SetYearSeconds(v int64) *MemberStateUpdateOne {
+	_u.mutation.ResetYearSeconds()
+	_u.mutation.SetYearSeconds(v)
+	return _u
+}
+
+// SetNillableYearSeconds sets the "year_seconds" field if the given value is not nil.
+func (_u *MemberStateUpdateOne) SetNillableYearSeconds(v *int64) *MemberStateUpdateOne {
+	if v != nil {
+		_u.SetYearSeconds(*v)
+	}
+	return _u
+}
+
+// AddYearSeconds adds value to the "year_seconds" field.
+func (_u *MemberStateUpdateOne) AddYearSeconds(v int64) *MemberStateUpdateOne {
+	_u.mutation.AddYearSeconds(v)
+	return _u
+}
+
 // Mutation returns the MemberStateMutation object of the builder.
 func (_u *MemberStateUpdateOne) Mutation() *MemberStateMutation {
 	return _u.mutation
@@ -505,6 +601,18 @@ func (_u *MemberStateUpdateOne) sqlSave(ctx context.Context) (_node *MemberState
 	}
 	if value, ok := _u.mutation.AddedDayCreditedMs(); ok {
 		_spec.AddField(memberstate.FieldDayCreditedMs, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Year(); ok {
+		_spec.SetField(memberstate.FieldYear, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedYear(); ok {
+		_spec.AddField(memberstate.FieldYear, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.YearSeconds(); ok {
+		_spec.SetField(memberstate.FieldYearSeconds, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedYearSeconds(); ok {
+		_spec.AddField(memberstate.FieldYearSeconds, field.TypeInt64, value)
 	}
 	_node = &MemberState{config: _u.config}
 	_spec.Assign = _node.assignValues

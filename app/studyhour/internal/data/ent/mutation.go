@@ -22,11 +22,14 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/note"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/orgrule"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studyreport"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studysession"
 )
 
@@ -49,10 +52,13 @@ const (
 	TypeLessonProgress = "LessonProgress"
 	TypeMeeting        = "Meeting"
 	TypeMemberState    = "MemberState"
+	TypeNote           = "Note"
 	TypeOfflineRecord  = "OfflineRecord"
+	TypeOrgRule        = "OrgRule"
 	TypeOutboxDelivery = "OutboxDelivery"
 	TypeOutboxEvent    = "OutboxEvent"
 	TypeRefusalCount   = "RefusalCount"
+	TypeStudyReport    = "StudyReport"
 	TypeStudySession   = "StudySession"
 )
 
@@ -6323,27 +6329,34 @@ func (m *LessonProgressMutation) ResetEdge(name string) error {
 // MeetingMutation represents an operation that mutates the Meeting nodes in the graph.
 type MeetingMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int64
-	org_id        *int64
-	addorg_id     *int64
-	org_path      *string
-	kind          *string
-	topic         *string
-	starts_at     *time.Time
-	ends_at       *time.Time
-	hours         *float64
-	addhours      *float64
-	host          *string
-	checkin_code  *string
-	created_by    *int64
-	addcreated_by *int64
-	created_at    *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*Meeting, error)
-	predicates    []predicate.Meeting
+	op              Op
+	typ             string
+	id              *int64
+	org_id          *int64
+	addorg_id       *int64
+	org_path        *string
+	kind            *string
+	topic           *string
+	starts_at       *time.Time
+	ends_at         *time.Time
+	hours           *float64
+	addhours        *float64
+	host            *string
+	checkin_code    *string
+	created_by      *int64
+	addcreated_by   *int64
+	created_at      *time.Time
+	plan_item_id    *int64
+	addplan_item_id *int64
+	plan_item_title *string
+	reported_at     *time.Time
+	reported_by     *int64
+	addreported_by  *int64
+	report_summary  *string
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Meeting, error)
+	predicates      []predicate.Meeting
 }
 
 var _ ent.Mutation = (*MeetingMutation)(nil)
@@ -6906,6 +6919,239 @@ func (m *MeetingMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// SetPlanItemID sets the "plan_item_id" field.
+func (m *MeetingMutation) SetPlanItemID(i int64) {
+	m.plan_item_id = &i
+	m.addplan_item_id = nil
+}
+
+// PlanItemID returns the value of the "plan_item_id" field in the mutation.
+func (m *MeetingMutation) PlanItemID() (r int64, exists bool) {
+	v := m.plan_item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlanItemID returns the old "plan_item_id" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldPlanItemID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlanItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlanItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlanItemID: %w", err)
+	}
+	return oldValue.PlanItemID, nil
+}
+
+// AddPlanItemID adds i to the "plan_item_id" field.
+func (m *MeetingMutation) AddPlanItemID(i int64) {
+	if m.addplan_item_id != nil {
+		*m.addplan_item_id += i
+	} else {
+		m.addplan_item_id = &i
+	}
+}
+
+// AddedPlanItemID returns the value that was added to the "plan_item_id" field in this mutation.
+func (m *MeetingMutation) AddedPlanItemID() (r int64, exists bool) {
+	v := m.addplan_item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPlanItemID resets all changes to the "plan_item_id" field.
+func (m *MeetingMutation) ResetPlanItemID() {
+	m.plan_item_id = nil
+	m.addplan_item_id = nil
+}
+
+// SetPlanItemTitle sets the "plan_item_title" field.
+func (m *MeetingMutation) SetPlanItemTitle(s string) {
+	m.plan_item_title = &s
+}
+
+// PlanItemTitle returns the value of the "plan_item_title" field in the mutation.
+func (m *MeetingMutation) PlanItemTitle() (r string, exists bool) {
+	v := m.plan_item_title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlanItemTitle returns the old "plan_item_title" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldPlanItemTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlanItemTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlanItemTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlanItemTitle: %w", err)
+	}
+	return oldValue.PlanItemTitle, nil
+}
+
+// ResetPlanItemTitle resets all changes to the "plan_item_title" field.
+func (m *MeetingMutation) ResetPlanItemTitle() {
+	m.plan_item_title = nil
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (m *MeetingMutation) SetReportedAt(t time.Time) {
+	m.reported_at = &t
+}
+
+// ReportedAt returns the value of the "reported_at" field in the mutation.
+func (m *MeetingMutation) ReportedAt() (r time.Time, exists bool) {
+	v := m.reported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportedAt returns the old "reported_at" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldReportedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportedAt: %w", err)
+	}
+	return oldValue.ReportedAt, nil
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (m *MeetingMutation) ClearReportedAt() {
+	m.reported_at = nil
+	m.clearedFields[meeting.FieldReportedAt] = struct{}{}
+}
+
+// ReportedAtCleared returns if the "reported_at" field was cleared in this mutation.
+func (m *MeetingMutation) ReportedAtCleared() bool {
+	_, ok := m.clearedFields[meeting.FieldReportedAt]
+	return ok
+}
+
+// ResetReportedAt resets all changes to the "reported_at" field.
+func (m *MeetingMutation) ResetReportedAt() {
+	m.reported_at = nil
+	delete(m.clearedFields, meeting.FieldReportedAt)
+}
+
+// SetReportedBy sets the "reported_by" field.
+func (m *MeetingMutation) SetReportedBy(i int64) {
+	m.reported_by = &i
+	m.addreported_by = nil
+}
+
+// ReportedBy returns the value of the "reported_by" field in the mutation.
+func (m *MeetingMutation) ReportedBy() (r int64, exists bool) {
+	v := m.reported_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportedBy returns the old "reported_by" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldReportedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportedBy: %w", err)
+	}
+	return oldValue.ReportedBy, nil
+}
+
+// AddReportedBy adds i to the "reported_by" field.
+func (m *MeetingMutation) AddReportedBy(i int64) {
+	if m.addreported_by != nil {
+		*m.addreported_by += i
+	} else {
+		m.addreported_by = &i
+	}
+}
+
+// AddedReportedBy returns the value that was added to the "reported_by" field in this mutation.
+func (m *MeetingMutation) AddedReportedBy() (r int64, exists bool) {
+	v := m.addreported_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReportedBy resets all changes to the "reported_by" field.
+func (m *MeetingMutation) ResetReportedBy() {
+	m.reported_by = nil
+	m.addreported_by = nil
+}
+
+// SetReportSummary sets the "report_summary" field.
+func (m *MeetingMutation) SetReportSummary(s string) {
+	m.report_summary = &s
+}
+
+// ReportSummary returns the value of the "report_summary" field in the mutation.
+func (m *MeetingMutation) ReportSummary() (r string, exists bool) {
+	v := m.report_summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportSummary returns the old "report_summary" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldReportSummary(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportSummary: %w", err)
+	}
+	return oldValue.ReportSummary, nil
+}
+
+// ResetReportSummary resets all changes to the "report_summary" field.
+func (m *MeetingMutation) ResetReportSummary() {
+	m.report_summary = nil
+}
+
 // Where appends a list predicates to the MeetingMutation builder.
 func (m *MeetingMutation) Where(ps ...predicate.Meeting) {
 	m.predicates = append(m.predicates, ps...)
@@ -6940,7 +7186,7 @@ func (m *MeetingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MeetingMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 16)
 	if m.org_id != nil {
 		fields = append(fields, meeting.FieldOrgID)
 	}
@@ -6974,6 +7220,21 @@ func (m *MeetingMutation) Fields() []string {
 	if m.created_at != nil {
 		fields = append(fields, meeting.FieldCreatedAt)
 	}
+	if m.plan_item_id != nil {
+		fields = append(fields, meeting.FieldPlanItemID)
+	}
+	if m.plan_item_title != nil {
+		fields = append(fields, meeting.FieldPlanItemTitle)
+	}
+	if m.reported_at != nil {
+		fields = append(fields, meeting.FieldReportedAt)
+	}
+	if m.reported_by != nil {
+		fields = append(fields, meeting.FieldReportedBy)
+	}
+	if m.report_summary != nil {
+		fields = append(fields, meeting.FieldReportSummary)
+	}
 	return fields
 }
 
@@ -7004,6 +7265,16 @@ func (m *MeetingMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedBy()
 	case meeting.FieldCreatedAt:
 		return m.CreatedAt()
+	case meeting.FieldPlanItemID:
+		return m.PlanItemID()
+	case meeting.FieldPlanItemTitle:
+		return m.PlanItemTitle()
+	case meeting.FieldReportedAt:
+		return m.ReportedAt()
+	case meeting.FieldReportedBy:
+		return m.ReportedBy()
+	case meeting.FieldReportSummary:
+		return m.ReportSummary()
 	}
 	return nil, false
 }
@@ -7035,6 +7306,16 @@ func (m *MeetingMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCreatedBy(ctx)
 	case meeting.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
+	case meeting.FieldPlanItemID:
+		return m.OldPlanItemID(ctx)
+	case meeting.FieldPlanItemTitle:
+		return m.OldPlanItemTitle(ctx)
+	case meeting.FieldReportedAt:
+		return m.OldReportedAt(ctx)
+	case meeting.FieldReportedBy:
+		return m.OldReportedBy(ctx)
+	case meeting.FieldReportSummary:
+		return m.OldReportSummary(ctx)
 	}
 	return nil, fmt.Errorf("unknown Meeting field %s", name)
 }
@@ -7121,6 +7402,41 @@ func (m *MeetingMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreatedAt(v)
 		return nil
+	case meeting.FieldPlanItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlanItemID(v)
+		return nil
+	case meeting.FieldPlanItemTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlanItemTitle(v)
+		return nil
+	case meeting.FieldReportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportedAt(v)
+		return nil
+	case meeting.FieldReportedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportedBy(v)
+		return nil
+	case meeting.FieldReportSummary:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportSummary(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Meeting field %s", name)
 }
@@ -7138,6 +7454,12 @@ func (m *MeetingMutation) AddedFields() []string {
 	if m.addcreated_by != nil {
 		fields = append(fields, meeting.FieldCreatedBy)
 	}
+	if m.addplan_item_id != nil {
+		fields = append(fields, meeting.FieldPlanItemID)
+	}
+	if m.addreported_by != nil {
+		fields = append(fields, meeting.FieldReportedBy)
+	}
 	return fields
 }
 
@@ -7152,6 +7474,10 @@ func (m *MeetingMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedHours()
 	case meeting.FieldCreatedBy:
 		return m.AddedCreatedBy()
+	case meeting.FieldPlanItemID:
+		return m.AddedPlanItemID()
+	case meeting.FieldReportedBy:
+		return m.AddedReportedBy()
 	}
 	return nil, false
 }
@@ -7182,6 +7508,20 @@ func (m *MeetingMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddCreatedBy(v)
 		return nil
+	case meeting.FieldPlanItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPlanItemID(v)
+		return nil
+	case meeting.FieldReportedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReportedBy(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Meeting numeric field %s", name)
 }
@@ -7189,7 +7529,11 @@ func (m *MeetingMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *MeetingMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(meeting.FieldReportedAt) {
+		fields = append(fields, meeting.FieldReportedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -7202,6 +7546,11 @@ func (m *MeetingMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *MeetingMutation) ClearField(name string) error {
+	switch name {
+	case meeting.FieldReportedAt:
+		m.ClearReportedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Meeting nullable field %s", name)
 }
 
@@ -7241,6 +7590,21 @@ func (m *MeetingMutation) ResetField(name string) error {
 		return nil
 	case meeting.FieldCreatedAt:
 		m.ResetCreatedAt()
+		return nil
+	case meeting.FieldPlanItemID:
+		m.ResetPlanItemID()
+		return nil
+	case meeting.FieldPlanItemTitle:
+		m.ResetPlanItemTitle()
+		return nil
+	case meeting.FieldReportedAt:
+		m.ResetReportedAt()
+		return nil
+	case meeting.FieldReportedBy:
+		m.ResetReportedBy()
+		return nil
+	case meeting.FieldReportSummary:
+		m.ResetReportSummary()
 		return nil
 	}
 	return fmt.Errorf("unknown Meeting field %s", name)
@@ -7312,6 +7676,10 @@ type MemberStateMutation struct {
 	day                  *string
 	day_credited_ms      *int64
 	addday_credited_ms   *int64
+	year                 *int
+	addyear              *int
+	year_seconds         *int64
+	addyear_seconds      *int64
 	clearedFields        map[string]struct{}
 	done                 bool
 	oldValue             func(context.Context) (*MemberState, error)
@@ -7829,6 +8197,118 @@ func (m *MemberStateMutation) ResetDayCreditedMs() {
 	m.addday_credited_ms = nil
 }
 
+// SetYear sets the "year" field.
+func (m *MemberStateMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *MemberStateMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the MemberState entity.
+// If the MemberState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberStateMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *MemberStateMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *MemberStateMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *MemberStateMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetYearSeconds sets the "year_seconds" field.
+func (m *MemberStateMutation) SetYearSeconds(i int64) {
+	m.year_seconds = &i
+	m.addyear_seconds = nil
+}
+
+// YearSeconds returns the value of the "year_seconds" field in the mutation.
+func (m *MemberStateMutation) YearSeconds() (r int64, exists bool) {
+	v := m.year_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYearSeconds returns the old "year_seconds" field's value of the MemberState entity.
+// If the MemberState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberStateMutation) OldYearSeconds(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYearSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYearSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYearSeconds: %w", err)
+	}
+	return oldValue.YearSeconds, nil
+}
+
+// AddYearSeconds adds i to the "year_seconds" field.
+func (m *MemberStateMutation) AddYearSeconds(i int64) {
+	if m.addyear_seconds != nil {
+		*m.addyear_seconds += i
+	} else {
+		m.addyear_seconds = &i
+	}
+}
+
+// AddedYearSeconds returns the value that was added to the "year_seconds" field in this mutation.
+func (m *MemberStateMutation) AddedYearSeconds() (r int64, exists bool) {
+	v := m.addyear_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYearSeconds resets all changes to the "year_seconds" field.
+func (m *MemberStateMutation) ResetYearSeconds() {
+	m.year_seconds = nil
+	m.addyear_seconds = nil
+}
+
 // Where appends a list predicates to the MemberStateMutation builder.
 func (m *MemberStateMutation) Where(ps ...predicate.MemberState) {
 	m.predicates = append(m.predicates, ps...)
@@ -7863,7 +8343,7 @@ func (m *MemberStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberStateMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.member_id != nil {
 		fields = append(fields, memberstate.FieldMemberID)
 	}
@@ -7887,6 +8367,12 @@ func (m *MemberStateMutation) Fields() []string {
 	}
 	if m.day_credited_ms != nil {
 		fields = append(fields, memberstate.FieldDayCreditedMs)
+	}
+	if m.year != nil {
+		fields = append(fields, memberstate.FieldYear)
+	}
+	if m.year_seconds != nil {
+		fields = append(fields, memberstate.FieldYearSeconds)
 	}
 	return fields
 }
@@ -7912,6 +8398,10 @@ func (m *MemberStateMutation) Field(name string) (ent.Value, bool) {
 		return m.Day()
 	case memberstate.FieldDayCreditedMs:
 		return m.DayCreditedMs()
+	case memberstate.FieldYear:
+		return m.Year()
+	case memberstate.FieldYearSeconds:
+		return m.YearSeconds()
 	}
 	return nil, false
 }
@@ -7937,6 +8427,10 @@ func (m *MemberStateMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldDay(ctx)
 	case memberstate.FieldDayCreditedMs:
 		return m.OldDayCreditedMs(ctx)
+	case memberstate.FieldYear:
+		return m.OldYear(ctx)
+	case memberstate.FieldYearSeconds:
+		return m.OldYearSeconds(ctx)
 	}
 	return nil, fmt.Errorf("unknown MemberState field %s", name)
 }
@@ -8002,6 +8496,20 @@ func (m *MemberStateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDayCreditedMs(v)
 		return nil
+	case memberstate.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case memberstate.FieldYearSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYearSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown MemberState field %s", name)
 }
@@ -8022,6 +8530,12 @@ func (m *MemberStateMutation) AddedFields() []string {
 	if m.addday_credited_ms != nil {
 		fields = append(fields, memberstate.FieldDayCreditedMs)
 	}
+	if m.addyear != nil {
+		fields = append(fields, memberstate.FieldYear)
+	}
+	if m.addyear_seconds != nil {
+		fields = append(fields, memberstate.FieldYearSeconds)
+	}
 	return fields
 }
 
@@ -8038,6 +8552,10 @@ func (m *MemberStateMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedActiveSessionID()
 	case memberstate.FieldDayCreditedMs:
 		return m.AddedDayCreditedMs()
+	case memberstate.FieldYear:
+		return m.AddedYear()
+	case memberstate.FieldYearSeconds:
+		return m.AddedYearSeconds()
 	}
 	return nil, false
 }
@@ -8074,6 +8592,20 @@ func (m *MemberStateMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddDayCreditedMs(v)
+		return nil
+	case memberstate.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case memberstate.FieldYearSeconds:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYearSeconds(v)
 		return nil
 	}
 	return fmt.Errorf("unknown MemberState numeric field %s", name)
@@ -8147,6 +8679,12 @@ func (m *MemberStateMutation) ResetField(name string) error {
 	case memberstate.FieldDayCreditedMs:
 		m.ResetDayCreditedMs()
 		return nil
+	case memberstate.FieldYear:
+		m.ResetYear()
+		return nil
+	case memberstate.FieldYearSeconds:
+		m.ResetYearSeconds()
+		return nil
 	}
 	return fmt.Errorf("unknown MemberState field %s", name)
 }
@@ -8197,6 +8735,872 @@ func (m *MemberStateMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *MemberStateMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown MemberState edge %s", name)
+}
+
+// NoteMutation represents an operation that mutates the Note nodes in the graph.
+type NoteMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	member_id       *int64
+	addmember_id    *int64
+	author_name     *string
+	org_path        *string
+	lesson_id       *int64
+	addlesson_id    *int64
+	plan_item_id    *int64
+	addplan_item_id *int64
+	content         *string
+	shared          *bool
+	created_at      *time.Time
+	updated_at      *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Note, error)
+	predicates      []predicate.Note
+}
+
+var _ ent.Mutation = (*NoteMutation)(nil)
+
+// noteOption allows management of the mutation configuration using functional options.
+type noteOption func(*NoteMutation)
+
+// newNoteMutation creates new mutation for the Note entity.
+func newNoteMutation(c config, op Op, opts ...noteOption) *NoteMutation {
+	m := &NoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNoteID sets the ID field of the mutation.
+func withNoteID(id int64) noteOption {
+	return func(m *NoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Note
+		)
+		m.oldValue = func(ctx context.Context) (*Note, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Note.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNote sets the old Note of the mutation.
+func withNote(node *Note) noteOption {
+	return func(m *NoteMutation) {
+		m.oldValue = func(context.Context) (*Note, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Note entities.
+func (m *NoteMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NoteMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NoteMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Note.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *NoteMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *NoteMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *NoteMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *NoteMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *NoteMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetAuthorName sets the "author_name" field.
+func (m *NoteMutation) SetAuthorName(s string) {
+	m.author_name = &s
+}
+
+// AuthorName returns the value of the "author_name" field in the mutation.
+func (m *NoteMutation) AuthorName() (r string, exists bool) {
+	v := m.author_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorName returns the old "author_name" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldAuthorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorName: %w", err)
+	}
+	return oldValue.AuthorName, nil
+}
+
+// ResetAuthorName resets all changes to the "author_name" field.
+func (m *NoteMutation) ResetAuthorName() {
+	m.author_name = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *NoteMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *NoteMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *NoteMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetLessonID sets the "lesson_id" field.
+func (m *NoteMutation) SetLessonID(i int64) {
+	m.lesson_id = &i
+	m.addlesson_id = nil
+}
+
+// LessonID returns the value of the "lesson_id" field in the mutation.
+func (m *NoteMutation) LessonID() (r int64, exists bool) {
+	v := m.lesson_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLessonID returns the old "lesson_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldLessonID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLessonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLessonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLessonID: %w", err)
+	}
+	return oldValue.LessonID, nil
+}
+
+// AddLessonID adds i to the "lesson_id" field.
+func (m *NoteMutation) AddLessonID(i int64) {
+	if m.addlesson_id != nil {
+		*m.addlesson_id += i
+	} else {
+		m.addlesson_id = &i
+	}
+}
+
+// AddedLessonID returns the value that was added to the "lesson_id" field in this mutation.
+func (m *NoteMutation) AddedLessonID() (r int64, exists bool) {
+	v := m.addlesson_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLessonID resets all changes to the "lesson_id" field.
+func (m *NoteMutation) ResetLessonID() {
+	m.lesson_id = nil
+	m.addlesson_id = nil
+}
+
+// SetPlanItemID sets the "plan_item_id" field.
+func (m *NoteMutation) SetPlanItemID(i int64) {
+	m.plan_item_id = &i
+	m.addplan_item_id = nil
+}
+
+// PlanItemID returns the value of the "plan_item_id" field in the mutation.
+func (m *NoteMutation) PlanItemID() (r int64, exists bool) {
+	v := m.plan_item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlanItemID returns the old "plan_item_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldPlanItemID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlanItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlanItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlanItemID: %w", err)
+	}
+	return oldValue.PlanItemID, nil
+}
+
+// AddPlanItemID adds i to the "plan_item_id" field.
+func (m *NoteMutation) AddPlanItemID(i int64) {
+	if m.addplan_item_id != nil {
+		*m.addplan_item_id += i
+	} else {
+		m.addplan_item_id = &i
+	}
+}
+
+// AddedPlanItemID returns the value that was added to the "plan_item_id" field in this mutation.
+func (m *NoteMutation) AddedPlanItemID() (r int64, exists bool) {
+	v := m.addplan_item_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPlanItemID resets all changes to the "plan_item_id" field.
+func (m *NoteMutation) ResetPlanItemID() {
+	m.plan_item_id = nil
+	m.addplan_item_id = nil
+}
+
+// SetContent sets the "content" field.
+func (m *NoteMutation) SetContent(s string) {
+	m.content = &s
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *NoteMutation) Content() (r string, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldContent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *NoteMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetShared sets the "shared" field.
+func (m *NoteMutation) SetShared(b bool) {
+	m.shared = &b
+}
+
+// Shared returns the value of the "shared" field in the mutation.
+func (m *NoteMutation) Shared() (r bool, exists bool) {
+	v := m.shared
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShared returns the old "shared" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldShared(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShared is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShared requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShared: %w", err)
+	}
+	return oldValue.Shared, nil
+}
+
+// ResetShared resets all changes to the "shared" field.
+func (m *NoteMutation) ResetShared() {
+	m.shared = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NoteMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NoteMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NoteMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the NoteMutation builder.
+func (m *NoteMutation) Where(ps ...predicate.Note) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Note, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Note).
+func (m *NoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NoteMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.member_id != nil {
+		fields = append(fields, note.FieldMemberID)
+	}
+	if m.author_name != nil {
+		fields = append(fields, note.FieldAuthorName)
+	}
+	if m.org_path != nil {
+		fields = append(fields, note.FieldOrgPath)
+	}
+	if m.lesson_id != nil {
+		fields = append(fields, note.FieldLessonID)
+	}
+	if m.plan_item_id != nil {
+		fields = append(fields, note.FieldPlanItemID)
+	}
+	if m.content != nil {
+		fields = append(fields, note.FieldContent)
+	}
+	if m.shared != nil {
+		fields = append(fields, note.FieldShared)
+	}
+	if m.created_at != nil {
+		fields = append(fields, note.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, note.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case note.FieldMemberID:
+		return m.MemberID()
+	case note.FieldAuthorName:
+		return m.AuthorName()
+	case note.FieldOrgPath:
+		return m.OrgPath()
+	case note.FieldLessonID:
+		return m.LessonID()
+	case note.FieldPlanItemID:
+		return m.PlanItemID()
+	case note.FieldContent:
+		return m.Content()
+	case note.FieldShared:
+		return m.Shared()
+	case note.FieldCreatedAt:
+		return m.CreatedAt()
+	case note.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case note.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case note.FieldAuthorName:
+		return m.OldAuthorName(ctx)
+	case note.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case note.FieldLessonID:
+		return m.OldLessonID(ctx)
+	case note.FieldPlanItemID:
+		return m.OldPlanItemID(ctx)
+	case note.FieldContent:
+		return m.OldContent(ctx)
+	case note.FieldShared:
+		return m.OldShared(ctx)
+	case note.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case note.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Note field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case note.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case note.FieldAuthorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorName(v)
+		return nil
+	case note.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case note.FieldLessonID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLessonID(v)
+		return nil
+	case note.FieldPlanItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlanItemID(v)
+		return nil
+	case note.FieldContent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case note.FieldShared:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShared(v)
+		return nil
+	case note.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case note.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Note field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NoteMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, note.FieldMemberID)
+	}
+	if m.addlesson_id != nil {
+		fields = append(fields, note.FieldLessonID)
+	}
+	if m.addplan_item_id != nil {
+		fields = append(fields, note.FieldPlanItemID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NoteMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case note.FieldMemberID:
+		return m.AddedMemberID()
+	case note.FieldLessonID:
+		return m.AddedLessonID()
+	case note.FieldPlanItemID:
+		return m.AddedPlanItemID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case note.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case note.FieldLessonID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLessonID(v)
+		return nil
+	case note.FieldPlanItemID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPlanItemID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Note numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NoteMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NoteMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Note nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NoteMutation) ResetField(name string) error {
+	switch name {
+	case note.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case note.FieldAuthorName:
+		m.ResetAuthorName()
+		return nil
+	case note.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case note.FieldLessonID:
+		m.ResetLessonID()
+		return nil
+	case note.FieldPlanItemID:
+		m.ResetPlanItemID()
+		return nil
+	case note.FieldContent:
+		m.ResetContent()
+		return nil
+	case note.FieldShared:
+		m.ResetShared()
+		return nil
+	case note.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case note.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Note field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NoteMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NoteMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NoteMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NoteMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Note unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NoteMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Note edge %s", name)
 }
 
 // OfflineRecordMutation represents an operation that mutates the OfflineRecord nodes in the graph.
@@ -9193,6 +10597,710 @@ func (m *OfflineRecordMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *OfflineRecordMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown OfflineRecord edge %s", name)
+}
+
+// OrgRuleMutation represents an operation that mutates the OrgRule nodes in the graph.
+type OrgRuleMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	org_id        *int64
+	addorg_id     *int64
+	org_path      *string
+	key           *string
+	value         *int64
+	addvalue      *int64
+	set_by        *int64
+	addset_by     *int64
+	set_at        *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OrgRule, error)
+	predicates    []predicate.OrgRule
+}
+
+var _ ent.Mutation = (*OrgRuleMutation)(nil)
+
+// orgruleOption allows management of the mutation configuration using functional options.
+type orgruleOption func(*OrgRuleMutation)
+
+// newOrgRuleMutation creates new mutation for the OrgRule entity.
+func newOrgRuleMutation(c config, op Op, opts ...orgruleOption) *OrgRuleMutation {
+	m := &OrgRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOrgRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOrgRuleID sets the ID field of the mutation.
+func withOrgRuleID(id int64) orgruleOption {
+	return func(m *OrgRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OrgRule
+		)
+		m.oldValue = func(ctx context.Context) (*OrgRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OrgRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOrgRule sets the old OrgRule of the mutation.
+func withOrgRule(node *OrgRule) orgruleOption {
+	return func(m *OrgRuleMutation) {
+		m.oldValue = func(context.Context) (*OrgRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OrgRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OrgRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OrgRule entities.
+func (m *OrgRuleMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OrgRuleMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OrgRuleMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OrgRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *OrgRuleMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *OrgRuleMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *OrgRuleMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *OrgRuleMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *OrgRuleMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *OrgRuleMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *OrgRuleMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *OrgRuleMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetKey sets the "key" field.
+func (m *OrgRuleMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *OrgRuleMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *OrgRuleMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetValue sets the "value" field.
+func (m *OrgRuleMutation) SetValue(i int64) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *OrgRuleMutation) Value() (r int64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldValue(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *OrgRuleMutation) AddValue(i int64) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *OrgRuleMutation) AddedValue() (r int64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *OrgRuleMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetSetBy sets the "set_by" field.
+func (m *OrgRuleMutation) SetSetBy(i int64) {
+	m.set_by = &i
+	m.addset_by = nil
+}
+
+// SetBy returns the value of the "set_by" field in the mutation.
+func (m *OrgRuleMutation) SetBy() (r int64, exists bool) {
+	v := m.set_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetBy returns the old "set_by" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldSetBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetBy: %w", err)
+	}
+	return oldValue.SetBy, nil
+}
+
+// AddSetBy adds i to the "set_by" field.
+func (m *OrgRuleMutation) AddSetBy(i int64) {
+	if m.addset_by != nil {
+		*m.addset_by += i
+	} else {
+		m.addset_by = &i
+	}
+}
+
+// AddedSetBy returns the value that was added to the "set_by" field in this mutation.
+func (m *OrgRuleMutation) AddedSetBy() (r int64, exists bool) {
+	v := m.addset_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSetBy resets all changes to the "set_by" field.
+func (m *OrgRuleMutation) ResetSetBy() {
+	m.set_by = nil
+	m.addset_by = nil
+}
+
+// SetSetAt sets the "set_at" field.
+func (m *OrgRuleMutation) SetSetAt(t time.Time) {
+	m.set_at = &t
+}
+
+// SetAt returns the value of the "set_at" field in the mutation.
+func (m *OrgRuleMutation) SetAt() (r time.Time, exists bool) {
+	v := m.set_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetAt returns the old "set_at" field's value of the OrgRule entity.
+// If the OrgRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgRuleMutation) OldSetAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetAt: %w", err)
+	}
+	return oldValue.SetAt, nil
+}
+
+// ResetSetAt resets all changes to the "set_at" field.
+func (m *OrgRuleMutation) ResetSetAt() {
+	m.set_at = nil
+}
+
+// Where appends a list predicates to the OrgRuleMutation builder.
+func (m *OrgRuleMutation) Where(ps ...predicate.OrgRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OrgRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OrgRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OrgRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OrgRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OrgRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OrgRule).
+func (m *OrgRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OrgRuleMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.org_id != nil {
+		fields = append(fields, orgrule.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, orgrule.FieldOrgPath)
+	}
+	if m.key != nil {
+		fields = append(fields, orgrule.FieldKey)
+	}
+	if m.value != nil {
+		fields = append(fields, orgrule.FieldValue)
+	}
+	if m.set_by != nil {
+		fields = append(fields, orgrule.FieldSetBy)
+	}
+	if m.set_at != nil {
+		fields = append(fields, orgrule.FieldSetAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OrgRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case orgrule.FieldOrgID:
+		return m.OrgID()
+	case orgrule.FieldOrgPath:
+		return m.OrgPath()
+	case orgrule.FieldKey:
+		return m.Key()
+	case orgrule.FieldValue:
+		return m.Value()
+	case orgrule.FieldSetBy:
+		return m.SetBy()
+	case orgrule.FieldSetAt:
+		return m.SetAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OrgRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case orgrule.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case orgrule.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case orgrule.FieldKey:
+		return m.OldKey(ctx)
+	case orgrule.FieldValue:
+		return m.OldValue(ctx)
+	case orgrule.FieldSetBy:
+		return m.OldSetBy(ctx)
+	case orgrule.FieldSetAt:
+		return m.OldSetAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OrgRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrgRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case orgrule.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case orgrule.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case orgrule.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case orgrule.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case orgrule.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetBy(v)
+		return nil
+	case orgrule.FieldSetAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrgRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OrgRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, orgrule.FieldOrgID)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, orgrule.FieldValue)
+	}
+	if m.addset_by != nil {
+		fields = append(fields, orgrule.FieldSetBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OrgRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case orgrule.FieldOrgID:
+		return m.AddedOrgID()
+	case orgrule.FieldValue:
+		return m.AddedValue()
+	case orgrule.FieldSetBy:
+		return m.AddedSetBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OrgRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case orgrule.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case orgrule.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case orgrule.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSetBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OrgRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OrgRuleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OrgRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OrgRuleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OrgRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OrgRuleMutation) ResetField(name string) error {
+	switch name {
+	case orgrule.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case orgrule.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case orgrule.FieldKey:
+		m.ResetKey()
+		return nil
+	case orgrule.FieldValue:
+		m.ResetValue()
+		return nil
+	case orgrule.FieldSetBy:
+		m.ResetSetBy()
+		return nil
+	case orgrule.FieldSetAt:
+		m.ResetSetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OrgRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OrgRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OrgRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OrgRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OrgRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OrgRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OrgRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OrgRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OrgRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OrgRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OrgRule edge %s", name)
 }
 
 // OutboxDeliveryMutation represents an operation that mutates the OutboxDelivery nodes in the graph.
@@ -11155,6 +13263,948 @@ func (m *RefusalCountMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RefusalCountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RefusalCount edge %s", name)
+}
+
+// StudyReportMutation represents an operation that mutates the StudyReport nodes in the graph.
+type StudyReportMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int64
+	meeting_id     *int64
+	addmeeting_id  *int64
+	member_id      *int64
+	addmember_id   *int64
+	org_path       *string
+	content        *string
+	status         *string
+	reviewer_id    *int64
+	addreviewer_id *int64
+	review_comment *string
+	reviewed_at    *time.Time
+	submitted_at   *time.Time
+	updated_at     *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*StudyReport, error)
+	predicates     []predicate.StudyReport
+}
+
+var _ ent.Mutation = (*StudyReportMutation)(nil)
+
+// studyreportOption allows management of the mutation configuration using functional options.
+type studyreportOption func(*StudyReportMutation)
+
+// newStudyReportMutation creates new mutation for the StudyReport entity.
+func newStudyReportMutation(c config, op Op, opts ...studyreportOption) *StudyReportMutation {
+	m := &StudyReportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStudyReport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStudyReportID sets the ID field of the mutation.
+func withStudyReportID(id int64) studyreportOption {
+	return func(m *StudyReportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StudyReport
+		)
+		m.oldValue = func(ctx context.Context) (*StudyReport, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StudyReport.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStudyReport sets the old StudyReport of the mutation.
+func withStudyReport(node *StudyReport) studyreportOption {
+	return func(m *StudyReportMutation) {
+		m.oldValue = func(context.Context) (*StudyReport, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StudyReportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StudyReportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StudyReport entities.
+func (m *StudyReportMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StudyReportMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StudyReportMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StudyReport.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMeetingID sets the "meeting_id" field.
+func (m *StudyReportMutation) SetMeetingID(i int64) {
+	m.meeting_id = &i
+	m.addmeeting_id = nil
+}
+
+// MeetingID returns the value of the "meeting_id" field in the mutation.
+func (m *StudyReportMutation) MeetingID() (r int64, exists bool) {
+	v := m.meeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeetingID returns the old "meeting_id" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldMeetingID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeetingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeetingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeetingID: %w", err)
+	}
+	return oldValue.MeetingID, nil
+}
+
+// AddMeetingID adds i to the "meeting_id" field.
+func (m *StudyReportMutation) AddMeetingID(i int64) {
+	if m.addmeeting_id != nil {
+		*m.addmeeting_id += i
+	} else {
+		m.addmeeting_id = &i
+	}
+}
+
+// AddedMeetingID returns the value that was added to the "meeting_id" field in this mutation.
+func (m *StudyReportMutation) AddedMeetingID() (r int64, exists bool) {
+	v := m.addmeeting_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMeetingID resets all changes to the "meeting_id" field.
+func (m *StudyReportMutation) ResetMeetingID() {
+	m.meeting_id = nil
+	m.addmeeting_id = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *StudyReportMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *StudyReportMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *StudyReportMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *StudyReportMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *StudyReportMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *StudyReportMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *StudyReportMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *StudyReportMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetContent sets the "content" field.
+func (m *StudyReportMutation) SetContent(s string) {
+	m.content = &s
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *StudyReportMutation) Content() (r string, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldContent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *StudyReportMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *StudyReportMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *StudyReportMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *StudyReportMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetReviewerID sets the "reviewer_id" field.
+func (m *StudyReportMutation) SetReviewerID(i int64) {
+	m.reviewer_id = &i
+	m.addreviewer_id = nil
+}
+
+// ReviewerID returns the value of the "reviewer_id" field in the mutation.
+func (m *StudyReportMutation) ReviewerID() (r int64, exists bool) {
+	v := m.reviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewerID returns the old "reviewer_id" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldReviewerID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewerID: %w", err)
+	}
+	return oldValue.ReviewerID, nil
+}
+
+// AddReviewerID adds i to the "reviewer_id" field.
+func (m *StudyReportMutation) AddReviewerID(i int64) {
+	if m.addreviewer_id != nil {
+		*m.addreviewer_id += i
+	} else {
+		m.addreviewer_id = &i
+	}
+}
+
+// AddedReviewerID returns the value that was added to the "reviewer_id" field in this mutation.
+func (m *StudyReportMutation) AddedReviewerID() (r int64, exists bool) {
+	v := m.addreviewer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReviewerID resets all changes to the "reviewer_id" field.
+func (m *StudyReportMutation) ResetReviewerID() {
+	m.reviewer_id = nil
+	m.addreviewer_id = nil
+}
+
+// SetReviewComment sets the "review_comment" field.
+func (m *StudyReportMutation) SetReviewComment(s string) {
+	m.review_comment = &s
+}
+
+// ReviewComment returns the value of the "review_comment" field in the mutation.
+func (m *StudyReportMutation) ReviewComment() (r string, exists bool) {
+	v := m.review_comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewComment returns the old "review_comment" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldReviewComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewComment: %w", err)
+	}
+	return oldValue.ReviewComment, nil
+}
+
+// ResetReviewComment resets all changes to the "review_comment" field.
+func (m *StudyReportMutation) ResetReviewComment() {
+	m.review_comment = nil
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *StudyReportMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *StudyReportMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *StudyReportMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[studyreport.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *StudyReportMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[studyreport.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *StudyReportMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, studyreport.FieldReviewedAt)
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (m *StudyReportMutation) SetSubmittedAt(t time.Time) {
+	m.submitted_at = &t
+}
+
+// SubmittedAt returns the value of the "submitted_at" field in the mutation.
+func (m *StudyReportMutation) SubmittedAt() (r time.Time, exists bool) {
+	v := m.submitted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedAt returns the old "submitted_at" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedAt: %w", err)
+	}
+	return oldValue.SubmittedAt, nil
+}
+
+// ResetSubmittedAt resets all changes to the "submitted_at" field.
+func (m *StudyReportMutation) ResetSubmittedAt() {
+	m.submitted_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *StudyReportMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *StudyReportMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the StudyReport entity.
+// If the StudyReport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StudyReportMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *StudyReportMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the StudyReportMutation builder.
+func (m *StudyReportMutation) Where(ps ...predicate.StudyReport) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StudyReportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StudyReportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StudyReport, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StudyReportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StudyReportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StudyReport).
+func (m *StudyReportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StudyReportMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.meeting_id != nil {
+		fields = append(fields, studyreport.FieldMeetingID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, studyreport.FieldMemberID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, studyreport.FieldOrgPath)
+	}
+	if m.content != nil {
+		fields = append(fields, studyreport.FieldContent)
+	}
+	if m.status != nil {
+		fields = append(fields, studyreport.FieldStatus)
+	}
+	if m.reviewer_id != nil {
+		fields = append(fields, studyreport.FieldReviewerID)
+	}
+	if m.review_comment != nil {
+		fields = append(fields, studyreport.FieldReviewComment)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, studyreport.FieldReviewedAt)
+	}
+	if m.submitted_at != nil {
+		fields = append(fields, studyreport.FieldSubmittedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, studyreport.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StudyReportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case studyreport.FieldMeetingID:
+		return m.MeetingID()
+	case studyreport.FieldMemberID:
+		return m.MemberID()
+	case studyreport.FieldOrgPath:
+		return m.OrgPath()
+	case studyreport.FieldContent:
+		return m.Content()
+	case studyreport.FieldStatus:
+		return m.Status()
+	case studyreport.FieldReviewerID:
+		return m.ReviewerID()
+	case studyreport.FieldReviewComment:
+		return m.ReviewComment()
+	case studyreport.FieldReviewedAt:
+		return m.ReviewedAt()
+	case studyreport.FieldSubmittedAt:
+		return m.SubmittedAt()
+	case studyreport.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StudyReportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case studyreport.FieldMeetingID:
+		return m.OldMeetingID(ctx)
+	case studyreport.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case studyreport.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case studyreport.FieldContent:
+		return m.OldContent(ctx)
+	case studyreport.FieldStatus:
+		return m.OldStatus(ctx)
+	case studyreport.FieldReviewerID:
+		return m.OldReviewerID(ctx)
+	case studyreport.FieldReviewComment:
+		return m.OldReviewComment(ctx)
+	case studyreport.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case studyreport.FieldSubmittedAt:
+		return m.OldSubmittedAt(ctx)
+	case studyreport.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown StudyReport field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StudyReportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case studyreport.FieldMeetingID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeetingID(v)
+		return nil
+	case studyreport.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case studyreport.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case studyreport.FieldContent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case studyreport.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case studyreport.FieldReviewerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewerID(v)
+		return nil
+	case studyreport.FieldReviewComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewComment(v)
+		return nil
+	case studyreport.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case studyreport.FieldSubmittedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedAt(v)
+		return nil
+	case studyreport.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StudyReport field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StudyReportMutation) AddedFields() []string {
+	var fields []string
+	if m.addmeeting_id != nil {
+		fields = append(fields, studyreport.FieldMeetingID)
+	}
+	if m.addmember_id != nil {
+		fields = append(fields, studyreport.FieldMemberID)
+	}
+	if m.addreviewer_id != nil {
+		fields = append(fields, studyreport.FieldReviewerID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StudyReportMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case studyreport.FieldMeetingID:
+		return m.AddedMeetingID()
+	case studyreport.FieldMemberID:
+		return m.AddedMemberID()
+	case studyreport.FieldReviewerID:
+		return m.AddedReviewerID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StudyReportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case studyreport.FieldMeetingID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMeetingID(v)
+		return nil
+	case studyreport.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case studyreport.FieldReviewerID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReviewerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StudyReport numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StudyReportMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(studyreport.FieldReviewedAt) {
+		fields = append(fields, studyreport.FieldReviewedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StudyReportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StudyReportMutation) ClearField(name string) error {
+	switch name {
+	case studyreport.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown StudyReport nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StudyReportMutation) ResetField(name string) error {
+	switch name {
+	case studyreport.FieldMeetingID:
+		m.ResetMeetingID()
+		return nil
+	case studyreport.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case studyreport.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case studyreport.FieldContent:
+		m.ResetContent()
+		return nil
+	case studyreport.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case studyreport.FieldReviewerID:
+		m.ResetReviewerID()
+		return nil
+	case studyreport.FieldReviewComment:
+		m.ResetReviewComment()
+		return nil
+	case studyreport.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case studyreport.FieldSubmittedAt:
+		m.ResetSubmittedAt()
+		return nil
+	case studyreport.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown StudyReport field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StudyReportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StudyReportMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StudyReportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StudyReportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StudyReportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StudyReportMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StudyReportMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StudyReport unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StudyReportMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StudyReport edge %s", name)
 }
 
 // StudySessionMutation represents an operation that mutates the StudySession nodes in the graph.

@@ -14,11 +14,14 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/note"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/orgrule"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/schema"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studyreport"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studysession"
 )
 
@@ -162,6 +165,26 @@ func init() {
 	meetingDescCheckinCode := meetingFields[9].Descriptor()
 	// meeting.CheckinCodeValidator is a validator for the "checkin_code" field. It is called by the builders before save.
 	meeting.CheckinCodeValidator = meetingDescCheckinCode.Validators[0].(func(string) error)
+	// meetingDescPlanItemID is the schema descriptor for plan_item_id field.
+	meetingDescPlanItemID := meetingFields[12].Descriptor()
+	// meeting.DefaultPlanItemID holds the default value on creation for the plan_item_id field.
+	meeting.DefaultPlanItemID = meetingDescPlanItemID.Default.(int64)
+	// meetingDescPlanItemTitle is the schema descriptor for plan_item_title field.
+	meetingDescPlanItemTitle := meetingFields[13].Descriptor()
+	// meeting.DefaultPlanItemTitle holds the default value on creation for the plan_item_title field.
+	meeting.DefaultPlanItemTitle = meetingDescPlanItemTitle.Default.(string)
+	// meeting.PlanItemTitleValidator is a validator for the "plan_item_title" field. It is called by the builders before save.
+	meeting.PlanItemTitleValidator = meetingDescPlanItemTitle.Validators[0].(func(string) error)
+	// meetingDescReportedBy is the schema descriptor for reported_by field.
+	meetingDescReportedBy := meetingFields[15].Descriptor()
+	// meeting.DefaultReportedBy holds the default value on creation for the reported_by field.
+	meeting.DefaultReportedBy = meetingDescReportedBy.Default.(int64)
+	// meetingDescReportSummary is the schema descriptor for report_summary field.
+	meetingDescReportSummary := meetingFields[16].Descriptor()
+	// meeting.DefaultReportSummary holds the default value on creation for the report_summary field.
+	meeting.DefaultReportSummary = meetingDescReportSummary.Default.(string)
+	// meeting.ReportSummaryValidator is a validator for the "report_summary" field. It is called by the builders before save.
+	meeting.ReportSummaryValidator = meetingDescReportSummary.Validators[0].(func(string) error)
 	memberstateFields := schema.MemberState{}.Fields()
 	_ = memberstateFields
 	// memberstateDescHeadSeq is the schema descriptor for head_seq field.
@@ -182,6 +205,42 @@ func init() {
 	memberstateDescDayCreditedMs := memberstateFields[8].Descriptor()
 	// memberstate.DefaultDayCreditedMs holds the default value on creation for the day_credited_ms field.
 	memberstate.DefaultDayCreditedMs = memberstateDescDayCreditedMs.Default.(int64)
+	// memberstateDescYear is the schema descriptor for year field.
+	memberstateDescYear := memberstateFields[9].Descriptor()
+	// memberstate.DefaultYear holds the default value on creation for the year field.
+	memberstate.DefaultYear = memberstateDescYear.Default.(int)
+	// memberstateDescYearSeconds is the schema descriptor for year_seconds field.
+	memberstateDescYearSeconds := memberstateFields[10].Descriptor()
+	// memberstate.DefaultYearSeconds holds the default value on creation for the year_seconds field.
+	memberstate.DefaultYearSeconds = memberstateDescYearSeconds.Default.(int64)
+	noteFields := schema.Note{}.Fields()
+	_ = noteFields
+	// noteDescAuthorName is the schema descriptor for author_name field.
+	noteDescAuthorName := noteFields[2].Descriptor()
+	// note.DefaultAuthorName holds the default value on creation for the author_name field.
+	note.DefaultAuthorName = noteDescAuthorName.Default.(string)
+	// note.AuthorNameValidator is a validator for the "author_name" field. It is called by the builders before save.
+	note.AuthorNameValidator = noteDescAuthorName.Validators[0].(func(string) error)
+	// noteDescOrgPath is the schema descriptor for org_path field.
+	noteDescOrgPath := noteFields[3].Descriptor()
+	// note.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	note.OrgPathValidator = noteDescOrgPath.Validators[0].(func(string) error)
+	// noteDescLessonID is the schema descriptor for lesson_id field.
+	noteDescLessonID := noteFields[4].Descriptor()
+	// note.DefaultLessonID holds the default value on creation for the lesson_id field.
+	note.DefaultLessonID = noteDescLessonID.Default.(int64)
+	// noteDescPlanItemID is the schema descriptor for plan_item_id field.
+	noteDescPlanItemID := noteFields[5].Descriptor()
+	// note.DefaultPlanItemID holds the default value on creation for the plan_item_id field.
+	note.DefaultPlanItemID = noteDescPlanItemID.Default.(int64)
+	// noteDescContent is the schema descriptor for content field.
+	noteDescContent := noteFields[6].Descriptor()
+	// note.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	note.ContentValidator = noteDescContent.Validators[0].(func(string) error)
+	// noteDescShared is the schema descriptor for shared field.
+	noteDescShared := noteFields[7].Descriptor()
+	// note.DefaultShared holds the default value on creation for the shared field.
+	note.DefaultShared = noteDescShared.Default.(bool)
 	offlinerecordFields := schema.OfflineRecord{}.Fields()
 	_ = offlinerecordFields
 	// offlinerecordDescOrgPath is the schema descriptor for org_path field.
@@ -216,6 +275,16 @@ func init() {
 	offlinerecord.DefaultReviewReason = offlinerecordDescReviewReason.Default.(string)
 	// offlinerecord.ReviewReasonValidator is a validator for the "review_reason" field. It is called by the builders before save.
 	offlinerecord.ReviewReasonValidator = offlinerecordDescReviewReason.Validators[0].(func(string) error)
+	orgruleFields := schema.OrgRule{}.Fields()
+	_ = orgruleFields
+	// orgruleDescOrgPath is the schema descriptor for org_path field.
+	orgruleDescOrgPath := orgruleFields[2].Descriptor()
+	// orgrule.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	orgrule.OrgPathValidator = orgruleDescOrgPath.Validators[0].(func(string) error)
+	// orgruleDescKey is the schema descriptor for key field.
+	orgruleDescKey := orgruleFields[3].Descriptor()
+	// orgrule.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	orgrule.KeyValidator = orgruleDescKey.Validators[0].(func(string) error)
 	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
 	_ = outboxdeliveryFields
 	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.
@@ -246,6 +315,30 @@ func init() {
 	refusalcountDescLastAt := refusalcountFields[4].Descriptor()
 	// refusalcount.DefaultLastAt holds the default value on creation for the last_at field.
 	refusalcount.DefaultLastAt = refusalcountDescLastAt.Default.(func() time.Time)
+	studyreportFields := schema.StudyReport{}.Fields()
+	_ = studyreportFields
+	// studyreportDescOrgPath is the schema descriptor for org_path field.
+	studyreportDescOrgPath := studyreportFields[3].Descriptor()
+	// studyreport.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	studyreport.OrgPathValidator = studyreportDescOrgPath.Validators[0].(func(string) error)
+	// studyreportDescContent is the schema descriptor for content field.
+	studyreportDescContent := studyreportFields[4].Descriptor()
+	// studyreport.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	studyreport.ContentValidator = studyreportDescContent.Validators[0].(func(string) error)
+	// studyreportDescStatus is the schema descriptor for status field.
+	studyreportDescStatus := studyreportFields[5].Descriptor()
+	// studyreport.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	studyreport.StatusValidator = studyreportDescStatus.Validators[0].(func(string) error)
+	// studyreportDescReviewerID is the schema descriptor for reviewer_id field.
+	studyreportDescReviewerID := studyreportFields[6].Descriptor()
+	// studyreport.DefaultReviewerID holds the default value on creation for the reviewer_id field.
+	studyreport.DefaultReviewerID = studyreportDescReviewerID.Default.(int64)
+	// studyreportDescReviewComment is the schema descriptor for review_comment field.
+	studyreportDescReviewComment := studyreportFields[7].Descriptor()
+	// studyreport.DefaultReviewComment holds the default value on creation for the review_comment field.
+	studyreport.DefaultReviewComment = studyreportDescReviewComment.Default.(string)
+	// studyreport.ReviewCommentValidator is a validator for the "review_comment" field. It is called by the builders before save.
+	studyreport.ReviewCommentValidator = studyreportDescReviewComment.Validators[0].(func(string) error)
 	studysessionFields := schema.StudySession{}.Fields()
 	_ = studysessionFields
 	// studysessionDescLastSeq is the schema descriptor for last_seq field.

@@ -34,14 +34,20 @@ type Tx struct {
 	Meeting *MeetingClient
 	// MemberState is the client for interacting with the MemberState builders.
 	MemberState *MemberStateClient
+	// Note is the client for interacting with the Note builders.
+	Note *NoteClient
 	// OfflineRecord is the client for interacting with the OfflineRecord builders.
 	OfflineRecord *OfflineRecordClient
+	// OrgRule is the client for interacting with the OrgRule builders.
+	OrgRule *OrgRuleClient
 	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
 	OutboxDelivery *OutboxDeliveryClient
 	// OutboxEvent is the client for interacting with the OutboxEvent builders.
 	OutboxEvent *OutboxEventClient
 	// RefusalCount is the client for interacting with the RefusalCount builders.
 	RefusalCount *RefusalCountClient
+	// StudyReport is the client for interacting with the StudyReport builders.
+	StudyReport *StudyReportClient
 	// StudySession is the client for interacting with the StudySession builders.
 	StudySession *StudySessionClient
 
@@ -185,10 +191,13 @@ func (tx *Tx) init() {
 	tx.LessonProgress = NewLessonProgressClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.MemberState = NewMemberStateClient(tx.config)
+	tx.Note = NewNoteClient(tx.config)
 	tx.OfflineRecord = NewOfflineRecordClient(tx.config)
+	tx.OrgRule = NewOrgRuleClient(tx.config)
 	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.RefusalCount = NewRefusalCountClient(tx.config)
+	tx.StudyReport = NewStudyReportClient(tx.config)
 	tx.StudySession = NewStudySessionClient(tx.config)
 }
 

@@ -129,6 +129,18 @@ func (f MemberStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberStateMutation", m)
 }
 
+// The NoteFunc type is an adapter to allow the use of ordinary
+// function as Note mutator.
+type NoteFunc func(context.Context, *ent.NoteMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NoteFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NoteMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteMutation", m)
+}
+
 // The OfflineRecordFunc type is an adapter to allow the use of ordinary
 // function as OfflineRecord mutator.
 type OfflineRecordFunc func(context.Context, *ent.OfflineRecordMutation) (ent.Value, error)
@@ -139,6 +151,18 @@ func (f OfflineRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfflineRecordMutation", m)
+}
+
+// The OrgRuleFunc type is an adapter to allow the use of ordinary
+// function as OrgRule mutator.
+type OrgRuleFunc func(context.Context, *ent.OrgRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OrgRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OrgRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrgRuleMutation", m)
 }
 
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary
@@ -175,6 +199,18 @@ func (f RefusalCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefusalCountMutation", m)
+}
+
+// The StudyReportFunc type is an adapter to allow the use of ordinary
+// function as StudyReport mutator.
+type StudyReportFunc func(context.Context, *ent.StudyReportMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StudyReportFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StudyReportMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StudyReportMutation", m)
 }
 
 // The StudySessionFunc type is an adapter to allow the use of ordinary

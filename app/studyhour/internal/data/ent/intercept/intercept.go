@@ -18,11 +18,14 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/lessonprogress"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/memberstate"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/note"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/offlinerecord"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/orgrule"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxdelivery"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/refusalcount"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studyreport"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/studysession"
 )
 
@@ -352,6 +355,33 @@ func (f TraverseMemberState) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberStateQuery", q)
 }
 
+// The NoteFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NoteFunc func(context.Context, *ent.NoteQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NoteFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NoteQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NoteQuery", q)
+}
+
+// The TraverseNote type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNote func(context.Context, *ent.NoteQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNote) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNote) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NoteQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NoteQuery", q)
+}
+
 // The OfflineRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OfflineRecordFunc func(context.Context, *ent.OfflineRecordQuery) (ent.Value, error)
 
@@ -377,6 +407,33 @@ func (f TraverseOfflineRecord) Traverse(ctx context.Context, q ent.Query) error 
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfflineRecordQuery", q)
+}
+
+// The OrgRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OrgRuleFunc func(context.Context, *ent.OrgRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OrgRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OrgRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OrgRuleQuery", q)
+}
+
+// The TraverseOrgRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOrgRule func(context.Context, *ent.OrgRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOrgRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOrgRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OrgRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OrgRuleQuery", q)
 }
 
 // The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -460,6 +517,33 @@ func (f TraverseRefusalCount) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefusalCountQuery", q)
 }
 
+// The StudyReportFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StudyReportFunc func(context.Context, *ent.StudyReportQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StudyReportFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StudyReportQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StudyReportQuery", q)
+}
+
+// The TraverseStudyReport type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStudyReport func(context.Context, *ent.StudyReportQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStudyReport) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStudyReport) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StudyReportQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StudyReportQuery", q)
+}
+
 // The StudySessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type StudySessionFunc func(context.Context, *ent.StudySessionQuery) (ent.Value, error)
 
@@ -510,14 +594,20 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.MemberStateQuery:
 		return &query[*ent.MemberStateQuery, predicate.MemberState, memberstate.OrderOption]{typ: ent.TypeMemberState, tq: q}, nil
+	case *ent.NoteQuery:
+		return &query[*ent.NoteQuery, predicate.Note, note.OrderOption]{typ: ent.TypeNote, tq: q}, nil
 	case *ent.OfflineRecordQuery:
 		return &query[*ent.OfflineRecordQuery, predicate.OfflineRecord, offlinerecord.OrderOption]{typ: ent.TypeOfflineRecord, tq: q}, nil
+	case *ent.OrgRuleQuery:
+		return &query[*ent.OrgRuleQuery, predicate.OrgRule, orgrule.OrderOption]{typ: ent.TypeOrgRule, tq: q}, nil
 	case *ent.OutboxDeliveryQuery:
 		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
 	case *ent.OutboxEventQuery:
 		return &query[*ent.OutboxEventQuery, predicate.OutboxEvent, outboxevent.OrderOption]{typ: ent.TypeOutboxEvent, tq: q}, nil
 	case *ent.RefusalCountQuery:
 		return &query[*ent.RefusalCountQuery, predicate.RefusalCount, refusalcount.OrderOption]{typ: ent.TypeRefusalCount, tq: q}, nil
+	case *ent.StudyReportQuery:
+		return &query[*ent.StudyReportQuery, predicate.StudyReport, studyreport.OrderOption]{typ: ent.TypeStudyReport, tq: q}, nil
 	case *ent.StudySessionQuery:
 		return &query[*ent.StudySessionQuery, predicate.StudySession, studysession.OrderOption]{typ: ent.TypeStudySession, tq: q}, nil
 	default:

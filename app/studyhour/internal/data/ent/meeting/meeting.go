@@ -33,6 +33,16 @@ const (
 	FieldCreatedBy = "created_by"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
+	// FieldPlanItemID holds the string denoting the plan_item_id field in the database.
+	FieldPlanItemID = "plan_item_id"
+	// FieldPlanItemTitle holds the string denoting the plan_item_title field in the database.
+	FieldPlanItemTitle = "plan_item_title"
+	// FieldReportedAt holds the string denoting the reported_at field in the database.
+	FieldReportedAt = "reported_at"
+	// FieldReportedBy holds the string denoting the reported_by field in the database.
+	FieldReportedBy = "reported_by"
+	// FieldReportSummary holds the string denoting the report_summary field in the database.
+	FieldReportSummary = "report_summary"
 	// Table holds the table name of the meeting in the database.
 	Table = "meetings"
 )
@@ -51,6 +61,11 @@ var Columns = []string{
 	FieldCheckinCode,
 	FieldCreatedBy,
 	FieldCreatedAt,
+	FieldPlanItemID,
+	FieldPlanItemTitle,
+	FieldReportedAt,
+	FieldReportedBy,
+	FieldReportSummary,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -76,6 +91,18 @@ var (
 	HostValidator func(string) error
 	// CheckinCodeValidator is a validator for the "checkin_code" field. It is called by the builders before save.
 	CheckinCodeValidator func(string) error
+	// DefaultPlanItemID holds the default value on creation for the "plan_item_id" field.
+	DefaultPlanItemID int64
+	// DefaultPlanItemTitle holds the default value on creation for the "plan_item_title" field.
+	DefaultPlanItemTitle string
+	// PlanItemTitleValidator is a validator for the "plan_item_title" field. It is called by the builders before save.
+	PlanItemTitleValidator func(string) error
+	// DefaultReportedBy holds the default value on creation for the "reported_by" field.
+	DefaultReportedBy int64
+	// DefaultReportSummary holds the default value on creation for the "report_summary" field.
+	DefaultReportSummary string
+	// ReportSummaryValidator is a validator for the "report_summary" field. It is called by the builders before save.
+	ReportSummaryValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Meeting queries.
@@ -139,4 +166,29 @@ func ByCreatedBy(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByPlanItemID orders the results by the plan_item_id field.
+func ByPlanItemID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPlanItemID, opts...).ToFunc()
+}
+
+// ByPlanItemTitle orders the results by the plan_item_title field.
+func ByPlanItemTitle(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPlanItemTitle, opts...).ToFunc()
+}
+
+// ByReportedAt orders the results by the reported_at field.
+func ByReportedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportedAt, opts...).ToFunc()
+}
+
+// ByReportedBy orders the results by the reported_by field.
+func ByReportedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportedBy, opts...).ToFunc()
+}
+
+// ByReportSummary orders the results by the report_summary field.
+func ByReportSummary(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportSummary, opts...).ToFunc()
 }

@@ -109,6 +109,31 @@ func CreatedAt(v time.Time) predicate.Meeting {
 	return predicate.Meeting(sql.FieldEQ(FieldCreatedAt, v))
 }
 
+// PlanItemID applies equality check predicate on the "plan_item_id" field. It's identical to PlanItemIDEQ.
+func PlanItemID(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldPlanItemID, v))
+}
+
+// PlanItemTitle applies equality check predicate on the "plan_item_title" field. It's identical to PlanItemTitleEQ.
+func PlanItemTitle(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldPlanItemTitle, v))
+}
+
+// ReportedAt applies equality check predicate on the "reported_at" field. It's identical to ReportedAtEQ.
+func ReportedAt(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// ReportedBy applies equality check predicate on the "reported_by" field. It's identical to ReportedByEQ.
+func ReportedBy(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportedBy, v))
+}
+
+// ReportSummary applies equality check predicate on the "report_summary" field. It's identical to ReportSummaryEQ.
+func ReportSummary(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportSummary, v))
+}
+
 // OrgIDEQ applies the EQ predicate on the "org_id" field.
 func OrgIDEQ(v int64) predicate.Meeting {
 	return predicate.Meeting(sql.FieldEQ(FieldOrgID, v))
@@ -672,6 +697,266 @@ func CreatedAtLT(v time.Time) predicate.Meeting {
 // CreatedAtLTE applies the LTE predicate on the "created_at" field.
 func CreatedAtLTE(v time.Time) predicate.Meeting {
 	return predicate.Meeting(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// PlanItemIDEQ applies the EQ predicate on the "plan_item_id" field.
+func PlanItemIDEQ(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldPlanItemID, v))
+}
+
+// PlanItemIDNEQ applies the NEQ predicate on the "plan_item_id" field.
+func PlanItemIDNEQ(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldPlanItemID, v))
+}
+
+// PlanItemIDIn applies the In predicate on the "plan_item_id" field.
+func PlanItemIDIn(vs ...int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldPlanItemID, vs...))
+}
+
+// PlanItemIDNotIn applies the NotIn predicate on the "plan_item_id" field.
+func PlanItemIDNotIn(vs ...int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldPlanItemID, vs...))
+}
+
+// PlanItemIDGT applies the GT predicate on the "plan_item_id" field.
+func PlanItemIDGT(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldPlanItemID, v))
+}
+
+// PlanItemIDGTE applies the GTE predicate on the "plan_item_id" field.
+func PlanItemIDGTE(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldPlanItemID, v))
+}
+
+// PlanItemIDLT applies the LT predicate on the "plan_item_id" field.
+func PlanItemIDLT(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldPlanItemID, v))
+}
+
+// PlanItemIDLTE applies the LTE predicate on the "plan_item_id" field.
+func PlanItemIDLTE(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldPlanItemID, v))
+}
+
+// PlanItemTitleEQ applies the EQ predicate on the "plan_item_title" field.
+func PlanItemTitleEQ(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleNEQ applies the NEQ predicate on the "plan_item_title" field.
+func PlanItemTitleNEQ(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleIn applies the In predicate on the "plan_item_title" field.
+func PlanItemTitleIn(vs ...string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldPlanItemTitle, vs...))
+}
+
+// PlanItemTitleNotIn applies the NotIn predicate on the "plan_item_title" field.
+func PlanItemTitleNotIn(vs ...string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldPlanItemTitle, vs...))
+}
+
+// PlanItemTitleGT applies the GT predicate on the "plan_item_title" field.
+func PlanItemTitleGT(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleGTE applies the GTE predicate on the "plan_item_title" field.
+func PlanItemTitleGTE(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleLT applies the LT predicate on the "plan_item_title" field.
+func PlanItemTitleLT(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleLTE applies the LTE predicate on the "plan_item_title" field.
+func PlanItemTitleLTE(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleContains applies the Contains predicate on the "plan_item_title" field.
+func PlanItemTitleContains(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldContains(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleHasPrefix applies the HasPrefix predicate on the "plan_item_title" field.
+func PlanItemTitleHasPrefix(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldHasPrefix(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleHasSuffix applies the HasSuffix predicate on the "plan_item_title" field.
+func PlanItemTitleHasSuffix(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldHasSuffix(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleEqualFold applies the EqualFold predicate on the "plan_item_title" field.
+func PlanItemTitleEqualFold(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEqualFold(FieldPlanItemTitle, v))
+}
+
+// PlanItemTitleContainsFold applies the ContainsFold predicate on the "plan_item_title" field.
+func PlanItemTitleContainsFold(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldContainsFold(FieldPlanItemTitle, v))
+}
+
+// ReportedAtEQ applies the EQ predicate on the "reported_at" field.
+func ReportedAtEQ(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// ReportedAtNEQ applies the NEQ predicate on the "reported_at" field.
+func ReportedAtNEQ(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldReportedAt, v))
+}
+
+// ReportedAtIn applies the In predicate on the "reported_at" field.
+func ReportedAtIn(vs ...time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtNotIn applies the NotIn predicate on the "reported_at" field.
+func ReportedAtNotIn(vs ...time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtGT applies the GT predicate on the "reported_at" field.
+func ReportedAtGT(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldReportedAt, v))
+}
+
+// ReportedAtGTE applies the GTE predicate on the "reported_at" field.
+func ReportedAtGTE(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldReportedAt, v))
+}
+
+// ReportedAtLT applies the LT predicate on the "reported_at" field.
+func ReportedAtLT(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldReportedAt, v))
+}
+
+// ReportedAtLTE applies the LTE predicate on the "reported_at" field.
+func ReportedAtLTE(v time.Time) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldReportedAt, v))
+}
+
+// ReportedAtIsNil applies the IsNil predicate on the "reported_at" field.
+func ReportedAtIsNil() predicate.Meeting {
+	return predicate.Meeting(sql.FieldIsNull(FieldReportedAt))
+}
+
+// ReportedAtNotNil applies the NotNil predicate on the "reported_at" field.
+func ReportedAtNotNil() predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotNull(FieldReportedAt))
+}
+
+// ReportedByEQ applies the EQ predicate on the "reported_by" field.
+func ReportedByEQ(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportedBy, v))
+}
+
+// ReportedByNEQ applies the NEQ predicate on the "reported_by" field.
+func ReportedByNEQ(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldReportedBy, v))
+}
+
+// ReportedByIn applies the In predicate on the "reported_by" field.
+func ReportedByIn(vs ...int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldReportedBy, vs...))
+}
+
+// ReportedByNotIn applies the NotIn predicate on the "reported_by" field.
+func ReportedByNotIn(vs ...int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldReportedBy, vs...))
+}
+
+// ReportedByGT applies the GT predicate on the "reported_by" field.
+func ReportedByGT(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldReportedBy, v))
+}
+
+// ReportedByGTE applies the GTE predicate on the "reported_by" field.
+func ReportedByGTE(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldReportedBy, v))
+}
+
+// ReportedByLT applies the LT predicate on the "reported_by" field.
+func ReportedByLT(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldReportedBy, v))
+}
+
+// ReportedByLTE applies the LTE predicate on the "reported_by" field.
+func ReportedByLTE(v int64) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldReportedBy, v))
+}
+
+// ReportSummaryEQ applies the EQ predicate on the "report_summary" field.
+func ReportSummaryEQ(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldReportSummary, v))
+}
+
+// ReportSummaryNEQ applies the NEQ predicate on the "report_summary" field.
+func ReportSummaryNEQ(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldReportSummary, v))
+}
+
+// ReportSummaryIn applies the In predicate on the "report_summary" field.
+func ReportSummaryIn(vs ...string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldReportSummary, vs...))
+}
+
+// ReportSummaryNotIn applies the NotIn predicate on the "report_summary" field.
+func ReportSummaryNotIn(vs ...string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldReportSummary, vs...))
+}
+
+// ReportSummaryGT applies the GT predicate on the "report_summary" field.
+func ReportSummaryGT(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldReportSummary, v))
+}
+
+// ReportSummaryGTE applies the GTE predicate on the "report_summary" field.
+func ReportSummaryGTE(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldReportSummary, v))
+}
+
+// ReportSummaryLT applies the LT predicate on the "report_summary" field.
+func ReportSummaryLT(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldReportSummary, v))
+}
+
+// ReportSummaryLTE applies the LTE predicate on the "report_summary" field.
+func ReportSummaryLTE(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldReportSummary, v))
+}
+
+// ReportSummaryContains applies the Contains predicate on the "report_summary" field.
+func ReportSummaryContains(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldContains(FieldReportSummary, v))
+}
+
+// ReportSummaryHasPrefix applies the HasPrefix predicate on the "report_summary" field.
+func ReportSummaryHasPrefix(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldHasPrefix(FieldReportSummary, v))
+}
+
+// ReportSummaryHasSuffix applies the HasSuffix predicate on the "report_summary" field.
+func ReportSummaryHasSuffix(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldHasSuffix(FieldReportSummary, v))
+}
+
+// ReportSummaryEqualFold applies the EqualFold predicate on the "report_summary" field.
+func ReportSummaryEqualFold(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEqualFold(FieldReportSummary, v))
+}
+
+// ReportSummaryContainsFold applies the ContainsFold predicate on the "report_summary" field.
+func ReportSummaryContainsFold(v string) predicate.Meeting {
+	return predicate.Meeting(sql.FieldContainsFold(FieldReportSummary, v))
 }
 
 // And groups predicates with the AND operator between them.

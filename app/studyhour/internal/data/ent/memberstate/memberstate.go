@@ -27,6 +27,10 @@ const (
 	FieldDay = "day"
 	// FieldDayCreditedMs holds the string denoting the day_credited_ms field in the database.
 	FieldDayCreditedMs = "day_credited_ms"
+	// FieldYear holds the string denoting the year field in the database.
+	FieldYear = "year"
+	// FieldYearSeconds holds the string denoting the year_seconds field in the database.
+	FieldYearSeconds = "year_seconds"
 	// Table holds the table name of the memberstate in the database.
 	Table = "member_states"
 )
@@ -42,6 +46,8 @@ var Columns = []string{
 	FieldActiveUntil,
 	FieldDay,
 	FieldDayCreditedMs,
+	FieldYear,
+	FieldYearSeconds,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -65,6 +71,10 @@ var (
 	DayValidator func(string) error
 	// DefaultDayCreditedMs holds the default value on creation for the "day_credited_ms" field.
 	DefaultDayCreditedMs int64
+	// DefaultYear holds the default value on creation for the "year" field.
+	DefaultYear int
+	// DefaultYearSeconds holds the default value on creation for the "year_seconds" field.
+	DefaultYearSeconds int64
 )
 
 // OrderOption defines the ordering options for the MemberState queries.
@@ -103,4 +113,14 @@ func ByDay(opts ...sql.OrderTermOption) OrderOption {
 // ByDayCreditedMs orders the results by the day_credited_ms field.
 func ByDayCreditedMs(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDayCreditedMs, opts...).ToFunc()
+}
+
+// ByYear orders the results by the year field.
+func ByYear(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldYear, opts...).ToFunc()
+}
+
+// ByYearSeconds orders the results by the year_seconds field.
+func ByYearSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldYearSeconds, opts...).ToFunc()
 }

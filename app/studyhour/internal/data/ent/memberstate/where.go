@@ -94,6 +94,16 @@ func DayCreditedMs(v int64) predicate.MemberState {
 	return predicate.MemberState(sql.FieldEQ(FieldDayCreditedMs, v))
 }
 
+// Year applies equality check predicate on the "year" field. It's identical to YearEQ.
+func Year(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldEQ(FieldYear, v))
+}
+
+// YearSeconds applies equality check predicate on the "year_seconds" field. It's identical to YearSecondsEQ.
+func YearSeconds(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldEQ(FieldYearSeconds, v))
+}
+
 // MemberIDEQ applies the EQ predicate on the "member_id" field.
 func MemberIDEQ(v int64) predicate.MemberState {
 	return predicate.MemberState(sql.FieldEQ(FieldMemberID, v))
@@ -467,6 +477,86 @@ func DayCreditedMsLT(v int64) predicate.MemberState {
 // DayCreditedMsLTE applies the LTE predicate on the "day_credited_ms" field.
 func DayCreditedMsLTE(v int64) predicate.MemberState {
 	return predicate.MemberState(sql.FieldLTE(FieldDayCreditedMs, v))
+}
+
+// YearEQ applies the EQ predicate on the "year" field.
+func YearEQ(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldEQ(FieldYear, v))
+}
+
+// YearNEQ applies the NEQ predicate on the "year" field.
+func YearNEQ(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldNEQ(FieldYear, v))
+}
+
+// YearIn applies the In predicate on the "year" field.
+func YearIn(vs ...int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldIn(FieldYear, vs...))
+}
+
+// YearNotIn applies the NotIn predicate on the "year" field.
+func YearNotIn(vs ...int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldNotIn(FieldYear, vs...))
+}
+
+// YearGT applies the GT predicate on the "year" field.
+func YearGT(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldGT(FieldYear, v))
+}
+
+// YearGTE applies the GTE predicate on the "year" field.
+func YearGTE(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldGTE(FieldYear, v))
+}
+
+// YearLT applies the LT predicate on the "year" field.
+func YearLT(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldLT(FieldYear, v))
+}
+
+// YearLTE applies the LTE predicate on the "year" field.
+func YearLTE(v int) predicate.MemberState {
+	return predicate.MemberState(sql.FieldLTE(FieldYear, v))
+}
+
+// YearSecondsEQ applies the EQ predicate on the "year_seconds" field.
+func YearSecondsEQ(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldEQ(FieldYearSeconds, v))
+}
+
+// YearSecondsNEQ applies the NEQ predicate on the "year_seconds" field.
+func YearSecondsNEQ(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldNEQ(FieldYearSeconds, v))
+}
+
+// YearSecondsIn applies the In predicate on the "year_seconds" field.
+func YearSecondsIn(vs ...int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldIn(FieldYearSeconds, vs...))
+}
+
+// YearSecondsNotIn applies the NotIn predicate on the "year_seconds" field.
+func YearSecondsNotIn(vs ...int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldNotIn(FieldYearSeconds, vs...))
+}
+
+// YearSecondsGT applies the GT predicate on the "year_seconds" field.
+func YearSecondsGT(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldGT(FieldYearSeconds, v))
+}
+
+// YearSecondsGTE applies the GTE predicate on the "year_seconds" field.
+func YearSecondsGTE(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldGTE(FieldYearSeconds, v))
+}
+
+// YearSecondsLT applies the LT predicate on the "year_seconds" field.
+func YearSecondsLT(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldLT(FieldYearSeconds, v))
+}
+
+// YearSecondsLTE applies the LTE predicate on the "year_seconds" field.
+func YearSecondsLTE(v int64) predicate.MemberState {
+	return predicate.MemberState(sql.FieldLTE(FieldYearSeconds, v))
 }
 
 // And groups predicates with the AND operator between them.

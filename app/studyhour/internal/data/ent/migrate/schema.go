@@ -215,6 +215,11 @@ var (
 		{Name: "checkin_code", Type: field.TypeString, Size: 64},
 		{Name: "created_by", Type: field.TypeInt64},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "plan_item_id", Type: field.TypeInt64, Default: 0},
+		{Name: "plan_item_title", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "reported_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reported_by", Type: field.TypeInt64, Default: 0},
+		{Name: "report_summary", Type: field.TypeString, Size: 2147483647, Default: ""},
 	}
 	// MeetingsTable holds the schema information for the "meetings" table.
 	MeetingsTable = &schema.Table{
@@ -240,12 +245,45 @@ var (
 		{Name: "active_until", Type: field.TypeTime, Nullable: true},
 		{Name: "day", Type: field.TypeString, Size: 10, Default: ""},
 		{Name: "day_credited_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "year", Type: field.TypeInt, Default: 0},
+		{Name: "year_seconds", Type: field.TypeInt64, Default: 0},
 	}
 	// MemberStatesTable holds the schema information for the "member_states" table.
 	MemberStatesTable = &schema.Table{
 		Name:       "member_states",
 		Columns:    MemberStatesColumns,
 		PrimaryKey: []*schema.Column{MemberStatesColumns[0]},
+	}
+	// NotesColumns holds the columns for the "notes" table.
+	NotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "author_name", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "lesson_id", Type: field.TypeInt64, Default: 0},
+		{Name: "plan_item_id", Type: field.TypeInt64, Default: 0},
+		{Name: "content", Type: field.TypeString, Size: 2147483647},
+		{Name: "shared", Type: field.TypeBool, Default: false},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// NotesTable holds the schema information for the "notes" table.
+	NotesTable = &schema.Table{
+		Name:       "notes",
+		Columns:    NotesColumns,
+		PrimaryKey: []*schema.Column{NotesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "note_member_id_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[1], NotesColumns[9]},
+			},
+			{
+				Name:    "note_org_path_shared_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[3], NotesColumns[7], NotesColumns[9]},
+			},
+		},
 	}
 	// OfflineRecordsColumns holds the columns for the "offline_records" table.
 	OfflineRecordsColumns = []*schema.Column{
@@ -277,6 +315,29 @@ var (
 				Name:    "offlinerecord_org_path_status",
 				Unique:  false,
 				Columns: []*schema.Column{OfflineRecordsColumns[2], OfflineRecordsColumns[7]},
+			},
+		},
+	}
+	// OrgRulesColumns holds the columns for the "org_rules" table.
+	OrgRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "key", Type: field.TypeString, Size: 64},
+		{Name: "value", Type: field.TypeInt64},
+		{Name: "set_by", Type: field.TypeInt64},
+		{Name: "set_at", Type: field.TypeTime},
+	}
+	// OrgRulesTable holds the schema information for the "org_rules" table.
+	OrgRulesTable = &schema.Table{
+		Name:       "org_rules",
+		Columns:    OrgRulesColumns,
+		PrimaryKey: []*schema.Column{OrgRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "orgrule_org_path_key",
+				Unique:  true,
+				Columns: []*schema.Column{OrgRulesColumns[2], OrgRulesColumns[3]},
 			},
 		},
 	}
@@ -355,6 +416,38 @@ var (
 			},
 		},
 	}
+	// StudyReportsColumns holds the columns for the "study_reports" table.
+	StudyReportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "meeting_id", Type: field.TypeInt64},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "content", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "reviewer_id", Type: field.TypeInt64, Default: 0},
+		{Name: "review_comment", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "submitted_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// StudyReportsTable holds the schema information for the "study_reports" table.
+	StudyReportsTable = &schema.Table{
+		Name:       "study_reports",
+		Columns:    StudyReportsColumns,
+		PrimaryKey: []*schema.Column{StudyReportsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "studyreport_meeting_id_member_id",
+				Unique:  true,
+				Columns: []*schema.Column{StudyReportsColumns[1], StudyReportsColumns[2]},
+			},
+			{
+				Name:    "studyreport_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{StudyReportsColumns[2]},
+			},
+		},
+	}
 	// StudySessionsColumns holds the columns for the "study_sessions" table.
 	StudySessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -393,10 +486,13 @@ var (
 		LessonProgressesTable,
 		MeetingsTable,
 		MemberStatesTable,
+		NotesTable,
 		OfflineRecordsTable,
+		OrgRulesTable,
 		OutboxDeliveriesTable,
 		OutboxEventsTable,
 		RefusalCountsTable,
+		StudyReportsTable,
 		StudySessionsTable,
 	}
 )

@@ -36,8 +36,14 @@ type Meeting func(*sql.Selector)
 // MemberState is the predicate function for memberstate builders.
 type MemberState func(*sql.Selector)
 
+// Note is the predicate function for note builders.
+type Note func(*sql.Selector)
+
 // OfflineRecord is the predicate function for offlinerecord builders.
 type OfflineRecord func(*sql.Selector)
+
+// OrgRule is the predicate function for orgrule builders.
+type OrgRule func(*sql.Selector)
 
 // OutboxDelivery is the predicate function for outboxdelivery builders.
 type OutboxDelivery func(*sql.Selector)
@@ -47,6 +53,9 @@ type OutboxEvent func(*sql.Selector)
 
 // RefusalCount is the predicate function for refusalcount builders.
 type RefusalCount func(*sql.Selector)
+
+// StudyReport is the predicate function for studyreport builders.
+type StudyReport func(*sql.Selector)
 
 // StudySession is the predicate function for studysession builders.
 type StudySession func(*sql.Selector)

@@ -82,6 +82,10 @@ func (MemberState) Fields() []ent.Field {
 		field.Time("active_until").Optional().Nillable(),
 		entx.Chars(field.String("day"), 10).Default(""),
 		field.Int64("day_credited_ms").Default(0),
+		// year_seconds: the credit of the latest calendar year the member was credited in (year),
+		// kept with the chain head so the org report reads one row per member.
+		field.Int("year").Default(0),
+		field.Int64("year_seconds").Default(0),
 	}
 }
 
@@ -208,6 +212,13 @@ func (Meeting) Fields() []ent.Field {
 		entx.Chars(field.String("checkin_code"), 64).Sensitive(),
 		field.Int64("created_by"),
 		field.Time("created_at"),
+		// The study plan item (course) a study-group session follows: 0 for none.
+		field.Int64("plan_item_id").Default(0),
+		entx.Chars(field.String("plan_item_title"), 100).Default(""),
+		// The session's upward report (一学一报).
+		field.Time("reported_at").Optional().Nillable(),
+		field.Int64("reported_by").Default(0),
+		field.Text("report_summary").Default("").Validate(entx.MaxChars(2000)),
 	}
 }
 
@@ -289,3 +300,76 @@ type OutboxDelivery struct{ outboxschema.Delivery }
 
 // Inbox is pkg/outbox's record of the events studyhour applied (attempt.graded).
 type Inbox struct{ outboxschema.Inbox }
+
+// StudyReport is an attendee's study report (学习心得) on a theory-study-group session: filed
+// again until accepted, reviewed by staff of the session's org.
+type StudyReport struct{ ent.Schema }
+
+// Fields of the StudyReport.
+func (StudyReport) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("meeting_id"),
+		field.Int64("member_id"),
+		entx.Chars(field.String("org_path"), 512),
+		field.Text("content").Validate(entx.MaxChars(biz.MaxReportRunes)),
+		entx.Chars(field.String("status"), 16),
+		field.Int64("reviewer_id").Default(0),
+		entx.Chars(field.String("review_comment"), 500).Default(""),
+		field.Time("reviewed_at").Optional().Nillable(),
+		field.Time("submitted_at"),
+		field.Time("updated_at"),
+	}
+}
+
+// Indexes of the StudyReport.
+func (StudyReport) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("meeting_id", "member_id").Unique(), index.Fields("member_id")}
+}
+
+// Note is a member's note on a lesson or a study plan item (党员学习笔记本), private unless shared
+// with the member's branch.
+type Note struct{ ent.Schema }
+
+// Fields of the Note.
+func (Note) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		entx.Chars(field.String("author_name"), 64).Default(""),
+		entx.Chars(field.String("org_path"), 512),
+		field.Int64("lesson_id").Default(0),
+		field.Int64("plan_item_id").Default(0),
+		field.Text("content").Validate(entx.MaxChars(biz.MaxNoteRunes)),
+		field.Bool("shared").Default(false),
+		field.Time("created_at"),
+		field.Time("updated_at"),
+	}
+}
+
+// Indexes of the Note.
+func (Note) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("member_id", "updated_at"), index.Fields("org_path", "shared", "updated_at")}
+}
+
+// OrgRule is a value an org set for its subtree (a yearly hours target, a meeting frequency);
+// the strictest along a path is in force.
+type OrgRule struct{ ent.Schema }
+
+// Fields of the OrgRule.
+func (OrgRule) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		entx.Chars(field.String("org_path"), 512),
+		entx.Chars(field.String("key"), 64),
+		field.Int64("value"),
+		field.Int64("set_by"),
+		field.Time("set_at"),
+	}
+}
+
+// Indexes of the OrgRule.
+func (OrgRule) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_path", "key").Unique()}
+}
