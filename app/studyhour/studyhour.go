@@ -20,6 +20,7 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data"
 	"github.com/vanguard/vanguard/app/studyhour/internal/server"
 	"github.com/vanguard/vanguard/app/studyhour/internal/service"
+	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/outbox"
@@ -54,6 +55,8 @@ type Config struct {
 	QuizEvents quizv1.EventsClient
 	// LedgerKey anchors each member's ledger chain (HMAC); keep it outside the database.
 	LedgerKey []byte
+	// Store keeps meeting minutes and offline records' files (nil only to migrate).
+	Store blob.Store
 	// Rules are the crediting rules (zero: DefaultRules).
 	Rules Rules
 	// Events routes studyhour's events to their subscribers; Outbox tunes the relay.
@@ -95,8 +98,11 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	}
 	plans := data.NewPlans(cfg.Courses)
 	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs, plans)
-	svc := service.New(service.UseCases{Study: uc, Meetings: meetings, Offline: biz.NewOffline(uc, data.NewOfflineStore(d), orgs),
-		Rules: biz.NewRules(uc, orgs), Reports: biz.NewReports(meetings, data.NewReportStore(d)),
+	files := data.NewAttachmentStore(d)
+	offlineStore := data.NewOfflineStore(d)
+	svc := service.New(service.UseCases{Study: uc, Meetings: meetings, Offline: biz.NewOffline(uc, offlineStore, orgs, files),
+		Attachments: biz.NewAttachments(uc, files, cfg.Store, data.NewMeetingStore(d), offlineStore),
+		Rules:       biz.NewRules(uc, orgs), Reports: biz.NewReports(meetings, data.NewReportStore(d)),
 		Notes: biz.NewNotes(uc, data.NewNoteStore(d), plans, orgs)})
 	m := &Module{data: d, uc: uc, service: svc, outbox: ob, relay: outbox.NewRelay(ob, logger),
 		exams: data.NewExamSource(cfg.QuizEvents)}

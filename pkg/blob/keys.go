@@ -2,11 +2,32 @@ package blob
 
 import (
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"path"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// NewKey returns a fresh key for an uploaded file: prefix, 16 random hex digits (so two uploads
+// of one name never collide, and a key cannot be guessed), and the file's base name reduced to
+// safe characters, at most 80 of them (fallback when nothing is left, e.g. an all-Chinese name).
+func NewKey(prefix, fileName, fallback string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	name := unsafeName.ReplaceAllString(path.Base(fileName), "_")
+	if len(name) > 80 {
+		name = name[len(name)-80:]
+	}
+	if name = strings.Trim(name, "._"); name == "" {
+		name = fallback
+	}
+	return prefix + "/" + hex.EncodeToString(b) + "/" + name
+}
 
 // Limits shared by every adapter; they are S3's.
 const (

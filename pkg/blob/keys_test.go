@@ -2,6 +2,7 @@ package blob_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/vanguard/vanguard/pkg/blob"
@@ -53,5 +54,29 @@ func TestContentTypeOrDefault(t *testing.T) {
 	}
 	if got := blob.ContentTypeOrDefault("video/mp4"); got != "video/mp4" {
 		t.Errorf("content type = %q, want video/mp4", got)
+	}
+}
+
+// NewKey keeps a file's safe name under a random segment, falls back for names with nothing
+// safe, and always makes a key every adapter accepts.
+func TestNewKey(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"lecture.mp4", "lecture.mp4"},
+		{"../../etc/passwd", "passwd"},
+		{"第一讲 党史.mp4", "mp4"},
+		{"会议记录", "file"},
+		{"..", "file"},
+	} {
+		k := blob.NewKey("studyhour/minutes", c.name, "file")
+		parts := strings.Split(k, "/")
+		if len(parts) != 4 || parts[0] != "studyhour" || len(parts[2]) != 16 || parts[3] != c.want {
+			t.Errorf("NewKey(%q) = %q, want …/<16 hex>/%s", c.name, k, c.want)
+		}
+		if err := blob.ValidateKey(k); err != nil {
+			t.Errorf("NewKey(%q) = %q: %v", c.name, k, err)
+		}
+	}
+	if blob.NewKey("p", "a.pdf", "f") == blob.NewKey("p", "a.pdf", "f") {
+		t.Error("two keys of one name collide")
 	}
 }

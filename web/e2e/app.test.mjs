@@ -1,5 +1,6 @@
 // Browser journeys against the real standalone binary. One server and one browser for the file.
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import { after, before, describe, it } from 'node:test'
 import { adminPassword, api, axe, desktop, fixture, launchBrowser, newMember, phone, shot, startServer, uploadMedia, watch } from './harness.mjs'
 
@@ -1137,6 +1138,13 @@ describe('staff at a desk', () => {
     await page.getByLabel('周九的请假事由').fill('外出培训')
     await page.locator('[data-test=attendance-save]').click()
     await page.getByText('出席情况已保存').waitFor()
+    // The minutes, uploaded to the blob store and downloaded again.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n')
+    await page.locator('[data-test=minutes-input]').setInputFiles({ name: '会议记录.pdf', mimeType: 'application/pdf', buffer: pdf })
+    await page.locator('[data-test=minutes-file]', { hasText: '会议记录.pdf' }).waitFor()
+    const [minutes] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=minutes-file]').click()])
+    assert.equal(minutes.suggestedFilename(), '会议记录.pdf')
+    assert.deepEqual(await readFile(await minutes.path()), pdf)
     await checkPage(page, problems, 'meeting-1440')
 
     // A member scans the code on the phone: checked in, the hour credited.
@@ -1189,13 +1197,16 @@ describe('staff at a desk', () => {
     await mp.locator('[data-test=to-offline]').click()
     await mp.locator('[data-test=offline-title] input').fill('市委党校专题培训')
     await mp.locator('[data-test=offline-hours] input').fill('3')
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)])
+    await mp.locator('[data-test=offline-files]').setInputFiles({ name: '结业证书.png', mimeType: 'image/png', buffer: png })
     await mp.locator('[data-test=offline-submit]').click()
-    await mp.locator('[data-test=offline-record]', { hasText: '待审核' }).waitFor()
+    await mp.locator('[data-test=offline-record]', { hasText: '待审核' }).locator('[data-test=offline-file]', { hasText: '结业证书.png' }).waitFor()
     await checkPage(mp, mproblems, 'offline-375')
 
     const { ctx, page, problems } = await signIn('sunba', password, /\/s$/)
     await page.getByRole('menuitem', { name: '线下学习审核' }).click()
     await page.locator('[data-test=offline-table]').getByText('市委党校专题培训').waitFor()
+    await page.locator('[data-test=offline-table] [data-test=offline-file]', { hasText: '结业证书.png' }).waitFor()
     await checkPage(page, problems, 'offline-review-1440')
     await page.getByRole('button', { name: '通过 市委党校专题培训' }).click()
     await page.getByText('已通过“市委党校专题培训”').waitFor()

@@ -1877,6 +1877,8 @@ type Meeting struct {
 	ReportedAt    string `protobuf:"bytes,15,opt,name=reported_at,json=reportedAt,proto3" json:"reported_at,omitempty"`
 	ReportedBy    int64  `protobuf:"varint,16,opt,name=reported_by,json=reportedBy,proto3" json:"reported_by,omitempty"`
 	ReportSummary string `protobuf:"bytes,17,opt,name=report_summary,json=reportSummary,proto3" json:"report_summary,omitempty"`
+	// minutes: the meeting's minutes (会议记录) files; on GetMeeting only.
+	Minutes       []*Attachment `protobuf:"bytes,18,rep,name=minutes,proto3" json:"minutes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2028,6 +2030,13 @@ func (x *Meeting) GetReportSummary() string {
 		return x.ReportSummary
 	}
 	return ""
+}
+
+func (x *Meeting) GetMinutes() []*Attachment {
+	if x != nil {
+		return x.Minutes
+	}
+	return nil
 }
 
 type ListMeetingsRequest struct {
@@ -3801,7 +3810,9 @@ type SubmitOfflineRecordRequest struct {
 	// hours studied (0.5–40).
 	Hours float64 `protobuf:"fixed64,3,opt,name=hours,proto3" json:"hours,omitempty"`
 	// day: YYYY-MM-DD the study took place (not in the future).
-	Day           string `protobuf:"bytes,4,opt,name=day,proto3" json:"day,omitempty"`
+	Day string `protobuf:"bytes,4,opt,name=day,proto3" json:"day,omitempty"`
+	// attachment_ids: files uploaded for this record (StartAttachment with purpose "offline").
+	AttachmentIds []int64 `protobuf:"varint,5,rep,packed,name=attachment_ids,json=attachmentIds,proto3" json:"attachment_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3864,6 +3875,13 @@ func (x *SubmitOfflineRecordRequest) GetDay() string {
 	return ""
 }
 
+func (x *SubmitOfflineRecordRequest) GetAttachmentIds() []int64 {
+	if x != nil {
+		return x.AttachmentIds
+	}
+	return nil
+}
+
 type OfflineRecord struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3878,6 +3896,7 @@ type OfflineRecord struct {
 	ReviewReason  string                 `protobuf:"bytes,10,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
 	ReviewedAt    string                 `protobuf:"bytes,11,opt,name=reviewed_at,json=reviewedAt,proto3" json:"reviewed_at,omitempty"`
 	CreatedAt     string                 `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Attachments   []*Attachment          `protobuf:"bytes,13,rep,name=attachments,proto3" json:"attachments,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3994,6 +4013,13 @@ func (x *OfflineRecord) GetCreatedAt() string {
 		return x.CreatedAt
 	}
 	return ""
+}
+
+func (x *OfflineRecord) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
 }
 
 type ListMyOfflineRecordsRequest struct {
@@ -4189,6 +4215,290 @@ func (x *DecideOfflineRecordRequest) GetReason() string {
 	return ""
 }
 
+type StartAttachmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// purpose: "minutes" or "offline".
+	Purpose       string `protobuf:"bytes,1,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	RefId         int64  `protobuf:"varint,2,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
+	FileName      string `protobuf:"bytes,3,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	Size          int64  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	ContentType   string `protobuf:"bytes,5,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartAttachmentRequest) Reset() {
+	*x = StartAttachmentRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartAttachmentRequest) ProtoMessage() {}
+
+func (x *StartAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*StartAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *StartAttachmentRequest) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *StartAttachmentRequest) GetRefId() int64 {
+	if x != nil {
+		return x.RefId
+	}
+	return 0
+}
+
+func (x *StartAttachmentRequest) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *StartAttachmentRequest) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *StartAttachmentRequest) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+type Attachment struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Purpose     string                 `protobuf:"bytes,2,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	RefId       int64                  `protobuf:"varint,3,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
+	FileName    string                 `protobuf:"bytes,4,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	Size        int64                  `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
+	ContentType string                 `protobuf:"bytes,6,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// status: pending (not uploaded yet) or ready.
+	Status        string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	CreatedAt     string `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attachment) Reset() {
+	*x = Attachment{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attachment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attachment) ProtoMessage() {}
+
+func (x *Attachment) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
+func (*Attachment) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *Attachment) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Attachment) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *Attachment) GetRefId() int64 {
+	if x != nil {
+		return x.RefId
+	}
+	return 0
+}
+
+func (x *Attachment) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *Attachment) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *Attachment) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Attachment) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Attachment) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+type AttachmentUpload struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Attachment *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	// upload_url: PUT the file's bytes here within an hour.
+	UploadUrl     string `protobuf:"bytes,2,opt,name=upload_url,json=uploadUrl,proto3" json:"upload_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachmentUpload) Reset() {
+	*x = AttachmentUpload{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachmentUpload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachmentUpload) ProtoMessage() {}
+
+func (x *AttachmentUpload) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachmentUpload.ProtoReflect.Descriptor instead.
+func (*AttachmentUpload) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *AttachmentUpload) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+func (x *AttachmentUpload) GetUploadUrl() string {
+	if x != nil {
+		return x.UploadUrl
+	}
+	return ""
+}
+
+type AttachmentDownload struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Attachment *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	// url: GET the file here within ten minutes.
+	Url           string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachmentDownload) Reset() {
+	*x = AttachmentDownload{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachmentDownload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachmentDownload) ProtoMessage() {}
+
+func (x *AttachmentDownload) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachmentDownload.ProtoReflect.Descriptor instead.
+func (*AttachmentDownload) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AttachmentDownload) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+func (x *AttachmentDownload) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
 var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
@@ -4329,7 +4639,7 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06method\x18\x04 \x01(\tR\x06method\x12\"\n" +
 	"\rchecked_in_at\x18\x05 \x01(\tR\vcheckedInAt\x12)\n" +
-	"\x10credited_seconds\x18\x06 \x01(\x03R\x0fcreditedSeconds\"\xa7\x04\n" +
+	"\x10credited_seconds\x18\x06 \x01(\x03R\x0fcreditedSeconds\"\xdf\x04\n" +
 	"\aMeeting\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x15\n" +
 	"\x06org_id\x18\x02 \x01(\x03R\x05orgId\x12\x19\n" +
@@ -4354,7 +4664,8 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"reportedAt\x12\x1f\n" +
 	"\vreported_by\x18\x10 \x01(\x03R\n" +
 	"reportedBy\x12%\n" +
-	"\x0ereport_summary\x18\x11 \x01(\tR\rreportSummary\"\xac\x01\n" +
+	"\x0ereport_summary\x18\x11 \x01(\tR\rreportSummary\x126\n" +
+	"\aminutes\x18\x12 \x03(\v2\x1c.api.studyhour.v1.AttachmentR\aminutes\"\xac\x01\n" +
 	"\x13ListMeetingsRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1e\n" +
 	"\x04year\x18\x02 \x01(\x05B\n" +
@@ -4489,7 +4800,7 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12\x1d\n" +
 	"\n" +
 	"broken_seq\x18\x03 \x01(\x03R\tbrokenSeq\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xb6\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xed\x01\n" +
 	"\x1aSubmitOfflineRecordRequest\x12 \n" +
 	"\x05title\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12*\n" +
@@ -4497,7 +4808,8 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x05hours\x18\x03 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00D@)\x00\x00\x00\x00\x00\x00\xe0?R\x05hours\x12\x1b\n" +
 	"\x03day\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\n" +
 	"\x18\n" +
-	"R\x03day\"\xf5\x02\n" +
+	"R\x03day\x125\n" +
+	"\x0eattachment_ids\x18\x05 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x10\x05\"\x04\"\x02 \x00R\rattachmentIds\"\xb5\x03\n" +
 	"\rOfflineRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tmember_id\x18\x02 \x01(\x03R\bmemberId\x12\x19\n" +
@@ -4514,7 +4826,8 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\vreviewed_at\x18\v \x01(\tR\n" +
 	"reviewedAt\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\f \x01(\tR\tcreatedAt\"\x1d\n" +
+	"created_at\x18\f \x01(\tR\tcreatedAt\x12>\n" +
+	"\vattachments\x18\r \x03(\v2\x1c.api.studyhour.v1.AttachmentR\vattachments\"\x1d\n" +
 	"\x1bListMyOfflineRecordsRequest\"}\n" +
 	"\x19ListOfflineRecordsRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12@\n" +
@@ -4524,7 +4837,38 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x1aDecideOfflineRecordRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12\x18\n" +
 	"\aapprove\x18\x02 \x01(\bR\aapprove\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason*X\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\xe5\x01\n" +
+	"\x16StartAttachmentRequest\x121\n" +
+	"\apurpose\x18\x01 \x01(\tB\x17\xbaH\x14r\x12R\aminutesR\aofflineR\apurpose\x12\x1e\n" +
+	"\x06ref_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x05refId\x12'\n" +
+	"\tfile_name\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\bfileName\x12 \n" +
+	"\x04size\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\x80\x80\n" +
+	" \x00R\x04size\x12-\n" +
+	"\fcontent_type\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vcontentType\"\xd8\x01\n" +
+	"\n" +
+	"Attachment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\apurpose\x18\x02 \x01(\tR\apurpose\x12\x15\n" +
+	"\x06ref_id\x18\x03 \x01(\x03R\x05refId\x12\x1b\n" +
+	"\tfile_name\x18\x04 \x01(\tR\bfileName\x12\x12\n" +
+	"\x04size\x18\x05 \x01(\x03R\x04size\x12!\n" +
+	"\fcontent_type\x18\x06 \x01(\tR\vcontentType\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\b \x01(\tR\tcreatedAt\"o\n" +
+	"\x10AttachmentUpload\x12<\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x1c.api.studyhour.v1.AttachmentR\n" +
+	"attachment\x12\x1d\n" +
+	"\n" +
+	"upload_url\x18\x02 \x01(\tR\tuploadUrl\"d\n" +
+	"\x12AttachmentDownload\x12<\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x1c.api.studyhour.v1.AttachmentR\n" +
+	"attachment\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url*X\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tSUBMITTED\x10\x01\x12\f\n" +
@@ -4548,7 +4892,7 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x19RECORD_STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\f\n" +
 	"\bAPPROVED\x10\x02\x12\f\n" +
-	"\bREJECTED\x10\x032\xd9\x1e\n" +
+	"\bREJECTED\x10\x032\xc3!\n" +
 	"\n" +
 	"StudyHours\x12t\n" +
 	"\fStartSession\x12%.api.studyhour.v1.StartSessionRequest\x1a\x1e.api.studyhour.v1.StudySession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/study-sessions\x12\x88\x01\n" +
@@ -4582,7 +4926,10 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\x12ListMyStudyReports\x12+.api.studyhour.v1.ListMyStudyReportsRequest\x1a).api.studyhour.v1.ListMyStudyReportsReply\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/my/study-reports\x12u\n" +
 	"\x11GetMeetingReports\x12\x1b.api.studyhour.v1.IdRequest\x1a .api.studyhour.v1.MeetingReports\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/meetings/{id}/reports\x12\x88\x01\n" +
 	"\x11ReviewStudyReport\x12*.api.studyhour.v1.ReviewStudyReportRequest\x1a\x1d.api.studyhour.v1.StudyReport\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/study-reports/{id}:review\x12\x91\x01\n" +
-	"\x13ReportMeetingUpward\x12,.api.studyhour.v1.ReportMeetingUpwardRequest\x1a .api.studyhour.v1.MeetingReports\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/meetings/{id}:report-upward\x12W\n" +
+	"\x13ReportMeetingUpward\x12,.api.studyhour.v1.ReportMeetingUpwardRequest\x1a .api.studyhour.v1.MeetingReports\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/meetings/{id}:report-upward\x12{\n" +
+	"\x0fStartAttachment\x12(.api.studyhour.v1.StartAttachmentRequest\x1a\".api.studyhour.v1.AttachmentUpload\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/attachments\x12y\n" +
+	"\x12CompleteAttachment\x12\x1b.api.studyhour.v1.IdRequest\x1a\x1c.api.studyhour.v1.Attachment\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/attachments/{id}:complete\x12p\n" +
+	"\rGetAttachment\x12\x1b.api.studyhour.v1.IdRequest\x1a$.api.studyhour.v1.AttachmentDownload\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/attachments/{id}\x12W\n" +
 	"\n" +
 	"CreateNote\x12\x1b.api.studyhour.v1.NoteInput\x1a\x16.api.studyhour.v1.Note\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/notes\x12\\\n" +
 	"\n" +
@@ -4605,7 +4952,7 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 }
 
 var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(ReportStatus)(0),                   // 0: api.studyhour.v1.ReportStatus
 	(MeetingKind)(0),                    // 1: api.studyhour.v1.MeetingKind
@@ -4670,7 +5017,11 @@ var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(*ListOfflineRecordsRequest)(nil),   // 60: api.studyhour.v1.ListOfflineRecordsRequest
 	(*ListOfflineRecordsReply)(nil),     // 61: api.studyhour.v1.ListOfflineRecordsReply
 	(*DecideOfflineRecordRequest)(nil),  // 62: api.studyhour.v1.DecideOfflineRecordRequest
-	(*emptypb.Empty)(nil),               // 63: google.protobuf.Empty
+	(*StartAttachmentRequest)(nil),      // 63: api.studyhour.v1.StartAttachmentRequest
+	(*Attachment)(nil),                  // 64: api.studyhour.v1.Attachment
+	(*AttachmentUpload)(nil),            // 65: api.studyhour.v1.AttachmentUpload
+	(*AttachmentDownload)(nil),          // 66: api.studyhour.v1.AttachmentDownload
+	(*emptypb.Empty)(nil),               // 67: google.protobuf.Empty
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	5,  // 0: api.studyhour.v1.OrgRulesReply.rules:type_name -> api.studyhour.v1.OrgRule
@@ -4687,92 +5038,102 @@ var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	2,  // 11: api.studyhour.v1.Attendance.status:type_name -> api.studyhour.v1.AttendanceStatus
 	1,  // 12: api.studyhour.v1.Meeting.kind:type_name -> api.studyhour.v1.MeetingKind
 	27, // 13: api.studyhour.v1.Meeting.attendance:type_name -> api.studyhour.v1.Attendance
-	1,  // 14: api.studyhour.v1.ListMeetingsRequest.kind:type_name -> api.studyhour.v1.MeetingKind
-	28, // 15: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
-	2,  // 16: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
-	31, // 17: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
-	1,  // 18: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
-	35, // 19: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
-	36, // 20: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
-	41, // 21: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
-	41, // 22: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
-	41, // 23: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
-	49, // 24: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
-	50, // 25: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
-	51, // 26: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
-	54, // 27: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
-	3,  // 28: api.studyhour.v1.OfflineRecord.status:type_name -> api.studyhour.v1.RecordStatus
-	3,  // 29: api.studyhour.v1.ListOfflineRecordsRequest.status:type_name -> api.studyhour.v1.RecordStatus
-	58, // 30: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
-	38, // 31: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	43, // 32: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	39, // 33: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	45, // 34: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	47, // 35: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	48, // 36: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	53, // 37: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	40, // 38: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	26, // 39: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
-	29, // 40: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
-	25, // 41: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
-	32, // 42: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
-	33, // 43: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
-	57, // 44: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
-	59, // 45: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
-	60, // 46: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
-	62, // 47: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
-	34, // 48: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
-	4,  // 49: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
-	7,  // 50: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
-	8,  // 51: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	8,  // 52: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	14, // 53: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
-	15, // 54: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
-	25, // 55: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
-	19, // 56: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
-	20, // 57: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
-	21, // 58: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
-	21, // 59: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
-	25, // 60: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
-	23, // 61: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	23, // 62: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	42, // 63: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	44, // 64: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	41, // 65: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	46, // 66: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	52, // 67: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	52, // 68: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	55, // 69: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	56, // 70: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	28, // 71: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
-	30, // 72: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
-	28, // 73: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
-	28, // 74: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
-	27, // 75: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
-	58, // 76: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	61, // 77: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	61, // 78: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	58, // 79: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	37, // 80: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
-	6,  // 81: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
-	6,  // 82: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
-	11, // 83: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
-	12, // 84: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
-	13, // 85: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
-	17, // 86: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
-	18, // 87: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
-	13, // 88: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
-	18, // 89: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
-	22, // 90: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
-	22, // 91: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
-	63, // 92: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
-	24, // 93: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
-	24, // 94: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
-	63, // [63:95] is the sub-list for method output_type
-	31, // [31:63] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	64, // 14: api.studyhour.v1.Meeting.minutes:type_name -> api.studyhour.v1.Attachment
+	1,  // 15: api.studyhour.v1.ListMeetingsRequest.kind:type_name -> api.studyhour.v1.MeetingKind
+	28, // 16: api.studyhour.v1.ListMeetingsReply.meetings:type_name -> api.studyhour.v1.Meeting
+	2,  // 17: api.studyhour.v1.AttendanceInput.status:type_name -> api.studyhour.v1.AttendanceStatus
+	31, // 18: api.studyhour.v1.RecordAttendanceRequest.entries:type_name -> api.studyhour.v1.AttendanceInput
+	1,  // 19: api.studyhour.v1.KindCompliance.kind:type_name -> api.studyhour.v1.MeetingKind
+	35, // 20: api.studyhour.v1.OrgCompliance.kinds:type_name -> api.studyhour.v1.KindCompliance
+	36, // 21: api.studyhour.v1.MeetingComplianceReply.orgs:type_name -> api.studyhour.v1.OrgCompliance
+	41, // 22: api.studyhour.v1.StudySession.progress:type_name -> api.studyhour.v1.LessonProgress
+	41, // 23: api.studyhour.v1.HeartbeatReply.progress:type_name -> api.studyhour.v1.LessonProgress
+	41, // 24: api.studyhour.v1.ListMyProgressReply.lessons:type_name -> api.studyhour.v1.LessonProgress
+	49, // 25: api.studyhour.v1.HoursSummary.by_source:type_name -> api.studyhour.v1.SourceHours
+	50, // 26: api.studyhour.v1.HoursSummary.by_month:type_name -> api.studyhour.v1.MonthHours
+	51, // 27: api.studyhour.v1.HoursSummary.refusals:type_name -> api.studyhour.v1.RefusalCount
+	54, // 28: api.studyhour.v1.ListLedgerReply.entries:type_name -> api.studyhour.v1.LedgerEntry
+	3,  // 29: api.studyhour.v1.OfflineRecord.status:type_name -> api.studyhour.v1.RecordStatus
+	64, // 30: api.studyhour.v1.OfflineRecord.attachments:type_name -> api.studyhour.v1.Attachment
+	3,  // 31: api.studyhour.v1.ListOfflineRecordsRequest.status:type_name -> api.studyhour.v1.RecordStatus
+	58, // 32: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
+	64, // 33: api.studyhour.v1.AttachmentUpload.attachment:type_name -> api.studyhour.v1.Attachment
+	64, // 34: api.studyhour.v1.AttachmentDownload.attachment:type_name -> api.studyhour.v1.Attachment
+	38, // 35: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	43, // 36: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	39, // 37: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	45, // 38: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	47, // 39: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	48, // 40: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	53, // 41: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	40, // 42: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	26, // 43: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	29, // 44: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	25, // 45: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	32, // 46: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	33, // 47: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	57, // 48: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
+	59, // 49: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
+	60, // 50: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
+	62, // 51: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
+	34, // 52: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	4,  // 53: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
+	7,  // 54: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
+	8,  // 55: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	8,  // 56: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	14, // 57: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
+	15, // 58: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
+	25, // 59: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
+	19, // 60: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
+	20, // 61: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
+	63, // 62: api.studyhour.v1.StudyHours.StartAttachment:input_type -> api.studyhour.v1.StartAttachmentRequest
+	25, // 63: api.studyhour.v1.StudyHours.CompleteAttachment:input_type -> api.studyhour.v1.IdRequest
+	25, // 64: api.studyhour.v1.StudyHours.GetAttachment:input_type -> api.studyhour.v1.IdRequest
+	21, // 65: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
+	21, // 66: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
+	25, // 67: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
+	23, // 68: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	23, // 69: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	42, // 70: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	44, // 71: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	41, // 72: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	46, // 73: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	52, // 74: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	52, // 75: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	55, // 76: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	56, // 77: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	28, // 78: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	30, // 79: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	28, // 80: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	28, // 81: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	27, // 82: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	58, // 83: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	61, // 84: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	61, // 85: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	58, // 86: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	37, // 87: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	6,  // 88: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
+	6,  // 89: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
+	11, // 90: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
+	12, // 91: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
+	13, // 92: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
+	17, // 93: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
+	18, // 94: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
+	13, // 95: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
+	18, // 96: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
+	65, // 97: api.studyhour.v1.StudyHours.StartAttachment:output_type -> api.studyhour.v1.AttachmentUpload
+	64, // 98: api.studyhour.v1.StudyHours.CompleteAttachment:output_type -> api.studyhour.v1.Attachment
+	66, // 99: api.studyhour.v1.StudyHours.GetAttachment:output_type -> api.studyhour.v1.AttachmentDownload
+	22, // 100: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
+	22, // 101: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
+	67, // 102: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
+	24, // 103: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
+	24, // 104: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
+	70, // [70:105] is the sub-list for method output_type
+	35, // [35:70] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -4786,7 +5147,7 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   59,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -47,6 +47,9 @@ const (
 	StudyHours_GetMeetingReports_FullMethodName    = "/api.studyhour.v1.StudyHours/GetMeetingReports"
 	StudyHours_ReviewStudyReport_FullMethodName    = "/api.studyhour.v1.StudyHours/ReviewStudyReport"
 	StudyHours_ReportMeetingUpward_FullMethodName  = "/api.studyhour.v1.StudyHours/ReportMeetingUpward"
+	StudyHours_StartAttachment_FullMethodName      = "/api.studyhour.v1.StudyHours/StartAttachment"
+	StudyHours_CompleteAttachment_FullMethodName   = "/api.studyhour.v1.StudyHours/CompleteAttachment"
+	StudyHours_GetAttachment_FullMethodName        = "/api.studyhour.v1.StudyHours/GetAttachment"
 	StudyHours_CreateNote_FullMethodName           = "/api.studyhour.v1.StudyHours/CreateNote"
 	StudyHours_UpdateNote_FullMethodName           = "/api.studyhour.v1.StudyHours/UpdateNote"
 	StudyHours_DeleteNote_FullMethodName           = "/api.studyhour.v1.StudyHours/DeleteNote"
@@ -132,6 +135,16 @@ type StudyHoursClient interface {
 	// ReportMeetingUpward records the session's report to the org above, once every filed report
 	// was reviewed.
 	ReportMeetingUpward(ctx context.Context, in *ReportMeetingUpwardRequest, opts ...grpc.CallOption) (*MeetingReports, error)
+	// StartAttachment plans the upload of a file: a meeting's minutes (purpose "minutes", ref_id
+	// the meeting; staff over its org) or a file for the caller's next offline record (purpose
+	// "offline", ref_id 0). The browser PUTs the bytes to upload_url, then completes.
+	StartAttachment(ctx context.Context, in *StartAttachmentRequest, opts ...grpc.CallOption) (*AttachmentUpload, error)
+	// CompleteAttachment assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// .docx); another type is deleted and refused. Safe to retry.
+	CompleteAttachment(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Attachment, error)
+	// GetAttachment returns a short-lived download URL for those who may see the file's meeting
+	// or record.
+	GetAttachment(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttachmentDownload, error)
 	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
 	CreateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error)
 	// UpdateNote replaces one of the caller's notes (content, shared).
@@ -423,6 +436,36 @@ func (c *studyHoursClient) ReportMeetingUpward(ctx context.Context, in *ReportMe
 	return out, nil
 }
 
+func (c *studyHoursClient) StartAttachment(ctx context.Context, in *StartAttachmentRequest, opts ...grpc.CallOption) (*AttachmentUpload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AttachmentUpload)
+	err := c.cc.Invoke(ctx, StudyHours_StartAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) CompleteAttachment(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*Attachment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attachment)
+	err := c.cc.Invoke(ctx, StudyHours_CompleteAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *studyHoursClient) GetAttachment(ctx context.Context, in *IdRequest, opts ...grpc.CallOption) (*AttachmentDownload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AttachmentDownload)
+	err := c.cc.Invoke(ctx, StudyHours_GetAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *studyHoursClient) CreateNote(ctx context.Context, in *NoteInput, opts ...grpc.CallOption) (*Note, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Note)
@@ -551,6 +594,16 @@ type StudyHoursServer interface {
 	// ReportMeetingUpward records the session's report to the org above, once every filed report
 	// was reviewed.
 	ReportMeetingUpward(context.Context, *ReportMeetingUpwardRequest) (*MeetingReports, error)
+	// StartAttachment plans the upload of a file: a meeting's minutes (purpose "minutes", ref_id
+	// the meeting; staff over its org) or a file for the caller's next offline record (purpose
+	// "offline", ref_id 0). The browser PUTs the bytes to upload_url, then completes.
+	StartAttachment(context.Context, *StartAttachmentRequest) (*AttachmentUpload, error)
+	// CompleteAttachment assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// .docx); another type is deleted and refused. Safe to retry.
+	CompleteAttachment(context.Context, *IdRequest) (*Attachment, error)
+	// GetAttachment returns a short-lived download URL for those who may see the file's meeting
+	// or record.
+	GetAttachment(context.Context, *IdRequest) (*AttachmentDownload, error)
 	// CreateNote writes a note in the caller's study notebook, on a lesson or a plan item.
 	CreateNote(context.Context, *NoteInput) (*Note, error)
 	// UpdateNote replaces one of the caller's notes (content, shared).
@@ -652,6 +705,15 @@ func (UnimplementedStudyHoursServer) ReviewStudyReport(context.Context, *ReviewS
 }
 func (UnimplementedStudyHoursServer) ReportMeetingUpward(context.Context, *ReportMeetingUpwardRequest) (*MeetingReports, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReportMeetingUpward not implemented")
+}
+func (UnimplementedStudyHoursServer) StartAttachment(context.Context, *StartAttachmentRequest) (*AttachmentUpload, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartAttachment not implemented")
+}
+func (UnimplementedStudyHoursServer) CompleteAttachment(context.Context, *IdRequest) (*Attachment, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteAttachment not implemented")
+}
+func (UnimplementedStudyHoursServer) GetAttachment(context.Context, *IdRequest) (*AttachmentDownload, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAttachment not implemented")
 }
 func (UnimplementedStudyHoursServer) CreateNote(context.Context, *NoteInput) (*Note, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateNote not implemented")
@@ -1175,6 +1237,60 @@ func _StudyHours_ReportMeetingUpward_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StudyHours_StartAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartAttachmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).StartAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_StartAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).StartAttachment(ctx, req.(*StartAttachmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_CompleteAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).CompleteAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_CompleteAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).CompleteAttachment(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StudyHours_GetAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StudyHoursServer).GetAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StudyHours_GetAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StudyHoursServer).GetAttachment(ctx, req.(*IdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _StudyHours_CreateNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(NoteInput)
 	if err := dec(in); err != nil {
@@ -1379,6 +1495,18 @@ var StudyHours_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReportMeetingUpward",
 			Handler:    _StudyHours_ReportMeetingUpward_Handler,
+		},
+		{
+			MethodName: "StartAttachment",
+			Handler:    _StudyHours_StartAttachment_Handler,
+		},
+		{
+			MethodName: "CompleteAttachment",
+			Handler:    _StudyHours_CompleteAttachment_Handler,
+		},
+		{
+			MethodName: "GetAttachment",
+			Handler:    _StudyHours_GetAttachment_Handler,
 		},
 		{
 			MethodName: "CreateNote",

@@ -21,6 +21,7 @@ var _ = binding.EncodeURL
 const _ = http.SupportPackageIsVersion1
 
 const OperationStudyHoursCheckIn = "/api.studyhour.v1.StudyHours/CheckIn"
+const OperationStudyHoursCompleteAttachment = "/api.studyhour.v1.StudyHours/CompleteAttachment"
 const OperationStudyHoursCreateMeeting = "/api.studyhour.v1.StudyHours/CreateMeeting"
 const OperationStudyHoursCreateNote = "/api.studyhour.v1.StudyHours/CreateNote"
 const OperationStudyHoursDecideOfflineRecord = "/api.studyhour.v1.StudyHours/DecideOfflineRecord"
@@ -28,6 +29,7 @@ const OperationStudyHoursDeleteNote = "/api.studyhour.v1.StudyHours/DeleteNote"
 const OperationStudyHoursEndSession = "/api.studyhour.v1.StudyHours/EndSession"
 const OperationStudyHoursExportHoursReport = "/api.studyhour.v1.StudyHours/ExportHoursReport"
 const OperationStudyHoursFileStudyReport = "/api.studyhour.v1.StudyHours/FileStudyReport"
+const OperationStudyHoursGetAttachment = "/api.studyhour.v1.StudyHours/GetAttachment"
 const OperationStudyHoursGetHoursReport = "/api.studyhour.v1.StudyHours/GetHoursReport"
 const OperationStudyHoursGetMeeting = "/api.studyhour.v1.StudyHours/GetMeeting"
 const OperationStudyHoursGetMeetingCompliance = "/api.studyhour.v1.StudyHours/GetMeetingCompliance"
@@ -48,6 +50,7 @@ const OperationStudyHoursRecordAttendance = "/api.studyhour.v1.StudyHours/Record
 const OperationStudyHoursReportMeetingUpward = "/api.studyhour.v1.StudyHours/ReportMeetingUpward"
 const OperationStudyHoursReviewStudyReport = "/api.studyhour.v1.StudyHours/ReviewStudyReport"
 const OperationStudyHoursSetOrgRule = "/api.studyhour.v1.StudyHours/SetOrgRule"
+const OperationStudyHoursStartAttachment = "/api.studyhour.v1.StudyHours/StartAttachment"
 const OperationStudyHoursStartSession = "/api.studyhour.v1.StudyHours/StartSession"
 const OperationStudyHoursSubmitOfflineRecord = "/api.studyhour.v1.StudyHours/SubmitOfflineRecord"
 const OperationStudyHoursUpdateNote = "/api.studyhour.v1.StudyHours/UpdateNote"
@@ -57,6 +60,9 @@ const OperationStudyHoursVerifyLedger = "/api.studyhour.v1.StudyHours/VerifyLedg
 type StudyHoursHTTPServer interface {
 	// CheckIn records the caller present from the meeting's QR code, within its time.
 	CheckIn(context.Context, *CheckInRequest) (*Attendance, error)
+	// CompleteAttachment assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// .docx); another type is deleted and refused. Safe to retry.
+	CompleteAttachment(context.Context, *IdRequest) (*Attachment, error)
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(context.Context, *CreateMeetingRequest) (*Meeting, error)
@@ -75,6 +81,9 @@ type StudyHoursHTTPServer interface {
 	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
 	// theory-study-group session they attended.
 	FileStudyReport(context.Context, *FileStudyReportRequest) (*StudyReport, error)
+	// GetAttachment returns a short-lived download URL for those who may see the file's meeting
+	// or record.
+	GetAttachment(context.Context, *IdRequest) (*AttachmentDownload, error)
 	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
 	// members below target (most missing first) with their refused heartbeats.
 	GetHoursReport(context.Context, *HoursReportRequest) (*HoursReport, error)
@@ -126,6 +135,10 @@ type StudyHoursHTTPServer interface {
 	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
 	// allowed.
 	SetOrgRule(context.Context, *SetOrgRuleRequest) (*OrgRulesReply, error)
+	// StartAttachment plans the upload of a file: a meeting's minutes (purpose "minutes", ref_id
+	// the meeting; staff over its org) or a file for the caller's next offline record (purpose
+	// "offline", ref_id 0). The browser PUTs the bytes to upload_url, then completes.
+	StartAttachment(context.Context, *StartAttachmentRequest) (*AttachmentUpload, error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(context.Context, *StartSessionRequest) (*StudySession, error)
@@ -168,6 +181,9 @@ func RegisterStudyHoursHTTPServer(s *http.Server, srv StudyHoursHTTPServer) {
 	r.GET("/v1/meetings/{id}/reports", _StudyHours_GetMeetingReports0_HTTP_Handler(srv))
 	r.POST("/v1/study-reports/{id}:review", _StudyHours_ReviewStudyReport0_HTTP_Handler(srv))
 	r.POST("/v1/meetings/{id}:report-upward", _StudyHours_ReportMeetingUpward0_HTTP_Handler(srv))
+	r.POST("/v1/attachments", _StudyHours_StartAttachment0_HTTP_Handler(srv))
+	r.POST("/v1/attachments/{id}:complete", _StudyHours_CompleteAttachment0_HTTP_Handler(srv))
+	r.GET("/v1/attachments/{id}", _StudyHours_GetAttachment0_HTTP_Handler(srv))
 	r.POST("/v1/notes", _StudyHours_CreateNote0_HTTP_Handler(srv))
 	r.PUT("/v1/notes/{id}", _StudyHours_UpdateNote0_HTTP_Handler(srv))
 	r.DELETE("/v1/notes/{id}", _StudyHours_DeleteNote0_HTTP_Handler(srv))
@@ -727,6 +743,69 @@ func _StudyHours_ReportMeetingUpward0_HTTP_Handler(srv StudyHoursHTTPServer) fun
 	}
 }
 
+func _StudyHours_StartAttachment0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StartAttachmentRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursStartAttachment)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.StartAttachment(ctx, req.(*StartAttachmentRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*AttachmentUpload)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_CompleteAttachment0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursCompleteAttachment)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CompleteAttachment(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Attachment)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _StudyHours_GetAttachment0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in IdRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationStudyHoursGetAttachment)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetAttachment(ctx, req.(*IdRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*AttachmentDownload)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _StudyHours_CreateNote0_HTTP_Handler(srv StudyHoursHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in NoteInput
@@ -832,6 +911,9 @@ func _StudyHours_ListSharedNotes0_HTTP_Handler(srv StudyHoursHTTPServer) func(ct
 type StudyHoursHTTPClient interface {
 	// CheckIn records the caller present from the meeting's QR code, within its time.
 	CheckIn(ctx context.Context, req *CheckInRequest, opts ...http.CallOption) (rsp *Attendance, err error)
+	// CompleteAttachment assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// .docx); another type is deleted and refused. Safe to retry.
+	CompleteAttachment(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *Attachment, err error)
 	// CreateMeeting records a meeting of an org (三会一课, 主题党日, 理论学习中心组学习) for staff
 	// who manage the org.
 	CreateMeeting(ctx context.Context, req *CreateMeetingRequest, opts ...http.CallOption) (rsp *Meeting, err error)
@@ -850,6 +932,9 @@ type StudyHoursHTTPClient interface {
 	// FileStudyReport files (again, until accepted) the caller's study report (学习心得) on a
 	// theory-study-group session they attended.
 	FileStudyReport(ctx context.Context, req *FileStudyReportRequest, opts ...http.CallOption) (rsp *StudyReport, err error)
+	// GetAttachment returns a short-lived download URL for those who may see the file's meeting
+	// or record.
+	GetAttachment(ctx context.Context, req *IdRequest, opts ...http.CallOption) (rsp *AttachmentDownload, err error)
 	// GetHoursReport: a subtree's year against the targets, for staff over it: completion per org,
 	// members below target (most missing first) with their refused heartbeats.
 	GetHoursReport(ctx context.Context, req *HoursReportRequest, opts ...http.CallOption) (rsp *HoursReport, err error)
@@ -901,6 +986,10 @@ type StudyHoursHTTPClient interface {
 	// SetOrgRule sets (value > 0) or clears (0) an org's rule for its subtree; only tightening is
 	// allowed.
 	SetOrgRule(ctx context.Context, req *SetOrgRuleRequest, opts ...http.CallOption) (rsp *OrgRulesReply, err error)
+	// StartAttachment plans the upload of a file: a meeting's minutes (purpose "minutes", ref_id
+	// the meeting; staff over its org) or a file for the caller's next offline record (purpose
+	// "offline", ref_id 0). The browser PUTs the bytes to upload_url, then completes.
+	StartAttachment(ctx context.Context, req *StartAttachmentRequest, opts ...http.CallOption) (rsp *AttachmentUpload, err error)
 	// StartSession opens a study session on a lesson the caller may study (course decides) and
 	// makes it the member's credited session; another tab's session stops earning.
 	StartSession(ctx context.Context, req *StartSessionRequest, opts ...http.CallOption) (rsp *StudySession, err error)
@@ -928,6 +1017,19 @@ func (c *StudyHoursHTTPClientImpl) CheckIn(ctx context.Context, in *CheckInReque
 	pattern := "/v1/meetings/{id}:checkin"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationStudyHoursCheckIn))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) CompleteAttachment(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*Attachment, error) {
+	var out Attachment
+	pattern := "/v1/attachments/{id}:complete"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursCompleteAttachment))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
@@ -1021,6 +1123,19 @@ func (c *StudyHoursHTTPClientImpl) FileStudyReport(ctx context.Context, in *File
 	opts = append(opts, http.Operation(OperationStudyHoursFileStudyReport))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) GetAttachment(ctx context.Context, in *IdRequest, opts ...http.CallOption) (*AttachmentDownload, error) {
+	var out AttachmentDownload
+	pattern := "/v1/attachments/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationStudyHoursGetAttachment))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -1281,6 +1396,19 @@ func (c *StudyHoursHTTPClientImpl) SetOrgRule(ctx context.Context, in *SetOrgRul
 	opts = append(opts, http.Operation(OperationStudyHoursSetOrgRule))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *StudyHoursHTTPClientImpl) StartAttachment(ctx context.Context, in *StartAttachmentRequest, opts ...http.CallOption) (*AttachmentUpload, error) {
+	var out AttachmentUpload
+	pattern := "/v1/attachments"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationStudyHoursStartAttachment))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

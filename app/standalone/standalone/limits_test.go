@@ -386,6 +386,10 @@ func (w *textLimitWorld) bases() map[string]func() request {
 		"api.studyhour.v1.StudyHours.ReportMeetingUpward": func() request {
 			return request{path: "/v1/meetings/" + w.studyGroup() + ":report-upward", token: w.staff, body: map[string]any{"summary": "已组织学习"}}
 		},
+		"api.studyhour.v1.StudyHours.StartAttachment": func() request {
+			return request{path: "/v1/attachments", token: w.m1, body: map[string]any{"purpose": "offline", "refId": 0, "fileName": "结业证书.pdf",
+				"size": 100, "contentType": "application/pdf"}}
+		},
 		"api.studyhour.v1.StudyHours.CreateNote": func() request {
 			return request{path: "/v1/notes", token: w.m1, body: map[string]any{"planItemId": w.planItem, "content": "学习笔记"}}
 		},
@@ -532,6 +536,7 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.SetOrgRule key":               "INVALID_ARGUMENT", // not a rule's key
+	"api.studyhour.v1.StudyHours.StartAttachment content_type": "INVALID_ARGUMENT", // not an accepted type
 	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
 	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.CheckIn code":                 "CHECKIN_CLOSED",   // not the meeting's code

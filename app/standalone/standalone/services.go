@@ -107,7 +107,7 @@ func newStudyhour(ctx context.Context, d Deps) (kit.Module, error) {
 	return studyhour.New(studyhour.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks,
 		Courses: coursev1.NewCoursesClient(d.OrgConn), Orgs: orgv1.NewOrgsClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn),
-		QuizEvents: quizv1.NewEventsClient(asStudyhour), LedgerKey: key, Rules: d.Config.StudyRules, Events: d.Events,
+		QuizEvents: quizv1.NewEventsClient(asStudyhour), LedgerKey: key, Store: d.Store, Rules: d.Config.StudyRules, Events: d.Events,
 	}, d.Logger, d.Clock)
 }
 

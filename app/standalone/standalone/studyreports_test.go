@@ -1,7 +1,10 @@
 package standalone
 
 import (
+	"bytes"
 	"database/sql"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -294,4 +297,101 @@ func TestHoursTargetsAndReport(t *testing.T) {
 	if r := l.call("GET", "/v1/hours-report:export?orgId="+root, w.staffA, nil); r.status != 403 && r.status != 404 {
 		t.Fatalf("staff of A on the root's export: %d %s", r.status, r.raw)
 	}
+}
+
+// attach uploads a file the way the browser does: plan, PUT to the store's presigned URL,
+// complete.
+func (l *live) attach(token, purpose, ref, name, contentType string, data []byte) reply {
+	l.t.Helper()
+	plan := l.must(l.call("POST", "/v1/attachments", token, map[string]any{"purpose": purpose, "refId": ref, "fileName": name,
+		"size": len(data), "contentType": contentType}), 200)
+	if !strings.HasPrefix(plan.s("uploadUrl"), l.url+"/blob/") {
+		l.t.Fatalf("upload URL %q does not point at the store", plan.s("uploadUrl"))
+	}
+	req, _ := http.NewRequest("PUT", plan.s("uploadUrl"), bytes.NewReader(data))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		l.t.Fatalf("PUT: %v %v", err, res)
+	}
+	res.Body.Close()
+	return l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", token, map[string]any{})
+}
+
+// Meeting minutes and offline records' files: uploaded to the blob store, checked by their real
+// type, downloadable only by those who may see the meeting or the record.
+func TestMinutesAndOfflineAttachments(t *testing.T) {
+	l := startLive(t)
+	w := newStudyWorld(t, l)
+	m1, _ := w.mkUser(w.orgA, "filer1", "MEMBER")
+	m2, _ := w.mkUser(w.orgA, "filer2", "MEMBER")
+	mb, _ := w.mkUser(w.orgB, "filerb", "MEMBER")
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	now := l.clock.Now()
+	mt := l.must(l.call("POST", "/v1/meetings", w.staffA, map[string]any{"orgId": w.orgA, "kind": "PARTY_LECTURE", "topic": "党课",
+		"startsAt": now.Format(time.RFC3339), "endsAt": now.Add(time.Hour).Format(time.RFC3339), "hours": 1}), 200).s("id")
+	start := func(token, purpose, ref, contentType string, size int) reply {
+		return l.call("POST", "/v1/attachments", token, map[string]any{"purpose": purpose, "refId": ref, "fileName": "会议记录.pdf", "size": size, "contentType": contentType})
+	}
+	// Only staff over the meeting's org upload its minutes; the type and size are checked.
+	l.must(start(m1, "minutes", mt, "application/pdf", len(pdf)), 403, "PERMISSION_DENIED")
+	l.must(start(w.staffB, "minutes", mt, "application/pdf", len(pdf)), 404, "NOT_FOUND")
+	if r := l.must(start(w.staffA, "minutes", mt, "application/x-msdownload", len(pdf)), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "content_type" {
+		t.Fatalf("an executable = %s", r.raw)
+	}
+	l.must(start(w.staffA, "minutes", mt, "application/pdf", 30<<20), 400, "INVALID_ARGUMENT")
+	// A file that says PDF but is not one is deleted and refused on completion.
+	if r := l.must(l.attach(w.staffA, "minutes", mt, "会议记录.pdf", "application/pdf", []byte("MZ\x90\x00 not a pdf at all")), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "content_type" {
+		t.Fatalf("a fake PDF = %s", r.raw)
+	}
+	minutes := l.must(l.attach(w.staffA, "minutes", mt, "会议记录.pdf", "application/pdf", pdf), 200)
+	if minutes.s("status") != "ready" || minutes.s("contentType") != "application/pdf" {
+		t.Fatalf("minutes = %s", minutes.raw)
+	}
+	got := l.must(l.call("GET", "/v1/meetings/"+mt, m1, nil), 200)
+	if got.s("minutes", "0", "id") != minutes.s("id") || got.s("minutes", "1") != "" {
+		t.Fatalf("meeting = %s", got.raw)
+	}
+	// Members of the branch download them; another branch's member cannot.
+	dl := l.must(l.call("GET", "/v1/attachments/"+minutes.s("id"), m1, nil), 200)
+	res, err := http.Get(dl.s("url"))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("download: %v %v", err, res)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !bytes.Equal(body, pdf) {
+		t.Fatalf("downloaded %q", body)
+	}
+	l.must(l.call("GET", "/v1/attachments/"+minutes.s("id"), mb, nil), 404, "NOT_FOUND")
+
+	// Offline: the member uploads a certificate and files the record with it; only the member and
+	// staff over the branch download it; a file is used by one record only, and only its
+	// uploader's.
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+	cert := l.must(l.attach(m1, "offline", "0", "结业证书.png", "image/png", png), 200)
+	l.must(l.call("POST", "/v1/attachments", m1, map[string]any{"purpose": "offline", "refId": mt, "fileName": "x.png", "size": 10, "contentType": "image/png"}), 400)
+	today := l.clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	submit := func(token string, ids ...string) reply {
+		return l.call("POST", "/v1/offline-records", token, map[string]any{"title": "党校培训", "hours": 4, "day": today, "attachmentIds": ids})
+	}
+	if r := l.must(submit(m2, cert.s("id")), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "attachment_ids" {
+		t.Fatalf("another member's file = %s", r.raw)
+	}
+	if mine := l.must(l.call("GET", "/v1/my/offline-records", m2, nil), 200); mine.s("records", "0") != "" {
+		t.Fatalf("a refused record was kept: %s", mine.raw)
+	}
+	rec := l.must(submit(m1, cert.s("id")), 200)
+	if rec.s("attachments", "0", "fileName") != "结业证书.png" || rec.s("attachments", "0", "contentType") != "image/png" {
+		t.Fatalf("record = %s", rec.raw)
+	}
+	l.must(submit(m1, cert.s("id")), 400, "INVALID_ARGUMENT") // used already
+	if list := l.must(l.call("GET", "/v1/offline-records?orgId="+w.orgA, w.staffA, nil), 200); list.s("records", "0", "attachments", "0", "id") != cert.s("id") {
+		t.Fatalf("staff's list = %s", list.raw)
+	}
+	l.must(l.call("GET", "/v1/attachments/"+cert.s("id"), w.staffA, nil), 200)
+	l.must(l.call("GET", "/v1/attachments/"+cert.s("id"), m2, nil), 404, "NOT_FOUND")
+	l.must(l.call("GET", "/v1/attachments/"+cert.s("id"), w.staffB, nil), 404, "NOT_FOUND")
+	// Nobody completes another's upload.
+	plan := l.must(l.call("POST", "/v1/attachments", m1, map[string]any{"purpose": "offline", "refId": "0", "fileName": "a.pdf", "size": len(pdf), "contentType": "application/pdf"}), 200)
+	l.must(l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", m2, map[string]any{}), 404, "NOT_FOUND")
 }

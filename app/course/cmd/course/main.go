@@ -12,14 +12,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
-	"github.com/vanguard/vanguard/pkg/blob/minioblob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -28,13 +26,7 @@ import (
 type fileConfig struct {
 	// BaseConfig holds the sections every service shares: server, database, redis.
 	kit.BaseConfig
-	MinIO struct {
-		Endpoint  string `json:"endpoint"`
-		AccessKey string `json:"access_key"`
-		SecretKey string `json:"secret_key"`
-		Bucket    string `json:"bucket"`
-		Secure    bool   `json:"secure"`
-	} `json:"minio"`
+	MinIO kit.MinIOLink `json:"minio"`
 	Org   kit.OrgLink `json:"org"`
 	Media struct {
 		MaxUploadMiB int64 `json:"max_upload_mib"`
@@ -44,13 +36,7 @@ type fileConfig struct {
 // Validate checks the whole configuration right after loading.
 func (c *fileConfig) Validate() error {
 	var errs []error
-	errs = append(errs, c.BaseConfig.Validate(), c.Org.Validate())
-	if c.MinIO.Endpoint == "" || strings.Contains(c.MinIO.Endpoint, "/") {
-		errs = append(errs, fmt.Errorf("minio.endpoint: want host:port, got %q", c.MinIO.Endpoint))
-	}
-	if c.MinIO.Bucket == "" {
-		errs = append(errs, errors.New("minio.bucket: required"))
-	}
+	errs = append(errs, c.BaseConfig.Validate(), c.Org.Validate(), c.MinIO.Validate())
 	if c.Media.MaxUploadMiB < 0 {
 		errs = append(errs, fmt.Errorf("media.max_upload_mib: must not be negative, got %d", c.Media.MaxUploadMiB))
 	}
@@ -69,20 +55,10 @@ func run(args []string) error {
 	if err := kit.LoadConfig(cmd.ConfPath, &fc); err != nil {
 		return err
 	}
-	if fc.MinIO.AccessKey == "" || fc.MinIO.SecretKey == "" {
-		return errors.New("set VANGUARD_MINIO_ACCESS_KEY and VANGUARD_MINIO_SECRET_KEY")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-
-	store, err := minioblob.New(minioblob.Config{
-		Endpoint: fc.MinIO.Endpoint, AccessKey: fc.MinIO.AccessKey, SecretKey: fc.MinIO.SecretKey,
-		Bucket: fc.MinIO.Bucket, Secure: fc.MinIO.Secure,
-	})
+	store, err := fc.MinIO.Open(ctx)
 	if err != nil {
-		return err
-	}
-	if err := store.EnsureBucket(ctx); err != nil {
 		return err
 	}
 	redisOpt := asynq.RedisClientOpt{Addr: fc.Redis.Addr, DB: fc.Redis.DB}

@@ -2,14 +2,10 @@ package biz
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -118,20 +114,8 @@ type UploadPlan struct {
 	Parts  []PlanPart
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 func objectKey(lessonID int64, fileName string) string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := unsafeName.ReplaceAllString(path.Base(fileName), "_")
-	if len(name) > 80 {
-		name = name[len(name)-80:]
-	}
-	name = strings.Trim(name, "._")
-	if name == "" {
-		name = "media" // e.g. an all-Chinese file name
-	}
-	return fmt.Sprintf("lessons/%d/%s/%s", lessonID, hex.EncodeToString(b), name)
+	return blob.NewKey(fmt.Sprintf("lessons/%d", lessonID), fileName, "media")
 }
 
 // lessonForEdit loads a lesson and checks p may change the media of its (draft) course.

@@ -23,6 +23,7 @@ import (
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/authn"
+	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -42,11 +43,13 @@ type fileConfig struct {
 		// Key anchors members' ledger chains: 64 hex digits, from the environment.
 		Key string `json:"key"`
 	} `json:"ledger"`
+	// MinIO keeps meeting minutes and offline records' files.
+	MinIO kit.MinIOLink `json:"minio"`
 }
 
 // Validate checks the whole configuration right after loading.
 func (c *fileConfig) Validate() error {
-	errs := []error{c.BaseConfig.Validate(), c.Org.Validate()}
+	errs := []error{c.BaseConfig.Validate(), c.Org.Validate(), c.MinIO.Validate()}
 	if c.Course.GRPCEndpoint == "" {
 		errs = append(errs, errors.New("course.grpc_endpoint: required (host:port)"))
 	}
@@ -102,7 +105,11 @@ func run(args []string) error {
 	}
 	defer courseConn.Close()
 	var quizEvents quizv1.EventsClient = quizv1.NewEventsClient(courseConn) // replaced when serving
+	var store blob.Store                                                    // not needed to migrate
 	if cmd.Name == "serve" {
+		if store, err = fc.MinIO.Open(ctx); err != nil {
+			return err
+		}
 		if fc.Org.ServiceSecret == "" {
 			return errors.New("org.service_secret: required, studyhour acknowledges quiz's events as itself")
 		}
@@ -116,7 +123,7 @@ func run(args []string) error {
 	}
 	m, err := studyhour.New(studyhour.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks,
 		Courses: coursev1.NewCoursesClient(courseConn), Orgs: orgv1.NewOrgsClient(orgConn), Accounts: orgv1.NewAccountsClient(orgConn), QuizEvents: quizEvents,
-		LedgerKey: key, Events: kit.EventRoutes, Outbox: fc.Outbox.Relay()}, logger, clock.Real{})
+		LedgerKey: key, Store: store, Events: kit.EventRoutes, Outbox: fc.Outbox.Relay()}, logger, clock.Real{})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,15 +56,17 @@ type Offline struct {
 	study *Study
 	store OfflineStore
 	orgs  Orgs
+	files AttachmentStore
 }
 
 // NewOffline wires the use case.
-func NewOffline(study *Study, store OfflineStore, orgs Orgs) *Offline {
-	return &Offline{study: study, store: store, orgs: orgs}
+func NewOffline(study *Study, store OfflineStore, orgs Orgs, files AttachmentStore) *Offline {
+	return &Offline{study: study, store: store, orgs: orgs, files: files}
 }
 
-// Submit files the caller's offline study.
-func (uc *Offline) Submit(ctx context.Context, title, description string, hours float64, day string) (*OfflineRecord, error) {
+// Submit files the caller's offline study with the files the caller uploaded for it
+// (attachments of purpose offline, not yet used by another record).
+func (uc *Offline) Submit(ctx context.Context, title, description string, hours float64, day string, attachments []int64) (*OfflineRecord, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -85,8 +88,26 @@ func (uc *Offline) Submit(ctx context.Context, title, description string, hours 
 	case p.OrgPath == "":
 		return nil, deny("账号不属于任何组织")
 	}
-	return uc.store.CreateRecord(ctx, &OfflineRecord{MemberID: p.UserID, OrgPath: p.OrgPath, Title: title, Description: description,
-		Hours: hours, Day: day, Status: RecordPending, CreatedAt: uc.study.clock.Now().UTC()})
+	slices.Sort(attachments)
+	attachments = slices.Compact(attachments)
+	if len(attachments) > MaxRecordAttachments {
+		return nil, Invalid("attachment_ids", fmt.Sprintf("最多 %d 个附件", MaxRecordAttachments))
+	}
+	var out *OfflineRecord
+	err = uc.study.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = uc.store.CreateRecord(ctx, &OfflineRecord{MemberID: p.UserID, OrgPath: p.OrgPath, Title: title, Description: description,
+			Hours: hours, Day: day, Status: RecordPending, CreatedAt: uc.study.clock.Now().UTC()})
+		if err != nil || len(attachments) == 0 {
+			return err
+		}
+		n, err := uc.files.LinkAttachments(ctx, PurposeOffline, attachments, p.UserID, out.ID)
+		if err == nil && n != len(attachments) {
+			return Invalid("attachment_ids", "附件不存在、未上传完成或已用于其他记录")
+		}
+		return err
+	})
+	return out, err
 }
 
 // Mine lists the caller's records.

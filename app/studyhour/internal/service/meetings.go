@@ -102,7 +102,13 @@ func (s *StudyHourService) GetMeeting(ctx context.Context, req *v1.IdRequest) (*
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return meetingToAPI(m), nil
+	files, err := s.attachments.Minutes(ctx, m.ID)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := meetingToAPI(m)
+	out.Minutes = attachmentsToAPI(files[m.ID])
+	return out, nil
 }
 
 // RecordAttendance implements v1.StudyHoursServer.

@@ -32,11 +32,32 @@ func recordsToAPI(rs []*biz.OfflineRecord) *v1.ListOfflineRecordsReply {
 
 // SubmitOfflineRecord implements v1.StudyHoursServer.
 func (s *StudyHourService) SubmitOfflineRecord(ctx context.Context, req *v1.SubmitOfflineRecordRequest) (*v1.OfflineRecord, error) {
-	r, err := s.offline.Submit(ctx, req.Title, req.Description, req.Hours, req.Day)
+	r, err := s.offline.Submit(ctx, req.Title, req.Description, req.Hours, req.Day, req.AttachmentIds)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return recordToAPI(r), nil
+	return s.withFiles(ctx, r)
+}
+
+// withFiles returns records with their files.
+func (s *StudyHourService) withFiles(ctx context.Context, rs ...*biz.OfflineRecord) (*v1.OfflineRecord, error) {
+	out, err := s.recordsWithFiles(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	return out.Records[0], nil
+}
+
+func (s *StudyHourService) recordsWithFiles(ctx context.Context, rs []*biz.OfflineRecord) (*v1.ListOfflineRecordsReply, error) {
+	files, err := s.attachments.OfRecords(ctx, rs)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := recordsToAPI(rs)
+	for i, r := range rs {
+		out.Records[i].Attachments = attachmentsToAPI(files[r.ID])
+	}
+	return out, nil
 }
 
 // ListMyOfflineRecords implements v1.StudyHoursServer.
@@ -45,7 +66,7 @@ func (s *StudyHourService) ListMyOfflineRecords(ctx context.Context, _ *v1.ListM
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return recordsToAPI(rs), nil
+	return s.recordsWithFiles(ctx, rs)
 }
 
 // ListOfflineRecords implements v1.StudyHoursServer.
@@ -54,7 +75,7 @@ func (s *StudyHourService) ListOfflineRecords(ctx context.Context, req *v1.ListO
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return recordsToAPI(rs), nil
+	return s.recordsWithFiles(ctx, rs)
 }
 
 // DecideOfflineRecord implements v1.StudyHoursServer.
@@ -63,5 +84,45 @@ func (s *StudyHourService) DecideOfflineRecord(ctx context.Context, req *v1.Deci
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return recordToAPI(r), nil
+	return s.withFiles(ctx, r)
+}
+
+func attachmentToAPI(a *biz.Attachment) *v1.Attachment {
+	return &v1.Attachment{Id: a.ID, Purpose: a.Purpose, RefId: a.RefID, FileName: a.FileName, Size: a.Size, ContentType: a.ContentType,
+		Status: a.Status, CreatedAt: ts(&a.CreatedAt)}
+}
+
+func attachmentsToAPI(as []*biz.Attachment) []*v1.Attachment {
+	out := make([]*v1.Attachment, len(as))
+	for i, a := range as {
+		out[i] = attachmentToAPI(a)
+	}
+	return out
+}
+
+// StartAttachment implements v1.StudyHoursServer.
+func (s *StudyHourService) StartAttachment(ctx context.Context, req *v1.StartAttachmentRequest) (*v1.AttachmentUpload, error) {
+	plan, err := s.attachments.Start(ctx, req.Purpose, req.RefId, req.FileName, req.Size, req.ContentType)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.AttachmentUpload{Attachment: attachmentToAPI(plan.Attachment), UploadUrl: plan.URL}, nil
+}
+
+// CompleteAttachment implements v1.StudyHoursServer.
+func (s *StudyHourService) CompleteAttachment(ctx context.Context, req *v1.IdRequest) (*v1.Attachment, error) {
+	a, err := s.attachments.Complete(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return attachmentToAPI(a), nil
+}
+
+// GetAttachment implements v1.StudyHoursServer.
+func (s *StudyHourService) GetAttachment(ctx context.Context, req *v1.IdRequest) (*v1.AttachmentDownload, error) {
+	a, url, err := s.attachments.Download(ctx, req.Id)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.AttachmentDownload{Attachment: attachmentToAPI(a), Url: url}, nil
 }

@@ -47,6 +47,8 @@ type StudyHourService struct {
 	rules    *biz.Rules
 	reports  *biz.Reports
 	notes    *biz.Notes
+	// attachments: meeting minutes and offline records' files.
+	attachments *biz.Attachments
 }
 
 // UseCases are the use cases the service adapts.
@@ -57,11 +59,14 @@ type UseCases struct {
 	Rules    *biz.Rules
 	Reports  *biz.Reports
 	Notes    *biz.Notes
+
+	Attachments *biz.Attachments
 }
 
 // New wires the service.
 func New(u UseCases) *StudyHourService {
-	return &StudyHourService{uc: u.Study, meetings: u.Meetings, offline: u.Offline, rules: u.Rules, reports: u.Reports, notes: u.Notes}
+	return &StudyHourService{uc: u.Study, meetings: u.Meetings, offline: u.Offline, rules: u.Rules, reports: u.Reports, notes: u.Notes,
+		attachments: u.Attachments}
 }
 
 func progressToAPI(p *biz.Progress) *v1.LessonProgress {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attachment"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/backfill"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/examattempt"
@@ -90,6 +91,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			attachment.Table:     attachment.ValidColumn,
 			attendance.Table:     attendance.ValidColumn,
 			backfill.Table:       backfill.ValidColumn,
 			examattempt.Table:    examattempt.ValidColumn,

@@ -373,3 +373,30 @@ func (OrgRule) Fields() []ent.Field {
 func (OrgRule) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("org_path", "key").Unique()}
 }
+
+// Attachment is a file in the blob store: a meeting's minutes, or the evidence of an offline
+// study record (ref_id 0 until the record is filed).
+type Attachment struct{ ent.Schema }
+
+// Fields of the Attachment.
+func (Attachment) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		entx.Chars(field.String("purpose"), 16),
+		field.Int64("ref_id").Default(0),
+		entx.Chars(field.String("org_path"), 512),
+		field.Int64("uploaded_by"),
+		entx.Chars(field.String("file_name"), 200),
+		field.Int64("size"),
+		entx.Chars(field.String("content_type"), 128),
+		entx.Chars(field.String("object_key"), 300),
+		entx.Chars(field.String("upload_id"), 200).Sensitive(),
+		entx.Chars(field.String("status"), 16),
+		field.Time("created_at"),
+	}
+}
+
+// Indexes of the Attachment.
+func (Attachment) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("purpose", "ref_id")}
+}
