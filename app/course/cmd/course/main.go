@@ -27,7 +27,7 @@ type fileConfig struct {
 	// BaseConfig holds the sections every service shares: server, database, redis.
 	kit.BaseConfig
 	MinIO kit.MinIOLink `json:"minio"`
-	Org   kit.OrgLink `json:"org"`
+	Org   kit.OrgLink   `json:"org"`
 	Media struct {
 		MaxUploadMiB int64 `json:"max_upload_mib"`
 	} `json:"media"`
