@@ -397,7 +397,7 @@ describe('a member takes an exam on a phone', () => {
     await page.goto(server.url + '/m/courses')
     await page.locator('[data-test=my-course]', { hasText: '党史学习教育' }).click()
     await page.locator('[data-test=lesson]', { hasText: '中国共产党的诞生' }).click()
-    await page.locator('[data-test=lesson-notes]').waitFor()
+    await page.locator('[data-test=study-notes]').waitFor()
     await page.locator('[data-test=note-content] textarea').fill('一大召开，开天辟地的大事变。')
     await page.locator('[data-test=note-save]').click()
     await page.locator('[data-test=my-note]', { hasText: '仅自己可见' }).waitFor()
@@ -406,6 +406,11 @@ describe('a member takes an exam on a phone', () => {
     await page.locator('[data-test=note-save]').click()
     await page.locator('[data-test=my-note]', { hasText: '已共享' }).waitFor()
     await checkPage(page, problems, 'lesson-notes-375')
+    // The notebook keeps both, newest first.
+    await page.goto(server.url + '/m/notes')
+    await page.locator('[data-test=book-note]').nth(1).waitFor()
+    assert.deepEqual((await page.locator('[data-test=book-note] .text').allInnerTexts()), ['红船精神：首创、奋斗、奉献。', '一大召开，开天辟地的大事变。'])
+    await checkPage(page, problems, 'notebook-375')
     await ctx.close()
 
     // lisi, of the same organisation, sees the shared note and not the private one.
@@ -450,6 +455,11 @@ describe('a member takes an exam on a phone', () => {
     await page.locator('[data-test=to-plan]').click()
     await page.locator('[data-test=plan-item]', { hasText: '专题学习：党的创建' }).waitFor()
     await page.locator('[data-test=plan-course]', { hasText: '党史学习教育' }).waitFor()
+    // A note on the plan item, kept in the notebook.
+    await page.locator('[data-test=plan-notes]').click()
+    await page.locator('[data-test=note-content] textarea').fill('学习党的创建史，坚定理想信念。')
+    await page.locator('[data-test=note-save]').click()
+    await page.locator('[data-test=my-note]', { hasText: '坚定理想信念' }).waitFor()
     await checkPage(page, problems, 'study-plan-375')
     await page.locator('[data-test=plan-prev]').click()
     await page.getByText('本月暂无学习计划。').waitFor()

@@ -74,6 +74,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'hours', component: () => import('@/member/HoursPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'offline', component: () => import('@/member/OfflinePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'reports', component: () => import('@/member/ReportsPage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'notes', component: () => import('@/member/NotesPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'checkin/:id(\\d+)', component: () => import('@/member/CheckinPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },
