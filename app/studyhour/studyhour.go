@@ -73,6 +73,8 @@ type Module struct {
 	relay   *outbox.Relay
 	inbox   *outbox.Inbox
 	exams   biz.ExamSource
+	// attachments' unfinished uploads are aborted by the reconciler.
+	attachments *biz.Attachments
 }
 
 // New opens the database and wires the service.
@@ -100,11 +102,12 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	meetings := biz.NewMeetings(uc, data.NewMeetingStore(d), orgs, plans)
 	files := data.NewAttachmentStore(d)
 	offlineStore := data.NewOfflineStore(d)
+	attachments := biz.NewAttachments(uc, files, cfg.Store, data.NewMeetingStore(d), offlineStore)
 	svc := service.New(service.UseCases{Study: uc, Meetings: meetings, Offline: biz.NewOffline(uc, offlineStore, orgs, files),
-		Attachments: biz.NewAttachments(uc, files, cfg.Store, data.NewMeetingStore(d), offlineStore),
+		Attachments: attachments,
 		Rules:       biz.NewRules(uc, orgs), Reports: biz.NewReports(meetings, data.NewReportStore(d)),
 		Notes: biz.NewNotes(uc, data.NewNoteStore(d), plans, orgs)})
-	m := &Module{data: d, uc: uc, service: svc, outbox: ob, relay: outbox.NewRelay(ob, logger),
+	m := &Module{data: d, uc: uc, service: svc, attachments: attachments, outbox: ob, relay: outbox.NewRelay(ob, logger),
 		exams: data.NewExamSource(cfg.QuizEvents)}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {
@@ -173,10 +176,11 @@ func (m *Module) Inbox() *outbox.Inbox { return m.inbox }
 // RegisterTasks registers the event inbox ("studyhour:event" tasks).
 func (m *Module) RegisterTasks(srv *queue.Server) { srv.Handle(outbox.TaskType(Name), m.inbox) }
 
-// Reconcile is one reconciler pass: the outbox relay's safety net.
+// Reconcile is one reconciler pass: the outbox relay's safety net, and attachments' uploads left
+// unfinished aborted.
 func (m *Module) Reconcile(ctx context.Context) error {
 	_, err := m.outbox.Drain(ctx)
-	return err
+	return errors.Join(err, m.attachments.Reconcile(ctx))
 }
 
 // Recover runs as a worker starts: the backfill of exams graded before studyhour subscribed to

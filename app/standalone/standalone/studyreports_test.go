@@ -2,6 +2,7 @@ package standalone
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"io"
 	"net/http"
@@ -394,4 +395,25 @@ func TestMinutesAndOfflineAttachments(t *testing.T) {
 	// Nobody completes another's upload.
 	plan := l.must(l.call("POST", "/v1/attachments", m1, map[string]any{"purpose": "offline", "refId": "0", "fileName": "a.pdf", "size": len(pdf), "contentType": "application/pdf"}), 200)
 	l.must(l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", m2, map[string]any{}), 404, "NOT_FOUND")
+
+	// An upload never finished is aborted by the reconciler once it expires: its store upload is
+	// gone, and completing it says so.
+	ctx := context.Background()
+	if ups, err := l.p.Store.ListUploads(ctx, "studyhour/", l.clock.Now().Add(time.Minute)); err != nil || len(ups) != 1 {
+		t.Fatalf("unfinished uploads before: %v %v", ups, err)
+	}
+	l.clock.Advance(26 * time.Hour)
+	for i := 0; ; i++ {
+		if ups, err := l.p.Store.ListUploads(ctx, "studyhour/", l.clock.Now()); err == nil && len(ups) == 0 {
+			break
+		}
+		if i > 100 {
+			t.Fatal("the reconciler did not abort the unfinished upload")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m1 = l.login("filer1", "Passw0rd-filer1")
+	if r := l.must(l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", m1, map[string]any{}), 400, "INVALID_ARGUMENT"); !strings.Contains(r.s("message"), "超时") {
+		t.Fatalf("completing an expired upload = %s", r.raw)
+	}
 }

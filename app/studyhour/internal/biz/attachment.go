@@ -24,6 +24,8 @@ const (
 const (
 	AttachmentPending = "pending"
 	AttachmentReady   = "ready"
+	// AttachmentExpired: planned but never completed within AttachmentTTL; its upload is aborted.
+	AttachmentExpired = "expired"
 )
 
 // Attachment limits.
@@ -32,6 +34,10 @@ const (
 	// MaxRecordAttachments bounds the files of one offline record.
 	MaxRecordAttachments = 5
 	attachmentURLTTL     = 10 * time.Minute
+	attachmentPutTTL     = time.Hour
+	// AttachmentTTL is how long a planned upload may stay unfinished before the reconciler
+	// aborts it (well past its presigned URL's hour).
+	AttachmentTTL = 24 * time.Hour
 )
 
 // AttachmentTypes are the files accepted, by their real (sniffed) type.
@@ -61,6 +67,9 @@ type AttachmentStore interface {
 	GetAttachment(ctx context.Context, id int64) (*Attachment, error)
 	// SaveAttachment writes status, content type and reference.
 	SaveAttachment(ctx context.Context, a *Attachment) error
+	// ExpirePending marks attachments still pending that were planned before the time expired,
+	// and returns them.
+	ExpirePending(ctx context.Context, before time.Time, limit int) ([]*Attachment, error)
 	// ListAttachments lists the ready attachments of purpose for the references, oldest first.
 	ListAttachments(ctx context.Context, purpose string, refIDs []int64) ([]*Attachment, error)
 	// LinkAttachments sets the reference of the uploader's ready, unlinked attachments of purpose
@@ -139,7 +148,7 @@ func (uc *Attachments) Start(ctx context.Context, purpose string, refID int64, f
 	if a, err = uc.store.CreateAttachment(ctx, a); err != nil {
 		return nil, err
 	}
-	url, err := uc.blobs.PresignPart(ctx, a.ObjectKey, a.UploadID, 1, time.Hour)
+	url, err := uc.blobs.PresignPart(ctx, a.ObjectKey, a.UploadID, 1, attachmentPutTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +169,11 @@ func (uc *Attachments) Complete(ctx context.Context, id int64) (*Attachment, err
 	if a.UploadedBy != p.UserID {
 		return nil, ErrNotFound
 	}
-	if a.Status == AttachmentReady {
+	switch a.Status {
+	case AttachmentReady:
 		return a, nil
+	case AttachmentExpired:
+		return nil, Invalid("id", "上传已超时，请重新上传")
 	}
 	parts, err := uc.blobs.ListParts(ctx, a.ObjectKey, a.UploadID)
 	if errors.Is(err, blob.ErrUploadNotFound) {
@@ -258,4 +270,34 @@ func (uc *Attachments) byRef(ctx context.Context, purpose string, ids []int64) (
 		out[a.RefID] = append(out[a.RefID], a)
 	}
 	return out, nil
+}
+
+// Reconcile aborts the uploads of attachments planned more than AttachmentTTL ago and never
+// completed: the row first (the database is the truth: completing now answers that the upload
+// timed out), then the store; and sweeps the store's unfinished uploads under studyhour/ that no
+// row accounts for any more (a crash between the two).
+func (uc *Attachments) Reconcile(ctx context.Context) error {
+	if uc.blobs == nil {
+		return nil
+	}
+	now := uc.study.clock.Now()
+	expired, err := uc.store.ExpirePending(ctx, now.Add(-AttachmentTTL), 500)
+	if err != nil {
+		return err
+	}
+	for _, a := range expired {
+		if err := uc.blobs.AbortMultipart(ctx, a.ObjectKey, a.UploadID); err != nil {
+			return err
+		}
+	}
+	stale, err := uc.blobs.ListUploads(ctx, "studyhour/", now.Add(-AttachmentTTL-time.Hour))
+	if err != nil {
+		return err
+	}
+	for _, up := range stale {
+		if err := uc.blobs.AbortMultipart(ctx, up.Key, up.UploadID); err != nil && !errors.Is(err, blob.ErrUploadNotFound) {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"time"
 
 	"github.com/vanguard/vanguard/app/studyhour/internal/biz"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
@@ -59,4 +60,27 @@ func (s *attachmentStore) LinkAttachments(ctx context.Context, purpose string, i
 	n, err := s.data.client(ctx).Attachment.Update().Where(attachment.IDIn(ids...), attachment.Purpose(purpose), attachment.UploadedBy(uploader),
 		attachment.RefID(0), attachment.Status(biz.AttachmentReady)).SetRefID(refID).Save(ctx)
 	return n, mapErr("attachmentStore.LinkAttachments", err, nil)
+}
+
+// ExpirePending marks the pending rows planned before the time as expired, each only while it is
+// still pending (a completion racing the reconciler wins or loses as a whole).
+func (s *attachmentStore) ExpirePending(ctx context.Context, before time.Time, limit int) ([]*biz.Attachment, error) {
+	c := s.data.client(ctx)
+	rows, err := c.Attachment.Query().Where(attachment.Status(biz.AttachmentPending), attachment.CreatedAtLT(before.UTC())).
+		Order(ent.Asc(attachment.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, mapErr("attachmentStore.ExpirePending", err, nil)
+	}
+	var out []*biz.Attachment
+	for _, row := range rows {
+		n, err := c.Attachment.Update().Where(attachment.ID(row.ID), attachment.Status(biz.AttachmentPending)).
+			SetStatus(biz.AttachmentExpired).Save(ctx)
+		if err != nil {
+			return nil, mapErr("attachmentStore.ExpirePending", err, nil)
+		}
+		if n == 1 {
+			out = append(out, attachmentOf(row))
+		}
+	}
+	return out, nil
 }
