@@ -697,6 +697,9 @@ describe('a trainer grades at a desk', () => {
     // Nobody has started it: it can still change.
     await page.locator('[data-test=exam-edit]').click()
     await page.waitForURL(/\/t\/exams\/\d+\/edit$/)
+    // The form fills in from the server: edit only once the exam's title is in it (filling
+    // earlier raced the load on a busy machine and left both titles in the field).
+    await page.waitForFunction(() => document.querySelector('[data-test=exam-title-input]')?.value === '党章知识月考')
     await page.locator('[data-test=exam-title-input]').fill('党章知识月考（十二月）')
     await checkPage(page, problems, 'exam-edit-1440')
     await page.locator('[data-test=exam-create]').click()
