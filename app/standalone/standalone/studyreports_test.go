@@ -102,6 +102,7 @@ func TestStudyReports(t *testing.T) {
 		return l.call("POST", "/v1/meetings/"+id+":report-upward", token, map[string]any{"summary": "支部理论学习中心组集中学习党章，1人未提交心得。"})
 	}
 	l.must(upward(w.staffA), 409, "REPORTS_PENDING")
+	l.must(upward(w.staffB), 404, "NOT_FOUND")
 
 	review := func(token string, accept bool, comment string) reply {
 		return l.call("POST", "/v1/study-reports/"+rep.s("id")+":review", token, map[string]any{"accept": accept, "comment": comment})
@@ -238,6 +239,10 @@ func TestHoursTargetsAndReport(t *testing.T) {
 		}
 		t.Fatalf("no rule %s in %s", key, r.raw)
 		return ""
+	}
+	l.must(l.call("GET", "/v1/org-rules?orgId="+w.orgA, m1, nil), 403, "PERMISSION_DENIED")
+	if r := l.call("GET", "/v1/org-rules?orgId="+w.orgA, w.staffB, nil); r.status != 403 && r.status != 404 {
+		t.Fatalf("staff of B reading A's rules: %d %s", r.status, r.raw)
 	}
 	got := l.must(l.call("GET", "/v1/org-rules?orgId="+w.orgA, w.staffA, nil), 200)
 	if rule(got, "target.member", "effective") != "115200" || rule(got, "target.staff", "national") != "201600" {

@@ -72,7 +72,7 @@ func (uc *Meetings) Compliance(ctx context.Context, orgID int64, year int) (int,
 	for _, o := range orgs {
 		paths = append(paths, o.Path)
 	}
-	rs, err := (&Rules{study: uc.study}).at(ctx, paths...)
+	rs, err := uc.study.ruleSet(ctx, paths...)
 	if err != nil {
 		return 0, nil, err
 	}

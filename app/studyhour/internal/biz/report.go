@@ -64,7 +64,7 @@ func (uc *Rules) Report(ctx context.Context, orgID int64, year int) (*HoursRepor
 		paths = append(paths, o.Path)
 		units[o.Path] = &UnitReport{Org: o}
 	}
-	rs, err := uc.at(ctx, paths...)
+	rs, err := uc.study.ruleSet(ctx, paths...)
 	if err != nil {
 		return nil, err
 	}

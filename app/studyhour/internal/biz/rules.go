@@ -135,8 +135,8 @@ func NewRules(study *Study, orgs Orgs) *Rules {
 	return &Rules{study: study, orgs: orgs}
 }
 
-// at returns the rules that bear on the paths (theirs and their ancestors').
-func (uc *Rules) at(ctx context.Context, paths ...string) (RuleSet, error) {
+// ruleSet returns the rules that bear on the paths (theirs and their ancestors').
+func (uc *Study) ruleSet(ctx context.Context, paths ...string) (RuleSet, error) {
 	seen := map[string]bool{}
 	var all []string
 	for _, p := range paths {
@@ -147,7 +147,7 @@ func (uc *Rules) at(ctx context.Context, paths ...string) (RuleSet, error) {
 			}
 		}
 	}
-	rs, err := uc.study.store.Rules(ctx, all)
+	rs, err := uc.store.Rules(ctx, all)
 	return RuleSet(rs), err
 }
 
@@ -173,7 +173,7 @@ func (uc *Rules) List(ctx context.Context, orgID int64) ([]RuleView, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs, err := uc.at(ctx, org.Path)
+	rs, err := uc.study.ruleSet(ctx, org.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (uc *Rules) Set(ctx context.Context, orgID int64, key string, value int64) 
 	if err != nil {
 		return nil, err
 	}
-	rs, err := uc.at(ctx, org.Path)
+	rs, err := uc.study.ruleSet(ctx, org.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -418,11 +418,11 @@ func (uc *Study) summary(ctx context.Context, person Person, year int) (*Summary
 	if err != nil {
 		return nil, err
 	}
-	rules, err := uc.store.Rules(ctx, auth.AncestorPaths(person.OrgPath))
+	rules, err := uc.ruleSet(ctx, person.OrgPath)
 	if err != nil {
 		return nil, err
 	}
-	target := time.Duration(RuleSet(rules).Effective(person.OrgPath, TargetKey(person.Role()))) * time.Second
+	target := time.Duration(rules.Effective(person.OrgPath, TargetKey(person.Role()))) * time.Second
 	out := &Summary{MemberID: memberID, Year: year, Target: target, BySource: map[string]int64{}}
 	for _, s := range sums {
 		out.BySource[s.Source] += s.Seconds

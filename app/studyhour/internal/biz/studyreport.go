@@ -275,14 +275,16 @@ func (uc *Reports) ReportUpward(ctx context.Context, meetingID int64, summary st
 		}
 	}
 	p, _ := auth.FromContext(ctx)
-	ok, err := uc.store.MarkReported(ctx, meetingID, p.UserID, uc.m.study.clock.Now().UTC(), summary)
+	now := uc.m.study.clock.Now().UTC()
+	ok, err := uc.store.MarkReported(ctx, meetingID, p.UserID, now, summary)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, ErrAlreadyReported
 	}
-	return uc.ForMeeting(ctx, meetingID)
+	cur.Meeting.ReportedAt, cur.Meeting.ReportedBy, cur.Meeting.ReportSummary = &now, p.UserID, summary
+	return cur, nil
 }
 
 // ReportFiled: a study report was filed or reviewed.

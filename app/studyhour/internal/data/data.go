@@ -44,7 +44,7 @@ func (d *Data) Migrate(ctx context.Context) error {
 		year = (SELECT max(h.year) FROM hours_months h WHERE h.member_id = member_states.member_id),
 		year_seconds = (SELECT sum(h.seconds) FROM hours_months h WHERE h.member_id = member_states.member_id
 			AND h.year = (SELECT max(h2.year) FROM hours_months h2 WHERE h2.member_id = member_states.member_id))
-		WHERE year = 0 AND EXISTS (SELECT 1 FROM hours_months h WHERE h.member_id = member_states.member_id)`); err != nil {
+		WHERE year = 0 AND head_seq > 0 AND EXISTS (SELECT 1 FROM hours_months h WHERE h.member_id = member_states.member_id)`); err != nil {
 		return fmt.Errorf("studyhour data.Migrate: chain heads' year: %w", err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/attendance"
 	"github.com/vanguard/vanguard/app/studyhour/internal/data/ent/meeting"
-	"github.com/vanguard/vanguard/pkg/orgdir"
 )
 
 type meetingStore struct{ data *Data }
@@ -104,9 +102,8 @@ func (r *meetingStore) SaveAttendance(ctx context.Context, a biz.Attendance) err
 }
 
 type orgs struct {
-	c   orgv1.OrgsClient
-	a   orgv1.AccountsClient
-	dir *orgdir.Client
+	c orgv1.OrgsClient
+	a orgv1.AccountsClient
 }
 
 // NewOrgs reads orgs and members' orgs from org's gRPC API with the caller's token; it is also
@@ -115,7 +112,7 @@ func NewOrgs(c orgv1.OrgsClient, a orgv1.AccountsClient) interface {
 	biz.Orgs
 	biz.Accounts
 } {
-	return orgs{c: c, a: a, dir: orgdir.New(c, a)}
+	return orgs{c: c, a: a}
 }
 
 func notFound(err error) bool {
@@ -202,12 +199,9 @@ func (o orgs) Members(ctx context.Context, orgID int64) ([]biz.Person, error) {
 }
 
 func (o orgs) MemberOrgPath(ctx context.Context, memberID int64) (string, error) {
-	path, err := o.dir.AccountOrgPath(ctx, memberID)
+	p, err := o.Person(ctx, memberID)
 	if err != nil {
-		if errors.Is(err, orgdir.ErrNotFound) || notFound(err) {
-			return "", biz.ErrNotFound
-		}
 		return "", err
 	}
-	return path, nil
+	return p.OrgPath, nil
 }
