@@ -55,6 +55,12 @@ const (
 	ErrorReason_WRONG_PASSWORD ErrorReason = 12
 	// The organisation hierarchy rule is broken (e.g. a committee under a branch, or a cycle).
 	ErrorReason_INVALID_HIERARCHY ErrorReason = 13
+	// A development step breaks a timing or order rule (too early, too late, out of order);
+	// metadata.rule names the rule and metadata.earliest / metadata.deadline give the dates. An
+	// admin may record it anyway with an override reason.
+	ErrorReason_DEVELOPMENT_RULE ErrorReason = 14
+	// The step is already recorded for the member with other content.
+	ErrorReason_STEP_RECORDED ErrorReason = 15
 )
 
 // Enum value maps for ErrorReason.
@@ -74,6 +80,8 @@ var (
 		11: "IMPORT_INVALID",
 		12: "WRONG_PASSWORD",
 		13: "INVALID_HIERARCHY",
+		14: "DEVELOPMENT_RULE",
+		15: "STEP_RECORDED",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":              0,
@@ -90,6 +98,8 @@ var (
 		"IMPORT_INVALID":        11,
 		"WRONG_PASSWORD":        12,
 		"INVALID_HIERARCHY":     13,
+		"DEVELOPMENT_RULE":      14,
+		"STEP_RECORDED":         15,
 	}
 )
 
@@ -125,7 +135,7 @@ var File_api_org_v1_error_reason_proto protoreflect.FileDescriptor
 const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
 	"\x1dapi/org/v1/error_reason.proto\x12\n" +
-	"api.org.v1\x1a\x13errors/errors.proto*\x8d\x03\n" +
+	"api.org.v1\x1a\x13errors/errors.proto*\xc2\x03\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
@@ -141,7 +151,9 @@ const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\x1a\x04\xa8E\x93\x03\x12\x18\n" +
 	"\x0eIMPORT_INVALID\x10\v\x1a\x04\xa8E\x90\x03\x12\x18\n" +
 	"\x0eWRONG_PASSWORD\x10\f\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
-	"\x11INVALID_HIERARCHY\x10\r\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
+	"\x11INVALID_HIERARCHY\x10\r\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
+	"\x10DEVELOPMENT_RULE\x10\x0e\x1a\x04\xa8E\x99\x03\x12\x17\n" +
+	"\rSTEP_RECORDED\x10\x0f\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
 var (
 	file_api_org_v1_error_reason_proto_rawDescOnce sync.Once

@@ -210,3 +210,35 @@ func IsInvalidHierarchy(err error) bool {
 func ErrorInvalidHierarchy(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_INVALID_HIERARCHY.String(), fmt.Sprintf(format, args...))
 }
+
+// A development step breaks a timing or order rule (too early, too late, out of order);
+// metadata.rule names the rule and metadata.earliest / metadata.deadline give the dates. An
+// admin may record it anyway with an override reason.
+func IsDevelopmentRule(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_DEVELOPMENT_RULE.String() && e.Code == 409
+}
+
+// A development step breaks a timing or order rule (too early, too late, out of order);
+// metadata.rule names the rule and metadata.earliest / metadata.deadline give the dates. An
+// admin may record it anyway with an override reason.
+func ErrorDevelopmentRule(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_DEVELOPMENT_RULE.String(), fmt.Sprintf(format, args...))
+}
+
+// The step is already recorded for the member with other content.
+func IsStepRecorded(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_STEP_RECORDED.String() && e.Code == 409
+}
+
+// The step is already recorded for the member with other content.
+func ErrorStepRecorded(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_STEP_RECORDED.String(), fmt.Sprintf(format, args...))
+}

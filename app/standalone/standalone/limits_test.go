@@ -372,6 +372,24 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			id := w.l.must(w.l.call("POST", "/v1/offline-records", w.m1, w.offlineBody()), 200).s("id")
 			return request{path: "/v1/offline-records/" + id + ":decide", token: w.staff, body: map[string]any{"approve": false, "reason": "材料不全"}}
 		},
+		"api.org.v1.Development.RecordStep": func() request {
+			// An admin records a political review out of order (with a reason) for a new member:
+			// the step with the most free text.
+			n := w.next()
+			id := w.l.must(w.l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": fmt.Sprintf("dev%d", n), "displayName": "发展对象",
+				"password": "Passw0rd-dev", "roles": []string{"MEMBER"}, "orgId": w.orgA, "profile": map[string]any{"birthDate": "2000-01-01"}}), 200).s("id")
+			return request{path: "/v1/members/" + id + "/development/steps", token: w.admin, body: map[string]any{"step": "political_review",
+				"date": "2024-01-02", "conclusion": "政治历史清楚", "note": "外调材料齐全", "overrideReason": "历史档案补录"}}
+		},
+		"api.org.v1.Development.ListWorklist": func() request {
+			return request{path: "/v1/development/worklist", token: w.staff, body: map[string]any{"orgId": w.orgA}}
+		},
+		"api.org.v1.Development.SetDevelopmentRule": func() request {
+			return request{path: "/v1/development/rules", token: w.staff, body: map[string]any{"orgId": w.orgA, "key": "notice.object_workdays", "value": 7}}
+		},
+		"api.org.v1.Development.SetHolidays": func() request {
+			return request{path: "/v1/holidays/2030", token: w.admin, body: map[string]any{"days": []any{map[string]any{"date": "2030-01-01", "name": "元旦"}}}}
+		},
 		"api.studyhour.v1.StudyHours.SetOrgRule": func() request {
 			return request{path: "/v1/org-rules", token: w.staff, body: map[string]any{"orgId": w.orgA, "key": "target.member", "value": 144000}}
 		},
@@ -536,6 +554,10 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.SetOrgRule key":               "INVALID_ARGUMENT", // not a rule's key
+	"api.org.v1.Development.SetDevelopmentRule key":            "INVALID_ARGUMENT", // not a rule's key
+	"api.org.v1.Development.RecordStep step":                   "INVALID_ARGUMENT", // not a step's code
+	"api.org.v1.Development.RecordStep outcome":                "INVALID_ARGUMENT", // a political review has none
+	"api.org.v1.Development.ListWorklist page_token":           "INVALID_ARGUMENT", // not a token we issued
 	"api.studyhour.v1.StudyHours.StartAttachment content_type": "INVALID_ARGUMENT", // not an accepted type
 	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
 	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",

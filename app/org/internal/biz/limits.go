@@ -17,6 +17,8 @@ const (
 	MaxDate        = 10 // YYYY-MM-DD
 	MaxNationalID  = 18
 	MaxAuditAction = 64
+	MaxStepCode    = 40 // a development step's code
+	MaxRuleKey     = 64 // a development rule's key
 
 	// Stored only, never entered.
 	MaxPath            = 512 // materialised org path, e.g. /1/4/9/

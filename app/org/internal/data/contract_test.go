@@ -20,6 +20,7 @@ func TestRepoContract(t *testing.T) {
 			return biztest.Repos{
 				Orgs: NewOrgRepo(d), Accounts: NewAccountRepo(d), Tokens: NewTokenRepo(d),
 				Failures: NewLoginFailureRepo(d), Audit: NewAuditRepo(d), Tx: d,
+				Development: NewDevelopmentRepo(d),
 			}
 		})
 	})

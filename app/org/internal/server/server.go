@@ -23,6 +23,8 @@ type Services struct {
 	Audit *service.AuditService
 	// Directory is the service-only name lookup (gRPC only).
 	Directory *service.DirectoryService
+	// Development is member development (steps, rules, worklist, holidays).
+	Development *service.DevelopmentService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -30,6 +32,7 @@ func RegisterHTTP(srv *khttp.Server, s *Services, openapi []byte) {
 	v1.RegisterAuthHTTPServer(srv, s.Auth)
 	v1.RegisterOrgsHTTPServer(srv, s.Orgs)
 	v1.RegisterAccountsHTTPServer(srv, s.Accounts)
+	v1.RegisterDevelopmentHTTPServer(srv, s.Development)
 	srv.HandleFunc("/openapi/org.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		_, _ = w.Write(openapi)
@@ -65,4 +68,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterAccountsServer(srv, s.Accounts)
 	v1.RegisterAuditServer(srv, s.Audit)
 	v1.RegisterDirectoryServer(srv, s.Directory)
+	v1.RegisterDevelopmentServer(srv, s.Development)
 }

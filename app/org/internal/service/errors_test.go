@@ -32,6 +32,8 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"HierarchyError":          {&biz.HierarchyError{Msg: "上级组织不能是自己的下级"}},
 			"RateLimitError":          {&biz.RateLimitError{RetryAfter: 90 * time.Second}, &biz.RateLimitError{}},
 			"ImportError":             {report, &biz.ImportError{}},
+			"ErrStepRecorded":         {biz.ErrStepRecorded},
+			"RuleViolation":           {&biz.RuleViolation{Checks: []biz.RuleCheck{{Rule: biz.RuleObjectAfter, Message: "经过 12 个月以上培养教育考察方可列为发展对象"}}}},
 		},
 		Translate: toAPIError,
 	}.Run(t)

@@ -40,6 +40,17 @@ var apiErrors = apierr.New(
 	// should it ever get here.
 	apierr.Is(biz.ErrRefreshTokenNotFound, v1.ErrorInvalidRefreshToken, "刷新凭证无效或已失效，请重新登录"),
 	apierr.Is(biz.ErrWrongPassword, v1.ErrorWrongPassword, "原密码不正确"),
+	apierr.As(func(e *biz.RuleViolation) *kerrors.Error {
+		md := map[string]string{"rule": e.Rule()}
+		if !e.Earliest.IsZero() {
+			md["earliest"] = e.Earliest.String()
+		}
+		if !e.Deadline.IsZero() {
+			md["deadline"] = e.Deadline.String()
+		}
+		return v1.ErrorDevelopmentRule("%s", e.Error()).WithMetadata(md)
+	}),
+	apierr.Is(biz.ErrStepRecorded, v1.ErrorStepRecorded, "该步骤已登记，内容不同；如需更正请联系系统管理员"),
 )
 
 // toAPIError maps a use case's error to the API's error (nil stays nil).

@@ -169,6 +169,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/development/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GetDevelopmentRules lists the timing rules as they stand for an org: national, inherited
+         *      from above, set here, in force.
+         */
+        get: operations["Development_GetDevelopmentRules"];
+        /**
+         * @description SetDevelopmentRule tightens (or, with 0, clears) a rule for the org's subtree; a value looser
+         *      than the one in force from above is refused.
+         */
+        put: operations["Development_SetDevelopmentRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/development/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ListDevelopmentSteps is the catalogue of the 25 steps and what each records. */
+        get: operations["Development_ListDevelopmentSteps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/development/worklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description ListWorklist lists members in development in the org's subtree: overdue steps and steps due
+         *      this month, for staff over the org.
+         */
+        get: operations["Development_ListWorklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ListHolidays is the holiday calendar of a year: public holidays and make-up working days. */
+        get: operations["Development_ListHolidays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holidays/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description SetHolidays replaces a year's holiday calendar (admins only). */
+        put: operations["Development_SetHolidays"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -197,6 +292,64 @@ export interface paths {
         put?: never;
         /** @description ChangePassword changes the caller's password and signs out every other session. */
         post: operations["Auth_ChangePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{memberId}/development": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GetDevelopment is a member's development record: the steps recorded, the next step with its
+         *      earliest date and deadline. For staff over the member's org (and the member).
+         */
+        get: operations["Development_GetDevelopment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{memberId}/development/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description RecordStep records the member's next step. A step out of order, too early or past a rule is
+         *      refused naming the rule (DEVELOPMENT_RULE), unless an admin gives an override reason (the
+         *      override is audited). Recording the same step again with the same content changes nothing.
+         */
+        post: operations["Development_RecordStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/my/development": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description GetMyDevelopment is the caller's own development record. */
+        get: operations["Development_GetMyDevelopment"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -321,6 +474,94 @@ export interface components {
              */
             type?: "ORG_TYPE_UNSPECIFIED" | "COMMITTEE" | "GENERAL_BRANCH" | "BRANCH";
         };
+        "api.org.v1.DevelopmentRecord": {
+            displayName?: string;
+            memberId?: string;
+            next?: components["schemas"]["api.org.v1.NextStep"];
+            orgId?: string;
+            orgName?: string;
+            /** @description End of the probation (including an extension), once the admission vote is recorded. */
+            probationEnds?: string;
+            stage?: string;
+            /** @description none (nothing recorded), active, completed, cancelled. */
+            status?: string;
+            steps?: components["schemas"]["api.org.v1.DevelopmentStep"][];
+            today?: string;
+        };
+        "api.org.v1.DevelopmentRule": {
+            /** Format: int32 */
+            effective?: number;
+            /**
+             * Format: int32
+             * @description Set by this org (0: not set).
+             */
+            here?: number;
+            /** Format: int32 */
+            inherited?: number;
+            key?: string;
+            /** Format: int32 */
+            max?: number;
+            /** Format: int32 */
+            min?: number;
+            name?: string;
+            /** Format: int32 */
+            national?: number;
+            /**
+             * @description "higher" when a larger value is stricter, "lower" when a smaller one is, "fixed" when it
+             *      cannot be changed.
+             */
+            stricter?: string;
+            unit?: string;
+        };
+        "api.org.v1.DevelopmentRules": {
+            orgId?: string;
+            rules?: components["schemas"]["api.org.v1.DevelopmentRule"][];
+        };
+        "api.org.v1.DevelopmentStep": {
+            code?: string;
+            conclusion?: string;
+            date?: string;
+            /** Format: int32 */
+            extensionMonths?: number;
+            name?: string;
+            /** Format: int32 */
+            no?: number;
+            note?: string;
+            orgId?: string;
+            orgName?: string;
+            /** @description outcome of the meeting on full membership: on_time, extend, cancel. */
+            outcome?: string;
+            /** @description The rules an admin overrode to record the step, and the reason. */
+            overridden?: components["schemas"]["api.org.v1.RuleCheck"][];
+            overrideReason?: string;
+            people?: components["schemas"]["api.org.v1.PersonRef"][];
+            recordedAt?: string;
+            recordedBy?: string;
+            recordedByName?: string;
+            /**
+             * Format: int32
+             * @description seq is 2 for the second branch meeting on full membership after an extended probation.
+             */
+            seq?: number;
+            /** Format: int32 */
+            trainingDays?: number;
+            /** Format: double */
+            trainingHours?: number;
+            votes?: components["schemas"]["api.org.v1.Votes"];
+            /** @description Rules the step broke that do not refuse it: recorded after its deadline. */
+            warnings?: components["schemas"]["api.org.v1.RuleCheck"][];
+        };
+        "api.org.v1.Holiday": {
+            date?: string;
+            name?: string;
+            /** @description workday: a make-up working day (调休) on a weekend; otherwise a public holiday. */
+            workday?: boolean;
+        };
+        "api.org.v1.HolidayCalendar": {
+            days?: components["schemas"]["api.org.v1.Holiday"][];
+            /** Format: int32 */
+            year?: number;
+        };
         "api.org.v1.ImportReply": {
             /** Format: int32 */
             created?: number;
@@ -353,10 +594,28 @@ export interface components {
             logs?: components["schemas"]["api.org.v1.AuditLog"][];
             nextPageToken?: string;
         };
+        "api.org.v1.ListDevelopmentStepsReply": {
+            steps?: components["schemas"]["api.org.v1.StepDefinition"][];
+        };
         "api.org.v1.ListOrgsReply": {
             nextPageToken?: string;
             orgs?: components["schemas"]["api.org.v1.Org"][];
             total?: string;
+        };
+        "api.org.v1.ListWorklistReply": {
+            /** Format: int32 */
+            due?: number;
+            entries?: components["schemas"]["api.org.v1.WorklistEntry"][];
+            monthEnd?: string;
+            nextPageToken?: string;
+            /** Format: int32 */
+            overdue?: number;
+            today?: string;
+            /**
+             * Format: int32
+             * @description Counts over the whole subtree, whatever the filter.
+             */
+            total?: number;
         };
         "api.org.v1.LoginRequest": {
             password?: string;
@@ -365,6 +624,20 @@ export interface components {
         "api.org.v1.LogoutRequest": {
             /** @description As in RefreshRequest. */
             refreshToken?: string;
+        };
+        "api.org.v1.NextStep": {
+            code?: string;
+            deadline?: string;
+            /** @description The earliest date the step may be recorded with, and its deadline ("" when none). */
+            earliest?: string;
+            name?: string;
+            /** Format: int32 */
+            no?: number;
+            overdue?: boolean;
+            /** @description The rules that set them, in words. */
+            rules?: components["schemas"]["api.org.v1.RuleCheck"][];
+            /** Format: int32 */
+            seq?: number;
         };
         "api.org.v1.Org": {
             code?: string;
@@ -382,6 +655,10 @@ export interface components {
              */
             type?: "ORG_TYPE_UNSPECIFIED" | "COMMITTEE" | "GENERAL_BRANCH" | "BRANCH";
             updatedAt?: string;
+        };
+        "api.org.v1.PersonRef": {
+            displayName?: string;
+            userId?: string;
         };
         /** @description Profile holds the member facts a growth file needs. Dates are YYYY-MM-DD. */
         "api.org.v1.Profile": {
@@ -433,6 +710,29 @@ export interface components {
             /** @description PEM-encoded PKIX public key. */
             publicKeyPem?: string;
         };
+        "api.org.v1.RecordStepRequest": {
+            conclusion?: string;
+            date?: string;
+            /** Format: int32 */
+            extensionMonths?: number;
+            memberId?: string;
+            note?: string;
+            /**
+             * @description The responsible org; 0 is the member's org (or, for the higher committee's steps, its
+             *      nearest committee above).
+             */
+            orgId?: string;
+            outcome?: string;
+            /** @description An admin's reason to record a step that breaks a timing or order rule (audited). */
+            overrideReason?: string;
+            people?: string[];
+            step?: string;
+            /** Format: int32 */
+            trainingDays?: number;
+            /** Format: double */
+            trainingHours?: number;
+            votes?: components["schemas"]["api.org.v1.Votes"];
+        };
         "api.org.v1.RefreshRequest": {
             /**
              * @description The refresh token; empty in a browser session ("X-Vanguard-Session: cookie"), where the
@@ -444,9 +744,53 @@ export interface components {
             id?: string;
             newPassword?: string;
         };
+        /** @description RuleCheck names a rule and what it says for this member. */
+        "api.org.v1.RuleCheck": {
+            message?: string;
+            rule?: string;
+        };
+        "api.org.v1.SetDevelopmentRuleRequest": {
+            key?: string;
+            orgId?: string;
+            /**
+             * Format: int32
+             * @description 0 clears the org's own value.
+             */
+            value?: number;
+        };
+        "api.org.v1.SetHolidaysRequest": {
+            days?: components["schemas"]["api.org.v1.Holiday"][];
+            /** Format: int32 */
+            year?: number;
+        };
         "api.org.v1.SetRolesRequest": {
             id?: string;
             roles?: ("ROLE_UNSPECIFIED" | "ADMIN" | "STAFF" | "TRAINER" | "MEMBER")[];
+        };
+        /** @description StepDefinition says what a step is and what recording it needs. */
+        "api.org.v1.StepDefinition": {
+            code?: string;
+            /** @description higher_org: recorded by the higher Party committee (a proper ancestor of the member's org). */
+            higherOrg?: boolean;
+            /** Format: int32 */
+            maxPeople?: number;
+            /** Format: int32 */
+            minPeople?: number;
+            name?: string;
+            needsConclusion?: boolean;
+            needsOutcome?: boolean;
+            needsTraining?: boolean;
+            needsVotes?: boolean;
+            /** Format: int32 */
+            no?: number;
+            /**
+             * @description people_role is "contact" (培养联系人) or "introducer" (入党介绍人) when the step names people,
+             *      who must be full members; min_people..max_people of them.
+             */
+            peopleRole?: string;
+            /** @description Development stage the step belongs to: applicant, activist, candidate, admission, probation. */
+            stage?: string;
+            stageName?: string;
         };
         "api.org.v1.TokenPair": {
             accessToken?: string;
@@ -480,6 +824,25 @@ export interface components {
             code?: string;
             id?: string;
             name?: string;
+        };
+        "api.org.v1.Votes": {
+            /**
+             * Format: int32
+             * @description Full members entitled to vote (应到会有表决权的正式党员).
+             */
+            entitled?: number;
+            /** Format: int32 */
+            inFavour?: number;
+            /** Format: int32 */
+            present?: number;
+        };
+        "api.org.v1.WorklistEntry": {
+            displayName?: string;
+            memberId?: string;
+            next?: components["schemas"]["api.org.v1.NextStep"];
+            orgId?: string;
+            orgName?: string;
+            stage?: string;
         };
     };
     responses: never;
@@ -780,6 +1143,146 @@ export interface operations {
             };
         };
     };
+    Development_GetDevelopmentRules: {
+        parameters: {
+            query?: {
+                orgId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentRules"];
+                };
+            };
+        };
+    };
+    Development_SetDevelopmentRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.SetDevelopmentRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentRules"];
+                };
+            };
+        };
+    };
+    Development_ListDevelopmentSteps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.ListDevelopmentStepsReply"];
+                };
+            };
+        };
+    };
+    Development_ListWorklist: {
+        parameters: {
+            query?: {
+                /** @description all (every member in development), overdue, due (may or must be done this month, not late). */
+                filter?: string;
+                orgId?: string;
+                pageSize?: number;
+                pageToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.ListWorklistReply"];
+                };
+            };
+        };
+    };
+    Development_ListHolidays: {
+        parameters: {
+            query?: {
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.HolidayCalendar"];
+                };
+            };
+        };
+    };
+    Development_SetHolidays: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.SetHolidaysRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.HolidayCalendar"];
+                };
+            };
+        };
+    };
     Auth_GetMe: {
         parameters: {
             query?: never;
@@ -819,6 +1322,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    Development_GetDevelopment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentRecord"];
+                };
+            };
+        };
+    };
+    Development_RecordStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.RecordStepRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentRecord"];
+                };
+            };
+        };
+    };
+    Development_GetMyDevelopment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentRecord"];
+                };
             };
         };
     };

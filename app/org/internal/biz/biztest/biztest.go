@@ -36,6 +36,10 @@ type Repos struct {
 	Failures biz.LoginFailureRepo
 	Audit    biz.AuditRepo
 	Tx       biz.Transaction
+	// Development is optional: the biz tests check the development rules on the pure engine
+	// and run no use case on a fake development repository, so the fakes have none and its
+	// cases skip there.
+	Development biz.DevelopmentRepo
 }
 
 // RunRepoSuite runs the repository contract as parallel subtests, grouped by interface. open
@@ -70,6 +74,7 @@ var suite = []struct {
 	{"TokenRepo", tokenCases},
 	{"LoginFailureRepo", failureCases},
 	{"AuditRepo", auditCases},
+	{"DevelopmentRepo", developmentCases},
 }
 
 // t0 is the suite's clock: whole seconds, so every store keeps it exactly.

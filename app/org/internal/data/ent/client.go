@@ -16,6 +16,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
@@ -32,6 +36,14 @@ type Client struct {
 	Account *AccountClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// DevRule is the client for interacting with the DevRule builders.
+	DevRule *DevRuleClient
+	// DevStep is the client for interacting with the DevStep builders.
+	DevStep *DevStepClient
+	// DevSummary is the client for interacting with the DevSummary builders.
+	DevSummary *DevSummaryClient
+	// Holiday is the client for interacting with the Holiday builders.
+	Holiday *HolidayClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
 	// Org is the client for interacting with the Org builders.
@@ -51,6 +63,10 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
+	c.DevRule = NewDevRuleClient(c.config)
+	c.DevStep = NewDevStepClient(c.config)
+	c.DevSummary = NewDevSummaryClient(c.config)
+	c.Holiday = NewHolidayClient(c.config)
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.Org = NewOrgClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
@@ -148,6 +164,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:       cfg,
 		Account:      NewAccountClient(cfg),
 		AuditLog:     NewAuditLogClient(cfg),
+		DevRule:      NewDevRuleClient(cfg),
+		DevStep:      NewDevStepClient(cfg),
+		DevSummary:   NewDevSummaryClient(cfg),
+		Holiday:      NewHolidayClient(cfg),
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
@@ -172,6 +192,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:       cfg,
 		Account:      NewAccountClient(cfg),
 		AuditLog:     NewAuditLogClient(cfg),
+		DevRule:      NewDevRuleClient(cfg),
+		DevStep:      NewDevStepClient(cfg),
+		DevSummary:   NewDevSummaryClient(cfg),
+		Holiday:      NewHolidayClient(cfg),
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
@@ -203,21 +227,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Account.Use(hooks...)
-	c.AuditLog.Use(hooks...)
-	c.LoginFailure.Use(hooks...)
-	c.Org.Use(hooks...)
-	c.RefreshToken.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.Account, c.AuditLog, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
+		c.LoginFailure, c.Org, c.RefreshToken,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Account.Intercept(interceptors...)
-	c.AuditLog.Intercept(interceptors...)
-	c.LoginFailure.Intercept(interceptors...)
-	c.Org.Intercept(interceptors...)
-	c.RefreshToken.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.Account, c.AuditLog, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
+		c.LoginFailure, c.Org, c.RefreshToken,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -227,6 +253,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
+	case *DevRuleMutation:
+		return c.DevRule.mutate(ctx, m)
+	case *DevStepMutation:
+		return c.DevStep.mutate(ctx, m)
+	case *DevSummaryMutation:
+		return c.DevSummary.mutate(ctx, m)
+	case *HolidayMutation:
+		return c.Holiday.mutate(ctx, m)
 	case *LoginFailureMutation:
 		return c.LoginFailure.mutate(ctx, m)
 	case *OrgMutation:
@@ -501,6 +535,538 @@ func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value
 		return (&AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditLog mutation op: %q", m.Op())
+	}
+}
+
+// DevRuleClient is a client for the DevRule schema.
+type DevRuleClient struct {
+	config
+}
+
+// NewDevRuleClient returns a client for the DevRule from the given config.
+func NewDevRuleClient(c config) *DevRuleClient {
+	return &DevRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `devrule.Hooks(f(g(h())))`.
+func (c *DevRuleClient) Use(hooks ...Hook) {
+	c.hooks.DevRule = append(c.hooks.DevRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `devrule.Intercept(f(g(h())))`.
+func (c *DevRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DevRule = append(c.inters.DevRule, interceptors...)
+}
+
+// Create returns a builder for creating a DevRule entity.
+func (c *DevRuleClient) Create() *DevRuleCreate {
+	mutation := newDevRuleMutation(c.config, OpCreate)
+	return &DevRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DevRule entities.
+func (c *DevRuleClient) CreateBulk(builders ...*DevRuleCreate) *DevRuleCreateBulk {
+	return &DevRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DevRuleClient) MapCreateBulk(slice any, setFunc func(*DevRuleCreate, int)) *DevRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DevRuleCreateBulk{err: fmt.Errorf("calling to DevRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DevRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DevRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DevRule.
+func (c *DevRuleClient) Update() *DevRuleUpdate {
+	mutation := newDevRuleMutation(c.config, OpUpdate)
+	return &DevRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DevRuleClient) UpdateOne(_m *DevRule) *DevRuleUpdateOne {
+	mutation := newDevRuleMutation(c.config, OpUpdateOne, withDevRule(_m))
+	return &DevRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DevRuleClient) UpdateOneID(id int64) *DevRuleUpdateOne {
+	mutation := newDevRuleMutation(c.config, OpUpdateOne, withDevRuleID(id))
+	return &DevRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DevRule.
+func (c *DevRuleClient) Delete() *DevRuleDelete {
+	mutation := newDevRuleMutation(c.config, OpDelete)
+	return &DevRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DevRuleClient) DeleteOne(_m *DevRule) *DevRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DevRuleClient) DeleteOneID(id int64) *DevRuleDeleteOne {
+	builder := c.Delete().Where(devrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DevRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for DevRule.
+func (c *DevRuleClient) Query() *DevRuleQuery {
+	return &DevRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDevRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DevRule entity by its id.
+func (c *DevRuleClient) Get(ctx context.Context, id int64) (*DevRule, error) {
+	return c.Query().Where(devrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DevRuleClient) GetX(ctx context.Context, id int64) *DevRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DevRuleClient) Hooks() []Hook {
+	return c.hooks.DevRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *DevRuleClient) Interceptors() []Interceptor {
+	return c.inters.DevRule
+}
+
+func (c *DevRuleClient) mutate(ctx context.Context, m *DevRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DevRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DevRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DevRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DevRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DevRule mutation op: %q", m.Op())
+	}
+}
+
+// DevStepClient is a client for the DevStep schema.
+type DevStepClient struct {
+	config
+}
+
+// NewDevStepClient returns a client for the DevStep from the given config.
+func NewDevStepClient(c config) *DevStepClient {
+	return &DevStepClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `devstep.Hooks(f(g(h())))`.
+func (c *DevStepClient) Use(hooks ...Hook) {
+	c.hooks.DevStep = append(c.hooks.DevStep, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `devstep.Intercept(f(g(h())))`.
+func (c *DevStepClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DevStep = append(c.inters.DevStep, interceptors...)
+}
+
+// Create returns a builder for creating a DevStep entity.
+func (c *DevStepClient) Create() *DevStepCreate {
+	mutation := newDevStepMutation(c.config, OpCreate)
+	return &DevStepCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DevStep entities.
+func (c *DevStepClient) CreateBulk(builders ...*DevStepCreate) *DevStepCreateBulk {
+	return &DevStepCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DevStepClient) MapCreateBulk(slice any, setFunc func(*DevStepCreate, int)) *DevStepCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DevStepCreateBulk{err: fmt.Errorf("calling to DevStepClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DevStepCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DevStepCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DevStep.
+func (c *DevStepClient) Update() *DevStepUpdate {
+	mutation := newDevStepMutation(c.config, OpUpdate)
+	return &DevStepUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DevStepClient) UpdateOne(_m *DevStep) *DevStepUpdateOne {
+	mutation := newDevStepMutation(c.config, OpUpdateOne, withDevStep(_m))
+	return &DevStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DevStepClient) UpdateOneID(id int64) *DevStepUpdateOne {
+	mutation := newDevStepMutation(c.config, OpUpdateOne, withDevStepID(id))
+	return &DevStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DevStep.
+func (c *DevStepClient) Delete() *DevStepDelete {
+	mutation := newDevStepMutation(c.config, OpDelete)
+	return &DevStepDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DevStepClient) DeleteOne(_m *DevStep) *DevStepDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DevStepClient) DeleteOneID(id int64) *DevStepDeleteOne {
+	builder := c.Delete().Where(devstep.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DevStepDeleteOne{builder}
+}
+
+// Query returns a query builder for DevStep.
+func (c *DevStepClient) Query() *DevStepQuery {
+	return &DevStepQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDevStep},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DevStep entity by its id.
+func (c *DevStepClient) Get(ctx context.Context, id int64) (*DevStep, error) {
+	return c.Query().Where(devstep.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DevStepClient) GetX(ctx context.Context, id int64) *DevStep {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DevStepClient) Hooks() []Hook {
+	return c.hooks.DevStep
+}
+
+// Interceptors returns the client interceptors.
+func (c *DevStepClient) Interceptors() []Interceptor {
+	return c.inters.DevStep
+}
+
+func (c *DevStepClient) mutate(ctx context.Context, m *DevStepMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DevStepCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DevStepUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DevStepUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DevStepDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DevStep mutation op: %q", m.Op())
+	}
+}
+
+// DevSummaryClient is a client for the DevSummary schema.
+type DevSummaryClient struct {
+	config
+}
+
+// NewDevSummaryClient returns a client for the DevSummary from the given config.
+func NewDevSummaryClient(c config) *DevSummaryClient {
+	return &DevSummaryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `devsummary.Hooks(f(g(h())))`.
+func (c *DevSummaryClient) Use(hooks ...Hook) {
+	c.hooks.DevSummary = append(c.hooks.DevSummary, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `devsummary.Intercept(f(g(h())))`.
+func (c *DevSummaryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DevSummary = append(c.inters.DevSummary, interceptors...)
+}
+
+// Create returns a builder for creating a DevSummary entity.
+func (c *DevSummaryClient) Create() *DevSummaryCreate {
+	mutation := newDevSummaryMutation(c.config, OpCreate)
+	return &DevSummaryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DevSummary entities.
+func (c *DevSummaryClient) CreateBulk(builders ...*DevSummaryCreate) *DevSummaryCreateBulk {
+	return &DevSummaryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DevSummaryClient) MapCreateBulk(slice any, setFunc func(*DevSummaryCreate, int)) *DevSummaryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DevSummaryCreateBulk{err: fmt.Errorf("calling to DevSummaryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DevSummaryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DevSummaryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DevSummary.
+func (c *DevSummaryClient) Update() *DevSummaryUpdate {
+	mutation := newDevSummaryMutation(c.config, OpUpdate)
+	return &DevSummaryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DevSummaryClient) UpdateOne(_m *DevSummary) *DevSummaryUpdateOne {
+	mutation := newDevSummaryMutation(c.config, OpUpdateOne, withDevSummary(_m))
+	return &DevSummaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DevSummaryClient) UpdateOneID(id int64) *DevSummaryUpdateOne {
+	mutation := newDevSummaryMutation(c.config, OpUpdateOne, withDevSummaryID(id))
+	return &DevSummaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DevSummary.
+func (c *DevSummaryClient) Delete() *DevSummaryDelete {
+	mutation := newDevSummaryMutation(c.config, OpDelete)
+	return &DevSummaryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DevSummaryClient) DeleteOne(_m *DevSummary) *DevSummaryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DevSummaryClient) DeleteOneID(id int64) *DevSummaryDeleteOne {
+	builder := c.Delete().Where(devsummary.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DevSummaryDeleteOne{builder}
+}
+
+// Query returns a query builder for DevSummary.
+func (c *DevSummaryClient) Query() *DevSummaryQuery {
+	return &DevSummaryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDevSummary},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DevSummary entity by its id.
+func (c *DevSummaryClient) Get(ctx context.Context, id int64) (*DevSummary, error) {
+	return c.Query().Where(devsummary.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DevSummaryClient) GetX(ctx context.Context, id int64) *DevSummary {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DevSummaryClient) Hooks() []Hook {
+	return c.hooks.DevSummary
+}
+
+// Interceptors returns the client interceptors.
+func (c *DevSummaryClient) Interceptors() []Interceptor {
+	return c.inters.DevSummary
+}
+
+func (c *DevSummaryClient) mutate(ctx context.Context, m *DevSummaryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DevSummaryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DevSummaryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DevSummaryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DevSummaryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DevSummary mutation op: %q", m.Op())
+	}
+}
+
+// HolidayClient is a client for the Holiday schema.
+type HolidayClient struct {
+	config
+}
+
+// NewHolidayClient returns a client for the Holiday from the given config.
+func NewHolidayClient(c config) *HolidayClient {
+	return &HolidayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `holiday.Hooks(f(g(h())))`.
+func (c *HolidayClient) Use(hooks ...Hook) {
+	c.hooks.Holiday = append(c.hooks.Holiday, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `holiday.Intercept(f(g(h())))`.
+func (c *HolidayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Holiday = append(c.inters.Holiday, interceptors...)
+}
+
+// Create returns a builder for creating a Holiday entity.
+func (c *HolidayClient) Create() *HolidayCreate {
+	mutation := newHolidayMutation(c.config, OpCreate)
+	return &HolidayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Holiday entities.
+func (c *HolidayClient) CreateBulk(builders ...*HolidayCreate) *HolidayCreateBulk {
+	return &HolidayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HolidayClient) MapCreateBulk(slice any, setFunc func(*HolidayCreate, int)) *HolidayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HolidayCreateBulk{err: fmt.Errorf("calling to HolidayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HolidayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HolidayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Holiday.
+func (c *HolidayClient) Update() *HolidayUpdate {
+	mutation := newHolidayMutation(c.config, OpUpdate)
+	return &HolidayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HolidayClient) UpdateOne(_m *Holiday) *HolidayUpdateOne {
+	mutation := newHolidayMutation(c.config, OpUpdateOne, withHoliday(_m))
+	return &HolidayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HolidayClient) UpdateOneID(id int64) *HolidayUpdateOne {
+	mutation := newHolidayMutation(c.config, OpUpdateOne, withHolidayID(id))
+	return &HolidayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Holiday.
+func (c *HolidayClient) Delete() *HolidayDelete {
+	mutation := newHolidayMutation(c.config, OpDelete)
+	return &HolidayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HolidayClient) DeleteOne(_m *Holiday) *HolidayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HolidayClient) DeleteOneID(id int64) *HolidayDeleteOne {
+	builder := c.Delete().Where(holiday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HolidayDeleteOne{builder}
+}
+
+// Query returns a query builder for Holiday.
+func (c *HolidayClient) Query() *HolidayQuery {
+	return &HolidayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHoliday},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Holiday entity by its id.
+func (c *HolidayClient) Get(ctx context.Context, id int64) (*Holiday, error) {
+	return c.Query().Where(holiday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HolidayClient) GetX(ctx context.Context, id int64) *Holiday {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *HolidayClient) Hooks() []Hook {
+	return c.hooks.Holiday
+}
+
+// Interceptors returns the client interceptors.
+func (c *HolidayClient) Interceptors() []Interceptor {
+	return c.inters.Holiday
+}
+
+func (c *HolidayClient) mutate(ctx context.Context, m *HolidayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HolidayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HolidayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HolidayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HolidayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Holiday mutation op: %q", m.Op())
 	}
 }
 
@@ -906,10 +1472,12 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditLog, LoginFailure, Org, RefreshToken []ent.Hook
+		Account, AuditLog, DevRule, DevStep, DevSummary, Holiday, LoginFailure, Org,
+		RefreshToken []ent.Hook
 	}
 	inters struct {
-		Account, AuditLog, LoginFailure, Org, RefreshToken []ent.Interceptor
+		Account, AuditLog, DevRule, DevStep, DevSummary, Holiday, LoginFailure, Org,
+		RefreshToken []ent.Interceptor
 	}
 )
 

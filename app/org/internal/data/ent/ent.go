@@ -14,6 +14,10 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
@@ -79,6 +83,10 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:      account.ValidColumn,
 			auditlog.Table:     auditlog.ValidColumn,
+			devrule.Table:      devrule.ValidColumn,
+			devstep.Table:      devstep.ValidColumn,
+			devsummary.Table:   devsummary.ValidColumn,
+			holiday.Table:      holiday.ValidColumn,
 			loginfailure.Table: loginfailure.ValidColumn,
 			org.Table:          org.ValidColumn,
 			refreshtoken.Table: refreshtoken.ValidColumn,

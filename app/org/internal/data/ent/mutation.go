@@ -11,8 +11,13 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
@@ -30,6 +35,10 @@ const (
 	// Node types.
 	TypeAccount      = "Account"
 	TypeAuditLog     = "AuditLog"
+	TypeDevRule      = "DevRule"
+	TypeDevStep      = "DevStep"
+	TypeDevSummary   = "DevSummary"
+	TypeHoliday      = "Holiday"
 	TypeLoginFailure = "LoginFailure"
 	TypeOrg          = "Org"
 	TypeRefreshToken = "RefreshToken"
@@ -2842,6 +2851,4037 @@ func (m *AuditLogMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditLogMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditLog edge %s", name)
+}
+
+// DevRuleMutation represents an operation that mutates the DevRule nodes in the graph.
+type DevRuleMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	org_id        *int64
+	addorg_id     *int64
+	org_path      *string
+	key           *string
+	value         *int
+	addvalue      *int
+	set_by        *int64
+	addset_by     *int64
+	set_at        *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DevRule, error)
+	predicates    []predicate.DevRule
+}
+
+var _ ent.Mutation = (*DevRuleMutation)(nil)
+
+// devruleOption allows management of the mutation configuration using functional options.
+type devruleOption func(*DevRuleMutation)
+
+// newDevRuleMutation creates new mutation for the DevRule entity.
+func newDevRuleMutation(c config, op Op, opts ...devruleOption) *DevRuleMutation {
+	m := &DevRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDevRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDevRuleID sets the ID field of the mutation.
+func withDevRuleID(id int64) devruleOption {
+	return func(m *DevRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DevRule
+		)
+		m.oldValue = func(ctx context.Context) (*DevRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DevRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDevRule sets the old DevRule of the mutation.
+func withDevRule(node *DevRule) devruleOption {
+	return func(m *DevRuleMutation) {
+		m.oldValue = func(context.Context) (*DevRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DevRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DevRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DevRule entities.
+func (m *DevRuleMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DevRuleMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DevRuleMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DevRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *DevRuleMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *DevRuleMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *DevRuleMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *DevRuleMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *DevRuleMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *DevRuleMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *DevRuleMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *DevRuleMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetKey sets the "key" field.
+func (m *DevRuleMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *DevRuleMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *DevRuleMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetValue sets the "value" field.
+func (m *DevRuleMutation) SetValue(i int) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *DevRuleMutation) Value() (r int, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldValue(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *DevRuleMutation) AddValue(i int) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *DevRuleMutation) AddedValue() (r int, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *DevRuleMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetSetBy sets the "set_by" field.
+func (m *DevRuleMutation) SetSetBy(i int64) {
+	m.set_by = &i
+	m.addset_by = nil
+}
+
+// SetBy returns the value of the "set_by" field in the mutation.
+func (m *DevRuleMutation) SetBy() (r int64, exists bool) {
+	v := m.set_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetBy returns the old "set_by" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldSetBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetBy: %w", err)
+	}
+	return oldValue.SetBy, nil
+}
+
+// AddSetBy adds i to the "set_by" field.
+func (m *DevRuleMutation) AddSetBy(i int64) {
+	if m.addset_by != nil {
+		*m.addset_by += i
+	} else {
+		m.addset_by = &i
+	}
+}
+
+// AddedSetBy returns the value that was added to the "set_by" field in this mutation.
+func (m *DevRuleMutation) AddedSetBy() (r int64, exists bool) {
+	v := m.addset_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSetBy resets all changes to the "set_by" field.
+func (m *DevRuleMutation) ResetSetBy() {
+	m.set_by = nil
+	m.addset_by = nil
+}
+
+// SetSetAt sets the "set_at" field.
+func (m *DevRuleMutation) SetSetAt(t time.Time) {
+	m.set_at = &t
+}
+
+// SetAt returns the value of the "set_at" field in the mutation.
+func (m *DevRuleMutation) SetAt() (r time.Time, exists bool) {
+	v := m.set_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetAt returns the old "set_at" field's value of the DevRule entity.
+// If the DevRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevRuleMutation) OldSetAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetAt: %w", err)
+	}
+	return oldValue.SetAt, nil
+}
+
+// ResetSetAt resets all changes to the "set_at" field.
+func (m *DevRuleMutation) ResetSetAt() {
+	m.set_at = nil
+}
+
+// Where appends a list predicates to the DevRuleMutation builder.
+func (m *DevRuleMutation) Where(ps ...predicate.DevRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DevRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DevRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DevRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DevRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DevRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DevRule).
+func (m *DevRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DevRuleMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.org_id != nil {
+		fields = append(fields, devrule.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, devrule.FieldOrgPath)
+	}
+	if m.key != nil {
+		fields = append(fields, devrule.FieldKey)
+	}
+	if m.value != nil {
+		fields = append(fields, devrule.FieldValue)
+	}
+	if m.set_by != nil {
+		fields = append(fields, devrule.FieldSetBy)
+	}
+	if m.set_at != nil {
+		fields = append(fields, devrule.FieldSetAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DevRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case devrule.FieldOrgID:
+		return m.OrgID()
+	case devrule.FieldOrgPath:
+		return m.OrgPath()
+	case devrule.FieldKey:
+		return m.Key()
+	case devrule.FieldValue:
+		return m.Value()
+	case devrule.FieldSetBy:
+		return m.SetBy()
+	case devrule.FieldSetAt:
+		return m.SetAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DevRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case devrule.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case devrule.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case devrule.FieldKey:
+		return m.OldKey(ctx)
+	case devrule.FieldValue:
+		return m.OldValue(ctx)
+	case devrule.FieldSetBy:
+		return m.OldSetBy(ctx)
+	case devrule.FieldSetAt:
+		return m.OldSetAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DevRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case devrule.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case devrule.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case devrule.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case devrule.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case devrule.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetBy(v)
+		return nil
+	case devrule.FieldSetAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DevRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, devrule.FieldOrgID)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, devrule.FieldValue)
+	}
+	if m.addset_by != nil {
+		fields = append(fields, devrule.FieldSetBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DevRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case devrule.FieldOrgID:
+		return m.AddedOrgID()
+	case devrule.FieldValue:
+		return m.AddedValue()
+	case devrule.FieldSetBy:
+		return m.AddedSetBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case devrule.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case devrule.FieldValue:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case devrule.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSetBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DevRuleMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DevRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DevRuleMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DevRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DevRuleMutation) ResetField(name string) error {
+	switch name {
+	case devrule.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case devrule.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case devrule.FieldKey:
+		m.ResetKey()
+		return nil
+	case devrule.FieldValue:
+		m.ResetValue()
+		return nil
+	case devrule.FieldSetBy:
+		m.ResetSetBy()
+		return nil
+	case devrule.FieldSetAt:
+		m.ResetSetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DevRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DevRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DevRuleMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DevRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DevRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DevRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DevRuleMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DevRuleMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DevRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DevRuleMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DevRule edge %s", name)
+}
+
+// DevStepMutation represents an operation that mutates the DevStep nodes in the graph.
+type DevStepMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int64
+	member_id           *int64
+	addmember_id        *int64
+	code                *string
+	seq                 *int
+	addseq              *int
+	date                *string
+	org_id              *int64
+	addorg_id           *int64
+	org_path            *string
+	people              *[]int64
+	appendpeople        []int64
+	training_hours      *float64
+	addtraining_hours   *float64
+	training_days       *int
+	addtraining_days    *int
+	votes_entitled      *int
+	addvotes_entitled   *int
+	votes_present       *int
+	addvotes_present    *int
+	votes_in_favour     *int
+	addvotes_in_favour  *int
+	outcome             *string
+	extension_months    *int
+	addextension_months *int
+	conclusion          *string
+	note                *string
+	warnings            *[]biz.RuleCheck
+	appendwarnings      []biz.RuleCheck
+	overridden          *[]biz.RuleCheck
+	appendoverridden    []biz.RuleCheck
+	override_reason     *string
+	recorded_by         *int64
+	addrecorded_by      *int64
+	recorded_at         *time.Time
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*DevStep, error)
+	predicates          []predicate.DevStep
+}
+
+var _ ent.Mutation = (*DevStepMutation)(nil)
+
+// devstepOption allows management of the mutation configuration using functional options.
+type devstepOption func(*DevStepMutation)
+
+// newDevStepMutation creates new mutation for the DevStep entity.
+func newDevStepMutation(c config, op Op, opts ...devstepOption) *DevStepMutation {
+	m := &DevStepMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDevStep,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDevStepID sets the ID field of the mutation.
+func withDevStepID(id int64) devstepOption {
+	return func(m *DevStepMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DevStep
+		)
+		m.oldValue = func(ctx context.Context) (*DevStep, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DevStep.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDevStep sets the old DevStep of the mutation.
+func withDevStep(node *DevStep) devstepOption {
+	return func(m *DevStepMutation) {
+		m.oldValue = func(context.Context) (*DevStep, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DevStepMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DevStepMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DevStep entities.
+func (m *DevStepMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DevStepMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DevStepMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DevStep.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *DevStepMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *DevStepMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *DevStepMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *DevStepMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *DevStepMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetCode sets the "code" field.
+func (m *DevStepMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *DevStepMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *DevStepMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *DevStepMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *DevStepMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *DevStepMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *DevStepMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *DevStepMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// SetDate sets the "date" field.
+func (m *DevStepMutation) SetDate(s string) {
+	m.date = &s
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *DevStepMutation) Date() (r string, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldDate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *DevStepMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *DevStepMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *DevStepMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *DevStepMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *DevStepMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *DevStepMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *DevStepMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *DevStepMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *DevStepMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetPeople sets the "people" field.
+func (m *DevStepMutation) SetPeople(i []int64) {
+	m.people = &i
+	m.appendpeople = nil
+}
+
+// People returns the value of the "people" field in the mutation.
+func (m *DevStepMutation) People() (r []int64, exists bool) {
+	v := m.people
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeople returns the old "people" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldPeople(ctx context.Context) (v []int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeople is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeople requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeople: %w", err)
+	}
+	return oldValue.People, nil
+}
+
+// AppendPeople adds i to the "people" field.
+func (m *DevStepMutation) AppendPeople(i []int64) {
+	m.appendpeople = append(m.appendpeople, i...)
+}
+
+// AppendedPeople returns the list of values that were appended to the "people" field in this mutation.
+func (m *DevStepMutation) AppendedPeople() ([]int64, bool) {
+	if len(m.appendpeople) == 0 {
+		return nil, false
+	}
+	return m.appendpeople, true
+}
+
+// ClearPeople clears the value of the "people" field.
+func (m *DevStepMutation) ClearPeople() {
+	m.people = nil
+	m.appendpeople = nil
+	m.clearedFields[devstep.FieldPeople] = struct{}{}
+}
+
+// PeopleCleared returns if the "people" field was cleared in this mutation.
+func (m *DevStepMutation) PeopleCleared() bool {
+	_, ok := m.clearedFields[devstep.FieldPeople]
+	return ok
+}
+
+// ResetPeople resets all changes to the "people" field.
+func (m *DevStepMutation) ResetPeople() {
+	m.people = nil
+	m.appendpeople = nil
+	delete(m.clearedFields, devstep.FieldPeople)
+}
+
+// SetTrainingHours sets the "training_hours" field.
+func (m *DevStepMutation) SetTrainingHours(f float64) {
+	m.training_hours = &f
+	m.addtraining_hours = nil
+}
+
+// TrainingHours returns the value of the "training_hours" field in the mutation.
+func (m *DevStepMutation) TrainingHours() (r float64, exists bool) {
+	v := m.training_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrainingHours returns the old "training_hours" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldTrainingHours(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrainingHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrainingHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrainingHours: %w", err)
+	}
+	return oldValue.TrainingHours, nil
+}
+
+// AddTrainingHours adds f to the "training_hours" field.
+func (m *DevStepMutation) AddTrainingHours(f float64) {
+	if m.addtraining_hours != nil {
+		*m.addtraining_hours += f
+	} else {
+		m.addtraining_hours = &f
+	}
+}
+
+// AddedTrainingHours returns the value that was added to the "training_hours" field in this mutation.
+func (m *DevStepMutation) AddedTrainingHours() (r float64, exists bool) {
+	v := m.addtraining_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTrainingHours resets all changes to the "training_hours" field.
+func (m *DevStepMutation) ResetTrainingHours() {
+	m.training_hours = nil
+	m.addtraining_hours = nil
+}
+
+// SetTrainingDays sets the "training_days" field.
+func (m *DevStepMutation) SetTrainingDays(i int) {
+	m.training_days = &i
+	m.addtraining_days = nil
+}
+
+// TrainingDays returns the value of the "training_days" field in the mutation.
+func (m *DevStepMutation) TrainingDays() (r int, exists bool) {
+	v := m.training_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrainingDays returns the old "training_days" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldTrainingDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrainingDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrainingDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrainingDays: %w", err)
+	}
+	return oldValue.TrainingDays, nil
+}
+
+// AddTrainingDays adds i to the "training_days" field.
+func (m *DevStepMutation) AddTrainingDays(i int) {
+	if m.addtraining_days != nil {
+		*m.addtraining_days += i
+	} else {
+		m.addtraining_days = &i
+	}
+}
+
+// AddedTrainingDays returns the value that was added to the "training_days" field in this mutation.
+func (m *DevStepMutation) AddedTrainingDays() (r int, exists bool) {
+	v := m.addtraining_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTrainingDays resets all changes to the "training_days" field.
+func (m *DevStepMutation) ResetTrainingDays() {
+	m.training_days = nil
+	m.addtraining_days = nil
+}
+
+// SetVotesEntitled sets the "votes_entitled" field.
+func (m *DevStepMutation) SetVotesEntitled(i int) {
+	m.votes_entitled = &i
+	m.addvotes_entitled = nil
+}
+
+// VotesEntitled returns the value of the "votes_entitled" field in the mutation.
+func (m *DevStepMutation) VotesEntitled() (r int, exists bool) {
+	v := m.votes_entitled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVotesEntitled returns the old "votes_entitled" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldVotesEntitled(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVotesEntitled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVotesEntitled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVotesEntitled: %w", err)
+	}
+	return oldValue.VotesEntitled, nil
+}
+
+// AddVotesEntitled adds i to the "votes_entitled" field.
+func (m *DevStepMutation) AddVotesEntitled(i int) {
+	if m.addvotes_entitled != nil {
+		*m.addvotes_entitled += i
+	} else {
+		m.addvotes_entitled = &i
+	}
+}
+
+// AddedVotesEntitled returns the value that was added to the "votes_entitled" field in this mutation.
+func (m *DevStepMutation) AddedVotesEntitled() (r int, exists bool) {
+	v := m.addvotes_entitled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVotesEntitled resets all changes to the "votes_entitled" field.
+func (m *DevStepMutation) ResetVotesEntitled() {
+	m.votes_entitled = nil
+	m.addvotes_entitled = nil
+}
+
+// SetVotesPresent sets the "votes_present" field.
+func (m *DevStepMutation) SetVotesPresent(i int) {
+	m.votes_present = &i
+	m.addvotes_present = nil
+}
+
+// VotesPresent returns the value of the "votes_present" field in the mutation.
+func (m *DevStepMutation) VotesPresent() (r int, exists bool) {
+	v := m.votes_present
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVotesPresent returns the old "votes_present" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldVotesPresent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVotesPresent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVotesPresent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVotesPresent: %w", err)
+	}
+	return oldValue.VotesPresent, nil
+}
+
+// AddVotesPresent adds i to the "votes_present" field.
+func (m *DevStepMutation) AddVotesPresent(i int) {
+	if m.addvotes_present != nil {
+		*m.addvotes_present += i
+	} else {
+		m.addvotes_present = &i
+	}
+}
+
+// AddedVotesPresent returns the value that was added to the "votes_present" field in this mutation.
+func (m *DevStepMutation) AddedVotesPresent() (r int, exists bool) {
+	v := m.addvotes_present
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVotesPresent resets all changes to the "votes_present" field.
+func (m *DevStepMutation) ResetVotesPresent() {
+	m.votes_present = nil
+	m.addvotes_present = nil
+}
+
+// SetVotesInFavour sets the "votes_in_favour" field.
+func (m *DevStepMutation) SetVotesInFavour(i int) {
+	m.votes_in_favour = &i
+	m.addvotes_in_favour = nil
+}
+
+// VotesInFavour returns the value of the "votes_in_favour" field in the mutation.
+func (m *DevStepMutation) VotesInFavour() (r int, exists bool) {
+	v := m.votes_in_favour
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVotesInFavour returns the old "votes_in_favour" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldVotesInFavour(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVotesInFavour is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVotesInFavour requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVotesInFavour: %w", err)
+	}
+	return oldValue.VotesInFavour, nil
+}
+
+// AddVotesInFavour adds i to the "votes_in_favour" field.
+func (m *DevStepMutation) AddVotesInFavour(i int) {
+	if m.addvotes_in_favour != nil {
+		*m.addvotes_in_favour += i
+	} else {
+		m.addvotes_in_favour = &i
+	}
+}
+
+// AddedVotesInFavour returns the value that was added to the "votes_in_favour" field in this mutation.
+func (m *DevStepMutation) AddedVotesInFavour() (r int, exists bool) {
+	v := m.addvotes_in_favour
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVotesInFavour resets all changes to the "votes_in_favour" field.
+func (m *DevStepMutation) ResetVotesInFavour() {
+	m.votes_in_favour = nil
+	m.addvotes_in_favour = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *DevStepMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *DevStepMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *DevStepMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetExtensionMonths sets the "extension_months" field.
+func (m *DevStepMutation) SetExtensionMonths(i int) {
+	m.extension_months = &i
+	m.addextension_months = nil
+}
+
+// ExtensionMonths returns the value of the "extension_months" field in the mutation.
+func (m *DevStepMutation) ExtensionMonths() (r int, exists bool) {
+	v := m.extension_months
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExtensionMonths returns the old "extension_months" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldExtensionMonths(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExtensionMonths is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExtensionMonths requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExtensionMonths: %w", err)
+	}
+	return oldValue.ExtensionMonths, nil
+}
+
+// AddExtensionMonths adds i to the "extension_months" field.
+func (m *DevStepMutation) AddExtensionMonths(i int) {
+	if m.addextension_months != nil {
+		*m.addextension_months += i
+	} else {
+		m.addextension_months = &i
+	}
+}
+
+// AddedExtensionMonths returns the value that was added to the "extension_months" field in this mutation.
+func (m *DevStepMutation) AddedExtensionMonths() (r int, exists bool) {
+	v := m.addextension_months
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExtensionMonths resets all changes to the "extension_months" field.
+func (m *DevStepMutation) ResetExtensionMonths() {
+	m.extension_months = nil
+	m.addextension_months = nil
+}
+
+// SetConclusion sets the "conclusion" field.
+func (m *DevStepMutation) SetConclusion(s string) {
+	m.conclusion = &s
+}
+
+// Conclusion returns the value of the "conclusion" field in the mutation.
+func (m *DevStepMutation) Conclusion() (r string, exists bool) {
+	v := m.conclusion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConclusion returns the old "conclusion" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldConclusion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConclusion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConclusion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConclusion: %w", err)
+	}
+	return oldValue.Conclusion, nil
+}
+
+// ResetConclusion resets all changes to the "conclusion" field.
+func (m *DevStepMutation) ResetConclusion() {
+	m.conclusion = nil
+}
+
+// SetNote sets the "note" field.
+func (m *DevStepMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *DevStepMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *DevStepMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetWarnings sets the "warnings" field.
+func (m *DevStepMutation) SetWarnings(bc []biz.RuleCheck) {
+	m.warnings = &bc
+	m.appendwarnings = nil
+}
+
+// Warnings returns the value of the "warnings" field in the mutation.
+func (m *DevStepMutation) Warnings() (r []biz.RuleCheck, exists bool) {
+	v := m.warnings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWarnings returns the old "warnings" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldWarnings(ctx context.Context) (v []biz.RuleCheck, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWarnings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWarnings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWarnings: %w", err)
+	}
+	return oldValue.Warnings, nil
+}
+
+// AppendWarnings adds bc to the "warnings" field.
+func (m *DevStepMutation) AppendWarnings(bc []biz.RuleCheck) {
+	m.appendwarnings = append(m.appendwarnings, bc...)
+}
+
+// AppendedWarnings returns the list of values that were appended to the "warnings" field in this mutation.
+func (m *DevStepMutation) AppendedWarnings() ([]biz.RuleCheck, bool) {
+	if len(m.appendwarnings) == 0 {
+		return nil, false
+	}
+	return m.appendwarnings, true
+}
+
+// ClearWarnings clears the value of the "warnings" field.
+func (m *DevStepMutation) ClearWarnings() {
+	m.warnings = nil
+	m.appendwarnings = nil
+	m.clearedFields[devstep.FieldWarnings] = struct{}{}
+}
+
+// WarningsCleared returns if the "warnings" field was cleared in this mutation.
+func (m *DevStepMutation) WarningsCleared() bool {
+	_, ok := m.clearedFields[devstep.FieldWarnings]
+	return ok
+}
+
+// ResetWarnings resets all changes to the "warnings" field.
+func (m *DevStepMutation) ResetWarnings() {
+	m.warnings = nil
+	m.appendwarnings = nil
+	delete(m.clearedFields, devstep.FieldWarnings)
+}
+
+// SetOverridden sets the "overridden" field.
+func (m *DevStepMutation) SetOverridden(bc []biz.RuleCheck) {
+	m.overridden = &bc
+	m.appendoverridden = nil
+}
+
+// Overridden returns the value of the "overridden" field in the mutation.
+func (m *DevStepMutation) Overridden() (r []biz.RuleCheck, exists bool) {
+	v := m.overridden
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverridden returns the old "overridden" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldOverridden(ctx context.Context) (v []biz.RuleCheck, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverridden is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverridden requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverridden: %w", err)
+	}
+	return oldValue.Overridden, nil
+}
+
+// AppendOverridden adds bc to the "overridden" field.
+func (m *DevStepMutation) AppendOverridden(bc []biz.RuleCheck) {
+	m.appendoverridden = append(m.appendoverridden, bc...)
+}
+
+// AppendedOverridden returns the list of values that were appended to the "overridden" field in this mutation.
+func (m *DevStepMutation) AppendedOverridden() ([]biz.RuleCheck, bool) {
+	if len(m.appendoverridden) == 0 {
+		return nil, false
+	}
+	return m.appendoverridden, true
+}
+
+// ClearOverridden clears the value of the "overridden" field.
+func (m *DevStepMutation) ClearOverridden() {
+	m.overridden = nil
+	m.appendoverridden = nil
+	m.clearedFields[devstep.FieldOverridden] = struct{}{}
+}
+
+// OverriddenCleared returns if the "overridden" field was cleared in this mutation.
+func (m *DevStepMutation) OverriddenCleared() bool {
+	_, ok := m.clearedFields[devstep.FieldOverridden]
+	return ok
+}
+
+// ResetOverridden resets all changes to the "overridden" field.
+func (m *DevStepMutation) ResetOverridden() {
+	m.overridden = nil
+	m.appendoverridden = nil
+	delete(m.clearedFields, devstep.FieldOverridden)
+}
+
+// SetOverrideReason sets the "override_reason" field.
+func (m *DevStepMutation) SetOverrideReason(s string) {
+	m.override_reason = &s
+}
+
+// OverrideReason returns the value of the "override_reason" field in the mutation.
+func (m *DevStepMutation) OverrideReason() (r string, exists bool) {
+	v := m.override_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverrideReason returns the old "override_reason" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldOverrideReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverrideReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverrideReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverrideReason: %w", err)
+	}
+	return oldValue.OverrideReason, nil
+}
+
+// ResetOverrideReason resets all changes to the "override_reason" field.
+func (m *DevStepMutation) ResetOverrideReason() {
+	m.override_reason = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *DevStepMutation) SetRecordedBy(i int64) {
+	m.recorded_by = &i
+	m.addrecorded_by = nil
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *DevStepMutation) RecordedBy() (r int64, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldRecordedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// AddRecordedBy adds i to the "recorded_by" field.
+func (m *DevStepMutation) AddRecordedBy(i int64) {
+	if m.addrecorded_by != nil {
+		*m.addrecorded_by += i
+	} else {
+		m.addrecorded_by = &i
+	}
+}
+
+// AddedRecordedBy returns the value that was added to the "recorded_by" field in this mutation.
+func (m *DevStepMutation) AddedRecordedBy() (r int64, exists bool) {
+	v := m.addrecorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *DevStepMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+	m.addrecorded_by = nil
+}
+
+// SetRecordedAt sets the "recorded_at" field.
+func (m *DevStepMutation) SetRecordedAt(t time.Time) {
+	m.recorded_at = &t
+}
+
+// RecordedAt returns the value of the "recorded_at" field in the mutation.
+func (m *DevStepMutation) RecordedAt() (r time.Time, exists bool) {
+	v := m.recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedAt returns the old "recorded_at" field's value of the DevStep entity.
+// If the DevStep object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevStepMutation) OldRecordedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedAt: %w", err)
+	}
+	return oldValue.RecordedAt, nil
+}
+
+// ResetRecordedAt resets all changes to the "recorded_at" field.
+func (m *DevStepMutation) ResetRecordedAt() {
+	m.recorded_at = nil
+}
+
+// Where appends a list predicates to the DevStepMutation builder.
+func (m *DevStepMutation) Where(ps ...predicate.DevStep) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DevStepMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DevStepMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DevStep, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DevStepMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DevStepMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DevStep).
+func (m *DevStepMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DevStepMutation) Fields() []string {
+	fields := make([]string, 0, 21)
+	if m.member_id != nil {
+		fields = append(fields, devstep.FieldMemberID)
+	}
+	if m.code != nil {
+		fields = append(fields, devstep.FieldCode)
+	}
+	if m.seq != nil {
+		fields = append(fields, devstep.FieldSeq)
+	}
+	if m.date != nil {
+		fields = append(fields, devstep.FieldDate)
+	}
+	if m.org_id != nil {
+		fields = append(fields, devstep.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, devstep.FieldOrgPath)
+	}
+	if m.people != nil {
+		fields = append(fields, devstep.FieldPeople)
+	}
+	if m.training_hours != nil {
+		fields = append(fields, devstep.FieldTrainingHours)
+	}
+	if m.training_days != nil {
+		fields = append(fields, devstep.FieldTrainingDays)
+	}
+	if m.votes_entitled != nil {
+		fields = append(fields, devstep.FieldVotesEntitled)
+	}
+	if m.votes_present != nil {
+		fields = append(fields, devstep.FieldVotesPresent)
+	}
+	if m.votes_in_favour != nil {
+		fields = append(fields, devstep.FieldVotesInFavour)
+	}
+	if m.outcome != nil {
+		fields = append(fields, devstep.FieldOutcome)
+	}
+	if m.extension_months != nil {
+		fields = append(fields, devstep.FieldExtensionMonths)
+	}
+	if m.conclusion != nil {
+		fields = append(fields, devstep.FieldConclusion)
+	}
+	if m.note != nil {
+		fields = append(fields, devstep.FieldNote)
+	}
+	if m.warnings != nil {
+		fields = append(fields, devstep.FieldWarnings)
+	}
+	if m.overridden != nil {
+		fields = append(fields, devstep.FieldOverridden)
+	}
+	if m.override_reason != nil {
+		fields = append(fields, devstep.FieldOverrideReason)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, devstep.FieldRecordedBy)
+	}
+	if m.recorded_at != nil {
+		fields = append(fields, devstep.FieldRecordedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DevStepMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case devstep.FieldMemberID:
+		return m.MemberID()
+	case devstep.FieldCode:
+		return m.Code()
+	case devstep.FieldSeq:
+		return m.Seq()
+	case devstep.FieldDate:
+		return m.Date()
+	case devstep.FieldOrgID:
+		return m.OrgID()
+	case devstep.FieldOrgPath:
+		return m.OrgPath()
+	case devstep.FieldPeople:
+		return m.People()
+	case devstep.FieldTrainingHours:
+		return m.TrainingHours()
+	case devstep.FieldTrainingDays:
+		return m.TrainingDays()
+	case devstep.FieldVotesEntitled:
+		return m.VotesEntitled()
+	case devstep.FieldVotesPresent:
+		return m.VotesPresent()
+	case devstep.FieldVotesInFavour:
+		return m.VotesInFavour()
+	case devstep.FieldOutcome:
+		return m.Outcome()
+	case devstep.FieldExtensionMonths:
+		return m.ExtensionMonths()
+	case devstep.FieldConclusion:
+		return m.Conclusion()
+	case devstep.FieldNote:
+		return m.Note()
+	case devstep.FieldWarnings:
+		return m.Warnings()
+	case devstep.FieldOverridden:
+		return m.Overridden()
+	case devstep.FieldOverrideReason:
+		return m.OverrideReason()
+	case devstep.FieldRecordedBy:
+		return m.RecordedBy()
+	case devstep.FieldRecordedAt:
+		return m.RecordedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DevStepMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case devstep.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case devstep.FieldCode:
+		return m.OldCode(ctx)
+	case devstep.FieldSeq:
+		return m.OldSeq(ctx)
+	case devstep.FieldDate:
+		return m.OldDate(ctx)
+	case devstep.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case devstep.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case devstep.FieldPeople:
+		return m.OldPeople(ctx)
+	case devstep.FieldTrainingHours:
+		return m.OldTrainingHours(ctx)
+	case devstep.FieldTrainingDays:
+		return m.OldTrainingDays(ctx)
+	case devstep.FieldVotesEntitled:
+		return m.OldVotesEntitled(ctx)
+	case devstep.FieldVotesPresent:
+		return m.OldVotesPresent(ctx)
+	case devstep.FieldVotesInFavour:
+		return m.OldVotesInFavour(ctx)
+	case devstep.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case devstep.FieldExtensionMonths:
+		return m.OldExtensionMonths(ctx)
+	case devstep.FieldConclusion:
+		return m.OldConclusion(ctx)
+	case devstep.FieldNote:
+		return m.OldNote(ctx)
+	case devstep.FieldWarnings:
+		return m.OldWarnings(ctx)
+	case devstep.FieldOverridden:
+		return m.OldOverridden(ctx)
+	case devstep.FieldOverrideReason:
+		return m.OldOverrideReason(ctx)
+	case devstep.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	case devstep.FieldRecordedAt:
+		return m.OldRecordedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DevStep field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevStepMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case devstep.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case devstep.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case devstep.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	case devstep.FieldDate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case devstep.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case devstep.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case devstep.FieldPeople:
+		v, ok := value.([]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeople(v)
+		return nil
+	case devstep.FieldTrainingHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrainingHours(v)
+		return nil
+	case devstep.FieldTrainingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrainingDays(v)
+		return nil
+	case devstep.FieldVotesEntitled:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVotesEntitled(v)
+		return nil
+	case devstep.FieldVotesPresent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVotesPresent(v)
+		return nil
+	case devstep.FieldVotesInFavour:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVotesInFavour(v)
+		return nil
+	case devstep.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case devstep.FieldExtensionMonths:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExtensionMonths(v)
+		return nil
+	case devstep.FieldConclusion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConclusion(v)
+		return nil
+	case devstep.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case devstep.FieldWarnings:
+		v, ok := value.([]biz.RuleCheck)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWarnings(v)
+		return nil
+	case devstep.FieldOverridden:
+		v, ok := value.([]biz.RuleCheck)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverridden(v)
+		return nil
+	case devstep.FieldOverrideReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverrideReason(v)
+		return nil
+	case devstep.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	case devstep.FieldRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevStep field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DevStepMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, devstep.FieldMemberID)
+	}
+	if m.addseq != nil {
+		fields = append(fields, devstep.FieldSeq)
+	}
+	if m.addorg_id != nil {
+		fields = append(fields, devstep.FieldOrgID)
+	}
+	if m.addtraining_hours != nil {
+		fields = append(fields, devstep.FieldTrainingHours)
+	}
+	if m.addtraining_days != nil {
+		fields = append(fields, devstep.FieldTrainingDays)
+	}
+	if m.addvotes_entitled != nil {
+		fields = append(fields, devstep.FieldVotesEntitled)
+	}
+	if m.addvotes_present != nil {
+		fields = append(fields, devstep.FieldVotesPresent)
+	}
+	if m.addvotes_in_favour != nil {
+		fields = append(fields, devstep.FieldVotesInFavour)
+	}
+	if m.addextension_months != nil {
+		fields = append(fields, devstep.FieldExtensionMonths)
+	}
+	if m.addrecorded_by != nil {
+		fields = append(fields, devstep.FieldRecordedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DevStepMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case devstep.FieldMemberID:
+		return m.AddedMemberID()
+	case devstep.FieldSeq:
+		return m.AddedSeq()
+	case devstep.FieldOrgID:
+		return m.AddedOrgID()
+	case devstep.FieldTrainingHours:
+		return m.AddedTrainingHours()
+	case devstep.FieldTrainingDays:
+		return m.AddedTrainingDays()
+	case devstep.FieldVotesEntitled:
+		return m.AddedVotesEntitled()
+	case devstep.FieldVotesPresent:
+		return m.AddedVotesPresent()
+	case devstep.FieldVotesInFavour:
+		return m.AddedVotesInFavour()
+	case devstep.FieldExtensionMonths:
+		return m.AddedExtensionMonths()
+	case devstep.FieldRecordedBy:
+		return m.AddedRecordedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevStepMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case devstep.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case devstep.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	case devstep.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case devstep.FieldTrainingHours:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTrainingHours(v)
+		return nil
+	case devstep.FieldTrainingDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTrainingDays(v)
+		return nil
+	case devstep.FieldVotesEntitled:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVotesEntitled(v)
+		return nil
+	case devstep.FieldVotesPresent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVotesPresent(v)
+		return nil
+	case devstep.FieldVotesInFavour:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVotesInFavour(v)
+		return nil
+	case devstep.FieldExtensionMonths:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExtensionMonths(v)
+		return nil
+	case devstep.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevStep numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DevStepMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(devstep.FieldPeople) {
+		fields = append(fields, devstep.FieldPeople)
+	}
+	if m.FieldCleared(devstep.FieldWarnings) {
+		fields = append(fields, devstep.FieldWarnings)
+	}
+	if m.FieldCleared(devstep.FieldOverridden) {
+		fields = append(fields, devstep.FieldOverridden)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DevStepMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DevStepMutation) ClearField(name string) error {
+	switch name {
+	case devstep.FieldPeople:
+		m.ClearPeople()
+		return nil
+	case devstep.FieldWarnings:
+		m.ClearWarnings()
+		return nil
+	case devstep.FieldOverridden:
+		m.ClearOverridden()
+		return nil
+	}
+	return fmt.Errorf("unknown DevStep nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DevStepMutation) ResetField(name string) error {
+	switch name {
+	case devstep.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case devstep.FieldCode:
+		m.ResetCode()
+		return nil
+	case devstep.FieldSeq:
+		m.ResetSeq()
+		return nil
+	case devstep.FieldDate:
+		m.ResetDate()
+		return nil
+	case devstep.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case devstep.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case devstep.FieldPeople:
+		m.ResetPeople()
+		return nil
+	case devstep.FieldTrainingHours:
+		m.ResetTrainingHours()
+		return nil
+	case devstep.FieldTrainingDays:
+		m.ResetTrainingDays()
+		return nil
+	case devstep.FieldVotesEntitled:
+		m.ResetVotesEntitled()
+		return nil
+	case devstep.FieldVotesPresent:
+		m.ResetVotesPresent()
+		return nil
+	case devstep.FieldVotesInFavour:
+		m.ResetVotesInFavour()
+		return nil
+	case devstep.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case devstep.FieldExtensionMonths:
+		m.ResetExtensionMonths()
+		return nil
+	case devstep.FieldConclusion:
+		m.ResetConclusion()
+		return nil
+	case devstep.FieldNote:
+		m.ResetNote()
+		return nil
+	case devstep.FieldWarnings:
+		m.ResetWarnings()
+		return nil
+	case devstep.FieldOverridden:
+		m.ResetOverridden()
+		return nil
+	case devstep.FieldOverrideReason:
+		m.ResetOverrideReason()
+		return nil
+	case devstep.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	case devstep.FieldRecordedAt:
+		m.ResetRecordedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DevStep field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DevStepMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DevStepMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DevStepMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DevStepMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DevStepMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DevStepMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DevStepMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DevStep unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DevStepMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DevStep edge %s", name)
+}
+
+// DevSummaryMutation represents an operation that mutates the DevSummary nodes in the graph.
+type DevSummaryMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int64
+	org_id         *int64
+	addorg_id      *int64
+	org_path       *string
+	status         *devsummary.Status
+	stage          *string
+	next_code      *string
+	next_seq       *int
+	addnext_seq    *int
+	earliest       *string
+	deadline       *string
+	due_key        *string
+	probation_ends *string
+	updated_at     *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*DevSummary, error)
+	predicates     []predicate.DevSummary
+}
+
+var _ ent.Mutation = (*DevSummaryMutation)(nil)
+
+// devsummaryOption allows management of the mutation configuration using functional options.
+type devsummaryOption func(*DevSummaryMutation)
+
+// newDevSummaryMutation creates new mutation for the DevSummary entity.
+func newDevSummaryMutation(c config, op Op, opts ...devsummaryOption) *DevSummaryMutation {
+	m := &DevSummaryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDevSummary,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDevSummaryID sets the ID field of the mutation.
+func withDevSummaryID(id int64) devsummaryOption {
+	return func(m *DevSummaryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DevSummary
+		)
+		m.oldValue = func(ctx context.Context) (*DevSummary, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DevSummary.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDevSummary sets the old DevSummary of the mutation.
+func withDevSummary(node *DevSummary) devsummaryOption {
+	return func(m *DevSummaryMutation) {
+		m.oldValue = func(context.Context) (*DevSummary, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DevSummaryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DevSummaryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DevSummary entities.
+func (m *DevSummaryMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DevSummaryMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DevSummaryMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DevSummary.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *DevSummaryMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *DevSummaryMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *DevSummaryMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *DevSummaryMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *DevSummaryMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *DevSummaryMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *DevSummaryMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *DevSummaryMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DevSummaryMutation) SetStatus(d devsummary.Status) {
+	m.status = &d
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DevSummaryMutation) Status() (r devsummary.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldStatus(ctx context.Context) (v devsummary.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DevSummaryMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStage sets the "stage" field.
+func (m *DevSummaryMutation) SetStage(s string) {
+	m.stage = &s
+}
+
+// Stage returns the value of the "stage" field in the mutation.
+func (m *DevSummaryMutation) Stage() (r string, exists bool) {
+	v := m.stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStage returns the old "stage" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldStage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStage: %w", err)
+	}
+	return oldValue.Stage, nil
+}
+
+// ResetStage resets all changes to the "stage" field.
+func (m *DevSummaryMutation) ResetStage() {
+	m.stage = nil
+}
+
+// SetNextCode sets the "next_code" field.
+func (m *DevSummaryMutation) SetNextCode(s string) {
+	m.next_code = &s
+}
+
+// NextCode returns the value of the "next_code" field in the mutation.
+func (m *DevSummaryMutation) NextCode() (r string, exists bool) {
+	v := m.next_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextCode returns the old "next_code" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldNextCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextCode: %w", err)
+	}
+	return oldValue.NextCode, nil
+}
+
+// ResetNextCode resets all changes to the "next_code" field.
+func (m *DevSummaryMutation) ResetNextCode() {
+	m.next_code = nil
+}
+
+// SetNextSeq sets the "next_seq" field.
+func (m *DevSummaryMutation) SetNextSeq(i int) {
+	m.next_seq = &i
+	m.addnext_seq = nil
+}
+
+// NextSeq returns the value of the "next_seq" field in the mutation.
+func (m *DevSummaryMutation) NextSeq() (r int, exists bool) {
+	v := m.next_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextSeq returns the old "next_seq" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldNextSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextSeq: %w", err)
+	}
+	return oldValue.NextSeq, nil
+}
+
+// AddNextSeq adds i to the "next_seq" field.
+func (m *DevSummaryMutation) AddNextSeq(i int) {
+	if m.addnext_seq != nil {
+		*m.addnext_seq += i
+	} else {
+		m.addnext_seq = &i
+	}
+}
+
+// AddedNextSeq returns the value that was added to the "next_seq" field in this mutation.
+func (m *DevSummaryMutation) AddedNextSeq() (r int, exists bool) {
+	v := m.addnext_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNextSeq resets all changes to the "next_seq" field.
+func (m *DevSummaryMutation) ResetNextSeq() {
+	m.next_seq = nil
+	m.addnext_seq = nil
+}
+
+// SetEarliest sets the "earliest" field.
+func (m *DevSummaryMutation) SetEarliest(s string) {
+	m.earliest = &s
+}
+
+// Earliest returns the value of the "earliest" field in the mutation.
+func (m *DevSummaryMutation) Earliest() (r string, exists bool) {
+	v := m.earliest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEarliest returns the old "earliest" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldEarliest(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEarliest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEarliest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEarliest: %w", err)
+	}
+	return oldValue.Earliest, nil
+}
+
+// ResetEarliest resets all changes to the "earliest" field.
+func (m *DevSummaryMutation) ResetEarliest() {
+	m.earliest = nil
+}
+
+// SetDeadline sets the "deadline" field.
+func (m *DevSummaryMutation) SetDeadline(s string) {
+	m.deadline = &s
+}
+
+// Deadline returns the value of the "deadline" field in the mutation.
+func (m *DevSummaryMutation) Deadline() (r string, exists bool) {
+	v := m.deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadline returns the old "deadline" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldDeadline(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadline: %w", err)
+	}
+	return oldValue.Deadline, nil
+}
+
+// ResetDeadline resets all changes to the "deadline" field.
+func (m *DevSummaryMutation) ResetDeadline() {
+	m.deadline = nil
+}
+
+// SetDueKey sets the "due_key" field.
+func (m *DevSummaryMutation) SetDueKey(s string) {
+	m.due_key = &s
+}
+
+// DueKey returns the value of the "due_key" field in the mutation.
+func (m *DevSummaryMutation) DueKey() (r string, exists bool) {
+	v := m.due_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueKey returns the old "due_key" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldDueKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueKey: %w", err)
+	}
+	return oldValue.DueKey, nil
+}
+
+// ResetDueKey resets all changes to the "due_key" field.
+func (m *DevSummaryMutation) ResetDueKey() {
+	m.due_key = nil
+}
+
+// SetProbationEnds sets the "probation_ends" field.
+func (m *DevSummaryMutation) SetProbationEnds(s string) {
+	m.probation_ends = &s
+}
+
+// ProbationEnds returns the value of the "probation_ends" field in the mutation.
+func (m *DevSummaryMutation) ProbationEnds() (r string, exists bool) {
+	v := m.probation_ends
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProbationEnds returns the old "probation_ends" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldProbationEnds(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProbationEnds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProbationEnds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProbationEnds: %w", err)
+	}
+	return oldValue.ProbationEnds, nil
+}
+
+// ResetProbationEnds resets all changes to the "probation_ends" field.
+func (m *DevSummaryMutation) ResetProbationEnds() {
+	m.probation_ends = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DevSummaryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DevSummaryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DevSummary entity.
+// If the DevSummary object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevSummaryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DevSummaryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the DevSummaryMutation builder.
+func (m *DevSummaryMutation) Where(ps ...predicate.DevSummary) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DevSummaryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DevSummaryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DevSummary, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DevSummaryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DevSummaryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DevSummary).
+func (m *DevSummaryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DevSummaryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.org_id != nil {
+		fields = append(fields, devsummary.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, devsummary.FieldOrgPath)
+	}
+	if m.status != nil {
+		fields = append(fields, devsummary.FieldStatus)
+	}
+	if m.stage != nil {
+		fields = append(fields, devsummary.FieldStage)
+	}
+	if m.next_code != nil {
+		fields = append(fields, devsummary.FieldNextCode)
+	}
+	if m.next_seq != nil {
+		fields = append(fields, devsummary.FieldNextSeq)
+	}
+	if m.earliest != nil {
+		fields = append(fields, devsummary.FieldEarliest)
+	}
+	if m.deadline != nil {
+		fields = append(fields, devsummary.FieldDeadline)
+	}
+	if m.due_key != nil {
+		fields = append(fields, devsummary.FieldDueKey)
+	}
+	if m.probation_ends != nil {
+		fields = append(fields, devsummary.FieldProbationEnds)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, devsummary.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DevSummaryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case devsummary.FieldOrgID:
+		return m.OrgID()
+	case devsummary.FieldOrgPath:
+		return m.OrgPath()
+	case devsummary.FieldStatus:
+		return m.Status()
+	case devsummary.FieldStage:
+		return m.Stage()
+	case devsummary.FieldNextCode:
+		return m.NextCode()
+	case devsummary.FieldNextSeq:
+		return m.NextSeq()
+	case devsummary.FieldEarliest:
+		return m.Earliest()
+	case devsummary.FieldDeadline:
+		return m.Deadline()
+	case devsummary.FieldDueKey:
+		return m.DueKey()
+	case devsummary.FieldProbationEnds:
+		return m.ProbationEnds()
+	case devsummary.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DevSummaryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case devsummary.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case devsummary.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case devsummary.FieldStatus:
+		return m.OldStatus(ctx)
+	case devsummary.FieldStage:
+		return m.OldStage(ctx)
+	case devsummary.FieldNextCode:
+		return m.OldNextCode(ctx)
+	case devsummary.FieldNextSeq:
+		return m.OldNextSeq(ctx)
+	case devsummary.FieldEarliest:
+		return m.OldEarliest(ctx)
+	case devsummary.FieldDeadline:
+		return m.OldDeadline(ctx)
+	case devsummary.FieldDueKey:
+		return m.OldDueKey(ctx)
+	case devsummary.FieldProbationEnds:
+		return m.OldProbationEnds(ctx)
+	case devsummary.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DevSummary field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevSummaryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case devsummary.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case devsummary.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case devsummary.FieldStatus:
+		v, ok := value.(devsummary.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case devsummary.FieldStage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStage(v)
+		return nil
+	case devsummary.FieldNextCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextCode(v)
+		return nil
+	case devsummary.FieldNextSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextSeq(v)
+		return nil
+	case devsummary.FieldEarliest:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEarliest(v)
+		return nil
+	case devsummary.FieldDeadline:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadline(v)
+		return nil
+	case devsummary.FieldDueKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueKey(v)
+		return nil
+	case devsummary.FieldProbationEnds:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProbationEnds(v)
+		return nil
+	case devsummary.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevSummary field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DevSummaryMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, devsummary.FieldOrgID)
+	}
+	if m.addnext_seq != nil {
+		fields = append(fields, devsummary.FieldNextSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DevSummaryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case devsummary.FieldOrgID:
+		return m.AddedOrgID()
+	case devsummary.FieldNextSeq:
+		return m.AddedNextSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevSummaryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case devsummary.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case devsummary.FieldNextSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNextSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevSummary numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DevSummaryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DevSummaryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DevSummaryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DevSummary nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DevSummaryMutation) ResetField(name string) error {
+	switch name {
+	case devsummary.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case devsummary.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case devsummary.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case devsummary.FieldStage:
+		m.ResetStage()
+		return nil
+	case devsummary.FieldNextCode:
+		m.ResetNextCode()
+		return nil
+	case devsummary.FieldNextSeq:
+		m.ResetNextSeq()
+		return nil
+	case devsummary.FieldEarliest:
+		m.ResetEarliest()
+		return nil
+	case devsummary.FieldDeadline:
+		m.ResetDeadline()
+		return nil
+	case devsummary.FieldDueKey:
+		m.ResetDueKey()
+		return nil
+	case devsummary.FieldProbationEnds:
+		m.ResetProbationEnds()
+		return nil
+	case devsummary.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DevSummary field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DevSummaryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DevSummaryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DevSummaryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DevSummaryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DevSummaryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DevSummaryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DevSummaryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DevSummary unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DevSummaryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DevSummary edge %s", name)
+}
+
+// HolidayMutation represents an operation that mutates the Holiday nodes in the graph.
+type HolidayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	date          *string
+	year          *int
+	addyear       *int
+	workday       *bool
+	name          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Holiday, error)
+	predicates    []predicate.Holiday
+}
+
+var _ ent.Mutation = (*HolidayMutation)(nil)
+
+// holidayOption allows management of the mutation configuration using functional options.
+type holidayOption func(*HolidayMutation)
+
+// newHolidayMutation creates new mutation for the Holiday entity.
+func newHolidayMutation(c config, op Op, opts ...holidayOption) *HolidayMutation {
+	m := &HolidayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHoliday,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHolidayID sets the ID field of the mutation.
+func withHolidayID(id int64) holidayOption {
+	return func(m *HolidayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Holiday
+		)
+		m.oldValue = func(ctx context.Context) (*Holiday, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Holiday.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHoliday sets the old Holiday of the mutation.
+func withHoliday(node *Holiday) holidayOption {
+	return func(m *HolidayMutation) {
+		m.oldValue = func(context.Context) (*Holiday, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HolidayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HolidayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Holiday entities.
+func (m *HolidayMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HolidayMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HolidayMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Holiday.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDate sets the "date" field.
+func (m *HolidayMutation) SetDate(s string) {
+	m.date = &s
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *HolidayMutation) Date() (r string, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the Holiday entity.
+// If the Holiday object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HolidayMutation) OldDate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *HolidayMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetYear sets the "year" field.
+func (m *HolidayMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *HolidayMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the Holiday entity.
+// If the Holiday object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HolidayMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *HolidayMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *HolidayMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *HolidayMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetWorkday sets the "workday" field.
+func (m *HolidayMutation) SetWorkday(b bool) {
+	m.workday = &b
+}
+
+// Workday returns the value of the "workday" field in the mutation.
+func (m *HolidayMutation) Workday() (r bool, exists bool) {
+	v := m.workday
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkday returns the old "workday" field's value of the Holiday entity.
+// If the Holiday object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HolidayMutation) OldWorkday(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkday is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkday requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkday: %w", err)
+	}
+	return oldValue.Workday, nil
+}
+
+// ResetWorkday resets all changes to the "workday" field.
+func (m *HolidayMutation) ResetWorkday() {
+	m.workday = nil
+}
+
+// SetName sets the "name" field.
+func (m *HolidayMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *HolidayMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Holiday entity.
+// If the Holiday object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HolidayMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *HolidayMutation) ResetName() {
+	m.name = nil
+}
+
+// Where appends a list predicates to the HolidayMutation builder.
+func (m *HolidayMutation) Where(ps ...predicate.Holiday) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HolidayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HolidayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Holiday, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HolidayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HolidayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Holiday).
+func (m *HolidayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HolidayMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.date != nil {
+		fields = append(fields, holiday.FieldDate)
+	}
+	if m.year != nil {
+		fields = append(fields, holiday.FieldYear)
+	}
+	if m.workday != nil {
+		fields = append(fields, holiday.FieldWorkday)
+	}
+	if m.name != nil {
+		fields = append(fields, holiday.FieldName)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HolidayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case holiday.FieldDate:
+		return m.Date()
+	case holiday.FieldYear:
+		return m.Year()
+	case holiday.FieldWorkday:
+		return m.Workday()
+	case holiday.FieldName:
+		return m.Name()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HolidayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case holiday.FieldDate:
+		return m.OldDate(ctx)
+	case holiday.FieldYear:
+		return m.OldYear(ctx)
+	case holiday.FieldWorkday:
+		return m.OldWorkday(ctx)
+	case holiday.FieldName:
+		return m.OldName(ctx)
+	}
+	return nil, fmt.Errorf("unknown Holiday field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HolidayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case holiday.FieldDate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case holiday.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case holiday.FieldWorkday:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkday(v)
+		return nil
+	case holiday.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Holiday field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HolidayMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, holiday.FieldYear)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HolidayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case holiday.FieldYear:
+		return m.AddedYear()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HolidayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case holiday.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Holiday numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HolidayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HolidayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HolidayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Holiday nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HolidayMutation) ResetField(name string) error {
+	switch name {
+	case holiday.FieldDate:
+		m.ResetDate()
+		return nil
+	case holiday.FieldYear:
+		m.ResetYear()
+		return nil
+	case holiday.FieldWorkday:
+		m.ResetWorkday()
+		return nil
+	case holiday.FieldName:
+		m.ResetName()
+		return nil
+	}
+	return fmt.Errorf("unknown Holiday field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HolidayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HolidayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HolidayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HolidayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HolidayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HolidayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HolidayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Holiday unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HolidayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Holiday edge %s", name)
 }
 
 // LoginFailureMutation represents an operation that mutates the LoginFailure nodes in the graph.

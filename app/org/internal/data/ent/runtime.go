@@ -7,6 +7,10 @@ import (
 
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
@@ -149,6 +153,158 @@ func init() {
 	auditlogDescIdempotencyKey := auditlogFields[13].Descriptor()
 	// auditlog.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	auditlog.IdempotencyKeyValidator = auditlogDescIdempotencyKey.Validators[0].(func(string) error)
+	devruleFields := schema.DevRule{}.Fields()
+	_ = devruleFields
+	// devruleDescOrgPath is the schema descriptor for org_path field.
+	devruleDescOrgPath := devruleFields[2].Descriptor()
+	// devrule.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	devrule.OrgPathValidator = devruleDescOrgPath.Validators[0].(func(string) error)
+	// devruleDescKey is the schema descriptor for key field.
+	devruleDescKey := devruleFields[3].Descriptor()
+	// devrule.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	devrule.KeyValidator = devruleDescKey.Validators[0].(func(string) error)
+	// devruleDescSetAt is the schema descriptor for set_at field.
+	devruleDescSetAt := devruleFields[6].Descriptor()
+	// devrule.DefaultSetAt holds the default value on creation for the set_at field.
+	devrule.DefaultSetAt = devruleDescSetAt.Default.(func() time.Time)
+	// devrule.UpdateDefaultSetAt holds the default value on update for the set_at field.
+	devrule.UpdateDefaultSetAt = devruleDescSetAt.UpdateDefault.(func() time.Time)
+	devstepFields := schema.DevStep{}.Fields()
+	_ = devstepFields
+	// devstepDescCode is the schema descriptor for code field.
+	devstepDescCode := devstepFields[2].Descriptor()
+	// devstep.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	devstep.CodeValidator = devstepDescCode.Validators[0].(func(string) error)
+	// devstepDescSeq is the schema descriptor for seq field.
+	devstepDescSeq := devstepFields[3].Descriptor()
+	// devstep.DefaultSeq holds the default value on creation for the seq field.
+	devstep.DefaultSeq = devstepDescSeq.Default.(int)
+	// devstepDescDate is the schema descriptor for date field.
+	devstepDescDate := devstepFields[4].Descriptor()
+	// devstep.DateValidator is a validator for the "date" field. It is called by the builders before save.
+	devstep.DateValidator = devstepDescDate.Validators[0].(func(string) error)
+	// devstepDescOrgPath is the schema descriptor for org_path field.
+	devstepDescOrgPath := devstepFields[6].Descriptor()
+	// devstep.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	devstep.OrgPathValidator = devstepDescOrgPath.Validators[0].(func(string) error)
+	// devstepDescTrainingHours is the schema descriptor for training_hours field.
+	devstepDescTrainingHours := devstepFields[8].Descriptor()
+	// devstep.DefaultTrainingHours holds the default value on creation for the training_hours field.
+	devstep.DefaultTrainingHours = devstepDescTrainingHours.Default.(float64)
+	// devstepDescTrainingDays is the schema descriptor for training_days field.
+	devstepDescTrainingDays := devstepFields[9].Descriptor()
+	// devstep.DefaultTrainingDays holds the default value on creation for the training_days field.
+	devstep.DefaultTrainingDays = devstepDescTrainingDays.Default.(int)
+	// devstepDescVotesEntitled is the schema descriptor for votes_entitled field.
+	devstepDescVotesEntitled := devstepFields[10].Descriptor()
+	// devstep.DefaultVotesEntitled holds the default value on creation for the votes_entitled field.
+	devstep.DefaultVotesEntitled = devstepDescVotesEntitled.Default.(int)
+	// devstepDescVotesPresent is the schema descriptor for votes_present field.
+	devstepDescVotesPresent := devstepFields[11].Descriptor()
+	// devstep.DefaultVotesPresent holds the default value on creation for the votes_present field.
+	devstep.DefaultVotesPresent = devstepDescVotesPresent.Default.(int)
+	// devstepDescVotesInFavour is the schema descriptor for votes_in_favour field.
+	devstepDescVotesInFavour := devstepFields[12].Descriptor()
+	// devstep.DefaultVotesInFavour holds the default value on creation for the votes_in_favour field.
+	devstep.DefaultVotesInFavour = devstepDescVotesInFavour.Default.(int)
+	// devstepDescOutcome is the schema descriptor for outcome field.
+	devstepDescOutcome := devstepFields[13].Descriptor()
+	// devstep.DefaultOutcome holds the default value on creation for the outcome field.
+	devstep.DefaultOutcome = devstepDescOutcome.Default.(string)
+	// devstep.OutcomeValidator is a validator for the "outcome" field. It is called by the builders before save.
+	devstep.OutcomeValidator = devstepDescOutcome.Validators[0].(func(string) error)
+	// devstepDescExtensionMonths is the schema descriptor for extension_months field.
+	devstepDescExtensionMonths := devstepFields[14].Descriptor()
+	// devstep.DefaultExtensionMonths holds the default value on creation for the extension_months field.
+	devstep.DefaultExtensionMonths = devstepDescExtensionMonths.Default.(int)
+	// devstepDescConclusion is the schema descriptor for conclusion field.
+	devstepDescConclusion := devstepFields[15].Descriptor()
+	// devstep.DefaultConclusion holds the default value on creation for the conclusion field.
+	devstep.DefaultConclusion = devstepDescConclusion.Default.(string)
+	// devstep.ConclusionValidator is a validator for the "conclusion" field. It is called by the builders before save.
+	devstep.ConclusionValidator = devstepDescConclusion.Validators[0].(func(string) error)
+	// devstepDescNote is the schema descriptor for note field.
+	devstepDescNote := devstepFields[16].Descriptor()
+	// devstep.DefaultNote holds the default value on creation for the note field.
+	devstep.DefaultNote = devstepDescNote.Default.(string)
+	// devstep.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	devstep.NoteValidator = devstepDescNote.Validators[0].(func(string) error)
+	// devstepDescOverrideReason is the schema descriptor for override_reason field.
+	devstepDescOverrideReason := devstepFields[19].Descriptor()
+	// devstep.DefaultOverrideReason holds the default value on creation for the override_reason field.
+	devstep.DefaultOverrideReason = devstepDescOverrideReason.Default.(string)
+	// devstep.OverrideReasonValidator is a validator for the "override_reason" field. It is called by the builders before save.
+	devstep.OverrideReasonValidator = devstepDescOverrideReason.Validators[0].(func(string) error)
+	// devstepDescRecordedAt is the schema descriptor for recorded_at field.
+	devstepDescRecordedAt := devstepFields[21].Descriptor()
+	// devstep.DefaultRecordedAt holds the default value on creation for the recorded_at field.
+	devstep.DefaultRecordedAt = devstepDescRecordedAt.Default.(func() time.Time)
+	devsummaryFields := schema.DevSummary{}.Fields()
+	_ = devsummaryFields
+	// devsummaryDescOrgPath is the schema descriptor for org_path field.
+	devsummaryDescOrgPath := devsummaryFields[2].Descriptor()
+	// devsummary.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	devsummary.OrgPathValidator = devsummaryDescOrgPath.Validators[0].(func(string) error)
+	// devsummaryDescStage is the schema descriptor for stage field.
+	devsummaryDescStage := devsummaryFields[4].Descriptor()
+	// devsummary.StageValidator is a validator for the "stage" field. It is called by the builders before save.
+	devsummary.StageValidator = devsummaryDescStage.Validators[0].(func(string) error)
+	// devsummaryDescNextCode is the schema descriptor for next_code field.
+	devsummaryDescNextCode := devsummaryFields[5].Descriptor()
+	// devsummary.DefaultNextCode holds the default value on creation for the next_code field.
+	devsummary.DefaultNextCode = devsummaryDescNextCode.Default.(string)
+	// devsummary.NextCodeValidator is a validator for the "next_code" field. It is called by the builders before save.
+	devsummary.NextCodeValidator = devsummaryDescNextCode.Validators[0].(func(string) error)
+	// devsummaryDescNextSeq is the schema descriptor for next_seq field.
+	devsummaryDescNextSeq := devsummaryFields[6].Descriptor()
+	// devsummary.DefaultNextSeq holds the default value on creation for the next_seq field.
+	devsummary.DefaultNextSeq = devsummaryDescNextSeq.Default.(int)
+	// devsummaryDescEarliest is the schema descriptor for earliest field.
+	devsummaryDescEarliest := devsummaryFields[7].Descriptor()
+	// devsummary.DefaultEarliest holds the default value on creation for the earliest field.
+	devsummary.DefaultEarliest = devsummaryDescEarliest.Default.(string)
+	// devsummary.EarliestValidator is a validator for the "earliest" field. It is called by the builders before save.
+	devsummary.EarliestValidator = devsummaryDescEarliest.Validators[0].(func(string) error)
+	// devsummaryDescDeadline is the schema descriptor for deadline field.
+	devsummaryDescDeadline := devsummaryFields[8].Descriptor()
+	// devsummary.DefaultDeadline holds the default value on creation for the deadline field.
+	devsummary.DefaultDeadline = devsummaryDescDeadline.Default.(string)
+	// devsummary.DeadlineValidator is a validator for the "deadline" field. It is called by the builders before save.
+	devsummary.DeadlineValidator = devsummaryDescDeadline.Validators[0].(func(string) error)
+	// devsummaryDescDueKey is the schema descriptor for due_key field.
+	devsummaryDescDueKey := devsummaryFields[9].Descriptor()
+	// devsummary.DefaultDueKey holds the default value on creation for the due_key field.
+	devsummary.DefaultDueKey = devsummaryDescDueKey.Default.(string)
+	// devsummary.DueKeyValidator is a validator for the "due_key" field. It is called by the builders before save.
+	devsummary.DueKeyValidator = devsummaryDescDueKey.Validators[0].(func(string) error)
+	// devsummaryDescProbationEnds is the schema descriptor for probation_ends field.
+	devsummaryDescProbationEnds := devsummaryFields[10].Descriptor()
+	// devsummary.DefaultProbationEnds holds the default value on creation for the probation_ends field.
+	devsummary.DefaultProbationEnds = devsummaryDescProbationEnds.Default.(string)
+	// devsummary.ProbationEndsValidator is a validator for the "probation_ends" field. It is called by the builders before save.
+	devsummary.ProbationEndsValidator = devsummaryDescProbationEnds.Validators[0].(func(string) error)
+	// devsummaryDescUpdatedAt is the schema descriptor for updated_at field.
+	devsummaryDescUpdatedAt := devsummaryFields[11].Descriptor()
+	// devsummary.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	devsummary.DefaultUpdatedAt = devsummaryDescUpdatedAt.Default.(func() time.Time)
+	// devsummary.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	devsummary.UpdateDefaultUpdatedAt = devsummaryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	holidayFields := schema.Holiday{}.Fields()
+	_ = holidayFields
+	// holidayDescDate is the schema descriptor for date field.
+	holidayDescDate := holidayFields[1].Descriptor()
+	// holiday.DateValidator is a validator for the "date" field. It is called by the builders before save.
+	holiday.DateValidator = holidayDescDate.Validators[0].(func(string) error)
+	// holidayDescWorkday is the schema descriptor for workday field.
+	holidayDescWorkday := holidayFields[3].Descriptor()
+	// holiday.DefaultWorkday holds the default value on creation for the workday field.
+	holiday.DefaultWorkday = holidayDescWorkday.Default.(bool)
+	// holidayDescName is the schema descriptor for name field.
+	holidayDescName := holidayFields[4].Descriptor()
+	// holiday.DefaultName holds the default value on creation for the name field.
+	holiday.DefaultName = holidayDescName.Default.(string)
+	// holiday.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	holiday.NameValidator = holidayDescName.Validators[0].(func(string) error)
 	loginfailureFields := schema.LoginFailure{}.Fields()
 	_ = loginfailureFields
 	// loginfailureDescUsername is the schema descriptor for username field.

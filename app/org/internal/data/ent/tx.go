@@ -18,6 +18,14 @@ type Tx struct {
 	Account *AccountClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// DevRule is the client for interacting with the DevRule builders.
+	DevRule *DevRuleClient
+	// DevStep is the client for interacting with the DevStep builders.
+	DevStep *DevStepClient
+	// DevSummary is the client for interacting with the DevSummary builders.
+	DevSummary *DevSummaryClient
+	// Holiday is the client for interacting with the Holiday builders.
+	Holiday *HolidayClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
 	// Org is the client for interacting with the Org builders.
@@ -157,6 +165,10 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.DevRule = NewDevRuleClient(tx.config)
+	tx.DevStep = NewDevStepClient(tx.config)
+	tx.DevSummary = NewDevSummaryClient(tx.config)
+	tx.Holiday = NewHolidayClient(tx.config)
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.Org = NewOrgClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)

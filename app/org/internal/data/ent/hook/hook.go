@@ -33,6 +33,54 @@ func (f AuditLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditLogMutation", m)
 }
 
+// The DevRuleFunc type is an adapter to allow the use of ordinary
+// function as DevRule mutator.
+type DevRuleFunc func(context.Context, *ent.DevRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DevRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DevRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DevRuleMutation", m)
+}
+
+// The DevStepFunc type is an adapter to allow the use of ordinary
+// function as DevStep mutator.
+type DevStepFunc func(context.Context, *ent.DevStepMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DevStepFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DevStepMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DevStepMutation", m)
+}
+
+// The DevSummaryFunc type is an adapter to allow the use of ordinary
+// function as DevSummary mutator.
+type DevSummaryFunc func(context.Context, *ent.DevSummaryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DevSummaryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DevSummaryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DevSummaryMutation", m)
+}
+
+// The HolidayFunc type is an adapter to allow the use of ordinary
+// function as Holiday mutator.
+type HolidayFunc func(context.Context, *ent.HolidayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HolidayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HolidayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HolidayMutation", m)
+}
+
 // The LoginFailureFunc type is an adapter to allow the use of ordinary
 // function as LoginFailure mutator.
 type LoginFailureFunc func(context.Context, *ent.LoginFailureMutation) (ent.Value, error)

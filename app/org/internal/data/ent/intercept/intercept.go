@@ -10,6 +10,10 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
@@ -126,6 +130,114 @@ func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
 }
 
+// The DevRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DevRuleFunc func(context.Context, *ent.DevRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DevRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DevRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DevRuleQuery", q)
+}
+
+// The TraverseDevRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevRule func(context.Context, *ent.DevRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DevRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DevRuleQuery", q)
+}
+
+// The DevStepFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DevStepFunc func(context.Context, *ent.DevStepQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DevStepFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DevStepQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DevStepQuery", q)
+}
+
+// The TraverseDevStep type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevStep func(context.Context, *ent.DevStepQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevStep) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevStep) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DevStepQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DevStepQuery", q)
+}
+
+// The DevSummaryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DevSummaryFunc func(context.Context, *ent.DevSummaryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DevSummaryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DevSummaryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DevSummaryQuery", q)
+}
+
+// The TraverseDevSummary type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevSummary func(context.Context, *ent.DevSummaryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevSummary) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevSummary) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DevSummaryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DevSummaryQuery", q)
+}
+
+// The HolidayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type HolidayFunc func(context.Context, *ent.HolidayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f HolidayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.HolidayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.HolidayQuery", q)
+}
+
+// The TraverseHoliday type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseHoliday func(context.Context, *ent.HolidayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseHoliday) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseHoliday) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.HolidayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.HolidayQuery", q)
+}
+
 // The LoginFailureFunc type is an adapter to allow the use of ordinary function as a Querier.
 type LoginFailureFunc func(context.Context, *ent.LoginFailureQuery) (ent.Value, error)
 
@@ -214,6 +326,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
+	case *ent.DevRuleQuery:
+		return &query[*ent.DevRuleQuery, predicate.DevRule, devrule.OrderOption]{typ: ent.TypeDevRule, tq: q}, nil
+	case *ent.DevStepQuery:
+		return &query[*ent.DevStepQuery, predicate.DevStep, devstep.OrderOption]{typ: ent.TypeDevStep, tq: q}, nil
+	case *ent.DevSummaryQuery:
+		return &query[*ent.DevSummaryQuery, predicate.DevSummary, devsummary.OrderOption]{typ: ent.TypeDevSummary, tq: q}, nil
+	case *ent.HolidayQuery:
+		return &query[*ent.HolidayQuery, predicate.Holiday, holiday.OrderOption]{typ: ent.TypeHoliday, tq: q}, nil
 	case *ent.LoginFailureQuery:
 		return &query[*ent.LoginFailureQuery, predicate.LoginFailure, loginfailure.OrderOption]{typ: ent.TypeLoginFailure, tq: q}, nil
 	case *ent.OrgQuery:

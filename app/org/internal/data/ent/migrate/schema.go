@@ -99,6 +99,121 @@ var (
 			},
 		},
 	}
+	// DevRulesColumns holds the columns for the "dev_rules" table.
+	DevRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "key", Type: field.TypeString, Size: 64},
+		{Name: "value", Type: field.TypeInt},
+		{Name: "set_by", Type: field.TypeInt64},
+		{Name: "set_at", Type: field.TypeTime},
+	}
+	// DevRulesTable holds the schema information for the "dev_rules" table.
+	DevRulesTable = &schema.Table{
+		Name:       "dev_rules",
+		Columns:    DevRulesColumns,
+		PrimaryKey: []*schema.Column{DevRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "devrule_org_path_key",
+				Unique:  true,
+				Columns: []*schema.Column{DevRulesColumns[2], DevRulesColumns[3]},
+			},
+		},
+	}
+	// DevStepsColumns holds the columns for the "dev_steps" table.
+	DevStepsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "code", Type: field.TypeString, Size: 40},
+		{Name: "seq", Type: field.TypeInt, Default: 1},
+		{Name: "date", Type: field.TypeString, Size: 10},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "people", Type: field.TypeJSON, Nullable: true},
+		{Name: "training_hours", Type: field.TypeFloat64, Default: 0},
+		{Name: "training_days", Type: field.TypeInt, Default: 0},
+		{Name: "votes_entitled", Type: field.TypeInt, Default: 0},
+		{Name: "votes_present", Type: field.TypeInt, Default: 0},
+		{Name: "votes_in_favour", Type: field.TypeInt, Default: 0},
+		{Name: "outcome", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "extension_months", Type: field.TypeInt, Default: 0},
+		{Name: "conclusion", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "note", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "warnings", Type: field.TypeJSON, Nullable: true},
+		{Name: "overridden", Type: field.TypeJSON, Nullable: true},
+		{Name: "override_reason", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "recorded_by", Type: field.TypeInt64},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// DevStepsTable holds the schema information for the "dev_steps" table.
+	DevStepsTable = &schema.Table{
+		Name:       "dev_steps",
+		Columns:    DevStepsColumns,
+		PrimaryKey: []*schema.Column{DevStepsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "devstep_member_id_code_seq",
+				Unique:  true,
+				Columns: []*schema.Column{DevStepsColumns[1], DevStepsColumns[2], DevStepsColumns[3]},
+			},
+		},
+	}
+	// DevSummariesColumns holds the columns for the "dev_summaries" table.
+	DevSummariesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"none", "active", "completed", "cancelled"}},
+		{Name: "stage", Type: field.TypeString, Size: 40},
+		{Name: "next_code", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "next_seq", Type: field.TypeInt, Default: 0},
+		{Name: "earliest", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "deadline", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "due_key", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "probation_ends", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// DevSummariesTable holds the schema information for the "dev_summaries" table.
+	DevSummariesTable = &schema.Table{
+		Name:       "dev_summaries",
+		Columns:    DevSummariesColumns,
+		PrimaryKey: []*schema.Column{DevSummariesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "devsummary_status_org_path",
+				Unique:  false,
+				Columns: []*schema.Column{DevSummariesColumns[3], DevSummariesColumns[2]},
+			},
+			{
+				Name:    "devsummary_status_due_key",
+				Unique:  false,
+				Columns: []*schema.Column{DevSummariesColumns[3], DevSummariesColumns[9]},
+			},
+		},
+	}
+	// HolidaysColumns holds the columns for the "holidays" table.
+	HolidaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "date", Type: field.TypeString, Unique: true, Size: 10},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "workday", Type: field.TypeBool, Default: false},
+		{Name: "name", Type: field.TypeString, Size: 40, Default: ""},
+	}
+	// HolidaysTable holds the schema information for the "holidays" table.
+	HolidaysTable = &schema.Table{
+		Name:       "holidays",
+		Columns:    HolidaysColumns,
+		PrimaryKey: []*schema.Column{HolidaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "holiday_year",
+				Unique:  false,
+				Columns: []*schema.Column{HolidaysColumns[2]},
+			},
+		},
+	}
 	// LoginFailuresColumns holds the columns for the "login_failures" table.
 	LoginFailuresColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -176,6 +291,10 @@ var (
 	Tables = []*schema.Table{
 		AccountsTable,
 		AuditLogsTable,
+		DevRulesTable,
+		DevStepsTable,
+		DevSummariesTable,
+		HolidaysTable,
 		LoginFailuresTable,
 		OrgsTable,
 		RefreshTokensTable,

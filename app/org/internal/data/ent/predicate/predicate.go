@@ -12,6 +12,18 @@ type Account func(*sql.Selector)
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
+// DevRule is the predicate function for devrule builders.
+type DevRule func(*sql.Selector)
+
+// DevStep is the predicate function for devstep builders.
+type DevStep func(*sql.Selector)
+
+// DevSummary is the predicate function for devsummary builders.
+type DevSummary func(*sql.Selector)
+
+// Holiday is the predicate function for holiday builders.
+type Holiday func(*sql.Selector)
+
 // LoginFailure is the predicate function for loginfailure builders.
 type LoginFailure func(*sql.Selector)
 

@@ -1,0 +1,228 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	v1 "github.com/vanguard/vanguard/api/org/v1"
+	"github.com/vanguard/vanguard/app/org/internal/biz"
+)
+
+// DevelopmentService implements v1.DevelopmentServer: member development steps, rules, the
+// worklist and the holiday calendar.
+type DevelopmentService struct {
+	v1.UnimplementedDevelopmentServer
+	uc *biz.Development
+}
+
+// NewDevelopmentService wires a DevelopmentService.
+func NewDevelopmentService(uc *biz.Development) *DevelopmentService {
+	return &DevelopmentService{uc: uc}
+}
+
+func stepDefToAPI(d biz.StepDef) *v1.StepDefinition {
+	return &v1.StepDefinition{
+		No: int32(d.No), Code: d.Code, Name: d.Name, Stage: d.Stage, StageName: d.StageName,
+		PeopleRole: d.PeopleRole, MinPeople: int32(d.MinPeople), MaxPeople: int32(d.MaxPeople),
+		NeedsVotes: d.Votes, NeedsTraining: d.Training, NeedsConclusion: d.Conclusion, NeedsOutcome: d.Outcome,
+		HigherOrg: d.HigherOrg,
+	}
+}
+
+// ListDevelopmentSteps implements v1.DevelopmentServer.
+func (s *DevelopmentService) ListDevelopmentSteps(context.Context, *emptypb.Empty) (*v1.ListDevelopmentStepsReply, error) {
+	out := &v1.ListDevelopmentStepsReply{}
+	for _, d := range biz.Steps {
+		out.Steps = append(out.Steps, stepDefToAPI(d))
+	}
+	return out, nil
+}
+
+// GetDevelopment implements v1.DevelopmentServer.
+func (s *DevelopmentService) GetDevelopment(ctx context.Context, req *v1.GetDevelopmentRequest) (*v1.DevelopmentRecord, error) {
+	rec, err := s.uc.Get(ctx, req.GetMemberId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return recordToAPI(rec), nil
+}
+
+// GetMyDevelopment implements v1.DevelopmentServer.
+func (s *DevelopmentService) GetMyDevelopment(ctx context.Context, _ *emptypb.Empty) (*v1.DevelopmentRecord, error) {
+	rec, err := s.uc.Mine(ctx)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return recordToAPI(rec), nil
+}
+
+// RecordStep implements v1.DevelopmentServer.
+func (s *DevelopmentService) RecordStep(ctx context.Context, req *v1.RecordStepRequest) (*v1.DevelopmentRecord, error) {
+	v := req.GetVotes()
+	rec, err := s.uc.Record(ctx, req.GetMemberId(), biz.StepInput{
+		Code: req.GetStep(), Date: req.GetDate(), OrgID: req.GetOrgId(), People: req.GetPeople(),
+		TrainingHours: req.GetTrainingHours(), TrainingDays: int(req.GetTrainingDays()),
+		Votes:   biz.Votes{Entitled: int(v.GetEntitled()), Present: int(v.GetPresent()), InFavour: int(v.GetInFavour())},
+		Outcome: req.GetOutcome(), ExtensionMonths: int(req.GetExtensionMonths()),
+		Conclusion: req.GetConclusion(), Note: req.GetNote(), OverrideReason: req.GetOverrideReason(),
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return recordToAPI(rec), nil
+}
+
+// ListWorklist implements v1.DevelopmentServer.
+func (s *DevelopmentService) ListWorklist(ctx context.Context, req *v1.ListWorklistRequest) (*v1.ListWorklistReply, error) {
+	cur, err := decodeCursor("page_token", req.GetPageToken())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	var key string
+	var id int64
+	if cur != "" {
+		k, i, ok := strings.Cut(cur, "|")
+		if id, err = strconv.ParseInt(i, 10, 64); !ok || err != nil || id <= 0 {
+			return nil, toAPIError(biz.Invalid("page_token", "分页标记无效"))
+		}
+		key = k
+	}
+	w, err := s.uc.Worklist(ctx, req.GetOrgId(), req.GetFilter(), key, id, int(req.GetPageSize()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.ListWorklistReply{
+		Total: int32(w.Counts.Total), Overdue: int32(w.Counts.Overdue), Due: int32(w.Counts.Due),
+		Today: w.Today.String(), MonthEnd: w.MonthEnd.String(),
+	}
+	if w.NextID > 0 {
+		out.NextPageToken = encodeCursor(fmt.Sprintf("%s|%d", w.NextKey, w.NextID))
+	}
+	for _, e := range w.Entries {
+		out.Entries = append(out.Entries, &v1.WorklistEntry{
+			MemberId: e.Summary.MemberID, DisplayName: e.DisplayName, OrgId: e.Summary.OrgID, OrgName: e.OrgName,
+			Stage: string(e.Summary.Stage),
+			Next: &v1.NextStep{
+				No: int32(e.Step.No), Code: e.Step.Code, Name: e.Step.Name, Seq: int32(e.Summary.NextSeq),
+				Earliest: dateText(e.Summary.Earliest), Deadline: dateText(e.Summary.Deadline), Overdue: e.Summary.Overdue(w.Today),
+			},
+		})
+	}
+	return out, nil
+}
+
+// GetDevelopmentRules implements v1.DevelopmentServer.
+func (s *DevelopmentService) GetDevelopmentRules(ctx context.Context, req *v1.GetDevelopmentRulesRequest) (*v1.DevelopmentRules, error) {
+	rs, err := s.uc.Rules(ctx, req.GetOrgId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return rulesToAPI(req.GetOrgId(), rs), nil
+}
+
+// SetDevelopmentRule implements v1.DevelopmentServer.
+func (s *DevelopmentService) SetDevelopmentRule(ctx context.Context, req *v1.SetDevelopmentRuleRequest) (*v1.DevelopmentRules, error) {
+	rs, err := s.uc.SetRule(ctx, req.GetOrgId(), req.GetKey(), int(req.GetValue()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return rulesToAPI(req.GetOrgId(), rs), nil
+}
+
+func rulesToAPI(orgID int64, rs []biz.DevRuleView) *v1.DevelopmentRules {
+	out := &v1.DevelopmentRules{OrgId: orgID}
+	for _, r := range rs {
+		out.Rules = append(out.Rules, &v1.DevelopmentRule{
+			Key: r.Rule.Key, Name: r.Rule.Text(r.Effective), Unit: r.Rule.Unit, National: int32(r.National),
+			Inherited: int32(r.Inherited), Here: int32(r.Here), Effective: int32(r.Effective), Stricter: r.Rule.Stricter,
+			Min: int32(r.Rule.Min), Max: int32(r.Rule.Max),
+		})
+	}
+	return out
+}
+
+// ListHolidays implements v1.DevelopmentServer.
+func (s *DevelopmentService) ListHolidays(ctx context.Context, req *v1.ListHolidaysRequest) (*v1.HolidayCalendar, error) {
+	days, err := s.uc.Holidays(ctx, int(req.GetYear()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return holidaysToAPI(req.GetYear(), days), nil
+}
+
+// SetHolidays implements v1.DevelopmentServer.
+func (s *DevelopmentService) SetHolidays(ctx context.Context, req *v1.SetHolidaysRequest) (*v1.HolidayCalendar, error) {
+	days := make([]biz.Holiday, len(req.GetDays()))
+	for i, d := range req.GetDays() {
+		date, err := biz.ParseDate(d.GetDate())
+		if err != nil {
+			return nil, toAPIError(biz.Invalid(fmt.Sprintf("days[%d].date", i), "日期格式应为 YYYY-MM-DD"))
+		}
+		days[i] = biz.Holiday{Date: date, Workday: d.GetWorkday(), Name: d.GetName()}
+	}
+	out, err := s.uc.SetHolidays(ctx, int(req.GetYear()), days)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return holidaysToAPI(req.GetYear(), out), nil
+}
+
+func holidaysToAPI(year int32, days []biz.Holiday) *v1.HolidayCalendar {
+	out := &v1.HolidayCalendar{Year: year}
+	for _, d := range days {
+		out.Days = append(out.Days, &v1.Holiday{Date: d.Date.String(), Workday: d.Workday, Name: d.Name})
+	}
+	return out
+}
+
+func dateText(d biz.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func checksToAPI(cs []biz.RuleCheck) []*v1.RuleCheck {
+	out := make([]*v1.RuleCheck, len(cs))
+	for i, c := range cs {
+		out[i] = &v1.RuleCheck{Rule: c.Rule, Message: c.Message}
+	}
+	return out
+}
+
+func recordToAPI(rec *biz.DevRecord) *v1.DevelopmentRecord {
+	a := rec.Member
+	out := &v1.DevelopmentRecord{
+		MemberId: a.ID, DisplayName: a.DisplayName, OrgId: a.OrgID, OrgName: rec.OrgName, Stage: string(a.Profile.Stage),
+		Status: rec.Progress.Status, ProbationEnds: dateText(rec.Progress.ProbationEnds), Today: rec.Today.String(),
+	}
+	for _, s := range rec.Steps {
+		def, _ := biz.StepByCode(s.Code)
+		st := &v1.DevelopmentStep{
+			No: int32(def.No), Code: s.Code, Name: def.Name, Seq: int32(s.Seq), Date: s.Date.String(),
+			OrgId: s.OrgID, OrgName: rec.OrgNames[s.OrgID], TrainingHours: s.TrainingHours, TrainingDays: int32(s.TrainingDays),
+			Outcome: s.Outcome, ExtensionMonths: int32(s.ExtensionMonths), Conclusion: s.Conclusion, Note: s.Note,
+			Overridden: checksToAPI(s.Overridden), Warnings: checksToAPI(s.Warnings), OverrideReason: s.OverrideReason,
+			RecordedBy: s.RecordedBy, RecordedByName: rec.Names[s.RecordedBy], RecordedAt: ts(s.RecordedAt),
+		}
+		if def.Votes {
+			st.Votes = &v1.Votes{Entitled: int32(s.Votes.Entitled), Present: int32(s.Votes.Present), InFavour: int32(s.Votes.InFavour)}
+		}
+		for _, id := range s.People {
+			st.People = append(st.People, &v1.PersonRef{UserId: id, DisplayName: rec.Names[id]})
+		}
+		out.Steps = append(out.Steps, st)
+	}
+	if n := rec.Progress.Next; n != nil {
+		out.Next = &v1.NextStep{
+			No: int32(n.Step.No), Code: n.Step.Code, Name: n.Step.Name, Seq: int32(n.Seq),
+			Earliest: dateText(n.Earliest), Deadline: dateText(n.Deadline), Rules: checksToAPI(n.Rules),
+			Overdue: !n.Deadline.IsZero() && n.Deadline.Before(rec.Today),
+		}
+	}
+	return out
+}

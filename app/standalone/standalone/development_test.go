@@ -1,0 +1,388 @@
+package standalone
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// devWorld is a committee (the root) with two branches, staff at each level, and full members
+// who can be contacts and introducers.
+type devWorld struct {
+	l                         *live
+	admin                     string
+	root, orgA, orgB          string
+	staffRoot, staffA, staffB string
+	full1, full2, prob        string // ids: two full members and a probationary member of branch A
+	mk                        func(org, name, birth, stage string, roles ...string) (token, id string)
+}
+
+func newDevWorld(t *testing.T, l *live) *devWorld {
+	w := &devWorld{l: l}
+	w.admin = l.login("admin", "Admin-pass-2026")
+	w.root = l.must(l.call("GET", "/v1/me", w.admin, nil), 200).s("orgId")
+	w.orgA = l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第一支部", "code": "A", "type": "BRANCH"}), 200).s("id")
+	w.orgB = l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第二支部", "code": "B", "type": "BRANCH"}), 200).s("id")
+	w.mk = func(org, name, birth, stage string, roles ...string) (string, string) {
+		if len(roles) == 0 {
+			roles = []string{"MEMBER"}
+		}
+		profile := map[string]any{"birthDate": birth}
+		if stage != "" {
+			profile["stage"] = stage
+		}
+		id := l.must(l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": name, "displayName": name, "password": "Passw0rd-" + name,
+			"roles": roles, "orgId": org, "profile": profile}), 200).s("id")
+		return l.login(name, "Passw0rd-"+name), id
+	}
+	w.staffRoot, _ = w.mk(w.root, "dcommittee", "1980-01-01", "FULL_MEMBER", "STAFF")
+	w.staffA, _ = w.mk(w.orgA, "dstaffa", "1985-01-01", "FULL_MEMBER", "STAFF")
+	w.staffB, _ = w.mk(w.orgB, "dstaffb", "1985-01-01", "FULL_MEMBER", "STAFF")
+	_, w.full1 = w.mk(w.orgA, "dfull1", "1970-01-01", "FULL_MEMBER", "MEMBER")
+	_, w.full2 = w.mk(w.orgA, "dfull2", "1971-01-01", "FULL_MEMBER", "MEMBER")
+	_, w.prob = w.mk(w.orgA, "dprob", "1990-01-01", "PROBATIONARY", "MEMBER")
+	return w
+}
+
+// devStep is one step of a journey: who records it, with what.
+type devStep struct {
+	step, date string
+	by         string // "branch" (default), "committee"
+	extra      map[string]any
+}
+
+// record records a step for the member and returns the reply.
+func (w *devWorld) record(token, member string, s devStep) reply {
+	body := map[string]any{"step": s.step, "date": s.date}
+	for k, v := range s.extra {
+		body[k] = v
+	}
+	return w.l.call("POST", "/v1/members/"+member+"/development/steps", token, body)
+}
+
+func (w *devWorld) tokenFor(s devStep) string {
+	if s.by == "committee" {
+		return w.staffRoot
+	}
+	return w.staffA
+}
+
+// journey is a development with correct dates: application at 21 on 1 March 2022, full
+// membership approved in October 2024 (the probation ends on 1 September 2024, a Sunday).
+func (w *devWorld) journey() []devStep {
+	return []devStep{
+		{step: "application", date: "2022-03-01"},
+		{step: "talk", date: "2022-03-20"},
+		{step: "activist_confirmed", date: "2022-06-01"},
+		{step: "activist_filed", date: "2022-06-10"},
+		{step: "contacts_assigned", date: "2022-06-15", extra: map[string]any{"people": []string{w.full1}}},
+		{step: "activist_training", date: "2023-05-20", extra: map[string]any{"note": "季度考察良好"}},
+		{step: "object_confirmed", date: "2023-06-01"},
+		{step: "object_filed", date: "2023-06-05"},
+		{step: "introducers_assigned", date: "2023-06-10", extra: map[string]any{"people": []string{w.full1, w.full2}}},
+		{step: "political_review", date: "2023-07-01", extra: map[string]any{"conclusion": "政治历史清楚，政治审查合格"}},
+		{step: "concentrated_training", date: "2023-07-10", extra: map[string]any{"trainingHours": 24, "trainingDays": 3}},
+		{step: "branch_review", date: "2023-08-01"},
+		{step: "pre_review", date: "2023-08-09", by: "committee"},
+		{step: "application_form", date: "2023-08-15"},
+		{step: "admission_vote", date: "2023-09-01", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 8, "inFavour": 8}}},
+		{step: "committee_talk", date: "2023-09-10", by: "committee"},
+		{step: "admission_approved", date: "2023-10-10", by: "committee"},
+		{step: "admission_filed", date: "2023-10-20"},
+		{step: "group_assigned", date: "2023-10-25"},
+		{step: "oath", date: "2023-11-01"},
+		{step: "probation_education", date: "2024-06-30"},
+		{step: "full_application", date: "2024-08-20"},
+		{step: "full_vote", date: "2024-09-02", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 7, "inFavour": 7}, "outcome": "on_time"}},
+		{step: "full_approved", date: "2024-10-15", by: "committee"},
+		{step: "papers_filed", date: "2024-11-01"},
+	}
+}
+
+// refusal is a wrong version of a journey step, tried just before the right one.
+type refusal struct {
+	s      devStep
+	by     string // token: "", "branch", "committee", "other", "member"
+	status int
+	reason string
+	field  string // metadata field or rule expected
+}
+
+// TestDevelopmentJourney records a full 25-step development through HTTP with correct dates,
+// and before each guarded step the wrong versions, each refused naming its rule or field.
+func TestDevelopmentJourney(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	memberTok, m := w.mk(w.orgA, "dmember", "2000-05-01", "")
+
+	steps := l.must(l.call("GET", "/v1/development/steps", memberTok, nil), 200)
+	if steps.s("steps", "24", "code") != "papers_filed" || steps.s("steps", "8", "peopleRole") != "introducer" {
+		t.Fatalf("catalogue: %s", steps.raw)
+	}
+	rec := l.must(l.call("GET", "/v1/members/"+m+"/development", w.staffA, nil), 200)
+	if rec.s("status") != "none" || rec.s("next", "code") != "application" {
+		t.Fatalf("before anything: %s", rec.raw)
+	}
+
+	refusals := map[string][]refusal{
+		"application": {
+			{s: devStep{step: "application", date: "2099-01-01"}, status: 400, reason: "INVALID_ARGUMENT", field: "date"},
+			{s: devStep{step: "talk", date: "2022-03-01"}, status: 409, reason: "DEVELOPMENT_RULE", field: "order"},
+			{s: devStep{step: "application", date: "2022-03-01"}, by: "other", status: 404, reason: "ACCOUNT_NOT_FOUND"},
+			{s: devStep{step: "application", date: "2022-03-01"}, by: "member", status: 403, reason: "PERMISSION_DENIED"},
+		},
+		"talk": {{s: devStep{step: "talk", date: "2022-02-28"}, status: 409, reason: "DEVELOPMENT_RULE", field: "order"}},
+		"contacts_assigned": {
+			{s: devStep{step: "contacts_assigned", date: "2022-06-15", extra: map[string]any{"people": []string{w.prob}}}, status: 400, reason: "INVALID_ARGUMENT", field: "people[0]"},
+			{s: devStep{step: "contacts_assigned", date: "2022-06-15", extra: map[string]any{"people": []string{m}}}, status: 400, reason: "INVALID_ARGUMENT", field: "people[0]"},
+			{s: devStep{step: "contacts_assigned", date: "2022-06-15"}, status: 400, reason: "INVALID_ARGUMENT", field: "people"},
+		},
+		"object_confirmed": {{s: devStep{step: "object_confirmed", date: "2023-05-31"}, status: 409, reason: "DEVELOPMENT_RULE", field: "object.after_months"}},
+		"introducers_assigned": {
+			{s: devStep{step: "introducers_assigned", date: "2023-06-10", extra: map[string]any{"people": []string{w.full1}}}, status: 400, reason: "INVALID_ARGUMENT", field: "people"},
+		},
+		"political_review": {{s: devStep{step: "political_review", date: "2023-07-01"}, status: 400, reason: "INVALID_ARGUMENT", field: "conclusion"}},
+		"concentrated_training": {
+			{s: devStep{step: "concentrated_training", date: "2023-07-10", extra: map[string]any{"trainingHours": 20, "trainingDays": 2}}, status: 409, reason: "DEVELOPMENT_RULE", field: "training.min_hours"},
+		},
+		// 公示 from 2 August: 2, 3, 4, 7, 8 August; the pre-review from the 9th, by the committee.
+		"pre_review": {
+			{s: devStep{step: "pre_review", date: "2023-08-08"}, by: "committee", status: 409, reason: "DEVELOPMENT_RULE", field: "notice.object_workdays"},
+			{s: devStep{step: "pre_review", date: "2023-08-09"}, by: "branch", status: 403, reason: "PERMISSION_DENIED"},
+			{s: devStep{step: "pre_review", date: "2023-08-09", extra: map[string]any{"orgId": w.orgA}}, by: "committee", status: 400, reason: "INVALID_ARGUMENT", field: "org_id"},
+		},
+		"admission_vote": {
+			{s: devStep{step: "admission_vote", date: "2023-09-01", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 4, "inFavour": 4}}}, status: 409, reason: "DEVELOPMENT_RULE", field: "vote.quorum"},
+			{s: devStep{step: "admission_vote", date: "2023-09-01", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 8, "inFavour": 4}}}, status: 409, reason: "DEVELOPMENT_RULE", field: "vote.majority_percent"},
+		},
+		"full_vote": {
+			{s: devStep{step: "full_vote", date: "2024-08-30", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 7, "inFavour": 7}, "outcome": "on_time"}}, status: 409, reason: "DEVELOPMENT_RULE", field: "probation.months"},
+			{s: devStep{step: "full_vote", date: "2024-09-02", extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 7, "inFavour": 7}, "outcome": "extend", "extensionMonths": 3}}, status: 409, reason: "DEVELOPMENT_RULE", field: "extension.min_months"},
+		},
+	}
+	tokens := map[string]string{"": w.staffA, "branch": w.staffA, "committee": w.staffRoot, "other": w.staffB, "member": memberTok}
+	for i, s := range w.journey() {
+		for _, bad := range refusals[s.step] {
+			r := l.must(w.record(tokens[bad.by], m, bad.s), bad.status, bad.reason)
+			if bad.field != "" && r.s("metadata", "field") != bad.field && r.s("metadata", "rule") != bad.field {
+				t.Errorf("step %d %s: refusal names %s/%s, want %s: %s", i+1, s.step, r.s("metadata", "field"), r.s("metadata", "rule"), bad.field, r.raw)
+			}
+			if bad.reason == "DEVELOPMENT_RULE" && r.s("message") == "" {
+				t.Errorf("step %d: a rule refusal without words: %s", i+1, r.raw)
+			}
+		}
+		r := l.must(w.record(w.tokenFor(s), m, s), 200)
+		if got := len(r.json["steps"].([]any)); got != i+1 {
+			t.Fatalf("after step %d: %d steps", i+1, got)
+		}
+		if i+1 < 25 && r.s("next", "code") != w.journey()[i+1].step {
+			t.Fatalf("after %s next is %s", s.step, r.s("next", "code"))
+		}
+		switch s.step {
+		case "talk":
+			if len(r.json["steps"].([]any)[1].(map[string]any)["warnings"].([]any)) != 0 {
+				t.Errorf("talk within the month warned: %s", r.raw)
+			}
+		case "activist_confirmed":
+			if r.s("stage") != "activist" {
+				t.Errorf("stage %s after step 3", r.s("stage"))
+			}
+		case "activist_training":
+			if r.s("next", "earliest") != "2023-06-01" {
+				t.Errorf("development object earliest %s, want a year after 2022-06-01", r.s("next", "earliest"))
+			}
+		case "branch_review":
+			if r.s("next", "earliest") != "2023-08-09" {
+				t.Errorf("pre-review earliest %s", r.s("next", "earliest"))
+			}
+		case "admission_vote":
+			if r.s("next", "code") != "committee_talk" || r.s("probationEnds") != "2024-09-01" {
+				t.Errorf("after the vote: %s", r.raw)
+			}
+		case "committee_talk":
+			if r.s("next", "deadline") != "2023-12-01" {
+				t.Errorf("approval deadline %s, want three months after the vote", r.s("next", "deadline"))
+			}
+		case "admission_approved":
+			acc := l.must(l.call("GET", "/v1/accounts/"+m, w.staffA, nil), 200)
+			if acc.s("profile", "stage") != "PROBATIONARY" || acc.s("profile", "joinedDate") != "2023-09-01" || acc.s("profile", "applicationDate") != "2022-03-01" {
+				t.Errorf("profile after admission: %s", acc.raw)
+			}
+			if r.s("steps", "16", "orgId") != w.root {
+				t.Errorf("approval by org %s, want the committee", r.s("steps", "16", "orgId"))
+			}
+		case "full_application":
+			if r.s("next", "earliest") != "2024-09-01" {
+				t.Errorf("full vote earliest %s", r.s("next", "earliest"))
+			}
+		case "papers_filed":
+			if r.s("status") != "completed" || r.s("stage") != "full_member" || r.s("next", "code") != "" {
+				t.Errorf("at the end: %s", r.raw)
+			}
+		}
+	}
+	acc := l.must(l.call("GET", "/v1/accounts/"+m, w.staffA, nil), 200)
+	if acc.s("profile", "fullMemberDate") != "2024-09-01" {
+		t.Errorf("full member from %s, want the end of the probation", acc.s("profile", "fullMemberDate"))
+	}
+	// A retry of the last step changes nothing; other content for a recorded step is refused.
+	last := w.journey()[24]
+	if r := l.must(w.record(w.staffA, m, last), 200); len(r.json["steps"].([]any)) != 25 {
+		t.Errorf("a retry added a step")
+	}
+	l.must(w.record(w.staffA, m, devStep{step: "oath", date: "2023-11-02"}), 409, "STEP_RECORDED")
+	// The member reads their own development; people and orgs are named.
+	mine := l.must(l.call("GET", "/v1/my/development", memberTok, nil), 200)
+	if mine.s("steps", "8", "people", "1", "displayName") != "dfull2" || mine.s("steps", "12", "orgName") != "中共先锋委员会" {
+		t.Errorf("my development: %s", mine.raw)
+	}
+	// Denials: another branch's staff, another member, a member recording.
+	l.must(l.call("GET", "/v1/members/"+m+"/development", w.staffB, nil), 404, "ACCOUNT_NOT_FOUND")
+	other, _ := w.mk(w.orgA, "dother", "2001-01-01", "")
+	l.must(l.call("GET", "/v1/members/"+m+"/development", other, nil), 404, "ACCOUNT_NOT_FOUND")
+	// The audit log has every step.
+	logs := l.must(l.call("GET", "/v1/audit-logs?action=development.step&pageSize=100", w.admin, nil), 200)
+	if n := len(logs.json["logs"].([]any)); n != 25 {
+		t.Errorf("%d audit entries for 25 steps", n)
+	}
+}
+
+// TestDevelopmentOverrideRulesAndWorklist: an admin's override audited (and refused to staff),
+// rules tightened per subtree (never loosened), the holiday calendar moving a notice's end, and
+// the staff worklist of overdue and due steps, with denials.
+func TestDevelopmentOverrideRulesAndWorklist(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	today := l.clock.Now().In(sh)
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+
+	// A 16-year-old's application: refused by the age rule, refused to staff with a reason,
+	// recorded by an admin's override, and audited with the rule and the reason.
+	_, young := w.mk(w.orgA, "dyoung", day(today.AddDate(-16, 0, 0)), "")
+	app := devStep{step: "application", date: day(today.AddDate(0, 0, -5))}
+	r := l.must(w.record(w.staffA, young, app), 409, "DEVELOPMENT_RULE")
+	if r.s("metadata", "rule") != "application.min_age" || !strings.Contains(r.s("message"), "年满 18 岁") {
+		t.Errorf("age refusal: %s", r.raw)
+	}
+	app.extra = map[string]any{"overrideReason": "经省委组织部批复的特殊情况"}
+	l.must(w.record(w.staffA, young, app), 403, "PERMISSION_DENIED")
+	r = l.must(w.record(w.admin, young, app), 200)
+	if r.s("steps", "0", "overridden", "0", "rule") != "application.min_age" || r.s("steps", "0", "overrideReason") != "经省委组织部批复的特殊情况" {
+		t.Errorf("override not kept on the step: %s", r.raw)
+	}
+	logs := l.must(l.call("GET", "/v1/audit-logs?action=development.override", w.admin, nil), 200)
+	if n := len(logs.json["logs"].([]any)); n != 1 || !strings.Contains(logs.s("logs", "0", "summary"), "经省委组织部批复的特殊情况") || !strings.Contains(logs.s("logs", "0", "summary"), "年满 18 岁") {
+		t.Errorf("override audit: %s", logs.raw)
+	}
+
+	// Worklist: the young applicant's talk is due this month (a month from 5 days ago); an
+	// application three months old without a talk is overdue; a completed one is not listed.
+	_, late := w.mk(w.orgA, "dlate", "1999-01-01", "")
+	l.must(w.record(w.staffA, late, devStep{step: "application", date: day(today.AddDate(0, -3, 0))}), 200)
+	_, inB := w.mk(w.orgB, "dinb", "1999-01-01", "")
+	l.must(w.record(w.staffB, inB, devStep{step: "application", date: day(today.AddDate(0, 0, -2))}), 200)
+	wl := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA, w.staffA, nil), 200)
+	if wl.s("total") != "2" || wl.s("overdue") != "1" || wl.s("due") != "1" {
+		t.Errorf("branch A counts: %s", wl.raw)
+	}
+	od := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA+"&filter=overdue", w.staffA, nil), 200)
+	if len(od.json["entries"].([]any)) != 1 || od.s("entries", "0", "memberId") != late || od.s("entries", "0", "next", "overdue") != "true" {
+		t.Errorf("overdue list: %s", od.raw)
+	}
+	all := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.root+"&pageSize=2", w.staffRoot, nil), 200)
+	if all.s("total") != "3" || len(all.json["entries"].([]any)) != 2 || all.s("nextPageToken") == "" || all.s("entries", "0", "memberId") != late {
+		t.Errorf("committee worklist page 1: %s", all.raw)
+	}
+	p2 := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.root+"&pageSize=2&pageToken="+all.s("nextPageToken"), w.staffRoot, nil), 200)
+	if len(p2.json["entries"].([]any)) != 1 || p2.s("nextPageToken") != "" {
+		t.Errorf("committee worklist page 2: %s", p2.raw)
+	}
+	l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA, w.staffB, nil), 403, "PERMISSION_DENIED")
+	memberTok, _ := w.mk(w.orgA, "dplain", "1999-01-01", "", "MEMBER")
+	l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA, memberTok, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA+"&filter=late", w.staffA, nil), 400, "INVALID_ARGUMENT")
+
+	// Rules: the committee requires six months from application to activist for its subtree;
+	// the branch cannot loosen it; a national fixed rule cannot change.
+	rules := l.must(l.call("PUT", "/v1/development/rules", w.staffRoot, map[string]any{"orgId": w.root, "key": "activist.after_months", "value": 6}), 200)
+	if !strings.Contains(fmt.Sprint(rules.json["rules"]), "递交申请 6 个月后") {
+		t.Errorf("rules after setting: %s", rules.raw)
+	}
+	r = l.must(l.call("PUT", "/v1/development/rules", w.staffA, map[string]any{"orgId": w.orgA, "key": "activist.after_months", "value": 3}), 400, "INVALID_ARGUMENT")
+	if !strings.Contains(r.s("message"), "只能从严") || r.s("metadata", "field") != "value" {
+		t.Errorf("loosening: %s", r.raw)
+	}
+	l.must(l.call("PUT", "/v1/development/rules", w.staffA, map[string]any{"orgId": w.orgA, "key": "probation.months", "value": 18}), 400, "INVALID_ARGUMENT")
+	l.must(l.call("PUT", "/v1/development/rules", w.staffA, map[string]any{"orgId": w.root, "key": "activist.after_months", "value": 9}), 403, "PERMISSION_DENIED")
+	l.must(l.call("PUT", "/v1/development/rules", w.staffB, map[string]any{"orgId": w.orgA, "key": "activist.after_months", "value": 9}), 403, "PERMISSION_DENIED")
+	l.must(l.call("PUT", "/v1/development/rules", w.staffA, map[string]any{"orgId": w.orgA, "key": "no.such", "value": 9}), 400, "INVALID_ARGUMENT")
+	view := l.must(l.call("GET", "/v1/development/rules?orgId="+w.orgA, w.staffA, nil), 200)
+	for _, x := range view.json["rules"].([]any) {
+		rule := x.(map[string]any)
+		if rule["key"] == "activist.after_months" && (fmt.Sprint(rule["inherited"]) != "6" || fmt.Sprint(rule["effective"]) != "6") {
+			t.Errorf("branch view of the committee's rule: %v", rule)
+		}
+	}
+	l.must(w.record(w.staffA, late, devStep{step: "talk", date: day(today.AddDate(0, -2, 0))}), 200)
+	r = l.must(w.record(w.staffA, late, devStep{step: "activist_confirmed", date: day(today.AddDate(0, -1, 0))}), 409, "DEVELOPMENT_RULE")
+	if r.s("metadata", "rule") != "activist.after_months" || r.s("metadata", "earliest") != day(today.AddDate(0, 3, 0)) {
+		t.Errorf("the committee's rule in force: %s", r.raw)
+	}
+
+	// The holiday calendar moves a notice's end: a branch committee review on Friday
+	// 26 September 2025, the National Day week off with Sunday 28 September and Saturday
+	// 11 October worked: the pre-review from 11 October instead of 4 October.
+	_, cand := w.mk(w.orgA, "dcand", "1995-01-01", "")
+	for _, s := range []devStep{
+		{step: "application", date: "2023-01-03"}, {step: "talk", date: "2023-01-10"}, {step: "activist_confirmed", date: "2023-08-01"},
+		{step: "activist_filed", date: "2023-08-02"}, {step: "contacts_assigned", date: "2023-08-03", extra: map[string]any{"people": []string{w.full1, w.full2}}},
+		{step: "activist_training", date: "2024-08-01"}, {step: "object_confirmed", date: "2024-08-02"}, {step: "object_filed", date: "2024-08-03"},
+		{step: "introducers_assigned", date: "2024-08-04", extra: map[string]any{"people": []string{w.full2, w.full1}}},
+		{step: "political_review", date: "2025-03-01", extra: map[string]any{"conclusion": "合格"}},
+		{step: "concentrated_training", date: "2025-09-01", extra: map[string]any{"trainingDays": 3}},
+		{step: "branch_review", date: "2025-09-26"},
+	} {
+		l.must(w.record(w.staffA, cand, s), 200)
+	}
+	if e := l.must(l.call("GET", "/v1/members/"+cand+"/development", w.staffA, nil), 200).s("next", "earliest"); e != "2025-10-04" {
+		t.Errorf("pre-review earliest without holidays %s", e)
+	}
+	var days []map[string]any
+	for d := 1; d <= 8; d++ {
+		days = append(days, map[string]any{"date": fmt.Sprintf("2025-10-%02d", d), "name": "国庆节、中秋节"})
+	}
+	days = append(days, map[string]any{"date": "2025-09-28", "workday": true, "name": "调休上班"}, map[string]any{"date": "2025-10-11", "workday": true, "name": "调休上班"})
+	l.must(l.call("PUT", "/v1/holidays/2025", w.staffRoot, map[string]any{"days": days}), 403, "PERMISSION_DENIED")
+	bad := append([]map[string]any{}, days...)
+	bad = append(bad, map[string]any{"date": "2025-10-13", "workday": true})
+	r = l.must(l.call("PUT", "/v1/holidays/2025", w.admin, map[string]any{"days": bad}), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "days[10].workday" {
+		t.Errorf("a make-up working day on a Monday: %s", r.raw)
+	}
+	cal := l.must(l.call("PUT", "/v1/holidays/2025", w.admin, map[string]any{"days": days}), 200)
+	if len(cal.json["days"].([]any)) != 10 || cal.s("days", "0", "date") != "2025-09-28" {
+		t.Errorf("calendar: %s", cal.raw)
+	}
+	if e := l.must(l.call("GET", "/v1/members/"+cand+"/development", w.staffA, nil), 200).s("next", "earliest"); e != "2025-10-11" {
+		t.Errorf("pre-review earliest with the holiday week %s, want 2025-10-11", e)
+	}
+	// The worklist's summary moved with it.
+	found := false
+	for _, x := range l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA+"&pageSize=200", w.staffA, nil), 200).json["entries"].([]any) {
+		e := x.(map[string]any)
+		if e["memberId"] == cand {
+			found = true
+			if n := e["next"].(map[string]any); n["earliest"] != "2025-10-11" || n["code"] != "pre_review" {
+				t.Errorf("worklist entry after the calendar changed: %v", n)
+			}
+		}
+	}
+	if !found {
+		t.Error("candidate missing from the worklist")
+	}
+	if got := l.must(l.call("GET", "/v1/holidays?year=2025", memberTok, nil), 200); len(got.json["days"].([]any)) != 10 {
+		t.Errorf("reading the calendar: %s", got.raw)
+	}
+}
