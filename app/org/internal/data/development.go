@@ -86,10 +86,24 @@ func (r *developmentRepo) AddStep(ctx context.Context, s *biz.DevStep) (*biz.Dev
 	return s, nil
 }
 
+// summaryBatch keeps one upsert's bind parameters (12 a row) within SQLite's 32,766 and
+// PostgreSQL's 65,535.
+const summaryBatch = 1000
+
 func (r *developmentRepo) SaveSummaries(ctx context.Context, ss []biz.DevSummary) error {
+	for len(ss) > summaryBatch {
+		if err := r.saveSummaries(ctx, ss[:summaryBatch]); err != nil {
+			return err
+		}
+		ss = ss[summaryBatch:]
+	}
 	if len(ss) == 0 {
 		return nil
 	}
+	return r.saveSummaries(ctx, ss)
+}
+
+func (r *developmentRepo) saveSummaries(ctx context.Context, ss []biz.DevSummary) error {
 	c := r.data.client(ctx)
 	bulk := make([]*ent.DevSummaryCreate, len(ss))
 	for i, s := range ss {
