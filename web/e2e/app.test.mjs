@@ -1357,3 +1357,70 @@ describe('staff at a desk', () => {
     await ctx.close()
   })
 })
+
+describe('member development', () => {
+  it('staff find an activist in the worklist, record the contact, are refused a step before its rule allows, and the member follows on the phone', async () => {
+    const sunba = 'Sunba-pass-2026'
+    const [, staffLogin] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'sunba', password: sunba })
+    const staff = staffLogin.accessToken
+    const liuyi = await newMember(server.url, admin, member.orgId, 'liuyi', '刘一', 'Liuyi-pass-2026')
+    const chener = await newMember(server.url, admin, member.orgId, 'chener', '陈二', 'Chener-pass-2026')
+    const idOf = async (tok) => (await api(server.url, 'GET', '/v1/me', tok))[1].id
+    const [liuyiId, chenerId] = [await idOf(liuyi), await idOf(chener)]
+    for (const [id, profile] of [[liuyiId, { birthDate: '1998-04-01' }], [chenerId, { stage: 'FULL_MEMBER' }]]) {
+      const [st, out] = await api(server.url, 'PATCH', `/v1/accounts/${id}`, admin, { id, profile })
+      assert.equal(st, 200, JSON.stringify(out))
+    }
+    for (const [step, date] of [['application', '2025-01-06'], ['talk', '2025-01-20'], ['activist_confirmed', '2025-03-01'], ['activist_filed', '2025-03-05']]) {
+      const [st, out] = await api(server.url, 'POST', `/v1/members/${liuyiId}/development/steps`, staff, { memberId: liuyiId, step, date })
+      assert.equal(st, 200, `${step}: ${JSON.stringify(out)}`)
+    }
+
+    const { ctx, page, problems } = await signIn('sunba', sunba, /\/s$/)
+    await page.getByRole('menuitem', { name: '发展党员' }).click()
+    await page.locator('[data-test=dev-counts]').waitFor()
+    const row = page.locator('[data-test=dev-worklist] tr', { hasText: '刘一' })
+    await row.getByText('5. 指定培养联系人').waitFor()
+    await checkPage(page, problems, 'dev-worklist-1440')
+    await row.getByRole('link', { name: '查看 刘一 的发展纪实' }).click()
+    await page.locator('[data-test=dev-next]', { hasText: '第 5 步 指定培养联系人' }).waitFor()
+
+    // No contact named: the server's reason shows at the field.
+    await page.locator('[data-test=dev-date]').fill('2025-03-10')
+    await page.locator('[data-test=dev-record]').click()
+    await page.getByRole('alert').getByText('须指定 1–2 名培养联系人').waitFor()
+    await page.locator('[data-test=dev-people]').click()
+    await page.getByRole('option', { name: '陈二' }).click()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=dev-record]').click()
+    await page.getByRole('status').getByText('已登记第 5 步“指定培养联系人”').waitFor()
+    await page.locator('[data-test=dev-timeline] li', { hasText: '指定培养联系人' }).getByText('培养联系人：陈二').waitFor()
+
+    await page.locator('[data-test=dev-next]', { hasText: '第 6 步 培养教育和考察' }).waitFor()
+    await page.locator('[data-test=dev-date]').fill('2026-02-01')
+    await page.locator('[data-test=dev-record]').click()
+    // Step 7 before the year of training is out: refused, the rule named with its date.
+    await page.locator('[data-test=dev-next]', { hasText: '第 7 步 确定发展对象' }).waitFor()
+    await page.locator('[data-test=dev-next]').getByText('经过 12 个月以上培养教育考察方可列为发展对象').waitFor()
+    await page.locator('[data-test=dev-date]').fill('2026-02-28')
+    await page.locator('[data-test=dev-record]').click()
+    await page.locator('[data-test=dev-error]', { hasText: '最早 2026-03-01' }).waitFor()
+    await checkPage(page, problems, 'dev-timeline-1440')
+    await ctx.close()
+
+    const phoneCtx = await browser.newContext(phone)
+    const mp = await phoneCtx.newPage()
+    const mproblems = watch(mp)
+    await mp.goto(server.url + '/login')
+    await mp.getByLabel('用户名').fill('liuyi')
+    await mp.getByLabel('密码').fill('Liuyi-pass-2026')
+    await mp.getByRole('button', { name: '登录' }).click()
+    await mp.waitForURL(/\/m$/)
+    await mp.locator('[data-test=to-development]').click()
+    await mp.locator('[data-test=my-dev]', { hasText: '入党积极分子' }).waitFor()
+    await mp.locator('[data-test=my-dev-next]', { hasText: '第 7 步 确定发展对象' }).getByText('最早 2026-03-01').waitFor()
+    await mp.locator('[data-test=my-step-contacts_assigned]', { hasText: '2025-03-10' }).waitFor()
+    await checkPage(mp, mproblems, 'my-development-375')
+    await phoneCtx.close()
+  })
+})

@@ -24,6 +24,8 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'offline', component: () => import('@/desk/study/OfflineReview.vue'), meta: { roles } },
         { path: 'hours-report', component: () => import('@/desk/study/HoursReport.vue'), meta: { roles } },
         { path: 'members/:id(\\d+)/hours', component: () => import('@/desk/study/MemberHours.vue'), meta: { roles } },
+        { path: 'development', component: () => import('@/desk/dev/DevWorklist.vue'), meta: { roles } },
+        { path: 'members/:id(\\d+)/development', component: () => import('@/desk/dev/DevTimeline.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]
@@ -75,6 +77,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'offline', component: () => import('@/member/OfflinePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'reports', component: () => import('@/member/ReportsPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'notes', component: () => import('@/member/NotesPage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'development', component: () => import('@/member/DevelopmentPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'checkin/:id(\\d+)', component: () => import('@/member/CheckinPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },
