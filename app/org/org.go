@@ -126,7 +126,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Accounts:  service.NewAccountService(accountUC),
 			Audit:     service.NewAuditService(auditor),
 			Directory: service.NewDirectoryService(biz.NewDirectory(orgs, accounts)),
-			Development: service.NewDevelopmentService(biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d),
+			Development: service.NewDevelopmentService(biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d),
 				accounts, orgs, auditor, d, clk)),
 		},
 		accounts: accountUC,

@@ -1725,6 +1725,257 @@ func (x *SetHolidaysRequest) GetDays() []*Holiday {
 	return nil
 }
 
+type ListDevelopmentPlansRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDevelopmentPlansRequest) Reset() {
+	*x = ListDevelopmentPlansRequest{}
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDevelopmentPlansRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDevelopmentPlansRequest) ProtoMessage() {}
+
+func (x *ListDevelopmentPlansRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDevelopmentPlansRequest.ProtoReflect.Descriptor instead.
+func (*ListDevelopmentPlansRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListDevelopmentPlansRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *ListDevelopmentPlansRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+type DevelopmentPlan struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrgId   int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	OrgName string                 `protobuf:"bytes,2,opt,name=org_name,json=orgName,proto3" json:"org_name,omitempty"`
+	OrgPath string                 `protobuf:"bytes,3,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	// 0: no plan set.
+	Quota int32 `protobuf:"varint,4,opt,name=quota,proto3" json:"quota,omitempty"`
+	// Admitted by a branch general meeting in the year, in the org's subtree.
+	Admitted int32 `protobuf:"varint,5,opt,name=admitted,proto3" json:"admitted,omitempty"`
+	// The caller may set this org's quota (they manage the org above it).
+	Settable      bool `protobuf:"varint,6,opt,name=settable,proto3" json:"settable,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DevelopmentPlan) Reset() {
+	*x = DevelopmentPlan{}
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DevelopmentPlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DevelopmentPlan) ProtoMessage() {}
+
+func (x *DevelopmentPlan) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DevelopmentPlan.ProtoReflect.Descriptor instead.
+func (*DevelopmentPlan) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DevelopmentPlan) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *DevelopmentPlan) GetOrgName() string {
+	if x != nil {
+		return x.OrgName
+	}
+	return ""
+}
+
+func (x *DevelopmentPlan) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *DevelopmentPlan) GetQuota() int32 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
+}
+
+func (x *DevelopmentPlan) GetAdmitted() int32 {
+	if x != nil {
+		return x.Admitted
+	}
+	return 0
+}
+
+func (x *DevelopmentPlan) GetSettable() bool {
+	if x != nil {
+		return x.Settable
+	}
+	return false
+}
+
+type DevelopmentPlans struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Year          int32                  `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
+	Plans         []*DevelopmentPlan     `protobuf:"bytes,2,rep,name=plans,proto3" json:"plans,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DevelopmentPlans) Reset() {
+	*x = DevelopmentPlans{}
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DevelopmentPlans) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DevelopmentPlans) ProtoMessage() {}
+
+func (x *DevelopmentPlans) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DevelopmentPlans.ProtoReflect.Descriptor instead.
+func (*DevelopmentPlans) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DevelopmentPlans) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *DevelopmentPlans) GetPlans() []*DevelopmentPlan {
+	if x != nil {
+		return x.Plans
+	}
+	return nil
+}
+
+type SetDevelopmentPlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Year          int32                  `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	Quota         int32                  `protobuf:"varint,3,opt,name=quota,proto3" json:"quota,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDevelopmentPlanRequest) Reset() {
+	*x = SetDevelopmentPlanRequest{}
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDevelopmentPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDevelopmentPlanRequest) ProtoMessage() {}
+
+func (x *SetDevelopmentPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDevelopmentPlanRequest.ProtoReflect.Descriptor instead.
+func (*SetDevelopmentPlanRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SetDevelopmentPlanRequest) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *SetDevelopmentPlanRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *SetDevelopmentPlanRequest) GetQuota() int32 {
+	if x != nil {
+		return x.Quota
+	}
+	return 0
+}
+
 var File_api_org_v1_development_proto protoreflect.FileDescriptor
 
 const file_api_org_v1_development_proto_rawDesc = "" +
@@ -1891,7 +2142,25 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\x04days\x18\x02 \x03(\v2\x13.api.org.v1.HolidayR\x04days\"h\n" +
 	"\x12SetHolidaysRequest\x12\x1f\n" +
 	"\x04year\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x121\n" +
-	"\x04days\x18\x02 \x03(\v2\x13.api.org.v1.HolidayB\b\xbaH\x05\x92\x01\x02\x10xR\x04days2\xa9\b\n" +
+	"\x04days\x18\x02 \x03(\v2\x13.api.org.v1.HolidayB\b\xbaH\x05\x92\x01\x02\x10xR\x04days\"^\n" +
+	"\x1bListDevelopmentPlansRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\"\xac\x01\n" +
+	"\x0fDevelopmentPlan\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x12\x19\n" +
+	"\borg_name\x18\x02 \x01(\tR\aorgName\x12\x19\n" +
+	"\borg_path\x18\x03 \x01(\tR\aorgPath\x12\x14\n" +
+	"\x05quota\x18\x04 \x01(\x05R\x05quota\x12\x1a\n" +
+	"\badmitted\x18\x05 \x01(\x05R\badmitted\x12\x1a\n" +
+	"\bsettable\x18\x06 \x01(\bR\bsettable\"Y\n" +
+	"\x10DevelopmentPlans\x12\x12\n" +
+	"\x04year\x18\x01 \x01(\x05R\x04year\x121\n" +
+	"\x05plans\x18\x02 \x03(\v2\x1b.api.org.v1.DevelopmentPlanR\x05plans\"\x7f\n" +
+	"\x19SetDevelopmentPlanRequest\x12\x1e\n" +
+	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x12!\n" +
+	"\x05quota\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05quota2\xa4\n" +
+	"\n" +
 	"\vDevelopment\x12t\n" +
 	"\x14ListDevelopmentSteps\x12\x16.google.protobuf.Empty\x1a%.api.org.v1.ListDevelopmentStepsReply\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/steps\x12\x7f\n" +
 	"\x0eGetDevelopment\x12!.api.org.v1.GetDevelopmentRequest\x1a\x1d.api.org.v1.DevelopmentRecord\"+\x82\xd3\xe4\x93\x02%\x12#/v1/members/{member_id}/development\x12e\n" +
@@ -1900,7 +2169,9 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"RecordStep\x12\x1d.api.org.v1.RecordStepRequest\x1a\x1d.api.org.v1.DevelopmentRecord\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/members/{member_id}/development/steps\x12p\n" +
 	"\fListWorklist\x12\x1f.api.org.v1.ListWorklistRequest\x1a\x1d.api.org.v1.ListWorklistReply\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/development/worklist\x12z\n" +
 	"\x13GetDevelopmentRules\x12&.api.org.v1.GetDevelopmentRulesRequest\x1a\x1c.api.org.v1.DevelopmentRules\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/rules\x12{\n" +
-	"\x12SetDevelopmentRule\x12%.api.org.v1.SetDevelopmentRuleRequest\x1a\x1c.api.org.v1.DevelopmentRules\" \x82\xd3\xe4\x93\x02\x1a:\x01*\x1a\x15/v1/development/rules\x12b\n" +
+	"\x12SetDevelopmentRule\x12%.api.org.v1.SetDevelopmentRuleRequest\x1a\x1c.api.org.v1.DevelopmentRules\" \x82\xd3\xe4\x93\x02\x1a:\x01*\x1a\x15/v1/development/rules\x12|\n" +
+	"\x14ListDevelopmentPlans\x12'.api.org.v1.ListDevelopmentPlansRequest\x1a\x1c.api.org.v1.DevelopmentPlans\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/plans\x12{\n" +
+	"\x12SetDevelopmentPlan\x12%.api.org.v1.SetDevelopmentPlanRequest\x1a\x1c.api.org.v1.DevelopmentPlans\" \x82\xd3\xe4\x93\x02\x1a:\x01*\x1a\x15/v1/development/plans\x12b\n" +
 	"\fListHolidays\x12\x1f.api.org.v1.ListHolidaysRequest\x1a\x1b.api.org.v1.HolidayCalendar\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/holidays\x12j\n" +
 	"\vSetHolidays\x12\x1e.api.org.v1.SetHolidaysRequest\x1a\x1b.api.org.v1.HolidayCalendar\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\x1a\x13/v1/holidays/{year}B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
@@ -1916,30 +2187,34 @@ func file_api_org_v1_development_proto_rawDescGZIP() []byte {
 	return file_api_org_v1_development_proto_rawDescData
 }
 
-var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_api_org_v1_development_proto_goTypes = []any{
-	(*StepDefinition)(nil),             // 0: api.org.v1.StepDefinition
-	(*ListDevelopmentStepsReply)(nil),  // 1: api.org.v1.ListDevelopmentStepsReply
-	(*GetDevelopmentRequest)(nil),      // 2: api.org.v1.GetDevelopmentRequest
-	(*PersonRef)(nil),                  // 3: api.org.v1.PersonRef
-	(*Votes)(nil),                      // 4: api.org.v1.Votes
-	(*RuleCheck)(nil),                  // 5: api.org.v1.RuleCheck
-	(*DevelopmentStep)(nil),            // 6: api.org.v1.DevelopmentStep
-	(*NextStep)(nil),                   // 7: api.org.v1.NextStep
-	(*DevelopmentRecord)(nil),          // 8: api.org.v1.DevelopmentRecord
-	(*RecordStepRequest)(nil),          // 9: api.org.v1.RecordStepRequest
-	(*ListWorklistRequest)(nil),        // 10: api.org.v1.ListWorklistRequest
-	(*WorklistEntry)(nil),              // 11: api.org.v1.WorklistEntry
-	(*ListWorklistReply)(nil),          // 12: api.org.v1.ListWorklistReply
-	(*GetDevelopmentRulesRequest)(nil), // 13: api.org.v1.GetDevelopmentRulesRequest
-	(*DevelopmentRule)(nil),            // 14: api.org.v1.DevelopmentRule
-	(*DevelopmentRules)(nil),           // 15: api.org.v1.DevelopmentRules
-	(*SetDevelopmentRuleRequest)(nil),  // 16: api.org.v1.SetDevelopmentRuleRequest
-	(*ListHolidaysRequest)(nil),        // 17: api.org.v1.ListHolidaysRequest
-	(*Holiday)(nil),                    // 18: api.org.v1.Holiday
-	(*HolidayCalendar)(nil),            // 19: api.org.v1.HolidayCalendar
-	(*SetHolidaysRequest)(nil),         // 20: api.org.v1.SetHolidaysRequest
-	(*emptypb.Empty)(nil),              // 21: google.protobuf.Empty
+	(*StepDefinition)(nil),              // 0: api.org.v1.StepDefinition
+	(*ListDevelopmentStepsReply)(nil),   // 1: api.org.v1.ListDevelopmentStepsReply
+	(*GetDevelopmentRequest)(nil),       // 2: api.org.v1.GetDevelopmentRequest
+	(*PersonRef)(nil),                   // 3: api.org.v1.PersonRef
+	(*Votes)(nil),                       // 4: api.org.v1.Votes
+	(*RuleCheck)(nil),                   // 5: api.org.v1.RuleCheck
+	(*DevelopmentStep)(nil),             // 6: api.org.v1.DevelopmentStep
+	(*NextStep)(nil),                    // 7: api.org.v1.NextStep
+	(*DevelopmentRecord)(nil),           // 8: api.org.v1.DevelopmentRecord
+	(*RecordStepRequest)(nil),           // 9: api.org.v1.RecordStepRequest
+	(*ListWorklistRequest)(nil),         // 10: api.org.v1.ListWorklistRequest
+	(*WorklistEntry)(nil),               // 11: api.org.v1.WorklistEntry
+	(*ListWorklistReply)(nil),           // 12: api.org.v1.ListWorklistReply
+	(*GetDevelopmentRulesRequest)(nil),  // 13: api.org.v1.GetDevelopmentRulesRequest
+	(*DevelopmentRule)(nil),             // 14: api.org.v1.DevelopmentRule
+	(*DevelopmentRules)(nil),            // 15: api.org.v1.DevelopmentRules
+	(*SetDevelopmentRuleRequest)(nil),   // 16: api.org.v1.SetDevelopmentRuleRequest
+	(*ListHolidaysRequest)(nil),         // 17: api.org.v1.ListHolidaysRequest
+	(*Holiday)(nil),                     // 18: api.org.v1.Holiday
+	(*HolidayCalendar)(nil),             // 19: api.org.v1.HolidayCalendar
+	(*SetHolidaysRequest)(nil),          // 20: api.org.v1.SetHolidaysRequest
+	(*ListDevelopmentPlansRequest)(nil), // 21: api.org.v1.ListDevelopmentPlansRequest
+	(*DevelopmentPlan)(nil),             // 22: api.org.v1.DevelopmentPlan
+	(*DevelopmentPlans)(nil),            // 23: api.org.v1.DevelopmentPlans
+	(*SetDevelopmentPlanRequest)(nil),   // 24: api.org.v1.SetDevelopmentPlanRequest
+	(*emptypb.Empty)(nil),               // 25: google.protobuf.Empty
 }
 var file_api_org_v1_development_proto_depIdxs = []int32{
 	0,  // 0: api.org.v1.ListDevelopmentStepsReply.steps:type_name -> api.org.v1.StepDefinition
@@ -1956,29 +2231,34 @@ var file_api_org_v1_development_proto_depIdxs = []int32{
 	14, // 11: api.org.v1.DevelopmentRules.rules:type_name -> api.org.v1.DevelopmentRule
 	18, // 12: api.org.v1.HolidayCalendar.days:type_name -> api.org.v1.Holiday
 	18, // 13: api.org.v1.SetHolidaysRequest.days:type_name -> api.org.v1.Holiday
-	21, // 14: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
-	2,  // 15: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
-	21, // 16: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
-	9,  // 17: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
-	10, // 18: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
-	13, // 19: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
-	16, // 20: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
-	17, // 21: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
-	20, // 22: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
-	1,  // 23: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
-	8,  // 24: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	8,  // 25: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	8,  // 26: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
-	12, // 27: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
-	15, // 28: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
-	15, // 29: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
-	19, // 30: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
-	19, // 31: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	22, // 14: api.org.v1.DevelopmentPlans.plans:type_name -> api.org.v1.DevelopmentPlan
+	25, // 15: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
+	2,  // 16: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
+	25, // 17: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
+	9,  // 18: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
+	10, // 19: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
+	13, // 20: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
+	16, // 21: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
+	21, // 22: api.org.v1.Development.ListDevelopmentPlans:input_type -> api.org.v1.ListDevelopmentPlansRequest
+	24, // 23: api.org.v1.Development.SetDevelopmentPlan:input_type -> api.org.v1.SetDevelopmentPlanRequest
+	17, // 24: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
+	20, // 25: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
+	1,  // 26: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
+	8,  // 27: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	8,  // 28: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	8,  // 29: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
+	12, // 30: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
+	15, // 31: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
+	15, // 32: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
+	23, // 33: api.org.v1.Development.ListDevelopmentPlans:output_type -> api.org.v1.DevelopmentPlans
+	23, // 34: api.org.v1.Development.SetDevelopmentPlan:output_type -> api.org.v1.DevelopmentPlans
+	19, // 35: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
+	19, // 36: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
+	26, // [26:37] is the sub-list for method output_type
+	15, // [15:26] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_api_org_v1_development_proto_init() }
@@ -1992,7 +2272,7 @@ func file_api_org_v1_development_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_development_proto_rawDesc), len(file_api_org_v1_development_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

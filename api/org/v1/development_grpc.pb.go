@@ -27,6 +27,8 @@ const (
 	Development_ListWorklist_FullMethodName         = "/api.org.v1.Development/ListWorklist"
 	Development_GetDevelopmentRules_FullMethodName  = "/api.org.v1.Development/GetDevelopmentRules"
 	Development_SetDevelopmentRule_FullMethodName   = "/api.org.v1.Development/SetDevelopmentRule"
+	Development_ListDevelopmentPlans_FullMethodName = "/api.org.v1.Development/ListDevelopmentPlans"
+	Development_SetDevelopmentPlan_FullMethodName   = "/api.org.v1.Development/SetDevelopmentPlan"
 	Development_ListHolidays_FullMethodName         = "/api.org.v1.Development/ListHolidays"
 	Development_SetHolidays_FullMethodName          = "/api.org.v1.Development/SetHolidays"
 )
@@ -60,6 +62,12 @@ type DevelopmentClient interface {
 	// SetDevelopmentRule tightens (or, with 0, clears) a rule for the org's subtree; a value looser
 	// than the one in force from above is refused.
 	SetDevelopmentRule(ctx context.Context, in *SetDevelopmentRuleRequest, opts ...grpc.CallOption) (*DevelopmentRules, error)
+	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
+	// org, its children and every org of its subtree with a plan, for staff over the org.
+	ListDevelopmentPlans(ctx context.Context, in *ListDevelopmentPlansRequest, opts ...grpc.CallOption) (*DevelopmentPlans, error)
+	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
+	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
+	SetDevelopmentPlan(ctx context.Context, in *SetDevelopmentPlanRequest, opts ...grpc.CallOption) (*DevelopmentPlans, error)
 	// ListHolidays is the holiday calendar of a year: public holidays and make-up working days.
 	ListHolidays(ctx context.Context, in *ListHolidaysRequest, opts ...grpc.CallOption) (*HolidayCalendar, error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
@@ -144,6 +152,26 @@ func (c *developmentClient) SetDevelopmentRule(ctx context.Context, in *SetDevel
 	return out, nil
 }
 
+func (c *developmentClient) ListDevelopmentPlans(ctx context.Context, in *ListDevelopmentPlansRequest, opts ...grpc.CallOption) (*DevelopmentPlans, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DevelopmentPlans)
+	err := c.cc.Invoke(ctx, Development_ListDevelopmentPlans_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *developmentClient) SetDevelopmentPlan(ctx context.Context, in *SetDevelopmentPlanRequest, opts ...grpc.CallOption) (*DevelopmentPlans, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DevelopmentPlans)
+	err := c.cc.Invoke(ctx, Development_SetDevelopmentPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *developmentClient) ListHolidays(ctx context.Context, in *ListHolidaysRequest, opts ...grpc.CallOption) (*HolidayCalendar, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(HolidayCalendar)
@@ -193,6 +221,12 @@ type DevelopmentServer interface {
 	// SetDevelopmentRule tightens (or, with 0, clears) a rule for the org's subtree; a value looser
 	// than the one in force from above is refused.
 	SetDevelopmentRule(context.Context, *SetDevelopmentRuleRequest) (*DevelopmentRules, error)
+	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
+	// org, its children and every org of its subtree with a plan, for staff over the org.
+	ListDevelopmentPlans(context.Context, *ListDevelopmentPlansRequest) (*DevelopmentPlans, error)
+	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
+	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
+	SetDevelopmentPlan(context.Context, *SetDevelopmentPlanRequest) (*DevelopmentPlans, error)
 	// ListHolidays is the holiday calendar of a year: public holidays and make-up working days.
 	ListHolidays(context.Context, *ListHolidaysRequest) (*HolidayCalendar, error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
@@ -227,6 +261,12 @@ func (UnimplementedDevelopmentServer) GetDevelopmentRules(context.Context, *GetD
 }
 func (UnimplementedDevelopmentServer) SetDevelopmentRule(context.Context, *SetDevelopmentRuleRequest) (*DevelopmentRules, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetDevelopmentRule not implemented")
+}
+func (UnimplementedDevelopmentServer) ListDevelopmentPlans(context.Context, *ListDevelopmentPlansRequest) (*DevelopmentPlans, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDevelopmentPlans not implemented")
+}
+func (UnimplementedDevelopmentServer) SetDevelopmentPlan(context.Context, *SetDevelopmentPlanRequest) (*DevelopmentPlans, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetDevelopmentPlan not implemented")
 }
 func (UnimplementedDevelopmentServer) ListHolidays(context.Context, *ListHolidaysRequest) (*HolidayCalendar, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListHolidays not implemented")
@@ -381,6 +421,42 @@ func _Development_SetDevelopmentRule_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Development_ListDevelopmentPlans_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDevelopmentPlansRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).ListDevelopmentPlans(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_ListDevelopmentPlans_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).ListDevelopmentPlans(ctx, req.(*ListDevelopmentPlansRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Development_SetDevelopmentPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetDevelopmentPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).SetDevelopmentPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_SetDevelopmentPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).SetDevelopmentPlan(ctx, req.(*SetDevelopmentPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Development_ListHolidays_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListHolidaysRequest)
 	if err := dec(in); err != nil {
@@ -451,6 +527,14 @@ var Development_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetDevelopmentRule",
 			Handler:    _Development_SetDevelopmentRule_Handler,
+		},
+		{
+			MethodName: "ListDevelopmentPlans",
+			Handler:    _Development_ListDevelopmentPlans_Handler,
+		},
+		{
+			MethodName: "SetDevelopmentPlan",
+			Handler:    _Development_SetDevelopmentPlan_Handler,
 		},
 		{
 			MethodName: "ListHolidays",

@@ -23,10 +23,12 @@ const _ = http.SupportPackageIsVersion1
 const OperationDevelopmentGetDevelopment = "/api.org.v1.Development/GetDevelopment"
 const OperationDevelopmentGetDevelopmentRules = "/api.org.v1.Development/GetDevelopmentRules"
 const OperationDevelopmentGetMyDevelopment = "/api.org.v1.Development/GetMyDevelopment"
+const OperationDevelopmentListDevelopmentPlans = "/api.org.v1.Development/ListDevelopmentPlans"
 const OperationDevelopmentListDevelopmentSteps = "/api.org.v1.Development/ListDevelopmentSteps"
 const OperationDevelopmentListHolidays = "/api.org.v1.Development/ListHolidays"
 const OperationDevelopmentListWorklist = "/api.org.v1.Development/ListWorklist"
 const OperationDevelopmentRecordStep = "/api.org.v1.Development/RecordStep"
+const OperationDevelopmentSetDevelopmentPlan = "/api.org.v1.Development/SetDevelopmentPlan"
 const OperationDevelopmentSetDevelopmentRule = "/api.org.v1.Development/SetDevelopmentRule"
 const OperationDevelopmentSetHolidays = "/api.org.v1.Development/SetHolidays"
 
@@ -40,6 +42,9 @@ type DevelopmentHTTPServer interface {
 	GetDevelopmentRules(context.Context, *GetDevelopmentRulesRequest) (*DevelopmentRules, error)
 	// GetMyDevelopment is the caller's own development record.
 	GetMyDevelopment(context.Context, *emptypb.Empty) (*DevelopmentRecord, error)
+	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
+	// org, its children and every org of its subtree with a plan, for staff over the org.
+	ListDevelopmentPlans(context.Context, *ListDevelopmentPlansRequest) (*DevelopmentPlans, error)
 	// ListDevelopmentSteps is the catalogue of the 25 steps and what each records.
 	ListDevelopmentSteps(context.Context, *emptypb.Empty) (*ListDevelopmentStepsReply, error)
 	// ListHolidays is the holiday calendar of a year: public holidays and make-up working days.
@@ -51,6 +56,9 @@ type DevelopmentHTTPServer interface {
 	// refused naming the rule (DEVELOPMENT_RULE), unless an admin gives an override reason (the
 	// override is audited). Recording the same step again with the same content changes nothing.
 	RecordStep(context.Context, *RecordStepRequest) (*DevelopmentRecord, error)
+	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
+	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
+	SetDevelopmentPlan(context.Context, *SetDevelopmentPlanRequest) (*DevelopmentPlans, error)
 	// SetDevelopmentRule tightens (or, with 0, clears) a rule for the org's subtree; a value looser
 	// than the one in force from above is refused.
 	SetDevelopmentRule(context.Context, *SetDevelopmentRuleRequest) (*DevelopmentRules, error)
@@ -68,6 +76,8 @@ func RegisterDevelopmentHTTPServer(s *http.Server, srv DevelopmentHTTPServer) {
 	r.GET("/v1/development/worklist", _Development_ListWorklist0_HTTP_Handler(srv))
 	r.GET("/v1/development/rules", _Development_GetDevelopmentRules0_HTTP_Handler(srv))
 	r.PUT("/v1/development/rules", _Development_SetDevelopmentRule0_HTTP_Handler(srv))
+	r.GET("/v1/development/plans", _Development_ListDevelopmentPlans0_HTTP_Handler(srv))
+	r.PUT("/v1/development/plans", _Development_SetDevelopmentPlan0_HTTP_Handler(srv))
 	r.GET("/v1/holidays", _Development_ListHolidays0_HTTP_Handler(srv))
 	r.PUT("/v1/holidays/{year}", _Development_SetHolidays0_HTTP_Handler(srv))
 }
@@ -211,6 +221,44 @@ func _Development_SetDevelopmentRule0_HTTP_Handler(srv DevelopmentHTTPServer) fu
 	}
 }
 
+func _Development_ListDevelopmentPlans0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListDevelopmentPlansRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentListDevelopmentPlans)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListDevelopmentPlans(ctx, req.(*ListDevelopmentPlansRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*DevelopmentPlans)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Development_SetDevelopmentPlan0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SetDevelopmentPlanRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentSetDevelopmentPlan)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SetDevelopmentPlan(ctx, req.(*SetDevelopmentPlanRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*DevelopmentPlans)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Development_ListHolidays0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ListHolidaysRequest
@@ -262,6 +310,9 @@ type DevelopmentHTTPClient interface {
 	GetDevelopmentRules(ctx context.Context, req *GetDevelopmentRulesRequest, opts ...http.CallOption) (rsp *DevelopmentRules, err error)
 	// GetMyDevelopment is the caller's own development record.
 	GetMyDevelopment(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *DevelopmentRecord, err error)
+	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
+	// org, its children and every org of its subtree with a plan, for staff over the org.
+	ListDevelopmentPlans(ctx context.Context, req *ListDevelopmentPlansRequest, opts ...http.CallOption) (rsp *DevelopmentPlans, err error)
 	// ListDevelopmentSteps is the catalogue of the 25 steps and what each records.
 	ListDevelopmentSteps(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *ListDevelopmentStepsReply, err error)
 	// ListHolidays is the holiday calendar of a year: public holidays and make-up working days.
@@ -273,6 +324,9 @@ type DevelopmentHTTPClient interface {
 	// refused naming the rule (DEVELOPMENT_RULE), unless an admin gives an override reason (the
 	// override is audited). Recording the same step again with the same content changes nothing.
 	RecordStep(ctx context.Context, req *RecordStepRequest, opts ...http.CallOption) (rsp *DevelopmentRecord, err error)
+	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
+	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
+	SetDevelopmentPlan(ctx context.Context, req *SetDevelopmentPlanRequest, opts ...http.CallOption) (rsp *DevelopmentPlans, err error)
 	// SetDevelopmentRule tightens (or, with 0, clears) a rule for the org's subtree; a value looser
 	// than the one in force from above is refused.
 	SetDevelopmentRule(ctx context.Context, req *SetDevelopmentRuleRequest, opts ...http.CallOption) (rsp *DevelopmentRules, err error)
@@ -329,6 +383,19 @@ func (c *DevelopmentHTTPClientImpl) GetMyDevelopment(ctx context.Context, in *em
 	return &out, nil
 }
 
+func (c *DevelopmentHTTPClientImpl) ListDevelopmentPlans(ctx context.Context, in *ListDevelopmentPlansRequest, opts ...http.CallOption) (*DevelopmentPlans, error) {
+	var out DevelopmentPlans
+	pattern := "/v1/development/plans"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationDevelopmentListDevelopmentPlans))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *DevelopmentHTTPClientImpl) ListDevelopmentSteps(ctx context.Context, in *emptypb.Empty, opts ...http.CallOption) (*ListDevelopmentStepsReply, error) {
 	var out ListDevelopmentStepsReply
 	pattern := "/v1/development/steps"
@@ -375,6 +442,19 @@ func (c *DevelopmentHTTPClientImpl) RecordStep(ctx context.Context, in *RecordSt
 	opts = append(opts, http.Operation(OperationDevelopmentRecordStep))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *DevelopmentHTTPClientImpl) SetDevelopmentPlan(ctx context.Context, in *SetDevelopmentPlanRequest, opts ...http.CallOption) (*DevelopmentPlans, error) {
+	var out DevelopmentPlans
+	pattern := "/v1/development/plans"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationDevelopmentSetDevelopmentPlan))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -386,3 +386,68 @@ func TestDevelopmentOverrideRulesAndWorklist(t *testing.T) {
 		t.Errorf("reading the calendar: %s", got.raw)
 	}
 }
+
+// TestDevelopmentPlan: the committee sets a branch's annual quota (the branch cannot set its
+// own); admissions count against it; staff are warned before admitting beyond it and the step
+// keeps the warning.
+func TestDevelopmentPlan(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := l.clock.Now().In(sh)
+	year, today := now.Year(), now.Format(time.DateOnly)
+	l.must(l.call("PUT", "/v1/development/plans", w.staffA, map[string]any{"orgId": w.orgA, "year": year, "quota": 5}), 403, "PERMISSION_DENIED")
+	l.must(l.call("PUT", "/v1/development/plans", w.staffB, map[string]any{"orgId": w.orgA, "year": year, "quota": 5}), 403, "PERMISSION_DENIED")
+	l.must(l.call("PUT", "/v1/development/plans", w.staffRoot, map[string]any{"orgId": w.root, "year": year, "quota": 5}), 403, "PERMISSION_DENIED")
+	plans := l.must(l.call("PUT", "/v1/development/plans", w.staffRoot, map[string]any{"orgId": w.orgA, "year": year, "quota": 1}), 200)
+	planOf := func(r reply, org string) map[string]any {
+		for _, x := range r.json["plans"].([]any) {
+			if p := x.(map[string]any); p["orgId"] == org {
+				return p
+			}
+		}
+		return nil
+	}
+	if p := planOf(plans, w.orgA); p == nil || fmt.Sprint(p["quota"]) != "1" || p["settable"] != true {
+		t.Fatalf("plans after setting: %s", plans.raw)
+	}
+	l.must(l.call("GET", "/v1/development/plans?orgId="+w.orgA+"&year="+fmt.Sprint(year)+"", w.staffB, nil), 403, "PERMISSION_DENIED")
+
+	vote := devStep{step: "admission_vote", date: today, extra: map[string]any{"votes": map[string]any{"entitled": 9, "present": 8, "inFavour": 8}}}
+	admit := func(name string) (string, reply) {
+		_, id := w.mk(w.orgA, name, "1995-01-01", "")
+		l.must(w.record(w.admin, id, devStep{step: "application_form", date: fmt.Sprintf("%d-01-01", year), extra: map[string]any{"overrideReason": "历史档案补录"}}), 200)
+		return id, l.must(l.call("GET", "/v1/members/"+id+"/development", w.staffA, nil), 200)
+	}
+	first, rec := admit("dplan1")
+	if !strings.Contains(rec.raw, "计划 1 名，已接收 0 名，尚余 1 名") {
+		t.Errorf("the plan before the first admission: %s", rec.raw)
+	}
+	stepWarnings := func(r reply, code string) string {
+		for _, x := range r.json["steps"].([]any) {
+			if s := x.(map[string]any); s["code"] == code {
+				return fmt.Sprint(s["warnings"])
+			}
+		}
+		return "missing"
+	}
+	if r := l.must(w.record(w.staffA, first, vote), 200); stepWarnings(r, "admission_vote") != "[]" {
+		t.Errorf("an admission within the plan warned: %s", r.raw)
+	}
+	second, rec := admit("dplan2")
+	if !strings.Contains(rec.raw, fmt.Sprintf("第一支部 %d 年发展党员指导性计划 1 名已用完（已接收 1 名）", year)) {
+		t.Errorf("no warning before admitting beyond the plan: %s", rec.raw)
+	}
+	r := l.must(w.record(w.staffA, second, vote), 200)
+	if !strings.Contains(stepWarnings(r, "admission_vote"), "rule:plan.quota") {
+		t.Errorf("the admission beyond the plan keeps no warning: %s", r.raw)
+	}
+	plans = l.must(l.call("GET", "/v1/development/plans?orgId="+w.root+"&year="+fmt.Sprint(year)+"", w.staffRoot, nil), 200)
+	row := planOf(plans, w.orgA)
+	if row == nil || fmt.Sprint(row["admitted"]) != "2" || row["settable"] != true {
+		t.Errorf("the committee's view of branch A: %v", row)
+	}
+	if other := l.must(l.call("GET", "/v1/development/plans?orgId="+w.orgA+"&year="+fmt.Sprint(year+1)+"", w.staffA, nil), 200); fmt.Sprint(planOf(other, w.orgA)["admitted"]) != "0" {
+		t.Errorf("this year's admissions counted next year: %s", other.raw)
+	}
+}

@@ -91,6 +91,7 @@ type DevelopmentConfig struct {
 // Development records members' development steps and answers where each member stands.
 type Development struct {
 	repo     DevelopmentRepo
+	plans    PlanRepo
 	accounts AccountRepo
 	orgs     OrgRepo
 	audit    *Auditor
@@ -100,7 +101,7 @@ type Development struct {
 }
 
 // NewDevelopment wires the use case.
-func NewDevelopment(cfg DevelopmentConfig, repo DevelopmentRepo, accounts AccountRepo, orgs OrgRepo, audit *Auditor, tx Transaction, clk clock.Clock) *Development {
+func NewDevelopment(cfg DevelopmentConfig, repo DevelopmentRepo, plans PlanRepo, accounts AccountRepo, orgs OrgRepo, audit *Auditor, tx Transaction, clk clock.Clock) *Development {
 	loc := cfg.Location
 	if loc == nil {
 		if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
@@ -109,7 +110,7 @@ func NewDevelopment(cfg DevelopmentConfig, repo DevelopmentRepo, accounts Accoun
 			loc = time.UTC
 		}
 	}
-	return &Development{repo: repo, accounts: accounts, orgs: orgs, audit: audit, tx: tx, clock: clk, loc: loc}
+	return &Development{repo: repo, plans: plans, accounts: accounts, orgs: orgs, audit: audit, tx: tx, clock: clk, loc: loc}
 }
 
 // Today is the current calendar date in the organisations' time zone.
@@ -203,6 +204,18 @@ func (uc *Development) record(ctx context.Context, a *Account) (*DevRecord, erro
 		return nil, err
 	}
 	rec := &DevRecord{Member: a, Steps: steps, Progress: e.progress(steps), Today: uc.Today()}
+	if n := rec.Progress.Next; n != nil && n.Step.Code == StepAdmissionVote {
+		// Staff are warned before admitting beyond the guidance plan.
+		year := rec.Today.Year
+		if n.Earliest.Year > year {
+			year = n.Earliest.Year
+		}
+		checks, _, err := uc.planChecks(ctx, a.OrgPath, year)
+		if err != nil {
+			return nil, err
+		}
+		n.Rules = append(n.Rules, checks...)
+	}
 	return rec, uc.names(ctx, rec)
 }
 
@@ -363,6 +376,19 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 		}
 		if outOfOrder != "" {
 			violations = append([]RuleCheck{{RuleOrder, outOfOrder}}, violations...)
+		}
+		if def.Code == StepAdmissionVote {
+			checks, exceeded, err := uc.planChecks(ctx, a.OrgPath, date.Year)
+			if err != nil {
+				return err
+			}
+			if exceeded {
+				for _, c := range checks {
+					if strings.Contains(c.Message, "已用完") {
+						warnings = append(warnings, c)
+					}
+				}
+			}
 		}
 		if len(violations) > 0 && in.OverrideReason == "" {
 			return &RuleViolation{Checks: violations, Earliest: n.Earliest, Deadline: n.Deadline}

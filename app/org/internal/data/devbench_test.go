@@ -93,7 +93,7 @@ func BenchmarkWorklist10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		clk := clock.NewFake(time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC))
-		uc := biz.NewDevelopment(biz.DevelopmentConfig{}, repo, accounts, orgs, biz.NewAuditor(NewAuditRepo(d), orgs, clk), d, clk)
+		uc := biz.NewDevelopment(biz.DevelopmentConfig{}, repo, NewPlanRepo(d), accounts, orgs, biz.NewAuditor(NewAuditRepo(d), orgs, clk), d, clk)
 		staff := auth.NewContext(ctx, &auth.Principal{UserID: 1, Username: "staff", Roles: []string{auth.RoleStaff}, OrgID: root.ID, OrgPath: root.Path})
 		b.Logf("%s: setup %d members, %d steps in %s", driver, len(created), steps, time.Since(start).Round(time.Millisecond))
 		// Tightening a rule at the committee recomputes all 10,000 summaries from their steps.

@@ -2,9 +2,11 @@ package data
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -239,4 +241,55 @@ func (r *developmentRepo) ReplaceHolidays(ctx context.Context, year int, days []
 		bulk[i] = c.Holiday.Create().SetDate(d.Date.String()).SetYear(year).SetWorkday(d.Workday).SetName(d.Name)
 	}
 	return mapErr("replace holidays", c.Holiday.CreateBulk(bulk...).Exec(ctx), nil)
+}
+
+// NewPlanRepo returns the guidance plan repository.
+func NewPlanRepo(d *Data) biz.PlanRepo { return &developmentRepo{data: d} }
+
+func (r *developmentRepo) Plans(ctx context.Context, year int, prefix string, paths []string) ([]biz.DevPlan, error) {
+	q := r.data.client(ctx).DevPlan.Query().Where(devplan.Year(year))
+	if paths != nil {
+		q = q.Where(devplan.OrgPathIn(paths...))
+	} else {
+		q = q.Where(devplan.OrgPathHasPrefix(prefix))
+	}
+	rows, err := q.Order(devplan.ByOrgPath()).All(ctx)
+	if err != nil {
+		return nil, mapErr("dev plans", err, nil)
+	}
+	out := make([]biz.DevPlan, len(rows))
+	for i, p := range rows {
+		out[i] = biz.DevPlan{OrgID: p.OrgID, OrgPath: p.OrgPath, Year: p.Year, Quota: p.Quota, SetBy: p.SetBy}
+	}
+	return out, nil
+}
+
+func (r *developmentRepo) SavePlan(ctx context.Context, p biz.DevPlan) error {
+	c := r.data.client(ctx)
+	if p.Quota == 0 {
+		_, err := c.DevPlan.Delete().Where(devplan.OrgID(p.OrgID), devplan.Year(p.Year)).Exec(ctx)
+		return mapErr("clear dev plan", err, nil)
+	}
+	err := c.DevPlan.Create().SetOrgID(p.OrgID).SetOrgPath(p.OrgPath).SetYear(p.Year).SetQuota(p.Quota).SetSetBy(p.SetBy).
+		OnConflictColumns(devplan.FieldOrgID, devplan.FieldYear).UpdateNewValues().Exec(ctx)
+	return mapErr("save dev plan", err, nil)
+}
+
+func (r *developmentRepo) Admissions(ctx context.Context, year int, prefix string) (map[string]int, error) {
+	var rows []struct {
+		OrgPath string `json:"org_path"`
+		Count   int    `json:"count"`
+	}
+	err := r.data.client(ctx).DevStep.Query().
+		Where(devstep.Code(biz.StepAdmissionVote), devstep.DateGTE(fmt.Sprintf("%04d-01-01", year)), devstep.DateLTE(fmt.Sprintf("%04d-12-31", year)),
+			devstep.OrgPathHasPrefix(prefix)).
+		GroupBy(devstep.FieldOrgPath).Aggregate(ent.Count()).Scan(ctx, &rows)
+	if err != nil {
+		return nil, mapErr("admissions", err, nil)
+	}
+	out := map[string]int{}
+	for _, x := range rows {
+		out[x.OrgPath] = x.Count
+	}
+	return out, nil
 }

@@ -226,3 +226,30 @@ func recordToAPI(rec *biz.DevRecord) *v1.DevelopmentRecord {
 	}
 	return out
 }
+
+// ListDevelopmentPlans implements v1.DevelopmentServer.
+func (s *DevelopmentService) ListDevelopmentPlans(ctx context.Context, req *v1.ListDevelopmentPlansRequest) (*v1.DevelopmentPlans, error) {
+	rows, err := s.uc.Plans(ctx, req.GetOrgId(), int(req.GetYear()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return plansToAPI(req.GetYear(), rows), nil
+}
+
+// SetDevelopmentPlan implements v1.DevelopmentServer.
+func (s *DevelopmentService) SetDevelopmentPlan(ctx context.Context, req *v1.SetDevelopmentPlanRequest) (*v1.DevelopmentPlans, error) {
+	rows, err := s.uc.SetPlan(ctx, req.GetOrgId(), int(req.GetYear()), int(req.GetQuota()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return plansToAPI(req.GetYear(), rows), nil
+}
+
+func plansToAPI(year int32, rows []biz.PlanRow) *v1.DevelopmentPlans {
+	out := &v1.DevelopmentPlans{Year: year}
+	for _, r := range rows {
+		out.Plans = append(out.Plans, &v1.DevelopmentPlan{OrgId: r.Org.ID, OrgName: r.Org.Name, OrgPath: r.Org.Path,
+			Quota: int32(r.Quota), Admitted: int32(r.Admitted), Settable: r.Settable})
+	}
+	return out
+}

@@ -169,6 +169,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/development/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
+         *      org, its children and every org of its subtree with a plan, for staff over the org.
+         */
+        get: operations["Development_ListDevelopmentPlans"];
+        /**
+         * @description SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
+         *      sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
+         */
+        put: operations["Development_SetDevelopmentPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/development/rules": {
         parameters: {
             query?: never;
@@ -474,6 +498,28 @@ export interface components {
              */
             type?: "ORG_TYPE_UNSPECIFIED" | "COMMITTEE" | "GENERAL_BRANCH" | "BRANCH";
         };
+        "api.org.v1.DevelopmentPlan": {
+            /**
+             * Format: int32
+             * @description Admitted by a branch general meeting in the year, in the org's subtree.
+             */
+            admitted?: number;
+            orgId?: string;
+            orgName?: string;
+            orgPath?: string;
+            /**
+             * Format: int32
+             * @description 0: no plan set.
+             */
+            quota?: number;
+            /** @description The caller may set this org's quota (they manage the org above it). */
+            settable?: boolean;
+        };
+        "api.org.v1.DevelopmentPlans": {
+            plans?: components["schemas"]["api.org.v1.DevelopmentPlan"][];
+            /** Format: int32 */
+            year?: number;
+        };
         "api.org.v1.DevelopmentRecord": {
             displayName?: string;
             memberId?: string;
@@ -748,6 +794,13 @@ export interface components {
         "api.org.v1.RuleCheck": {
             message?: string;
             rule?: string;
+        };
+        "api.org.v1.SetDevelopmentPlanRequest": {
+            orgId?: string;
+            /** Format: int32 */
+            quota?: number;
+            /** Format: int32 */
+            year?: number;
         };
         "api.org.v1.SetDevelopmentRuleRequest": {
             key?: string;
@@ -1139,6 +1192,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.org.v1.TokenPair"];
+                };
+            };
+        };
+    };
+    Development_ListDevelopmentPlans: {
+        parameters: {
+            query?: {
+                orgId?: string;
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentPlans"];
+                };
+            };
+        };
+    };
+    Development_SetDevelopmentPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.SetDevelopmentPlanRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.DevelopmentPlans"];
                 };
             };
         };

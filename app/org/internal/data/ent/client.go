@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -36,6 +37,8 @@ type Client struct {
 	Account *AccountClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// DevPlan is the client for interacting with the DevPlan builders.
+	DevPlan *DevPlanClient
 	// DevRule is the client for interacting with the DevRule builders.
 	DevRule *DevRuleClient
 	// DevStep is the client for interacting with the DevStep builders.
@@ -63,6 +66,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
+	c.DevPlan = NewDevPlanClient(c.config)
 	c.DevRule = NewDevRuleClient(c.config)
 	c.DevStep = NewDevStepClient(c.config)
 	c.DevSummary = NewDevSummaryClient(c.config)
@@ -164,6 +168,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:       cfg,
 		Account:      NewAccountClient(cfg),
 		AuditLog:     NewAuditLogClient(cfg),
+		DevPlan:      NewDevPlanClient(cfg),
 		DevRule:      NewDevRuleClient(cfg),
 		DevStep:      NewDevStepClient(cfg),
 		DevSummary:   NewDevSummaryClient(cfg),
@@ -192,6 +197,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:       cfg,
 		Account:      NewAccountClient(cfg),
 		AuditLog:     NewAuditLogClient(cfg),
+		DevPlan:      NewDevPlanClient(cfg),
 		DevRule:      NewDevRuleClient(cfg),
 		DevStep:      NewDevStepClient(cfg),
 		DevSummary:   NewDevSummaryClient(cfg),
@@ -228,7 +234,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AuditLog, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
+		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
 		c.LoginFailure, c.Org, c.RefreshToken,
 	} {
 		n.Use(hooks...)
@@ -239,7 +245,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AuditLog, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
+		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
 		c.LoginFailure, c.Org, c.RefreshToken,
 	} {
 		n.Intercept(interceptors...)
@@ -253,6 +259,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
+	case *DevPlanMutation:
+		return c.DevPlan.mutate(ctx, m)
 	case *DevRuleMutation:
 		return c.DevRule.mutate(ctx, m)
 	case *DevStepMutation:
@@ -535,6 +543,139 @@ func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value
 		return (&AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditLog mutation op: %q", m.Op())
+	}
+}
+
+// DevPlanClient is a client for the DevPlan schema.
+type DevPlanClient struct {
+	config
+}
+
+// NewDevPlanClient returns a client for the DevPlan from the given config.
+func NewDevPlanClient(c config) *DevPlanClient {
+	return &DevPlanClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `devplan.Hooks(f(g(h())))`.
+func (c *DevPlanClient) Use(hooks ...Hook) {
+	c.hooks.DevPlan = append(c.hooks.DevPlan, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `devplan.Intercept(f(g(h())))`.
+func (c *DevPlanClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DevPlan = append(c.inters.DevPlan, interceptors...)
+}
+
+// Create returns a builder for creating a DevPlan entity.
+func (c *DevPlanClient) Create() *DevPlanCreate {
+	mutation := newDevPlanMutation(c.config, OpCreate)
+	return &DevPlanCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DevPlan entities.
+func (c *DevPlanClient) CreateBulk(builders ...*DevPlanCreate) *DevPlanCreateBulk {
+	return &DevPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DevPlanClient) MapCreateBulk(slice any, setFunc func(*DevPlanCreate, int)) *DevPlanCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DevPlanCreateBulk{err: fmt.Errorf("calling to DevPlanClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DevPlanCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DevPlanCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DevPlan.
+func (c *DevPlanClient) Update() *DevPlanUpdate {
+	mutation := newDevPlanMutation(c.config, OpUpdate)
+	return &DevPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DevPlanClient) UpdateOne(_m *DevPlan) *DevPlanUpdateOne {
+	mutation := newDevPlanMutation(c.config, OpUpdateOne, withDevPlan(_m))
+	return &DevPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DevPlanClient) UpdateOneID(id int64) *DevPlanUpdateOne {
+	mutation := newDevPlanMutation(c.config, OpUpdateOne, withDevPlanID(id))
+	return &DevPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DevPlan.
+func (c *DevPlanClient) Delete() *DevPlanDelete {
+	mutation := newDevPlanMutation(c.config, OpDelete)
+	return &DevPlanDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DevPlanClient) DeleteOne(_m *DevPlan) *DevPlanDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DevPlanClient) DeleteOneID(id int64) *DevPlanDeleteOne {
+	builder := c.Delete().Where(devplan.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DevPlanDeleteOne{builder}
+}
+
+// Query returns a query builder for DevPlan.
+func (c *DevPlanClient) Query() *DevPlanQuery {
+	return &DevPlanQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDevPlan},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DevPlan entity by its id.
+func (c *DevPlanClient) Get(ctx context.Context, id int64) (*DevPlan, error) {
+	return c.Query().Where(devplan.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DevPlanClient) GetX(ctx context.Context, id int64) *DevPlan {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DevPlanClient) Hooks() []Hook {
+	return c.hooks.DevPlan
+}
+
+// Interceptors returns the client interceptors.
+func (c *DevPlanClient) Interceptors() []Interceptor {
+	return c.inters.DevPlan
+}
+
+func (c *DevPlanClient) mutate(ctx context.Context, m *DevPlanMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DevPlanCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DevPlanUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DevPlanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DevPlanDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DevPlan mutation op: %q", m.Op())
 	}
 }
 
@@ -1472,12 +1613,12 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AuditLog, DevRule, DevStep, DevSummary, Holiday, LoginFailure, Org,
-		RefreshToken []ent.Hook
+		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
+		Org, RefreshToken []ent.Hook
 	}
 	inters struct {
-		Account, AuditLog, DevRule, DevStep, DevSummary, Holiday, LoginFailure, Org,
-		RefreshToken []ent.Interceptor
+		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
+		Org, RefreshToken []ent.Interceptor
 	}
 )
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -83,6 +84,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:      account.ValidColumn,
 			auditlog.Table:     auditlog.ValidColumn,
+			devplan.Table:      devplan.ValidColumn,
 			devrule.Table:      devrule.ValidColumn,
 			devstep.Table:      devstep.ValidColumn,
 			devsummary.Table:   devsummary.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/biz"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -35,6 +36,7 @@ const (
 	// Node types.
 	TypeAccount      = "Account"
 	TypeAuditLog     = "AuditLog"
+	TypeDevPlan      = "DevPlan"
 	TypeDevRule      = "DevRule"
 	TypeDevStep      = "DevStep"
 	TypeDevSummary   = "DevSummary"
@@ -2851,6 +2853,743 @@ func (m *AuditLogMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditLogMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditLog edge %s", name)
+}
+
+// DevPlanMutation represents an operation that mutates the DevPlan nodes in the graph.
+type DevPlanMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	org_id        *int64
+	addorg_id     *int64
+	org_path      *string
+	year          *int
+	addyear       *int
+	quota         *int
+	addquota      *int
+	set_by        *int64
+	addset_by     *int64
+	set_at        *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DevPlan, error)
+	predicates    []predicate.DevPlan
+}
+
+var _ ent.Mutation = (*DevPlanMutation)(nil)
+
+// devplanOption allows management of the mutation configuration using functional options.
+type devplanOption func(*DevPlanMutation)
+
+// newDevPlanMutation creates new mutation for the DevPlan entity.
+func newDevPlanMutation(c config, op Op, opts ...devplanOption) *DevPlanMutation {
+	m := &DevPlanMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDevPlan,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDevPlanID sets the ID field of the mutation.
+func withDevPlanID(id int64) devplanOption {
+	return func(m *DevPlanMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DevPlan
+		)
+		m.oldValue = func(ctx context.Context) (*DevPlan, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DevPlan.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDevPlan sets the old DevPlan of the mutation.
+func withDevPlan(node *DevPlan) devplanOption {
+	return func(m *DevPlanMutation) {
+		m.oldValue = func(context.Context) (*DevPlan, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DevPlanMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DevPlanMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of DevPlan entities.
+func (m *DevPlanMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DevPlanMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DevPlanMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DevPlan.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *DevPlanMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *DevPlanMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *DevPlanMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *DevPlanMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *DevPlanMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *DevPlanMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *DevPlanMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *DevPlanMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetYear sets the "year" field.
+func (m *DevPlanMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *DevPlanMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *DevPlanMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *DevPlanMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *DevPlanMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetQuota sets the "quota" field.
+func (m *DevPlanMutation) SetQuota(i int) {
+	m.quota = &i
+	m.addquota = nil
+}
+
+// Quota returns the value of the "quota" field in the mutation.
+func (m *DevPlanMutation) Quota() (r int, exists bool) {
+	v := m.quota
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuota returns the old "quota" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldQuota(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuota is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuota requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuota: %w", err)
+	}
+	return oldValue.Quota, nil
+}
+
+// AddQuota adds i to the "quota" field.
+func (m *DevPlanMutation) AddQuota(i int) {
+	if m.addquota != nil {
+		*m.addquota += i
+	} else {
+		m.addquota = &i
+	}
+}
+
+// AddedQuota returns the value that was added to the "quota" field in this mutation.
+func (m *DevPlanMutation) AddedQuota() (r int, exists bool) {
+	v := m.addquota
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuota resets all changes to the "quota" field.
+func (m *DevPlanMutation) ResetQuota() {
+	m.quota = nil
+	m.addquota = nil
+}
+
+// SetSetBy sets the "set_by" field.
+func (m *DevPlanMutation) SetSetBy(i int64) {
+	m.set_by = &i
+	m.addset_by = nil
+}
+
+// SetBy returns the value of the "set_by" field in the mutation.
+func (m *DevPlanMutation) SetBy() (r int64, exists bool) {
+	v := m.set_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetBy returns the old "set_by" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldSetBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetBy: %w", err)
+	}
+	return oldValue.SetBy, nil
+}
+
+// AddSetBy adds i to the "set_by" field.
+func (m *DevPlanMutation) AddSetBy(i int64) {
+	if m.addset_by != nil {
+		*m.addset_by += i
+	} else {
+		m.addset_by = &i
+	}
+}
+
+// AddedSetBy returns the value that was added to the "set_by" field in this mutation.
+func (m *DevPlanMutation) AddedSetBy() (r int64, exists bool) {
+	v := m.addset_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSetBy resets all changes to the "set_by" field.
+func (m *DevPlanMutation) ResetSetBy() {
+	m.set_by = nil
+	m.addset_by = nil
+}
+
+// SetSetAt sets the "set_at" field.
+func (m *DevPlanMutation) SetSetAt(t time.Time) {
+	m.set_at = &t
+}
+
+// SetAt returns the value of the "set_at" field in the mutation.
+func (m *DevPlanMutation) SetAt() (r time.Time, exists bool) {
+	v := m.set_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetAt returns the old "set_at" field's value of the DevPlan entity.
+// If the DevPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DevPlanMutation) OldSetAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetAt: %w", err)
+	}
+	return oldValue.SetAt, nil
+}
+
+// ResetSetAt resets all changes to the "set_at" field.
+func (m *DevPlanMutation) ResetSetAt() {
+	m.set_at = nil
+}
+
+// Where appends a list predicates to the DevPlanMutation builder.
+func (m *DevPlanMutation) Where(ps ...predicate.DevPlan) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DevPlanMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DevPlanMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DevPlan, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DevPlanMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DevPlanMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DevPlan).
+func (m *DevPlanMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DevPlanMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.org_id != nil {
+		fields = append(fields, devplan.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, devplan.FieldOrgPath)
+	}
+	if m.year != nil {
+		fields = append(fields, devplan.FieldYear)
+	}
+	if m.quota != nil {
+		fields = append(fields, devplan.FieldQuota)
+	}
+	if m.set_by != nil {
+		fields = append(fields, devplan.FieldSetBy)
+	}
+	if m.set_at != nil {
+		fields = append(fields, devplan.FieldSetAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DevPlanMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case devplan.FieldOrgID:
+		return m.OrgID()
+	case devplan.FieldOrgPath:
+		return m.OrgPath()
+	case devplan.FieldYear:
+		return m.Year()
+	case devplan.FieldQuota:
+		return m.Quota()
+	case devplan.FieldSetBy:
+		return m.SetBy()
+	case devplan.FieldSetAt:
+		return m.SetAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DevPlanMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case devplan.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case devplan.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case devplan.FieldYear:
+		return m.OldYear(ctx)
+	case devplan.FieldQuota:
+		return m.OldQuota(ctx)
+	case devplan.FieldSetBy:
+		return m.OldSetBy(ctx)
+	case devplan.FieldSetAt:
+		return m.OldSetAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DevPlan field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevPlanMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case devplan.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case devplan.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case devplan.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case devplan.FieldQuota:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuota(v)
+		return nil
+	case devplan.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetBy(v)
+		return nil
+	case devplan.FieldSetAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevPlan field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DevPlanMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, devplan.FieldOrgID)
+	}
+	if m.addyear != nil {
+		fields = append(fields, devplan.FieldYear)
+	}
+	if m.addquota != nil {
+		fields = append(fields, devplan.FieldQuota)
+	}
+	if m.addset_by != nil {
+		fields = append(fields, devplan.FieldSetBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DevPlanMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case devplan.FieldOrgID:
+		return m.AddedOrgID()
+	case devplan.FieldYear:
+		return m.AddedYear()
+	case devplan.FieldQuota:
+		return m.AddedQuota()
+	case devplan.FieldSetBy:
+		return m.AddedSetBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DevPlanMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case devplan.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case devplan.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case devplan.FieldQuota:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuota(v)
+		return nil
+	case devplan.FieldSetBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSetBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DevPlan numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DevPlanMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DevPlanMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DevPlanMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DevPlan nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DevPlanMutation) ResetField(name string) error {
+	switch name {
+	case devplan.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case devplan.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case devplan.FieldYear:
+		m.ResetYear()
+		return nil
+	case devplan.FieldQuota:
+		m.ResetQuota()
+		return nil
+	case devplan.FieldSetBy:
+		m.ResetSetBy()
+		return nil
+	case devplan.FieldSetAt:
+		m.ResetSetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DevPlan field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DevPlanMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DevPlanMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DevPlanMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DevPlanMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DevPlanMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DevPlanMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DevPlanMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DevPlan unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DevPlanMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DevPlan edge %s", name)
 }
 
 // DevRuleMutation represents an operation that mutates the DevRule nodes in the graph.

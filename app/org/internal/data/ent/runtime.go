@@ -7,6 +7,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -153,6 +154,18 @@ func init() {
 	auditlogDescIdempotencyKey := auditlogFields[13].Descriptor()
 	// auditlog.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	auditlog.IdempotencyKeyValidator = auditlogDescIdempotencyKey.Validators[0].(func(string) error)
+	devplanFields := schema.DevPlan{}.Fields()
+	_ = devplanFields
+	// devplanDescOrgPath is the schema descriptor for org_path field.
+	devplanDescOrgPath := devplanFields[2].Descriptor()
+	// devplan.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	devplan.OrgPathValidator = devplanDescOrgPath.Validators[0].(func(string) error)
+	// devplanDescSetAt is the schema descriptor for set_at field.
+	devplanDescSetAt := devplanFields[6].Descriptor()
+	// devplan.DefaultSetAt holds the default value on creation for the set_at field.
+	devplan.DefaultSetAt = devplanDescSetAt.Default.(func() time.Time)
+	// devplan.UpdateDefaultSetAt holds the default value on update for the set_at field.
+	devplan.UpdateDefaultSetAt = devplanDescSetAt.UpdateDefault.(func() time.Time)
 	devruleFields := schema.DevRule{}.Fields()
 	_ = devruleFields
 	// devruleDescOrgPath is the schema descriptor for org_path field.

@@ -18,6 +18,8 @@ type Tx struct {
 	Account *AccountClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// DevPlan is the client for interacting with the DevPlan builders.
+	DevPlan *DevPlanClient
 	// DevRule is the client for interacting with the DevRule builders.
 	DevRule *DevRuleClient
 	// DevStep is the client for interacting with the DevStep builders.
@@ -165,6 +167,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.DevPlan = NewDevPlanClient(tx.config)
 	tx.DevRule = NewDevRuleClient(tx.config)
 	tx.DevStep = NewDevStepClient(tx.config)
 	tx.DevSummary = NewDevSummaryClient(tx.config)

@@ -33,6 +33,18 @@ func (f AuditLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditLogMutation", m)
 }
 
+// The DevPlanFunc type is an adapter to allow the use of ordinary
+// function as DevPlan mutator.
+type DevPlanFunc func(context.Context, *ent.DevPlanMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DevPlanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DevPlanMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DevPlanMutation", m)
+}
+
 // The DevRuleFunc type is an adapter to allow the use of ordinary
 // function as DevRule mutator.
 type DevRuleFunc func(context.Context, *ent.DevRuleMutation) (ent.Value, error)

@@ -10,6 +10,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devstep"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devsummary"
@@ -128,6 +129,33 @@ func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
+}
+
+// The DevPlanFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DevPlanFunc func(context.Context, *ent.DevPlanQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DevPlanFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DevPlanQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DevPlanQuery", q)
+}
+
+// The TraverseDevPlan type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevPlan func(context.Context, *ent.DevPlanQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevPlan) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevPlan) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DevPlanQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DevPlanQuery", q)
 }
 
 // The DevRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -326,6 +354,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
+	case *ent.DevPlanQuery:
+		return &query[*ent.DevPlanQuery, predicate.DevPlan, devplan.OrderOption]{typ: ent.TypeDevPlan, tq: q}, nil
 	case *ent.DevRuleQuery:
 		return &query[*ent.DevRuleQuery, predicate.DevRule, devrule.OrderOption]{typ: ent.TypeDevRule, tq: q}, nil
 	case *ent.DevStepQuery:

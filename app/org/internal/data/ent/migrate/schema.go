@@ -99,6 +99,34 @@ var (
 			},
 		},
 	}
+	// DevPlansColumns holds the columns for the "dev_plans" table.
+	DevPlansColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "quota", Type: field.TypeInt},
+		{Name: "set_by", Type: field.TypeInt64},
+		{Name: "set_at", Type: field.TypeTime},
+	}
+	// DevPlansTable holds the schema information for the "dev_plans" table.
+	DevPlansTable = &schema.Table{
+		Name:       "dev_plans",
+		Columns:    DevPlansColumns,
+		PrimaryKey: []*schema.Column{DevPlansColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "devplan_org_id_year",
+				Unique:  true,
+				Columns: []*schema.Column{DevPlansColumns[1], DevPlansColumns[3]},
+			},
+			{
+				Name:    "devplan_year_org_path",
+				Unique:  false,
+				Columns: []*schema.Column{DevPlansColumns[3], DevPlansColumns[2]},
+			},
+		},
+	}
 	// DevRulesColumns holds the columns for the "dev_rules" table.
 	DevRulesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -157,6 +185,11 @@ var (
 				Name:    "devstep_member_id_code_seq",
 				Unique:  true,
 				Columns: []*schema.Column{DevStepsColumns[1], DevStepsColumns[2], DevStepsColumns[3]},
+			},
+			{
+				Name:    "devstep_code_date",
+				Unique:  false,
+				Columns: []*schema.Column{DevStepsColumns[2], DevStepsColumns[4]},
 			},
 		},
 	}
@@ -291,6 +324,7 @@ var (
 	Tables = []*schema.Table{
 		AccountsTable,
 		AuditLogsTable,
+		DevPlansTable,
 		DevRulesTable,
 		DevStepsTable,
 		DevSummariesTable,

@@ -12,6 +12,9 @@ type Account func(*sql.Selector)
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
+// DevPlan is the predicate function for devplan builders.
+type DevPlan func(*sql.Selector)
+
 // DevRule is the predicate function for devrule builders.
 type DevRule func(*sql.Selector)
 

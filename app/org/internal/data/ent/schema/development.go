@@ -50,6 +50,8 @@ func (DevStep) Fields() []ent.Field {
 func (DevStep) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("member_id", "code", "seq").Unique(),
+		// The guidance plan counts a year's admission votes in a subtree.
+		index.Fields("code", "date"),
 	}
 }
 
@@ -130,4 +132,28 @@ func (Holiday) Fields() []ent.Field {
 // Indexes of the Holiday.
 func (Holiday) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("year")}
+}
+
+// DevPlan is an org's annual development guidance plan (发展党员指导性计划): the number of new
+// members it may admit in a year, set by the committee above it.
+type DevPlan struct {
+	ent.Schema
+}
+
+// Fields of the DevPlan.
+func (DevPlan) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("org_id"),
+		entx.Chars(field.String("org_path"), biz.MaxPath),
+		field.Int("year"),
+		field.Int("quota"),
+		field.Int64("set_by"),
+		field.Time("set_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// Indexes of the DevPlan.
+func (DevPlan) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("org_id", "year").Unique(), index.Fields("year", "org_path")}
 }
