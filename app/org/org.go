@@ -113,6 +113,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		return nil, err
 	}
 	accountUC := biz.NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, d)
+	devUC := biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d), accounts, orgs, auditor, d, clk)
+	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
 	authSvc, err := service.NewAuthService(authUC, signer, cfg.ServiceKey, clk, logger)
 	if err != nil {
 		d.Close()
@@ -126,8 +128,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Accounts:  service.NewAccountService(accountUC),
 			Audit:     service.NewAuditService(auditor),
 			Directory: service.NewDirectoryService(biz.NewDirectory(orgs, accounts)),
-			Development: service.NewDevelopmentService(biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d),
-				accounts, orgs, auditor, d, clk)),
+			Development: service.NewDevelopmentService(devUC),
+			Transfers:   service.NewTransferService(accountUC),
 		},
 		accounts: accountUC,
 		sessions: authUC,

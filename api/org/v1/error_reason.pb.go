@@ -61,6 +61,12 @@ const (
 	ErrorReason_DEVELOPMENT_RULE ErrorReason = 14
 	// The step is already recorded for the member with other content.
 	ErrorReason_STEP_RECORDED ErrorReason = 15
+	// The member already has a transfer waiting for another receiving org.
+	ErrorReason_TRANSFER_PENDING ErrorReason = 16
+	// The transfer was accepted, rejected or cancelled already.
+	ErrorReason_TRANSFER_DECIDED ErrorReason = 17
+	// The transfer does not exist or is outside the caller's scope.
+	ErrorReason_TRANSFER_NOT_FOUND ErrorReason = 18
 )
 
 // Enum value maps for ErrorReason.
@@ -82,6 +88,9 @@ var (
 		13: "INVALID_HIERARCHY",
 		14: "DEVELOPMENT_RULE",
 		15: "STEP_RECORDED",
+		16: "TRANSFER_PENDING",
+		17: "TRANSFER_DECIDED",
+		18: "TRANSFER_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":              0,
@@ -100,6 +109,9 @@ var (
 		"INVALID_HIERARCHY":     13,
 		"DEVELOPMENT_RULE":      14,
 		"STEP_RECORDED":         15,
+		"TRANSFER_PENDING":      16,
+		"TRANSFER_DECIDED":      17,
+		"TRANSFER_NOT_FOUND":    18,
 	}
 )
 
@@ -135,7 +147,7 @@ var File_api_org_v1_error_reason_proto protoreflect.FileDescriptor
 const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
 	"\x1dapi/org/v1/error_reason.proto\x12\n" +
-	"api.org.v1\x1a\x13errors/errors.proto*\xc2\x03\n" +
+	"api.org.v1\x1a\x13errors/errors.proto*\x98\x04\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
@@ -153,7 +165,10 @@ const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\x0eWRONG_PASSWORD\x10\f\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
 	"\x11INVALID_HIERARCHY\x10\r\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
 	"\x10DEVELOPMENT_RULE\x10\x0e\x1a\x04\xa8E\x99\x03\x12\x17\n" +
-	"\rSTEP_RECORDED\x10\x0f\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
+	"\rSTEP_RECORDED\x10\x0f\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10TRANSFER_PENDING\x10\x10\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10TRANSFER_DECIDED\x10\x11\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12TRANSFER_NOT_FOUND\x10\x12\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
 var (
 	file_api_org_v1_error_reason_proto_rawDescOnce sync.Once

@@ -242,3 +242,45 @@ func IsStepRecorded(err error) bool {
 func ErrorStepRecorded(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_STEP_RECORDED.String(), fmt.Sprintf(format, args...))
 }
+
+// The member already has a transfer waiting for another receiving org.
+func IsTransferPending(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TRANSFER_PENDING.String() && e.Code == 409
+}
+
+// The member already has a transfer waiting for another receiving org.
+func ErrorTransferPending(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_TRANSFER_PENDING.String(), fmt.Sprintf(format, args...))
+}
+
+// The transfer was accepted, rejected or cancelled already.
+func IsTransferDecided(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TRANSFER_DECIDED.String() && e.Code == 409
+}
+
+// The transfer was accepted, rejected or cancelled already.
+func ErrorTransferDecided(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_TRANSFER_DECIDED.String(), fmt.Sprintf(format, args...))
+}
+
+// The transfer does not exist or is outside the caller's scope.
+func IsTransferNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TRANSFER_NOT_FOUND.String() && e.Code == 404
+}
+
+// The transfer does not exist or is outside the caller's scope.
+func ErrorTransferNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_TRANSFER_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

@@ -451,3 +451,86 @@ func TestDevelopmentPlan(t *testing.T) {
 		t.Errorf("this year's admissions counted next year: %s", other.raw)
 	}
 }
+
+// TestMembershipTransfer: staff of the sending branch start a transfer, staff of the receiving
+// branch accept it; the member's development follows them, each side's log has it, and every
+// wrong hand is refused.
+func TestMembershipTransfer(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	memberTok, m := w.mk(w.orgA, "dmoving", "1996-01-01", "")
+	l.must(w.record(w.staffA, m, devStep{step: "application", date: "2026-01-05"}), 200)
+	l.must(w.record(w.staffA, m, devStep{step: "talk", date: "2026-01-20"}), 200)
+
+	l.must(l.call("POST", "/v1/transfers", w.staffB, map[string]any{"memberId": m, "toOrgId": w.orgB}), 404, "ACCOUNT_NOT_FOUND")
+	l.must(l.call("POST", "/v1/transfers", memberTok, map[string]any{"memberId": m, "toOrgId": w.orgB}), 403, "PERMISSION_DENIED")
+	r := l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.root}), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "to_org_id" {
+		t.Errorf("a transfer into a committee: %s", r.raw)
+	}
+	l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.orgA}), 400, "INVALID_ARGUMENT")
+	_, staffBID := w.mk(w.orgA, "dstaffc", "1980-01-01", "FULL_MEMBER", "STAFF")
+	l.must(l.call("POST", "/v1/transfers", w.admin, map[string]any{"memberId": staffBID, "toOrgId": w.orgB}), 400, "INVALID_ARGUMENT")
+
+	tr := l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.orgB, "note": "工作调动"}), 200)
+	id := tr.s("id")
+	if tr.s("status") != "pending" || tr.s("toOrgName") != "第二支部" || tr.s("memberName") != "dmoving" {
+		t.Fatalf("started: %s", tr.raw)
+	}
+	if again := l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.orgB}), 200); again.s("id") != id {
+		t.Errorf("a retry started another transfer: %s", again.raw)
+	}
+	third := l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第三支部", "code": "C", "type": "BRANCH"}), 200).s("id")
+	l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": third}), 409, "TRANSFER_PENDING")
+
+	decide := func(tok, status, note string) reply {
+		return l.call("POST", "/v1/transfers/"+id+":decide", tok, map[string]any{"status": status, "note": note})
+	}
+	l.must(decide(w.staffA, "accepted", ""), 403, "PERMISSION_DENIED")
+	l.must(decide(w.staffB, "cancelled", ""), 403, "PERMISSION_DENIED")
+	l.must(decide(memberTok, "accepted", ""), 404, "TRANSFER_NOT_FOUND")
+	r = l.must(decide(w.staffB, "rejected", ""), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "note" {
+		t.Errorf("a return without a reason: %s", r.raw)
+	}
+	in := l.must(l.call("GET", "/v1/transfers?orgId="+w.orgB+"&direction=in&status=pending", w.staffB, nil), 200)
+	out := l.must(l.call("GET", "/v1/transfers?orgId="+w.orgA, w.staffA, nil), 200)
+	if in.s("transfers", "0", "id") != id || out.s("transfers", "0", "id") != id {
+		t.Errorf("lists: in %s, out %s", in.raw, out.raw)
+	}
+	l.must(l.call("GET", "/v1/transfers?orgId="+w.orgA, w.staffB, nil), 404, "ORG_NOT_FOUND")
+
+	acc := l.must(decide(w.staffB, "accepted", "欢迎"), 200)
+	if acc.s("status") != "accepted" || acc.s("decidedAt") == "" {
+		t.Errorf("accepted: %s", acc.raw)
+	}
+	l.must(decide(w.staffB, "accepted", ""), 409, "TRANSFER_DECIDED")
+	if org := l.must(l.call("GET", "/v1/accounts/"+m, w.admin, nil), 200).s("orgId"); org != w.orgB {
+		t.Errorf("the member is in org %s, want branch B", org)
+	}
+	// The development record followed: branch B's staff read it with branch A's steps, and see
+	// the member in their worklist; branch A's no longer do.
+	rec := l.must(l.call("GET", "/v1/members/"+m+"/development", w.staffB, nil), 200)
+	if len(rec.json["steps"].([]any)) != 2 || rec.s("steps", "0", "orgName") != "第一支部" || rec.s("orgName") != "第二支部" {
+		t.Errorf("record after the transfer: %s", rec.raw)
+	}
+	l.must(l.call("GET", "/v1/members/"+m+"/development", w.staffA, nil), 404, "ACCOUNT_NOT_FOUND")
+	if wl := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgB+"&filter=all", w.staffB, nil), 200); wl.s("total") != "1" || wl.s("entries", "0", "memberId") != m {
+		t.Errorf("branch B's worklist: %s", wl.raw)
+	}
+	if wl := l.must(l.call("GET", "/v1/development/worklist?orgId="+w.orgA+"&filter=all", w.staffA, nil), 200); wl.s("total") != "0" {
+		t.Errorf("branch A's worklist still has the member: %s", wl.raw)
+	}
+	// Both sides' logs.
+	for _, side := range []struct{ org, tok string }{{w.orgA, w.staffA}, {w.orgB, w.staffB}} {
+		logs := l.must(l.call("GET", "/v1/audit-logs?orgId="+side.org+"&action=transfer.accepted", side.tok, nil), 200)
+		if n := len(logs.json["logs"].([]any)); n != 1 {
+			t.Errorf("org %s has %d acceptance entries: %s", side.org, n, logs.raw)
+		}
+	}
+	// The member signs in again and reads their own record under the new branch.
+	again := l.login("dmoving", "Passw0rd-dmoving")
+	if me := l.must(l.call("GET", "/v1/my/development", again, nil), 200); me.s("orgId") != w.orgB || len(me.json["steps"].([]any)) != 2 {
+		t.Errorf("my development after the transfer: %s", me.raw)
+	}
+}

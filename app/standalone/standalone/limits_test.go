@@ -381,6 +381,17 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			return request{path: "/v1/members/" + id + "/development/steps", token: w.admin, body: map[string]any{"step": "political_review",
 				"date": "2024-01-02", "conclusion": "政治历史清楚", "note": "外调材料齐全", "overrideReason": "历史档案补录"}}
 		},
+		"api.org.v1.Transfers.StartTransfer": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": fmt.Sprintf("tr%d", w.next()), "displayName": "转接",
+				"password": "Passw0rd-tr", "roles": []string{"MEMBER"}, "orgId": w.orgA}), 200).s("id")
+			return request{path: "/v1/transfers", token: w.admin, body: map[string]any{"memberId": id, "toOrgId": w.orgB, "note": "工作调动"}}
+		},
+		"api.org.v1.Transfers.DecideTransfer": func() request {
+			id := w.l.must(w.l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": fmt.Sprintf("tr%d", w.next()), "displayName": "转接",
+				"password": "Passw0rd-tr", "roles": []string{"MEMBER"}, "orgId": w.orgA}), 200).s("id")
+			tr := w.l.must(w.l.call("POST", "/v1/transfers", w.admin, map[string]any{"memberId": id, "toOrgId": w.orgB}), 200).s("id")
+			return request{path: "/v1/transfers/" + tr + ":decide", token: w.admin, body: map[string]any{"status": "rejected", "note": "材料不全"}}
+		},
 		"api.org.v1.Development.ListWorklist": func() request {
 			return request{path: "/v1/development/worklist", token: w.staff, body: map[string]any{"orgId": w.orgA}}
 		},

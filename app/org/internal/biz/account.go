@@ -167,6 +167,9 @@ type AccountUsecase struct {
 	tx       Transaction
 	// revocations broadcasts ended sessions; see SetRevocationPublisher.
 	revocations RevocationPublisher
+	// transfers and mover: see SetTransfers.
+	transfers TransferRepo
+	mover     MemberMover
 }
 
 // NewAccountUsecase wires an AccountUsecase.
@@ -555,6 +558,11 @@ func (uc *AccountUsecase) Update(ctx context.Context, id int64, in UpdateInput) 
 		updated, err = uc.accounts.Update(ctx, id, patch)
 		if err != nil {
 			return err
+		}
+		if patch.OrgID != nil && uc.mover != nil {
+			if err := uc.mover.MemberMoved(ctx, updated); err != nil {
+				return err
+			}
 		}
 		return uc.audit.Record(ctx, AuditEntry{
 			Action: "account.update", TargetType: "account", TargetID: id, OrgPath: updated.OrgPath,

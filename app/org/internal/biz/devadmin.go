@@ -302,3 +302,17 @@ func (uc *Development) SetHolidays(ctx context.Context, year int, days []Holiday
 	}
 	return uc.repo.Holidays(ctx, year)
 }
+
+// MemberMoved rewrites the member's summary for their new org (its rules and worklist), in the
+// transaction of the move; a member with no steps has none.
+func (uc *Development) MemberMoved(ctx context.Context, a *Account) error {
+	steps, err := uc.repo.Steps(ctx, a.ID)
+	if err != nil || len(steps) == 0 {
+		return err
+	}
+	e, err := uc.engine(ctx, a.OrgPath)
+	if err != nil {
+		return err
+	}
+	return uc.repo.SaveSummaries(ctx, []DevSummary{summarize(a, e.progress(steps), a.Profile.Stage)})
+}

@@ -25,6 +25,8 @@ type Services struct {
 	Directory *service.DirectoryService
 	// Development is member development (steps, rules, worklist, holidays).
 	Development *service.DevelopmentService
+	// Transfers is the transfer of membership between orgs.
+	Transfers *service.TransferService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -33,6 +35,7 @@ func RegisterHTTP(srv *khttp.Server, s *Services, openapi []byte) {
 	v1.RegisterOrgsHTTPServer(srv, s.Orgs)
 	v1.RegisterAccountsHTTPServer(srv, s.Accounts)
 	v1.RegisterDevelopmentHTTPServer(srv, s.Development)
+	v1.RegisterTransfersHTTPServer(srv, s.Transfers)
 	srv.HandleFunc("/openapi/org.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 		_, _ = w.Write(openapi)
@@ -69,4 +72,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterAuditServer(srv, s.Audit)
 	v1.RegisterDirectoryServer(srv, s.Directory)
 	v1.RegisterDevelopmentServer(srv, s.Development)
+	v1.RegisterTransfersServer(srv, s.Transfers)
 }

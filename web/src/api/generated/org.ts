@@ -431,6 +431,39 @@ export interface paths {
         patch: operations["Orgs_UpdateOrg"];
         trace?: never;
     };
+    "/v1/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["Transfers_ListTransfers"];
+        put?: never;
+        post: operations["Transfers_StartTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transfers/{id}:decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description DecideTransfer accepts or returns (receiving org) or cancels (sending org) a pending transfer. */
+        post: operations["Transfers_DecideTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -497,6 +530,12 @@ export interface components {
              * @enum {string}
              */
             type?: "ORG_TYPE_UNSPECIFIED" | "COMMITTEE" | "GENERAL_BRANCH" | "BRANCH";
+        };
+        "api.org.v1.DecideTransferRequest": {
+            id?: string;
+            note?: string;
+            /** @description accepted, rejected (a note is required) or cancelled. */
+            status?: string;
         };
         "api.org.v1.DevelopmentPlan": {
             /**
@@ -647,6 +686,9 @@ export interface components {
             nextPageToken?: string;
             orgs?: components["schemas"]["api.org.v1.Org"][];
             total?: string;
+        };
+        "api.org.v1.ListTransfersReply": {
+            transfers?: components["schemas"]["api.org.v1.Transfer"][];
         };
         "api.org.v1.ListWorklistReply": {
             /** Format: int32 */
@@ -820,6 +862,11 @@ export interface components {
             id?: string;
             roles?: ("ROLE_UNSPECIFIED" | "ADMIN" | "STAFF" | "TRAINER" | "MEMBER")[];
         };
+        "api.org.v1.StartTransferRequest": {
+            memberId?: string;
+            note?: string;
+            toOrgId?: string;
+        };
         /** @description StepDefinition says what a step is and what recording it needs. */
         "api.org.v1.StepDefinition": {
             code?: string;
@@ -858,6 +905,21 @@ export interface components {
              */
             refreshToken?: string;
             tokenType?: string;
+        };
+        "api.org.v1.Transfer": {
+            decidedAt?: string;
+            decisionNote?: string;
+            fromOrgId?: string;
+            fromOrgName?: string;
+            id?: string;
+            memberId?: string;
+            memberName?: string;
+            note?: string;
+            startedAt?: string;
+            /** @description pending, accepted, rejected, cancelled. */
+            status?: string;
+            toOrgId?: string;
+            toOrgName?: string;
         };
         "api.org.v1.UpdateAccountRequest": {
             displayName?: string;
@@ -1630,6 +1692,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.org.v1.Org"];
+                };
+            };
+        };
+    };
+    Transfers_ListTransfers: {
+        parameters: {
+            query?: {
+                /** @description out (from the org's subtree) or in (to it). */
+                direction?: string;
+                orgId?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.ListTransfersReply"];
+                };
+            };
+        };
+    };
+    Transfers_StartTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.StartTransferRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.Transfer"];
+                };
+            };
+        };
+    };
+    Transfers_DecideTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.DecideTransferRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.Transfer"];
                 };
             };
         };

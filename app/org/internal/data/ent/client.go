@@ -24,6 +24,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 
 	stdsql "database/sql"
 )
@@ -53,6 +54,8 @@ type Client struct {
 	Org *OrgClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Transfer is the client for interacting with the Transfer builders.
+	Transfer *TransferClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -74,6 +77,7 @@ func (c *Client) init() {
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.Org = NewOrgClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.Transfer = NewTransferClient(c.config)
 }
 
 type (
@@ -176,6 +180,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
+		Transfer:     NewTransferClient(cfg),
 	}, nil
 }
 
@@ -205,6 +210,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
+		Transfer:     NewTransferClient(cfg),
 	}, nil
 }
 
@@ -235,7 +241,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
-		c.LoginFailure, c.Org, c.RefreshToken,
+		c.LoginFailure, c.Org, c.RefreshToken, c.Transfer,
 	} {
 		n.Use(hooks...)
 	}
@@ -246,7 +252,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
-		c.LoginFailure, c.Org, c.RefreshToken,
+		c.LoginFailure, c.Org, c.RefreshToken, c.Transfer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -275,6 +281,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Org.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *TransferMutation:
+		return c.Transfer.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1610,15 +1618,148 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// TransferClient is a client for the Transfer schema.
+type TransferClient struct {
+	config
+}
+
+// NewTransferClient returns a client for the Transfer from the given config.
+func NewTransferClient(c config) *TransferClient {
+	return &TransferClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `transfer.Hooks(f(g(h())))`.
+func (c *TransferClient) Use(hooks ...Hook) {
+	c.hooks.Transfer = append(c.hooks.Transfer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `transfer.Intercept(f(g(h())))`.
+func (c *TransferClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Transfer = append(c.inters.Transfer, interceptors...)
+}
+
+// Create returns a builder for creating a Transfer entity.
+func (c *TransferClient) Create() *TransferCreate {
+	mutation := newTransferMutation(c.config, OpCreate)
+	return &TransferCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Transfer entities.
+func (c *TransferClient) CreateBulk(builders ...*TransferCreate) *TransferCreateBulk {
+	return &TransferCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TransferClient) MapCreateBulk(slice any, setFunc func(*TransferCreate, int)) *TransferCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TransferCreateBulk{err: fmt.Errorf("calling to TransferClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TransferCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TransferCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Transfer.
+func (c *TransferClient) Update() *TransferUpdate {
+	mutation := newTransferMutation(c.config, OpUpdate)
+	return &TransferUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TransferClient) UpdateOne(_m *Transfer) *TransferUpdateOne {
+	mutation := newTransferMutation(c.config, OpUpdateOne, withTransfer(_m))
+	return &TransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TransferClient) UpdateOneID(id int64) *TransferUpdateOne {
+	mutation := newTransferMutation(c.config, OpUpdateOne, withTransferID(id))
+	return &TransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Transfer.
+func (c *TransferClient) Delete() *TransferDelete {
+	mutation := newTransferMutation(c.config, OpDelete)
+	return &TransferDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TransferClient) DeleteOne(_m *Transfer) *TransferDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TransferClient) DeleteOneID(id int64) *TransferDeleteOne {
+	builder := c.Delete().Where(transfer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TransferDeleteOne{builder}
+}
+
+// Query returns a query builder for Transfer.
+func (c *TransferClient) Query() *TransferQuery {
+	return &TransferQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTransfer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Transfer entity by its id.
+func (c *TransferClient) Get(ctx context.Context, id int64) (*Transfer, error) {
+	return c.Query().Where(transfer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TransferClient) GetX(ctx context.Context, id int64) *Transfer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TransferClient) Hooks() []Hook {
+	return c.hooks.Transfer
+}
+
+// Interceptors returns the client interceptors.
+func (c *TransferClient) Interceptors() []Interceptor {
+	return c.inters.Transfer
+}
+
+func (c *TransferClient) mutate(ctx context.Context, m *TransferMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TransferCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TransferUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TransferDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Transfer mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
-		Org, RefreshToken []ent.Hook
+		Org, RefreshToken, Transfer []ent.Hook
 	}
 	inters struct {
 		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
-		Org, RefreshToken []ent.Interceptor
+		Org, RefreshToken, Transfer []ent.Interceptor
 	}
 )
 

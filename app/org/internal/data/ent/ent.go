@@ -22,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -92,6 +93,7 @@ func checkColumn(t, c string) error {
 			loginfailure.Table: loginfailure.ValidColumn,
 			org.Table:          org.ValidColumn,
 			refreshtoken.Table: refreshtoken.ValidColumn,
+			transfer.Table:     transfer.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -23,6 +23,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
 const (
@@ -44,6 +45,7 @@ const (
 	TypeLoginFailure = "LoginFailure"
 	TypeOrg          = "Org"
 	TypeRefreshToken = "RefreshToken"
+	TypeTransfer     = "Transfer"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -9542,4 +9544,1227 @@ func (m *RefreshTokenMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RefreshTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// TransferMutation represents an operation that mutates the Transfer nodes in the graph.
+type TransferMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int64
+	member_id         *int64
+	addmember_id      *int64
+	pending_member    *int64
+	addpending_member *int64
+	from_org_id       *int64
+	addfrom_org_id    *int64
+	from_path         *string
+	to_org_id         *int64
+	addto_org_id      *int64
+	to_path           *string
+	status            *transfer.Status
+	note              *string
+	started_by        *int64
+	addstarted_by     *int64
+	started_at        *time.Time
+	decided_by        *int64
+	adddecided_by     *int64
+	decided_at        *time.Time
+	decision_note     *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*Transfer, error)
+	predicates        []predicate.Transfer
+}
+
+var _ ent.Mutation = (*TransferMutation)(nil)
+
+// transferOption allows management of the mutation configuration using functional options.
+type transferOption func(*TransferMutation)
+
+// newTransferMutation creates new mutation for the Transfer entity.
+func newTransferMutation(c config, op Op, opts ...transferOption) *TransferMutation {
+	m := &TransferMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTransfer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTransferID sets the ID field of the mutation.
+func withTransferID(id int64) transferOption {
+	return func(m *TransferMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Transfer
+		)
+		m.oldValue = func(ctx context.Context) (*Transfer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Transfer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTransfer sets the old Transfer of the mutation.
+func withTransfer(node *Transfer) transferOption {
+	return func(m *TransferMutation) {
+		m.oldValue = func(context.Context) (*Transfer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TransferMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TransferMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Transfer entities.
+func (m *TransferMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TransferMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TransferMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Transfer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *TransferMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *TransferMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *TransferMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *TransferMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *TransferMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetPendingMember sets the "pending_member" field.
+func (m *TransferMutation) SetPendingMember(i int64) {
+	m.pending_member = &i
+	m.addpending_member = nil
+}
+
+// PendingMember returns the value of the "pending_member" field in the mutation.
+func (m *TransferMutation) PendingMember() (r int64, exists bool) {
+	v := m.pending_member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPendingMember returns the old "pending_member" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldPendingMember(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPendingMember is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPendingMember requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPendingMember: %w", err)
+	}
+	return oldValue.PendingMember, nil
+}
+
+// AddPendingMember adds i to the "pending_member" field.
+func (m *TransferMutation) AddPendingMember(i int64) {
+	if m.addpending_member != nil {
+		*m.addpending_member += i
+	} else {
+		m.addpending_member = &i
+	}
+}
+
+// AddedPendingMember returns the value that was added to the "pending_member" field in this mutation.
+func (m *TransferMutation) AddedPendingMember() (r int64, exists bool) {
+	v := m.addpending_member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPendingMember clears the value of the "pending_member" field.
+func (m *TransferMutation) ClearPendingMember() {
+	m.pending_member = nil
+	m.addpending_member = nil
+	m.clearedFields[transfer.FieldPendingMember] = struct{}{}
+}
+
+// PendingMemberCleared returns if the "pending_member" field was cleared in this mutation.
+func (m *TransferMutation) PendingMemberCleared() bool {
+	_, ok := m.clearedFields[transfer.FieldPendingMember]
+	return ok
+}
+
+// ResetPendingMember resets all changes to the "pending_member" field.
+func (m *TransferMutation) ResetPendingMember() {
+	m.pending_member = nil
+	m.addpending_member = nil
+	delete(m.clearedFields, transfer.FieldPendingMember)
+}
+
+// SetFromOrgID sets the "from_org_id" field.
+func (m *TransferMutation) SetFromOrgID(i int64) {
+	m.from_org_id = &i
+	m.addfrom_org_id = nil
+}
+
+// FromOrgID returns the value of the "from_org_id" field in the mutation.
+func (m *TransferMutation) FromOrgID() (r int64, exists bool) {
+	v := m.from_org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromOrgID returns the old "from_org_id" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldFromOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromOrgID: %w", err)
+	}
+	return oldValue.FromOrgID, nil
+}
+
+// AddFromOrgID adds i to the "from_org_id" field.
+func (m *TransferMutation) AddFromOrgID(i int64) {
+	if m.addfrom_org_id != nil {
+		*m.addfrom_org_id += i
+	} else {
+		m.addfrom_org_id = &i
+	}
+}
+
+// AddedFromOrgID returns the value that was added to the "from_org_id" field in this mutation.
+func (m *TransferMutation) AddedFromOrgID() (r int64, exists bool) {
+	v := m.addfrom_org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFromOrgID resets all changes to the "from_org_id" field.
+func (m *TransferMutation) ResetFromOrgID() {
+	m.from_org_id = nil
+	m.addfrom_org_id = nil
+}
+
+// SetFromPath sets the "from_path" field.
+func (m *TransferMutation) SetFromPath(s string) {
+	m.from_path = &s
+}
+
+// FromPath returns the value of the "from_path" field in the mutation.
+func (m *TransferMutation) FromPath() (r string, exists bool) {
+	v := m.from_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromPath returns the old "from_path" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldFromPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromPath: %w", err)
+	}
+	return oldValue.FromPath, nil
+}
+
+// ResetFromPath resets all changes to the "from_path" field.
+func (m *TransferMutation) ResetFromPath() {
+	m.from_path = nil
+}
+
+// SetToOrgID sets the "to_org_id" field.
+func (m *TransferMutation) SetToOrgID(i int64) {
+	m.to_org_id = &i
+	m.addto_org_id = nil
+}
+
+// ToOrgID returns the value of the "to_org_id" field in the mutation.
+func (m *TransferMutation) ToOrgID() (r int64, exists bool) {
+	v := m.to_org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToOrgID returns the old "to_org_id" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldToOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToOrgID: %w", err)
+	}
+	return oldValue.ToOrgID, nil
+}
+
+// AddToOrgID adds i to the "to_org_id" field.
+func (m *TransferMutation) AddToOrgID(i int64) {
+	if m.addto_org_id != nil {
+		*m.addto_org_id += i
+	} else {
+		m.addto_org_id = &i
+	}
+}
+
+// AddedToOrgID returns the value that was added to the "to_org_id" field in this mutation.
+func (m *TransferMutation) AddedToOrgID() (r int64, exists bool) {
+	v := m.addto_org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToOrgID resets all changes to the "to_org_id" field.
+func (m *TransferMutation) ResetToOrgID() {
+	m.to_org_id = nil
+	m.addto_org_id = nil
+}
+
+// SetToPath sets the "to_path" field.
+func (m *TransferMutation) SetToPath(s string) {
+	m.to_path = &s
+}
+
+// ToPath returns the value of the "to_path" field in the mutation.
+func (m *TransferMutation) ToPath() (r string, exists bool) {
+	v := m.to_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToPath returns the old "to_path" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldToPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToPath: %w", err)
+	}
+	return oldValue.ToPath, nil
+}
+
+// ResetToPath resets all changes to the "to_path" field.
+func (m *TransferMutation) ResetToPath() {
+	m.to_path = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TransferMutation) SetStatus(t transfer.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TransferMutation) Status() (r transfer.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldStatus(ctx context.Context) (v transfer.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TransferMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *TransferMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *TransferMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *TransferMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetStartedBy sets the "started_by" field.
+func (m *TransferMutation) SetStartedBy(i int64) {
+	m.started_by = &i
+	m.addstarted_by = nil
+}
+
+// StartedBy returns the value of the "started_by" field in the mutation.
+func (m *TransferMutation) StartedBy() (r int64, exists bool) {
+	v := m.started_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedBy returns the old "started_by" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldStartedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedBy: %w", err)
+	}
+	return oldValue.StartedBy, nil
+}
+
+// AddStartedBy adds i to the "started_by" field.
+func (m *TransferMutation) AddStartedBy(i int64) {
+	if m.addstarted_by != nil {
+		*m.addstarted_by += i
+	} else {
+		m.addstarted_by = &i
+	}
+}
+
+// AddedStartedBy returns the value that was added to the "started_by" field in this mutation.
+func (m *TransferMutation) AddedStartedBy() (r int64, exists bool) {
+	v := m.addstarted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStartedBy resets all changes to the "started_by" field.
+func (m *TransferMutation) ResetStartedBy() {
+	m.started_by = nil
+	m.addstarted_by = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *TransferMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *TransferMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *TransferMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (m *TransferMutation) SetDecidedBy(i int64) {
+	m.decided_by = &i
+	m.adddecided_by = nil
+}
+
+// DecidedBy returns the value of the "decided_by" field in the mutation.
+func (m *TransferMutation) DecidedBy() (r int64, exists bool) {
+	v := m.decided_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedBy returns the old "decided_by" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldDecidedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedBy: %w", err)
+	}
+	return oldValue.DecidedBy, nil
+}
+
+// AddDecidedBy adds i to the "decided_by" field.
+func (m *TransferMutation) AddDecidedBy(i int64) {
+	if m.adddecided_by != nil {
+		*m.adddecided_by += i
+	} else {
+		m.adddecided_by = &i
+	}
+}
+
+// AddedDecidedBy returns the value that was added to the "decided_by" field in this mutation.
+func (m *TransferMutation) AddedDecidedBy() (r int64, exists bool) {
+	v := m.adddecided_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDecidedBy resets all changes to the "decided_by" field.
+func (m *TransferMutation) ResetDecidedBy() {
+	m.decided_by = nil
+	m.adddecided_by = nil
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (m *TransferMutation) SetDecidedAt(t time.Time) {
+	m.decided_at = &t
+}
+
+// DecidedAt returns the value of the "decided_at" field in the mutation.
+func (m *TransferMutation) DecidedAt() (r time.Time, exists bool) {
+	v := m.decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedAt returns the old "decided_at" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedAt: %w", err)
+	}
+	return oldValue.DecidedAt, nil
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (m *TransferMutation) ClearDecidedAt() {
+	m.decided_at = nil
+	m.clearedFields[transfer.FieldDecidedAt] = struct{}{}
+}
+
+// DecidedAtCleared returns if the "decided_at" field was cleared in this mutation.
+func (m *TransferMutation) DecidedAtCleared() bool {
+	_, ok := m.clearedFields[transfer.FieldDecidedAt]
+	return ok
+}
+
+// ResetDecidedAt resets all changes to the "decided_at" field.
+func (m *TransferMutation) ResetDecidedAt() {
+	m.decided_at = nil
+	delete(m.clearedFields, transfer.FieldDecidedAt)
+}
+
+// SetDecisionNote sets the "decision_note" field.
+func (m *TransferMutation) SetDecisionNote(s string) {
+	m.decision_note = &s
+}
+
+// DecisionNote returns the value of the "decision_note" field in the mutation.
+func (m *TransferMutation) DecisionNote() (r string, exists bool) {
+	v := m.decision_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionNote returns the old "decision_note" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldDecisionNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionNote: %w", err)
+	}
+	return oldValue.DecisionNote, nil
+}
+
+// ResetDecisionNote resets all changes to the "decision_note" field.
+func (m *TransferMutation) ResetDecisionNote() {
+	m.decision_note = nil
+}
+
+// Where appends a list predicates to the TransferMutation builder.
+func (m *TransferMutation) Where(ps ...predicate.Transfer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TransferMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TransferMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Transfer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TransferMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TransferMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Transfer).
+func (m *TransferMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TransferMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.member_id != nil {
+		fields = append(fields, transfer.FieldMemberID)
+	}
+	if m.pending_member != nil {
+		fields = append(fields, transfer.FieldPendingMember)
+	}
+	if m.from_org_id != nil {
+		fields = append(fields, transfer.FieldFromOrgID)
+	}
+	if m.from_path != nil {
+		fields = append(fields, transfer.FieldFromPath)
+	}
+	if m.to_org_id != nil {
+		fields = append(fields, transfer.FieldToOrgID)
+	}
+	if m.to_path != nil {
+		fields = append(fields, transfer.FieldToPath)
+	}
+	if m.status != nil {
+		fields = append(fields, transfer.FieldStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, transfer.FieldNote)
+	}
+	if m.started_by != nil {
+		fields = append(fields, transfer.FieldStartedBy)
+	}
+	if m.started_at != nil {
+		fields = append(fields, transfer.FieldStartedAt)
+	}
+	if m.decided_by != nil {
+		fields = append(fields, transfer.FieldDecidedBy)
+	}
+	if m.decided_at != nil {
+		fields = append(fields, transfer.FieldDecidedAt)
+	}
+	if m.decision_note != nil {
+		fields = append(fields, transfer.FieldDecisionNote)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TransferMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case transfer.FieldMemberID:
+		return m.MemberID()
+	case transfer.FieldPendingMember:
+		return m.PendingMember()
+	case transfer.FieldFromOrgID:
+		return m.FromOrgID()
+	case transfer.FieldFromPath:
+		return m.FromPath()
+	case transfer.FieldToOrgID:
+		return m.ToOrgID()
+	case transfer.FieldToPath:
+		return m.ToPath()
+	case transfer.FieldStatus:
+		return m.Status()
+	case transfer.FieldNote:
+		return m.Note()
+	case transfer.FieldStartedBy:
+		return m.StartedBy()
+	case transfer.FieldStartedAt:
+		return m.StartedAt()
+	case transfer.FieldDecidedBy:
+		return m.DecidedBy()
+	case transfer.FieldDecidedAt:
+		return m.DecidedAt()
+	case transfer.FieldDecisionNote:
+		return m.DecisionNote()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TransferMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case transfer.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case transfer.FieldPendingMember:
+		return m.OldPendingMember(ctx)
+	case transfer.FieldFromOrgID:
+		return m.OldFromOrgID(ctx)
+	case transfer.FieldFromPath:
+		return m.OldFromPath(ctx)
+	case transfer.FieldToOrgID:
+		return m.OldToOrgID(ctx)
+	case transfer.FieldToPath:
+		return m.OldToPath(ctx)
+	case transfer.FieldStatus:
+		return m.OldStatus(ctx)
+	case transfer.FieldNote:
+		return m.OldNote(ctx)
+	case transfer.FieldStartedBy:
+		return m.OldStartedBy(ctx)
+	case transfer.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case transfer.FieldDecidedBy:
+		return m.OldDecidedBy(ctx)
+	case transfer.FieldDecidedAt:
+		return m.OldDecidedAt(ctx)
+	case transfer.FieldDecisionNote:
+		return m.OldDecisionNote(ctx)
+	}
+	return nil, fmt.Errorf("unknown Transfer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TransferMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case transfer.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case transfer.FieldPendingMember:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPendingMember(v)
+		return nil
+	case transfer.FieldFromOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromOrgID(v)
+		return nil
+	case transfer.FieldFromPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromPath(v)
+		return nil
+	case transfer.FieldToOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToOrgID(v)
+		return nil
+	case transfer.FieldToPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToPath(v)
+		return nil
+	case transfer.FieldStatus:
+		v, ok := value.(transfer.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case transfer.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case transfer.FieldStartedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedBy(v)
+		return nil
+	case transfer.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case transfer.FieldDecidedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedBy(v)
+		return nil
+	case transfer.FieldDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedAt(v)
+		return nil
+	case transfer.FieldDecisionNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionNote(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Transfer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TransferMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, transfer.FieldMemberID)
+	}
+	if m.addpending_member != nil {
+		fields = append(fields, transfer.FieldPendingMember)
+	}
+	if m.addfrom_org_id != nil {
+		fields = append(fields, transfer.FieldFromOrgID)
+	}
+	if m.addto_org_id != nil {
+		fields = append(fields, transfer.FieldToOrgID)
+	}
+	if m.addstarted_by != nil {
+		fields = append(fields, transfer.FieldStartedBy)
+	}
+	if m.adddecided_by != nil {
+		fields = append(fields, transfer.FieldDecidedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TransferMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case transfer.FieldMemberID:
+		return m.AddedMemberID()
+	case transfer.FieldPendingMember:
+		return m.AddedPendingMember()
+	case transfer.FieldFromOrgID:
+		return m.AddedFromOrgID()
+	case transfer.FieldToOrgID:
+		return m.AddedToOrgID()
+	case transfer.FieldStartedBy:
+		return m.AddedStartedBy()
+	case transfer.FieldDecidedBy:
+		return m.AddedDecidedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TransferMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case transfer.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case transfer.FieldPendingMember:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPendingMember(v)
+		return nil
+	case transfer.FieldFromOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFromOrgID(v)
+		return nil
+	case transfer.FieldToOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToOrgID(v)
+		return nil
+	case transfer.FieldStartedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStartedBy(v)
+		return nil
+	case transfer.FieldDecidedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecidedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Transfer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TransferMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(transfer.FieldPendingMember) {
+		fields = append(fields, transfer.FieldPendingMember)
+	}
+	if m.FieldCleared(transfer.FieldDecidedAt) {
+		fields = append(fields, transfer.FieldDecidedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TransferMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TransferMutation) ClearField(name string) error {
+	switch name {
+	case transfer.FieldPendingMember:
+		m.ClearPendingMember()
+		return nil
+	case transfer.FieldDecidedAt:
+		m.ClearDecidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Transfer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TransferMutation) ResetField(name string) error {
+	switch name {
+	case transfer.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case transfer.FieldPendingMember:
+		m.ResetPendingMember()
+		return nil
+	case transfer.FieldFromOrgID:
+		m.ResetFromOrgID()
+		return nil
+	case transfer.FieldFromPath:
+		m.ResetFromPath()
+		return nil
+	case transfer.FieldToOrgID:
+		m.ResetToOrgID()
+		return nil
+	case transfer.FieldToPath:
+		m.ResetToPath()
+		return nil
+	case transfer.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case transfer.FieldNote:
+		m.ResetNote()
+		return nil
+	case transfer.FieldStartedBy:
+		m.ResetStartedBy()
+		return nil
+	case transfer.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case transfer.FieldDecidedBy:
+		m.ResetDecidedBy()
+		return nil
+	case transfer.FieldDecidedAt:
+		m.ResetDecidedAt()
+		return nil
+	case transfer.FieldDecisionNote:
+		m.ResetDecisionNote()
+		return nil
+	}
+	return fmt.Errorf("unknown Transfer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TransferMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TransferMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TransferMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TransferMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TransferMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TransferMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TransferMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Transfer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TransferMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Transfer edge %s", name)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/schema"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -362,4 +363,30 @@ func init() {
 	refreshtokenDescCreatedAt := refreshtokenFields[7].Descriptor()
 	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	transferFields := schema.Transfer{}.Fields()
+	_ = transferFields
+	// transferDescFromPath is the schema descriptor for from_path field.
+	transferDescFromPath := transferFields[4].Descriptor()
+	// transfer.FromPathValidator is a validator for the "from_path" field. It is called by the builders before save.
+	transfer.FromPathValidator = transferDescFromPath.Validators[0].(func(string) error)
+	// transferDescToPath is the schema descriptor for to_path field.
+	transferDescToPath := transferFields[6].Descriptor()
+	// transfer.ToPathValidator is a validator for the "to_path" field. It is called by the builders before save.
+	transfer.ToPathValidator = transferDescToPath.Validators[0].(func(string) error)
+	// transferDescNote is the schema descriptor for note field.
+	transferDescNote := transferFields[8].Descriptor()
+	// transfer.DefaultNote holds the default value on creation for the note field.
+	transfer.DefaultNote = transferDescNote.Default.(string)
+	// transfer.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	transfer.NoteValidator = transferDescNote.Validators[0].(func(string) error)
+	// transferDescDecidedBy is the schema descriptor for decided_by field.
+	transferDescDecidedBy := transferFields[11].Descriptor()
+	// transfer.DefaultDecidedBy holds the default value on creation for the decided_by field.
+	transfer.DefaultDecidedBy = transferDescDecidedBy.Default.(int64)
+	// transferDescDecisionNote is the schema descriptor for decision_note field.
+	transferDescDecisionNote := transferFields[13].Descriptor()
+	// transfer.DefaultDecisionNote holds the default value on creation for the decision_note field.
+	transfer.DefaultDecisionNote = transferDescDecisionNote.Default.(string)
+	// transfer.DecisionNoteValidator is a validator for the "decision_note" field. It is called by the builders before save.
+	transfer.DecisionNoteValidator = transferDescDecisionNote.Validators[0].(func(string) error)
 }

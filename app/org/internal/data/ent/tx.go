@@ -34,6 +34,8 @@ type Tx struct {
 	Org *OrgClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Transfer is the client for interacting with the Transfer builders.
+	Transfer *TransferClient
 
 	// lazily loaded.
 	client     *Client
@@ -175,6 +177,7 @@ func (tx *Tx) init() {
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.Org = NewOrgClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.Transfer = NewTransferClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -347,6 +348,33 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
 }
 
+// The TransferFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TransferFunc func(context.Context, *ent.TransferQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TransferFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TransferQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TransferQuery", q)
+}
+
+// The TraverseTransfer type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTransfer func(context.Context, *ent.TransferQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTransfer) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTransfer) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TransferQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TransferQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -370,6 +398,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrgQuery, predicate.Org, org.OrderOption]{typ: ent.TypeOrg, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.TransferQuery:
+		return &query[*ent.TransferQuery, predicate.Transfer, transfer.OrderOption]{typ: ent.TypeTransfer, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -320,6 +320,46 @@ var (
 			},
 		},
 	}
+	// TransfersColumns holds the columns for the "transfers" table.
+	TransfersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "pending_member", Type: field.TypeInt64, Unique: true, Nullable: true},
+		{Name: "from_org_id", Type: field.TypeInt64},
+		{Name: "from_path", Type: field.TypeString, Size: 512},
+		{Name: "to_org_id", Type: field.TypeInt64},
+		{Name: "to_path", Type: field.TypeString, Size: 512},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "accepted", "rejected", "cancelled"}},
+		{Name: "note", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "started_by", Type: field.TypeInt64},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "decided_by", Type: field.TypeInt64, Default: 0},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decision_note", Type: field.TypeString, Size: 500, Default: ""},
+	}
+	// TransfersTable holds the schema information for the "transfers" table.
+	TransfersTable = &schema.Table{
+		Name:       "transfers",
+		Columns:    TransfersColumns,
+		PrimaryKey: []*schema.Column{TransfersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "transfer_from_path",
+				Unique:  false,
+				Columns: []*schema.Column{TransfersColumns[4]},
+			},
+			{
+				Name:    "transfer_to_path",
+				Unique:  false,
+				Columns: []*schema.Column{TransfersColumns[6]},
+			},
+			{
+				Name:    "transfer_member_id",
+				Unique:  false,
+				Columns: []*schema.Column{TransfersColumns[1]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
@@ -332,6 +372,7 @@ var (
 		LoginFailuresTable,
 		OrgsTable,
 		RefreshTokensTable,
+		TransfersTable,
 	}
 )
 

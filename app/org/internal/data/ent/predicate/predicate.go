@@ -35,3 +35,6 @@ type Org func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
+
+// Transfer is the predicate function for transfer builders.
+type Transfer func(*sql.Selector)

@@ -157,3 +157,35 @@ func (DevPlan) Fields() []ent.Field {
 func (DevPlan) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("org_id", "year").Unique(), index.Fields("year", "org_path")}
 }
+
+// Transfer is a move of a member's membership between orgs (组织关系转接). pending_member holds
+// the member's id while the transfer waits and is cleared when it is decided: its unique index
+// allows one pending transfer per member, whoever starts it at the same moment.
+type Transfer struct {
+	ent.Schema
+}
+
+// Fields of the Transfer.
+func (Transfer) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.Int64("member_id"),
+		field.Int64("pending_member").Optional().Nillable().Unique(),
+		field.Int64("from_org_id"),
+		entx.Chars(field.String("from_path"), biz.MaxPath),
+		field.Int64("to_org_id"),
+		entx.Chars(field.String("to_path"), biz.MaxPath),
+		field.Enum("status").Values("pending", "accepted", "rejected", "cancelled"),
+		entx.Chars(field.String("note"), biz.MaxTransferNote).Default(""),
+		field.Int64("started_by"),
+		field.Time("started_at"),
+		field.Int64("decided_by").Default(0),
+		field.Time("decided_at").Optional().Nillable(),
+		entx.Chars(field.String("decision_note"), biz.MaxTransferNote).Default(""),
+	}
+}
+
+// Indexes of the Transfer.
+func (Transfer) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("from_path"), index.Fields("to_path"), index.Fields("member_id")}
+}
