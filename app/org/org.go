@@ -123,11 +123,11 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	return &Module{
 		data: d,
 		services: &server.Services{
-			Auth:      authSvc,
-			Orgs:      service.NewOrgService(biz.NewOrgUsecase(orgs, accounts, auditor, d), auditor),
-			Accounts:  service.NewAccountService(accountUC),
-			Audit:     service.NewAuditService(auditor),
-			Directory: service.NewDirectoryService(biz.NewDirectory(orgs, accounts)),
+			Auth:        authSvc,
+			Orgs:        service.NewOrgService(biz.NewOrgUsecase(orgs, accounts, auditor, d), auditor),
+			Accounts:    service.NewAccountService(accountUC),
+			Audit:       service.NewAuditService(auditor),
+			Directory:   service.NewDirectoryService(biz.NewDirectory(orgs, accounts)),
 			Development: service.NewDevelopmentService(devUC),
 			Transfers:   service.NewTransferService(accountUC),
 		},

@@ -1465,3 +1465,37 @@ describe('development plans and rules', () => {
     await ctx.close()
   })
 })
+
+describe('transfer of membership', () => {
+  it('the sending branch starts a transfer by the receiving branch\'s code and the receiving branch accepts it', async () => {
+    const [so, other] = await api(server.url, 'POST', '/v1/orgs', admin, { parentId: '0', name: '第二党支部', code: 'e2e-branch-b', type: 'BRANCH' })
+    assert.equal(so, 200, JSON.stringify(other))
+    await newMember(server.url, admin, other.id, 'qianqi', '钱七', 'Qianqi-pass-2026', ['STAFF'])
+    await newMember(server.url, admin, member.orgId, 'fengshi', '冯十', 'Fengshi-pass-2026')
+
+    {
+      const { ctx, page, problems } = await signIn('sunba', 'Sunba-pass-2026', /\/s$/)
+      await page.getByRole('menuitem', { name: '发展党员' }).click()
+      await page.locator('[data-test=to-dev-transfers]').click()
+      await page.locator('[data-test=transfer-member]').click()
+      await page.getByRole('option', { name: '冯十' }).click()
+      await page.locator('[data-test=transfer-to]').fill('e2e-branch-b')
+      await page.locator('[data-test=transfer-note]').fill('工作调动')
+      await page.locator('[data-test=transfer-start]').click()
+      await page.getByRole('status').getByText('已发起 冯十 的组织关系转接').waitFor()
+      await page.locator('[data-test=transfers-out] tr', { hasText: '冯十' }).getByText('待接收').waitFor()
+      await checkPage(page, problems, 'transfers-out-1440')
+      await ctx.close()
+    }
+    const { ctx, page, problems } = await signIn('qianqi', 'Qianqi-pass-2026', /\/s$/)
+    await page.goto(server.url + '/s/development/transfers')
+    await page.getByRole('tab', { name: '转入' }).click()
+    await page.getByRole('button', { name: '接收 冯十' }).click()
+    await page.getByRole('status').getByText('已办理：冯十 已接收').waitFor()
+    await page.locator('[data-test=transfers-in] tr', { hasText: '冯十' }).getByText('已接收').waitFor()
+    await checkPage(page, problems, 'transfers-in-1440')
+    await ctx.close()
+    const [, moved] = await api(server.url, 'GET', '/v1/accounts?orgId=' + other.id, admin)
+    assert.ok(moved.accounts.some((a) => a.displayName === '冯十'), 'the member is in the receiving branch')
+  })
+})

@@ -26,6 +26,7 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'members/:id(\\d+)/hours', component: () => import('@/desk/study/MemberHours.vue'), meta: { roles } },
         { path: 'development', component: () => import('@/desk/dev/DevWorklist.vue'), meta: { roles } },
         { path: 'development/settings', component: () => import('@/desk/dev/DevSettings.vue'), meta: { roles } },
+        { path: 'development/transfers', component: () => import('@/desk/dev/DevTransfers.vue'), meta: { roles } },
         { path: 'members/:id(\\d+)/development', component: () => import('@/desk/dev/DevTimeline.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },

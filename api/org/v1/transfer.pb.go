@@ -157,10 +157,12 @@ func (x *Transfer) GetDecisionNote() string {
 }
 
 type StartTransferRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
-	ToOrgId       int64                  `protobuf:"varint,2,opt,name=to_org_id,json=toOrgId,proto3" json:"to_org_id,omitempty"`
-	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// The receiving org, by id or, as on a letter of introduction, by its code (one of them).
+	ToOrgId       int64  `protobuf:"varint,2,opt,name=to_org_id,json=toOrgId,proto3" json:"to_org_id,omitempty"`
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	ToOrgCode     string `protobuf:"bytes,4,opt,name=to_org_code,json=toOrgCode,proto3" json:"to_org_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -212,6 +214,13 @@ func (x *StartTransferRequest) GetToOrgId() int64 {
 func (x *StartTransferRequest) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *StartTransferRequest) GetToOrgCode() string {
+	if x != nil {
+		return x.ToOrgCode
 	}
 	return ""
 }
@@ -404,11 +413,12 @@ const file_api_org_v1_transfer_proto_rawDesc = "" +
 	" \x01(\tR\tstartedAt\x12\x1d\n" +
 	"\n" +
 	"decided_at\x18\v \x01(\tR\tdecidedAt\x12#\n" +
-	"\rdecision_note\x18\f \x01(\tR\fdecisionNote\"\x7f\n" +
+	"\rdecision_note\x18\f \x01(\tR\fdecisionNote\"\xa8\x01\n" +
 	"\x14StartTransferRequest\x12$\n" +
 	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\x12#\n" +
-	"\tto_org_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\atoOrgId\x12\x1c\n" +
-	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04note\"\xaf\x01\n" +
+	"\tto_org_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\atoOrgId\x12\x1c\n" +
+	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04note\x12'\n" +
+	"\vto_org_code\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\ttoOrgCode\"\xaf\x01\n" +
 	"\x14ListTransfersRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12.\n" +
 	"\tdirection\x18\x02 \x01(\tB\x10\xbaH\rr\vR\x00R\x03outR\x02inR\tdirection\x12G\n" +

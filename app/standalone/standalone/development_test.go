@@ -481,7 +481,12 @@ func TestMembershipTransfer(t *testing.T) {
 		t.Errorf("a retry started another transfer: %s", again.raw)
 	}
 	third := l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第三支部", "code": "C", "type": "BRANCH"}), 200).s("id")
-	l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": third}), 409, "TRANSFER_PENDING")
+	l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgCode": "C"}), 409, "TRANSFER_PENDING")
+	r = l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgCode": "NOPE"}), 400, "INVALID_ARGUMENT")
+	if r.s("metadata", "field") != "to_org_code" {
+		t.Errorf("an unknown code: %s", r.raw)
+	}
+	_ = third
 
 	decide := func(tok, status, note string) reply {
 		return l.call("POST", "/v1/transfers/"+id+":decide", tok, map[string]any{"status": status, "note": note})

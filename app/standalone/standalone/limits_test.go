@@ -566,6 +566,7 @@ var limitOK = map[string]string{
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.SetOrgRule key":               "INVALID_ARGUMENT", // not a rule's key
 	"api.org.v1.Development.SetDevelopmentRule key":            "INVALID_ARGUMENT", // not a rule's key
+	"api.org.v1.Transfers.StartTransfer to_org_code":           "INVALID_ARGUMENT", // no org has the code
 	"api.org.v1.Development.RecordStep step":                   "INVALID_ARGUMENT", // not a step's code
 	"api.org.v1.Development.RecordStep outcome":                "INVALID_ARGUMENT", // a political review has none
 	"api.org.v1.Development.ListWorklist page_token":           "INVALID_ARGUMENT", // not a token we issued

@@ -78,7 +78,7 @@ func (uc *AccountUsecase) SetTransfers(repo TransferRepo, mover MemberMover) {
 
 // StartTransfer starts moving a member to another org, for staff of the member's org (or above).
 // A retry (same member, same receiving org) returns the pending transfer.
-func (uc *AccountUsecase) StartTransfer(ctx context.Context, memberID, toOrgID int64, note string) (*Transfer, error) {
+func (uc *AccountUsecase) StartTransfer(ctx context.Context, memberID, toOrgID int64, toCode, note string) (*Transfer, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -100,6 +100,16 @@ func (uc *AccountUsecase) StartTransfer(ctx context.Context, memberID, toOrgID i
 			if r != auth.RoleMember {
 				return Invalid("member_id", "持有"+roleLabel(r)+"角色的账号须先撤销角色再转接组织关系")
 			}
+		}
+		if code := strings.TrimSpace(toCode); code != "" {
+			byCode, err := uc.orgs.GetByCodes(ctx, []string{code})
+			if err != nil {
+				return err
+			}
+			if byCode[code] == nil {
+				return Invalid("to_org_code", "没有编码为 "+code+" 的组织")
+			}
+			toOrgID = byCode[code].ID
 		}
 		to, err := uc.orgs.Get(ctx, toOrgID)
 		if errors.Is(err, ErrOrgNotFound) {

@@ -49,7 +49,7 @@ func (s *TransferService) one(ctx context.Context, t *biz.Transfer, err error) (
 
 // StartTransfer implements v1.TransfersServer.
 func (s *TransferService) StartTransfer(ctx context.Context, req *v1.StartTransferRequest) (*v1.Transfer, error) {
-	t, err := s.uc.StartTransfer(ctx, req.GetMemberId(), req.GetToOrgId(), req.GetNote())
+	t, err := s.uc.StartTransfer(ctx, req.GetMemberId(), req.GetToOrgId(), req.GetToOrgCode(), req.GetNote())
 	return s.one(ctx, t, err)
 }
 

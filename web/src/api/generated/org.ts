@@ -865,6 +865,8 @@ export interface components {
         "api.org.v1.StartTransferRequest": {
             memberId?: string;
             note?: string;
+            toOrgCode?: string;
+            /** @description The receiving org, by id or, as on a letter of introduction, by its code (one of them). */
             toOrgId?: string;
         };
         /** @description StepDefinition says what a step is and what recording it needs. */
