@@ -115,6 +115,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	accountUC := biz.NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, d)
 	devUC := biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d), accounts, orgs, auditor, d, clk)
 	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
+	accountUC.UseTempMembers(data.NewTempMemberRepo(d))
+	authUC.SetTempPaths(accountUC.ActiveTempPaths)
 	authSvc, err := service.NewAuthService(authUC, signer, cfg.ServiceKey, clk, logger)
 	if err != nil {
 		d.Close()

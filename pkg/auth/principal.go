@@ -53,8 +53,16 @@ type Principal struct {
 	Username string
 	Roles    []string
 	OrgID    int64
-	// OrgPath is the materialised path of the caller's primary org, e.g. "/1/4/9/".
+	// OrgPath is the materialised path of the caller's primary org (home branch), e.g. "/1/4/9/".
 	OrgPath string
+	// TempPaths are the paths of the temporary branches (临时党支部) the caller belongs to today,
+	// besides the home branch: what is assigned to them (and their ancestors) reaches the caller,
+	// and their meetings count the caller as a member.
+	TempPaths []string
+	// TempStaffPaths are the temporary branches the caller serves as staff: the caller manages
+	// what is recorded there (their meetings, their assignments), nothing of the members' home
+	// branches.
+	TempStaffPaths []string
 	// TokenID is the jti of the access token, for logs.
 	TokenID string
 	// SessionVersion is the account's session version the token was signed with; a revocation
@@ -81,10 +89,41 @@ func (p *Principal) InSubtree(path string) bool {
 	return p != nil && p.OrgPath != "" && strings.HasPrefix(path, p.OrgPath)
 }
 
-// InAncestry reports whether path is the principal's org or one of its ancestors; members may read
-// what their ancestors assign to them.
+// InAncestry reports whether path is one of the principal's orgs (the home branch and today's
+// temporary branches) or an ancestor of one; members may read what their ancestors assign to them.
 func (p *Principal) InAncestry(path string) bool {
-	return p != nil && path != "" && strings.HasPrefix(p.OrgPath, path)
+	if p == nil || path == "" {
+		return false
+	}
+	for _, own := range p.MemberPaths() {
+		if strings.HasPrefix(own, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberPaths are the orgs the principal is a member of: the home branch, then today's temporary
+// branches.
+func (p *Principal) MemberPaths() []string {
+	if p == nil || p.OrgPath == "" {
+		return nil
+	}
+	return append([]string{p.OrgPath}, p.TempPaths...)
+}
+
+// BelongsTo reports whether the principal is a member of the org at path or of an org below it
+// (through the home branch or a temporary branch).
+func (p *Principal) BelongsTo(path string) bool {
+	if p == nil || path == "" {
+		return false
+	}
+	for _, own := range p.MemberPaths() {
+		if strings.HasPrefix(own, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // CanManageOrg is the one rule every service uses for management actions on a resource owned by
@@ -96,6 +135,11 @@ func (p *Principal) CanManageOrg(path string) bool {
 	if p.IsAdmin() {
 		return true
 	}
+	for _, t := range p.TempStaffPaths {
+		if strings.HasPrefix(path, t) {
+			return true
+		}
+	}
 	return p.HasRole(RoleStaff) && p.InSubtree(path)
 }
 
@@ -105,14 +149,25 @@ func (p *Principal) CanAuthor() bool {
 	return p.IsAdmin() || p.HasRole(RoleStaff) || p.HasRole(RoleTrainer)
 }
 
-// AncestorPaths returns the principal's org path and each of its ancestors' paths, from the
-// root down: "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]. Content assigned to any of them reaches
-// the principal.
+// AncestorPaths returns the principal's org paths (home and temporary branches) and each of
+// their ancestors' paths, from the root down: "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]. Content
+// assigned to any of them reaches the principal.
 func (p *Principal) AncestorPaths() []string {
 	if p == nil {
 		return nil
 	}
-	return AncestorPaths(p.OrgPath)
+	if len(p.TempPaths) == 0 {
+		return AncestorPaths(p.OrgPath)
+	}
+	var out []string
+	for _, own := range p.MemberPaths() {
+		for _, a := range AncestorPaths(own) {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // AncestorPaths returns path and each of its ancestors' paths, from the root down.

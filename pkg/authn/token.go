@@ -66,6 +66,10 @@ type Claims struct {
 	Roles    []string `json:"roles"`
 	OrgID    int64    `json:"org"`
 	OrgPath  string   `json:"opath"`
+	// TempPaths and TempStaffPaths are the temporary branches the account belongs to (serves as
+	// staff of) today; see auth.Principal.
+	TempPaths      []string `json:"tpaths,omitempty"`
+	TempStaffPaths []string `json:"tstaff,omitempty"`
 	// SessionVersion is the account's session version at signing; see Revocation.
 	SessionVersion int64 `json:"sv,omitempty"`
 	// Service is set on service credentials instead of the user fields (see SignService).
@@ -120,6 +124,8 @@ func (s *Signer) Sign(p *auth.Principal) (string, time.Time, error) {
 		OrgID:    p.OrgID,
 		OrgPath:  p.OrgPath,
 
+		TempPaths:      p.TempPaths,
+		TempStaffPaths: p.TempStaffPaths,
 		SessionVersion: p.SessionVersion,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
@@ -279,6 +285,8 @@ func (v *Verifier) verify(token string) (*auth.Principal, time.Time, error) {
 		OrgPath:  claims.OrgPath,
 		TokenID:  claims.ID,
 
+		TempPaths:      claims.TempPaths,
+		TempStaffPaths: claims.TempStaffPaths,
 		SessionVersion: claims.SessionVersion,
 	}, until, nil
 }

@@ -765,10 +765,15 @@ type Org struct {
 	Code     string                 `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
 	Type     OrgType                `protobuf:"varint,5,opt,name=type,proto3,enum=api.org.v1.OrgType" json:"type,omitempty"`
 	// Materialised path of ids, e.g. "/1/4/9/"; a subtree is every org whose path starts with it.
-	Path          string `protobuf:"bytes,6,opt,name=path,proto3" json:"path,omitempty"`
-	Depth         int32  `protobuf:"varint,7,opt,name=depth,proto3" json:"depth,omitempty"`
-	CreatedAt     string `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     string `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Path      string `protobuf:"bytes,6,opt,name=path,proto3" json:"path,omitempty"`
+	Depth     int32  `protobuf:"varint,7,opt,name=depth,proto3" json:"depth,omitempty"`
+	CreatedAt string `protobuf:"bytes,8,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt string `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// A temporary branch (临时党支部) for a project, from starts_on to ends_on (inclusive): its
+	// members keep their home branch and belong to it besides.
+	Temporary     bool   `protobuf:"varint,10,opt,name=temporary,proto3" json:"temporary,omitempty"`
+	StartsOn      string `protobuf:"bytes,11,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
+	EndsOn        string `protobuf:"bytes,12,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -866,13 +871,38 @@ func (x *Org) GetUpdatedAt() string {
 	return ""
 }
 
+func (x *Org) GetTemporary() bool {
+	if x != nil {
+		return x.Temporary
+	}
+	return false
+}
+
+func (x *Org) GetStartsOn() string {
+	if x != nil {
+		return x.StartsOn
+	}
+	return ""
+}
+
+func (x *Org) GetEndsOn() string {
+	if x != nil {
+		return x.EndsOn
+	}
+	return ""
+}
+
 type CreateOrgRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 0 creates a root organisation (admins only).
-	ParentId      int64   `protobuf:"varint,1,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
-	Name          string  `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Code          string  `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
-	Type          OrgType `protobuf:"varint,4,opt,name=type,proto3,enum=api.org.v1.OrgType" json:"type,omitempty"`
+	ParentId int64   `protobuf:"varint,1,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name     string  `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Code     string  `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	Type     OrgType `protobuf:"varint,4,opt,name=type,proto3,enum=api.org.v1.OrgType" json:"type,omitempty"`
+	// A temporary branch: type BRANCH, under a parent, with its dates (YYYY-MM-DD).
+	Temporary     bool   `protobuf:"varint,5,opt,name=temporary,proto3" json:"temporary,omitempty"`
+	StartsOn      string `protobuf:"bytes,6,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
+	EndsOn        string `protobuf:"bytes,7,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -933,6 +963,27 @@ func (x *CreateOrgRequest) GetType() OrgType {
 		return x.Type
 	}
 	return OrgType_ORG_TYPE_UNSPECIFIED
+}
+
+func (x *CreateOrgRequest) GetTemporary() bool {
+	if x != nil {
+		return x.Temporary
+	}
+	return false
+}
+
+func (x *CreateOrgRequest) GetStartsOn() string {
+	if x != nil {
+		return x.StartsOn
+	}
+	return ""
+}
+
+func (x *CreateOrgRequest) GetEndsOn() string {
+	if x != nil {
+		return x.EndsOn
+	}
+	return ""
 }
 
 type GetOrgRequest struct {
@@ -1333,8 +1384,11 @@ type Account struct {
 	// Set for accounts whose password was chosen by staff (import, reset); clients must ask for a
 	// new one before anything else.
 	MustChangePassword bool `protobuf:"varint,12,opt,name=must_change_password,json=mustChangePassword,proto3" json:"must_change_password,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The temporary branches (临时党支部) running today that the account belongs to besides its
+	// home org; only GetAccount fills it.
+	TempOrgPaths  []string `protobuf:"bytes,13,rep,name=temp_org_paths,json=tempOrgPaths,proto3" json:"temp_org_paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
@@ -1449,6 +1503,13 @@ func (x *Account) GetMustChangePassword() bool {
 		return x.MustChangePassword
 	}
 	return false
+}
+
+func (x *Account) GetTempOrgPaths() []string {
+	if x != nil {
+		return x.TempOrgPaths
+	}
+	return nil
 }
 
 type ProfileInput struct {
@@ -2542,6 +2603,224 @@ func (x *ImportErrorReport) GetErrors() []*RowError {
 	return nil
 }
 
+type TempMember struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId int64                  `protobuf:"varint,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	// Staff of the temporary branch: they manage what is recorded there.
+	Staff bool `protobuf:"varint,2,opt,name=staff,proto3" json:"staff,omitempty"`
+	// Output only.
+	DisplayName   string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	HomeOrgId     int64  `protobuf:"varint,4,opt,name=home_org_id,json=homeOrgId,proto3" json:"home_org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TempMember) Reset() {
+	*x = TempMember{}
+	mi := &file_api_org_v1_org_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TempMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TempMember) ProtoMessage() {}
+
+func (x *TempMember) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TempMember.ProtoReflect.Descriptor instead.
+func (*TempMember) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *TempMember) GetAccountId() int64 {
+	if x != nil {
+		return x.AccountId
+	}
+	return 0
+}
+
+func (x *TempMember) GetStaff() bool {
+	if x != nil {
+		return x.Staff
+	}
+	return false
+}
+
+func (x *TempMember) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *TempMember) GetHomeOrgId() int64 {
+	if x != nil {
+		return x.HomeOrgId
+	}
+	return 0
+}
+
+type ListTempMembersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTempMembersRequest) Reset() {
+	*x = ListTempMembersRequest{}
+	mi := &file_api_org_v1_org_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTempMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTempMembersRequest) ProtoMessage() {}
+
+func (x *ListTempMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTempMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListTempMembersRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListTempMembersRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type SetTempMembersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Members       []*TempMember          `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetTempMembersRequest) Reset() {
+	*x = SetTempMembersRequest{}
+	mi := &file_api_org_v1_org_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetTempMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetTempMembersRequest) ProtoMessage() {}
+
+func (x *SetTempMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetTempMembersRequest.ProtoReflect.Descriptor instead.
+func (*SetTempMembersRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SetTempMembersRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SetTempMembersRequest) GetMembers() []*TempMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+type TempMembers struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Members       []*TempMember          `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TempMembers) Reset() {
+	*x = TempMembers{}
+	mi := &file_api_org_v1_org_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TempMembers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TempMembers) ProtoMessage() {}
+
+func (x *TempMembers) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TempMembers.ProtoReflect.Descriptor instead.
+func (*TempMembers) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *TempMembers) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *TempMembers) GetMembers() []*TempMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
 var File_api_org_v1_org_proto protoreflect.FileDescriptor
 
 const file_api_org_v1_org_proto_rawDesc = "" +
@@ -2581,7 +2860,7 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\fold_password\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\voldPassword\x12-\n" +
 	"\fnew_password\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\b\x18\x80\x01R\vnewPassword\"\xeb\x01\n" +
+	"\xbaH\ar\x05\x10\b\x18\x80\x01R\vnewPassword\"\xbf\x02\n" +
 	"\x03Org\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1b\n" +
 	"\tparent_id\x18\x02 \x01(\x03R\bparentId\x12\x12\n" +
@@ -2593,13 +2872,22 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\b \x01(\tR\tcreatedAt\x12\x1d\n" +
 	"\n" +
-	"updated_at\x18\t \x01(\tR\tupdatedAt\"\xbd\x01\n" +
+	"updated_at\x18\t \x01(\tR\tupdatedAt\x12\x1c\n" +
+	"\ttemporary\x18\n" +
+	" \x01(\bR\ttemporary\x12\x1b\n" +
+	"\tstarts_on\x18\v \x01(\tR\bstartsOn\x12\x17\n" +
+	"\aends_on\x18\f \x01(\tR\x06endsOn\"\xa3\x02\n" +
 	"\x10CreateOrgRequest\x12$\n" +
 	"\tparent_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\bparentId\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12/\n" +
 	"\x04code\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x10\x01\x18@2\x10^[A-Za-z0-9_-]+$R\x04code\x123\n" +
 	"\x04type\x18\x04 \x01(\x0e2\x13.api.org.v1.OrgTypeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\"(\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12\x1c\n" +
+	"\ttemporary\x18\x05 \x01(\bR\ttemporary\x12$\n" +
+	"\tstarts_on\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18\n" +
+	"R\bstartsOn\x12 \n" +
+	"\aends_on\x18\a \x01(\tB\a\xbaH\x04r\x02\x18\n" +
+	"R\x06endsOn\"(\n" +
 	"\rGetOrgRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"\x97\x01\n" +
 	"\x10UpdateOrgRequest\x12\x17\n" +
@@ -2632,7 +2920,7 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\vjoined_date\x18\a \x01(\tR\n" +
 	"joinedDate\x12(\n" +
 	"\x10full_member_date\x18\b \x01(\tR\x0efullMemberDate\x122\n" +
-	"\x05stage\x18\t \x01(\x0e2\x1c.api.org.v1.DevelopmentStageR\x05stage\"\x9a\x03\n" +
+	"\x05stage\x18\t \x01(\x0e2\x1c.api.org.v1.DevelopmentStageR\x05stage\"\xc0\x03\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x14\n" +
@@ -2648,7 +2936,8 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	" \x01(\tR\tcreatedAt\x12\x1d\n" +
 	"\n" +
 	"updated_at\x18\v \x01(\tR\tupdatedAt\x120\n" +
-	"\x14must_change_password\x18\f \x01(\bR\x12mustChangePassword\"\xb3\x03\n" +
+	"\x14must_change_password\x18\f \x01(\bR\x12mustChangePassword\x12$\n" +
+	"\x0etemp_org_paths\x18\r \x03(\tR\ftempOrgPaths\"\xb3\x03\n" +
 	"\fProfileInput\x124\n" +
 	"\x06gender\x18\x01 \x01(\x0e2\x12.api.org.v1.GenderB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06gender\x12&\n" +
 	"\n" +
@@ -2753,7 +3042,22 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\x04logs\x18\x01 \x03(\v2\x14.api.org.v1.AuditLogR\x04logs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"A\n" +
 	"\x11ImportErrorReport\x12,\n" +
-	"\x06errors\x18\x01 \x03(\v2\x14.api.org.v1.RowErrorR\x06errors*R\n" +
+	"\x06errors\x18\x01 \x03(\v2\x14.api.org.v1.RowErrorR\x06errors\"\x8d\x01\n" +
+	"\n" +
+	"TempMember\x12&\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\taccountId\x12\x14\n" +
+	"\x05staff\x18\x02 \x01(\bR\x05staff\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x1e\n" +
+	"\vhome_org_id\x18\x04 \x01(\x03R\thomeOrgId\"1\n" +
+	"\x16ListTempMembersRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"m\n" +
+	"\x15SetTempMembersRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12;\n" +
+	"\amembers\x18\x02 \x03(\v2\x16.api.org.v1.TempMemberB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\amembers\"V\n" +
+	"\vTempMembers\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x120\n" +
+	"\amembers\x18\x02 \x03(\v2\x16.api.org.v1.TempMemberR\amembers*R\n" +
 	"\aOrgType\x12\x18\n" +
 	"\x14ORG_TYPE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tCOMMITTEE\x10\x01\x12\x12\n" +
@@ -2801,7 +3105,7 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\x12\b/v1/orgs\x12\\\n" +
 	"\n" +
 	"ImportOrgs\x12\x19.api.org.v1.ImportRequest\x1a\x17.api.org.v1.ImportReply\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/orgs:import\x12i\n" +
-	"\rListAuditLogs\x12 .api.org.v1.ListAuditLogsRequest\x1a\x1e.api.org.v1.ListAuditLogsReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/audit-logs2\xcd\x05\n" +
+	"\rListAuditLogs\x12 .api.org.v1.ListAuditLogsRequest\x1a\x1e.api.org.v1.ListAuditLogsReply\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/audit-logs2\xb6\a\n" +
 	"\bAccounts\x12_\n" +
 	"\rCreateAccount\x12 .api.org.v1.CreateAccountRequest\x1a\x13.api.org.v1.Account\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/accounts\x12[\n" +
 	"\n" +
@@ -2809,7 +3113,9 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\rUpdateAccount\x12 .api.org.v1.UpdateAccountRequest\x1a\x13.api.org.v1.Account\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*2\x11/v1/accounts/{id}\x12`\n" +
 	"\bSetRoles\x12\x1b.api.org.v1.SetRolesRequest\x1a\x13.api.org.v1.Account\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\x1a\x17/v1/accounts/{id}/roles\x12p\n" +
 	"\rResetPassword\x12 .api.org.v1.ResetPasswordRequest\x1a\x16.google.protobuf.Empty\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/accounts/{id}/password\x12d\n" +
-	"\fListAccounts\x12\x1f.api.org.v1.ListAccountsRequest\x1a\x1d.api.org.v1.ListAccountsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/accounts\x12c\n" +
+	"\fListAccounts\x12\x1f.api.org.v1.ListAccountsRequest\x1a\x1d.api.org.v1.ListAccountsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/accounts\x12r\n" +
+	"\x0fListTempMembers\x12\".api.org.v1.ListTempMembersRequest\x1a\x17.api.org.v1.TempMembers\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/orgs/{id}/temp-members\x12s\n" +
+	"\x0eSetTempMembers\x12!.api.org.v1.SetTempMembersRequest\x1a\x17.api.org.v1.TempMembers\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\x1a\x1a/v1/orgs/{id}/temp-members\x12c\n" +
 	"\rImportMembers\x12\x19.api.org.v1.ImportRequest\x1a\x17.api.org.v1.ImportReply\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/accounts:importB,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
 var (
@@ -2825,7 +3131,7 @@ func file_api_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_api_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_api_org_v1_org_proto_goTypes = []any{
 	(OrgType)(0),                     // 0: api.org.v1.OrgType
 	(Role)(0),                        // 1: api.org.v1.Role
@@ -2864,7 +3170,11 @@ var file_api_org_v1_org_proto_goTypes = []any{
 	(*ListAuditLogsRequest)(nil),     // 34: api.org.v1.ListAuditLogsRequest
 	(*ListAuditLogsReply)(nil),       // 35: api.org.v1.ListAuditLogsReply
 	(*ImportErrorReport)(nil),        // 36: api.org.v1.ImportErrorReport
-	(*emptypb.Empty)(nil),            // 37: google.protobuf.Empty
+	(*TempMember)(nil),               // 37: api.org.v1.TempMember
+	(*ListTempMembersRequest)(nil),   // 38: api.org.v1.ListTempMembersRequest
+	(*SetTempMembersRequest)(nil),    // 39: api.org.v1.SetTempMembersRequest
+	(*TempMembers)(nil),              // 40: api.org.v1.TempMembers
+	(*emptypb.Empty)(nil),            // 41: google.protobuf.Empty
 }
 var file_api_org_v1_org_proto_depIdxs = []int32{
 	21, // 0: api.org.v1.TokenPair.account:type_name -> api.org.v1.Account
@@ -2887,53 +3197,59 @@ var file_api_org_v1_org_proto_depIdxs = []int32{
 	21, // 17: api.org.v1.ListAccountsReply.accounts:type_name -> api.org.v1.Account
 	33, // 18: api.org.v1.ListAuditLogsReply.logs:type_name -> api.org.v1.AuditLog
 	31, // 19: api.org.v1.ImportErrorReport.errors:type_name -> api.org.v1.RowError
-	5,  // 20: api.org.v1.Auth.Login:input_type -> api.org.v1.LoginRequest
-	6,  // 21: api.org.v1.Auth.Refresh:input_type -> api.org.v1.RefreshRequest
-	7,  // 22: api.org.v1.Auth.Logout:input_type -> api.org.v1.LogoutRequest
-	37, // 23: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
-	37, // 24: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
-	12, // 25: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
-	10, // 26: api.org.v1.Auth.IssueServiceToken:input_type -> api.org.v1.IssueServiceTokenRequest
-	14, // 27: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
-	15, // 28: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
-	16, // 29: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
-	17, // 30: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
-	18, // 31: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
-	30, // 32: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
-	34, // 33: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
-	23, // 34: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
-	24, // 35: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
-	25, // 36: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
-	26, // 37: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
-	27, // 38: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
-	28, // 39: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
-	30, // 40: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
-	8,  // 41: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
-	8,  // 42: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
-	37, // 43: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
-	9,  // 44: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
-	21, // 45: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
-	37, // 46: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
-	11, // 47: api.org.v1.Auth.IssueServiceToken:output_type -> api.org.v1.ServiceToken
-	13, // 48: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
-	13, // 49: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
-	13, // 50: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
-	37, // 51: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
-	19, // 52: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
-	32, // 53: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
-	35, // 54: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
-	21, // 55: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
-	21, // 56: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
-	21, // 57: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
-	21, // 58: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
-	37, // 59: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
-	29, // 60: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
-	32, // 61: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
-	41, // [41:62] is the sub-list for method output_type
-	20, // [20:41] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	37, // 20: api.org.v1.SetTempMembersRequest.members:type_name -> api.org.v1.TempMember
+	37, // 21: api.org.v1.TempMembers.members:type_name -> api.org.v1.TempMember
+	5,  // 22: api.org.v1.Auth.Login:input_type -> api.org.v1.LoginRequest
+	6,  // 23: api.org.v1.Auth.Refresh:input_type -> api.org.v1.RefreshRequest
+	7,  // 24: api.org.v1.Auth.Logout:input_type -> api.org.v1.LogoutRequest
+	41, // 25: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
+	41, // 26: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
+	12, // 27: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
+	10, // 28: api.org.v1.Auth.IssueServiceToken:input_type -> api.org.v1.IssueServiceTokenRequest
+	14, // 29: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
+	15, // 30: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
+	16, // 31: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
+	17, // 32: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
+	18, // 33: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
+	30, // 34: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
+	34, // 35: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
+	23, // 36: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
+	24, // 37: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
+	25, // 38: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
+	26, // 39: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
+	27, // 40: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
+	28, // 41: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
+	38, // 42: api.org.v1.Accounts.ListTempMembers:input_type -> api.org.v1.ListTempMembersRequest
+	39, // 43: api.org.v1.Accounts.SetTempMembers:input_type -> api.org.v1.SetTempMembersRequest
+	30, // 44: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
+	8,  // 45: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
+	8,  // 46: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
+	41, // 47: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
+	9,  // 48: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
+	21, // 49: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
+	41, // 50: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
+	11, // 51: api.org.v1.Auth.IssueServiceToken:output_type -> api.org.v1.ServiceToken
+	13, // 52: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
+	13, // 53: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
+	13, // 54: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
+	41, // 55: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
+	19, // 56: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
+	32, // 57: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
+	35, // 58: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
+	21, // 59: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
+	21, // 60: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
+	21, // 61: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
+	21, // 62: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
+	41, // 63: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
+	29, // 64: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
+	40, // 65: api.org.v1.Accounts.ListTempMembers:output_type -> api.org.v1.TempMembers
+	40, // 66: api.org.v1.Accounts.SetTempMembers:output_type -> api.org.v1.TempMembers
+	32, // 67: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
+	45, // [45:68] is the sub-list for method output_type
+	22, // [22:45] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_api_org_v1_org_proto_init() }
@@ -2949,7 +3265,7 @@ func file_api_org_v1_org_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_org_proto_rawDesc), len(file_api_org_v1_org_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

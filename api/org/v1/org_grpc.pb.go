@@ -716,13 +716,15 @@ var Orgs_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Accounts_CreateAccount_FullMethodName = "/api.org.v1.Accounts/CreateAccount"
-	Accounts_GetAccount_FullMethodName    = "/api.org.v1.Accounts/GetAccount"
-	Accounts_UpdateAccount_FullMethodName = "/api.org.v1.Accounts/UpdateAccount"
-	Accounts_SetRoles_FullMethodName      = "/api.org.v1.Accounts/SetRoles"
-	Accounts_ResetPassword_FullMethodName = "/api.org.v1.Accounts/ResetPassword"
-	Accounts_ListAccounts_FullMethodName  = "/api.org.v1.Accounts/ListAccounts"
-	Accounts_ImportMembers_FullMethodName = "/api.org.v1.Accounts/ImportMembers"
+	Accounts_CreateAccount_FullMethodName   = "/api.org.v1.Accounts/CreateAccount"
+	Accounts_GetAccount_FullMethodName      = "/api.org.v1.Accounts/GetAccount"
+	Accounts_UpdateAccount_FullMethodName   = "/api.org.v1.Accounts/UpdateAccount"
+	Accounts_SetRoles_FullMethodName        = "/api.org.v1.Accounts/SetRoles"
+	Accounts_ResetPassword_FullMethodName   = "/api.org.v1.Accounts/ResetPassword"
+	Accounts_ListAccounts_FullMethodName    = "/api.org.v1.Accounts/ListAccounts"
+	Accounts_ListTempMembers_FullMethodName = "/api.org.v1.Accounts/ListTempMembers"
+	Accounts_SetTempMembers_FullMethodName  = "/api.org.v1.Accounts/SetTempMembers"
+	Accounts_ImportMembers_FullMethodName   = "/api.org.v1.Accounts/ImportMembers"
 )
 
 // AccountsClient is the client API for Accounts service.
@@ -740,6 +742,13 @@ type AccountsClient interface {
 	ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsReply, error)
 	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
+	// ListTempMembers lists a temporary branch's members (they keep their home branch).
+	ListTempMembers(ctx context.Context, in *ListTempMembersRequest, opts ...grpc.CallOption) (*TempMembers, error)
+	// SetTempMembers replaces a temporary branch's members: staff over the branch, adding people
+	// of orgs they manage; staff of the branch are named by those above it. Whoever leaves has
+	// their sessions ended (their tokens carried the branch); new members get it in their next
+	// token.
+	SetTempMembers(ctx context.Context, in *SetTempMembersRequest, opts ...grpc.CallOption) (*TempMembers, error)
 	ImportMembers(ctx context.Context, in *ImportRequest, opts ...grpc.CallOption) (*ImportReply, error)
 }
 
@@ -811,6 +820,26 @@ func (c *accountsClient) ListAccounts(ctx context.Context, in *ListAccountsReque
 	return out, nil
 }
 
+func (c *accountsClient) ListTempMembers(ctx context.Context, in *ListTempMembersRequest, opts ...grpc.CallOption) (*TempMembers, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TempMembers)
+	err := c.cc.Invoke(ctx, Accounts_ListTempMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *accountsClient) SetTempMembers(ctx context.Context, in *SetTempMembersRequest, opts ...grpc.CallOption) (*TempMembers, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TempMembers)
+	err := c.cc.Invoke(ctx, Accounts_SetTempMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *accountsClient) ImportMembers(ctx context.Context, in *ImportRequest, opts ...grpc.CallOption) (*ImportReply, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ImportReply)
@@ -836,6 +865,13 @@ type AccountsServer interface {
 	ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error)
 	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsReply, error)
 	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
+	// ListTempMembers lists a temporary branch's members (they keep their home branch).
+	ListTempMembers(context.Context, *ListTempMembersRequest) (*TempMembers, error)
+	// SetTempMembers replaces a temporary branch's members: staff over the branch, adding people
+	// of orgs they manage; staff of the branch are named by those above it. Whoever leaves has
+	// their sessions ended (their tokens carried the branch); new members get it in their next
+	// token.
+	SetTempMembers(context.Context, *SetTempMembersRequest) (*TempMembers, error)
 	ImportMembers(context.Context, *ImportRequest) (*ImportReply, error)
 	mustEmbedUnimplementedAccountsServer()
 }
@@ -864,6 +900,12 @@ func (UnimplementedAccountsServer) ResetPassword(context.Context, *ResetPassword
 }
 func (UnimplementedAccountsServer) ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAccounts not implemented")
+}
+func (UnimplementedAccountsServer) ListTempMembers(context.Context, *ListTempMembersRequest) (*TempMembers, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTempMembers not implemented")
+}
+func (UnimplementedAccountsServer) SetTempMembers(context.Context, *SetTempMembersRequest) (*TempMembers, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetTempMembers not implemented")
 }
 func (UnimplementedAccountsServer) ImportMembers(context.Context, *ImportRequest) (*ImportReply, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportMembers not implemented")
@@ -997,6 +1039,42 @@ func _Accounts_ListAccounts_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Accounts_ListTempMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTempMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccountsServer).ListTempMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Accounts_ListTempMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccountsServer).ListTempMembers(ctx, req.(*ListTempMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Accounts_SetTempMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetTempMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccountsServer).SetTempMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Accounts_SetTempMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccountsServer).SetTempMembers(ctx, req.(*SetTempMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Accounts_ImportMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ImportRequest)
 	if err := dec(in); err != nil {
@@ -1045,6 +1123,14 @@ var Accounts_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAccounts",
 			Handler:    _Accounts_ListAccounts_Handler,
+		},
+		{
+			MethodName: "ListTempMembers",
+			Handler:    _Accounts_ListTempMembers_Handler,
+		},
+		{
+			MethodName: "SetTempMembers",
+			Handler:    _Accounts_SetTempMembers_Handler,
 		},
 		{
 			MethodName: "ImportMembers",

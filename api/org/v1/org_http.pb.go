@@ -569,21 +569,30 @@ const OperationAccountsCreateAccount = "/api.org.v1.Accounts/CreateAccount"
 const OperationAccountsGetAccount = "/api.org.v1.Accounts/GetAccount"
 const OperationAccountsImportMembers = "/api.org.v1.Accounts/ImportMembers"
 const OperationAccountsListAccounts = "/api.org.v1.Accounts/ListAccounts"
+const OperationAccountsListTempMembers = "/api.org.v1.Accounts/ListTempMembers"
 const OperationAccountsResetPassword = "/api.org.v1.Accounts/ResetPassword"
 const OperationAccountsSetRoles = "/api.org.v1.Accounts/SetRoles"
+const OperationAccountsSetTempMembers = "/api.org.v1.Accounts/SetTempMembers"
 const OperationAccountsUpdateAccount = "/api.org.v1.Accounts/UpdateAccount"
 
 // AccountsHTTPServer is the server API for Accounts service over HTTP.
 type AccountsHTTPServer interface {
 	CreateAccount(context.Context, *CreateAccountRequest) (*Account, error)
 	GetAccount(context.Context, *GetAccountRequest) (*Account, error)
-	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
 	ImportMembers(context.Context, *ImportRequest) (*ImportReply, error)
 	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsReply, error)
+	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
+	// ListTempMembers lists a temporary branch's members (they keep their home branch).
+	ListTempMembers(context.Context, *ListTempMembersRequest) (*TempMembers, error)
 	// ResetPassword sets a new password chosen by staff and signs the account out everywhere.
 	ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error)
 	// SetRoles replaces an account's roles. Only admins grant admin or staff.
 	SetRoles(context.Context, *SetRolesRequest) (*Account, error)
+	// SetTempMembers replaces a temporary branch's members: staff over the branch, adding people
+	// of orgs they manage; staff of the branch are named by those above it. Whoever leaves has
+	// their sessions ended (their tokens carried the branch); new members get it in their next
+	// token.
+	SetTempMembers(context.Context, *SetTempMembersRequest) (*TempMembers, error)
 	UpdateAccount(context.Context, *UpdateAccountRequest) (*Account, error)
 }
 
@@ -596,6 +605,8 @@ func RegisterAccountsHTTPServer(s *http.Server, srv AccountsHTTPServer) {
 	r.PUT("/v1/accounts/{id}/roles", _Accounts_SetRoles0_HTTP_Handler(srv))
 	r.POST("/v1/accounts/{id}/password", _Accounts_ResetPassword0_HTTP_Handler(srv))
 	r.GET("/v1/accounts", _Accounts_ListAccounts0_HTTP_Handler(srv))
+	r.GET("/v1/orgs/{id}/temp-members", _Accounts_ListTempMembers0_HTTP_Handler(srv))
+	r.PUT("/v1/orgs/{id}/temp-members", _Accounts_SetTempMembers0_HTTP_Handler(srv))
 	r.POST("/v1/accounts:import", _Accounts_ImportMembers0_HTTP_Handler(srv))
 }
 
@@ -725,6 +736,50 @@ func _Accounts_ListAccounts0_HTTP_Handler(srv AccountsHTTPServer) func(ctx http.
 	}
 }
 
+func _Accounts_ListTempMembers0_HTTP_Handler(srv AccountsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListTempMembersRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationAccountsListTempMembers)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListTempMembers(ctx, req.(*ListTempMembersRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*TempMembers)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Accounts_SetTempMembers0_HTTP_Handler(srv AccountsHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in SetTempMembersRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationAccountsSetTempMembers)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.SetTempMembers(ctx, req.(*SetTempMembersRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*TempMembers)
+		return ctx.Result(200, reply)
+	}
+}
+
 func _Accounts_ImportMembers0_HTTP_Handler(srv AccountsHTTPServer) func(ctx http.Context) error {
 	return func(ctx http.Context) error {
 		var in ImportRequest
@@ -748,13 +803,20 @@ func _Accounts_ImportMembers0_HTTP_Handler(srv AccountsHTTPServer) func(ctx http
 type AccountsHTTPClient interface {
 	CreateAccount(ctx context.Context, req *CreateAccountRequest, opts ...http.CallOption) (rsp *Account, err error)
 	GetAccount(ctx context.Context, req *GetAccountRequest, opts ...http.CallOption) (rsp *Account, err error)
-	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
 	ImportMembers(ctx context.Context, req *ImportRequest, opts ...http.CallOption) (rsp *ImportReply, err error)
 	ListAccounts(ctx context.Context, req *ListAccountsRequest, opts ...http.CallOption) (rsp *ListAccountsReply, err error)
+	// ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
+	// ListTempMembers lists a temporary branch's members (they keep their home branch).
+	ListTempMembers(ctx context.Context, req *ListTempMembersRequest, opts ...http.CallOption) (rsp *TempMembers, err error)
 	// ResetPassword sets a new password chosen by staff and signs the account out everywhere.
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// SetRoles replaces an account's roles. Only admins grant admin or staff.
 	SetRoles(ctx context.Context, req *SetRolesRequest, opts ...http.CallOption) (rsp *Account, err error)
+	// SetTempMembers replaces a temporary branch's members: staff over the branch, adding people
+	// of orgs they manage; staff of the branch are named by those above it. Whoever leaves has
+	// their sessions ended (their tokens carried the branch); new members get it in their next
+	// token.
+	SetTempMembers(ctx context.Context, req *SetTempMembersRequest, opts ...http.CallOption) (rsp *TempMembers, err error)
 	UpdateAccount(ctx context.Context, req *UpdateAccountRequest, opts ...http.CallOption) (rsp *Account, err error)
 }
 
@@ -820,6 +882,19 @@ func (c *AccountsHTTPClientImpl) ListAccounts(ctx context.Context, in *ListAccou
 	return &out, nil
 }
 
+func (c *AccountsHTTPClientImpl) ListTempMembers(ctx context.Context, in *ListTempMembersRequest, opts ...http.CallOption) (*TempMembers, error) {
+	var out TempMembers
+	pattern := "/v1/orgs/{id}/temp-members"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationAccountsListTempMembers))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *AccountsHTTPClientImpl) ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
 	var out emptypb.Empty
 	pattern := "/v1/accounts/{id}/password"
@@ -838,6 +913,19 @@ func (c *AccountsHTTPClientImpl) SetRoles(ctx context.Context, in *SetRolesReque
 	pattern := "/v1/accounts/{id}/roles"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationAccountsSetRoles))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *AccountsHTTPClientImpl) SetTempMembers(ctx context.Context, in *SetTempMembersRequest, opts ...http.CallOption) (*TempMembers, error) {
+	var out TempMembers
+	pattern := "/v1/orgs/{id}/temp-members"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationAccountsSetTempMembers))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
 	if err != nil {

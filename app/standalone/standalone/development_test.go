@@ -539,3 +539,120 @@ func TestMembershipTransfer(t *testing.T) {
 		t.Errorf("my development after the transfer: %s", me.raw)
 	}
 }
+
+// TestTemporaryBranches: a temporary branch (临时党支部) with dates under the committee; its members
+// keep their home branch and their tokens carry the temporary one, so a course assigned to it
+// reaches them and its meeting counts them; its staff act on what is recorded there only, not
+// on the members' home records; leaving it ends the member's sessions; after its end date new
+// tokens no longer carry it.
+func TestTemporaryBranches(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := l.clock.Now().In(sh)
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	mkOrg := func(tok string, body map[string]any) reply {
+		b := map[string]any{"parentId": w.root, "name": "乡村振兴项目临时党支部", "code": fmt.Sprintf("T%d", len(body)), "type": "BRANCH"}
+		for k, v := range body {
+			b[k] = v
+		}
+		return l.call("POST", "/v1/orgs", tok, b)
+	}
+	for _, bad := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"temporary": true}, "starts_on"},
+		{map[string]any{"temporary": true, "type": "GENERAL_BRANCH", "startsOn": day(now), "endsOn": day(now)}, "type"},
+		{map[string]any{"temporary": true, "startsOn": day(now), "endsOn": day(now.AddDate(0, 0, -1))}, "ends_on"},
+		{map[string]any{"startsOn": day(now)}, "starts_on"},
+	} {
+		if r := l.must(mkOrg(w.staffRoot, bad.body), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != bad.field {
+			t.Errorf("%v: %s", bad.body, r.raw)
+		}
+	}
+	temp := l.must(mkOrg(w.staffRoot, map[string]any{"temporary": true, "startsOn": day(now.AddDate(0, 0, -10)), "endsOn": day(now.AddDate(0, 0, 30)), "code": "TMP"}), 200)
+	tid, tpath := temp.s("id"), temp.s("path")
+	if temp.s("temporary") != "true" {
+		t.Fatalf("temporary branch: %s", temp.raw)
+	}
+
+	mTok, m := w.mk(w.orgA, "tmember", "1990-01-01", "")
+	nTok, n := w.mk(w.orgB, "tmember2", "1990-01-01", "")
+	oTok, o := w.mk(w.orgA, "toutsider", "1990-01-01", "")
+	_, s := w.mk(w.orgA, "tsecretary", "1980-01-01", "FULL_MEMBER")
+	members := []any{map[string]any{"accountId": m}, map[string]any{"accountId": n}, map[string]any{"accountId": s, "staff": true}}
+	l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffA, map[string]any{"members": members}), 404, "ORG_NOT_FOUND")
+	l.must(l.call("PUT", "/v1/orgs/"+w.orgA+"/temp-members", w.staffRoot, map[string]any{"members": members}), 400, "INVALID_ARGUMENT")
+	got := l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffRoot, map[string]any{"members": members}), 200)
+	if len(got.json["members"].([]any)) != 3 || got.s("members", "0", "homeOrgId") != w.orgA {
+		t.Fatalf("members: %s", got.raw)
+	}
+	// New tokens carry the temporary branch; the account's org stays the home branch.
+	mTok, nTok = l.login("tmember", "Passw0rd-tmember"), l.login("tmember2", "Passw0rd-tmember2")
+	sTok := l.login("tsecretary", "Passw0rd-tsecretary")
+	me := l.must(l.call("GET", "/v1/accounts/"+m, mTok, nil), 200)
+	if me.s("orgId") != w.orgA || me.s("tempOrgPaths", "0") != tpath {
+		t.Errorf("the member's account: %s", me.raw)
+	}
+
+	// A course assigned to the temporary branch reaches its members, not the home branch's others.
+	course := l.must(l.call("POST", "/v1/courses", w.staffRoot, map[string]any{"title": "乡村振兴专题"}), 200).s("id")
+	ch := l.must(l.call("POST", "/v1/courses/"+course+"/chapters", w.staffRoot, map[string]any{"title": "一"}), 200).s("id")
+	l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", w.staffRoot, map[string]any{"title": "导读", "kind": "ARTICLE", "bodyHtml": "<p>乡村振兴</p>"}), 200)
+	l.must(l.call("POST", "/v1/courses/"+course+":publish", w.staffRoot, map[string]any{}), 200)
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", w.staffRoot, map[string]any{"orgIds": []string{tid}, "required": true}), 200)
+	for _, c := range []struct {
+		tok  string
+		want bool
+	}{{mTok, true}, {nTok, true}, {oTok, false}} {
+		mine := l.must(l.call("GET", "/v1/my/courses", c.tok, nil), 200)
+		if has := strings.Contains(mine.raw, "乡村振兴专题"); has != c.want {
+			t.Errorf("my courses (want the course: %v): %s", c.want, mine.raw)
+		}
+	}
+
+	// The temporary branch's meeting: its staff hold it and record its members, from two home
+	// branches; someone outside it is refused.
+	start := l.clock.Now()
+	mt := l.must(l.call("POST", "/v1/meetings", sTok, map[string]any{"orgId": tid, "kind": "THEME_DAY", "topic": "项目主题党日",
+		"startsAt": start.Format(time.RFC3339), "endsAt": start.Add(time.Hour).Format(time.RFC3339), "hours": 1, "host": "临时党支部书记"}), 200).s("id")
+	att := func(ids ...string) reply {
+		var es []any
+		for _, id := range ids {
+			es = append(es, map[string]any{"memberId": id, "status": "PRESENT"})
+		}
+		return l.call("PUT", "/v1/meetings/"+mt+"/attendance", sTok, map[string]any{"entries": es})
+	}
+	if r := l.must(att(o), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "entries[0].member_id" {
+		t.Errorf("an outsider recorded: %s", r.raw)
+	}
+	l.must(att(m, n), 200)
+	if seen := l.must(l.call("GET", "/v1/meetings/"+mt, nTok, nil), 200); seen.s("attendance", "0", "status") != "PRESENT" {
+		t.Errorf("the member of branch B sees the temporary branch's meeting: %s", seen.raw)
+	}
+	l.must(l.call("GET", "/v1/meetings/"+mt, oTok, nil), 404, "NOT_FOUND")
+	// Its staff do not reach the members' home records.
+	l.must(l.call("GET", "/v1/members/"+m+"/development", sTok, nil), 404, "ACCOUNT_NOT_FOUND")
+	l.must(w.record(sTok, m, devStep{step: "application", date: day(now)}), 404, "ACCOUNT_NOT_FOUND")
+	if r := l.call("GET", "/v1/members/"+m+"/hours", sTok, nil); r.status != 403 && r.status != 404 {
+		t.Errorf("the temporary branch's staff read a member's hours: %d %s", r.status, r.raw)
+	}
+	l.must(l.call("PATCH", "/v1/orgs/"+w.orgA, sTok, map[string]any{"name": "改名"}), 403, "PERMISSION_DENIED")
+
+	// Leaving the branch ends the member's sessions at once.
+	l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffRoot, map[string]any{"members": members[1:]}), 200)
+	deadline := time.Now().Add(5 * time.Second)
+	for l.call("GET", "/v1/my/courses", mTok, nil).status != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the member's token outlived leaving the temporary branch")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// After the end date, new tokens no longer carry it.
+	l.clock.Advance(31 * 24 * time.Hour)
+	nTok = l.login("tmember2", "Passw0rd-tmember2")
+	if mine := l.must(l.call("GET", "/v1/my/courses", nTok, nil), 200); strings.Contains(mine.raw, "乡村振兴专题") {
+		t.Errorf("the ended temporary branch still reaches its member: %s", mine.raw)
+	}
+}

@@ -565,6 +565,8 @@ var limitOK = map[string]string{
 	"api.course.v1.Courses.ListMyNews page_token":              "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.ListLedger page_token":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.SetOrgRule key":               "INVALID_ARGUMENT", // not a rule's key
+	"api.org.v1.Orgs.CreateOrg starts_on":                      "INVALID_ARGUMENT", // a date, of a temporary branch only
+	"api.org.v1.Orgs.CreateOrg ends_on":                        "INVALID_ARGUMENT",
 	"api.org.v1.Development.SetDevelopmentRule key":            "INVALID_ARGUMENT", // not a rule's key
 	"api.org.v1.Transfers.StartTransfer to_org_code":           "INVALID_ARGUMENT", // no org has the code
 	"api.org.v1.Development.RecordStep step":                   "INVALID_ARGUMENT", // not a step's code

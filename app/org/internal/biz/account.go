@@ -170,6 +170,8 @@ type AccountUsecase struct {
 	// transfers and mover: see SetTransfers.
 	transfers TransferRepo
 	mover     MemberMover
+	// temps: see UseTempMembers.
+	temps TempMemberRepo
 }
 
 // NewAccountUsecase wires an AccountUsecase.
@@ -458,9 +460,32 @@ func (uc *AccountUsecase) Get(ctx context.Context, id int64) (*Account, error) {
 		return nil, err
 	}
 	if a.ID != p.UserID && !p.CanManageOrg(a.OrgPath) {
-		return nil, ErrAccountNotFound
+		// Staff of a temporary branch see its members (to record their attendance there).
+		if ok, err := uc.inManagedTempBranch(ctx, p, a.ID); err != nil || !ok {
+			if err == nil {
+				err = ErrAccountNotFound
+			}
+			return nil, err
+		}
 	}
 	return a, nil
+}
+
+// inManagedTempBranch reports whether the account belongs to a temporary branch p manages.
+func (uc *AccountUsecase) inManagedTempBranch(ctx context.Context, p *auth.Principal, accountID int64) (bool, error) {
+	if uc.temps == nil {
+		return false, nil
+	}
+	ms, err := uc.temps.OfAccount(ctx, accountID)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range ms {
+		if p.CanManageOrg(m.OrgPath) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // UpdateInput carries the fields of an account update; nil leaves a field unchanged.

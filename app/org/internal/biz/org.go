@@ -57,10 +57,19 @@ type Org struct {
 	Code     string
 	Type     OrgType
 	// Path is the materialised path of ids ("/1/4/9/"); every descendant's path starts with it.
-	Path      string
-	Depth     int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Path  string
+	Depth int
+	// A temporary branch (临时党支部), for a project, from StartsOn to EndsOn (YYYY-MM-DD,
+	// inclusive): its members keep their home branch and belong to it besides.
+	Temporary        bool
+	StartsOn, EndsOn string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// ActiveOn reports whether a temporary branch runs on day (YYYY-MM-DD); other orgs always do.
+func (o *Org) ActiveOn(day string) bool {
+	return !o.Temporary || (o.StartsOn <= day && day <= o.EndsOn)
 }
 
 // NewOrg is what is needed to create an org; the repo assigns id, path and depth.
@@ -69,6 +78,9 @@ type NewOrg struct {
 	Name     string
 	Code     string
 	Type     OrgType
+	// Temporary branches have dates; see Org.
+	Temporary        bool
+	StartsOn, EndsOn string
 }
 
 // OrgRepo stores the organisation tree.
@@ -117,6 +129,9 @@ func (uc *OrgUsecase) Create(ctx context.Context, in NewOrg) (*Org, error) {
 	}
 	if !in.Type.Valid() {
 		return nil, Invalid("type", "组织类型无效")
+	}
+	if err := validateTemporary(&in); err != nil {
+		return nil, err
 	}
 	var created *Org
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -300,4 +315,30 @@ func clampLimit(limit, def, max int) int {
 		return max
 	}
 	return limit
+}
+
+// validateTemporary checks a temporary branch's kind, parent and dates; other orgs have no dates.
+func validateTemporary(in *NewOrg) error {
+	if !in.Temporary {
+		if in.StartsOn != "" || in.EndsOn != "" {
+			return Invalid("starts_on", "只有临时党支部有起止日期")
+		}
+		return nil
+	}
+	switch {
+	case in.Type != OrgBranch:
+		return Invalid("type", "临时党支部的类型须为党支部")
+	case in.ParentID == 0:
+		return Invalid("parent_id", "临时党支部须设在上级党组织之下")
+	}
+	if _, err := ParseDate(in.StartsOn); err != nil {
+		return Invalid("starts_on", "日期格式应为 YYYY-MM-DD")
+	}
+	if _, err := ParseDate(in.EndsOn); err != nil {
+		return Invalid("ends_on", "日期格式应为 YYYY-MM-DD")
+	}
+	if in.EndsOn < in.StartsOn {
+		return Invalid("ends_on", "结束日期不能早于开始日期")
+	}
+	return nil
 }

@@ -92,6 +92,8 @@ type AuthUsecase struct {
 	tx       Transaction
 	// revocations broadcasts ended sessions; see SetRevocationPublisher.
 	revocations RevocationPublisher
+	// tempPaths gives the temporary branches an account's tokens carry; see SetTempPaths.
+	tempPaths func(ctx context.Context, accountID int64) (member, staff []string, err error)
 	// dummyHash is verified against when the username is unknown, so timing does not reveal
 	// which usernames exist.
 	dummyHash string
@@ -315,7 +317,14 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 
 // issue signs an access token and stores a new refresh token in family.
 func (uc *AuthUsecase) issue(ctx context.Context, a *Account, family string) (*TokenPair, error) {
-	access, exp, err := uc.signer.Sign(a.Principal())
+	pr := a.Principal()
+	if uc.tempPaths != nil {
+		var err error
+		if pr.TempPaths, pr.TempStaffPaths, err = uc.tempPaths(ctx, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	access, exp, err := uc.signer.Sign(pr)
 	if err != nil {
 		return nil, err
 	}

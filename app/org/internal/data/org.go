@@ -20,7 +20,8 @@ var _ biz.OrgRepo = (*orgRepo)(nil)
 func NewOrgRepo(d *Data) biz.OrgRepo { return &orgRepo{data: d} }
 
 func orgToBiz(o *ent.Org) *biz.Org {
-	b := &biz.Org{ID: o.ID, Name: o.Name, Code: o.Code, Type: biz.OrgType(o.Type), Path: o.Path, Depth: o.Depth, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	b := &biz.Org{ID: o.ID, Name: o.Name, Code: o.Code, Type: biz.OrgType(o.Type), Path: o.Path, Depth: o.Depth,
+		Temporary: o.Temporary, StartsOn: o.StartsOn, EndsOn: o.EndsOn, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 	if o.ParentID != nil {
 		b.ParentID = *o.ParentID
 	}
@@ -50,7 +51,8 @@ func (r *orgRepo) Create(ctx context.Context, orgs []biz.NewOrg) ([]*biz.Org, er
 			builders := make([]*ent.OrgCreate, 0, end-start)
 			for _, o := range orgs[start:end] {
 				depth := 0
-				b := c.Org.Create().SetName(o.Name).SetCode(o.Code).SetType(org.Type(o.Type)).SetPath("~" + o.Code)
+				b := c.Org.Create().SetName(o.Name).SetCode(o.Code).SetType(org.Type(o.Type)).SetPath("~" + o.Code).
+					SetTemporary(o.Temporary).SetStartsOn(o.StartsOn).SetEndsOn(o.EndsOn)
 				if o.ParentID != 0 {
 					b.SetParentID(o.ParentID)
 					depth = parents[o.ParentID].Depth + 1

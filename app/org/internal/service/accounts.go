@@ -38,7 +38,11 @@ func (s *AccountService) GetAccount(ctx context.Context, req *v1.GetAccountReque
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return accountToAPI(a), nil
+	out := accountToAPI(a)
+	if out.TempOrgPaths, _, err = s.uc.ActiveTempPaths(ctx, a.ID); err != nil {
+		return nil, toAPIError(err)
+	}
+	return out, nil
 }
 
 // UpdateAccount implements v1.AccountsServer.
@@ -111,4 +115,38 @@ func (s *AccountService) ImportMembers(ctx context.Context, req *v1.ImportReques
 		return nil, toAPIError(err)
 	}
 	return &v1.ImportReply{Rows: int32(res.Rows), Created: int32(res.Created), DryRun: res.DryRun}, nil
+}
+
+func tempMembersToAPI(orgID int64, ms []biz.TempMember, accounts map[int64]*biz.Account) *v1.TempMembers {
+	out := &v1.TempMembers{OrgId: orgID}
+	for _, m := range ms {
+		t := &v1.TempMember{AccountId: m.AccountID, Staff: m.Staff}
+		if a := accounts[m.AccountID]; a != nil {
+			t.DisplayName, t.HomeOrgId = a.DisplayName, a.OrgID
+		}
+		out.Members = append(out.Members, t)
+	}
+	return out
+}
+
+// ListTempMembers implements v1.AccountsServer.
+func (s *AccountService) ListTempMembers(ctx context.Context, req *v1.ListTempMembersRequest) (*v1.TempMembers, error) {
+	ms, accounts, err := s.uc.TempMembers(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return tempMembersToAPI(req.GetId(), ms, accounts), nil
+}
+
+// SetTempMembers implements v1.AccountsServer.
+func (s *AccountService) SetTempMembers(ctx context.Context, req *v1.SetTempMembersRequest) (*v1.TempMembers, error) {
+	in := make([]biz.TempMember, len(req.GetMembers()))
+	for i, m := range req.GetMembers() {
+		in[i] = biz.TempMember{AccountID: m.GetAccountId(), Staff: m.GetStaff()}
+	}
+	ms, accounts, err := s.uc.SetTempMembers(ctx, req.GetId(), in)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return tempMembersToAPI(req.GetId(), ms, accounts), nil
 }

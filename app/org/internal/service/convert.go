@@ -23,6 +23,7 @@ func orgToAPI(o *biz.Org) *v1.Org {
 	return &v1.Org{
 		Id: o.ID, ParentId: o.ParentID, Name: o.Name, Code: o.Code, Type: orgTypeToAPI[o.Type],
 		Path: o.Path, Depth: int32(o.Depth), CreatedAt: ts(o.CreatedAt), UpdatedAt: ts(o.UpdatedAt),
+		Temporary: o.Temporary, StartsOn: o.StartsOn, EndsOn: o.EndsOn,
 	}
 }
 

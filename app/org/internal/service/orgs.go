@@ -25,7 +25,8 @@ func NewOrgService(uc *biz.OrgUsecase, audit *biz.Auditor) *OrgService {
 
 // CreateOrg implements v1.OrgsServer.
 func (s *OrgService) CreateOrg(ctx context.Context, req *v1.CreateOrgRequest) (*v1.Org, error) {
-	o, err := s.uc.Create(ctx, biz.NewOrg{ParentID: req.ParentId, Name: req.Name, Code: req.Code, Type: orgTypeFromAPI(req.Type)})
+	o, err := s.uc.Create(ctx, biz.NewOrg{ParentID: req.ParentId, Name: req.Name, Code: req.Code, Type: orgTypeFromAPI(req.Type),
+		Temporary: req.Temporary, StartsOn: req.StartsOn, EndsOn: req.EndsOn})
 	if err != nil {
 		return nil, toAPIError(err)
 	}

@@ -842,13 +842,8 @@ func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
-	for i := 1; i < len(p.OrgPath); i++ {
-		if p.OrgPath[i] == '/' {
-			paths = append(paths, p.OrgPath[:i+1])
-		}
-	}
-	exams, err := uc.exams.ListExamsForPaths(ctx, paths, p.UserID)
+	// The home branch's chain and today's temporary branches' (from the token).
+	exams, err := uc.exams.ListExamsForPaths(ctx, p.AncestorPaths(), p.UserID)
 	if err != nil {
 		return nil, err
 	}

@@ -84,8 +84,8 @@ type Orgs interface {
 	Org(ctx context.Context, id int64) (*Org, error)
 	// Subtree lists the org with id and every org below it.
 	Subtree(ctx context.Context, id int64) ([]Org, error)
-	// MemberOrgPath returns the org path of a member the caller may see.
-	MemberOrgPath(ctx context.Context, memberID int64) (string, error)
+	// Member returns a member the caller may see, with their org and temporary branches.
+	Member(ctx context.Context, memberID int64) (*Person, error)
 }
 
 // MeetingStore keeps meetings and attendance.
@@ -179,7 +179,7 @@ func view(p *auth.Principal, m *Meeting) (*Meeting, bool, error) {
 	if p.CanManageOrg(m.OrgPath) {
 		return m, true, nil
 	}
-	if !strings.HasPrefix(p.OrgPath, m.OrgPath) {
+	if !p.BelongsTo(m.OrgPath) {
 		return nil, false, ErrNotFound
 	}
 	out := *m
@@ -217,7 +217,7 @@ func (uc *Meetings) List(ctx context.Context, orgID int64, year int, subtree boo
 		return nil, false, err
 	}
 	manager := p.CanManageOrg(org.Path)
-	if !manager && !strings.HasPrefix(p.OrgPath, org.Path) {
+	if !manager && !p.BelongsTo(org.Path) {
 		return nil, false, ErrNotFound
 	}
 	if subtree && !manager {
@@ -296,8 +296,8 @@ func (uc *Meetings) Record(ctx context.Context, meetingID int64, in []Attendance
 			return nil, Invalid(field+".reason", "事由最长200字")
 		}
 		seen[a.MemberID] = true
-		path, err := uc.orgs.MemberOrgPath(ctx, a.MemberID)
-		if errors.Is(err, ErrNotFound) || (err == nil && !strings.HasPrefix(path, m.OrgPath)) {
+		who, err := uc.orgs.Member(ctx, a.MemberID)
+		if errors.Is(err, ErrNotFound) || (err == nil && !who.BelongsTo(m.OrgPath)) {
 			return nil, Invalid(field+".member_id", "该党员不属于本组织")
 		}
 		if err != nil {
@@ -396,7 +396,7 @@ func (uc *Meetings) CheckIn(ctx context.Context, meetingID int64, code string) (
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(p.OrgPath, m.OrgPath) {
+	if !p.BelongsTo(m.OrgPath) {
 		return nil, ErrNotFound
 	}
 	now := uc.study.clock.Now()

@@ -451,7 +451,15 @@ func (uc *Study) mayRead(ctx context.Context, memberID int64) (*Person, error) {
 	if p.UserID != memberID && !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
 		return nil, deny("只有组织管理员能查看他人的学时")
 	}
-	return uc.accounts.Person(ctx, memberID)
+	who, err := uc.accounts.Person(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	// Staff of a temporary branch see its members' accounts, not their home branch's records.
+	if p.UserID != memberID && !p.CanManageOrg(who.OrgPath) {
+		return nil, ErrNotFound
+	}
+	return who, nil
 }
 
 // Ledger lists a member's entries, newest first, before seq (0: from the newest).

@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/vanguard/vanguard/pkg/bizerr"
@@ -79,6 +80,19 @@ type Person struct {
 	OrgPath string
 	// Staff: holds the staff role (基层党组织书记和班子成员: the staff target applies).
 	Staff bool
+	// TempPaths are the temporary branches (临时党支部) the person belongs to today.
+	TempPaths []string
+}
+
+// BelongsTo reports whether the person is a member of the org at path or below it, through the
+// home org or a temporary branch.
+func (p Person) BelongsTo(path string) bool {
+	for _, own := range append([]string{p.OrgPath}, p.TempPaths...) {
+		if own != "" && strings.HasPrefix(own, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Role is the target role of the person.

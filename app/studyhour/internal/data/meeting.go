@@ -152,7 +152,7 @@ func (o orgs) Subtree(ctx context.Context, id int64) ([]biz.Org, error) {
 }
 
 func personOf(a *orgv1.Account) biz.Person {
-	p := biz.Person{ID: a.Id, Name: a.DisplayName, OrgID: a.OrgId, OrgPath: a.OrgPath}
+	p := biz.Person{ID: a.Id, Name: a.DisplayName, OrgID: a.OrgId, OrgPath: a.OrgPath, TempPaths: a.TempOrgPaths}
 	if p.Name == "" {
 		p.Name = a.Username
 	}
@@ -198,10 +198,6 @@ func (o orgs) Members(ctx context.Context, orgID int64) ([]biz.Person, error) {
 	}
 }
 
-func (o orgs) MemberOrgPath(ctx context.Context, memberID int64) (string, error) {
-	p, err := o.Person(ctx, memberID)
-	if err != nil {
-		return "", err
-	}
-	return p.OrgPath, nil
+func (o orgs) Member(ctx context.Context, memberID int64) (*biz.Person, error) {
+	return o.Person(ctx, memberID)
 }

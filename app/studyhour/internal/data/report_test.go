@@ -39,7 +39,7 @@ func (t tree) Subtree(ctx context.Context, id int64) ([]biz.Org, error) {
 	return out, nil
 }
 
-func (t tree) MemberOrgPath(context.Context, int64) (string, error) { return "", biz.ErrNotFound }
+func (t tree) Member(context.Context, int64) (*biz.Person, error) { return nil, biz.ErrNotFound }
 
 var orgTree = tree{
 	{ID: 1, Name: "市委", Path: "/1/"},

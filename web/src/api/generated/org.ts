@@ -26,7 +26,6 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing. */
         post: operations["Accounts_ImportMembers"];
         delete?: never;
         options?: never;
@@ -431,6 +430,32 @@ export interface paths {
         patch: operations["Orgs_UpdateOrg"];
         trace?: never;
     };
+    "/v1/orgs/{id}/temp-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description ImportMembers creates member accounts from an .xlsx or .csv file, all or nothing.
+         *      ListTempMembers lists a temporary branch's members (they keep their home branch).
+         */
+        get: operations["Accounts_ListTempMembers"];
+        /**
+         * @description SetTempMembers replaces a temporary branch's members: staff over the branch, adding people
+         *      of orgs they manage; staff of the branch are named by those above it. Whoever leaves has
+         *      their sessions ended (their tokens carried the branch); new members get it in their next
+         *      token.
+         */
+        put: operations["Accounts_SetTempMembers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transfers": {
         parameters: {
             query?: never;
@@ -487,6 +512,11 @@ export interface components {
              * @enum {string}
              */
             status?: "ACCOUNT_STATUS_UNSPECIFIED" | "ACTIVE" | "DISABLED";
+            /**
+             * @description The temporary branches (临时党支部) running today that the account belongs to besides its
+             *      home org; only GetAccount fills it.
+             */
+            tempOrgPaths?: string[];
             updatedAt?: string;
             username?: string;
         };
@@ -522,9 +552,13 @@ export interface components {
         };
         "api.org.v1.CreateOrgRequest": {
             code?: string;
+            endsOn?: string;
             name?: string;
             /** @description 0 creates a root organisation (admins only). */
             parentId?: string;
+            startsOn?: string;
+            /** @description A temporary branch: type BRANCH, under a parent, with its dates (YYYY-MM-DD). */
+            temporary?: boolean;
             /**
              * Format: enum
              * @enum {string}
@@ -732,11 +766,18 @@ export interface components {
             createdAt?: string;
             /** Format: int32 */
             depth?: number;
+            endsOn?: string;
             id?: string;
             name?: string;
             parentId?: string;
             /** @description Materialised path of ids, e.g. "/1/4/9/"; a subtree is every org whose path starts with it. */
             path?: string;
+            startsOn?: string;
+            /**
+             * @description A temporary branch (临时党支部) for a project, from starts_on to ends_on (inclusive): its
+             *      members keep their home branch and belong to it besides.
+             */
+            temporary?: boolean;
             /**
              * Format: enum
              * @enum {string}
@@ -862,6 +903,10 @@ export interface components {
             id?: string;
             roles?: ("ROLE_UNSPECIFIED" | "ADMIN" | "STAFF" | "TRAINER" | "MEMBER")[];
         };
+        "api.org.v1.SetTempMembersRequest": {
+            id?: string;
+            members?: components["schemas"]["api.org.v1.TempMember"][];
+        };
         "api.org.v1.StartTransferRequest": {
             memberId?: string;
             note?: string;
@@ -893,6 +938,18 @@ export interface components {
             /** @description Development stage the step belongs to: applicant, activist, candidate, admission, probation. */
             stage?: string;
             stageName?: string;
+        };
+        "api.org.v1.TempMember": {
+            accountId?: string;
+            /** @description Output only. */
+            displayName?: string;
+            homeOrgId?: string;
+            /** @description Staff of the temporary branch: they manage what is recorded there. */
+            staff?: boolean;
+        };
+        "api.org.v1.TempMembers": {
+            members?: components["schemas"]["api.org.v1.TempMember"][];
+            orgId?: string;
         };
         "api.org.v1.TokenPair": {
             accessToken?: string;
@@ -1694,6 +1751,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.org.v1.Org"];
+                };
+            };
+        };
+    };
+    Accounts_ListTempMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.TempMembers"];
+                };
+            };
+        };
+    };
+    Accounts_SetTempMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.SetTempMembersRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.TempMembers"];
                 };
             };
         };

@@ -24,6 +24,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 
 	stdsql "database/sql"
@@ -54,6 +55,8 @@ type Client struct {
 	Org *OrgClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// TempMember is the client for interacting with the TempMember builders.
+	TempMember *TempMemberClient
 	// Transfer is the client for interacting with the Transfer builders.
 	Transfer *TransferClient
 }
@@ -77,6 +80,7 @@ func (c *Client) init() {
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.Org = NewOrgClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.TempMember = NewTempMemberClient(c.config)
 	c.Transfer = NewTransferClient(c.config)
 }
 
@@ -180,6 +184,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
+		TempMember:   NewTempMemberClient(cfg),
 		Transfer:     NewTransferClient(cfg),
 	}, nil
 }
@@ -210,6 +215,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginFailure: NewLoginFailureClient(cfg),
 		Org:          NewOrgClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
+		TempMember:   NewTempMemberClient(cfg),
 		Transfer:     NewTransferClient(cfg),
 	}, nil
 }
@@ -241,7 +247,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
-		c.LoginFailure, c.Org, c.RefreshToken, c.Transfer,
+		c.LoginFailure, c.Org, c.RefreshToken, c.TempMember, c.Transfer,
 	} {
 		n.Use(hooks...)
 	}
@@ -252,7 +258,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep, c.DevSummary, c.Holiday,
-		c.LoginFailure, c.Org, c.RefreshToken, c.Transfer,
+		c.LoginFailure, c.Org, c.RefreshToken, c.TempMember, c.Transfer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -281,6 +287,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Org.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *TempMemberMutation:
+		return c.TempMember.mutate(ctx, m)
 	case *TransferMutation:
 		return c.Transfer.mutate(ctx, m)
 	default:
@@ -1618,6 +1626,139 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// TempMemberClient is a client for the TempMember schema.
+type TempMemberClient struct {
+	config
+}
+
+// NewTempMemberClient returns a client for the TempMember from the given config.
+func NewTempMemberClient(c config) *TempMemberClient {
+	return &TempMemberClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tempmember.Hooks(f(g(h())))`.
+func (c *TempMemberClient) Use(hooks ...Hook) {
+	c.hooks.TempMember = append(c.hooks.TempMember, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tempmember.Intercept(f(g(h())))`.
+func (c *TempMemberClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TempMember = append(c.inters.TempMember, interceptors...)
+}
+
+// Create returns a builder for creating a TempMember entity.
+func (c *TempMemberClient) Create() *TempMemberCreate {
+	mutation := newTempMemberMutation(c.config, OpCreate)
+	return &TempMemberCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TempMember entities.
+func (c *TempMemberClient) CreateBulk(builders ...*TempMemberCreate) *TempMemberCreateBulk {
+	return &TempMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TempMemberClient) MapCreateBulk(slice any, setFunc func(*TempMemberCreate, int)) *TempMemberCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TempMemberCreateBulk{err: fmt.Errorf("calling to TempMemberClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TempMemberCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TempMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TempMember.
+func (c *TempMemberClient) Update() *TempMemberUpdate {
+	mutation := newTempMemberMutation(c.config, OpUpdate)
+	return &TempMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TempMemberClient) UpdateOne(_m *TempMember) *TempMemberUpdateOne {
+	mutation := newTempMemberMutation(c.config, OpUpdateOne, withTempMember(_m))
+	return &TempMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TempMemberClient) UpdateOneID(id int64) *TempMemberUpdateOne {
+	mutation := newTempMemberMutation(c.config, OpUpdateOne, withTempMemberID(id))
+	return &TempMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TempMember.
+func (c *TempMemberClient) Delete() *TempMemberDelete {
+	mutation := newTempMemberMutation(c.config, OpDelete)
+	return &TempMemberDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TempMemberClient) DeleteOne(_m *TempMember) *TempMemberDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TempMemberClient) DeleteOneID(id int64) *TempMemberDeleteOne {
+	builder := c.Delete().Where(tempmember.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TempMemberDeleteOne{builder}
+}
+
+// Query returns a query builder for TempMember.
+func (c *TempMemberClient) Query() *TempMemberQuery {
+	return &TempMemberQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTempMember},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TempMember entity by its id.
+func (c *TempMemberClient) Get(ctx context.Context, id int64) (*TempMember, error) {
+	return c.Query().Where(tempmember.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TempMemberClient) GetX(ctx context.Context, id int64) *TempMember {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *TempMemberClient) Hooks() []Hook {
+	return c.hooks.TempMember
+}
+
+// Interceptors returns the client interceptors.
+func (c *TempMemberClient) Interceptors() []Interceptor {
+	return c.inters.TempMember
+}
+
+func (c *TempMemberClient) mutate(ctx context.Context, m *TempMemberMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TempMemberCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TempMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TempMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TempMemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TempMember mutation op: %q", m.Op())
+	}
+}
+
 // TransferClient is a client for the Transfer schema.
 type TransferClient struct {
 	config
@@ -1755,11 +1896,11 @@ func (c *TransferClient) mutate(ctx context.Context, m *TransferMutation) (Value
 type (
 	hooks struct {
 		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
-		Org, RefreshToken, Transfer []ent.Hook
+		Org, RefreshToken, TempMember, Transfer []ent.Hook
 	}
 	inters struct {
 		Account, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday, LoginFailure,
-		Org, RefreshToken, Transfer []ent.Interceptor
+		Org, RefreshToken, TempMember, Transfer []ent.Interceptor
 	}
 )
 

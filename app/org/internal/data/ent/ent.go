@@ -22,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
@@ -93,6 +94,7 @@ func checkColumn(t, c string) error {
 			loginfailure.Table: loginfailure.ValidColumn,
 			org.Table:          org.ValidColumn,
 			refreshtoken.Table: refreshtoken.ValidColumn,
+			tempmember.Table:   tempmember.ValidColumn,
 			transfer.Table:     transfer.ValidColumn,
 		})
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
@@ -45,6 +46,7 @@ const (
 	TypeLoginFailure = "LoginFailure"
 	TypeOrg          = "Org"
 	TypeRefreshToken = "RefreshToken"
+	TypeTempMember   = "TempMember"
 	TypeTransfer     = "Transfer"
 )
 
@@ -8025,6 +8027,9 @@ type OrgMutation struct {
 	_path         *string
 	depth         *int
 	adddepth      *int
+	temporary     *bool
+	starts_on     *string
+	ends_on       *string
 	created_at    *time.Time
 	updated_at    *time.Time
 	clearedFields map[string]struct{}
@@ -8407,6 +8412,114 @@ func (m *OrgMutation) ResetDepth() {
 	m.adddepth = nil
 }
 
+// SetTemporary sets the "temporary" field.
+func (m *OrgMutation) SetTemporary(b bool) {
+	m.temporary = &b
+}
+
+// Temporary returns the value of the "temporary" field in the mutation.
+func (m *OrgMutation) Temporary() (r bool, exists bool) {
+	v := m.temporary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTemporary returns the old "temporary" field's value of the Org entity.
+// If the Org object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgMutation) OldTemporary(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTemporary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTemporary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTemporary: %w", err)
+	}
+	return oldValue.Temporary, nil
+}
+
+// ResetTemporary resets all changes to the "temporary" field.
+func (m *OrgMutation) ResetTemporary() {
+	m.temporary = nil
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (m *OrgMutation) SetStartsOn(s string) {
+	m.starts_on = &s
+}
+
+// StartsOn returns the value of the "starts_on" field in the mutation.
+func (m *OrgMutation) StartsOn() (r string, exists bool) {
+	v := m.starts_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsOn returns the old "starts_on" field's value of the Org entity.
+// If the Org object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgMutation) OldStartsOn(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsOn: %w", err)
+	}
+	return oldValue.StartsOn, nil
+}
+
+// ResetStartsOn resets all changes to the "starts_on" field.
+func (m *OrgMutation) ResetStartsOn() {
+	m.starts_on = nil
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (m *OrgMutation) SetEndsOn(s string) {
+	m.ends_on = &s
+}
+
+// EndsOn returns the value of the "ends_on" field in the mutation.
+func (m *OrgMutation) EndsOn() (r string, exists bool) {
+	v := m.ends_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsOn returns the old "ends_on" field's value of the Org entity.
+// If the Org object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrgMutation) OldEndsOn(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsOn: %w", err)
+	}
+	return oldValue.EndsOn, nil
+}
+
+// ResetEndsOn resets all changes to the "ends_on" field.
+func (m *OrgMutation) ResetEndsOn() {
+	m.ends_on = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *OrgMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -8513,7 +8626,7 @@ func (m *OrgMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrgMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 11)
 	if m.parent_id != nil {
 		fields = append(fields, org.FieldParentID)
 	}
@@ -8531,6 +8644,15 @@ func (m *OrgMutation) Fields() []string {
 	}
 	if m.depth != nil {
 		fields = append(fields, org.FieldDepth)
+	}
+	if m.temporary != nil {
+		fields = append(fields, org.FieldTemporary)
+	}
+	if m.starts_on != nil {
+		fields = append(fields, org.FieldStartsOn)
+	}
+	if m.ends_on != nil {
+		fields = append(fields, org.FieldEndsOn)
 	}
 	if m.created_at != nil {
 		fields = append(fields, org.FieldCreatedAt)
@@ -8558,6 +8680,12 @@ func (m *OrgMutation) Field(name string) (ent.Value, bool) {
 		return m.Path()
 	case org.FieldDepth:
 		return m.Depth()
+	case org.FieldTemporary:
+		return m.Temporary()
+	case org.FieldStartsOn:
+		return m.StartsOn()
+	case org.FieldEndsOn:
+		return m.EndsOn()
 	case org.FieldCreatedAt:
 		return m.CreatedAt()
 	case org.FieldUpdatedAt:
@@ -8583,6 +8711,12 @@ func (m *OrgMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldPath(ctx)
 	case org.FieldDepth:
 		return m.OldDepth(ctx)
+	case org.FieldTemporary:
+		return m.OldTemporary(ctx)
+	case org.FieldStartsOn:
+		return m.OldStartsOn(ctx)
+	case org.FieldEndsOn:
+		return m.OldEndsOn(ctx)
 	case org.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case org.FieldUpdatedAt:
@@ -8637,6 +8771,27 @@ func (m *OrgMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDepth(v)
+		return nil
+	case org.FieldTemporary:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTemporary(v)
+		return nil
+	case org.FieldStartsOn:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsOn(v)
+		return nil
+	case org.FieldEndsOn:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsOn(v)
 		return nil
 	case org.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -8754,6 +8909,15 @@ func (m *OrgMutation) ResetField(name string) error {
 		return nil
 	case org.FieldDepth:
 		m.ResetDepth()
+		return nil
+	case org.FieldTemporary:
+		m.ResetTemporary()
+		return nil
+	case org.FieldStartsOn:
+		m.ResetStartsOn()
+		return nil
+	case org.FieldEndsOn:
+		m.ResetEndsOn()
 		return nil
 	case org.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -9544,6 +9708,710 @@ func (m *RefreshTokenMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RefreshTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// TempMemberMutation represents an operation that mutates the TempMember nodes in the graph.
+type TempMemberMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	org_id        *int64
+	addorg_id     *int64
+	org_path      *string
+	account_id    *int64
+	addaccount_id *int64
+	staff         *bool
+	added_by      *int64
+	addadded_by   *int64
+	added_at      *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*TempMember, error)
+	predicates    []predicate.TempMember
+}
+
+var _ ent.Mutation = (*TempMemberMutation)(nil)
+
+// tempmemberOption allows management of the mutation configuration using functional options.
+type tempmemberOption func(*TempMemberMutation)
+
+// newTempMemberMutation creates new mutation for the TempMember entity.
+func newTempMemberMutation(c config, op Op, opts ...tempmemberOption) *TempMemberMutation {
+	m := &TempMemberMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTempMember,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTempMemberID sets the ID field of the mutation.
+func withTempMemberID(id int64) tempmemberOption {
+	return func(m *TempMemberMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TempMember
+		)
+		m.oldValue = func(ctx context.Context) (*TempMember, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TempMember.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTempMember sets the old TempMember of the mutation.
+func withTempMember(node *TempMember) tempmemberOption {
+	return func(m *TempMemberMutation) {
+		m.oldValue = func(context.Context) (*TempMember, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TempMemberMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TempMemberMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TempMember entities.
+func (m *TempMemberMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TempMemberMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TempMemberMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TempMember.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrgID sets the "org_id" field.
+func (m *TempMemberMutation) SetOrgID(i int64) {
+	m.org_id = &i
+	m.addorg_id = nil
+}
+
+// OrgID returns the value of the "org_id" field in the mutation.
+func (m *TempMemberMutation) OrgID() (r int64, exists bool) {
+	v := m.org_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgID returns the old "org_id" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldOrgID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgID: %w", err)
+	}
+	return oldValue.OrgID, nil
+}
+
+// AddOrgID adds i to the "org_id" field.
+func (m *TempMemberMutation) AddOrgID(i int64) {
+	if m.addorg_id != nil {
+		*m.addorg_id += i
+	} else {
+		m.addorg_id = &i
+	}
+}
+
+// AddedOrgID returns the value that was added to the "org_id" field in this mutation.
+func (m *TempMemberMutation) AddedOrgID() (r int64, exists bool) {
+	v := m.addorg_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrgID resets all changes to the "org_id" field.
+func (m *TempMemberMutation) ResetOrgID() {
+	m.org_id = nil
+	m.addorg_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *TempMemberMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *TempMemberMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *TempMemberMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *TempMemberMutation) SetAccountID(i int64) {
+	m.account_id = &i
+	m.addaccount_id = nil
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *TempMemberMutation) AccountID() (r int64, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldAccountID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// AddAccountID adds i to the "account_id" field.
+func (m *TempMemberMutation) AddAccountID(i int64) {
+	if m.addaccount_id != nil {
+		*m.addaccount_id += i
+	} else {
+		m.addaccount_id = &i
+	}
+}
+
+// AddedAccountID returns the value that was added to the "account_id" field in this mutation.
+func (m *TempMemberMutation) AddedAccountID() (r int64, exists bool) {
+	v := m.addaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *TempMemberMutation) ResetAccountID() {
+	m.account_id = nil
+	m.addaccount_id = nil
+}
+
+// SetStaff sets the "staff" field.
+func (m *TempMemberMutation) SetStaff(b bool) {
+	m.staff = &b
+}
+
+// Staff returns the value of the "staff" field in the mutation.
+func (m *TempMemberMutation) Staff() (r bool, exists bool) {
+	v := m.staff
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStaff returns the old "staff" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldStaff(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStaff is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStaff requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStaff: %w", err)
+	}
+	return oldValue.Staff, nil
+}
+
+// ResetStaff resets all changes to the "staff" field.
+func (m *TempMemberMutation) ResetStaff() {
+	m.staff = nil
+}
+
+// SetAddedBy sets the "added_by" field.
+func (m *TempMemberMutation) SetAddedBy(i int64) {
+	m.added_by = &i
+	m.addadded_by = nil
+}
+
+// AddedBy returns the value of the "added_by" field in the mutation.
+func (m *TempMemberMutation) AddedBy() (r int64, exists bool) {
+	v := m.added_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedBy returns the old "added_by" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldAddedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedBy: %w", err)
+	}
+	return oldValue.AddedBy, nil
+}
+
+// AddAddedBy adds i to the "added_by" field.
+func (m *TempMemberMutation) AddAddedBy(i int64) {
+	if m.addadded_by != nil {
+		*m.addadded_by += i
+	} else {
+		m.addadded_by = &i
+	}
+}
+
+// AddedAddedBy returns the value that was added to the "added_by" field in this mutation.
+func (m *TempMemberMutation) AddedAddedBy() (r int64, exists bool) {
+	v := m.addadded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAddedBy resets all changes to the "added_by" field.
+func (m *TempMemberMutation) ResetAddedBy() {
+	m.added_by = nil
+	m.addadded_by = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *TempMemberMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *TempMemberMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the TempMember entity.
+// If the TempMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TempMemberMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *TempMemberMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// Where appends a list predicates to the TempMemberMutation builder.
+func (m *TempMemberMutation) Where(ps ...predicate.TempMember) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TempMemberMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TempMemberMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TempMember, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TempMemberMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TempMemberMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TempMember).
+func (m *TempMemberMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TempMemberMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.org_id != nil {
+		fields = append(fields, tempmember.FieldOrgID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, tempmember.FieldOrgPath)
+	}
+	if m.account_id != nil {
+		fields = append(fields, tempmember.FieldAccountID)
+	}
+	if m.staff != nil {
+		fields = append(fields, tempmember.FieldStaff)
+	}
+	if m.added_by != nil {
+		fields = append(fields, tempmember.FieldAddedBy)
+	}
+	if m.added_at != nil {
+		fields = append(fields, tempmember.FieldAddedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TempMemberMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tempmember.FieldOrgID:
+		return m.OrgID()
+	case tempmember.FieldOrgPath:
+		return m.OrgPath()
+	case tempmember.FieldAccountID:
+		return m.AccountID()
+	case tempmember.FieldStaff:
+		return m.Staff()
+	case tempmember.FieldAddedBy:
+		return m.AddedBy()
+	case tempmember.FieldAddedAt:
+		return m.AddedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TempMemberMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tempmember.FieldOrgID:
+		return m.OldOrgID(ctx)
+	case tempmember.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case tempmember.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case tempmember.FieldStaff:
+		return m.OldStaff(ctx)
+	case tempmember.FieldAddedBy:
+		return m.OldAddedBy(ctx)
+	case tempmember.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown TempMember field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TempMemberMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tempmember.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgID(v)
+		return nil
+	case tempmember.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case tempmember.FieldAccountID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case tempmember.FieldStaff:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStaff(v)
+		return nil
+	case tempmember.FieldAddedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedBy(v)
+		return nil
+	case tempmember.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TempMember field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TempMemberMutation) AddedFields() []string {
+	var fields []string
+	if m.addorg_id != nil {
+		fields = append(fields, tempmember.FieldOrgID)
+	}
+	if m.addaccount_id != nil {
+		fields = append(fields, tempmember.FieldAccountID)
+	}
+	if m.addadded_by != nil {
+		fields = append(fields, tempmember.FieldAddedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TempMemberMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case tempmember.FieldOrgID:
+		return m.AddedOrgID()
+	case tempmember.FieldAccountID:
+		return m.AddedAccountID()
+	case tempmember.FieldAddedBy:
+		return m.AddedAddedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TempMemberMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case tempmember.FieldOrgID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrgID(v)
+		return nil
+	case tempmember.FieldAccountID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccountID(v)
+		return nil
+	case tempmember.FieldAddedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAddedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TempMember numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TempMemberMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TempMemberMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TempMemberMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TempMember nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TempMemberMutation) ResetField(name string) error {
+	switch name {
+	case tempmember.FieldOrgID:
+		m.ResetOrgID()
+		return nil
+	case tempmember.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case tempmember.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case tempmember.FieldStaff:
+		m.ResetStaff()
+		return nil
+	case tempmember.FieldAddedBy:
+		m.ResetAddedBy()
+		return nil
+	case tempmember.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown TempMember field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TempMemberMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TempMemberMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TempMemberMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TempMemberMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TempMemberMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TempMemberMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TempMemberMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown TempMember unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TempMemberMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown TempMember edge %s", name)
 }
 
 // TransferMutation represents an operation that mutates the Transfer nodes in the graph.

@@ -29,6 +29,12 @@ type Org struct {
 	Path string `json:"path,omitempty"`
 	// Depth holds the value of the "depth" field.
 	Depth int `json:"depth,omitempty"`
+	// Temporary holds the value of the "temporary" field.
+	Temporary bool `json:"temporary,omitempty"`
+	// StartsOn holds the value of the "starts_on" field.
+	StartsOn string `json:"starts_on,omitempty"`
+	// EndsOn holds the value of the "ends_on" field.
+	EndsOn string `json:"ends_on,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -41,9 +47,11 @@ func (*Org) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case org.FieldTemporary:
+			values[i] = new(sql.NullBool)
 		case org.FieldID, org.FieldParentID, org.FieldDepth:
 			values[i] = new(sql.NullInt64)
-		case org.FieldName, org.FieldCode, org.FieldType, org.FieldPath:
+		case org.FieldName, org.FieldCode, org.FieldType, org.FieldPath, org.FieldStartsOn, org.FieldEndsOn:
 			values[i] = new(sql.NullString)
 		case org.FieldCreatedAt, org.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -104,6 +112,24 @@ func (_m *Org) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field depth", values[i])
 			} else if value.Valid {
 				_m.Depth = int(value.Int64)
+			}
+		case org.FieldTemporary:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field temporary", values[i])
+			} else if value.Valid {
+				_m.Temporary = value.Bool
+			}
+		case org.FieldStartsOn:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field starts_on", values[i])
+			} else if value.Valid {
+				_m.StartsOn = value.String
+			}
+		case org.FieldEndsOn:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field ends_on", values[i])
+			} else if value.Valid {
+				_m.EndsOn = value.String
 			}
 		case org.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -172,6 +198,15 @@ func (_m *Org) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("depth=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Depth))
+	builder.WriteString(", ")
+	builder.WriteString("temporary=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Temporary))
+	builder.WriteString(", ")
+	builder.WriteString("starts_on=")
+	builder.WriteString(_m.StartsOn)
+	builder.WriteString(", ")
+	builder.WriteString("ends_on=")
+	builder.WriteString(_m.EndsOn)
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -66,6 +66,48 @@ func (_c *OrgCreate) SetDepth(v int) *OrgCreate {
 	return _c
 }
 
+// SetTemporary sets the "temporary" field.
+func (_c *OrgCreate) SetTemporary(v bool) *OrgCreate {
+	_c.mutation.SetTemporary(v)
+	return _c
+}
+
+// SetNillableTemporary sets the "temporary" field if the given value is not nil.
+func (_c *OrgCreate) SetNillableTemporary(v *bool) *OrgCreate {
+	if v != nil {
+		_c.SetTemporary(*v)
+	}
+	return _c
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (_c *OrgCreate) SetStartsOn(v string) *OrgCreate {
+	_c.mutation.SetStartsOn(v)
+	return _c
+}
+
+// SetNillableStartsOn sets the "starts_on" field if the given value is not nil.
+func (_c *OrgCreate) SetNillableStartsOn(v *string) *OrgCreate {
+	if v != nil {
+		_c.SetStartsOn(*v)
+	}
+	return _c
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (_c *OrgCreate) SetEndsOn(v string) *OrgCreate {
+	_c.mutation.SetEndsOn(v)
+	return _c
+}
+
+// SetNillableEndsOn sets the "ends_on" field if the given value is not nil.
+func (_c *OrgCreate) SetNillableEndsOn(v *string) *OrgCreate {
+	if v != nil {
+		_c.SetEndsOn(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *OrgCreate) SetCreatedAt(v time.Time) *OrgCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -135,6 +177,18 @@ func (_c *OrgCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *OrgCreate) defaults() {
+	if _, ok := _c.mutation.Temporary(); !ok {
+		v := org.DefaultTemporary
+		_c.mutation.SetTemporary(v)
+	}
+	if _, ok := _c.mutation.StartsOn(); !ok {
+		v := org.DefaultStartsOn
+		_c.mutation.SetStartsOn(v)
+	}
+	if _, ok := _c.mutation.EndsOn(); !ok {
+		v := org.DefaultEndsOn
+		_c.mutation.SetEndsOn(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := org.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -181,6 +235,25 @@ func (_c *OrgCreate) check() error {
 	}
 	if _, ok := _c.mutation.Depth(); !ok {
 		return &ValidationError{Name: "depth", err: errors.New(`ent: missing required field "Org.depth"`)}
+	}
+	if _, ok := _c.mutation.Temporary(); !ok {
+		return &ValidationError{Name: "temporary", err: errors.New(`ent: missing required field "Org.temporary"`)}
+	}
+	if _, ok := _c.mutation.StartsOn(); !ok {
+		return &ValidationError{Name: "starts_on", err: errors.New(`ent: missing required field "Org.starts_on"`)}
+	}
+	if v, ok := _c.mutation.StartsOn(); ok {
+		if err := org.StartsOnValidator(v); err != nil {
+			return &ValidationError{Name: "starts_on", err: fmt.Errorf(`ent: validator failed for field "Org.starts_on": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EndsOn(); !ok {
+		return &ValidationError{Name: "ends_on", err: errors.New(`ent: missing required field "Org.ends_on"`)}
+	}
+	if v, ok := _c.mutation.EndsOn(); ok {
+		if err := org.EndsOnValidator(v); err != nil {
+			return &ValidationError{Name: "ends_on", err: fmt.Errorf(`ent: validator failed for field "Org.ends_on": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Org.created_at"`)}
@@ -244,6 +317,18 @@ func (_c *OrgCreate) createSpec() (*Org, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Depth(); ok {
 		_spec.SetField(org.FieldDepth, field.TypeInt, value)
 		_node.Depth = value
+	}
+	if value, ok := _c.mutation.Temporary(); ok {
+		_spec.SetField(org.FieldTemporary, field.TypeBool, value)
+		_node.Temporary = value
+	}
+	if value, ok := _c.mutation.StartsOn(); ok {
+		_spec.SetField(org.FieldStartsOn, field.TypeString, value)
+		_node.StartsOn = value
+	}
+	if value, ok := _c.mutation.EndsOn(); ok {
+		_spec.SetField(org.FieldEndsOn, field.TypeString, value)
+		_node.EndsOn = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(org.FieldCreatedAt, field.TypeTime, value)
@@ -392,6 +477,42 @@ func (u *OrgUpsert) UpdateDepth() *OrgUpsert {
 // AddDepth adds v to the "depth" field.
 func (u *OrgUpsert) AddDepth(v int) *OrgUpsert {
 	u.Add(org.FieldDepth, v)
+	return u
+}
+
+// SetTemporary sets the "temporary" field.
+func (u *OrgUpsert) SetTemporary(v bool) *OrgUpsert {
+	u.Set(org.FieldTemporary, v)
+	return u
+}
+
+// UpdateTemporary sets the "temporary" field to the value that was provided on create.
+func (u *OrgUpsert) UpdateTemporary() *OrgUpsert {
+	u.SetExcluded(org.FieldTemporary)
+	return u
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (u *OrgUpsert) SetStartsOn(v string) *OrgUpsert {
+	u.Set(org.FieldStartsOn, v)
+	return u
+}
+
+// UpdateStartsOn sets the "starts_on" field to the value that was provided on create.
+func (u *OrgUpsert) UpdateStartsOn() *OrgUpsert {
+	u.SetExcluded(org.FieldStartsOn)
+	return u
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (u *OrgUpsert) SetEndsOn(v string) *OrgUpsert {
+	u.Set(org.FieldEndsOn, v)
+	return u
+}
+
+// UpdateEndsOn sets the "ends_on" field to the value that was provided on create.
+func (u *OrgUpsert) UpdateEndsOn() *OrgUpsert {
+	u.SetExcluded(org.FieldEndsOn)
 	return u
 }
 
@@ -560,6 +681,48 @@ func (u *OrgUpsertOne) AddDepth(v int) *OrgUpsertOne {
 func (u *OrgUpsertOne) UpdateDepth() *OrgUpsertOne {
 	return u.Update(func(s *OrgUpsert) {
 		s.UpdateDepth()
+	})
+}
+
+// SetTemporary sets the "temporary" field.
+func (u *OrgUpsertOne) SetTemporary(v bool) *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetTemporary(v)
+	})
+}
+
+// UpdateTemporary sets the "temporary" field to the value that was provided on create.
+func (u *OrgUpsertOne) UpdateTemporary() *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateTemporary()
+	})
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (u *OrgUpsertOne) SetStartsOn(v string) *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetStartsOn(v)
+	})
+}
+
+// UpdateStartsOn sets the "starts_on" field to the value that was provided on create.
+func (u *OrgUpsertOne) UpdateStartsOn() *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateStartsOn()
+	})
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (u *OrgUpsertOne) SetEndsOn(v string) *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetEndsOn(v)
+	})
+}
+
+// UpdateEndsOn sets the "ends_on" field to the value that was provided on create.
+func (u *OrgUpsertOne) UpdateEndsOn() *OrgUpsertOne {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateEndsOn()
 	})
 }
 
@@ -896,6 +1059,48 @@ func (u *OrgUpsertBulk) AddDepth(v int) *OrgUpsertBulk {
 func (u *OrgUpsertBulk) UpdateDepth() *OrgUpsertBulk {
 	return u.Update(func(s *OrgUpsert) {
 		s.UpdateDepth()
+	})
+}
+
+// SetTemporary sets the "temporary" field.
+func (u *OrgUpsertBulk) SetTemporary(v bool) *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetTemporary(v)
+	})
+}
+
+// UpdateTemporary sets the "temporary" field to the value that was provided on create.
+func (u *OrgUpsertBulk) UpdateTemporary() *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateTemporary()
+	})
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (u *OrgUpsertBulk) SetStartsOn(v string) *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetStartsOn(v)
+	})
+}
+
+// UpdateStartsOn sets the "starts_on" field to the value that was provided on create.
+func (u *OrgUpsertBulk) UpdateStartsOn() *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateStartsOn()
+	})
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (u *OrgUpsertBulk) SetEndsOn(v string) *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.SetEndsOn(v)
+	})
+}
+
+// UpdateEndsOn sets the "ends_on" field to the value that was provided on create.
+func (u *OrgUpsertBulk) UpdateEndsOn() *OrgUpsertBulk {
+	return u.Update(func(s *OrgUpsert) {
+		s.UpdateEndsOn()
 	})
 }
 

@@ -132,6 +132,48 @@ func (_u *OrgUpdate) AddDepth(v int) *OrgUpdate {
 	return _u
 }
 
+// SetTemporary sets the "temporary" field.
+func (_u *OrgUpdate) SetTemporary(v bool) *OrgUpdate {
+	_u.mutation.SetTemporary(v)
+	return _u
+}
+
+// SetNillableTemporary sets the "temporary" field if the given value is not nil.
+func (_u *OrgUpdate) SetNillableTemporary(v *bool) *OrgUpdate {
+	if v != nil {
+		_u.SetTemporary(*v)
+	}
+	return _u
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (_u *OrgUpdate) SetStartsOn(v string) *OrgUpdate {
+	_u.mutation.SetStartsOn(v)
+	return _u
+}
+
+// SetNillableStartsOn sets the "starts_on" field if the given value is not nil.
+func (_u *OrgUpdate) SetNillableStartsOn(v *string) *OrgUpdate {
+	if v != nil {
+		_u.SetStartsOn(*v)
+	}
+	return _u
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (_u *OrgUpdate) SetEndsOn(v string) *OrgUpdate {
+	_u.mutation.SetEndsOn(v)
+	return _u
+}
+
+// SetNillableEndsOn sets the "ends_on" field if the given value is not nil.
+func (_u *OrgUpdate) SetNillableEndsOn(v *string) *OrgUpdate {
+	if v != nil {
+		_u.SetEndsOn(*v)
+	}
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrgUpdate) SetUpdatedAt(v time.Time) *OrgUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -201,6 +243,16 @@ func (_u *OrgUpdate) check() error {
 			return &ValidationError{Name: "path", err: fmt.Errorf(`ent: validator failed for field "Org.path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.StartsOn(); ok {
+		if err := org.StartsOnValidator(v); err != nil {
+			return &ValidationError{Name: "starts_on", err: fmt.Errorf(`ent: validator failed for field "Org.starts_on": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EndsOn(); ok {
+		if err := org.EndsOnValidator(v); err != nil {
+			return &ValidationError{Name: "ends_on", err: fmt.Errorf(`ent: validator failed for field "Org.ends_on": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -242,6 +294,15 @@ func (_u *OrgUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedDepth(); ok {
 		_spec.AddField(org.FieldDepth, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Temporary(); ok {
+		_spec.SetField(org.FieldTemporary, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StartsOn(); ok {
+		_spec.SetField(org.FieldStartsOn, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EndsOn(); ok {
+		_spec.SetField(org.FieldEndsOn, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(org.FieldUpdatedAt, field.TypeTime, value)
@@ -370,6 +431,48 @@ func (_u *OrgUpdateOne) AddDepth(v int) *OrgUpdateOne {
 	return _u
 }
 
+// SetTemporary sets the "temporary" field.
+func (_u *OrgUpdateOne) SetTemporary(v bool) *OrgUpdateOne {
+	_u.mutation.SetTemporary(v)
+	return _u
+}
+
+// SetNillableTemporary sets the "temporary" field if the given value is not nil.
+func (_u *OrgUpdateOne) SetNillableTemporary(v *bool) *OrgUpdateOne {
+	if v != nil {
+		_u.SetTemporary(*v)
+	}
+	return _u
+}
+
+// SetStartsOn sets the "starts_on" field.
+func (_u *OrgUpdateOne) SetStartsOn(v string) *OrgUpdateOne {
+	_u.mutation.SetStartsOn(v)
+	return _u
+}
+
+// SetNillableStartsOn sets the "starts_on" field if the given value is not nil.
+func (_u *OrgUpdateOne) SetNillableStartsOn(v *string) *OrgUpdateOne {
+	if v != nil {
+		_u.SetStartsOn(*v)
+	}
+	return _u
+}
+
+// SetEndsOn sets the "ends_on" field.
+func (_u *OrgUpdateOne) SetEndsOn(v string) *OrgUpdateOne {
+	_u.mutation.SetEndsOn(v)
+	return _u
+}
+
+// SetNillableEndsOn sets the "ends_on" field if the given value is not nil.
+func (_u *OrgUpdateOne) SetNillableEndsOn(v *string) *OrgUpdateOne {
+	if v != nil {
+		_u.SetEndsOn(*v)
+	}
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *OrgUpdateOne) SetUpdatedAt(v time.Time) *OrgUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -452,6 +555,16 @@ func (_u *OrgUpdateOne) check() error {
 			return &ValidationError{Name: "path", err: fmt.Errorf(`ent: validator failed for field "Org.path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.StartsOn(); ok {
+		if err := org.StartsOnValidator(v); err != nil {
+			return &ValidationError{Name: "starts_on", err: fmt.Errorf(`ent: validator failed for field "Org.starts_on": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EndsOn(); ok {
+		if err := org.EndsOnValidator(v); err != nil {
+			return &ValidationError{Name: "ends_on", err: fmt.Errorf(`ent: validator failed for field "Org.ends_on": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -510,6 +623,15 @@ func (_u *OrgUpdateOne) sqlSave(ctx context.Context) (_node *Org, err error) {
 	}
 	if value, ok := _u.mutation.AddedDepth(); ok {
 		_spec.AddField(org.FieldDepth, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Temporary(); ok {
+		_spec.SetField(org.FieldTemporary, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StartsOn(); ok {
+		_spec.SetField(org.FieldStartsOn, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EndsOn(); ok {
+		_spec.SetField(org.FieldEndsOn, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(org.FieldUpdatedAt, field.TypeTime, value)

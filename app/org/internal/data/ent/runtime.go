@@ -16,6 +16,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/schema"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
@@ -339,12 +340,28 @@ func init() {
 	orgDescPath := orgFields[5].Descriptor()
 	// org.PathValidator is a validator for the "path" field. It is called by the builders before save.
 	org.PathValidator = orgDescPath.Validators[0].(func(string) error)
+	// orgDescTemporary is the schema descriptor for temporary field.
+	orgDescTemporary := orgFields[7].Descriptor()
+	// org.DefaultTemporary holds the default value on creation for the temporary field.
+	org.DefaultTemporary = orgDescTemporary.Default.(bool)
+	// orgDescStartsOn is the schema descriptor for starts_on field.
+	orgDescStartsOn := orgFields[8].Descriptor()
+	// org.DefaultStartsOn holds the default value on creation for the starts_on field.
+	org.DefaultStartsOn = orgDescStartsOn.Default.(string)
+	// org.StartsOnValidator is a validator for the "starts_on" field. It is called by the builders before save.
+	org.StartsOnValidator = orgDescStartsOn.Validators[0].(func(string) error)
+	// orgDescEndsOn is the schema descriptor for ends_on field.
+	orgDescEndsOn := orgFields[9].Descriptor()
+	// org.DefaultEndsOn holds the default value on creation for the ends_on field.
+	org.DefaultEndsOn = orgDescEndsOn.Default.(string)
+	// org.EndsOnValidator is a validator for the "ends_on" field. It is called by the builders before save.
+	org.EndsOnValidator = orgDescEndsOn.Validators[0].(func(string) error)
 	// orgDescCreatedAt is the schema descriptor for created_at field.
-	orgDescCreatedAt := orgFields[7].Descriptor()
+	orgDescCreatedAt := orgFields[10].Descriptor()
 	// org.DefaultCreatedAt holds the default value on creation for the created_at field.
 	org.DefaultCreatedAt = orgDescCreatedAt.Default.(func() time.Time)
 	// orgDescUpdatedAt is the schema descriptor for updated_at field.
-	orgDescUpdatedAt := orgFields[8].Descriptor()
+	orgDescUpdatedAt := orgFields[11].Descriptor()
 	// org.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	org.DefaultUpdatedAt = orgDescUpdatedAt.Default.(func() time.Time)
 	// org.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -363,6 +380,20 @@ func init() {
 	refreshtokenDescCreatedAt := refreshtokenFields[7].Descriptor()
 	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	tempmemberFields := schema.TempMember{}.Fields()
+	_ = tempmemberFields
+	// tempmemberDescOrgPath is the schema descriptor for org_path field.
+	tempmemberDescOrgPath := tempmemberFields[2].Descriptor()
+	// tempmember.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	tempmember.OrgPathValidator = tempmemberDescOrgPath.Validators[0].(func(string) error)
+	// tempmemberDescStaff is the schema descriptor for staff field.
+	tempmemberDescStaff := tempmemberFields[4].Descriptor()
+	// tempmember.DefaultStaff holds the default value on creation for the staff field.
+	tempmember.DefaultStaff = tempmemberDescStaff.Default.(bool)
+	// tempmemberDescAddedAt is the schema descriptor for added_at field.
+	tempmemberDescAddedAt := tempmemberFields[6].Descriptor()
+	// tempmember.DefaultAddedAt holds the default value on creation for the added_at field.
+	tempmember.DefaultAddedAt = tempmemberDescAddedAt.Default.(func() time.Time)
 	transferFields := schema.Transfer{}.Fields()
 	_ = transferFields
 	// transferDescFromPath is the schema descriptor for from_path field.

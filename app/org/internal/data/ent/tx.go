@@ -34,6 +34,8 @@ type Tx struct {
 	Org *OrgClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// TempMember is the client for interacting with the TempMember builders.
+	TempMember *TempMemberClient
 	// Transfer is the client for interacting with the Transfer builders.
 	Transfer *TransferClient
 
@@ -177,6 +179,7 @@ func (tx *Tx) init() {
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.Org = NewOrgClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.TempMember = NewTempMemberClient(tx.config)
 	tx.Transfer = NewTransferClient(tx.config)
 }
 

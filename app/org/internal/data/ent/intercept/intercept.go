@@ -19,6 +19,7 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
 )
 
@@ -348,6 +349,33 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
 }
 
+// The TempMemberFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TempMemberFunc func(context.Context, *ent.TempMemberQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TempMemberFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TempMemberQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TempMemberQuery", q)
+}
+
+// The TraverseTempMember type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTempMember func(context.Context, *ent.TempMemberQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTempMember) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTempMember) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TempMemberQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TempMemberQuery", q)
+}
+
 // The TransferFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TransferFunc func(context.Context, *ent.TransferQuery) (ent.Value, error)
 
@@ -398,6 +426,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrgQuery, predicate.Org, org.OrderOption]{typ: ent.TypeOrg, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.TempMemberQuery:
+		return &query[*ent.TempMemberQuery, predicate.TempMember, tempmember.OrderOption]{typ: ent.TypeTempMember, tq: q}, nil
 	case *ent.TransferQuery:
 		return &query[*ent.TransferQuery, predicate.Transfer, transfer.OrderOption]{typ: ent.TypeTransfer, tq: q}, nil
 	default:

@@ -275,6 +275,9 @@ var (
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"committee", "general_branch", "branch"}},
 		{Name: "path", Type: field.TypeString, Unique: true, Size: 512},
 		{Name: "depth", Type: field.TypeInt},
+		{Name: "temporary", Type: field.TypeBool, Default: false},
+		{Name: "starts_on", Type: field.TypeString, Size: 10, Default: ""},
+		{Name: "ends_on", Type: field.TypeString, Size: 10, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 	}
@@ -317,6 +320,34 @@ var (
 				Name:    "refreshtoken_account_id",
 				Unique:  false,
 				Columns: []*schema.Column{RefreshTokensColumns[3]},
+			},
+		},
+	}
+	// TempMembersColumns holds the columns for the "temp_members" table.
+	TempMembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "org_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "account_id", Type: field.TypeInt64},
+		{Name: "staff", Type: field.TypeBool, Default: false},
+		{Name: "added_by", Type: field.TypeInt64},
+		{Name: "added_at", Type: field.TypeTime},
+	}
+	// TempMembersTable holds the schema information for the "temp_members" table.
+	TempMembersTable = &schema.Table{
+		Name:       "temp_members",
+		Columns:    TempMembersColumns,
+		PrimaryKey: []*schema.Column{TempMembersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "tempmember_org_id_account_id",
+				Unique:  true,
+				Columns: []*schema.Column{TempMembersColumns[1], TempMembersColumns[3]},
+			},
+			{
+				Name:    "tempmember_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{TempMembersColumns[3]},
 			},
 		},
 	}
@@ -372,6 +403,7 @@ var (
 		LoginFailuresTable,
 		OrgsTable,
 		RefreshTokensTable,
+		TempMembersTable,
 		TransfersTable,
 	}
 )

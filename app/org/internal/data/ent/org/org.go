@@ -26,6 +26,12 @@ const (
 	FieldPath = "path"
 	// FieldDepth holds the string denoting the depth field in the database.
 	FieldDepth = "depth"
+	// FieldTemporary holds the string denoting the temporary field in the database.
+	FieldTemporary = "temporary"
+	// FieldStartsOn holds the string denoting the starts_on field in the database.
+	FieldStartsOn = "starts_on"
+	// FieldEndsOn holds the string denoting the ends_on field in the database.
+	FieldEndsOn = "ends_on"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -43,6 +49,9 @@ var Columns = []string{
 	FieldType,
 	FieldPath,
 	FieldDepth,
+	FieldTemporary,
+	FieldStartsOn,
+	FieldEndsOn,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -64,6 +73,16 @@ var (
 	CodeValidator func(string) error
 	// PathValidator is a validator for the "path" field. It is called by the builders before save.
 	PathValidator func(string) error
+	// DefaultTemporary holds the default value on creation for the "temporary" field.
+	DefaultTemporary bool
+	// DefaultStartsOn holds the default value on creation for the "starts_on" field.
+	DefaultStartsOn string
+	// StartsOnValidator is a validator for the "starts_on" field. It is called by the builders before save.
+	StartsOnValidator func(string) error
+	// DefaultEndsOn holds the default value on creation for the "ends_on" field.
+	DefaultEndsOn string
+	// EndsOnValidator is a validator for the "ends_on" field. It is called by the builders before save.
+	EndsOnValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -132,6 +151,21 @@ func ByPath(opts ...sql.OrderTermOption) OrderOption {
 // ByDepth orders the results by the depth field.
 func ByDepth(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDepth, opts...).ToFunc()
+}
+
+// ByTemporary orders the results by the temporary field.
+func ByTemporary(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTemporary, opts...).ToFunc()
+}
+
+// ByStartsOn orders the results by the starts_on field.
+func ByStartsOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartsOn, opts...).ToFunc()
+}
+
+// ByEndsOn orders the results by the ends_on field.
+func ByEndsOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndsOn, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -79,6 +79,21 @@ func Depth(v int) predicate.Org {
 	return predicate.Org(sql.FieldEQ(FieldDepth, v))
 }
 
+// Temporary applies equality check predicate on the "temporary" field. It's identical to TemporaryEQ.
+func Temporary(v bool) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldTemporary, v))
+}
+
+// StartsOn applies equality check predicate on the "starts_on" field. It's identical to StartsOnEQ.
+func StartsOn(v string) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldStartsOn, v))
+}
+
+// EndsOn applies equality check predicate on the "ends_on" field. It's identical to EndsOnEQ.
+func EndsOn(v string) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldEndsOn, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Org {
 	return predicate.Org(sql.FieldEQ(FieldCreatedAt, v))
@@ -392,6 +407,146 @@ func DepthLT(v int) predicate.Org {
 // DepthLTE applies the LTE predicate on the "depth" field.
 func DepthLTE(v int) predicate.Org {
 	return predicate.Org(sql.FieldLTE(FieldDepth, v))
+}
+
+// TemporaryEQ applies the EQ predicate on the "temporary" field.
+func TemporaryEQ(v bool) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldTemporary, v))
+}
+
+// TemporaryNEQ applies the NEQ predicate on the "temporary" field.
+func TemporaryNEQ(v bool) predicate.Org {
+	return predicate.Org(sql.FieldNEQ(FieldTemporary, v))
+}
+
+// StartsOnEQ applies the EQ predicate on the "starts_on" field.
+func StartsOnEQ(v string) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldStartsOn, v))
+}
+
+// StartsOnNEQ applies the NEQ predicate on the "starts_on" field.
+func StartsOnNEQ(v string) predicate.Org {
+	return predicate.Org(sql.FieldNEQ(FieldStartsOn, v))
+}
+
+// StartsOnIn applies the In predicate on the "starts_on" field.
+func StartsOnIn(vs ...string) predicate.Org {
+	return predicate.Org(sql.FieldIn(FieldStartsOn, vs...))
+}
+
+// StartsOnNotIn applies the NotIn predicate on the "starts_on" field.
+func StartsOnNotIn(vs ...string) predicate.Org {
+	return predicate.Org(sql.FieldNotIn(FieldStartsOn, vs...))
+}
+
+// StartsOnGT applies the GT predicate on the "starts_on" field.
+func StartsOnGT(v string) predicate.Org {
+	return predicate.Org(sql.FieldGT(FieldStartsOn, v))
+}
+
+// StartsOnGTE applies the GTE predicate on the "starts_on" field.
+func StartsOnGTE(v string) predicate.Org {
+	return predicate.Org(sql.FieldGTE(FieldStartsOn, v))
+}
+
+// StartsOnLT applies the LT predicate on the "starts_on" field.
+func StartsOnLT(v string) predicate.Org {
+	return predicate.Org(sql.FieldLT(FieldStartsOn, v))
+}
+
+// StartsOnLTE applies the LTE predicate on the "starts_on" field.
+func StartsOnLTE(v string) predicate.Org {
+	return predicate.Org(sql.FieldLTE(FieldStartsOn, v))
+}
+
+// StartsOnContains applies the Contains predicate on the "starts_on" field.
+func StartsOnContains(v string) predicate.Org {
+	return predicate.Org(sql.FieldContains(FieldStartsOn, v))
+}
+
+// StartsOnHasPrefix applies the HasPrefix predicate on the "starts_on" field.
+func StartsOnHasPrefix(v string) predicate.Org {
+	return predicate.Org(sql.FieldHasPrefix(FieldStartsOn, v))
+}
+
+// StartsOnHasSuffix applies the HasSuffix predicate on the "starts_on" field.
+func StartsOnHasSuffix(v string) predicate.Org {
+	return predicate.Org(sql.FieldHasSuffix(FieldStartsOn, v))
+}
+
+// StartsOnEqualFold applies the EqualFold predicate on the "starts_on" field.
+func StartsOnEqualFold(v string) predicate.Org {
+	return predicate.Org(sql.FieldEqualFold(FieldStartsOn, v))
+}
+
+// StartsOnContainsFold applies the ContainsFold predicate on the "starts_on" field.
+func StartsOnContainsFold(v string) predicate.Org {
+	return predicate.Org(sql.FieldContainsFold(FieldStartsOn, v))
+}
+
+// EndsOnEQ applies the EQ predicate on the "ends_on" field.
+func EndsOnEQ(v string) predicate.Org {
+	return predicate.Org(sql.FieldEQ(FieldEndsOn, v))
+}
+
+// EndsOnNEQ applies the NEQ predicate on the "ends_on" field.
+func EndsOnNEQ(v string) predicate.Org {
+	return predicate.Org(sql.FieldNEQ(FieldEndsOn, v))
+}
+
+// EndsOnIn applies the In predicate on the "ends_on" field.
+func EndsOnIn(vs ...string) predicate.Org {
+	return predicate.Org(sql.FieldIn(FieldEndsOn, vs...))
+}
+
+// EndsOnNotIn applies the NotIn predicate on the "ends_on" field.
+func EndsOnNotIn(vs ...string) predicate.Org {
+	return predicate.Org(sql.FieldNotIn(FieldEndsOn, vs...))
+}
+
+// EndsOnGT applies the GT predicate on the "ends_on" field.
+func EndsOnGT(v string) predicate.Org {
+	return predicate.Org(sql.FieldGT(FieldEndsOn, v))
+}
+
+// EndsOnGTE applies the GTE predicate on the "ends_on" field.
+func EndsOnGTE(v string) predicate.Org {
+	return predicate.Org(sql.FieldGTE(FieldEndsOn, v))
+}
+
+// EndsOnLT applies the LT predicate on the "ends_on" field.
+func EndsOnLT(v string) predicate.Org {
+	return predicate.Org(sql.FieldLT(FieldEndsOn, v))
+}
+
+// EndsOnLTE applies the LTE predicate on the "ends_on" field.
+func EndsOnLTE(v string) predicate.Org {
+	return predicate.Org(sql.FieldLTE(FieldEndsOn, v))
+}
+
+// EndsOnContains applies the Contains predicate on the "ends_on" field.
+func EndsOnContains(v string) predicate.Org {
+	return predicate.Org(sql.FieldContains(FieldEndsOn, v))
+}
+
+// EndsOnHasPrefix applies the HasPrefix predicate on the "ends_on" field.
+func EndsOnHasPrefix(v string) predicate.Org {
+	return predicate.Org(sql.FieldHasPrefix(FieldEndsOn, v))
+}
+
+// EndsOnHasSuffix applies the HasSuffix predicate on the "ends_on" field.
+func EndsOnHasSuffix(v string) predicate.Org {
+	return predicate.Org(sql.FieldHasSuffix(FieldEndsOn, v))
+}
+
+// EndsOnEqualFold applies the EqualFold predicate on the "ends_on" field.
+func EndsOnEqualFold(v string) predicate.Org {
+	return predicate.Org(sql.FieldEqualFold(FieldEndsOn, v))
+}
+
+// EndsOnContainsFold applies the ContainsFold predicate on the "ends_on" field.
+func EndsOnContainsFold(v string) predicate.Org {
+	return predicate.Org(sql.FieldContainsFold(FieldEndsOn, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
