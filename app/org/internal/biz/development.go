@@ -378,17 +378,11 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 			violations = append([]RuleCheck{{RuleOrder, outOfOrder}}, violations...)
 		}
 		if def.Code == StepAdmissionVote {
-			checks, exceeded, err := uc.planChecks(ctx, a.OrgPath, date.Year)
+			_, over, err := uc.planChecks(ctx, a.OrgPath, date.Year)
 			if err != nil {
 				return err
 			}
-			if exceeded {
-				for _, c := range checks {
-					if strings.Contains(c.Message, "已用完") {
-						warnings = append(warnings, c)
-					}
-				}
-			}
+			warnings = append(warnings, over...)
 		}
 		if len(violations) > 0 && in.OverrideReason == "" {
 			return &RuleViolation{Checks: violations, Earliest: n.Earliest, Deadline: n.Deadline}

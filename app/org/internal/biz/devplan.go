@@ -147,21 +147,21 @@ func (uc *Development) SetPlan(ctx context.Context, orgID int64, year, quota int
 }
 
 // planChecks says where the member's orgs stand against their plans for the year: one check per
-// planned org along the path; exceeded reports whether admitting one more goes beyond any.
-func (uc *Development) planChecks(ctx context.Context, memberPath string, year int) (checks []RuleCheck, exceeded bool, err error) {
+// planned org along the path; over holds the checks of the plans one more admission goes beyond.
+func (uc *Development) planChecks(ctx context.Context, memberPath string, year int) (checks, over []RuleCheck, err error) {
 	paths := auth.AncestorPaths(memberPath)
 	plans, err := uc.plans.Plans(ctx, year, "", paths)
 	if err != nil || len(plans) == 0 {
-		return nil, false, err
+		return nil, nil, err
 	}
 	slices.SortFunc(plans, func(a, b DevPlan) int { return len(a.OrgPath) - len(b.OrgPath) })
 	counts, err := uc.plans.Admissions(ctx, year, plans[0].OrgPath)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	orgs, err := uc.orgs.GetMany(ctx, pathIDs(memberPath))
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	for _, pl := range plans {
 		n := 0
@@ -175,11 +175,11 @@ func (uc *Development) planChecks(ctx context.Context, memberPath string, year i
 			name = o.Name
 		}
 		if n >= pl.Quota {
-			exceeded = true
-			checks = append(checks, RuleCheck{RulePlanQuota, fmt.Sprintf("%s %d 年发展党员指导性计划 %d 名已用完（已接收 %d 名），再接收将超出计划", name, year, pl.Quota, n)})
+			c := RuleCheck{RulePlanQuota, fmt.Sprintf("%s %d 年发展党员指导性计划 %d 名已用完（已接收 %d 名），再接收将超出计划", name, year, pl.Quota, n)}
+			checks, over = append(checks, c), append(over, c)
 		} else {
 			checks = append(checks, RuleCheck{RulePlanQuota, fmt.Sprintf("%s %d 年发展党员指导性计划 %d 名，已接收 %d 名，尚余 %d 名", name, year, pl.Quota, n, pl.Quota-n)})
 		}
 	}
-	return checks, exceeded, nil
+	return checks, over, nil
 }
