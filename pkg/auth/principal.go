@@ -81,6 +81,12 @@ func (p *Principal) HasRole(role string) bool {
 	return p != nil && slices.Contains(p.Roles, role)
 }
 
+// IsStaff reports whether the principal is staff somewhere: of their own org's subtree (the
+// staff role) or of a temporary branch. Where they may act is CanManageOrg's answer.
+func (p *Principal) IsStaff() bool {
+	return p.HasRole(RoleStaff) || (p != nil && len(p.TempStaffPaths) > 0)
+}
+
 // IsAdmin reports whether the principal is an admin.
 func (p *Principal) IsAdmin() bool { return p.HasRole(RoleAdmin) }
 

@@ -601,7 +601,11 @@ func TestTemporaryBranches(t *testing.T) {
 	ch := l.must(l.call("POST", "/v1/courses/"+course+"/chapters", w.staffRoot, map[string]any{"title": "一"}), 200).s("id")
 	l.must(l.call("POST", "/v1/chapters/"+ch+"/lessons", w.staffRoot, map[string]any{"title": "导读", "kind": "ARTICLE", "bodyHtml": "<p>乡村振兴</p>"}), 200)
 	l.must(l.call("POST", "/v1/courses/"+course+":publish", w.staffRoot, map[string]any{}), 200)
-	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", w.staffRoot, map[string]any{"orgIds": []string{tid}, "required": true}), 200)
+	// The committee makes it an elective of the temporary branch; the branch's staff make it
+	// required there, and may not assign it to a home branch.
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", w.staffRoot, map[string]any{"orgIds": []string{tid}, "required": false}), 200)
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", sTok, map[string]any{"orgIds": []string{w.orgA}, "required": true}), 403, "PERMISSION_DENIED")
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", sTok, map[string]any{"orgIds": []string{tid}, "required": true, "dueDate": "2099-12-31"}), 200)
 	for _, c := range []struct {
 		tok  string
 		want bool

@@ -50,7 +50,7 @@ func (uc *CourseUsecase) Assign(ctx context.Context, courseID int64, orgIDs []in
 	if due != "" && !validDate(due) {
 		return nil, Invalid("due_date", "截止日期格式应为 YYYY-MM-DD")
 	}
-	if !p.IsAdmin() && !p.HasRole(auth.RoleStaff) {
+	if !p.IsAdmin() && !p.IsStaff() {
 		return nil, deny("只有组织管理员可以分配课程")
 	}
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
