@@ -643,6 +643,17 @@ func TestTemporaryBranches(t *testing.T) {
 		t.Errorf("the temporary branch's staff read a member's hours: %d %s", r.status, r.raw)
 	}
 	l.must(l.call("PATCH", "/v1/orgs/"+w.orgA, sTok, map[string]any{"name": "改名"}), 403, "PERMISSION_DENIED")
+	// Nor do they manage the branch itself or mint accounts in it.
+	for _, r := range []reply{
+		l.call("POST", "/v1/accounts", sTok, map[string]any{"username": "tminted", "displayName": "新账号", "password": "Passw0rd-minted", "roles": []string{"STAFF"}, "orgId": tid}),
+		l.call("DELETE", "/v1/orgs/"+tid, sTok, nil),
+		l.call("PATCH", "/v1/orgs/"+tid, sTok, map[string]any{"name": "改名"}),
+		l.call("PUT", "/v1/development/rules", sTok, map[string]any{"orgId": tid, "key": "notice.object_workdays", "value": 7}),
+	} {
+		if r.status != 403 && r.status != 404 {
+			t.Errorf("the temporary branch's staff managed it: %d %s", r.status, r.raw)
+		}
+	}
 
 	// Leaving the branch ends the member's sessions at once.
 	l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffRoot, map[string]any{"members": members[1:]}), 200)

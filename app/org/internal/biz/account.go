@@ -403,7 +403,7 @@ func (uc *AccountUsecase) buildAccount(in NewAccount, org *Org, passwordHash str
 
 // Create adds one account in an org the caller manages, with roles the caller may grant.
 func (uc *AccountUsecase) Create(ctx context.Context, in NewAccount) (*Account, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +451,7 @@ func (uc *AccountUsecase) Create(ctx context.Context, in NewAccount) (*Account, 
 // Get returns an account the caller may see: itself, or any account in a subtree it manages.
 // Anything else is ErrAccountNotFound so ids of other people do not leak.
 func (uc *AccountUsecase) Get(ctx context.Context, id int64) (*Account, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +461,8 @@ func (uc *AccountUsecase) Get(ctx context.Context, id int64) (*Account, error) {
 	}
 	if a.ID != p.UserID && !p.CanManageOrg(a.OrgPath) {
 		// Staff of a temporary branch see its members (to record their attendance there).
-		if ok, err := uc.inManagedTempBranch(ctx, p, a.ID); err != nil || !ok {
+		full, _ := auth.FromContext(ctx)
+		if ok, err := uc.inManagedTempBranch(ctx, full, a.ID); err != nil || !ok {
 			if err == nil {
 				err = ErrAccountNotFound
 			}
@@ -499,7 +500,7 @@ type UpdateInput struct {
 
 // Update changes an account the caller manages; moving it needs scope over the target org too.
 func (uc *AccountUsecase) Update(ctx context.Context, id int64, in UpdateInput) (*Account, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -614,7 +615,7 @@ func (uc *AccountUsecase) checkManage(p *auth.Principal, a *Account) error {
 
 // SetRoles replaces an account's roles; a role change is always audited.
 func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string) (*Account, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -670,7 +671,7 @@ func (uc *AccountUsecase) SetRoles(ctx context.Context, id int64, roles []string
 // ResetPassword sets a password chosen by staff; the account must change it at next sign-in and
 // all its sessions end.
 func (uc *AccountUsecase) ResetPassword(ctx context.Context, id int64, password string) error {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return err
 	}
@@ -710,7 +711,7 @@ func (uc *AccountUsecase) ResetPassword(ctx context.Context, id int64, password 
 
 // List returns accounts in orgID's subtree (0: the caller's scope); staff and admins only.
 func (uc *AccountUsecase) List(ctx context.Context, orgID int64, f AccountFilter) ([]*Account, int, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

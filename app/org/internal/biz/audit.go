@@ -112,7 +112,7 @@ func (a *Auditor) Record(ctx context.Context, e AuditEntry) error {
 
 // List returns audit entries newest first: admins see all, staff their subtree only.
 func (a *Auditor) List(ctx context.Context, orgID int64, f AuditFilter) ([]*AuditRecord, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}

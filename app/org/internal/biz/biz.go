@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/bizerr"
 	"time"
 )
@@ -51,4 +52,18 @@ func (e *RateLimitError) Error() string {
 // context take part in it. Nested calls join the outer transaction.
 type Transaction interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// requireHome is auth.Require for the org service's own management: the staff of a temporary
+// branch act on what is recorded in that branch (its meetings, its courses, its members list:
+// see tempbranch.go), never on accounts, orgs, development records or transfers, so their
+// temporary staff paths are dropped here.
+func requireHome(ctx context.Context) (*auth.Principal, error) {
+	p, err := auth.Require(ctx)
+	if err != nil || len(p.TempStaffPaths) == 0 {
+		return p, err
+	}
+	home := *p
+	home.TempStaffPaths = nil
+	return &home, nil
 }

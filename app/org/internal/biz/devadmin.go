@@ -100,7 +100,7 @@ func (uc *Development) Worklist(ctx context.Context, orgID int64, filter string,
 
 // managed returns the org if the caller manages it.
 func (uc *Development) managed(ctx context.Context, orgID int64, what string) (*Org, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (uc *Development) SetRule(ctx context.Context, orgID int64, key string, val
 	if err != nil {
 		return nil, err
 	}
-	p, _ := auth.FromContext(ctx)
+	p, _ := requireHome(ctx)
 	r, ok := DevRuleByKey(key)
 	if !ok {
 		return nil, Invalid("key", "未知的规则")
@@ -251,7 +251,7 @@ func (uc *Development) recompute(ctx context.Context, prefix string) error {
 
 // Holidays is a year's holiday calendar; anyone signed in may read it.
 func (uc *Development) Holidays(ctx context.Context, year int) ([]Holiday, error) {
-	if _, err := auth.Require(ctx); err != nil {
+	if _, err := requireHome(ctx); err != nil {
 		return nil, err
 	}
 	return uc.repo.Holidays(ctx, year)
@@ -263,7 +263,7 @@ const MaxHolidayName = 40
 // SetHolidays replaces a year's holiday calendar (admins only): public holidays, and make-up
 // working days (调休), which must fall on weekends. Every member's next step is recomputed.
 func (uc *Development) SetHolidays(ctx context.Context, year int, days []Holiday) ([]Holiday, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -166,7 +166,7 @@ type DevRecord struct {
 
 // Get returns a member's development record, for the member and staff over the member's org.
 func (uc *Development) Get(ctx context.Context, memberID int64) (*DevRecord, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (uc *Development) Get(ctx context.Context, memberID int64) (*DevRecord, err
 
 // Mine returns the caller's development record.
 func (uc *Development) Mine(ctx context.Context) (*DevRecord, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ const (
 // override is audited. A step recorded after its deadline is kept with a warning. The same step
 // recorded again with the same content changes nothing.
 func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput) (*DevRecord, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}

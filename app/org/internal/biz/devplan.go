@@ -53,7 +53,7 @@ func (uc *Development) Plans(ctx context.Context, orgID int64, year int) ([]Plan
 	if err != nil {
 		return nil, err
 	}
-	p, _ := auth.FromContext(ctx)
+	p, _ := requireHome(ctx)
 	plans, err := uc.plans.Plans(ctx, year, org.Path, nil)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func parentPath(path string) string {
 // SetPlan sets (quota > 0) or clears (0) an org's plan for a year: the committee above the org
 // sets it, so the caller must manage the org's parent (admins for a root org).
 func (uc *Development) SetPlan(ctx context.Context, orgID int64, year, quota int) ([]PlanRow, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}

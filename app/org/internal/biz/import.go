@@ -86,7 +86,7 @@ func parseOrgType(s string) (OrgType, bool) {
 // transaction (parents before children). Any invalid row means nothing is written and an
 // *ImportError lists every problem.
 func (uc *OrgUsecase) ImportOrgs(ctx context.Context, t *sheet.Table, dryRun bool) (*ImportResult, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func normaliseDate(s string) (string, bool) {
 // ImportMembers validates every row of a member file and, if all are valid, creates the
 // accounts in one transaction with initialPassword (hashed once), flagged must-change.
 func (uc *AccountUsecase) ImportMembers(ctx context.Context, t *sheet.Table, defaultOrgID int64, initialPassword string, dryRun bool) (*ImportResult, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func NewOrgUsecase(orgs OrgRepo, accounts AccountRepo, audit *Auditor, tx Transa
 
 // Create adds an org under parentID (0: a new root, admins only).
 func (uc *OrgUsecase) Create(ctx context.Context, in NewOrg) (*Org, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (uc *OrgUsecase) Create(ctx context.Context, in NewOrg) (*Org, error) {
 // Get returns an org the caller may see: admins any, staff and trainers their subtree, everyone
 // their own org and its ancestors. Others get ErrOrgNotFound so existence does not leak.
 func (uc *OrgUsecase) Get(ctx context.Context, id int64) (*Org, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func canSeeOrg(p *auth.Principal, path string) bool {
 
 // Update renames an org or changes its code.
 func (uc *OrgUsecase) Update(ctx context.Context, id int64, name, code *string) (*Org, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (uc *OrgUsecase) Update(ctx context.Context, id int64, name, code *string) 
 
 // Delete removes an empty org (no children, no accounts). Staff cannot delete their own org.
 func (uc *OrgUsecase) Delete(ctx context.Context, id int64) error {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func (uc *OrgUsecase) Delete(ctx context.Context, id int64) error {
 
 // List returns a page of the subtree under rootID (0: the caller's scope), ordered by path.
 func (uc *OrgUsecase) List(ctx context.Context, rootID int64, after string, limit int) ([]*Org, int, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

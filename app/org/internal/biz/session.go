@@ -243,7 +243,7 @@ func (uc *AuthUsecase) Logout(ctx context.Context, token string) error {
 
 // Me returns the caller's own account; a deleted or disabled account is unauthenticated.
 func (uc *AuthUsecase) Me(ctx context.Context) (*Account, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (uc *AuthUsecase) Me(ctx context.Context) (*Account, error) {
 // ChangePassword checks the old password, sets the new one and ends every session of the
 // account (the client signs in again).
 func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func (uc *AccountUsecase) SetTransfers(repo TransferRepo, mover MemberMover) {
 // StartTransfer starts moving a member to another org, for staff of the member's org (or above).
 // A retry (same member, same receiving org) returns the pending transfer.
 func (uc *AccountUsecase) StartTransfer(ctx context.Context, memberID, toOrgID int64, toCode, note string) (*Transfer, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (uc *AccountUsecase) StartTransfer(ctx context.Context, memberID, toOrgID i
 // is for staff of the sending org. Accepting moves the account (its sessions end, as its org is
 // in its tokens) and what follows it, and is audited on both sides.
 func (uc *AccountUsecase) DecideTransfer(ctx context.Context, id int64, status, note string) (*Transfer, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ var ErrTransferNotFound = errors.New("transfer not found")
 // ListTransfers lists the transfers out of (or, incoming, into) the org's subtree, for staff over
 // it, newest first.
 func (uc *AccountUsecase) ListTransfers(ctx context.Context, orgID int64, incoming bool, status string) ([]*Transfer, error) {
-	p, err := auth.Require(ctx)
+	p, err := requireHome(ctx)
 	if err != nil {
 		return nil, err
 	}
