@@ -162,12 +162,15 @@ func (p *Principal) AncestorPaths() []string {
 	if p == nil {
 		return nil
 	}
-	if len(p.TempPaths) == 0 {
-		return AncestorPaths(p.OrgPath)
-	}
+	return AncestorPathsOf(p.MemberPaths()...)
+}
+
+// AncestorPathsOf returns every path of paths and each of their ancestors, once each, in order
+// of first appearance (each path's chain from the root down).
+func AncestorPathsOf(paths ...string) []string {
 	var out []string
-	for _, own := range p.MemberPaths() {
-		for _, a := range AncestorPaths(own) {
+	for _, p := range paths {
+		for _, a := range AncestorPaths(p) {
 			if !slices.Contains(out, a) {
 				out = append(out, a)
 			}

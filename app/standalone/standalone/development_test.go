@@ -480,13 +480,12 @@ func TestMembershipTransfer(t *testing.T) {
 	if again := l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.orgB}), 200); again.s("id") != id {
 		t.Errorf("a retry started another transfer: %s", again.raw)
 	}
-	third := l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第三支部", "code": "C", "type": "BRANCH"}), 200).s("id")
+	l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第三支部", "code": "C", "type": "BRANCH"}), 200)
 	l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgCode": "C"}), 409, "TRANSFER_PENDING")
 	r = l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgCode": "NOPE"}), 400, "INVALID_ARGUMENT")
 	if r.s("metadata", "field") != "to_org_code" {
 		t.Errorf("an unknown code: %s", r.raw)
 	}
-	_ = third
 
 	decide := func(tok, status, note string) reply {
 		return l.call("POST", "/v1/transfers/"+id+":decide", tok, map[string]any{"status": status, "note": note})
@@ -585,6 +584,8 @@ func TestTemporaryBranches(t *testing.T) {
 	l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffA, map[string]any{"members": members}), 404, "ORG_NOT_FOUND")
 	l.must(l.call("PUT", "/v1/orgs/"+w.orgA+"/temp-members", w.staffRoot, map[string]any{"members": members}), 400, "INVALID_ARGUMENT")
 	got := l.must(l.call("PUT", "/v1/orgs/"+tid+"/temp-members", w.staffRoot, map[string]any{"members": members}), 200)
+	l.must(l.call("GET", "/v1/orgs/"+tid+"/temp-members", w.staffB, nil), 404, "ORG_NOT_FOUND")
+	l.must(l.call("GET", "/v1/orgs/"+tid+"/temp-members", mTok, nil), 404, "ORG_NOT_FOUND")
 	if len(got.json["members"].([]any)) != 3 || got.s("members", "0", "homeOrgId") != w.orgA {
 		t.Fatalf("members: %s", got.raw)
 	}

@@ -30,13 +30,10 @@ type WorklistEntry struct {
 
 // DueKey orders a summary in the worklist: its deadline, else its earliest date.
 func (s DevSummary) DueKey() string {
-	switch {
-	case !s.Deadline.IsZero():
+	if !s.Deadline.IsZero() {
 		return s.Deadline.String()
-	case !s.Earliest.IsZero():
-		return s.Earliest.String()
 	}
-	return ""
+	return s.Earliest.Text()
 }
 
 // Overdue reports whether the next step's deadline is before today.

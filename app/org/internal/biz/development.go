@@ -135,17 +135,7 @@ func (uc *Development) calendar(ctx context.Context) (*Calendar, error) {
 
 // ruleSet loads the settings along the paths' ancestries.
 func (uc *Development) ruleSet(ctx context.Context, paths ...string) (DevRuleSet, error) {
-	seen := map[string]bool{}
-	var all []string
-	for _, p := range paths {
-		for _, a := range auth.AncestorPaths(p) {
-			if !seen[a] {
-				seen[a] = true
-				all = append(all, a)
-			}
-		}
-	}
-	rs, err := uc.repo.Rules(ctx, all)
+	rs, err := uc.repo.Rules(ctx, auth.AncestorPathsOf(paths...))
 	return DevRuleSet(rs), err
 }
 
@@ -367,7 +357,7 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 			n = forced
 		}
 		violations, warnings, err := e.check(n, stepInput{
-			step: def, seq: n.Seq, date: date, birthDate: parseDateOrZero(a.Profile.BirthDate), people: len(in.People),
+			step: def, seq: n.Seq, date: date, birthDate: parseDateOrZero(a.Profile.BirthDate),
 			training: [2]float64{in.TrainingHours, float64(in.TrainingDays)}, votes: in.Votes,
 			outcome: in.Outcome, extension: in.ExtensionMonths,
 		})
@@ -431,6 +421,8 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 	return uc.record(ctx, fresh)
 }
 
+// historyOf indexes steps by code: the latest record of each (a second meeting on full
+// membership replaces the first).
 func historyOf(steps []*DevStep) history {
 	h := history{}
 	s := slices.Clone(steps)

@@ -98,6 +98,15 @@ func (h history) date(code string) Date {
 	return Date{}
 }
 
+// monthsAfter is n months after the step's date, or no date when the step is not recorded.
+func (h history) monthsAfter(code string, n int) Date {
+	d := h.date(code)
+	if d.IsZero() {
+		return d
+	}
+	return d.AddMonths(n)
+}
+
 func sortSteps(steps []*DevStep) {
 	slices.SortFunc(steps, func(a, b *DevStep) int {
 		if d := a.No() - b.No(); d != 0 {
@@ -127,10 +136,7 @@ func (e devEngine) probationEnds(h history) Date {
 func (e devEngine) progress(steps []*DevStep) Progress {
 	steps = slices.Clone(steps)
 	sortSteps(steps)
-	h := history{}
-	for _, s := range steps {
-		h[s.Code] = s
-	}
+	h := historyOf(steps)
 	if len(steps) == 0 {
 		return Progress{Status: DevNone, Next: &NextStep{Step: Steps[0], Seq: 1,
 			Rules: []RuleCheck{{RuleMinAge, e.text(RuleMinAge)}}}}
@@ -158,7 +164,7 @@ func (e devEngine) progress(steps []*DevStep) Progress {
 
 // later moves the earliest date to d when d is later, naming the rule.
 func (n *NextStep) later(d Date, rule, text string) {
-	if d.Year <= 1 { // computed from a step not recorded (an admin skipped it)
+	if d.IsZero() { // from a step not recorded (an admin skipped it)
 		return
 	}
 	n.Rules = append(n.Rules, RuleCheck{rule, text})
@@ -168,7 +174,7 @@ func (n *NextStep) later(d Date, rule, text string) {
 }
 
 func (n *NextStep) due(d Date, rule, text string) {
-	if d.Year <= 1 {
+	if d.IsZero() {
 		return
 	}
 	n.Rules = append(n.Rules, RuleCheck{rule, text})
@@ -181,13 +187,13 @@ func (n *NextStep) due(d Date, rule, text string) {
 func (e devEngine) window(n *NextStep, h history, probationEnds Date) {
 	switch n.Step.Code {
 	case StepTalk:
-		n.due(h.date(StepApplication).AddMonths(e.rule(RuleTalkWithin)), RuleTalkWithin, e.text(RuleTalkWithin))
+		n.due(h.monthsAfter(StepApplication, e.rule(RuleTalkWithin)), RuleTalkWithin, e.text(RuleTalkWithin))
 	case StepActivistConfirmed:
 		if m := e.rule(RuleActivistAfter); m > 0 {
-			n.later(h.date(StepApplication).AddMonths(m), RuleActivistAfter, e.text(RuleActivistAfter))
+			n.later(h.monthsAfter(StepApplication, m), RuleActivistAfter, e.text(RuleActivistAfter))
 		}
 	case StepObjectConfirmed:
-		n.later(h.date(StepActivistConfirmed).AddMonths(e.rule(RuleObjectAfter)), RuleObjectAfter, e.text(RuleObjectAfter))
+		n.later(h.monthsAfter(StepActivistConfirmed, e.rule(RuleObjectAfter)), RuleObjectAfter, e.text(RuleObjectAfter))
 	case StepConcentratedTraining:
 		n.Rules = append(n.Rules, RuleCheck{RuleTrainingHours, e.text(RuleTrainingHours)})
 	case StepPreReview:
@@ -195,7 +201,7 @@ func (e devEngine) window(n *NextStep, h history, probationEnds Date) {
 	case StepAdmissionVote:
 		n.Rules = append(n.Rules, RuleCheck{RuleVoteMajority, e.text(RuleVoteMajority)})
 	case StepAdmissionApproved:
-		n.due(h.date(StepAdmissionVote).AddMonths(e.rule(RuleApprovalWithin)), RuleApprovalWithin, e.text(RuleApprovalWithin))
+		n.due(h.monthsAfter(StepAdmissionVote, e.rule(RuleApprovalWithin)), RuleApprovalWithin, e.text(RuleApprovalWithin))
 	case StepProbationEducation:
 		n.due(probationEnds, RuleProbationWithin, "预备期教育考察须在预备期内（"+probationEnds.String()+" 前）进行")
 	case StepFullApplication:
@@ -207,13 +213,16 @@ func (e devEngine) window(n *NextStep, h history, probationEnds Date) {
 		}
 		n.Rules = append(n.Rules, RuleCheck{RuleVoteMajority, e.text(RuleVoteMajority)})
 	case StepFullApproved:
-		n.due(h.date(StepFullVote).AddMonths(e.rule(RuleApprovalWithin)), RuleApprovalWithin, e.text(RuleApprovalWithin))
+		n.due(h.monthsAfter(StepFullVote, e.rule(RuleApprovalWithin)), RuleApprovalWithin, e.text(RuleApprovalWithin))
 	}
 }
 
 // noticeEnds is the first day after a public notice of n working days that starts the day after
 // from: the day after its last working day.
 func (e devEngine) noticeEnds(from Date, n int) Date {
+	if from.IsZero() {
+		return from
+	}
 	return e.cal.AddWorkdays(from, n).AddDays(1)
 }
 
@@ -249,7 +258,6 @@ type stepInput struct {
 	seq       int
 	date      Date
 	birthDate Date
-	people    int
 	training  [2]float64 // hours, days
 	votes     Votes
 	outcome   string

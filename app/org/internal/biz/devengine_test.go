@@ -248,6 +248,11 @@ func TestProgressStates(t *testing.T) {
 	if p := e.progress(ext); p.ProbationEnds.String() != "2026-11-10" || p.Next.Step.Code != StepFullVote || p.Next.Seq != 2 {
 		t.Errorf("extended: %+v", p)
 	}
+	// A step an admin recorded without the one its rule counts from: no date comes of it.
+	skipped := []*DevStep{{Code: StepCommitteeTalk, Seq: 1, Date: mustDate(t, "2026-05-01")}}
+	if p := e.progress(skipped); p.Next.Step.Code != StepAdmissionApproved || !p.Next.Deadline.IsZero() || p.Next.Earliest.String() != "2026-05-01" {
+		t.Errorf("after a skipped vote: %+v", p.Next)
+	}
 	// After the second meeting decides on time, approval follows.
 	ext = append(ext, &DevStep{Code: StepFullVote, Seq: 2, Date: mustDate(t, "2026-11-12"), Outcome: OutcomeOnTime})
 	if p := e.progress(ext); p.Next.Step.Code != StepFullApproved || p.Next.Deadline.String() != "2027-02-12" {

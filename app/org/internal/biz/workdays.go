@@ -33,6 +33,14 @@ func (d Date) t() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 
 // String is YYYY-MM-DD.
 func (d Date) String() string { return d.t().Format(time.DateOnly) }
 
+// Text is YYYY-MM-DD, or "" for no date (as dates are stored and sent).
+func (d Date) Text() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
 // IsZero reports whether d is the zero Date (no date).
 func (d Date) IsZero() bool { return d == Date{} }
 

@@ -30,13 +30,6 @@ func dateOf(s string) biz.Date {
 	return d
 }
 
-func dateText(d biz.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 func stepToBiz(s *ent.DevStep) *biz.DevStep {
 	return &biz.DevStep{
 		ID: s.ID, MemberID: s.MemberID, Code: s.Code, Seq: s.Seq, Date: dateOf(s.Date), OrgID: s.OrgID, OrgPath: s.OrgPath,
@@ -111,8 +104,8 @@ func (r *developmentRepo) saveSummaries(ctx context.Context, ss []biz.DevSummary
 	for i, s := range ss {
 		bulk[i] = c.DevSummary.Create().SetID(s.MemberID).SetOrgID(s.OrgID).SetOrgPath(s.OrgPath).
 			SetStatus(devsummary.Status(s.Status)).SetStage(string(s.Stage)).SetNextCode(s.NextCode).SetNextSeq(s.NextSeq).
-			SetEarliest(dateText(s.Earliest)).SetDeadline(dateText(s.Deadline)).SetDueKey(s.DueKey()).
-			SetProbationEnds(dateText(s.ProbationEnds))
+			SetEarliest(s.Earliest.Text()).SetDeadline(s.Deadline.Text()).SetDueKey(s.DueKey()).
+			SetProbationEnds(s.ProbationEnds.Text())
 	}
 	err := c.DevSummary.CreateBulk(bulk...).OnConflictColumns(devsummary.FieldID).UpdateNewValues().Exec(ctx)
 	return mapErr("save dev summaries", err, nil)

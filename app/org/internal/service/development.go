@@ -108,7 +108,7 @@ func (s *DevelopmentService) ListWorklist(ctx context.Context, req *v1.ListWorkl
 			Stage: string(e.Summary.Stage),
 			Next: &v1.NextStep{
 				No: int32(e.Step.No), Code: e.Step.Code, Name: e.Step.Name, Seq: int32(e.Summary.NextSeq),
-				Earliest: dateText(e.Summary.Earliest), Deadline: dateText(e.Summary.Deadline), Overdue: e.Summary.Overdue(w.Today),
+				Earliest: e.Summary.Earliest.Text(), Deadline: e.Summary.Deadline.Text(), Overdue: e.Summary.Overdue(w.Today),
 			},
 		})
 	}
@@ -179,13 +179,6 @@ func holidaysToAPI(year int32, days []biz.Holiday) *v1.HolidayCalendar {
 	return out
 }
 
-func dateText(d biz.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 func checksToAPI(cs []biz.RuleCheck) []*v1.RuleCheck {
 	out := make([]*v1.RuleCheck, len(cs))
 	for i, c := range cs {
@@ -198,7 +191,7 @@ func recordToAPI(rec *biz.DevRecord) *v1.DevelopmentRecord {
 	a := rec.Member
 	out := &v1.DevelopmentRecord{
 		MemberId: a.ID, DisplayName: a.DisplayName, OrgId: a.OrgID, OrgName: rec.OrgName, Stage: string(a.Profile.Stage),
-		Status: rec.Progress.Status, ProbationEnds: dateText(rec.Progress.ProbationEnds), Today: rec.Today.String(),
+		Status: rec.Progress.Status, ProbationEnds: rec.Progress.ProbationEnds.Text(), Today: rec.Today.String(),
 	}
 	for _, s := range rec.Steps {
 		def, _ := biz.StepByCode(s.Code)
@@ -220,7 +213,7 @@ func recordToAPI(rec *biz.DevRecord) *v1.DevelopmentRecord {
 	if n := rec.Progress.Next; n != nil {
 		out.Next = &v1.NextStep{
 			No: int32(n.Step.No), Code: n.Step.Code, Name: n.Step.Name, Seq: int32(n.Seq),
-			Earliest: dateText(n.Earliest), Deadline: dateText(n.Deadline), Rules: checksToAPI(n.Rules),
+			Earliest: n.Earliest.Text(), Deadline: n.Deadline.Text(), Rules: checksToAPI(n.Rules),
 			Overdue: !n.Deadline.IsZero() && n.Deadline.Before(rec.Today),
 		}
 	}

@@ -137,17 +137,7 @@ func NewRules(study *Study, orgs Orgs) *Rules {
 
 // ruleSet returns the rules that bear on the paths (theirs and their ancestors').
 func (uc *Study) ruleSet(ctx context.Context, paths ...string) (RuleSet, error) {
-	seen := map[string]bool{}
-	var all []string
-	for _, p := range paths {
-		for _, a := range auth.AncestorPaths(p) {
-			if !seen[a] {
-				seen[a] = true
-				all = append(all, a)
-			}
-		}
-	}
-	rs, err := uc.store.Rules(ctx, all)
+	rs, err := uc.store.Rules(ctx, auth.AncestorPathsOf(paths...))
 	return RuleSet(rs), err
 }
 
