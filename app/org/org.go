@@ -18,8 +18,10 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/server"
 	"github.com/vanguard/vanguard/app/org/internal/service"
 	"github.com/vanguard/vanguard/pkg/authn"
+	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
 
@@ -42,6 +44,8 @@ type Config struct {
 	// ServiceKey (32 bytes) derives each service's secret for service credentials
 	// (authn.ServiceSecret); without it org issues no service tokens.
 	ServiceKey []byte `json:"-"`
+	// Store keeps development steps' papers (nil: none can be uploaded; enough to migrate).
+	Store blob.Store `json:"-"`
 }
 
 // Validate reports the first missing or bad setting.
@@ -67,6 +71,7 @@ type Module struct {
 	services *server.Services
 	accounts *biz.AccountUsecase
 	sessions *biz.AuthUsecase
+	dev      *biz.Development
 	signer   *authn.Signer
 	log      *log.Helper
 }
@@ -114,6 +119,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	}
 	accountUC := biz.NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, d)
 	devUC := biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d), accounts, orgs, auditor, d, clk)
+	devUC.UseDocuments(data.NewDocumentStore(d), cfg.Store)
 	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
 	accountUC.UseTempMembers(data.NewTempMemberRepo(d))
 	authUC.SetTempPaths(accountUC.ActiveTempPaths)
@@ -135,6 +141,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		},
 		accounts: accountUC,
 		sessions: authUC,
+		dev:      devUC,
 		signer:   signer,
 		log:      log.NewHelper(log.With(logger, "module", "org")),
 	}, nil
@@ -147,7 +154,18 @@ var _ interface {
 	kit.Module
 	kit.PublicAPI
 	kit.ServiceAPI
+	kit.Worker
 } = (*Module)(nil)
+
+// Queues is org's task queue: it has no tasks yet, and having one gives the worker role its
+// reconciler.
+func (m *Module) Queues() map[string]int { return map[string]int{Name: 1} }
+
+// RegisterTasks registers nothing: org runs no tasks yet.
+func (m *Module) RegisterTasks(*queue.Server) {}
+
+// Reconcile is one reconciler pass: development papers' uploads left unfinished are aborted.
+func (m *Module) Reconcile(ctx context.Context) error { return m.dev.ReconcileDocuments(ctx) }
 
 // Name is the service's name.
 func (m *Module) Name() string { return Name }

@@ -1396,6 +1396,16 @@ describe('member development', () => {
     await page.getByRole('status').getByText('已登记第 5 步“指定培养联系人”').waitFor()
     await page.locator('[data-test=dev-timeline] li', { hasText: '指定培养联系人' }).getByText('培养联系人：陈二').waitFor()
 
+    // The written application's scan goes on its step; a file that is not what it says is refused
+    // at its step with the server's reason.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n')
+    await page.locator('[data-test=dev-doc-input-application]').setInputFiles({ name: '入党申请书.pdf', mimeType: 'application/pdf', buffer: pdf })
+    await page.getByRole('status').getByText('已上传《入党申请书.pdf》').waitFor()
+    await page.locator('[data-test=dev-docs-application]').getByRole('button', { name: '下载《入党申请书.pdf》' }).waitFor()
+    await page.locator('[data-test=dev-doc-input-talk]').setInputFiles({ name: '谈话记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ not a pdf') })
+    await page.locator('[data-test=dev-docs-talk] [data-test=dev-doc-error]', { hasText: '文件内容不是 PDF' }).waitFor()
+    assert.equal(await page.locator('[data-test=dev-docs-talk] [data-test=dev-doc]').count(), 0)
+
     await page.locator('[data-test=dev-next]', { hasText: '第 6 步 培养教育和考察' }).waitFor()
     await page.locator('[data-test=dev-date]').fill('2026-02-01')
     await page.locator('[data-test=dev-record]').click()
@@ -1420,6 +1430,8 @@ describe('member development', () => {
     await mp.locator('[data-test=my-dev]', { hasText: '入党积极分子' }).waitFor()
     await mp.locator('[data-test=my-dev-next]', { hasText: '第 7 步 确定发展对象' }).getByText('最早 2026-03-01').waitFor()
     await mp.locator('[data-test=my-step-contacts_assigned]', { hasText: '2025-03-10' }).waitFor()
+    const [download] = await Promise.all([mp.waitForEvent('download'), mp.locator('[data-test=my-step-application] [data-test=my-doc]').click()])
+    assert.equal(download.suggestedFilename(), '入党申请书.pdf')
     await checkPage(mp, mproblems, 'my-development-375')
     await phoneCtx.close()
   })

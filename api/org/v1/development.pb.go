@@ -449,7 +449,10 @@ type DevelopmentStep struct {
 	RecordedByName string       `protobuf:"bytes,19,opt,name=recorded_by_name,json=recordedByName,proto3" json:"recorded_by_name,omitempty"`
 	RecordedAt     string       `protobuf:"bytes,20,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// Rules the step broke that do not refuse it: recorded after its deadline.
-	Warnings      []*RuleCheck `protobuf:"bytes,21,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Warnings []*RuleCheck `protobuf:"bytes,21,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Id       int64        `protobuf:"varint,22,opt,name=id,proto3" json:"id,omitempty"`
+	// The step's papers (the member does not see the political review's).
+	Documents     []*StepDocument `protobuf:"bytes,23,rep,name=documents,proto3" json:"documents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -631,6 +634,355 @@ func (x *DevelopmentStep) GetWarnings() []*RuleCheck {
 	return nil
 }
 
+func (x *DevelopmentStep) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DevelopmentStep) GetDocuments() []*StepDocument {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+type StepDocument struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	StepId      int64                  `protobuf:"varint,2,opt,name=step_id,json=stepId,proto3" json:"step_id,omitempty"`
+	FileName    string                 `protobuf:"bytes,3,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	Size        int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	ContentType string                 `protobuf:"bytes,5,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// status: pending (not uploaded yet) or ready.
+	Status         string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	UploadedBy     int64  `protobuf:"varint,7,opt,name=uploaded_by,json=uploadedBy,proto3" json:"uploaded_by,omitempty"`
+	UploadedByName string `protobuf:"bytes,8,opt,name=uploaded_by_name,json=uploadedByName,proto3" json:"uploaded_by_name,omitempty"`
+	CreatedAt      string `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *StepDocument) Reset() {
+	*x = StepDocument{}
+	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepDocument) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepDocument) ProtoMessage() {}
+
+func (x *StepDocument) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepDocument.ProtoReflect.Descriptor instead.
+func (*StepDocument) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StepDocument) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *StepDocument) GetStepId() int64 {
+	if x != nil {
+		return x.StepId
+	}
+	return 0
+}
+
+func (x *StepDocument) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *StepDocument) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *StepDocument) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *StepDocument) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *StepDocument) GetUploadedBy() int64 {
+	if x != nil {
+		return x.UploadedBy
+	}
+	return 0
+}
+
+func (x *StepDocument) GetUploadedByName() string {
+	if x != nil {
+		return x.UploadedByName
+	}
+	return ""
+}
+
+func (x *StepDocument) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+type StartStepDocumentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	StepId        int64                  `protobuf:"varint,2,opt,name=step_id,json=stepId,proto3" json:"step_id,omitempty"`
+	FileName      string                 `protobuf:"bytes,3,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	Size          int64                  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	ContentType   string                 `protobuf:"bytes,5,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartStepDocumentRequest) Reset() {
+	*x = StartStepDocumentRequest{}
+	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartStepDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartStepDocumentRequest) ProtoMessage() {}
+
+func (x *StartStepDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartStepDocumentRequest.ProtoReflect.Descriptor instead.
+func (*StartStepDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StartStepDocumentRequest) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *StartStepDocumentRequest) GetStepId() int64 {
+	if x != nil {
+		return x.StepId
+	}
+	return 0
+}
+
+func (x *StartStepDocumentRequest) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *StartStepDocumentRequest) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *StartStepDocumentRequest) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+type StepDocumentUpload struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Document *StepDocument          `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// upload_url: PUT the file's bytes here within an hour.
+	UploadUrl     string `protobuf:"bytes,2,opt,name=upload_url,json=uploadUrl,proto3" json:"upload_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StepDocumentUpload) Reset() {
+	*x = StepDocumentUpload{}
+	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepDocumentUpload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepDocumentUpload) ProtoMessage() {}
+
+func (x *StepDocumentUpload) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepDocumentUpload.ProtoReflect.Descriptor instead.
+func (*StepDocumentUpload) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StepDocumentUpload) GetDocument() *StepDocument {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *StepDocumentUpload) GetUploadUrl() string {
+	if x != nil {
+		return x.UploadUrl
+	}
+	return ""
+}
+
+type StepDocumentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StepDocumentRequest) Reset() {
+	*x = StepDocumentRequest{}
+	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepDocumentRequest) ProtoMessage() {}
+
+func (x *StepDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepDocumentRequest.ProtoReflect.Descriptor instead.
+func (*StepDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StepDocumentRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type StepDocumentDownload struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Document *StepDocument          `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// url: GET the file here within ten minutes.
+	Url           string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StepDocumentDownload) Reset() {
+	*x = StepDocumentDownload{}
+	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepDocumentDownload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepDocumentDownload) ProtoMessage() {}
+
+func (x *StepDocumentDownload) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepDocumentDownload.ProtoReflect.Descriptor instead.
+func (*StepDocumentDownload) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StepDocumentDownload) GetDocument() *StepDocument {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *StepDocumentDownload) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
 type NextStep struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	No    int32                  `protobuf:"varint,1,opt,name=no,proto3" json:"no,omitempty"`
@@ -649,7 +1001,7 @@ type NextStep struct {
 
 func (x *NextStep) Reset() {
 	*x = NextStep{}
-	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	mi := &file_api_org_v1_development_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +1013,7 @@ func (x *NextStep) String() string {
 func (*NextStep) ProtoMessage() {}
 
 func (x *NextStep) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	mi := &file_api_org_v1_development_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +1026,7 @@ func (x *NextStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NextStep.ProtoReflect.Descriptor instead.
 func (*NextStep) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{7}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *NextStep) GetNo() int32 {
@@ -753,7 +1105,7 @@ type DevelopmentRecord struct {
 
 func (x *DevelopmentRecord) Reset() {
 	*x = DevelopmentRecord{}
-	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	mi := &file_api_org_v1_development_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +1117,7 @@ func (x *DevelopmentRecord) String() string {
 func (*DevelopmentRecord) ProtoMessage() {}
 
 func (x *DevelopmentRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	mi := &file_api_org_v1_development_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +1130,7 @@ func (x *DevelopmentRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRecord.ProtoReflect.Descriptor instead.
 func (*DevelopmentRecord) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{8}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DevelopmentRecord) GetMemberId() int64 {
@@ -875,7 +1227,7 @@ type RecordStepRequest struct {
 
 func (x *RecordStepRequest) Reset() {
 	*x = RecordStepRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	mi := &file_api_org_v1_development_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +1239,7 @@ func (x *RecordStepRequest) String() string {
 func (*RecordStepRequest) ProtoMessage() {}
 
 func (x *RecordStepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	mi := &file_api_org_v1_development_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1252,7 @@ func (x *RecordStepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordStepRequest.ProtoReflect.Descriptor instead.
 func (*RecordStepRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{9}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RecordStepRequest) GetMemberId() int64 {
@@ -1007,7 +1359,7 @@ type ListWorklistRequest struct {
 
 func (x *ListWorklistRequest) Reset() {
 	*x = ListWorklistRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	mi := &file_api_org_v1_development_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1019,7 +1371,7 @@ func (x *ListWorklistRequest) String() string {
 func (*ListWorklistRequest) ProtoMessage() {}
 
 func (x *ListWorklistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	mi := &file_api_org_v1_development_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1032,7 +1384,7 @@ func (x *ListWorklistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorklistRequest.ProtoReflect.Descriptor instead.
 func (*ListWorklistRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{10}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListWorklistRequest) GetOrgId() int64 {
@@ -1077,7 +1429,7 @@ type WorklistEntry struct {
 
 func (x *WorklistEntry) Reset() {
 	*x = WorklistEntry{}
-	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	mi := &file_api_org_v1_development_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1089,7 +1441,7 @@ func (x *WorklistEntry) String() string {
 func (*WorklistEntry) ProtoMessage() {}
 
 func (x *WorklistEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	mi := &file_api_org_v1_development_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1102,7 +1454,7 @@ func (x *WorklistEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorklistEntry.ProtoReflect.Descriptor instead.
 func (*WorklistEntry) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{11}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WorklistEntry) GetMemberId() int64 {
@@ -1163,7 +1515,7 @@ type ListWorklistReply struct {
 
 func (x *ListWorklistReply) Reset() {
 	*x = ListWorklistReply{}
-	mi := &file_api_org_v1_development_proto_msgTypes[12]
+	mi := &file_api_org_v1_development_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1527,7 @@ func (x *ListWorklistReply) String() string {
 func (*ListWorklistReply) ProtoMessage() {}
 
 func (x *ListWorklistReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[12]
+	mi := &file_api_org_v1_development_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1540,7 @@ func (x *ListWorklistReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorklistReply.ProtoReflect.Descriptor instead.
 func (*ListWorklistReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{12}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListWorklistReply) GetEntries() []*WorklistEntry {
@@ -1249,7 +1601,7 @@ type GetDevelopmentRulesRequest struct {
 
 func (x *GetDevelopmentRulesRequest) Reset() {
 	*x = GetDevelopmentRulesRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[13]
+	mi := &file_api_org_v1_development_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1613,7 @@ func (x *GetDevelopmentRulesRequest) String() string {
 func (*GetDevelopmentRulesRequest) ProtoMessage() {}
 
 func (x *GetDevelopmentRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[13]
+	mi := &file_api_org_v1_development_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1626,7 @@ func (x *GetDevelopmentRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDevelopmentRulesRequest.ProtoReflect.Descriptor instead.
 func (*GetDevelopmentRulesRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{13}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetDevelopmentRulesRequest) GetOrgId() int64 {
@@ -1305,7 +1657,7 @@ type DevelopmentRule struct {
 
 func (x *DevelopmentRule) Reset() {
 	*x = DevelopmentRule{}
-	mi := &file_api_org_v1_development_proto_msgTypes[14]
+	mi := &file_api_org_v1_development_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1317,7 +1669,7 @@ func (x *DevelopmentRule) String() string {
 func (*DevelopmentRule) ProtoMessage() {}
 
 func (x *DevelopmentRule) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[14]
+	mi := &file_api_org_v1_development_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1330,7 +1682,7 @@ func (x *DevelopmentRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRule.ProtoReflect.Descriptor instead.
 func (*DevelopmentRule) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{14}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DevelopmentRule) GetKey() string {
@@ -1413,7 +1765,7 @@ type DevelopmentRules struct {
 
 func (x *DevelopmentRules) Reset() {
 	*x = DevelopmentRules{}
-	mi := &file_api_org_v1_development_proto_msgTypes[15]
+	mi := &file_api_org_v1_development_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1777,7 @@ func (x *DevelopmentRules) String() string {
 func (*DevelopmentRules) ProtoMessage() {}
 
 func (x *DevelopmentRules) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[15]
+	mi := &file_api_org_v1_development_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1790,7 @@ func (x *DevelopmentRules) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRules.ProtoReflect.Descriptor instead.
 func (*DevelopmentRules) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{15}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DevelopmentRules) GetOrgId() int64 {
@@ -1467,7 +1819,7 @@ type SetDevelopmentRuleRequest struct {
 
 func (x *SetDevelopmentRuleRequest) Reset() {
 	*x = SetDevelopmentRuleRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[16]
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1479,7 +1831,7 @@ func (x *SetDevelopmentRuleRequest) String() string {
 func (*SetDevelopmentRuleRequest) ProtoMessage() {}
 
 func (x *SetDevelopmentRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[16]
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1492,7 +1844,7 @@ func (x *SetDevelopmentRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDevelopmentRuleRequest.ProtoReflect.Descriptor instead.
 func (*SetDevelopmentRuleRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{16}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetDevelopmentRuleRequest) GetOrgId() int64 {
@@ -1525,7 +1877,7 @@ type ListHolidaysRequest struct {
 
 func (x *ListHolidaysRequest) Reset() {
 	*x = ListHolidaysRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[17]
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1889,7 @@ func (x *ListHolidaysRequest) String() string {
 func (*ListHolidaysRequest) ProtoMessage() {}
 
 func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[17]
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1902,7 @@ func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*ListHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{17}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListHolidaysRequest) GetYear() int32 {
@@ -1572,7 +1924,7 @@ type Holiday struct {
 
 func (x *Holiday) Reset() {
 	*x = Holiday{}
-	mi := &file_api_org_v1_development_proto_msgTypes[18]
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1936,7 @@ func (x *Holiday) String() string {
 func (*Holiday) ProtoMessage() {}
 
 func (x *Holiday) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[18]
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1949,7 @@ func (x *Holiday) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Holiday.ProtoReflect.Descriptor instead.
 func (*Holiday) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{18}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Holiday) GetDate() string {
@@ -1631,7 +1983,7 @@ type HolidayCalendar struct {
 
 func (x *HolidayCalendar) Reset() {
 	*x = HolidayCalendar{}
-	mi := &file_api_org_v1_development_proto_msgTypes[19]
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1643,7 +1995,7 @@ func (x *HolidayCalendar) String() string {
 func (*HolidayCalendar) ProtoMessage() {}
 
 func (x *HolidayCalendar) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[19]
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1656,7 +2008,7 @@ func (x *HolidayCalendar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HolidayCalendar.ProtoReflect.Descriptor instead.
 func (*HolidayCalendar) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{19}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HolidayCalendar) GetYear() int32 {
@@ -1683,7 +2035,7 @@ type SetHolidaysRequest struct {
 
 func (x *SetHolidaysRequest) Reset() {
 	*x = SetHolidaysRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[20]
+	mi := &file_api_org_v1_development_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +2047,7 @@ func (x *SetHolidaysRequest) String() string {
 func (*SetHolidaysRequest) ProtoMessage() {}
 
 func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[20]
+	mi := &file_api_org_v1_development_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +2060,7 @@ func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*SetHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{20}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetHolidaysRequest) GetYear() int32 {
@@ -1735,7 +2087,7 @@ type ListDevelopmentPlansRequest struct {
 
 func (x *ListDevelopmentPlansRequest) Reset() {
 	*x = ListDevelopmentPlansRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	mi := &file_api_org_v1_development_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1747,7 +2099,7 @@ func (x *ListDevelopmentPlansRequest) String() string {
 func (*ListDevelopmentPlansRequest) ProtoMessage() {}
 
 func (x *ListDevelopmentPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	mi := &file_api_org_v1_development_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1760,7 +2112,7 @@ func (x *ListDevelopmentPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevelopmentPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListDevelopmentPlansRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{21}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListDevelopmentPlansRequest) GetOrgId() int64 {
@@ -1794,7 +2146,7 @@ type DevelopmentPlan struct {
 
 func (x *DevelopmentPlan) Reset() {
 	*x = DevelopmentPlan{}
-	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	mi := &file_api_org_v1_development_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +2158,7 @@ func (x *DevelopmentPlan) String() string {
 func (*DevelopmentPlan) ProtoMessage() {}
 
 func (x *DevelopmentPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	mi := &file_api_org_v1_development_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +2171,7 @@ func (x *DevelopmentPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentPlan.ProtoReflect.Descriptor instead.
 func (*DevelopmentPlan) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{22}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DevelopmentPlan) GetOrgId() int64 {
@@ -1874,7 +2226,7 @@ type DevelopmentPlans struct {
 
 func (x *DevelopmentPlans) Reset() {
 	*x = DevelopmentPlans{}
-	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	mi := &file_api_org_v1_development_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1886,7 +2238,7 @@ func (x *DevelopmentPlans) String() string {
 func (*DevelopmentPlans) ProtoMessage() {}
 
 func (x *DevelopmentPlans) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	mi := &file_api_org_v1_development_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1899,7 +2251,7 @@ func (x *DevelopmentPlans) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentPlans.ProtoReflect.Descriptor instead.
 func (*DevelopmentPlans) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{23}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DevelopmentPlans) GetYear() int32 {
@@ -1927,7 +2279,7 @@ type SetDevelopmentPlanRequest struct {
 
 func (x *SetDevelopmentPlanRequest) Reset() {
 	*x = SetDevelopmentPlanRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	mi := &file_api_org_v1_development_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2291,7 @@ func (x *SetDevelopmentPlanRequest) String() string {
 func (*SetDevelopmentPlanRequest) ProtoMessage() {}
 
 func (x *SetDevelopmentPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	mi := &file_api_org_v1_development_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2304,7 @@ func (x *SetDevelopmentPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDevelopmentPlanRequest.ProtoReflect.Descriptor instead.
 func (*SetDevelopmentPlanRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{24}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetDevelopmentPlanRequest) GetOrgId() int64 {
@@ -2016,7 +2368,7 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\tin_favour\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\binFavour\"9\n" +
 	"\tRuleCheck\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xbd\x05\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x85\x06\n" +
 	"\x0fDevelopmentStep\x12\x0e\n" +
 	"\x02no\x18\x01 \x01(\x05R\x02no\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
@@ -2045,7 +2397,39 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\x10recorded_by_name\x18\x13 \x01(\tR\x0erecordedByName\x12\x1f\n" +
 	"\vrecorded_at\x18\x14 \x01(\tR\n" +
 	"recordedAt\x121\n" +
-	"\bwarnings\x18\x15 \x03(\v2\x15.api.org.v1.RuleCheckR\bwarnings\"\xd3\x01\n" +
+	"\bwarnings\x18\x15 \x03(\v2\x15.api.org.v1.RuleCheckR\bwarnings\x12\x0e\n" +
+	"\x02id\x18\x16 \x01(\x03R\x02id\x126\n" +
+	"\tdocuments\x18\x17 \x03(\v2\x18.api.org.v1.StepDocumentR\tdocuments\"\x8d\x02\n" +
+	"\fStepDocument\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
+	"\astep_id\x18\x02 \x01(\x03R\x06stepId\x12\x1b\n" +
+	"\tfile_name\x18\x03 \x01(\tR\bfileName\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x03R\x04size\x12!\n" +
+	"\fcontent_type\x18\x05 \x01(\tR\vcontentType\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x1f\n" +
+	"\vuploaded_by\x18\a \x01(\x03R\n" +
+	"uploadedBy\x12(\n" +
+	"\x10uploaded_by_name\x18\b \x01(\tR\x0euploadedByName\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\t \x01(\tR\tcreatedAt\"\xdc\x01\n" +
+	"\x18StartStepDocumentRequest\x12$\n" +
+	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\x12 \n" +
+	"\astep_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x06stepId\x12'\n" +
+	"\tfile_name\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\bfileName\x12 \n" +
+	"\x04size\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\x80\x80\n" +
+	" \x00R\x04size\x12-\n" +
+	"\fcontent_type\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vcontentType\"i\n" +
+	"\x12StepDocumentUpload\x124\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.api.org.v1.StepDocumentR\bdocument\x12\x1d\n" +
+	"\n" +
+	"upload_url\x18\x02 \x01(\tR\tuploadUrl\".\n" +
+	"\x13StepDocumentRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\"^\n" +
+	"\x14StepDocumentDownload\x124\n" +
+	"\bdocument\x18\x01 \x01(\v2\x18.api.org.v1.StepDocumentR\bdocument\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\"\xd3\x01\n" +
 	"\bNextStep\x12\x0e\n" +
 	"\x02no\x18\x01 \x01(\x05R\x02no\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
@@ -2159,8 +2543,7 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\x19SetDevelopmentPlanRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x12!\n" +
-	"\x05quota\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05quota2\xa4\n" +
-	"\n" +
+	"\x05quota\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05quota2\xc7\x0e\n" +
 	"\vDevelopment\x12t\n" +
 	"\x14ListDevelopmentSteps\x12\x16.google.protobuf.Empty\x1a%.api.org.v1.ListDevelopmentStepsReply\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/steps\x12\x7f\n" +
 	"\x0eGetDevelopment\x12!.api.org.v1.GetDevelopmentRequest\x1a\x1d.api.org.v1.DevelopmentRecord\"+\x82\xd3\xe4\x93\x02%\x12#/v1/members/{member_id}/development\x12e\n" +
@@ -2173,7 +2556,11 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\x14ListDevelopmentPlans\x12'.api.org.v1.ListDevelopmentPlansRequest\x1a\x1c.api.org.v1.DevelopmentPlans\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/plans\x12{\n" +
 	"\x12SetDevelopmentPlan\x12%.api.org.v1.SetDevelopmentPlanRequest\x1a\x1c.api.org.v1.DevelopmentPlans\" \x82\xd3\xe4\x93\x02\x1a:\x01*\x1a\x15/v1/development/plans\x12b\n" +
 	"\fListHolidays\x12\x1f.api.org.v1.ListHolidaysRequest\x1a\x1b.api.org.v1.HolidayCalendar\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/holidays\x12j\n" +
-	"\vSetHolidays\x12\x1e.api.org.v1.SetHolidaysRequest\x1a\x1b.api.org.v1.HolidayCalendar\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\x1a\x13/v1/holidays/{year}B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
+	"\vSetHolidays\x12\x1e.api.org.v1.SetHolidaysRequest\x1a\x1b.api.org.v1.HolidayCalendar\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\x1a\x13/v1/holidays/{year}\x12\xa3\x01\n" +
+	"\x11StartStepDocument\x12$.api.org.v1.StartStepDocumentRequest\x1a\x1e.api.org.v1.StepDocumentUpload\"H\x82\xd3\xe4\x93\x02B:\x01*\"=/v1/members/{member_id}/development/steps/{step_id}/documents\x12\x85\x01\n" +
+	"\x14CompleteStepDocument\x12\x1f.api.org.v1.StepDocumentRequest\x1a\x18.api.org.v1.StepDocument\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/development/documents/{id}:complete\x12|\n" +
+	"\x0fGetStepDocument\x12\x1f.api.org.v1.StepDocumentRequest\x1a .api.org.v1.StepDocumentDownload\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/development/documents/{id}\x12u\n" +
+	"\x12RemoveStepDocument\x12\x1f.api.org.v1.StepDocumentRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 *\x1e/v1/development/documents/{id}B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
 var (
 	file_api_org_v1_development_proto_rawDescOnce sync.Once
@@ -2187,7 +2574,7 @@ func file_api_org_v1_development_proto_rawDescGZIP() []byte {
 	return file_api_org_v1_development_proto_rawDescData
 }
 
-var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_api_org_v1_development_proto_goTypes = []any{
 	(*StepDefinition)(nil),              // 0: api.org.v1.StepDefinition
 	(*ListDevelopmentStepsReply)(nil),   // 1: api.org.v1.ListDevelopmentStepsReply
@@ -2196,25 +2583,30 @@ var file_api_org_v1_development_proto_goTypes = []any{
 	(*Votes)(nil),                       // 4: api.org.v1.Votes
 	(*RuleCheck)(nil),                   // 5: api.org.v1.RuleCheck
 	(*DevelopmentStep)(nil),             // 6: api.org.v1.DevelopmentStep
-	(*NextStep)(nil),                    // 7: api.org.v1.NextStep
-	(*DevelopmentRecord)(nil),           // 8: api.org.v1.DevelopmentRecord
-	(*RecordStepRequest)(nil),           // 9: api.org.v1.RecordStepRequest
-	(*ListWorklistRequest)(nil),         // 10: api.org.v1.ListWorklistRequest
-	(*WorklistEntry)(nil),               // 11: api.org.v1.WorklistEntry
-	(*ListWorklistReply)(nil),           // 12: api.org.v1.ListWorklistReply
-	(*GetDevelopmentRulesRequest)(nil),  // 13: api.org.v1.GetDevelopmentRulesRequest
-	(*DevelopmentRule)(nil),             // 14: api.org.v1.DevelopmentRule
-	(*DevelopmentRules)(nil),            // 15: api.org.v1.DevelopmentRules
-	(*SetDevelopmentRuleRequest)(nil),   // 16: api.org.v1.SetDevelopmentRuleRequest
-	(*ListHolidaysRequest)(nil),         // 17: api.org.v1.ListHolidaysRequest
-	(*Holiday)(nil),                     // 18: api.org.v1.Holiday
-	(*HolidayCalendar)(nil),             // 19: api.org.v1.HolidayCalendar
-	(*SetHolidaysRequest)(nil),          // 20: api.org.v1.SetHolidaysRequest
-	(*ListDevelopmentPlansRequest)(nil), // 21: api.org.v1.ListDevelopmentPlansRequest
-	(*DevelopmentPlan)(nil),             // 22: api.org.v1.DevelopmentPlan
-	(*DevelopmentPlans)(nil),            // 23: api.org.v1.DevelopmentPlans
-	(*SetDevelopmentPlanRequest)(nil),   // 24: api.org.v1.SetDevelopmentPlanRequest
-	(*emptypb.Empty)(nil),               // 25: google.protobuf.Empty
+	(*StepDocument)(nil),                // 7: api.org.v1.StepDocument
+	(*StartStepDocumentRequest)(nil),    // 8: api.org.v1.StartStepDocumentRequest
+	(*StepDocumentUpload)(nil),          // 9: api.org.v1.StepDocumentUpload
+	(*StepDocumentRequest)(nil),         // 10: api.org.v1.StepDocumentRequest
+	(*StepDocumentDownload)(nil),        // 11: api.org.v1.StepDocumentDownload
+	(*NextStep)(nil),                    // 12: api.org.v1.NextStep
+	(*DevelopmentRecord)(nil),           // 13: api.org.v1.DevelopmentRecord
+	(*RecordStepRequest)(nil),           // 14: api.org.v1.RecordStepRequest
+	(*ListWorklistRequest)(nil),         // 15: api.org.v1.ListWorklistRequest
+	(*WorklistEntry)(nil),               // 16: api.org.v1.WorklistEntry
+	(*ListWorklistReply)(nil),           // 17: api.org.v1.ListWorklistReply
+	(*GetDevelopmentRulesRequest)(nil),  // 18: api.org.v1.GetDevelopmentRulesRequest
+	(*DevelopmentRule)(nil),             // 19: api.org.v1.DevelopmentRule
+	(*DevelopmentRules)(nil),            // 20: api.org.v1.DevelopmentRules
+	(*SetDevelopmentRuleRequest)(nil),   // 21: api.org.v1.SetDevelopmentRuleRequest
+	(*ListHolidaysRequest)(nil),         // 22: api.org.v1.ListHolidaysRequest
+	(*Holiday)(nil),                     // 23: api.org.v1.Holiday
+	(*HolidayCalendar)(nil),             // 24: api.org.v1.HolidayCalendar
+	(*SetHolidaysRequest)(nil),          // 25: api.org.v1.SetHolidaysRequest
+	(*ListDevelopmentPlansRequest)(nil), // 26: api.org.v1.ListDevelopmentPlansRequest
+	(*DevelopmentPlan)(nil),             // 27: api.org.v1.DevelopmentPlan
+	(*DevelopmentPlans)(nil),            // 28: api.org.v1.DevelopmentPlans
+	(*SetDevelopmentPlanRequest)(nil),   // 29: api.org.v1.SetDevelopmentPlanRequest
+	(*emptypb.Empty)(nil),               // 30: google.protobuf.Empty
 }
 var file_api_org_v1_development_proto_depIdxs = []int32{
 	0,  // 0: api.org.v1.ListDevelopmentStepsReply.steps:type_name -> api.org.v1.StepDefinition
@@ -2222,43 +2614,54 @@ var file_api_org_v1_development_proto_depIdxs = []int32{
 	4,  // 2: api.org.v1.DevelopmentStep.votes:type_name -> api.org.v1.Votes
 	5,  // 3: api.org.v1.DevelopmentStep.overridden:type_name -> api.org.v1.RuleCheck
 	5,  // 4: api.org.v1.DevelopmentStep.warnings:type_name -> api.org.v1.RuleCheck
-	5,  // 5: api.org.v1.NextStep.rules:type_name -> api.org.v1.RuleCheck
-	6,  // 6: api.org.v1.DevelopmentRecord.steps:type_name -> api.org.v1.DevelopmentStep
-	7,  // 7: api.org.v1.DevelopmentRecord.next:type_name -> api.org.v1.NextStep
-	4,  // 8: api.org.v1.RecordStepRequest.votes:type_name -> api.org.v1.Votes
-	7,  // 9: api.org.v1.WorklistEntry.next:type_name -> api.org.v1.NextStep
-	11, // 10: api.org.v1.ListWorklistReply.entries:type_name -> api.org.v1.WorklistEntry
-	14, // 11: api.org.v1.DevelopmentRules.rules:type_name -> api.org.v1.DevelopmentRule
-	18, // 12: api.org.v1.HolidayCalendar.days:type_name -> api.org.v1.Holiday
-	18, // 13: api.org.v1.SetHolidaysRequest.days:type_name -> api.org.v1.Holiday
-	22, // 14: api.org.v1.DevelopmentPlans.plans:type_name -> api.org.v1.DevelopmentPlan
-	25, // 15: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
-	2,  // 16: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
-	25, // 17: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
-	9,  // 18: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
-	10, // 19: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
-	13, // 20: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
-	16, // 21: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
-	21, // 22: api.org.v1.Development.ListDevelopmentPlans:input_type -> api.org.v1.ListDevelopmentPlansRequest
-	24, // 23: api.org.v1.Development.SetDevelopmentPlan:input_type -> api.org.v1.SetDevelopmentPlanRequest
-	17, // 24: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
-	20, // 25: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
-	1,  // 26: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
-	8,  // 27: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	8,  // 28: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	8,  // 29: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
-	12, // 30: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
-	15, // 31: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
-	15, // 32: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
-	23, // 33: api.org.v1.Development.ListDevelopmentPlans:output_type -> api.org.v1.DevelopmentPlans
-	23, // 34: api.org.v1.Development.SetDevelopmentPlan:output_type -> api.org.v1.DevelopmentPlans
-	19, // 35: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
-	19, // 36: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
-	26, // [26:37] is the sub-list for method output_type
-	15, // [15:26] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	7,  // 5: api.org.v1.DevelopmentStep.documents:type_name -> api.org.v1.StepDocument
+	7,  // 6: api.org.v1.StepDocumentUpload.document:type_name -> api.org.v1.StepDocument
+	7,  // 7: api.org.v1.StepDocumentDownload.document:type_name -> api.org.v1.StepDocument
+	5,  // 8: api.org.v1.NextStep.rules:type_name -> api.org.v1.RuleCheck
+	6,  // 9: api.org.v1.DevelopmentRecord.steps:type_name -> api.org.v1.DevelopmentStep
+	12, // 10: api.org.v1.DevelopmentRecord.next:type_name -> api.org.v1.NextStep
+	4,  // 11: api.org.v1.RecordStepRequest.votes:type_name -> api.org.v1.Votes
+	12, // 12: api.org.v1.WorklistEntry.next:type_name -> api.org.v1.NextStep
+	16, // 13: api.org.v1.ListWorklistReply.entries:type_name -> api.org.v1.WorklistEntry
+	19, // 14: api.org.v1.DevelopmentRules.rules:type_name -> api.org.v1.DevelopmentRule
+	23, // 15: api.org.v1.HolidayCalendar.days:type_name -> api.org.v1.Holiday
+	23, // 16: api.org.v1.SetHolidaysRequest.days:type_name -> api.org.v1.Holiday
+	27, // 17: api.org.v1.DevelopmentPlans.plans:type_name -> api.org.v1.DevelopmentPlan
+	30, // 18: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
+	2,  // 19: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
+	30, // 20: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
+	14, // 21: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
+	15, // 22: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
+	18, // 23: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
+	21, // 24: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
+	26, // 25: api.org.v1.Development.ListDevelopmentPlans:input_type -> api.org.v1.ListDevelopmentPlansRequest
+	29, // 26: api.org.v1.Development.SetDevelopmentPlan:input_type -> api.org.v1.SetDevelopmentPlanRequest
+	22, // 27: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
+	25, // 28: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
+	8,  // 29: api.org.v1.Development.StartStepDocument:input_type -> api.org.v1.StartStepDocumentRequest
+	10, // 30: api.org.v1.Development.CompleteStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	10, // 31: api.org.v1.Development.GetStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	10, // 32: api.org.v1.Development.RemoveStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	1,  // 33: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
+	13, // 34: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	13, // 35: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	13, // 36: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
+	17, // 37: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
+	20, // 38: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
+	20, // 39: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
+	28, // 40: api.org.v1.Development.ListDevelopmentPlans:output_type -> api.org.v1.DevelopmentPlans
+	28, // 41: api.org.v1.Development.SetDevelopmentPlan:output_type -> api.org.v1.DevelopmentPlans
+	24, // 42: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
+	24, // 43: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
+	9,  // 44: api.org.v1.Development.StartStepDocument:output_type -> api.org.v1.StepDocumentUpload
+	7,  // 45: api.org.v1.Development.CompleteStepDocument:output_type -> api.org.v1.StepDocument
+	11, // 46: api.org.v1.Development.GetStepDocument:output_type -> api.org.v1.StepDocumentDownload
+	30, // 47: api.org.v1.Development.RemoveStepDocument:output_type -> google.protobuf.Empty
+	33, // [33:48] is the sub-list for method output_type
+	18, // [18:33] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_api_org_v1_development_proto_init() }
@@ -2272,7 +2675,7 @@ func file_api_org_v1_development_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_development_proto_rawDesc), len(file_api_org_v1_development_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

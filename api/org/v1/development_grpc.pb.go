@@ -31,6 +31,10 @@ const (
 	Development_SetDevelopmentPlan_FullMethodName   = "/api.org.v1.Development/SetDevelopmentPlan"
 	Development_ListHolidays_FullMethodName         = "/api.org.v1.Development/ListHolidays"
 	Development_SetHolidays_FullMethodName          = "/api.org.v1.Development/SetHolidays"
+	Development_StartStepDocument_FullMethodName    = "/api.org.v1.Development/StartStepDocument"
+	Development_CompleteStepDocument_FullMethodName = "/api.org.v1.Development/CompleteStepDocument"
+	Development_GetStepDocument_FullMethodName      = "/api.org.v1.Development/GetStepDocument"
+	Development_RemoveStepDocument_FullMethodName   = "/api.org.v1.Development/RemoveStepDocument"
 )
 
 // DevelopmentClient is the client API for Development service.
@@ -72,6 +76,18 @@ type DevelopmentClient interface {
 	ListHolidays(ctx context.Context, in *ListHolidaysRequest, opts ...grpc.CallOption) (*HolidayCalendar, error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
 	SetHolidays(ctx context.Context, in *SetHolidaysRequest, opts ...grpc.CallOption) (*HolidayCalendar, error)
+	// StartStepDocument plans the upload of a paper of a recorded step (a scan of the written
+	// application, the political review's conclusion, the 入党志愿书): staff who may record the
+	// member's steps PUT the bytes to upload_url, then complete it.
+	StartStepDocument(ctx context.Context, in *StartStepDocumentRequest, opts ...grpc.CallOption) (*StepDocumentUpload, error)
+	// CompleteStepDocument assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// Word); safe to retry.
+	CompleteStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*StepDocument, error)
+	// GetStepDocument returns a short-lived download URL, for staff over the member and the member
+	// (except the political review's papers, which the member does not see).
+	GetStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*StepDocumentDownload, error)
+	// RemoveStepDocument takes a paper off its step (audited).
+	RemoveStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type developmentClient struct {
@@ -192,6 +208,46 @@ func (c *developmentClient) SetHolidays(ctx context.Context, in *SetHolidaysRequ
 	return out, nil
 }
 
+func (c *developmentClient) StartStepDocument(ctx context.Context, in *StartStepDocumentRequest, opts ...grpc.CallOption) (*StepDocumentUpload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StepDocumentUpload)
+	err := c.cc.Invoke(ctx, Development_StartStepDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *developmentClient) CompleteStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*StepDocument, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StepDocument)
+	err := c.cc.Invoke(ctx, Development_CompleteStepDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *developmentClient) GetStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*StepDocumentDownload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StepDocumentDownload)
+	err := c.cc.Invoke(ctx, Development_GetStepDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *developmentClient) RemoveStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, Development_RemoveStepDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DevelopmentServer is the server API for Development service.
 // All implementations must embed UnimplementedDevelopmentServer
 // for forward compatibility.
@@ -231,6 +287,18 @@ type DevelopmentServer interface {
 	ListHolidays(context.Context, *ListHolidaysRequest) (*HolidayCalendar, error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
 	SetHolidays(context.Context, *SetHolidaysRequest) (*HolidayCalendar, error)
+	// StartStepDocument plans the upload of a paper of a recorded step (a scan of the written
+	// application, the political review's conclusion, the 入党志愿书): staff who may record the
+	// member's steps PUT the bytes to upload_url, then complete it.
+	StartStepDocument(context.Context, *StartStepDocumentRequest) (*StepDocumentUpload, error)
+	// CompleteStepDocument assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// Word); safe to retry.
+	CompleteStepDocument(context.Context, *StepDocumentRequest) (*StepDocument, error)
+	// GetStepDocument returns a short-lived download URL, for staff over the member and the member
+	// (except the political review's papers, which the member does not see).
+	GetStepDocument(context.Context, *StepDocumentRequest) (*StepDocumentDownload, error)
+	// RemoveStepDocument takes a paper off its step (audited).
+	RemoveStepDocument(context.Context, *StepDocumentRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedDevelopmentServer()
 }
 
@@ -273,6 +341,18 @@ func (UnimplementedDevelopmentServer) ListHolidays(context.Context, *ListHoliday
 }
 func (UnimplementedDevelopmentServer) SetHolidays(context.Context, *SetHolidaysRequest) (*HolidayCalendar, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetHolidays not implemented")
+}
+func (UnimplementedDevelopmentServer) StartStepDocument(context.Context, *StartStepDocumentRequest) (*StepDocumentUpload, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartStepDocument not implemented")
+}
+func (UnimplementedDevelopmentServer) CompleteStepDocument(context.Context, *StepDocumentRequest) (*StepDocument, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteStepDocument not implemented")
+}
+func (UnimplementedDevelopmentServer) GetStepDocument(context.Context, *StepDocumentRequest) (*StepDocumentDownload, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStepDocument not implemented")
+}
+func (UnimplementedDevelopmentServer) RemoveStepDocument(context.Context, *StepDocumentRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveStepDocument not implemented")
 }
 func (UnimplementedDevelopmentServer) mustEmbedUnimplementedDevelopmentServer() {}
 func (UnimplementedDevelopmentServer) testEmbeddedByValue()                     {}
@@ -493,6 +573,78 @@ func _Development_SetHolidays_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Development_StartStepDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartStepDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).StartStepDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_StartStepDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).StartStepDocument(ctx, req.(*StartStepDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Development_CompleteStepDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StepDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).CompleteStepDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_CompleteStepDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).CompleteStepDocument(ctx, req.(*StepDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Development_GetStepDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StepDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).GetStepDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_GetStepDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).GetStepDocument(ctx, req.(*StepDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Development_RemoveStepDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StepDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DevelopmentServer).RemoveStepDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Development_RemoveStepDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DevelopmentServer).RemoveStepDocument(ctx, req.(*StepDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Development_ServiceDesc is the grpc.ServiceDesc for Development service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -543,6 +695,22 @@ var Development_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetHolidays",
 			Handler:    _Development_SetHolidays_Handler,
+		},
+		{
+			MethodName: "StartStepDocument",
+			Handler:    _Development_StartStepDocument_Handler,
+		},
+		{
+			MethodName: "CompleteStepDocument",
+			Handler:    _Development_CompleteStepDocument_Handler,
+		},
+		{
+			MethodName: "GetStepDocument",
+			Handler:    _Development_GetStepDocument_Handler,
+		},
+		{
+			MethodName: "RemoveStepDocument",
+			Handler:    _Development_RemoveStepDocument_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -20,20 +20,27 @@ var _ = binding.EncodeURL
 
 const _ = http.SupportPackageIsVersion1
 
+const OperationDevelopmentCompleteStepDocument = "/api.org.v1.Development/CompleteStepDocument"
 const OperationDevelopmentGetDevelopment = "/api.org.v1.Development/GetDevelopment"
 const OperationDevelopmentGetDevelopmentRules = "/api.org.v1.Development/GetDevelopmentRules"
 const OperationDevelopmentGetMyDevelopment = "/api.org.v1.Development/GetMyDevelopment"
+const OperationDevelopmentGetStepDocument = "/api.org.v1.Development/GetStepDocument"
 const OperationDevelopmentListDevelopmentPlans = "/api.org.v1.Development/ListDevelopmentPlans"
 const OperationDevelopmentListDevelopmentSteps = "/api.org.v1.Development/ListDevelopmentSteps"
 const OperationDevelopmentListHolidays = "/api.org.v1.Development/ListHolidays"
 const OperationDevelopmentListWorklist = "/api.org.v1.Development/ListWorklist"
 const OperationDevelopmentRecordStep = "/api.org.v1.Development/RecordStep"
+const OperationDevelopmentRemoveStepDocument = "/api.org.v1.Development/RemoveStepDocument"
 const OperationDevelopmentSetDevelopmentPlan = "/api.org.v1.Development/SetDevelopmentPlan"
 const OperationDevelopmentSetDevelopmentRule = "/api.org.v1.Development/SetDevelopmentRule"
 const OperationDevelopmentSetHolidays = "/api.org.v1.Development/SetHolidays"
+const OperationDevelopmentStartStepDocument = "/api.org.v1.Development/StartStepDocument"
 
 // DevelopmentHTTPServer is the server API for Development service over HTTP.
 type DevelopmentHTTPServer interface {
+	// CompleteStepDocument assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// Word); safe to retry.
+	CompleteStepDocument(context.Context, *StepDocumentRequest) (*StepDocument, error)
 	// GetDevelopment is a member's development record: the steps recorded, the next step with its
 	// earliest date and deadline. For staff over the member's org (and the member).
 	GetDevelopment(context.Context, *GetDevelopmentRequest) (*DevelopmentRecord, error)
@@ -42,6 +49,9 @@ type DevelopmentHTTPServer interface {
 	GetDevelopmentRules(context.Context, *GetDevelopmentRulesRequest) (*DevelopmentRules, error)
 	// GetMyDevelopment is the caller's own development record.
 	GetMyDevelopment(context.Context, *emptypb.Empty) (*DevelopmentRecord, error)
+	// GetStepDocument returns a short-lived download URL, for staff over the member and the member
+	// (except the political review's papers, which the member does not see).
+	GetStepDocument(context.Context, *StepDocumentRequest) (*StepDocumentDownload, error)
 	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
 	// org, its children and every org of its subtree with a plan, for staff over the org.
 	ListDevelopmentPlans(context.Context, *ListDevelopmentPlansRequest) (*DevelopmentPlans, error)
@@ -56,6 +66,8 @@ type DevelopmentHTTPServer interface {
 	// refused naming the rule (DEVELOPMENT_RULE), unless an admin gives an override reason (the
 	// override is audited). Recording the same step again with the same content changes nothing.
 	RecordStep(context.Context, *RecordStepRequest) (*DevelopmentRecord, error)
+	// RemoveStepDocument takes a paper off its step (audited).
+	RemoveStepDocument(context.Context, *StepDocumentRequest) (*emptypb.Empty, error)
 	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
 	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
 	SetDevelopmentPlan(context.Context, *SetDevelopmentPlanRequest) (*DevelopmentPlans, error)
@@ -64,6 +76,10 @@ type DevelopmentHTTPServer interface {
 	SetDevelopmentRule(context.Context, *SetDevelopmentRuleRequest) (*DevelopmentRules, error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
 	SetHolidays(context.Context, *SetHolidaysRequest) (*HolidayCalendar, error)
+	// StartStepDocument plans the upload of a paper of a recorded step (a scan of the written
+	// application, the political review's conclusion, the 入党志愿书): staff who may record the
+	// member's steps PUT the bytes to upload_url, then complete it.
+	StartStepDocument(context.Context, *StartStepDocumentRequest) (*StepDocumentUpload, error)
 }
 
 // RegisterDevelopmentHTTPServer registers the HTTP routes of Development on s.
@@ -80,6 +96,10 @@ func RegisterDevelopmentHTTPServer(s *http.Server, srv DevelopmentHTTPServer) {
 	r.PUT("/v1/development/plans", _Development_SetDevelopmentPlan0_HTTP_Handler(srv))
 	r.GET("/v1/holidays", _Development_ListHolidays0_HTTP_Handler(srv))
 	r.PUT("/v1/holidays/{year}", _Development_SetHolidays0_HTTP_Handler(srv))
+	r.POST("/v1/members/{member_id}/development/steps/{step_id}/documents", _Development_StartStepDocument0_HTTP_Handler(srv))
+	r.POST("/v1/development/documents/{id}:complete", _Development_CompleteStepDocument0_HTTP_Handler(srv))
+	r.GET("/v1/development/documents/{id}", _Development_GetStepDocument0_HTTP_Handler(srv))
+	r.DELETE("/v1/development/documents/{id}", _Development_RemoveStepDocument0_HTTP_Handler(srv))
 }
 
 func _Development_ListDevelopmentSteps0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
@@ -300,8 +320,99 @@ func _Development_SetHolidays0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx 
 	}
 }
 
+func _Development_StartStepDocument0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StartStepDocumentRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentStartStepDocument)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.StartStepDocument(ctx, req.(*StartStepDocumentRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StepDocumentUpload)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Development_CompleteStepDocument0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StepDocumentRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentCompleteStepDocument)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CompleteStepDocument(ctx, req.(*StepDocumentRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StepDocument)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Development_GetStepDocument0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StepDocumentRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentGetStepDocument)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetStepDocument(ctx, req.(*StepDocumentRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*StepDocumentDownload)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Development_RemoveStepDocument0_HTTP_Handler(srv DevelopmentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in StepDocumentRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationDevelopmentRemoveStepDocument)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RemoveStepDocument(ctx, req.(*StepDocumentRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*emptypb.Empty)
+		return ctx.Result(200, reply)
+	}
+}
+
 // DevelopmentHTTPClient is the client API for Development service over HTTP.
 type DevelopmentHTTPClient interface {
+	// CompleteStepDocument assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+	// Word); safe to retry.
+	CompleteStepDocument(ctx context.Context, req *StepDocumentRequest, opts ...http.CallOption) (rsp *StepDocument, err error)
 	// GetDevelopment is a member's development record: the steps recorded, the next step with its
 	// earliest date and deadline. For staff over the member's org (and the member).
 	GetDevelopment(ctx context.Context, req *GetDevelopmentRequest, opts ...http.CallOption) (rsp *DevelopmentRecord, err error)
@@ -310,6 +421,9 @@ type DevelopmentHTTPClient interface {
 	GetDevelopmentRules(ctx context.Context, req *GetDevelopmentRulesRequest, opts ...http.CallOption) (rsp *DevelopmentRules, err error)
 	// GetMyDevelopment is the caller's own development record.
 	GetMyDevelopment(ctx context.Context, req *emptypb.Empty, opts ...http.CallOption) (rsp *DevelopmentRecord, err error)
+	// GetStepDocument returns a short-lived download URL, for staff over the member and the member
+	// (except the political review's papers, which the member does not see).
+	GetStepDocument(ctx context.Context, req *StepDocumentRequest, opts ...http.CallOption) (rsp *StepDocumentDownload, err error)
 	// ListDevelopmentPlans is a year's guidance plan (发展党员指导性计划) against admissions for an
 	// org, its children and every org of its subtree with a plan, for staff over the org.
 	ListDevelopmentPlans(ctx context.Context, req *ListDevelopmentPlansRequest, opts ...http.CallOption) (rsp *DevelopmentPlans, err error)
@@ -324,6 +438,8 @@ type DevelopmentHTTPClient interface {
 	// refused naming the rule (DEVELOPMENT_RULE), unless an admin gives an override reason (the
 	// override is audited). Recording the same step again with the same content changes nothing.
 	RecordStep(ctx context.Context, req *RecordStepRequest, opts ...http.CallOption) (rsp *DevelopmentRecord, err error)
+	// RemoveStepDocument takes a paper off its step (audited).
+	RemoveStepDocument(ctx context.Context, req *StepDocumentRequest, opts ...http.CallOption) (rsp *emptypb.Empty, err error)
 	// SetDevelopmentPlan sets (0 clears) an org's quota for a year; the committee above the org
 	// sets it (admins for a root org). Staff are warned, not stopped, when they admit beyond it.
 	SetDevelopmentPlan(ctx context.Context, req *SetDevelopmentPlanRequest, opts ...http.CallOption) (rsp *DevelopmentPlans, err error)
@@ -332,6 +448,10 @@ type DevelopmentHTTPClient interface {
 	SetDevelopmentRule(ctx context.Context, req *SetDevelopmentRuleRequest, opts ...http.CallOption) (rsp *DevelopmentRules, err error)
 	// SetHolidays replaces a year's holiday calendar (admins only).
 	SetHolidays(ctx context.Context, req *SetHolidaysRequest, opts ...http.CallOption) (rsp *HolidayCalendar, err error)
+	// StartStepDocument plans the upload of a paper of a recorded step (a scan of the written
+	// application, the political review's conclusion, the 入党志愿书): staff who may record the
+	// member's steps PUT the bytes to upload_url, then complete it.
+	StartStepDocument(ctx context.Context, req *StartStepDocumentRequest, opts ...http.CallOption) (rsp *StepDocumentUpload, err error)
 }
 
 // DevelopmentHTTPClientImpl implements DevelopmentHTTPClient on top of a Kratos HTTP client.
@@ -342,6 +462,19 @@ type DevelopmentHTTPClientImpl struct {
 // NewDevelopmentHTTPClient returns a DevelopmentHTTPClient that sends requests through client.
 func NewDevelopmentHTTPClient(client *http.Client) DevelopmentHTTPClient {
 	return &DevelopmentHTTPClientImpl{client}
+}
+
+func (c *DevelopmentHTTPClientImpl) CompleteStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...http.CallOption) (*StepDocument, error) {
+	var out StepDocument
+	pattern := "/v1/development/documents/{id}:complete"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationDevelopmentCompleteStepDocument))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *DevelopmentHTTPClientImpl) GetDevelopment(ctx context.Context, in *GetDevelopmentRequest, opts ...http.CallOption) (*DevelopmentRecord, error) {
@@ -375,6 +508,19 @@ func (c *DevelopmentHTTPClientImpl) GetMyDevelopment(ctx context.Context, in *em
 	pattern := "/v1/my/development"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationDevelopmentGetMyDevelopment))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *DevelopmentHTTPClientImpl) GetStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...http.CallOption) (*StepDocumentDownload, error) {
+	var out StepDocumentDownload
+	pattern := "/v1/development/documents/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationDevelopmentGetStepDocument))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {
@@ -448,6 +594,19 @@ func (c *DevelopmentHTTPClientImpl) RecordStep(ctx context.Context, in *RecordSt
 	return &out, nil
 }
 
+func (c *DevelopmentHTTPClientImpl) RemoveStepDocument(ctx context.Context, in *StepDocumentRequest, opts ...http.CallOption) (*emptypb.Empty, error) {
+	var out emptypb.Empty
+	pattern := "/v1/development/documents/{id}"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationDevelopmentRemoveStepDocument))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "DELETE", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *DevelopmentHTTPClientImpl) SetDevelopmentPlan(ctx context.Context, in *SetDevelopmentPlanRequest, opts ...http.CallOption) (*DevelopmentPlans, error) {
 	var out DevelopmentPlans
 	pattern := "/v1/development/plans"
@@ -481,6 +640,19 @@ func (c *DevelopmentHTTPClientImpl) SetHolidays(ctx context.Context, in *SetHoli
 	opts = append(opts, http.Operation(OperationDevelopmentSetHolidays))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "PUT", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *DevelopmentHTTPClientImpl) StartStepDocument(ctx context.Context, in *StartStepDocumentRequest, opts ...http.CallOption) (*StepDocumentUpload, error) {
+	var out StepDocumentUpload
+	pattern := "/v1/members/{member_id}/development/steps/{step_id}/documents"
+	path := binding.EncodeURL("/v1/members/{memberId}/development/steps/{stepId}/documents", in, false)
+	opts = append(opts, http.Operation(OperationDevelopmentStartStepDocument))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

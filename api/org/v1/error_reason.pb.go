@@ -67,6 +67,8 @@ const (
 	ErrorReason_TRANSFER_DECIDED ErrorReason = 17
 	// The transfer does not exist or is outside the caller's scope.
 	ErrorReason_TRANSFER_NOT_FOUND ErrorReason = 18
+	// The step's paper does not exist or is outside the caller's scope.
+	ErrorReason_DOCUMENT_NOT_FOUND ErrorReason = 19
 )
 
 // Enum value maps for ErrorReason.
@@ -91,6 +93,7 @@ var (
 		16: "TRANSFER_PENDING",
 		17: "TRANSFER_DECIDED",
 		18: "TRANSFER_NOT_FOUND",
+		19: "DOCUMENT_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"INTERNAL":              0,
@@ -112,6 +115,7 @@ var (
 		"TRANSFER_PENDING":      16,
 		"TRANSFER_DECIDED":      17,
 		"TRANSFER_NOT_FOUND":    18,
+		"DOCUMENT_NOT_FOUND":    19,
 	}
 )
 
@@ -147,7 +151,7 @@ var File_api_org_v1_error_reason_proto protoreflect.FileDescriptor
 const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
 	"\x1dapi/org/v1/error_reason.proto\x12\n" +
-	"api.org.v1\x1a\x13errors/errors.proto*\x98\x04\n" +
+	"api.org.v1\x1a\x13errors/errors.proto*\xb6\x04\n" +
 	"\vErrorReason\x12\f\n" +
 	"\bINTERNAL\x10\x00\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x01\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
@@ -168,7 +172,8 @@ const file_api_org_v1_error_reason_proto_rawDesc = "" +
 	"\rSTEP_RECORDED\x10\x0f\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
 	"\x10TRANSFER_PENDING\x10\x10\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
 	"\x10TRANSFER_DECIDED\x10\x11\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
-	"\x12TRANSFER_NOT_FOUND\x10\x12\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
+	"\x12TRANSFER_NOT_FOUND\x10\x12\x1a\x04\xa8E\x94\x03\x12\x1c\n" +
+	"\x12DOCUMENT_NOT_FOUND\x10\x13\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B,Z*github.com/vanguard/vanguard/api/org/v1;v1b\x06proto3"
 
 var (
 	file_api_org_v1_error_reason_proto_rawDescOnce sync.Once

@@ -284,3 +284,17 @@ func IsTransferNotFound(err error) bool {
 func ErrorTransferNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_TRANSFER_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// The step's paper does not exist or is outside the caller's scope.
+func IsDocumentNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_DOCUMENT_NOT_FOUND.String() && e.Code == 404
+}
+
+// The step's paper does not exist or is outside the caller's scope.
+func ErrorDocumentNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_DOCUMENT_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}

@@ -1,6 +1,7 @@
 package standalone
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -670,5 +671,111 @@ func TestTemporaryBranches(t *testing.T) {
 	nTok = l.login("tmember2", "Passw0rd-tmember2")
 	if mine := l.must(l.call("GET", "/v1/my/courses", nTok, nil), 200); strings.Contains(mine.raw, "乡村振兴专题") {
 		t.Errorf("the ended temporary branch still reaches its member: %s", mine.raw)
+	}
+}
+
+// TestDevelopmentDocuments: the papers of a recorded step go to the blob store through a
+// presigned URL, are checked by their real type, listed on the record, downloadable by staff
+// over the member and by the member (never the political review's), removable by staff, and
+// every upload and removal is audited.
+func TestDevelopmentDocuments(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	applied := l.clock.Now().In(sh).AddDate(0, 0, -5).Format(time.DateOnly)
+	memberTok, member := w.mk(w.orgA, "ddocs", "1999-01-01", "")
+	otherTok, _ := w.mk(w.orgA, "ddocs2", "1999-01-01", "")
+	rec := l.must(w.record(w.staffA, member, devStep{step: "application", date: applied}), 200)
+	appStep := rec.s("steps", "0", "id")
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	startPath := func(step string) string { return "/v1/members/" + member + "/development/steps/" + step + "/documents" }
+	upload := func(token, step, name, ctype string, data []byte) reply {
+		return l.uploadFile(token, startPath(step), map[string]any{}, "document", "/v1/development/documents/", name, ctype, data)
+	}
+	start := func(token, step string) reply {
+		return l.call("POST", startPath(step), token, map[string]any{"fileName": "申请书.pdf", "size": len(pdf), "contentType": "application/pdf"})
+	}
+
+	// Who may upload: staff over the member; not another branch's staff, not the member, not a
+	// step of someone else.
+	l.must(start(w.staffB, appStep), 404, "ACCOUNT_NOT_FOUND")
+	l.must(start(memberTok, appStep), 403, "PERMISSION_DENIED")
+	l.must(start(otherTok, appStep), 404, "ACCOUNT_NOT_FOUND")
+	if r := l.must(l.call("POST", "/v1/members/"+w.full1+"/development/steps/"+appStep+"/documents", w.staffA,
+		map[string]any{"fileName": "a.pdf", "size": 10, "contentType": "application/pdf"}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "step_id" {
+		t.Errorf("another member's step: %s", r.raw)
+	}
+	if r := l.must(l.call("POST", startPath(appStep), w.staffA, map[string]any{"fileName": "a.exe", "size": 10, "contentType": "application/x-msdownload"}), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "content_type" {
+		t.Errorf("an executable: %s", r.raw)
+	}
+	// A file that says PDF but is not one is refused on completion.
+	if r := l.must(upload(w.staffA, appStep, "申请书.pdf", "application/pdf", []byte("MZ\x90\x00 not a pdf")), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "content_type" {
+		t.Errorf("a fake PDF: %s", r.raw)
+	}
+	doc := l.must(upload(w.staffA, appStep, "入党申请书.pdf", "application/pdf", pdf), 200)
+	if doc.s("status") != "ready" || doc.s("stepId") != appStep {
+		t.Fatalf("document: %s", doc.raw)
+	}
+	// Completing again changes nothing (and is not audited twice).
+	l.must(l.call("POST", "/v1/development/documents/"+doc.s("id")+":complete", w.staffA, map[string]any{}), 200)
+
+	got := l.must(l.call("GET", "/v1/members/"+member+"/development", w.staffRoot, nil), 200)
+	if got.s("steps", "0", "documents", "0", "fileName") != "入党申请书.pdf" || got.s("steps", "0", "documents", "0", "uploadedByName") != "dstaffa" {
+		t.Errorf("the record's papers: %s", got.raw)
+	}
+	// The member and staff over the branch download it; nobody else learns it exists.
+	for _, tok := range []string{memberTok, w.staffA, w.staffRoot} {
+		dl := l.must(l.call("GET", "/v1/development/documents/"+doc.s("id"), tok, nil), 200)
+		if body := l.fetch(dl.s("url")); !bytes.Equal(body, pdf) {
+			t.Errorf("downloaded %q", body)
+		}
+	}
+	for _, tok := range []string{w.staffB, otherTok} {
+		l.must(l.call("GET", "/v1/development/documents/"+doc.s("id"), tok, nil), 404, "DOCUMENT_NOT_FOUND")
+	}
+
+	// The political review's papers stay with staff: the member neither sees them on the record
+	// nor downloads them.
+	review := l.must(w.record(w.admin, member, devStep{step: "political_review", date: applied,
+		extra: map[string]any{"conclusion": "政治审查合格", "overrideReason": "补录历史材料"}}), 200)
+	var reviewStep string
+	for i := range review.json["steps"].([]any) {
+		if review.s("steps", fmt.Sprint(i), "code") == "political_review" {
+			reviewStep = review.s("steps", fmt.Sprint(i), "id")
+		}
+	}
+	secret := l.must(upload(w.staffA, reviewStep, "政审结论.pdf", "application/pdf", pdf), 200)
+	mine := l.must(l.call("GET", "/v1/my/development", memberTok, nil), 200)
+	if strings.Contains(mine.raw, "政审结论") || !strings.Contains(mine.raw, "入党申请书.pdf") {
+		t.Errorf("the member's record: %s", mine.raw)
+	}
+	l.must(l.call("GET", "/v1/development/documents/"+secret.s("id"), memberTok, nil), 404, "DOCUMENT_NOT_FOUND")
+	if staffView := l.must(l.call("GET", "/v1/members/"+member+"/development", w.staffA, nil), 200); !strings.Contains(staffView.raw, "政审结论.pdf") {
+		t.Errorf("staff's record lacks the review's paper: %s", staffView.raw)
+	}
+
+	// Removing: not by the member, not by another branch; by staff, audited, then gone.
+	l.must(l.call("DELETE", "/v1/development/documents/"+doc.s("id"), memberTok, nil), 403, "PERMISSION_DENIED")
+	l.must(l.call("DELETE", "/v1/development/documents/"+doc.s("id"), w.staffB, nil), 404, "DOCUMENT_NOT_FOUND")
+	l.must(l.call("DELETE", "/v1/development/documents/"+doc.s("id"), w.staffA, nil), 200)
+	l.must(l.call("GET", "/v1/development/documents/"+doc.s("id"), w.staffA, nil), 404, "DOCUMENT_NOT_FOUND")
+	if after := l.must(l.call("GET", "/v1/members/"+member+"/development", w.staffA, nil), 200); strings.Contains(after.raw, "入党申请书.pdf") {
+		t.Errorf("a removed paper still listed: %s", after.raw)
+	}
+	ups := l.must(l.call("GET", "/v1/audit-logs?action=development.document", w.admin, nil), 200)
+	if n := len(ups.json["logs"].([]any)); n != 2 || !strings.Contains(ups.raw, "入党申请书.pdf") || !strings.Contains(ups.raw, "政审结论.pdf") {
+		t.Errorf("upload audit (want 2): %s", ups.raw)
+	}
+	rm := l.must(l.call("GET", "/v1/audit-logs?action=development.document.remove", w.admin, nil), 200)
+	if n := len(rm.json["logs"].([]any)); n != 1 || !strings.Contains(rm.s("logs", "0", "summary"), "入党申请书.pdf") {
+		t.Errorf("removal audit: %s", rm.raw)
+	}
+
+	// An upload never finished is aborted by the reconciler once it expires.
+	plan := l.must(start(w.staffA, appStep), 200)
+	l.expireUpload("org/")
+	staffA := l.login("dstaffa", "Passw0rd-dstaffa")
+	if r := l.must(l.call("POST", "/v1/development/documents/"+plan.s("document", "id")+":complete", staffA, map[string]any{}), 400, "INVALID_ARGUMENT"); !strings.Contains(r.s("message"), "超时") {
+		t.Errorf("completing an expired upload: %s", r.raw)
 	}
 }

@@ -381,6 +381,14 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			return request{path: "/v1/members/" + id + "/development/steps", token: w.admin, body: map[string]any{"step": "political_review",
 				"date": "2024-01-02", "conclusion": "政治历史清楚", "note": "外调材料齐全", "overrideReason": "历史档案补录"}}
 		},
+		"api.org.v1.Development.StartStepDocument": func() request {
+			// A paper for the application step of a new member.
+			id := w.l.must(w.l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": fmt.Sprintf("doc%d", w.next()), "displayName": "申请人",
+				"password": "Passw0rd-doc", "roles": []string{"MEMBER"}, "orgId": w.orgA, "profile": map[string]any{"birthDate": "2000-01-01"}}), 200).s("id")
+			step := w.l.must(w.l.call("POST", "/v1/members/"+id+"/development/steps", w.admin, map[string]any{"step": "application", "date": "2024-01-02"}), 200).s("steps", "0", "id")
+			return request{path: "/v1/members/" + id + "/development/steps/" + step + "/documents", token: w.admin,
+				body: map[string]any{"fileName": "入党申请书.pdf", "size": 100, "contentType": "application/pdf"}}
+		},
 		"api.org.v1.Transfers.StartTransfer": func() request {
 			id := w.l.must(w.l.call("POST", "/v1/accounts", w.admin, map[string]any{"username": fmt.Sprintf("tr%d", w.next()), "displayName": "转接",
 				"password": "Passw0rd-tr", "roles": []string{"MEMBER"}, "orgId": w.orgA}), 200).s("id")
@@ -573,6 +581,7 @@ var limitOK = map[string]string{
 	"api.org.v1.Development.RecordStep outcome":                "INVALID_ARGUMENT", // a political review has none
 	"api.org.v1.Development.ListWorklist page_token":           "INVALID_ARGUMENT", // not a token we issued
 	"api.studyhour.v1.StudyHours.StartAttachment content_type": "INVALID_ARGUMENT", // not an accepted type
+	"api.org.v1.Development.StartStepDocument content_type":    "INVALID_ARGUMENT", // not an accepted type
 	"api.studyhour.v1.StudyHours.CreateMeeting starts_at":      "INVALID_ARGUMENT", // RFC 3339
 	"api.studyhour.v1.StudyHours.CreateMeeting ends_at":        "INVALID_ARGUMENT",
 	"api.studyhour.v1.StudyHours.CheckIn code":                 "CHECKIN_CLOSED",   // not the meeting's code

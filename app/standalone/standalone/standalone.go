@@ -225,6 +225,21 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return nil, err
 	}
 
+	// media store
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		addr := cfg.HTTPAddr
+		if cfg.HTTPListener != nil {
+			addr = cfg.HTTPListener.Addr().String()
+		}
+		publicURL = "http://" + addr
+	}
+	if p.Store, err = blob.NewLocal(blob.LocalConfig{
+		Root: filepath.Join(cfg.DataDir, "blob"), BaseURL: publicURL + "/blob", SigningKey: blobKey, Clock: clk,
+	}); err != nil {
+		return nil, err
+	}
+
 	// org
 	driver, dsn, err := database("org")
 	if err != nil {
@@ -232,7 +247,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	if p.Org, err = org.New(org.Config{
 		DatabaseDriver: driver, DatabaseDSN: dsn,
-		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2, ServiceKey: p.serviceKey,
+		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2, ServiceKey: p.serviceKey, Store: p.Store,
 	}, logger, clk); err != nil {
 		return nil, err
 	}
@@ -272,21 +287,6 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return nil, err
 	}
 	p.closers = append(p.closers, p.orgConn.Close)
-
-	// media store
-	publicURL := cfg.PublicURL
-	if publicURL == "" {
-		addr := cfg.HTTPAddr
-		if cfg.HTTPListener != nil {
-			addr = cfg.HTTPListener.Addr().String()
-		}
-		publicURL = "http://" + addr
-	}
-	if p.Store, err = blob.NewLocal(blob.LocalConfig{
-		Root: filepath.Join(cfg.DataDir, "blob"), BaseURL: publicURL + "/blob", SigningKey: blobKey, Clock: clk,
-	}); err != nil {
-		return nil, err
-	}
 
 	// every other service, from the list
 	deps := Deps{Config: cfg, Database: database, Tasks: p.Queue, OrgConn: p.orgConn, Store: p.Store,

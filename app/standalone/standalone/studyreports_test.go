@@ -309,8 +309,16 @@ func TestHoursTargetsAndReport(t *testing.T) {
 // complete.
 func (l *live) attach(token, purpose, ref, name, contentType string, data []byte) reply {
 	l.t.Helper()
-	plan := l.must(l.call("POST", "/v1/attachments", token, map[string]any{"purpose": purpose, "refId": ref, "fileName": name,
-		"size": len(data), "contentType": contentType}), 200)
+	return l.uploadFile(token, "/v1/attachments", map[string]any{"purpose": purpose, "refId": ref}, "attachment", "/v1/attachments/", name, contentType, data)
+}
+
+// uploadFile plans a file at startPath (body plus its name, size and type), PUTs the bytes to the
+// presigned URL, and completes it at completePrefix+id+":complete"; the plan holds the file
+// under key.
+func (l *live) uploadFile(token, startPath string, body map[string]any, key, completePrefix, name, contentType string, data []byte) reply {
+	l.t.Helper()
+	body["fileName"], body["size"], body["contentType"] = name, len(data), contentType
+	plan := l.must(l.call("POST", startPath, token, body), 200)
 	if !strings.HasPrefix(plan.s("uploadUrl"), l.url+"/blob/") {
 		l.t.Fatalf("upload URL %q does not point at the store", plan.s("uploadUrl"))
 	}
@@ -320,7 +328,39 @@ func (l *live) attach(token, purpose, ref, name, contentType string, data []byte
 		l.t.Fatalf("PUT: %v %v", err, res)
 	}
 	res.Body.Close()
-	return l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", token, map[string]any{})
+	return l.call("POST", completePrefix+plan.s(key, "id")+":complete", token, map[string]any{})
+}
+
+// expireUpload checks that the store holds one unfinished upload under prefix, moves the clock
+// past its expiry and waits for the reconciler to abort it.
+func (l *live) expireUpload(prefix string) {
+	l.t.Helper()
+	ctx := context.Background()
+	if ups, err := l.p.Store.ListUploads(ctx, prefix, l.clock.Now().Add(time.Minute)); err != nil || len(ups) != 1 {
+		l.t.Fatalf("unfinished uploads under %s before: %v %v", prefix, ups, err)
+	}
+	l.clock.Advance(26 * time.Hour)
+	for i := 0; ; i++ {
+		if ups, err := l.p.Store.ListUploads(ctx, prefix, l.clock.Now()); err == nil && len(ups) == 0 {
+			return
+		}
+		if i > 100 {
+			l.t.Fatalf("the reconciler did not abort the unfinished upload under %s", prefix)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fetch GETs a presigned URL and returns the bytes.
+func (l *live) fetch(url string) []byte {
+	l.t.Helper()
+	res, err := http.Get(url)
+	if err != nil || res.StatusCode != 200 {
+		l.t.Fatalf("download: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return body
 }
 
 // Meeting minutes and offline records' files: uploaded to the blob store, checked by their real
@@ -359,13 +399,7 @@ func TestMinutesAndOfflineAttachments(t *testing.T) {
 	}
 	// Members of the branch download them; another branch's member cannot.
 	dl := l.must(l.call("GET", "/v1/attachments/"+minutes.s("id"), m1, nil), 200)
-	res, err := http.Get(dl.s("url"))
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("download: %v %v", err, res)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if !bytes.Equal(body, pdf) {
+	if body := l.fetch(dl.s("url")); !bytes.Equal(body, pdf) {
 		t.Fatalf("downloaded %q", body)
 	}
 	l.must(l.call("GET", "/v1/attachments/"+minutes.s("id"), mb, nil), 404, "NOT_FOUND")
@@ -403,20 +437,7 @@ func TestMinutesAndOfflineAttachments(t *testing.T) {
 
 	// An upload never finished is aborted by the reconciler once it expires: its store upload is
 	// gone, and completing it says so.
-	ctx := context.Background()
-	if ups, err := l.p.Store.ListUploads(ctx, "studyhour/", l.clock.Now().Add(time.Minute)); err != nil || len(ups) != 1 {
-		t.Fatalf("unfinished uploads before: %v %v", ups, err)
-	}
-	l.clock.Advance(26 * time.Hour)
-	for i := 0; ; i++ {
-		if ups, err := l.p.Store.ListUploads(ctx, "studyhour/", l.clock.Now()); err == nil && len(ups) == 0 {
-			break
-		}
-		if i > 100 {
-			t.Fatal("the reconciler did not abort the unfinished upload")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l.expireUpload("studyhour/")
 	m1 = l.login("filer1", "Passw0rd-filer1")
 	if r := l.must(l.call("POST", "/v1/attachments/"+plan.s("attachment", "id")+":complete", m1, map[string]any{}), 400, "INVALID_ARGUMENT"); !strings.Contains(r.s("message"), "超时") {
 		t.Fatalf("completing an expired upload = %s", r.raw)

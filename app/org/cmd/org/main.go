@@ -51,6 +51,8 @@ type fileConfig struct {
 		MaxLoginFailures int    `json:"max_login_failures"`
 		FailureWindow    string `json:"failure_window"`
 	} `json:"auth"`
+	// MinIO keeps development steps' papers.
+	MinIO kit.MinIOLink `json:"minio"`
 }
 
 // Validate checks the configuration right after loading: the shared sections, and the auth
@@ -61,7 +63,7 @@ func (c *fileConfig) Validate() error {
 		failures = fmt.Errorf("auth.max_login_failures: must not be negative, got %d", c.Auth.MaxLoginFailures)
 	}
 	return errors.Join(c.BaseConfig.Validate(), kit.PositiveDuration("auth.refresh_ttl", c.Auth.RefreshTTL),
-		kit.PositiveDuration("auth.failure_window", c.Auth.FailureWindow), failures)
+		kit.PositiveDuration("auth.failure_window", c.Auth.FailureWindow), failures, c.MinIO.Validate())
 }
 
 func main() { kit.Main("org", run) }
@@ -99,6 +101,14 @@ func run(args []string) error {
 	cfg, err := moduleConfig(fc)
 	if err != nil {
 		return err
+	}
+	if cmd.Name == "serve" { // migrating needs no store
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cfg.Store, err = fc.MinIO.Open(ctx)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
 	m, err := org.New(cfg, logger, clock.Real{})
 	if err != nil {

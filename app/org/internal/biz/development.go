@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vanguard/vanguard/pkg/attach"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 )
@@ -59,6 +60,8 @@ type Holiday struct {
 type DevelopmentRepo interface {
 	// Steps returns the member's recorded steps.
 	Steps(ctx context.Context, memberID int64) ([]*DevStep, error)
+	// Step returns a recorded step; ErrDocumentNotFound if missing (papers look their step up).
+	Step(ctx context.Context, id int64) (*DevStep, error)
 	// StepsOf returns the recorded steps of the members, keyed by member.
 	StepsOf(ctx context.Context, memberIDs []int64) (map[int64][]*DevStep, error)
 	// AddStep stores a step; a step already stored for the member (code and seq) is
@@ -98,6 +101,7 @@ type Development struct {
 	tx       Transaction
 	clock    clock.Clock
 	loc      *time.Location
+	docs     *attach.Uploads // steps' papers; nil without a blob store
 }
 
 // NewDevelopment wires the use case.
@@ -152,6 +156,8 @@ type DevRecord struct {
 	Today    Date
 	Names    map[int64]string // display names of the people and recorders named in steps
 	OrgNames map[int64]string
+	// Documents are the steps' papers the viewer may see, by step.
+	Documents map[int64][]*attach.File
 }
 
 // Get returns a member's development record, for the member and staff over the member's org.
@@ -167,7 +173,7 @@ func (uc *Development) Get(ctx context.Context, memberID int64) (*DevRecord, err
 	if a.ID != p.UserID && !p.CanManageOrg(a.OrgPath) {
 		return nil, ErrAccountNotFound
 	}
-	return uc.record(ctx, a)
+	return uc.record(ctx, p, a)
 }
 
 // Mine returns the caller's development record.
@@ -180,10 +186,10 @@ func (uc *Development) Mine(ctx context.Context) (*DevRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	return uc.record(ctx, a)
+	return uc.record(ctx, p, a)
 }
 
-func (uc *Development) record(ctx context.Context, a *Account) (*DevRecord, error) {
+func (uc *Development) record(ctx context.Context, p *auth.Principal, a *Account) (*DevRecord, error) {
 	steps, err := uc.repo.Steps(ctx, a.ID)
 	if err != nil {
 		return nil, err
@@ -205,6 +211,9 @@ func (uc *Development) record(ctx context.Context, a *Account) (*DevRecord, erro
 			return nil, err
 		}
 		n.Rules = append(n.Rules, checks...)
+	}
+	if err := uc.fillDocuments(ctx, p, rec); err != nil {
+		return nil, err
 	}
 	return rec, uc.names(ctx, rec)
 }
@@ -229,6 +238,9 @@ func (uc *Development) names(ctx context.Context, rec *DevRecord) error {
 		ids = append(ids, s.People...)
 		ids = append(ids, s.RecordedBy)
 		orgIDs = append(orgIDs, s.OrgID)
+		for _, f := range rec.Documents[s.ID] {
+			ids = append(ids, f.UploadedBy)
+		}
 	}
 	people, err := uc.accounts.GetMany(ctx, ids)
 	if err != nil {
@@ -418,7 +430,7 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 	if err != nil {
 		return nil, err
 	}
-	return uc.record(ctx, fresh)
+	return uc.record(ctx, p, fresh)
 }
 
 // historyOf indexes steps by code: the latest record of each (a second meeting on full

@@ -53,6 +53,14 @@ func (r *developmentRepo) Steps(ctx context.Context, memberID int64) ([]*biz.Dev
 	return out, nil
 }
 
+func (r *developmentRepo) Step(ctx context.Context, id int64) (*biz.DevStep, error) {
+	row, err := r.data.client(ctx).DevStep.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr("dev step", err, biz.ErrDocumentNotFound)
+	}
+	return stepToBiz(row), nil
+}
+
 func (r *developmentRepo) StepsOf(ctx context.Context, ids []int64) (map[int64][]*biz.DevStep, error) {
 	rows, err := r.data.client(ctx).DevStep.Query().Where(devstep.MemberIDIn(ids...)).Order(devstep.ByID()).All(ctx)
 	if err != nil {

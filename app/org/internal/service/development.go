@@ -10,6 +10,7 @@ import (
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
+	"github.com/vanguard/vanguard/pkg/attach"
 )
 
 // DevelopmentService implements v1.DevelopmentServer: member development steps, rules, the
@@ -200,7 +201,10 @@ func recordToAPI(rec *biz.DevRecord) *v1.DevelopmentRecord {
 			OrgId: s.OrgID, OrgName: rec.OrgNames[s.OrgID], TrainingHours: s.TrainingHours, TrainingDays: int32(s.TrainingDays),
 			Outcome: s.Outcome, ExtensionMonths: int32(s.ExtensionMonths), Conclusion: s.Conclusion, Note: s.Note,
 			Overridden: checksToAPI(s.Overridden), Warnings: checksToAPI(s.Warnings), OverrideReason: s.OverrideReason,
-			RecordedBy: s.RecordedBy, RecordedByName: rec.Names[s.RecordedBy], RecordedAt: ts(s.RecordedAt),
+			RecordedBy: s.RecordedBy, RecordedByName: rec.Names[s.RecordedBy], RecordedAt: ts(s.RecordedAt), Id: s.ID,
+		}
+		for _, f := range rec.Documents[s.ID] {
+			st.Documents = append(st.Documents, documentToAPI(f, rec.Names[f.UploadedBy]))
 		}
 		if def.Votes {
 			st.Votes = &v1.Votes{Entitled: int32(s.Votes.Entitled), Present: int32(s.Votes.Present), InFavour: int32(s.Votes.InFavour)}
@@ -245,4 +249,44 @@ func plansToAPI(year int32, rows []biz.PlanRow) *v1.DevelopmentPlans {
 			Quota: int32(r.Quota), Admitted: int32(r.Admitted), Settable: r.Settable})
 	}
 	return out
+}
+
+func documentToAPI(f *attach.File, uploader string) *v1.StepDocument {
+	return &v1.StepDocument{Id: f.ID, StepId: f.RefID, FileName: f.FileName, Size: f.Size, ContentType: f.ContentType,
+		Status: f.Status, UploadedBy: f.UploadedBy, UploadedByName: uploader, CreatedAt: ts(f.CreatedAt)}
+}
+
+// StartStepDocument implements v1.DevelopmentServer.
+func (s *DevelopmentService) StartStepDocument(ctx context.Context, req *v1.StartStepDocumentRequest) (*v1.StepDocumentUpload, error) {
+	plan, err := s.uc.StartDocument(ctx, req.GetMemberId(), req.GetStepId(), req.GetFileName(), req.GetSize(), req.GetContentType())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.StepDocumentUpload{Document: documentToAPI(plan.File, ""), UploadUrl: plan.URL}, nil
+}
+
+// CompleteStepDocument implements v1.DevelopmentServer.
+func (s *DevelopmentService) CompleteStepDocument(ctx context.Context, req *v1.StepDocumentRequest) (*v1.StepDocument, error) {
+	f, err := s.uc.CompleteDocument(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return documentToAPI(f, ""), nil
+}
+
+// GetStepDocument implements v1.DevelopmentServer.
+func (s *DevelopmentService) GetStepDocument(ctx context.Context, req *v1.StepDocumentRequest) (*v1.StepDocumentDownload, error) {
+	f, url, err := s.uc.DocumentURL(ctx, req.GetId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.StepDocumentDownload{Document: documentToAPI(f, ""), Url: url}, nil
+}
+
+// RemoveStepDocument implements v1.DevelopmentServer.
+func (s *DevelopmentService) RemoveStepDocument(ctx context.Context, req *v1.StepDocumentRequest) (*emptypb.Empty, error) {
+	if err := s.uc.RemoveDocument(ctx, req.GetId()); err != nil {
+		return nil, toAPIError(err)
+	}
+	return &emptypb.Empty{}, nil
 }

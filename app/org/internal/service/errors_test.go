@@ -36,6 +36,7 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 			"ErrTransferPending":      {biz.ErrTransferPending},
 			"ErrTransferDecided":      {biz.ErrTransferDecided},
 			"ErrTransferNotFound":     {biz.ErrTransferNotFound},
+			"ErrDocumentNotFound":     {biz.ErrDocumentNotFound},
 			"RuleViolation":           {&biz.RuleViolation{Checks: []biz.RuleCheck{{Rule: biz.RuleObjectAfter, Message: "经过 12 个月以上培养教育考察方可列为发展对象"}}}},
 		},
 		Translate: toAPIError,

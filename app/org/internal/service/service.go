@@ -53,6 +53,7 @@ var apiErrors = apierr.New(
 	apierr.Is(biz.ErrTransferPending, v1.ErrorTransferPending, "该党员已有待接收的组织关系转接"),
 	apierr.Is(biz.ErrTransferDecided, v1.ErrorTransferDecided, "该转接已办理"),
 	apierr.Is(biz.ErrTransferNotFound, v1.ErrorTransferNotFound, "转接记录不存在"),
+	apierr.Is(biz.ErrDocumentNotFound, v1.ErrorDocumentNotFound, "材料不存在"),
 	apierr.Is(biz.ErrStepRecorded, v1.ErrorStepRecorded, "该步骤已登记，内容不同；如需更正请联系系统管理员"),
 )
 

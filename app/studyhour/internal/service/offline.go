@@ -106,7 +106,7 @@ func (s *StudyHourService) StartAttachment(ctx context.Context, req *v1.StartAtt
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return &v1.AttachmentUpload{Attachment: attachmentToAPI(plan.Attachment), UploadUrl: plan.URL}, nil
+	return &v1.AttachmentUpload{Attachment: attachmentToAPI(plan.File), UploadUrl: plan.URL}, nil
 }
 
 // CompleteAttachment implements v1.StudyHoursServer.

@@ -168,6 +168,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/development/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GetStepDocument returns a short-lived download URL, for staff over the member and the member
+         *      (except the political review's papers, which the member does not see).
+         */
+        get: operations["Development_GetStepDocument"];
+        put?: never;
+        post?: never;
+        /** @description RemoveStepDocument takes a paper off its step (audited). */
+        delete: operations["Development_RemoveStepDocument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/development/documents/{id}:complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description CompleteStepDocument assembles the uploaded file and checks its real type (PDF, JPG, PNG,
+         *      Word); safe to retry.
+         */
+        post: operations["Development_CompleteStepDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/development/plans": {
         parameters: {
             query?: never;
@@ -356,6 +397,27 @@ export interface paths {
          *      override is audited). Recording the same step again with the same content changes nothing.
          */
         post: operations["Development_RecordStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{memberId}/development/steps/{stepId}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description StartStepDocument plans the upload of a paper of a recorded step (a scan of the written
+         *      application, the political review's conclusion, the 入党志愿书): staff who may record the
+         *      member's steps PUT the bytes to upload_url, then complete it.
+         */
+        post: operations["Development_StartStepDocument"];
         delete?: never;
         options?: never;
         head?: never;
@@ -640,8 +702,11 @@ export interface components {
             code?: string;
             conclusion?: string;
             date?: string;
+            /** @description The step's papers (the member does not see the political review's). */
+            documents?: components["schemas"]["api.org.v1.StepDocument"][];
             /** Format: int32 */
             extensionMonths?: number;
+            id?: string;
             name?: string;
             /** Format: int32 */
             no?: number;
@@ -907,6 +972,13 @@ export interface components {
             id?: string;
             members?: components["schemas"]["api.org.v1.TempMember"][];
         };
+        "api.org.v1.StartStepDocumentRequest": {
+            contentType?: string;
+            fileName?: string;
+            memberId?: string;
+            size?: string;
+            stepId?: string;
+        };
         "api.org.v1.StartTransferRequest": {
             memberId?: string;
             note?: string;
@@ -938,6 +1010,31 @@ export interface components {
             /** @description Development stage the step belongs to: applicant, activist, candidate, admission, probation. */
             stage?: string;
             stageName?: string;
+        };
+        "api.org.v1.StepDocument": {
+            contentType?: string;
+            createdAt?: string;
+            fileName?: string;
+            id?: string;
+            size?: string;
+            /** @description status: pending (not uploaded yet) or ready. */
+            status?: string;
+            stepId?: string;
+            uploadedBy?: string;
+            uploadedByName?: string;
+        };
+        "api.org.v1.StepDocumentDownload": {
+            document?: components["schemas"]["api.org.v1.StepDocument"];
+            /** @description url: GET the file here within ten minutes. */
+            url?: string;
+        };
+        "api.org.v1.StepDocumentRequest": {
+            id?: string;
+        };
+        "api.org.v1.StepDocumentUpload": {
+            document?: components["schemas"]["api.org.v1.StepDocument"];
+            /** @description upload_url: PUT the file's bytes here within an hour. */
+            uploadUrl?: string;
         };
         "api.org.v1.TempMember": {
             accountId?: string;
@@ -1317,6 +1414,74 @@ export interface operations {
             };
         };
     };
+    Development_GetStepDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.StepDocumentDownload"];
+                };
+            };
+        };
+    };
+    Development_RemoveStepDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Development_CompleteStepDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.StepDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.StepDocument"];
+                };
+            };
+        };
+    };
     Development_ListDevelopmentPlans: {
         parameters: {
             query?: {
@@ -1590,6 +1755,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["api.org.v1.DevelopmentRecord"];
+                };
+            };
+        };
+    };
+    Development_StartStepDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+                stepId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api.org.v1.StartStepDocumentRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["api.org.v1.StepDocumentUpload"];
                 };
             };
         };

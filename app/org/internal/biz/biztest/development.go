@@ -76,6 +76,12 @@ var developmentCases = []testCase{
 		if d := cmp.Diff(s, got[0], eqTime, cmpopts.EquateEmpty()); d != "" {
 			e.fatalf("step round-trip (-want +got):\n%s", d)
 		}
+		if one, err := r.Step(e.ctx, s.ID); err != nil || cmp.Diff(s, one, eqTime, cmpopts.EquateEmpty()) != "" {
+			e.fatalf("Step(%d) = %+v, %v", s.ID, one, err)
+		}
+		if _, err := r.Step(e.ctx, s.ID+1000); !errors.Is(err, biz.ErrDocumentNotFound) {
+			e.fatalf("Step(missing) = %v, want ErrDocumentNotFound", err)
+		}
 		dup := *s
 		dup.ID, dup.Date = 0, date(e, "2026-03-02")
 		if _, err := r.AddStep(e.ctx, &dup); !errors.Is(err, biz.ErrAlreadyExists) {

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/attachment"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
@@ -85,6 +86,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:      account.ValidColumn,
+			attachment.Table:   attachment.ValidColumn,
 			auditlog.Table:     auditlog.ValidColumn,
 			devplan.Table:      devplan.ValidColumn,
 			devrule.Table:      devrule.ValidColumn,

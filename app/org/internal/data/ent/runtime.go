@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/account"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/attachment"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/auditlog"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devplan"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/devrule"
@@ -106,6 +107,43 @@ func init() {
 	account.DefaultUpdatedAt = accountDescUpdatedAt.Default.(func() time.Time)
 	// account.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	account.UpdateDefaultUpdatedAt = accountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	attachmentMixin := schema.Attachment{}.Mixin()
+	attachmentMixinFields0 := attachmentMixin[0].Fields()
+	_ = attachmentMixinFields0
+	attachmentFields := schema.Attachment{}.Fields()
+	_ = attachmentFields
+	// attachmentDescPurpose is the schema descriptor for purpose field.
+	attachmentDescPurpose := attachmentMixinFields0[1].Descriptor()
+	// attachment.PurposeValidator is a validator for the "purpose" field. It is called by the builders before save.
+	attachment.PurposeValidator = attachmentDescPurpose.Validators[0].(func(string) error)
+	// attachmentDescRefID is the schema descriptor for ref_id field.
+	attachmentDescRefID := attachmentMixinFields0[2].Descriptor()
+	// attachment.DefaultRefID holds the default value on creation for the ref_id field.
+	attachment.DefaultRefID = attachmentDescRefID.Default.(int64)
+	// attachmentDescOrgPath is the schema descriptor for org_path field.
+	attachmentDescOrgPath := attachmentMixinFields0[3].Descriptor()
+	// attachment.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	attachment.OrgPathValidator = attachmentDescOrgPath.Validators[0].(func(string) error)
+	// attachmentDescFileName is the schema descriptor for file_name field.
+	attachmentDescFileName := attachmentMixinFields0[5].Descriptor()
+	// attachment.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	attachment.FileNameValidator = attachmentDescFileName.Validators[0].(func(string) error)
+	// attachmentDescContentType is the schema descriptor for content_type field.
+	attachmentDescContentType := attachmentMixinFields0[7].Descriptor()
+	// attachment.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	attachment.ContentTypeValidator = attachmentDescContentType.Validators[0].(func(string) error)
+	// attachmentDescObjectKey is the schema descriptor for object_key field.
+	attachmentDescObjectKey := attachmentMixinFields0[8].Descriptor()
+	// attachment.ObjectKeyValidator is a validator for the "object_key" field. It is called by the builders before save.
+	attachment.ObjectKeyValidator = attachmentDescObjectKey.Validators[0].(func(string) error)
+	// attachmentDescUploadID is the schema descriptor for upload_id field.
+	attachmentDescUploadID := attachmentMixinFields0[9].Descriptor()
+	// attachment.UploadIDValidator is a validator for the "upload_id" field. It is called by the builders before save.
+	attachment.UploadIDValidator = attachmentDescUploadID.Validators[0].(func(string) error)
+	// attachmentDescStatus is the schema descriptor for status field.
+	attachmentDescStatus := attachmentMixinFields0[10].Descriptor()
+	// attachment.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	attachment.StatusValidator = attachmentDescStatus.Validators[0].(func(string) error)
 	auditlogFields := schema.AuditLog{}.Fields()
 	_ = auditlogFields
 	// auditlogDescActorName is the schema descriptor for actor_name field.

@@ -59,6 +59,34 @@ var (
 			},
 		},
 	}
+	// AttachmentsColumns holds the columns for the "attachments" table.
+	AttachmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "purpose", Type: field.TypeString, Size: 16},
+		{Name: "ref_id", Type: field.TypeInt64, Default: 0},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "uploaded_by", Type: field.TypeInt64},
+		{Name: "file_name", Type: field.TypeString, Size: 200},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "content_type", Type: field.TypeString, Size: 128},
+		{Name: "object_key", Type: field.TypeString, Size: 300},
+		{Name: "upload_id", Type: field.TypeString, Size: 200},
+		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// AttachmentsTable holds the schema information for the "attachments" table.
+	AttachmentsTable = &schema.Table{
+		Name:       "attachments",
+		Columns:    AttachmentsColumns,
+		PrimaryKey: []*schema.Column{AttachmentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attachment_purpose_ref_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttachmentsColumns[1], AttachmentsColumns[2]},
+			},
+		},
+	}
 	// AuditLogsColumns holds the columns for the "audit_logs" table.
 	AuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -394,6 +422,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
+		AttachmentsTable,
 		AuditLogsTable,
 		DevPlansTable,
 		DevRulesTable,

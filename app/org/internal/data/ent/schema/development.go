@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"github.com/vanguard/vanguard/pkg/attach/attachschema"
 	"time"
 
 	"entgo.io/ent"
@@ -189,3 +190,10 @@ func (Transfer) Fields() []ent.Field {
 func (Transfer) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("from_path"), index.Fields("to_path"), index.Fields("member_id")}
 }
+
+// Attachment is a paper of a development step in the blob store (pkg/attach's columns; ref_id
+// is the step).
+type Attachment struct{ ent.Schema }
+
+// Mixin of the Attachment.
+func (Attachment) Mixin() []ent.Mixin { return []ent.Mixin{attachschema.Mixin{}} }

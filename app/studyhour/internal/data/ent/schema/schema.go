@@ -3,6 +3,7 @@
 package schema
 
 import (
+	"github.com/vanguard/vanguard/pkg/attach/attachschema"
 	"time"
 
 	"entgo.io/ent"
@@ -378,25 +379,5 @@ func (OrgRule) Indexes() []ent.Index {
 // study record (ref_id 0 until the record is filed).
 type Attachment struct{ ent.Schema }
 
-// Fields of the Attachment.
-func (Attachment) Fields() []ent.Field {
-	return []ent.Field{
-		field.Int64("id"),
-		entx.Chars(field.String("purpose"), 16),
-		field.Int64("ref_id").Default(0),
-		entx.Chars(field.String("org_path"), 512),
-		field.Int64("uploaded_by"),
-		entx.Chars(field.String("file_name"), 200),
-		field.Int64("size"),
-		entx.Chars(field.String("content_type"), 128),
-		entx.Chars(field.String("object_key"), 300),
-		entx.Chars(field.String("upload_id"), 200).Sensitive(),
-		entx.Chars(field.String("status"), 16),
-		field.Time("created_at"),
-	}
-}
-
-// Indexes of the Attachment.
-func (Attachment) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("purpose", "ref_id")}
-}
+// Mixin of the Attachment: pkg/attach's columns.
+func (Attachment) Mixin() []ent.Mixin { return []ent.Mixin{attachschema.Mixin{}} }
