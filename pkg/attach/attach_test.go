@@ -158,7 +158,7 @@ func run(t *testing.T, store blob.Store, clk *clock.Fake) {
 
 	for _, c := range []struct {
 		name, ctype, field string
-		size           int
+		size               int
 	}{
 		{"", "application/pdf", "file_name", 10},
 		{strings.Repeat("名", attach.MaxFileName+1), "application/pdf", "file_name", 10},

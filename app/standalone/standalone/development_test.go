@@ -618,6 +618,13 @@ func TestTemporaryBranches(t *testing.T) {
 		}
 	}
 
+	// Its staff follow the course's assignments within their branch only.
+	orgC := l.must(l.call("POST", "/v1/orgs", w.admin, map[string]any{"parentId": w.root, "name": "第三支部", "code": "C", "type": "BRANCH"}), 200).s("id")
+	l.must(l.call("POST", "/v1/courses/"+course+"/assignments", w.staffRoot, map[string]any{"orgIds": []string{orgC}, "required": false}), 200)
+	if as := l.must(l.call("GET", "/v1/courses/"+course+"/assignments", sTok, nil), 200); len(as.json["assignments"].([]any)) != 1 || as.s("assignments", "0", "orgId") != tid {
+		t.Errorf("the temporary branch's staff see the assignments: %s", as.raw)
+	}
+
 	// The temporary branch's meeting: its staff hold it and record its members, from two home
 	// branches; someone outside it is refused.
 	start := l.clock.Now()

@@ -87,7 +87,7 @@ func (uc *CourseUsecase) Assign(ctx context.Context, courseID int64, orgIDs []in
 	if err != nil {
 		return nil, err
 	}
-	return uc.assignments.ListByCourse(ctx, courseID)
+	return uc.ListAssignments(ctx, courseID)
 }
 
 // ListAssignments lists a course's assignments for those with the management view.
@@ -100,7 +100,7 @@ func (uc *CourseUsecase) ListAssignments(ctx context.Context, courseID int64) ([
 	if err != nil {
 		return nil, err
 	}
-	if !canManageView(p, c) && !p.HasRole(auth.RoleStaff) {
+	if !canManageView(p, c) && !p.IsStaff() {
 		if err := uc.viewable(ctx, p, c); err != nil {
 			return nil, err
 		}
@@ -113,10 +113,11 @@ func (uc *CourseUsecase) ListAssignments(ctx context.Context, courseID int64) ([
 	if canManageView(p, c) {
 		return all, nil
 	}
-	// Staff outside the owning org see the assignments within their own subtree only.
+	// Staff outside the owning org see the assignments within the orgs they manage only (their
+	// subtree, or their temporary branch).
 	var mine []*Assignment
 	for _, a := range all {
-		if p.InSubtree(a.OrgPath) {
+		if p.CanManageOrg(a.OrgPath) {
 			mine = append(mine, a)
 		}
 	}
