@@ -122,7 +122,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	devUC.UseDocuments(data.NewDocumentStore(d), cfg.Store)
 	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
 	accountUC.UseTempMembers(data.NewTempMemberRepo(d))
-	authUC.SetTempPaths(accountUC.ActiveTempPaths)
+	authUC.SetTempBranches(accountUC.ActiveTempBranches)
 	authSvc, err := service.NewAuthService(authUC, signer, cfg.ServiceKey, clk, logger)
 	if err != nil {
 		d.Close()

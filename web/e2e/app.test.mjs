@@ -55,7 +55,10 @@ async function signIn(username, pw, home) {
 }
 
 async function checkPage(page, problems, name) {
-  // Dialogs and messages fade in and out: check (and photograph) the page as it settles.
+  // Dialogs and messages fade in and out: check (and photograph) the page as it settles. Vue
+  // starts a leaving element's transition a frame or two after the change (a popconfirm closing
+  // after its button), so wait two frames for it to register before waiting for it to end.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
   await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))))
   await shot(page, name)
   assert.deepEqual(await axe(page), [], `axe on ${name}`)
@@ -766,6 +769,8 @@ describe('a trainer grades at a desk', () => {
     await page.locator('.el-popconfirm:visible').getByRole('button', { name: '删除' }).click()
     await page.getByRole('status').getByText('已删除试题。').waitFor()
     assert.deepEqual(await page.locator('[data-test=q-row]').allInnerTexts(), before.slice(1))
+    // The confirmation closes with its row: it does not stay open over the next question.
+    await page.waitForFunction(() => ![...document.querySelectorAll('.el-popconfirm')].some((e) => e.checkVisibility()))
     await checkPage(page, problems, 'bank-after-delete-1440')
     const [, login] = await api(server.url, 'POST', '/v1/auth/login', null, { username: 'zhaoliu', password: 'Zhaoliu-pass-2026' })
     const [, mine] = await api(server.url, 'GET', '/v1/my/exams', login.accessToken)
@@ -1540,5 +1545,24 @@ describe('temporary branches', () => {
     const [, zs] = await api(server.url, 'GET', '/v1/accounts?q=zhangsan', admin)
     const z = zs.accounts.find((a) => a.username === 'zhangsan')
     assert.equal(z.orgId, member.orgId, 'the member keeps the home branch')
+
+    // 张三, a member at home and the temporary branch's staff, holds its meeting from the
+    // branch's desk: the roster is the branch's members, from their home branches.
+    const zc = await signIn('zhangsan', memberNewPassword, /\/m$/)
+    await zc.page.locator('[data-test=to-project]', { hasText: '乡村振兴项目临时党支部' }).click()
+    await zc.page.waitForURL(/\/p\/meetings/)
+    await zc.page.locator('[data-test=meeting-new]').click()
+    await zc.page.locator('[data-test=meeting-topic]').fill('项目攻坚主题党日')
+    await zc.page.locator('[data-test=meeting-create]').click()
+    const row = zc.page.locator('[data-test=attendance-row]', { hasText: '张三' })
+    await row.locator('.el-radio', { hasText: '出席' }).click()
+    assert.equal(await zc.page.locator('[data-test=attendance-row]').count(), 1)
+    await zc.page.locator('[data-test=attendance-save]').click()
+    await zc.page.getByText('出席情况已保存').waitFor()
+    await checkPage(zc.page, zc.problems, 'temp-branch-meeting-1440')
+    // The home branch's desk stays closed to them.
+    await zc.page.goto(server.url + '/s/meetings')
+    await zc.page.waitForURL(/\/403$/)
+    await zc.ctx.close()
   })
 })

@@ -95,6 +95,18 @@ export const routes: RouteRecordRaw[] = [
   desk(['ADMIN'], 'admin'),
   desk(['STAFF'], 'staff'),
   desk(['TRAINER'], 'trainer'),
+  {
+    // The desk of a temporary branch's staff (临时党支部工作台): members at home, staff there.
+    path: '/p',
+    component: () => import('@/desk/DeskLayout.vue'),
+    props: { area: 'project' },
+    meta: { roles: [] },
+    beforeEnter: () => (useAuth().account?.tempBranches ?? []).some((b) => b.staff) ? true : '/403',
+    children: [
+      { path: '', redirect: '/p/meetings' },
+      { path: 'meetings', component: () => import('@/desk/study/MeetingsPage.vue'), meta: { roles: [] } },
+    ],
+  },
   { path: '/:pathMatch(.*)*', component: () => import('@/pages/NotFound.vue'), meta: { public: true } },
 ]
 

@@ -1386,7 +1386,10 @@ type Account struct {
 	MustChangePassword bool `protobuf:"varint,12,opt,name=must_change_password,json=mustChangePassword,proto3" json:"must_change_password,omitempty"`
 	// The temporary branches (临时党支部) running today that the account belongs to besides its
 	// home org; only GetAccount fills it.
-	TempOrgPaths  []string `protobuf:"bytes,13,rep,name=temp_org_paths,json=tempOrgPaths,proto3" json:"temp_org_paths,omitempty"`
+	TempOrgPaths []string `protobuf:"bytes,13,rep,name=temp_org_paths,json=tempOrgPaths,proto3" json:"temp_org_paths,omitempty"`
+	// The caller's own temporary branches running today, with whether the caller serves as their
+	// staff; only GetMe and the sign-in replies fill it.
+	TempBranches  []*TempBranch `protobuf:"bytes,14,rep,name=temp_branches,json=tempBranches,proto3" json:"temp_branches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1512,6 +1515,97 @@ func (x *Account) GetTempOrgPaths() []string {
 	return nil
 }
 
+func (x *Account) GetTempBranches() []*TempBranch {
+	if x != nil {
+		return x.TempBranches
+	}
+	return nil
+}
+
+type TempBranch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrgId         int64                  `protobuf:"varint,1,opt,name=org_id,json=orgId,proto3" json:"org_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Path          string                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	Staff         bool                   `protobuf:"varint,4,opt,name=staff,proto3" json:"staff,omitempty"`
+	StartsOn      string                 `protobuf:"bytes,5,opt,name=starts_on,json=startsOn,proto3" json:"starts_on,omitempty"`
+	EndsOn        string                 `protobuf:"bytes,6,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TempBranch) Reset() {
+	*x = TempBranch{}
+	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TempBranch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TempBranch) ProtoMessage() {}
+
+func (x *TempBranch) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TempBranch.ProtoReflect.Descriptor instead.
+func (*TempBranch) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *TempBranch) GetOrgId() int64 {
+	if x != nil {
+		return x.OrgId
+	}
+	return 0
+}
+
+func (x *TempBranch) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TempBranch) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *TempBranch) GetStaff() bool {
+	if x != nil {
+		return x.Staff
+	}
+	return false
+}
+
+func (x *TempBranch) GetStartsOn() string {
+	if x != nil {
+		return x.StartsOn
+	}
+	return ""
+}
+
+func (x *TempBranch) GetEndsOn() string {
+	if x != nil {
+		return x.EndsOn
+	}
+	return ""
+}
+
 type ProfileInput struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Gender          Gender                 `protobuf:"varint,1,opt,name=gender,proto3,enum=api.org.v1.Gender" json:"gender,omitempty"`
@@ -1529,7 +1623,7 @@ type ProfileInput struct {
 
 func (x *ProfileInput) Reset() {
 	*x = ProfileInput{}
-	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	mi := &file_api_org_v1_org_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1635,7 @@ func (x *ProfileInput) String() string {
 func (*ProfileInput) ProtoMessage() {}
 
 func (x *ProfileInput) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[17]
+	mi := &file_api_org_v1_org_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1554,7 +1648,7 @@ func (x *ProfileInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileInput.ProtoReflect.Descriptor instead.
 func (*ProfileInput) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{17}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ProfileInput) GetGender() Gender {
@@ -1635,7 +1729,7 @@ type CreateAccountRequest struct {
 
 func (x *CreateAccountRequest) Reset() {
 	*x = CreateAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[18]
+	mi := &file_api_org_v1_org_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1741,7 @@ func (x *CreateAccountRequest) String() string {
 func (*CreateAccountRequest) ProtoMessage() {}
 
 func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[18]
+	mi := &file_api_org_v1_org_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1754,7 @@ func (x *CreateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{18}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateAccountRequest) GetUsername() string {
@@ -1721,7 +1815,7 @@ type GetAccountRequest struct {
 
 func (x *GetAccountRequest) Reset() {
 	*x = GetAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[19]
+	mi := &file_api_org_v1_org_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1827,7 @@ func (x *GetAccountRequest) String() string {
 func (*GetAccountRequest) ProtoMessage() {}
 
 func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[19]
+	mi := &file_api_org_v1_org_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1840,7 @@ func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{19}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetAccountRequest) GetId() int64 {
@@ -1772,7 +1866,7 @@ type UpdateAccountRequest struct {
 
 func (x *UpdateAccountRequest) Reset() {
 	*x = UpdateAccountRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[20]
+	mi := &file_api_org_v1_org_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1878,7 @@ func (x *UpdateAccountRequest) String() string {
 func (*UpdateAccountRequest) ProtoMessage() {}
 
 func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[20]
+	mi := &file_api_org_v1_org_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1891,7 @@ func (x *UpdateAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAccountRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{20}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateAccountRequest) GetId() int64 {
@@ -1852,7 +1946,7 @@ type SetRolesRequest struct {
 
 func (x *SetRolesRequest) Reset() {
 	*x = SetRolesRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[21]
+	mi := &file_api_org_v1_org_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +1958,7 @@ func (x *SetRolesRequest) String() string {
 func (*SetRolesRequest) ProtoMessage() {}
 
 func (x *SetRolesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[21]
+	mi := &file_api_org_v1_org_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +1971,7 @@ func (x *SetRolesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRolesRequest.ProtoReflect.Descriptor instead.
 func (*SetRolesRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{21}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetRolesRequest) GetId() int64 {
@@ -1904,7 +1998,7 @@ type ResetPasswordRequest struct {
 
 func (x *ResetPasswordRequest) Reset() {
 	*x = ResetPasswordRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[22]
+	mi := &file_api_org_v1_org_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1916,7 +2010,7 @@ func (x *ResetPasswordRequest) String() string {
 func (*ResetPasswordRequest) ProtoMessage() {}
 
 func (x *ResetPasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[22]
+	mi := &file_api_org_v1_org_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1929,7 +2023,7 @@ func (x *ResetPasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResetPasswordRequest.ProtoReflect.Descriptor instead.
 func (*ResetPasswordRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{22}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ResetPasswordRequest) GetId() int64 {
@@ -1961,7 +2055,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[23]
+	mi := &file_api_org_v1_org_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1973,7 +2067,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[23]
+	mi := &file_api_org_v1_org_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1986,7 +2080,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{23}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListAccountsRequest) GetOrgId() int64 {
@@ -2035,7 +2129,7 @@ type ListAccountsReply struct {
 
 func (x *ListAccountsReply) Reset() {
 	*x = ListAccountsReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[24]
+	mi := &file_api_org_v1_org_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2047,7 +2141,7 @@ func (x *ListAccountsReply) String() string {
 func (*ListAccountsReply) ProtoMessage() {}
 
 func (x *ListAccountsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[24]
+	mi := &file_api_org_v1_org_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2060,7 +2154,7 @@ func (x *ListAccountsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsReply.ProtoReflect.Descriptor instead.
 func (*ListAccountsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{24}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListAccountsReply) GetAccounts() []*Account {
@@ -2103,7 +2197,7 @@ type ImportRequest struct {
 
 func (x *ImportRequest) Reset() {
 	*x = ImportRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[25]
+	mi := &file_api_org_v1_org_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2115,7 +2209,7 @@ func (x *ImportRequest) String() string {
 func (*ImportRequest) ProtoMessage() {}
 
 func (x *ImportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[25]
+	mi := &file_api_org_v1_org_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2128,7 +2222,7 @@ func (x *ImportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportRequest.ProtoReflect.Descriptor instead.
 func (*ImportRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{25}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ImportRequest) GetFormat() string {
@@ -2179,7 +2273,7 @@ type RowError struct {
 
 func (x *RowError) Reset() {
 	*x = RowError{}
-	mi := &file_api_org_v1_org_proto_msgTypes[26]
+	mi := &file_api_org_v1_org_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2191,7 +2285,7 @@ func (x *RowError) String() string {
 func (*RowError) ProtoMessage() {}
 
 func (x *RowError) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[26]
+	mi := &file_api_org_v1_org_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2298,7 @@ func (x *RowError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RowError.ProtoReflect.Descriptor instead.
 func (*RowError) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{26}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RowError) GetRow() int32 {
@@ -2239,7 +2333,7 @@ type ImportReply struct {
 
 func (x *ImportReply) Reset() {
 	*x = ImportReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[27]
+	mi := &file_api_org_v1_org_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2251,7 +2345,7 @@ func (x *ImportReply) String() string {
 func (*ImportReply) ProtoMessage() {}
 
 func (x *ImportReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[27]
+	mi := &file_api_org_v1_org_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2264,7 +2358,7 @@ func (x *ImportReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportReply.ProtoReflect.Descriptor instead.
 func (*ImportReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{27}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ImportReply) GetRows() int32 {
@@ -2311,7 +2405,7 @@ type AuditLog struct {
 
 func (x *AuditLog) Reset() {
 	*x = AuditLog{}
-	mi := &file_api_org_v1_org_proto_msgTypes[28]
+	mi := &file_api_org_v1_org_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2323,7 +2417,7 @@ func (x *AuditLog) String() string {
 func (*AuditLog) ProtoMessage() {}
 
 func (x *AuditLog) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[28]
+	mi := &file_api_org_v1_org_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2336,7 +2430,7 @@ func (x *AuditLog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditLog.ProtoReflect.Descriptor instead.
 func (*AuditLog) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{28}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AuditLog) GetId() int64 {
@@ -2443,7 +2537,7 @@ type ListAuditLogsRequest struct {
 
 func (x *ListAuditLogsRequest) Reset() {
 	*x = ListAuditLogsRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[29]
+	mi := &file_api_org_v1_org_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2455,7 +2549,7 @@ func (x *ListAuditLogsRequest) String() string {
 func (*ListAuditLogsRequest) ProtoMessage() {}
 
 func (x *ListAuditLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[29]
+	mi := &file_api_org_v1_org_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2468,7 +2562,7 @@ func (x *ListAuditLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditLogsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditLogsRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{29}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListAuditLogsRequest) GetOrgId() int64 {
@@ -2516,7 +2610,7 @@ type ListAuditLogsReply struct {
 
 func (x *ListAuditLogsReply) Reset() {
 	*x = ListAuditLogsReply{}
-	mi := &file_api_org_v1_org_proto_msgTypes[30]
+	mi := &file_api_org_v1_org_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +2622,7 @@ func (x *ListAuditLogsReply) String() string {
 func (*ListAuditLogsReply) ProtoMessage() {}
 
 func (x *ListAuditLogsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[30]
+	mi := &file_api_org_v1_org_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +2635,7 @@ func (x *ListAuditLogsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditLogsReply.ProtoReflect.Descriptor instead.
 func (*ListAuditLogsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{30}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListAuditLogsReply) GetLogs() []*AuditLog {
@@ -2568,7 +2662,7 @@ type ImportErrorReport struct {
 
 func (x *ImportErrorReport) Reset() {
 	*x = ImportErrorReport{}
-	mi := &file_api_org_v1_org_proto_msgTypes[31]
+	mi := &file_api_org_v1_org_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +2674,7 @@ func (x *ImportErrorReport) String() string {
 func (*ImportErrorReport) ProtoMessage() {}
 
 func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[31]
+	mi := &file_api_org_v1_org_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +2687,7 @@ func (x *ImportErrorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportErrorReport.ProtoReflect.Descriptor instead.
 func (*ImportErrorReport) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{31}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ImportErrorReport) GetErrors() []*RowError {
@@ -2617,7 +2711,7 @@ type TempMember struct {
 
 func (x *TempMember) Reset() {
 	*x = TempMember{}
-	mi := &file_api_org_v1_org_proto_msgTypes[32]
+	mi := &file_api_org_v1_org_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2629,7 +2723,7 @@ func (x *TempMember) String() string {
 func (*TempMember) ProtoMessage() {}
 
 func (x *TempMember) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[32]
+	mi := &file_api_org_v1_org_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2642,7 +2736,7 @@ func (x *TempMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TempMember.ProtoReflect.Descriptor instead.
 func (*TempMember) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{32}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TempMember) GetAccountId() int64 {
@@ -2682,7 +2776,7 @@ type ListTempMembersRequest struct {
 
 func (x *ListTempMembersRequest) Reset() {
 	*x = ListTempMembersRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[33]
+	mi := &file_api_org_v1_org_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2788,7 @@ func (x *ListTempMembersRequest) String() string {
 func (*ListTempMembersRequest) ProtoMessage() {}
 
 func (x *ListTempMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[33]
+	mi := &file_api_org_v1_org_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2801,7 @@ func (x *ListTempMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTempMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListTempMembersRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{33}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListTempMembersRequest) GetId() int64 {
@@ -2727,7 +2821,7 @@ type SetTempMembersRequest struct {
 
 func (x *SetTempMembersRequest) Reset() {
 	*x = SetTempMembersRequest{}
-	mi := &file_api_org_v1_org_proto_msgTypes[34]
+	mi := &file_api_org_v1_org_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2739,7 +2833,7 @@ func (x *SetTempMembersRequest) String() string {
 func (*SetTempMembersRequest) ProtoMessage() {}
 
 func (x *SetTempMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[34]
+	mi := &file_api_org_v1_org_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2752,7 +2846,7 @@ func (x *SetTempMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTempMembersRequest.ProtoReflect.Descriptor instead.
 func (*SetTempMembersRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{34}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SetTempMembersRequest) GetId() int64 {
@@ -2779,7 +2873,7 @@ type TempMembers struct {
 
 func (x *TempMembers) Reset() {
 	*x = TempMembers{}
-	mi := &file_api_org_v1_org_proto_msgTypes[35]
+	mi := &file_api_org_v1_org_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2791,7 +2885,7 @@ func (x *TempMembers) String() string {
 func (*TempMembers) ProtoMessage() {}
 
 func (x *TempMembers) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_org_proto_msgTypes[35]
+	mi := &file_api_org_v1_org_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2804,7 +2898,7 @@ func (x *TempMembers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TempMembers.ProtoReflect.Descriptor instead.
 func (*TempMembers) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_org_proto_rawDescGZIP(), []int{35}
+	return file_api_org_v1_org_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *TempMembers) GetOrgId() int64 {
@@ -2920,7 +3014,7 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\vjoined_date\x18\a \x01(\tR\n" +
 	"joinedDate\x12(\n" +
 	"\x10full_member_date\x18\b \x01(\tR\x0efullMemberDate\x122\n" +
-	"\x05stage\x18\t \x01(\x0e2\x1c.api.org.v1.DevelopmentStageR\x05stage\"\xc0\x03\n" +
+	"\x05stage\x18\t \x01(\x0e2\x1c.api.org.v1.DevelopmentStageR\x05stage\"\xfd\x03\n" +
 	"\aAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x14\n" +
@@ -2937,7 +3031,16 @@ const file_api_org_v1_org_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\v \x01(\tR\tupdatedAt\x120\n" +
 	"\x14must_change_password\x18\f \x01(\bR\x12mustChangePassword\x12$\n" +
-	"\x0etemp_org_paths\x18\r \x03(\tR\ftempOrgPaths\"\xb3\x03\n" +
+	"\x0etemp_org_paths\x18\r \x03(\tR\ftempOrgPaths\x12;\n" +
+	"\rtemp_branches\x18\x0e \x03(\v2\x16.api.org.v1.TempBranchR\ftempBranches\"\x97\x01\n" +
+	"\n" +
+	"TempBranch\x12\x15\n" +
+	"\x06org_id\x18\x01 \x01(\x03R\x05orgId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x12\x14\n" +
+	"\x05staff\x18\x04 \x01(\bR\x05staff\x12\x1b\n" +
+	"\tstarts_on\x18\x05 \x01(\tR\bstartsOn\x12\x17\n" +
+	"\aends_on\x18\x06 \x01(\tR\x06endsOn\"\xb3\x03\n" +
 	"\fProfileInput\x124\n" +
 	"\x06gender\x18\x01 \x01(\x0e2\x12.api.org.v1.GenderB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06gender\x12&\n" +
 	"\n" +
@@ -3131,7 +3234,7 @@ func file_api_org_v1_org_proto_rawDescGZIP() []byte {
 }
 
 var file_api_org_v1_org_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_api_org_v1_org_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_api_org_v1_org_proto_goTypes = []any{
 	(OrgType)(0),                     // 0: api.org.v1.OrgType
 	(Role)(0),                        // 1: api.org.v1.Role
@@ -3155,26 +3258,27 @@ var file_api_org_v1_org_proto_goTypes = []any{
 	(*ListOrgsReply)(nil),            // 19: api.org.v1.ListOrgsReply
 	(*Profile)(nil),                  // 20: api.org.v1.Profile
 	(*Account)(nil),                  // 21: api.org.v1.Account
-	(*ProfileInput)(nil),             // 22: api.org.v1.ProfileInput
-	(*CreateAccountRequest)(nil),     // 23: api.org.v1.CreateAccountRequest
-	(*GetAccountRequest)(nil),        // 24: api.org.v1.GetAccountRequest
-	(*UpdateAccountRequest)(nil),     // 25: api.org.v1.UpdateAccountRequest
-	(*SetRolesRequest)(nil),          // 26: api.org.v1.SetRolesRequest
-	(*ResetPasswordRequest)(nil),     // 27: api.org.v1.ResetPasswordRequest
-	(*ListAccountsRequest)(nil),      // 28: api.org.v1.ListAccountsRequest
-	(*ListAccountsReply)(nil),        // 29: api.org.v1.ListAccountsReply
-	(*ImportRequest)(nil),            // 30: api.org.v1.ImportRequest
-	(*RowError)(nil),                 // 31: api.org.v1.RowError
-	(*ImportReply)(nil),              // 32: api.org.v1.ImportReply
-	(*AuditLog)(nil),                 // 33: api.org.v1.AuditLog
-	(*ListAuditLogsRequest)(nil),     // 34: api.org.v1.ListAuditLogsRequest
-	(*ListAuditLogsReply)(nil),       // 35: api.org.v1.ListAuditLogsReply
-	(*ImportErrorReport)(nil),        // 36: api.org.v1.ImportErrorReport
-	(*TempMember)(nil),               // 37: api.org.v1.TempMember
-	(*ListTempMembersRequest)(nil),   // 38: api.org.v1.ListTempMembersRequest
-	(*SetTempMembersRequest)(nil),    // 39: api.org.v1.SetTempMembersRequest
-	(*TempMembers)(nil),              // 40: api.org.v1.TempMembers
-	(*emptypb.Empty)(nil),            // 41: google.protobuf.Empty
+	(*TempBranch)(nil),               // 22: api.org.v1.TempBranch
+	(*ProfileInput)(nil),             // 23: api.org.v1.ProfileInput
+	(*CreateAccountRequest)(nil),     // 24: api.org.v1.CreateAccountRequest
+	(*GetAccountRequest)(nil),        // 25: api.org.v1.GetAccountRequest
+	(*UpdateAccountRequest)(nil),     // 26: api.org.v1.UpdateAccountRequest
+	(*SetRolesRequest)(nil),          // 27: api.org.v1.SetRolesRequest
+	(*ResetPasswordRequest)(nil),     // 28: api.org.v1.ResetPasswordRequest
+	(*ListAccountsRequest)(nil),      // 29: api.org.v1.ListAccountsRequest
+	(*ListAccountsReply)(nil),        // 30: api.org.v1.ListAccountsReply
+	(*ImportRequest)(nil),            // 31: api.org.v1.ImportRequest
+	(*RowError)(nil),                 // 32: api.org.v1.RowError
+	(*ImportReply)(nil),              // 33: api.org.v1.ImportReply
+	(*AuditLog)(nil),                 // 34: api.org.v1.AuditLog
+	(*ListAuditLogsRequest)(nil),     // 35: api.org.v1.ListAuditLogsRequest
+	(*ListAuditLogsReply)(nil),       // 36: api.org.v1.ListAuditLogsReply
+	(*ImportErrorReport)(nil),        // 37: api.org.v1.ImportErrorReport
+	(*TempMember)(nil),               // 38: api.org.v1.TempMember
+	(*ListTempMembersRequest)(nil),   // 39: api.org.v1.ListTempMembersRequest
+	(*SetTempMembersRequest)(nil),    // 40: api.org.v1.SetTempMembersRequest
+	(*TempMembers)(nil),              // 41: api.org.v1.TempMembers
+	(*emptypb.Empty)(nil),            // 42: google.protobuf.Empty
 }
 var file_api_org_v1_org_proto_depIdxs = []int32{
 	21, // 0: api.org.v1.TokenPair.account:type_name -> api.org.v1.Account
@@ -3186,70 +3290,71 @@ var file_api_org_v1_org_proto_depIdxs = []int32{
 	1,  // 6: api.org.v1.Account.roles:type_name -> api.org.v1.Role
 	2,  // 7: api.org.v1.Account.status:type_name -> api.org.v1.AccountStatus
 	20, // 8: api.org.v1.Account.profile:type_name -> api.org.v1.Profile
-	4,  // 9: api.org.v1.ProfileInput.gender:type_name -> api.org.v1.Gender
-	3,  // 10: api.org.v1.ProfileInput.stage:type_name -> api.org.v1.DevelopmentStage
-	1,  // 11: api.org.v1.CreateAccountRequest.roles:type_name -> api.org.v1.Role
-	22, // 12: api.org.v1.CreateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
-	2,  // 13: api.org.v1.UpdateAccountRequest.status:type_name -> api.org.v1.AccountStatus
-	22, // 14: api.org.v1.UpdateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
-	1,  // 15: api.org.v1.SetRolesRequest.roles:type_name -> api.org.v1.Role
-	1,  // 16: api.org.v1.ListAccountsRequest.role:type_name -> api.org.v1.Role
-	21, // 17: api.org.v1.ListAccountsReply.accounts:type_name -> api.org.v1.Account
-	33, // 18: api.org.v1.ListAuditLogsReply.logs:type_name -> api.org.v1.AuditLog
-	31, // 19: api.org.v1.ImportErrorReport.errors:type_name -> api.org.v1.RowError
-	37, // 20: api.org.v1.SetTempMembersRequest.members:type_name -> api.org.v1.TempMember
-	37, // 21: api.org.v1.TempMembers.members:type_name -> api.org.v1.TempMember
-	5,  // 22: api.org.v1.Auth.Login:input_type -> api.org.v1.LoginRequest
-	6,  // 23: api.org.v1.Auth.Refresh:input_type -> api.org.v1.RefreshRequest
-	7,  // 24: api.org.v1.Auth.Logout:input_type -> api.org.v1.LogoutRequest
-	41, // 25: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
-	41, // 26: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
-	12, // 27: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
-	10, // 28: api.org.v1.Auth.IssueServiceToken:input_type -> api.org.v1.IssueServiceTokenRequest
-	14, // 29: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
-	15, // 30: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
-	16, // 31: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
-	17, // 32: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
-	18, // 33: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
-	30, // 34: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
-	34, // 35: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
-	23, // 36: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
-	24, // 37: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
-	25, // 38: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
-	26, // 39: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
-	27, // 40: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
-	28, // 41: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
-	38, // 42: api.org.v1.Accounts.ListTempMembers:input_type -> api.org.v1.ListTempMembersRequest
-	39, // 43: api.org.v1.Accounts.SetTempMembers:input_type -> api.org.v1.SetTempMembersRequest
-	30, // 44: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
-	8,  // 45: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
-	8,  // 46: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
-	41, // 47: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
-	9,  // 48: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
-	21, // 49: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
-	41, // 50: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
-	11, // 51: api.org.v1.Auth.IssueServiceToken:output_type -> api.org.v1.ServiceToken
-	13, // 52: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
-	13, // 53: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
-	13, // 54: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
-	41, // 55: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
-	19, // 56: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
-	32, // 57: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
-	35, // 58: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
-	21, // 59: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
-	21, // 60: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
-	21, // 61: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
-	21, // 62: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
-	41, // 63: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
-	29, // 64: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
-	40, // 65: api.org.v1.Accounts.ListTempMembers:output_type -> api.org.v1.TempMembers
-	40, // 66: api.org.v1.Accounts.SetTempMembers:output_type -> api.org.v1.TempMembers
-	32, // 67: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
-	45, // [45:68] is the sub-list for method output_type
-	22, // [22:45] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	22, // 9: api.org.v1.Account.temp_branches:type_name -> api.org.v1.TempBranch
+	4,  // 10: api.org.v1.ProfileInput.gender:type_name -> api.org.v1.Gender
+	3,  // 11: api.org.v1.ProfileInput.stage:type_name -> api.org.v1.DevelopmentStage
+	1,  // 12: api.org.v1.CreateAccountRequest.roles:type_name -> api.org.v1.Role
+	23, // 13: api.org.v1.CreateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
+	2,  // 14: api.org.v1.UpdateAccountRequest.status:type_name -> api.org.v1.AccountStatus
+	23, // 15: api.org.v1.UpdateAccountRequest.profile:type_name -> api.org.v1.ProfileInput
+	1,  // 16: api.org.v1.SetRolesRequest.roles:type_name -> api.org.v1.Role
+	1,  // 17: api.org.v1.ListAccountsRequest.role:type_name -> api.org.v1.Role
+	21, // 18: api.org.v1.ListAccountsReply.accounts:type_name -> api.org.v1.Account
+	34, // 19: api.org.v1.ListAuditLogsReply.logs:type_name -> api.org.v1.AuditLog
+	32, // 20: api.org.v1.ImportErrorReport.errors:type_name -> api.org.v1.RowError
+	38, // 21: api.org.v1.SetTempMembersRequest.members:type_name -> api.org.v1.TempMember
+	38, // 22: api.org.v1.TempMembers.members:type_name -> api.org.v1.TempMember
+	5,  // 23: api.org.v1.Auth.Login:input_type -> api.org.v1.LoginRequest
+	6,  // 24: api.org.v1.Auth.Refresh:input_type -> api.org.v1.RefreshRequest
+	7,  // 25: api.org.v1.Auth.Logout:input_type -> api.org.v1.LogoutRequest
+	42, // 26: api.org.v1.Auth.GetPublicKey:input_type -> google.protobuf.Empty
+	42, // 27: api.org.v1.Auth.GetMe:input_type -> google.protobuf.Empty
+	12, // 28: api.org.v1.Auth.ChangePassword:input_type -> api.org.v1.ChangePasswordRequest
+	10, // 29: api.org.v1.Auth.IssueServiceToken:input_type -> api.org.v1.IssueServiceTokenRequest
+	14, // 30: api.org.v1.Orgs.CreateOrg:input_type -> api.org.v1.CreateOrgRequest
+	15, // 31: api.org.v1.Orgs.GetOrg:input_type -> api.org.v1.GetOrgRequest
+	16, // 32: api.org.v1.Orgs.UpdateOrg:input_type -> api.org.v1.UpdateOrgRequest
+	17, // 33: api.org.v1.Orgs.DeleteOrg:input_type -> api.org.v1.DeleteOrgRequest
+	18, // 34: api.org.v1.Orgs.ListOrgs:input_type -> api.org.v1.ListOrgsRequest
+	31, // 35: api.org.v1.Orgs.ImportOrgs:input_type -> api.org.v1.ImportRequest
+	35, // 36: api.org.v1.Orgs.ListAuditLogs:input_type -> api.org.v1.ListAuditLogsRequest
+	24, // 37: api.org.v1.Accounts.CreateAccount:input_type -> api.org.v1.CreateAccountRequest
+	25, // 38: api.org.v1.Accounts.GetAccount:input_type -> api.org.v1.GetAccountRequest
+	26, // 39: api.org.v1.Accounts.UpdateAccount:input_type -> api.org.v1.UpdateAccountRequest
+	27, // 40: api.org.v1.Accounts.SetRoles:input_type -> api.org.v1.SetRolesRequest
+	28, // 41: api.org.v1.Accounts.ResetPassword:input_type -> api.org.v1.ResetPasswordRequest
+	29, // 42: api.org.v1.Accounts.ListAccounts:input_type -> api.org.v1.ListAccountsRequest
+	39, // 43: api.org.v1.Accounts.ListTempMembers:input_type -> api.org.v1.ListTempMembersRequest
+	40, // 44: api.org.v1.Accounts.SetTempMembers:input_type -> api.org.v1.SetTempMembersRequest
+	31, // 45: api.org.v1.Accounts.ImportMembers:input_type -> api.org.v1.ImportRequest
+	8,  // 46: api.org.v1.Auth.Login:output_type -> api.org.v1.TokenPair
+	8,  // 47: api.org.v1.Auth.Refresh:output_type -> api.org.v1.TokenPair
+	42, // 48: api.org.v1.Auth.Logout:output_type -> google.protobuf.Empty
+	9,  // 49: api.org.v1.Auth.GetPublicKey:output_type -> api.org.v1.PublicKey
+	21, // 50: api.org.v1.Auth.GetMe:output_type -> api.org.v1.Account
+	42, // 51: api.org.v1.Auth.ChangePassword:output_type -> google.protobuf.Empty
+	11, // 52: api.org.v1.Auth.IssueServiceToken:output_type -> api.org.v1.ServiceToken
+	13, // 53: api.org.v1.Orgs.CreateOrg:output_type -> api.org.v1.Org
+	13, // 54: api.org.v1.Orgs.GetOrg:output_type -> api.org.v1.Org
+	13, // 55: api.org.v1.Orgs.UpdateOrg:output_type -> api.org.v1.Org
+	42, // 56: api.org.v1.Orgs.DeleteOrg:output_type -> google.protobuf.Empty
+	19, // 57: api.org.v1.Orgs.ListOrgs:output_type -> api.org.v1.ListOrgsReply
+	33, // 58: api.org.v1.Orgs.ImportOrgs:output_type -> api.org.v1.ImportReply
+	36, // 59: api.org.v1.Orgs.ListAuditLogs:output_type -> api.org.v1.ListAuditLogsReply
+	21, // 60: api.org.v1.Accounts.CreateAccount:output_type -> api.org.v1.Account
+	21, // 61: api.org.v1.Accounts.GetAccount:output_type -> api.org.v1.Account
+	21, // 62: api.org.v1.Accounts.UpdateAccount:output_type -> api.org.v1.Account
+	21, // 63: api.org.v1.Accounts.SetRoles:output_type -> api.org.v1.Account
+	42, // 64: api.org.v1.Accounts.ResetPassword:output_type -> google.protobuf.Empty
+	30, // 65: api.org.v1.Accounts.ListAccounts:output_type -> api.org.v1.ListAccountsReply
+	41, // 66: api.org.v1.Accounts.ListTempMembers:output_type -> api.org.v1.TempMembers
+	41, // 67: api.org.v1.Accounts.SetTempMembers:output_type -> api.org.v1.TempMembers
+	33, // 68: api.org.v1.Accounts.ImportMembers:output_type -> api.org.v1.ImportReply
+	46, // [46:69] is the sub-list for method output_type
+	23, // [23:46] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_api_org_v1_org_proto_init() }
@@ -3258,14 +3363,14 @@ func file_api_org_v1_org_proto_init() {
 		return
 	}
 	file_api_org_v1_org_proto_msgTypes[11].OneofWrappers = []any{}
-	file_api_org_v1_org_proto_msgTypes[20].OneofWrappers = []any{}
+	file_api_org_v1_org_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_org_proto_rawDesc), len(file_api_org_v1_org_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   36,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

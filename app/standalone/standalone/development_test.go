@@ -597,6 +597,20 @@ func TestTemporaryBranches(t *testing.T) {
 	if me.s("orgId") != w.orgA || me.s("tempOrgPaths", "0") != tpath {
 		t.Errorf("the member's account: %s", me.raw)
 	}
+	// Each sees their temporary branches on /v1/me, and whether they serve as its staff.
+	for _, c := range []struct {
+		tok, staff string
+	}{{mTok, "false"}, {sTok, "true"}} {
+		if me := l.must(l.call("GET", "/v1/me", c.tok, nil), 200); me.s("tempBranches", "0", "orgId") != tid || me.s("tempBranches", "0", "staff") != c.staff || me.s("tempBranches", "1") != "" {
+			t.Errorf("/v1/me (staff %s): %s", c.staff, me.raw)
+		}
+	}
+	if in := l.must(l.call("POST", "/v1/auth/login", "", map[string]any{"username": "tsecretary", "password": "Passw0rd-tsecretary"}), 200); in.s("account", "tempBranches", "0", "staff") != "true" {
+		t.Errorf("the sign-in reply lacks the temporary branch: %s", in.raw)
+	}
+	if me := l.must(l.call("GET", "/v1/me", oTok, nil), 200); me.s("tempBranches", "0") != "" {
+		t.Errorf("/v1/me of someone outside the branch: %s", me.raw)
+	}
 
 	// A course assigned to the temporary branch reaches its members, not the home branch's others.
 	course := l.must(l.call("POST", "/v1/courses", w.staffRoot, map[string]any{"title": "乡村振兴专题"}), 200).s("id")

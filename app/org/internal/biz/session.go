@@ -73,6 +73,8 @@ type TokenPair struct {
 	RefreshToken     string
 	RefreshExpiresAt time.Time
 	Account          *Account
+	// TempBranches are the temporary branches the access token carries.
+	TempBranches []ActiveTemp
 }
 
 // TokenSigner signs access tokens for principals (pkg/authn.Signer).
@@ -92,8 +94,8 @@ type AuthUsecase struct {
 	tx       Transaction
 	// revocations broadcasts ended sessions; see SetRevocationPublisher.
 	revocations RevocationPublisher
-	// tempPaths gives the temporary branches an account's tokens carry; see SetTempPaths.
-	tempPaths func(ctx context.Context, accountID int64) (member, staff []string, err error)
+	// tempBranches gives the temporary branches an account's tokens carry; see SetTempBranches.
+	tempBranches func(ctx context.Context, accountID int64) ([]ActiveTemp, error)
 	// dummyHash is verified against when the username is unknown, so timing does not reveal
 	// which usernames exist.
 	dummyHash string
@@ -318,12 +320,11 @@ func (uc *AuthUsecase) ChangePassword(ctx context.Context, oldPassword, newPassw
 // issue signs an access token and stores a new refresh token in family.
 func (uc *AuthUsecase) issue(ctx context.Context, a *Account, family string) (*TokenPair, error) {
 	pr := a.Principal()
-	if uc.tempPaths != nil {
-		var err error
-		if pr.TempPaths, pr.TempStaffPaths, err = uc.tempPaths(ctx, a.ID); err != nil {
-			return nil, err
-		}
+	temps, err := uc.TempBranchesOf(ctx, a.ID)
+	if err != nil {
+		return nil, err
 	}
+	pr.TempPaths, pr.TempStaffPaths = tempPathsOf(temps)
 	access, exp, err := uc.signer.Sign(pr)
 	if err != nil {
 		return nil, err
@@ -337,7 +338,7 @@ func (uc *AuthUsecase) issue(ctx context.Context, a *Account, family string) (*T
 	if err := uc.tokens.Create(ctx, &RefreshToken{Hash: hashToken(refresh), Family: family, AccountID: a.ID, ExpiresAt: rexp}); err != nil {
 		return nil, err
 	}
-	return &TokenPair{AccessToken: access, AccessExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: rexp, Account: a}, nil
+	return &TokenPair{AccessToken: access, AccessExpiresAt: exp, RefreshToken: refresh, RefreshExpiresAt: rexp, Account: a, TempBranches: temps}, nil
 }
 
 func hashToken(token string) string {

@@ -160,15 +160,20 @@ func (uc *AccountUsecase) SetTempMembers(ctx context.Context, orgID int64, ms []
 	return uc.TempMembers(ctx, orgID)
 }
 
-// ActiveTempPaths are the temporary branches running today that the account belongs to, and
-// those it serves as staff; they go into its access tokens.
-func (uc *AccountUsecase) ActiveTempPaths(ctx context.Context, accountID int64) (member, staff []string, err error) {
+// ActiveTemp is a temporary branch running today that an account belongs to.
+type ActiveTemp struct {
+	Org   *Org
+	Staff bool // the account serves as its staff
+}
+
+// ActiveTempBranches are the temporary branches running today that the account belongs to.
+func (uc *AccountUsecase) ActiveTempBranches(ctx context.Context, accountID int64) ([]ActiveTemp, error) {
 	if uc.temps == nil {
-		return nil, nil, nil
+		return nil, nil
 	}
 	ms, err := uc.temps.OfAccount(ctx, accountID)
 	if err != nil || len(ms) == 0 {
-		return nil, nil, err
+		return nil, err
 	}
 	ids := make([]int64, len(ms))
 	for i, m := range ms {
@@ -176,24 +181,48 @@ func (uc *AccountUsecase) ActiveTempPaths(ctx context.Context, accountID int64) 
 	}
 	orgs, err := uc.orgs.GetMany(ctx, ids)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	today := DateOf(uc.audit.clock.Now(), orgLocation).String()
+	var out []ActiveTemp
 	for _, m := range ms {
-		o := orgs[m.OrgID]
-		if o == nil || !o.ActiveOn(today) {
-			continue
-		}
-		member = append(member, o.Path)
-		if m.Staff {
-			staff = append(staff, o.Path)
+		if o := orgs[m.OrgID]; o != nil && o.ActiveOn(today) {
+			out = append(out, ActiveTemp{Org: o, Staff: m.Staff})
 		}
 	}
-	return member, staff, nil
+	return out, nil
 }
 
-// SetTempPaths makes signed tokens carry the account's temporary branches (see
-// AccountUsecase.ActiveTempPaths).
-func (uc *AuthUsecase) SetTempPaths(f func(ctx context.Context, accountID int64) (member, staff []string, err error)) {
-	uc.tempPaths = f
+// ActiveTempPaths are the paths of ActiveTempBranches: every one, and those the account serves
+// as staff.
+func (uc *AccountUsecase) ActiveTempPaths(ctx context.Context, accountID int64) (member, staff []string, err error) {
+	ts, err := uc.ActiveTempBranches(ctx, accountID)
+	member, staff = tempPathsOf(ts)
+	return member, staff, err
+}
+
+// tempPathsOf splits temporary branches into the paths of all and of those served as staff.
+func tempPathsOf(ts []ActiveTemp) (member, staff []string) {
+	for _, t := range ts {
+		member = append(member, t.Org.Path)
+		if t.Staff {
+			staff = append(staff, t.Org.Path)
+		}
+	}
+	return member, staff
+}
+
+// SetTempBranches makes signed tokens carry the account's temporary branches, and Me list them
+// (see AccountUsecase.ActiveTempBranches).
+func (uc *AuthUsecase) SetTempBranches(f func(ctx context.Context, accountID int64) ([]ActiveTemp, error)) {
+	uc.tempBranches = f
+}
+
+// TempBranchesOf lists the account's temporary branches running today (none when the service
+// has no temporary branches wired).
+func (uc *AuthUsecase) TempBranchesOf(ctx context.Context, accountID int64) ([]ActiveTemp, error) {
+	if uc.tempBranches == nil {
+		return nil, nil
+	}
+	return uc.tempBranches(ctx, accountID)
 }

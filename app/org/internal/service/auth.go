@@ -70,7 +70,7 @@ func (s *AuthService) pair(p *biz.TokenPair) *v1.TokenPair {
 		AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, TokenType: "Bearer",
 		ExpiresIn:        int64(p.AccessExpiresAt.Sub(now).Seconds()),
 		RefreshExpiresIn: int64(p.RefreshExpiresAt.Sub(now).Seconds()),
-		Account:          accountToAPI(p.Account),
+		Account:          withTempBranches(accountToAPI(p.Account), p.TempBranches),
 	}
 }
 
@@ -121,7 +121,20 @@ func (s *AuthService) GetMe(ctx context.Context, _ *emptypb.Empty) (*v1.Account,
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	return accountToAPI(a), nil
+	ts, err := s.uc.TempBranchesOf(ctx, a.ID)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return withTempBranches(accountToAPI(a), ts), nil
+}
+
+// withTempBranches lists the account's own temporary branches on it (sign-in and /v1/me).
+func withTempBranches(out *v1.Account, ts []biz.ActiveTemp) *v1.Account {
+	for _, t := range ts {
+		out.TempBranches = append(out.TempBranches, &v1.TempBranch{OrgId: t.Org.ID, Name: t.Org.Name, Path: t.Org.Path, Staff: t.Staff,
+			StartsOn: t.Org.StartsOn, EndsOn: t.Org.EndsOn})
+	}
+	return out
 }
 
 // ChangePassword implements v1.AuthServer.

@@ -575,6 +575,11 @@ export interface components {
              */
             status?: "ACCOUNT_STATUS_UNSPECIFIED" | "ACTIVE" | "DISABLED";
             /**
+             * @description The caller's own temporary branches running today, with whether the caller serves as their
+             *      staff; only GetMe and the sign-in replies fill it.
+             */
+            tempBranches?: components["schemas"]["api.org.v1.TempBranch"][];
+            /**
              * @description The temporary branches (临时党支部) running today that the account belongs to besides its
              *      home org; only GetAccount fills it.
              */
@@ -1035,6 +1040,14 @@ export interface components {
             document?: components["schemas"]["api.org.v1.StepDocument"];
             /** @description upload_url: PUT the file's bytes here within an hour. */
             uploadUrl?: string;
+        };
+        "api.org.v1.TempBranch": {
+            endsOn?: string;
+            name?: string;
+            orgId?: string;
+            path?: string;
+            staff?: boolean;
+            startsOn?: string;
         };
         "api.org.v1.TempMember": {
             accountId?: string;
