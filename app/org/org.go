@@ -11,6 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/hibiken/asynq"
 
 	v1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/org/internal/biz"
@@ -21,6 +22,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -46,6 +48,19 @@ type Config struct {
 	ServiceKey []byte `json:"-"`
 	// Store keeps development steps' papers (nil: none can be uploaded; enough to migrate).
 	Store blob.Store `json:"-"`
+	// Tasks relays org's events to their subscribers (nil: events are kept in the outbox until a
+	// process with a task queue relays them; enough to migrate and for tests without
+	// subscribers). Events routes them; Outbox tunes the relay.
+	Tasks  outbox.Enqueuer `json:"-"`
+	Events outbox.Routes   `json:"-"`
+	Outbox outbox.Config   `json:"-"`
+}
+
+// noQueue is the task queue of an org service configured without one.
+type noQueue struct{}
+
+func (noQueue) Enqueue(context.Context, *asynq.Task, ...asynq.Option) error {
+	return errors.New("org: no task queue configured to relay events")
 }
 
 // Validate reports the first missing or bad setting.
@@ -72,6 +87,8 @@ type Module struct {
 	accounts *biz.AccountUsecase
 	sessions *biz.AuthUsecase
 	dev      *biz.Development
+	outbox   *outbox.Outbox
+	relay    *outbox.Relay
 	signer   *authn.Signer
 	log      *log.Helper
 }
@@ -117,9 +134,21 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, err
 	}
+	tasks := cfg.Tasks
+	if tasks == nil {
+		tasks = noQueue{}
+	}
+	ob, err := outbox.New(Name, d.OutboxDB(), cfg.Events, tasks, clk, cfg.Outbox)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("org: %w", err)
+	}
+	events := data.NewPublisher(ob)
 	accountUC := biz.NewAccountUsecase(accounts, orgs, tokens, sealer, hasher, auditor, d)
+	accountUC.UseEvents(events)
 	devUC := biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d), accounts, orgs, auditor, d, clk)
 	devUC.UseDocuments(data.NewDocumentStore(d), cfg.Store)
+	devUC.UseEvents(events)
 	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
 	accountUC.UseTempMembers(data.NewTempMemberRepo(d))
 	authUC.SetTempBranches(accountUC.ActiveTempBranches)
@@ -138,10 +167,13 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Directory:   service.NewDirectoryService(biz.NewDirectory(orgs, accounts)),
 			Development: service.NewDevelopmentService(devUC),
 			Transfers:   service.NewTransferService(accountUC),
+			Events:      &service.EventsService{Ack: outbox.AckService{Outbox: ob}},
 		},
 		accounts: accountUC,
 		sessions: authUC,
 		dev:      devUC,
+		outbox:   ob,
+		relay:    outbox.NewRelay(ob, logger),
 		signer:   signer,
 		log:      log.NewHelper(log.With(logger, "module", "org")),
 	}, nil
@@ -155,7 +187,14 @@ var _ interface {
 	kit.PublicAPI
 	kit.ServiceAPI
 	kit.Worker
+	kit.Producer
 } = (*Module)(nil)
+
+// Relay is org's event relay (pkg/outbox): every process that runs org runs it.
+func (m *Module) Relay() *outbox.Relay { return m.relay }
+
+// Outbox is org's event outbox (tests inspect it).
+func (m *Module) Outbox() *outbox.Outbox { return m.outbox }
 
 // Queues is org's task queue: it has no tasks yet, and having one gives the worker role its
 // reconciler.
@@ -164,8 +203,12 @@ func (m *Module) Queues() map[string]int { return map[string]int{Name: 1} }
 // RegisterTasks registers nothing: org runs no tasks yet.
 func (m *Module) RegisterTasks(*queue.Server) {}
 
-// Reconcile is one reconciler pass: development papers' uploads left unfinished are aborted.
-func (m *Module) Reconcile(ctx context.Context) error { return m.dev.ReconcileDocuments(ctx) }
+// Reconcile is one reconciler pass: the outbox relay's safety net, and development papers'
+// uploads left unfinished aborted.
+func (m *Module) Reconcile(ctx context.Context) error {
+	_, err := m.outbox.Drain(ctx)
+	return errors.Join(err, m.dev.ReconcileDocuments(ctx))
+}
 
 // Name is the service's name.
 func (m *Module) Name() string { return Name }

@@ -9,7 +9,8 @@ import "github.com/vanguard/vanguard/pkg/outbox"
 //	attempt.graded, question.changed                       quiz
 //	course.published|updated|archived|deleted,
 //	assignment.changed, lesson.media_ready                 course
-//	hours.credited, lesson.completed                       studyhour
+//	hours.credited, lesson.completed, meeting.recorded, …  studyhour
+//	development.step_recorded, member.transferred          org
 //
 // A service that subscribes adds its lines here (subscriber name = service name, queue = its
 // Asynq queue), registers an outbox.Inbox for "<name>:event" tasks on that queue, and ships a

@@ -2,10 +2,13 @@ package standalone
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 )
 
 // devWorld is a committee (the root) with two branches, staff at each level, and full members
@@ -798,5 +801,45 @@ func TestDevelopmentDocuments(t *testing.T) {
 	staffA := l.login("dstaffa", "Passw0rd-dstaffa")
 	if r := l.must(l.call("POST", "/v1/development/documents/"+plan.s("document", "id")+":complete", staffA, map[string]any{}), 400, "INVALID_ARGUMENT"); !strings.Contains(r.s("message"), "超时") {
 		t.Errorf("completing an expired upload: %s", r.raw)
+	}
+}
+
+// TestDevelopmentEvents: a recorded step and an accepted transfer are announced through org's
+// outbox in their own transaction; a refused step announces nothing.
+func TestDevelopmentEvents(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	today := l.clock.Now().In(sh)
+	applied := today.AddDate(0, 0, -3).Format(time.DateOnly)
+	_, m := w.mk(w.orgA, "devents", "1999-01-01", "")
+	l.must(w.record(w.staffA, m, devStep{step: "application", date: applied}), 200)
+	l.must(w.record(w.staffA, m, devStep{step: "application", date: applied}), 200) // a retry: nothing new
+	l.must(w.record(w.staffA, m, devStep{step: "activist_confirmed", date: applied}), 409, "DEVELOPMENT_RULE")
+	tr := l.must(l.call("POST", "/v1/transfers", w.staffA, map[string]any{"memberId": m, "toOrgId": w.orgB}), 200).s("id")
+	l.must(l.call("POST", "/v1/transfers/"+tr+":decide", w.staffB, map[string]any{"status": "accepted"}), 200)
+
+	evs, err := l.p.Org.Outbox().List(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Topic != "development.step_recorded" || evs[1].Topic != "member.transferred" {
+		t.Fatalf("org's events: %+v", evs)
+	}
+	var step orgv1.DevelopmentStepRecorded
+	if err := evs[0].Decode(&step); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(step.MemberId) != m || step.Code != "application" || step.No != 1 || step.Date != applied || fmt.Sprint(step.OrgId) != w.orgA ||
+		step.MemberOrgPath != step.OrgPath || step.StepId == 0 || step.Overridden {
+		t.Errorf("step event: %v", &step)
+	}
+	var moved orgv1.MemberTransferred
+	if err := evs[1].Decode(&moved); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(moved.MemberId) != m || fmt.Sprint(moved.TransferId) != tr || fmt.Sprint(moved.FromOrgId) != w.orgA || fmt.Sprint(moved.ToOrgId) != w.orgB ||
+		moved.FromOrgPath != step.OrgPath || moved.ToOrgPath == "" {
+		t.Errorf("transfer event: %v", &moved)
 	}
 }

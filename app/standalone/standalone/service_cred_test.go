@@ -92,6 +92,12 @@ func TestServiceCredentials(t *testing.T) {
 	if _, err := courseAsSvc.AckEvents(ctx, ack); err != nil {
 		t.Fatalf("course service ack: %v", err)
 	}
+	// org's events (development steps, transfers) the same way.
+	_, err = orgv1.NewEventsClient(l.grpcConn(admin)).AckEvents(ctx, ack)
+	wantCode(t, "org ack with an admin's token", err, 403)
+	if _, err := orgv1.NewEventsClient(l.grpcConn(svcToken)).AckEvents(ctx, ack); err != nil {
+		t.Fatalf("org service ack: %v", err)
+	}
 	_, err = quizAsSvc.AckEvents(ctx, &eventsv1.AckEventsRequest{Subscriber: "growth", EventIds: []int64{1}})
 	wantCode(t, "acknowledging for another subscriber", err, 403)
 	_, err = quizAsSvc.AckEvents(ctx, &eventsv1.AckEventsRequest{Subscriber: "search"})

@@ -240,22 +240,6 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return nil, err
 	}
 
-	// org
-	driver, dsn, err := database("org")
-	if err != nil {
-		return nil, err
-	}
-	if p.Org, err = org.New(org.Config{
-		DatabaseDriver: driver, DatabaseDSN: dsn,
-		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2, ServiceKey: p.serviceKey, Store: p.Store,
-	}, logger, clk); err != nil {
-		return nil, err
-	}
-	p.closers = append(p.closers, p.Org.Close)
-	if err := p.Org.Migrate(ctx); err != nil {
-		return nil, err
-	}
-
 	// queues
 	p.RedisAddr = cfg.RedisAddr
 	if p.RedisAddr == "" {
@@ -274,6 +258,23 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		return nil, err
 	}
 	p.closers = append(p.closers, p.Queue.Close)
+
+	// org
+	driver, dsn, err := database("org")
+	if err != nil {
+		return nil, err
+	}
+	if p.Org, err = org.New(org.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn,
+		SigningKeyPEM: signingPEM, IDKey: idKey, Argon2: cfg.Argon2, ServiceKey: p.serviceKey, Store: p.Store,
+		Tasks: p.Queue, Events: kit.EventRoutes,
+	}, logger, clk); err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, p.Org.Close)
+	if err := p.Org.Migrate(ctx); err != nil {
+		return nil, err
+	}
 
 	// Services call each other over gRPC exactly as in distributed mode: bind the gRPC listener
 	// first so its address is known while the modules are built, and dial it.

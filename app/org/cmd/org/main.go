@@ -31,6 +31,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/revoke"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -102,13 +103,19 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Name == "serve" { // migrating needs no store
+	if cmd.Name == "serve" { // migrating needs no store and relays no events
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		cfg.Store, err = fc.MinIO.Open(ctx)
 		cancel()
 		if err != nil {
 			return err
 		}
+		tasks, err := queue.NewClient(asynq.RedisClientOpt{Addr: fc.Redis.Addr, DB: fc.Redis.DB})
+		if err != nil {
+			return err
+		}
+		defer tasks.Close()
+		cfg.Tasks, cfg.Events, cfg.Outbox = tasks, kit.EventRoutes, fc.Outbox.Relay()
 	}
 	m, err := org.New(cfg, logger, clock.Real{})
 	if err != nil {

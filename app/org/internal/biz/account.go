@@ -172,11 +172,13 @@ type AccountUsecase struct {
 	mover     MemberMover
 	// temps: see UseTempMembers.
 	temps TempMemberRepo
+	// events: see UseEvents.
+	events Publisher
 }
 
 // NewAccountUsecase wires an AccountUsecase.
 func NewAccountUsecase(accounts AccountRepo, orgs OrgRepo, tokens TokenRepo, ids IDProtector, hasher PasswordHasher, audit *Auditor, tx Transaction) *AccountUsecase {
-	return &AccountUsecase{accounts: accounts, orgs: orgs, tokens: tokens, ids: ids, hasher: hasher, audit: audit, tx: tx}
+	return &AccountUsecase{accounts: accounts, orgs: orgs, tokens: tokens, ids: ids, hasher: hasher, audit: audit, tx: tx, events: noEvents{}}
 }
 
 var (

@@ -102,6 +102,7 @@ type Development struct {
 	clock    clock.Clock
 	loc      *time.Location
 	docs     *attach.Uploads // steps' papers; nil without a blob store
+	events   Publisher
 }
 
 // NewDevelopment wires the use case.
@@ -114,7 +115,7 @@ func NewDevelopment(cfg DevelopmentConfig, repo DevelopmentRepo, plans PlanRepo,
 			loc = time.UTC
 		}
 	}
-	return &Development{repo: repo, plans: plans, accounts: accounts, orgs: orgs, audit: audit, tx: tx, clock: clk, loc: loc}
+	return &Development{repo: repo, plans: plans, accounts: accounts, orgs: orgs, audit: audit, tx: tx, clock: clk, loc: loc, events: noEvents{}}
 }
 
 // Today is the current calendar date in the organisations' time zone.
@@ -406,6 +407,9 @@ func (uc *Development) Record(ctx context.Context, memberID int64, in StepInput)
 		}
 		steps = append(steps, step)
 		if err := uc.advanceProfile(ctx, a, e, steps, step); err != nil {
+			return err
+		}
+		if err := uc.events.Publish(ctx, StepRecorded{Step: step, MemberOrgPath: a.OrgPath}); err != nil {
 			return err
 		}
 		if err := uc.repo.SaveSummaries(ctx, []DevSummary{summarize(a, e.progress(steps), stageAfter(a.Profile.Stage, step))}); err != nil {

@@ -212,6 +212,9 @@ func (uc *AccountUsecase) DecideTransfer(ctx context.Context, id int64, status, 
 					return err
 				}
 			}
+			if err := uc.events.Publish(ctx, MemberTransferred{Transfer: t, At: now}); err != nil {
+				return err
+			}
 		}
 		// Both sides' logs hold every decision.
 		for _, path := range []string{t.FromPath, t.ToPath} {

@@ -27,6 +27,8 @@ type Services struct {
 	Development *service.DevelopmentService
 	// Transfers is the transfer of membership between orgs.
 	Transfers *service.TransferService
+	// Events is the service-only acknowledgement of org's events (gRPC only).
+	Events *service.EventsService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -73,4 +75,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterDirectoryServer(srv, s.Directory)
 	v1.RegisterDevelopmentServer(srv, s.Development)
 	v1.RegisterTransfersServer(srv, s.Transfers)
+	v1.RegisterEventsServer(srv, s.Events)
 }

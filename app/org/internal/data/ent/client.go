@@ -24,6 +24,8 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
@@ -56,6 +58,10 @@ type Client struct {
 	LoginFailure *LoginFailureClient
 	// Org is the client for interacting with the Org builders.
 	Org *OrgClient
+	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
+	OutboxDelivery *OutboxDeliveryClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// TempMember is the client for interacting with the TempMember builders.
@@ -83,6 +89,8 @@ func (c *Client) init() {
 	c.Holiday = NewHolidayClient(c.config)
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.Org = NewOrgClient(c.config)
+	c.OutboxDelivery = NewOutboxDeliveryClient(c.config)
+	c.OutboxEvent = NewOutboxEventClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.TempMember = NewTempMemberClient(c.config)
 	c.Transfer = NewTransferClient(c.config)
@@ -176,21 +184,23 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		Attachment:   NewAttachmentClient(cfg),
-		AuditLog:     NewAuditLogClient(cfg),
-		DevPlan:      NewDevPlanClient(cfg),
-		DevRule:      NewDevRuleClient(cfg),
-		DevStep:      NewDevStepClient(cfg),
-		DevSummary:   NewDevSummaryClient(cfg),
-		Holiday:      NewHolidayClient(cfg),
-		LoginFailure: NewLoginFailureClient(cfg),
-		Org:          NewOrgClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		TempMember:   NewTempMemberClient(cfg),
-		Transfer:     NewTransferClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Account:        NewAccountClient(cfg),
+		Attachment:     NewAttachmentClient(cfg),
+		AuditLog:       NewAuditLogClient(cfg),
+		DevPlan:        NewDevPlanClient(cfg),
+		DevRule:        NewDevRuleClient(cfg),
+		DevStep:        NewDevStepClient(cfg),
+		DevSummary:     NewDevSummaryClient(cfg),
+		Holiday:        NewHolidayClient(cfg),
+		LoginFailure:   NewLoginFailureClient(cfg),
+		Org:            NewOrgClient(cfg),
+		OutboxDelivery: NewOutboxDeliveryClient(cfg),
+		OutboxEvent:    NewOutboxEventClient(cfg),
+		RefreshToken:   NewRefreshTokenClient(cfg),
+		TempMember:     NewTempMemberClient(cfg),
+		Transfer:       NewTransferClient(cfg),
 	}, nil
 }
 
@@ -208,21 +218,23 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Account:      NewAccountClient(cfg),
-		Attachment:   NewAttachmentClient(cfg),
-		AuditLog:     NewAuditLogClient(cfg),
-		DevPlan:      NewDevPlanClient(cfg),
-		DevRule:      NewDevRuleClient(cfg),
-		DevStep:      NewDevStepClient(cfg),
-		DevSummary:   NewDevSummaryClient(cfg),
-		Holiday:      NewHolidayClient(cfg),
-		LoginFailure: NewLoginFailureClient(cfg),
-		Org:          NewOrgClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		TempMember:   NewTempMemberClient(cfg),
-		Transfer:     NewTransferClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Account:        NewAccountClient(cfg),
+		Attachment:     NewAttachmentClient(cfg),
+		AuditLog:       NewAuditLogClient(cfg),
+		DevPlan:        NewDevPlanClient(cfg),
+		DevRule:        NewDevRuleClient(cfg),
+		DevStep:        NewDevStepClient(cfg),
+		DevSummary:     NewDevSummaryClient(cfg),
+		Holiday:        NewHolidayClient(cfg),
+		LoginFailure:   NewLoginFailureClient(cfg),
+		Org:            NewOrgClient(cfg),
+		OutboxDelivery: NewOutboxDeliveryClient(cfg),
+		OutboxEvent:    NewOutboxEventClient(cfg),
+		RefreshToken:   NewRefreshTokenClient(cfg),
+		TempMember:     NewTempMemberClient(cfg),
+		Transfer:       NewTransferClient(cfg),
 	}, nil
 }
 
@@ -253,8 +265,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.Attachment, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep,
-		c.DevSummary, c.Holiday, c.LoginFailure, c.Org, c.RefreshToken, c.TempMember,
-		c.Transfer,
+		c.DevSummary, c.Holiday, c.LoginFailure, c.Org, c.OutboxDelivery,
+		c.OutboxEvent, c.RefreshToken, c.TempMember, c.Transfer,
 	} {
 		n.Use(hooks...)
 	}
@@ -265,8 +277,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.Attachment, c.AuditLog, c.DevPlan, c.DevRule, c.DevStep,
-		c.DevSummary, c.Holiday, c.LoginFailure, c.Org, c.RefreshToken, c.TempMember,
-		c.Transfer,
+		c.DevSummary, c.Holiday, c.LoginFailure, c.Org, c.OutboxDelivery,
+		c.OutboxEvent, c.RefreshToken, c.TempMember, c.Transfer,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -295,6 +307,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LoginFailure.mutate(ctx, m)
 	case *OrgMutation:
 		return c.Org.mutate(ctx, m)
+	case *OutboxDeliveryMutation:
+		return c.OutboxDelivery.mutate(ctx, m)
+	case *OutboxEventMutation:
+		return c.OutboxEvent.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *TempMemberMutation:
@@ -1636,6 +1652,272 @@ func (c *OrgClient) mutate(ctx context.Context, m *OrgMutation) (Value, error) {
 	}
 }
 
+// OutboxDeliveryClient is a client for the OutboxDelivery schema.
+type OutboxDeliveryClient struct {
+	config
+}
+
+// NewOutboxDeliveryClient returns a client for the OutboxDelivery from the given config.
+func NewOutboxDeliveryClient(c config) *OutboxDeliveryClient {
+	return &OutboxDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxdelivery.Hooks(f(g(h())))`.
+func (c *OutboxDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.OutboxDelivery = append(c.hooks.OutboxDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxdelivery.Intercept(f(g(h())))`.
+func (c *OutboxDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxDelivery = append(c.inters.OutboxDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxDelivery entity.
+func (c *OutboxDeliveryClient) Create() *OutboxDeliveryCreate {
+	mutation := newOutboxDeliveryMutation(c.config, OpCreate)
+	return &OutboxDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxDelivery entities.
+func (c *OutboxDeliveryClient) CreateBulk(builders ...*OutboxDeliveryCreate) *OutboxDeliveryCreateBulk {
+	return &OutboxDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxDeliveryClient) MapCreateBulk(slice any, setFunc func(*OutboxDeliveryCreate, int)) *OutboxDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxDeliveryCreateBulk{err: fmt.Errorf("calling to OutboxDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Update() *OutboxDeliveryUpdate {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdate)
+	return &OutboxDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxDeliveryClient) UpdateOne(_m *OutboxDelivery) *OutboxDeliveryUpdateOne {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdateOne, withOutboxDelivery(_m))
+	return &OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxDeliveryClient) UpdateOneID(id int64) *OutboxDeliveryUpdateOne {
+	mutation := newOutboxDeliveryMutation(c.config, OpUpdateOne, withOutboxDeliveryID(id))
+	return &OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Delete() *OutboxDeliveryDelete {
+	mutation := newOutboxDeliveryMutation(c.config, OpDelete)
+	return &OutboxDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxDeliveryClient) DeleteOne(_m *OutboxDelivery) *OutboxDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxDeliveryClient) DeleteOneID(id int64) *OutboxDeliveryDeleteOne {
+	builder := c.Delete().Where(outboxdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxDelivery.
+func (c *OutboxDeliveryClient) Query() *OutboxDeliveryQuery {
+	return &OutboxDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxDelivery entity by its id.
+func (c *OutboxDeliveryClient) Get(ctx context.Context, id int64) (*OutboxDelivery, error) {
+	return c.Query().Where(outboxdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxDeliveryClient) GetX(ctx context.Context, id int64) *OutboxDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxDeliveryClient) Hooks() []Hook {
+	return c.hooks.OutboxDelivery
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.OutboxDelivery
+}
+
+func (c *OutboxDeliveryClient) mutate(ctx context.Context, m *OutboxDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxDelivery mutation op: %q", m.Op())
+	}
+}
+
+// OutboxEventClient is a client for the OutboxEvent schema.
+type OutboxEventClient struct {
+	config
+}
+
+// NewOutboxEventClient returns a client for the OutboxEvent from the given config.
+func NewOutboxEventClient(c config) *OutboxEventClient {
+	return &OutboxEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxevent.Hooks(f(g(h())))`.
+func (c *OutboxEventClient) Use(hooks ...Hook) {
+	c.hooks.OutboxEvent = append(c.hooks.OutboxEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxevent.Intercept(f(g(h())))`.
+func (c *OutboxEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxEvent = append(c.inters.OutboxEvent, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxEvent entity.
+func (c *OutboxEventClient) Create() *OutboxEventCreate {
+	mutation := newOutboxEventMutation(c.config, OpCreate)
+	return &OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxEvent entities.
+func (c *OutboxEventClient) CreateBulk(builders ...*OutboxEventCreate) *OutboxEventCreateBulk {
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxEventClient) MapCreateBulk(slice any, setFunc func(*OutboxEventCreate, int)) *OutboxEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxEventCreateBulk{err: fmt.Errorf("calling to OutboxEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxEvent.
+func (c *OutboxEventClient) Update() *OutboxEventUpdate {
+	mutation := newOutboxEventMutation(c.config, OpUpdate)
+	return &OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxEventClient) UpdateOne(_m *OutboxEvent) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEvent(_m))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxEventClient) UpdateOneID(id int64) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEventID(id))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxEvent.
+func (c *OutboxEventClient) Delete() *OutboxEventDelete {
+	mutation := newOutboxEventMutation(c.config, OpDelete)
+	return &OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxEventClient) DeleteOne(_m *OutboxEvent) *OutboxEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxEventClient) DeleteOneID(id int64) *OutboxEventDeleteOne {
+	builder := c.Delete().Where(outboxevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxEventDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxEvent.
+func (c *OutboxEventClient) Query() *OutboxEventQuery {
+	return &OutboxEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxEvent entity by its id.
+func (c *OutboxEventClient) Get(ctx context.Context, id int64) (*OutboxEvent, error) {
+	return c.Query().Where(outboxevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxEventClient) GetX(ctx context.Context, id int64) *OutboxEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxEventClient) Hooks() []Hook {
+	return c.hooks.OutboxEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxEventClient) Interceptors() []Interceptor {
+	return c.inters.OutboxEvent
+}
+
+func (c *OutboxEventClient) mutate(ctx context.Context, m *OutboxEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxEvent mutation op: %q", m.Op())
+	}
+}
+
 // RefreshTokenClient is a client for the RefreshToken schema.
 type RefreshTokenClient struct {
 	config
@@ -2039,11 +2321,13 @@ func (c *TransferClient) mutate(ctx context.Context, m *TransferMutation) (Value
 type (
 	hooks struct {
 		Account, Attachment, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday,
-		LoginFailure, Org, RefreshToken, TempMember, Transfer []ent.Hook
+		LoginFailure, Org, OutboxDelivery, OutboxEvent, RefreshToken, TempMember,
+		Transfer []ent.Hook
 	}
 	inters struct {
 		Account, Attachment, AuditLog, DevPlan, DevRule, DevStep, DevSummary, Holiday,
-		LoginFailure, Org, RefreshToken, TempMember, Transfer []ent.Interceptor
+		LoginFailure, Org, OutboxDelivery, OutboxEvent, RefreshToken, TempMember,
+		Transfer []ent.Interceptor
 	}
 )
 

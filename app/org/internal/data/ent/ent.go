@@ -22,6 +22,8 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/transfer"
@@ -85,19 +87,21 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			account.Table:      account.ValidColumn,
-			attachment.Table:   attachment.ValidColumn,
-			auditlog.Table:     auditlog.ValidColumn,
-			devplan.Table:      devplan.ValidColumn,
-			devrule.Table:      devrule.ValidColumn,
-			devstep.Table:      devstep.ValidColumn,
-			devsummary.Table:   devsummary.ValidColumn,
-			holiday.Table:      holiday.ValidColumn,
-			loginfailure.Table: loginfailure.ValidColumn,
-			org.Table:          org.ValidColumn,
-			refreshtoken.Table: refreshtoken.ValidColumn,
-			tempmember.Table:   tempmember.ValidColumn,
-			transfer.Table:     transfer.ValidColumn,
+			account.Table:        account.ValidColumn,
+			attachment.Table:     attachment.ValidColumn,
+			auditlog.Table:       auditlog.ValidColumn,
+			devplan.Table:        devplan.ValidColumn,
+			devrule.Table:        devrule.ValidColumn,
+			devstep.Table:        devstep.ValidColumn,
+			devsummary.Table:     devsummary.ValidColumn,
+			holiday.Table:        holiday.ValidColumn,
+			loginfailure.Table:   loginfailure.ValidColumn,
+			org.Table:            org.ValidColumn,
+			outboxdelivery.Table: outboxdelivery.ValidColumn,
+			outboxevent.Table:    outboxevent.ValidColumn,
+			refreshtoken.Table:   refreshtoken.ValidColumn,
+			tempmember.Table:     tempmember.ValidColumn,
+			transfer.Table:       transfer.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -22,6 +22,8 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
@@ -37,19 +39,21 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAccount      = "Account"
-	TypeAttachment   = "Attachment"
-	TypeAuditLog     = "AuditLog"
-	TypeDevPlan      = "DevPlan"
-	TypeDevRule      = "DevRule"
-	TypeDevStep      = "DevStep"
-	TypeDevSummary   = "DevSummary"
-	TypeHoliday      = "Holiday"
-	TypeLoginFailure = "LoginFailure"
-	TypeOrg          = "Org"
-	TypeRefreshToken = "RefreshToken"
-	TypeTempMember   = "TempMember"
-	TypeTransfer     = "Transfer"
+	TypeAccount        = "Account"
+	TypeAttachment     = "Attachment"
+	TypeAuditLog       = "AuditLog"
+	TypeDevPlan        = "DevPlan"
+	TypeDevRule        = "DevRule"
+	TypeDevStep        = "DevStep"
+	TypeDevSummary     = "DevSummary"
+	TypeHoliday        = "Holiday"
+	TypeLoginFailure   = "LoginFailure"
+	TypeOrg            = "Org"
+	TypeOutboxDelivery = "OutboxDelivery"
+	TypeOutboxEvent    = "OutboxEvent"
+	TypeRefreshToken   = "RefreshToken"
+	TypeTempMember     = "TempMember"
+	TypeTransfer       = "Transfer"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -9951,6 +9955,1405 @@ func (m *OrgMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *OrgMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Org edge %s", name)
+}
+
+// OutboxDeliveryMutation represents an operation that mutates the OutboxDelivery nodes in the graph.
+type OutboxDeliveryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	event_id      *int64
+	addevent_id   *int64
+	subscriber    *string
+	relays        *int32
+	addrelays     *int32
+	relayed_ms    *int64
+	addrelayed_ms *int64
+	acked_ms      *int64
+	addacked_ms   *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OutboxDelivery, error)
+	predicates    []predicate.OutboxDelivery
+}
+
+var _ ent.Mutation = (*OutboxDeliveryMutation)(nil)
+
+// outboxdeliveryOption allows management of the mutation configuration using functional options.
+type outboxdeliveryOption func(*OutboxDeliveryMutation)
+
+// newOutboxDeliveryMutation creates new mutation for the OutboxDelivery entity.
+func newOutboxDeliveryMutation(c config, op Op, opts ...outboxdeliveryOption) *OutboxDeliveryMutation {
+	m := &OutboxDeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOutboxDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOutboxDeliveryID sets the ID field of the mutation.
+func withOutboxDeliveryID(id int64) outboxdeliveryOption {
+	return func(m *OutboxDeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OutboxDelivery
+		)
+		m.oldValue = func(ctx context.Context) (*OutboxDelivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OutboxDelivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOutboxDelivery sets the old OutboxDelivery of the mutation.
+func withOutboxDelivery(node *OutboxDelivery) outboxdeliveryOption {
+	return func(m *OutboxDeliveryMutation) {
+		m.oldValue = func(context.Context) (*OutboxDelivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OutboxDeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OutboxDeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OutboxDelivery entities.
+func (m *OutboxDeliveryMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OutboxDeliveryMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OutboxDeliveryMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OutboxDelivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEventID sets the "event_id" field.
+func (m *OutboxDeliveryMutation) SetEventID(i int64) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *OutboxDeliveryMutation) EventID() (r int64, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the OutboxDelivery entity.
+// If the OutboxDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxDeliveryMutation) OldEventID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *OutboxDeliveryMutation) AddEventID(i int64) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *OutboxDeliveryMutation) AddedEventID() (r int64, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *OutboxDeliveryMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+}
+
+// SetSubscriber sets the "subscriber" field.
+func (m *OutboxDeliveryMutation) SetSubscriber(s string) {
+	m.subscriber = &s
+}
+
+// Subscriber returns the value of the "subscriber" field in the mutation.
+func (m *OutboxDeliveryMutation) Subscriber() (r string, exists bool) {
+	v := m.subscriber
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubscriber returns the old "subscriber" field's value of the OutboxDelivery entity.
+// If the OutboxDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxDeliveryMutation) OldSubscriber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubscriber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubscriber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubscriber: %w", err)
+	}
+	return oldValue.Subscriber, nil
+}
+
+// ResetSubscriber resets all changes to the "subscriber" field.
+func (m *OutboxDeliveryMutation) ResetSubscriber() {
+	m.subscriber = nil
+}
+
+// SetRelays sets the "relays" field.
+func (m *OutboxDeliveryMutation) SetRelays(i int32) {
+	m.relays = &i
+	m.addrelays = nil
+}
+
+// Relays returns the value of the "relays" field in the mutation.
+func (m *OutboxDeliveryMutation) Relays() (r int32, exists bool) {
+	v := m.relays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRelays returns the old "relays" field's value of the OutboxDelivery entity.
+// If the OutboxDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxDeliveryMutation) OldRelays(ctx context.Context) (v int32, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRelays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRelays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRelays: %w", err)
+	}
+	return oldValue.Relays, nil
+}
+
+// AddRelays adds i to the "relays" field.
+func (m *OutboxDeliveryMutation) AddRelays(i int32) {
+	if m.addrelays != nil {
+		*m.addrelays += i
+	} else {
+		m.addrelays = &i
+	}
+}
+
+// AddedRelays returns the value that was added to the "relays" field in this mutation.
+func (m *OutboxDeliveryMutation) AddedRelays() (r int32, exists bool) {
+	v := m.addrelays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRelays resets all changes to the "relays" field.
+func (m *OutboxDeliveryMutation) ResetRelays() {
+	m.relays = nil
+	m.addrelays = nil
+}
+
+// SetRelayedMs sets the "relayed_ms" field.
+func (m *OutboxDeliveryMutation) SetRelayedMs(i int64) {
+	m.relayed_ms = &i
+	m.addrelayed_ms = nil
+}
+
+// RelayedMs returns the value of the "relayed_ms" field in the mutation.
+func (m *OutboxDeliveryMutation) RelayedMs() (r int64, exists bool) {
+	v := m.relayed_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRelayedMs returns the old "relayed_ms" field's value of the OutboxDelivery entity.
+// If the OutboxDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxDeliveryMutation) OldRelayedMs(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRelayedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRelayedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRelayedMs: %w", err)
+	}
+	return oldValue.RelayedMs, nil
+}
+
+// AddRelayedMs adds i to the "relayed_ms" field.
+func (m *OutboxDeliveryMutation) AddRelayedMs(i int64) {
+	if m.addrelayed_ms != nil {
+		*m.addrelayed_ms += i
+	} else {
+		m.addrelayed_ms = &i
+	}
+}
+
+// AddedRelayedMs returns the value that was added to the "relayed_ms" field in this mutation.
+func (m *OutboxDeliveryMutation) AddedRelayedMs() (r int64, exists bool) {
+	v := m.addrelayed_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRelayedMs clears the value of the "relayed_ms" field.
+func (m *OutboxDeliveryMutation) ClearRelayedMs() {
+	m.relayed_ms = nil
+	m.addrelayed_ms = nil
+	m.clearedFields[outboxdelivery.FieldRelayedMs] = struct{}{}
+}
+
+// RelayedMsCleared returns if the "relayed_ms" field was cleared in this mutation.
+func (m *OutboxDeliveryMutation) RelayedMsCleared() bool {
+	_, ok := m.clearedFields[outboxdelivery.FieldRelayedMs]
+	return ok
+}
+
+// ResetRelayedMs resets all changes to the "relayed_ms" field.
+func (m *OutboxDeliveryMutation) ResetRelayedMs() {
+	m.relayed_ms = nil
+	m.addrelayed_ms = nil
+	delete(m.clearedFields, outboxdelivery.FieldRelayedMs)
+}
+
+// SetAckedMs sets the "acked_ms" field.
+func (m *OutboxDeliveryMutation) SetAckedMs(i int64) {
+	m.acked_ms = &i
+	m.addacked_ms = nil
+}
+
+// AckedMs returns the value of the "acked_ms" field in the mutation.
+func (m *OutboxDeliveryMutation) AckedMs() (r int64, exists bool) {
+	v := m.acked_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckedMs returns the old "acked_ms" field's value of the OutboxDelivery entity.
+// If the OutboxDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxDeliveryMutation) OldAckedMs(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckedMs: %w", err)
+	}
+	return oldValue.AckedMs, nil
+}
+
+// AddAckedMs adds i to the "acked_ms" field.
+func (m *OutboxDeliveryMutation) AddAckedMs(i int64) {
+	if m.addacked_ms != nil {
+		*m.addacked_ms += i
+	} else {
+		m.addacked_ms = &i
+	}
+}
+
+// AddedAckedMs returns the value that was added to the "acked_ms" field in this mutation.
+func (m *OutboxDeliveryMutation) AddedAckedMs() (r int64, exists bool) {
+	v := m.addacked_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAckedMs clears the value of the "acked_ms" field.
+func (m *OutboxDeliveryMutation) ClearAckedMs() {
+	m.acked_ms = nil
+	m.addacked_ms = nil
+	m.clearedFields[outboxdelivery.FieldAckedMs] = struct{}{}
+}
+
+// AckedMsCleared returns if the "acked_ms" field was cleared in this mutation.
+func (m *OutboxDeliveryMutation) AckedMsCleared() bool {
+	_, ok := m.clearedFields[outboxdelivery.FieldAckedMs]
+	return ok
+}
+
+// ResetAckedMs resets all changes to the "acked_ms" field.
+func (m *OutboxDeliveryMutation) ResetAckedMs() {
+	m.acked_ms = nil
+	m.addacked_ms = nil
+	delete(m.clearedFields, outboxdelivery.FieldAckedMs)
+}
+
+// Where appends a list predicates to the OutboxDeliveryMutation builder.
+func (m *OutboxDeliveryMutation) Where(ps ...predicate.OutboxDelivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OutboxDeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OutboxDeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OutboxDelivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OutboxDeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OutboxDeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OutboxDelivery).
+func (m *OutboxDeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OutboxDeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.event_id != nil {
+		fields = append(fields, outboxdelivery.FieldEventID)
+	}
+	if m.subscriber != nil {
+		fields = append(fields, outboxdelivery.FieldSubscriber)
+	}
+	if m.relays != nil {
+		fields = append(fields, outboxdelivery.FieldRelays)
+	}
+	if m.relayed_ms != nil {
+		fields = append(fields, outboxdelivery.FieldRelayedMs)
+	}
+	if m.acked_ms != nil {
+		fields = append(fields, outboxdelivery.FieldAckedMs)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OutboxDeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		return m.EventID()
+	case outboxdelivery.FieldSubscriber:
+		return m.Subscriber()
+	case outboxdelivery.FieldRelays:
+		return m.Relays()
+	case outboxdelivery.FieldRelayedMs:
+		return m.RelayedMs()
+	case outboxdelivery.FieldAckedMs:
+		return m.AckedMs()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OutboxDeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		return m.OldEventID(ctx)
+	case outboxdelivery.FieldSubscriber:
+		return m.OldSubscriber(ctx)
+	case outboxdelivery.FieldRelays:
+		return m.OldRelays(ctx)
+	case outboxdelivery.FieldRelayedMs:
+		return m.OldRelayedMs(ctx)
+	case outboxdelivery.FieldAckedMs:
+		return m.OldAckedMs(ctx)
+	}
+	return nil, fmt.Errorf("unknown OutboxDelivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxDeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case outboxdelivery.FieldSubscriber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubscriber(v)
+		return nil
+	case outboxdelivery.FieldRelays:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRelays(v)
+		return nil
+	case outboxdelivery.FieldRelayedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRelayedMs(v)
+		return nil
+	case outboxdelivery.FieldAckedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckedMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxDelivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OutboxDeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addevent_id != nil {
+		fields = append(fields, outboxdelivery.FieldEventID)
+	}
+	if m.addrelays != nil {
+		fields = append(fields, outboxdelivery.FieldRelays)
+	}
+	if m.addrelayed_ms != nil {
+		fields = append(fields, outboxdelivery.FieldRelayedMs)
+	}
+	if m.addacked_ms != nil {
+		fields = append(fields, outboxdelivery.FieldAckedMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OutboxDeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		return m.AddedEventID()
+	case outboxdelivery.FieldRelays:
+		return m.AddedRelays()
+	case outboxdelivery.FieldRelayedMs:
+		return m.AddedRelayedMs()
+	case outboxdelivery.FieldAckedMs:
+		return m.AddedAckedMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxDeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
+		return nil
+	case outboxdelivery.FieldRelays:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRelays(v)
+		return nil
+	case outboxdelivery.FieldRelayedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRelayedMs(v)
+		return nil
+	case outboxdelivery.FieldAckedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAckedMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxDelivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OutboxDeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(outboxdelivery.FieldRelayedMs) {
+		fields = append(fields, outboxdelivery.FieldRelayedMs)
+	}
+	if m.FieldCleared(outboxdelivery.FieldAckedMs) {
+		fields = append(fields, outboxdelivery.FieldAckedMs)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OutboxDeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OutboxDeliveryMutation) ClearField(name string) error {
+	switch name {
+	case outboxdelivery.FieldRelayedMs:
+		m.ClearRelayedMs()
+		return nil
+	case outboxdelivery.FieldAckedMs:
+		m.ClearAckedMs()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxDelivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OutboxDeliveryMutation) ResetField(name string) error {
+	switch name {
+	case outboxdelivery.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case outboxdelivery.FieldSubscriber:
+		m.ResetSubscriber()
+		return nil
+	case outboxdelivery.FieldRelays:
+		m.ResetRelays()
+		return nil
+	case outboxdelivery.FieldRelayedMs:
+		m.ResetRelayedMs()
+		return nil
+	case outboxdelivery.FieldAckedMs:
+		m.ResetAckedMs()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxDelivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OutboxDeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OutboxDeliveryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OutboxDeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OutboxDeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OutboxDeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OutboxDeliveryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OutboxDeliveryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OutboxDelivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OutboxDeliveryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OutboxDelivery edge %s", name)
+}
+
+// OutboxEventMutation represents an operation that mutates the OutboxEvent nodes in the graph.
+type OutboxEventMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int64
+	topic            *string
+	version          *int32
+	addversion       *int32
+	payload          *[]byte
+	created_ms       *int64
+	addcreated_ms    *int64
+	fanned_out_ms    *int64
+	addfanned_out_ms *int64
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*OutboxEvent, error)
+	predicates       []predicate.OutboxEvent
+}
+
+var _ ent.Mutation = (*OutboxEventMutation)(nil)
+
+// outboxeventOption allows management of the mutation configuration using functional options.
+type outboxeventOption func(*OutboxEventMutation)
+
+// newOutboxEventMutation creates new mutation for the OutboxEvent entity.
+func newOutboxEventMutation(c config, op Op, opts ...outboxeventOption) *OutboxEventMutation {
+	m := &OutboxEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOutboxEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOutboxEventID sets the ID field of the mutation.
+func withOutboxEventID(id int64) outboxeventOption {
+	return func(m *OutboxEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OutboxEvent
+		)
+		m.oldValue = func(ctx context.Context) (*OutboxEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OutboxEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOutboxEvent sets the old OutboxEvent of the mutation.
+func withOutboxEvent(node *OutboxEvent) outboxeventOption {
+	return func(m *OutboxEventMutation) {
+		m.oldValue = func(context.Context) (*OutboxEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OutboxEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OutboxEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OutboxEvent entities.
+func (m *OutboxEventMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OutboxEventMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OutboxEventMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OutboxEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTopic sets the "topic" field.
+func (m *OutboxEventMutation) SetTopic(s string) {
+	m.topic = &s
+}
+
+// Topic returns the value of the "topic" field in the mutation.
+func (m *OutboxEventMutation) Topic() (r string, exists bool) {
+	v := m.topic
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTopic returns the old "topic" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldTopic(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTopic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTopic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTopic: %w", err)
+	}
+	return oldValue.Topic, nil
+}
+
+// ResetTopic resets all changes to the "topic" field.
+func (m *OutboxEventMutation) ResetTopic() {
+	m.topic = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *OutboxEventMutation) SetVersion(i int32) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *OutboxEventMutation) Version() (r int32, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldVersion(ctx context.Context) (v int32, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *OutboxEventMutation) AddVersion(i int32) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *OutboxEventMutation) AddedVersion() (r int32, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *OutboxEventMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *OutboxEventMutation) SetPayload(b []byte) {
+	m.payload = &b
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *OutboxEventMutation) Payload() (r []byte, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldPayload(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *OutboxEventMutation) ResetPayload() {
+	m.payload = nil
+}
+
+// SetCreatedMs sets the "created_ms" field.
+func (m *OutboxEventMutation) SetCreatedMs(i int64) {
+	m.created_ms = &i
+	m.addcreated_ms = nil
+}
+
+// CreatedMs returns the value of the "created_ms" field in the mutation.
+func (m *OutboxEventMutation) CreatedMs() (r int64, exists bool) {
+	v := m.created_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedMs returns the old "created_ms" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldCreatedMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedMs: %w", err)
+	}
+	return oldValue.CreatedMs, nil
+}
+
+// AddCreatedMs adds i to the "created_ms" field.
+func (m *OutboxEventMutation) AddCreatedMs(i int64) {
+	if m.addcreated_ms != nil {
+		*m.addcreated_ms += i
+	} else {
+		m.addcreated_ms = &i
+	}
+}
+
+// AddedCreatedMs returns the value that was added to the "created_ms" field in this mutation.
+func (m *OutboxEventMutation) AddedCreatedMs() (r int64, exists bool) {
+	v := m.addcreated_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedMs resets all changes to the "created_ms" field.
+func (m *OutboxEventMutation) ResetCreatedMs() {
+	m.created_ms = nil
+	m.addcreated_ms = nil
+}
+
+// SetFannedOutMs sets the "fanned_out_ms" field.
+func (m *OutboxEventMutation) SetFannedOutMs(i int64) {
+	m.fanned_out_ms = &i
+	m.addfanned_out_ms = nil
+}
+
+// FannedOutMs returns the value of the "fanned_out_ms" field in the mutation.
+func (m *OutboxEventMutation) FannedOutMs() (r int64, exists bool) {
+	v := m.fanned_out_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFannedOutMs returns the old "fanned_out_ms" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldFannedOutMs(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFannedOutMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFannedOutMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFannedOutMs: %w", err)
+	}
+	return oldValue.FannedOutMs, nil
+}
+
+// AddFannedOutMs adds i to the "fanned_out_ms" field.
+func (m *OutboxEventMutation) AddFannedOutMs(i int64) {
+	if m.addfanned_out_ms != nil {
+		*m.addfanned_out_ms += i
+	} else {
+		m.addfanned_out_ms = &i
+	}
+}
+
+// AddedFannedOutMs returns the value that was added to the "fanned_out_ms" field in this mutation.
+func (m *OutboxEventMutation) AddedFannedOutMs() (r int64, exists bool) {
+	v := m.addfanned_out_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFannedOutMs clears the value of the "fanned_out_ms" field.
+func (m *OutboxEventMutation) ClearFannedOutMs() {
+	m.fanned_out_ms = nil
+	m.addfanned_out_ms = nil
+	m.clearedFields[outboxevent.FieldFannedOutMs] = struct{}{}
+}
+
+// FannedOutMsCleared returns if the "fanned_out_ms" field was cleared in this mutation.
+func (m *OutboxEventMutation) FannedOutMsCleared() bool {
+	_, ok := m.clearedFields[outboxevent.FieldFannedOutMs]
+	return ok
+}
+
+// ResetFannedOutMs resets all changes to the "fanned_out_ms" field.
+func (m *OutboxEventMutation) ResetFannedOutMs() {
+	m.fanned_out_ms = nil
+	m.addfanned_out_ms = nil
+	delete(m.clearedFields, outboxevent.FieldFannedOutMs)
+}
+
+// Where appends a list predicates to the OutboxEventMutation builder.
+func (m *OutboxEventMutation) Where(ps ...predicate.OutboxEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OutboxEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OutboxEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OutboxEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OutboxEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OutboxEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OutboxEvent).
+func (m *OutboxEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OutboxEventMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.topic != nil {
+		fields = append(fields, outboxevent.FieldTopic)
+	}
+	if m.version != nil {
+		fields = append(fields, outboxevent.FieldVersion)
+	}
+	if m.payload != nil {
+		fields = append(fields, outboxevent.FieldPayload)
+	}
+	if m.created_ms != nil {
+		fields = append(fields, outboxevent.FieldCreatedMs)
+	}
+	if m.fanned_out_ms != nil {
+		fields = append(fields, outboxevent.FieldFannedOutMs)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OutboxEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case outboxevent.FieldTopic:
+		return m.Topic()
+	case outboxevent.FieldVersion:
+		return m.Version()
+	case outboxevent.FieldPayload:
+		return m.Payload()
+	case outboxevent.FieldCreatedMs:
+		return m.CreatedMs()
+	case outboxevent.FieldFannedOutMs:
+		return m.FannedOutMs()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OutboxEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case outboxevent.FieldTopic:
+		return m.OldTopic(ctx)
+	case outboxevent.FieldVersion:
+		return m.OldVersion(ctx)
+	case outboxevent.FieldPayload:
+		return m.OldPayload(ctx)
+	case outboxevent.FieldCreatedMs:
+		return m.OldCreatedMs(ctx)
+	case outboxevent.FieldFannedOutMs:
+		return m.OldFannedOutMs(ctx)
+	}
+	return nil, fmt.Errorf("unknown OutboxEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case outboxevent.FieldTopic:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTopic(v)
+		return nil
+	case outboxevent.FieldVersion:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case outboxevent.FieldPayload:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
+		return nil
+	case outboxevent.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedMs(v)
+		return nil
+	case outboxevent.FieldFannedOutMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFannedOutMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OutboxEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, outboxevent.FieldVersion)
+	}
+	if m.addcreated_ms != nil {
+		fields = append(fields, outboxevent.FieldCreatedMs)
+	}
+	if m.addfanned_out_ms != nil {
+		fields = append(fields, outboxevent.FieldFannedOutMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OutboxEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case outboxevent.FieldVersion:
+		return m.AddedVersion()
+	case outboxevent.FieldCreatedMs:
+		return m.AddedCreatedMs()
+	case outboxevent.FieldFannedOutMs:
+		return m.AddedFannedOutMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OutboxEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case outboxevent.FieldVersion:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case outboxevent.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedMs(v)
+		return nil
+	case outboxevent.FieldFannedOutMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFannedOutMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OutboxEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(outboxevent.FieldFannedOutMs) {
+		fields = append(fields, outboxevent.FieldFannedOutMs)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OutboxEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OutboxEventMutation) ClearField(name string) error {
+	switch name {
+	case outboxevent.FieldFannedOutMs:
+		m.ClearFannedOutMs()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OutboxEventMutation) ResetField(name string) error {
+	switch name {
+	case outboxevent.FieldTopic:
+		m.ResetTopic()
+		return nil
+	case outboxevent.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case outboxevent.FieldPayload:
+		m.ResetPayload()
+		return nil
+	case outboxevent.FieldCreatedMs:
+		m.ResetCreatedMs()
+		return nil
+	case outboxevent.FieldFannedOutMs:
+		m.ResetFannedOutMs()
+		return nil
+	}
+	return fmt.Errorf("unknown OutboxEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OutboxEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OutboxEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OutboxEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OutboxEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OutboxEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OutboxEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OutboxEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OutboxEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OutboxEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OutboxEvent edge %s", name)
 }
 
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.

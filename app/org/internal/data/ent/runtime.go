@@ -15,6 +15,8 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/schema"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
@@ -404,6 +406,22 @@ func init() {
 	org.DefaultUpdatedAt = orgDescUpdatedAt.Default.(func() time.Time)
 	// org.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	org.UpdateDefaultUpdatedAt = orgDescUpdatedAt.UpdateDefault.(func() time.Time)
+	outboxdeliveryFields := schema.OutboxDelivery{}.Fields()
+	_ = outboxdeliveryFields
+	// outboxdeliveryDescSubscriber is the schema descriptor for subscriber field.
+	outboxdeliveryDescSubscriber := outboxdeliveryFields[2].Descriptor()
+	// outboxdelivery.SubscriberValidator is a validator for the "subscriber" field. It is called by the builders before save.
+	outboxdelivery.SubscriberValidator = outboxdeliveryDescSubscriber.Validators[0].(func(string) error)
+	// outboxdeliveryDescRelays is the schema descriptor for relays field.
+	outboxdeliveryDescRelays := outboxdeliveryFields[3].Descriptor()
+	// outboxdelivery.DefaultRelays holds the default value on creation for the relays field.
+	outboxdelivery.DefaultRelays = outboxdeliveryDescRelays.Default.(int32)
+	outboxeventFields := schema.OutboxEvent{}.Fields()
+	_ = outboxeventFields
+	// outboxeventDescTopic is the schema descriptor for topic field.
+	outboxeventDescTopic := outboxeventFields[1].Descriptor()
+	// outboxevent.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	outboxevent.TopicValidator = outboxeventDescTopic.Validators[0].(func(string) error)
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.

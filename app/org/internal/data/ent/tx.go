@@ -34,6 +34,10 @@ type Tx struct {
 	LoginFailure *LoginFailureClient
 	// Org is the client for interacting with the Org builders.
 	Org *OrgClient
+	// OutboxDelivery is the client for interacting with the OutboxDelivery builders.
+	OutboxDelivery *OutboxDeliveryClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// TempMember is the client for interacting with the TempMember builders.
@@ -181,6 +185,8 @@ func (tx *Tx) init() {
 	tx.Holiday = NewHolidayClient(tx.config)
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.Org = NewOrgClient(tx.config)
+	tx.OutboxDelivery = NewOutboxDeliveryClient(tx.config)
+	tx.OutboxEvent = NewOutboxEventClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.TempMember = NewTempMemberClient(tx.config)
 	tx.Transfer = NewTransferClient(tx.config)

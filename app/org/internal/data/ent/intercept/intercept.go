@@ -18,6 +18,8 @@ import (
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/holiday"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/loginfailure"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/org"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxdelivery"
+	"github.com/vanguard/vanguard/app/org/internal/data/ent/outboxevent"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/predicate"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/refreshtoken"
 	"github.com/vanguard/vanguard/app/org/internal/data/ent/tempmember"
@@ -350,6 +352,60 @@ func (f TraverseOrg) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrgQuery", q)
 }
 
+// The OutboxDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxDeliveryFunc func(context.Context, *ent.OutboxDeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
+}
+
+// The TraverseOutboxDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxDelivery func(context.Context, *ent.OutboxDeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxDeliveryQuery", q)
+}
+
+// The OutboxEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxEventFunc func(context.Context, *ent.OutboxEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
+// The TraverseOutboxEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxEvent func(context.Context, *ent.OutboxEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -454,6 +510,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.LoginFailureQuery, predicate.LoginFailure, loginfailure.OrderOption]{typ: ent.TypeLoginFailure, tq: q}, nil
 	case *ent.OrgQuery:
 		return &query[*ent.OrgQuery, predicate.Org, org.OrderOption]{typ: ent.TypeOrg, tq: q}, nil
+	case *ent.OutboxDeliveryQuery:
+		return &query[*ent.OutboxDeliveryQuery, predicate.OutboxDelivery, outboxdelivery.OrderOption]{typ: ent.TypeOutboxDelivery, tq: q}, nil
+	case *ent.OutboxEventQuery:
+		return &query[*ent.OutboxEventQuery, predicate.OutboxEvent, outboxevent.OrderOption]{typ: ent.TypeOutboxEvent, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.TempMemberQuery:

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -322,6 +323,60 @@ var (
 			},
 		},
 	}
+	// OutboxDeliveriesColumns holds the columns for the "outbox_deliveries" table.
+	OutboxDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "event_id", Type: field.TypeInt64},
+		{Name: "subscriber", Type: field.TypeString, Size: 64},
+		{Name: "relays", Type: field.TypeInt32, Default: 0},
+		{Name: "relayed_ms", Type: field.TypeInt64, Nullable: true},
+		{Name: "acked_ms", Type: field.TypeInt64, Nullable: true},
+	}
+	// OutboxDeliveriesTable holds the schema information for the "outbox_deliveries" table.
+	OutboxDeliveriesTable = &schema.Table{
+		Name:       "outbox_deliveries",
+		Columns:    OutboxDeliveriesColumns,
+		PrimaryKey: []*schema.Column{OutboxDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxdelivery_event_id_subscriber",
+				Unique:  true,
+				Columns: []*schema.Column{OutboxDeliveriesColumns[1], OutboxDeliveriesColumns[2]},
+			},
+			{
+				Name:    "outboxdelivery_acked_ms_relayed_ms",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxDeliveriesColumns[5], OutboxDeliveriesColumns[4]},
+			},
+		},
+	}
+	// OutboxEventsColumns holds the columns for the "outbox_events" table.
+	OutboxEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "topic", Type: field.TypeString, Size: 128},
+		{Name: "version", Type: field.TypeInt32},
+		{Name: "payload", Type: field.TypeBytes},
+		{Name: "created_ms", Type: field.TypeInt64},
+		{Name: "fanned_out_ms", Type: field.TypeInt64, Nullable: true},
+	}
+	// OutboxEventsTable holds the schema information for the "outbox_events" table.
+	OutboxEventsTable = &schema.Table{
+		Name:       "outbox_events",
+		Columns:    OutboxEventsColumns,
+		PrimaryKey: []*schema.Column{OutboxEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxevent_fanned_out_ms",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[5]},
+			},
+			{
+				Name:    "outboxevent_created_ms",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxEventsColumns[4]},
+			},
+		},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -431,6 +486,8 @@ var (
 		HolidaysTable,
 		LoginFailuresTable,
 		OrgsTable,
+		OutboxDeliveriesTable,
+		OutboxEventsTable,
 		RefreshTokensTable,
 		TempMembersTable,
 		TransfersTable,
@@ -438,4 +495,10 @@ var (
 )
 
 func init() {
+	OutboxDeliveriesTable.Annotation = &entsql.Annotation{
+		Table: "outbox_deliveries",
+	}
+	OutboxEventsTable.Annotation = &entsql.Annotation{
+		Table: "outbox_events",
+	}
 }

@@ -36,6 +36,12 @@ type LoginFailure func(*sql.Selector)
 // Org is the predicate function for org builders.
 type Org func(*sql.Selector)
 
+// OutboxDelivery is the predicate function for outboxdelivery builders.
+type OutboxDelivery func(*sql.Selector)
+
+// OutboxEvent is the predicate function for outboxevent builders.
+type OutboxEvent func(*sql.Selector)
+
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
 

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"github.com/vanguard/vanguard/pkg/attach/attachschema"
+	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
 	"time"
 
 	"entgo.io/ent"
@@ -197,3 +198,10 @@ type Attachment struct{ ent.Schema }
 
 // Mixin of the Attachment.
 func (Attachment) Mixin() []ent.Mixin { return []ent.Mixin{attachschema.Mixin{}} }
+
+// OutboxEvent and OutboxDelivery are pkg/outbox's tables: the events org produces
+// (development.step_recorded, member.transferred) and their delivery to each subscriber.
+type OutboxEvent struct{ outboxschema.Event }
+
+// OutboxDelivery is the delivery state of one event for one subscriber.
+type OutboxDelivery struct{ outboxschema.Delivery }
