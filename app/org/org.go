@@ -149,6 +149,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	devUC := biz.NewDevelopment(biz.DevelopmentConfig{}, data.NewDevelopmentRepo(d), data.NewPlanRepo(d), accounts, orgs, auditor, d, clk)
 	devUC.UseDocuments(data.NewDocumentStore(d), cfg.Store)
 	devUC.UseEvents(events)
+	devUC.UseTempBranches(accountUC.ActiveTempBranches)
 	accountUC.SetTransfers(data.NewTransferRepo(d), devUC)
 	accountUC.UseTempMembers(data.NewTempMemberRepo(d))
 	authUC.SetTempBranches(accountUC.ActiveTempBranches)
@@ -168,6 +169,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 			Development: service.NewDevelopmentService(devUC),
 			Transfers:   service.NewTransferService(accountUC),
 			Events:      &service.EventsService{Ack: outbox.AckService{Outbox: ob}},
+			Dossiers:    service.NewDossierService(devUC),
 		},
 		accounts: accountUC,
 		sessions: authUC,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -770,11 +771,11 @@ func TestDevelopmentDocuments(t *testing.T) {
 	}
 	secret := l.must(upload(w.staffA, reviewStep, "政审结论.pdf", "application/pdf", pdf), 200)
 	mine := l.must(l.call("GET", "/v1/my/development", memberTok, nil), 200)
-	if strings.Contains(mine.raw, "政审结论") || !strings.Contains(mine.raw, "入党申请书.pdf") {
+	if strings.Contains(mine.raw, "政审结论") || strings.Contains(mine.raw, "政治审查合格") || !strings.Contains(mine.raw, "入党申请书.pdf") {
 		t.Errorf("the member's record: %s", mine.raw)
 	}
 	l.must(l.call("GET", "/v1/development/documents/"+secret.s("id"), memberTok, nil), 404, "DOCUMENT_NOT_FOUND")
-	if staffView := l.must(l.call("GET", "/v1/members/"+member+"/development", w.staffA, nil), 200); !strings.Contains(staffView.raw, "政审结论.pdf") {
+	if staffView := l.must(l.call("GET", "/v1/members/"+member+"/development", w.staffA, nil), 200); !strings.Contains(staffView.raw, "政审结论.pdf") || !strings.Contains(staffView.raw, "政治审查合格") {
 		t.Errorf("staff's record lacks the review's paper: %s", staffView.raw)
 	}
 
@@ -842,4 +843,50 @@ func TestDevelopmentEvents(t *testing.T) {
 		moved.FromOrgPath != step.OrgPath || moved.ToOrgPath == "" {
 		t.Errorf("transfer event: %v", &moved)
 	}
+}
+
+// TestMemberDossier: the growth service reads a member's dossier over gRPC with its service
+// credentials (every step and paper, without phone or national ID); a user's token, another
+// service and an unknown member are refused.
+func TestMemberDossier(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	ctx := context.Background()
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	applied := l.clock.Now().In(sh).AddDate(0, 0, -3).Format(time.DateOnly)
+	_, m := w.mk(w.orgA, "ddossier", "1999-01-01", "")
+	l.must(w.record(w.staffA, m, devStep{step: "application", date: applied}), 200)
+	review := l.must(w.record(w.admin, m, devStep{step: "political_review", date: applied,
+		extra: map[string]any{"conclusion": "政治审查合格", "overrideReason": "补录"}}), 200)
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	step := review.s("steps", "1", "id")
+	l.must(l.uploadFile(w.staffA, "/v1/members/"+m+"/development/steps/"+step+"/documents", map[string]any{}, "document",
+		"/v1/development/documents/", "政审结论.pdf", "application/pdf", pdf), 200)
+	id, _ := strconv.ParseInt(m, 10, 64)
+	req := &orgv1.GetMemberDossierRequest{MemberId: id}
+
+	token := func(svc string) string {
+		anon, _, _ := l.grpcAs("")
+		rep, err := anon.IssueServiceToken(ctx, &orgv1.IssueServiceTokenRequest{Service: svc, Secret: l.p.ServiceSecret(svc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.GetAccessToken()
+	}
+	growth := orgv1.NewDossiersClient(l.grpcConn(token("growth")))
+	d, err := growth.GetMemberDossier(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := d.GetDevelopment()
+	if d.GetAccount().GetDisplayName() != "ddossier" || d.GetOrgName() != "第一支部" || d.GetAccount().GetPhone() != "" || d.GetAccount().GetProfile().GetNationalId() != "" ||
+		len(dev.GetSteps()) != 2 || dev.GetSteps()[1].GetDocuments()[0].GetFileName() != "政审结论.pdf" || dev.GetSteps()[1].GetConclusion() != "政治审查合格" {
+		t.Errorf("dossier: %v", d)
+	}
+	_, err = orgv1.NewDossiersClient(l.grpcConn(token("search"))).GetMemberDossier(ctx, req)
+	wantCode(t, "another service", err, 403)
+	_, err = orgv1.NewDossiersClient(l.grpcConn(w.admin)).GetMemberDossier(ctx, req)
+	wantCode(t, "an admin's token", err, 403)
+	_, err = growth.GetMemberDossier(ctx, &orgv1.GetMemberDossierRequest{MemberId: 999999})
+	wantCode(t, "an unknown member", err, 404)
 }

@@ -199,7 +199,7 @@ func (uc *Development) RemoveDocument(ctx context.Context, id int64) error {
 	})
 }
 
-// fillDocuments lists the papers of a record's steps that p may see.
+// fillDocuments lists the papers of a record's steps that p may see (p nil: every paper).
 func (uc *Development) fillDocuments(ctx context.Context, p *auth.Principal, rec *DevRecord) error {
 	rec.Documents = map[int64][]*attach.File{}
 	if uc.docs == nil || len(rec.Steps) == 0 {
@@ -207,7 +207,7 @@ func (uc *Development) fillDocuments(ctx context.Context, p *auth.Principal, rec
 	}
 	ids := make([]int64, 0, len(rec.Steps))
 	for _, s := range rec.Steps {
-		if maySeeDocuments(p, rec.Member, s) {
+		if p == nil || maySeeDocuments(p, rec.Member, s) { // nil: the growth service, which sees all
 			ids = append(ids, s.ID)
 		}
 	}
@@ -217,4 +217,46 @@ func (uc *Development) fillDocuments(ctx context.Context, p *auth.Principal, rec
 	}
 	rec.Documents = docs
 	return nil
+}
+
+// GrowthService is the one service that reads members' dossiers.
+const GrowthService = "growth"
+
+// Dossier is what org knows of a member for the growth file.
+type Dossier struct {
+	Record *DevRecord // every step with its papers
+	Temps  []ActiveTemp
+}
+
+// UseTempBranches gives dossiers the members' temporary branches
+// (AccountUsecase.ActiveTempBranches).
+func (uc *Development) UseTempBranches(f func(ctx context.Context, accountID int64) ([]ActiveTemp, error)) {
+	uc.temps = f
+}
+
+// Dossier returns the member's dossier to the growth service (service credentials); anyone
+// else is refused.
+func (uc *Development) Dossier(ctx context.Context, memberID int64) (*Dossier, error) {
+	svc, err := auth.RequireService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if svc != GrowthService {
+		return nil, deny("只有成长档案服务能读取党员档案")
+	}
+	a, err := uc.accounts.Get(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := uc.record(ctx, nil, a)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dossier{Record: rec}
+	if uc.temps != nil {
+		if d.Temps, err = uc.temps(ctx, a.ID); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }

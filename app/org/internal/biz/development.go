@@ -103,6 +103,7 @@ type Development struct {
 	loc      *time.Location
 	docs     *attach.Uploads // steps' papers; nil without a blob store
 	events   Publisher
+	temps    func(ctx context.Context, accountID int64) ([]ActiveTemp, error) // see UseTempBranches
 }
 
 // NewDevelopment wires the use case.
@@ -215,6 +216,12 @@ func (uc *Development) record(ctx context.Context, p *auth.Principal, a *Account
 	}
 	if err := uc.fillDocuments(ctx, p, rec); err != nil {
 		return nil, err
+	}
+	// The political review's conclusion stays with staff, like its papers.
+	for _, s := range rec.Steps {
+		if p != nil && s.Code == StepPoliticalReview && !p.CanManageOrg(a.OrgPath) && !p.CanManageOrg(s.OrgPath) {
+			s.Conclusion = ""
+		}
 	}
 	return rec, uc.names(ctx, rec)
 }

@@ -29,6 +29,8 @@ type Services struct {
 	Transfers *service.TransferService
 	// Events is the service-only acknowledgement of org's events (gRPC only).
 	Events *service.EventsService
+	// Dossiers is the growth service's read of members (gRPC only).
+	Dossiers *service.DossierService
 }
 
 // RegisterHTTP mounts the org API, the OpenAPI document and the import templates on srv.
@@ -76,4 +78,5 @@ func RegisterGRPC(srv *kgrpc.Server, s *Services) {
 	v1.RegisterDevelopmentServer(srv, s.Development)
 	v1.RegisterTransfersServer(srv, s.Transfers)
 	v1.RegisterEventsServer(srv, s.Events)
+	v1.RegisterDossiersServer(srv, s.Dossiers)
 }
