@@ -75,6 +75,8 @@ type Module struct {
 	exams   biz.ExamSource
 	// attachments' unfinished uploads are aborted by the reconciler.
 	attachments *biz.Attachments
+	// reports serves the growth service's read of a member (Dossiers).
+	reports *biz.Reports
 }
 
 // New opens the database and wires the service.
@@ -103,11 +105,12 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	files := data.NewAttachmentStore(d)
 	offlineStore := data.NewOfflineStore(d)
 	attachments := biz.NewAttachments(uc, files, cfg.Store, data.NewMeetingStore(d), offlineStore)
+	reports := biz.NewReports(meetings, data.NewReportStore(d))
 	svc := service.New(service.UseCases{Study: uc, Meetings: meetings, Offline: biz.NewOffline(uc, offlineStore, orgs, files),
 		Attachments: attachments,
-		Rules:       biz.NewRules(uc, orgs), Reports: biz.NewReports(meetings, data.NewReportStore(d)),
+		Rules:       biz.NewRules(uc, orgs), Reports: reports,
 		Notes: biz.NewNotes(uc, data.NewNoteStore(d), plans, orgs)})
-	m := &Module{data: d, uc: uc, service: svc, attachments: attachments, outbox: ob, relay: outbox.NewRelay(ob, logger),
+	m := &Module{data: d, uc: uc, service: svc, attachments: attachments, reports: reports, outbox: ob, relay: outbox.NewRelay(ob, logger),
 		exams: data.NewExamSource(cfg.QuizEvents)}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {
@@ -153,15 +156,16 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 // RegisterHTTP mounts the studyhour API.
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.service) }
 
-// RegisterGRPC mounts the studyhour API and the service-only Events API.
+// RegisterGRPC mounts the studyhour API and the service-only Events and Dossiers APIs.
 func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
 	studyhourv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
+	studyhourv1.RegisterDossiersServer(srv, &service.DossierService{Reports: m.reports})
 }
 
 // ServiceOperations are the operations only service credentials may call.
 func (m *Module) ServiceOperations() []string {
-	return []string{studyhourv1.Events_AckEvents_FullMethodName}
+	return []string{studyhourv1.Events_AckEvents_FullMethodName, studyhourv1.Dossiers_GetMemberStudy_FullMethodName}
 }
 
 // Relay is the outbox relay loop.

@@ -4499,6 +4499,149 @@ func (x *AttachmentDownload) GetUrl() string {
 	return ""
 }
 
+type GetMemberStudyRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	MemberId int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	// The member's org path and whether they hold the staff role decide each year's target
+	// (growth reads both from org's dossier).
+	OrgPath string `protobuf:"bytes,2,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Staff   bool   `protobuf:"varint,3,opt,name=staff,proto3" json:"staff,omitempty"`
+	// The years to sum, at most 30.
+	FromYear      int32 `protobuf:"varint,4,opt,name=from_year,json=fromYear,proto3" json:"from_year,omitempty"`
+	ToYear        int32 `protobuf:"varint,5,opt,name=to_year,json=toYear,proto3" json:"to_year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberStudyRequest) Reset() {
+	*x = GetMemberStudyRequest{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberStudyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberStudyRequest) ProtoMessage() {}
+
+func (x *GetMemberStudyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberStudyRequest.ProtoReflect.Descriptor instead.
+func (*GetMemberStudyRequest) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *GetMemberStudyRequest) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+func (x *GetMemberStudyRequest) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *GetMemberStudyRequest) GetStaff() bool {
+	if x != nil {
+		return x.Staff
+	}
+	return false
+}
+
+func (x *GetMemberStudyRequest) GetFromYear() int32 {
+	if x != nil {
+		return x.FromYear
+	}
+	return 0
+}
+
+func (x *GetMemberStudyRequest) GetToYear() int32 {
+	if x != nil {
+		return x.ToYear
+	}
+	return 0
+}
+
+type MemberStudy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One summary per year from from_year to to_year.
+	Years []*HoursSummary `protobuf:"bytes,1,rep,name=years,proto3" json:"years,omitempty"`
+	// The meetings the member was recorded present at, newest first (without attendance lists or
+	// check-in codes).
+	Meetings []*Meeting `protobuf:"bytes,2,rep,name=meetings,proto3" json:"meetings,omitempty"`
+	// The member's study reports (一学一报), newest first.
+	Reports       []*StudyReport `protobuf:"bytes,3,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberStudy) Reset() {
+	*x = MemberStudy{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberStudy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberStudy) ProtoMessage() {}
+
+func (x *MemberStudy) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberStudy.ProtoReflect.Descriptor instead.
+func (*MemberStudy) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *MemberStudy) GetYears() []*HoursSummary {
+	if x != nil {
+		return x.Years
+	}
+	return nil
+}
+
+func (x *MemberStudy) GetMeetings() []*Meeting {
+	if x != nil {
+		return x.Meetings
+	}
+	return nil
+}
+
+func (x *MemberStudy) GetReports() []*StudyReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
 var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
 
 const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
@@ -4868,7 +5011,18 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\n" +
 	"attachment\x18\x01 \x01(\v2\x1c.api.studyhour.v1.AttachmentR\n" +
 	"attachment\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url*X\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\"\xca\x01\n" +
+	"\x15GetMemberStudyRequest\x12$\n" +
+	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\x12%\n" +
+	"\borg_path\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x03\x18\x80\x04R\aorgPath\x12\x14\n" +
+	"\x05staff\x18\x03 \x01(\bR\x05staff\x12(\n" +
+	"\tfrom_year\x18\x04 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\bfromYear\x12$\n" +
+	"\ato_year\x18\x05 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x06toYear\"\xb3\x01\n" +
+	"\vMemberStudy\x124\n" +
+	"\x05years\x18\x01 \x03(\v2\x1e.api.studyhour.v1.HoursSummaryR\x05years\x125\n" +
+	"\bmeetings\x18\x02 \x03(\v2\x19.api.studyhour.v1.MeetingR\bmeetings\x127\n" +
+	"\areports\x18\x03 \x03(\v2\x1d.api.studyhour.v1.StudyReportR\areports*X\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tSUBMITTED\x10\x01\x12\f\n" +
@@ -4937,7 +5091,9 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\n" +
 	"DeleteNote\x12\x1b.api.studyhour.v1.IdRequest\x1a\x16.google.protobuf.Empty\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/v1/notes/{id}\x12i\n" +
 	"\vListMyNotes\x12\".api.studyhour.v1.ListNotesRequest\x1a .api.studyhour.v1.ListNotesReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/my/notes\x12q\n" +
-	"\x0fListSharedNotes\x12\".api.studyhour.v1.ListNotesRequest\x1a .api.studyhour.v1.ListNotesReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shared-notesB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
+	"\x0fListSharedNotes\x12\".api.studyhour.v1.ListNotesRequest\x1a .api.studyhour.v1.ListNotesReply\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/shared-notes2d\n" +
+	"\bDossiers\x12X\n" +
+	"\x0eGetMemberStudy\x12'.api.studyhour.v1.GetMemberStudyRequest\x1a\x1d.api.studyhour.v1.MemberStudyB2Z0github.com/vanguard/vanguard/api/studyhour/v1;v1b\x06proto3"
 
 var (
 	file_api_studyhour_v1_studyhour_proto_rawDescOnce sync.Once
@@ -4952,7 +5108,7 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 }
 
 var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(ReportStatus)(0),                   // 0: api.studyhour.v1.ReportStatus
 	(MeetingKind)(0),                    // 1: api.studyhour.v1.MeetingKind
@@ -5021,7 +5177,9 @@ var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(*Attachment)(nil),                  // 64: api.studyhour.v1.Attachment
 	(*AttachmentUpload)(nil),            // 65: api.studyhour.v1.AttachmentUpload
 	(*AttachmentDownload)(nil),          // 66: api.studyhour.v1.AttachmentDownload
-	(*emptypb.Empty)(nil),               // 67: google.protobuf.Empty
+	(*GetMemberStudyRequest)(nil),       // 67: api.studyhour.v1.GetMemberStudyRequest
+	(*MemberStudy)(nil),                 // 68: api.studyhour.v1.MemberStudy
+	(*emptypb.Empty)(nil),               // 69: google.protobuf.Empty
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	5,  // 0: api.studyhour.v1.OrgRulesReply.rules:type_name -> api.studyhour.v1.OrgRule
@@ -5059,81 +5217,86 @@ var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	58, // 32: api.studyhour.v1.ListOfflineRecordsReply.records:type_name -> api.studyhour.v1.OfflineRecord
 	64, // 33: api.studyhour.v1.AttachmentUpload.attachment:type_name -> api.studyhour.v1.Attachment
 	64, // 34: api.studyhour.v1.AttachmentDownload.attachment:type_name -> api.studyhour.v1.Attachment
-	38, // 35: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	43, // 36: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	39, // 37: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	45, // 38: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	47, // 39: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	48, // 40: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	53, // 41: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	40, // 42: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	26, // 43: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
-	29, // 44: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
-	25, // 45: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
-	32, // 46: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
-	33, // 47: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
-	57, // 48: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
-	59, // 49: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
-	60, // 50: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
-	62, // 51: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
-	34, // 52: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
-	4,  // 53: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
-	7,  // 54: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
-	8,  // 55: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	8,  // 56: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	14, // 57: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
-	15, // 58: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
-	25, // 59: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
-	19, // 60: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
-	20, // 61: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
-	63, // 62: api.studyhour.v1.StudyHours.StartAttachment:input_type -> api.studyhour.v1.StartAttachmentRequest
-	25, // 63: api.studyhour.v1.StudyHours.CompleteAttachment:input_type -> api.studyhour.v1.IdRequest
-	25, // 64: api.studyhour.v1.StudyHours.GetAttachment:input_type -> api.studyhour.v1.IdRequest
-	21, // 65: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
-	21, // 66: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
-	25, // 67: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
-	23, // 68: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	23, // 69: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	42, // 70: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	44, // 71: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	41, // 72: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	46, // 73: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	52, // 74: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	52, // 75: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	55, // 76: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	56, // 77: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	28, // 78: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
-	30, // 79: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
-	28, // 80: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
-	28, // 81: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
-	27, // 82: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
-	58, // 83: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	61, // 84: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	61, // 85: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	58, // 86: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	37, // 87: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
-	6,  // 88: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
-	6,  // 89: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
-	11, // 90: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
-	12, // 91: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
-	13, // 92: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
-	17, // 93: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
-	18, // 94: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
-	13, // 95: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
-	18, // 96: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
-	65, // 97: api.studyhour.v1.StudyHours.StartAttachment:output_type -> api.studyhour.v1.AttachmentUpload
-	64, // 98: api.studyhour.v1.StudyHours.CompleteAttachment:output_type -> api.studyhour.v1.Attachment
-	66, // 99: api.studyhour.v1.StudyHours.GetAttachment:output_type -> api.studyhour.v1.AttachmentDownload
-	22, // 100: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
-	22, // 101: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
-	67, // 102: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
-	24, // 103: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
-	24, // 104: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
-	70, // [70:105] is the sub-list for method output_type
-	35, // [35:70] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	52, // 35: api.studyhour.v1.MemberStudy.years:type_name -> api.studyhour.v1.HoursSummary
+	28, // 36: api.studyhour.v1.MemberStudy.meetings:type_name -> api.studyhour.v1.Meeting
+	13, // 37: api.studyhour.v1.MemberStudy.reports:type_name -> api.studyhour.v1.StudyReport
+	38, // 38: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	43, // 39: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	39, // 40: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	45, // 41: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	47, // 42: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	48, // 43: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	53, // 44: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	40, // 45: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	26, // 46: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	29, // 47: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	25, // 48: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	32, // 49: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	33, // 50: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	57, // 51: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
+	59, // 52: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
+	60, // 53: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
+	62, // 54: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
+	34, // 55: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	4,  // 56: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
+	7,  // 57: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
+	8,  // 58: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	8,  // 59: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	14, // 60: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
+	15, // 61: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
+	25, // 62: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
+	19, // 63: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
+	20, // 64: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
+	63, // 65: api.studyhour.v1.StudyHours.StartAttachment:input_type -> api.studyhour.v1.StartAttachmentRequest
+	25, // 66: api.studyhour.v1.StudyHours.CompleteAttachment:input_type -> api.studyhour.v1.IdRequest
+	25, // 67: api.studyhour.v1.StudyHours.GetAttachment:input_type -> api.studyhour.v1.IdRequest
+	21, // 68: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
+	21, // 69: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
+	25, // 70: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
+	23, // 71: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	23, // 72: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	67, // 73: api.studyhour.v1.Dossiers.GetMemberStudy:input_type -> api.studyhour.v1.GetMemberStudyRequest
+	42, // 74: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	44, // 75: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	41, // 76: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	46, // 77: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	52, // 78: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	52, // 79: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	55, // 80: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	56, // 81: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	28, // 82: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	30, // 83: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	28, // 84: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	28, // 85: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	27, // 86: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	58, // 87: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	61, // 88: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	61, // 89: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	58, // 90: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	37, // 91: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	6,  // 92: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
+	6,  // 93: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
+	11, // 94: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
+	12, // 95: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
+	13, // 96: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
+	17, // 97: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
+	18, // 98: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
+	13, // 99: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
+	18, // 100: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
+	65, // 101: api.studyhour.v1.StudyHours.StartAttachment:output_type -> api.studyhour.v1.AttachmentUpload
+	64, // 102: api.studyhour.v1.StudyHours.CompleteAttachment:output_type -> api.studyhour.v1.Attachment
+	66, // 103: api.studyhour.v1.StudyHours.GetAttachment:output_type -> api.studyhour.v1.AttachmentDownload
+	22, // 104: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
+	22, // 105: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
+	69, // 106: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
+	24, // 107: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
+	24, // 108: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
+	68, // 109: api.studyhour.v1.Dossiers.GetMemberStudy:output_type -> api.studyhour.v1.MemberStudy
+	74, // [74:110] is the sub-list for method output_type
+	38, // [38:74] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -5147,9 +5310,9 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   63,
+			NumMessages:   65,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_api_studyhour_v1_studyhour_proto_goTypes,
 		DependencyIndexes: file_api_studyhour_v1_studyhour_proto_depIdxs,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
+	studyhourv1 "github.com/vanguard/vanguard/api/studyhour/v1"
 )
 
 // devWorld is a committee (the root) with two branches, staff at each level, and full members
@@ -865,15 +866,7 @@ func TestMemberDossier(t *testing.T) {
 	id, _ := strconv.ParseInt(m, 10, 64)
 	req := &orgv1.GetMemberDossierRequest{MemberId: id}
 
-	token := func(svc string) string {
-		anon, _, _ := l.grpcAs("")
-		rep, err := anon.IssueServiceToken(ctx, &orgv1.IssueServiceTokenRequest{Service: svc, Secret: l.p.ServiceSecret(svc)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep.GetAccessToken()
-	}
-	growth := orgv1.NewDossiersClient(l.grpcConn(token("growth")))
+	growth := orgv1.NewDossiersClient(l.grpcConn(l.serviceToken("growth")))
 	d, err := growth.GetMemberDossier(ctx, req)
 	if err != nil {
 		t.Fatal(err)
@@ -883,10 +876,50 @@ func TestMemberDossier(t *testing.T) {
 		len(dev.GetSteps()) != 2 || dev.GetSteps()[1].GetDocuments()[0].GetFileName() != "政审结论.pdf" || dev.GetSteps()[1].GetConclusion() != "政治审查合格" {
 		t.Errorf("dossier: %v", d)
 	}
-	_, err = orgv1.NewDossiersClient(l.grpcConn(token("search"))).GetMemberDossier(ctx, req)
+	_, err = orgv1.NewDossiersClient(l.grpcConn(l.serviceToken("search"))).GetMemberDossier(ctx, req)
 	wantCode(t, "another service", err, 403)
 	_, err = orgv1.NewDossiersClient(l.grpcConn(w.admin)).GetMemberDossier(ctx, req)
 	wantCode(t, "an admin's token", err, 403)
 	_, err = growth.GetMemberDossier(ctx, &orgv1.GetMemberDossierRequest{MemberId: 999999})
 	wantCode(t, "an unknown member", err, 404)
+}
+
+// TestMemberStudy: the growth service reads a member's study record from studyhour over gRPC
+// with its service credentials (years of hours against their target, meetings attended without
+// their check-in codes, study reports); a user's token, another service and a bad year range are
+// refused.
+func TestMemberStudy(t *testing.T) {
+	l := startLive(t)
+	w := newDevWorld(t, l)
+	ctx := context.Background()
+	_, m := w.mk(w.orgA, "dstudy", "1999-01-01", "")
+	start := l.clock.Now().Add(-2 * time.Hour)
+	mt := l.must(l.call("POST", "/v1/meetings", w.staffA, map[string]any{"orgId": w.orgA, "kind": "THEME_DAY", "topic": "主题党日：重温入党誓词",
+		"startsAt": start.Format(time.RFC3339), "endsAt": start.Add(time.Hour).Format(time.RFC3339), "hours": 1}), 200).s("id")
+	l.must(l.call("PUT", "/v1/meetings/"+mt+"/attendance", w.staffA, map[string]any{"entries": []any{map[string]any{"memberId": m, "status": "PRESENT"}}}), 200)
+	path := l.must(l.call("GET", "/v1/accounts/"+m, w.admin, nil), 200).s("orgPath")
+	id, _ := strconv.ParseInt(m, 10, 64)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	year := int32(l.clock.Now().In(sh).Year())
+	req := &studyhourv1.GetMemberStudyRequest{MemberId: id, OrgPath: path, FromYear: year - 1, ToYear: year}
+
+	growth := studyhourv1.NewDossiersClient(l.grpcConn(l.serviceToken("growth")))
+	st, err := growth.GetMemberStudy(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.GetYears()) != 2 || st.GetYears()[1].GetYear() != year || st.GetYears()[1].GetTotalSeconds() != 3600 ||
+		st.GetYears()[1].GetTargetSeconds() == 0 || st.GetYears()[0].GetTotalSeconds() != 0 {
+		t.Errorf("years: %v", st.GetYears())
+	}
+	if len(st.GetMeetings()) != 1 || st.GetMeetings()[0].GetTopic() != "主题党日：重温入党誓词" || st.GetMeetings()[0].GetCheckinCode() != "" ||
+		len(st.GetMeetings()[0].GetAttendance()) != 0 {
+		t.Errorf("meetings: %v", st.GetMeetings())
+	}
+	_, err = studyhourv1.NewDossiersClient(l.grpcConn(l.serviceToken("search"))).GetMemberStudy(ctx, req)
+	wantCode(t, "another service", err, 403)
+	_, err = studyhourv1.NewDossiersClient(l.grpcConn(w.admin)).GetMemberStudy(ctx, req)
+	wantCode(t, "an admin's token", err, 403)
+	_, err = growth.GetMemberStudy(ctx, &studyhourv1.GetMemberStudyRequest{MemberId: id, OrgPath: path, FromYear: year, ToYear: year - 1})
+	wantCode(t, "a year range backwards", err, 400)
 }

@@ -44,6 +44,17 @@ func (l *live) grpcAs(token string) (orgv1.AuthClient, quizv1.EventsClient, cour
 	return orgv1.NewAuthClient(conn), quizv1.NewEventsClient(conn), coursev1.NewEventsClient(conn)
 }
 
+// serviceToken issues an access token to the named service with its secret.
+func (l *live) serviceToken(svc string) string {
+	l.t.Helper()
+	anon, _, _ := l.grpcAs("")
+	rep, err := anon.IssueServiceToken(context.Background(), &orgv1.IssueServiceTokenRequest{Service: svc, Secret: l.p.ServiceSecret(svc)})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return rep.GetAccessToken()
+}
+
 func wantCode(t *testing.T, what string, err error, code int) {
 	t.Helper()
 	if got := kerrors.Code(err); got != code {

@@ -156,7 +156,7 @@ func (e RecordEntry) text() string {
 }
 
 func hoursText(seconds int64) string {
-	return fmt.Sprintf("%.1f 学时", float64(seconds)/2700) // one 学时 is 45 minutes
+	return fmt.Sprintf("%.1f 学时", float64(seconds)/3600) // one 学时 is an hour, as studyhour counts it
 }
 
 func sortByKey[T item](s []T) {

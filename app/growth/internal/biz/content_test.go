@@ -86,7 +86,7 @@ func TestDiff(t *testing.T) {
 		{Section: SectionProfile, Op: OpChanged, Key: "stage", Before: "阶段：入党积极分子", After: "阶段：发展对象"},
 		{Section: SectionDevelopment, Op: OpChanged, Key: "02-1", Before: "第 2 步「党组织派人谈话」2025-01-20", After: "第 2 步「党组织派人谈话」2025-01-20", Fields: []string{"warnings"}},
 		{Section: SectionDevelopment, Op: OpAdded, Key: "04-1", After: "第 4 步「报上级党委备案（积极分子）」2025-03-05"},
-		{Section: SectionHours, Op: OpChanged, Key: "2025", Before: "2025 年 55.6 学时", After: "2025 年 35.3 学时", Fields: []string{"seconds"}},
+		{Section: SectionHours, Op: OpChanged, Key: "2025", Before: "2025 年 41.7 学时", After: "2025 年 26.5 学时", Fields: []string{"seconds"}},
 		{Section: SectionCourses, Op: OpRemoved, Key: "00000000000000000009", Before: "《党章学习》2025-05-01 完成"},
 		{Section: SectionExams, Op: OpChanged, Key: "00000000000000000004", Before: "《党章知识测试》86/100 分（合格）", After: "《党章知识测试》50/100 分（不合格）", Fields: []string{"passed", "score"}},
 	}

@@ -67,8 +67,9 @@ type ReportStore interface {
 	SaveReport(ctx context.Context, r *StudyReport) (*StudyReport, error)
 	// ListReports lists a meeting's reports (memberID 0) or a member's (meetingID 0).
 	ListReports(ctx context.Context, meetingID, memberID int64) ([]*StudyReport, error)
-	// MemberMeetings lists the meetings of kind where the member was recorded present, newest first.
-	MemberMeetings(ctx context.Context, memberID int64, kind string) ([]*Meeting, error)
+	// MemberMeetings lists the meetings of kind ("" every kind) where the member was recorded
+	// present, newest first, at most limit (0: all).
+	MemberMeetings(ctx context.Context, memberID int64, kind string, limit int) ([]*Meeting, error)
 	// MarkReported records a meeting's upward report; false if it was reported already.
 	MarkReported(ctx context.Context, meetingID, by int64, at time.Time, summary string) (bool, error)
 }
@@ -152,7 +153,7 @@ func (uc *Reports) Mine(ctx context.Context) ([]*Meeting, map[int64]*StudyReport
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, err := uc.store.MemberMeetings(ctx, p.UserID, KindStudyGroup)
+	ms, err := uc.store.MemberMeetings(ctx, p.UserID, KindStudyGroup, 200)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -294,3 +295,50 @@ type ReportFiled struct {
 }
 
 func (ReportFiled) isEvent() {}
+
+// GrowthService is the one service that reads members' study records.
+const GrowthService = "growth"
+
+// MemberStudy is what studyhour knows of a member for the growth file.
+type MemberStudy struct {
+	Years    []*Summary
+	Meetings []*Meeting // attended, newest first, without attendance lists or check-in codes
+	Reports  []*StudyReport
+}
+
+// MemberStudy returns the member's years of hours (from..to, at most 30), the meetings they were
+// recorded present at and their study reports, to the growth service (service credentials); the
+// member's org path and staff role, which set each year's target, come from the caller (org's
+// dossier), since studyhour reads org with the caller's credentials.
+func (uc *Reports) MemberStudy(ctx context.Context, memberID int64, orgPath string, staff bool, from, to int) (*MemberStudy, error) {
+	svc, err := auth.RequireService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if svc != GrowthService {
+		return nil, deny("只有成长档案服务能读取党员的学习记录")
+	}
+	if to < from || to-from >= 30 {
+		return nil, Invalid("to_year", "年份范围应从起始年起，最多 30 年")
+	}
+	out := &MemberStudy{}
+	person := Person{ID: memberID, OrgPath: orgPath, Staff: staff}
+	for y := from; y <= to; y++ {
+		s, err := uc.m.study.summary(ctx, person, y)
+		if err != nil {
+			return nil, err
+		}
+		s.Refusals = nil // heartbeat refusals are the platform's concern, not the file's
+		out.Years = append(out.Years, s)
+	}
+	if out.Meetings, err = uc.store.MemberMeetings(ctx, memberID, "", 0); err != nil {
+		return nil, err
+	}
+	for _, m := range out.Meetings {
+		m.Attendance, m.CheckinCode = nil, ""
+	}
+	if out.Reports, err = uc.store.ListReports(ctx, 0, memberID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -77,7 +77,7 @@ func (s *reportStore) ListReports(ctx context.Context, meetingID, memberID int64
 	return out, nil
 }
 
-func (s *reportStore) MemberMeetings(ctx context.Context, memberID int64, kind string) ([]*biz.Meeting, error) {
+func (s *reportStore) MemberMeetings(ctx context.Context, memberID int64, kind string, limit int) ([]*biz.Meeting, error) {
 	c := s.data.client(ctx)
 	var ids []int64
 	err := c.Attendance.Query().Where(attendance.MemberID(memberID), attendance.Status(biz.AttendPresent)).
@@ -85,8 +85,14 @@ func (s *reportStore) MemberMeetings(ctx context.Context, memberID int64, kind s
 	if err != nil {
 		return nil, mapErr("reportStore.MemberMeetings", err, nil)
 	}
-	rows, err := c.Meeting.Query().Where(meeting.IDIn(ids...), meeting.Kind(kind)).
-		Order(ent.Desc(meeting.FieldStartsAt), ent.Desc(meeting.FieldID)).Limit(200).All(ctx)
+	q := c.Meeting.Query().Where(meeting.IDIn(ids...))
+	if kind != "" {
+		q.Where(meeting.Kind(kind))
+	}
+	if limit > 0 {
+		q.Limit(limit)
+	}
+	rows, err := q.Order(ent.Desc(meeting.FieldStartsAt), ent.Desc(meeting.FieldID)).All(ctx)
 	if err != nil {
 		return nil, mapErr("reportStore.MemberMeetings", err, nil)
 	}

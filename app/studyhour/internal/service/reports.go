@@ -206,3 +206,29 @@ func (s *StudyHourService) ListSharedNotes(ctx context.Context, req *v1.ListNote
 	}
 	return notesToAPI(ns), nil
 }
+
+// DossierService is studyhour's service-only Dossiers API: the growth service reads a member's
+// study record.
+type DossierService struct {
+	v1.UnimplementedDossiersServer
+	Reports *biz.Reports
+}
+
+// GetMemberStudy implements v1.DossiersServer.
+func (s *DossierService) GetMemberStudy(ctx context.Context, req *v1.GetMemberStudyRequest) (*v1.MemberStudy, error) {
+	st, err := s.Reports.MemberStudy(ctx, req.GetMemberId(), req.GetOrgPath(), req.GetStaff(), int(req.GetFromYear()), int(req.GetToYear()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &v1.MemberStudy{}
+	for _, y := range st.Years {
+		out.Years = append(out.Years, summaryToAPI(y))
+	}
+	for _, m := range st.Meetings {
+		out.Meetings = append(out.Meetings, meetingToAPI(m))
+	}
+	for _, r := range st.Reports {
+		out.Reports = append(out.Reports, studyReportToAPI(r))
+	}
+	return out, nil
+}
