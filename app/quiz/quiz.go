@@ -122,12 +122,14 @@ func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.se
 func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
 	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}, Attempts: m.uc.Attempts, Message: data.GradedMessage})
+	quizv1.RegisterDossiersServer(srv, &service.DossierService{Attempts: m.uc.Attempts})
 }
 
-// ServiceOperations are the operations only service credentials may call: acknowledging events
-// and the backfill of graded attempts.
+// ServiceOperations are the operations only service credentials may call: acknowledging events,
+// the backfill of graded attempts, and the growth service's read of a member's results.
 func (m *Module) ServiceOperations() []string {
-	return []string{quizv1.Events_AckEvents_FullMethodName, quizv1.Events_ListGradedAttempts_FullMethodName}
+	return []string{quizv1.Events_AckEvents_FullMethodName, quizv1.Events_ListGradedAttempts_FullMethodName,
+		quizv1.Dossiers_GetMemberResults_FullMethodName}
 }
 
 // Relay is the outbox relay loop; every process that runs the module runs it.

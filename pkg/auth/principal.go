@@ -227,3 +227,16 @@ func RequireService(ctx context.Context) (string, error) {
 	}
 	return p.Service, nil
 }
+
+// RequireServiceNamed returns a denial unless the caller is the named service (a service-only
+// read meant for one consumer, e.g. the growth service's dossiers); what names the data read.
+func RequireServiceNamed(ctx context.Context, name, what string) error {
+	svc, err := RequireService(ctx)
+	if err != nil {
+		return err
+	}
+	if svc != name {
+		return bizerr.Deny("只有 " + name + " 服务能读取" + what)
+	}
+	return nil
+}

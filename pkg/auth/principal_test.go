@@ -44,6 +44,20 @@ func TestRequireService(t *testing.T) {
 	}
 }
 
+func TestRequireServiceNamed(t *testing.T) {
+	growth := auth.NewContext(context.Background(), &auth.Principal{Service: "growth"})
+	if err := auth.RequireServiceNamed(growth, "growth", "党员档案"); err != nil {
+		t.Errorf("growth itself: %v", err)
+	}
+	search := auth.NewContext(context.Background(), &auth.Principal{Service: "search"})
+	user := auth.NewContext(context.Background(), &auth.Principal{UserID: 1, Roles: []string{auth.RoleAdmin}, OrgPath: "/1/"})
+	for name, ctx := range map[string]context.Context{"another service": search, "an admin": user} {
+		if err := auth.RequireServiceNamed(ctx, "growth", "党员档案"); !errors.As(err, new(*bizerr.PermissionError)) {
+			t.Errorf("%s passed as growth: %v", name, err)
+		}
+	}
+}
+
 func TestAncestorPathsAndAuthoring(t *testing.T) {
 	if got := auth.AncestorPaths("/1/4/9/"); !slices.Equal(got, []string{"/1/", "/1/4/", "/1/4/9/"}) {
 		t.Errorf("AncestorPaths = %v", got)

@@ -7,6 +7,7 @@
 package v1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/vanguard/vanguard/api/events/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -347,11 +348,192 @@ func (x *QuestionChanged) GetArchived() bool {
 	return false
 }
 
+type GetMemberResultsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemberResultsRequest) Reset() {
+	*x = GetMemberResultsRequest{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemberResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemberResultsRequest) ProtoMessage() {}
+
+func (x *GetMemberResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemberResultsRequest.ProtoReflect.Descriptor instead.
+func (*GetMemberResultsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetMemberResultsRequest) GetMemberId() int64 {
+	if x != nil {
+		return x.MemberId
+	}
+	return 0
+}
+
+type MemberResult struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ExamId int64                  `protobuf:"varint,1,opt,name=exam_id,json=examId,proto3" json:"exam_id,omitempty"`
+	Title  string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// score: the final score by the exam's grading method, over the released graded attempts.
+	Score         float64 `protobuf:"fixed64,3,opt,name=score,proto3" json:"score,omitempty"`
+	MaxScore      float64 `protobuf:"fixed64,4,opt,name=max_score,json=maxScore,proto3" json:"max_score,omitempty"`
+	PassMark      float64 `protobuf:"fixed64,5,opt,name=pass_mark,json=passMark,proto3" json:"pass_mark,omitempty"`
+	Passed        bool    `protobuf:"varint,6,opt,name=passed,proto3" json:"passed,omitempty"`
+	GradedAt      string  `protobuf:"bytes,7,opt,name=graded_at,json=gradedAt,proto3" json:"graded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberResult) Reset() {
+	*x = MemberResult{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberResult) ProtoMessage() {}
+
+func (x *MemberResult) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberResult.ProtoReflect.Descriptor instead.
+func (*MemberResult) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MemberResult) GetExamId() int64 {
+	if x != nil {
+		return x.ExamId
+	}
+	return 0
+}
+
+func (x *MemberResult) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *MemberResult) GetScore() float64 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+func (x *MemberResult) GetMaxScore() float64 {
+	if x != nil {
+		return x.MaxScore
+	}
+	return 0
+}
+
+func (x *MemberResult) GetPassMark() float64 {
+	if x != nil {
+		return x.PassMark
+	}
+	return 0
+}
+
+func (x *MemberResult) GetPassed() bool {
+	if x != nil {
+		return x.Passed
+	}
+	return false
+}
+
+func (x *MemberResult) GetGradedAt() string {
+	if x != nil {
+		return x.GradedAt
+	}
+	return ""
+}
+
+type MemberResults struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*MemberResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberResults) Reset() {
+	*x = MemberResults{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberResults) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberResults) ProtoMessage() {}
+
+func (x *MemberResults) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberResults.ProtoReflect.Descriptor instead.
+func (*MemberResults) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MemberResults) GetResults() []*MemberResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 var File_api_quiz_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\"\x86\x01\n" +
+	"\x18api/quiz/v1/events.proto\x12\vapi.quiz.v1\x1a\x1aapi/events/v1/events.proto\x1a\x1bbuf/validate/validate.proto\"\x86\x01\n" +
 	"\x19ListGradedAttemptsRequest\x12\"\n" +
 	"\rafter_exam_id\x18\x01 \x01(\x03R\vafterExamId\x12(\n" +
 	"\x10after_attempt_id\x18\x02 \x01(\x03R\x0eafterAttemptId\x12\x1b\n" +
@@ -384,10 +566,24 @@ const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x19\n" +
 	"\borg_path\x18\x04 \x01(\tR\aorgPath\x12\x1a\n" +
 	"\barchived\x18\x05 \x01(\bR\barchived:\x18\xca\xf3\x18\x14\n" +
-	"\x10question.changed\x10\x012\xb9\x01\n" +
+	"\x10question.changed\x10\x01\"?\n" +
+	"\x17GetMemberResultsRequest\x12$\n" +
+	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\"\xc2\x01\n" +
+	"\fMemberResult\x12\x17\n" +
+	"\aexam_id\x18\x01 \x01(\x03R\x06examId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x01R\x05score\x12\x1b\n" +
+	"\tmax_score\x18\x04 \x01(\x01R\bmaxScore\x12\x1b\n" +
+	"\tpass_mark\x18\x05 \x01(\x01R\bpassMark\x12\x16\n" +
+	"\x06passed\x18\x06 \x01(\bR\x06passed\x12\x1b\n" +
+	"\tgraded_at\x18\a \x01(\tR\bgradedAt\"D\n" +
+	"\rMemberResults\x123\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.api.quiz.v1.MemberResultR\aresults2\xb9\x01\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReply\x12b\n" +
-	"\x12ListGradedAttempts\x12&.api.quiz.v1.ListGradedAttemptsRequest\x1a$.api.quiz.v1.ListGradedAttemptsReplyB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
+	"\x12ListGradedAttempts\x12&.api.quiz.v1.ListGradedAttemptsRequest\x1a$.api.quiz.v1.ListGradedAttemptsReply2`\n" +
+	"\bDossiers\x12T\n" +
+	"\x10GetMemberResults\x12$.api.quiz.v1.GetMemberResultsRequest\x1a\x1a.api.quiz.v1.MemberResultsB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
 var (
 	file_api_quiz_v1_events_proto_rawDescOnce sync.Once
@@ -401,26 +597,32 @@ func file_api_quiz_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_quiz_v1_events_proto_rawDescData
 }
 
-var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_api_quiz_v1_events_proto_goTypes = []any{
 	(*ListGradedAttemptsRequest)(nil), // 0: api.quiz.v1.ListGradedAttemptsRequest
 	(*ListGradedAttemptsReply)(nil),   // 1: api.quiz.v1.ListGradedAttemptsReply
 	(*AttemptGraded)(nil),             // 2: api.quiz.v1.AttemptGraded
 	(*QuestionChanged)(nil),           // 3: api.quiz.v1.QuestionChanged
-	(*v1.AckEventsRequest)(nil),       // 4: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),         // 5: api.events.v1.AckEventsReply
+	(*GetMemberResultsRequest)(nil),   // 4: api.quiz.v1.GetMemberResultsRequest
+	(*MemberResult)(nil),              // 5: api.quiz.v1.MemberResult
+	(*MemberResults)(nil),             // 6: api.quiz.v1.MemberResults
+	(*v1.AckEventsRequest)(nil),       // 7: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),         // 8: api.events.v1.AckEventsReply
 }
 var file_api_quiz_v1_events_proto_depIdxs = []int32{
 	2, // 0: api.quiz.v1.ListGradedAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptGraded
-	4, // 1: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	0, // 2: api.quiz.v1.Events.ListGradedAttempts:input_type -> api.quiz.v1.ListGradedAttemptsRequest
-	5, // 3: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	1, // 4: api.quiz.v1.Events.ListGradedAttempts:output_type -> api.quiz.v1.ListGradedAttemptsReply
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 1: api.quiz.v1.MemberResults.results:type_name -> api.quiz.v1.MemberResult
+	7, // 2: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	0, // 3: api.quiz.v1.Events.ListGradedAttempts:input_type -> api.quiz.v1.ListGradedAttemptsRequest
+	4, // 4: api.quiz.v1.Dossiers.GetMemberResults:input_type -> api.quiz.v1.GetMemberResultsRequest
+	8, // 5: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	1, // 6: api.quiz.v1.Events.ListGradedAttempts:output_type -> api.quiz.v1.ListGradedAttemptsReply
+	6, // 7: api.quiz.v1.Dossiers.GetMemberResults:output_type -> api.quiz.v1.MemberResults
+	5, // [5:8] is the sub-list for method output_type
+	2, // [2:5] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_events_proto_init() }
@@ -435,9 +637,9 @@ func file_api_quiz_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_events_proto_rawDesc), len(file_api_quiz_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_api_quiz_v1_events_proto_goTypes,
 		DependencyIndexes: file_api_quiz_v1_events_proto_depIdxs,

@@ -2,13 +2,17 @@ package standalone
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 )
 
 // quizWorld is an org tree with a trainer and members, and a bank of five question types.
@@ -329,4 +333,47 @@ func TestQuizTargetsIndividualMembers(t *testing.T) {
 	}
 	delete(body, "targetUserIds")
 	l.must(l.call("POST", "/v1/exams", w.admin, body), 400, "INVALID_ARGUMENT")
+}
+
+// TestMemberResults: the growth service reads a member's released results from quiz over gRPC
+// with its service credentials; a result not released to the member (after the window closes)
+// never leaves quiz; a user's token and another service are refused.
+func TestMemberResults(t *testing.T) {
+	l := startLive(t)
+	w := newQuizWorld(t, l)
+	ctx := context.Background()
+	now := l.clock.Now()
+	take := func(exam string) {
+		t.Helper()
+		att := l.must(l.call("POST", "/v1/exams/"+exam+"/attempts", w.m1, map[string]any{}), 200).s("id")
+		l.must(l.call("PUT", "/v1/attempts/"+att+"/answers/1", w.m1, map[string]any{"value": map[string]any{"choices": []string{"true"}}, "version": 1}), 200)
+		l.must(l.call("POST", "/v1/attempts/"+att+":submit", w.m1, map[string]any{}), 200)
+		for i := 0; ; i++ {
+			if l.must(l.call("GET", "/v1/exams/"+exam+"/attempts", w.trainer, nil), 200).s("attempts", "0", "status") == "graded" {
+				return
+			}
+			if i > 200 {
+				t.Fatal("the attempt was not graded")
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	released := w.exam(t, "IMMEDIATE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.tf)
+	take(released)
+	take(w.exam(t, "AFTER_CLOSE", now.Add(-time.Minute), now.Add(time.Hour), 30, 1, w.tf))
+	id, _ := strconv.ParseInt(l.must(l.call("GET", "/v1/me", w.m1, nil), 200).s("id"), 10, 64)
+	req := &quizv1.GetMemberResultsRequest{MemberId: id}
+
+	rs, err := quizv1.NewDossiersClient(l.grpcConn(l.serviceToken("growth"))).GetMemberResults(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.GetResults()) != 1 || fmt.Sprint(rs.GetResults()[0].GetExamId()) != released || rs.GetResults()[0].GetScore() != 2 ||
+		rs.GetResults()[0].GetMaxScore() != 2 || !rs.GetResults()[0].GetPassed() || rs.GetResults()[0].GetGradedAt() == "" {
+		t.Errorf("results: %v", rs)
+	}
+	_, err = quizv1.NewDossiersClient(l.grpcConn(l.serviceToken("search"))).GetMemberResults(ctx, req)
+	wantCode(t, "another service", err, 403)
+	_, err = quizv1.NewDossiersClient(l.grpcConn(w.trainer)).GetMemberResults(ctx, req)
+	wantCode(t, "a trainer's token", err, 403)
 }

@@ -237,12 +237,8 @@ func (uc *Development) UseTempBranches(f func(ctx context.Context, accountID int
 // Dossier returns the member's dossier to the growth service (service credentials); anyone
 // else is refused.
 func (uc *Development) Dossier(ctx context.Context, memberID int64) (*Dossier, error) {
-	svc, err := auth.RequireService(ctx)
-	if err != nil {
+	if err := auth.RequireServiceNamed(ctx, GrowthService, "党员档案"); err != nil {
 		return nil, err
-	}
-	if svc != GrowthService {
-		return nil, deny("只有成长档案服务能读取党员档案")
 	}
 	a, err := uc.accounts.Get(ctx, memberID)
 	if err != nil {

@@ -850,22 +850,64 @@ func (uc *AttemptUsecase) MyExams(ctx context.Context) ([]*MyExam, error) {
 	slices.SortFunc(exams, func(a, b *Exam) int { return b.OpensAt.Compare(a.OpensAt) })
 	out := make([]*MyExam, 0, len(exams))
 	for _, e := range exams {
-		as, err := uc.attempts.ListAttempts(ctx, e.ID, p.UserID)
+		m, err := uc.memberExam(ctx, e, p.UserID)
 		if err != nil {
 			return nil, err
 		}
-		m := &MyExam{Exam: e, Attempts: as, Released: make([]bool, len(as))}
-		released := len(as) > 0
-		for i, a := range as {
-			m.Released[i] = uc.ResultsReleased(a, e)
-			released = released && (a.Status != AttemptGraded || m.Released[i])
-		}
-		if released {
-			if s, ok := finalScore(e.GradingMethod, as); ok {
-				m.Score = &s
-			}
-		}
 		out = append(out, m)
+	}
+	return out, nil
+}
+
+// memberExam is an exam with the member's attempts, which of them the member may see now, and
+// the final score once every graded attempt is released.
+func (uc *AttemptUsecase) memberExam(ctx context.Context, e *Exam, userID int64) (*MyExam, error) {
+	as, err := uc.attempts.ListAttempts(ctx, e.ID, userID)
+	if err != nil {
+		return nil, err
+	}
+	m := &MyExam{Exam: e, Attempts: as, Released: make([]bool, len(as))}
+	released := len(as) > 0
+	for i, a := range as {
+		m.Released[i] = uc.ResultsReleased(a, e)
+		released = released && (a.Status != AttemptGraded || m.Released[i])
+	}
+	if released {
+		if s, ok := finalScore(e.GradingMethod, as); ok {
+			m.Score = &s
+		}
+	}
+	return m, nil
+}
+
+// GrowthService is the one service that reads members' results.
+const GrowthService = "growth"
+
+// MemberResults lists the member's exams with a released final score, by exam, to the growth
+// service (service credentials): a result its member may not see yet never leaves quiz.
+func (uc *AttemptUsecase) MemberResults(ctx context.Context, memberID int64) ([]*MyExam, error) {
+	if err := auth.RequireServiceNamed(ctx, GrowthService, "党员的考试成绩"); err != nil {
+		return nil, err
+	}
+	ids, err := uc.attempts.ExamsOfUser(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*MyExam
+	for _, id := range ids {
+		e, err := uc.exams.GetExam(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted with its attempts' exam
+		} else if err != nil {
+			return nil, err
+		}
+		m, err := uc.memberExam(ctx, e, memberID)
+		if err != nil {
+			return nil, err
+		}
+		if m.Score != nil {
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

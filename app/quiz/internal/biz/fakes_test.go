@@ -837,6 +837,19 @@ func (r fakeAttemptRepo) ListAttempts(_ context.Context, examID, userID int64) (
 	return out, nil
 }
 
+func (r fakeAttemptRepo) ExamsOfUser(_ context.Context, userID int64) ([]int64, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []int64
+	for _, a := range r.db.st.Attempts {
+		if a.UserID == userID && !slices.Contains(out, a.ExamID) {
+			out = append(out, a.ExamID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // SaveAnswer keeps the higher version, like the ent repo's conditional upsert.
 func (r fakeAttemptRepo) SaveAnswer(_ context.Context, attemptID int64, no int, a Answer) (int64, bool, error) {
 	r.db.mu.Lock()

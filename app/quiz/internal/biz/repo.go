@@ -82,6 +82,8 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
+	// ExamsOfUser lists the ids of the exams the user has attempts in, ascending.
+	ExamsOfUser(ctx context.Context, userID int64) ([]int64, error)
 	// ExamStamp changes whenever an attempt of the exam is created or changed (its count and
 	// latest change); equal stamps mean the exam's attempts are as they were.
 	ExamStamp(ctx context.Context, examID int64) (string, error)

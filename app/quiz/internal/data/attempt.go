@@ -238,6 +238,16 @@ func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([
 	return out, nil
 }
 
+func (r *attemptRepo) ExamsOfUser(ctx context.Context, userID int64) ([]int64, error) {
+	var ids []int64
+	err := r.data.client(ctx).Attempt.Query().Where(attempt.UserID(userID)).Unique(true).
+		Order(ent.Asc(attempt.FieldExamID)).Select(attempt.FieldExamID).Scan(ctx, &ids)
+	if err != nil {
+		return nil, mapErr("attemptRepo.ExamsOfUser", err, nil)
+	}
+	return ids, nil
+}
+
 // SaveAnswer is one statement, atomic on both databases:
 //
 //	INSERT INTO answers (...) VALUES (...)

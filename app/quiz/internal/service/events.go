@@ -36,3 +36,30 @@ func (s *EventsService) ListGradedAttempts(ctx context.Context, req *quizv1.List
 	}
 	return out, nil
 }
+
+// DossierService is quiz's service-only Dossiers API: the growth service reads a member's
+// released results.
+type DossierService struct {
+	quizv1.UnimplementedDossiersServer
+	Attempts *biz.AttemptUsecase
+}
+
+// GetMemberResults implements quizv1.DossiersServer.
+func (s *DossierService) GetMemberResults(ctx context.Context, req *quizv1.GetMemberResultsRequest) (*quizv1.MemberResults, error) {
+	exams, err := s.Attempts.MemberResults(ctx, req.GetMemberId())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	out := &quizv1.MemberResults{}
+	for _, m := range exams {
+		r := &quizv1.MemberResult{ExamId: m.Exam.ID, Title: m.Exam.Title, Score: *m.Score, PassMark: m.Exam.PassMark,
+			Passed: *m.Score >= m.Exam.PassMark}
+		for _, a := range m.Attempts { // the latest graded attempt's maximum and time
+			if a.Status == biz.AttemptGraded && a.GradedAt != nil {
+				r.MaxScore, r.GradedAt = a.MaxScore, ts(*a.GradedAt)
+			}
+		}
+		out.Results = append(out.Results, r)
+	}
+	return out, nil
+}

@@ -311,17 +311,14 @@ type MemberStudy struct {
 // member's org path and staff role, which set each year's target, come from the caller (org's
 // dossier), since studyhour reads org with the caller's credentials.
 func (uc *Reports) MemberStudy(ctx context.Context, memberID int64, orgPath string, staff bool, from, to int) (*MemberStudy, error) {
-	svc, err := auth.RequireService(ctx)
-	if err != nil {
+	if err := auth.RequireServiceNamed(ctx, GrowthService, "党员的学习记录"); err != nil {
 		return nil, err
-	}
-	if svc != GrowthService {
-		return nil, deny("只有成长档案服务能读取党员的学习记录")
 	}
 	if to < from || to-from >= 30 {
 		return nil, Invalid("to_year", "年份范围应从起始年起，最多 30 年")
 	}
 	out := &MemberStudy{}
+	var err error
 	person := Person{ID: memberID, OrgPath: orgPath, Staff: staff}
 	for y := from; y <= to; y++ {
 		s, err := uc.m.study.summary(ctx, person, y)

@@ -122,6 +122,10 @@ func testListAttempts(f *fx) {
 		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, 1, 7)).must(f, "ListAttempts"), attemptID))
 	f.same("ListAttempts(unknown exam)", []int64{},
 		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, missing, 0)).must(f, "ListAttempts"), attemptID))
+	for user, want := range map[int64][]int64{100: {1}, 50: {1, 2}, 7: {}} {
+		got := res(f.r.Attempts.ExamsOfUser(f.ctx, user)).must(f, "ExamsOfUser")
+		f.same(fmt.Sprintf("ExamsOfUser(%d)", user), want, append([]int64{}, got...))
+	}
 }
 
 // SaveAnswer stores an answer unless the stored one has a higher or equal version, returning the
