@@ -66,3 +66,13 @@ func Each(t *testing.T, fn func(t *testing.T, driver, dsn string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite", SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, "postgres", Postgres(t)) })
 }
+
+// Fresh returns a new database of the kind ("sqlite" or "postgres"), for tests that need more
+// than Each's one.
+func Fresh(t testing.TB, driver string) string {
+	t.Helper()
+	if driver == "postgres" {
+		return Postgres(t)
+	}
+	return SQLite(t)
+}

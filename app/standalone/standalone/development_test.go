@@ -643,6 +643,10 @@ func TestTemporaryBranches(t *testing.T) {
 	if as := l.must(l.call("GET", "/v1/courses/"+course+"/assignments", sTok, nil), 200); len(as.json["assignments"].([]any)) != 1 || as.s("assignments", "0", "orgId") != tid {
 		t.Errorf("the temporary branch's staff see the assignments: %s", as.raw)
 	}
+	// Assigning again (a retry) answers with the same view, not every org's assignments.
+	if as := l.must(l.call("POST", "/v1/courses/"+course+"/assignments", sTok, map[string]any{"orgIds": []string{tid}, "required": true, "dueDate": "2099-12-31"}), 200); len(as.json["assignments"].([]any)) != 1 || as.s("assignments", "0", "orgId") != tid {
+		t.Errorf("the assigning reply to the temporary branch's staff: %s", as.raw)
+	}
 
 	// The temporary branch's meeting: its staff hold it and record its members, from two home
 	// branches; someone outside it is refused.

@@ -53,9 +53,9 @@ func (uc *CourseUsecase) Assign(ctx context.Context, courseID int64, orgIDs []in
 	if !p.IsAdmin() && !p.IsStaff() {
 		return nil, deny("只有组织管理员可以分配课程")
 	}
+	var c *Course
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		c, err := uc.repo.GetCourse(ctx, courseID, false)
-		if err != nil {
+		if c, err = uc.repo.GetCourse(ctx, courseID, false); err != nil {
 			return err
 		}
 		if err := uc.viewable(ctx, p, c); err != nil {
@@ -87,7 +87,26 @@ func (uc *CourseUsecase) Assign(ctx context.Context, courseID int64, orgIDs []in
 	if err != nil {
 		return nil, err
 	}
-	return uc.ListAssignments(ctx, courseID)
+	all, err := uc.assignments.ListByCourse(ctx, courseID)
+	if err != nil {
+		return nil, err
+	}
+	return visibleAssignments(p, c, all), nil
+}
+
+// visibleAssignments are the assignments of c that p sees: all with the management view, else
+// those within the orgs p manages (their subtree, or their temporary branch).
+func visibleAssignments(p *auth.Principal, c *Course, all []*Assignment) []*Assignment {
+	if canManageView(p, c) {
+		return all
+	}
+	var mine []*Assignment
+	for _, a := range all {
+		if p.CanManageOrg(a.OrgPath) {
+			mine = append(mine, a)
+		}
+	}
+	return mine
 }
 
 // ListAssignments lists a course's assignments for those with the management view.
@@ -110,18 +129,8 @@ func (uc *CourseUsecase) ListAssignments(ctx context.Context, courseID int64) ([
 	if err != nil {
 		return nil, err
 	}
-	if canManageView(p, c) {
-		return all, nil
-	}
-	// Staff outside the owning org see the assignments within the orgs they manage only (their
-	// subtree, or their temporary branch).
-	var mine []*Assignment
-	for _, a := range all {
-		if p.CanManageOrg(a.OrgPath) {
-			mine = append(mine, a)
-		}
-	}
-	if len(mine) == 0 {
+	mine := visibleAssignments(p, c, all)
+	if len(mine) == 0 && !canManageView(p, c) {
 		if err := uc.viewable(ctx, p, c); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vanguard/vanguard/app/growth/internal/biz"
 	"github.com/vanguard/vanguard/pkg/auth"
+	"github.com/vanguard/vanguard/pkg/bizerr"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/testdb"
 )
@@ -91,14 +92,17 @@ func TestGrowth(t *testing.T) {
 		}
 
 		// Reviews: not by the member, not by another branch; a return needs its reason.
-		if _, err := uc.Review(as(member), 7, 2, true, ""); err == nil {
-			t.Error("the member approved their own file")
+		if _, err := uc.Review(as(member), 7, 2, true, ""); !errors.As(err, new(*bizerr.PermissionError)) {
+			t.Errorf("the member approving their own file: %v, want a denial", err)
+		}
+		if _, err := uc.Review(as(other), 7, 2, true, ""); !errors.Is(err, biz.ErrNotFound) {
+			t.Errorf("another member: %v, want not found", err)
 		}
 		if _, err := uc.Review(as(otherStaff), 7, 2, true, ""); !errors.Is(err, biz.ErrNotFound) {
 			t.Errorf("another branch's staff: %v", err)
 		}
-		if _, err := uc.Review(as(staff), 7, 2, false, " "); err == nil {
-			t.Error("returned without a reason")
+		if _, err := uc.Review(as(staff), 7, 2, false, " "); !errors.As(err, new(*bizerr.FieldError)) {
+			t.Errorf("a return without a reason: %v, want a field error", err)
 		}
 		f, err := uc.Review(as(staff), 7, 2, false, "考试成绩未附补考记录")
 		if err != nil || f.Status != biz.StatusReturned {

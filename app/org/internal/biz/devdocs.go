@@ -57,8 +57,8 @@ func (uc *Development) StartDocument(ctx context.Context, memberID, stepID int64
 	if err != nil {
 		return nil, err
 	}
-	if uc.docs == nil || uc.docs.Blobs == nil {
-		return nil, errors.New("development: no blob store for papers")
+	if uc.docs == nil {
+		return nil, errors.New("development: no store for papers")
 	}
 	if _, _, err := attach.Check(fileName, size, contentType); err != nil {
 		return nil, err
@@ -87,22 +87,19 @@ func (uc *Development) stepOf(ctx context.Context, p *auth.Principal, memberID, 
 	if err != nil {
 		return nil, nil, err
 	}
-	steps, err := uc.repo.Steps(ctx, a.ID)
-	if err != nil {
+	step, err := uc.repo.Step(ctx, stepID)
+	if errors.Is(err, ErrDocumentNotFound) || (err == nil && step.MemberID != a.ID) {
+		if a.ID != p.UserID && !p.CanManageOrg(a.OrgPath) {
+			return nil, nil, ErrAccountNotFound
+		}
+		return nil, nil, Invalid("step_id", "该党员没有这一已登记的步骤")
+	} else if err != nil {
 		return nil, nil, err
 	}
-	for _, s := range steps {
-		if s.ID == stepID {
-			if !maySeeDocuments(p, a, s) && !mayFileStep(p, a, s) {
-				return nil, nil, ErrAccountNotFound
-			}
-			return a, s, nil
-		}
-	}
-	if a.ID != p.UserID && !p.CanManageOrg(a.OrgPath) {
+	if !maySeeDocuments(p, a, step) { // whoever may file papers may see them
 		return nil, nil, ErrAccountNotFound
 	}
-	return nil, nil, Invalid("step_id", "该党员没有这一已登记的步骤")
+	return a, step, nil
 }
 
 // document returns a paper with its step and member, for a caller who may see it (else not
