@@ -74,6 +74,7 @@ type Module struct {
 	log     *log.Helper
 	outbox  *outbox.Outbox
 	relay   *outbox.Relay
+	courses *biz.CourseUsecase
 }
 
 // New opens the database and wires the service.
@@ -104,6 +105,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		log:     log.NewHelper(log.With(logger, "module", "course")),
 		outbox:  ob,
 		relay:   outbox.NewRelay(ob, logger),
+		courses: courses,
 	}, nil
 }
 
@@ -129,15 +131,18 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 // RegisterHTTP mounts the course API.
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.service) }
 
-// RegisterGRPC mounts the course API and the service-only Events API (event acknowledgements).
+// RegisterGRPC mounts the course API and the service-only Events API (event acknowledgements)
+// and Dossiers API (the growth service's read of course outlines).
 func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
 	coursev1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
+	coursev1.RegisterDossiersServer(srv, &service.DossierService{Courses: m.courses})
 }
 
-// ServiceOperations are the operations only service credentials may call: acknowledging events.
+// ServiceOperations are the operations only service credentials may call: acknowledging events
+// and reading course outlines.
 func (m *Module) ServiceOperations() []string {
-	return []string{coursev1.Events_AckEvents_FullMethodName}
+	return []string{coursev1.Events_AckEvents_FullMethodName, coursev1.Dossiers_GetCourseOutlines_FullMethodName}
 }
 
 // Relay is the outbox relay loop; every process that runs the module runs it.

@@ -148,6 +148,13 @@ func AfterCommit(ctx context.Context, f func()) {
 	hooks.mu.Unlock()
 }
 
+// Detach returns ctx without its transaction and commit hooks, keeping its values, deadline and
+// cancellation: for work an AfterCommit function does on the database after the commit (the
+// closed transaction's context would make it fail).
+func Detach(ctx context.Context) context.Context {
+	return context.WithValue(context.WithValue(ctx, txKey{}, nil), hooksKey{}, nil)
+}
+
 // TxFrom returns the transaction ctx carries, if any.
 func TxFrom[T Tx](ctx context.Context) (T, bool) {
 	tx, ok := ctx.Value(txKey{}).(T)

@@ -17,6 +17,16 @@ import "github.com/vanguard/vanguard/pkg/outbox"
 // backfill command that reads what happened before it existed from the producers' gRPC APIs.
 // Until then events are kept for the outbox retention and pruned, with no deliveries.
 var EventRoutes = outbox.Routes{
-	// studyhour credits an exam's hours when an attempt passes (and reverses them on a regrade).
-	"attempt.graded": {{Name: "studyhour", Queue: "studyhour"}},
+	// studyhour credits an exam's hours when an attempt passes (and reverses them on a regrade);
+	// growth compiles the member's file again (its nightly compile is its backfill).
+	"attempt.graded": {{Name: "studyhour", Queue: "studyhour"}, growth},
+	// growth compiles the files of the members an event concerns.
+	"development.step_recorded": {growth},
+	"member.transferred":        {growth},
+	"hours.credited":            {growth},
+	"lesson.completed":          {growth},
+	"meeting.recorded":          {growth},
+	"study_report.filed":        {growth},
 }
+
+var growth = outbox.Subscriber{Name: "growth", Queue: "growth"}

@@ -7,6 +7,7 @@
 package v1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	v1 "github.com/vanguard/vanguard/api/events/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -738,11 +739,178 @@ func (x *NewsDeleted) GetOrgPath() string {
 	return ""
 }
 
+type GetCourseOutlinesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CourseIds     []int64                `protobuf:"varint,1,rep,packed,name=course_ids,json=courseIds,proto3" json:"course_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCourseOutlinesRequest) Reset() {
+	*x = GetCourseOutlinesRequest{}
+	mi := &file_api_course_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCourseOutlinesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCourseOutlinesRequest) ProtoMessage() {}
+
+func (x *GetCourseOutlinesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCourseOutlinesRequest.ProtoReflect.Descriptor instead.
+func (*GetCourseOutlinesRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetCourseOutlinesRequest) GetCourseIds() []int64 {
+	if x != nil {
+		return x.CourseIds
+	}
+	return nil
+}
+
+type CourseOutline struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	CourseId int64                  `protobuf:"varint,1,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
+	Title    string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// status is draft, published or archived.
+	Status      string  `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	CreditHours float64 `protobuf:"fixed64,4,opt,name=credit_hours,json=creditHours,proto3" json:"credit_hours,omitempty"`
+	// lesson_ids are the course's lessons as it stands.
+	LessonIds     []int64 `protobuf:"varint,5,rep,packed,name=lesson_ids,json=lessonIds,proto3" json:"lesson_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CourseOutline) Reset() {
+	*x = CourseOutline{}
+	mi := &file_api_course_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CourseOutline) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CourseOutline) ProtoMessage() {}
+
+func (x *CourseOutline) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CourseOutline.ProtoReflect.Descriptor instead.
+func (*CourseOutline) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CourseOutline) GetCourseId() int64 {
+	if x != nil {
+		return x.CourseId
+	}
+	return 0
+}
+
+func (x *CourseOutline) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *CourseOutline) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *CourseOutline) GetCreditHours() float64 {
+	if x != nil {
+		return x.CreditHours
+	}
+	return 0
+}
+
+func (x *CourseOutline) GetLessonIds() []int64 {
+	if x != nil {
+		return x.LessonIds
+	}
+	return nil
+}
+
+type CourseOutlines struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One outline per course that exists, in no particular order (a deleted course is left out).
+	Courses       []*CourseOutline `protobuf:"bytes,1,rep,name=courses,proto3" json:"courses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CourseOutlines) Reset() {
+	*x = CourseOutlines{}
+	mi := &file_api_course_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CourseOutlines) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CourseOutlines) ProtoMessage() {}
+
+func (x *CourseOutlines) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CourseOutlines.ProtoReflect.Descriptor instead.
+func (*CourseOutlines) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CourseOutlines) GetCourses() []*CourseOutline {
+	if x != nil {
+		return x.Courses
+	}
+	return nil
+}
+
 var File_api_course_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1aapi/course/v1/events.proto\x12\rapi.course.v1\x1a\x1aapi/events/v1/events.proto\"\xf8\x01\n" +
+	"\x1aapi/course/v1/events.proto\x12\rapi.course.v1\x1a\x1aapi/events/v1/events.proto\x1a\x1bbuf/validate/validate.proto\"\xf8\x01\n" +
 	"\rCourseSummary\x12\x1b\n" +
 	"\tcourse_id\x18\x01 \x01(\x03R\bcourseId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
@@ -801,9 +969,23 @@ const file_api_course_v1_events_proto_rawDesc = "" +
 	"\vNewsDeleted\x12\x17\n" +
 	"\apost_id\x18\x01 \x01(\x03R\x06postId\x12\x19\n" +
 	"\borg_path\x18\x02 \x01(\tR\aorgPath:\x14\xca\xf3\x18\x10\n" +
-	"\fnews.deleted\x10\x012U\n" +
+	"\fnews.deleted\x10\x01\"J\n" +
+	"\x18GetCourseOutlinesRequest\x12.\n" +
+	"\n" +
+	"course_ids\x18\x01 \x03(\x03B\x0f\xbaH\f\x92\x01\t\x10\xf4\x03\"\x04\"\x02 \x00R\tcourseIds\"\x9c\x01\n" +
+	"\rCourseOutline\x12\x1b\n" +
+	"\tcourse_id\x18\x01 \x01(\x03R\bcourseId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x12!\n" +
+	"\fcredit_hours\x18\x04 \x01(\x01R\vcreditHours\x12\x1d\n" +
+	"\n" +
+	"lesson_ids\x18\x05 \x03(\x03R\tlessonIds\"H\n" +
+	"\x0eCourseOutlines\x126\n" +
+	"\acourses\x18\x01 \x03(\v2\x1c.api.course.v1.CourseOutlineR\acourses2U\n" +
 	"\x06Events\x12K\n" +
-	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReplyB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReply2g\n" +
+	"\bDossiers\x12[\n" +
+	"\x11GetCourseOutlines\x12'.api.course.v1.GetCourseOutlinesRequest\x1a\x1d.api.course.v1.CourseOutlinesB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_events_proto_rawDescOnce sync.Once
@@ -817,21 +999,24 @@ func file_api_course_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_course_v1_events_proto_rawDescData
 }
 
-var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_api_course_v1_events_proto_goTypes = []any{
-	(*CourseSummary)(nil),       // 0: api.course.v1.CourseSummary
-	(*CoursePublished)(nil),     // 1: api.course.v1.CoursePublished
-	(*CourseUpdated)(nil),       // 2: api.course.v1.CourseUpdated
-	(*CourseArchived)(nil),      // 3: api.course.v1.CourseArchived
-	(*CourseDeleted)(nil),       // 4: api.course.v1.CourseDeleted
-	(*AssignmentChanged)(nil),   // 5: api.course.v1.AssignmentChanged
-	(*LessonMediaReady)(nil),    // 6: api.course.v1.LessonMediaReady
-	(*NewsSummary)(nil),         // 7: api.course.v1.NewsSummary
-	(*NewsPublished)(nil),       // 8: api.course.v1.NewsPublished
-	(*NewsUpdated)(nil),         // 9: api.course.v1.NewsUpdated
-	(*NewsDeleted)(nil),         // 10: api.course.v1.NewsDeleted
-	(*v1.AckEventsRequest)(nil), // 11: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),   // 12: api.events.v1.AckEventsReply
+	(*CourseSummary)(nil),            // 0: api.course.v1.CourseSummary
+	(*CoursePublished)(nil),          // 1: api.course.v1.CoursePublished
+	(*CourseUpdated)(nil),            // 2: api.course.v1.CourseUpdated
+	(*CourseArchived)(nil),           // 3: api.course.v1.CourseArchived
+	(*CourseDeleted)(nil),            // 4: api.course.v1.CourseDeleted
+	(*AssignmentChanged)(nil),        // 5: api.course.v1.AssignmentChanged
+	(*LessonMediaReady)(nil),         // 6: api.course.v1.LessonMediaReady
+	(*NewsSummary)(nil),              // 7: api.course.v1.NewsSummary
+	(*NewsPublished)(nil),            // 8: api.course.v1.NewsPublished
+	(*NewsUpdated)(nil),              // 9: api.course.v1.NewsUpdated
+	(*NewsDeleted)(nil),              // 10: api.course.v1.NewsDeleted
+	(*GetCourseOutlinesRequest)(nil), // 11: api.course.v1.GetCourseOutlinesRequest
+	(*CourseOutline)(nil),            // 12: api.course.v1.CourseOutline
+	(*CourseOutlines)(nil),           // 13: api.course.v1.CourseOutlines
+	(*v1.AckEventsRequest)(nil),      // 14: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),        // 15: api.events.v1.AckEventsReply
 }
 var file_api_course_v1_events_proto_depIdxs = []int32{
 	0,  // 0: api.course.v1.CoursePublished.course:type_name -> api.course.v1.CourseSummary
@@ -839,13 +1024,16 @@ var file_api_course_v1_events_proto_depIdxs = []int32{
 	0,  // 2: api.course.v1.CourseArchived.course:type_name -> api.course.v1.CourseSummary
 	7,  // 3: api.course.v1.NewsPublished.post:type_name -> api.course.v1.NewsSummary
 	7,  // 4: api.course.v1.NewsUpdated.post:type_name -> api.course.v1.NewsSummary
-	11, // 5: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	12, // 6: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	6,  // [6:7] is the sub-list for method output_type
-	5,  // [5:6] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	12, // 5: api.course.v1.CourseOutlines.courses:type_name -> api.course.v1.CourseOutline
+	14, // 6: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	11, // 7: api.course.v1.Dossiers.GetCourseOutlines:input_type -> api.course.v1.GetCourseOutlinesRequest
+	15, // 8: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	13, // 9: api.course.v1.Dossiers.GetCourseOutlines:output_type -> api.course.v1.CourseOutlines
+	8,  // [8:10] is the sub-list for method output_type
+	6,  // [6:8] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_api_course_v1_events_proto_init() }
@@ -859,9 +1047,9 @@ func file_api_course_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_events_proto_rawDesc), len(file_api_course_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   14,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_api_course_v1_events_proto_goTypes,
 		DependencyIndexes: file_api_course_v1_events_proto_depIdxs,

@@ -126,3 +126,113 @@ var Events_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "api/course/v1/events.proto",
 }
+
+const (
+	Dossiers_GetCourseOutlines_FullMethodName = "/api.course.v1.Dossiers/GetCourseOutlines"
+)
+
+// DossiersClient is the client API for Dossiers service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Dossiers gives the growth service the outlines of courses (their lessons), so it can tell which
+// courses a member completed from the lessons studyhour recorded complete. It is for services
+// only (service credentials of growth), over gRPC.
+type DossiersClient interface {
+	GetCourseOutlines(ctx context.Context, in *GetCourseOutlinesRequest, opts ...grpc.CallOption) (*CourseOutlines, error)
+}
+
+type dossiersClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewDossiersClient(cc grpc.ClientConnInterface) DossiersClient {
+	return &dossiersClient{cc}
+}
+
+func (c *dossiersClient) GetCourseOutlines(ctx context.Context, in *GetCourseOutlinesRequest, opts ...grpc.CallOption) (*CourseOutlines, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CourseOutlines)
+	err := c.cc.Invoke(ctx, Dossiers_GetCourseOutlines_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DossiersServer is the server API for Dossiers service.
+// All implementations must embed UnimplementedDossiersServer
+// for forward compatibility.
+//
+// Dossiers gives the growth service the outlines of courses (their lessons), so it can tell which
+// courses a member completed from the lessons studyhour recorded complete. It is for services
+// only (service credentials of growth), over gRPC.
+type DossiersServer interface {
+	GetCourseOutlines(context.Context, *GetCourseOutlinesRequest) (*CourseOutlines, error)
+	mustEmbedUnimplementedDossiersServer()
+}
+
+// UnimplementedDossiersServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedDossiersServer struct{}
+
+func (UnimplementedDossiersServer) GetCourseOutlines(context.Context, *GetCourseOutlinesRequest) (*CourseOutlines, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCourseOutlines not implemented")
+}
+func (UnimplementedDossiersServer) mustEmbedUnimplementedDossiersServer() {}
+func (UnimplementedDossiersServer) testEmbeddedByValue()                  {}
+
+// UnsafeDossiersServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to DossiersServer will
+// result in compilation errors.
+type UnsafeDossiersServer interface {
+	mustEmbedUnimplementedDossiersServer()
+}
+
+func RegisterDossiersServer(s grpc.ServiceRegistrar, srv DossiersServer) {
+	// If the following call panics, it indicates UnimplementedDossiersServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Dossiers_ServiceDesc, srv)
+}
+
+func _Dossiers_GetCourseOutlines_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCourseOutlinesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DossiersServer).GetCourseOutlines(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Dossiers_GetCourseOutlines_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DossiersServer).GetCourseOutlines(ctx, req.(*GetCourseOutlinesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Dossiers_ServiceDesc is the grpc.ServiceDesc for Dossiers service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Dossiers_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "api.course.v1.Dossiers",
+	HandlerType: (*DossiersServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetCourseOutlines",
+			Handler:    _Dossiers_GetCourseOutlines_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "api/course/v1/events.proto",
+}

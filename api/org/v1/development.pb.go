@@ -24,6 +24,102 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ListDossierMembersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AfterId       int64                  `protobuf:"varint,1,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDossierMembersRequest) Reset() {
+	*x = ListDossierMembersRequest{}
+	mi := &file_api_org_v1_development_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDossierMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDossierMembersRequest) ProtoMessage() {}
+
+func (x *ListDossierMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDossierMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListDossierMembersRequest) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ListDossierMembersRequest) GetAfterId() int64 {
+	if x != nil {
+		return x.AfterId
+	}
+	return 0
+}
+
+func (x *ListDossierMembersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type ListDossierMembersReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MemberIds     []int64                `protobuf:"varint,1,rep,packed,name=member_ids,json=memberIds,proto3" json:"member_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDossierMembersReply) Reset() {
+	*x = ListDossierMembersReply{}
+	mi := &file_api_org_v1_development_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDossierMembersReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDossierMembersReply) ProtoMessage() {}
+
+func (x *ListDossierMembersReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_org_v1_development_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDossierMembersReply.ProtoReflect.Descriptor instead.
+func (*ListDossierMembersReply) Descriptor() ([]byte, []int) {
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListDossierMembersReply) GetMemberIds() []int64 {
+	if x != nil {
+		return x.MemberIds
+	}
+	return nil
+}
+
 type GetMemberDossierRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MemberId      int64                  `protobuf:"varint,1,opt,name=member_id,json=memberId,proto3" json:"member_id,omitempty"`
@@ -33,7 +129,7 @@ type GetMemberDossierRequest struct {
 
 func (x *GetMemberDossierRequest) Reset() {
 	*x = GetMemberDossierRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[0]
+	mi := &file_api_org_v1_development_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +141,7 @@ func (x *GetMemberDossierRequest) String() string {
 func (*GetMemberDossierRequest) ProtoMessage() {}
 
 func (x *GetMemberDossierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[0]
+	mi := &file_api_org_v1_development_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +154,7 @@ func (x *GetMemberDossierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemberDossierRequest.ProtoReflect.Descriptor instead.
 func (*GetMemberDossierRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{0}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetMemberDossierRequest) GetMemberId() int64 {
@@ -81,7 +177,7 @@ type MemberDossier struct {
 
 func (x *MemberDossier) Reset() {
 	*x = MemberDossier{}
-	mi := &file_api_org_v1_development_proto_msgTypes[1]
+	mi := &file_api_org_v1_development_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -93,7 +189,7 @@ func (x *MemberDossier) String() string {
 func (*MemberDossier) ProtoMessage() {}
 
 func (x *MemberDossier) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[1]
+	mi := &file_api_org_v1_development_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -106,7 +202,7 @@ func (x *MemberDossier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberDossier.ProtoReflect.Descriptor instead.
 func (*MemberDossier) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{1}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MemberDossier) GetAccount() *Account {
@@ -163,7 +259,7 @@ type StepDefinition struct {
 
 func (x *StepDefinition) Reset() {
 	*x = StepDefinition{}
-	mi := &file_api_org_v1_development_proto_msgTypes[2]
+	mi := &file_api_org_v1_development_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -175,7 +271,7 @@ func (x *StepDefinition) String() string {
 func (*StepDefinition) ProtoMessage() {}
 
 func (x *StepDefinition) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[2]
+	mi := &file_api_org_v1_development_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -188,7 +284,7 @@ func (x *StepDefinition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepDefinition.ProtoReflect.Descriptor instead.
 func (*StepDefinition) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{2}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StepDefinition) GetNo() int32 {
@@ -291,7 +387,7 @@ type ListDevelopmentStepsReply struct {
 
 func (x *ListDevelopmentStepsReply) Reset() {
 	*x = ListDevelopmentStepsReply{}
-	mi := &file_api_org_v1_development_proto_msgTypes[3]
+	mi := &file_api_org_v1_development_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -303,7 +399,7 @@ func (x *ListDevelopmentStepsReply) String() string {
 func (*ListDevelopmentStepsReply) ProtoMessage() {}
 
 func (x *ListDevelopmentStepsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[3]
+	mi := &file_api_org_v1_development_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -316,7 +412,7 @@ func (x *ListDevelopmentStepsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevelopmentStepsReply.ProtoReflect.Descriptor instead.
 func (*ListDevelopmentStepsReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{3}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDevelopmentStepsReply) GetSteps() []*StepDefinition {
@@ -335,7 +431,7 @@ type GetDevelopmentRequest struct {
 
 func (x *GetDevelopmentRequest) Reset() {
 	*x = GetDevelopmentRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[4]
+	mi := &file_api_org_v1_development_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -347,7 +443,7 @@ func (x *GetDevelopmentRequest) String() string {
 func (*GetDevelopmentRequest) ProtoMessage() {}
 
 func (x *GetDevelopmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[4]
+	mi := &file_api_org_v1_development_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -360,7 +456,7 @@ func (x *GetDevelopmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDevelopmentRequest.ProtoReflect.Descriptor instead.
 func (*GetDevelopmentRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{4}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetDevelopmentRequest) GetMemberId() int64 {
@@ -380,7 +476,7 @@ type PersonRef struct {
 
 func (x *PersonRef) Reset() {
 	*x = PersonRef{}
-	mi := &file_api_org_v1_development_proto_msgTypes[5]
+	mi := &file_api_org_v1_development_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -392,7 +488,7 @@ func (x *PersonRef) String() string {
 func (*PersonRef) ProtoMessage() {}
 
 func (x *PersonRef) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[5]
+	mi := &file_api_org_v1_development_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -405,7 +501,7 @@ func (x *PersonRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PersonRef.ProtoReflect.Descriptor instead.
 func (*PersonRef) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{5}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PersonRef) GetUserId() int64 {
@@ -434,7 +530,7 @@ type Votes struct {
 
 func (x *Votes) Reset() {
 	*x = Votes{}
-	mi := &file_api_org_v1_development_proto_msgTypes[6]
+	mi := &file_api_org_v1_development_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +542,7 @@ func (x *Votes) String() string {
 func (*Votes) ProtoMessage() {}
 
 func (x *Votes) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[6]
+	mi := &file_api_org_v1_development_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +555,7 @@ func (x *Votes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Votes.ProtoReflect.Descriptor instead.
 func (*Votes) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{6}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Votes) GetEntitled() int32 {
@@ -494,7 +590,7 @@ type RuleCheck struct {
 
 func (x *RuleCheck) Reset() {
 	*x = RuleCheck{}
-	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	mi := &file_api_org_v1_development_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -506,7 +602,7 @@ func (x *RuleCheck) String() string {
 func (*RuleCheck) ProtoMessage() {}
 
 func (x *RuleCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[7]
+	mi := &file_api_org_v1_development_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -519,7 +615,7 @@ func (x *RuleCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RuleCheck.ProtoReflect.Descriptor instead.
 func (*RuleCheck) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{7}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RuleCheck) GetRule() string {
@@ -572,7 +668,7 @@ type DevelopmentStep struct {
 
 func (x *DevelopmentStep) Reset() {
 	*x = DevelopmentStep{}
-	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	mi := &file_api_org_v1_development_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +680,7 @@ func (x *DevelopmentStep) String() string {
 func (*DevelopmentStep) ProtoMessage() {}
 
 func (x *DevelopmentStep) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[8]
+	mi := &file_api_org_v1_development_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +693,7 @@ func (x *DevelopmentStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentStep.ProtoReflect.Descriptor instead.
 func (*DevelopmentStep) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{8}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DevelopmentStep) GetNo() int32 {
@@ -779,7 +875,7 @@ type StepDocument struct {
 
 func (x *StepDocument) Reset() {
 	*x = StepDocument{}
-	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	mi := &file_api_org_v1_development_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +887,7 @@ func (x *StepDocument) String() string {
 func (*StepDocument) ProtoMessage() {}
 
 func (x *StepDocument) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[9]
+	mi := &file_api_org_v1_development_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +900,7 @@ func (x *StepDocument) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepDocument.ProtoReflect.Descriptor instead.
 func (*StepDocument) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{9}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StepDocument) GetId() int64 {
@@ -883,7 +979,7 @@ type StartStepDocumentRequest struct {
 
 func (x *StartStepDocumentRequest) Reset() {
 	*x = StartStepDocumentRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	mi := &file_api_org_v1_development_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -895,7 +991,7 @@ func (x *StartStepDocumentRequest) String() string {
 func (*StartStepDocumentRequest) ProtoMessage() {}
 
 func (x *StartStepDocumentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[10]
+	mi := &file_api_org_v1_development_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -908,7 +1004,7 @@ func (x *StartStepDocumentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartStepDocumentRequest.ProtoReflect.Descriptor instead.
 func (*StartStepDocumentRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{10}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *StartStepDocumentRequest) GetMemberId() int64 {
@@ -957,7 +1053,7 @@ type StepDocumentUpload struct {
 
 func (x *StepDocumentUpload) Reset() {
 	*x = StepDocumentUpload{}
-	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	mi := &file_api_org_v1_development_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -969,7 +1065,7 @@ func (x *StepDocumentUpload) String() string {
 func (*StepDocumentUpload) ProtoMessage() {}
 
 func (x *StepDocumentUpload) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[11]
+	mi := &file_api_org_v1_development_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -982,7 +1078,7 @@ func (x *StepDocumentUpload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepDocumentUpload.ProtoReflect.Descriptor instead.
 func (*StepDocumentUpload) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{11}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StepDocumentUpload) GetDocument() *StepDocument {
@@ -1008,7 +1104,7 @@ type StepDocumentRequest struct {
 
 func (x *StepDocumentRequest) Reset() {
 	*x = StepDocumentRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[12]
+	mi := &file_api_org_v1_development_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1020,7 +1116,7 @@ func (x *StepDocumentRequest) String() string {
 func (*StepDocumentRequest) ProtoMessage() {}
 
 func (x *StepDocumentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[12]
+	mi := &file_api_org_v1_development_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1033,7 +1129,7 @@ func (x *StepDocumentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepDocumentRequest.ProtoReflect.Descriptor instead.
 func (*StepDocumentRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{12}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *StepDocumentRequest) GetId() int64 {
@@ -1054,7 +1150,7 @@ type StepDocumentDownload struct {
 
 func (x *StepDocumentDownload) Reset() {
 	*x = StepDocumentDownload{}
-	mi := &file_api_org_v1_development_proto_msgTypes[13]
+	mi := &file_api_org_v1_development_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1162,7 @@ func (x *StepDocumentDownload) String() string {
 func (*StepDocumentDownload) ProtoMessage() {}
 
 func (x *StepDocumentDownload) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[13]
+	mi := &file_api_org_v1_development_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1175,7 @@ func (x *StepDocumentDownload) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepDocumentDownload.ProtoReflect.Descriptor instead.
 func (*StepDocumentDownload) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{13}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StepDocumentDownload) GetDocument() *StepDocument {
@@ -1114,7 +1210,7 @@ type NextStep struct {
 
 func (x *NextStep) Reset() {
 	*x = NextStep{}
-	mi := &file_api_org_v1_development_proto_msgTypes[14]
+	mi := &file_api_org_v1_development_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1222,7 @@ func (x *NextStep) String() string {
 func (*NextStep) ProtoMessage() {}
 
 func (x *NextStep) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[14]
+	mi := &file_api_org_v1_development_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1235,7 @@ func (x *NextStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NextStep.ProtoReflect.Descriptor instead.
 func (*NextStep) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{14}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *NextStep) GetNo() int32 {
@@ -1218,7 +1314,7 @@ type DevelopmentRecord struct {
 
 func (x *DevelopmentRecord) Reset() {
 	*x = DevelopmentRecord{}
-	mi := &file_api_org_v1_development_proto_msgTypes[15]
+	mi := &file_api_org_v1_development_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1326,7 @@ func (x *DevelopmentRecord) String() string {
 func (*DevelopmentRecord) ProtoMessage() {}
 
 func (x *DevelopmentRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[15]
+	mi := &file_api_org_v1_development_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1339,7 @@ func (x *DevelopmentRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRecord.ProtoReflect.Descriptor instead.
 func (*DevelopmentRecord) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{15}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DevelopmentRecord) GetMemberId() int64 {
@@ -1340,7 +1436,7 @@ type RecordStepRequest struct {
 
 func (x *RecordStepRequest) Reset() {
 	*x = RecordStepRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[16]
+	mi := &file_api_org_v1_development_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1448,7 @@ func (x *RecordStepRequest) String() string {
 func (*RecordStepRequest) ProtoMessage() {}
 
 func (x *RecordStepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[16]
+	mi := &file_api_org_v1_development_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1461,7 @@ func (x *RecordStepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordStepRequest.ProtoReflect.Descriptor instead.
 func (*RecordStepRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{16}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordStepRequest) GetMemberId() int64 {
@@ -1472,7 +1568,7 @@ type ListWorklistRequest struct {
 
 func (x *ListWorklistRequest) Reset() {
 	*x = ListWorklistRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[17]
+	mi := &file_api_org_v1_development_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1580,7 @@ func (x *ListWorklistRequest) String() string {
 func (*ListWorklistRequest) ProtoMessage() {}
 
 func (x *ListWorklistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[17]
+	mi := &file_api_org_v1_development_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1593,7 @@ func (x *ListWorklistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorklistRequest.ProtoReflect.Descriptor instead.
 func (*ListWorklistRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{17}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListWorklistRequest) GetOrgId() int64 {
@@ -1542,7 +1638,7 @@ type WorklistEntry struct {
 
 func (x *WorklistEntry) Reset() {
 	*x = WorklistEntry{}
-	mi := &file_api_org_v1_development_proto_msgTypes[18]
+	mi := &file_api_org_v1_development_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1650,7 @@ func (x *WorklistEntry) String() string {
 func (*WorklistEntry) ProtoMessage() {}
 
 func (x *WorklistEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[18]
+	mi := &file_api_org_v1_development_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1663,7 @@ func (x *WorklistEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorklistEntry.ProtoReflect.Descriptor instead.
 func (*WorklistEntry) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{18}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WorklistEntry) GetMemberId() int64 {
@@ -1628,7 +1724,7 @@ type ListWorklistReply struct {
 
 func (x *ListWorklistReply) Reset() {
 	*x = ListWorklistReply{}
-	mi := &file_api_org_v1_development_proto_msgTypes[19]
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1640,7 +1736,7 @@ func (x *ListWorklistReply) String() string {
 func (*ListWorklistReply) ProtoMessage() {}
 
 func (x *ListWorklistReply) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[19]
+	mi := &file_api_org_v1_development_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1653,7 +1749,7 @@ func (x *ListWorklistReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWorklistReply.ProtoReflect.Descriptor instead.
 func (*ListWorklistReply) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{19}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListWorklistReply) GetEntries() []*WorklistEntry {
@@ -1714,7 +1810,7 @@ type GetDevelopmentRulesRequest struct {
 
 func (x *GetDevelopmentRulesRequest) Reset() {
 	*x = GetDevelopmentRulesRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[20]
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1822,7 @@ func (x *GetDevelopmentRulesRequest) String() string {
 func (*GetDevelopmentRulesRequest) ProtoMessage() {}
 
 func (x *GetDevelopmentRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[20]
+	mi := &file_api_org_v1_development_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1835,7 @@ func (x *GetDevelopmentRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDevelopmentRulesRequest.ProtoReflect.Descriptor instead.
 func (*GetDevelopmentRulesRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{20}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetDevelopmentRulesRequest) GetOrgId() int64 {
@@ -1770,7 +1866,7 @@ type DevelopmentRule struct {
 
 func (x *DevelopmentRule) Reset() {
 	*x = DevelopmentRule{}
-	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1782,7 +1878,7 @@ func (x *DevelopmentRule) String() string {
 func (*DevelopmentRule) ProtoMessage() {}
 
 func (x *DevelopmentRule) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[21]
+	mi := &file_api_org_v1_development_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1795,7 +1891,7 @@ func (x *DevelopmentRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRule.ProtoReflect.Descriptor instead.
 func (*DevelopmentRule) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{21}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DevelopmentRule) GetKey() string {
@@ -1878,7 +1974,7 @@ type DevelopmentRules struct {
 
 func (x *DevelopmentRules) Reset() {
 	*x = DevelopmentRules{}
-	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1890,7 +1986,7 @@ func (x *DevelopmentRules) String() string {
 func (*DevelopmentRules) ProtoMessage() {}
 
 func (x *DevelopmentRules) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[22]
+	mi := &file_api_org_v1_development_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1903,7 +1999,7 @@ func (x *DevelopmentRules) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentRules.ProtoReflect.Descriptor instead.
 func (*DevelopmentRules) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{22}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DevelopmentRules) GetOrgId() int64 {
@@ -1932,7 +2028,7 @@ type SetDevelopmentRuleRequest struct {
 
 func (x *SetDevelopmentRuleRequest) Reset() {
 	*x = SetDevelopmentRuleRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	mi := &file_api_org_v1_development_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1944,7 +2040,7 @@ func (x *SetDevelopmentRuleRequest) String() string {
 func (*SetDevelopmentRuleRequest) ProtoMessage() {}
 
 func (x *SetDevelopmentRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[23]
+	mi := &file_api_org_v1_development_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1957,7 +2053,7 @@ func (x *SetDevelopmentRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDevelopmentRuleRequest.ProtoReflect.Descriptor instead.
 func (*SetDevelopmentRuleRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{23}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetDevelopmentRuleRequest) GetOrgId() int64 {
@@ -1990,7 +2086,7 @@ type ListHolidaysRequest struct {
 
 func (x *ListHolidaysRequest) Reset() {
 	*x = ListHolidaysRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	mi := &file_api_org_v1_development_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2002,7 +2098,7 @@ func (x *ListHolidaysRequest) String() string {
 func (*ListHolidaysRequest) ProtoMessage() {}
 
 func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[24]
+	mi := &file_api_org_v1_development_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2015,7 +2111,7 @@ func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*ListHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{24}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListHolidaysRequest) GetYear() int32 {
@@ -2037,7 +2133,7 @@ type Holiday struct {
 
 func (x *Holiday) Reset() {
 	*x = Holiday{}
-	mi := &file_api_org_v1_development_proto_msgTypes[25]
+	mi := &file_api_org_v1_development_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2049,7 +2145,7 @@ func (x *Holiday) String() string {
 func (*Holiday) ProtoMessage() {}
 
 func (x *Holiday) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[25]
+	mi := &file_api_org_v1_development_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2062,7 +2158,7 @@ func (x *Holiday) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Holiday.ProtoReflect.Descriptor instead.
 func (*Holiday) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{25}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Holiday) GetDate() string {
@@ -2096,7 +2192,7 @@ type HolidayCalendar struct {
 
 func (x *HolidayCalendar) Reset() {
 	*x = HolidayCalendar{}
-	mi := &file_api_org_v1_development_proto_msgTypes[26]
+	mi := &file_api_org_v1_development_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2108,7 +2204,7 @@ func (x *HolidayCalendar) String() string {
 func (*HolidayCalendar) ProtoMessage() {}
 
 func (x *HolidayCalendar) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[26]
+	mi := &file_api_org_v1_development_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2121,7 +2217,7 @@ func (x *HolidayCalendar) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HolidayCalendar.ProtoReflect.Descriptor instead.
 func (*HolidayCalendar) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{26}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *HolidayCalendar) GetYear() int32 {
@@ -2148,7 +2244,7 @@ type SetHolidaysRequest struct {
 
 func (x *SetHolidaysRequest) Reset() {
 	*x = SetHolidaysRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[27]
+	mi := &file_api_org_v1_development_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2160,7 +2256,7 @@ func (x *SetHolidaysRequest) String() string {
 func (*SetHolidaysRequest) ProtoMessage() {}
 
 func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[27]
+	mi := &file_api_org_v1_development_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2173,7 +2269,7 @@ func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*SetHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{27}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetHolidaysRequest) GetYear() int32 {
@@ -2200,7 +2296,7 @@ type ListDevelopmentPlansRequest struct {
 
 func (x *ListDevelopmentPlansRequest) Reset() {
 	*x = ListDevelopmentPlansRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[28]
+	mi := &file_api_org_v1_development_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2308,7 @@ func (x *ListDevelopmentPlansRequest) String() string {
 func (*ListDevelopmentPlansRequest) ProtoMessage() {}
 
 func (x *ListDevelopmentPlansRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[28]
+	mi := &file_api_org_v1_development_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2321,7 @@ func (x *ListDevelopmentPlansRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDevelopmentPlansRequest.ProtoReflect.Descriptor instead.
 func (*ListDevelopmentPlansRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{28}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListDevelopmentPlansRequest) GetOrgId() int64 {
@@ -2259,7 +2355,7 @@ type DevelopmentPlan struct {
 
 func (x *DevelopmentPlan) Reset() {
 	*x = DevelopmentPlan{}
-	mi := &file_api_org_v1_development_proto_msgTypes[29]
+	mi := &file_api_org_v1_development_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2271,7 +2367,7 @@ func (x *DevelopmentPlan) String() string {
 func (*DevelopmentPlan) ProtoMessage() {}
 
 func (x *DevelopmentPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[29]
+	mi := &file_api_org_v1_development_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2284,7 +2380,7 @@ func (x *DevelopmentPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentPlan.ProtoReflect.Descriptor instead.
 func (*DevelopmentPlan) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{29}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DevelopmentPlan) GetOrgId() int64 {
@@ -2339,7 +2435,7 @@ type DevelopmentPlans struct {
 
 func (x *DevelopmentPlans) Reset() {
 	*x = DevelopmentPlans{}
-	mi := &file_api_org_v1_development_proto_msgTypes[30]
+	mi := &file_api_org_v1_development_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +2447,7 @@ func (x *DevelopmentPlans) String() string {
 func (*DevelopmentPlans) ProtoMessage() {}
 
 func (x *DevelopmentPlans) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[30]
+	mi := &file_api_org_v1_development_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +2460,7 @@ func (x *DevelopmentPlans) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DevelopmentPlans.ProtoReflect.Descriptor instead.
 func (*DevelopmentPlans) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{30}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DevelopmentPlans) GetYear() int32 {
@@ -2392,7 +2488,7 @@ type SetDevelopmentPlanRequest struct {
 
 func (x *SetDevelopmentPlanRequest) Reset() {
 	*x = SetDevelopmentPlanRequest{}
-	mi := &file_api_org_v1_development_proto_msgTypes[31]
+	mi := &file_api_org_v1_development_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2404,7 +2500,7 @@ func (x *SetDevelopmentPlanRequest) String() string {
 func (*SetDevelopmentPlanRequest) ProtoMessage() {}
 
 func (x *SetDevelopmentPlanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_api_org_v1_development_proto_msgTypes[31]
+	mi := &file_api_org_v1_development_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2417,7 +2513,7 @@ func (x *SetDevelopmentPlanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDevelopmentPlanRequest.ProtoReflect.Descriptor instead.
 func (*SetDevelopmentPlanRequest) Descriptor() ([]byte, []int) {
-	return file_api_org_v1_development_proto_rawDescGZIP(), []int{31}
+	return file_api_org_v1_development_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *SetDevelopmentPlanRequest) GetOrgId() int64 {
@@ -2446,7 +2542,14 @@ var File_api_org_v1_development_proto protoreflect.FileDescriptor
 const file_api_org_v1_development_proto_rawDesc = "" +
 	"\n" +
 	"\x1capi/org/v1/development.proto\x12\n" +
-	"api.org.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x14api/org/v1/org.proto\"?\n" +
+	"api.org.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x14api/org/v1/org.proto\"h\n" +
+	"\x19ListDossierMembersRequest\x12\"\n" +
+	"\bafter_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aafterId\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x01R\bpageSize\"8\n" +
+	"\x17ListDossierMembersReply\x12\x1d\n" +
+	"\n" +
+	"member_ids\x18\x01 \x03(\x03R\tmemberIds\"?\n" +
 	"\x17GetMemberDossierRequest\x12$\n" +
 	"\tmember_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bmemberId\"\xd7\x01\n" +
 	"\rMemberDossier\x12-\n" +
@@ -2663,9 +2766,10 @@ const file_api_org_v1_development_proto_rawDesc = "" +
 	"\x19SetDevelopmentPlanRequest\x12\x1e\n" +
 	"\x06org_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x05orgId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x04year\x12!\n" +
-	"\x05quota\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05quota2^\n" +
+	"\x05quota\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\x05quota2\xc0\x01\n" +
 	"\bDossiers\x12R\n" +
-	"\x10GetMemberDossier\x12#.api.org.v1.GetMemberDossierRequest\x1a\x19.api.org.v1.MemberDossier2\xc7\x0e\n" +
+	"\x10GetMemberDossier\x12#.api.org.v1.GetMemberDossierRequest\x1a\x19.api.org.v1.MemberDossier\x12`\n" +
+	"\x12ListDossierMembers\x12%.api.org.v1.ListDossierMembersRequest\x1a#.api.org.v1.ListDossierMembersReply2\xc7\x0e\n" +
 	"\vDevelopment\x12t\n" +
 	"\x14ListDevelopmentSteps\x12\x16.google.protobuf.Empty\x1a%.api.org.v1.ListDevelopmentStepsReply\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/development/steps\x12\x7f\n" +
 	"\x0eGetDevelopment\x12!.api.org.v1.GetDevelopmentRequest\x1a\x1d.api.org.v1.DevelopmentRecord\"+\x82\xd3\xe4\x93\x02%\x12#/v1/members/{member_id}/development\x12e\n" +
@@ -2696,100 +2800,104 @@ func file_api_org_v1_development_proto_rawDescGZIP() []byte {
 	return file_api_org_v1_development_proto_rawDescData
 }
 
-var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_api_org_v1_development_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_api_org_v1_development_proto_goTypes = []any{
-	(*GetMemberDossierRequest)(nil),     // 0: api.org.v1.GetMemberDossierRequest
-	(*MemberDossier)(nil),               // 1: api.org.v1.MemberDossier
-	(*StepDefinition)(nil),              // 2: api.org.v1.StepDefinition
-	(*ListDevelopmentStepsReply)(nil),   // 3: api.org.v1.ListDevelopmentStepsReply
-	(*GetDevelopmentRequest)(nil),       // 4: api.org.v1.GetDevelopmentRequest
-	(*PersonRef)(nil),                   // 5: api.org.v1.PersonRef
-	(*Votes)(nil),                       // 6: api.org.v1.Votes
-	(*RuleCheck)(nil),                   // 7: api.org.v1.RuleCheck
-	(*DevelopmentStep)(nil),             // 8: api.org.v1.DevelopmentStep
-	(*StepDocument)(nil),                // 9: api.org.v1.StepDocument
-	(*StartStepDocumentRequest)(nil),    // 10: api.org.v1.StartStepDocumentRequest
-	(*StepDocumentUpload)(nil),          // 11: api.org.v1.StepDocumentUpload
-	(*StepDocumentRequest)(nil),         // 12: api.org.v1.StepDocumentRequest
-	(*StepDocumentDownload)(nil),        // 13: api.org.v1.StepDocumentDownload
-	(*NextStep)(nil),                    // 14: api.org.v1.NextStep
-	(*DevelopmentRecord)(nil),           // 15: api.org.v1.DevelopmentRecord
-	(*RecordStepRequest)(nil),           // 16: api.org.v1.RecordStepRequest
-	(*ListWorklistRequest)(nil),         // 17: api.org.v1.ListWorklistRequest
-	(*WorklistEntry)(nil),               // 18: api.org.v1.WorklistEntry
-	(*ListWorklistReply)(nil),           // 19: api.org.v1.ListWorklistReply
-	(*GetDevelopmentRulesRequest)(nil),  // 20: api.org.v1.GetDevelopmentRulesRequest
-	(*DevelopmentRule)(nil),             // 21: api.org.v1.DevelopmentRule
-	(*DevelopmentRules)(nil),            // 22: api.org.v1.DevelopmentRules
-	(*SetDevelopmentRuleRequest)(nil),   // 23: api.org.v1.SetDevelopmentRuleRequest
-	(*ListHolidaysRequest)(nil),         // 24: api.org.v1.ListHolidaysRequest
-	(*Holiday)(nil),                     // 25: api.org.v1.Holiday
-	(*HolidayCalendar)(nil),             // 26: api.org.v1.HolidayCalendar
-	(*SetHolidaysRequest)(nil),          // 27: api.org.v1.SetHolidaysRequest
-	(*ListDevelopmentPlansRequest)(nil), // 28: api.org.v1.ListDevelopmentPlansRequest
-	(*DevelopmentPlan)(nil),             // 29: api.org.v1.DevelopmentPlan
-	(*DevelopmentPlans)(nil),            // 30: api.org.v1.DevelopmentPlans
-	(*SetDevelopmentPlanRequest)(nil),   // 31: api.org.v1.SetDevelopmentPlanRequest
-	(*Account)(nil),                     // 32: api.org.v1.Account
-	(*TempBranch)(nil),                  // 33: api.org.v1.TempBranch
-	(*emptypb.Empty)(nil),               // 34: google.protobuf.Empty
+	(*ListDossierMembersRequest)(nil),   // 0: api.org.v1.ListDossierMembersRequest
+	(*ListDossierMembersReply)(nil),     // 1: api.org.v1.ListDossierMembersReply
+	(*GetMemberDossierRequest)(nil),     // 2: api.org.v1.GetMemberDossierRequest
+	(*MemberDossier)(nil),               // 3: api.org.v1.MemberDossier
+	(*StepDefinition)(nil),              // 4: api.org.v1.StepDefinition
+	(*ListDevelopmentStepsReply)(nil),   // 5: api.org.v1.ListDevelopmentStepsReply
+	(*GetDevelopmentRequest)(nil),       // 6: api.org.v1.GetDevelopmentRequest
+	(*PersonRef)(nil),                   // 7: api.org.v1.PersonRef
+	(*Votes)(nil),                       // 8: api.org.v1.Votes
+	(*RuleCheck)(nil),                   // 9: api.org.v1.RuleCheck
+	(*DevelopmentStep)(nil),             // 10: api.org.v1.DevelopmentStep
+	(*StepDocument)(nil),                // 11: api.org.v1.StepDocument
+	(*StartStepDocumentRequest)(nil),    // 12: api.org.v1.StartStepDocumentRequest
+	(*StepDocumentUpload)(nil),          // 13: api.org.v1.StepDocumentUpload
+	(*StepDocumentRequest)(nil),         // 14: api.org.v1.StepDocumentRequest
+	(*StepDocumentDownload)(nil),        // 15: api.org.v1.StepDocumentDownload
+	(*NextStep)(nil),                    // 16: api.org.v1.NextStep
+	(*DevelopmentRecord)(nil),           // 17: api.org.v1.DevelopmentRecord
+	(*RecordStepRequest)(nil),           // 18: api.org.v1.RecordStepRequest
+	(*ListWorklistRequest)(nil),         // 19: api.org.v1.ListWorklistRequest
+	(*WorklistEntry)(nil),               // 20: api.org.v1.WorklistEntry
+	(*ListWorklistReply)(nil),           // 21: api.org.v1.ListWorklistReply
+	(*GetDevelopmentRulesRequest)(nil),  // 22: api.org.v1.GetDevelopmentRulesRequest
+	(*DevelopmentRule)(nil),             // 23: api.org.v1.DevelopmentRule
+	(*DevelopmentRules)(nil),            // 24: api.org.v1.DevelopmentRules
+	(*SetDevelopmentRuleRequest)(nil),   // 25: api.org.v1.SetDevelopmentRuleRequest
+	(*ListHolidaysRequest)(nil),         // 26: api.org.v1.ListHolidaysRequest
+	(*Holiday)(nil),                     // 27: api.org.v1.Holiday
+	(*HolidayCalendar)(nil),             // 28: api.org.v1.HolidayCalendar
+	(*SetHolidaysRequest)(nil),          // 29: api.org.v1.SetHolidaysRequest
+	(*ListDevelopmentPlansRequest)(nil), // 30: api.org.v1.ListDevelopmentPlansRequest
+	(*DevelopmentPlan)(nil),             // 31: api.org.v1.DevelopmentPlan
+	(*DevelopmentPlans)(nil),            // 32: api.org.v1.DevelopmentPlans
+	(*SetDevelopmentPlanRequest)(nil),   // 33: api.org.v1.SetDevelopmentPlanRequest
+	(*Account)(nil),                     // 34: api.org.v1.Account
+	(*TempBranch)(nil),                  // 35: api.org.v1.TempBranch
+	(*emptypb.Empty)(nil),               // 36: google.protobuf.Empty
 }
 var file_api_org_v1_development_proto_depIdxs = []int32{
-	32, // 0: api.org.v1.MemberDossier.account:type_name -> api.org.v1.Account
-	33, // 1: api.org.v1.MemberDossier.temp_branches:type_name -> api.org.v1.TempBranch
-	15, // 2: api.org.v1.MemberDossier.development:type_name -> api.org.v1.DevelopmentRecord
-	2,  // 3: api.org.v1.ListDevelopmentStepsReply.steps:type_name -> api.org.v1.StepDefinition
-	5,  // 4: api.org.v1.DevelopmentStep.people:type_name -> api.org.v1.PersonRef
-	6,  // 5: api.org.v1.DevelopmentStep.votes:type_name -> api.org.v1.Votes
-	7,  // 6: api.org.v1.DevelopmentStep.overridden:type_name -> api.org.v1.RuleCheck
-	7,  // 7: api.org.v1.DevelopmentStep.warnings:type_name -> api.org.v1.RuleCheck
-	9,  // 8: api.org.v1.DevelopmentStep.documents:type_name -> api.org.v1.StepDocument
-	9,  // 9: api.org.v1.StepDocumentUpload.document:type_name -> api.org.v1.StepDocument
-	9,  // 10: api.org.v1.StepDocumentDownload.document:type_name -> api.org.v1.StepDocument
-	7,  // 11: api.org.v1.NextStep.rules:type_name -> api.org.v1.RuleCheck
-	8,  // 12: api.org.v1.DevelopmentRecord.steps:type_name -> api.org.v1.DevelopmentStep
-	14, // 13: api.org.v1.DevelopmentRecord.next:type_name -> api.org.v1.NextStep
-	6,  // 14: api.org.v1.RecordStepRequest.votes:type_name -> api.org.v1.Votes
-	14, // 15: api.org.v1.WorklistEntry.next:type_name -> api.org.v1.NextStep
-	18, // 16: api.org.v1.ListWorklistReply.entries:type_name -> api.org.v1.WorklistEntry
-	21, // 17: api.org.v1.DevelopmentRules.rules:type_name -> api.org.v1.DevelopmentRule
-	25, // 18: api.org.v1.HolidayCalendar.days:type_name -> api.org.v1.Holiday
-	25, // 19: api.org.v1.SetHolidaysRequest.days:type_name -> api.org.v1.Holiday
-	29, // 20: api.org.v1.DevelopmentPlans.plans:type_name -> api.org.v1.DevelopmentPlan
-	0,  // 21: api.org.v1.Dossiers.GetMemberDossier:input_type -> api.org.v1.GetMemberDossierRequest
-	34, // 22: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
-	4,  // 23: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
-	34, // 24: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
-	16, // 25: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
-	17, // 26: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
-	20, // 27: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
-	23, // 28: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
-	28, // 29: api.org.v1.Development.ListDevelopmentPlans:input_type -> api.org.v1.ListDevelopmentPlansRequest
-	31, // 30: api.org.v1.Development.SetDevelopmentPlan:input_type -> api.org.v1.SetDevelopmentPlanRequest
-	24, // 31: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
-	27, // 32: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
-	10, // 33: api.org.v1.Development.StartStepDocument:input_type -> api.org.v1.StartStepDocumentRequest
-	12, // 34: api.org.v1.Development.CompleteStepDocument:input_type -> api.org.v1.StepDocumentRequest
-	12, // 35: api.org.v1.Development.GetStepDocument:input_type -> api.org.v1.StepDocumentRequest
-	12, // 36: api.org.v1.Development.RemoveStepDocument:input_type -> api.org.v1.StepDocumentRequest
-	1,  // 37: api.org.v1.Dossiers.GetMemberDossier:output_type -> api.org.v1.MemberDossier
-	3,  // 38: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
-	15, // 39: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	15, // 40: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
-	15, // 41: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
-	19, // 42: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
-	22, // 43: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
-	22, // 44: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
-	30, // 45: api.org.v1.Development.ListDevelopmentPlans:output_type -> api.org.v1.DevelopmentPlans
-	30, // 46: api.org.v1.Development.SetDevelopmentPlan:output_type -> api.org.v1.DevelopmentPlans
-	26, // 47: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
-	26, // 48: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
-	11, // 49: api.org.v1.Development.StartStepDocument:output_type -> api.org.v1.StepDocumentUpload
-	9,  // 50: api.org.v1.Development.CompleteStepDocument:output_type -> api.org.v1.StepDocument
-	13, // 51: api.org.v1.Development.GetStepDocument:output_type -> api.org.v1.StepDocumentDownload
-	34, // 52: api.org.v1.Development.RemoveStepDocument:output_type -> google.protobuf.Empty
-	37, // [37:53] is the sub-list for method output_type
-	21, // [21:37] is the sub-list for method input_type
+	34, // 0: api.org.v1.MemberDossier.account:type_name -> api.org.v1.Account
+	35, // 1: api.org.v1.MemberDossier.temp_branches:type_name -> api.org.v1.TempBranch
+	17, // 2: api.org.v1.MemberDossier.development:type_name -> api.org.v1.DevelopmentRecord
+	4,  // 3: api.org.v1.ListDevelopmentStepsReply.steps:type_name -> api.org.v1.StepDefinition
+	7,  // 4: api.org.v1.DevelopmentStep.people:type_name -> api.org.v1.PersonRef
+	8,  // 5: api.org.v1.DevelopmentStep.votes:type_name -> api.org.v1.Votes
+	9,  // 6: api.org.v1.DevelopmentStep.overridden:type_name -> api.org.v1.RuleCheck
+	9,  // 7: api.org.v1.DevelopmentStep.warnings:type_name -> api.org.v1.RuleCheck
+	11, // 8: api.org.v1.DevelopmentStep.documents:type_name -> api.org.v1.StepDocument
+	11, // 9: api.org.v1.StepDocumentUpload.document:type_name -> api.org.v1.StepDocument
+	11, // 10: api.org.v1.StepDocumentDownload.document:type_name -> api.org.v1.StepDocument
+	9,  // 11: api.org.v1.NextStep.rules:type_name -> api.org.v1.RuleCheck
+	10, // 12: api.org.v1.DevelopmentRecord.steps:type_name -> api.org.v1.DevelopmentStep
+	16, // 13: api.org.v1.DevelopmentRecord.next:type_name -> api.org.v1.NextStep
+	8,  // 14: api.org.v1.RecordStepRequest.votes:type_name -> api.org.v1.Votes
+	16, // 15: api.org.v1.WorklistEntry.next:type_name -> api.org.v1.NextStep
+	20, // 16: api.org.v1.ListWorklistReply.entries:type_name -> api.org.v1.WorklistEntry
+	23, // 17: api.org.v1.DevelopmentRules.rules:type_name -> api.org.v1.DevelopmentRule
+	27, // 18: api.org.v1.HolidayCalendar.days:type_name -> api.org.v1.Holiday
+	27, // 19: api.org.v1.SetHolidaysRequest.days:type_name -> api.org.v1.Holiday
+	31, // 20: api.org.v1.DevelopmentPlans.plans:type_name -> api.org.v1.DevelopmentPlan
+	2,  // 21: api.org.v1.Dossiers.GetMemberDossier:input_type -> api.org.v1.GetMemberDossierRequest
+	0,  // 22: api.org.v1.Dossiers.ListDossierMembers:input_type -> api.org.v1.ListDossierMembersRequest
+	36, // 23: api.org.v1.Development.ListDevelopmentSteps:input_type -> google.protobuf.Empty
+	6,  // 24: api.org.v1.Development.GetDevelopment:input_type -> api.org.v1.GetDevelopmentRequest
+	36, // 25: api.org.v1.Development.GetMyDevelopment:input_type -> google.protobuf.Empty
+	18, // 26: api.org.v1.Development.RecordStep:input_type -> api.org.v1.RecordStepRequest
+	19, // 27: api.org.v1.Development.ListWorklist:input_type -> api.org.v1.ListWorklistRequest
+	22, // 28: api.org.v1.Development.GetDevelopmentRules:input_type -> api.org.v1.GetDevelopmentRulesRequest
+	25, // 29: api.org.v1.Development.SetDevelopmentRule:input_type -> api.org.v1.SetDevelopmentRuleRequest
+	30, // 30: api.org.v1.Development.ListDevelopmentPlans:input_type -> api.org.v1.ListDevelopmentPlansRequest
+	33, // 31: api.org.v1.Development.SetDevelopmentPlan:input_type -> api.org.v1.SetDevelopmentPlanRequest
+	26, // 32: api.org.v1.Development.ListHolidays:input_type -> api.org.v1.ListHolidaysRequest
+	29, // 33: api.org.v1.Development.SetHolidays:input_type -> api.org.v1.SetHolidaysRequest
+	12, // 34: api.org.v1.Development.StartStepDocument:input_type -> api.org.v1.StartStepDocumentRequest
+	14, // 35: api.org.v1.Development.CompleteStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	14, // 36: api.org.v1.Development.GetStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	14, // 37: api.org.v1.Development.RemoveStepDocument:input_type -> api.org.v1.StepDocumentRequest
+	3,  // 38: api.org.v1.Dossiers.GetMemberDossier:output_type -> api.org.v1.MemberDossier
+	1,  // 39: api.org.v1.Dossiers.ListDossierMembers:output_type -> api.org.v1.ListDossierMembersReply
+	5,  // 40: api.org.v1.Development.ListDevelopmentSteps:output_type -> api.org.v1.ListDevelopmentStepsReply
+	17, // 41: api.org.v1.Development.GetDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	17, // 42: api.org.v1.Development.GetMyDevelopment:output_type -> api.org.v1.DevelopmentRecord
+	17, // 43: api.org.v1.Development.RecordStep:output_type -> api.org.v1.DevelopmentRecord
+	21, // 44: api.org.v1.Development.ListWorklist:output_type -> api.org.v1.ListWorklistReply
+	24, // 45: api.org.v1.Development.GetDevelopmentRules:output_type -> api.org.v1.DevelopmentRules
+	24, // 46: api.org.v1.Development.SetDevelopmentRule:output_type -> api.org.v1.DevelopmentRules
+	32, // 47: api.org.v1.Development.ListDevelopmentPlans:output_type -> api.org.v1.DevelopmentPlans
+	32, // 48: api.org.v1.Development.SetDevelopmentPlan:output_type -> api.org.v1.DevelopmentPlans
+	28, // 49: api.org.v1.Development.ListHolidays:output_type -> api.org.v1.HolidayCalendar
+	28, // 50: api.org.v1.Development.SetHolidays:output_type -> api.org.v1.HolidayCalendar
+	13, // 51: api.org.v1.Development.StartStepDocument:output_type -> api.org.v1.StepDocumentUpload
+	11, // 52: api.org.v1.Development.CompleteStepDocument:output_type -> api.org.v1.StepDocument
+	15, // 53: api.org.v1.Development.GetStepDocument:output_type -> api.org.v1.StepDocumentDownload
+	36, // 54: api.org.v1.Development.RemoveStepDocument:output_type -> google.protobuf.Empty
+	38, // [38:55] is the sub-list for method output_type
+	21, // [21:38] is the sub-list for method input_type
 	21, // [21:21] is the sub-list for extension type_name
 	21, // [21:21] is the sub-list for extension extendee
 	0,  // [0:21] is the sub-list for field type_name
@@ -2807,7 +2915,7 @@ func file_api_org_v1_development_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_org_v1_development_proto_rawDesc), len(file_api_org_v1_development_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -20,7 +20,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Dossiers_GetMemberDossier_FullMethodName = "/api.org.v1.Dossiers/GetMemberDossier"
+	Dossiers_GetMemberDossier_FullMethodName   = "/api.org.v1.Dossiers/GetMemberDossier"
+	Dossiers_ListDossierMembers_FullMethodName = "/api.org.v1.Dossiers/ListDossierMembers"
 )
 
 // DossiersClient is the client API for Dossiers service.
@@ -32,6 +33,9 @@ const (
 // It is for services only (service credentials of growth), over gRPC.
 type DossiersClient interface {
 	GetMemberDossier(ctx context.Context, in *GetMemberDossierRequest, opts ...grpc.CallOption) (*MemberDossier, error)
+	// ListDossierMembers pages over the accounts holding the member role, by id: the members the
+	// growth service's nightly compile gives a file.
+	ListDossierMembers(ctx context.Context, in *ListDossierMembersRequest, opts ...grpc.CallOption) (*ListDossierMembersReply, error)
 }
 
 type dossiersClient struct {
@@ -52,6 +56,16 @@ func (c *dossiersClient) GetMemberDossier(ctx context.Context, in *GetMemberDoss
 	return out, nil
 }
 
+func (c *dossiersClient) ListDossierMembers(ctx context.Context, in *ListDossierMembersRequest, opts ...grpc.CallOption) (*ListDossierMembersReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDossierMembersReply)
+	err := c.cc.Invoke(ctx, Dossiers_ListDossierMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DossiersServer is the server API for Dossiers service.
 // All implementations must embed UnimplementedDossiersServer
 // for forward compatibility.
@@ -61,6 +75,9 @@ func (c *dossiersClient) GetMemberDossier(ctx context.Context, in *GetMemberDoss
 // It is for services only (service credentials of growth), over gRPC.
 type DossiersServer interface {
 	GetMemberDossier(context.Context, *GetMemberDossierRequest) (*MemberDossier, error)
+	// ListDossierMembers pages over the accounts holding the member role, by id: the members the
+	// growth service's nightly compile gives a file.
+	ListDossierMembers(context.Context, *ListDossierMembersRequest) (*ListDossierMembersReply, error)
 	mustEmbedUnimplementedDossiersServer()
 }
 
@@ -73,6 +90,9 @@ type UnimplementedDossiersServer struct{}
 
 func (UnimplementedDossiersServer) GetMemberDossier(context.Context, *GetMemberDossierRequest) (*MemberDossier, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMemberDossier not implemented")
+}
+func (UnimplementedDossiersServer) ListDossierMembers(context.Context, *ListDossierMembersRequest) (*ListDossierMembersReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDossierMembers not implemented")
 }
 func (UnimplementedDossiersServer) mustEmbedUnimplementedDossiersServer() {}
 func (UnimplementedDossiersServer) testEmbeddedByValue()                  {}
@@ -113,6 +133,24 @@ func _Dossiers_GetMemberDossier_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Dossiers_ListDossierMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDossierMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DossiersServer).ListDossierMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Dossiers_ListDossierMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DossiersServer).ListDossierMembers(ctx, req.(*ListDossierMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Dossiers_ServiceDesc is the grpc.ServiceDesc for Dossiers service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -123,6 +161,10 @@ var Dossiers_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMemberDossier",
 			Handler:    _Dossiers_GetMemberDossier_Handler,
+		},
+		{
+			MethodName: "ListDossierMembers",
+			Handler:    _Dossiers_ListDossierMembers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -4586,9 +4586,12 @@ type MemberStudy struct {
 	// check-in codes).
 	Meetings []*Meeting `protobuf:"bytes,2,rep,name=meetings,proto3" json:"meetings,omitempty"`
 	// The member's study reports (一学一报), newest first.
-	Reports       []*StudyReport `protobuf:"bytes,3,rep,name=reports,proto3" json:"reports,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reports []*StudyReport `protobuf:"bytes,3,rep,name=reports,proto3" json:"reports,omitempty"`
+	// The lessons the member completed; a course is complete when all its lessons are (the growth
+	// service asks course for its lessons).
+	CompletedLessons []*CompletedLesson `protobuf:"bytes,4,rep,name=completed_lessons,json=completedLessons,proto3" json:"completed_lessons,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *MemberStudy) Reset() {
@@ -4640,6 +4643,73 @@ func (x *MemberStudy) GetReports() []*StudyReport {
 		return x.Reports
 	}
 	return nil
+}
+
+func (x *MemberStudy) GetCompletedLessons() []*CompletedLesson {
+	if x != nil {
+		return x.CompletedLessons
+	}
+	return nil
+}
+
+type CompletedLesson struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CourseId      int64                  `protobuf:"varint,1,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
+	LessonId      int64                  `protobuf:"varint,2,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	CompletedAt   string                 `protobuf:"bytes,3,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompletedLesson) Reset() {
+	*x = CompletedLesson{}
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompletedLesson) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompletedLesson) ProtoMessage() {}
+
+func (x *CompletedLesson) ProtoReflect() protoreflect.Message {
+	mi := &file_api_studyhour_v1_studyhour_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompletedLesson.ProtoReflect.Descriptor instead.
+func (*CompletedLesson) Descriptor() ([]byte, []int) {
+	return file_api_studyhour_v1_studyhour_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *CompletedLesson) GetCourseId() int64 {
+	if x != nil {
+		return x.CourseId
+	}
+	return 0
+}
+
+func (x *CompletedLesson) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *CompletedLesson) GetCompletedAt() string {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return ""
 }
 
 var File_api_studyhour_v1_studyhour_proto protoreflect.FileDescriptor
@@ -5018,11 +5088,16 @@ const file_api_studyhour_v1_studyhour_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x03\x18\x80\x04R\aorgPath\x12\x14\n" +
 	"\x05staff\x18\x03 \x01(\bR\x05staff\x12(\n" +
 	"\tfrom_year\x18\x04 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\bfromYear\x12$\n" +
-	"\ato_year\x18\x05 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x06toYear\"\xb3\x01\n" +
+	"\ato_year\x18\x05 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x06toYear\"\x83\x02\n" +
 	"\vMemberStudy\x124\n" +
 	"\x05years\x18\x01 \x03(\v2\x1e.api.studyhour.v1.HoursSummaryR\x05years\x125\n" +
 	"\bmeetings\x18\x02 \x03(\v2\x19.api.studyhour.v1.MeetingR\bmeetings\x127\n" +
-	"\areports\x18\x03 \x03(\v2\x1d.api.studyhour.v1.StudyReportR\areports*X\n" +
+	"\areports\x18\x03 \x03(\v2\x1d.api.studyhour.v1.StudyReportR\areports\x12N\n" +
+	"\x11completed_lessons\x18\x04 \x03(\v2!.api.studyhour.v1.CompletedLessonR\x10completedLessons\"n\n" +
+	"\x0fCompletedLesson\x12\x1b\n" +
+	"\tcourse_id\x18\x01 \x01(\x03R\bcourseId\x12\x1b\n" +
+	"\tlesson_id\x18\x02 \x01(\x03R\blessonId\x12!\n" +
+	"\fcompleted_at\x18\x03 \x01(\tR\vcompletedAt*X\n" +
 	"\fReportStatus\x12\x1d\n" +
 	"\x19REPORT_STATUS_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tSUBMITTED\x10\x01\x12\f\n" +
@@ -5108,7 +5183,7 @@ func file_api_studyhour_v1_studyhour_proto_rawDescGZIP() []byte {
 }
 
 var file_api_studyhour_v1_studyhour_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
+var file_api_studyhour_v1_studyhour_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(ReportStatus)(0),                   // 0: api.studyhour.v1.ReportStatus
 	(MeetingKind)(0),                    // 1: api.studyhour.v1.MeetingKind
@@ -5179,7 +5254,8 @@ var file_api_studyhour_v1_studyhour_proto_goTypes = []any{
 	(*AttachmentDownload)(nil),          // 66: api.studyhour.v1.AttachmentDownload
 	(*GetMemberStudyRequest)(nil),       // 67: api.studyhour.v1.GetMemberStudyRequest
 	(*MemberStudy)(nil),                 // 68: api.studyhour.v1.MemberStudy
-	(*emptypb.Empty)(nil),               // 69: google.protobuf.Empty
+	(*CompletedLesson)(nil),             // 69: api.studyhour.v1.CompletedLesson
+	(*emptypb.Empty)(nil),               // 70: google.protobuf.Empty
 }
 var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	5,  // 0: api.studyhour.v1.OrgRulesReply.rules:type_name -> api.studyhour.v1.OrgRule
@@ -5220,83 +5296,84 @@ var file_api_studyhour_v1_studyhour_proto_depIdxs = []int32{
 	52, // 35: api.studyhour.v1.MemberStudy.years:type_name -> api.studyhour.v1.HoursSummary
 	28, // 36: api.studyhour.v1.MemberStudy.meetings:type_name -> api.studyhour.v1.Meeting
 	13, // 37: api.studyhour.v1.MemberStudy.reports:type_name -> api.studyhour.v1.StudyReport
-	38, // 38: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
-	43, // 39: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
-	39, // 40: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
-	45, // 41: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
-	47, // 42: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
-	48, // 43: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
-	53, // 44: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
-	40, // 45: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
-	26, // 46: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
-	29, // 47: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
-	25, // 48: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
-	32, // 49: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
-	33, // 50: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
-	57, // 51: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
-	59, // 52: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
-	60, // 53: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
-	62, // 54: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
-	34, // 55: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
-	4,  // 56: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
-	7,  // 57: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
-	8,  // 58: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	8,  // 59: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
-	14, // 60: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
-	15, // 61: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
-	25, // 62: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
-	19, // 63: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
-	20, // 64: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
-	63, // 65: api.studyhour.v1.StudyHours.StartAttachment:input_type -> api.studyhour.v1.StartAttachmentRequest
-	25, // 66: api.studyhour.v1.StudyHours.CompleteAttachment:input_type -> api.studyhour.v1.IdRequest
-	25, // 67: api.studyhour.v1.StudyHours.GetAttachment:input_type -> api.studyhour.v1.IdRequest
-	21, // 68: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
-	21, // 69: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
-	25, // 70: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
-	23, // 71: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	23, // 72: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
-	67, // 73: api.studyhour.v1.Dossiers.GetMemberStudy:input_type -> api.studyhour.v1.GetMemberStudyRequest
-	42, // 74: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
-	44, // 75: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
-	41, // 76: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
-	46, // 77: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
-	52, // 78: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
-	52, // 79: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
-	55, // 80: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
-	56, // 81: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
-	28, // 82: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
-	30, // 83: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
-	28, // 84: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
-	28, // 85: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
-	27, // 86: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
-	58, // 87: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	61, // 88: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	61, // 89: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
-	58, // 90: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
-	37, // 91: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
-	6,  // 92: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
-	6,  // 93: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
-	11, // 94: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
-	12, // 95: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
-	13, // 96: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
-	17, // 97: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
-	18, // 98: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
-	13, // 99: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
-	18, // 100: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
-	65, // 101: api.studyhour.v1.StudyHours.StartAttachment:output_type -> api.studyhour.v1.AttachmentUpload
-	64, // 102: api.studyhour.v1.StudyHours.CompleteAttachment:output_type -> api.studyhour.v1.Attachment
-	66, // 103: api.studyhour.v1.StudyHours.GetAttachment:output_type -> api.studyhour.v1.AttachmentDownload
-	22, // 104: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
-	22, // 105: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
-	69, // 106: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
-	24, // 107: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
-	24, // 108: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
-	68, // 109: api.studyhour.v1.Dossiers.GetMemberStudy:output_type -> api.studyhour.v1.MemberStudy
-	74, // [74:110] is the sub-list for method output_type
-	38, // [38:74] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	69, // 38: api.studyhour.v1.MemberStudy.completed_lessons:type_name -> api.studyhour.v1.CompletedLesson
+	38, // 39: api.studyhour.v1.StudyHours.StartSession:input_type -> api.studyhour.v1.StartSessionRequest
+	43, // 40: api.studyhour.v1.StudyHours.Heartbeat:input_type -> api.studyhour.v1.HeartbeatRequest
+	39, // 41: api.studyhour.v1.StudyHours.EndSession:input_type -> api.studyhour.v1.SessionRequest
+	45, // 42: api.studyhour.v1.StudyHours.ListMyProgress:input_type -> api.studyhour.v1.ListMyProgressRequest
+	47, // 43: api.studyhour.v1.StudyHours.GetMyHours:input_type -> api.studyhour.v1.GetMyHoursRequest
+	48, // 44: api.studyhour.v1.StudyHours.GetMemberHours:input_type -> api.studyhour.v1.GetMemberHoursRequest
+	53, // 45: api.studyhour.v1.StudyHours.ListLedger:input_type -> api.studyhour.v1.ListLedgerRequest
+	40, // 46: api.studyhour.v1.StudyHours.VerifyLedger:input_type -> api.studyhour.v1.MemberRequest
+	26, // 47: api.studyhour.v1.StudyHours.CreateMeeting:input_type -> api.studyhour.v1.CreateMeetingRequest
+	29, // 48: api.studyhour.v1.StudyHours.ListMeetings:input_type -> api.studyhour.v1.ListMeetingsRequest
+	25, // 49: api.studyhour.v1.StudyHours.GetMeeting:input_type -> api.studyhour.v1.IdRequest
+	32, // 50: api.studyhour.v1.StudyHours.RecordAttendance:input_type -> api.studyhour.v1.RecordAttendanceRequest
+	33, // 51: api.studyhour.v1.StudyHours.CheckIn:input_type -> api.studyhour.v1.CheckInRequest
+	57, // 52: api.studyhour.v1.StudyHours.SubmitOfflineRecord:input_type -> api.studyhour.v1.SubmitOfflineRecordRequest
+	59, // 53: api.studyhour.v1.StudyHours.ListMyOfflineRecords:input_type -> api.studyhour.v1.ListMyOfflineRecordsRequest
+	60, // 54: api.studyhour.v1.StudyHours.ListOfflineRecords:input_type -> api.studyhour.v1.ListOfflineRecordsRequest
+	62, // 55: api.studyhour.v1.StudyHours.DecideOfflineRecord:input_type -> api.studyhour.v1.DecideOfflineRecordRequest
+	34, // 56: api.studyhour.v1.StudyHours.GetMeetingCompliance:input_type -> api.studyhour.v1.GetMeetingComplianceRequest
+	4,  // 57: api.studyhour.v1.StudyHours.GetOrgRules:input_type -> api.studyhour.v1.OrgRequest
+	7,  // 58: api.studyhour.v1.StudyHours.SetOrgRule:input_type -> api.studyhour.v1.SetOrgRuleRequest
+	8,  // 59: api.studyhour.v1.StudyHours.GetHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	8,  // 60: api.studyhour.v1.StudyHours.ExportHoursReport:input_type -> api.studyhour.v1.HoursReportRequest
+	14, // 61: api.studyhour.v1.StudyHours.FileStudyReport:input_type -> api.studyhour.v1.FileStudyReportRequest
+	15, // 62: api.studyhour.v1.StudyHours.ListMyStudyReports:input_type -> api.studyhour.v1.ListMyStudyReportsRequest
+	25, // 63: api.studyhour.v1.StudyHours.GetMeetingReports:input_type -> api.studyhour.v1.IdRequest
+	19, // 64: api.studyhour.v1.StudyHours.ReviewStudyReport:input_type -> api.studyhour.v1.ReviewStudyReportRequest
+	20, // 65: api.studyhour.v1.StudyHours.ReportMeetingUpward:input_type -> api.studyhour.v1.ReportMeetingUpwardRequest
+	63, // 66: api.studyhour.v1.StudyHours.StartAttachment:input_type -> api.studyhour.v1.StartAttachmentRequest
+	25, // 67: api.studyhour.v1.StudyHours.CompleteAttachment:input_type -> api.studyhour.v1.IdRequest
+	25, // 68: api.studyhour.v1.StudyHours.GetAttachment:input_type -> api.studyhour.v1.IdRequest
+	21, // 69: api.studyhour.v1.StudyHours.CreateNote:input_type -> api.studyhour.v1.NoteInput
+	21, // 70: api.studyhour.v1.StudyHours.UpdateNote:input_type -> api.studyhour.v1.NoteInput
+	25, // 71: api.studyhour.v1.StudyHours.DeleteNote:input_type -> api.studyhour.v1.IdRequest
+	23, // 72: api.studyhour.v1.StudyHours.ListMyNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	23, // 73: api.studyhour.v1.StudyHours.ListSharedNotes:input_type -> api.studyhour.v1.ListNotesRequest
+	67, // 74: api.studyhour.v1.Dossiers.GetMemberStudy:input_type -> api.studyhour.v1.GetMemberStudyRequest
+	42, // 75: api.studyhour.v1.StudyHours.StartSession:output_type -> api.studyhour.v1.StudySession
+	44, // 76: api.studyhour.v1.StudyHours.Heartbeat:output_type -> api.studyhour.v1.HeartbeatReply
+	41, // 77: api.studyhour.v1.StudyHours.EndSession:output_type -> api.studyhour.v1.LessonProgress
+	46, // 78: api.studyhour.v1.StudyHours.ListMyProgress:output_type -> api.studyhour.v1.ListMyProgressReply
+	52, // 79: api.studyhour.v1.StudyHours.GetMyHours:output_type -> api.studyhour.v1.HoursSummary
+	52, // 80: api.studyhour.v1.StudyHours.GetMemberHours:output_type -> api.studyhour.v1.HoursSummary
+	55, // 81: api.studyhour.v1.StudyHours.ListLedger:output_type -> api.studyhour.v1.ListLedgerReply
+	56, // 82: api.studyhour.v1.StudyHours.VerifyLedger:output_type -> api.studyhour.v1.LedgerVerification
+	28, // 83: api.studyhour.v1.StudyHours.CreateMeeting:output_type -> api.studyhour.v1.Meeting
+	30, // 84: api.studyhour.v1.StudyHours.ListMeetings:output_type -> api.studyhour.v1.ListMeetingsReply
+	28, // 85: api.studyhour.v1.StudyHours.GetMeeting:output_type -> api.studyhour.v1.Meeting
+	28, // 86: api.studyhour.v1.StudyHours.RecordAttendance:output_type -> api.studyhour.v1.Meeting
+	27, // 87: api.studyhour.v1.StudyHours.CheckIn:output_type -> api.studyhour.v1.Attendance
+	58, // 88: api.studyhour.v1.StudyHours.SubmitOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	61, // 89: api.studyhour.v1.StudyHours.ListMyOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	61, // 90: api.studyhour.v1.StudyHours.ListOfflineRecords:output_type -> api.studyhour.v1.ListOfflineRecordsReply
+	58, // 91: api.studyhour.v1.StudyHours.DecideOfflineRecord:output_type -> api.studyhour.v1.OfflineRecord
+	37, // 92: api.studyhour.v1.StudyHours.GetMeetingCompliance:output_type -> api.studyhour.v1.MeetingComplianceReply
+	6,  // 93: api.studyhour.v1.StudyHours.GetOrgRules:output_type -> api.studyhour.v1.OrgRulesReply
+	6,  // 94: api.studyhour.v1.StudyHours.SetOrgRule:output_type -> api.studyhour.v1.OrgRulesReply
+	11, // 95: api.studyhour.v1.StudyHours.GetHoursReport:output_type -> api.studyhour.v1.HoursReport
+	12, // 96: api.studyhour.v1.StudyHours.ExportHoursReport:output_type -> api.studyhour.v1.FileReply
+	13, // 97: api.studyhour.v1.StudyHours.FileStudyReport:output_type -> api.studyhour.v1.StudyReport
+	17, // 98: api.studyhour.v1.StudyHours.ListMyStudyReports:output_type -> api.studyhour.v1.ListMyStudyReportsReply
+	18, // 99: api.studyhour.v1.StudyHours.GetMeetingReports:output_type -> api.studyhour.v1.MeetingReports
+	13, // 100: api.studyhour.v1.StudyHours.ReviewStudyReport:output_type -> api.studyhour.v1.StudyReport
+	18, // 101: api.studyhour.v1.StudyHours.ReportMeetingUpward:output_type -> api.studyhour.v1.MeetingReports
+	65, // 102: api.studyhour.v1.StudyHours.StartAttachment:output_type -> api.studyhour.v1.AttachmentUpload
+	64, // 103: api.studyhour.v1.StudyHours.CompleteAttachment:output_type -> api.studyhour.v1.Attachment
+	66, // 104: api.studyhour.v1.StudyHours.GetAttachment:output_type -> api.studyhour.v1.AttachmentDownload
+	22, // 105: api.studyhour.v1.StudyHours.CreateNote:output_type -> api.studyhour.v1.Note
+	22, // 106: api.studyhour.v1.StudyHours.UpdateNote:output_type -> api.studyhour.v1.Note
+	70, // 107: api.studyhour.v1.StudyHours.DeleteNote:output_type -> google.protobuf.Empty
+	24, // 108: api.studyhour.v1.StudyHours.ListMyNotes:output_type -> api.studyhour.v1.ListNotesReply
+	24, // 109: api.studyhour.v1.StudyHours.ListSharedNotes:output_type -> api.studyhour.v1.ListNotesReply
+	68, // 110: api.studyhour.v1.Dossiers.GetMemberStudy:output_type -> api.studyhour.v1.MemberStudy
+	75, // [75:111] is the sub-list for method output_type
+	39, // [39:75] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_api_studyhour_v1_studyhour_proto_init() }
@@ -5310,7 +5387,7 @@ func file_api_studyhour_v1_studyhour_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_studyhour_v1_studyhour_proto_rawDesc), len(file_api_studyhour_v1_studyhour_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   65,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -434,6 +434,22 @@ func (w *textLimitWorld) bases() map[string]func() request {
 			id := w.l.must(w.l.call("POST", "/v1/notes", w.m1, map[string]any{"planItemId": w.planItem, "content": "学习笔记"}), 200).s("id")
 			return request{path: "/v1/notes/" + id, token: w.m1, body: map[string]any{"planItemId": w.planItem, "content": "修改后的笔记", "shared": true}}
 		},
+		"api.growth.v1.Growth.CreateGrowthRecord": func() request {
+			return request{path: "/v1/members/" + w.member + "/growth-records", token: w.staff, body: map[string]any{"kind": "award",
+				"title": "优秀共产党员", "outcome": "表彰", "date": "2024-07-01", "note": "支部推荐"}}
+		},
+		"api.growth.v1.Growth.ExportGrowthFile": func() request {
+			w.l.must(w.l.call("POST", "/v1/members/"+w.member+"/growth-file:compile", w.staff, map[string]any{}), 200)
+			return request{path: "/v1/members/" + w.member + "/growth-file:export", token: w.staff, body: map[string]any{"format": "json"}}
+		},
+		"api.growth.v1.Growth.ListGrowthFiles": func() request {
+			return request{path: "/v1/growth-files", token: w.staff, body: map[string]any{"status": "pending"}}
+		},
+		"api.growth.v1.Growth.ReviewGrowthFile": func() request {
+			latest := w.l.must(w.l.call("POST", "/v1/members/"+w.member+"/growth-file:compile", w.staff, map[string]any{}), 200).s("latest")
+			return request{path: "/v1/members/" + w.member + "/growth-file:review", token: w.staff, body: map[string]any{"version": latest,
+				"approve": false, "comment": "请补充材料"}}
+		},
 		"api.studyhour.v1.StudyHours.ListLedger": func() request {
 			me := w.l.must(w.l.call("GET", "/v1/me", w.m1, nil), 200).s("id")
 			return request{path: "/v1/members/" + me + "/ledger", token: w.m1, body: map[string]any{"pageSize": 5}}
@@ -600,6 +616,10 @@ var limitOK = map[string]string{
 	"api.quiz.v1.Quiz.CreateExam closes_at":                    "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.SetAttemptDeadline deadline":             "INVALID_ARGUMENT",
 	"api.quiz.v1.Quiz.ListAttempts page_token":                 "INVALID_ARGUMENT", // not a token we issued
+	"api.growth.v1.Growth.CreateGrowthRecord kind":             "INVALID_ARGUMENT", // not a kind
+	"api.growth.v1.Growth.ExportGrowthFile format":             "INVALID_ARGUMENT", // html, json or pdf
+	"api.growth.v1.Growth.ListGrowthFiles status":              "INVALID_ARGUMENT", // not a status
+	"api.growth.v1.Growth.ListGrowthFiles page_token":          "INVALID_ARGUMENT", // not a token we issued
 }
 
 // limitFiller makes limit-long text for fields with a format that still admits Chinese.
@@ -632,7 +652,7 @@ func TestTextLimitsCountCharacters(t *testing.T) {
 				return
 			}
 			defer pg.Close()
-			for _, svc := range []string{"org", "course", "quiz"} {
+			for _, svc := range []string{"org", "course", "quiz", "studyhour", "growth"} {
 				_, _ = pg.Exec("DROP DATABASE IF EXISTS " + prefix + "_" + svc + " WITH (FORCE)")
 			}
 		})

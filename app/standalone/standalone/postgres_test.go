@@ -47,7 +47,7 @@ func TestStandaloneOnPostgresAndRedis(t *testing.T) {
 	_, _ = rand.Read(b)
 	prefix := "vg_sa_" + hex.EncodeToString(b)
 	t.Cleanup(func() {
-		for _, svc := range []string{"org", "course", "quiz"} {
+		for _, svc := range []string{"org", "course", "quiz", "studyhour", "growth"} {
 			_, _ = pg.Exec("DROP DATABASE IF EXISTS " + prefix + "_" + svc + " WITH (FORCE)")
 		}
 		pg.Close()
@@ -106,7 +106,18 @@ func TestStandaloneOnPostgresAndRedis(t *testing.T) {
 		t.Fatalf("graded attempt = %s", r.raw)
 	}
 	var n int
-	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 4 {
-		t.Fatalf("service databases = %d (err %v), want 4 (org, course, quiz, studyhour)", n, err)
+	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("service databases = %d (err %v), want 5 (org, course, quiz, studyhour, growth)", n, err)
+	}
+	// The graded attempt reached growth through Redis: the member's file, on PostgreSQL, has it.
+	for i := 0; ; i++ {
+		r := l.call("GET", "/v1/my/growth-file", w.m1, nil)
+		if r.status == 200 && r.s("content", "exams", "0", "examId") == exam {
+			break
+		}
+		if i > 400 {
+			t.Fatalf("the growth file never showed the exam: %s", r.raw)
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
 }

@@ -9,12 +9,15 @@ import (
 	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
+	studyhourv1 "github.com/vanguard/vanguard/api/studyhour/v1"
 	"github.com/vanguard/vanguard/app/course"
+	"github.com/vanguard/vanguard/app/growth"
 	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/htmlpdf"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -54,6 +57,7 @@ var services = []service{
 	{course.Name, newCourse},
 	{quiz.Name, newQuiz},
 	{studyhour.Name, newStudyhour},
+	{growth.Name, newGrowth},
 }
 
 func serviceNames() []string {
@@ -109,6 +113,28 @@ func newStudyhour(ctx context.Context, d Deps) (kit.Module, error) {
 		Courses: coursev1.NewCoursesClient(d.OrgConn), Orgs: orgv1.NewOrgsClient(d.OrgConn), Accounts: orgv1.NewAccountsClient(d.OrgConn),
 		QuizEvents: quizv1.NewEventsClient(asStudyhour), LedgerKey: key, Store: d.Store, Rules: d.Config.StudyRules, Events: d.Events,
 	}, d.Logger, d.Clock)
+}
+
+func newGrowth(ctx context.Context, d Deps) (kit.Module, error) {
+	driver, dsn, err := d.Database(growth.Name)
+	if err != nil {
+		return nil, err
+	}
+	asGrowth, err := d.DialAsService(ctx, growth.Name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := growth.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks, Orgs: orgv1.NewOrgsClient(d.OrgConn),
+		OrgDossiers: orgv1.NewDossiersClient(asGrowth), StudyhourDossiers: studyhourv1.NewDossiersClient(asGrowth),
+		QuizDossiers: quizv1.NewDossiersClient(asGrowth), CourseDossiers: coursev1.NewDossiersClient(asGrowth),
+		OrgEvents: orgv1.NewEventsClient(asGrowth), StudyhourEvents: studyhourv1.NewEventsClient(asGrowth),
+		QuizEvents: quizv1.NewEventsClient(asGrowth), Audit: audit.NewClient(asGrowth), Debounce: d.Config.GrowthDebounce,
+	}
+	if p := htmlpdf.New(htmlpdf.Find(), 2); p != nil {
+		cfg.PDF = p.Print
+	}
+	return growth.New(cfg, d.Logger, d.Clock)
 }
 
 // moduleOf returns the module of type T in ms (nil if there is none), for typed access in tests

@@ -26,6 +26,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/app/course"
+	"github.com/vanguard/vanguard/app/growth"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/app/studyhour"
@@ -77,6 +78,9 @@ type Config struct {
 	// StudyRules are studyhour's crediting rules (zero: the defaults, a heartbeat every 30 s);
 	// VANGUARD_HEARTBEAT_SECONDS shortens the interval (browser tests).
 	StudyRules studyhour.Rules
+	// GrowthDebounce is how long a growth file's compile waits after the first event of a burst
+	// (zero: 2 s).
+	GrowthDebounce time.Duration
 }
 
 // ConfigFromEnv reads the VANGUARD_* environment variables.
@@ -137,6 +141,8 @@ type Process struct {
 	Quiz   *quiz.Module
 	// Studyhour is the studyhour module.
 	Studyhour *studyhour.Module
+	// Growth is the growth module.
+	Growth *growth.Module
 	// Store is the local media store; Queue the task client.
 	Store *blob.Local
 	Queue *queue.Client
@@ -314,7 +320,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		}
 	}
 	p.Course, p.Quiz = moduleOf[*course.Module](p.modules), moduleOf[*quiz.Module](p.modules)
-	p.Studyhour = moduleOf[*studyhour.Module](p.modules)
+	p.Studyhour, p.Growth = moduleOf[*studyhour.Module](p.modules), moduleOf[*growth.Module](p.modules)
 	if cfg.MigrateOnly {
 		return p, nil
 	}

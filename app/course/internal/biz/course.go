@@ -875,3 +875,33 @@ func (uc *CourseUsecase) DeleteLesson(ctx context.Context, id int64) error {
 	_ = uc.deleteMedia(ctx, []string{key}) // what fails stays recorded for the reconciler
 	return nil
 }
+
+// GrowthService is the one service that reads course outlines for members' growth files.
+const GrowthService = "growth"
+
+// MaxOutlines bounds the courses of one Outlines call.
+const MaxOutlines = 500
+
+// Outlines returns the courses among ids that exist, with their chapters and lessons, to the
+// growth service (service credentials): it tells a completed course from the lessons studyhour
+// recorded complete. A deleted course is left out.
+func (uc *CourseUsecase) Outlines(ctx context.Context, ids []int64) ([]*Course, error) {
+	if err := auth.RequireServiceNamed(ctx, GrowthService, "课程大纲"); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxOutlines {
+		return nil, Invalid("course_ids", "一次最多读取 %d 门课程", MaxOutlines)
+	}
+	out := make([]*Course, 0, len(ids))
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		c, err := uc.repo.GetCourse(ctx, id, true)
+		if errors.Is(err, ErrCourseNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

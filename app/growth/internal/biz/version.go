@@ -21,9 +21,12 @@ const (
 type File struct {
 	MemberID int64
 	OrgPath  string // the member's org when last compiled: staff over it review the file
-	Latest   int    // the latest version's number (0: never compiled)
-	Hash     string // the latest version's content hash
-	Status   string
+	// MemberName and OrgName are the latest version's.
+	MemberName string
+	OrgName    string
+	Latest     int    // the latest version's number (0: never compiled)
+	Hash       string // the latest version's content hash
+	Status     string
 	// Approved is the number of the version staff last signed off (0: none).
 	Approved  int
 	UpdatedAt time.Time
@@ -53,7 +56,8 @@ func Apply(f *File, latest *Version, c Content, trigger string, now time.Time) (
 	if f != nil && f.Latest > 0 && f.Hash == hash {
 		return f, nil, nil
 	}
-	next := &File{MemberID: c.Profile.MemberID, OrgPath: c.Profile.OrgPath, Status: StatusPending, UpdatedAt: now}
+	next := &File{MemberID: c.Profile.MemberID, OrgPath: c.Profile.OrgPath, MemberName: c.Profile.Name, OrgName: c.Profile.OrgName,
+		Status: StatusPending, UpdatedAt: now}
 	v := &Version{MemberID: c.Profile.MemberID, No: 1, Hash: hash, Content: body, Trigger: trigger, CompiledAt: now}
 	if f != nil {
 		next.Approved = f.Approved

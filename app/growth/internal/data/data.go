@@ -14,6 +14,7 @@ import (
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/migrate"
 	"github.com/vanguard/vanguard/pkg/dbx"
 	"github.com/vanguard/vanguard/pkg/entx"
+	"github.com/vanguard/vanguard/pkg/outbox"
 )
 
 // Data owns the growth service's database connection.
@@ -62,3 +63,6 @@ var entErrors = dbx.EntErrors{
 
 // mapErr turns ent errors into biz errors (see dbx.EntErrors.MapErr).
 func mapErr(op string, err error, notFound error) error { return entErrors.MapErr(op, err, notFound) }
+
+// OutboxDB is the growth database as pkg/outbox reaches it (its event inbox).
+func (d *Data) OutboxDB() outbox.DB { return outbox.FromEnt(d.Ent) }

@@ -20,7 +20,7 @@ type fileRepo struct{ data *Data }
 func NewFileRepo(d *Data) biz.FileRepo { return &fileRepo{data: d} }
 
 func fileOf(f *ent.GrowthFile) *biz.File {
-	return &biz.File{MemberID: f.MemberID, OrgPath: f.OrgPath, Latest: f.Latest, Hash: f.Hash, Status: f.Status, Approved: f.Approved,
+	return &biz.File{MemberID: f.MemberID, OrgPath: f.OrgPath, MemberName: f.MemberName, OrgName: f.OrgName, Latest: f.Latest, Hash: f.Hash, Status: f.Status, Approved: f.Approved,
 		UpdatedAt: f.UpdatedAt.UTC()}
 }
 
@@ -48,12 +48,12 @@ func (r *fileRepo) PutVersion(ctx context.Context, f *biz.File, v *biz.Version, 
 			return staleOn(mapErr("PutVersion", err, nil))
 		}
 		if prevLatest == 0 {
-			err := c.GrowthFile.Create().SetMemberID(f.MemberID).SetOrgPath(f.OrgPath).SetLatest(f.Latest).SetHash(f.Hash).
+			err := c.GrowthFile.Create().SetMemberID(f.MemberID).SetOrgPath(f.OrgPath).SetMemberName(f.MemberName).SetOrgName(f.OrgName).SetLatest(f.Latest).SetHash(f.Hash).
 				SetStatus(f.Status).SetApproved(f.Approved).SetUpdatedAt(f.UpdatedAt.UTC()).Exec(ctx)
 			return staleOn(mapErr("PutVersion", err, nil))
 		}
 		n, err := c.GrowthFile.Update().Where(growthfile.MemberID(f.MemberID), growthfile.Latest(prevLatest)).
-			SetOrgPath(f.OrgPath).SetLatest(f.Latest).SetHash(f.Hash).SetStatus(f.Status).SetApproved(f.Approved).
+			SetOrgPath(f.OrgPath).SetMemberName(f.MemberName).SetOrgName(f.OrgName).SetLatest(f.Latest).SetHash(f.Hash).SetStatus(f.Status).SetApproved(f.Approved).
 			SetUpdatedAt(f.UpdatedAt.UTC()).Save(ctx)
 		if err != nil {
 			return mapErr("PutVersion", err, nil)
@@ -171,3 +171,6 @@ func (r *fileRepo) ListFiles(ctx context.Context, f biz.FileFilter) ([]*biz.File
 	}
 	return out, nil
 }
+
+// FileRepo is the files' repository (tests).
+func (d *Data) FileRepo() biz.FileRepo { return NewFileRepo(d) }

@@ -219,6 +219,23 @@ func (uc *Development) fillDocuments(ctx context.Context, p *auth.Principal, rec
 // GrowthService is the one service that reads members' dossiers.
 const GrowthService = "growth"
 
+// DossierMembers pages over the accounts holding the member role, by id, for the growth service
+// (its nightly compile).
+func (uc *Development) DossierMembers(ctx context.Context, afterID int64, limit int) ([]int64, error) {
+	if err := auth.RequireServiceNamed(ctx, GrowthService, "党员名单"); err != nil {
+		return nil, err
+	}
+	as, _, err := uc.accounts.List(ctx, AccountFilter{Role: auth.RoleMember, AfterID: afterID, Limit: min(max(limit, 1), 1000)})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	return ids, nil
+}
+
 // Dossier is what org knows of a member for the growth file.
 type Dossier struct {
 	Record *DevRecord // every step with its papers

@@ -19,7 +19,8 @@ func NewAuditService(audit *biz.Auditor) *AuditService { return &AuditService{au
 
 // ServiceOperations are the org operations only service credentials may call.
 var ServiceOperations = []string{v1.Audit_AppendAuditLogs_FullMethodName, v1.Directory_LookupPeople_FullMethodName,
-	v1.Events_AckEvents_FullMethodName, v1.Dossiers_GetMemberDossier_FullMethodName}
+	v1.Events_AckEvents_FullMethodName, v1.Dossiers_GetMemberDossier_FullMethodName,
+	v1.Dossiers_ListDossierMembers_FullMethodName}
 
 // AppendAuditLogs implements v1.AuditServer.
 func (s *AuditService) AppendAuditLogs(ctx context.Context, req *v1.AppendAuditLogsRequest) (*v1.AppendAuditLogsReply, error) {

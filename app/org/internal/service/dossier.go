@@ -28,3 +28,12 @@ func (s *DossierService) GetMemberDossier(ctx context.Context, req *v1.GetMember
 	return &v1.MemberDossier{Account: a, OrgName: d.Record.OrgName, Development: recordToAPI(d.Record),
 		TempBranches: withTempBranches(&v1.Account{}, d.Temps).TempBranches}, nil
 }
+
+// ListDossierMembers implements v1.DossiersServer.
+func (s *DossierService) ListDossierMembers(ctx context.Context, req *v1.ListDossierMembersRequest) (*v1.ListDossierMembersReply, error) {
+	ids, err := s.uc.DossierMembers(ctx, req.GetAfterId(), int(req.GetPageSize()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &v1.ListDossierMembersReply{MemberIds: ids}, nil
+}

@@ -304,6 +304,8 @@ type MemberStudy struct {
 	Years    []*Summary
 	Meetings []*Meeting // attended, newest first, without attendance lists or check-in codes
 	Reports  []*StudyReport
+	// Completed are the lessons the member completed (course, lesson, when).
+	Completed []*Progress
 }
 
 // MemberStudy returns the member's years of hours (from..to, at most 30), the meetings they were
@@ -335,6 +337,9 @@ func (uc *Reports) MemberStudy(ctx context.Context, memberID int64, orgPath stri
 		m.Attendance, m.CheckinCode = nil, ""
 	}
 	if out.Reports, err = uc.store.ListReports(ctx, 0, memberID); err != nil {
+		return nil, err
+	}
+	if out.Completed, err = uc.m.study.store.CompletedLessons(ctx, memberID); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -177,6 +177,8 @@ type Store interface {
 	ListProgress(ctx context.Context, memberID int64, lessonIDs []int64) ([]*Progress, error)
 	// SaveProgress creates or replaces the progress of (MemberID, LessonID).
 	SaveProgress(ctx context.Context, p *Progress) (*Progress, error)
+	// CompletedLessons returns the member's completed lessons, by lesson id.
+	CompletedLessons(ctx context.Context, memberID int64) ([]*Progress, error)
 	// CountCompleted counts a member's lessons completed in [from, to).
 	CountCompleted(ctx context.Context, memberID int64, from, to time.Time) (int, error)
 

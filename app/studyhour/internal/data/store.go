@@ -126,6 +126,19 @@ func (r *store) SaveProgress(ctx context.Context, p *biz.Progress) (*biz.Progres
 	return &out, nil
 }
 
+func (r *store) CompletedLessons(ctx context.Context, memberID int64) ([]*biz.Progress, error) {
+	rows, err := r.data.client(ctx).LessonProgress.Query().Where(lessonprogress.MemberID(memberID), lessonprogress.CompletedAtNotNil()).
+		Order(lessonprogress.ByLessonID()).All(ctx)
+	if err != nil {
+		return nil, mapErr("store.CompletedLessons", err, nil)
+	}
+	out := make([]*biz.Progress, len(rows))
+	for i, row := range rows {
+		out[i] = progressOf(row)
+	}
+	return out, nil
+}
+
 func (r *store) CountCompleted(ctx context.Context, memberID int64, from, to time.Time) (int, error) {
 	n, err := r.data.client(ctx).LessonProgress.Query().Where(lessonprogress.MemberID(memberID),
 		lessonprogress.CompletedAtGTE(from.UTC()), lessonprogress.CompletedAtLT(to.UTC())).Count(ctx)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -229,6 +230,10 @@ func (s *DossierService) GetMemberStudy(ctx context.Context, req *v1.GetMemberSt
 	}
 	for _, r := range st.Reports {
 		out.Reports = append(out.Reports, studyReportToAPI(r))
+	}
+	for _, l := range st.Completed {
+		out.CompletedLessons = append(out.CompletedLessons, &v1.CompletedLesson{CourseId: l.CourseID, LessonId: l.LessonID,
+			CompletedAt: l.CompletedAt.UTC().Format(time.RFC3339)})
 	}
 	return out, nil
 }

@@ -14,10 +14,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/auditspool"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/compilemark"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/filereview"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/fileversion"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthfile"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthrecord"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/inbox"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/nightlyrun"
 
 	stdsql "database/sql"
 )
@@ -27,14 +31,22 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AuditSpool is the client for interacting with the AuditSpool builders.
+	AuditSpool *AuditSpoolClient
+	// CompileMark is the client for interacting with the CompileMark builders.
+	CompileMark *CompileMarkClient
 	// FileReview is the client for interacting with the FileReview builders.
 	FileReview *FileReviewClient
 	// FileVersion is the client for interacting with the FileVersion builders.
 	FileVersion *FileVersionClient
 	// GrowthFile is the client for interacting with the GrowthFile builders.
 	GrowthFile *GrowthFileClient
+	// GrowthRecord is the client for interacting with the GrowthRecord builders.
+	GrowthRecord *GrowthRecordClient
 	// Inbox is the client for interacting with the Inbox builders.
 	Inbox *InboxClient
+	// NightlyRun is the client for interacting with the NightlyRun builders.
+	NightlyRun *NightlyRunClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -46,10 +58,14 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AuditSpool = NewAuditSpoolClient(c.config)
+	c.CompileMark = NewCompileMarkClient(c.config)
 	c.FileReview = NewFileReviewClient(c.config)
 	c.FileVersion = NewFileVersionClient(c.config)
 	c.GrowthFile = NewGrowthFileClient(c.config)
+	c.GrowthRecord = NewGrowthRecordClient(c.config)
 	c.Inbox = NewInboxClient(c.config)
+	c.NightlyRun = NewNightlyRunClient(c.config)
 }
 
 type (
@@ -140,12 +156,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		FileReview:  NewFileReviewClient(cfg),
-		FileVersion: NewFileVersionClient(cfg),
-		GrowthFile:  NewGrowthFileClient(cfg),
-		Inbox:       NewInboxClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		AuditSpool:   NewAuditSpoolClient(cfg),
+		CompileMark:  NewCompileMarkClient(cfg),
+		FileReview:   NewFileReviewClient(cfg),
+		FileVersion:  NewFileVersionClient(cfg),
+		GrowthFile:   NewGrowthFileClient(cfg),
+		GrowthRecord: NewGrowthRecordClient(cfg),
+		Inbox:        NewInboxClient(cfg),
+		NightlyRun:   NewNightlyRunClient(cfg),
 	}, nil
 }
 
@@ -163,19 +183,23 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		FileReview:  NewFileReviewClient(cfg),
-		FileVersion: NewFileVersionClient(cfg),
-		GrowthFile:  NewGrowthFileClient(cfg),
-		Inbox:       NewInboxClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		AuditSpool:   NewAuditSpoolClient(cfg),
+		CompileMark:  NewCompileMarkClient(cfg),
+		FileReview:   NewFileReviewClient(cfg),
+		FileVersion:  NewFileVersionClient(cfg),
+		GrowthFile:   NewGrowthFileClient(cfg),
+		GrowthRecord: NewGrowthRecordClient(cfg),
+		Inbox:        NewInboxClient(cfg),
+		NightlyRun:   NewNightlyRunClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		FileReview.
+//		AuditSpool.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -197,34 +221,312 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.FileReview.Use(hooks...)
-	c.FileVersion.Use(hooks...)
-	c.GrowthFile.Use(hooks...)
-	c.Inbox.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.AuditSpool, c.CompileMark, c.FileReview, c.FileVersion, c.GrowthFile,
+		c.GrowthRecord, c.Inbox, c.NightlyRun,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.FileReview.Intercept(interceptors...)
-	c.FileVersion.Intercept(interceptors...)
-	c.GrowthFile.Intercept(interceptors...)
-	c.Inbox.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.AuditSpool, c.CompileMark, c.FileReview, c.FileVersion, c.GrowthFile,
+		c.GrowthRecord, c.Inbox, c.NightlyRun,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AuditSpoolMutation:
+		return c.AuditSpool.mutate(ctx, m)
+	case *CompileMarkMutation:
+		return c.CompileMark.mutate(ctx, m)
 	case *FileReviewMutation:
 		return c.FileReview.mutate(ctx, m)
 	case *FileVersionMutation:
 		return c.FileVersion.mutate(ctx, m)
 	case *GrowthFileMutation:
 		return c.GrowthFile.mutate(ctx, m)
+	case *GrowthRecordMutation:
+		return c.GrowthRecord.mutate(ctx, m)
 	case *InboxMutation:
 		return c.Inbox.mutate(ctx, m)
+	case *NightlyRunMutation:
+		return c.NightlyRun.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AuditSpoolClient is a client for the AuditSpool schema.
+type AuditSpoolClient struct {
+	config
+}
+
+// NewAuditSpoolClient returns a client for the AuditSpool from the given config.
+func NewAuditSpoolClient(c config) *AuditSpoolClient {
+	return &AuditSpoolClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditspool.Hooks(f(g(h())))`.
+func (c *AuditSpoolClient) Use(hooks ...Hook) {
+	c.hooks.AuditSpool = append(c.hooks.AuditSpool, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditspool.Intercept(f(g(h())))`.
+func (c *AuditSpoolClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditSpool = append(c.inters.AuditSpool, interceptors...)
+}
+
+// Create returns a builder for creating a AuditSpool entity.
+func (c *AuditSpoolClient) Create() *AuditSpoolCreate {
+	mutation := newAuditSpoolMutation(c.config, OpCreate)
+	return &AuditSpoolCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditSpool entities.
+func (c *AuditSpoolClient) CreateBulk(builders ...*AuditSpoolCreate) *AuditSpoolCreateBulk {
+	return &AuditSpoolCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditSpoolClient) MapCreateBulk(slice any, setFunc func(*AuditSpoolCreate, int)) *AuditSpoolCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditSpoolCreateBulk{err: fmt.Errorf("calling to AuditSpoolClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditSpoolCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditSpoolCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditSpool.
+func (c *AuditSpoolClient) Update() *AuditSpoolUpdate {
+	mutation := newAuditSpoolMutation(c.config, OpUpdate)
+	return &AuditSpoolUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditSpoolClient) UpdateOne(_m *AuditSpool) *AuditSpoolUpdateOne {
+	mutation := newAuditSpoolMutation(c.config, OpUpdateOne, withAuditSpool(_m))
+	return &AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditSpoolClient) UpdateOneID(id int64) *AuditSpoolUpdateOne {
+	mutation := newAuditSpoolMutation(c.config, OpUpdateOne, withAuditSpoolID(id))
+	return &AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditSpool.
+func (c *AuditSpoolClient) Delete() *AuditSpoolDelete {
+	mutation := newAuditSpoolMutation(c.config, OpDelete)
+	return &AuditSpoolDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditSpoolClient) DeleteOne(_m *AuditSpool) *AuditSpoolDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditSpoolClient) DeleteOneID(id int64) *AuditSpoolDeleteOne {
+	builder := c.Delete().Where(auditspool.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditSpoolDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditSpool.
+func (c *AuditSpoolClient) Query() *AuditSpoolQuery {
+	return &AuditSpoolQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditSpool},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditSpool entity by its id.
+func (c *AuditSpoolClient) Get(ctx context.Context, id int64) (*AuditSpool, error) {
+	return c.Query().Where(auditspool.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditSpoolClient) GetX(ctx context.Context, id int64) *AuditSpool {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditSpoolClient) Hooks() []Hook {
+	return c.hooks.AuditSpool
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditSpoolClient) Interceptors() []Interceptor {
+	return c.inters.AuditSpool
+}
+
+func (c *AuditSpoolClient) mutate(ctx context.Context, m *AuditSpoolMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditSpoolCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditSpoolUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditSpoolUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditSpoolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditSpool mutation op: %q", m.Op())
+	}
+}
+
+// CompileMarkClient is a client for the CompileMark schema.
+type CompileMarkClient struct {
+	config
+}
+
+// NewCompileMarkClient returns a client for the CompileMark from the given config.
+func NewCompileMarkClient(c config) *CompileMarkClient {
+	return &CompileMarkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `compilemark.Hooks(f(g(h())))`.
+func (c *CompileMarkClient) Use(hooks ...Hook) {
+	c.hooks.CompileMark = append(c.hooks.CompileMark, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `compilemark.Intercept(f(g(h())))`.
+func (c *CompileMarkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CompileMark = append(c.inters.CompileMark, interceptors...)
+}
+
+// Create returns a builder for creating a CompileMark entity.
+func (c *CompileMarkClient) Create() *CompileMarkCreate {
+	mutation := newCompileMarkMutation(c.config, OpCreate)
+	return &CompileMarkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CompileMark entities.
+func (c *CompileMarkClient) CreateBulk(builders ...*CompileMarkCreate) *CompileMarkCreateBulk {
+	return &CompileMarkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CompileMarkClient) MapCreateBulk(slice any, setFunc func(*CompileMarkCreate, int)) *CompileMarkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CompileMarkCreateBulk{err: fmt.Errorf("calling to CompileMarkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CompileMarkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CompileMarkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CompileMark.
+func (c *CompileMarkClient) Update() *CompileMarkUpdate {
+	mutation := newCompileMarkMutation(c.config, OpUpdate)
+	return &CompileMarkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CompileMarkClient) UpdateOne(_m *CompileMark) *CompileMarkUpdateOne {
+	mutation := newCompileMarkMutation(c.config, OpUpdateOne, withCompileMark(_m))
+	return &CompileMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CompileMarkClient) UpdateOneID(id int64) *CompileMarkUpdateOne {
+	mutation := newCompileMarkMutation(c.config, OpUpdateOne, withCompileMarkID(id))
+	return &CompileMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CompileMark.
+func (c *CompileMarkClient) Delete() *CompileMarkDelete {
+	mutation := newCompileMarkMutation(c.config, OpDelete)
+	return &CompileMarkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CompileMarkClient) DeleteOne(_m *CompileMark) *CompileMarkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CompileMarkClient) DeleteOneID(id int64) *CompileMarkDeleteOne {
+	builder := c.Delete().Where(compilemark.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CompileMarkDeleteOne{builder}
+}
+
+// Query returns a query builder for CompileMark.
+func (c *CompileMarkClient) Query() *CompileMarkQuery {
+	return &CompileMarkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCompileMark},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CompileMark entity by its id.
+func (c *CompileMarkClient) Get(ctx context.Context, id int64) (*CompileMark, error) {
+	return c.Query().Where(compilemark.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CompileMarkClient) GetX(ctx context.Context, id int64) *CompileMark {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CompileMarkClient) Hooks() []Hook {
+	return c.hooks.CompileMark
+}
+
+// Interceptors returns the client interceptors.
+func (c *CompileMarkClient) Interceptors() []Interceptor {
+	return c.inters.CompileMark
+}
+
+func (c *CompileMarkClient) mutate(ctx context.Context, m *CompileMarkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CompileMarkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CompileMarkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CompileMarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CompileMarkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CompileMark mutation op: %q", m.Op())
 	}
 }
 
@@ -627,6 +929,139 @@ func (c *GrowthFileClient) mutate(ctx context.Context, m *GrowthFileMutation) (V
 	}
 }
 
+// GrowthRecordClient is a client for the GrowthRecord schema.
+type GrowthRecordClient struct {
+	config
+}
+
+// NewGrowthRecordClient returns a client for the GrowthRecord from the given config.
+func NewGrowthRecordClient(c config) *GrowthRecordClient {
+	return &GrowthRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `growthrecord.Hooks(f(g(h())))`.
+func (c *GrowthRecordClient) Use(hooks ...Hook) {
+	c.hooks.GrowthRecord = append(c.hooks.GrowthRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `growthrecord.Intercept(f(g(h())))`.
+func (c *GrowthRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GrowthRecord = append(c.inters.GrowthRecord, interceptors...)
+}
+
+// Create returns a builder for creating a GrowthRecord entity.
+func (c *GrowthRecordClient) Create() *GrowthRecordCreate {
+	mutation := newGrowthRecordMutation(c.config, OpCreate)
+	return &GrowthRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GrowthRecord entities.
+func (c *GrowthRecordClient) CreateBulk(builders ...*GrowthRecordCreate) *GrowthRecordCreateBulk {
+	return &GrowthRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GrowthRecordClient) MapCreateBulk(slice any, setFunc func(*GrowthRecordCreate, int)) *GrowthRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GrowthRecordCreateBulk{err: fmt.Errorf("calling to GrowthRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GrowthRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GrowthRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GrowthRecord.
+func (c *GrowthRecordClient) Update() *GrowthRecordUpdate {
+	mutation := newGrowthRecordMutation(c.config, OpUpdate)
+	return &GrowthRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GrowthRecordClient) UpdateOne(_m *GrowthRecord) *GrowthRecordUpdateOne {
+	mutation := newGrowthRecordMutation(c.config, OpUpdateOne, withGrowthRecord(_m))
+	return &GrowthRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GrowthRecordClient) UpdateOneID(id int64) *GrowthRecordUpdateOne {
+	mutation := newGrowthRecordMutation(c.config, OpUpdateOne, withGrowthRecordID(id))
+	return &GrowthRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GrowthRecord.
+func (c *GrowthRecordClient) Delete() *GrowthRecordDelete {
+	mutation := newGrowthRecordMutation(c.config, OpDelete)
+	return &GrowthRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GrowthRecordClient) DeleteOne(_m *GrowthRecord) *GrowthRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GrowthRecordClient) DeleteOneID(id int64) *GrowthRecordDeleteOne {
+	builder := c.Delete().Where(growthrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GrowthRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for GrowthRecord.
+func (c *GrowthRecordClient) Query() *GrowthRecordQuery {
+	return &GrowthRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGrowthRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GrowthRecord entity by its id.
+func (c *GrowthRecordClient) Get(ctx context.Context, id int64) (*GrowthRecord, error) {
+	return c.Query().Where(growthrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GrowthRecordClient) GetX(ctx context.Context, id int64) *GrowthRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *GrowthRecordClient) Hooks() []Hook {
+	return c.hooks.GrowthRecord
+}
+
+// Interceptors returns the client interceptors.
+func (c *GrowthRecordClient) Interceptors() []Interceptor {
+	return c.inters.GrowthRecord
+}
+
+func (c *GrowthRecordClient) mutate(ctx context.Context, m *GrowthRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GrowthRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GrowthRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GrowthRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GrowthRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GrowthRecord mutation op: %q", m.Op())
+	}
+}
+
 // InboxClient is a client for the Inbox schema.
 type InboxClient struct {
 	config
@@ -760,13 +1195,148 @@ func (c *InboxClient) mutate(ctx context.Context, m *InboxMutation) (Value, erro
 	}
 }
 
+// NightlyRunClient is a client for the NightlyRun schema.
+type NightlyRunClient struct {
+	config
+}
+
+// NewNightlyRunClient returns a client for the NightlyRun from the given config.
+func NewNightlyRunClient(c config) *NightlyRunClient {
+	return &NightlyRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `nightlyrun.Hooks(f(g(h())))`.
+func (c *NightlyRunClient) Use(hooks ...Hook) {
+	c.hooks.NightlyRun = append(c.hooks.NightlyRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `nightlyrun.Intercept(f(g(h())))`.
+func (c *NightlyRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NightlyRun = append(c.inters.NightlyRun, interceptors...)
+}
+
+// Create returns a builder for creating a NightlyRun entity.
+func (c *NightlyRunClient) Create() *NightlyRunCreate {
+	mutation := newNightlyRunMutation(c.config, OpCreate)
+	return &NightlyRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NightlyRun entities.
+func (c *NightlyRunClient) CreateBulk(builders ...*NightlyRunCreate) *NightlyRunCreateBulk {
+	return &NightlyRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NightlyRunClient) MapCreateBulk(slice any, setFunc func(*NightlyRunCreate, int)) *NightlyRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NightlyRunCreateBulk{err: fmt.Errorf("calling to NightlyRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NightlyRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NightlyRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NightlyRun.
+func (c *NightlyRunClient) Update() *NightlyRunUpdate {
+	mutation := newNightlyRunMutation(c.config, OpUpdate)
+	return &NightlyRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NightlyRunClient) UpdateOne(_m *NightlyRun) *NightlyRunUpdateOne {
+	mutation := newNightlyRunMutation(c.config, OpUpdateOne, withNightlyRun(_m))
+	return &NightlyRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NightlyRunClient) UpdateOneID(id int64) *NightlyRunUpdateOne {
+	mutation := newNightlyRunMutation(c.config, OpUpdateOne, withNightlyRunID(id))
+	return &NightlyRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NightlyRun.
+func (c *NightlyRunClient) Delete() *NightlyRunDelete {
+	mutation := newNightlyRunMutation(c.config, OpDelete)
+	return &NightlyRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NightlyRunClient) DeleteOne(_m *NightlyRun) *NightlyRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NightlyRunClient) DeleteOneID(id int64) *NightlyRunDeleteOne {
+	builder := c.Delete().Where(nightlyrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NightlyRunDeleteOne{builder}
+}
+
+// Query returns a query builder for NightlyRun.
+func (c *NightlyRunClient) Query() *NightlyRunQuery {
+	return &NightlyRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNightlyRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NightlyRun entity by its id.
+func (c *NightlyRunClient) Get(ctx context.Context, id int64) (*NightlyRun, error) {
+	return c.Query().Where(nightlyrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NightlyRunClient) GetX(ctx context.Context, id int64) *NightlyRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NightlyRunClient) Hooks() []Hook {
+	return c.hooks.NightlyRun
+}
+
+// Interceptors returns the client interceptors.
+func (c *NightlyRunClient) Interceptors() []Interceptor {
+	return c.inters.NightlyRun
+}
+
+func (c *NightlyRunClient) mutate(ctx context.Context, m *NightlyRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NightlyRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NightlyRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NightlyRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NightlyRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NightlyRun mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		FileReview, FileVersion, GrowthFile, Inbox []ent.Hook
+		AuditSpool, CompileMark, FileReview, FileVersion, GrowthFile, GrowthRecord,
+		Inbox, NightlyRun []ent.Hook
 	}
 	inters struct {
-		FileReview, FileVersion, GrowthFile, Inbox []ent.Interceptor
+		AuditSpool, CompileMark, FileReview, FileVersion, GrowthFile, GrowthRecord,
+		Inbox, NightlyRun []ent.Interceptor
 	}
 )
 

@@ -12,10 +12,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/auditspool"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/compilemark"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/filereview"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/fileversion"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthfile"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthrecord"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/inbox"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/nightlyrun"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -76,10 +80,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			filereview.Table:  filereview.ValidColumn,
-			fileversion.Table: fileversion.ValidColumn,
-			growthfile.Table:  growthfile.ValidColumn,
-			inbox.Table:       inbox.ValidColumn,
+			auditspool.Table:   auditspool.ValidColumn,
+			compilemark.Table:  compilemark.ValidColumn,
+			filereview.Table:   filereview.ValidColumn,
+			fileversion.Table:  fileversion.ValidColumn,
+			growthfile.Table:   growthfile.ValidColumn,
+			growthrecord.Table: growthrecord.ValidColumn,
+			inbox.Table:        inbox.ValidColumn,
+			nightlyrun.Table:   nightlyrun.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -21,6 +21,10 @@ type GrowthFile struct {
 	MemberID int64 `json:"member_id,omitempty"`
 	// OrgPath holds the value of the "org_path" field.
 	OrgPath string `json:"org_path,omitempty"`
+	// MemberName holds the value of the "member_name" field.
+	MemberName string `json:"member_name,omitempty"`
+	// OrgName holds the value of the "org_name" field.
+	OrgName string `json:"org_name,omitempty"`
 	// Latest holds the value of the "latest" field.
 	Latest int `json:"latest,omitempty"`
 	// Hash holds the value of the "hash" field.
@@ -41,7 +45,7 @@ func (*GrowthFile) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case growthfile.FieldID, growthfile.FieldMemberID, growthfile.FieldLatest, growthfile.FieldApproved:
 			values[i] = new(sql.NullInt64)
-		case growthfile.FieldOrgPath, growthfile.FieldHash, growthfile.FieldStatus:
+		case growthfile.FieldOrgPath, growthfile.FieldMemberName, growthfile.FieldOrgName, growthfile.FieldHash, growthfile.FieldStatus:
 			values[i] = new(sql.NullString)
 		case growthfile.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -77,6 +81,18 @@ func (_m *GrowthFile) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field org_path", values[i])
 			} else if value.Valid {
 				_m.OrgPath = value.String
+			}
+		case growthfile.FieldMemberName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field member_name", values[i])
+			} else if value.Valid {
+				_m.MemberName = value.String
+			}
+		case growthfile.FieldOrgName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field org_name", values[i])
+			} else if value.Valid {
+				_m.OrgName = value.String
 			}
 		case growthfile.FieldLatest:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -149,6 +165,12 @@ func (_m *GrowthFile) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("org_path=")
 	builder.WriteString(_m.OrgPath)
+	builder.WriteString(", ")
+	builder.WriteString("member_name=")
+	builder.WriteString(_m.MemberName)
+	builder.WriteString(", ")
+	builder.WriteString("org_name=")
+	builder.WriteString(_m.OrgName)
 	builder.WriteString(", ")
 	builder.WriteString("latest=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Latest))

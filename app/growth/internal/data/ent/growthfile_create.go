@@ -34,6 +34,34 @@ func (_c *GrowthFileCreate) SetOrgPath(v string) *GrowthFileCreate {
 	return _c
 }
 
+// SetMemberName sets the "member_name" field.
+func (_c *GrowthFileCreate) SetMemberName(v string) *GrowthFileCreate {
+	_c.mutation.SetMemberName(v)
+	return _c
+}
+
+// SetNillableMemberName sets the "member_name" field if the given value is not nil.
+func (_c *GrowthFileCreate) SetNillableMemberName(v *string) *GrowthFileCreate {
+	if v != nil {
+		_c.SetMemberName(*v)
+	}
+	return _c
+}
+
+// SetOrgName sets the "org_name" field.
+func (_c *GrowthFileCreate) SetOrgName(v string) *GrowthFileCreate {
+	_c.mutation.SetOrgName(v)
+	return _c
+}
+
+// SetNillableOrgName sets the "org_name" field if the given value is not nil.
+func (_c *GrowthFileCreate) SetNillableOrgName(v *string) *GrowthFileCreate {
+	if v != nil {
+		_c.SetOrgName(*v)
+	}
+	return _c
+}
+
 // SetLatest sets the "latest" field.
 func (_c *GrowthFileCreate) SetLatest(v int) *GrowthFileCreate {
 	_c.mutation.SetLatest(v)
@@ -113,6 +141,14 @@ func (_c *GrowthFileCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *GrowthFileCreate) defaults() {
+	if _, ok := _c.mutation.MemberName(); !ok {
+		v := growthfile.DefaultMemberName
+		_c.mutation.SetMemberName(v)
+	}
+	if _, ok := _c.mutation.OrgName(); !ok {
+		v := growthfile.DefaultOrgName
+		_c.mutation.SetOrgName(v)
+	}
 	if _, ok := _c.mutation.Approved(); !ok {
 		v := growthfile.DefaultApproved
 		_c.mutation.SetApproved(v)
@@ -130,6 +166,22 @@ func (_c *GrowthFileCreate) check() error {
 	if v, ok := _c.mutation.OrgPath(); ok {
 		if err := growthfile.OrgPathValidator(v); err != nil {
 			return &ValidationError{Name: "org_path", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_path": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MemberName(); !ok {
+		return &ValidationError{Name: "member_name", err: errors.New(`ent: missing required field "GrowthFile.member_name"`)}
+	}
+	if v, ok := _c.mutation.MemberName(); ok {
+		if err := growthfile.MemberNameValidator(v); err != nil {
+			return &ValidationError{Name: "member_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.member_name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.OrgName(); !ok {
+		return &ValidationError{Name: "org_name", err: errors.New(`ent: missing required field "GrowthFile.org_name"`)}
+	}
+	if v, ok := _c.mutation.OrgName(); ok {
+		if err := growthfile.OrgNameValidator(v); err != nil {
+			return &ValidationError{Name: "org_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_name": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Latest(); !ok {
@@ -197,6 +249,14 @@ func (_c *GrowthFileCreate) createSpec() (*GrowthFile, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.OrgPath(); ok {
 		_spec.SetField(growthfile.FieldOrgPath, field.TypeString, value)
 		_node.OrgPath = value
+	}
+	if value, ok := _c.mutation.MemberName(); ok {
+		_spec.SetField(growthfile.FieldMemberName, field.TypeString, value)
+		_node.MemberName = value
+	}
+	if value, ok := _c.mutation.OrgName(); ok {
+		_spec.SetField(growthfile.FieldOrgName, field.TypeString, value)
+		_node.OrgName = value
 	}
 	if value, ok := _c.mutation.Latest(); ok {
 		_spec.SetField(growthfile.FieldLatest, field.TypeInt, value)
@@ -297,6 +357,30 @@ func (u *GrowthFileUpsert) SetOrgPath(v string) *GrowthFileUpsert {
 // UpdateOrgPath sets the "org_path" field to the value that was provided on create.
 func (u *GrowthFileUpsert) UpdateOrgPath() *GrowthFileUpsert {
 	u.SetExcluded(growthfile.FieldOrgPath)
+	return u
+}
+
+// SetMemberName sets the "member_name" field.
+func (u *GrowthFileUpsert) SetMemberName(v string) *GrowthFileUpsert {
+	u.Set(growthfile.FieldMemberName, v)
+	return u
+}
+
+// UpdateMemberName sets the "member_name" field to the value that was provided on create.
+func (u *GrowthFileUpsert) UpdateMemberName() *GrowthFileUpsert {
+	u.SetExcluded(growthfile.FieldMemberName)
+	return u
+}
+
+// SetOrgName sets the "org_name" field.
+func (u *GrowthFileUpsert) SetOrgName(v string) *GrowthFileUpsert {
+	u.Set(growthfile.FieldOrgName, v)
+	return u
+}
+
+// UpdateOrgName sets the "org_name" field to the value that was provided on create.
+func (u *GrowthFileUpsert) UpdateOrgName() *GrowthFileUpsert {
+	u.SetExcluded(growthfile.FieldOrgName)
 	return u
 }
 
@@ -452,6 +536,34 @@ func (u *GrowthFileUpsertOne) SetOrgPath(v string) *GrowthFileUpsertOne {
 func (u *GrowthFileUpsertOne) UpdateOrgPath() *GrowthFileUpsertOne {
 	return u.Update(func(s *GrowthFileUpsert) {
 		s.UpdateOrgPath()
+	})
+}
+
+// SetMemberName sets the "member_name" field.
+func (u *GrowthFileUpsertOne) SetMemberName(v string) *GrowthFileUpsertOne {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.SetMemberName(v)
+	})
+}
+
+// UpdateMemberName sets the "member_name" field to the value that was provided on create.
+func (u *GrowthFileUpsertOne) UpdateMemberName() *GrowthFileUpsertOne {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.UpdateMemberName()
+	})
+}
+
+// SetOrgName sets the "org_name" field.
+func (u *GrowthFileUpsertOne) SetOrgName(v string) *GrowthFileUpsertOne {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.SetOrgName(v)
+	})
+}
+
+// UpdateOrgName sets the "org_name" field to the value that was provided on create.
+func (u *GrowthFileUpsertOne) UpdateOrgName() *GrowthFileUpsertOne {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.UpdateOrgName()
 	})
 }
 
@@ -785,6 +897,34 @@ func (u *GrowthFileUpsertBulk) SetOrgPath(v string) *GrowthFileUpsertBulk {
 func (u *GrowthFileUpsertBulk) UpdateOrgPath() *GrowthFileUpsertBulk {
 	return u.Update(func(s *GrowthFileUpsert) {
 		s.UpdateOrgPath()
+	})
+}
+
+// SetMemberName sets the "member_name" field.
+func (u *GrowthFileUpsertBulk) SetMemberName(v string) *GrowthFileUpsertBulk {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.SetMemberName(v)
+	})
+}
+
+// UpdateMemberName sets the "member_name" field to the value that was provided on create.
+func (u *GrowthFileUpsertBulk) UpdateMemberName() *GrowthFileUpsertBulk {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.UpdateMemberName()
+	})
+}
+
+// SetOrgName sets the "org_name" field.
+func (u *GrowthFileUpsertBulk) SetOrgName(v string) *GrowthFileUpsertBulk {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.SetOrgName(v)
+	})
+}
+
+// UpdateOrgName sets the "org_name" field to the value that was provided on create.
+func (u *GrowthFileUpsertBulk) UpdateOrgName() *GrowthFileUpsertBulk {
+	return u.Update(func(s *GrowthFileUpsert) {
+		s.UpdateOrgName()
 	})
 }
 

@@ -63,6 +63,34 @@ func (_u *GrowthFileUpdate) SetNillableOrgPath(v *string) *GrowthFileUpdate {
 	return _u
 }
 
+// SetMemberName sets the "member_name" field.
+func (_u *GrowthFileUpdate) SetMemberName(v string) *GrowthFileUpdate {
+	_u.mutation.SetMemberName(v)
+	return _u
+}
+
+// SetNillableMemberName sets the "member_name" field if the given value is not nil.
+func (_u *GrowthFileUpdate) SetNillableMemberName(v *string) *GrowthFileUpdate {
+	if v != nil {
+		_u.SetMemberName(*v)
+	}
+	return _u
+}
+
+// SetOrgName sets the "org_name" field.
+func (_u *GrowthFileUpdate) SetOrgName(v string) *GrowthFileUpdate {
+	_u.mutation.SetOrgName(v)
+	return _u
+}
+
+// SetNillableOrgName sets the "org_name" field if the given value is not nil.
+func (_u *GrowthFileUpdate) SetNillableOrgName(v *string) *GrowthFileUpdate {
+	if v != nil {
+		_u.SetOrgName(*v)
+	}
+	return _u
+}
+
 // SetLatest sets the "latest" field.
 func (_u *GrowthFileUpdate) SetLatest(v int) *GrowthFileUpdate {
 	_u.mutation.ResetLatest()
@@ -186,6 +214,16 @@ func (_u *GrowthFileUpdate) check() error {
 			return &ValidationError{Name: "org_path", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MemberName(); ok {
+		if err := growthfile.MemberNameValidator(v); err != nil {
+			return &ValidationError{Name: "member_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.member_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OrgName(); ok {
+		if err := growthfile.OrgNameValidator(v); err != nil {
+			return &ValidationError{Name: "org_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_name": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Hash(); ok {
 		if err := growthfile.HashValidator(v); err != nil {
 			return &ValidationError{Name: "hash", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.hash": %w`, err)}
@@ -219,6 +257,12 @@ func (_u *GrowthFileUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.OrgPath(); ok {
 		_spec.SetField(growthfile.FieldOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.MemberName(); ok {
+		_spec.SetField(growthfile.FieldMemberName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OrgName(); ok {
+		_spec.SetField(growthfile.FieldOrgName, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Latest(); ok {
 		_spec.SetField(growthfile.FieldLatest, field.TypeInt, value)
@@ -292,6 +336,34 @@ func (_u *GrowthFileUpdateOne) SetOrgPath(v string) *GrowthFileUpdateOne {
 func (_u *GrowthFileUpdateOne) SetNillableOrgPath(v *string) *GrowthFileUpdateOne {
 	if v != nil {
 		_u.SetOrgPath(*v)
+	}
+	return _u
+}
+
+// SetMemberName sets the "member_name" field.
+func (_u *GrowthFileUpdateOne) SetMemberName(v string) *GrowthFileUpdateOne {
+	_u.mutation.SetMemberName(v)
+	return _u
+}
+
+// SetNillableMemberName sets the "member_name" field if the given value is not nil.
+func (_u *GrowthFileUpdateOne) SetNillableMemberName(v *string) *GrowthFileUpdateOne {
+	if v != nil {
+		_u.SetMemberName(*v)
+	}
+	return _u
+}
+
+// SetOrgName sets the "org_name" field.
+func (_u *GrowthFileUpdateOne) SetOrgName(v string) *GrowthFileUpdateOne {
+	_u.mutation.SetOrgName(v)
+	return _u
+}
+
+// SetNillableOrgName sets the "org_name" field if the given value is not nil.
+func (_u *GrowthFileUpdateOne) SetNillableOrgName(v *string) *GrowthFileUpdateOne {
+	if v != nil {
+		_u.SetOrgName(*v)
 	}
 	return _u
 }
@@ -432,6 +504,16 @@ func (_u *GrowthFileUpdateOne) check() error {
 			return &ValidationError{Name: "org_path", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_path": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MemberName(); ok {
+		if err := growthfile.MemberNameValidator(v); err != nil {
+			return &ValidationError{Name: "member_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.member_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OrgName(); ok {
+		if err := growthfile.OrgNameValidator(v); err != nil {
+			return &ValidationError{Name: "org_name", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.org_name": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Hash(); ok {
 		if err := growthfile.HashValidator(v); err != nil {
 			return &ValidationError{Name: "hash", err: fmt.Errorf(`ent: validator failed for field "GrowthFile.hash": %w`, err)}
@@ -482,6 +564,12 @@ func (_u *GrowthFileUpdateOne) sqlSave(ctx context.Context) (_node *GrowthFile, 
 	}
 	if value, ok := _u.mutation.OrgPath(); ok {
 		_spec.SetField(growthfile.FieldOrgPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.MemberName(); ok {
+		_spec.SetField(growthfile.FieldMemberName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OrgName(); ok {
+		_spec.SetField(growthfile.FieldOrgName, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Latest(); ok {
 		_spec.SetField(growthfile.FieldLatest, field.TypeInt, value)

@@ -11,10 +11,14 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/auditspool"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/compilemark"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/filereview"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/fileversion"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthfile"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthrecord"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/inbox"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/nightlyrun"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/predicate"
 )
 
@@ -27,11 +31,1282 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeFileReview  = "FileReview"
-	TypeFileVersion = "FileVersion"
-	TypeGrowthFile  = "GrowthFile"
-	TypeInbox       = "Inbox"
+	TypeAuditSpool   = "AuditSpool"
+	TypeCompileMark  = "CompileMark"
+	TypeFileReview   = "FileReview"
+	TypeFileVersion  = "FileVersion"
+	TypeGrowthFile   = "GrowthFile"
+	TypeGrowthRecord = "GrowthRecord"
+	TypeInbox        = "Inbox"
+	TypeNightlyRun   = "NightlyRun"
 )
+
+// AuditSpoolMutation represents an operation that mutates the AuditSpool nodes in the graph.
+type AuditSpoolMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int64
+	key              *string
+	entry            *string
+	created_ms       *int64
+	addcreated_ms    *int64
+	attempts         *int32
+	addattempts      *int32
+	not_before_ms    *int64
+	addnot_before_ms *int64
+	last_error       *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*AuditSpool, error)
+	predicates       []predicate.AuditSpool
+}
+
+var _ ent.Mutation = (*AuditSpoolMutation)(nil)
+
+// auditspoolOption allows management of the mutation configuration using functional options.
+type auditspoolOption func(*AuditSpoolMutation)
+
+// newAuditSpoolMutation creates new mutation for the AuditSpool entity.
+func newAuditSpoolMutation(c config, op Op, opts ...auditspoolOption) *AuditSpoolMutation {
+	m := &AuditSpoolMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditSpool,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditSpoolID sets the ID field of the mutation.
+func withAuditSpoolID(id int64) auditspoolOption {
+	return func(m *AuditSpoolMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditSpool
+		)
+		m.oldValue = func(ctx context.Context) (*AuditSpool, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditSpool.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditSpool sets the old AuditSpool of the mutation.
+func withAuditSpool(node *AuditSpool) auditspoolOption {
+	return func(m *AuditSpoolMutation) {
+		m.oldValue = func(context.Context) (*AuditSpool, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditSpoolMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditSpoolMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditSpool entities.
+func (m *AuditSpoolMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditSpoolMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditSpoolMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditSpool.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *AuditSpoolMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *AuditSpoolMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *AuditSpoolMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetEntry sets the "entry" field.
+func (m *AuditSpoolMutation) SetEntry(s string) {
+	m.entry = &s
+}
+
+// Entry returns the value of the "entry" field in the mutation.
+func (m *AuditSpoolMutation) Entry() (r string, exists bool) {
+	v := m.entry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntry returns the old "entry" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldEntry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntry: %w", err)
+	}
+	return oldValue.Entry, nil
+}
+
+// ResetEntry resets all changes to the "entry" field.
+func (m *AuditSpoolMutation) ResetEntry() {
+	m.entry = nil
+}
+
+// SetCreatedMs sets the "created_ms" field.
+func (m *AuditSpoolMutation) SetCreatedMs(i int64) {
+	m.created_ms = &i
+	m.addcreated_ms = nil
+}
+
+// CreatedMs returns the value of the "created_ms" field in the mutation.
+func (m *AuditSpoolMutation) CreatedMs() (r int64, exists bool) {
+	v := m.created_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedMs returns the old "created_ms" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldCreatedMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedMs: %w", err)
+	}
+	return oldValue.CreatedMs, nil
+}
+
+// AddCreatedMs adds i to the "created_ms" field.
+func (m *AuditSpoolMutation) AddCreatedMs(i int64) {
+	if m.addcreated_ms != nil {
+		*m.addcreated_ms += i
+	} else {
+		m.addcreated_ms = &i
+	}
+}
+
+// AddedCreatedMs returns the value that was added to the "created_ms" field in this mutation.
+func (m *AuditSpoolMutation) AddedCreatedMs() (r int64, exists bool) {
+	v := m.addcreated_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedMs resets all changes to the "created_ms" field.
+func (m *AuditSpoolMutation) ResetCreatedMs() {
+	m.created_ms = nil
+	m.addcreated_ms = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *AuditSpoolMutation) SetAttempts(i int32) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *AuditSpoolMutation) Attempts() (r int32, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldAttempts(ctx context.Context) (v int32, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *AuditSpoolMutation) AddAttempts(i int32) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *AuditSpoolMutation) AddedAttempts() (r int32, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *AuditSpoolMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNotBeforeMs sets the "not_before_ms" field.
+func (m *AuditSpoolMutation) SetNotBeforeMs(i int64) {
+	m.not_before_ms = &i
+	m.addnot_before_ms = nil
+}
+
+// NotBeforeMs returns the value of the "not_before_ms" field in the mutation.
+func (m *AuditSpoolMutation) NotBeforeMs() (r int64, exists bool) {
+	v := m.not_before_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotBeforeMs returns the old "not_before_ms" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldNotBeforeMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotBeforeMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotBeforeMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotBeforeMs: %w", err)
+	}
+	return oldValue.NotBeforeMs, nil
+}
+
+// AddNotBeforeMs adds i to the "not_before_ms" field.
+func (m *AuditSpoolMutation) AddNotBeforeMs(i int64) {
+	if m.addnot_before_ms != nil {
+		*m.addnot_before_ms += i
+	} else {
+		m.addnot_before_ms = &i
+	}
+}
+
+// AddedNotBeforeMs returns the value that was added to the "not_before_ms" field in this mutation.
+func (m *AuditSpoolMutation) AddedNotBeforeMs() (r int64, exists bool) {
+	v := m.addnot_before_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNotBeforeMs resets all changes to the "not_before_ms" field.
+func (m *AuditSpoolMutation) ResetNotBeforeMs() {
+	m.not_before_ms = nil
+	m.addnot_before_ms = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *AuditSpoolMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *AuditSpoolMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the AuditSpool entity.
+// If the AuditSpool object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSpoolMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *AuditSpoolMutation) ResetLastError() {
+	m.last_error = nil
+}
+
+// Where appends a list predicates to the AuditSpoolMutation builder.
+func (m *AuditSpoolMutation) Where(ps ...predicate.AuditSpool) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditSpoolMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditSpoolMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditSpool, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditSpoolMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditSpoolMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditSpool).
+func (m *AuditSpoolMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditSpoolMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.key != nil {
+		fields = append(fields, auditspool.FieldKey)
+	}
+	if m.entry != nil {
+		fields = append(fields, auditspool.FieldEntry)
+	}
+	if m.created_ms != nil {
+		fields = append(fields, auditspool.FieldCreatedMs)
+	}
+	if m.attempts != nil {
+		fields = append(fields, auditspool.FieldAttempts)
+	}
+	if m.not_before_ms != nil {
+		fields = append(fields, auditspool.FieldNotBeforeMs)
+	}
+	if m.last_error != nil {
+		fields = append(fields, auditspool.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditSpoolMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditspool.FieldKey:
+		return m.Key()
+	case auditspool.FieldEntry:
+		return m.Entry()
+	case auditspool.FieldCreatedMs:
+		return m.CreatedMs()
+	case auditspool.FieldAttempts:
+		return m.Attempts()
+	case auditspool.FieldNotBeforeMs:
+		return m.NotBeforeMs()
+	case auditspool.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditSpoolMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditspool.FieldKey:
+		return m.OldKey(ctx)
+	case auditspool.FieldEntry:
+		return m.OldEntry(ctx)
+	case auditspool.FieldCreatedMs:
+		return m.OldCreatedMs(ctx)
+	case auditspool.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case auditspool.FieldNotBeforeMs:
+		return m.OldNotBeforeMs(ctx)
+	case auditspool.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSpoolMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditspool.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case auditspool.FieldEntry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntry(v)
+		return nil
+	case auditspool.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedMs(v)
+		return nil
+	case auditspool.FieldAttempts:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotBeforeMs(v)
+		return nil
+	case auditspool.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditSpoolMutation) AddedFields() []string {
+	var fields []string
+	if m.addcreated_ms != nil {
+		fields = append(fields, auditspool.FieldCreatedMs)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, auditspool.FieldAttempts)
+	}
+	if m.addnot_before_ms != nil {
+		fields = append(fields, auditspool.FieldNotBeforeMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditSpoolMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditspool.FieldCreatedMs:
+		return m.AddedCreatedMs()
+	case auditspool.FieldAttempts:
+		return m.AddedAttempts()
+	case auditspool.FieldNotBeforeMs:
+		return m.AddedNotBeforeMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSpoolMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditspool.FieldCreatedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedMs(v)
+		return nil
+	case auditspool.FieldAttempts:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNotBeforeMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditSpoolMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditSpoolMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditSpoolMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditSpool nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditSpoolMutation) ResetField(name string) error {
+	switch name {
+	case auditspool.FieldKey:
+		m.ResetKey()
+		return nil
+	case auditspool.FieldEntry:
+		m.ResetEntry()
+		return nil
+	case auditspool.FieldCreatedMs:
+		m.ResetCreatedMs()
+		return nil
+	case auditspool.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case auditspool.FieldNotBeforeMs:
+		m.ResetNotBeforeMs()
+		return nil
+	case auditspool.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSpool field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditSpoolMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditSpoolMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditSpoolMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditSpoolMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditSpoolMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditSpoolMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditSpoolMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditSpool unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditSpoolMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditSpool edge %s", name)
+}
+
+// CompileMarkMutation represents an operation that mutates the CompileMark nodes in the graph.
+type CompileMarkMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	member_id     *int64
+	addmember_id  *int64
+	gen           *int64
+	addgen        *int64
+	due_at        *time.Time
+	trigger       *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CompileMark, error)
+	predicates    []predicate.CompileMark
+}
+
+var _ ent.Mutation = (*CompileMarkMutation)(nil)
+
+// compilemarkOption allows management of the mutation configuration using functional options.
+type compilemarkOption func(*CompileMarkMutation)
+
+// newCompileMarkMutation creates new mutation for the CompileMark entity.
+func newCompileMarkMutation(c config, op Op, opts ...compilemarkOption) *CompileMarkMutation {
+	m := &CompileMarkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCompileMark,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCompileMarkID sets the ID field of the mutation.
+func withCompileMarkID(id int64) compilemarkOption {
+	return func(m *CompileMarkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CompileMark
+		)
+		m.oldValue = func(ctx context.Context) (*CompileMark, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CompileMark.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCompileMark sets the old CompileMark of the mutation.
+func withCompileMark(node *CompileMark) compilemarkOption {
+	return func(m *CompileMarkMutation) {
+		m.oldValue = func(context.Context) (*CompileMark, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CompileMarkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CompileMarkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CompileMark entities.
+func (m *CompileMarkMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CompileMarkMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CompileMarkMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CompileMark.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *CompileMarkMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *CompileMarkMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the CompileMark entity.
+// If the CompileMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompileMarkMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *CompileMarkMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *CompileMarkMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *CompileMarkMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetGen sets the "gen" field.
+func (m *CompileMarkMutation) SetGen(i int64) {
+	m.gen = &i
+	m.addgen = nil
+}
+
+// Gen returns the value of the "gen" field in the mutation.
+func (m *CompileMarkMutation) Gen() (r int64, exists bool) {
+	v := m.gen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGen returns the old "gen" field's value of the CompileMark entity.
+// If the CompileMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompileMarkMutation) OldGen(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGen is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGen requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGen: %w", err)
+	}
+	return oldValue.Gen, nil
+}
+
+// AddGen adds i to the "gen" field.
+func (m *CompileMarkMutation) AddGen(i int64) {
+	if m.addgen != nil {
+		*m.addgen += i
+	} else {
+		m.addgen = &i
+	}
+}
+
+// AddedGen returns the value that was added to the "gen" field in this mutation.
+func (m *CompileMarkMutation) AddedGen() (r int64, exists bool) {
+	v := m.addgen
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGen resets all changes to the "gen" field.
+func (m *CompileMarkMutation) ResetGen() {
+	m.gen = nil
+	m.addgen = nil
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *CompileMarkMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *CompileMarkMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the CompileMark entity.
+// If the CompileMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompileMarkMutation) OldDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *CompileMarkMutation) ResetDueAt() {
+	m.due_at = nil
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *CompileMarkMutation) SetTrigger(s string) {
+	m.trigger = &s
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *CompileMarkMutation) Trigger() (r string, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the CompileMark entity.
+// If the CompileMark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompileMarkMutation) OldTrigger(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *CompileMarkMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// Where appends a list predicates to the CompileMarkMutation builder.
+func (m *CompileMarkMutation) Where(ps ...predicate.CompileMark) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CompileMarkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CompileMarkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CompileMark, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CompileMarkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CompileMarkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CompileMark).
+func (m *CompileMarkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CompileMarkMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.member_id != nil {
+		fields = append(fields, compilemark.FieldMemberID)
+	}
+	if m.gen != nil {
+		fields = append(fields, compilemark.FieldGen)
+	}
+	if m.due_at != nil {
+		fields = append(fields, compilemark.FieldDueAt)
+	}
+	if m.trigger != nil {
+		fields = append(fields, compilemark.FieldTrigger)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CompileMarkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case compilemark.FieldMemberID:
+		return m.MemberID()
+	case compilemark.FieldGen:
+		return m.Gen()
+	case compilemark.FieldDueAt:
+		return m.DueAt()
+	case compilemark.FieldTrigger:
+		return m.Trigger()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CompileMarkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case compilemark.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case compilemark.FieldGen:
+		return m.OldGen(ctx)
+	case compilemark.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case compilemark.FieldTrigger:
+		return m.OldTrigger(ctx)
+	}
+	return nil, fmt.Errorf("unknown CompileMark field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CompileMarkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case compilemark.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case compilemark.FieldGen:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGen(v)
+		return nil
+	case compilemark.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case compilemark.FieldTrigger:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CompileMark field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CompileMarkMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, compilemark.FieldMemberID)
+	}
+	if m.addgen != nil {
+		fields = append(fields, compilemark.FieldGen)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CompileMarkMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case compilemark.FieldMemberID:
+		return m.AddedMemberID()
+	case compilemark.FieldGen:
+		return m.AddedGen()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CompileMarkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case compilemark.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case compilemark.FieldGen:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGen(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CompileMark numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CompileMarkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CompileMarkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CompileMarkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CompileMark nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CompileMarkMutation) ResetField(name string) error {
+	switch name {
+	case compilemark.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case compilemark.FieldGen:
+		m.ResetGen()
+		return nil
+	case compilemark.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case compilemark.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	}
+	return fmt.Errorf("unknown CompileMark field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CompileMarkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CompileMarkMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CompileMarkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CompileMarkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CompileMarkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CompileMarkMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CompileMarkMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CompileMark unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CompileMarkMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CompileMark edge %s", name)
+}
 
 // FileReviewMutation represents an operation that mutates the FileReview nodes in the graph.
 type FileReviewMutation struct {
@@ -1547,6 +2822,8 @@ type GrowthFileMutation struct {
 	member_id     *int64
 	addmember_id  *int64
 	org_path      *string
+	member_name   *string
+	org_name      *string
 	latest        *int
 	addlatest     *int
 	hash          *string
@@ -1754,6 +3031,78 @@ func (m *GrowthFileMutation) OldOrgPath(ctx context.Context) (v string, err erro
 // ResetOrgPath resets all changes to the "org_path" field.
 func (m *GrowthFileMutation) ResetOrgPath() {
 	m.org_path = nil
+}
+
+// SetMemberName sets the "member_name" field.
+func (m *GrowthFileMutation) SetMemberName(s string) {
+	m.member_name = &s
+}
+
+// MemberName returns the value of the "member_name" field in the mutation.
+func (m *GrowthFileMutation) MemberName() (r string, exists bool) {
+	v := m.member_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberName returns the old "member_name" field's value of the GrowthFile entity.
+// If the GrowthFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthFileMutation) OldMemberName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberName: %w", err)
+	}
+	return oldValue.MemberName, nil
+}
+
+// ResetMemberName resets all changes to the "member_name" field.
+func (m *GrowthFileMutation) ResetMemberName() {
+	m.member_name = nil
+}
+
+// SetOrgName sets the "org_name" field.
+func (m *GrowthFileMutation) SetOrgName(s string) {
+	m.org_name = &s
+}
+
+// OrgName returns the value of the "org_name" field in the mutation.
+func (m *GrowthFileMutation) OrgName() (r string, exists bool) {
+	v := m.org_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgName returns the old "org_name" field's value of the GrowthFile entity.
+// If the GrowthFile object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthFileMutation) OldOrgName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgName: %w", err)
+	}
+	return oldValue.OrgName, nil
+}
+
+// ResetOrgName resets all changes to the "org_name" field.
+func (m *GrowthFileMutation) ResetOrgName() {
+	m.org_name = nil
 }
 
 // SetLatest sets the "latest" field.
@@ -2010,12 +3359,18 @@ func (m *GrowthFileMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GrowthFileMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.member_id != nil {
 		fields = append(fields, growthfile.FieldMemberID)
 	}
 	if m.org_path != nil {
 		fields = append(fields, growthfile.FieldOrgPath)
+	}
+	if m.member_name != nil {
+		fields = append(fields, growthfile.FieldMemberName)
+	}
+	if m.org_name != nil {
+		fields = append(fields, growthfile.FieldOrgName)
 	}
 	if m.latest != nil {
 		fields = append(fields, growthfile.FieldLatest)
@@ -2044,6 +3399,10 @@ func (m *GrowthFileMutation) Field(name string) (ent.Value, bool) {
 		return m.MemberID()
 	case growthfile.FieldOrgPath:
 		return m.OrgPath()
+	case growthfile.FieldMemberName:
+		return m.MemberName()
+	case growthfile.FieldOrgName:
+		return m.OrgName()
 	case growthfile.FieldLatest:
 		return m.Latest()
 	case growthfile.FieldHash:
@@ -2067,6 +3426,10 @@ func (m *GrowthFileMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldMemberID(ctx)
 	case growthfile.FieldOrgPath:
 		return m.OldOrgPath(ctx)
+	case growthfile.FieldMemberName:
+		return m.OldMemberName(ctx)
+	case growthfile.FieldOrgName:
+		return m.OldOrgName(ctx)
 	case growthfile.FieldLatest:
 		return m.OldLatest(ctx)
 	case growthfile.FieldHash:
@@ -2099,6 +3462,20 @@ func (m *GrowthFileMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOrgPath(v)
+		return nil
+	case growthfile.FieldMemberName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberName(v)
+		return nil
+	case growthfile.FieldOrgName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgName(v)
 		return nil
 	case growthfile.FieldLatest:
 		v, ok := value.(int)
@@ -2229,6 +3606,12 @@ func (m *GrowthFileMutation) ResetField(name string) error {
 	case growthfile.FieldOrgPath:
 		m.ResetOrgPath()
 		return nil
+	case growthfile.FieldMemberName:
+		m.ResetMemberName()
+		return nil
+	case growthfile.FieldOrgName:
+		m.ResetOrgName()
+		return nil
 	case growthfile.FieldLatest:
 		m.ResetLatest()
 		return nil
@@ -2294,6 +3677,969 @@ func (m *GrowthFileMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *GrowthFileMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown GrowthFile edge %s", name)
+}
+
+// GrowthRecordMutation represents an operation that mutates the GrowthRecord nodes in the graph.
+type GrowthRecordMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int64
+	member_id        *int64
+	addmember_id     *int64
+	org_path         *string
+	kind             *string
+	title            *string
+	outcome          *string
+	date             *string
+	note             *string
+	recorded_by      *int64
+	addrecorded_by   *int64
+	recorded_by_name *string
+	created_at       *time.Time
+	removed_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*GrowthRecord, error)
+	predicates       []predicate.GrowthRecord
+}
+
+var _ ent.Mutation = (*GrowthRecordMutation)(nil)
+
+// growthrecordOption allows management of the mutation configuration using functional options.
+type growthrecordOption func(*GrowthRecordMutation)
+
+// newGrowthRecordMutation creates new mutation for the GrowthRecord entity.
+func newGrowthRecordMutation(c config, op Op, opts ...growthrecordOption) *GrowthRecordMutation {
+	m := &GrowthRecordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGrowthRecord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGrowthRecordID sets the ID field of the mutation.
+func withGrowthRecordID(id int64) growthrecordOption {
+	return func(m *GrowthRecordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GrowthRecord
+		)
+		m.oldValue = func(ctx context.Context) (*GrowthRecord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GrowthRecord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGrowthRecord sets the old GrowthRecord of the mutation.
+func withGrowthRecord(node *GrowthRecord) growthrecordOption {
+	return func(m *GrowthRecordMutation) {
+		m.oldValue = func(context.Context) (*GrowthRecord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GrowthRecordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GrowthRecordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of GrowthRecord entities.
+func (m *GrowthRecordMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GrowthRecordMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GrowthRecordMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GrowthRecord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *GrowthRecordMutation) SetMemberID(i int64) {
+	m.member_id = &i
+	m.addmember_id = nil
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *GrowthRecordMutation) MemberID() (r int64, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldMemberID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// AddMemberID adds i to the "member_id" field.
+func (m *GrowthRecordMutation) AddMemberID(i int64) {
+	if m.addmember_id != nil {
+		*m.addmember_id += i
+	} else {
+		m.addmember_id = &i
+	}
+}
+
+// AddedMemberID returns the value that was added to the "member_id" field in this mutation.
+func (m *GrowthRecordMutation) AddedMemberID() (r int64, exists bool) {
+	v := m.addmember_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *GrowthRecordMutation) ResetMemberID() {
+	m.member_id = nil
+	m.addmember_id = nil
+}
+
+// SetOrgPath sets the "org_path" field.
+func (m *GrowthRecordMutation) SetOrgPath(s string) {
+	m.org_path = &s
+}
+
+// OrgPath returns the value of the "org_path" field in the mutation.
+func (m *GrowthRecordMutation) OrgPath() (r string, exists bool) {
+	v := m.org_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrgPath returns the old "org_path" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldOrgPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrgPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrgPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrgPath: %w", err)
+	}
+	return oldValue.OrgPath, nil
+}
+
+// ResetOrgPath resets all changes to the "org_path" field.
+func (m *GrowthRecordMutation) ResetOrgPath() {
+	m.org_path = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *GrowthRecordMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *GrowthRecordMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *GrowthRecordMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *GrowthRecordMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *GrowthRecordMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *GrowthRecordMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *GrowthRecordMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *GrowthRecordMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *GrowthRecordMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetDate sets the "date" field.
+func (m *GrowthRecordMutation) SetDate(s string) {
+	m.date = &s
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *GrowthRecordMutation) Date() (r string, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldDate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *GrowthRecordMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetNote sets the "note" field.
+func (m *GrowthRecordMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *GrowthRecordMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *GrowthRecordMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetRecordedBy sets the "recorded_by" field.
+func (m *GrowthRecordMutation) SetRecordedBy(i int64) {
+	m.recorded_by = &i
+	m.addrecorded_by = nil
+}
+
+// RecordedBy returns the value of the "recorded_by" field in the mutation.
+func (m *GrowthRecordMutation) RecordedBy() (r int64, exists bool) {
+	v := m.recorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedBy returns the old "recorded_by" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldRecordedBy(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedBy: %w", err)
+	}
+	return oldValue.RecordedBy, nil
+}
+
+// AddRecordedBy adds i to the "recorded_by" field.
+func (m *GrowthRecordMutation) AddRecordedBy(i int64) {
+	if m.addrecorded_by != nil {
+		*m.addrecorded_by += i
+	} else {
+		m.addrecorded_by = &i
+	}
+}
+
+// AddedRecordedBy returns the value that was added to the "recorded_by" field in this mutation.
+func (m *GrowthRecordMutation) AddedRecordedBy() (r int64, exists bool) {
+	v := m.addrecorded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordedBy resets all changes to the "recorded_by" field.
+func (m *GrowthRecordMutation) ResetRecordedBy() {
+	m.recorded_by = nil
+	m.addrecorded_by = nil
+}
+
+// SetRecordedByName sets the "recorded_by_name" field.
+func (m *GrowthRecordMutation) SetRecordedByName(s string) {
+	m.recorded_by_name = &s
+}
+
+// RecordedByName returns the value of the "recorded_by_name" field in the mutation.
+func (m *GrowthRecordMutation) RecordedByName() (r string, exists bool) {
+	v := m.recorded_by_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedByName returns the old "recorded_by_name" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldRecordedByName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedByName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedByName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedByName: %w", err)
+	}
+	return oldValue.RecordedByName, nil
+}
+
+// ResetRecordedByName resets all changes to the "recorded_by_name" field.
+func (m *GrowthRecordMutation) ResetRecordedByName() {
+	m.recorded_by_name = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GrowthRecordMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GrowthRecordMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GrowthRecordMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (m *GrowthRecordMutation) SetRemovedAt(t time.Time) {
+	m.removed_at = &t
+}
+
+// RemovedAt returns the value of the "removed_at" field in the mutation.
+func (m *GrowthRecordMutation) RemovedAt() (r time.Time, exists bool) {
+	v := m.removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemovedAt returns the old "removed_at" field's value of the GrowthRecord entity.
+// If the GrowthRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GrowthRecordMutation) OldRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemovedAt: %w", err)
+	}
+	return oldValue.RemovedAt, nil
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (m *GrowthRecordMutation) ClearRemovedAt() {
+	m.removed_at = nil
+	m.clearedFields[growthrecord.FieldRemovedAt] = struct{}{}
+}
+
+// RemovedAtCleared returns if the "removed_at" field was cleared in this mutation.
+func (m *GrowthRecordMutation) RemovedAtCleared() bool {
+	_, ok := m.clearedFields[growthrecord.FieldRemovedAt]
+	return ok
+}
+
+// ResetRemovedAt resets all changes to the "removed_at" field.
+func (m *GrowthRecordMutation) ResetRemovedAt() {
+	m.removed_at = nil
+	delete(m.clearedFields, growthrecord.FieldRemovedAt)
+}
+
+// Where appends a list predicates to the GrowthRecordMutation builder.
+func (m *GrowthRecordMutation) Where(ps ...predicate.GrowthRecord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GrowthRecordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GrowthRecordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GrowthRecord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GrowthRecordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GrowthRecordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GrowthRecord).
+func (m *GrowthRecordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GrowthRecordMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.member_id != nil {
+		fields = append(fields, growthrecord.FieldMemberID)
+	}
+	if m.org_path != nil {
+		fields = append(fields, growthrecord.FieldOrgPath)
+	}
+	if m.kind != nil {
+		fields = append(fields, growthrecord.FieldKind)
+	}
+	if m.title != nil {
+		fields = append(fields, growthrecord.FieldTitle)
+	}
+	if m.outcome != nil {
+		fields = append(fields, growthrecord.FieldOutcome)
+	}
+	if m.date != nil {
+		fields = append(fields, growthrecord.FieldDate)
+	}
+	if m.note != nil {
+		fields = append(fields, growthrecord.FieldNote)
+	}
+	if m.recorded_by != nil {
+		fields = append(fields, growthrecord.FieldRecordedBy)
+	}
+	if m.recorded_by_name != nil {
+		fields = append(fields, growthrecord.FieldRecordedByName)
+	}
+	if m.created_at != nil {
+		fields = append(fields, growthrecord.FieldCreatedAt)
+	}
+	if m.removed_at != nil {
+		fields = append(fields, growthrecord.FieldRemovedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GrowthRecordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case growthrecord.FieldMemberID:
+		return m.MemberID()
+	case growthrecord.FieldOrgPath:
+		return m.OrgPath()
+	case growthrecord.FieldKind:
+		return m.Kind()
+	case growthrecord.FieldTitle:
+		return m.Title()
+	case growthrecord.FieldOutcome:
+		return m.Outcome()
+	case growthrecord.FieldDate:
+		return m.Date()
+	case growthrecord.FieldNote:
+		return m.Note()
+	case growthrecord.FieldRecordedBy:
+		return m.RecordedBy()
+	case growthrecord.FieldRecordedByName:
+		return m.RecordedByName()
+	case growthrecord.FieldCreatedAt:
+		return m.CreatedAt()
+	case growthrecord.FieldRemovedAt:
+		return m.RemovedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GrowthRecordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case growthrecord.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case growthrecord.FieldOrgPath:
+		return m.OldOrgPath(ctx)
+	case growthrecord.FieldKind:
+		return m.OldKind(ctx)
+	case growthrecord.FieldTitle:
+		return m.OldTitle(ctx)
+	case growthrecord.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case growthrecord.FieldDate:
+		return m.OldDate(ctx)
+	case growthrecord.FieldNote:
+		return m.OldNote(ctx)
+	case growthrecord.FieldRecordedBy:
+		return m.OldRecordedBy(ctx)
+	case growthrecord.FieldRecordedByName:
+		return m.OldRecordedByName(ctx)
+	case growthrecord.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case growthrecord.FieldRemovedAt:
+		return m.OldRemovedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown GrowthRecord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GrowthRecordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case growthrecord.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case growthrecord.FieldOrgPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrgPath(v)
+		return nil
+	case growthrecord.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case growthrecord.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case growthrecord.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case growthrecord.FieldDate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case growthrecord.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case growthrecord.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedBy(v)
+		return nil
+	case growthrecord.FieldRecordedByName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedByName(v)
+		return nil
+	case growthrecord.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case growthrecord.FieldRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemovedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GrowthRecord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GrowthRecordMutation) AddedFields() []string {
+	var fields []string
+	if m.addmember_id != nil {
+		fields = append(fields, growthrecord.FieldMemberID)
+	}
+	if m.addrecorded_by != nil {
+		fields = append(fields, growthrecord.FieldRecordedBy)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GrowthRecordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case growthrecord.FieldMemberID:
+		return m.AddedMemberID()
+	case growthrecord.FieldRecordedBy:
+		return m.AddedRecordedBy()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GrowthRecordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case growthrecord.FieldMemberID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMemberID(v)
+		return nil
+	case growthrecord.FieldRecordedBy:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GrowthRecord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GrowthRecordMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(growthrecord.FieldRemovedAt) {
+		fields = append(fields, growthrecord.FieldRemovedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GrowthRecordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GrowthRecordMutation) ClearField(name string) error {
+	switch name {
+	case growthrecord.FieldRemovedAt:
+		m.ClearRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown GrowthRecord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GrowthRecordMutation) ResetField(name string) error {
+	switch name {
+	case growthrecord.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case growthrecord.FieldOrgPath:
+		m.ResetOrgPath()
+		return nil
+	case growthrecord.FieldKind:
+		m.ResetKind()
+		return nil
+	case growthrecord.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case growthrecord.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case growthrecord.FieldDate:
+		m.ResetDate()
+		return nil
+	case growthrecord.FieldNote:
+		m.ResetNote()
+		return nil
+	case growthrecord.FieldRecordedBy:
+		m.ResetRecordedBy()
+		return nil
+	case growthrecord.FieldRecordedByName:
+		m.ResetRecordedByName()
+		return nil
+	case growthrecord.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case growthrecord.FieldRemovedAt:
+		m.ResetRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown GrowthRecord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GrowthRecordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GrowthRecordMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GrowthRecordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GrowthRecordMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GrowthRecordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GrowthRecordMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GrowthRecordMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown GrowthRecord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GrowthRecordMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown GrowthRecord edge %s", name)
 }
 
 // InboxMutation represents an operation that mutates the Inbox nodes in the graph.
@@ -2911,4 +5257,480 @@ func (m *InboxMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *InboxMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Inbox edge %s", name)
+}
+
+// NightlyRunMutation represents an operation that mutates the NightlyRun nodes in the graph.
+type NightlyRunMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	day           *string
+	members       *int
+	addmembers    *int
+	started_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*NightlyRun, error)
+	predicates    []predicate.NightlyRun
+}
+
+var _ ent.Mutation = (*NightlyRunMutation)(nil)
+
+// nightlyrunOption allows management of the mutation configuration using functional options.
+type nightlyrunOption func(*NightlyRunMutation)
+
+// newNightlyRunMutation creates new mutation for the NightlyRun entity.
+func newNightlyRunMutation(c config, op Op, opts ...nightlyrunOption) *NightlyRunMutation {
+	m := &NightlyRunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNightlyRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNightlyRunID sets the ID field of the mutation.
+func withNightlyRunID(id int64) nightlyrunOption {
+	return func(m *NightlyRunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NightlyRun
+		)
+		m.oldValue = func(ctx context.Context) (*NightlyRun, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NightlyRun.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNightlyRun sets the old NightlyRun of the mutation.
+func withNightlyRun(node *NightlyRun) nightlyrunOption {
+	return func(m *NightlyRunMutation) {
+		m.oldValue = func(context.Context) (*NightlyRun, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NightlyRunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NightlyRunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of NightlyRun entities.
+func (m *NightlyRunMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NightlyRunMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NightlyRunMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NightlyRun.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *NightlyRunMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *NightlyRunMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the NightlyRun entity.
+// If the NightlyRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NightlyRunMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *NightlyRunMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetMembers sets the "members" field.
+func (m *NightlyRunMutation) SetMembers(i int) {
+	m.members = &i
+	m.addmembers = nil
+}
+
+// Members returns the value of the "members" field in the mutation.
+func (m *NightlyRunMutation) Members() (r int, exists bool) {
+	v := m.members
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembers returns the old "members" field's value of the NightlyRun entity.
+// If the NightlyRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NightlyRunMutation) OldMembers(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembers: %w", err)
+	}
+	return oldValue.Members, nil
+}
+
+// AddMembers adds i to the "members" field.
+func (m *NightlyRunMutation) AddMembers(i int) {
+	if m.addmembers != nil {
+		*m.addmembers += i
+	} else {
+		m.addmembers = &i
+	}
+}
+
+// AddedMembers returns the value that was added to the "members" field in this mutation.
+func (m *NightlyRunMutation) AddedMembers() (r int, exists bool) {
+	v := m.addmembers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMembers resets all changes to the "members" field.
+func (m *NightlyRunMutation) ResetMembers() {
+	m.members = nil
+	m.addmembers = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *NightlyRunMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *NightlyRunMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the NightlyRun entity.
+// If the NightlyRun object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NightlyRunMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *NightlyRunMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// Where appends a list predicates to the NightlyRunMutation builder.
+func (m *NightlyRunMutation) Where(ps ...predicate.NightlyRun) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NightlyRunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NightlyRunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NightlyRun, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NightlyRunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NightlyRunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NightlyRun).
+func (m *NightlyRunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NightlyRunMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.day != nil {
+		fields = append(fields, nightlyrun.FieldDay)
+	}
+	if m.members != nil {
+		fields = append(fields, nightlyrun.FieldMembers)
+	}
+	if m.started_at != nil {
+		fields = append(fields, nightlyrun.FieldStartedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NightlyRunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case nightlyrun.FieldDay:
+		return m.Day()
+	case nightlyrun.FieldMembers:
+		return m.Members()
+	case nightlyrun.FieldStartedAt:
+		return m.StartedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NightlyRunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case nightlyrun.FieldDay:
+		return m.OldDay(ctx)
+	case nightlyrun.FieldMembers:
+		return m.OldMembers(ctx)
+	case nightlyrun.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown NightlyRun field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NightlyRunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case nightlyrun.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case nightlyrun.FieldMembers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembers(v)
+		return nil
+	case nightlyrun.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NightlyRun field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NightlyRunMutation) AddedFields() []string {
+	var fields []string
+	if m.addmembers != nil {
+		fields = append(fields, nightlyrun.FieldMembers)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NightlyRunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case nightlyrun.FieldMembers:
+		return m.AddedMembers()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NightlyRunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case nightlyrun.FieldMembers:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMembers(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NightlyRun numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NightlyRunMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NightlyRunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NightlyRunMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown NightlyRun nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NightlyRunMutation) ResetField(name string) error {
+	switch name {
+	case nightlyrun.FieldDay:
+		m.ResetDay()
+		return nil
+	case nightlyrun.FieldMembers:
+		m.ResetMembers()
+		return nil
+	case nightlyrun.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown NightlyRun field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NightlyRunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NightlyRunMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NightlyRunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NightlyRunMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NightlyRunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NightlyRunMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NightlyRunMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown NightlyRun unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NightlyRunMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown NightlyRun edge %s", name)
 }

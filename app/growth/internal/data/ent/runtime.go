@@ -3,10 +3,14 @@
 package ent
 
 import (
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/auditspool"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/compilemark"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/filereview"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/fileversion"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthfile"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthrecord"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/inbox"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/nightlyrun"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/schema"
 )
 
@@ -14,6 +18,32 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	auditspoolFields := schema.AuditSpool{}.Fields()
+	_ = auditspoolFields
+	// auditspoolDescKey is the schema descriptor for key field.
+	auditspoolDescKey := auditspoolFields[1].Descriptor()
+	// auditspool.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	auditspool.KeyValidator = auditspoolDescKey.Validators[0].(func(string) error)
+	// auditspoolDescAttempts is the schema descriptor for attempts field.
+	auditspoolDescAttempts := auditspoolFields[4].Descriptor()
+	// auditspool.DefaultAttempts holds the default value on creation for the attempts field.
+	auditspool.DefaultAttempts = auditspoolDescAttempts.Default.(int32)
+	// auditspoolDescNotBeforeMs is the schema descriptor for not_before_ms field.
+	auditspoolDescNotBeforeMs := auditspoolFields[5].Descriptor()
+	// auditspool.DefaultNotBeforeMs holds the default value on creation for the not_before_ms field.
+	auditspool.DefaultNotBeforeMs = auditspoolDescNotBeforeMs.Default.(int64)
+	// auditspoolDescLastError is the schema descriptor for last_error field.
+	auditspoolDescLastError := auditspoolFields[6].Descriptor()
+	// auditspool.DefaultLastError holds the default value on creation for the last_error field.
+	auditspool.DefaultLastError = auditspoolDescLastError.Default.(string)
+	// auditspool.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	auditspool.LastErrorValidator = auditspoolDescLastError.Validators[0].(func(string) error)
+	compilemarkFields := schema.CompileMark{}.Fields()
+	_ = compilemarkFields
+	// compilemarkDescTrigger is the schema descriptor for trigger field.
+	compilemarkDescTrigger := compilemarkFields[4].Descriptor()
+	// compilemark.TriggerValidator is a validator for the "trigger" field. It is called by the builders before save.
+	compilemark.TriggerValidator = compilemarkDescTrigger.Validators[0].(func(string) error)
 	filereviewFields := schema.FileReview{}.Fields()
 	_ = filereviewFields
 	// filereviewDescDecision is the schema descriptor for decision field.
@@ -46,18 +76,64 @@ func init() {
 	growthfileDescOrgPath := growthfileFields[2].Descriptor()
 	// growthfile.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
 	growthfile.OrgPathValidator = growthfileDescOrgPath.Validators[0].(func(string) error)
+	// growthfileDescMemberName is the schema descriptor for member_name field.
+	growthfileDescMemberName := growthfileFields[3].Descriptor()
+	// growthfile.DefaultMemberName holds the default value on creation for the member_name field.
+	growthfile.DefaultMemberName = growthfileDescMemberName.Default.(string)
+	// growthfile.MemberNameValidator is a validator for the "member_name" field. It is called by the builders before save.
+	growthfile.MemberNameValidator = growthfileDescMemberName.Validators[0].(func(string) error)
+	// growthfileDescOrgName is the schema descriptor for org_name field.
+	growthfileDescOrgName := growthfileFields[4].Descriptor()
+	// growthfile.DefaultOrgName holds the default value on creation for the org_name field.
+	growthfile.DefaultOrgName = growthfileDescOrgName.Default.(string)
+	// growthfile.OrgNameValidator is a validator for the "org_name" field. It is called by the builders before save.
+	growthfile.OrgNameValidator = growthfileDescOrgName.Validators[0].(func(string) error)
 	// growthfileDescHash is the schema descriptor for hash field.
-	growthfileDescHash := growthfileFields[4].Descriptor()
+	growthfileDescHash := growthfileFields[6].Descriptor()
 	// growthfile.HashValidator is a validator for the "hash" field. It is called by the builders before save.
 	growthfile.HashValidator = growthfileDescHash.Validators[0].(func(string) error)
 	// growthfileDescStatus is the schema descriptor for status field.
-	growthfileDescStatus := growthfileFields[5].Descriptor()
+	growthfileDescStatus := growthfileFields[7].Descriptor()
 	// growthfile.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	growthfile.StatusValidator = growthfileDescStatus.Validators[0].(func(string) error)
 	// growthfileDescApproved is the schema descriptor for approved field.
-	growthfileDescApproved := growthfileFields[6].Descriptor()
+	growthfileDescApproved := growthfileFields[8].Descriptor()
 	// growthfile.DefaultApproved holds the default value on creation for the approved field.
 	growthfile.DefaultApproved = growthfileDescApproved.Default.(int)
+	growthrecordFields := schema.GrowthRecord{}.Fields()
+	_ = growthrecordFields
+	// growthrecordDescOrgPath is the schema descriptor for org_path field.
+	growthrecordDescOrgPath := growthrecordFields[2].Descriptor()
+	// growthrecord.OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
+	growthrecord.OrgPathValidator = growthrecordDescOrgPath.Validators[0].(func(string) error)
+	// growthrecordDescKind is the schema descriptor for kind field.
+	growthrecordDescKind := growthrecordFields[3].Descriptor()
+	// growthrecord.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	growthrecord.KindValidator = growthrecordDescKind.Validators[0].(func(string) error)
+	// growthrecordDescTitle is the schema descriptor for title field.
+	growthrecordDescTitle := growthrecordFields[4].Descriptor()
+	// growthrecord.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	growthrecord.TitleValidator = growthrecordDescTitle.Validators[0].(func(string) error)
+	// growthrecordDescOutcome is the schema descriptor for outcome field.
+	growthrecordDescOutcome := growthrecordFields[5].Descriptor()
+	// growthrecord.DefaultOutcome holds the default value on creation for the outcome field.
+	growthrecord.DefaultOutcome = growthrecordDescOutcome.Default.(string)
+	// growthrecord.OutcomeValidator is a validator for the "outcome" field. It is called by the builders before save.
+	growthrecord.OutcomeValidator = growthrecordDescOutcome.Validators[0].(func(string) error)
+	// growthrecordDescDate is the schema descriptor for date field.
+	growthrecordDescDate := growthrecordFields[6].Descriptor()
+	// growthrecord.DateValidator is a validator for the "date" field. It is called by the builders before save.
+	growthrecord.DateValidator = growthrecordDescDate.Validators[0].(func(string) error)
+	// growthrecordDescNote is the schema descriptor for note field.
+	growthrecordDescNote := growthrecordFields[7].Descriptor()
+	// growthrecord.DefaultNote holds the default value on creation for the note field.
+	growthrecord.DefaultNote = growthrecordDescNote.Default.(string)
+	// growthrecord.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	growthrecord.NoteValidator = growthrecordDescNote.Validators[0].(func(string) error)
+	// growthrecordDescRecordedByName is the schema descriptor for recorded_by_name field.
+	growthrecordDescRecordedByName := growthrecordFields[9].Descriptor()
+	// growthrecord.RecordedByNameValidator is a validator for the "recorded_by_name" field. It is called by the builders before save.
+	growthrecord.RecordedByNameValidator = growthrecordDescRecordedByName.Validators[0].(func(string) error)
 	inboxFields := schema.Inbox{}.Fields()
 	_ = inboxFields
 	// inboxDescSubscriber is the schema descriptor for subscriber field.
@@ -72,4 +148,14 @@ func init() {
 	inboxDescTopic := inboxFields[4].Descriptor()
 	// inbox.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
 	inbox.TopicValidator = inboxDescTopic.Validators[0].(func(string) error)
+	nightlyrunFields := schema.NightlyRun{}.Fields()
+	_ = nightlyrunFields
+	// nightlyrunDescDay is the schema descriptor for day field.
+	nightlyrunDescDay := nightlyrunFields[1].Descriptor()
+	// nightlyrun.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	nightlyrun.DayValidator = nightlyrunDescDay.Validators[0].(func(string) error)
+	// nightlyrunDescMembers is the schema descriptor for members field.
+	nightlyrunDescMembers := nightlyrunFields[2].Descriptor()
+	// nightlyrun.DefaultMembers holds the default value on creation for the members field.
+	nightlyrun.DefaultMembers = nightlyrunDescMembers.Default.(int)
 }

@@ -14,14 +14,22 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AuditSpool is the client for interacting with the AuditSpool builders.
+	AuditSpool *AuditSpoolClient
+	// CompileMark is the client for interacting with the CompileMark builders.
+	CompileMark *CompileMarkClient
 	// FileReview is the client for interacting with the FileReview builders.
 	FileReview *FileReviewClient
 	// FileVersion is the client for interacting with the FileVersion builders.
 	FileVersion *FileVersionClient
 	// GrowthFile is the client for interacting with the GrowthFile builders.
 	GrowthFile *GrowthFileClient
+	// GrowthRecord is the client for interacting with the GrowthRecord builders.
+	GrowthRecord *GrowthRecordClient
 	// Inbox is the client for interacting with the Inbox builders.
 	Inbox *InboxClient
+	// NightlyRun is the client for interacting with the NightlyRun builders.
+	NightlyRun *NightlyRunClient
 
 	// lazily loaded.
 	client     *Client
@@ -153,10 +161,14 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AuditSpool = NewAuditSpoolClient(tx.config)
+	tx.CompileMark = NewCompileMarkClient(tx.config)
 	tx.FileReview = NewFileReviewClient(tx.config)
 	tx.FileVersion = NewFileVersionClient(tx.config)
 	tx.GrowthFile = NewGrowthFileClient(tx.config)
+	tx.GrowthRecord = NewGrowthRecordClient(tx.config)
 	tx.Inbox = NewInboxClient(tx.config)
+	tx.NightlyRun = NewNightlyRunClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -166,7 +178,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: FileReview.QueryXXX(), the query will be executed
+// applies a query, for example: AuditSpool.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

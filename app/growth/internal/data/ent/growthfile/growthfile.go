@@ -15,6 +15,10 @@ const (
 	FieldMemberID = "member_id"
 	// FieldOrgPath holds the string denoting the org_path field in the database.
 	FieldOrgPath = "org_path"
+	// FieldMemberName holds the string denoting the member_name field in the database.
+	FieldMemberName = "member_name"
+	// FieldOrgName holds the string denoting the org_name field in the database.
+	FieldOrgName = "org_name"
 	// FieldLatest holds the string denoting the latest field in the database.
 	FieldLatest = "latest"
 	// FieldHash holds the string denoting the hash field in the database.
@@ -34,6 +38,8 @@ var Columns = []string{
 	FieldID,
 	FieldMemberID,
 	FieldOrgPath,
+	FieldMemberName,
+	FieldOrgName,
 	FieldLatest,
 	FieldHash,
 	FieldStatus,
@@ -54,6 +60,14 @@ func ValidColumn(column string) bool {
 var (
 	// OrgPathValidator is a validator for the "org_path" field. It is called by the builders before save.
 	OrgPathValidator func(string) error
+	// DefaultMemberName holds the default value on creation for the "member_name" field.
+	DefaultMemberName string
+	// MemberNameValidator is a validator for the "member_name" field. It is called by the builders before save.
+	MemberNameValidator func(string) error
+	// DefaultOrgName holds the default value on creation for the "org_name" field.
+	DefaultOrgName string
+	// OrgNameValidator is a validator for the "org_name" field. It is called by the builders before save.
+	OrgNameValidator func(string) error
 	// HashValidator is a validator for the "hash" field. It is called by the builders before save.
 	HashValidator func(string) error
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
@@ -78,6 +92,16 @@ func ByMemberID(opts ...sql.OrderTermOption) OrderOption {
 // ByOrgPath orders the results by the org_path field.
 func ByOrgPath(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrgPath, opts...).ToFunc()
+}
+
+// ByMemberName orders the results by the member_name field.
+func ByMemberName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMemberName, opts...).ToFunc()
+}
+
+// ByOrgName orders the results by the org_name field.
+func ByOrgName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrgName, opts...).ToFunc()
 }
 
 // ByLatest orders the results by the latest field.

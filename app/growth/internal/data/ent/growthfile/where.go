@@ -64,6 +64,16 @@ func OrgPath(v string) predicate.GrowthFile {
 	return predicate.GrowthFile(sql.FieldEQ(FieldOrgPath, v))
 }
 
+// MemberName applies equality check predicate on the "member_name" field. It's identical to MemberNameEQ.
+func MemberName(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEQ(FieldMemberName, v))
+}
+
+// OrgName applies equality check predicate on the "org_name" field. It's identical to OrgNameEQ.
+func OrgName(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEQ(FieldOrgName, v))
+}
+
 // Latest applies equality check predicate on the "latest" field. It's identical to LatestEQ.
 func Latest(v int) predicate.GrowthFile {
 	return predicate.GrowthFile(sql.FieldEQ(FieldLatest, v))
@@ -192,6 +202,136 @@ func OrgPathEqualFold(v string) predicate.GrowthFile {
 // OrgPathContainsFold applies the ContainsFold predicate on the "org_path" field.
 func OrgPathContainsFold(v string) predicate.GrowthFile {
 	return predicate.GrowthFile(sql.FieldContainsFold(FieldOrgPath, v))
+}
+
+// MemberNameEQ applies the EQ predicate on the "member_name" field.
+func MemberNameEQ(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEQ(FieldMemberName, v))
+}
+
+// MemberNameNEQ applies the NEQ predicate on the "member_name" field.
+func MemberNameNEQ(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldNEQ(FieldMemberName, v))
+}
+
+// MemberNameIn applies the In predicate on the "member_name" field.
+func MemberNameIn(vs ...string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldIn(FieldMemberName, vs...))
+}
+
+// MemberNameNotIn applies the NotIn predicate on the "member_name" field.
+func MemberNameNotIn(vs ...string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldNotIn(FieldMemberName, vs...))
+}
+
+// MemberNameGT applies the GT predicate on the "member_name" field.
+func MemberNameGT(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldGT(FieldMemberName, v))
+}
+
+// MemberNameGTE applies the GTE predicate on the "member_name" field.
+func MemberNameGTE(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldGTE(FieldMemberName, v))
+}
+
+// MemberNameLT applies the LT predicate on the "member_name" field.
+func MemberNameLT(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldLT(FieldMemberName, v))
+}
+
+// MemberNameLTE applies the LTE predicate on the "member_name" field.
+func MemberNameLTE(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldLTE(FieldMemberName, v))
+}
+
+// MemberNameContains applies the Contains predicate on the "member_name" field.
+func MemberNameContains(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldContains(FieldMemberName, v))
+}
+
+// MemberNameHasPrefix applies the HasPrefix predicate on the "member_name" field.
+func MemberNameHasPrefix(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldHasPrefix(FieldMemberName, v))
+}
+
+// MemberNameHasSuffix applies the HasSuffix predicate on the "member_name" field.
+func MemberNameHasSuffix(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldHasSuffix(FieldMemberName, v))
+}
+
+// MemberNameEqualFold applies the EqualFold predicate on the "member_name" field.
+func MemberNameEqualFold(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEqualFold(FieldMemberName, v))
+}
+
+// MemberNameContainsFold applies the ContainsFold predicate on the "member_name" field.
+func MemberNameContainsFold(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldContainsFold(FieldMemberName, v))
+}
+
+// OrgNameEQ applies the EQ predicate on the "org_name" field.
+func OrgNameEQ(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEQ(FieldOrgName, v))
+}
+
+// OrgNameNEQ applies the NEQ predicate on the "org_name" field.
+func OrgNameNEQ(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldNEQ(FieldOrgName, v))
+}
+
+// OrgNameIn applies the In predicate on the "org_name" field.
+func OrgNameIn(vs ...string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldIn(FieldOrgName, vs...))
+}
+
+// OrgNameNotIn applies the NotIn predicate on the "org_name" field.
+func OrgNameNotIn(vs ...string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldNotIn(FieldOrgName, vs...))
+}
+
+// OrgNameGT applies the GT predicate on the "org_name" field.
+func OrgNameGT(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldGT(FieldOrgName, v))
+}
+
+// OrgNameGTE applies the GTE predicate on the "org_name" field.
+func OrgNameGTE(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldGTE(FieldOrgName, v))
+}
+
+// OrgNameLT applies the LT predicate on the "org_name" field.
+func OrgNameLT(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldLT(FieldOrgName, v))
+}
+
+// OrgNameLTE applies the LTE predicate on the "org_name" field.
+func OrgNameLTE(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldLTE(FieldOrgName, v))
+}
+
+// OrgNameContains applies the Contains predicate on the "org_name" field.
+func OrgNameContains(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldContains(FieldOrgName, v))
+}
+
+// OrgNameHasPrefix applies the HasPrefix predicate on the "org_name" field.
+func OrgNameHasPrefix(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldHasPrefix(FieldOrgName, v))
+}
+
+// OrgNameHasSuffix applies the HasSuffix predicate on the "org_name" field.
+func OrgNameHasSuffix(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldHasSuffix(FieldOrgName, v))
+}
+
+// OrgNameEqualFold applies the EqualFold predicate on the "org_name" field.
+func OrgNameEqualFold(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldEqualFold(FieldOrgName, v))
+}
+
+// OrgNameContainsFold applies the ContainsFold predicate on the "org_name" field.
+func OrgNameContainsFold(v string) predicate.GrowthFile {
+	return predicate.GrowthFile(sql.FieldContainsFold(FieldOrgName, v))
 }
 
 // LatestEQ applies the EQ predicate on the "latest" field.

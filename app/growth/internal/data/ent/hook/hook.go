@@ -9,6 +9,30 @@ import (
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent"
 )
 
+// The AuditSpoolFunc type is an adapter to allow the use of ordinary
+// function as AuditSpool mutator.
+type AuditSpoolFunc func(context.Context, *ent.AuditSpoolMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditSpoolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditSpoolMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditSpoolMutation", m)
+}
+
+// The CompileMarkFunc type is an adapter to allow the use of ordinary
+// function as CompileMark mutator.
+type CompileMarkFunc func(context.Context, *ent.CompileMarkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CompileMarkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CompileMarkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CompileMarkMutation", m)
+}
+
 // The FileReviewFunc type is an adapter to allow the use of ordinary
 // function as FileReview mutator.
 type FileReviewFunc func(context.Context, *ent.FileReviewMutation) (ent.Value, error)
@@ -45,6 +69,18 @@ func (f GrowthFileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GrowthFileMutation", m)
 }
 
+// The GrowthRecordFunc type is an adapter to allow the use of ordinary
+// function as GrowthRecord mutator.
+type GrowthRecordFunc func(context.Context, *ent.GrowthRecordMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GrowthRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GrowthRecordMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GrowthRecordMutation", m)
+}
+
 // The InboxFunc type is an adapter to allow the use of ordinary
 // function as Inbox mutator.
 type InboxFunc func(context.Context, *ent.InboxMutation) (ent.Value, error)
@@ -55,6 +91,18 @@ func (f InboxFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InboxMutation", m)
+}
+
+// The NightlyRunFunc type is an adapter to allow the use of ordinary
+// function as NightlyRun mutator.
+type NightlyRunFunc func(context.Context, *ent.NightlyRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NightlyRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NightlyRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NightlyRunMutation", m)
 }
 
 // Condition is a hook condition function.

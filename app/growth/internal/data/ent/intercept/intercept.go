@@ -8,10 +8,14 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/auditspool"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/compilemark"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/filereview"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/fileversion"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthfile"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/growthrecord"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/inbox"
+	"github.com/vanguard/vanguard/app/growth/internal/data/ent/nightlyrun"
 	"github.com/vanguard/vanguard/app/growth/internal/data/ent/predicate"
 )
 
@@ -69,6 +73,60 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The AuditSpoolFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditSpoolFunc func(context.Context, *ent.AuditSpoolQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditSpoolFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditSpoolQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditSpoolQuery", q)
+}
+
+// The TraverseAuditSpool type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditSpool func(context.Context, *ent.AuditSpoolQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditSpool) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditSpool) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditSpoolQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditSpoolQuery", q)
+}
+
+// The CompileMarkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CompileMarkFunc func(context.Context, *ent.CompileMarkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CompileMarkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CompileMarkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CompileMarkQuery", q)
+}
+
+// The TraverseCompileMark type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCompileMark func(context.Context, *ent.CompileMarkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCompileMark) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCompileMark) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CompileMarkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CompileMarkQuery", q)
 }
 
 // The FileReviewFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -152,6 +210,33 @@ func (f TraverseGrowthFile) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GrowthFileQuery", q)
 }
 
+// The GrowthRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GrowthRecordFunc func(context.Context, *ent.GrowthRecordQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GrowthRecordFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GrowthRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GrowthRecordQuery", q)
+}
+
+// The TraverseGrowthRecord type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGrowthRecord func(context.Context, *ent.GrowthRecordQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGrowthRecord) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGrowthRecord) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GrowthRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GrowthRecordQuery", q)
+}
+
 // The InboxFunc type is an adapter to allow the use of ordinary function as a Querier.
 type InboxFunc func(context.Context, *ent.InboxQuery) (ent.Value, error)
 
@@ -179,17 +264,52 @@ func (f TraverseInbox) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.InboxQuery", q)
 }
 
+// The NightlyRunFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NightlyRunFunc func(context.Context, *ent.NightlyRunQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NightlyRunFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NightlyRunQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NightlyRunQuery", q)
+}
+
+// The TraverseNightlyRun type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNightlyRun func(context.Context, *ent.NightlyRunQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNightlyRun) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNightlyRun) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NightlyRunQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NightlyRunQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AuditSpoolQuery:
+		return &query[*ent.AuditSpoolQuery, predicate.AuditSpool, auditspool.OrderOption]{typ: ent.TypeAuditSpool, tq: q}, nil
+	case *ent.CompileMarkQuery:
+		return &query[*ent.CompileMarkQuery, predicate.CompileMark, compilemark.OrderOption]{typ: ent.TypeCompileMark, tq: q}, nil
 	case *ent.FileReviewQuery:
 		return &query[*ent.FileReviewQuery, predicate.FileReview, filereview.OrderOption]{typ: ent.TypeFileReview, tq: q}, nil
 	case *ent.FileVersionQuery:
 		return &query[*ent.FileVersionQuery, predicate.FileVersion, fileversion.OrderOption]{typ: ent.TypeFileVersion, tq: q}, nil
 	case *ent.GrowthFileQuery:
 		return &query[*ent.GrowthFileQuery, predicate.GrowthFile, growthfile.OrderOption]{typ: ent.TypeGrowthFile, tq: q}, nil
+	case *ent.GrowthRecordQuery:
+		return &query[*ent.GrowthRecordQuery, predicate.GrowthRecord, growthrecord.OrderOption]{typ: ent.TypeGrowthRecord, tq: q}, nil
 	case *ent.InboxQuery:
 		return &query[*ent.InboxQuery, predicate.Inbox, inbox.OrderOption]{typ: ent.TypeInbox, tq: q}, nil
+	case *ent.NightlyRunQuery:
+		return &query[*ent.NightlyRunQuery, predicate.NightlyRun, nightlyrun.OrderOption]{typ: ent.TypeNightlyRun, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -9,6 +9,55 @@ import (
 )
 
 var (
+	// AuditSpoolColumns holds the columns for the "audit_spool" table.
+	AuditSpoolColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 128},
+		{Name: "entry", Type: field.TypeString, Size: 2147483647},
+		{Name: "created_ms", Type: field.TypeInt64},
+		{Name: "attempts", Type: field.TypeInt32, Default: 0},
+		{Name: "not_before_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Size: 256, Default: ""},
+	}
+	// AuditSpoolTable holds the schema information for the "audit_spool" table.
+	AuditSpoolTable = &schema.Table{
+		Name:       "audit_spool",
+		Columns:    AuditSpoolColumns,
+		PrimaryKey: []*schema.Column{AuditSpoolColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditspool_key",
+				Unique:  true,
+				Columns: []*schema.Column{AuditSpoolColumns[1]},
+			},
+			{
+				Name:    "auditspool_not_before_ms",
+				Unique:  false,
+				Columns: []*schema.Column{AuditSpoolColumns[5]},
+			},
+		},
+	}
+	// CompileMarksColumns holds the columns for the "compile_marks" table.
+	CompileMarksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64, Unique: true},
+		{Name: "gen", Type: field.TypeInt64},
+		{Name: "due_at", Type: field.TypeTime},
+		{Name: "trigger", Type: field.TypeString, Size: 64},
+	}
+	// CompileMarksTable holds the schema information for the "compile_marks" table.
+	CompileMarksTable = &schema.Table{
+		Name:       "compile_marks",
+		Columns:    CompileMarksColumns,
+		PrimaryKey: []*schema.Column{CompileMarksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "compilemark_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{CompileMarksColumns[3]},
+			},
+		},
+	}
 	// FileReviewsColumns holds the columns for the "file_reviews" table.
 	FileReviewsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
@@ -62,6 +111,8 @@ var (
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "member_id", Type: field.TypeInt64, Unique: true},
 		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "member_name", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "org_name", Type: field.TypeString, Size: 100, Default: ""},
 		{Name: "latest", Type: field.TypeInt},
 		{Name: "hash", Type: field.TypeString, Size: 64},
 		{Name: "status", Type: field.TypeString, Size: 16},
@@ -77,7 +128,35 @@ var (
 			{
 				Name:    "growthfile_status_org_path_updated_at_member_id",
 				Unique:  false,
-				Columns: []*schema.Column{GrowthFilesColumns[5], GrowthFilesColumns[2], GrowthFilesColumns[7], GrowthFilesColumns[1]},
+				Columns: []*schema.Column{GrowthFilesColumns[7], GrowthFilesColumns[2], GrowthFilesColumns[9], GrowthFilesColumns[1]},
+			},
+		},
+	}
+	// GrowthRecordsColumns holds the columns for the "growth_records" table.
+	GrowthRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "member_id", Type: field.TypeInt64},
+		{Name: "org_path", Type: field.TypeString, Size: 512},
+		{Name: "kind", Type: field.TypeString, Size: 16},
+		{Name: "title", Type: field.TypeString, Size: 100},
+		{Name: "outcome", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "date", Type: field.TypeString, Size: 10},
+		{Name: "note", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "recorded_by", Type: field.TypeInt64},
+		{Name: "recorded_by_name", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "removed_at", Type: field.TypeTime, Nullable: true},
+	}
+	// GrowthRecordsTable holds the schema information for the "growth_records" table.
+	GrowthRecordsTable = &schema.Table{
+		Name:       "growth_records",
+		Columns:    GrowthRecordsColumns,
+		PrimaryKey: []*schema.Column{GrowthRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "growthrecord_member_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{GrowthRecordsColumns[1], GrowthRecordsColumns[0]},
 			},
 		},
 	}
@@ -108,16 +187,36 @@ var (
 			},
 		},
 	}
+	// NightlyRunsColumns holds the columns for the "nightly_runs" table.
+	NightlyRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "day", Type: field.TypeString, Unique: true, Size: 10},
+		{Name: "members", Type: field.TypeInt, Default: 0},
+		{Name: "started_at", Type: field.TypeTime},
+	}
+	// NightlyRunsTable holds the schema information for the "nightly_runs" table.
+	NightlyRunsTable = &schema.Table{
+		Name:       "nightly_runs",
+		Columns:    NightlyRunsColumns,
+		PrimaryKey: []*schema.Column{NightlyRunsColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AuditSpoolTable,
+		CompileMarksTable,
 		FileReviewsTable,
 		FileVersionsTable,
 		GrowthFilesTable,
+		GrowthRecordsTable,
 		OutboxInboxTable,
+		NightlyRunsTable,
 	}
 )
 
 func init() {
+	AuditSpoolTable.Annotation = &entsql.Annotation{
+		Table: "audit_spool",
+	}
 	OutboxInboxTable.Annotation = &entsql.Annotation{
 		Table: "outbox_inbox",
 	}

@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AuditSpool is the predicate function for auditspool builders.
+type AuditSpool func(*sql.Selector)
+
+// CompileMark is the predicate function for compilemark builders.
+type CompileMark func(*sql.Selector)
+
 // FileReview is the predicate function for filereview builders.
 type FileReview func(*sql.Selector)
 
@@ -15,5 +21,11 @@ type FileVersion func(*sql.Selector)
 // GrowthFile is the predicate function for growthfile builders.
 type GrowthFile func(*sql.Selector)
 
+// GrowthRecord is the predicate function for growthrecord builders.
+type GrowthRecord func(*sql.Selector)
+
 // Inbox is the predicate function for inbox builders.
 type Inbox func(*sql.Selector)
+
+// NightlyRun is the predicate function for nightlyrun builders.
+type NightlyRun func(*sql.Selector)
