@@ -41,9 +41,9 @@ async function usesElementPlus(page) {
   return (await loadedScripts(page)).some((js) => js.includes('"ElButton"') || js.includes('ElConfigProvider'))
 }
 
-/** signIn opens a desktop context signed in as username, on the page matching home. */
-async function signIn(username, pw, home) {
-  const ctx = await browser.newContext(desktop)
+/** signIn opens a context (a desktop, or the device given) signed in as username, on the page matching home. */
+async function signIn(username, pw, home, device = desktop) {
+  const ctx = await browser.newContext(device)
   const page = await ctx.newPage()
   const problems = watch(page)
   await page.goto(server.url + '/login')
@@ -1423,14 +1423,7 @@ describe('member development', () => {
     await checkPage(page, problems, 'dev-timeline-1440')
     await ctx.close()
 
-    const phoneCtx = await browser.newContext(phone)
-    const mp = await phoneCtx.newPage()
-    const mproblems = watch(mp)
-    await mp.goto(server.url + '/login')
-    await mp.getByLabel('用户名').fill('liuyi')
-    await mp.getByLabel('密码').fill('Liuyi-pass-2026')
-    await mp.getByRole('button', { name: '登录' }).click()
-    await mp.waitForURL(/\/m$/)
+    const { ctx: phoneCtx, page: mp, problems: mproblems } = await signIn('liuyi', 'Liuyi-pass-2026', /\/m$/, phone)
     await mp.locator('[data-test=to-development]').click()
     await mp.locator('[data-test=my-dev]', { hasText: '入党积极分子' }).waitFor()
     await mp.locator('[data-test=my-dev-next]', { hasText: '第 7 步 确定发展对象' }).getByText('最早 2026-03-01').waitFor()
@@ -1564,5 +1557,100 @@ describe('temporary branches', () => {
     await zc.page.goto(server.url + '/s/meetings')
     await zc.page.waitForURL(/\/403$/)
     await zc.ctx.close()
+  })
+})
+
+describe('growth files', () => {
+  it('staff review a member’s growth file: a 民主评议 record, the change between versions, a return with comments the member reads on the phone, approval and the exports', async () => {
+    const zhengqi = 'Zhengqi-pass-2026'
+    const staff = await newMember(server.url, admin, member.orgId, 'zhengqi', '郑七', zhengqi, ['STAFF'])
+    const zhouwu = await newMember(server.url, admin, member.orgId, 'zhouwu', '周五', 'Zhouwu-pass-2026')
+    const [, me] = await api(server.url, 'GET', '/v1/me', zhouwu)
+    const [sp, patched] = await api(server.url, 'PATCH', `/v1/accounts/${me.id}`, admin, { id: me.id, profile: { birthDate: '1999-05-01' } })
+    assert.equal(sp, 200, JSON.stringify(patched))
+    const [st, out] = await api(server.url, 'POST', `/v1/members/${me.id}/development/steps`, staff, { memberId: me.id, step: 'application', date: '2025-01-06' })
+    assert.equal(st, 200, JSON.stringify(out))
+    // The step's event compiles the file in the background (debounced): wait for it.
+    for (let i = 0; ; i++) {
+      const [sf] = await api(server.url, 'GET', `/v1/members/${me.id}/growth-file`, staff)
+      if (sf === 200) break
+      assert.ok(i < 60, `the file was not compiled after the step (${sf})`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+
+    const { ctx, page, problems } = await signIn('zhengqi', zhengqi, /\/s$/)
+    await page.getByRole('menuitem', { name: '成长档案审核' }).click()
+    const row = page.locator('[data-test=growth-files] tr', { hasText: '周五' })
+    await row.getByText('待审核').waitFor()
+    await checkPage(page, problems, 'growth-queue-1440')
+    await row.getByRole('link', { name: '查看 周五 的成长档案' }).click()
+    await page.locator('[data-test=gc-development]', { hasText: '2025-01-06' }).waitFor()
+    await page.locator('[data-test=growth-state]', { hasText: '待审核' }).waitFor()
+
+    // A record without its name is refused at the field; with it, it is kept and compiled.
+    await page.locator('[data-test=record-add]').click()
+    await page.locator('.record-form .el-form-item__error').first().waitFor()
+    await page.locator('[data-test=record-title]').fill('2026 年度民主评议')
+    await page.locator('[data-test=record-outcome]').fill('优秀')
+    await page.locator('[data-test=record-add]').click()
+    await page.getByRole('status').getByText('已添加，档案将自动重新生成').waitFor()
+    await page.locator('[data-test=growth-records] tr', { hasText: '2026 年度民主评议' }).getByText('民主评议', { exact: true }).waitFor()
+    await page.locator('[data-test=growth-compile]').click()
+    await page.locator('[data-test=growth-notice]', { hasText: /已生成第 \d+ 版|没有变化/ }).waitFor()
+    await page.locator('[data-test=gc-records]', { hasText: '2026 年度民主评议' }).waitFor()
+    await page.locator('[data-test^=growth-compare-]').first().click()
+    await page.locator('[data-test=growth-diff] li', { hasText: '2026 年度民主评议' }).getByText('新增').waitFor()
+
+    // Returning needs a comment; the member reads it on the phone.
+    await page.locator('[data-test=growth-return]').click()
+    await page.locator('[data-test=growth-review]').getByText('退回时请写明意见').waitFor()
+    await page.locator('[data-test=growth-comment]').fill('请补充 2026 年思想汇报')
+    await page.locator('[data-test=growth-return]').click()
+    await page.getByRole('status').getByText(/已退回第 \d+ 版/).waitFor()
+    await page.locator('[data-test=growth-state]', { hasText: '已退回' }).waitFor()
+    await page.locator('[data-test=growth-reviews]', { hasText: '请补充 2026 年思想汇报' }).waitFor()
+    await checkPage(page, problems, 'growth-file-1440')
+
+    const { ctx: phoneCtx, page: mp, problems: mproblems } = await signIn('zhouwu', 'Zhouwu-pass-2026', /\/m$/, phone)
+    await mp.locator('[data-test=to-growth]').click()
+    await mp.locator('[data-test=my-growth-status]', { hasText: '已退回' }).waitFor()
+    await mp.locator('[data-test=my-growth-reviews]', { hasText: '请补充 2026 年思想汇报' }).waitFor()
+    await mp.locator('[data-test=gc-records]', { hasText: '优秀' }).waitFor()
+    await checkPage(mp, mproblems, 'my-growth-375')
+    // Another member's file is not theirs to read.
+    const [so] = await api(server.url, 'GET', `/v1/members/${member.id}/growth-file`, zhouwu)
+    assert.equal(so, 404)
+    await phoneCtx.close()
+
+    // Approval locks the version; the exports carry what the file holds.
+    await page.locator('[data-test=growth-approve]').click()
+    await page.getByRole('status').getByText(/已审核通过第 \d+ 版/).waitFor()
+    await page.locator('[data-test=growth-locked]').waitFor()
+    const saved = async (button) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-test=${button}]`).click()])
+      return [d.suggestedFilename(), await readFile(await d.path())]
+    }
+    const [htmlName, html] = await saved('growth-html')
+    assert.match(htmlName, /\.html$/)
+    assert.match(html.toString(), /全程纪实表[\s\S]*2026 年度民主评议[\s\S]*请补充 2026 年思想汇报/)
+    const [pdfName, pdf] = await saved('growth-pdf')
+    assert.match(pdfName, /\.pdf$/)
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-')
+    const [, json] = await saved('growth-json')
+    assert.equal(JSON.parse(json.toString()).content.records[0].outcome, '优秀')
+    await page.getByRole('menuitem', { name: '成长档案审核' }).click()
+    await page.locator('[data-test=growth-filter-approved]').click()
+    await page.locator('[data-test=growth-files] tr', { hasText: '周五' }).getByText('已审核通过').waitFor()
+    await ctx.close()
+
+    // Each export by staff reaches org's audit log (through growth's spool: soon, not at once).
+    for (let i = 0; ; i++) {
+      const [sa, audit] = await api(server.url, 'GET', '/v1/audit-logs?action=growth.export&pageSize=10', admin)
+      assert.equal(sa, 200, JSON.stringify(audit))
+      const exports = (audit.logs ?? []).filter((e) => e.summary.includes('周五'))
+      if (exports.length === 3) break
+      assert.ok(i < 40, JSON.stringify(audit.logs))
+      await new Promise((r) => setTimeout(r, 250))
+    }
   })
 })

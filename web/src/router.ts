@@ -28,6 +28,8 @@ const orgWork = (roles: Role[]): RouteRecordRaw[] =>
         { path: 'development/settings', component: () => import('@/desk/dev/DevSettings.vue'), meta: { roles } },
         { path: 'development/transfers', component: () => import('@/desk/dev/DevTransfers.vue'), meta: { roles } },
         { path: 'members/:id(\\d+)/development', component: () => import('@/desk/dev/DevTimeline.vue'), meta: { roles } },
+        { path: 'growth', component: () => import('@/desk/growth/GrowthQueue.vue'), meta: { roles } },
+        { path: 'members/:id(\\d+)/growth', component: () => import('@/desk/growth/GrowthFile.vue'), meta: { roles } },
         { path: 'news', component: () => import('@/desk/content/NewsAdmin.vue'), meta: { roles } },
         { path: 'audit', component: () => import('@/desk/org/AuditPage.vue'), meta: { roles } },
       ]
@@ -80,6 +82,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'reports', component: () => import('@/member/ReportsPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'notes', component: () => import('@/member/NotesPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'development', component: () => import('@/member/DevelopmentPage.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'growth', component: () => import('@/member/GrowthPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'checkin/:id(\\d+)', component: () => import('@/member/CheckinPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'wrong-answers', component: () => import('@/member/WrongBook.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'courses/:id(\\d+)', component: () => import('@/member/CoursePage.vue'), meta: { roles: ['MEMBER'] } },

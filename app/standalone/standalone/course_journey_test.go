@@ -24,7 +24,7 @@ import (
 
 // live is a running standalone process (HTTP, gRPC, task worker, reconciler) on loopback.
 type live struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	clock *clock.Fake
 	p     *Process

@@ -64,7 +64,7 @@ func (w *quizWorld) relogin() {
 	w.m2 = w.l.login("qm2", "Passw0rd-qm2")
 }
 
-func (w *quizWorld) exam(t *testing.T, policy string, opens, closes time.Time, minutes, attempts int, items ...string) string {
+func (w *quizWorld) exam(t testing.TB, policy string, opens, closes time.Time, minutes, attempts int, items ...string) string {
 	l := w.l
 	var its []map[string]any
 	for _, id := range items {

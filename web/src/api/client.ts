@@ -6,6 +6,7 @@ import type { paths as OrgPaths } from './generated/org'
 import type { paths as CoursePaths } from './generated/course'
 import type { paths as QuizPaths } from './generated/quiz'
 import type { paths as StudyhourPaths } from './generated/studyhour'
+import type { paths as GrowthPaths } from './generated/growth'
 
 /** ApiError is a failed call in the server's words. */
 export class ApiError extends Error {
@@ -90,6 +91,7 @@ export const org = client<OrgPaths>()
 export const course = client<CoursePaths>()
 export const quiz = client<QuizPaths>()
 export const studyhour = client<StudyhourPaths>()
+export const growth = client<GrowthPaths>()
 
 /** must returns a call's data or throws its ApiError. */
 export async function must<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -41,10 +41,22 @@ var china = func() *time.Location {
 const maxYears = 30
 
 // Gather reads the member's dossier from org first (it names the member's org and role, which
-// set studyhour's targets), then their study from studyhour, results from quiz and the outlines
-// of the courses they studied from course. A member org does not know is biz.ErrNotFound.
+// set studyhour's targets), then their study from studyhour and the outlines of the courses they
+// studied from course; quiz's results meanwhile. A member org does not know is biz.ErrNotFound.
 func (r *Remote) Gather(ctx context.Context, memberID int64) (biz.Content, error) {
 	var c biz.Content
+	// Quiz's results need nothing from the other services: asked while the others answer.
+	type results struct {
+		res *quizv1.MemberResults
+		err error
+	}
+	quiz := make(chan results, 1)
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		res, err := r.Quiz.GetMemberResults(qctx, &quizv1.GetMemberResultsRequest{MemberId: memberID})
+		quiz <- results{res, err}
+	}()
 	d, err := r.Org.GetMemberDossier(ctx, &orgv1.GetMemberDossierRequest{MemberId: memberID})
 	if err != nil {
 		if kerrors.Code(err) == 404 {
@@ -104,11 +116,11 @@ func (r *Remote) Gather(ctx context.Context, memberID int64) (biz.Content, error
 		return c, err
 	}
 
-	res, err := r.Quiz.GetMemberResults(ctx, &quizv1.GetMemberResultsRequest{MemberId: memberID})
-	if err != nil {
-		return c, fmt.Errorf("quiz GetMemberResults %d: %w", memberID, err)
+	q := <-quiz
+	if q.err != nil {
+		return c, fmt.Errorf("quiz GetMemberResults %d: %w", memberID, q.err)
 	}
-	for _, e := range res.GetResults() {
+	for _, e := range q.res.GetResults() {
 		c.Exams = append(c.Exams, biz.ExamEntry{ExamID: e.GetExamId(), Title: e.GetTitle(), Score: e.GetScore(), MaxScore: e.GetMaxScore(),
 			Passed: e.GetPassed(), GradedOn: dateOf(e.GetGradedAt())})
 	}

@@ -6,8 +6,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/vanguard/vanguard/pkg/entx"
 	spoolschema "github.com/vanguard/vanguard/pkg/audit/spool/schema"
+	"github.com/vanguard/vanguard/pkg/entx"
 	outboxschema "github.com/vanguard/vanguard/pkg/outbox/schema"
 )
 

@@ -75,6 +75,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{AttemptsColumns[5], AttemptsColumns[0]},
 			},
+			{
+				Name:    "attempt_user_id_exam_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttemptsColumns[2], AttemptsColumns[1]},
+			},
 		},
 	}
 	// AuditSpoolColumns holds the columns for the "audit_spool" table.

@@ -172,9 +172,10 @@ func (Attempt) Fields() []ent.Field {
 
 // Indexes of the Attempt.
 func (Attempt) Indexes() []ent.Index {
-	// (status, id): graders claim the oldest submitted attempts in id order.
+	// (status, id): graders claim the oldest submitted attempts in id order. (user_id, exam_id):
+	// a member's exams (the growth file's results) without scanning every attempt.
 	return []ent.Index{index.Fields("exam_id", "user_id", "number").Unique(), index.Fields("status", "deadline"),
-		index.Fields("status", "id")}
+		index.Fields("status", "id"), index.Fields("user_id", "exam_id")}
 }
 
 // Answer is a member's saved answer to one question of an attempt; version orders autosaves.
