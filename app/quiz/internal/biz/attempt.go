@@ -866,6 +866,11 @@ func (uc *AttemptUsecase) memberExam(ctx context.Context, e *Exam, userID int64)
 	if err != nil {
 		return nil, err
 	}
+	return uc.examOf(e, as), nil
+}
+
+// examOf is memberExam with the member's attempts at e (ordered by number) at hand.
+func (uc *AttemptUsecase) examOf(e *Exam, as []*Attempt) *MyExam {
 	m := &MyExam{Exam: e, Attempts: as, Released: make([]bool, len(as))}
 	released := len(as) > 0
 	for i, a := range as {
@@ -877,7 +882,7 @@ func (uc *AttemptUsecase) memberExam(ctx context.Context, e *Exam, userID int64)
 			m.Score = &s
 		}
 	}
-	return m, nil
+	return m
 }
 
 // GrowthService is the one service that reads members' results.
@@ -889,23 +894,26 @@ func (uc *AttemptUsecase) MemberResults(ctx context.Context, memberID int64) ([]
 	if err := auth.RequireServiceNamed(ctx, GrowthService, "党员的考试成绩"); err != nil {
 		return nil, err
 	}
-	ids, err := uc.attempts.ExamsOfUser(ctx, memberID)
+	// Two reads whatever the number of exams: the member's attempts, then their exams.
+	as, err := uc.attempts.AttemptsOfUser(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	byExam := map[int64][]*Attempt{}
+	var ids []int64
+	for _, a := range as {
+		if byExam[a.ExamID] == nil {
+			ids = append(ids, a.ExamID)
+		}
+		byExam[a.ExamID] = append(byExam[a.ExamID], a)
+	}
+	exams, err := uc.exams.GetExams(ctx, ids) // an exam deleted with its attempts is absent
 	if err != nil {
 		return nil, err
 	}
 	var out []*MyExam
-	for _, id := range ids {
-		e, err := uc.exams.GetExam(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			continue // deleted with its attempts' exam
-		} else if err != nil {
-			return nil, err
-		}
-		m, err := uc.memberExam(ctx, e, memberID)
-		if err != nil {
-			return nil, err
-		}
-		if m.Score != nil {
+	for _, e := range exams {
+		if m := uc.examOf(e, byExam[e.ID]); m.Score != nil {
 			out = append(out, m)
 		}
 	}

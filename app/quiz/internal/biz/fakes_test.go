@@ -631,6 +631,18 @@ func (r fakeExamRepo) GetExam(_ context.Context, id int64) (*Exam, error) {
 	return cloneExam(e), nil
 }
 
+func (r fakeExamRepo) GetExams(_ context.Context, ids []int64) ([]*Exam, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Exam
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		if e := r.db.st.Exams[id]; e != nil {
+			out = append(out, cloneExam(e))
+		}
+	}
+	return out, nil
+}
+
 func (r fakeExamRepo) hasAttempts(id int64) bool {
 	for _, a := range r.db.st.Attempts {
 		if a.ExamID == id {
@@ -837,16 +849,18 @@ func (r fakeAttemptRepo) ListAttempts(_ context.Context, examID, userID int64) (
 	return out, nil
 }
 
-func (r fakeAttemptRepo) ExamsOfUser(_ context.Context, userID int64) ([]int64, error) {
+func (r fakeAttemptRepo) AttemptsOfUser(_ context.Context, userID int64) ([]*Attempt, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()
-	var out []int64
+	var out []*Attempt
 	for _, a := range r.db.st.Attempts {
-		if a.UserID == userID && !slices.Contains(out, a.ExamID) {
-			out = append(out, a.ExamID)
+		if a.UserID == userID {
+			out = append(out, listed(a))
 		}
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b *Attempt) int {
+		return cmp.Or(cmp.Compare(a.ExamID, b.ExamID), cmp.Compare(a.Number, b.Number))
+	})
 	return out, nil
 }
 

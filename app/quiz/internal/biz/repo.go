@@ -57,6 +57,9 @@ type PaperRepo interface {
 type ExamRepo interface {
 	CreateExam(ctx context.Context, e *Exam) (*Exam, error)
 	GetExam(ctx context.Context, id int64) (*Exam, error)
+	// GetExams returns the exams with the given ids, with their targets, each once, ordered by id
+	// (missing ids are absent).
+	GetExams(ctx context.Context, ids []int64) ([]*Exam, error)
 	// ListExamsForPaths lists exams targeted at any of the given org paths or at the user.
 	ListExamsForPaths(ctx context.Context, paths []string, userID int64) ([]*Exam, error)
 	// ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
@@ -82,8 +85,8 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
-	// ExamsOfUser lists the ids of the exams the user has attempts in, ascending.
-	ExamsOfUser(ctx context.Context, userID int64) ([]int64, error)
+	// AttemptsOfUser lists the user's attempts at every exam, ordered by exam, then number.
+	AttemptsOfUser(ctx context.Context, userID int64) ([]*Attempt, error)
 	// ExamStamp changes whenever an attempt of the exam is created or changed (its count and
 	// latest change); equal stamps mean the exam's attempts are as they were.
 	ExamStamp(ctx context.Context, examID int64) (string, error)

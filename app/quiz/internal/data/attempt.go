@@ -238,14 +238,13 @@ func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([
 	return out, nil
 }
 
-func (r *attemptRepo) ExamsOfUser(ctx context.Context, userID int64) ([]int64, error) {
-	var ids []int64
-	err := r.data.client(ctx).Attempt.Query().Where(attempt.UserID(userID)).Unique(true).
-		Order(ent.Asc(attempt.FieldExamID)).Select(attempt.FieldExamID).Scan(ctx, &ids)
+func (r *attemptRepo) AttemptsOfUser(ctx context.Context, userID int64) ([]*biz.Attempt, error) {
+	out, err := r.loadAttempts(ctx, r.data.client(ctx).Attempt.Query().Where(attempt.UserID(userID)).
+		Order(ent.Asc(attempt.FieldExamID), ent.Asc(attempt.FieldNumber)))
 	if err != nil {
-		return nil, mapErr("attemptRepo.ExamsOfUser", err, nil)
+		return nil, mapErr("attemptRepo.AttemptsOfUser", err, nil)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // SaveAnswer is one statement, atomic on both databases:

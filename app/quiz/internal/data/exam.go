@@ -225,6 +225,24 @@ func (r *examRepo) GetExam(ctx context.Context, id int64) (*biz.Exam, error) {
 	return out[0], nil
 }
 
+func (r *examRepo) GetExams(ctx context.Context, ids []int64) ([]*biz.Exam, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := r.data.client(ctx).Exam.Query().Where(exam.IDIn(ids...)).Order(ent.Asc(exam.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr("examRepo.GetExams", err, nil)
+	}
+	out := make([]*biz.Exam, len(rows))
+	for i, e := range rows {
+		out[i] = examToBiz(e)
+	}
+	if err := r.fillTargets(ctx, out); err != nil {
+		return nil, mapErr("examRepo.GetExams: targets", err, nil)
+	}
+	return out, nil
+}
+
 // ListExamsForPaths lists, by id, the exams with a target whose org path is one of paths, or
 // that target the user (userID > 0) individually.
 func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string, userID int64) ([]*biz.Exam, error) {

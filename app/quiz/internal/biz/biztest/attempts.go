@@ -122,9 +122,13 @@ func testListAttempts(f *fx) {
 		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, 1, 7)).must(f, "ListAttempts"), attemptID))
 	f.same("ListAttempts(unknown exam)", []int64{},
 		idsOf(res(f.r.Attempts.ListAttempts(f.ctx, missing, 0)).must(f, "ListAttempts"), attemptID))
-	for user, want := range map[int64][]int64{100: {1}, 50: {1, 2}, 7: {}} {
-		got := res(f.r.Attempts.ExamsOfUser(f.ctx, user)).must(f, "ExamsOfUser")
-		f.same(fmt.Sprintf("ExamsOfUser(%d)", user), want, append([]int64{}, got...))
+	a50e2 := res(f.r.Attempts.ListAttempts(f.ctx, 2, 50)).must(f, "ListAttempts")[0]
+	for user, want := range map[int64][]int64{100: {a100n1.ID, a100n2.ID, a100n10.ID}, 50: {a50n1.ID, a50n2.ID, a50e2.ID}, 7: {}} {
+		got := res(f.r.Attempts.AttemptsOfUser(f.ctx, user)).must(f, "AttemptsOfUser")
+		f.same(fmt.Sprintf("AttemptsOfUser(%d)", user), want, idsOf(got, attemptID))
+		if user == 100 && len(got) == 3 {
+			f.same("an attempt of the user", a100n2, got[1], cmpopts.IgnoreFields(biz.Attempt{}, "Answers"))
+		}
 	}
 }
 

@@ -68,6 +68,8 @@ func testCreateGetExam(f *fx) {
 
 	_, err := f.r.Exams.GetExam(f.ctx, missing)
 	f.wantErr("GetExam of a missing exam", err, biz.ErrNotFound)
+	f.same("GetExams", []*biz.Exam{&want, &wantBare}, res(f.r.Exams.GetExams(f.ctx, []int64{b.ID, missing, e.ID, b.ID})).must(f, "GetExams"))
+	f.same("GetExams of none", 0, len(res(f.r.Exams.GetExams(f.ctx, nil)).must(f, "GetExams")))
 
 	if _, err := f.r.Exams.CreateExam(f.ctx, examIn(p.ID, "/1/", []int64{2, 3}, []string{"/1/2/"}, nil)); err == nil {
 		f.Error("CreateExam with 2 target ids and 1 path: no error")
