@@ -229,16 +229,21 @@ func (r *examRepo) GetExams(ctx context.Context, ids []int64) ([]*biz.Exam, erro
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := r.data.client(ctx).Exam.Query().Where(exam.IDIn(ids...)).Order(ent.Asc(exam.FieldID)).All(ctx)
+	return r.list(ctx, "examRepo.GetExams", r.data.client(ctx).Exam.Query().Where(exam.IDIn(ids...)))
+}
+
+// list runs q in id order and returns its exams with their targets.
+func (r *examRepo) list(ctx context.Context, op string, q *ent.ExamQuery) ([]*biz.Exam, error) {
+	rows, err := q.Order(ent.Asc(exam.FieldID)).All(ctx)
 	if err != nil {
-		return nil, mapErr("examRepo.GetExams", err, nil)
+		return nil, mapErr(op, err, nil)
 	}
 	out := make([]*biz.Exam, len(rows))
 	for i, e := range rows {
 		out[i] = examToBiz(e)
 	}
 	if err := r.fillTargets(ctx, out); err != nil {
-		return nil, mapErr("examRepo.GetExams: targets", err, nil)
+		return nil, mapErr(op+": targets", err, nil)
 	}
 	return out, nil
 }
@@ -253,7 +258,7 @@ func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string, userID
 	for i, p := range paths {
 		args[i] = p
 	}
-	rows, err := r.data.client(ctx).Exam.Query().Where(predicate.Exam(func(s *entsql.Selector) {
+	return r.list(ctx, "examRepo.ListExamsForPaths", r.data.client(ctx).Exam.Query().Where(predicate.Exam(func(s *entsql.Selector) {
 		t := entsql.Table(examtarget.Table)
 		var match []*entsql.Predicate
 		if len(args) > 0 {
@@ -263,18 +268,7 @@ func (r *examRepo) ListExamsForPaths(ctx context.Context, paths []string, userID
 			match = append(match, entsql.EQ(t.C(examtarget.FieldUserID), userID))
 		}
 		s.Where(entsql.In(s.C(exam.FieldID), entsql.Select(t.C(examtarget.FieldExamID)).From(t).Where(entsql.Or(match...))))
-	})).Order(ent.Asc(exam.FieldID)).All(ctx)
-	if err != nil {
-		return nil, mapErr("examRepo.ListExamsForPaths", err, nil)
-	}
-	out := make([]*biz.Exam, len(rows))
-	for i, e := range rows {
-		out[i] = examToBiz(e)
-	}
-	if err := r.fillTargets(ctx, out); err != nil {
-		return nil, mapErr("examRepo.ListExamsForPaths: targets", err, nil)
-	}
-	return out, nil
+	})))
 }
 
 // ListManagedExams lists exams owned by orgs whose path starts with prefix ("" = all).
@@ -283,18 +277,7 @@ func (r *examRepo) ListManagedExams(ctx context.Context, prefix string) ([]*biz.
 	if prefix != "" {
 		q = q.Where(exam.OrgPathGTE(prefix), exam.OrgPathLT(prefix+"\x7f"))
 	}
-	rows, err := q.Order(ent.Asc(exam.FieldID)).All(ctx)
-	if err != nil {
-		return nil, mapErr("examRepo.ListManagedExams", err, nil)
-	}
-	out := make([]*biz.Exam, len(rows))
-	for i, e := range rows {
-		out[i] = examToBiz(e)
-	}
-	if err := r.fillTargets(ctx, out); err != nil {
-		return nil, mapErr("examRepo.ListManagedExams: targets", err, nil)
-	}
-	return out, nil
+	return r.list(ctx, "examRepo.ListManagedExams", q)
 }
 
 // fillTargets loads the targets of exams, in insertion order, with one query.
