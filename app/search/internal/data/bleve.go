@@ -1,0 +1,326 @@
+// Package data holds the search service's adapters: the Bleve index on disk (standalone).
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/vanguard/vanguard/app/search/internal/biz"
+)
+
+// Field names in the index.
+const (
+	fTitle, fSummary, fBody     = "title", "summary", "body"
+	fKind, fTopic, fTags        = "kind", "topic", "tags"
+	fPaths, fOwner, fOwnerTree  = "paths", "owner", "owner_tree"
+	fStaff, fParent, fUpdated   = "staff", "parent", "updated"
+	textAnalyzer                = cjk.AnalyzerName
+	minShould                   = 0.6 // of a query's tokens a field must hold
+	titleBoost, summaryBoost    = 3.0, 2.0
+	phraseBoost, maxFacetValues = 4.0, 20
+	snippetFields               = 3
+	staffTrue                   = "true"
+	searchTimeout               = 10 * time.Second
+)
+
+// Bleve is the Engine on a Bleve index on disk. Text fields are analysed by Bleve's cjk
+// analyzer (Unicode words, full-width folding, lower case, CJK bigrams): a query matches a field
+// holding at least 60 % of its tokens (2 of 发展党员's 3 bigrams), or a tag equal to it, so a sub-word (农业 in 中国农业发展银行) is found
+// and a word split differently (发展 … 党员 for 发展党员) still is; a field holding the whole phrase
+// scores higher.
+type Bleve struct {
+	idx bleve.Index
+}
+
+var _ biz.Engine = (*Bleve)(nil)
+
+// OpenBleve opens the index in dir, creating it when missing.
+func OpenBleve(dir string) (*Bleve, error) {
+	idx, err := bleve.Open(dir)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+			return nil, fmt.Errorf("search: index dir: %w", err)
+		}
+		idx, err = bleve.New(dir, indexMapping()) // scorch
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: open index %s: %w", dir, err)
+	}
+	return &Bleve{idx: idx}, nil
+}
+
+func indexMapping() mapping.IndexMapping {
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = textAnalyzer
+		f.Store, f.IncludeTermVectors = true, true // snippets
+		return f
+	}
+	kw := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store, f.IncludeInAll, f.IncludeTermVectors = store, false, false
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fTitle, text())
+	doc.AddFieldMappingsAt(fSummary, text())
+	doc.AddFieldMappingsAt(fBody, text())
+	for _, f := range []string{fKind, fTopic, fTags, fParent, fOwner} {
+		doc.AddFieldMappingsAt(f, kw(true))
+	}
+	for _, f := range []string{fPaths, fOwnerTree, fStaff} {
+		doc.AddFieldMappingsAt(f, kw(false))
+	}
+	updated := bleve.NewDateTimeFieldMapping()
+	updated.Store = true
+	doc.AddFieldMappingsAt(fUpdated, updated)
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = textAnalyzer
+	return m
+}
+
+// ancestors lists path and the paths above it: /1/4/9/ → /1/, /1/4/, /1/4/9/.
+func ancestors(path string) []string {
+	var out []string
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			out = append(out, path[:i+1])
+		}
+	}
+	return out
+}
+
+func fields(d biz.Document) map[string]any {
+	staff := "false"
+	if d.Staff {
+		staff = staffTrue
+	}
+	return map[string]any{
+		fTitle: d.Title, fSummary: d.Summary, fBody: d.Body, fKind: d.Kind, fTopic: d.Topic, fTags: d.Tags,
+		fPaths: d.Paths, fOwner: d.Owner, fOwnerTree: ancestors(d.Owner), fStaff: staff, fParent: d.Parent,
+		fUpdated: d.UpdatedAt.UTC(),
+	}
+}
+
+// Upsert implements biz.Engine: one batch, so the documents appear together.
+func (b *Bleve) Upsert(_ context.Context, docs ...biz.Document) error {
+	batch := b.idx.NewBatch()
+	for _, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("search: a document without an id")
+		}
+		if err := batch.Index(d.ID, fields(d)); err != nil {
+			return fmt.Errorf("search: index %s: %w", d.ID, err)
+		}
+	}
+	return b.idx.Batch(batch)
+}
+
+// Delete implements biz.Engine.
+func (b *Bleve) Delete(_ context.Context, ids ...string) error {
+	batch := b.idx.NewBatch()
+	for _, id := range ids {
+		batch.Delete(id)
+	}
+	return b.idx.Batch(batch)
+}
+
+// Count implements biz.Engine.
+func (b *Bleve) Count(context.Context) (int, error) {
+	n, err := b.idx.DocCount()
+	return int(n), err
+}
+
+// Close implements biz.Engine.
+func (b *Bleve) Close() error { return b.idx.Close() }
+
+func term(field, value string) query.Query {
+	q := query.NewTermQuery(value)
+	q.SetField(field)
+	return q
+}
+
+func anyOf(qs []query.Query) query.Query {
+	d := query.NewDisjunctionQuery(qs)
+	d.SetMin(1)
+	return d
+}
+
+// scope is the filter of what the caller may see; nil when they may see nothing.
+func scope(s biz.Scope) query.Query {
+	var may []query.Query
+	for _, p := range s.Paths {
+		may = append(may, term(fPaths, p))
+	}
+	for _, p := range s.Subtrees {
+		may = append(may, term(fOwnerTree, p))
+	}
+	if len(may) == 0 {
+		return nil
+	}
+	if s.Staff {
+		return anyOf(may)
+	}
+	b := query.NewBooleanQuery([]query.Query{anyOf(may)}, nil, []query.Query{term(fStaff, staffTrue)})
+	return b
+}
+
+// text is the query for what the user typed: per field, the documents holding at least
+// minShould of its tokens, the title and summary weighing more, and the whole phrase more still.
+func (b *Bleve) text(s string) (query.Query, error) {
+	a := b.idx.Mapping().AnalyzerNamed(textAnalyzer)
+	if a == nil {
+		return nil, fmt.Errorf("search: analyzer %s missing", textAnalyzer)
+	}
+	seen := map[string]bool{}
+	var tokens []string
+	for _, t := range a.Analyze([]byte(s)) {
+		if w := string(t.Term); !seen[w] {
+			seen[w] = true
+			tokens = append(tokens, w)
+		}
+	}
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	need := math.Max(1, math.Ceil(minShould*float64(len(tokens))))
+	var per []query.Query
+	for _, f := range []struct {
+		name  string
+		boost float64
+	}{{fTitle, titleBoost}, {fSummary, summaryBoost}, {fBody, 1}} {
+		terms := make([]query.Query, len(tokens))
+		for i, w := range tokens {
+			terms[i] = term(f.name, w)
+		}
+		d := query.NewDisjunctionQuery(terms)
+		d.SetMin(need)
+		d.SetBoost(f.boost)
+		per = append(per, d)
+		if len(tokens) > 1 {
+			p := query.NewMatchPhraseQuery(s)
+			p.SetField(f.name)
+			p.Analyzer = textAnalyzer
+			p.SetBoost(f.boost * phraseBoost)
+			per = append(per, p)
+		}
+	}
+	tag := query.NewTermQuery(strings.TrimSpace(s))
+	tag.SetField(fTags)
+	tag.SetBoost(summaryBoost)
+	return anyOf(append(per, tag)), nil
+}
+
+// Search implements biz.Engine.
+func (b *Bleve) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
+	visible := scope(q.Scope)
+	if visible == nil {
+		return nil, biz.ErrEmptyScope
+	}
+	must := []query.Query{visible}
+	text, err := b.text(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	if text != nil {
+		must = append(must, text)
+	}
+	if len(q.Kinds) > 0 {
+		var kinds []query.Query
+		for _, k := range q.Kinds {
+			kinds = append(kinds, term(fKind, k))
+		}
+		must = append(must, anyOf(kinds))
+	}
+	if q.Topic != "" {
+		must = append(must, term(fTopic, q.Topic))
+	}
+	for _, t := range q.Tags {
+		must = append(must, term(fTags, t))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = biz.DefaultLimit
+	}
+	limit = min(limit, biz.MaxLimit)
+	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery(must), limit, max(q.Offset, 0), false)
+	req.Fields = []string{fTitle, fSummary, fKind, fTopic, fTags, fParent, fOwner, fUpdated}
+	if text != nil {
+		req.Highlight = bleve.NewHighlightWithStyle("html")
+		req.Highlight.Fields = []string{fTitle, fSummary, fBody}
+	}
+	if q.Sort == biz.SortDate || text == nil {
+		req.SortBy([]string{"-" + fUpdated, "_id"})
+	} else {
+		req.SortBy([]string{"-_score", "-" + fUpdated, "_id"})
+	}
+	for _, f := range []string{fKind, fTopic, fTags} {
+		req.AddFacet(f, bleve.NewFacetRequest(f, maxFacetValues))
+	}
+	ctx, cancel := context.WithTimeout(ctx, searchTimeout)
+	defer cancel()
+	res, err := b.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &biz.Result{Total: int(res.Total), Facets: map[string][]biz.Facet{}}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, hitOf(h))
+	}
+	for name, f := range res.Facets {
+		var vals []biz.Facet
+		if f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				vals = append(vals, biz.Facet{Value: t.Term, Count: t.Count})
+			}
+		}
+		out.Facets[name] = vals
+	}
+	return out, nil
+}
+
+func hitOf(h *search.DocumentMatch) biz.Hit {
+	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+	var tags []string
+	switch v := h.Fields[fTags].(type) {
+	case string:
+		tags = []string{v}
+	case []any:
+		for _, t := range v {
+			if s, ok := t.(string); ok {
+				tags = append(tags, s)
+			}
+		}
+	}
+	d := biz.Document{ID: h.ID, Kind: str(fKind), Title: str(fTitle), Summary: str(fSummary), Topic: str(fTopic), Tags: tags,
+		Parent: str(fParent), Owner: str(fOwner)}
+	if t, err := time.Parse(time.RFC3339, str(fUpdated)); err == nil {
+		d.UpdatedAt = t
+	}
+	hit := biz.Hit{Doc: d, Score: h.Score}
+	for f, frags := range h.Fragments {
+		if len(frags) > snippetFields {
+			frags = frags[:snippetFields]
+		}
+		if hit.Snippets == nil {
+			hit.Snippets = map[string][]string{}
+		}
+		hit.Snippets[f] = append([]string(nil), frags...)
+	}
+	return hit
+}
