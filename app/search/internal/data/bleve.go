@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/vanguard/vanguard/app/search/internal/biz"
+	"github.com/vanguard/vanguard/pkg/auth"
 )
 
 // Field names in the index.
@@ -98,17 +99,6 @@ func indexMapping() mapping.IndexMapping {
 	return m
 }
 
-// ancestors lists path and the paths above it: /1/4/9/ → /1/, /1/4/, /1/4/9/.
-func ancestors(path string) []string {
-	var out []string
-	for i := 1; i < len(path); i++ {
-		if path[i] == '/' {
-			out = append(out, path[:i+1])
-		}
-	}
-	return out
-}
-
 func fields(d biz.Document) map[string]any {
 	staff := "false"
 	if d.Staff {
@@ -116,7 +106,7 @@ func fields(d biz.Document) map[string]any {
 	}
 	return map[string]any{
 		fTitle: d.Title, fSummary: d.Summary, fBody: d.Body, fKind: d.Kind, fTopic: d.Topic, fTags: d.Tags,
-		fPaths: d.Paths, fOwner: d.Owner, fOwnerTree: ancestors(d.Owner), fStaff: staff, fParent: d.Parent,
+		fPaths: d.Paths, fOwner: d.Owner, fOwnerTree: auth.AncestorPaths(d.Owner), fStaff: staff, fParent: d.Parent,
 		fUpdated: d.UpdatedAt.UTC(),
 	}
 }
