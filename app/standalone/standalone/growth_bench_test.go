@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,7 +53,9 @@ var benchSteps = []string{"application", "talk", "activist_confirmed", "activist
 //     straight from the four SQLite databases with one query per table, marshalled to JSON and
 //     hashed — what a compile cannot do with less.
 //   - nightly_s, nightly_members_per_s: the nightly full compile of every member, from the marks
-//     written to the last file stored, by the process's task workers.
+//     written to the last file stored, by the process's task workers; nightly_cpu_cores: the
+//     process's CPU time over that wall time (all services run in it); nightly/bare: the nightly
+//     against the baseline's read of every member one after another.
 func BenchmarkGrowthCompile(b *testing.B) {
 	members := 10000
 	if v, err := strconv.Atoi(os.Getenv("VANGUARD_BENCH_GROWTH_MEMBERS")); err == nil && v > 0 {
@@ -108,7 +111,7 @@ func BenchmarkGrowthCompile(b *testing.B) {
 	defer bare.close()
 
 	var compiles, gathers []time.Duration
-	var nightly time.Duration
+	var nightly, nightlyCPU time.Duration
 	for range b.N {
 		compiles, gathers = compiles[:0], gathers[:0]
 		for range benchCompiles {
@@ -121,7 +124,9 @@ func BenchmarkGrowthCompile(b *testing.B) {
 			bare.gather(b, first)
 			gathers = append(gathers, time.Since(t))
 		}
+		cpu := processCPU(b)
 		nightly = runNightly(b, p, dir, members)
+		nightlyCPU = processCPU(b) - cpu
 	}
 	slices.Sort(compiles)
 	slices.Sort(gathers)
@@ -132,6 +137,17 @@ func BenchmarkGrowthCompile(b *testing.B) {
 	b.ReportMetric(float64(compiles[len(compiles)/2])/float64(gathers[len(gathers)/2]), "compile/bare")
 	b.ReportMetric(nightly.Seconds(), "nightly_s")
 	b.ReportMetric(float64(members)/nightly.Seconds(), "nightly_members_per_s")
+	b.ReportMetric(nightlyCPU.Seconds()/nightly.Seconds(), "nightly_cpu_cores")
+	b.ReportMetric(nightly.Seconds()/(float64(members)*gathers[len(gathers)/2].Seconds()), "nightly/bare")
+}
+
+// processCPU is the process's user and system CPU time so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // runNightly starts the day's full compile (as the reconciler does after 02:00 Beijing time)

@@ -855,7 +855,7 @@ func (r fakeAttemptRepo) AttemptsOfUser(_ context.Context, userID int64) ([]*Att
 	var out []*Attempt
 	for _, a := range r.db.st.Attempts {
 		if a.UserID == userID {
-			out = append(out, listed(a))
+			out = append(out, summary(a))
 		}
 	}
 	slices.SortFunc(out, func(a, b *Attempt) int {

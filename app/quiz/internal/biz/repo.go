@@ -85,7 +85,8 @@ type AttemptRepo interface {
 	GetAttemptLocked(ctx context.Context, id int64) (*Attempt, error)
 	// ListAttempts lists an exam's attempts (of one user when userID > 0), ordered by user, number.
 	ListAttempts(ctx context.Context, examID, userID int64) ([]*Attempt, error)
-	// AttemptsOfUser lists the user's attempts at every exam, ordered by exam, then number.
+	// AttemptsOfUser lists the user's attempts at every exam, ordered by exam, then number,
+	// without their snapshots and answers (Questions and Answers empty; Scores kept).
 	AttemptsOfUser(ctx context.Context, userID int64) ([]*Attempt, error)
 	// ExamStamp changes whenever an attempt of the exam is created or changed (its count and
 	// latest change); equal stamps mean the exam's attempts are as they were.

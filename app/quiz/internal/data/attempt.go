@@ -238,13 +238,15 @@ func (r *attemptRepo) ListAttempts(ctx context.Context, examID, userID int64) ([
 	return out, nil
 }
 
+// AttemptsOfUser reads summaries, as PageAttempts does: no snapshot is read, decoded or put in
+// the snapshot cache (a nightly growth compile would otherwise fill it with every member's).
 func (r *attemptRepo) AttemptsOfUser(ctx context.Context, userID int64) ([]*biz.Attempt, error) {
-	out, err := r.loadAttempts(ctx, r.data.client(ctx).Attempt.Query().Where(attempt.UserID(userID)).
-		Order(ent.Asc(attempt.FieldExamID), ent.Asc(attempt.FieldNumber)))
+	rows, err := r.data.client(ctx).Attempt.Query().Where(attempt.UserID(userID)).
+		Order(ent.Asc(attempt.FieldExamID), ent.Asc(attempt.FieldNumber)).Select(attemptColumns...).All(ctx)
 	if err != nil {
 		return nil, mapErr("attemptRepo.AttemptsOfUser", err, nil)
 	}
-	return out, nil
+	return attemptsToBiz(rows), nil
 }
 
 // SaveAnswer is one statement, atomic on both databases:

@@ -170,8 +170,7 @@ func scope(s biz.Scope) query.Query {
 	if s.Staff {
 		return anyOf(may)
 	}
-	b := query.NewBooleanQuery([]query.Query{anyOf(may)}, nil, []query.Query{term(fStaff, staffTrue)})
-	return b
+	return query.NewBooleanQuery([]query.Query{anyOf(may)}, nil, []query.Query{term(fStaff, staffTrue)})
 }
 
 // text is the query for what the user typed: per field, the documents holding enough of its

@@ -127,7 +127,9 @@ func testListAttempts(f *fx) {
 		got := res(f.r.Attempts.AttemptsOfUser(f.ctx, user)).must(f, "AttemptsOfUser")
 		f.same(fmt.Sprintf("AttemptsOfUser(%d)", user), want, idsOf(got, attemptID))
 		if user == 100 && len(got) == 3 {
-			f.same("an attempt of the user", a100n2, got[1], cmpopts.IgnoreFields(biz.Attempt{}, "Answers"))
+			want := f.getAttempt(a100n2.ID)
+			want.Questions, want.Answers = nil, nil
+			f.same("an attempt of the user, without snapshot and answers", want, got[1])
 		}
 	}
 }
