@@ -34,26 +34,47 @@ type Document struct {
 	// Paths are the org paths whose members may open the document (a course assigned to
 	// /1/4/ reaches the members of /1/4/ and of every org below it, by the scope's Paths).
 	Paths []string
-	// Owner is the org path that owns the document (a course's, a bank's): staff over it find
-	// it whatever it is assigned to, by the scope's Subtrees.
+	// Owner is the org path that owns the document (a course's, a post's, a bank's). Reach says
+	// who finds it through the owner, whatever it is assigned to: authors (ReachAuthors) or
+	// managers (ReachManagers) over the owner, by the scope's Authors and Managers.
 	Owner string
-	// Staff documents (questions) are for trainers, staff and admins only.
+	Reach []string
+	// Staff documents (questions) are never found through Paths, only through Reach.
 	Staff bool
 	// Parent is the course of a lesson ("course:7"), for the link and for grouping.
 	Parent    string
 	UpdatedAt time.Time
 }
 
+// Who finds a document through its owner (Document.Reach), mirroring the owners' own rules:
+// course lets trainers and staff of the owning subtree (authors) and those who manage it
+// (staff, temporary branches' staff, admins) see a course; course lets only managers see a news
+// post; quiz lets only authors (trainers, staff, admins) see a bank's questions.
+const (
+	ReachAuthors  = "authors"
+	ReachManagers = "managers"
+)
+
+// AllOrgs, as a subtree of Scope.Authors or Scope.Managers, is every org (admins).
+const AllOrgs = "/"
+
 // Scope is what a caller may find, built from their principal by the service; the engine
-// applies it to every query (the hits, their total and the facet counts alike).
+// applies it to every query (the hits, their total and the facet counts alike). A document is
+// in scope when one of its Paths is one of Paths and it is not a staff document, or when its
+// Owner lies in one of Authors and it reaches authors, or in one of Managers and it reaches
+// managers.
 type Scope struct {
-	// Paths: documents whose Paths include one of these (the caller's orgs and their ancestors).
+	// Paths: the caller's orgs and their ancestors.
 	Paths []string
-	// Subtrees: documents whose Owner is one of these paths or below one (staff's subtrees).
-	Subtrees []string
-	// Staff: the caller may find staff documents (questions) within the paths above.
-	Staff bool
+	// Authors: the subtrees where the caller authors (trainers' and staff's own org; AllOrgs).
+	Authors []string
+	// Managers: the subtrees the caller manages (staff's own org, the temporary branches they
+	// serve; AllOrgs).
+	Managers []string
 }
+
+// Empty reports whether the scope reaches nothing.
+func (s Scope) Empty() bool { return len(s.Paths)+len(s.Authors)+len(s.Managers) == 0 }
 
 // Sort orders.
 const (

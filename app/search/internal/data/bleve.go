@@ -29,6 +29,7 @@ const (
 	fKind, fTopic, fTags        = "kind", "topic", "tags"
 	fPaths, fOwner, fOwnerTree  = "paths", "owner", "owner_tree"
 	fStaff, fParent, fUpdated   = "staff", "parent", "updated"
+	fReach                      = "reach"
 	textAnalyzer                = cjk.AnalyzerName
 	minShould                   = 0.5 // of a query's tokens a field must hold (at least 2)
 	titleBoost, summaryBoost    = 3.0, 2.0
@@ -87,7 +88,7 @@ func indexMapping() mapping.IndexMapping {
 	for _, f := range []string{fKind, fTopic, fTags, fParent, fOwner} {
 		doc.AddFieldMappingsAt(f, kw(true))
 	}
-	for _, f := range []string{fPaths, fOwnerTree, fStaff} {
+	for _, f := range []string{fPaths, fOwnerTree, fStaff, fReach} {
 		doc.AddFieldMappingsAt(f, kw(false))
 	}
 	updated := bleve.NewDateTimeFieldMapping()
@@ -106,9 +107,16 @@ func fields(d biz.Document) map[string]any {
 	}
 	return map[string]any{
 		fTitle: d.Title, fSummary: d.Summary, fBody: d.Body, fKind: d.Kind, fTopic: d.Topic, fTags: d.Tags,
-		fPaths: d.Paths, fOwner: d.Owner, fOwnerTree: auth.AncestorPaths(d.Owner), fStaff: staff, fParent: d.Parent,
+		fPaths: d.Paths, fOwner: d.Owner, fOwnerTree: ownerTree(d.Owner), fStaff: staff, fReach: d.Reach,
+		fParent:  d.Parent,
 		fUpdated: d.UpdatedAt.UTC(),
 	}
+}
+
+// ownerTree is the owner and each of its ancestors, below biz.AllOrgs: a scope's subtree is one of
+// them when the owner lies in it.
+func ownerTree(owner string) []string {
+	return append([]string{biz.AllOrgs}, auth.AncestorPaths(owner)...)
 }
 
 // Upsert implements biz.Engine: one batch, so the documents appear together.
@@ -155,22 +163,33 @@ func anyOf(qs []query.Query) query.Query {
 	return d
 }
 
-// scope is the filter of what the caller may see; nil when they may see nothing.
+// scope is the filter of what the caller may see (see biz.Scope); nil when they may see nothing.
 func scope(s biz.Scope) query.Query {
 	var may []query.Query
-	for _, p := range s.Paths {
-		may = append(may, term(fPaths, p))
+	if len(s.Paths) > 0 {
+		var paths []query.Query
+		for _, p := range s.Paths {
+			paths = append(paths, term(fPaths, p))
+		}
+		may = append(may, query.NewBooleanQuery([]query.Query{anyOf(paths)}, nil, []query.Query{term(fStaff, staffTrue)}))
 	}
-	for _, p := range s.Subtrees {
-		may = append(may, term(fOwnerTree, p))
+	for _, r := range []struct {
+		subtrees []string
+		reach    string
+	}{{s.Authors, biz.ReachAuthors}, {s.Managers, biz.ReachManagers}} {
+		if len(r.subtrees) == 0 {
+			continue
+		}
+		var owners []query.Query
+		for _, p := range r.subtrees {
+			owners = append(owners, term(fOwnerTree, p))
+		}
+		may = append(may, query.NewConjunctionQuery([]query.Query{anyOf(owners), term(fReach, r.reach)}))
 	}
 	if len(may) == 0 {
 		return nil
 	}
-	if s.Staff {
-		return anyOf(may)
-	}
-	return query.NewBooleanQuery([]query.Query{anyOf(may)}, nil, []query.Query{term(fStaff, staffTrue)})
+	return anyOf(may)
 }
 
 // text is the query for what the user typed: per field, the documents holding enough of its

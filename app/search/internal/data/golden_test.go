@@ -50,7 +50,7 @@ func TestGoldenSet(t *testing.T) {
 	var docs []biz.Document
 	for i, d := range g.Docs {
 		docs = append(docs, biz.Document{ID: d.ID, Kind: d.Kind, Title: d.Title, Summary: d.Summary, Body: d.Body, Topic: d.Topic,
-			Tags: d.Tags, Paths: []string{"/1/"}, Owner: "/1/", Staff: d.Kind == biz.KindQuestion,
+			Tags: d.Tags, Paths: []string{"/1/"}, Owner: "/1/", Staff: d.Kind == biz.KindQuestion, Reach: []string{biz.ReachAuthors},
 			UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)})
 	}
 	if err := e.Upsert(t.Context(), docs...); err != nil {
@@ -65,7 +65,7 @@ func TestGoldenSet(t *testing.T) {
 	all := &tally{}
 	var misses []string
 	for _, q := range g.Queries {
-		r, err := e.Search(t.Context(), biz.Query{Text: q.Q, Limit: 10, Scope: biz.Scope{Paths: []string{"/1/"}, Staff: true}})
+		r, err := e.Search(t.Context(), biz.Query{Text: q.Q, Limit: 10, Scope: biz.Scope{Paths: []string{"/1/"}, Authors: []string{"/1/"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

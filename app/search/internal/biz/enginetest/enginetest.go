@@ -23,24 +23,35 @@ var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 // The org tree of the suite: the committee /1/ with branches /1/4/ (and its group /1/4/9/) and
 // /1/5/.
 var (
-	member49 = biz.Scope{Paths: []string{"/1/", "/1/4/", "/1/4/9/"}}                                // a member of /1/4/9/
-	member5  = biz.Scope{Paths: []string{"/1/", "/1/5/"}}                                           // a member of /1/5/
-	trainer4 = biz.Scope{Paths: []string{"/1/", "/1/4/"}, Subtrees: []string{"/1/4/"}, Staff: true} // staff of /1/4/
+	member49 = biz.Scope{Paths: []string{"/1/", "/1/4/", "/1/4/9/"}}                      // a member of /1/4/9/
+	member5  = biz.Scope{Paths: []string{"/1/", "/1/5/"}}                                 // a member of /1/5/
+	trainer4 = biz.Scope{Paths: []string{"/1/", "/1/4/"}, Authors: []string{"/1/4/"}}     // a trainer of /1/4/
+	trainer1 = biz.Scope{Paths: []string{"/1/"}, Authors: []string{"/1/"}}                // a trainer of /1/
+	staff5   = biz.Scope{Authors: []string{"/1/5/"}, Managers: []string{"/1/5/"}}         // staff of /1/5/ (scope by ownership only)
+	admin    = biz.Scope{Authors: []string{biz.AllOrgs}, Managers: []string{biz.AllOrgs}} // an admin, a member of no org
+	all      = biz.Scope{Paths: []string{"/1/", "/1/4/", "/1/5/"}, Authors: []string{biz.AllOrgs}, Managers: []string{biz.AllOrgs}}
+)
+
+// What each kind reaches through its owner, as the service sets it.
+var (
+	courseReach   = []string{biz.ReachAuthors, biz.ReachManagers}
+	newsReach     = []string{biz.ReachManagers}
+	questionReach = []string{biz.ReachAuthors}
 )
 
 func corpus() []biz.Document {
 	at := func(days int) time.Time { return t0.AddDate(0, 0, days) }
 	return []biz.Document{
 		{ID: "course:1", Kind: biz.KindCourse, Title: "中国农业发展银行支持乡村振兴案例", Summary: "金融服务三农", Topic: "乡村振兴",
-			Tags: []string{"案例", "金融"}, Paths: []string{"/1/"}, Owner: "/1/", UpdatedAt: at(1)},
+			Tags: []string{"案例", "金融"}, Paths: []string{"/1/"}, Owner: "/1/", Reach: courseReach, UpdatedAt: at(1)},
 		{ID: "lesson:11", Kind: biz.KindLesson, Title: "第一讲 党员发展工作细则", Body: "发展党员工作应当贯彻党的基本理论、基本路线、基本方略，坚持党章规定的党员标准。",
-			Topic: "党章党规", Tags: []string{"发展党员"}, Paths: []string{"/1/4/"}, Owner: "/1/4/", Parent: "course:2", UpdatedAt: at(2)},
+			Topic: "党章党规", Tags: []string{"发展党员"}, Paths: []string{"/1/4/"}, Owner: "/1/4/", Reach: courseReach, Parent: "course:2", UpdatedAt: at(2)},
 		{ID: "lesson:12", Kind: biz.KindLesson, Title: "待处理事项的办理流程", Body: "支部对待处理的入党申请应当在一个月内派人谈话。",
-			Topic: "党章党规", Tags: []string{"流程"}, Paths: []string{"/1/5/"}, Owner: "/1/5/", Parent: "course:3", UpdatedAt: at(3)},
+			Topic: "党章党规", Tags: []string{"流程"}, Paths: []string{"/1/5/"}, Owner: "/1/5/", Reach: courseReach, Parent: "course:3", UpdatedAt: at(3)},
 		{ID: "news:21", Kind: biz.KindNews, Title: "学习贯彻党的二十大精神 2024年专题培训", Body: "全体党员参加 Go 语言与数字党建专题培训。",
-			Topic: "理论学习", Tags: []string{"二十大", "培训"}, Paths: []string{"/1/"}, Owner: "/1/", UpdatedAt: at(4)},
+			Topic: "理论学习", Tags: []string{"二十大", "培训"}, Paths: []string{"/1/"}, Owner: "/1/", Reach: newsReach, UpdatedAt: at(4)},
 		{ID: "question:31", Kind: biz.KindQuestion, Title: "党员发展对象须经过多长时间的培养教育和考察？", Body: "A. 半年 B. 一年以上 C. 两年",
-			Topic: "党章党规", Tags: []string{"发展党员"}, Paths: []string{"/1/4/"}, Owner: "/1/4/", Staff: true, UpdatedAt: at(5)},
+			Topic: "党章党规", Tags: []string{"发展党员"}, Paths: []string{"/1/4/"}, Owner: "/1/4/", Reach: questionReach, Staff: true, UpdatedAt: at(5)},
 	}
 }
 
@@ -117,7 +128,6 @@ func Run(t *testing.T, open Open) {
 // Chinese queries: whole words, sub-words inside longer words, a word split by the query's
 // bigrams differently from the text, mixed Chinese, English and digits.
 func testChinese(f *fx) {
-	all := biz.Scope{Paths: []string{"/1/", "/1/4/", "/1/5/"}, Staff: true}
 	for _, c := range []struct {
 		text string
 		want []string
@@ -166,11 +176,36 @@ func testScope(f *fx) {
 	r = f.search(biz.Query{Scope: member5})
 	f.want("a member of /1/5/", sorted(r), []string{"course:1", "lesson:12", "news:21"})
 	r = f.search(biz.Query{Text: "发展党员", Scope: trainer4})
-	f.want("staff of /1/4/", sorted(r), []string{"lesson:11", "question:31"})
-	r = f.search(biz.Query{Scope: biz.Scope{Subtrees: []string{"/1/5/"}, Staff: true}})
+	f.want("a trainer of /1/4/", sorted(r), []string{"lesson:11", "question:31"})
+	r = f.search(biz.Query{Scope: staff5})
 	f.want("staff of /1/5/ by ownership", sorted(r), []string{"lesson:12"})
-	if _, err := f.e.Search(f.ctx, biz.Query{Text: "党员"}); !errors.Is(err, biz.ErrEmptyScope) {
-		f.Errorf("an empty scope: %v", err)
+	// A post of /1/5/ for /1/5/: staff over /1/ manage it and find it; a trainer of /1/ does not
+	// (course shows posts to their readers and managers only), nor a member of /1/4/9/, nor its
+	// count.
+	post := biz.Document{ID: "news:22", Kind: biz.KindNews, Title: "第五支部党员大会通知", Body: "全体党员参加支部党员大会。",
+		Paths: []string{"/1/5/"}, Owner: "/1/5/", Reach: newsReach, UpdatedAt: t0}
+	if err := f.e.Upsert(f.ctx, post); err != nil {
+		f.Fatal(err)
+	}
+	f.want("a trainer of /1/ and another branch's post", sorted(f.search(biz.Query{Text: "党员大会", Scope: trainer1})), []string{})
+	f.want("staff of /1/ and a post below", sorted(f.search(biz.Query{Text: "党员大会",
+		Scope: biz.Scope{Paths: []string{"/1/"}, Authors: []string{"/1/"}, Managers: []string{"/1/"}}})), []string{"news:22"})
+	f.want("a member of /1/5/", sorted(f.search(biz.Query{Text: "党员大会", Scope: member5})), []string{"news:22"})
+	r = f.search(biz.Query{Kinds: []string{biz.KindNews}, Scope: member49})
+	if r.Total != 1 || facet(r, "kind", biz.KindNews) != 1 {
+		f.Errorf("another branch's post counted: %d %v", r.Total, r.Facets)
+	}
+	r = f.search(biz.Query{Scope: admin})
+	f.want("an admin", sorted(r), []string{"course:1", "lesson:11", "lesson:12", "news:21", "news:22", "question:31"})
+	// A trainer of /1/ finds questions in their subtree; the staff flag keeps them from members
+	// whatever their paths say.
+	f.want("a trainer of /1/ and a question below", sorted(f.search(biz.Query{Kinds: []string{biz.KindQuestion}, Scope: trainer1})), []string{"question:31"})
+	f.want("a member of /1/4/ and a question assigned there", sorted(f.search(biz.Query{Kinds: []string{biz.KindQuestion},
+		Scope: biz.Scope{Paths: []string{"/1/", "/1/4/"}}})), []string{})
+	for _, empty := range []biz.Scope{{}, {Paths: []string{}}} {
+		if _, err := f.e.Search(f.ctx, biz.Query{Text: "党员", Scope: empty}); !errors.Is(err, biz.ErrEmptyScope) {
+			f.Errorf("an empty scope: %v", err)
+		}
 	}
 }
 
@@ -200,7 +235,6 @@ func testReplaceDelete(f *fx) {
 // Kinds, topic and tags narrow the hits; facets count values; pages of the hits keep the total;
 // an empty query lists newest first, and so does sorting by date.
 func testFilters(f *fx) {
-	all := biz.Scope{Paths: []string{"/1/", "/1/4/", "/1/5/"}, Staff: true}
 	f.want("kind lesson", sorted(f.search(biz.Query{Kinds: []string{biz.KindLesson}, Scope: all})), []string{"lesson:11", "lesson:12"})
 	f.want("kinds course, news", sorted(f.search(biz.Query{Kinds: []string{biz.KindCourse, biz.KindNews}, Scope: all})), []string{"course:1", "news:21"})
 	f.want("topic", sorted(f.search(biz.Query{Topic: "党章党规", Scope: all})), []string{"lesson:11", "lesson:12", "question:31"})
