@@ -75,6 +75,7 @@ type Module struct {
 	outbox  *outbox.Outbox
 	relay   *outbox.Relay
 	courses *biz.CourseUsecase
+	feed    *biz.SearchFeed
 }
 
 // New opens the database and wires the service.
@@ -106,6 +107,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		outbox:  ob,
 		relay:   outbox.NewRelay(ob, logger),
 		courses: courses,
+		feed:    biz.NewSearchFeed(repo, data.NewAssignmentRepo(d), data.NewNewsRepo(d)),
 	}, nil
 }
 
@@ -132,17 +134,20 @@ func (m *Module) Ready(ctx context.Context) error { return m.data.Ping(ctx) }
 func (m *Module) RegisterHTTP(srv *khttp.Server) { server.RegisterHTTP(srv, m.service) }
 
 // RegisterGRPC mounts the course API and the service-only Events API (event acknowledgements)
-// and Dossiers API (the growth service's read of course outlines).
+// Dossiers API (the growth service's read of course outlines) and SearchFeed API (the search
+// service's read of courses and news posts).
 func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
 	coursev1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}})
 	coursev1.RegisterDossiersServer(srv, &service.DossierService{Courses: m.courses})
+	coursev1.RegisterSearchFeedServer(srv, &service.FeedService{Feed: m.feed})
 }
 
 // ServiceOperations are the operations only service credentials may call: acknowledging events
 // and reading course outlines.
 func (m *Module) ServiceOperations() []string {
-	return []string{coursev1.Events_AckEvents_FullMethodName, coursev1.Dossiers_GetCourseOutlines_FullMethodName}
+	return []string{coursev1.Events_AckEvents_FullMethodName, coursev1.Dossiers_GetCourseOutlines_FullMethodName,
+		coursev1.SearchFeed_GetSearchItems_FullMethodName, coursev1.SearchFeed_ListSearchItems_FullMethodName}
 }
 
 // Relay is the outbox relay loop; every process that runs the module runs it.

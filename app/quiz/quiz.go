@@ -123,13 +123,16 @@ func (m *Module) RegisterGRPC(srv *kgrpc.Server) {
 	server.RegisterGRPC(srv, m.service)
 	quizv1.RegisterEventsServer(srv, &service.EventsService{Ack: outbox.AckService{Outbox: m.outbox}, Attempts: m.uc.Attempts, Message: data.GradedMessage})
 	quizv1.RegisterDossiersServer(srv, &service.DossierService{Attempts: m.uc.Attempts})
+	quizv1.RegisterSearchFeedServer(srv, &service.FeedService{Feed: m.uc.Feed})
 }
 
 // ServiceOperations are the operations only service credentials may call: acknowledging events,
-// the backfill of graded attempts, and the growth service's read of a member's results.
+// the backfill of graded attempts, the growth service's read of a member's results and the
+// search service's read of questions.
 func (m *Module) ServiceOperations() []string {
 	return []string{quizv1.Events_AckEvents_FullMethodName, quizv1.Events_ListGradedAttempts_FullMethodName,
-		quizv1.Dossiers_GetMemberResults_FullMethodName}
+		quizv1.Dossiers_GetMemberResults_FullMethodName, quizv1.SearchFeed_GetSearchQuestions_FullMethodName,
+		quizv1.SearchFeed_ListSearchQuestions_FullMethodName}
 }
 
 // Relay is the outbox relay loop; every process that runs the module runs it.

@@ -906,6 +906,450 @@ func (x *CourseOutlines) GetCourses() []*CourseOutline {
 	return nil
 }
 
+type GetSearchItemsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CourseIds     []int64                `protobuf:"varint,1,rep,packed,name=course_ids,json=courseIds,proto3" json:"course_ids,omitempty"`
+	PostIds       []int64                `protobuf:"varint,2,rep,packed,name=post_ids,json=postIds,proto3" json:"post_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchItemsRequest) Reset() {
+	*x = GetSearchItemsRequest{}
+	mi := &file_api_course_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchItemsRequest) ProtoMessage() {}
+
+func (x *GetSearchItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchItemsRequest.ProtoReflect.Descriptor instead.
+func (*GetSearchItemsRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetSearchItemsRequest) GetCourseIds() []int64 {
+	if x != nil {
+		return x.CourseIds
+	}
+	return nil
+}
+
+func (x *GetSearchItemsRequest) GetPostIds() []int64 {
+	if x != nil {
+		return x.PostIds
+	}
+	return nil
+}
+
+type ListSearchItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kind is course (published courses) or news (posts, published or scheduled).
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// after_id pages by id: the first page is after 0.
+	AfterId       int64 `protobuf:"varint,2,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSearchItemsRequest) Reset() {
+	*x = ListSearchItemsRequest{}
+	mi := &file_api_course_v1_events_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSearchItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSearchItemsRequest) ProtoMessage() {}
+
+func (x *ListSearchItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSearchItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListSearchItemsRequest) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListSearchItemsRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ListSearchItemsRequest) GetAfterId() int64 {
+	if x != nil {
+		return x.AfterId
+	}
+	return 0
+}
+
+func (x *ListSearchItemsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type SearchLesson struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	LessonId int64                  `protobuf:"varint,1,opt,name=lesson_id,json=lessonId,proto3" json:"lesson_id,omitempty"`
+	Title    string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	// text is the article as plain text, at most 20,000 characters.
+	Text          string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchLesson) Reset() {
+	*x = SearchLesson{}
+	mi := &file_api_course_v1_events_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchLesson) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchLesson) ProtoMessage() {}
+
+func (x *SearchLesson) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchLesson.ProtoReflect.Descriptor instead.
+func (*SearchLesson) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SearchLesson) GetLessonId() int64 {
+	if x != nil {
+		return x.LessonId
+	}
+	return 0
+}
+
+func (x *SearchLesson) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SearchLesson) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type SearchCourse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	CourseId int64                  `protobuf:"varint,1,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
+	Title    string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Summary  string                 `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	// topic is the topic's name.
+	Topic string   `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
+	Tags  []string `protobuf:"bytes,5,rep,name=tags,proto3" json:"tags,omitempty"`
+	// org_path is the owning org; assigned_paths are the orgs it is assigned to (their members
+	// and the members below them open it once it is published).
+	OrgPath       string   `protobuf:"bytes,6,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	AssignedPaths []string `protobuf:"bytes,7,rep,name=assigned_paths,json=assignedPaths,proto3" json:"assigned_paths,omitempty"`
+	// status is draft, published or archived.
+	Status        string          `protobuf:"bytes,8,opt,name=status,proto3" json:"status,omitempty"`
+	UpdatedAt     string          `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Lessons       []*SearchLesson `protobuf:"bytes,10,rep,name=lessons,proto3" json:"lessons,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchCourse) Reset() {
+	*x = SearchCourse{}
+	mi := &file_api_course_v1_events_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchCourse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchCourse) ProtoMessage() {}
+
+func (x *SearchCourse) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchCourse.ProtoReflect.Descriptor instead.
+func (*SearchCourse) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SearchCourse) GetCourseId() int64 {
+	if x != nil {
+		return x.CourseId
+	}
+	return 0
+}
+
+func (x *SearchCourse) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SearchCourse) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetAssignedPaths() []string {
+	if x != nil {
+		return x.AssignedPaths
+	}
+	return nil
+}
+
+func (x *SearchCourse) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+func (x *SearchCourse) GetLessons() []*SearchLesson {
+	if x != nil {
+		return x.Lessons
+	}
+	return nil
+}
+
+type SearchNews struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PostId int64                  `protobuf:"varint,1,opt,name=post_id,json=postId,proto3" json:"post_id,omitempty"`
+	// org_path: the members of this org and its subtree read the post.
+	OrgPath string `protobuf:"bytes,2,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	Title   string `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	// text is the body as plain text, at most 20,000 characters.
+	Text string `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	// publish_at is RFC 3339: before it members do not see the post.
+	PublishAt     string `protobuf:"bytes,5,opt,name=publish_at,json=publishAt,proto3" json:"publish_at,omitempty"`
+	UpdatedAt     string `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchNews) Reset() {
+	*x = SearchNews{}
+	mi := &file_api_course_v1_events_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchNews) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchNews) ProtoMessage() {}
+
+func (x *SearchNews) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchNews.ProtoReflect.Descriptor instead.
+func (*SearchNews) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SearchNews) GetPostId() int64 {
+	if x != nil {
+		return x.PostId
+	}
+	return 0
+}
+
+func (x *SearchNews) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *SearchNews) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *SearchNews) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *SearchNews) GetPublishAt() string {
+	if x != nil {
+		return x.PublishAt
+	}
+	return ""
+}
+
+func (x *SearchNews) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+type SearchItems struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The items that exist among those asked for (a deleted one is left out), or a page of them.
+	Courses []*SearchCourse `protobuf:"bytes,1,rep,name=courses,proto3" json:"courses,omitempty"`
+	Posts   []*SearchNews   `protobuf:"bytes,2,rep,name=posts,proto3" json:"posts,omitempty"`
+	// next_after_id continues a list; 0 when it is complete.
+	NextAfterId   int64 `protobuf:"varint,3,opt,name=next_after_id,json=nextAfterId,proto3" json:"next_after_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchItems) Reset() {
+	*x = SearchItems{}
+	mi := &file_api_course_v1_events_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchItems) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchItems) ProtoMessage() {}
+
+func (x *SearchItems) ProtoReflect() protoreflect.Message {
+	mi := &file_api_course_v1_events_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchItems.ProtoReflect.Descriptor instead.
+func (*SearchItems) Descriptor() ([]byte, []int) {
+	return file_api_course_v1_events_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SearchItems) GetCourses() []*SearchCourse {
+	if x != nil {
+		return x.Courses
+	}
+	return nil
+}
+
+func (x *SearchItems) GetPosts() []*SearchNews {
+	if x != nil {
+		return x.Posts
+	}
+	return nil
+}
+
+func (x *SearchItems) GetNextAfterId() int64 {
+	if x != nil {
+		return x.NextAfterId
+	}
+	return 0
+}
+
 var File_api_course_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_course_v1_events_proto_rawDesc = "" +
@@ -981,11 +1425,55 @@ const file_api_course_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"lesson_ids\x18\x05 \x03(\x03R\tlessonIds\"H\n" +
 	"\x0eCourseOutlines\x126\n" +
-	"\acourses\x18\x01 \x03(\v2\x1c.api.course.v1.CourseOutlineR\acourses2U\n" +
+	"\acourses\x18\x01 \x03(\v2\x1c.api.course.v1.CourseOutlineR\acourses\"q\n" +
+	"\x15GetSearchItemsRequest\x12-\n" +
+	"\n" +
+	"course_ids\x18\x01 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x10d\"\x04\"\x02 \x00R\tcourseIds\x12)\n" +
+	"\bpost_ids\x18\x02 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x10d\"\x04\"\x02 \x00R\apostIds\"\x87\x01\n" +
+	"\x16ListSearchItemsRequest\x12'\n" +
+	"\x04kind\x18\x01 \x01(\tB\x13\xbaH\x10r\x0eR\x06courseR\x04newsR\x04kind\x12\"\n" +
+	"\bafter_id\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aafterId\x12 \n" +
+	"\x05limit\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xc8\x01(\x01R\x05limit\"U\n" +
+	"\fSearchLesson\x12\x1b\n" +
+	"\tlesson_id\x18\x01 \x01(\x03R\blessonId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\"\xb5\x02\n" +
+	"\fSearchCourse\x12\x1b\n" +
+	"\tcourse_id\x18\x01 \x01(\x03R\bcourseId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
+	"\asummary\x18\x03 \x01(\tR\asummary\x12\x14\n" +
+	"\x05topic\x18\x04 \x01(\tR\x05topic\x12\x12\n" +
+	"\x04tags\x18\x05 \x03(\tR\x04tags\x12\x19\n" +
+	"\borg_path\x18\x06 \x01(\tR\aorgPath\x12%\n" +
+	"\x0eassigned_paths\x18\a \x03(\tR\rassignedPaths\x12\x16\n" +
+	"\x06status\x18\b \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\tR\tupdatedAt\x125\n" +
+	"\alessons\x18\n" +
+	" \x03(\v2\x1b.api.course.v1.SearchLessonR\alessons\"\xa8\x01\n" +
+	"\n" +
+	"SearchNews\x12\x17\n" +
+	"\apost_id\x18\x01 \x01(\x03R\x06postId\x12\x19\n" +
+	"\borg_path\x18\x02 \x01(\tR\aorgPath\x12\x14\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12\x1d\n" +
+	"\n" +
+	"publish_at\x18\x05 \x01(\tR\tpublishAt\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\x06 \x01(\tR\tupdatedAt\"\x99\x01\n" +
+	"\vSearchItems\x125\n" +
+	"\acourses\x18\x01 \x03(\v2\x1b.api.course.v1.SearchCourseR\acourses\x12/\n" +
+	"\x05posts\x18\x02 \x03(\v2\x19.api.course.v1.SearchNewsR\x05posts\x12\"\n" +
+	"\rnext_after_id\x18\x03 \x01(\x03R\vnextAfterId2U\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReply2g\n" +
 	"\bDossiers\x12[\n" +
-	"\x11GetCourseOutlines\x12'.api.course.v1.GetCourseOutlinesRequest\x1a\x1d.api.course.v1.CourseOutlinesB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
+	"\x11GetCourseOutlines\x12'.api.course.v1.GetCourseOutlinesRequest\x1a\x1d.api.course.v1.CourseOutlines2\xb6\x01\n" +
+	"\n" +
+	"SearchFeed\x12R\n" +
+	"\x0eGetSearchItems\x12$.api.course.v1.GetSearchItemsRequest\x1a\x1a.api.course.v1.SearchItems\x12T\n" +
+	"\x0fListSearchItems\x12%.api.course.v1.ListSearchItemsRequest\x1a\x1a.api.course.v1.SearchItemsB/Z-github.com/vanguard/vanguard/api/course/v1;v1b\x06proto3"
 
 var (
 	file_api_course_v1_events_proto_rawDescOnce sync.Once
@@ -999,7 +1487,7 @@ func file_api_course_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_course_v1_events_proto_rawDescData
 }
 
-var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_api_course_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_api_course_v1_events_proto_goTypes = []any{
 	(*CourseSummary)(nil),            // 0: api.course.v1.CourseSummary
 	(*CoursePublished)(nil),          // 1: api.course.v1.CoursePublished
@@ -1015,8 +1503,14 @@ var file_api_course_v1_events_proto_goTypes = []any{
 	(*GetCourseOutlinesRequest)(nil), // 11: api.course.v1.GetCourseOutlinesRequest
 	(*CourseOutline)(nil),            // 12: api.course.v1.CourseOutline
 	(*CourseOutlines)(nil),           // 13: api.course.v1.CourseOutlines
-	(*v1.AckEventsRequest)(nil),      // 14: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),        // 15: api.events.v1.AckEventsReply
+	(*GetSearchItemsRequest)(nil),    // 14: api.course.v1.GetSearchItemsRequest
+	(*ListSearchItemsRequest)(nil),   // 15: api.course.v1.ListSearchItemsRequest
+	(*SearchLesson)(nil),             // 16: api.course.v1.SearchLesson
+	(*SearchCourse)(nil),             // 17: api.course.v1.SearchCourse
+	(*SearchNews)(nil),               // 18: api.course.v1.SearchNews
+	(*SearchItems)(nil),              // 19: api.course.v1.SearchItems
+	(*v1.AckEventsRequest)(nil),      // 20: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),        // 21: api.events.v1.AckEventsReply
 }
 var file_api_course_v1_events_proto_depIdxs = []int32{
 	0,  // 0: api.course.v1.CoursePublished.course:type_name -> api.course.v1.CourseSummary
@@ -1025,15 +1519,22 @@ var file_api_course_v1_events_proto_depIdxs = []int32{
 	7,  // 3: api.course.v1.NewsPublished.post:type_name -> api.course.v1.NewsSummary
 	7,  // 4: api.course.v1.NewsUpdated.post:type_name -> api.course.v1.NewsSummary
 	12, // 5: api.course.v1.CourseOutlines.courses:type_name -> api.course.v1.CourseOutline
-	14, // 6: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	11, // 7: api.course.v1.Dossiers.GetCourseOutlines:input_type -> api.course.v1.GetCourseOutlinesRequest
-	15, // 8: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	13, // 9: api.course.v1.Dossiers.GetCourseOutlines:output_type -> api.course.v1.CourseOutlines
-	8,  // [8:10] is the sub-list for method output_type
-	6,  // [6:8] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	16, // 6: api.course.v1.SearchCourse.lessons:type_name -> api.course.v1.SearchLesson
+	17, // 7: api.course.v1.SearchItems.courses:type_name -> api.course.v1.SearchCourse
+	18, // 8: api.course.v1.SearchItems.posts:type_name -> api.course.v1.SearchNews
+	20, // 9: api.course.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	11, // 10: api.course.v1.Dossiers.GetCourseOutlines:input_type -> api.course.v1.GetCourseOutlinesRequest
+	14, // 11: api.course.v1.SearchFeed.GetSearchItems:input_type -> api.course.v1.GetSearchItemsRequest
+	15, // 12: api.course.v1.SearchFeed.ListSearchItems:input_type -> api.course.v1.ListSearchItemsRequest
+	21, // 13: api.course.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	13, // 14: api.course.v1.Dossiers.GetCourseOutlines:output_type -> api.course.v1.CourseOutlines
+	19, // 15: api.course.v1.SearchFeed.GetSearchItems:output_type -> api.course.v1.SearchItems
+	19, // 16: api.course.v1.SearchFeed.ListSearchItems:output_type -> api.course.v1.SearchItems
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_api_course_v1_events_proto_init() }
@@ -1047,9 +1548,9 @@ func file_api_course_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_course_v1_events_proto_rawDesc), len(file_api_course_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   20,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_api_course_v1_events_proto_goTypes,
 		DependencyIndexes: file_api_course_v1_events_proto_depIdxs,

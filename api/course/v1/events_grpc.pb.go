@@ -236,3 +236,151 @@ var Dossiers_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "api/course/v1/events.proto",
 }
+
+const (
+	SearchFeed_GetSearchItems_FullMethodName  = "/api.course.v1.SearchFeed/GetSearchItems"
+	SearchFeed_ListSearchItems_FullMethodName = "/api.course.v1.SearchFeed/ListSearchItems"
+)
+
+// SearchFeedClient is the client API for SearchFeed service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// SearchFeed gives the search service what it indexes of courses and news posts as they stand
+// now: the items an event names, and page by page every item (a reindex). It is for services
+// only (service credentials of search), over gRPC.
+type SearchFeedClient interface {
+	GetSearchItems(ctx context.Context, in *GetSearchItemsRequest, opts ...grpc.CallOption) (*SearchItems, error)
+	ListSearchItems(ctx context.Context, in *ListSearchItemsRequest, opts ...grpc.CallOption) (*SearchItems, error)
+}
+
+type searchFeedClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewSearchFeedClient(cc grpc.ClientConnInterface) SearchFeedClient {
+	return &searchFeedClient{cc}
+}
+
+func (c *searchFeedClient) GetSearchItems(ctx context.Context, in *GetSearchItemsRequest, opts ...grpc.CallOption) (*SearchItems, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchItems)
+	err := c.cc.Invoke(ctx, SearchFeed_GetSearchItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *searchFeedClient) ListSearchItems(ctx context.Context, in *ListSearchItemsRequest, opts ...grpc.CallOption) (*SearchItems, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchItems)
+	err := c.cc.Invoke(ctx, SearchFeed_ListSearchItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SearchFeedServer is the server API for SearchFeed service.
+// All implementations must embed UnimplementedSearchFeedServer
+// for forward compatibility.
+//
+// SearchFeed gives the search service what it indexes of courses and news posts as they stand
+// now: the items an event names, and page by page every item (a reindex). It is for services
+// only (service credentials of search), over gRPC.
+type SearchFeedServer interface {
+	GetSearchItems(context.Context, *GetSearchItemsRequest) (*SearchItems, error)
+	ListSearchItems(context.Context, *ListSearchItemsRequest) (*SearchItems, error)
+	mustEmbedUnimplementedSearchFeedServer()
+}
+
+// UnimplementedSearchFeedServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedSearchFeedServer struct{}
+
+func (UnimplementedSearchFeedServer) GetSearchItems(context.Context, *GetSearchItemsRequest) (*SearchItems, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSearchItems not implemented")
+}
+func (UnimplementedSearchFeedServer) ListSearchItems(context.Context, *ListSearchItemsRequest) (*SearchItems, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSearchItems not implemented")
+}
+func (UnimplementedSearchFeedServer) mustEmbedUnimplementedSearchFeedServer() {}
+func (UnimplementedSearchFeedServer) testEmbeddedByValue()                    {}
+
+// UnsafeSearchFeedServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to SearchFeedServer will
+// result in compilation errors.
+type UnsafeSearchFeedServer interface {
+	mustEmbedUnimplementedSearchFeedServer()
+}
+
+func RegisterSearchFeedServer(s grpc.ServiceRegistrar, srv SearchFeedServer) {
+	// If the following call panics, it indicates UnimplementedSearchFeedServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&SearchFeed_ServiceDesc, srv)
+}
+
+func _SearchFeed_GetSearchItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSearchItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchFeedServer).GetSearchItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchFeed_GetSearchItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchFeedServer).GetSearchItems(ctx, req.(*GetSearchItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SearchFeed_ListSearchItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSearchItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchFeedServer).ListSearchItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchFeed_ListSearchItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchFeedServer).ListSearchItems(ctx, req.(*ListSearchItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// SearchFeed_ServiceDesc is the grpc.ServiceDesc for SearchFeed service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var SearchFeed_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "api.course.v1.SearchFeed",
+	HandlerType: (*SearchFeedServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetSearchItems",
+			Handler:    _SearchFeed_GetSearchItems_Handler,
+		},
+		{
+			MethodName: "ListSearchItems",
+			Handler:    _SearchFeed_ListSearchItems_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "api/course/v1/events.proto",
+}

@@ -529,6 +529,276 @@ func (x *MemberResults) GetResults() []*MemberResult {
 	return nil
 }
 
+type GetSearchQuestionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QuestionIds   []int64                `protobuf:"varint,1,rep,packed,name=question_ids,json=questionIds,proto3" json:"question_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchQuestionsRequest) Reset() {
+	*x = GetSearchQuestionsRequest{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchQuestionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchQuestionsRequest) ProtoMessage() {}
+
+func (x *GetSearchQuestionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchQuestionsRequest.ProtoReflect.Descriptor instead.
+func (*GetSearchQuestionsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetSearchQuestionsRequest) GetQuestionIds() []int64 {
+	if x != nil {
+		return x.QuestionIds
+	}
+	return nil
+}
+
+type ListSearchQuestionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// after_id pages by id: the first page is after 0.
+	AfterId       int64 `protobuf:"varint,1,opt,name=after_id,json=afterId,proto3" json:"after_id,omitempty"`
+	Limit         int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSearchQuestionsRequest) Reset() {
+	*x = ListSearchQuestionsRequest{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSearchQuestionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSearchQuestionsRequest) ProtoMessage() {}
+
+func (x *ListSearchQuestionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSearchQuestionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSearchQuestionsRequest) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListSearchQuestionsRequest) GetAfterId() int64 {
+	if x != nil {
+		return x.AfterId
+	}
+	return 0
+}
+
+func (x *ListSearchQuestionsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type SearchQuestion struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId int64                  `protobuf:"varint,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	BankId     int64                  `protobuf:"varint,2,opt,name=bank_id,json=bankId,proto3" json:"bank_id,omitempty"`
+	BankName   string                 `protobuf:"bytes,3,opt,name=bank_name,json=bankName,proto3" json:"bank_name,omitempty"`
+	// org_path is the bank's org: its trainers and staff (and admins) open the question.
+	OrgPath string `protobuf:"bytes,4,opt,name=org_path,json=orgPath,proto3" json:"org_path,omitempty"`
+	// type is single, multiple, true_false, fill_blank or essay.
+	Type string `protobuf:"bytes,5,opt,name=type,proto3" json:"type,omitempty"`
+	// stem and options are plain text.
+	Stem    string   `protobuf:"bytes,6,opt,name=stem,proto3" json:"stem,omitempty"`
+	Options []string `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty"`
+	Tags    []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	// archived questions have left their bank: search drops them.
+	Archived      bool   `protobuf:"varint,9,opt,name=archived,proto3" json:"archived,omitempty"`
+	UpdatedAt     string `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchQuestion) Reset() {
+	*x = SearchQuestion{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchQuestion) ProtoMessage() {}
+
+func (x *SearchQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchQuestion.ProtoReflect.Descriptor instead.
+func (*SearchQuestion) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SearchQuestion) GetQuestionId() int64 {
+	if x != nil {
+		return x.QuestionId
+	}
+	return 0
+}
+
+func (x *SearchQuestion) GetBankId() int64 {
+	if x != nil {
+		return x.BankId
+	}
+	return 0
+}
+
+func (x *SearchQuestion) GetBankName() string {
+	if x != nil {
+		return x.BankName
+	}
+	return ""
+}
+
+func (x *SearchQuestion) GetOrgPath() string {
+	if x != nil {
+		return x.OrgPath
+	}
+	return ""
+}
+
+func (x *SearchQuestion) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *SearchQuestion) GetStem() string {
+	if x != nil {
+		return x.Stem
+	}
+	return ""
+}
+
+func (x *SearchQuestion) GetOptions() []string {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+func (x *SearchQuestion) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *SearchQuestion) GetArchived() bool {
+	if x != nil {
+		return x.Archived
+	}
+	return false
+}
+
+func (x *SearchQuestion) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+type SearchQuestions struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Questions []*SearchQuestion      `protobuf:"bytes,1,rep,name=questions,proto3" json:"questions,omitempty"`
+	// next_after_id continues a list; 0 when it is complete.
+	NextAfterId   int64 `protobuf:"varint,2,opt,name=next_after_id,json=nextAfterId,proto3" json:"next_after_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchQuestions) Reset() {
+	*x = SearchQuestions{}
+	mi := &file_api_quiz_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchQuestions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchQuestions) ProtoMessage() {}
+
+func (x *SearchQuestions) ProtoReflect() protoreflect.Message {
+	mi := &file_api_quiz_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchQuestions.ProtoReflect.Descriptor instead.
+func (*SearchQuestions) Descriptor() ([]byte, []int) {
+	return file_api_quiz_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SearchQuestions) GetQuestions() []*SearchQuestion {
+	if x != nil {
+		return x.Questions
+	}
+	return nil
+}
+
+func (x *SearchQuestions) GetNextAfterId() int64 {
+	if x != nil {
+		return x.NextAfterId
+	}
+	return 0
+}
+
 var File_api_quiz_v1_events_proto protoreflect.FileDescriptor
 
 const file_api_quiz_v1_events_proto_rawDesc = "" +
@@ -578,12 +848,39 @@ const file_api_quiz_v1_events_proto_rawDesc = "" +
 	"\x06passed\x18\x06 \x01(\bR\x06passed\x12\x1b\n" +
 	"\tgraded_at\x18\a \x01(\tR\bgradedAt\"D\n" +
 	"\rMemberResults\x123\n" +
-	"\aresults\x18\x01 \x03(\v2\x19.api.quiz.v1.MemberResultR\aresults2\xb9\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.api.quiz.v1.MemberResultR\aresults\"N\n" +
+	"\x19GetSearchQuestionsRequest\x121\n" +
+	"\fquestion_ids\x18\x01 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x10d\"\x04\"\x02 \x00R\vquestionIds\"b\n" +
+	"\x1aListSearchQuestionsRequest\x12\"\n" +
+	"\bafter_id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aafterId\x12 \n" +
+	"\x05limit\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x01R\x05limit\"\x93\x02\n" +
+	"\x0eSearchQuestion\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\x03R\n" +
+	"questionId\x12\x17\n" +
+	"\abank_id\x18\x02 \x01(\x03R\x06bankId\x12\x1b\n" +
+	"\tbank_name\x18\x03 \x01(\tR\bbankName\x12\x19\n" +
+	"\borg_path\x18\x04 \x01(\tR\aorgPath\x12\x12\n" +
+	"\x04type\x18\x05 \x01(\tR\x04type\x12\x12\n" +
+	"\x04stem\x18\x06 \x01(\tR\x04stem\x12\x18\n" +
+	"\aoptions\x18\a \x03(\tR\aoptions\x12\x12\n" +
+	"\x04tags\x18\b \x03(\tR\x04tags\x12\x1a\n" +
+	"\barchived\x18\t \x01(\bR\barchived\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\n" +
+	" \x01(\tR\tupdatedAt\"p\n" +
+	"\x0fSearchQuestions\x129\n" +
+	"\tquestions\x18\x01 \x03(\v2\x1b.api.quiz.v1.SearchQuestionR\tquestions\x12\"\n" +
+	"\rnext_after_id\x18\x02 \x01(\x03R\vnextAfterId2\xb9\x01\n" +
 	"\x06Events\x12K\n" +
 	"\tAckEvents\x12\x1f.api.events.v1.AckEventsRequest\x1a\x1d.api.events.v1.AckEventsReply\x12b\n" +
 	"\x12ListGradedAttempts\x12&.api.quiz.v1.ListGradedAttemptsRequest\x1a$.api.quiz.v1.ListGradedAttemptsReply2`\n" +
 	"\bDossiers\x12T\n" +
-	"\x10GetMemberResults\x12$.api.quiz.v1.GetMemberResultsRequest\x1a\x1a.api.quiz.v1.MemberResultsB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
+	"\x10GetMemberResults\x12$.api.quiz.v1.GetMemberResultsRequest\x1a\x1a.api.quiz.v1.MemberResults2\xc6\x01\n" +
+	"\n" +
+	"SearchFeed\x12Z\n" +
+	"\x12GetSearchQuestions\x12&.api.quiz.v1.GetSearchQuestionsRequest\x1a\x1c.api.quiz.v1.SearchQuestions\x12\\\n" +
+	"\x13ListSearchQuestions\x12'.api.quiz.v1.ListSearchQuestionsRequest\x1a\x1c.api.quiz.v1.SearchQuestionsB-Z+github.com/vanguard/vanguard/api/quiz/v1;v1b\x06proto3"
 
 var (
 	file_api_quiz_v1_events_proto_rawDescOnce sync.Once
@@ -597,32 +894,41 @@ func file_api_quiz_v1_events_proto_rawDescGZIP() []byte {
 	return file_api_quiz_v1_events_proto_rawDescData
 }
 
-var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_api_quiz_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_api_quiz_v1_events_proto_goTypes = []any{
-	(*ListGradedAttemptsRequest)(nil), // 0: api.quiz.v1.ListGradedAttemptsRequest
-	(*ListGradedAttemptsReply)(nil),   // 1: api.quiz.v1.ListGradedAttemptsReply
-	(*AttemptGraded)(nil),             // 2: api.quiz.v1.AttemptGraded
-	(*QuestionChanged)(nil),           // 3: api.quiz.v1.QuestionChanged
-	(*GetMemberResultsRequest)(nil),   // 4: api.quiz.v1.GetMemberResultsRequest
-	(*MemberResult)(nil),              // 5: api.quiz.v1.MemberResult
-	(*MemberResults)(nil),             // 6: api.quiz.v1.MemberResults
-	(*v1.AckEventsRequest)(nil),       // 7: api.events.v1.AckEventsRequest
-	(*v1.AckEventsReply)(nil),         // 8: api.events.v1.AckEventsReply
+	(*ListGradedAttemptsRequest)(nil),  // 0: api.quiz.v1.ListGradedAttemptsRequest
+	(*ListGradedAttemptsReply)(nil),    // 1: api.quiz.v1.ListGradedAttemptsReply
+	(*AttemptGraded)(nil),              // 2: api.quiz.v1.AttemptGraded
+	(*QuestionChanged)(nil),            // 3: api.quiz.v1.QuestionChanged
+	(*GetMemberResultsRequest)(nil),    // 4: api.quiz.v1.GetMemberResultsRequest
+	(*MemberResult)(nil),               // 5: api.quiz.v1.MemberResult
+	(*MemberResults)(nil),              // 6: api.quiz.v1.MemberResults
+	(*GetSearchQuestionsRequest)(nil),  // 7: api.quiz.v1.GetSearchQuestionsRequest
+	(*ListSearchQuestionsRequest)(nil), // 8: api.quiz.v1.ListSearchQuestionsRequest
+	(*SearchQuestion)(nil),             // 9: api.quiz.v1.SearchQuestion
+	(*SearchQuestions)(nil),            // 10: api.quiz.v1.SearchQuestions
+	(*v1.AckEventsRequest)(nil),        // 11: api.events.v1.AckEventsRequest
+	(*v1.AckEventsReply)(nil),          // 12: api.events.v1.AckEventsReply
 }
 var file_api_quiz_v1_events_proto_depIdxs = []int32{
-	2, // 0: api.quiz.v1.ListGradedAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptGraded
-	5, // 1: api.quiz.v1.MemberResults.results:type_name -> api.quiz.v1.MemberResult
-	7, // 2: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
-	0, // 3: api.quiz.v1.Events.ListGradedAttempts:input_type -> api.quiz.v1.ListGradedAttemptsRequest
-	4, // 4: api.quiz.v1.Dossiers.GetMemberResults:input_type -> api.quiz.v1.GetMemberResultsRequest
-	8, // 5: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
-	1, // 6: api.quiz.v1.Events.ListGradedAttempts:output_type -> api.quiz.v1.ListGradedAttemptsReply
-	6, // 7: api.quiz.v1.Dossiers.GetMemberResults:output_type -> api.quiz.v1.MemberResults
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	2,  // 0: api.quiz.v1.ListGradedAttemptsReply.attempts:type_name -> api.quiz.v1.AttemptGraded
+	5,  // 1: api.quiz.v1.MemberResults.results:type_name -> api.quiz.v1.MemberResult
+	9,  // 2: api.quiz.v1.SearchQuestions.questions:type_name -> api.quiz.v1.SearchQuestion
+	11, // 3: api.quiz.v1.Events.AckEvents:input_type -> api.events.v1.AckEventsRequest
+	0,  // 4: api.quiz.v1.Events.ListGradedAttempts:input_type -> api.quiz.v1.ListGradedAttemptsRequest
+	4,  // 5: api.quiz.v1.Dossiers.GetMemberResults:input_type -> api.quiz.v1.GetMemberResultsRequest
+	7,  // 6: api.quiz.v1.SearchFeed.GetSearchQuestions:input_type -> api.quiz.v1.GetSearchQuestionsRequest
+	8,  // 7: api.quiz.v1.SearchFeed.ListSearchQuestions:input_type -> api.quiz.v1.ListSearchQuestionsRequest
+	12, // 8: api.quiz.v1.Events.AckEvents:output_type -> api.events.v1.AckEventsReply
+	1,  // 9: api.quiz.v1.Events.ListGradedAttempts:output_type -> api.quiz.v1.ListGradedAttemptsReply
+	6,  // 10: api.quiz.v1.Dossiers.GetMemberResults:output_type -> api.quiz.v1.MemberResults
+	10, // 11: api.quiz.v1.SearchFeed.GetSearchQuestions:output_type -> api.quiz.v1.SearchQuestions
+	10, // 12: api.quiz.v1.SearchFeed.ListSearchQuestions:output_type -> api.quiz.v1.SearchQuestions
+	8,  // [8:13] is the sub-list for method output_type
+	3,  // [3:8] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_api_quiz_v1_events_proto_init() }
@@ -637,9 +943,9 @@ func file_api_quiz_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_quiz_v1_events_proto_rawDesc), len(file_api_quiz_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   11,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_api_quiz_v1_events_proto_goTypes,
 		DependencyIndexes: file_api_quiz_v1_events_proto_depIdxs,

@@ -280,3 +280,151 @@ var Dossiers_ServiceDesc = grpc.ServiceDesc{
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "api/quiz/v1/events.proto",
 }
+
+const (
+	SearchFeed_GetSearchQuestions_FullMethodName  = "/api.quiz.v1.SearchFeed/GetSearchQuestions"
+	SearchFeed_ListSearchQuestions_FullMethodName = "/api.quiz.v1.SearchFeed/ListSearchQuestions"
+)
+
+// SearchFeedClient is the client API for SearchFeed service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// SearchFeed gives the search service what it indexes of questions as they stand now: those an
+// event names, and page by page every question in a bank (a reindex). It is for services only
+// (service credentials of search), over gRPC. It carries no answer keys.
+type SearchFeedClient interface {
+	GetSearchQuestions(ctx context.Context, in *GetSearchQuestionsRequest, opts ...grpc.CallOption) (*SearchQuestions, error)
+	ListSearchQuestions(ctx context.Context, in *ListSearchQuestionsRequest, opts ...grpc.CallOption) (*SearchQuestions, error)
+}
+
+type searchFeedClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewSearchFeedClient(cc grpc.ClientConnInterface) SearchFeedClient {
+	return &searchFeedClient{cc}
+}
+
+func (c *searchFeedClient) GetSearchQuestions(ctx context.Context, in *GetSearchQuestionsRequest, opts ...grpc.CallOption) (*SearchQuestions, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchQuestions)
+	err := c.cc.Invoke(ctx, SearchFeed_GetSearchQuestions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *searchFeedClient) ListSearchQuestions(ctx context.Context, in *ListSearchQuestionsRequest, opts ...grpc.CallOption) (*SearchQuestions, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchQuestions)
+	err := c.cc.Invoke(ctx, SearchFeed_ListSearchQuestions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SearchFeedServer is the server API for SearchFeed service.
+// All implementations must embed UnimplementedSearchFeedServer
+// for forward compatibility.
+//
+// SearchFeed gives the search service what it indexes of questions as they stand now: those an
+// event names, and page by page every question in a bank (a reindex). It is for services only
+// (service credentials of search), over gRPC. It carries no answer keys.
+type SearchFeedServer interface {
+	GetSearchQuestions(context.Context, *GetSearchQuestionsRequest) (*SearchQuestions, error)
+	ListSearchQuestions(context.Context, *ListSearchQuestionsRequest) (*SearchQuestions, error)
+	mustEmbedUnimplementedSearchFeedServer()
+}
+
+// UnimplementedSearchFeedServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedSearchFeedServer struct{}
+
+func (UnimplementedSearchFeedServer) GetSearchQuestions(context.Context, *GetSearchQuestionsRequest) (*SearchQuestions, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSearchQuestions not implemented")
+}
+func (UnimplementedSearchFeedServer) ListSearchQuestions(context.Context, *ListSearchQuestionsRequest) (*SearchQuestions, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSearchQuestions not implemented")
+}
+func (UnimplementedSearchFeedServer) mustEmbedUnimplementedSearchFeedServer() {}
+func (UnimplementedSearchFeedServer) testEmbeddedByValue()                    {}
+
+// UnsafeSearchFeedServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to SearchFeedServer will
+// result in compilation errors.
+type UnsafeSearchFeedServer interface {
+	mustEmbedUnimplementedSearchFeedServer()
+}
+
+func RegisterSearchFeedServer(s grpc.ServiceRegistrar, srv SearchFeedServer) {
+	// If the following call panics, it indicates UnimplementedSearchFeedServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&SearchFeed_ServiceDesc, srv)
+}
+
+func _SearchFeed_GetSearchQuestions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSearchQuestionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchFeedServer).GetSearchQuestions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchFeed_GetSearchQuestions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchFeedServer).GetSearchQuestions(ctx, req.(*GetSearchQuestionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SearchFeed_ListSearchQuestions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSearchQuestionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchFeedServer).ListSearchQuestions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchFeed_ListSearchQuestions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchFeedServer).ListSearchQuestions(ctx, req.(*ListSearchQuestionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// SearchFeed_ServiceDesc is the grpc.ServiceDesc for SearchFeed service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var SearchFeed_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "api.quiz.v1.SearchFeed",
+	HandlerType: (*SearchFeedServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetSearchQuestions",
+			Handler:    _SearchFeed_GetSearchQuestions_Handler,
+		},
+		{
+			MethodName: "ListSearchQuestions",
+			Handler:    _SearchFeed_ListSearchQuestions_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "api/quiz/v1/events.proto",
+}

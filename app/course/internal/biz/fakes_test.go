@@ -972,6 +972,23 @@ func newsBefore(aPinned bool, aAt time.Time, aID int64, bPinned bool, bAt time.T
 	return aID > bID
 }
 
+func (r fakeNewsRepo) ListByID(_ context.Context, afterID int64, limit int) ([]*NewsPost, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*NewsPost
+	for _, n := range r.db.st.News {
+		if n.ID > afterID {
+			x := *n
+			out = append(out, &x)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (r fakeNewsRepo) List(_ context.Context, f NewsFilter) ([]*NewsPost, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -63,6 +63,8 @@ type NewsRepo interface {
 	Update(ctx context.Context, p *NewsPost) (*NewsPost, error)
 	Delete(ctx context.Context, id int64) error
 	List(ctx context.Context, f NewsFilter) ([]*NewsPost, error)
+	// ListByID pages through every post by id, after afterID, with bodies (the search feed).
+	ListByID(ctx context.Context, afterID int64, limit int) ([]*NewsPost, error)
 }
 
 // NewsEventKind says what happened to a news post.

@@ -59,6 +59,19 @@ func (r *newsRepo) Delete(ctx context.Context, id int64) error {
 	return mapErr("newsRepo.Delete", r.data.client(ctx).NewsPost.DeleteOneID(id).Exec(ctx), biz.ErrNewsNotFound)
 }
 
+// ListByID pages through every post by id, with its body.
+func (r *newsRepo) ListByID(ctx context.Context, afterID int64, limit int) ([]*biz.NewsPost, error) {
+	rows, err := r.data.Reader(ctx).NewsPost.Query().Where(newspost.IDGT(afterID)).Order(newspost.ByID()).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, mapErr("newsRepo.ListByID", err, nil)
+	}
+	out := make([]*biz.NewsPost, len(rows))
+	for i, n := range rows {
+		out[i] = newsToBiz(n)
+	}
+	return out, nil
+}
+
 // List reads one page in feed order — pinned first, then newest publish time, then highest id —
 // continuing after f.After (keyset pagination: a page never repeats or skips a post when posts
 // are added meanwhile).

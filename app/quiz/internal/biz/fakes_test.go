@@ -469,6 +469,19 @@ func (r fakeBankRepo) GetQuestions(_ context.Context, ids []int64) ([]*Question,
 	return out, nil
 }
 
+func (r fakeBankRepo) QuestionsAfter(_ context.Context, afterID int64, limit int) ([]*Question, error) {
+	r.db.mu.Lock()
+	defer r.db.mu.Unlock()
+	var out []*Question
+	for _, q := range r.db.st.Questions {
+		if q.ID > afterID && !q.Archived {
+			out = append(out, cloneQuestion(q))
+		}
+	}
+	slices.SortFunc(out, func(a, b *Question) int { return cmp.Compare(a.ID, b.ID) })
+	return out[:min(limit, len(out))], nil
+}
+
 func (r fakeBankRepo) UpdateQuestion(_ context.Context, q *Question) (*Question, error) {
 	r.db.mu.Lock()
 	defer r.db.mu.Unlock()

@@ -35,13 +35,15 @@ type Deps struct {
 //     the member's exam list and the managers' attempt lists;
 //   - Practice: self-test practice from open banks and the wrong-answer book;
 //   - Stats: exam statistics and their spreadsheet;
-//   - Regrade: re-scoring after a key fix, its audit trail and its audit-log entry.
+//   - Regrade: re-scoring after a key fix, its audit trail and its audit-log entry;
+//   - Feed: the search service's read of questions (never their keys).
 type Quiz struct {
 	Authoring *AuthoringUsecase
 	Attempts  *AttemptUsecase
 	Practice  *PracticeUsecase
 	Stats     *StatsUsecase
 	Regrade   *RegradeUsecase
+	Feed      *SearchFeed
 }
 
 // New wires the quiz use cases.
@@ -54,6 +56,7 @@ func New(d Deps) *Quiz {
 		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
 		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
 			tx: d.Tx, clock: d.Clock, audit: d.Audit},
+		Feed: &SearchFeed{banks: d.Banks},
 	}
 }
 

@@ -32,6 +32,9 @@ type BankRepo interface {
 	// missing or archived).
 	UpdateQuestion(ctx context.Context, q *Question) (*Question, error)
 	ListQuestions(ctx context.Context, bankID int64) ([]*Question, error)
+	// QuestionsAfter pages through the questions of every bank by id, after afterID, leaving
+	// archived ones out (the search feed).
+	QuestionsAfter(ctx context.Context, afterID int64, limit int) ([]*Question, error)
 	// FindQuestions returns a bank's questions having all the tags (none: any), the difficulty
 	// (0: any) and the type ("": any), ordered by id.
 	FindQuestions(ctx context.Context, bankID int64, tags []string, difficulty int, typ QType) ([]*Question, error)

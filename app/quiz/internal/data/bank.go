@@ -190,6 +190,15 @@ func (r *bankRepo) UpdateQuestion(ctx context.Context, q *biz.Question) (*biz.Qu
 	return questionToBiz(row), nil
 }
 
+func (r *bankRepo) QuestionsAfter(ctx context.Context, afterID int64, limit int) ([]*biz.Question, error) {
+	rows, err := r.data.client(ctx).Question.Query().Where(question.IDGT(afterID), question.ArchivedAtIsNil()).
+		Order(ent.Asc(question.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, mapErr("bankRepo.QuestionsAfter", err, nil)
+	}
+	return questionsToBiz(rows), nil
+}
+
 func (r *bankRepo) ListQuestions(ctx context.Context, bankID int64) ([]*biz.Question, error) {
 	return r.FindQuestions(ctx, bankID, nil, 0, "")
 }

@@ -63,3 +63,37 @@ func (s *DossierService) GetMemberResults(ctx context.Context, req *quizv1.GetMe
 	}
 	return out, nil
 }
+
+// FeedService is quiz's service-only SearchFeed API: the search service reads questions (never
+// their keys).
+type FeedService struct {
+	quizv1.UnimplementedSearchFeedServer
+	Feed *biz.SearchFeed
+}
+
+func feedToAPI(qs []*biz.FeedQuestion, next int64) *quizv1.SearchQuestions {
+	out := &quizv1.SearchQuestions{NextAfterId: next}
+	for _, q := range qs {
+		out.Questions = append(out.Questions, &quizv1.SearchQuestion{QuestionId: q.ID, BankId: q.BankID, BankName: q.BankName,
+			OrgPath: q.OrgPath, Type: string(q.Type), Stem: q.Stem, Options: q.Options, Tags: q.Tags, Archived: q.Archived})
+	}
+	return out
+}
+
+// GetSearchQuestions implements quizv1.SearchFeedServer.
+func (s *FeedService) GetSearchQuestions(ctx context.Context, req *quizv1.GetSearchQuestionsRequest) (*quizv1.SearchQuestions, error) {
+	qs, err := s.Feed.Questions(ctx, req.GetQuestionIds())
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return feedToAPI(qs, 0), nil
+}
+
+// ListSearchQuestions implements quizv1.SearchFeedServer.
+func (s *FeedService) ListSearchQuestions(ctx context.Context, req *quizv1.ListSearchQuestionsRequest) (*quizv1.SearchQuestions, error) {
+	qs, next, err := s.Feed.List(ctx, req.GetAfterId(), int(req.GetLimit()))
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return feedToAPI(qs, next), nil
+}

@@ -12,6 +12,7 @@ var newsCases = []testCase{
 	{"create, get, update, delete", testNewsCRUD},
 	{"feed order and keyset pages", testNewsFeedOrder},
 	{"filters", testNewsFilters},
+	{"pages by id", testNewsByID},
 }
 
 func newsID(n *biz.NewsPost) int64 { return n.ID }
@@ -115,4 +116,30 @@ func testNewsFilters(f *fx) {
 	f.same("subtree of /1/2/", []int64{scheduled, g, branch}, list(biz.NewsFilter{Under: "/1/2/"}))
 	f.same("subtree of /10/", []int64{other}, list(biz.NewsFilter{Under: "/10/"}))
 	f.same("neither", []int64(nil), list(biz.NewsFilter{}))
+}
+
+// ListByID pages through every post by id, whatever its org or publish time, with its body.
+func testNewsByID(f *fx) {
+	var want []int64
+	for i, path := range []string{"/1/", "/10/", "/1/2/"} {
+		n := res(f.r.News.Create(f.ctx, &biz.NewsPost{OrgID: 1, OrgPath: path, Title: "动态", BodyHTML: "<p>正文</p>",
+			PublishAt: t0.Add(time.Duration(i-1) * time.Hour), CreatedBy: 1})).must(f, "News.Create")
+		want = append(want, n.ID)
+	}
+	var got []int64
+	after := int64(0)
+	for range 5 {
+		page := res(f.r.News.ListByID(f.ctx, after, 2)).must(f, "News.ListByID")
+		if len(page) == 0 {
+			break
+		}
+		for _, n := range page {
+			if n.BodyHTML != "<p>正文</p>" {
+				f.Errorf("post %d listed without its body: %q", n.ID, n.BodyHTML)
+			}
+			got = append(got, n.ID)
+		}
+		after = page[len(page)-1].ID
+	}
+	f.same("pages by id", want, got)
 }

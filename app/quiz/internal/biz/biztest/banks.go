@@ -15,6 +15,7 @@ var bankCases = []testCase{
 	{"UpdateBankAndDeleteBank", testUpdateDeleteBank},
 	{"CreateQuestionAndGetQuestion", testCreateGetQuestion},
 	{"GetQuestions", testGetQuestions},
+	{"QuestionsAfter", testQuestionsAfter},
 	{"UpdateQuestion", testUpdateQuestion},
 	{"FindQuestionsAndListQuestions", testFindQuestions},
 	{"StoresCopies", testStoresCopies},
@@ -120,6 +121,28 @@ func testGetQuestions(f *fx) {
 	f.same("GetQuestions of a missing id", []*biz.Question{}, got)
 	got = res(f.r.Banks.GetQuestions(f.ctx, nil)).must(f, "GetQuestions(nil)")
 	f.same("GetQuestions of no ids", []*biz.Question{}, got)
+}
+
+// QuestionsAfter pages through every bank's questions by id, leaving archived ones out.
+func testQuestionsAfter(f *fx) {
+	b := f.bank(1, "/1/", "bank", false)
+	other := f.bank(2, "/1/2/", "other", false)
+	q1 := f.question(singleQ(b.ID))
+	gone := f.question(fillQ(other.ID))
+	q3 := f.question(essayQ(other.ID))
+	q4 := f.question(singleQ(b.ID))
+	f.noErr("ArchiveQuestion", f.r.Banks.ArchiveQuestion(f.ctx, gone.ID))
+	var got []*biz.Question
+	after := int64(0)
+	for range 5 {
+		page := res(f.r.Banks.QuestionsAfter(f.ctx, after, 2)).must(f, "QuestionsAfter")
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page...)
+		after = page[len(page)-1].ID
+	}
+	f.same("QuestionsAfter pages", []*biz.Question{q1, q3, q4}, got)
 }
 
 // UpdateQuestion replaces the content of q.ID and increments its version; the bank and the
