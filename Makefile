@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
-PROTO_SERVICES := org course quiz studyhour growth
+PROTO_SERVICES := org course quiz studyhour growth search
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
 ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
@@ -15,13 +15,14 @@ help: ## list targets
 run: build ## build and start standalone on http://127.0.0.1:8000 (prints the admin password on first start)
 	$(BIN)/vanguard
 
-build: web ## build the web app, bin/vanguard (standalone, with the web app) and the distributed service binaries (bin/org, bin/course, bin/quiz, bin/studyhour, bin/growth)
+build: web ## build the web app, bin/vanguard (standalone, with the web app) and the distributed service binaries (bin/org, bin/course, bin/quiz, bin/studyhour, bin/growth, bin/search)
 	$(GO) build -tags webui -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
 	$(GO) build -o $(BIN)/course ./app/course/cmd/course
 	$(GO) build -o $(BIN)/quiz ./app/quiz/cmd/quiz
 	$(GO) build -o $(BIN)/studyhour ./app/studyhour/cmd/studyhour
 	$(GO) build -o $(BIN)/growth ./app/growth/cmd/growth
+	$(GO) build -o $(BIN)/search ./app/search/cmd/search
 
 # The web app (web/, Node ≥ 20.19): npm ci from the committed lockfile when it changed, then a
 # production build into pkg/webui/dist, which `go build -tags webui` embeds. Without the tag

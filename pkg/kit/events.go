@@ -27,6 +27,20 @@ var EventRoutes = outbox.Routes{
 	"lesson.completed":          {growth},
 	"meeting.recorded":          {growth},
 	"study_report.filed":        {growth},
+	// search syncs the courses, posts and questions whose documents changed (its reindex is its
+	// backfill).
+	"course.published":   {search},
+	"course.updated":     {search},
+	"course.archived":    {search},
+	"course.deleted":     {search},
+	"assignment.changed": {search},
+	"news.published":     {search},
+	"news.updated":       {search},
+	"news.deleted":       {search},
+	"question.changed":   {search},
 }
 
-var growth = outbox.Subscriber{Name: "growth", Queue: "growth"}
+var (
+	growth = outbox.Subscriber{Name: "growth", Queue: "growth"}
+	search = outbox.Subscriber{Name: "search", Queue: "search"}
+)

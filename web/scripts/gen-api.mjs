@@ -5,7 +5,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import openapiTS, { astToString } from 'openapi-typescript'
 
-const services = ['org', 'course', 'quiz', 'studyhour', 'growth']
+const services = ['org', 'course', 'quiz', 'studyhour', 'growth', 'search']
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const out = fileURLToPath(new URL('../src/api/generated/', import.meta.url))
 await mkdir(out, { recursive: true })

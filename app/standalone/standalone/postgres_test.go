@@ -47,7 +47,7 @@ func TestStandaloneOnPostgresAndRedis(t *testing.T) {
 	_, _ = rand.Read(b)
 	prefix := "vg_sa_" + hex.EncodeToString(b)
 	t.Cleanup(func() {
-		for _, svc := range []string{"org", "course", "quiz", "studyhour", "growth"} {
+		for _, svc := range []string{"org", "course", "quiz", "studyhour", "growth", "search"} {
 			_, _ = pg.Exec("DROP DATABASE IF EXISTS " + prefix + "_" + svc + " WITH (FORCE)")
 		}
 		pg.Close()
@@ -106,9 +106,11 @@ func TestStandaloneOnPostgresAndRedis(t *testing.T) {
 		t.Fatalf("graded attempt = %s", r.raw)
 	}
 	var n int
-	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 5 {
-		t.Fatalf("service databases = %d (err %v), want 5 (org, course, quiz, studyhour, growth)", n, err)
+	if err := pg.QueryRow("SELECT count(*) FROM pg_database WHERE datname LIKE $1", prefix+"_%").Scan(&n); err != nil || n != 6 {
+		t.Fatalf("service databases = %d (err %v), want 6 (org, course, quiz, studyhour, growth, search)", n, err)
 	}
+	// Search's state is on PostgreSQL: its first reindex found the bank's questions.
+	l.waitSearch(w.trainer, "最高领导机关", "a question on PostgreSQL", has("question:"+w.tf))
 	// The graded attempt reached growth through Redis: the member's file, on PostgreSQL, has it.
 	for i := 0; ; i++ {
 		r := l.call("GET", "/v1/my/growth-file", w.m1, nil)

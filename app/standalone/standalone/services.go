@@ -2,6 +2,7 @@ package standalone
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/grpc"
@@ -13,6 +14,7 @@ import (
 	"github.com/vanguard/vanguard/app/course"
 	"github.com/vanguard/vanguard/app/growth"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/app/search"
 	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/audit"
 	"github.com/vanguard/vanguard/pkg/blob"
@@ -58,6 +60,7 @@ var services = []service{
 	{quiz.Name, newQuiz},
 	{studyhour.Name, newStudyhour},
 	{growth.Name, newGrowth},
+	{search.Name, newSearch},
 }
 
 func serviceNames() []string {
@@ -135,6 +138,22 @@ func newGrowth(ctx context.Context, d Deps) (kit.Module, error) {
 		cfg.PDF = p.Print
 	}
 	return growth.New(cfg, d.Logger, d.Clock)
+}
+
+func newSearch(ctx context.Context, d Deps) (kit.Module, error) {
+	driver, dsn, err := d.Database(search.Name)
+	if err != nil {
+		return nil, err
+	}
+	asSearch, err := d.DialAsService(ctx, search.Name)
+	if err != nil {
+		return nil, err
+	}
+	return search.New(search.Config{
+		DatabaseDriver: driver, DatabaseDSN: dsn, Tasks: d.Tasks, IndexDir: filepath.Join(d.Config.DataDir, search.Name, "index"),
+		CourseFeed: coursev1.NewSearchFeedClient(asSearch), QuizFeed: quizv1.NewSearchFeedClient(asSearch),
+		CourseEvents: coursev1.NewEventsClient(asSearch), QuizEvents: quizv1.NewEventsClient(asSearch),
+	}, d.Logger, d.Clock)
 }
 
 // moduleOf returns the module of type T in ms (nil if there is none), for typed access in tests

@@ -29,6 +29,7 @@ import (
 	"github.com/vanguard/vanguard/app/growth"
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
+	"github.com/vanguard/vanguard/app/search"
 	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/blob"
@@ -143,6 +144,8 @@ type Process struct {
 	Studyhour *studyhour.Module
 	// Growth is the growth module.
 	Growth *growth.Module
+	// Search is the search module.
+	Search *search.Module
 	// Store is the local media store; Queue the task client.
 	Store *blob.Local
 	Queue *queue.Client
@@ -321,6 +324,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	p.Course, p.Quiz = moduleOf[*course.Module](p.modules), moduleOf[*quiz.Module](p.modules)
 	p.Studyhour, p.Growth = moduleOf[*studyhour.Module](p.modules), moduleOf[*growth.Module](p.modules)
+	p.Search = moduleOf[*search.Module](p.modules)
 	if cfg.MigrateOnly {
 		return p, nil
 	}

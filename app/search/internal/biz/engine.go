@@ -91,6 +91,9 @@ type Query struct {
 	Topic string
 	Tags  []string
 	Sort  string
+	// Prefix: Text is what a user has typed so far (search-as-you-type): titles holding it, its
+	// last word possibly unfinished, match; only titles are searched.
+	Prefix bool
 	// Offset and Limit page the hits (Limit 0: DefaultLimit).
 	Offset, Limit int
 	Scope         Scope

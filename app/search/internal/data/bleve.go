@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -48,7 +49,10 @@ const (
 // holds as 年度) counts for the score only. A field holding the whole phrase scores higher. The
 // golden set (testdata/golden.json, TestGoldenSet) measures these choices.
 type Bleve struct {
-	idx bleve.Index
+	idx       bleve.Index
+	closeOnce sync.Once
+	closeErr  error
+	onClose   func()
 }
 
 var _ biz.Engine = (*Bleve)(nil)
@@ -148,8 +152,16 @@ func (b *Bleve) Count(context.Context) (int, error) {
 	return int(n), err
 }
 
-// Close implements biz.Engine.
-func (b *Bleve) Close() error { return b.idx.Close() }
+// Close implements biz.Engine (once; later calls return the first's result).
+func (b *Bleve) Close() error {
+	b.closeOnce.Do(func() {
+		b.closeErr = b.idx.Close()
+		if b.onClose != nil {
+			b.onClose()
+		}
+	})
+	return b.closeErr
+}
 
 func term(field, value string) query.Query {
 	q := query.NewTermQuery(value)
@@ -258,6 +270,26 @@ func (b *Bleve) text(s string) (query.Query, error) {
 	return anyOf(append(per, tag)), nil
 }
 
+// prefix is the query for what a user has typed so far (biz.Query.Prefix): titles holding it as
+// a phrase (a run of Chinese characters is a run of bigrams, so any run of two or more is found
+// inside a longer word), or, for one character, a title word starting with it.
+func (b *Bleve) prefix(s string) (query.Query, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	p := query.NewMatchPhraseQuery(s)
+	p.SetField(fTitle)
+	p.Analyzer = textAnalyzer
+	qs := []query.Query{p}
+	if utf8.RuneCountInString(s) == 1 {
+		pre := query.NewPrefixQuery(strings.ToLower(s))
+		pre.SetField(fTitle)
+		qs = append(qs, pre)
+	}
+	return anyOf(qs), nil
+}
+
 // Search implements biz.Engine.
 func (b *Bleve) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
 	visible := scope(q.Scope)
@@ -266,6 +298,9 @@ func (b *Bleve) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
 	}
 	must := []query.Query{visible}
 	text, err := b.text(q.Text)
+	if q.Prefix {
+		text, err = b.prefix(q.Text)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -112,6 +112,7 @@ func Run(t *testing.T, open Open) {
 		{"ReplaceAndDelete", testReplaceDelete},
 		{"FiltersFacetsPagingSorting", testFilters},
 		{"Snippets", testSnippets},
+		{"PrefixSuggestions", testPrefix},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := open(t)
@@ -274,5 +275,27 @@ func testSnippets(f *fx) {
 	}
 	if r.Hits[0].Doc.Title != d.Title || r.Hits[0].Doc.Kind != biz.KindNews || !r.Hits[0].Doc.UpdatedAt.Equal(d.UpdatedAt) {
 		f.Errorf("the hit's document: %+v", r.Hits[0].Doc)
+	}
+}
+
+// A prefix query (search-as-you-type) finds titles holding what was typed so far, even inside a
+// longer word or with its last word unfinished, within the scope.
+func testPrefix(f *fx) {
+	for _, c := range []struct {
+		text  string
+		scope biz.Scope
+		want  []string
+	}{
+		{"农业发", all, []string{"course:1"}},
+		{"乡村", all, []string{"course:1"}},
+		{"二十", all, []string{"news:21"}},
+		{"农", all, []string{"course:1"}},
+		{"待处理事", member5, []string{"lesson:12"}},
+		{"待处理事", member49, []string{}},
+		{"党员发展对象", member49, []string{}}, // a question's title, for a member
+		{"量子", all, []string{}},
+	} {
+		r := f.search(biz.Query{Text: c.text, Prefix: true, Limit: 8, Scope: c.scope})
+		f.want("prefix "+c.text, sorted(r), c.want)
 	}
 }

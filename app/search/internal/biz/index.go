@@ -1,0 +1,680 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vanguard/vanguard/pkg/clock"
+)
+
+// Generations opens and drops the index's generations: a reindex fills a new generation while
+// the live one answers, then swaps it in.
+type Generations interface {
+	// Engine names the engine: bleve or meilisearch.
+	Engine() string
+	// Open opens a generation's index, creating it when missing.
+	Open(ctx context.Context, gen int64) (Engine, error)
+	// Drop deletes a generation's index (closing it first when open).
+	Drop(ctx context.Context, gen int64) error
+}
+
+// Index is the live generation, and the one a reindex is filling (which syncs write too).
+type Index struct {
+	gens     Generations
+	mu       sync.RWMutex
+	liveGen  int64
+	live     Engine
+	building Engine
+}
+
+// NewIndex holds the generations; nothing is live until Use.
+func NewIndex(g Generations) *Index { return &Index{gens: g} }
+
+// Live is the engine answering queries (ErrUnavailable before the first generation is open).
+func (x *Index) Live() (Engine, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.live == nil {
+		return nil, ErrUnavailable
+	}
+	return x.live, nil
+}
+
+// Generation is the live generation (0: none).
+func (x *Index) Generation() int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.liveGen
+}
+
+// Use makes gen live (opening it unless it already is) and closes the one it replaces.
+func (x *Index) Use(ctx context.Context, gen int64) error {
+	x.mu.RLock()
+	same := x.live != nil && x.liveGen == gen
+	x.mu.RUnlock()
+	if same {
+		return nil
+	}
+	e, err := x.gens.Open(ctx, gen)
+	if err != nil {
+		return err
+	}
+	x.swap(gen, e)
+	return nil
+}
+
+func (x *Index) swap(gen int64, e Engine) (old Engine) {
+	x.mu.Lock()
+	old, x.live, x.liveGen = x.live, e, gen
+	if x.building == e {
+		x.building = nil
+	}
+	x.mu.Unlock()
+	return old
+}
+
+// targets are the engines a sync writes: the live one and the one being built.
+func (x *Index) targets() []Engine {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Engine
+	for _, e := range []Engine{x.live, x.building} {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Close closes the open generations.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var err error
+	for _, e := range []Engine{x.live, x.building} {
+		if e != nil {
+			err = errors.Join(err, e.Close())
+		}
+	}
+	x.live, x.building = nil, nil
+	return err
+}
+
+// Items name an owner's thing: course:7 (the course and its lessons), news:3, question:9.
+const (
+	ItemCourse   = "course"
+	ItemNews     = "news"
+	ItemQuestion = "question"
+)
+
+// Item names an owner's thing.
+func Item(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+
+// ParseItem splits an item name.
+func ParseItem(item string) (kind string, id int64, err error) {
+	kind, num, ok := strings.Cut(item, ":")
+	if ok {
+		id, err = strconv.ParseInt(num, 10, 64)
+	}
+	if !ok || err != nil || id <= 0 || (kind != ItemCourse && kind != ItemNews && kind != ItemQuestion) {
+		return "", 0, fmt.Errorf("search: bad item %q", item)
+	}
+	return kind, id, nil
+}
+
+// Mark is an item waiting to be synced.
+type Mark struct {
+	Item    string
+	Gen     int64
+	Due     time.Time
+	Trigger string
+}
+
+// State is the index's state as the database holds it.
+type State struct {
+	Generation  int64
+	Reindex     string // idle, requested or running
+	RequestedAt time.Time
+	HeartbeatAt time.Time
+	ReindexedAt time.Time
+	Documents   int
+}
+
+// Reindex states.
+const (
+	ReindexIdle      = "idle"
+	ReindexRequested = "requested"
+	ReindexRunning   = "running"
+)
+
+// Repo is the search database: the marks of pending syncs, what the index holds of each item,
+// and the index's state.
+type Repo interface {
+	// Mark inserts each item's mark or bumps its gen (the due time of an existing mark stays).
+	Mark(ctx context.Context, items []string, due time.Time, trigger string) error
+	// Claim takes the item's mark for a sync until until, unless another sync holds it; nil
+	// when there is no mark, ErrClaimed when another sync holds it.
+	Claim(ctx context.Context, item string, now, until time.Time) (*Mark, error)
+	// Finish deletes the mark if its gen is still gen and reports whether it did; otherwise it
+	// releases the claim (a newer event wants another sync).
+	Finish(ctx context.Context, item string, gen int64) (bool, error)
+	// DueMarks are marks due before t, unclaimed or whose claim ran out, oldest first.
+	DueMarks(ctx context.Context, before time.Time, limit int) ([]*Mark, error)
+	Pending(ctx context.Context) (int, error)
+
+	// Entry is the documents the index holds of an item (none: nil).
+	Entry(ctx context.Context, item string) ([]string, error)
+	// PutEntry records the item's documents (none: the entry is deleted).
+	PutEntry(ctx context.Context, item string, docs []string, at time.Time) error
+	// SyncedSince lists the items synced at or after t.
+	SyncedSince(ctx context.Context, t time.Time) ([]string, error)
+	// DropEntriesBefore deletes the entries not synced since t.
+	DropEntriesBefore(ctx context.Context, t time.Time) error
+
+	State(ctx context.Context) (*State, error)
+	// RequestReindex moves an idle index to requested and reports whether it did.
+	RequestReindex(ctx context.Context, now time.Time) (bool, error)
+	// ClaimReindex moves a requested reindex, or a running one whose heartbeat is older than
+	// staleBefore, to running; it reports whether this call did.
+	ClaimReindex(ctx context.Context, now, staleBefore time.Time) (bool, error)
+	Heartbeat(ctx context.Context, now time.Time) error
+	// FinishReindex makes gen the live generation and the reindex idle.
+	FinishReindex(ctx context.Context, gen int64, docs int, now time.Time) error
+}
+
+// ErrClaimed: another sync of the item is running.
+var ErrClaimed = errors.New("search: item claimed by another sync")
+
+// Scheduler queues the search service's tasks.
+type Scheduler interface {
+	// Sync queues the item's sync at due (one task per item and due time).
+	Sync(ctx context.Context, item string, due time.Time) error
+	// Reindex queues the reindex requested at requested.
+	Reindex(ctx context.Context, requested time.Time) error
+}
+
+// Transaction runs fn in a database transaction.
+type Transaction interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Sources read the owners' items as they stand, over their service-only SearchFeed APIs.
+type Sources interface {
+	Courses(ctx context.Context, ids []int64) ([]*SourceCourse, error)
+	Posts(ctx context.Context, ids []int64) ([]*SourcePost, error)
+	Questions(ctx context.Context, ids []int64) ([]*SourceQuestion, error)
+	// The List calls page by id after after; next is 0 at the end.
+	ListCourses(ctx context.Context, after int64, limit int) (page []*SourceCourse, next int64, err error)
+	ListPosts(ctx context.Context, after int64, limit int) (page []*SourcePost, next int64, err error)
+	ListQuestions(ctx context.Context, after int64, limit int) (page []*SourceQuestion, next int64, err error)
+}
+
+// SourceCourse is a course as course tells it.
+type SourceCourse struct {
+	ID                    int64
+	Title, Summary, Topic string
+	Tags                  []string
+	OrgPath               string
+	Assigned              []string
+	Published             bool
+	UpdatedAt             time.Time
+	Lessons               []SourceLesson
+}
+
+// SourceLesson is a lesson's searchable part.
+type SourceLesson struct {
+	ID          int64
+	Title, Text string
+}
+
+// SourcePost is a news post as course tells it.
+type SourcePost struct {
+	ID                   int64
+	OrgPath, Title, Text string
+	PublishAt, UpdatedAt time.Time
+}
+
+// SourceQuestion is a question as quiz tells it.
+type SourceQuestion struct {
+	ID                int64
+	BankName, OrgPath string
+	Type, Stem        string
+	Options, Tags     []string
+	Archived          bool
+	UpdatedAt         time.Time
+}
+
+// What each kind reaches through its owner (see Reach).
+var (
+	courseReach   = []string{ReachAuthors, ReachManagers}
+	newsReach     = []string{ReachManagers}
+	questionReach = []string{ReachAuthors}
+)
+
+// CourseDocs are a published course's documents: the course, then its lessons (nothing for a
+// draft or an archived course, nor for one assigned nowhere: no member may open it, and its
+// authors find it on their desk).
+func CourseDocs(c *SourceCourse) []Document {
+	if !c.Published {
+		return nil
+	}
+	id := Item(KindCourse, c.ID)
+	var lessons strings.Builder
+	for _, l := range c.Lessons {
+		lessons.WriteString(l.Title)
+		lessons.WriteString("\n")
+	}
+	out := []Document{{ID: id, Kind: KindCourse, Title: c.Title, Summary: c.Summary, Body: lessons.String(), Topic: c.Topic,
+		Tags: c.Tags, Paths: c.Assigned, Owner: c.OrgPath, Reach: courseReach, UpdatedAt: c.UpdatedAt}}
+	for _, l := range c.Lessons {
+		out = append(out, Document{ID: Item(KindLesson, l.ID), Kind: KindLesson, Title: l.Title, Summary: c.Title, Body: l.Text,
+			Topic: c.Topic, Tags: c.Tags, Paths: c.Assigned, Owner: c.OrgPath, Reach: courseReach, Parent: id, UpdatedAt: c.UpdatedAt})
+	}
+	return out
+}
+
+// PostDocs is a post's document once it is published (members see it from PublishAt); before,
+// nothing, and the time to look again.
+func PostDocs(p *SourcePost, now time.Time) ([]Document, time.Time) {
+	if p.PublishAt.After(now) {
+		return nil, p.PublishAt
+	}
+	at := p.PublishAt
+	if p.UpdatedAt.After(at) {
+		at = p.UpdatedAt
+	}
+	return []Document{{ID: Item(KindNews, p.ID), Kind: KindNews, Title: p.Title, Body: p.Text, Paths: []string{p.OrgPath},
+		Owner: p.OrgPath, Reach: newsReach, UpdatedAt: at}}, time.Time{}
+}
+
+// QuestionDocs is a question's document (none when archived); questions are staff documents.
+func QuestionDocs(q *SourceQuestion) []Document {
+	if q.Archived {
+		return nil
+	}
+	return []Document{{ID: Item(KindQuestion, q.ID), Kind: KindQuestion, Title: q.Stem, Summary: q.BankName,
+		Body: strings.Join(q.Options, "\n"), Topic: q.BankName, Tags: q.Tags, Owner: q.OrgPath, Reach: questionReach, Staff: true,
+		UpdatedAt: q.UpdatedAt}}
+}
+
+func docIDs(docs []Document) []string {
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out
+}
+
+// Indexer keeps the index in step with the owners: events mark items, syncs read them from the
+// owners and write their documents, a reindex rebuilds a new generation and swaps it in.
+type Indexer struct {
+	index   *Index
+	repo    Repo
+	sources Sources
+	sched   Scheduler
+	tx      Transaction
+	clock   clock.Clock
+	// Debounce delays a sync after an event (a burst of events on one course makes one sync).
+	debounce time.Duration
+	log      func(format string, args ...any)
+}
+
+// IndexerDeps are the Indexer's parts.
+type IndexerDeps struct {
+	Index    *Index
+	Repo     Repo
+	Sources  Sources
+	Sched    Scheduler
+	Tx       Transaction
+	Clock    clock.Clock
+	Debounce time.Duration
+	Log      func(format string, args ...any)
+}
+
+// NewIndexer wires an Indexer.
+func NewIndexer(d IndexerDeps) *Indexer {
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Log == nil {
+		d.Log = func(string, ...any) {}
+	}
+	return &Indexer{index: d.Index, repo: d.Repo, sources: d.Sources, sched: d.Sched, tx: d.Tx, clock: d.Clock, debounce: d.Debounce, log: d.Log}
+}
+
+// Timings of the syncs and the reindex.
+const (
+	claimFor      = 2 * time.Minute
+	busyRetry     = time.Second
+	overdueAfter  = time.Minute
+	staleReindex  = 2 * time.Minute
+	reindexPage   = 200
+	reconcileMany = 500
+)
+
+// Mark marks items for a sync in the caller's transaction (the inbox's) and returns their due
+// time; Kick queues them once it commits.
+func (ix *Indexer) Mark(ctx context.Context, items []string, trigger string) (time.Time, error) {
+	due := ix.clock.Now().Add(ix.debounce)
+	return due, ix.repo.Mark(ctx, items, due, trigger)
+}
+
+// Kick queues the items' syncs at due; a lost task is queued again by the reconciler.
+func (ix *Indexer) Kick(ctx context.Context, items []string, due time.Time) {
+	for _, it := range items {
+		if err := ix.sched.Sync(ctx, it, due); err != nil {
+			ix.log("search: queue sync of %s: %v", it, err)
+		}
+	}
+}
+
+// Sync reads the item from its owner and writes its documents to the index (the live generation
+// and any being built), removing those it no longer has. One sync of an item runs at a time; a
+// newer event during it queues another.
+func (ix *Indexer) Sync(ctx context.Context, item string) error {
+	now := ix.clock.Now()
+	m, err := ix.repo.Claim(ctx, item, now, now.Add(claimFor))
+	if errors.Is(err, ErrClaimed) {
+		return ix.sched.Sync(ctx, item, now.Add(busyRetry))
+	}
+	if err != nil || m == nil {
+		return err
+	}
+	next, err := ix.apply(ctx, item)
+	if err != nil {
+		if _, ferr := ix.repo.Finish(ctx, item, -1); ferr != nil { // release the claim; the mark stays
+			err = errors.Join(err, ferr)
+		}
+		return err
+	}
+	done, err := ix.repo.Finish(ctx, item, m.Gen)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return ix.sched.Sync(ctx, item, ix.clock.Now())
+	}
+	if !next.IsZero() { // a scheduled post: look again when it is published
+		if err := ix.repo.Mark(ctx, []string{item}, next, "publish_at"); err != nil {
+			return err
+		}
+		return ix.sched.Sync(ctx, item, next)
+	}
+	return nil
+}
+
+// docsOf reads an item from its owner: its documents, and when to look again (a scheduled post).
+func (ix *Indexer) docsOf(ctx context.Context, item string) ([]Document, time.Time, error) {
+	kind, id, err := ParseItem(item)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	switch kind {
+	case ItemCourse:
+		cs, err := ix.sources.Courses(ctx, []int64{id})
+		if err != nil || len(cs) == 0 {
+			return nil, time.Time{}, err
+		}
+		return CourseDocs(cs[0]), time.Time{}, nil
+	case ItemNews:
+		ps, err := ix.sources.Posts(ctx, []int64{id})
+		if err != nil || len(ps) == 0 {
+			return nil, time.Time{}, err
+		}
+		docs, next := PostDocs(ps[0], ix.clock.Now())
+		return docs, next, nil
+	default:
+		qs, err := ix.sources.Questions(ctx, []int64{id})
+		if err != nil || len(qs) == 0 {
+			return nil, time.Time{}, err
+		}
+		return QuestionDocs(qs[0]), time.Time{}, nil
+	}
+}
+
+func (ix *Indexer) apply(ctx context.Context, item string) (time.Time, error) {
+	docs, next, err := ix.docsOf(ctx, item)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return next, ix.write(ctx, ix.index.targets(), item, docs)
+}
+
+// write replaces the item's documents in the engines and records them.
+func (ix *Indexer) write(ctx context.Context, engines []Engine, item string, docs []Document) error {
+	prev, err := ix.repo.Entry(ctx, item)
+	if err != nil {
+		return err
+	}
+	ids := docIDs(docs)
+	var gone []string
+	for _, id := range prev {
+		if !slices.Contains(ids, id) {
+			gone = append(gone, id)
+		}
+	}
+	for _, e := range engines {
+		if len(gone) > 0 {
+			if err := e.Delete(ctx, gone...); err != nil {
+				return err
+			}
+		}
+		if len(docs) > 0 {
+			if err := e.Upsert(ctx, docs...); err != nil {
+				return err
+			}
+		}
+	}
+	return ix.repo.PutEntry(ctx, item, ids, ix.clock.Now())
+}
+
+// Reconcile is one reconciler pass: the live generation follows the database (another process
+// may have swapped it), syncs whose task was lost are queued again, and a reindex is requested
+// when nothing was ever indexed (the first start: the backfill) or taken over when its runner
+// stopped.
+func (ix *Indexer) Reconcile(ctx context.Context) error {
+	st, err := ix.repo.State(ctx)
+	if err != nil {
+		return err
+	}
+	now := ix.clock.Now()
+	if st.Generation > 0 && st.Generation != ix.index.Generation() {
+		if err := ix.index.Use(ctx, st.Generation); err != nil {
+			return err
+		}
+	}
+	switch {
+	case st.Generation == 0 && st.Reindex == ReindexIdle:
+		if _, err := ix.RequestReindex(ctx); err != nil {
+			return err
+		}
+	case st.Reindex == ReindexRequested && st.RequestedAt.Before(now.Add(-overdueAfter)),
+		st.Reindex == ReindexRunning && st.HeartbeatAt.Before(now.Add(-staleReindex)):
+		if err := ix.sched.Reindex(ctx, st.RequestedAt); err != nil {
+			return err
+		}
+	}
+	marks, err := ix.repo.DueMarks(ctx, now.Add(-overdueAfter), reconcileMany)
+	if err != nil {
+		return err
+	}
+	for _, m := range marks {
+		if err := ix.sched.Sync(ctx, m.Item, m.Due); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RequestReindex asks for a rebuild (once: a request while one is pending or running is the
+// same one) and queues it.
+func (ix *Indexer) RequestReindex(ctx context.Context) (*State, error) {
+	if _, err := ix.repo.RequestReindex(ctx, ix.clock.Now()); err != nil {
+		return nil, err
+	}
+	st, err := ix.repo.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.Reindex == ReindexRequested {
+		if err := ix.sched.Reindex(ctx, st.RequestedAt); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// Pending is how many items wait for a sync.
+func (ix *Indexer) Pending(ctx context.Context) (int, error) { return ix.repo.Pending(ctx) }
+
+// State is the index's state.
+func (ix *Indexer) State(ctx context.Context) (*State, error) { return ix.repo.State(ctx) }
+
+// Reindex rebuilds the index into a new generation from the owners' APIs while the live one
+// answers, then swaps it in: syncs during the build write both, and the items synced during it
+// are synced again after the swap (the build may have read them before their change). A crash
+// leaves the run to the reconciler, which starts it again once its heartbeat is stale.
+func (ix *Indexer) Reindex(ctx context.Context) error {
+	start := ix.clock.Now()
+	ok, err := ix.repo.ClaimReindex(ctx, start, start.Add(-staleReindex))
+	if err != nil || !ok {
+		return err
+	}
+	st, err := ix.repo.State(ctx)
+	if err != nil {
+		return err
+	}
+	gen := st.Generation + 1
+	_ = ix.index.gens.Drop(ctx, gen) // what a crashed run left
+	e, err := ix.index.gens.Open(ctx, gen)
+	if err != nil {
+		return err
+	}
+	ix.index.mu.Lock()
+	ix.index.building = e
+	ix.index.mu.Unlock()
+	abandon := func(err error) error {
+		ix.index.mu.Lock()
+		ix.index.building = nil
+		ix.index.mu.Unlock()
+		_ = e.Close()
+		return err
+	}
+	n, err := ix.fill(ctx, e)
+	if err != nil {
+		return abandon(fmt.Errorf("search: reindex: %w", err))
+	}
+	if err := ix.repo.DropEntriesBefore(ctx, start); err != nil {
+		return abandon(err)
+	}
+	if err := ix.repo.FinishReindex(ctx, gen, n, ix.clock.Now()); err != nil {
+		return abandon(err)
+	}
+	prevGen := ix.index.Generation()
+	if old := ix.index.swap(gen, e); old != nil {
+		_ = old.Close()
+	}
+	if prevGen > 0 {
+		if err := ix.index.gens.Drop(ctx, prevGen); err != nil {
+			ix.log("search: drop generation %d: %v", prevGen, err)
+		}
+	}
+	again, err := ix.repo.SyncedSince(ctx, start)
+	if err != nil {
+		return err
+	}
+	if len(again) > 0 {
+		due, err := ix.Mark(ctx, again, "reindex")
+		if err != nil {
+			return err
+		}
+		ix.Kick(ctx, again, due)
+	}
+	ix.log("search: reindexed generation %d: %d documents", gen, n)
+	return nil
+}
+
+// fill writes every owner's item into e, page by page, recording each item's documents.
+func (ix *Indexer) fill(ctx context.Context, e Engine) (int, error) {
+	n := 0
+	put := func(item string, docs []Document) error {
+		if len(docs) > 0 {
+			if err := e.Upsert(ctx, docs...); err != nil {
+				return err
+			}
+		}
+		n += len(docs)
+		return ix.repo.PutEntry(ctx, item, docIDs(docs), ix.clock.Now())
+	}
+	beat := func() error { return ix.repo.Heartbeat(ctx, ix.clock.Now()) }
+	for after := int64(0); ; {
+		page, next, err := ix.sources.ListCourses(ctx, after, reindexPage)
+		if err != nil {
+			return n, err
+		}
+		for _, c := range page {
+			if err := put(Item(ItemCourse, c.ID), CourseDocs(c)); err != nil {
+				return n, err
+			}
+		}
+		if err := beat(); err != nil || next == 0 {
+			if err != nil {
+				return n, err
+			}
+			break
+		}
+		after = next
+	}
+	for after := int64(0); ; {
+		page, next, err := ix.sources.ListPosts(ctx, after, reindexPage)
+		if err != nil {
+			return n, err
+		}
+		for _, p := range page {
+			docs, at := PostDocs(p, ix.clock.Now())
+			if !at.IsZero() { // scheduled: its sync at publish time
+				if err := ix.repo.Mark(ctx, []string{Item(ItemNews, p.ID)}, at, "publish_at"); err != nil {
+					return n, err
+				}
+				if err := ix.sched.Sync(ctx, Item(ItemNews, p.ID), at); err != nil {
+					ix.log("search: queue sync of news %d: %v", p.ID, err)
+				}
+			}
+			if err := put(Item(ItemNews, p.ID), docs); err != nil {
+				return n, err
+			}
+		}
+		if err := beat(); err != nil || next == 0 {
+			if err != nil {
+				return n, err
+			}
+			break
+		}
+		after = next
+	}
+	for after := int64(0); ; {
+		page, next, err := ix.sources.ListQuestions(ctx, after, reindexPage)
+		if err != nil {
+			return n, err
+		}
+		for _, q := range page {
+			if err := put(Item(ItemQuestion, q.ID), QuestionDocs(q)); err != nil {
+				return n, err
+			}
+		}
+		if err := beat(); err != nil || next == 0 {
+			if err != nil {
+				return n, err
+			}
+			break
+		}
+		after = next
+	}
+	return n, nil
+}
