@@ -55,6 +55,7 @@ fuzz: ## run each fuzz target for a fixed number of inputs (FUZZN=1; FUZZN=10 ru
 	$(call fuzz,FuzzReaders,./pkg/media,50000)
 	$(call fuzz,FuzzQuestionRows,./app/quiz/internal/biz,20000)
 	$(call fuzz,FuzzNormaliseBlank,./app/quiz/internal/biz,50000)
+	$(call fuzz,FuzzMeiliFilter,./app/search/internal/data,20000)
 
 # fuzz runs one target for a count of inputs rather than a duration: a count has no deadline, so
 # a loaded machine makes it slower, never flaky (Go reports "context deadline exceeded" when a

@@ -46,8 +46,11 @@ type Config struct {
 	DatabaseDriver string
 	DatabaseDSN    string
 	Tasks          *queue.Client
-	// IndexDir holds the Bleve index's generations (standalone).
+	// IndexDir holds the Bleve index's generations (standalone, or a single search replica).
 	IndexDir string
+	// MeiliURL, when set, puts the index in Meilisearch instead (distributed mode): one index
+	// per generation, named MeiliIndex_000001 …, managed with MeiliKey.
+	MeiliURL, MeiliKey, MeiliIndex string
 	// The owners' service-only APIs, each over a connection calling as the search service
 	// (kit.DialAsService): the feeds syncs and reindexes read, the events' acknowledgements.
 	CourseFeed   coursev1.SearchFeedClient
@@ -59,9 +62,9 @@ type Config struct {
 }
 
 func (c Config) validate() error {
-	if c.DatabaseDriver == "" || c.DatabaseDSN == "" || c.Tasks == nil || c.IndexDir == "" || c.CourseFeed == nil || c.QuizFeed == nil ||
+	if c.DatabaseDriver == "" || c.DatabaseDSN == "" || c.Tasks == nil || (c.IndexDir == "" && c.MeiliURL == "") || c.CourseFeed == nil || c.QuizFeed == nil ||
 		c.CourseEvents == nil || c.QuizEvents == nil {
-		return errors.New("search config: database, task client, index directory, the feeds and the event clients are required")
+		return errors.New("search config: database, task client, index directory or Meilisearch, the feeds and the event clients are required")
 	}
 	return nil
 }
@@ -89,7 +92,14 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	helper := log.NewHelper(log.With(logger, "module", Name))
-	gens := &data.BleveGenerations{Dir: cfg.IndexDir}
+	var gens biz.Generations = &data.BleveGenerations{Dir: cfg.IndexDir}
+	if cfg.MeiliURL != "" {
+		index := cfg.MeiliIndex
+		if index == "" {
+			index = "vanguard"
+		}
+		gens = &data.MeiliGenerations{Config: data.MeiliConfig{URL: cfg.MeiliURL, APIKey: cfg.MeiliKey, Index: index}}
+	}
 	index := biz.NewIndex(gens)
 	ix := biz.NewIndexer(biz.IndexerDeps{Index: index, Repo: data.NewRepo(d), Sources: &data.Remote{Course: cfg.CourseFeed, Quiz: cfg.QuizFeed},
 		Sched: data.NewScheduler(cfg.Tasks, Queue, clk), Tx: d, Clock: clk, Debounce: cfg.Debounce, Log: helper.Infof})

@@ -1654,3 +1654,67 @@ describe('growth files', () => {
     }
   })
 })
+
+describe('search', () => {
+  let token
+  const password = 'Sousuo-pass-2026'
+
+  before(async () => {
+    const call = async (path, body) => {
+      const [st, out] = await api(server.url, 'POST', path, admin, body)
+      assert.equal(st, 200, `${path}: ${JSON.stringify(out)}`)
+      return out
+    }
+    const [, me] = await api(server.url, 'GET', '/v1/me', admin)
+    const branch = await call('/v1/orgs', { parentId: me.orgId, name: '检索党支部', code: 'e2e-search', type: 'BRANCH' })
+    const other = await call('/v1/orgs', { parentId: me.orgId, name: '另一党支部', code: 'e2e-search-b', type: 'BRANCH' })
+    token = await newMember(server.url, admin, branch.id, 'sousuo', '孙索', password)
+    const course = async (title, lesson, body, org) => {
+      const c = await call('/v1/courses', { title, summary: '专题学习' })
+      const ch = await call(`/v1/courses/${c.id}/chapters`, { title: '第一章' })
+      const l = await call(`/v1/chapters/${ch.id}/lessons`, { title: lesson, kind: 'ARTICLE', bodyHtml: body })
+      await call(`/v1/courses/${c.id}:publish`, {})
+      await call(`/v1/courses/${c.id}/assignments`, { orgIds: [org], required: false })
+      return l
+    }
+    await course('乡村振兴与农业发展银行', '入党申请的办理流程', '<p>支部对待处理的入党申请应当在一个月内派人谈话。</p>', branch.id)
+    await course('另一支部的专项整治', '待处理事项清单', '<p>另一支部待处理的事项。</p>', other.id)
+    // The index follows the events within seconds: wait until the member's search has the lesson.
+    for (let i = 0; ; i++) {
+      const [st, r] = await api(server.url, 'GET', `/v1/search?q=${encodeURIComponent('处理')}`, token)
+      if (st === 200 && (r.hits ?? []).some((h) => h.title === '入党申请的办理流程')) break
+      assert.ok(i < 80, JSON.stringify(r))
+      await new Promise((res) => setTimeout(res, 250))
+    }
+  })
+
+  it('a member searches a sub-word on the phone, sees only their branch\'s lesson with the match marked, and opens it', async () => {
+    const { ctx, page, problems } = await signIn('sousuo', password, /\/m$/, phone)
+    await page.locator('[data-test=to-search]').click()
+    await page.waitForURL(/\/m\/search/)
+    // Suggestions follow the typing: part of a title offers the course.
+    await page.getByRole('searchbox').pressSequentially('农业发', { delay: 30 })
+    await page.locator('[data-test=suggestion]', { hasText: '乡村振兴与农业发展银行' }).waitFor()
+    await checkPage(page, problems, 'search-suggest-375')
+    await page.getByRole('searchbox').fill('处理')
+    await page.locator('[data-test=search-go]').click()
+    const hit = page.locator('[data-test=search-hit]', { hasText: '入党申请的办理流程' })
+    await hit.waitFor()
+    assert.equal(await hit.locator('mark').first().innerText(), '处理')
+    // Another branch's lesson holding the same word is neither listed nor counted.
+    assert.equal(await page.locator('[data-test=search-hit]', { hasText: '待处理事项清单' }).count(), 0)
+    await page.locator('[data-test=search-total]', { hasText: '共 1 条结果' }).waitFor()
+    await checkPage(page, problems, 'search-results-375')
+    await hit.click()
+    await page.locator('[data-test=article]', { hasText: '一个月内派人谈话' }).waitFor()
+    // Back returns to the results of the same query.
+    await page.goBack()
+    await page.locator('[data-test=search-hit]', { hasText: '入党申请的办理流程' }).waitFor()
+    // A query that finds nothing says so.
+    await page.getByRole('searchbox').fill('量子计算')
+    await page.locator('[data-test=search-go]').click()
+    await page.getByText('没有找到相关内容').waitFor()
+    await page.locator('[data-test=search-total]', { hasText: '共 0 条结果' }).waitFor()
+    await ctx.close()
+  })
+})

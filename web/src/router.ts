@@ -75,6 +75,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'practice', component: () => import('@/member/PracticePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'me', component: () => import('@/member/ProfilePage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'news', component: () => import('@/member/NewsList.vue'), meta: { roles: ['MEMBER'] } },
+      { path: 'search', component: () => import('@/member/SearchPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'news/:id(\\d+)', component: () => import('@/member/NewsPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'plan', component: () => import('@/member/PlanPage.vue'), meta: { roles: ['MEMBER'] } },
       { path: 'hours', component: () => import('@/member/HoursPage.vue'), meta: { roles: ['MEMBER'] } },

@@ -7,6 +7,7 @@ import type { paths as CoursePaths } from './generated/course'
 import type { paths as QuizPaths } from './generated/quiz'
 import type { paths as StudyhourPaths } from './generated/studyhour'
 import type { paths as GrowthPaths } from './generated/growth'
+import type { paths as SearchPaths } from './generated/search'
 
 /** ApiError is a failed call in the server's words. */
 export class ApiError extends Error {
@@ -92,6 +93,7 @@ export const course = client<CoursePaths>()
 export const quiz = client<QuizPaths>()
 export const studyhour = client<StudyhourPaths>()
 export const growth = client<GrowthPaths>()
+export const search = client<SearchPaths>()
 
 /** must returns a call's data or throws its ApiError. */
 export async function must<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -1,6 +1,7 @@
 // Command search runs the search service alone (distributed mode): PostgreSQL for what the index
 // should hold and what is pending, Redis for the events it subscribes to and its syncs, the
-// index on disk (Bleve), and the course and quiz services' feeds over gRPC.
+// index in Meilisearch (or in Bleve on this replica's disk, for a single replica), and the course
+// and quiz services' feeds over gRPC.
 //
 //	search serve   -conf app/search/configs/config.yaml [-role all|api|worker]
 //	search migrate -conf app/search/configs/config.yaml
@@ -40,6 +41,11 @@ type fileConfig struct {
 	Index  struct {
 		Dir string `json:"dir"`
 	} `json:"index"`
+	Meilisearch struct {
+		URL    string `json:"url"`
+		APIKey string `json:"api_key"`
+		Index  string `json:"index"`
+	} `json:"meilisearch"`
 }
 
 // Validate checks the whole configuration right after loading.
@@ -50,8 +56,8 @@ func (c *fileConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("%s.grpc_endpoint: required (host:port)", name))
 		}
 	}
-	if c.Index.Dir == "" {
-		errs = append(errs, errors.New("index.dir: required (the directory of the index's generations)"))
+	if c.Index.Dir == "" && c.Meilisearch.URL == "" {
+		errs = append(errs, errors.New("index.dir: required without meilisearch.url (the directory of the index's generations)"))
 	}
 	return errors.Join(errs...)
 }
@@ -98,6 +104,7 @@ func run(args []string) error {
 		}
 	}
 	m, err := search.New(search.Config{DatabaseDriver: fc.Database.Driver, DatabaseDSN: fc.Database.DSN, Tasks: tasks, IndexDir: fc.Index.Dir,
+		MeiliURL: fc.Meilisearch.URL, MeiliKey: fc.Meilisearch.APIKey, MeiliIndex: fc.Meilisearch.Index,
 		CourseFeed: coursev1.NewSearchFeedClient(conns["course"]), QuizFeed: quizv1.NewSearchFeedClient(conns["quiz"]),
 		CourseEvents: coursev1.NewEventsClient(conns["course"]), QuizEvents: quizv1.NewEventsClient(conns["quiz"])}, logger, clock.Real{})
 	if err != nil {

@@ -60,3 +60,31 @@ func (g *BleveGenerations) Drop(_ context.Context, gen int64) error {
 	}
 	return os.RemoveAll(g.dir(gen))
 }
+
+// MeiliGenerations keeps each index generation in its own Meilisearch index, named after
+// Config.Index and the generation (vanguard_000001 …).
+type MeiliGenerations struct {
+	Config MeiliConfig
+}
+
+var _ biz.Generations = (*MeiliGenerations)(nil)
+
+func (g *MeiliGenerations) uid(gen int64) string { return fmt.Sprintf("%s_%06d", g.Config.Index, gen) }
+
+// Engine implements biz.Generations.
+func (g *MeiliGenerations) Engine() string { return "meilisearch" }
+
+// Open implements biz.Generations.
+func (g *MeiliGenerations) Open(ctx context.Context, gen int64) (biz.Engine, error) {
+	cfg := g.Config
+	cfg.Index = g.uid(gen)
+	return OpenMeili(ctx, cfg)
+}
+
+// Drop implements biz.Generations: it deletes the generation's index and waits for Meilisearch
+// to have done it (a missing index is no error).
+func (g *MeiliGenerations) Drop(ctx context.Context, gen int64) error {
+	cfg := g.Config
+	cfg.Index = g.uid(gen)
+	return dropMeili(ctx, cfg)
+}
