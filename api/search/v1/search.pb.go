@@ -133,8 +133,10 @@ type SearchHit struct {
 	Topic       string   `protobuf:"bytes,7,opt,name=topic,proto3" json:"topic,omitempty"`
 	Tags        []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
 	// course_id is a lesson's course.
-	CourseId      int64  `protobuf:"varint,9,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
-	UpdatedAt     string `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	CourseId  int64  `protobuf:"varint,9,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
+	UpdatedAt string `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// bank_id is a question's bank.
+	BankId        int64 `protobuf:"varint,11,opt,name=bank_id,json=bankId,proto3" json:"bank_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -237,6 +239,13 @@ func (x *SearchHit) GetUpdatedAt() string {
 		return x.UpdatedAt
 	}
 	return ""
+}
+
+func (x *SearchHit) GetBankId() int64 {
+	if x != nil {
+		return x.BankId
+	}
+	return 0
 }
 
 type FacetValue struct {
@@ -472,6 +481,7 @@ type Suggestion struct {
 	RefId         int64                  `protobuf:"varint,3,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
 	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
 	CourseId      int64                  `protobuf:"varint,5,opt,name=course_id,json=courseId,proto3" json:"course_id,omitempty"`
+	BankId        int64                  `protobuf:"varint,6,opt,name=bank_id,json=bankId,proto3" json:"bank_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -537,6 +547,13 @@ func (x *Suggestion) GetTitle() string {
 func (x *Suggestion) GetCourseId() int64 {
 	if x != nil {
 		return x.CourseId
+	}
+	return 0
+}
+
+func (x *Suggestion) GetBankId() int64 {
+	if x != nil {
+		return x.BankId
 	}
 	return 0
 }
@@ -684,7 +701,7 @@ const file_api_search_v1_search_proto_rawDesc = "" +
 	"\x04tags\x18\x04 \x03(\tR\x04tags\x12\x12\n" +
 	"\x04sort\x18\x05 \x01(\tR\x04sort\x12\x12\n" +
 	"\x04page\x18\x06 \x01(\x05R\x04page\x12\x1b\n" +
-	"\tpage_size\x18\a \x01(\x05R\bpageSize\"\x84\x02\n" +
+	"\tpage_size\x18\a \x01(\x05R\bpageSize\"\x9d\x02\n" +
 	"\tSearchHit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x15\n" +
@@ -698,7 +715,8 @@ const file_api_search_v1_search_proto_rawDesc = "" +
 	"\tcourse_id\x18\t \x01(\x03R\bcourseId\x12\x1d\n" +
 	"\n" +
 	"updated_at\x18\n" +
-	" \x01(\tR\tupdatedAt\"8\n" +
+	" \x01(\tR\tupdatedAt\x12\x17\n" +
+	"\abank_id\x18\v \x01(\x03R\x06bankId\"8\n" +
 	"\n" +
 	"FacetValue\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\x12\x14\n" +
@@ -713,14 +731,15 @@ const file_api_search_v1_search_proto_rawDesc = "" +
 	"\x04hits\x18\x04 \x03(\v2\x18.api.search.v1.SearchHitR\x04hits\x12,\n" +
 	"\x06facets\x18\x05 \x03(\v2\x14.api.search.v1.FacetR\x06facets\"\x1e\n" +
 	"\x0eSuggestRequest\x12\f\n" +
-	"\x01q\x18\x01 \x01(\tR\x01q\"z\n" +
+	"\x01q\x18\x01 \x01(\tR\x01q\"\x93\x01\n" +
 	"\n" +
 	"Suggestion\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x15\n" +
 	"\x06ref_id\x18\x03 \x01(\x03R\x05refId\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12\x1b\n" +
-	"\tcourse_id\x18\x05 \x01(\x03R\bcourseId\"K\n" +
+	"\tcourse_id\x18\x05 \x01(\x03R\bcourseId\x12\x17\n" +
+	"\abank_id\x18\x06 \x01(\x03R\x06bankId\"K\n" +
 	"\fSuggestReply\x12;\n" +
 	"\vsuggestions\x18\x01 \x03(\v2\x19.api.search.v1.SuggestionR\vsuggestions\"\xba\x01\n" +
 	"\vIndexStatus\x12\x16\n" +

@@ -242,7 +242,7 @@ type SourcePost struct {
 
 // SourceQuestion is a question as quiz tells it.
 type SourceQuestion struct {
-	ID                int64
+	ID, BankID        int64
 	BankName, OrgPath string
 	Type, Stem        string
 	Options, Tags     []string
@@ -300,7 +300,7 @@ func QuestionDocs(q *SourceQuestion) []Document {
 	}
 	return []Document{{ID: Item(KindQuestion, q.ID), Kind: KindQuestion, Title: q.Stem, Summary: q.BankName,
 		Body: strings.Join(q.Options, "\n"), Topic: q.BankName, Tags: q.Tags, Owner: q.OrgPath, Reach: questionReach, Staff: true,
-		UpdatedAt: q.UpdatedAt}}
+		Parent: Item("bank", q.BankID), UpdatedAt: q.UpdatedAt}}
 }
 
 func docIDs(docs []Document) []string {

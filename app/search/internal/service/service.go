@@ -44,6 +44,17 @@ func refOf(id string) int64 {
 	return v
 }
 
+// parents are a hit's course (a lesson's) and bank (a question's).
+func parents(parent string) (course, bank int64) {
+	switch kind, _, _ := strings.Cut(parent, ":"); kind {
+	case biz.KindCourse:
+		return refOf(parent), 0
+	case "bank":
+		return 0, refOf(parent)
+	}
+	return 0, 0
+}
+
 func ts(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -65,9 +76,10 @@ func (s *SearchService) Search(ctx context.Context, req *v1.SearchRequest) (*v1.
 	}
 	out := &v1.SearchReply{Total: int32(res.Total), Page: int32(page), PageSize: int32(size)}
 	for _, h := range res.Hits {
+		course, bank := parents(h.Doc.Parent)
 		out.Hits = append(out.Hits, &v1.SearchHit{Id: h.Doc.ID, Kind: h.Doc.Kind, RefId: refOf(h.Doc.ID), Title: h.Doc.Title,
 			TitleHtml: biz.TitleHTML(h), SnippetHtml: biz.SnippetHTML(h), Topic: h.Doc.Topic, Tags: h.Doc.Tags,
-			CourseId: refOf(h.Doc.Parent), UpdatedAt: ts(h.Doc.UpdatedAt)})
+			CourseId: course, BankId: bank, UpdatedAt: ts(h.Doc.UpdatedAt)})
 	}
 	for _, name := range []string{"kind", "topic", "tags"} {
 		f := &v1.Facet{Name: name}
@@ -87,8 +99,9 @@ func (s *SearchService) Suggest(ctx context.Context, req *v1.SuggestRequest) (*v
 	}
 	out := &v1.SuggestReply{}
 	for _, h := range hits {
+		course, bank := parents(h.Doc.Parent)
 		out.Suggestions = append(out.Suggestions, &v1.Suggestion{Id: h.Doc.ID, Kind: h.Doc.Kind, RefId: refOf(h.Doc.ID), Title: h.Doc.Title,
-			CourseId: refOf(h.Doc.Parent)})
+			CourseId: course, BankId: bank})
 	}
 	return out, nil
 }

@@ -105,6 +105,8 @@ export interface components {
             reindexedAt?: string;
         };
         "api.search.v1.SearchHit": {
+            /** @description bank_id is a question's bank. */
+            bankId?: string;
             /** @description course_id is a lesson's course. */
             courseId?: string;
             /** @description id is "<kind>:<ref_id>", e.g. lesson:42. */
@@ -130,6 +132,7 @@ export interface components {
             total?: number;
         };
         "api.search.v1.Suggestion": {
+            bankId?: string;
             courseId?: string;
             id?: string;
             kind?: string;
