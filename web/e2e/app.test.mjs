@@ -1656,7 +1656,7 @@ describe('growth files', () => {
 })
 
 describe('search', () => {
-  let token
+  let token, trainer, bankId
   const password = 'Sousuo-pass-2026'
 
   before(async () => {
@@ -1679,13 +1679,38 @@ describe('search', () => {
     }
     await course('乡村振兴与农业发展银行', '入党申请的办理流程', '<p>支部对待处理的入党申请应当在一个月内派人谈话。</p>', branch.id)
     await course('另一支部的专项整治', '待处理事项清单', '<p>另一支部待处理的事项。</p>', other.id)
+    // A trainer of the branch and a bank of the branch's questions.
+    trainer = await newMember(server.url, admin, branch.id, 'sousuot', '孙教员', password, ['TRAINER'])
+    const [sb, bank] = await api(server.url, 'POST', '/v1/banks', trainer, { name: '发展党员题库' })
+    assert.equal(sb, 200, JSON.stringify(bank))
+    bankId = bank.id
+    const [sq, q] = await api(server.url, 'POST', `/v1/banks/${bank.id}/questions`, trainer, { bankId: bank.id, type: 'TRUE_FALSE', defaultPoints: 1,
+      stemHtml: '发展对象须经过一年以上的培养教育和考察。', answerKeys: ['true'] })
+    assert.equal(sq, 200, JSON.stringify(q))
     // The index follows the events within seconds: wait until the member's search has the lesson.
     for (let i = 0; ; i++) {
       const [st, r] = await api(server.url, 'GET', `/v1/search?q=${encodeURIComponent('处理')}`, token)
-      if (st === 200 && (r.hits ?? []).some((h) => h.title === '入党申请的办理流程')) break
+      const [sq, rq] = await api(server.url, 'GET', `/v1/search?q=${encodeURIComponent('培养教育')}`, trainer)
+      if (st === 200 && (r.hits ?? []).some((h) => h.title === '入党申请的办理流程') && sq === 200 && rq.total > 0) break
       assert.ok(i < 80, JSON.stringify(r))
       await new Promise((res) => setTimeout(res, 250))
     }
+  })
+
+  it('a trainer searches the bank\'s questions at the desk and opens the bank', async () => {
+    const { ctx, page, problems } = await signIn('sousuot', password, /\/t$/)
+    await page.getByRole('menuitem', { name: '搜索' }).click()
+    await page.waitForURL(/\/t\/search$/)
+    await page.getByLabel('搜索课程、课时、动态和题目').fill('培养教育')
+    await page.locator('[data-test=desk-search-go]').click()
+    const hit = page.locator('[data-test=desk-search-hit]', { hasText: '发展对象须经过一年以上' })
+    await hit.waitFor()
+    assert.equal(await hit.locator('mark').first().innerText(), '培养教育')
+    await page.locator('[data-test=desk-kind-question]', { hasText: '题目 1' }).waitFor()
+    await checkPage(page, problems, 'desk-search-1280')
+    await hit.getByRole('link').click()
+    await page.waitForURL(new RegExp(`/t/banks/${bankId}$`))
+    await ctx.close()
   })
 
   it('a member searches a sub-word on the phone, sees only their branch\'s lesson with the match marked, and opens it', async () => {

@@ -52,6 +52,7 @@ const desk = (roles: Role[], area: 'admin' | 'staff' | 'trainer'): RouteRecordRa
     { path: 'banks/:id(\\d+)', component: () => import('@/desk/quiz/BankDetail.vue'), meta: { roles } },
     { path: 'review', component: () => import('@/desk/quiz/ReviewQueue.vue'), meta: { roles } },
     { path: 'review/:attempt(\\d+)', component: () => import('@/desk/quiz/GradePage.vue'), meta: { roles } },
+    { path: 'search', component: () => import('@/desk/search/DeskSearch.vue'), meta: { roles } },
     ...orgWork(roles),
     ...(roles.includes('ADMIN') ? [{ path: 'topics', component: () => import('@/desk/content/TopicsPage.vue'), meta: { roles } }] : []),
   ],

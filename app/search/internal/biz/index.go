@@ -36,12 +36,12 @@ type Index struct {
 // NewIndex holds the generations; nothing is live until Use.
 func NewIndex(g Generations) *Index { return &Index{gens: g} }
 
-// Live is the engine answering queries (ErrUnavailable before the first generation is open).
+// Live is the engine answering queries (errUnavailable before the first generation is open).
 func (x *Index) Live() (Engine, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.live == nil {
-		return nil, ErrUnavailable
+		return nil, errUnavailable
 	}
 	return x.live, nil
 }

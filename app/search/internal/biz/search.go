@@ -26,9 +26,13 @@ const (
 	snippetRunes = 80
 )
 
-// ErrUnavailable: the index is not open yet (the process is starting or rebuilding it for the
-// first time).
-var ErrUnavailable = errors.New("search: index unavailable")
+// errUnavailable: the index is not open yet (the process is starting, or building it for the
+// first time). It is a server condition (503), not the client's error, so it is not among the
+// biz errors the API maps to 4xx: IsUnavailable tells it.
+var errUnavailable = errors.New("search: index unavailable")
+
+// IsUnavailable reports whether err says the index is not open yet; the client may retry.
+func IsUnavailable(err error) bool { return errors.Is(err, errUnavailable) }
 
 // Invalid is bad input naming the field.
 func Invalid(field, reason string, args ...any) error { return bizerr.Invalid(field, reason, args...) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/vanguard/vanguard/api/search/v1"
@@ -18,7 +19,12 @@ import (
 
 // apiErrors maps search's domain errors to its API reasons (pkg/apierr adds the shared ones).
 var apiErrors = apierr.New(
-	apierr.Is(biz.ErrUnavailable, v1.ErrorUnavailable, "搜索索引正在建立，请稍后再试"),
+	func(err error) *kerrors.Error {
+		if biz.IsUnavailable(err) {
+			return v1.ErrorUnavailable("%s", "搜索索引正在建立，请稍后再试")
+		}
+		return nil
+	},
 )
 
 func toAPIError(err error) error { return apiErrors.Translate(err) }
