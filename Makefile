@@ -102,7 +102,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/studyhour/internal/data ./app/standalone/standalone ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/studyhour/internal/data ./app/standalone/standalone ./app/search/internal/data ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 	@$(MAKE) --no-print-directory web-bench
 
 web-bench: build ## the web app's figures: first-page bytes, time to interactive with 4× CPU throttling, exam page memory

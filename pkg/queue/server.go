@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,15 +45,26 @@ type Config struct {
 	// asynq's exponential backoff. Tests pass a few milliseconds.
 	RetryDelayFunc asynq.RetryDelayFunc
 	// TaskCheckInterval is how long an idle worker waits before looking for new tasks again;
-	// zero means 1 second.
+	// zero means DefaultTaskCheck.
 	TaskCheckInterval time.Duration
 	// HealthCheckInterval is how often the Redis connection is pinged (failures are logged);
 	// zero means 15 seconds.
 	HealthCheckInterval time.Duration
 	// DelayedTaskCheckInterval is how often scheduled and retrying tasks that became due are
-	// moved to their queue; zero means 5 seconds. It bounds how late a retry can start.
+	// moved to their queue; zero means DefaultDelayedTaskCheck. It bounds how late a scheduled
+	// task (a debounced sync or compile, a retry) can start.
 	DelayedTaskCheckInterval time.Duration
 }
+
+// DefaultDelayedTaskCheck is how often a server moves due scheduled tasks to their queues when
+// the config names no interval: Asynq's own 5 s made a search sync debounced by 300 ms wait 5 s
+// (BenchmarkSearchLag); four checks a second cost one Redis script per queue each.
+const DefaultDelayedTaskCheck = 250 * time.Millisecond
+
+// DefaultTaskCheck is how long an idle server waits before looking for tasks again when the
+// config names no interval (Asynq's own is 1 s): an event's task, then the sync it queues, each
+// waited up to that on an idle process.
+const DefaultTaskCheck = 100 * time.Millisecond
 
 func (c Config) validate() error {
 	for name, prio := range c.Queues {
@@ -138,9 +150,9 @@ func NewServer(opt asynq.RedisConnOpt, cfg Config, logger log.Logger) (*Server, 
 		StrictPriority:           cfg.StrictPriority,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		RetryDelayFunc:           cfg.RetryDelayFunc,
-		TaskCheckInterval:        cfg.TaskCheckInterval,
+		TaskCheckInterval:        cmp.Or(cfg.TaskCheckInterval, DefaultTaskCheck),
 		HealthCheckInterval:      cfg.HealthCheckInterval,
-		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+		DelayedTaskCheckInterval: cmp.Or(cfg.DelayedTaskCheckInterval, DefaultDelayedTaskCheck),
 		ErrorHandler:             asynq.ErrorHandlerFunc(s.logFailure),
 		HealthCheckFunc: func(err error) {
 			if err != nil {

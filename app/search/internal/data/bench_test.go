@@ -58,8 +58,9 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 
 // BenchmarkBleve100k indexes 100,000 lessons (about 600 Chinese characters each) in batches of
 // 500 and reports the rate; then runs 400 member queries (one to three words, a scope of a
-// branch and its ancestors, the first page with facets and snippets) while another goroutine
-// keeps re-indexing lessons in batches of 100, and reports their p50 and p95. The physical
+// branch and its ancestors, the first page with facets and snippets) three times: with no
+// writes (idle_*), while syncs write 10 lessons every 100 ms (syncing_*, the pace of events),
+// and while a rebuild writes batches of 100 back to back (rebuilding_*). The physical
 // baseline, in the same run, is the scan a store without an index would do: strings.Contains of
 // the query's first word over every lesson's text in memory.
 func BenchmarkBleve100k(b *testing.B) {
@@ -97,35 +98,58 @@ func BenchmarkBleve100k(b *testing.B) {
 		c, br := r.IntN(5)+1, r.IntN(50)+10
 		qs[i] = biz.Query{Text: strings.Join(words, " "), Scope: biz.Scope{Paths: []string{"/1/", fmt.Sprintf("/1/%d/", c), fmt.Sprintf("/1/%d/%d/", c, br)}}}
 	}
-	var stop atomic.Bool
-	var reindexed atomic.Int64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		w := rand.New(rand.NewPCG(3, 4))
-		for !stop.Load() {
-			i := w.IntN(lessons - 100)
-			if err := e.Upsert(ctx, docs[i:i+100]...); err != nil {
-				b.Error(err)
-				return
-			}
-			reindexed.Add(100)
+	// phase runs the queries while write (nil: nothing) keeps writing lessons, and returns their
+	// latencies, the hits and the lessons written per second meanwhile.
+	phase := func(pace time.Duration) ([]time.Duration, int, float64) {
+		var stop atomic.Bool
+		var written atomic.Int64
+		var wg sync.WaitGroup
+		if pace >= 0 {
+			wg.Go(func() {
+				w := rand.New(rand.NewPCG(3, 4))
+				for !stop.Load() {
+					n := 100
+					if pace > 0 {
+						n = 10
+					}
+					i := w.IntN(lessons - n)
+					if err := e.Upsert(ctx, docs[i:i+n]...); err != nil {
+						b.Error(err)
+						return
+					}
+					written.Add(int64(n))
+					time.Sleep(pace)
+				}
+			})
 		}
-	})
-	lat := make([]time.Duration, queries)
-	hits := 0
-	during := time.Now()
-	for i, q := range qs {
+		lat := make([]time.Duration, queries)
+		hits := 0
 		t0 := time.Now()
-		res, err := e.Search(ctx, q)
-		if err != nil {
-			b.Fatal(err)
+		for i, q := range qs {
+			q0 := time.Now()
+			res, err := e.Search(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat[i] = time.Since(q0)
+			hits += res.Total
 		}
-		lat[i] = time.Since(t0)
-		hits += res.Total
+		elapsed := time.Since(t0)
+		stop.Store(true)
+		wg.Wait()
+		return lat, hits, float64(written.Load()) / elapsed.Seconds()
 	}
-	elapsed := time.Since(during)
-	stop.Store(true)
-	wg.Wait()
+	idle, hits, _ := phase(-1)
+	slow := make([]int, len(idle))
+	for i := range slow {
+		slow[i] = i
+	}
+	slices.SortFunc(slow, func(a, c int) int { return int(idle[c] - idle[a]) })
+	for _, i := range slow[:5] {
+		b.Logf("slow idle query %q: %s", qs[i].Text, idle[i])
+	}
+	synced, _, syncRate := phase(100 * time.Millisecond) // syncs: 10 lessons every 100 ms
+	rebuild, _, rebuildRate := phase(0)                  // a reindex: batches of 100 back to back
 	b.StopTimer()
 
 	scan := make([]time.Duration, 40)
@@ -142,11 +166,16 @@ func BenchmarkBleve100k(b *testing.B) {
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(float64(lessons)/indexing.Seconds(), "index_docs_per_s")
-	b.ReportMetric(ms(percentile(lat, 0.5)), "query_p50_ms")
-	b.ReportMetric(ms(percentile(lat, 0.95)), "query_p95_ms")
-	b.ReportMetric(float64(reindexed.Load())/elapsed.Seconds(), "reindex_during_docs_per_s")
+	b.ReportMetric(ms(percentile(idle, 0.5)), "idle_p50_ms")
+	b.ReportMetric(ms(percentile(idle, 0.95)), "idle_p95_ms")
+	b.ReportMetric(ms(percentile(synced, 0.5)), "syncing_p50_ms")
+	b.ReportMetric(ms(percentile(synced, 0.95)), "syncing_p95_ms")
+	b.ReportMetric(syncRate, "syncing_docs_per_s")
+	b.ReportMetric(ms(percentile(rebuild, 0.5)), "rebuilding_p50_ms")
+	b.ReportMetric(ms(percentile(rebuild, 0.95)), "rebuilding_p95_ms")
+	b.ReportMetric(rebuildRate, "rebuilding_docs_per_s")
 	b.ReportMetric(float64(hits)/queries, "hits_per_query")
 	b.ReportMetric(ms(percentile(scan, 0.5)), "bare_scan_p50_ms")
-	b.ReportMetric(float64(percentile(lat, 0.5))/float64(percentile(scan, 0.5)), "query/scan")
+	b.ReportMetric(float64(percentile(idle, 0.5))/float64(percentile(scan, 0.5)), "query/scan")
 	_ = found
 }
