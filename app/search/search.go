@@ -247,5 +247,15 @@ func (m *Module) RequestReindex(ctx context.Context) error {
 	return err
 }
 
+// IndexState is the index's live generation and the reindex's state (idle, requested, running),
+// as the database holds them.
+func (m *Module) IndexState(ctx context.Context) (generation int64, reindex string, documents int, err error) {
+	st, err := m.indexer.State(ctx)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	return st.Generation, st.Reindex, st.Documents, nil
+}
+
 // Close closes the index and the database.
 func (m *Module) Close() error { return errors.Join(m.index.Close(), m.data.Close()) }

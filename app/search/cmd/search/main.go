@@ -5,9 +5,12 @@
 //
 //	search serve   -conf app/search/configs/config.yaml [-role all|api|worker]
 //	search migrate -conf app/search/configs/config.yaml
+//	search reindex -conf app/search/configs/config.yaml
 //
 // The api role answers queries; the worker role applies the events, runs the syncs and the
-// reindex (POST /v1/search/reindex as an admin, or by itself on the first start).
+// reindex (POST /v1/search/reindex as an admin, `search reindex`, or by itself on the first
+// start). `search reindex` asks the running workers for a rebuild and waits until its
+// generation is live; queries keep being answered meanwhile.
 package main
 
 import (
@@ -65,7 +68,7 @@ func (c *fileConfig) Validate() error {
 func main() { kit.Main("search", run) }
 
 func run(args []string) error {
-	cmd, err := kit.ParseCommand("search", "app/search/configs/config.yaml", args)
+	cmd, err := kit.ParseCommand("search", "app/search/configs/config.yaml", args, "reindex")
 	if err != nil {
 		return err
 	}
@@ -89,7 +92,7 @@ func run(args []string) error {
 	defer orgConn.Close()
 	// Migrating reads nothing from the others: every client then uses org's connection.
 	conns := map[string]grpc.ClientConnInterface{"course": orgConn, "quiz": orgConn}
-	if cmd.Name == "serve" {
+	if cmd.Name != "migrate" {
 		if fc.Org.ServiceSecret == "" {
 			return errors.New("org.service_secret: required, search reads course's and quiz's feeds as itself")
 		}
@@ -118,7 +121,40 @@ func run(args []string) error {
 		fmt.Println("search: schema is up to date")
 		return nil
 	}
+	if cmd.Name == "reindex" {
+		return reindex(m)
+	}
 	return kit.RunService(context.Background(), kit.ServiceSpec{
 		Name: search.Name, Role: cmd.Role, Server: fc.Server, JWTPublicKeyFile: fc.Org.JWTPublicKeyFile, Redis: redisOpt,
 	}, m, orgConn, logger)
+}
+
+// reindex asks the running search workers for a rebuild (in the database, and its task on
+// Redis) and waits until a newer generation is live.
+func reindex(m *search.Module) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Hour)
+	defer cancel()
+	before, _, _, err := m.IndexState(ctx)
+	if err != nil {
+		return err
+	}
+	if err := m.RequestReindex(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("search: reindex requested (generation %d is live); the workers build the next one\n", before)
+	for {
+		gen, state, docs, err := m.IndexState(ctx)
+		if err != nil {
+			return err
+		}
+		if gen > before && state == "idle" {
+			fmt.Printf("search: generation %d is live with %d documents\n", gen, docs)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search: the reindex did not finish: %w (state %s)", ctx.Err(), state)
+		case <-time.After(2 * time.Second):
+		}
+	}
 }

@@ -494,7 +494,7 @@ func (ix *Indexer) Reconcile(ctx context.Context) error {
 		if _, err := ix.RequestReindex(ctx); err != nil {
 			return err
 		}
-	case st.Reindex == ReindexRequested && st.RequestedAt.Before(now.Add(-overdueAfter)),
+	case st.Reindex == ReindexRequested, // by another process (bin/search reindex), or its task was lost
 		st.Reindex == ReindexRunning && st.HeartbeatAt.Before(now.Add(-staleReindex)):
 		if err := ix.sched.Reindex(ctx, st.RequestedAt); err != nil {
 			return err
