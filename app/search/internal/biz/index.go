@@ -600,7 +600,28 @@ func (ix *Indexer) Reindex(ctx context.Context) error {
 	return nil
 }
 
-// fill writes every owner's item into e, page by page, recording each item's documents.
+// pages calls each for every item list pages out, page by page after the last id, and beat
+// after each page.
+func pages[T any](list func(after int64) ([]T, int64, error), each func(T) error, beat func() error) error {
+	for after := int64(0); ; {
+		page, next, err := list(after)
+		if err != nil {
+			return err
+		}
+		for _, it := range page {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		if err := beat(); err != nil || next == 0 {
+			return err
+		}
+		after = next
+	}
+}
+
+// fill writes every owner's item into e, page by page, recording each item's documents; the
+// heartbeat after each page keeps the run its own.
 func (ix *Indexer) fill(ctx context.Context, e Engine) (int, error) {
 	n := 0
 	put := func(item string, docs []Document) error {
@@ -613,68 +634,31 @@ func (ix *Indexer) fill(ctx context.Context, e Engine) (int, error) {
 		return ix.repo.PutEntry(ctx, item, docIDs(docs), ix.clock.Now())
 	}
 	beat := func() error { return ix.repo.Heartbeat(ctx, ix.clock.Now()) }
-	for after := int64(0); ; {
-		page, next, err := ix.sources.ListCourses(ctx, after, reindexPage)
-		if err != nil {
-			return n, err
-		}
-		for _, c := range page {
-			if err := put(Item(ItemCourse, c.ID), CourseDocs(c)); err != nil {
-				return n, err
-			}
-		}
-		if err := beat(); err != nil || next == 0 {
-			if err != nil {
-				return n, err
-			}
-			break
-		}
-		after = next
-	}
-	for after := int64(0); ; {
-		page, next, err := ix.sources.ListPosts(ctx, after, reindexPage)
-		if err != nil {
-			return n, err
-		}
-		for _, p := range page {
-			docs, at := PostDocs(p, ix.clock.Now())
-			if !at.IsZero() { // scheduled: its sync at publish time
-				if err := ix.repo.Mark(ctx, []string{Item(ItemNews, p.ID)}, at, "publish_at"); err != nil {
-					return n, err
+	err := pages(func(after int64) ([]*SourceCourse, int64, error) {
+		return ix.sources.ListCourses(ctx, after, reindexPage)
+	},
+		func(c *SourceCourse) error { return put(Item(ItemCourse, c.ID), CourseDocs(c)) }, beat)
+	if err == nil {
+		err = pages(func(after int64) ([]*SourcePost, int64, error) { return ix.sources.ListPosts(ctx, after, reindexPage) },
+			func(p *SourcePost) error {
+				item := Item(ItemNews, p.ID)
+				docs, at := PostDocs(p, ix.clock.Now())
+				if !at.IsZero() { // scheduled: its sync at publish time
+					if err := ix.repo.Mark(ctx, []string{item}, at, "publish_at"); err != nil {
+						return err
+					}
+					if err := ix.sched.Sync(ctx, item, at); err != nil {
+						ix.log("search: queue sync of %s: %v", item, err)
+					}
 				}
-				if err := ix.sched.Sync(ctx, Item(ItemNews, p.ID), at); err != nil {
-					ix.log("search: queue sync of news %d: %v", p.ID, err)
-				}
-			}
-			if err := put(Item(ItemNews, p.ID), docs); err != nil {
-				return n, err
-			}
-		}
-		if err := beat(); err != nil || next == 0 {
-			if err != nil {
-				return n, err
-			}
-			break
-		}
-		after = next
+				return put(item, docs)
+			}, beat)
 	}
-	for after := int64(0); ; {
-		page, next, err := ix.sources.ListQuestions(ctx, after, reindexPage)
-		if err != nil {
-			return n, err
-		}
-		for _, q := range page {
-			if err := put(Item(ItemQuestion, q.ID), QuestionDocs(q)); err != nil {
-				return n, err
-			}
-		}
-		if err := beat(); err != nil || next == 0 {
-			if err != nil {
-				return n, err
-			}
-			break
-		}
-		after = next
+	if err == nil {
+		err = pages(func(after int64) ([]*SourceQuestion, int64, error) {
+			return ix.sources.ListQuestions(ctx, after, reindexPage)
+		},
+			func(q *SourceQuestion) error { return put(Item(ItemQuestion, q.ID), QuestionDocs(q)) }, beat)
 	}
-	return n, nil
+	return n, err
 }
