@@ -15,7 +15,7 @@ help: ## list targets
 run: build ## build and start standalone on http://127.0.0.1:8000 (prints the admin password on first start)
 	$(BIN)/vanguard
 
-build: web ## build the web app, bin/vanguard (standalone, with the web app) and the distributed service binaries (bin/org, bin/course, bin/quiz, bin/studyhour, bin/growth, bin/search)
+build: web ## build the web app, bin/vanguard (standalone, with the web app) and the distributed service binaries (bin/org, bin/course, bin/quiz, bin/studyhour, bin/growth, bin/search) and bin/gateway (the distributed mode's public entry, with the web app)
 	$(GO) build -tags webui -o $(BIN)/vanguard ./app/standalone
 	$(GO) build -o $(BIN)/org ./app/org/cmd/org
 	$(GO) build -o $(BIN)/course ./app/course/cmd/course
@@ -23,6 +23,7 @@ build: web ## build the web app, bin/vanguard (standalone, with the web app) and
 	$(GO) build -o $(BIN)/studyhour ./app/studyhour/cmd/studyhour
 	$(GO) build -o $(BIN)/growth ./app/growth/cmd/growth
 	$(GO) build -o $(BIN)/search ./app/search/cmd/search
+	$(GO) build -tags webui -o $(BIN)/gateway ./app/gateway/cmd/gateway
 
 # The web app (web/, Node ≥ 20.19): npm ci from the committed lockfile when it changed, then a
 # production build into pkg/webui/dist, which `go build -tags webui` embeds. Without the tag
