@@ -92,7 +92,9 @@ func ProtoRoutes() ([]Route, error) {
 		}
 		return true
 	})
-	slices.SortFunc(out, func(a, b Route) int { return strings.Compare(a.Service+a.Template+a.Method, b.Service+b.Template+b.Method) })
+	slices.SortFunc(out, func(a, b Route) int {
+		return strings.Compare(a.Service+a.Template+a.Method, b.Service+b.Template+b.Method)
+	})
 	return out, err
 }
 
