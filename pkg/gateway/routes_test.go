@@ -5,12 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/vanguard/vanguard/api/course/v1"
-	_ "github.com/vanguard/vanguard/api/growth/v1"
-	_ "github.com/vanguard/vanguard/api/org/v1"
-	_ "github.com/vanguard/vanguard/api/quiz/v1"
-	_ "github.com/vanguard/vanguard/api/search/v1"
-	_ "github.com/vanguard/vanguard/api/studyhour/v1"
+	_ "github.com/vanguard/vanguard/api"
 )
 
 var variable = regexp.MustCompile(`\{[^}]*\}`)

@@ -18,12 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/vanguard/vanguard/api/course/v1"
-	_ "github.com/vanguard/vanguard/api/growth/v1"
-	_ "github.com/vanguard/vanguard/api/org/v1"
-	_ "github.com/vanguard/vanguard/api/quiz/v1"
-	_ "github.com/vanguard/vanguard/api/search/v1"
-	_ "github.com/vanguard/vanguard/api/studyhour/v1"
+	_ "github.com/vanguard/vanguard/api"
 	"github.com/vanguard/vanguard/pkg/gateway"
 	"github.com/vanguard/vanguard/pkg/kit"
 	"github.com/vanguard/vanguard/pkg/webui"
