@@ -7,7 +7,7 @@ PROTO_SERVICES := org course quiz studyhour growth search
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
 ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
-.PHONY: help run build web web-test web-bench test test-go api api-check generate generate-check lint fuzz bench deps clean
+.PHONY: manifests help run build web web-test web-bench test test-go api api-check generate generate-check lint fuzz bench deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ web-test: build ## the web app: type check and build, unit tests (Vitest), the G
 	cd web && npm test
 	VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -tags webui -count=1 ./pkg/webui ./app/standalone/standalone -run 'WebApp|ServesTheApp|PlaceholderOrBuild'
 	cd web && node --test --test-concurrency=1 e2e/
+
+manifests: ## regenerate deploy/kubernetes/base from its service table (the manifests test checks it)
+	$(GO) run ./deploy/kubernetes/gen
 
 deps: ## check for (and start or install) PostgreSQL, Redis, protoc and the MinIO test server
 	./deploy/scripts/test-deps.sh

@@ -13,6 +13,7 @@ import (
 	"github.com/go-kratos/kratos/v2/middleware"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/httpx"
@@ -91,23 +92,8 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 		hopts = append(hopts, khttp.NotFoundHandler(o.NotFound))
 	}
 	hs := khttp.NewServer(hopts...)
-	hs.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
-	hs.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if o.Ready != nil {
-			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-			defer cancel()
-			if err := o.Ready(ctx); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte(`{"status":"unavailable"}`))
-				return
-			}
-		}
-		_, _ = w.Write([]byte(`{"status":"ready"}`))
-	})
+	hs.HandleFunc("/healthz", healthz)
+	hs.HandleFunc("/readyz", readyz(o.Ready))
 	hs.Handle("/metrics", publicMetricsHandler(o.Metrics, o.MetricsToken))
 	gopts := []kgrpc.ServerOption{
 		kgrpc.Address(o.GRPCAddr),
@@ -119,4 +105,38 @@ func NewServers(o Options) (*khttp.Server, *kgrpc.Server, error) {
 	}
 	gs := kgrpc.NewServer(gopts...)
 	return hs, gs, nil
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}
+
+// readyz answers 200 when ready (nil: always) answers within 2 s, else 503.
+func readyz(ready func(ctx context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := ready(ctx); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}`))
+	}
+}
+
+// NewHealthServer serves /healthz and /readyz alone on addr (and /metrics of metrics, when
+// set): the worker role's probes, which has no API to serve.
+func NewHealthServer(addr string, ready func(ctx context.Context) error, metrics *obs.Metrics) *MetricsServer {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", healthz)
+	mux.HandleFunc("/readyz", readyz(ready))
+	if metrics != nil {
+		mux.Handle("/metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	}
+	return &MetricsServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: addr}
 }

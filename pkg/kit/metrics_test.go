@@ -2,11 +2,13 @@ package kit
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,5 +82,39 @@ func TestMetricsServer(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Start returned %v", err)
+	}
+}
+
+// The worker role's health server answers /healthz, /readyz by the module's readiness, and
+// nothing else.
+func TestHealthServer(t *testing.T) {
+	var down atomic.Bool
+	s := NewHealthServer("127.0.0.1:0", func(context.Context) error {
+		if down.Load() {
+			return errors.New("database down")
+		}
+		return nil
+	}, nil)
+	u, err := s.Endpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.Start(context.Background()) }()
+	defer s.Stop(context.Background())
+	get := func(path string) int {
+		t.Helper()
+		res, err := http.Get(u.String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if get("/healthz") != 200 || get("/readyz") != 200 || get("/v1/me") != 404 || get("/metrics") != 404 {
+		t.Fatal("health server answers")
+	}
+	down.Store(true)
+	if get("/readyz") != 503 || get("/healthz") != 200 {
+		t.Fatal("a module not ready is still ready")
 	}
 }

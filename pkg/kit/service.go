@@ -123,6 +123,11 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		}
 		mods.RegisterTasks(worker)
 		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.ReconcilePass(), logger))
+		if spec.Role == "worker" && spec.Server.HTTPAddr != "" {
+			// The worker's probes (and metrics, when a separate address asks for none) on the
+			// HTTP address it would otherwise leave unused.
+			servers = append(servers, NewHealthServer(spec.Server.HTTPAddr, m.Ready, nil))
+		}
 	}
 	if len(servers) == 0 {
 		return fmt.Errorf("%s: role %q has nothing to run (the service has no background work)", spec.Name, spec.Role)
