@@ -124,9 +124,17 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		mods.RegisterTasks(worker)
 		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.ReconcilePass(), logger))
 		if spec.Role == "worker" && spec.Server.HTTPAddr != "" {
-			// The worker's probes (and metrics, when a separate address asks for none) on the
-			// HTTP address it would otherwise leave unused.
-			servers = append(servers, NewHealthServer(spec.Server.HTTPAddr, m.Ready, nil))
+			// The worker's probes and metrics, with its queues' depth (asynq_queue_size, what
+			// its HPA scales on), on the HTTP address it would otherwise leave unused.
+			metrics := obs.NewMetrics()
+			names := make([]string, 0, len(queues))
+			for q := range queues {
+				names = append(names, q)
+			}
+			depth := queue.NewQueueCollector(spec.Redis, names...)
+			defer depth.Close()
+			metrics.Registry.MustRegister(depth)
+			servers = append(servers, NewHealthServer(spec.Server.HTTPAddr, m.Ready, metrics))
 		}
 	}
 	if len(servers) == 0 {
