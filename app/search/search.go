@@ -102,7 +102,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 	}
 	index := biz.NewIndex(gens)
 	ix := biz.NewIndexer(biz.IndexerDeps{Index: index, Repo: data.NewRepo(d), Sources: &data.Remote{Course: cfg.CourseFeed, Quiz: cfg.QuizFeed},
-		Sched: data.NewScheduler(cfg.Tasks, Queue, clk), Tx: d, Clock: clk, Debounce: cfg.Debounce, Log: helper.Infof})
+		Sched: data.NewScheduler(cfg.Tasks, Queue, clk), Clock: clk, Debounce: cfg.Debounce, Log: helper.Infof})
 	m := &Module{data: d, index: index, indexer: ix, service: service.New(biz.NewSearcher(index), ix, index, gens.Engine()), log: helper}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{
 		"course": outbox.GRPCAcker(cfg.CourseEvents), "quiz": outbox.GRPCAcker(cfg.QuizEvents),
@@ -231,12 +231,6 @@ func (m *Module) RegisterTasks(srv *queue.Server) {
 // Reconcile is one reconciler pass: the live index follows the database, lost syncs are queued
 // again, and the first start (nothing indexed yet) or a stopped reindex starts a reindex.
 func (m *Module) Reconcile(ctx context.Context) error { return m.indexer.Reconcile(ctx) }
-
-// Inbox applies the events search subscribes to (tests deliver through it).
-func (m *Module) Inbox() *outbox.Inbox { return m.inbox }
-
-// Sync runs an item's pending sync as the "search:sync" task does (tests, tools).
-func (m *Module) Sync(ctx context.Context, item string) error { return m.indexer.Sync(ctx, item) }
 
 // Reindex runs a requested reindex as the "search:reindex" task does (tests, tools).
 func (m *Module) Reindex(ctx context.Context) error { return m.indexer.Reindex(ctx) }

@@ -25,10 +25,8 @@ type Route struct {
 	Template string
 	// Prefix routes match every path starting with Template.
 	Prefix bool
-	// RPC is the full name of the proto method ("" for routes mounted by hand).
-	RPC  string
-	segs []string
-	verb string
+	segs   []string
+	verb   string
 }
 
 // Extra are the routes services mount by hand beside their protos' (their server packages).
@@ -86,7 +84,7 @@ func ProtoRoutes() ([]Route, error) {
 						err = errors.Join(err, fmt.Errorf("gateway: %s: an http rule without a path", m.FullName()))
 						continue
 					}
-					out = append(out, Route{Service: svc, Method: method, Template: tmpl, RPC: string(m.FullName())})
+					out = append(out, Route{Service: svc, Method: method, Template: tmpl})
 				}
 			}
 		}

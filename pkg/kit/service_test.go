@@ -24,6 +24,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/clock"
+	"github.com/vanguard/vanguard/pkg/queue"
 	"github.com/vanguard/vanguard/pkg/revoke"
 )
 
@@ -319,5 +320,35 @@ func TestRunServiceRefusesWhatCannotRun(t *testing.T) {
 				t.Fatal("RunService waited for its context instead of failing")
 			}
 		})
+	}
+}
+
+// queuedStub is a stub module with a task queue, so it has a worker role.
+type queuedStub struct{ stubModule }
+
+func (queuedStub) Queues() map[string]int          { return map[string]int{"stubq": 1} }
+func (queuedStub) RegisterTasks(*queue.Server)     {}
+func (queuedStub) Reconcile(context.Context) error { return nil }
+
+// The worker role serves its probes and its queue's depth on its HTTP address, and no API.
+func TestRunServiceWorkerServesProbesAndQueueDepth(t *testing.T) {
+	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB})
+	defer rc.Close()
+	if err := rc.FlushDB(context.Background()).Err(); err != nil {
+		if os.Getenv("VANGUARD_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("Redis is required: %v", err)
+		}
+		t.Skipf("Redis unreachable: %v", err)
+	}
+	p := startService(t, ServiceSpec{Name: "stub", Role: "worker",
+		Redis: asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB}}, queuedStub{})
+	if code, _ := p.get(t, "/readyz", ""); code != http.StatusOK {
+		t.Fatalf("/readyz = %d", code)
+	}
+	if code, body := p.get(t, "/metrics", ""); code != http.StatusOK || !strings.Contains(body, `asynq_queue_size{queue="stubq"} 0`) {
+		t.Fatalf("/metrics = %d: %.300s", code, body)
+	}
+	if code, _ := p.get(t, "/v1/stub/me", ""); code != http.StatusNotFound {
+		t.Fatalf("the worker serves the API: %d", code)
 	}
 }

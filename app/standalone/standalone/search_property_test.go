@@ -74,7 +74,7 @@ func TestSearchOpensEveryHit(t *testing.T) {
 	// The admin finds everything once the index caught up.
 	l.waitSearch(admin, "学习", "everything for the admin", func(ids []string) bool {
 		r := l.search(admin, "学习", "pageSize", "50")
-		got := hitIDs(r)
+		got := idsOf(r, "hits")
 		for id := range want {
 			if !slices.Contains(got, id) {
 				return false
@@ -124,13 +124,4 @@ func TestSearchOpensEveryHit(t *testing.T) {
 		t.Fatal("no hit was checked")
 	}
 	t.Logf("%d hits of %d principals opened", checked, len(principals))
-}
-
-// idsOf lists the ids of a reply's list.
-func idsOf(r reply, list string) []string {
-	var out []string
-	for i := 0; r.s(list, strconv.Itoa(i), "id") != ""; i++ {
-		out = append(out, r.s(list, strconv.Itoa(i), "id"))
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
 	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/authn"
@@ -51,11 +52,11 @@ func (l *live) search(token, q string, extra ...string) reply {
 	return l.call("GET", "/v1/search?"+v.Encode(), token, nil)
 }
 
-// hitIDs are the ids of a search reply's hits.
-func hitIDs(r reply) []string {
+// idsOf lists the ids of a reply's list ("hits", "questions" …).
+func idsOf(r reply, list string) []string {
 	var out []string
-	for i := 0; r.s("hits", strconv.Itoa(i), "id") != ""; i++ {
-		out = append(out, r.s("hits", strconv.Itoa(i), "id"))
+	for i := 0; r.s(list, strconv.Itoa(i), "id") != ""; i++ {
+		out = append(out, r.s(list, strconv.Itoa(i), "id"))
 	}
 	return out
 }
@@ -66,7 +67,7 @@ func (l *live) waitSearch(token, q, what string, ok func(ids []string) bool, ext
 	var r reply
 	for i := 0; i < 400; i++ {
 		r = l.search(token, q, extra...)
-		if r.status == 200 && ok(hitIDs(r)) {
+		if r.status == 200 && ok(idsOf(r, "hits")) {
 			return r
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -123,22 +124,22 @@ func TestSearch(t *testing.T) {
 	// Branch B's course: B's member finds it; A's member neither finds it nor counts it.
 	l.waitSearch(w.mb, "基层治理", "B's course", has(courseB))
 	r = l.must(l.search(w.m1, "基层治理"), 200)
-	if len(hitIDs(r)) != 0 || r.s("total") != "" && r.s("total") != "0" {
+	if len(idsOf(r, "hits")) != 0 || r.s("total") != "" && r.s("total") != "0" {
 		t.Errorf("A's member and B's course: %s", r.raw)
 	}
 	r = l.must(l.search(w.mb, "农业"), 200)
-	if slices.Contains(hitIDs(r), courseA) || facetCount(r, "kind", "course") != 0 {
+	if slices.Contains(idsOf(r, "hits"), courseA) || facetCount(r, "kind", "course") != 0 {
 		t.Errorf("B's member and A's course: %s", r.raw)
 	}
 
 	// Questions: the trainer of A finds them; a member never does, nor counts them.
 	l.waitSearch(w.trainer, "共产党成立", "the trainer's question", has("question:"+w.single))
 	r = l.must(l.search(w.m1, "共产党成立"), 200)
-	if len(hitIDs(r)) != 0 || facetCount(r, "kind", "question") != 0 {
+	if len(idsOf(r, "hits")) != 0 || facetCount(r, "kind", "question") != 0 {
 		t.Errorf("a member found a question: %s", r.raw)
 	}
 	r = l.must(l.search(w.m1, "党", "kinds", "question"), 200)
-	if len(hitIDs(r)) != 0 {
+	if len(idsOf(r, "hits")) != 0 {
 		t.Errorf("a member asking for questions: %s", r.raw)
 	}
 	if strings.Contains(l.must(l.search(w.trainer, "共产党成立"), 200).raw, "SECRET") {
@@ -152,6 +153,10 @@ func TestSearch(t *testing.T) {
 	}
 	if sug := l.must(l.call("GET", "/v1/search/suggest?q="+url.QueryEscape("农业发"), w.mb, nil), 200); sug.s("suggestions", "0", "id") != "" {
 		t.Errorf("suggestions for B's member: %s", sug.raw)
+	}
+
+	if r := l.must(l.call("GET", "/v1/search/suggest?q="+url.QueryEscape(strings.Repeat("党", 65)), w.m1, nil), 400, "INVALID_ARGUMENT"); r.s("metadata", "field") != "q" {
+		t.Errorf("an overlong suggestion: %s", r.raw)
 	}
 
 	// Bad queries: a clear 400 naming the field.
@@ -206,7 +211,7 @@ func TestSearch(t *testing.T) {
 		for !stop.Load() {
 			r := l.search(w.trainer, "四个意识")
 			queries.Add(1)
-			if r.status != 200 || !slices.Contains(hitIDs(r), "question:"+w.multi) {
+			if r.status != 200 || !slices.Contains(idsOf(r, "hits"), "question:"+w.multi) {
 				misses.Add(1)
 			}
 		}
@@ -237,6 +242,19 @@ func TestSearch(t *testing.T) {
 	wantCode(t, "the question feed with an admin's token", err, 403)
 	_, err = quizv1.NewSearchFeedClient(l.grpcConn(l.serviceToken("growth"))).ListSearchQuestions(context.Background(), &quizv1.ListSearchQuestionsRequest{Limit: 10})
 	wantCode(t, "the question feed as growth", err, 403)
+	_, err = coursev1.NewSearchFeedClient(l.grpcConn(w.admin)).GetSearchItems(context.Background(), &coursev1.GetSearchItemsRequest{CourseIds: []int64{1}})
+	wantCode(t, "the course feed with an admin's token", err, 403)
+	_, err = coursev1.NewSearchFeedClient(l.grpcConn(l.serviceToken("growth"))).ListSearchItems(context.Background(),
+		&coursev1.ListSearchItemsRequest{Kind: "course", Limit: 10})
+	wantCode(t, "the course feed as growth", err, 403)
+	if _, err = coursev1.NewSearchFeedClient(l.grpcConn(l.serviceToken("search"))).ListSearchItems(context.Background(),
+		&coursev1.ListSearchItemsRequest{Kind: "news", Limit: 10}); err != nil {
+		t.Errorf("the course feed as search: %v", err)
+	}
+
+	// A token past its 15 minutes is refused.
+	l.clock.Advance(16 * time.Minute)
+	l.must(l.search(w.m1, "党"), 401)
 }
 
 // TestSearchAfterCrash: events committed while no relay ran and the queue lost everything (a

@@ -199,11 +199,6 @@ type Scheduler interface {
 	Reindex(ctx context.Context, requested time.Time) error
 }
 
-// Transaction runs fn in a database transaction.
-type Transaction interface {
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-}
-
 // Sources read the owners' items as they stand, over their service-only SearchFeed APIs.
 type Sources interface {
 	Courses(ctx context.Context, ids []int64) ([]*SourceCourse, error)
@@ -244,7 +239,7 @@ type SourcePost struct {
 type SourceQuestion struct {
 	ID, BankID        int64
 	BankName, OrgPath string
-	Type, Stem        string
+	Stem              string
 	Options, Tags     []string
 	Archived          bool
 	UpdatedAt         time.Time
@@ -318,7 +313,6 @@ type Indexer struct {
 	repo    Repo
 	sources Sources
 	sched   Scheduler
-	tx      Transaction
 	clock   clock.Clock
 	// Debounce delays a sync after an event (a burst of events on one course makes one sync).
 	debounce time.Duration
@@ -331,7 +325,6 @@ type IndexerDeps struct {
 	Repo     Repo
 	Sources  Sources
 	Sched    Scheduler
-	Tx       Transaction
 	Clock    clock.Clock
 	Debounce time.Duration
 	Log      func(format string, args ...any)
@@ -345,7 +338,7 @@ func NewIndexer(d IndexerDeps) *Indexer {
 	if d.Log == nil {
 		d.Log = func(string, ...any) {}
 	}
-	return &Indexer{index: d.Index, repo: d.Repo, sources: d.Sources, sched: d.Sched, tx: d.Tx, clock: d.Clock, debounce: d.Debounce, log: d.Log}
+	return &Indexer{index: d.Index, repo: d.Repo, sources: d.Sources, sched: d.Sched, clock: d.Clock, debounce: d.Debounce, log: d.Log}
 }
 
 // Timings of the syncs and the reindex.

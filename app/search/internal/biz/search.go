@@ -123,9 +123,10 @@ func (r *Request) validate() error {
 	return nil
 }
 
-// Search runs the caller's query within their scope. A caller whose scope is empty (no org, no
-// role over any) finds nothing, and is told so by an empty result rather than an error.
-func (s *Searcher) Search(ctx context.Context, r Request) (*Result, error) {
+// Search runs the caller's query within their scope; r is left with its defaults filled (the
+// page and its size the reply names). A caller whose scope is empty (no org, no role over any)
+// finds nothing, and is told so by an empty result rather than an error.
+func (s *Searcher) Search(ctx context.Context, r *Request) (*Result, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
 		return nil, err

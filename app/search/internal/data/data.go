@@ -6,7 +6,6 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/vanguard/vanguard/app/search/internal/biz"
 	"github.com/vanguard/vanguard/app/search/internal/data/ent"
 	"github.com/vanguard/vanguard/app/search/internal/data/ent/migrate"
 	"github.com/vanguard/vanguard/pkg/dbx"
@@ -19,8 +18,6 @@ type Data struct {
 	*dbx.Ent[*ent.Client, *ent.Tx]
 	db *ent.Client
 }
-
-var _ biz.Transaction = (*Data)(nil)
 
 // Open connects to the database ("sqlite" with a file path, or "postgres" with a URL).
 func Open(driver, dsn string) (*Data, error) {

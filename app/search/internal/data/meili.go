@@ -94,16 +94,8 @@ func OpenMeili(ctx context.Context, cfg MeiliConfig) (*Meili, error) {
 	if len(cfg.Index) > meiliMaxIndexBytes || !meiliKeyChars(cfg.Index, true) {
 		return nil, fmt.Errorf("search: meilisearch index %q: want 1 to %d letters, digits, - or _", cfg.Index, meiliMaxIndexBytes)
 	}
-	var opts []meilisearch.Option
-	if cfg.APIKey != "" {
-		opts = append(opts, meilisearch.WithAPIKey(cfg.APIKey))
-	}
-	// The SDK appends "/indexes/…" to the URL as given.
-	client := meilisearch.New(strings.TrimRight(cfg.URL, "/"), opts...)
-	m := &Meili{client: client, index: client.Index(cfg.Index), uid: cfg.Index, taskTimeout: cfg.TaskTimeout}
-	if m.taskTimeout <= 0 {
-		m.taskTimeout = meiliTaskTimeout
-	}
+	m := newMeili(cfg)
+	client := m.client
 	if err := m.ensureIndex(ctx); err != nil {
 		client.Close()
 		return nil, err
@@ -117,21 +109,28 @@ func OpenMeili(ctx context.Context, cfg MeiliConfig) (*Meili, error) {
 	return m, nil
 }
 
-// dropMeili deletes the index cfg names and waits for Meilisearch to have done it; a missing
-// index is no error.
-func dropMeili(ctx context.Context, cfg MeiliConfig) error {
+// newMeili is the adapter's client for the index cfg names, without a request yet.
+func newMeili(cfg MeiliConfig) *Meili {
 	var opts []meilisearch.Option
 	if cfg.APIKey != "" {
 		opts = append(opts, meilisearch.WithAPIKey(cfg.APIKey))
 	}
+	// The SDK appends "/indexes/…" to the URL as given.
 	client := meilisearch.New(strings.TrimRight(cfg.URL, "/"), opts...)
-	defer client.Close()
-	m := &Meili{client: client, uid: cfg.Index, taskTimeout: cfg.TaskTimeout}
+	m := &Meili{client: client, index: client.Index(cfg.Index), uid: cfg.Index, taskTimeout: cfg.TaskTimeout}
 	if m.taskTimeout <= 0 {
 		m.taskTimeout = meiliTaskTimeout
 	}
+	return m
+}
+
+// dropMeili deletes the index cfg names and waits for Meilisearch to have done it; a missing
+// index is no error.
+func dropMeili(ctx context.Context, cfg MeiliConfig) error {
+	m := newMeili(cfg)
+	defer m.client.Close()
 	err := m.run(ctx, "delete the index", func(ctx context.Context) (*meilisearch.TaskInfo, error) {
-		return client.DeleteIndex(ctx, cfg.Index)
+		return m.client.DeleteIndex(ctx, cfg.Index)
 	})
 	var te *meiliTaskError
 	if errors.As(err, &te) && te.code == meilisearch.APIErrCodeIndexNotFound {

@@ -39,7 +39,7 @@ func postOf(p *coursev1.SearchNews) *biz.SourcePost {
 }
 
 func questionOf(q *quizv1.SearchQuestion) *biz.SourceQuestion {
-	return &biz.SourceQuestion{ID: q.GetQuestionId(), BankID: q.GetBankId(), BankName: q.GetBankName(), OrgPath: q.GetOrgPath(), Type: q.GetType(),
+	return &biz.SourceQuestion{ID: q.GetQuestionId(), BankID: q.GetBankId(), BankName: q.GetBankName(), OrgPath: q.GetOrgPath(),
 		Stem: q.GetStem(), Options: q.GetOptions(), Tags: q.GetTags(), Archived: q.GetArchived(), UpdatedAt: parseTime(q.GetUpdatedAt())}
 }
 

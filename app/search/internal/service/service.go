@@ -72,15 +72,11 @@ func ts(t time.Time) string {
 func (s *SearchService) Search(ctx context.Context, req *v1.SearchRequest) (*v1.SearchReply, error) {
 	r := biz.Request{Text: req.GetQ(), Kinds: req.GetKinds(), Topic: req.GetTopic(), Tags: req.GetTags(), Sort: req.GetSort(),
 		Page: int(req.GetPage()), PageSize: int(req.GetPageSize())}
-	res, err := s.searcher.Search(ctx, r)
+	res, err := s.searcher.Search(ctx, &r)
 	if err != nil {
 		return nil, toAPIError(err)
 	}
-	page, size := max(int(req.GetPage()), 1), int(req.GetPageSize())
-	if size == 0 {
-		size = biz.DefaultLimit
-	}
-	out := &v1.SearchReply{Total: int32(res.Total), Page: int32(page), PageSize: int32(size)}
+	out := &v1.SearchReply{Total: int32(res.Total), Page: int32(r.Page), PageSize: int32(r.PageSize)}
 	for _, h := range res.Hits {
 		course, bank := parents(h.Doc.Parent)
 		out.Hits = append(out.Hits, &v1.SearchHit{Id: h.Doc.ID, Kind: h.Doc.Kind, RefId: refOf(h.Doc.ID), Title: h.Doc.Title,
