@@ -265,14 +265,7 @@ func TestRunServiceWithPresetVerifier(t *testing.T) {
 // A preset verifier without a revocation hook gets the default: a Redis subscriber that makes it
 // refuse tokens of revoked sessions.
 func TestRunServicePresetVerifierListensToRevocations(t *testing.T) {
-	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB})
-	defer rc.Close()
-	if err := rc.FlushDB(context.Background()).Err(); err != nil {
-		if os.Getenv("VANGUARD_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("Redis is required: %v", err)
-		}
-		t.Skipf("Redis unreachable: %v", err)
-	}
+	rc := serviceRedis(t)
 	signer := newSigner(t)
 	verifier := authn.NewVerifier(clock.Real{}, signer.PublicKey())
 	p := startService(t, ServiceSpec{Name: "stub", Role: "api", Verifier: verifier,
@@ -332,14 +325,7 @@ func (queuedStub) Reconcile(context.Context) error { return nil }
 
 // The worker role serves its probes and its queue's depth on its HTTP address, and no API.
 func TestRunServiceWorkerServesProbesAndQueueDepth(t *testing.T) {
-	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB})
-	defer rc.Close()
-	if err := rc.FlushDB(context.Background()).Err(); err != nil {
-		if os.Getenv("VANGUARD_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("Redis is required: %v", err)
-		}
-		t.Skipf("Redis unreachable: %v", err)
-	}
+	serviceRedis(t)
 	p := startService(t, ServiceSpec{Name: "stub", Role: "worker",
 		Redis: asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB}}, queuedStub{})
 	if code, _ := p.get(t, "/readyz", ""); code != http.StatusOK {
@@ -351,4 +337,19 @@ func TestRunServiceWorkerServesProbesAndQueueDepth(t *testing.T) {
 	if code, _ := p.get(t, "/v1/stub/me", ""); code != http.StatusNotFound {
 		t.Fatalf("the worker serves the API: %d", code)
 	}
+}
+
+// serviceRedis is the real Redis's database of these tests, flushed (skipped when unreachable
+// unless VANGUARD_TEST_REQUIRE_SERVICES=1).
+func serviceRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB})
+	t.Cleanup(func() { _ = rc.Close() })
+	if err := rc.FlushDB(context.Background()).Err(); err != nil {
+		if os.Getenv("VANGUARD_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("Redis is required: %v", err)
+		}
+		t.Skipf("Redis unreachable: %v", err)
+	}
+	return rc
 }
