@@ -7,7 +7,7 @@ PROTO_SERVICES := org course quiz studyhour growth search
 PROTO_FILES    := $(foreach s,$(PROTO_SERVICES),$(wildcard api/$(s)/v1/*.proto)) api/events/v1/events.proto
 ENT_DIRS       := $(wildcard app/*/internal/data/ent) pkg/outbox/internal/testent pkg/audit/spool/internal/testent
 
-.PHONY: manifests help run build web web-test web-bench test test-go api api-check generate generate-check lint fuzz bench deps clean
+.PHONY: manifests help run build web web-test web-bench test test-go api api-check generate generate-check lint fuzz bench bench-distributed chaos deps clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -108,6 +108,16 @@ bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of m
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
 	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/studyhour/internal/data ./app/standalone/standalone ./app/search/internal/data ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 	@$(MAKE) --no-print-directory web-bench
+
+# The distributed harness (deploy/harness): a private cluster on loopback — PostgreSQL started with
+# initdb on its own port, its own Redis and MinIO, every service binary its own process (API and
+# worker roles apart) behind bin/gateway — never the machine's shared servers. Flags go in
+# HARNESS_FLAGS (e.g. HARNESS_FLAGS='-members 2000 -keep -v'). Neither is part of `make test`.
+bench-distributed: ## the distributed mode under load: exam-end storm (5,000 submits in 60 s), heartbeats, search while indexing, nightly growth compile, each beside its baseline measured in the same run, with CPU per process group
+	$(GO) run ./deploy/harness bench $(HARNESS_FLAGS)
+
+chaos: ## fault injection on the distributed mode (≤ 15 min): quiz worker kill -9 every 5 s, Redis and PostgreSQL restarts mid-storm, search stop/start; fails unless lost = 0 and duplicates = 0
+	$(GO) run ./deploy/harness chaos $(HARNESS_FLAGS)
 
 web-bench: build ## the web app's figures: first-page bytes, time to interactive with 4× CPU throttling, exam page memory
 	node web/bench/web-bench.mjs

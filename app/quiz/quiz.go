@@ -10,6 +10,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/prometheus/client_golang/prometheus"
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	quizv1 "github.com/vanguard/vanguard/api/quiz/v1"
@@ -65,6 +66,7 @@ type Module struct {
 	outbox  *outbox.Outbox
 	relay   *outbox.Relay
 	spool   *spool.Spool
+	grading *data.GradingMetrics
 }
 
 // New opens the database and wires the service.
@@ -86,12 +88,13 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		d.Close()
 		return nil, fmt.Errorf("quiz: %w", err)
 	}
+	grading := data.NewGradingMetrics()
 	uc := biz.New(biz.Deps{Banks: data.NewBankRepo(d), Papers: data.NewPaperRepo(d), Exams: data.NewExamRepo(d), Attempts: data.NewAttemptRepo(d),
 		Regrades: data.NewRegradeRepo(d), Practice: data.NewPracticeRepo(d), Events: data.NewPublisher(ob),
 		Orgs: data.NewOrgDirectory(cfg.Orgs, cfg.Accounts), Queue: data.NewTaskQueue(cfg.Tasks), Tx: d, Clock: clk,
-		Audit: data.NewAuditLog(sp), Names: data.NewNameDirectory(cfg.Directory)})
+		Audit: data.NewAuditLog(sp), Names: data.NewNameDirectory(cfg.Directory), Grading: grading})
 	return &Module{data: d, uc: uc, service: service.NewQuizService(uc, logger), tasks: service.NewTasks(uc),
-		outbox: ob, relay: outbox.NewRelay(ob, logger), spool: sp}, nil
+		outbox: ob, relay: outbox.NewRelay(ob, logger), spool: sp, grading: grading}, nil
 }
 
 var _ interface {
@@ -100,6 +103,7 @@ var _ interface {
 	kit.Worker
 	kit.Recoverer
 	kit.Producer
+	kit.Instrumented
 } = (*Module)(nil)
 
 // Name is the service's name.
@@ -137,6 +141,10 @@ func (m *Module) ServiceOperations() []string {
 
 // Relay is the outbox relay loop; every process that runs the module runs it.
 func (m *Module) Relay() *outbox.Relay { return m.relay }
+
+// Collectors are quiz's own metrics: the grading lag (vanguard_grading_lag_seconds). The
+// relay's come with Relay.
+func (m *Module) Collectors() []prometheus.Collector { return m.grading.Collectors() }
 
 // Outbox is quiz's event outbox (tests and benchmarks inspect it).
 func (m *Module) Outbox() *outbox.Outbox { return m.outbox }

@@ -7,6 +7,10 @@
 // a random password is printed if unset), and for /metrics VANGUARD_METRICS_TOKEN (bearer token
 // on the HTTP port) or VANGUARD_METRICS_ADDR (separate listener, no token), and
 // VANGUARD_UPLOAD_PART_MIB (media upload part size, 16; at least 5); see the README.
+//
+// Subcommands: "migrate" migrates and exits; "backup [-data DIR] -o FILE.tar.gz" writes the data
+// dir (databases, media, keys) to one archive, also while the server runs; "restore [-data DIR]
+// [-force] FILE.tar.gz" puts one back into a new or empty data dir of a stopped server.
 package main
 
 import (
@@ -17,6 +21,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {
+		os.Exit(standalone.BackupCommand(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	cfg := standalone.ConfigFromEnv()
 	if len(os.Args) > 1 && os.Args[1] == "migrate" {
 		cfg.MigrateOnly = true

@@ -11,6 +11,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/prometheus/client_golang/prometheus"
 
 	coursev1 "github.com/vanguard/vanguard/api/course/v1"
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
@@ -77,6 +78,8 @@ type Module struct {
 	attachments *biz.Attachments
 	// reports serves the growth service's read of a member (Dossiers).
 	reports *biz.Reports
+	// beats counts heartbeats by outcome and refusal reason (Collectors).
+	beats *data.HeartbeatMetrics
 }
 
 // New opens the database and wires the service.
@@ -94,7 +97,8 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		return nil, fmt.Errorf("studyhour: %w", err)
 	}
 	orgs := data.NewOrgs(cfg.Orgs, cfg.Accounts)
-	uc, err := biz.NewStudy(biz.Config{Rules: cfg.Rules, LedgerKey: cfg.LedgerKey}, data.NewStore(d), data.NewCourses(cfg.Courses),
+	beats := data.NewHeartbeatMetrics()
+	uc, err := biz.NewStudy(biz.Config{Rules: cfg.Rules, LedgerKey: cfg.LedgerKey, Heartbeats: beats}, data.NewStore(d), data.NewCourses(cfg.Courses),
 		orgs, data.NewPublisher(ob), d, clk)
 	if err != nil {
 		d.Close()
@@ -111,7 +115,7 @@ func New(cfg Config, logger log.Logger, clk clock.Clock) (*Module, error) {
 		Rules:       biz.NewRules(uc, orgs), Reports: reports,
 		Notes: biz.NewNotes(uc, data.NewNoteStore(d), plans, orgs)})
 	m := &Module{data: d, uc: uc, service: svc, attachments: attachments, reports: reports, outbox: ob, relay: outbox.NewRelay(ob, logger),
-		exams: data.NewExamSource(cfg.QuizEvents)}
+		exams: data.NewExamSource(cfg.QuizEvents), beats: beats}
 	m.inbox, err = outbox.NewInbox(Name, d.OutboxDB(), map[string]outbox.Acker{"quiz": outbox.GRPCAcker(cfg.QuizEvents)}, m.apply, clk)
 	if err != nil {
 		d.Close()
@@ -139,6 +143,7 @@ var _ interface {
 	kit.Worker
 	kit.Recoverer
 	kit.Producer
+	kit.Instrumented
 } = (*Module)(nil)
 
 // Name is the service's name.
@@ -170,6 +175,10 @@ func (m *Module) ServiceOperations() []string {
 
 // Relay is the outbox relay loop.
 func (m *Module) Relay() *outbox.Relay { return m.relay }
+
+// Collectors are studyhour's own metrics: heartbeats by result and refusals by reason
+// (vanguard_heartbeats_total, vanguard_heartbeat_refusals_total). The relay's come with Relay.
+func (m *Module) Collectors() []prometheus.Collector { return m.beats.Collectors() }
 
 // Outbox is studyhour's event outbox (tests inspect it).
 func (m *Module) Outbox() *outbox.Outbox { return m.outbox }

@@ -6,6 +6,13 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/vanguard/vanguard/pkg/obs"
 )
 
 // Handler is the gateway: /v1/… requests go to the service the table names, /openapi/<svc>.yaml
@@ -26,6 +33,8 @@ func Handler(t *Table, upstreams map[string]*url.URL, web http.Handler) (http.Ha
 				pr.SetURL(u)
 				pr.Out.Host = pr.In.Host // the service sees the public host (signed URLs, cookies)
 				pr.SetXForwarded()
+				// The gateway's span is the parent of the service's: send its trace context on.
+				obs.Propagator.Inject(pr.Out.Context(), propagation.HeaderCarrier(pr.Out.Header))
 			},
 			ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
 				writeError(w, http.StatusBadGateway, "UNAVAILABLE", "服务暂时不可用，请稍后再试")
@@ -43,7 +52,17 @@ func Handler(t *Table, upstreams map[string]*url.URL, web http.Handler) (http.Ha
 				writeError(w, http.StatusNotFound, "NOT_FOUND", "接口不存在")
 				return
 			}
-			proxies[route.Service].ServeHTTP(w, r)
+			ctx := obs.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+			ctx, span := obs.Tracer().Start(ctx, r.Method+" "+route.Template, trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("http.route", route.Template),
+					attribute.String("vanguard.service", route.Service)))
+			sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+			proxies[route.Service].ServeHTTP(sw, r.WithContext(ctx))
+			span.SetAttributes(attribute.Int("http.response.status_code", sw.code))
+			if sw.code >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.code))
+			}
+			span.End()
 		case strings.HasPrefix(r.URL.Path, "/openapi/") && strings.HasSuffix(r.URL.Path, ".yaml"):
 			svc := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/openapi/"), ".yaml")
 			if p, ok := proxies[svc]; ok && r.Method == http.MethodGet {
@@ -64,3 +83,17 @@ func writeError(w http.ResponseWriter, code int, reason, msg string) {
 	w.WriteHeader(code)
 	_, _ = fmt.Fprintf(w, `{"code":%d,"reason":%q,"message":%q,"metadata":{}}`, code, reason, msg)
 }
+
+// statusWriter remembers the status code written through it, for the gateway's span.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flushes of streamed replies).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

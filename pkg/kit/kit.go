@@ -1,6 +1,6 @@
 // Package kit builds the Kratos HTTP and gRPC servers every Vanguard process runs, with the same
-// middleware order everywhere: metrics → logging → recovery → auth → validation, plus the
-// /healthz, /readyz and (token-protected, or on a separate listener) /metrics endpoints.
+// middleware order everywhere: tracing → metrics → logging → recovery → auth → validation, plus
+// the /healthz, /readyz and (token-protected, or on a separate listener) /metrics endpoints.
 package kit
 
 import (
@@ -62,6 +62,8 @@ func Middleware(o Options) ([]middleware.Middleware, error) {
 		return nil, err
 	}
 	return []middleware.Middleware{
+		// Outermost: the access log and every handler's log lines carry the request's trace id.
+		obs.TracingServer(),
 		o.Metrics.Middleware(),
 		// Never Kratos' logging.Server: it logs request messages (passwords, tokens, ID numbers).
 		obs.AccessLog(o.Logger, o.AccessLog),

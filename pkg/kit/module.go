@@ -3,11 +3,13 @@ package kit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/go-kratos/kratos/v2/transport"
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vanguard/vanguard/pkg/outbox"
 	"github.com/vanguard/vanguard/pkg/queue"
@@ -62,6 +64,14 @@ type Recoverer interface {
 // alike, since both write) runs its outbox relay.
 type Producer interface {
 	Relay() *outbox.Relay
+}
+
+// Instrumented is a module with Prometheus metrics of its own (quiz's grading lag, studyhour's
+// heartbeats). Every process that runs the module registers them on its /metrics, in every role:
+// a worker exports what its task handlers measure, an API process what its requests do. A
+// Producer's relay metrics come with its Relay and are not listed here again.
+type Instrumented interface {
+	Collectors() []prometheus.Collector
 }
 
 // Modules is a list of modules with the helpers that treat them as one.
@@ -159,6 +169,32 @@ func (ms Modules) Relays() []transport.Server {
 		}
 	}
 	return out
+}
+
+// Collectors are every Instrumented module's collectors and every Producer relay's (its lag
+// and backlog, labelled with the producer).
+func (ms Modules) Collectors() []prometheus.Collector {
+	var out []prometheus.Collector
+	for _, m := range ms {
+		if i, ok := m.(Instrumented); ok {
+			out = append(out, i.Collectors()...)
+		}
+		if p, ok := m.(Producer); ok {
+			out = append(out, p.Relay().Collectors()...)
+		}
+	}
+	return out
+}
+
+// RegisterMetrics registers Collectors on reg; a collector reg refuses (a metric registered
+// twice) is an error naming the module's metrics.
+func (ms Modules) RegisterMetrics(reg prometheus.Registerer) error {
+	for _, c := range ms.Collectors() {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register module metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // Ready checks every module.

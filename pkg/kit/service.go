@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
@@ -45,7 +46,7 @@ type ServiceSpec struct {
 
 // DialOrg connects to the org service's gRPC API, forwarding callers' tokens.
 func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
-	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(authn.Forward()))
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(obs.TracingClient(), authn.Forward()))
 	if err != nil {
 		return nil, fmt.Errorf("dial org service %s: %w", endpoint, err)
 	}
@@ -97,11 +98,15 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			defer release()
 		}
 		servers = append(servers, revServers...)
+		metrics := obs.NewMetrics()
+		if err := mods.RegisterMetrics(metrics.Registry); err != nil {
+			return err
+		}
 		opts := Options{
 			HTTPAddr: spec.Server.HTTPAddr, GRPCAddr: spec.Server.GRPCAddr, Verifier: verifier,
 			PublicOperations:  mods.PublicOperations(),
 			ServiceOperations: mods.ServiceOperations(),
-			Logger:            logger, Metrics: obs.NewMetrics(), Ready: m.Ready,
+			Logger:            logger, Metrics: metrics, Ready: m.Ready,
 			MetricsToken: spec.Server.MetricsToken, MetricsAddr: spec.Server.MetricsAddr,
 			AccessLog: obs.AccessLogConfig{SuccessEvery: spec.Server.AccessLogSuccessEvery},
 		}
@@ -125,8 +130,12 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.ReconcilePass(), logger))
 		if spec.Role == "worker" && spec.Server.HTTPAddr != "" {
 			// The worker's probes and metrics, with its queues' depth (asynq_queue_size, what
-			// its HPA scales on), on the HTTP address it would otherwise leave unused.
+			// its HPA scales on) and the module's own (grading lag, relay lag), on the HTTP
+			// address it would otherwise leave unused.
 			metrics := obs.NewMetrics()
+			if err := mods.RegisterMetrics(metrics.Registry); err != nil {
+				return err
+			}
 			names := make([]string, 0, len(queues))
 			for q := range queues {
 				names = append(names, q)
@@ -184,9 +193,19 @@ func ParseCommand(service, defaultConf string, args []string, extra ...string) (
 	return c, nil
 }
 
-// Main runs a service's run function and exits non-zero with the error on failure.
+// Main runs a service's run function with tracing set up (obs.SetupTracing) and exits non-zero
+// with the error on failure.
 func Main(service string, run func(args []string) error) {
-	if err := run(os.Args[1:]); err != nil {
+	stopTracing, err := obs.SetupTracing(context.Background(), service)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, service+": tracing:", err)
+		os.Exit(1)
+	}
+	err = run(os.Args[1:])
+	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = stopTracing(flush) // spans not exported within 5 s are dropped: never hold up an exit
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, service+":", err)
 		os.Exit(1)
 	}

@@ -10,6 +10,7 @@ import (
 
 	orgv1 "github.com/vanguard/vanguard/api/org/v1"
 	"github.com/vanguard/vanguard/pkg/authn"
+	"github.com/vanguard/vanguard/pkg/obs"
 )
 
 // ServiceTokens returns a token source that obtains service credentials for service name from
@@ -35,7 +36,7 @@ func ServiceTokens(orgAuth orgv1.AuthClient, name, secret string) *authn.Service
 // DialAsService connects to a service's gRPC API (endpoint host:port) calling as the service
 // whose tokens src hands out: for work without a user, such as acknowledging events.
 func DialAsService(ctx context.Context, endpoint string, src *authn.ServiceTokenSource) (*grpc.ClientConn, error) {
-	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(authn.ServiceCredentials(src)))
+	conn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(endpoint), kgrpc.WithMiddleware(obs.TracingClient(), authn.ServiceCredentials(src)))
 	if err != nil {
 		return nil, fmt.Errorf("dial %s as a service: %w", endpoint, err)
 	}

@@ -14,12 +14,29 @@ import (
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// NewLogger returns a Kratos logger writing JSON lines through log/slog.
+// NewLogger returns a Kratos logger writing JSON lines through log/slog. A line written with a
+// request's or task's context (log.WithContext, Helper.WithContext) carries its trace_id and
+// span_id; other lines leave both out.
 func NewLogger(w io.Writer, service string) log.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})
-	return log.With(&slogLogger{l: slog.New(h)}, "service", service)
+	return log.With(&slogLogger{l: slog.New(h)}, "service", service, "trace_id", log.Valuer(traceID), "span_id", log.Valuer(spanID))
+}
+
+func traceID(ctx context.Context) any {
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return sc.TraceID().String()
+	}
+	return nil
+}
+
+func spanID(ctx context.Context) any {
+	if sc := trace.SpanContextFromContext(ctx); sc.HasSpanID() {
+		return sc.SpanID().String()
+	}
+	return nil
 }
 
 type slogLogger struct{ l *slog.Logger }
@@ -43,6 +60,9 @@ func (s *slogLogger) Log(level log.Level, keyvals ...any) error {
 		if k == "msg" {
 			msg = fmt.Sprint(keyvals[i+1])
 			continue
+		}
+		if keyvals[i+1] == nil && (k == "trace_id" || k == "span_id") {
+			continue // a line outside any request or task
 		}
 		attrs = append(attrs, slog.Any(k, keyvals[i+1]))
 	}

@@ -37,12 +37,15 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	eventsv1 "github.com/vanguard/vanguard/api/events/v1"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/dbx"
+	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/outbox/schema"
 )
 
@@ -133,6 +136,8 @@ type Outbox struct {
 
 	nudge   chan struct{}
 	drainMu sync.Mutex
+	// relayLag observes each delivery's first hand-off to Asynq (metrics.go).
+	relayLag prometheus.Histogram
 	// onRelayed, when set, observes each enqueued delivery (benchmarks measure lag with it).
 	onRelayed func(eventID int64, createdMS int64)
 }
@@ -161,7 +166,8 @@ func New(producer string, db DB, routes Routes, q Enqueuer, clk clock.Clock, cfg
 			queues[s.Name] = s.Queue
 		}
 	}
-	return &Outbox{producer: producer, db: db, routes: routes, queues: queues, queue: q, clock: clk, cfg: cfg, nudge: make(chan struct{}, 1)}, nil
+	return &Outbox{producer: producer, db: db, routes: routes, queues: queues, queue: q, clock: clk, cfg: cfg, nudge: make(chan struct{}, 1),
+		relayLag: newRelayLag(producer)}, nil
 }
 
 // Validate checks that every route names a subscriber and its queue.
@@ -208,6 +214,9 @@ func TopicOf(msg proto.Message) string {
 	return t
 }
 
+// traceparentKey is the W3C trace context's header name (obs.Propagator's).
+const traceparentKey = "traceparent"
+
 // Add writes msgs as events, in their order, in the transaction ctx carries (or on their own
 // outside one) with one INSERT, and nudges the relay once that commits.
 func (o *Outbox) Add(ctx context.Context, msgs ...proto.Message) error {
@@ -215,9 +224,11 @@ func (o *Outbox) Add(ctx context.Context, msgs ...proto.Message) error {
 		return nil
 	}
 	now := o.clock.Now().UnixMilli()
-	args := make([]any, 0, 4*len(msgs))
+	trace := propagation.MapCarrier{}
+	obs.Propagator.Inject(ctx, trace)
+	args := make([]any, 0, 5*len(msgs))
 	var q strings.Builder
-	q.WriteString("INSERT INTO " + schema.EventsTable + " (topic, version, payload, created_ms) VALUES ")
+	q.WriteString("INSERT INTO " + schema.EventsTable + " (topic, version, payload, created_ms, traceparent) VALUES ")
 	for i, msg := range msgs {
 		topic, version, err := Spec(msg)
 		if err != nil {
@@ -230,8 +241,8 @@ func (o *Outbox) Add(ctx context.Context, msgs ...proto.Message) error {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?)")
-		args = append(args, topic, version, payload, now)
+		q.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, topic, version, payload, now, trace.Get(traceparentKey))
 	}
 	if _, err := o.db.Conn(ctx).ExecContext(ctx, o.rebind(q.String()), args...); err != nil {
 		return fmt.Errorf("outbox.Add %s (%d events): %w", TopicOf(msgs[0]), len(msgs), err)
@@ -358,6 +369,10 @@ type delivery struct {
 	id         int64
 	subscriber string
 	env        *eventsv1.Envelope
+	// relays is how often it was handed to Asynq before (0: this is its first relay).
+	relays int32
+	// traceparent is the trace context the event was written in ("" if none).
+	traceparent string
 }
 
 // relayDue enqueues up to BatchSize due deliveries and marks the enqueued ones relayed.
@@ -368,7 +383,7 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 		cutoff = now - o.cfg.RedeliverAfter.Milliseconds()
 	}
 	c := o.db.Conn(ctx)
-	q := "SELECT d.id, d.subscriber, e.id, e.topic, e.version, e.payload, e.created_ms FROM " + schema.DeliveriesTable + " d JOIN " +
+	q := "SELECT d.id, d.subscriber, d.relays, e.id, e.topic, e.version, e.payload, e.created_ms, e.traceparent FROM " + schema.DeliveriesTable + " d JOIN " +
 		schema.EventsTable + " e ON e.id = d.event_id WHERE d.acked_ms IS NULL AND (d.relayed_ms IS NULL OR d.relayed_ms < ?) ORDER BY d.id LIMIT ?"
 	rows, err := c.QueryContext(ctx, o.rebind(q), cutoff, o.cfg.BatchSize)
 	if err != nil {
@@ -377,7 +392,7 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 	var due []delivery
 	for rows.Next() {
 		d := delivery{env: &eventsv1.Envelope{Producer: o.producer}}
-		if err := rows.Scan(&d.id, &d.subscriber, &d.env.Id, &d.env.Topic, &d.env.Version, &d.env.Payload, &d.env.CreatedAtMs); err != nil {
+		if err := rows.Scan(&d.id, &d.subscriber, &d.relays, &d.env.Id, &d.env.Topic, &d.env.Version, &d.env.Payload, &d.env.CreatedAtMs, &d.traceparent); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("outbox.relayDue: %w", err)
 		}
@@ -410,6 +425,8 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 			defer func() { <-sem }()
 			b, err := proto.Marshal(d.env)
 			if err == nil {
+				// The subscriber's task continues the trace of the request that wrote the event.
+				ctx := obs.Propagator.Extract(ctx, propagation.MapCarrier{traceparentKey: d.traceparent})
 				err = o.queue.Enqueue(ctx, asynq.NewTask(TaskType(d.subscriber), b), asynq.Queue(queue),
 					asynq.TaskID(TaskID(d.subscriber, o.producer, d.env.Id)), asynq.MaxRetry(25))
 			}
@@ -417,10 +434,15 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 		}()
 	}
 	wg.Wait()
+	handed := o.clock.Now().UnixMilli()
 	var relayed []any
 	for i, d := range due {
 		if ok[i] {
 			relayed = append(relayed, d.id)
+			if d.relays == 0 {
+				// Re-deliveries wait RedeliverAfter by design: only the first hand-off is lag.
+				o.relayLag.Observe(max(0, float64(handed-d.env.CreatedAtMs)/1000))
+			}
 			if o.onRelayed != nil {
 				o.onRelayed(d.env.Id, d.env.CreatedAtMs)
 			}

@@ -12,16 +12,19 @@ import (
 // nudge (a commit that wrote events), and every SweepInterval re-delivers what was not
 // acknowledged in time and prunes old events. Every process that writes events runs one.
 type Relay struct {
-	o      *Outbox
-	log    *log.Helper
-	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex
+	o   *Outbox
+	log *log.Helper
+	// pending exports the outbox's backlog at each scrape (Collectors).
+	pending *pendingCollector
+	cancel  context.CancelFunc
+	done    chan struct{}
+	mu      sync.Mutex
 }
 
 // NewRelay returns the relay loop of o.
 func NewRelay(o *Outbox, logger log.Logger) *Relay {
-	return &Relay{o: o, log: log.NewHelper(log.With(logger, "module", "outbox", "producer", o.producer))}
+	h := log.NewHelper(log.With(logger, "module", "outbox", "producer", o.producer))
+	return &Relay{o: o, log: h, pending: newPendingCollector(o, h)}
 }
 
 // Start begins the loop and returns at once.

@@ -62,6 +62,7 @@ func (c *Client) Enqueue(ctx context.Context, task *asynq.Task, opts ...asynq.Op
 	if task == nil {
 		return errors.New("queue: enqueue: nil task")
 	}
+	task = withTraceContext(ctx, task)
 	info, err := c.c.EnqueueContext(ctx, task, opts...)
 	switch {
 	case err == nil:

@@ -143,7 +143,7 @@ func NewServer(opt asynq.RedisConnOpt, cfg Config, logger log.Logger) (*Server, 
 		stopping: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	s.mux.Use(recoverPanics(helper))
+	s.mux.Use(traceTasks, recoverPanics(helper))
 	s.srv = asynq.NewServerFromRedisClient(rc, asynq.Config{
 		Concurrency:              cfg.Concurrency,
 		Queues:                   cfg.Queues,
@@ -267,7 +267,7 @@ func (s *Server) logFailure(ctx context.Context, task *asynq.Task, err error) {
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	queue, _ := asynq.GetQueueName(ctx)
 	final := retried >= maxRetry || errors.Is(err, asynq.SkipRetry)
-	s.log.Errorw(
+	s.log.WithContext(ctx).Errorw(
 		"msg", "task failed",
 		"task_type", task.Type(),
 		"task_id", id,
@@ -287,7 +287,7 @@ func recoverPanics(logger *log.Helper) asynq.MiddlewareFunc {
 			defer func() {
 				if r := recover(); r != nil {
 					id, _ := asynq.GetTaskID(ctx)
-					logger.Errorw("msg", "task handler panicked", "task_type", task.Type(), "task_id", id,
+					logger.WithContext(ctx).Errorw("msg", "task handler panicked", "task_type", task.Type(), "task_id", id,
 						"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 					err = fmt.Errorf("%w: %s: %v", ErrHandlerPanic, task.Type(), r)
 				}

@@ -33,6 +33,9 @@ type live struct {
 	dir string
 	// logs holds everything the process logged (JSON lines).
 	logs *syncBuffer
+	// stop stops the servers and closes the process before the test ends (the cleanup does it
+	// otherwise); a second call does nothing.
+	stop func()
 }
 
 // syncBuffer is a bytes.Buffer safe for the process's concurrent loggers.
@@ -99,15 +102,19 @@ func startLiveConfig(t *testing.T, workers bool, configure func(*Config)) *live 
 	if workers {
 		l.startWorkers()
 	}
-	t.Cleanup(func() {
-		cancel()
-		stop, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		for _, s := range p.Servers() {
-			_ = s.Stop(stop)
-		}
-		p.Close()
-	})
+	var once sync.Once
+	l.stop = func() {
+		once.Do(func() {
+			cancel()
+			stop, done := context.WithTimeout(context.Background(), 5*time.Second)
+			defer done()
+			for _, s := range p.Servers() {
+				_ = s.Stop(stop)
+			}
+			p.Close()
+		})
+	}
+	t.Cleanup(l.stop)
 	for i := 0; i < 100; i++ {
 		if res, err := http.Get(l.url + "/healthz"); err == nil {
 			res.Body.Close()

@@ -1,6 +1,7 @@
 package standalone
 
 import (
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -12,6 +13,7 @@ import (
 // real services (here all in one process): a sign-in, the caller's own account, a search and a
 // course's publication go through it with the caller's token; an unknown API path stops there.
 func TestGatewayInFront(t *testing.T) {
+	sr := recordSpans(t)
 	l := startLive(t)
 	routes, err := gateway.ProtoRoutes()
 	if err != nil {
@@ -43,5 +45,22 @@ func TestGatewayInFront(t *testing.T) {
 	g.must(g.call("GET", "/v1/me", "", nil), 401)
 	if r := g.call("GET", "/v1/no-such-thing", admin, nil); r.status != 404 || r.s("reason") != "NOT_FOUND" {
 		t.Fatalf("an unknown path: %d %s", r.status, r.raw)
+	}
+
+	// The gateway's span continues the client's trace and is the parent of the service's.
+	const tid, parent = "5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174"
+	g.must(g.traced("GET", "/v1/me", admin, nil, tid, parent), 200)
+	var gwSpan, svcSpan sdktrace.ReadOnlySpan
+	for _, s := range spansOf(sr, tid) {
+		switch s.Name() {
+		case "GET /v1/me":
+			gwSpan = s
+		case "/api.org.v1.Auth/GetMe":
+			svcSpan = s
+		}
+	}
+	if gwSpan == nil || svcSpan == nil || gwSpan.Parent().SpanID().String() != parent ||
+		svcSpan.Parent().SpanID() != gwSpan.SpanContext().SpanID() || !svcSpan.Parent().IsRemote() {
+		t.Fatalf("gateway → service trace:\n%s", describe(spansOf(sr, tid)))
 	}
 }

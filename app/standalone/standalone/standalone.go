@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/vanguard/vanguard/app/org"
 	"github.com/vanguard/vanguard/app/quiz"
 	"github.com/vanguard/vanguard/app/search"
+	"github.com/vanguard/vanguard/app/standalone/backup"
 	"github.com/vanguard/vanguard/app/studyhour"
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/blob"
@@ -160,6 +162,8 @@ type Process struct {
 	orgConn    *grpc.ClientConn
 	monitor    io.Closer
 	closers    []func() error
+	// lock is the data dir's lock, held until Close.
+	lock *backup.DirLock
 
 	// modules are org and every service of the list, in build order.
 	modules kit.Modules
@@ -185,9 +189,10 @@ func (p *Process) Servers() []transport.Server {
 // is closed.
 func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err error) {
 	p = &Process{}
+	built := p // the error returns below set p to nil
 	defer func() {
 		if err != nil {
-			p.Close()
+			built.Close()
 			p = nil
 		}
 	}()
@@ -196,6 +201,13 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 		clk = clock.Real{}
 	}
 	p.clock = clk
+	// The data dir's lock: one process per data dir, and restore refuses a dir in use.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	if p.lock, err = backup.LockDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	for _, dir := range append([]string{"secrets", "blob", org.Name}, serviceNames()...) {
 		if err := os.MkdirAll(filepath.Join(cfg.DataDir, dir), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
@@ -293,7 +305,7 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 	}
 	p.closers = append(p.closers, func() error { _ = grpcLis.Close(); return nil })
 	p.grpcAddr = dialable(&url.URL{Host: grpcLis.Addr().String()})
-	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(authn.Forward())); err != nil {
+	if p.orgConn, err = kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(p.grpcAddr), kgrpc.WithMiddleware(obs.TracingClient(), authn.Forward())); err != nil {
 		return nil, err
 	}
 	p.closers = append(p.closers, p.orgConn.Close)
@@ -343,10 +355,26 @@ func Build(ctx context.Context, cfg Config, logger log.Logger) (p *Process, err 
 
 	// servers
 	verifier := authn.NewVerifier(clk, p.Org.Signer().PublicKey())
+	// One registry for the process: requests, every module's own metrics and its relay's, and
+	// the queues' depth and latency (read from Redis at each scrape).
+	metrics := obs.NewMetrics()
+	if err := p.modules.RegisterMetrics(metrics.Registry); err != nil {
+		return nil, err
+	}
+	queueNames := make([]string, 0, len(p.modules.Queues()))
+	for q := range p.modules.Queues() {
+		queueNames = append(queueNames, q)
+	}
+	slices.Sort(queueNames)
+	depth := queue.NewQueueCollector(redisOpt, queueNames...)
+	p.closers = append(p.closers, depth.Close)
+	if err := metrics.Registry.Register(depth); err != nil {
+		return nil, err
+	}
 	serverOpts := kit.Options{
 		HTTPAddr: cfg.HTTPAddr, GRPCAddr: cfg.GRPCAddr, HTTPListener: cfg.HTTPListener, GRPCListener: grpcLis,
 		Verifier: verifier, PublicOperations: p.modules.PublicOperations(), ServiceOperations: p.modules.ServiceOperations(),
-		Logger: logger, Metrics: obs.NewMetrics(), Ready: p.ready,
+		Logger: logger, Metrics: metrics, Ready: p.ready,
 		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr, MetricsListener: cfg.MetricsListener,
 		NotFound: webui.Handler(webui.Files(), time.Now()),
 	}
@@ -425,6 +453,7 @@ func (p *Process) Close() error {
 	if p.redis != nil {
 		p.redis.Close()
 	}
+	errs = append(errs, p.lock.Unlock())
 	return errors.Join(errs...)
 }
 
@@ -432,6 +461,15 @@ func (p *Process) Close() error {
 func Run(cfg Config, out io.Writer) error {
 	logger := obs.NewLogger(os.Stderr, "standalone")
 	log.SetLogger(log.NewFilter(logger, log.FilterLevel(log.LevelInfo)))
+	stopTracing, err := obs.SetupTracing(context.Background(), "standalone")
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = stopTracing(flush)
+		cancel()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	p, err := Build(ctx, cfg, logger)
 	cancel()

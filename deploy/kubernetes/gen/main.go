@@ -3,10 +3,13 @@
 // manifests test fails when the committed files differ from what it writes.
 //
 // Per service: its config (a copy of app/<svc>/configs/config.yaml) as a ConfigMap, an API and a
-// worker Deployment (non-root, read-only root file system, probes, resources), a Service for the
-// API's HTTP and gRPC ports, HorizontalPodAutoscalers (the API on CPU; the worker on CPU and on
-// its Asynq queue's depth, an external metric), PodDisruptionBudgets, a NetworkPolicy, and a
-// migration Job. The gateway is the one public entry (an Ingress).
+// worker Deployment (non-root, read-only root file system, probes, resources; org, without
+// queues, one Deployment in role all), a Service for the API's HTTP and gRPC ports,
+// HorizontalPodAutoscalers (the API on CPU; the worker on CPU and on its Asynq queue's depth, an
+// external metric), PodDisruptionBudgets, a NetworkPolicy, and a migration Job. Secrets come from
+// the Secret vanguard-secrets as environment variables, and secret files (org's token signing
+// key) from their own Secrets, mounted read-only. The gateway is the one public entry (an
+// Ingress).
 package main
 
 import (
@@ -21,15 +24,35 @@ import (
 type Service struct {
 	Name  string
 	Index int // ports 8000+Index (HTTP) and 9000+Index (gRPC), as the configs default
-	// Queue: the service has background work (a worker role); every service but org has.
+	// Queue: the service has background work, so an API and a worker Deployment (-role api and
+	// -role worker); every service but org has. Without, one Deployment runs -role all (org
+	// refuses the api and worker roles).
 	Queue bool
 	// Secrets names the service's keys in the vanguard-secrets Secret, as environment variables.
 	Secrets []string
+	// Files are the secret files the service reads, each mounted read-only from its own Secret.
+	Files []SecretFile
+	// MigrateSecrets are keys of vanguard-secrets that only the migration Job reads, optional
+	// (the Job runs without them).
+	MigrateSecrets []string
 }
+
+// SecretFile is a file a service reads from the path an environment variable names (a config's
+// `_FILE` variable), mounted from a key of a Secret: /run/secrets/<Secret>/<Key>.
+type SecretFile struct {
+	Env, Secret, Key string
+}
+
+// Path is where the file is in the container.
+func (f SecretFile) Path() string { return "/run/secrets/" + f.Secret + "/" + f.Key }
 
 // Services is the table.
 var Services = []Service{
-	{Name: "org", Index: 0, Queue: true, Secrets: []string{"VANGUARD_ORG_DATABASE_DSN", "VANGUARD_SERVICE_KEY", "VANGUARD_ID_KEY", "VANGUARD_MINIO_ACCESS_KEY", "VANGUARD_MINIO_SECRET_KEY"}},
+	{Name: "org", Index: 0, Queue: false, Secrets: []string{"VANGUARD_ORG_DATABASE_DSN", "VANGUARD_SERVICE_KEY", "VANGUARD_ID_KEY", "VANGUARD_MINIO_ACCESS_KEY", "VANGUARD_MINIO_SECRET_KEY"},
+		// The token signing key (`org keygen`): org's migration reads it too.
+		Files: []SecretFile{{Env: "VANGUARD_JWT_PRIVATE_KEY_FILE", Secret: "vanguard-jwt", Key: "jwt_ed25519.pem"}},
+		// The first admin's password: org migrate creates the admin account if there is none.
+		MigrateSecrets: []string{"VANGUARD_ADMIN_PASSWORD"}},
 	{Name: "course", Index: 1, Queue: true, Secrets: []string{"VANGUARD_COURSE_DATABASE_DSN", "VANGUARD_MINIO_ACCESS_KEY", "VANGUARD_MINIO_SECRET_KEY"}},
 	{Name: "quiz", Index: 2, Queue: true, Secrets: []string{"VANGUARD_QUIZ_DATABASE_DSN", "VANGUARD_QUIZ_SERVICE_SECRET"}},
 	{Name: "studyhour", Index: 3, Queue: true, Secrets: []string{"VANGUARD_STUDYHOUR_DATABASE_DSN", "VANGUARD_STUDYHOUR_SERVICE_SECRET", "VANGUARD_LEDGER_KEY", "VANGUARD_MINIO_ACCESS_KEY", "VANGUARD_MINIO_SECRET_KEY"}},
@@ -67,11 +90,11 @@ spec:
       labels: {app.kubernetes.io/name: {{$.Name}}, app.kubernetes.io/component: {{$role}}, app.kubernetes.io/part-of: vanguard}
     spec:
       automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: {{$.Name}}
           image: vanguard/{{$.Name}}
-          args: [serve, -conf, /configs/config.yaml, -role, {{$role}}]
+          args: [serve, -conf, /configs/config.yaml, -role, {{if $.Queue}}{{$role}}{{else}}all{{end}}]
           ports:
             - {name: http, containerPort: {{$http}}}
 {{- if eq $role "api"}}
@@ -80,13 +103,11 @@ spec:
           envFrom:
             - configMapRef: {name: vanguard-endpoints}
           env:
-{{- range $.Secrets}}
-            - name: {{.}}
-              valueFrom: {secretKeyRef: {name: vanguard-secrets, key: {{.}}}}
-{{- end}}
+{{- template "env" $}}
           volumeMounts:
             - {name: config, mountPath: /configs, readOnly: true}
             - {name: tmp, mountPath: /tmp}
+{{- template "mounts" $}}
           readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 5, failureThreshold: 3}
           livenessProbe: {httpGet: {path: /healthz, port: http}, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6}
           resources:
@@ -98,6 +119,7 @@ spec:
           configMap: {name: {{$.Name}}-config}
         - name: tmp
           emptyDir: {}
+{{- template "volumes" $}}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -164,7 +186,7 @@ spec:
     spec:
       restartPolicy: OnFailure
       automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: migrate
           image: vanguard/{{.Name}}
@@ -172,16 +194,40 @@ spec:
           envFrom:
             - configMapRef: {name: vanguard-endpoints}
           env:
-{{- range .Secrets}}
+{{- template "env" .}}
+{{- range .MigrateSecrets}}
             - name: {{.}}
-              valueFrom: {secretKeyRef: {name: vanguard-secrets, key: {{.}}}}
+              valueFrom: {secretKeyRef: {name: vanguard-secrets, key: {{.}}, optional: true}}
 {{- end}}
           volumeMounts:
             - {name: config, mountPath: /configs, readOnly: true}
+{{- template "mounts" .}}
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
       volumes:
         - name: config
           configMap: {name: {{.Name}}-config}
+{{- template "volumes" .}}
+{{- define "env"}}
+{{- range .Secrets}}
+            - name: {{.}}
+              valueFrom: {secretKeyRef: {name: vanguard-secrets, key: {{.}}}}
+{{- end}}
+{{- range .Files}}
+            - {name: {{.Env}}, value: {{.Path}}}
+{{- end}}
+{{- end}}
+{{- define "mounts"}}
+{{- range .Files}}
+            - {name: {{.Secret}}, mountPath: /run/secrets/{{.Secret}}, readOnly: true}
+{{- end}}
+{{- end}}
+{{- define "volumes"}}
+{{- range .Files}}
+        # Read-only, readable by the pod's group (fsGroup 65532) only: defaultMode 288 is 0440.
+        - name: {{.Secret}}
+          secret: {secretName: {{.Secret}}, defaultMode: 288, items: [{key: {{.Key}}, path: {{.Key}}}]}
+{{- end}}
+{{- end}}
 `))
 
 // Roles are the service's Deployments.
@@ -207,6 +253,13 @@ func Write(root, dir string) error {
 		}
 	}
 	for _, s := range Services {
+		secrets := map[string]bool{}
+		for _, f := range s.Files {
+			if secrets[f.Secret] {
+				return fmt.Errorf("%s: two files from Secret %s: give each file its own Secret (one volume each)", s.Name, f.Secret)
+			}
+			secrets[f.Secret] = true
+		}
 		var b bytes.Buffer
 		if err := service.Execute(&b, s); err != nil {
 			return fmt.Errorf("%s: %w", s.Name, err)

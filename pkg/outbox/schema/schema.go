@@ -40,6 +40,9 @@ func (Event) Fields() []ent.Field {
 		// payload is the topic's message from api/<svc>/v1/events.proto, protobuf-encoded.
 		field.Bytes("payload"),
 		field.Int64("created_ms"),
+		// traceparent is the W3C trace context of the request or task that wrote the event
+		// ("" outside one): the subscriber's task continues that trace.
+		entx.Chars(field.String("traceparent"), 64).Default(""),
 		// fanned_out_ms is set once a delivery row exists for every subscriber of the topic.
 		field.Int64("fanned_out_ms").Optional().Nillable(),
 	}

@@ -489,6 +489,9 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		return err
 	}
 	exams := map[int64]*Exam{}
+	// graded are the submission times of the attempts the current transaction graded: their lag
+	// is observed once it committed.
+	var graded []time.Time
 	// grade scores the batch and writes it: one statement for the grades, one for the events.
 	grade := func(ctx context.Context, batch []*Attempt) error {
 		now := uc.clock.Now()
@@ -512,6 +515,9 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		for _, a := range batch {
 			if done[a.ID] { // the others were graded meanwhile
 				evs = append(evs, gradedEvent(a, exams[a.ExamID], false))
+				if a.SubmittedAt != nil {
+					graded = append(graded, *a.SubmittedAt)
+				}
 			}
 		}
 		if len(evs) == 0 {
@@ -521,6 +527,7 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 	}
 	own := false
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		graded = graded[:0]
 		// Claimed with their rows locked: a regrade that refreshes the keys of an attempt waits
 		// for its grade, or the grade skips it while the regrade holds it.
 		batch, err := uc.attempts.ClaimSubmitted(ctx, attemptID, gradeBatch)
@@ -535,13 +542,18 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		}
 		return grade(ctx, batch)
 	})
-	if err != nil || own {
+	if err != nil {
 		return err
+	}
+	uc.observeGraded(graded)
+	if own {
+		return nil
 	}
 	// Another transaction held this attempt (another grader, or a regrade). Once the batch has
 	// committed (waiting while holding it could deadlock with that other grader), wait for the
 	// attempt alone and grade it if it is still submitted.
-	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		graded = graded[:0]
 		a, err := uc.attempts.GetAttemptLocked(ctx, attemptID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -551,6 +563,23 @@ func (uc *AttemptUsecase) Grade(ctx context.Context, attemptID int64) error {
 		}
 		return grade(ctx, []*Attempt{a})
 	})
+	if err == nil {
+		uc.observeGraded(graded)
+	}
+	return err
+}
+
+// observeGraded tells the grading observer the lag of attempts whose first grade committed
+// now: from the submission the database recorded to this moment (never negative, should the
+// submitting process's clock run ahead of this one's).
+func (uc *AttemptUsecase) observeGraded(submitted []time.Time) {
+	if uc.grading == nil {
+		return
+	}
+	now := uc.clock.Now()
+	for _, at := range submitted {
+		uc.grading.FirstGraded(max(now.Sub(at), 0))
+	}
 }
 
 // GradedEvent announces a graded attempt ("attempt.graded" in api/quiz/v1/events.proto),

@@ -26,6 +26,9 @@ type Deps struct {
 	// Audit records staff actions for the shared audit log (org's) in their transaction; nil
 	// records none there (unit tests).
 	Audit AuditLog
+	// Grading observes each attempt's first automatic grade for the service's metrics; nil
+	// observes nothing.
+	Grading GradingObserver
 }
 
 // Quiz holds the quiz use cases, one per responsibility:
@@ -51,7 +54,7 @@ func New(d Deps) *Quiz {
 	return &Quiz{
 		Authoring: &AuthoringUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, orgs: d.Orgs, events: d.Events, tx: d.Tx},
 		Attempts: &AttemptUsecase{banks: d.Banks, papers: d.Papers, exams: d.Exams, attempts: d.Attempts, events: d.Events,
-			queue: d.Queue, tx: d.Tx, clock: d.Clock, audit: d.Audit, names: d.Names, shuffle: cryptoShuffle},
+			queue: d.Queue, tx: d.Tx, clock: d.Clock, audit: d.Audit, names: d.Names, grading: d.Grading, shuffle: cryptoShuffle},
 		Practice: &PracticeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, practice: d.Practice, clock: d.Clock, shuffle: cryptoShuffle},
 		Stats:    &StatsUsecase{papers: d.Papers, exams: d.Exams, attempts: d.Attempts},
 		Regrade: &RegradeUsecase{banks: d.Banks, exams: d.Exams, attempts: d.Attempts, regrades: d.Regrades, events: d.Events,
@@ -91,6 +94,8 @@ type AttemptUsecase struct {
 	audit AuditLog
 	// names shows members and orgs by name to exams' managers; nil shows ids only.
 	names NameDirectory
+	// grading is told each first grade's lag once it committed; nil tells no one.
+	grading GradingObserver
 	// shuffle orders a slice; tests replace it to make shuffles deterministic.
 	shuffle func(n int, swap func(i, j int))
 	// shapes caches what validating an autosave needs of each attempt.

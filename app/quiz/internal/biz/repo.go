@@ -206,6 +206,13 @@ type AuditLog interface {
 	Record(ctx context.Context, entries ...AuditEntry) error
 }
 
+// GradingObserver watches automatic grading for monitoring (the service's metrics).
+type GradingObserver interface {
+	// FirstGraded is told, once per attempt, the time from its recorded submission to the
+	// commit of its first grade (never regrades, nor a trainer's essay scores).
+	FirstGraded(lag time.Duration)
+}
+
 // DomainEvent is something quiz announces to other services (GradedEvent, QuestionChanged).
 type DomainEvent interface{ isDomainEvent() }
 

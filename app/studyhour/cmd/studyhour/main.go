@@ -26,6 +26,7 @@ import (
 	"github.com/vanguard/vanguard/pkg/blob"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/kit"
+	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
@@ -99,7 +100,7 @@ func run(args []string) error {
 		return err
 	}
 	defer orgConn.Close()
-	courseConn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(fc.Course.GRPCEndpoint), kgrpc.WithMiddleware(authn.Forward()))
+	courseConn, err := kgrpc.DialInsecure(ctx, kgrpc.WithEndpoint(fc.Course.GRPCEndpoint), kgrpc.WithMiddleware(obs.TracingClient(), authn.Forward()))
 	if err != nil {
 		return fmt.Errorf("dial course %s: %w", fc.Course.GRPCEndpoint, err)
 	}

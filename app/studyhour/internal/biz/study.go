@@ -21,6 +21,17 @@ type Config struct {
 	Location *time.Location
 	// LedgerKey anchors each member's chain head (HMAC); required.
 	LedgerKey []byte
+	// Heartbeats, when set, is told every heartbeat's outcome (the service's metrics).
+	Heartbeats HeartbeatObserver
+}
+
+// HeartbeatObserver watches heartbeats for monitoring (the service's metrics).
+type HeartbeatObserver interface {
+	// Heartbeat is told each heartbeat's outcome once it is final: credited (refusal ""),
+	// refused for refusal (one of AllRefusals, counted in the member's tally), or failed,
+	// answered with an error that counted no refusal (bad input, an ended session, a database
+	// failure).
+	Heartbeat(refusal Refusal, failed bool)
 }
 
 // DefaultDailyCap is 8 hours of lessons a day.
@@ -152,17 +163,28 @@ type BeatResult struct {
 
 // Heartbeat judges one heartbeat under the member's lock: only the member's own, live session,
 // each heartbeat number once, only the session that currently earns, within the daily cap;
-// whole credited seconds go to the ledger. Every refusal is counted.
+// whole credited seconds go to the ledger. Every refusal is counted, and every outcome told to
+// the heartbeat observer.
 func (uc *Study) Heartbeat(ctx context.Context, b Beat) (*BeatResult, error) {
+	res, refused, err := uc.heartbeat(ctx, b)
+	if uc.cfg.Heartbeats != nil {
+		uc.cfg.Heartbeats.Heartbeat(refused, err != nil && refused == "")
+	}
+	return res, err
+}
+
+// heartbeat is Heartbeat; it also returns the refusal it counted (a forged heartbeat's comes
+// with ErrNotFound).
+func (uc *Study) heartbeat(ctx context.Context, b Beat) (*BeatResult, Refusal, error) {
 	p, err := auth.Require(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if math.IsNaN(b.Position) || math.IsInf(b.Position, 0) || b.Position < 0 {
-		return nil, Invalid("position", "播放位置无效")
+		return nil, "", Invalid("position", "播放位置无效")
 	}
 	if math.IsNaN(b.Rate) || math.IsInf(b.Rate, 0) || b.Rate <= 0 {
-		return nil, Invalid("rate", "播放速度无效")
+		return nil, "", Invalid("rate", "播放速度无效")
 	}
 	var res *BeatResult
 	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -277,14 +299,14 @@ func (uc *Study) Heartbeat(ctx context.Context, b Beat) (*BeatResult, error) {
 	if errors.Is(err, errForged) {
 		// Counted on its own: the transaction above rolled back with the error.
 		if cerr := uc.store.CountRefusal(ctx, p.UserID, RefusedForged, uc.clock.Now()); cerr != nil {
-			return nil, cerr
+			return nil, "", cerr
 		}
-		return nil, ErrNotFound
+		return nil, RefusedForged, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return res, nil
+	return res, res.Refusal, nil
 }
 
 var errForged = errors.New("forged heartbeat")

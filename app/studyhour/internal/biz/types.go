@@ -41,6 +41,11 @@ const (
 	RefusedForged Refusal = "forged"
 )
 
+// AllRefusals is every refusal a heartbeat can get: the bounded set of reasons the service's
+// metrics label refusals with.
+var AllRefusals = []Refusal{RefusedHidden, RefusedTooFast, RefusedReplayed, RefusedPaused, RefusedCapped,
+	RefusedParallel, RefusedDailyCap, RefusedForged}
+
 // Transaction runs fn in one database transaction carried by the context.
 type Transaction interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error

@@ -45,6 +45,20 @@ func (_c *OutboxEventCreate) SetCreatedMs(v int64) *OutboxEventCreate {
 	return _c
 }
 
+// SetTraceparent sets the "traceparent" field.
+func (_c *OutboxEventCreate) SetTraceparent(v string) *OutboxEventCreate {
+	_c.mutation.SetTraceparent(v)
+	return _c
+}
+
+// SetNillableTraceparent sets the "traceparent" field if the given value is not nil.
+func (_c *OutboxEventCreate) SetNillableTraceparent(v *string) *OutboxEventCreate {
+	if v != nil {
+		_c.SetTraceparent(*v)
+	}
+	return _c
+}
+
 // SetFannedOutMs sets the "fanned_out_ms" field.
 func (_c *OutboxEventCreate) SetFannedOutMs(v int64) *OutboxEventCreate {
 	_c.mutation.SetFannedOutMs(v)
@@ -72,6 +86,7 @@ func (_c *OutboxEventCreate) Mutation() *OutboxEventMutation {
 
 // Save creates the OutboxEvent in the database.
 func (_c *OutboxEventCreate) Save(ctx context.Context) (*OutboxEvent, error) {
+	_c.defaults()
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -97,6 +112,14 @@ func (_c *OutboxEventCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *OutboxEventCreate) defaults() {
+	if _, ok := _c.mutation.Traceparent(); !ok {
+		v := outboxevent.DefaultTraceparent
+		_c.mutation.SetTraceparent(v)
+	}
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *OutboxEventCreate) check() error {
 	if _, ok := _c.mutation.Topic(); !ok {
@@ -115,6 +138,14 @@ func (_c *OutboxEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.CreatedMs(); !ok {
 		return &ValidationError{Name: "created_ms", err: errors.New(`ent: missing required field "OutboxEvent.created_ms"`)}
+	}
+	if _, ok := _c.mutation.Traceparent(); !ok {
+		return &ValidationError{Name: "traceparent", err: errors.New(`ent: missing required field "OutboxEvent.traceparent"`)}
+	}
+	if v, ok := _c.mutation.Traceparent(); ok {
+		if err := outboxevent.TraceparentValidator(v); err != nil {
+			return &ValidationError{Name: "traceparent", err: fmt.Errorf(`ent: validator failed for field "OutboxEvent.traceparent": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -164,6 +195,10 @@ func (_c *OutboxEventCreate) createSpec() (*OutboxEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedMs(); ok {
 		_spec.SetField(outboxevent.FieldCreatedMs, field.TypeInt64, value)
 		_node.CreatedMs = value
+	}
+	if value, ok := _c.mutation.Traceparent(); ok {
+		_spec.SetField(outboxevent.FieldTraceparent, field.TypeString, value)
+		_node.Traceparent = value
 	}
 	if value, ok := _c.mutation.FannedOutMs(); ok {
 		_spec.SetField(outboxevent.FieldFannedOutMs, field.TypeInt64, value)
@@ -278,6 +313,18 @@ func (u *OutboxEventUpsert) UpdateCreatedMs() *OutboxEventUpsert {
 // AddCreatedMs adds v to the "created_ms" field.
 func (u *OutboxEventUpsert) AddCreatedMs(v int64) *OutboxEventUpsert {
 	u.Add(outboxevent.FieldCreatedMs, v)
+	return u
+}
+
+// SetTraceparent sets the "traceparent" field.
+func (u *OutboxEventUpsert) SetTraceparent(v string) *OutboxEventUpsert {
+	u.Set(outboxevent.FieldTraceparent, v)
+	return u
+}
+
+// UpdateTraceparent sets the "traceparent" field to the value that was provided on create.
+func (u *OutboxEventUpsert) UpdateTraceparent() *OutboxEventUpsert {
+	u.SetExcluded(outboxevent.FieldTraceparent)
 	return u
 }
 
@@ -423,6 +470,20 @@ func (u *OutboxEventUpsertOne) UpdateCreatedMs() *OutboxEventUpsertOne {
 	})
 }
 
+// SetTraceparent sets the "traceparent" field.
+func (u *OutboxEventUpsertOne) SetTraceparent(v string) *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetTraceparent(v)
+	})
+}
+
+// UpdateTraceparent sets the "traceparent" field to the value that was provided on create.
+func (u *OutboxEventUpsertOne) UpdateTraceparent() *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateTraceparent()
+	})
+}
+
 // SetFannedOutMs sets the "fanned_out_ms" field.
 func (u *OutboxEventUpsertOne) SetFannedOutMs(v int64) *OutboxEventUpsertOne {
 	return u.Update(func(s *OutboxEventUpsert) {
@@ -503,6 +564,7 @@ func (_c *OutboxEventCreateBulk) Save(ctx context.Context) ([]*OutboxEvent, erro
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*OutboxEventMutation)
 				if !ok {
@@ -731,6 +793,20 @@ func (u *OutboxEventUpsertBulk) AddCreatedMs(v int64) *OutboxEventUpsertBulk {
 func (u *OutboxEventUpsertBulk) UpdateCreatedMs() *OutboxEventUpsertBulk {
 	return u.Update(func(s *OutboxEventUpsert) {
 		s.UpdateCreatedMs()
+	})
+}
+
+// SetTraceparent sets the "traceparent" field.
+func (u *OutboxEventUpsertBulk) SetTraceparent(v string) *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetTraceparent(v)
+	})
+}
+
+// UpdateTraceparent sets the "traceparent" field to the value that was provided on create.
+func (u *OutboxEventUpsertBulk) UpdateTraceparent() *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateTraceparent()
 	})
 }
 

@@ -24,6 +24,8 @@ type OutboxEvent struct {
 	Payload []byte `json:"payload,omitempty"`
 	// CreatedMs holds the value of the "created_ms" field.
 	CreatedMs int64 `json:"created_ms,omitempty"`
+	// Traceparent holds the value of the "traceparent" field.
+	Traceparent string `json:"traceparent,omitempty"`
 	// FannedOutMs holds the value of the "fanned_out_ms" field.
 	FannedOutMs  *int64 `json:"fanned_out_ms,omitempty"`
 	selectValues sql.SelectValues
@@ -38,7 +40,7 @@ func (*OutboxEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case outboxevent.FieldID, outboxevent.FieldVersion, outboxevent.FieldCreatedMs, outboxevent.FieldFannedOutMs:
 			values[i] = new(sql.NullInt64)
-		case outboxevent.FieldTopic:
+		case outboxevent.FieldTopic, outboxevent.FieldTraceparent:
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -84,6 +86,12 @@ func (_m *OutboxEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field created_ms", values[i])
 			} else if value.Valid {
 				_m.CreatedMs = value.Int64
+			}
+		case outboxevent.FieldTraceparent:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field traceparent", values[i])
+			} else if value.Valid {
+				_m.Traceparent = value.String
 			}
 		case outboxevent.FieldFannedOutMs:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -139,6 +147,9 @@ func (_m *OutboxEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("created_ms=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedMs))
+	builder.WriteString(", ")
+	builder.WriteString("traceparent=")
+	builder.WriteString(_m.Traceparent)
 	builder.WriteString(", ")
 	if v := _m.FannedOutMs; v != nil {
 		builder.WriteString("fanned_out_ms=")

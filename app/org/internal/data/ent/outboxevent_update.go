@@ -89,6 +89,20 @@ func (_u *OutboxEventUpdate) AddCreatedMs(v int64) *OutboxEventUpdate {
 	return _u
 }
 
+// SetTraceparent sets the "traceparent" field.
+func (_u *OutboxEventUpdate) SetTraceparent(v string) *OutboxEventUpdate {
+	_u.mutation.SetTraceparent(v)
+	return _u
+}
+
+// SetNillableTraceparent sets the "traceparent" field if the given value is not nil.
+func (_u *OutboxEventUpdate) SetNillableTraceparent(v *string) *OutboxEventUpdate {
+	if v != nil {
+		_u.SetTraceparent(*v)
+	}
+	return _u
+}
+
 // SetFannedOutMs sets the "fanned_out_ms" field.
 func (_u *OutboxEventUpdate) SetFannedOutMs(v int64) *OutboxEventUpdate {
 	_u.mutation.ResetFannedOutMs()
@@ -155,6 +169,11 @@ func (_u *OutboxEventUpdate) check() error {
 			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "OutboxEvent.topic": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Traceparent(); ok {
+		if err := outboxevent.TraceparentValidator(v); err != nil {
+			return &ValidationError{Name: "traceparent", err: fmt.Errorf(`ent: validator failed for field "OutboxEvent.traceparent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -187,6 +206,9 @@ func (_u *OutboxEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.AddedCreatedMs(); ok {
 		_spec.AddField(outboxevent.FieldCreatedMs, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Traceparent(); ok {
+		_spec.SetField(outboxevent.FieldTraceparent, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.FannedOutMs(); ok {
 		_spec.SetField(outboxevent.FieldFannedOutMs, field.TypeInt64, value)
@@ -279,6 +301,20 @@ func (_u *OutboxEventUpdateOne) AddCreatedMs(v int64) *OutboxEventUpdateOne {
 	return _u
 }
 
+// SetTraceparent sets the "traceparent" field.
+func (_u *OutboxEventUpdateOne) SetTraceparent(v string) *OutboxEventUpdateOne {
+	_u.mutation.SetTraceparent(v)
+	return _u
+}
+
+// SetNillableTraceparent sets the "traceparent" field if the given value is not nil.
+func (_u *OutboxEventUpdateOne) SetNillableTraceparent(v *string) *OutboxEventUpdateOne {
+	if v != nil {
+		_u.SetTraceparent(*v)
+	}
+	return _u
+}
+
 // SetFannedOutMs sets the "fanned_out_ms" field.
 func (_u *OutboxEventUpdateOne) SetFannedOutMs(v int64) *OutboxEventUpdateOne {
 	_u.mutation.ResetFannedOutMs()
@@ -358,6 +394,11 @@ func (_u *OutboxEventUpdateOne) check() error {
 			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "OutboxEvent.topic": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Traceparent(); ok {
+		if err := outboxevent.TraceparentValidator(v); err != nil {
+			return &ValidationError{Name: "traceparent", err: fmt.Errorf(`ent: validator failed for field "OutboxEvent.traceparent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -407,6 +448,9 @@ func (_u *OutboxEventUpdateOne) sqlSave(ctx context.Context) (_node *OutboxEvent
 	}
 	if value, ok := _u.mutation.AddedCreatedMs(); ok {
 		_spec.AddField(outboxevent.FieldCreatedMs, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Traceparent(); ok {
+		_spec.SetField(outboxevent.FieldTraceparent, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.FannedOutMs(); ok {
 		_spec.SetField(outboxevent.FieldFannedOutMs, field.TypeInt64, value)

@@ -422,6 +422,12 @@ func init() {
 	outboxeventDescTopic := outboxeventFields[1].Descriptor()
 	// outboxevent.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
 	outboxevent.TopicValidator = outboxeventDescTopic.Validators[0].(func(string) error)
+	// outboxeventDescTraceparent is the schema descriptor for traceparent field.
+	outboxeventDescTraceparent := outboxeventFields[5].Descriptor()
+	// outboxevent.DefaultTraceparent holds the default value on creation for the traceparent field.
+	outboxevent.DefaultTraceparent = outboxeventDescTraceparent.Default.(string)
+	// outboxevent.TraceparentValidator is a validator for the "traceparent" field. It is called by the builders before save.
+	outboxevent.TraceparentValidator = outboxeventDescTraceparent.Validators[0].(func(string) error)
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.

@@ -6660,6 +6660,7 @@ type OutboxEventMutation struct {
 	payload          *[]byte
 	created_ms       *int64
 	addcreated_ms    *int64
+	traceparent      *string
 	fanned_out_ms    *int64
 	addfanned_out_ms *int64
 	clearedFields    map[string]struct{}
@@ -6956,6 +6957,42 @@ func (m *OutboxEventMutation) ResetCreatedMs() {
 	m.addcreated_ms = nil
 }
 
+// SetTraceparent sets the "traceparent" field.
+func (m *OutboxEventMutation) SetTraceparent(s string) {
+	m.traceparent = &s
+}
+
+// Traceparent returns the value of the "traceparent" field in the mutation.
+func (m *OutboxEventMutation) Traceparent() (r string, exists bool) {
+	v := m.traceparent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraceparent returns the old "traceparent" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldTraceparent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraceparent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraceparent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraceparent: %w", err)
+	}
+	return oldValue.Traceparent, nil
+}
+
+// ResetTraceparent resets all changes to the "traceparent" field.
+func (m *OutboxEventMutation) ResetTraceparent() {
+	m.traceparent = nil
+}
+
 // SetFannedOutMs sets the "fanned_out_ms" field.
 func (m *OutboxEventMutation) SetFannedOutMs(i int64) {
 	m.fanned_out_ms = &i
@@ -7060,7 +7097,7 @@ func (m *OutboxEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxEventMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.topic != nil {
 		fields = append(fields, outboxevent.FieldTopic)
 	}
@@ -7072,6 +7109,9 @@ func (m *OutboxEventMutation) Fields() []string {
 	}
 	if m.created_ms != nil {
 		fields = append(fields, outboxevent.FieldCreatedMs)
+	}
+	if m.traceparent != nil {
+		fields = append(fields, outboxevent.FieldTraceparent)
 	}
 	if m.fanned_out_ms != nil {
 		fields = append(fields, outboxevent.FieldFannedOutMs)
@@ -7092,6 +7132,8 @@ func (m *OutboxEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Payload()
 	case outboxevent.FieldCreatedMs:
 		return m.CreatedMs()
+	case outboxevent.FieldTraceparent:
+		return m.Traceparent()
 	case outboxevent.FieldFannedOutMs:
 		return m.FannedOutMs()
 	}
@@ -7111,6 +7153,8 @@ func (m *OutboxEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldPayload(ctx)
 	case outboxevent.FieldCreatedMs:
 		return m.OldCreatedMs(ctx)
+	case outboxevent.FieldTraceparent:
+		return m.OldTraceparent(ctx)
 	case outboxevent.FieldFannedOutMs:
 		return m.OldFannedOutMs(ctx)
 	}
@@ -7149,6 +7193,13 @@ func (m *OutboxEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreatedMs(v)
+		return nil
+	case outboxevent.FieldTraceparent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraceparent(v)
 		return nil
 	case outboxevent.FieldFannedOutMs:
 		v, ok := value.(int64)
@@ -7265,6 +7316,9 @@ func (m *OutboxEventMutation) ResetField(name string) error {
 		return nil
 	case outboxevent.FieldCreatedMs:
 		m.ResetCreatedMs()
+		return nil
+	case outboxevent.FieldTraceparent:
+		m.ResetTraceparent()
 		return nil
 	case outboxevent.FieldFannedOutMs:
 		m.ResetFannedOutMs()

@@ -19,6 +19,8 @@ const (
 	FieldPayload = "payload"
 	// FieldCreatedMs holds the string denoting the created_ms field in the database.
 	FieldCreatedMs = "created_ms"
+	// FieldTraceparent holds the string denoting the traceparent field in the database.
+	FieldTraceparent = "traceparent"
 	// FieldFannedOutMs holds the string denoting the fanned_out_ms field in the database.
 	FieldFannedOutMs = "fanned_out_ms"
 	// Table holds the table name of the outboxevent in the database.
@@ -32,6 +34,7 @@ var Columns = []string{
 	FieldVersion,
 	FieldPayload,
 	FieldCreatedMs,
+	FieldTraceparent,
 	FieldFannedOutMs,
 }
 
@@ -48,6 +51,10 @@ func ValidColumn(column string) bool {
 var (
 	// TopicValidator is a validator for the "topic" field. It is called by the builders before save.
 	TopicValidator func(string) error
+	// DefaultTraceparent holds the default value on creation for the "traceparent" field.
+	DefaultTraceparent string
+	// TraceparentValidator is a validator for the "traceparent" field. It is called by the builders before save.
+	TraceparentValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the OutboxEvent queries.
@@ -71,6 +78,11 @@ func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByCreatedMs orders the results by the created_ms field.
 func ByCreatedMs(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedMs, opts...).ToFunc()
+}
+
+// ByTraceparent orders the results by the traceparent field.
+func ByTraceparent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTraceparent, opts...).ToFunc()
 }
 
 // ByFannedOutMs orders the results by the fanned_out_ms field.

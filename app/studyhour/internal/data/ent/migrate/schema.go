@@ -403,6 +403,7 @@ var (
 		{Name: "version", Type: field.TypeInt32},
 		{Name: "payload", Type: field.TypeBytes},
 		{Name: "created_ms", Type: field.TypeInt64},
+		{Name: "traceparent", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "fanned_out_ms", Type: field.TypeInt64, Nullable: true},
 	}
 	// OutboxEventsTable holds the schema information for the "outbox_events" table.
@@ -414,7 +415,7 @@ var (
 			{
 				Name:    "outboxevent_fanned_out_ms",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxEventsColumns[5]},
+				Columns: []*schema.Column{OutboxEventsColumns[6]},
 			},
 			{
 				Name:    "outboxevent_created_ms",
