@@ -47,7 +47,9 @@ func NightlyGrowth(ctx context.Context, e *Env, f *Fixture) (*GrowthResult, erro
 		return nil, fmt.Errorf("workload.NightlyGrowth: %w", err)
 	}
 	rearmed := false
-	if now.Hour() >= nightlyHour {
+	if e.CompileThroughAPI {
+		log.printf("growth: compiling through the API, as asked")
+	} else if now.Hour() >= nightlyHour {
 		if _, err := db.ExecContext(ctx, `DELETE FROM nightly_runs WHERE day = $1`, day); err != nil {
 			log.printf("growth: cannot re-arm the nightly run of %s (%v); compiling through the API", day, err)
 		} else {

@@ -29,6 +29,9 @@ type Env struct {
 	AdminUser, AdminPassword string
 	DB                       func(service string) *sql.DB
 	Log                      io.Writer
+	// CompileThroughAPI makes NightlyGrowth compile each member through the API instead of
+	// re-arming the day's nightly run (what it does anyway before 02:00 Beijing time).
+	CompileThroughAPI bool
 }
 
 func (e *Env) api() *api       { return &api{base: strings.TrimRight(e.BaseURL, "/")} }

@@ -251,6 +251,18 @@ func TestWorkloadsOnStandalone(t *testing.T) {
 	if g.Compiled != members || g.Members != members || g.Wall <= 0 {
 		t.Fatalf("growth: %+v", *g)
 	}
+	// The other path, which runs by itself before 02:00 Beijing time: each member's compile
+	// through the API.
+	e.CompileThroughAPI = true
+	g, err = NightlyGrowth(ctx, e, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("growth through the API: %+v", *g)
+	if g.Method != "compile-api" || g.Compiled != members || len(g.Errors) != 0 {
+		t.Fatalf("growth through the API: %+v", *g)
+	}
+	e.CompileThroughAPI = false
 
 	c, err := Check(ctx, e, f)
 	if err != nil {
