@@ -61,7 +61,7 @@ func (h *harness) measureBaselines(ctx context.Context) (*baselines, []row, erro
 
 	h.say("baseline: bare net/http handler for %s", baselineRun)
 	s = h.snap()
-	if b.http, err = baseline.BareHTTP(ctx, workloadClient(), httpClients, baselineRun); err != nil {
+	if b.http, err = baseline.BareHTTP(ctx, workload.HTTPClient(), httpClients, baselineRun); err != nil {
 		return nil, nil, err
 	}
 	u = h.since(s)

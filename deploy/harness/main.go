@@ -28,8 +28,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -164,19 +162,6 @@ func run(cfg config) int {
 		code = 1
 	}
 	return code
-}
-
-// workloadClient mirrors the workloads' one shared HTTP client (its transport settings), for
-// the bare net/http baseline: the same connection reuse, so the ratio compares like with like.
-func workloadClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 nil,
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          2048,
-		MaxIdleConnsPerHost:   2048,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 2 * time.Minute,
-	}}
 }
 
 // lockedWriter serialises writes from the workloads' and the cluster's goroutines.

@@ -161,6 +161,12 @@ func (r reply) s(path ...string) string {
 
 func (l *live) call(method, path, token string, body any) reply {
 	l.t.Helper()
+	return l.callWith(method, path, token, body, nil)
+}
+
+// callWith is call with extra request headers.
+func (l *live) callWith(method, path, token string, body any, header map[string]string) reply {
+	l.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -170,6 +176,9 @@ func (l *live) call(method, path, token string, body any) reply {
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,10 +1,6 @@
 package standalone
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,20 +15,7 @@ import (
 // id parent), as a gateway or an instrumented client would.
 func (l *live) traced(method, path, token string, body any, tid, parent string) reply {
 	l.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, l.url+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("traceparent", "00-"+tid+"-"+parent+"-01")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	r := reply{status: res.StatusCode, raw: string(raw), header: res.Header}
-	_ = json.Unmarshal(raw, &r.json)
-	return r
+	return l.callWith(method, path, token, body, map[string]string{"traceparent": "00-" + tid + "-" + parent + "-01"})
 }
 
 // recordSpans makes the global tracer provider record every span ended from now on (the test's

@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,36 +25,12 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/vanguard/vanguard/deploy/harness/workload"
 	"github.com/vanguard/vanguard/pkg/queue"
 )
 
-// Latency is a distribution's percentiles (nearest rank) and maximum.
-type Latency struct {
-	N             int
-	P50, P95, P99 time.Duration
-	Max           time.Duration
-}
-
-// String formats the percentiles in milliseconds.
-func (l Latency) String() string {
-	if l.N == 0 {
-		return "n=0"
-	}
-	f := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + "ms" }
-	return fmt.Sprintf("n=%d p50=%s p95=%s p99=%s max=%s", l.N, f(l.P50), f(l.P95), f(l.P99), f(l.Max))
-}
-
-func latencyOf(s []time.Duration) Latency {
-	if len(s) == 0 {
-		return Latency{}
-	}
-	slices.Sort(s)
-	pct := func(p float64) time.Duration {
-		k := int(float64(len(s))*p/100+0.999999) - 1
-		return s[max(0, min(k, len(s)-1))]
-	}
-	return Latency{N: len(s), P50: pct(50), P95: pct(95), P99: pct(99), Max: s[len(s)-1]}
-}
+// Latency is a distribution's percentiles, as the workloads report theirs.
+type Latency = workload.Latency
 
 // Result is one baseline's figure.
 type Result struct {
@@ -71,18 +46,6 @@ type Result struct {
 
 func (r *Result) String() string {
 	return fmt.Sprintf("%s: %d in %.1fs = %.0f/s, %s", r.Name, r.Ops, r.Duration.Seconds(), r.PerSecond, r.Latency)
-}
-
-// recorder collects durations from many goroutines.
-type recorder struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (r *recorder) add(d time.Duration) {
-	r.mu.Lock()
-	r.d = append(r.d, d)
-	r.mu.Unlock()
 }
 
 // InsertTPS measures single-row autocommit INSERTs per second from conns concurrent connections
@@ -113,7 +76,7 @@ func InsertTPS(ctx context.Context, admin *sql.DB, dsn func(db string) string, c
 		return nil, fmt.Errorf("baseline: create table: %w", err)
 	}
 	payload := fmt.Sprintf("%0100d", 0) // a 100-byte row, about an answer's size
-	var rec recorder
+	var rec workload.Recorder
 	var ops atomic.Int64
 	errs := make([]error, conns)
 	runCtx, cancel := context.WithTimeout(ctx, d)
@@ -135,7 +98,7 @@ func InsertTPS(ctx context.Context, admin *sql.DB, dsn func(db string) string, c
 					errs[w] = err
 					return
 				}
-				rec.add(time.Since(t0))
+				rec.Add(time.Since(t0))
 				ops.Add(1)
 			}
 		})
@@ -154,7 +117,7 @@ func InsertTPS(ctx context.Context, admin *sql.DB, dsn func(db string) string, c
 	}
 	n := int(ops.Load())
 	return &Result{Name: fmt.Sprintf("single-row INSERT, autocommit, fsync on, %d connections", conns),
-		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: latencyOf(rec.d)}, nil
+		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: rec.Latency()}, nil
 }
 
 // AsynqNoop measures no-op tasks per second through a real Asynq server on Redis database db of
@@ -180,7 +143,7 @@ func AsynqNoop(ctx context.Context, addr string, db, producers, backlog int, d t
 	if err != nil {
 		return nil, err
 	}
-	var rec recorder
+	var rec workload.Recorder
 	var done atomic.Int64
 	var lastRun atomic.Int64 // unix nanos
 	allDone := make(chan struct{})
@@ -191,7 +154,7 @@ func AsynqNoop(ctx context.Context, addr string, db, producers, backlog int, d t
 	srv.HandleFunc(ttype, func(_ context.Context, t *asynq.Task) error {
 		now := time.Now()
 		if p := t.Payload(); len(p) == 8 {
-			rec.add(now.Sub(time.Unix(0, int64(binary.BigEndian.Uint64(p)))))
+			rec.Add(now.Sub(time.Unix(0, int64(binary.BigEndian.Uint64(p)))))
 		}
 		lastRun.Store(now.UnixNano())
 		if n := done.Add(1); !producing.Load() && n == enqueued.Load() {
@@ -253,7 +216,7 @@ func AsynqNoop(ctx context.Context, addr string, db, producers, backlog int, d t
 	elapsed := time.Unix(0, lastRun.Load()).Sub(began)
 	n := int(done.Load())
 	return &Result{Name: fmt.Sprintf("Asynq no-op task, enqueue→run, %d producers, pkg/queue defaults", producers),
-		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: latencyOf(rec.d)}, nil
+		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: rec.Latency()}, nil
 }
 
 // flushDB empties the Redis database of opt.
@@ -279,7 +242,7 @@ func BareHTTP(ctx context.Context, client *http.Client, concurrency int, d time.
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()
 	url := "http://" + l.Addr().String() + "/v1/bare"
-	var rec recorder
+	var rec workload.Recorder
 	var ops atomic.Int64
 	errs := make([]error, concurrency)
 	runCtx, cancel := context.WithTimeout(ctx, d)
@@ -302,7 +265,7 @@ func BareHTTP(ctx context.Context, client *http.Client, concurrency int, d time.
 					errs[w] = fmt.Errorf("GET %s: %s", url, res.Status)
 					return
 				}
-				rec.add(time.Since(t0))
+				rec.Add(time.Since(t0))
 				ops.Add(1)
 			}
 		})
@@ -314,5 +277,5 @@ func BareHTTP(ctx context.Context, client *http.Client, concurrency int, d time.
 	}
 	n := int(ops.Load())
 	return &Result{Name: fmt.Sprintf("bare net/http handler on loopback, %d concurrent clients", concurrency),
-		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: latencyOf(rec.d)}, nil
+		Ops: n, Duration: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Latency: rec.Latency()}, nil
 }

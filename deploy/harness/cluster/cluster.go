@@ -464,16 +464,21 @@ func (c *Cluster) startAndWait(ctx context.Context, name string) error {
 		return fmt.Errorf("cluster: not starting %s: the cluster is closing", name)
 	}
 	began := time.Now()
+	if err := c.startReady(ctx, p); err != nil {
+		return err
+	}
+	c.logf("%s ready in %.1fs (pid %d)", name, time.Since(began).Seconds(), p.pid())
+	return nil
+}
+
+// startReady starts p and waits until it is ready, for at most the ready timeout.
+func (c *Cluster) startReady(ctx context.Context, p *process) error {
 	if err := p.start(); err != nil {
 		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
 	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
-		return err
-	}
-	c.logf("%s ready in %.1fs (pid %d)", name, time.Since(began).Seconds(), p.pid())
-	return nil
+	return p.waitReady(wctx)
 }
 
 // httpReady probes url: ready when it answers 200.

@@ -127,12 +127,7 @@ func (c *Cluster) startPostgres(ctx context.Context) error {
 		stopSignal:  syscall.SIGINT,  // fast shutdown: what pg_ctl stop/restart -m fast sends
 		deathSignal: syscall.SIGQUIT, // immediate shutdown, taking the backends down with it
 	}, false)
-	if err := p.start(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
-	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
+	if err := c.startReady(ctx, p); err != nil {
 		return err
 	}
 	db, err := sql.Open("pgx", admin)
@@ -179,12 +174,7 @@ func (c *Cluster) RestartPostgres(ctx context.Context) error {
 	if c.closing.Load() {
 		return errors.New("cluster: not restarting postgres: the cluster is closing")
 	}
-	if err := p.start(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
-	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
+	if err := c.startReady(ctx, p); err != nil {
 		return err
 	}
 	c.logf("postgres restarted (fast shutdown %.1fs, back in %.1fs)", down.Seconds(), time.Since(began).Seconds())
@@ -215,12 +205,7 @@ func (c *Cluster) startRedis(ctx context.Context) error {
 			"--dir", dir, "--daemonize", "no", "--maxclients", "10000"},
 		ready: redisReady(c.RedisAddr),
 	}, false)
-	if err := p.start(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
-	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
+	if err := c.startReady(ctx, p); err != nil {
 		return err
 	}
 	c.logf("redis ready on %s in %.1fs (no persistence)", c.RedisAddr, time.Since(began).Seconds())
@@ -251,12 +236,7 @@ func (c *Cluster) RestartRedis(ctx context.Context) error {
 	if c.closing.Load() {
 		return errors.New("cluster: not restarting redis: the cluster is closing")
 	}
-	if err := p.start(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
-	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
+	if err := c.startReady(ctx, p); err != nil {
 		return err
 	}
 	rc := redis.NewClient(&redis.Options{Addr: c.RedisAddr})
@@ -316,12 +296,7 @@ func (c *Cluster) startMinIO(ctx context.Context) error {
 		args:  []string{"server", dir, "--address", c.minioAddr, "--console-address", fmt.Sprintf("127.0.0.1:%d", ports[1]), "--quiet"},
 		ready: httpReady("http://" + c.minioAddr + "/minio/health/live"),
 	}, false)
-	if err := p.start(); err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
-	defer cancel()
-	if err := p.waitReady(wctx); err != nil {
+	if err := c.startReady(ctx, p); err != nil {
 		return err
 	}
 	c.logf("minio ready on %s in %.1fs", c.minioAddr, time.Since(began).Seconds())

@@ -35,6 +35,10 @@ var sharedHTTP = &http.Client{
 	},
 }
 
+// HTTPClient is the workloads' shared client, for a baseline that must reuse connections the
+// same way (the bare net/http handler's).
+func HTTPClient() *http.Client { return sharedHTTP }
+
 // APIError is a reply that was not 200: its status and the error reason of the Kratos error
 // body ("" when the body was not one, e.g. a gateway's 502). The message is kept out: errors end
 // up in logs and reports, and messages may echo input.

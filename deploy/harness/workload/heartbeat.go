@@ -31,14 +31,14 @@ func Heartbeats(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*Rate
 
 	// Open the sessions.
 	sessions := make([]*studyhourv1.StudySession, len(f.Members))
-	var open recorder
+	var open Recorder
 	err := parallel(ctx, len(f.Members), setupWorkers, func(ctx context.Context, i int) error {
 		var s studyhourv1.StudySession
 		err := retry(ctx, 10, func() error {
 			t0 := time.Now()
 			err := f.Members[i].s.call(ctx, http.MethodPost, "/v1/study-sessions", &studyhourv1.StartSessionRequest{LessonId: lesson}, &s)
 			if err == nil {
-				open.add(time.Since(t0))
+				open.Add(time.Since(t0))
 			}
 			return err
 		})
@@ -48,7 +48,7 @@ func Heartbeats(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*Rate
 		sessions[i] = &s
 		return nil
 	})
-	res.SessionOpen = open.latency()
+	res.SessionOpen = open.Latency()
 	if err != nil {
 		return res, fmt.Errorf("workload.Heartbeats: %w", err)
 	}
@@ -61,7 +61,7 @@ func Heartbeats(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*Rate
 
 	var (
 		sem            = make(chan struct{}, heartbeatInFlight)
-		lat            recorder
+		lat            Recorder
 		refused, errs  counter
 		sent, accepted atomic.Int64
 		mu             sync.Mutex
@@ -103,7 +103,7 @@ func Heartbeats(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*Rate
 				if err != nil {
 					errs.add(errorKey(err))
 				} else {
-					lat.add(time.Since(t0))
+					lat.Add(time.Since(t0))
 					if r.GetRefusal() != "" {
 						refused.add(r.GetRefusal())
 					}
@@ -142,7 +142,7 @@ func Heartbeats(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*Rate
 	}
 	f.mu.Unlock()
 	res.Sent, res.Accepted = int(sent.Load()), int(accepted.Load())
-	res.Refused, res.Errors, res.Latency = refused.snapshot(), errs.snapshot(), lat.latency()
+	res.Refused, res.Errors, res.Latency = refused.snapshot(), errs.snapshot(), lat.Latency()
 	res.PerSecond, res.SentPerSecond = rate(res.Accepted, elapsed), rate(res.Sent, elapsed)
 	log.printf("heartbeats: %d sent (%.1f/s), %d accepted (%.1f/s), %.0f s credited; refused: %s; errors: %s; latency %s",
 		res.Sent, res.SentPerSecond, res.Accepted, res.PerSecond, res.CreditedSeconds, FormatCounts(res.Refused), FormatCounts(res.Errors), res.Latency)

@@ -36,7 +36,7 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	log := e.logger()
 	res := &SearchResult{Duration: d, Searchers: min(searchers, len(f.Members))}
 	var (
-		qlat, lag        recorder
+		qlat, lag        Recorder
 		qerrs, cerrs     counter
 		queries          atomic.Int64
 		found, notFound  atomic.Int64
@@ -59,7 +59,7 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 					qerrs.add(errorKey(err))
 					continue
 				}
-				qlat.add(time.Since(t0))
+				qlat.Add(time.Since(t0))
 				queries.Add(1)
 			}
 		})
@@ -75,7 +75,7 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 				return
 			}
 			found.Add(1)
-			lag.add(took)
+			lag.Add(took)
 		})
 	}
 	var mine []int64
@@ -110,9 +110,9 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	search.Wait()
 	elapsed := time.Since(start)
 	trackers.Wait()
-	res.Queries, res.QueriesPerSecond, res.QueryLatency, res.QueryErrors = int(queries.Load()), rate(int(queries.Load()), elapsed), qlat.latency(), qerrs.snapshot()
+	res.Queries, res.QueriesPerSecond, res.QueryLatency, res.QueryErrors = int(queries.Load()), rate(int(queries.Load()), elapsed), qlat.Latency(), qerrs.snapshot()
 	res.Published, res.Updated, res.ChangeErrors = published, upd, cerrs.snapshot()
-	res.Found, res.NotFound, res.IndexLag = int(found.Load()), int(notFound.Load()), lag.latency()
+	res.Found, res.NotFound, res.IndexLag = int(found.Load()), int(notFound.Load()), lag.Latency()
 	log.printf("search: %d queries (%.1f/s) %s, errors: %s; %d published, %d updated, %d found, %d not found; index lag %s",
 		res.Queries, res.QueriesPerSecond, res.QueryLatency, FormatCounts(res.QueryErrors), res.Published, res.Updated, res.Found, res.NotFound, res.IndexLag)
 	if ctx.Err() != nil {

@@ -29,26 +29,29 @@ func (l Latency) String() string {
 // ms formats a duration in milliseconds with one decimal.
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 
-// recorder collects durations from many goroutines.
-type recorder struct {
+// Recorder collects durations from many goroutines (the baselines use it too).
+type Recorder struct {
 	mu sync.Mutex
 	d  []time.Duration
 }
 
-func (r *recorder) add(d time.Duration) {
+// Add records one duration.
+func (r *Recorder) Add(d time.Duration) {
 	r.mu.Lock()
 	r.d = append(r.d, d)
 	r.mu.Unlock()
 }
 
-func (r *recorder) latency() Latency {
+// Latency is the distribution recorded so far.
+func (r *Recorder) Latency() Latency {
 	r.mu.Lock()
 	s := slices.Clone(r.d)
 	r.mu.Unlock()
-	return latencyOf(s)
+	return LatencyOf(s)
 }
 
-func latencyOf(s []time.Duration) Latency {
+// LatencyOf is the distribution of s, which it sorts.
+func LatencyOf(s []time.Duration) Latency {
 	if len(s) == 0 {
 		return Latency{}
 	}

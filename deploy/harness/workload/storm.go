@@ -91,7 +91,7 @@ func Storm(ctx context.Context, e *Env, f *Fixture, window time.Duration) (*Stor
 	var (
 		sem             = make(chan struct{}, stormInFlight)
 		wg              sync.WaitGroup
-		ok, okE2E       recorder
+		ok, okE2E       Recorder
 		errs            counter
 		sent, acked     atomic.Int64
 		failed, retries atomic.Int64
@@ -150,8 +150,8 @@ dispatch:
 			if sends > 1 {
 				retriedAcked.Add(1)
 			}
-			ok.add(lat)
-			okE2E.add(time.Since(first))
+			ok.Add(lat)
+			okE2E.Add(time.Since(first))
 			now := time.Now().UnixNano()
 			for {
 				cur := lastAck.Load()
@@ -165,7 +165,7 @@ dispatch:
 	close(stopTicker)
 	res.Sent, res.Submitted, res.Failed = int(sent.Load()), int(acked.Load()), int(failed.Load())
 	res.Retries, res.RetriedAcked = int(retries.Load()), int(retriedAcked.Load())
-	res.Errors, res.Latency, res.EndToEnd = errs.snapshot(), ok.latency(), okE2E.latency()
+	res.Errors, res.Latency, res.EndToEnd = errs.snapshot(), ok.Latency(), okE2E.Latency()
 	last := time.Unix(0, lastAck.Load())
 	if res.Submitted > 0 {
 		res.SendSpan = last.Sub(start)
@@ -280,7 +280,7 @@ func waitGraded(ctx context.Context, db *sql.DB, f *Fixture, exam int64, res *St
 			res.Graded = graded
 			if graded == len(acked) {
 				res.AllGraded = true
-				res.GradingLag = latencyOf(lags)
+				res.GradingLag = LatencyOf(lags)
 				if !lastAck.IsZero() && lastGrade.After(lastAck) {
 					res.Drain = lastGrade.Sub(lastAck)
 				}
