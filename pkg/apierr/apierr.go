@@ -8,6 +8,9 @@
 //   - a bizerr.PermissionError is 403 PERMISSION_DENIED with its user-facing message;
 //   - bizerr.ErrUnauthenticated is 401 UNAUTHENTICATED;
 //   - a cancelled or timed-out request is 503 UNAVAILABLE (the work was not done; retry);
+//   - so is a dependency that does not answer (the database refusing or dropping connections,
+//     shutting down or starting up): 503 UNAVAILABLE with Retry-After 1, not a 500, so clients
+//     and operators see an outage to wait out rather than a bug;
 //   - anything else is 500 INTERNAL whose message reveals nothing; the cause stays attached for
 //     the server log (pkg/obs) and is never sent (pkg/httpx hides 5xx messages too).
 //
@@ -18,10 +21,15 @@ package apierr
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"syscall"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vanguard/vanguard/pkg/authn"
 	"github.com/vanguard/vanguard/pkg/bizerr"
@@ -114,5 +122,25 @@ func (t *Translator) Translate(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return kerrors.ServiceUnavailable(ReasonUnavailable, "服务繁忙或请求已超时，请稍后重试").WithCause(err)
 	}
+	if Unreachable(err) {
+		return kerrors.ServiceUnavailable(ReasonUnavailable, "服务暂时不可用，请稍后重试").WithCause(err).
+			WithMetadata(map[string]string{"retry_after": "1"})
+	}
 	return kerrors.InternalServer(ReasonInternal, "服务器内部错误").WithCause(err)
+}
+
+// Unreachable reports whether err says a dependency did not answer rather than that the work
+// was wrong: a refused, reset or cut connection, a connection the driver gave up (driver.
+// ErrBadConn), or PostgreSQL shutting down, starting up or ending the session (SQLSTATE class 08,
+// 57P01–57P03).
+func Unreachable(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	_, ok := errors.AsType[*pgconn.ConnectError](err)
+	return ok
 }
