@@ -39,10 +39,10 @@ const tracerName = "github.com/vanguard/vanguard/pkg/obs"
 func Tracer() trace.Tracer { return otel.GetTracerProvider().Tracer(tracerName) }
 
 // SetupTracing installs the process's tracer provider for service. Every span gets trace and
-// span ids (so log lines correlate); spans are exported over OTLP/HTTP only when
+// span ids (so log lines correlate); spans are recorded and exported over OTLP/HTTP only when
 // OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (the exporter reads
-// the other OTEL_EXPORTER_OTLP_* variables itself), and sampled as OTEL_TRACES_SAMPLER says
-// (default: parent-based, always on). The returned func flushes and stops the provider.
+// the other OTEL_EXPORTER_OTLP_* variables itself), then sampled as OTEL_TRACES_SAMPLER says
+// (default: parent-based, always on); without an endpoint none is recorded. The returned func flushes and stops the provider.
 func SetupTracing(ctx context.Context, service string) (func(context.Context) error, error) {
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "vanguard-"+service))),
@@ -53,6 +53,10 @@ func SetupTracing(ctx context.Context, service string) (func(context.Context) er
 			return nil, err
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp))
+	} else {
+		// Nothing exports: record nothing. Spans still get ids (and pass them on), so log
+		// lines correlate, without each request paying for attributes no one reads.
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)

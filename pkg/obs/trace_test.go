@@ -108,3 +108,29 @@ func TestEndSpanKeepsClientMessagesOut(t *testing.T) {
 		t.Fatalf("the 500's span: status %v, events %v", internal.Status(), internal.Events())
 	}
 }
+
+// Without an endpoint nothing is recorded, yet spans still carry ids for the logs, and a
+// caller's trace id is kept.
+func TestSetupTracingWithoutEndpointRecordsNothing(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	prev := otel.GetTracerProvider()
+	t.Cleanup(func() { otel.SetTracerProvider(prev) })
+	stop, err := obs.SetupTracing(context.Background(), "quiz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop(context.Background())
+	_, span := obs.Tracer().Start(context.Background(), "op")
+	if span.IsRecording() || !span.SpanContext().IsValid() {
+		t.Fatalf("recording %v, span context %v", span.IsRecording(), span.SpanContext())
+	}
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	parent := trace.ContextWithRemoteSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}))
+	_, child := obs.Tracer().Start(parent, "op")
+	if child.IsRecording() || child.SpanContext().TraceID() != tid {
+		t.Fatalf("child: recording %v, trace %s", child.IsRecording(), child.SpanContext().TraceID())
+	}
+}
