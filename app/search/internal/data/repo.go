@@ -2,6 +2,8 @@ package data
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -144,12 +146,23 @@ func (r *repo) state(ctx context.Context) (*ent.IndexState, error) {
 	c := r.data.Client(ctx)
 	s, err := c.IndexState.Get(ctx, stateID)
 	if ent.IsNotFound(err) {
-		if err := c.IndexState.Create().SetID(stateID).OnConflictColumns(indexstate.FieldID).DoNothing().Exec(ctx); err != nil {
+		if err := createState(ctx, c); err != nil {
 			return nil, err
 		}
 		s, err = c.IndexState.Get(ctx, stateID)
 	}
 	return s, err
+}
+
+// createState inserts the state row unless it exists. Two first readers at once (the reindex
+// requested at start and an admin's status page, say) both miss it and both insert: the one that
+// loses inserts nothing, which ent reports as sql.ErrNoRows, and that is success.
+func createState(ctx context.Context, c *ent.Client) error {
+	err := c.IndexState.Create().SetID(stateID).OnConflictColumns(indexstate.FieldID).DoNothing().Exec(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
 }
 
 func utc(t *time.Time) time.Time {

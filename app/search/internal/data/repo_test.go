@@ -119,3 +119,41 @@ func TestRepo(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstStateReadersRace, on SQLite and PostgreSQL: the state row is created by its first
+// reader. When two readers miss it at once, the one whose insert finds the row already there must
+// still succeed (ent reports that insert as sql.ErrNoRows; it once reached an admin as a 500).
+func TestFirstStateReadersRace(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, driver, dsn string) {
+		d, err := Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		ctx := context.Background()
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The loser's path, made deterministic: the row exists when the second insert runs.
+		for i := range 2 {
+			if err := createState(ctx, d.Client(ctx)); err != nil {
+				t.Fatalf("insert %d of the state row: %v", i+1, err)
+			}
+		}
+		if n := d.Client(ctx).IndexState.Query().CountX(ctx); n != 1 {
+			t.Fatalf("%d state rows, want 1", n)
+		}
+		// And readers at once on a database without the row.
+		d.Client(ctx).IndexState.Delete().ExecX(ctx)
+		r := NewRepo(d)
+		errs := make(chan error, 8)
+		for range cap(errs) {
+			go func() { _, err := r.State(ctx); errs <- err }()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Fatalf("a first reader: %v", err)
+			}
+		}
+	})
+}
