@@ -186,6 +186,9 @@ type Repo interface {
 	Heartbeat(ctx context.Context, now time.Time) error
 	// FinishReindex makes gen the live generation and the reindex idle.
 	FinishReindex(ctx context.Context, gen int64, docs int, now time.Time) error
+	// ReleaseReindex moves a running reindex back to requested, requested at now (its task is
+	// a new one), and reports whether it did.
+	ReleaseReindex(ctx context.Context, now time.Time) (bool, error)
 }
 
 // ErrClaimed: another sync of the item is running.
@@ -531,8 +534,9 @@ func (ix *Indexer) State(ctx context.Context) (*State, error) { return ix.repo.S
 
 // Reindex rebuilds the index into a new generation from the owners' APIs while the live one
 // answers, then swaps it in: syncs during the build write both, and the items synced during it
-// are synced again after the swap (the build may have read them before their change). A crash
-// leaves the run to the reconciler, which starts it again once its heartbeat is stale.
+// are synced again after the swap (the build may have read them before their change). A failed
+// build gives the run back to the reconciler's next pass; a crash leaves it to the reconciler
+// once its heartbeat is stale.
 func (ix *Indexer) Reindex(ctx context.Context) error {
 	start := ix.clock.Now()
 	ok, err := ix.repo.ClaimReindex(ctx, start, start.Add(-staleReindex))
@@ -561,7 +565,16 @@ func (ix *Indexer) Reindex(ctx context.Context) error {
 	}
 	n, err := ix.fill(ctx, e)
 	if err != nil {
-		return abandon(fmt.Errorf("search: reindex: %w", err))
+		// An owner did not answer (not started yet, restarting) or the engine failed: give the
+		// run back, so that the reconciler's next pass queues it again, rather than hold it
+		// until its heartbeat is stale and its task's retries are spent.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, rerr := ix.repo.ReleaseReindex(rctx, ix.clock.Now()); rerr != nil {
+			return abandon(fmt.Errorf("search: reindex: %w (and giving it back: %v)", err, rerr))
+		}
+		ix.log("search: reindex into generation %d stopped, the next reconcile starts it again: %v", gen, err)
+		return abandon(nil)
 	}
 	if err := ix.repo.DropEntriesBefore(ctx, start); err != nil {
 		return abandon(err)

@@ -208,3 +208,9 @@ func (r *repo) FinishReindex(ctx context.Context, gen int64, docs int, now time.
 		SetReindex(biz.ReindexIdle).SetReindexedAt(now.UTC()).Save(ctx)
 	return wrap("FinishReindex", err)
 }
+
+func (r *repo) ReleaseReindex(ctx context.Context, now time.Time) (bool, error) {
+	n, err := r.data.Client(ctx).IndexState.Update().Where(indexstate.ID(stateID), indexstate.Reindex(biz.ReindexRunning)).
+		SetReindex(biz.ReindexRequested).SetRequestedAt(now.UTC()).Save(ctx)
+	return n == 1, wrap("ReleaseReindex", err)
+}
