@@ -106,7 +106,7 @@ lint: ## go vet and gofmt
 bench: deps ## benchmarks as a table, raw output in bin/bench.out (not part of make test)
 	@mkdir -p $(BIN)
 	@set -o pipefail; VANGUARD_TEST_REQUIRE_SERVICES=1 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m \
-	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/studyhour/internal/data ./app/standalone/standalone ./app/search/internal/data ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
+	  ./pkg/authn ./pkg/blob/minioblob ./app/org/internal/data ./app/org/internal/biz ./app/course/internal/data ./app/quiz/bench ./app/studyhour/internal/data ./app/standalone/standalone ./app/standalone/backup ./app/search/internal/data ./pkg/outbox 2>&1 | tee $(BIN)/bench.out | $(GO) run ./deploy/benchtable -progress
 	@$(MAKE) --no-print-directory web-bench
 
 # The distributed harness (deploy/harness): a private cluster on loopback — PostgreSQL started with

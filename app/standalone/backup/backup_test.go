@@ -25,7 +25,7 @@ import (
 )
 
 // openDB opens (creating) a SQLite database the way the services do (WAL, one writer).
-func openDB(t *testing.T, path string) *sql.DB {
+func openDB(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
