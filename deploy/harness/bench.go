@@ -164,7 +164,8 @@ func (h *harness) bench(ctx context.Context) int {
 		rows = append(rows, r,
 			latency(name, "query latency", sr.QueryLatency, b.http, "bare HTTP"),
 			latency(name, "change → searchable", sr.IndexLag, b.asynq, "no-op task"),
-			row{scenario: name, figure: "published / updated / found / not found", value: fmt.Sprintf("%d / %d / %d / %d", sr.Published, sr.Updated, sr.Found, sr.NotFound)})
+			row{scenario: name, figure: "published / updated / found / not found", value: fmt.Sprintf("%d / %d / %d / %d", sr.Published, sr.Updated, sr.Found, sr.NotFound)},
+			row{scenario: name, figure: "lag resolution (one poller, queries)", value: fmt.Sprintf("%s (%d queries)", sr.LagResolution.Round(time.Millisecond), sr.LagQueries)})
 	}
 
 	h.say("nightly growth compile")

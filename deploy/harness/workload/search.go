@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,10 +37,9 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	log := e.logger()
 	res := &SearchResult{Duration: d, Searchers: min(searchers, len(f.Members))}
 	var (
-		qlat, lag        Recorder
+		qlat             Recorder
 		qerrs, cerrs     counter
 		queries          atomic.Int64
-		found, notFound  atomic.Int64
 		published, upd   int
 		trackers, search sync.WaitGroup
 	)
@@ -65,19 +65,13 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 		})
 	}
 
-	// The tracker of one change: poll as a member until the word finds the course.
-	track := func(course int64, word string, changed time.Time) {
-		trackers.Go(func() {
-			took, err := waitSearchable(ctx, f.Members[len(f.Members)-1], course, word, changed, lagWait)
-			if err != nil {
-				notFound.Add(1)
-				log.printf("search: course %d (changed %s ago) not found by its new word: %v", course, time.Since(changed).Round(time.Millisecond), err)
-				return
-			}
-			found.Add(1)
-			lag.Add(took)
-		})
-	}
+	// One poller looks for every change not yet found, one query at a time: the measurement
+	// adds at most one query in flight, whatever the lag. (A poller per change, each every
+	// lagPoll, offered 10 queries/s per outstanding change: at 300 outstanding, a load far above
+	// the searchers', which then lengthened the lag it measured.)
+	lags := newLagPoller(f.Members[len(f.Members)-1], lagWait)
+	trackers.Go(func() { lags.run(ctx, runCtx, log) })
+	track := lags.add
 	var mine []int64
 	for k := 0; runCtx.Err() == nil; k++ {
 		word := fmt.Sprintf("vgs%s%d", f.Run, k)
@@ -112,13 +106,83 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	trackers.Wait()
 	res.Queries, res.QueriesPerSecond, res.QueryLatency, res.QueryErrors = int(queries.Load()), rate(int(queries.Load()), elapsed), qlat.Latency(), qerrs.snapshot()
 	res.Published, res.Updated, res.ChangeErrors = published, upd, cerrs.snapshot()
-	res.Found, res.NotFound, res.IndexLag = int(found.Load()), int(notFound.Load()), lag.Latency()
-	log.printf("search: %d queries (%.1f/s) %s, errors: %s; %d published, %d updated, %d found, %d not found; index lag %s",
-		res.Queries, res.QueriesPerSecond, res.QueryLatency, FormatCounts(res.QueryErrors), res.Published, res.Updated, res.Found, res.NotFound, res.IndexLag)
+	res.Found, res.NotFound, res.IndexLag = lags.found, lags.notFound, lags.lag.Latency()
+	res.LagQueries, res.LagResolution = lags.queries, lags.slowestRound
+	log.printf("search: %d queries (%.1f/s) %s, errors: %s; %d published, %d updated, %d found, %d not found; index lag %s (%d polling queries, resolution %s)",
+		res.Queries, res.QueriesPerSecond, res.QueryLatency, FormatCounts(res.QueryErrors), res.Published, res.Updated, res.Found, res.NotFound, res.IndexLag,
+		res.LagQueries, res.LagResolution.Round(time.Millisecond))
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("workload.SearchWhileIndexing: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// lagPoller finds each change in search: from the change to the first answer that holds it.
+type lagPoller struct {
+	m    *Member
+	wait time.Duration
+
+	mu      sync.Mutex
+	pending []change
+	// Set by run only, read after it returned.
+	lag             Recorder
+	found, notFound int
+	queries         int
+	slowestRound    time.Duration
+}
+
+type change struct {
+	want, word string
+	changed    time.Time
+}
+
+func newLagPoller(m *Member, wait time.Duration) *lagPoller { return &lagPoller{m: m, wait: wait} }
+
+func (p *lagPoller) add(course int64, word string, changed time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pending = append(p.pending, change{want: fmt.Sprintf("course:%d", course), word: word, changed: changed})
+}
+
+// run polls, in rounds at most lagPoll apart, each change not yet found, until changes stop
+// coming (changing ends) and none is pending; a change not found within wait is given up.
+// slowestRound is the resolution of the lags: the most time between two looks at a change.
+func (p *lagPoller) run(ctx, changing context.Context, log *logger) {
+	for {
+		round := time.Now()
+		p.mu.Lock()
+		look := slices.Clone(p.pending)
+		p.mu.Unlock()
+		if len(look) == 0 && changing.Err() != nil {
+			return
+		}
+		done := map[string]bool{}
+		for _, c := range look {
+			r, err := searchAs(ctx, p.m, c.word)
+			if ctx.Err() != nil {
+				return
+			}
+			p.queries++
+			if err == nil && slices.ContainsFunc(r.GetHits(), func(h *searchv1.SearchHit) bool { return h.GetId() == c.want }) {
+				p.found++
+				p.lag.Add(time.Since(c.changed))
+				done[c.word] = true
+			} else if time.Since(c.changed) > p.wait {
+				p.notFound++
+				log.printf("search: %s (changed %s ago) not found by its new word %s: %v", c.want, time.Since(c.changed).Round(time.Millisecond), c.word, err)
+				done[c.word] = true
+			}
+		}
+		p.mu.Lock()
+		p.pending = slices.DeleteFunc(p.pending, func(c change) bool { return done[c.word] })
+		p.mu.Unlock()
+		p.slowestRound = max(p.slowestRound, time.Since(round))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(lagPoll - time.Since(round)):
+		}
+	}
 }
 
 // searchAs queries /v1/search as the member (the first 50 hits).

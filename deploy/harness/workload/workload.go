@@ -218,8 +218,11 @@ type SearchResult struct {
 	// Found: changes seen in search; NotFound: changes not seen within the wait.
 	Found, NotFound int
 	// IndexLag: from the change acknowledged (a new course: its assignment) to search finding
-	// it.
-	IndexLag Latency
+	// it; LagResolution: the most time between two looks at one change (one poller looks for
+	// all, one query at a time); LagQueries: the poller's queries (not in Queries).
+	IndexLag      Latency
+	LagResolution time.Duration
+	LagQueries    int
 }
 
 // GrowthResult reports the nightly growth compile.
