@@ -373,6 +373,11 @@ func (ix *Indexer) Kick(ctx context.Context, items []string, due time.Time) {
 // Sync reads the item from its owner and writes its documents to the index (the live generation
 // and any being built), removing those it no longer has. One sync of an item runs at a time; a
 // newer event during it queues another.
+//
+// Items already due and not claimed by another sync ride along, up to syncBatch: each engine
+// write is one Bleve batch (a new segment, persisted, later merged), which was most of a sync's
+// cost, so under a burst of changes one task writes many items in one batch (BenchmarkSync).
+// Their own tasks then find no mark, or find them claimed and look again a second later.
 func (ix *Indexer) Sync(ctx context.Context, item string) error {
 	now := ix.clock.Now()
 	m, err := ix.repo.Claim(ctx, item, now, now.Add(claimFor))
@@ -382,78 +387,143 @@ func (ix *Indexer) Sync(ctx context.Context, item string) error {
 	if err != nil || m == nil {
 		return err
 	}
-	next, err := ix.apply(ctx, item)
+	marks := append([]*Mark{m}, ix.claimDue(ctx, item, now)...)
+	nexts, err := ix.apply(ctx, marks)
 	if err != nil {
-		if _, ferr := ix.repo.Finish(ctx, item, -1); ferr != nil { // release the claim; the mark stays
-			err = errors.Join(err, ferr)
+		for _, m := range marks { // release the claims; the marks stay
+			if _, ferr := ix.repo.Finish(ctx, m.Item, -1); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
 		}
 		return err
 	}
-	done, err := ix.repo.Finish(ctx, item, m.Gen)
+	var errs []error
+	for i, m := range marks {
+		done, err := ix.repo.Finish(ctx, m.Item, m.Gen)
+		switch {
+		case err != nil:
+			errs = append(errs, err) // the claim runs out; the reconciler queues the sync again
+		case !done: // an event during the sync
+			errs = append(errs, ix.sched.Sync(ctx, m.Item, ix.clock.Now()))
+		case !nexts[i].IsZero(): // a scheduled post: look again when it is published
+			if err := ix.repo.Mark(ctx, []string{m.Item}, nexts[i], "publish_at"); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, ix.sched.Sync(ctx, m.Item, nexts[i]))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncBatch is how many items one sync writes at most: its own and those due with it;
+// feedChunk how many of a kind it asks an owner for in one call (a course's lessons carry their
+// text: a call stays far below gRPC's 4 MB message limit, and the feeds' 100 ids).
+const (
+	syncBatch = 32
+	feedChunk = 8
+)
+
+// claimDue claims other items already due, for Sync to write with item; on any failure it
+// claims fewer (each has its own task).
+func (ix *Indexer) claimDue(ctx context.Context, item string, now time.Time) []*Mark {
+	due, err := ix.repo.DueMarks(ctx, now, syncBatch)
 	if err != nil {
-		return err
+		return nil
 	}
-	if !done {
-		return ix.sched.Sync(ctx, item, ix.clock.Now())
+	var out []*Mark
+	for _, d := range due {
+		if d.Item == item || len(out) == syncBatch-1 {
+			continue
+		}
+		if _, _, err := ParseItem(d.Item); err != nil {
+			continue
+		}
+		m, err := ix.repo.Claim(ctx, d.Item, now, now.Add(claimFor))
+		if err == nil && m != nil {
+			out = append(out, m)
+		}
 	}
-	if !next.IsZero() { // a scheduled post: look again when it is published
-		if err := ix.repo.Mark(ctx, []string{item}, next, "publish_at"); err != nil {
+	return out
+}
+
+// docsOf reads the items from their owners, one call per kind: each item's documents (none when
+// the owner no longer has it), and when to look again (a scheduled post).
+func (ix *Indexer) docsOf(ctx context.Context, items []string) ([][]Document, []time.Time, error) {
+	ids := map[string][]int64{}
+	for _, it := range items {
+		kind, id, err := ParseItem(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids[kind] = append(ids[kind], id)
+	}
+	found := map[string][]Document{}
+	next := map[string]time.Time{}
+	for chunk := range slices.Chunk(ids[ItemCourse], feedChunk) {
+		cs, err := ix.sources.Courses(ctx, chunk)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range cs {
+			found[Item(ItemCourse, c.ID)] = CourseDocs(c)
+		}
+	}
+	for chunk := range slices.Chunk(ids[ItemNews], feedChunk) {
+		ps, err := ix.sources.Posts(ctx, chunk)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range ps {
+			it := Item(ItemNews, p.ID)
+			found[it], next[it] = PostDocs(p, ix.clock.Now())
+		}
+	}
+	for chunk := range slices.Chunk(ids[ItemQuestion], feedChunk) {
+		qs, err := ix.sources.Questions(ctx, chunk)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, q := range qs {
+			found[Item(ItemQuestion, q.ID)] = QuestionDocs(q)
+		}
+	}
+	docs, nexts := make([][]Document, len(items)), make([]time.Time, len(items))
+	for i, it := range items {
+		docs[i], nexts[i] = found[it], next[it]
+	}
+	return docs, nexts, nil
+}
+
+func (ix *Indexer) apply(ctx context.Context, marks []*Mark) ([]time.Time, error) {
+	items := make([]string, len(marks))
+	for i, m := range marks {
+		items[i] = m.Item
+	}
+	docs, nexts, err := ix.docsOf(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	return nexts, ix.write(ctx, ix.index.targets(), items, docs)
+}
+
+// write replaces the items' documents in the engines, in one delete and one upsert per engine,
+// and records them.
+func (ix *Indexer) write(ctx context.Context, engines []Engine, items []string, docs [][]Document) error {
+	var all []Document
+	var gone []string
+	for i, item := range items {
+		prev, err := ix.repo.Entry(ctx, item)
+		if err != nil {
 			return err
 		}
-		return ix.sched.Sync(ctx, item, next)
-	}
-	return nil
-}
-
-// docsOf reads an item from its owner: its documents, and when to look again (a scheduled post).
-func (ix *Indexer) docsOf(ctx context.Context, item string) ([]Document, time.Time, error) {
-	kind, id, err := ParseItem(item)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	switch kind {
-	case ItemCourse:
-		cs, err := ix.sources.Courses(ctx, []int64{id})
-		if err != nil || len(cs) == 0 {
-			return nil, time.Time{}, err
+		ids := docIDs(docs[i])
+		for _, id := range prev {
+			if !slices.Contains(ids, id) {
+				gone = append(gone, id)
+			}
 		}
-		return CourseDocs(cs[0]), time.Time{}, nil
-	case ItemNews:
-		ps, err := ix.sources.Posts(ctx, []int64{id})
-		if err != nil || len(ps) == 0 {
-			return nil, time.Time{}, err
-		}
-		docs, next := PostDocs(ps[0], ix.clock.Now())
-		return docs, next, nil
-	default:
-		qs, err := ix.sources.Questions(ctx, []int64{id})
-		if err != nil || len(qs) == 0 {
-			return nil, time.Time{}, err
-		}
-		return QuestionDocs(qs[0]), time.Time{}, nil
-	}
-}
-
-func (ix *Indexer) apply(ctx context.Context, item string) (time.Time, error) {
-	docs, next, err := ix.docsOf(ctx, item)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return next, ix.write(ctx, ix.index.targets(), item, docs)
-}
-
-// write replaces the item's documents in the engines and records them.
-func (ix *Indexer) write(ctx context.Context, engines []Engine, item string, docs []Document) error {
-	prev, err := ix.repo.Entry(ctx, item)
-	if err != nil {
-		return err
-	}
-	ids := docIDs(docs)
-	var gone []string
-	for _, id := range prev {
-		if !slices.Contains(ids, id) {
-			gone = append(gone, id)
-		}
+		all = append(all, docs[i]...)
 	}
 	for _, e := range engines {
 		if len(gone) > 0 {
@@ -461,13 +531,19 @@ func (ix *Indexer) write(ctx context.Context, engines []Engine, item string, doc
 				return err
 			}
 		}
-		if len(docs) > 0 {
-			if err := e.Upsert(ctx, docs...); err != nil {
+		if len(all) > 0 {
+			if err := e.Upsert(ctx, all...); err != nil {
 				return err
 			}
 		}
 	}
-	return ix.repo.PutEntry(ctx, item, ids, ix.clock.Now())
+	at := ix.clock.Now()
+	for i, item := range items {
+		if err := ix.repo.PutEntry(ctx, item, docIDs(docs[i]), at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Reconcile is one reconciler pass: the live generation follows the database (another process
