@@ -52,6 +52,7 @@ type config struct {
 	quizWorkers int
 	heartbeats  time.Duration
 	search      time.Duration
+	searchers   int
 }
 
 func main() {
@@ -73,6 +74,7 @@ func main() {
 	fs.IntVar(&cfg.quizWorkers, "quiz-workers", 2, "quiz worker processes (grading)")
 	fs.DurationVar(&cfg.heartbeats, "heartbeats", 90*time.Second, "bench: heartbeat ingest duration (the player sends one every 30 s, the first 30 s after opening the lesson)")
 	fs.DurationVar(&cfg.search, "search", 20*time.Second, "bench: search while indexing duration")
+	fs.IntVar(&cfg.searchers, "searchers", 8, "bench: members querying at once while indexing (each sends its next query when the last answered)")
 	_ = fs.Parse(os.Args[2:])
 	os.Exit(run(cfg))
 }
@@ -144,7 +146,7 @@ func run(cfg config) int {
 		h.say("done in %s", time.Since(began).Round(time.Second))
 	}()
 	h.say("cluster ready: gateway %s, postgres :%d, redis %s (logs in %s)", c.GatewayURL, c.PGPort, c.RedisAddr, filepath.Join(dir, "logs"))
-	h.env = &workload.Env{BaseURL: c.GatewayURL, AdminUser: c.AdminUser, AdminPassword: c.AdminPassword, DB: c.DB, Log: logw}
+	h.env = &workload.Env{BaseURL: c.GatewayURL, AdminUser: c.AdminUser, AdminPassword: c.AdminPassword, DB: c.DB, Log: logw, Searchers: cfg.searchers}
 
 	var code int
 	if cfg.mode == "bench" {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -66,7 +67,17 @@ type ServerConfig struct {
 	// AccessLogSuccessEvery logs one in N successful requests (0 or 1: all); failures are
 	// always logged.
 	AccessLogSuccessEvery int `json:"access_log_success_every"`
+	// WorkerConcurrency is how many tasks the worker role runs at once (0: 4 per CPU, see
+	// DefaultWorkerConcurrency).
+	WorkerConcurrency int `json:"worker_concurrency"`
 }
+
+// DefaultWorkerConcurrency is the worker role's task slots: four per CPU. A task (an event
+// applied and acknowledged, a sync, a grade, a compile) mostly waits on PostgreSQL and on
+// other services' gRPC; with one slot per CPU, asynq's default, search's two slots applied
+// course's events slower than a publish storm sent them (seconds behind after 20 s; the
+// harness's search scenario).
+func DefaultWorkerConcurrency() int { return 4 * runtime.NumCPU() }
 
 // DatabaseConfig is the service's own database.
 type DatabaseConfig struct {
@@ -99,6 +110,7 @@ func (b *BaseConfig) Validate() error {
 		hostPort("server.metrics_addr", b.Server.MetricsAddr, false),
 		metricsToken(b.Server.MetricsToken),
 		nonNegative("server.access_log_success_every", b.Server.AccessLogSuccessEvery),
+		nonNegative("server.worker_concurrency", b.Server.WorkerConcurrency),
 		b.Database.validate(),
 		hostPort("redis.addr", b.Redis.Addr, true),
 		dbNumber(b.Redis.DB),

@@ -51,6 +51,13 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 	if c.Server.GRPCAddr != "0.0.0.0:9002" || c.Database.Driver != "postgres" || c.Redis.DB != 3 || c.Org.GRPCEndpoint != "org:9000" {
 		t.Fatalf("loaded %+v", c)
 	}
+	var withSlots svcConfig
+	if err := kit.LoadConfig(write(strings.Replace(goodYAML, `grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  worker_concurrency: 12", 1)), &withSlots); err != nil {
+		t.Fatal(err)
+	}
+	if withSlots.Server.WorkerConcurrency != 12 || c.Server.WorkerConcurrency != 0 || kit.DefaultWorkerConcurrency() < 4 {
+		t.Fatalf("worker_concurrency = %d (unset: %d, default %d)", withSlots.Server.WorkerConcurrency, c.Server.WorkerConcurrency, kit.DefaultWorkerConcurrency())
+	}
 	var withOutbox svcConfig
 	if err := kit.LoadConfig(write(goodYAML+"outbox:\n  redeliver_after: 90s\n  retention: 72h\n"), &withOutbox); err != nil {
 		t.Fatal(err)
@@ -70,6 +77,7 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 		{`grpc_endpoint: "org:9000"`, `grpc_endpoint: ""`, "org.grpc_endpoint", ""},
 		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  metrics_token: \"Sh0rt-tok\"", "server.metrics_token", "Sh0rt-tok"},
 		{`db: 3`, "db: 3\noutbox:\n  retention: \"a week\"", "outbox.retention", ""},
+		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  worker_concurrency: -1", "server.worker_concurrency", ""},
 		{`grpc_endpoint: "org:9000"`, "grpc_endpoint: \"org:9000\"\n  service_secret: \"Svc-S3cret-not-64-hex\"", "org.service_secret", "Svc-S3cret-not-64-hex"},
 	}
 	for _, b := range bad {

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -122,7 +123,8 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 	}
 	servers = append(servers, mods.Relays()...)
 	if spec.Role != "api" && len(queues) > 0 {
-		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues}, logger)
+		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues,
+			Concurrency: cmp.Or(spec.Server.WorkerConcurrency, DefaultWorkerConcurrency())}, logger)
 		if err != nil {
 			return err
 		}

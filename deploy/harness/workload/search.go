@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -16,7 +17,8 @@ import (
 )
 
 const (
-	// searchers: members querying at once, each sending its next query when the last answered.
+	// searchers: members querying at once (Env.Searchers sets another count), each sending its
+	// next query when the last answered.
 	searchers = 8
 	// lagPoll: how often a change is looked for in search; lagWait: how long at most.
 	lagPoll = 100 * time.Millisecond
@@ -35,7 +37,7 @@ var searchTerms = []string{"党史", "党的二十大", "全面从严治党", "�
 // (lagWait).
 func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duration) (*SearchResult, error) {
 	log := e.logger()
-	res := &SearchResult{Duration: d, Searchers: min(searchers, len(f.Members))}
+	res := &SearchResult{Duration: d, Searchers: min(cmp.Or(e.Searchers, searchers), len(f.Members))}
 	var (
 		qlat             Recorder
 		qerrs, cerrs     counter

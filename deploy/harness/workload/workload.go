@@ -32,6 +32,8 @@ type Env struct {
 	// CompileThroughAPI makes NightlyGrowth compile each member through the API instead of
 	// re-arming the day's nightly run (what it does anyway before 02:00 Beijing time).
 	CompileThroughAPI bool
+	// Searchers is how many members query at once in SearchWhileIndexing (0: 8).
+	Searchers int
 }
 
 func (e *Env) api() *api       { return &api{base: strings.TrimRight(e.BaseURL, "/")} }
