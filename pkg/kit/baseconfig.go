@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/url"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 
@@ -67,17 +66,10 @@ type ServerConfig struct {
 	// AccessLogSuccessEvery logs one in N successful requests (0 or 1: all); failures are
 	// always logged.
 	AccessLogSuccessEvery int `json:"access_log_success_every"`
-	// WorkerConcurrency is how many tasks the worker role runs at once (0: 4 per CPU, see
-	// DefaultWorkerConcurrency).
+	// WorkerConcurrency is how many tasks the worker role runs at once (0: the module's
+	// choice, see Concurrent, else one per CPU).
 	WorkerConcurrency int `json:"worker_concurrency"`
 }
-
-// DefaultWorkerConcurrency is the worker role's task slots: four per CPU. A task (an event
-// applied and acknowledged, a sync, a grade, a compile) mostly waits on PostgreSQL and on
-// other services' gRPC; with one slot per CPU, asynq's default, search's two slots applied
-// course's events slower than a publish storm sent them (seconds behind after 20 s; the
-// harness's search scenario).
-func DefaultWorkerConcurrency() int { return 4 * runtime.NumCPU() }
 
 // DatabaseConfig is the service's own database.
 type DatabaseConfig struct {

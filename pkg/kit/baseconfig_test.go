@@ -55,8 +55,8 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 	if err := kit.LoadConfig(write(strings.Replace(goodYAML, `grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  worker_concurrency: 12", 1)), &withSlots); err != nil {
 		t.Fatal(err)
 	}
-	if withSlots.Server.WorkerConcurrency != 12 || c.Server.WorkerConcurrency != 0 || kit.DefaultWorkerConcurrency() < 4 {
-		t.Fatalf("worker_concurrency = %d (unset: %d, default %d)", withSlots.Server.WorkerConcurrency, c.Server.WorkerConcurrency, kit.DefaultWorkerConcurrency())
+	if withSlots.Server.WorkerConcurrency != 12 || c.Server.WorkerConcurrency != 0 {
+		t.Fatalf("worker_concurrency = %d (unset: %d)", withSlots.Server.WorkerConcurrency, c.Server.WorkerConcurrency)
 	}
 	var withOutbox svcConfig
 	if err := kit.LoadConfig(write(goodYAML+"outbox:\n  redeliver_after: 90s\n  retention: 72h\n"), &withOutbox); err != nil {

@@ -3,8 +3,10 @@ package kit
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/hibiken/asynq"
@@ -61,5 +63,61 @@ func TestRegisterMetricsRefusesDuplicates(t *testing.T) {
 	err := Modules{a, newInstrumentedStub()}.RegisterMetrics(reg)
 	if err == nil || !strings.Contains(err.Error(), "register module metrics") {
 		t.Fatalf("RegisterMetrics with a duplicate = %v, want an error", err)
+	}
+}
+
+// queueNamed is a module with one queue of its own name; concurrentStub also asks for slots.
+type queueNamed struct {
+	queuedStub
+	q string
+}
+
+func (s queueNamed) Queues() map[string]int { return map[string]int{s.q: 1} }
+
+type concurrentStub struct {
+	queueNamed
+	slots int
+}
+
+func (s concurrentStub) WorkerConcurrency() int { return s.slots }
+
+// A worker runs one task per CPU at once, unless its module asks for more (Concurrent) or the
+// config's server.worker_concurrency says otherwise; read back from the servers asynq
+// registers in Redis.
+func TestWorkerSlots(t *testing.T) {
+	serviceRedis(t)
+	redisOpt := asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB}
+	insp := asynq.NewInspector(redisOpt)
+	defer insp.Close()
+	for _, c := range []struct {
+		m      Module
+		config int
+		want   int
+	}{
+		{queueNamed{q: "slots_default"}, 0, runtime.NumCPU()},
+		{concurrentStub{queueNamed{q: "slots_module"}, 7}, 0, 7},
+		{concurrentStub{queueNamed{q: "slots_config"}, 7}, 3, 3},
+	} {
+		q := c.m.(Worker).Queues()
+		p := startService(t, ServiceSpec{Name: "stub", Role: "worker", Redis: redisOpt, Server: ServerConfig{WorkerConcurrency: c.config}}, c.m)
+		got, deadline := -1, time.Now().Add(10*time.Second)
+		for got < 0 && time.Now().Before(deadline) {
+			servers, err := insp.Servers()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range servers {
+				for name := range q {
+					if _, ok := s.Queues[name]; ok {
+						got = s.Concurrency
+					}
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		p.stop(t)
+		if got != c.want {
+			t.Errorf("%v (config %d): %d task slots, want %d", q, c.config, got, c.want)
+		}
 	}
 }

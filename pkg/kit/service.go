@@ -1,7 +1,6 @@
 package kit
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -123,8 +122,11 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 	}
 	servers = append(servers, mods.Relays()...)
 	if spec.Role != "api" && len(queues) > 0 {
-		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues,
-			Concurrency: cmp.Or(spec.Server.WorkerConcurrency, DefaultWorkerConcurrency())}, logger)
+		slots := spec.Server.WorkerConcurrency
+		if c, ok := m.(Concurrent); ok && slots == 0 {
+			slots = c.WorkerConcurrency()
+		}
+		worker, err := queue.NewServer(spec.Redis, queue.Config{Queues: queues, Concurrency: slots}, logger)
 		if err != nil {
 			return err
 		}
