@@ -163,7 +163,8 @@ func (h *harness) bench(ctx context.Context) int {
 		r.use = u
 		rows = append(rows, r,
 			latency(name, "query latency", sr.QueryLatency, b.http, "bare HTTP"),
-			latency(name, "change → searchable", sr.IndexLag, b.asynq, "no-op task"),
+			latency(name, "change → written to the index (search's database, each course's last change)", sr.WriteLag, b.asynq, "no-op task"),
+			latency(name, "change → found by a member's search (polled)", sr.IndexLag, b.asynq, "no-op task"),
 			row{scenario: name, figure: "published / updated / found / not found", value: fmt.Sprintf("%d / %d / %d / %d", sr.Published, sr.Updated, sr.Found, sr.NotFound)},
 			row{scenario: name, figure: "lag resolution (one poller, queries)", value: fmt.Sprintf("%s (%d queries)", sr.LagResolution.Round(time.Millisecond), sr.LagQueries)})
 	}

@@ -3,6 +3,8 @@ package workload
 import (
 	"cmp"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -75,6 +77,7 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	trackers.Go(func() { lags.run(ctx, runCtx, log) })
 	track := lags.add
 	var mine []int64
+	lastChange := map[int64]time.Time{} // each course's last change: what its entry's synced_at follows
 	for k := 0; runCtx.Err() == nil; k++ {
 		word := fmt.Sprintf("vgs%s%d", f.Run, k)
 		if k%3 == 2 && len(mine) > 0 {
@@ -89,7 +92,8 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 				continue
 			}
 			upd++
-			track(course, word, time.Now())
+			lastChange[course] = time.Now()
+			track(course, word, lastChange[course])
 			continue
 		}
 		course, _, err := f.publishCourse(runCtx, "专题学习 "+word, "压测课程", nil)
@@ -101,7 +105,8 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 		}
 		published++
 		mine = append(mine, course)
-		track(course, word, time.Now())
+		lastChange[course] = time.Now()
+		track(course, word, lastChange[course])
 	}
 	search.Wait()
 	elapsed := time.Since(start)
@@ -110,13 +115,43 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 	res.Published, res.Updated, res.ChangeErrors = published, upd, cerrs.snapshot()
 	res.Found, res.NotFound, res.IndexLag = lags.found, lags.notFound, lags.lag.Latency()
 	res.LagQueries, res.LagResolution = lags.queries, lags.slowestRound
-	log.printf("search: %d queries (%.1f/s) %s, errors: %s; %d published, %d updated, %d found, %d not found; index lag %s (%d polling queries, resolution %s)",
+	if db, err := e.db("search"); err == nil {
+		written, err := writtenLags(ctx, db, lastChange)
+		if err != nil {
+			return res, fmt.Errorf("workload.SearchWhileIndexing: %w", err)
+		}
+		res.WriteLag = written.Latency()
+	}
+	log.printf("search: %d queries (%.1f/s) %s, errors: %s; %d published, %d updated, %d found, %d not found; index lag %s (%d polling queries, resolution %s); written %s",
 		res.Queries, res.QueriesPerSecond, res.QueryLatency, FormatCounts(res.QueryErrors), res.Published, res.Updated, res.Found, res.NotFound, res.IndexLag,
-		res.LagQueries, res.LagResolution.Round(time.Millisecond))
+		res.LagQueries, res.LagResolution.Round(time.Millisecond), res.WriteLag)
 	if ctx.Err() != nil {
 		return res, fmt.Errorf("workload.SearchWhileIndexing: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// writtenLags reads, from search's database, when each course's documents were last written
+// (index_entries.synced_at: the engine's batch had returned, so they were searchable) and
+// measures it from the course's last change: exact, where the poller's figure is only as fine
+// as its rounds. A course whose entry predates its last change is not counted (Found says
+// whether every change was seen).
+func writtenLags(ctx context.Context, db *sql.DB, lastChange map[int64]time.Time) (*Recorder, error) {
+	var r Recorder
+	for course, changed := range lastChange {
+		var synced dbTime
+		err := db.QueryRowContext(ctx, `SELECT synced_at FROM index_entries WHERE item = $1`, fmt.Sprintf("course:%d", course)).Scan(&synced)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the index entry of course %d: %w", course, err)
+		}
+		if !synced.Before(changed) {
+			r.Add(synced.Sub(changed))
+		}
+	}
+	return &r, nil
 }
 
 // lagPoller finds each change in search: from the change to the first answer that holds it.

@@ -225,6 +225,9 @@ type SearchResult struct {
 	IndexLag      Latency
 	LagResolution time.Duration
 	LagQueries    int
+	// WriteLag: from each course's last change to search writing its documents, read from
+	// search's database (index_entries.synced_at): exact.
+	WriteLag Latency
 }
 
 // GrowthResult reports the nightly growth compile.

@@ -239,7 +239,7 @@ func TestWorkloadsOnStandalone(t *testing.T) {
 	}
 	t.Logf("search: %+v", *sr)
 	if sr.Queries == 0 || len(sr.QueryErrors) != 0 || sr.Published == 0 || sr.Updated == 0 || sr.NotFound != 0 ||
-		sr.Found != sr.Published+sr.Updated || sr.IndexLag.N != sr.Found || sr.LagQueries < sr.Found || sr.LagResolution <= 0 {
+		sr.Found != sr.Published+sr.Updated || sr.IndexLag.N != sr.Found || sr.LagQueries < sr.Found || sr.LagResolution <= 0 || sr.WriteLag.N == 0 || sr.WriteLag.N > sr.Published {
 		t.Fatalf("search: %+v", *sr)
 	}
 
