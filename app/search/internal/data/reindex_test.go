@@ -91,15 +91,7 @@ func (q *queued) last() time.Time {
 // stale: no index for minutes, and its retries found it claimed and did nothing.
 func TestFirstReindexWaitsForTheFeeds(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, driver, dsn string) {
-		ctx := context.Background()
-		d, err := Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		if err := d.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		ctx, d := context.Background(), openData(t, driver, dsn)
 		gens := &BleveGenerations{Dir: t.TempDir()}
 		index := biz.NewIndex(gens)
 		t.Cleanup(func() { index.Close() })

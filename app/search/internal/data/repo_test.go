@@ -11,18 +11,21 @@ import (
 	"github.com/vanguard/vanguard/pkg/testdb"
 )
 
-func openRepo(t *testing.T, driver, dsn string) biz.Repo {
-	t.Helper()
+// openData opens and migrates a search database, closed at the test's end.
+func openData(tb testing.TB, driver, dsn string) *Data {
+	tb.Helper()
 	d, err := Open(driver, dsn)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close() })
+	tb.Cleanup(func() { d.Close() })
 	if err := d.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return NewRepo(d)
+	return d
 }
+
+func openRepo(t *testing.T, driver, dsn string) biz.Repo { return NewRepo(openData(t, driver, dsn)) }
 
 // TestRepo, on SQLite and PostgreSQL: marks bump their gen; one sync claims an item at a time;
 // Finish clears a mark only at its gen and otherwise releases the claim; overdue marks are found
@@ -125,15 +128,7 @@ func TestRepo(t *testing.T) {
 // still succeed (ent reports that insert as sql.ErrNoRows; it once reached an admin as a 500).
 func TestFirstStateReadersRace(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, driver, dsn string) {
-		d, err := Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		ctx := context.Background()
-		if err := d.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		d, ctx := openData(t, driver, dsn), context.Background()
 		// The loser's path, made deterministic: the row exists when the second insert runs.
 		for i := range 2 {
 			if err := createState(ctx, d.Client(ctx)); err != nil {

@@ -46,15 +46,7 @@ func BenchmarkSync(b *testing.B) {
 	for _, driver := range []string{"sqlite", "postgres"} {
 		for _, burst := range []int{2, 32} {
 			b.Run(fmt.Sprintf("%s/burst=%d", driver, burst), func(b *testing.B) {
-				ctx := context.Background()
-				d, err := Open(driver, testdb.Fresh(b, driver))
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { d.Close() })
-				if err := d.Migrate(ctx); err != nil {
-					b.Fatal(err)
-				}
+				ctx, d := context.Background(), openData(b, driver, testdb.Fresh(b, driver))
 				gens := &BleveGenerations{Dir: b.TempDir()}
 				e, err := gens.Open(ctx, 1)
 				if err != nil {

@@ -50,15 +50,7 @@ func (s *shelf) Courses(_ context.Context, ids []int64) ([]*biz.SourceCourse, er
 // owner does not answer, every claim is released and every mark stays.
 func TestSyncWritesTheDueItemsTogether(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, driver, dsn string) {
-		ctx := context.Background()
-		d, err := Open(driver, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		if err := d.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		ctx, d := context.Background(), openData(t, driver, dsn)
 		gens := &BleveGenerations{Dir: t.TempDir()}
 		index := biz.NewIndex(gens)
 		t.Cleanup(func() { index.Close() })
