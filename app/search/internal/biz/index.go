@@ -168,8 +168,8 @@ type Repo interface {
 	DueMarks(ctx context.Context, before time.Time, limit int) ([]*Mark, error)
 	Pending(ctx context.Context) (int, error)
 
-	// Entry is the documents the index holds of an item (none: nil).
-	Entry(ctx context.Context, item string) ([]string, error)
+	// Entries are the documents the index holds of each item (an item with none is absent).
+	Entries(ctx context.Context, items []string) (map[string][]string, error)
 	// PutEntry records the item's documents (none: the entry is deleted).
 	PutEntry(ctx context.Context, item string, docs []string, at time.Time) error
 	// SyncedSince lists the items synced at or after t.
@@ -510,15 +510,15 @@ func (ix *Indexer) apply(ctx context.Context, marks []*Mark) ([]time.Time, error
 // write replaces the items' documents in the engines, in one delete and one upsert per engine,
 // and records them.
 func (ix *Indexer) write(ctx context.Context, engines []Engine, items []string, docs [][]Document) error {
+	prev, err := ix.repo.Entries(ctx, items)
+	if err != nil {
+		return err
+	}
 	var all []Document
 	var gone []string
 	for i, item := range items {
-		prev, err := ix.repo.Entry(ctx, item)
-		if err != nil {
-			return err
-		}
 		ids := docIDs(docs[i])
-		for _, id := range prev {
+		for _, id := range prev[item] {
 			if !slices.Contains(ids, id) {
 				gone = append(gone, id)
 			}

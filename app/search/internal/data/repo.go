@@ -105,15 +105,16 @@ func (r *repo) Pending(ctx context.Context) (int, error) {
 	return n, wrap("Pending", err)
 }
 
-func (r *repo) Entry(ctx context.Context, item string) ([]string, error) {
-	e, err := r.data.Client(ctx).IndexEntry.Query().Where(indexentry.Item(item)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
+func (r *repo) Entries(ctx context.Context, items []string) (map[string][]string, error) {
+	rows, err := r.data.Client(ctx).IndexEntry.Query().Where(indexentry.ItemIn(items...)).All(ctx)
 	if err != nil {
-		return nil, wrap("Entry", err)
+		return nil, wrap("Entries", err)
 	}
-	return e.Docs, nil
+	out := make(map[string][]string, len(rows))
+	for _, e := range rows {
+		out[e.Item] = e.Docs
+	}
+	return out, nil
 }
 
 func (r *repo) PutEntry(ctx context.Context, item string, docs []string, at time.Time) error {

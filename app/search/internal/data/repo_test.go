@@ -78,19 +78,20 @@ func TestRepo(t *testing.T) {
 
 		must(r.PutEntry(ctx, "course:1", []string{"course:1", "lesson:5"}, t0))
 		must(r.PutEntry(ctx, "news:2", []string{"news:2"}, t0.Add(time.Hour)))
-		if docs, err := r.Entry(ctx, "course:1"); err != nil || !slices.Equal(docs, []string{"course:1", "lesson:5"}) {
-			t.Fatalf("Entry = %v, %v", docs, err)
+		if es, err := r.Entries(ctx, []string{"course:1", "news:2", "course:9"}); err != nil || len(es) != 2 ||
+			!slices.Equal(es["course:1"], []string{"course:1", "lesson:5"}) || !slices.Equal(es["news:2"], []string{"news:2"}) {
+			t.Fatalf("Entries = %v, %v", es, err)
 		}
 		if since, _ := r.SyncedSince(ctx, t0.Add(time.Minute)); !slices.Equal(since, []string{"news:2"}) {
 			t.Fatalf("SyncedSince = %v", since)
 		}
 		must(r.DropEntriesBefore(ctx, t0.Add(time.Minute)))
-		if docs, _ := r.Entry(ctx, "course:1"); docs != nil {
-			t.Fatalf("a dropped entry = %v", docs)
+		if es, _ := r.Entries(ctx, []string{"course:1"}); len(es) != 0 {
+			t.Fatalf("a dropped entry = %v", es)
 		}
 		must(r.PutEntry(ctx, "news:2", nil, t0))
-		if docs, _ := r.Entry(ctx, "news:2"); docs != nil {
-			t.Fatalf("an emptied entry = %v", docs)
+		if es, _ := r.Entries(ctx, []string{"news:2"}); len(es) != 0 {
+			t.Fatalf("an emptied entry = %v", es)
 		}
 
 		st, err := r.State(ctx)
