@@ -2,12 +2,14 @@ package kit
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,5 +121,19 @@ func TestWorkerSlots(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%v (config %d): %d task slots, want %d", q, c.config, got, c.want)
 		}
+	}
+}
+
+// RunService leaves Kratos's global logger as the process first set it: setting it again (as
+// kratos.New does when given a logger) races with the servers of the process that read it
+// without a lock, which -race caught when a test started a second service.
+func TestRunServiceKeepsTheGlobalLogger(t *testing.T) {
+	setGlobalLogger(log.NewStdLogger(io.Discard))
+	before := log.GetLogger()
+	serviceRedis(t)
+	redisOpt := asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB}
+	startService(t, ServiceSpec{Name: "stub", Role: "worker", Redis: redisOpt}, newInstrumentedStub())
+	if after := log.GetLogger(); after != before {
+		t.Fatalf("global logger after RunService = %T %p, want the one set first (%T %p)", after, after, before, before)
 	}
 }

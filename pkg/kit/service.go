@@ -61,6 +61,7 @@ func DialOrg(ctx context.Context, endpoint string) (*grpc.ClientConn, error) {
 // spec.Revocations. Relays run in every role. It returns when the process is signalled to stop
 // or ctx ends, or at once with an error when the role leaves nothing to run.
 func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.ClientConn, logger log.Logger) error {
+	setGlobalLogger(logger)
 	mods := Modules{m}
 	queues := mods.Queues()
 	var servers []transport.Server
@@ -153,7 +154,10 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 	if len(servers) == 0 {
 		return fmt.Errorf("%s: role %q has nothing to run (the service has no background work)", spec.Name, spec.Role)
 	}
-	app := kratos.New(kratos.Context(ctx), kratos.Name("vanguard-"+spec.Name), kratos.Logger(logger), queue.Servers(servers...))
+	// Not kratos.Logger: kratos.New would set Kratos's global logger again while servers
+	// already running in this process (in tests, another RunService's) read it unsynchronised;
+	// RunService sets it once per process, on entry.
+	app := kratos.New(kratos.Context(ctx), kratos.Name("vanguard-"+spec.Name), queue.Servers(servers...))
 	return app.Run()
 }
 

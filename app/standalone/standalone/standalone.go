@@ -487,7 +487,7 @@ func Run(cfg Config, out io.Writer) error {
 	} else {
 		fmt.Fprintf(out, "  admin account exists — sign in as admin with the password shown at first start\n\n")
 	}
-	app := kratos.New(kratos.Name("vanguard"), kratos.Logger(logger), queue.Servers(p.Servers()...))
+	app := kratos.New(kratos.Name("vanguard"), queue.Servers(p.Servers()...))
 	return app.Run()
 }
 
