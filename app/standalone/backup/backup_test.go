@@ -2,8 +2,6 @@ package backup
 
 import (
 	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vanguard/vanguard/app/standalone/backup/backuptest"
 	"github.com/vanguard/vanguard/pkg/dbx"
 )
 
@@ -326,31 +325,6 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// writeArchive writes a gzip-compressed tar of the given entries.
-func writeArchive(t *testing.T, path string, entries []*tar.Header, bodies [][]byte) {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for i, h := range entries {
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(bodies[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Each unsafe entry is refused even when the manifest lists it with the right checksum, and
 // restore writes nothing: not the entry's target, not the data dir, no staging dir.
 func TestRestoreRefusesUnsafeEntries(t *testing.T) {
@@ -384,7 +358,7 @@ func TestRestoreRefusesUnsafeEntries(t *testing.T) {
 			m := Manifest{Format: Format, FormatVersion: FormatVersion, Files: []File{{Path: h.Name, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}}}
 			mb, _ := json.Marshal(m)
 			archive := filepath.Join(root, "evil.tar.gz")
-			writeArchive(t, archive, []*tar.Header{h, {Name: ManifestName, Mode: 0o600, Size: int64(len(mb)), Typeflag: tar.TypeReg}}, [][]byte{body, mb})
+			backuptest.WriteArchive(t, archive, []*tar.Header{h, {Name: ManifestName, Mode: 0o600, Size: int64(len(mb)), Typeflag: tar.TypeReg}}, [][]byte{body, mb})
 			target := filepath.Join(root, "deep", "data")
 			_, err := Restore(context.Background(), archive, target, RestoreOptions{})
 			if !errors.Is(err, ErrInvalidArchive) {

@@ -29,6 +29,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/vanguard/vanguard/app/standalone/backup"
+	"github.com/vanguard/vanguard/app/standalone/backup/backuptest"
 	"github.com/vanguard/vanguard/pkg/obs"
 	"github.com/vanguard/vanguard/pkg/secret"
 )
@@ -113,28 +114,13 @@ func readEntries(t *testing.T, path string) []entry {
 
 func writeEntries(t *testing.T, path string, entries []entry) {
 	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
+	headers, bodies := make([]*tar.Header, len(entries)), make([][]byte, len(entries))
+	for i, e := range entries {
 		h := *e.hdr
 		h.Size = int64(len(e.body))
-		if err := tw.WriteHeader(&h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(e.body); err != nil {
-			t.Fatal(err)
-		}
+		headers[i], bodies[i] = &h, e.body
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	backuptest.WriteArchive(t, path, headers, bodies)
 }
 
 // fingerprint maps every file under dir to its SHA-256 (directories to "dir"); a missing dir
