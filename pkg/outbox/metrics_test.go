@@ -146,6 +146,62 @@ func TestRelayMetrics(t *testing.T) {
 	})
 }
 
+// Two processes that relay the same new delivery at once both hand it to Asynq (its task id
+// makes the second a no-op), but its lag is one observation: only the relay whose first-relay
+// mark takes counts it. Process B relays the event entirely while A is between its enqueue and
+// its mark.
+func TestRelayLagCountedOnceWhenTwoRelaysRace(t *testing.T) {
+	forEachDB(t, func(t *testing.T, driver string, newDSN func() string) {
+		ctx := context.Background()
+		st := openStore(t, driver, newDSN())
+		clk := clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+		q := newQueue(t, realRedis(t))
+		newRelay := func() (*outbox.Outbox, *prometheus.Registry) {
+			o, err := outbox.New("quiz", st.db, oneSubscriber, q, clk, outbox.Config{RedeliverAfter: time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(outbox.NewRelay(o, log.NewStdLogger(testWriter{t})).Collectors()...)
+			return o, reg
+		}
+		a, regA := newRelay()
+		b, regB := newRelay()
+		if err := st.db.InTx(ctx, func(ctx context.Context) error { return a.Add(ctx, graded(1)) }); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Second)
+		raced := false
+		outbox.ObserveRelayed(a, func(int64, int64) {
+			if !raced {
+				raced = true
+				if n, err := b.Drain(ctx); err != nil || n != 1 {
+					t.Errorf("B's drain in the race = %d, %v; want the delivery relayed", n, err)
+				}
+			}
+		})
+		if n, err := a.Drain(ctx); err != nil || n != 1 {
+			t.Fatalf("A's drain = %d, %v; want the delivery it read relayed", n, err)
+		}
+		if !raced {
+			t.Fatal("A relayed nothing, so B never raced it")
+		}
+		count := func(reg *prometheus.Registry) uint64 {
+			m := series(t, reg, "vanguard_outbox_relay_lag_seconds", map[string]string{"producer": "quiz"})
+			if m == nil {
+				t.Fatal("vanguard_outbox_relay_lag_seconds missing from the scrape")
+			}
+			return m.GetHistogram().GetSampleCount()
+		}
+		if na, nb := count(regA), count(regB); na+nb != 1 || nb != 1 {
+			t.Fatalf("lag observations: A %d, B %d; want the one delivery counted once, by B whose mark took", na, nb)
+		}
+		if s, err := a.Stats(ctx); err != nil || s.Unrelayed != 0 {
+			t.Fatalf("after the race: %+v, %v; want the delivery relayed", s, err)
+		}
+	})
+}
+
 // Every producer's relay registers in one registry (the standalone process runs four), each
 // labelled with its producer; an outbox whose database is gone leaves its gauges out of the
 // scrape instead of failing it or reporting 0.

@@ -435,27 +435,53 @@ func (o *Outbox) relayDue(ctx context.Context, cutoff int64) (int, error) {
 	}
 	wg.Wait()
 	handed := o.clock.Now().UnixMilli()
-	var relayed []any
+	var first, again []any
+	created := map[int64]int64{}
 	for i, d := range due {
-		if ok[i] {
-			relayed = append(relayed, d.id)
-			if d.relays == 0 {
-				// Re-deliveries wait RedeliverAfter by design: only the first hand-off is lag.
-				o.relayLag.Observe(max(0, float64(handed-d.env.CreatedAtMs)/1000))
-			}
-			if o.onRelayed != nil {
-				o.onRelayed(d.env.Id, d.env.CreatedAtMs)
-			}
+		if !ok[i] {
+			continue
+		}
+		if d.relays == 0 {
+			first = append(first, d.id)
+			created[d.id] = d.env.CreatedAtMs
+		} else {
+			again = append(again, d.id)
+		}
+		if o.onRelayed != nil {
+			o.onRelayed(d.env.Id, d.env.CreatedAtMs)
 		}
 	}
-	if len(relayed) > 0 {
-		q := "UPDATE " + schema.DeliveriesTable + " SET relayed_ms = ?, relays = relays + 1 WHERE id IN (" + dbx.Placeholders(len(relayed)) + ")"
-		if _, err := c.ExecContext(ctx, o.rebind(q), append([]any{now}, relayed...)...); err != nil {
+	// A first hand-off is marked only while the delivery is still unrelayed, and only the
+	// relay whose mark took observes its lag: two processes that relayed the same delivery
+	// at once count it once (Asynq's task id made the second enqueue a no-op). Re-deliveries
+	// wait RedeliverAfter by design and are no lag.
+	if len(first) > 0 {
+		q := "UPDATE " + schema.DeliveriesTable + " SET relayed_ms = ?, relays = 1 WHERE relays = 0 AND id IN (" + dbx.Placeholders(len(first)) + ") RETURNING id"
+		rows, err := c.QueryContext(ctx, o.rebind(q), append([]any{now}, first...)...)
+		if err != nil {
+			return 0, fmt.Errorf("outbox.relayDue: mark relayed: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("outbox.relayDue: mark relayed: %w", err)
+			}
+			o.relayLag.Observe(max(0, float64(handed-created[id])/1000))
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return 0, fmt.Errorf("outbox.relayDue: mark relayed: %w", err)
 		}
 	}
+	if len(again) > 0 {
+		q := "UPDATE " + schema.DeliveriesTable + " SET relayed_ms = ?, relays = relays + 1 WHERE id IN (" + dbx.Placeholders(len(again)) + ")"
+		if _, err := c.ExecContext(ctx, o.rebind(q), append([]any{now}, again...)...); err != nil {
+			return 0, fmt.Errorf("outbox.relayDue: mark relayed: %w", err)
+		}
+	}
+	relayed := len(first) + len(again)
 	if err := errors.Join(errs...); err != nil {
-		return len(relayed), fmt.Errorf("outbox.relayDue: %w", err)
+		return relayed, fmt.Errorf("outbox.relayDue: %w", err)
 	}
 	return len(due), nil
 }
