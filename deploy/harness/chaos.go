@@ -138,7 +138,7 @@ func (h *harness) chaos(ctx context.Context) int {
 	fmt.Fprintf(h.out, "\nRecovery, measured from the (last) fault: \"stranded work done\" when quiz's database first holds no ungraded attempt submitted before the fault or more than 2 s earlier (polled every 250 ms; "+
 		"scenario 4: from search's restart until the courses published while it was down are found); \"all counts settled\" when Check first finds every acknowledged submit graded and every expected credit "+
 		"in studyhour's ledger, after the scenario's workloads ended (scenario 3's heartbeats run %s past its start, so its figure is mostly their run). "+
-		"The services' reconcilers run every 60 s (±10%%, not configurable: pkg/queue.DefaultReconcileInterval) and once at each worker's start; "+
+		"The services' reconcilers run every 60 s (±10%%, the default of server.reconcile_interval) and once at each worker's start; "+
 		"outbox re-delivery after %s (VANGUARD_OUTBOX_REDELIVER_AFTER, swept every 30 s). "+
 		"Counts are read from the services' databases; each Check re-counts every storm of the run so far. Whole run: %s wall.\n",
 		h.cfg.window+90*time.Second, "20s", time.Since(h.began).Round(time.Second))

@@ -69,6 +69,16 @@ type ServerConfig struct {
 	// WorkerConcurrency is how many tasks the worker role runs at once (0: the module's
 	// choice, see Concurrent, else one per CPU).
 	WorkerConcurrency int `json:"worker_concurrency"`
+	// ReconcileInterval is how often the worker role's reconciler rebuilds lost work from the
+	// database (a duration; empty: pkg/queue.DefaultReconcileInterval). It also runs once at
+	// each worker's start.
+	ReconcileInterval string `json:"reconcile_interval"`
+}
+
+// ReconcileEvery is the reconciler's interval (0: the default).
+func (s ServerConfig) ReconcileEvery() time.Duration {
+	d, _ := time.ParseDuration(s.ReconcileInterval)
+	return d
 }
 
 // DatabaseConfig is the service's own database.
@@ -103,6 +113,7 @@ func (b *BaseConfig) Validate() error {
 		metricsToken(b.Server.MetricsToken),
 		nonNegative("server.access_log_success_every", b.Server.AccessLogSuccessEvery),
 		nonNegative("server.worker_concurrency", b.Server.WorkerConcurrency),
+		PositiveDuration("server.reconcile_interval", b.Server.ReconcileInterval),
 		b.Database.validate(),
 		hostPort("redis.addr", b.Redis.Addr, true),
 		dbNumber(b.Redis.DB),

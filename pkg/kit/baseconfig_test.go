@@ -58,6 +58,13 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 	if withSlots.Server.WorkerConcurrency != 12 || c.Server.WorkerConcurrency != 0 {
 		t.Fatalf("worker_concurrency = %d (unset: %d)", withSlots.Server.WorkerConcurrency, c.Server.WorkerConcurrency)
 	}
+	var withInterval svcConfig
+	if err := kit.LoadConfig(write(strings.Replace(goodYAML, `grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  reconcile_interval: 15s", 1)), &withInterval); err != nil {
+		t.Fatal(err)
+	}
+	if withInterval.Server.ReconcileEvery() != 15*time.Second || c.Server.ReconcileEvery() != 0 {
+		t.Fatalf("reconcile_interval = %v (unset: %v)", withInterval.Server.ReconcileEvery(), c.Server.ReconcileEvery())
+	}
 	var withOutbox svcConfig
 	if err := kit.LoadConfig(write(goodYAML+"outbox:\n  redeliver_after: 90s\n  retention: 72h\n"), &withOutbox); err != nil {
 		t.Fatal(err)
@@ -78,6 +85,8 @@ func TestLoadConfigValidatesAndNamesTheSetting(t *testing.T) {
 		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  metrics_token: \"Sh0rt-tok\"", "server.metrics_token", "Sh0rt-tok"},
 		{`db: 3`, "db: 3\noutbox:\n  retention: \"a week\"", "outbox.retention", ""},
 		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  worker_concurrency: -1", "server.worker_concurrency", ""},
+		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  reconcile_interval: 0s", "server.reconcile_interval", ""},
+		{`grpc_addr: "0.0.0.0:9002"`, "grpc_addr: \"0.0.0.0:9002\"\n  reconcile_interval: \"every minute\"", "server.reconcile_interval", ""},
 		{`grpc_endpoint: "org:9000"`, "grpc_endpoint: \"org:9000\"\n  service_secret: \"Svc-S3cret-not-64-hex\"", "org.service_secret", "Svc-S3cret-not-64-hex"},
 	}
 	for _, b := range bad {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,5 +136,34 @@ func TestRunServiceKeepsTheGlobalLogger(t *testing.T) {
 	startService(t, ServiceSpec{Name: "stub", Role: "worker", Redis: redisOpt}, newInstrumentedStub())
 	if after := log.GetLogger(); after != before {
 		t.Fatalf("global logger after RunService = %T %p, want the one set first (%T %p)", after, after, before, before)
+	}
+}
+
+// reconcileCounter is a worker module that counts its reconciler passes.
+type reconcileCounter struct {
+	queueNamed
+	passes *atomic.Int32
+}
+
+func (s reconcileCounter) Reconcile(context.Context) error { s.passes.Add(1); return nil }
+
+// The worker's reconciler runs at start and then every server.reconcile_interval; without the
+// setting, every minute (so only the start's pass within the test).
+func TestReconcileInterval(t *testing.T) {
+	serviceRedis(t)
+	redisOpt := asynq.RedisClientOpt{Addr: "127.0.0.1:6379", DB: serviceTestRedisDB}
+	var fast, slow atomic.Int32
+	startService(t, ServiceSpec{Name: "fast", Role: "worker", Redis: redisOpt, Server: ServerConfig{ReconcileInterval: "100ms"}},
+		reconcileCounter{queueNamed{q: "fastq"}, &fast})
+	startService(t, ServiceSpec{Name: "slow", Role: "worker", Redis: redisOpt}, reconcileCounter{queueNamed{q: "slowq"}, &slow})
+	deadline := time.Now().Add(10 * time.Second)
+	for fast.Load() < 4 || slow.Load() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("in 10 s: %d reconciler passes at a 100 ms interval, %d at the default", fast.Load(), slow.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := slow.Load(); n != 1 {
+		t.Fatalf("default interval: %d passes within the test, want the start's one", n)
 	}
 }

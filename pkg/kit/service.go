@@ -132,7 +132,7 @@ func RunService(ctx context.Context, spec ServiceSpec, m Module, orgConn *grpc.C
 			return err
 		}
 		mods.RegisterTasks(worker)
-		servers = append(servers, worker, queue.NewReconciler(spec.Name, queue.DefaultReconcileInterval, mods.ReconcilePass(), logger))
+		servers = append(servers, worker, queue.NewReconciler(spec.Name, spec.Server.ReconcileEvery(), mods.ReconcilePass(), logger))
 		if spec.Role == "worker" && spec.Server.HTTPAddr != "" {
 			// The worker's probes and metrics, with its queues' depth (asynq_queue_size, what
 			// its HPA scales on) and the module's own (grading lag, relay lag), on the HTTP
