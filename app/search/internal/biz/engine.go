@@ -8,6 +8,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -132,13 +133,25 @@ type Result struct {
 // rather than searching everything.
 var ErrEmptyScope = errors.New("search: empty scope")
 
+// errEngineClosed: the engine's generation was swapped out and closed (or dropped) while the
+// query ran; the live index answers it.
+var errEngineClosed = errors.New("search: index generation closed")
+
+// EngineClosed is how an engine reports that it was closed, or its index dropped, under a query
+// (cause: the engine's own error).
+func EngineClosed(cause error) error { return fmt.Errorf("%w: %w", errEngineClosed, cause) }
+
+// IsEngineClosed reports whether err is an engine's EngineClosed.
+func IsEngineClosed(err error) bool { return errors.Is(err, errEngineClosed) }
+
 // Engine indexes documents and searches them.
 type Engine interface {
 	// Upsert indexes the documents, replacing any with the same ID.
 	Upsert(ctx context.Context, docs ...Document) error
 	// Delete removes the documents with these IDs (missing ones are no error).
 	Delete(ctx context.Context, ids ...string) error
-	// Search runs q within q.Scope (ErrEmptyScope when it is empty).
+	// Search runs q within q.Scope (ErrEmptyScope when it is empty; EngineClosed when the
+	// engine was closed, or its index dropped, under it).
 	Search(ctx context.Context, q Query) (*Result, error)
 	// Count is how many documents the index holds.
 	Count(ctx context.Context) (int, error)

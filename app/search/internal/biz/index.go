@@ -65,8 +65,17 @@ func (x *Index) Use(ctx context.Context, gen int64) error {
 	if err != nil {
 		return err
 	}
-	x.swap(gen, e)
+	x.replace(gen, e)
 	return nil
+}
+
+// replace makes e the live generation gen and closes the engine it replaces, unless that is e
+// itself: a reconciler pass between a reindex's finish and its swap has already made the
+// reindex's engine live (Bleve's Open hands out the generation's one open engine).
+func (x *Index) replace(gen int64, e Engine) {
+	if old := x.swap(gen, e); old != nil && old != e {
+		_ = old.Close()
+	}
 }
 
 func (x *Index) swap(gen int64, e Engine) (old Engine) {
@@ -658,13 +667,12 @@ func (ix *Indexer) Reindex(ctx context.Context) error {
 	if err := ix.repo.FinishReindex(ctx, gen, n, ix.clock.Now()); err != nil {
 		return abandon(err)
 	}
-	prevGen := ix.index.Generation()
-	if old := ix.index.swap(gen, e); old != nil {
-		_ = old.Close()
-	}
-	if prevGen > 0 {
-		if err := ix.index.gens.Drop(ctx, prevGen); err != nil {
-			ix.log("search: drop generation %d: %v", prevGen, err)
+	// The generation to drop is the one this run replaced in the database, never the live one
+	// of the moment: a reconciler pass may have made gen live already.
+	ix.index.replace(gen, e)
+	if prev := st.Generation; prev > 0 {
+		if err := ix.index.gens.Drop(ctx, prev); err != nil {
+			ix.log("search: drop generation %d: %v", prev, err)
 		}
 	}
 	again, err := ix.repo.SyncedSince(ctx, start)

@@ -138,12 +138,25 @@ func (s *Searcher) Search(ctx context.Context, r *Request) (*Result, error) {
 	if scope.Empty() {
 		return &Result{Facets: map[string][]Facet{}}, nil
 	}
+	return s.search(ctx, Query{Text: r.Text, Kinds: r.Kinds, Topic: strings.TrimSpace(r.Topic), Tags: r.Tags, Sort: r.Sort,
+		Offset: (r.Page - 1) * r.PageSize, Limit: r.PageSize, Scope: scope})
+}
+
+// search runs q on the live engine. A reindex that swaps its generation in closes the one it
+// replaces: a query that took the old engine just before asks the new one, once, instead of
+// failing.
+func (s *Searcher) search(ctx context.Context, q Query) (*Result, error) {
 	e, err := s.index.Live()
 	if err != nil {
 		return nil, err
 	}
-	return e.Search(ctx, Query{Text: r.Text, Kinds: r.Kinds, Topic: strings.TrimSpace(r.Topic), Tags: r.Tags, Sort: r.Sort,
-		Offset: (r.Page - 1) * r.PageSize, Limit: r.PageSize, Scope: scope})
+	res, err := e.Search(ctx, q)
+	if IsEngineClosed(err) {
+		if now, lerr := s.index.Live(); lerr == nil && now != e {
+			return now.Search(ctx, q)
+		}
+	}
+	return res, err
 }
 
 // Suggest returns the titles within the caller's scope that what they typed so far finds
@@ -161,11 +174,7 @@ func (s *Searcher) Suggest(ctx context.Context, text string) ([]Hit, error) {
 	if text == "" || scope.Empty() {
 		return nil, nil
 	}
-	e, err := s.index.Live()
-	if err != nil {
-		return nil, err
-	}
-	res, err := e.Search(ctx, Query{Text: text, Prefix: true, Limit: Suggestions, Scope: scope})
+	res, err := s.search(ctx, Query{Text: text, Prefix: true, Limit: Suggestions, Scope: scope})
 	if err != nil {
 		return nil, err
 	}

@@ -379,6 +379,9 @@ func (b *Bleve) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 	defer cancel()
 	res, err := b.idx.SearchInContext(ctx, req)
+	if errors.Is(err, bleve.ErrorIndexClosed) {
+		return nil, biz.EngineClosed(err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -484,6 +484,9 @@ func (m *Meili) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 	defer cancel()
 	res, err := m.index.Search(ctx, text, req)
+	if meiliCode(err) == meilisearch.APIErrCodeIndexNotFound {
+		return nil, biz.EngineClosed(err) // a reindex dropped it
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: meilisearch: %w", err)
 	}

@@ -92,7 +92,17 @@ func newFakeMeili(t *testing.T) *fakeMeili {
 	mux.HandleFunc("GET /indexes/{uid}/stats", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, http.StatusOK, fmt.Sprintf(`{"numberOfDocuments": %d, "isIndexing": false, "fieldDistribution": {"id": %[1]d}}`, f.documents))
 	})
-	mux.HandleFunc("POST /indexes/{uid}/search", func(w http.ResponseWriter, _ *http.Request) { f.reply(w, http.StatusOK, f.searchReply) })
+	mux.HandleFunc("POST /indexes/{uid}/search", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		exists := f.exists
+		f.mu.Unlock()
+		if !exists {
+			f.reply(w, http.StatusNotFound, fmt.Sprintf(`{"message": "Index `+"`%s`"+` not found.", "code": "index_not_found",
+				"type": "invalid_request", "link": "https://docs.meilisearch.com/errors#index_not_found"}`, r.PathValue("uid")))
+			return
+		}
+		f.reply(w, http.StatusOK, f.searchReply)
+	})
 	mux.HandleFunc("DELETE /indexes/{uid}", f.enqueue("indexDeletion", func() { f.exists = false }))
 	mux.HandleFunc("GET /tasks/{uid}", f.getTask)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -742,6 +752,12 @@ func TestMeiliGenerations(t *testing.T) {
 	if diff := cmp.Diff([]string{"DELETE /indexes/" + fakeIndex + "_000003", "GET /tasks/2", "GET /tasks/2"}, routes(f.take())); diff != "" {
 		t.Errorf("drop requests (-want +got):\n%s", diff)
 	}
+	// A query that reaches a generation a reindex dropped under it says so, so that the
+	// searcher asks the live generation instead of failing.
+	if _, err := e.Search(t.Context(), biz.Query{Text: "党章", Limit: 10, Scope: biz.Scope{Paths: []string{"/1/"}}}); !biz.IsEngineClosed(err) {
+		t.Errorf("search in a dropped generation = %v, want EngineClosed", err)
+	}
+	f.take()
 	f.fail["indexDeletion"] = `{"message": "Index not found.", "code": "index_not_found", "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#index_not_found"}`
 	if err := g.Drop(t.Context(), 4); err != nil {
 		t.Errorf("dropping a missing generation: %v", err)

@@ -3,11 +3,13 @@ package data
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vanguard/vanguard/app/search/internal/biz"
+	"github.com/vanguard/vanguard/pkg/auth"
 	"github.com/vanguard/vanguard/pkg/clock"
 	"github.com/vanguard/vanguard/pkg/testdb"
 )
@@ -162,6 +164,155 @@ func TestFirstReindexWaitsForTheFeeds(t *testing.T) {
 		// A release never takes a run that is not running.
 		if ok, err := repo.ReleaseReindex(ctx, clk.Now()); ok || err != nil {
 			t.Fatalf("ReleaseReindex of an idle index = %v, %v", ok, err)
+		}
+	})
+}
+
+// finishHook is the search database with a hook run once right after a reindex's finish has
+// committed, before the reindex swaps its engine in.
+type finishHook struct {
+	biz.Repo
+	after func()
+}
+
+func (f *finishHook) FinishReindex(ctx context.Context, gen int64, docs int, now time.Time) error {
+	if err := f.Repo.FinishReindex(ctx, gen, docs, now); err != nil {
+		return err
+	}
+	if after := f.after; after != nil {
+		f.after = nil
+		after()
+	}
+	return nil
+}
+
+// TestReconcileBetweenFinishAndSwap, on SQLite and PostgreSQL: a reconciler pass that runs
+// after a reindex has committed its new generation but before the reindex swaps it in finds the
+// database ahead of the process and makes the generation live itself, with the engine the
+// reindex built. The reindex must then neither close that engine nor drop its generation.
+// Before, it did both (it dropped "the live generation of the moment"): every search answered
+// 500 until the process restarted, and the restarted process found the index gone.
+func TestReconcileBetweenFinishAndSwap(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, driver, dsn string) {
+		ctx, d := context.Background(), openData(t, driver, dsn)
+		gens := &BleveGenerations{Dir: t.TempDir()}
+		index := biz.NewIndex(gens)
+		t.Cleanup(func() { index.Close() })
+		clk := clock.NewFake(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
+		repo := &finishHook{Repo: NewRepo(d)}
+		ix := biz.NewIndexer(biz.IndexerDeps{Index: index, Repo: repo, Sources: &feeds{}, Sched: &queued{}, Clock: clk})
+		search := func(want int64) {
+			t.Helper()
+			if g := index.Generation(); g != want {
+				t.Fatalf("live generation %d, want %d", g, want)
+			}
+			live, err := index.Live()
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := live.Search(ctx, biz.Query{Text: "党章", Limit: 10, Scope: biz.Scope{Paths: []string{"/1/"}}})
+			if err != nil || len(res.Hits) == 0 {
+				t.Fatalf("search in generation %d = %+v, %v; want the course", want, res, err)
+			}
+			if _, err := os.Stat(gens.dir(want)); err != nil {
+				t.Fatalf("the live generation's directory: %v", err)
+			}
+		}
+		for gen := int64(1); gen <= 2; gen++ {
+			if _, err := ix.RequestReindex(ctx); err != nil {
+				t.Fatal(err)
+			}
+			reconciled := false
+			repo.after = func() {
+				if err := ix.Reconcile(ctx); err != nil {
+					t.Errorf("reconcile between finish and swap: %v", err)
+				}
+				reconciled = index.Generation() == gen
+			}
+			clk.Advance(time.Second)
+			if err := ix.Reindex(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if !reconciled {
+				t.Fatalf("generation %d: the reconciler pass in between did not make it live, so the test tried nothing", gen)
+			}
+			search(gen)
+		}
+		if _, err := os.Stat(gens.dir(1)); !os.IsNotExist(err) {
+			t.Fatalf("generation 1 after generation 2 went live: %v, want its directory dropped", err)
+		}
+	})
+}
+
+// swapUnder is generation 1's engine: its first search, once armed, runs `during` (a whole
+// reindex that swaps generation 2 in and closes this one) before it reaches Bleve.
+type swapUnder struct {
+	biz.Engine
+	during func()
+}
+
+func (s *swapUnder) Search(ctx context.Context, q biz.Query) (*biz.Result, error) {
+	if during := s.during; during != nil {
+		s.during = nil
+		during()
+	}
+	return s.Engine.Search(ctx, q)
+}
+
+type gen1Wrapped struct {
+	*BleveGenerations
+	gen1 *swapUnder
+}
+
+func (g *gen1Wrapped) Open(ctx context.Context, gen int64) (biz.Engine, error) {
+	e, err := g.BleveGenerations.Open(ctx, gen)
+	if err != nil || gen != 1 {
+		return e, err
+	}
+	if g.gen1 == nil || g.gen1.Engine != e {
+		g.gen1 = &swapUnder{Engine: e}
+	}
+	return g.gen1, nil
+}
+
+// TestSearchDuringTheSwap, on SQLite and PostgreSQL: a member's search that took the live
+// engine just before a reindex swapped the next generation in and closed it is answered by the
+// new generation, instead of failing with a 500.
+func TestSearchDuringTheSwap(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, driver, dsn string) {
+		ctx, d := context.Background(), openData(t, driver, dsn)
+		gens := &gen1Wrapped{BleveGenerations: &BleveGenerations{Dir: t.TempDir()}}
+		index := biz.NewIndex(gens)
+		t.Cleanup(func() { index.Close() })
+		clk := clock.NewFake(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
+		ix := biz.NewIndexer(biz.IndexerDeps{Index: index, Repo: NewRepo(d), Sources: &feeds{}, Sched: &queued{}, Clock: clk})
+		reindex := func() {
+			t.Helper()
+			if _, err := ix.RequestReindex(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(time.Second)
+			if err := ix.Reindex(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reindex()
+		if index.Generation() != 1 || gens.gen1 == nil {
+			t.Fatalf("live generation %d after the first reindex", index.Generation())
+		}
+		gens.gen1.during = func() {
+			reindex()
+			if index.Generation() != 2 {
+				t.Fatalf("live generation %d after the second reindex, want 2", index.Generation())
+			}
+		}
+		member := auth.NewContext(ctx, &auth.Principal{UserID: 5, Username: "m5", Roles: []string{auth.RoleMember}, OrgPath: "/1/"})
+		res, err := biz.NewSearcher(index).Search(member, &biz.Request{Text: "党章", Page: 1, PageSize: 10})
+		if err != nil || len(res.Hits) == 0 || res.Hits[0].Doc.ID != "course:7" {
+			t.Fatalf("search across the swap = %+v, %v; want the course from generation 2", res, err)
+		}
+		if gens.gen1.during != nil {
+			t.Fatal("the search never ran into the swap")
 		}
 	})
 }

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -29,6 +31,10 @@ func TestEveryBizErrorHasAnAPIReason(t *testing.T) {
 	// The index not open yet is the server's condition: 503, the client may retry.
 	if _, err := biz.NewIndex(nil).Live(); kerrors.Code(toAPIError(err)) != 503 || kerrors.Reason(toAPIError(err)) != "UNAVAILABLE" {
 		t.Errorf("the index not open yet: %v", toAPIError(err))
+	}
+	// An engine closed under the query twice in a row (the searcher asks the new one once): 503.
+	if err := toAPIError(fmt.Errorf("search: %w", biz.EngineClosed(errors.New("index is closed")))); kerrors.Code(err) != 503 || kerrors.Reason(err) != "UNAVAILABLE" {
+		t.Errorf("an engine closed under the query: %v", err)
 	}
 	if err := toAPIError(bizerr.Invalid("q", "请输入搜索词")); kerrors.Code(err) != 400 {
 		t.Errorf("a field error: %v", err)

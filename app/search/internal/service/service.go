@@ -23,6 +23,10 @@ var apiErrors = apierr.New(
 		if biz.IsUnavailable(err) {
 			return v1.ErrorUnavailable("%s", "搜索索引正在建立，请稍后再试")
 		}
+		if biz.IsEngineClosed(err) {
+			// Swapped out under the query twice in a row, or the process is stopping.
+			return v1.ErrorUnavailable("%s", "搜索索引正在切换，请稍后再试")
+		}
 		return nil
 	},
 )
