@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -137,19 +136,28 @@ func SearchWhileIndexing(ctx context.Context, e *Env, f *Fixture, d time.Duratio
 // as its rounds. A course whose entry predates its last change is not counted (Found says
 // whether every change was seen).
 func writtenLags(ctx context.Context, db *sql.DB, lastChange map[int64]time.Time) (*Recorder, error) {
+	rows, err := db.QueryContext(ctx, `SELECT item, synced_at FROM index_entries WHERE item LIKE 'course:%'`)
+	if err != nil {
+		return nil, fmt.Errorf("read the courses' index entries: %w", err)
+	}
+	defer rows.Close()
 	var r Recorder
-	for course, changed := range lastChange {
+	for rows.Next() {
+		var item string
 		var synced dbTime
-		err := db.QueryRowContext(ctx, `SELECT synced_at FROM index_entries WHERE item = $1`, fmt.Sprintf("course:%d", course)).Scan(&synced)
-		if errors.Is(err, sql.ErrNoRows) {
+		if err := rows.Scan(&item, &synced); err != nil {
+			return nil, fmt.Errorf("read the courses' index entries: %w", err)
+		}
+		var course int64
+		if _, err := fmt.Sscanf(item, "course:%d", &course); err != nil {
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read the index entry of course %d: %w", course, err)
-		}
-		if !synced.Before(changed) {
+		if changed, ok := lastChange[course]; ok && !synced.Before(changed) {
 			r.Add(synced.Sub(changed))
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the courses' index entries: %w", err)
 	}
 	return &r, nil
 }

@@ -179,8 +179,8 @@ type Repo interface {
 
 	// Entries are the documents the index holds of each item (an item with none is absent).
 	Entries(ctx context.Context, items []string) (map[string][]string, error)
-	// PutEntry records the item's documents (none: the entry is deleted).
-	PutEntry(ctx context.Context, item string, docs []string, at time.Time) error
+	// PutEntries records each item's documents (none: its entry is deleted), synced at at.
+	PutEntries(ctx context.Context, entries map[string][]string, at time.Time) error
 	// SyncedSince lists the items synced at or after t.
 	SyncedSince(ctx context.Context, t time.Time) ([]string, error)
 	// DropEntriesBefore deletes the entries not synced since t.
@@ -442,7 +442,10 @@ func (ix *Indexer) claimDue(ctx context.Context, item string, now time.Time) []*
 	}
 	var out []*Mark
 	for _, d := range due {
-		if d.Item == item || len(out) == syncBatch-1 {
+		if len(out) == syncBatch-1 {
+			break
+		}
+		if d.Item == item {
 			continue
 		}
 		if _, _, err := ParseItem(d.Item); err != nil {
@@ -469,39 +472,40 @@ func (ix *Indexer) docsOf(ctx context.Context, items []string) ([][]Document, []
 	}
 	found := map[string][]Document{}
 	next := map[string]time.Time{}
-	for chunk := range slices.Chunk(ids[ItemCourse], feedChunk) {
-		cs, err := ix.sources.Courses(ctx, chunk)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, c := range cs {
-			found[Item(ItemCourse, c.ID)] = CourseDocs(c)
-		}
+	if err := inChunks(ids[ItemCourse], func(chunk []int64) ([]*SourceCourse, error) { return ix.sources.Courses(ctx, chunk) },
+		func(c *SourceCourse) { found[Item(ItemCourse, c.ID)] = CourseDocs(c) }); err != nil {
+		return nil, nil, err
 	}
-	for chunk := range slices.Chunk(ids[ItemNews], feedChunk) {
-		ps, err := ix.sources.Posts(ctx, chunk)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, p := range ps {
+	if err := inChunks(ids[ItemNews], func(chunk []int64) ([]*SourcePost, error) { return ix.sources.Posts(ctx, chunk) },
+		func(p *SourcePost) {
 			it := Item(ItemNews, p.ID)
 			found[it], next[it] = PostDocs(p, ix.clock.Now())
-		}
+		}); err != nil {
+		return nil, nil, err
 	}
-	for chunk := range slices.Chunk(ids[ItemQuestion], feedChunk) {
-		qs, err := ix.sources.Questions(ctx, chunk)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, q := range qs {
-			found[Item(ItemQuestion, q.ID)] = QuestionDocs(q)
-		}
+	if err := inChunks(ids[ItemQuestion], func(chunk []int64) ([]*SourceQuestion, error) { return ix.sources.Questions(ctx, chunk) },
+		func(q *SourceQuestion) { found[Item(ItemQuestion, q.ID)] = QuestionDocs(q) }); err != nil {
+		return nil, nil, err
 	}
 	docs, nexts := make([][]Document, len(items)), make([]time.Time, len(items))
 	for i, it := range items {
 		docs[i], nexts[i] = found[it], next[it]
 	}
 	return docs, nexts, nil
+}
+
+// inChunks reads ids from an owner feedChunk at a time, handing each item it has to each.
+func inChunks[T any](ids []int64, read func([]int64) ([]T, error), each func(T)) error {
+	for chunk := range slices.Chunk(ids, feedChunk) {
+		got, err := read(chunk)
+		if err != nil {
+			return err
+		}
+		for _, it := range got {
+			each(it)
+		}
+	}
+	return nil
 }
 
 func (ix *Indexer) apply(ctx context.Context, marks []*Mark) ([]time.Time, error) {
@@ -546,13 +550,11 @@ func (ix *Indexer) write(ctx context.Context, engines []Engine, items []string, 
 			}
 		}
 	}
-	at := ix.clock.Now()
+	entries := make(map[string][]string, len(items))
 	for i, item := range items {
-		if err := ix.repo.PutEntry(ctx, item, docIDs(docs[i]), at); err != nil {
-			return err
-		}
+		entries[item] = docIDs(docs[i])
 	}
-	return nil
+	return ix.repo.PutEntries(ctx, entries, ix.clock.Now())
 }
 
 // Reconcile is one reconciler pass: the live generation follows the database (another process
@@ -721,7 +723,7 @@ func (ix *Indexer) fill(ctx context.Context, e Engine) (int, error) {
 			}
 		}
 		n += len(docs)
-		return ix.repo.PutEntry(ctx, item, docIDs(docs), ix.clock.Now())
+		return ix.repo.PutEntries(ctx, map[string][]string{item: docIDs(docs)}, ix.clock.Now())
 	}
 	beat := func() error { return ix.repo.Heartbeat(ctx, ix.clock.Now()) }
 	err := pages(func(after int64) ([]*SourceCourse, int64, error) {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/vanguard/vanguard/app/search/internal/biz"
@@ -117,15 +119,29 @@ func (r *repo) Entries(ctx context.Context, items []string) (map[string][]string
 	return out, nil
 }
 
-func (r *repo) PutEntry(ctx context.Context, item string, docs []string, at time.Time) error {
+func (r *repo) PutEntries(ctx context.Context, entries map[string][]string, at time.Time) error {
+	items := slices.Sorted(maps.Keys(entries)) // one order for every writer's row locks
 	c := r.data.Client(ctx)
-	if len(docs) == 0 {
-		_, err := c.IndexEntry.Delete().Where(indexentry.Item(item)).Exec(ctx)
-		return wrap("PutEntry", err)
+	var gone []string
+	var put []*ent.IndexEntryCreate
+	for _, item := range items {
+		if docs := entries[item]; len(docs) > 0 {
+			put = append(put, c.IndexEntry.Create().SetItem(item).SetDocs(docs).SetSyncedAt(at.UTC()))
+		} else {
+			gone = append(gone, item)
+		}
 	}
-	err := c.IndexEntry.Create().SetItem(item).SetDocs(docs).SetSyncedAt(at.UTC()).OnConflictColumns(indexentry.FieldItem).
-		Update(func(u *ent.IndexEntryUpsert) { u.UpdateDocs(); u.UpdateSyncedAt() }).Exec(ctx)
-	return wrap("PutEntry", err)
+	if len(gone) > 0 {
+		if _, err := c.IndexEntry.Delete().Where(indexentry.ItemIn(gone...)).Exec(ctx); err != nil {
+			return wrap("PutEntries", err)
+		}
+	}
+	if len(put) > 0 {
+		err := c.IndexEntry.CreateBulk(put...).OnConflictColumns(indexentry.FieldItem).
+			Update(func(u *ent.IndexEntryUpsert) { u.UpdateDocs(); u.UpdateSyncedAt() }).Exec(ctx)
+		return wrap("PutEntries", err)
+	}
+	return nil
 }
 
 func (r *repo) SyncedSince(ctx context.Context, t time.Time) ([]string, error) {

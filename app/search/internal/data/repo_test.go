@@ -76,9 +76,10 @@ func TestRepo(t *testing.T) {
 			t.Fatalf("Pending = %d", n)
 		}
 
-		must(r.PutEntry(ctx, "course:1", []string{"course:1", "lesson:5"}, t0))
-		must(r.PutEntry(ctx, "news:2", []string{"news:2"}, t0.Add(time.Hour)))
-		if es, err := r.Entries(ctx, []string{"course:1", "news:2", "course:9"}); err != nil || len(es) != 2 ||
+		// One call writes several entries; the next replaces one, deletes another (no documents).
+		must(r.PutEntries(ctx, map[string][]string{"course:1": {"course:1", "lesson:5"}, "news:2": {"news:old"}, "news:3": {"news:3"}}, t0))
+		must(r.PutEntries(ctx, map[string][]string{"news:2": {"news:2"}, "news:3": nil}, t0.Add(time.Hour)))
+		if es, err := r.Entries(ctx, []string{"course:1", "news:2", "news:3", "course:9"}); err != nil || len(es) != 2 ||
 			!slices.Equal(es["course:1"], []string{"course:1", "lesson:5"}) || !slices.Equal(es["news:2"], []string{"news:2"}) {
 			t.Fatalf("Entries = %v, %v", es, err)
 		}
@@ -89,7 +90,7 @@ func TestRepo(t *testing.T) {
 		if es, _ := r.Entries(ctx, []string{"course:1"}); len(es) != 0 {
 			t.Fatalf("a dropped entry = %v", es)
 		}
-		must(r.PutEntry(ctx, "news:2", nil, t0))
+		must(r.PutEntries(ctx, map[string][]string{"news:2": nil}, t0))
 		if es, _ := r.Entries(ctx, []string{"news:2"}); len(es) != 0 {
 			t.Fatalf("an emptied entry = %v", es)
 		}

@@ -142,3 +142,46 @@ func TestSyncWritesTheDueItemsTogether(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncReadsTheFeedInChunks, on SQLite and PostgreSQL: a sync that takes 20 due courses
+// along asks course's feed for at most 8 at a time (a course's lessons carry their text: one
+// call for the whole batch could pass gRPC's message limit) and writes every one.
+func TestSyncReadsTheFeedInChunks(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, driver, dsn string) {
+		ctx, d := context.Background(), openData(t, driver, dsn)
+		index := biz.NewIndex(&BleveGenerations{Dir: t.TempDir()})
+		t.Cleanup(func() { index.Close() })
+		if err := index.Use(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		src := &shelf{courses: map[int64]*biz.SourceCourse{}}
+		var items []string
+		for id := int64(1); id <= 20; id++ {
+			src.courses[id] = benchCourse(id)
+			items = append(items, biz.Item(biz.ItemCourse, id))
+		}
+		clk := clock.NewFake(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
+		ix := biz.NewIndexer(biz.IndexerDeps{Index: index, Repo: NewRepo(d), Sources: src, Sched: &queued{}, Clock: clk, Debounce: time.Second})
+		if _, err := ix.Mark(ctx, items, "course.published"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(2 * time.Second)
+		if err := ix.Sync(ctx, items[0]); err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		var asked []int64
+		for _, c := range src.calls {
+			sizes = append(sizes, len(c))
+			asked = append(asked, c...)
+		}
+		slices.Sort(asked)
+		if !slices.Equal(sizes, []int{8, 8, 4}) || len(slices.Compact(asked)) != 20 || asked[0] != 1 || asked[19] != 20 {
+			t.Fatalf("the feed was asked %v, want the 20 courses in calls of 8, 8 and 4", src.calls)
+		}
+		live, _ := index.Live()
+		if n, _ := live.Count(ctx); n != 80 {
+			t.Fatalf("%d documents after one sync of 20 courses, want 80", n)
+		}
+	})
+}
